@@ -1,0 +1,3 @@
+from pm_agent.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,52 @@
+"""Command-line front end: one sub-command per capability, each a thin call into the service.
+
+Errors the user can fix (:class:`PmAgentError`) become one line on stderr and exit status 2.
+``PM_AGENT_RAISE_ERRORS=1`` re-raises them for debugging.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+
+from pm_agent import __version__
+from pm_agent.errors import PmAgentError
+
+EXIT_OK = 0
+EXIT_FAILED = 1
+EXIT_USAGE = 2
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The full parser; each command module adds its own sub-commands."""
+    from pm_agent.cli import analysis_cmds, draft_cmds, memory_cmds, serve_cmds
+
+    parser = argparse.ArgumentParser(
+        prog="pm-agent",
+        description="Blameless postmortems from incident data: drafts, 5 Whys, SMART actions, memory.",
+    )
+    parser.add_argument("--version", action="version", version=f"pm-agent {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for module in (draft_cmds, analysis_cmds, memory_cmds, serve_cmds):
+        module.register(commands)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``pm-agent`` console script."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.handler(args) or EXIT_OK)
+    except PmAgentError as exc:
+        if os.environ.get("PM_AGENT_RAISE_ERRORS"):
+            raise
+        print(f"pm-agent: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("pm-agent: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return EXIT_OK

@@ -1,0 +1,1 @@
+"""Analysis engines: pure functions over the domain models, offline and deterministic."""

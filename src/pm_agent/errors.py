@@ -1,0 +1,44 @@
+"""One error hierarchy for pm-agent.
+
+Every error a user can cause or fix is a :class:`PmAgentError`. Front ends turn it into a
+one-line message: the CLI prints it and exits with status 2, the MCP server raises it as a
+tool error. Anything else escaping is a bug and keeps its traceback.
+"""
+
+from __future__ import annotations
+
+
+class PmAgentError(Exception):
+    """An error whose message is written for the user and says what to do."""
+
+
+class InputError(PmAgentError):
+    """Incident data that cannot be read: bad JSON, unknown format, bad timestamps, too large.
+
+    ``source`` names the file (or ``<stdin>``/``<argument>``) so the message can point at it.
+    """
+
+    def __init__(self, message: str, source: str | None = None) -> None:
+        self.source = source
+        self.detail = message
+        super().__init__(f"{source}: {message}" if source else message)
+
+
+class ConfigError(PmAgentError):
+    """A setting or environment variable with an unusable value."""
+
+
+class PromptError(PmAgentError):
+    """A prompt template that is missing or rendered without a declared variable."""
+
+
+class BackendError(PmAgentError):
+    """A language-model backend that failed in a way the user should know about."""
+
+
+class MemoryStoreError(PmAgentError):
+    """The incident memory (vector store or its index) cannot be used."""
+
+
+class NotFoundError(PmAgentError):
+    """An incident, postmortem or action item id that the memory does not hold."""

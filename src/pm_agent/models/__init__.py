@@ -1,0 +1,56 @@
+"""Domain models: plain pydantic types with no I/O and no SDK imports."""
+
+from pm_agent.models.analysis import (
+    ActionItem,
+    ActionLint,
+    ActionProblem,
+    BlameFinding,
+    BlamelessReport,
+    ChainReview,
+    CriterionScore,
+    Evidence,
+    Fishbone,
+    RubricResult,
+    WhyBranch,
+    WhyChain,
+    WhyStep,
+)
+from pm_agent.models.incident import (
+    EventSource,
+    Figure,
+    Impact,
+    ImpactKind,
+    Incident,
+    Phase,
+    SourceRef,
+    TimelineEvent,
+)
+from pm_agent.models.postmortem import Metric, OpenQuestion, Postmortem, RelatedIncident
+
+__all__ = [
+    "ActionItem",
+    "ActionLint",
+    "ActionProblem",
+    "BlameFinding",
+    "BlamelessReport",
+    "ChainReview",
+    "CriterionScore",
+    "EventSource",
+    "Evidence",
+    "Figure",
+    "Fishbone",
+    "Impact",
+    "ImpactKind",
+    "Incident",
+    "Metric",
+    "OpenQuestion",
+    "Phase",
+    "Postmortem",
+    "RelatedIncident",
+    "RubricResult",
+    "SourceRef",
+    "TimelineEvent",
+    "WhyBranch",
+    "WhyChain",
+    "WhyStep",
+]

@@ -1,0 +1,138 @@
+"""Results of the analysis engines: why-chains, actions, blame findings, fishbone, rubric scores."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Literal
+
+from pydantic import AwareDatetime, BaseModel, Field
+
+from pm_agent.models.incident import EventSource
+
+SystemicKind = Literal["safeguard", "process", "test", "alert", "capacity", "design", "dependency", "unknown"]
+Horizon = Literal["immediate", "short", "long"]
+Priority = Literal["P1", "P2", "P3"]
+HierarchyLevel = Literal["eliminate", "substitute", "engineering", "administrative", "training"]
+HIERARCHY: tuple[str, ...] = ("eliminate", "substitute", "engineering", "administrative", "training")
+
+
+class Evidence(BaseModel):
+    """A timeline event a step rests on, cited by time and source."""
+
+    at: AwareDatetime
+    source: EventSource
+    excerpt: str
+
+
+class WhyStep(BaseModel):
+    """One why/because pair. Without evidence it is a hypothesis to confirm."""
+
+    why: str
+    because: str
+    evidence: list[Evidence] = Field(default_factory=list)
+    hypothesis: bool = Field(default=True, description="True when no input event confirms this step.")
+
+
+class WhyBranch(BaseModel):
+    """One causal line from the problem down to a systemic cause."""
+
+    label: str
+    steps: list[WhyStep]
+    root_cause: str = Field(description="The systemic cause an organisation can fix; never a person.")
+    systemic_kind: SystemicKind = "unknown"
+    category: str = Field(default="other", description="Cause category, e.g. config, deploy, capacity.")
+
+
+class WhyChain(BaseModel):
+    """A 5 Whys analysis: the problem and one branch per distinct cause."""
+
+    problem: str
+    branches: list[WhyBranch]
+    to_confirm: bool = Field(default=True, description="True while any step is a hypothesis.")
+
+
+class ChainReview(BaseModel):
+    """The verdict on a why-chain a user supplied."""
+
+    ok: bool
+    findings: list[str] = Field(default_factory=list)
+    next_questions: list[str] = Field(default_factory=list)
+
+
+class ActionItem(BaseModel):
+    """A corrective or preventive action."""
+
+    id: str = ""
+    title: str = Field(description="A specific verb and object.")
+    done_when: str = Field(default="", description="The measurable criterion that closes it.")
+    owner: str | None = Field(default=None, description="A role, or a name from the user's roster.")
+    due: dt.date | None = None
+    horizon: Horizon | None = None
+    priority: Priority | None = None
+    hierarchy: HierarchyLevel | None = None
+    addresses: str = Field(default="", description="The cause or factor this action addresses.")
+    automated_check: bool = False
+    status: Literal["open", "in_progress", "done"] = "open"
+
+
+class ActionProblem(BaseModel):
+    """One way an action falls short of SMART."""
+
+    code: Literal["vague", "no_owner", "team_owner", "no_due_date", "no_measure", "training_only", "not_specific"]
+    message: str
+
+
+class ActionLint(BaseModel):
+    """The SMART check of one action."""
+
+    action: ActionItem
+    problems: list[ActionProblem] = Field(default_factory=list)
+    smart: bool = True
+
+
+class BlameFinding(BaseModel):
+    """A span of blame language, why it hurts, and a system-focused alternative."""
+
+    start: int
+    end: int
+    text: str
+    category: Literal["person_as_cause", "counterfactual", "character_judgement", "human_error", "hindsight", "role_blame"]
+    why: str
+    suggestion: str
+
+
+class BlamelessReport(BaseModel):
+    """Blame findings in a text and the text rewritten without them."""
+
+    original: str
+    rewritten: str
+    findings: list[BlameFinding] = Field(default_factory=list)
+
+
+class Fishbone(BaseModel):
+    """Causes and factors grouped as People, Process, Technology, Environment."""
+
+    problem: str
+    categories: dict[str, list[str]]
+    mermaid: str = ""
+    fault_tree_mermaid: str | None = None
+
+
+class CriterionScore(BaseModel):
+    """One rubric criterion: a 1-5 score, the evidence found, and what would raise it."""
+
+    id: str
+    name: str
+    weight: float
+    score: float = Field(ge=1, le=5)
+    evidence: list[str] = Field(default_factory=list)
+    to_improve: list[str] = Field(default_factory=list)
+
+
+class RubricResult(BaseModel):
+    """A postmortem's weighted rubric score."""
+
+    criteria: list[CriterionScore]
+    weighted_average: float
+    passed: bool
+    pass_mark: float = 3.5

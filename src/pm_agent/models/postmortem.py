@@ -1,0 +1,66 @@
+"""The postmortem draft: what the drafting engine writes and the renderers print."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Literal
+
+from pydantic import AwareDatetime, BaseModel, Field
+
+from pm_agent.models.analysis import ActionItem, RubricResult, WhyChain
+from pm_agent.models.incident import Impact, TimelineEvent
+
+MetricName = Literal["time_to_detect", "time_to_acknowledge", "time_to_mitigate", "time_to_resolve", "duration"]
+
+
+class OpenQuestion(BaseModel):
+    """Something the data cannot settle, asked so that someone can."""
+
+    topic: str
+    question: str
+
+
+class Metric(BaseModel):
+    """A detection or response metric, or an unknown with the question that would settle it."""
+
+    name: MetricName
+    label: str
+    minutes: float | None = None
+    start: AwareDatetime | None = None
+    end: AwareDatetime | None = None
+    basis: str = Field(default="", description="Which two times it was computed from, and where they came from.")
+    question: str | None = None
+
+
+class RelatedIncident(BaseModel):
+    """A past incident from the memory that resembles this one."""
+
+    id: str
+    title: str
+    score: float
+    why: list[str] = Field(default_factory=list)
+    date: dt.date | None = None
+
+
+class Postmortem(BaseModel):
+    """A blameless postmortem draft. Every figure in it comes from the incident data."""
+
+    incident_id: str
+    title: str
+    severity: str | None = None
+    services: list[str] = Field(default_factory=list)
+    date: dt.date | None = None
+    summary: str
+    impact: Impact = Field(default_factory=Impact)
+    timeline: list[TimelineEvent] = Field(default_factory=list)
+    metrics: list[Metric] = Field(default_factory=list)
+    root_cause: WhyChain | None = None
+    contributing_factors: list[str] = Field(default_factory=list)
+    action_items: list[ActionItem] = Field(default_factory=list)
+    what_went_well: list[str] = Field(default_factory=list)
+    lessons: list[str] = Field(default_factory=list)
+    open_questions: list[OpenQuestion] = Field(default_factory=list)
+    related_incidents: list[RelatedIncident] = Field(default_factory=list)
+    score: RubricResult | None = None
+    generated_by: str = "offline"
+    status: Literal["draft", "final"] = "draft"

@@ -1,0 +1,156 @@
+"""Timestamp parsing shared by every ingester.
+
+Parsing keeps naive and zoned times apart: a naive time is only interpreted once the whole
+file is known, so a file that mixes times with and without offsets is refused instead of
+silently shifted by hours.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+UTC = dt.timezone.utc
+EARLIEST_YEAR = 1990
+LATEST_YEAR = 2100
+
+_ZONE = r"(?P<zone>Z|UTC|GMT|[+-]\d{2}:?\d{2})?"
+_DATE = r"(?P<year>\d{4})-(?P<month>\d{1,2})-(?P<day>\d{1,2})"
+_TIME = r"(?P<hour>\d{1,2}):(?P<minute>\d{2})(?::(?P<second>\d{2})(?:[.,](?P<fraction>\d{1,9}))?)?"
+
+DATETIME_RE = re.compile(rf"{_DATE}(?:[T ]|\s+){_TIME}\s*{_ZONE}", re.IGNORECASE)
+TIME_ONLY_RE = re.compile(rf"(?<![\d:.-]){_TIME}\s*{_ZONE}(?![\d:])", re.IGNORECASE)
+DATE_ONLY_RE = re.compile(rf"(?<!\d){_DATE}(?!\d)")
+EPOCH_RE = re.compile(r"^\d{9,10}(?:\.\d+)?$")
+
+
+class TimestampError(ValueError):
+    """A timestamp that cannot be read or cannot exist."""
+
+
+def parse_timestamp(value: object, *, default_date: dt.date | None = None) -> dt.datetime:
+    """Parse an ISO-8601-like string, a ``date time`` pair, epoch seconds or a time of day.
+
+    Returns an aware datetime when the text carries a zone, else a naive one. A time of day
+    needs ``default_date``.
+    """
+    if isinstance(value, bool) or value is None:
+        raise TimestampError(f"not a timestamp: {value!r}")
+    if isinstance(value, int | float):
+        return _from_epoch(float(value))
+    text = str(value).strip()
+    if not text:
+        raise TimestampError("empty timestamp")
+    if EPOCH_RE.match(text):
+        return _from_epoch(float(text))
+    match = DATETIME_RE.fullmatch(text)
+    if match:
+        return from_match(match)
+    match = TIME_ONLY_RE.fullmatch(text)
+    if match:
+        if default_date is None:
+            raise TimestampError(f"{text!r} has a time but no date")
+        return from_match(match, default_date=default_date)
+    match = DATE_ONLY_RE.fullmatch(text)
+    if match:
+        return from_match(match, time_optional=True)
+    raise TimestampError(f"unreadable timestamp {text!r}")
+
+
+def from_match(
+    match: re.Match[str], *, default_date: dt.date | None = None, time_optional: bool = False
+) -> dt.datetime:
+    """Build a datetime from a match of one of this module's patterns, checking it can exist."""
+    parts = match.groupdict()
+    try:
+        if parts.get("year"):
+            date = dt.date(int(parts["year"]), int(parts["month"]), int(parts["day"]))
+        elif default_date is not None:
+            date = default_date
+        else:
+            raise TimestampError(f"{match.group(0)!r} has a time but no date")
+        if time_optional and not parts.get("hour"):
+            time = dt.time(0, 0)
+        else:
+            fraction = (parts.get("fraction") or "0")[:6].ljust(6, "0")
+            time = dt.time(int(parts["hour"]), int(parts["minute"]), int(parts.get("second") or 0), int(fraction))
+    except ValueError as exc:
+        raise TimestampError(f"impossible timestamp {match.group(0)!r} ({exc})") from None
+    if not EARLIEST_YEAR <= date.year <= LATEST_YEAR:
+        raise TimestampError(f"implausible year in {match.group(0)!r}")
+    return dt.datetime.combine(date, time, tzinfo=_zone(parts.get("zone")))
+
+
+def _zone(text: str | None) -> dt.tzinfo | None:
+    if not text:
+        return None
+    if text.upper() in ("Z", "UTC", "GMT"):
+        return UTC
+    sign = 1 if text[0] == "+" else -1
+    digits = text[1:].replace(":", "")
+    hours, minutes = int(digits[:2]), int(digits[2:])
+    if hours > 14 or minutes > 59:
+        raise TimestampError(f"impossible UTC offset {text!r}")
+    return dt.timezone(sign * dt.timedelta(hours=hours, minutes=minutes))
+
+
+def _from_epoch(seconds: float) -> dt.datetime:
+    try:
+        moment = dt.datetime.fromtimestamp(seconds, tz=UTC)
+    except (OverflowError, OSError, ValueError):
+        raise TimestampError(f"epoch value out of range: {seconds}") from None
+    if not EARLIEST_YEAR <= moment.year <= LATEST_YEAR:
+        raise TimestampError(f"implausible epoch timestamp {seconds}")
+    return moment
+
+
+def to_utc(moments: list[dt.datetime], *, assume_tz: dt.tzinfo | None) -> list[dt.datetime]:
+    """Convert parsed times of one file to UTC.
+
+    Naive times take ``assume_tz``. Raises :class:`TimestampError` when a file mixes naive and
+    zoned times and no zone was given, or when every time is naive and none was given.
+    """
+    naive = [m for m in moments if m.tzinfo is None]
+    if naive and assume_tz is None:
+        if len(naive) < len(moments):
+            raise TimestampError(
+                f"mixed time zones without offsets: {naive[0].isoformat(sep=' ')} has no offset while other "
+                "times do; add an offset to every time or pass --timezone"
+            )
+        assume_tz = UTC
+    return [(m if m.tzinfo else m.replace(tzinfo=assume_tz)).astimezone(UTC) for m in moments]
+
+
+def parse_zone_name(name: str) -> dt.tzinfo:
+    """Resolve ``UTC``, ``+02:00`` or an IANA name such as ``Europe/Copenhagen``."""
+    try:
+        zone = _zone(name)
+        if zone is not None:
+            return zone
+    except (TimestampError, ValueError, IndexError):
+        pass
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise TimestampError(f"unknown time zone {name!r}; use UTC, an offset like +02:00 or a name like Europe/Oslo") from None
+
+
+def format_utc(moment: dt.datetime) -> str:
+    """``2024-03-01 14:05 UTC`` (seconds shown only when present)."""
+    moment = moment.astimezone(UTC)
+    pattern = "%Y-%m-%d %H:%M:%S UTC" if moment.second else "%Y-%m-%d %H:%M UTC"
+    return moment.strftime(pattern)
+
+
+def format_minutes(minutes: float) -> str:
+    """A duration for people: ``45 min``, ``2 h 05 min``, ``3 d 4 h``."""
+    total = int(round(minutes))
+    if total < 60:
+        return f"{total} min"
+    hours, mins = divmod(total, 60)
+    if hours < 48:
+        return f"{hours} h {mins:02d} min"
+    days, hours = divmod(hours, 24)
+    return f"{days} d {hours} h"
