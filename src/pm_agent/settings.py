@@ -1,0 +1,52 @@
+"""Settings: the one place that reads the environment (``PM_AGENT_*``).
+
+Front ends build one :class:`Settings` at start-up and pass it down; explicit command-line
+flags override it.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+CHECKOUT_DIR = PACKAGE_DIR.parent.parent
+
+
+def running_from_checkout() -> bool:
+    """True when the package is imported from a source tree (``src/pm_agent`` beside ``pyproject.toml``)."""
+    return (CHECKOUT_DIR / "pyproject.toml").is_file() and (CHECKOUT_DIR / "src" / "pm_agent").is_dir()
+
+
+def user_data_dir() -> Path:
+    """The per-user data directory (XDG on Linux, Application Support on macOS, AppData on Windows)."""
+    if os.name == "nt":
+        base = Path(os.environ.get("LOCALAPPDATA") or Path.home() / "AppData" / "Local")
+    elif os.uname().sysname == "Darwin":
+        base = Path.home() / "Library" / "Application Support"
+    else:
+        base = Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share")
+    return base / "pm-agent"
+
+
+def default_memory_dir() -> Path:
+    return CHECKOUT_DIR / "memory" if running_from_checkout() else user_data_dir() / "memory"
+
+
+class Settings(BaseSettings):
+    """Configuration from ``PM_AGENT_*`` variables (and ``ANTHROPIC_*`` for the Claude backend)."""
+
+    model_config = SettingsConfigDict(env_prefix="PM_AGENT_", extra="ignore")
+
+    backend: Literal["auto", "offline", "anthropic", "sampling", "fake"] = "auto"
+    model: str = "claude-sonnet-4-6"
+    memory_dir: Path = Field(default_factory=default_memory_dir)
+    chroma_url: str | None = None
+    embedding_model_dir: Path | None = None
+    output_dir: Path = Field(default_factory=lambda: user_data_dir() / "drafts")
+    max_input_bytes: int = 20 * 1024 * 1024
+    max_events: int = 50_000
