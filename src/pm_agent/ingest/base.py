@@ -23,11 +23,22 @@ class RawEvent:
 
 
 @dataclass
+class RawUndated:
+    """An event the file gives without an exact time (kept, shown, and asked about)."""
+
+    source: str
+    text: str
+    time_text: str = ""
+    locator: str = ""
+
+
+@dataclass
 class ParsedFile:
     """Everything one input file says about the incident."""
 
     format: str
     events: list[RawEvent] = field(default_factory=list)
+    undated: list[RawUndated] = field(default_factory=list)
     id: str | None = None
     title: str | None = None
     severity: str | None = None

@@ -24,6 +24,7 @@ from pm_agent.models.incident import (
     Phase,
     SourceRef,
     TimelineEvent,
+    UndatedEvent,
 )
 from pm_agent.models.postmortem import Metric, OpenQuestion, Postmortem, RelatedIncident
 
@@ -50,6 +51,7 @@ __all__ = [
     "RubricResult",
     "SourceRef",
     "TimelineEvent",
+    "UndatedEvent",
     "WhyBranch",
     "WhyChain",
     "WhyStep",

@@ -57,6 +57,15 @@ class TimelineEvent(BaseModel):
     refs: list[SourceRef] = Field(default_factory=list)
 
 
+class UndatedEvent(BaseModel):
+    """An event whose exact time the input does not give (``"time_text": "14:??"``): shown, never placed by guess."""
+
+    source: EventSource
+    text: str
+    time_text: str = ""
+    refs: list[SourceRef] = Field(default_factory=list)
+
+
 class Figure(BaseModel):
     """One impact figure exactly as the input states it, with the words it came from."""
 
@@ -126,6 +135,7 @@ class Incident(BaseModel):
     mitigated_at: AwareDatetime | None = None
     resolved_at: AwareDatetime | None = None
     events: list[TimelineEvent] = Field(default_factory=list)
+    undated_events: list[UndatedEvent] = Field(default_factory=list)
     impact: Impact = Field(default_factory=Impact)
     notes: str = ""
     sources: list[str] = Field(default_factory=list, description="The files this incident was read from.")

@@ -1,0 +1,120 @@
+"""Reading input files: size limits, decoding, format detection, conversion to UTC."""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pm_agent.errors import InputError
+from pm_agent.ingest.base import FormatParser, ParsedFile
+from pm_agent.timeparse import TimestampError, to_utc
+
+# Order matters: the most specific JSON shapes are tried first.
+JSON_FORMATS = ("pagerduty", "alertmanager", "native", "slack")
+TEXT_FORMATS = ("text",)
+DEFAULT_MAX_BYTES = 20 * 1024 * 1024
+
+UNKNOWN_FORMAT = (
+    "unknown format: expected pm-agent incident JSON, a Slack export, PagerDuty log_entries, "
+    "an Alertmanager webhook, or a text/Markdown timeline with one timestamped line per event"
+)
+
+
+@dataclass(frozen=True)
+class ReadOptions:
+    """How to read inputs: a date for time-only lines, a zone for times without offsets, limits."""
+
+    default_date: dt.date | None = None
+    assume_tz: dt.tzinfo | None = None
+    max_bytes: int = DEFAULT_MAX_BYTES
+
+
+def parser_for(name: str) -> FormatParser:
+    """The parser of one format, imported on first use."""
+    return importlib.import_module(f"pm_agent.ingest.{name}").PARSER
+
+
+def read_path(path: str | Path, options: ReadOptions) -> ParsedFile:
+    """Read one file into a :class:`ParsedFile` with every time in UTC."""
+    path = Path(path)
+    source = str(path)
+    try:
+        size = path.stat().st_size
+    except FileNotFoundError:
+        raise InputError("no such file", source=source) from None
+    except OSError as exc:
+        raise InputError(f"cannot read: {exc.strerror}", source=source) from None
+    if path.is_dir():
+        raise InputError("is a directory; pass the files inside it", source=source)
+    check_size(size, source, options.max_bytes)
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise InputError(f"cannot read: {exc.strerror}", source=source) from None
+    return read_bytes(raw, source, options)
+
+
+def check_size(size: int, source: str, max_bytes: int) -> None:
+    if size > max_bytes:
+        raise InputError(
+            f"file is {size / 1e6:.1f} MB, over the {max_bytes / 1e6:.0f} MB limit "
+            "(split it, or raise PM_AGENT_MAX_INPUT_BYTES)",
+            source=source,
+        )
+
+
+def read_bytes(raw: bytes, source: str, options: ReadOptions) -> ParsedFile:
+    """Decode, detect the format, parse and convert one input to UTC."""
+    check_size(len(raw), source, options.max_bytes)
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise InputError("not UTF-8 text (is it a binary file?)", source=source) from None
+    if not text.strip():
+        raise InputError("file is empty", source=source)
+    data = decode_json(text, source)
+    parsed = detect(data, source).parse(data, source, default_date=options.default_date)
+    return in_utc(parsed, source, options.assume_tz)
+
+
+def decode_json(text: str, source: str) -> Any:
+    """JSON when the text looks like JSON (``{`` or ``[`` first), else the text itself."""
+    stripped = text.lstrip()
+    if not stripped.startswith(("{", "[")):
+        return text
+    try:
+        return json.loads(stripped)
+    except json.JSONDecodeError as exc:
+        if stripped.startswith("[") and not stripped.startswith(("[{", "[ ", "[\n", "[]")):
+            return text  # a text line such as "[deploy] 14:05 ..." rather than JSON
+        raise InputError(f"malformed JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}", source=source) from None
+    except RecursionError:
+        raise InputError("malformed JSON: nested too deeply", source=source) from None
+
+
+def detect(data: Any, source: str) -> FormatParser:
+    """The parser whose format ``data`` has."""
+    names = TEXT_FORMATS if isinstance(data, str) else JSON_FORMATS
+    for name in names:
+        parser = parser_for(name)
+        if parser.sniff(data):
+            return parser
+    raise InputError(UNKNOWN_FORMAT, source=source)
+
+
+def in_utc(parsed: ParsedFile, source: str, assume_tz: dt.tzinfo | None) -> ParsedFile:
+    """Convert every time of one file to UTC, refusing files that mix zoned and naive times."""
+    keys = list(parsed.times)
+    moments = [parsed.times[k] for k in keys] + [event.at for event in parsed.events]
+    try:
+        converted = to_utc(moments, assume_tz=assume_tz)
+    except TimestampError as exc:
+        raise InputError(str(exc), source=source) from None
+    parsed.times = dict(zip(keys, converted[: len(keys)], strict=True))
+    for event, moment in zip(parsed.events, converted[len(keys) :], strict=True):
+        event.at = moment
+    return parsed

@@ -1,0 +1,151 @@
+"""Merging several files about one incident into one sorted, deduplicated timeline."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import re
+from collections.abc import Sequence
+
+from pm_agent.errors import InputError
+from pm_agent.ingest.base import ParsedFile
+from pm_agent.models import Impact, Incident, SourceRef, TimelineEvent, UndatedEvent
+
+NEAR_DUPLICATE_WINDOW = dt.timedelta(seconds=120)
+NEAR_DUPLICATE_SIMILARITY = 0.75
+SOURCE_ORDER = {"deploy": 0, "alert": 1, "metric": 2, "page": 3, "chat": 4, "note": 5}
+_WORD = re.compile(r"[a-z0-9]+(?:[._-][a-z0-9]+)*")
+_NOISE = {"firing", "resolved", "the", "a", "an", "is", "was", "to", "of", "on", "in", "for", "alert", "triggered"}
+
+
+def merge_files(files: Sequence[tuple[str, ParsedFile]], *, max_events: int) -> Incident:
+    """Build one incident from the parsed files (``(source name, parsed)`` pairs, UTC times)."""
+    events = _timeline(files)
+    if not events:
+        names = ", ".join(name for name, _ in files)
+        raise InputError(f"no timeline events found in {names}; a postmortem needs at least one timestamped event")
+    if len(events) > max_events:
+        raise InputError(f"{len(events)} events, over the limit of {max_events} (raise PM_AGENT_MAX_EVENTS)")
+    ordered = sorted(files, key=lambda pair: pair[1].format != "native")
+    first = lambda attr: next((getattr(p, attr) for _, p in ordered if getattr(p, attr)), None)  # noqa: E731
+    times = _key_times([p for _, p in ordered])
+    incident = Incident(
+        id=first("id") or _derived_id(first("title"), events),
+        title=first("title") or _title_from(events),
+        severity=first("severity"),
+        services=_union(s for _, p in ordered for s in p.services),
+        events=events,
+        undated_events=[
+            UndatedEvent(source=u.source, text=u.text, time_text=u.time_text, refs=[SourceRef(file=name, locator=u.locator)])
+            for name, parsed in files
+            for u in parsed.undated
+        ],
+        impact=Impact.model_validate(_merged_impact([p for _, p in ordered])),
+        notes="\n\n".join(p.notes.strip() for _, p in ordered if p.notes.strip()),
+        sources=[name for name, _ in files],
+        **times,
+    )
+    _check_order(incident)
+    return incident
+
+
+def _timeline(files: Sequence[tuple[str, ParsedFile]]) -> list[TimelineEvent]:
+    events = [
+        TimelineEvent(
+            at=raw.at, source=raw.source, text=raw.text, actor=raw.actor, refs=[SourceRef(file=name, locator=raw.locator)]
+        )
+        for name, parsed in files
+        for raw in parsed.events
+    ]
+    events.sort(key=lambda e: (e.at, SOURCE_ORDER.get(e.source, 9)))
+    return collapse_duplicates(events)
+
+
+def collapse_duplicates(events: list[TimelineEvent]) -> list[TimelineEvent]:
+    """Fold exact and near duplicates (close in time, nearly the same words) into the first one seen.
+
+    The kept event collects the references of every copy, so nothing loses its origin.
+    """
+    kept: list[TimelineEvent] = []
+    words: list[set[str]] = []
+    for event in events:
+        tokens = _tokens(event.text)
+        twin = _find_twin(event, tokens, kept, words)
+        if twin is None:
+            kept.append(event.model_copy(update={"refs": list(event.refs)}))
+            words.append(tokens)
+            continue
+        target = kept[twin]
+        target.refs.extend(ref for ref in event.refs if ref not in target.refs)
+        if target.actor is None and event.actor:
+            target.actor = event.actor
+    return kept
+
+
+def _find_twin(event: TimelineEvent, tokens: set[str], kept: list[TimelineEvent], words: list[set[str]]) -> int | None:
+    index = len(kept) - 1
+    while index >= 0 and event.at - kept[index].at <= NEAR_DUPLICATE_WINDOW:
+        other = kept[index]
+        if other.text == event.text and other.at == event.at:
+            return index
+        if _similar(tokens, words[index]):
+            return index
+        index -= 1
+    return None
+
+
+def _tokens(text: str) -> set[str]:
+    return {w for w in _WORD.findall(text.lower()) if w not in _NOISE}
+
+
+def _similar(a: set[str], b: set[str]) -> bool:
+    if not a or not b:
+        return False
+    shared = len(a & b)
+    jaccard = shared / len(a | b)
+    containment = shared / min(len(a), len(b))
+    return jaccard >= NEAR_DUPLICATE_SIMILARITY or (containment >= 0.9 and min(len(a), len(b)) >= 4)
+
+
+def _key_times(parsed: list[ParsedFile]) -> dict[str, dt.datetime]:
+    """Explicit key times: the first file that states one wins (native JSON first); else earliest/latest."""
+    times: dict[str, dt.datetime] = {}
+    for key in ("started_at", "detected_at", "acknowledged_at", "mitigated_at", "resolved_at"):
+        native = [p.times[key] for p in parsed if p.format == "native" and key in p.times]
+        values = native or [p.times[key] for p in parsed if key in p.times]
+        if values:
+            times[key] = max(values) if key == "resolved_at" else min(values)
+    return times
+
+
+def _merged_impact(parsed: list[ParsedFile]) -> dict:
+    merged: dict = {}
+    for p in parsed:
+        for key, value in p.impact.items():
+            merged.setdefault(key, value)
+    return merged
+
+
+def _check_order(incident: Incident) -> None:
+    start, end = incident.started_at, incident.resolved_at
+    if start and end and end < start:
+        raise InputError(
+            f"resolved_at ({end.isoformat()}) is before started_at ({start.isoformat()}); fix one of the two times"
+        )
+
+
+def _union(items) -> list[str]:
+    seen: dict[str, None] = {}
+    for item in items:
+        seen.setdefault(item, None)
+    return list(seen)
+
+
+def _derived_id(title: str | None, events: list[TimelineEvent]) -> str:
+    digest = hashlib.sha256(f"{title}|{events[0].at.isoformat()}|{events[0].text}".encode()).hexdigest()[:8]
+    return f"inc-{events[0].at:%Y%m%d}-{digest}"
+
+
+def _title_from(events: list[TimelineEvent]) -> str:
+    first = next((e for e in events if e.source in ("alert", "page")), events[0])
+    return first.text[:120]

@@ -1,0 +1,158 @@
+"""Rendering a postmortem as Markdown: the document teams review, share and score."""
+
+from __future__ import annotations
+
+from pm_agent.models import ActionItem, Figure, Metric, Postmortem, TimelineEvent, WhyBranch
+from pm_agent.timeparse import format_minutes, format_utc
+
+SCORE_HEADING = "Rubric score"
+IMPACT_LABELS = {
+    "users_affected": "Users affected",
+    "user_share": "Share of users",
+    "duration": "Duration stated",
+    "requests_failed": "Failed requests",
+    "error_rate": "Error rate",
+    "revenue": "Revenue",
+    "sla_breach": "SLA / SLO",
+    "support_tickets": "Support tickets",
+}
+
+
+def render_markdown(pm: Postmortem) -> str:
+    """The whole postmortem as Markdown, sections in the order reviewers read them."""
+    sections = [
+        _header(pm),
+        _section("Summary", pm.summary),
+        _section("Impact", _impact(pm)),
+        _section("Timeline (UTC)", _timeline(pm.timeline)),
+        _section("Detection and response", _metrics(pm.metrics)),
+        _section("Root cause analysis (Five Whys, to be confirmed)", _root_cause(pm)),
+        _section("Contributing factors", _bullets(pm.contributing_factors, "None identified from the data yet.")),
+        _section("Action items", _actions(pm.action_items)),
+        _section("What went well", _bullets(pm.what_went_well, "Not evident from the data; see the open questions.")),
+        _section("Lessons learned", _bullets(pm.lessons, "To be agreed in the review.")),
+    ]
+    if pm.related_incidents:
+        sections.append(_section("Related incidents", _related(pm)))
+    sections.append(_section("Open questions", _bullets([f"**{q.topic}**: {q.question}" for q in pm.open_questions], "None.")))
+    if pm.score:
+        sections.append(_section(SCORE_HEADING, _score(pm)))
+    return "\n\n".join(sections).rstrip() + "\n"
+
+
+def _header(pm: Postmortem) -> str:
+    facts = [
+        f"**Status:** {pm.status} (blameless)",
+        f"**Incident:** `{pm.incident_id}`",
+        f"**Date:** {pm.date.isoformat()}" if pm.date else "**Date:** unknown",
+        f"**Severity:** {pm.severity or 'not stated'}",
+        f"**Services:** {', '.join(pm.services) if pm.services else 'not stated'}",
+        f"**Drafted by:** pm-agent ({pm.generated_by})",
+    ]
+    return f"# Postmortem: {pm.title}\n\n" + "  \n".join(facts)
+
+
+def _section(title: str, body: str) -> str:
+    return f"## {title}\n\n{body.strip()}"
+
+
+def _bullets(items: list[str], empty: str) -> str:
+    return "\n".join(f"- {item}" for item in items) if items else f"_{empty}_"
+
+
+def _cell(text: str) -> str:
+    return " ".join(str(text).split()).replace("|", "\\|")
+
+
+def _impact(pm: Postmortem) -> str:
+    figures: list[Figure] = pm.impact.figures()
+    lines = []
+    if figures:
+        lines += ["| Dimension | As stated in the input | Source |", "|---|---|---|"]
+        lines += [f"| {IMPACT_LABELS[f.kind]} | {_cell(f.quote)} | {_cell(f.ref or '')} |" for f in figures]
+    missing = [IMPACT_LABELS[kind] for kind in pm.impact.missing()]
+    if missing:
+        lines.append("")
+        lines.append(f"**Not in the data yet:** {', '.join(missing)} (see the open questions).")
+    return "\n".join(lines).strip()
+
+
+def _timeline(events: list[TimelineEvent]) -> str:
+    if not events:
+        return "_No timestamped events._"
+    lines = ["| Time (UTC) | Phase | Source | Event |", "|---|---|---|---|"]
+    for e in events:
+        actor = f"{e.actor}: " if e.actor else ""
+        lines.append(f"| {format_utc(e.at).removesuffix(' UTC')} | {e.phase or ''} | {e.source} | {_cell(actor + e.text)} |")
+    return "\n".join(lines)
+
+
+def _metrics(metrics: list[Metric]) -> str:
+    lines = ["| Metric | Value | Basis |", "|---|---|---|"]
+    for m in metrics:
+        value = format_minutes(m.minutes) if m.minutes is not None else "unknown"
+        basis = m.basis if m.minutes is not None else (m.question or "")
+        lines.append(f"| {m.label} | {value} | {_cell(basis)} |")
+    return "\n".join(lines)
+
+
+def _root_cause(pm: Postmortem) -> str:
+    chain = pm.root_cause
+    if chain is None or not chain.branches:
+        return "_No causal chain could be built from the data; run the Five Whys in the review._"
+    parts = [f"**Problem:** {chain.problem}"]
+    parts += [_branch(branch) for branch in chain.branches]
+    return "\n\n".join(parts)
+
+
+def _branch(branch: WhyBranch) -> str:
+    lines = [f"### {branch.label}", ""]
+    for step in branch.steps:
+        if step.evidence:
+            cited = "; ".join(f"{format_utc(e.at)} {e.source}: \"{_cell(e.excerpt)}\"" for e in step.evidence)
+            status = f"evidence: {cited}"
+        else:
+            status = "hypothesis, to confirm"
+        lines.append(f"- **Why?** {step.why}  \n  **Because** {step.because} _({status})_")
+    lines.append("")
+    lines.append(f"**Systemic cause ({branch.systemic_kind}):** {branch.root_cause}")
+    return "\n".join(lines)
+
+
+def _actions(items: list[ActionItem]) -> str:
+    if not items:
+        return "_No actions proposed yet._"
+    lines = [
+        "| ID | Action | Done when | Owner | Due | Priority | Prevention level | Addresses |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for a in items:
+        due = a.due.isoformat() if a.due else "to set"
+        check = " (automated check)" if a.automated_check else ""
+        lines.append(
+            f"| {a.id} | {_cell(a.title)}{check} | {_cell(a.done_when)} | {_cell(a.owner or 'to assign')} | {due} "
+            f"| {a.priority or ''} | {a.hierarchy or ''} | {_cell(a.addresses)} |"
+        )
+    return "\n".join(lines)
+
+
+def _related(pm: Postmortem) -> str:
+    lines = ["| Incident | Date | Why it matched |", "|---|---|---|"]
+    for r in pm.related_incidents:
+        date = r.date.isoformat() if r.date else ""
+        lines.append(f"| `{r.id}`: {_cell(r.title)} | {date} | {_cell('; '.join(r.why))} |")
+    return "\n".join(lines)
+
+
+def _score(pm: Postmortem) -> str:
+    score = pm.score
+    verdict = "passes" if score.passed else "does not pass yet"
+    lines = [
+        f"Weighted score **{score.weighted_average:.2f} / 5**: the draft {verdict} (pass mark {score.pass_mark}).",
+        "",
+        "| Criterion | Weight | Score | To raise it |",
+        "|---|---|---|---|",
+    ]
+    for c in score.criteria:
+        lines.append(f"| {c.name} | {c.weight} | {c.score:g} | {_cell('; '.join(c.to_improve[:2]))} |")
+    return "\n".join(lines)
