@@ -154,3 +154,18 @@ def format_minutes(minutes: float) -> str:
         return f"{hours} h {mins:02d} min"
     days, hours = divmod(hours, 24)
     return f"{days} d {hours} h"
+
+
+_WORD_END = r"(?![^\W_]|[:.,]\d)"
+_LEADING_DATETIME_RE = re.compile(rf"{_DATE}(?:[T ]|\s+){_TIME}\s*{_ZONE}{_WORD_END}", re.IGNORECASE)
+_LEADING_TIME_RE = re.compile(rf"{_TIME}\s*{_ZONE}{_WORD_END}", re.IGNORECASE)
+
+
+def match_leading_timestamp(text: str) -> re.Match[str] | None:
+    """The date-time or time of day that ``text`` opens with, for :func:`from_match`; else None.
+
+    The timestamp must end where a word ends, so ``14:05 Zookeeper down`` keeps its ``Z`` in
+    the text instead of reading it as a zone, ``14:05: paged`` and ``14:05 UTC: paged`` read the
+    colon as a separator, and ``14:05pm`` or ``14:051`` are not timestamps at all.
+    """
+    return _LEADING_DATETIME_RE.match(text) or _LEADING_TIME_RE.match(text)
