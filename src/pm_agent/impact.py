@@ -25,7 +25,7 @@ _FAIL = r"(?:failed|failing|dropped|errored|lost|rejected|timed out|5\d\d|errors
 
 PATTERNS: list[tuple[str, str, re.Pattern[str]]] = [
     ("user_share", "%", re.compile(
-        rf"{_NUM}\s*%\s+(?:of\s+)?(?:all\s+|our\s+)?(?:users|customers|accounts|tenants|merchants|sessions|members)",
+        rf"{_NUM}\s*%\s+(?:of\s+)?(?:all\s+|our\s+)?(?:active\s+|logged-in\s+|paying\s+|mobile\s+)?(?:users|customers|accounts|tenants|merchants|sessions|members)",
         re.I)),
     ("users_affected", "users", re.compile(
         rf"(?<![\d.]){_NUM}\s+(?:active\s+|unique\s+|paying\s+)?(?:users|customers|accounts|tenants|merchants|"
@@ -34,8 +34,8 @@ PATTERNS: list[tuple[str, str, re.Pattern[str]]] = [
         rf"(?:error[- ]rate|5xx(?: rate)?|failure rate|errors?)\D{{0,25}}?{_num('a')}\s*%|{_num('b')}\s*%\s+(?:of\s+)?"
         rf"(?:requests|traffic|calls|transactions)\s+{_FAIL}|{_num('c')}\s*%\s+(?:error|failure)s?", re.I)),
     ("requests_failed", "requests", re.compile(
-        rf"(?<![\d.]){_NUM}\s+(?:{_FAIL}\s+)?(?:requests|transactions|orders|payments|calls|checkouts|messages|"
-        rf"jobs|emails)\s+(?:{_FAIL}|were {_FAIL}|could not)", re.I)),
+        rf"(?<![\d.]){_NUM}\s+(?:{_FAIL}\s+)?(?:[a-z-]+\s+)?(?:requests|transactions|orders|payments|calls|checkouts|messages|"
+        rf"jobs|emails|attempts|uploads|logins|builds)\s+(?:{_FAIL}|were {_FAIL}|could not)", re.I)),
     ("revenue", "currency", re.compile(
         rf"(?:[$€£]\s?{_num('a')}|(?<![\d.]){_num('b')}\s*(?:USD|EUR|GBP|DKK|dollars|euros))", re.I)),
     ("support_tickets", "tickets", re.compile(
@@ -44,7 +44,7 @@ PATTERNS: list[tuple[str, str, re.Pattern[str]]] = [
         r"\b(?:SLA|SLO|error budget)\b[^.\n]{0,60}?\b(?:breach\w*|violat\w*|burn\w*|miss\w*|exceed\w*|exhaust\w*)"
         r"|\b(?:breach\w*|violat\w*|miss\w*|exhaust\w*)\b[^.\n]{0,40}?\b(?:SLA|SLO|error budget)\b", re.I)),
     ("duration", "minutes", re.compile(
-        rf"(?:for|lasted|lasting|over|outage of|downtime of)\s+(?:about\s+|roughly\s+|approximately\s+)?{_NUM}\s*"
+        rf"(?:for|lasted|lasting|outage of|downtime of)\s+(?:about\s+|roughly\s+|approximately\s+)?{_NUM}\s*"
         r"(?P<unit>minutes?|mins?|hours?|hrs?|h)\b", re.I)),
 ]
 

@@ -16,7 +16,7 @@ from pm_agent.timeparse import format_utc
 
 PHASE_PATTERNS: dict[str, re.Pattern[str]] = {
     "resolution": re.compile(
-        r"\b(resolved|resolution|all[- ]clear|closed the incident|incident (?:is )?closed|back to normal|"
+        r"\b(resolved|resolution|all[- ]clear|closed the incident|incident (?:is )?closed|"
         r"fully (?:recovered|restored)|verified operational|marked as resolved)\b",
         re.I,
     ),

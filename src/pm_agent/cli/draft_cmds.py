@@ -1,9 +1,44 @@
-"""Sub-commands (registered by pm_agent.cli.build_parser)."""
+"""``pm-agent draft``: incident files in, a postmortem draft out."""
 
 from __future__ import annotations
 
 import argparse
 
+from pm_agent.cli.output import emit, read_text_arg
+from pm_agent.service import PostmortemService, parse_roster
+
 
 def register(commands: argparse._SubParsersAction) -> None:
-    """Add this module's sub-commands."""
+    parser = commands.add_parser(
+        "draft",
+        help="draft a blameless postmortem from incident files",
+        description=(
+            "Draft a blameless postmortem from one or more files about one incident: pm-agent incident "
+            "JSON, a Slack export, PagerDuty log entries, an Alertmanager webhook, or a text/Markdown "
+            "timeline (a directory stands for the files in it). Works offline."
+        ),
+    )
+    parser.add_argument("files", nargs="+", metavar="FILE", help="incident files (merged into one timeline)")
+    parser.add_argument("--format", choices=("markdown", "json"), default="markdown", help="output format")
+    parser.add_argument("-o", "--output", metavar="OUT", help="write to this file instead of stdout")
+    add_reading_options(parser)
+    parser.add_argument("--roster", metavar="FILE", help='JSON of role to owner name, e.g. {"platform": "Dana"}')
+    parser.add_argument("--no-score", action="store_true", help="skip the closing rubric score")
+    parser.set_defaults(handler=run_draft)
+
+
+def add_reading_options(parser: argparse.ArgumentParser) -> None:
+    """Options every command that reads incident files shares."""
+    parser.add_argument("--date", metavar="YYYY-MM-DD", help="date for timelines that give only times of day")
+    parser.add_argument(
+        "--timezone", metavar="TZ", help="zone of times written without an offset (default: UTC), e.g. Europe/Oslo"
+    )
+
+
+def run_draft(args: argparse.Namespace) -> int:
+    service = PostmortemService()
+    incident = service.load(args.files, date=args.date, timezone=args.timezone)
+    roster = parse_roster(read_text_arg(args.roster), args.roster) if args.roster else None
+    postmortem = service.draft(incident, roster=roster, score=not args.no_score)
+    emit(service.render(postmortem, args.format), args.output)
+    return 0

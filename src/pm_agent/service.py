@@ -1,0 +1,160 @@
+"""The service layer: every use case once, shared by the CLI and the MCP server.
+
+A front end builds one :class:`PostmortemService` and calls it; a CLI command and an MCP
+tool given the same input therefore return the same result.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Sequence
+from pathlib import Path
+
+from pm_agent.errors import InputError
+from pm_agent.ingest import ReadOptions, load_incident, load_incident_text
+from pm_agent.models import (
+    ActionItem,
+    ActionLint,
+    BlamelessReport,
+    ChainReview,
+    Fishbone,
+    Incident,
+    Postmortem,
+    RubricResult,
+    WhyChain,
+)
+from pm_agent.settings import Settings
+from pm_agent.timeparse import TimestampError, parse_zone_name
+
+
+class PostmortemService:
+    """pm-agent's use cases over one set of settings."""
+
+    def __init__(self, settings: Settings | None = None) -> None:
+        self.settings = settings or Settings()
+
+    # --- incidents -------------------------------------------------------------------------
+    def read_options(self, date: str | None = None, timezone: str | None = None) -> ReadOptions:
+        """Reading options from user-facing strings (``--date 2024-03-01``, ``--timezone Europe/Oslo``)."""
+        try:
+            default_date = dt.date.fromisoformat(date) if date else None
+        except ValueError:
+            raise InputError(f"--date {date!r} is not a date like 2024-03-01") from None
+        try:
+            zone = parse_zone_name(timezone) if timezone else None
+        except TimestampError as exc:
+            raise InputError(str(exc)) from None
+        return ReadOptions(default_date=default_date, assume_tz=zone, max_bytes=self.settings.max_input_bytes)
+
+    def load(self, paths: Sequence[str | Path], *, date: str | None = None, timezone: str | None = None) -> Incident:
+        """Read and merge incident files."""
+        if not paths:
+            raise InputError("no input files given")
+        return load_incident(paths, self.read_options(date, timezone), max_events=self.settings.max_events)
+
+    def load_text(self, text: str, *, name: str = "<input>", date: str | None = None, timezone: str | None = None) -> Incident:
+        """Read incident data given inline: JSON in any supported format, or a text timeline."""
+        return load_incident_text(text, name, self.read_options(date, timezone), max_events=self.settings.max_events)
+
+    def incident_from(
+        self, data: str | None = None, paths: Sequence[str] | None = None, *, date: str | None = None, timezone: str | None = None
+    ) -> Incident:
+        """An incident from inline data or from paths (exactly one of the two)."""
+        if bool(data and data.strip()) == bool(paths):
+            raise InputError("give the incident either as data (JSON or a text timeline) or as file paths, not both or neither")
+        if paths:
+            return self.load(paths, date=date, timezone=timezone)
+        return self.load_text(data or "", date=date, timezone=timezone)
+
+    # --- drafting --------------------------------------------------------------------------
+    def draft(self, incident: Incident, *, roster: dict[str, str] | None = None, score: bool = True) -> Postmortem:
+        """A postmortem draft for ``incident``."""
+        from pm_agent.engines.drafting import draft_postmortem
+
+        return draft_postmortem(incident, roster=roster, score=score)
+
+    @staticmethod
+    def render(postmortem: Postmortem, fmt: str = "markdown") -> str:
+        """The postmortem as ``markdown`` or ``json``."""
+        if fmt == "json":
+            return postmortem.model_dump_json(indent=2)
+        from pm_agent.render import render_markdown
+
+        return render_markdown(postmortem)
+
+    # --- analysis --------------------------------------------------------------------------
+    def five_whys(self, problem: str, incident: Incident | None = None, facts: list[str] | None = None) -> WhyChain:
+        from pm_agent.engines.five_whys import run_five_whys
+
+        if not problem.strip():
+            raise InputError("the problem statement is empty; say what went wrong, e.g. 'checkout returned 502s'")
+        return run_five_whys(problem.strip(), incident, facts or [])
+
+    def review_chain(self, steps: list[str]) -> ChainReview:
+        from pm_agent.engines.five_whys import review_chain
+
+        steps = [s.strip() for s in steps if s.strip()]
+        if not steps:
+            raise InputError("the chain is empty; give one 'because' per line")
+        return review_chain(steps)
+
+    def rewrite_blameless(self, text: str) -> BlamelessReport:
+        from pm_agent.engines.blameless import rewrite_blameless
+
+        return rewrite_blameless(text)
+
+    def propose_actions(self, incident: Incident, roster: dict[str, str] | None = None) -> list[ActionItem]:
+        return self.draft(incident, roster=roster, score=False).action_items
+
+    def check_actions(self, actions: list[ActionItem]) -> list[ActionLint]:
+        from pm_agent.engines.actions import lint_actions
+
+        return lint_actions(actions)
+
+    def fishbone(self, incident: Incident, *, fault_tree: bool = False) -> Fishbone:
+        from pm_agent.engines.fishbone import build_fishbone
+
+        draft = self.draft(incident, score=False)
+        return build_fishbone(draft.root_cause, draft.contributing_factors, fault_tree=fault_tree)
+
+    def score(self, markdown: str) -> RubricResult:
+        from pm_agent.engines.rubric import score_markdown
+
+        if not markdown.strip():
+            raise InputError("the postmortem is empty")
+        return score_markdown(markdown)
+
+
+def parse_actions_json(text: str, source: str = "<input>") -> list[ActionItem]:
+    """Action items from JSON: a list of objects (``title``, ``owner``, ``due``, ``done_when``...) or of strings."""
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InputError(f"malformed JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}", source=source) from None
+    if isinstance(data, dict):
+        data = data.get("action_items") or data.get("actions")
+    if not isinstance(data, list):
+        raise InputError("expected a list of action items (objects with a 'title', or strings)", source=source)
+    from pydantic import ValidationError
+
+    items = []
+    for index, item in enumerate(data):
+        try:
+            items.append(ActionItem(title=item) if isinstance(item, str) else ActionItem.model_validate(item))
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            where = ".".join(str(p) for p in first["loc"])
+            raise InputError(f"action [{index}] field {where!r}: {first['msg']}", source=source) from None
+    return items
+
+
+def parse_roster(text: str, source: str = "<roster>") -> dict[str, str]:
+    """A roster mapping roles or areas to people: JSON ``{"platform": "Dana Ortiz"}``."""
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InputError(f"malformed JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}", source=source) from None
+    if not isinstance(data, dict) or not all(isinstance(v, str) for v in data.values()):
+        raise InputError('a roster is a JSON object of role to name, e.g. {"platform": "Dana Ortiz"}', source=source)
+    return {str(k): v for k, v in data.items()}

@@ -1,0 +1,39 @@
+"""Shared test set-up: isolated state directories, the example incident, the shared real data."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+EXAMPLE = REPO / "examples" / "payments-outage.json"
+SHARED_DATA = REPO.parent / "shared" / "data"
+
+
+@pytest.fixture(autouse=True)
+def isolated_state(tmp_path_factory, monkeypatch):
+    """Keep every test away from the user's memory, drafts and API keys."""
+    state = tmp_path_factory.mktemp("state")
+    monkeypatch.setenv("PM_AGENT_MEMORY_DIR", str(state / "memory"))
+    monkeypatch.setenv("PM_AGENT_OUTPUT_DIR", str(state / "drafts"))
+    monkeypatch.delenv("ANTHROPIC_API_KEY", raising=False)
+    monkeypatch.delenv("PM_AGENT_CHROMA_URL", raising=False)
+    monkeypatch.delenv("PM_AGENT_RAISE_ERRORS", raising=False)
+
+
+@pytest.fixture
+def shared_data() -> Path:
+    """``../shared/data`` beside the repository; tests using it skip where it is absent."""
+    if not (SHARED_DATA / "fulltext").is_dir():
+        pytest.skip("../shared/data is not present on this machine")
+    return SHARED_DATA
+
+
+def fulltext_cases() -> list[str]:
+    """Names of the real postmortems in ../shared/data/fulltext (empty where absent)."""
+    folder = SHARED_DATA / "fulltext"
+    if not folder.is_dir():
+        return []
+    return sorted(p.name.removesuffix(".input.json") for p in folder.glob("*.input.json"))

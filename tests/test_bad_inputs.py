@@ -1,0 +1,72 @@
+"""Bad input gets one line naming the file and the problem, exit status 2, and no traceback."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from pm_agent.cli import main
+
+GOOD_EVENT = {"at": "2024-03-01T14:00:00Z", "source": "alert", "text": "firing"}
+
+
+def bad_files(tmp_path):
+    files = {
+        "malformed.json": ('{"title": "x", "events": [', "malformed JSON at line 1, column 27"),
+        "unknown.json": ('{"hello": "world"}', "unknown format"),
+        "unknown.txt": ("we had an outage, it was bad\nthen it got better\n", "unknown format"),
+        "no-events.json": (json.dumps({"title": "x", "started_at": "2024-03-01T14:00:00Z"}), "no timeline events found"),
+        "unparseable.json": (json.dumps({"title": "x", "events": [{**GOOD_EVENT, "at": "last tuesday"}]}),
+                             "unreadable timestamp 'last tuesday'"),
+        "impossible.json": (json.dumps({"title": "x", "events": [{**GOOD_EVENT, "at": "2024-13-01T10:00:00Z"}]}),
+                            "impossible timestamp"),
+        "mixed-zones.json": (json.dumps({"title": "x", "events": [GOOD_EVENT, {**GOOD_EVENT, "at": "2024-03-01 14:05"}]}),
+                             "mixed time zones without offsets"),
+        "empty.json": ("", "file is empty"),
+        "binary.json": (b"\xff\xfe\x00garbage", "not UTF-8 text"),
+    }
+    for name, (content, _) in files.items():
+        path = tmp_path / name
+        path.write_bytes(content if isinstance(content, bytes) else content.encode())
+    return {name: expected for name, (_, expected) in files.items()}
+
+
+@pytest.mark.parametrize("name", [
+    "malformed.json", "unknown.json", "unknown.txt", "no-events.json", "unparseable.json", "impossible.json",
+    "mixed-zones.json", "empty.json", "binary.json",
+])
+def test_bad_input_gives_one_line_and_exit_status_2(tmp_path, capsys, name):
+    expected = bad_files(tmp_path)[name]
+    status = main(["draft", str(tmp_path / name)])
+    out, err = capsys.readouterr()
+    assert status == 2
+    assert out == ""
+    assert err.count("\n") == 1
+    assert err.startswith(f"pm-agent: error: {tmp_path / name}: ")
+    assert expected in err
+
+
+def test_a_50_megabyte_file_is_refused_before_it_is_read(tmp_path, capsys):
+    huge = tmp_path / "huge.json"
+    with huge.open("wb") as handle:
+        handle.truncate(50 * 1024 * 1024)
+    assert main(["draft", str(huge)]) == 2
+    err = capsys.readouterr().err
+    assert err == f"pm-agent: error: {huge}: file is 52.4 MB, over the 21 MB limit (split it, or raise PM_AGENT_MAX_INPUT_BYTES)\n"
+
+
+def test_a_missing_file_and_a_directory_are_named(tmp_path, capsys):
+    assert main(["draft", str(tmp_path / "nope.json")]) == 2
+    assert capsys.readouterr().err == f"pm-agent: error: {tmp_path / 'nope.json'}: no such file\n"
+
+
+def test_the_installed_command_prints_no_traceback(tmp_path):
+    bad = tmp_path / "bad.json"
+    bad.write_text("{not json")
+    result = subprocess.run([sys.executable, "-m", "pm_agent", "draft", str(bad)], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    assert result.stderr == f"pm-agent: error: {bad}: malformed JSON at line 1, column 2: Expecting property name enclosed in double quotes\n"

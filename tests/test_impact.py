@@ -1,0 +1,48 @@
+"""Impact figures are read only from the input, quoted, and missing ones become questions."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from pm_agent.impact import extract_impact, impact_questions
+from pm_agent.models import Incident, TimelineEvent
+
+NOTES = (
+    "Support reported 37 tickets about failed card payments. Analytics: 1,240 checkout attempts failed during the "
+    "incident, about 8% of active customers saw an error. The payment-success SLO was breached for the day. "
+    "Estimated lost revenue $18,500."
+)
+
+
+def incident(notes="", events=(), impact=None):
+    return Incident(
+        id="i", title="t", notes=notes, impact=impact or {},
+        events=[TimelineEvent(at=dt.datetime(2024, 3, 1, 14, 0, tzinfo=dt.timezone.utc), source="metric", text=t) for t in events],
+    )
+
+
+def test_figures_are_found_with_their_verbatim_phrase():
+    impact = extract_impact(incident(NOTES, events=["5xx rate 11% over 5 min"]))
+    found = {f.kind: (f.value, f.quote) for f in impact.figures()}
+    assert found == {
+        "user_share": (8.0, "Analytics: 1,240 checkout attempts failed during the incident, about 8% of active customers saw an error"),
+        "requests_failed": (1240.0, "Analytics: 1,240 checkout attempts failed during the incident, about 8% of active customers saw an error"),
+        "error_rate": (11.0, "5xx rate 11% over 5 min"),
+        "revenue": (18500.0, "Estimated lost revenue $18,500"),
+        "sla_breach": (None, "The payment-success SLO was breached for the day"),
+        "support_tickets": (37.0, "Support reported 37 tickets about failed card payments"),
+    }
+
+
+def test_explicit_impact_figures_win_over_extracted_ones():
+    impact = extract_impact(incident("about 40 tickets", impact={"support_tickets": 52}))
+    assert impact.support_tickets.value == 52
+
+
+def test_nothing_is_invented_when_the_input_states_no_figures():
+    impact = extract_impact(incident("The team restarted the service.", events=["pods restarted"]))
+    assert impact.figures() == []
+    assert [q.topic for q in impact_questions(impact)] == [
+        "impact: users affected", "impact: user share", "impact: duration", "impact: requests failed",
+        "impact: error rate", "impact: revenue", "impact: sla breach", "impact: support tickets",
+    ]
