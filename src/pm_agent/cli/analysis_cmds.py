@@ -1,9 +1,147 @@
-"""Sub-commands (registered by pm_agent.cli.build_parser)."""
+"""Analysis commands: ``whys``, ``blameless``, ``actions``, ``fishbone``, ``score``."""
 
 from __future__ import annotations
 
 import argparse
 
+from pm_agent import render_analysis
+from pm_agent.cli.draft_cmds import add_reading_options
+from pm_agent.cli.output import emit, read_text_arg, to_json
+from pm_agent.errors import InputError
+from pm_agent.service import PostmortemService, parse_actions_json, parse_roster
+
+EXIT_NOT_SMART = 1
+
 
 def register(commands: argparse._SubParsersAction) -> None:
-    """Add this module's sub-commands."""
+    _register_whys(commands)
+    _register_blameless(commands)
+    _register_actions(commands)
+    _register_fishbone(commands)
+    _register_score(commands)
+
+
+def _json_flag(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--json", action="store_true", help="print the result as JSON")
+
+
+def _register_whys(commands) -> None:
+    parser = commands.add_parser(
+        "whys",
+        help="run a 5 Whys analysis, or check a chain you wrote",
+        description="Build a why-chain ending at a systemic cause, citing incident events as evidence. "
+        "With --check, review a chain you wrote (one 'because' per line) instead.",
+    )
+    parser.add_argument("problem", nargs="?", help="the problem statement (default: the incident title)")
+    parser.add_argument("--incident", nargs="+", metavar="FILE", default=[], help="incident files to draw evidence from")
+    parser.add_argument("--fact", action="append", default=[], metavar="TEXT", help="a known fact (repeatable)")
+    parser.add_argument("--check", metavar="FILE", help="review the chain in FILE (or - for stdin), one cause per line")
+    add_reading_options(parser)
+    _json_flag(parser)
+    parser.set_defaults(handler=run_whys)
+
+
+def run_whys(args: argparse.Namespace) -> int:
+    service = PostmortemService()
+    if args.check:
+        review = service.review_chain(read_text_arg(args.check).splitlines())
+        emit(to_json(review) if args.json else render_analysis.chain_review_text(review))
+        return 0 if review.ok else EXIT_NOT_SMART
+    incident = service.load(args.incident, date=args.date, timezone=args.timezone) if args.incident else None
+    problem = args.problem or (incident.title if incident else "")
+    if not problem:
+        raise InputError("give a problem statement, or --incident FILE to take it from the incident title")
+    chain = service.five_whys(problem, incident, args.fact)
+    emit(to_json(chain) if args.json else render_analysis.why_chain_text(chain))
+    return 0
+
+
+def _register_blameless(commands) -> None:
+    parser = commands.add_parser(
+        "blameless",
+        help="find blame language and rewrite it toward the system",
+        description="Detect blame language (people as causes, counterfactuals, judgements, 'human error', "
+        "hindsight, blame by role) and rewrite it, keeping every time, number and name of a system.",
+    )
+    parser.add_argument("file", metavar="FILE", help="text or Markdown to check, or - for stdin")
+    _json_flag(parser)
+    parser.set_defaults(handler=run_blameless)
+
+
+def run_blameless(args: argparse.Namespace) -> int:
+    report = PostmortemService().rewrite_blameless(read_text_arg(args.file))
+    emit(to_json(report) if args.json else render_analysis.blameless_text(report))
+    return 0
+
+
+def _register_actions(commands) -> None:
+    parser = commands.add_parser("actions", help="propose, check and track action items")
+    sub = parser.add_subparsers(dest="actions_command", metavar="ACTION", required=True)
+    propose = sub.add_parser("propose", help="propose SMART actions for an incident's causes")
+    propose.add_argument("files", nargs="+", metavar="FILE", help="incident files")
+    propose.add_argument("--roster", metavar="FILE", help='JSON of role to owner name, e.g. {"platform": "Dana"}')
+    add_reading_options(propose)
+    _json_flag(propose)
+    propose.set_defaults(handler=run_actions_propose)
+    check = sub.add_parser("check", help="lint action items against SMART (exit 1 when any falls short)")
+    check.add_argument("file", metavar="FILE", help="JSON list of actions (objects or strings), or - for stdin")
+    _json_flag(check)
+    check.set_defaults(handler=run_actions_check)
+
+
+def run_actions_propose(args: argparse.Namespace) -> int:
+    service = PostmortemService()
+    incident = service.load(args.files, date=args.date, timezone=args.timezone)
+    roster = parse_roster(read_text_arg(args.roster), args.roster) if args.roster else None
+    actions = service.propose_actions(incident, roster)
+    emit(to_json(actions) if args.json else render_analysis.actions_text(actions))
+    return 0
+
+
+def run_actions_check(args: argparse.Namespace) -> int:
+    service = PostmortemService()
+    lints = service.check_actions(parse_actions_json(read_text_arg(args.file), args.file))
+    emit(to_json(lints) if args.json else render_analysis.action_lints_text(lints))
+    return 0 if all(lint.smart for lint in lints) else EXIT_NOT_SMART
+
+
+def _register_fishbone(commands) -> None:
+    parser = commands.add_parser(
+        "fishbone",
+        help="group causes into People, Process, Technology, Environment (Mermaid)",
+        description="Group an incident's causes and contributing factors into a fishbone diagram, "
+        "rendered as Mermaid inside Markdown; --fault-tree adds a fault tree with AND/OR gates.",
+    )
+    parser.add_argument("files", nargs="+", metavar="FILE", help="incident files")
+    parser.add_argument("--fault-tree", action="store_true", help="also render a fault tree")
+    add_reading_options(parser)
+    _json_flag(parser)
+    parser.set_defaults(handler=run_fishbone)
+
+
+def run_fishbone(args: argparse.Namespace) -> int:
+    from pm_agent.engines.fishbone import to_markdown
+
+    service = PostmortemService()
+    incident = service.load(args.files, date=args.date, timezone=args.timezone)
+    fishbone = service.fishbone(incident, fault_tree=args.fault_tree)
+    emit(to_json(fishbone) if args.json else to_markdown(fishbone))
+    return 0
+
+
+def _register_score(commands) -> None:
+    parser = commands.add_parser(
+        "score",
+        help="score any postmortem in Markdown against the rubric",
+        description="Score a postmortem on eight weighted criteria (1 to 5; pass at 3.5), with the evidence "
+        "found and what would raise each score.",
+    )
+    parser.add_argument("file", metavar="POSTMORTEM.md", help="the postmortem, or - for stdin")
+    _json_flag(parser)
+    parser.set_defaults(handler=run_score)
+
+
+def run_score(args: argparse.Namespace) -> int:
+    result = PostmortemService().score(read_text_arg(args.file))
+    emit(to_json(result) if args.json else render_analysis.rubric_text(result))
+    return 0
