@@ -10,7 +10,7 @@ import os
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PACKAGE_DIR = Path(__file__).resolve().parent
@@ -50,3 +50,6 @@ class Settings(BaseSettings):
     output_dir: Path = Field(default_factory=lambda: user_data_dir() / "drafts")
     max_input_bytes: int = 20 * 1024 * 1024
     max_events: int = 50_000
+    http_token: SecretStr | None = Field(
+        default=None, description="Bearer token `pm-agent serve --transport http` requires (PM_AGENT_HTTP_TOKEN)."
+    )
