@@ -25,11 +25,12 @@ class Evidence(BaseModel):
 
 
 class WhyStep(BaseModel):
-    """One why/because pair. Without evidence it is a hypothesis to confirm."""
+    """One why/because pair. Without evidence (or a fact the user stated) it is a hypothesis to confirm."""
 
     why: str
     because: str
     evidence: list[Evidence] = Field(default_factory=list)
+    facts: list[str] = Field(default_factory=list, description="Facts the user stated that this step rests on.")
     hypothesis: bool = Field(default=True, description="True when no input event confirms this step.")
 
 
@@ -49,6 +50,8 @@ class WhyChain(BaseModel):
     problem: str
     branches: list[WhyBranch]
     to_confirm: bool = Field(default=True, description="True while any step is a hypothesis.")
+    services: list[str] = Field(default_factory=list, description="The affected services, for action owners.")
+    severity: str | None = Field(default=None, description="The incident's severity, for action priorities.")
 
 
 class ChainReview(BaseModel):
@@ -67,6 +70,7 @@ class ActionItem(BaseModel):
     done_when: str = Field(default="", description="The measurable criterion that closes it.")
     owner: str | None = Field(default=None, description="A role, or a name from the user's roster.")
     due: dt.date | None = None
+    due_note: str = Field(default="", description="How the due date was set, or what is needed to set it.")
     horizon: Horizon | None = None
     priority: Priority | None = None
     hierarchy: HierarchyLevel | None = None
