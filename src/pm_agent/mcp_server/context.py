@@ -1,0 +1,94 @@
+"""What every tool shares: the injected service, error conversion, progress and results.
+
+The lifespan builds one :class:`AppState` per server process; tools receive its parts through
+``Resolve`` markers, so they never reach for globals and never show up in the input schemas.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Annotated, Any, TypeVar
+
+import anyio.to_thread
+from mcp.server.mcpserver import Context, Resolve
+from mcp.server.mcpserver.exceptions import ToolError
+from mcp.types import CallToolResult, TextContent
+from pydantic import BaseModel
+
+from pm_agent.errors import PmAgentError
+from pm_agent.service import PostmortemService
+
+T = TypeVar("T")
+
+
+@dataclass
+class AppState:
+    """The server's long-lived state, built once by the lifespan."""
+
+    service: PostmortemService
+    allow_paths: bool = True
+    """False when the server is reachable from other machines: then tools refuse file paths."""
+
+
+def app_state(ctx: Context) -> AppState:
+    return ctx.request_context.lifespan_context
+
+
+def service_of(ctx: Context) -> PostmortemService:
+    """Resolver: the lifespan's service."""
+    return app_state(ctx).service
+
+
+Service = Annotated[PostmortemService, Resolve(service_of)]
+
+
+@contextmanager
+def tool_errors(hint: str = "") -> Iterator[None]:
+    """Turn a :class:`PmAgentError` into a :class:`ToolError` the model can act on.
+
+    The error's own text says what was wrong; ``hint`` says what to send instead. Any other
+    exception is a bug: the SDK logs its traceback to stderr and hides it from the client.
+    """
+    try:
+        yield
+    except PmAgentError as exc:
+        message = str(exc).rstrip(".")
+        raise ToolError(f"{message}. {hint}".strip()) from exc
+
+
+def check_paths_allowed(ctx: Context, paths: list[str]) -> None:
+    """Refuse file paths on a server other machines can reach: a caller must not read our files."""
+    if paths and not app_state(ctx).allow_paths:
+        raise ToolError(
+            "this server is reachable over the network, so it does not read files by path; "
+            "send the file's content in the 'incident' argument instead"
+        )
+
+
+async def in_thread(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    """Run blocking engine work in a worker thread, keeping the event loop free for progress."""
+    return await anyio.to_thread.run_sync(functools.partial(fn, *args, **kwargs))
+
+
+class Progress:
+    """Numbered progress notifications for one call (a no-op when the client sent no token)."""
+
+    def __init__(self, ctx: Context, stages: int) -> None:
+        self.ctx = ctx
+        self.stages = stages
+        self.done = 0
+
+    async def advance(self, message: str) -> None:
+        self.done += 1
+        await self.ctx.report_progress(self.done, self.stages, message)
+
+
+def structured(model: BaseModel, text: str) -> CallToolResult:
+    """A tool result carrying ``model`` as structured content and ``text`` for people to read."""
+    return CallToolResult(
+        content=[TextContent(type="text", text=text)],
+        structured_content=model.model_dump(mode="json"),
+    )

@@ -1,0 +1,266 @@
+"""The analysis tools: each one validates typed arguments, makes one service call, and returns
+the result model as structured content plus the same readable text the CLI prints.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Callable
+from typing import Annotated, Any, Literal
+
+from mcp.server.mcpserver import Context, MCPServer
+from mcp.types import CallToolResult, ToolAnnotations
+from pydantic import Field
+
+from pm_agent import render_analysis
+from pm_agent.mcp_server.context import (
+    Progress,
+    Service,
+    check_paths_allowed,
+    in_thread,
+    structured,
+    tool_errors,
+)
+from pm_agent.mcp_server.params import (
+    INCIDENT_HINT,
+    DateOption,
+    IncidentData,
+    IncidentPaths,
+    Roster,
+    TimezoneOption,
+)
+from pm_agent.mcp_server.results import ActionCheck, ProposedActions
+from pm_agent.models import (
+    ActionItem,
+    BlamelessReport,
+    ChainReview,
+    Fishbone,
+    Incident,
+    Postmortem,
+    RubricResult,
+    WhyChain,
+)
+from pm_agent.service import PostmortemService
+
+READ_ONLY = ToolAnnotations(read_only_hint=True, destructive_hint=False, idempotent_hint=True, open_world_hint=False)
+
+
+async def draft_postmortem(
+    service: Service,
+    ctx: Context,
+    incident: IncidentData = "",
+    paths: IncidentPaths = [],  # noqa: B006 - the SDK passes every argument; never mutated
+    date: DateOption = None,
+    timezone: TimezoneOption = None,
+    roster: Roster = None,
+    output_format: Annotated[
+        Literal["markdown", "json"], Field(description="Format of the readable text: Markdown or JSON.")
+    ] = "markdown",
+) -> Annotated[CallToolResult, Postmortem]:
+    """Draft a complete blameless postmortem from an incident's raw data (alerts, chat, pages, deploys, notes).
+
+    Use this first when an incident has closed and someone wants its postmortem. Works offline and
+    never invents a figure, time, owner or root cause: what the data cannot support becomes an open
+    question. Returns the postmortem (summary, impact, UTC timeline with phases, detection and
+    response metrics, 5 Whys, contributing factors, SMART action items, lessons, open questions, rubric
+    score) as structured content, and as Markdown text ready to paste. Follow up with five_whys,
+    check_actions or rewrite_blameless while reviewing, and remember_incident once it is final.
+    """
+    check_paths_allowed(ctx, paths)
+    progress = Progress(ctx, stages=3)
+    with tool_errors(INCIDENT_HINT):
+        found = await in_thread(service.incident_from, incident, paths, date=date, timezone=timezone)
+    await progress.advance(f"read {len(found.events)} events")
+    with tool_errors():
+        draft = await in_thread(service.draft, found, roster=roster, score=False)
+        await progress.advance("drafted the timeline, impact, 5 Whys and action items")
+        postmortem = await in_thread(scored, draft)
+    await progress.advance(f"scored {postmortem.score.weighted_average:.2f} / 5" if postmortem.score else "done")
+    return structured(postmortem, service.render(postmortem, output_format))
+
+
+def scored(postmortem: Postmortem) -> Postmortem:
+    """The draft with its rubric score, exactly as ``PostmortemService.draft(score=True)`` adds it."""
+    from pm_agent.engines.drafting import with_score
+
+    return with_score(postmortem)
+
+
+def five_whys(
+    service: Service,
+    ctx: Context,
+    problem: Annotated[
+        str, Field(description="What went wrong, as users saw it, e.g. 'checkout returned 502s for 40 minutes'.")
+    ] = "",
+    incident: IncidentData = "",
+    paths: IncidentPaths = [],  # noqa: B006
+    facts: Annotated[list[str], Field(description="Facts already established, one per item.")] = [],  # noqa: B006
+    date: DateOption = None,
+    timezone: TimezoneOption = None,
+) -> Annotated[CallToolResult, WhyChain]:
+    """Run a 5 Whys analysis: a chain of why/because steps ending at a systemic cause, never at a person.
+
+    Use it to dig into why an incident happened. Give the problem, the incident data, or both (without a
+    problem, the incident's title is used). Steps backed by an incident event cite it as evidence; the
+    others are hypotheses marked to confirm. Returns one branch per distinct cause with its root cause and
+    kind (safeguard, test, alert, process, capacity, design, dependency). To check a chain a person wrote,
+    use review_why_chain instead.
+    """
+    check_paths_allowed(ctx, paths)
+    with tool_errors(INCIDENT_HINT if incident or paths else "Send a problem statement or the incident data."):
+        found = optional_incident(service, incident, paths, date, timezone)
+        chain = service.five_whys(problem or (found.title if found else ""), found, facts)
+    return structured(chain, render_analysis.why_chain_text(chain))
+
+
+def optional_incident(
+    service: PostmortemService, data: str, paths: list[str], date: str | None, timezone: str | None
+) -> Incident | None:
+    return service.incident_from(data, paths, date=date, timezone=timezone) if data.strip() or paths else None
+
+
+def review_why_chain(
+    service: Service,
+    steps: Annotated[
+        list[str],
+        Field(min_length=1, description="The chain's causes in order, one 'because' per item, first to last."),
+    ],
+) -> Annotated[CallToolResult, ChainReview]:
+    """Review a 5 Whys chain someone wrote: does it reach a systemic cause, or stop at a person or a vague cause?
+
+    Use it in a 5 Whys session after each answer, or on a chain pasted from a document. Returns a verdict
+    (ok), findings (e.g. 'stops at a person', 'too vague') and the next questions to ask.
+    """
+    with tool_errors("Send the chain's causes as a list of strings, one 'because' per item."):
+        review = service.review_chain(steps)
+    return structured(review, render_analysis.chain_review_text(review))
+
+
+def rewrite_blameless(
+    service: Service,
+    text: Annotated[str, Field(min_length=1, description="The text to check: a postmortem, a section or a note.")],
+) -> Annotated[CallToolResult, BlamelessReport]:
+    """Find blame language in a text and rewrite it toward the system, keeping every time, number and name.
+
+    Use it on any postmortem text before it is shared. Finds people named as causes, counterfactuals
+    ('should have'), character judgements, 'human error', hindsight and blame by role. Returns each
+    finding (character span, category, why it hurts, a system-focused suggestion) and the rewritten text.
+    """
+    with tool_errors():
+        report = service.rewrite_blameless(text)
+    return structured(report, render_analysis.blameless_text(report))
+
+
+async def propose_actions(
+    service: Service,
+    ctx: Context,
+    incident: IncidentData = "",
+    paths: IncidentPaths = [],  # noqa: B006
+    date: DateOption = None,
+    timezone: TimezoneOption = None,
+    roster: Roster = None,
+) -> Annotated[CallToolResult, ProposedActions]:
+    """Propose SMART corrective and preventive actions for an incident's root causes and contributing factors.
+
+    Use it when the postmortem needs action items, or to get more than draft_postmortem listed. Each action
+    has a specific title, a measurable done-when, an owner (a role, or a name from the roster), a due date
+    by horizon, a priority and its level in the prevention hierarchy (eliminate first, training last).
+    Check actions people wrote with check_actions instead.
+    """
+    check_paths_allowed(ctx, paths)
+    progress = Progress(ctx, stages=2)
+    with tool_errors(INCIDENT_HINT):
+        found = await in_thread(service.incident_from, incident, paths, date=date, timezone=timezone)
+    await progress.advance(f"read {len(found.events)} events")
+    with tool_errors():
+        actions = await in_thread(service.propose_actions, found, roster)
+    await progress.advance(f"proposed {len(actions)} actions")
+    result = ProposedActions(incident_id=found.id, actions=actions)
+    return structured(result, render_analysis.actions_text(actions))
+
+
+def check_actions(
+    service: Service,
+    actions: Annotated[
+        list[ActionItem | str],
+        Field(
+            min_length=1,
+            description=(
+                "The action items: objects with at least a 'title' (and 'owner', 'due' as YYYY-MM-DD, "
+                "'done_when'...), or plain strings, one action each."
+            ),
+        ),
+    ],
+) -> Annotated[CallToolResult, ActionCheck]:
+    """Check action items against SMART: specific, owned by a person, with a measure and a due date.
+
+    Use it on actions a person wrote, before the postmortem is final. Flags vague titles, missing or
+    team owners, no due date, no measure of done, and training-only actions. Returns each action's
+    problems and whether all of them pass (all_smart).
+    """
+    items = [ActionItem(title=a) if isinstance(a, str) else a for a in actions]
+    with tool_errors("Send each action as an object with a 'title', or as a string."):
+        checks = service.check_actions(items)
+    result = ActionCheck(all_smart=all(c.smart for c in checks), checks=checks)
+    return structured(result, render_analysis.action_lints_text(checks))
+
+
+def score_postmortem(
+    service: Service,
+    markdown: Annotated[str, Field(min_length=1, description="The postmortem, as Markdown or plain text.")],
+) -> Annotated[CallToolResult, RubricResult]:
+    """Score any postmortem against pm-agent's rubric: eight weighted criteria, 1 to 5 each, pass at 3.5.
+
+    Use it to review a postmortem a team wrote, or a draft after editing. Returns each criterion's score,
+    the evidence found and what would raise it, plus the weighted average and pass verdict. The rubric
+    itself is the resource pm-agent://rubric.
+    """
+    with tool_errors("Send the postmortem's full text in 'markdown'."):
+        result = service.score(markdown)
+    return structured(result, render_analysis.rubric_text(result))
+
+
+async def fishbone(
+    service: Service,
+    ctx: Context,
+    incident: IncidentData = "",
+    paths: IncidentPaths = [],  # noqa: B006
+    date: DateOption = None,
+    timezone: TimezoneOption = None,
+    fault_tree: Annotated[bool, Field(description="Also render a fault tree with AND/OR gates.")] = False,
+) -> Annotated[CallToolResult, Fishbone]:
+    """Group an incident's causes and contributing factors into a fishbone (Ishikawa) diagram.
+
+    Use it to show a review meeting the whole picture at once. Categories are People, Process, Technology
+    and Environment; the text is Markdown with a Mermaid diagram (and a fault tree when asked).
+    """
+    from pm_agent.engines.fishbone import to_markdown
+
+    check_paths_allowed(ctx, paths)
+    progress = Progress(ctx, stages=2)
+    with tool_errors(INCIDENT_HINT):
+        found = await in_thread(service.incident_from, incident, paths, date=date, timezone=timezone)
+    await progress.advance(f"read {len(found.events)} events")
+    with tool_errors():
+        diagram = await in_thread(service.fishbone, found, fault_tree=fault_tree)
+    await progress.advance("grouped the causes")
+    return structured(diagram, to_markdown(diagram))
+
+
+TOOLS: tuple[tuple[Callable[..., Any], str], ...] = (
+    (draft_postmortem, "Draft a blameless postmortem"),
+    (five_whys, "5 Whys analysis"),
+    (review_why_chain, "Review a 5 Whys chain"),
+    (rewrite_blameless, "Rewrite blame language"),
+    (propose_actions, "Propose SMART action items"),
+    (check_actions, "Check action items against SMART"),
+    (score_postmortem, "Score a postmortem against the rubric"),
+    (fishbone, "Fishbone diagram of causes"),
+)
+
+
+def register(server: MCPServer, tools: tuple[tuple[Callable[..., Any], str], ...] = TOOLS) -> None:
+    """Add the tools, read-only and idempotent, each described by its docstring."""
+    for fn, title in tools:
+        server.add_tool(fn, title=title, description=inspect.cleandoc(fn.__doc__ or ""), annotations=READ_ONLY)
+
