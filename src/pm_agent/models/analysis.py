@@ -52,6 +52,8 @@ class WhyChain(BaseModel):
     to_confirm: bool = Field(default=True, description="True while any step is a hypothesis.")
     services: list[str] = Field(default_factory=list, description="The affected services, for action owners.")
     severity: str | None = Field(default=None, description="The incident's severity, for action priorities.")
+    generated_by: str = Field(default="offline", description="The backend that wrote it, e.g. 'anthropic claude-sonnet-4-6'.")
+    backend_notes: list[str] = Field(default_factory=list, description="Fallbacks and check findings from a model backend.")
 
 
 class ChainReview(BaseModel):
@@ -111,6 +113,8 @@ class BlamelessReport(BaseModel):
     original: str
     rewritten: str
     findings: list[BlameFinding] = Field(default_factory=list)
+    generated_by: str = Field(default="offline", description="The backend that wrote the rewrite.")
+    backend_notes: list[str] = Field(default_factory=list, description="Fallbacks and check findings from a model backend.")
 
 
 class Fishbone(BaseModel):
@@ -120,6 +124,7 @@ class Fishbone(BaseModel):
     categories: dict[str, list[str]]
     mermaid: str = ""
     fault_tree_mermaid: str | None = None
+    generated_by: str = Field(default="offline", description="The backend that wrote the causes it groups.")
 
 
 class CriterionScore(BaseModel):
@@ -140,3 +145,27 @@ class RubricResult(BaseModel):
     weighted_average: float
     passed: bool
     pass_mark: float = 3.5
+
+
+class Usage(BaseModel):
+    """What model calls cost for one result: tokens, and an estimated price (None when unknown)."""
+
+    calls: int = 0
+    input_tokens: int = 0
+    output_tokens: int = 0
+    cache_creation_input_tokens: int = 0
+    cache_read_input_tokens: int = 0
+    estimated_cost_usd: float | None = None
+
+    def __add__(self, other: Usage) -> Usage:
+        cost = None
+        if self.estimated_cost_usd is not None or other.estimated_cost_usd is not None:
+            cost = round((self.estimated_cost_usd or 0.0) + (other.estimated_cost_usd or 0.0), 6)
+        return Usage(
+            calls=self.calls + other.calls,
+            input_tokens=self.input_tokens + other.input_tokens,
+            output_tokens=self.output_tokens + other.output_tokens,
+            cache_creation_input_tokens=self.cache_creation_input_tokens + other.cache_creation_input_tokens,
+            cache_read_input_tokens=self.cache_read_input_tokens + other.cache_read_input_tokens,
+            estimated_cost_usd=cost,
+        )

@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import AwareDatetime, BaseModel, Field
 
-from pm_agent.models.analysis import ActionItem, RubricResult, WhyChain
+from pm_agent.models.analysis import ActionItem, RubricResult, Usage, WhyChain
 from pm_agent.models.incident import Impact, TimelineEvent
 
 MetricName = Literal["time_to_detect", "time_to_acknowledge", "time_to_mitigate", "time_to_resolve", "duration"]
@@ -63,4 +63,6 @@ class Postmortem(BaseModel):
     related_incidents: list[RelatedIncident] = Field(default_factory=list)
     score: RubricResult | None = None
     generated_by: str = "offline"
+    backend_notes: list[str] = Field(default_factory=list, description="Fallbacks and check findings from a model backend.")
+    usage: Usage | None = Field(default=None, description="Tokens and estimated cost of the model calls, when a model wrote it.")
     status: Literal["draft", "final"] = "draft"
