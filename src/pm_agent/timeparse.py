@@ -157,8 +157,9 @@ def format_minutes(minutes: float) -> str:
 
 
 _WORD_END = r"(?![^\W_]|[:.,]\d)"
-_LEADING_DATETIME_RE = re.compile(rf"{_DATE}(?:[T ]|\s+){_TIME}\s*{_ZONE}{_WORD_END}", re.IGNORECASE)
-_LEADING_TIME_RE = re.compile(rf"{_TIME}\s*{_ZONE}{_WORD_END}", re.IGNORECASE)
+_SPACE_BEFORE_ZONE = r"(?:\s+(?=Z|UTC|GMT|[+-]\d{2}:?\d{2}))?"  # so a match never ends in blanks
+_LEADING_DATETIME_RE = re.compile(rf"{_DATE}(?:[T ]|\s+){_TIME}{_SPACE_BEFORE_ZONE}{_ZONE}{_WORD_END}", re.IGNORECASE)
+_LEADING_TIME_RE = re.compile(rf"{_TIME}{_SPACE_BEFORE_ZONE}{_ZONE}{_WORD_END}", re.IGNORECASE)
 
 
 def match_leading_timestamp(text: str) -> re.Match[str] | None:
