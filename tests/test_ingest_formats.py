@@ -454,6 +454,7 @@ def test_a_zone_the_file_states_applies_to_its_times_without_an_offset():
     ("timeline", "message"),
     [
         ("Date: 2024-03-01\n2:05 PM - lunch", "line 2: 12-hour times (2:05 PM) are not supported; write 14:05"),
+        ("Date: 2024-03-01\n14:05 UTC+2 - x", "line 2: write 14:05 UTC+2 as an offset such as +02:00"),
         ("Date: 2024-02-30\n14:05 - x", "line 1: impossible timestamp '2024-02-30'"),
         ("Date: first of March\n14:05 - x", "line 1: 'Date:' needs a date written YYYY-MM-DD, not 'first of March'"),
         ("Date: 2024-03-01\n14:05 -", "line 2: '14:05' has no event text after it"),

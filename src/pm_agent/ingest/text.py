@@ -41,6 +41,7 @@ _PREFIX = re.compile(r"^\s*(?:(?:[-*+•]|\d+[.)]|#{1,6})\s+)?")
 _TAG = re.compile(r"^\[(?P<tag>[A-Za-z]+)\]\s*")
 _OPENERS = {"**": "**", "__": "__", "`": "`", "*": "*", "_": "_", "[": "]", "(": ")"}
 _SEPARATOR = re.compile(r"^\s*(?:(?:-{1,2}|–|—|:|\||->|→)\s*)?")
+_OFFSET_AFTER_ZONE = re.compile(r"^[+-]\d")  # "14:05 UTC+2": an offset the timestamp patterns do not read
 _MERIDIEM = re.compile(r"^\s*[ap]\.?m\.?(?![a-z])", re.I)
 _UNDATED = re.compile(r"^(?P<time>~?[\d?]{1,2}:[\d?]{2})(?![^\W_])")
 _EMPHASIS = re.compile(r"\*\*|__|`")
@@ -188,6 +189,8 @@ class TimelineReader:
         """An event line; a timestamp alone on its line (``### 14:05 UTC``) takes the paragraph below as text."""
         if _MERIDIEM.match(stamp.text):
             raise BadLine("12-hour times (2:05 PM) are not supported; write 14:05")
+        if stamp.match["zone"] and _OFFSET_AFTER_ZONE.match(stamp.text):
+            raise BadLine(f"write {stamp.match.group(0)}{stamp.text.split()[0]} as an offset such as +02:00")
         tag, text = _take_tag(_SEPARATOR.sub("", stamp.text, count=1).strip())
         end = index + 1
         if not text:
