@@ -126,7 +126,7 @@ def review_why_chain(
         Field(min_length=1, description="The chain's causes in order, one 'because' per item, first to last."),
     ],
 ) -> Annotated[CallToolResult, ChainReview]:
-    """Review a 5 Whys chain someone wrote: does it reach a systemic cause, or stop at a person or a vague cause?
+    """Review a 5 Whys chain someone wrote: say whether it reaches a systemic cause or stops at a person or a vague one.
 
     Use it in a 5 Whys session after each answer, or on a chain pasted from a document. Returns a verdict
     (ok), findings (e.g. 'stops at a person', 'too vague') and the next questions to ask.
