@@ -1,0 +1,218 @@
+"""Keyword rules for cause categories and for reading a timeline: data only, no logic.
+
+Each category has weighted patterns; a pattern counts once per match (up to three), so a
+text that keeps returning to a theme outweighs one passing mention. The timeline patterns
+name the kinds of events the 5 Whys and the contributing-factor finder look for.
+"""
+
+from __future__ import annotations
+
+import re
+
+Rule = tuple[re.Pattern[str], float]
+
+
+def _rules(*pairs: tuple[str, float]) -> tuple[Rule, ...]:
+    return tuple((re.compile(pattern, re.IGNORECASE), weight) for pattern, weight in pairs)
+
+
+CATEGORY_RULES: dict[str, tuple[Rule, ...]] = {
+    "config": _rules(
+        (r"\bmis-?configur\w*", 3.0),
+        (r"\b(bad|wrong|incorrect|faulty|invalid|broken) (config\w*|settings?|rules?|values?)\b", 3.0),
+        (r"\bconfig(uration)?s?\b|\bconfigur(ed|ing)\b", 2.0),
+        (r"\bfeature[- ]flags?\b", 2.0),
+        (r"\btypo\b", 2.0),
+        (r"\bdefault (settings?|values?|configuration|container runtime)\b", 1.5),
+        (r"\b(settings?|parameters?|environment variables?|flags?)\b", 1.0),
+        (r"\b(router|firewall|ingress|routing|bgp) rules?\b", 1.0),
+        (r"\b(yaml|json|toml|helm values)\b", 0.5),
+    ),
+    "deploy": _rules(
+        (r"\bdeploy(ed|ing|ment|ments|s)?\b", 1.5),
+        (r"\broll(ed|ing)?[- ]?outs?\b", 2.0),
+        (r"\brelease[sd]?\b", 1.5),
+        (r"\bpipelines?\b", 1.5),
+        (r"\bci/?cd\b|\bcontinuous (delivery|deployment|integration)\b", 1.5),
+        (r"\b(pull request|merged?|commit(ted)?)\b", 1.0),
+        (r"\bupgrad\w*", 1.0),
+        (r"\bcanary\b|\bblue[- ]green\b", 1.0),
+        (r"\bpush(ed)? to (production|prod|master|main)\b", 2.0),
+        (r"\b(bad|broken|faulty) (push|build|deploy\w*|release)\b", 2.0),
+        (r"\b(code|software) (change|update|push)\b", 1.5),
+        (r"\brevert\w*|\broll(ed|ing)?[- ]?back\b|\brollbacks?\b", 0.5),
+    ),
+    "hardware": _rules(
+        (r"\bhardware\b", 3.0),
+        (r"\bpower (outage|failure|loss|supply)|\bloss of power\b|\bgenerators?\b|\bups\b", 3.0),
+        (r"\b(disk|drive|ssd|hdd|storage volume|raid)s? (fail\w*|failure|died|corrupt\w*)", 3.0),
+        (r"\b(lightning|weather|flood|fire|cooling|overheat\w*)\b", 2.0),
+        (r"\b(data ?cent(er|re)|facility|rack|switch(es)?|fiber|fibre|cable)\b", 1.0),
+        (r"\b(ecc|memory module|nic|motherboard|bios|firmware)\b", 2.0),
+        (r"\bmalfunction\w*\b", 1.5),
+    ),
+    "database": _rules(
+        (r"\bdatabases?\b|\bdb\b", 2.5),
+        (r"\b(mysql|postgres\w*|rds|aurora|mongo\w*|cassandra|dynamo\w*|redis|elasticsearch|sql)\b", 2.0),
+        (r"\b(schema|migrations?|foreign key|index(es)?|quer(y|ies)|tables?)\b", 1.0),
+        (r"\b(replica(s|tion)?|primary|failover|master)\b", 1.0),
+        (r"\b(deadlock|vacuum|transaction)\w*", 1.5),
+    ),
+    "time": _rules(
+        (r"\bleap (second|year|day)\b", 4.0),
+        (r"\bcert(ificate)?s?\b[^.]{0,40}\bexpir\w*|\bexpir\w*[^.]{0,40}\bcert(ificate)?s?\b", 4.0),
+        (r"\bexpir(ed|y|ation|es)\b", 2.0),
+        (r"\b(clock|ntp|time ?zones?|dst|daylight saving|timestamp|y2k|epoch)\b", 2.0),
+        (r"\bcert(ificate)?s?\b|\btls\b|\bssl\b", 1.0),
+        (r"\b(midnight|new year|calendar|date (handling|rollover))\b", 1.0),
+    ),
+    "concurrency": _rules(
+        (r"\brace conditions?\b", 4.0),
+        (r"\bconcurren\w*|\bsimultaneous\w*|\bin parallel\b", 2.0),
+        (r"\b(deadlock|livelock|mutex|locks?|locking|lock contention)\b", 1.5),
+        (r"\b(conflict\w*|split[- ]brain|two masters|double[- ]write)\b", 2.0),
+        (r"\b(threads?|ordering|out of order)\b", 1.0),
+    ),
+    "network": _rules(
+        (r"\bnetwork\w*\b", 2.0),
+        (r"\b(dns|bgp|routing|routers?|subnets?|vpc|cni|ip address\w*|ips?)\b", 2.0),
+        (r"\b(packet( loss)?|latency|connectivity|partition\w*|tcp|udp|http/3|conntrack)\b", 1.5),
+        (r"\b(load balancers?|alb|elb|target groups?|firewall|proxy|cdn)\b", 1.5),
+        (r"\b(ingress|egress|traffic|backbone|peering|links?)\b", 1.0),
+        (r"\b50[234]s?\b|\bconnection (failures?|errors?|refused|reset)\b", 1.0),
+    ),
+    "capacity": _rules(
+        (r"\b(capacity|overload\w*|over-?provision\w*|under-?provision\w*|headroom)\b", 2.5),
+        (r"\b(resource (exhaustion|starvation)|starvation|starved|exhaust\w*|ran out of|run out of)\b", 3.0),
+        (r"\b(oom\w*|out of memory|memory (usage|pressure|limit)|high memory|cpu (throttling|usage|at))\b", 2.5),
+        (r"\b(traffic spike|spike|surge|load|demand|throttl\w*|saturat\w*|quotas?|limits?)\b", 1.0),
+        (r"\b(autoscal\w*|scal(e|ed|ing) (up|down|out)|not enough|pending)\b", 1.5),
+        (r"\b(disk full|memory|cpu|too many|max(imum)? (replicas|connections))\b", 1.0),
+    ),
+    "dependency": _rules(
+        (r"\b(third[- ]party|upstream|vendor|provider|supplier)\b", 2.0),
+        (r"\b(dependenc(y|ies)|librar(y|ies)|sdks?|packages?|extensions?)\b", 2.0),
+        (r"\b(backwards?[- ]compat\w*|compatib\w*|breaking change|api change)\b", 2.5),
+        (r"\b(aws|azure|gcp|google cloud|cloud provider|docker hub|github|npm|pypi|cdn)\b", 1.0),
+        (r"\b(external (service|api)|outage (at|of) (our|a) provider)\b", 2.0),
+    ),
+    "security": _rules(
+        (r"\b(security|attack\w*|ddos|breach\w*|vulnerab\w*|exploit\w*|malicious|phishing|intrusion)\b", 3.0),
+        (r"\b(credentials?|passwords?|access keys?|tokens?|leak\w*|exposed)\b", 1.5),
+        (r"\b(unauthori[sz]ed|authenticat\w*|authori[sz]ation|iam|permissions?|sso|saml|adfs|rbac)\b", 1.5),
+        (r"\b(secrets? (leak|exposed|rotation))\b", 2.0),
+    ),
+    "human-process": _rules(
+        (r"\b(manual(ly)?|by hand|runbooks?|checklists?|procedures?|hand-?overs?|handed over)\b", 1.5),
+        (r"\b(accident(al|ally)?|by mistake|human error|operator error|unintended|inadvertent(ly)?)\b", 1.5),
+        (r"\b(process|communication|coordinat\w*|review(ed)?|approval|training|documentation)\b", 1.0),
+        (r"\b(engineer|operator|admin(istrator)?|on-?call)s?\b", 0.5),
+    ),
+    "cascading": _rules(
+        (r"\bcascad\w*|\bdomino\b|\bknock-?on\b|\bchain reaction\b", 4.0),
+        (r"\b(thundering herd|retry storms?|storms?|spiral\w*|overwhelm\w*|snowball\w*)\b", 2.0),
+        (r"\b(propagat\w*|spread\w*|amplif\w*)\b", 1.0),
+    ),
+    "kubernetes": _rules(
+        (r"\b(kubernetes|k8s|eks|gke|aks|kops|kubeadm|openshift)\b", 3.0),
+        (r"\b(pods?|kubelet|daemon ?sets?|statefulsets?|helm|namespaces?|crashloopbackoff|limitrange)\b", 2.0),
+        (r"\b(node ?not ?ready|notready|cordon\w*|node rollover|worker nodes?|container runtime|containerd)\b", 2.0),
+        (r"\b(ingress|traefik|nginx-ingress|coredns|kube-dns|kube-proxy|cni)\b", 1.0),
+        (r"\b(nodes?|containers?|clusters?)\b", 0.5),
+    ),
+    "control-plane": _rules(
+        (r"\bcontrol[- ]plane\b", 4.0),
+        (r"\b(api ?server|etcd|orchestrat\w*|schedul(er|ing)|leader election|consensus|zookeeper|consul)\b", 2.0),
+        (r"\b(metadata (service|storage)|service discovery|webhooks?|admission)\b", 1.5),
+    ),
+    "observability": _rules(
+        (r"\b(observability|monitoring|telemetry)\b", 2.5),
+        (r"\b(metrics|logs?|logging|traces?|tracing|dashboards?)\b", 1.5),
+        (r"\b(prometheus|grafana|cloudwatch|datadog|loki|fluentd|exporters?|elastalert|alertmanager)\b", 1.5),
+        (r"\b(no alert|missing alert|alert fatigue|blind spot|not (shipped|exported|recorded))\b", 2.0),
+    ),
+}
+
+CATEGORY_MIN_SCORE = 1.0
+PATTERN_COUNT_CAP = 3
+
+# --- timeline reading ---------------------------------------------------------------------
+
+CHANGE_RE = re.compile(
+    r"\b(deploy\w*|releas\w*|roll(ed|ing)?[- ]?out|rollouts?|appl(y|ied|ies)|push(ed)?|merg(e|ed)|"
+    r"upgrad\w*|migrat\w*|pipeline\w*|terraform|chang(e|ed|es)|updat(e|ed|es)|replac(e|ed)|"
+    r"enabl(e|ed)|disabl(e|ed)|scal(e|ed|ing) (up|out)|re-?configur\w*|rotat(e|ed|ion)|install\w*)\b",
+    re.IGNORECASE,
+)
+LOAD_RE = re.compile(
+    r"\b(campaign|traffic spike|spike in traffic|surge|rose from|product launch|sale|promotion|viral|"
+    r"load test|batch job|backfill|cron ?jobs?)\b",
+    re.IGNORECASE,
+)
+MITIGATION_RE = re.compile(
+    r"\b(revert(ed|ing)? (the|to|suspected)|reverts deployed|roll(ed|ing)? ?back|rollback|mitigat\w*|"
+    r"fix (committed|deployed|applied|released)|restor(e|ed|ing)|reattach\w*|resolved|recover(ed|y)|"
+    r"removed|scal(ed|ing) down|back to (normal|baseline)|corrective)\b",
+    re.IGNORECASE,
+)
+ROLLBACK_RE = re.compile(
+    r"\b(revert\w*|roll(ed|ing)? ?back|rollback|removed|deleted|undid|undo|disabled|scal(ed|ing) down)\b",
+    re.IGNORECASE,
+)
+FAILURE_RE = re.compile(
+    r"\b(fail\w*|errors?|exceptions?|outage|down|unavailable|unable|cannot|can't|"
+    r"not (working|available|scheduled|responding|reachable|shipped|ready)|"
+    r"not ?ready|5\d\d|404|5xx|crash\w*|killed|broken|time(d)? ?out|timeouts?|stuck|pending|starvation|"
+    r"no nodes|oom\w*|unresponsive|degrad\w*|issues?|problems?|spike|lost|missing|expired|"
+    r"unexpected(ly)?|ungraceful(ly)?|latency|above threshold|detached)\b",
+    re.IGNORECASE,
+)
+HUMAN_REPORT_RE = re.compile(
+    r"\b(customers?|users?|end-users?|clients?|support|tickets?|partners?)\b[^.]{0,60}"
+    r"\b(report\w*|alert\w*|notic\w*|complain\w*|informed|seeing|saw|post\w*)\b|"
+    r"\b(report\w*|notic\w*|informed|post\w*)\b[^.]{0,40}\b(by|from) (a |an |the )?(customers?|users?|support)\b|"
+    r"\b(first|second|additional) report\b|\binformed of\b",
+    re.IGNORECASE,
+)
+ALERT_RE = re.compile(r"\b(alert\w*|alarm\w*|monitor\w*|paged|page|synthetic check|pager)\b", re.IGNORECASE)
+DIAGNOSIS_RE = re.compile(
+    r"\b(root cause|culprit|identified|found|discovered|concluded|(issue|cause|problem|bug) (was )?confirmed|"
+    r"confirmed (as|the) cause|due to|caused by|because|"
+    r"correlation|turned out|realis\w*|realiz\w*|traced)\b",
+    re.IGNORECASE,
+)
+RETRY_RE = re.compile(
+    r"\b(re-?trigger\w*|re-?run|re-?queued|retr(y|ied|ies)|second attempt|2nd attempt|another attempt|"
+    r"attempt\w* (fail\w*|again)|fails? due to|failed due to)\b",
+    re.IGNORECASE,
+)
+BLOCKER_RE = re.compile(
+    r"\b(time(d)? ?out|timeouts?|state lock|locked|delayed|blocked|not able to|unable to|could not|couldn't|"
+    r"attempt\w* fail\w*|failed to|fails to)\b",
+    re.IGNORECASE,
+)
+DONE_RE = re.compile(r"\b(cleared|resolved|fixed|succeeded|successfully|completed)\b", re.IGNORECASE)
+UNINTENDED_RE = re.compile(
+    r"\b(unintend\w*|unintentional\w*|accidental(ly)?|unexpected(ly)?|inadvertent(ly)?|by mistake|"
+    r"without (review|testing|approval)|not (tested|reviewed))\b",
+    re.IGNORECASE,
+)
+MANUAL_RE = re.compile(
+    r"\b(manual(ly)?|by hand|forcefully|force[- ]?(drained|cleared|killed)|no runbook|no documentation|"
+    r"undocumented|remediation steps unclear|unclear)\b",
+    re.IGNORECASE,
+)
+MISDIAGNOSIS_RE = re.compile(
+    r"\b(nothing out of the ordinary|nothing (unusual|abnormal)|assumed|ruled out|could not reproduce|"
+    r"no issue found|not (the|a) cause)\b",
+    re.IGNORECASE,
+)
+ALERT_NOISE_RE = re.compile(
+    r"\b(noisy|flapping|flap\w*|false (positive|alarm)s?|alert fatigue|ignored|unclear alert|"
+    r"too many alerts|alert storm)\b",
+    re.IGNORECASE,
+)
+DECLARED_RE = re.compile(r"\b(incident (declared|opened|raised)|declared|sev ?\d ticket raised)\b", re.IGNORECASE)
+RETROACTIVE_RE = re.compile(r"\bretroactive\w*\b", re.IGNORECASE)
+HANDOVER_RE = re.compile(r"\b(hand-?over|handed over|hand off|handoff)\b", re.IGNORECASE)
+HANDLE_RE = re.compile(r"@[A-Za-z0-9_.-]+")
