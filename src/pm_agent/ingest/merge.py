@@ -23,7 +23,7 @@ def merge_files(files: Sequence[tuple[str, ParsedFile]], *, max_events: int) -> 
     events = _timeline(files)
     if not events:
         names = ", ".join(name for name, _ in files)
-        raise InputError(f"no timeline events found in {names}; a postmortem needs at least one timestamped event")
+        raise InputError("no timeline events found; a postmortem needs at least one timestamped event", source=names)
     if len(events) > max_events:
         raise InputError(f"{len(events)} events, over the limit of {max_events} (raise PM_AGENT_MAX_EVENTS)")
     ordered = sorted(files, key=lambda pair: pair[1].format != "native")
