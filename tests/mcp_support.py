@@ -94,3 +94,4 @@ def http_server(token: str | None) -> Iterator[HttpServer]:
         process.terminate()
         process.wait(timeout=10)
         reader.join(timeout=10)
+        process.stderr.close()

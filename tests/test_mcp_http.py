@@ -1,0 +1,88 @@
+"""A real ``pm-agent serve --transport http`` subprocess: the bearer token, DNS-rebinding checks, and tools."""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import subprocess
+import urllib.error
+import urllib.request
+
+import anyio
+import httpx2
+import pytest
+from conftest import EXAMPLE
+from mcp import Client
+from mcp.client.streamable_http import streamable_http_client
+from mcp_support import SERVE, anyio_backend, http_server  # noqa: F401 - anyio_backend is a fixture
+
+from pm_agent.service import PostmortemService
+
+TOKEN = secrets.token_hex(16)
+CALL_TIMEOUT = 60
+INITIALIZE = {
+    "jsonrpc": "2.0",
+    "id": 1,
+    "method": "initialize",
+    "params": {"protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": {"name": "probe", "version": "0"}},
+}
+
+
+@pytest.fixture(scope="module")
+def server():
+    with http_server(token=TOKEN) as running:
+        yield running
+
+
+def post_initialize(url: str, headers: dict[str, str]) -> int:
+    """The HTTP status of a raw ``initialize`` POST."""
+    request = urllib.request.Request(
+        url,
+        data=json.dumps(INITIALIZE).encode(),
+        method="POST",
+        headers={"Content-Type": "application/json", "Accept": "application/json, text/event-stream", **headers},
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=CALL_TIMEOUT) as response:
+            return response.status
+    except urllib.error.HTTPError as refused:
+        return refused.code
+
+
+@pytest.mark.anyio
+async def test_with_the_token_a_client_lists_tools_and_gets_structured_results(server):
+    service = PostmortemService()
+    incident = EXAMPLE.read_text()
+    expected = service.draft(service.load_text(incident)).model_dump(mode="json")
+    with anyio.fail_after(CALL_TIMEOUT):
+        async with httpx2.AsyncClient(headers={"Authorization": f"Bearer {TOKEN}"}, timeout=CALL_TIMEOUT) as http:
+            async with Client(streamable_http_client(server.url, http_client=http)) as client:
+                names = {tool.name for tool in (await client.list_tools()).tools}
+                result = await client.call_tool("draft_postmortem", {"incident": incident})
+    assert "draft_postmortem" in names
+    assert result.is_error is False
+    assert result.structured_content == expected
+
+
+def test_a_request_without_the_token_or_with_a_wrong_one_gets_401(server):
+    assert post_initialize(server.url, {}) == 401
+    assert post_initialize(server.url, {"Authorization": "Bearer not-the-token"}) == 401
+    assert post_initialize(server.url, {"Authorization": TOKEN}) == 401
+    assert post_initialize(server.url, {"Authorization": f"Bearer {TOKEN}"}) == 200
+
+
+def test_dns_rebinding_protection_refuses_a_foreign_host_or_origin_even_with_the_token(server):
+    authorized = {"Authorization": f"Bearer {TOKEN}"}
+    assert post_initialize(server.url, {**authorized, "Host": "attacker.example:80"}) == 421
+    assert post_initialize(server.url, {**authorized, "Origin": "http://attacker.example"}) == 403
+
+
+def test_binding_every_interface_without_a_token_is_refused_with_exit_status_2():
+    env = {key: value for key, value in os.environ.items() if key != "PM_AGENT_HTTP_TOKEN"}
+    run = subprocess.run([*SERVE, "--transport", "http", "--host", "0.0.0.0"], env=env, capture_output=True,
+                         text=True, timeout=CALL_TIMEOUT)
+    assert run.returncode == 2
+    assert run.stdout == ""
+    assert run.stderr.startswith("pm-agent: error: --host 0.0.0.0 makes the server reachable from other machines")
+    assert "PM_AGENT_HTTP_TOKEN" in run.stderr
