@@ -53,3 +53,17 @@ class Settings(BaseSettings):
     http_token: SecretStr | None = Field(
         default=None, description="Bearer token `pm-agent serve --transport http` requires (PM_AGENT_HTTP_TOKEN)."
     )
+
+    # --- model backends (issue 6) ------------------------------------------------------------
+    anthropic_api_key: SecretStr | None = Field(
+        default=None, validation_alias="ANTHROPIC_API_KEY", description="Key for the Claude backend (ANTHROPIC_API_KEY)."
+    )
+    anthropic_base_url: str | None = Field(
+        default=None, validation_alias="ANTHROPIC_BASE_URL", description="The API's address behind a gateway (ANTHROPIC_BASE_URL)."
+    )
+    max_tokens: int = Field(default=8192, ge=256, le=20_000, description="Output token limit per model call.")
+    timeout_s: float = Field(default=60.0, gt=0, description="Timeout of one model call, in seconds.")
+    max_attempts: int = Field(default=5, ge=1, description="Attempts per model call, retries on 429/5xx/timeouts included.")
+    deadline_s: float = Field(default=120.0, gt=0, description="Total time one model call may take across its retries.")
+    cassette_mode: Literal["off", "record", "replay"] = "off"
+    cassette_dir: Path | None = Field(default=None, description="Where recorded model answers are kept (record/replay).")
