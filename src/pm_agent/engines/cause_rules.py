@@ -174,10 +174,11 @@ HUMAN_REPORT_RE = re.compile(
     r"\b(first|second|additional) report\b|\binformed of\b",
     re.IGNORECASE,
 )
+HUMAN_ESCALATION_RE = re.compile(r"\b(escalat\w*|by (the )?support|manually paged|paged by (a|the) (customer|user))\b", re.IGNORECASE)
 ALERT_RE = re.compile(r"\b(alert\w*|alarm\w*|monitor\w*|paged|page|synthetic check|pager)\b", re.IGNORECASE)
 DIAGNOSIS_RE = re.compile(
     r"\b(root cause|culprit|identified|found|discovered|concluded|(issue|cause|problem|bug) (was )?confirmed|"
-    r"confirmed (as|the) cause|due to|caused by|because|"
+    r"confirmed (as )?(the )?cause|due to|caused by|because|"
     r"correlation|turned out|realis\w*|realiz\w*|traced)\b",
     re.IGNORECASE,
 )

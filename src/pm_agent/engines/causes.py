@@ -230,8 +230,8 @@ def is_human_report(event: TimelineEvent) -> bool:
 
 
 def is_alert(event: TimelineEvent) -> bool:
-    """An automated alert or page."""
-    if is_human_report(event):
+    """An automated alert or page (a page raised by a person's escalation is not one)."""
+    if is_human_report(event) or rules.HUMAN_ESCALATION_RE.search(event.text):
         return False
     return event.source in ("alert", "page") or (event.source != "deploy" and bool(rules.ALERT_RE.search(event.text)))
 
