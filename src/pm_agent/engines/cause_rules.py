@@ -46,7 +46,7 @@ CATEGORY_RULES: dict[str, tuple[Rule, ...]] = {
         (r"\bhardware\b", 3.0),
         (r"\bpower (outage|failure|loss|supply)|\bloss of power\b|\bgenerators?\b|\bups\b", 3.0),
         (r"\b(disk|drive|ssd|hdd|storage volume|raid)s? (fail\w*|failure|died|corrupt\w*)", 3.0),
-        (r"\b(lightning|weather|flood|fire|cooling|overheat\w*)\b", 2.0),
+        (r"\b(lightning|(bad|severe|extreme) weather|flood\w*|fire|cooling|overheat\w*)\b", 2.0),
         (r"\b(data ?cent(er|re)|facility|rack|switch(es)?|fiber|fibre|cable)\b", 1.0),
         (r"\b(ecc|memory module|nic|motherboard|bios|firmware)\b", 2.0),
         (r"\bmalfunction\w*\b", 1.5),
