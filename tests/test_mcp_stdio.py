@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import subprocess
+import sys
 
 import anyio
 import pytest
@@ -72,3 +73,13 @@ async def read_lines(stream, count: int) -> bytes:
     while buffer.count(b"\n") < count:
         buffer += await stream.receive()
     return buffer
+
+
+def test_starting_the_server_imports_no_vector_store_llm_or_onnx_sdk():
+    """Start-up stays fast: chromadb, anthropic and onnxruntime load only when a tool needs them."""
+    run = subprocess.run([sys.executable, "-X", "importtime", *SERVE[1:]], input="", capture_output=True,
+                         text=True, timeout=CALL_TIMEOUT, env={**state_env(), "PATH": "/usr/bin:/bin"})
+    imported = {line.rsplit("|", 1)[-1].strip() for line in run.stderr.splitlines() if line.startswith("import time:")}
+    assert "mcp.server.mcpserver" in imported and "pm_agent.mcp_server.tools" in imported
+    heavy = {name for name in imported if name.split(".")[0] in ("chromadb", "anthropic", "onnxruntime")}
+    assert heavy == set()
