@@ -1,0 +1,196 @@
+"""Fishbone: causes grouped as People, Process, Technology, Environment; Mermaid diagrams that parse."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+
+import pytest
+from conftest import SHARED_DATA, fulltext_cases
+
+from pm_agent.engines.causes import contributing_factors
+from pm_agent.engines.fishbone import build_fishbone, mermaid_label, to_markdown
+from pm_agent.engines.five_whys import run_five_whys
+from pm_agent.models import Evidence, Incident, TimelineEvent, WhyBranch, WhyChain, WhyStep
+
+PUSH_AT = dt.datetime(2024, 5, 14, 9, 58, tzinfo=dt.timezone.utc)
+ALERT_AT = dt.datetime(2024, 5, 14, 10, 2, tzinfo=dt.timezone.utc)
+CONFIG_ROOT = "Configuration changes reach production without automated validation and a canary stage."
+DETECTION_ROOT = "No alert watches the user-facing symptom of this failure mode."
+FACTORS = [
+    'Candidate: a manual step with no runbook referenced, at 2024-05-14 10:10 UTC: "Cache flushed by hand".',
+    'Candidate: recovery needed a repeated attempt, at 2024-05-14 10:12 UTC: "Pipeline re-run after an AWS API timeout".',
+    'Candidate: the incident was declared after mitigation, at 2024-05-14 10:30 UTC: "Incident declared".',
+    "Detection came from a customer report",
+]
+
+# One Mermaid statement per line: a node, or an edge whose ends may define nodes. Labels are
+# quoted and hold no character Mermaid could read as syntax (entity codes like #quot; only).
+NODE = r'\w+(?:\["(?:[^"\[\]{}()|;<>`#]|#\w+;)*"\]|\{\{"(?:AND|OR)"\}\})?'
+STATEMENT = re.compile(rf"^    {NODE}(?: (?:-->|---) {NODE})?$")
+
+
+def chain() -> WhyChain:
+    push = Evidence(at=PUSH_AT, source="deploy", excerpt="Config push: rate-limit rule set to zero")
+    alert = Evidence(at=ALERT_AT, source="alert", excerpt="checkout-api 5xx rate above threshold")
+    return WhyChain(
+        problem='Checkout API returned "500" errors [all regions]',
+        branches=[
+            WhyBranch(
+                label="trigger", root_cause=CONFIG_ROOT, systemic_kind="safeguard", category="config",
+                steps=[
+                    WhyStep(why="Why?", because="The failure showed.", evidence=[alert], hypothesis=False),
+                    WhyStep(why="Why?", because="It followed a change.", evidence=[push], hypothesis=False),
+                    WhyStep(why="Why?", because="No validation. To confirm: ..."),
+                ],
+            ),
+            WhyBranch(
+                label="detection", root_cause=DETECTION_ROOT, systemic_kind="alert", category="observability",
+                steps=[WhyStep(why="Why?", because="A report came first.", evidence=[alert], hypothesis=False)]
+                + [WhyStep(why="Why?", because="No alert. To confirm: ...")] * 2,
+            ),
+        ],
+    )
+
+
+def assert_parses_as_mermaid(diagram: str, header: str) -> None:
+    lines = diagram.splitlines()
+    assert lines[0] == header
+    assert [line for line in lines[1:] if not STATEMENT.match(line)] == []
+
+
+def test_causes_and_factors_are_grouped_into_the_four_categories():
+    fishbone = build_fishbone(chain(), FACTORS)
+
+    assert fishbone.categories == {
+        "People": ['On-call had no runbook for a manual step, at 2024-05-14 10:10 UTC: "Cache flushed by hand".'],
+        "Process": [
+            CONFIG_ROOT,
+            'The incident was declared after mitigation, at 2024-05-14 10:30 UTC: "Incident declared".',
+        ],
+        "Technology": [
+            "Config push: rate-limit rule set to zero (2024-05-14 09:58 UTC, deploy)",
+            DETECTION_ROOT,
+            "Detection came from a customer report",
+        ],
+        "Environment": [
+            'Recovery needed a repeated attempt, at 2024-05-14 10:12 UTC: "Pipeline re-run after an AWS API timeout".',
+        ],
+    }
+
+
+def test_blame_in_a_users_factor_is_reworded_but_quotes_stay_verbatim():
+    factors = ['Human error by the operator during the deploy, noted as "operator error" at 10:10']
+
+    fishbone = build_fishbone(chain(), factors)
+
+    assert fishbone.categories["Technology"][-1] == (
+        'An action the system did not guard against by the operator during the deploy, noted as "operator error" at 10:10'
+    )
+
+
+def test_the_fishbone_diagram_points_items_to_categories_and_categories_to_the_problem():
+    diagram = build_fishbone(chain(), FACTORS[:1]).mermaid
+
+    assert diagram.splitlines() == [
+        "flowchart LR",
+        '    problem["Checkout API returned #quot;500#quot; errors #91;all regions#93;"]',
+        '    c0["People"] --> problem',
+        '    c0_1["On-call had no runbook for a manual step, at 2024-05-14 10:10 UTC: #quot;Cache…"] --> c0',
+        '    c1["Process"] --> problem',
+        '    c1_1["Configuration changes reach production without automated validation and a…"] --> c1',
+        '    c2["Technology"] --> problem',
+        '    c2_1["Config push: rate-limit rule set to zero #40;2024-05-14 09:58 UTC, deploy#41;"] --> c2',
+        '    c2_2["No alert watches the user-facing symptom of this failure mode."] --> c2',
+    ]
+    assert_parses_as_mermaid(diagram, "flowchart LR")
+
+
+def test_the_fault_tree_puts_an_or_over_branches_and_an_and_where_a_trigger_met_a_missing_safeguard():
+    fishbone = build_fishbone(chain(), FACTORS, fault_tree=True)
+
+    assert fishbone.fault_tree_mermaid.splitlines() == [
+        "flowchart TB",
+        '    top["Checkout API returned #quot;500#quot; errors #91;all regions#93;"]',
+        '    top --- or0{{"OR"}}',
+        '    or0 --- b1{{"AND"}}',
+        '    b1 --- b1_event["Config push: rate-limit rule set to zero #40;2024-05-14 09:58 UTC, deploy#41;"]',
+        '    b1 --- b1_gap["trigger: Configuration changes reach production without automated validation…"]',
+        '    or0 --- b2["detection: No alert watches the user-facing symptom of this failure mode."]',
+    ]
+    assert_parses_as_mermaid(fishbone.fault_tree_mermaid, "flowchart TB")
+
+
+def test_no_fault_tree_is_built_unless_asked():
+    assert build_fishbone(chain(), FACTORS).fault_tree_mermaid is None
+
+
+@pytest.mark.parametrize(
+    ("text", "label"),
+    [
+        ('say "hi"', '"say #quot;hi#quot;"'),
+        ("a [b] {c} (d) | e; f <g> `h` #1 & i", '"a #91;b#93; #123;c#125; #40;d#41; #124; e#59; f #lt;g#gt; #96;h#96; #35;1 #38; i"'),
+        ("line one\nline two", '"line one line two"'),
+    ],
+)
+def test_labels_escape_everything_mermaid_could_read_as_syntax(text, label):
+    assert mermaid_label(text) == label
+
+
+def test_markdown_wraps_the_diagrams_in_mermaid_fences_with_the_grouped_lists():
+    fishbone = build_fishbone(chain(), [], fault_tree=True)
+
+    assert to_markdown(fishbone) == "\n".join([
+        '## Fishbone: Checkout API returned "500" errors [all regions]',
+        "",
+        "```mermaid",
+        fishbone.mermaid,
+        "```",
+        "",
+        "### People",
+        "- _None identified from the data yet._",
+        "",
+        "### Process",
+        f"- {CONFIG_ROOT}",
+        "",
+        "### Technology",
+        "- Config push: rate-limit rule set to zero (2024-05-14 09:58 UTC, deploy)",
+        f"- {DETECTION_ROOT}",
+        "",
+        "### Environment",
+        "- _None identified from the data yet._",
+        "",
+        "## Fault tree",
+        "",
+        "```mermaid",
+        fishbone.fault_tree_mermaid,
+        "```",
+        "",
+    ])
+
+
+def load_real(name: str) -> Incident:
+    data = json.loads((SHARED_DATA / "fulltext" / f"{name}.input.json").read_text())
+    return Incident(
+        id=name, title=data["title"], severity=data["severity"], services=data["services"],
+        started_at=data["started_at"], detected_at=data["detected_at"], resolved_at=data["resolved_at"],
+        events=[TimelineEvent(at=e["at"], source=e["source"], text=e["text"]) for e in data["events"] if e["at"]],
+        notes=data["notes"],
+    )
+
+
+@pytest.mark.shared_data
+@pytest.mark.parametrize("name", fulltext_cases())
+def test_real_fishbones_parse_and_keep_every_cause(shared_data, name):
+    incident = load_real(name)
+    chain_ = run_five_whys(incident.title, incident)
+    factors = contributing_factors(incident)
+
+    fishbone = build_fishbone(chain_, factors, fault_tree=True)
+
+    assert_parses_as_mermaid(fishbone.mermaid, "flowchart LR")
+    assert_parses_as_mermaid(fishbone.fault_tree_mermaid, "flowchart TB")
+    items = [item for group in fishbone.categories.values() for item in group]
+    assert all(branch.root_cause in items for branch in chain_.branches)
+    assert len(items) >= len(set(factors)) + len({b.root_cause for b in chain_.branches})
