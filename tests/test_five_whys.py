@@ -216,6 +216,22 @@ def test_times_in_the_text_keep_the_offset_the_input_used():
     assert steps[1].because == 'It followed a change at 2024-01-05 08:55 (UTC+01:00): "Worker release 7 deployed".'
 
 
+def test_without_key_times_the_trigger_is_the_earliest_change_before_the_first_report_and_never_a_rollback():
+    incident = Incident(
+        id="no-times", title="Search broken",
+        events=[
+            event("00:50", "deploy", "Rolled back the ranking experiment"),
+            event("00:55", "deploy", "Search index schema change applied"),
+            event("01:00", "chat", "User says search is broken"),
+            event("01:05", "deploy", "Reverted the schema change"),
+        ],
+    )
+
+    chain = run_five_whys("Search broken", incident)
+
+    assert outline(chain)[0][3][:2] == [(["01:00"], False), (["00:55"], False)]
+
+
 # --- problem statement only, and stated facts ------------------------------------------------
 
 def test_a_problem_statement_alone_gives_hypotheses_with_questions_to_confirm():

@@ -162,14 +162,14 @@ ROLLBACK_RE = re.compile(
 FAILURE_RE = re.compile(
     r"\b(fail\w*|errors?|exceptions?|outage|down|unavailable|unable|cannot|can't|"
     r"not (working|available|scheduled|responding|reachable|shipped|ready)|"
-    r"not ?ready|5\d\d|404|5xx|crash\w*|killed|broken|time(d)? ?out|timeouts?|stuck|pending|starvation|"
+    r"not ?ready|5\d\d|404|5xx|crash\w*|killed|broke|broken|time(d)? ?out|timeouts?|stuck|pending|starvation|"
     r"no nodes|oom\w*|unresponsive|degrad\w*|issues?|problems?|spike|lost|missing|expired|"
     r"unexpected(ly)?|ungraceful(ly)?|latency|above threshold|detached)\b",
     re.IGNORECASE,
 )
 HUMAN_REPORT_RE = re.compile(
     r"\b(customers?|users?|end-users?|clients?|support|tickets?|partners?)\b[^.]{0,60}"
-    r"\b(report\w*|alert\w*|notic\w*|complain\w*|informed|seeing|saw|post\w*)\b|"
+    r"\b(report\w*|alert\w*|notic\w*|complain\w*|informed|seeing|saw|post\w*|says|said|writes|wrote)\b|"
     r"\b(report\w*|notic\w*|informed|post\w*)\b[^.]{0,40}\b(by|from) (a |an |the )?(customers?|users?|support)\b|"
     r"\b(first|second|additional) report\b|\binformed of\b",
     re.IGNORECASE,

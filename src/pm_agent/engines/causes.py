@@ -164,7 +164,7 @@ def find_trigger(
         before = [e for e in candidates if e.at < started and not is_mitigation(e)]
         return at_start[0] if at_start else (before[-1] if before else None)
     limit = detected or next((e.at for e in events if is_human_report(e) or is_alert(e)), None)
-    before = [e for e in candidates if limit is None or e.at < limit]
+    before = [e for e in candidates if (limit is None or e.at < limit) and not is_mitigation(e)]
     return before[0] if before else None
 
 
