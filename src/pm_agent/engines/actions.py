@@ -151,6 +151,7 @@ def priority(impact: str, horizon: str, severity: str | None) -> str:
 
 # --- linting --------------------------------------------------------------------------------
 
+
 def lint_actions(actions: list[ActionItem]) -> list[ActionLint]:
     """Check each action against SMART and the prevention hierarchy."""
     results = []
@@ -171,25 +172,40 @@ def _specific(action: ActionItem) -> list[ActionProblem]:
     if phrase is None and not _measurable_text(action.done_when):
         phrase = rules.VAGUE_UNLESS_MEASURED.search(title)
     if phrase is not None:
-        return [ActionProblem(code="vague", message=(
-            f'"{phrase.group().strip()}" is vague: name the exact change and the system it applies to, '
-            "e.g. 'Add a CI check that rejects invalid rate-limit rules for checkout'."
-        ))]
+        return [
+            ActionProblem(
+                code="vague",
+                message=(
+                    f'"{phrase.group().strip()}" is vague: name the exact change and the system it applies to, '
+                    "e.g. 'Add a CI check that rejects invalid rate-limit rules for checkout'."
+                ),
+            )
+        ]
     if len(title.split()) < 3:
-        return [ActionProblem(code="not_specific", message=(
-            f'"{title}" is too short to act on: state a verb and the object it changes, '
-            "e.g. 'Add an alert on checkout 5xx responses'."
-        ))]
+        return [
+            ActionProblem(
+                code="not_specific",
+                message=(
+                    f'"{title}" is too short to act on: state a verb and the object it changes, '
+                    "e.g. 'Add an alert on checkout 5xx responses'."
+                ),
+            )
+        ]
     return []
 
 
 def _measurable(action: ActionItem) -> list[ActionProblem]:
     if _measurable_text(action.done_when):
         return []
-    return [ActionProblem(code="no_measure", message=(
-        "No observable completion criterion: set done_when to what will be verifiably true when it is done, "
-        "e.g. 'CI rejects a test change that breaks the config schema'."
-    ))]
+    return [
+        ActionProblem(
+            code="no_measure",
+            message=(
+                "No observable completion criterion: set done_when to what will be verifiably true when it is done, "
+                "e.g. 'CI rejects a test change that breaks the config schema'."
+            ),
+        )
+    ]
 
 
 def _measurable_text(done_when: str) -> bool:
@@ -200,14 +216,25 @@ def _measurable_text(done_when: str) -> bool:
 def _owned(action: ActionItem) -> list[ActionProblem]:
     owner = (action.owner or "").strip()
     if not owner:
-        return [ActionProblem(code="no_owner", message=(
-            "No owner: name one accountable role (e.g. 'Service owner of checkout') or a person from the roster."
-        ))]
+        return [
+            ActionProblem(
+                code="no_owner",
+                message=(
+                    "No owner: name one accountable role (e.g. 'Service owner of checkout') "
+                    "or a person from the roster."
+                ),
+            )
+        ]
     if _is_team(owner):
-        return [ActionProblem(code="team_owner", message=(
-            f'"{owner}" is a team, not an owner: name one accountable role or person within it, '
-            "e.g. 'Platform engineering lead'."
-        ))]
+        return [
+            ActionProblem(
+                code="team_owner",
+                message=(
+                    f'"{owner}" is a team, not an owner: name one accountable role or person within it, '
+                    "e.g. 'Platform engineering lead'."
+                ),
+            )
+        ]
     return []
 
 
@@ -218,10 +245,15 @@ def _is_team(owner: str) -> bool:
 def _dated(action: ActionItem) -> list[ActionProblem]:
     if action.due is not None:
         return []
-    return [ActionProblem(code="no_due_date", message=(
-        "No due date: set one from the incident date (immediate within 7 days, short within 6 weeks, "
-        "long within 6 months)."
-    ))]
+    return [
+        ActionProblem(
+            code="no_due_date",
+            message=(
+                "No due date: set one from the incident date (immediate within 7 days, short within 6 weeks, "
+                "long within 6 months)."
+            ),
+        )
+    ]
 
 
 def _not_training_only(action: ActionItem) -> list[ActionProblem]:
@@ -229,7 +261,12 @@ def _not_training_only(action: ActionItem) -> list[ActionProblem]:
     training = action.hierarchy == "training" or bool(rules.TRAINING_TITLE_RE.search(title))
     if not training or rules.ENGINEERING_TITLE_RE.search(title) and action.hierarchy != "training":
         return []
-    return [ActionProblem(code="training_only", message=(
-        "Training alone relies on people remembering: pair it with an engineering control (a check, guard or "
-        "automation) that makes the failure impossible or detected."
-    ))]
+    return [
+        ActionProblem(
+            code="training_only",
+            message=(
+                "Training alone relies on people remembering: pair it with an engineering control (a check, guard or "
+                "automation) that makes the failure impossible or detected."
+            ),
+        )
+    ]

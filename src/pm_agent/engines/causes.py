@@ -18,9 +18,22 @@ from pm_agent.engines import cause_rules as rules
 from pm_agent.models import Incident, TimelineEvent
 
 CAUSE_CATEGORIES: tuple[str, ...] = (
-    "config", "deploy", "hardware", "database", "time", "concurrency", "network", "capacity",
-    "dependency", "security", "human-process", "cascading", "kubernetes", "control-plane",
-    "observability", "other",
+    "config",
+    "deploy",
+    "hardware",
+    "database",
+    "time",
+    "concurrency",
+    "network",
+    "capacity",
+    "dependency",
+    "security",
+    "human-process",
+    "cascading",
+    "kubernetes",
+    "control-plane",
+    "observability",
+    "other",
 )
 EXCERPT_LIMIT = 140
 SLOW_DETECTION = dt.timedelta(minutes=30)
@@ -28,11 +41,14 @@ SLOW_DETECTION = dt.timedelta(minutes=30)
 
 # --- categories -----------------------------------------------------------------------------
 
+
 def cause_scores(text: str) -> dict[str, float]:
     """Weighted keyword score per category (only categories that scored above zero)."""
     scores: dict[str, float] = {}
     for category, category_rules in rules.CATEGORY_RULES.items():
-        score = sum(weight * min(len(pattern.findall(text)), rules.PATTERN_COUNT_CAP) for pattern, weight in category_rules)
+        score = sum(
+            weight * min(len(pattern.findall(text)), rules.PATTERN_COUNT_CAP) for pattern, weight in category_rules
+        )
         if score > 0:
             scores[category] = score
     return scores
@@ -57,6 +73,7 @@ def incident_text(incident: Incident) -> str:
 
 
 # --- quoting the input ----------------------------------------------------------------------
+
 
 def when(moment: dt.datetime) -> str:
     """``2021-06-22 08:21 UTC``, or ``2019-11-30 08:24 (UTC+01:00)``: the offset the input used."""
@@ -99,6 +116,7 @@ def cite(event: TimelineEvent, focus: re.Pattern[str] | None = None) -> str:
 
 
 # --- reading the timeline -------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class TimelineReading:
@@ -179,7 +197,11 @@ def find_detection(
         return chosen, incident.detected_at
     start = incident.started_at or (trigger.at if trigger else None)
     chosen = next(
-        (e for e in events if (start is None or e.at >= start) and e is not trigger and (is_human_report(e) or is_alert(e))),
+        (
+            e
+            for e in events
+            if (start is None or e.at >= start) and e is not trigger and (is_human_report(e) or is_alert(e))
+        ),
         None,
     )
     return chosen, (chosen.at if chosen else None)
@@ -292,7 +314,9 @@ def _people_detected(reading: TimelineReading, window: list[TimelineEvent]) -> l
 def _slow_alert(reading: TimelineReading, window: list[TimelineEvent]) -> list[str]:
     if reading.reported_by_people or not (reading.detection_lag_is_long and reading.detection):
         return []
-    return [f"Candidate: the failure started at {when(reading.started)} and was first detected {cite(reading.detection)}."]
+    return [
+        f"Candidate: the failure started at {when(reading.started)} and was first detected {cite(reading.detection)}."
+    ]
 
 
 def _precursor(reading: TimelineReading, window: list[TimelineEvent]) -> list[str]:
@@ -300,12 +324,17 @@ def _precursor(reading: TimelineReading, window: list[TimelineEvent]) -> list[st
     if start is None:
         return []
     early = next((e for e in window if e.at < start and e is not reading.trigger and is_failure(e)), None)
-    return [f"Candidate: an earlier warning sign preceded the incident, {cite(early, rules.FAILURE_RE)}."] if early else []
+    return (
+        [f"Candidate: an earlier warning sign preceded the incident, {cite(early, rules.FAILURE_RE)}."] if early else []
+    )
 
 
 def _unintended(reading: TimelineReading, window: list[TimelineEvent]) -> list[str]:
     hits = [e for e in window if rules.UNINTENDED_RE.search(e.text)][:MAX_PER_KIND]
-    return [f"Candidate: the timeline records an unintended or unexpected change, {cite(e, rules.UNINTENDED_RE)}." for e in hits]
+    return [
+        f"Candidate: the timeline records an unintended or unexpected change, {cite(e, rules.UNINTENDED_RE)}."
+        for e in hits
+    ]
 
 
 def _retries(reading: TimelineReading, window: list[TimelineEvent]) -> list[str]:
@@ -338,7 +367,14 @@ def _manual_steps(reading: TimelineReading, window: list[TimelineEvent]) -> list
 
 def _misdiagnosis(reading: TimelineReading, window: list[TimelineEvent]) -> list[str]:
     hit = next((e for e in window if rules.MISDIAGNOSIS_RE.search(e.text)), None)
-    return [f"Candidate: the response worked from an assumption or an investigation that missed the cause, {cite(hit, rules.MISDIAGNOSIS_RE)}."] if hit else []
+    return (
+        [
+            "Candidate: the response worked from an assumption or an investigation that missed the cause, "
+            f"{cite(hit, rules.MISDIAGNOSIS_RE)}."
+        ]
+        if hit
+        else []
+    )
 
 
 def _repeated_reports(reading: TimelineReading, window: list[TimelineEvent]) -> list[str]:
@@ -346,7 +382,8 @@ def _repeated_reports(reading: TimelineReading, window: list[TimelineEvent]) -> 
         return []
     fixed_at = next((e.at for e in reading.mitigations if e.at > reading.detection.at), None)
     more = [
-        e for e in window
+        e
+        for e in window
         if e.at > reading.detection.at and (fixed_at is None or e.at < fixed_at) and is_human_report(e)
     ][:MAX_PER_KIND]
     return [f"Candidate: further reports arrived before recovery, {cite(e, rules.HUMAN_REPORT_RE)}." for e in more]
@@ -360,7 +397,9 @@ def _alert_noise(reading: TimelineReading, window: list[TimelineEvent]) -> list[
         repeats = [e for e in alerts if e.text == text]
         if len(repeats) >= 3:
             times = ", ".join(when(e.at) for e in repeats)
-            factors.append(f'Candidate: alert noise, the same alert fired repeatedly (at {times}): "{quote(repeats[0])}".')
+            factors.append(
+                f'Candidate: alert noise, the same alert fired repeatedly (at {times}): "{quote(repeats[0])}".'
+            )
     return factors
 
 
@@ -375,10 +414,25 @@ def _late_declaration(reading: TimelineReading, window: list[TimelineEvent]) -> 
 
 def _handover(reading: TimelineReading, window: list[TimelineEvent]) -> list[str]:
     hit = next((e for e in window if rules.HANDOVER_RE.search(e.text)), None)
-    return [f"Candidate: work was handed over between teams during the incident, {cite(hit, rules.HANDOVER_RE)}."] if hit else []
+    return (
+        [f"Candidate: work was handed over between teams during the incident, {cite(hit, rules.HANDOVER_RE)}."]
+        if hit
+        else []
+    )
 
 
 FACTOR_FINDERS = (
-    _people_detected, _slow_alert, _precursor, _unintended, _retries, _blockers, _no_rollback,
-    _manual_steps, _misdiagnosis, _repeated_reports, _alert_noise, _late_declaration, _handover,
+    _people_detected,
+    _slow_alert,
+    _precursor,
+    _unintended,
+    _retries,
+    _blockers,
+    _no_rollback,
+    _manual_steps,
+    _misdiagnosis,
+    _repeated_reports,
+    _alert_noise,
+    _late_declaration,
+    _handover,
 )

@@ -17,8 +17,14 @@ from pm_agent.models import Fishbone, WhyBranch, WhyChain, WhyStep
 CATEGORIES: tuple[str, ...] = ("People", "Process", "Technology", "Environment")
 LABEL_LIMIT = 80
 CATEGORY_BY_KIND = {
-    "alert": "Technology", "test": "Technology", "design": "Technology", "safeguard": "Process",
-    "process": "Process", "capacity": "Process", "dependency": "Environment", "unknown": "Process",
+    "alert": "Technology",
+    "test": "Technology",
+    "design": "Technology",
+    "safeguard": "Process",
+    "process": "Process",
+    "capacity": "Process",
+    "dependency": "Environment",
+    "unknown": "Process",
 }
 
 
@@ -28,17 +34,34 @@ def _re(pattern: str) -> re.Pattern[str]:
 
 PEOPLE_PHRASES: tuple[tuple[re.Pattern[str], str], ...] = (
     (_re(r"^a manual step with no runbook referenced"), "On-call had no runbook for a manual step"),
-    (_re(r"^the response worked from an assumption or an investigation that missed the cause"),
-     "Responders had no signal pointing them to the cause"),
+    (
+        _re(r"^the response worked from an assumption or an investigation that missed the cause"),
+        "Responders had no signal pointing them to the cause",
+    ),
     (_re(r"^work was handed over between teams during the incident"), "Responders had to hand work over between teams"),
 )
 FACTOR_CATEGORIES: tuple[tuple[re.Pattern[str], str], ...] = (
-    (_re(r"\b(runbook|manual|hand(ed)?[- ]?over|assumption|missed the cause|on-?call|responders?|knowledge|"
-         r"training|availability|out of hours|working hours|staff\w*|fatigue)\b"), "People"),
-    (_re(r"\b(warning sign|precursor|provider|third[- ]party|vendor|upstream|docker hub|aws|azure|gcp|time ?out|"
-         r"traffic|spike|weather|power|external|dependenc\w*)\b"), "Environment"),
-    (_re(r"\b(unintended|unexpected|rollback|declared|declaration|review|approval|process|procedure|"
-         r"held up|lock|standard|policy|staging)\b"), "Process"),
+    (
+        _re(
+            r"\b(runbook|manual|hand(ed)?[- ]?over|assumption|missed the cause|on-?call|responders?|knowledge|"
+            r"training|availability|out of hours|working hours|staff\w*|fatigue)\b"
+        ),
+        "People",
+    ),
+    (
+        _re(
+            r"\b(warning sign|precursor|provider|third[- ]party|vendor|upstream|docker hub|aws|azure|gcp|time ?out|"
+            r"traffic|spike|weather|power|external|dependenc\w*)\b"
+        ),
+        "Environment",
+    ),
+    (
+        _re(
+            r"\b(unintended|unexpected|rollback|declared|declaration|review|approval|process|procedure|"
+            r"held up|lock|standard|policy|staging)\b"
+        ),
+        "Process",
+    ),
 )
 BLAME_SWAPS: tuple[tuple[re.Pattern[str], str], ...] = (
     (_re(r"\b(human|operator|user) error\b"), "an action the system did not guard against"),
@@ -86,7 +109,7 @@ def immediate_cause(branch: WhyBranch) -> WhyStep | None:
 
 def _evidence_text(step: WhyStep) -> str:
     first = step.evidence[0]
-    return f'{first.excerpt} ({when(first.at)}, {first.source})'
+    return f"{first.excerpt} ({when(first.at)}, {first.source})"
 
 
 def _factor_item(factor: str) -> tuple[str, str]:
@@ -110,8 +133,20 @@ def _without_blame(text: str) -> str:
 # --- Mermaid --------------------------------------------------------------------------------
 
 ESCAPES = {
-    "#": "#35;", '"': "#quot;", "&": "#38;", "<": "#lt;", ">": "#gt;", "[": "#91;", "]": "#93;",
-    "{": "#123;", "}": "#125;", "(": "#40;", ")": "#41;", "|": "#124;", ";": "#59;", "`": "#96;",
+    "#": "#35;",
+    '"': "#quot;",
+    "&": "#38;",
+    "<": "#lt;",
+    ">": "#gt;",
+    "[": "#91;",
+    "]": "#93;",
+    "{": "#123;",
+    "}": "#125;",
+    "(": "#40;",
+    ")": "#41;",
+    "|": "#124;",
+    ";": "#59;",
+    "`": "#96;",
 }
 ESCAPE_RE = re.compile("[" + re.escape("".join(ESCAPES)) + "]")
 

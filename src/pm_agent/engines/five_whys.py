@@ -71,6 +71,7 @@ def run_five_whys(
 
 # --- building blocks ------------------------------------------------------------------------
 
+
 def evidence(event: TimelineEvent, focus: re.Pattern[str] | None = None) -> Evidence:
     """The event as cited evidence: its time, source and a verbatim excerpt."""
     return Evidence(at=event.at, source=event.source, excerpt=excerpt(event.text, focus))
@@ -84,8 +85,10 @@ def confirmed(why: str, because: str, *events: tuple[TimelineEvent, re.Pattern[s
 def guess(why: str, because: str, question: str, *events: tuple[TimelineEvent, re.Pattern[str] | None]) -> WhyStep:
     """A hypothesis, with the question that would confirm it and any event that supports it."""
     return WhyStep(
-        why=why, because=f"{because} To confirm: {question}",
-        evidence=[evidence(e, focus) for e, focus in events], hypothesis=True,
+        why=why,
+        because=f"{because} To confirm: {question}",
+        evidence=[evidence(e, focus) for e, focus in events],
+        hypothesis=True,
     )
 
 
@@ -109,8 +112,11 @@ def assign_facts(facts: list[str]) -> dict[str, str]:
     roles: dict[str, str] = {}
     for fact in facts:
         for role, pattern in (
-            ("guard", GUARD_FACT_RE), ("root", ROOT_FACT_RE), ("trigger", rules.CHANGE_RE),
-            ("trigger", rules.LOAD_RE), ("symptom", rules.FAILURE_RE),
+            ("guard", GUARD_FACT_RE),
+            ("root", ROOT_FACT_RE),
+            ("trigger", rules.CHANGE_RE),
+            ("trigger", rules.LOAD_RE),
+            ("symptom", rules.FAILURE_RE),
         ):
             if role not in roles and pattern.search(fact):
                 roles[role] = fact
@@ -125,12 +131,17 @@ def _problem_why(problem: str) -> str:
 def _branch(label: str, steps: list[WhyStep], template: wr.WhyTemplate, categories: list[str]) -> WhyBranch:
     category = template.category if template.category != "other" else (categories[0] if categories else "other")
     return WhyBranch(
-        label=label, steps=steps, root_cause=template.root_cause,
-        systemic_kind=template.systemic_kind, category=category,
+        label=label,
+        steps=steps,
+        root_cause=template.root_cause,
+        systemic_kind=template.systemic_kind,
+        category=category,
     )
 
 
-def _guard_and_root_steps(template: wr.WhyTemplate, roles: dict[str, str], support: TimelineEvent | None) -> list[WhyStep]:
+def _guard_and_root_steps(
+    template: wr.WhyTemplate, roles: dict[str, str], support: TimelineEvent | None
+) -> list[WhyStep]:
     """The two systemic steps: why no safeguard stopped it, and why there is no safeguard."""
     if "guard" in roles:
         guard = stated(template.guard_why, roles["guard"])
@@ -147,6 +158,7 @@ def _guard_and_root_steps(template: wr.WhyTemplate, roles: dict[str, str], suppo
 
 # --- the branches ---------------------------------------------------------------------------
 
+
 def _hypothesis_branch(problem: str, facts: list[str]) -> WhyBranch:
     """A problem statement alone: every step is a hypothesis unless a stated fact answers it."""
     text = " ".join([problem, *facts])
@@ -154,7 +166,11 @@ def _hypothesis_branch(problem: str, facts: list[str]) -> WhyBranch:
     template = choose_template(categories, bool(rules.CHANGE_RE.search(text)))
     roles = assign_facts(facts)
     why = _problem_why(problem)
-    first = stated(why, roles["trigger"]) if "trigger" in roles else guess(why, template.trigger_guess, template.trigger_question)
+    first = (
+        stated(why, roles["trigger"])
+        if "trigger" in roles
+        else guess(why, template.trigger_guess, template.trigger_question)
+    )
     return _branch("trigger", [first, *_guard_and_root_steps(template, roles, None)], template, categories)
 
 
@@ -180,7 +196,9 @@ def _symptom_step(problem: str, symptom: TimelineEvent | None, roles: dict[str, 
         return confirmed(why, f"The failure showed {cite(symptom, rules.FAILURE_RE)}.", (symptom, rules.FAILURE_RE))
     if "symptom" in roles:
         return stated(why, roles["symptom"])
-    return guess(why, "The timeline does not show the first failure.", "Which component failed first, and what did it report?")
+    return guess(
+        why, "The timeline does not show the first failure.", "Which component failed first, and what did it report?"
+    )
 
 
 def _cause_step(reading: TimelineReading, template: wr.WhyTemplate, roles: dict[str, str], is_change: bool) -> WhyStep:
@@ -199,7 +217,9 @@ def _cause_step(reading: TimelineReading, template: wr.WhyTemplate, roles: dict[
         return stated(why, roles["trigger"])
     finding = _best_diagnosis(reading, template.category)
     if finding is not None:
-        return confirmed(why, f"A finding was recorded {cite(finding, rules.DIAGNOSIS_RE)}.", (finding, rules.DIAGNOSIS_RE))
+        return confirmed(
+            why, f"A finding was recorded {cite(finding, rules.DIAGNOSIS_RE)}.", (finding, rules.DIAGNOSIS_RE)
+        )
     return guess(why, template.trigger_guess, template.trigger_question)
 
 
@@ -216,8 +236,11 @@ def _guard_support(reading: TimelineReading, template: wr.WhyTemplate) -> Timeli
     if template.guard_evidence is None:
         return None
     return next(
-        (e for e in reading.events
-         if template.guard_evidence.search(e.text) and (reading.resolved is None or e.at <= reading.resolved)),
+        (
+            e
+            for e in reading.events
+            if template.guard_evidence.search(e.text) and (reading.resolved is None or e.at <= reading.resolved)
+        ),
         None,
     )
 
@@ -243,14 +266,19 @@ def _detection_branch(reading: TimelineReading) -> WhyBranch | None:
         because += f", after the failure started at {when(reading.started)}"
     steps = [confirmed(first_why, because + ".", *cited)]
     if reading.reported_by_people and alert is not None and alert.at > detection.at:
-        steps.append(confirmed(
-            wr.DETECTION_NO_ALERT_WHY, f"The first automated alert came only after the report, {cite(alert, rules.ALERT_RE)}.",
-            (alert, rules.ALERT_RE),
-        ))
+        steps.append(
+            confirmed(
+                wr.DETECTION_NO_ALERT_WHY,
+                f"The first automated alert came only after the report, {cite(alert, rules.ALERT_RE)}.",
+                (alert, rules.ALERT_RE),
+            )
+        )
     elif reading.reported_by_people:
         steps.append(guess(wr.DETECTION_NO_ALERT_WHY, wr.DETECTION_NO_ALERT_GUESS, wr.DETECTION_NO_ALERT_QUESTION))
     else:
-        steps.append(guess(wr.DETECTION_LATE_ALERT_WHY, wr.DETECTION_LATE_ALERT_GUESS, wr.DETECTION_LATE_ALERT_QUESTION))
+        steps.append(
+            guess(wr.DETECTION_LATE_ALERT_WHY, wr.DETECTION_LATE_ALERT_GUESS, wr.DETECTION_LATE_ALERT_QUESTION)
+        )
     steps.append(guess(wr.DETECTION_ROOT_WHY, wr.DETECTION_ROOT_BECAUSE, wr.DETECTION_ROOT_QUESTION))
     root = wr.DETECTION_ROOT_CAUSE if reading.reported_by_people else wr.DETECTION_LATE_ROOT_CAUSE
     return WhyBranch(label="detection", steps=steps, root_cause=root, systemic_kind="alert", category="observability")
@@ -265,7 +293,9 @@ def _start_event(reading: TimelineReading) -> TimelineEvent | None:
 def _recovery_branch(reading: TimelineReading, slow_recovery: dt.timedelta) -> WhyBranch | None:
     """Why recovery needed retries, was held up, or took long."""
     begin = reading.detected or reading.started
-    window = [e for e in reading.events if begin and e.at >= begin and (reading.resolved is None or e.at <= reading.resolved)]
+    window = [
+        e for e in reading.events if begin and e.at >= begin and (reading.resolved is None or e.at <= reading.resolved)
+    ]
     retries = [e for e in reading.retries if e in window]
     blockers = [e for e in reading.blockers if e in window and e not in (reading.symptom, reading.detection)]
     slow = bool(begin and reading.resolved and reading.resolved - begin > slow_recovery)
@@ -275,7 +305,11 @@ def _recovery_branch(reading: TimelineReading, slow_recovery: dt.timedelta) -> W
     steps.append(_recovery_second_step(reading, window, blockers, retries))
     steps.append(guess(wr.RECOVERY_ROOT_WHY, wr.RECOVERY_ROOT_BECAUSE, wr.RECOVERY_ROOT_QUESTION))
     return WhyBranch(
-        label="recovery", steps=steps, root_cause=wr.RECOVERY_ROOT_CAUSE, systemic_kind="process", category="human-process",
+        label="recovery",
+        steps=steps,
+        root_cause=wr.RECOVERY_ROOT_CAUSE,
+        systemic_kind="process",
+        category="human-process",
     )
 
 
@@ -284,7 +318,11 @@ def _recovery_first_step(
 ) -> WhyStep:
     if retries:
         cites = "; ".join(cite(e, rules.RETRY_RE) for e in retries[:2])
-        return confirmed(wr.RECOVERY_WHY_RETRIES, f"Recovery took more than one attempt: {cites}.", *((e, rules.RETRY_RE) for e in retries[:2]))
+        return confirmed(
+            wr.RECOVERY_WHY_RETRIES,
+            f"Recovery took more than one attempt: {cites}.",
+            *((e, rules.RETRY_RE) for e in retries[:2]),
+        )
     fix = next((e for e in reversed(window) if e in reading.mitigations), None)
     start = reading.detection if reading.detection in window else (window[0] if window else None)
     if start is not None and fix is not None and fix is not start:
@@ -294,10 +332,15 @@ def _recovery_first_step(
         )
         return confirmed(wr.RECOVERY_WHY_SLOW, because, (start, None), (fix, rules.MITIGATION_RE))
     if blockers:
-        return confirmed(wr.RECOVERY_WHY_SLOW, f"Recovery was held up {cite(blockers[0], rules.BLOCKER_RE)}.", (blockers[0], rules.BLOCKER_RE))
+        return confirmed(
+            wr.RECOVERY_WHY_SLOW,
+            f"Recovery was held up {cite(blockers[0], rules.BLOCKER_RE)}.",
+            (blockers[0], rules.BLOCKER_RE),
+        )
     end = f" and the incident was resolved at {when(reading.resolved)}" if reading.resolved else ""
     return guess(
-        wr.RECOVERY_WHY_SLOW, f"Recovery began at {when(reading.detected or reading.started)}{end}.",
+        wr.RECOVERY_WHY_SLOW,
+        f"Recovery began at {when(reading.detected or reading.started)}{end}.",
         "Which steps of the recovery took the longest, and why?",
     )
 
@@ -324,6 +367,7 @@ def _recovery_second_step(
 
 
 # --- reviewing a chain ----------------------------------------------------------------------
+
 
 def review_chain(steps: list[str]) -> ChainReview:
     """Check a user's chain (one 'because' per item): flag stops at people or vague causes.
@@ -355,8 +399,13 @@ def _step_findings(step: str, *, is_last: bool) -> list[tuple[str, tuple[str, ..
     found = []
     name = _named_person(step)
     if name:
-        found.append((f'names a person as the cause ("{name}"); ask what in the system made the action possible, not who did it.',
-                      wr.PERSON_QUESTIONS))
+        found.append(
+            (
+                f'names a person as the cause ("{name}"); '
+                "ask what in the system made the action possible, not who did it.",
+                wr.PERSON_QUESTIONS,
+            )
+        )
     for rule in wr.STOP_RULES:
         if (is_last or not rule.last_only) and rule.pattern.search(step):
             found.append((rule.finding, rule.questions))
