@@ -1,0 +1,233 @@
+"""The rubric scores any Markdown postmortem on eight weighted criteria, each score explained."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from pm_agent.engines.rubric import RubricScale, load_rubric, score_markdown
+from pm_agent.errors import PromptError
+from pm_agent.resources import resource_path
+
+FIXTURES = Path(__file__).resolve().parent / "fixtures" / "postmortems"
+WEIGHTS = {
+    "timeline_clarity": 1.2, "impact_quantification": 1.3, "root_cause_depth": 1.4, "corrective_actions_quality": 1.4,
+    "blameless_tone": 1.3, "timeliness_follow_through": 1.0, "learning_sharing": 1.1, "completeness_structure": 1.0,
+}
+
+BASE = """\
+# Search API latency incident
+
+**Date:** 2024-06-04  
+**Severity:** SEV3  
+**Services:** search-api
+
+## Summary
+
+Search requests slowed down after an index rebuild, because the rebuild ran during peak traffic and competed with
+queries for the same nodes. The team paused the rebuild and latency returned to normal the same morning.
+
+## Impact
+
+{impact}
+
+## Timeline
+
+{timeline}
+
+## Root cause
+
+{root_cause}
+
+## Action items
+
+{actions}
+
+## Lessons learned
+
+{lessons}
+{extra}"""
+
+PARTS = {
+    "impact": "Search was slow for some users.",
+    "timeline": "- 09:00 index rebuild started\n- 09:07 latency alert fired\n- 09:20 rebuild paused\n- 09:30 latency back to normal",
+    "root_cause": "The rebuild used the same nodes as live queries, which caused CPU saturation.",
+    "actions": "- Add a CI check that blocks index rebuilds during peak hours\n- Move index rebuilds to a dedicated node pool",
+    "lessons": "- Rebuilds compete with queries unless they are isolated from them",
+    "extra": "",
+}
+
+
+def postmortem(**changes: str) -> str:
+    return BASE.format(**{**PARTS, **changes})
+
+
+def scores(markdown: str) -> dict[str, float]:
+    return {c.id: c.score for c in score_markdown(markdown).criteria}
+
+
+def criterion(markdown: str, criterion_id: str):
+    return next(c for c in score_markdown(markdown).criteria if c.id == criterion_id)
+
+
+def test_rubric_json_declares_eight_weighted_criteria_with_anchored_levels_and_the_pass_mark():
+    rubric = load_rubric()
+    assert {c.id: c.weight for c in rubric.criteria} == WEIGHTS
+    assert rubric.pass_mark == 3.5
+    assert rubric.scale == RubricScale(min=1, max=5, step=0.5)
+    assert all(sorted(c.anchors) == [1, 2, 3, 4, 5] and c.description and c.signals for c in rubric.criteria)
+
+
+def test_resource_path_finds_shipped_prompt_files_and_names_a_missing_one():
+    path = resource_path("rubric.json")
+    assert json.loads(path.read_text(encoding="utf-8"))["id"] == "pm-agent-postmortem-rubric"
+    with pytest.raises(PromptError, match="prompt file 'nope.json' is missing"):
+        resource_path("nope.json")
+    with pytest.raises(PromptError, match="invalid prompt file name '../pyproject.toml'"):
+        resource_path("../pyproject.toml")
+
+
+def test_a_broken_rubric_file_is_reported_with_its_path_and_the_fault(tmp_path):
+    not_json = tmp_path / "broken.json"
+    not_json.write_text("{ nope", encoding="utf-8")
+    with pytest.raises(PromptError, match=r"broken\.json is not valid JSON \(line 1"):
+        load_rubric(not_json)
+    data = json.loads(resource_path("rubric.json").read_text(encoding="utf-8"))
+    del data["criteria"][0]["anchors"]["3"]
+    missing_anchor = tmp_path / "missing-anchor.json"
+    missing_anchor.write_text(json.dumps(data), encoding="utf-8")
+    with pytest.raises(PromptError, match="invalid at criteria.0.anchors: Value error, anchors must describe each score"):
+        load_rubric(missing_anchor)
+
+
+def test_the_poor_fixture_fails_well_below_the_pass_mark():
+    result = score_markdown((FIXTURES / "poor.md").read_text(encoding="utf-8"))
+    assert scores((FIXTURES / "poor.md").read_text(encoding="utf-8")) == {
+        "timeline_clarity": 1.0, "impact_quantification": 2.0, "root_cause_depth": 1.0,
+        "corrective_actions_quality": 1.5, "blameless_tone": 1.0, "timeliness_follow_through": 1.0,
+        "learning_sharing": 1.5, "completeness_structure": 3.0,
+    }
+    assert (result.weighted_average, result.passed, result.pass_mark) == (1.47, False, 3.5)
+
+
+def test_the_exemplary_fixture_passes_with_top_scores_and_nothing_left_to_improve():
+    result = score_markdown((FIXTURES / "exemplary.md").read_text(encoding="utf-8"))
+    assert [(c.id, c.score, c.to_improve) for c in result.criteria] == [(cid, 5.0, []) for cid in WEIGHTS]
+    assert (result.weighted_average, result.passed) == (5.0, True)
+
+
+def test_the_weighted_average_is_the_weight_normalised_mean_rounded_to_two_decimals():
+    result = score_markdown(postmortem())
+    expected = sum(c.weight * c.score for c in result.criteria) / sum(WEIGHTS.values())
+    assert result.weighted_average == round(expected, 2)
+    assert result.passed == (result.weighted_average >= 3.5)
+
+
+@pytest.mark.parametrize("text", ["", "the server broke", "\x00\x01 garbage \ufffd |||", "# Title only"])
+def test_a_bare_string_scores_one_on_every_criterion_and_says_why(text):
+    result = score_markdown(text)
+    assert [(c.id, c.score) for c in result.criteria] == [(cid, 1.0) for cid in WEIGHTS]
+    assert all(c.evidence and c.to_improve for c in result.criteria)
+    assert (result.weighted_average, result.passed) == (1.0, False)
+
+
+def test_timeline_timestamps_a_stated_zone_and_order_each_raise_clarity():
+    untimed = postmortem(timeline="- rebuild started\n- alert fired\n- rebuild paused")
+    timed = postmortem()
+    zoned = postmortem(timeline="All times in UTC.\n\n" + PARTS["timeline"])
+    shuffled = postmortem(timeline="All times in UTC.\n\n- 09:20 rebuild paused\n- 09:00 index rebuild started\n"
+                                   "- 09:07 latency alert fired\n- 09:30 latency back to normal")
+    assert [criterion(md, "timeline_clarity").score for md in (untimed, timed, zoned, shuffled)] == [1.0, 4.0, 4.5, 4.0]
+    assert criterion(shuffled, "timeline_clarity").to_improve == ["add the missing moments (trigger, first alert, escalation, "
+                                                                  "mitigation, all clear) as timestamped rows",
+                                                                  "put the timeline rows in chronological order"]
+
+
+def test_impact_figures_raise_the_impact_score_and_each_is_quoted_as_evidence():
+    figured = postmortem(impact="For 40 minutes, 1,200 users saw timeouts and 3% of searches failed.")
+    words_only = criterion(postmortem(), "impact_quantification")
+    assert words_only.score == 2.5
+    assert criterion(figured, "impact_quantification").evidence == [
+        "impact described in words ('failed', 'down', 'latency')",
+        "impact states 3 figures (affected, duration, share): '1,200 users', '3%', '40 minutes'",
+        "a dedicated impact section",
+        "severity stated ('severity', 'sev3')",
+    ]
+    assert criterion(figured, "impact_quantification").score == 4.5
+
+
+def test_human_error_as_the_cause_lowers_root_cause_depth_and_whys_with_factors_raise_it():
+    blamed = postmortem(root_cause="Human error: the engineer started the rebuild at peak time.")
+    deep = postmortem(root_cause=(
+        "1. Why was search slow? Because the rebuild saturated CPU on the query nodes.\n"
+        "2. Why did it share those nodes? Because the rebuild job has no dedicated pool.\n"
+        "3. Why did it run at peak? Because scheduling has no guardrail for peak hours.\n\n"
+        "Contributing factors:\n\n- no alert on rebuild CPU usage\n- the runbook lacks a pause step"))
+    assert [criterion(md, "root_cause_depth").score for md in (blamed, postmortem(), deep)] == [1.5, 2.5, 5.0]
+    assert "replace 'human error' with the conditions that made the error easy and undetected" in criterion(
+        blamed, "root_cause_depth").to_improve
+
+
+def test_owners_and_due_dates_raise_the_actions_score_and_vague_actions_lower_it():
+    vague = postmortem(actions="- Improve monitoring\n- Look into rebuilds")
+    owned = postmortem(actions="- Add a CI check that blocks index rebuilds during peak hours (Owner: Search team, due 2024-07-01)\n"
+                               "- Move index rebuilds to a dedicated node pool (@lena, due 2024-07-15)")
+    assert [criterion(md, "corrective_actions_quality").score for md in (vague, postmortem(), owned)] == [1.0, 2.5, 4.5]
+
+
+def test_the_actions_criterion_explains_each_point_it_gives_and_withholds():
+    mixed = postmortem(actions="- [x] Add a CI check that blocks index rebuilds at peak (Owner: Search team, due 2024-07-01)\n"
+                               "- Look into better monitoring")
+    assert criterion(mixed, "corrective_actions_quality").model_dump() == {
+        "id": "corrective_actions_quality", "name": "Corrective actions quality", "weight": 1.4, "score": 3.0,
+        "evidence": ["2 action items", "1 of 2 have an owner", "1 of 2 have a due date",
+                     "1 of 2 are specific (a concrete verb, or already done)", "1 vague: 'Look into better monitoring'",
+                     "1 preventive (tests, alerts, guardrails, automation)"],
+        "to_improve": ["give each action an owner (a named person or role)", "give each action a due date",
+                       "rewrite vague actions ('improve', 'look into', 'be careful') as a concrete change with a done-criterion"],
+    }
+
+
+def test_blame_language_lowers_the_tone_and_each_finding_gets_a_rewrite_hint():
+    blaming = postmortem(root_cause="The outage happened because Bob was careless. It was human error.")
+    tone = criterion(blaming, "blameless_tone")
+    assert criterion(postmortem(), "blameless_tone").score == 5.0
+    assert tone.score <= 3.5
+    assert any("human error" in e for e in tone.evidence)
+    assert tone.to_improve and all(hint.startswith("rewrite '") for hint in tone.to_improve)
+
+
+def test_stated_detection_and_recovery_times_raise_follow_through():
+    stats = "\n## Stats\n\n- Time to detection: 7 minutes\n- Time to recovery: 30 minutes\n"
+    tracked = stats + "\n## Attendees\n\n- Search team, SRE\n"
+    assert [criterion(md, "timeliness_follow_through").score
+            for md in (postmortem(), postmortem(extra=stats), postmortem(extra=tracked))] == [1.5, 3.0, 3.5]
+
+
+def test_reflection_sections_raise_learning_and_generic_lessons_lower_it():
+    reflective = postmortem(extra="\n## What went well\n\n- The alert fired within 7 minutes\n\n"
+                                  "## What went wrong\n\n- The rebuild was not scheduled outside peak hours\n")
+    generic = postmortem(lessons="- Be more careful with rebuilds")
+    assert [criterion(md, "learning_sharing").score for md in (generic, postmortem(), reflective)] == [1.5, 2.0, 3.5]
+
+
+def test_missing_sections_and_leftover_placeholders_lower_completeness():
+    stripped = "# Search API latency incident\n\n## Summary\n\nSearch was slow.\n\n## Timeline\n\n- 09:00 rebuild\n"
+    placeholder = postmortem(lessons="TBD")
+    assert [criterion(md, "completeness_structure").score for md in (stripped, placeholder, postmortem())] == [2.0, 4.0, 4.5]
+
+
+@pytest.mark.shared_data
+def test_real_postmortems_score_plausibly_and_every_criterion_is_explained(shared_data):
+    results = {p.stem: score_markdown(p.read_text(encoding="utf-8")) for p in sorted((shared_data / "fulltext").glob("*.md"))}
+    assert len(results) == 10
+    for name, result in results.items():
+        assert 2.5 <= result.weighted_average <= 4.7, (name, result.weighted_average)
+        for c in result.criteria:
+            assert c.evidence and c.score * 2 == int(c.score * 2), (name, c.id)
+    averages = sorted(r.weighted_average for r in results.values())
+    assert 2.8 <= sum(averages) / len(averages) <= 4.0
+    impact = {name: next(c.score for c in r.criteria if c.id == "impact_quantification") for name, r in results.items()}
+    assert max(impact, key=impact.get).startswith("posthog")
