@@ -2,33 +2,32 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from mcp.server.mcpserver import MCPServer
 from mcp.server.mcpserver.exceptions import ResourceError
 
-from pm_agent.settings import CHECKOUT_DIR, PACKAGE_DIR
+from pm_agent.errors import PromptError
+from pm_agent.resources import resource_path
 
 TEMPLATE_URI = "pm-agent://template/postmortem"
 RUBRIC_URI = "pm-agent://rubric"
 
 
-def shipped_file(name: str) -> Path:
-    """A file of ``prompts/``: the wheel's ``pm_agent/prompts/`` first, then the checkout's."""
-    for folder in (PACKAGE_DIR / "prompts", CHECKOUT_DIR / "prompts"):
-        if (folder / name).is_file():
-            return folder / name
-    raise ResourceError(f"{name} is missing from this pm-agent installation; reinstall pm-agent")
+def shipped_text(name: str) -> str:
+    """The text of ``prompts/<name>``, wherever this installation keeps it."""
+    try:
+        return resource_path(name).read_text(encoding="utf-8")
+    except PromptError as exc:
+        raise ResourceError(str(exc)) from exc
 
 
 def postmortem_template() -> str:
     """The blameless postmortem template: the sections a complete postmortem has, each with guidance."""
-    return shipped_file("postmortem_template.md").read_text(encoding="utf-8")
+    return shipped_text("postmortem_template.md")
 
 
 def rubric() -> str:
     """The rubric score_postmortem applies: eight weighted criteria, what each score level means, the pass mark."""
-    return shipped_file("rubric.json").read_text(encoding="utf-8")
+    return shipped_text("rubric.json")
 
 
 def register(server: MCPServer) -> None:
