@@ -79,7 +79,8 @@ def summarise(incident: Incident, events: list[TimelineEvent], metrics: list[Met
         parts.append(f"Impact began at {format_utc(start)}.")
     detection = next((e for e in events if e.phase == "detection"), None)
     if detection:
-        parts.append(f"It was first detected at {format_utc(detection.at)} through a {detection.source} event.")
+        article = "an" if detection.source[0] in "aeiou" else "a"
+        parts.append(f"It was first detected at {format_utc(detection.at)} through {article} {detection.source} event.")
     if end:
         parts.append(f"It was resolved at {format_utc(end)}.")
     if by_name["duration"].minutes is not None:
@@ -144,7 +145,7 @@ def open_questions(incident: Incident, postmortem: Postmortem, roster: dict[str,
     if postmortem.root_cause and postmortem.root_cause.to_confirm:
         questions.append(OpenQuestion(
             topic="root cause",
-            question="Which steps of the 5 Whys marked 'to confirm' are right? Attach the evidence (logs, diffs, graphs).",
+            question="Which steps of the Five Whys marked 'to confirm' are right? Attach the evidence (logs, diffs, graphs).",
         ))
     if not incident.severity:
         questions.append(OpenQuestion(topic="severity", question="What severity was the incident declared at?"))

@@ -1,0 +1,101 @@
+"""Drafting the ten real public postmortems in ../shared/data/fulltext (skipped where absent).
+
+Checked against each case's input and published truth: every event time is in the timeline,
+duration and time to detect match the input's times, no number appears that the input does
+not support, and impact is never invented.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from conftest import SHARED_DATA, fulltext_cases
+
+from pm_agent.fidelity import unsupported_numbers
+from pm_agent.models import Incident
+from pm_agent.service import PostmortemService
+from pm_agent.timeparse import format_utc, parse_timestamp
+
+pytestmark = pytest.mark.shared_data
+CASES = fulltext_cases()
+
+
+def load_case(name: str):
+    folder = SHARED_DATA / "fulltext"
+    service = PostmortemService()
+    incident = service.load([folder / f"{name}.input.json"])
+    raw = json.loads((folder / f"{name}.input.json").read_text())
+    truth = json.loads((folder / f"{name}.truth.json").read_text())
+    postmortem = service.draft(incident)
+    return raw, truth, incident, postmortem, service.render(postmortem)
+
+
+def minutes_between(raw: dict, start: str, end: str) -> float | None:
+    if not raw.get(start) or not raw.get(end):
+        return None
+    return (parse_timestamp(raw[end]) - parse_timestamp(raw[start])).total_seconds() / 60
+
+
+def test_the_real_cases_are_present(shared_data):
+    assert len(CASES) == 10
+
+
+@pytest.mark.parametrize("name", CASES)
+def test_every_input_event_time_is_in_the_drafted_timeline(shared_data, name):
+    raw, _, _, postmortem, markdown = load_case(name)
+    timeline_times = {event.at for event in postmortem.timeline}
+    for event in raw["events"]:
+        if event["at"] is None:
+            assert event["text"] in markdown  # undated events are shown, with their time asked about
+            continue
+        moment = parse_timestamp(event["at"])
+        assert moment in timeline_times
+        assert format_utc(moment).removesuffix(" UTC") in markdown
+
+
+@pytest.mark.parametrize("name", CASES)
+def test_duration_and_time_to_detect_match_the_input_times(shared_data, name):
+    raw, _, _, postmortem, _ = load_case(name)
+    metrics = {m.name: m for m in postmortem.metrics}
+    expected_duration = minutes_between(raw, "started_at", "resolved_at")
+    expected_ttd = minutes_between(raw, "started_at", "detected_at")
+    if expected_duration is not None:
+        assert metrics["duration"].minutes == expected_duration
+    if expected_ttd is not None:
+        assert metrics["time_to_detect"].minutes == expected_ttd
+
+
+@pytest.mark.parametrize("name", CASES)
+def test_no_number_appears_that_the_input_does_not_support(shared_data, name):
+    _, _, incident, postmortem, markdown = load_case(name)
+    assert unsupported_numbers(markdown, incident, postmortem) == []
+
+
+@pytest.mark.parametrize("name", CASES)
+def test_impact_figures_are_quoted_from_the_input_or_asked_for(shared_data, name):
+    raw, truth, _, postmortem, markdown = load_case(name)
+    input_text = json.dumps(raw, ensure_ascii=False)
+    for figure in postmortem.impact.figures():
+        assert figure.quote in input_text or figure.quote in raw.get("notes", "")
+    asked = {q.topic for q in postmortem.open_questions}
+    assert {f"impact: {kind.replace('_', ' ')}" for kind in postmortem.impact.missing()} <= asked
+    assert "## Open questions" in markdown
+
+
+@pytest.mark.parametrize("name", CASES)
+def test_the_draft_is_complete_and_blameless(shared_data, name):
+    _, _, _, postmortem, markdown = load_case(name)
+    for heading in ("Summary", "Impact", "Timeline (UTC)", "Detection and response", "Root cause analysis",
+                    "Contributing factors", "Action items", "What went well", "Lessons learned", "Open questions"):
+        assert f"## {heading}" in markdown
+    assert postmortem.root_cause and all(len(b.steps) >= 3 for b in postmortem.root_cause.branches)
+    assert postmortem.action_items and all(a.owner and a.due for a in postmortem.action_items)
+    assert postmortem.score is not None and postmortem.score.criteria
+
+
+def test_the_drafted_incident_keeps_the_input_services(shared_data):
+    for name in CASES:
+        raw, _, incident, postmortem, _ = load_case(name)
+        assert isinstance(incident, Incident)
+        assert postmortem.services == raw["services"]
