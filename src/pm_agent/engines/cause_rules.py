@@ -25,6 +25,8 @@ CATEGORY_RULES: dict[str, tuple[Rule, ...]] = {
         (r"\btypo\b", 2.0),
         (r"\bdefault (settings?|values?|configuration|container runtime)\b", 1.5),
         (r"\b(settings?|parameters?|environment variables?|flags?)\b", 1.0),
+        (r"\b[a-z]+[_-](size|limit|timeout|max|min|count|ttl|threshold)s?\b", 1.5),
+        (r"\b(lowered|raised|reduced|increased|changed|set) from \S+ to \S+", 2.0),
         (r"\b(router|firewall|ingress|routing|bgp) rules?\b", 1.0),
         (r"\b(yaml|json|toml|helm values)\b", 0.5),
     ),
@@ -215,5 +217,12 @@ ALERT_NOISE_RE = re.compile(
 )
 DECLARED_RE = re.compile(r"\b(incident (declared|opened|raised)|declared|sev ?\d ticket raised)\b", re.IGNORECASE)
 RETROACTIVE_RE = re.compile(r"\bretroactive\w*\b", re.IGNORECASE)
+STATED_GAP_RE = re.compile(
+    r"\b(not covered by (?:the |a |any )?\w*\s?(?:tests?|checks?|monitoring|alerts?)|untested|"
+    r"no (?:alert|alerting|test|tests|runbook|monitoring|check|validation|canary|dashboard)s?\b|"
+    r"missing (?:alert|test|runbook|monitoring|check|validation)s?|(?:was|were)n'?t caught|"
+    r"(?:was|were) not caught|without (?:a |any )?(?:test|review|validation|canary)s?)",
+    re.IGNORECASE,
+)
 HANDOVER_RE = re.compile(r"\b(hand-?over|handed over|hand off|handoff)\b", re.IGNORECASE)
 HANDLE_RE = re.compile(r"@[A-Za-z0-9_.-]+")

@@ -412,6 +412,11 @@ def _late_declaration(reading: TimelineReading, window: list[TimelineEvent]) -> 
     return []
 
 
+def _stated_gaps(reading: TimelineReading, window: list[TimelineEvent]) -> list[str]:
+    hits = [e for e in window if rules.STATED_GAP_RE.search(e.text)][:MAX_PER_KIND]
+    return [f"Candidate: the timeline states a gap in safeguards, {cite(e, rules.STATED_GAP_RE)}." for e in hits]
+
+
 def _handover(reading: TimelineReading, window: list[TimelineEvent]) -> list[str]:
     hit = next((e for e in window if rules.HANDOVER_RE.search(e.text)), None)
     return (
@@ -435,4 +440,5 @@ FACTOR_FINDERS = (
     _alert_noise,
     _late_declaration,
     _handover,
+    _stated_gaps,
 )
