@@ -130,10 +130,19 @@ def test_a_section_title_target_is_the_due_date_of_its_items_and_action_lines_co
     ]
 
 
+def test_tables_outside_action_sections_are_not_actions_but_bold_action_lines_anywhere_are():
+    doc = parse_markdown(
+        "# X\n\n## Impact\n\n| Region | Errors |\n|---|---|\n| eu | 40 |\n\n- 40 errors in eu\n\n"
+        "**Action item:** add a regional error alert (owner: SRE)\n"
+    )
+    assert doc.action_items() == [ActionEntry(text="Action item: add a regional error alert (owner: SRE)", owner="SRE")]
+
+
 def test_facts_come_from_bold_labels_front_matter_stats_bullets_and_two_column_tables():
     doc = parse_markdown(
         "---\ntitle: Queue backlog\nseverity: SEV2\n---\n\n**Date:** 2024-05-02  \n**Services:** queue, billing\n\n"
-        "## Stats\n\n- Time to detection: 8 minutes\n\n## Details\n\n| Field | Value |\n|---|---|\n| Region | eu-west-1 |\n"
+        "## Stats\n\n- Time to detection: 8 minutes\n\n"
+        "## Details\n\n| Field | Value |\n|---|---|\n| Region | eu-west-1 |\n"
     )
     assert doc.title == "Queue backlog"
     assert doc.facts == {

@@ -21,7 +21,8 @@ _LIST_RE = re.compile(r"^(?P<indent>\s*)(?:[-*+•]|\d{1,3}[.)])\s+(?P<body>\S.*
 _THEMATIC_RE = re.compile(r"^\s{0,3}([-*_])(\s*\1){2,}\s*$")
 _TABLE_DELIMITER_RE = re.compile(r"^\s*\|?\s*:?-{1,}:?\s*(\|\s*:?-{1,}:?\s*)*\|?\s*$")
 _ANNOTATION_RE = re.compile(
-    r"^(?:owners?|assignee|assigned to|due|due date|deadline|eta|target|status|ticket|jira|issue|tracking|done when)\s*:",
+    r"^(?:owners?|assignee|assigned to|due|due date|deadline|eta|target|status|ticket|jira|issue|tracking"
+    r"|done when)\s*:",
     re.I,
 )
 _REF_DEFINITION_RE = re.compile(r"^\s{0,3}\[(?P<text>[^\]]+)\]:\s*<?(?P<url>\S+?)>?(?:\s+[\"'(].*)?\s*$")
@@ -32,18 +33,20 @@ _BARE_URL_RE = re.compile(r"(?<![(<\w])https?://[^\s)>\]|]+")
 _SYNONYMS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("what_went_well", ("what went well", "went well", "went right", "what worked", "things that worked", "successes",
                         "where we got lucky", "got lucky", "positives", "strengths")),
-    ("what_went_wrong", ("what went wrong", "went wrong", "went poorly", "went badly", "didn t go well", "didnt go well",
-                         "did not go well", "could have gone better", "what could be better", "pain points", "negatives")),
+    ("what_went_wrong", ("what went wrong", "went wrong", "went poorly", "went badly", "didn t go well",
+                         "didnt go well", "did not go well", "could have gone better", "what could be better",
+                         "pain points", "negatives")),
     ("root_cause", ("root cause", "root causes", "rca", "cause", "causes", "caused", "causal analysis", "5 whys",
-                    "five whys", "why it happened", "why did it happen", "technical analysis", "analysis")),
-    ("contributing_factors", ("contributing factor", "contributing factors", "contributing cause", "contributing causes",
-                              "contributors", "factors")),
+                    "five whys", "why it happened", "why did it happen", "technical analysis", "analysis",
+                    "underlying issue", "underlying cause", "underlying problem")),
+    ("contributing_factors", ("contributing factor", "contributing factors", "contributing cause",
+                              "contributing causes", "contributors", "factors")),
     ("trigger", ("trigger", "triggers", "triggering event")),
     ("timeline", ("timeline", "time line", "chronology", "sequence of events", "events", "event log")),
     ("action_items", ("action item", "action items", "actions", "action plan", "follow up", "follow ups", "followup",
-                      "followups", "next steps", "corrective", "preventive", "preventative", "prevention", "improvements",
-                      "remediation items", "remediations", "tasks", "todo", "to do", "to dos", "work items",
-                      "recommendations", "fixes")),
+                      "followups", "next steps", "corrective", "preventive", "preventative", "prevention",
+                      "improvements", "remediation items", "remediations", "tasks", "todo", "to do", "to dos",
+                      "work items", "recommendations", "fixes")),
     ("detection", ("detection", "detected", "discovery", "how we found out", "alerting")),
     ("response", ("response", "resolution", "resolve", "resolved", "recovery", "mitigation", "mitigations",
                   "remediation", "how we fixed", "restoration", "workaround", "repair", "fix")),

@@ -26,7 +26,10 @@ from pm_agent.markdown_entries import (
     zone_in,
 )
 
-__all__ = ["CANONICAL_FIELDS", "ActionEntry", "Link", "MarkdownPostmortem", "Section", "Table", "TimelineRow", "parse_markdown"]
+__all__ = [
+    "CANONICAL_FIELDS", "ActionEntry", "Link", "MarkdownPostmortem", "Section", "Table", "TimelineRow",
+    "parse_markdown",
+]
 
 CANONICAL_FIELDS: tuple[str, ...] = (
     "summary", "impact", "timeline", "root_cause", "contributing_factors", "detection", "response",
@@ -143,11 +146,12 @@ class MarkdownPostmortem(BaseModel):
             in_actions = section.canonical == "action_items"
             section_due = _title_target(section.title)
             for kind, index in section.order:
-                if kind == "table" and in_actions:
+                if kind == "table":
                     table = section.tables[index]
-                    actions += [action_from_cells(table.header, row) for row in table.rows if any(row)]
+                    if in_actions:
+                        actions += [action_from_cells(table.header, row) for row in table.rows if any(row)]
                     continue
-                line = section.bullets[index] if kind == "bullet" else section.paragraphs[index] if kind == "paragraph" else ""
+                line = section.bullets[index] if kind == "bullet" else section.paragraphs[index]
                 if _ACTION_LINE_RE.match(plain(line)):
                     actions.append(action_from_text(line))
                 elif kind == "bullet" and in_actions:

@@ -17,8 +17,9 @@ from pm_agent.timeparse import DATETIME_RE, TIME_ONLY_RE, match_leading_timestam
 
 Status = Literal["open", "in_progress", "done"]
 
-_MONTHS = {m: i + 1 for i, m in enumerate(
-    ("january", "february", "march", "april", "may", "june", "july", "august", "september", "october", "november", "december"))}
+_MONTH_NAMES = ("january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
+                "november", "december")
+_MONTHS = {m: i + 1 for i, m in enumerate(_MONTH_NAMES)}
 _MONTHS.update({m[:3]: i for m, i in list(_MONTHS.items())} | {"sept": 9})
 _MONTH = r"(?P<month_name>" + "|".join(sorted(_MONTHS, key=len, reverse=True)) + r")\.?"
 _DATE_RES = (
@@ -28,13 +29,14 @@ _DATE_RES = (
 )
 _ZONE_RE = re.compile(
     r"\b(?P<name>UTC|GMT|CET|CEST|EET|EEST|WET|WEST|BST|IST|EST|EDT|CST|CDT|MST|MDT|PST|PDT|AEST|AEDT|JST|KST|SGT|HKT)"
-    r"(?P<offset>\s?[+-]\d{1,2}(?::?\d{2})?)?\b|\b(?P<iana>(?:Europe|America|Asia|Australia|Africa|Pacific)/[A-Z][A-Za-z_]+)"
+    r"(?P<offset>\s?[+-]\d{1,2}(?::?\d{2})?)?\b"
+    r"|\b(?P<iana>(?:Europe|America|Asia|Australia|Africa|Pacific)/[A-Z][A-Za-z_]+)"
 )
 _LEADING_ZONE_RE = re.compile(r"\s*(?:" + _ZONE_RE.pattern + r")(?![\w/])")
 _TIME_HEADER_RE = re.compile(r"\b(time|date|when|timestamp|utc|clock|hour)\b", re.I)
 _TIMEISH_RE = re.compile(r"\d{1,2}:\d{2}|\d{4}-\d{1,2}-\d{1,2}|\d{1,2}:[?x-]{2}|\bhh:mm\b", re.I)
-_PLACEHOLDERS = {"", "-", "--", "—", "–", "n/a", "na", "none", "tbd", "tba", "tbc", "to assign", "to set", "unassigned",
-                 "unknown", "?", "??", "todo", "to do", "not set", "no one", "nobody"}
+_PLACEHOLDERS = {"", "-", "--", "—", "–", "n/a", "na", "none", "tbd", "tba", "tbc", "to assign", "to set",
+                 "unassigned", "unknown", "?", "??", "todo", "to do", "not set", "no one", "nobody"}
 
 _OWNER_RES = (
     re.compile(r"(?i:\b(?:owners?|assignee|dri|responsible)\s*[:=]|\b(?:owned by|assigned to)\b)\s*"
@@ -42,28 +44,35 @@ _OWNER_RES = (
     re.compile(r"(?<![\w.@/])@(?P<owner>[A-Za-z][\w.-]*[\w])"),
 )
 _DATEISH = (
-    r"\d{4}-\d{1,2}-\d{1,2}|Q[1-4][ -]?\d{4}|\d{4}[ -]?Q[1-4]|(?:the\s+)?end\s+of\s+(?:the\s+)?(?:week|month|quarter|sprint|year|Q[1-4])"
-    r"(?:\s+\d{4})?|next\s+(?:week|sprint|month|quarter)|sprint\s+\d+|\d{1,2}/\d{1,2}(?:/\d{2,4})?"
+    r"\d{4}-\d{1,2}-\d{1,2}|Q[1-4][ -]?\d{4}|\d{4}[ -]?Q[1-4]"
+    r"|(?:the\s+)?end\s+of\s+(?:the\s+)?(?:week|month|quarter|sprint|year|Q[1-4])(?:\s+\d{4})?|next\s+(?:week|sprint|month|quarter)|sprint\s+\d+|\d{1,2}/\d{1,2}(?:/\d{2,4})?"
     rf"|\d{{1,2}}(?:st|nd|rd|th)?\s+{_MONTH.replace('?P<month_name>', '?:')}(?:,?\s+\d{{4}})?"
     rf"|{_MONTH.replace('?P<month_name>', '?:')}\s+\d{{1,2}}(?:st|nd|rd|th)?(?:,?\s+\d{{4}})?"
     rf"|{_MONTH.replace('?P<month_name>', '?:')}\s+\d{{4}}"
 )
 _DUE_RE = re.compile(
-    rf"(?i:\b(?:due(?:\s+date)?|by|deadline|target(?:\s+date)?|eta|before|no later than)\b)\s*[:=]?\s*(?P<due>{_DATEISH})",
+    rf"(?i:\b(?:due(?:\s+date)?|by|deadline|target(?:\s+date)?|eta|before|no later than)\b)\s*[:=]?\s*"
+    rf"(?P<due>{_DATEISH})",
     re.I,
 )
 _BARE_DATE_RE = re.compile(r"\b\d{4}-\d{2}-\d{2}\b")
 _STATUS_RE = re.compile(
-    r"(?:status\s*[:=]\s*|[(\[]\s*|^)(?P<status>done|completed?|closed|fixed|finished|merged|shipped|resolved|in[ -]progress"
-    r"|wip|ongoing|started|open|todo|to do|not started|pending|planned)(?=\s*(?:[)\]]|$|[:\-–—,.;]))",
+    r"(?:status\s*[:=]\s*|[(\[]\s*|^)"
+    r"(?P<status>done|completed?|closed|fixed|finished|merged|shipped|resolved|in[ -]progress|wip|ongoing|started"
+    r"|open|todo|to do|not started|pending|planned)(?=\s*(?:[)\]]|$|[:\-–—,.;]))",
     re.I,
 )
 _DONE_WORDS = {"done", "complete", "completed", "closed", "fixed", "finished", "merged", "shipped", "resolved"}
 _PROGRESS_WORDS = {"in progress", "in-progress", "wip", "ongoing", "started"}
 _DONE_WHEN_RE = re.compile(
-    r"\b(?:done when|definition of done|success criteria|success metric|measured by|acceptance criteria)\s*:?\s*(?P<m>[^;|)]+)", re.I)
+    r"\b(?:done when|definition of done|success criteria|success metric|measured by|acceptance criteria)\s*:?\s*"
+    r"(?P<m>[^;|)]+)",
+    re.I,
+)
 _TICKET_RE = re.compile(r"\b[A-Z][A-Z0-9]{1,9}-\d{1,6}\b|(?<![\w&])#\d{2,7}\b")
-_TRACKER_URL_RE = re.compile(r"https?://\S*(?:/issues?/|/pull/|/browse/|/tickets?/|linear\.app|jira|/merge_requests/)\S*", re.I)
+_TRACKER_URL_RE = re.compile(
+    r"https?://\S*(?:/issues?/|/pull/|/browse/|/tickets?/|linear\.app|jira|/merge_requests/)\S*", re.I
+)
 _DONE_MARKS = ("✅", "✔", "☑", "✓")
 _OPEN_MARKS = ("⬜", "☐", "🔲")
 
