@@ -20,8 +20,8 @@ WEIGHTS = {
 BASE = """\
 # Search API latency incident
 
-**Date:** 2024-06-04  
-**Severity:** SEV3  
+**Date:** 2024-06-04
+**Severity:** SEV3
 **Services:** search-api
 
 ## Summary
@@ -52,9 +52,11 @@ queries for the same nodes. The team paused the rebuild and latency returned to 
 
 PARTS = {
     "impact": "Search was slow for some users.",
-    "timeline": "- 09:00 index rebuild started\n- 09:07 latency alert fired\n- 09:20 rebuild paused\n- 09:30 latency back to normal",
+    "timeline": "- 09:00 index rebuild started\n- 09:07 latency alert fired\n- 09:20 rebuild paused\n"
+                "- 09:30 latency back to normal",
     "root_cause": "The rebuild used the same nodes as live queries, which caused CPU saturation.",
-    "actions": "- Add a CI check that blocks index rebuilds during peak hours\n- Move index rebuilds to a dedicated node pool",
+    "actions": "- Add a CI check that blocks index rebuilds during peak hours\n"
+               "- Move index rebuilds to a dedicated node pool",
     "lessons": "- Rebuilds compete with queries unless they are isolated from them",
     "extra": "",
 }
@@ -98,7 +100,7 @@ def test_a_broken_rubric_file_is_reported_with_its_path_and_the_fault(tmp_path):
     del data["criteria"][0]["anchors"]["3"]
     missing_anchor = tmp_path / "missing-anchor.json"
     missing_anchor.write_text(json.dumps(data), encoding="utf-8")
-    with pytest.raises(PromptError, match="invalid at criteria.0.anchors: Value error, anchors must describe each score"):
+    with pytest.raises(PromptError, match="invalid at criteria.0.anchors: Value error, anchors must describe"):
         load_rubric(missing_anchor)
 
 
@@ -140,9 +142,10 @@ def test_timeline_timestamps_a_stated_zone_and_order_each_raise_clarity():
     shuffled = postmortem(timeline="All times in UTC.\n\n- 09:20 rebuild paused\n- 09:00 index rebuild started\n"
                                    "- 09:07 latency alert fired\n- 09:30 latency back to normal")
     assert [criterion(md, "timeline_clarity").score for md in (untimed, timed, zoned, shuffled)] == [1.0, 4.0, 4.5, 4.0]
-    assert criterion(shuffled, "timeline_clarity").to_improve == ["add the missing moments (trigger, first alert, escalation, "
-                                                                  "mitigation, all clear) as timestamped rows",
-                                                                  "put the timeline rows in chronological order"]
+    assert criterion(shuffled, "timeline_clarity").to_improve == [
+        "add the missing moments (trigger, first alert, escalation, mitigation, all clear) as timestamped rows",
+        "put the timeline rows in chronological order",
+    ]
 
 
 def test_impact_figures_raise_the_impact_score_and_each_is_quoted_as_evidence():
@@ -172,21 +175,24 @@ def test_human_error_as_the_cause_lowers_root_cause_depth_and_whys_with_factors_
 
 def test_owners_and_due_dates_raise_the_actions_score_and_vague_actions_lower_it():
     vague = postmortem(actions="- Improve monitoring\n- Look into rebuilds")
-    owned = postmortem(actions="- Add a CI check that blocks index rebuilds during peak hours (Owner: Search team, due 2024-07-01)\n"
+    owned = postmortem(actions="- Add a CI check that blocks rebuilds at peak (Owner: Search team, due 2024-07-01)\n"
                                "- Move index rebuilds to a dedicated node pool (@lena, due 2024-07-15)")
     assert [criterion(md, "corrective_actions_quality").score for md in (vague, postmortem(), owned)] == [1.0, 2.5, 4.5]
 
 
 def test_the_actions_criterion_explains_each_point_it_gives_and_withholds():
-    mixed = postmortem(actions="- [x] Add a CI check that blocks index rebuilds at peak (Owner: Search team, due 2024-07-01)\n"
+    mixed = postmortem(actions="- [x] Add a CI check that blocks rebuilds at peak (Owner: SRE, due 2024-07-01)\n"
                                "- Look into better monitoring")
     assert criterion(mixed, "corrective_actions_quality").model_dump() == {
         "id": "corrective_actions_quality", "name": "Corrective actions quality", "weight": 1.4, "score": 3.0,
         "evidence": ["2 action items", "1 of 2 have an owner", "1 of 2 have a due date",
                      "1 of 2 are specific (a concrete verb, or already done)", "1 vague: 'Look into better monitoring'",
                      "1 preventive (tests, alerts, guardrails, automation)"],
-        "to_improve": ["give each action an owner (a named person or role)", "give each action a due date",
-                       "rewrite vague actions ('improve', 'look into', 'be careful') as a concrete change with a done-criterion"],
+        "to_improve": [
+            "give each action an owner (a named person or role)",
+            "give each action a due date",
+            "rewrite vague actions ('improve', 'look into', 'be careful') as a concrete change with a done-criterion",
+        ],
     }
 
 
@@ -216,12 +222,14 @@ def test_reflection_sections_raise_learning_and_generic_lessons_lower_it():
 def test_missing_sections_and_leftover_placeholders_lower_completeness():
     stripped = "# Search API latency incident\n\n## Summary\n\nSearch was slow.\n\n## Timeline\n\n- 09:00 rebuild\n"
     placeholder = postmortem(lessons="TBD")
-    assert [criterion(md, "completeness_structure").score for md in (stripped, placeholder, postmortem())] == [2.0, 4.0, 4.5]
+    completeness = [criterion(md, "completeness_structure").score for md in (stripped, placeholder, postmortem())]
+    assert completeness == [2.0, 4.0, 4.5]
 
 
 @pytest.mark.shared_data
 def test_real_postmortems_score_plausibly_and_every_criterion_is_explained(shared_data):
-    results = {p.stem: score_markdown(p.read_text(encoding="utf-8")) for p in sorted((shared_data / "fulltext").glob("*.md"))}
+    paths = sorted((shared_data / "fulltext").glob("*.md"))
+    results = {p.stem: score_markdown(p.read_text(encoding="utf-8")) for p in paths}
     assert len(results) == 10
     for name, result in results.items():
         assert 2.5 <= result.weighted_average <= 4.7, (name, result.weighted_average)

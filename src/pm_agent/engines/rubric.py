@@ -58,7 +58,9 @@ class RubricCriterion(BaseModel):
     weight: float = Field(gt=0)
     description: str
     anchors: dict[int, str] = Field(description="What a postmortem scoring 1, 2, 3, 4 and 5 looks like.")
-    signals: dict[str, list[str]] = Field(default_factory=dict, description="Phrase lists the deterministic scorer matches.")
+    signals: dict[str, list[str]] = Field(
+        default_factory=dict, description="Phrase lists the deterministic scorer matches."
+    )
 
     @field_validator("anchors")
     @classmethod

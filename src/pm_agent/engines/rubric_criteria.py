@@ -13,7 +13,9 @@ import re
 from pm_agent.engines.rubric_text import Judgement, Signals, figures, plural, quoted
 from pm_agent.markdown_doc import ActionEntry, MarkdownPostmortem, TimelineRow
 
-ABSENCE_RE = re.compile(r"\b(?:not in the data|not stated|not known|unknown|to be confirmed|to be determined|tbd)\b", re.I)
+ABSENCE_RE = re.compile(
+    r"\b(?:not in the data|not stated|not known|unknown|to be confirmed|to be determined|tbd)\b", re.I
+)
 PHASES = (("phase_start", "start"), ("phase_detection", "detection"), ("phase_mitigation", "mitigation"),
           ("phase_resolution", "resolution"))
 
@@ -28,10 +30,12 @@ def timeline_clarity(doc: MarkdownPostmortem, signals: Signals) -> Judgement:
         j.found("no timestamped timeline entries" + (" under the Timeline heading" if has_section else ""))
         j.improve("add a timeline: one row per event with its time (YYYY-MM-DD HH:MM) in one stated time zone")
         return j
+    where = "" if has_section else " (outside a Timeline section)"
     j.credit(1.0 if len(timed) < 4 else 1.5 if len(timed) < 8 else 2.0,
-             f"timeline has {plural(len(timed), 'timestamped row')}" + ("" if has_section else " (outside a Timeline section)"))
+             f"timeline has {plural(len(timed), 'timestamped row')}{where}")
     if len(timed) < 8:
-        j.improve("add the missing moments (trigger, first alert, escalation, mitigation, all clear) as timestamped rows")
+        j.improve("add the missing moments (trigger, first alert, escalation, mitigation, all clear) "
+                  "as timestamped rows")
     _zone(doc, j)
     _order(timed, j)
     _phases(timed, signals, j)
@@ -157,7 +161,8 @@ def root_cause_depth(doc: MarkdownPostmortem, signals: Signals) -> Judgement:
     else:
         j.improve("explain the causal chain with 'because' / 'due to' links")
     _depth(f"{cause_titles}\n{cause_text}", factors, signals, j)
-    systemic = signals.found("systemic_terms", "\n".join([cause_text, *factors, "" if cause_text.strip() else narrative]))
+    scanned = [cause_text, *factors, "" if cause_text.strip() else narrative]
+    systemic = signals.found("systemic_terms", "\n".join(scanned))
     if len(systemic) >= 2:
         j.credit(0.5, f"reaches systemic causes ({quoted(systemic, 5)})")
     else:
@@ -216,12 +221,12 @@ def corrective_actions_quality(doc: MarkdownPostmortem, signals: Signals) -> Jud
 def _specificity(actions: list[ActionEntry], signals: Signals, j: Judgement) -> None:
     n = len(actions)
     vague = [a.text for a in actions if _is_vague(a.text, signals)]
-    specific = [a.text for a in actions
-                if a.text not in vague and (a.status == "done" or signals.starts_with("specific_verbs", _head(a.text, signals)))]
+    specific = [a.text for a in actions if a.text not in vague and _is_specific(a, signals)]
     j.credit(0.5 * len(specific) / n, f"{len(specific)} of {n} are specific (a concrete verb, or already done)")
     if vague:
         j.found(f"{len(vague)} vague: {quoted(vague, 2, 50)}")
-        j.improve("rewrite vague actions ('improve', 'look into', 'be careful') as a concrete change with a done-criterion")
+        j.improve("rewrite vague actions ('improve', 'look into', 'be careful') as a concrete change "
+                  "with a done-criterion")
     if len(vague) * 2 > n:
         j.credit(-0.5)
     measurable = sum(1 for a in actions if a.done_when or re.search(r"\d", a.text))
@@ -231,7 +236,8 @@ def _specificity(actions: list[ActionEntry], signals: Signals, j: Judgement) -> 
 
 def _prevention(actions: list[ActionEntry], signals: Signals, j: Judgement) -> None:
     """Concrete (not vague) actions that name a test, alert, guardrail or automation."""
-    preventive = [a.text for a in actions if signals.found("prevention_terms", a.text) and not _is_vague(a.text, signals)]
+    preventive = [a.text for a in actions
+                  if signals.found("prevention_terms", a.text) and not _is_vague(a.text, signals)]
     training = [a.text for a in actions if signals.found("training_terms", a.text)]
     if preventive:
         j.credit(0.5, f"{len(preventive)} preventive (tests, alerts, guardrails, automation)")
@@ -239,6 +245,11 @@ def _prevention(actions: list[ActionEntry], signals: Signals, j: Judgement) -> N
         j.improve("add at least one preventive action: an automated test, alert or guardrail against recurrence")
     if training and len(training) == len(actions):
         j.credit(-0.5, "every action relies on people being trained or careful")
+
+
+def _is_specific(action: ActionEntry, signals: Signals) -> bool:
+    """Done already, or opening with a concrete verb ('Add', 'Pin', 'Block')."""
+    return action.status == "done" or bool(signals.starts_with("specific_verbs", _head(action.text, signals)))
 
 
 def _is_vague(text: str, signals: Signals) -> bool:

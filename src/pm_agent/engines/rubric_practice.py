@@ -15,7 +15,9 @@ from pm_agent.markdown_doc import MarkdownPostmortem
 
 SHORT_TEXT_WORDS = 100
 _SEVERE_BLAME = {"human_error", "character_judgement", "person_as_cause"}
-_METRIC_VALUE = r"[^.\n]{0,40}?(?<![\w:])\d+(?:[.,]\d+)?\+?\s?(?:minutes?|mins?|hours?|hrs?|h|m|seconds?|secs?|s|days?|d)\b"
+_METRIC_VALUE = (
+    r"[^.\n]{0,40}?(?<![\w:])\d+(?:[.,]\d+)?\+?\s?(?:minutes?|mins?|hours?|hrs?|h|m|seconds?|secs?|s|days?|d)\b"
+)
 
 
 def blameless_tone(doc: MarkdownPostmortem, signals: Signals) -> Judgement:
@@ -124,13 +126,14 @@ def learning_sharing(doc: MarkdownPostmortem, signals: Signals) -> Judgement:
         generic = signals.found("generic_lessons", "\n".join(lessons))
         if generic:
             j.credit(-0.5, f"generic lessons: {quoted(generic)}")
-            j.improve("replace generic lessons ('be more careful') with what the organisation now knows about its system")
+            j.improve("replace generic lessons ('be more careful') with what the organisation now knows "
+                      "about its system")
     else:
         j.improve("add a Lessons learned section: what the organisation now knows that it did not before")
-    for field, label, points in (("what_went_well", "what went well", 0.75), ("what_went_wrong", "what went wrong", 0.75)):
+    for field, label in (("what_went_well", "what went well"), ("what_went_wrong", "what went wrong")):
         found = doc.items(field) or _sentences(doc.field(field))
         if found:
-            j.credit(points, f"{label}: {plural(len(found), 'point')}")
+            j.credit(0.75, f"{label}: {plural(len(found), 'point')}")
         else:
             j.improve(f"add '{label.capitalize()}'")
     _related(doc, signals, j)
@@ -172,8 +175,8 @@ def completeness_structure(doc: MarkdownPostmortem, signals: Signals) -> Judgeme
     missing = [f.replace("_", " ") for f in expected if f not in present] + ([] if either else ["detection/response"])
     facts = _key_facts(doc, signals)
     ratio = (sections + 0.5 * len(facts)) / (len(expected) + 1 + 2)
-    j.credit(4.0 * ratio, f"{len(have) + len(either[:1])} of {len(expected) + 1} expected sections"
-                          + (f"; key facts: {', '.join(facts)}" if facts else "; no key facts (title, date, severity, services)"))
+    stated = f"key facts: {', '.join(facts)}" if facts else "no key facts (title, date, severity, services)"
+    j.credit(4.0 * ratio, f"{len(have) + len(either[:1])} of {len(expected) + 1} expected sections; {stated}")
     if missing:
         j.improve(f"add the missing sections: {', '.join(missing)}")
     absent = [f for f in ("title", "date", "severity", "services") if f not in facts]
