@@ -83,8 +83,12 @@ def prompt_file(name: str) -> Path:
 
 @lru_cache(maxsize=32)
 def load_prompt(name: str) -> PromptTemplate:
-    """Parse ``prompts/<name>.md``; checks that every ``{{variable}}`` used is declared."""
-    text = prompt_file(name).read_text(encoding="utf-8")
+    """The template in ``prompts/<name>.md``."""
+    return parse_template(name, prompt_file(name).read_text(encoding="utf-8"))
+
+
+def parse_template(name: str, text: str) -> PromptTemplate:
+    """Parse a template's text; checks that every ``{{variable}}`` used is declared."""
     header, body = _split_header(name, text)
     system, marker, task = body.partition(TASK_MARKER)
     if not marker:
