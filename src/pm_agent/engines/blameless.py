@@ -1,15 +1,172 @@
-"""Blameless language: detect blame and rewrite it toward the system, keeping every fact."""
+"""Blameless language: detect blame and rewrite it toward the system, keeping every fact.
+
+Rules, decided before the labelled set (evals/datasets/blameless.jsonl) was written:
+
+* Blame needs a person as its target: a known given name, @handle, he/she/I/we/you, someone, or
+  a role with an article ("the on-call engineer", "a careless engineer"). The same verbs about a
+  system are neutral: "the health check should have returned 200", "the cache failed to warm".
+  "They" is not a target (in incident prose it is as often pods or replicas as people), and a
+  capitalised word that is not a known name is taken as a system (Kafka, Jenkins, Ops).
+* Counterfactuals: should/could have, failed/forgot/neglected to, didn't bother, ignored,
+  overlooked, "if Bob had ...". "We should have ..." counts (a team is people). Outcomes of an
+  attempt do not ("we failed to reproduce it", "she failed to log in"), nor do plain negated facts
+  ("Bob did not run the check") or "missed the page" (what happened), nor "should have been paged"
+  (passive: the gap is the paging). "Overlooked"/"ignored" do count: they assert inattention.
+  Prescriptive "should" without "have" is guidance, not blame.
+* People as causes: a person, or a person's change, as the subject or agent of harm ("Bob's change
+  caused", "caused by Alice", "Dave broke prod", "Bob pushed X, which caused the outage", "because
+  Sofia raised the limit" when the sentence reports a failure). A named person doing a neutral
+  action is not blame ("Alice restarted the pod"), nor is a temporal link ("the outage started
+  when Bob deployed"), nor "our deploy caused the outage" ("our" is the organisation).
+* Role blame accompanies any of the above when the person is named by role; "any engineer"
+  (generic) is hindsight, not role blame.
+* Hindsight words (obviously, clearly, of course, just, simply) count only when aimed at a
+  person's action or perception. "We simply lacked an alert" is neutral: it names a system gap.
+* "human error", "operator error", PEBKAC are blame unless the text argues against the label
+  ("human error is not a root cause").
+
+Facts (see :func:`fact_tokens`) are never removed: rewrites only drop people, blame verbs and
+judgement words, and a final check re-attaches any fact an edit would have lost.
+"""
 
 from __future__ import annotations
 
+import re
+from collections import Counter
+from functools import lru_cache
+
+from pm_agent.engines.blame_clauses import Hit
+from pm_agent.engines.blame_facts import fact_tokens
+from pm_agent.engines.blame_grammar import capitalise, tidy
+from pm_agent.engines.blame_rules_cause import person_as_cause_hits
+from pm_agent.engines.blame_rules_counterfactual import counterfactual_hits
+from pm_agent.engines.blame_rules_words import character_hits, hindsight_hits, human_error_hits
 from pm_agent.models import BlameFinding, BlamelessReport
+
+__all__ = ["detect_blame", "fact_tokens", "is_blameful", "rewrite_blameless"]
+
+WHY: dict[str, str] = {
+    "person_as_cause": "Naming a person as the cause ends the analysis at them and hides what let the action do harm.",
+    "counterfactual": "It describes what a person did not do instead of what happened and why it made sense then.",
+    "character_judgement": "Judging someone's character explains nothing about the system and discourages reporting.",
+    "human_error": "'Human error' is a label, not a cause: it stops the inquiry where the systemic question starts.",
+    "hindsight": "Hindsight makes the outcome look obvious; it was not obvious to the people in the situation.",
+    "role_blame": "Pointing at a role singles out whoever held it and hides the process that put them there.",
+}
+_RULES = (hindsight_hits, character_hits, human_error_hits, counterfactual_hits, person_as_cause_hits)
+_MAX_EDITS_PER_SENTENCE = 12
+_SENTENCE_END = re.compile(r"[.!?]+[\"'”’)\]]*(?=\s|$)|\n")
+_ABBREVIATION = re.compile(r"(?i)\b(?:e\.g|i\.e|etc|vs|approx|cf|mr|ms|mrs|dr|no)\.$")
+_LINE_PREFIX = re.compile(r"^\s*(?:(?:[-*+>]|\d+[.)]|#{1,6})\s+)*[\"'“‘(]?")
 
 
 def detect_blame(text: str) -> list[BlameFinding]:
-    """Find blame language in ``text``; spans index into ``text``."""
-    raise NotImplementedError
+    """Find blame language in ``text``; spans index into ``text`` (``text[f.start:f.end] == f.text``)."""
+    findings: list[BlameFinding] = []
+    for start, end in _sentences(text):
+        sentence = text[start:end]
+        hits = _hits(sentence)
+        if not hits:
+            continue
+        suggestion = _rewrite_sentence(sentence)
+        for hit in hits:
+            findings.append(
+                BlameFinding(
+                    start=start + hit.start,
+                    end=start + hit.end,
+                    text=sentence[hit.start : hit.end],
+                    category=hit.category,
+                    why=WHY[hit.category],
+                    suggestion=suggestion,
+                )
+            )
+    return findings
 
 
 def rewrite_blameless(text: str) -> BlamelessReport:
-    """Return the findings and ``text`` rewritten without them, every fact preserved."""
-    raise NotImplementedError
+    """Return the findings and ``text`` rewritten without them, every fact preserved.
+
+    Sentences without blame, and everything between sentences, come back byte for byte.
+    """
+    pieces: list[str] = []
+    cursor = 0
+    for start, end in _sentences(text):
+        sentence = text[start:end]
+        pieces.append(text[cursor:start])
+        pieces.append(_rewrite_sentence(sentence) if _hits(sentence) else sentence)
+        cursor = end
+    pieces.append(text[cursor:])
+    return BlamelessReport(original=text, rewritten="".join(pieces), findings=detect_blame(text))
+
+
+def is_blameful(text: str) -> bool:
+    """True when ``text`` holds any blame language."""
+    return any(_hits(text[start:end]) for start, end in _sentences(text))
+
+
+def _sentences(text: str) -> list[tuple[int, int]]:
+    """(start, end) of each sentence or line, without surrounding whitespace."""
+    spans: list[tuple[int, int]] = []
+    start = 0
+    for match in _SENTENCE_END.finditer(text):
+        if match.group() != "\n" and _ABBREVIATION.search(text[start : match.end()]):
+            continue
+        end = match.start() if match.group() == "\n" else match.end()
+        spans.append((start, end))
+        start = match.end()
+    spans.append((start, len(text)))
+    return [_strip_span(text, s, e) for s, e in spans if text[s:e].strip()]
+
+
+def _strip_span(text: str, start: int, end: int) -> tuple[int, int]:
+    piece = text[start:end]
+    return start + len(piece) - len(piece.lstrip()), end - (len(piece) - len(piece.rstrip()))
+
+
+@lru_cache(maxsize=4096)
+def _hits(sentence: str) -> tuple[Hit, ...]:
+    """All hits in one sentence, one per category and span (the widest wins).
+
+    Cached: detection, suggestions and the rewrite all ask about the same sentences.
+    """
+    hits = [hit for rule in _RULES for hit in rule(sentence)]
+    hits.sort(key=lambda h: (h.start, -(h.end - h.start)))
+    kept: list[Hit] = []
+    for hit in hits:
+        if not any(k.category == hit.category and k.start < hit.end and hit.start < k.end for k in kept):
+            kept.append(hit)
+    return tuple(sorted(kept, key=lambda h: (h.start, h.end, h.category)))
+
+
+@lru_cache(maxsize=4096)
+def _rewrite_sentence(sentence: str) -> str:
+    """Apply one edit at a time (hindsight and judgement words first) until no blame is left."""
+    for _ in range(_MAX_EDITS_PER_SENTENCE):
+        editable = [hit for hit in _hits(sentence) if hit.edit]
+        if not editable:
+            break
+        hit = min(editable, key=lambda h: (h.priority, h.start))
+        assert hit.edit is not None
+        sentence = _apply(sentence, *hit.edit)
+    return sentence
+
+
+def _apply(sentence: str, start: int, end: int, replacement: str) -> str:
+    """Replace ``sentence[start:end]``, capitalising at the sentence start and keeping every fact."""
+    replacement = _keep_facts(sentence[start:end], replacement)
+    body_start = _LINE_PREFIX.match(sentence).end()  # type: ignore[union-attr]
+    before, after = sentence[:start], sentence[end:]
+    if start <= body_start:
+        if replacement.strip():
+            replacement = capitalise(replacement.lstrip())
+        else:
+            after = capitalise(after.lstrip())
+    return tidy(before + replacement + after)
+
+
+def _keep_facts(old: str, new: str) -> str:
+    """Re-attach, in brackets, any fact an edit would drop (e.g. a service named inside a role)."""
+    missing = Counter(fact_tokens(old)) - Counter(fact_tokens(new))
+    if not missing:
+        return new
+    return f"{new} ({', '.join(missing.elements())})"

@@ -1,0 +1,186 @@
+"""Shared pieces of the blame rules: what a rule reports (:class:`Hit`) and the system-focused
+clauses a rule puts in place of a person ("the certificate was not renewed").
+
+Every builder keeps the words it is given verbatim, so times, ids and names of systems survive;
+it only drops the person and the blame verb and reorders what is left.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from functools import cached_property, lru_cache
+from typing import Literal
+
+from pm_agent.engines.blame_grammar import (
+    PARTICLES,
+    base_to_participle,
+    be_past,
+    participle_to_base,
+    past_to_participle,
+    split_object,
+)
+from pm_agent.engines.blame_lexicon import ROLE_RE, SIGNAL_NOUNS, is_person
+
+Category = Literal["person_as_cause", "counterfactual", "character_judgement", "human_error", "hindsight", "role_blame"]
+
+# The rest of a clause, up to a semicolon or the sentence's closing punctuation.
+REST = r"(?P<rest>[^;]*?)(?=;|[.!?]*[\"')\]]*\s*$)"
+PARTICLE = r"(?P<particle>\s+(?:back|up|down|off|out|over)\b)?"
+
+# Edits are applied one at a time, lowest priority first, and the sentence is checked again.
+PRIORITY: dict[str, int] = {
+    "hindsight": 0,
+    "character_judgement": 1,
+    "human_error": 2,
+    "counterfactual": 3,
+    "person_as_cause": 4,
+    "role_blame": 5,
+}
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One piece of blame language in a sentence: the span to report and the edit that removes it.
+
+    ``edit`` is ``(start, end, replacement)`` within the sentence; role findings carry none because
+    the construction they are part of is rewritten as a whole.
+    """
+
+    category: Category
+    start: int
+    end: int
+    edit: tuple[int, int, str] | None = None
+
+    @property
+    def priority(self) -> int:
+        return PRIORITY[self.category]
+
+
+class Guarded:
+    """A compiled pattern that runs only when one of its trigger words is in the text.
+
+    Most sentences lack the rule's trigger word ("should", "fault"), so the pattern rarely runs.
+    A match counts only when its ``agent`` or ``poss`` group names a person (:func:`is_person`).
+    ``needs`` is a ``|``-separated list of lower-case words; ``word*`` matches any word starting so.
+    """
+
+    def __init__(self, needs: str, pattern: str) -> None:
+        self.needs = tuple(" " + (key[:-1] if key.endswith("*") else key + " ") for key in needs.split("|"))
+        self._source = pattern
+
+    @cached_property
+    def pattern(self) -> re.Pattern[str]:
+        """Compiled on first use: a short text pays only for the rules its words can trigger."""
+        return re.compile(self._source)
+
+    @property
+    def groupindex(self) -> Mapping[str, int]:
+        return self.pattern.groupindex
+
+    def _may_match(self, text: str) -> bool:
+        words = _spaced_words(text)
+        return any(key in words for key in self.needs)
+
+    def finditer(self, text: str) -> Iterator[re.Match[str]]:
+        """Like ``re.finditer``, skipping matches whose agent is not a person (and trying again after)."""
+        if not self._may_match(text):
+            return
+        position = 0
+        while (match := self.pattern.search(text, position)) is not None:
+            if self._aims_at_people(match):
+                yield match
+                position = max(match.end(), match.start() + 1)
+            else:
+                position = match.start() + 1
+
+    def match(self, text: str) -> re.Match[str] | None:
+        match = self.pattern.match(text) if self._may_match(text) else None
+        return match if match and self._aims_at_people(match) else None
+
+    def _aims_at_people(self, match: re.Match[str]) -> bool:
+        return all(is_person(match[group]) for group in ("agent", "poss") if group in self.groupindex and match[group])
+
+
+@lru_cache(maxsize=256)
+def _spaced_words(text: str) -> str:
+    """``"Bob's change, caused"`` -> ``" bob's change caused "`` (cached: every rule asks)."""
+    return " " + " ".join(re.findall(r"[\w’'-]+", text.lower())) + " "
+
+
+def role_hit(match: re.Match[str], group: str = "agent") -> list[Hit]:
+    """A ``role_blame`` hit when the matched agent is a role such as "the on-call engineer"."""
+    agent = re.sub(r"['’]s?$", "", match.group(group) or "").strip()
+    if agent and ROLE_RE.fullmatch(agent):
+        start = match.start(group)
+        return [Hit("role_blame", start, start + len(agent))]
+    return []
+
+
+def mentions_signal(noun_phrase: str) -> bool:
+    return any(word.strip("`,.").lower() in SIGNAL_NOUNS for word in noun_phrase.split())
+
+
+def passive(verb_participle: str, particle: str, rest: str, negative: bool = True) -> str | None:
+    """``("renewed", "", " the certificate for x")`` -> ``"the certificate for x was not renewed"``.
+
+    ``None`` when the verb has no object to promote to subject.
+    """
+    obj, tail = split_object(rest)
+    if not obj:
+        return None
+    be = be_past(obj)
+    return f"{obj} {be}{' not' if negative else ''} {verb_participle}{particle}{tail}"
+
+
+def unprompted_step(base: str, particle: str, rest: str) -> str:
+    """The fallback when no object can become the subject: the process did not prompt the step."""
+    return f"the process did not prompt anyone to {base}{particle}{rest}"
+
+
+def missing_step(base: str, particle: str, rest: str) -> str:
+    """What a counterfactual about a step becomes: the step did not happen (no person in it)."""
+    obj, _tail = split_object(rest)
+    if base in {"notice", "see", "spot", "catch", "acknowledge", "heed"} and mentions_signal(obj):
+        return no_response(rest)
+    if base in {"respond", "react"} and rest.lstrip().startswith("to "):
+        return no_response(rest.lstrip()[3:])
+    if rest.lstrip().startswith(("that ", "whether ")) and base in {"notice", "see", "realise", "realize", "know"}:
+        return f"nothing in the tooling showed{rest}"
+    return passive(base_to_participle(base), particle, rest) or unprompted_step(base, particle, rest)
+
+
+def missing_participle_step(participle: str, particle: str, rest: str) -> str:
+    """Same as :func:`missing_step` for "should have <participle>" (``checked``, ``seen``)."""
+    return missing_step(participle_to_base(participle), particle, rest)
+
+
+def no_response(rest: str) -> str:
+    """``" the alert at 14:05"`` -> ``"the alert at 14:05 did not lead to a response"``.
+
+    A trailing duration stays at the end: "... did not lead to a response for 3 days".
+    """
+    signal, duration = re.match(r"(.*?)((?:\s+(?:for|during|until)\s+.*)?)$", rest.strip(), re.S).groups()
+    return f"{signal} did not lead to a response{duration}"
+
+
+def system_action(past_verb: str, particle: str, rest: str) -> str:
+    """A person's action retold with the thing acted on as subject.
+
+    ``pushed`` an object ``to production`` -> "... reached production through the deploy pipeline";
+    ``ran`` the migration -> "the migration ran"; anything else -> passive ("the index was deleted").
+    """
+    obj, tail = split_object(rest)
+    if not obj:
+        return f"the process {past_verb}{particle}{rest}"
+    deploy = re.match(r"\s+to\s+(?P<env>[\w`.-]+)(?P<after>.*)$", tail, re.S)
+    if past_verb in {"pushed", "deployed", "shipped", "released", "promoted", "applied"} and deploy:
+        return f"{obj} reached {deploy['env']} through the deploy pipeline{deploy['after']}"
+    if past_verb in {"ran", "executed"} and not particle:
+        return f"{obj} ran{tail}"
+    return f"{obj} {be_past(obj)} {past_to_participle(past_verb)}{particle}{tail}"
+
+
+def strip_particle(particle: str | None) -> str:
+    return particle if particle and particle.strip() in PARTICLES else ""

@@ -1,0 +1,176 @@
+"""Just enough English grammar to turn "Bob failed to renew the certificate" into
+"The certificate was not renewed": verb forms, the object of a verb, capitals and articles.
+
+Deliberately small: an irregular-verb table, regular spelling rules, and a word list for the
+cases where the rules guess wrong. Unknown verbs still come out readable, if not always perfect.
+"""
+
+from __future__ import annotations
+
+import re
+
+# base, past, past participle
+_IRREGULAR = """
+run ran run|rerun reran rerun|take took taken|write wrote written|rewrite rewrote rewritten
+overwrite overwrote overwritten|give gave given|begin began begun|hide hid hidden|choose chose chosen
+freeze froze frozen|undo undid undone|do did done|tear tore torn|blow blew blown|throw threw thrown
+break broke broken|bring brought brought|catch caught caught|think thought thought|tell told told
+find found found|get got got|set set set|reset reset reset|put put put|cut cut cut|shut shut shut
+send sent sent|make made made|build built built|rebuild rebuilt rebuilt|leave left left|hold held held
+keep kept kept|spin spun spun|read read read|see saw seen|know knew known|forget forgot forgotten
+drive drove driven|go went gone|lose lost lost|pay paid paid|lead led led|spend spent spent
+split split split|shrink shrank shrunk|speak spoke spoken|withdraw withdrew withdrawn|draw drew drawn
+grow grew grown|show showed shown|override overrode overridden|forbid forbade forbidden|feed fed fed
+mistake mistook mistaken|understand understood understood|foresee foresaw foreseen|add added added
+""".replace("\n", "|")
+IRREGULAR = [tuple(entry.split()) for entry in _IRREGULAR.split("|") if entry.strip()]
+_PP_TO_BASE = {pp: base for base, _past, pp in IRREGULAR}
+_PAST_TO_PP = {past: pp for _base, past, pp in IRREGULAR}
+_BASE_TO_PP = {base: pp for base, _past, pp in IRREGULAR}
+
+# Verbs that double their last consonant: stop -> stopped, commit -> committed.
+_DOUBLING = frozenset(
+    "stop drop plan ship pin scan log flag tag skip trim cap map wrap step chop clip grab jam plug rob "
+    "scrap slip snap strip swap tap zip ban commit submit permit omit control patrol refer prefer "
+    "transfer occur recur admit equip".split()
+)
+# Bases whose "-ed" form the spelling rules below would get wrong, or that are common enough to pin.
+_KNOWN_BASES = frozenset(
+    "page notice disable enable escalate update use cause release merge pause cache parse reverse "
+    "configure validate rotate change stage purge double-check declare compile reconcile define combine "
+    "compare share prepare store restore ignore secure ensure measure invoke revoke time prune type name "
+    "scope wipe save create remove move archive expire serve route trace raise increase decrease reduce "
+    "introduce produce force approve provision throttle execute delete promote migrate scale cordon "
+    "schedule replace rebase close disclose propagate deprecate terminate isolate operate "
+    "automate generate investigate upgrade downgrade".split()
+)
+PARTICLES = frozenset("back up down off on out over in".split())
+# Words that end the object of a verb: prepositions, conjunctions, clause openers.
+_OBJECT_STOPS = frozenset(
+    "to on in at for from before after during until till within when while by with without instead "
+    "because so and but or as if since via into onto through across against despite unless than once "
+    "whether that which who where first again manually twice earlier sooner later properly correctly "
+    "locally beforehand immediately yet anyway".split()
+)
+_CLAUSE_OPENERS = frozenset("that whether if how what when why where who which to".split())
+_TOKEN = re.compile(r"`[^`]*`|\S+")
+
+
+def base_to_participle(base: str) -> str:
+    """``renew`` -> ``renewed``, ``take`` -> ``taken``; hyphenated verbs inflect their last part."""
+    head, sep, last = base.rpartition("-")
+    if sep:
+        return f"{head}-{base_to_participle(last)}"
+    if base in _BASE_TO_PP:
+        return _BASE_TO_PP[base]
+    if base.endswith("e"):
+        return base + "d"
+    if re.search(r"[^aeiou]y$", base):
+        return base[:-1] + "ied"
+    if base in _DOUBLING:
+        return base + base[-1] + "ed"
+    return base + "ed"
+
+
+def past_to_participle(past: str) -> str:
+    """``took`` -> ``taken``; regular past forms are already participles."""
+    return _PAST_TO_PP.get(past, past)
+
+
+def participle_to_base(pp: str) -> str:
+    """``checked`` -> ``check``, ``paged`` -> ``page``, ``taken`` -> ``take`` (best effort for unknown verbs)."""
+    head, sep, last = pp.rpartition("-")
+    if sep:
+        return f"{head}-{participle_to_base(last)}"
+    if pp in _PP_TO_BASE:
+        return _PP_TO_BASE[pp]
+    if pp.endswith("ied"):
+        return pp[:-3] + "y"
+    if not pp.endswith("ed"):
+        return pp
+    stem = pp[:-2]
+    if stem + "e" in _KNOWN_BASES:
+        return stem + "e"
+    if len(stem) > 2 and stem[-1] == stem[-2] and stem[:-1] in _DOUBLING:
+        return stem[:-1]
+    if stem.endswith("e") or stem in _KNOWN_BASES:
+        return stem
+    if re.search(r"(?:[^aeiou](?:at|ut|iz|yz|ur|ar|ir)|[bpdgtkfc]l|[aeiou][cgkvsz]|[rd]g|ang|[ru]s|as)$", stem):
+        return stem + "e"
+    return stem
+
+
+def is_participle(word: str) -> bool:
+    """True for ``checked``, ``taken``, ``run``; false for adjectives such as ``careful``."""
+    return word.endswith("ed") or word in _PP_TO_BASE or word.endswith("en")
+
+
+def split_object(rest: str) -> tuple[str, str]:
+    """Split a verb's remainder into its direct object and what follows.
+
+    ``"the alert at 14:05"`` -> ``("the alert", " at 14:05")``. The object is empty when the
+    remainder opens with a preposition or a clause (``"at 10:12"``, ``"whether it ran"``).
+    """
+    end = 0
+    for count, match in enumerate(_TOKEN.finditer(rest)):
+        word = match.group()
+        bare = word.rstrip(",;:.!?").lower()
+        if count == 0 and bare in _CLAUSE_OPENERS:
+            return "", rest
+        if bare in _OBJECT_STOPS or count >= 10:
+            break
+        if word[-1] in ",;:" or (word[-1] in ".!?" and match.end() == len(rest.rstrip())):
+            end = match.start() + len(word) - 1
+            break
+        end = match.end()
+    return rest[:end].strip(), rest[end:]
+
+
+def is_plural(noun_phrase: str) -> bool:
+    """Guess the number of a noun phrase from its first and last words ("340 orders", "the disks")."""
+    words = noun_phrase.split()
+    if not words:
+        return False
+    first, last = words[0].lower(), words[-1]
+    if re.fullmatch(r"\d[\d,]*", first) and first != "1":
+        return True
+    if first in {"all", "both", "many", "several", "these", "those", "two", "three", "some"}:
+        return True
+    return bool(re.fullmatch(r"[a-z]+[^su]s", last)) and "`" not in last
+
+
+def be_past(noun_phrase: str) -> str:
+    return "were" if is_plural(noun_phrase) else "was"
+
+
+def capitalise(text: str) -> str:
+    """Upper-case the first letter unless the first word is a fact such as ``db-prod-3`` or ``iOS``."""
+    match = re.match(r"\s*([a-z][a-z]*)(?=[\s,;:.]|$)", text)
+    if not match:
+        return text
+    start = match.start(1)
+    return text[:start] + text[start].upper() + text[start + 1 :]
+
+
+def fix_articles(text: str) -> str:
+    """Make ``a``/``an`` agree with the next word after words were removed or replaced."""
+
+    def agree(match: re.Match[str]) -> str:
+        article, word = match.group(1), match.group(2)
+        if re.fullmatch(r"[A-Z][A-Z0-9]+s?", word) and word[1] not in "AEIOU":
+            vowel = word[0] in "AEFHILMNORSX"  # spelled out: "an SLA", "a URL"
+        else:
+            vowel = bool(re.match(r"(?i)[aeio]|u(?!ni|s[aeiou])|hour|honest", word))
+        wanted = "an" if vowel else "a"
+        return (wanted.capitalize() if article[0].isupper() else wanted) + " " + word
+
+    return re.sub(r"\b([Aa]n?) ([A-Za-z][\w-]*)", agree, text)
+
+
+def tidy(text: str) -> str:
+    """Remove the double spaces and orphan commas that deletions leave behind."""
+    text = re.sub(r"[ \t]{2,}", " ", text)
+    text = re.sub(r" +([,;:.!?])", r"\1", text)
+    text = re.sub(r",\s*,", ",", text)
+    text = re.sub(r"^(\s*),\s*", r"\1", text)
+    return fix_articles(text)
