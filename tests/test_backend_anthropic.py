@@ -225,3 +225,51 @@ def test_the_tool_schema_leaves_out_the_fields_pm_agent_fills_itself():
 
     assert "generated_by" not in schema and "backend_notes" not in schema
     assert '"problem"' in schema and '"branches"' in schema
+
+
+class TimesOutFirst:
+    """An httpx2 transport handler: read timeouts for the first ``n`` requests, then a tool-use answer."""
+
+    def __init__(self, n: int) -> None:
+        self.n, self.calls = n, 0
+
+    def __call__(self, request):
+        import httpx2
+
+        self.calls += 1
+        if self.calls <= self.n:
+            raise httpx2.ReadTimeout("timed out", request=request)
+        reply = tool_use("record_blameless_text", REWRITE.model_dump())
+        return httpx2.Response(reply.status, json=reply.body)
+
+
+def mock_transport_backend(handler, waits: list[float], attempts: int) -> AnthropicBackend:
+    import httpx2
+
+    return AnthropicBackend(api_key="test", base_url="https://api.anthropic.test", transport=httpx2.MockTransport(handler),
+                            retry=no_wait_policy(waits, attempts))
+
+
+def test_a_timeout_then_success_is_retried():
+    waits: list[float] = []
+    handler = TimesOutFirst(1)
+
+    generation = mock_transport_backend(handler, waits, attempts=3).generate(rewrite())
+
+    assert (generation.value, generation.attempts, handler.calls, len(waits)) == (REWRITE, 2, 2, 1)
+
+
+def test_persistent_timeouts_fall_back_to_offline():
+    generation = generate_or_fallback(mock_transport_backend(TimesOutFirst(9), [], attempts=2), rewrite())
+
+    assert generation.generated_by == "offline (fallback: anthropic timeout after 2 attempts)"
+
+
+def test_the_deadline_bounds_the_retries_whatever_the_attempts_left():
+    waits: list[float] = []
+    with FakeAnthropicServer(OVERLOADED, OVERLOADED) as api:
+        backend = AnthropicBackend(api_key="test", base_url=api.url,
+                                   retry=RetryPolicy(max_attempts=5, deadline_s=0.0, sleep=waits.append))
+        generation = generate_or_fallback(backend, rewrite())
+
+    assert (generation.generated_by, len(api.requests), waits) == ("offline (fallback: anthropic 529 after 1 attempt)", 1, [])

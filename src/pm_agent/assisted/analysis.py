@@ -7,6 +7,7 @@ passes the deterministic checks, or the offline one with a note saying why.
 from __future__ import annotations
 
 import json
+import logging
 
 from pydantic import BaseModel, Field
 
@@ -23,6 +24,7 @@ from pm_agent.assisted.checks import (
 from pm_agent.backends.base import Backend, Generation, GenerationRequest, generate_or_fallback, is_offline
 from pm_agent.models import ActionItem, ActionLint, BlamelessReport, Incident, Postmortem, Usage, WhyChain
 
+log = logging.getLogger("pm_agent.assisted")
 WHYS_TOOL = "record_why_chain"
 REWRITE_TOOL = "record_blameless_text"
 ACTIONS_TOOL = "record_actions"
@@ -99,6 +101,7 @@ def assisted_rewrite(text: str, offline_report: BlamelessReport, backend: Backen
     problems = _rewrite_problems(text, rewritten)
     if problems:
         reason = f"{generation.backend} rewrite rejected"
+        log.warning("%s; keeping the offline rewrite: %s", reason, " ".join(problems))
         return offline_report.model_copy(
             update={"generated_by": f"offline (fallback: {reason})", "backend_notes": [*generation.notes, *problems]}
         )

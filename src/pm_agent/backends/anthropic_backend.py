@@ -75,6 +75,10 @@ class AnthropicBackend:
             http_client=http_client,
         )
 
+    def close(self) -> None:
+        """Release the HTTP connections."""
+        self._client.close()
+
     def generate(self, request: GenerationRequest[T]) -> Generation[T]:
         prompt = render_prompt(request.prompt, request.variables, request.data)
         tool = self._tool(request)
@@ -127,10 +131,10 @@ class AnthropicBackend:
                 call, policy=self.retry, is_retryable=is_retryable, retry_after=retry_after_seconds, label=f"anthropic {self.model}"
             )
         except RetriesExhausted as exc:
-            what = describe_error(exc.last)
+            what, tries = describe_error(exc.last), _attempts(exc.attempts)
             raise BackendUnavailable(
-                f"Claude was unavailable ({what}) on all {exc.attempts} attempts: {_api_message(exc.last)}",
-                reason=f"anthropic {what} after {exc.attempts} attempts",
+                f"Claude was unavailable ({what}) on all {tries}: {_api_message(exc.last)}",
+                reason=f"anthropic {what} after {tries}",
                 attempts=exc.attempts,
             ) from None
         except (anthropic.AuthenticationError, anthropic.PermissionDeniedError) as exc:
@@ -271,6 +275,10 @@ def describe_error(exc: BaseException) -> str:
     if isinstance(exc, anthropic.APIStatusError):
         return str(exc.status_code)
     return type(exc).__name__
+
+
+def _attempts(count: int) -> str:
+    return f"{count} attempt" if count == 1 else f"{count} attempts"
 
 
 def _api_message(exc: BaseException) -> str:
