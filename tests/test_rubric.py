@@ -239,3 +239,18 @@ def test_real_postmortems_score_plausibly_and_every_criterion_is_explained(share
     assert 2.8 <= sum(averages) / len(averages) <= 4.0
     impact = {name: next(c.score for c in r.criteria if c.id == "impact_quantification") for name, r in results.items()}
     assert max(impact, key=impact.get).startswith("posthog")
+
+
+def test_a_root_cause_still_marked_to_confirm_scores_lower_than_a_confirmed_one():
+    confirmed = (FIXTURES / "exemplary.md").read_text()
+    section_start = confirmed.index("## Root cause")
+    section_end = confirmed.index("\n## ", section_start + 1)
+    section = confirmed[section_start:section_end]
+    hedged = section.replace("Because ", "Because (hypothesis, to confirm) ")
+    unconfirmed = confirmed[:section_start] + hedged + confirmed[section_end:]
+
+    def depth(markdown):
+        return next(c for c in score_markdown(markdown).criteria if c.id == "root_cause_depth")
+
+    assert (depth(confirmed).score, depth(unconfirmed).score) == (5.0, 3.5)
+    assert "confirm the steps and factors marked 'to confirm' with evidence (logs, diffs, graphs)" in depth(unconfirmed).to_improve

@@ -167,11 +167,20 @@ def root_cause_depth(doc: MarkdownPostmortem, signals: Signals) -> Judgement:
         j.credit(0.5, f"reaches systemic causes ({quoted(systemic, 5)})")
     else:
         j.improve("follow each cause to the systemic gap that allowed it: a missing test, alert, safeguard or process")
+    _unconfirmed(f"{cause_text}\n{doc.field('contributing_factors')}", signals, j)
     blamed = signals.found("person_cause_phrases", analysis)
     if blamed:
         j.credit(-1.0 * min(len(blamed), 2), f"the analysis ends at people: {quoted(blamed)}")
         j.improve("replace 'human error' with the conditions that made the error easy and undetected")
     return j
+
+
+def _unconfirmed(text: str, signals: Signals, j: Judgement) -> None:
+    """An analysis that is mostly hypotheses is a plan for one, not a root cause: it loses depth."""
+    marks = signals.count("unconfirmed_markers", text)
+    if marks >= 2:
+        j.cap(3.5 if marks >= 4 else 4.5, f"{plural(marks, 'step or factor')} still marked unconfirmed")
+        j.improve("confirm the steps and factors marked 'to confirm' with evidence (logs, diffs, graphs)")
 
 
 def _depth(cause_text: str, factors: list[str], signals: Signals, j: Judgement) -> None:

@@ -25,6 +25,7 @@ class Judgement:
     points: float = 1.0
     evidence: list[str] = field(default_factory=list)
     to_improve: list[str] = field(default_factory=list)
+    ceiling: float = 5.0
 
     def credit(self, points: float, evidence: str | None = None) -> None:
         """Add (or, when negative, remove) points, recording what was found."""
@@ -35,6 +36,11 @@ class Judgement:
     def found(self, evidence: str) -> None:
         self.evidence.append(evidence)
 
+    def cap(self, ceiling: float, evidence: str) -> None:
+        """Hold the score at or below ``ceiling`` whatever else is credited (a flaw extra detail cannot buy off)."""
+        self.ceiling = min(self.ceiling, ceiling)
+        self.evidence.append(evidence)
+
     def improve(self, advice: str) -> None:
         if advice not in self.to_improve:
             self.to_improve.append(advice)
@@ -43,7 +49,7 @@ class Judgement:
     def score(self) -> float:
         """Points clamped to 1-5 and rounded to the nearest half; an exact midpoint rounds down."""
         halves = math.ceil(self.points * 2 - 0.5 - 1e-9)
-        return min(5.0, max(1.0, halves / 2))
+        return min(self.ceiling, max(1.0, halves / 2))
 
 
 class Signals:
