@@ -47,6 +47,11 @@ class Settings(BaseSettings):
     memory_dir: Path = Field(default_factory=default_memory_dir)
     chroma_url: str | None = None
     embedding_model_dir: Path | None = None
+    embedder: Literal["auto", "minilm", "lexical"] = Field(
+        default="auto",
+        description="Memory embeddings: the MiniLM model when found (auto, warning when not), "
+        "the model or an error (minilm), or the lexical embedding on purpose (lexical).",
+    )
     output_dir: Path = Field(default_factory=lambda: user_data_dir() / "drafts")
     max_input_bytes: int = 20 * 1024 * 1024
     max_events: int = 50_000

@@ -1,0 +1,313 @@
+"""The incident memory's facade: ingest, search, patterns, action tracking.
+
+:class:`Memory` ties the adapters together: a Chroma store (embedded or a server), an
+embedder (MiniLM, or the lexical fallback with a warning), the BM25 index kept beside the
+store, and the cause classifier. Front ends (CLI, MCP server, drafting) use only this class.
+
+Nothing heavy happens on construction except finding the model files: the store, the
+embedding model and the lexical index are opened on first use.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterable, Sequence
+from pathlib import Path
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, Field
+
+from pm_agent.errors import NotFoundError
+from pm_agent.memory import actions as action_tracking
+from pm_agent.memory.bm25 import BM25Index
+from pm_agent.memory.causes import causes_of, with_causes
+from pm_agent.memory.embedders import Embedder, load_embedder
+from pm_agent.memory.records import MemoryRecord, record_from_incident, record_from_postmortem
+from pm_agent.memory.retrieval import CatalogEntry, MemoryHit, Profile, RetrievalConfig, rank
+from pm_agent.models import Incident, Postmortem
+from pm_agent.settings import Settings
+
+T = TypeVar("T")
+Progress = Callable[[Iterable[T], int, str], Iterable[T]]
+INGEST_BATCH = 256
+
+
+class IngestReport(BaseModel):
+    """What an ingest did: records read, added, already present; files that could not be read."""
+
+    files: int = 0
+    read: int = 0
+    added: int = 0
+    already_stored: int = 0
+    repeated_in_input: int = 0
+    problems: list[str] = Field(default_factory=list)
+    embedder: str = ""
+    added_ids: list[str] = Field(default_factory=list)
+
+
+class Memory:
+    """The incident memory. One instance per process; safe to keep open in a server."""
+
+    def __init__(
+        self,
+        settings: Settings | None = None,
+        *,
+        embedder: Embedder | None = None,
+        config: RetrievalConfig | None = None,
+        today: Callable[[], dt.date] = dt.date.today,
+    ) -> None:
+        self.settings = settings or Settings()
+        self.config = config or RetrievalConfig()
+        self.today = today
+        self.warning: str | None = None
+        if embedder is None:
+            embedder, self.warning = load_embedder(self.settings.embedder, self.settings.embedding_model_dir)
+        self.embedder = embedder
+        self._store = None
+        self._lexical: BM25Index | None = None
+        self._catalog: dict[str, CatalogEntry] = {}
+
+    # --- adapters, opened on first use ----------------------------------------------------
+
+    @property
+    def store(self):
+        if self._store is None:
+            from pm_agent.memory.store import ChromaStore
+
+            self._store = ChromaStore(
+                path=None if self.settings.chroma_url else self.settings.memory_dir,
+                url=self.settings.chroma_url,
+                embedder_name=self.embedder.name,
+            )
+        return self._store
+
+    def _index(self) -> tuple[BM25Index, dict[str, CatalogEntry]]:
+        """The lexical index and catalog, rebuilt when another process changed the store."""
+        if self._lexical is None or len(self._catalog) != self.store.count():
+            lexical, catalog = BM25Index(), {}
+            for item in self.store.all_items():
+                catalog[item.id] = catalog_entry(item.id, item.metadata)
+                lexical.add([(item.id, item.document)])
+            self._lexical, self._catalog = lexical, catalog
+        return self._lexical, self._catalog
+
+    # --- ingest ---------------------------------------------------------------------------
+
+    def ingest_paths(self, paths: Sequence[str | Path], progress: Progress | None = None) -> IngestReport:
+        """Read incident JSON, postmortem JSON, JSON Lines and Markdown files and store new records."""
+        from pm_agent.memory.sources import read_paths
+
+        result = read_paths(list(paths))
+        report = self.ingest_records(result.records, progress)
+        report.files, report.problems = result.files, result.problems
+        return report
+
+    def ingest_records(self, records: Sequence[MemoryRecord], progress: Progress | None = None) -> IngestReport:
+        """Store the records whose ids are not stored yet, in batches (an interrupted run resumes cleanly)."""
+        unique: dict[str, MemoryRecord] = {}
+        for record in records:
+            unique.setdefault(record.id, record)
+        stored = self.store.existing_ids(list(unique))
+        new = [record for record_id, record in unique.items() if record_id not in stored]
+        report = IngestReport(
+            read=len(records), already_stored=len(stored), repeated_in_input=len(records) - len(unique),
+            embedder=self.embedder.name,
+        )
+        batch: list[MemoryRecord] = []
+        for record in progress(new, len(new), "ingest") if progress else new:
+            batch.append(record)
+            if len(batch) >= INGEST_BATCH:
+                self._store_batch(batch, report)
+                batch = []
+        if batch:
+            self._store_batch(batch, report)
+        return report
+
+    def _store_batch(self, batch: list[MemoryRecord], report: IngestReport) -> None:
+        batch = [self._superseding(record) for record in batch]
+        texts = [record.text() for record in batch]
+        vectors = self.embedder.embed_batch(texts)
+        self.store.add([r.id for r in batch], vectors, texts, [record_metadata(r) for r in batch])
+        if self._lexical is not None:
+            self._lexical.add(zip([r.id for r in batch], texts, strict=True))
+            self._catalog.update((r.id, catalog_entry(r.id, record_metadata(r))) for r in batch)
+        report.added += len(batch)
+        report.added_ids.extend(r.id for r in batch)
+
+    def _superseding(self, record: MemoryRecord) -> MemoryRecord:
+        """A postmortem replaces earlier versions of the same incident's postmortem (keeping done actions)."""
+        if record.kind != "postmortem":
+            return record
+        older = [item for item in self.store.find({"source_id": record.source_id}) if item.metadata.get("kind") == "postmortem"]
+        for item in older:
+            record = action_tracking.carry_over_done(record_from_metadata(item.metadata), record)
+        self.store.delete([item.id for item in older])
+        for item in older:
+            self._catalog.pop(item.id, None)
+        if older and self._lexical is not None:
+            self._lexical = None  # BM25 has no delete; rebuilt on next search
+        return record
+
+    def remember(self, postmortem: Postmortem) -> MemoryRecord:
+        """Store a finished postmortem (replacing an earlier version of the same incident's)."""
+        record = with_causes(record_from_postmortem(postmortem, source="remember"))
+        self.ingest_records([record])
+        return self.get_incident(record.id)
+
+    # --- reading --------------------------------------------------------------------------
+
+    def count(self) -> int:
+        return self.store.count()
+
+    def records(self) -> list[MemoryRecord]:
+        """Every stored record."""
+        return [record_from_metadata(item.metadata) for item in self.store.all_items()]
+
+    def get_incident(self, record_or_incident_id: str) -> MemoryRecord:
+        """A stored record by its id, or by the incident's own id (its postmortem first)."""
+        found = self.store.get([record_or_incident_id])
+        if not found:
+            found = sorted(self.store.find({"source_id": record_or_incident_id}),
+                           key=lambda item: item.metadata.get("kind") != "postmortem")
+        if not found:
+            raise NotFoundError(f"the memory holds no incident {record_or_incident_id!r}")
+        return record_from_metadata(found[0].metadata)
+
+    def get_postmortem(self, record_or_incident_id: str) -> Postmortem:
+        """The stored postmortem of an incident, with action statuses as tracked since."""
+        record = self.get_incident(record_or_incident_id)
+        if record.kind != "postmortem":
+            raise NotFoundError(f"the memory holds an incident {record.source_id!r} but no postmortem of it")
+        return postmortem_of(record)
+
+    def stats(self) -> dict[str, Any]:
+        records = self.records()
+        return {
+            "location": self.store.location,
+            "records": len(records),
+            "incidents": sum(r.kind == "incident" for r in records),
+            "postmortems": sum(r.kind == "postmortem" for r in records),
+            "embedder": self.embedder.name,
+            "stored_vectors": self.store.stored_embedder,
+            "warning": self.warning,
+        }
+
+    # --- search ---------------------------------------------------------------------------
+
+    def search(
+        self,
+        query_text: str | None = None,
+        incident: Incident | Postmortem | MemoryRecord | str | None = None,
+        k: int = 5,
+        *,
+        exclude: Iterable[str] = (),
+    ) -> list[MemoryHit]:
+        """Past incidents like a text or an incident (given as a model or as a stored id), best first.
+
+        The incident itself, and any stored record of the same incident, is never returned.
+        """
+        text, profile, own_id = self._query(query_text, incident)
+        lexical_index, catalog = self._index()
+        excluded = set(exclude) | {i for i, e in catalog.items() if own_id and (e.source_id == own_id or i == own_id)}
+        depth = max(self.config.candidates, k) + len(excluded)
+        dense: list[tuple[str, float]] = []
+        if self.config.use_dense and self.store.vectors_match:
+            vector = self.embedder.embed_batch([text])[0]
+            dense = [pair for pair in self.store.nearest(vector, depth) if pair[0] not in excluded]
+        lexical = lexical_index.search(text, depth, exclude=excluded) if self.config.use_lexical else []
+        return rank(dense, lexical, profile, catalog, self.config, k)
+
+    def _query(self, query_text: str | None, incident) -> tuple[str, Profile, str | None]:
+        if incident is None:
+            if not (query_text and query_text.strip()):
+                raise ValueError("search needs a query text or an incident")
+            return query_text, Profile(causes=tuple(causes_of(query_text))), None
+        record = self._as_record(incident)
+        text = "\n".join(part for part in (query_text, record.text()) if part)
+        causes = causes_of(text) if query_text else record.causes
+        profile = Profile(tuple(record.services), tuple(causes), tuple(record.contributing_factors))
+        return text, profile, record.source_id
+
+    def _as_record(self, incident) -> MemoryRecord:
+        if isinstance(incident, MemoryRecord):
+            return incident
+        if isinstance(incident, str):
+            return self.get_incident(incident)
+        if isinstance(incident, Postmortem):
+            return with_causes(record_from_postmortem(incident))
+        return with_causes(record_from_incident(incident, incident.model_dump(mode="json")))
+
+    # --- patterns and actions -------------------------------------------------------------
+
+    def patterns(self, since: dt.date | None = None):
+        """Recurring causes, services and factors, repeats, quarterly trend, open actions."""
+        from pm_agent.memory.patterns import build_report
+
+        return build_report(self.records(), since=since, today=self.today())
+
+    def list_actions(self, overdue: bool = False, include_done: bool = False) -> list[action_tracking.TrackedAction]:
+        """Action items not done yet (only overdue ones with ``overdue``; all with ``include_done``)."""
+        every = action_tracking.tracked_actions(self.records(), self.today())
+        return action_tracking.select(every, overdue=overdue, include_done=include_done)
+
+    def mark_action_done(self, action_id: str) -> action_tracking.TrackedAction:
+        """Mark one action item done; returns it as now tracked."""
+        record_id = action_tracking.record_of_action(action_id)
+        found = self.store.get([record_id])
+        if not found:
+            raise NotFoundError(f"no action item {action_id!r}: the memory holds no record {record_id!r}")
+        record = action_tracking.marked_done(record_from_metadata(found[0].metadata), action_id, self.today())
+        self.store.update_metadata(record.id, record_metadata(record))
+        tracked = action_tracking.tracked_actions([record], self.today())
+        return next(action for action in tracked if action.id == action_id)
+
+
+# --- how records are kept in the store's metadata ------------------------------------------
+
+
+def record_metadata(record: MemoryRecord) -> dict[str, Any]:
+    """Flat fields Chroma can filter on, plus the whole record as JSON."""
+    return {
+        "kind": record.kind,
+        "source_id": record.source_id,
+        "title": record.title,
+        "date": record.date.isoformat() if record.date else None,
+        "severity": record.severity,
+        "services": record.services,
+        "causes": record.causes,
+        "factors": record.contributing_factors,
+        "open_actions": sum(item.status != "done" for item in record.action_items),
+        "record": record.model_dump_json(exclude_defaults=True),
+    }
+
+
+def record_from_metadata(metadata: dict[str, Any]) -> MemoryRecord:
+    return MemoryRecord.model_validate_json(metadata["record"])
+
+
+def catalog_entry(item_id: str, metadata: dict[str, Any]) -> CatalogEntry:
+    date = metadata.get("date")
+    return CatalogEntry(
+        id=item_id,
+        title=metadata.get("title", ""),
+        kind=metadata.get("kind", "incident"),
+        source_id=metadata.get("source_id", item_id),
+        date=dt.date.fromisoformat(date) if date else None,
+        profile=Profile(
+            services=tuple(metadata.get("services") or ()),
+            causes=tuple(metadata.get("causes") or ()),
+            factors=tuple(metadata.get("factors") or ()),
+        ),
+    )
+
+
+def postmortem_of(record: MemoryRecord) -> Postmortem:
+    """Our postmortem model for a stored postmortem record, action statuses as tracked."""
+    if record.original:
+        base = Postmortem.model_validate(record.original)
+    else:
+        base = Postmortem(
+            incident_id=record.source_id, title=record.title, summary=record.summary, date=record.date,
+            severity=record.severity, services=record.services, contributing_factors=record.contributing_factors,
+        )
+    return base.model_copy(update={"action_items": list(record.action_items)})

@@ -1,0 +1,139 @@
+"""The lexical side of retrieval: an Okapi BM25 index kept in memory beside the vector store.
+
+Chroma's sparse (BM25/SPLADE) index exists only on Chroma's hosted service, not in the
+embedded client or ``chroma run``, so the memory keeps its own. The index is rebuilt from
+the stored documents when a memory is opened and updated as records are added; it scores a
+query against every document with a few numpy scatter-adds (one per query term), which
+stays in the low milliseconds at tens of thousands of documents.
+
+numpy is imported on first use only.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+TOKEN = re.compile(r"[a-z0-9]+(?:['\-.][a-z0-9]+)*")
+
+# Common English words and words every incident text shares ("outage", "incident"): they
+# carry no signal about what kind of failure it was.
+STOPWORDS = frozenset(
+    """a about above after again against all also am an and any are as at be because been before being
+    below between both but by can could did do does doing down during each few for from further had has
+    have having he her here hers him his how i if in into is it its itself just me more most my no nor
+    not now of off on once only or other our ours out over own same she should so some such than that
+    the their theirs them then there these they this those through to too under until up very was we
+    were what when where which while who whom why will with would you your yours us one two via per
+    incident incidents outage outages postmortem post-mortem mortem post issue issues problem problems
+    caused cause causing due result resulted resulting led leading lead""".split()
+)
+
+def stem(word: str) -> str:
+    """Fold plurals only (``timeouts`` -> ``timeout``).
+
+    Stronger suffix stripping (``-ing``, ``-ation``) measured worse on the retrieval
+    evaluation: it merges words such as "configuration" and "configured" that the dense
+    side already relates, while making the shown matched terms unreadable.
+    """
+    if len(word) > 4 and word.endswith("s") and not word.endswith(("ss", "us", "is")) and word.isalpha():
+        return word[:-3] + "y" if word.endswith("ies") else word[:-1]
+    return word
+
+
+def analyse(text: str) -> list[str]:
+    """The index terms of ``text``: lower-cased words without stopwords, plurals folded."""
+    words = TOKEN.findall(text.lower())
+    return [stem(word) for word in words if word not in STOPWORDS and len(word) > 1]
+
+
+@dataclass
+class LexicalHit:
+    """One document's BM25 score and the query terms that earned it (strongest first)."""
+
+    doc_id: str
+    score: float
+    terms: list[str]
+
+
+class BM25Index:
+    """Okapi BM25 over whole documents; ``k1`` and ``b`` as in Robertson and Zaragoza (2009)."""
+
+    def __init__(self, k1: float = 1.2, b: float = 0.75) -> None:
+        self.k1 = k1
+        self.b = b
+        self.doc_ids: list[str] = []
+        self._position: dict[str, int] = {}
+        self._term_counts: list[Counter[str]] = []
+        self._lengths: list[int] = []
+        self._postings: dict[str, list[int]] = {}
+        self._compiled = None  # term -> (doc indexes, weights), built lazily
+
+    def __len__(self) -> int:
+        return len(self.doc_ids)
+
+    def __contains__(self, doc_id: str) -> bool:
+        return doc_id in self._position
+
+    def add(self, items: Iterable[tuple[str, str]]) -> None:
+        """Index ``(doc_id, text)`` pairs; a doc_id already present is left as it is."""
+        for doc_id, text in items:
+            if doc_id in self._position:
+                continue
+            counts = Counter(analyse(text))
+            index = len(self.doc_ids)
+            self._position[doc_id] = index
+            self.doc_ids.append(doc_id)
+            self._term_counts.append(counts)
+            self._lengths.append(sum(counts.values()))
+            for term in counts:
+                self._postings.setdefault(term, []).append(index)
+            self._compiled = None
+
+    def search(self, query: str, k: int, exclude: set[str] | frozenset[str] = frozenset()) -> list[LexicalHit]:
+        """The ``k`` best documents for ``query`` (those with a positive score only)."""
+        import numpy as np
+
+        terms = list(dict.fromkeys(analyse(query)))
+        compiled = self._compile()
+        scores = np.zeros(len(self.doc_ids), dtype=np.float32)
+        for term in terms:
+            if term in compiled:
+                indexes, weights = compiled[term]
+                scores[indexes] += weights
+        for doc_id in exclude:
+            if doc_id in self._position:
+                scores[self._position[doc_id]] = 0.0
+        candidates = np.flatnonzero(scores > 0)
+        if len(candidates) > k:
+            candidates = candidates[np.argpartition(-scores[candidates], k - 1)[:k]]
+        ranked = sorted(candidates.tolist(), key=lambda i: (-scores[i], i))
+        return [LexicalHit(self.doc_ids[i], float(scores[i]), self._matched_terms(i, terms)) for i in ranked]
+
+    def _matched_terms(self, index: int, terms: Sequence[str]) -> list[str]:
+        counts = self._term_counts[index]
+        matched = [term for term in terms if term in counts]
+        return sorted(matched, key=lambda term: -self._idf(term))
+
+    def _idf(self, term: str) -> float:
+        frequency = len(self._postings.get(term, ()))
+        return math.log(1 + (len(self.doc_ids) - frequency + 0.5) / (frequency + 0.5))
+
+    def _compile(self):
+        """Per term: the documents holding it and their BM25 weights (idf times saturated tf)."""
+        if self._compiled is not None:
+            return self._compiled
+        import numpy as np
+
+        average = (sum(self._lengths) / len(self._lengths)) if self._lengths else 1.0
+        norms = [self.k1 * (1 - self.b + self.b * length / average) for length in self._lengths]
+        compiled = {}
+        for term, indexes in self._postings.items():
+            idf = self._idf(term)
+            weights = [idf * (tf := self._term_counts[i][term]) * (self.k1 + 1) / (tf + norms[i]) for i in indexes]
+            compiled[term] = (np.asarray(indexes, dtype=np.int64), np.asarray(weights, dtype=np.float32))
+        self._compiled = compiled
+        return compiled

@@ -1,0 +1,180 @@
+"""Text embeddings: all-MiniLM-L6-v2 on onnxruntime, and a lexical fallback.
+
+:class:`MiniLMEmbedder` runs the ONNX model with the model's own WordPiece tokenizer,
+batched with dynamic padding: texts are sorted by token count and each batch is padded
+only to its longest text (chromadb's default embedding pads every text to 256 tokens,
+which costs several times the compute on short incident summaries). The output is mean
+pooled over real tokens and L2 normalised, as sentence-transformers does.
+
+:class:`HashEmbedder` is deterministic and needs no files: words and word pairs hashed
+into a fixed number of signed buckets. It is the fake used in tests and the fallback when
+no model is on disk; :func:`load_embedder` never falls back silently.
+
+onnxruntime, tokenizers and numpy are imported on first use only, so that importing the
+memory package stays cheap for the CLI and the MCP server.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import math
+import os
+import re
+from collections import Counter
+from collections.abc import Sequence
+from typing import Literal, Protocol
+
+from pm_agent.errors import ConfigError
+from pm_agent.memory.model_files import INSTALL_HINT, ModelFiles, find_model_files
+
+log = logging.getLogger("pm_agent.memory")
+
+MAX_TOKENS = 256
+BATCH_TOKEN_BUDGET = 4096  # tokens per ONNX run: bounds memory, keeps batches of short texts large
+MAX_BATCH_SIZE = 64
+
+EmbedderChoice = Literal["auto", "minilm", "lexical"]
+
+
+class Embedder(Protocol):
+    """Turns texts into vectors of one fixed dimension; ``name`` says which vector space."""
+
+    name: str
+    dimension: int
+
+    def embed_batch(self, texts: Sequence[str]) -> list[list[float]]:
+        """One vector per text, in the same order."""
+
+
+class MiniLMEmbedder:
+    """all-MiniLM-L6-v2 on onnxruntime with dynamic padding, mean pooling and L2 normalisation."""
+
+    name = "all-MiniLM-L6-v2"
+    dimension = 384
+
+    def __init__(self, files: ModelFiles, threads: int | None = None) -> None:
+        self.files = files
+        self.threads = threads or min(4, os.cpu_count() or 1)
+        self._session = None
+        self._tokenizer = None
+
+    def _load(self) -> None:
+        import onnxruntime
+        from tokenizers import Tokenizer
+
+        tokenizer = Tokenizer.from_file(str(self.files.tokenizer))
+        tokenizer.no_padding()
+        tokenizer.enable_truncation(max_length=MAX_TOKENS)
+        options = onnxruntime.SessionOptions()
+        options.intra_op_num_threads = self.threads
+        options.inter_op_num_threads = 1
+        options.log_severity_level = 3
+        options.graph_optimization_level = onnxruntime.GraphOptimizationLevel.ORT_ENABLE_ALL
+        self._session = onnxruntime.InferenceSession(
+            str(self.files.onnx), sess_options=options, providers=["CPUExecutionProvider"]
+        )
+        self._tokenizer = tokenizer
+
+    def embed_batch(self, texts: Sequence[str]) -> list[list[float]]:
+        if not texts:
+            return []
+        if self._session is None:
+            self._load()
+        encodings = self._tokenizer.encode_batch([text or " " for text in texts])
+        token_ids = [encoding.ids for encoding in encodings]
+        vectors: list[list[float] | None] = [None] * len(texts)
+        for batch in length_sorted_batches(token_ids):
+            for index, vector in zip(batch, self._run([token_ids[i] for i in batch]), strict=True):
+                vectors[index] = vector
+        return vectors  # type: ignore[return-value]
+
+    def _run(self, batch_ids: list[list[int]]) -> list[list[float]]:
+        """One ONNX run over texts padded to the longest of them; pooled and normalised."""
+        import numpy as np
+
+        width = max(len(ids) for ids in batch_ids)
+        input_ids = np.zeros((len(batch_ids), width), dtype=np.int64)
+        attention = np.zeros((len(batch_ids), width), dtype=np.int64)
+        for row, ids in enumerate(batch_ids):
+            input_ids[row, : len(ids)] = ids
+            attention[row, : len(ids)] = 1
+        (hidden,) = self._session.run(
+            ["last_hidden_state"],
+            {"input_ids": input_ids, "attention_mask": attention, "token_type_ids": np.zeros_like(input_ids)},
+        )
+        mask = attention[:, :, None].astype(np.float32)
+        pooled = (hidden * mask).sum(axis=1) / np.clip(mask.sum(axis=1), 1e-9, None)
+        norms = np.linalg.norm(pooled, axis=1, keepdims=True)
+        return (pooled / np.clip(norms, 1e-12, None)).astype(np.float32).tolist()
+
+
+def length_sorted_batches(token_ids: Sequence[Sequence[int]]) -> list[list[int]]:
+    """Indexes of the texts grouped into batches of similar length within the token budget."""
+    order = sorted(range(len(token_ids)), key=lambda i: len(token_ids[i]))
+    batches: list[list[int]] = []
+    current: list[int] = []
+    for index in order:
+        width = len(token_ids[index])  # the longest so far, since the order is ascending
+        if current and (len(current) + 1 > MAX_BATCH_SIZE or (len(current) + 1) * width > BATCH_TOKEN_BUDGET):
+            batches.append(current)
+            current = []
+        current.append(index)
+    if current:
+        batches.append(current)
+    return batches
+
+
+WORD = re.compile(r"[a-z0-9][a-z0-9_\-\.]*[a-z0-9]|[a-z0-9]")
+
+
+class HashEmbedder:
+    """A deterministic lexical embedding: hashed words and word pairs, log term frequency, L2 norm.
+
+    Texts sharing words land near each other, which is what the memory needs when no model
+    is available; it is also the fast, dependency-free embedder for tests.
+    """
+
+    name = "lexical-hash-v1"
+
+    def __init__(self, dimension: int = 384) -> None:
+        self.dimension = dimension
+
+    def embed_batch(self, texts: Sequence[str]) -> list[list[float]]:
+        return [self._embed(text) for text in texts]
+
+    def _embed(self, text: str) -> list[float]:
+        words = WORD.findall(text.lower())
+        features = Counter(words) + Counter(f"{a} {b}" for a, b in zip(words, words[1:], strict=False))
+        vector = [0.0] * self.dimension
+        for feature, count in features.items():
+            digest = hashlib.blake2b(feature.encode("utf-8"), digest_size=8).digest()
+            bucket = int.from_bytes(digest[:4], "little") % self.dimension
+            sign = 1.0 if digest[4] & 1 else -1.0
+            vector[bucket] += sign * (1.0 + math.log(count))
+        norm = math.sqrt(sum(v * v for v in vector)) or 1.0
+        return [v / norm for v in vector]
+
+
+FALLBACK_WARNING = "no all-MiniLM-L6-v2 model files found; the memory uses a lexical embedding instead (weaker). To fix: "
+
+
+def load_embedder(
+    choice: EmbedderChoice = "auto", model_dir=None, files: ModelFiles | None | Literal["search"] = "search"
+) -> tuple[Embedder, str | None]:
+    """The embedder to use and, when it is the lexical fallback, the warning to show.
+
+    ``choice`` "minilm" makes a missing model an error, "lexical" asks for the fallback on
+    purpose (no warning), "auto" uses the model when found and warns when it is not.
+    ``files`` may be given to skip the search (tests pass None to mean "no model").
+    """
+    if choice == "lexical":
+        return HashEmbedder(), None
+    found = find_model_files(model_dir) if files == "search" else files
+    if found is not None:
+        return MiniLMEmbedder(found), None
+    if choice == "minilm":
+        raise ConfigError(f"the all-MiniLM-L6-v2 model files are not available: {INSTALL_HINT}")
+    message = FALLBACK_WARNING + INSTALL_HINT
+    log.warning(message)
+    return HashEmbedder(), message

@@ -1,0 +1,163 @@
+"""The vector store: one Chroma collection, embedded on disk or on a Chroma server.
+
+This is the only module that imports chromadb, and it does so when a store is opened, so
+that the CLI and the MCP server start without loading it. The facade stays narrow: add,
+look up, update metadata, delete, query by vector, and page through everything.
+
+Embedded (``chromadb.PersistentClient``) at a directory by default; a server
+(``chromadb.HttpClient``) when a URL is given, which is how a team shares one memory: the
+same code runs against ``chroma run``.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
+
+from pm_agent.errors import ConfigError, MemoryStoreError
+
+COLLECTION = "pm-agent-incidents"
+PAGE_SIZE = 1000
+
+
+@dataclass
+class StoredItem:
+    """One stored record: its id, its indexed text and its metadata."""
+
+    id: str
+    document: str
+    metadata: dict[str, Any]
+
+
+class ChromaStore:
+    """A Chroma collection of incident records whose vectors come from one named embedder."""
+
+    def __init__(self, *, path: Path | None = None, url: str | None = None, embedder_name: str) -> None:
+        self.location = url or str(path)
+        self._client = _open_client(path, url)
+        self.embedder_name = embedder_name
+        try:
+            self._collection = self._client.get_or_create_collection(
+                COLLECTION,
+                embedding_function=None,
+                configuration={"hnsw": {"space": "cosine"}},
+                metadata={"embedder": embedder_name},
+            )
+        except Exception as exc:  # chromadb raises many kinds; all mean the store is unusable
+            raise MemoryStoreError(f"cannot open the incident memory at {self.location}: {exc}") from exc
+        self.stored_embedder = (self._collection.metadata or {}).get("embedder", embedder_name)
+        self._max_batch = _max_batch_size(self._client)
+
+    @property
+    def vectors_match(self) -> bool:
+        """True when the stored vectors were made by the embedder in use (so they can be queried)."""
+        return self.stored_embedder == self.embedder_name
+
+    def count(self) -> int:
+        return self._collection.count()
+
+    def existing_ids(self, ids: Sequence[str]) -> set[str]:
+        found: set[str] = set()
+        for start in range(0, len(ids), self._max_batch):
+            found.update(self._collection.get(ids=list(ids[start : start + self._max_batch]), include=[])["ids"])
+        return found
+
+    def add(self, ids: Sequence[str], vectors: Sequence[Sequence[float]], documents: Sequence[str],
+            metadatas: Sequence[dict[str, Any]]) -> None:
+        """Store new items (callers skip ids already present; ``upsert`` keeps a retry harmless)."""
+        if not self.vectors_match:
+            raise MemoryStoreError(
+                f"this memory holds {self.stored_embedder} vectors but the embedder in use is {self.embedder_name}; "
+                "make the same model available, or ingest into another PM_AGENT_MEMORY_DIR"
+            )
+        for start in range(0, len(ids), self._max_batch):
+            end = start + self._max_batch
+            self._collection.upsert(
+                ids=list(ids[start:end]), embeddings=[list(v) for v in vectors[start:end]],
+                documents=list(documents[start:end]), metadatas=[_clean(m) for m in metadatas[start:end]],
+            )
+
+    def update_metadata(self, item_id: str, metadata: dict[str, Any]) -> None:
+        self._collection.update(ids=[item_id], metadatas=[_clean(metadata)])
+
+    def delete(self, ids: Sequence[str]) -> None:
+        if ids:
+            self._collection.delete(ids=list(ids))
+
+    def get(self, ids: Sequence[str]) -> list[StoredItem]:
+        if not ids:
+            return []
+        result = self._collection.get(ids=list(ids), include=["documents", "metadatas"])
+        return _items(result)
+
+    def find(self, where: dict[str, Any]) -> list[StoredItem]:
+        """Items whose metadata matches a Chroma ``where`` filter."""
+        return _items(self._collection.get(where=where, include=["documents", "metadatas"]))
+
+    def all_items(self) -> Iterator[StoredItem]:
+        """Every item, a page at a time."""
+        offset = 0
+        while True:
+            page = self._collection.get(include=["documents", "metadatas"], limit=PAGE_SIZE, offset=offset)
+            yield from _items(page)
+            if len(page["ids"]) < PAGE_SIZE:
+                return
+            offset += PAGE_SIZE
+
+    def nearest(self, vector: Sequence[float], k: int) -> list[tuple[str, float]]:
+        """The ``k`` nearest items as ``(id, cosine similarity)``, best first."""
+        if k <= 0:
+            return []
+        result = self._collection.query(query_embeddings=[list(vector)], n_results=k, include=["distances"])
+        return [(item_id, 1.0 - distance) for item_id, distance in zip(result["ids"][0], result["distances"][0], strict=True)]
+
+
+def _open_client(path: Path | None, url: str | None):
+    os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+    import chromadb
+    from chromadb.config import Settings as ChromaSettings
+
+    settings = ChromaSettings(anonymized_telemetry=False)
+    try:
+        if url:
+            host, port, ssl = _parse_url(url)
+            return chromadb.HttpClient(host=host, port=port, ssl=ssl, settings=settings)
+        if path is None:
+            raise ConfigError("the incident memory needs a directory or a Chroma server URL")
+        Path(path).mkdir(parents=True, exist_ok=True)
+        return chromadb.PersistentClient(path=str(path), settings=settings)
+    except (ConfigError, MemoryStoreError):
+        raise
+    except Exception as exc:
+        where = url or str(path)
+        raise MemoryStoreError(f"cannot reach the incident memory at {where}: {exc}") from exc
+
+
+def _parse_url(url: str) -> tuple[str, int, bool]:
+    parsed = urlparse(url if "://" in url else f"http://{url}")
+    if parsed.scheme not in ("http", "https") or not parsed.hostname:
+        raise ConfigError(f"PM_AGENT_CHROMA_URL must look like http://host:8000, got {url!r}")
+    ssl = parsed.scheme == "https"
+    return parsed.hostname, parsed.port or (443 if ssl else 8000), ssl
+
+
+def _max_batch_size(client) -> int:
+    try:
+        return max(1, int(client.get_max_batch_size()))
+    except Exception:
+        return 1000
+
+
+def _clean(metadata: dict[str, Any]) -> dict[str, Any]:
+    """Chroma accepts scalars and non-empty lists of strings; drop None and empty lists."""
+    return {k: v for k, v in metadata.items() if v is not None and v != []}
+
+
+def _items(result: dict[str, Any]) -> list[StoredItem]:
+    documents = result.get("documents") or [""] * len(result["ids"])
+    metadatas = result.get("metadatas") or [{}] * len(result["ids"])
+    return [StoredItem(i, d or "", m or {}) for i, d, m in zip(result["ids"], documents, metadatas, strict=True)]
