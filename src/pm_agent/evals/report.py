@@ -74,7 +74,8 @@ def _summary(outcome: EvalOutcome) -> str:
 
 def _status(suite: SuiteResult) -> str:
     if suite.status == "ran":
-        return f"ran ({len(suite.cases)} rows)"
+        count = len(suite.cases)
+        return f"ran ({count} case{'' if count == 1 else 's'})" if suite.row_name == "Case" else "ran"
     if suite.status == "skipped":
         return "skipped: " + "; ".join(suite.notes)
     return "**harness error**"
