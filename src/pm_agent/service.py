@@ -11,6 +11,7 @@ import json
 from collections.abc import Sequence
 from pathlib import Path
 
+from pm_agent.backends import Backend, OfflineBackend, is_offline, select_backend
 from pm_agent.errors import InputError
 from pm_agent.ingest import ReadOptions, load_incident, load_incident_text
 from pm_agent.models import (
@@ -33,6 +34,14 @@ class PostmortemService:
 
     def __init__(self, settings: Settings | None = None) -> None:
         self.settings = settings or Settings()
+
+    def backend(self, name: str | None = None, *, sampling: object = None) -> Backend:
+        """The model backend: ``name`` (``--backend``) or ``PM_AGENT_BACKEND``; ``auto`` picks Claude when a key
+        is set, the MCP client's model when it offers ``sampling``, else the offline engine."""
+        return select_backend(self.settings, override=name, sampling=sampling)
+
+    def _resolve(self, backend: Backend | str | None) -> Backend:
+        return backend if backend is not None and not isinstance(backend, str) else self.backend(backend)
 
     # --- incidents -------------------------------------------------------------------------
     def read_options(self, date: str | None = None, timezone: str | None = None) -> ReadOptions:
@@ -68,11 +77,24 @@ class PostmortemService:
         return self.load_text(data or "", date=date, timezone=timezone)
 
     # --- drafting --------------------------------------------------------------------------
-    def draft(self, incident: Incident, *, roster: dict[str, str] | None = None, score: bool = True) -> Postmortem:
-        """A postmortem draft for ``incident``."""
+    def draft(
+        self,
+        incident: Incident,
+        *,
+        roster: dict[str, str] | None = None,
+        score: bool = True,
+        backend: Backend | str | None = None,
+    ) -> Postmortem:
+        """A postmortem draft for ``incident``: the offline draft, improved by a model backend when one is chosen."""
         from pm_agent.engines.drafting import draft_postmortem
 
-        return draft_postmortem(incident, roster=roster, score=score)
+        offline = draft_postmortem(incident, roster=roster, score=score)
+        chosen = self._resolve(backend)
+        if is_offline(chosen):
+            return offline
+        from pm_agent.assisted import assisted_draft
+
+        return assisted_draft(incident, offline, chosen)
 
     @staticmethod
     def render(postmortem: Postmortem, fmt: str = "markdown") -> str:
@@ -84,12 +106,25 @@ class PostmortemService:
         return render_markdown(postmortem)
 
     # --- analysis --------------------------------------------------------------------------
-    def five_whys(self, problem: str, incident: Incident | None = None, facts: list[str] | None = None) -> WhyChain:
+    def five_whys(
+        self,
+        problem: str,
+        incident: Incident | None = None,
+        facts: list[str] | None = None,
+        *,
+        backend: Backend | str | None = None,
+    ) -> WhyChain:
         from pm_agent.engines.five_whys import run_five_whys
 
         if not problem.strip():
             raise InputError("the problem statement is empty; say what went wrong, e.g. 'checkout returned 502s'")
-        return run_five_whys(problem.strip(), incident, facts or [])
+        offline = run_five_whys(problem.strip(), incident, facts or [])
+        chosen = self._resolve(backend)
+        if is_offline(chosen):
+            return offline
+        from pm_agent.assisted import assisted_five_whys
+
+        return assisted_five_whys(problem.strip(), incident, offline, chosen)
 
     def review_chain(self, steps: list[str]) -> ChainReview:
         from pm_agent.engines.five_whys import review_chain
@@ -99,13 +134,27 @@ class PostmortemService:
             raise InputError("the chain is empty; give one 'because' per line")
         return review_chain(steps)
 
-    def rewrite_blameless(self, text: str) -> BlamelessReport:
+    def rewrite_blameless(self, text: str, *, backend: Backend | str | None = None) -> BlamelessReport:
         from pm_agent.engines.blameless import rewrite_blameless
 
-        return rewrite_blameless(text)
+        offline = rewrite_blameless(text)
+        chosen = self._resolve(backend)
+        if is_offline(chosen) or not offline.original.strip():
+            return offline
+        from pm_agent.assisted import assisted_rewrite
 
-    def propose_actions(self, incident: Incident, roster: dict[str, str] | None = None) -> list[ActionItem]:
-        return self.draft(incident, roster=roster, score=False).action_items
+        return assisted_rewrite(text, offline, chosen)
+
+    def propose_actions(
+        self, incident: Incident, roster: dict[str, str] | None = None, *, backend: Backend | str | None = None
+    ) -> list[ActionItem]:
+        offline = self.draft(incident, roster=roster, score=False, backend=OfflineBackend())
+        chosen = self._resolve(backend)
+        if is_offline(chosen):
+            return offline.action_items
+        from pm_agent.assisted import assisted_actions
+
+        return assisted_actions(incident, offline, chosen).action_items
 
     def check_actions(self, actions: list[ActionItem]) -> list[ActionLint]:
         from pm_agent.engines.actions import lint_actions
@@ -115,7 +164,7 @@ class PostmortemService:
     def fishbone(self, incident: Incident, *, fault_tree: bool = False) -> Fishbone:
         from pm_agent.engines.fishbone import build_fishbone
 
-        draft = self.draft(incident, score=False)
+        draft = self.draft(incident, score=False, backend=OfflineBackend())
         return build_fishbone(draft.root_cause, draft.contributing_factors, fault_tree=fault_tree)
 
     def score(self, markdown: str) -> RubricResult:
@@ -124,6 +173,19 @@ class PostmortemService:
         if not markdown.strip():
             raise InputError("the postmortem is empty")
         return score_markdown(markdown)
+
+
+    def judge(self, markdown: str, *, backend: Backend | str | None = None, samples: int = 3):
+        """A model judge's rubric scores (median of ``samples``), reported beside the deterministic score."""
+        from pm_agent.assisted import judge_rubric
+        from pm_agent.errors import ConfigError
+
+        chosen = self._resolve(backend)
+        if is_offline(chosen):
+            raise ConfigError("the judge needs a model: set ANTHROPIC_API_KEY or pass --backend anthropic")
+        if not 1 <= samples <= 9:
+            raise InputError("--samples must be between 1 and 9")
+        return judge_rubric(markdown, chosen, k=samples)
 
 
 def parse_actions_json(text: str, source: str = "<input>") -> list[ActionItem]:

@@ -7,6 +7,8 @@ Errors the user can fix (:class:`PmAgentError`) become one line on stderr and ex
 from __future__ import annotations
 
 import argparse
+import contextlib
+import logging
 import os
 import sys
 from collections.abc import Sequence
@@ -21,7 +23,7 @@ EXIT_USAGE = 2
 
 def build_parser() -> argparse.ArgumentParser:
     """The full parser; each command module adds its own sub-commands."""
-    from pm_agent.cli import analysis_cmds, draft_cmds, memory_cmds, serve_cmds
+    from pm_agent.cli import analysis_cmds, draft_cmds, eval_cmds, memory_cmds, serve_cmds
 
     parser = argparse.ArgumentParser(
         prog="pm-agent",
@@ -29,9 +31,25 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"pm-agent {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    for module in (draft_cmds, analysis_cmds, memory_cmds, serve_cmds):
+    for module in (draft_cmds, analysis_cmds, memory_cmds, eval_cmds, serve_cmds):
         module.register(commands)
     return parser
+
+
+@contextlib.contextmanager
+def _warnings_on_stderr():
+    """Fallbacks and other warnings reach the user on stderr while a command runs; stdout carries only the result."""
+    logger = logging.getLogger("pm_agent")
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("pm-agent: %(levelname)s: %(message)s"))
+    handler.setLevel(logging.WARNING)
+    logger.addHandler(handler)
+    if logger.level == logging.NOTSET:
+        logger.setLevel(logging.WARNING)
+    try:
+        yield
+    finally:
+        logger.removeHandler(handler)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -39,7 +57,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
-        return int(args.handler(args) or EXIT_OK)
+        with _warnings_on_stderr():
+            return int(args.handler(args) or EXIT_OK)
     except PmAgentError as exc:
         if os.environ.get("PM_AGENT_RAISE_ERRORS"):
             raise

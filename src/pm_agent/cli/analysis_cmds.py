@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 
 from pm_agent import render_analysis
-from pm_agent.cli.draft_cmds import add_reading_options
+from pm_agent.cli.draft_cmds import add_backend_option, add_reading_options
 from pm_agent.cli.output import emit, read_text_arg, to_json
 from pm_agent.errors import InputError
 from pm_agent.service import PostmortemService, parse_actions_json, parse_roster
@@ -37,6 +37,7 @@ def _register_whys(commands) -> None:
     parser.add_argument("--fact", action="append", default=[], metavar="TEXT", help="a known fact (repeatable)")
     parser.add_argument("--check", metavar="FILE", help="review the chain in FILE (or - for stdin), one cause per line")
     add_reading_options(parser)
+    add_backend_option(parser)
     _json_flag(parser)
     parser.set_defaults(handler=run_whys)
 
@@ -51,7 +52,7 @@ def run_whys(args: argparse.Namespace) -> int:
     problem = args.problem or (incident.title if incident else "")
     if not problem:
         raise InputError("give a problem statement, or --incident FILE to take it from the incident title")
-    chain = service.five_whys(problem, incident, args.fact)
+    chain = service.five_whys(problem, incident, args.fact, backend=args.backend)
     emit(to_json(chain) if args.json else render_analysis.why_chain_text(chain))
     return 0
 
@@ -64,12 +65,13 @@ def _register_blameless(commands) -> None:
         "hindsight, blame by role) and rewrite it, keeping every time, number and name of a system.",
     )
     parser.add_argument("file", metavar="FILE", help="text or Markdown to check, or - for stdin")
+    add_backend_option(parser)
     _json_flag(parser)
     parser.set_defaults(handler=run_blameless)
 
 
 def run_blameless(args: argparse.Namespace) -> int:
-    report = PostmortemService().rewrite_blameless(read_text_arg(args.file))
+    report = PostmortemService().rewrite_blameless(read_text_arg(args.file), backend=args.backend)
     emit(to_json(report) if args.json else render_analysis.blameless_text(report))
     return 0
 
@@ -81,6 +83,7 @@ def _register_actions(commands) -> None:
     propose.add_argument("files", nargs="+", metavar="FILE", help="incident files")
     propose.add_argument("--roster", metavar="FILE", help='JSON of role to owner name, e.g. {"platform": "Dana"}')
     add_reading_options(propose)
+    add_backend_option(propose)
     _json_flag(propose)
     propose.set_defaults(handler=run_actions_propose)
     check = sub.add_parser("check", help="lint action items against SMART (exit 1 when any falls short)")
@@ -93,7 +96,7 @@ def run_actions_propose(args: argparse.Namespace) -> int:
     service = PostmortemService()
     incident = service.load(args.files, date=args.date, timezone=args.timezone)
     roster = parse_roster(read_text_arg(args.roster), args.roster) if args.roster else None
-    actions = service.propose_actions(incident, roster)
+    actions = service.propose_actions(incident, roster, backend=args.backend)
     emit(to_json(actions) if args.json else render_analysis.actions_text(actions))
     return 0
 
@@ -137,11 +140,25 @@ def _register_score(commands) -> None:
         "found and what would raise each score.",
     )
     parser.add_argument("file", metavar="POSTMORTEM.md", help="the postmortem, or - for stdin")
+    parser.add_argument(
+        "--judge", action="store_true", help="also ask a model judge (needs a model backend), shown beside the score"
+    )
+    parser.add_argument("--samples", type=int, default=3, metavar="K", help="judge samples, reduced by median (default 3)")
+    add_backend_option(parser)
     _json_flag(parser)
     parser.set_defaults(handler=run_score)
 
 
 def run_score(args: argparse.Namespace) -> int:
-    result = PostmortemService().score(read_text_arg(args.file))
-    emit(to_json(result) if args.json else render_analysis.rubric_text(result))
+    service = PostmortemService()
+    markdown = read_text_arg(args.file)
+    result = service.score(markdown)
+    if not args.judge:
+        emit(to_json(result) if args.json else render_analysis.rubric_text(result))
+        return 0
+    judged = service.judge(markdown, backend=args.backend, samples=args.samples)
+    if args.json:
+        emit(to_json({"rubric": result.model_dump(mode="json"), "judge": judged.model_dump(mode="json")}))
+    else:
+        emit(render_analysis.rubric_text(result) + "\n\nModel judge (beside, never instead):\n" + judged.model_dump_json(indent=2))
     return 0

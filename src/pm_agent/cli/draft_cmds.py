@@ -24,7 +24,17 @@ def register(commands: argparse._SubParsersAction) -> None:
     add_reading_options(parser)
     parser.add_argument("--roster", metavar="FILE", help='JSON of role to owner name, e.g. {"platform": "Dana"}')
     parser.add_argument("--no-score", action="store_true", help="skip the closing rubric score")
+    add_backend_option(parser)
     parser.set_defaults(handler=run_draft)
+
+
+def add_backend_option(parser: argparse.ArgumentParser) -> None:
+    """``--backend``: who writes (the offline engine, Claude, or a scripted fake for demos)."""
+    parser.add_argument(
+        "--backend",
+        choices=("auto", "offline", "anthropic", "fake"),
+        help="who writes: auto (default: Claude when ANTHROPIC_API_KEY is set, else offline), offline, anthropic, fake",
+    )
 
 
 def add_reading_options(parser: argparse.ArgumentParser) -> None:
@@ -39,6 +49,6 @@ def run_draft(args: argparse.Namespace) -> int:
     service = PostmortemService()
     incident = service.load(args.files, date=args.date, timezone=args.timezone)
     roster = parse_roster(read_text_arg(args.roster), args.roster) if args.roster else None
-    postmortem = service.draft(incident, roster=roster, score=not args.no_score)
+    postmortem = service.draft(incident, roster=roster, score=not args.no_score, backend=args.backend)
     emit(service.render(postmortem, args.format), args.output)
     return 0
