@@ -253,11 +253,18 @@ def test_the_project_cases_cover_the_kinds_and_input_formats_the_issue_asks_for(
     assert formats == {"native", "text", "slack", "pagerduty", "alertmanager"}
 
 
-def test_the_command_line_prints_the_json_report_and_returns_the_exit_code(capsys):
-    status = main(["whys", "--json", "--previous", str(REPO / "no-such-report.json")])
-    printed = json.loads(capsys.readouterr().out)
-    assert status == printed["exit_code"] == EXIT_PASSED
-    assert list(printed["suites"]) == ["whys"]
+def test_the_command_line_prints_the_json_report_saves_both_and_returns_the_exit_code(tmp_path, capsys):
+    status = main(["whys", "--json", "--report", str(tmp_path / "REPORT.md")])
+    printed = capsys.readouterr().out
+    assert status == json.loads(printed)["exit_code"] == EXIT_PASSED
+    assert list(json.loads(printed)["suites"]) == ["whys"]
+    assert (tmp_path / "report.json").read_text() == printed
+    assert (tmp_path / "REPORT.md").read_text().startswith("# pm-agent eval report\n")
+
+
+def test_an_explicit_previous_report_that_does_not_exist_is_a_harness_error(tmp_path):
+    outcome = run_eval(["whys"], previous=tmp_path / "gone.json")
+    assert outcome.harness_errors == [f"{tmp_path / 'gone.json'}: no such previous report to compare with"]
 
 
 # --- CI: the offline suites do not regress against the committed report -----------------------------

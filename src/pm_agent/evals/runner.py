@@ -49,6 +49,8 @@ def run_eval(
     if backend not in BACKENDS:
         return _harness_failure(f"unknown backend {backend!r}; choose one of {', '.join(BACKENDS)}", backend, as_json)
     json_path = json_report_path(report_path) if report_path else None
+    if previous is not None and not Path(previous).is_file():
+        return _harness_failure(f"{previous}: no such previous report to compare with", backend, as_json)
     try:
         before = load_previous(previous or json_path)
         ctx = RunContext(backend=backend, cases_dir=Path(cases_dir) if cases_dir else None, model=model_backend(backend))
