@@ -267,6 +267,13 @@ def test_an_explicit_previous_report_that_does_not_exist_is_a_harness_error(tmp_
     assert outcome.harness_errors == [f"{tmp_path / 'gone.json'}: no such previous report to compare with"]
 
 
+def test_an_offline_run_stays_offline_where_an_api_key_is_set(monkeypatch):
+    monkeypatch.setenv("ANTHROPIC_API_KEY", "sk-ant-test-not-a-key")
+    monkeypatch.setenv("ANTHROPIC_BASE_URL", "http://127.0.0.1:9")
+    outcome = run_eval(["drafting"], cases_dir=ONE_CASE)
+    assert outcome.harness_errors == []
+    assert outcome.backend == "offline"
+
 # --- CI: the offline suites do not regress against the committed report -----------------------------
 
 @pytest.mark.skipif(not COMMITTED_REPORT.is_file(), reason="evals/report.json is not committed yet")
@@ -276,3 +283,4 @@ def test_the_offline_suites_do_not_regress_against_the_committed_report():
     outcome = run_eval(suites, previous=COMMITTED_REPORT)
     assert outcome.harness_errors == []
     assert [f"{c.suite} {c.metric}: {c.before} -> {c.now}" for c in outcome.regressions] == []
+

@@ -12,6 +12,7 @@ from __future__ import annotations
 import statistics
 from dataclasses import dataclass
 
+from pm_agent.backends import OfflineBackend
 from pm_agent.errors import PmAgentError
 from pm_agent.evals.cases import CaseError, EvalCase, EvalError, default_cases_dir, load_cases, real_incident_cases
 from pm_agent.evals.checks import CHECKS, CheckOutcome, Draft, run_checks
@@ -74,15 +75,17 @@ def drafting_suite(name: str, title: str, cases: list[EvalCase], ctx: RunContext
 
 
 def grade(case: EvalCase, service: PostmortemService, ctx: RunContext) -> GradedDraft:
-    """Draft one case, render it, score it with the rubric, check it, and judge it with a model backend."""
+    """Draft one case, render it, score it with the rubric, check it, and judge it with a model backend.
+
+    The backend is always explicit: offline means offline even where ``ANTHROPIC_API_KEY`` is set.
+    """
     incident = _load(case, service)
-    postmortem = service.draft(incident, score=False)
-    if ctx.model is not None:
-        postmortem = _model_draft(case, incident, postmortem, ctx)
+    postmortem = service.draft(incident, score=False, backend=ctx.model or OfflineBackend())
+    _check_author(case, postmortem, ctx)
     markdown = service.render(postmortem)
     rubric = service.score(markdown)
     checks = run_checks(case, Draft(incident, postmortem, markdown))
-    judge = _judge(case, markdown, ctx) if ctx.model is not None else None
+    judge = _judge(case, markdown, service, ctx) if ctx.model is not None else None
     return GradedDraft(case, rubric, checks, judge)
 
 
@@ -132,21 +135,18 @@ def _load(case: EvalCase, service: PostmortemService):
         raise CaseError(f"case {case.id}: its input cannot be read: {exc}") from None
 
 
-def _model_draft(case: EvalCase, incident, offline, ctx: RunContext):
-    from pm_agent.assisted import assisted_draft
-
-    postmortem = assisted_draft(incident, offline, ctx.model)
-    if postmortem.generated_by.startswith("offline"):
+def _check_author(case: EvalCase, postmortem, ctx: RunContext) -> None:
+    """The draft was written by the backend asked for; a silent fallback would mislabel every figure."""
+    written_by = postmortem.generated_by
+    wrong_author = written_by != "offline" if ctx.model is None else written_by.startswith("offline")
+    if wrong_author:
         notes = "; ".join(postmortem.backend_notes[-1:])
         raise EvalError(f"case {case.id}: the {ctx.backend} backend did not write the draft ({postmortem.generated_by}). {notes}")
-    return postmortem
 
 
-def _judge(case: EvalCase, markdown: str, ctx: RunContext) -> dict[str, float]:
+def _judge(case: EvalCase, markdown: str, service: PostmortemService, ctx: RunContext) -> dict[str, float]:
     """The judge's median per criterion, its weighted median, and how many criteria were unstable."""
-    from pm_agent.assisted import judge_rubric
-
-    result = judge_rubric(markdown, ctx.model, k=ctx.judge_samples)
+    result = service.judge(markdown, backend=ctx.model, samples=ctx.judge_samples)
     if not result.samples or result.weighted_median is None:
         notes = "; ".join(result.backend_notes[-1:])
         raise EvalError(f"case {case.id}: the judge returned no samples ({result.generated_by}). {notes}")
