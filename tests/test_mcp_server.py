@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 
 import pytest
 from conftest import EXAMPLE, REPO
-from mcp import Client
+from mcp import Client, MCPError
 from mcp_support import anyio_backend, expected_draft  # noqa: F401 - anyio_backend is a fixture
 
 from pm_agent import render_analysis
@@ -15,6 +16,8 @@ from pm_agent.ingest.loader import UNKNOWN_FORMAT
 from pm_agent.mcp_server.app import create_server
 from pm_agent.mcp_server.params import INCIDENT_HINT
 from pm_agent.mcp_server.prompts import five_whys_session, guided_postmortem
+from pm_agent.memory import MemoryRecord
+from pm_agent.memory.actions import tracked_actions
 from pm_agent.models import ActionItem
 from pm_agent.service import PostmortemService
 
@@ -162,7 +165,9 @@ async def test_fishbone_groups_causes_and_renders_mermaid_with_an_optional_fault
 async def test_unreadable_incident_data_is_a_tool_error_saying_what_to_send_instead():
     result = await call("draft_postmortem", {"incident": "the database fell over at some point"})
     assert result.is_error is True
-    assert result.content[0].text == f"Error executing tool draft_postmortem: <input>: {UNKNOWN_FORMAT}. {INCIDENT_HINT}"
+    assert result.content[0].text == (
+        f"Error executing tool draft_postmortem: <input>: {UNKNOWN_FORMAT}. {INCIDENT_HINT}"
+    )
 
 
 async def test_incident_given_both_inline_and_as_paths_is_a_tool_error():
@@ -192,8 +197,8 @@ async def test_a_server_reachable_over_the_network_refuses_file_paths():
     result = await call("draft_postmortem", {"paths": [str(EXAMPLE)]}, allow_paths=False)
     assert result.is_error is True
     assert result.content[0].text == (
-        "Error executing tool draft_postmortem: this server is reachable over the network, so it does not read files by path; "
-        "send the file's content in the 'incident' argument instead"
+        "Error executing tool draft_postmortem: this server is reachable over the network, "
+        "so it does not read files by path; send the file's content in the 'incident' argument instead"
     )
 
 
@@ -229,3 +234,79 @@ async def test_the_five_whys_session_prompt_needs_a_problem_and_keeps_reviewing_
     ]
     assert prompt.messages[0].content.text == five_whys_session(problem="checkout returned 502s")
     assert "review_why_chain" in prompt.messages[0].content.text
+
+
+# --- the incident memory -------------------------------------------------------------------
+
+BILLING = REPO / "tests" / "fixtures" / "inputs" / "text" / "overnight-billing-export.txt"
+MEMORY_TOOLS = {"find_related_incidents", "remember_incident", "list_action_items", "mark_action_done"}
+
+
+async def test_memory_tools_are_listed_and_only_remembering_and_marking_done_write():
+    async with Client(create_server()) as client:
+        tools = {tool.name: tool for tool in (await client.list_tools()).tools if tool.name in MEMORY_TOOLS}
+    assert {name: tool.annotations.read_only_hint for name, tool in tools.items()} == {
+        "find_related_incidents": True,
+        "remember_incident": False,
+        "list_action_items": True,
+        "mark_action_done": False,
+    }
+    assert all(t.annotations.destructive_hint is False and t.annotations.idempotent_hint for t in tools.values())
+
+
+async def test_a_remembered_postmortem_is_found_again_readable_by_id_and_its_actions_tracked(monkeypatch):
+    monkeypatch.setenv("PM_AGENT_EMBEDDER", "lexical")
+    service = PostmortemService()
+    payments = service.draft(service.load([EXAMPLE]), score=False)
+    async with Client(create_server()) as client:
+        stored = await client.call_tool("remember_incident", {"postmortem": json_of(payments)})
+        await client.call_tool("remember_incident", {"paths": [str(BILLING)]})
+        again = await client.call_tool("remember_incident", {"postmortem": json_of(payments)})
+        related = await client.call_tool("find_related_incidents", {"query": "connection pool exhausted", "limit": 1})
+        incident = await client.read_resource(f"incident://{payments.incident_id}")
+        postmortem = await client.read_resource(f"postmortem://{payments.incident_id}")
+        open_actions = await client.call_tool("list_action_items", {})
+        first = stored.structured_content["action_items"][0]["id"]
+        done = await client.call_tool("mark_action_done", {"action_id": first})
+        still_open = await client.call_tool("list_action_items", {})
+    record = stored.structured_content
+    assert (record["kind"], record["source_id"]) == ("postmortem", payments.incident_id)
+    assert record["title"] == payments.title
+    assert [a["title"] for a in record["action_items"]] == [a.title for a in payments.action_items]
+    assert again.structured_content == record
+    assert [(hit["source_id"], hit["kind"]) for hit in related.structured_content["hits"]] == [
+        (payments.incident_id, "postmortem")
+    ]
+    assert json.loads(incident.contents[0].text) == record
+    assert postmortem.contents[0].text.startswith(f"# Postmortem: {payments.title}")
+    tracked = tracked_actions([MemoryRecord.model_validate(record)], dt.date.today())
+    assert [a for a in open_actions.structured_content["actions"] if a["record_id"] == record["id"]] == json_of(tracked)
+    assert (done.structured_content["id"], done.structured_content["status"]) == (first, "done")
+    assert first not in {a["id"] for a in still_open.structured_content["actions"]}
+
+
+async def test_finding_related_incidents_needs_something_to_look_for():
+    result = await call("find_related_incidents", {})
+    assert result.is_error is True
+    assert result.content[0].text == (
+        "Error executing tool find_related_incidents: "
+        "Say what to look for: a query, a stored incident_id, or the incident data (or its paths)."
+    )
+
+
+async def test_unknown_ids_are_tool_errors_pointing_at_where_ids_come_from(monkeypatch):
+    monkeypatch.setenv("PM_AGENT_EMBEDDER", "lexical")
+    result = await call("mark_action_done", {"action_id": "pm-0000000000000000.a1"})
+    assert result.is_error is True
+    assert result.content[0].text == (
+        "Error executing tool mark_action_done: no action item 'pm-0000000000000000.a1': the memory holds no record "
+        "'pm-0000000000000000'. Find stored ids with find_related_incidents, and action ids with list_action_items."
+    )
+
+
+async def test_an_unknown_stored_incident_is_a_resource_not_found_error(monkeypatch):
+    monkeypatch.setenv("PM_AGENT_EMBEDDER", "lexical")
+    async with Client(create_server()) as client:
+        with pytest.raises(MCPError) as refused:
+            await client.read_resource("postmortem://INC-404")
+    assert refused.value.error.code == -32602

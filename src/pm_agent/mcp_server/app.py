@@ -10,7 +10,7 @@ from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from mcp.server.mcpserver import MCPServer
 
 from pm_agent import __version__
-from pm_agent.mcp_server import prompts, resources, tools
+from pm_agent.mcp_server import memory_tools, prompts, resources, tools
 from pm_agent.mcp_server.context import AppState
 from pm_agent.service import PostmortemService
 from pm_agent.settings import Settings
@@ -20,7 +20,9 @@ INSTRUCTIONS = (
     "pm-agent writes blameless postmortems from incident data, offline. Start with draft_postmortem on the "
     "incident's alerts, chat, pages, deploys or a text timeline; refine with five_whys / review_why_chain, "
     "propose_actions / check_actions, rewrite_blameless and fishbone; score any postmortem with "
-    "score_postmortem. The guided_postmortem prompt walks through the whole review."
+    "score_postmortem. find_related_incidents searches past incidents; remember_incident stores a final "
+    "postmortem and list_action_items / mark_action_done track its actions. The guided_postmortem prompt "
+    "walks through the whole review."
 )
 
 
@@ -38,6 +40,7 @@ def create_server(settings: Settings | None = None, *, allow_paths: bool = True)
         lifespan=lifespan_for(settings, allow_paths),
     )
     tools.register(server)
+    memory_tools.register(server)
     resources.register(server)
     prompts.register(server)
     return server

@@ -7,9 +7,10 @@ The lifespan builds one :class:`AppState` per server process; tools receive its 
 from __future__ import annotations
 
 import functools
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Annotated, Any, TypeVar
 
 import anyio.to_thread
@@ -19,6 +20,7 @@ from mcp.types import CallToolResult, TextContent
 from pydantic import BaseModel
 
 from pm_agent.errors import PmAgentError
+from pm_agent.memory import Memory
 from pm_agent.service import PostmortemService
 
 T = TypeVar("T")
@@ -31,6 +33,19 @@ class AppState:
     service: PostmortemService
     allow_paths: bool = True
     """False when the server is reachable from other machines: then tools refuse file paths."""
+    _memory: Memory | None = field(default=None, init=False)
+    _memory_lock: threading.Lock = field(default_factory=threading.Lock, init=False)
+
+    def with_memory(self, use: Callable[[Memory], T]) -> T:
+        """``use(memory)``, on the incident memory built on first use (start-up never opens its store).
+
+        Blocking: call it from a worker thread. Calls are serialised, since the store is one
+        embedded database and tools run in several threads.
+        """
+        with self._memory_lock:
+            if self._memory is None:
+                self._memory = Memory(self.service.settings)
+            return use(self._memory)
 
 
 def app_state(ctx: Context) -> AppState:

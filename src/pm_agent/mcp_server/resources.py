@@ -1,15 +1,23 @@
-"""Resources: the postmortem template and the scoring rubric, read from pm-agent's shipped files."""
+"""Resources: the postmortem template and the rubric (shipped files), and stored incidents and
+postmortems by id (``incident://{id}``, ``postmortem://{id}``) from the incident memory.
+"""
 
 from __future__ import annotations
 
-from mcp.server.mcpserver import MCPServer
-from mcp.server.mcpserver.exceptions import ResourceError
+from collections.abc import Callable
 
-from pm_agent.errors import PromptError
+from mcp.server.mcpserver import Context, MCPServer
+from mcp.server.mcpserver.exceptions import ResourceError, ResourceNotFoundError
+
+from pm_agent.errors import NotFoundError, PmAgentError, PromptError
+from pm_agent.mcp_server.context import app_state, in_thread
+from pm_agent.memory import Memory
 from pm_agent.resources import resource_path
 
 TEMPLATE_URI = "pm-agent://template/postmortem"
 RUBRIC_URI = "pm-agent://rubric"
+INCIDENT_URI = "incident://{incident_id}"
+POSTMORTEM_URI = "postmortem://{incident_id}"
 
 
 def shipped_text(name: str) -> str:
@@ -30,8 +38,35 @@ def rubric() -> str:
     return shipped_text("rubric.json")
 
 
+async def stored_incident(incident_id: str, ctx: Context) -> str:
+    """An incident or postmortem record from the memory, as JSON: title, date, services, causes, actions."""
+    return await from_memory(ctx, lambda memory: memory.get_incident(incident_id).model_dump_json(indent=2))
+
+
+async def stored_postmortem(incident_id: str, ctx: Context) -> str:
+    """A remembered postmortem as Markdown, with its action items' status as tracked since."""
+    service = app_state(ctx).service
+    return await from_memory(ctx, lambda memory: service.render(memory.get_postmortem(incident_id)))
+
+
+async def from_memory(ctx: Context, read: Callable[[Memory], str]) -> str:
+    """``read(memory)`` in a worker thread; an unknown id is "not found", any other problem a resource error."""
+    try:
+        return await in_thread(app_state(ctx).with_memory, read)
+    except NotFoundError as exc:
+        raise ResourceNotFoundError(f"{exc}; find ids with the find_related_incidents tool") from exc
+    except PmAgentError as exc:
+        raise ResourceError(str(exc)) from exc
+
+
 def register(server: MCPServer) -> None:
     server.resource(TEMPLATE_URI, name="postmortem_template", title="Postmortem template", mime_type="text/markdown")(
         postmortem_template
     )
     server.resource(RUBRIC_URI, name="rubric", title="Postmortem rubric", mime_type="application/json")(rubric)
+    server.resource(INCIDENT_URI, name="incident", title="Stored incident", mime_type="application/json")(
+        stored_incident
+    )
+    server.resource(POSTMORTEM_URI, name="postmortem", title="Stored postmortem", mime_type="text/markdown")(
+        stored_postmortem
+    )

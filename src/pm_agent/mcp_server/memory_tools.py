@@ -1,0 +1,194 @@
+"""The memory tools: find related past incidents, remember a postmortem, track its action items.
+
+Each makes one call into the :class:`pm_agent.memory.Memory` facade, which the server opens on
+first use, so start-up never loads the vector store or the embedding model.
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+from collections.abc import Callable
+from typing import Annotated, Any
+
+from mcp.server.mcpserver import Context, MCPServer
+from mcp.server.mcpserver.exceptions import ToolError
+from mcp.types import CallToolResult, ToolAnnotations
+from pydantic import BaseModel, Field
+
+from pm_agent.mcp_server.context import (
+    Progress,
+    Service,
+    app_state,
+    check_paths_allowed,
+    in_thread,
+    structured,
+    tool_errors,
+)
+from pm_agent.mcp_server.params import INCIDENT_HINT, DateOption, IncidentData, IncidentPaths, Roster, TimezoneOption
+from pm_agent.mcp_server.tools import READ_ONLY
+from pm_agent.memory import Memory, MemoryHit, MemoryRecord
+from pm_agent.memory.actions import TrackedAction
+from pm_agent.models import Incident, Postmortem
+
+WRITES = ToolAnnotations(read_only_hint=False, destructive_hint=False, idempotent_hint=True, open_world_hint=False)
+ID_HINT = "Find stored ids with find_related_incidents, and action ids with list_action_items."
+
+
+class RelatedIncidents(BaseModel):
+    """Past incidents like the one asked about, best first, each with why it matched."""
+
+    hits: list[MemoryHit]
+
+
+class ActionItems(BaseModel):
+    """Action items the memory tracks, overdue first."""
+
+    actions: list[TrackedAction]
+
+
+async def find_related_incidents(
+    service: Service,
+    ctx: Context,
+    query: Annotated[
+        str, Field(description="What to look for, e.g. 'connection pool exhausted after a config change'.")
+    ] = "",
+    incident_id: Annotated[str, Field(description="The id of an incident already in the memory.")] = "",
+    incident: IncidentData = "",
+    paths: IncidentPaths = [],  # noqa: B006 - the SDK passes every argument; never mutated
+    date: DateOption = None,
+    timezone: TimezoneOption = None,
+    limit: Annotated[int, Field(ge=1, le=20, description="How many incidents to return.")] = 5,
+) -> Annotated[CallToolResult, RelatedIncidents]:
+    """Find past incidents in the memory that resemble a description or an incident: same causes, services, words.
+
+    Use it while drafting or reviewing, to learn whether this has happened before and whether the earlier
+    actions were done. Give a query, a stored incident_id, or the incident data (any combination). Returns
+    the best matches first, each with its id, title, date, score and why it matched (shared cause
+    categories, services, contributing factors, terms). Read one in full as resource postmortem://{id}.
+    """
+    check_paths_allowed(ctx, paths)
+    if not (query.strip() or incident_id.strip() or incident.strip() or paths):
+        raise ToolError("Say what to look for: a query, a stored incident_id, or the incident data (or its paths).")
+    with tool_errors(INCIDENT_HINT):
+        given = incident.strip() or paths
+        subject = service.incident_from(incident, paths, date=date, timezone=timezone) if given else None
+    search = functools.partial(search_memory, query.strip() or None, subject or incident_id.strip() or None, limit)
+    with tool_errors(ID_HINT):
+        hits = await in_thread(app_state(ctx).with_memory, search)
+    return structured(RelatedIncidents(hits=hits), related_text(hits))
+
+
+def search_memory(query: str | None, subject: Incident | str | None, limit: int, memory: Memory) -> list[MemoryHit]:
+    return memory.search(query, subject, limit)
+
+
+def related_text(hits: list[MemoryHit]) -> str:
+    if not hits:
+        return "No related incidents in the memory."
+    lines = []
+    for number, hit in enumerate(hits, start=1):
+        when = hit.date.isoformat() if hit.date else "undated"
+        lines.append(f"{number}. {hit.title} ({hit.source_id or hit.id}, {when}, score {hit.score:.3f})")
+        lines += [f"    {reason}" for reason in hit.why]
+    return "\n".join(lines)
+
+
+async def remember_incident(
+    service: Service,
+    ctx: Context,
+    postmortem: Annotated[
+        Postmortem | None,
+        Field(description="A finished postmortem: the structured result of draft_postmortem, as reviewed and edited."),
+    ] = None,
+    incident: IncidentData = "",
+    paths: IncidentPaths = [],  # noqa: B006
+    date: DateOption = None,
+    timezone: TimezoneOption = None,
+    roster: Roster = None,
+) -> Annotated[CallToolResult, MemoryRecord]:
+    """Store a postmortem in the incident memory, so later incidents can find it and its actions are tracked.
+
+    Use it once a postmortem is final. Give the postmortem (the structured result of draft_postmortem,
+    edited), or the incident data to draft one and store that draft. Storing the same content again changes
+    nothing; a newer version of the same incident's postmortem replaces the older one and keeps which actions
+    were done. Returns the stored record with its id and action item ids (for mark_action_done).
+    """
+    check_paths_allowed(ctx, paths)
+    if postmortem is not None and (incident.strip() or paths):
+        raise ToolError("Give either the postmortem or the incident data to draft one from, not both.")
+    progress = Progress(ctx, stages=2)
+    if postmortem is None:
+        with tool_errors(INCIDENT_HINT):
+            found = await in_thread(service.incident_from, incident, paths, date=date, timezone=timezone)
+            postmortem = await in_thread(service.draft, found, roster=roster, score=False)
+    await progress.advance(f"postmortem of {postmortem.incident_id} ready")
+    with tool_errors():
+        record = await in_thread(app_state(ctx).with_memory, lambda memory: memory.remember(postmortem))
+    await progress.advance(f"stored as {record.id}")
+    return structured(record, remembered_text(record))
+
+
+def remembered_text(record: MemoryRecord) -> str:
+    actions = ", ".join(item.id for item in record.action_items) or "none"
+    causes = ", ".join(record.causes) or "none recognised"
+    return (
+        f"Remembered {record.title} ({record.source_id}) as {record.id}. "
+        f"Cause categories: {causes}. Actions: {actions}."
+    )
+
+
+def list_action_items(
+    ctx: Context,
+    overdue: Annotated[bool, Field(description="Only actions past their due date and not done.")] = False,
+    include_done: Annotated[bool, Field(description="Also list actions already done.")] = False,
+) -> Annotated[CallToolResult, ActionItems]:
+    """List the action items of every remembered postmortem, overdue first, with owner, due date and status.
+
+    Use it to follow up on past postmortems or before a review ('were last time's actions done?'). By
+    default lists the actions not done yet. Mark one done with mark_action_done.
+    """
+    with tool_errors():
+        actions = app_state(ctx).with_memory(
+            lambda memory: memory.list_actions(overdue=overdue, include_done=include_done)
+        )
+    return structured(ActionItems(actions=actions), actions_text(actions))
+
+
+def actions_text(actions: list[TrackedAction]) -> str:
+    if not actions:
+        return "No action items to show."
+    lines = []
+    for action in actions:
+        due = action.due.isoformat() if action.due else "no due date"
+        flag = " OVERDUE" if action.overdue else ""
+        lines.append(f"{action.id} [{action.status}{flag}] {action.title} | owner: {action.owner or 'to assign'} "
+                     f"| due: {due} | from {action.incident_id}")
+    return "\n".join(lines)
+
+
+def mark_action_done(
+    ctx: Context,
+    action_id: Annotated[str, Field(min_length=1, description="The action's id, e.g. pm-0123456789abcdef.a1.")],
+) -> Annotated[CallToolResult, TrackedAction]:
+    """Mark one remembered action item as done (marking it again changes nothing).
+
+    Use it when someone confirms an action is complete. Returns the action as now tracked, with the day it
+    was marked done. Find ids with list_action_items.
+    """
+    with tool_errors(ID_HINT):
+        action = app_state(ctx).with_memory(lambda memory: memory.mark_action_done(action_id.strip()))
+    return structured(action, f"Marked done: {action.id} {action.title} (from {action.incident_id}).")
+
+
+MEMORY_TOOLS: tuple[tuple[Callable[..., Any], str, ToolAnnotations], ...] = (
+    (find_related_incidents, "Find related past incidents", READ_ONLY),
+    (remember_incident, "Remember a postmortem", WRITES),
+    (list_action_items, "List tracked action items", READ_ONLY),
+    (mark_action_done, "Mark an action item done", WRITES),
+)
+
+
+def register(server: MCPServer) -> None:
+    for fn, title, annotations in MEMORY_TOOLS:
+        server.add_tool(fn, title=title, description=inspect.cleandoc(fn.__doc__ or ""), annotations=annotations)
