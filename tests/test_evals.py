@@ -179,6 +179,17 @@ def test_a_draft_that_states_a_listed_invention_fails_the_no_invention_check(tmp
     assert "No invention: invented: automated alerting detected the problem" in row.reasons
 
 
+def test_numbers_that_only_appear_in_source_citations_are_not_inventions(tmp_path):
+    """The impact table cites ``.../build 4821/dns/timeline.md:line 12``: neither number is a claim."""
+    source = CASES / "dns-cname-removed"
+    folder = tmp_path / "build 4821" / "dns"
+    folder.mkdir(parents=True)
+    for name in ("case.json", "timeline.md"):
+        (folder / name).write_text((source / name).read_text())
+    row = run_eval(["drafting"], cases_dir=folder).suite("drafting").cases[0]
+    assert row.scores["no_invented_figures"] == 1.0
+
+
 def test_a_case_that_expects_other_durations_fails_the_durations_check_with_both_figures(tmp_path):
     spec = json.loads((ONE_CASE / "case.json").read_text())
     spec["expected"] = {"duration_minutes": 60, "time_to_detect_minutes": 7}

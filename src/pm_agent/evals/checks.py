@@ -7,7 +7,9 @@ from the Markdown alone, because they compare the draft with its input:
 - every input time and every required time is on the timeline;
 - the required services and phrases are stated;
 - the computed durations match the case's expected minutes;
-- no number the input does not support, and none of the case's tempting inventions;
+- no number the input does not support, and none of the case's tempting inventions (numbers
+  inside a source citation, such as ``timeline.md:line 12`` or digits in a folder name, are
+  provenance, not claims, so they do not count: the figures stay the same on every machine);
 - no blame language the draft wrote itself (quoting the input verbatim is not the draft's doing);
 - every proposed action passes the SMART linter;
 - every 5 Whys branch ends at a systemic cause (the chain review has no finding).
@@ -96,7 +98,8 @@ def durations_right(case: EvalCase, draft: Draft) -> CheckOutcome:
 
 def no_invented_figures(case: EvalCase, draft: Draft) -> CheckOutcome:
     """No number the input does not support, and none of the case's tempting inventions."""
-    unsupported = unsupported_numbers(draft.markdown, draft.incident, draft.postmortem)
+    cited = _provenance_numbers(draft)
+    unsupported = [n for n in unsupported_numbers(draft.markdown, draft.incident, draft.postmortem) if n not in cited]
     invented = [item for item in case.must_not_invent if _states(draft.body, item, case, draft)]
     problems = []
     if unsupported:
@@ -178,6 +181,15 @@ CHECKS: tuple[Check, ...] = (
 def run_checks(case: EvalCase, draft: Draft) -> dict[str, CheckOutcome]:
     """Every check on one draft, by check id."""
     return {check.id: check.run(case, draft) for check in CHECKS}
+
+
+def _provenance_numbers(draft: Draft) -> set[str]:
+    """Numbers in the source citations a draft prints (file paths and locators), not in any claim."""
+    incident = draft.incident
+    refs = [*incident.sources, *(str(ref) for event in incident.events for ref in event.refs)]
+    figures = [*incident.impact.figures(), *draft.postmortem.impact.figures()]
+    refs += [str(figure.ref) for figure in figures if figure.ref]
+    return {number for ref in refs for number in numbers_in(ref)}
 
 
 def _input_texts(incident: Incident) -> list[str]:
