@@ -63,6 +63,7 @@ class Memory:
         if embedder is None:
             embedder, self.warning = load_embedder(self.settings.embedder, self.settings.embedding_model_dir)
         self.embedder = embedder
+        self.ingest_batch = INGEST_BATCH
         self._store = None
         self._lexical: BM25Index | None = None
         self._catalog: dict[str, CatalogEntry] = {}
@@ -116,7 +117,7 @@ class Memory:
         batch: list[MemoryRecord] = []
         for record in progress(new, len(new), "ingest") if progress else new:
             batch.append(record)
-            if len(batch) >= INGEST_BATCH:
+            if len(batch) >= self.ingest_batch:
                 self._store_batch(batch, report)
                 batch = []
         if batch:

@@ -1,0 +1,184 @@
+"""Helpers for the memory tests: invented incidents in every input format, memories, a Chroma server.
+
+Every text here was written for these tests. The real public incidents in
+``../shared/data`` are read in place by the tests that need them, never copied.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+from pm_agent.memory import Memory
+from pm_agent.memory.embedders import HashEmbedder
+from pm_agent.models import ActionItem, Postmortem
+from pm_agent.settings import Settings
+
+TODAY = dt.date(2025, 6, 30)
+SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+INCIDENTS_JSONL = SHARED_DATA / "incidents.jsonl"
+
+PLAIN_ROWS = [
+    {"id": "dns-ttl-2025-01", "title": "Checkout: DNS records expired after a TTL change",
+     "summary": "A configuration change lowered the DNS TTL and the resolver cache emptied; checkout "
+                "could not resolve the payments host for 40 minutes.",
+     "date": "2025-01-10", "severity": "SEV2", "services": ["checkout", "dns"], "company": "Example Shop"},
+    {"id": "dns-resolver-2025-02", "title": "Search: internal DNS resolver overloaded",
+     "summary": "The internal DNS resolver ran out of capacity during a traffic spike and lookups timed out.",
+     "date": "2025-02-20", "severity": "SEV2", "services": ["search", "dns"]},
+    {"id": "disk-full-2024-11", "title": "Database primary ran out of disk",
+     "summary": "The database primary filled its disk with write-ahead logs after replication to a replica "
+                "stalled; writes failed until logs were archived.",
+     "date": "2024-11-03", "severity": "SEV1", "services": ["orders-db"]},
+    {"id": "cert-expiry-2024-08", "title": "API certificate expired",
+     "summary": "The TLS certificate of the public API expired because renewal automation had been disabled.",
+     "date": "2024-08-15", "services": ["public-api"]},
+]
+
+POSTMORTEM = Postmortem(
+    incident_id="pool-exhaustion-2025-03",
+    title="Orders API connection pool exhausted after a config push",
+    severity="SEV1",
+    services=["orders-api", "orders-db"],
+    date=dt.date(2025, 3, 4),
+    summary="A configuration push lowered the orders API database pool size from 80 to 20; requests queued "
+            "and timed out for 35 minutes until the change was rolled back.",
+    contributing_factors=["The config change skipped canary review", "No alert on connection pool saturation"],
+    action_items=[
+        ActionItem(title="Add a canary stage for configuration pushes", owner="platform team lead",
+                   due=dt.date(2025, 4, 1), status="open"),
+        ActionItem(title="Alert when the connection pool is over 90% used", owner="Dana",
+                   due=dt.date(2025, 9, 1), status="in_progress"),
+        ActionItem(title="Document the pool sizing rule", owner="Lee", due=dt.date(2025, 3, 20), status="done"),
+    ],
+)
+
+INCIDENT_WITH_TIMELINE = {
+    "id": "cache-stampede-2025-05",
+    "title": "Product pages slow after cache flush",
+    "severity": "SEV3",
+    "services": ["catalog", "redis-cache"],
+    "started_at": "2025-05-12T09:00:00Z",
+    "resolved_at": "2025-05-12T10:30:00Z",
+    "events": [
+        {"at": "2025-05-12T09:00:00Z", "source": "deploy", "text": "Deploy flushed the redis cache for catalog"},
+        {"at": "2025-05-12T09:04:00Z", "source": "alert", "text": "Catalog p99 latency above 3s"},
+        {"at": "2025-05-12T10:30:00Z", "source": "note", "text": "Cache warmed, latency back to normal"},
+    ],
+    "notes": "The cache flush caused a stampede of database reads from the catalog service.",
+}
+
+MARKDOWN_POSTMORTEM = """# Queue consumers stalled after broker upgrade
+
+**Date:** 2025-04-22
+**Severity:** SEV2
+**Services:** billing-worker, rabbitmq
+**Time to resolve:** 2 hours 15 minutes
+
+## Summary
+
+After the message broker was upgraded, billing consumers stopped acknowledging messages and the
+queue grew to two million messages. Invoices were delayed for two hours.
+
+## Root Cause
+
+The upgrade changed the default prefetch setting, and the consumers' configuration relied on the old default.
+
+## Contributing Factors
+
+- No alert on queue depth
+- The config change skipped canary review
+
+## Action Items
+
+| Action | Owner | Due | Status |
+| --- | --- | --- | --- |
+| Alert on queue depth above 10k messages | Priya | 2025-05-15 | open |
+| Pin the prefetch setting explicitly | Marco | 2025-05-01 | done |
+"""
+
+
+def write_inputs(directory: Path) -> dict[str, Path]:
+    """One file per supported format; returns them by format name."""
+    directory.mkdir(parents=True, exist_ok=True)
+    files = {
+        "jsonl": directory / "incidents.jsonl",
+        "postmortem": directory / "postmortem.json",
+        "incident": directory / "incident.json",
+        "markdown": directory / "queue-stall.md",
+    }
+    files["jsonl"].write_text("".join(json.dumps(row) + "\n" for row in PLAIN_ROWS), encoding="utf-8")
+    files["postmortem"].write_text(POSTMORTEM.model_dump_json(indent=2), encoding="utf-8")
+    files["incident"].write_text(json.dumps(INCIDENT_WITH_TIMELINE, indent=2), encoding="utf-8")
+    files["markdown"].write_text(MARKDOWN_POSTMORTEM, encoding="utf-8")
+    return files
+
+
+def memory_at(directory: Path, *, url: str | None = None, embedder=None, today: dt.date = TODAY) -> Memory:
+    """A memory on a fresh store with the deterministic lexical embedder unless told otherwise."""
+    settings = Settings(memory_dir=directory, chroma_url=url, embedder="lexical")
+    return Memory(settings, embedder=embedder or HashEmbedder(), today=lambda: today)
+
+
+# --- a real `chroma run` server on loopback ---------------------------------------------------
+
+
+def chroma_executable() -> str | None:
+    beside_python = Path(sys.executable).with_name("chroma")
+    return str(beside_python) if beside_python.exists() else shutil.which("chroma")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@contextlib.contextmanager
+def chroma_server(path: Path, startup_timeout: float = 30.0) -> Iterator[str]:
+    """Run ``chroma run`` on 127.0.0.1 until the block ends; yields its URL once its heartbeat answers."""
+    executable = chroma_executable()
+    if executable is None:
+        raise FileNotFoundError("chroma")
+    port = free_port()
+    log = (path.parent / "chroma-server.log").open("wb")
+    process = subprocess.Popen(
+        [executable, "run", "--path", str(path), "--host", "127.0.0.1", "--port", str(port)],
+        stdout=log, stderr=subprocess.STDOUT, env={**os.environ, "ANONYMIZED_TELEMETRY": "False"},
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        _wait_for_heartbeat(url, process, startup_timeout)
+        yield url
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=10)
+        log.close()
+
+
+def _wait_for_heartbeat(url: str, process: subprocess.Popen, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"chroma run exited with status {process.returncode}")
+        try:
+            with urllib.request.urlopen(f"{url}/api/v2/heartbeat", timeout=1) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.2)
+    raise TimeoutError(f"chroma run did not answer its heartbeat within {timeout:.0f} s")
