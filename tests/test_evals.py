@@ -255,6 +255,31 @@ def test_a_malformed_dataset_line_is_a_harness_error(tmp_path):
     assert outcome.harness_errors == [f"whys: {tmp_path / 'whys.jsonl'}:2: malformed JSON: Expecting value"]
 
 
+INCIDENT_ROWS = [
+    ("a", "Database failover stalled", "primary database down, replica promotion failed", "database"),
+    ("b", "Replica lag broke database failover", "database replica lag blocked promotion", "database"),
+    ("c", "Certificate expired on the API", "TLS certificate expired, clients failed handshakes", "security"),
+    ("d", "Expired TLS certificate on gateway", "certificate renewal failed, TLS errors", "security"),
+]
+
+
+def test_the_retrieval_suite_reports_the_memorys_leave_one_out_figures(tmp_path, monkeypatch):
+    monkeypatch.setenv("PM_AGENT_EMBEDDER", "lexical")
+    (tmp_path / "incidents.jsonl").write_text("".join(
+        json.dumps({"id": i, "title": t, "summary": s, "category_primary": c, "category_primary_basis": "source label"}) + "\n"
+        for i, t, s, c in INCIDENT_ROWS
+    ))
+    suite = SUITES["retrieval"].run(RunContext(shared_data=tmp_path))
+    assert suite.metrics == {"precision_at_5": 0.2, "hit_at_5": 1.0, "mrr": 1.0}  # 3 others ranked: 1 of 5 slots relevant
+    assert suite.tracked == ()
+
+
+def test_the_suites_on_shared_data_are_skipped_where_it_is_absent(tmp_path):
+    outcome = evaluate([SUITES["real-incidents"], SUITES["retrieval"]], RunContext(shared_data=tmp_path))
+    assert [(s.name, s.status) for s in outcome.suites] == [("real-incidents", "skipped"), ("retrieval", "skipped")]
+    assert (outcome.exit_code, outcome.gates) == (EXIT_PASSED, [])
+
+
 def test_the_project_cases_cover_the_kinds_and_input_formats_the_issue_asks_for():
     cases = load_cases(default_cases_dir())
     formats = {read_path(path, ReadOptions()).format for case in cases for path in case.inputs}
