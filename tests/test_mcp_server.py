@@ -8,6 +8,7 @@ import json
 import pytest
 from conftest import EXAMPLE, REPO
 from mcp import Client, MCPError
+from mcp.types import CreateMessageResult, TextContent
 from mcp_support import anyio_backend, expected_draft  # noqa: F401 - anyio_backend is a fixture
 
 from pm_agent import render_analysis
@@ -87,7 +88,7 @@ async def test_draft_postmortem_reports_progress_at_each_stage(mode):
 
     async with Client(create_server(), mode=mode) as client:
         await client.call_tool("draft_postmortem", {"paths": [str(EXAMPLE)]}, progress_callback=on_progress)
-    assert reports == [(1, 3, "read"), (2, 3, "drafted"), (3, 3, "scored")]
+    assert reports == [(1, 3, "read"), (2, 3, "drafting"), (3, 3, "scored")]
 
 
 async def test_five_whys_takes_the_problem_from_the_incident_title_and_cites_its_events():
@@ -119,6 +120,29 @@ async def test_rewrite_blameless_returns_findings_and_the_rewritten_text():
     result = await call("rewrite_blameless", {"text": BLAMEFUL})
     assert result.structured_content == json_of(report)
     assert result.content[0].text == render_analysis.blameless_text(report)
+
+
+@pytest.mark.filterwarnings("default::mcp.MCPDeprecationWarning")  # sampling is deprecated (SEP-2577) but still used
+async def test_a_client_that_can_sample_writes_the_rewrite_with_its_own_model_on_an_initialize_session():
+    clean = "The migration was not part of the deploy steps, and the dashboard gave no warning before the deploy."
+    asked = []
+
+    async def client_model(context, params):
+        asked.append(params.messages[0].content.text)
+        reply = TextContent(type="text", text=json.dumps({"rewritten": clean}))
+        return CreateMessageResult(role="assistant", model="client-model", content=reply)
+
+    async with Client(create_server(), mode="legacy", sampling_callback=client_model) as client:
+        by_client = await client.call_tool("rewrite_blameless", {"text": BLAMEFUL})
+    async with Client(create_server(), sampling_callback=client_model) as client:  # 2026-07-28: no back channel
+        offline = await client.call_tool("rewrite_blameless", {"text": BLAMEFUL})
+    assert len(asked) == 1 and BLAMEFUL in asked[0]
+    assert by_client.structured_content == {
+        **json_of(PostmortemService().rewrite_blameless(BLAMEFUL)),
+        "rewritten": clean,
+        "generated_by": "sampling client-model",
+    }
+    assert offline.structured_content == json_of(PostmortemService().rewrite_blameless(BLAMEFUL))
 
 
 async def test_propose_actions_returns_the_drafts_actions_with_owners_from_the_roster():
@@ -239,7 +263,13 @@ async def test_the_five_whys_session_prompt_needs_a_problem_and_keeps_reviewing_
 # --- the incident memory -------------------------------------------------------------------
 
 BILLING = REPO / "tests" / "fixtures" / "inputs" / "text" / "overnight-billing-export.txt"
-MEMORY_TOOLS = {"find_related_incidents", "remember_incident", "list_action_items", "mark_action_done"}
+MEMORY_TOOLS = {
+    "find_related_incidents",
+    "remember_incident",
+    "recurring_patterns",
+    "list_action_items",
+    "mark_action_done",
+}
 
 
 async def test_memory_tools_are_listed_and_only_remembering_and_marking_done_write():
@@ -248,6 +278,7 @@ async def test_memory_tools_are_listed_and_only_remembering_and_marking_done_wri
     assert {name: tool.annotations.read_only_hint for name, tool in tools.items()} == {
         "find_related_incidents": True,
         "remember_incident": False,
+        "recurring_patterns": True,
         "list_action_items": True,
         "mark_action_done": False,
     }
@@ -260,9 +291,10 @@ async def test_a_remembered_postmortem_is_found_again_readable_by_id_and_its_act
     payments = service.draft(service.load([EXAMPLE]), score=False)
     async with Client(create_server()) as client:
         stored = await client.call_tool("remember_incident", {"postmortem": json_of(payments)})
-        await client.call_tool("remember_incident", {"paths": [str(BILLING)]})
+        billing = await client.call_tool("remember_incident", {"paths": [str(BILLING)], "date": "2024-03-05"})
         again = await client.call_tool("remember_incident", {"postmortem": json_of(payments)})
         related = await client.call_tool("find_related_incidents", {"query": "connection pool exhausted", "limit": 1})
+        patterns = await client.call_tool("recurring_patterns", {"since": "2020-01-01"})
         incident = await client.read_resource(f"incident://{payments.incident_id}")
         postmortem = await client.read_resource(f"postmortem://{payments.incident_id}")
         open_actions = await client.call_tool("list_action_items", {})
@@ -274,10 +306,13 @@ async def test_a_remembered_postmortem_is_found_again_readable_by_id_and_its_act
     assert record["title"] == payments.title
     assert [a["title"] for a in record["action_items"]] == [a.title for a in payments.action_items]
     assert again.structured_content == record
+    assert billing.is_error is False and billing.structured_content["date"] == "2024-03-05"
     assert [(hit["source_id"], hit["kind"]) for hit in related.structured_content["hits"]] == [
         (payments.incident_id, "postmortem")
     ]
     assert json.loads(incident.contents[0].text) == record
+    assert patterns.structured_content["incidents"] == 2 and patterns.structured_content["since"] == "2020-01-01"
+    assert patterns.content[0].text.startswith("#")
     assert postmortem.contents[0].text.startswith(f"# Postmortem: {payments.title}")
     tracked = tracked_actions([MemoryRecord.model_validate(record)], dt.date.today())
     assert [a for a in open_actions.structured_content["actions"] if a["record_id"] == record["id"]] == json_of(tracked)

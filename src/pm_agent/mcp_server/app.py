@@ -21,8 +21,8 @@ INSTRUCTIONS = (
     "incident's alerts, chat, pages, deploys or a text timeline; refine with five_whys / review_why_chain, "
     "propose_actions / check_actions, rewrite_blameless and fishbone; score any postmortem with "
     "score_postmortem. find_related_incidents searches past incidents; remember_incident stores a final "
-    "postmortem and list_action_items / mark_action_done track its actions. The guided_postmortem prompt "
-    "walks through the whole review."
+    "postmortem; recurring_patterns shows what keeps happening; list_action_items / mark_action_done track "
+    "actions. The guided_postmortem prompt walks through the whole review."
 )
 
 

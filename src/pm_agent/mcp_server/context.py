@@ -17,8 +17,11 @@ import anyio.to_thread
 from mcp.server.mcpserver import Context, Resolve
 from mcp.server.mcpserver.exceptions import ToolError
 from mcp.types import CallToolResult, TextContent
+from mcp.types.version import HANDSHAKE_PROTOCOL_VERSIONS
 from pydantic import BaseModel
 
+from pm_agent.backends import Backend
+from pm_agent.backends.sampling import SamplingBackend, client_offers_sampling
 from pm_agent.errors import PmAgentError
 from pm_agent.memory import Memory
 from pm_agent.service import PostmortemService
@@ -72,6 +75,33 @@ def tool_errors(hint: str = "") -> Iterator[None]:
     except PmAgentError as exc:
         message = str(exc).rstrip(".")
         raise ToolError(f"{message}. {hint}".strip()) from exc
+
+
+@contextmanager
+def writing_backend(service: PostmortemService, ctx: Context) -> Iterator[Backend]:
+    """Who writes the analysis: the service's choice (``PM_AGENT_BACKEND``, ``auto`` by default).
+
+    ``auto`` picks Claude when ``ANTHROPIC_API_KEY`` is set, else the client's own model when the
+    client can sample on this session, else the offline engine. Build it on the event loop (the
+    sampling backend calls back into it from the worker thread) and close it after the call.
+    """
+    backend = service.backend(sampling=client_sampling(ctx))
+    try:
+        yield backend
+    finally:
+        close = getattr(backend, "close", None)
+        if callable(close):
+            close()
+
+
+def client_sampling(ctx: Context) -> SamplingBackend | None:
+    """The client's model, when it offers sampling on an ``initialize``-era session.
+
+    Push sampling has no back channel on 2026-07-28 sessions, so those get the next choice.
+    """
+    if not client_offers_sampling(ctx.client_capabilities) or ctx.protocol_version not in HANDSHAKE_PROTOCOL_VERSIONS:
+        return None
+    return SamplingBackend(ctx.session.create_message)
 
 
 def check_paths_allowed(ctx: Context, paths: list[str]) -> None:

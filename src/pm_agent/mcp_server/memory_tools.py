@@ -1,4 +1,5 @@
-"""The memory tools: find related past incidents, remember a postmortem, track its action items.
+"""The memory tools: find related past incidents, remember a postmortem, see recurring patterns,
+track action items.
 
 Each makes one call into the :class:`pm_agent.memory.Memory` facade, which the server opens on
 first use, so start-up never loads the vector store or the embedding model.
@@ -6,6 +7,7 @@ first use, so start-up never loads the vector store or the embedding model.
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import inspect
 from collections.abc import Callable
@@ -29,6 +31,7 @@ from pm_agent.mcp_server.params import INCIDENT_HINT, DateOption, IncidentData, 
 from pm_agent.mcp_server.tools import READ_ONLY
 from pm_agent.memory import Memory, MemoryHit, MemoryRecord
 from pm_agent.memory.actions import TrackedAction
+from pm_agent.memory.patterns import PatternsReport
 from pm_agent.models import Incident, Postmortem
 
 WRITES = ToolAnnotations(read_only_hint=False, destructive_hint=False, idempotent_hint=True, open_world_hint=False)
@@ -181,9 +184,26 @@ def mark_action_done(
     return structured(action, f"Marked done: {action.id} {action.title} (from {action.incident_id}).")
 
 
+def recurring_patterns(
+    ctx: Context,
+    since: Annotated[dt.date | None, Field(description="Only incidents on or after this date (YYYY-MM-DD).")] = None,
+) -> Annotated[CallToolResult, PatternsReport]:
+    """Reliability patterns across every remembered incident: what keeps happening, and what was promised but not done.
+
+    Use it for a reliability review or before planning work. Returns the cause categories, services and
+    contributing factors that recur (with counts and incident ids), repeats of the same service or cause
+    within 90 days, the quarterly trend (incidents and median time to resolve), and open or overdue actions;
+    the text is Markdown tables with a Mermaid chart.
+    """
+    with tool_errors():
+        report = app_state(ctx).with_memory(lambda memory: memory.patterns(since=since))
+    return structured(report, report.markdown())
+
+
 MEMORY_TOOLS: tuple[tuple[Callable[..., Any], str, ToolAnnotations], ...] = (
     (find_related_incidents, "Find related past incidents", READ_ONLY),
     (remember_incident, "Remember a postmortem", WRITES),
+    (recurring_patterns, "Recurring incident patterns", READ_ONLY),
     (list_action_items, "List tracked action items", READ_ONLY),
     (mark_action_done, "Mark an action item done", WRITES),
 )

@@ -20,6 +20,7 @@ from pm_agent.mcp_server.context import (
     in_thread,
     structured,
     tool_errors,
+    writing_backend,
 )
 from pm_agent.mcp_server.params import (
     INCIDENT_HINT,
@@ -70,23 +71,15 @@ async def draft_postmortem(
     progress = Progress(ctx, stages=3)
     with tool_errors(INCIDENT_HINT):
         found = await in_thread(service.incident_from, incident, paths, date=date, timezone=timezone)
-    await progress.advance(f"read {len(found.events)} events")
-    with tool_errors():
-        draft = await in_thread(service.draft, found, roster=roster, score=False)
-        await progress.advance("drafted the timeline, impact, 5 Whys and action items")
-        postmortem = await in_thread(scored, draft)
-    await progress.advance(f"scored {postmortem.score.weighted_average:.2f} / 5" if postmortem.score else "done")
+    await progress.advance(f"read {len(found.events)} events from {len(found.sources)} source(s)")
+    await progress.advance("drafting the timeline, impact, 5 Whys and action items, then scoring")
+    with tool_errors(), writing_backend(service, ctx) as backend:
+        postmortem = await in_thread(service.draft, found, roster=roster, backend=backend)
+    await progress.advance(f"scored {postmortem.score.weighted_average:.2f} / 5" if postmortem.score else "drafted")
     return structured(postmortem, service.render(postmortem, output_format))
 
 
-def scored(postmortem: Postmortem) -> Postmortem:
-    """The draft with its rubric score, exactly as ``PostmortemService.draft(score=True)`` adds it."""
-    from pm_agent.engines.drafting import with_score
-
-    return with_score(postmortem)
-
-
-def five_whys(
+async def five_whys(
     service: Service,
     ctx: Context,
     problem: Annotated[
@@ -108,8 +101,10 @@ def five_whys(
     """
     check_paths_allowed(ctx, paths)
     with tool_errors(INCIDENT_HINT if incident or paths else "Send a problem statement or the incident data."):
-        found = optional_incident(service, incident, paths, date, timezone)
-        chain = service.five_whys(problem or (found.title if found else ""), found, facts)
+        found = await in_thread(optional_incident, service, incident, paths, date, timezone)
+    with tool_errors("Send a problem statement or the incident data."), writing_backend(service, ctx) as backend:
+        statement = problem or (found.title if found else "")
+        chain = await in_thread(service.five_whys, statement, found, facts, backend=backend)
     return structured(chain, render_analysis.why_chain_text(chain))
 
 
@@ -136,8 +131,9 @@ def review_why_chain(
     return structured(review, render_analysis.chain_review_text(review))
 
 
-def rewrite_blameless(
+async def rewrite_blameless(
     service: Service,
+    ctx: Context,
     text: Annotated[str, Field(min_length=1, description="The text to check: a postmortem, a section or a note.")],
 ) -> Annotated[CallToolResult, BlamelessReport]:
     """Find blame language in a text and rewrite it toward the system, keeping every time, number and name.
@@ -146,8 +142,8 @@ def rewrite_blameless(
     ('should have'), character judgements, 'human error', hindsight and blame by role. Returns each
     finding (character span, category, why it hurts, a system-focused suggestion) and the rewritten text.
     """
-    with tool_errors():
-        report = service.rewrite_blameless(text)
+    with tool_errors(), writing_backend(service, ctx) as backend:
+        report = await in_thread(service.rewrite_blameless, text, backend=backend)
     return structured(report, render_analysis.blameless_text(report))
 
 
@@ -172,8 +168,8 @@ async def propose_actions(
     with tool_errors(INCIDENT_HINT):
         found = await in_thread(service.incident_from, incident, paths, date=date, timezone=timezone)
     await progress.advance(f"read {len(found.events)} events")
-    with tool_errors():
-        actions = await in_thread(service.propose_actions, found, roster)
+    with tool_errors(), writing_backend(service, ctx) as backend:
+        actions = await in_thread(service.propose_actions, found, roster, backend=backend)
     await progress.advance(f"proposed {len(actions)} actions")
     result = ProposedActions(incident_id=found.id, actions=actions)
     return structured(result, render_analysis.actions_text(actions))
