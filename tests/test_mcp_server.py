@@ -242,8 +242,8 @@ async def test_the_guided_postmortem_prompt_walks_through_the_tools_in_review_or
         prompt = await client.get_prompt("guided_postmortem", {"incident": "files in ./inc-2031/"})
     text = prompt.messages[0].content.text
     assert text == guided_postmortem(incident="files in ./inc-2031/")
-    order = ["draft_postmortem", "five_whys", "review_why_chain", "propose_actions", "check_actions",
-             "rewrite_blameless", "score_postmortem"]
+    order = ["draft_postmortem", "find_related_incidents", "five_whys", "review_why_chain", "propose_actions",
+             "check_actions", "rewrite_blameless", "score_postmortem", "remember_incident"]
     positions = [text.index(name) for name in order]
     assert positions == sorted(positions)
 

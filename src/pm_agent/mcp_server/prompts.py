@@ -16,7 +16,8 @@ it before moving on. Stay blameless throughout: causes are conditions of the sys
 
 1. Timeline. Call draft_postmortem with the incident data. Show the UTC timeline with its phases (trigger,
    detection, escalation, diagnosis, mitigation, resolution) and the detection and response metrics.
-   Ask me about every event marked undated and every metric marked unknown.
+   Ask me about every event marked undated and every metric marked unknown. Call find_related_incidents
+   with the same data and tell me if this has happened before and whether those actions were done.
 2. Impact. List the impact figures exactly as the data states them. For every dimension the draft leaves
    unknown (users, requests, revenue, SLA, support tickets), ask me; never estimate one.
 3. 5 Whys. Call five_whys on the problem as users saw it. Walk through each branch with me, confirm or
@@ -26,7 +27,7 @@ it before moving on. Stay blameless throughout: causes are conditions of the sys
    remove the hazard over ones that add a checklist or training.
 5. Review. Call rewrite_blameless on the full text and apply its suggestions, then score_postmortem and
    fix what the lowest criteria ask for. Offer fishbone for the review meeting. The structure to follow
-   is the resource {template}.
+   is the resource {template}. When I approve the final version, call remember_incident with it.
 """
 
 
