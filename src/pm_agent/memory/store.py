@@ -108,6 +108,10 @@ class ChromaStore:
                 return
             offset += PAGE_SIZE
 
+    def drop(self) -> None:
+        """Delete the collection and everything in it (the store cannot be used afterwards)."""
+        self._client.delete_collection(COLLECTION)
+
     def nearest(self, vector: Sequence[float], k: int) -> list[tuple[str, float]]:
         """The ``k`` nearest items as ``(id, cosine similarity)``, best first."""
         if k <= 0:

