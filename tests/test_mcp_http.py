@@ -17,6 +17,7 @@ from mcp import Client
 from mcp.client.streamable_http import streamable_http_client
 from mcp_support import SERVE, anyio_backend, http_server  # noqa: F401 - anyio_backend is a fixture
 
+from pm_agent.mcp_server.binding import allowed_host_headers, is_loopback
 from pm_agent.service import PostmortemService
 
 TOKEN = secrets.token_hex(16)
@@ -86,3 +87,18 @@ def test_binding_every_interface_without_a_token_is_refused_with_exit_status_2()
     assert run.stdout == ""
     assert run.stderr.startswith("pm-agent: error: --host 0.0.0.0 makes the server reachable from other machines")
     assert "PM_AGENT_HTTP_TOKEN" in run.stderr
+
+
+def test_the_dns_rebinding_check_accepts_loopback_the_bound_address_and_the_names_given():
+    loopback = ["127.0.0.1:*", "localhost:*", "[::1]:*"]
+    assert allowed_host_headers("127.0.0.1", []) == loopback
+    assert allowed_host_headers("0.0.0.0", []) == loopback
+    assert allowed_host_headers("192.0.2.7", ["pm.example.internal"]) == [
+        *loopback, "192.0.2.7", "192.0.2.7:*", "pm.example.internal", "pm.example.internal:*"
+    ]
+    assert allowed_host_headers("::", ["2001:db8::7"]) == [*loopback, "[2001:db8::7]", "[2001:db8::7]:*"]
+
+
+def test_only_localhost_and_loopback_addresses_count_as_loopback():
+    assert [is_loopback(h) for h in ("127.0.0.1", "127.8.0.1", "localhost", "::1", "[::1]")] == [True] * 5
+    assert [is_loopback(h) for h in ("0.0.0.0", "::", "192.0.2.7", "example.com")] == [False] * 4
