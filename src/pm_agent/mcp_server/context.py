@@ -1,7 +1,8 @@
-"""What every tool shares: the injected service, error conversion, progress and results.
+"""What every tool shares: the server's state, error conversion, the writing backend, progress, results.
 
-The lifespan builds one :class:`AppState` per server process; tools receive its parts through
-``Resolve`` markers, so they never reach for globals and never show up in the input schemas.
+The lifespan builds one :class:`AppState` per server process. Tools receive its service through a
+``Resolve`` marker (hidden from their input schemas) and reach the memory through
+:func:`app_state`, so nothing lives in module globals.
 """
 
 from __future__ import annotations
