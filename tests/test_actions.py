@@ -234,3 +234,20 @@ def test_real_actions_are_smart_owned_by_roles_and_include_an_automated_check(sh
     assert [a.id for a in actions] == [f"A{n}" for n in range(1, len(actions) + 1)]
     role_words = ("lead", "role", "Service owner of")
     assert all(any(word in a.owner for word in role_words) for a in actions)
+
+
+@pytest.mark.parametrize("title", ["Make deploys safer", "Ensure this never happens again"])
+def test_wishes_without_a_mechanism_are_vague_even_with_an_owner_and_a_date(title):
+    from pm_agent.models import ActionItem
+
+    lint = lint_actions([ActionItem(title=title, owner="Platform engineering lead", done_when="CI blocks a bad change",
+                                    due="2026-01-01")])[0]
+    assert [p.code for p in lint.problems] == ["vague"]
+
+
+def test_a_department_name_is_a_team_not_an_owner():
+    from pm_agent.models import ActionItem
+
+    lint = lint_actions([ActionItem(title="Add a CI check for pool_size", owner="Networking",
+                                    done_when="CI blocks a bad change", due="2026-01-01")])[0]
+    assert [p.code for p in lint.problems] == ["team_owner"]

@@ -77,3 +77,17 @@ def test_output_goes_to_a_file_when_asked(tmp_path, capsys):
     assert main(["draft", str(EXAMPLE), "-o", str(out)]) == 0
     assert capsys.readouterr().err == f"wrote {out}\n"
     assert out.read_text().startswith("# Postmortem: Payments API returned 502s")
+
+
+def test_line_numbers_in_source_references_are_provenance_not_invented_figures(tmp_path):
+    timeline = tmp_path / "timeline-2031.md"
+    timeline.write_text(
+        "Date: 2026-03-10\n\n" + "\n".join(f"- 14:{m:02d} UTC note {m}" for m in range(0, 12))
+        + "\n- 14:20 UTC 5xx rate 11% on payments-api; 1,240 checkout attempts failed\n- 14:40 UTC resolved\n"
+    )
+    service = PostmortemService()
+    incident = service.load([timeline])
+    postmortem = service.draft(incident)
+    markdown = service.render(postmortem)
+    assert f"{timeline}:line 15" in markdown  # the impact table cites the line
+    assert unsupported_numbers(markdown, incident, postmortem) == []

@@ -65,3 +65,8 @@ def test_contradictory_times_are_questioned_not_reported_as_negative():
     metric = next(m for m in compute_metrics(contradictory) if m.name == "time_to_detect")
     assert metric.minutes is None
     assert "comes before" in metric.question
+
+
+def test_a_report_of_not_found_errors_is_detection_not_a_finding():
+    events = classify_phases(incident([(14, 0, "chat", "support is getting reports of 'not found' on every invoice link")]))
+    assert [e.phase for e in events] == ["detection"]

@@ -1,8 +1,9 @@
 """Fidelity checks: a draft may state only numbers and times that the input supports.
 
-Supported means: written in the input, a component of an input time (in UTC), or derived
-from input times by the draft itself (metrics, due dates). The rubric section is the
-scorer's own output and is not checked.
+Supported means: written in the input, a component of an input time (in UTC), derived from
+input times by the draft itself (metrics, due dates), or part of a source reference (a file
+name or ``line 12``: provenance, not a claim). The rubric section is the scorer's own output
+and is not checked.
 """
 
 from __future__ import annotations
@@ -52,6 +53,8 @@ def supported_numbers(incident: Incident, postmortem: Postmortem | None = None) 
                 supported |= numbers_in(action.due.isoformat())
         if postmortem.date:
             supported |= numbers_in(postmortem.date.isoformat())
+        for figure in postmortem.impact.figures():
+            supported |= numbers_in(str(figure.ref or ""))
     return supported
 
 
@@ -67,14 +70,17 @@ def _input_texts(incident: Incident) -> Iterable[str]:
     yield incident.severity or ""
     yield incident.notes
     yield from incident.services
+    yield from incident.sources
     for event in incident.events:
         yield event.text
         yield event.actor or ""
+        yield from (str(ref) for ref in event.refs)
     for undated in incident.undated_events:
         yield undated.text
         yield undated.time_text
     for figure in incident.impact.figures():
         yield figure.quote
+        yield str(figure.ref or "")
 
 
 def _input_times(incident: Incident):

@@ -35,7 +35,7 @@ PHASE_PATTERNS: dict[str, re.Pattern[str]] = {
         re.I,
     ),
     "diagnosis": re.compile(
-        r"\b(investigat\w*|looking into|diagnos\w*|identified|root cause|found|discovered|concluded|suspect\w*|"
+        r"\b(investigat\w*|looking into|diagnos\w*|identified|root cause|(?<!not )(?<!n't )found|discovered|concluded|suspect\w*|"
         r"hypothes\w*|check(?:ed|ing)|debug\w*|traced|narrowed|correlat\w*|logs? show|appears to|seems to|"
         r"analy[sz]\w*)\b",
         re.I,

@@ -118,15 +118,13 @@ def _merged(offline: Postmortem, generation: Generation[DraftSections]) -> Postm
 
 def checked_draft(incident: Incident, offline: Postmortem, draft: Postmortem) -> Postmortem:
     """``draft`` after the offline draft's own checks, findings added as open questions and notes."""
+    from pm_agent.engines.drafting import ROOT_CAUSE_QUESTION
     from pm_agent.fidelity import unsupported_numbers
     from pm_agent.render import render_markdown
 
     questions = [q for q in offline.open_questions if q.topic != "root cause"]
     if draft.root_cause and draft.root_cause.to_confirm:
-        questions.append(OpenQuestion(
-            topic="root cause",
-            question="Which steps of the 5 Whys marked 'to confirm' are right? Attach the evidence (logs, diffs, graphs).",
-        ))
+        questions.append(OpenQuestion(topic="root cause", question=ROOT_CAUSE_QUESTION))
     notes = list(draft.backend_notes)
     unsupported = unsupported_numbers(render_markdown(draft.model_copy(update={"score": None})), incident, draft)
     if unsupported:

@@ -279,12 +279,13 @@ MINOR_RE = _re(r"\b(sev|p|s)\s*-?\s*[3-9]\b|\b(minor|low|trivial|cosmetic)\b")
 
 VAGUE_ALWAYS = _re(
     r"\b(be (more )?careful|pay (more )?attention|look into|double[- ]check|try to|be aware|keep an eye|"
-    r"as needed|as appropriate|where possible|if possible|going forward|make sure|be more vigilant|do better)\b"
+    r"as needed|as appropriate|where possible|if possible|going forward|make sure|be more vigilant|do better|"
+    r"never happens? again|(?:make|made|making) \w+ (?:safer|better|more (?:robust|reliable|stable|resilient)))\b"
 )
 VAGUE_UNLESS_MEASURED = _re(
     r"\b(improve|better|more robust|enhance)\w*\s+(the\s+)?(monitoring|alerting|testing|process|communication|"
     r"documentation|observability|reliability|quality)\b|"
-    r"^\s*(improve|enhance|investigate|review|consider|revisit|optimi[sz]e|monitor|strengthen|clean ?up|"
+    r"^\s*(improve|enhance|investigate|review|consider|revisit|optimi[sz]e|monitor|strengthen|clean ?up|harden|"
     r"look at|explore|evaluate|discuss|think about|work on)\b"
 )
 BARE_INVESTIGATE = _re(r"^\s*(investigate|look into|check|review)(\s+(it|this|that|the issue|the problem|the incident|issue|problem|why))?\s*\.?\s*$")
@@ -296,7 +297,7 @@ OBSERVABLE_RE = _re(
 UNMEASURABLE_DONE = _re(r"^\s*(done|complete(d)?|fixed|improved|better|n/?a|tbd|ongoing|when possible|as needed|yes)\W*$")
 TEAM_RE = _re(
     r"\b(team|teams|squad|guild|engineering|devs?|developers|sre|ops|devops|everyone|everybody|all|we|us|"
-    r"infra(structure)?|platform|backend|frontend|it|support|management|staff)\b"
+    r"infra(structure)?|platform|backend|frontend|it|support|management|staff|networking|security|operations|qa)\b"
 )
 ROLE_RE = _re(r"\b(lead|owner|manager|commander|role|director|head|captain|chief|champion|on-?call|engineer|architect)\b")
 TRAINING_TITLE_RE = _re(

@@ -129,6 +129,11 @@ def lessons(chain: WhyChain) -> list[str]:
     return out
 
 
+ROOT_CAUSE_QUESTION = (
+    "Which steps of the Five Whys marked 'to confirm' are right? Attach the evidence (logs, diffs, graphs)."
+)
+
+
 def open_questions(incident: Incident, postmortem: Postmortem, roster: dict[str, str] | None) -> list[OpenQuestion]:
     """Everything the draft could not settle from the data, as questions for the review."""
     questions = impact_questions(postmortem.impact)
@@ -143,10 +148,7 @@ def open_questions(incident: Incident, postmortem: Postmortem, roster: dict[str,
             question=f"At what exact time did this happen: \"{undated.text}\" (the input says {undated.time_text!r})?",
         ))
     if postmortem.root_cause and postmortem.root_cause.to_confirm:
-        questions.append(OpenQuestion(
-            topic="root cause",
-            question="Which steps of the Five Whys marked 'to confirm' are right? Attach the evidence (logs, diffs, graphs).",
-        ))
+        questions.append(OpenQuestion(topic="root cause", question=ROOT_CAUSE_QUESTION))
     if not incident.severity:
         questions.append(OpenQuestion(topic="severity", question="What severity was the incident declared at?"))
     if not roster:
