@@ -1,39 +1,56 @@
-"""``pm-agent eval retrieval``: leave-one-out retrieval quality of the incident memory."""
+"""``pm-agent eval``: the eval suites, and the standalone retrieval evaluation on any JSON Lines file.
+
+``pm-agent eval [SUITE...]`` runs the suites (exit 0 gates hold, 1 quality falls short, 2 harness
+failed). ``pm-agent eval retrieval --incidents FILE.jsonl`` scores memory search leave-one-out on
+the labelled rows of that file.
+"""
 
 from __future__ import annotations
 
 import argparse
 
 from pm_agent.cli.output import emit, to_json
+from pm_agent.errors import InputError
 
 
 def register(commands: argparse._SubParsersAction) -> None:
     """Add ``eval``."""
-    evaluate = commands.add_parser("eval", help="measure pm-agent's quality on labelled data")
-    sub = evaluate.add_subparsers(dest="eval_command", metavar="SUBCOMMAND", required=True)
-    parser = sub.add_parser(
-        "retrieval",
-        help="leave-one-out precision@k, hit@k and MRR of memory search",
+    from pm_agent.evals.__main__ import add_arguments
+
+    parser = commands.add_parser(
+        "eval",
+        help="measure pm-agent's quality: drafting, whys, blameless, actions, retrieval",
         description=(
-            "Store the labelled rows of a JSON Lines file in a fresh temporary memory, query with each "
-            "row's title and summary, rank all the others, and score how many of the top k share its label. "
-            "The label is used only for scoring."
+            "Run the eval suites and print a report (exit 0 when the gates hold, 1 when quality falls short, "
+            "2 when the harness failed). With --incidents FILE.jsonl, 'eval retrieval' instead stores the labelled "
+            "rows in a fresh temporary memory, queries with each row's title and summary, and scores how many of "
+            "the top k share its label (leave-one-out; the label is used only for scoring)."
         ),
     )
-    parser.add_argument("--incidents", required=True, metavar="FILE.jsonl", help="incidents, one JSON object a line")
-    parser.add_argument("--label-field", default="category_primary", help="the label to score against")
-    parser.add_argument(
+    add_arguments(parser)
+    retrieval = parser.add_argument_group("retrieval on your own incidents (with 'retrieval --incidents')")
+    retrieval.add_argument("--incidents", metavar="FILE.jsonl", help="incidents, one JSON object a line")
+    retrieval.add_argument("--label-field", default="category_primary", help="the label to score against")
+    retrieval.add_argument(
         "--basis", default="source label",
         help="keep rows whose <label-field>_basis is this (default 'source label'); 'any' keeps every labelled row",
     )
-    parser.add_argument("--k", type=int, default=5, help="cut-off for precision and hit rate (default 5)")
-    parser.add_argument("--ablation", action="store_true", help="also score dense only, BM25 only and plain RRF")
-    parser.add_argument("--json", action="store_true", help="print JSON")
-    parser.set_defaults(handler=run_retrieval)
+    retrieval.add_argument("--k", type=int, default=5, help="cut-off for precision and hit rate (default 5)")
+    retrieval.add_argument("--ablation", action="store_true", help="also score dense only, BM25 only and plain RRF")
+    parser.set_defaults(handler=run_eval_command)
+
+
+def run_eval_command(args: argparse.Namespace) -> int:
+    if args.incidents:
+        if args.suites not in ([], ["retrieval"]):
+            raise InputError("--incidents goes with the retrieval suite only: pm-agent eval retrieval --incidents FILE")
+        return run_retrieval(args)
+    from pm_agent.evals.__main__ import run
+
+    return run(args)
 
 
 def run_retrieval(args: argparse.Namespace) -> int:
-    from pm_agent.errors import InputError
     from pm_agent.memory.retrieval_eval import evaluate_retrieval
 
     if args.k < 1:

@@ -17,11 +17,8 @@ from pm_agent.evals.suites import SUITES
 from pm_agent.settings import CHECKOUT_DIR, running_from_checkout
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="python -m pm_agent.evals",
-        description="Run pm-agent's eval suites. Exit status: 0 the gates hold, 1 quality falls short, 2 the harness failed.",
-    )
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """The eval arguments, shared by ``python -m pm_agent.evals`` and ``pm-agent eval``."""
     parser.add_argument("suites", nargs="*", metavar="SUITE", help=f"suites to run (default: all): {', '.join(SUITES)}")
     parser.add_argument("--backend", choices=BACKENDS, default="offline",
                         help="offline (default); anthropic or replay also rewrite each draft with Claude and judge it")
@@ -30,6 +27,14 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--previous", type=Path, metavar="FILE.json",
                         help="the saved JSON report to compare with (default: the one beside --report, else evals/report.json)")
     parser.add_argument("--json", action="store_true", help="print the JSON report instead of the Markdown one")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m pm_agent.evals",
+        description="Run pm-agent's eval suites. Exit status: 0 the gates hold, 1 quality falls short, 2 the harness failed.",
+    )
+    add_arguments(parser)
     return parser
 
 
@@ -40,7 +45,11 @@ def default_previous() -> Path | None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    return run(build_parser().parse_args(argv))
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run the suites named in ``args``, print the report, and return the exit status."""
     previous = args.previous or (None if args.report else default_previous())
     outcome = run_eval(args.suites, backend=args.backend, cases_dir=args.cases, report_path=args.report,
                        as_json=args.json, previous=previous)
