@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from pm_agent.errors import ConfigError
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 CHECKOUT_DIR = PACKAGE_DIR.parent.parent
@@ -41,6 +43,13 @@ class Settings(BaseSettings):
     """Configuration from ``PM_AGENT_*`` variables (and ``ANTHROPIC_*`` for the Claude backend)."""
 
     model_config = SettingsConfigDict(env_prefix="PM_AGENT_", extra="ignore")
+
+    def __init__(self, **values: Any) -> None:
+        """Read the environment; an unusable value is a :class:`ConfigError` naming the variable."""
+        try:
+            super().__init__(**values)
+        except ValidationError as exc:
+            raise ConfigError(_explain(exc)) from None
 
     backend: Literal["auto", "offline", "anthropic", "sampling", "fake"] = "auto"
     model: str = "claude-sonnet-4-6"
@@ -72,3 +81,13 @@ class Settings(BaseSettings):
     deadline_s: float = Field(default=120.0, gt=0, description="Total time one model call may take across its retries.")
     cassette_mode: Literal["off", "record", "replay"] = "off"
     cassette_dir: Path | None = Field(default=None, description="Where recorded model answers are kept (record/replay).")
+
+
+def _explain(exc: ValidationError) -> str:
+    """``PM_AGENT_MAX_ATTEMPTS='abc': Input should be a valid integer`` for the first bad setting."""
+    error = exc.errors()[0]
+    name = str(error["loc"][0]) if error["loc"] else "?"
+    field = Settings.model_fields.get(name)
+    alias = field.validation_alias if field is not None and isinstance(field.validation_alias, str) else None
+    variable = alias or f"PM_AGENT_{name.upper()}"
+    return f"{variable}={error.get('input')!r}: {error['msg']}"
