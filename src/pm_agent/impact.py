@@ -11,7 +11,6 @@ import re
 from pm_agent.models import Figure, Impact, Incident, OpenQuestion, SourceRef
 
 
-
 def _num(tag: str = "") -> str:
     """A number with an optional scale word; ``tag`` keeps group names unique across alternatives."""
     return (

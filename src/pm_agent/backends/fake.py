@@ -7,7 +7,14 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from pm_agent.backends.base import BackendFailure, BackendInvalidOutput, Generation, GenerationRequest, T, validation_summary
+from pm_agent.backends.base import (
+    BackendFailure,
+    BackendInvalidOutput,
+    Generation,
+    GenerationRequest,
+    T,
+    validation_summary,
+)
 from pm_agent.models import Usage
 from pm_agent.prompts import RenderedPrompt, render_prompt
 

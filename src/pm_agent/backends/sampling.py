@@ -30,7 +30,7 @@ from typing import Any
 import anyio
 import anyio.from_thread
 import anyio.lowlevel
-from mcp.types import ClientCapabilities, CreateMessageResult, ModelPreferences, ModelHint, SamplingMessage, TextContent
+from mcp.types import ClientCapabilities, CreateMessageResult, ModelHint, ModelPreferences, SamplingMessage, TextContent
 from pydantic import ValidationError
 
 from pm_agent.backends.base import (

@@ -210,5 +210,5 @@ MEMORY_TOOLS: tuple[tuple[Callable[..., Any], str, ToolAnnotations], ...] = (
 
 
 def register(server: MCPServer) -> None:
-    for fn, title, annotations in MEMORY_TOOLS:
-        server.add_tool(fn, title=title, description=inspect.cleandoc(fn.__doc__ or ""), annotations=annotations)
+    for fn, title, hints in MEMORY_TOOLS:
+        server.add_tool(fn, title=title, description=inspect.cleandoc(fn.__doc__ or ""), annotations=hints)
