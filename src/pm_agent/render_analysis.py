@@ -74,3 +74,15 @@ def rubric_text(result: RubricResult) -> str:
         lines += [f"    found: {e}" for e in c.evidence]
         lines += [f"    to raise it: {t}" for t in c.to_improve]
     return "\n".join(lines)
+
+
+def tracked_actions_text(tracked) -> str:
+    """Remembered action items, one line each, overdue ones marked."""
+    if not tracked:
+        return "No action items match."
+    lines = []
+    for a in tracked:
+        due = a.due.isoformat() if a.due else "no due date"
+        flag = " OVERDUE" if a.overdue else ""
+        lines.append(f"{a.id} [{a.status}{flag}] {a.title} | owner: {a.owner or 'unassigned'} | due: {due} | {a.incident_id}")
+    return "\n".join(lines)

@@ -8,11 +8,14 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Sequence
+import logging
+import threading
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING, TypeVar
 
 from pm_agent.backends import Backend, OfflineBackend, is_offline, select_backend
-from pm_agent.errors import InputError
+from pm_agent.errors import InputError, MemoryStoreError
 from pm_agent.ingest import ReadOptions, load_incident, load_incident_text
 from pm_agent.models import (
     ActionItem,
@@ -22,11 +25,18 @@ from pm_agent.models import (
     Fishbone,
     Incident,
     Postmortem,
+    RelatedIncident,
     RubricResult,
     WhyChain,
 )
 from pm_agent.settings import Settings
 from pm_agent.timeparse import TimestampError, parse_zone_name
+
+if TYPE_CHECKING:
+    from pm_agent.memory import Memory
+
+T = TypeVar("T")
+log = logging.getLogger("pm_agent.service")
 
 
 class PostmortemService:
@@ -34,6 +44,35 @@ class PostmortemService:
 
     def __init__(self, settings: Settings | None = None) -> None:
         self.settings = settings or Settings()
+        self._memory = None
+        self._memory_lock = threading.Lock()
+
+    # --- memory ----------------------------------------------------------------------------
+    def with_memory(self, use: Callable[[Memory], T]) -> T:
+        """``use(memory)`` on the incident memory, opened on first use; calls are serialised, since the
+        embedded store is one database and the MCP server runs tools in several threads."""
+        with self._memory_lock:
+            if self._memory is None:
+                from pm_agent.memory import Memory
+
+                self._memory = Memory(self.settings)
+            return use(self._memory)
+
+    def memory_in_use(self) -> bool:
+        """True when a memory may hold records: a Chroma server is configured or the local store exists.
+        Checked without opening the store, so drafting with no memory loads no vector database."""
+        return bool(self.settings.chroma_url) or (self.settings.memory_dir / "chroma.sqlite3").is_file()
+
+    def related_incidents(self, incident: Incident, k: int = 5) -> list[RelatedIncident]:
+        """Past incidents like ``incident``; [] when there is no memory. An unreachable memory is a
+        warning, not a failed draft."""
+        if not self.memory_in_use():
+            return []
+        try:
+            return self.with_memory(lambda memory: memory.related_for(incident, k=k))
+        except MemoryStoreError as exc:
+            log.warning("related incidents left out: %s", exc)
+            return []
 
     def backend(self, name: str | None = None, *, sampling: object = None) -> Backend:
         """The model backend: ``name`` (``--backend``) or ``PM_AGENT_BACKEND``; ``auto`` picks Claude when a key
@@ -84,11 +123,14 @@ class PostmortemService:
         roster: dict[str, str] | None = None,
         score: bool = True,
         backend: Backend | str | None = None,
+        use_memory: bool = True,
     ) -> Postmortem:
-        """A postmortem draft for ``incident``: the offline draft, improved by a model backend when one is chosen."""
+        """A postmortem draft for ``incident``: the offline draft (with related past incidents from the
+        memory), improved by a model backend when one is chosen."""
         from pm_agent.engines.drafting import draft_postmortem
 
-        offline = draft_postmortem(incident, roster=roster, score=score)
+        related = self.related_incidents(incident) if use_memory else []
+        offline = draft_postmortem(incident, roster=roster, score=score, related=related)
         chosen = self._resolve(backend)
         if is_offline(chosen):
             return offline
@@ -148,7 +190,7 @@ class PostmortemService:
     def propose_actions(
         self, incident: Incident, roster: dict[str, str] | None = None, *, backend: Backend | str | None = None
     ) -> list[ActionItem]:
-        offline = self.draft(incident, roster=roster, score=False, backend=OfflineBackend())
+        offline = self.draft(incident, roster=roster, score=False, backend=OfflineBackend(), use_memory=False)
         chosen = self._resolve(backend)
         if is_offline(chosen):
             return offline.action_items
@@ -164,7 +206,7 @@ class PostmortemService:
     def fishbone(self, incident: Incident, *, fault_tree: bool = False) -> Fishbone:
         from pm_agent.engines.fishbone import build_fishbone
 
-        draft = self.draft(incident, score=False, backend=OfflineBackend())
+        draft = self.draft(incident, score=False, backend=OfflineBackend(), use_memory=False)
         return build_fishbone(draft.root_cause, draft.contributing_factors, fault_tree=fault_tree)
 
     def score(self, markdown: str) -> RubricResult:

@@ -90,6 +90,15 @@ def _register_actions(commands) -> None:
     check.add_argument("file", metavar="FILE", help="JSON list of actions (objects or strings), or - for stdin")
     _json_flag(check)
     check.set_defaults(handler=run_actions_check)
+    listing = sub.add_parser("list", help="action items of remembered postmortems, overdue first")
+    listing.add_argument("--overdue", action="store_true", help="only open items past their due date")
+    listing.add_argument("--all", action="store_true", help="include items already done")
+    _json_flag(listing)
+    listing.set_defaults(handler=run_actions_list)
+    done = sub.add_parser("done", help="mark a remembered action item done")
+    done.add_argument("action_id", metavar="ID", help="the id shown by 'pm-agent actions list'")
+    _json_flag(done)
+    done.set_defaults(handler=run_actions_done)
 
 
 def run_actions_propose(args: argparse.Namespace) -> int:
@@ -106,6 +115,23 @@ def run_actions_check(args: argparse.Namespace) -> int:
     lints = service.check_actions(parse_actions_json(read_text_arg(args.file), args.file))
     emit(to_json(lints) if args.json else render_analysis.action_lints_text(lints))
     return 0 if all(lint.smart for lint in lints) else EXIT_NOT_SMART
+
+
+def run_actions_list(args: argparse.Namespace) -> int:
+    service = PostmortemService()
+    if not service.memory_in_use():
+        emit("[]" if args.json else "The memory holds no postmortems yet: pm-agent memory ingest FILE... stores some.")
+        return 0
+    tracked = service.with_memory(lambda memory: memory.list_actions(overdue=args.overdue, include_done=args.all))
+    emit(to_json(tracked) if args.json else render_analysis.tracked_actions_text(tracked))
+    return 0
+
+
+def run_actions_done(args: argparse.Namespace) -> int:
+    service = PostmortemService()
+    action = service.with_memory(lambda memory: memory.mark_action_done(args.action_id))
+    emit(to_json(action) if args.json else f"{action.id} done: {action.title} ({action.incident_id})")
+    return 0
 
 
 def _register_fishbone(commands) -> None:

@@ -24,6 +24,7 @@ def register(commands: argparse._SubParsersAction) -> None:
     add_reading_options(parser)
     parser.add_argument("--roster", metavar="FILE", help='JSON of role to owner name, e.g. {"platform": "Dana"}')
     parser.add_argument("--no-score", action="store_true", help="skip the closing rubric score")
+    parser.add_argument("--no-memory", action="store_true", help="leave out related incidents from the memory")
     add_backend_option(parser)
     parser.set_defaults(handler=run_draft)
 
@@ -49,6 +50,8 @@ def run_draft(args: argparse.Namespace) -> int:
     service = PostmortemService()
     incident = service.load(args.files, date=args.date, timezone=args.timezone)
     roster = parse_roster(read_text_arg(args.roster), args.roster) if args.roster else None
-    postmortem = service.draft(incident, roster=roster, score=not args.no_score, backend=args.backend)
+    postmortem = service.draft(
+        incident, roster=roster, score=not args.no_score, backend=args.backend, use_memory=not args.no_memory
+    )
     emit(service.render(postmortem, args.format), args.output)
     return 0

@@ -8,10 +8,9 @@ The lifespan builds one :class:`AppState` per server process. Tools receive its 
 from __future__ import annotations
 
 import functools
-import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Annotated, Any, TypeVar
 
 import anyio.to_thread
@@ -37,19 +36,10 @@ class AppState:
     service: PostmortemService
     allow_paths: bool = True
     """False when the server is reachable from other machines: then tools refuse file paths."""
-    _memory: Memory | None = field(default=None, init=False)
-    _memory_lock: threading.Lock = field(default_factory=threading.Lock, init=False)
-
     def with_memory(self, use: Callable[[Memory], T]) -> T:
-        """``use(memory)``, on the incident memory built on first use (start-up never opens its store).
-
-        Blocking: call it from a worker thread. Calls are serialised, since the store is one
-        embedded database and tools run in several threads.
-        """
-        with self._memory_lock:
-            if self._memory is None:
-                self._memory = Memory(self.service.settings)
-            return use(self._memory)
+        """``use(memory)``, on the service's incident memory, opened on first use (start-up never opens
+        its store). Blocking: call it from a worker thread; the service serialises the calls."""
+        return self.service.with_memory(use)
 
 
 def app_state(ctx: Context) -> AppState:
