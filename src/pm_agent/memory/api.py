@@ -24,7 +24,7 @@ from pm_agent.memory.causes import causes_of, with_causes
 from pm_agent.memory.embedders import Embedder, load_embedder, log
 from pm_agent.memory.records import MemoryRecord, record_from_incident, record_from_postmortem
 from pm_agent.memory.retrieval import CatalogEntry, MemoryHit, Profile, RetrievalConfig, rank
-from pm_agent.models import Incident, Postmortem
+from pm_agent.models import Incident, Postmortem, RelatedIncident
 from pm_agent.settings import Settings
 
 T = TypeVar("T")
@@ -222,6 +222,12 @@ class Memory:
             dense = [pair for pair in self.store.nearest(vector, depth) if pair[0] not in excluded]
         lexical = lexical_index.search(text, depth, exclude=excluded) if self.config.use_lexical else []
         return rank(dense, lexical, profile, catalog, self.config, k)
+
+    def related_for(self, incident: Incident | Postmortem, k: int = 5) -> list[RelatedIncident]:
+        """The "Related incidents" of a draft: [] from an empty memory, without loading the model."""
+        if self.count() == 0:
+            return []
+        return [hit.as_related() for hit in self.search(incident=incident, k=k)]
 
     def _warn_once(self, message: str) -> None:
         if message != self.warning:

