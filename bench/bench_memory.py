@@ -7,8 +7,8 @@ Run from the repository root (needs ../shared/data/incidents.jsonl and the model
 
 What it measures, in one run on the same machine:
 
-1. Ingest rate (incidents per second, wall clock, end to end through ``Memory.ingest_records``: embedding,
-   Chroma writes, metadata) of real incidents with pm-agent's MiniLM embedder (dynamic padding,
+1. Ingest rate (incidents per second, wall clock, end to end through ``Memory.ingest_paths`` of a
+   JSON Lines file: reading, cause classification, embedding, Chroma writes) of real incidents with pm-agent's MiniLM embedder (dynamic padding,
    length-sorted batches) and with chromadb's default embedding function
    (``ONNXMiniLM_L6_V2``, which pads every text to 256 tokens), both running the same model file.
    The machine's cores may be shared with other work: the share of the cores the process got
@@ -19,8 +19,9 @@ What it measures, in one run on the same machine:
    The stored vectors come from pm-agent's embedder; the two agree to cosine > 0.99 on the same
    model file, so chromadb's embedding of the query is measured against the same store.
 
-The 10,000 incidents are the 227 real ones of ``incidents.jsonl`` repeated with a variant
-number in each title, so that every record is distinct while texts keep their real lengths.
+The incidents are the 227 real ones of ``incidents.jsonl`` repeated with a variant number in
+each title (written to a temporary file, removed afterwards), so that every record is distinct
+while texts keep their real lengths.
 """
 
 from __future__ import annotations
@@ -74,21 +75,16 @@ class ChromaDefaultEmbedder:
         return [vector.tolist() for vector in self._function(list(texts))]
 
 
-def variant_records(count: int) -> list:
-    from pm_agent.memory.causes import with_causes
-    from pm_agent.memory.sources import record_from_object
-
+def write_variants(count: int, path: Path) -> Path:
+    """``count`` rows of the real incidents, each distinct (a variant number from the second round on)."""
     rows = [json.loads(line) for line in INCIDENTS.read_text(encoding="utf-8").splitlines() if line.strip()]
-    base = [with_causes(record_from_object(row, f"incidents.jsonl:{n}")) for n, row in enumerate(rows, 1)]
-    records = []
-    for n in range(count):
-        record = base[n % len(base)]
-        variant = n // len(base)
-        records.append(record.model_copy(update={
-            "id": f"{record.id}-v{variant}", "source_id": f"{record.source_id}-v{variant}",
-            "title": f"{record.title} (variant {variant})" if variant else record.title,
-        }))
-    return records
+    with path.open("w", encoding="utf-8") as out:
+        for n in range(count):
+            row, variant = rows[n % len(rows)], n // len(rows)
+            if variant:
+                row = {**row, "id": f"{row['id']}-v{variant}", "title": f"{row['title']} (variant {variant})"}
+            out.write(json.dumps(row) + "\n")
+    return path
 
 
 def open_memory(directory: Path, embedder):
@@ -98,18 +94,20 @@ def open_memory(directory: Path, embedder):
     return Memory(Settings(memory_dir=directory, chroma_url=None, embedder="auto"), embedder=embedder)
 
 
-def ingest_rate(embedder, records, scratch: Path, label: str) -> dict:
-    memory = open_memory(scratch / f"ingest-{label}", embedder)
+def ingest_rate(embedder, count: int, scratch: Path, label: str) -> dict:
+    """``memory ingest`` of a JSON Lines file, end to end: read, classify, embed, store."""
+    source = write_variants(count, scratch / f"rows-{count}.jsonl")
+    memory = open_memory(scratch / f"ingest-{len(list(scratch.iterdir()))}", embedder)
     memory.count()  # open the store before timing
     embedder.embed_batch(["warm up the model"])
     started, cpu_started = time.perf_counter(), process_cpu_seconds()
-    report = memory.ingest_records(records)
+    report = memory.ingest_paths([source])
     seconds, cpu = time.perf_counter() - started, process_cpu_seconds() - cpu_started
-    assert report.added == len(records)
+    assert report.added == count, report
     share = cpu / (seconds * (os.cpu_count() or 1))
-    return {"embedder": label, "incidents": len(records), "seconds": round(seconds, 2),
-            "per_second": round(len(records) / seconds, 1), "cpu_share": round(share, 2),
-            "per_second_if_machine_free": round(len(records) / seconds / max(share, 1e-9), 1)}
+    return {"embedder": label, "incidents": count, "seconds": round(seconds, 2),
+            "per_second": round(count / seconds, 1), "cpu_share": round(share, 2),
+            "per_second_if_machine_free": round(count / seconds / max(share, 1e-9), 1)}
 
 
 def process_cpu_seconds() -> float:
@@ -160,11 +158,11 @@ def main() -> int:
         results = {"ingest": [], "search": []}
         for label, embedder, count in (("pm-agent MiniLM (dynamic padding)", ours, ingest_count),
                                        ("chromadb default EF (pads to 256)", theirs, chroma_count)):
-            results["ingest"].append(ingest_rate(embedder, variant_records(count), scratch, label))
+            results["ingest"].append(ingest_rate(embedder, count, scratch, label))
             print(results["ingest"][-1], flush=True)
         memory = open_memory(scratch / "search", ours)
         started = time.perf_counter()
-        memory.ingest_records(variant_records(stored))
+        memory.ingest_paths([write_variants(stored, scratch / "stored.jsonl")])
         print(f"stored {memory.count()} incidents in {time.perf_counter() - started:.0f} s", flush=True)
         for label, embedder, rounds in (("pm-agent MiniLM", ours, 200), ("chromadb default EF", theirs, 40)):
             results["search"].append(search_latency(memory, embedder, label, rounds))
@@ -179,7 +177,7 @@ def main() -> int:
 
 
 def print_table(results: dict) -> None:
-    print("\n| ingest: embedder | incidents | seconds | incidents/s | share of the 2 cores it got | incidents/s per whole machine |")
+    print("\n| ingest: embedder | incidents | seconds | incidents/s | share of the cores it got | incidents/s scaled to all cores |")
     print("| --- | ---: | ---: | ---: | ---: | ---: |")
     for row in results["ingest"]:
         print(f"| {row['embedder']} | {row['incidents']} | {row['seconds']} | {row['per_second']} | {row['cpu_share']:.0%} "

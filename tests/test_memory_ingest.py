@@ -6,7 +6,6 @@ import datetime as dt
 import json
 
 import pytest
-
 from memory_support import (
     INCIDENT_WITH_TIMELINE,
     PLAIN_ROWS,
@@ -14,6 +13,7 @@ from memory_support import (
     memory_at,
     write_inputs,
 )
+
 from pm_agent.memory.records import MemoryRecord
 
 
@@ -196,12 +196,12 @@ def test_an_interrupted_ingest_resumed_later_ends_with_exactly_one_copy_of_each(
     memory.ingest_batch = 100
 
     with pytest.raises(Interrupted):
-        memory.ingest_paths([source], progress=interrupt_after(250))
+        memory.ingest_paths([source], progress=interrupt_after(250))  # a stop during the third batch
     stored_before_resume = memory.count()
     resumed = memory_at(tmp_path / "memory").ingest_paths([source])
 
-    assert stored_before_resume == 200  # two whole batches reached the store before the interruption
-    assert (resumed.added, resumed.already_stored) == (250, 200)
+    assert stored_before_resume == 300  # the batch holding record 250 was stored before it was counted
+    assert (resumed.added, resumed.already_stored) == (150, 300)
     ids = [item.id for item in memory.store.all_items()]
     assert len(ids) == len(set(ids)) == 450
     assert sorted(record.source_id for record in memory.records()) == sorted(row["id"] for row in rows)

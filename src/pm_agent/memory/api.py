@@ -29,7 +29,7 @@ from pm_agent.settings import Settings
 
 T = TypeVar("T")
 Progress = Callable[[Iterable[T], int, str], Iterable[T]]
-INGEST_BATCH = 256
+INGEST_BATCH = 128
 
 
 class IngestReport(BaseModel):
@@ -114,18 +114,14 @@ class Memory:
             read=len(records), already_stored=len(stored), repeated_in_input=len(records) - len(unique),
             embedder=self.embedder.name,
         )
-        batch: list[MemoryRecord] = []
-        for record in progress(new, len(new), "ingest") if progress else new:
-            batch.append(record)
-            if len(batch) >= self.ingest_batch:
-                self._store_batch(batch, report)
-                batch = []
-        if batch:
-            self._store_batch(batch, report)
+        batches = [new[start : start + self.ingest_batch] for start in range(0, len(new), self.ingest_batch)]
+        stored_records = (record for batch in batches for record in self._store_batch(batch, report))
+        for _ in progress(stored_records, len(new), "ingest") if progress else stored_records:
+            pass  # each record is yielded once its whole batch is stored, so a progress bar counts stored records
         return report
 
-    def _store_batch(self, batch: list[MemoryRecord], report: IngestReport) -> None:
-        batch = [self._superseding(record) for record in batch]
+    def _store_batch(self, batch: list[MemoryRecord], report: IngestReport) -> list[MemoryRecord]:
+        batch = [self._superseding(record if record.causes else with_causes(record)) for record in batch]
         texts = [record.text() for record in batch]
         vectors = self.embedder.embed_batch(texts)
         self.store.add([r.id for r in batch], vectors, texts, [record_metadata(r) for r in batch])
@@ -134,6 +130,7 @@ class Memory:
             self._catalog.update((r.id, catalog_entry(r.id, record_metadata(r))) for r in batch)
         report.added += len(batch)
         report.added_ids.extend(r.id for r in batch)
+        return batch
 
     def _superseding(self, record: MemoryRecord) -> MemoryRecord:
         """A postmortem replaces earlier versions of the same incident's postmortem (keeping done actions)."""

@@ -22,7 +22,6 @@ from typing import Any
 from pydantic import ValidationError
 
 from pm_agent.errors import InputError
-from pm_agent.memory.causes import with_causes
 from pm_agent.memory.records import MemoryRecord, record_from_incident, record_from_plain, record_from_postmortem
 
 JSONL_SUFFIXES = (".jsonl", ".ndjson")
@@ -40,13 +39,15 @@ class ReadResult:
 
 
 def read_paths(paths: list[str | Path]) -> ReadResult:
-    """Read every file (directories expanded); unreadable parts become problems, not exceptions."""
+    """Read every file (directories expanded); unreadable parts become problems, not exceptions.
+
+    Cause categories are not assigned here: the memory classifies only the records it stores.
+    """
     result = ReadResult()
     for path in expand_paths(paths, result.problems):
         result.files += 1
         try:
-            for record in read_file(path):
-                result.records.append(with_causes(record))
+            result.records.extend(read_file(path))
         except InputError as exc:
             result.problems.append(str(exc))
     return result
