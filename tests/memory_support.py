@@ -182,3 +182,71 @@ def _wait_for_heartbeat(url: str, process: subprocess.Popen, timeout: float) -> 
         except OSError:
             time.sleep(0.2)
     raise TimeoutError(f"chroma run did not answer its heartbeat within {timeout:.0f} s")
+
+
+# --- a float32 reference of all-MiniLM-L6-v2, straight from the original weights ----------------
+
+
+def reference_minilm(model_dir: Path):
+    """A numpy forward pass of the original float32 weights (``model.safetensors``), for one text at a time.
+
+    It stands in for chromadb's own float32 ONNX export where that is not cached: both compute
+    the same BertModel from the same weights, then mean pooling and L2 normalisation.
+    """
+    import numpy as np
+    from tokenizers import Tokenizer
+
+    weights = _read_safetensors(model_dir / "model.safetensors")
+    tokenizer = Tokenizer.from_file(str(model_dir / "tokenizer.json"))
+    tokenizer.no_padding()
+    tokenizer.enable_truncation(max_length=256)
+
+    def layer_norm(x, prefix):
+        mean = x.mean(-1, keepdims=True)
+        var = ((x - mean) ** 2).mean(-1, keepdims=True)
+        return (x - mean) / np.sqrt(var + 1e-12) * weights[f"{prefix}.weight"] + weights[f"{prefix}.bias"]
+
+    def dense(x, prefix):
+        return x @ weights[f"{prefix}.weight"].T + weights[f"{prefix}.bias"]
+
+    def gelu(x):
+        from math import erf, sqrt
+
+        return 0.5 * x * (1 + np.vectorize(erf)(x / sqrt(2)))
+
+    def embed(text: str) -> list[float]:
+        ids = np.array(tokenizer.encode(text).ids)
+        x = weights["embeddings.word_embeddings.weight"][ids] + weights["embeddings.position_embeddings.weight"][
+            : len(ids)] + weights["embeddings.token_type_embeddings.weight"][0]
+        x = layer_norm(x, "embeddings.LayerNorm")
+        for n in range(6):
+            p = f"encoder.layer.{n}"
+            q, k, v = (dense(x, f"{p}.attention.self.{name}").reshape(len(ids), 12, 32).transpose(1, 0, 2)
+                       for name in ("query", "key", "value"))
+            scores = q @ k.transpose(0, 2, 1) / np.sqrt(32)
+            attention = np.exp(scores - scores.max(-1, keepdims=True))
+            attention /= attention.sum(-1, keepdims=True)
+            context = (attention @ v).transpose(1, 0, 2).reshape(len(ids), 384)
+            x = layer_norm(dense(context, f"{p}.attention.output.dense") + x, f"{p}.attention.output.LayerNorm")
+            hidden = gelu(dense(x, f"{p}.intermediate.dense"))
+            x = layer_norm(dense(hidden, f"{p}.output.dense") + x, f"{p}.output.LayerNorm")
+        pooled = x.mean(0)
+        return (pooled / np.linalg.norm(pooled)).tolist()
+
+    return embed
+
+
+def _read_safetensors(path: Path) -> dict:
+    """The float32 tensors of a safetensors file (an 8-byte header size, a JSON header, raw data)."""
+    import numpy as np
+
+    raw = path.read_bytes()
+    size = int.from_bytes(raw[:8], "little")
+    header = json.loads(raw[8 : 8 + size])
+    data = memoryview(raw)[8 + size :]
+    tensors = {}
+    for name, info in header.items():
+        if name != "__metadata__" and info["dtype"] == "F32":
+            start, end = info["data_offsets"]
+            tensors[name] = np.frombuffer(data[start:end], dtype=np.float32).reshape(info["shape"])
+    return tensors

