@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from memory_support import POSTMORTEM, memory_at, write_inputs
+
 from pm_agent.memory.bm25 import BM25Index, analyse
 from pm_agent.memory.retrieval import CatalogEntry, Profile, RetrievalConfig, rank
 from pm_agent.models import ActionItem, Incident, RelatedIncident
@@ -164,3 +165,16 @@ def test_reciprocal_rank_fusion_adds_both_lists_and_boosts_shared_causes():
         ("z", round(1 / 13, 6)),
     ]
     assert hits[0].why[:2] == ["shared cause categories: config", "shared services: API"]
+
+
+def test_related_incidents_for_a_draft_come_from_the_memory_or_are_empty(tmp_path):
+    never_created = memory_at(tmp_path / "nothing-here")
+    memory = loaded_memory(tmp_path)
+    incident = Incident(id="new", title="DNS resolver cache emptied after a TTL change", services=["checkout"])
+
+    assert never_created.related_for(incident) == []
+    assert not (tmp_path / "nothing-here").exists()
+    related = memory.related_for(incident, k=2)
+    assert [type(r) for r in related] == [RelatedIncident, RelatedIncident]
+    assert related[0].title == "Checkout: DNS records expired after a TTL change"
+    assert "shared services: checkout" in related[0].why

@@ -221,10 +221,18 @@ class Memory:
         return rank(dense, lexical, profile, catalog, self.config, k)
 
     def related_for(self, incident: Incident | Postmortem, k: int = 5) -> list[RelatedIncident]:
-        """The "Related incidents" of a draft: [] from an empty memory, without loading the model."""
-        if self.count() == 0:
+        """The "Related incidents" of a draft: [] from an empty memory, without loading the model.
+
+        A memory directory that was never created stays uncreated (drafting must not make one).
+        """
+        if self._never_created() or self.count() == 0:
             return []
         return [hit.as_related() for hit in self.search(incident=incident, k=k)]
+
+    def _never_created(self) -> bool:
+        from pm_agent.memory.store import stored_at
+
+        return self._store is None and not self.settings.chroma_url and not stored_at(self.settings.memory_dir)
 
     def _warn_once(self, message: str) -> None:
         if message != self.warning:

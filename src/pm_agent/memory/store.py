@@ -120,6 +120,11 @@ class ChromaStore:
         return [(item_id, 1.0 - distance) for item_id, distance in zip(result["ids"][0], result["distances"][0], strict=True)]
 
 
+def stored_at(path: Path) -> bool:
+    """True when an embedded store exists in ``path`` (without opening it or importing chromadb)."""
+    return (Path(path) / "chroma.sqlite3").is_file()
+
+
 def _open_client(path: Path | None, url: str | None):
     os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
     import chromadb
