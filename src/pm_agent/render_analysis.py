@@ -76,13 +76,15 @@ def rubric_text(result: RubricResult) -> str:
     return "\n".join(lines)
 
 
+
 def tracked_actions_text(tracked) -> str:
     """Remembered action items, one line each, overdue ones marked."""
     if not tracked:
-        return "No action items match."
+        return "No action items to show."
     lines = []
-    for a in tracked:
-        due = a.due.isoformat() if a.due else "no due date"
-        flag = " OVERDUE" if a.overdue else ""
-        lines.append(f"{a.id} [{a.status}{flag}] {a.title} | owner: {a.owner or 'unassigned'} | due: {due} | {a.incident_id}")
+    for action in tracked:
+        due = action.due.isoformat() if action.due else "no due date"
+        flag = " OVERDUE" if action.overdue else ""
+        lines.append(f"{action.id} [{action.status}{flag}] {action.title} | owner: {action.owner or 'to assign'} "
+                     f"| due: {due} | from {action.incident_id}")
     return "\n".join(lines)

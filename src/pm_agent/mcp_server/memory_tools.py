@@ -18,6 +18,7 @@ from mcp.server.mcpserver.exceptions import ToolError
 from mcp.types import CallToolResult, ToolAnnotations
 from pydantic import BaseModel, Field
 
+from pm_agent import render_analysis
 from pm_agent.mcp_server.context import (
     Progress,
     Service,
@@ -155,19 +156,7 @@ def list_action_items(
         actions = app_state(ctx).with_memory(
             lambda memory: memory.list_actions(overdue=overdue, include_done=include_done)
         )
-    return structured(ActionItems(actions=actions), actions_text(actions))
-
-
-def actions_text(actions: list[TrackedAction]) -> str:
-    if not actions:
-        return "No action items to show."
-    lines = []
-    for action in actions:
-        due = action.due.isoformat() if action.due else "no due date"
-        flag = " OVERDUE" if action.overdue else ""
-        lines.append(f"{action.id} [{action.status}{flag}] {action.title} | owner: {action.owner or 'to assign'} "
-                     f"| due: {due} | from {action.incident_id}")
-    return "\n".join(lines)
+    return structured(ActionItems(actions=actions), render_analysis.tracked_actions_text(actions))
 
 
 def mark_action_done(
