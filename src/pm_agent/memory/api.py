@@ -11,7 +11,7 @@ embedding model and the lexical index are opened on first use.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -46,7 +46,11 @@ class IngestReport(BaseModel):
 
 
 class Memory:
-    """The incident memory. One instance per process; safe to keep open in a server."""
+    """The incident memory: one instance per process, kept open by a server.
+
+    Not thread-safe: a server serialises the calls (the MCP server holds a lock around it).
+    ``embedder`` and ``today`` may be given (tests pass the lexical embedder and a fixed day).
+    """
 
     def __init__(
         self,
@@ -115,15 +119,34 @@ class Memory:
             embedder=self.embedder.name,
         )
         batches = [new[start : start + self.ingest_batch] for start in range(0, len(new), self.ingest_batch)]
-        stored_records = (record for batch in batches for record in self._store_batch(batch, report))
+        stored_records = self._store_batches(batches, report)
         for _ in progress(stored_records, len(new), "ingest") if progress else stored_records:
             pass  # each record is yielded once its whole batch is stored, so a progress bar counts stored records
         return report
 
-    def _store_batch(self, batch: list[MemoryRecord], report: IngestReport) -> list[MemoryRecord]:
-        batch = [self._superseding(record if record.causes else with_causes(record)) for record in batch]
-        texts = [record.text() for record in batch]
-        vectors = self.embedder.embed_batch(texts)
+    def _store_batches(self, batches: list[list[MemoryRecord]], report: IngestReport) -> Iterator[MemoryRecord]:
+        """Embed batch n+1 while batch n is written; yield each batch's records once it is stored.
+
+        Writing (Chroma, metadata, the lexical index) is mostly single-threaded; overlapping it
+        with the next embedding keeps both cores busy. Only the writer thread touches the store.
+        If the consumer stops (an interrupt), the batch being written is finished, never cut.
+        """
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="pm-agent-store") as writer:
+            pending = None
+            for batch in batches:
+                batch = [record if record.causes else with_causes(record) for record in batch]
+                texts = [record.text() for record in batch]
+                vectors = self.embedder.embed_batch(texts)
+                if pending is not None:
+                    yield from pending.result()
+                pending = writer.submit(self._write_batch, batch, texts, vectors, report)
+            if pending is not None:
+                yield from pending.result()
+
+    def _write_batch(self, batch: list[MemoryRecord], texts: list[str], vectors, report: IngestReport) -> list[MemoryRecord]:
+        batch = [self._superseding(record) for record in batch]
         self.store.add([r.id for r in batch], vectors, texts, [record_metadata(r) for r in batch])
         if self._lexical is not None:
             self._lexical.add(zip([r.id for r in batch], texts, strict=True))
