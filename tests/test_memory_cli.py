@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 
 import pytest
-
 from memory_support import INCIDENTS_JSONL, PLAIN_ROWS, write_inputs
+
 from pm_agent.cli import main
 
 
@@ -152,3 +152,13 @@ def test_retrieval_on_the_real_incidents_beats_the_reference_hybrid(monkeypatch)
     assert (result.queries, result.embedder) == (89, "all-MiniLM-L6-v2")
     assert scores.precision_at_k > 0.463
     assert scores.hit_at_k > 0.8 and scores.mrr > 0.65
+
+
+def test_eval_retrieval_can_rank_among_every_row_of_the_file(tmp_path, capsys):
+    path = labelled_rows(tmp_path)
+
+    assert main(["eval", "retrieval", "--incidents", str(path), "--label-field", "kind_label", "--k", "2",
+                 "--among-all", "--json"]) == 0
+    result = json.loads(capsys.readouterr().out)
+
+    assert (result["queries"], result["ranked_among"]) == (6, 7)

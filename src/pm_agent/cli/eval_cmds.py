@@ -37,6 +37,10 @@ def register(commands: argparse._SubParsersAction) -> None:
     )
     retrieval.add_argument("--k", type=int, default=5, help="cut-off for precision and hit rate (default 5)")
     retrieval.add_argument("--ablation", action="store_true", help="also score dense only, BM25 only and plain RRF")
+    retrieval.add_argument(
+        "--among-all", action="store_true",
+        help="rank each query among every row of the file, not only the other curated ones",
+    )
     parser.set_defaults(handler=run_eval_command)
 
 
@@ -57,7 +61,7 @@ def run_retrieval(args: argparse.Namespace) -> int:
         raise InputError("--k must be at least 1")
     result = evaluate_retrieval(
         args.incidents, label_field=args.label_field, basis=None if args.basis == "any" else args.basis,
-        k=args.k, ablation=args.ablation,
+        k=args.k, ablation=args.ablation, among_all=args.among_all,
     )
     emit(to_json(result) if args.json else result.markdown())
     return 0
