@@ -223,3 +223,18 @@ def test_unreadable_files_are_reported_and_the_rest_is_stored(tmp_path):
         f"{broken}: malformed JSON at line 1, column 2: Expecting property name enclosed in double quotes",
         f"{not_an_incident}: no title or summary: not an incident or postmortem",
     ]
+
+
+def test_a_json_array_and_json_lines_without_the_extension_are_read_too(tmp_path):
+    array = tmp_path / "several.json"
+    array.write_text(json.dumps(PLAIN_ROWS[:2]), encoding="utf-8")
+    lines = tmp_path / "export.txt"
+    lines.write_text("".join(json.dumps(row) + "\n" for row in PLAIN_ROWS[2:]), encoding="utf-8")
+    memory = memory_at(tmp_path / "memory")
+
+    report = memory.ingest_paths([array, lines])
+
+    assert (report.added, report.problems) == (4, [])
+    assert sorted(r.source for r in memory.records()) == sorted(
+        [f"{array}[0]", f"{array}[1]", f"{lines}:1", f"{lines}:2"]
+    )
