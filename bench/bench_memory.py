@@ -8,7 +8,8 @@ Run from the repository root (needs ../shared/data/incidents.jsonl and the model
 What it measures, in one run on the same machine:
 
 1. Ingest rate (incidents per second, wall clock, end to end through ``Memory.ingest_paths`` of a
-   JSON Lines file: reading, cause classification, embedding, Chroma writes) of real incidents with pm-agent's MiniLM embedder (dynamic padding,
+   JSON Lines file: reading, cause classification, embedding, Chroma writes) of real incidents
+   with pm-agent's MiniLM embedder (dynamic padding,
    length-sorted batches) and with chromadb's default embedding function
    (``ONNXMiniLM_L6_V2``, which pads every text to 256 tokens), both running the same model file.
    The machine's cores may be shared with other work: the share of the cores the process got
@@ -177,10 +178,12 @@ def main() -> int:
 
 
 def print_table(results: dict) -> None:
-    print("\n| ingest: embedder | incidents | seconds | incidents/s | share of the cores it got | incidents/s scaled to all cores |")
+    print("\n| ingest: embedder | incidents | seconds | incidents/s | share of the cores it got "
+          "| incidents/s scaled to all cores |")
     print("| --- | ---: | ---: | ---: | ---: | ---: |")
     for row in results["ingest"]:
-        print(f"| {row['embedder']} | {row['incidents']} | {row['seconds']} | {row['per_second']} | {row['cpu_share']:.0%} "
+        print(f"| {row['embedder']} | {row['incidents']} | {row['seconds']} | {row['per_second']} "
+              f"| {row['cpu_share']:.0%} "
               f"| {row['per_second_if_machine_free']} |")
     print("\n| search: query embedder | stored | p50 ms | p95 ms |\n| --- | ---: | ---: | ---: |")
     for row in results["search"]:

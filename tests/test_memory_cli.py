@@ -100,13 +100,18 @@ def test_stats_names_the_store_and_the_embedding(tmp_path, capsys):
 
 def labelled_rows(tmp_path):
     """Invented rows with labels: two kinds of incident, three of each."""
+    texts = {
+        "dns": ["DNS resolver timed out", "DNS records expired at the resolver",
+                "resolver cache empty, DNS lookups failed"],
+        "disk": ["disk full on the database host", "database disk filled with logs", "logs filled the disk"],
+    }
     rows = [
-        {"id": f"dns-{n}", "title": f"DNS failure {n}", "summary": text, "kind_label": "dns", "kind_label_basis": "source label"}
-        for n, text in enumerate(["DNS resolver timed out", "DNS records expired at the resolver", "resolver cache empty, DNS lookups failed"])
-    ] + [
-        {"id": f"disk-{n}", "title": f"Disk full {n}", "summary": text, "kind_label": "disk", "kind_label_basis": "source label"}
-        for n, text in enumerate(["disk full on the database host", "database disk filled with logs", "logs filled the disk"])
-    ] + [{"id": "unlabelled", "title": "DNS and disk", "summary": "both", "kind_label": "dns", "kind_label_basis": "keyword hint"}]
+        {"id": f"{label}-{n}", "title": f"{label.upper()} failure {n}", "summary": text,
+         "kind_label": label, "kind_label_basis": "source label"}
+        for label, summaries in texts.items() for n, text in enumerate(summaries)
+    ]
+    rows.append({"id": "unlabelled", "title": "DNS and disk", "summary": "both",
+                 "kind_label": "dns", "kind_label_basis": "keyword hint"})
     path = tmp_path / "labelled.jsonl"
     path.write_text("".join(json.dumps(row) + "\n" for row in rows), encoding="utf-8")
     return path
@@ -115,10 +120,13 @@ def labelled_rows(tmp_path):
 def test_eval_retrieval_scores_leave_one_out_on_the_curated_rows(tmp_path, capsys):
     path = labelled_rows(tmp_path)
 
-    assert main(["eval", "retrieval", "--incidents", str(path), "--label-field", "kind_label", "--k", "2", "--json"]) == 0
+    assert main(["eval", "retrieval", "--incidents", str(path), "--label-field", "kind_label", "--k", "2",
+                 "--json"]) == 0
     result = json.loads(capsys.readouterr().out)
 
-    assert (result["queries"], result["k"], result["basis"], result["embedder"]) == (6, 2, "source label", "lexical-hash-v1")
+    assert (result["queries"], result["k"], result["basis"], result["embedder"]) == (
+        6, 2, "source label", "lexical-hash-v1"
+    )
     (scores,) = result["results"]
     assert scores == {"variant": "hybrid + cause/service boosts", "precision_at_k": 1.0, "hit_at_k": 1.0, "mrr": 1.0}
 
@@ -126,7 +134,8 @@ def test_eval_retrieval_scores_leave_one_out_on_the_curated_rows(tmp_path, capsy
 def test_eval_retrieval_ablation_lists_each_component(tmp_path, capsys):
     path = labelled_rows(tmp_path)
 
-    assert main(["eval", "retrieval", "--incidents", str(path), "--label-field", "kind_label", "--k", "2", "--ablation"]) == 0
+    assert main(["eval", "retrieval", "--incidents", str(path), "--label-field", "kind_label", "--k", "2",
+                 "--ablation"]) == 0
     table = capsys.readouterr().out
 
     assert "| variant | P@2 | hit@2 | MRR |" in table

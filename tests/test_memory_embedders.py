@@ -34,7 +34,8 @@ TEXTS = [
 
 
 def cosine(a, b) -> float:
-    return sum(x * y for x, y in zip(a, b, strict=True)) / (math.sqrt(sum(x * x for x in a)) * math.sqrt(sum(y * y for y in b)))
+    norms = math.sqrt(sum(x * x for x in a)) * math.sqrt(sum(y * y for y in b))
+    return sum(x * y for x, y in zip(a, b, strict=True)) / norms
 
 
 @pytest.fixture(scope="module")
@@ -89,7 +90,9 @@ def test_minilm_agrees_with_chromadb_default_embedding_on_the_same_model_file(mi
 
 def test_similar_incidents_are_closer_than_unrelated_ones(minilm):
     dns_a, dns_b, disk = minilm.embed_batch([
-        "DNS resolution failed for the checkout service", "Name lookups timed out at the resolver", "The disk filled up",
+        "DNS resolution failed for the checkout service",
+        "Name lookups timed out at the resolver",
+        "The disk filled up",
     ])
 
     assert cosine(dns_a, dns_b) > cosine(dns_a, disk)

@@ -69,8 +69,10 @@ def test_postmortem_json_keeps_factors_actions_and_resolve_time(tmp_path):
     assert (record.date, record.severity, record.services) == (dt.date(2025, 3, 4), "SEV1", ["orders-api", "orders-db"])
     assert record.contributing_factors == POSTMORTEM.contributing_factors
     assert [(a.id, a.title, a.owner, a.due, a.status) for a in record.action_items] == [
-        (f"{record.id}.a1", "Add a canary stage for configuration pushes", "platform team lead", dt.date(2025, 4, 1), "open"),
-        (f"{record.id}.a2", "Alert when the connection pool is over 90% used", "Dana", dt.date(2025, 9, 1), "in_progress"),
+        (f"{record.id}.a1", "Add a canary stage for configuration pushes", "platform team lead",
+         dt.date(2025, 4, 1), "open"),
+        (f"{record.id}.a2", "Alert when the connection pool is over 90% used", "Dana",
+         dt.date(2025, 9, 1), "in_progress"),
         (f"{record.id}.a3", "Document the pool sizing rule", "Lee", dt.date(2025, 3, 20), "done"),
     ]
     assert memory.get_postmortem(POSTMORTEM.incident_id).summary == POSTMORTEM.summary

@@ -5,8 +5,8 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-
 from memory_support import POSTMORTEM, TODAY, memory_at, write_inputs
+
 from pm_agent.errors import NotFoundError
 from pm_agent.memory.patterns import QuarterTrend, Recurring, Repeat
 

@@ -157,7 +157,8 @@ def test_reciprocal_rank_fusion_adds_both_lists_and_boosts_shared_causes():
     lexical = BM25Index()
     lexical.add([("y", "api config"), ("x", "config")])
 
-    hits = rank(dense, lexical.search("api config", k=5), Profile(causes=("config",), services=("API",)), catalog, config, k=3)
+    query = Profile(causes=("config",), services=("API",))
+    hits = rank(dense, lexical.search("api config", k=5), query, catalog, config, k=3)
 
     assert [(hit.id, hit.score) for hit in hits] == [
         ("y", round(1 / 12 + 1 / 11 + 0.05 + 0.02, 6)),

@@ -5,8 +5,8 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-
 from memory_support import POSTMORTEM, chroma_executable, chroma_server, memory_at, write_inputs
+
 from pm_agent.errors import MemoryStoreError
 from pm_agent.memory import Memory
 from pm_agent.memory.embedders import HashEmbedder
@@ -75,7 +75,8 @@ def test_action_tracking_and_remember_work_on_either_store(open_memory, tmp_path
 
     reopened = open_memory()
     assert reopened.list_actions(overdue=True) == []
-    assert [a.status for a in reopened.get_postmortem(POSTMORTEM.incident_id).action_items] == ["done", "in_progress", "done"]
+    statuses = [a.status for a in reopened.get_postmortem(POSTMORTEM.incident_id).action_items]
+    assert statuses == ["done", "in_progress", "done"]
     assert reopened.patterns(since=dt.date(2025, 1, 1)).incidents == 1
 
 

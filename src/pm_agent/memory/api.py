@@ -145,7 +145,9 @@ class Memory:
             if pending is not None:
                 yield from pending.result()
 
-    def _write_batch(self, batch: list[MemoryRecord], texts: list[str], vectors, report: IngestReport) -> list[MemoryRecord]:
+    def _write_batch(
+        self, batch: list[MemoryRecord], texts: list[str], vectors, report: IngestReport
+    ) -> list[MemoryRecord]:
         batch = [self._superseding(record) for record in batch]
         self.store.add([r.id for r in batch], vectors, texts, [record_metadata(r) for r in batch])
         if self._lexical is not None:
@@ -159,7 +161,8 @@ class Memory:
         """A postmortem replaces earlier versions of the same incident's postmortem (keeping done actions)."""
         if record.kind != "postmortem":
             return record
-        older = [item for item in self.store.find({"source_id": record.source_id}) if item.metadata.get("kind") == "postmortem"]
+        same_incident = self.store.find({"source_id": record.source_id})
+        older = [item for item in same_incident if item.metadata.get("kind") == "postmortem"]
         for item in older:
             record = action_tracking.carry_over_done(record_from_metadata(item.metadata), record)
         self.store.delete([item.id for item in older])

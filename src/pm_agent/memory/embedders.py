@@ -175,7 +175,9 @@ class HashEmbedder:
         return [v / norm for v in vector]
 
 
-FALLBACK_WARNING = "no all-MiniLM-L6-v2 model files found; the memory uses a lexical embedding instead (weaker). To fix: "
+FALLBACK_WARNING = (
+    "no all-MiniLM-L6-v2 model files found; the memory uses a lexical embedding instead (weaker). To fix: "
+)
 
 
 def load_embedder(

@@ -68,7 +68,8 @@ def _trend(report: PatternsReport) -> list[str]:
         return lines + ["No dated incidents."]
     lines += ["| Quarter | Incidents | Median time to resolve (min) |", "| --- | ---: | ---: |"]
     for q in report.quarters:
-        median = f"{q.median_resolve_minutes:g} (of {q.with_resolve_time})" if q.median_resolve_minutes is not None else "unknown"
+        known = q.median_resolve_minutes is not None
+        median = f"{q.median_resolve_minutes:g} (of {q.with_resolve_time})" if known else "unknown"
         lines.append(f"| {q.quarter} | {q.incidents} | {median} |")
     return lines + ["", *mermaid_trend(report)]
 

@@ -128,7 +128,9 @@ def evaluate_retrieval(
     )
 
 
-def _score(memory, name: str, config: RetrievalConfig, queries, corpus_size: int, labels: dict, k: int) -> VariantScores:
+def _score(
+    memory, name: str, config: RetrievalConfig, queries, corpus_size: int, labels: dict, k: int
+) -> VariantScores:
     memory.config = replace(config, candidates=max(config.candidates, corpus_size))
     precision = hits = reciprocal = 0.0
     for record in queries:

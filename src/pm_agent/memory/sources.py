@@ -79,7 +79,8 @@ def read_file(path: Path) -> Iterator[MemoryRecord]:
     except OSError as exc:
         raise InputError(f"cannot read: {exc.strerror}", source=str(path)) from None
     suffix = path.suffix.lower()
-    if suffix in MARKDOWN_SUFFIXES or (suffix not in (".json", *JSONL_SUFFIXES) and not text.lstrip().startswith(("{", "["))):
+    looks_like_json = text.lstrip().startswith(("{", "["))
+    if suffix in MARKDOWN_SUFFIXES or (suffix not in (".json", *JSONL_SUFFIXES) and not looks_like_json):
         yield read_markdown(text, str(path))
     elif suffix in JSONL_SUFFIXES or (suffix != ".json" and _looks_like_jsonl(text)):
         yield from read_jsonl(text, str(path))

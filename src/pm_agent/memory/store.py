@@ -117,7 +117,8 @@ class ChromaStore:
         if k <= 0:
             return []
         result = self._collection.query(query_embeddings=[list(vector)], n_results=k, include=["distances"])
-        return [(item_id, 1.0 - distance) for item_id, distance in zip(result["ids"][0], result["distances"][0], strict=True)]
+        pairs = zip(result["ids"][0], result["distances"][0], strict=True)
+        return [(item_id, 1.0 - distance) for item_id, distance in pairs]
 
 
 def stored_at(path: Path) -> bool:
