@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 
 from pm_agent.models import Figure, Impact, Incident, OpenQuestion, SourceRef
+from pm_agent.prefilter import QuickPattern, quick
 
 
 def _num(tag: str = "") -> str:
@@ -21,31 +22,55 @@ def _num(tag: str = "") -> str:
 
 _NUM = _num()
 _FAIL = r"(?:failed|failing|dropped|errored|lost|rejected|timed out|5\d\d|errors?)"
+# Word lists shared by the patterns and by NEEDS below.
+_SHARE_OF = r"users|customers|accounts|tenants|merchants|sessions|members"
+_AFFECTED = r"users|customers|accounts|tenants|merchants|members|subscribers|shoppers"
+_FAILED_THINGS = (
+    r"requests|transactions|orders|payments|calls|checkouts|messages|jobs|emails|attempts|uploads|logins|builds"
+)
+_CURRENCY_SIGNS = r"[$€£]"
+_CURRENCY_WORDS = r"USD|EUR|GBP|DKK|dollars|euros"
+_TICKETS = r"tickets|support requests|complaints|contacts"
+_SLA = r"SLA|SLO|error budget"
+_LASTED = r"for|lasted|lasting|outage of|downtime of"
 
 PATTERNS: list[tuple[str, str, re.Pattern[str]]] = [
     ("user_share", "%", re.compile(
-        rf"{_NUM}\s*%\s+(?:of\s+)?(?:all\s+|our\s+)?(?:active\s+|logged-in\s+|paying\s+|mobile\s+)?(?:users|customers|accounts|tenants|merchants|sessions|members)",
+        rf"{_NUM}\s*%\s+(?:of\s+)?(?:all\s+|our\s+)?(?:active\s+|logged-in\s+|paying\s+|mobile\s+)?(?:{_SHARE_OF})",
         re.I)),
     ("users_affected", "users", re.compile(
-        rf"(?<![\d.]){_NUM}\s+(?:active\s+|unique\s+|paying\s+)?(?:users|customers|accounts|tenants|merchants|"
-        r"members|subscribers|shoppers)\b", re.I)),
+        rf"(?<![\d.]){_NUM}\s+(?:active\s+|unique\s+|paying\s+)?(?:{_AFFECTED})\b", re.I)),
     ("error_rate", "%", re.compile(
         rf"(?:error[- ]rate|5xx(?: rate)?|failure rate|errors?)\D{{0,25}}?{_num('a')}\s*%|{_num('b')}\s*%\s+(?:of\s+)?"
         rf"(?:requests|traffic|calls|transactions)\s+{_FAIL}|{_num('c')}\s*%\s+(?:error|failure)s?", re.I)),
     ("requests_failed", "requests", re.compile(
-        rf"(?<![\d.]){_NUM}\s+(?:{_FAIL}\s+)?(?:[a-z-]+\s+)?(?:requests|transactions|orders|payments|calls|checkouts|messages|"
-        rf"jobs|emails|attempts|uploads|logins|builds)\s+(?:{_FAIL}|were {_FAIL}|could not)", re.I)),
+        rf"(?<![\d.]){_NUM}\s+(?:{_FAIL}\s+)?(?:[a-z-]+\s+)?(?:{_FAILED_THINGS})\s+(?:{_FAIL}|were {_FAIL}|could not)",
+        re.I)),
     ("revenue", "currency", re.compile(
-        rf"(?:[$€£]\s?{_num('a')}|(?<![\d.]){_num('b')}\s*(?:USD|EUR|GBP|DKK|dollars|euros))", re.I)),
+        rf"(?:{_CURRENCY_SIGNS}\s?{_num('a')}|(?<![\d.]){_num('b')}\s*(?:{_CURRENCY_WORDS}))", re.I)),
     ("support_tickets", "tickets", re.compile(
-        rf"(?<![\d.]){_NUM}\s+(?:customer\s+|support\s+)?(?:tickets|support requests|complaints|contacts)", re.I)),
+        rf"(?<![\d.]){_NUM}\s+(?:customer\s+|support\s+)?(?:{_TICKETS})", re.I)),
     ("sla_breach", "", re.compile(
-        r"\b(?:SLA|SLO|error budget)\b[^.\n]{0,60}?\b(?:breach\w*|violat\w*|burn\w*|miss\w*|exceed\w*|exhaust\w*)"
-        r"|\b(?:breach\w*|violat\w*|miss\w*|exhaust\w*)\b[^.\n]{0,40}?\b(?:SLA|SLO|error budget)\b", re.I)),
+        rf"\b(?:{_SLA})\b[^.\n]{{0,60}}?\b(?:breach\w*|violat\w*|burn\w*|miss\w*|exceed\w*|exhaust\w*)"
+        rf"|\b(?:breach\w*|violat\w*|miss\w*|exhaust\w*)\b[^.\n]{{0,40}}?\b(?:{_SLA})\b", re.I)),
     ("duration", "minutes", re.compile(
-        rf"(?:for|lasted|lasting|outage of|downtime of)\s+(?:about\s+|roughly\s+|approximately\s+)?{_NUM}\s*"
+        rf"(?:{_LASTED})\s+(?:about\s+|roughly\s+|approximately\s+)?{_NUM}\s*"
         r"(?P<unit>minutes?|mins?|hours?|hrs?|h)\b", re.I)),
 ]
+# What each pattern cannot match without, found anywhere in the text (case-insensitive): a text
+# lacking it is skipped without running the pattern, which on most event texts matches nothing.
+_NEEDED_WORDS = (
+    ("user_share", _SHARE_OF),
+    ("users_affected", _AFFECTED),
+    ("error_rate", "%"),
+    ("requests_failed", _FAILED_THINGS),
+    ("revenue", f"{_CURRENCY_SIGNS}|{_CURRENCY_WORDS}"),
+    ("support_tickets", _TICKETS),
+    ("sla_breach", _SLA),
+    ("duration", _LASTED),
+)
+NEEDS: dict[str, QuickPattern] = {kind: quick(words, re.I) for kind, words in _NEEDED_WORDS}
+ANY_NEED = quick("|".join(words for _, words in _NEEDED_WORDS), re.I)
 
 QUESTIONS = {
     "users_affected": "How many users or customers were affected (a count from logs, analytics or support)?",
@@ -63,8 +88,10 @@ def extract_impact(incident: Incident) -> Impact:
     """Figures for each dimension: the input's own ``impact`` first, then phrases in notes and events."""
     found: dict[str, Figure] = {f.kind: f for f in incident.impact.figures()}
     for text, ref in _texts(incident):
+        if not ANY_NEED.search(text):  # one test instead of one per pattern, for the many texts without a figure
+            continue
         for kind, unit, pattern in PATTERNS:
-            if kind in found:
+            if kind in found or not NEEDS[kind].search(text):
                 continue
             match = pattern.search(text)
             if match:

@@ -12,15 +12,16 @@ import re
 from dataclasses import dataclass
 
 from pm_agent.models import Incident, Metric, TimelineEvent
+from pm_agent.prefilter import QuickPattern, quick
 from pm_agent.timeparse import format_utc
 
-PHASE_PATTERNS: dict[str, re.Pattern[str]] = {
-    "resolution": re.compile(
+PHASE_PATTERNS: dict[str, QuickPattern] = {
+    "resolution": quick(
         r"\b(resolved|resolution|all[- ]clear|closed the incident|incident (?:is )?closed|"
         r"fully (?:recovered|restored)|verified operational|marked as resolved)\b",
         re.I,
     ),
-    "mitigation": re.compile(
+    "mitigation": quick(
         r"\b(roll(?:ed|ing)? ?back|revert(?:ed|ing)?|fail(?:ed|ing)? ?over|restart(?:ed|ing)?|reboot(?:ed)?|"
         r"scal(?:ed|ing) (?:up|out|down)|mitigat\w*|hotfix|fix (?:deployed|committed|applied|released|rolled out)|"
         r"disabl(?:ed|ing)|re-?enabl\w*|drain(?:ed|ing)?|cordon\w*|block(?:ed|ing)|rate[- ]limit\w*|"
@@ -29,32 +30,32 @@ PHASE_PATTERNS: dict[str, re.Pattern[str]] = {
         r"replac(?:ed|ing)|added (?:capacity|nodes)|new nodes?)\b",
         re.I,
     ),
-    "escalation": re.compile(
+    "escalation": quick(
         r"\b(escalat\w*|paged|paging|acknowledg\w*|ack'?d|incident (?:declared|opened|created)|declared|"
         r"incident commander|bridge|war ?room|joined|assigned|notif(?:ied|y)|status ?page|statuspage)\b",
         re.I,
     ),
-    "diagnosis": re.compile(
+    "diagnosis": quick(
         r"\b(investigat\w*|looking into|diagnos\w*|identified|root cause|(?<!not )(?<!n't )found|discovered|concluded|suspect\w*|"
         r"hypothes\w*|check(?:ed|ing)|debug\w*|traced|narrowed|correlat\w*|logs? show|appears to|seems to|"
         r"analy[sz]\w*)\b",
         re.I,
     ),
-    "detection": re.compile(
+    "detection": quick(
         r"\b(alert\w*|alarm\w*|firing|triggered|detected|noticed|report(?:ed|ing|s)?|spike\w*|elevated|"
         r"threshold|degraded|error rate|5\d\dx?s?|timeouts?|unavailable|outage|failing)\b",
         re.I,
     ),
 }
 DETECTION_GRACE = dt.timedelta(minutes=5)
-ACK_PATTERN = re.compile(r"\b(acknowledg\w*|ack'?d|\back\b|on it|i'?m looking|taking a look)\b", re.I)
-RECOVERY_PATTERN = re.compile(
+ACK_PATTERN = quick(r"\b(acknowledg\w*|ack'?d|\back\b|on it|i'?m looking|taking a look)\b", re.I)
+RECOVERY_PATTERN = quick(
     r"\b(mitigated|recovered|recovering|back to normal|error rates? (?:dropped|back)|latency (?:back|recovered)|"
     r"service (?:restored|recovered)|restored|traffic (?:back|recovered)|impact (?:ended|stopped)|"
     r"roll(?:ed)? ?back (?:complete|completed|finished|done)|rollback (?:complete|completed|finished|done))\b",
     re.I,
 )
-RESOLVED_PATTERN = re.compile(r"\b(resolved|all[- ]clear|incident closed|closed the incident|fully recovered)\b", re.I)
+RESOLVED_PATTERN = quick(r"\b(resolved|all[- ]clear|incident closed|closed the incident|fully recovered)\b", re.I)
 
 
 @dataclass(frozen=True)
