@@ -10,8 +10,8 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass, field
-from functools import lru_cache
 
+from pm_agent.engines.phrase_scan import phrase_pattern, phrase_scan
 from pm_agent.errors import PromptError
 
 _NUMBER = r"(?<![\w.,:/-])(?:\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?)\+?(?:\s?(?:k|K|M|million|thousand|bn|billion)\b)?"
@@ -66,28 +66,17 @@ class Signals:
 
     def found(self, key: str, text: str) -> list[str]:
         """The distinct phrases of list ``key`` that occur in ``text``, lowercased, first occurrence first."""
-        hits = [m.group(0).lower() for m in _pattern(tuple(self.phrases(key))).finditer(text or "")]
+        hits = [m.group(0).lower() for m in phrase_scan(tuple(self.phrases(key))).finditer(text or "")]
         return list(dict.fromkeys(" ".join(h.split()) for h in hits))
 
     def count(self, key: str, text: str) -> int:
         """How many times phrases of list ``key`` occur in ``text``."""
-        return sum(1 for _ in _pattern(tuple(self.phrases(key))).finditer(text or ""))
+        return sum(1 for _ in phrase_scan(tuple(self.phrases(key))).finditer(text or ""))
 
     def starts_with(self, key: str, text: str) -> str | None:
         """The phrase of list ``key`` that ``text`` opens with, if any."""
-        match = _pattern(tuple(self.phrases(key))).match(text.strip())
+        match = phrase_pattern(tuple(self.phrases(key))).match(text.strip())
         return match.group(0).lower() if match else None
-
-
-@lru_cache(maxsize=256)
-def _pattern(phrases: tuple[str, ...]) -> re.Pattern[str]:
-    parts = []
-    for phrase in sorted(phrases, key=len, reverse=True):
-        body = r"\s+".join(re.escape(word) for word in phrase.split()) or re.escape(phrase)
-        left = r"(?<!\w)" if phrase[:1].isalnum() else ""
-        right = r"(?!\w)" if phrase[-1:].isalnum() else ""
-        parts.append(f"{left}{body}{right}")
-    return re.compile("|".join(parts) or r"(?!x)x", re.I)
 
 
 def figures(text: str, signals: Signals) -> dict[str, list[str]]:

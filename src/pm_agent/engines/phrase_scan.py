@@ -1,0 +1,91 @@
+"""Finding a list of phrases in a long text fast, with exactly the matches of one regex alternation.
+
+The rubric's phrase lists are matched by :func:`phrase_pattern`: every phrase an alternative,
+longest first, case-insensitive, words joined by ``\\s+``, with ``(?<!\\w)``/``(?!\\w)`` where the
+phrase starts or ends with a letter or digit. Its ``finditer`` over a drafted postmortem of
+thousands of timeline rows is slow: the regex engine tries every alternative, lookbehind first,
+at every position of the text.
+
+:class:`PhraseScan` gives the same matches, in the same order, by trying that pattern only where
+a match can start. A match of a phrase starts with the phrase's first word, case-insensitively,
+so it starts where the *lowercased* text holds the lowercased first word. Those places are found
+by a plain literal alternation over the lowercased text (which the engine scans quickly); at each
+one the phrase pattern, cut down to the phrases whose first word is there, decides as it would
+have. Cutting alternatives that cannot match at a position does not change which one matches
+first, and no position without a first word could have matched, so the result is the same.
+
+The first words are looked for in the text folded by :func:`pm_agent.prefilter.fold`, where
+every character ``re.IGNORECASE`` accepts for an ASCII letter is that letter (see that module).
+Phrases whose first word is not ASCII, or texts whose folded copy has another length, are
+scanned with the plain pattern.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from functools import lru_cache
+
+from pm_agent.prefilter import fold
+
+
+@lru_cache(maxsize=256)
+def phrase_pattern(phrases: tuple[str, ...]) -> re.Pattern[str]:
+    """One alternative per phrase, longest first (ties keep list order), case-insensitive."""
+    parts = []
+    for phrase in sorted(phrases, key=len, reverse=True):
+        body = r"\s+".join(re.escape(word) for word in phrase.split()) or re.escape(phrase)
+        left = r"(?<!\w)" if phrase[:1].isalnum() else ""
+        right = r"(?!\w)" if phrase[-1:].isalnum() else ""
+        parts.append(f"{left}{body}{right}")
+    return re.compile("|".join(parts) or r"(?!x)x", re.I)
+
+
+@lru_cache(maxsize=8)
+def _folded(text: str) -> str | None:
+    """The folded text when it lines up with ``text`` character for character, else None.
+
+    Cached: the rubric scans the same document for many phrase lists."""
+    folded = fold(text)
+    return folded if len(folded) == len(text) else None
+
+
+class PhraseScan:
+    """``finditer`` with the matches of ``phrase_pattern(phrases).finditer``, found faster."""
+
+    def __init__(self, phrases: tuple[str, ...]) -> None:
+        self.pattern = phrase_pattern(phrases)
+        firsts = [phrase.split()[0].lower() if phrase.split() else "" for phrase in phrases]
+        self.exact = bool(phrases) and all(first and first.isascii() for first in firsts)
+        if not self.exact:
+            return
+        literals = sorted(set(firsts), key=len, reverse=True)
+        self.starts = re.compile("|".join(re.escape(literal) for literal in literals))
+        self.at_start = {literal: self._starting(phrases, firsts, literal) for literal in literals}
+
+    @staticmethod
+    def _starting(phrases: tuple[str, ...], firsts: list[str], literal: str) -> re.Pattern[str]:
+        """The phrase pattern of the phrases that can match where ``literal`` occurs: those whose
+        first word is ``literal`` or a prefix of it."""
+        return phrase_pattern(tuple(p for p, first in zip(phrases, firsts) if literal.startswith(first)))
+
+    def finditer(self, text: str) -> Iterator[re.Match[str]]:
+        """The phrase matches in ``text``, left to right, as the phrase pattern finds them."""
+        folded = _folded(text) if self.exact else None
+        if folded is None:
+            yield from self.pattern.finditer(text)
+            return
+        pos = 0
+        while (start := self.starts.search(folded, pos)) is not None:
+            # The longest first word found here; the others that occur here are its prefixes.
+            match = self.at_start[start.group()].match(text, start.start())
+            if match is None:
+                pos = start.start() + 1
+                continue
+            yield match
+            pos = match.end()
+
+
+@lru_cache(maxsize=256)
+def phrase_scan(phrases: tuple[str, ...]) -> PhraseScan:
+    return PhraseScan(phrases)
