@@ -11,7 +11,7 @@ import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
-from typing import Literal
+from typing import ClassVar, Literal
 
 from pm_agent.engines.blame_grammar import (
     PARTICLES,
@@ -21,7 +21,7 @@ from pm_agent.engines.blame_grammar import (
     past_to_participle,
     split_object,
 )
-from pm_agent.engines.blame_lexicon import ROLE_RE, SIGNAL_NOUNS, is_person
+from pm_agent.engines.blame_lexicon import ROLE_RE, SIGNAL_NOUNS, is_person, trie_pattern
 
 Category = Literal["person_as_cause", "counterfactual", "character_judgement", "human_error", "hindsight", "role_blame"]
 
@@ -66,9 +66,18 @@ class Guarded:
     ``needs`` is a ``|``-separated list of lower-case words; ``word*`` matches any word starting so.
     """
 
+    _every: ClassVar[list[Guarded]] = []  # all guarded patterns: their trigger words are looked for together
+
     def __init__(self, needs: str, pattern: str) -> None:
         self.needs = tuple(" " + (key[:-1] if key.endswith("*") else key + " ") for key in needs.split("|"))
         self._source = pattern
+        self._index = len(Guarded._every)
+        Guarded._every.append(self)
+
+    @classmethod
+    def any_may_match(cls, text: str) -> bool:
+        """False when no guarded pattern anywhere can match ``text``: none of their trigger words is in it."""
+        return bool(_triggered(text, len(cls._every)))
 
     @cached_property
     def pattern(self) -> re.Pattern[str]:
@@ -80,8 +89,8 @@ class Guarded:
         return self.pattern.groupindex
 
     def _may_match(self, text: str) -> bool:
-        words = _spaced_words(text)
-        return any(key in words for key in self.needs)
+        """True when one of ``needs`` is in the text's spaced words."""
+        return self._index in _triggered(text, len(Guarded._every))
 
     def finditer(self, text: str) -> Iterator[re.Match[str]]:
         """Like ``re.finditer``, skipping matches whose agent is not a person (and trying again after)."""
@@ -101,6 +110,34 @@ class Guarded:
 
     def _aims_at_people(self, match: re.Match[str]) -> bool:
         return all(is_person(match[group]) for group in ("agent", "poss") if group in self.groupindex and match[group])
+
+
+@lru_cache(maxsize=256)
+def _triggered(text: str, guards: int) -> frozenset[int]:
+    """The indexes of the first ``guards`` guarded patterns that ``text`` has a trigger word of.
+
+    One scan of the spaced words serves every rule (cached: each asks about the same sentence).
+    """
+    finder, fired = _trigger_index(guards)
+    found: set[int] = set()
+    for match in finder.finditer(_spaced_words(text)):
+        found |= fired[match.group(1)]
+    return frozenset(found)
+
+
+@lru_cache(maxsize=4)
+def _trigger_index(guards: int) -> tuple[re.Pattern[str], dict[str, frozenset[int]]]:
+    """A pattern finding, at every position, the longest trigger word there; and for each word, the
+    patterns it sets off: those needing it or a word it begins with (which occurs there too)."""
+    needing: dict[str, set[int]] = {}
+    for guard in Guarded._every[:guards]:
+        for key in guard.needs:
+            needing.setdefault(key, set()).add(guard._index)
+    fired = {
+        key: frozenset(i for other, indexes in needing.items() if key.startswith(other) for i in indexes)
+        for key in needing
+    }
+    return re.compile(f"(?=({trie_pattern(needing)}))"), fired
 
 
 @lru_cache(maxsize=256)

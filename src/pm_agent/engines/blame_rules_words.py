@@ -98,9 +98,10 @@ def _adverb_hits(sentence: str) -> list[Hit]:
 
 def _word_hits(sentence: str) -> list[Hit]:
     """Any judgement word left: dropped before a person, softened to a fact before a thing."""
-    technical = [m.span() for m in TECHNICAL_COLLOCATIONS.finditer(sentence)]
+    words = list(_ANY_JUDGEMENT.finditer(sentence))
+    technical = [m.span() for m in TECHNICAL_COLLOCATIONS.finditer(sentence)] if words else []
     hits: list[Hit] = []
-    for m in _ANY_JUDGEMENT.finditer(sentence):
+    for m in words:
         if any(start <= m.start() < end for start, end in technical):
             continue
         before_person = _ROLE_AFTER.match(sentence, m.end())
@@ -149,6 +150,10 @@ _META_BEFORE = re.compile(
 _META_AFTER = re.compile(r"(?i)^['\"”’]?\s*(?:is|was|are|were)(?:n['’]t|\s+not|\s+never)\b")
 _USER_ERROR_FRAMED = re.compile(r"(?i)(?:\b(?:was|is|to|by|of|under)\s+|:\s*)$")
 _FAT_FINGER = re.compile(r"(?i)\bfat[- ]?finger(?P<suffix>ed|ing|s)?\b")
+# What _ANY_JUDGEMENT and _FAT_FINGER, the rules' only patterns not behind a Guarded, cannot match
+# without (lower-case, as plain text): blameless skips a sentence that has none of these words and
+# no guarded trigger word. A new unguarded pattern must add its words here.
+UNGUARDED_NEEDS = (*JUDGEMENT_ADJECTIVES, "fat")
 
 
 def human_error_hits(sentence: str) -> list[Hit]:

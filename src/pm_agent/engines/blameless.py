@@ -35,13 +35,15 @@ import re
 from collections import Counter
 from functools import lru_cache
 
-from pm_agent.engines.blame_clauses import Hit
+from pm_agent.engines.blame_clauses import Guarded, Hit
 from pm_agent.engines.blame_facts import fact_tokens
 from pm_agent.engines.blame_grammar import capitalise, tidy
+from pm_agent.engines.blame_lexicon import trie_pattern
 from pm_agent.engines.blame_rules_cause import person_as_cause_hits
 from pm_agent.engines.blame_rules_counterfactual import counterfactual_hits
-from pm_agent.engines.blame_rules_words import character_hits, hindsight_hits, human_error_hits
+from pm_agent.engines.blame_rules_words import UNGUARDED_NEEDS, character_hits, hindsight_hits, human_error_hits
 from pm_agent.models import BlameFinding, BlamelessReport
+from pm_agent.prefilter import fold
 
 __all__ = ["detect_blame", "fact_tokens", "is_blameful", "rewrite_blameless"]
 
@@ -58,6 +60,7 @@ _MAX_EDITS_PER_SENTENCE = 12
 _SENTENCE_END = re.compile(r"[.!?]+[\"'”’)\]]*(?=\s|$)|\n")
 _ABBREVIATION = re.compile(r"(?i)\b(?:e\.g|i\.e|etc|vs|approx|cf|mr|ms|mrs|dr|no)\.$")
 _LINE_PREFIX = re.compile(r"^\s*(?:(?:[-*+>]|\d+[.)]|#{1,6})\s+)*[\"'“‘(]?")
+_UNGUARDED = re.compile(trie_pattern(UNGUARDED_NEEDS))
 
 
 def detect_blame(text: str) -> list[BlameFinding]:
@@ -129,6 +132,8 @@ def _hits(sentence: str) -> tuple[Hit, ...]:
 
     Cached: detection, suggestions and the rewrite all ask about the same sentences.
     """
+    if not _may_blame(sentence):
+        return ()
     hits = [hit for rule in _RULES for hit in rule(sentence)]
     hits.sort(key=lambda h: (h.start, -(h.end - h.start)))
     kept: list[Hit] = []
@@ -136,6 +141,17 @@ def _hits(sentence: str) -> tuple[Hit, ...]:
         if not any(k.category == hit.category and k.start < hit.end and hit.start < k.end for k in kept):
             kept.append(hit)
     return tuple(sorted(kept, key=lambda h: (h.start, h.end, h.category)))
+
+
+def _may_blame(sentence: str) -> bool:
+    """False when no rule can find anything in ``sentence``: one quick test instead of every rule.
+
+    Every rule reports only matches of a :class:`Guarded` pattern, which needs one of its trigger
+    words, or of the few unguarded patterns, which need a word of ``UNGUARDED_NEEDS``. Those
+    match case-insensitively, so the words are looked for in the folded sentence (see
+    :func:`fold`), where every case variant of an ASCII letter is that letter.
+    """
+    return Guarded.any_may_match(sentence) or _UNGUARDED.search(fold(sentence)) is not None
 
 
 @lru_cache(maxsize=4096)
