@@ -29,6 +29,19 @@ _REF_DEFINITION_RE = re.compile(r"^\s{0,3}\[(?P<text>[^\]]+)\]:\s*<?(?P<url>\S+?
 _INLINE_LINK_RE = re.compile(r"!?\[(?P<text>[^\]]*)\]\((?P<url>[^)\s]+)(?:\s+\"[^\"]*\")?\)")
 _AUTOLINK_RE = re.compile(r"<(?P<url>(?:https?|mailto):[^>\s]+)>")
 _BARE_URL_RE = re.compile(r"(?<![(<\w])https?://[^\s)>\]|]+")
+_QUOTE_MARK_RE = re.compile(r"^\s{0,3}(>\s?)+")
+_CELL_BAR_RE = re.compile(r"(?<!\\)\|")
+_CODE_SPAN_RE = re.compile(r"`+([^`]*)`+")
+_REF_LINK_RE = re.compile(r"\[([^\]]+)\]\[[^\]]*\]")
+_BREAK_TAG_RE = re.compile(r"<br\s*/?>", re.I)
+_HTML_TAG_RE = re.compile(r"</?[A-Za-z][^>]*>")
+_STRONG_RE = re.compile(r"(\*\*|__)(.+?)\1")
+_STAR_EMPHASIS_RE = re.compile(r"(?<![\w*])\*(?=\S)(.+?)(?<=\S)\*(?![\w*])")
+_UNDERSCORE_EMPHASIS_RE = re.compile(r"(?<![\w_])_(?=\S)(.+?)(?<=\S)_(?![\w_])")
+_STRIKE_RE = re.compile(r"~~(.+?)~~")
+_ESCAPED_RE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!|~>])")
+# Every rewrite in _strip_inline needs one of these characters: text without them passes unchanged.
+_INLINE_MARK_RE = re.compile(r"[`\[<*_~\\]")
 
 _SYNONYMS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("what_went_well", ("what went well", "went well", "went right", "what worked", "things that worked", "successes",
@@ -102,18 +115,23 @@ def canonical_field(title: str) -> str | None:
 
 def plain(text: str) -> str:
     """Inline Markdown to plain text: links keep their text, emphasis and code marks go, HTML goes."""
-    t = re.sub(r"`+([^`]*)`+", r"\1", text)
-    t = _INLINE_LINK_RE.sub(lambda m: m["text"], t)
-    t = re.sub(r"\[([^\]]+)\]\[[^\]]*\]", r"\1", t)
-    t = _AUTOLINK_RE.sub(lambda m: m["url"], t)
-    t = re.sub(r"<br\s*/?>", " ", t, flags=re.I)
-    t = re.sub(r"</?[A-Za-z][^>]*>", "", t)
-    t = re.sub(r"(\*\*|__)(.+?)\1", r"\2", t)
-    t = re.sub(r"(?<![\w*])\*(?=\S)(.+?)(?<=\S)\*(?![\w*])", r"\1", t)
-    t = re.sub(r"(?<![\w_])_(?=\S)(.+?)(?<=\S)_(?![\w_])", r"\1", t)
-    t = re.sub(r"~~(.+?)~~", r"\1", t)
-    t = re.sub(r"\\([\\`*_{}\[\]()#+\-.!|~>])", r"\1", t)
+    t = _strip_inline(text) if _INLINE_MARK_RE.search(text) else text
     return " ".join(html.unescape(t).split())
+
+
+def _strip_inline(text: str) -> str:
+    """Code spans, links, tags, emphasis, strike-through and backslash escapes replaced by their text."""
+    t = _CODE_SPAN_RE.sub(r"\1", text)
+    t = _INLINE_LINK_RE.sub(lambda m: m["text"], t)
+    t = _REF_LINK_RE.sub(r"\1", t)
+    t = _AUTOLINK_RE.sub(lambda m: m["url"], t)
+    t = _BREAK_TAG_RE.sub(" ", t)
+    t = _HTML_TAG_RE.sub("", t)
+    t = _STRONG_RE.sub(r"\2", t)
+    t = _STAR_EMPHASIS_RE.sub(r"\1", t)
+    t = _UNDERSCORE_EMPHASIS_RE.sub(r"\1", t)
+    t = _STRIKE_RE.sub(r"\1", t)
+    return _ESCAPED_RE.sub(r"\1", t)
 
 
 def split_cells(line: str) -> list[str]:
@@ -121,7 +139,7 @@ def split_cells(line: str) -> list[str]:
     body = line.strip()
     body = body[1:] if body.startswith("|") else body
     body = body[:-1] if body.endswith("|") and not body.endswith("\\|") else body
-    return [plain(cell.strip().replace("\\|", "|")) for cell in re.split(r"(?<!\\)\|", body)]
+    return [plain(cell.strip().replace("\\|", "|")) for cell in _CELL_BAR_RE.split(body)]
 
 
 def read_blocks(md: str) -> Blocks:
@@ -156,7 +174,7 @@ class _Reader:
             i = self._step(lines, i)
 
     def _step(self, lines: list[str], i: int) -> int:
-        line = re.sub(r"^\s{0,3}(>\s?)+", "", lines[i])
+        line = _QUOTE_MARK_RE.sub("", lines[i])
         if self.fence is not None:
             if line.strip().startswith(self.fence):
                 self.fence = None

@@ -27,6 +27,8 @@ _DATE_RES = (
     re.compile(rf"\b(?P<day>\d{{1,2}})(?:st|nd|rd|th)?(?:\s+of)?\s+{_MONTH},?\s+(?P<year>\d{{4}})\b", re.I),
     re.compile(rf"\b{_MONTH}\s+(?P<day>\d{{1,2}})(?:st|nd|rd|th)?,?\s+(?P<year>\d{{4}})\b", re.I),
 )
+# Every date pattern but the first (ISO) names a month: a text without a letter cannot match them.
+_LETTER_RE = re.compile(r"[^\W\d_]")
 _ZONE_RE = re.compile(
     r"\b(?P<name>UTC|GMT|CET|CEST|EET|EEST|WET|WEST|BST|IST|EST|EDT|CST|CDT|MST|MDT|PST|PDT|AEST|AEDT|JST|KST|SGT|HKT)"
     r"(?P<offset>\s?[+-]\d{1,2}(?::?\d{2})?)?\b"
@@ -116,7 +118,8 @@ class ActionEntry(BaseModel):
 def parse_date(text: str) -> dt.date | None:
     """The first real calendar date in ``text``: ISO, '22nd June 2021', 'October 3, 2025'."""
     found: list[tuple[int, dt.date]] = []
-    for pattern in _DATE_RES:
+    patterns = _DATE_RES if _LETTER_RE.search(text or "") else _DATE_RES[:1]
+    for pattern in patterns:
         for match in pattern.finditer(text or ""):
             parts = match.groupdict()
             month = int(parts["month"]) if parts.get("month") else _MONTHS[parts["month_name"].lower()]
