@@ -45,13 +45,20 @@ SLOW_DETECTION = dt.timedelta(minutes=30)
 def cause_scores(text: str) -> dict[str, float]:
     """Weighted keyword score per category (only categories that scored above zero)."""
     scores: dict[str, float] = {}
-    for category, category_rules in rules.CATEGORY_RULES.items():
-        score = sum(
-            weight * min(len(pattern.findall(text)), rules.PATTERN_COUNT_CAP) for pattern, weight in category_rules
-        )
+    for category in rules.CATEGORY_RULES:
+        score = category_score(text, category)
         if score > 0:
             scores[category] = score
     return scores
+
+
+def category_score(text: str, category: str) -> float:
+    """``cause_scores(text).get(category, 0.0)``, running only that category's patterns."""
+    score = sum(
+        weight * min(len(pattern.findall(text)), rules.PATTERN_COUNT_CAP)
+        for pattern, weight in rules.CATEGORY_RULES.get(category, ())
+    )
+    return score if score > 0 else 0.0
 
 
 def classify_causes(text: str, *, limit: int | None = None) -> list[str]:
@@ -116,6 +123,30 @@ def cite(event: TimelineEvent, focus: re.Pattern[str] | None = None) -> str:
 
 
 # --- reading the timeline -------------------------------------------------------------------
+
+
+class EventSet:
+    """Membership in a list of events, answered as ``event in the_list`` would be, in constant time.
+
+    ``in`` on a list of pydantic models compares with ``==`` field by field: on thousands of
+    events a filter like ``[e for e in a if e in b]`` becomes quadratic. Equal events share
+    their time, source and text, so only the few events under that key are compared here, with
+    the list's own test (``is`` or ``==``); the answer is the list's, duplicates included.
+    """
+
+    def __init__(self, events: Iterable[TimelineEvent]) -> None:
+        self._by_key: dict[tuple[object, ...], list[TimelineEvent]] = {}
+        for event in events:
+            self._by_key.setdefault(_event_key(event), []).append(event)
+
+    def __contains__(self, event: object) -> bool:
+        if not isinstance(event, TimelineEvent):
+            return False
+        return any(member is event or member == event for member in self._by_key.get(_event_key(event), ()))
+
+
+def _event_key(event: TimelineEvent) -> tuple[object, ...]:
+    return (event.at, event.source, event.text)
 
 
 @dataclass(frozen=True)
@@ -276,14 +307,15 @@ def _after(event: TimelineEvent, moment: dt.datetime | None) -> bool:
 MAX_PER_KIND = 2
 
 
-def contributing_factors(incident: Incident) -> list[str]:
+def contributing_factors(incident: Incident, *, reading: TimelineReading | None = None) -> list[str]:
     """Candidate contributing factors read from the timeline, each citing the event time.
 
     Each is a fact-based candidate for the review to confirm: how detection happened,
     warning signs before the start, unintended changes, retries and blocked recovery,
     manual steps without a runbook, alert noise, late declaration. No person is named.
+    ``reading`` is ``read_timeline(incident)`` when the caller has it already.
     """
-    reading = read_timeline(incident)
+    reading = reading if reading is not None else read_timeline(incident)
     window = _incident_window(reading)
     found: list[str] = []
     for finder in FACTOR_FINDERS:
@@ -338,12 +370,14 @@ def _unintended(reading: TimelineReading, window: list[TimelineEvent]) -> list[s
 
 
 def _retries(reading: TimelineReading, window: list[TimelineEvent]) -> list[str]:
-    hits = [e for e in reading.retries if e in window][:MAX_PER_KIND]
+    members = EventSet(window)
+    hits = [e for e in reading.retries if e in members][:MAX_PER_KIND]
     return [f"Candidate: recovery needed a repeated attempt, {cite(e, rules.RETRY_RE)}." for e in hits]
 
 
 def _blockers(reading: TimelineReading, window: list[TimelineEvent]) -> list[str]:
-    hits = [e for e in reading.blockers if e in window and e not in reading.retries and e is not reading.symptom]
+    members, retries = EventSet(window), EventSet(reading.retries)
+    hits = [e for e in reading.blockers if e in members and e not in retries and e is not reading.symptom]
     return [f"Candidate: recovery was held up, {cite(e, rules.BLOCKER_RE)}." for e in hits[:MAX_PER_KIND]]
 
 
@@ -392,9 +426,10 @@ def _repeated_reports(reading: TimelineReading, window: list[TimelineEvent]) -> 
 def _alert_noise(reading: TimelineReading, window: list[TimelineEvent]) -> list[str]:
     noisy = [e for e in window if rules.ALERT_NOISE_RE.search(e.text)][:MAX_PER_KIND]
     factors = [f"Candidate: alert noise, {cite(e, rules.ALERT_NOISE_RE)}." for e in noisy]
-    alerts = [e for e in window if is_alert(e)]
-    for text in dict.fromkeys(e.text for e in alerts):
-        repeats = [e for e in alerts if e.text == text]
+    same_text: dict[str, list[TimelineEvent]] = {}
+    for alert in (e for e in window if is_alert(e)):
+        same_text.setdefault(alert.text, []).append(alert)
+    for repeats in same_text.values():
         if len(repeats) >= 3:
             times = ", ".join(when(e.at) for e in repeats)
             factors.append(

@@ -33,8 +33,9 @@ def draft_postmortem(
     events = classify_phases(incident)
     metrics = compute_metrics(incident, events)
     impact = extract_impact(incident)
-    chain = five_whys.run_five_whys(incident.title, incident)
-    factors = causes.contributing_factors(incident)
+    reading = causes.read_timeline(incident)  # once: the 5 Whys and the factors rest on the same reading
+    chain = five_whys.run_five_whys(incident.title, incident, reading=reading)
+    factors = causes.contributing_factors(incident, reading=reading)
     date = (incident.started_at or events[0].at).date()
     postmortem = Postmortem(
         incident_id=incident.id,

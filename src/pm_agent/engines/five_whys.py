@@ -16,8 +16,9 @@ import re
 from pm_agent.engines import cause_rules as rules
 from pm_agent.engines import why_rules as wr
 from pm_agent.engines.causes import (
+    EventSet,
     TimelineReading,
-    cause_scores,
+    category_score,
     cite,
     classify_causes,
     excerpt,
@@ -43,12 +44,14 @@ def run_five_whys(
     facts: list[str] | None = None,
     *,
     slow_recovery: dt.timedelta = SLOW_RECOVERY,
+    reading: TimelineReading | None = None,
 ) -> WhyChain:
     """Build a why-chain for ``problem`` from the incident's events and known facts.
 
     One ``trigger`` branch always; a ``detection`` branch when people reported the failure
     before any alert or detection came late; a ``recovery`` branch when recovery needed
     retries, was held up, or took longer than ``slow_recovery`` after detection.
+    ``reading`` is ``read_timeline(incident)`` when the caller has it already.
     """
     problem = (problem or "").strip() or (incident.title.strip() if incident else "")
     if not problem:
@@ -57,7 +60,7 @@ def run_five_whys(
     if incident is None or not incident.events:
         branches = [_hypothesis_branch(problem, stated)]
     else:
-        reading = read_timeline(incident)
+        reading = reading if reading is not None else read_timeline(incident)
         branches = [_trigger_branch(problem, incident, reading, stated)]
         branches += [b for b in (_detection_branch(reading), _recovery_branch(reading, slow_recovery)) if b]
     return WhyChain(
@@ -228,7 +231,7 @@ def _best_diagnosis(reading: TimelineReading, category: str) -> TimelineEvent | 
     findings = [d for d in reading.diagnoses if not rules.MISDIAGNOSIS_RE.search(d.text)]
     if not findings:
         return None
-    return max(findings, key=lambda d: (cause_scores(d.text).get(category, 0.0), -d.at.timestamp()))
+    return max(findings, key=lambda d: (category_score(d.text, category), -d.at.timestamp()))
 
 
 def _guard_support(reading: TimelineReading, template: wr.WhyTemplate) -> TimelineEvent | None:
@@ -296,13 +299,14 @@ def _recovery_branch(reading: TimelineReading, slow_recovery: dt.timedelta) -> W
     window = [
         e for e in reading.events if begin and e.at >= begin and (reading.resolved is None or e.at <= reading.resolved)
     ]
-    retries = [e for e in reading.retries if e in window]
-    blockers = [e for e in reading.blockers if e in window and e not in (reading.symptom, reading.detection)]
+    members = EventSet(window)
+    retries = [e for e in reading.retries if e in members]
+    blockers = [e for e in reading.blockers if e in members and e not in (reading.symptom, reading.detection)]
     slow = bool(begin and reading.resolved and reading.resolved - begin > slow_recovery)
     if not (retries or blockers or slow):
         return None
-    steps = [_recovery_first_step(reading, window, retries, blockers)]
-    steps.append(_recovery_second_step(reading, window, blockers, retries))
+    steps = [_recovery_first_step(reading, window, members, retries, blockers)]
+    steps.append(_recovery_second_step(reading, window, members, blockers, retries))
     steps.append(guess(wr.RECOVERY_ROOT_WHY, wr.RECOVERY_ROOT_BECAUSE, wr.RECOVERY_ROOT_QUESTION))
     return WhyBranch(
         label="recovery",
@@ -314,8 +318,13 @@ def _recovery_branch(reading: TimelineReading, slow_recovery: dt.timedelta) -> W
 
 
 def _recovery_first_step(
-    reading: TimelineReading, window: list[TimelineEvent], retries: list[TimelineEvent], blockers: list[TimelineEvent]
+    reading: TimelineReading,
+    window: list[TimelineEvent],
+    members: EventSet,
+    retries: list[TimelineEvent],
+    blockers: list[TimelineEvent],
 ) -> WhyStep:
+    """``members`` holds the events of ``window``."""
     if retries:
         cites = "; ".join(cite(e, rules.RETRY_RE) for e in retries[:2])
         return confirmed(
@@ -323,8 +332,9 @@ def _recovery_first_step(
             f"Recovery took more than one attempt: {cites}.",
             *((e, rules.RETRY_RE) for e in retries[:2]),
         )
-    fix = next((e for e in reversed(window) if e in reading.mitigations), None)
-    start = reading.detection if reading.detection in window else (window[0] if window else None)
+    mitigations = EventSet(reading.mitigations)
+    fix = next((e for e in reversed(window) if e in mitigations), None)
+    start = reading.detection if reading.detection in members else (window[0] if window else None)
     if start is not None and fix is not None and fix is not start:
         because = (
             f"Detection came {cite(start)}; the last recovery action recorded before resolution came "
@@ -346,14 +356,20 @@ def _recovery_first_step(
 
 
 def _recovery_second_step(
-    reading: TimelineReading, window: list[TimelineEvent], blockers: list[TimelineEvent], retries: list[TimelineEvent]
+    reading: TimelineReading,
+    window: list[TimelineEvent],
+    members: EventSet,
+    blockers: list[TimelineEvent],
+    retries: list[TimelineEvent],
 ) -> WhyStep:
+    """``members`` holds the events of ``window``."""
     if blockers:
         held = blockers[:2]
         cites = "; ".join(cite(e, rules.BLOCKER_RE) for e in held)
         why = wr.RECOVERY_BLOCKER_WHY if retries else wr.RECOVERY_STALL_WHY
         return confirmed(why, f"Recovery was held up: {cites}.", *((e, rules.BLOCKER_RE) for e in held))
-    findings = [d for d in reading.diagnoses if d in window and d not in retries]
+    retried = EventSet(retries)
+    findings = [d for d in reading.diagnoses if d in members and d not in retried]
     found = next((d for d in findings if not rules.MISDIAGNOSIS_RE.search(d.text)), None)
     if found is None:
         return guess(wr.RECOVERY_DIAGNOSIS_WHY, wr.RECOVERY_GUESS, wr.RECOVERY_GUESS_QUESTION)

@@ -1,0 +1,123 @@
+"""The fast paths give the answers of the slow ones they replace: phrase scans, the blame sentence
+check, event membership. (Drafts of 5,000 events are timed by bench/bench_draft.py.)"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import random
+import re
+
+import pytest
+
+from conftest import FIXTURES, REPO, SHARED_DATA
+from pm_agent.engines import blame_rules_cause, blame_rules_counterfactual, blame_rules_words, blameless
+from pm_agent.engines.blame_clauses import Guarded
+from pm_agent.engines.causes import EventSet
+from pm_agent.engines.phrase_scan import PhraseScan, phrase_pattern
+from pm_agent.models import TimelineEvent
+from pm_agent.resources import resource_path
+
+RUBRIC_LISTS = sorted(
+    {tuple(phrases) for c in json.loads(resource_path("rubric.json").read_text())["criteria"]
+     for phrases in c.get("signals", {}).values()}
+)
+DOCUMENTS = [p.read_text(encoding="utf-8") for p in sorted((FIXTURES / "postmortems").glob("*.md"))]
+DOCUMENTS += [p.read_text(encoding="utf-8") for p in sorted((SHARED_DATA / "fulltext").glob("*.md"))][:4]
+DOCUMENTS.append((REPO / "README.md").read_text(encoding="utf-8"))
+
+
+def _spans(matches) -> list[tuple[tuple[int, int], str]]:
+    return [(m.span(), m.group()) for m in matches]
+
+
+# --- phrase scans ---------------------------------------------------------------------------------
+
+
+def test_a_phrase_scan_finds_what_the_phrase_pattern_finds_in_real_documents():
+    for phrases in RUBRIC_LISTS:
+        scan, pattern = PhraseScan(phrases), phrase_pattern(phrases)
+        for document in DOCUMENTS:
+            assert _spans(scan.finditer(document)) == _spans(pattern.finditer(document)), phrases
+
+
+PHRASES = ["we ", "were", "roll", "rollback", "roll back", "root cause", "root", "post-mortem", "a", "ab", "s",
+           "ki", "$", "[insert", "candidate:", "kiss", "x-y", " we", "is", "dé"]
+
+
+def test_a_phrase_scan_keeps_the_patterns_order_and_preferences_on_random_text():
+    rng = random.Random(11)
+    for _ in range(3000):
+        phrases = tuple(rng.sample(PHRASES, rng.randint(1, 7)))
+        words = [rng.choice(PHRASES + ["x", "-", ":", "\n", "  "]) for _ in range(rng.randint(0, 12))]
+        text = "".join(
+            w.upper() if rng.random() < 0.2 else w.replace("s", "\u017f").replace("i", "\u0130") if rng.random() < 0.1
+            else w
+            for w in words
+        )
+        assert _spans(PhraseScan(phrases).finditer(text)) == _spans(phrase_pattern(phrases).finditer(text)), text
+
+
+# --- the blame sentence check ---------------------------------------------------------------------
+
+# Patterns in the rule modules that only look around a match a guarded pattern already found; a
+# new pattern a rule can start from must be a Guarded or add its words to UNGUARDED_NEEDS.
+LOOKAROUND_HELPERS = {
+    "_ROLE_AFTER", "_META_BEFORE", "_META_AFTER", "_USER_ERROR_FRAMED", "_SURE_HARM",
+    "ROLE_RE", "TECHNICAL_COLLOCATIONS", "FAILURE_WORDS",
+}
+UNGUARDED = {"_ANY_JUDGEMENT", "_FAT_FINGER"}
+
+
+def test_every_pattern_a_rule_starts_from_is_guarded_or_declared_unguarded():
+    for module in (blame_rules_words, blame_rules_cause, blame_rules_counterfactual):
+        plain = {name for name, value in vars(module).items() if isinstance(value, re.Pattern)}
+        assert plain <= LOOKAROUND_HELPERS | UNGUARDED, (module.__name__, plain - LOOKAROUND_HELPERS - UNGUARDED)
+    words = {w for w in blame_rules_words.JUDGEMENT_ADJECTIVES}
+    assert set(blame_rules_words.UNGUARDED_NEEDS) == words | {"fat"}
+    assert all(re.fullmatch(r"[a-z-]+", word) for word in words)  # plain literals in _ANY_JUDGEMENT
+
+
+def _sentences() -> list[str]:
+    rows = [json.loads(line) for line in (REPO / "evals/datasets/blameless.jsonl").read_text().splitlines() if line]
+    found = [row["text"] for row in rows]
+    for document in DOCUMENTS:
+        found += [document[start:end] for start, end in blameless._sentences(document)]
+    return found
+
+
+def test_a_sentence_the_quick_check_skips_is_one_no_rule_finds_anything_in():
+    skipped = 0
+    for sentence in _sentences():
+        hits = [hit for rule in blameless._RULES for hit in rule(sentence)]
+        if not blameless._may_blame(sentence):
+            skipped += 1
+            assert hits == [], sentence
+    assert skipped > 100
+
+
+def test_the_guarded_trigger_index_agrees_with_each_patterns_own_words():
+    for sentence in _sentences()[:400]:
+        words = " " + " ".join(re.findall(r"[\w’'-]+", sentence.lower())) + " "
+        for guard in Guarded._every:
+            assert guard._may_match(sentence) == any(key in words for key in guard.needs), (guard._source, sentence)
+
+
+# --- event membership -----------------------------------------------------------------------------
+
+
+def _event(minute: int, text: str) -> TimelineEvent:
+    return TimelineEvent(at=dt.datetime(2024, 3, 1, 14, minute, tzinfo=dt.UTC), source="chat", text=text)
+
+
+@pytest.mark.parametrize("probe", [0, 1, 2, 3])
+def test_an_event_set_answers_like_the_list_it_holds(probe):
+    a, b, a_again = _event(1, "restarted the pods"), _event(2, "rolled back"), _event(1, "restarted the pods")
+    other_zone = TimelineEvent(
+        at=dt.datetime(2024, 3, 1, 15, 1, tzinfo=dt.timezone(dt.timedelta(hours=1))), source="chat",
+        text="restarted the pods",
+    )
+    events = [a, b]
+    candidates = [a_again, other_zone, _event(1, "restarted the pod"), None][probe]
+    assert (candidates in EventSet(events)) == (candidates in events)
+    assert a in EventSet(events) and b in EventSet(events) and _event(9, "x") not in EventSet(events)
