@@ -28,7 +28,8 @@ about a quarter of the time stolen by the hypervisor even when idle), full run:
 | pm-agent MiniLM (dynamic padding) | 47.1 (37.3 in a busier run) | 78% (58%) | 60.7 (64.3) |
 | chromadb default EF (pads to 256) | 11.7 (7.9) | 92% (68%) | 12.8 (11.6) |
 
-Search with 10,000 stored: p50 18.4 ms, p95 25.3 ms (pm-agent MiniLM query embedding);
+Search with 10,000 stored: p50 18.4 ms, p95 25.3 ms (pm-agent MiniLM query embedding; the first
+search of a process takes about 1.9 s more, loading the BM25 index and catalog from the store);
 75.2 / 86.4 ms with chromadb's default embedding of the query (217 / 244 ms in the busier run).
 The issue's reference is chromadb's default at about 25 texts/s on this machine when it was
 measured; the ingest target of 100 incidents/s was not reached in these runs (about 4.5 times
@@ -133,7 +134,9 @@ def process_cpu_seconds() -> float:
 
 def search_latency(memory, embedder, label: str, rounds: int) -> dict:
     memory.embedder = embedder
-    memory.search(QUERIES[0], k=5)  # loads the lexical index
+    started = time.perf_counter()
+    memory.search(QUERIES[0], k=5)  # the first search of a process loads the lexical index
+    first_ms = (time.perf_counter() - started) * 1000
     timings = []
     for n in range(rounds):
         query = QUERIES[n % len(QUERIES)]
@@ -141,7 +144,7 @@ def search_latency(memory, embedder, label: str, rounds: int) -> dict:
         memory.search(query, k=5)
         timings.append((time.perf_counter() - started) * 1000)
     timings.sort()
-    return {"query_embedder": label, "stored": memory.count(), "searches": rounds,
+    return {"query_embedder": label, "stored": memory.count(), "searches": rounds, "first_ms": round(first_ms),
             "p50_ms": round(statistics.median(timings), 1),
             "p95_ms": round(timings[int(0.95 * (len(timings) - 1))], 1)}
 
@@ -151,6 +154,7 @@ def main() -> int:
     parser.add_argument("--quick", action="store_true", help="small counts, for a smoke run")
     parser.add_argument("--stored", type=int, default=10_000, help="incidents stored for the search test")
     parser.add_argument("--json", metavar="FILE", help="also write the results as JSON")
+    parser.add_argument("--search-only", action="store_true", help="skip the ingest rate comparison")
     args = parser.parse_args()
     if not INCIDENTS.is_file():
         print(f"{INCIDENTS} is not present; nothing to benchmark", file=sys.stderr)
@@ -171,14 +175,16 @@ def main() -> int:
         print(f"model: {files.onnx} ({files.found_in}); cores: {os.cpu_count()}; "
               f"load average at start: {os.getloadavg()[0]:.2f}", flush=True)
         results = {"ingest": [], "search": []}
-        for label, embedder, count in (("pm-agent MiniLM (dynamic padding)", ours, ingest_count),
-                                       ("chromadb default EF (pads to 256)", theirs, chroma_count)):
+        rate_runs = [] if args.search_only else [("pm-agent MiniLM (dynamic padding)", ours, ingest_count),
+                                                 ("chromadb default EF (pads to 256)", theirs, chroma_count)]
+        for label, embedder, count in rate_runs:
             results["ingest"].append(ingest_rate(embedder, count, scratch, label))
             print(results["ingest"][-1], flush=True)
         memory = open_memory(scratch / "search", ours)
         started = time.perf_counter()
         memory.ingest_paths([write_variants(stored, scratch / "stored.jsonl")])
         print(f"stored {memory.count()} incidents in {time.perf_counter() - started:.0f} s", flush=True)
+        memory = open_memory(scratch / "search", ours)  # a fresh process's view: the lexical index is not loaded
         for label, embedder, rounds in (("pm-agent MiniLM", ours, 200), ("chromadb default EF", theirs, 40)):
             results["search"].append(search_latency(memory, embedder, label, rounds))
             print(results["search"][-1], flush=True)
@@ -199,9 +205,10 @@ def print_table(results: dict) -> None:
         print(f"| {row['embedder']} | {row['incidents']} | {row['seconds']} | {row['per_second']} "
               f"| {row['cpu_share']:.0%} "
               f"| {row['per_second_if_machine_free']} |")
-    print("\n| search: query embedder | stored | p50 ms | p95 ms |\n| --- | ---: | ---: | ---: |")
+    print("\n| search: query embedder | stored | first search ms | p50 ms | p95 ms |")
+    print("| --- | ---: | ---: | ---: | ---: |")
     for row in results["search"]:
-        print(f"| {row['query_embedder']} | {row['stored']} | {row['p50_ms']} | {row['p95_ms']} |")
+        print(f"| {row['query_embedder']} | {row['stored']} | {row['first_ms']} | {row['p50_ms']} | {row['p95_ms']} |")
 
 
 if __name__ == "__main__":
