@@ -11,6 +11,7 @@ numpy is imported on first use only.
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from collections import Counter
@@ -32,6 +33,7 @@ STOPWORDS = frozenset(
     caused cause causing due result resulted resulting led leading lead""".split()
 )
 
+@functools.lru_cache(maxsize=1 << 16)
 def stem(word: str) -> str:
     """Fold plurals only (``timeouts`` -> ``timeout``).
 
@@ -46,8 +48,13 @@ def stem(word: str) -> str:
 
 def analyse(text: str) -> list[str]:
     """The index terms of ``text``: lower-cased words without stopwords, plurals folded."""
-    words = TOKEN.findall(text.lower())
-    return [stem(word) for word in words if word not in STOPWORDS and len(word) > 1]
+    return [term for word in TOKEN.findall(text.lower()) if (term := _term(word))]
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _term(word: str) -> str:
+    """The index term of one lower-cased word, or "" for a stopword (memoised: words repeat a lot)."""
+    return "" if word in STOPWORDS or len(word) < 2 else stem(word)
 
 
 @dataclass
