@@ -16,6 +16,7 @@ from pm_agent.engines.blame_clauses import Guarded
 from pm_agent.engines.causes import EventSet
 from pm_agent.engines.phrase_scan import PhraseScan, phrase_pattern
 from pm_agent.models import TimelineEvent
+from pm_agent.prefilter import QuickPattern
 from pm_agent.resources import resource_path
 
 RUBRIC_LISTS = sorted(
@@ -71,7 +72,7 @@ UNGUARDED = {"_ANY_JUDGEMENT", "_FAT_FINGER"}
 
 def test_every_pattern_a_rule_starts_from_is_guarded_or_declared_unguarded():
     for module in (blame_rules_words, blame_rules_cause, blame_rules_counterfactual):
-        plain = {name for name, value in vars(module).items() if isinstance(value, re.Pattern)}
+        plain = {name for name, value in vars(module).items() if isinstance(value, (re.Pattern, QuickPattern))}
         assert plain <= LOOKAROUND_HELPERS | UNGUARDED, (module.__name__, plain - LOOKAROUND_HELPERS - UNGUARDED)
     words = {w for w in blame_rules_words.JUDGEMENT_ADJECTIVES}
     assert set(blame_rules_words.UNGUARDED_NEEDS) == words | {"fat"}

@@ -83,6 +83,23 @@ def test_a_quick_pattern_answers_like_the_pattern_on_random_text(pattern):
         assert raw.sub("_", text) == fast.sub("_", text)
 
 
+@pytest.mark.parametrize("pattern", TRICKY)
+def test_in_a_long_text_a_quick_pattern_finds_the_same_matches(pattern):
+    rng = random.Random(pattern)
+    pieces = ["deploy", "rolled out", "roll-out", "ab", "abc", "cd", "ce", "Foo", "bar", "BAR", "Kiss", "x", "yz", "sky"]
+    alphabet = "abcdefikorstuxyzABFIKORSXYZ -.\u0130\u0131\u017f\u212a€$\n"
+    raw, fast = re.compile(pattern), quick(pattern)
+    for _ in range(60):
+        text = "".join(
+            rng.choice(pieces) if rng.random() < 0.3 else rng.choice(alphabet) for _ in range(rng.randint(300, 1200))
+        )
+        assert len(text) > 512 or not text
+        assert [m.span() for m in raw.finditer(text)] == [m.span() for m in fast.finditer(text)]
+        assert raw.findall(text) == fast.findall(text)
+        found = raw.search(text)
+        assert (found and found.span()) == ((m := fast.search(text)) and m.span())
+
+
 def _engine_patterns() -> list[QuickPattern]:
     found = [value for value in vars(cause_rules).values() if isinstance(value, QuickPattern)]
     found += [pattern for rules in cause_rules.CATEGORY_RULES.values() for pattern, _ in rules]
@@ -105,10 +122,13 @@ def test_the_engines_patterns_answer_as_before_on_the_fixtures():
     rng = random.Random(7)
     texts = _texts()
     texts += ["".join(c.upper() if rng.random() < 0.3 else c for c in text) for text in texts]
+    chunks = ["\n".join(texts[i : i + 40]) for i in range(0, len(texts), 40)]  # long texts take another path
     for pattern in patterns:
-        for text in texts:
+        for text in texts + chunks:
             assert bool(pattern.compiled.search(text)) == bool(pattern.search(text)), (pattern, text)
             assert pattern.compiled.findall(text) == pattern.findall(text)
+        for text in chunks:
+            assert [m.span() for m in pattern.compiled.finditer(text)] == [m.span() for m in pattern.finditer(text)]
 
 
 def test_a_quick_pattern_shows_the_patterns_attributes():

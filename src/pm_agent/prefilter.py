@@ -20,8 +20,8 @@ simply runs.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from functools import cached_property
+from collections.abc import Iterable, Iterator
+from functools import cached_property, lru_cache
 from re import _constants as sre  # type: ignore[attr-defined]
 from re import _parser  # type: ignore[attr-defined]
 from typing import Any
@@ -32,6 +32,7 @@ _FOLD_AFTER_LOWER = (("\u0131", "i"), ("\u017f", "s"))
 _LITERAL_LENGTHS = (12, 6, 3)  # the longest that keeps the literals few: longer ones filter better
 _MAX_LITERALS = 64
 _MAX_CLASS = 8  # a character class of more characters than this ends the literal
+_SHORT = 512  # texts up to this long (event texts) are scanned once for every pattern's literals
 
 
 def fold(text: str) -> str:
@@ -46,35 +47,63 @@ def fold(text: str) -> str:
     return text
 
 
+@lru_cache(maxsize=8)
+def aligned_fold(text: str) -> str | None:
+    """``fold(text)`` when it lines up with ``text`` character for character (almost always), else None.
+
+    Cached: a long document is searched for many patterns and phrase lists in a row.
+    """
+    folded = fold(text)
+    return folded if len(folded) == len(text) else None
+
+
 class QuickPattern:
     """A compiled pattern that first checks the folded text for the literals its matches start with.
 
     ``search``, ``match``, ``fullmatch``, ``findall``, ``finditer`` and ``sub`` answer exactly as the
-    pattern does; anything else (``pattern``, ``flags``, ``groupindex``...) is the pattern's.
+    pattern does; anything else (``pattern``, ``flags``, ``groupindex``...) is the pattern's. Each
+    method first takes the common case (a short text, no positions) in as few steps as it can.
     """
 
     def __init__(self, pattern: re.Pattern[str]) -> None:
         self.compiled = pattern
+        self._bit = 1 << len(_EVERY)
+        _EVERY.append(self)
+        _possible.cache_clear()  # the scan of a short text now answers this pattern too
+        _literal_index.cache_clear()
 
     def __getattr__(self, name: str) -> Any:
         if name.startswith("_"):  # not the pattern's: keeps cached_property and copying working
             raise AttributeError(name)
         return getattr(self.compiled, name)
 
-    @cached_property
-    def _starts(self) -> re.Pattern[str] | None:
-        """The literals as one plain pattern, worked out on first use (import stays cheap)."""
-        literals = start_literals(self.compiled)
-        return re.compile("|".join(re.escape(s) for s in sorted(literals))) if literals else None
-
     def __repr__(self) -> str:
         return f"quick({self.compiled!r})"
 
+    @cached_property
+    def _literals(self) -> frozenset[str] | None:
+        """Worked out on first use, so that importing stays cheap."""
+        return start_literals(self.compiled)
+
+    @cached_property
+    def _starts(self) -> re.Pattern[str] | None:
+        """The literals as one plain pattern."""
+        return re.compile(literal_pattern(self._literals)) if self._literals else None
+
     def may_match(self, text: str) -> bool:
         """False only when the pattern cannot match anywhere in ``text``."""
-        return self._starts is None or not isinstance(text, str) or self._starts.search(fold(text)) is not None
+        if type(text) is str and len(text) <= _SHORT:
+            return bool(_possible(text) & self._bit)
+        if not isinstance(text, str) or self._starts is None:
+            return True
+        folded = aligned_fold(text)
+        return self._starts.search(folded if folded is not None else fold(text)) is not None
 
     def search(self, text: str, *args: int) -> re.Match[str] | None:
+        if type(text) is str and len(text) <= _SHORT and not args:
+            return self.compiled.search(text) if _possible(text) & self._bit else None
+        if self._long(text, args):
+            return next(self._matches_long(text), None)
         return self.compiled.search(text, *args) if args or self.may_match(text) else None
 
     def match(self, text: str, *args: int) -> re.Match[str] | None:
@@ -84,18 +113,116 @@ class QuickPattern:
         return self.compiled.fullmatch(text, *args) if args or self.may_match(text) else None
 
     def findall(self, text: str, *args: int) -> list[Any]:
+        if type(text) is str and len(text) <= _SHORT and not args:
+            return self.compiled.findall(text) if _possible(text) & self._bit else []
+        if self._long(text, args):
+            groups = self.compiled.groups
+            found = self._matches_long(text)
+            if groups == 0:
+                return [m.group() for m in found]
+            return [m.group(1) or "" for m in found] if groups == 1 else [m.groups("") for m in found]
         return self.compiled.findall(text, *args) if args or self.may_match(text) else []
 
     def finditer(self, text: str, *args: int) -> Iterator[re.Match[str]]:
+        if self._long(text, args):
+            return self._matches_long(text)
         return self.compiled.finditer(text, *args) if args or self.may_match(text) else iter(())
 
     def sub(self, repl: Any, text: str, count: int = 0) -> str:
         return self.compiled.sub(repl, text, count) if self.may_match(text) else text
 
+    def _long(self, text: str, args: tuple[int, ...]) -> bool:
+        """True for a long text, searched whole, by a pattern with literals."""
+        return not args and isinstance(text, str) and len(text) > _SHORT and self._starts is not None
+
+    def _matches_long(self, text: str) -> Iterator[re.Match[str]]:
+        """``finditer`` trying the pattern only where one of its literals starts.
+
+        Every match starts with a literal, so no other position could match; where one does
+        start, ``match`` answers as the scan would have there. A match is never empty (it holds a
+        literal), so the next one is looked for from its end, as ``finditer`` does.
+        """
+        folded = aligned_fold(text)
+        if folded is None:  # positions would not line up
+            yield from self.compiled.finditer(text)
+            return
+        position = 0
+        while (start := self._starts.search(folded, position)) is not None:  # type: ignore[union-attr]
+            match = self.compiled.match(text, start.start())
+            if match is None:
+                position = start.start() + 1
+            else:
+                yield match
+                position = match.end()
+
+
+_EVERY: list[QuickPattern] = []  # all quick patterns: one scan of a short text answers them all
+
+
+@lru_cache(maxsize=1 << 14)
+def _possible(text: str) -> int:
+    """One bit per quick pattern that may match ``text``: those without literals, and those with a
+    literal in the folded text.
+
+    One scan answers every pattern, and the answer is cached: the engines ask dozens of patterns
+    about each event text, several times over.
+    """
+    finder, fired, always = _literal_index()
+    found = always
+    if finder is not None:
+        for match in finder.finditer(fold(text)):
+            found |= fired[match.group(1)]
+    return found
+
+
+@lru_cache(maxsize=1)
+def _literal_index() -> tuple[re.Pattern[str] | None, dict[str, int], int]:
+    """A finder of the longest literal at each position of a text; for each literal, the patterns it
+    shows may match (those owning it or one of its prefixes, which occur there too); and the
+    patterns without literals."""
+    owners: dict[str, int] = {}
+    always = 0
+    for pattern in _EVERY:
+        if pattern._literals is None:
+            always |= pattern._bit
+            continue
+        for literal in pattern._literals:
+            owners[literal] = owners.get(literal, 0) | pattern._bit
+    fired = {}
+    for literal in owners:
+        bits = 0
+        for end in range(1, len(literal) + 1):
+            bits |= owners.get(literal[:end], 0)
+        fired[literal] = bits
+    finder = re.compile(f"(?=({literal_pattern(owners)}))") if owners else None
+    return finder, fired, always
+
 
 def quick(pattern: str | re.Pattern[str], flags: int = 0) -> QuickPattern:
     """``re.compile(pattern, flags)`` with the literal pre-check (see the module docstring)."""
     return QuickPattern(pattern if isinstance(pattern, re.Pattern) else re.compile(pattern, flags))
+
+
+def literal_pattern(literals: Iterable[str]) -> str:
+    """A pattern matching any of ``literals``, factored by shared prefixes so a mismatch fails fast.
+
+    At a position where several of them occur it matches the longest (the others are its prefixes).
+    """
+    trie: dict[str, Any] = {}
+    for literal in literals:
+        node = trie
+        for char in literal:
+            node = node.setdefault(char, {})
+        node[""] = {}
+    return _render(trie)
+
+
+def _render(node: dict[str, Any]) -> str:
+    branches = [re.escape(char) + _render(child) for char, child in sorted(node.items()) if char]
+    if not branches:
+        return ""
+    body = branches[0] if len(branches) == 1 and "" not in node else "(?:" + "|".join(branches) + ")"
+    return body + "?" if "" in node else body
 
 
 def start_literals(pattern: re.Pattern[str]) -> frozenset[str] | None:

@@ -25,6 +25,7 @@ from pm_agent.engines.blame_lexicon import ROLE_RE, SIGNAL_NOUNS, is_person, tri
 
 Category = Literal["person_as_cause", "counterfactual", "character_judgement", "human_error", "hindsight", "role_blame"]
 
+_WORD_RE = re.compile(r"[\w’'-]+")
 # The rest of a clause, up to a semicolon or the sentence's closing punctuation.
 REST = r"(?P<rest>[^;]*?)(?=;|[.!?]*[\"')\]]*\s*$)"
 PARTICLE = r"(?P<particle>\s+(?:back|up|down|off|out|over)\b)?"
@@ -143,7 +144,7 @@ def _trigger_index(guards: int) -> tuple[re.Pattern[str], dict[str, frozenset[in
 @lru_cache(maxsize=256)
 def _spaced_words(text: str) -> str:
     """``"Bob's change, caused"`` -> ``" bob's change caused "`` (cached: every rule asks)."""
-    return " " + " ".join(re.findall(r"[\w’'-]+", text.lower())) + " "
+    return " " + " ".join(_WORD_RE.findall(text.lower())) + " "
 
 
 def role_hit(match: re.Match[str], group: str = "agent") -> list[Hit]:

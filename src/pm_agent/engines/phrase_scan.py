@@ -26,7 +26,7 @@ import re
 from collections.abc import Iterator
 from functools import lru_cache
 
-from pm_agent.prefilter import fold
+from pm_agent.prefilter import aligned_fold, literal_pattern
 
 
 @lru_cache(maxsize=256)
@@ -41,15 +41,6 @@ def phrase_pattern(phrases: tuple[str, ...]) -> re.Pattern[str]:
     return re.compile("|".join(parts) or r"(?!x)x", re.I)
 
 
-@lru_cache(maxsize=8)
-def _folded(text: str) -> str | None:
-    """The folded text when it lines up with ``text`` character for character, else None.
-
-    Cached: the rubric scans the same document for many phrase lists."""
-    folded = fold(text)
-    return folded if len(folded) == len(text) else None
-
-
 class PhraseScan:
     """``finditer`` with the matches of ``phrase_pattern(phrases).finditer``, found faster."""
 
@@ -60,7 +51,7 @@ class PhraseScan:
         if not self.exact:
             return
         literals = sorted(set(firsts), key=len, reverse=True)
-        self.starts = re.compile("|".join(re.escape(literal) for literal in literals))
+        self.starts = re.compile(literal_pattern(literals))
         self.at_start = {literal: self._starting(phrases, firsts, literal) for literal in literals}
 
     @staticmethod
@@ -71,7 +62,7 @@ class PhraseScan:
 
     def finditer(self, text: str) -> Iterator[re.Match[str]]:
         """The phrase matches in ``text``, left to right, as the phrase pattern finds them."""
-        folded = _folded(text) if self.exact else None
+        folded = aligned_fold(text) if self.exact else None
         if folded is None:
             yield from self.pattern.finditer(text)
             return

@@ -8,10 +8,12 @@ that detector is unavailable the rubric's own phrase list stands in, and the evi
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from pm_agent.engines.rubric_criteria import ABSENCE_RE
 from pm_agent.engines.rubric_text import Judgement, Signals, plural, quoted, words
 from pm_agent.markdown_doc import MarkdownPostmortem
+from pm_agent.prefilter import QuickPattern, quick
 
 SHORT_TEXT_WORDS = 100
 _SEVERE_BLAME = {"human_error", "character_judgement", "person_as_cause"}
@@ -86,9 +88,15 @@ def _metric(doc: MarkdownPostmortem, terms: list[str]) -> str | None:
     for key, value in doc.facts.items():
         if any(re.search(rf"(?<!\w){re.escape(t)}(?!\w)", key, re.I) for t in terms) and re.search(r"\d", value):
             return f"{key}: {value}"
-    alternation = "|".join(re.escape(t) for t in sorted(terms, key=len, reverse=True))
-    match = re.search(rf"(?<!\w)(?:{alternation})(?!\w){_METRIC_VALUE}", doc.text, re.I)
+    match = _metric_pattern(tuple(terms)).search(doc.text)
     return " ".join(match.group(0).split()) if match else None
+
+
+@lru_cache(maxsize=32)
+def _metric_pattern(terms: tuple[str, ...]) -> QuickPattern:
+    """A term, then a duration close after it (tried only where a term occurs: drafts are long)."""
+    alternation = "|".join(re.escape(t) for t in sorted(terms, key=len, reverse=True))
+    return quick(rf"(?<!\w)(?:{alternation})(?!\w){_METRIC_VALUE}", re.I)
 
 
 def _tracking(doc: MarkdownPostmortem, j: Judgement) -> None:
