@@ -11,12 +11,14 @@ import re
 import pytest
 
 from conftest import FIXTURES, REPO, SHARED_DATA
+from pm_agent import prefilter
 from pm_agent.engines import blame_rules_cause, blame_rules_counterfactual, blame_rules_words, blameless
-from pm_agent.engines.blame_clauses import Guarded
+from pm_agent.engines import phrase_scan as phrase_scan_module
+from pm_agent.engines.blame_clauses import Guarded, _triggered
 from pm_agent.engines.causes import EventSet
 from pm_agent.engines.phrase_scan import PhraseScan, phrase_pattern
 from pm_agent.models import TimelineEvent
-from pm_agent.prefilter import QuickPattern
+from pm_agent.prefilter import QuickPattern, fold
 from pm_agent.resources import resource_path
 
 RUBRIC_LISTS = sorted(
@@ -35,7 +37,13 @@ def _spans(matches) -> list[tuple[tuple[int, int], str]]:
 # --- phrase scans ---------------------------------------------------------------------------------
 
 
-def test_a_phrase_scan_finds_what_the_phrase_pattern_finds_in_real_documents():
+@pytest.fixture
+def scan_every_text(monkeypatch):
+    """The scan also for short texts (by default they go to the phrase pattern itself)."""
+    monkeypatch.setattr(phrase_scan_module, "_LONG", 0)
+
+
+def test_a_phrase_scan_finds_what_the_phrase_pattern_finds_in_real_documents(scan_every_text):
     for phrases in RUBRIC_LISTS:
         scan, pattern = PhraseScan(phrases), phrase_pattern(phrases)
         for document in DOCUMENTS:
@@ -46,7 +54,7 @@ PHRASES = ["we ", "were", "roll", "rollback", "roll back", "root cause", "root",
            "ki", "$", "[insert", "candidate:", "kiss", "x-y", " we", "is", "dé"]
 
 
-def test_a_phrase_scan_keeps_the_patterns_order_and_preferences_on_random_text():
+def test_a_phrase_scan_keeps_the_patterns_order_and_preferences_on_random_text(scan_every_text):
     rng = random.Random(11)
     for _ in range(3000):
         phrases = tuple(rng.sample(PHRASES, rng.randint(1, 7)))
@@ -87,7 +95,15 @@ def _sentences() -> list[str]:
     return found
 
 
-def test_a_sentence_the_quick_check_skips_is_one_no_rule_finds_anything_in():
+@pytest.fixture
+def warmed_up(monkeypatch):
+    """Every check on: the guards read their needed words at once, the literal scan is set up."""
+    for guard in Guarded._every:
+        monkeypatch.setattr(guard, "_set_off", 10**9)
+    monkeypatch.setattr(prefilter, "_asked", prefilter._WARM_UP)
+
+
+def test_a_sentence_the_quick_check_skips_is_one_no_rule_finds_anything_in(warmed_up):
     skipped = 0
     for sentence in _sentences():
         hits = [hit for rule in blameless._RULES for hit in rule(sentence)]
@@ -98,10 +114,20 @@ def test_a_sentence_the_quick_check_skips_is_one_no_rule_finds_anything_in():
 
 
 def test_the_guarded_trigger_index_agrees_with_each_patterns_own_words():
+    count = len(Guarded._every)
     for sentence in _sentences()[:400]:
         words = " " + " ".join(re.findall(r"[\w’'-]+", sentence.lower())) + " "
         for guard in Guarded._every:
-            assert guard._may_match(sentence) == any(key in words for key in guard.needs), (guard._source, sentence)
+            triggered = guard._index in _triggered(sentence, count)
+            assert triggered == any(key in words for key in guard.needs), (guard._source, sentence)
+
+
+def test_a_guarded_pattern_never_matches_a_text_without_the_words_it_needs():
+    for sentence in _sentences():
+        folded = fold(sentence)
+        for guard in Guarded._every:
+            if guard._needed is not None and not guard._needed.search(folded):
+                assert guard.pattern.search(sentence) is None, (guard._source, sentence)
 
 
 # --- event membership -----------------------------------------------------------------------------

@@ -1,38 +1,36 @@
-"""Skipping regex searches that cannot match, by a quick look for the literal every match starts with.
+"""Skipping regex searches that cannot match, by a quick look for words every match holds.
 
 The engines run dozens of word patterns (``\\b(deploy\\w*|releas\\w*|...)\\b``) over every event
 of an incident, and most event texts contain none of the words. A pattern like that spends its
-time trying every alternative at every position. :func:`quick` wraps such a pattern: every match
-of it starts (after zero-width assertions such as ``\\b``) with one of a few literal strings, read
-off the pattern's own syntax tree; when none of them occurs in the text, the pattern cannot
-match and is not run. Otherwise the pattern runs as before, so every result is the pattern's own.
+time trying every alternative at every position. :func:`quick` wraps such a pattern: every text
+it matches holds one of a few literal strings, read off the pattern's own syntax tree (the words
+a match starts with, or those some later part of it must start with); when none of them occurs
+in the text, the pattern cannot match and is not run. Otherwise the pattern runs as before, so
+every result is the pattern's own. In a long text it is tried only where a match can start.
 
 The literals are looked for in the text folded by :func:`fold`, with a plain case-sensitive
 search that the regex engine does quickly. Folding makes case-insensitive matching exact for
 ASCII letters: Python's ``re.IGNORECASE`` accepts, besides the two cases, U+0130 (``İ``) and
 U+0131 (``ı``) for ``i``, U+017F (``ſ``) for ``s`` and U+212A (the Kelvin sign) for ``k``, and
 :func:`fold` maps each of those to its ASCII letter (tests/test_prefilter.py checks every code
-point). Literals are made of ASCII characters and of characters without case (``€``); a pattern
-whose matches may start otherwise (``\\S+``, ``[^.]``, a non-ASCII letter) gets no filter and
-simply runs.
+point). How the literals are read off a pattern is in :mod:`pm_agent.regex_literals`; a pattern
+without them simply runs.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from functools import cached_property, lru_cache
-from re import _constants as sre  # type: ignore[attr-defined]
-from re import _parser  # type: ignore[attr-defined]
 from typing import Any
+
+from pm_agent.regex_literals import literal_pattern, needed_literals, start_literals
 
 # Characters re.IGNORECASE matches to an ASCII letter that str.lower() does not turn into it.
 _FOLD_BEFORE_LOWER = (("\u0130", "i"),)  # "İ".lower() is two characters
 _FOLD_AFTER_LOWER = (("\u0131", "i"), ("\u017f", "s"))
-_LITERAL_LENGTHS = (12, 6, 3)  # the longest that keeps the literals few: longer ones filter better
-_MAX_LITERALS = 64
-_MAX_CLASS = 8  # a character class of more characters than this ends the literal
 _SHORT = 512  # texts up to this long (event texts) are scanned once for every pattern's literals
+_WARM_UP = 3000  # questions about short texts answered by the patterns alone before that scan is set up
 
 
 def fold(text: str) -> str:
@@ -69,7 +67,7 @@ class QuickPattern:
         self.compiled = pattern
         self._bit = 1 << len(_EVERY)
         _EVERY.append(self)
-        _possible.cache_clear()  # the scan of a short text now answers this pattern too
+        _possible_scanned.cache_clear()  # the scan of a short text now answers this pattern too
         _literal_index.cache_clear()
 
     def __getattr__(self, name: str) -> Any:
@@ -82,22 +80,29 @@ class QuickPattern:
 
     @cached_property
     def _literals(self) -> frozenset[str] | None:
-        """Worked out on first use, so that importing stays cheap."""
-        return start_literals(self.compiled)
+        """Literals one of which every text the pattern matches holds (worked out on first use, so
+        that importing stays cheap)."""
+        return needed_literals(self.compiled)
+
+    @cached_property
+    def _needs(self) -> re.Pattern[str] | None:
+        """The needed literals as one plain pattern."""
+        return re.compile(literal_pattern(self._literals)) if self._literals else None
 
     @cached_property
     def _starts(self) -> re.Pattern[str] | None:
-        """The literals as one plain pattern."""
-        return re.compile(literal_pattern(self._literals)) if self._literals else None
+        """The literals every match starts with, as one plain pattern."""
+        literals = start_literals(self.compiled)
+        return re.compile(literal_pattern(literals)) if literals else None
 
     def may_match(self, text: str) -> bool:
         """False only when the pattern cannot match anywhere in ``text``."""
         if type(text) is str and len(text) <= _SHORT:
             return bool(_possible(text) & self._bit)
-        if not isinstance(text, str) or self._starts is None:
+        if not isinstance(text, str) or self._needs is None:
             return True
         folded = aligned_fold(text)
-        return self._starts.search(folded if folded is not None else fold(text)) is not None
+        return self._needs.search(folded if folded is not None else fold(text)) is not None
 
     def search(self, text: str, *args: int) -> re.Match[str] | None:
         if type(text) is str and len(text) <= _SHORT and not args:
@@ -159,8 +164,24 @@ class QuickPattern:
 _EVERY: list[QuickPattern] = []  # all quick patterns: one scan of a short text answers them all
 
 
-@lru_cache(maxsize=1 << 14)
 def _possible(text: str) -> int:
+    """One bit per quick pattern that may match ``text`` (every bit, -1, while warming up).
+
+    Working out every pattern's literals takes a moment, worth it only where many texts are
+    asked about: the first few thousand questions of a process simply run the patterns.
+    """
+    global _asked
+    if _asked < _WARM_UP:
+        _asked += 1
+        return -1
+    return _possible_scanned(text)
+
+
+_asked = 0
+
+
+@lru_cache(maxsize=1 << 14)
+def _possible_scanned(text: str) -> int:
     """One bit per quick pattern that may match ``text``: those without literals, and those with a
     literal in the folded text.
 
@@ -201,117 +222,3 @@ def _literal_index() -> tuple[re.Pattern[str] | None, dict[str, int], int]:
 def quick(pattern: str | re.Pattern[str], flags: int = 0) -> QuickPattern:
     """``re.compile(pattern, flags)`` with the literal pre-check (see the module docstring)."""
     return QuickPattern(pattern if isinstance(pattern, re.Pattern) else re.compile(pattern, flags))
-
-
-def literal_pattern(literals: Iterable[str]) -> str:
-    """A pattern matching any of ``literals``, factored by shared prefixes so a mismatch fails fast.
-
-    At a position where several of them occur it matches the longest (the others are its prefixes).
-    """
-    trie: dict[str, Any] = {}
-    for literal in literals:
-        node = trie
-        for char in literal:
-            node = node.setdefault(char, {})
-        node[""] = {}
-    return _render(trie)
-
-
-def _render(node: dict[str, Any]) -> str:
-    branches = [re.escape(char) + _render(child) for char, child in sorted(node.items()) if char]
-    if not branches:
-        return ""
-    body = branches[0] if len(branches) == 1 and "" not in node else "(?:" + "|".join(branches) + ")"
-    return body + "?" if "" in node else body
-
-
-def start_literals(pattern: re.Pattern[str]) -> frozenset[str] | None:
-    """Folded strings, one of which begins every match of ``pattern``; None when there are none.
-
-    Each string is what the pattern's first literal characters must match, cut at twelve
-    characters (fewer when that would make too many strings). A pattern that can match without
-    starting with a literal gives None.
-    """
-    try:
-        parsed = _parser.parse(pattern.pattern, pattern.flags)
-        ignore = bool(parsed.state.flags & re.IGNORECASE)
-        for length in _LITERAL_LENGTHS:
-            found = _starts(list(parsed), ignore, length)
-            if found is not None and len(found) <= _MAX_LITERALS:
-                return None if "" in found else frozenset(found)
-    except Exception:  # noqa: BLE001 - an unexpected syntax tree: no filter, never a wrong one
-        return None
-    return None
-
-
-def _starts(items: list[tuple[Any, Any]], ignore: bool, room: int) -> set[str] | None:
-    """Strings (up to ``room`` characters) one of which begins every match of the sequence ``items``.
-
-    ``""`` in the result means a match may begin with anything from here on. None means the set
-    grew past ``_MAX_LITERALS``.
-    """
-    if room == 0 or not items:
-        return {""}
-    (op, av), rest = items[0], items[1:]
-    if op in (sre.AT, sre.ASSERT, sre.ASSERT_NOT):  # zero-width: the match starts after it
-        return _starts(rest, ignore, room)
-    if op is sre.LITERAL or op is sre.IN:
-        chars = _chars(op, av)
-        if not chars:
-            return {""}
-        return _prefixed({c.lower() for c in chars}, rest, ignore, room)
-    if op is sre.BRANCH:
-        return _union(_starts(list(branch) + rest, ignore, room) for branch in av[1])
-    if op is sre.SUBPATTERN:
-        _group, add_flags, del_flags, body = av
-        inner = (ignore or bool(add_flags & re.IGNORECASE)) and not del_flags & re.IGNORECASE
-        if inner == ignore:
-            return _starts(list(body) + rest, ignore, room)
-        return _starts(list(body), inner, room)  # its flags end with it: stop at its end
-    if op in (sre.MAX_REPEAT, sre.MIN_REPEAT, sre.POSSESSIVE_REPEAT):
-        low, _high, body = av
-        once = _starts(list(body), ignore, room)  # a repeat's continuation may be itself: stop there
-        return once if low > 0 else _union([once, _starts(rest, ignore, room)])
-    return {""}
-
-
-def _chars(op: Any, av: Any) -> set[str] | None:
-    """The characters a LITERAL or a small, plain character class matches, when each is ASCII or has
-    no case; None otherwise."""
-    if op is sre.LITERAL:
-        chars = {chr(av)}
-    else:
-        chars = set()
-        for member_op, value in av:
-            if member_op is sre.LITERAL:
-                chars.add(chr(value))
-            elif member_op is sre.RANGE and value[1] - value[0] < _MAX_CLASS:
-                chars.update(chr(code) for code in range(value[0], value[1] + 1))
-            else:
-                return None
-    if len(chars) > _MAX_CLASS or not all(c.isascii() or _uncased(c) for c in chars):
-        return None
-    return chars
-
-
-def _uncased(char: str) -> bool:
-    """True for a character with no other case (``€``, ``—``): it matches itself only, and folds to itself."""
-    return char.lower() == char == char.upper()
-
-
-def _prefixed(heads: set[str], rest: list[tuple[Any, Any]], ignore: bool, room: int) -> set[str] | None:
-    tails = _starts(rest, ignore, room - 1)
-    if tails is None:
-        return heads
-    return {head + tail for head in heads for tail in tails}
-
-
-def _union(parts: Any) -> set[str] | None:
-    found: set[str] = set()
-    for part in parts:
-        if part is None:
-            return None
-        found |= part
-        if len(found) > _MAX_LITERALS:
-            return None
-    return found

@@ -22,10 +22,13 @@ from pm_agent.engines.blame_grammar import (
     split_object,
 )
 from pm_agent.engines.blame_lexicon import ROLE_RE, SIGNAL_NOUNS, is_person, trie_pattern
+from pm_agent.prefilter import fold
+from pm_agent.regex_literals import literal_pattern, needed_literals
 
 Category = Literal["person_as_cause", "counterfactual", "character_judgement", "human_error", "hindsight", "role_blame"]
 
 _WORD_RE = re.compile(r"[\w’'-]+")
+_READ_AFTER = 100  # a pattern set off this often has its needed words read off it (a one-off cost)
 # The rest of a clause, up to a semicolon or the sentence's closing punctuation.
 REST = r"(?P<rest>[^;]*?)(?=;|[.!?]*[\"')\]]*\s*$)"
 PARTICLE = r"(?P<particle>\s+(?:back|up|down|off|out|over)\b)?"
@@ -73,12 +76,13 @@ class Guarded:
         self.needs = tuple(" " + (key[:-1] if key.endswith("*") else key + " ") for key in needs.split("|"))
         self._source = pattern
         self._index = len(Guarded._every)
+        self._set_off = 0
         Guarded._every.append(self)
 
     @classmethod
     def any_may_match(cls, text: str) -> bool:
-        """False when no guarded pattern anywhere can match ``text``: none of their trigger words is in it."""
-        return bool(_triggered(text, len(cls._every)))
+        """False when no guarded pattern anywhere can match ``text``."""
+        return any(cls._every[index]._may_match(text) for index in _triggered(text, len(cls._every)))
 
     @cached_property
     def pattern(self) -> re.Pattern[str]:
@@ -89,9 +93,21 @@ class Guarded:
     def groupindex(self) -> Mapping[str, int]:
         return self.pattern.groupindex
 
+    @cached_property
+    def _needed(self) -> re.Pattern[str] | None:
+        """Words one of which every match holds, read off the pattern (see :mod:`pm_agent.prefilter`)."""
+        literals = needed_literals(self.pattern)
+        return re.compile(literal_pattern(literals)) if literals else None
+
     def _may_match(self, text: str) -> bool:
-        """True when one of ``needs`` is in the text's spaced words."""
-        return self._index in _triggered(text, len(Guarded._every))
+        """True when one of ``needs`` is in the text's spaced words and, once the pattern has been
+        set off often enough to be worth reading, the words the pattern itself needs are in the text."""
+        if self._index not in _triggered(text, len(Guarded._every)):
+            return False
+        self._set_off += 1
+        if self._set_off <= _READ_AFTER:
+            return True
+        return self._needed is None or self._needed.search(fold(text)) is not None
 
     def finditer(self, text: str) -> Iterator[re.Match[str]]:
         """Like ``re.finditer``, skipping matches whose agent is not a person (and trying again after)."""

@@ -147,9 +147,9 @@ def _may_blame(sentence: str) -> bool:
     """False when no rule can find anything in ``sentence``: one quick test instead of every rule.
 
     Every rule reports only matches of a :class:`Guarded` pattern, which needs one of its trigger
-    words, or of the few unguarded patterns, which need a word of ``UNGUARDED_NEEDS``. Those
-    match case-insensitively, so the words are looked for in the folded sentence (see
-    :func:`fold`), where every case variant of an ASCII letter is that letter.
+    words and the words its pattern needs, or of the few unguarded patterns, which need a word of
+    ``UNGUARDED_NEEDS``. Those match case-insensitively, so the words are looked for in the folded
+    sentence (see :func:`fold`), where every case variant of an ASCII letter is that letter.
     """
     return Guarded.any_may_match(sentence) or _UNGUARDED.search(fold(sentence)) is not None
 

@@ -24,9 +24,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
-from pm_agent.prefilter import aligned_fold, literal_pattern
+from pm_agent.prefilter import aligned_fold
+from pm_agent.regex_literals import literal_pattern
+
+_LONG = 4000  # shorter texts are scanned by the phrase pattern itself: quick enough, nothing to set up
 
 
 @lru_cache(maxsize=256)
@@ -42,34 +45,41 @@ def phrase_pattern(phrases: tuple[str, ...]) -> re.Pattern[str]:
 
 
 class PhraseScan:
-    """``finditer`` with the matches of ``phrase_pattern(phrases).finditer``, found faster."""
+    """``finditer`` with the matches of ``phrase_pattern(phrases).finditer``, found faster in long texts."""
 
     def __init__(self, phrases: tuple[str, ...]) -> None:
-        self.pattern = phrase_pattern(phrases)
-        firsts = [phrase.split()[0].lower() if phrase.split() else "" for phrase in phrases]
-        self.exact = bool(phrases) and all(first and first.isascii() for first in firsts)
-        if not self.exact:
-            return
-        literals = sorted(set(firsts), key=len, reverse=True)
-        self.starts = re.compile(literal_pattern(literals))
-        self.at_start = {literal: self._starting(phrases, firsts, literal) for literal in literals}
+        self.phrases = phrases
+        self.firsts = [phrase.split()[0].lower() if phrase.split() else "" for phrase in phrases]
+        self.exact = bool(phrases) and all(first and first.isascii() for first in self.firsts)
+        self._at_start: dict[str, re.Pattern[str]] = {}
 
-    @staticmethod
-    def _starting(phrases: tuple[str, ...], firsts: list[str], literal: str) -> re.Pattern[str]:
+    @cached_property
+    def pattern(self) -> re.Pattern[str]:
+        return phrase_pattern(self.phrases)
+
+    @cached_property
+    def starts(self) -> re.Pattern[str]:
+        """The first words, longest first where several start at one place."""
+        return re.compile(literal_pattern(set(self.firsts)))
+
+    def at_start(self, literal: str) -> re.Pattern[str]:
         """The phrase pattern of the phrases that can match where ``literal`` occurs: those whose
-        first word is ``literal`` or a prefix of it."""
-        return phrase_pattern(tuple(p for p, first in zip(phrases, firsts) if literal.startswith(first)))
+        first word is ``literal`` or a prefix of it (made on first use: most never occur)."""
+        if literal not in self._at_start:
+            phrases = tuple(p for p, first in zip(self.phrases, self.firsts) if literal.startswith(first))
+            self._at_start[literal] = phrase_pattern(phrases)
+        return self._at_start[literal]
 
     def finditer(self, text: str) -> Iterator[re.Match[str]]:
         """The phrase matches in ``text``, left to right, as the phrase pattern finds them."""
-        folded = aligned_fold(text) if self.exact else None
+        folded = aligned_fold(text) if self.exact and len(text) > _LONG else None
         if folded is None:
             yield from self.pattern.finditer(text)
             return
         pos = 0
         while (start := self.starts.search(folded, pos)) is not None:
             # The longest first word found here; the others that occur here are its prefixes.
-            match = self.at_start[start.group()].match(text, start.start())
+            match = self.at_start(start.group()).match(text, start.start())
             if match is None:
                 pos = start.start() + 1
                 continue
