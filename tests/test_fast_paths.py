@@ -126,7 +126,7 @@ def test_a_guarded_pattern_never_matches_a_text_without_the_words_it_needs():
     for sentence in _sentences():
         folded = fold(sentence)
         for guard in Guarded._every:
-            if guard._needed is not None and not guard._needed.search(folded):
+            if not all(words.search(folded) for words in guard._needed):
                 assert guard.pattern.search(sentence) is None, (guard._source, sentence)
 
 

@@ -65,7 +65,7 @@ class QuickPattern:
 
     def __init__(self, pattern: re.Pattern[str]) -> None:
         self.compiled = pattern
-        self._bit = 1 << len(_EVERY)
+        self._mask = 0  # its bits in the shared scan of short texts, given when that is set up
         _EVERY.append(self)
         _possible_scanned.cache_clear()  # the scan of a short text now answers this pattern too
         _literal_index.cache_clear()
@@ -79,15 +79,15 @@ class QuickPattern:
         return f"quick({self.compiled!r})"
 
     @cached_property
-    def _literals(self) -> frozenset[str] | None:
-        """Literals one of which every text the pattern matches holds (worked out on first use, so
-        that importing stays cheap)."""
+    def _literals(self) -> tuple[frozenset[str], ...]:
+        """Sets of literals: every text the pattern matches holds one of each (worked out on first
+        use, so that importing stays cheap)."""
         return needed_literals(self.compiled)
 
     @cached_property
-    def _needs(self) -> re.Pattern[str] | None:
-        """The needed literals as one plain pattern."""
-        return re.compile(literal_pattern(self._literals)) if self._literals else None
+    def _needs(self) -> list[re.Pattern[str]]:
+        """Each needed set as one plain pattern."""
+        return [re.compile(literal_pattern(literals)) for literals in self._literals]
 
     @cached_property
     def _starts(self) -> re.Pattern[str] | None:
@@ -98,15 +98,16 @@ class QuickPattern:
     def may_match(self, text: str) -> bool:
         """False only when the pattern cannot match anywhere in ``text``."""
         if type(text) is str and len(text) <= _SHORT:
-            return bool(_possible(text) & self._bit)
-        if not isinstance(text, str) or self._needs is None:
+            return _possible(text) & self._mask == self._mask
+        if not isinstance(text, str):
             return True
         folded = aligned_fold(text)
-        return self._needs.search(folded if folded is not None else fold(text)) is not None
+        folded = folded if folded is not None else fold(text)
+        return all(needs.search(folded) is not None for needs in self._needs)
 
     def search(self, text: str, *args: int) -> re.Match[str] | None:
         if type(text) is str and len(text) <= _SHORT and not args:
-            return self.compiled.search(text) if _possible(text) & self._bit else None
+            return self.compiled.search(text) if _possible(text) & self._mask == self._mask else None
         if self._long(text, args):
             return next(self._matches_long(text), None)
         return self.compiled.search(text, *args) if args or self.may_match(text) else None
@@ -119,7 +120,7 @@ class QuickPattern:
 
     def findall(self, text: str, *args: int) -> list[Any]:
         if type(text) is str and len(text) <= _SHORT and not args:
-            return self.compiled.findall(text) if _possible(text) & self._bit else []
+            return self.compiled.findall(text) if _possible(text) & self._mask == self._mask else []
         if self._long(text, args):
             groups = self.compiled.groups
             found = self._matches_long(text)
@@ -165,7 +166,8 @@ _EVERY: list[QuickPattern] = []  # all quick patterns: one scan of a short text 
 
 
 def _possible(text: str) -> int:
-    """One bit per quick pattern that may match ``text`` (every bit, -1, while warming up).
+    """Bits of the needed literal sets present in ``text`` (every bit, -1, while warming up): a
+    pattern may match when all the bits of its mask are set.
 
     Working out every pattern's literals takes a moment, worth it only where many texts are
     asked about: the first few thousand questions of a process simply run the patterns.
@@ -182,14 +184,13 @@ _asked = 0
 
 @lru_cache(maxsize=1 << 14)
 def _possible_scanned(text: str) -> int:
-    """One bit per quick pattern that may match ``text``: those without literals, and those with a
-    literal in the folded text.
+    """The bits of the needed literal sets found in the folded ``text`` (see :func:`_literal_index`).
 
     One scan answers every pattern, and the answer is cached: the engines ask dozens of patterns
     about each event text, several times over.
     """
-    finder, fired, always = _literal_index()
-    found = always
+    finder, fired = _literal_index()
+    found = 0
     if finder is not None:
         for match in finder.finditer(fold(text)):
             found |= fired[match.group(1)]
@@ -197,18 +198,21 @@ def _possible_scanned(text: str) -> int:
 
 
 @lru_cache(maxsize=1)
-def _literal_index() -> tuple[re.Pattern[str] | None, dict[str, int], int]:
-    """A finder of the longest literal at each position of a text; for each literal, the patterns it
-    shows may match (those owning it or one of its prefixes, which occur there too); and the
-    patterns without literals."""
+def _literal_index() -> tuple[re.Pattern[str] | None, dict[str, int]]:
+    """Give each needed literal set of each quick pattern a bit (a pattern's mask: the bits of all
+    its sets, which a text must all show); return a finder of the longest literal at each position
+    of a text, and for each literal the sets it shows present (those holding it or one of its
+    prefixes, which occur there too)."""
     owners: dict[str, int] = {}
-    always = 0
+    bit = 1
     for pattern in _EVERY:
-        if pattern._literals is None:
-            always |= pattern._bit
-            continue
-        for literal in pattern._literals:
-            owners[literal] = owners.get(literal, 0) | pattern._bit
+        mask = 0
+        for literals in pattern._literals:
+            for literal in literals:
+                owners[literal] = owners.get(literal, 0) | bit
+            mask |= bit
+            bit <<= 1
+        pattern._mask = mask
     fired = {}
     for literal in owners:
         bits = 0
@@ -216,7 +220,7 @@ def _literal_index() -> tuple[re.Pattern[str] | None, dict[str, int], int]:
             bits |= owners.get(literal[:end], 0)
         fired[literal] = bits
     finder = re.compile(f"(?=({literal_pattern(owners)}))") if owners else None
-    return finder, fired, always
+    return finder, fired
 
 
 def quick(pattern: str | re.Pattern[str], flags: int = 0) -> QuickPattern:

@@ -26,6 +26,7 @@ _MAX_LITERALS = 64
 _MAX_CLASS = 8  # a character class of more characters than this ends the literal
 _ZERO_WIDTH = (sre.AT, sre.ASSERT, sre.ASSERT_NOT)
 _REPEATS = (sre.MAX_REPEAT, sre.MIN_REPEAT, sre.POSSESSIVE_REPEAT)
+_MAX_SETS = 3  # needed literal sets kept per pattern: a text must hold a string of each
 _MAX_DEPTH = 3  # how deep into alternations and groups the needed literals are looked for
 _STEPS = 2000  # work allowed for the literals of one part of a pattern: a pattern of many names gives up
 
@@ -63,38 +64,45 @@ def start_literals(pattern: re.Pattern[str]) -> frozenset[str] | None:
     return _sequence_literals(parsed.data, _ignores_case(parsed)) if parsed is not None else None
 
 
-def needed_literals(pattern: re.Pattern[str]) -> frozenset[str] | None:
-    """Folded strings, one of which occurs (anywhere) in every text ``pattern`` matches; None when
-    there are none.
+def needed_literals(pattern: re.Pattern[str]) -> tuple[frozenset[str], ...]:
+    """Sets of folded strings such that every text ``pattern`` matches holds a string of each set
+    (the rarest few sets; none when no part of the pattern needs a literal).
 
     A match starts with one of the pattern's start literals, and holds a match of each part of
-    its top-level sequence: a run of plain characters, one branch of an alternation (so one of the
-    strings that branch needs), a group or repeat it must go through. Of these sets, this takes the
-    one whose shortest string is longest (the rarest): ``\\b(?:[Aa]n?\\s+)?(?i:careless|sloppy)
-    mistake`` needs ``careless`` or ``sloppy`` (or ``mistake``), not ``a``.
+    its top-level sequence: a run of plain characters, one branch of an alternation (so a string
+    that branch needs), a group or repeat it must go through. The sets whose shortest string is
+    longest come first: ``\\b(?:[Aa]n?\\s+)?(?i:careless|sloppy)\\s+mistake`` needs ``mistake``, and
+    ``careless`` or ``sloppy``, but not ``a``.
     """
     parsed = _parse(pattern)
-    return _needed(_flattened(parsed.data), _ignores_case(parsed), 0) if parsed is not None else None
+    if parsed is None:
+        return ()
+    return tuple(_needed(_flattened(parsed.data), _ignores_case(parsed), 0)[:_MAX_SETS])
 
 
 Item = tuple[Any, Any]  # (opcode, argument) of the parsed pattern
 Frame = tuple[list[Item], int, Any]  # a sequence, the position in it, and the frame to go on with after
 
 
-def _needed(items: list[Item], ignore: bool, depth: int) -> frozenset[str] | None:
+def _needed(items: list[Item], ignore: bool, depth: int) -> list[frozenset[str]]:
+    """The literal sets ``items`` needs, rarest first."""
     candidates = [_sequence_literals(items, ignore), *_plain_runs(items)]
     for op, av in items if depth < _MAX_DEPTH else ():
         if op is sre.BRANCH:
             own = _sequence_literals([(op, av)], ignore)  # a list of words: their starts will do
-            branches = [own] if own else [_needed(_flattened(b.data), ignore, depth + 1) for b in av[1]]
+            branches = [own] if own else [_rarest(_needed(_flattened(b.data), ignore, depth + 1)) for b in av[1]]
             if all(branches) and len(joined := frozenset().union(*branches)) <= _MAX_LITERALS:  # type: ignore[arg-type]
                 candidates.append(joined)
         elif op is sre.SUBPATTERN:  # one that changes the flags (the others are flattened)
-            candidates.append(_needed(_flattened(av[3].data), _inner(ignore, av), depth + 1))
+            candidates += _needed(_flattened(av[3].data), _inner(ignore, av), depth + 1)
         elif op in _REPEATS and av[0] > 0:
-            candidates.append(_needed(_flattened(av[2].data), ignore, depth + 1))
-    found = [c for c in candidates if c]
-    return max(found, key=lambda c: (min(map(len, c)), -len(c))) if found else None
+            candidates += _needed(_flattened(av[2].data), ignore, depth + 1)
+    found = {c for c in candidates if c}
+    return sorted(found, key=lambda c: (-min(map(len, c)), len(c), sorted(c)))
+
+
+def _rarest(sets: list[frozenset[str]]) -> frozenset[str] | None:
+    return sets[0] if sets else None
 
 
 def _plain_runs(items: list[Item]) -> list[frozenset[str]]:
@@ -193,8 +201,10 @@ def _starts(frame: Frame | None, ignore: bool, room: int, steps: list[int]) -> s
             return _starts((av[3].data, 0, after), ignore, room, steps)
         return _starts((av[3].data, 0, None), inner, room, steps)  # its flags end with it: stop there
     if op in _REPEATS:
-        low, _high, body = av
-        once = _starts((body.data, 0, None), ignore, room, steps)  # what follows may be itself: stop
+        low, high, body = av
+        # After one pass through the body comes what follows the repeat, or (when it may repeat)
+        # the body again: then the strings stop at the body's end.
+        once = _starts((body.data, 0, after if high == 1 else None), ignore, room, steps)
         return once if low > 0 else _union([once, _starts(after, ignore, room, steps)])
     return {""}
 

@@ -94,10 +94,10 @@ class Guarded:
         return self.pattern.groupindex
 
     @cached_property
-    def _needed(self) -> re.Pattern[str] | None:
-        """Words one of which every match holds, read off the pattern (see :mod:`pm_agent.prefilter`)."""
-        literals = needed_literals(self.pattern)
-        return re.compile(literal_pattern(literals)) if literals else None
+    def _needed(self) -> list[re.Pattern[str]]:
+        """Sets of words, read off the pattern: every match holds one word of each set
+        (see :mod:`pm_agent.regex_literals`)."""
+        return [re.compile(literal_pattern(words)) for words in needed_literals(self.pattern)]
 
     def _may_match(self, text: str) -> bool:
         """True when one of ``needs`` is in the text's spaced words and, once the pattern has been
@@ -107,7 +107,8 @@ class Guarded:
         self._set_off += 1
         if self._set_off <= _READ_AFTER:
             return True
-        return self._needed is None or self._needed.search(fold(text)) is not None
+        folded = fold(text)
+        return all(words.search(folded) is not None for words in self._needed)
 
     def finditer(self, text: str) -> Iterator[re.Match[str]]:
         """Like ``re.finditer``, skipping matches whose agent is not a person (and trying again after)."""
