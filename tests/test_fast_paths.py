@@ -17,7 +17,9 @@ from pm_agent.engines import phrase_scan as phrase_scan_module
 from pm_agent.engines.blame_clauses import Guarded, _triggered
 from pm_agent.engines.causes import EventSet
 from pm_agent.engines.phrase_scan import PhraseScan, phrase_pattern
-from pm_agent.models import TimelineEvent
+from pm_agent.ingest import merge
+from pm_agent.ingest.merge import collapse_duplicates
+from pm_agent.models import SourceRef, TimelineEvent
 from pm_agent.prefilter import QuickPattern, fold
 from pm_agent.resources import resource_path
 
@@ -148,3 +150,29 @@ def test_an_event_set_answers_like_the_list_it_holds(probe):
     candidates = [a_again, other_zone, _event(1, "restarted the pod"), None][probe]
     assert (candidates in EventSet(events)) == (candidates in events)
     assert a in EventSet(events) and b in EventSet(events) and _event(9, "x") not in EventSet(events)
+
+
+# --- near-duplicate events --------------------------------------------------------------------
+
+
+def test_collapsing_duplicates_through_the_word_index_keeps_what_the_plain_scan_keeps(monkeypatch):
+    rng = random.Random(5)
+    words = ["restarted", "the", "api", "pods", "rollback", "started", "db", "failover", "error", "rate", "12%", "x"]
+    start = dt.datetime(2024, 3, 1, 14, 0, tzinfo=dt.UTC)
+    for _ in range(40):
+        events = sorted(
+            (
+                TimelineEvent(
+                    at=start + dt.timedelta(seconds=rng.randrange(0, 900, 15)), source=rng.choice(["chat", "alert"]),
+                    text=" ".join(rng.choice(words) for _ in range(rng.randint(1, 5))),
+                    refs=[SourceRef(file=f"f{rng.randint(1, 3)}", locator=str(i))],
+                )
+                for i in range(rng.randint(1, 60))
+            ),
+            key=lambda e: e.at,
+        )
+        fast = collapse_duplicates(events)
+        with monkeypatch.context() as patch:
+            patch.setattr(merge._TwinIndex, "find", lambda self, e, t, kept, w: merge._find_twin(e, t, kept, w))
+            plain = collapse_duplicates(events)
+        assert [e.model_dump() for e in fast] == [e.model_dump() for e in plain]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import hashlib
 import re
@@ -68,18 +69,57 @@ def collapse_duplicates(events: list[TimelineEvent]) -> list[TimelineEvent]:
     """
     kept: list[TimelineEvent] = []
     words: list[set[str]] = []
+    index = _TwinIndex()
     for event in events:
         tokens = _tokens(event.text)
-        twin = _find_twin(event, tokens, kept, words)
+        twin = index.find(event, tokens, kept, words)
         if twin is None:
             kept.append(event.model_copy(update={"refs": list(event.refs)}))
             words.append(tokens)
+            index.add(kept[-1], tokens)
             continue
         target = kept[twin]
         target.refs.extend(ref for ref in event.refs if ref not in target.refs)
         if target.actor is None and event.actor:
             target.actor = event.actor
     return kept
+
+
+class _TwinIndex:
+    """Which kept events share a word or the text with a new one, so that only those are compared.
+
+    The answer is :func:`_find_twin`'s: the latest kept event in the window that is an exact twin
+    or similar. Both need the same text or a shared word, so no other event can be it. Kept
+    events come in time order from a sorted timeline, which makes the window a tail found by
+    bisection; should they not (a caller's unsorted list), every question goes to the plain scan.
+    """
+
+    def __init__(self) -> None:
+        self.times: list[dt.datetime] = []
+        self.by_word: dict[str, list[int]] = {}
+        self.by_text: dict[str, list[int]] = {}
+        self.in_order = True
+
+    def add(self, event: TimelineEvent, tokens: set[str]) -> None:
+        number = len(self.times)
+        self.in_order = self.in_order and (not self.times or self.times[-1] <= event.at)
+        self.times.append(event.at)
+        self.by_text.setdefault(event.text, []).append(number)
+        for token in tokens:
+            self.by_word.setdefault(token, []).append(number)
+
+    def find(self, event: TimelineEvent, tokens: set[str], kept: list[TimelineEvent], words: list[set[str]]) -> int | None:
+        if not self.in_order:
+            return _find_twin(event, tokens, kept, words)
+        first = bisect.bisect_left(self.times, event.at - NEAR_DUPLICATE_WINDOW)
+        candidates: set[int] = set()
+        for numbers in [self.by_text.get(event.text, []), *(self.by_word.get(t, []) for t in tokens)]:
+            candidates.update(numbers[bisect.bisect_left(numbers, first):])
+        for number in sorted(candidates, reverse=True):
+            other = kept[number]
+            if (other.text == event.text and other.at == event.at) or _similar(tokens, words[number]):
+                return number
+        return None
 
 
 def _find_twin(event: TimelineEvent, tokens: set[str], kept: list[TimelineEvent], words: list[set[str]]) -> int | None:
