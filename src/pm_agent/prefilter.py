@@ -56,19 +56,20 @@ def aligned_fold(text: str) -> str | None:
 
 
 class QuickPattern:
-    """A compiled pattern that first checks the folded text for the literals its matches start with.
+    """A compiled pattern that first checks the folded text for literals every match holds.
 
     ``search``, ``match``, ``fullmatch``, ``findall``, ``finditer`` and ``sub`` answer exactly as the
     pattern does; anything else (``pattern``, ``flags``, ``groupindex``...) is the pattern's. Each
     method first takes the common case (a short text, no positions) in as few steps as it can.
     """
 
-    def __init__(self, pattern: re.Pattern[str]) -> None:
+    def __init__(self, pattern: re.Pattern[str], *, shared: bool = True) -> None:
         self.compiled = pattern
         self._mask = 0  # its bits in the shared scan of short texts, given when that is set up
-        _EVERY.append(self)
-        _possible_scanned.cache_clear()  # the scan of a short text now answers this pattern too
-        _literal_index.cache_clear()
+        if shared:  # (a pattern made on the fly for long texts stays out of it)
+            _EVERY.append(self)
+            _possible_scanned.cache_clear()  # the scan of a short text now answers this pattern too
+            _literal_index.cache_clear()
 
     def __getattr__(self, name: str) -> Any:
         if name.startswith("_"):  # not the pattern's: keeps cached_property and copying working
@@ -223,6 +224,10 @@ def _literal_index() -> tuple[re.Pattern[str] | None, dict[str, int]]:
     return finder, fired
 
 
-def quick(pattern: str | re.Pattern[str], flags: int = 0) -> QuickPattern:
-    """``re.compile(pattern, flags)`` with the literal pre-check (see the module docstring)."""
-    return QuickPattern(pattern if isinstance(pattern, re.Pattern) else re.compile(pattern, flags))
+def quick(pattern: str | re.Pattern[str], flags: int = 0, *, shared: bool = True) -> QuickPattern:
+    """``re.compile(pattern, flags)`` with the literal pre-check (see the module docstring).
+
+    ``shared=False`` for a pattern made while drafting, used on long texts: it does not join the
+    scan of short texts (which would have to be set up again)."""
+    compiled = pattern if isinstance(pattern, re.Pattern) else re.compile(pattern, flags)
+    return QuickPattern(compiled, shared=shared)

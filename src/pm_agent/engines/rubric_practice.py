@@ -96,7 +96,7 @@ def _metric(doc: MarkdownPostmortem, terms: list[str]) -> str | None:
 def _metric_pattern(terms: tuple[str, ...]) -> QuickPattern:
     """A term, then a duration close after it (tried only where a term occurs: drafts are long)."""
     alternation = "|".join(re.escape(t) for t in sorted(terms, key=len, reverse=True))
-    return quick(rf"(?<!\w)(?:{alternation})(?!\w){_METRIC_VALUE}", re.I)
+    return quick(rf"(?<!\w)(?:{alternation})(?!\w){_METRIC_VALUE}", re.I, shared=False)
 
 
 def _tracking(doc: MarkdownPostmortem, j: Judgement) -> None:
