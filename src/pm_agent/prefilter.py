@@ -2,11 +2,13 @@
 
 The engines run dozens of word patterns (``\\b(deploy\\w*|releas\\w*|...)\\b``) over every event
 of an incident, and most event texts contain none of the words. A pattern like that spends its
-time trying every alternative at every position. :func:`quick` wraps such a pattern: every text
-it matches holds one of a few literal strings, read off the pattern's own syntax tree (the words
-a match starts with, or those some later part of it must start with); when none of them occurs
-in the text, the pattern cannot match and is not run. Otherwise the pattern runs as before, so
-every result is the pattern's own. In a long text it is tried only where a match can start.
+time trying every alternative at every position. :func:`quick` wraps such a pattern. Read off
+its own syntax tree are a few sets of literal strings (the words a match starts with, those some
+part of it must contain), and every text the pattern matches holds a string of each set: a text
+missing one cannot match, and the pattern is not run. Otherwise it runs as before, so every
+result is the pattern's own. One scan of a short text answers every pattern at once (set up
+after a warm-up, so that small inputs do not pay for it); in a long text a pattern is tried only
+where a match can start.
 
 The literals are looked for in the text folded by :func:`fold`, with a plain case-sensitive
 search that the regex engine does quickly. Folding makes case-insensitive matching exact for

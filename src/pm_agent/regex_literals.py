@@ -1,9 +1,9 @@
 """The literal strings a regular expression's matches must contain, read off its syntax tree.
 
 :func:`start_literals` gives strings one of which begins every match (after zero-width
-assertions such as ``\\b``); :func:`needed_literals` gives strings one of which occurs somewhere in
-every match, the rarest set it can find. :mod:`pm_agent.prefilter` looks for them before running
-a pattern: a text holding none of them cannot match.
+assertions such as ``\\b``); :func:`needed_literals` gives the rarest few sets of strings such that
+every match holds a string of each. :mod:`pm_agent.prefilter` looks for them before running a
+pattern: a text missing them cannot match.
 
 The strings are *folded*: ASCII letters in lower case, and only characters whose case-insensitive
 matches all fold to them (ASCII, or characters without case such as ``€``; see
