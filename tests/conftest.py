@@ -37,3 +37,10 @@ def fulltext_cases() -> list[str]:
     if not folder.is_dir():
         return []
     return sorted(p.name.removesuffix(".input.json") for p in folder.glob("*.input.json"))
+
+
+def load_real_incident(name: str):
+    """A real case from ../shared/data/fulltext, read by pm-agent's own ingest."""
+    from pm_agent.ingest import load_incident
+
+    return load_incident([SHARED_DATA / "fulltext" / f"{name}.input.json"])

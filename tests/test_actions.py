@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 
 import pytest
-from conftest import SHARED_DATA, fulltext_cases
+from conftest import fulltext_cases, load_real_incident
 
 from pm_agent.engines.actions import lint_actions, propose_actions
 from pm_agent.engines.causes import contributing_factors
 from pm_agent.engines.five_whys import run_five_whys
-from pm_agent.models import ActionItem, Incident, TimelineEvent, WhyBranch, WhyChain, WhyStep
+from pm_agent.models import ActionItem, WhyBranch, WhyChain, WhyStep
 
 INCIDENT_DATE = dt.date(2024, 5, 14)
 STEPS = [WhyStep(why="Why?", because="Because.")] * 3
@@ -211,20 +210,10 @@ def test_a_title_too_short_to_act_on_is_flagged():
 
 # --- the real public incidents ---------------------------------------------------------------
 
-def load_real(name: str) -> Incident:
-    data = json.loads((SHARED_DATA / "fulltext" / f"{name}.input.json").read_text())
-    return Incident(
-        id=name, title=data["title"], severity=data["severity"], services=data["services"],
-        started_at=data["started_at"], detected_at=data["detected_at"], resolved_at=data["resolved_at"],
-        events=[TimelineEvent(at=e["at"], source=e["source"], text=e["text"]) for e in data["events"] if e["at"]],
-        notes=data["notes"],
-    )
-
-
 @pytest.mark.shared_data
 @pytest.mark.parametrize("name", fulltext_cases())
 def test_real_actions_are_smart_owned_by_roles_and_include_an_automated_check(shared_data, name):
-    incident = load_real(name)
+    incident = load_real_incident(name)
     chain_ = run_five_whys(incident.title, incident)
 
     actions = propose_actions(chain_, contributing_factors(incident), incident.events[0].at.date())

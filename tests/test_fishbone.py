@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 import re
 
 import pytest
-from conftest import SHARED_DATA, fulltext_cases
+from conftest import fulltext_cases, load_real_incident
 
 from pm_agent.engines.causes import contributing_factors
 from pm_agent.engines.fishbone import build_fishbone, mermaid_label, to_markdown
 from pm_agent.engines.five_whys import run_five_whys
-from pm_agent.models import Evidence, Incident, TimelineEvent, WhyBranch, WhyChain, WhyStep
+from pm_agent.models import Evidence, WhyBranch, WhyChain, WhyStep
 
 PUSH_AT = dt.datetime(2024, 5, 14, 9, 58, tzinfo=dt.timezone.utc)
 ALERT_AT = dt.datetime(2024, 5, 14, 10, 2, tzinfo=dt.timezone.utc)
@@ -170,20 +169,10 @@ def test_markdown_wraps_the_diagrams_in_mermaid_fences_with_the_grouped_lists():
     ])
 
 
-def load_real(name: str) -> Incident:
-    data = json.loads((SHARED_DATA / "fulltext" / f"{name}.input.json").read_text())
-    return Incident(
-        id=name, title=data["title"], severity=data["severity"], services=data["services"],
-        started_at=data["started_at"], detected_at=data["detected_at"], resolved_at=data["resolved_at"],
-        events=[TimelineEvent(at=e["at"], source=e["source"], text=e["text"]) for e in data["events"] if e["at"]],
-        notes=data["notes"],
-    )
-
-
 @pytest.mark.shared_data
 @pytest.mark.parametrize("name", fulltext_cases())
 def test_real_fishbones_parse_and_keep_every_cause(shared_data, name):
-    incident = load_real(name)
+    incident = load_real_incident(name)
     chain_ = run_five_whys(incident.title, incident)
     factors = contributing_factors(incident)
 
