@@ -150,8 +150,24 @@ def _may_blame(sentence: str) -> bool:
     words and the words its pattern needs, or of the few unguarded patterns, which need a word of
     ``UNGUARDED_NEEDS``. Those match case-insensitively, so the words are looked for in the folded
     sentence (see :func:`fold`), where every case variant of an ASCII letter is that letter.
+    A trigger word is a whole word of the lowercased sentence, or the start of one; first comes a
+    cruder test that most sentences fail: does any of the words occur at all, even inside another.
     """
-    return Guarded.any_may_match(sentence) or _UNGUARDED.search(fold(sentence)) is not None
+    folded = fold(sentence)
+    words = _rule_words(len(Guarded._every))
+    if words is not None and words.search(folded) is None:
+        return False
+    return Guarded.any_may_match(sentence) or _UNGUARDED.search(folded) is not None
+
+
+@lru_cache(maxsize=2)
+def _rule_words(guards: int) -> re.Pattern[str] | None:
+    """Every trigger word of the first ``guards`` guarded patterns and every unguarded word, found
+    anywhere (None if one is not plain ASCII: then the test is skipped)."""
+    words = {key.strip() for guard in Guarded._every[:guards] for key in guard.needs} | set(UNGUARDED_NEEDS)
+    if not all(word and word.isascii() for word in words):
+        return None
+    return re.compile(trie_pattern(words))
 
 
 @lru_cache(maxsize=4096)

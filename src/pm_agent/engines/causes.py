@@ -13,6 +13,7 @@ import datetime as dt
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 
 from pm_agent.engines import cause_rules as rules
 from pm_agent.models import Incident, TimelineEvent
@@ -135,14 +136,20 @@ class EventSet:
     """
 
     def __init__(self, events: Iterable[TimelineEvent]) -> None:
-        self._by_key: dict[tuple[object, ...], list[TimelineEvent]] = {}
-        for event in events:
-            self._by_key.setdefault(_event_key(event), []).append(event)
+        self._events = list(events)
+        self._ids = {id(event) for event in self._events}  # most questions are about these very events
+        self._by_key: dict[tuple[object, ...], list[TimelineEvent]] | None = None
 
     def __contains__(self, event: object) -> bool:
+        if id(event) in self._ids:  # ``is`` (the ids are of events this set keeps alive)
+            return True
         if not isinstance(event, TimelineEvent):
             return False
-        return any(member is event or member == event for member in self._by_key.get(_event_key(event), ()))
+        if self._by_key is None:
+            self._by_key = {}
+            for member in self._events:
+                self._by_key.setdefault(_event_key(member), []).append(member)
+        return any(member == event for member in self._by_key.get(_event_key(event), ()))
 
 
 def _event_key(event: TimelineEvent) -> tuple[object, ...]:
@@ -279,14 +286,25 @@ def is_failure(event: TimelineEvent) -> bool:
 
 def is_human_report(event: TimelineEvent) -> bool:
     """A person (customer, user, support) told the team, rather than an alert."""
-    return bool(rules.HUMAN_REPORT_RE.search(event.text))
+    return _human_report(event.text)
 
 
 def is_alert(event: TimelineEvent) -> bool:
     """An automated alert or page (a page raised by a person's escalation is not one)."""
-    if is_human_report(event) or rules.HUMAN_ESCALATION_RE.search(event.text):
+    return _alert(event.source, event.text)
+
+
+# The two questions asked most often, several times about each event: answered once per text.
+@lru_cache(maxsize=1 << 14)
+def _human_report(text: str) -> bool:
+    return bool(rules.HUMAN_REPORT_RE.search(text))
+
+
+@lru_cache(maxsize=1 << 14)
+def _alert(source: str, text: str) -> bool:
+    if _human_report(text) or rules.HUMAN_ESCALATION_RE.search(text):
         return False
-    return event.source in ("alert", "page") or (event.source != "deploy" and bool(rules.ALERT_RE.search(event.text)))
+    return source in ("alert", "page") or (source != "deploy" and bool(rules.ALERT_RE.search(text)))
 
 
 def is_diagnosis(event: TimelineEvent) -> bool:
