@@ -102,7 +102,7 @@ def warmed_up(monkeypatch):
     """Every check on: the guards read their needed words at once, the literal scan is set up."""
     for guard in Guarded._every:
         monkeypatch.setattr(guard, "_set_off", 10**9)
-    monkeypatch.setattr(prefilter, "_asked", prefilter._WARM_UP)
+    monkeypatch.setattr(prefilter, "_possible", prefilter._possible_scanned)
 
 
 def test_a_sentence_the_quick_check_skips_is_one_no_rule_finds_anything_in(warmed_up):

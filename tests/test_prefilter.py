@@ -21,7 +21,7 @@ EVERY_CHARACTER = "".join(chr(code) for code in range(0x110000))
 @pytest.fixture(autouse=True)
 def warmed_up(monkeypatch):
     """The shared literal scan in use from the first question (a process normally warms up first)."""
-    monkeypatch.setattr(prefilter, "_asked", prefilter._WARM_UP)
+    monkeypatch.setattr(prefilter, "_possible", prefilter._possible_scanned)
 
 
 def test_every_character_ignorecase_takes_for_an_ascii_character_folds_to_it():

@@ -168,18 +168,18 @@ class QuickPattern:
 _EVERY: list[QuickPattern] = []  # all quick patterns: one scan of a short text answers them all
 
 
-def _possible(text: str) -> int:
-    """Bits of the needed literal sets present in ``text`` (every bit, -1, while warming up): a
-    pattern may match when all the bits of its mask are set.
+def _warming_up(text: str) -> int:
+    """Every bit (-1: every pattern may match) for the first few thousand questions of a process.
 
     Working out every pattern's literals takes a moment, worth it only where many texts are
-    asked about: the first few thousand questions of a process simply run the patterns.
+    asked about: until then the patterns simply run. After that ``_possible`` is the cached scan
+    itself, which the pattern methods then call directly.
     """
-    global _asked
-    if _asked < _WARM_UP:
-        _asked += 1
-        return -1
-    return _possible_scanned(text)
+    global _asked, _possible
+    _asked += 1
+    if _asked >= _WARM_UP:
+        _possible = _possible_scanned
+    return -1
 
 
 _asked = 0
@@ -224,6 +224,11 @@ def _literal_index() -> tuple[re.Pattern[str] | None, dict[str, int]]:
         fired[literal] = bits
     finder = re.compile(f"(?=({literal_pattern(owners)}))") if owners else None
     return finder, fired
+
+
+# Bits of the needed literal sets present in a short text: a pattern may match when all the bits
+# of its mask are set.
+_possible = _warming_up
 
 
 def quick(pattern: str | re.Pattern[str], flags: int = 0, *, shared: bool = True) -> QuickPattern:
