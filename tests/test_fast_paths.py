@@ -17,6 +17,7 @@ from pm_agent.engines import phrase_scan as phrase_scan_module
 from pm_agent.engines.blame_clauses import Guarded, _triggered
 from pm_agent.engines.causes import EventSet
 from pm_agent.engines.phrase_scan import PhraseScan, phrase_pattern
+from pm_agent.engines.rubric_text import Signals
 from pm_agent.ingest import merge
 from pm_agent.ingest.merge import collapse_duplicates
 from pm_agent.models import SourceRef, TimelineEvent
@@ -50,6 +51,15 @@ def test_a_phrase_scan_finds_what_the_phrase_pattern_finds_in_real_documents(sca
         scan, pattern = PhraseScan(phrases), phrase_pattern(phrases)
         for document in DOCUMENTS:
             assert _spans(scan.finditer(document)) == _spans(pattern.finditer(document)), phrases
+
+
+def test_a_phrase_occurs_exactly_when_some_phrase_is_found():
+    rubric = json.loads(resource_path("rubric.json").read_text())
+    for criterion in rubric["criteria"]:
+        signals = Signals(criterion["id"], criterion.get("signals", {}))
+        for key in signals.lists:
+            for document in DOCUMENTS:
+                assert signals.occurs(key, document) == bool(signals.found(key, document)), (key, criterion["id"])
 
 
 PHRASES = ["we ", "were", "roll", "rollback", "roll back", "root cause", "root", "post-mortem", "a", "ab", "s",

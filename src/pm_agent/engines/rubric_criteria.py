@@ -82,7 +82,7 @@ def _moments(rows: list[TimelineRow]) -> list[dt.datetime]:
 
 def _phases(timed: list[TimelineRow], signals: Signals, j: Judgement) -> None:
     text = "\n".join(r.text for r in timed)
-    seen = [name for key, name in PHASES if signals.found(key, text)]
+    seen = [name for key, name in PHASES if signals.occurs(key, text)]
     missing = [name for _, name in PHASES if name not in seen]
     if seen:
         j.credit(0.25 * len(seen), f"phases visible: {', '.join(seen)}")

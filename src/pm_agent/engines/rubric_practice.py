@@ -201,7 +201,7 @@ def _key_facts(doc: MarkdownPostmortem, signals: Signals) -> list[str]:
         facts.append("title")
     if doc.incident_date():
         facts.append("date")
-    if signals.found("severity_fact_keys", keys) or signals.found("severity_terms", doc.text):
+    if signals.found("severity_fact_keys", keys) or signals.occurs("severity_terms", doc.text):
         facts.append("severity")
     if signals.found("service_fact_keys", keys):
         facts.append("services")

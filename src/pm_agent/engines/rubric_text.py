@@ -69,6 +69,10 @@ class Signals:
         hits = [m.group(0).lower() for m in phrase_scan(tuple(self.phrases(key))).finditer(text or "")]
         return list(dict.fromkeys(" ".join(h.split()) for h in hits))
 
+    def occurs(self, key: str, text: str) -> bool:
+        """True when a phrase of list ``key`` occurs in ``text`` (``bool(found(...))``, stopping at the first)."""
+        return next(iter(phrase_scan(tuple(self.phrases(key))).finditer(text or "")), None) is not None
+
     def count(self, key: str, text: str) -> int:
         """How many times phrases of list ``key`` occur in ``text``."""
         return sum(1 for _ in phrase_scan(tuple(self.phrases(key))).finditer(text or ""))
