@@ -70,3 +70,12 @@ def test_the_installed_command_prints_no_traceback(tmp_path):
     assert result.returncode == 2
     assert "Traceback" not in result.stderr
     assert result.stderr == f"pm-agent: error: {bad}: malformed JSON at line 1, column 2: Expecting property name enclosed in double quotes\n"
+
+
+def test_a_roster_nested_too_deeply_is_one_line_not_a_traceback(tmp_path, capsys):
+    from conftest import EXAMPLE
+
+    roster = tmp_path / "roster.json"
+    roster.write_text("[" * 100_000)
+    assert main(["draft", str(EXAMPLE), "--roster", str(roster)]) == 2
+    assert capsys.readouterr().err == f"pm-agent: error: {roster}: malformed JSON: nested too deeply\n"

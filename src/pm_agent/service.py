@@ -7,7 +7,6 @@ tool given the same input therefore return the same result.
 from __future__ import annotations
 
 import datetime as dt
-import json
 import logging
 import threading
 from collections.abc import Callable, Sequence
@@ -17,6 +16,7 @@ from typing import TYPE_CHECKING, TypeVar
 from pm_agent.backends import Backend, OfflineBackend, is_offline, select_backend
 from pm_agent.errors import InputError, MemoryStoreError
 from pm_agent.ingest import ReadOptions, load_incident, load_incident_text
+from pm_agent.ingest.loader import parse_json
 from pm_agent.models import (
     ActionItem,
     ActionLint,
@@ -232,10 +232,7 @@ class PostmortemService:
 
 def parse_actions_json(text: str, source: str = "<input>") -> list[ActionItem]:
     """Action items from JSON: a list of objects (``title``, ``owner``, ``due``, ``done_when``...) or of strings."""
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise InputError(f"malformed JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}", source=source) from None
+    data = parse_json(text, source)
     if isinstance(data, dict):
         data = data.get("action_items") or data.get("actions")
     if not isinstance(data, list):
@@ -255,10 +252,7 @@ def parse_actions_json(text: str, source: str = "<input>") -> list[ActionItem]:
 
 def parse_roster(text: str, source: str = "<roster>") -> dict[str, str]:
     """A roster mapping roles or areas to people: JSON ``{"platform": "Dana Ortiz"}``."""
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise InputError(f"malformed JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}", source=source) from None
+    data = parse_json(text, source)
     if not isinstance(data, dict) or not all(isinstance(v, str) for v in data.values()):
         raise InputError('a roster is a JSON object of role to name, e.g. {"platform": "Dana Ortiz"}', source=source)
     return {str(k): v for k, v in data.items()}

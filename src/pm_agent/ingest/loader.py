@@ -87,10 +87,19 @@ def decode_json(text: str, source: str) -> Any:
     if not stripped.startswith(("{", "[")):
         return text
     try:
-        return json.loads(stripped)
-    except json.JSONDecodeError as exc:
-        if stripped.startswith("[") and not stripped.startswith(("[{", "[ ", "[\n", "[]")):
+        return parse_json(stripped, source)
+    except InputError as exc:
+        looks_like_tag = stripped.startswith("[") and not stripped.startswith(("[{", "[ ", "[\n", "[]"))
+        if looks_like_tag and exc.detail.startswith("malformed JSON at line"):
             return text  # a text line such as "[deploy] 14:05 ..." rather than JSON
+        raise
+
+
+def parse_json(text: str, source: str) -> Any:
+    """``json.loads``, with a bad document reported as an :class:`InputError` naming the place."""
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
         raise InputError(f"malformed JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}", source=source) from None
     except RecursionError:
         raise InputError("malformed JSON: nested too deeply", source=source) from None

@@ -22,6 +22,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from pm_agent.errors import InputError
+from pm_agent.ingest.loader import parse_json
 from pm_agent.memory.records import MemoryRecord, record_from_incident, record_from_plain, record_from_postmortem
 
 JSONL_SUFFIXES = (".jsonl", ".ndjson")
@@ -94,10 +95,7 @@ def _looks_like_jsonl(text: str) -> bool:
 
 
 def read_json(text: str, source: str) -> Iterator[MemoryRecord]:
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise InputError(f"malformed JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}", source=source) from None
+    data = parse_json(text, source)
     items = data if isinstance(data, list) else [data]
     for index, item in enumerate(items):
         where = f"{source}[{index}]" if isinstance(data, list) else source
