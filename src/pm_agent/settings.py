@@ -67,6 +67,24 @@ class Settings(BaseSettings):
     http_token: SecretStr | None = Field(
         default=None, description="Bearer token `pm-agent serve --transport http` requires (PM_AGENT_HTTP_TOKEN)."
     )
+    max_field_chars: int = Field(
+        default=20_000, ge=100, description="Longest text one field may hold (an event's text, a title, a summary)."
+    )
+
+    # --- automated drafting and hardening (issue 8) --------------------------------------------
+    pagerduty_secret: SecretStr | None = Field(
+        default=None, description="Secret of the PagerDuty v3 webhook subscription (X-PagerDuty-Signature)."
+    )
+    webhook_secret: SecretStr | None = Field(
+        default=None, description="Secret signing POST /webhooks/incident (X-PM-Agent-Signature: sha256=<hex>)."
+    )
+    queue_dir: Path = Field(
+        default_factory=lambda: user_data_dir() / "queue",
+        description="The durable queue of incidents waiting to be drafted (webhooks and watch).",
+    )
+    redact_emails: bool = Field(
+        default=True, description="Redact e-mail addresses too (secrets are always redacted)."
+    )
 
     # --- model backends (issue 6) ------------------------------------------------------------
     anthropic_api_key: SecretStr | None = Field(
