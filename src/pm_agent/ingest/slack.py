@@ -89,7 +89,8 @@ def _known_names(data: Any, messages: list[Any]) -> dict[str, str]:
 def _event(message: Any, where: str, names: dict[str, str], source: str) -> RawEvent | None:
     if not isinstance(message, dict):
         raise InputError(f"{where} must be a message object with 'ts' and 'text'", source=source)
-    if message.get("subtype") in SKIPPED_SUBTYPES:
+    subtype = message.get("subtype") if isinstance(message.get("subtype"), str) else None
+    if subtype in SKIPPED_SUBTYPES:
         return None
     if message.get("ts") in (None, ""):
         raise InputError(f"{where} has no 'ts' timestamp", source=source)
@@ -100,7 +101,7 @@ def _event(message: Any, where: str, names: dict[str, str], source: str) -> RawE
     text = clean_markup(_raw_text(message), names)
     if not text:
         return None  # a file share or an emoji-only reaction post: nothing to put on a timeline
-    is_bot = message.get("subtype") in BOT_SUBTYPES or bool(message.get("bot_id"))
+    is_bot = subtype in BOT_SUBTYPES or bool(message.get("bot_id"))
     actor = _bot_name(message) if is_bot else (names.get(str(message.get("user"))) or _person_name(message))
     return RawEvent(
         at=at,
