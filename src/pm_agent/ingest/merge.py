@@ -28,7 +28,7 @@ def merge_files(files: Sequence[tuple[str, ParsedFile]], *, max_events: int) -> 
     if len(events) > max_events:
         raise InputError(f"{len(events)} events, over the limit of {max_events} (raise PM_AGENT_MAX_EVENTS)")
     ordered = sorted(files, key=lambda pair: pair[1].format != "native")
-    first = lambda attr: next((getattr(p, attr) for _, p in ordered if getattr(p, attr)), None)  # noqa: E731
+    first = lambda attr: next((getattr(p, attr) for _, p in ordered if getattr(p, attr)), None)
     times = _key_times([p for _, p in ordered])
     incident = Incident(
         id=first("id") or _derived_id(first("title"), events),
@@ -36,13 +36,9 @@ def merge_files(files: Sequence[tuple[str, ParsedFile]], *, max_events: int) -> 
         severity=first("severity"),
         services=_union(s for _, p in ordered for s in p.services),
         events=events,
-        undated_events=[
-            UndatedEvent(source=u.source, text=u.text, time_text=u.time_text, refs=[SourceRef(file=name, locator=u.locator)])
-            for name, parsed in files
-            for u in parsed.undated
-        ],
+        undated_events=_undated(files),
         impact=Impact.model_validate(_merged_impact([p for _, p in ordered])),
-        notes="\n\n".join(p.notes.strip() for _, p in ordered if p.notes.strip()),
+        notes="\n\n".join(_union(p.notes.strip() for _, p in ordered if p.notes.strip())),
         sources=[name for name, _ in files],
         **times,
     )
@@ -60,6 +56,20 @@ def _timeline(files: Sequence[tuple[str, ParsedFile]]) -> list[TimelineEvent]:
     ]
     events.sort(key=lambda e: (e.at, SOURCE_ORDER.get(e.source, 9)))
     return collapse_duplicates(events)
+
+
+def _undated(files: Sequence[tuple[str, ParsedFile]]) -> list[UndatedEvent]:
+    """Undated events of every file; the same one given twice (same source, text and time) is kept once,
+    with the references of both."""
+    kept: dict[tuple[str, str, str], UndatedEvent] = {}
+    for name, parsed in files:
+        for raw in parsed.undated:
+            ref = SourceRef(file=name, locator=raw.locator)
+            event = kept.setdefault((raw.source, raw.text, raw.time_text),
+                                    UndatedEvent(source=raw.source, text=raw.text, time_text=raw.time_text))
+            if ref not in event.refs:
+                event.refs.append(ref)
+    return list(kept.values())
 
 
 def collapse_duplicates(events: list[TimelineEvent]) -> list[TimelineEvent]:
