@@ -1,0 +1,68 @@
+"""File names from identifiers that come from outside (incident ids, job ids), kept inside their folder.
+
+An id may hold ``../``, an absolute path, a NUL byte, a Windows device name or thousands of
+characters; none of these may decide where a file is written. Files are written whole or not at
+all (a temporary file, then a rename), so a crash never leaves half a job or half a draft.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import re
+import tempfile
+from pathlib import Path
+
+from pm_agent.errors import InputError
+
+MAX_NAME_CHARS = 80
+_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
+_WINDOWS_DEVICES = {"CON", "PRN", "AUX", "NUL", *(f"COM{n}" for n in range(1, 10)), *(f"LPT{n}" for n in range(1, 10))}
+
+
+def safe_name(identifier: str) -> str:
+    """A file name stem for ``identifier``: itself when already safe, else a cleaned form plus a short hash.
+
+    Safe means letters, digits, ``.``, ``_`` and ``-`` only, not starting with a dot or dash, at most
+    :data:`MAX_NAME_CHARS`, and not a Windows device name. The hash keeps two ids that clean to the
+    same text (``a/b`` and ``a:b``) apart.
+    """
+    cleaned = _UNSAFE.sub("-", identifier).strip(".-_")[:MAX_NAME_CHARS].rstrip(".-_")
+    if cleaned == identifier and cleaned and cleaned.split(".")[0].upper() not in _WINDOWS_DEVICES:
+        return cleaned
+    digest = hashlib.sha256(identifier.encode("utf-8", "surrogatepass")).hexdigest()[:10]
+    return f"{cleaned or 'incident'}-{digest}"
+
+
+def inside(root: Path, name: str) -> Path:
+    """``root / name``, refusing any name that resolves anywhere but directly inside ``root``."""
+    base = root.resolve()
+    if "\x00" in name or (base / name).resolve().parent != base:
+        raise InputError(f"{name!r} would be written outside {base}", source=str(root))
+    return base / name
+
+
+def write_temporary(folder: Path, text: str) -> Path:
+    """A new hidden temporary file in ``folder`` holding ``text``, flushed to disk."""
+    handle, name = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix=".tmp")
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as out:
+            out.write(text)
+            out.flush()
+            os.fsync(out.fileno())
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(name)
+        raise
+    return Path(name)
+
+
+def write_atomic(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` through a temporary file and a rename: all or nothing."""
+    temporary = write_temporary(path.parent, text)
+    try:
+        os.replace(temporary, path)
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise

@@ -1,0 +1,130 @@
+"""The drafting worker: takes queued jobs, drafts each through the service, writes and remembers it.
+
+A draft is written to the output folder as ``<id>.md`` and ``<id>.json`` (the id made safe as a
+file name) and stored in the incident memory. A job whose drafting fails is kept in the queue's
+``failed/`` folder with its error; it is neither lost nor retried forever.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from pathlib import Path
+
+from pm_agent.automation.paths import inside, safe_name, write_atomic
+from pm_agent.automation.queue import MAX_ATTEMPTS, Job, JobQueue
+from pm_agent.errors import ConfigError, PmAgentError
+from pm_agent.models import Postmortem
+from pm_agent.service import PostmortemService
+
+log = logging.getLogger("pm_agent.automation")
+IDLE_POLL_S = 5.0
+"""How often a waiting worker looks at the queue folder for jobs another process added."""
+
+
+def write_draft(service: PostmortemService, postmortem: Postmortem, output_dir: Path) -> list[Path]:
+    """Write the draft as Markdown and JSON into ``output_dir``; returns the two paths."""
+    try:
+        output_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ConfigError(f"PM_AGENT_OUTPUT_DIR={str(output_dir)!r}: cannot create it ({exc.strerror})") from None
+    stem = safe_name(postmortem.incident_id)
+    written = []
+    for suffix, fmt in ((".md", "markdown"), (".json", "json")):
+        path = inside(output_dir, stem + suffix)
+        write_atomic(path, service.render(postmortem, fmt))
+        written.append(path)
+    return written
+
+
+class Worker:
+    """Drafts queued jobs, on demand (:meth:`run_pending`) or in a background thread (:meth:`start`)."""
+
+    def __init__(
+        self,
+        queue: JobQueue,
+        service: PostmortemService,
+        output_dir: Path | None = None,
+        *,
+        on_result: Callable[[Job], None] | None = None,
+    ) -> None:
+        self.queue = queue
+        self.service = service
+        self.output_dir = output_dir or service.settings.output_dir
+        self.on_result = on_result
+        self._wake = threading.Event()
+        self._stopping = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    # --- one job ---------------------------------------------------------------------------
+    def process(self, job: Job) -> Job:
+        """Draft one pending job and record the outcome; never raises for a bad incident."""
+        job = self.queue.start(job)
+        if job.attempts > MAX_ATTEMPTS:
+            return self._report(self.queue.fail(job, f"gave up after {MAX_ATTEMPTS} attempts that did not finish"))
+        postmortem, outputs = None, []
+        try:
+            incident = self.service.load_text(job.text, name=job.name)
+            postmortem = self.service.draft(incident)
+            outputs = [str(path) for path in write_draft(self.service, postmortem, self.output_dir)]
+            self.service.with_memory(lambda memory: memory.remember(postmortem))
+        except PmAgentError as exc:
+            return self._report(self._failed(job, str(exc), postmortem, outputs))
+        except Exception as exc:  # a bug: keep the job and its error, and the worker running
+            log.exception("drafting %s failed", job.name)
+            return self._report(self._failed(job, f"{type(exc).__name__}: {exc}", postmortem, outputs))
+        return self._report(self.queue.finish(job, incident_id=postmortem.incident_id, outputs=outputs))
+
+    def _failed(self, job: Job, error: str, postmortem: Postmortem | None, outputs: list[str]) -> Job:
+        if outputs:
+            error = f"draft written but not stored in the memory: {error}"
+        return self.queue.fail(job, error, incident_id=postmortem.incident_id if postmortem else None, outputs=outputs)
+
+    def _report(self, job: Job) -> Job:
+        if job.state == "done":
+            log.info("drafted %s from %s: %s", job.incident_id, job.name, ", ".join(job.outputs))
+        else:
+            log.warning("could not draft %s: %s", job.name, job.error)
+        if self.on_result is not None:
+            self.on_result(job)
+        return job
+
+    def run_pending(self) -> list[Job]:
+        """Draft every pending job, oldest first (stopping early when asked to stop); returns the outcomes."""
+        results = []
+        for job in self.queue.pending():
+            if self._stopping.is_set():
+                break
+            results.append(self.process(job))
+        return results
+
+    # --- in the background -----------------------------------------------------------------
+    def start(self) -> None:
+        """Drain the queue in a background thread: jobs left pending by an earlier process first."""
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._loop, name="pm-agent-drafting", daemon=True)
+            self._thread.start()
+
+    def notify(self) -> None:
+        """Wake the background thread: a job was just queued."""
+        self._wake.set()
+
+    def stop(self, timeout: float = 30.0) -> bool:
+        """Let the draft in progress finish, then stop; False when it is still running after ``timeout``
+        (its job stays pending and the next start drafts it)."""
+        self._stopping.set()
+        self._wake.set()
+        if self._thread is None:
+            return True
+        self._thread.join(timeout)
+        return not self._thread.is_alive()
+
+    def _loop(self) -> None:
+        while not self._stopping.is_set():
+            self._wake.clear()
+            try:
+                self.run_pending()
+            except Exception:  # the queue folder itself failed (disk full, removed): log, wait, try again
+                log.exception("the drafting queue could not be read")
+            self._wake.wait(IDLE_POLL_S)

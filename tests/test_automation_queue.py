@@ -1,0 +1,149 @@
+"""The durable queue and the drafting worker: jobs survive a restart, duplicates add nothing, failures are kept."""
+
+from __future__ import annotations
+
+import json
+import threading
+
+import pytest
+from automation_support import pagerduty_event
+from conftest import EXAMPLE
+
+from pm_agent.automation.pagerduty import read_event
+from pm_agent.automation.queue import MAX_ATTEMPTS, JobQueue, job_id
+from pm_agent.automation.worker import Worker
+from pm_agent.service import PostmortemService
+from pm_agent.settings import Settings
+
+INCIDENT_TEXT = EXAMPLE.read_text()
+
+
+@pytest.fixture
+def service(tmp_path, monkeypatch):
+    monkeypatch.setenv("PM_AGENT_EMBEDDER", "lexical")
+    monkeypatch.setenv("PM_AGENT_QUEUE_DIR", str(tmp_path / "queue"))
+    return PostmortemService(Settings())
+
+
+def files_in(folder):
+    return sorted(path.name for path in folder.iterdir()) if folder.exists() else []
+
+
+def test_a_job_enqueued_before_a_crash_is_still_pending_in_a_new_queue_and_drafted_once(service):
+    root = service.settings.queue_dir
+    first = JobQueue(root).enqueue("incident:INC-2031", "incident", "payments-outage.json", INCIDENT_TEXT)
+    # the process dies here; a new one opens the same folder
+    reopened = JobQueue(root)
+    assert [job.id for job in reopened.pending()] == [first.job.id]
+    results = Worker(reopened, service).run_pending()
+    assert [(job.state, job.incident_id, job.error) for job in results] == [("done", "INC-2031", None)]
+    assert files_in(service.settings.output_dir) == ["INC-2031.json", "INC-2031.md"]
+    assert Worker(JobQueue(root), service).run_pending() == []
+    assert files_in(root / "pending") == [] and files_in(root / "done") == [f"{first.job.id}.json"]
+
+
+def test_the_same_event_delivered_twice_is_one_job_and_one_draft(service):
+    queue = JobQueue(service.settings.queue_dir)
+    text = json.dumps(read_event(pagerduty_event()).incident)
+    first = queue.enqueue("pagerduty:01DEN5Q2X9ZR4A7G8M3KTB6PW1", "pagerduty", "pagerduty-1", text)
+    again = queue.enqueue("pagerduty:01DEN5Q2X9ZR4A7G8M3KTB6PW1", "pagerduty", "pagerduty-1", text)
+    assert (first.duplicate, again.duplicate, again.job.id) == (False, True, first.job.id)
+    Worker(queue, service).run_pending()
+    after_drafting = queue.enqueue("pagerduty:01DEN5Q2X9ZR4A7G8M3KTB6PW1", "pagerduty", "pagerduty-1", text)
+    assert (after_drafting.duplicate, after_drafting.job.state) == (True, "done")
+    assert Worker(queue, service).run_pending() == []
+    assert files_in(service.settings.output_dir) == ["Q2W8RT5YU1IOP3.json", "Q2W8RT5YU1IOP3.md"]
+
+
+def test_a_draft_is_written_as_markdown_and_json_and_stored_in_the_memory(service):
+    queue = JobQueue(service.settings.queue_dir)
+    queue.enqueue("incident:INC-2031", "incident", "payments-outage.json", INCIDENT_TEXT)
+    [job] = Worker(queue, service).run_pending()
+    out = service.settings.output_dir
+    expected = service.draft(service.load_text(INCIDENT_TEXT, name="payments-outage.json"))
+    assert job.outputs == [str((out / "INC-2031.md").resolve()), str((out / "INC-2031.json").resolve())]
+    assert json.loads((out / "INC-2031.json").read_text()) == json.loads(service.render(expected, "json"))
+    assert (out / "INC-2031.md").read_text() == service.render(expected)
+    stored = service.with_memory(lambda memory: memory.get_postmortem("INC-2031"))
+    assert (stored.incident_id, stored.title) == ("INC-2031", expected.title)
+    assert [a.title for a in stored.action_items] == [a.title for a in expected.action_items]
+
+
+def test_an_incident_that_cannot_be_read_fails_with_its_error_kept_and_is_not_retried(service):
+    queue = JobQueue(service.settings.queue_dir)
+    queued = queue.enqueue("sha256:abc", "incident", "webhook-broken", '{"title": "x", "events": []}')
+    [job] = Worker(queue, service).run_pending()
+    assert (job.state, job.attempts, job.outputs) == ("failed", 1, [])
+    assert job.error.startswith("webhook-broken: ")
+    assert queue.get(queued.job.id) == job
+    assert Worker(queue, service).run_pending() == []
+    assert files_in(service.settings.output_dir) == []
+
+
+def test_a_job_whose_drafting_never_finished_is_given_up_after_the_attempt_limit(service):
+    queue = JobQueue(service.settings.queue_dir)
+    job = queue.enqueue("incident:INC-2031", "incident", "payments-outage.json", INCIDENT_TEXT).job
+    for _ in range(MAX_ATTEMPTS):
+        job = queue.start(job)  # each start "killed the process" before the job finished
+    [result] = Worker(JobQueue(queue.root), service).run_pending()
+    assert (result.state, result.attempts, result.error) == (
+        "failed", MAX_ATTEMPTS + 1, f"gave up after {MAX_ATTEMPTS} attempts that did not finish")
+
+
+def test_a_pending_file_left_by_a_crash_after_the_job_finished_is_not_drafted_again(service):
+    queue = JobQueue(service.settings.queue_dir)
+    job = queue.enqueue("incident:INC-2031", "incident", "payments-outage.json", INCIDENT_TEXT).job
+    [done] = Worker(queue, service).run_pending()
+    (queue.root / "pending" / f"{job.id}.json").write_text(job.model_dump_json())  # the crash: both files exist
+    assert JobQueue(queue.root).pending() == []
+    assert files_in(queue.root / "pending") == []
+    assert queue.get(job.id) == done
+
+
+def test_enqueueing_the_same_key_from_many_threads_creates_one_job(service):
+    root = service.settings.queue_dir
+    results = []
+    barrier = threading.Barrier(8)
+
+    def deliver():
+        barrier.wait()
+        results.append(JobQueue(root).enqueue("pagerduty:evt-1", "pagerduty", "pagerduty-evt-1", INCIDENT_TEXT))
+
+    threads = [threading.Thread(target=deliver) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(r.duplicate for r in results) == [False] + [True] * 7
+    assert files_in(root / "pending") == [f"{job_id('pagerduty:evt-1')}.json"]
+
+
+def test_job_ids_are_hex_hashes_so_a_key_never_names_a_path(service):
+    queue = JobQueue(service.settings.queue_dir)
+    job = queue.enqueue("incident:../../etc/passwd", "incident", "x", INCIDENT_TEXT).job
+    assert job.id == job_id("incident:../../etc/passwd") and len(job.id) == 32
+    assert files_in(queue.root / "pending") == [f"{job.id}.json"]
+    assert queue.get("../pending/" + job.id) is None
+
+
+def test_a_hostile_incident_id_gets_a_draft_inside_the_output_folder(service):
+    hostile = json.loads(INCIDENT_TEXT) | {"id": "../../outside/INC-1"}
+    queue = JobQueue(service.settings.queue_dir)
+    queue.enqueue("incident:hostile", "incident", "hostile.json", json.dumps(hostile))
+    [job] = Worker(queue, service).run_pending()
+    out = service.settings.output_dir
+    assert job.state == "done"
+    assert [name.rsplit("-", 1)[0] for name in files_in(out)] == ["outside-INC-1", "outside-INC-1"]
+    assert not (out.parent / "outside").exists()
+
+
+def test_the_background_worker_drafts_a_job_it_is_told_about_and_stops_cleanly(service):
+    queue = JobQueue(service.settings.queue_dir)
+    drafted = threading.Event()
+    worker = Worker(queue, service, on_result=lambda job: drafted.set())
+    worker.start()
+    queue.enqueue("incident:INC-2031", "incident", "payments-outage.json", INCIDENT_TEXT)
+    worker.notify()
+    assert drafted.wait(60)
+    assert worker.stop(timeout=30) is True
+    assert files_in(service.settings.output_dir) == ["INC-2031.json", "INC-2031.md"]
