@@ -26,18 +26,21 @@ INSTRUCTIONS = (
 )
 
 
-def create_server(settings: Settings | None = None, *, allow_paths: bool = True) -> MCPServer[AppState]:
+def create_server(
+    settings: Settings | None = None, *, allow_paths: bool = True, service: PostmortemService | None = None
+) -> MCPServer[AppState]:
     """A ready-to-run pm-agent MCP server.
 
     ``allow_paths`` lets tools read incident files by path; turn it off when the server is
-    reachable from other machines.
+    reachable from other machines. ``service`` shares one service (and so one memory) with
+    other parts of the process, such as the HTTP server's drafting worker.
     """
     server: MCPServer[AppState] = MCPServer(
         SERVER_NAME,
         title="pm-agent: blameless postmortems",
         version=__version__,
         instructions=INSTRUCTIONS,
-        lifespan=lifespan_for(settings, allow_paths),
+        lifespan=lifespan_for(settings, allow_paths, service),
     )
     tools.register(server)
     memory_tools.register(server)
@@ -47,13 +50,13 @@ def create_server(settings: Settings | None = None, *, allow_paths: bool = True)
 
 
 def lifespan_for(
-    settings: Settings | None, allow_paths: bool
+    settings: Settings | None, allow_paths: bool, shared: PostmortemService | None = None
 ) -> Callable[[MCPServer[AppState]], AbstractAsyncContextManager[AppState]]:
     """The lifespan: one :class:`PostmortemService` per server process, shared by every request."""
 
     @asynccontextmanager
     async def lifespan(_: MCPServer[AppState]) -> AsyncIterator[AppState]:
-        service = PostmortemService(settings or Settings())
+        service = shared or PostmortemService(settings or Settings())
         yield AppState(service=service, allow_paths=allow_paths)
 
     return lifespan

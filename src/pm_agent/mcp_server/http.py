@@ -1,19 +1,30 @@
 """The streamable HTTP transport: DNS-rebinding protection always on, a bearer token when configured.
 
-The token is checked on every request, before the SDK sees it, in constant time. Binding a
-non-loopback address without one is refused earlier, by :func:`binding.check_binding`.
+The token is checked on every request to ``/mcp``, before the SDK sees it, in constant time.
+Binding a non-loopback address without one is refused earlier, by :func:`binding.check_binding`.
+
+Beside ``/mcp`` the same server takes webhooks (``/webhooks/pagerduty``, ``/webhooks/incident``):
+they are authenticated by their HMAC signatures instead of the token, queue the incident on disk
+and answer at once, while a worker started by the app's lifespan drafts the queue behind them.
 """
 
 from __future__ import annotations
 
 import hmac
 import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
+import anyio.to_thread
 import uvicorn
 from mcp.server.transport_security import TransportSecuritySettings
+from starlette.applications import Starlette
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from pm_agent.automation.queue import JobQueue
+from pm_agent.automation.webhooks import WEBHOOK_PREFIX, Webhooks
+from pm_agent.automation.worker import Worker
 from pm_agent.mcp_server.app import configure_logging, create_server
 from pm_agent.mcp_server.binding import (
     allowed_host_headers,
@@ -22,6 +33,7 @@ from pm_agent.mcp_server.binding import (
     is_loopback,
     token_of,
 )
+from pm_agent.service import PostmortemService
 from pm_agent.settings import Settings
 
 MCP_PATH = "/mcp"
@@ -29,14 +41,18 @@ logger = logging.getLogger("pm_agent.mcp_server")
 
 
 class BearerTokenGate:
-    """ASGI middleware refusing any HTTP request without ``Authorization: Bearer <token>`` (401)."""
+    """ASGI middleware refusing any HTTP request without ``Authorization: Bearer <token>`` (401).
+
+    Webhooks are let through: PagerDuty and other senders cannot send the token, and each webhook
+    checks its own HMAC signature before reading anything.
+    """
 
     def __init__(self, app: ASGIApp, token: str) -> None:
         self.app = app
         self.expected = f"Bearer {token}".encode()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and not self.authorized(scope):
+        if scope["type"] == "http" and not is_webhook(scope) and not self.authorized(scope):
             await self.refuse(scope, receive, send)
             return
         await self.app(scope, receive, send)
@@ -58,16 +74,50 @@ class BearerTokenGate:
         await response(scope, receive, send)
 
 
+def is_webhook(scope: Scope) -> bool:
+    return str(scope.get("path", "")).startswith(WEBHOOK_PREFIX)
+
+
 def http_app(settings: Settings, host: str, allowed_names: list[str] | None = None) -> ASGIApp:
-    """The ASGI app: the MCP endpoint at ``/mcp`` behind DNS-rebinding checks and, with a token, the gate."""
+    """The ASGI app: the MCP endpoint at ``/mcp`` behind DNS-rebinding checks and, with a token, the gate;
+    the webhooks beside it, and the drafting worker running for the app's lifetime."""
     hosts = allowed_host_headers(host, allowed_names or [])
     security = TransportSecuritySettings(
         enable_dns_rebinding_protection=True, allowed_hosts=hosts, allowed_origins=allowed_origins(hosts)
     )
-    server = create_server(settings, allow_paths=is_loopback(host))
-    app: ASGIApp = server.streamable_http_app(streamable_http_path=MCP_PATH, transport_security=security, host=host)
+    service = PostmortemService(settings)
+    server = create_server(settings, allow_paths=is_loopback(host), service=service)
+    app = server.streamable_http_app(streamable_http_path=MCP_PATH, transport_security=security, host=host)
+    add_drafting(app, service)
     token = token_of(settings)
     return BearerTokenGate(app, token) if token else app
+
+
+def add_drafting(app: Starlette, service: PostmortemService) -> Worker:
+    """Mount the webhooks on ``app`` and run the drafting worker inside its lifespan.
+
+    The queue folder is opened here, so one that cannot be created stops the server before it
+    listens. The worker first drafts whatever an earlier run left pending; on shutdown it finishes
+    the draft in progress, or leaves its job pending for the next start.
+    """
+    queue = JobQueue(service.settings.queue_dir)
+    worker = Worker(queue, service)
+    app.router.routes.extend(Webhooks(service, queue, worker.notify).routes())
+    mcp_lifespan = app.router.lifespan_context
+
+    @asynccontextmanager
+    async def lifespan(inner: Starlette) -> AsyncIterator[object]:
+        async with mcp_lifespan(inner) as value:
+            worker.start()
+            logger.info("drafting queue %s, drafts written to %s", queue.root, worker.output_dir)
+            try:
+                yield value
+            finally:
+                if not await anyio.to_thread.run_sync(worker.stop):
+                    logger.warning("a draft was still running at shutdown; its job stays queued for the next start")
+
+    app.router.lifespan_context = lifespan
+    return worker
 
 
 def run_http(settings: Settings, host: str, port: int, allowed_names: list[str] | None = None) -> None:
