@@ -56,8 +56,11 @@ class AlertmanagerParser:
 
 
 def _identity(alert: dict[str, Any]) -> object:
-    """What makes two deliveries the same alert: its fingerprint, else its whole label set."""
-    return alert.get("fingerprint") or tuple(sorted(_strings(alert.get("labels")).items()))
+    """What makes two deliveries the same alert: its fingerprint (a string), else its whole label set."""
+    fingerprint = alert.get("fingerprint")
+    if isinstance(fingerprint, str) and fingerprint.strip():
+        return fingerprint
+    return tuple(sorted(_strings(alert.get("labels")).items()))
 
 
 def _is_payload(data: Any) -> bool:
