@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+import math
 from typing import Any
+
+from pydantic import ValidationError
 
 from pm_agent.errors import InputError
 from pm_agent.ingest.base import ParsedFile, RawEvent, RawUndated
+from pm_agent.models import Impact
 from pm_agent.timeparse import TimestampError, parse_timestamp
 
 TIME_FIELDS = ("started_at", "detected_at", "acknowledged_at", "mitigated_at", "resolved_at")
@@ -43,7 +47,7 @@ class NativeParser:
             severity=_optional_str(data.get("severity")),
             services=_services(data.get("services"), source),
             notes=_notes(data.get("notes")),
-            impact=data.get("impact") if isinstance(data.get("impact"), dict) else {},
+            impact=_impact(data.get("impact"), source),
         )
         for field in TIME_FIELDS:
             if data.get(field) not in (None, ""):
@@ -99,6 +103,22 @@ def _services(value: Any, source: str) -> list[str]:
     if isinstance(value, list):
         return [str(item).strip() for item in value if str(item).strip()]
     raise InputError("'services' must be a list of names", source=source)
+
+
+def _impact(value: Any, source: str) -> dict[str, Any]:
+    """The impact object, checked here so that a bad figure is reported as the file's, naming it."""
+    if not isinstance(value, dict):
+        return {}
+    try:
+        impact = Impact.model_validate(value)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(part) for part in first["loc"])
+        raise InputError(f"'impact.{where}': {first['msg']}", source=source) from None
+    for figure in impact.figures():
+        if figure.value is not None and not math.isfinite(figure.value):
+            raise InputError(f"'impact.{figure.kind}' is {figure.value}, not a figure", source=source)
+    return value
 
 
 def _notes(value: Any) -> str:
