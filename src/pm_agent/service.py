@@ -17,6 +17,7 @@ from pm_agent.backends import Backend, OfflineBackend, is_offline, select_backen
 from pm_agent.errors import InputError, MemoryStoreError
 from pm_agent.ingest import ReadOptions, load_incident, load_incident_text
 from pm_agent.ingest.loader import parse_json
+from pm_agent.limits import check_text_size
 from pm_agent.models import (
     ActionItem,
     ActionLint,
@@ -29,6 +30,7 @@ from pm_agent.models import (
     RubricResult,
     WhyChain,
 )
+from pm_agent.redaction import redacted_logged
 from pm_agent.settings import Settings
 from pm_agent.timeparse import TimestampError, parse_zone_name
 
@@ -96,14 +98,16 @@ class PostmortemService:
         return ReadOptions(default_date=default_date, assume_tz=zone, max_bytes=self.settings.max_input_bytes)
 
     def load(self, paths: Sequence[str | Path], *, date: str | None = None, timezone: str | None = None) -> Incident:
-        """Read and merge incident files."""
+        """Read and merge incident files, secrets redacted (so drafts, tools, models and the memory never see them)."""
         if not paths:
             raise InputError("no input files given")
-        return load_incident(paths, self.read_options(date, timezone), max_events=self.settings.max_events)
+        incident = load_incident(paths, self.read_options(date, timezone), max_events=self.settings.max_events)
+        return redacted_logged(incident, emails=self.settings.redact_emails, where=", ".join(map(str, paths)))
 
     def load_text(self, text: str, *, name: str = "<input>", date: str | None = None, timezone: str | None = None) -> Incident:
-        """Read incident data given inline: JSON in any supported format, or a text timeline."""
-        return load_incident_text(text, name, self.read_options(date, timezone), max_events=self.settings.max_events)
+        """Read incident data given inline: JSON in any supported format, or a text timeline; secrets redacted."""
+        incident = load_incident_text(text, name, self.read_options(date, timezone), max_events=self.settings.max_events)
+        return redacted_logged(incident, emails=self.settings.redact_emails, where=name)
 
     def incident_from(
         self, data: str | None = None, paths: Sequence[str] | None = None, *, date: str | None = None, timezone: str | None = None
@@ -160,6 +164,7 @@ class PostmortemService:
 
         if not problem.strip():
             raise InputError("the problem statement is empty; say what went wrong, e.g. 'checkout returned 502s'")
+        check_text_size([problem, *(facts or [])], self.settings.max_input_bytes, "problem statement with its facts")
         offline = run_five_whys(problem.strip(), incident, facts or [])
         chosen = self._resolve(backend)
         if is_offline(chosen):
@@ -171,6 +176,7 @@ class PostmortemService:
     def review_chain(self, steps: list[str]) -> ChainReview:
         from pm_agent.engines.five_whys import review_chain
 
+        check_text_size(steps, self.settings.max_input_bytes, "why chain")
         steps = [s.strip() for s in steps if s.strip()]
         if not steps:
             raise InputError("the chain is empty; give one 'because' per line")
@@ -179,6 +185,7 @@ class PostmortemService:
     def rewrite_blameless(self, text: str, *, backend: Backend | str | None = None) -> BlamelessReport:
         from pm_agent.engines.blameless import rewrite_blameless
 
+        check_text_size(text, self.settings.max_input_bytes, "text to rewrite")
         offline = rewrite_blameless(text)
         chosen = self._resolve(backend)
         if is_offline(chosen) or not offline.original.strip():
@@ -214,6 +221,7 @@ class PostmortemService:
 
         if not markdown.strip():
             raise InputError("the postmortem is empty")
+        check_text_size(markdown, self.settings.max_input_bytes, "postmortem")
         return score_markdown(markdown)
 
 
@@ -222,6 +230,7 @@ class PostmortemService:
         from pm_agent.assisted import judge_rubric
         from pm_agent.errors import ConfigError
 
+        check_text_size(markdown, self.settings.max_input_bytes, "postmortem")
         chosen = self._resolve(backend)
         if is_offline(chosen):
             raise ConfigError("the judge needs a model: set ANTHROPIC_API_KEY or pass --backend anthropic")

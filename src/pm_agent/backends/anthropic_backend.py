@@ -26,6 +26,7 @@ from pm_agent.backends.base import (
     GenerationRequest,
     T,
     answer_schema,
+    redacted_request,
     validation_summary,
 )
 from pm_agent.backends.pricing import estimate_cost
@@ -59,11 +60,13 @@ class AnthropicBackend:
         timeout_s: float = 60.0,
         retry: RetryPolicy | None = None,
         transport: httpx2.BaseTransport | None = None,
+        redact_emails: bool = True,
     ) -> None:
         import anthropic
         import httpx2
 
         self.model = model
+        self.redact_emails = redact_emails
         self.max_tokens = max_tokens
         self.retry = retry or RetryPolicy()
         http_client = httpx2.Client(transport=transport) if transport is not None else None
@@ -80,6 +83,7 @@ class AnthropicBackend:
         self._client.close()
 
     def generate(self, request: GenerationRequest[T]) -> Generation[T]:
+        request = redacted_request(request, emails=self.redact_emails)
         prompt = render_prompt(request.prompt, request.variables, request.data)
         tool = self._tool(request)
         messages: list[dict[str, Any]] = [_user_turn(prompt)]

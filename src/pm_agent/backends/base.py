@@ -9,6 +9,7 @@ result, labelled as a fallback, so pm-agent keeps working without a model.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -18,6 +19,7 @@ from pydantic import BaseModel, ValidationError
 
 from pm_agent.errors import BackendError
 from pm_agent.models import Usage
+from pm_agent.redaction import describe, redact_model
 
 T = TypeVar("T", bound=BaseModel)
 log = logging.getLogger("pm_agent.backends")
@@ -65,7 +67,10 @@ class Generation(Generic[T]):
 
 
 class Backend(Protocol):
-    """Something that writes a structured answer to a prompt: Claude, the MCP client's model, a fake."""
+    """Something that writes a structured answer to a prompt: Claude, the MCP client's model, a fake.
+
+    Every backend that sends a request anywhere passes it through :func:`redacted_request` first.
+    """
 
     name: str
 
@@ -111,6 +116,21 @@ def generate_or_fallback(backend: Backend, request: GenerationRequest[T]) -> Gen
             notes=(f"The {backend.name} backend failed, so this is the offline result: {exc}",),
             attempts=exc.attempts,
         )
+
+
+def redacted_request(request: GenerationRequest[T], *, emails: bool = True) -> GenerationRequest[T]:
+    """``request`` with secrets (and e-mail addresses when ``emails``) redacted from its data and variables.
+
+    The last gate before a model sees anything: incidents are redacted as they are loaded, but texts
+    given directly (a draft to rewrite, a postmortem to judge) reach a backend only through here.
+    """
+    data, found_in_data = redact_model(dict(request.data), emails=emails)
+    variables, found_in_variables = redact_model(dict(request.variables), emails=emails)
+    findings = found_in_data + found_in_variables
+    if not findings:
+        return request
+    log.warning("redacted from the %s request before sending it: %s", request.prompt, describe(findings))
+    return dataclasses.replace(request, data=data, variables=variables)
 
 
 def is_offline(backend: Backend) -> bool:

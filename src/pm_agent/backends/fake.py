@@ -13,6 +13,7 @@ from pm_agent.backends.base import (
     Generation,
     GenerationRequest,
     T,
+    redacted_request,
     validation_summary,
 )
 from pm_agent.models import Usage
@@ -24,14 +25,16 @@ class FakeBackend:
 
     ``enqueue`` takes a pydantic value, a plain dict (validated into the request's output model,
     like a real model's answer), or an exception to raise (e.g. a :class:`BackendUnavailable`).
-    Each call renders the real prompt first, so a missing variable fails here as it would live;
-    ``history`` keeps ``(request, rendered prompt)`` pairs.
+    Each call redacts and renders the real prompt first, as a live backend does, so a missing
+    variable fails here as it would live; ``history`` keeps ``(request, rendered prompt)`` pairs
+    as sent.
     """
 
     name = "fake"
 
-    def __init__(self, *answers: Any, model: str = "fake-model") -> None:
+    def __init__(self, *answers: Any, model: str = "fake-model", redact_emails: bool = True) -> None:
         self.model = model
+        self.redact_emails = redact_emails
         self._answers: deque[Any] = deque(answers)
         self.history: list[tuple[GenerationRequest[Any], RenderedPrompt]] = []
 
@@ -45,6 +48,7 @@ class FakeBackend:
         return len(self._answers)
 
     def generate(self, request: GenerationRequest[T]) -> Generation[T]:
+        request = redacted_request(request, emails=self.redact_emails)
         rendered = render_prompt(request.prompt, request.variables, request.data)
         self.history.append((request, rendered))
         if not self._answers:

@@ -30,7 +30,14 @@ from typing import Any
 import anyio
 import anyio.from_thread
 import anyio.lowlevel
-from mcp.types import ClientCapabilities, CreateMessageResult, ModelHint, ModelPreferences, SamplingMessage, TextContent
+from mcp.types import (
+    ClientCapabilities,
+    CreateMessageResult,
+    ModelHint,
+    ModelPreferences,
+    SamplingMessage,
+    TextContent,
+)
 from pydantic import ValidationError
 
 from pm_agent.backends.base import (
@@ -40,6 +47,7 @@ from pm_agent.backends.base import (
     GenerationRequest,
     T,
     answer_schema,
+    redacted_request,
     validation_summary,
 )
 from pm_agent.models import Usage
@@ -63,9 +71,12 @@ class SamplingBackend:
 
     name = "sampling"
 
-    def __init__(self, create_message: CreateMessage, *, max_tokens: int = DEFAULT_MAX_TOKENS) -> None:
+    def __init__(
+        self, create_message: CreateMessage, *, max_tokens: int = DEFAULT_MAX_TOKENS, redact_emails: bool = True
+    ) -> None:
         self._create_message = create_message
         self.max_tokens = max_tokens
+        self.redact_emails = redact_emails
         self._token = _current_token()
 
     def generate(self, request: GenerationRequest[T]) -> Generation[T]:
@@ -80,7 +91,7 @@ class SamplingBackend:
             return anyio.run(self.agenerate, request)
 
     async def agenerate(self, request: GenerationRequest[T]) -> Generation[T]:
-        params = sampling_params(request, self.max_tokens)
+        params = sampling_params(request, self.max_tokens, emails=self.redact_emails)
         messages = list(params["messages"])
         for repair_round in (False, True):
             result = await self._ask(request, {**params, "messages": messages})
@@ -114,8 +125,11 @@ class SamplingBackend:
             ) from None
 
 
-def sampling_params(request: GenerationRequest[Any], max_tokens: int = DEFAULT_MAX_TOKENS) -> dict[str, Any]:
-    """The ``create_message`` arguments for ``request``: system prompt with the JSON schema, data + task."""
+def sampling_params(
+    request: GenerationRequest[Any], max_tokens: int = DEFAULT_MAX_TOKENS, *, emails: bool = True
+) -> dict[str, Any]:
+    """The ``create_message`` arguments for ``request`` (redacted): system prompt with the JSON schema, data + task."""
+    request = redacted_request(request, emails=emails)
     prompt = render_prompt(request.prompt, request.variables, request.data)
     schema = json.dumps(answer_schema(request.output), separators=(",", ":"))
     system = (
@@ -130,11 +144,11 @@ def sampling_params(request: GenerationRequest[Any], max_tokens: int = DEFAULT_M
     }
 
 
-def sample_for(request: GenerationRequest[Any], max_tokens: int = DEFAULT_MAX_TOKENS) -> Any:
-    """A ``Sample`` marker for a ``Resolve(...)`` resolver: the same prompt the push path sends."""
+def sample_for(request: GenerationRequest[Any], max_tokens: int = DEFAULT_MAX_TOKENS, *, emails: bool = True) -> Any:
+    """A ``Sample`` marker for a ``Resolve(...)`` resolver: the same (redacted) prompt the push path sends."""
     from mcp.server.mcpserver import Sample
 
-    params = sampling_params(request, max_tokens)
+    params = sampling_params(request, max_tokens, emails=emails)
     return Sample(params.pop("messages"), **params)
 
 
