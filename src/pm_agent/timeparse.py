@@ -28,6 +28,13 @@ class TimestampError(ValueError):
     """A timestamp that cannot be read or cannot exist."""
 
 
+def quoted(value: object, limit: int = 60) -> str:
+    """``value`` as an error message quotes it: its repr, cut after ``limit`` characters so that a
+    message about a 100,000-character field stays one short line."""
+    text = repr(value)
+    return text if len(text) <= limit else f"{text[:limit]}… ({len(str(value)):,} characters)"
+
+
 def parse_timestamp(value: object, *, default_date: dt.date | None = None) -> dt.datetime:
     """Parse an ISO-8601-like string, a ``date time`` pair, epoch seconds or a time of day.
 
@@ -49,12 +56,12 @@ def parse_timestamp(value: object, *, default_date: dt.date | None = None) -> dt
     match = TIME_ONLY_RE.fullmatch(text)
     if match:
         if default_date is None:
-            raise TimestampError(f"{text!r} has a time but no date")
+            raise TimestampError(f"{quoted(text)} has a time but no date")
         return from_match(match, default_date=default_date)
     match = DATE_ONLY_RE.fullmatch(text)
     if match:
         return from_match(match, time_optional=True)
-    raise TimestampError(f"unreadable timestamp {text!r}")
+    raise TimestampError(f"unreadable timestamp {quoted(text)}")
 
 
 def from_match(
@@ -134,7 +141,7 @@ def parse_zone_name(name: str) -> dt.tzinfo:
     try:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
-        raise TimestampError(f"unknown time zone {name!r}; use UTC, an offset like +02:00 or a name like Europe/Oslo") from None
+        raise TimestampError(f"unknown time zone {quoted(name)}; use UTC, an offset like +02:00 or a name like Europe/Oslo") from None
 
 
 def format_utc(moment: dt.datetime) -> str:

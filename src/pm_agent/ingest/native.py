@@ -11,7 +11,7 @@ from pydantic import ValidationError
 from pm_agent.errors import InputError
 from pm_agent.ingest.base import ParsedFile, RawEvent, RawUndated
 from pm_agent.models import Impact
-from pm_agent.timeparse import TimestampError, parse_timestamp
+from pm_agent.timeparse import TimestampError, parse_timestamp, quoted
 
 TIME_FIELDS = ("started_at", "detected_at", "acknowledged_at", "mitigated_at", "resolved_at")
 SOURCE_SYNONYMS = {
@@ -68,7 +68,7 @@ def _event(item: Any, index: int, source: str, default_date: dt.date | None) -> 
     kind = str(item.get("source") or "note").strip().lower()
     if kind not in SOURCE_SYNONYMS:
         raise InputError(
-            f"{where} has unknown source {kind!r}; use alert, chat, deploy, page, note or metric", source=source
+            f"{where} has unknown source {quoted(kind)}; use alert, chat, deploy, page, note or metric", source=source
         )
     moment = item.get("at") or item.get("time") or item.get("timestamp")
     if moment in (None, ""):

@@ -18,7 +18,14 @@ from typing import Any
 from pm_agent.errors import InputError
 from pm_agent.ingest.base import ParsedFile, RawEvent, RawUndated
 from pm_agent.ingest.native import SOURCE_SYNONYMS
-from pm_agent.timeparse import DATE_ONLY_RE, TimestampError, from_match, match_leading_timestamp, parse_zone_name
+from pm_agent.timeparse import (
+    DATE_ONLY_RE,
+    TimestampError,
+    from_match,
+    match_leading_timestamp,
+    parse_zone_name,
+    quoted,
+)
 
 MIDNIGHT_JUMP = dt.timedelta(hours=12)  # a clock running back further than this crossed midnight
 NEEDS_A_DATE = "time-only entries need a date: add a line 'Date: YYYY-MM-DD' or pass --date"
@@ -273,7 +280,7 @@ class TimelineReader:
         elif key in ("date", "incident date"):
             found = DATE_ONLY_RE.match(value)
             if found is None:
-                raise BadLine(f"'Date:' needs a date written YYYY-MM-DD, not {value!r}")
+                raise BadLine(f"'Date:' needs a date written YYYY-MM-DD, not {quoted(value)}")
             self._set_date(found)
         elif key in ("timezone", "time zone", "tz"):
             self.file_zone = _zone(value)
@@ -324,7 +331,7 @@ class TimelineReader:
             return
         match = match_leading_timestamp(time_text)
         if match is None or time_text[match.end() :].strip():
-            raise BadLine(f"unreadable time {time_text!r} in the time column" if time_text else "the time cell is empty")
+            raise BadLine(f"unreadable time {quoted(time_text)} in the time column" if time_text else "the time cell is empty")
         moment = self._moment(match)
         if zone is not None and moment.tzinfo is None:
             moment = moment.replace(tzinfo=zone)
