@@ -30,8 +30,10 @@ async def test_stdio_server_lists_its_tools_and_drafts_the_same_postmortem_as_th
 async def test_a_real_incident_drafted_through_the_stdio_server_is_a_complete_postmortem(shared_data):
     case = shared_data / "fulltext" / f"{fulltext_cases()[0]}.input.json"
     raw = json.loads(case.read_text())
+    params = stdio_params()
+    params.env["PM_AGENT_INPUT_ROOTS"] = str(shared_data)  # the server reads files only inside its input roots
     with anyio.fail_after(CALL_TIMEOUT):
-        async with Client(stdio_params(), mode="legacy") as client:
+        async with Client(params, mode="legacy") as client:
             result = await client.call_tool("draft_postmortem", {"paths": [str(case)]})
     postmortem = result.structured_content
     assert result.is_error is False

@@ -85,6 +85,11 @@ class Settings(BaseSettings):
     redact_emails: bool = Field(
         default=True, description="Redact e-mail addresses too (secrets are always redacted)."
     )
+    input_roots: str = Field(
+        default="",
+        description="Folders the MCP server's tools may read incident files from, separated by ':' (';' on "
+        "Windows); by default the folder the server was started in.",
+    )
 
     # --- model backends (issue 6) ------------------------------------------------------------
     anthropic_api_key: SecretStr | None = Field(

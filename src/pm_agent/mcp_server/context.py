@@ -22,8 +22,9 @@ from pydantic import BaseModel
 
 from pm_agent.backends import Backend
 from pm_agent.backends.sampling import SamplingBackend, client_offers_sampling
-from pm_agent.errors import PmAgentError
+from pm_agent.errors import InputError, PmAgentError
 from pm_agent.memory import Memory
+from pm_agent.safe_paths import check_input_path, input_roots
 from pm_agent.service import PostmortemService
 
 T = TypeVar("T")
@@ -96,12 +97,26 @@ def client_sampling(ctx: Context) -> SamplingBackend | None:
 
 
 def check_paths_allowed(ctx: Context, paths: list[str]) -> None:
-    """Refuse file paths on a server other machines can reach: a caller must not read our files."""
-    if paths and not app_state(ctx).allow_paths:
+    """Refuse file paths on a server other machines can reach: a caller must not read our files.
+
+    Where paths are allowed (stdio, loopback HTTP), each must lie inside the input roots
+    (``PM_AGENT_INPUT_ROOTS``, by default the server's working folder), reached without ``..``,
+    NUL bytes or URL-encoded separators.
+    """
+    if not paths:
+        return
+    state = app_state(ctx)
+    if not state.allow_paths:
         raise ToolError(
             "this server is reachable over the network, so it does not read files by path; "
             "send the file's content in the 'incident' argument instead"
         )
+    roots = input_roots(state.service.settings.input_roots)
+    for path in paths:
+        try:
+            check_input_path(path, roots)
+        except InputError as exc:
+            raise ToolError(str(exc)) from exc
 
 
 async def in_thread(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:

@@ -9,10 +9,11 @@ from collections.abc import Callable
 from mcp.server.mcpserver import Context, MCPServer
 from mcp.server.mcpserver.exceptions import ResourceError, ResourceNotFoundError
 
-from pm_agent.errors import NotFoundError, PmAgentError, PromptError
+from pm_agent.errors import InputError, NotFoundError, PmAgentError, PromptError
 from pm_agent.mcp_server.context import app_state, in_thread
 from pm_agent.memory import Memory
 from pm_agent.resources import resource_path
+from pm_agent.safe_paths import check_record_id
 
 TEMPLATE_URI = "pm-agent://template/postmortem"
 RUBRIC_URI = "pm-agent://rubric"
@@ -40,13 +41,27 @@ def rubric() -> str:
 
 async def stored_incident(incident_id: str, ctx: Context) -> str:
     """An incident or postmortem record from the memory, as JSON: title, date, services, causes, actions."""
-    return await from_memory(ctx, lambda memory: memory.get_incident(incident_id).model_dump_json(indent=2))
+    record_id = valid_id(incident_id)
+    return await from_memory(ctx, lambda memory: memory.get_incident(record_id).model_dump_json(indent=2))
 
 
 async def stored_postmortem(incident_id: str, ctx: Context) -> str:
     """A remembered postmortem as Markdown, with its action items' status as tracked since."""
     service = app_state(ctx).service
-    return await from_memory(ctx, lambda memory: service.render(memory.get_postmortem(incident_id)))
+    record_id = valid_id(incident_id)
+    return await from_memory(ctx, lambda memory: service.render(memory.get_postmortem(record_id)))
+
+
+def valid_id(incident_id: str) -> str:
+    """The id of a stored record, or a resource error saying it is no id (a path, a control character...).
+
+    The SDK's template matching already turns away ``..``, absolute paths and NUL bytes, however
+    encoded; this also refuses separators and the rest, with a message saying what an id is.
+    """
+    try:
+        return check_record_id(incident_id)
+    except InputError as exc:
+        raise ResourceError(str(exc)) from exc
 
 
 async def from_memory(ctx: Context, read: Callable[[Memory], str]) -> str:
