@@ -44,3 +44,19 @@ def load_real_incident(name: str):
     from pm_agent.ingest import load_incident
 
     return load_incident([SHARED_DATA / "fulltext" / f"{name}.input.json"])
+
+
+def _hypothesis_profile() -> None:
+    """Reproducible property tests: derandomized, no example database (CI runs a fresh clone), no deadline
+    (a 2-core machine drifts). ``HYPOTHESIS_PROFILE=explore`` searches with fresh randomness instead."""
+    import os
+
+    from hypothesis import HealthCheck, settings
+
+    common = {"deadline": None, "suppress_health_check": [HealthCheck.too_slow, HealthCheck.data_too_large]}
+    settings.register_profile("ci", max_examples=100, derandomize=True, database=None, print_blob=True, **common)
+    settings.register_profile("explore", max_examples=1000, derandomize=False, **common)
+    settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
+
+
+_hypothesis_profile()
