@@ -29,7 +29,7 @@ from automation_support import (
 from conftest import EXAMPLE
 from mcp_support import SERVE, START_TIMEOUT, HttpServer, free_port
 
-from pm_agent.automation.queue import JobQueue
+from pm_agent.automation.queue import JobQueue, job_id
 from pm_agent.automation.signatures import sign_pm_agent
 
 TOKEN = secrets.token_hex(16)
@@ -78,6 +78,11 @@ def post(url: str, body: bytes, headers: dict[str, str]) -> tuple[int, dict]:
         return refused.code, json.loads(refused.read() or b"{}")
 
 
+def wait_until_drafted(state: Path, job: str) -> None:
+    """Wait for the job to be recorded done: its draft files are written and remembered by then."""
+    wait_for(state / "queue" / "done" / f"{job}.json")
+
+
 def wait_for(path: Path) -> None:
     deadline = time.monotonic() + WAIT_S
     while not path.exists():
@@ -99,7 +104,7 @@ def server(tmp_path_factory):
 
 def test_a_job_left_pending_by_an_earlier_run_is_drafted_when_the_server_starts(server):
     _, state = server
-    wait_for(state / "drafts" / "INC-LEFT-PENDING.json")
+    wait_until_drafted(state, job_id("incident:INC-LEFT-PENDING"))
     assert json.loads((state / "drafts" / "INC-LEFT-PENDING.json").read_text())["incident_id"] == "INC-LEFT-PENDING"
 
 
@@ -108,7 +113,7 @@ def test_a_signed_pagerduty_resolution_is_accepted_at_once_and_its_draft_appears
     body = body_of(pagerduty_event(event_id="evt-http-1"))
     status, answer = post(f"{url}/webhooks/pagerduty", body, {"X-PagerDuty-Signature": pagerduty_signature(body)})
     assert (status, answer["status"], answer["state"], len(answer["job"])) == (202, "queued", "pending", 32)
-    wait_for(state / "drafts" / "Q2W8RT5YU1IOP3.md")
+    wait_until_drafted(state, answer["job"])
     draft = json.loads((state / "drafts" / "Q2W8RT5YU1IOP3.json").read_text())
     assert (draft["incident_id"], draft["title"]) == ("Q2W8RT5YU1IOP3", "Object storage gateway returning 503 for uploads")
     assert (state / "drafts" / "Q2W8RT5YU1IOP3.md").read_text().startswith(
@@ -154,7 +159,8 @@ def test_a_signed_incident_json_is_drafted_and_the_bearer_token_is_not_asked_of_
     body = json.dumps(json.loads(EXAMPLE.read_text()) | {"id": "INC-HTTP-7"}).encode()
     status, answer = post(f"{url}/webhooks/incident", body, {"X-PM-Agent-Signature": sign_pm_agent(WEBHOOK_SECRET, body)})
     assert (status, answer["status"]) == (202, "queued")
-    wait_for(state / "drafts" / "INC-HTTP-7.json")
+    wait_until_drafted(state, answer["job"])
+    assert (state / "drafts" / "INC-HTTP-7.json").exists() and (state / "drafts" / "INC-HTTP-7.md").exists()
     status, again = post(f"{url}/webhooks/incident", body, {"X-PM-Agent-Signature": sign_pm_agent(WEBHOOK_SECRET, body)})
     assert (status, again["status"], again["job"], again["state"]) == (202, "duplicate", answer["job"], "done")
 
@@ -192,11 +198,12 @@ def test_a_body_over_the_size_limit_gets_413_before_its_signature_is_checked(ser
     assert "200000 bytes" in answer["error_description"]
 
 
-def test_without_the_secrets_each_webhook_answers_503_saying_which_variable_to_set(tmp_path):
+def test_without_the_secrets_each_webhook_answers_503_saying_which_variable_to_set_and_nothing_is_written(tmp_path):
     with webhook_server(tmp_path) as (url, _):
         body = body_of(pagerduty_event())
         pd = post(f"{url}/webhooks/pagerduty", body, {"X-PagerDuty-Signature": pagerduty_signature(body)})
         generic = post(f"{url}/webhooks/incident", EXAMPLE.read_bytes(), {"X-PM-Agent-Signature": "sha256=00"})
+    assert sorted(path.name for path in tmp_path.iterdir()) == []  # no job: no queue folder, no drafts
     assert pd == (503, {"error": "not_configured",
                         "error_description": "this webhook is off: set PM_AGENT_PAGERDUTY_SECRET on the server to its signing secret"})
     assert generic[0] == 503 and "PM_AGENT_WEBHOOK_SECRET" in generic[1]["error_description"]

@@ -118,6 +118,14 @@ def test_enqueueing_the_same_key_from_many_threads_creates_one_job(service):
     assert files_in(root / "pending") == [f"{job_id('pagerduty:evt-1')}.json"]
 
 
+def test_the_queue_folder_is_made_by_the_first_job_not_by_opening_the_queue(service):
+    root = service.settings.queue_dir
+    queue = JobQueue(root)
+    assert (queue.pending(), queue.jobs("done"), root.exists()) == ([], [], False)
+    queue.enqueue("incident:INC-2031", "incident", "payments-outage.json", INCIDENT_TEXT)
+    assert files_in(root) == ["done", "failed", "pending"]
+
+
 def test_job_ids_are_hex_hashes_so_a_key_never_names_a_path(service):
     queue = JobQueue(service.settings.queue_dir)
     job = queue.enqueue("incident:../../etc/passwd", "incident", "x", INCIDENT_TEXT).job

@@ -67,11 +67,16 @@ class JobQueue:
     def __init__(self, root: Path) -> None:
         self.root = root
         self._lock = threading.Lock()
+
+    def _create_folders(self) -> None:
+        """Made on the first job, so a server that never receives one leaves no folder behind."""
         try:
             for state in STATES:
-                (root / state).mkdir(parents=True, exist_ok=True)
+                (self.root / state).mkdir(parents=True, exist_ok=True)
         except OSError as exc:
-            raise ConfigError(f"PM_AGENT_QUEUE_DIR={str(root)!r}: cannot create the queue folder ({exc.strerror})") from None
+            raise ConfigError(
+                f"PM_AGENT_QUEUE_DIR={str(self.root)!r}: cannot create the queue folder ({exc.strerror})"
+            ) from None
 
     # --- adding ----------------------------------------------------------------------------
     def enqueue(self, key: str, kind: str, name: str, text: str) -> Enqueued:
@@ -82,6 +87,7 @@ class JobQueue:
             if existing is not None:
                 return Enqueued(job=existing, duplicate=True)
             job = Job(id=ident, key=key, kind=kind, name=name, text=text, created_at=_now())
+            self._create_folders()
             if not self._create(job):
                 return Enqueued(job=self.get(ident) or job, duplicate=True)
             return Enqueued(job=job, duplicate=False)

@@ -7,7 +7,8 @@
   any tool, signed ``X-PM-Agent-Signature: sha256=<hex>`` with ``PM_AGENT_WEBHOOK_SECRET``.
 
 Answers: 202 with the job id (``"status": "duplicate"`` when the same event was queued before),
-401 for a missing or wrong signature, 503 when the endpoint's secret is not configured, 413 over
+401 for a missing or wrong signature, 503 when the endpoint's secret is not configured (or the
+queue folder cannot be written), 413 over
 ``PM_AGENT_MAX_INPUT_BYTES``, 400 for a body that is not JSON, 422 for JSON that is not an incident.
 """
 
@@ -31,7 +32,7 @@ from pm_agent.automation.signatures import (
     verify_pagerduty,
     verify_pm_agent,
 )
-from pm_agent.errors import InputError
+from pm_agent.errors import InputError, PmAgentError
 from pm_agent.ingest.loader import parse_json
 from pm_agent.service import PostmortemService
 
@@ -129,7 +130,10 @@ class Webhooks:
         return body, None
 
     async def _enqueue(self, key: str, kind: str, name: str, text: str) -> JSONResponse:
-        result = await anyio.to_thread.run_sync(lambda: self.queue.enqueue(key, kind, name, text))
+        try:
+            result = await anyio.to_thread.run_sync(lambda: self.queue.enqueue(key, kind, name, text))
+        except PmAgentError as exc:  # the queue folder cannot be written: the sender should retry later
+            return problem(503, "queue_unavailable", str(exc))
         if not result.duplicate:
             self.notify()
         return accepted(result)

@@ -23,7 +23,14 @@ EXIT_USAGE = 2
 
 def build_parser() -> argparse.ArgumentParser:
     """The full parser; each command module adds its own sub-commands."""
-    from pm_agent.cli import analysis_cmds, draft_cmds, eval_cmds, memory_cmds, serve_cmds
+    from pm_agent.cli import (
+        analysis_cmds,
+        automation_cmds,
+        draft_cmds,
+        eval_cmds,
+        memory_cmds,
+        serve_cmds,
+    )
 
     parser = argparse.ArgumentParser(
         prog="pm-agent",
@@ -31,7 +38,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"pm-agent {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    for module in (draft_cmds, analysis_cmds, memory_cmds, eval_cmds, serve_cmds):
+    for module in (draft_cmds, analysis_cmds, memory_cmds, eval_cmds, serve_cmds, automation_cmds):
         module.register(commands)
     return parser
 

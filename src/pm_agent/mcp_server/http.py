@@ -96,9 +96,9 @@ def http_app(settings: Settings, host: str, allowed_names: list[str] | None = No
 def add_drafting(app: Starlette, service: PostmortemService) -> Worker:
     """Mount the webhooks on ``app`` and run the drafting worker inside its lifespan.
 
-    The queue folder is opened here, so one that cannot be created stops the server before it
-    listens. The worker first drafts whatever an earlier run left pending; on shutdown it finishes
-    the draft in progress, or leaves its job pending for the next start.
+    The worker first drafts whatever an earlier run left pending in the queue folder (created on
+    the first webhook); on shutdown it finishes the draft in progress, or leaves its job pending
+    for the next start.
     """
     queue = JobQueue(service.settings.queue_dir)
     worker = Worker(queue, service)
