@@ -14,7 +14,7 @@ from automation_support import (
 )
 
 from pm_agent.automation.pagerduty import read_event
-from pm_agent.automation.paths import MAX_NAME_CHARS, inside, safe_name
+from pm_agent.automation.paths import MAX_NAME_CHARS, safe_name
 from pm_agent.automation.signatures import (
     hmac_hex,
     sign_pm_agent,
@@ -22,6 +22,7 @@ from pm_agent.automation.signatures import (
     verify_pm_agent,
 )
 from pm_agent.errors import InputError
+from pm_agent.safe_paths import safe_child
 from pm_agent.service import PostmortemService
 
 BODY = body_of(pagerduty_event())
@@ -151,24 +152,8 @@ def test_no_id_gives_a_name_that_leaves_its_folder(tmp_path, identifier):
     assert 0 < len(name) <= MAX_NAME_CHARS + 11
     assert set(name) <= set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-")
     assert not name.startswith((".", "-"))
-    assert inside(tmp_path, name + ".md").parent == tmp_path.resolve()
+    assert safe_child(tmp_path, name + ".md").parent == tmp_path.resolve()
 
 
 def test_ids_that_clean_to_the_same_text_keep_different_names():
     assert len({safe_name("a/b"), safe_name("a:b"), safe_name("a-b")}) == 3
-
-
-@pytest.mark.parametrize("name", ["../x.md", "/etc/x.md", "sub/x.md", "", ".", "..", "a\x00.md"])
-def test_a_path_outside_the_folder_is_refused(tmp_path, name):
-    with pytest.raises(InputError, match="outside"):
-        inside(tmp_path, name)
-
-
-def test_a_symlink_leading_out_of_the_folder_is_refused(tmp_path):
-    folder, elsewhere = tmp_path / "drafts", tmp_path / "elsewhere"
-    folder.mkdir()
-    elsewhere.mkdir()
-    (folder / "INC-1.md").symlink_to(elsewhere / "INC-1.md")
-    with pytest.raises(InputError, match="outside"):
-        inside(folder, "INC-1.md")
-    assert inside(folder, "INC-2.md") == folder.resolve() / "INC-2.md"

@@ -1,8 +1,9 @@
-"""File names from identifiers that come from outside (incident ids, job ids), kept inside their folder.
+"""File names from identifiers that come from outside (incident ids), and files written all or nothing.
 
 An id may hold ``../``, an absolute path, a NUL byte, a Windows device name or thousands of
-characters; none of these may decide where a file is written. Files are written whole or not at
-all (a temporary file, then a rename), so a crash never leaves half a job or half a draft.
+characters; :func:`safe_name` turns any of them into a plain name, and the writer still checks
+the result with :func:`pm_agent.safe_paths.safe_child`. Files are written whole or not at all (a
+temporary file, then a rename), so a crash never leaves half a job or half a draft.
 """
 
 from __future__ import annotations
@@ -13,8 +14,6 @@ import os
 import re
 import tempfile
 from pathlib import Path
-
-from pm_agent.errors import InputError
 
 MAX_NAME_CHARS = 80
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
@@ -33,14 +32,6 @@ def safe_name(identifier: str) -> str:
         return cleaned
     digest = hashlib.sha256(identifier.encode("utf-8", "surrogatepass")).hexdigest()[:10]
     return f"{cleaned or 'incident'}-{digest}"
-
-
-def inside(root: Path, name: str) -> Path:
-    """``root / name``, refusing any name that resolves anywhere but directly inside ``root``."""
-    base = root.resolve()
-    if "\x00" in name or (base / name).resolve().parent != base:
-        raise InputError(f"{name!r} would be written outside {base}", source=str(root))
-    return base / name
 
 
 def write_temporary(folder: Path, text: str) -> Path:

@@ -12,10 +12,11 @@ import threading
 from collections.abc import Callable
 from pathlib import Path
 
-from pm_agent.automation.paths import inside, safe_name, write_atomic
+from pm_agent.automation.paths import safe_name, write_atomic
 from pm_agent.automation.queue import MAX_ATTEMPTS, Job, JobQueue
 from pm_agent.errors import ConfigError, PmAgentError
 from pm_agent.models import Postmortem
+from pm_agent.safe_paths import safe_child
 from pm_agent.service import PostmortemService
 
 log = logging.getLogger("pm_agent.automation")
@@ -32,7 +33,7 @@ def write_draft(service: PostmortemService, postmortem: Postmortem, output_dir: 
     stem = safe_name(postmortem.incident_id)
     written = []
     for suffix, fmt in ((".md", "markdown"), (".json", "json")):
-        path = inside(output_dir, stem + suffix)
+        path = safe_child(output_dir, stem + suffix)
         write_atomic(path, service.render(postmortem, fmt))
         written.append(path)
     return written
