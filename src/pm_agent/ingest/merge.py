@@ -25,8 +25,9 @@ def merge_files(files: Sequence[tuple[str, ParsedFile]], *, max_events: int) -> 
     if not events:
         names = ", ".join(name for name, _ in files)
         raise InputError("no timeline events found; a postmortem needs at least one timestamped event", source=names)
-    if len(events) > max_events:
-        raise InputError(f"{len(events)} events, over the limit of {max_events} (raise PM_AGENT_MAX_EVENTS)")
+    count = len(events) + sum(len(parsed.undated) for _, parsed in files)  # undated events are events too
+    if count > max_events:
+        raise InputError(f"{count} events, over the limit of {max_events} (raise PM_AGENT_MAX_EVENTS)")
     ordered = sorted(files, key=lambda pair: pair[1].format != "native")
     first = lambda attr: next((getattr(p, attr) for _, p in ordered if getattr(p, attr)), None)
     times = _key_times([p for _, p in ordered])
