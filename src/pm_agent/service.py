@@ -95,7 +95,12 @@ class PostmortemService:
             zone = parse_zone_name(timezone) if timezone else None
         except TimestampError as exc:
             raise InputError(str(exc)) from None
-        return ReadOptions(default_date=default_date, assume_tz=zone, max_bytes=self.settings.max_input_bytes)
+        return ReadOptions(
+            default_date=default_date,
+            assume_tz=zone,
+            max_bytes=self.settings.max_input_bytes,
+            max_field_chars=self.settings.max_field_chars,
+        )
 
     def load(self, paths: Sequence[str | Path], *, date: str | None = None, timezone: str | None = None) -> Incident:
         """Read and merge incident files, secrets redacted (so drafts, tools, models and the memory never see them)."""

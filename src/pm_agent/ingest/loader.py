@@ -11,6 +11,7 @@ from typing import Any
 
 from pm_agent.errors import InputError
 from pm_agent.ingest.base import FormatParser, ParsedFile
+from pm_agent.ingest.limits import DEFAULT_MAX_FIELD_CHARS, check_fields, check_lines
 from pm_agent.timeparse import TimestampError, to_utc
 
 # Order matters: the most specific JSON shapes are tried first.
@@ -26,11 +27,13 @@ UNKNOWN_FORMAT = (
 
 @dataclass(frozen=True)
 class ReadOptions:
-    """How to read inputs: a date for time-only lines, a zone for times without offsets, limits."""
+    """How to read inputs: a date for time-only lines, a zone for times without offsets, limits
+    (``PM_AGENT_MAX_INPUT_BYTES`` per file, ``PM_AGENT_MAX_FIELD_CHARS`` per field)."""
 
     default_date: dt.date | None = None
     assume_tz: dt.tzinfo | None = None
     max_bytes: int = DEFAULT_MAX_BYTES
+    max_field_chars: int = DEFAULT_MAX_FIELD_CHARS
 
 
 def parser_for(name: str) -> FormatParser:
@@ -68,7 +71,7 @@ def check_size(size: int, source: str, max_bytes: int) -> None:
 
 
 def read_bytes(raw: bytes, source: str, options: ReadOptions) -> ParsedFile:
-    """Decode, detect the format, parse and convert one input to UTC."""
+    """Decode, detect the format, parse, check the length of every field and convert one input to UTC."""
     check_size(len(raw), source, options.max_bytes)
     try:
         text = raw.decode("utf-8-sig")
@@ -77,7 +80,11 @@ def read_bytes(raw: bytes, source: str, options: ReadOptions) -> ParsedFile:
     if not text.strip():
         raise InputError("file is empty", source=source)
     data = decode_json(text, source)
-    parsed = detect(data, source).parse(data, source, default_date=options.default_date)
+    parser = detect(data, source)
+    if isinstance(data, str):
+        check_lines(data, source, options.max_field_chars)
+    parsed = parser.parse(data, source, default_date=options.default_date)
+    check_fields(parsed, source, options.max_field_chars)
     return in_utc(parsed, source, options.assume_tz)
 
 
