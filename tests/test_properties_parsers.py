@@ -25,7 +25,8 @@ from pm_agent.models import Incident
 from pm_agent.timeparse import UTC
 
 MAX_MESSAGE = 600  # an error is one line a person reads, not a dump of the input
-OPTIONS = ReadOptions(default_date=dt.date(2024, 3, 1))
+FIELD_LIMIT = 5_000  # below some generated fields, above others
+OPTIONS = ReadOptions(default_date=dt.date(2024, 3, 1), max_field_chars=FIELD_LIMIT)
 MANY = settings(max_examples=settings.default.max_examples)  # the profile's count (conftest.py)
 FEW = settings(max_examples=max(10, settings.default.max_examples // 2))
 
@@ -200,6 +201,8 @@ def assert_well_formed(incident: Incident) -> None:
     assert all(moment.utcoffset() == dt.timedelta(0) for moment in times)
     assert all(event.text.strip() and event.refs for event in incident.events)
     assert incident.id.strip() and incident.title.strip()
+    texts = [incident.id, incident.title, *(e.text for e in incident.events), *(e.actor or "" for e in incident.events)]
+    assert max(map(len, texts)) <= FIELD_LIMIT
     if incident.started_at and incident.resolved_at:
         assert incident.started_at <= incident.resolved_at
 
