@@ -76,7 +76,7 @@ def _kind(entry: Any, where: str, source: str) -> str:
     """``acknowledge`` for ``acknowledge_log_entry``; also accepts the ``..._reference`` variants."""
     if not isinstance(entry, dict):
         raise InputError(f"{where} must be a log entry object with 'type' and 'created_at'", source=source)
-    entry_type = str(entry.get("type") or "").strip()
+    entry_type = entry.get("type").strip() if isinstance(entry.get("type"), str) else ""
     if not entry_type:
         raise InputError(f"{where} has no 'type' (such as trigger_log_entry)", source=source)
     return entry_type.removesuffix("_reference").removesuffix(ENTRY_SUFFIX)
