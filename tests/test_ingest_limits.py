@@ -7,6 +7,8 @@ that raises the limit, in every input format and on every way in (file, inline t
 from __future__ import annotations
 
 import json
+import os
+from pathlib import Path
 
 import pytest
 
@@ -102,3 +104,13 @@ def test_undated_events_count_toward_the_event_limit():
     assert len(load_incident_text(text, max_events=6).undated_events) == 5
     with pytest.raises(InputError, match=r"^6 events, over the limit of 5 \(raise PM_AGENT_MAX_EVENTS\)$"):
         load_incident_text(text, max_events=5)
+
+
+def test_a_device_or_a_pipe_is_refused_without_being_read(tmp_path):
+    """/dev/zero never ends and a pipe without a writer never answers: reading either would hang the server."""
+    pipe = tmp_path / "pipe"
+    os.mkfifo(pipe)
+    for path in [pipe, *(p for p in [Path("/dev/zero")] if p.exists())]:
+        with pytest.raises(InputError) as raised:
+            load_incident([path])
+        assert str(raised.value) == f"{path}: is not a regular file (a device, pipe or socket); pass an incident file"

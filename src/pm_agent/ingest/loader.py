@@ -53,9 +53,12 @@ def read_path(path: str | Path, options: ReadOptions) -> ParsedFile:
         raise InputError(f"cannot read: {exc.strerror}", source=source) from None
     if path.is_dir():
         raise InputError("is a directory; pass the files inside it", source=source)
+    if not path.is_file():  # /dev/zero never ends and a pipe may never answer: only regular files are read
+        raise InputError("is not a regular file (a device, pipe or socket); pass an incident file", source=source)
     check_size(size, source, options.max_bytes)
     try:
-        raw = path.read_bytes()
+        with path.open("rb") as handle:  # bounded: a file may grow, or (in /proc) report a size of 0
+            raw = handle.read(options.max_bytes + 1)
     except OSError as exc:
         raise InputError(f"cannot read: {exc.strerror}", source=source) from None
     return read_bytes(raw, source, options)
