@@ -163,3 +163,16 @@ def dumps(data) -> str:
 
 
 incident_documents = st.sampled_from(sorted(FORMATS)).flatmap(lambda name: FORMATS[name]).map(dumps) | timelines
+
+# Incidents that read: a title and well-formed events with realistic words, so the tools get past ingest.
+incident_words = st.lists(st.sampled_from(
+    ["checkout", "payments", "api", "db-prod-3", "502s", "latency", "p99", "2.5s", "deploy", "v2.3.1", "rolled", "back", "alert", "fired", "paged", "on-call", "acknowledged", "connection", "pool", "exhausted", "config", "change", "cache", "dns", "timeout", "restarted", "mitigated", "resolved", "errors", "40%", "users", "Dave", "should", "have", "checked"]), min_size=1, max_size=12).map(" ".join)
+good_events = st.fixed_dictionaries(
+    {"at": good_times, "source": st.sampled_from(["alert", "chat", "deploy", "page", "note", "metric"]), "text": incident_words},
+    optional={"actor": st.sampled_from(["Dave", "Dana Ortiz", "deploy-bot"])},
+)
+good_incidents = st.fixed_dictionaries(
+    {"title": incident_words, "events": st.lists(good_events, min_size=1, max_size=8)},
+    optional={"severity": st.sampled_from(["SEV1", "SEV2"]), "services": st.lists(st.sampled_from(["checkout", "payments"])),
+              "impact": st.fixed_dictionaries({}, optional={"users_affected": st.integers(0, 10**6)})},
+).map(dumps)
