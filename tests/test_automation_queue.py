@@ -155,3 +155,18 @@ def test_the_background_worker_drafts_a_job_it_is_told_about_and_stops_cleanly(s
     assert drafted.wait(60)
     assert worker.stop(timeout=30) is True
     assert files_in(service.settings.output_dir) == ["INC-2031.json", "INC-2031.md"]
+
+
+def test_a_secret_in_a_delivered_incident_never_rests_on_disk_in_the_queue(service, caplog):
+    token = "gh" + "p_" + "Q" * 36
+    document = json.loads(INCIDENT_TEXT)
+    document["events"][0]["text"] = f"deploy bot used {token} at 14:02 to roll out v2.3.1"
+    queue = JobQueue(service.settings.queue_dir)
+    with caplog.at_level("WARNING", logger="pm_agent.automation"):
+        queued = queue.enqueue("incident:INC-2031", "incident", "webhook-INC-2031", json.dumps(document))
+    on_disk = "".join(path.read_text() for path in service.settings.queue_dir.rglob("*.json"))
+    assert token not in on_disk
+    assert json.loads(queued.job.text)["events"][0]["text"] == (
+        "deploy bot used [REDACTED:github-token] at 14:02 to roll out v2.3.1"
+    )
+    assert caplog.messages == ["redacted from webhook-INC-2031 before queueing: 1 github-token"]

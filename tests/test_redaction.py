@@ -8,11 +8,19 @@ scanner trips on this file.
 from __future__ import annotations
 
 import datetime as dt
+import json
 
 import pytest
 
 from pm_agent.models import Incident, TimelineEvent
-from pm_agent.redaction import Finding, redact, redact_model, redact_records
+from pm_agent.redaction import (
+    Finding,
+    describe,
+    redact,
+    redact_document,
+    redact_model,
+    redact_records,
+)
 
 A36 = "A1b2C3d4E5f6G7h8I9j0K1l2M3n4O5p6Q7r8"  # 36 letters and digits, plainly fake
 AKIA = "AK" + "IA" + "FAKE0EXAMPLE0KEY"
@@ -230,3 +238,20 @@ def test_memory_records_are_redacted_with_one_warning_naming_kinds_and_counts(ca
     assert [m.getMessage() for m in caplog.records] == [
         "redacted from the memory records before use: 1 aws-access-key, 2 github-token"
     ]
+
+
+def test_a_json_document_is_redacted_value_by_value_and_stays_valid_json():
+    secret = "hunter2"
+    document = json.dumps({"id": "INC-7", "events": [{"at": "2024-03-01T14:02:11Z", "text": f"password={secret} then 502s"}]})
+    result = redact_document(document)
+    assert json.loads(result.text) == {
+        "id": "INC-7",
+        "events": [{"at": "2024-03-01T14:02:11Z", "text": "password=[REDACTED:password] then 502s"}],
+    }
+    assert describe(result.findings) == "1 password"
+
+
+def test_a_clean_document_comes_back_unchanged_byte_for_byte():
+    document = '{"id": "INC-7",  "events": []}'
+    assert redact_document(document).text == document
+    assert redact_document("14:02 payments-api 502s at 4.8 s p99").text == "14:02 payments-api 502s at 4.8 s p99"

@@ -12,6 +12,7 @@ repeats are bounded, and a rule runs only when one of its literal hints occurs i
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 from collections import Counter
@@ -330,3 +331,21 @@ def redact_records(records: Iterable[M], *, emails: bool = True) -> list[M]:
     One warning names what was redacted across all of them.
     """
     return redacted_logged(list(records), emails=emails, where="the memory records")
+
+
+def redact_document(text: str, *, emails: bool = True) -> Redacted:
+    """A document as received (JSON or plain text) with its secrets redacted, still a valid document.
+
+    JSON is redacted value by value and written back, so a placeholder can never break its quoting;
+    anything else is redacted as text.
+    """
+    try:
+        data = json.loads(text)
+    except ValueError:
+        return redact(text, emails=emails)
+    counts: Counter[str] = Counter()
+    cleaned = _walk(data, emails, counts)
+    if cleaned is data:
+        return Redacted(text=text, findings=())
+    findings = tuple(Finding(kind, n) for kind, n in counts.items())
+    return Redacted(text=json.dumps(cleaned, ensure_ascii=False), findings=findings)

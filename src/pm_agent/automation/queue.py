@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import logging
 import os
 import threading
 from pathlib import Path
@@ -21,9 +22,11 @@ from pydantic import BaseModel, Field, ValidationError
 
 from pm_agent.automation.paths import write_atomic, write_temporary
 from pm_agent.errors import ConfigError
+from pm_agent.redaction import describe, redact_document
 
 JobState = Literal["pending", "done", "failed"]
 STATES: tuple[JobState, ...] = ("pending", "done", "failed")
+log = logging.getLogger("pm_agent.automation")
 MAX_ATTEMPTS = 3
 """Starts a job may have; one that keeps stopping its process midway is failed, not retried forever."""
 
@@ -64,8 +67,9 @@ def content_key(data: bytes) -> str:
 class JobQueue:
     """The queue in ``root``. Safe to share between threads; processes sharing a folder see each other's jobs."""
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, *, redact_emails: bool = True) -> None:
         self.root = root
+        self.redact_emails = redact_emails
         self._lock = threading.Lock()
 
     def _create_folders(self) -> None:
@@ -80,8 +84,12 @@ class JobQueue:
 
     # --- adding ----------------------------------------------------------------------------
     def enqueue(self, key: str, kind: str, name: str, text: str) -> Enqueued:
-        """Add a job unless one with the same ``key`` exists in any state (then return that one)."""
+        """Add a job unless one with the same ``key`` exists in any state (then return that one).
+
+        The text is redacted before it is written: secrets never rest on disk in the queue.
+        """
         ident = job_id(key)
+        text = self._redacted(text, name)
         with self._lock:
             existing = self.get(ident)
             if existing is not None:
@@ -91,6 +99,12 @@ class JobQueue:
             if not self._create(job):
                 return Enqueued(job=self.get(ident) or job, duplicate=True)
             return Enqueued(job=job, duplicate=False)
+
+    def _redacted(self, text: str, name: str) -> str:
+        result = redact_document(text, emails=self.redact_emails)
+        if result.changed:
+            log.warning("redacted from %s before queueing: %s", name, describe(result.findings))
+        return result.text
 
     # --- reading ---------------------------------------------------------------------------
     def get(self, ident: str) -> Job | None:

@@ -52,7 +52,7 @@ def run_watch(args: argparse.Namespace) -> int:
         raise InputError("no such folder" if not folder.exists() else "not a folder", source=args.folder)
     service = PostmortemService(Settings())
     logging.getLogger("pm_agent.automation").setLevel(logging.ERROR)  # each outcome is printed below instead
-    queue = JobQueue(service.settings.queue_dir)
+    queue = JobQueue(service.settings.queue_dir, redact_emails=service.settings.redact_emails)
     failures: list[str] = []
     worker = Worker(queue, service, on_result=lambda job: _show(job, args.json, failures))
     watch = FolderWatch(folder, queue, service.settings.max_input_bytes, settle_s=min(1.0, args.interval))

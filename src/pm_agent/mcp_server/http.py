@@ -100,7 +100,7 @@ def add_drafting(app: Starlette, service: PostmortemService) -> Worker:
     the first webhook); on shutdown it finishes the draft in progress, or leaves its job pending
     for the next start.
     """
-    queue = JobQueue(service.settings.queue_dir)
+    queue = JobQueue(service.settings.queue_dir, redact_emails=service.settings.redact_emails)
     worker = Worker(queue, service)
     app.router.routes.extend(Webhooks(service, queue, worker.notify).routes())
     mcp_lifespan = app.router.lifespan_context
