@@ -14,10 +14,11 @@ SHARED_DATA = REPO.parent / "shared" / "data"
 
 @pytest.fixture(autouse=True)
 def isolated_state(tmp_path_factory, monkeypatch):
-    """Keep every test away from the user's memory, drafts and API keys."""
+    """Keep every test away from the user's memory, drafts, queue and API keys."""
     state = tmp_path_factory.mktemp("state")
     monkeypatch.setenv("PM_AGENT_MEMORY_DIR", str(state / "memory"))
     monkeypatch.setenv("PM_AGENT_OUTPUT_DIR", str(state / "drafts"))
+    monkeypatch.setenv("PM_AGENT_QUEUE_DIR", str(state / "queue"))
     monkeypatch.delenv("ANTHROPIC_API_KEY", raising=False)
     monkeypatch.delenv("PM_AGENT_CHROMA_URL", raising=False)
     monkeypatch.delenv("PM_AGENT_RAISE_ERRORS", raising=False)

@@ -19,7 +19,7 @@ from mcp import StdioServerParameters
 from pm_agent.service import PostmortemService
 
 SERVE = [sys.executable, "-m", "pm_agent", "serve"]
-STATE_VARIABLES = ("PM_AGENT_MEMORY_DIR", "PM_AGENT_OUTPUT_DIR")
+STATE_VARIABLES = ("PM_AGENT_MEMORY_DIR", "PM_AGENT_OUTPUT_DIR", "PM_AGENT_QUEUE_DIR")
 READY_MARKER = "Uvicorn running on"
 START_TIMEOUT = 20.0
 
