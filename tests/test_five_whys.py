@@ -395,3 +395,21 @@ def test_real_chains_add_a_detection_branch_where_people_reported_first(shared_d
     reported_first = {"dfds-pm2021-007", "dfds-pm2021-010", "dfds-pm2025-001", "dfds-pm2025-002",
                       "posthog-2025-10-03-surveys-sdk-bug"}
     assert {name for name, branch_labels in labels.items() if "detection" in branch_labels} == reported_first
+
+
+def quoted(text: str, actor: str) -> str:
+    from pm_agent.engines.causes import quote
+
+    return quote(TimelineEvent(at=dt.datetime(2024, 5, 14, 2, 10, tzinfo=dt.UTC), source="deploy", text=text, actor=actor))
+
+
+def test_a_person_acting_is_quoted_as_a_team_member_but_a_tool_acting_keeps_its_name():
+    assert quoted("dana.ortiz rolled out release 4.2", "dana.ortiz") == "a team member rolled out release 4.2"
+    assert quoted("Incident triggered in PagerDuty by the 5xx alert", "PagerDuty") == (
+        "Incident triggered in PagerDuty by the 5xx alert"
+    )
+    assert quoted("deploy-bot rolled out config v412", "deploy-bot") == "deploy-bot rolled out config v412"
+
+
+def test_an_actor_name_inside_another_word_is_left_alone():
+    assert quoted("Ana restarted the banana-cache pods", "Ana") == "a team member restarted the banana-cache pods"

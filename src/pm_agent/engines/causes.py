@@ -111,11 +111,30 @@ SENTENCE_END_RE = re.compile(r"(?<=[.!?])\s+|\n+")
 
 
 def quote(event: TimelineEvent, focus: re.Pattern[str] | None = None) -> str:
-    """The event's excerpt for a sentence we write, with people's names replaced by a role."""
+    """The event's excerpt for a sentence we write, with people's names replaced by a role.
+
+    Only a person's name is replaced, and only as a whole word: a tool that acts ("PagerDuty",
+    "deploy-bot") stays named, and a name inside another word is left alone.
+    """
     text = excerpt(event.text, focus)
-    if event.actor and event.actor.strip():
-        text = re.sub(re.escape(event.actor.strip()), "a team member", text, flags=re.IGNORECASE)
+    actor = (event.actor or "").strip()
+    if actor and not is_system_actor(actor):
+        name = re.compile(rf"(?<![\w@.-]){re.escape(actor)}(?![\w-])", re.IGNORECASE)
+        text = name.sub("a team member", text)
     return rules.HANDLE_RE.sub("a team member", text).rstrip(".")
+
+
+SYSTEM_ACTOR_RE = re.compile(
+    r"(?:\b|_)(?:bot|ci|cd|cron|pipeline|automation|system|scheduler|monitor(?:ing)?|alert(?:manager|s)?|"
+    r"pagerduty|opsgenie|datadog|grafana|prometheus|nagios|sentry|new\s?relic|statuspage|github|gitlab|"
+    r"jenkins|argo(?:cd)?|spinnaker|terraform|kubernetes|k8s|slack|jira|aws|gcp|azure|cloudwatch)(?:\b|_)",
+    re.IGNORECASE,
+)
+
+
+def is_system_actor(actor: str) -> bool:
+    """True for "PagerDuty", "deploy-bot", "github-actions", "Alertmanager"; false for "dana.ortiz"."""
+    return bool(SYSTEM_ACTOR_RE.search(actor))
 
 
 def cite(event: TimelineEvent, focus: re.Pattern[str] | None = None) -> str:
