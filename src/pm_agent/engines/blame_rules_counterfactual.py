@@ -27,7 +27,7 @@ from pm_agent.engines.blame_grammar import is_participle, participle_to_base, sp
 from pm_agent.engines.blame_lexicon import ADVERB, AGENT, AGENT_TAIL, NOBODY
 
 _WHO = rf"(?P<agent>{AGENT}|{NOBODY}){AGENT_TAIL}{ADVERB}"
-_VERB = r"(?P<verb>[a-z][\w-]*)"
+_VERB = r"(?P<verb>[a-z][a-z-]*)\b(?!\.\w)"  # a word, not the "v2" of "v2.3.1"
 
 _MODAL = Guarded(
     r"should*|could*",
