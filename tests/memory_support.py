@@ -170,6 +170,18 @@ def chroma_server(path: Path, startup_timeout: float = 30.0) -> Iterator[str]:
         log.close()
 
 
+def connections_to(port: int) -> int | None:
+    """How many client connections to ``port`` on this machine are open (established), from
+    ``/proc/net/tcp``; None where there is no such file. A test that is the only client of its own
+    server can tell from it whether what it opened was closed."""
+    table = Path("/proc/net/tcp")
+    if not table.exists():
+        return None
+    established = "01"
+    rows = (line.split() for line in table.read_text().splitlines()[1:])
+    return sum(1 for row in rows if int(row[2].rsplit(":", 1)[1], 16) == port and row[3] == established)
+
+
 def _wait_for_heartbeat(url: str, process: subprocess.Popen, timeout: float) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
