@@ -50,7 +50,8 @@ def render(results: dict) -> str:
              "do not edit by hand, rerun it. Every figure below was measured in that one run on the machine "
              "described here; figures from another machine or another load are not comparable. Timings are "
              "medians of several runs unless a row says otherwise; ratios stand beside the figures they "
-             "compare. The raw results are in [`benchmarks.json`](benchmarks.json)."), ""]
+             "compare. The raw results are in [`benchmarks.json`](benchmarks.json). "
+              f"Measuring took {results['seconds'] / 60:.1f} minutes."), ""]
     lines += machine(results["machine"], results.get("load_average_at_end"))
     for number, (key, title) in enumerate(SECTION_TITLES.items(), 1):
         lines += ["", f"## {number}. {title}", ""]
@@ -123,7 +124,8 @@ def engines(section: dict) -> list[str]:
              "own eval cases and datasets), median of "
              f"{section['runs']} passes over the inputs; then the time of one call as the input grows "
              "(synthetic incidents of N events for the 5 Whys and, drafted and rendered, for the rubric; "
-             "N/10 sentences of the blameless dataset for the rewrite)."), ""]
+             "the blameless dataset's first N/10 sentences, cycled, for the rewrite: the mix of blameful and "
+             "plain sentences differs between sizes)."), ""]
             + table(["engine", "input", "calls per second", "ms per call"], typical) + [""]
             + table(["events N", "5 Whys ms", "draft Markdown KB", "rubric ms", "sentences", "rewrite ms"], by_size))
 
@@ -150,9 +152,10 @@ def memory(section: dict) -> list[str]:
         (f"How to read this: **ingest** is end to end (`Memory.ingest_paths` of a JSON Lines file of {pool:,} "
         "distinct synthetic incidents made from varied templates: read, classify causes, embed, write to the "
         "embedded Chroma store), into an empty memory, once per run. chromadb's default embedding function, "
-        f"several times slower, ingests only the first {section['chroma_pool']:,} of them, and pm-agent's embedder "
-        "is timed on that same sample too: the last column divides the rates on the same sample. Both embedders run the same all-MiniLM-L6-v2 ONNX file: pm-agent's pads each batch to "
-        "its longest text, chromadb's default embedding function pads every text to 256 tokens. "
+        f"the slower of the two, ingests only the first {section['chroma_pool']:,} of them, and pm-agent's embedder "
+        "is timed on that same sample too: the last column divides the rates on the same sample. "
+        "Both embedders run the same all-MiniLM-L6-v2 ONNX file: pm-agent's pads each batch to its longest text, "
+        "and chromadb's default embedding function pads every text to 256 tokens. "
         "*Share of the cores* is the process's CPU time over wall time times the CPU count: below 100% the "
         "machine was busy with other work or the run waited on I/O."), "",
         *table(["embedder", "incidents", "runs", "median incidents/s", "each run", "share of the cores",
@@ -163,12 +166,12 @@ def memory(section: dict) -> list[str]:
         "occurrence note) whose vector is that embedder's real vector of the pool text plus Gaussian noise "
         f"(cosine about {section['noise_cosine']} to it) and whose cause categories are the pool incident's. "
         "These rows time only the writes (`Memory.ingest_records` with those vectors: Chroma, metadata), "
-        "not embedding."), "",
+        "not embedding; each is one timing (the largest takes minutes), not a median."), "",
         *table(["store vectors", "stored", "written", "seconds", "incidents/s"], write_rows), "",
         (f"How to read this: `Memory.search` end to end (query embedding, Chroma HNSW query, BM25, fusion, "
-        f"boosts; k = 5) over {section['queries']} real-world query texts in turn, in a freshly opened memory at "
-        "each size. *First search* includes loading the lexical index and catalog from the store, which a "
-        "new process pays once. The last column is the p50 over pm-agent's own p50 at the same size. "
+        f"boosts; k = 5) over the {section['queries']} plain-language queries of `bench/bench_memory.py` in turn, in a freshly opened memory at "
+        "each size. *First search* (one measurement) includes loading the lexical index and catalog from the "
+        "store, which a new process pays once; p50 and p95 are over the searches after it. The last column is the p50 over pm-agent's own p50 at the same size. "
         f"chromadb's default embedding function builds its own store only up to {section['chroma_store_max']:,} "
         f"stored; above that its queries run against pm-agent's store. The two embedders' vectors of the "
         f"{agreement['texts']:,} pool texts agree to cosine {agreement['mean']:.6f} on average "

@@ -4,6 +4,7 @@
     python bench/run.py --quick            # smaller sizes, about 2 minutes
     python bench/run.py --only memory      # rerun one section, keep the others from the last run
     python bench/run.py --smoke --out-dir /tmp/b   # tiny sizes: checks the plumbing, figures meaningless
+    python bench/run.py --render-only      # rewrite the Markdown from the JSON, measuring nothing
 
 Writes ``docs/benchmarks.md`` (tables, each with how to read it) and ``docs/benchmarks.json`` (every
 figure) and prints progress on stderr. Sections: server start, drafting, the analysis engines, the
@@ -116,6 +117,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                         help=f"run only this section (repeatable; one of {', '.join(SECTIONS)}); "
                              "the others are kept from the JSON of the last run")
     parser.add_argument("--out-dir", type=Path, default=REPO / "docs", help="where benchmarks.md/.json go")
+    parser.add_argument("--render-only", action="store_true",
+                        help="measure nothing: rewrite benchmarks.md from the benchmarks.json already there")
     args = parser.parse_args(argv)
     if args.smoke and args.out_dir == REPO / "docs":
         parser.error("--smoke measures nothing worth keeping: give --out-dir")
@@ -126,6 +129,14 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     profile = PROFILES["smoke" if args.smoke else "quick" if args.quick else "full"]
     json_path, md_path = args.out_dir / "benchmarks.json", args.out_dir / "benchmarks.md"
+    if args.render_only:
+        results = previous_results(json_path)
+        if results is None:
+            log(f"no results to render: {json_path} is missing or unreadable")
+            return 2
+        md_path.write_text(render(results), encoding="utf-8")
+        log(f"wrote {md_path} from {json_path}")
+        return 0
     kept = previous_results(json_path) if args.only else None
     results = {
         "profile": asdict(profile), "machine": machine_facts(),

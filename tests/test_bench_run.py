@@ -138,6 +138,14 @@ def test_smoke_sizes_are_refused_without_an_output_folder_so_docs_keep_real_figu
     assert "--smoke measures nothing worth keeping: give --out-dir" in done.stderr
 
 
+def test_rendering_again_from_the_json_gives_the_same_markdown(smoke, tmp_path):
+    shutil.copy(smoke / "benchmarks.json", tmp_path / "benchmarks.json")
+    subprocess.run([sys.executable, str(BENCH / "run.py"), "--render-only", "--out-dir", str(tmp_path)],
+                   check=True, cwd=REPO, capture_output=True, text=True, timeout=60)
+    assert (tmp_path / "benchmarks.md").read_text(encoding="utf-8") == \
+        (smoke / "benchmarks.md").read_text(encoding="utf-8")
+
+
 # --- the helpers ----------------------------------------------------------------------------
 
 
@@ -176,3 +184,4 @@ def test_tfidf_and_bm25_rank_the_document_sharing_the_rare_words_first():
     # each database incident finds the other first; the certificate and BGP ones have no match
     assert leave_one_out(tfidf_scorer(documents), documents, ["db", "tls", "db", "net"]) == {
         "precision_at_5": 0.1, "hit_at_5": 0.5, "mrr": 0.5}
+
