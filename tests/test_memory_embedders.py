@@ -21,7 +21,11 @@ from pm_agent.memory.embedders import (
     length_sorted_batches,
     load_embedder,
 )
-from pm_agent.memory.model_files import ONNX_SHA256, extract_model_files, find_model_files
+from pm_agent.memory.model_files import (
+    ONNX_SHA256,
+    extract_model_files,
+    find_model_files,
+)
 
 TEXTS = [
     "Checkout failed because the DNS TTL was lowered.",
@@ -62,11 +66,26 @@ def test_minilm_vectors_are_unit_length_384_floats(minilm):
     assert all(abs(math.sqrt(sum(x * x for x in v)) - 1) < 1e-5 for v in vectors)
 
 
-def test_dynamic_padding_gives_each_text_the_vector_it_gets_alone(minilm):
-    batched = minilm.embed_batch(TEXTS)
-    alone = [minilm.embed_batch([text])[0] for text in TEXTS]
+@pytest.fixture(scope="module")
+def minilm_float(model_files):
+    return MiniLMEmbedder(model_files, int8_products=False)
+
+
+@pytest.mark.parametrize("products", ["int8", "float32"])
+def test_each_text_gets_the_vector_it_gets_alone(products, minilm, minilm_float):
+    embedder = minilm if products == "int8" else minilm_float
+    batched = embedder.embed_batch(TEXTS)
+    alone = [embedder.embed_batch([text])[0] for text in TEXTS]
 
     assert all(cosine(a, b) > 0.999 for a, b in zip(batched, alone, strict=True))
+
+
+def test_the_packaged_model_runs_its_36_products_as_int8_close_to_the_model_as_exported(minilm, minilm_float):
+    texts = [t for t in TEXTS if t]
+    int8, float32 = minilm.embed_batch(texts), minilm_float.embed_batch(texts)
+
+    assert (minilm.int8_fused, minilm_float.int8_fused) == (36, 0)
+    assert all(cosine(a, b) > 0.98 for a, b in zip(int8, float32, strict=True))
 
 
 def test_minilm_agrees_with_chromadb_default_embedding_on_the_same_model_file(minilm, model_files, tmp_path):

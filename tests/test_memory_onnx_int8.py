@@ -1,0 +1,98 @@
+"""The int8 rewrite of the MiniLM graph: which products it rewrites, and that it leaves everything else alone."""
+
+from __future__ import annotations
+
+import pytest
+
+from pm_agent.memory.model_files import find_model_files
+from pm_agent.memory.onnx_int8 import (
+    FLOAT,
+    INT8,
+    LENGTH,
+    VARINT,
+    Node,
+    Tensor,
+    encode_fields,
+    fuse_int8_matmuls,
+    int8_matmul_model,
+    parse_fields,
+)
+
+TENSORS = {
+    "w_q": Tensor(INT8, (384, 1536)),
+    "w_scale": Tensor(FLOAT, (1, 1536)),
+    "bias": Tensor(FLOAT, (1536,)),
+    "other_bias": Tensor(FLOAT, (384,)),
+}
+
+
+def dequantised_product(bias: str | None = "bias") -> list[Node]:
+    nodes = [
+        Node("Cast", "", ["w_q"], ["w_f"]),
+        Node("Mul", "", ["w_f", "w_scale"], ["w"]),
+        Node("MatMul", "", ["x", "w"], ["xw"]),
+    ]
+    if bias:
+        nodes.append(Node("Add", "", ["xw", bias], ["y"]))
+    return nodes + [Node("Gelu", "", ["y" if bias else "xw"], ["out"])]
+
+
+def summary(nodes: list[Node]) -> list[tuple[str, str, list[str], list[str]]]:
+    return [(n.op_type, n.domain, n.inputs, n.outputs) for n in nodes]
+
+
+def test_a_product_with_int8_weights_and_its_bias_become_one_int8_product():
+    assert summary(fuse_int8_matmuls(dequantised_product(), TENSORS, {"out"})) == [
+        ("DynamicQuantizeMatMul", "com.microsoft", ["x", "w_q", "w_scale", "", "bias"], ["y"]),
+        ("Gelu", "", ["y"], ["out"]),
+    ]
+
+
+def test_an_add_of_something_else_than_a_column_bias_is_kept():
+    nodes = fuse_int8_matmuls(dequantised_product(bias="other_bias"), TENSORS, {"out"})
+
+    assert summary(nodes) == [
+        ("DynamicQuantizeMatMul", "com.microsoft", ["x", "w_q", "w_scale"], ["xw"]),
+        ("Add", "", ["xw", "other_bias"], ["y"]),
+        ("Gelu", "", ["y"], ["out"]),
+    ]
+
+
+def test_dequantised_weights_read_elsewhere_too_stay_in_the_graph():
+    nodes = dequantised_product(bias=None) + [Node("Transpose", "", ["w"], ["w_t"])]
+
+    assert summary(fuse_int8_matmuls(nodes, TENSORS, {"out", "w_t"}))[:3] == [
+        ("Mul", "", ["w_f", "w_scale"], ["w"]),
+        ("DynamicQuantizeMatMul", "com.microsoft", ["x", "w_q", "w_scale"], ["xw"]),
+        ("Gelu", "", ["xw"], ["out"]),
+    ]
+
+
+def test_products_of_two_activations_or_of_float_weights_are_not_touched():
+    nodes = [Node("MatMul", "", ["q", "k"], ["scores"]), Node("MatMul", "", ["x", "w_float"], ["y"])]
+
+    assert fuse_int8_matmuls(nodes, {"w_float": Tensor(FLOAT, (384, 384))}, {"y"}) is nodes
+
+
+def test_a_model_without_int8_weights_comes_back_byte_for_byte():
+    node = encode_fields([(1, LENGTH, b"q"), (1, LENGTH, b"k"), (2, LENGTH, b"scores"), (4, LENGTH, b"MatMul")])
+    graph = encode_fields([(1, LENGTH, node), (2, LENGTH, b"g")])
+    opset = encode_fields([(1, LENGTH, b""), (2, VARINT, 17)])
+    model = encode_fields([(1, VARINT, 8), (7, LENGTH, graph), (8, LENGTH, opset)])
+
+    assert int8_matmul_model(model) == (model, 0)
+
+
+def test_the_packaged_model_is_read_and_written_back_unchanged_and_its_36_products_are_rewritten():
+    files = find_model_files()
+    if files is None:
+        pytest.skip("all-MiniLM-L6-v2 files not found")
+    model = files.onnx.read_bytes()
+
+    rewritten, fused = int8_matmul_model(model)
+
+    assert encode_fields(parse_fields(model)) == model
+    assert fused == 36
+    graph = next(value for number, _, value in parse_fields(rewritten) if number == 7)
+    ops = [Node.parse(value).op_type for number, _, value in parse_fields(graph) if number == 1]
+    assert (ops.count("DynamicQuantizeMatMul"), ops.count("MatMul"), ops.count("Cast")) == (36, 12, 3)
