@@ -79,3 +79,26 @@ def test_a_roster_nested_too_deeply_is_one_line_not_a_traceback(tmp_path, capsys
     roster.write_text("[" * 100_000)
     assert main(["draft", str(EXAMPLE), "--roster", str(roster)]) == 2
     assert capsys.readouterr().err == f"pm-agent: error: {roster}: malformed JSON: nested too deeply\n"
+
+
+def test_a_text_over_the_byte_limit_is_refused_by_score_and_blameless_without_reading_it_all(tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("PM_AGENT_MAX_INPUT_BYTES", "1000")
+    long = tmp_path / "long.md"
+    long.write_text("# Postmortem\n" + "The cache filled up. " * 100)
+    for command in (["score", str(long)], ["blameless", str(long)]):
+        assert main(command) == 2
+        assert capsys.readouterr().err == (
+            f"pm-agent: error: {long}: over the limit of 1,000 bytes; send a shorter text, or raise PM_AGENT_MAX_INPUT_BYTES\n"
+        )
+
+
+def test_an_endless_stream_on_standard_input_is_refused_not_read_forever(monkeypatch):
+    monkeypatch.setenv("PM_AGENT_MAX_INPUT_BYTES", "4096")
+    with open("/dev/zero", "rb") as endless:
+        result = subprocess.run(
+            [sys.executable, "-m", "pm_agent", "blameless", "-"], stdin=endless, capture_output=True, text=True, timeout=60
+        )
+    assert (result.returncode, result.stdout) == (2, "")
+    assert result.stderr == (
+        "pm-agent: error: <stdin>: over the limit of 4,096 bytes; send a shorter text, or raise PM_AGENT_MAX_INPUT_BYTES\n"
+    )

@@ -38,20 +38,36 @@ def emit(text: str, out: str | None = None) -> None:
         sys.stdout.write(text)
 
 
-def read_text_arg(path: str) -> str:
-    """Read a file argument, ``-`` meaning standard input."""
-    if path == "-":
-        return sys.stdin.read()
+def read_text_arg(path: str, limit: int | None = None) -> str:
+    """Read a file argument, ``-`` meaning standard input, as UTF-8 text of at most ``limit`` bytes.
+
+    At most ``limit + 1`` bytes are read, so an endless stream (``/dev/zero``, a pipe that never
+    closes its end early) is refused instead of filling the memory.
+    """
+    from pm_agent.settings import Settings
+
+    limit = Settings().max_input_bytes if limit is None else limit
+    source = "<stdin>" if path == "-" else path
     try:
-        return Path(path).read_text(encoding="utf-8")
+        if path == "-":
+            data = sys.stdin.buffer.read(limit + 1)
+        else:
+            with open(path, "rb") as handle:
+                data = handle.read(limit + 1)
     except FileNotFoundError:
         raise InputError("no such file", source=path) from None
     except IsADirectoryError:
         raise InputError("is a directory, expected a file", source=path) from None
-    except UnicodeDecodeError:
-        raise InputError("not UTF-8 text", source=path) from None
     except OSError as exc:
         raise InputError(f"cannot read: {exc.strerror}", source=path) from None
+    if len(data) > limit:
+        raise InputError(
+            f"over the limit of {limit:,} bytes; send a shorter text, or raise PM_AGENT_MAX_INPUT_BYTES", source=source
+        )
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise InputError("not UTF-8 text", source=source) from None
 
 
 def progress(items: Iterable[T], total: int, label: str, stream=None) -> Iterator[T]:
