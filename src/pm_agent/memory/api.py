@@ -22,8 +22,18 @@ from pm_agent.memory import actions as action_tracking
 from pm_agent.memory.bm25 import BM25Index
 from pm_agent.memory.causes import causes_of, with_causes
 from pm_agent.memory.embedders import Embedder, load_embedder, log
-from pm_agent.memory.records import MemoryRecord, record_from_incident, record_from_postmortem
-from pm_agent.memory.retrieval import CatalogEntry, MemoryHit, Profile, RetrievalConfig, rank
+from pm_agent.memory.records import (
+    MemoryRecord,
+    record_from_incident,
+    record_from_postmortem,
+)
+from pm_agent.memory.retrieval import (
+    CatalogEntry,
+    MemoryHit,
+    Profile,
+    RetrievalConfig,
+    rank,
+)
 from pm_agent.models import Incident, Postmortem, RelatedIncident
 from pm_agent.settings import Settings
 
@@ -127,16 +137,16 @@ class Memory:
     def _store_batches(self, batches: list[list[MemoryRecord]], report: IngestReport) -> Iterator[MemoryRecord]:
         """Embed batch n+1 while batch n is written; yield each batch's records once it is stored.
 
-        Writing (Chroma, metadata, the lexical index) is mostly single-threaded; overlapping it
-        with the next embedding keeps both cores busy. Only the writer thread touches the store.
-        If the consumer stops (an interrupt), the batch being written is finished, never cut.
+        Writing (cause classification, Chroma, metadata, the lexical index) is mostly
+        single-threaded; overlapping it with the next embedding keeps both cores busy (the
+        embedded text does not depend on the cause categories). Only the writer thread touches
+        the store. If the consumer stops (an interrupt), the batch being written is finished, never cut.
         """
         from concurrent.futures import ThreadPoolExecutor
 
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="pm-agent-store") as writer:
             pending = None
             for batch in batches:
-                batch = [record if record.causes else with_causes(record) for record in batch]
                 texts = [record.text() for record in batch]
                 vectors = self.embedder.embed_batch(texts)
                 if pending is not None:
@@ -148,7 +158,7 @@ class Memory:
     def _write_batch(
         self, batch: list[MemoryRecord], texts: list[str], vectors, report: IngestReport
     ) -> list[MemoryRecord]:
-        batch = [self._superseding(record) for record in batch]
+        batch = [self._superseding(record if record.causes else with_causes(record)) for record in batch]
         self.store.add([r.id for r in batch], vectors, texts, [record_metadata(r) for r in batch])
         if self._lexical is not None:
             self._lexical.add(zip([r.id for r in batch], texts, strict=True))
