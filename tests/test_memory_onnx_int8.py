@@ -13,9 +13,11 @@ from pm_agent.memory.onnx_int8 import (
     Node,
     Tensor,
     encode_fields,
+    fuse_erf_gelus,
     fuse_int8_matmuls,
     int8_matmul_model,
     parse_fields,
+    parse_tensor_header,
 )
 
 TENSORS = {
@@ -96,3 +98,40 @@ def test_the_packaged_model_is_read_and_written_back_unchanged_and_its_36_produc
     graph = next(value for number, _, value in parse_fields(rewritten) if number == 7)
     ops = [Node.parse(value).op_type for number, _, value in parse_fields(graph) if number == 1]
     assert (ops.count("DynamicQuantizeMatMul"), ops.count("MatMul"), ops.count("Cast")) == (36, 12, 3)
+    assert (ops.count("Gelu"), ops.count("Erf")) == (6, 0)
+
+
+GELU_CONSTANTS = {"sqrt2": Tensor(FLOAT, (), 2**0.5), "one": Tensor(FLOAT, (), 1.0), "half": Tensor(FLOAT, (), 0.5),
+                  "quarter": Tensor(FLOAT, (), 0.25)}
+
+
+def erf_gelu(half: str = "half") -> list[Node]:
+    return [
+        Node("Div", "", ["h", "sqrt2"], ["d"]),
+        Node("Erf", "", ["d"], ["e"]),
+        Node("Add", "", ["e", "one"], ["a"]),
+        Node("Mul", "", [half, "a"], ["m"]),
+        Node("Mul", "", ["h", "m"], ["g"]),
+        Node("DynamicQuantizeMatMul", "com.microsoft", ["g", "w2_q", "w2_scale"], ["out"]),
+    ]
+
+
+def test_an_erf_gelu_spelt_in_five_nodes_becomes_one_gelu():
+    assert summary(fuse_erf_gelus(erf_gelu(), GELU_CONSTANTS, {"out"})) == [
+        ("Gelu", "com.microsoft", ["h"], ["g"]),
+        ("DynamicQuantizeMatMul", "com.microsoft", ["g", "w2_q", "w2_scale"], ["out"]),
+    ]
+
+
+def test_the_same_shape_with_another_constant_is_not_a_gelu():
+    nodes = erf_gelu(half="quarter")
+
+    assert fuse_erf_gelus(nodes, GELU_CONSTANTS, {"out"}) is nodes
+
+
+def test_a_one_float_initializer_is_read_whether_raw_or_as_float_data():
+    raw = encode_fields([(2, VARINT, FLOAT), (8, LENGTH, b"c"), (9, LENGTH, b"\x00\x00\x00?")])
+    listed = encode_fields([(1, VARINT, 1), (2, VARINT, FLOAT), (4, LENGTH, b"\xf3\x04\xb5?"), (8, LENGTH, b"d")])
+
+    assert parse_tensor_header(raw) == ("c", Tensor(FLOAT, (), 0.5))
+    assert parse_tensor_header(listed) == ("d", Tensor(FLOAT, (1,), 1.4142135381698608))
