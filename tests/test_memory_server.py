@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from memory_support import POSTMORTEM, chroma_executable, chroma_server, memory_at, write_inputs
+from memory_support import POSTMORTEM, chroma_executable, chroma_server, connections_to, memory_at, write_inputs
 
 from pm_agent.errors import MemoryStoreError
 from pm_agent.memory import Memory
@@ -23,7 +23,7 @@ def server_url(tmp_path_factory):
 
 @pytest.fixture(params=["embedded", "server"])
 def open_memory(request, tmp_path):
-    """Opens memories on one store: a directory, or the shared server (emptied after the test)."""
+    """Opens memories on one store: a directory, or the shared server (emptied after the test); closes them."""
     url = request.getfixturevalue("server_url") if request.param == "server" else None
     opened = []
 
@@ -35,6 +35,8 @@ def open_memory(request, tmp_path):
     yield open_
     if url and opened:
         opened[0].store.drop()
+    for memory in opened:
+        memory.close()
 
 
 def test_the_server_is_used_when_a_chroma_url_is_set(server_url, tmp_path, monkeypatch):
@@ -45,6 +47,22 @@ def test_the_server_is_used_when_a_chroma_url_is_set(server_url, tmp_path, monke
     assert memory.ingest_paths([write_inputs(tmp_path / "in")["jsonl"]]).added == 4
     assert not (tmp_path / "memory").exists()
     memory.store.drop()
+    memory.close()
+
+
+def test_closing_a_server_memory_closes_its_connections(server_url, tmp_path):
+    port = int(server_url.rsplit(":", 1)[1])
+    if connections_to(port) is None:
+        pytest.skip("no /proc/net/tcp to count connections on this machine")
+    before = connections_to(port)
+    memory = memory_at(tmp_path / "memory", url=server_url)
+    memory.ingest_paths([write_inputs(tmp_path / "in")["jsonl"]])
+    opened = connections_to(port)
+
+    memory.store.drop()
+    memory.close()
+
+    assert (opened > before, connections_to(port)) == (True, before)
 
 
 def test_ingest_is_idempotent_on_either_store(open_memory, tmp_path):

@@ -193,6 +193,12 @@ class Memory:
     def count(self) -> int:
         return self.store.count()
 
+    def close(self) -> None:
+        """Release the store (for a Chroma server, its connections); a later call opens it again."""
+        if self._store is not None:
+            self._store.close()
+            self._store = None
+
     def records(self) -> list[MemoryRecord]:
         """Every stored record."""
         return [record_from_metadata(item.metadata) for item in self.store.all_items()]

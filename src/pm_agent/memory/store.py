@@ -112,6 +112,19 @@ class ChromaStore:
         """Delete the collection and everything in it (the store cannot be used afterwards)."""
         self._client.delete_collection(COLLECTION)
 
+    def close(self) -> None:
+        """Release the client and its connections; the store cannot be used afterwards.
+
+        chromadb's ``Client.close()`` (1.5) stops the client's systems but not their
+        ``httpx.Client`` sessions, and an ``HttpClient`` holds two (its own and a second one made
+        for its internal admin client), each with a keep-alive socket to the server. Those are
+        closed here, or they stay open until the interpreter exits.
+        """
+        sessions = _http_sessions(self._client)
+        self._client.close()
+        for session in sessions:
+            session.close()
+
     def nearest(self, vector: Sequence[float], k: int) -> list[tuple[str, float]]:
         """The ``k`` nearest items as ``(id, cosine similarity)``, best first."""
         if k <= 0:
@@ -145,6 +158,13 @@ def _open_client(path: Path | None, url: str | None):
     except Exception as exc:
         where = url or str(path)
         raise MemoryStoreError(f"cannot reach the incident memory at {where}: {exc}") from exc
+
+
+def _http_sessions(client) -> list:
+    """The HTTP sessions behind a chromadb client and its admin client (none for an embedded store)."""
+    owners = (client, getattr(client, "_admin_client", None))
+    sessions = [getattr(getattr(owner, "_server", None), "_session", None) for owner in owners]
+    return [session for session in sessions if session is not None and hasattr(session, "close")]
 
 
 def _parse_url(url: str) -> tuple[str, int, bool]:
