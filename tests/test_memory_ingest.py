@@ -240,3 +240,19 @@ def test_a_json_array_and_json_lines_without_the_extension_are_read_too(tmp_path
     assert sorted(r.source for r in memory.records()) == sorted(
         [f"{array}[0]", f"{array}[1]", f"{lines}:1", f"{lines}:2"]
     )
+
+
+def test_a_secret_in_an_ingested_file_is_redacted_before_it_is_embedded_or_stored(tmp_path, caplog):
+    token = "xo" + "xb-" + "123456789012-1234567890123-" + "A1b2C3d4E5f6G7h8I9j0K1l2"
+    row = {**PLAIN_ROWS[0], "summary": f"The bot token {token} was pasted in the channel at 14:02; 40 minutes of 502s."}
+    source = tmp_path / "leaky.jsonl"
+    source.write_text(json.dumps(row) + "\n")
+    memory = memory_at(tmp_path / "memory")
+
+    with caplog.at_level("WARNING", logger="pm_agent.redaction"):
+        memory.ingest_paths([source])
+
+    [record] = memory.records()
+    assert record.summary == "The bot token [REDACTED:slack-token] was pasted in the channel at 14:02; 40 minutes of 502s."
+    assert token not in "".join(path.read_bytes().decode("latin-1") for path in (tmp_path / "memory").rglob("*") if path.is_file())
+    assert caplog.messages == ["redacted from the memory records before use: 1 slack-token"]

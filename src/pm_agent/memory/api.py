@@ -35,6 +35,7 @@ from pm_agent.memory.retrieval import (
     rank,
 )
 from pm_agent.models import Incident, Postmortem, RelatedIncident
+from pm_agent.redaction import redact_records
 from pm_agent.settings import Settings
 
 T = TypeVar("T")
@@ -124,6 +125,7 @@ class Memory:
             unique.setdefault(record.id, record)
         stored = self.store.existing_ids(list(unique))
         new = [record for record_id, record in unique.items() if record_id not in stored]
+        new = redact_records(new, emails=self.settings.redact_emails)  # nothing unredacted is embedded or stored
         report = IngestReport(
             read=len(records), already_stored=len(stored), repeated_in_input=len(records) - len(unique),
             embedder=self.embedder.name,
