@@ -54,7 +54,8 @@ class Embedder(Protocol):
 
 
 class MiniLMEmbedder:
-    """all-MiniLM-L6-v2 on onnxruntime with dynamic padding, mean pooling and L2 normalisation."""
+    """all-MiniLM-L6-v2 on onnxruntime: int8 products run text by text (else batches with dynamic padding),
+    mean pooling and L2 normalisation."""
 
     name = "all-MiniLM-L6-v2"
     dimension = 384
