@@ -43,11 +43,12 @@ def test_a_draft_lists_a_remembered_incident_that_resembles_it(tmp_path):
     remembered = remember_example(service)
     draft = service.draft(service.load([a_similar_incident(tmp_path)]))
     top = draft.related_incidents[0]
-    assert top.title == remembered.title
+    assert (top.id.startswith("pm-"), top.incident_id, top.title) == (True, "INC-2031", remembered.title)
     assert top.why
     markdown = service.render(draft)
     assert "## Related incidents" in markdown
-    assert f"`{top.id}`: {remembered.title}" in markdown
+    assert f"`INC-2031`: {remembered.title}" in markdown  # the team's id, not the memory's pm-… record id
+    assert top.id not in markdown
 
 
 def test_no_memory_leaves_related_incidents_out(tmp_path, capsys):

@@ -73,7 +73,10 @@ def test_hits_convert_to_the_related_incidents_a_postmortem_carries(tmp_path):
 
     (hit,) = memory.search("certificate expired", k=1)
 
-    assert hit.as_related() == RelatedIncident(id=hit.id, title=hit.title, score=hit.score, why=hit.why, date=hit.date)
+    assert hit.as_related() == RelatedIncident(
+        id=hit.id, title=hit.title, score=hit.score, why=hit.why, date=hit.date, incident_id="cert-expiry-2024-08"
+    )
+    assert hit.as_related().shown_id == "cert-expiry-2024-08"
 
 
 def test_an_empty_memory_finds_nothing(tmp_path):

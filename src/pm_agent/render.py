@@ -140,7 +140,7 @@ def _related(pm: Postmortem) -> str:
     lines = ["| Incident | Date | Why it matched |", "|---|---|---|"]
     for r in pm.related_incidents:
         date = r.date.isoformat() if r.date else ""
-        lines.append(f"| `{r.id}`: {_cell(r.title)} | {date} | {_cell('; '.join(r.why))} |")
+        lines.append(f"| `{r.shown_id}`: {_cell(r.title)} | {date} | {_cell('; '.join(r.why))} |")
     return "\n".join(lines)
 
 

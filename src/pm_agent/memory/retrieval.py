@@ -74,7 +74,10 @@ class MemoryHit(RelatedIncident):
 
     def as_related(self) -> RelatedIncident:
         """The plain :class:`RelatedIncident` a postmortem carries."""
-        return RelatedIncident(id=self.id, title=self.title, score=self.score, why=self.why, date=self.date)
+        return RelatedIncident(
+            id=self.id, title=self.title, score=self.score, why=self.why, date=self.date,
+            incident_id=self.source_id or None,
+        )
 
 
 def rank(

@@ -35,11 +35,17 @@ class Metric(BaseModel):
 class RelatedIncident(BaseModel):
     """A past incident from the memory that resembles this one."""
 
-    id: str
+    id: str = Field(description="The memory's record id (incident://{id} reads it).")
     title: str
     score: float
     why: list[str] = Field(default_factory=list)
     date: dt.date | None = None
+    incident_id: str | None = Field(default=None, description="The team's own id of that incident, when it had one.")
+
+    @property
+    def shown_id(self) -> str:
+        """The id a reader knows the incident by: the team's own, else the memory's."""
+        return self.incident_id or self.id
 
 
 class Postmortem(BaseModel):
