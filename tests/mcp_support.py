@@ -74,16 +74,23 @@ class HttpServer:
 
 @contextmanager
 def http_server(token: str | None) -> Iterator[HttpServer]:
-    """Start ``pm-agent serve --transport http`` on a free loopback port; stop it afterwards."""
-    port = free_port()
+    """Start ``pm-agent serve --transport http`` on a free loopback port with the test's state; stop it afterwards."""
     env = {**os.environ, **state_env()}
     env.pop("PM_AGENT_HTTP_TOKEN", None)
     if token:
         env["PM_AGENT_HTTP_TOKEN"] = token
+    with serving_http(env, path="/mcp") as server:
+        yield server
+
+
+@contextmanager
+def serving_http(env: dict[str, str], path: str = "") -> Iterator[HttpServer]:
+    """``pm-agent serve --transport http`` with exactly ``env`` on a free loopback port; its URL ends in ``path``."""
+    port = free_port()
     command = [*SERVE, "--transport", "http", "--host", "127.0.0.1", "--port", str(port)]
     process = subprocess.Popen(command, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                                stderr=subprocess.PIPE, text=True)
-    server = HttpServer(process, f"http://127.0.0.1:{port}/mcp")
+    server = HttpServer(process, f"http://127.0.0.1:{port}{path}")
     reader = threading.Thread(target=server.drain_stderr, daemon=True)
     reader.start()
     try:
@@ -92,6 +99,6 @@ def http_server(token: str | None) -> Iterator[HttpServer]:
         yield server
     finally:
         process.terminate()
-        process.wait(timeout=10)
+        process.wait(timeout=30)  # the webhook worker finishes the job in hand before it stops
         reader.join(timeout=10)
         process.stderr.close()

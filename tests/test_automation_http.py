@@ -9,8 +9,6 @@ from __future__ import annotations
 import json
 import os
 import secrets
-import subprocess
-import threading
 import time
 import urllib.error
 import urllib.request
@@ -27,7 +25,7 @@ from automation_support import (
     pagerduty_signature,
 )
 from conftest import EXAMPLE
-from mcp_support import SERVE, START_TIMEOUT, HttpServer, free_port
+from mcp_support import serving_http
 
 from pm_agent.automation.queue import JobQueue, job_id
 from pm_agent.automation.signatures import sign_pm_agent
@@ -39,7 +37,6 @@ WAIT_S = 60.0
 @contextmanager
 def webhook_server(state: Path, **variables: str) -> Iterator[tuple[str, Path]]:
     """``pm-agent serve --transport http`` with its own folders under ``state``; yields its base URL and state."""
-    port = free_port()
     env = {key: value for key, value in os.environ.items() if not key.startswith("PM_AGENT_")}
     env |= {
         "PM_AGENT_MEMORY_DIR": str(state / "memory"),
@@ -49,21 +46,8 @@ def webhook_server(state: Path, **variables: str) -> Iterator[tuple[str, Path]]:
         "PM_AGENT_HTTP_TOKEN": TOKEN,
         **variables,
     }
-    command = [*SERVE, "--transport", "http", "--host", "127.0.0.1", "--port", str(port)]
-    process = subprocess.Popen(command, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                               stderr=subprocess.PIPE, text=True)
-    server = HttpServer(process, f"http://127.0.0.1:{port}")
-    reader = threading.Thread(target=server.drain_stderr, daemon=True)
-    reader.start()
-    try:
-        if not server.ready.wait(START_TIMEOUT) or process.poll() is not None:
-            raise AssertionError(f"pm-agent serve did not start:\n{server.stderr()}")
+    with serving_http(env) as server:
         yield server.url, state
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
-        reader.join(timeout=10)
-        process.stderr.close()
     assert "Traceback" not in server.stderr(), server.stderr()
 
 
