@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from pm_agent.memory.model_files import find_model_files
-from pm_agent.memory.onnx_int8 import (
+from pm_agent.memory.onnx_graph import (
     FLOAT,
     INT8,
     LENGTH,
@@ -13,12 +13,10 @@ from pm_agent.memory.onnx_int8 import (
     Node,
     Tensor,
     encode_fields,
-    fuse_erf_gelus,
-    fuse_int8_matmuls,
-    int8_matmul_model,
     parse_fields,
     parse_tensor_header,
 )
+from pm_agent.memory.onnx_int8 import fuse_erf_gelus, fuse_int8_matmuls, int8_matmul_model
 
 TENSORS = {
     "w_q": Tensor(INT8, (384, 1536)),
@@ -85,20 +83,37 @@ def test_a_model_without_int8_weights_comes_back_byte_for_byte():
     assert int8_matmul_model(model) == (model, 0)
 
 
-def test_the_packaged_model_is_read_and_written_back_unchanged_and_its_36_products_are_rewritten():
+def graph_ops(model: bytes) -> list[str]:
+    graph = next(value for number, _, value in parse_fields(model) if number == 7)
+    return [Node.parse(value).op_type for number, _, value in parse_fields(graph) if number == 1]
+
+
+@pytest.fixture(scope="module")
+def packaged_model() -> bytes:
     files = find_model_files()
     if files is None:
         pytest.skip("all-MiniLM-L6-v2 files not found")
-    model = files.onnx.read_bytes()
+    return files.onnx.read_bytes()
 
-    rewritten, fused = int8_matmul_model(model)
 
-    assert encode_fields(parse_fields(model)) == model
+def test_the_packaged_model_is_read_and_written_back_unchanged_and_its_36_products_are_rewritten(packaged_model):
+    rewritten, fused = int8_matmul_model(packaged_model, attention=False)
+
+    assert encode_fields(parse_fields(packaged_model)) == packaged_model
     assert fused == 36
-    graph = next(value for number, _, value in parse_fields(rewritten) if number == 7)
-    ops = [Node.parse(value).op_type for number, _, value in parse_fields(graph) if number == 1]
+    ops = graph_ops(rewritten)
     assert (ops.count("DynamicQuantizeMatMul"), ops.count("MatMul"), ops.count("Cast")) == (36, 12, 3)
     assert (ops.count("Gelu"), ops.count("Erf")) == (6, 0)
+
+
+def test_each_of_the_six_attentions_becomes_one_quantized_attention_and_the_glue_around_it_goes(packaged_model):
+    rewritten, fused = int8_matmul_model(packaged_model)
+
+    ops = graph_ops(rewritten)
+    assert fused == 36  # 18 products alone, 18 inside the attentions
+    assert (ops.count("QAttention"), ops.count("DynamicQuantizeLinear"), ops.count("DynamicQuantizeMatMul")) == (6, 6, 18)
+    assert [op for op in ("Softmax", "IsNaN", "Where", "Transpose", "Reshape", "MatMul") if op in ops] == []
+    assert len(ops) == 73  # from 253: what is left is embeddings, layer norms, residual adds and GELUs
 
 
 GELU_CONSTANTS = {"sqrt2": Tensor(FLOAT, (), 2**0.5), "one": Tensor(FLOAT, (), 1.0), "half": Tensor(FLOAT, (), 0.5),

