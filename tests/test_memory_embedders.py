@@ -18,6 +18,7 @@ from pm_agent.memory.embedders import (
     MAX_BATCH_SIZE,
     HashEmbedder,
     MiniLMEmbedder,
+    embed_in_order,
     length_sorted_batches,
     load_embedder,
 )
@@ -78,6 +79,34 @@ def test_each_text_gets_the_vector_it_gets_alone(products, minilm, minilm_float)
     alone = [embedder.embed_batch([text])[0] for text in TEXTS]
 
     assert all(cosine(a, b) > 0.999 for a, b in zip(batched, alone, strict=True))
+
+
+def test_the_packaged_model_embeds_chunks_of_texts_each_exactly_as_if_alone(minilm):
+    many = TEXTS * 8  # several runs of several texts each, on the worker threads
+
+    together = minilm.embed_batch(many)
+    alone = [minilm.embed_batch([text])[0] for text in TEXTS]
+
+    assert minilm.texts_per_step
+    assert max(abs(x - y) for a, b in zip(together, alone * 8, strict=True) for x, y in zip(a, b, strict=True)) < 1e-6
+
+
+def test_batches_embedded_ahead_come_back_in_order_and_as_embedded_one_by_one(minilm):
+    batches = [TEXTS[:2], [], TEXTS[2:], TEXTS[::-1], ["one more"]]
+
+    ahead = list(minilm.embed_batches(batches))
+
+    assert [len(vectors) for vectors in ahead] == [2, 0, 3, 5, 1]
+    for vectors, texts in zip(ahead, batches, strict=True):
+        one_by_one = [minilm.embed_batch([text])[0] for text in texts]
+        assert all(cosine(a, b) > 0.999999 for a, b in zip(vectors, one_by_one, strict=True))
+
+
+def test_an_embedder_without_batches_ahead_is_called_batch_by_batch():
+    lexical = HashEmbedder()
+    batches = [["dns failed"], ["disk full", "cert expired"]]
+
+    assert list(embed_in_order(lexical, batches)) == [lexical.embed_batch(texts) for texts in batches]
 
 
 def test_the_packaged_model_runs_its_36_products_as_int8_close_to_the_model_as_exported(minilm, minilm_float):

@@ -21,7 +21,7 @@ from pm_agent.errors import NotFoundError
 from pm_agent.memory import actions as action_tracking
 from pm_agent.memory.bm25 import BM25Index
 from pm_agent.memory.causes import causes_of, with_causes
-from pm_agent.memory.embedders import Embedder, load_embedder, log
+from pm_agent.memory.embedders import Embedder, embed_in_order, load_embedder, log
 from pm_agent.memory.records import (
     MemoryRecord,
     record_from_incident,
@@ -137,23 +137,23 @@ class Memory:
         return report
 
     def _store_batches(self, batches: list[list[MemoryRecord]], report: IngestReport) -> Iterator[MemoryRecord]:
-        """Embed batch n+1 while batch n is written; yield each batch's records once it is stored.
+        """Embed the next batches while batch n is written; yield each batch's records once it is stored.
 
         Writing (cause classification, Chroma, metadata, the lexical index) is mostly
-        single-threaded; overlapping it with the next embedding keeps both cores busy (the
-        embedded text does not depend on the cause categories). Only the writer thread touches
-        the store. If the consumer stops (an interrupt), the batch being written is finished, never cut.
+        single-threaded; overlapping it with the embedding of what follows keeps both cores busy
+        (the embedded text does not depend on the cause categories). Only the writer thread
+        touches the store. If the consumer stops (an interrupt), the batch being written is
+        finished, never cut.
         """
         from concurrent.futures import ThreadPoolExecutor
 
+        texts = [[record.text() for record in batch] for batch in batches]
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="pm-agent-store") as writer:
             pending = None
-            for batch in batches:
-                texts = [record.text() for record in batch]
-                vectors = self.embedder.embed_batch(texts)
+            for batch, batch_texts, vectors in zip(batches, texts, embed_in_order(self.embedder, texts)):
                 if pending is not None:
                     yield from pending.result()
-                pending = writer.submit(self._write_batch, batch, texts, vectors, report)
+                pending = writer.submit(self._write_batch, batch, batch_texts, vectors, report)
             if pending is not None:
                 yield from pending.result()
 

