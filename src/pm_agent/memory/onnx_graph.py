@@ -303,8 +303,8 @@ def read_model(model: bytes) -> tuple[list[Field], int, list[Field], Graph] | No
     graph = Graph(
         nodes=[Node.parse(value) for number, _, value in fields if number == GRAPH_NODE],
         tensors=dict(parse_tensor_header(value) for number, _, value in fields if number == GRAPH_INITIALIZER),
-        inputs=[_value_info_name(value) for number, _, value in fields if number == GRAPH_INPUT],
-        outputs={_value_info_name(value) for number, _, value in fields if number == GRAPH_OUTPUT},
+        inputs=[value_info_name(value) for number, _, value in fields if number == GRAPH_INPUT],
+        outputs={value_info_name(value) for number, _, value in fields if number == GRAPH_OUTPUT},
     )
     return top, graph_at, fields, graph
 
@@ -330,7 +330,7 @@ def write_model(top: list[Field], graph_at: int, fields: list[Field], graph: Gra
     return encode_fields(top)
 
 
-def _value_info_name(value) -> str:
+def value_info_name(value) -> str:
     return next((_text(v) for number, _, v in parse_fields(value) if number == VALUE_INFO_NAME), "")
 
 

@@ -23,7 +23,7 @@ from __future__ import annotations
 import math
 
 from pm_agent.memory.onnx_attention import fuse_attention
-from pm_agent.memory.onnx_graph import FLOAT, INT8, MICROSOFT, Graph, Node, Tensor, read_model, write_model
+from pm_agent.memory.onnx_graph import FLOAT, INT8, MICROSOFT, Node, Tensor, read_model, write_model
 
 
 def fuse_int8_matmuls(nodes: list[Node], tensors: dict[str, Tensor], graph_outputs: set[str]) -> list[Node]:

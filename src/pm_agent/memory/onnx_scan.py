@@ -40,8 +40,8 @@ from pm_agent.memory.onnx_graph import (
     opset_version,
     parse_fields,
     tensor_value_info,
+    value_info_name,
 )
-from pm_agent.memory.onnx_graph import _value_info_name as value_info_name
 
 TEXT_INPUTS = ("input_ids", "attention_mask", "token_type_ids")
 HIDDEN_STATES = "last_hidden_state"
