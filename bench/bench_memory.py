@@ -9,35 +9,37 @@ What it measures, in one run on the same machine:
 
 1. Ingest rate (incidents per second, wall clock, end to end through ``Memory.ingest_paths`` of a
    JSON Lines file: reading, cause classification, embedding, Chroma writes) of real incidents
-   with pm-agent's MiniLM embedder (int8 matrix products, each text run alone, so no padding)
-   and with chromadb's default embedding function (``ONNXMiniLM_L6_V2``, float32, which pads
-   every text to 256 tokens), both running the same model file; ``--runs`` times each,
-   interleaved, with the median. The machine's cores may be shared with other work: the share
-   of the cores the process got (its CPU time over wall time times cores) is printed beside
-   each rate, and the rate divided by it, which is what the run would reach on a machine left
-   to it.
+   with pm-agent's MiniLM embedder (int8 products, fused attention, chunks of texts each computed
+   alone, so no padding) and with chromadb's default embedding function (``ONNXMiniLM_L6_V2``,
+   float32, which pads every text to 256 tokens), both running the same model file; ``--runs``
+   times each, interleaved, with the median. The machine's cores may be shared with other work:
+   the share of the cores the process got (its CPU time over wall time times cores) is printed
+   beside each rate, and the rate divided by it, which is what the run would reach on a machine
+   left to it.
 2. Search latency (p50, p95) with 10,000 incidents stored: the whole ``Memory.search`` (query
    embedding, Chroma HNSW query, BM25, fusion, boosts), with each embedder for the query.
    The stored vectors come from pm-agent's embedder; the two agree to cosine > 0.98 on the same
    model file, so chromadb's embedding of the query is measured against the same store.
 
-Measured on the project's 2-core AVX2 machine (2026-11-23, cores shared with other sessions'
-work), full run, medians of 3 interleaved runs:
+Measured on the project's 2-core AVX2 machine (2026-11-24, load average 1.0 at the start, full
+run, medians of 3 interleaved runs):
 
 | ingest | incidents/s | share of cores | scaled to all cores |
 | --- | ---: | ---: | ---: |
-| pm-agent MiniLM (int8 products, no padding) | 65.4 (runs 65.3, 80.7, 65.4) | 72% | 94.5 |
-| chromadb default EF (pads to 256) | 12.0 (runs 12.0, 13.0, 11.5) | 97% | 13.4 |
+| pm-agent MiniLM (int8 products, fused attention, one text per step) | 117.6 (runs 119.0, 117.6, 112.8) | 94% | 125.4 |
+| chromadb default EF (pads to 256) | 13.4 (runs 13.4, 14.1, 11.8) | 97% | 13.8 |
 
-Before the int8 products this file recorded 47.1 incidents/s, 60.7 scaled; measured again the
-same day, 33 ms of CPU per incident (1000 rows), now 20.5 ms, of which the model's forward pass is about 16.5 ms (0.25 ms per token
-and 1.5 ms per run; the real incidents average 60 tokens) and the rest Chroma's write (1.5 ms),
-cause classification (0.7 ms) and parsing. So 100 incidents/s needs both cores wholly for this
-process: the target was not reached in these runs (65-81/s on the shared cores, 90-96/s scaled).
+History of the first row on this machine: 47.1/s with float32 products; 65-81/s with int8
+products, one ONNX run per text (20.5 ms of CPU per incident, and the embedding threads
+stalled whenever Chroma's write held the GIL between two texts); 117.6/s now, at about 16 ms
+of CPU per incident: each self-attention is one fused QAttention kernel, onnxruntime's slower
+SkipLayerNormalization fusion is turned off, one run embeds a chunk of 16 texts inside an ONNX
+Scan (each text alone, as exact as single runs), and the next batches are embedded while one is
+written to Chroma.
 
-Search with 10,000 stored: p50 19.1 ms, p95 26.0 ms (pm-agent MiniLM query embedding; the first
-search of a process takes about 2 s more, loading the BM25 index and catalog from the store);
-85.1 / 104.6 ms with chromadb's default embedding of the query.
+Search with 10,000 stored: p50 13.5 ms, p95 15.7 ms (pm-agent MiniLM query embedding; the first
+search of a process takes about 1.5 s more, loading the BM25 index and catalog from the store);
+70.2 / 76.5 ms with chromadb's default embedding of the query.
 
 The incidents are the 227 real ones of ``incidents.jsonl`` repeated with a variant number in
 each title (written to a temporary file, removed afterwards), so that every record is distinct
@@ -58,7 +60,7 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 INCIDENTS = REPO.parent / "shared" / "data" / "incidents.jsonl"
-OURS_LABEL = "pm-agent MiniLM (int8 products, no padding)"
+OURS_LABEL = "pm-agent MiniLM (int8 products, fused attention, one text per step)"
 QUERIES = [
     "DNS resolution failed after a configuration push",
     "database primary ran out of disk space",

@@ -68,9 +68,16 @@ class RecordingEmbedder:
         self.vectors: dict[str, np.ndarray] = {}
 
     def embed_batch(self, texts):
-        vectors = self.embedder.embed_batch(texts)
-        self.vectors.update(zip(texts, (np.asarray(v, dtype=np.float32) for v in vectors), strict=True))
-        return vectors
+        return next(self.embed_batches([texts]))
+
+    def embed_batches(self, batches):
+        """The wrapped embedder's batches, pipelined as in a real ingest (``embed_in_order``), recorded."""
+        from pm_agent.memory.embedders import embed_in_order
+
+        batches = list(batches)
+        for texts, vectors in zip(batches, embed_in_order(self.embedder, batches), strict=True):
+            self.vectors.update(zip(texts, (np.asarray(v, dtype=np.float32) for v in vectors), strict=True))
+            yield vectors
 
 
 class PooledEmbedder:

@@ -154,7 +154,7 @@ def memory(section: dict) -> list[str]:
         "embedded Chroma store), into an empty memory, once per run. chromadb's default embedding function, "
         f"the slower of the two, ingests only the first {section['chroma_pool']:,} of them, and pm-agent's embedder "
         "is timed on that same sample too: the last column divides the rates on the same sample. "
-        "Both embedders run the same all-MiniLM-L6-v2 ONNX file: pm-agent's pads each batch to its longest text, "
+        "Both embedders run the same all-MiniLM-L6-v2 ONNX file: pm-agent's computes each text alone at its own length (int8 products, fused attention), "
         "and chromadb's default embedding function pads every text to 256 tokens. "
         "*Share of the cores* is the process's CPU time over wall time times the CPU count: below 100% the "
         "machine was busy with other work or the run waited on I/O."), "",
