@@ -19,6 +19,7 @@ from pydantic import BaseModel, Field
 
 from pm_agent.errors import NotFoundError
 from pm_agent.memory import actions as action_tracking
+from pm_agent.memory import index_cache
 from pm_agent.memory.bm25 import BM25Index
 from pm_agent.memory.causes import causes_of, with_causes
 from pm_agent.memory.embedders import Embedder, embed_in_order, load_embedder, log
@@ -98,14 +99,35 @@ class Memory:
         return self._store
 
     def _index(self) -> tuple[BM25Index, dict[str, CatalogEntry]]:
-        """The lexical index and catalog, rebuilt when another process changed the store."""
+        """The lexical index and catalog, loaded again when another process changed the store."""
         if self._lexical is None or len(self._catalog) != self.store.count():
-            lexical, catalog = BM25Index(), {}
-            for item in self.store.all_items():
-                catalog[item.id] = catalog_entry(item.id, item.metadata)
-                lexical.add([(item.id, item.document)])
-            self._lexical, self._catalog = lexical, catalog
+            self._lexical, self._catalog = self._load_index()
         return self._lexical, self._catalog
+
+    def _load_index(self) -> tuple[BM25Index, dict[str, CatalogEntry]]:
+        """From the cache on disk when it was made for exactly the stored ids, else from every stored record."""
+        lexical, catalog = BM25Index(), {}
+        cache = None if self.settings.chroma_url else Path(self.settings.memory_dir) / index_cache.CACHE_FILE
+        cached = index_cache.load(cache, index_cache.fingerprint(self.store.all_ids())) if cache else None
+        if cached is not None:
+            try:
+                for item_id, fields, counts in cached:
+                    catalog[item_id] = catalog_entry(item_id, fields)
+                lexical.add_counts((item_id, counts) for item_id, _, counts in cached)
+                lexical.compile()
+                return lexical, catalog
+            except (TypeError, ValueError, AttributeError) as exc:
+                log.info("rebuilding the lexical index: its cache did not load (%s)", exc)
+                lexical, catalog = BM25Index(), {}
+        rows: list[index_cache.CachedRecord] = []
+        for item in self.store.all_items():
+            fields = index_cache.catalog_fields(item.metadata)
+            catalog[item.id] = catalog_entry(item.id, fields)
+            lexical.add([(item.id, item.document)])
+            rows.append((item.id, fields, lexical.term_counts(item.id)))
+        if cache is not None:
+            index_cache.save(cache, rows)
+        return lexical, catalog
 
     # --- ingest ---------------------------------------------------------------------------
 

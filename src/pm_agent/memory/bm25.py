@@ -15,7 +15,7 @@ import functools
 import math
 import re
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 TOKEN = re.compile(r"[a-z0-9]+(?:['\-.][a-z0-9]+)*")
@@ -74,9 +74,10 @@ class BM25Index:
         self.b = b
         self.doc_ids: list[str] = []
         self._position: dict[str, int] = {}
-        self._term_counts: list[Counter[str]] = []
+        self._term_counts: list[Mapping[str, int]] = []
         self._lengths: list[int] = []
-        self._postings: dict[str, list[int]] = {}
+        self._postings: dict[str, list[int]] = {}  # term -> indexes of the documents holding it
+        self._frequencies: dict[str, list[int]] = {}  # term -> how often each of those holds it
         self._compiled = None  # term -> (doc indexes, weights), built lazily
 
     def __len__(self) -> int:
@@ -87,18 +88,26 @@ class BM25Index:
 
     def add(self, items: Iterable[tuple[str, str]]) -> None:
         """Index ``(doc_id, text)`` pairs; a doc_id already present is left as it is."""
-        for doc_id, text in items:
+        self.add_counts((doc_id, Counter(analyse(text))) for doc_id, text in items if doc_id not in self._position)
+
+    def add_counts(self, items: Iterable[tuple[str, Mapping[str, int]]]) -> None:
+        """Index documents already analysed, as ``(doc_id, term counts)`` (from :meth:`term_counts`)."""
+        for doc_id, counts in items:
             if doc_id in self._position:
                 continue
-            counts = Counter(analyse(text))
             index = len(self.doc_ids)
             self._position[doc_id] = index
             self.doc_ids.append(doc_id)
             self._term_counts.append(counts)
             self._lengths.append(sum(counts.values()))
-            for term in counts:
+            for term, count in counts.items():
                 self._postings.setdefault(term, []).append(index)
+                self._frequencies.setdefault(term, []).append(count)
             self._compiled = None
+
+    def term_counts(self, doc_id: str) -> dict[str, int]:
+        """The analysed terms of an indexed document and how often each occurs."""
+        return dict(self._term_counts[self._position[doc_id]])
 
     def search(self, query: str, k: int, exclude: set[str] | frozenset[str] = frozenset()) -> list[LexicalHit]:
         """The ``k`` best documents for ``query`` (those with a positive score only)."""
@@ -129,18 +138,24 @@ class BM25Index:
         frequency = len(self._postings.get(term, ()))
         return math.log(1 + (len(self.doc_ids) - frequency + 0.5) / (frequency + 0.5))
 
+    def compile(self) -> None:
+        """Weigh every term now rather than at the first search (a bad term count fails here)."""
+        self._compile()
+
     def _compile(self):
         """Per term: the documents holding it and their BM25 weights (idf times saturated tf)."""
         if self._compiled is not None:
             return self._compiled
         import numpy as np
 
-        average = (sum(self._lengths) / len(self._lengths)) if self._lengths else 1.0
-        norms = [self.k1 * (1 - self.b + self.b * length / average) for length in self._lengths]
+        lengths = np.asarray(self._lengths, dtype=np.float64)
+        average = lengths.mean() if len(lengths) else 1.0
+        norms = self.k1 * (1 - self.b + self.b * lengths / average)
         compiled = {}
-        for term, indexes in self._postings.items():
-            idf = self._idf(term)
-            weights = [idf * (tf := self._term_counts[i][term]) * (self.k1 + 1) / (tf + norms[i]) for i in indexes]
-            compiled[term] = (np.asarray(indexes, dtype=np.int64), np.asarray(weights, dtype=np.float32))
+        for term, positions in self._postings.items():
+            indexes = np.asarray(positions, dtype=np.int64)
+            frequencies = np.asarray(self._frequencies[term], dtype=np.float64)
+            weights = self._idf(term) * frequencies * (self.k1 + 1) / (frequencies + norms[indexes])
+            compiled[term] = (indexes, weights.astype(np.float32))
         self._compiled = compiled
         return compiled
