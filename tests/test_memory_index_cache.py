@@ -30,7 +30,7 @@ def test_a_new_process_searches_from_the_cache_with_the_same_results(tmp_path, m
     expected = hits_of(first)  # builds the index from the store and writes the cache
     first.close()
 
-    def refuse(self):
+    def refuse(self, *args):
         raise AssertionError("the records were read back from the store")
 
     monkeypatch.setattr(ChromaStore, "all_items", refuse)

@@ -108,7 +108,8 @@ class Memory:
         """From the cache on disk when it was made for exactly the stored ids, else from every stored record."""
         lexical, catalog = BM25Index(), {}
         cache = None if self.settings.chroma_url else Path(self.settings.memory_dir) / index_cache.CACHE_FILE
-        cached = index_cache.load(cache, index_cache.fingerprint(self.store.all_ids())) if cache else None
+        ids = self.store.all_ids()
+        cached = index_cache.load(cache, index_cache.fingerprint(ids)) if cache else None
         if cached is not None:
             try:
                 for item_id, fields, counts in cached:
@@ -120,7 +121,7 @@ class Memory:
                 log.info("rebuilding the lexical index: its cache did not load (%s)", exc)
                 lexical, catalog = BM25Index(), {}
         rows: list[index_cache.CachedRecord] = []
-        for item in self.store.all_items():
+        for item in self.store.all_items(ids):
             fields = index_cache.catalog_fields(item.metadata)
             catalog[item.id] = catalog_entry(item.id, fields)
             lexical.add([(item.id, item.document)])

@@ -105,9 +105,9 @@ class BM25Index:
                 self._frequencies.setdefault(term, []).append(count)
             self._compiled = None
 
-    def term_counts(self, doc_id: str) -> dict[str, int]:
-        """The analysed terms of an indexed document and how often each occurs."""
-        return dict(self._term_counts[self._position[doc_id]])
+    def term_counts(self, doc_id: str) -> Mapping[str, int]:
+        """The analysed terms of an indexed document and how often each occurs (not to be changed)."""
+        return self._term_counts[self._position[doc_id]]
 
     def search(self, query: str, k: int, exclude: set[str] | frozenset[str] = frozenset()) -> list[LexicalHit]:
         """The ``k`` best documents for ``query`` (those with a positive score only)."""

@@ -77,7 +77,7 @@ def save(path: Path, records: list[CachedRecord]) -> None:
     try:
         handle, temporary = tempfile.mkstemp(prefix=".lexical-", suffix=".tmp", dir=path.parent)
         with os.fdopen(handle, "w", encoding="utf-8") as file:
-            json.dump(data, file, separators=(",", ":"))
+            file.write(json.dumps(data, separators=(",", ":")))  # one C-encoded string: json.dump writes piecemeal
         os.replace(temporary, path)
     except OSError as exc:
         log.info("could not write the lexical index cache %s: %s", path, exc)

@@ -99,23 +99,16 @@ class ChromaStore:
         return _items(self._collection.get(where=where, include=["documents", "metadatas"]))
 
     def all_ids(self) -> list[str]:
-        """Every stored id, a page at a time (nothing else is read: 0.05 s at 10,000)."""
-        ids: list[str] = []
-        while True:
-            page = self._collection.get(include=[], limit=PAGE_SIZE, offset=len(ids))["ids"]
-            ids.extend(page)
-            if len(page) < PAGE_SIZE:
-                return ids
+        """Every stored id, in one call: paging with an offset costs more the further the page is
+        (an id page at offset 19,000 took twice as long as the first), so 100 pages cost seconds."""
+        return list(self._collection.get(include=[])["ids"])
 
-    def all_items(self) -> Iterator[StoredItem]:
-        """Every item, a page at a time."""
-        offset = 0
-        while True:
-            page = self._collection.get(include=["documents", "metadatas"], limit=PAGE_SIZE, offset=offset)
-            yield from _items(page)
-            if len(page["ids"]) < PAGE_SIZE:
-                return
-            offset += PAGE_SIZE
+    def all_items(self, ids: Sequence[str] | None = None) -> Iterator[StoredItem]:
+        """Every item (or those of ``ids``), fetched by id a page at a time, for the same reason."""
+        ids = self.all_ids() if ids is None else ids
+        for start in range(0, len(ids), PAGE_SIZE):
+            yield from _items(self._collection.get(ids=list(ids[start : start + PAGE_SIZE]),
+                                                   include=["documents", "metadatas"]))
 
     def drop(self) -> None:
         """Delete the collection and everything in it (the store cannot be used afterwards)."""
