@@ -258,6 +258,20 @@ def _signed(value: int) -> int:
     return value - (1 << 64) if value >= 1 << 63 else value
 
 
+def producers_of(nodes: list[Node]) -> dict[str, Node]:
+    """Each value name -> the node that writes it."""
+    return {name: node for node in nodes for name in node.outputs}
+
+
+def consumers_of(nodes: list[Node]) -> dict[str, list[Node]]:
+    """Each value name -> the nodes that read it, in graph order."""
+    readers: dict[str, list[Node]] = {}
+    for node in nodes:
+        for name in node.inputs:
+            readers.setdefault(name, []).append(node)
+    return readers
+
+
 @dataclass
 class Graph:
     """A model's graph: nodes to rewrite, initializer headers, input and output names, and how to write it back."""
@@ -269,14 +283,10 @@ class Graph:
     new_initializers: list[bytes] = field(default_factory=list)
 
     def producers(self) -> dict[str, Node]:
-        return {name: node for node in self.nodes for name in node.outputs}
+        return producers_of(self.nodes)
 
     def consumers(self) -> dict[str, list[Node]]:
-        readers: dict[str, list[Node]] = {}
-        for node in self.nodes:
-            for name in node.inputs:
-                readers.setdefault(name, []).append(node)
-        return readers
+        return consumers_of(self.nodes)
 
     def add_initializer(self, name: str, data_type: int, dims: tuple[int, ...], raw: bytes) -> str:
         self.new_initializers.append(encode_tensor(name, data_type, dims, raw))

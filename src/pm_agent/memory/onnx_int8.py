@@ -23,7 +23,17 @@ from __future__ import annotations
 import math
 
 from pm_agent.memory.onnx_attention import fuse_attention
-from pm_agent.memory.onnx_graph import FLOAT, INT8, MICROSOFT, Node, Tensor, read_model, write_model
+from pm_agent.memory.onnx_graph import (
+    FLOAT,
+    INT8,
+    MICROSOFT,
+    Node,
+    Tensor,
+    consumers_of,
+    producers_of,
+    read_model,
+    write_model,
+)
 
 
 def fuse_int8_matmuls(nodes: list[Node], tensors: dict[str, Tensor], graph_outputs: set[str]) -> list[Node]:
@@ -32,11 +42,7 @@ def fuse_int8_matmuls(nodes: list[Node], tensors: dict[str, Tensor], graph_outpu
     Nodes that only fed a rewritten product (the Cast, the Mul, the bias Add) are dropped.
     Returns the new node list, or the same list when nothing matched.
     """
-    producer = {name: node for node in nodes for name in node.outputs}
-    consumers: dict[str, list[Node]] = {}
-    for node in nodes:
-        for name in node.inputs:
-            consumers.setdefault(name, []).append(node)
+    producer, consumers = producers_of(nodes), consumers_of(nodes)
     dropped: set[int] = set()
     changed = False
     for node in nodes:
@@ -65,11 +71,7 @@ def fuse_erf_gelus(nodes: list[Node], tensors: dict[str, Tensor], graph_outputs:
 
     Returns the new node list, or the same list when nothing matched.
     """
-    producer = {name: node for node in nodes for name in node.outputs}
-    consumers: dict[str, list[Node]] = {}
-    for node in nodes:
-        for name in node.inputs:
-            consumers.setdefault(name, []).append(node)
+    producer, consumers = producers_of(nodes), consumers_of(nodes)
 
     def only_reader(node: Node, op_type: str, constant: float | None) -> Node | None:
         """The one node reading ``node``'s output, if it is ``op_type`` with ``constant`` as its other input."""
