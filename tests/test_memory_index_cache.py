@@ -51,7 +51,8 @@ def test_records_another_process_added_make_the_cache_stale(tmp_path):
 
     assert hits_of(later)[0][0] == "dns-ttl-2025-01"
     cache = json.loads((tmp_path / "memory" / index_cache.CACHE_FILE).read_text(encoding="utf-8"))
-    assert sorted(row[1]["source_id"] for row in cache["records"]) == sorted(row["id"] for row in PLAIN_ROWS)
+    assert sorted(fields["source_id"] for fields in cache["catalog"].values()) == sorted(row["id"] for row in PLAIN_ROWS)
+    assert sorted(cache["lexical"]["ids"]) == sorted(cache["catalog"])
 
 
 def test_a_postmortem_replaced_by_a_new_version_is_never_served_from_the_cache(tmp_path):
@@ -72,17 +73,23 @@ def test_a_postmortem_replaced_by_a_new_version_is_never_served_from_the_cache(t
 
 @pytest.mark.parametrize("damage", [
     pytest.param("{not json", id="not JSON"),
-    pytest.param(json.dumps({"version": 1, "fingerprint": "0" * 64, "records": []}), id="another set of ids"),
-    pytest.param(None, id="a term count that is not a number, under the right fingerprint"),
+    pytest.param(json.dumps({"version": 2, "fingerprint": "0" * 64, "catalog": {}, "lexical": {"ids": []}}),
+                 id="another set of ids"),
+    pytest.param("term frequencies", id="a term frequency that is not a number, under the right fingerprint"),
+    pytest.param("postings", id="postings that point past the documents, under the right fingerprint"),
 ])
 def test_a_damaged_or_foreign_cache_is_ignored_rebuilt_and_rewritten(tmp_path, damage):
     first = ingested(tmp_path / "memory")
     expected = hits_of(first)
     first.close()
     cache = tmp_path / "memory" / index_cache.CACHE_FILE
-    if damage is None:
+    if damage in ("term frequencies", "postings"):
         data = json.loads(cache.read_text(encoding="utf-8"))
-        data["records"][0][2] = dict.fromkeys(data["records"][0][2], "many")
+        indexes, frequencies = data["lexical"]["postings"]["dns"]
+        if damage == "term frequencies":
+            frequencies[0] = "many"
+        else:
+            indexes[-1] = len(data["lexical"]["ids"]) + 5
         damage = json.dumps(data)
     cache.write_text(damage, encoding="utf-8")
 

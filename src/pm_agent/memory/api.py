@@ -106,28 +106,22 @@ class Memory:
 
     def _load_index(self) -> tuple[BM25Index, dict[str, CatalogEntry]]:
         """From the cache on disk when it was made for exactly the stored ids, else from every stored record."""
-        lexical, catalog = BM25Index(), {}
         cache = None if self.settings.chroma_url else Path(self.settings.memory_dir) / index_cache.CACHE_FILE
         ids = self.store.all_ids()
         cached = index_cache.load(cache, index_cache.fingerprint(ids)) if cache else None
         if cached is not None:
             try:
-                for item_id, fields, counts in cached:
-                    catalog[item_id] = catalog_entry(item_id, fields)
-                lexical.add_counts((item_id, counts) for item_id, _, counts in cached)
-                lexical.compile()
-                return lexical, catalog
-            except (TypeError, ValueError, AttributeError) as exc:
+                catalog = {item_id: catalog_entry(item_id, fields) for item_id, fields in cached.catalog.items()}
+                return BM25Index.restore(cached.lexical), catalog
+            except (TypeError, ValueError, KeyError, AttributeError) as exc:
                 log.info("rebuilding the lexical index: its cache did not load (%s)", exc)
-                lexical, catalog = BM25Index(), {}
-        rows: list[index_cache.CachedRecord] = []
+        lexical, catalog, fields_by_id = BM25Index(), {}, {}
         for item in self.store.all_items(ids):
-            fields = index_cache.catalog_fields(item.metadata)
-            catalog[item.id] = catalog_entry(item.id, fields)
+            fields_by_id[item.id] = index_cache.catalog_fields(item.metadata)
+            catalog[item.id] = catalog_entry(item.id, fields_by_id[item.id])
             lexical.add([(item.id, item.document)])
-            rows.append((item.id, fields, lexical.term_counts(item.id)))
         if cache is not None:
-            index_cache.save(cache, rows)
+            index_cache.save(cache, index_cache.CachedIndex(fields_by_id, lexical.export()))
         return lexical, catalog
 
     # --- ingest ---------------------------------------------------------------------------

@@ -15,8 +15,9 @@ import functools
 import math
 import re
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 TOKEN = re.compile(r"[a-z0-9]+(?:['\-.][a-z0-9]+)*")
 
@@ -67,16 +68,20 @@ class LexicalHit:
 
 
 class BM25Index:
-    """Okapi BM25 over whole documents; ``k1`` and ``b`` as in Robertson and Zaragoza (2009)."""
+    """Okapi BM25 over whole documents; ``k1`` and ``b`` as in Robertson and Zaragoza (2009).
+
+    Held as postings only (per term: the documents holding it, in the order they were added,
+    and how often each holds it), so that :meth:`export` and :meth:`restore` carry it between
+    processes as plain lists, with no per-document work on the way back.
+    """
 
     def __init__(self, k1: float = 1.2, b: float = 0.75) -> None:
         self.k1 = k1
         self.b = b
         self.doc_ids: list[str] = []
         self._position: dict[str, int] = {}
-        self._term_counts: list[Mapping[str, int]] = []
         self._lengths: list[int] = []
-        self._postings: dict[str, list[int]] = {}  # term -> indexes of the documents holding it
+        self._postings: dict[str, list[int]] = {}  # term -> indexes of the documents holding it, ascending
         self._frequencies: dict[str, list[int]] = {}  # term -> how often each of those holds it
         self._compiled = None  # term -> (doc indexes, weights), built lazily
 
@@ -88,38 +93,50 @@ class BM25Index:
 
     def add(self, items: Iterable[tuple[str, str]]) -> None:
         """Index ``(doc_id, text)`` pairs; a doc_id already present is left as it is."""
-        self.add_counts((doc_id, Counter(analyse(text))) for doc_id, text in items if doc_id not in self._position)
-
-    def add_counts(self, items: Iterable[tuple[str, Mapping[str, int]]]) -> None:
-        """Index documents already analysed, as ``(doc_id, term counts)`` (from :meth:`term_counts`)."""
-        for doc_id, counts in items:
+        for doc_id, text in items:
             if doc_id in self._position:
                 continue
+            counts = Counter(analyse(text))
             index = len(self.doc_ids)
             self._position[doc_id] = index
             self.doc_ids.append(doc_id)
-            self._term_counts.append(counts)
             self._lengths.append(sum(counts.values()))
             for term, count in counts.items():
                 self._postings.setdefault(term, []).append(index)
                 self._frequencies.setdefault(term, []).append(count)
             self._compiled = None
 
-    def term_counts(self, doc_id: str) -> Mapping[str, int]:
-        """The analysed terms of an indexed document and how often each occurs (not to be changed)."""
-        return self._term_counts[self._position[doc_id]]
+    def export(self) -> dict[str, Any]:
+        """The index as plain lists and dicts (JSON-ready), for :meth:`restore`."""
+        return {"ids": self.doc_ids, "lengths": self._lengths,
+                "postings": {term: [indexes, self._frequencies[term]] for term, indexes in self._postings.items()}}
+
+    @classmethod
+    def restore(cls, data: Mapping[str, Any], k1: float = 1.2, b: float = 0.75) -> BM25Index:
+        """The index :meth:`export` gave; ValueError or TypeError when ``data`` is not one."""
+        index = cls(k1, b)
+        ids, lengths, postings = list(data["ids"]), list(data["lengths"]), data["postings"]
+        if len(ids) != len(lengths) or len(set(ids)) != len(ids) or not isinstance(postings, Mapping):
+            raise ValueError("the exported index does not hold one length per document")
+        for term, (indexes, frequencies) in postings.items():
+            if len(indexes) != len(frequencies) or (indexes and not 0 <= indexes[0] <= indexes[-1] < len(ids)):
+                raise ValueError(f"the postings of {term!r} do not fit the documents")
+            index._postings[term], index._frequencies[term] = indexes, frequencies
+        index.doc_ids, index._lengths = ids, lengths
+        index._position = {doc_id: n for n, doc_id in enumerate(ids)}
+        index.compile()  # checks every number now: a bad one fails here, not at a search
+        return index
 
     def search(self, query: str, k: int, exclude: set[str] | frozenset[str] = frozenset()) -> list[LexicalHit]:
         """The ``k`` best documents for ``query`` (those with a positive score only)."""
         import numpy as np
 
-        terms = list(dict.fromkeys(analyse(query)))
+        terms = [term for term in dict.fromkeys(analyse(query)) if term in self._postings]
         compiled = self._compile()
         scores = np.zeros(len(self.doc_ids), dtype=np.float32)
         for term in terms:
-            if term in compiled:
-                indexes, weights = compiled[term]
-                scores[indexes] += weights
+            indexes, weights = compiled[term]
+            scores[indexes] += weights
         for doc_id in exclude:
             if doc_id in self._position:
                 scores[self._position[doc_id]] = 0.0
@@ -127,19 +144,24 @@ class BM25Index:
         if len(candidates) > k:
             candidates = candidates[np.argpartition(-scores[candidates], k - 1)[:k]]
         ranked = sorted(candidates.tolist(), key=lambda i: (-scores[i], i))
-        return [LexicalHit(self.doc_ids[i], float(scores[i]), self._matched_terms(i, terms)) for i in ranked]
+        by_weight = sorted(terms, key=lambda term: -self._idf(term))
+        return [LexicalHit(self.doc_ids[i], float(scores[i]), [t for t in by_weight if self._holds(t, i)])
+                for i in ranked]
 
-    def _matched_terms(self, index: int, terms: Sequence[str]) -> list[str]:
-        counts = self._term_counts[index]
-        matched = [term for term in terms if term in counts]
-        return sorted(matched, key=lambda term: -self._idf(term))
+    def _holds(self, term: str, index: int) -> bool:
+        """Whether document ``index`` holds ``term`` (its postings are ascending)."""
+        import numpy as np
+
+        indexes = self._compile()[term][0]
+        at = int(np.searchsorted(indexes, index))
+        return at < len(indexes) and int(indexes[at]) == index
 
     def _idf(self, term: str) -> float:
         frequency = len(self._postings.get(term, ()))
         return math.log(1 + (len(self.doc_ids) - frequency + 0.5) / (frequency + 0.5))
 
     def compile(self) -> None:
-        """Weigh every term now rather than at the first search (a bad term count fails here)."""
+        """Weigh every term now rather than at the first search (a bad number fails here)."""
         self._compile()
 
     def _compile(self):
