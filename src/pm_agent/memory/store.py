@@ -107,8 +107,7 @@ class ChromaStore:
         """Every item (or those of ``ids``), fetched by id a page at a time, for the same reason."""
         ids = self.all_ids() if ids is None else ids
         for start in range(0, len(ids), PAGE_SIZE):
-            yield from _items(self._collection.get(ids=list(ids[start : start + PAGE_SIZE]),
-                                                   include=["documents", "metadatas"]))
+            yield from self.get(ids[start : start + PAGE_SIZE])
 
     def drop(self) -> None:
         """Delete the collection and everything in it (the store cannot be used afterwards)."""
