@@ -7,6 +7,11 @@ tool error. Anything else escaping is a bug and keeps its traceback.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from pydantic import ValidationError
+
 
 class PmAgentError(Exception):
     """An error whose message is written for the user and says what to do."""
@@ -42,3 +47,10 @@ class MemoryStoreError(PmAgentError):
 
 class NotFoundError(PmAgentError):
     """An incident, postmortem or action item id that the memory does not hold."""
+
+
+def first_problem(exc: ValidationError) -> tuple[str, str]:
+    """Where a pydantic validation failed first (a dotted field path, "" for the whole object) and why,
+    for the one-line messages the front ends show."""
+    first = exc.errors(include_url=False)[0]
+    return ".".join(str(part) for part in first["loc"]), first["msg"]

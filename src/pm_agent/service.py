@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
 from pm_agent.backends import Backend, OfflineBackend, is_offline, select_backend
-from pm_agent.errors import InputError, MemoryStoreError
+from pm_agent.errors import InputError, MemoryStoreError, first_problem
 from pm_agent.ingest import ReadOptions, load_incident, load_incident_text
 from pm_agent.ingest.loader import parse_json
 from pm_agent.limits import check_text_size
@@ -258,9 +258,8 @@ def parse_actions_json(text: str, source: str = "<input>") -> list[ActionItem]:
         try:
             items.append(ActionItem(title=item) if isinstance(item, str) else ActionItem.model_validate(item))
         except ValidationError as exc:
-            first = exc.errors()[0]
-            where = ".".join(str(p) for p in first["loc"])
-            raise InputError(f"action [{index}] field {where!r}: {first['msg']}", source=source) from None
+            where, problem = first_problem(exc)
+            raise InputError(f"action [{index}] field {where!r}: {problem}", source=source) from None
     return items
 
 

@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from pm_agent.engines import rubric_criteria, rubric_practice
 from pm_agent.engines.rubric_text import Judgement, Signals
-from pm_agent.errors import PromptError
+from pm_agent.errors import PromptError, first_problem
 from pm_agent.markdown_doc import MarkdownPostmortem, parse_markdown
 from pm_agent.models import CriterionScore, RubricResult
 from pm_agent.resources import resource_path
@@ -118,9 +118,8 @@ def _load(path: str) -> Rubric:
     try:
         return Rubric.model_validate(data)
     except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(part) for part in first["loc"])
-        raise PromptError(f"the rubric {path} is invalid at {where or 'top level'}: {first['msg']}") from None
+        where, problem = first_problem(exc)
+        raise PromptError(f"the rubric {path} is invalid at {where or 'top level'}: {problem}") from None
 
 
 def score_markdown(markdown: str, rubric: Rubric | None = None) -> RubricResult:

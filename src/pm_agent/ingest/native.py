@@ -8,7 +8,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from pm_agent.errors import InputError
+from pm_agent.errors import InputError, first_problem
 from pm_agent.ingest.base import ParsedFile, RawEvent, RawUndated
 from pm_agent.models import Impact
 from pm_agent.timeparse import TimestampError, parse_timestamp, quoted
@@ -112,9 +112,8 @@ def _impact(value: Any, source: str) -> dict[str, Any]:
     try:
         impact = Impact.model_validate(value)
     except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(part) for part in first["loc"])
-        raise InputError(f"'impact.{where}': {first['msg']}", source=source) from None
+        where, problem = first_problem(exc)
+        raise InputError(f"'impact.{where}': {problem}", source=source) from None
     for figure in impact.figures():
         if figure.value is not None and not math.isfinite(figure.value):
             raise InputError(f"'impact.{figure.kind}' is {figure.value}, not a figure", source=source)

@@ -21,7 +21,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from pm_agent.errors import InputError
+from pm_agent.errors import InputError, first_problem
 from pm_agent.ingest.loader import parse_json
 from pm_agent.memory.records import MemoryRecord, record_from_incident, record_from_plain, record_from_postmortem
 
@@ -134,9 +134,8 @@ def _postmortem(item: dict[str, Any], where: str) -> MemoryRecord:
     try:
         postmortem = Postmortem.model_validate(item)
     except ValidationError as exc:
-        first = exc.errors()[0]
-        location = ".".join(str(part) for part in first["loc"])
-        raise InputError(f"not a valid postmortem: {location}: {first['msg']}", source=where) from None
+        location, problem = first_problem(exc)
+        raise InputError(f"not a valid postmortem: {location}: {problem}", source=where) from None
     return record_from_postmortem(postmortem, where)
 
 
