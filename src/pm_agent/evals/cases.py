@@ -32,7 +32,8 @@ from pm_agent.settings import CHECKOUT_DIR, running_from_checkout
 
 CASE_FILE = "case.json"
 INPUT_SUFFIXES = (".json", ".md", ".markdown", ".txt", ".log")
-CASE_KEYS = frozenset({"id", "kind", "title", "inputs", "must_contain", "must_not_invent", "expected", "notes"})
+CASE_KEYS = frozenset({"id", "kind", "title", "inputs", "must_contain", "must_not_invent", "expected", "truth", "notes"})
+TRUTH_KEYS = ("root_causes", "contributing_factors", "action_items", "lessons_learned")
 FACT_KEYS = frozenset({"times", "services", "phrases"})
 EXPECTED_METRICS = {
     "duration_minutes": "duration",
@@ -64,6 +65,29 @@ class RequiredFacts:
 
 
 @dataclass(frozen=True)
+class Truth:
+    """What the team's own postmortem concluded: causes, factors, actions and lessons, as they wrote them.
+
+    A draft sees only the incident data, never these; the truth-grounded metrics compare the two.
+    ``stated`` holds the figures the document states (``time_to_detection: "8 minutes"``...).
+    """
+
+    root_causes: tuple[str, ...] = ()
+    contributing_factors: tuple[str, ...] = ()
+    action_items: tuple[str, ...] = ()
+    lessons_learned: tuple[str, ...] = ()
+    stated: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def causes(self) -> tuple[str, ...]:
+        """Root causes and contributing factors: every causal item the team wrote down."""
+        return self.root_causes + self.contributing_factors
+
+    def __bool__(self) -> bool:
+        return bool(self.causes or self.action_items or self.lessons_learned)
+
+
+@dataclass(frozen=True)
 class EvalCase:
     """One incident to draft, with what its draft must contain and must not invent."""
 
@@ -75,6 +99,7 @@ class EvalCase:
     must_not_invent: tuple[str, ...] = ()
     expected: dict[str, float] = field(default_factory=dict)
     source: CaseSource = "project"
+    truth: Truth = field(default_factory=Truth)
 
 
 def default_cases_dir() -> Path | None:
@@ -128,6 +153,7 @@ def load_case(folder: Path, *, source: CaseSource = "project") -> EvalCase:
         must_not_invent=_strings(spec.get("must_not_invent") or [], "must_not_invent", spec_file),
         expected=_expected(spec.get("expected") or {}, spec_file),
         source=source,
+        truth=read_truth(spec.get("truth") or {}, spec_file),
     )
 
 
@@ -145,7 +171,9 @@ def _real_case(path: Path) -> EvalCase:
         raise CaseError(f"{path}: expected a JSON object")
     truth_file = path.with_name(path.name.removesuffix(REAL_SUFFIX) + ".truth.json")
     truth = _read_json(truth_file) if truth_file.is_file() else {}
-    category = truth.get("category") if isinstance(truth, dict) else None
+    if not isinstance(truth, dict):
+        raise CaseError(f"{truth_file}: expected a JSON object")
+    category = truth.get("category")
     services = tuple(s for s in data.get("services") or [] if isinstance(s, str))
     return EvalCase(
         id=path.name.removesuffix(REAL_SUFFIX),
@@ -155,7 +183,20 @@ def _real_case(path: Path) -> EvalCase:
         must_contain=RequiredFacts(services=services),
         expected=_expected_from_key_times(data),
         source="real",
+        truth=read_truth(truth, truth_file),
     )
+
+
+def read_truth(value: Any, where: Path) -> Truth:
+    """A truth object (``root_causes``, ``contributing_factors``, ``action_items``, ``lessons_learned``, ``impact``)."""
+    if not isinstance(value, dict):
+        raise CaseError(f"{where}: 'truth' must be an object with {', '.join(TRUTH_KEYS)}")
+    lists = {key: _strings(value.get(key) or [], f"truth.{key}", where) for key in TRUTH_KEYS}
+    impact = value.get("impact") or {}
+    if not isinstance(impact, dict):
+        raise CaseError(f"{where}: 'truth.impact' must be an object")
+    stated = {str(k): str(v) for k, v in impact.items() if isinstance(v, str | int | float) and not isinstance(v, bool)}
+    return Truth(**lists, stated=stated)
 
 
 def _expected_from_key_times(data: dict[str, Any]) -> dict[str, float]:
