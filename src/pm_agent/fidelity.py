@@ -1,8 +1,9 @@
 """Fidelity checks: a draft may state only numbers and times that the input supports.
 
 Supported means: written in the input, a component of an input time (in UTC), derived from
-input times by the draft itself (metrics, due dates), or part of a source reference (a file
-name or ``line 12``: provenance, not a claim). The rubric section is the scorer's own output
+input times by the draft itself (metrics, due dates), part of a source reference (a file
+name or ``line 12``: provenance, not a claim), or shown with a related past incident from the
+memory (its id, title, date and match score: that record's own data). The rubric section is the scorer's own output
 and is not checked.
 """
 
@@ -55,6 +56,9 @@ def supported_numbers(incident: Incident, postmortem: Postmortem | None = None) 
             supported |= numbers_in(postmortem.date.isoformat())
         for figure in postmortem.impact.figures():
             supported |= numbers_in(str(figure.ref or ""))
+        for related in postmortem.related_incidents:  # the memory's records: their own data, shown with its score
+            supported |= numbers_in(f"{related.shown_id} {related.title} {related.score:.2f} {related.date or ''}")
+            supported |= numbers_in(" ".join(related.why))
     return supported
 
 

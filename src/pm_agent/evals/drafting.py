@@ -18,8 +18,10 @@ from pm_agent.evals.cases import CaseError, EvalCase, EvalError, default_cases_d
 from pm_agent.evals.checks import CHECKS, CheckOutcome, Draft, run_checks
 from pm_agent.evals.context import RunContext
 from pm_agent.evals.gates import CRITERION_FLOOR, RUBRIC_PASS_MARK
-from pm_agent.evals.results import CaseResult, Column, SuiteResult
-from pm_agent.models import RubricResult
+from pm_agent.evals.grounded import Grounding, ground, leaked_lines
+from pm_agent.evals.matching import Calibration, calibrate
+from pm_agent.evals.results import CaseResult, Column, SuiteResult, Table
+from pm_agent.models import Incident, Postmortem, RubricResult
 from pm_agent.service import PostmortemService
 
 DRAFTING_TITLE = "Drafting: the project's cases"
@@ -33,6 +35,8 @@ class GradedDraft:
     case: EvalCase
     rubric: RubricResult
     checks: dict[str, CheckOutcome]
+    postmortem: Postmortem
+    grounding: Grounding
     judge: dict[str, float] | None = None
 
 
@@ -60,17 +64,24 @@ def drafting_suite(name: str, title: str, cases: list[EvalCase], ctx: RunContext
     criteria = graded[0].rubric.criteria
     columns = [Column(c.id, c.name, "score", c.weight) for c in criteria]
     columns += [Column(check.id, check.name, "check") for check in CHECKS]
-    rows = [case_row(g) for g in graded]
-    metrics = suite_metrics(graded, rows)
-    tracked = ("weighted_average", "lowest_criterion", *(f"check.{check.id}" for check in CHECKS))
+    leaks = leaked_lines([(g.case.id, g.postmortem) for g in graded])
+    rows = [case_row(g, leaks[g.case.id]) for g in graded]
+    metrics = suite_metrics(graded, rows) | substance_metrics(graded, leaks)
+    tracked = ("weighted_average", "lowest_criterion", *(f"check.{check.id}" for check in CHECKS), *SUBSTANCE_TRACKED)
     notes = [f"{len(cases)} cases; rubric pass mark {graded[0].rubric.pass_mark:g}, criterion floor {CRITERION_FLOOR:g}."]
     if ctx.model is not None:
         notes.append(
             f"Drafts rewritten by the {ctx.backend} backend; judge medians of {ctx.judge_samples} samples beside the rubric."
         )
+    notes.append(SUBSTANCE_NOTE)
+    calibration = matcher_calibration(cases, ctx)
+    if calibration is not None:
+        notes.append(calibration.sentence())
+        metrics["matcher_agreement"] = round(calibration.agreement, 3)
     return SuiteResult(
         name=name, title=title, columns=columns, cases=rows, metrics=metrics,
         tracked=tuple(t for t in tracked if t in metrics), headline_name="weighted", notes=notes,
+        tables=[SUBSTANCE_TABLE],
     )
 
 
@@ -80,20 +91,22 @@ def grade(case: EvalCase, service: PostmortemService, ctx: RunContext) -> Graded
     The backend is always explicit: offline means offline even where ``ANTHROPIC_API_KEY`` is set.
     """
     incident = _load(case, service)
-    postmortem = service.draft(incident, score=False, backend=ctx.model or OfflineBackend())
+    # Never with the memory: related incidents would make the draft depend on what the memory holds.
+    postmortem = service.draft(incident, score=False, backend=ctx.model or OfflineBackend(), use_memory=False)
     _check_author(case, postmortem, ctx)
     markdown = service.render(postmortem)
     rubric = service.score(markdown)
     checks = run_checks(case, Draft(incident, postmortem, markdown))
     judge = _judge(case, markdown, service, ctx) if ctx.model is not None else None
-    return GradedDraft(case, rubric, checks, judge)
+    return GradedDraft(case, rubric, checks, postmortem, ground(case, incident, postmortem), judge)
 
 
-def case_row(graded: GradedDraft) -> CaseResult:
-    """A case's row: criterion scores, check results (1 pass, 0 fail, None n/a), and why it fell short."""
+def case_row(graded: GradedDraft, leak: tuple[int, int] = (0, 0)) -> CaseResult:
+    """A case's row: criterion scores, check results (1 pass, 0 fail, None n/a), substance figures, and why it fell short."""
     scores: dict[str, float | None] = {c.id: c.score for c in graded.rubric.criteria}
     for check_id, outcome in graded.checks.items():
         scores[check_id] = None if outcome.passed is None else float(outcome.passed)
+    scores |= substance_scores(graded.grounding, leak)
     reasons = []
     if graded.rubric.weighted_average < RUBRIC_PASS_MARK:
         reasons.append(f"rubric {graded.rubric.weighted_average:.2f} is below {RUBRIC_PASS_MARK:g}")
@@ -103,6 +116,7 @@ def case_row(graded: GradedDraft) -> CaseResult:
             reasons.append(f"{criterion.name} {criterion.score:g}{advice}")
     names = {check.id: check.name for check in CHECKS}
     reasons += [f"{names[cid]}: {o.detail}" for cid, o in graded.checks.items() if o.passed is False]
+    reasons += substance_reasons(graded.grounding)
     return CaseResult(
         case_id=graded.case.id, title=f"{graded.case.kind}: {graded.case.title}", scores=scores,
         headline=graded.rubric.weighted_average, passed=not reasons, reasons=reasons, judge=graded.judge,
@@ -128,7 +142,122 @@ def suite_metrics(graded: list[GradedDraft], rows: list[CaseResult]) -> dict[str
     return metrics
 
 
-def _load(case: EvalCase, service: PostmortemService):
+SUBSTANCE_NOTE = (
+    "Substance (table below): recall counts the team's causes and actions that the draft's statements match "
+    "(evals/matching.py); the ceiling is the share the incident data itself states, and 'in data' the recall "
+    "within it; unsupported claims are causal statements that cite no input event and are not marked as open; "
+    "leaked lines also appear in another incident's draft once times, numbers, ids and service names are removed."
+)
+SUBSTANCE_TABLE = Table(
+    title="Substance: what the draft finds, beside what the data allows",
+    columns=[
+        Column("cause_recall", "Cause recall", "rate"),
+        Column("cause_ceiling", "Ceiling", "rate"),
+        Column("cause_in_data", "In data found", "rate"),
+        Column("cause_asked", "Asked only", "count"),
+        Column("cause_words_input", "Words in input", "rate"),
+        Column("cause_words_draft", "Words in draft", "rate"),
+        Column("action_recall", "Action recall", "rate"),
+        Column("action_ceiling", "Ceiling", "rate"),
+        Column("unsupported", "Unsupported claims", "count"),
+        Column("claims", "Claims", "count"),
+        Column("leaked", "Leaked lines", "count"),
+        Column("lines", "Analysis lines", "count"),
+        Column("metric_accuracy", "Stated metrics matched", "rate"),
+        Column("mitigation_known", "TTM known", "check"),
+    ],
+)
+MATCHING_DATASET = "matching.jsonl"
+SUBSTANCE_TRACKED = (
+    "cause_recall", "cause_recall_in_data", "action_recall", "action_recall_in_data", "claims_supported",
+    "template_originality", "metric_accuracy", "mitigation_known", "matcher_agreement",
+)
+
+
+def substance_scores(grounding: Grounding, leak: tuple[int, int]) -> dict[str, float | None]:
+    """One case's truth-grounded figures, for its row in the substance table."""
+    causes, actions = grounding.causes, grounding.actions
+    return {
+        "cause_recall": causes.rate if causes else None,
+        "cause_ceiling": causes.ceiling if causes else None,
+        "cause_in_data": causes.within_ceiling if causes else None,
+        "cause_asked": float(causes.asked) if causes else None,
+        "cause_words_input": causes.words_in_input if causes else None,
+        "cause_words_draft": causes.words_in_draft if causes else None,
+        "action_recall": actions.rate if actions else None,
+        "action_ceiling": actions.ceiling if actions else None,
+        "unsupported": float(len(grounding.unsupported)),
+        "claims": float(len(grounding.claims)),
+        "leaked": float(leak[0]),
+        "lines": float(leak[1]),
+        "metric_accuracy": grounding.metric_accuracy,
+        "mitigation_known": None if grounding.mitigation_known is None else float(grounding.mitigation_known),
+    }
+
+
+def substance_reasons(grounding: Grounding) -> list[str]:
+    """Why a draft falls short on substance, in words."""
+    reasons = []
+    if grounding.unsupported:
+        shown = "; ".join(f"{c.section}: '{_short(c.text)}'" for c in grounding.unsupported[:2])
+        reasons.append(f"{len(grounding.unsupported)} unsupported claims ({shown})")
+    causes = grounding.causes
+    if causes and causes.in_input > causes.found_in_input:
+        reasons.append(f"found {causes.found_in_input} of {causes.in_input} causes the data states")
+    if grounding.mitigation_known is False:
+        reasons.append("time to mitigate unknown although the input states recovery")
+    missed = [f"{m.metric} {m.drafted if m.drafted is None else round(m.drafted)} vs stated {m.stated:g}"
+              for m in grounding.metrics if not m.accurate]
+    if missed:
+        reasons.append("metrics off: " + ", ".join(missed))
+    return reasons
+
+
+def substance_metrics(graded: list[GradedDraft], leaks: dict[str, tuple[int, int]]) -> dict[str, float]:
+    """The suite's truth-grounded figures, pooled over its cases (higher is better for each)."""
+    metrics: dict[str, float] = {}
+    for name, attr in (("cause", "causes"), ("action", "actions")):
+        recalls = [getattr(g.grounding, attr) for g in graded if getattr(g.grounding, attr) is not None]
+        items = sum(r.items for r in recalls)
+        if items:
+            metrics[f"{name}_recall"] = _ratio(sum(r.found for r in recalls), items)
+            metrics[f"{name}_ceiling"] = _ratio(sum(r.in_input for r in recalls), items)
+            in_input = sum(r.in_input for r in recalls)
+            if in_input:
+                metrics[f"{name}_recall_in_data"] = _ratio(sum(r.found_in_input for r in recalls), in_input)
+    claims = sum(len(g.grounding.claims) for g in graded)
+    unsupported = sum(len(g.grounding.unsupported) for g in graded)
+    metrics["unsupported_claims"] = float(unsupported)
+    metrics["claims_supported"] = _ratio(claims - unsupported, claims) if claims else 1.0
+    lines = sum(total for _, total in leaks.values())
+    if lines and len(graded) > 1:
+        metrics["template_originality"] = _ratio(lines - sum(leaked for leaked, _ in leaks.values()), lines)
+    checks = [m for g in graded for m in g.grounding.metrics]
+    if checks:
+        metrics["metric_accuracy"] = _ratio(sum(m.accurate for m in checks), len(checks))
+    known = [g.grounding.mitigation_known for g in graded if g.grounding.mitigation_known is not None]
+    if known:
+        metrics["mitigation_known"] = _ratio(sum(known), len(known))
+    return metrics
+
+
+def matcher_calibration(cases: list[EvalCase], ctx: RunContext) -> Calibration | None:
+    """The matcher's agreement with its labelled pairs, and across these cases' truths; None without the dataset."""
+    if ctx.datasets_dir is None or not any(case.truth for case in cases):
+        return None
+    return calibrate(ctx.dataset(MATCHING_DATASET), [case.truth.causes for case in cases if case.truth.causes])
+
+
+def _ratio(part: float, whole: float) -> float:
+    return round(part / whole, 3)
+
+
+def _short(text: str, limit: int = 70) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _load(case: EvalCase, service: PostmortemService) -> Incident:
     try:
         return service.load([str(p) for p in case.inputs])
     except PmAgentError as exc:

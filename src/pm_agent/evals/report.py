@@ -12,7 +12,7 @@ import json
 import statistics
 
 from pm_agent import __version__
-from pm_agent.evals.results import CaseResult, Change, Column, EvalOutcome, GateResult, SuiteResult
+from pm_agent.evals.results import CaseResult, Change, Column, EvalOutcome, GateResult, SuiteResult, Table
 
 REPORT_FORMAT = "pm-agent-eval-report/1"
 WORST_SHOWN = 5
@@ -30,7 +30,8 @@ def to_json(outcome: EvalOutcome, tolerance: float) -> str:
         "tolerance": tolerance,
         "harness_errors": outcome.harness_errors,
         "gates": [
-            {"suite": g.suite, "metric": g.metric, "label": g.label, "minimum": g.minimum, "value": g.value, "held": g.held}
+            {"suite": g.suite, "metric": g.metric, "label": g.label, "minimum": g.minimum, "value": g.value, "held": g.held,
+             "blocking": g.blocking}
             for g in outcome.gates
         ],
         "changes": [
@@ -93,7 +94,7 @@ def _gates(gates: list[GateResult]) -> str:
     lines = ["## Gates", "", "| Suite | Gate | Value | Minimum | Held |", "|---|---|---|---|---|"]
     for gate in gates:
         value = "missing" if gate.value is None else _number(gate.value)
-        held = "✓ held" if gate.held else "✗ **failed**"
+        held = "✓ held" if gate.held else "✗ **failed**" if gate.blocking else "✗ falls short (reported only)"
         lines.append(f"| {gate.suite} | {gate.label} | {value} | {gate.minimum:g} | {held} |")
     return "\n".join(lines)
 
@@ -128,6 +129,8 @@ def _suite(suite: SuiteResult) -> str:
     if suite.status == "skipped":
         return "\n".join(lines + [f"_Skipped: {'; '.join(suite.notes)}._"])
     lines += [*suite.notes, "", f"Figures: {_figures(suite)}.", "", *_table(suite)]
+    for table in suite.tables:
+        lines += ["", f"### {table.title}", "", *_extra_table(suite, table)]
     worst = suite.worst(WORST_SHOWN)
     if worst:
         total = len(suite.failures or [c for c in suite.cases if not c.passed])
@@ -152,6 +155,26 @@ def _table(suite: SuiteResult) -> list[str]:
     if len(suite.cases) > 1 and scored:
         lines.append("| " + " | ".join(_mean_row(suite, judged)) + " |")
     return lines
+
+
+def _extra_table(suite: SuiteResult, table: Table) -> list[str]:
+    """Case by the table's columns, with a mean (or total, for counts) row."""
+    headers = [suite.row_name, *(c.name for c in table.columns)]
+    lines = ["| " + " | ".join(headers) + " |", "|" + "---|" * len(headers)]
+    for case in suite.cases:
+        lines.append("| " + " | ".join([case.case_id, *(_cell(case.scores.get(c.id), c) for c in table.columns)]) + " |")
+    summary = ["**All**"]
+    for column in table.columns:
+        values = [v for v in (case.scores.get(column.id) for case in suite.cases) if v is not None]
+        if not values:
+            summary.append("–")
+        elif column.kind == "count":
+            summary.append(str(int(sum(values))))
+        elif column.kind == "check":
+            summary.append(f"{statistics.fmean(values):.0%}")
+        else:
+            summary.append(_number(statistics.fmean(values)))
+    return [*lines, "| " + " | ".join(summary) + " |"]
 
 
 def _score_count(suite: SuiteResult) -> int:

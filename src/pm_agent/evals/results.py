@@ -30,6 +30,14 @@ class Column:
     weight: float | None = None
 
 
+@dataclass(frozen=True)
+class Table:
+    """A further table over a suite's cases: its columns read from each case's ``scores``."""
+
+    title: str
+    columns: list[Column]
+
+
 @dataclass
 class CaseResult:
     """One row: a case's score per column, its headline figure, and the reasons it fell short."""
@@ -73,6 +81,7 @@ class SuiteResult:
     notes: list[str] = field(default_factory=list)
     error: str | None = None
     seconds: float = 0.0
+    tables: list[Table] = field(default_factory=list)
 
     @classmethod
     def skipped(cls, name: str, title: str, why: str) -> SuiteResult:
@@ -115,6 +124,7 @@ class GateResult:
     minimum: float
     value: float | None
     label: str
+    blocking: bool = True
 
     @property
     def held(self) -> bool:

@@ -1,0 +1,182 @@
+"""The causal claims a postmortem makes, and whether each rests on the incident data.
+
+A draft may say why something happened in several places: the Five Whys steps and the systemic
+cause each branch ends at, the contributing factors, the lessons, what each action addresses, and
+the summary. Each such statement must either **cite** the data (a timeline event quoted with its
+time, structured evidence that names a real event, or a fact the user stated) or be **marked** as
+open (a question, or a hypothesis labelled as one). Anything else is a cause stated as fact with
+nothing behind it: an *unsupported claim*.
+
+The citation form is the one the offline engine writes and the model prompts ask for:
+``at 2021-07-02 07:32 UTC: "the quoted words"`` (or ``(UTC+01:00)`` in the offset the input used),
+and ``(undated, "14:??"): "the quoted words"`` for an event whose time the input does not give. A
+citation counts only when an input event at that minute contains the quoted words.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Literal
+
+from pm_agent.models import Evidence, Incident, Postmortem, WhyChain
+
+ClaimSection = Literal["why step", "root cause", "factor", "lesson", "action addresses", "summary"]
+
+CITATION_RE = re.compile(
+    r"\bat (?P<stamp>\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}(?::\d{2})?)\s*(?P<zone>UTC|\(UTC[+-]\d{2}:\d{2}\))?\s*:\s*"
+    r"[\"“](?P<quote>[^\"”]{3,})[\"”]"
+)
+UNDATED_RE = re.compile(r"\(undated[^)]*\)\s*:\s*[\"“](?P<quote>[^\"”]{3,})[\"”]", re.IGNORECASE)
+MARK_RE = re.compile(
+    r"^\W*(?:hypothesis|to confirm|unconfirmed|question|open question|not (?:yet )?established|unknown)\b"
+    r"|\((?:hypothesis|to confirm)[^)]*\)"
+    r"|\b(?:the (?:data|input|timeline|record)s?) (?:does not|do not|doesn't|don't) (?:state|say|show|establish)",
+    re.IGNORECASE,
+)
+CAUSAL_RE = re.compile(
+    r"\b(?:because|caused|causing|due to|root cause|led to|leading to|result(?:ed|ing)? in|as a result|"
+    r"triggered by|set off|made (?:it|the)|so that|which meant)\b",
+    re.IGNORECASE,
+)
+STAND_IN = "a team member"
+ELLIPSIS_RE = re.compile(r"…|\.\.\.")
+
+
+@dataclass(frozen=True)
+class Claim:
+    """One causal statement of a postmortem, where it stands, and what it rests on."""
+
+    section: ClaimSection
+    text: str
+    cited: bool
+    marked: bool
+
+    @property
+    def supported(self) -> bool:
+        """Cited, or openly offered as a question or hypothesis."""
+        return self.cited or self.marked
+
+
+def causal_claims(postmortem: Postmortem, incident: Incident) -> list[Claim]:
+    """Every causal statement of ``postmortem``, each checked against ``incident``'s events."""
+    index = EventIndex(incident)
+    claims = _chain_claims(postmortem.root_cause, index)
+    claims += [_text_claim("factor", text, index) for text in postmortem.contributing_factors]
+    claims += [_text_claim("lesson", text, index) for text in postmortem.lessons]
+    claims += [_text_claim("action addresses", a.addresses, index) for a in postmortem.action_items if a.addresses]
+    claims += [_text_claim("summary", s, index) for s in sentences(postmortem.summary) if CAUSAL_RE.search(s)]
+    return claims
+
+
+def unsupported_claims(postmortem: Postmortem, incident: Incident) -> list[Claim]:
+    """The causal statements that neither cite the data nor say they are open."""
+    return [claim for claim in causal_claims(postmortem, incident) if not claim.supported]
+
+
+def analysis_lines(postmortem: Postmortem) -> list[str]:
+    """The lines of analysis a reader would compare across drafts: causes, factors, lessons, actions."""
+    lines: list[str] = []
+    if postmortem.root_cause:
+        for branch in postmortem.root_cause.branches:
+            lines += [step.because for step in branch.steps if step.because]
+            lines += [branch.root_cause] if branch.root_cause else []
+    lines += postmortem.contributing_factors + postmortem.lessons
+    for action in postmortem.action_items:
+        lines += [action.title] + ([action.done_when] if action.done_when else [])
+    return [line for line in lines if line.strip()]
+
+
+def is_marked(text: str) -> bool:
+    """A question, a labelled hypothesis, or a plain statement that the data does not settle it."""
+    stripped = text.strip()
+    return stripped.endswith("?") or bool(MARK_RE.search(stripped))
+
+
+def sentences(text: str) -> list[str]:
+    """``text`` cut into sentences (a quoted passage is not cut)."""
+    out, start, quoted = [], 0, False
+    for i, ch in enumerate(text):
+        if ch in "\"“”":
+            quoted = not quoted if ch == '"' else ch == "“"
+        elif ch in ".!?" and not quoted and (i + 1 == len(text) or text[i + 1].isspace()):
+            out.append(text[start : i + 1].strip())
+            start = i + 1
+    tail = text[start:].strip()
+    return [s for s in [*out, tail] if s]
+
+
+class EventIndex:
+    """The incident's events by minute, to check that a citation quotes a real event."""
+
+    def __init__(self, incident: Incident) -> None:
+        self._by_minute: dict[dt.datetime, list[str]] = {}
+        for event in incident.events:
+            self._by_minute.setdefault(_minute(event.at), []).append(_normal(event.text))
+        self._undated = [_normal(u.text) for u in incident.undated_events]
+
+    def cites(self, text: str) -> bool:
+        """True when ``text`` quotes at least one input event correctly (time and words)."""
+        for match in CITATION_RE.finditer(text):
+            moment = _parse_stamp(match.group("stamp"), match.group("zone"))
+            if moment is not None and self._quoted_at(moment, match.group("quote")):
+                return True
+        return any(_quotes(m.group("quote"), self._undated) for m in UNDATED_RE.finditer(text))
+
+    def has(self, evidence: Evidence) -> bool:
+        """True when structured evidence names a real event (its minute, and words from its text)."""
+        return self._quoted_at(evidence.at, evidence.excerpt)
+
+    def _quoted_at(self, moment: dt.datetime, quote: str) -> bool:
+        return _quotes(quote, self._by_minute.get(_minute(moment), ()))
+
+
+def _chain_claims(chain: WhyChain | None, index: EventIndex) -> list[Claim]:
+    if chain is None:
+        return []
+    claims = []
+    for branch in chain.branches:
+        for step in branch.steps:
+            if not step.because.strip():
+                continue
+            cited = bool(step.facts) or any(index.has(e) for e in step.evidence) or index.cites(step.because)
+            marked = is_marked(step.because) or (step.hypothesis and not cited)
+            claims.append(Claim("why step", step.because, cited, marked))
+        if branch.root_cause.strip():
+            claims.append(_text_claim("root cause", branch.root_cause, index))
+    return claims
+
+
+def _text_claim(section: ClaimSection, text: str, index: EventIndex) -> Claim:
+    return Claim(section, text, cited=index.cites(text), marked=is_marked(text))
+
+
+def _quotes(quote: str, texts: Iterable[str]) -> bool:
+    """The quote's words, cut where a name was replaced or the quote shortened, all occur in one text."""
+    pieces = [p.strip(" ,;:.") for p in re.split(rf"{STAND_IN}|…|\.\.\.", _normal(quote)) if len(p.strip(" ,;:.")) >= 3]
+    return bool(pieces) and any(all(piece in text for piece in pieces) for text in texts)
+
+
+def _normal(text: str) -> str:
+    return " ".join(text.lower().replace("“", '"').replace("”", '"').replace("’", "'").split())
+
+
+def _minute(moment: dt.datetime) -> dt.datetime:
+    return moment.astimezone(dt.UTC).replace(second=0, microsecond=0)
+
+
+def _parse_stamp(stamp: str, zone: str | None) -> dt.datetime | None:
+    try:
+        moment = dt.datetime.fromisoformat(stamp.replace(" ", "T"))
+    except ValueError:
+        return None
+    offset = dt.timedelta(0)
+    if zone and zone.startswith("(UTC"):
+        sign = 1 if zone[4] == "+" else -1
+        hours, minutes = int(zone[5:7]), int(zone[8:10])
+        offset = sign * dt.timedelta(hours=hours, minutes=minutes)
+    return moment.replace(tzinfo=dt.timezone(offset))
+
+

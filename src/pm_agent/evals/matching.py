@@ -1,0 +1,132 @@
+"""Does a draft's statement say what the team concluded? A documented, deterministic matcher.
+
+Two short texts match when they share enough of their content words (see
+:mod:`pm_agent.analysis.terms`): the weighted share of the team's item that the statement covers
+(*coverage*) and the weighted share of the statement that is about the item (*precision*) are
+combined as their harmonic mean, which must reach :data:`MATCH_F`, and at least
+:data:`MIN_STRONG` of the shared stems must be specific words (a component, a mechanism), not
+words every incident uses. The thresholds were set on ``evals/datasets/matching.jsonl``, a
+labelled set of paraphrases that must match and unrelated or same-component-other-mechanism
+statements that must not; the eval reports the matcher's agreement with that set and, on the
+real incidents, how often one incident's conclusions match another's (they should not).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from pm_agent.analysis.terms import content_stems, shared_stems, weight
+
+MATCH_F = 0.32
+MIN_STRONG = 2
+
+
+@dataclass(frozen=True)
+class Match:
+    """How far ``claim`` says what ``item`` says."""
+
+    item: str
+    claim: str
+    coverage: float
+    precision: float
+    shared: tuple[str, ...]
+
+    @property
+    def f(self) -> float:
+        total = self.coverage + self.precision
+        return 2 * self.coverage * self.precision / total if total else 0.0
+
+    @property
+    def strong(self) -> int:
+        return sum(1 for s in self.shared if weight(s) == 1.0)
+
+    @property
+    def matched(self) -> bool:
+        return self.f >= MATCH_F and self.strong >= MIN_STRONG
+
+
+def compare(item: str, claim: str) -> Match:
+    """The match of one statement against one item the team wrote."""
+    item_stems, claim_stems = content_stems(item), content_stems(claim)
+    covered = shared_stems(item_stems, claim_stems)
+    about = shared_stems(claim_stems, item_stems)
+    return Match(
+        item=item,
+        claim=claim,
+        coverage=_share(covered, item_stems),
+        precision=_share(about, claim_stems),
+        shared=tuple(covered),
+    )
+
+
+def best(item: str, claims: Iterable[str]) -> Match | None:
+    """The statement among ``claims`` that comes closest to ``item`` (None when there are none)."""
+    found = [compare(item, claim) for claim in claims]
+    return max(found, key=lambda m: (m.matched, m.f), default=None)
+
+
+def found(item: str, claims: Iterable[str]) -> bool:
+    """True when some statement in ``claims`` matches ``item``."""
+    return any(compare(item, claim).matched for claim in claims)
+
+
+def _share(part: list[str], whole: list[str]) -> float:
+    total = sum(weight(s) for s in whole)
+    return sum(weight(s) for s in part) / total if total else 0.0
+
+
+@dataclass(frozen=True)
+class Calibration:
+    """The matcher against labelled pairs, and how often different incidents' causes match each other."""
+
+    pairs: int
+    agree: int
+    positives: int
+    positives_matched: int
+    negatives: int
+    negatives_rejected: int
+    cross_pairs: int = 0
+    cross_matched: int = 0
+
+    @property
+    def agreement(self) -> float:
+        return self.agree / self.pairs if self.pairs else 0.0
+
+    def sentence(self) -> str:
+        text = (
+            f"Matcher calibration (evals/datasets/matching.jsonl, F >= {MATCH_F:g} with >= {MIN_STRONG} specific "
+            f"words shared): {self.agree} of {self.pairs} labelled pairs agree; paraphrases matched "
+            f"{self.positives_matched}/{self.positives}, unrelated or other-mechanism statements rejected "
+            f"{self.negatives_rejected}/{self.negatives}."
+        )
+        if self.cross_pairs:
+            text += (
+                f" Across different incidents, {self.cross_matched} of {self.cross_pairs} pairs of the teams' own "
+                "causes match each other."
+            )
+        return text
+
+
+def calibrate(rows: Iterable[dict], other_incidents: Sequence[Sequence[str]] = ()) -> Calibration:
+    """Agreement with ``rows`` (``truth``, ``claim``, ``match``), and cross-incident matches among ``other_incidents``."""
+    labelled = [(str(r["truth"]), str(r["claim"]), bool(r["match"])) for r in rows]
+    verdicts = [(compare(truth, claim).matched, expected) for truth, claim, expected in labelled]
+    cross = [
+        compare(a, b).matched
+        for i, first in enumerate(other_incidents)
+        for j, second in enumerate(other_incidents)
+        if i != j
+        for a in first
+        for b in second
+    ]
+    return Calibration(
+        pairs=len(verdicts),
+        agree=sum(got == expected for got, expected in verdicts),
+        positives=sum(expected for _, expected in verdicts),
+        positives_matched=sum(got and expected for got, expected in verdicts),
+        negatives=sum(not expected for _, expected in verdicts),
+        negatives_rejected=sum(not got and not expected for got, expected in verdicts),
+        cross_pairs=len(cross),
+        cross_matched=sum(cross),
+    )
