@@ -27,6 +27,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--previous", type=Path, metavar="FILE.json",
                         help="the saved JSON report to compare with (default: the one beside --report, else evals/report.json)")
     parser.add_argument("--json", action="store_true", help="print the JSON report instead of the Markdown one")
+    parser.add_argument("--gates-report-only", action="append", default=[], metavar="SUITE",
+                        help="print SUITE's substance gates without letting them fail the run (repeatable)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -52,7 +54,7 @@ def run(args: argparse.Namespace) -> int:
     """Run the suites named in ``args``, print the report, and return the exit status."""
     previous = args.previous or (None if args.report else default_previous())
     outcome = run_eval(args.suites, backend=args.backend, cases_dir=args.cases, report_path=args.report,
-                       as_json=args.json, previous=previous)
+                       as_json=args.json, previous=previous, report_only=args.gates_report_only)
     sys.stdout.write(outcome.output)
     timings = ", ".join(f"{s.name} {s.seconds:.1f} s" for s in outcome.suites)
     print(f"pm-agent eval: {outcome.verdict} (exit {outcome.exit_code}){'; ' + timings if timings else ''}", file=sys.stderr)

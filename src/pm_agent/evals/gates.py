@@ -23,11 +23,18 @@ RATE_FLOOR = 0.9
 
 @dataclass(frozen=True)
 class Gate:
-    """A floor on one suite figure: ``metric`` must be at least ``minimum``."""
+    """A floor on one suite figure: ``metric`` must be at least ``minimum``.
+
+    A *substance* gate measures what a draft finds and claims against the team's own conclusions;
+    ``--gates-report-only SUITE`` prints those of SUITE without letting them fail the run. An
+    *optional* gate does not apply where the suite has no such figure (no case with a truth).
+    """
 
     metric: str
     minimum: float
     label: str
+    substance: bool = False
+    optional: bool = False
 
 
 DRAFTING_GATES: tuple[Gate, ...] = (
@@ -36,17 +43,38 @@ DRAFTING_GATES: tuple[Gate, ...] = (
     Gate("check.no_invented_figures", 1.0, "no draft states a figure the input does not hold"),
     Gate("check.no_blame_language", 1.0, "no draft writes blame language of its own"),
 )
+SUBSTANCE_GATES: tuple[Gate, ...] = (
+    Gate("claims_supported", 1.0, "every causal claim cites the data or is marked open", True, True),
+    Gate("template_originality", 0.9, "at most 10% of analysis lines repeat another incident's", True, True),
+    Gate("cause_recall_in_data", 0.9, "the draft finds >= 90% of the causes the data states", True, True),
+    Gate("action_recall_in_data", 0.9, "the draft finds >= 90% of the actions the data states", True, True),
+    Gate("mitigation_known", 1.0, "time to mitigate is known whenever the input states recovery", True, True),
+    Gate("metric_accuracy", 0.6, "the team's stated response figures match the draft's (>= 60%)", True, True),
+    Gate("matcher_agreement", 0.9, "the cause matcher agrees with >= 90% of its labelled pairs", optional=True),
+)
 BLAMELESS_GATES: tuple[Gate, ...] = (
     Gate("precision", RATE_FLOOR, "blame detection precision >= 0.9"),
     Gate("recall", RATE_FLOOR, "blame detection recall >= 0.9"),
 )
 
 
-def check_gates(suite: SuiteResult, gates: tuple[Gate, ...]) -> list[GateResult]:
-    """Each gate of a suite that ran, with the figure it saw (None when the suite lacks it)."""
+def check_gates(suite: SuiteResult, gates: tuple[Gate, ...], report_only: bool = False) -> list[GateResult]:
+    """Each gate of a suite that ran, with the figure it saw.
+
+    An optional gate whose figure the suite lacks (no case has a truth to compare with) does not
+    apply; any other missing figure fails its gate. With ``report_only`` the substance gates are
+    shown but cannot fail the run.
+    """
     if suite.status != "ran":
         return []
-    return [GateResult(suite.name, g.metric, g.minimum, suite.metrics.get(g.metric), g.label) for g in gates]
+    results = []
+    for gate in gates:
+        value = suite.metrics.get(gate.metric)
+        if gate.optional and value is None:
+            continue
+        blocking = not (gate.substance and report_only)
+        results.append(GateResult(suite.name, gate.metric, gate.minimum, value, gate.label, blocking=blocking))
+    return results
 
 
 def load_previous(path: Path | None) -> dict | None:

@@ -35,15 +35,18 @@ def run_eval(
     report_path: Path | None = None,
     as_json: bool = False,
     previous: Path | None = None,
+    report_only: Sequence[str] = (),
 ) -> EvalOutcome:
     """Run ``suites`` (all offline suites when empty) and return the outcome with its exit code.
+
+    ``report_only`` names suites whose substance gates are printed but cannot fail the run.
 
     ``cases_dir`` replaces the project's cases in the drafting suite. ``report_path`` saves the
     Markdown report there and the JSON beside it (``REPORT.md`` -> ``report.json``). The run is
     compared with ``previous``, by default the JSON beside ``report_path`` as it was before this run.
     """
     names = list(suites) or list(DEFAULT_SUITES)
-    unknown = [n for n in names if n not in SUITES]
+    unknown = [n for n in [*names, *report_only] if n not in SUITES]
     if unknown:
         return _harness_failure(f"unknown suite(s) {', '.join(unknown)}; known: {', '.join(SUITES)}", backend, as_json)
     if backend not in BACKENDS:
@@ -57,17 +60,22 @@ def run_eval(
     except PmAgentError as exc:
         return _harness_failure(str(exc), backend, as_json)
     label = str(previous or json_path) if before is not None else None
-    outcome = evaluate([SUITES[n] for n in dict.fromkeys(names)], ctx, before, previous_label=label, as_json=as_json)
+    outcome = evaluate([SUITES[n] for n in dict.fromkeys(names)], ctx, before, previous_label=label, as_json=as_json,
+                       report_only=report_only)
     if report_path:
         save(outcome, Path(report_path))
     return outcome
 
 
 def evaluate(specs: Sequence[SuiteSpec], ctx: RunContext, previous: dict | None = None, *, previous_label: str | None = None,
-             as_json: bool = False, tolerance: float = TOLERANCE) -> EvalOutcome:
+             as_json: bool = False, tolerance: float = TOLERANCE, report_only: Sequence[str] = ()) -> EvalOutcome:
     """Run the given suites in ``ctx`` and judge the outcome; any suite may be a synthetic one."""
     results = [run_suite(spec, ctx) for spec in specs]
-    gates = [gate for spec, result in zip(specs, results, strict=True) for gate in check_gates(result, spec.gates)]
+    gates = [
+        gate
+        for spec, result in zip(specs, results, strict=True)
+        for gate in check_gates(result, spec.gates, report_only=spec.name in report_only)
+    ]
     changes = compare(results, previous, tolerance)
     errors = [f"{r.name}: {r.error}" for r in results if r.status == "error"]
     outcome = EvalOutcome(suites=results, gates=gates, changes=changes, exit_code=EXIT_PASSED, verdict="",
@@ -97,14 +105,20 @@ def judge(outcome: EvalOutcome) -> tuple[int, str]:
     """The exit code and a one-line verdict: harness errors first, then failed gates and regressions."""
     if outcome.harness_errors:
         return EXIT_HARNESS, "the harness failed: " + "; ".join(outcome.harness_errors)
-    failed = [g for g in outcome.gates if not g.held]
+    failed = [g for g in outcome.gates if not g.held and g.blocking]
     regressions = outcome.regressions
+    skipped = [f"{s.name} ({'; '.join(s.notes)})" for s in outcome.suites if s.status == "skipped"]
+    tail = f"; skipped: {', '.join(skipped)}" if skipped else ""
     if failed or regressions:
         parts = [f"{g.suite} {g.metric} {_value(g)} < {g.minimum:g}" for g in failed]
         parts += [f"{c.suite} {c.metric} fell {c.before:.3f} -> {c.now:.3f}" for c in regressions]
-        return EXIT_QUALITY, "quality falls short: " + "; ".join(parts)
+        return EXIT_QUALITY, "quality falls short: " + "; ".join(parts) + tail
     ran = [s.name for s in outcome.suites if s.status == "ran"]
-    return EXIT_PASSED, f"the gates hold ({', '.join(ran) or 'no suite ran'})"
+    if not ran:
+        return EXIT_PASSED, "no suite ran" + tail
+    reported = sorted({g.suite for g in outcome.gates if not g.held and not g.blocking})
+    note = f" (substance gates of {', '.join(reported)} fall short, reported only)" if reported else ""
+    return EXIT_PASSED, f"the gates hold ({', '.join(ran)}){note}{tail}"
 
 
 def json_report_path(report_path: Path) -> Path:
