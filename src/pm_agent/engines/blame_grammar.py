@@ -54,6 +54,12 @@ _OBJECT_STOPS = frozenset(
 )
 _CLAUSE_OPENERS = frozenset("that whether if how what when why where who which to".split())
 _TOKEN = re.compile(r"`[^`]*`|\S+")
+# What may come before a sentence's first word: list markers, headings, and a timeline row's time
+# ("- 14:02 Bob pushed ...", "[2024-03-01 14:02 UTC] - Bob pushed ...").
+LINE_LEAD = (
+    r"\s*(?:(?:[-*+>]|\d+[.)]|#{1,6})\s+)*"
+    r"(?:\[?(?:\d{4}-\d{2}-\d{2}[T ]?)?\d{1,2}:\d{2}(?::\d{2})?(?:\s*(?:UTC|Z|[AaPp][Mm]))?\]?\s*[-–—:|]?\s+)?"
+)
 
 
 def base_to_participle(base: str) -> str:

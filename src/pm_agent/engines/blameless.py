@@ -37,7 +37,7 @@ from functools import lru_cache
 
 from pm_agent.engines.blame_clauses import Guarded, Hit
 from pm_agent.engines.blame_facts import fact_tokens
-from pm_agent.engines.blame_grammar import capitalise, tidy
+from pm_agent.engines.blame_grammar import LINE_LEAD, capitalise, tidy
 from pm_agent.engines.blame_lexicon import trie_pattern
 from pm_agent.engines.blame_rules_cause import person_as_cause_hits
 from pm_agent.engines.blame_rules_counterfactual import counterfactual_hits
@@ -59,7 +59,7 @@ _RULES = (hindsight_hits, character_hits, human_error_hits, counterfactual_hits,
 _MAX_EDITS_PER_SENTENCE = 12
 _SENTENCE_END = re.compile(r"[.!?]+[\"'”’)\]]*(?=\s|$)|\n")
 _ABBREVIATION = re.compile(r"(?i)\b(?:e\.g|i\.e|etc|vs|approx|cf|mr|ms|mrs|dr|no)\.$")
-_LINE_PREFIX = re.compile(r"^\s*(?:(?:[-*+>]|\d+[.)]|#{1,6})\s+)*[\"'“‘(]?")
+_LINE_PREFIX = re.compile(rf"^{LINE_LEAD}[\"'“‘(]?")
 _UNGUARDED = re.compile(trie_pattern(UNGUARDED_NEEDS))
 
 

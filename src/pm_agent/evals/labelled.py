@@ -1,8 +1,9 @@
 """The labelled-set suites: the engines' verdicts against labels written before the engines.
 
 - ``whys``: the chain review on user chains labelled sound or flawed (``whys.jsonl``);
-- ``blameless``: blame detection on labelled sentences, precision and recall, and whether
-  each rewrite keeps the sentence's facts and drops its blame (``blameless.jsonl``);
+- ``blameless``: blame detection on labelled sentences, precision and recall (``blameless.jsonl``),
+  and whether each rewrite reads as a sentence, keeps every labelled fact and drops its blame, or
+  leaves the sentence as written and flagged (``blameless_rewrites.jsonl``, in six writing styles);
 - ``actions``: the SMART linter's verdict and problem codes on labelled actions (``actions.jsonl``).
 
 Each table groups the items (by label, category or problem code); the items that disagree
@@ -11,7 +12,9 @@ with their label are listed as the suite's failures, each with the reason.
 
 from __future__ import annotations
 
+import re
 import statistics
+from collections import Counter
 from collections.abc import Iterable
 
 from pydantic import ValidationError
@@ -68,93 +71,143 @@ def _whys_failure(row: dict, ok: bool, review) -> CaseResult:
 
 # --- blameless ------------------------------------------------------------------------------
 
-def run_blameless(ctx: RunContext) -> SuiteResult:
-    """Blame detection precision and recall; rewrites that keep every fact and leave no blame."""
-    from pm_agent.engines.blameless import is_blameful, rewrite_blameless
+REWRITE_STYLES = ("chat", "timeline", "narrative", "summary", "ticket", "passive")
 
-    rows = ctx.dataset("blameless.jsonl")
-    judged = []
-    for row in rows:
-        text = _field(row, "text", str, "blameless.jsonl")
-        labelled = bool(_field(row, "blameful", bool, "blameless.jsonl"))
-        rewrite = rewrite_blameless(text).rewritten if labelled else None
-        judged.append((row, labelled, is_blameful(text), rewrite))
-    metrics = _blame_metrics(judged, is_blameful)
+
+def run_blameless(ctx: RunContext) -> SuiteResult:
+    """Blame detection precision and recall on both labelled sets; rewrites that read as English,
+    keep every fact and leave no blame (or leave the sentence as written, flagged)."""
+    sentences = [_blame_item(row, "blameless.jsonl") for row in ctx.dataset("blameless.jsonl")]
+    rewrites = [_blame_item(row, "blameless_rewrites.jsonl") for row in ctx.dataset("blameless_rewrites.jsonl")]
+    groups = [_blame_group(c, [i for i in sentences if c in (i.row.get("categories") or [])]) for c in BLAME_CATEGORIES]
+    groups.append(_blame_group("not blameful", [i for i in sentences if not i.labelled]))
+    groups += [_blame_group(f"style: {s}", [i for i in rewrites if i.row.get("style") == s]) for s in REWRITE_STYLES]
     return SuiteResult(
         name="blameless", title="Blameless: detection and rewriting on labelled sentences",
         columns=[
             Column("items", "Sentences", "count"), Column("flagged", "Flagged", "rate"),
-            Column("facts_kept", "Rewrite keeps facts", "rate"), Column("clean", "Rewrite blameless", "rate"),
+            Column("rewritten", "Rewritten", "rate"), Column("intact", "Reads as a sentence", "rate"),
+            Column("facts_kept", "Keeps facts", "rate"), Column("clean", "No blame left", "rate"),
         ],
-        cases=_blame_groups(judged, is_blameful), metrics=metrics,
-        tracked=("precision", "recall", "fact_preservation", "rewrite_clean"), headline_name="agreement", row_name="Category",
-        failures=[f for f in (_blame_failure(j, is_blameful) for j in judged) if f is not None],
-        notes=[f"{len(rows)} labelled sentences, {sum(j[1] for j in judged)} of them blameful."],
+        cases=[g for g in groups if g is not None], metrics=_blame_metrics(sentences, rewrites),
+        tracked=("precision", "recall", "rewrites_precision", "rewrites_recall", "fact_preservation", "rewrite_clean",
+                 "rewrite_intact", "rewrite_facts_kept", "rewritten_share"),
+        headline_name="agreement", row_name="Category or style",
+        failures=[f for f in (_blame_failure(i) for i in sentences + rewrites) if f is not None],
+        notes=[
+            f"{len(sentences)} labelled sentences, {sum(i.labelled for i in sentences)} of them blameful; "
+            f"{len(rewrites)} rewrite cases, {sum(i.labelled for i in rewrites)} of them blameful.",
+            "A blameful sentence is either rewritten or flagged and left as written; rewritten means changed "
+            "with no blame left (the detector finds none and no labelled residue remains).",
+        ],
     )
 
 
-def _blame_metrics(judged: list, is_blameful) -> dict[str, float]:
-    true_pos = sum(1 for _, labelled, predicted, _ in judged if labelled and predicted)
-    predicted_pos = sum(1 for _, _, predicted, _ in judged if predicted)
-    labelled_pos = sum(1 for _, labelled, _, _ in judged if labelled)
-    precision = true_pos / predicted_pos if predicted_pos else 0.0
-    recall = true_pos / labelled_pos if labelled_pos else 0.0
-    rewrites = [(row, rewrite) for row, labelled, _, rewrite in judged if labelled]
+class _BlameItem:
+    """One labelled sentence and what the engine made of it."""
+
+    def __init__(self, row: dict, labelled: bool, predicted: bool, output: str) -> None:
+        from pm_agent.engines.blame_checks import rewrite_problems
+        from pm_agent.engines.blame_facts import fact_tokens
+        from pm_agent.engines.blameless import is_blameful
+
+        self.row, self.labelled, self.predicted, self.output = row, labelled, predicted, output
+        text = row["text"]
+        self.changed = output != text
+        self.problems = rewrite_problems(text, output) + (["changed a sentence labelled blameless"] if self.changed and not labelled else [])
+        lost_tokens = Counter(fact_tokens(text)) - Counter(fact_tokens(output))
+        self.lost = [f for f in row.get("facts") or [] if not _fact_kept(f, output)] + sorted(lost_tokens.elements())
+        self.residue = [w for w in row.get("forbidden") or [] if _mentions(output, w)] if self.changed else []
+        self.still_blameful = self.changed and is_blameful(output)
+        self.rewritten = labelled and self.changed and not self.residue and not self.still_blameful
+        self.flagged_only = labelled and predicted and not self.changed
+
+
+def _blame_item(row: dict, dataset: str) -> _BlameItem:
+    from pm_agent.engines.blameless import is_blameful, rewrite_blameless
+
+    text = _field(row, "text", str, dataset)
+    labelled = bool(_field(row, "blameful", bool, dataset))
+    return _BlameItem(row, labelled, is_blameful(text), rewrite_blameless(text).rewritten)
+
+
+def _blame_metrics(sentences: list[_BlameItem], rewrites: list[_BlameItem]) -> dict[str, float]:
+    blameful = [i for i in sentences if i.labelled]
+    blameful_rewrites = [i for i in rewrites if i.labelled]
+    every = sentences + rewrites
     return {
-        "precision": round(precision, 4),
-        "recall": round(recall, 4),
-        "f1": round(2 * precision * recall / (precision + recall), 4) if precision + recall else 0.0,
-        "fact_preservation": _rate(_keeps_facts(row, rewrite) for row, rewrite in rewrites),
-        "rewrite_clean": _rate(not is_blameful(rewrite) for _, rewrite in rewrites),
+        **_precision_recall(sentences, ""),
+        **_precision_recall(rewrites, "rewrites_"),
+        "fact_preservation": _rate(not i.lost for i in blameful),
+        "rewrite_clean": _rate(not i.residue and not i.still_blameful for i in blameful),
+        "rewrite_intact": _rate(not i.problems for i in every),
+        "rewrite_facts_kept": _rate(not i.lost for i in every),
+        "rewrite_no_residue": _rate(not i.residue and not i.still_blameful for i in every),
+        "rewritten_share": _rate(i.rewritten for i in blameful + blameful_rewrites),
+        "flagged_share": _rate(i.flagged_only for i in blameful + blameful_rewrites),
     }
 
 
-def _blame_groups(judged: list, is_blameful) -> list[CaseResult]:
-    groups = []
-    for category in BLAME_CATEGORIES:
-        members = [j for j in judged if j[1] and category in (j[0].get("categories") or [])]
-        if members:
-            groups.append(_blame_group(category, members, is_blameful))
-    neutral = [j for j in judged if not j[1]]
-    if neutral:
-        flagged = _rate(predicted for _, _, predicted, _ in neutral)
-        groups.append(CaseResult(case_id="not blameful", scores={"items": float(len(neutral)), "flagged": flagged},
-                                 headline=round(1 - flagged, 4), passed=flagged == 0))
-    return groups
+def _precision_recall(items: list[_BlameItem], prefix: str) -> dict[str, float]:
+    true_pos = sum(1 for i in items if i.labelled and i.predicted)
+    predicted = sum(1 for i in items if i.predicted)
+    labelled = sum(1 for i in items if i.labelled)
+    precision = true_pos / predicted if predicted else 0.0
+    recall = true_pos / labelled if labelled else 0.0
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    return {f"{prefix}precision": round(precision, 4), f"{prefix}recall": round(recall, 4), f"{prefix}f1": round(f1, 4)}
 
 
-def _blame_group(category: str, members: list, is_blameful) -> CaseResult:
-    flagged = _rate(predicted for _, _, predicted, _ in members)
+def _blame_group(name: str, members: list[_BlameItem]) -> CaseResult | None:
+    if not members:
+        return None
+    blameful = [i for i in members if i.labelled]
+    neutral = [i for i in members if not i.labelled]
     scores = {
         "items": float(len(members)),
-        "flagged": flagged,
-        "facts_kept": _rate(_keeps_facts(row, rewrite) for row, _, _, rewrite in members),
-        "clean": _rate(not is_blameful(rewrite) for _, _, _, rewrite in members),
+        "flagged": _rate(i.predicted for i in members) if not blameful else _rate(i.predicted for i in blameful),
+        "rewritten": _rate(i.rewritten for i in blameful) if blameful else None,
+        "intact": _rate(not i.problems for i in members),
+        "facts_kept": _rate(not i.lost for i in members),
+        "clean": _rate(not i.residue and not i.still_blameful for i in members),
     }
-    rates = (scores["flagged"], scores["facts_kept"], scores["clean"])
-    return CaseResult(case_id=category, scores=scores, headline=flagged, passed=all(rate == 1 for rate in rates))
+    wrong = [i for i in members if i.predicted != i.labelled or i.problems or i.lost or i.residue or i.still_blameful]
+    headline = round(1 - _rate(i.predicted for i in neutral), 4) if not blameful else scores["flagged"]
+    return CaseResult(case_id=name, scores=scores, headline=headline, passed=not wrong)
 
 
-def _blame_failure(item, is_blameful) -> CaseResult | None:
-    row, labelled, predicted, rewrite = item
+def _blame_failure(item: _BlameItem) -> CaseResult | None:
     reasons = []
-    if labelled and not predicted:
-        reasons.append(f"blame missed ({', '.join(row.get('categories') or [])})")
-    if predicted and not labelled:
+    if item.labelled and not item.predicted:
+        reasons.append(f"blame missed ({', '.join(item.row.get('categories') or [item.row.get('kind', '?')])})")
+    if item.predicted and not item.labelled:
         reasons.append("false alarm: the sentence is labelled blameless")
-    if labelled and rewrite is not None:
-        lost = [fact for fact in row.get("facts") or [] if fact not in rewrite]
-        if lost:
-            reasons.append(f"rewrite lost facts {lost}: \"{_short(rewrite)}\"")
-        if is_blameful(rewrite):
-            reasons.append(f"rewrite still blameful: \"{_short(rewrite)}\"")
+    shown = f": \"{_short(item.output)}\""
+    if item.problems:
+        reasons.append(f"rewrite broken ({', '.join(item.problems)}){shown}")
+    if item.lost:
+        reasons.append(f"rewrite lost facts {item.lost}{shown}")
+    if item.residue or item.still_blameful:
+        reasons.append(f"rewrite keeps blame {item.residue or ['(detector)']}{shown}")
     if not reasons:
         return None
-    return CaseResult(case_id=str(row.get("id", "?")), title=_short(row["text"]), headline=0.0, passed=False, reasons=reasons)
+    return CaseResult(case_id=str(item.row.get("id", "?")), title=_short(item.row["text"]), headline=0.0, passed=False,
+                      reasons=reasons)
 
 
-def _keeps_facts(row: dict, rewrite: str) -> bool:
-    return all(fact in rewrite for fact in row.get("facts") or [])
+def _fact_kept(fact: str, text: str) -> bool:
+    """A labelled fact survives in any inflection: "rolled back" is kept by "roll back"."""
+    from pm_agent.engines.blame_checks import stem_words
+
+    if fact.lower() in text.lower():
+        return True
+    wanted, have = stem_words(fact), stem_words(text)
+    return bool(wanted) and any(have[k : k + len(wanted)] == wanted for k in range(len(have) - len(wanted) + 1))
+
+
+def _mentions(text: str, residue: str) -> bool:
+    """True when ``residue`` (a name, "sloppy", "should have") is still in ``text``, in any inflection."""
+    return re.search(rf"(?i)(?<![\w@]){re.escape(residue)}(?:s|es|ed|ing|['’]s)?(?!\w)", text) is not None
 
 
 # --- actions --------------------------------------------------------------------------------

@@ -1,0 +1,206 @@
+"""Does a rewrite still read as English and still say what happened? Checks on one edit.
+
+:func:`rewrite_problems` compares a rewrite with the text it came from and names what the edit
+broke: a dangling "by ." or "the ,", a doubled word, a sentence that now starts in lower case,
+a sentence that lost its only verb, brackets or quotes left unbalanced, double spaces and stray
+punctuation. Each defect counts only when the rewrite has more of it than the original, so a
+chat message typed in lower case is not held against the edit.
+
+:func:`lost_words` names the content words the edit dropped that are neither people nor blame:
+"Bob pushed the bad config" may become "the bad config was pushed", never "the config changed".
+The engine uses both to decide between rewriting a sentence and flagging it as written; the
+eval (``pm_agent.evals.labelled``) uses them to count broken and fact-losing rewrites.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+
+from pm_agent.engines.blame_grammar import IRREGULAR, LINE_LEAD
+from pm_agent.engines.blame_lexicon import (
+    FIRST_NAMES,
+    NAME,
+    ROLE_RE,
+    JUDGEMENT_ADJECTIVES,
+    JUDGEMENT_ADVERBS,
+    JUDGEMENT_NOUNS,
+    ROLE_NOUNS,
+    is_person,
+)
+
+_DANGLING = re.compile(
+    r"(?i)\b(?:by|the|an?|of|to|for|with|from|at|in|on|and|or|but|that|which|who|was|were|is|are|had|has)\s*[,.;:!?)]"
+)
+_DOUBLED_WORD = re.compile(r"(?i)\b([a-z]+)\s+\1\b")
+_DOUBLE_SPACE = re.compile(r"(?<=\S) {2,}(?=\S)")
+_SPACE_BEFORE_PUNCT = re.compile(r"(?<=\w) +[,;:.!?](?=\s|$)")
+_DOUBLED_PUNCT = re.compile(r"[,;:]\s*[,;:.!?]|(?<!\.)\.\s*\.(?!\.)|^\s*[,;:.]|\(\s*\)")
+_SENTENCE_START = re.compile(rf"(?:^|[.!?][\"')\]]*\s+)(?:{LINE_LEAD})(?P<first>[^\W\d_][\w'’-]*)", re.M)
+_FACT_LIKE = re.compile(r"[a-z]+[A-Z0-9_.-]|[a-z]+-[a-z0-9]")  # iOS, db-prod-3, eu-west-1: facts keep their case
+_PAIRS = (("(", ")"), ("[", "]"), ("{", "}"))
+_WORD = re.compile(r"[A-Za-z][A-Za-z'’-]*")
+
+_AUXILIARIES = frozenset(
+    "is are was were be been being am has have had do does did will would can could shall should may might must "
+    "isn't aren't wasn't weren't hasn't haven't hadn't doesn't don't didn't won't wouldn't can't couldn't "
+    "shouldn't lay lie lies led came went fell rose began grew sat stood ran said got won hit let kept met".split()
+)
+_IRREGULAR_FORMS = frozenset(form for forms in IRREGULAR for form in forms[1:])
+_PRESENT_S = re.compile(r"(?i)^(?:[a-z]+(?:ches|shes|sses|xes)|[a-z]*[^aeiousy\W]s)$")
+
+
+def rewrite_problems(original: str, rewritten: str) -> list[str]:
+    """What the rewrite broke that the original did not have, one short phrase per defect."""
+    if rewritten == original:
+        return []
+    problems: list[str] = []
+    if original.strip() and not re.search(r"\w", rewritten):
+        return ["nothing is left of the sentence"]
+    counted = (
+        ("dangling word before punctuation", _DANGLING),
+        ("doubled word", _DOUBLED_WORD),
+        ("double space", _DOUBLE_SPACE),
+        ("space before punctuation", _SPACE_BEFORE_PUNCT),
+        ("stray punctuation", _DOUBLED_PUNCT),
+    )
+    for name, pattern in counted:
+        if len(pattern.findall(rewritten)) > len(pattern.findall(original)):
+            problems.append(name)
+    if _lowercase_starts(rewritten) > _lowercase_starts(original):
+        problems.append("sentence starts in lower case")
+    if _unbalanced(rewritten) > _unbalanced(original):
+        problems.append("unbalanced brackets or quotes")
+    if _has_verb(original) and not _has_verb(rewritten):
+        problems.append("no verb left")
+    return problems
+
+
+def _lowercase_starts(text: str) -> int:
+    return sum(
+        1
+        for m in _SENTENCE_START.finditer(text)
+        if m["first"][0].islower() and not _FACT_LIKE.match(m["first"]) and not m["first"].startswith("e.g")
+    )
+
+
+def _unbalanced(text: str) -> int:
+    off = sum(abs(text.count(a) - text.count(b)) for a, b in _PAIRS)
+    return off + text.count('"') % 2 + text.count("`") % 2 + abs(text.count("“") - text.count("”"))
+
+
+def _has_verb(text: str) -> bool:
+    """A crude test that some word could be a finite verb (auxiliary, past form, or present -s)."""
+    for word in _WORD.findall(text):
+        lower = word.lower()
+        if lower in _AUXILIARIES or lower in _IRREGULAR_FORMS or lower.endswith("ed") or lower.endswith("n't"):
+            return True
+        if _PRESENT_S.match(lower) and len(lower) > 3:
+            return True
+    return False
+
+
+# --- content words ---------------------------------------------------------------------------------
+
+_FUNCTION_WORDS = frozenset(
+    """
+    a an the this that these those it its it's they them their there here his her hers him he she i me my mine we
+    us our you your who whom whose which what whoever whatever when while where why how if then than so because as
+    and or but nor not no never yes to of in on at by for from with without into onto over under up down off out
+    about after before during until since through via per again also still just only even too very really quite
+    all any some every each both either neither anyone anybody someone somebody everyone everybody nobody one none
+    is are was were be been being am has have had having do does did done will would can could shall should may
+    might must isn't aren't wasn't weren't hasn't haven't hadn't doesn't don't didn't won't wouldn't can't couldn't
+    shouldn't let let's lets upon
+    """.split()
+)
+# The words a blameless rewrite exists to remove: verdicts, lapses, hindsight, fillers, and the verbs of
+# noticing that a counterfactual turns into "nothing in the tooling showed".
+_BLAME_WORDS = frozenset(
+    """
+    blame blamed fault faults responsible responsibility mistake mistakes error errors blunder blunders oversight
+    oversights fail failed failing fails neglect neglected neglecting neglects omit omitted forgot forget forgets
+    forgetting forgotten bother bothered bothering ignore ignored ignores ignoring overlook overlooked overlooks
+    overlooking disregard disregarded chose choose choosing should've could've would've obviously clearly
+    evidently naturally predictably simply easily trivially frankly honestly basically course obvious clear
+    evident botch botched bungle bungled goof goofed fumble fumbled borked nuked tanked rookie sorry ugh tbh lol
+    oops culprit guilty seen see spot spotted notice noticed noticing know known knew realise realised realize
+    realized understood anticipated foreseen predicted recognized recognised guessed heed heeded acknowledge
+    acknowledged respond responded react reacted careful attentive competent decent experienced reasonable
+    """.split()
+)
+# Blame idioms whose words are ordinary elsewhere ("dropped the index", "made a change").
+_BLAME_PHRASES = re.compile(
+    r"(?i)\b(?:drop(?:ped|s|ping)?\s+the\s+ball|(?:fell\s+|was\s+|were\s+)?asleep\s+at\s+the\s+wheel"
+    r"|ma(?:de|ke|kes|king)\s+(?:an?\s+)?(?:[\w-]+\s+)?(?:mistake|error|blunder|bad\s+call)s?"
+    r"|(?:screw|mess|goof)(?:ed|ing|s)?\s+up|fat[- ]?finger\w*|(?:human|operator|user)\s+error"
+    r"|blame\s+(?:\w+\s+){0,6}?(?:lies|rests|falls|goes|is)\s+(?:with|on)|to\s+blame|at\s+fault"
+    r"|if\s+only|all\s+\w+\s+had\s+to\s+do\s+was)\b"
+)
+_JUDGEMENTS = frozenset((*JUDGEMENT_ADJECTIVES, *JUDGEMENT_ADVERBS, *JUDGEMENT_NOUNS))
+_ROLE_WORDS = frozenset(
+    word
+    for pattern in ROLE_NOUNS
+    for word in re.sub(r"[?()]|\(\?:|s\?", "", pattern).replace("-", " ").lower().split()
+) | {"on-call", "oncall", "on", "call", "new", "hire", "junior", "senior", "lead", "ic", "dba", "sre", "qa"}
+_NAME_RE = re.compile(NAME)
+_IRREGULAR_BASE = {form: base for base, *forms in IRREGULAR for form in forms}
+
+
+def lost_words(original: str, rewritten: str) -> list[str]:
+    """Content words of ``original`` that ``rewritten`` no longer has in any form.
+
+    People (names with their surnames, @handles, roles such as "the payments team"), function
+    words and the vocabulary of blame itself may go; anything else is part of what happened.
+    """
+    kept = Counter(_stem(w) for w in _WORD.findall(rewritten))
+    people = _people_words(original)
+    dropped = []
+    for word in re.findall(r"@[\w.-]+|[A-Za-z][A-Za-z'’-]*", _BLAME_PHRASES.sub(" ", original)):
+        stem = _stem(word)
+        if kept[stem] > 0:
+            kept[stem] -= 1
+        elif not _droppable(word, people):
+            dropped.append(word)
+    return dropped
+
+
+def _people_words(text: str) -> set[str]:
+    """The lower-cased words of every person or role named in ``text``."""
+    spans = [m.group() for m in ROLE_RE.finditer(text)]
+    spans += [m.group() for m in _NAME_RE.finditer(text) if is_person(m.group())]
+    return {word.lower() for span in spans for word in _WORD.findall(span)}
+
+
+def _droppable(word: str, people: set[str]) -> bool:
+    lower = word.lower().strip("'’")
+    lower = re.sub(r"['’]s?$", "", lower)
+    return (
+        word.startswith("@")
+        or lower in people
+        or lower in _FUNCTION_WORDS
+        or lower in _BLAME_WORDS
+        or lower in _JUDGEMENTS
+        or lower in _ROLE_WORDS
+        or _stem(lower) in _ROLE_WORDS
+        or re.sub(r"['’]s?$", "", word) in FIRST_NAMES
+        or lower.endswith("ly") and len(lower) > 4
+    )
+
+
+def _stem(word: str) -> str:
+    """A crude stem that lets "renewed", "renewing" and "renew", or "took" and "taken", match."""
+    lower = re.sub(r"['’]s?$", "", word.lower())
+    lower = _IRREGULAR_BASE.get(lower, lower)
+    for suffix in ("ing", "ed", "es", "s"):
+        if lower.endswith(suffix) and len(lower) - len(suffix) >= 3:
+            lower = lower[: -len(suffix)]
+            break
+    if len(lower) > 3 and lower[-1] == lower[-2] and lower[-1] not in "aeiousl":
+        lower = lower[:-1]
+    return lower.rstrip("e")
+
+
+def stem_words(text: str) -> list[str]:
+    """The crude stems of the words of ``text``, in order (for matching facts in any inflection)."""
+    return [_stem(word) for word in _WORD.findall(text)]
