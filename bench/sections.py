@@ -110,7 +110,7 @@ def engines(runs: int, sizes: list[int]) -> dict:
     """
     from pm_agent.engines.blameless import rewrite_blameless
     from pm_agent.engines.drafting import draft_postmortem
-    from pm_agent.engines.five_whys import run_five_whys
+    from pm_agent.analysis.whys import run_five_whys
     from pm_agent.engines.rubric import score_markdown
     from pm_agent.render import render_markdown
 

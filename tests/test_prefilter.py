@@ -118,8 +118,7 @@ def test_in_a_long_text_a_quick_pattern_finds_the_same_matches(pattern):
 def _engine_patterns() -> list[QuickPattern]:
     found = [value for value in vars(cause_rules).values() if isinstance(value, QuickPattern)]
     found += [pattern for rules in cause_rules.CATEGORY_RULES.values() for pattern, _ in rules]
-    found += [value for value in vars(timeline).values() if isinstance(value, QuickPattern)]
-    found += list(timeline.PHASE_PATTERNS.values()) + list(impact.NEEDS.values()) + [impact.ANY_NEED]
+    found += list(impact.NEEDS.values()) + [impact.ANY_NEED]
     return found
 
 
@@ -132,7 +131,7 @@ def _texts() -> list[str]:
 
 def test_the_engines_patterns_answer_as_before_on_the_fixtures():
     patterns = _engine_patterns()
-    assert len(patterns) > 100
+    assert len(patterns) > 80
     assert sum(bool(p._literals) for p in patterns) > 0.8 * len(patterns)  # most do get a pre-check
     rng = random.Random(7)
     texts = sorted(set(_texts()))

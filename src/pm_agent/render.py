@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pm_agent.models import ActionItem, Figure, Metric, Postmortem, TimelineEvent, WhyBranch
+from pm_agent.models import ActionItem, Evidence, Figure, Metric, Postmortem, TimelineEvent, UndatedEvent, WhyBranch
 from pm_agent.timeparse import format_minutes, format_utc
 
 SCORE_HEADING = "Rubric score"
@@ -24,13 +24,13 @@ def render_markdown(pm: Postmortem) -> str:
         _header(pm),
         _section("Summary", pm.summary),
         _section("Impact", _impact(pm)),
-        _section("Timeline (UTC)", _timeline(pm.timeline)),
+        _section("Timeline (UTC)", _timeline(pm.timeline, pm.undated_events)),
         _section("Detection and response", _metrics(pm.metrics)),
-        _section("Root cause analysis (Five Whys, to be confirmed)", _root_cause(pm)),
-        _section("Contributing factors", _bullets(pm.contributing_factors, "None identified from the data yet.")),
+        _section("Root cause", _root_cause(pm)),
+        _section("Contributing factors", _bullets(pm.contributing_factors, "None the data shows; see the open questions.")),
         _section("Action items", _actions(pm.action_items)),
         _section("What went well", _bullets(pm.what_went_well, "Not evident from the data; see the open questions.")),
-        _section("Lessons learned", _bullets(pm.lessons, "To be agreed in the review.")),
+        _section("Lessons learned", _bullets(pm.lessons, "None the data shows yet; see the open questions.")),
     ]
     if pm.related_incidents:
         sections.append(_section("Related incidents", _related(pm)))
@@ -67,6 +67,10 @@ def _cell(text: str) -> str:
 def _impact(pm: Postmortem) -> str:
     figures: list[Figure] = pm.impact.figures()
     lines = []
+    if pm.impact_statements:
+        lines.append("What the data says users and systems saw:")
+        lines += [f"- {_cited(e)}" for e in pm.impact_statements]
+        lines.append("")
     if figures:
         lines += ["| Dimension | As stated in the input | Source |", "|---|---|---|"]
         lines += [f"| {IMPACT_LABELS[f.kind]} | {_cell(f.quote)} | {_cell(f.ref or '')} |" for f in figures]
@@ -77,14 +81,22 @@ def _impact(pm: Postmortem) -> str:
     return "\n".join(lines).strip()
 
 
-def _timeline(events: list[TimelineEvent]) -> str:
-    if not events:
+def _timeline(events: list[TimelineEvent], undated: list[UndatedEvent] | None = None) -> str:
+    if not events and not undated:
         return "_No timestamped events._"
     lines = ["| Time (UTC) | Phase | Source | Event |", "|---|---|---|---|"]
     for e in events:
         actor = f"{e.actor}: " if e.actor else ""
         lines.append(f"| {format_utc(e.at).removesuffix(' UTC')} | {e.phase or ''} | {e.source} | {_cell(actor + e.text)} |")
+    for u in undated or []:
+        stated = f"{u.time_text} (undated)" if u.time_text else "undated"
+        lines.append(f"| {_cell(stated)} | | {u.source} | {_cell(u.text)} |")
     return "\n".join(lines)
+
+
+def _cited(e: Evidence) -> str:
+    when = format_utc(e.at) if e.at else (f"{e.time_text} (undated)" if e.time_text else "undated")
+    return f"{when} {e.source}: \"{_cell(e.excerpt)}\""
 
 
 def _metrics(metrics: list[Metric]) -> str:
@@ -97,10 +109,20 @@ def _metrics(metrics: list[Metric]) -> str:
 
 
 def _root_cause(pm: Postmortem) -> str:
+    parts = []
+    stated = [f for f in pm.findings if f.kind != "link"]
+    links = [f for f in pm.findings if f.kind == "link"]
+    if stated:
+        parts.append("**What the data states**\n\n" + "\n".join(f"- {f.statement}" for f in stated))
+    else:
+        parts.append("**What the data states:** nothing about the cause; the questions below would establish it.")
+    if links:
+        parts.append("**What the data connects**\n\n" + "\n".join(f"- {f.statement}" for f in links))
     chain = pm.root_cause
     if chain is None or not chain.branches:
-        return "_No causal chain could be built from the data; run the Five Whys in the review._"
-    parts = [f"**Problem:** {chain.problem}"]
+        parts.append("_No causal chain could be built from the data; run the Five Whys in the review._")
+        return "\n\n".join(parts)
+    parts.append(f"**Five Whys** for: {chain.problem}")
     parts += [_branch(branch) for branch in chain.branches]
     return "\n\n".join(parts)
 
@@ -108,14 +130,21 @@ def _root_cause(pm: Postmortem) -> str:
 def _branch(branch: WhyBranch) -> str:
     lines = [f"### {branch.label}", ""]
     for step in branch.steps:
+        if step.question:
+            lines.append(f"- **Why?** {step.why}  \n  **Not established by the data.** Ask: {step.question}")
+            continue
         if step.evidence:
-            cited = "; ".join(f"{format_utc(e.at)} {e.source}: \"{_cell(e.excerpt)}\"" for e in step.evidence)
-            status = f"evidence: {cited}"
+            status = "evidence: " + "; ".join(_cited(e) for e in step.evidence)
+        elif step.facts:
+            status = "stated by the team"
         else:
             status = "hypothesis, to confirm"
         lines.append(f"- **Why?** {step.why}  \n  **Because** {step.because} _({status})_")
     lines.append("")
-    lines.append(f"**Systemic cause ({branch.systemic_kind}):** {branch.root_cause}")
+    if branch.root_cause:
+        lines.append(f"**Systemic cause ({branch.systemic_kind}):** {branch.root_cause}")
+    else:
+        lines.append(f"**Systemic cause:** not established by the data. Ask: {branch.root_cause_question}")
     return "\n".join(lines)
 
 
@@ -123,15 +152,16 @@ def _actions(items: list[ActionItem]) -> str:
     if not items:
         return "_No actions proposed yet._"
     lines = [
-        "| ID | Action | Done when | Owner | Due | Priority | Prevention level | Addresses |",
-        "|---|---|---|---|---|---|---|---|",
+        "| ID | Action | Done when | Owner | Due | Priority | Prevention level | Status | Addresses |",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
     for a in items:
         due = a.due.isoformat() if a.due else "to set"
         check = " (automated check)" if a.automated_check else ""
+        owner = a.owner or ("not in the data" if a.status == "done" else "to assign")
         lines.append(
-            f"| {a.id} | {_cell(a.title)}{check} | {_cell(a.done_when)} | {_cell(a.owner or 'to assign')} | {due} "
-            f"| {a.priority or ''} | {a.hierarchy or ''} | {_cell(a.addresses)} |"
+            f"| {a.id} | {_cell(a.title)}{check} | {_cell(a.done_when)} | {_cell(owner)} | {due} "
+            f"| {a.priority or ''} | {a.hierarchy or ''} | {a.status} | {_cell(a.addresses)} |"
         )
     return "\n".join(lines)
 

@@ -165,7 +165,7 @@ class PostmortemService:
         *,
         backend: Backend | str | None = None,
     ) -> WhyChain:
-        from pm_agent.engines.five_whys import run_five_whys
+        from pm_agent.analysis.whys import run_five_whys
 
         if not problem.strip():
             raise InputError("the problem statement is empty; say what went wrong, e.g. 'checkout returned 502s'")
@@ -179,7 +179,7 @@ class PostmortemService:
         return assisted_five_whys(problem.strip(), incident, offline, chosen)
 
     def review_chain(self, steps: list[str]) -> ChainReview:
-        from pm_agent.engines.five_whys import review_chain
+        from pm_agent.analysis.review import review_chain
 
         check_text_size(steps, self.settings.max_input_bytes, "why chain")
         steps = [s.strip() for s in steps if s.strip()]

@@ -2,7 +2,7 @@
 
 A draft may say why something happened in several places: the Five Whys steps and the systemic
 cause each branch ends at, the contributing factors, the lessons, what each action addresses, and
-the summary. Each such statement must either **cite** the data (a timeline event quoted with its
+the summary, and the findings the draft quotes. Each such statement must either **cite** the data (a timeline event quoted with its
 time, structured evidence that names a real event, or a fact the user stated) or be **marked** as
 open (a question, or a hypothesis labelled as one). Anything else is a cause stated as fact with
 nothing behind it: an *unsupported claim*.
@@ -21,9 +21,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal
 
-from pm_agent.models import Evidence, Incident, Postmortem, WhyChain
+from pm_agent.models import Evidence, Finding, Incident, Postmortem, WhyChain
 
-ClaimSection = Literal["why step", "root cause", "factor", "lesson", "action addresses", "summary"]
+ClaimSection = Literal["finding", "why step", "root cause", "factor", "lesson", "action addresses", "summary"]
 
 CITATION_RE = re.compile(
     r"\bat (?P<stamp>\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}(?::\d{2})?)\s*(?P<zone>UTC|\(UTC[+-]\d{2}:\d{2}\))?\s*:\s*"
@@ -63,7 +63,8 @@ class Claim:
 def causal_claims(postmortem: Postmortem, incident: Incident) -> list[Claim]:
     """Every causal statement of ``postmortem``, each checked against ``incident``'s events."""
     index = EventIndex(incident)
-    claims = _chain_claims(postmortem.root_cause, index)
+    claims = [_finding_claim(f, index) for f in postmortem.findings]
+    claims += _chain_claims(postmortem.root_cause, index)
     claims += [_text_claim("factor", text, index) for text in postmortem.contributing_factors]
     claims += [_text_claim("lesson", text, index) for text in postmortem.lessons]
     claims += [_text_claim("action addresses", a.addresses, index) for a in postmortem.action_items if a.addresses]
@@ -81,8 +82,8 @@ def analysis_lines(postmortem: Postmortem) -> list[str]:
     lines: list[str] = []
     if postmortem.root_cause:
         for branch in postmortem.root_cause.branches:
-            lines += [step.because for step in branch.steps if step.because]
-            lines += [branch.root_cause] if branch.root_cause else []
+            lines += [step.question or step.because for step in branch.steps]
+            lines += [branch.root_cause or branch.root_cause_question]
     lines += postmortem.contributing_factors + postmortem.lessons
     for action in postmortem.action_items:
         lines += [action.title] + ([action.done_when] if action.done_when else [])
@@ -127,6 +128,8 @@ class EventIndex:
 
     def has(self, evidence: Evidence) -> bool:
         """True when structured evidence names a real event (its minute, and words from its text)."""
+        if evidence.at is None:
+            return _quotes(evidence.excerpt, self._undated)
         return self._quoted_at(evidence.at, evidence.excerpt)
 
     def _quoted_at(self, moment: dt.datetime, quote: str) -> bool:
@@ -149,6 +152,11 @@ def _chain_claims(chain: WhyChain | None, index: EventIndex) -> list[Claim]:
     return claims
 
 
+def _finding_claim(finding: Finding, index: EventIndex) -> Claim:
+    cited = any(index.has(e) for e in finding.evidence) or index.cites(finding.statement)
+    return Claim("finding", finding.statement, cited=cited, marked=is_marked(finding.statement))
+
+
 def _text_claim(section: ClaimSection, text: str, index: EventIndex) -> Claim:
     return Claim(section, text, cited=index.cites(text), marked=is_marked(text))
 
@@ -160,7 +168,8 @@ def _quotes(quote: str, texts: Iterable[str]) -> bool:
 
 
 def _normal(text: str) -> str:
-    return " ".join(text.lower().replace("“", '"').replace("”", '"').replace("’", "'").split())
+    """Lowercase, one space, every kind of quote mark as ``'`` (a quote inside a citation is written with ``'``)."""
+    return " ".join(re.sub(r"[\"“”‘’`]", "'", text.lower()).split())
 
 
 def _minute(moment: dt.datetime) -> dt.datetime:

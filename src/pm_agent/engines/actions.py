@@ -1,10 +1,9 @@
-"""SMART corrective and preventive actions: propose them, and lint the ones users write.
+"""SMART actions: who owns an action, when it is due, how urgent it is, and the linter for any action.
 
-Proposed actions come from templates (``action_rules``): one per systemic cause of the
-why-chain and one per contributing factor, merged when two causes call for the same action.
-Owners are roles, or names from the user's roster; never an invented person, never a bare
-team. Due dates count from the incident date by horizon. The linter checks any action,
-including the ones it proposes, against SMART and the prevention hierarchy.
+Owners are roles, or names from the user's roster; never an invented person, never a bare team.
+Due dates count from the incident date by horizon. The linter checks any action, including the
+ones pm-agent proposes (:mod:`pm_agent.analysis.actions`), against SMART and the prevention
+hierarchy.
 """
 
 from __future__ import annotations
@@ -12,92 +11,10 @@ from __future__ import annotations
 import datetime as dt
 
 from pm_agent.engines import action_rules as rules
-from pm_agent.engines.why_rules import DETECTION_LATE_ROOT_CAUSE
-from pm_agent.models import ActionItem, ActionLint, ActionProblem, WhyBranch, WhyChain
-from pm_agent.models.analysis import HIERARCHY
+from pm_agent.models import ActionItem, ActionLint, ActionProblem
 
-PRIORITY_ORDER = ("P1", "P2", "P3")
 IMPACT_LEVELS = ("low", "medium", "high")
 EFFORT_BY_HORIZON = {"immediate": "low", "short": "medium", "long": "high"}
-
-
-def propose_actions(
-    chain: WhyChain,
-    factors: list[str],
-    incident_date: dt.date | None,
-    roster: dict[str, str] | None = None,
-    *,
-    services: list[str] | None = None,
-    severity: str | None = None,
-) -> list[ActionItem]:
-    """Actions for each root cause and factor, highest prevention level first.
-
-    ``services`` and ``severity`` default to the chain's. Without ``incident_date`` the due
-    dates stay empty and ``due_note`` says that the date is needed.
-    """
-    service = _first_service(services if services is not None else chain.services)
-    severity = severity if severity is not None else chain.severity
-    wanted: dict[str, list[str]] = {}
-    for branch in chain.branches:
-        wanted.setdefault(_branch_template(branch), []).append(f"{branch.label}: {branch.root_cause}")
-    for factor in factors:
-        if factor and factor.strip():
-            wanted.setdefault(_factor_template(factor), []).append(factor.strip())
-    if not any(rules.TEMPLATES[key].automated_check for key in wanted):
-        wanted.setdefault("symptom_alert", []).append(f"problem: {chain.problem}")
-    drafts = [
-        _action(rules.TEMPLATES[key], causes, service, severity, incident_date, roster)
-        for key, causes in wanted.items()
-    ]
-    ordered = sorted(
-        enumerate(drafts),
-        key=lambda pair: (HIERARCHY.index(pair[1].hierarchy), PRIORITY_ORDER.index(pair[1].priority), pair[0]),
-    )
-    return [action.model_copy(update={"id": f"A{n}"}) for n, (_, action) in enumerate(ordered, start=1)]
-
-
-def _first_service(services: list[str] | None) -> str | None:
-    return next((s.strip() for s in services or [] if s and s.strip()), None)
-
-
-def _branch_template(branch: WhyBranch) -> str:
-    if branch.label == "detection":
-        return "alert_tuning" if branch.root_cause == DETECTION_LATE_ROOT_CAUSE else "symptom_alert"
-    if branch.label == "recovery":
-        return "rollback_runbook"
-    return (
-        rules.BRANCH_TEMPLATE_BY_CATEGORY.get((branch.category, branch.systemic_kind))
-        or rules.BRANCH_TEMPLATE_BY_CATEGORY.get((branch.category, ""))
-        or rules.BRANCH_TEMPLATE_BY_KIND.get(branch.systemic_kind, "generic_gate")
-    )
-
-
-def _factor_template(factor: str) -> str:
-    return next((key for pattern, key in rules.FACTOR_TEMPLATES if pattern.search(factor)), "generic_guard")
-
-
-def _action(
-    template: rules.ActionTemplate,
-    causes: list[str],
-    service: str | None,
-    severity: str | None,
-    incident_date: dt.date | None,
-    roster: dict[str, str] | None,
-) -> ActionItem:
-    name = service or "the affected service"
-    due, note = due_date(template.horizon, incident_date)
-    return ActionItem(
-        title=template.title.format(service=name),
-        done_when=template.done_when.format(service=name),
-        owner=owner_for(template.area, service, roster),
-        due=due,
-        due_note=note,
-        horizon=template.horizon,
-        priority=priority(template.impact, template.horizon, severity),
-        hierarchy=template.hierarchy,
-        addresses="; ".join(dict.fromkeys(causes)),
-        automated_check=template.automated_check,
-    )
 
 
 def due_date(horizon: str, incident_date: dt.date | None) -> tuple[dt.date | None, str]:
@@ -162,7 +79,8 @@ def lint_actions(actions: list[ActionItem]) -> list[ActionLint]:
 
 
 def _problems(action: ActionItem) -> list[ActionProblem]:
-    checks = (_specific, _measurable, _owned, _dated, _not_training_only)
+    """What falls short; an action already done is history, so only its wording is checked."""
+    checks = (_specific,) if action.status == "done" else (_specific, _measurable, _owned, _dated, _not_training_only)
     return [problem for check in checks for problem in check(action)]
 
 

@@ -1,8 +1,7 @@
-"""Keyword rules for cause categories and for reading a timeline: data only, no logic.
+"""Keyword rules for cause categories: data only, no logic.
 
 Each category has weighted patterns; a pattern counts once per match (up to three), so a
-text that keeps returning to a theme outweighs one passing mention. The timeline patterns
-name the kinds of events the 5 Whys and the contributing-factor finder look for.
+text that keeps returning to a theme outweighs one passing mention.
 """
 
 from __future__ import annotations
@@ -139,92 +138,3 @@ CATEGORY_RULES: dict[str, tuple[Rule, ...]] = {
 
 CATEGORY_MIN_SCORE = 1.0
 PATTERN_COUNT_CAP = 3
-
-# --- timeline reading ---------------------------------------------------------------------
-
-CHANGE_RE = quick(
-    r"\b(deploy\w*|releas\w*|roll(ed|ing)?[- ]?out|rollouts?|appl(y|ied|ies)|push(ed)?|merg(e|ed)|"
-    r"upgrad\w*|migrat\w*|pipeline\w*|terraform|chang(e|ed|es)|updat(e|ed|es)|replac(e|ed)|"
-    r"enabl(e|ed)|disabl(e|ed)|scal(e|ed|ing) (up|out)|re-?configur\w*|rotat(e|ed|ion)|install\w*)\b",
-    re.IGNORECASE,
-)
-LOAD_RE = quick(
-    r"\b(campaign|traffic spike|spike in traffic|surge|rose from|product launch|sale|promotion|viral|"
-    r"load test|batch job|backfill|cron ?jobs?)\b",
-    re.IGNORECASE,
-)
-MITIGATION_RE = quick(
-    r"\b(revert(ed|ing)? (the|to|suspected)|reverts deployed|roll(ed|ing)? ?back|rollback|mitigat\w*|"
-    r"fix (committed|deployed|applied|released)|restor(e|ed|ing)|reattach\w*|resolved|recover(ed|y)|"
-    r"removed|scal(ed|ing) down|back to (normal|baseline)|corrective)\b",
-    re.IGNORECASE,
-)
-ROLLBACK_RE = quick(
-    r"\b(revert\w*|roll(ed|ing)? ?back|rollback|removed|deleted|undid|undo|disabled|scal(ed|ing) down)\b",
-    re.IGNORECASE,
-)
-FAILURE_RE = quick(
-    r"\b(fail\w*|errors?|exceptions?|outage|down|unavailable|unable|cannot|can't|"
-    r"not (working|available|scheduled|responding|reachable|shipped|ready)|"
-    r"not ?ready|5\d\d|404|5xx|crash\w*|killed|broke|broken|time(d)? ?out|timeouts?|stuck|pending|starvation|"
-    r"no nodes|oom\w*|unresponsive|degrad\w*|issues?|problems?|spike|lost|missing|expired|"
-    r"unexpected(ly)?|ungraceful(ly)?|latency|above threshold|detached)\b",
-    re.IGNORECASE,
-)
-HUMAN_REPORT_RE = quick(
-    r"\b(customers?|users?|end-users?|clients?|support|tickets?|partners?)\b[^.]{0,60}"
-    r"\b(report\w*|alert\w*|notic\w*|complain\w*|informed|seeing|saw|post\w*|says|said|writes|wrote)\b|"
-    r"\b(report\w*|notic\w*|informed|post\w*)\b[^.]{0,40}\b(by|from) (a |an |the )?(customers?|users?|support)\b|"
-    r"\b(first|second|additional) report\b|\binformed of\b",
-    re.IGNORECASE,
-)
-HUMAN_ESCALATION_RE = quick(r"\b(escalat\w*|by (the )?support|manually paged|paged by (a|the) (customer|user))\b", re.IGNORECASE)
-ALERT_RE = quick(r"\b(alert\w*|alarm\w*|monitor\w*|paged|page|synthetic check|pager)\b", re.IGNORECASE)
-DIAGNOSIS_RE = quick(
-    r"\b(root cause|culprit|identified|found|discovered|concluded|(issue|cause|problem|bug) (was )?confirmed|"
-    r"confirmed (as )?(the )?cause|due to|caused by|because|"
-    r"correlation|turned out|realis\w*|realiz\w*|traced)\b",
-    re.IGNORECASE,
-)
-RETRY_RE = quick(
-    r"\b(re-?trigger\w*|re-?run|re-?queued|retr(y|ied|ies)|second attempt|2nd attempt|another attempt|"
-    r"attempt\w* (fail\w*|again)|fails? due to|failed due to)\b",
-    re.IGNORECASE,
-)
-BLOCKER_RE = quick(
-    r"\b(time(d)? ?out|timeouts?|state lock|locked|delayed|blocked|not able to|unable to|could not|couldn't|"
-    r"attempt\w* fail\w*|failed to|fails to)\b",
-    re.IGNORECASE,
-)
-DONE_RE = quick(r"\b(cleared|resolved|fixed|succeeded|successfully|completed)\b", re.IGNORECASE)
-UNINTENDED_RE = quick(
-    r"\b(unintend\w*|unintentional\w*|accidental(ly)?|unexpected(ly)?|inadvertent(ly)?|by mistake|"
-    r"without (review|testing|approval)|not (tested|reviewed))\b",
-    re.IGNORECASE,
-)
-MANUAL_RE = quick(
-    r"\b(manual(ly)?|by hand|forcefully|force[- ]?(drained|cleared|killed)|no runbook|no documentation|"
-    r"undocumented|remediation steps unclear|unclear)\b",
-    re.IGNORECASE,
-)
-MISDIAGNOSIS_RE = quick(
-    r"\b(nothing out of the ordinary|nothing (unusual|abnormal)|assumed|ruled out|could not reproduce|"
-    r"no issue found|not (the|a) cause)\b",
-    re.IGNORECASE,
-)
-ALERT_NOISE_RE = quick(
-    r"\b(noisy|flapping|flap\w*|false (positive|alarm)s?|alert fatigue|ignored|unclear alert|"
-    r"too many alerts|alert storm)\b",
-    re.IGNORECASE,
-)
-DECLARED_RE = quick(r"\b(incident (declared|opened|raised)|declared|sev ?\d ticket raised)\b", re.IGNORECASE)
-RETROACTIVE_RE = quick(r"\bretroactive\w*\b", re.IGNORECASE)
-STATED_GAP_RE = quick(
-    r"\b(not covered by (?:the |a |any )?\w*\s?(?:tests?|checks?|monitoring|alerts?)|untested|"
-    r"no (?:alert|alerting|test|tests|runbook|monitoring|check|validation|canary|dashboard)s?\b|"
-    r"missing (?:alert|test|runbook|monitoring|check|validation)s?|(?:was|were)n'?t caught|"
-    r"(?:was|were) not caught|without (?:a |any )?(?:test|review|validation|canary)s?)",
-    re.IGNORECASE,
-)
-HANDOVER_RE = quick(r"\b(hand-?over|handed over|hand off|handoff)\b", re.IGNORECASE)
-HANDLE_RE = re.compile(r"@[A-Za-z0-9_.-]+")

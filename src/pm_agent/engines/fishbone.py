@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-from pm_agent.engines.causes import when
+from pm_agent.analysis.quoting import when
 from pm_agent.models import Fishbone, WhyBranch, WhyChain, WhyStep
 
 CATEGORIES: tuple[str, ...] = ("People", "Process", "Technology", "Environment")

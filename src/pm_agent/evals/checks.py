@@ -151,20 +151,26 @@ def actions_smart(case: EvalCase, draft: Draft) -> CheckOutcome:
 
 
 def whys_systemic(case: EvalCase, draft: Draft) -> CheckOutcome:
-    """Every branch of the 5 Whys ends at a systemic cause: the chain review finds nothing."""
-    from pm_agent.engines.five_whys import review_chain
+    """Every branch of the 5 Whys ends at a systemic cause the chain review accepts, or says openly that the data
+    does not establish one and asks the question that would (a draft may not stop at a person or a vague cause)."""
+    from pm_agent.analysis.review import review_chain
 
     chain = draft.postmortem.root_cause
     if chain is None or not chain.branches:
         return CheckOutcome(False, "no 5 Whys chain")
     problems = []
     for branch in chain.branches:
-        review = review_chain([step.because for step in branch.steps] + [branch.root_cause])
+        if not branch.root_cause:
+            if not branch.root_cause_question.strip():
+                problems.append(f"{branch.label}: no systemic cause and no question that would establish one")
+            continue
+        review = review_chain([step.because for step in branch.steps if not step.question] + [branch.root_cause])
         if not review.ok:
             problems.append(f"{branch.label}: {review.findings[0]}")
     if problems:
         return CheckOutcome(False, _some(problems, 2))
-    return CheckOutcome(True, f"{len(chain.branches)} branches end at systemic causes")
+    open_ends = sum(1 for b in chain.branches if not b.root_cause)
+    return CheckOutcome(True, f"{len(chain.branches)} branches end at a systemic cause or an open question ({open_ends} open)")
 
 
 CHECKS: tuple[Check, ...] = (

@@ -26,7 +26,7 @@ import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from pm_agent.analysis.claims import Claim, analysis_lines, causal_claims, is_marked, sentences
+from pm_agent.analysis.claims import CITATION_RE, UNDATED_RE, Claim, analysis_lines, causal_claims, is_marked, sentences
 from pm_agent.evals.cases import EvalCase
 from pm_agent.evals.matching import compare, found
 from pm_agent.models import Incident, Postmortem
@@ -116,7 +116,7 @@ def ground(case: EvalCase, incident: Incident, postmortem: Postmortem) -> Ground
     truth = case.truth
     causes = actions = None
     if truth.causes:
-        stated = [c.text for c in claims if not c.text.strip().endswith("?")]
+        stated = statements([c.text for c in claims if not c.text.strip().endswith("?")])
         questions = [c.text for c in claims if c.text.strip().endswith("?")] + question_texts(postmortem)
         causes = recall(truth.causes, stated, questions, input_sentences)
     if truth.action_items:
@@ -148,9 +148,17 @@ def recall(items: Sequence[str], claims: list[str], questions: list[str], input_
     )
 
 
+def statements(claims: list[str]) -> list[str]:
+    """Each claim, and apart from it each passage it quotes: a claim that quotes the event stating a cause has found
+    it, however the claim frames the quote."""
+    quoted = [m.group("quote") for claim in claims for m in (*CITATION_RE.finditer(claim), *UNDATED_RE.finditer(claim))]
+    return [*claims, *quoted]
+
+
 def input_statements(incident: Incident) -> list[str]:
-    """What the incident data says, one statement each: the title, every event, the notes' sentences."""
-    texts = [incident.title, *(e.text for e in incident.events), *(u.text for u in incident.undated_events)]
+    """What the incident data says, one statement each: every event and the notes' sentences (the title names the
+    incident; every draft repeats it, so it is not counted as a statement of cause)."""
+    texts = [*(e.text for e in incident.events), *(u.text for u in incident.undated_events)]
     texts += sentences(incident.notes)
     texts += [f.quote for f in incident.impact.figures()]
     return [t for t in texts if t.strip()]

@@ -17,21 +17,23 @@ HIERARCHY: tuple[str, ...] = ("eliminate", "substitute", "engineering", "adminis
 
 
 class Evidence(BaseModel):
-    """A timeline event a step rests on, cited by time and source."""
+    """A timeline event a step rests on, cited by time and source (an undated event by the time the input gave)."""
 
-    at: AwareDatetime
+    at: AwareDatetime | None = None
     source: EventSource
     excerpt: str
+    time_text: str = Field(default="", description="For an event whose exact time the input does not give.")
 
 
 class WhyStep(BaseModel):
-    """One why/because pair. Without evidence (or a fact the user stated) it is a hypothesis to confirm."""
+    """One why/because pair. Without evidence (or a fact the user stated) it is open: a question to the team."""
 
     why: str
     because: str
     evidence: list[Evidence] = Field(default_factory=list)
     facts: list[str] = Field(default_factory=list, description="Facts the user stated that this step rests on.")
-    hypothesis: bool = Field(default=True, description="True when no input event confirms this step.")
+    hypothesis: bool = Field(default=True, description="True when no input event or stated fact confirms this step.")
+    question: str = Field(default="", description="What the review must answer when the data does not.")
 
 
 class WhyBranch(BaseModel):
@@ -39,7 +41,10 @@ class WhyBranch(BaseModel):
 
     label: str
     steps: list[WhyStep]
-    root_cause: str = Field(description="The systemic cause an organisation can fix; never a person.")
+    root_cause: str = Field(
+        default="", description="The systemic cause an organisation can fix, as the data or a stated fact shows it; never a person."
+    )
+    root_cause_question: str = Field(default="", description="The question that would establish it, when the data does not.")
     systemic_kind: SystemicKind = "unknown"
     category: str = Field(default="other", description="Cause category, e.g. config, deploy, capacity.")
 
@@ -54,6 +59,17 @@ class WhyChain(BaseModel):
     severity: str | None = Field(default=None, description="The incident's severity, for action priorities.")
     generated_by: str = Field(default="offline", description="The backend that wrote it, e.g. 'anthropic claude-sonnet-4-6'.")
     backend_notes: list[str] = Field(default_factory=list, description="Fallbacks and check findings from a model backend.")
+
+
+FindingKind = Literal["finding", "cause", "trigger", "fix", "link", "gap", "negative"]
+
+
+class Finding(BaseModel):
+    """What the incident data itself says about the cause, in one sentence that quotes its events."""
+
+    kind: FindingKind
+    statement: str = Field(description="One sentence, citing each event it rests on: at <time>: \"<quote>\".")
+    evidence: list[Evidence] = Field(default_factory=list)
 
 
 class ChainReview(BaseModel):
@@ -105,6 +121,11 @@ class BlameFinding(BaseModel):
     category: Literal["person_as_cause", "counterfactual", "character_judgement", "human_error", "hindsight", "role_blame"]
     why: str
     suggestion: str
+    rewritten: bool = Field(
+        default=True,
+        description="False when the sentence was left as written (flagged): no rewrite kept every fact and read as "
+        "a sentence, so the suggestion says what to change instead.",
+    )
 
 
 class BlamelessReport(BaseModel):

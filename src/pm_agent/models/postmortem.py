@@ -7,8 +7,8 @@ from typing import Literal
 
 from pydantic import AwareDatetime, BaseModel, Field
 
-from pm_agent.models.analysis import ActionItem, RubricResult, Usage, WhyChain
-from pm_agent.models.incident import Impact, TimelineEvent
+from pm_agent.models.analysis import ActionItem, Evidence, Finding, RubricResult, Usage, WhyChain
+from pm_agent.models.incident import Impact, TimelineEvent, UndatedEvent
 
 MetricName = Literal["time_to_detect", "time_to_acknowledge", "time_to_mitigate", "time_to_resolve", "duration"]
 
@@ -58,8 +58,13 @@ class Postmortem(BaseModel):
     date: dt.date | None = None
     summary: str
     impact: Impact = Field(default_factory=Impact)
+    impact_statements: list[Evidence] = Field(
+        default_factory=list, description="What the input says of the impact in words, quoted with its time."
+    )
     timeline: list[TimelineEvent] = Field(default_factory=list)
+    undated_events: list[UndatedEvent] = Field(default_factory=list, description="Events shown with the time the input gave.")
     metrics: list[Metric] = Field(default_factory=list)
+    findings: list[Finding] = Field(default_factory=list, description="What the data states about the cause, quoted.")
     root_cause: WhyChain | None = None
     contributing_factors: list[str] = Field(default_factory=list)
     action_items: list[ActionItem] = Field(default_factory=list)

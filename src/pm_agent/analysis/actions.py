@@ -1,0 +1,281 @@
+"""Actions for this incident: first what the data already did or decided, then actions built from its own words.
+
+Steps that stopped the impact are listed as done and follow-ups the data records as decided; then
+one action per thing the data shows went wrong, built from the quoted component and mechanism
+(what failed, how, what would have caught or contained it), each only where its premise holds:
+no pre-production check proposed for a change something already caught, no alert tuning where no
+alert existed, no rollback advice where the rollback failed. Owners are roles (or roster names),
+due dates count from the incident date by horizon, and every action says what it addresses by
+quoting the event.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+
+from pm_agent.analysis import vocabulary as vocab
+from pm_agent.analysis.evidence import Reading, Tagged, is_slow
+from pm_agent.analysis.findings import cause_part
+from pm_agent.analysis.quoting import cite, quote, when
+from pm_agent.analysis.whys import cause_of, first_symptom
+from pm_agent.engines.actions import due_date, owner_for, priority
+from pm_agent.models import ActionItem
+from pm_agent.models.analysis import HIERARCHY
+from pm_agent.timeparse import format_minutes
+
+MAX_BUILT = 6
+QUOTE_WORDS = 12
+LEAD_VERB_RE = re.compile(
+    r"^(?:(?:investigated|checked|looked) and )?(?:discovered|found|concluded|identified|realised|realized|noticed|"
+    r"confirmed|determined)\s+(?:that\s+)?",
+    re.I,
+)
+MAX_FINDING_ACTIONS = 2
+AFFECTED_RE = re.compile(r"\b(?:customers?|users?|teams?|affected|status ?page|stakeholders?|heads?|partners?|clients?)\b", re.I)
+
+
+@dataclass(frozen=True)
+class Plan:
+    """An action before owner, date and priority are set."""
+
+    title: str
+    done_when: str
+    addresses: str
+    area: str
+    horizon: str
+    hierarchy: str
+    impact: str = "high"
+    automated_check: bool = False
+
+
+def propose_actions(
+    reading: Reading, problem: str, incident_date: dt.date | None, roster: dict[str, str] | None = None
+) -> list[ActionItem]:
+    """Done and decided steps from the data, then the actions its findings call for, numbered A1, A2..."""
+    incident = reading.incident
+    service = next((s for s in incident.services if s.strip()), None)
+    actions = done_steps(reading) + decided_steps(reading, incident_date, roster, service, incident.severity)
+    plans = built_plans(reading, problem)
+    built = [_action(p, service, incident.severity, incident_date, roster) for p in plans]
+    built.sort(key=lambda a: (HIERARCHY.index(a.hierarchy), ("P1", "P2", "P3").index(a.priority)))
+    return [a.model_copy(update={"id": f"A{n}"}) for n, a in enumerate([*actions, *built], start=1)]
+
+
+# --- what the data already did or decided ------------------------------------------------------
+
+
+def done_steps(reading: Reading) -> list[ActionItem]:
+    """Steps the timeline shows done: the recovery step that worked (or the last one before the impact ended),
+    and the people told. Dated by the timeline; nobody is named as owner."""
+    symptom = first_symptom(reading)
+    worked = [a.step for a in reading.attempts if a.outcome == "worked"]
+    if not worked and reading.mitigated is not None:
+        last = [a.step for a in reading.attempts if a.outcome == "unknown" and a.step.at <= reading.mitigated]
+        worked = last[-1:]
+    told = [t for t in reading.tagged("communication", dated_only=True) if not t.has("report") and AFFECTED_RE.search(t.text)][:1]
+    addresses = f"The failure {cite(symptom.event)}" if symptom else ""
+    return [
+        ActionItem(
+            title=_sentence(quote(step.event)), done_when=f"Done {cite(step.event)}.", due=step.at.date(),
+            due_note="The date it was done, from the timeline.", horizon="immediate",
+            hierarchy="administrative" if step in told else "engineering", priority="P1" if step not in told else "P2",
+            addresses=addresses, status="done", owner=None,
+        )
+        for step in [*worked[:2], *told]
+    ]
+
+
+def decided_steps(
+    reading: Reading, incident_date: dt.date | None, roster: dict[str, str] | None, service: str | None,
+    severity: str | None,
+) -> list[ActionItem]:
+    """Follow-ups the data records as decided or tracked: open until the team closes them."""
+    out = []
+    for tagged in reading.tagged("followup")[:3]:
+        plan = Plan(
+            title=f"Carry out the follow-up recorded in the timeline: \"{_short(quote(tagged.event))}\"",
+            done_when=f"The follow-up recorded {cite(tagged.event)} is closed, with a link to the change that did it.",
+            addresses=f"Recorded {cite(tagged.event)}.", area="service", horizon="short", hierarchy="engineering",
+        )
+        out.append(_action(plan, service, severity, incident_date, roster))
+    return out
+
+
+# --- actions built from the findings -----------------------------------------------------------
+
+
+def built_plans(reading: Reading, problem: str) -> list[Plan]:
+    """One plan per thing the data shows went wrong, in the order cause, change, detection, recovery, gaps."""
+    symptom = first_symptom(reading)
+    cause = cause_of(symptom, reading)
+    plans = [*_cause_plan(cause), *_change_plan(reading, cause, problem), *_finding_plans(reading, cause)]
+    plans += _detection_plans(reading, problem)
+    plans += _recovery_plans(reading) + _unintended_plans(reading) + _gap_plans(reading) + _declaration_plans(reading)
+    unique: dict[str, Plan] = {}
+    for plan in plans:
+        unique.setdefault(plan.title.lower(), plan)
+    return list(unique.values())[:MAX_BUILT]
+
+
+def _cause_plan(cause: Tagged | None) -> list[Plan]:
+    if cause is None:
+        return []
+    reason = _short(cause_part(cause.text))
+    effect = _short(LEAD_VERB_RE.sub("", what_failed(cause.text)).rstrip(" ,.;:"))
+    if not reason or not effect:
+        return []
+    return [Plan(
+        title=f"Add a check that stops \"{reason}\" before it leads to \"{effect}\"",
+        done_when=f"A test or drill that reproduces \"{reason}\" is stopped by the check before \"{effect}\" happens.",
+        addresses=f"The cause the data states {cite(cause.event)}.", area="platform", horizon="short",
+        hierarchy="engineering", automated_check=True,
+    )]
+
+
+def _change_plan(reading: Reading, cause: Tagged | None, problem: str) -> list[Plan]:
+    trigger = reading.trigger
+    if trigger is None or (cause is not None and cause is not trigger and cause_part(cause.text)):
+        return []
+    if not reading.tagged("alert", "report", "symptom"):
+        return []  # nothing reached users or monitoring: something caught it, no gate to add
+    change, subject = _short(quote(trigger.event)), _short(problem)
+    return [Plan(
+        title=f"Watch \"{subject}\" with a synthetic check while changes like \"{change}\" run, and stop the change when "
+              "the check fails",
+        done_when=f"In a staging run, a change like \"{change}\" that breaks \"{subject}\" is stopped by the check "
+                  "before it completes.",
+        addresses=f"The change the data places at the start {cite(trigger.event)}.", area="platform", horizon="short",
+        hierarchy="engineering", automated_check=True,
+    )]
+
+
+def _finding_plans(reading: Reading, cause: Tagged | None) -> list[Plan]:
+    """Findings the data leaves unexplained: explain each, and guard against it."""
+    plans = []
+    symptom = first_symptom(reading)
+    open_findings = [t for t in reading.findings if t not in (cause, symptom) and not cause_part(t.text)]
+    open_findings.sort(key=lambda t: t.has("observation"))  # what someone found before what someone saw
+    for tagged in open_findings[:MAX_FINDING_ACTIONS]:
+        seen = _short(LEAD_VERB_RE.sub("", quote(tagged.event)).rstrip(" ,.;:"))
+        plans.append(Plan(
+            title=f"Find out what caused \"{seen}\" and add a limit, test or alert that catches it",
+            done_when=f"The review records why \"{seen}\" happened, and a limit, test or alert for it is in place and "
+                      "shown working in a drill.",
+            addresses=f"A finding the data leaves unexplained {cite(tagged.event)}.", area="service", horizon="short",
+            hierarchy="engineering", impact="medium",
+        ))
+    return plans
+
+
+def _detection_plans(reading: Reading, problem: str) -> list[Plan]:
+    detection, alert = reading.detection, reading.first_alert
+    if detection is None:
+        return []
+    subject = _short(problem)
+    if reading.reported_by_people and (alert is None or alert.at <= detection.at):
+        return [Plan(
+            title=f"Add an alert that pages on \"{subject}\" before users report it",
+            done_when=f"A drill that reproduces \"{subject}\" pages the on-call before any user report.",
+            addresses=f"A person noticed first {cite(detection.event)}, with no alert before it.",
+            area="observability", horizon="immediate", hierarchy="engineering", automated_check=True,
+        )]
+    if reading.reported_by_people:
+        return [Plan(
+            title=f"Make the alert \"{_short(quote(alert.event))}\" page before users notice \"{subject}\"",
+            done_when=f"In a drill that reproduces \"{subject}\", the alert pages the on-call before any user report.",
+            addresses=f"The first report {cite(detection.event)} came before the first alert {cite(alert.event)}.",
+            area="observability", horizon="immediate", hierarchy="engineering", automated_check=True,
+        )]
+    if is_slow(reading.detection_lag):
+        lag = format_minutes(reading.detection_lag.total_seconds() / 60)
+        return [Plan(
+            title=f"Alert on \"{subject}\" within minutes, not the {lag} it took",
+            done_when=f"A drill that reproduces \"{subject}\" pages the on-call within the agreed detection time.",
+            addresses=f"It started at {when(reading.started)} and was first detected {cite(detection.event)}.",
+            area="observability", horizon="short", hierarchy="engineering", automated_check=True,
+        )]
+    return []
+
+
+def _recovery_plans(reading: Reading) -> list[Plan]:
+    plans = []
+    for attempt in [a for a in reading.attempts if a.outcome == "failed"][:2]:
+        reason = _short(cause_part(attempt.step.text))
+        if not reason:
+            continue
+        plans.append(Plan(
+            title=f"Make \"{_short(what_failed(attempt.step.text))}\" succeed when \"{reason}\" happens",
+            done_when=f"A rehearsal of the step with \"{reason}\" injected completes and restores service.",
+            addresses=f"A recovery step did not work {cite(attempt.step.event)}.", area="platform", horizon="short",
+            hierarchy="engineering", impact="medium",
+        ))
+    return plans
+
+
+def _unintended_plans(reading: Reading) -> list[Plan]:
+    hit = next(iter(reading.tagged("unintended", dated_only=True)), None)
+    if hit is None:
+        return []
+    change = _short(quote(hit.event, vocab.TAG_PATTERNS["unintended"]))
+    return [Plan(
+        title=f"Reject unintended changes like \"{change}\" before they are applied",
+        done_when=f"A test change that repeats \"{change}\" is rejected by the pipeline before it is applied.",
+        addresses=f"The data records it as unintended {cite(hit.event, vocab.TAG_PATTERNS['unintended'])}.",
+        area="platform", horizon="short", hierarchy="engineering", automated_check=True,
+    )]
+
+
+def _gap_plans(reading: Reading) -> list[Plan]:
+    return [Plan(
+        title=f"Close the gap the data records: \"{_short(quote(t.event, vocab.TAG_PATTERNS['gap']))}\"",
+        done_when="The missing safeguard exists and a drill shows it catching the failure.",
+        addresses=f"The data records a missing safeguard {cite(t.event, vocab.TAG_PATTERNS['gap'])}.",
+        area="service", horizon="short", hierarchy="engineering",
+    ) for t in reading.tagged("gap", dated_only=True)[:1]]
+
+
+def _declaration_plans(reading: Reading) -> list[Plan]:
+    late = next((t for t in reading.events if "retroactive" in t.text.lower()
+                 or (reading.mitigated and t.at > reading.mitigated and t.has("declaration") and not t.has("resolution"))), None)
+    if late is None:
+        return []
+    declared = _short(quote(late.event))
+    return [Plan(
+        title=f"Declare the incident when the issue is confirmed, not after mitigation as in \"{declared}\"",
+        done_when=f"Who declares and when is documented in the incident process, and the next incident is declared "
+                  f"before mitigation, unlike \"{declared}\".",
+        addresses=f"The incident was declared after the impact had stopped {cite(late.event)}.", area="incident",
+        horizon="immediate", hierarchy="administrative", impact="medium",
+    )]
+
+
+# --- helpers --------------------------------------------------------------------------------------
+
+
+def what_failed(text: str) -> str:
+    """The part of a sentence before its stated cause, without a trailing "This is"."""
+    match = vocab.CONNECTIVE.search(text)
+    head = text[: match.start()] if match else text
+    return re.sub(r"(?:\.\s*)?\b(?:this|it|which) (?:is|was)\s*$", "", head.strip(), flags=re.I).strip(" ,.;:")
+
+
+def _short(text: str, words: int = QUOTE_WORDS) -> str:
+    parts = text.split()
+    return " ".join(parts[:words]) + ("…" if len(parts) > words else "")
+
+
+def _sentence(text: str) -> str:
+    text = text.strip().rstrip(".")
+    return text[:1].upper() + text[1:] if text else text
+
+
+def _action(plan: Plan, service: str | None, severity: str | None, incident_date: dt.date | None,
+            roster: dict[str, str] | None) -> ActionItem:
+    due, note = due_date(plan.horizon, incident_date)
+    return ActionItem(
+        title=plan.title, done_when=plan.done_when, owner=owner_for(plan.area, service, roster), due=due, due_note=note,
+        horizon=plan.horizon, priority=priority(plan.impact, plan.horizon, severity), hierarchy=plan.hierarchy,
+        addresses=plan.addresses, automated_check=plan.automated_check,
+    )

@@ -1,0 +1,308 @@
+"""One reading of an incident: every event tagged once, and the moments and events the analysis rests on.
+
+:func:`read_incident` applies the vocabulary (:mod:`pm_agent.analysis.vocabulary`) to each event a
+single time. The reading then answers what every part of a draft asks: when the impact started,
+what set it off, how it was detected, what the team found and when, which recovery attempts failed
+and which worked, when the impact stopped. Nothing here guesses: a moment the data does not mark is
+``None``, and the parts of the draft that need it ask for it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from functools import cached_property, lru_cache
+
+from pm_agent.analysis import vocabulary as vocab
+from pm_agent.analysis.terms import content_stems, weight
+from pm_agent.models import Incident, TimelineEvent, UndatedEvent
+
+SLOW_DETECTION = dt.timedelta(minutes=30)
+ALERT_SOURCES = ("alert", "page")
+
+
+@lru_cache(maxsize=1 << 14)
+def tags_of(text: str, source: str) -> frozenset[str]:
+    """The vocabulary's tags for one event text from one source."""
+    tags = {tag for tag, pattern in vocab.TAG_PATTERNS.items() if pattern.search(text)}
+    if "report" in tags:
+        tags.discard("alert")
+    elif source in ALERT_SOURCES:
+        tags.add("alert")
+    if source == "deploy":
+        tags.add("change")
+    if "negative" in tags:
+        tags.discard("finding")
+    if not tags & {"mitigation", "retry"} or not vocab.TAG_PATTERNS["failed"].search(what_happened(text)):
+        tags.discard("failed")  # "re-triggered due to a timeout": the timeout is why, not this step's outcome
+    if "investigation" in tags and "finding" not in tags:
+        tags.discard("recovery")
+    if "symptom" in tags and source in ("note", "chat", "metric") and not tags & _NOT_OBSERVATION:
+        tags.add("observation")  # "Grafana Agent ... had high memory usage": a fact seen while investigating
+    return frozenset(tags)
+
+
+_NOT_OBSERVATION = frozenset({"alert", "report", "mitigation", "change", "declaration", "communication", "recovery",
+                              "finding", "cause_statement", "negative"})
+
+
+def without_vocabulary(text: str) -> str:
+    """``text`` with the vocabulary's words blanked out, but for the symptoms: "OOM", "memory" or "503" name
+    what failed, while "found", "deployed" or "reported" only say what kind of event it is."""
+    for tag, pattern in vocab.TAG_PATTERNS.items():
+        if tag != "symptom":
+            text = pattern.sub(" ", text)
+    return text
+
+
+def what_happened(text: str) -> str:
+    """The part of a sentence before its cause: "Attempt fails" of "Attempt fails due to a timeout"."""
+    match = vocab.CONNECTIVE.search(text)
+    return text[: match.start()] if match else text
+
+
+@dataclass(frozen=True, eq=False)
+class Tagged:
+    """An event (dated, or undated with the time the input gave) and what its words say it is."""
+
+    event: TimelineEvent | UndatedEvent
+    tags: frozenset[str]
+    order: int
+
+    @property
+    def at(self) -> dt.datetime | None:
+        return self.event.at if isinstance(self.event, TimelineEvent) else None
+
+    @property
+    def text(self) -> str:
+        return self.event.text
+
+    @property
+    def source(self) -> str:
+        return self.event.source
+
+    def has(self, *tags: str) -> bool:
+        """True when the event carries any of ``tags``."""
+        return any(tag in self.tags for tag in tags)
+
+    @cached_property
+    def states_something(self) -> bool:
+        """A finding with content: "Issue identified" marks a moment of diagnosis but states nothing."""
+        if self.has("cause_statement", "observation"):
+            return True
+        if not self.has("finding"):
+            return False
+        sentence = next((s for s in sentences_of(self.text) if vocab.TAG_PATTERNS["finding"].search(s)), self.text)
+        specific = [s for s in content_stems(without_vocabulary(sentence)) if weight(s) == 1.0]
+        return len(specific) >= vocab.FINDING_MIN_WORDS
+
+    @cached_property
+    def stems(self) -> frozenset[str]:
+        """The specific words the event names (components, mechanisms), for linking events.
+
+        The vocabulary's own words are left out: two events do not share a component because
+        both say "failed" or "discovered".
+        """
+        return frozenset(s for s in content_stems(without_vocabulary(self.text)) if weight(s) == 1.0)
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """A step taken to stop the impact, and what the data says came of it."""
+
+    step: Tagged
+    outcome: str  # "worked", "failed", or "unknown"
+
+
+@dataclass(frozen=True)
+class Reading:
+    """The incident as the analysis reads it; any moment or event may be missing."""
+
+    incident: Incident
+    events: tuple[Tagged, ...]
+    undated: tuple[Tagged, ...]
+    started: dt.datetime | None
+    started_basis: str
+    trigger: Tagged | None
+    detection: Tagged | None
+    detected: dt.datetime | None
+    detected_basis: str
+    mitigated: dt.datetime | None
+    mitigated_basis: str
+    resolved: dt.datetime | None
+    resolved_basis: str
+    attempts: tuple[Attempt, ...] = field(default=())
+
+    # --- selections -------------------------------------------------------------------------
+    def tagged(self, *tags: str, dated_only: bool = False) -> list[Tagged]:
+        """The events carrying any of ``tags``, dated ones in time order, then the undated."""
+        pool = self.events if dated_only else (*self.events, *self.undated)
+        return [t for t in pool if t.has(*tags)]
+
+    def between(self, start: dt.datetime | None, end: dt.datetime | None) -> list[Tagged]:
+        """Dated events from ``start`` to ``end`` (either open)."""
+        return [t for t in self.events if (start is None or t.at >= start) and (end is None or t.at <= end)]
+
+    @property
+    def first_alert(self) -> Tagged | None:
+        return next((t for t in self.events if t.has("alert") and self._after_start(t)), None)
+
+    @property
+    def first_report(self) -> Tagged | None:
+        return next((t for t in self.events if t.has("report") and self._after_start(t)), None)
+
+    @property
+    def reported_by_people(self) -> bool:
+        """The first signal was a person's report, with no alert before it."""
+        return bool(self.detection and self.detection.has("report"))
+
+    @property
+    def detection_lag(self) -> dt.timedelta | None:
+        return self.detected - self.started if self.detected and self.started else None
+
+    @property
+    def findings(self) -> list[Tagged]:
+        """Events that state something about the cause: a finding with content, a cause statement, an observation."""
+        return [t for t in (*self.events, *self.undated) if t.states_something and not t.has("negative")]
+
+    @property
+    def negatives(self) -> list[Tagged]:
+        return self.tagged("negative")
+
+    def _after_start(self, tagged: Tagged) -> bool:
+        return self.started is None or (tagged.at is not None and tagged.at >= self.started)
+
+
+def read_incident(incident: Incident) -> Reading:
+    """Tag every event once and find the moments and events the analysis rests on."""
+    dated = sorted(incident.events, key=lambda e: e.at)
+    events = tuple(Tagged(e, tags_of(e.text, e.source), i) for i, e in enumerate(dated))
+    undated = tuple(Tagged(u, tags_of(u.text, u.source), len(events) + i) for i, u in enumerate(incident.undated_events))
+    trigger = find_trigger(events, incident)
+    started, started_basis = _start(incident, events, trigger)
+    detection, detected, detected_basis = _detection(incident, events, started)
+    attempts = tuple(_attempts(events, detected or started))
+    mitigated, mitigated_basis = _mitigation(incident, events, attempts, detected or started)
+    resolved, resolved_basis = _resolution(incident, events)
+    if mitigated is None and resolved is not None and started is not None:
+        mitigated, mitigated_basis = resolved, f"{resolved_basis}; no earlier recovery event"
+    return Reading(
+        incident=incident, events=events, undated=undated, started=started, started_basis=started_basis,
+        trigger=trigger, detection=detection, detected=detected, detected_basis=detected_basis,
+        mitigated=mitigated, mitigated_basis=mitigated_basis, resolved=resolved, resolved_basis=resolved_basis,
+        attempts=attempts,
+    )
+
+
+def find_trigger(events: tuple[Tagged, ...], incident: Incident) -> Tagged | None:
+    """The change that set the failure off, where the data marks or places one.
+
+    A change the input marks ("(problem started)", "culprit") comes first. Otherwise, with a start
+    time: a change at that moment, else the last change before it. Without one: the earliest change
+    before the first failure signal. Alerts, reports and recoveries are never the trigger; a step
+    that reads like a fix is one only before anything failed ("scaling up" ahead of a migration).
+    """
+    changes = [t for t in events if t.has("change") and not t.has("alert", "report", "recovery")]
+    marked = next((t for t in changes if vocab.CULPRIT_MARK.search(t.text)), None)
+    if marked is not None:
+        return marked
+    first_signal = next((t.at for t in events if t.has("alert", "report", "symptom") and not t.has("change")), None)
+    if incident.started_at is not None:  # the input says when: the change at that moment, or the last one before
+        at_start = [t for t in changes if t.at == incident.started_at]
+        before = [t for t in changes if t.at < incident.started_at]
+        return at_start[0] if at_start else (before[-1] if before else None)
+    before = [t for t in changes if first_signal is not None and t.at < first_signal]
+    return before[0] if before else None
+
+
+def _start(incident: Incident, events: tuple[Tagged, ...], trigger: Tagged | None) -> tuple[dt.datetime | None, str]:
+    if incident.started_at is not None:
+        return incident.started_at, "started_at (input)"
+    marked = next((t for t in events if vocab.START_MARK.search(t.text)), None)
+    if marked is not None:
+        return marked.at, f"marked as the start ({marked.source}: {_short(marked.text)})"
+    if trigger is not None:
+        return trigger.at, f"the change that set it off ({trigger.source}: {_short(trigger.text)})"
+    detected = incident.detected_at or next((t.at for t in events if t.has("alert", "report")), None)
+    first = next((t for t in events if detected is not None and t.at < detected), None)
+    if first is not None:
+        return first.at, f"first event before detection ({first.source}: {_short(first.text)})"
+    return None, ""
+
+
+def _detection(
+    incident: Incident, events: tuple[Tagged, ...], started: dt.datetime | None
+) -> tuple[Tagged | None, dt.datetime | None, str]:
+    signals = [t for t in events if t.has("alert", "report") and (started is None or t.at >= started)]
+    if incident.detected_at is not None:
+        at_time = [t for t in events if t.at == incident.detected_at]
+        chosen = next((t for t in at_time if t.has("alert", "report")), at_time[0] if at_time else None)
+        return chosen, incident.detected_at, "detected_at (input)"
+    if not signals:
+        return None, None, ""
+    first = signals[0]
+    kind = "report" if first.has("report") else "alert"
+    return first, first.at, f"first {kind} ({first.source}: {_short(first.text)})"
+
+
+def _attempts(events: tuple[Tagged, ...], since: dt.datetime | None) -> Iterable[Attempt]:
+    for tagged in events:
+        if since is not None and tagged.at < since:
+            continue
+        if tagged.has("mitigation", "retry"):
+            outcome = "failed" if tagged.has("failed") else "worked" if tagged.has("worked", "recovery") else "unknown"
+            yield Attempt(tagged, outcome)
+
+
+def _mitigation(
+    incident: Incident, events: tuple[Tagged, ...], attempts: tuple[Attempt, ...], since: dt.datetime | None
+) -> tuple[dt.datetime | None, str]:
+    if incident.mitigated_at is not None:
+        return incident.mitigated_at, "mitigated_at (input)"
+    recovered = next(
+        (t for t in events if (since is None or t.at >= since) and t.has("recovery") and not t.has("failed")),
+        None,
+    )
+    if recovered is not None:
+        return recovered.at, f"first recovery ({recovered.source}: {_short(recovered.text)})"
+    declared = next((t for t in events if (since is None or t.at >= since) and t.has("resolution")), None)
+    if declared is not None:
+        return declared.at, f"first resolution ({declared.source}: {_short(declared.text)})"
+    return None, ""
+
+
+def _resolution(incident: Incident, events: tuple[Tagged, ...]) -> tuple[dt.datetime | None, str]:
+    if incident.resolved_at is not None:
+        return incident.resolved_at, "resolved_at (input)"
+    closing = next((t for t in reversed(events) if t.has("resolution")), None)
+    if closing is not None:
+        return closing.at, f"last resolution event ({closing.source}: {_short(closing.text)})"
+    return None, ""
+
+
+def linked(earlier: Tagged, later: Tagged) -> frozenset[str]:
+    """The specific words two events share when the first comes before the second: how the data connects them."""
+    if earlier.at is None or later.at is None or earlier.at > later.at:
+        return frozenset()
+    return earlier.stems & later.stems
+
+
+def sentences_of(text: str) -> list[str]:
+    return [s.strip() for s in SENTENCE_RE.split(text) if s.strip()]
+
+
+SENTENCE_RE = re.compile(r"(?<=[.!?])\s+|\n+")
+
+
+def _short(text: str, limit: int = 60) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def is_slow(lag: dt.timedelta | None) -> bool:
+    """A detection or recovery lag long enough to ask about."""
+    return lag is not None and lag > SLOW_DETECTION
+
+
+__all__ = ["Attempt", "Reading", "Tagged", "find_trigger", "is_slow", "linked", "read_incident", "tags_of"]

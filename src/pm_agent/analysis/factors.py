@@ -1,0 +1,165 @@
+"""Contributing factors the data shows: conditions that let the trigger become an incident, each quoting its events.
+
+Every factor is read off the tags of one or more events (see :mod:`pm_agent.analysis.vocabulary`):
+how the failure was noticed, warning signs before it, changes the data calls unintended, recovery
+steps that failed, were held up or had to be repeated, manual steps, assumptions that did not hold,
+recurrences, alert noise, a late declaration, hand-overs and safeguards someone wrote down as
+missing. None names a person; none is more than the quoted events say.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from pm_agent.analysis import vocabulary as vocab
+from pm_agent.analysis.evidence import Reading, Tagged, is_slow
+from pm_agent.analysis.quoting import cite, when
+from pm_agent.timeparse import format_minutes
+
+MAX_PER_KIND = 2
+REPEATS_WORTH_NAMING = 3
+T = vocab.TAG_PATTERNS
+
+
+def contributing_factors(reading: Reading) -> list[str]:
+    """The factors in a fixed order, each once."""
+    found: list[str] = []
+    for finder in FINDERS:
+        for factor in finder(reading):
+            if factor not in found:
+                found.append(factor)
+    return found
+
+
+def _window(reading: Reading) -> list[Tagged]:
+    """The events up to the end of the impact: later ones belong to the follow-up."""
+    end = reading.mitigated or reading.resolved
+    return [t for t in reading.events if end is None or t.at <= end]
+
+
+def people_noticed(reading: Reading) -> list[str]:
+    detection = reading.detection
+    if not reading.reported_by_people or detection is None:
+        return []
+    factor = f"A person noticed the failure before monitoring did, {cite(detection.event, T['report'])}."
+    alert = reading.first_alert
+    if alert is not None and alert.at > detection.at:
+        factor += f" The first alert followed {cite(alert.event)}."
+    elif alert is None:
+        factor += " No alert appears in the data before it."
+    return [factor]
+
+
+def slow_detection(reading: Reading) -> list[str]:
+    if reading.reported_by_people or reading.detection is None or not is_slow(reading.detection_lag):
+        return []
+    lag = format_minutes(reading.detection_lag.total_seconds() / 60)
+    return [f"The failure went unnoticed for {lag}: it started at {when(reading.started)} and was first detected "
+            f"{cite(reading.detection.event)}."]
+
+
+def warning_signs(reading: Reading) -> list[str]:
+    start = reading.trigger.at if reading.trigger else reading.started
+    if start is None:
+        return []
+    early = [t for t in reading.events if t.at < start and t.has("symptom", "alert") and t is not reading.trigger]
+    return [f"A warning sign came before the incident, {cite(t.event, T['symptom'])}." for t in early[:1]]
+
+
+def unintended(reading: Reading) -> list[str]:
+    hits = [t for t in _window(reading) if t.has("unintended")][:MAX_PER_KIND]
+    return [f"The data records a change as unintended or unexpected, {cite(t.event, T['unintended'])}." for t in hits]
+
+
+def failed_steps(reading: Reading) -> list[str]:
+    failed = [a.step for a in reading.attempts if a.outcome == "failed"][:MAX_PER_KIND]
+    return [f"A recovery step did not work, {cite(t.event, T['failed'])}." for t in failed]
+
+
+def held_up(reading: Reading) -> list[str]:
+    failed = {a.step.order for a in reading.attempts if a.outcome == "failed"}
+    since = reading.detected or reading.started
+    hits = [t for t in _window(reading) if t.has("blocked") and t.order not in failed and not t.has("report")
+            and (since is None or t.at >= since)][:MAX_PER_KIND]
+    retries = [t for t in _window(reading) if t.has("retry") and t.order not in failed][:MAX_PER_KIND]
+    return ([f"Recovery was held up, {cite(t.event, T['blocked'])}." for t in hits]
+            + [f"Recovery needed a repeated attempt, {cite(t.event, T['retry'])}." for t in retries])
+
+
+def manual_steps(reading: Reading) -> list[str]:
+    since = reading.started
+    hits = [t for t in _window(reading) if t.has("manual") and (since is None or t.at >= since)][:MAX_PER_KIND]
+    return [f"Recovery relied on a manual step, {cite(t.event, T['manual'])}." for t in hits]
+
+
+def assumptions(reading: Reading) -> list[str]:
+    return [f"The response worked for a while from an assumption or a finding that did not hold, {cite(t.event, T['negative'])}."
+            for t in reading.negatives[:1]]
+
+
+def more_reports(reading: Reading) -> list[str]:
+    detection = reading.detection
+    if detection is None or not reading.reported_by_people:
+        return []
+    end = reading.mitigated
+    more = [t for t in reading.events if t.at > detection.at and (end is None or t.at < end) and t.has("report")
+            and not t.has("recovery")][:MAX_PER_KIND]
+    return [f"Further reports arrived before recovery, {cite(t.event, T['report'])}." for t in more]
+
+
+def recurrences(reading: Reading) -> list[str]:
+    repeats = reading.tagged("repeat", dated_only=True)
+    if len(repeats) < REPEATS_WORTH_NAMING:
+        return []
+    first, last = repeats[0], repeats[-1]
+    return [f"The failure recurred {len(repeats)} times in the data before it was fixed: first {cite(first.event)}, "
+            f"last {cite(last.event)}."]
+
+
+def alert_noise(reading: Reading) -> list[str]:
+    noisy = [t for t in _window(reading) if t.has("noise")][:MAX_PER_KIND]
+    factors = [f"Alert noise, {cite(t.event, T['noise'])}." for t in noisy]
+    same: dict[str, list[Tagged]] = {}
+    for alert in (t for t in _window(reading) if t.has("alert")):
+        same.setdefault(alert.text, []).append(alert)
+    for repeats in same.values():
+        if len(repeats) >= REPEATS_WORTH_NAMING:
+            factors.append(f"The same alert fired {len(repeats)} times, first {cite(repeats[0].event)}.")
+    return factors
+
+
+def late_declaration(reading: Reading) -> list[str]:
+    relief = reading.mitigated
+    for tagged in reading.events:
+        retro = "retroactive" in tagged.text.lower()
+        late = relief is not None and tagged.at > relief and tagged.has("declaration") and not tagged.has("resolution")
+        if retro or late:
+            return [f"The incident was declared after the impact had stopped, {cite(tagged.event, T['declaration'])}."]
+    return []
+
+
+def hand_overs(reading: Reading) -> list[str]:
+    hit = next((t for t in _window(reading) if t.has("handover")), None)
+    return [f"Work was handed over between teams during the incident, {cite(hit.event, T['handover'])}."] if hit else []
+
+
+def stated_gaps(reading: Reading) -> list[str]:
+    return [f"The data records a missing safeguard, {cite(t.event, T['gap'])}." for t in reading.tagged("gap")[:MAX_PER_KIND]]
+
+
+FINDERS: tuple[Callable[[Reading], list[str]], ...] = (
+    people_noticed,
+    slow_detection,
+    warning_signs,
+    unintended,
+    stated_gaps,
+    failed_steps,
+    held_up,
+    manual_steps,
+    assumptions,
+    more_reports,
+    recurrences,
+    alert_noise,
+    late_declaration,
+    hand_overs,
+)

@@ -1,0 +1,134 @@
+"""What the data says about the cause: findings and cause statements quoted, links only where the data makes them.
+
+Offline, the engine cannot know what the team concluded in the review. It can say what the
+incident data states (a finding, an explicit "due to", an observation made while investigating, a
+missing safeguard someone wrote down, the change the input marks as the start) and connect two
+such events only where the data connects them: the earlier one comes first *and* both name the
+same component. Everything else is a question for the review.
+"""
+
+from __future__ import annotations
+
+import re
+
+from pm_agent.analysis import vocabulary as vocab
+from pm_agent.analysis.evidence import Reading, Tagged, linked
+from pm_agent.analysis.quoting import cite, evidence, excerpt
+from pm_agent.analysis.terms import content_stems, words
+from pm_agent.models import Evidence, Finding, UndatedEvent
+
+MAX_LINKS = 3
+MAX_FINDINGS = 8
+
+
+def read_findings(reading: Reading) -> list[Finding]:
+    """The findings, in time order: the trigger as placed, what was found or stated, what was ruled out, gaps, links."""
+    out: list[Finding] = []
+    if reading.trigger is not None:
+        out.append(trigger_finding(reading))
+    stated = [t for t in reading.findings if t is not reading.trigger][:MAX_FINDINGS]
+    out += [_finding(t) for t in stated]
+    fix = fix_event(reading)
+    if fix is not None and fix not in stated:
+        out.append(Finding(kind="fix", statement=f"The step that ended the impact shows what was broken, {cite(fix.event)}.",
+                           evidence=_evidence(fix)))
+    out += [_quoted("negative", "The data records what was assumed or ruled out at the time", t) for t in reading.negatives]
+    out += [_quoted("gap", "The data records a missing safeguard", t) for t in reading.tagged("gap") if t not in stated]
+    out += links(reading, stated)
+    return out
+
+
+def trigger_finding(reading: Reading) -> Finding:
+    """Where the data places the change that set the failure off: marked by the input, at the start, or just before it."""
+    trigger = reading.trigger
+    if vocab.CULPRIT_MARK.search(trigger.text):
+        placed = "The input marks this change as where the failure started"
+    elif reading.started is not None and trigger.at == reading.started:
+        placed = "The failure started with this change"
+    else:
+        placed = "The last change before the failure began"
+    return Finding(kind="trigger", statement=f"{placed}, {cite(trigger.event)}.", evidence=_evidence(trigger))
+
+
+def _finding(tagged: Tagged) -> Finding:
+    if tagged.has("cause_statement"):
+        lead, kind, focus = "The data states a cause", "cause", vocab.TAG_PATTERNS["cause_statement"]
+    elif tagged.has("tentative"):
+        lead, kind, focus = "A suspected cause", "finding", vocab.TAG_PATTERNS["finding"]
+    elif tagged.has("finding"):
+        lead, kind, focus = "Found", "finding", vocab.TAG_PATTERNS["finding"]
+    else:
+        lead, kind, focus = "Observed while investigating", "finding", vocab.TAG_PATTERNS["symptom"]
+    return Finding(kind=kind, statement=f"{lead}, {cite(tagged.event, focus)}.", evidence=_evidence(tagged, focus))
+
+
+def links(reading: Reading, stated: list[Tagged]) -> list[Finding]:
+    """Pairs the data connects: an earlier event and a later finding that name the same component."""
+    anchors = [t for t in (reading.trigger, _symptom(reading)) if t is not None]
+    found: list[Finding] = []
+    used: set[int] = set()  # each earlier event is linked once, to the first later finding that names its component
+    for later in stated:
+        for earlier in [*anchors, *stated]:
+            if earlier is later or earlier.order in used:
+                continue
+            shared = linked(earlier, later)
+            if shared:
+                used.add(earlier.order)
+                named = ", ".join(shared_words(earlier.text, shared)[:3])
+                found.append(Finding(
+                    kind="link",
+                    statement=f"The data connects two events that both name {named}: {cite(earlier.event)}, then {cite(later.event)}.",
+                    evidence=_evidence(earlier) + _evidence(later),
+                ))
+                break
+        if len(found) >= MAX_LINKS:
+            break
+    return found
+
+
+def shared_words(text: str, stems: frozenset[str]) -> list[str]:
+    """The words of ``text`` whose stems are in ``stems``, as written, first occurrence first."""
+    out: list[str] = []
+    for word in words(text):
+        stem = next(iter(content_stems(word)), None)
+        if stem in stems and word not in out:
+            out.append(word)
+    return out
+
+
+def cause_part(text: str) -> str:
+    """What a cause statement gives as the reason: "a newly applied LimitRange" of "... down due to a newly applied LimitRange"."""
+    match = vocab.CONNECTIVE.search(text)
+    if not match:
+        return ""
+    rest = text[match.end():].strip(" .,:;")
+    return excerpt(rest, limit=100)
+
+
+def fix_event(reading: Reading) -> Tagged | None:
+    """The step that stopped the impact: a recovery step that worked, or the event at the moment the impact ended."""
+    worked = [a.step for a in reading.attempts if a.outcome == "worked"]
+    if worked:
+        return worked[0]
+    if reading.mitigated is None:
+        return None
+    at_end = [t for t in reading.events if t.at == reading.mitigated and t.has("mitigation", "recovery")]
+    before = [a.step for a in reading.attempts if a.step.at <= reading.mitigated]
+    return at_end[0] if at_end else (before[-1] if before else None)
+
+
+def _quoted(kind: str, lead: str, tagged: Tagged) -> Finding:
+    focus = vocab.TAG_PATTERNS[kind]
+    return Finding(kind=kind, statement=f"{lead}, {cite(tagged.event, focus)}.", evidence=_evidence(tagged, focus))
+
+
+def _symptom(reading: Reading) -> Tagged | None:
+    return next((t for t in reading.events if t.has("symptom", "alert", "report") and reading._after_start(t)), None)
+
+
+def _evidence(tagged: Tagged, focus: re.Pattern[str] | None = None) -> list[Evidence]:
+    event = tagged.event
+    if isinstance(event, UndatedEvent):
+        return [Evidence(source=event.source, excerpt=excerpt(event.text, focus), time_text=event.time_text)]
+    return [evidence(event, focus)]
+

@@ -1,0 +1,116 @@
+"""The summary, the impact in words, what went well and the lessons, each from the events that show it.
+
+The summary says what broke, what the data says of why, how it was stopped, and the same
+detection time as the metrics table. Impact in words quotes what the input says users saw. What
+went well and the lessons come from how the response went (who noticed first, which steps worked
+or failed, what was assumed, when the incident was declared), each quoting its events; with
+nothing in the data to learn from, there are none, and the open questions ask.
+"""
+
+from __future__ import annotations
+
+from pm_agent.analysis import vocabulary as vocab
+from pm_agent.analysis.evidence import Reading, is_slow
+from pm_agent.analysis.quoting import cite, evidence, when
+from pm_agent.analysis.whys import cause_of, first_symptom
+from pm_agent.models import Evidence, Metric, TimelineEvent
+from pm_agent.timeparse import format_minutes
+
+MAX_IMPACT_QUOTES = 5
+T = vocab.TAG_PATTERNS
+
+
+def summarise(reading: Reading, metrics: list[Metric]) -> str:
+    """What, where, when it began and was noticed, what the data says of why, how it ended, how long."""
+    incident = reading.incident
+    by_name = {m.name: m for m in metrics}
+    parts = [f"{incident.title.rstrip('.')}."]
+    if incident.services:
+        parts.append(f"Affected services: {', '.join(incident.services)}.")
+    if reading.started:
+        parts.append(f"Impact began at {when(reading.started)}.")
+    detection = reading.detection
+    if reading.detected:
+        how = f", {cite(detection.event)}" if detection is not None and detection.at == reading.detected else ""
+        kind = "a person's report" if reading.reported_by_people else "an alert" if detection and detection.has("alert") else "the record"
+        parts.append(f"It was first detected at {when(reading.detected)} through {kind}{how}.")
+    cause = cause_of(first_symptom(reading), reading)
+    if cause is not None:
+        parts.append(f"The data states a cause {cite(cause.event)}.")
+    else:
+        parts.append("The data does not state the cause; see the root cause section for what it shows and what to ask.")
+    recovered = next((t for t in reading.events if reading.mitigated and t.at == reading.mitigated), None)
+    if reading.mitigated and recovered is not None:
+        parts.append(f"The impact stopped {cite(recovered.event)}.")
+    elif reading.mitigated:
+        parts.append(f"The impact stopped by {when(reading.mitigated)}.")
+    figures = [(label, by_name[name].minutes) for label, name in
+               (("time to detect", "time_to_detect"), ("time to mitigate", "time_to_mitigate"), ("duration", "duration"))
+               if by_name.get(name) and by_name[name].minutes is not None]
+    if figures:
+        parts.append("; ".join(f"{label.capitalize() if i == 0 else label} {format_minutes(m)}"
+                               for i, (label, m) in enumerate(figures)) + ".")
+    return " ".join(parts)
+
+
+def impact_in_words(reading: Reading) -> list[Evidence]:
+    """What the input says users or systems saw, quoted: the symptoms from the start to the end of the impact."""
+    end = reading.mitigated or reading.resolved
+    seen = [t for t in reading.events if reading._after_start(t) and (end is None or t.at <= end)
+            and t.has("symptom", "report") and not t.has("recovery", "mitigation")]
+    return [evidence(t.event, T["symptom"]) for t in seen[:MAX_IMPACT_QUOTES]]
+
+
+def went_well(reading: Reading) -> list[str]:
+    """What the record shows working: monitoring that caught it first, steps that worked, people told, an early
+    declaration. Never a step that failed."""
+    good = []
+    if reading.detection is not None and reading.detection.has("alert") and not reading.reported_by_people:
+        good.append(f"Monitoring caught the failure first, {cite(reading.detection.event)}.")
+    worked = [a.step for a in reading.attempts if a.outcome == "worked"]
+    if worked:
+        good.append(f"A recovery step worked, {cite(worked[0].event)}.")
+    declared = next((t for t in reading.events if t.has("declaration") and not t.has("resolution")
+                     and "retroactive" not in t.text.lower()), None)
+    if declared is not None and reading.mitigated is not None and declared.at <= reading.mitigated:
+        good.append(f"The incident was declared while it was still going on, {cite(declared.event)}.")
+    from pm_agent.analysis.actions import AFFECTED_RE
+
+    told = next((t for t in reading.events if t.has("communication") and AFFECTED_RE.search(t.text)), None)
+    if told is not None:
+        good.append(f"People affected were told, {cite(told.event, T['communication'])}.")
+    return good
+
+
+def lessons(reading: Reading) -> list[str]:
+    """What the response shows, each quoting its events; [] when the data shows nothing to learn from."""
+    out = []
+    detection, alert = reading.detection, reading.first_alert
+    if reading.reported_by_people and detection is not None:
+        after = f", and the first alert only {cite(alert.event)}" if alert is not None and alert.at > detection.at else ""
+        out.append(f"People saw this failure before monitoring did: the first signal was a report {cite(detection.event)}{after}.")
+    elif detection is not None and is_slow(reading.detection_lag):
+        lag = format_minutes(reading.detection_lag.total_seconds() / 60)
+        out.append(f"The failure was invisible to monitoring for {lag}: first detected {cite(detection.event)}.")
+    failed = [a.step for a in reading.attempts if a.outcome == "failed"]
+    recovered = _recovery_event(reading)
+    if failed:
+        end = f"; the impact stopped only {cite(recovered)}" if recovered is not None else ""
+        out.append(f"The first way out did not work: {cite(failed[0].event, T['failed'])}{end}.")
+    if reading.negatives:
+        found = next((t for t in reading.findings if t.at and reading.negatives[0].at and t.at > reading.negatives[0].at), None)
+        end = f"; the cause was found {cite(found.event)}" if found is not None else ""
+        out.append(f"An early assumption cost time: {cite(reading.negatives[0].event, T['negative'])}{end}.")
+    repeats = reading.tagged("repeat", dated_only=True)
+    if len(repeats) >= 3:
+        out.append(f"The failure kept coming back before anyone fixed it: first {cite(repeats[0].event)}, "
+                   f"{len(repeats)} times in all.")
+    unintended = reading.tagged("unintended", dated_only=True)
+    if unintended:
+        out.append(f"A change nobody intended reached production: {cite(unintended[0].event, T['unintended'])}.")
+    return out
+
+
+def _recovery_event(reading: Reading) -> TimelineEvent | None:
+    hit = next((t for t in reading.events if reading.mitigated and t.at == reading.mitigated), None)
+    return hit.event if hit is not None else None

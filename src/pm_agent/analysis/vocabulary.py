@@ -1,0 +1,186 @@
+"""The one event vocabulary: what the words of an incident event say it is. Data only.
+
+Each tag is a word pattern; :mod:`pm_agent.analysis.evidence` applies them all to every event
+once, and the timeline phases, the key times, the causes, the Five Whys, the actions, the lessons
+and the summary all read the resulting tags. Nothing else re-scans event texts with a keyword list
+of its own.
+
+The tags:
+
+- ``acknowledgement``: a responder took the page (acknowledged, on it);
+- ``symptom``: the failure as users or systems saw it (errors, 5xx, down, timeouts, NotReady, OOM);
+- ``alert``: an automated alert, alarm or page; ``report``: a person (user, customer, support)
+  told the team; ``declaration``: the incident was declared, a ticket raised, a status page opened;
+- ``investigation``: looking into it (an activity, not a result); ``finding``: something learned
+  (found, discovered, identified, turned out, concluded, OOM-killed, misconfigured, expired...);
+  ``negative``: an investigation that found nothing or assumed wrongly;
+- ``cause_statement``: the text says why (caused by, due to, because, led to, meant, root cause);
+- ``change``: a deploy, release, configuration, migration, upgrade, pipeline run or roll-over;
+- ``mitigation``: an attempt to stop the impact (roll back, revert, restart, scale, remove,
+  disable, reattach, kill, drain, fail over, hotfix); its outcome: ``failed`` or ``worked``;
+- ``recovery``: the impact stopped (back to normal, recovered, restored, working again);
+  ``resolution``: the incident was closed;
+- ``followup``: a fix or follow-up decided or tracked (we will, ticket raised, action item);
+  ``communication``: people were told (customers emailed, status page updated);
+- ``unintended``, ``blocked``, ``manual``, ``retry``, ``repeat``, ``gap`` (a stated missing
+  safeguard: no alert, not covered by tests), ``noise`` (flapping, false alarms), ``handover``,
+  ``tentative`` (potential, suspected, likely).
+"""
+
+from __future__ import annotations
+
+import re
+
+
+def _p(pattern: str) -> re.Pattern[str]:
+    return re.compile(pattern, re.IGNORECASE)
+
+
+FAILURE_WORDS = (
+    r"fail\w*|errors?|exceptions?|outage|down|unavailable|unreachable|unable|cannot|can't|crash\w*|broke|broken|"
+    r"time(?:d)? ?out|timeouts?|stuck|pending|starv\w*|oom\w*|out of memory|unresponsive|not ?ready|"
+    r"degrad\w*|slow(?:ness|ed)?|latency|5\d\d\b|5xx|4\d\d\b|high (?:memory|cpu|load|latency|error)\w*|"
+    r"(?:increase|spike|surge|jump) in|not (?:working|available|responding|reachable|scheduled|"
+    r"running|shipped|joining|joined)|lost|missing|expired|evict\w*|killed|zombies?|no nodes|spike\w*|"
+    r"empty|corrupt\w*|lag\w*|backlog|saturat\w*|exhaust\w*|throttl\w*|leak\w*|overload\w*|disconnect\w*"
+)
+
+TAG_PATTERNS: dict[str, re.Pattern[str]] = {
+    "symptom": _p(rf"\b(?:{FAILURE_WORDS})"),
+    "alert": _p(
+        r"\b(?:alert\w*|alarm\w*|paged|pager|monitor(?:ing)? (?:fired|triggered|showed)|synthetic check|"
+        r"automated warning|warning from|health ?check (?:fail\w*|alert\w*))"
+    ),
+    "report": _p(
+        r"\b(?:customers?|users?|end-users?|clients?|support|partners?|members?)\b[^.]{0,60}"
+        r"\b(?:report\w*|alert\w*|notic\w*|complain\w*|informed|seeing|seeing|saw|posts?|posted|says|said|writes|wrote|"
+        r"contacted|raised)\b|"
+        r"\b(?:report\w*|notic\w*|informed|posts?)\b[^.]{0,40}\b(?:by|from) (?:a |an |the )?(?:customers?|users?|support)\b|"
+        r"\b(?:first|second|third|another|additional) report\b|\binformed of\b|\breport(?:ed|s)? (?:of|by) (?:the )?issue\b|"
+        r"\bpost on slack from\b|"
+        r"\b(?:team|engineers?|on-?call|someone|colleagues?|developers?)\b[^.]{0,40}\bnotic(?:e|ed|es|ing)\b"
+    ),
+    "declaration": _p(
+        r"\b(?:incident (?:was )?(?:declared|opened|raised|created|started)|declared|sev ?\d\b|sev\d ticket|"
+        r"ticket raised|status ?page|incident commander|war ?room|bridge (?:opened|started)|escalat\w*|"
+        r"paged (?:the )?(?:on-?call|team)|paging|manual flagging|bridge|joined|assigned)"
+    ),
+    "acknowledgement": _p(r"\b(?:acknowledg\w*|ack'?d|ack\b|on it\b|i'?m looking|taking a look)"),
+    "investigation": _p(
+        r"\b(?:investigat\w*|looking into|look into|debug\w*|diagnos\w*|troubleshoot\w*|checking|checked|"
+        r"analys\w*|analyz\w*|asked (?:user|for)|attempted to ssh|trying to|tried to|second opinion)"
+    ),
+    "finding": _p(
+        r"\b(?:found|find(?:ing|ings)?|discover\w*|identif\w*|turn(?:ed|s)? out|conclu\w*|realis\w*|realiz\w*|"
+        r"determined|confirmed (?:that|as|the (?:cause|root cause|culprit|bug))|verified that|traced|pinpoint\w*|"
+        r"root cause|culprit|correlat\w*|shows? that|"
+        r"showed|revealed|spotted|oom[- ]?kill\w*|oom\b|out of memory|recalled|misconfigur\w*|mis-configur\w*|"
+        r"expired|bug\b|regression|lead us onto|led us to)"
+    ),
+    "negative": _p(
+        r"\b(?:nothing (?:out of the ordinary|unusual|abnormal|wrong)|no (?:issue|problem|cause) (?:was )?found|"
+        r"assumed|ruled out|could not reproduce|couldn't reproduce|not (?:the|a) cause|red herring|false lead|"
+        r"was thought to be|at the time assumed)"
+    ),
+    "cause_statement": _p(
+        r"\b(?:caused by|caus(?:ed|ing|es)\b|due to|because|root cause|result(?:ed|ing|s)? (?:in|from)|"
+        r"as a result(?! of (?:an? |the )?(?:alerts?|alarms?|monitoring))|"
+        r"led to|lead to|leads to|leading to|meant (?:that )?|(?:this|which|that) (?:is|was) why|triggered by|"
+        r"responsible for|stemm\w* from|the reason)"
+    ),
+    "change": _p(
+        r"\b(?:deploy\w*|releas\w*|roll(?:ed|ing)?[- ]?out|rollouts?|appl(?:y|ied|ies|ying)|push(?:ed)?|merg(?:e|ed)|"
+        r"upgrad\w*|downgrad\w*|migrat\w*|pipeline\w*|terraform|config(?:uration)? change|chang(?:e|ed|es)|"
+        r"updat(?:e|ed|es)|modif\w*|replac(?:e|ed|es)|enabl(?:e|ed)|disabl(?:e|ed)|install\w*|rotat(?:e|ed|ion)|"
+        r"roll-?over|rollover|scal(?:e|ed|ing) (?:up|out)|scaling|feature flag|toggl\w*|commit(?:ted)?|"
+        r"pull request|\bpr\b)"
+    ),
+    "mitigation": _p(
+        r"\b(?:roll(?:ed|ing)? ?back|rollback|revert\w*|restart\w*|reboot\w*|fail(?:ed|ing)? ?over|"
+        r"scal(?:ed|ing) (?:up|out|down)|scaling (?:up|down)|mitigat\w*|hotfix\w*|fix (?:deployed|committed|applied|"
+        r"released|rolled out|pushed)|potential fix|workaround|disabl(?:ed|ing)|re-?enabl\w*|drain(?:ed|ing)?|"
+        r"cordon\w*|block(?:ed|ing) (?:the|traffic)|rate[- ]limit\w*|reattach\w*|redeploy\w*|patch(?:ed|ing)|"
+        r"purg(?:ed|ing)|flush(?:ed|ing)|terminat(?:ed|ing)|(?<!gets )(?<!get )(?<!got )(?<!were )(?<!was )(?<!been )"
+        r"(?<!all )kill(?:ed|ing)|free up|"
+        r"attempt\w* (?:at |to )?(?:run|restart|roll|fix|recover|restor|deploy|scal|add|remov|revert|replac|reboot|drain|"
+        r"apply)\w*|(?:rollover|rollback|restart|recovery|fix|repair|deploy\w*) attempt\w*|^attempt\w* fail\w*|removed|remov(?:e|ing) the|"
+        r"deleted|replacing|added (?:capacity|nodes)|scal(?:ed|ing) (?:[\w-]+ ){0,4}(?:down|to \d+)|additional nodes|new nodes? (?:started|added|is added|are added)|"
+        r"marked (?:the )?\S+ (?:instance )?as unhealthy|cleared|unblock\w*|restor(?:e|ed|ing) (?:from|the)|"
+        r"switched (?:back|over)|moved traffic|shifted traffic)"
+    ),
+    "failed": _p(
+        r"(?:^|[.!?]\s+)failed to\b|(?<=\w )fail(?:s|ed)?\b|\b(?:time(?:d|s)? ?out|did(?:n't| not) (?:help|work|fix|resolve)|no effect|without success|"
+        r"unsuccessful\w*|still (?:down|failing|broken|not)|not able to|unable to|could(?:n't| not)|"
+        r"made (?:it|things|the \w+) worse|gets? killed|never joined)"
+    ),
+    "worked": _p(
+        r"\b(?:successful\w*|succeed\w*|worked|works\b|finishe?s? successfully|took effect|resolved (?:the )?issue|"
+        r"issue (?:was )?mitigated|mitigated|fixed|back to normal|recovered|restored|"
+        r"(?:is|are|was|were|as|became|now|back|marked) healthy|healthy again|verified (?:that|operational)|"
+        r"went down to normal|confirmed (?:expected behaviou?r|(?:the )?issue (?:was )?resolved|resolution))"
+    ),
+    "recovery": _p(
+        r"\b(?:back to (?:normal|baseline)|recover(?:ed|ing|y)\b|restored|service restored|mitigated|"
+        r"(?:verified|fully) operational|operational again|(?:working|responding|running|up) again|works(?: again)?\b|"
+        r"resumed|"
+        r"(?:is|are|was|were|as|became|now|back) healthy|healthy again|"
+        r"error rates? (?:dropped|back|returned)|latency (?:back|recovered|returned)|traffic (?:back|recovered)|"
+        r"impact (?:ended|stopped)|went down to normal|resolved\b|issue (?:is )?fixed|"
+        r"confirmed (?:expected behaviou?r|(?:the )?issue (?:was )?resolved|resolution)|allowing traffic|"
+        r"become available|became available|(?:are|is|were|was) available again)"
+    ),
+    "resolution": _p(
+        r"\b(?:resolved|incident (?:was )?closed|closed (?:the )?incident|all[- ]clear|marked as resolved|"
+        r"declared resolved|post-?mortem phase)"
+    ),
+    "followup": _p(
+        r"\b(?:we will|we'll|will be (?:done|fixed|tracked|added|changed)|follow[- ]?up (?:actions?|items?|tasks?|tickets?)|"
+        r"as a follow[- ]?up|action items?|"
+        r"ticket (?:created|filed|opened)|issue (?:raised|created|filed|opened)|to be (?:done|fixed|investigated)|"
+        r"planned|set (?:memory |cpu |resource )?limits|pinned|long-term solution|"
+        r"permanent fix|in (?:the )?backlog)"
+    ),
+    "communication": _p(
+        r"\b(?:communicat\w*|e-?mails?\b|mails?\b|notif(?:ied|y|ication)|informed|"
+        r"reached out|responded to|status ?page (?:updated|post)|announce\w*|contacted)"
+    ),
+    "unintended": _p(
+        r"\b(?:unintend\w*|unintentional\w*|accidental(?:ly)?|unexpected(?:ly)?|inadvertent(?:ly)?|by mistake|"
+        r"without (?:review|testing|approval)|not (?:tested|reviewed)|by accident)"
+    ),
+    "blocked": _p(
+        r"\b(?:delayed|blocked|state lock|locked|not able to|unable to|could not|couldn't|prevented|stuck|"
+        r"waiting (?:for|on)|held up)"
+    ),
+    "manual": _p(r"\b(?:manual(?:ly)?|by hand|forcefully|force[- ]?(?:drained|cleared|killed|deleted))"),
+    "retry": _p(
+        r"\b(?:re-?trigger\w*|re-?run|re-?queued|retr(?:y|ied|ies)|second attempt|2nd attempt|another attempt|"
+        r"re-?attempt\w*)"
+    ),
+    "repeat": _p(
+        r"\b(?:occurr?ence|(?:happened|occurr?ed|failed|fired|entered|went down|crashed|broke) again|recurr\w*|"
+        r"same (?:issue|problem|error)|second time|"
+        r"(?:second|third|fourth|fifth|sixth|seventh|another) (?:occurr?ence|report|time)|similar (?:incident|issue))"
+    ),
+    "gap": _p(
+        r"\b(?:not covered by|untested|no (?:alert|alerting|test|tests|runbook|monitoring|check|validation|canary|"
+        r"dashboard|documentation|staging)s?\b|missing (?:alert|test|runbook|monitoring|check|validation)s?|"
+        r"(?:was|were)n'?t caught|(?:was|were) not caught|without (?:a |any )?(?:test|review|validation|canary)s?|"
+        r"not (?:seen|noticed) (?:until|by))"
+    ),
+    "noise": _p(
+        r"\b(?:noisy|flapping|flap\w*|false (?:positive|alarm)s?|alert fatigue|ignored|unclear alert\w*|too many alerts|"
+        r"alert storm)"
+    ),
+    "handover": _p(r"\b(?:hand-?overs?|handed over|hand(?:ed)? off|handoff)"),
+    "tentative": _p(r"\b(?:potential|suspect\w*|likely|possibl\w*|might|may have|seems?|appears?|probabl\w*|assumed)"),
+}
+
+# A finding must state something: besides the finding word, the event says at least this many content words.
+FINDING_MIN_WORDS = 3
+# Where the input says outright that the failure started here, or that this change was the culprit.
+START_MARK = _p(r"\((?:problem|issue|incident|impact) (?:started|began)\)|\bfirst occurr?ence\b")
+CULPRIT_MARK = _p(r"\bculprit\b|\((?:problem|issue|incident|impact) (?:started|began)\)")
+# The connectives that split a cause statement into what happened (before) and why (after).
+CONNECTIVE = _p(r"\b(?:caused by|due to|because(?: of)?|as a result of|resulting from|stemm\w* from|since)\b")
+END_MARK = _p(r"\((?:resolved|fixed|mitigated)\)")
