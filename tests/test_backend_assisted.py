@@ -17,6 +17,7 @@ from pm_agent.assisted import (
     assisted_rewrite,
 )
 from pm_agent.backends import BackendUnavailable, FakeBackend, OfflineBackend
+from pm_agent.analysis.claims import unsupported_claims
 from pm_agent.engines.actions import lint_actions
 from pm_agent.models import ActionItem, BlamelessReport, Evidence, Usage, WhyBranch, WhyChain, WhyStep
 from pm_agent.service import PostmortemService
@@ -51,23 +52,28 @@ CHAIN = WhyChain(problem="payments-api returned 502s after a connection-pool cha
         step("Why could a smaller pool reach production?", "No load test exercises pool_size changes.",
              ("14:31", "chat", "the pool_size change was not covered by the load test")),
     ],
-    root_cause="Connection-pool settings can change without a load test that exercises them.",
+    root_cause=('Connection-pool settings can change without a load test that exercises them, at 2026-03-10 14:31 UTC: '
+                '"the pool_size change was not covered by the load test".'),
     systemic_kind="test", category="config",
 )])
 ACTION = ActionItem(
     id="A1", title="Add a CI load test that runs on every pgbouncer pool_size change",
     done_when="A pool_size change that makes clients wait in pgbouncer fails the CI load test.",
     owner="Platform engineering lead", due=dt.date(2026, 4, 21), horizon="short", priority="P1",
-    hierarchy="engineering", addresses="Connection-pool settings can change without a load test.", automated_check=True,
+    hierarchy="engineering", automated_check=True,
+    addresses='The untested change at 2026-03-10 13:58 UTC: "pgbouncer pool_size lowered from 80 to 20".',
 )
 SECTIONS = DraftSections(
     summary=("On 2026-03-10 config v412 lowered the pgbouncer pool_size of payments-api from 80 to 20 at 13:58 UTC. "
              "Errors began at 14:02 UTC, an alert detected them at 14:09 UTC, and a rollback to v411 at 14:38 UTC "
              "mitigated them. The incident was resolved at 15:05 UTC, 1 h 03 min after impact began."),
     root_cause=CHAIN,
-    contributing_factors=["The pool_size change was not covered by the load test."],
+    contributing_factors=['The change was not load-tested, at 2026-03-10 14:31 UTC: "the pool_size change was not covered '
+                          'by the load test".'],
     action_items=[ACTION],
-    lessons=["Connection-pool limits are capacity settings and need the same load testing as code."],
+    lessons=['Connection-pool limits are capacity settings and need load tests like code: the pool went from 80 to 20 at '
+             '2026-03-10 13:58 UTC: "pgbouncer pool_size lowered from 80 to 20" and was exhausted at 2026-03-10 14:24 UTC: '
+             '"pool exhausted since 14:02".'],
 )
 
 
@@ -86,7 +92,7 @@ def test_a_model_draft_replaces_the_prose_and_keeps_every_computed_fact(incident
     assert draft.model_dump(exclude={"score"}) == offline.model_copy(update={
         "summary": SECTIONS.summary, "root_cause": expected_chain, "contributing_factors": SECTIONS.contributing_factors,
         "action_items": [ACTION], "lessons": SECTIONS.lessons, "generated_by": label, "usage": Usage(calls=1),
-        "open_questions": [q for q in offline.open_questions if q.topic != "root cause"],
+        "open_questions": [q for q in offline.open_questions if not q.topic.startswith(("root cause", "systemic cause"))],
     }).model_dump(exclude={"score"})
     assert draft.score is not None and draft.score != offline.score
     [(request, rendered)] = backend.history
@@ -111,19 +117,23 @@ def test_a_model_draft_with_invented_figures_blame_evidence_and_owners_is_flagge
     assert draft.root_cause.branches[0].steps[0].evidence == [] and draft.root_cause.branches[0].steps[0].hypothesis
     assert draft.action_items[0].owner is None
     assert [q.topic for q in draft.open_questions] == [
-        *(q.topic for q in offline.open_questions if q.topic != "root cause"),
-        "root cause", "fidelity: unsupported figures", "blameless language", "actions: SMART",
+        *(q.topic for q in offline.open_questions if not q.topic.startswith(("root cause", "systemic cause"))),
+        "fidelity: unsupported figures", "blameless language", "actions: SMART",
     ]
     fidelity = next(q for q in draft.open_questions if q.topic == "fidelity: unsupported figures")
     assert fidelity.question == ("The model-written draft states 12000, which the incident data does not contain: "
                                  "where does each come from? Remove any that cannot be sourced.")
-    assert draft.backend_notes[:3] == [
+    assert draft.backend_notes[:4] == [
         "Removed 1 evidence citation(s) that match no input event; those steps are marked to confirm.",
         "Owner 'Alice Smith' of 'Add a CI load test that runs on every pgbouncer pool_size change' is not in the input "
         "or the roster; left to assign.",
+        "Not supported by a cited event, marked to confirm: About 12,000 users were affected because Bob forgot to load "
+        "test the change.",
         "Unsupported figures: 12000.",
     ]
-    assert draft.backend_notes[3].startswith('Blame language "Bob forgot')
+    assert draft.summary.endswith("Hypothesis (to confirm): About 12,000 users were affected because Bob forgot to load "
+                                  "test the change.")
+    assert draft.backend_notes[4].startswith('Blame language "Bob forgot')
 
 
 def test_a_failing_model_leaves_the_offline_draft_saying_why(incident, offline):
@@ -200,3 +210,21 @@ def test_model_actions_are_linted_and_never_get_an_owner_nobody_gave(incident, o
 def test_offline_actions_come_with_their_lint(incident, offline):
     assert assisted_actions(incident, offline, OfflineBackend()) == ActionPlan(
         action_items=offline.action_items, lint=lint_actions(offline.action_items))
+
+
+def test_a_model_cause_stated_as_fact_without_a_citation_is_kept_but_marked_to_confirm(incident, offline):
+    stamped = SECTIONS.model_copy(update={
+        "root_cause": CHAIN.model_copy(update={"branches": [CHAIN.branches[0].model_copy(update={
+            "root_cause": "Changes reach production without a canary stage."})]}),
+        "lessons": ["A rehearsed runbook with one-step rollback would have shortened recovery."],
+    })
+
+    draft = assisted_draft(incident, offline, FakeBackend(stamped))
+
+    branch = draft.root_cause.branches[0]
+    assert (branch.root_cause, branch.root_cause_question) == (
+        "", "Is this the systemic cause: Changes reach production without a canary stage?")
+    assert draft.lessons == ["Hypothesis (to confirm): A rehearsed runbook with one-step rollback would have shortened recovery."]
+    generic = next(q for q in draft.open_questions if q.topic == "analysis: not specific")
+    assert "A rehearsed runbook with one-step rollback would have shortened recovery." in generic.question
+    assert unsupported_claims(draft, incident) == []

@@ -18,6 +18,7 @@ from pm_agent.assisted.checks import (
     incident_data,
     keep_cited_evidence,
     known_owners_only,
+    marked_open,
     numbered,
     unsupported_figures,
 )
@@ -61,6 +62,9 @@ def assisted_five_whys(problem: str, incident: Incident | None, offline_chain: W
         figures = unsupported_figures(chain_texts(chain), incident)
         if figures:
             notes.append(f"Unsupported figures (not in the incident data): {', '.join(figures)}.")
+        holder = Postmortem(incident_id=incident.id, title=problem, summary="", root_cause=chain)
+        checked, claim_notes = marked_open(holder, incident)
+        chain, notes = checked.root_cause or chain, notes + claim_notes
     return chain.model_copy(
         update={
             "generated_by": generation.generated_by,

@@ -167,3 +167,69 @@ def numbered(actions: list[ActionItem]) -> list[ActionItem]:
         seen.add(action.id)
         out.append(action)
     return out
+
+
+# --- claims: cited or marked open, and about this incident ------------------------------------
+HYPOTHESIS_MARK = "Hypothesis (to confirm): "
+
+
+def marked_open(postmortem: Postmortem, incident: Incident) -> tuple[Postmortem, list[str]]:
+    """The draft with every causal statement that cites no input event marked as a hypothesis, and a note for each.
+
+    A model may reason beyond the data; it may not state that reasoning as fact. What it states
+    without a citation stays, labelled to confirm, so the review can check it.
+    """
+    from pm_agent.analysis.claims import unsupported_claims
+
+    unsupported = {claim.text for claim in unsupported_claims(postmortem, incident)}
+    if not unsupported:
+        return postmortem, []
+
+    def mark(text: str) -> str:
+        return f"{HYPOTHESIS_MARK}{text}" if text in unsupported else text
+
+    chain = postmortem.root_cause
+    if chain is not None:
+        chain = chain.model_copy(update={"branches": [_marked_branch(b, unsupported) for b in chain.branches]})
+    actions = [a.model_copy(update={"addresses": mark(a.addresses)}) for a in postmortem.action_items]
+    summary = " ".join(mark(s) for s in _sentences(postmortem.summary))
+    marked = postmortem.model_copy(update={
+        "root_cause": chain, "action_items": actions, "summary": summary,
+        "contributing_factors": [mark(f) for f in postmortem.contributing_factors],
+        "lessons": [mark(lesson) for lesson in postmortem.lessons],
+    })
+    notes = [f"Not supported by a cited event, marked to confirm: {_clip(text)}" for text in sorted(unsupported)]
+    return marked, notes
+
+
+def _marked_branch(branch, unsupported: set[str]):
+    steps = [s.model_copy(update={"hypothesis": True, "because": f"{HYPOTHESIS_MARK}{s.because}"})
+             if s.because in unsupported else s for s in branch.steps]
+    root = branch.root_cause
+    if root in unsupported:
+        return branch.model_copy(update={"steps": steps, "root_cause": "", "systemic_kind": "unknown",
+                                         "root_cause_question": f"Is this the systemic cause: {root.rstrip('.')}?"})
+    return branch.model_copy(update={"steps": steps})
+
+
+def generic_lines(postmortem: Postmortem, incident: Incident) -> list[str]:
+    """Lines of analysis that name nothing of this incident: they would fit any incident (a stamped template)."""
+    from pm_agent.analysis.claims import analysis_lines
+    from pm_agent.analysis.terms import content_stems, weight
+
+    vocabulary = " ".join([incident.title, *incident.services, incident.notes, *(e.text for e in incident.events),
+                           *(u.text for u in incident.undated_events)])
+    own = {s for s in content_stems(vocabulary) if weight(s) == 1.0}
+    return [line for line in analysis_lines(postmortem)
+            if not own & {s for s in content_stems(line) if weight(s) == 1.0}]
+
+
+def _sentences(text: str) -> list[str]:
+    from pm_agent.analysis.claims import sentences
+
+    return sentences(text)
+
+
+def _clip(text: str, limit: int = 120) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"

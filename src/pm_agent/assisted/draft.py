@@ -16,9 +16,11 @@ from pydantic import BaseModel, Field
 from pm_agent.assisted.checks import (
     action_notes,
     blame_notes,
+    generic_lines,
     incident_data,
     keep_cited_evidence,
     known_owners_only,
+    marked_open,
     numbered,
     prose_of,
 )
@@ -55,6 +57,7 @@ def draft_request(incident: Incident, offline: Postmortem) -> GenerationRequest[
     sections = sections_of(offline)
     facts = {
         "sections": json.loads(sections.model_dump_json(exclude={"root_cause": {"generated_by", "backend_notes"}})),
+        "findings": [f.statement for f in offline.findings],
         "metrics": [
             {"metric": m.label, "value": format_minutes(m.minutes) if m.minutes is not None else "unknown", "basis": m.basis}
             for m in offline.metrics
@@ -117,15 +120,26 @@ def _merged(offline: Postmortem, generation: Generation[DraftSections]) -> Postm
 
 
 def checked_draft(incident: Incident, offline: Postmortem, draft: Postmortem) -> Postmortem:
-    """``draft`` after the offline draft's own checks, findings added as open questions and notes."""
-    from pm_agent.engines.drafting import ROOT_CAUSE_QUESTION
+    """``draft`` after the offline draft's own checks, findings added as open questions and notes.
+
+    Every causal statement must cite an input event or say it is open: what the model states without
+    a citation is kept, marked to confirm. Lines that name nothing of this incident are flagged.
+    """
+    from pm_agent.engines.drafting import cause_questions
     from pm_agent.fidelity import unsupported_numbers
     from pm_agent.render import render_markdown
 
-    questions = [q for q in offline.open_questions if q.topic != "root cause"]
-    if draft.root_cause and draft.root_cause.to_confirm:
-        questions.append(OpenQuestion(topic="root cause", question=ROOT_CAUSE_QUESTION))
-    notes = list(draft.backend_notes)
+    draft, claim_notes = marked_open(draft, incident)
+    questions = [q for q in offline.open_questions if not q.topic.startswith(("root cause", "systemic cause"))]
+    questions += cause_questions(draft)
+    notes = [*draft.backend_notes, *claim_notes]
+    generic = generic_lines(draft, incident)
+    if generic:
+        questions.append(OpenQuestion(
+            topic="analysis: not specific",
+            question="These lines name nothing of this incident; make them specific or drop them: " + " | ".join(generic[:5]),
+        ))
+        notes.append(f"{len(generic)} line(s) of analysis name nothing of this incident.")
     unsupported = unsupported_numbers(render_markdown(draft.model_copy(update={"score": None})), incident, draft)
     if unsupported:
         text = (f"The model-written draft states {', '.join(unsupported)}, which the incident data does not contain: "
