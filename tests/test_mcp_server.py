@@ -18,7 +18,7 @@ from pm_agent.mcp_server.app import create_server
 from pm_agent.mcp_server.params import INCIDENT_HINT
 from pm_agent.mcp_server.prompts import five_whys_session, guided_postmortem
 from pm_agent.memory import MemoryRecord
-from pm_agent.memory.actions import tracked_actions
+from pm_agent.memory.actions import select, tracked_actions
 from pm_agent.models import ActionItem
 from pm_agent.service import PostmortemService
 
@@ -298,7 +298,7 @@ async def test_a_remembered_postmortem_is_found_again_readable_by_id_and_its_act
         incident = await client.read_resource(f"incident://{payments.incident_id}")
         postmortem = await client.read_resource(f"postmortem://{payments.incident_id}")
         open_actions = await client.call_tool("list_action_items", {})
-        first = stored.structured_content["action_items"][0]["id"]
+        first = next(a["id"] for a in stored.structured_content["action_items"] if a["status"] != "done")
         done = await client.call_tool("mark_action_done", {"action_id": first})
         still_open = await client.call_tool("list_action_items", {})
     record = stored.structured_content
@@ -314,7 +314,7 @@ async def test_a_remembered_postmortem_is_found_again_readable_by_id_and_its_act
     assert patterns.structured_content["incidents"] == 2 and patterns.structured_content["since"] == "2020-01-01"
     assert patterns.content[0].text.startswith("#")
     assert postmortem.contents[0].text.startswith(f"# Postmortem: {payments.title}")
-    tracked = tracked_actions([MemoryRecord.model_validate(record)], dt.date.today())
+    tracked = select(tracked_actions([MemoryRecord.model_validate(record)], dt.date.today()))
     assert [a for a in open_actions.structured_content["actions"] if a["record_id"] == record["id"]] == json_of(tracked)
     assert (done.structured_content["id"], done.structured_content["status"]) == (first, "done")
     assert first not in {a["id"] for a in still_open.structured_content["actions"]}

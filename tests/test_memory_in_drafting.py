@@ -61,7 +61,7 @@ def test_actions_of_remembered_postmortems_can_be_listed_and_marked_done(capsys)
     remembered = remember_example(PostmortemService())
     assert main(["actions", "list", "--json"]) == 0
     listed = json.loads(capsys.readouterr().out)
-    assert [a["title"] for a in listed] == [a.title for a in remembered.action_items]
+    assert [a["title"] for a in listed] == [a.title for a in remembered.action_items if a.status != "done"]
     assert {a["status"] for a in listed} == {"open"}
     first = listed[0]["id"]
     assert main(["actions", "done", first]) == 0
