@@ -1,5 +1,5 @@
 """The fast paths give the answers of the slow ones they replace: phrase scans, the blame sentence
-check, event membership. (Drafts of 5,000 events are timed by bench/bench_draft.py.)"""
+check. (Drafts of 5,000 events are timed by bench/bench_draft.py.)"""
 
 from __future__ import annotations
 
@@ -15,7 +15,6 @@ from pm_agent import prefilter
 from pm_agent.engines import blame_rules_cause, blame_rules_counterfactual, blame_rules_words, blameless
 from pm_agent.engines import phrase_scan as phrase_scan_module
 from pm_agent.engines.blame_clauses import Guarded, _triggered
-from pm_agent.engines.causes import EventSet
 from pm_agent.engines.phrase_scan import PhraseScan, phrase_pattern
 from pm_agent.engines.rubric_text import Signals
 from pm_agent.ingest import merge
@@ -140,26 +139,6 @@ def test_a_guarded_pattern_never_matches_a_text_without_the_words_it_needs():
         for guard in Guarded._every:
             if not all(words.search(folded) for words in guard._needed):
                 assert guard.pattern.search(sentence) is None, (guard._source, sentence)
-
-
-# --- event membership -----------------------------------------------------------------------------
-
-
-def _event(minute: int, text: str) -> TimelineEvent:
-    return TimelineEvent(at=dt.datetime(2024, 3, 1, 14, minute, tzinfo=dt.UTC), source="chat", text=text)
-
-
-@pytest.mark.parametrize("probe", [0, 1, 2, 3])
-def test_an_event_set_answers_like_the_list_it_holds(probe):
-    a, b, a_again = _event(1, "restarted the pods"), _event(2, "rolled back"), _event(1, "restarted the pods")
-    other_zone = TimelineEvent(
-        at=dt.datetime(2024, 3, 1, 15, 1, tzinfo=dt.timezone(dt.timedelta(hours=1))), source="chat",
-        text="restarted the pods",
-    )
-    events = [a, b]
-    candidates = [a_again, other_zone, _event(1, "restarted the pod"), None][probe]
-    assert (candidates in EventSet(events)) == (candidates in events)
-    assert a in EventSet(events) and b in EventSet(events) and _event(9, "x") not in EventSet(events)
 
 
 # --- near-duplicate events --------------------------------------------------------------------
