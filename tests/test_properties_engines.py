@@ -14,7 +14,8 @@ from hypothesis import strategies as st
 from incident_strategies import plain_words, words
 
 from pm_agent.engines.blameless import detect_blame, rewrite_blameless
-from pm_agent.engines.five_whys import review_chain, run_five_whys
+from pm_agent.analysis.review import review_chain
+from pm_agent.analysis.whys import run_five_whys
 from pm_agent.engines.rubric import score_markdown
 
 MANY = settings(max_examples=settings.default.max_examples)
