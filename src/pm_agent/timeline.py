@@ -29,6 +29,7 @@ PHASE_BY_TAG = (
     ("negative", "diagnosis"),
     ("investigation", "diagnosis"),
     ("observation", "diagnosis"),
+    ("change", "mitigation"),
 )
 
 

@@ -27,6 +27,10 @@ ALERT_SOURCES = ("alert", "page")
 def tags_of(text: str, source: str) -> frozenset[str]:
     """The vocabulary's tags for one event text from one source."""
     tags = {tag for tag, pattern in vocab.TAG_PATTERNS.items() if pattern.search(text)}
+    if "symptom" in tags and not _unnegated(vocab.TAG_PATTERNS["symptom"], text):
+        tags.discard("symptom")
+    if "alert" in tags and "declaration" in tags and source not in ALERT_SOURCES and not _AUTOMATED_RE.search(text):
+        tags.discard("alert")  # "the drill lead paged the on-call": a person escalating, not monitoring
     if "report" in tags:
         tags.discard("alert")
     elif source in ALERT_SOURCES:
@@ -42,6 +46,16 @@ def tags_of(text: str, source: str) -> frozenset[str]:
     if "symptom" in tags and source in ("note", "chat", "metric") and not tags & _NOT_OBSERVATION:
         tags.add("observation")  # "Grafana Agent ... had high memory usage": a fact seen while investigating
     return frozenset(tags)
+
+
+# A change mentioned in these is what someone found or saw, not a step taken to recover.
+_NOT_A_STEP = ("report", "alert", "finding", "investigation", "negative", "observation", "cause_statement", "symptom")
+_AUTOMATED_RE = re.compile(r"\b(?:alert\w*|alarm\w*|monitor\w*|pagerduty|opsgenie|automat\w*|firing)\b", re.I)
+
+
+def _unnegated(pattern: re.Pattern[str], text: str) -> bool:
+    """True when some match of ``pattern`` is not right after a negation ("no data lost")."""
+    return any(not vocab.NEGATED.search(text[: m.start()]) for m in pattern.finditer(text))
 
 
 _NOT_OBSERVATION = frozenset({"alert", "report", "mitigation", "change", "declaration", "communication", "recovery",
@@ -248,10 +262,13 @@ def _detection(
 
 
 def _attempts(events: tuple[Tagged, ...], since: dt.datetime | None) -> Iterable[Attempt]:
+    """Steps taken to stop the impact: mitigations and retries, and any change made after detection."""
     for tagged in events:
         if since is not None and tagged.at < since:
             continue
-        if tagged.has("mitigation", "retry"):
+        after_detection = since is not None and tagged.at > since
+        plain_change = tagged.has("change") and not tagged.has(*_NOT_A_STEP)
+        if tagged.has("mitigation", "retry") or (after_detection and plain_change):
             outcome = "failed" if tagged.has("failed") else "worked" if tagged.has("worked", "recovery") else "unknown"
             yield Attempt(tagged, outcome)
 

@@ -39,7 +39,7 @@ def _p(pattern: str) -> re.Pattern[str]:
 FAILURE_WORDS = (
     r"fail\w*|errors?|exceptions?|outage|down|unavailable|unreachable|unable|cannot|can't|crash\w*|broke|broken|"
     r"time(?:d)? ?out|timeouts?|stuck|pending|starv\w*|oom\w*|out of memory|unresponsive|not ?ready|"
-    r"degrad\w*|slow(?:ness|ed)?|latency|5\d\d\b|5xx|4\d\d\b|high (?:memory|cpu|load|latency|error)\w*|"
+    r"degrad\w*|slow(?:ness|ed)?|latency|5\d\ds?\b|5xx|4\d\ds?\b|high (?:memory|cpu|load|latency|error)\w*|"
     r"(?:increase|spike|surge|jump) in|not (?:working|available|responding|reachable|scheduled|"
     r"running|shipped|joining|joined)|lost|missing|expired|evict\w*|killed|zombies?|no nodes|spike\w*|"
     r"empty|corrupt\w*|lag\w*|backlog|saturat\w*|exhaust\w*|throttl\w*|leak\w*|overload\w*|disconnect\w*"
@@ -73,7 +73,9 @@ TAG_PATTERNS: dict[str, re.Pattern[str]] = {
     "finding": _p(
         r"\b(?:found|find(?:ing|ings)?|discover\w*|identif\w*|turn(?:ed|s)? out|conclu\w*|realis\w*|realiz\w*|"
         r"determined|confirmed (?:that|as|the (?:cause|root cause|culprit|bug))|verified that|traced|pinpoint\w*|"
-        r"root cause|culprit|correlat\w*|shows? that|"
+        r"root cause (?:is|was|:|identified|found)|(?:identified|found) the (?:root )?cause|culprit|correlat\w*|shows? that|"
+        r"(?:logs?|metrics?|graphs?|dashboards?|traces?|data|cloudwatch|grafana|profil\w*|dumps?|audit) "
+        r"(?:show\w*|indicat\w*|reveal\w*|point\w* to|confirm\w*)|"
         r"showed|revealed|spotted|oom[- ]?kill\w*|oom\b|out of memory|recalled|misconfigur\w*|mis-configur\w*|"
         r"expired|bug\b|regression|lead us onto|led us to)"
     ),
@@ -83,7 +85,7 @@ TAG_PATTERNS: dict[str, re.Pattern[str]] = {
         r"was thought to be|at the time assumed)"
     ),
     "cause_statement": _p(
-        r"\b(?:caused by|caus(?:ed|ing|es)\b|due to|because|root cause|result(?:ed|ing|s)? (?:in|from)|"
+        r"\b(?:caused by|caus(?:ed|ing|es)\b|due to|because|root cause (?:is|was|:)|result(?:ed|ing|s)? (?:in|from)|"
         r"as a result(?! of (?:an? |the )?(?:alerts?|alarms?|monitoring))|"
         r"led to|lead to|leads to|leading to|meant (?:that )?|(?:this|which|that) (?:is|was) why|triggered by|"
         r"responsible for|stemm\w* from|the reason)"
@@ -115,6 +117,7 @@ TAG_PATTERNS: dict[str, re.Pattern[str]] = {
     ),
     "worked": _p(
         r"\b(?:successful\w*|succeed\w*|worked|works\b|finishe?s? successfully|took effect|resolved (?:the )?issue|"
+        r"completed|checksum verified|"
         r"issue (?:was )?mitigated|mitigated|fixed|back to normal|recovered|restored|"
         r"(?:is|are|was|were|as|became|now|back|marked) healthy|healthy again|verified (?:that|operational)|"
         r"went down to normal|confirmed (?:expected behaviou?r|(?:the )?issue (?:was )?resolved|resolution))"
@@ -176,6 +179,8 @@ TAG_PATTERNS: dict[str, re.Pattern[str]] = {
     "tentative": _p(r"\b(?:potential|suspect\w*|likely|possibl\w*|might|may have|seems?|appears?|probabl\w*|assumed)"),
 }
 
+# A symptom word right after one of these is not a symptom: "no data lost", "not down", "without errors".
+NEGATED = _p(r"\b(?:no|not|without|never|zero|nothing)\s+(?:[\w-]+\s+){0,2}$")
 # A finding must state something: besides the finding word, the event says at least this many content words.
 FINDING_MIN_WORDS = 3
 # Where the input says outright that the failure started here, or that this change was the culprit.

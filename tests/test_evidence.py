@@ -1,0 +1,118 @@
+"""One reading of an incident: what each event's words say it is, and the moments the analysis rests on."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from pm_agent.analysis.evidence import read_incident, tags_of
+from pm_agent.analysis.quoting import cite
+from pm_agent.models import Incident, TimelineEvent, UndatedEvent
+
+UTC = dt.UTC
+
+
+def at(hh_mm: str, day: int = 2) -> dt.datetime:
+    hour, minute = map(int, hh_mm.split(":"))
+    return dt.datetime(2024, 5, day, hour, minute, tzinfo=UTC)
+
+
+def incident(*events: tuple[str, str, str], **times) -> Incident:
+    return Incident(id="i", title="Checkout errors", events=[TimelineEvent(at=at(t), source=s, text=x) for t, s, x in events],
+                    **times)
+
+
+@pytest.mark.parametrize(("source", "text", "expected"), [
+    ("chat", "Customers report 502s on checkout", {"report", "symptom"}),
+    ("alert", "FIRING CheckoutErrors 5xx above 5%", {"alert", "symptom"}),
+    ("note", "Found that the pool size was set to 2 in release 4.2", {"finding", "change"}),
+    ("note", "Root cause investigation started", {"investigation"}),
+    ("chat", "From the investigation nothing out of the ordinary was discovered", {"investigation", "negative"}),
+    ("deploy", "Rollback attempt fails due to a registry timeout",
+     {"change", "mitigation", "failed", "cause_statement", "symptom"}),
+    ("deploy", "Pipeline re-triggered due to an API timeout", {"change", "retry", "cause_statement", "symptom"}),
+    ("note", "Incident resolved. No data lost; the database stayed healthy throughout.", {"recovery", "resolution"}),
+    ("chat", "Payments team notices a spike in declines", {"report", "symptom"}),
+    ("metric", "Error rate back to 0.1%, latency recovered", {"recovery", "worked", "symptom"}),
+    ("note", "Grafana agent ran on the unhealthy node and had high memory usage", {"observation", "symptom"}),
+    ("chat", "Mail sent to the affected customers explaining the outage", {"communication", "symptom"}),
+])
+def test_each_event_gets_the_tags_its_words_say(source, text, expected):
+    assert tags_of(text, source) == frozenset(expected)
+
+
+def test_a_failure_named_as_the_cause_is_not_the_outcome_of_the_step():
+    assert "failed" not in tags_of("Deploy re-run because the first run failed", "deploy")
+    assert "failed" in tags_of("Restart of the workers failed", "deploy")
+
+
+def test_the_change_the_input_marks_is_the_trigger_and_its_time_the_start():
+    reading = read_incident(incident(
+        ("09:00", "deploy", "Unrelated docs site deploy"),
+        ("10:00", "deploy", "Release 4.2 of checkout rolled out (problem started)"),
+        ("10:07", "alert", "FIRING CheckoutErrors"),
+    ))
+    assert reading.trigger.text == "Release 4.2 of checkout rolled out (problem started)"
+    assert (reading.started, reading.detected) == (at("10:00"), at("10:07"))
+
+
+def test_a_scale_up_before_anything_failed_is_a_change_not_a_fix():
+    reading = read_incident(incident(
+        ("09:00", "note", "Proactively scaling up the cluster from 7 to 10 nodes"),
+        ("11:00", "alert", "Load balancer unable to scale: not enough free IP addresses"),
+    ))
+    assert reading.trigger.text.startswith("Proactively scaling up")
+
+
+def test_without_a_start_or_an_earlier_event_the_start_is_unknown_not_the_first_alert():
+    reading = read_incident(incident(("10:07", "alert", "FIRING CheckoutErrors"), ("10:30", "chat", "still looking")))
+    assert (reading.started, reading.detected) == (None, at("10:07"))
+
+
+def test_a_person_noticing_first_is_detection_by_report_and_the_later_alert_is_kept():
+    reading = read_incident(incident(
+        ("10:00", "deploy", "Release 4.2 rolled out"),
+        ("10:20", "chat", "Support says users see 502 on checkout"),
+        ("10:26", "alert", "FIRING CheckoutErrors"),
+    ))
+    assert reading.reported_by_people and reading.first_alert.text == "FIRING CheckoutErrors"
+
+
+def test_time_to_mitigate_rests_on_the_first_recovery_else_on_the_resolution_it_says_so():
+    recovered = read_incident(incident(("10:00", "deploy", "Release 4.2 rolled out"),
+                                       ("10:20", "metric", "Error rate back to normal"),
+                                       ("11:00", "note", "Incident resolved")))
+    assert (recovered.mitigated, recovered.mitigated_basis.startswith("first recovery")) == (at("10:20"), True)
+    closed = read_incident(incident(("10:00", "deploy", "Release 4.2 rolled out"), ("10:05", "alert", "FIRING"),
+                                    resolved_at=at("11:00")))
+    assert (closed.mitigated, closed.mitigated_basis) == (at("11:00"), "resolved_at (input); no earlier recovery event")
+
+
+def test_recovery_attempts_keep_their_outcome():
+    reading = read_incident(incident(
+        ("10:00", "alert", "FIRING CheckoutErrors"),
+        ("10:10", "deploy", "Rollback to 4.1 failed: image no longer in the registry"),
+        ("10:25", "deploy", "Hotfix 4.2.1 deployed, errors back to normal"),
+    ))
+    assert [(a.step.at, a.outcome) for a in reading.attempts] == [(at("10:10"), "failed"), (at("10:25"), "worked")]
+
+
+def test_findings_are_events_that_state_something_and_a_bare_identified_is_not_one():
+    reading = read_incident(incident(
+        ("10:00", "alert", "FIRING CheckoutErrors"),
+        ("10:10", "chat", "Issue identified"),
+        ("10:15", "chat", "Found that the connection pool of checkout-api is capped at 2"),
+    ))
+    assert [t.text for t in reading.findings] == ["Found that the connection pool of checkout-api is capped at 2"]
+
+
+def test_an_undated_event_is_cited_by_the_time_the_input_gave():
+    undated = UndatedEvent(source="note", text="Scaled the dev workload down to 0", time_text="14:??")
+    assert cite(undated) == '(undated, "14:??"): "Scaled the dev workload down to 0"'
+
+
+def test_a_citation_keeps_the_offset_the_input_used_and_names_no_person():
+    event = TimelineEvent(at=dt.datetime(2024, 5, 2, 10, 0, tzinfo=dt.timezone(dt.timedelta(hours=1))), source="chat",
+                          actor="dana.ortiz", text="dana.ortiz restarted the workers")
+    assert cite(event) == 'at 2024-05-02 10:00 (UTC+01:00): "a team member restarted the workers"'
