@@ -116,3 +116,25 @@ def test_a_citation_keeps_the_offset_the_input_used_and_names_no_person():
     event = TimelineEvent(at=dt.datetime(2024, 5, 2, 10, 0, tzinfo=dt.timezone(dt.timedelta(hours=1))), source="chat",
                           actor="dana.ortiz", text="dana.ortiz restarted the workers")
     assert cite(event) == 'at 2024-05-02 10:00 (UTC+01:00): "a team member restarted the workers"'
+
+
+def test_approximate_times_are_kept_as_written_and_never_placed_by_guess():
+    from pm_agent.ingest import ReadOptions, load_incident_text
+
+    text = ("Date: 2024-05-02\n14:00 UTC - checkout 4.2 deployed\n~14:05 UTC - checkout errors rising\n"
+            "± 14:20 UTC - rollback started\naround 14:40 UTC - errors back to normal\n14:50 UTC - incident resolved\n")
+    parsed = load_incident_text(text, "timeline.md", ReadOptions())
+    assert [(u.time_text, u.text) for u in parsed.undated_events] == [
+        ("~14:05 UTC", "checkout errors rising"), ("± 14:20 UTC", "rollback started"),
+        ("around 14:40 UTC", "errors back to normal"),
+    ]
+    assert [e.text for e in parsed.events] == ["checkout 4.2 deployed", "incident resolved"]
+
+
+@pytest.mark.parametrize(("minutes", "shown"), [
+    (0.68333, "41 s"), (2.5, "2 min 30 s"), (45, "45 min"), (125, "2 h 05 min"), (326, "5 h 26 min"), (5840, "4 d 1 h 20 min"),
+])
+def test_durations_print_exactly(minutes, shown):
+    from pm_agent.timeparse import format_minutes
+
+    assert format_minutes(minutes) == shown

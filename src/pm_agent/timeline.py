@@ -61,15 +61,15 @@ def classify_phases(incident: Incident, reading: Reading | None = None) -> list[
 
 
 def _phase_of(tagged: Tagged, reading: Reading) -> str:
-    at, detected, incident = tagged.at, reading.detected, reading.incident
+    at, detected, incident, started = tagged.at, reading.detected, reading.incident, reading.started
     if incident.resolved_at and at >= incident.resolved_at:
         return "resolution"
     if detected and at == detected and tagged.source != "deploy":
         return "detection"
     before_detection = detected is not None and at < detected
-    if before_detection or (incident.started_at and at <= incident.started_at):
+    if before_detection or (started and at <= started):
         noticed = tagged.has("alert", "report")
-        return "detection" if noticed and (not incident.started_at or at > incident.started_at) else "trigger"
+        return "detection" if noticed and (not started or at > started) else "trigger"
     for tag, phase in PHASE_BY_TAG:
         if tagged.has(tag):
             return phase

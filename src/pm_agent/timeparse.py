@@ -152,15 +152,19 @@ def format_utc(moment: dt.datetime) -> str:
 
 
 def format_minutes(minutes: float) -> str:
-    """A duration for people: ``45 min``, ``2 h 05 min``, ``3 d 4 h``."""
-    total = int(round(minutes))
+    """A duration for people, exact to the second it was measured in: ``41 s``, ``2 min 30 s``, ``45 min``,
+    ``2 h 05 min``, ``4 d 1 h 20 min``."""
+    seconds = int(round(minutes * 60))
+    total, rest = divmod(seconds, 60)
     if total < 60:
-        return f"{total} min"
+        if not total:
+            return f"{rest} s"
+        return f"{total} min {rest} s" if rest else f"{total} min"
     hours, mins = divmod(total, 60)
     if hours < 48:
         return f"{hours} h {mins:02d} min"
     days, hours = divmod(hours, 24)
-    return f"{days} d {hours} h"
+    return f"{days} d {hours} h" + (f" {mins} min" if mins else "")
 
 
 _WORD_END = r"(?![^\W_]|[:.,]\d)"

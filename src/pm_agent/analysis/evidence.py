@@ -227,7 +227,7 @@ def find_trigger(events: tuple[Tagged, ...], incident: Incident) -> Tagged | Non
         at_start = [t for t in changes if t.at == incident.started_at]
         before = [t for t in changes if t.at < incident.started_at]
         return at_start[0] if at_start else (before[-1] if before else None)
-    before = [t for t in changes if first_signal is not None and t.at < first_signal]
+    before = [t for t in changes if first_signal is None or t.at < first_signal]
     return before[0] if before else None
 
 

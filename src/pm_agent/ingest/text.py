@@ -50,7 +50,10 @@ _OPENERS = {"**": "**", "__": "__", "`": "`", "*": "*", "_": "_", "[": "]", "(":
 _SEPARATOR = re.compile(r"^\s*(?:(?:-{1,2}|–|—|:|\||->|→)\s*)?")
 _OFFSET_AFTER_ZONE = re.compile(r"^[+-]\d")  # "14:05 UTC+2": an offset the timestamp patterns do not read
 _MERIDIEM = re.compile(r"^\s*[ap]\.?m\.?(?![a-z])", re.I)
-_UNDATED = re.compile(r"^(?P<time>~?[\d?]{1,2}:[\d?]{2})(?![^\W_])")
+_APPROXIMATE = r"~|±|\+/-|(?:around|about|approx(?:\.|imately)?|circa|ca\.)\s"
+_UNDATED = re.compile(
+    rf"^(?P<time>(?P<mark>{_APPROXIMATE})?\s*[\d?]{{1,2}}:[\d?]{{2}}(?:\s*(?:UTC|GMT|Z)\b)?)(?![^\W_])", re.I
+)
 _EMPHASIS = re.compile(r"\*\*|__|`")
 _HEADING = re.compile(r"^(?P<marks>#{1,6})\s+(?P<text>.*?)\s*#*\s*$")
 _META = re.compile(
@@ -93,7 +96,7 @@ class TextTimelineParser:
         if not isinstance(data, str):
             return False
         lines = data.splitlines()
-        return any(leading_stamp(line) for line in lines) or any(
+        return any(leading_stamp(line) or _UNDATED.match(_PREFIX.sub("", line, count=1)) for line in lines) or any(
             _is_table_header(line, following) and "time" in column_roles(_cells(line)).values()
             for line, following in zip(lines, lines[1:])
         )
@@ -215,11 +218,12 @@ class TimelineReader:
         return end
 
     def _undated(self, line: str, number: int) -> RawUndated | None:
-        """``14:?? - text`` or ``~14:10 text``: the file does not know the exact time, so nothing is placed by guess."""
+        """``14:?? - text``, ``~14:10 text``, ``± 17:20 UTC text``, ``around 09:00 text``: the file does not give the exact
+        time, so the event is kept with the time as written and asked about, never placed by guess."""
         body = _PREFIX.sub("", line, count=1)
         tag, body = _take_tag(_EMPHASIS.sub("", body))
         found = _UNDATED.match(body)
-        if found is None or not ("?" in found["time"] or found["time"].startswith("~")):
+        if found is None or not ("?" in found["time"] or found["mark"]):
             return None
         more_tag, text = _take_tag(_SEPARATOR.sub("", body[found.end() :], count=1).strip())
         if not text:
