@@ -11,8 +11,13 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from pm_agent.engines.blameless import WHY, detect_blame, fact_tokens, is_blameful, rewrite_blameless
+from pm_agent.engines.blame_checks import lost_words, rewrite_problems
+from pm_agent.engines.blameless import ADVICE, WHY, detect_blame, fact_tokens, is_blameful, rewrite_blameless
+from pm_agent.evals.context import RunContext
+from pm_agent.evals.labelled import run_blameless
 from pm_agent.models import BlameFinding, BlamelessReport
 
 DATASET = Path(__file__).resolve().parents[1] / "evals" / "datasets" / "blameless.jsonl"
@@ -86,13 +91,16 @@ def test_rewrites_of_blameful_sentences_keep_every_fact():
     assert lost == {}, f"fact preservation {preserved:.3f}"
 
 
-def test_rewrites_of_blameful_sentences_are_no_longer_flagged():
-    still_blameful = {}
+def test_blameful_sentences_are_either_rewritten_without_blame_or_left_as_written_and_flagged():
+    outcomes = {}
     for row in BLAMEFUL:
-        rewritten = rewrite_blameless(row["text"]).rewritten
-        if detect_blame(rewritten):
-            still_blameful[row["id"]] = (rewritten, [f.text for f in detect_blame(rewritten)])
-    assert still_blameful == {}
+        report = rewrite_blameless(row["text"])
+        if report.rewritten == row["text"]:
+            outcomes[row["id"]] = ("flagged", {f.rewritten for f in report.findings})
+        elif detect_blame(report.rewritten):
+            outcomes[row["id"]] = ("still blameful", report.rewritten)
+    assert {key: value for key, value in outcomes.items() if value != ("flagged", {False})} == {}
+    assert len(outcomes) <= 0.05 * len(BLAMEFUL)  # flagging is the exception, not the way out
 
 
 def test_neutral_sentences_come_back_unchanged():
@@ -112,11 +120,10 @@ def test_every_finding_span_indexes_into_its_text():
 # --- behaviour named in the brief ------------------------------------------------------------------
 
 
-def test_rewrite_moves_the_subject_from_person_to_system():
+def test_rewrite_moves_the_subject_from_person_to_system_and_keeps_the_action():
     text = "Bob pushed an unvalidated config to production, which caused the outage."
-    assert rewrite_blameless(text).rewritten == (
-        "An unvalidated config reached production through the deploy pipeline, which caused the outage."
-    )
+    rewritten = "An unvalidated config was pushed to production, which caused the outage."
+    assert rewrite_blameless(text).rewritten == rewritten
 
 
 def test_a_missed_alert_becomes_an_alert_that_led_to_no_response():
@@ -277,3 +284,204 @@ def test_real_postmortems_keep_every_fact_when_rewritten(shared_data):
         if missing:
             lost[path.name] = missing
     assert lost == {}
+
+
+# --- the labelled rewrite set ----------------------------------------------------------------------
+
+REWRITE_ROWS = [
+    json.loads(line)
+    for line in (DATASET.parent / "blameless_rewrites.jsonl").read_text(encoding="utf-8").splitlines()
+    if line.strip()
+]
+STYLES = ("chat", "timeline", "narrative", "summary", "ticket", "passive")
+
+
+def test_rewrite_set_has_60_blameful_cases_in_six_styles_with_facts_found_in_their_text():
+    per_style = Counter(row["style"] for row in REWRITE_ROWS)
+    assert sum(row["blameful"] for row in REWRITE_ROWS) >= 60
+    assert len({row["id"] for row in REWRITE_ROWS}) == len(REWRITE_ROWS)
+    assert {style: per_style[style] >= 5 for style in STYLES} == dict.fromkeys(STYLES, True)
+    assert [(row["id"], f) for row in REWRITE_ROWS for f in row["facts"] if f.lower() not in row["text"].lower()] == []
+    assert [row["id"] for row in REWRITE_ROWS if row["blameful"] and not row["forbidden"]] == []
+    assert [row["id"] for row in REWRITE_ROWS if not row["blameful"] and (row["facts"] or row["forbidden"])] == []
+
+
+def test_the_eval_finds_no_broken_fact_losing_or_still_blameful_rewrite_in_either_set():
+    result = run_blameless(RunContext())
+    gated = ("precision", "recall", "rewrites_precision", "rewrites_recall", "rewrite_intact", "rewrite_facts_kept",
+             "rewrite_no_residue")
+    assert ([(f.case_id, f.reasons) for f in result.failures], {m: result.metrics[m] for m in gated}) == (
+        [],
+        dict.fromkeys(gated, 1.0),
+    )
+    assert result.metrics["rewritten_share"] >= 0.9
+
+
+# --- rewrites that read as English -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "rewritten"),
+    [
+        ("Priya made a mistake and deleted the staging bucket at 09:40.", "The staging bucket was deleted at 09:40."),
+        ("Ken made an error in the retry policy for `billing-api`.",
+         "There was an error in the retry policy for `billing-api`."),
+        ("The new hire made a costly mistake when she truncated the `events` table.",
+         "There was an error when the `events` table was truncated."),
+        ("Our SRE screwed up the certificate rollout on edge-2.", "The certificate rollout on edge-2 went wrong."),
+        ("The contractor bungled the migration of 40 tenants to cluster-b.",
+         "The migration of 40 tenants to cluster-b went wrong."),
+        ("The data team dropped the ball on renewing the warehouse licence before 2024-06-30.",
+         "The warehouse licence was not renewed before 2024-06-30."),
+        ("Sadly we dropped the ball and the nightly backup silently stopped on 2024-02-11.",
+         "Sadly the nightly backup silently stopped on 2024-02-11."),
+        ("The approver was asleep at the wheel and merged PR #5120 with failing tests.",
+         "PR #5120 was merged with failing tests."),
+        ("Honestly, Kai fat-fingered the instance count and scaled `api` to 1.",
+         "Honestly, the instance count was mistyped and `api` was scaled to 1."),
+    ],
+)
+def test_blame_idioms_are_rewritten_keeping_what_happened(text, rewritten):
+    assert rewrite_blameless(text).rewritten == rewritten
+
+
+@pytest.mark.parametrize(
+    ("text", "rewritten"),
+    [
+        ("If only Tomas had read the alert, we would have failed over by 03:10.",
+         "If the alert had been read, we would have failed over by 03:10."),
+        ("Had the on-call drained node-7 first, no requests would have been lost.",
+         "Had node-7 been drained first, no requests would have been lost."),
+        ("The release manager failed to check the error budget and promoted v5.1 to all regions.",
+         "The error budget was not checked and v5.1 was promoted to all regions."),
+        ("Sam clearly didn't check the replication lag before the switchover.",
+         "The replication lag was not checked before the switchover."),
+        ("@omar you should have paused the rollout at 11:20", "The rollout was not paused at 11:20"),
+        ("- 09:12 She ignored the CPU alert on web-3", "- 09:12 The CPU alert on web-3 did not lead to a response"),
+    ],
+)
+def test_counterfactuals_and_hindsight_become_what_did_not_happen(text, rewritten):
+    assert rewrite_blameless(text).rewritten == rewritten
+
+
+@pytest.mark.parametrize(
+    ("text", "rewritten"),
+    [
+        ("The cache was flushed by Dana at 12:00, which caused a spike of 5xx.",
+         "The cache was flushed at 12:00, which caused a spike of 5xx."),
+        ("The pager alert was ignored by the on-call for 40 minutes.",
+         "The pager alert did not lead to a response for 40 minutes."),
+        ("Careless testing by the mobile team let the crash reach 8% of users.",
+         "Incomplete testing let the crash reach 8% of users."),
+    ],
+)
+def test_a_person_named_by_a_passive_or_behind_a_judgement_goes_and_the_action_stays(text, rewritten):
+    assert rewrite_blameless(text).rewritten == rewritten
+
+
+def test_a_sentence_no_rewrite_can_fix_is_left_as_written_and_flagged_with_advice():
+    text = "Mistakes were made by Ravi during the database upgrade."
+    assert rewrite_blameless(text) == BlamelessReport(
+        original=text,
+        rewritten=text,
+        findings=[
+            BlameFinding(
+                start=0,
+                end=26,
+                text="Mistakes were made by Ravi",
+                category="person_as_cause",
+                why=WHY["person_as_cause"],
+                suggestion="Left as written: " + ADVICE["person_as_cause"],
+                rewritten=False,
+            )
+        ],
+    )
+
+
+def test_a_rewrite_that_would_drop_part_of_what_happened_is_flagged_instead():
+    text = "Re OPS-512: the contractor who wrote the cron job didn't bother to add a lock, so two runs overlapped."
+    report = rewrite_blameless(text)
+    assert (report.rewritten, [(f.category, f.rewritten) for f in report.findings]) == (
+        text,
+        [("role_blame", False), ("counterfactual", False)],
+    )
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Nobody was responsible for testing the failover runbook.",
+        "Appointing an incident commander sooner could have helped.",
+        "A second approver could have caught the wrong region in the change.",
+        "Hiring a second on-call engineer could have prevented the delay.",
+        "No one owned the DNS zone, so renewals depended on memory.",
+        "Nobody was at fault; the CLI deleted the volume without asking for confirmation.",
+        "Our alerting dropped the ball: nothing fired for 25 minutes.",
+        "If only the dashboard had shown per-region errors, triage would have taken minutes.",
+        "The switch dropped the packets for 40 seconds during the firmware update.",
+        "The mistake in the default config had shipped with v3.1.",
+        "The database was restored by Maria at 06:10 and the error rate fell to 0.2%.",
+    ],
+)
+def test_systemic_statements_and_the_same_words_about_systems_are_left_alone(text):
+    assert rewrite_blameless(text) == BlamelessReport(original=text, rewritten=text, findings=[])
+
+
+# --- the checks on a rewrite -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("original", "rewritten", "problems"),
+    [
+        ("The outage was caused by Alice.", "The outage was caused by .",
+         ["dangling word before punctuation", "space before punctuation"]),
+        ("Bob restarted the pod.", "The the pod was restarted.", ["doubled word"]),
+        ("Alice should have checked it.", "should have checked it.", ["sentence starts in lower case"]),
+        ("He botched the change at 17:00.", "The change at 17 went wrong:00.", ["punctuation glued to a word"]),
+        ("Bob (the lead) broke it.", "It broke (the lead.", ["unbalanced brackets or quotes"]),
+        ("Dave broke prod.", "Prod.", ["no verb left"]),
+        ("ugh bob broke it lol", "ugh it broke lol", []),
+    ],
+)
+def test_rewrite_problems_name_only_the_defects_the_edit_added(original, rewritten, problems):
+    assert rewrite_problems(original, rewritten) == problems
+
+
+def test_lost_words_are_the_content_words_of_what_happened_not_people_or_blame():
+    assert [
+        lost_words("Bob pushed the bad config at 14:02.", "The bad config reached prod at 14:02."),
+        lost_words("Jane Doe dropped the ball on the payments review.", "The payments review was not handled."),
+        lost_words("The contractor who wrote the cron job didn't bother to add a lock.", "A lock was not added."),
+    ] == [["pushed"], [], ["wrote", "cron", "job"]]
+
+
+# --- properties ------------------------------------------------------------------------------------
+
+BLAME_PIECES = (
+    "Bob", "@dana.k", "the on-call engineer", "the payments team", "we", "someone", "made a mistake and",
+    "made an error in", "dropped the ball on", "dropped the ball and", "screwed up", "messed up", "if only",
+    "Had Raj", "should have", "failed to", "forgot to", "ignored", "was pushed by Bob", "was wiped by",
+    "clearly didn't", "obviously", "sloppy", "careless", "fat-fingered", "which caused the outage", "taking down",
+    "and", "then", ",", ".", ":", "-", "the config", "the alert", "rotating", "deleted", "scaled", "at 14:05",
+    "on 2024-03-01", "db-prod-3", "v2.3.1", "PR #4512", "INC-42", "CVE-2024-3094", "`payments-api`",
+    "api.example.com", "40%", "3 times", "10.0.4.0/24",
+)
+blame_sentences = st.lists(st.sampled_from(BLAME_PIECES), min_size=2, max_size=24).map(" ".join)
+
+
+@settings(max_examples=300, deadline=None)
+@given(blame_sentences)
+def test_a_rewrite_never_loses_a_number_timestamp_or_identifier(text):
+    assert missing_facts(text, rewrite_blameless(text).rewritten) == []
+
+
+one_sentence = st.lists(st.sampled_from([p for p in BLAME_PIECES if p != "."]), min_size=2, max_size=24).map(
+    " ".join
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(one_sentence)
+def test_the_findings_of_a_sentence_say_whether_it_was_rewritten(text):
+    report = rewrite_blameless(text)
+    assert {f.rewritten for f in report.findings} <= {report.rewritten != text}

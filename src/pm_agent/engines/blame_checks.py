@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from functools import lru_cache
 
 from pm_agent.engines.blame_grammar import IRREGULAR, LINE_LEAD
 from pm_agent.engines.blame_lexicon import (
@@ -27,19 +28,21 @@ from pm_agent.engines.blame_lexicon import (
     JUDGEMENT_NOUNS,
     ROLE_NOUNS,
     is_person,
+    trie_pattern,
 )
 
-_DANGLING = re.compile(
-    r"(?i)\b(?:by|the|an?|of|to|for|with|from|at|in|on|and|or|but|that|which|who|was|were|is|are|had|has)\s*[,.;:!?)]"
+_DANGLERS = frozenset(
+    "by the a an of to for with from at in on and or but that which who was were is are had has".split()
 )
-_DOUBLED_WORD = re.compile(r"(?i)\b([a-z]+)\s+\1\b")
+_PUNCT = re.compile(r"[,.;:!?)]")
 _DOUBLE_SPACE = re.compile(r"(?<=\S) {2,}(?=\S)")
 _SPACE_BEFORE_PUNCT = re.compile(r"(?<=\w) +[,;:.!?](?=\s|$)")
 _DOUBLED_PUNCT = re.compile(r"[,;:]\s*[,;:.!?]|(?<!\.)\.\s*\.(?!\.)|^\s*[,;:.]|\(\s*\)")
 _SENTENCE_START = re.compile(rf"(?:^|[.!?][\"')\]]*\s+)(?:{LINE_LEAD})(?P<first>[^\W\d_][\w'’-]*)", re.M)
 _FACT_LIKE = re.compile(r"[a-z]+[A-Z0-9_.-]|[a-z]+-[a-z0-9]")  # iOS, db-prod-3, eu-west-1: facts keep their case
+_SEPARATORS = re.compile(r"[,;:](?=[^\W_])")
 _PAIRS = (("(", ")"), ("[", "]"), ("{", "}"))
-_WORD = re.compile(r"[A-Za-z][A-Za-z'’-]*")
+_WORD = re.compile(r"@[\w.-]*\w(?:['’]s)?|[^\W\d_][\w'’-]*")
 
 _AUXILIARIES = frozenset(
     "is are was were be been being am has have had do does did will would can could shall should may might must "
@@ -47,33 +50,64 @@ _AUXILIARIES = frozenset(
     "shouldn't lay lie lies led came went fell rose began grew sat stood ran said got won hit let kept met".split()
 )
 _IRREGULAR_FORMS = frozenset(form for forms in IRREGULAR for form in forms[1:])
-_PRESENT_S = re.compile(r"(?i)^(?:[a-z]+(?:ches|shes|sses|xes)|[a-z]*[^aeiousy\W]s)$")
+_VERB_LIKE = re.compile(
+    rf"(?i)\b(?:{trie_pattern(_AUXILIARIES | _IRREGULAR_FORMS)})\b|\b[a-z]+(?:ed|n't)\b"
+    r"|\b(?:[a-z]+(?:ches|shes|sses|xes)|[a-z]{2,}[^aeiousy\W]s)\b"
+)
 
 
 def rewrite_problems(original: str, rewritten: str) -> list[str]:
     """What the rewrite broke that the original did not have, one short phrase per defect."""
     if rewritten == original:
         return []
-    problems: list[str] = []
     if original.strip() and not re.search(r"\w", rewritten):
         return ["nothing is left of the sentence"]
-    counted = (
-        ("dangling word before punctuation", _DANGLING),
-        ("doubled word", _DOUBLED_WORD),
-        ("double space", _DOUBLE_SPACE),
-        ("space before punctuation", _SPACE_BEFORE_PUNCT),
-        ("stray punctuation", _DOUBLED_PUNCT),
-    )
-    for name, pattern in counted:
-        if len(pattern.findall(rewritten)) > len(pattern.findall(original)):
-            problems.append(name)
-    if _lowercase_starts(rewritten) > _lowercase_starts(original):
+    was, now = _edited_windows(original, rewritten)
+    problems = [name for name, find in _LOCAL_DEFECTS if len(find(now)) > len(find(was))]
+    lowercase = _lowercase_starts(rewritten)
+    if lowercase and lowercase > _lowercase_starts(original):
         problems.append("sentence starts in lower case")
     if _unbalanced(rewritten) > _unbalanced(original):
         problems.append("unbalanced brackets or quotes")
-    if _has_verb(original) and not _has_verb(rewritten):
+    if not _has_verb(rewritten) and _has_verb(original):
         problems.append("no verb left")
     return problems
+
+
+def _edited_windows(original: str, rewritten: str, margin: int = 24) -> tuple[str, str]:
+    """The changed stretch of each text, with ``margin`` characters of context on both sides:
+    local defects outside it are the same in both texts, so only the windows need counting."""
+    limit = min(len(original), len(rewritten))
+    prefix = next((i for i in range(limit) if original[i] != rewritten[i]), limit)
+    suffix = next((i for i in range(limit - prefix) if original[-1 - i] != rewritten[-1 - i]), limit - prefix)
+    start = max(0, prefix - margin)
+    cut = max(0, suffix - margin)
+    return original[start : len(original) - cut], rewritten[start : len(rewritten) - cut]
+
+
+def _doubled_words(text: str) -> list[str]:
+    """ "the the", "was was" (a word read twice in a row)."""
+    words = text.lower().split()
+    return [a for a, b in zip(words, words[1:], strict=False) if a == b and a.isalpha()]
+
+
+def _dangling(text: str) -> list[str]:
+    """Words that cannot end a clause, left before punctuation: "caused by .", "the ,"."""
+    found = []
+    for m in _PUNCT.finditer(text):
+        before = text[: m.start()].rstrip().rsplit(None, 1)
+        if before and before[-1].lower() in _DANGLERS:
+            found.append(before[-1])
+    return found
+
+
+def _glued(text: str) -> list[str]:
+    """A comma, colon or semicolon with a word stuck to both sides: "went wrong:00"."""
+    return [
+        m.group()
+        for m in _SEPARATORS.finditer(text)
+        if re.search(r"[^\W\d_]{2}$", text[: m.start()]) or re.match(r"[^\W\d_]{2}", text[m.end() :])
+    ]
 
 
 def _lowercase_starts(text: str) -> int:
@@ -91,13 +125,17 @@ def _unbalanced(text: str) -> int:
 
 def _has_verb(text: str) -> bool:
     """A crude test that some word could be a finite verb (auxiliary, past form, or present -s)."""
-    for word in _WORD.findall(text):
-        lower = word.lower()
-        if lower in _AUXILIARIES or lower in _IRREGULAR_FORMS or lower.endswith("ed") or lower.endswith("n't"):
-            return True
-        if _PRESENT_S.match(lower) and len(lower) > 3:
-            return True
-    return False
+    return _VERB_LIKE.search(text) is not None
+
+
+_LOCAL_DEFECTS = (
+    ("dangling word before punctuation", _dangling),
+    ("doubled word", _doubled_words),
+    ("double space", _DOUBLE_SPACE.findall),
+    ("space before punctuation", _SPACE_BEFORE_PUNCT.findall),
+    ("stray punctuation", _DOUBLED_PUNCT.findall),
+    ("punctuation glued to a word", _glued),
+)
 
 
 # --- content words ---------------------------------------------------------------------------------
@@ -111,7 +149,7 @@ _FUNCTION_WORDS = frozenset(
     all any some every each both either neither anyone anybody someone somebody everyone everybody nobody one none
     is are was were be been being am has have had having do does did done will would can could shall should may
     might must isn't aren't wasn't weren't hasn't haven't hadn't doesn't don't didn't won't wouldn't can't couldn't
-    shouldn't let let's lets upon
+    shouldn't let let's lets upon except more less
     """.split()
 )
 # The words a blameless rewrite exists to remove: verdicts, lapses, hindsight, fillers, and the verbs of
@@ -127,6 +165,7 @@ _BLAME_WORDS = frozenset(
     oops culprit guilty seen see spot spotted notice noticed noticing know known knew realise realised realize
     realized understood anticipated foreseen predicted recognized recognised guessed heed heeded acknowledge
     acknowledged respond responded react reacted careful attentive competent decent experienced reasonable
+    pebkac pebcak picnic id10t classic typical pure plain grown grew become became seemed acted
     """.split()
 )
 # Blame idioms whose words are ordinary elsewhere ("dropped the index", "made a change").
@@ -135,7 +174,7 @@ _BLAME_PHRASES = re.compile(
     r"|ma(?:de|ke|kes|king)\s+(?:an?\s+)?(?:[\w-]+\s+)?(?:mistake|error|blunder|bad\s+call)s?"
     r"|(?:screw|mess|goof)(?:ed|ing|s)?\s+up|fat[- ]?finger\w*|(?:human|operator|user)\s+error"
     r"|blame\s+(?:\w+\s+){0,6}?(?:lies|rests|falls|goes|is)\s+(?:with|on)|to\s+blame|at\s+fault"
-    r"|if\s+only|all\s+\w+\s+had\s+to\s+do\s+was)\b"
+    r"|if\s+only|all\s+\w+\s+had\s+to\s+do\s+was|layer[- ]8\s+(?:problem|issue|error)s?)\b"
 )
 _JUDGEMENTS = frozenset((*JUDGEMENT_ADJECTIVES, *JUDGEMENT_ADVERBS, *JUDGEMENT_NOUNS))
 _ROLE_WORDS = frozenset(
@@ -153,16 +192,28 @@ def lost_words(original: str, rewritten: str) -> list[str]:
     People (names with their surnames, @handles, roles such as "the payments team"), function
     words and the vocabulary of blame itself may go; anything else is part of what happened.
     """
-    kept = Counter(_stem(w) for w in _WORD.findall(rewritten))
+    kept = Counter(map(_stem, _WORD.findall(rewritten)))
+    missing = _missing(original, kept)
+    if missing and not all(_droppable(word, frozenset()) for word in missing):
+        missing = _missing(_BLAME_PHRASES.sub(" ", original), kept)  # "dropped the ball" may go, "dropped" may not
+    unexplained = [word for word in missing if not _droppable(word, frozenset())]
+    if not unexplained:
+        return []
     people = _people_words(original)
-    dropped = []
-    for word in re.findall(r"@[\w.-]+|[A-Za-z][A-Za-z'’-]*", _BLAME_PHRASES.sub(" ", original)):
+    return [word for word in unexplained if not _droppable(word, people)]
+
+
+def _missing(original: str, kept: Counter[str]) -> list[str]:
+    """The words of ``original`` whose stems ``kept`` has run out of."""
+    left = Counter(kept)
+    missing = []
+    for word in _WORD.findall(original):
         stem = _stem(word)
-        if kept[stem] > 0:
-            kept[stem] -= 1
-        elif not _droppable(word, people):
-            dropped.append(word)
-    return dropped
+        if left[stem] > 0:
+            left[stem] -= 1
+        else:
+            missing.append(word)
+    return missing
 
 
 def _people_words(text: str) -> set[str]:
@@ -188,6 +239,7 @@ def _droppable(word: str, people: set[str]) -> bool:
     )
 
 
+@lru_cache(maxsize=8192)
 def _stem(word: str) -> str:
     """A crude stem that lets "renewed", "renewing" and "renew", or "took" and "taken", match."""
     lower = re.sub(r"['’]s?$", "", word.lower())

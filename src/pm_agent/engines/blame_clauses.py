@@ -17,11 +17,12 @@ from pm_agent.engines.blame_grammar import (
     PARTICLES,
     base_to_participle,
     be_past,
+    is_past_tense,
     participle_to_base,
     past_to_participle,
     split_object,
 )
-from pm_agent.engines.blame_lexicon import ROLE_RE, SIGNAL_NOUNS, is_person, trie_pattern
+from pm_agent.engines.blame_lexicon import AGENT, ROLE_RE, SIGNAL_NOUNS, is_person, trie_pattern
 from pm_agent.prefilter import fold
 from pm_agent.regex_literals import literal_pattern, needed_literals
 
@@ -32,6 +33,23 @@ _READ_AFTER = 100  # a pattern set off this often has its needed words read off 
 # The rest of a clause, up to a semicolon or the sentence's closing punctuation.
 REST = r"(?P<rest>[^;]*?)(?=;|[.!?]*[\"')\]]*\s*$)"
 PARTICLE = r"(?P<particle>\s+(?:back|up|down|off|out|over)\b)?"
+# Lookaround helpers: each reads around a match a guarded pattern already found.
+# "... didn't test the rollback path" after "clearly": the negated action a hindsight word sat on.
+_NOT_DONE = re.compile(
+    rf"\s*(?:(?:didn['’]t|did\s+not)\s+(?P<base>[a-z]+)|never\s+(?P<past>[a-z]+))\b{PARTICLE}{REST}"
+)
+# " review" in "sloppy review by the platform team", and the " by <person>" that follows a judged thing.
+_NOUN_BEFORE_BY = re.compile(r"(?:\s+[\w`-]+){1,3}?(?=\s+by\s)")
+_BY_PERSON = re.compile(
+    rf"\s+by\s+(?P<agent>{AGENT})(?:\s+(?:on|from|in)\s+(?:the|our|their)\s+(?:[\w-]+\s+){{0,2}}?"
+    r"(?:team|squad|group))?\b"
+)
+_LAPSE = re.compile(r"\s+(?:an?\s+)?(?:[\w-]+\s+)?(?:mistake|error|blunder|(?:bad|wrong|poor)\s+call)s?\b")
+# Where the clause holding a position starts (for the subject of a passive verb).
+_CLAUSE_START = re.compile(r"(?:^|[,;:]\s*|\b(?:and|but|because|so|when|while|after|before)\s+)(?=[^,;:]*$)")
+_COORDINATED = re.compile(
+    r"(?P<own>[^,;]*?)(?P<conj>,?\s+(?:and|but)\s+(?:then\s+)?)(?P<verb>[a-z]+)\b(?P<after>.*)$", re.S
+)
 
 # Edits are applied one at a time, lowest priority first, and the sentence is checked again.
 PRIORITY: dict[str, int] = {
@@ -173,6 +191,47 @@ def role_hit(match: re.Match[str], group: str = "agent") -> list[Hit]:
     return []
 
 
+_OBJECT_OF = re.compile(
+    r"\b(?:by|with|to|for|from|of|about|than|have|hire|add|need|needed|assign|appoint"
+    r"|(?!(?:morning|evening|during|something|nothing|anything|everything)\b)\w{2,}ing)\s+$"
+)
+
+
+def in_object_position(sentence: str, start: int) -> bool:
+    """True when the words at ``start`` are the object of a preposition or a verb, not a subject:
+    "human error by the on-call engineer caused ...", "appointing an incident manager could have helped"."""
+    return _OBJECT_OF.search(sentence, 0, start) is not None
+
+
+def negated_action(sentence: str, position: int) -> re.Match[str] | None:
+    """ "didn't test the rollback path" (or "never tested ...") right at ``position``."""
+    return _NOT_DONE.match(sentence, position)
+
+
+def by_person_end(sentence: str, position: int) -> int | None:
+    """Where a " by <person>" phrase starting at ``position`` ends ("by someone on the web team")."""
+    by = _BY_PERSON.match(sentence, position)
+    return by.end() if by and is_person(by["agent"]) else None
+
+
+def noun_then_by_person_end(sentence: str, position: int) -> tuple[int, int] | None:
+    """For "sloppy| review by the platform team": where the noun ends and where the person's phrase ends."""
+    noun = _NOUN_BEFORE_BY.match(sentence, position)
+    end = by_person_end(sentence, noun.end()) if noun else None
+    return (noun.end(), end) if noun and end else None
+
+
+def clause_start(sentence: str, position: int) -> int:
+    """Where the clause holding ``position`` starts: after the last comma, colon or conjunction."""
+    found = _CLAUSE_START.search(sentence, 0, position)
+    return found.end() if found else 0
+
+
+def names_a_lapse(rest: str) -> bool:
+    """ "a mistake", "an error", "a bad call" as what a person made."""
+    return _LAPSE.match(rest) is not None
+
+
 def mentions_signal(noun_phrase: str) -> bool:
     return any(word.strip("`,.").lower() in SIGNAL_NOUNS for word in noun_phrase.split())
 
@@ -189,24 +248,44 @@ def passive(verb_participle: str, particle: str, rest: str, negative: bool = Tru
     return f"{obj} {be}{' not' if negative else ''} {verb_participle}{particle}{tail}"
 
 
+def coordinated(rest: str) -> tuple[str, str] | None:
+    """Split off a second action that had the same person as subject, retold with its own subject.
+
+    ``" the freeze calendar and shipped v2.8"`` -> ``(" the freeze calendar", " and v2.8 was shipped")``;
+    ``(rest, "")`` when there is none; ``None`` when that action has no object to stand as subject
+    ("... but tried to fix it alone"): no sentence without the person can carry it.
+    """
+    m = _COORDINATED.match(rest)
+    if not m or not is_past_tense(m["verb"]):
+        return rest, ""
+    obj, tail = split_object(m["after"])
+    if not obj:
+        return None
+    return m["own"], f"{m['conj']}{obj} {be_past(obj)} {past_to_participle(m['verb'])}{tail}"
+
+
 def unprompted_step(base: str, particle: str, rest: str) -> str:
     """The fallback when no object can become the subject: the process did not prompt the step."""
     return f"the process did not prompt anyone to {base}{particle}{rest}"
 
 
-def missing_step(base: str, particle: str, rest: str) -> str:
+def missing_step(base: str, particle: str, rest: str) -> str | None:
     """What a counterfactual about a step becomes: the step did not happen (no person in it)."""
+    split = coordinated(rest)
+    if split is None:
+        return None
+    rest, more = split
     obj, _tail = split_object(rest)
     if base in {"notice", "see", "spot", "catch", "acknowledge", "heed"} and mentions_signal(obj):
-        return no_response(rest)
+        return no_response(rest) + more
     if base in {"respond", "react"} and rest.lstrip().startswith("to "):
-        return no_response(rest.lstrip()[3:])
+        return no_response(rest.lstrip()[3:]) + more
     if rest.lstrip().startswith(("that ", "whether ")) and base in {"notice", "see", "realise", "realize", "know"}:
-        return f"nothing in the tooling showed{rest}"
-    return passive(base_to_participle(base), particle, rest) or unprompted_step(base, particle, rest)
+        return f"nothing in the tooling showed{rest}{more}"
+    return (passive(base_to_participle(base), particle, rest) or unprompted_step(base, particle, rest)) + more
 
 
-def missing_participle_step(participle: str, particle: str, rest: str) -> str:
+def missing_participle_step(participle: str, particle: str, rest: str) -> str | None:
     """Same as :func:`missing_step` for "should have <participle>" (``checked``, ``seen``)."""
     return missing_step(participle_to_base(participle), particle, rest)
 
@@ -220,21 +299,22 @@ def no_response(rest: str) -> str:
     return f"{signal} did not lead to a response{duration}"
 
 
-def system_action(past_verb: str, particle: str, rest: str) -> str:
-    """A person's action retold with the thing acted on as subject.
+def system_action(past_verb: str, particle: str, rest: str) -> str | None:
+    """A person's action retold with the thing acted on as subject, the action kept.
 
-    ``pushed`` an object ``to production`` -> "... reached production through the deploy pipeline";
-    ``ran`` the migration -> "the migration ran"; anything else -> passive ("the index was deleted").
+    ``pushed`` the config ``to prod`` -> "the config was pushed to prod"; ``ran`` the migration ->
+    "the migration ran". ``None`` when nothing was acted on ("Bob restarted at 14:00").
     """
+    split = coordinated(rest)
+    if split is None:
+        return None
+    rest, more = split
     obj, tail = split_object(rest)
     if not obj:
-        return f"the process {past_verb}{particle}{rest}"
-    deploy = re.match(r"\s+to\s+(?P<env>[\w`.-]+)(?P<after>.*)$", tail, re.S)
-    if past_verb in {"pushed", "deployed", "shipped", "released", "promoted", "applied"} and deploy:
-        return f"{obj} reached {deploy['env']} through the deploy pipeline{deploy['after']}"
+        return None
     if past_verb in {"ran", "executed"} and not particle:
-        return f"{obj} ran{tail}"
-    return f"{obj} {be_past(obj)} {past_to_participle(past_verb)}{particle}{tail}"
+        return f"{obj} ran{tail}{more}"
+    return f"{obj} {be_past(obj)} {past_to_participle(past_verb)}{particle}{tail}{more}"
 
 
 def strip_particle(particle: str | None) -> str:

@@ -22,7 +22,7 @@ _FACT = re.compile(
             r"\b\d{4}-\d{2}-\d{2}(?:[T ]\d{1,2}:\d{2}(?::\d{2})?(?:\.\d+)?(?:Z|[+-]\d{2}:?\d{2})?)?\b",
             r"\b\d{1,3}(?:\.\d{1,3}){3}(?:/\d{1,2})?(?::\d+)?\b",  # IPv4, CIDR
             r"\b(?:PRs?|MRs?|[Ii]ssues?|[Tt]ickets?|CR)\s?#\d+\b|(?<![\w#])#\d+\b",  # PR #4512, #77
-            r"\b[A-Z][A-Z0-9]*-\d+\b",  # INC-42, CHG-771
+            r"\b[A-Z][A-Z0-9]*(?:-\d+)+\b",  # INC-42, CHG-771, CVE-2024-3094
             r"\bv\d+(?:\.\d+)+(?:[-+][\w.]+)?\b|\b\d+\.\d+\.\d+(?:[-+][\w.]+)?\b",  # versions
             r"\b(?:[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?\.)+[A-Za-z][A-Za-z0-9-]*[A-Za-z0-9]\b",  # hosts, files
             r"(?<![\w/.])/(?=[\w.-]*[A-Za-z])[\w.-]+(?:/[\w.-]+)*/?",  # paths
@@ -47,7 +47,8 @@ _INFRA_PARTS = frozenset(
 )
 _NOT_FACTS = frozenset({"PEBKAC", "PEBCAK", "PICNIC", "ID10T"}) | ROLE_ACRONYMS
 _SURNAME_CAMEL = re.compile(r"(?:Mc|Mac|De|Da|Di|La|Le|Van|Von|Du)[A-Z][a-z]+")
-_BLAME_TERMS_WITH_DIGITS = re.compile(r"(?i)\blayer[- ]8\b|\bID10T\b")
+# Blame terms with digits, and @handles (people: "@li.wei" is not a host name).
+_NOT_FACT_SPANS = re.compile(r"(?i)\blayer[- ]8\b|\bID10T\b|(?<![\w.])@[\w.-]*\w")
 
 
 def _is_fact(token: str) -> bool:
@@ -76,5 +77,5 @@ def fact_tokens(text: str) -> list[str]:
     >>> fact_tokens("Bob restarted `payments-api` on db-prod-3 at 14:05 (PR #4512).")
     ['`payments-api`', 'db-prod-3', '14:05', 'PR #4512']
     """
-    masked = _BLAME_TERMS_WITH_DIGITS.sub(lambda m: " " * len(m.group()), text)
+    masked = _NOT_FACT_SPANS.sub(lambda m: " " * len(m.group()), text)
     return [m.group() for m in _FACT.finditer(masked) if _is_fact(m.group())]

@@ -101,14 +101,36 @@ def participle_to_base(pp: str) -> str:
         return stem[:-1]
     if stem.endswith("e") or stem in _KNOWN_BASES:
         return stem
-    if re.search(r"(?:[^aeiou](?:at|ut|iz|yz|ur|ar|ir)|[bpdgtkfc]l|[aeiou][cgkvsz]|[rd]g|ang|[ru]s|as)$", stem):
+    if re.search(r"(?:[^aeiou](?:at|ut|iz|yz|ur|ar|ir)|[bpdgtkfc]l|(?<![aeiou])[aeiou][cgkvsz]|[rd]g|ang|[ru]s|as)$",
+                 stem):
         return stem + "e"
     return stem
+
+
+def gerund_to_base(gerund: str) -> str:
+    """``rotating`` -> ``rotate``, ``running`` -> ``run``, ``patching`` -> ``patch``, ``adding`` -> ``add``."""
+    stem = gerund[:-3] if gerund.endswith("ing") else gerund
+    undoubled = stem[:-1]
+    if len(stem) > 2 and stem[-1] == stem[-2] and (
+        undoubled in _DOUBLING or re.fullmatch(r"[^aeiou][aeiou][^aeiouwxy]", undoubled)
+    ):
+        return undoubled
+    return participle_to_base(stem + "ed")
 
 
 def is_participle(word: str) -> bool:
     """True for ``checked``, ``taken``, ``run``; false for adjectives such as ``careful``."""
     return word.endswith("ed") or word in _PP_TO_BASE or word.endswith("en")
+
+
+_PAST_FORMS = frozenset(past for _base, past, _pp in IRREGULAR)
+
+
+def is_past_tense(word: str) -> bool:
+    """True for ``shipped``, ``ran``, ``took``; false for ``unexpected`` and other un-adjectives."""
+    if word in _PAST_FORMS:
+        return True
+    return len(word) > 4 and word.endswith("ed") and not word.startswith("un")
 
 
 def split_object(rest: str) -> tuple[str, str]:
@@ -130,6 +152,26 @@ def split_object(rest: str) -> tuple[str, str]:
             break
         end = match.end()
     return rest[:end].strip(), rest[end:]
+
+
+_NOUN_PHRASE_END = re.compile(
+    r"[,;:](?=\s|$)|\s[-–—]\s|\s(?:and|but|so|because|when|while|after|before|until|since|which|who|that|causing"
+    r"|sending|leading|resulting|taking|bringing)\b"
+)
+
+
+def noun_phrase(rest: str) -> tuple[str, str]:
+    """The whole noun phrase a verb's remainder opens with, complements included, and what follows.
+
+    ``" the rollout of v1.4 to eu-west-1, so ..."`` -> ``("the rollout of v1.4 to eu-west-1", ", so ...")``.
+    Empty when the remainder opens with a preposition or a clause.
+    """
+    first = rest.split(maxsplit=1)[0].lower() if rest.strip() else ""
+    if not first or first in _OBJECT_STOPS or first in _CLAUSE_OPENERS:
+        return "", rest
+    end = _NOUN_PHRASE_END.search(rest)
+    cut = end.start() if end else len(rest)
+    return rest[:cut].strip(), rest[cut:]
 
 
 def is_plural(noun_phrase: str) -> bool:

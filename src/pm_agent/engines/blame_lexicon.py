@@ -173,13 +173,14 @@ SIGNAL_NOUNS = frozenset(
 FAILURE_WORDS = re.compile(
     r"(?i)\b(?:outages?|incidents?|downtime|failures?|failed|failing|errors?|\d+xx|5\d\ds?|timeouts?|timed out"
     r"|degraded|degradation|loss|lost|corrupt\w*|crash\w*|unavailable|down|broke|broken|spiked?|spiking"
-    r"|backlog|lag|stall\w*|dropped|exhausted|filled|full|leak\w*|duplicate\w*|overload\w*|deleted|wiped)\b"
+    r"|backlog|lag|stall\w*|dropped|exhausted|filled|full|leak\w*|duplicate\w*|overload\w*|deleted|wiped"
+    r"|out\s+of\s+(?:memory|disk|space|connections)|OOM\w*)\b"
 )
 
 # Verbs that make a person's change the cause of harm.
 HARM_VERBS = (
     r"caused|triggered|broke|took\s+down|brought\s+down|knocked\s+(?:out|over)|led\s+to|resulted\s+in"
-    r"|(?:re)?introduced|crashed|corrupted|wiped|erased|locked|flooded|overloaded|exhausted|saturated"
+    r"|(?:re)?introduced|crashed|corrupted|wiped|erased|locked|flooded|overloaded|exhausted|saturated|leaked|exposed"
 )
 
 
@@ -211,7 +212,7 @@ SOMEONE = r"\b(?:[Ss]omeone|[Ss]omebody)\b"
 NOBODY = r"\b(?:[Nn]obody|[Nn]o\s+one|[Aa]nyone|[Aa]nybody|[Ee]veryone)\b"
 _DETERMINER = r"(?:[Tt]he|[Oo]ur|[Tt]heir|[Tt]hat|[Tt]his|[Yy]our|[Aa]n?)"
 _MODIFIER = r"(?!(?:the|a|an|that|which|who|and|or|was|is|were|had|has)\b)[\w`’'#.-]+"
-ROLE = rf"\b{_DETERMINER}\s+(?:{_MODIFIER}\s+){{0,3}}?(?:{'|'.join(ROLE_NOUNS)})\b"
+ROLE = rf"\b{_DETERMINER}\s+(?:{_MODIFIER}\s+){{0,3}}?(?:{'|'.join(ROLE_NOUNS)})\b(?:\s+on\s+(?:duty|call|shift)\b)?"
 ROLE_RE = re.compile(ROLE)
 # Who a blame construction can be aimed at. Generic "any engineer" is hindsight, not an agent.
 AGENT = rf"(?:{ROLE}|{PRONOUN}|{SOMEONE}|{NAME})"

@@ -15,6 +15,7 @@ from pm_agent.engines.blame_clauses import (
     REST,
     Guarded,
     Hit,
+    in_object_position,
     mentions_signal,
     missing_participle_step,
     missing_step,
@@ -47,8 +48,9 @@ _IGNORED = Guarded(
     rf"{_WHO}\s+(?P<trigger>(?:had\s+)?(?:ignored|overlooked|disregarded)|chose\s+to\s+ignore){REST}",
 )
 _IF_HAD = Guarded(
-    r"if",
-    rf"\b(?P<if>[Ii]f)\s+(?P<agent>{AGENT}){AGENT_TAIL}\s+had\s+(?:(?:just|only|simply)\s+)?{_VERB}{PARTICLE}"
+    r"if|had",
+    rf"(?:\b(?P<if>[Ii]f)\s+(?P<only>only\s+)?|(?:^|(?<=[,;:]\s))(?P<inverted>[Hh]ad)\s+(?=(?:{AGENT})))"
+    rf"(?P<agent>{AGENT}){AGENT_TAIL}\s+(?(inverted)|had\s+)(?:(?:just|only|simply)\s+)?{_VERB}{PARTICLE}"
     r"(?P<rest>[^,;]*)",
 )
 # Outcomes of an attempt, not omissions: "we failed to reproduce it", "she failed to log in".
@@ -66,26 +68,38 @@ def counterfactual_hits(sentence: str) -> list[Hit]:
     return hits
 
 
-def _counterfactual(match: re.Match[str], replacement: str, span_end: str = "verb") -> list[Hit]:
-    edit = (match.start("agent"), match.end("rest"), replacement)
+def _counterfactual(match: re.Match[str], replacement: str | None, span_end: str = "verb") -> list[Hit]:
+    """The hit for a counterfactual; without a replacement the sentence is flagged as written."""
+    edit = (match.start("agent"), match.end("rest"), replacement) if replacement is not None else None
     return [Hit("counterfactual", match.start("agent"), match.end(span_end), edit), *role_hit(match)]
 
 
 def _modal_hits(sentence: str) -> list[Hit]:
     hits: list[Hit] = []
     for m in _MODAL.finditer(sentence):
-        if re.fullmatch(NOBODY, m["agent"]):
+        if re.fullmatch(NOBODY, m["agent"]) or _hypothetical(sentence, m):
             continue
-        replacement = _modal_replacement(m["verb"], strip_particle(m["particle"]), m["rest"], bool(m["neg"]))
-        if replacement is not None:
-            hits += _counterfactual(m, replacement)
+        if m["verb"] == "been":
+            replacement = _should_have_been(m["rest"])
+            if replacement is None:
+                continue  # "should have been paged": the gap is the paging
+        else:
+            replacement = _modal_replacement(m["verb"], strip_particle(m["particle"]), m["rest"], bool(m["neg"]))
+        hits += _counterfactual(m, replacement)
     return hits
 
 
+def _hypothetical(sentence: str, m: re.Match[str]) -> bool:
+    """A person who was not there: "appointing an incident manager could have helped", "a second
+    reviewer could have caught it". These propose a change to the system; they blame no one."""
+    if in_object_position(sentence, m.start("agent")):
+        return True
+    return bool(re.match(r"(?:[Aa]n?|[Aa]nother)\s", m["agent"])) and not m["modal"].lower().startswith("should")
+
+
 def _modal_replacement(verb: str, particle: str, rest: str, negative: bool) -> str | None:
-    """The system-focused clause for "<person> should (not) have <verb> <rest>", or None if not blame."""
-    if verb == "been":
-        return _should_have_been(rest)
+    """The system-focused clause for "<person> should (not) have <verb> <rest>", or None when no
+    sentence without the person can say it (the sentence is then flagged as written)."""
     if negative:
         done = passive(verb, particle, rest, negative=False)
         if done:
@@ -93,6 +107,8 @@ def _modal_replacement(verb: str, particle: str, rest: str, negative: bool) -> s
         return f"nothing in the process stopped the step to {participle_to_base(verb)}{particle}{rest}"
     if verb == "had":
         return f"the setup lacked{rest}"
+    if verb in {"avoided", "prevented"}:
+        return None  # "could have avoided this by ..." judges with hindsight; no sentence keeps the fact without it
     if verb in _KNOWING:
         if rest.strip() == "better":
             return "the risk was not visible at the time"
@@ -114,6 +130,8 @@ def _should_have_been(rest: str) -> str | None:
 def _to_hits(sentence: str) -> list[Hit]:
     hits: list[Hit] = []
     for m in _TO.finditer(sentence):
+        if in_object_position(sentence, m.start("agent")):
+            continue
         if m["verb"] in _ATTEMPT_VERBS and "fail" in m["trigger"]:
             continue
         if re.fullmatch(NOBODY, m["agent"]) and "bother" not in m["trigger"]:
@@ -156,10 +174,14 @@ def _if_had_hits(sentence: str) -> list[Hit]:
             continue
         particle = strip_particle(m["particle"])
         obj, tail = split_object(m["rest"])
-        if obj:
+        if m["inverted"]:
+            clause = f"{obj} been {m['verb']}{particle}{tail}" if obj else None
+        elif obj:
             clause = f"{obj} had been {m['verb']}{particle}{tail}"
         else:
             clause = f"the process had prompted a step to {participle_to_base(m['verb'])}{particle}{m['rest']}"
-        edit = (m.start("agent"), m.end("rest"), clause)
-        hits += [Hit("counterfactual", m.start("if"), m.end("verb"), edit), *role_hit(m)]
+        start = m.start("only") if m["only"] else m.start("agent")
+        edit = (start, m.end("rest"), clause) if clause else None
+        opening = "if" if m["if"] else "inverted"
+        hits += [Hit("counterfactual", m.start(opening), m.end("verb"), edit), *role_hit(m)]
     return hits

@@ -11,7 +11,20 @@ from __future__ import annotations
 
 import re
 
-from pm_agent.engines.blame_clauses import REST, Guarded, Hit, role_hit
+from pm_agent.engines.blame_clauses import (
+    PARTICLE,
+    REST,
+    Guarded,
+    Hit,
+    by_person_end,
+    negated_action,
+    noun_then_by_person_end,
+    passive,
+    role_hit,
+    strip_particle,
+    system_action,
+)
+from pm_agent.engines.blame_grammar import base_to_participle, past_to_participle
 from pm_agent.engines.blame_lexicon import (
     AGENT,
     AGENT_TAIL,
@@ -23,6 +36,7 @@ from pm_agent.engines.blame_lexicon import (
     ROLE_NOUNS,
     ROLE_RE,
     TECHNICAL_COLLOCATIONS,
+    is_person,
 )
 from pm_agent.prefilter import quick
 
@@ -76,7 +90,8 @@ def _judgement_phrase_hits(sentence: str) -> list[Hit]:
         hits.append(_judgement(m.start("w"), m.end("w"), (m.start(), m.end(), "gaps in the process")))
         hits += role_hit(m, "poss") + role_hit(m)
     for m in _MISTAKE.finditer(sentence):
-        hits.append(_judgement(m.start("w"), m.end(), (m.start(), m.end(), "an unguarded step")))
+        end = by_person_end(sentence, m.end()) or m.end()
+        hits.append(_judgement(m.start("w"), m.end(), (m.start(), end, "an unguarded step")))
     return hits
 
 
@@ -107,14 +122,20 @@ def _word_hits(sentence: str) -> list[Hit]:
             continue
         before_person = _ROLE_AFTER.match(sentence, m.end())
         if before_person:
-            edit = (m.start(), m.end() + 1, "")
             role = _role_around(sentence, m.start(), before_person.end())
+            by = re.search(r"\s+by\s+$", sentence[: role[0].start]) if role else None
+            edit = (by.start(), before_person.end(), "") if by else (m.start(), m.end() + 1, "")
             hits += [_judgement(m.start(), m.end(), edit), *role]
         else:
             word = (
                 "unguarded" if m["w"].lower() in {"reckless", "cowboy", "negligent", "irresponsible"} else "incomplete"
             )
-            hits.append(_judgement(m.start(), m.end(), (m.start(), m.end(), word)))
+            pointed = noun_then_by_person_end(sentence, m.end())
+            if pointed:  # "sloppy review by the platform team": the judgement and the pointing go
+                edit = (m.start(), pointed[1], word + sentence[m.end() : pointed[0]])
+            else:
+                edit = (m.start(), m.end(), word)
+            hits.append(_judgement(m.start(), m.end(), edit))
     return hits
 
 
@@ -151,6 +172,7 @@ _META_BEFORE = re.compile(
 _META_AFTER = re.compile(r"(?i)^['\"”’]?\s*(?:is|was|are|were)(?:n['’]t|\s+not|\s+never)\b")
 _USER_ERROR_FRAMED = re.compile(r"(?i)(?:\b(?:was|is|to|by|of|under)\s+|:\s*)$")
 _FAT_FINGER = quick(r"(?i)\bfat[- ]?finger(?P<suffix>ed|ing|s)?\b")
+_FAT_FINGERED_BY = Guarded(r"fat*", rf"(?P<agent>{AGENT}){AGENT_TAIL}\s+(?P<w>(?i:fat[- ]?fingered))\b{PARTICLE}{REST}")
 # What _ANY_JUDGEMENT and _FAT_FINGER, the rules' only patterns not behind a Guarded, cannot match
 # without (lower-case, as plain text): blameless skips a sentence that has none of these words and
 # no guarded trigger word. A new unguarded pattern must add its words here.
@@ -171,7 +193,16 @@ def human_error_hits(sentence: str) -> list[Hit]:
             continue
         text = "due to an unguarded step" if re.search(r"\d%\s+$", sentence[: m.start()]) else "an unguarded step"
         hits.append(Hit("human_error", m.start("term"), m.end("term"), (m.start(), m.end(), text)))
+    by_person = []
+    for m in _FAT_FINGERED_BY.finditer(sentence):  # "Ben fat-fingered the TTL" -> "the TTL was mistyped"
+        clause = system_action("mistyped", strip_particle(m["particle"]), m["rest"])
+        if clause:
+            edit = (m.start("agent"), m.end("rest"), clause)
+            hits += [Hit("human_error", m.start("w"), m.end("w"), edit), *role_hit(m)]
+            by_person.append(m.start("w"))
     for m in _FAT_FINGER.finditer(sentence):
+        if m.start() in by_person:
+            continue
         word = {"ed": "mistyped", "ing": "mistyping", "s": "mistypes"}.get((m["suffix"] or "").lower(), "mistype")
         hits.append(Hit("human_error", m.start(), m.end(), (m.start(), m.end(), word)))
     return hits
@@ -184,7 +215,8 @@ def _is_meta(sentence: str, start: int, end: int) -> bool:
 
 # --- hindsight -------------------------------------------------------------------------------------
 
-_PERSON = rf"(?:{AGENT}|{NOBODY})"
+_PERSON = rf"(?:{AGENT}|{NOBODY}|\b[Ww]hoever(?:\s+[\w`'#.-]+){{1,8}}?)"
+# What a person "clearly didn't" do, retold without them: "the diff was not read".
 _OPENING = Guarded(
     r"obviously|clearly|course|evidently|naturally|predictably",
     rf"^(?P<lead>\s*)(?P<w>[Oo]bviously|[Cc]learly|[Oo]f\s+course|[Ee]vidently|[Nn]aturally|[Pp]redictably)"
@@ -208,7 +240,7 @@ _IF_JUST = Guarded(r"if", rf"\b[Ii]f\s+(?P<agent>{AGENT}){AGENT_TAIL}\s+had\s+(?
 _SHOULD_BE_OBVIOUS = Guarded(
     r"obvious|clear|evident",
     r"\b(?:[Ii]t|[Tt]his|[Tt]hat)\s+should(?:\s+have|['’]ve)\s+been\s+(?:so\s+|very\s+|painfully\s+|blindingly\s+)?"
-    r"(?P<w>obvious|clear|evident)(?:\s+to\s+(?:\w+\s+){0,3}?(?:anyone|everyone|anybody|\w+))?(?P<that>\s+that\b)?",
+    r"(?P<w>obvious|clear|evident)(?:\s+to\s+[^,;]*?(?=\s+that\b|[,;.!?]|$))?(?P<that>\s+that\b)?",
 )
 _OBVIOUS_TO = Guarded(
     r"obvious|clear|evident",
@@ -247,12 +279,26 @@ def _word_after_person_hits(sentence: str) -> list[Hit]:
     hits: list[Hit] = []
     opening = _OPENING.match(sentence)
     if opening:
-        hits += [_hindsight(opening, "w", (opening.start("w"), opening.start("agent"), "")), *role_hit(opening)]
+        edit = _not_done(sentence, opening.start("w"), opening.end("agent"))
+        edit = edit or (opening.start("w"), opening.start("agent"), "")
+        hits += [_hindsight(opening, "w", edit), *role_hit(opening)]
     for rule in (_AFTER_PERSON, _JUST_AFTER_PERSON, _IF_JUST):
         for m in rule.finditer(sentence):
             group = next(g for g in ("w", "w1", "w2") if g in rule.groupindex and m[g])
-            hits += [_hindsight(m, group, (m.start(group), m.end(), "")), *role_hit(m)]
+            edit = _not_done(sentence, m.start("agent"), m.end()) or (m.start(group), m.end(), "")
+            hits += [_hindsight(m, group, edit), *role_hit(m)]
     return hits
+
+
+def _not_done(sentence: str, start: int, position: int) -> tuple[int, int, str] | None:
+    """ "Tariq clearly didn't test the rollback path" -> "the rollback path was not tested": the
+    edit from ``start`` when a negated action follows ``position`` and has an object to lead."""
+    m = negated_action(sentence, position)
+    if not m:
+        return None
+    participle = base_to_participle(m["base"]) if m["base"] else past_to_participle(m["past"])
+    clause = passive(participle, strip_particle(m["particle"]), m["rest"])
+    return (start, m.end("rest"), clause) if clause else None
 
 
 def _phrase_hits(sentence: str) -> list[Hit]:

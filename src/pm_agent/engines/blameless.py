@@ -35,12 +35,14 @@ import re
 from collections import Counter
 from functools import lru_cache
 
+from pm_agent.engines.blame_checks import lost_words, rewrite_problems
 from pm_agent.engines.blame_clauses import Guarded, Hit
 from pm_agent.engines.blame_facts import fact_tokens
 from pm_agent.engines.blame_grammar import LINE_LEAD, capitalise, tidy
-from pm_agent.engines.blame_lexicon import trie_pattern
+from pm_agent.engines.blame_lexicon import SYSTEM_NAMES, is_person, trie_pattern
 from pm_agent.engines.blame_rules_cause import person_as_cause_hits
 from pm_agent.engines.blame_rules_counterfactual import counterfactual_hits
+from pm_agent.engines.blame_rules_idioms import idiom_hits
 from pm_agent.engines.blame_rules_words import UNGUARDED_NEEDS, character_hits, hindsight_hits, human_error_hits
 from pm_agent.models import BlameFinding, BlamelessReport
 from pm_agent.prefilter import fold
@@ -55,23 +57,44 @@ WHY: dict[str, str] = {
     "hindsight": "Hindsight makes the outcome look obvious; it was not obvious to the people in the situation.",
     "role_blame": "Pointing at a role singles out whoever held it and hides the process that put them there.",
 }
-_RULES = (hindsight_hits, character_hits, human_error_hits, counterfactual_hits, person_as_cause_hits)
+# What to change when a sentence is flagged rather than rewritten.
+ADVICE: dict[str, str] = {
+    "person_as_cause": "make the action or the change the subject (\"the config was pushed at 14:02\") and say what "
+    "let it do harm.",
+    "counterfactual": "say what happened and what the process did or did not prompt, not what a person should have "
+    "done.",
+    "character_judgement": "drop the judgement; describe the action and the conditions around it.",
+    "human_error": "name the step and what allowed it without a safeguard instead of the label.",
+    "hindsight": "describe what was visible at the time, not what is obvious now.",
+    "role_blame": "describe the step rather than the role that took it.",
+}
+_RULES = (hindsight_hits, character_hits, human_error_hits, counterfactual_hits, person_as_cause_hits, idiom_hits)
 _MAX_EDITS_PER_SENTENCE = 12
 _SENTENCE_END = re.compile(r"[.!?]+[\"'”’)\]]*(?=\s|$)|\n")
 _ABBREVIATION = re.compile(r"(?i)\b(?:e\.g|i\.e|etc|vs|approx|cf|mr|ms|mrs|dr|no)\.$")
 _LINE_PREFIX = re.compile(rf"^{LINE_LEAD}[\"'“‘(]?")
 _UNGUARDED = re.compile(trie_pattern(UNGUARDED_NEEDS))
+# Every fact token holds a digit, a capital, one of these marks, or is a lower-case system name
+# (see blame_facts): a span without any has no fact to lose, and the fact scan can be skipped.
+_MAY_HOLD_FACT = re.compile(
+    "[\\dA-Z`/_#$€£.@-]|" + trie_pattern(n for n in SYSTEM_NAMES if not re.search(r"[\dA-Z`/_#$€£.@-]", n))
+)
+_VOCATIVE = re.compile(r"(?:^|(?<=\s))(?P<who>@[\w.-]*\w|[A-Z][a-z]+),?\s+$")
 
 
 def detect_blame(text: str) -> list[BlameFinding]:
-    """Find blame language in ``text``; spans index into ``text`` (``text[f.start:f.end] == f.text``)."""
+    """Find blame language in ``text``; spans index into ``text`` (``text[f.start:f.end] == f.text``).
+
+    Each finding carries the rewritten sentence as its suggestion, or, when no rewrite keeps every
+    fact and reads as a sentence, advice on what to change and ``rewritten=False``.
+    """
     findings: list[BlameFinding] = []
     for start, end in _sentences(text):
         sentence = text[start:end]
         hits = _hits(sentence)
         if not hits:
             continue
-        suggestion = _rewrite_sentence(sentence)
+        rewrite = _checked_rewrite(sentence)
         for hit in hits:
             findings.append(
                 BlameFinding(
@@ -80,7 +103,8 @@ def detect_blame(text: str) -> list[BlameFinding]:
                     text=sentence[hit.start : hit.end],
                     category=hit.category,
                     why=WHY[hit.category],
-                    suggestion=suggestion,
+                    suggestion=rewrite if rewrite is not None else f"Left as written: {ADVICE[hit.category]}",
+                    rewritten=rewrite is not None,
                 )
             )
     return findings
@@ -89,14 +113,17 @@ def detect_blame(text: str) -> list[BlameFinding]:
 def rewrite_blameless(text: str) -> BlamelessReport:
     """Return the findings and ``text`` rewritten without them, every fact preserved.
 
-    Sentences without blame, and everything between sentences, come back byte for byte.
+    Sentences without blame, and everything between sentences, come back byte for byte; so does a
+    blameful sentence that no rewrite can fix without losing a fact or its grammar (its findings
+    say ``rewritten=False`` and what to change).
     """
     pieces: list[str] = []
     cursor = 0
     for start, end in _sentences(text):
         sentence = text[start:end]
         pieces.append(text[cursor:start])
-        pieces.append(_rewrite_sentence(sentence) if _hits(sentence) else sentence)
+        rewrite = _checked_rewrite(sentence) if _hits(sentence) else None
+        pieces.append(sentence if rewrite is None else rewrite)
         cursor = end
     pieces.append(text[cursor:])
     return BlamelessReport(original=text, rewritten="".join(pieces), findings=detect_blame(text))
@@ -107,8 +134,10 @@ def is_blameful(text: str) -> bool:
     return any(_hits(text[start:end]) for start, end in _sentences(text))
 
 
-def _sentences(text: str) -> list[tuple[int, int]]:
-    """(start, end) of each sentence or line, without surrounding whitespace."""
+@lru_cache(maxsize=64)
+def _sentences(text: str) -> tuple[tuple[int, int], ...]:
+    """(start, end) of each sentence or line, without surrounding whitespace (cached: the rewrite,
+    its findings and ``is_blameful`` each split the same text)."""
     spans: list[tuple[int, int]] = []
     start = 0
     for match in _SENTENCE_END.finditer(text):
@@ -118,7 +147,7 @@ def _sentences(text: str) -> list[tuple[int, int]]:
         spans.append((start, end))
         start = match.end()
     spans.append((start, len(text)))
-    return [_strip_span(text, s, e) for s, e in spans if text[s:e].strip()]
+    return tuple(_strip_span(text, s, e) for s, e in spans if text[s:e].strip())
 
 
 def _strip_span(text: str, start: int, end: int) -> tuple[int, int]:
@@ -171,6 +200,15 @@ def _rule_words(guards: int) -> re.Pattern[str] | None:
 
 
 @lru_cache(maxsize=4096)
+def _checked_rewrite(sentence: str) -> str | None:
+    """The sentence rewritten, or None when the rewrite would still blame, lose a word of what
+    happened, or read worse than the original (see :mod:`pm_agent.engines.blame_checks`)."""
+    rewrite = _rewrite_sentence(sentence)
+    if rewrite == sentence or _hits(rewrite) or rewrite_problems(sentence, rewrite) or lost_words(sentence, rewrite):
+        return None
+    return rewrite
+
+
 def _rewrite_sentence(sentence: str) -> str:
     """Apply one edit at a time (hindsight and judgement words first) until no blame is left."""
     for _ in range(_MAX_EDITS_PER_SENTENCE):
@@ -184,7 +222,13 @@ def _rewrite_sentence(sentence: str) -> str:
 
 
 def _apply(sentence: str, start: int, end: int, replacement: str) -> str:
-    """Replace ``sentence[start:end]``, capitalising at the sentence start and keeping every fact."""
+    """Replace ``sentence[start:end]``, capitalising at the sentence start and keeping every fact.
+
+    A person addressed just before a rewritten "you ..." goes with it ("@sam you should have ...").
+    """
+    vocative = _VOCATIVE.search(sentence, 0, start) if re.match(r"[Yy]ou\b", sentence[start:]) else None
+    if vocative and is_person(vocative["who"]):
+        start = vocative.start()
     replacement = _keep_facts(sentence[start:end], replacement)
     body_start = _LINE_PREFIX.match(sentence).end()  # type: ignore[union-attr]
     before, after = sentence[:start], sentence[end:]
@@ -198,7 +242,11 @@ def _apply(sentence: str, start: int, end: int, replacement: str) -> str:
 
 def _keep_facts(old: str, new: str) -> str:
     """Re-attach, in brackets, any fact an edit would drop (e.g. a service named inside a role)."""
-    missing = Counter(fact_tokens(old)) - Counter(fact_tokens(new))
-    if not missing:
-        return new
-    return f"{new} ({', '.join(missing.elements())})"
+    wanted = Counter(fact_tokens(old)) if _MAY_HOLD_FACT.search(old) else Counter()
+    missing = [token for token, count in wanted.items() for _ in range(count - _occurrences(new, token))]
+    return f"{new} ({', '.join(missing)})" if missing else new
+
+
+def _occurrences(text: str, token: str) -> int:
+    """How often ``token`` stands as a whole token in ``text`` ("5" is not in "50" or "v5.2")."""
+    return len(re.findall(rf"(?<![\w.]){re.escape(token)}(?![\w]|[.,]\d)", text)) if token in text else 0

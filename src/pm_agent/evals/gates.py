@@ -52,9 +52,16 @@ SUBSTANCE_GATES: tuple[Gate, ...] = (
     Gate("metric_accuracy", 0.6, "the team's stated response figures match the draft's (>= 60%)", True, True),
     Gate("matcher_agreement", 0.9, "the cause matcher agrees with >= 90% of its labelled pairs", optional=True),
 )
+BLAMELESS_FLOOR = 0.95
 BLAMELESS_GATES: tuple[Gate, ...] = (
-    Gate("precision", RATE_FLOOR, "blame detection precision >= 0.9"),
-    Gate("recall", RATE_FLOOR, "blame detection recall >= 0.9"),
+    Gate("precision", BLAMELESS_FLOOR, "blame detection precision >= 0.95 (labelled sentences)"),
+    Gate("recall", BLAMELESS_FLOOR, "blame detection recall >= 0.95 (labelled sentences)"),
+    Gate("rewrites_precision", BLAMELESS_FLOOR, "blame detection precision >= 0.95 (rewrite cases)"),
+    Gate("rewrites_recall", BLAMELESS_FLOOR, "blame detection recall >= 0.95 (rewrite cases)"),
+    Gate("rewrite_intact", 1.0, "no rewrite reads worse than its sentence (0 broken)"),
+    Gate("rewrite_facts_kept", 1.0, "no rewrite loses a labelled fact, number or identifier (0 fact-losing)"),
+    Gate("rewrite_no_residue", 1.0, "no rewrite keeps blame in other words"),
+    Gate("rewritten_share", 0.8, "at least 80% of blameful sentences rewritten, not only flagged"),
 )
 
 

@@ -16,6 +16,7 @@ import re
 import statistics
 from collections import Counter
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from pydantic import ValidationError
 
@@ -34,7 +35,7 @@ SHOWN_TEXT = 90
 
 def run_whys(ctx: RunContext) -> SuiteResult:
     """The chain review against labelled chains: flawed ones flagged, sound ones passed."""
-    from pm_agent.engines.five_whys import review_chain
+    from pm_agent.analysis.review import review_chain
 
     rows = ctx.dataset("whys.jsonl")
     verdicts = []
@@ -103,32 +104,52 @@ def run_blameless(ctx: RunContext) -> SuiteResult:
     )
 
 
+@dataclass(frozen=True)
 class _BlameItem:
-    """One labelled sentence and what the engine made of it."""
+    """One labelled sentence and what the engine made of it: detection, output, and the defects
+    of the output (broken English, lost facts, blame left in other words)."""
 
-    def __init__(self, row: dict, labelled: bool, predicted: bool, output: str) -> None:
-        from pm_agent.engines.blame_checks import rewrite_problems
-        from pm_agent.engines.blame_facts import fact_tokens
-        from pm_agent.engines.blameless import is_blameful
+    row: dict
+    labelled: bool
+    predicted: bool
+    output: str
+    problems: tuple[str, ...]
+    lost: tuple[str, ...]
+    residue: tuple[str, ...]
+    still_blameful: bool
 
-        self.row, self.labelled, self.predicted, self.output = row, labelled, predicted, output
-        text = row["text"]
-        self.changed = output != text
-        self.problems = rewrite_problems(text, output) + (["changed a sentence labelled blameless"] if self.changed and not labelled else [])
-        lost_tokens = Counter(fact_tokens(text)) - Counter(fact_tokens(output))
-        self.lost = [f for f in row.get("facts") or [] if not _fact_kept(f, output)] + sorted(lost_tokens.elements())
-        self.residue = [w for w in row.get("forbidden") or [] if _mentions(output, w)] if self.changed else []
-        self.still_blameful = self.changed and is_blameful(output)
-        self.rewritten = labelled and self.changed and not self.residue and not self.still_blameful
-        self.flagged_only = labelled and predicted and not self.changed
+    @property
+    def changed(self) -> bool:
+        return self.output != self.row["text"]
+
+    @property
+    def rewritten(self) -> bool:
+        """Changed, with no blame left: what the rewrite exists to do."""
+        return self.labelled and self.changed and not self.residue and not self.still_blameful
+
+    @property
+    def flagged_only(self) -> bool:
+        """Found and left as written, for the reader to fix."""
+        return self.labelled and self.predicted and not self.changed
 
 
 def _blame_item(row: dict, dataset: str) -> _BlameItem:
+    from pm_agent.engines.blame_checks import rewrite_problems
+    from pm_agent.engines.blame_facts import fact_tokens
     from pm_agent.engines.blameless import is_blameful, rewrite_blameless
 
     text = _field(row, "text", str, dataset)
     labelled = bool(_field(row, "blameful", bool, dataset))
-    return _BlameItem(row, labelled, is_blameful(text), rewrite_blameless(text).rewritten)
+    output = rewrite_blameless(text).rewritten
+    changed = output != text
+    problems = rewrite_problems(text, output)
+    if changed and not labelled:
+        problems.append("changed a sentence labelled blameless")
+    lost_tokens = Counter(fact_tokens(text)) - Counter(fact_tokens(output))
+    lost = [f for f in row.get("facts") or [] if not _fact_kept(f, output)] + sorted(lost_tokens.elements())
+    residue = [w for w in row.get("forbidden") or [] if _mentions(output, w)] if changed else []
+    return _BlameItem(row, labelled, is_blameful(text), output, tuple(problems), tuple(lost), tuple(residue),
+                      changed and is_blameful(output))
 
 
 def _blame_metrics(sentences: list[_BlameItem], rewrites: list[_BlameItem]) -> dict[str, float]:
