@@ -255,8 +255,11 @@ def _declaration_plans(reading: Reading) -> list[Plan]:
 
 
 def what_failed(text: str) -> str:
-    """The part of a sentence before its stated cause, without a trailing "This is"."""
+    """What happened, without its stated cause: the part before "due to", or after ", so"; no trailing "This is"."""
     match = vocab.CONNECTIVE.search(text)
+    consequence = vocab.CONSEQUENCE.search(text) if match is None else None
+    if consequence is not None:
+        return text[consequence.end():].strip(" ,.;:")
     head = text[: match.start()] if match else text
     return re.sub(r"(?:\.\s*)?\b(?:this|it|which) (?:is|was)\s*$", "", head.strip(), flags=re.I).strip(" ,.;:")
 

@@ -72,9 +72,12 @@ def without_vocabulary(text: str) -> str:
 
 
 def what_happened(text: str) -> str:
-    """The part of a sentence before its cause: "Attempt fails" of "Attempt fails due to a timeout"."""
+    """The part of a sentence that says what happened, not why: "Attempt fails" of "Attempt fails due to a timeout"."""
     match = vocab.CONNECTIVE.search(text)
-    return text[: match.start()] if match else text
+    if match:
+        return text[: match.start()]
+    consequence = vocab.CONSEQUENCE.search(text)
+    return text[consequence.end():] if consequence else text
 
 
 @dataclass(frozen=True, eq=False)

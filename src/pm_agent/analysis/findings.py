@@ -72,9 +72,9 @@ def links(reading: Reading, stated: list[Tagged]) -> list[Finding]:
             if earlier is later or earlier.order in used:
                 continue
             shared = linked(earlier, later)
-            if shared:
+            named = ", ".join(shared_words(earlier.text, shared)[:3]) if shared else ""
+            if named:
                 used.add(earlier.order)
-                named = ", ".join(shared_words(earlier.text, shared)[:3])
                 found.append(Finding(
                     kind="link",
                     statement=f"The data connects two events that both name {named}: {cite(earlier.event)}, then {cite(later.event)}.",
@@ -97,12 +97,16 @@ def shared_words(text: str, stems: frozenset[str]) -> list[str]:
 
 
 def cause_part(text: str) -> str:
-    """What a cause statement gives as the reason: "a newly applied LimitRange" of "... down due to a newly applied LimitRange"."""
+    """What a cause statement gives as the reason: "a newly applied LimitRange" of "... down due to a newly applied
+    LimitRange", or "the app retries at once" of "the app retries at once, so every 503 comes back"."""
     match = vocab.CONNECTIVE.search(text)
-    if not match:
-        return ""
-    rest = text[match.end():].strip(" .,:;")
-    return excerpt(rest, limit=100)
+    if match:
+        return excerpt(text[match.end():].strip(" .,:;"), limit=100)
+    match = vocab.CONSEQUENCE.search(text)
+    if match:
+        head = re.split(r"(?<=[.!?;])\s+", text[: match.start()])[-1]
+        return excerpt(head.strip(" .,:;"), limit=100)
+    return ""
 
 
 def fix_event(reading: Reading) -> Tagged | None:

@@ -31,9 +31,12 @@ def summarise(reading: Reading, metrics: list[Metric]) -> str:
         parts.append(f"Impact began at {when(reading.started)}.")
     detection = reading.detection
     if reading.detected:
-        how = f", {cite(detection.event)}" if detection is not None and detection.at == reading.detected else ""
-        kind = "a person's report" if reading.reported_by_people else "an alert" if detection and detection.has("alert") else "the record"
-        parts.append(f"It was first detected at {when(reading.detected)} through {kind}{how}.")
+        kind = ("a person's report" if reading.reported_by_people else "an alert" if detection and detection.has("alert")
+                else "the event the input names")
+        if detection is not None and detection.at == reading.detected:
+            parts.append(f"It was first detected through {kind}, {cite(detection.event)}.")
+        else:
+            parts.append(f"It was first detected at {when(reading.detected)}.")
     cause = cause_of(first_symptom(reading), reading)
     if cause is not None:
         parts.append(f"The data states a cause {cite(cause.event)}.")

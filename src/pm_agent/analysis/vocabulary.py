@@ -86,7 +86,7 @@ TAG_PATTERNS: dict[str, re.Pattern[str]] = {
     ),
     "cause_statement": _p(
         r"\b(?:caused by|caus(?:ed|ing|es)\b|due to|because|root cause (?:is|was|:)|result(?:ed|ing|s)? (?:in|from)|"
-        r"as a result(?! of (?:an? |the )?(?:alerts?|alarms?|monitoring))|"
+        r"as a result(?! of (?:an? |the )?(?:alerts?|alarms?|monitoring))|, so\b|which mean[st]?|meaning (?:that )?|"
         r"led to|lead to|leads to|leading to|meant (?:that )?|(?:this|which|that) (?:is|was) why|triggered by|"
         r"responsible for|stemm\w* from|the reason)"
     ),
@@ -111,7 +111,7 @@ TAG_PATTERNS: dict[str, re.Pattern[str]] = {
         r"switched (?:back|over)|moved traffic|shifted traffic)"
     ),
     "failed": _p(
-        r"(?:^|[.!?]\s+)failed to\b|(?<=\w )fail(?:s|ed)?\b|\b(?:time(?:d|s)? ?out|did(?:n't| not) (?:help|work|fix|resolve)|no effect|without success|"
+        r"(?:^|[.!?]\s+)failed to\b|(?<=\w )fail(?:s|ed)?\b(?! ?over)|\b(?:time(?:d|s)? ?out|did(?:n't| not) (?:help|work|fix|resolve)|no effect|without success|"
         r"unsuccessful\w*|still (?:down|failing|broken|not)|not able to|unable to|could(?:n't| not)|"
         r"made (?:it|things|the \w+) worse|gets? killed|never joined)"
     ),
@@ -124,7 +124,9 @@ TAG_PATTERNS: dict[str, re.Pattern[str]] = {
     ),
     "recovery": _p(
         r"\b(?:back to (?:normal|baseline)|recover(?:ed|ing|y)\b|restored|service restored|mitigated|"
-        r"(?:verified|fully) operational|operational again|(?:working|responding|running|up) again|works(?: again)?\b|"
+        r"(?:verified|fully) operational|operational again|works(?: again)?\b|"
+        r"(?:passing|working|responding|running|serving|up|healthy|green|stable)(?: [\w-]+)? again|"
+        r"working normally|normal again|back to (?:normal|baseline)|"
         r"resumed|"
         r"(?:is|are|was|were|as|became|now|back) healthy|healthy again|"
         r"error rates? (?:dropped|back|returned)|latency (?:back|recovered|returned)|traffic (?:back|recovered)|"
@@ -138,6 +140,7 @@ TAG_PATTERNS: dict[str, re.Pattern[str]] = {
     ),
     "followup": _p(
         r"\b(?:we will|we'll|will be (?:done|fixed|tracked|added|changed)|follow[- ]?up (?:actions?|items?|tasks?|tickets?)|"
+        r"will (?:look at|fix|add|review|investigate|change|update|remove|move|own|follow up)|"
         r"as a follow[- ]?up|action items?|"
         r"ticket (?:created|filed|opened)|issue (?:raised|created|filed|opened)|to be (?:done|fixed|investigated)|"
         r"planned|set (?:memory |cpu |resource )?limits|pinned|long-term solution|"
@@ -157,8 +160,9 @@ TAG_PATTERNS: dict[str, re.Pattern[str]] = {
     ),
     "manual": _p(r"\b(?:manual(?:ly)?|by hand|forcefully|force[- ]?(?:drained|cleared|killed|deleted))"),
     "retry": _p(
-        r"\b(?:re-?trigger\w*|re-?run|re-?queued|retr(?:y|ied|ies)|second attempt|2nd attempt|another attempt|"
-        r"re-?attempt\w*)"
+        r"\b(?:re-?trigger\w*|re-?run|re-?queued|second attempt|2nd attempt|another attempt|re-?attempt\w*|"
+        r"retr(?:y|ied|ying) (?:the )?(?:deploy\w*|pipeline|job|rollout|migration|rollback|restart|build|apply|run|"
+        r"failover|fix|upgrade))"
     ),
     "repeat": _p(
         r"\b(?:occurr?ence|(?:happened|occurr?ed|failed|fired|entered|went down|crashed|broke) again|recurr\w*|"
@@ -186,6 +190,9 @@ FINDING_MIN_WORDS = 3
 # Where the input says outright that the failure started here, or that this change was the culprit.
 START_MARK = _p(r"\((?:problem|issue|incident|impact) (?:started|began)\)|\bfirst occurr?ence\b")
 CULPRIT_MARK = _p(r"\bculprit\b|\((?:problem|issue|incident|impact) (?:started|began)\)")
-# The connectives that split a cause statement into what happened (before) and why (after).
-CONNECTIVE = _p(r"\b(?:caused by|due to|because(?: of)?|as a result of|resulting from|stemm\w* from|since)\b")
+# The connectives that split a cause statement into what happened and why: the reason comes after these ...
+CONNECTIVE = _p(r"\b(?:caused by|due to|because(?: of)?|as a result of|resulting from|stemm\w* from)\b")
+# ... and before these ("the app retries at once, so every 503 comes back as more requests").
+CONSEQUENCE = _p(r", so\b|\b(?:which mean[st]?|meaning(?: that)?|(?:which|and|this|that) (?:led|leads) to|"
+                 r"result(?:ed|s|ing) in|causing)\b")
 END_MARK = _p(r"\((?:resolved|fixed|mitigated)\)")

@@ -192,7 +192,7 @@ def safeguard_step(reading: Reading, cause: Tagged | None, subject: str) -> WhyS
                      unintended, focus=vocab.TAG_PATTERNS["unintended"])
     if cause is None:
         return ask(why, f"Which check, alert or review could have caught {subject} before users felt it, and why did none?")
-    return ask(why, f"Which check, test or review did \"{quote(cause.event)}\" pass before it took effect, and why did none of them catch it?")
+    return ask(why, f"Which check, test or review did \"{_said(cause)}\" pass before it took effect, and why did none of them catch it?")
 
 
 def systemic(reading: Reading, cause: Tagged | None, subject: str) -> tuple[str, str, str]:
@@ -200,7 +200,7 @@ def systemic(reading: Reading, cause: Tagged | None, subject: str) -> tuple[str,
     gap = next(iter(reading.tagged("gap")), None)
     if gap is not None:
         return f"The data records a missing safeguard {cite(gap.event, vocab.TAG_PATTERNS['gap'])}.", gap_kind(gap.text), ""
-    about = f"\"{quote(cause.event)}\"" if cause is not None else subject
+    about = f"\"{_said(cause)}\"" if cause is not None else subject
     return "", "unknown", (
         f"What in how this system is changed, tested or watched let {about} reach users, and who owns closing that gap?"
     )
@@ -315,6 +315,12 @@ def facts_branch(problem: str, facts: list[str]) -> WhyBranch:
 
 
 # --- helpers ------------------------------------------------------------------------------------
+
+
+def _said(tagged: Tagged) -> str:
+    """The words of an event that carry its cause or its change, quoted."""
+    focus = vocab.TAG_PATTERNS["cause_statement"] if tagged.has("cause_statement") else vocab.TAG_PATTERNS["change"]
+    return quote(tagged.event, focus)
 
 
 def _shares(a: Tagged, b: Tagged) -> bool:
