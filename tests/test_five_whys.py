@@ -1,203 +1,559 @@
-"""5 Whys: evidence-backed chains that end at a systemic cause, and the review of users' chains."""
+"""5 Whys that follow the evidence: each step cites an input event or a stated fact, or asks; reviewing users' chains."""
 
 from __future__ import annotations
 
 import datetime as dt
-import json
-import re
 
 import pytest
-from conftest import SHARED_DATA, fulltext_cases
+from conftest import fulltext_cases, load_real_incident
 
-from pm_agent.engines.five_whys import review_chain, run_five_whys
+from pm_agent.analysis.claims import EventIndex
+from pm_agent.analysis.quoting import quote
+from pm_agent.analysis.review import review_chain
+from pm_agent.analysis.whys import OPEN, run_five_whys
 from pm_agent.errors import InputError
 from pm_agent.models import Incident, TimelineEvent, WhyChain
 
-NUMBER = re.compile(r"\d+(?:[-:.,/]\d+)*")
+DAY = "2024-05-14"
 
 
-def at(hhmm: str, day: str = "2024-05-14") -> dt.datetime:
+def at(hhmm: str, day: str = DAY) -> dt.datetime:
     return dt.datetime.fromisoformat(f"{day}T{hhmm}:00+00:00")
 
 
-def event(hhmm: str, source: str, text: str, day: str = "2024-05-14", **extra) -> TimelineEvent:
-    return TimelineEvent(at=at(hhmm, day), source=source, text=text, **extra)
+def event(hhmm: str, source: str, text: str, **extra) -> TimelineEvent:
+    return TimelineEvent(at=at(hhmm), source=source, text=text, **extra)
 
 
-def config_push_outage() -> Incident:
-    return Incident(
-        id="cfg-1", title="Checkout API returning 500 errors after a config push", severity="SEV2",
-        services=["checkout-api", "edge-config"], started_at=at("09:58"), detected_at=at("10:02"), resolved_at=at("10:20"),
-        events=[
-            event("09:58", "deploy", "Config push to edge-config: rate-limit rule for checkout-api set to zero"),
-            event("10:02", "alert", "Alert: checkout-api 5xx error rate above threshold"),
-            event("10:05", "page", "On-call engineer paged for checkout-api errors"),
-            event("10:12", "chat", "Rate-limit rule identified as the cause of the 5xx errors"),
-            event("10:15", "deploy", "Reverted the config push to the previous version"),
-            event("10:20", "metric", "checkout-api error rate back to baseline"),
-        ],
-    )
-
-
-def traffic_spike() -> Incident:
-    return Incident(
-        id="cap-1", title="Search API latency and timeouts during a traffic spike", services=["search-api"],
-        started_at=at("18:00"), detected_at=at("18:04"), resolved_at=at("18:50"),
-        events=[
-            event("17:55", "note", "Marketing campaign email sent to all subscribers"),
-            event("18:00", "metric", "Requests per second on search-api rose from 2000 to 9000"),
-            event("18:04", "alert", "Alert: search-api p99 latency above 2s, CPU at 98% on all pods"),
-            event("18:06", "page", "On-call paged for search-api latency"),
-            event("18:15", "note", "Autoscaling reached max replicas of 20; new pods pending"),
-            event("18:30", "deploy", "Raised max replicas to 60 and added nodes"),
-            event("18:50", "metric", "search-api latency back to normal"),
-        ],
-    )
-
-
-def certificate_expiry() -> Incident:
-    day = "2024-06-01"
-    return Incident(
-        id="tls-1", title="Payments gateway TLS handshake failures after certificate expiry", services=["payments-gateway"],
-        started_at=at("00:00", day), detected_at=at("00:07", day), resolved_at=at("00:40", day),
-        events=[
-            event("00:00", "metric", "TLS certificate for payments-gateway expired", day),
-            event("00:07", "alert", "Synthetic check: HTTPS handshake failures on payments-gateway", day),
-            event("00:20", "chat", "Certificate expiry confirmed as the cause; renewal was a manual yearly task", day),
-            event("00:35", "deploy", "New certificate issued and deployed to payments-gateway", day),
-            event("00:40", "metric", "Handshake errors back to zero", day),
-        ],
-    )
-
-
-def slow_detection() -> Incident:
-    return Incident(
-        id="inv-1", title="Inventory counts shown as zero to customers", services=["inventory-service"],
-        started_at=at("02:10"), detected_at=at("05:40"), resolved_at=at("06:45"),
-        events=[
-            event("02:10", "deploy", "Bob rolled out release 4.2 of inventory-service", actor="Bob"),
-            event("05:40", "chat", "Customer support: several customers report stock counts showing zero"),
-            event("05:55", "page", "On-call paged by the support escalation"),
-            event("06:05", "alert", "Alert: inventory stock-count job failing"),
-            event("06:20", "chat", "Stock count job failing since release 4.2 identified as the cause; rollback started"),
-            event("06:25", "deploy", "Rollback attempt failed: the 4.2 migration could not be reversed"),
-            event("06:40", "deploy", "Second rollback attempt with a manual migration fix succeeded"),
-            event("06:45", "metric", "Stock counts correct again"),
-        ],
-    )
-
-
-def outline(chain: WhyChain) -> list[tuple]:
-    """Each branch as (label, category, kind, [(evidence times, hypothesis) per step])."""
-    return [
-        (b.label, b.category, b.systemic_kind, [([e.at.strftime("%H:%M") for e in s.evidence], s.hypothesis) for s in b.steps])
-        for b in chain.branches
-    ]
-
-
-def chain_texts(chain: WhyChain) -> list[str]:
-    return [chain.problem] + [
-        text for b in chain.branches for text in [b.label, b.root_cause] + [t for s in b.steps for t in (s.why, s.because)]
-    ]
-
-
-# --- fixture incidents ----------------------------------------------------------------------
-
-def test_a_config_push_outage_gives_one_branch_from_symptom_to_a_missing_config_safeguard():
-    chain = run_five_whys("Checkout API returning 500 errors after a config push", config_push_outage())
-
-    assert chain.model_dump(mode="json", include={"problem", "services", "severity", "to_confirm", "branches"}) == {
-        "problem": "Checkout API returning 500 errors after a config push",
-        "services": ["checkout-api", "edge-config"],
-        "severity": "SEV2",
-        "to_confirm": True,
-        "branches": [{
-            "label": "trigger",
-            "category": "config",
-            "systemic_kind": "safeguard",
-            "root_cause": "Configuration changes reach production without automated validation and a canary stage.",
-            "steps": [
-                {
-                    "why": "Why did this happen: Checkout API returning 500 errors after a config push?",
-                    "because": 'The failure showed at 2024-05-14 10:02 UTC: "Alert: checkout-api 5xx error rate above threshold".',
-                    "evidence": [{"at": "2024-05-14T10:02:00Z", "source": "alert",
-                                  "excerpt": "Alert: checkout-api 5xx error rate above threshold"}],
-                    "facts": [], "hypothesis": False,
-                },
-                {
-                    "why": "What set the failure off?",
-                    "because": 'It followed a change at 2024-05-14 09:58 UTC: '
-                               '"Config push to edge-config: rate-limit rule for checkout-api set to zero".',
-                    "evidence": [{"at": "2024-05-14T09:58:00Z", "source": "deploy",
-                                  "excerpt": "Config push to edge-config: rate-limit rule for checkout-api set to zero"}],
-                    "facts": [], "hypothesis": False,
-                },
-                {
-                    "why": "Why did the configuration change reach production without being caught?",
-                    "because": "No automated validation or canary stage checked the configuration against production "
-                               "before it was applied. To confirm: Which validation or canary step, if any, did this "
-                               "configuration change pass through?",
-                    "evidence": [], "facts": [], "hypothesis": True,
-                },
-                {
-                    "why": "Why was no such safeguard in place?",
-                    "because": "Configuration changes are not required to pass automated validation and a staged rollout "
-                               "before reaching production. To confirm: Is validation of configuration changes enforced "
-                               "by the tooling, or optional?",
-                    "evidence": [], "facts": [], "hypothesis": True,
-                },
-            ],
-        }],
+def cited(why: str, because: str, *evidence: tuple[str, str, str]) -> dict:
+    """A step as the chain dumps it when it rests on input events: (HH:MM, source, excerpt) each."""
+    return {
+        "why": why, "because": because, "facts": [], "hypothesis": False, "question": "",
+        "evidence": [{"at": f"{DAY}T{hhmm}:00Z", "source": source, "excerpt": excerpt, "time_text": ""}
+                     for hhmm, source, excerpt in evidence],
     }
 
 
-def test_a_traffic_spike_rests_on_the_load_event_and_ends_at_a_capacity_plan_gap():
-    chain = run_five_whys("Search API latency and timeouts during a traffic spike", traffic_spike())
+def asked(why: str, question: str) -> dict:
+    """A step as the chain dumps it when the data does not answer it."""
+    return {"why": why, "because": OPEN, "evidence": [], "facts": [], "hypothesis": True, "question": question}
+
+
+def stated(why: str, fact: str) -> dict:
+    """A step answered by a fact the user stated."""
+    return {"why": why, "because": fact, "evidence": [], "facts": [fact], "hypothesis": False, "question": ""}
+
+
+def branches(chain: WhyChain) -> list[dict]:
+    return chain.model_dump(mode="json")["branches"]
+
+
+# --- incidents, written in the styles inputs come in -----------------------------------------
+
+
+def lock_contention() -> Incident:
+    """Chat-style: the responders say why, and no change appears in the data."""
+    return Incident(
+        id="db-1", title="Checkout requests timing out", services=["checkout"],
+        events=[
+            event("09:00", "alert", "Checkout p99 latency above 3s"),
+            event("09:12", "chat", "Checkout requests timing out due to lock contention on the carts table"),
+            event("09:30", "chat", "Killed the long-running vacuum on the carts table"),
+            event("09:35", "metric", "Checkout latency back to normal"),
+        ],
+    )
+
+
+def mapping_change() -> Incident:
+    """Deploy-log style: a change, a symptom, a revert; nobody writes down why."""
+    return Incident(
+        id="search-1", title="Search returns empty results", services=["search"],
+        events=[
+            event("14:00", "deploy", "Search index mapping v12 applied"),
+            event("14:06", "alert", "Search zero-result rate above 40%"),
+            event("14:30", "deploy", "Reverted the index mapping to v11"),
+            event("14:40", "metric", "Zero-result rate back to baseline"),
+        ],
+    )
+
+
+def missing_variable() -> Incident:
+    """A release, then a finding with "due to" that names the released service."""
+    return Incident(
+        id="orders-1", title="Orders API returning 503s", services=["orders-api"], severity="SEV2",
+        events=[
+            event("10:00", "deploy", "orders-api release 7.3 deployed"),
+            event("10:04", "alert", "Alert: orders-api 503 rate above 5%"),
+            event("10:10", "chat", "Found that orders-api pods were crashing due to a missing DATABASE_URL variable"),
+            event("10:20", "deploy", "Rolled back orders-api to 7.2"),
+            event("10:25", "metric", "orders-api error rate back to normal"),
+        ],
+    )
+
+
+def customer_report_then_failed_rollback() -> Incident:
+    """Customers notice first, no alert ever fires, and the first way out fails."""
+    return Incident(
+        id="bill-1", title="Invoices emailed with wrong totals", services=["billing"],
+        events=[
+            event("08:00", "deploy", "billing 5.1 rolled out with the new tax rounding"),
+            event("09:40", "chat", "Support: a customer reports their invoice total is wrong"),
+            event("10:10", "deploy", "Rollback to billing 5.0 failed: the migration could not be reversed"),
+            event("10:45", "deploy", "Hotfix 5.1.1 deployed restoring the old rounding"),
+            event("10:50", "metric", "New invoices match expected totals again; recovered"),
+        ],
+    )
+
+
+def expired_certificate() -> Incident:
+    """Note-style: a cause statement, then a later finding that names what the cause names."""
+    return Incident(
+        id="tls-1", title="Payments gateway handshakes failing", services=["payments-gateway"],
+        events=[
+            event("00:07", "alert", "Synthetic check: HTTPS handshake failures on payments-gateway"),
+            event("00:20", "note", "Handshakes fail because the gateway certificate expired at midnight"),
+            event("00:28", "note", "Found that the certificate renewal cron job was removed in the March cleanup"),
+            event("00:35", "deploy", "New certificate issued and deployed to payments-gateway"),
+            event("00:40", "metric", "Handshake errors back to zero"),
+        ],
+    )
+
+
+def queue_backlog_with_a_stated_gap() -> Incident:
+    """Metric-style: a slow alert, and a responder writes down what was missing."""
+    return Incident(
+        id="mail-1", title="Password reset emails delayed", services=["mailer"], started_at=at("06:00"),
+        events=[
+            event("06:00", "deploy", "mailer worker image 2.8 rolled out"),
+            event("07:10", "alert", "Alert: mailer queue age above 30 min"),
+            event("07:25", "chat", "Found mailer workers hanging on a DNS lookup for the SMTP relay"),
+            event("07:30", "chat", "There was no alert on mailer queue depth, only on queue age"),
+            event("07:45", "chat", "Restarted the mailer workers; queue draining, back to normal"),
+        ],
+    )
+
+
+# --- the trigger branch ---------------------------------------------------------------------
+
+
+def test_a_cause_the_data_states_becomes_a_cited_step_and_the_next_step_asks_what_led_to_it():
+    chain = run_five_whys("Checkout requests timing out", lock_contention())
+
+    assert branches(chain) == [{
+        "label": "trigger", "systemic_kind": "unknown", "category": "other", "root_cause": "",
+        "root_cause_question": 'What in how this system is changed, tested or watched let "Checkout requests timing out '
+                               'due to lock contention on the carts table" reach users, and who owns closing that gap?',
+        "steps": [
+            cited("Why did this happen: Checkout requests timing out?",
+                  'The failure showed at 2024-05-14 09:00 UTC: "Checkout p99 latency above 3s".',
+                  ("09:00", "alert", "Checkout p99 latency above 3s")),
+            cited('Why did "Checkout requests timing out" happen?',
+                  'The data states a cause at 2024-05-14 09:12 UTC: "Checkout requests timing out due to lock contention '
+                  'on the carts table".',
+                  ("09:12", "chat", "Checkout requests timing out due to lock contention on the carts table")),
+            asked('Why did "Checkout requests timing out due to lock contention on the…" happen?',
+                  'What led to "lock contention on the carts table"? The data does not say.'),
+            asked('Why was "Checkout requests timing out" not caught before it reached users?',
+                  'Which check, test or review did "Checkout requests timing out due to lock contention on the carts '
+                  'table" pass before it took effect, and why did none of them catch it?'),
+        ],
+    }]
+    assert chain.to_confirm is True
+
+
+def test_with_no_cause_in_the_data_the_trigger_branch_asks_how_the_change_broke_it_and_leaves_the_root_open():
+    chain = run_five_whys("Search returns empty results", mapping_change())
+
+    assert branches(chain) == [{
+        "label": "trigger", "systemic_kind": "unknown", "category": "other", "root_cause": "",
+        "root_cause_question": 'What in how this system is changed, tested or watched let "Search index mapping v12 '
+                               'applied" reach users, and who owns closing that gap?',
+        "steps": [
+            cited("Why did this happen: Search returns empty results?",
+                  'The failure showed at 2024-05-14 14:06 UTC: "Search zero-result rate above 40%".',
+                  ("14:06", "alert", "Search zero-result rate above 40%")),
+            cited('What set "Search returns empty results" off?',
+                  'It started with the change at 2024-05-14 14:00 UTC: "Search index mapping v12 applied".',
+                  ("14:00", "deploy", "Search index mapping v12 applied")),
+            asked('How did the change lead to "Search returns empty results"?',
+                  'What in "Search index mapping v12 applied" made "Search returns empty results" fail? The data gives '
+                  "the times, not the mechanism."),
+            asked('Why was "Search returns empty results" not caught before it reached users?',
+                  'Which check, test or review did "Search index mapping v12 applied" pass before it took effect, and '
+                  "why did none of them catch it?"),
+        ],
+    }]
+
+
+def test_a_stated_cause_about_the_changed_component_is_traced_back_to_the_change():
+    steps = branches(run_five_whys("Orders API returning 503s", missing_variable()))[0]["steps"]
+
+    assert steps[1:3] == [
+        cited('Why did "Orders API returning 503s" happen?',
+              'The data states a cause at 2024-05-14 10:10 UTC: "Found that orders-api pods were crashing due to a '
+              'missing DATABASE_URL variable".',
+              ("10:10", "chat", "Found that orders-api pods were crashing due to a missing DATABASE_URL variable")),
+        cited('What set "Found that orders-api pods were crashing due to a missing…" off?',
+              'It started with the change at 2024-05-14 10:00 UTC: "orders-api release 7.3 deployed".',
+              ("10:00", "deploy", "orders-api release 7.3 deployed")),
+    ]
+
+
+def test_a_later_finding_about_what_the_cause_names_is_the_next_cited_step():
+    steps = branches(run_five_whys("Payments gateway handshakes failing", expired_certificate()))[0]["steps"]
+
+    assert [(s["why"], [e["at"] for e in s["evidence"]], s["hypothesis"]) for s in steps] == [
+        ("Why did this happen: Payments gateway handshakes failing?", ["2024-05-14T00:07:00Z"], False),
+        ('Why did "Payments gateway handshakes failing" happen?', ["2024-05-14T00:20:00Z"], False),
+        ('Why did "Handshakes fail because the gateway certificate expired at midnight" happen?',
+         ["2024-05-14T00:28:00Z"], False),
+        ('Why was "Payments gateway handshakes failing" not caught before it reached users?', [], True),
+    ]
+
+
+def test_a_safeguard_gap_the_data_records_answers_why_it_was_not_caught_and_is_the_root_cause():
+    trigger = branches(run_five_whys("Password reset emails delayed", queue_backlog_with_a_stated_gap()))[0]
+
+    assert trigger["steps"][-1] == cited(
+        'Why was "Password reset emails delayed" not caught before it reached users?',
+        'The data records a missing safeguard at 2024-05-14 07:30 UTC: "There was no alert on mailer queue depth, only '
+        'on queue age".',
+        ("07:30", "chat", "There was no alert on mailer queue depth, only on queue age"),
+    )
+    assert (trigger["root_cause"], trigger["root_cause_question"], trigger["systemic_kind"]) == (
+        'The data records a missing safeguard at 2024-05-14 07:30 UTC: "There was no alert on mailer queue depth, only '
+        'on queue age".',
+        "",
+        "alert",
+    )
+
+
+def test_a_change_the_data_calls_unintended_answers_why_it_was_not_caught_but_the_root_stays_a_question():
+    incident = Incident(
+        id="cfg-1", title="Edge returning 404 for the docs site",
+        events=[
+            event("12:00", "deploy", "Pipeline applied an unintended routing change to the edge config"),
+            event("12:03", "alert", "Alert: docs site 404 rate above 20%"),
+        ],
+    )
+
+    trigger = branches(run_five_whys("Edge returning 404 for the docs site", incident))[0]
+
+    assert trigger["steps"][-1] == cited(
+        'Why was "Edge returning 404 for the docs site" not caught before it reached users?',
+        'The data records the change as unintended at 2024-05-14 12:00 UTC: "Pipeline applied an unintended routing '
+        'change to the edge config".',
+        ("12:00", "deploy", "Pipeline applied an unintended routing change to the edge config"),
+    )
+    assert (trigger["root_cause"], bool(trigger["root_cause_question"])) == ("", True)
+
+
+def test_with_no_change_and_no_finding_the_chain_asks_what_changed_and_what_could_have_caught_it():
+    incident = Incident(id="q-1", title="Queue consumers idle", events=[event("03:00", "alert", "Alert: orders queue lag above 5 min")])
+
+    assert branches(run_five_whys("Queue consumers idle", incident))[0]["steps"][1:] == [
+        asked('What set "Queue consumers idle" off?',
+              'What changed just before "Queue consumers idle" (a deploy, a configuration, load, a dependency)? The data '
+              "names no change or cause."),
+        asked('Why was "Queue consumers idle" not caught before it reached users?',
+              'Which check, alert or review could have caught "Queue consumers idle" before users felt it, and why did '
+              "none?"),
+    ]
+
+
+def test_findings_that_share_nothing_with_the_symptom_are_offered_for_the_review_to_connect_not_chosen():
+    incident = Incident(
+        id="n-1", title="Nightly export missing",
+        events=[
+            event("02:00", "alert", "Alert: nightly export file missing from the bucket"),
+            event("02:30", "chat", "Found the scheduler host rebooted for kernel patching at 01:55"),
+        ],
+    )
+
+    assert branches(run_five_whys("Nightly export missing", incident))[0]["steps"][1] == asked(
+        'What set "Nightly export missing" off?',
+        'Which of these findings set it off, and how: "Found the scheduler host rebooted for kernel patching at 01:55"? '
+        "The data does not connect them to the failure.",
+    )
+
+
+# --- detection and recovery branches --------------------------------------------------------
+
+
+def test_a_person_who_noticed_first_with_no_alert_gives_a_detection_branch_that_asks_why_no_alert_caught_it():
+    detection = branches(run_five_whys("Invoices emailed with wrong totals", customer_report_then_failed_rollback()))[1]
+
+    assert detection == {
+        "label": "detection", "systemic_kind": "unknown", "category": "other", "root_cause": "",
+        "root_cause_question": 'What would have alerted on "Support: a customer reports their invoice total is wrong" '
+                               "before a person did?",
+        "steps": [
+            cited("Why did a person notice it before monitoring did?",
+                  'The first signal was a report at 2024-05-14 09:40 UTC: "Support: a customer reports their invoice '
+                  'total is wrong". No alert appears in the data before it.',
+                  ("09:40", "chat", "Support: a customer reports their invoice total is wrong")),
+            asked("Why did no alert catch it?",
+                  'Which signal shows "Support: a customer reports their invoice total is wrong" to monitoring, and is '
+                  "anything alerting on it?"),
+        ],
+    }
+
+
+def test_an_alert_that_came_after_the_report_is_cited_and_asked_about_with_the_gap_between_them():
+    incident = Incident(
+        id="auth-1", title="Mobile sign-in failing", services=["auth"],
+        events=[
+            event("11:00", "chat", "Customers on Twitter report they cannot sign in to the mobile app"),
+            event("11:18", "alert", "Alert: auth-api 401 rate above 15%"),
+        ],
+    )
+
+    assert branches(run_five_whys("Mobile sign-in failing", incident))[1]["steps"] == [
+        cited("Why did a person notice it before monitoring did?",
+              'The first signal was a report at 2024-05-14 11:00 UTC: "Customers on Twitter report they cannot sign in '
+              'to the mobile app". The first alert followed at 2024-05-14 11:18 UTC: "Alert: auth-api 401 rate above '
+              '15%".',
+              ("11:00", "chat", "Customers on Twitter report they cannot sign in to the mobile app"),
+              ("11:18", "alert", "Alert: auth-api 401 rate above 15%")),
+        asked("Why did the alert come after the report?",
+              'Why did "Alert: auth-api 401 rate above 15%" fire 18 min after the first report: what does it watch, and '
+              "how fast?"),
+    ]
+
+
+def test_an_alert_long_after_the_start_gives_a_detection_branch_with_the_lag_and_a_stated_monitoring_gap_as_its_root():
+    detection = branches(run_five_whys("Password reset emails delayed", queue_backlog_with_a_stated_gap()))[1]
+
+    assert detection == {
+        "label": "detection", "systemic_kind": "alert", "category": "other", "root_cause_question": "",
+        "root_cause": 'The data records a monitoring gap at 2024-05-14 07:30 UTC: "There was no alert on mailer queue '
+                      'depth, only on queue age".',
+        "steps": [
+            cited("Why did detection take so long?",
+                  "The failure started at 2024-05-14 06:00 UTC and was first detected at 2024-05-14 07:10 UTC: "
+                  '"Alert: mailer queue age above 30 min", 1 h 10 min later.',
+                  ("07:10", "alert", "Alert: mailer queue age above 30 min")),
+            asked("Why did no signal fire sooner?", "What changed at 2024-05-14 06:00 UTC that monitoring could have seen?"),
+        ],
+    }
+
+
+def test_a_prompt_alert_and_a_clean_recovery_give_the_trigger_branch_only():
+    assert [b.label for b in run_five_whys("Search returns empty results", mapping_change()).branches] == ["trigger"]
+
+
+def test_a_failed_rollback_gives_a_recovery_branch_that_asks_what_stopped_it():
+    recovery = branches(run_five_whys("Invoices emailed with wrong totals", customer_report_then_failed_rollback()))[2]
+
+    assert recovery == {
+        "label": "recovery", "systemic_kind": "unknown", "category": "other", "root_cause": "",
+        "root_cause_question": 'What would have let "Rollback to billing 5.0 failed: the migration could not be reversed" '
+                               "work the first time?",
+        "steps": [
+            cited("Why did recovery take as long as it did (2 h 50 min from the start)?",
+                  'A step did not go as planned at 2024-05-14 10:10 UTC: "Rollback to billing 5.0 failed: the migration '
+                  'could not be reversed".',
+                  ("10:10", "deploy", "Rollback to billing 5.0 failed: the migration could not be reversed")),
+            asked("Why did that step not work?",
+                  'What stopped "Rollback to billing 5.0 failed: the migration could not be reversed"? The data does not '
+                  "say."),
+        ],
+    }
+
+
+def test_a_failed_step_that_says_why_it_failed_is_cited_for_that_reason():
+    incident = Incident(
+        id="db-2", title="Sign-in failing",
+        events=[
+            event("11:00", "alert", "Alert: auth-api 5xx rate above 15%"),
+            event("11:40", "chat", "Failover of auth-db to the replica failed due to replication lag of 40 minutes"),
+            event("11:55", "chat", "Token signing key re-enabled; sign-in working again"),
+        ],
+    )
+
+    assert branches(run_five_whys("Sign-in failing", incident))[1]["steps"][1] == cited(
+        "Why did that step not work?",
+        'The data says why at 2024-05-14 11:40 UTC: "Failover of auth-db to the replica failed due to replication lag of '
+        '40 minutes".',
+        ("11:40", "chat", "Failover of auth-db to the replica failed due to replication lag of 40 minutes"),
+    )
+
+
+def test_a_recovery_step_that_was_held_up_gives_a_recovery_branch():
+    incident = Incident(
+        id="web-1", title="Reports page blank",
+        events=[
+            event("15:00", "alert", "Alert: reports-web 5xx above 2%"),
+            event("15:10", "chat", "Deploy of the fix delayed: terraform state lock held by another pipeline"),
+            event("15:30", "deploy", "Fix for reports-web deployed; page rendering works again"),
+        ],
+    )
+
+    recovery = run_five_whys("Reports page blank", incident).branches[1]
+
+    assert (recovery.label, [e.at for e in recovery.steps[0].evidence]) == ("recovery", [at("15:10")])
+
+
+@pytest.mark.xfail(strict=True, reason="'stuck' is tagged both symptom and blocked, so a finding about the failure "
+                                       "itself ('workers stuck on ...') opens a recovery branch as a held-up step")
+def test_a_finding_that_describes_the_failure_is_not_a_held_up_recovery_step():
+    incident = Incident(
+        id="mail-2", title="Password reset emails delayed",
+        events=[
+            event("07:10", "alert", "Alert: mailer queue age above 30 min"),
+            event("07:25", "chat", "Found mailer workers stuck on a DNS lookup for the SMTP relay"),
+            event("07:45", "chat", "Restarted the mailer workers; queue draining, back to normal"),
+        ],
+    )
+
+    assert [b.label for b in run_five_whys("Password reset emails delayed", incident).branches] == ["trigger"]
+
+
+def test_a_time_after_since_is_not_given_as_why_a_step_failed():
+    incident = Incident(
+        id="jobs-1", title="Worker queue stalled",
+        events=[
+            event("10:00", "alert", "Alert: jobs queue depth above 10k"),
+            event("10:15", "chat", "Restart of the worker pods failed, workers crash-looping since 10:12"),
+            event("10:40", "chat", "Scaled the worker pool down to 4 and restarted; queue draining, back to normal"),
+        ],
+    )
+
+    assert branches(run_five_whys("Worker queue stalled", incident))[1]["steps"][1] == asked(
+        "Why did that step not work?",
+        'What stopped "Restart of the worker pods failed, workers crash-looping since 10:12"? The data does not say.',
+    )
+
+
+# --- stated facts -----------------------------------------------------------------------------
+
+
+def outline(chain: WhyChain) -> list[tuple]:
+    """Each branch as (label, [(facts, hypothesis) per step], root cause, kind)."""
+    return [(b.label, [(s.facts, s.hypothesis) for s in b.steps], b.root_cause, b.systemic_kind) for b in chain.branches]
+
+
+def test_each_stated_fact_answers_the_open_step_it_speaks_to_and_a_missing_alert_becomes_the_detection_root():
+    no_alert = "No alert watches invoice totals; only support tickets show them"
+    irreversible = "The migration dropped a column, so it cannot be reversed"
+
+    chain = run_five_whys("Invoices emailed with wrong totals", customer_report_then_failed_rollback(), [no_alert, irreversible])
 
     assert outline(chain) == [
-        ("trigger", "capacity", "capacity", [(["18:04"], False), (["18:00"], False), (["18:15"], True), ([], True)]),
+        ("trigger", [([], False), ([], False), ([], True), ([], True)], "", "unknown"),
+        ("detection", [([], False), ([no_alert], False)], no_alert, "alert"),
+        ("recovery", [([], False), ([irreversible], False)], "", "unknown"),
     ]
-    assert chain.branches[0].steps[1].because == (
-        'It followed a rise in load at 2024-05-14 18:00 UTC: "Requests per second on search-api rose from 2000 to 9000".'
-    )
-    assert chain.branches[0].root_cause == "No capacity plan with headroom alerts and scaling limits covers the exhausted resource."
+    assert chain.to_confirm is True
 
 
-def test_a_certificate_expiry_cites_the_finding_and_ends_at_missing_automatic_renewal():
-    chain = run_five_whys("Payments failing", certificate_expiry())
+def test_a_fact_stating_a_missing_check_becomes_the_root_cause_and_a_chain_with_every_step_answered_is_settled():
+    mechanism = "The title field was renamed, so every query on title matched nothing"
+    missing_check = "No staging test runs index mapping changes against real queries"
+    aside = "The on-call runbook covered reverting mappings"
 
-    assert outline(chain) == [
-        ("trigger", "time", "safeguard", [(["00:00"], False), (["00:20"], False), (["00:20"], True), ([], True)]),
+    chain = run_five_whys("Search returns empty results", mapping_change(), [mechanism, missing_check, aside])
+
+    trigger = branches(chain)[0]
+    assert trigger["steps"][2:] == [
+        stated('How did the change lead to "Search returns empty results"?', mechanism),
+        stated("What else does the team know?", aside),
+        stated('Why was "Search returns empty results" not caught before it reached users?', missing_check),
     ]
-    assert chain.branches[0].root_cause == (
-        "Time-limited items (certificates, keys, dates) have no automatic renewal and no expiry alert."
+    assert (trigger["root_cause"], trigger["root_cause_question"], trigger["systemic_kind"]) == (missing_check, "", "test")
+    assert chain.to_confirm is False
+
+
+@pytest.mark.xfail(strict=True, reason="a fact that names the change scores the same on the mechanism and the safeguard "
+                                       "step (both quote the change), and the tie goes to the later step")
+def test_a_fact_that_says_how_the_change_broke_things_answers_the_mechanism_step():
+    fact = "Mapping v12 renamed the title field, so every query on title matched nothing"
+
+    steps = run_five_whys("Search returns empty results", mapping_change(), [fact]).branches[0].steps
+
+    assert [s.facts for s in steps] == [[], [], [fact], []]
+
+
+@pytest.mark.xfail(strict=True, reason="'no ... document\\w*' in the missing-safeguard pattern reads 'matched no "
+                                       "documents' as a missing safeguard, and the first such fact becomes the root")
+def test_a_fact_about_the_mechanism_is_not_taken_for_a_missing_safeguard():
+    mechanism = "The title field was renamed, so queries matched no documents"
+    missing_check = "No staging test runs index mapping changes against real queries"
+
+    trigger = run_five_whys("Search returns empty results", mapping_change(), [mechanism, missing_check]).branches[0]
+
+    assert (trigger.root_cause, trigger.systemic_kind) == (missing_check, "test")
+
+
+# --- a problem statement without incident data ----------------------------------------------
+
+
+def test_a_problem_statement_alone_asks_and_establishes_nothing():
+    chain = run_five_whys("Checkout returned 500s after a config push")
+
+    assert branches(chain) == [{
+        "label": "trigger", "systemic_kind": "unknown", "category": "other", "root_cause": "",
+        "root_cause_question": "What gap in the system or process let this happen, and who owns it?",
+        "steps": [
+            asked("Why did this happen: Checkout returned 500s after a config push?",
+                  "What was the first sign of the problem, and what changed just before it?"),
+            asked("What let it reach users?", "Which check, test, alert or review would have stopped it, and why did it not?"),
+        ],
+    }]
+    assert chain.to_confirm is True
+
+
+def test_stated_facts_without_incident_data_are_the_chain_in_order_and_a_missing_check_among_them_is_the_root():
+    facts = ["A config push set the checkout rate limit to zero", "No validation runs on config pushes"]
+
+    chain = run_five_whys("Checkout returned 500s", facts=facts)
+
+    assert branches(chain) == [{
+        "label": "trigger", "systemic_kind": "safeguard", "category": "other",
+        "root_cause": "No validation runs on config pushes", "root_cause_question": "",
+        "steps": [
+            stated("Why did this happen: Checkout returned 500s?", facts[0]),
+            stated("And why did that happen?", facts[1]),
+            asked("What let it reach users?", "Which check, test, alert or review would have stopped it, and why did it not?"),
+        ],
+    }]
+
+
+def test_an_empty_problem_without_an_incident_is_refused():
+    with pytest.raises(InputError, match="problem statement is empty"):
+        run_five_whys("   ")
+
+
+def test_an_empty_problem_with_an_incident_uses_the_incident_title():
+    assert run_five_whys("", mapping_change()).problem == "Search returns empty results"
+
+
+def test_the_chain_carries_the_services_and_severity_for_action_owners_and_priorities():
+    chain = run_five_whys("Orders API returning 503s", missing_variable())
+
+    assert (chain.services, chain.severity) == (["orders-api"], "SEV2")
+
+
+# --- how events are quoted ----------------------------------------------------------------------
+
+
+def test_a_person_named_in_an_event_is_quoted_as_a_team_member_and_never_named_in_the_chain():
+    incident = Incident(
+        id="inv-1", title="Inventory counts shown as zero",
+        events=[
+            event("02:10", "deploy", "Bob rolled out release 4.2 of inventory-service", actor="Bob"),
+            event("05:40", "chat", "Customer support: several customers report stock counts showing zero"),
+        ],
     )
 
+    chain = run_five_whys("Inventory counts shown as zero", incident)
 
-def test_slow_detection_by_customers_adds_detection_and_recovery_branches():
-    chain = run_five_whys("Inventory counts shown as zero to customers", slow_detection())
-
-    assert outline(chain) == [
-        ("trigger", "deploy", "safeguard", [(["05:40"], False), (["02:10"], False), ([], True), ([], True)]),
-        ("detection", "observability", "alert", [(["05:40", "02:10"], False), (["06:05"], False), ([], True)]),
-        ("recovery", "human-process", "process", [(["06:25"], False), (["06:25"], False), ([], True)]),
-    ]
-    detection = chain.branches[1]
-    assert detection.steps[1].because == (
-        'The first automated alert came only after the report, at 2024-05-14 06:05 UTC: "Alert: inventory stock-count job failing".'
+    assert chain.branches[0].steps[1].model_dump(mode="json") == cited(
+        'What set "Inventory counts shown as zero" off?',
+        'It started with the change at 2024-05-14 02:10 UTC: "a team member rolled out release 4.2 of inventory-service".',
+        ("02:10", "deploy", "a team member rolled out release 4.2 of inventory-service"),
     )
-    assert detection.root_cause == (
-        "No alert watches the user-facing symptom of this failure mode, so the failure was not detected by monitoring first."
-    )
-
-
-def test_a_person_named_in_an_event_is_cited_as_evidence_but_never_named_in_the_reasoning():
-    chain = run_five_whys("Inventory counts shown as zero to customers", slow_detection())
-
-    trigger_step = chain.branches[0].steps[1]
-    assert trigger_step.evidence[0].excerpt == "Bob rolled out release 4.2 of inventory-service"
-    assert trigger_step.because == 'It followed a change at 2024-05-14 02:10 UTC: "a team member rolled out release 4.2 of inventory-service".'
-    assert not [text for text in chain_texts(chain) if "Bob" in text]
+    assert "Bob" not in chain.model_dump_json()
 
 
 def test_times_in_the_text_keep_the_offset_the_input_used():
@@ -212,11 +568,52 @@ def test_times_in_the_text_keep_the_offset_the_input_used():
 
     steps = run_five_whys("Queue backlog", incident).branches[0].steps
 
-    assert steps[0].because == 'The failure showed at 2024-01-05 09:00 (UTC+01:00): "Queue backlog alert firing".'
-    assert steps[1].because == 'It followed a change at 2024-01-05 08:55 (UTC+01:00): "Worker release 7 deployed".'
+    assert [s.because for s in steps[:2]] == [
+        'The failure showed at 2024-01-05 09:00 (UTC+01:00): "Queue backlog alert firing".',
+        'The last change before it began was at 2024-01-05 08:55 (UTC+01:00): "Worker release 7 deployed".',
+    ]
 
 
-def test_without_key_times_the_trigger_is_the_earliest_change_before_the_first_report_and_never_a_rollback():
+def quoted(text: str, actor: str) -> str:
+    return quote(TimelineEvent(at=at("02:10"), source="deploy", text=text, actor=actor))
+
+
+def test_a_person_acting_is_quoted_as_a_team_member_but_a_tool_acting_keeps_its_name():
+    assert quoted("dana.ortiz rolled out release 4.2", "dana.ortiz") == "a team member rolled out release 4.2"
+    assert quoted("Incident triggered in PagerDuty by the 5xx alert", "PagerDuty") == (
+        "Incident triggered in PagerDuty by the 5xx alert"
+    )
+    assert quoted("deploy-bot rolled out config v412", "deploy-bot") == "deploy-bot rolled out config v412"
+
+
+def test_an_actor_name_inside_another_word_is_left_alone():
+    assert quoted("Ana restarted the banana-cache pods", "Ana") == "a team member restarted the banana-cache pods"
+
+
+# --- which change set it off --------------------------------------------------------------------
+
+
+def test_with_a_start_time_the_trigger_is_the_last_change_before_it():
+    incident = Incident(
+        id="two-changes", title="Cart totals wrong", started_at=at("12:00"),
+        events=[
+            event("11:00", "deploy", "cart-web 3.1 deployed"),
+            event("11:50", "deploy", "Price rounding flag enabled for cart-api"),
+            event("12:05", "alert", "Alert: cart total mismatch ratio above 1%"),
+        ],
+    )
+
+    step = run_five_whys("Cart totals wrong", incident).branches[0].steps[1]
+
+    assert (step.because, [e.at for e in step.evidence]) == (
+        'The last change before it began was at 2024-05-14 11:50 UTC: "Price rounding flag enabled for cart-api".',
+        [at("11:50")],
+    )
+
+
+@pytest.mark.xfail(strict=True, reason="without started_at the earliest change before the first signal is taken (with "
+                                       "it, the last), so an unrelated earlier rollback becomes where 'it started with'")
+def test_without_key_times_the_trigger_is_the_change_just_before_the_first_report_not_an_earlier_rollback():
     incident = Incident(
         id="no-times", title="Search broken",
         events=[
@@ -227,62 +624,36 @@ def test_without_key_times_the_trigger_is_the_earliest_change_before_the_first_r
         ],
     )
 
-    chain = run_five_whys("Search broken", incident)
+    step = run_five_whys("Search broken", incident).branches[0].steps[1]
 
-    assert outline(chain)[0][3][:2] == [(["01:00"], False), (["00:55"], False)]
-
-
-# --- problem statement only, and stated facts ------------------------------------------------
-
-def test_a_problem_statement_alone_gives_hypotheses_with_questions_to_confirm():
-    chain = run_five_whys("Checkout returned 500s after a config push")
-
-    assert [(s.why, s.hypothesis, s.evidence) for s in chain.branches[0].steps] == [
-        ("Why did this happen: Checkout returned 500s after a config push?", True, []),
-        ("Why did the configuration change reach production without being caught?", True, []),
-        ("Why was no such safeguard in place?", True, []),
-    ]
-    assert chain.branches[0].steps[0].because == (
-        "A configuration change probably set off the failure. To confirm: Which configuration change, applied when "
-        "and through which path, preceded the failure?"
-    )
-    assert chain.to_confirm is True
-    assert chain.branches[0].category == "config"
+    assert [e.at for e in step.evidence] == [at("00:55")]
 
 
-def test_a_stated_fact_answers_its_step_and_is_recorded_as_what_the_step_rests_on():
-    fact = "The config push skipped the canary stage"
+# --- every step rests on the data or asks --------------------------------------------------------
 
-    chain = run_five_whys("Checkout returned 500s after a config push", facts=[fact])
-
-    guard = chain.branches[0].steps[1]
-    assert (guard.because, guard.facts, guard.hypothesis) == (fact, [fact], False)
-    assert chain.to_confirm is True
+INCIDENTS = (lock_contention, mapping_change, missing_variable, customer_report_then_failed_rollback, expired_certificate,
+             queue_backlog_with_a_stated_gap)
 
 
-def test_a_chain_with_every_step_backed_is_no_longer_to_confirm():
-    facts = [
-        "A config push set the checkout rate limit to zero",
-        "The config push skipped the canary stage",
-        "Canary stages are optional for config pushes",
-    ]
+@pytest.mark.parametrize("make", INCIDENTS)
+def test_every_step_either_quotes_an_input_event_at_its_minute_or_asks_a_question(make):
+    incident = make()
+    index = EventIndex(incident)
 
-    chain = run_five_whys("Checkout returned 500s", facts=facts)
+    chain = run_five_whys(incident.title, incident)
 
-    assert [s.facts for s in chain.branches[0].steps] == [[facts[0]], [facts[1]], [facts[2]]]
-    assert chain.to_confirm is False
-
-
-def test_an_empty_problem_without_an_incident_is_refused():
-    with pytest.raises(InputError, match="problem statement is empty"):
-        run_five_whys("   ")
-
-
-def test_an_empty_problem_with_an_incident_uses_the_incident_title():
-    assert run_five_whys("", traffic_spike()).problem == "Search API latency and timeouts during a traffic spike"
+    for step in (s for b in chain.branches for s in b.steps):
+        if step.hypothesis:
+            assert (step.because, step.evidence, "?" in step.question) == (OPEN, [], True)
+        else:
+            assert step.evidence and all(index.has(e) for e in step.evidence) and index.cites(step.because), step
+    for branch in chain.branches:
+        assert bool(branch.root_cause) != bool(branch.root_cause_question)
+        assert not branch.root_cause or index.cites(branch.root_cause)
 
 
-# --- reviewing a user's chain --------------------------------------------------------------
+# --- reviewing a user's chain ---------------------------------------------------------------
+
 
 def test_a_good_chain_passes_the_review():
     review = review_chain([
@@ -355,61 +726,32 @@ def test_an_empty_chain_is_refused():
         review_chain(["", "  "])
 
 
-# --- the real public incidents ---------------------------------------------------------------
-
-def load_real(name: str) -> tuple[Incident, str]:
-    raw = (SHARED_DATA / "fulltext" / f"{name}.input.json").read_text()
-    data = json.loads(raw)
-    incident = Incident(
-        id=name, title=data["title"], severity=data["severity"], services=data["services"],
-        started_at=data["started_at"], detected_at=data["detected_at"], resolved_at=data["resolved_at"],
-        events=[TimelineEvent(at=e["at"], source=e["source"], text=e["text"]) for e in data["events"] if e["at"]],
-        notes=data["notes"],
-    )
-    return incident, raw
+# --- the real public incidents (read where they lie, skipped when absent) ---------------------
 
 
 @pytest.mark.shared_data
 @pytest.mark.parametrize("name", fulltext_cases())
-def test_real_chains_rest_on_input_events_and_end_at_systemic_causes(shared_data, name):
-    incident, raw = load_real(name)
+def test_real_chains_quote_input_events_or_ask_and_name_a_root_cause_only_where_the_data_states_one(shared_data, name):
+    incident = load_real_incident(name)
+    index = EventIndex(incident)
 
     chain = run_five_whys(incident.title, incident)
 
-    assert all(len(branch.steps) >= 3 for branch in chain.branches)
     for step in (s for b in chain.branches for s in b.steps):
-        assert step.hypothesis or step.evidence or step.facts
-        for cited in step.evidence:
-            assert any(e.at == cited.at and cited.excerpt in e.text for e in incident.events), cited
+        assert step.question if step.hypothesis else all(index.has(e) for e in step.evidence) and step.evidence, step
     for branch in chain.branches:
-        assert branch.systemic_kind != "unknown"
-        assert not re.search(r"human error|mistake|careless|\bblame", branch.root_cause, re.IGNORECASE)
-    assert [n for text in chain_texts(chain) for n in NUMBER.findall(text) if n not in raw] == []
-    assert chain.to_confirm == any(s.hypothesis for b in chain.branches for s in b.steps)
+        assert branch.root_cause_question if not branch.root_cause else index.cites(branch.root_cause), branch
+    open_steps = any(s.hypothesis for b in chain.branches for s in b.steps)
+    assert chain.to_confirm == (open_steps or any(not b.root_cause for b in chain.branches))
 
 
 @pytest.mark.shared_data
-def test_real_chains_add_a_detection_branch_where_people_reported_first(shared_data):
-    labels = {name: [b.label for b in run_five_whys("", load_real(name)[0]).branches] for name in fulltext_cases()}
+def test_real_chains_ask_why_a_person_noticed_first_exactly_where_people_reported_first(shared_data):
+    noticed_first = {
+        name for name in fulltext_cases()
+        if any(b.label == "detection" and b.steps[0].why == "Why did a person notice it before monitoring did?"
+               for b in run_five_whys("", load_real_incident(name)).branches)
+    }
 
-    reported_first = {"dfds-pm2021-007", "dfds-pm2021-010", "dfds-pm2025-001", "dfds-pm2025-002",
-                      "posthog-2025-10-03-surveys-sdk-bug"}
-    assert {name for name, branch_labels in labels.items() if "detection" in branch_labels} == reported_first
-
-
-def quoted(text: str, actor: str) -> str:
-    from pm_agent.engines.causes import quote
-
-    return quote(TimelineEvent(at=dt.datetime(2024, 5, 14, 2, 10, tzinfo=dt.UTC), source="deploy", text=text, actor=actor))
-
-
-def test_a_person_acting_is_quoted_as_a_team_member_but_a_tool_acting_keeps_its_name():
-    assert quoted("dana.ortiz rolled out release 4.2", "dana.ortiz") == "a team member rolled out release 4.2"
-    assert quoted("Incident triggered in PagerDuty by the 5xx alert", "PagerDuty") == (
-        "Incident triggered in PagerDuty by the 5xx alert"
-    )
-    assert quoted("deploy-bot rolled out config v412", "deploy-bot") == "deploy-bot rolled out config v412"
-
-
-def test_an_actor_name_inside_another_word_is_left_alone():
-    assert quoted("Ana restarted the banana-cache pods", "Ana") == "a team member restarted the banana-cache pods"
+    assert noticed_first == {"dfds-pm2021-007", "dfds-pm2021-010", "dfds-pm2025-001", "dfds-pm2025-002",
+                             "posthog-2025-10-03-surveys-sdk-bug"}
