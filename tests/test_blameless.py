@@ -373,6 +373,8 @@ def test_counterfactuals_and_hindsight_become_what_did_not_happen(text, rewritte
          "The pager alert did not lead to a response for 40 minutes."),
         ("Careless testing by the mobile team let the crash reach 8% of users.",
          "Incomplete testing let the crash reach 8% of users."),
+        ("Support agents were lazy and closed 120 tickets without replying.",
+         "Support agents closed 120 tickets without replying."),
     ],
 )
 def test_a_person_named_by_a_passive_or_behind_a_judgement_goes_and_the_action_stays(text, rewritten):
@@ -395,6 +397,14 @@ def test_a_sentence_no_rewrite_can_fix_is_left_as_written_and_flagged_with_advic
                 rewritten=False,
             )
         ],
+    )
+
+
+def test_a_judgement_of_people_with_nothing_else_to_say_is_flagged():
+    report = rewrite_blameless("Engineers were sloppy.")
+    assert (report.rewritten, [(f.category, f.text, f.rewritten) for f in report.findings]) == (
+        "Engineers were sloppy.",
+        [("character_judgement", "sloppy", False)],
     )
 
 
@@ -421,6 +431,7 @@ def test_a_rewrite_that_would_drop_part_of_what_happened_is_flagged_instead():
         "The switch dropped the packets for 40 seconds during the firmware update.",
         "The mistake in the default config had shipped with v3.1.",
         "The database was restored by Maria at 06:10 and the error rate fell to 0.2%.",
+        "Human error is a symptom; the question is why the console allowed the command.",
     ],
 )
 def test_systemic_statements_and_the_same_words_about_systems_are_left_alone(text):

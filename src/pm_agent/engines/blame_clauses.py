@@ -22,7 +22,7 @@ from pm_agent.engines.blame_grammar import (
     past_to_participle,
     split_object,
 )
-from pm_agent.engines.blame_lexicon import AGENT, ROLE_RE, SIGNAL_NOUNS, is_person, trie_pattern
+from pm_agent.engines.blame_lexicon import AGENT, ROLE_NOUNS, ROLE_RE, SIGNAL_NOUNS, is_person, trie_pattern
 from pm_agent.prefilter import fold
 from pm_agent.regex_literals import literal_pattern, needed_literals
 
@@ -43,6 +43,11 @@ _NOUN_BEFORE_BY = re.compile(r"(?:\s+[\w`-]+){1,3}?(?=\s+by\s)")
 _BY_PERSON = re.compile(
     rf"\s+by\s+(?P<agent>{AGENT})(?:\s+(?:on|from|in)\s+(?:the|our|their)\s+(?:[\w-]+\s+){{0,2}}?"
     r"(?:team|squad|group))?\b"
+)
+_PEOPLE_COPULA = re.compile(
+    rf"\b(?:{'|'.join(ROLE_NOUNS)})\s+(?P<be>was|were|is|are|had\s+been|have\s+been|got|became|seemed)\s+"
+    r"(?:(?:so|very|too|really|pretty|quite|a\s+bit|totally|completely)\s+)?$",
+    re.I,
 )
 _LAPSE = re.compile(r"\s+(?:an?\s+)?(?:[\w-]+\s+)?(?:mistake|error|blunder|(?:bad|wrong|poor)\s+call)s?\b")
 # Where the clause holding a position starts (for the subject of a passive verb).
@@ -225,6 +230,13 @@ def clause_start(sentence: str, position: int) -> int:
     """Where the clause holding ``position`` starts: after the last comma, colon or conjunction."""
     found = _CLAUSE_START.search(sentence, 0, position)
     return found.end() if found else 0
+
+
+def judged_people_verb(sentence: str, start: int) -> int | None:
+    """Where "were" starts in "support agents were [so] lazy": a judgement at ``start`` said of people
+    named by a bare role noun (with an article, the predicate rules catch it); None otherwise."""
+    copula = _PEOPLE_COPULA.search(sentence, 0, start)
+    return copula.start("be") if copula else None
 
 
 def names_a_lapse(rest: str) -> bool:

@@ -18,6 +18,7 @@ from pm_agent.engines.blame_clauses import (
     Hit,
     by_person_end,
     negated_action,
+    judged_people_verb,
     noun_then_by_person_end,
     passive,
     role_hit,
@@ -126,6 +127,11 @@ def _word_hits(sentence: str) -> list[Hit]:
             by = re.search(r"\s+by\s+$", sentence[: role[0].start]) if role else None
             edit = (by.start(), before_person.end(), "") if by else (m.start(), m.end() + 1, "")
             hits += [_judgement(m.start(), m.end(), edit), *role]
+        elif (be := judged_people_verb(sentence, m.start())) is not None:
+            # "support agents were lazy and closed 120 tickets" keeps what they did; alone, it is flagged
+            conjunction = re.match(r"\s+and\s+", sentence[m.end() :])
+            edit = (be, m.end() + conjunction.end(), "") if conjunction else None
+            hits.append(Hit("character_judgement", m.start(), m.end(), edit))
         else:
             word = (
                 "unguarded" if m["w"].lower() in {"reckless", "cowboy", "negligent", "irresponsible"} else "incomplete"
@@ -169,7 +175,10 @@ _META_BEFORE = re.compile(
     r"(?i)(?:\bnot|\bno|\bnever|\brather\s+than|\binstead\s+of|\bbeyond|\bavoid|\bblaming|\bcalling\s+it"
     r"|\bterm|\blabel|['\"“‘])\s*(?:\w+\s+)?$"
 )
-_META_AFTER = re.compile(r"(?i)^['\"”’]?\s*(?:is|was|are|were)(?:n['’]t|\s+not|\s+never)\b")
+_META_AFTER = re.compile(
+    r"(?i)^['\"”’]?\s*(?:(?:is|was|are|were)(?:n['’]t|\s+not|\s+never)\b|(?:is|are)\s+(?:only\s+|just\s+)?(?:a\s+|the\s+)?"
+    r"(?:symptom|label|starting\s+point|consequence|result|sign|rarely|seldom)\b)"
+)
 _USER_ERROR_FRAMED = re.compile(r"(?i)(?:\b(?:was|is|to|by|of|under)\s+|:\s*)$")
 _FAT_FINGER = quick(r"(?i)\bfat[- ]?finger(?P<suffix>ed|ing|s)?\b")
 _FAT_FINGERED_BY = Guarded(r"fat*", rf"(?P<agent>{AGENT}){AGENT_TAIL}\s+(?P<w>(?i:fat[- ]?fingered))\b{PARTICLE}{REST}")

@@ -243,10 +243,7 @@ def _apply(sentence: str, start: int, end: int, replacement: str) -> str:
 def _keep_facts(old: str, new: str) -> str:
     """Re-attach, in brackets, any fact an edit would drop (e.g. a service named inside a role)."""
     wanted = Counter(fact_tokens(old)) if _MAY_HOLD_FACT.search(old) else Counter()
-    missing = [token for token, count in wanted.items() for _ in range(count - _occurrences(new, token))]
-    return f"{new} ({', '.join(missing)})" if missing else new
-
-
-def _occurrences(text: str, token: str) -> int:
-    """How often ``token`` stands as a whole token in ``text`` ("5" is not in "50" or "v5.2")."""
-    return len(re.findall(rf"(?<![\w.]){re.escape(token)}(?![\w]|[.,]\d)", text)) if token in text else 0
+    if not wanted:
+        return new
+    missing = wanted - Counter(fact_tokens(new))
+    return f"{new} ({', '.join(missing.elements())})" if missing else new
