@@ -1,132 +1,304 @@
-"""SMART actions: proposed from a why-chain and factors, and the linter that checks any action."""
+"""Actions from the data: what was done and decided first, then actions built from quoted findings; and the SMART linter."""
 
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 import pytest
-from conftest import fulltext_cases, load_real_incident
+from conftest import REPO, fulltext_cases, load_real_incident
 
-from pm_agent.engines.actions import lint_actions, propose_actions
-from pm_agent.engines.causes import contributing_factors
-from pm_agent.engines.five_whys import run_five_whys
-from pm_agent.models import ActionItem, WhyBranch, WhyChain, WhyStep
+from pm_agent.analysis.actions import propose_actions
+from pm_agent.analysis.evidence import read_incident
+from pm_agent.engines.actions import lint_actions
+from pm_agent.evals.cases import load_cases
+from pm_agent.models import ActionItem, Incident, TimelineEvent
+from pm_agent.service import PostmortemService
 
 INCIDENT_DATE = dt.date(2024, 5, 14)
-STEPS = [WhyStep(why="Why?", because="Because.")] * 3
-CONFIG_ROOT = "Configuration changes reach production without automated validation and a canary stage."
-DETECTION_ROOT = (
-    "No alert watches the user-facing symptom of this failure mode, so the failure was not detected by monitoring first."
-)
-RECOVERY_ROOT = (
-    "No rehearsed runbook or one-step rollback for this failure mode, so recovery relied on diagnosis and repair "
-    "during the incident."
-)
-REPORT_FACTOR = 'Candidate: detection came from a report, not an alert, at 2024-05-14 10:40 UTC: "Users report 500s".'
-RETRY_FACTOR = 'Candidate: recovery needed a repeated attempt, at 2024-05-14 11:05 UTC: "Pipeline re-run after a timeout".'
 
 
-def chain(severity: str | None = "SEV2") -> WhyChain:
-    return WhyChain(
-        problem="Checkout API returning 500 errors", services=["checkout-api"], severity=severity,
-        branches=[
-            WhyBranch(label="trigger", steps=STEPS, root_cause=CONFIG_ROOT, systemic_kind="safeguard", category="config"),
-            WhyBranch(label="detection", steps=STEPS, root_cause=DETECTION_ROOT, systemic_kind="alert", category="observability"),
-            WhyBranch(label="recovery", steps=STEPS, root_cause=RECOVERY_ROOT, systemic_kind="process", category="human-process"),
+def at(hhmm: str) -> dt.datetime:
+    return dt.datetime.fromisoformat(f"2024-05-14T{hhmm}:00+00:00")
+
+
+def event(hhmm: str, source: str, text: str) -> TimelineEvent:
+    return TimelineEvent(at=at(hhmm), source=source, text=text)
+
+
+def actions_for(incident: Incident, date: dt.date | None = INCIDENT_DATE, roster: dict[str, str] | None = None):
+    return propose_actions(read_incident(incident), incident.title, date, roster)
+
+
+def summary(actions: list[ActionItem]) -> list[tuple]:
+    return [(a.id, a.title, a.status, a.owner, a.due, a.horizon, a.priority, a.hierarchy, a.automated_check)
+            for a in actions]
+
+
+def wrong_invoices(severity: str | None = "SEV2") -> Incident:
+    """A release, customers notice first (no alert ever), the rollback fails, a hotfix works, a follow-up is decided."""
+    return Incident(
+        id="bill-1", title="Invoices emailed with wrong totals", services=["billing"], severity=severity,
+        events=[
+            event("08:00", "deploy", "billing 5.1 rolled out with the new tax rounding"),
+            event("09:40", "chat", "Support: a customer reports their invoice total is wrong"),
+            event("09:55", "chat", "Incident declared; paged the billing on-call"),
+            event("10:10", "deploy", "Rollback to billing 5.0 failed: the migration could not be reversed"),
+            event("10:20", "chat", "Status page updated for customers: wrong invoice totals under investigation"),
+            event("10:45", "deploy", "Hotfix 5.1.1 deployed restoring the old rounding"),
+            event("10:50", "metric", "New invoices match expected totals again; recovered"),
+            event("12:00", "chat", "We will add a rounding test for every currency to the billing CI (ticket BILL-88 created)"),
         ],
     )
 
 
-def summary(actions: list[ActionItem]) -> list[tuple]:
-    return [(a.id, a.title, a.owner, a.due, a.horizon, a.priority, a.hierarchy, a.automated_check) for a in actions]
+WRONG_INVOICE_TITLES = [
+    "Hotfix 5.1.1 deployed restoring the old rounding",
+    "Status page updated for customers: wrong invoice totals under investigation",
+    'Carry out the follow-up recorded in the timeline: "We will add a rounding test for every currency to the billing…"',
+    'Watch "Invoices emailed with wrong totals" with a synthetic check while changes like "billing 5.1 rolled out with '
+    'the new tax rounding" run, and stop the change when the check fails',
+    'Add an alert that pages on "Invoices emailed with wrong totals" before users report it',
+]
 
 
-# --- proposing ------------------------------------------------------------------------------
+# --- what the data already did or decided, then what its findings call for --------------------
 
-def test_each_root_cause_and_factor_gets_an_owned_dated_action_highest_prevention_level_first():
-    actions = propose_actions(chain(), [REPORT_FACTOR, RETRY_FACTOR], INCIDENT_DATE)
 
-    assert summary(actions) == [
-        ("A1", "Add automated validation and a canary stage for configuration changes to checkout-api",
-         "Platform engineering lead", dt.date(2024, 6, 25), "short", "P1", "engineering", True),
-        ("A2", "Add an alert on the user-facing symptom of this failure for checkout-api",
-         "Observability lead", dt.date(2024, 5, 21), "immediate", "P1", "engineering", True),
-        ("A3", "Add automatic retry with back-off for transient provider errors in the recovery pipeline of checkout-api",
-         "Platform engineering lead", dt.date(2024, 6, 25), "short", "P2", "engineering", False),
-        ("A4", "Write and rehearse a runbook with a one-step rollback for this failure mode of checkout-api",
-         "Service owner of checkout-api", dt.date(2024, 6, 25), "short", "P2", "administrative", False),
+def test_done_steps_come_first_with_their_timeline_date_then_decided_and_built_actions_with_role_owners():
+    assert summary(actions_for(wrong_invoices())) == [
+        ("A1", WRONG_INVOICE_TITLES[0], "done", None, dt.date(2024, 5, 14), "immediate", "P1", "engineering", False),
+        ("A2", WRONG_INVOICE_TITLES[1], "done", None, dt.date(2024, 5, 14), "immediate", "P2", "administrative", False),
+        ("A3", WRONG_INVOICE_TITLES[2], "open", "Service owner of billing", dt.date(2024, 6, 25), "short", "P1",
+         "engineering", False),
+        ("A4", WRONG_INVOICE_TITLES[3], "open", "Platform engineering lead", dt.date(2024, 6, 25), "short", "P1",
+         "engineering", True),
+        ("A5", WRONG_INVOICE_TITLES[4], "open", "Observability lead", dt.date(2024, 5, 21), "immediate", "P1",
+         "engineering", True),
     ]
 
 
-def test_an_action_says_which_causes_it_addresses_and_merges_causes_that_need_the_same_fix():
-    actions = propose_actions(chain(), [REPORT_FACTOR], INCIDENT_DATE)
+def test_a_failed_rollback_is_never_listed_as_done_the_step_that_worked_is():
+    incident = Incident(
+        id="db-3", title="Orders page errors", services=["orders"],
+        events=[
+            event("10:00", "alert", "Alert: orders 5xx above 5%"),
+            event("10:10", "deploy", "Rollback of orders 3.2 failed: image pull timed out"),
+            event("10:25", "deploy", "Rollback of orders 3.2 retried from the mirror registry; error rate back to normal"),
+        ],
+    )
 
-    assert [a.addresses for a in actions] == [
-        f"trigger: {CONFIG_ROOT}",
-        f"detection: {DETECTION_ROOT}; {REPORT_FACTOR}",
-        f"recovery: {RECOVERY_ROOT}",
+    assert [(a.title, a.status, a.due) for a in actions_for(incident) if a.status == "done"] == [
+        ("Rollback of orders 3.2 retried from the mirror registry; error rate back to normal", "done", INCIDENT_DATE),
     ]
 
 
-def test_due_dates_count_from_the_incident_date_by_horizon():
-    actions = propose_actions(chain(), [], INCIDENT_DATE)
-
-    assert [(a.horizon, a.due - INCIDENT_DATE, a.due_note) for a in actions] == [
-        ("short", dt.timedelta(days=42), "42 days after the incident date (short horizon)."),
-        ("immediate", dt.timedelta(days=7), "7 days after the incident date (immediate horizon)."),
-        ("short", dt.timedelta(days=42), "42 days after the incident date (short horizon)."),
+def test_every_action_says_what_it_addresses_by_quoting_the_event_behind_it():
+    assert [a.addresses for a in actions_for(wrong_invoices())] == [
+        'The failure at 2024-05-14 09:40 UTC: "Support: a customer reports their invoice total is wrong"',
+        'The failure at 2024-05-14 09:40 UTC: "Support: a customer reports their invoice total is wrong"',
+        'Recorded at 2024-05-14 12:00 UTC: "We will add a rounding test for every currency to the billing CI (ticket '
+        'BILL-88 created)".',
+        'The change the data places at the start at 2024-05-14 08:00 UTC: "billing 5.1 rolled out with the new tax '
+        'rounding".',
+        'A person noticed first at 2024-05-14 09:40 UTC: "Support: a customer reports their invoice total is wrong", '
+        "with no alert before it.",
     ]
 
 
-def test_without_the_incident_date_no_due_date_is_invented_and_the_note_asks_for_it():
-    actions = propose_actions(chain(), [], None)
+def test_open_actions_are_due_a_horizon_after_the_incident_date_and_done_ones_on_the_day_they_were_done():
+    assert [(a.status, a.horizon, a.due - INCIDENT_DATE, a.due_note) for a in actions_for(wrong_invoices())] == [
+        ("done", "immediate", dt.timedelta(0), "The date it was done, from the timeline."),
+        ("done", "immediate", dt.timedelta(0), "The date it was done, from the timeline."),
+        ("open", "short", dt.timedelta(days=42), "42 days after the incident date (short horizon)."),
+        ("open", "short", dt.timedelta(days=42), "42 days after the incident date (short horizon)."),
+        ("open", "immediate", dt.timedelta(days=7), "7 days after the incident date (immediate horizon)."),
+    ]
 
-    assert [(a.due, a.due_note) for a in actions] == [
-        (None, "Needs the incident date: due 42 days after it (short horizon)."),
-        (None, "Needs the incident date: due 7 days after it (immediate horizon)."),
-        (None, "Needs the incident date: due 42 days after it (short horizon)."),
+
+def test_without_the_incident_date_no_due_date_is_invented_for_open_actions_and_the_note_asks_for_it():
+    actions = actions_for(wrong_invoices(), date=None)
+
+    assert [(a.status, a.due, a.due_note) for a in actions if a.status == "open"] == [
+        ("open", None, "Needs the incident date: due 42 days after it (short horizon)."),
+        ("open", None, "Needs the incident date: due 42 days after it (short horizon)."),
+        ("open", None, "Needs the incident date: due 7 days after it (immediate horizon)."),
     ]
     assert {p.code for lint in lint_actions(actions) for p in lint.problems} == {"no_due_date"}
 
 
-def test_a_roster_names_the_owner_for_its_area_or_service():
-    roster = {"platform": "Dana Ortiz", "checkout-api": "Sam Okafor"}
+def test_a_roster_names_the_owner_for_its_area_or_service_and_a_team_is_never_used():
+    roster = {"platform": "Dana Ortiz", "billing": "Sam Okafor", "observability": "SRE team"}
 
-    actions = propose_actions(chain(), [], INCIDENT_DATE, roster)
-
-    assert [a.owner for a in actions] == ["Dana Ortiz", "Observability lead", "Sam Okafor"]
-
-
-def test_a_roster_entry_that_is_a_team_is_not_used_as_an_owner():
-    actions = propose_actions(chain(), [], INCIDENT_DATE, {"platform": "SRE team"})
-
-    assert actions[0].owner == "Platform engineering lead"
-
-
-def test_a_severe_incident_raises_and_a_minor_one_lowers_priorities():
-    assert [a.priority for a in propose_actions(chain("SEV1"), [], INCIDENT_DATE)] == ["P1", "P1", "P2"]
-    assert [a.priority for a in propose_actions(chain("SEV4"), [], INCIDENT_DATE)] == ["P2", "P2", "P3"]
-
-
-def test_an_automated_check_is_added_when_no_cause_calls_for_one():
-    recovery_only = WhyChain(
-        problem="Slow recovery", services=[],
-        branches=[WhyBranch(label="recovery", steps=STEPS, root_cause=RECOVERY_ROOT, systemic_kind="process")],
-    )
-
-    actions = propose_actions(recovery_only, [], INCIDENT_DATE)
-
-    assert [(a.title, a.automated_check, a.owner) for a in actions] == [
-        ("Add an alert on the user-facing symptom of this failure for the affected service", True, "Observability lead"),
-        ("Write and rehearse a runbook with a one-step rollback for this failure mode of the affected service", False,
-         "Service owner of the affected service"),
+    assert [a.owner for a in actions_for(wrong_invoices(), roster=roster)] == [
+        None, None, "Sam Okafor", "Dana Ortiz", "Observability lead",
     ]
 
 
-def test_proposed_actions_pass_the_linter():
-    actions = propose_actions(chain(), [REPORT_FACTOR, RETRY_FACTOR, "Alert noise on the orders dashboard"], INCIDENT_DATE)
+def test_a_severe_incident_raises_and_a_minor_one_lowers_the_priority_of_open_actions():
+    def priorities(severity: str) -> list[str]:
+        return [a.priority for a in actions_for(wrong_invoices(severity)) if a.status == "open"]
 
-    assert [(lint.action.id, lint.problems) for lint in lint_actions(actions) if not lint.smart] == []
+    assert (priorities("SEV1"), priorities("SEV2"), priorities("SEV4")) == (
+        ["P1", "P1", "P1"], ["P1", "P1", "P1"], ["P2", "P2", "P2"],
+    )
+
+
+# --- each built action only where its premise holds ---------------------------------------------
+
+
+def canary_release(*, reached_users: bool) -> Incident:
+    """A release halted at the canary, or the same release with an alert on user latency."""
+    events = [event("11:00", "deploy", "cart release 9.4 started rolling out to the canary pool")]
+    if reached_users:
+        events.append(event("11:06", "alert", "Alert: cart p95 latency above 2s for customers"))
+    events.append(event("11:30", "chat", "Release 9.4 rolled back from the canary pool"))
+    return Incident(id="cart-1", title="Release 9.4 slowed the cart", services=["cart"], started_at=at("11:00"),
+                    events=events)
+
+
+def test_no_pre_production_check_is_proposed_when_nothing_reached_users_or_monitoring():
+    assert actions_for(canary_release(reached_users=False)) == []
+
+
+def test_a_change_whose_failure_reached_monitoring_gets_a_check_that_stops_changes_like_it():
+    assert [a.title for a in actions_for(canary_release(reached_users=True)) if a.status == "open"] == [
+        'Watch "Release 9.4 slowed the cart" with a synthetic check while changes like "cart release 9.4 started '
+        'rolling out to the canary pool" run, and stop the change when the check fails',
+    ]
+
+
+def test_with_no_alert_at_all_the_action_adds_one_and_with_a_late_alert_it_makes_that_alert_page_sooner():
+    no_alert = Incident(id="a", title="Profile photos broken", events=[
+        event("16:25", "chat", "A user posts on the forum that profile photos are broken"),
+        event("16:30", "chat", "Support escalated, paged the on-call"),
+    ])
+    late_alert = Incident(id="b", title="Profile photos broken", events=[
+        event("16:25", "chat", "A user posts on the forum that profile photos are broken"),
+        event("16:40", "alert", "Alert: media-cdn 403 rate above 10%"),
+    ])
+
+    assert ([a.title for a in actions_for(no_alert)], [a.title for a in actions_for(late_alert)]) == (
+        ['Add an alert that pages on "Profile photos broken" before users report it'],
+        ['Make the alert "Alert: media-cdn 403 rate above 10%" page before users notice "Profile photos broken"'],
+    )
+
+
+def test_a_slow_alert_and_a_stated_gap_each_get_an_action():
+    incident = Incident(
+        id="mail-1", title="Password reset emails delayed", services=["mailer"], started_at=at("06:00"),
+        events=[
+            event("06:00", "deploy", "mailer worker image 2.8 rolled out"),
+            event("07:10", "alert", "Alert: mailer queue age above 30 min"),
+            event("07:30", "chat", "There was no alert on mailer queue depth, only on queue age"),
+            event("07:45", "chat", "Restarted the mailer workers; queue draining, back to normal"),
+        ],
+    )
+
+    assert summary(actions_for(incident))[2:] == [
+        ("A3", 'Alert on "Password reset emails delayed" within minutes, not the 1 h 10 min it took', "open",
+         "Observability lead", dt.date(2024, 6, 25), "short", "P1", "engineering", True),
+        ("A4", 'Close the gap the data records: "There was no alert on mailer queue depth, only on queue age"', "open",
+         "Service owner of mailer", dt.date(2024, 6, 25), "short", "P1", "engineering", False),
+    ]
+
+
+def test_a_cause_the_data_states_gets_a_check_that_stops_that_reason_before_it_leads_to_that_effect():
+    incident = Incident(id="db-1", title="Checkout requests timing out", events=[
+        event("09:00", "alert", "Checkout p99 latency above 3s"),
+        event("09:12", "chat", "Checkout requests timing out due to lock contention on the carts table"),
+    ])
+
+    assert [(a.title, a.done_when) for a in actions_for(incident)] == [(
+        'Add a check that stops "lock contention on the carts table" before it leads to "Checkout requests timing out"',
+        'A test or drill that reproduces "lock contention on the carts table" is stopped by the check before "Checkout '
+        'requests timing out" happens.',
+    )]
+
+
+def test_a_recovery_step_that_failed_for_a_stated_reason_gets_an_action_to_make_it_work_then():
+    incident = Incident(id="db-2", title="Sign-in failing", events=[
+        event("11:00", "alert", "Alert: sign-in 5xx rate above 15%"),
+        event("11:40", "chat", "Failover of auth-db to the replica failed due to replication lag of 40 minutes"),
+    ])
+
+    assert 'Make "Failover of auth-db to the replica failed" succeed when "replication lag of 40 minutes" happens' in [
+        a.title for a in actions_for(incident)]
+
+
+def test_an_unintended_change_and_a_declaration_after_the_fact_each_get_an_action():
+    incident = Incident(id="edge-1", title="Docs site returning 404", events=[
+        event("12:00", "deploy", "Pipeline applied an unintended routing change to the edge config"),
+        event("12:03", "alert", "Alert: docs site 404 rate above 20%"),
+        event("12:20", "deploy", "Routing change reverted; docs site back to normal"),
+        event("13:00", "chat", "Incident declared retroactively for the record"),
+    ])
+
+    assert [(a.title, a.owner, a.hierarchy) for a in actions_for(incident)][-2:] == [
+        ('Reject unintended changes like "Pipeline applied an unintended routing change to the edge config" before they '
+         "are applied", "Platform engineering lead", "engineering"),
+        ('Declare the incident when the issue is confirmed, not after mitigation as in "Incident declared retroactively '
+         'for the record"', "Incident commander role", "administrative"),
+    ]
+
+
+@pytest.mark.xfail(strict=True, reason="any declaration-tagged event after recovery counts as a late declaration, so a "
+                                       "status-page update after the fix outweighs the declaration made during it")
+def test_a_status_page_update_after_recovery_is_not_a_late_declaration_when_the_incident_was_declared_during_it():
+    incident = Incident(id="bill-2", title="Invoices emailed with wrong totals", events=[
+        event("09:40", "chat", "Support: a customer reports their invoice total is wrong"),
+        event("09:55", "chat", "Incident declared; paged the billing on-call"),
+        event("10:45", "deploy", "Hotfix 5.1.1 deployed restoring the old rounding"),
+        event("10:50", "metric", "New invoices match expected totals again; recovered"),
+        event("11:30", "chat", "Status page updated for customers: corrected invoices are being sent"),
+    ])
+
+    assert [a.title for a in actions_for(incident) if a.title.startswith("Declare")] == []
+
+
+@pytest.mark.xfail(strict=True, reason="cause_of picks any cause statement sharing a word with the symptom, so a "
+                                       "failed recovery step ('failover failed due to replication lag') is taken "
+                                       "for the incident's cause over the stated one")
+def test_a_failed_recovery_step_is_not_taken_for_the_cause_of_the_incident():
+    incident = Incident(id="auth-1", title="Sign-in failing", events=[
+        event("11:00", "alert", "Alert: auth-api 5xx rate above 15%"),
+        event("11:05", "chat", "Sign-in failing due to an expired token signing key"),
+        event("11:40", "chat", "Failover of auth-db to the replica failed due to replication lag of 40 minutes"),
+    ])
+
+    checks = [a.title for a in actions_for(incident) if a.title.startswith("Add a check")]
+
+    assert checks == ['Add a check that stops "an expired token signing key" before it leads to "Sign-in failing"']
+
+
+@pytest.mark.xfail(strict=True, reason="what_failed strips a trailing 'this is' but not 'X is', so 'Latency is due to "
+                                       "...' leaves the effect quoted as 'Latency is'")
+def test_the_effect_a_check_guards_against_is_quoted_without_a_dangling_verb():
+    incident = Incident(id="db-4", title="Checkout slow", events=[
+        event("09:00", "alert", "Checkout p99 latency above 3s"),
+        event("09:12", "chat", "Latency is due to lock contention on the carts table"),
+    ])
+
+    assert [a.title for a in actions_for(incident)] == [
+        'Add a check that stops "lock contention on the carts table" before it leads to "Latency"',
+    ]
+
+
+# --- every open action is SMART -------------------------------------------------------------------
+
+
+def project_cases() -> list:
+    service = PostmortemService()
+    return [service.load(list(case.inputs)) for case in load_cases(Path(REPO / "evals" / "cases"))]
+
+
+def test_every_open_action_for_the_project_cases_and_the_incidents_here_passes_the_linter():
+    incidents = [*project_cases(), wrong_invoices(), canary_release(reached_users=True)]
+    actions = [a for incident in incidents for a in propose_actions(
+        read_incident(incident), incident.title, INCIDENT_DATE) if a.status == "open"]
+
+    assert [(lint.action.title, lint.problems) for lint in lint_actions(actions) if not lint.smart] == []
+    assert len(actions) > 20
 
 
 # --- linting --------------------------------------------------------------------------------
@@ -161,6 +333,12 @@ def test_a_vague_unowned_undated_unmeasured_action_gets_every_problem_with_what_
         ("no_due_date", "No due date: set one from the incident date (immediate within 7 days, short within 6 weeks, "
                         "long within 6 months)."),
     ]
+
+
+def test_an_action_already_done_is_history_so_only_its_wording_is_checked():
+    done = ActionItem(title="Rolled back payments-api config to v411", status="done")
+
+    assert lint_actions([done])[0].problems == []
 
 
 @pytest.mark.parametrize(
@@ -208,35 +386,32 @@ def test_a_title_too_short_to_act_on_is_flagged():
     assert problems(title="Dashboards") == ["not_specific"]
 
 
-# --- the real public incidents ---------------------------------------------------------------
-
-@pytest.mark.shared_data
-@pytest.mark.parametrize("name", fulltext_cases())
-def test_real_actions_are_smart_owned_by_roles_and_include_an_automated_check(shared_data, name):
-    incident = load_real_incident(name)
-    chain_ = run_five_whys(incident.title, incident)
-
-    actions = propose_actions(chain_, contributing_factors(incident), incident.events[0].at.date())
-
-    assert [(lint.action.id, lint.problems) for lint in lint_actions(actions) if not lint.smart] == []
-    assert any(a.automated_check for a in actions)
-    assert [a.id for a in actions] == [f"A{n}" for n in range(1, len(actions) + 1)]
-    role_words = ("lead", "role", "Service owner of")
-    assert all(any(word in a.owner for word in role_words) for a in actions)
-
-
 @pytest.mark.parametrize("title", ["Make deploys safer", "Ensure this never happens again"])
 def test_wishes_without_a_mechanism_are_vague_even_with_an_owner_and_a_date(title):
-    from pm_agent.models import ActionItem
-
     lint = lint_actions([ActionItem(title=title, owner="Platform engineering lead", done_when="CI blocks a bad change",
                                     due="2026-01-01")])[0]
     assert [p.code for p in lint.problems] == ["vague"]
 
 
 def test_a_department_name_is_a_team_not_an_owner():
-    from pm_agent.models import ActionItem
-
     lint = lint_actions([ActionItem(title="Add a CI check for pool_size", owner="Networking",
                                     done_when="CI blocks a bad change", due="2026-01-01")])[0]
     assert [p.code for p in lint.problems] == ["team_owner"]
+
+
+# --- the real public incidents ---------------------------------------------------------------
+
+@pytest.mark.shared_data
+@pytest.mark.parametrize("name", fulltext_cases())
+def test_real_actions_are_numbered_done_ones_first_and_open_ones_smart_and_owned_by_roles(shared_data, name):
+    incident = load_real_incident(name)
+
+    actions = propose_actions(read_incident(incident), incident.title, incident.events[0].at.date())
+
+    assert [a.id for a in actions] == [f"A{n}" for n in range(1, len(actions) + 1)]
+    statuses = [a.status for a in actions]
+    assert statuses == sorted(statuses, key=lambda s: s != "done")
+    assert [a.owner for a in actions if a.status == "done"] == [None] * statuses.count("done")
+    opened = [a for a in actions if a.status == "open"]
+    assert [(lint.action.id, lint.problems) for lint in lint_actions(opened) if not lint.smart] == []
+    assert all(any(word in a.owner for word in ("lead", "role", "Service owner of")) for a in opened)
