@@ -8,7 +8,7 @@ it only drops the person and the blame verb and reorders what is left.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
 from typing import ClassVar, Literal
@@ -133,10 +133,11 @@ class Guarded:
         folded = fold(text)
         return all(words.search(folded) is not None for words in self._needed)
 
-    def finditer(self, text: str) -> Iterator[re.Match[str]]:
+    def finditer(self, text: str) -> Iterable[re.Match[str]]:
         """Like ``re.finditer``, skipping matches whose agent is not a person (and trying again after)."""
-        if not self._may_match(text):
-            return
+        return self._matches(text) if self._may_match(text) else ()
+
+    def _matches(self, text: str) -> Iterator[re.Match[str]]:
         position = 0
         while (match := self.pattern.search(text, position)) is not None:
             if self._aims_at_people(match):

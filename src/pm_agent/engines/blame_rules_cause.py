@@ -46,7 +46,7 @@ _CAUSE_PREPOSITION = (
     r"|traces?\s+back\s+to|traced\s+back\s+to|comes?\s+down\s+to|came\s+down\s+to"
 )
 _POSSESSIVE_AFTER_CAUSE = Guarded(
-    r"by|due|because|back|down|cause*",
+    r"by|due|because|back|down|cause",
     rf"\b(?:{_CAUSE_PREPOSITION}|(?:root\s+)?cause\s+(?:was|is))\s+(?P<poss>{POSSESSOR})\s+(?P<np>[\w`-]+)",
 )
 _FAULT = Guarded(
@@ -103,8 +103,9 @@ _SURE_HARM = re.compile(
 )
 _UNSTOPPED = "an action that no safeguard stopped"
 # "the config was pushed by Bob at 14:02, taking down checkout": a person as the agent of a passive.
-_PASSIVE_BY = Guarded(
-    r"by",
+_PASSIVE_BY = Guarded(  # set off by what it needs besides "by": harm, or a signal left unheeded
+    r"caus*|took|taking|brought|bringing|broke|breaking|knocked|wiped|wiping|erased|corrupt*|flood*|exhaust*"
+    r"|overload*|filling|led|leading|resulted|resulting|ignored|overlooked|disregarded|missed|dismissed",
     rf"\b(?P<be>was|were|had\s+been|has\s+been|got)\s+(?:(?:then|also|accidentally|mistakenly|manually)\s+)?"
     rf"(?P<pp>[a-z]+ed|[a-z]+en|{_IRREGULAR_PAST}|run|done|made|set|put|cut|shut){PARTICLE}"
     rf"(?P<by>\s+by\s+(?P<agent>{AGENT}))\b(?!['’])",

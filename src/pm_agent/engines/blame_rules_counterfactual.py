@@ -48,10 +48,15 @@ _IGNORED = Guarded(
     rf"{_WHO}\s+(?P<trigger>(?:had\s+)?(?:ignored|overlooked|disregarded)|chose\s+to\s+ignore){REST}",
 )
 _IF_HAD = Guarded(
-    r"if|had",
-    rf"(?:\b(?P<if>[Ii]f)\s+(?P<only>only\s+)?|(?:^|(?<=[,;:]\s))(?P<inverted>[Hh]ad)\s+(?=(?:{AGENT})))"
-    rf"(?P<agent>{AGENT}){AGENT_TAIL}\s+(?(inverted)|had\s+)(?:(?:just|only|simply)\s+)?{_VERB}{PARTICLE}"
-    r"(?P<rest>[^,;]*)",
+    r"if",
+    rf"\b(?P<if>[Ii]f)\s+(?P<only>only\s+)?(?P<agent>{AGENT}){AGENT_TAIL}\s+had\s+(?:(?:just|only|simply)\s+)?"
+    rf"{_VERB}{PARTICLE}(?P<rest>[^,;]*)",
+)
+# "Had Raj run the dry-run first, ... would not have happened": the main clause says what would have been.
+_HAD_INVERTED = Guarded(
+    r"would*|could*|might*",
+    rf"(?:^|(?<=[,;:]\s))(?P<inverted>[Hh]ad)\s+(?P<agent>{AGENT}){AGENT_TAIL}\s+(?:(?:just|only|simply)\s+)?"
+    rf"{_VERB}{PARTICLE}(?P<rest>[^,;]*)",
 )
 # Outcomes of an attempt, not omissions: "we failed to reproduce it", "she failed to log in".
 _ATTEMPT_VERBS = frozenset("reproduce reach contact connect access log login authenticate acquire obtain get".split())
@@ -169,19 +174,19 @@ def _ignored_hits(sentence: str) -> list[Hit]:
 
 def _if_had_hits(sentence: str) -> list[Hit]:
     hits: list[Hit] = []
-    for m in _IF_HAD.finditer(sentence):
+    for m in (*_IF_HAD.finditer(sentence), *_HAD_INVERTED.finditer(sentence)):
         if m["verb"] == "been" or not is_participle(m["verb"]):
             continue
         particle = strip_particle(m["particle"])
         obj, tail = split_object(m["rest"])
-        if m["inverted"]:
+        if "inverted" in m.re.groupindex:
             clause = f"{obj} been {m['verb']}{particle}{tail}" if obj else None
         elif obj:
             clause = f"{obj} had been {m['verb']}{particle}{tail}"
         else:
             clause = f"the process had prompted a step to {participle_to_base(m['verb'])}{particle}{m['rest']}"
-        start = m.start("only") if m["only"] else m.start("agent")
+        start = m.start("only") if "only" in m.re.groupindex and m["only"] else m.start("agent")
         edit = (start, m.end("rest"), clause) if clause else None
-        opening = "if" if m["if"] else "inverted"
+        opening = "if" if "if" in m.re.groupindex else "inverted"
         hits += [Hit("counterfactual", m.start(opening), m.end("verb"), edit), *role_hit(m)]
     return hits

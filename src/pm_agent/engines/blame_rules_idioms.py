@@ -36,19 +36,19 @@ from pm_agent.engines.blame_lexicon import ADVERB, AGENT, AGENT_TAIL
 
 _WHO = rf"(?P<agent>{AGENT}){AGENT_TAIL}{ADVERB}"
 _MADE_MISTAKE = Guarded(
-    r"mistake*|error*|blunder*|call*",
+    r"made",
     rf"{_WHO}\s+(?P<idiom>(?:had\s+|has\s+)?made\s+(?:an?\s+|some\s+|a\s+few\s+|a\s+couple\s+of\s+)?"
     rf"(?:[\w-]+\s+)?(?:mistake|error|blunder|(?:bad|wrong|poor)\s+call)s?)\b{REST}",
 )
 _WENT_WRONG = Guarded(
-    r"screw*|mess*|botch*|bungl*|fumbl*|bork*|goof*|blunder*|slipped",
+    r"screwed|messed|goofed|slipped|botched|bungled|fumbled|borked|blundered",
     rf"{_WHO}\s+(?P<idiom>(?:screwed|messed|goofed|slipped)\s+up|botched|bungled|fumbled|borked|goofed|blundered)\b"
     rf"{REST}",
 )
 _DROPPED_BALL = Guarded(r"ball", rf"{_WHO}\s+(?P<idiom>(?:had\s+|has\s+)?dropped\s+the\s+ball)\b{REST}")
 _ASLEEP = Guarded(r"asleep", rf"{_WHO}\s+(?P<idiom>(?:was|were|fell|had\s+been)\s+asleep\s+at\s+the\s+wheel)\b{REST}")
 _MISTAKES_BY = Guarded(
-    r"mistake*|error*",
+    r"made",
     rf"\b(?P<idiom>(?:[Mm]istakes|[Ee]rrors|[Aa]\s+mistake|[Aa]n\s+error)\s+(?:was|were)\s+made)"
     rf"\s+by\s+(?P<agent>{AGENT})",
 )
