@@ -1,14 +1,26 @@
-"""Drafting the bundled example end to end: what the reviewer gets, and nothing invented."""
+"""Drafting end to end: the bundled example, the project's eval cases and small incidents; what the reviewer gets,
+every causal statement resting on the data, and nothing invented."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 
-from conftest import EXAMPLE
+import pytest
+from conftest import EXAMPLE, REPO
 
+from pm_agent.analysis.claims import unsupported_claims
 from pm_agent.cli import main
+from pm_agent.engines.drafting import draft_postmortem
+from pm_agent.evals.cases import load_cases
 from pm_agent.fidelity import unsupported_numbers
+from pm_agent.models import Incident, TimelineEvent
 from pm_agent.service import PostmortemService
+
+GAP = 'at 2026-03-10 14:31 UTC: "Identified config v412 as the likely trigger; the pool_size change was not covered by ' \
+      'the load test"'
+CHANGE = 'at 2026-03-10 13:58 UTC: "payments-api config v412 rolled out: pgbouncer pool_size lowered from 80 to 20"'
+PROBLEM = "Payments API returned 502s after a connection-pool change"
 
 
 def draft_example():
@@ -18,29 +30,74 @@ def draft_example():
     return incident, postmortem, service.render(postmortem)
 
 
-def test_the_example_draft_traces_the_config_change_to_a_missing_safeguard():
+def at(hhmm: str) -> dt.datetime:
+    return dt.datetime.fromisoformat(f"2024-05-14T{hhmm}:00+00:00")
+
+
+def event(hhmm: str, source: str, text: str) -> TimelineEvent:
+    return TimelineEvent(at=at(hhmm), source=source, text=text)
+
+
+def failed_rollback() -> Incident:
+    return Incident(
+        id="bill-1", title="Invoices emailed with wrong totals", services=["billing"], severity="SEV2",
+        events=[
+            event("08:00", "deploy", "billing 5.1 rolled out with the new tax rounding"),
+            event("09:40", "chat", "Support: a customer reports their invoice total is wrong"),
+            event("09:55", "chat", "Incident declared; paged the billing on-call"),
+            event("10:10", "deploy", "Rollback to billing 5.0 failed: the migration could not be reversed"),
+            event("10:45", "deploy", "Hotfix 5.1.1 deployed restoring the old rounding"),
+            event("10:50", "metric", "New invoices match expected totals again; recovered"),
+        ],
+    )
+
+
+# --- the bundled example --------------------------------------------------------------------
+
+
+def test_the_example_chain_cites_the_symptom_the_finding_the_change_and_ends_at_the_gap_the_data_records():
     _, postmortem, _ = draft_example()
+
     trigger = postmortem.root_cause.branches[0]
-    assert trigger.label == "trigger"
-    assert trigger.systemic_kind == "safeguard"
-    assert trigger.root_cause == "Configuration changes reach production without automated validation and a canary stage."
-    cited = [(e.at.strftime("%H:%M"), e.source) for step in trigger.steps for e in step.evidence]
-    assert cited[:2] == [("14:02", "metric"), ("13:58", "deploy")]
-
-
-def test_a_gap_the_timeline_states_becomes_a_contributing_factor_with_its_time():
-    _, postmortem, _ = draft_example()
-    assert postmortem.contributing_factors == [
-        'Candidate: the timeline states a gap in safeguards, at 2026-03-10 14:31 UTC: "Identified config v412 as the '
-        'likely trigger; the pool_size change was not covered by the load test".'
+    assert [(step.why, step.because) for step in trigger.steps] == [
+        (f"Why did this happen: {PROBLEM}?",
+         'The failure showed at 2026-03-10 14:02 UTC: "payments-api 5xx rate rises above 2%; p99 latency 4.8 s".'),
+        (f'Why did "{PROBLEM}" happen?', f"The data states a cause {GAP}."),
+        ('What set "Identified config v412 as the likely trigger; the pool_size change…" off?',
+         f"The last change before it began was {CHANGE}."),
+        (f'Why was "{PROBLEM}" not caught before it reached users?', f"The data records a missing safeguard {GAP}."),
     ]
+    assert (trigger.label, trigger.root_cause, trigger.systemic_kind) == (
+        "trigger", f"The data records a missing safeguard {GAP}.", "test")
+    assert [b.label for b in postmortem.root_cause.branches] == ["trigger"]
 
 
-def test_actions_are_owned_by_roles_dated_from_the_incident_and_include_an_automated_check():
+def test_the_gap_the_example_timeline_states_is_its_one_contributing_factor_quoted_with_its_time():
     _, postmortem, _ = draft_example()
-    assert [(a.id, a.owner, a.due.isoformat(), a.automated_check) for a in postmortem.action_items] == [
-        ("A1", "Platform engineering lead", "2026-04-21", True),
-        ("A2", "Service owner of payments-api", "2026-04-21", True),
+
+    assert postmortem.contributing_factors == [f"The data records a missing safeguard, {GAP}."]
+
+
+def test_the_example_actions_list_the_rollback_as_done_then_role_owned_actions_due_from_the_incident_date():
+    _, postmortem, _ = draft_example()
+
+    assert [(a.id, a.status, a.owner, a.due.isoformat(), a.automated_check) for a in postmortem.action_items] == [
+        ("A1", "done", None, "2026-03-10", False),
+        ("A2", "open", "Platform engineering lead", "2026-04-21", True),
+        ("A3", "open", "Service owner of payments-api", "2026-04-21", False),
+        ("A4", "open", "Service owner of payments-api", "2026-04-21", False),
+    ]
+    assert postmortem.action_items[0].title == "Rolled back payments-api config to v411 (pool_size 80)"
+
+
+def test_what_went_well_in_the_example_is_the_alert_that_caught_it_and_the_early_declaration():
+    _, postmortem, _ = draft_example()
+
+    assert postmortem.what_went_well == [
+        'Monitoring caught the failure first, at 2026-03-10 14:09 UTC: "FIRING PaymentsHighErrorRate '
+        '(severity=critical, service=payments-api): 5xx rate 11% over 5 min".',
+        'The incident was declared while it was still going on, at 2026-03-10 14:16 UTC: "Incident declared SEV2, bridge '
+        'opened in #inc-2031".',
     ]
 
 
@@ -63,6 +120,72 @@ def test_an_invented_figure_is_caught_by_the_fidelity_check():
     incident, postmortem, markdown = draft_example()
     tampered = markdown.replace("## Summary\n\n", "## Summary\n\nAbout 52,000 users were affected. ")
     assert unsupported_numbers(tampered, incident, postmortem) == ["52000"]
+
+
+# --- every causal statement rests on the data ----------------------------------------------------
+
+
+def test_every_causal_statement_of_the_example_draft_cites_an_input_event_or_is_marked_open():
+    incident, postmortem, _ = draft_example()
+
+    assert unsupported_claims(postmortem, incident) == []
+
+
+@pytest.mark.parametrize("case", load_cases(REPO / "evals" / "cases"), ids=lambda case: case.id)
+def test_every_causal_statement_of_each_project_case_draft_cites_an_input_event_or_is_marked_open(case):
+    service = PostmortemService()
+    incident = service.load(list(case.inputs))
+
+    postmortem = service.draft(incident)
+
+    assert [(claim.section, claim.text) for claim in unsupported_claims(postmortem, incident)] == []
+
+
+def test_a_cause_stated_without_a_citation_or_with_a_wrong_time_is_caught():
+    incident, postmortem, _ = draft_example()
+    tampered = postmortem.model_copy(update={"contributing_factors": [
+        *postmortem.contributing_factors,
+        "The pool ran out because of a bad deploy.",
+        'The rollback caused it, at 2026-03-10 14:39 UTC: "Rolled back payments-api config to v411".',
+    ]})
+
+    assert [(claim.section, claim.text) for claim in unsupported_claims(tampered, incident)] == [
+        ("factor", "The pool ran out because of a bad deploy."),
+        ("factor", 'The rollback caused it, at 2026-03-10 14:39 UTC: "Rolled back payments-api config to v411".'),
+    ]
+
+
+# --- what went well and what the response teaches -------------------------------------------------
+
+
+def test_a_failed_rollback_is_never_what_went_well_but_a_lesson_that_quotes_it_and_the_recovery():
+    postmortem = draft_postmortem(failed_rollback(), score=False)
+
+    assert postmortem.what_went_well == [
+        'The incident was declared while it was still going on, at 2024-05-14 09:55 UTC: "Incident declared; paged the '
+        'billing on-call".',
+    ]
+    assert postmortem.lessons == [
+        "People saw this failure before monitoring did: the first signal was a report at 2024-05-14 09:40 UTC: "
+        '"Support: a customer reports their invoice total is wrong".',
+        'The first way out did not work: at 2024-05-14 10:10 UTC: "Rollback to billing 5.0 failed: the migration could '
+        'not be reversed"; the impact stopped only at 2024-05-14 10:50 UTC: "New invoices match expected totals again; '
+        'recovered".',
+    ]
+
+
+def test_a_draft_whose_data_states_no_cause_says_so_in_the_summary_and_asks_in_the_open_questions():
+    postmortem = draft_postmortem(failed_rollback(), score=False)
+
+    assert "The data does not state the cause; see the root cause section for what it shows and what to ask." in (
+        postmortem.summary)
+    assert [q.question for q in postmortem.open_questions if q.topic == "systemic cause (trigger)"] == [
+        'What in how this system is changed, tested or watched let "billing 5.1 rolled out with the new tax rounding" '
+        "reach users, and who owns closing that gap?",
+    ]
+
+
+# --- the CLI --------------------------------------------------------------------------------
 
 
 def test_json_output_is_the_postmortem_model(capsys):
