@@ -25,8 +25,23 @@ Rules, decided before the labelled set (evals/datasets/blameless.jsonl) was writ
 * "human error", "operator error", PEBKAC are blame unless the text argues against the label
   ("human error is not a root cause").
 
-Facts (see :func:`fact_tokens`) are never removed: rewrites only drop people, blame verbs and
-judgement words, and a final check re-attaches any fact an edit would have lost.
+Added with the rewrite set (evals/datasets/blameless_rewrites.jsonl, labelled before the change):
+
+* Idioms aimed at a person are blame: "made a mistake", "screwed/messed up", "botched", "goofed",
+  "dropped the ball", "asleep at the wheel", "if only X had", "had X done ...", "mistakes were
+  made by X", and a person as the agent of a passive in a sentence that reports harm ("pushed by
+  Bob at 14:02, taking down checkout"). The same words about a system are not ("our monitoring
+  dropped the ball").
+* Systemic statements are not blame: "nobody was responsible for testing this procedure" (a
+  finding about ownership), "appointing an incident manager could have helped" and "a second
+  reviewer could have caught it" (a person who was not there, proposed as a change).
+
+A rewrite keeps what happened: the person goes and the action stays ("Bob pushed the bad config"
+-> "the bad config was pushed"). Facts (see :func:`fact_tokens`) are never removed: a final step
+re-attaches any fact an edit would have lost. Every rewrite is then checked
+(:mod:`pm_agent.engines.blame_checks`); when it would still blame, read worse than the original,
+or drop a word of what happened, the sentence is left as written and its findings say
+``rewritten=False`` with advice instead.
 """
 
 from __future__ import annotations
