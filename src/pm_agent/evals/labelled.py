@@ -86,7 +86,7 @@ def run_blameless(ctx: RunContext) -> SuiteResult:
     return SuiteResult(
         name="blameless", title="Blameless: detection and rewriting on labelled sentences",
         columns=[
-            Column("items", "Sentences", "count"), Column("flagged", "Flagged", "rate"),
+            Column("items", "Sentences", "count"), Column("flagged", "Detected", "rate"),
             Column("rewritten", "Rewritten", "rate"), Column("intact", "Reads as a sentence", "rate"),
             Column("facts_kept", "Keeps facts", "rate"), Column("clean", "No blame left", "rate"),
         ],
