@@ -1,4 +1,4 @@
-"""Fishbone: causes grouped as People, Process, Technology, Environment; Mermaid diagrams that parse."""
+"""Fishbone: causes and factors grouped as People, Process, Technology, Environment; Mermaid diagrams that parse."""
 
 from __future__ import annotations
 
@@ -8,10 +8,11 @@ import re
 import pytest
 from conftest import fulltext_cases, load_real_incident
 
-from pm_agent.engines.causes import contributing_factors
+from pm_agent.analysis.evidence import read_incident
+from pm_agent.analysis.factors import contributing_factors
+from pm_agent.analysis.whys import run_five_whys
 from pm_agent.engines.fishbone import build_fishbone, mermaid_label, to_markdown
-from pm_agent.engines.five_whys import run_five_whys
-from pm_agent.models import Evidence, WhyBranch, WhyChain, WhyStep
+from pm_agent.models import Evidence, Incident, TimelineEvent, WhyBranch, WhyChain, WhyStep
 
 PUSH_AT = dt.datetime(2024, 5, 14, 9, 58, tzinfo=dt.timezone.utc)
 ALERT_AT = dt.datetime(2024, 5, 14, 10, 2, tzinfo=dt.timezone.utc)
@@ -169,17 +170,85 @@ def test_markdown_wraps_the_diagrams_in_mermaid_fences_with_the_grouped_lists():
     ])
 
 
+def invoices() -> Incident:
+    """A release customers noticed first, a rollback that failed, and a gap a responder wrote down."""
+    def event(hhmm: str, source: str, text: str) -> TimelineEvent:
+        return TimelineEvent(at=dt.datetime.fromisoformat(f"2024-05-14T{hhmm}:00+00:00"), source=source, text=text)
+
+    return Incident(
+        id="bill-1", title="Invoices emailed with wrong totals", services=["billing"],
+        events=[
+            event("08:00", "deploy", "billing 5.1 rolled out with the new tax rounding"),
+            event("09:40", "chat", "Support: a customer reports their invoice total is wrong"),
+            event("10:10", "deploy", "Rollback to billing 5.0 failed: the migration could not be reversed"),
+            event("10:25", "chat", "The rounding change was not covered by tests for currencies without decimals"),
+            event("10:45", "deploy", "Hotfix 5.1.1 deployed restoring the old rounding"),
+            event("10:50", "metric", "New invoices match expected totals again; recovered"),
+        ],
+    )
+
+
+def fishbone_of(incident: Incident, fault_tree: bool = False):
+    reading = read_incident(incident)
+    chain = run_five_whys(incident.title, incident, reading=reading)
+    return chain, build_fishbone(chain, contributing_factors(reading), fault_tree=fault_tree)
+
+
+def test_a_draft_fishbone_puts_the_change_under_technology_and_each_factor_where_its_words_place_it():
+    incident = invoices()
+    incident.events = [e for e in incident.events if "not covered" not in e.text]
+
+    _, fishbone = fishbone_of(incident)
+
+    assert fishbone.categories == {
+        "People": [],
+        "Process": [
+            'A recovery step did not work, at 2024-05-14 10:10 UTC: "Rollback to billing 5.0 failed: the migration could '
+            'not be reversed".',
+        ],
+        "Technology": [
+            "billing 5.1 rolled out with the new tax rounding (2024-05-14 08:00 UTC, deploy)",
+            'A person noticed the failure before monitoring did, at 2024-05-14 09:40 UTC: "Support: a customer reports '
+            'their invoice total is wrong". No alert appears in the data before it.',
+        ],
+        "Environment": [],
+    }
+
+
+def test_a_branch_whose_systemic_cause_is_still_open_adds_nothing_made_up_to_the_fishbone():
+    _, fishbone = fishbone_of(invoices())
+
+    items = [item for group in fishbone.categories.values() for item in group]
+    assert [item for item in items if "2024-05-14 " not in item] == []
+
+
+@pytest.mark.xfail(strict=True, reason="the root cause says 'missing safeguard at' and the factor 'missing safeguard, "
+                                       "at', so the same recorded gap is listed twice")
+def test_a_gap_the_data_records_appears_once_in_the_fishbone():
+    _, fishbone = fishbone_of(invoices())
+
+    items = [item for group in fishbone.categories.values() for item in group]
+    assert len([item for item in items if "not covered by tests" in item]) == 1
+
+
+@pytest.mark.xfail(strict=True, reason="an open branch has no root_cause, and the fault tree labels it with the bare "
+                                       "branch name ('detection:') instead of its open question")
+def test_the_fault_tree_shows_an_open_branch_with_its_question_not_an_empty_label():
+    _, fishbone = fishbone_of(invoices(), fault_tree=True)
+
+    labels = [line for line in fishbone.fault_tree_mermaid.splitlines() if line.startswith("    or0 --- b")]
+    assert [line for line in labels if line.endswith(':"]')] == []
+
+
 @pytest.mark.shared_data
 @pytest.mark.parametrize("name", fulltext_cases())
-def test_real_fishbones_parse_and_keep_every_cause(shared_data, name):
+def test_real_fishbones_parse_and_keep_every_established_cause_and_factor(shared_data, name):
     incident = load_real_incident(name)
-    chain_ = run_five_whys(incident.title, incident)
-    factors = contributing_factors(incident)
 
-    fishbone = build_fishbone(chain_, factors, fault_tree=True)
+    chain, fishbone = fishbone_of(incident, fault_tree=True)
 
     assert_parses_as_mermaid(fishbone.mermaid, "flowchart LR")
     assert_parses_as_mermaid(fishbone.fault_tree_mermaid, "flowchart TB")
     items = [item for group in fishbone.categories.values() for item in group]
-    assert all(branch.root_cause in items for branch in chain_.branches)
-    assert len(items) >= len(set(factors)) + len({b.root_cause for b in chain_.branches})
+    assert [b.root_cause for b in chain.branches if b.root_cause and b.root_cause not in items] == []
+    assert len(items) >= len(set(contributing_factors(read_incident(incident))))
