@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
 
 import pytest
 from conftest import REPO, fulltext_cases, load_real_incident
@@ -289,7 +288,7 @@ def test_the_effect_a_check_guards_against_is_quoted_without_a_dangling_verb():
 
 def project_cases() -> list:
     service = PostmortemService()
-    return [service.load(list(case.inputs)) for case in load_cases(Path(REPO / "evals" / "cases"))]
+    return [service.load(list(case.inputs)) for case in load_cases(REPO / "evals" / "cases")]
 
 
 def test_every_open_action_for_the_project_cases_and_the_incidents_here_passes_the_linter():
