@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 
 import pytest
 
 from pm_agent.engines.rubric import RubricScale, load_rubric, score_markdown
+from pm_agent.engines.rubric_text import Signals, figures
 from pm_agent.errors import PromptError
 from pm_agent.resources import resource_path
 
@@ -62,6 +64,12 @@ PARTS = {
 }
 
 
+PARTS_SUMMARY = (
+    "Search requests slowed down after an index rebuild, because the rebuild ran during peak traffic and competed "
+    "with\nqueries for the same nodes. The team paused the rebuild and latency returned to normal the same morning."
+)
+
+
 def postmortem(**changes: str) -> str:
     return BASE.format(**{**PARTS, **changes})
 
@@ -109,9 +117,9 @@ def test_the_poor_fixture_fails_well_below_the_pass_mark():
     assert scores((FIXTURES / "poor.md").read_text(encoding="utf-8")) == {
         "timeline_clarity": 1.0, "impact_quantification": 2.0, "root_cause_depth": 1.0,
         "corrective_actions_quality": 1.5, "blameless_tone": 1.0, "timeliness_follow_through": 1.0,
-        "learning_sharing": 1.5, "completeness_structure": 3.0,
+        "learning_sharing": 1.0, "completeness_structure": 3.0,
     }
-    assert (result.weighted_average, result.passed, result.pass_mark) == (1.47, False, 3.5)
+    assert (result.weighted_average, result.passed, result.pass_mark) == (1.41, False, 3.5)
 
 
 def test_the_exemplary_fixture_passes_with_top_scores_and_nothing_left_to_improve():
@@ -151,7 +159,7 @@ def test_timeline_timestamps_a_stated_zone_and_order_each_raise_clarity():
 def test_impact_figures_raise_the_impact_score_and_each_is_quoted_as_evidence():
     figured = postmortem(impact="For 40 minutes, 1,200 users saw timeouts and 3% of searches failed.")
     words_only = criterion(postmortem(), "impact_quantification")
-    assert words_only.score == 2.5
+    assert words_only.score == 2.0
     assert criterion(figured, "impact_quantification").evidence == [
         "impact described in words ('failed', 'down', 'latency')",
         "impact states 3 figures (affected, duration, share): '1,200 users', '3%', '40 minutes'",
@@ -168,7 +176,7 @@ def test_human_error_as_the_cause_lowers_root_cause_depth_and_whys_with_factors_
         "2. Why did it share those nodes? Because the rebuild job has no dedicated pool.\n"
         "3. Why did it run at peak? Because scheduling has no guardrail for peak hours.\n\n"
         "Contributing factors:\n\n- no alert on rebuild CPU usage\n- the runbook lacks a pause step"))
-    assert [criterion(md, "root_cause_depth").score for md in (blamed, postmortem(), deep)] == [1.5, 2.5, 5.0]
+    assert [criterion(md, "root_cause_depth").score for md in (blamed, postmortem(), deep)] == [2.0, 2.5, 3.0]
     assert "replace 'human error' with the conditions that made the error easy and undetected" in criterion(
         blamed, "root_cause_depth").to_improve
 
@@ -177,7 +185,7 @@ def test_owners_and_due_dates_raise_the_actions_score_and_vague_actions_lower_it
     vague = postmortem(actions="- Improve monitoring\n- Look into rebuilds")
     owned = postmortem(actions="- Add a CI check that blocks rebuilds at peak (Owner: Search team, due 2024-07-01)\n"
                                "- Move index rebuilds to a dedicated node pool (@lena, due 2024-07-15)")
-    assert [criterion(md, "corrective_actions_quality").score for md in (vague, postmortem(), owned)] == [1.0, 2.5, 4.5]
+    assert [criterion(md, "corrective_actions_quality").score for md in (vague, postmortem(), owned)] == [1.0, 3.5, 4.5]
 
 
 def test_the_actions_criterion_explains_each_point_it_gives_and_withholds():
@@ -185,10 +193,13 @@ def test_the_actions_criterion_explains_each_point_it_gives_and_withholds():
                                "- Look into better monitoring")
     assert criterion(mixed, "corrective_actions_quality").model_dump() == {
         "id": "corrective_actions_quality", "name": "Corrective actions quality", "weight": 1.4, "score": 3.0,
-        "evidence": ["2 action items", "1 of 2 have an owner", "1 of 2 have a due date",
-                     "1 of 2 are specific (a concrete verb, or already done)", "1 vague: 'Look into better monitoring'",
-                     "1 preventive (tests, alerts, guardrails, automation)"],
+        "evidence": ["2 action items", "1 of 2 address the causes this document states",
+                     "1 share little with the stated causes: 'Look into better monitoring'", "1 of 2 have an owner",
+                     "1 of 2 have a due date", "1 of 2 are specific (a concrete verb, a ticket, or done)",
+                     "1 vague: 'Look into better monitoring'",
+                     "1 preventive on this incident's causes (tests, alerts, guardrails, automation)"],
         "to_improve": [
+            "tie each action to a cause the document states: name the component or mechanism it changes",
             "give each action an owner (a named person or role)",
             "give each action a due date",
             "rewrite vague actions ('improve', 'look into', 'be careful') as a concrete change with a done-criterion",
@@ -223,7 +234,7 @@ def test_missing_sections_and_leftover_placeholders_lower_completeness():
     stripped = "# Search API latency incident\n\n## Summary\n\nSearch was slow.\n\n## Timeline\n\n- 09:00 rebuild\n"
     placeholder = postmortem(lessons="TBD")
     completeness = [criterion(md, "completeness_structure").score for md in (stripped, placeholder, postmortem())]
-    assert completeness == [2.0, 4.0, 4.5]
+    assert completeness == [2.0, 3.5, 4.5]
 
 
 @pytest.mark.shared_data
@@ -232,7 +243,7 @@ def test_real_postmortems_score_plausibly_and_every_criterion_is_explained(share
     results = {p.stem: score_markdown(p.read_text(encoding="utf-8")) for p in paths}
     assert len(results) == 10
     for name, result in results.items():
-        assert 2.5 <= result.weighted_average <= 4.7, (name, result.weighted_average)
+        assert 2.5 <= result.weighted_average <= 4.9, (name, result.weighted_average)
         for c in result.criteria:
             assert c.evidence and c.score * 2 == int(c.score * 2), (name, c.id)
     averages = sorted(r.weighted_average for r in results.values())
@@ -252,5 +263,105 @@ def test_a_root_cause_still_marked_to_confirm_scores_lower_than_a_confirmed_one(
     def depth(markdown):
         return next(c for c in score_markdown(markdown).criteria if c.id == "root_cause_depth")
 
-    assert (depth(confirmed).score, depth(unconfirmed).score) == (5.0, 3.5)
-    assert "confirm the steps and factors marked 'to confirm' with evidence (logs, diffs, graphs)" in depth(unconfirmed).to_improve
+    assert (depth(confirmed).score, depth(unconfirmed).score) == (5.0, 4.5)
+    open_lines = "10 sentences of the analysis still open (questions, hypotheses, 'to confirm')"
+    assert open_lines in depth(unconfirmed).evidence
+    assert "answer the open questions and confirm the hypotheses with evidence (logs, diffs, graphs)" in depth(
+        unconfirmed).to_improve
+
+
+# --- substance, not markers ------------------------------------------------------------------------
+
+OPEN_SUMMARY = "Search requests slowed down on the morning of 4 June while an index rebuild ran on the query nodes."
+UNRELATED_CAUSE = ("The TLS certificate of the partner gateway expired because cert-manager could not complete the "
+                   "ACME HTTP-01 challenge: a WAF rule blocked the challenge path, and renewal failures went to a "
+                   "mailbox nobody reads.")
+
+
+def test_questions_and_hypotheses_in_the_root_cause_section_state_no_cause():
+    asked = BASE.format(**{**PARTS, "root_cause": (
+        "- Why did the rebuild slow down search? (to confirm)\n"
+        "- Hypothesis: the rebuild competed with queries for CPU.\n"
+        "- Which safeguard should have stopped it?")}).replace(
+        PARTS_SUMMARY, OPEN_SUMMARY)
+    empty = BASE.format(**{**PARTS, "root_cause": ""}).replace(PARTS_SUMMARY, OPEN_SUMMARY)
+    depth = criterion(asked, "root_cause_depth")
+    assert (depth.score, criterion(empty, "root_cause_depth").score) == (1.0, 1.0)
+    assert depth.evidence == ["4 sentences of the analysis still open (questions, hypotheses, 'to confirm')"]
+
+
+def test_a_root_cause_from_another_incident_loses_its_credit_and_is_named_as_such():
+    own, pasted = postmortem(), postmortem(root_cause=UNRELATED_CAUSE)
+    assert [criterion(md, "root_cause_depth").score for md in (own, pasted)] == [2.5, 1.0]
+    assert criterion(pasted, "root_cause_depth").evidence[0] == (
+        "the cause sections share almost no components or mechanisms with the summary, timeline and actions: "
+        "they read as another incident's causes, which misleads more than a gap")
+
+
+def test_well_formed_actions_about_another_system_earn_little_for_their_form():
+    elsewhere = postmortem(actions=(
+        "- Add an alert on consumer lag for the billing-events queue (owner: Payments on-call, due 2024-09-30)\n"
+        "- Pin the TLS certificate renewal job for the partner gateway (owner: Edge team, due 2024-10-15)"))
+    aimed = postmortem(actions=(
+        "- Add a CI check that blocks index rebuilds during peak hours (owner: Search team, due 2024-07-01)\n"
+        "- Move index rebuilds to a dedicated node pool (owner: Search team, due 2024-07-15)"))
+    assert [criterion(md, "corrective_actions_quality").score for md in (elsewhere, aimed)] == [1.0, 4.5]
+    assert criterion(elsewhere, "corrective_actions_quality").evidence[:2] == [
+        "2 action items", "0 of 2 address the causes this document states"]
+
+
+def test_lessons_in_the_incidents_own_terms_beat_generic_ones_and_questions_are_not_lessons():
+    specific = postmortem(lessons="- Index rebuilds compete with live queries for the same nodes unless isolated\n"
+                                  "- Peak traffic hours need a guard against rebuilds on the query nodes")
+    generic = postmortem(lessons="- Testing matters before every change\n- Documentation should be kept current")
+    asked = postmortem(lessons="- What should we change about rebuilds?\n- Could a guard have stopped it?")
+    assert [criterion(md, "learning_sharing").score for md in (specific, generic, asked)] == [2.0, 1.0, 1.0]
+    assert criterion(generic, "learning_sharing").evidence[0] == (
+        "1 lesson, none specific to this incident: 'Documentation should be kept current'")
+
+
+def test_template_labels_and_absences_earn_nothing():
+    labelled = postmortem(impact="**Not in the data yet:** users affected, failed requests, revenue.").replace(
+        "**Severity:** SEV3", "**Severity:** not stated")
+    assert "severity" not in criterion(labelled, "completeness_structure").evidence[0]
+    assert criterion(labelled, "impact_quantification").evidence[:2] == [
+        "impact described in words ('down', 'latency')", "no impact figures"]
+    assert "a dedicated impact section" not in criterion(labelled, "impact_quantification").evidence
+
+
+def test_a_duration_is_one_figure_however_many_units_or_clock_times_state_it():
+    signals = Signals("impact_quantification", load_rubric().criterion("impact_quantification").signals)
+    assert figures("The issue lasted 5 hours 26 minutes.", signals) == {"duration": ["5 hours 26 minutes"]}
+    assert figures("Impact from 10:45 - 16:11 UTC, about 1 h and 5 min of it severe.", signals) == {
+        "duration": ["10:45 - 16:11", "1 h and 5 min"]}
+    both = postmortem(impact="Search was slow for 5 hours 26 minutes (10:45 - 16:11 UTC).")
+    assert criterion(both, "impact_quantification").evidence[1] == (
+        "impact states 2 figures (duration): '5 hours 26 minutes', '10:45 - 16:11'")
+    assert criterion(both, "impact_quantification").score == criterion(
+        postmortem(impact="Search was slow for 5 hours 26 minutes."), "impact_quantification").score
+
+
+def test_approximate_times_are_timeline_rows_and_say_so():
+    approximate = postmortem(timeline="- ± 09:00 index rebuild started\n- ~09:07 latency alert fired\n"
+                                      "- around 09:20 rebuild paused\n- 09:30 latency back to normal")
+    clarity = criterion(approximate, "timeline_clarity")
+    assert clarity.score == criterion(postmortem(), "timeline_clarity").score
+    assert clarity.evidence[:2] == ["timeline has 4 timestamped rows",
+                                    "3 rows with a time marked as approximate ('~', '±', 'around')"]
+
+
+def test_systemic_statements_about_ownership_are_not_blame():
+    systemic = postmortem(root_cause=(
+        "The rebuild ran at peak because nobody was responsible for testing this procedure, and no schedule "
+        "guarded the query nodes. Appointing an incident manager could have helped the response."))
+    assert criterion(systemic, "blameless_tone").score == 5.0
+    assert not any("people" in e for e in criterion(systemic, "root_cause_depth").evidence)
+
+
+@pytest.mark.parametrize("hostile", ['"' * 60000, "(" * 60000, "# " + "Why? " * 20000, "- " + "a " * 60000,
+                                     "| a " * 30000 + "\n|---|\n"])
+def test_hostile_input_scores_in_linear_time(hostile):
+    started = time.perf_counter()
+    result = score_markdown(hostile)
+    assert 1 <= result.weighted_average <= 5
+    assert time.perf_counter() - started < 5

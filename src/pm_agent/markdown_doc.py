@@ -36,6 +36,7 @@ CANONICAL_FIELDS: tuple[str, ...] = (
     "action_items", "lessons", "what_went_well", "what_went_wrong", "trigger", "background",
 )
 FIELD_ALIASES = {"resolution": "response", "actions": "action_items", "lessons_learned": "lessons"}
+_REMEDIATION_TITLE_RE = re.compile(r"\bremediations?\b", re.I)  # 'Remediation' lists fixes, done or planned
 _ACTION_LINE_RE = re.compile(r"^\W{0,4}(?:action items?|action|follow[- ]up|todo|to-do)\W{0,4}:\W*\s", re.I)
 _FACT_LINE_RE = re.compile(r"^\s*(?:\*\*|__)(?P<key>[^*_:]{1,60}?):?(?:\*\*|__)\s*:?\s*(?P<value>\S.*)$")
 _PLAIN_FACT_RE = re.compile(r"^(?P<key>[A-Za-z][\w /&()'-]{0,40}?)\s*:\s+(?P<value>\S.*)$")
@@ -140,10 +141,11 @@ class MarkdownPostmortem(BaseModel):
         return max(set(zones), key=zones.count) if zones else None
 
     def action_items(self) -> list[ActionEntry]:
-        """Actions from action sections (tables and bullets) and ``Action item:`` lines anywhere."""
+        """Actions from action sections (tables and bullets), bullets under a 'Remediation' heading, and
+        ``Action item:`` lines anywhere."""
         actions: list[ActionEntry] = []
         for section in self.sections:
-            in_actions = section.canonical == "action_items"
+            in_actions = section.canonical == "action_items" or bool(_REMEDIATION_TITLE_RE.search(section.title))
             section_due = _title_target(section.title)
             for kind, index in section.order:
                 if kind == "table":

@@ -34,6 +34,10 @@ _ZONE_RE = re.compile(
     r"(?P<offset>\s?[+-]\d{1,2}(?::?\d{2})?)?\b"
     r"|\b(?P<iana>(?:Europe|America|Asia|Australia|Africa|Pacific)/[A-Z][A-Za-z_]+)"
 )
+_APPROXIMATE_RE = re.compile(
+    r"(?:[~≈±]|\+/-|\b(?:approx(?:imately|\.)?|around|about|circa|ca\.|roughly|est\.?)\s)\s*", re.I
+)
+_DATED_APPROXIMATE_RE = re.compile(rf"(?P<date>\d{{4}}-\d{{1,2}}-\d{{1,2}})\s+{_APPROXIMATE_RE.pattern}", re.I)
 _LEADING_ZONE_RE = re.compile(r"\s*(?:" + _ZONE_RE.pattern + r")(?![\w/])")
 _TIME_HEADER_RE = re.compile(r"\b(time|date|when|timestamp|utc|clock|hour)\b", re.I)
 _TIMEISH_RE = re.compile(r"\d{1,2}:\d{2}|\d{4}-\d{1,2}-\d{1,2}|\d{1,2}:[?x-]{2}|\bhh:mm\b", re.I)
@@ -97,6 +101,7 @@ class TimelineRow(BaseModel):
     date: dt.date | None = None
     time: dt.time | None = None
     zone: str | None = None
+    approximate: bool = Field(default=False, description="The time is marked as an estimate: '~14:20', '± 17:20'.")
 
     @property
     def timestamped(self) -> bool:
@@ -142,9 +147,16 @@ def zone_in(text: str) -> str | None:
 
 
 def row_from_text(line: str) -> TimelineRow | None:
-    """A timeline row from a bullet or line that opens with a time: '**14:05 UTC** - paged on-call'."""
+    """A timeline row from a bullet or line that opens with a time: '**14:05 UTC** - paged on-call', or an
+    approximate one: '± 17:20 UTC', '~14:20', 'around 09:00', 'approx. 14:20'."""
     text = plain(line)
-    body = text.lstrip("~[(* ")
+    body = text.lstrip("[(* ")
+    approximate = _APPROXIMATE_RE.match(body)
+    if approximate:
+        body = body[approximate.end():]
+    elif dated := _DATED_APPROXIMATE_RE.match(body):
+        approximate = dated
+        body = dated["date"] + " " + body[dated.end():]
     match = match_leading_timestamp(body)
     if not match:
         return None
@@ -156,7 +168,7 @@ def row_from_text(line: str) -> TimelineRow | None:
     if time is None:
         return None
     rest = body[end:].lstrip("])*").strip(" -–—:|\u00a0")
-    return TimelineRow(when=when, text=rest, date=date, time=time, zone=zone)
+    return TimelineRow(when=when, text=rest, date=date, time=time, zone=zone, approximate=bool(approximate))
 
 
 def rows_from_table(header: list[str], rows: list[list[str]], *, need_time_header: bool = False) -> list[TimelineRow]:
@@ -173,7 +185,8 @@ def rows_from_table(header: list[str], rows: list[list[str]], *, need_time_heade
             continue
         date, time, zone = _moment(when)
         text = " — ".join(c for i, c in enumerate(row) if i not in columns and c)
-        found.append(TimelineRow(when=when, text=text, date=date, time=time, zone=zone))
+        found.append(TimelineRow(when=when, text=text, date=date, time=time, zone=zone,
+                                 approximate=bool(_APPROXIMATE_RE.match(when))))
     return found
 
 

@@ -15,7 +15,8 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from pm_agent.engines import rubric_criteria, rubric_practice
+from pm_agent.engines import rubric_analysis, rubric_criteria, rubric_practice
+from pm_agent.engines.rubric_reading import Reading, read
 from pm_agent.engines.rubric_text import Judgement, Signals
 from pm_agent.errors import PromptError, first_problem
 from pm_agent.markdown_doc import MarkdownPostmortem, parse_markdown
@@ -25,12 +26,12 @@ from pm_agent.resources import resource_path
 RUBRIC_FILE = "rubric.json"
 SCORE_LEVELS = (1, 2, 3, 4, 5)
 
-Scorer = Callable[[MarkdownPostmortem, Signals], Judgement]
+Scorer = Callable[[Reading, Signals], Judgement]
 SCORERS: dict[str, Scorer] = {
     "timeline_clarity": rubric_criteria.timeline_clarity,
     "impact_quantification": rubric_criteria.impact_quantification,
-    "root_cause_depth": rubric_criteria.root_cause_depth,
-    "corrective_actions_quality": rubric_criteria.corrective_actions_quality,
+    "root_cause_depth": rubric_analysis.root_cause_depth,
+    "corrective_actions_quality": rubric_analysis.corrective_actions_quality,
     "blameless_tone": rubric_practice.blameless_tone,
     "timeliness_follow_through": rubric_practice.timeliness_follow_through,
     "learning_sharing": rubric_practice.learning_sharing,
@@ -130,17 +131,18 @@ def score_markdown(markdown: str, rubric: Rubric | None = None) -> RubricResult:
 def score_document(doc: MarkdownPostmortem, rubric: Rubric | None = None) -> RubricResult:
     """Score an already parsed postmortem: one explained score per criterion and their weighted mean."""
     rubric = rubric or load_rubric()
-    scores = [_score(criterion, doc) for criterion in rubric.criteria]
+    reading = read(doc)
+    scores = [_score(criterion, reading) for criterion in rubric.criteria]
     weighted = round(sum(s.weight * s.score for s in scores) / rubric.total_weight, 2)
     return RubricResult(criteria=scores, weighted_average=weighted, passed=weighted >= rubric.pass_mark,
                         pass_mark=rubric.pass_mark)
 
 
-def _score(criterion: RubricCriterion, doc: MarkdownPostmortem) -> CriterionScore:
+def _score(criterion: RubricCriterion, reading: Reading) -> CriterionScore:
     scorer = SCORERS.get(criterion.id)
     if scorer is None:
         raise PromptError(f"rubric.json: no scorer for criterion {criterion.id!r}; known: {', '.join(SCORERS)}")
-    judgement = scorer(doc, Signals(criterion.id, criterion.signals))
+    judgement = scorer(reading, Signals(criterion.id, criterion.signals))
     return CriterionScore(
         id=criterion.id, name=criterion.name, weight=criterion.weight, score=judgement.score,
         evidence=judgement.evidence or ["nothing found for this criterion"], to_improve=judgement.to_improve,

@@ -11,6 +11,7 @@ import re
 from functools import lru_cache
 
 from pm_agent.engines.rubric_criteria import ABSENCE_RE
+from pm_agent.engines.rubric_reading import Action, Reading
 from pm_agent.engines.rubric_text import Judgement, Signals, plural, quoted, words
 from pm_agent.markdown_doc import MarkdownPostmortem
 from pm_agent.prefilter import QuickPattern, quick
@@ -22,9 +23,9 @@ _METRIC_VALUE = (
 )
 
 
-def blameless_tone(doc: MarkdownPostmortem, signals: Signals) -> Judgement:
+def blameless_tone(reading: Reading, signals: Signals) -> Judgement:
     """Start from 5 and subtract for each blame finding; a text too short to judge scores 1."""
-    text = doc.text
+    text = reading.doc.text
     count = words(text)
     if count < 40:
         j = Judgement()
@@ -66,11 +67,13 @@ def _phrase_re(signals: Signals) -> re.Pattern[str]:
     return re.compile(r"(?<!\w)(?:" + "|".join(re.escape(p) for p in phrases) + r")(?!\w)", re.I)
 
 
-def timeliness_follow_through(doc: MarkdownPostmortem, signals: Signals) -> Judgement:
+def timeliness_follow_through(reading: Reading, signals: Signals) -> Judgement:
     """Detection and recovery metrics, due dates and tracked status on actions, a recorded review."""
+    doc = reading.doc
     j = Judgement()
-    detection = _metric(doc, signals.phrases("detection_metric_terms"))
-    recovery = _metric(doc, signals.phrases("recovery_metric_terms"))
+    stated = reading.stated_text()
+    detection = _metric(doc, stated, signals.phrases("detection_metric_terms"))
+    recovery = _metric(doc, stated, signals.phrases("recovery_metric_terms"))
     for name, found in (("detection", detection), ("recovery", recovery)):
         if found:
             j.credit(1.0, f"{name} time stated: '{found}'")
@@ -78,17 +81,17 @@ def timeliness_follow_through(doc: MarkdownPostmortem, signals: Signals) -> Judg
             j.improve(f"state the time to {'detect' if name == 'detection' else 'recover'} (minutes from start)")
     if not (detection or recovery) and sum(r.timestamped for r in doc.timeline_rows()) >= 2:
         j.credit(0.5, "detection and recovery times could be derived from the timeline, but are not stated")
-    _tracking(doc, j)
+    _tracking(reading, j)
     _review(doc, signals, j)
     return j
 
 
-def _metric(doc: MarkdownPostmortem, terms: list[str]) -> str | None:
+def _metric(doc: MarkdownPostmortem, stated: str, terms: list[str]) -> str | None:
     """A stated metric: a fact whose key names it, or the term followed closely by a duration."""
     for key, value in doc.facts.items():
         if any(re.search(rf"(?<!\w){re.escape(t)}(?!\w)", key, re.I) for t in terms) and re.search(r"\d", value):
             return f"{key}: {value}"
-    match = _metric_pattern(tuple(terms)).search(doc.text)
+    match = _metric_pattern(tuple(terms)).search(stated)
     return " ".join(match.group(0).split()) if match else None
 
 
@@ -99,21 +102,28 @@ def _metric_pattern(terms: tuple[str, ...]) -> QuickPattern:
     return quick(rf"(?<!\w)(?:{alternation})(?!\w){_METRIC_VALUE}", re.I, shared=False)
 
 
-def _tracking(doc: MarkdownPostmortem, j: Judgement) -> None:
-    actions = doc.action_items()
+def _tracking(reading: Reading, j: Judgement) -> None:
+    """Due dates and tracking, each counted by how far its action addresses this incident's causes:
+    a dated action about something else is not follow-through on this incident."""
+    actions = reading.actions
     if not actions:
         j.improve("add action items with due dates and a tracked status or ticket")
         return
     n = len(actions)
-    dated = sum(1 for a in actions if a.due)
-    tracked = sum(1 for a in actions if a.status or a.ticket)
-    j.credit(1.0 * dated / n, f"{dated} of {n} actions have a due date")
+    dated = sum(1 for a in actions if a.entry.due)
+    tracked = sum(1 for a in actions if a.entry.status or a.entry.ticket)
+    j.credit(1.0 * sum(_aimed(a) for a in actions if a.entry.due) / n, f"{dated} of {n} actions have a due date")
     if dated < n:
         j.improve("give every action a due date")
+    tracked_share = sum(_aimed(a) for a in actions if a.entry.status or a.entry.ticket) / n
     if tracked:
-        j.credit(0.5 if tracked * 2 >= n else 0.25, f"{tracked} of {n} actions have a status or ticket")
+        j.credit(0.5 if tracked_share >= 0.5 else 0.25, f"{tracked} of {n} actions have a status or ticket")
     if tracked < n:
         j.improve("track every action: a ticket link or a status (open / in progress / done)")
+
+
+def _aimed(action: Action) -> float:
+    return action.aim
 
 
 def _review(doc: MarkdownPostmortem, signals: Signals, j: Judgement) -> None:
@@ -125,27 +135,39 @@ def _review(doc: MarkdownPostmortem, signals: Signals, j: Judgement) -> None:
         j.improve("record the review: its date and attendees, and when actions will be checked")
 
 
-def learning_sharing(doc: MarkdownPostmortem, signals: Signals) -> Judgement:
-    """Lessons (specific, not generic), what went well and wrong, related incidents, sharing."""
+def learning_sharing(reading: Reading, signals: Signals) -> Judgement:
+    """Lessons specific to this incident, what went well and wrong, related incidents, sharing.
+
+    A lesson counts by how far it is about this incident (it shares the components and mechanisms
+    the rest of the document names); a generic lesson earns nothing, a question is not a lesson.
+    """
     j = Judgement()
-    lessons = doc.items("lessons") or _sentences(doc.field("lessons"))
-    if lessons:
-        j.credit(1.0 if len(lessons) < 3 else 1.5, f"{plural(len(lessons), 'lesson')} learned")
-        generic = signals.found("generic_lessons", "\n".join(lessons))
-        if generic:
-            j.credit(-0.5, f"generic lessons: {quoted(generic)}")
-            j.improve("replace generic lessons ('be more careful') with what the organisation now knows "
-                      "about its system")
-    else:
+    lessons = reading.of("lessons")
+    specific = sum(s.weight for s in lessons)
+    if specific >= 1:
+        j.credit(1.0 if specific < 2.5 else 1.5,
+                 f"{plural(len(lessons), 'lesson')} learned, "
+                 f"{plural(round(specific), 'specific one')} to this incident")
+    elif lessons:
+        shown = quoted([s.text for s in lessons], 2, 50)
+        j.found(f"{plural(len(lessons), 'lesson')}, none specific to this incident: {shown}")
+    generic = [s.text for s in lessons if s.weight < 0.5]
+    if lessons and generic:
+        j.improve("make each lesson specific: what the organisation now knows about this system, in its own terms")
+    phrases = signals.found("generic_lessons", "\n".join(s.text for s in lessons))
+    if phrases:
+        j.credit(-0.5, f"generic lessons: {quoted(phrases)}")
+        j.improve("replace generic lessons ('be more careful') with what the organisation now knows about its system")
+    if not lessons:
         j.improve("add a Lessons learned section: what the organisation now knows that it did not before")
     for field, label in (("what_went_well", "what went well"), ("what_went_wrong", "what went wrong")):
-        found = doc.items(field) or _sentences(doc.field(field))
+        found = reading.points(field)
         if found:
             j.credit(0.75, f"{label}: {plural(len(found), 'point')}")
         else:
             j.improve(f"add '{label.capitalize()}'")
-    _related(doc, signals, j)
-    sharing = signals.found("sharing_terms", doc.text)
+    _related(reading, signals, j)
+    sharing = signals.found("sharing_terms", reading.stated_text(besides="actions"))
     if sharing:
         j.credit(0.5, f"sharing mentioned ({quoted(sharing, 3)})")
     else:
@@ -153,24 +175,25 @@ def learning_sharing(doc: MarkdownPostmortem, signals: Signals) -> Judgement:
     return j
 
 
-def _related(doc: MarkdownPostmortem, signals: Signals, j: Judgement) -> None:
-    linked = [link.text for link in doc.links
+def _related(reading: Reading, signals: Signals, j: Judgement) -> None:
+    linked = [link.text for link in reading.doc.links
               if re.search(r"post-?mortem|incident|\bPM[-\d]", f"{link.text} {link.url}", re.I)]
-    mentioned = signals.found("related_terms", doc.text)
+    mentioned = signals.found("related_terms", reading.stated_text())
     if linked or mentioned:
         j.credit(0.5, f"links to related incidents ({quoted(linked + mentioned, 3)})")
     else:
         j.improve("link related or earlier incidents, and say whether this one recurred")
 
 
-def _sentences(text: str) -> list[str]:
-    return [s for s in re.split(r"(?<=[.!?])\s+|\n+", text) if len(s.split()) >= 3]
+def completeness_structure(reading: Reading, signals: Signals) -> Judgement:
+    """Expected sections present, key facts (title, date, severity, services), no placeholders or empty sections.
 
-
-def completeness_structure(doc: MarkdownPostmortem, signals: Signals) -> Judgement:
-    """Expected sections present, key facts (title, date, severity, services), no placeholders or empty sections."""
+    A section is present when it states something: one that holds only questions or 'not in the data'
+    is an open item, not a section.
+    """
+    doc = reading.doc
     j = Judgement()
-    present = set(doc.fields_present())
+    present = _fields_stated(reading)
     expected = signals.phrases("expected_sections")
     have = [f for f in expected if f in present]
     sections = float(len(have))
@@ -181,7 +204,7 @@ def completeness_structure(doc: MarkdownPostmortem, signals: Signals) -> Judgeme
         sections += 0.5
         j.found(f"{stand_in[0].replace('_', ' ')} stand in for a root cause section")
     missing = [f.replace("_", " ") for f in expected if f not in present] + ([] if either else ["detection/response"])
-    facts = _key_facts(doc, signals)
+    facts = _key_facts(doc, reading.stated_text(), signals)
     ratio = (sections + 0.5 * len(facts)) / (len(expected) + 1 + 2)
     stated = f"key facts: {', '.join(facts)}" if facts else "no key facts (title, date, severity, services)"
     j.credit(4.0 * ratio, f"{len(have) + len(either[:1])} of {len(expected) + 1} expected sections; {stated}")
@@ -194,14 +217,31 @@ def completeness_structure(doc: MarkdownPostmortem, signals: Signals) -> Judgeme
     return j
 
 
-def _key_facts(doc: MarkdownPostmortem, signals: Signals) -> list[str]:
+def _fields_stated(reading: Reading) -> set[str]:
+    """Fields with a statement about this incident: a section of questions, of 'not in the data', or of text
+    about another incident is not there."""
+    present = {s.field for s in reading.statements if s.field and (s.group == "account" or s.weight > 0)}
+    present |= set(reading.mentions)
+    if any(row.timestamped for row in _timeline_rows(reading.doc)):
+        present.add("timeline")
+    if reading.actions:
+        present.add("action_items")
+    return present
+
+
+def _timeline_rows(doc: MarkdownPostmortem):
+    return doc.timeline_rows() if doc.sections_for("timeline") else []
+
+
+def _key_facts(doc: MarkdownPostmortem, stated: str, signals: Signals) -> list[str]:
+    """Title, date, severity and services, each stated (a 'Severity: not stated' line states no severity)."""
     facts = []
     keys = " | ".join(k for k, v in doc.facts.items() if not ABSENCE_RE.search(v))
     if doc.facts.get("title") or any(s.level == 1 and s.title == doc.title for s in doc.sections):
         facts.append("title")
     if doc.incident_date():
         facts.append("date")
-    if signals.found("severity_fact_keys", keys) or signals.occurs("severity_terms", doc.text):
+    if signals.found("severity_fact_keys", keys) or signals.occurs("severity_terms", stated):
         facts.append("severity")
     if signals.found("service_fact_keys", keys):
         facts.append("services")

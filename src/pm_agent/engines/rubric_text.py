@@ -90,7 +90,7 @@ def figures(text: str, signals: Signals) -> dict[str, list[str]]:
         "volume": _counted(signals.phrases("volume_entities")),
         "support": _counted(signals.phrases("support_entities")),
         "share": re.compile(rf"{_NUMBER}\s?%"),
-        "duration": re.compile(rf"{_NUMBER}\s?(?:{_alternation(signals.phrases('duration_units'))})(?!\w)", re.I),
+        "duration": _duration(signals.phrases("duration_units")),
         "money": _money(signals.phrases("currency")),
         "sla": re.compile(
             rf"(?<!\w)(?:{_alternation(signals.phrases('sla_terms'))})(?!\w)[^.\n]{{0,60}}?"
@@ -105,6 +105,14 @@ def figures(text: str, signals: Signals) -> dict[str, list[str]]:
         if hits:
             found[kind] = list(dict.fromkeys(hits))
     return found
+
+
+def _duration(units: list[str]) -> re.Pattern[str]:
+    """One duration, however many units it takes: '40 min', '5 hours 26 minutes', '1 h and 5 min', or a clock
+    range such as '10:45 - 16:11' (the span between two times)."""
+    one = rf"{_NUMBER}\s?(?:{_alternation(units)})(?!\w)"
+    clock = r"(?<![\d:])\d{1,2}:\d{2}(?::\d{2})?"
+    return re.compile(rf"{one}(?:(?:\s*,\s*|\s+and\s+|\s+){one})*|{clock}\s?(?:-|–|—|to)\s?{clock}(?![\d:])", re.I)
 
 
 def _alternation(words: list[str]) -> str:
