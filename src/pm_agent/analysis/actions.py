@@ -155,7 +155,9 @@ def _finding_plans(reading: Reading, cause: Tagged | None) -> list[Plan]:
     """Findings the data leaves unexplained: explain each, and guard against it."""
     plans = []
     symptom = first_symptom(reading)
-    open_findings = [t for t in reading.findings if t not in (cause, symptom) and not cause_part(t.text)]
+    known = [t for t in (cause, reading.trigger) if t is not None]
+    open_findings = [t for t in reading.findings if t not in (cause, symptom) and not cause_part(t.text)
+                     and not any(t.stems & k.stems for k in known)]
     open_findings.sort(key=lambda t: t.has("observation"))  # what someone found before what someone saw
     for tagged in open_findings[:MAX_FINDING_ACTIONS]:
         seen = _short(LEAD_VERB_RE.sub("", quote(tagged.event)).rstrip(" ,.;:"))
@@ -237,8 +239,7 @@ def _gap_plans(reading: Reading) -> list[Plan]:
 
 
 def _declaration_plans(reading: Reading) -> list[Plan]:
-    late = next((t for t in reading.events if "retroactive" in t.text.lower()
-                 or (reading.mitigated and t.at > reading.mitigated and t.has("declaration") and not t.has("resolution"))), None)
+    late = reading.late_declaration
     if late is None:
         return []
     declared = _short(quote(late.event))
@@ -261,7 +262,8 @@ def what_failed(text: str) -> str:
     if consequence is not None:
         return text[consequence.end():].strip(" ,.;:")
     head = text[: match.start()] if match else text
-    return re.sub(r"(?:\.\s*)?\b(?:this|it|which) (?:is|was)\s*$", "", head.strip(), flags=re.I).strip(" ,.;:")
+    head = re.sub(r"(?:\.\s*)?\b(?:this|it|which) (?:is|was)\s*$", "", head.strip(), flags=re.I)
+    return re.sub(r"\s+(?:is|was|are|were|has been|have been|had been|been)\s*$", "", head.strip(), flags=re.I).strip(" ,.;:")
 
 
 def _short(text: str, words: int = QUOTE_WORDS) -> str:

@@ -185,6 +185,16 @@ class Reading:
         return [t for t in (*self.events, *self.undated) if t.states_something and not t.has("negative")]
 
     @property
+    def late_declaration(self) -> Tagged | None:
+        """The declaration, when it came only after the impact had stopped (or the data says it was retroactive)."""
+        declarations = [t for t in self.events if t.has("declaration") and not t.has("resolution")]
+        retro = next((t for t in declarations if "retroactive" in t.text.lower()), None)
+        if retro is not None:
+            return retro
+        first = declarations[0] if declarations else None
+        return first if first is not None and self.mitigated is not None and first.at > self.mitigated else None
+
+    @property
     def negatives(self) -> list[Tagged]:
         return self.tagged("negative")
 
@@ -231,7 +241,7 @@ def find_trigger(events: tuple[Tagged, ...], incident: Incident) -> Tagged | Non
         before = [t for t in changes if t.at < incident.started_at]
         return at_start[0] if at_start else (before[-1] if before else None)
     before = [t for t in changes if first_signal is None or t.at < first_signal]
-    return before[0] if before else None
+    return before[-1] if before else None
 
 
 def _start(incident: Incident, events: tuple[Tagged, ...], trigger: Tagged | None) -> tuple[dt.datetime | None, str]:

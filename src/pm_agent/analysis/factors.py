@@ -129,13 +129,8 @@ def alert_noise(reading: Reading) -> list[str]:
 
 
 def late_declaration(reading: Reading) -> list[str]:
-    relief = reading.mitigated
-    for tagged in reading.events:
-        retro = "retroactive" in tagged.text.lower()
-        late = relief is not None and tagged.at > relief and tagged.has("declaration") and not tagged.has("resolution")
-        if retro or late:
-            return [f"The incident was declared after the impact had stopped, {cite(tagged.event, T['declaration'])}."]
-    return []
+    late = reading.late_declaration
+    return [f"The incident was declared after the impact had stopped, {cite(late.event, T['declaration'])}."] if late else []
 
 
 def hand_overs(reading: Reading) -> list[str]:
@@ -144,7 +139,7 @@ def hand_overs(reading: Reading) -> list[str]:
 
 
 def stated_gaps(reading: Reading) -> list[str]:
-    return [f"The data records a missing safeguard, {cite(t.event, T['gap'])}." for t in reading.tagged("gap")[:MAX_PER_KIND]]
+    return [f"The data records a missing safeguard {cite(t.event, T['gap'])}." for t in reading.tagged("gap")[:MAX_PER_KIND]]
 
 
 FINDERS: tuple[Callable[[Reading], list[str]], ...] = (

@@ -59,7 +59,7 @@ def _finding(tagged: Tagged) -> Finding:
         lead, kind, focus = "Found", "finding", vocab.TAG_PATTERNS["finding"]
     else:
         lead, kind, focus = "Observed while investigating", "finding", vocab.TAG_PATTERNS["symptom"]
-    return Finding(kind=kind, statement=f"{lead}, {cite(tagged.event, focus)}.", evidence=_evidence(tagged, focus))
+    return Finding(kind=kind, statement=f"{lead} {cite(tagged.event, focus)}.", evidence=_evidence(tagged, focus))
 
 
 def links(reading: Reading, stated: list[Tagged]) -> list[Finding]:
@@ -123,7 +123,7 @@ def fix_event(reading: Reading) -> Tagged | None:
 
 def _quoted(kind: str, lead: str, tagged: Tagged) -> Finding:
     focus = vocab.TAG_PATTERNS[kind]
-    return Finding(kind=kind, statement=f"{lead}, {cite(tagged.event, focus)}.", evidence=_evidence(tagged, focus))
+    return Finding(kind=kind, statement=f"{lead} {cite(tagged.event, focus)}.", evidence=_evidence(tagged, focus))
 
 
 def _symptom(reading: Reading) -> Tagged | None:

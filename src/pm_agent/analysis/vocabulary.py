@@ -58,7 +58,8 @@ TAG_PATTERNS: dict[str, re.Pattern[str]] = {
         r"\b(?:report\w*|notic\w*|informed|posts?)\b[^.]{0,40}\b(?:by|from) (?:a |an |the )?(?:customers?|users?|support)\b|"
         r"\b(?:first|second|third|another|additional) report\b|\binformed of\b|\breport(?:ed|s)? (?:of|by) (?:the )?issue\b|"
         r"\bpost on slack from\b|"
-        r"\b(?:team|engineers?|on-?call|someone|colleagues?|developers?)\b[^.]{0,40}\bnotic(?:e|ed|es|ing)\b"
+        r"\b(?:team|engineers?|on-?call|someone|colleagues?|developers?|reviewers?|operators?)\b[^.]{0,40}"
+        r"\bnotic(?:e|ed|es|ing)\b"
     ),
     "declaration": _p(
         r"\b(?:incident (?:was )?(?:declared|opened|raised|created|started)|declared|sev ?\d\b|sev\d ticket|"
@@ -125,7 +126,7 @@ TAG_PATTERNS: dict[str, re.Pattern[str]] = {
     "recovery": _p(
         r"\b(?:back to (?:normal|baseline)|recover(?:ed|ing|y)\b|restored|service restored|mitigated|"
         r"(?:verified|fully) operational|operational again|works(?: again)?\b|"
-        r"(?:passing|working|responding|running|serving|up|healthy|green|stable)(?: [\w-]+)? again|"
+        r"(?:passing|working|responding|running|serving|loading|up|healthy|green|stable)(?: [\w-]+)? again|"
         r"working normally|normal again|back to (?:normal|baseline)|"
         r"resumed|"
         r"(?:is|are|was|were|as|became|now|back) healthy|healthy again|"
@@ -147,7 +148,7 @@ TAG_PATTERNS: dict[str, re.Pattern[str]] = {
         r"permanent fix|in (?:the )?backlog)"
     ),
     "communication": _p(
-        r"\b(?:communicat\w*|e-?mails?\b|mails?\b|notif(?:ied|y|ication)|informed|"
+        r"\b(?:communicat\w*|e-?mail(?:s|ed)?\b|mail(?:s|ed)?\b|notif(?:ied|y|ication)|informed|"
         r"reached out|responded to|status ?page (?:updated|post)|announce\w*|contacted)"
     ),
     "unintended": _p(
@@ -155,8 +156,9 @@ TAG_PATTERNS: dict[str, re.Pattern[str]] = {
         r"without (?:review|testing|approval)|not (?:tested|reviewed)|by accident)"
     ),
     "blocked": _p(
-        r"\b(?:delayed|blocked|state lock|locked|not able to|unable to|could not|couldn't|prevented|stuck|"
-        r"waiting (?:for|on)|held up)"
+        r"\b(?:delayed|blocked|state lock|locked|prevented|waiting (?:for|on)|held up|"
+        r"(?:not able to|unable to|could not|couldn't|cannot|can't) (?:roll\w*|revert|restart|redeploy|deploy|apply|"
+        r"reconfigure|scale|fail over|recover|restore|access|reach|log ?in|ssh|connect to|update|remove|delete))"
     ),
     "manual": _p(r"\b(?:manual(?:ly)?|by hand|forcefully|force[- ]?(?:drained|cleared|killed|deleted))"),
     "retry": _p(
@@ -191,7 +193,8 @@ FINDING_MIN_WORDS = 3
 START_MARK = _p(r"\((?:problem|issue|incident|impact) (?:started|began)\)|\bfirst occurr?ence\b")
 CULPRIT_MARK = _p(r"\bculprit\b|\((?:problem|issue|incident|impact) (?:started|began)\)")
 # The connectives that split a cause statement into what happened and why: the reason comes after these ...
-CONNECTIVE = _p(r"\b(?:caused by|due to|because(?: of)?|as a result of|resulting from|stemm\w* from)\b")
+CONNECTIVE = _p(r"\b(?:caused by|due to|because(?: of)?|as a result of|resulting from|stemm\w* from)\b|"
+               r"(?:(?<=\bfailed)|(?<=\bfails)):")
 # ... and before these ("the app retries at once, so every 503 comes back as more requests").
 CONSEQUENCE = _p(r", so\b|\b(?:which mean[st]?|meaning(?: that)?|(?:which|and|this|that) (?:led|leads) to|"
                  r"result(?:ed|s|ing) in|causing)\b")

@@ -32,7 +32,7 @@ GAP_KIND = (
 GAP_FACT_RE = re.compile(
     r"\b(?:no|not|without|missing|lack\w*|never|nobody|none)\b[^.]{0,60}"
     r"\b(?:check|test\w*|canary|validat\w*|review\w*|alert\w*|gate|stage|limit|plan|runbook|monitor\w*|guard|"
-    r"owner\w*|document\w*|procedure|process|staging|polic\w*)",
+    r"owner\w*|documentation|documented|procedure|process|staging|polic\w*)\b",
     re.IGNORECASE,
 )
 
@@ -100,11 +100,12 @@ def trigger_branch(problem: str, reading: Reading) -> WhyBranch:
     trigger = reading.trigger
     subject = f"\"{problem.rstrip('.?! ')}\""
     if cause is not None:
-        steps.append(cited(f"Why did {subject} happen?", f"The data states a cause {cite(cause.event)}.", cause))
+        lead = "The data suggests a cause" if cause.has("tentative") else "The data states a cause"
+        steps.append(cited(f"Why did {subject} happen?", f"{lead} {cite(cause.event)}.", cause))
         deeper = deeper_cause(cause, reading)
         reason = cause_part(cause.text)
         if deeper is not None:
-            steps.append(cited(f"Why did {_subject(cause, reason)} happen?", f"The data connects it with {cite(deeper.event)}.", deeper))
+            steps.append(cited(f"Why did {_subject(cause, reason)} happen?", f"The data connects it with the event {cite(deeper.event)}.", deeper))
         elif trigger is not None and trigger is not cause and linked(trigger, cause):
             steps.append(cited(f"What set {_subject(cause, reason)} off?", _trigger_because(trigger, reading), trigger))
         else:
@@ -143,15 +144,16 @@ def symptom_step(problem: str, symptom: Tagged | None) -> WhyStep:
 
 
 def cause_of(symptom: Tagged | None, reading: Reading) -> Tagged | None:
-    """The event the data gives as the cause: the symptom's own "due to", else a cause statement or finding about the
-    same component, else one the input marks as the culprit."""
+    """The event the data gives as the cause: the symptom's own "due to", else a cause statement (then a finding) that
+    names the symptom's, the trigger's or the title's component. A recovery step's own failure is not the cause."""
     if symptom is not None and symptom.has("cause_statement") and cause_part(symptom.text):
         return symptom
-    findings = [t for t in reading.findings if t is not symptom and not t.has("observation")]
+    findings = [t for t in reading.findings if t is not symptom and not t.has("observation", "mitigation", "retry")]
     stated = [t for t in findings if t.has("cause_statement") and cause_part(t.text)]
     anchors = [t for t in (symptom, reading.trigger) if t is not None]
+    title = title_stems(reading.incident.title)
     for pool in (stated, findings):
-        about = [t for t in pool if any(_shares(t, a) for a in anchors)]
+        about = [t for t in pool if any(_shares(t, a) for a in anchors) or t.stems & title]
         if about:
             return about[0]
     return None
@@ -181,7 +183,7 @@ def _trigger_because(trigger: Tagged, reading: Reading) -> str:
 
 def safeguard_step(reading: Reading, cause: Tagged | None, subject: str) -> WhyStep:
     """Why nothing stopped it first: a safeguard gap or unintended change the data records, else the question."""
-    why = f"Why was {subject} not caught before it reached users?"
+    why = f"Why was {subject} not caught earlier?"
     gap = next(iter(reading.tagged("gap")), None)
     if gap is not None:
         return cited(why, f"The data records a missing safeguard {cite(gap.event, vocab.TAG_PATTERNS['gap'])}.", gap,
@@ -191,7 +193,7 @@ def safeguard_step(reading: Reading, cause: Tagged | None, subject: str) -> WhyS
         return cited(why, f"The data records the change as unintended {cite(unintended.event, vocab.TAG_PATTERNS['unintended'])}.",
                      unintended, focus=vocab.TAG_PATTERNS["unintended"])
     if cause is None:
-        return ask(why, f"Which check, alert or review could have caught {subject} before users felt it, and why did none?")
+        return ask(why, f"Which check, alert or review could have caught {subject} sooner, and why did none?")
     return ask(why, f"Which check, test or review did \"{_said(cause)}\" pass before it took effect, and why did none of them catch it?")
 
 
@@ -252,7 +254,7 @@ def recovery_branch(reading: Reading) -> WhyBranch | None:
     """When an attempt to recover failed, was held up, or had to be run again."""
     failed = [a.step for a in reading.attempts if a.outcome == "failed"]
     held = [t for t in reading.tagged("blocked", "retry", dated_only=True)
-            if not t.has("report", "alert") and (reading.detected is None or t.at >= reading.detected)]
+            if not t.has("report", "alert", "observation") and (reading.detected is None or t.at >= reading.detected)]
     hurdles = list(dict.fromkeys([*failed, *held]))
     if not hurdles:
         return None
@@ -296,7 +298,8 @@ def _answer(branches: list[WhyBranch], fact: str) -> bool:
         return False
     scored = [(len(fact_stems & {s for s in content_stems(b.steps[i].question + b.steps[i].why) if weight(s) == 1.0}), n)
               for n, (b, i) in enumerate(open_steps)]
-    best = max(scored)[1] if max(scored)[0] > 0 else 0
+    top = max(score for score, _ in scored)
+    best = next(n for score, n in scored if score == top) if top > 0 else 0  # a tie goes to the earlier step
     branch, index = open_steps[best]
     branch.steps[index] = stated(branch.steps[index].why, fact)
     return True
@@ -315,6 +318,13 @@ def facts_branch(problem: str, facts: list[str]) -> WhyBranch:
 
 
 # --- helpers ------------------------------------------------------------------------------------
+
+
+def title_stems(title: str) -> frozenset[str]:
+    """The specific words of the incident's title: it names the failure, so a cause about them is about it."""
+    from pm_agent.analysis.evidence import without_vocabulary
+
+    return frozenset(s for s in content_stems(without_vocabulary(title)) if weight(s) == 1.0)
 
 
 def _said(tagged: Tagged) -> str:

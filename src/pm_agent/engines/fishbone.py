@@ -97,7 +97,8 @@ def _branch_items(branch: WhyBranch) -> list[tuple[str, str]]:
     cause = immediate_cause(branch)
     if cause is not None and branch.label == "trigger":
         items.append(("Technology", _evidence_text(cause)))
-    items.append((CATEGORY_BY_KIND.get(branch.systemic_kind, "Process"), branch.root_cause))
+    if branch.root_cause:
+        items.append((CATEGORY_BY_KIND.get(branch.systemic_kind, "Process"), branch.root_cause))
     return items
 
 
@@ -178,7 +179,8 @@ def fault_tree_mermaid(chain: WhyChain) -> str:
     lines = ["flowchart TB", f"    top[{mermaid_label(chain.problem)}]", '    top --- or0{{"OR"}}']
     for index, branch in enumerate(chain.branches, start=1):
         node = f"b{index}"
-        root = f"{mermaid_label(branch.label + ': ' + branch.root_cause)}"
+        end = branch.root_cause or f"open: {branch.root_cause_question}"
+        root = f"{mermaid_label(branch.label + ': ' + end)}"
         cause = immediate_cause(branch) if branch.label == "trigger" else None
         if cause is None:
             lines.append(f"    or0 --- {node}[{root}]")
