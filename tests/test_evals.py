@@ -84,7 +84,7 @@ def test_an_unknown_suite_or_backend_exits_2_without_running_anything():
     by_backend = run_eval(["whys"], backend="gpt")
     assert (by_suite.exit_code, by_suite.suites) == (EXIT_HARNESS, [])
     assert by_suite.harness_errors == [
-        "unknown suite(s) nonsense; known: drafting, real-incidents, whys, blameless, actions, retrieval"
+        "unknown suite(s) nonsense; known: drafting, real-incidents, whys, blameless, actions, retrieval, rubric"
     ]
     assert by_backend.harness_errors == ["unknown backend 'gpt'; choose one of offline, anthropic, replay"]
 

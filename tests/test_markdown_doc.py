@@ -190,3 +190,59 @@ def test_every_real_postmortem_yields_a_title_a_timeline_and_actions(shared_data
         assert len(doc.action_items()) >= 2, path.name
         assert doc.timeline_zone() in {"UTC", "CET"}, path.name
 
+
+
+ISSUE_TRACKER_STYLE = """\
+# Internal calls failing (#1089)
+
+## Timeline (UTC, approximate where marked ±)
+
+- ± 17:05 autoscaler adds 14 nodes
+- 17:12 first CoreDNS pod OOMKilled
+- ~17:55 error rate back to normal
+- around 18:30 batch jobs paused
+- 2024-10-02 ≈18:40 follow-up review booked
+
+## Follow-ups
+
+- [ ] #1094 Run CoreDNS with the cluster-proportional autoscaler (@nadia)
+- [x] #1097 Alert on any CoreDNS OOMKill or restart (@tom)
+- https://github.com/example/platform/issues/1098 Add a DNS load test to the upgrade checklist
+
+## Remediation
+
+1. Raise the CoreDNS memory limit to 512Mi. Owner: Platform team. Due: 2024-10-09.
+2. ✅ Set `ndots:2` for the batch jobs
+"""
+
+
+def test_approximate_times_are_read_as_timeline_rows_marked_approximate():
+    rows = parse_markdown(ISSUE_TRACKER_STYLE).timeline_rows()
+    assert [(r.when, r.time, r.approximate, r.text) for r in rows] == [
+        ("17:05", dt.time(17, 5), True, "autoscaler adds 14 nodes"),
+        ("17:12", dt.time(17, 12), False, "first CoreDNS pod OOMKilled"),
+        ("17:55", dt.time(17, 55), True, "error rate back to normal"),
+        ("18:30", dt.time(18, 30), True, "batch jobs paused"),
+        ("2024-10-02 18:40", dt.time(18, 40), True, "follow-up review booked"),
+    ]
+
+
+def test_issue_links_numbered_remediation_lists_and_done_marks_are_actions():
+    assert parse_markdown(ISSUE_TRACKER_STYLE).action_items() == [
+        ActionEntry(text="#1094 Run CoreDNS with the cluster-proportional autoscaler (@nadia)", owner="nadia",
+                    status="open", ticket="#1094"),
+        ActionEntry(text="#1097 Alert on any CoreDNS OOMKill or restart (@tom)", owner="tom", status="done",
+                    ticket="#1097"),
+        ActionEntry(text="https://github.com/example/platform/issues/1098 Add a DNS load test to the upgrade checklist",
+                    ticket="https://github.com/example/platform/issues/1098"),
+        ActionEntry(text="Raise the CoreDNS memory limit to 512Mi. Owner: Platform team. Due: 2024-10-09.",
+                    owner="Platform team", due="2024-10-09"),
+        ActionEntry(text="Set ndots:2 for the batch jobs", status="done"),
+    ]
+
+
+def test_why_and_what_we_are_changing_headings_map_to_root_cause_and_actions():
+    doc = parse_markdown("# X\n\n## Why\n\nThe pool was too small.\n\n## What we're changing\n\n- Pin the pool size\n")
+    assert [(s.title, s.canonical) for s in doc.sections] == [
+        ("X", None), ("Why", "root_cause"), ("What we're changing", "action_items")]
+    assert [a.text for a in doc.action_items()] == ["Pin the pool size"]

@@ -176,7 +176,7 @@ def test_human_error_as_the_cause_lowers_root_cause_depth_and_whys_with_factors_
         "2. Why did it share those nodes? Because the rebuild job has no dedicated pool.\n"
         "3. Why did it run at peak? Because scheduling has no guardrail for peak hours.\n\n"
         "Contributing factors:\n\n- no alert on rebuild CPU usage\n- the runbook lacks a pause step"))
-    assert [criterion(md, "root_cause_depth").score for md in (blamed, postmortem(), deep)] == [2.0, 2.5, 3.0]
+    assert [criterion(md, "root_cause_depth").score for md in (blamed, postmortem(), deep)] == [2.0, 3.0, 4.0]
     assert "replace 'human error' with the conditions that made the error easy and undetected" in criterion(
         blamed, "root_cause_depth").to_improve
 
@@ -292,7 +292,7 @@ def test_questions_and_hypotheses_in_the_root_cause_section_state_no_cause():
 
 def test_a_root_cause_from_another_incident_loses_its_credit_and_is_named_as_such():
     own, pasted = postmortem(), postmortem(root_cause=UNRELATED_CAUSE)
-    assert [criterion(md, "root_cause_depth").score for md in (own, pasted)] == [2.5, 1.0]
+    assert [criterion(md, "root_cause_depth").score for md in (own, pasted)] == [3.0, 1.0]
     assert criterion(pasted, "root_cause_depth").evidence[0] == (
         "the cause sections share almost no components or mechanisms with the summary, timeline and actions: "
         "they read as another incident's causes, which misleads more than a gap")

@@ -86,6 +86,11 @@ event events connect connects connected observe observed observation finding fin
 name names named broken break breaks whys input inputs mark marks marked catch catches caught
 """.split())
 
+COMMON_ACRONYMS = frozenset("""
+api apis cpu ram dns http https url urls ui ux ci cd sdk db sql json yaml xml tls ssl ssh aws gcp vm vms os io id ids
+ip tcp udp qa sre pr prs ops it hr eu us uk utc sla slo sli rca faq etl
+""".split())  # initials too common to single out one system: they count as words, not as names
+
 _SUFFIXES = (
     "ations", "ation", "ments", "ment", "ings", "ing", "edly", "ers", "ies", "ied", "ed", "es", "er", "ly", "s",
 )
@@ -192,7 +197,7 @@ def _word(part: str) -> tuple[str, float]:
     key = stem(lower)
     if lower in GENERIC or key in _GENERIC_STEMS:
         return key, GENERIC_WEIGHT
-    if part.isupper() and len(part) <= 6:
+    if part.isupper() and len(part) <= 6 and lower not in COMMON_ACRONYMS:
         return key, IDENTIFIER_WEIGHT
     return key, 1.0
 

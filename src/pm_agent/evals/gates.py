@@ -52,6 +52,12 @@ SUBSTANCE_GATES: tuple[Gate, ...] = (
     Gate("metric_accuracy", 0.6, "the team's stated response figures match the draft's (>= 60%)", True, True),
     Gate("matcher_agreement", 0.9, "the cause matcher agrees with >= 90% of its labelled pairs", optional=True),
 )
+RUBRIC_GATES: tuple[Gate, ...] = (
+    Gate("pairs", 0.95, "each document outscores >= 95% of its degraded copies (metamorphic pairs)"),
+    Gate("orderings", 1.0, "every expected ordering of evals/calibration holds"),
+    Gate("published_above_draft", 1.0, "every published postmortem outscores the offline draft of its incident",
+         optional=True),
+)
 BLAMELESS_FLOOR = 0.95
 BLAMELESS_GATES: tuple[Gate, ...] = (
     Gate("precision", BLAMELESS_FLOOR, "blame detection precision >= 0.95 (labelled sentences)"),
