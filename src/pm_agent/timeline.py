@@ -31,6 +31,7 @@ PHASE_BY_TAG = (
     ("observation", "diagnosis"),
     ("change", "mitigation"),
 )
+PHASE_TAGS = frozenset(tag for tag, _ in PHASE_BY_TAG)
 
 
 @dataclass(frozen=True)
@@ -70,9 +71,8 @@ def _phase_of(tagged: Tagged, reading: Reading) -> str:
     if before_detection or (started and at <= started):
         noticed = tagged.has("alert", "report")
         return "detection" if noticed and (not started or at > started) else "trigger"
-    for tag, phase in PHASE_BY_TAG:
-        if tagged.has(tag):
-            return phase
+    if not tagged.tags.isdisjoint(PHASE_TAGS):
+        return next(phase for tag, phase in PHASE_BY_TAG if tag in tagged.tags)
     if tagged.source == "deploy":
         return "mitigation"
     near_detection = detected is None or at <= detected + DETECTION_GRACE

@@ -65,10 +65,12 @@ _NOT_OBSERVATION = frozenset({"alert", "report", "mitigation", "change", "declar
 def without_vocabulary(text: str) -> str:
     """``text`` with the vocabulary's words blanked out, but for the symptoms: "OOM", "memory" or "503" name
     what failed, while "found", "deployed" or "reported" only say what kind of event it is."""
-    for tag, pattern in vocab.TAG_PATTERNS.items():
-        if tag != "symptom":
-            text = pattern.sub(" ", text)
-    return text
+    return _NOT_SYMPTOM_WORDS.sub(" ", text)
+
+
+_NOT_SYMPTOM_WORDS = re.compile(
+    "|".join(f"(?:{p.pattern})" for tag, p in vocab.TAG_PATTERNS.items() if tag != "symptom"), re.IGNORECASE
+)
 
 
 def what_happened(text: str) -> str:
@@ -87,10 +89,7 @@ class Tagged:
     event: TimelineEvent | UndatedEvent
     tags: frozenset[str]
     order: int
-
-    @property
-    def at(self) -> dt.datetime | None:
-        return self.event.at if isinstance(self.event, TimelineEvent) else None
+    at: dt.datetime | None = None  # the event's time; None for an undated event
 
     @property
     def text(self) -> str:
@@ -102,7 +101,7 @@ class Tagged:
 
     def has(self, *tags: str) -> bool:
         """True when the event carries any of ``tags``."""
-        return any(tag in self.tags for tag in tags)
+        return not self.tags.isdisjoint(tags)
 
     @cached_property
     def states_something(self) -> bool:
@@ -112,17 +111,22 @@ class Tagged:
         if not self.has("finding"):
             return False
         sentence = next((s for s in sentences_of(self.text) if vocab.TAG_PATTERNS["finding"].search(s)), self.text)
-        specific = [s for s in content_stems(without_vocabulary(sentence)) if weight(s) == 1.0]
-        return len(specific) >= vocab.FINDING_MIN_WORDS
+        return len(specific_stems(sentence)) >= vocab.FINDING_MIN_WORDS
 
-    @cached_property
+    @property
     def stems(self) -> frozenset[str]:
         """The specific words the event names (components, mechanisms), for linking events.
 
         The vocabulary's own words are left out: two events do not share a component because
         both say "failed" or "discovered".
         """
-        return frozenset(s for s in content_stems(without_vocabulary(self.text)) if weight(s) == 1.0)
+        return specific_stems(self.text)
+
+
+@lru_cache(maxsize=1 << 14)
+def specific_stems(text: str) -> frozenset[str]:
+    """The specific (not generic, not vocabulary) stems of a text; a timeline repeats its texts, so each is read once."""
+    return frozenset(s for s in content_stems(without_vocabulary(text)) if weight(s) == 1.0)
 
 
 @dataclass(frozen=True)
@@ -155,20 +159,29 @@ class Reading:
     # --- selections -------------------------------------------------------------------------
     def tagged(self, *tags: str, dated_only: bool = False) -> list[Tagged]:
         """The events carrying any of ``tags``, dated ones in time order, then the undated."""
-        pool = self.events if dated_only else (*self.events, *self.undated)
-        return [t for t in pool if t.has(*tags)]
+        index = self._by_tag
+        found = sorted({t.order: t for tag in tags for t in index.get(tag, ())}.items())
+        return [t for _, t in found if not dated_only or t.at is not None]
+
+    @cached_property
+    def _by_tag(self) -> dict[str, list[Tagged]]:
+        index: dict[str, list[Tagged]] = {}
+        for tagged in (*self.events, *self.undated):
+            for tag in tagged.tags:
+                index.setdefault(tag, []).append(tagged)
+        return index
 
     def between(self, start: dt.datetime | None, end: dt.datetime | None) -> list[Tagged]:
         """Dated events from ``start`` to ``end`` (either open)."""
         return [t for t in self.events if (start is None or t.at >= start) and (end is None or t.at <= end)]
 
-    @property
+    @cached_property
     def first_alert(self) -> Tagged | None:
-        return next((t for t in self.events if t.has("alert") and self._after_start(t)), None)
+        return next((t for t in self.tagged("alert", dated_only=True) if self._after_start(t)), None)
 
-    @property
+    @cached_property
     def first_report(self) -> Tagged | None:
-        return next((t for t in self.events if t.has("report") and self._after_start(t)), None)
+        return next((t for t in self.tagged("report", dated_only=True) if self._after_start(t)), None)
 
     @property
     def reported_by_people(self) -> bool:
@@ -179,22 +192,23 @@ class Reading:
     def detection_lag(self) -> dt.timedelta | None:
         return self.detected - self.started if self.detected and self.started else None
 
-    @property
+    @cached_property
     def findings(self) -> list[Tagged]:
         """Events that state something about the cause: a finding with content, a cause statement, an observation."""
-        return [t for t in (*self.events, *self.undated) if t.states_something and not t.has("negative")]
+        candidates = self.tagged("finding", "cause_statement", "observation")
+        return [t for t in candidates if t.states_something and not t.has("negative")]
 
-    @property
+    @cached_property
     def late_declaration(self) -> Tagged | None:
         """The declaration, when it came only after the impact had stopped (or the data says it was retroactive)."""
-        declarations = [t for t in self.events if t.has("declaration") and not t.has("resolution")]
+        declarations = [t for t in self.tagged("declaration", dated_only=True) if not t.has("resolution")]
         retro = next((t for t in declarations if "retroactive" in t.text.lower()), None)
         if retro is not None:
             return retro
         first = declarations[0] if declarations else None
         return first if first is not None and self.mitigated is not None and first.at > self.mitigated else None
 
-    @property
+    @cached_property
     def negatives(self) -> list[Tagged]:
         return self.tagged("negative")
 
@@ -205,7 +219,7 @@ class Reading:
 def read_incident(incident: Incident) -> Reading:
     """Tag every event once and find the moments and events the analysis rests on."""
     dated = sorted(incident.events, key=lambda e: e.at)
-    events = tuple(Tagged(e, tags_of(e.text, e.source), i) for i, e in enumerate(dated))
+    events = tuple(Tagged(e, tags_of(e.text, e.source), i, e.at) for i, e in enumerate(dated))
     undated = tuple(Tagged(u, tags_of(u.text, u.source), len(events) + i) for i, u in enumerate(incident.undated_events))
     trigger = find_trigger(events, incident)
     started, started_basis = _start(incident, events, trigger)

@@ -23,6 +23,7 @@ from pm_agent.models import Evidence, Incident, TimelineEvent, WhyBranch, WhyCha
 from pm_agent.timeparse import format_minutes
 
 OPEN = "Not established by the data."
+MAX_CANDIDATES = 200  # the earliest findings a cause is looked for among (an incident of thousands of events has more)
 GAP_KIND = (
     (re.compile(r"\b(?:alert\w*|monitor\w*|alarm\w*|observability|dashboards?)\b", re.I), "alert"),
     (re.compile(r"\b(?:tests?|tested|testing|staging|qa)\b", re.I), "test"),
@@ -148,7 +149,7 @@ def cause_of(symptom: Tagged | None, reading: Reading) -> Tagged | None:
     names the symptom's, the trigger's or the title's component. A recovery step's own failure is not the cause."""
     if symptom is not None and symptom.has("cause_statement") and cause_part(symptom.text):
         return symptom
-    findings = [t for t in reading.findings if t is not symptom and not t.has("observation", "mitigation", "retry")]
+    findings = [t for t in reading.findings[:MAX_CANDIDATES] if t is not symptom and not t.has("observation", "mitigation", "retry")]
     stated = [t for t in findings if t.has("cause_statement") and cause_part(t.text)]
     anchors = [t for t in (symptom, reading.trigger) if t is not None]
     title = title_stems(reading.incident.title)
@@ -165,7 +166,7 @@ def deeper_cause(cause: Tagged, reading: Reading) -> Tagged | None:
     if not reason:
         return None
     reason_stems = {s for s in content_stems(reason) if weight(s) == 1.0}
-    for other in reading.findings:
+    for other in reading.findings[:MAX_CANDIDATES]:
         if other is cause or other.has("observation"):
             continue
         if reason_stems & other.stems:
