@@ -194,7 +194,7 @@ def test_a_safeguard_the_data_records_as_missing_and_a_slow_detection_are_named(
     assert factors_of(unwatched) == [
         'The failure went unnoticed for 1 h 10 min: it started at 2024-05-14 06:00 UTC and was first detected at '
         '2024-05-14 07:10 UTC: "Alert: mailer queue age above 30 min".',
-        'The data records a missing safeguard, at 2024-05-14 07:30 UTC: "There was no alert on mailer queue depth, only '
+        'The data records a missing safeguard at 2024-05-14 07:30 UTC: "There was no alert on mailer queue depth, only '
         'on queue age".',
     ]
 
