@@ -12,7 +12,13 @@ import pytest
 
 from conftest import FIXTURES, REPO, SHARED_DATA
 from pm_agent import prefilter
-from pm_agent.engines import blame_rules_cause, blame_rules_counterfactual, blame_rules_words, blameless
+from pm_agent.engines import (
+    blame_rules_cause,
+    blame_rules_counterfactual,
+    blame_rules_idioms,
+    blame_rules_words,
+    blameless,
+)
 from pm_agent.engines import phrase_scan as phrase_scan_module
 from pm_agent.engines.blame_clauses import Guarded, _triggered
 from pm_agent.engines.phrase_scan import PhraseScan, phrase_pattern
@@ -85,12 +91,15 @@ def test_a_phrase_scan_keeps_the_patterns_order_and_preferences_on_random_text(s
 LOOKAROUND_HELPERS = {
     "_ROLE_AFTER", "_META_BEFORE", "_META_AFTER", "_USER_ERROR_FRAMED", "_SURE_HARM",
     "ROLE_RE", "TECHNICAL_COLLOCATIONS", "FAILURE_WORDS",
+    # blame_rules_idioms: what follows an idiom a Guarded pattern found, and the clause before its agent
+    "_AND_ACTION", "_AND_CLAUSE", "_SEPARATOR", "_NEEDS_ANTECEDENT", "_SUBORDINATE", "_PREPOSITION", "_WHEN_ACTION",
+    "_ON_GERUND", "_ON_THING",
 }
 UNGUARDED = {"_ANY_JUDGEMENT", "_FAT_FINGER"}
 
 
 def test_every_pattern_a_rule_starts_from_is_guarded_or_declared_unguarded():
-    for module in (blame_rules_words, blame_rules_cause, blame_rules_counterfactual):
+    for module in (blame_rules_words, blame_rules_cause, blame_rules_counterfactual, blame_rules_idioms):
         plain = {name for name, value in vars(module).items() if isinstance(value, (re.Pattern, QuickPattern))}
         assert plain <= LOOKAROUND_HELPERS | UNGUARDED, (module.__name__, plain - LOOKAROUND_HELPERS - UNGUARDED)
     words = {w for w in blame_rules_words.JUDGEMENT_ADJECTIVES}
