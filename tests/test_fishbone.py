@@ -222,8 +222,6 @@ def test_a_branch_whose_systemic_cause_is_still_open_adds_nothing_made_up_to_the
     assert [item for item in items if "2024-05-14 " not in item] == []
 
 
-@pytest.mark.xfail(strict=True, reason="the root cause says 'missing safeguard at' and the factor 'missing safeguard, "
-                                       "at', so the same recorded gap is listed twice")
 def test_a_gap_the_data_records_appears_once_in_the_fishbone():
     _, fishbone = fishbone_of(invoices())
 
@@ -231,8 +229,6 @@ def test_a_gap_the_data_records_appears_once_in_the_fishbone():
     assert len([item for item in items if "not covered by tests" in item]) == 1
 
 
-@pytest.mark.xfail(strict=True, reason="an open branch has no root_cause, and the fault tree labels it with the bare "
-                                       "branch name ('detection:') instead of its open question")
 def test_the_fault_tree_shows_an_open_branch_with_its_question_not_an_empty_label():
     _, fishbone = fishbone_of(invoices(), fault_tree=True)
 
