@@ -21,6 +21,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal
 
+from pm_agent.analysis.terms import content_stems
 from pm_agent.models import Evidence, Finding, Incident, Postmortem, WhyChain
 
 ClaimSection = Literal["finding", "why step", "root cause", "factor", "lesson", "action addresses", "summary"]
@@ -29,7 +30,15 @@ CITATION_RE = re.compile(
     r"\bat (?P<stamp>\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}(?::\d{2})?)\s*(?P<zone>UTC|\(UTC[+-]\d{2}:\d{2}\))?\s*:\s*"
     r"[\"“](?P<quote>[^\"”]{3,})[\"”]"
 )
-UNDATED_RE = re.compile(r"\(undated[^)]*\)\s*:\s*[\"“](?P<quote>[^\"”]{3,})[\"”]", re.IGNORECASE)
+UNDATED_RE = re.compile(
+    r"(?:\(undated[^)]*\)|\bin the incident notes)\s*:\s*[\"“](?P<quote>[^\"”]{3,})[\"”]", re.IGNORECASE
+)
+# A statement in the draft's words, followed by where they come from: "... (chat, 2021-07-02 07:39 UTC)".
+REF_RE = re.compile(
+    r"\((?P<source>alert|chat|deploy|page|note|metric), (?:(?P<stamp>\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}(?::\d{2})?)"
+    r"\s*(?P<zone>UTC|\(UTC[+-]\d{2}:\d{2}\))?|undated(?: \"[^\"]*\")?|the incident notes)\)"
+)
+RESTATED_SHARE = 0.6  # of a restating sentence's specific words, at least this share must be the event's own
 MARK_RE = re.compile(
     r"^\W*(?:hypothesis|to confirm|unconfirmed|question|open question|not (?:yet )?established|unknown)\b"
     r"|\((?:hypothesis|to confirm)[^)]*\)"
@@ -42,6 +51,11 @@ CAUSAL_RE = re.compile(
     re.IGNORECASE,
 )
 STAND_IN = "a team member"
+# The draft's own linking words around a restated event: they need not be the event's.
+LINK_STEMS = frozenset(content_stems(
+    "because due caused cause data states suggests found observed connects event events then step ended impact shows "
+    "broken started change last before began failure input marks team member"
+))
 ELLIPSIS_RE = re.compile(r"…|\.\.\.")
 
 
@@ -116,15 +130,38 @@ class EventIndex:
         self._by_minute: dict[dt.datetime, list[str]] = {}
         for event in incident.events:
             self._by_minute.setdefault(_minute(event.at), []).append(_normal(event.text))
-        self._undated = [_normal(u.text) for u in incident.undated_events]
+        self._undated = [_normal(u.text) for u in incident.undated_events] + [_normal(incident.notes)]
 
     def cites(self, text: str) -> bool:
-        """True when ``text`` quotes at least one input event correctly (time and words)."""
+        """True when ``text`` quotes at least one input event correctly (time and words), or restates one in its own
+        sentence followed by the event's source and time."""
         for match in CITATION_RE.finditer(text):
             moment = _parse_stamp(match.group("stamp"), match.group("zone"))
             if moment is not None and self._quoted_at(moment, match.group("quote")):
                 return True
-        return any(_quotes(m.group("quote"), self._undated) for m in UNDATED_RE.finditer(text))
+        if any(_quotes(m.group("quote"), self._undated) for m in UNDATED_RE.finditer(text)):
+            return True
+        return any(self._restated(text, m) for m in REF_RE.finditer(text))
+
+    def _restated(self, text: str, match: re.Match[str]) -> bool:
+        """The words restated before a ``(source, time)`` reference are mostly the event's own.
+
+        The restatement is what follows the draft's own lead-in (the last ": " or ", " since the
+        previous reference): "Recovery relied on a manual step: State lock forcefully cleared (note, ...)".
+        """
+        start = max((m.end() for m in REF_RE.finditer(text, 0, match.start())), default=0)
+        segment = CITATION_RE.sub(" ", text[start : match.start()])
+        cut = max(segment.rfind(": "), segment.rfind(", "))
+        said = specific_words(segment[cut + 2 :]) if cut >= 0 else set()
+        said = said or specific_words(segment)
+        if not said:
+            return False
+        if match.group("stamp"):
+            moment = _parse_stamp(match.group("stamp"), match.group("zone"))
+            texts = self._by_minute.get(_minute(moment), ()) if moment else ()
+        else:
+            texts = self._undated
+        return any(len(said & specific_words(t)) >= RESTATED_SHARE * len(said) for t in texts)
 
     def has(self, evidence: Evidence) -> bool:
         """True when structured evidence names a real event (its minute, and words from its text)."""
@@ -165,6 +202,11 @@ def _quotes(quote: str, texts: Iterable[str]) -> bool:
     """The quote's words, cut where a name was replaced or the quote shortened, all occur in one text."""
     pieces = [p.strip(" ,;:.") for p in re.split(rf"{STAND_IN}|…|\.\.\.", _normal(quote)) if len(p.strip(" ,;:.")) >= 3]
     return bool(pieces) and any(all(piece in text for piece in pieces) for text in texts)
+
+
+def specific_words(text: str) -> set[str]:
+    """The content stems a restatement must share with its event (the draft's linking words do not count)."""
+    return {s for s in content_stems(text) if s not in LINK_STEMS}
 
 
 def _normal(text: str) -> str:

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 
 from pm_agent.analysis import vocabulary as vocab
+from pm_agent.analysis.quoting import NOTES
 from pm_agent.analysis.terms import content_stems, weight
 from pm_agent.models import Incident, TimelineEvent, UndatedEvent
 
@@ -60,6 +61,19 @@ def _unnegated(pattern: re.Pattern[str], text: str) -> bool:
 
 _NOT_OBSERVATION = frozenset({"alert", "report", "mitigation", "change", "declaration", "communication", "recovery",
                               "finding", "cause_statement", "negative"})
+
+
+
+
+def notes_as_events(notes: str) -> list[UndatedEvent]:
+    """The sentences of the incident's notes, as statements without a time: what responders wrote down counts as
+    evidence like a timeline entry, cited as coming from the notes."""
+    paragraphs = re.split(r"\n\s*\n", notes or "")
+    found = []
+    for paragraph in paragraphs:
+        lines = [line.strip(" -*\t") for line in paragraph.splitlines() if not line.lstrip().startswith("#")]
+        found += sentences_of(" ".join(line for line in lines if line))
+    return [UndatedEvent(source="note", text=s, time_text=NOTES) for s in found if len(s.split()) >= 3]
 
 
 def without_vocabulary(text: str) -> str:
@@ -220,7 +234,8 @@ def read_incident(incident: Incident) -> Reading:
     """Tag every event once and find the moments and events the analysis rests on."""
     dated = sorted(incident.events, key=lambda e: e.at)
     events = tuple(Tagged(e, tags_of(e.text, e.source), i, e.at) for i, e in enumerate(dated))
-    undated = tuple(Tagged(u, tags_of(u.text, u.source), len(events) + i) for i, u in enumerate(incident.undated_events))
+    undated = tuple(Tagged(u, tags_of(u.text, u.source), len(events) + i)
+                    for i, u in enumerate([*incident.undated_events, *notes_as_events(incident.notes)]))
     trigger = find_trigger(events, incident)
     started, started_basis = _start(incident, events, trigger)
     detection, detected, detected_basis = _detection(incident, events, started)
@@ -249,7 +264,8 @@ def find_trigger(events: tuple[Tagged, ...], incident: Incident) -> Tagged | Non
     marked = next((t for t in changes if vocab.CULPRIT_MARK.search(t.text)), None)
     if marked is not None:
         return marked
-    first_signal = next((t.at for t in events if t.has("alert", "report", "symptom") and not t.has("change")), None)
+    first_signal = next((t.at for t in events if t.has("alert", "report") or (t.has("symptom") and not t.has("change"))),
+                        None)
     if incident.started_at is not None:  # the input says when: the change at that moment, or the last one before
         at_start = [t for t in changes if t.at == incident.started_at]
         before = [t for t in changes if t.at < incident.started_at]

@@ -13,7 +13,7 @@ from collections.abc import Callable
 
 from pm_agent.analysis import vocabulary as vocab
 from pm_agent.analysis.evidence import Reading, Tagged, is_slow
-from pm_agent.analysis.quoting import cite, when
+from pm_agent.analysis.quoting import said, when
 from pm_agent.timeparse import format_minutes
 
 MAX_PER_KIND = 2
@@ -41,10 +41,10 @@ def people_noticed(reading: Reading) -> list[str]:
     detection = reading.detection
     if not reading.reported_by_people or detection is None:
         return []
-    factor = f"A person noticed the failure before monitoring did, {cite(detection.event, T['report'])}."
+    factor = f"A person noticed the failure before monitoring did: {said(detection.event, T['report'])}."
     alert = reading.first_alert
     if alert is not None and alert.at > detection.at:
-        factor += f" The first alert followed {cite(alert.event)}."
+        factor += f" The first alert followed: {said(alert.event)}."
     elif alert is None:
         factor += " No alert appears in the data before it."
     return [factor]
@@ -54,8 +54,8 @@ def slow_detection(reading: Reading) -> list[str]:
     if reading.reported_by_people or reading.detection is None or not is_slow(reading.detection_lag):
         return []
     lag = format_minutes(reading.detection_lag.total_seconds() / 60)
-    return [f"The failure went unnoticed for {lag}: it started at {when(reading.started)} and was first detected "
-            f"{cite(reading.detection.event)}."]
+    return [f"The failure went unnoticed for {lag}: it started at {when(reading.started)} and was first detected by "
+            f"{said(reading.detection.event)}."]
 
 
 def warning_signs(reading: Reading) -> list[str]:
@@ -63,17 +63,17 @@ def warning_signs(reading: Reading) -> list[str]:
     if start is None:
         return []
     early = [t for t in reading.events if t.at < start and t.has("symptom", "alert") and t is not reading.trigger]
-    return [f"A warning sign came before the incident, {cite(t.event, T['symptom'])}." for t in early[:1]]
+    return [f"A warning sign came before the incident: {said(t.event, T['symptom'])}." for t in early[:1]]
 
 
 def unintended(reading: Reading) -> list[str]:
     hits = [t for t in _window(reading) if t.has("unintended")][:MAX_PER_KIND]
-    return [f"The data records a change as unintended or unexpected, {cite(t.event, T['unintended'])}." for t in hits]
+    return [f"The data records a change as unintended or unexpected: {said(t.event, T['unintended'])}." for t in hits]
 
 
 def failed_steps(reading: Reading) -> list[str]:
     failed = [a.step for a in reading.attempts if a.outcome == "failed"][:MAX_PER_KIND]
-    return [f"A recovery step did not work, {cite(t.event, T['failed'])}." for t in failed]
+    return [f"A recovery step did not work: {said(t.event, T['failed'])}." for t in failed]
 
 
 def held_up(reading: Reading) -> list[str]:
@@ -82,18 +82,18 @@ def held_up(reading: Reading) -> list[str]:
     hits = [t for t in _window(reading) if t.has("blocked") and t.order not in failed and not t.has("report")
             and (since is None or t.at >= since)][:MAX_PER_KIND]
     retries = [t for t in _window(reading) if t.has("retry") and t.order not in failed][:MAX_PER_KIND]
-    return ([f"Recovery was held up, {cite(t.event, T['blocked'])}." for t in hits]
-            + [f"Recovery needed a repeated attempt, {cite(t.event, T['retry'])}." for t in retries])
+    return ([f"Recovery was held up: {said(t.event, T['blocked'])}." for t in hits]
+            + [f"Recovery needed a repeated attempt: {said(t.event, T['retry'])}." for t in retries])
 
 
 def manual_steps(reading: Reading) -> list[str]:
     since = reading.started
     hits = [t for t in _window(reading) if t.has("manual") and (since is None or t.at >= since)][:MAX_PER_KIND]
-    return [f"Recovery relied on a manual step, {cite(t.event, T['manual'])}." for t in hits]
+    return [f"Recovery relied on a manual step: {said(t.event, T['manual'])}." for t in hits]
 
 
 def assumptions(reading: Reading) -> list[str]:
-    return [f"The response worked for a while from an assumption or a finding that did not hold, {cite(t.event, T['negative'])}."
+    return [f"The response worked for a while from an assumption or a finding that did not hold: {said(t.event, T['negative'])}."
             for t in reading.negatives[:1]]
 
 
@@ -104,7 +104,7 @@ def more_reports(reading: Reading) -> list[str]:
     end = reading.mitigated
     more = [t for t in reading.events if t.at > detection.at and (end is None or t.at < end) and t.has("report")
             and not t.has("recovery")][:MAX_PER_KIND]
-    return [f"Further reports arrived before recovery, {cite(t.event, T['report'])}." for t in more]
+    return [f"Further reports arrived before recovery: {said(t.event, T['report'])}." for t in more]
 
 
 def recurrences(reading: Reading) -> list[str]:
@@ -112,34 +112,33 @@ def recurrences(reading: Reading) -> list[str]:
     if len(repeats) < REPEATS_WORTH_NAMING:
         return []
     first, last = repeats[0], repeats[-1]
-    return [f"The failure recurred {len(repeats)} times in the data before it was fixed: first {cite(first.event)}, "
-            f"last {cite(last.event)}."]
+    return [f"The failure recurred {len(repeats)} times in the data before it was fixed, first {said(first.event)} and last {said(last.event)}."]
 
 
 def alert_noise(reading: Reading) -> list[str]:
     noisy = [t for t in _window(reading) if t.has("noise")][:MAX_PER_KIND]
-    factors = [f"Alert noise, {cite(t.event, T['noise'])}." for t in noisy]
+    factors = [f"Alert noise: {said(t.event, T['noise'])}." for t in noisy]
     same: dict[str, list[Tagged]] = {}
     for alert in (t for t in _window(reading) if t.has("alert")):
         same.setdefault(alert.text, []).append(alert)
     for repeats in same.values():
         if len(repeats) >= REPEATS_WORTH_NAMING:
-            factors.append(f"The same alert fired {len(repeats)} times, first {cite(repeats[0].event)}.")
+            factors.append(f"The same alert fired {len(repeats)} times, first {said(repeats[0].event)}.")
     return factors
 
 
 def late_declaration(reading: Reading) -> list[str]:
     late = reading.late_declaration
-    return [f"The incident was declared after the impact had stopped, {cite(late.event, T['declaration'])}."] if late else []
+    return [f"The incident was declared after the impact had stopped: {said(late.event, T['declaration'])}."] if late else []
 
 
 def hand_overs(reading: Reading) -> list[str]:
     hit = next((t for t in _window(reading) if t.has("handover")), None)
-    return [f"Work was handed over between teams during the incident, {cite(hit.event, T['handover'])}."] if hit else []
+    return [f"Work was handed over between teams during the incident: {said(hit.event, T['handover'])}."] if hit else []
 
 
 def stated_gaps(reading: Reading) -> list[str]:
-    return [f"The data records a missing safeguard {cite(t.event, T['gap'])}." for t in reading.tagged("gap")[:MAX_PER_KIND]]
+    return [f"The data records a missing safeguard: {said(t.event, T['gap'])}." for t in reading.tagged("gap")[:MAX_PER_KIND]]
 
 
 FINDERS: tuple[Callable[[Reading], list[str]], ...] = (

@@ -13,7 +13,7 @@ import re
 
 from pm_agent.analysis import vocabulary as vocab
 from pm_agent.analysis.evidence import Reading, Tagged, linked
-from pm_agent.analysis.quoting import cite, evidence, excerpt
+from pm_agent.analysis.quoting import said, evidence, excerpt
 from pm_agent.analysis.terms import content_stems, words
 from pm_agent.models import Evidence, Finding, UndatedEvent
 
@@ -30,7 +30,7 @@ def read_findings(reading: Reading) -> list[Finding]:
     out += [_finding(t) for t in stated]
     fix = fix_event(reading)
     if fix is not None and fix not in stated:
-        out.append(Finding(kind="fix", statement=f"The step that ended the impact shows what was broken, {cite(fix.event)}.",
+        out.append(Finding(kind="fix", statement=f"The step that ended the impact shows what was broken: {said(fix.event)}.",
                            evidence=_evidence(fix)))
     out += [_quoted("negative", "The data records what was assumed or ruled out at the time", t) for t in reading.negatives]
     out += [_quoted("gap", "The data records a missing safeguard", t) for t in reading.tagged("gap") if t not in stated]
@@ -47,7 +47,7 @@ def trigger_finding(reading: Reading) -> Finding:
         placed = "The failure started with this change"
     else:
         placed = "The last change before the failure began"
-    return Finding(kind="trigger", statement=f"{placed}, {cite(trigger.event)}.", evidence=_evidence(trigger))
+    return Finding(kind="trigger", statement=f"{placed}: {said(trigger.event)}.", evidence=_evidence(trigger))
 
 
 def _finding(tagged: Tagged) -> Finding:
@@ -59,7 +59,7 @@ def _finding(tagged: Tagged) -> Finding:
         lead, kind, focus = "Found", "finding", vocab.TAG_PATTERNS["finding"]
     else:
         lead, kind, focus = "Observed while investigating", "finding", vocab.TAG_PATTERNS["symptom"]
-    return Finding(kind=kind, statement=f"{lead} {cite(tagged.event, focus)}.", evidence=_evidence(tagged, focus))
+    return Finding(kind=kind, statement=f"{lead}: {said(tagged.event, focus)}.", evidence=_evidence(tagged, focus))
 
 
 def links(reading: Reading, stated: list[Tagged]) -> list[Finding]:
@@ -77,7 +77,7 @@ def links(reading: Reading, stated: list[Tagged]) -> list[Finding]:
                 used.add(earlier.order)
                 found.append(Finding(
                     kind="link",
-                    statement=f"The data connects two events that both name {named}: {cite(earlier.event)}, then {cite(later.event)}.",
+                    statement=f"The data connects two events that both name {named}: {said(earlier.event)}, then {said(later.event)}.",
                     evidence=_evidence(earlier) + _evidence(later),
                 ))
                 break
@@ -123,7 +123,7 @@ def fix_event(reading: Reading) -> Tagged | None:
 
 def _quoted(kind: str, lead: str, tagged: Tagged) -> Finding:
     focus = vocab.TAG_PATTERNS[kind]
-    return Finding(kind=kind, statement=f"{lead} {cite(tagged.event, focus)}.", evidence=_evidence(tagged, focus))
+    return Finding(kind=kind, statement=f"{lead}: {said(tagged.event, focus)}.", evidence=_evidence(tagged, focus))
 
 
 def _symptom(reading: Reading) -> Tagged | None:

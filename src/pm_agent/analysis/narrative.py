@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from pm_agent.analysis import vocabulary as vocab
 from pm_agent.analysis.evidence import Reading, is_slow
-from pm_agent.analysis.quoting import cite, evidence, when
+from pm_agent.analysis.quoting import said, evidence, when
 from pm_agent.analysis.whys import cause_of, first_symptom
 from pm_agent.models import Evidence, Metric, TimelineEvent
 from pm_agent.timeparse import format_minutes
@@ -34,17 +34,17 @@ def summarise(reading: Reading, metrics: list[Metric]) -> str:
         kind = ("a person's report" if reading.reported_by_people else "an alert" if detection and detection.has("alert")
                 else "the event the input names")
         if detection is not None and detection.at == reading.detected:
-            parts.append(f"It was first detected through {kind}, {cite(detection.event)}.")
+            parts.append(f"It was first detected through {kind}: {said(detection.event)}.")
         else:
             parts.append(f"It was first detected at {when(reading.detected)}.")
     cause = cause_of(first_symptom(reading), reading)
     if cause is not None:
-        parts.append(f"The data states a cause {cite(cause.event)}.")
+        parts.append(f"The data states a cause: {said(cause.event)}.")
     else:
         parts.append("The data does not state the cause; see the root cause section for what it shows and what to ask.")
     recovered = next((t for t in reading.events if reading.mitigated and t.at == reading.mitigated), None)
     if reading.mitigated and recovered is not None:
-        parts.append(f"The impact stopped {cite(recovered.event)}.")
+        parts.append(f"The impact stopped: {said(recovered.event)}.")
     elif reading.mitigated:
         parts.append(f"The impact stopped by {when(reading.mitigated)}.")
     figures = [(label, by_name[name].minutes) for label, name in
@@ -69,19 +69,19 @@ def went_well(reading: Reading) -> list[str]:
     declaration. Never a step that failed."""
     good = []
     if reading.detection is not None and reading.detection.has("alert") and not reading.reported_by_people:
-        good.append(f"Monitoring caught the failure first, {cite(reading.detection.event)}.")
+        good.append(f"Monitoring caught the failure first: {said(reading.detection.event)}.")
     worked = [a.step for a in reading.attempts if a.outcome == "worked"]
     if worked:
-        good.append(f"A recovery step worked, {cite(worked[0].event)}.")
+        good.append(f"A recovery step worked: {said(worked[0].event)}.")
     declared = next((t for t in reading.events if t.has("declaration") and not t.has("resolution")
                      and "retroactive" not in t.text.lower()), None)
     if declared is not None and reading.mitigated is not None and declared.at <= reading.mitigated:
-        good.append(f"The incident was declared while it was still going on, {cite(declared.event)}.")
+        good.append(f"The incident was declared while it was still going on: {said(declared.event)}.")
     from pm_agent.analysis.actions import AFFECTED_RE
 
     told = next((t for t in reading.events if t.has("communication") and AFFECTED_RE.search(t.text)), None)
     if told is not None:
-        good.append(f"People affected were told, {cite(told.event, T['communication'])}.")
+        good.append(f"People affected were told: {said(told.event, T['communication'])}.")
     return good
 
 
@@ -90,27 +90,27 @@ def lessons(reading: Reading) -> list[str]:
     out = []
     detection, alert = reading.detection, reading.first_alert
     if reading.reported_by_people and detection is not None:
-        after = f", and the first alert only {cite(alert.event)}" if alert is not None and alert.at > detection.at else ""
-        out.append(f"People saw this failure before monitoring did: the first signal was a report {cite(detection.event)}{after}.")
+        after = f", and the first alert only came later, {said(alert.event)}" if alert is not None and alert.at > detection.at else ""
+        out.append(f"People saw this failure before monitoring did: the first signal was a report, {said(detection.event)}{after}.")
     elif detection is not None and is_slow(reading.detection_lag):
         lag = format_minutes(reading.detection_lag.total_seconds() / 60)
-        out.append(f"The failure was invisible to monitoring for {lag}: first detected {cite(detection.event)}.")
+        out.append(f"The failure was invisible to monitoring for {lag} until {said(detection.event)}.")
     failed = [a.step for a in reading.attempts if a.outcome == "failed"]
     recovered = _recovery_event(reading)
     if failed:
-        end = f"; the impact stopped only {cite(recovered)}" if recovered is not None else ""
-        out.append(f"The first way out did not work: {cite(failed[0].event, T['failed'])}{end}.")
+        end = f"; the impact stopped only later, {said(recovered)}" if recovered is not None else ""
+        out.append(f"The first way out did not work: {said(failed[0].event, T['failed'])}{end}.")
     if reading.negatives:
         found = next((t for t in reading.findings if t.at and reading.negatives[0].at and t.at > reading.negatives[0].at), None)
-        end = f"; the cause was found {cite(found.event)}" if found is not None else ""
-        out.append(f"An early assumption cost time: {cite(reading.negatives[0].event, T['negative'])}{end}.")
+        end = f"; the cause was found later, {said(found.event)}" if found is not None else ""
+        out.append(f"An early assumption cost time: {said(reading.negatives[0].event, T['negative'])}{end}.")
     repeats = reading.tagged("repeat", dated_only=True)
     if len(repeats) >= 3:
-        out.append(f"The failure kept coming back before anyone fixed it: first {cite(repeats[0].event)}, "
+        out.append(f"The failure kept coming back before anyone fixed it, first {said(repeats[0].event)}, "
                    f"{len(repeats)} times in all.")
     unintended = reading.tagged("unintended", dated_only=True)
     if unintended:
-        out.append(f"A change nobody intended reached production: {cite(unintended[0].event, T['unintended'])}.")
+        out.append(f"A change nobody intended reached production: {said(unintended[0].event, T['unintended'])}.")
     return out
 
 

@@ -1,9 +1,11 @@
-"""Quoting the input: every sentence the analysis writes about the data cites an event this way.
+"""Quoting the input: every sentence the analysis writes about the data cites an event one of two ways.
 
-``cite(event)`` gives ``at 2021-06-22 08:21 UTC: "VPC CNI replaced by the pipeline"``: the time in
-the offset the input used and a verbatim excerpt, with a person's name replaced by a role. The
-form is the one :mod:`pm_agent.analysis.claims` checks, so a claim that cites this way can be
-verified against the incident.
+``said(event)`` restates it as a sentence of the draft with its source and time: ``VPC CNI replaced by
+the pipeline (deploy, 2021-06-22 08:21 UTC)``; the statements about causes, factors and lessons use
+it, so they read as a postmortem reads. ``cite(event)`` quotes it: ``at 2021-06-22 08:21 UTC: "VPC
+CNI replaced by the pipeline"``; references (what an action addresses, when it was done) use it.
+Both keep the offset the input used and replace a person's name by a role, and both are forms
+:mod:`pm_agent.analysis.claims` verifies against the incident.
 """
 
 from __future__ import annotations
@@ -13,10 +15,11 @@ import re
 
 from pm_agent.models import Evidence, TimelineEvent, UndatedEvent
 
-EXCERPT_LIMIT = 200
+EXCERPT_LIMIT = 300
 SENTENCE_END_RE = re.compile(r"(?<=[.!?])\s+|\n+")
 HANDLE_RE = re.compile(r"@[A-Za-z0-9_.-]+")
 STAND_IN = "a team member"
+NOTES = "the incident notes"
 SYSTEM_ACTOR_RE = re.compile(
     r"(?:\b|_)(?:bot|ci|cd|cron|pipeline|automation|system|scheduler|monitor(?:ing)?|alert(?:manager|s)?|"
     r"pagerduty|opsgenie|datadog|grafana|prometheus|nagios|sentry|new\s?relic|statuspage|github|gitlab|"
@@ -69,7 +72,10 @@ def quote(event: TimelineEvent | UndatedEvent, focus: re.Pattern[str] | None = N
 
 
 def cite(event: TimelineEvent | UndatedEvent, focus: re.Pattern[str] | None = None) -> str:
-    """``at 2021-06-22 08:21 UTC: "VPC CNI replaced by the pipeline"``; an undated event by its stated time."""
+    """``at 2021-06-22 08:21 UTC: "VPC CNI replaced by the pipeline"``; an undated event by its stated time, a sentence
+    of the notes as ``in the incident notes: "..."``."""
+    if isinstance(event, UndatedEvent) and event.time_text == NOTES:
+        return f'in {NOTES}: "{quote(event, focus)}"'
     if isinstance(event, UndatedEvent):
         stated = f', "{event.time_text}"' if event.time_text else ""
         return f'(undated{stated}): "{quote(event, focus)}"'
@@ -79,3 +85,27 @@ def cite(event: TimelineEvent | UndatedEvent, focus: re.Pattern[str] | None = No
 def evidence(event: TimelineEvent, focus: re.Pattern[str] | None = None) -> Evidence:
     """Structured evidence for a why-step: the event's time, source and excerpt."""
     return Evidence(at=event.at, source=event.source, excerpt=quote(event, focus))
+
+
+def ref(event: TimelineEvent | UndatedEvent) -> str:
+    """``(chat, 2021-06-22 08:21 UTC)``: where a restated event comes from; ``(note, undated "14:??")`` without a time,
+    ``(note, the incident notes)`` for a sentence of the notes."""
+    if isinstance(event, UndatedEvent) and event.time_text == NOTES:
+        return f"({event.source}, {NOTES})"
+    if isinstance(event, UndatedEvent):
+        stated = f' "{event.time_text}"' if event.time_text else ""
+        return f"({event.source}, undated{stated})"
+    return f"({event.source}, {when(event.at)})"
+
+
+def said(event: TimelineEvent | UndatedEvent, focus: re.Pattern[str] | None = None) -> str:
+    """What an event says, as the draft's own words with their source: the form statements about causes use."""
+    return restate(event, focus)
+
+
+def restate(event: TimelineEvent | UndatedEvent, focus: re.Pattern[str] | None = None) -> str:
+    """The event's words as a sentence of the draft, with where they come from: ``Target group reattached to the
+    load balancer (deploy, 2021-07-02 07:42 UTC)``. Used where the draft states what the data says; the claims
+    check verifies that the sentence's words are the event's."""
+    text = quote(event, focus).strip().rstrip(".;:,")
+    return f"{text[:1].upper()}{text[1:]} {ref(event)}"

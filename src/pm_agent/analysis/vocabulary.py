@@ -42,7 +42,8 @@ FAILURE_WORDS = (
     r"degrad\w*|slow(?:ness|ed)?|latency|5\d\ds?\b|5xx|4\d\ds?\b|high (?:memory|cpu|load|latency|error)\w*|"
     r"(?:increase|spike|surge|jump) in|not (?:working|available|responding|reachable|scheduled|"
     r"running|shipped|joining|joined)|lost|missing|expired|evict\w*|killed|zombies?|no nodes|spike\w*|"
-    r"empty|corrupt\w*|lag\w*|backlog|saturat\w*|exhaust\w*|throttl\w*|leak\w*|overload\w*|disconnect\w*"
+    r"empty|corrupt\w*|lag\w*|backlog|saturat\w*|exhaust\w*|throttl\w*|leak\w*|overload\w*|disconnect\w*|"
+    r"wrong|incorrect\w*|reversed|invalid|mismatch\w*|stale|dropped (?:the|a|an|its|all|every|rows?|records?)"
 )
 
 TAG_PATTERNS: dict[str, re.Pattern[str]] = {
@@ -75,7 +76,8 @@ TAG_PATTERNS: dict[str, re.Pattern[str]] = {
         r"\b(?:found|find(?:ing|ings)?|discover\w*|identif\w*|turn(?:ed|s)? out|conclu\w*|realis\w*|realiz\w*|"
         r"determined|confirmed (?:that|as|the (?:cause|root cause|culprit|bug))|verified that|traced|pinpoint\w*|"
         r"root cause (?:is|was|:|identified|found)|(?:identified|found) the (?:root )?cause|culprit|correlat\w*|shows? that|"
-        r"(?:logs?|metrics?|graphs?|dashboards?|traces?|data|cloudwatch|grafana|profil\w*|dumps?|audit) "
+        r"(?:logs?|metrics?|graphs?|dashboards?|traces?|data|cloudwatch|grafana|profil\w*|dumps?|audit|diffs?|plans?|"
+        r"queries|query|output|stack ?traces?|heap) "
         r"(?:show\w*|indicat\w*|reveal\w*|point\w* to|confirm\w*)|"
         r"showed|revealed|spotted|oom[- ]?kill\w*|oom\b|out of memory|recalled|misconfigur\w*|mis-configur\w*|"
         r"expired|bug\b|regression|lead us onto|led us to)"
@@ -175,7 +177,12 @@ TAG_PATTERNS: dict[str, re.Pattern[str]] = {
         r"\b(?:not covered by|untested|no (?:alert|alerting|test|tests|runbook|monitoring|check|validation|canary|"
         r"dashboard|documentation|staging)s?\b|missing (?:alert|test|runbook|monitoring|check|validation)s?|"
         r"(?:was|were)n'?t caught|(?:was|were) not caught|without (?:a |any )?(?:test|review|validation|canary)s?|"
-        r"not (?:seen|noticed) (?:until|by))"
+        r"not (?:seen|noticed) (?:until|by)|"
+        r"(?:did not|didn't|does not|doesn't|do not|don't) (?:cover|catch|test|check|detect|alert on|validate)|"
+        r"only (?:cover|covers|covered|test|tests|tested|check|checks|checked)\b|"
+        r"no [\w-]+ (?:scan|scanning|check|test|gate|review|alert|alerting|monitoring|validation|limit|runbook)s?\b|"
+        r"nothing (?:checks|alerts|monitors|tests|validates|watches)|"
+        r"(?:is|are|was|were) not (?:covered|tested|monitored|alerted on|validated|reviewed))"
     ),
     "noise": _p(
         r"\b(?:noisy|flapping|flap\w*|false (?:positive|alarm)s?|alert fatigue|ignored|unclear alert\w*|too many alerts|"

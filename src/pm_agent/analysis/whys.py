@@ -16,7 +16,7 @@ import re
 from pm_agent.analysis import vocabulary as vocab
 from pm_agent.analysis.evidence import Reading, Tagged, is_slow, linked
 from pm_agent.analysis.findings import cause_part
-from pm_agent.analysis.quoting import cite, evidence, quote, when
+from pm_agent.analysis.quoting import said, evidence, quote, when
 from pm_agent.analysis.terms import content_stems, weight
 from pm_agent.errors import InputError
 from pm_agent.models import Evidence, Incident, TimelineEvent, WhyBranch, WhyChain, WhyStep
@@ -102,11 +102,11 @@ def trigger_branch(problem: str, reading: Reading) -> WhyBranch:
     subject = f"\"{problem.rstrip('.?! ')}\""
     if cause is not None:
         lead = "The data suggests a cause" if cause.has("tentative") else "The data states a cause"
-        steps.append(cited(f"Why did {subject} happen?", f"{lead} {cite(cause.event)}.", cause))
+        steps.append(cited(f"Why did {subject} happen?", f"{lead}: {said(cause.event)}.", cause))
         deeper = deeper_cause(cause, reading)
         reason = cause_part(cause.text)
         if deeper is not None:
-            steps.append(cited(f"Why did {_subject(cause, reason)} happen?", f"The data connects it with the event {cite(deeper.event)}.", deeper))
+            steps.append(cited(f"Why did {_subject(cause, reason)} happen?", f"The data connects it with the event: {said(deeper.event)}.", deeper))
         elif trigger is not None and trigger is not cause and linked(trigger, cause):
             steps.append(cited(f"What set {_subject(cause, reason)} off?", _trigger_because(trigger, reading), trigger))
         else:
@@ -140,7 +140,7 @@ def symptom_step(problem: str, symptom: Tagged | None) -> WhyStep:
     why = f"Why did this happen: {problem.rstrip('.?! ')}?"
     if symptom is None:
         return ask(why, "What did users or monitoring see first, and when? The data records no symptom.")
-    return cited(why, f"The failure showed {cite(symptom.event, vocab.TAG_PATTERNS['symptom'])}.", symptom,
+    return cited(why, f"The failure showed: {said(symptom.event, vocab.TAG_PATTERNS['symptom'])}.", symptom,
                  focus=vocab.TAG_PATTERNS["symptom"])
 
 
@@ -176,10 +176,10 @@ def deeper_cause(cause: Tagged, reading: Reading) -> Tagged | None:
 
 def _trigger_because(trigger: Tagged, reading: Reading) -> str:
     if vocab.CULPRIT_MARK.search(trigger.text):
-        return f"The input marks this change as where it started, {cite(trigger.event)}."
+        return f"The input marks this change as where it started: {said(trigger.event)}."
     if reading.started is not None and trigger.at == reading.started:
-        return f"It started with the change {cite(trigger.event)}."
-    return f"The last change before it began was {cite(trigger.event)}."
+        return f"It started with the change: {said(trigger.event)}."
+    return f"The last change before it began: {said(trigger.event)}."
 
 
 def safeguard_step(reading: Reading, cause: Tagged | None, subject: str) -> WhyStep:
@@ -187,11 +187,11 @@ def safeguard_step(reading: Reading, cause: Tagged | None, subject: str) -> WhyS
     why = f"Why was {subject} not caught earlier?"
     gap = next(iter(reading.tagged("gap")), None)
     if gap is not None:
-        return cited(why, f"The data records a missing safeguard {cite(gap.event, vocab.TAG_PATTERNS['gap'])}.", gap,
+        return cited(why, f"The data records a missing safeguard: {said(gap.event, vocab.TAG_PATTERNS['gap'])}.", gap,
                      focus=vocab.TAG_PATTERNS["gap"])
     unintended = next(iter(reading.tagged("unintended")), None)
     if unintended is not None:
-        return cited(why, f"The data records the change as unintended {cite(unintended.event, vocab.TAG_PATTERNS['unintended'])}.",
+        return cited(why, f"The data records the change as unintended: {said(unintended.event, vocab.TAG_PATTERNS['unintended'])}.",
                      unintended, focus=vocab.TAG_PATTERNS["unintended"])
     if cause is None:
         return ask(why, f"Which check, alert or review could have caught {subject} sooner, and why did none?")
@@ -202,7 +202,7 @@ def systemic(reading: Reading, cause: Tagged | None, subject: str) -> tuple[str,
     """The systemic cause when the data states one (a recorded gap), else the question that would establish it."""
     gap = next(iter(reading.tagged("gap")), None)
     if gap is not None:
-        return f"The data records a missing safeguard {cite(gap.event, vocab.TAG_PATTERNS['gap'])}.", gap_kind(gap.text), ""
+        return f"The data records a missing safeguard: {said(gap.event, vocab.TAG_PATTERNS['gap'])}.", gap_kind(gap.text), ""
     about = f"\"{_said(cause)}\"" if cause is not None else subject
     return "", "unknown", (
         f"What in how this system is changed, tested or watched let {about} reach users, and who owns closing that gap?"
@@ -223,10 +223,10 @@ def detection_branch(reading: Reading) -> WhyBranch | None:
         return None
     alert = reading.first_alert
     if reading.reported_by_people:
-        later = f" The first alert followed {cite(alert.event)}." if alert and alert.at > detection.at else (
+        later = f" The first alert followed: {said(alert.event)}." if alert and alert.at > detection.at else (
             " No alert appears in the data before it." if alert is None else "")
         first = cited("Why did a person notice it before monitoring did?",
-                      f"The first signal was a report {cite(detection.event)}.{later}", detection,
+                      f"The first signal was a report: {said(detection.event)}.{later}", detection,
                       *([alert] if alert and alert.at > detection.at else []))
         if alert is not None and alert.at > detection.at:
             gap = format_minutes((alert.at - detection.at).total_seconds() / 60)
@@ -238,7 +238,7 @@ def detection_branch(reading: Reading) -> WhyBranch | None:
     elif is_slow(reading.detection_lag):
         lag = format_minutes(reading.detection_lag.total_seconds() / 60)
         first = cited("Why did detection take so long?",
-                      f"The failure started at {when(reading.started)} and was first detected {cite(detection.event)}, {lag} later.",
+                      f"The failure started at {when(reading.started)} and was first detected {lag} later: {said(detection.event)}.",
                       detection)
         second = ask("Why did no signal fire sooner?", f"What changed at {when(reading.started)} that monitoring could have seen?")
     else:
@@ -246,7 +246,7 @@ def detection_branch(reading: Reading) -> WhyBranch | None:
     root_gap = next((t for t in reading.tagged("gap") if gap_kind(t.text) == "alert"), None)
     if root_gap is not None:
         return WhyBranch(label="detection", steps=[first, second], systemic_kind="alert",
-                         root_cause=f"The data records a monitoring gap {cite(root_gap.event, vocab.TAG_PATTERNS['gap'])}.")
+                         root_cause=f"The data records a monitoring gap: {said(root_gap.event, vocab.TAG_PATTERNS['gap'])}.")
     return WhyBranch(label="detection", steps=[first, second], systemic_kind="unknown",
                      root_cause_question=f"What would have alerted on \"{quote(detection.event)}\" before a person did?")
 
@@ -263,10 +263,10 @@ def recovery_branch(reading: Reading) -> WhyBranch | None:
     took = ""
     if reading.started and reading.mitigated:
         took = f" ({format_minutes((reading.mitigated - reading.started).total_seconds() / 60)} from the start)"
-    steps = [cited(f"Why did recovery take as long as it did{took}?", f"A step did not go as planned {cite(first.event)}.", first)]
+    steps = [cited(f"Why did recovery take as long as it did{took}?", f"A step did not go as planned: {said(first.event)}.", first)]
     reason = cause_part(first.text)
     if reason:
-        steps.append(cited("Why did that step not work?", f"The data says why {cite(first.event, vocab.CONNECTIVE)}.",
+        steps.append(cited("Why did that step not work?", f"The data says why: {said(first.event, vocab.CONNECTIVE)}.",
                            first, focus=vocab.CONNECTIVE))
     else:
         steps.append(ask("Why did that step not work?", f"What stopped \"{quote(first.event)}\"? The data does not say."))

@@ -16,13 +16,14 @@ count: a question, a hypothesis or a line marked "to confirm" earns nothing, how
 
 from __future__ import annotations
 
-from pm_agent.engines.rubric_reading import Action, Reading, Statement
+from pm_agent.engines.rubric_reading import ECHO, Action, Reading, Statement
 from pm_agent.engines.rubric_text import Judgement, Signals, plural, quoted
 from pm_agent.markdown_doc import ActionEntry
 
 GROUP_FIT_FLOOR = 0.15  # cause sections sharing less of their terms with the rest are about another incident
 GROUP_FIT_FULL = 0.45
 VAGUE_AIM = 0.5  # an investigation of a cause ('look into', 'investigate') is half an action on it
+ECHO_CAP = 1.0  # all the statements that only echo a timeline entry count as one cause at most
 
 
 def root_cause_depth(reading: Reading, signals: Signals) -> Judgement:
@@ -34,11 +35,12 @@ def root_cause_depth(reading: Reading, signals: Signals) -> Judgement:
     j = Judgement()
     causes = reading.in_group("causes")
     fit = group_fit(causes, reading)
-    summary = [s for s in reading.in_group("account") if s.causal and s.field in (None, "summary")]
-    in_sections = sum(s.weight for s in causes) * fit
+    summary = [s for s in reading.in_group("account") if s.causal and s.field in (None, "summary") and s.echo < ECHO]
+    in_sections = counted(causes) * fit
     stated = in_sections + len(summary)
-    _stated(causes, in_sections, fit, summary, j)
-    links = sum(s.weight for s in causes if s.causal) * fit + len(summary)
+    explained = sum(s.weight for s in causes if s.echo < ECHO) * fit
+    _stated(causes, in_sections, explained, fit, summary, j)
+    links = counted([s for s in causes if s.causal]) * fit + len(summary)
     if links >= 1:
         j.credit(0.5 if links < 3 else 1.0,
                  f"{plural(round(links), 'causal explanation')} ('because', 'due to', 'caused')")
@@ -59,6 +61,13 @@ def root_cause_depth(reading: Reading, signals: Signals) -> Judgement:
     return j
 
 
+def counted(statements: list[Statement]) -> float:
+    """The weight of ``statements`` as distinct causes: statements that only echo one timeline entry add up to at
+    most ECHO_CAP however many there are (restating the timeline line by line is not an analysis)."""
+    echoes = sum(s.weight for s in statements if s.echo >= ECHO)
+    return sum(s.weight for s in statements if s.echo < ECHO) + min(ECHO_CAP, echoes)
+
+
 def group_fit(statements: list[Statement], reading: Reading) -> float:
     """How far a group of statements, taken together, is about this incident (0 to 1)."""
     total = sum(s.terms.specific_weight() for s in statements)
@@ -68,9 +77,13 @@ def group_fit(statements: list[Statement], reading: Reading) -> float:
     return max(0.0, min(1.0, (share - GROUP_FIT_FLOOR) / (GROUP_FIT_FULL - GROUP_FIT_FLOOR)))
 
 
-def _stated(causes: list[Statement], in_sections: float, fit: float, summary: list[Statement], j: Judgement) -> None:
-    if in_sections >= 0.5:
+def _stated(causes: list[Statement], in_sections: float, explained: float, fit: float, summary: list[Statement],
+            j: Judgement) -> None:
+    if explained >= 0.5:
         j.credit(1.0, f"the cause sections state {plural(len(causes), 'cause')} about this incident")
+    elif in_sections >= 0.5:
+        j.credit(0.5, "the cause sections restate the timeline's events: they say what happened, not why")
+        j.improve("explain beyond the record of events: what made the failure possible, in the system's own terms")
     elif causes and fit <= 0:
         j.credit(-1.0, "the cause sections share almost no components or mechanisms with the summary, timeline "
                        "and actions: they read as another incident's causes, which misleads more than a gap")
@@ -78,15 +91,16 @@ def _stated(causes: list[Statement], in_sections: float, fit: float, summary: li
     elif causes:
         j.found(f"the cause sections share few terms with the summary, timeline and actions ({round(100 * fit)}% fit)")
         j.improve("tie the root cause to this incident: name the components and the change the timeline shows")
-    if in_sections < 0.5 and summary:
-        j.credit(0.75, "a cause is stated in the summary, not in its own section")
+    if explained < 0.5 and summary:
+        j.credit(1.0 if in_sections < 0.5 else 0.5, "a cause is explained in the summary, not in its own section")
         j.improve("give the root cause its own section")
-    elif in_sections < 0.5:
+    elif explained < 0.5 and not summary:
         j.improve("add a Root cause section that explains the mechanism, not just what broke")
 
 
 def _systemic(statements: list[Statement], fit: float, signals: Signals, j: Judgement) -> None:
-    systemic = [s for s in statements if s.weight > 0 and signals.occurs("systemic_terms", s.text)]
+    # A restated event that happens to say 'unexpectedly' or 'no alert' is the record, not an analysis of it.
+    systemic = [s for s in statements if s.weight > 0 and s.echo < ECHO and signals.occurs("systemic_terms", s.text)]
     reach = sum(s.weight for s in systemic) * fit
     if reach >= 1:
         j.credit(0.5 if reach < 2 else 1.0, f"reaches systemic conditions: {quoted([s.text for s in systemic], 2, 60)}")

@@ -11,7 +11,7 @@ import re
 from functools import lru_cache
 
 from pm_agent.engines.rubric_criteria import ABSENCE_RE
-from pm_agent.engines.rubric_reading import Action, Reading
+from pm_agent.engines.rubric_reading import ECHO, Action, Reading
 from pm_agent.engines.rubric_text import Judgement, Signals, plural, quoted, words
 from pm_agent.markdown_doc import MarkdownPostmortem
 from pm_agent.prefilter import QuickPattern, quick
@@ -210,11 +210,28 @@ def completeness_structure(reading: Reading, signals: Signals) -> Judgement:
     j.credit(4.0 * ratio, f"{len(have) + len(either[:1])} of {len(expected) + 1} expected sections; {stated}")
     if missing:
         j.improve(f"add the missing sections: {', '.join(missing)}")
+    _open_analysis(reading, j)
     absent = [f for f in ("title", "date", "severity", "services") if f not in facts]
     if absent:
         j.improve(f"state the {', '.join(absent)} at the top")
     _leftovers(doc, signals, j)
     return j
+
+
+OPEN_SHARE_CAPS = ((0.5, 4.0), (0.3, 4.5))  # share of the analysis still open -> the most completeness can score
+
+
+def _open_analysis(reading: Reading, j: Judgement) -> None:
+    """A document whose analysis is mostly open questions, or only restates the timeline, is a draft to finish,
+    however many sections it has."""
+    open_lines = [line for line in reading.withheld_in("causes") if line.strip()]
+    explained = [s for s in reading.in_group("causes") if s.echo < ECHO]
+    total = len(open_lines) + len(explained)
+    share = len(open_lines) / total if total else 0.0
+    cap = next((ceiling for floor, ceiling in OPEN_SHARE_CAPS if share >= floor), None)
+    if cap is not None:
+        j.cap(cap, f"{round(100 * share)}% of the analysis is open questions or hypotheses, beside what it explains")
+        j.improve("answer the open questions of the analysis")
 
 
 def _fields_stated(reading: Reading) -> set[str]:

@@ -12,7 +12,12 @@ postmortem into :class:`Reading`:
   *lessons* (lessons, what went well and wrong);
 - a statement is *coherent* when its specific terms also occur in the groups other than its own:
   a root cause about this incident shares components with its summary and timeline, a root cause
-  pasted from another incident does not.
+  pasted from another incident does not;
+- a cause (or a causal sentence of the summary) that only *echoes* the timeline (most of its
+  specific terms are already in the timeline's entries) says what happened, not why: it counts a
+  quarter. A root cause that adds what the record of events does not say counts in full. A lesson
+  counts a quarter only when it repeats one timeline entry: a lesson may well connect facts the
+  timeline already names.
 
 One reading serves all eight criteria, so the document is tokenised once.
 """
@@ -57,8 +62,8 @@ _QUESTION_START_RE = re.compile(
     r"^(?:why|what|how|when|who|which|where|was|were|did|does|do|is|are|could|should|can|would|has|have)\b", re.I
 )
 _QUOTE_RE = re.compile(r"\"[^\"\n]*\"|“[^”\n]*”")
-_EVIDENCE_RE = re.compile(  # '(evidence: ...)', or a cited event: '(2025-03-18 00:22 UTC: Rollback started)'
-    r"\((?:(?:evidence|source|seen in|from the data|hypothesis)\b"
+_EVIDENCE_RE = re.compile(  # '(evidence: ...)', a cited event: '(2025-03-18 00:22 UTC: Rollback started)', a source: '(chat, 14:02)'
+    r"\((?:(?:evidence|source|seen in|from the data|hypothesis)\b|(?:alert|chat|deploy|page|note|metric|log|slack), "
     r"|(?:\d{4}-\d{2}-\d{2}[ T])?\d{1,2}:\d{2}(?::\d{2})?(?:\s?[A-Z]{2,4})?:\s)[^()\n]*\)",
     re.I,
 )
@@ -68,6 +73,9 @@ _SUBJECT_KEYS = ("service", "system", "component", "application", "product")
 RESTATED = 0.8  # a statement whose specific weight is this much the title's only repeats it
 MIN_SPECIFIC = 2.0  # a statement names at least two things (or one identifier and more): less is a label
 QUOTE_WORDS = 4  # a shorter quotation is a name ("stable API"), a longer one is quoted evidence
+ECHO = 0.8  # a cause or lesson whose specific weight is this much the timeline's only repeats the events ...
+ECHO_WEIGHT = 0.25  # ... and counts this much: it says what happened, not why
+LABEL_WORDS = 20  # a lead-in before ': ' this short labels the statement; what follows is what it says
 
 
 @dataclass(frozen=True)
@@ -82,6 +90,7 @@ class Statement:
     causal: bool
     coherence: float = 0.0
     shared: float = 0.0
+    echo: float = 0.0
 
     @property
     def weight(self) -> float:
@@ -89,10 +98,12 @@ class Statement:
 
         It is the share of its specific weight the account also names, scaled between NO_COHERENCE and
         FULL_COHERENCE; a long statement that names several of the account's components (SHARED_FULL)
-        counts fully once a fair share (SHARED_SHARE) of it is about them."""
+        counts fully once a fair share (SHARED_SHARE) of it is about them. An analysis statement that only
+        repeats one timeline entry (ECHO) counts ECHO_WEIGHT of that: it restates what happened."""
         by_share = (self.coherence - NO_COHERENCE) / (FULL_COHERENCE - NO_COHERENCE)
         by_weight = self.shared / SHARED_FULL if self.coherence >= SHARED_SHARE else 0.0
-        return max(0.0, min(1.0, max(by_share, by_weight)))
+        weight = max(0.0, min(1.0, max(by_share, by_weight)))
+        return weight * ECHO_WEIGHT if self.echo >= ECHO else weight
 
 
 @dataclass(frozen=True)
@@ -114,6 +125,7 @@ class Reading:
     stated: list[tuple[str, str]] = field(default_factory=list)
     mentions: dict[str, list[str]] = field(default_factory=dict)
     group_terms: dict[str, set[str]] = field(default_factory=dict)
+    rows: list[set[str]] = field(default_factory=list)  # the specific terms of each timeline entry
 
     def of(self, *fields: str) -> list[Statement]:
         """The statements of sections mapped to ``fields`` (``None`` for unmapped ones)."""
@@ -215,6 +227,8 @@ def read(doc: MarkdownPostmortem) -> Reading:
                     continue
                 reading.stated.append((group, sentence))
                 statement = _statement(sentence, field, index, group)
+                if field == "timeline":
+                    reading.rows.append(set(statement.terms.specific))
                 if reading.restates_title(statement) and group != ACCOUNT:
                     continue
                 if statement.terms.specific_weight() >= MIN_SPECIFIC:
@@ -250,9 +264,27 @@ def _with_coherence(raw: list[Statement], parts: dict[tuple[int, str], set[str]]
         if s.group == ACCOUNT:
             own = parts.get((s.section, ACCOUNT), set())
             vocab = {t for t in s.terms.specific if t in vocab or account_count.get(t, 0) - (t in own) > 0}
+        analysis = s.group == "causes" or (s.group == ACCOUNT and s.causal and s.field in (None, "summary"))
+        if analysis:
+            echo = echo_of(s, reading.rows)
+        elif s.group == "lessons":
+            echo = max((echo_of(s, [row]) for row in reading.rows), default=0.0)
+        else:
+            echo = 0.0
         done.append(Statement(s.text, s.field, s.group, s.section, s.terms, s.causal, shared_share(s.terms, vocab),
-                              shared_weight(s.terms, vocab)))
+                              shared_weight(s.terms, vocab), echo))
     return done
+
+
+def echo_of(statement: Statement, rows: list[set[str]]) -> float:
+    """How far a statement only repeats the timeline: the share of its specific weight the timeline's entries already
+    hold, read after a short lead-in label ('Found: ...', 'Contributing factor: ...'). An explanation adds what the
+    record of events does not say (the provider upgrade, the function missing from old versions); a restatement
+    of events adds nothing, however it links them."""
+    label, sep, rest = statement.text.partition(": ")
+    body = terms(rest) if sep and len(label.split()) <= LABEL_WORDS and rest.strip() else statement.terms
+    timeline = set().union(*rows) if rows else set()
+    return shared_share(body, timeline)
 
 
 def is_question(sentence: str) -> bool:

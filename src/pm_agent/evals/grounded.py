@@ -6,7 +6,8 @@ For a case with a truth (the team's published conclusions, or a project case's `
   statement of the draft matches (:mod:`pm_agent.evals.matching`); questions are counted apart;
 - **action recall**: the same for the team's action items against the draft's actions;
 - **ceiling**: the share of those items that the incident data itself states (some event or note
-  sentence matches it), so a weak engine can be told from an input that lacks the fact; and
+  sentence matches it and holds at least half of its content words), so a weak engine can be told
+  from an input that lacks the fact; and
   recall *within the ceiling*, which a good engine brings to 1. In words: the mean share of each
   item's content words that the whole input holds, beside the share the draft's claims hold;
 - **unsupported claims**: causal statements stated as fact that cite no input event
@@ -26,9 +27,10 @@ import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from pm_agent.analysis.claims import CITATION_RE, UNDATED_RE, Claim, analysis_lines, causal_claims, is_marked, sentences
+from pm_agent.analysis.claims import CITATION_RE, REF_RE, UNDATED_RE, Claim, analysis_lines, causal_claims, is_marked, sentences
 from pm_agent.evals.cases import EvalCase
 from pm_agent.evals.matching import compare, found
+from pm_agent.evals.matching import stated as in_input
 from pm_agent.models import Incident, Postmortem
 
 LEAK_JACCARD = 0.8
@@ -135,7 +137,7 @@ def recall(items: Sequence[str], claims: list[str], questions: list[str], input_
     """Which of the team's ``items`` the draft's ``claims`` (or only its ``questions``) match."""
     hit = [found(item, claims) for item in items]
     asked = [not h and found(item, questions) for item, h in zip(items, hit, strict=True)]
-    stated = [found(item, input_sentences) for item in items]
+    stated = [in_input(item, input_sentences) for item in items]
     all_input, all_claims = " ".join(input_sentences), " ".join(claims)
     return Recall(
         items=len(items),
@@ -149,10 +151,22 @@ def recall(items: Sequence[str], claims: list[str], questions: list[str], input_
 
 
 def statements(claims: list[str]) -> list[str]:
-    """Each claim, and apart from it each passage it quotes: a claim that quotes the event stating a cause has found
-    it, however the claim frames the quote."""
+    """Each claim, and apart from it each passage it quotes or restates: a claim that quotes the event stating a
+    cause has found it, however the claim frames the quote."""
     quoted = [m.group("quote") for claim in claims for m in (*CITATION_RE.finditer(claim), *UNDATED_RE.finditer(claim))]
-    return [*claims, *quoted]
+    return [*claims, *quoted, *(part for claim in claims for part in restated_parts(claim))]
+
+
+def restated_parts(claim: str) -> list[str]:
+    """The passages of ``claim`` restated from events: what precedes each ``(source, time)`` reference, after the
+    draft's own lead-in."""
+    parts, start = [], 0
+    for match in REF_RE.finditer(claim):
+        segment = claim[start : match.start()]
+        cut = max(segment.rfind(": "), segment.rfind(", "))
+        parts.append(segment[cut + 2 :] if cut >= 0 else segment)
+        start = match.end()
+    return [p.strip(" .,;") for p in parts if p.strip(" .,;")]
 
 
 def input_statements(incident: Incident) -> list[str]:

@@ -20,6 +20,7 @@ from pm_agent.analysis.terms import content_stems, shared_stems, weight
 
 MATCH_F = 0.32
 MIN_STRONG = 2
+STATED_COVERAGE = 0.5
 
 
 @dataclass(frozen=True)
@@ -69,6 +70,12 @@ def best(item: str, claims: Iterable[str]) -> Match | None:
 def found(item: str, claims: Iterable[str]) -> bool:
     """True when some statement in ``claims`` matches ``item``."""
     return any(compare(item, claim).matched for claim in claims)
+
+
+def stated(item: str, statements: Iterable[str]) -> bool:
+    """True when some statement of the input matches ``item`` and holds at least :data:`STATED_COVERAGE` of it: the
+    input says it, rather than only mentioning the same component."""
+    return any(m.matched and m.coverage >= STATED_COVERAGE for m in (compare(item, s) for s in statements))
 
 
 def _share(part: list[str], whole: list[str]) -> float:
