@@ -172,11 +172,11 @@ def test_the_drafting_suite_scores_a_case_exactly_as_pm_agent_score_scores_its_d
 
 def test_a_draft_that_states_a_listed_invention_fails_the_no_invention_check(tmp_path):
     spec = json.loads((ONE_CASE / "case.json").read_text())
-    spec["must_not_invent"] = ["automated alerting detected the problem"]  # what the offline draft writes
+    spec["must_not_invent"] = ["monitoring caught the failure first"]  # what the offline draft writes
     cases = case_folder(tmp_path, spec, {"incident.json": (ONE_CASE / "incident.json").read_text()})
     row = run_eval(["drafting"], cases_dir=cases).suite("drafting").cases[0]
     assert row.scores["no_invented_figures"] == 0.0
-    assert "No invention: invented: automated alerting detected the problem" in row.reasons
+    assert "No invention: invented: monitoring caught the failure first" in row.reasons
 
 
 def test_numbers_that_only_appear_in_source_citations_are_not_inventions(tmp_path):

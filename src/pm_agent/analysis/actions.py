@@ -232,7 +232,8 @@ def _unintended_plans(reading: Reading) -> list[Plan]:
 def _gap_plans(reading: Reading) -> list[Plan]:
     return [Plan(
         title=f"Close the gap the data records: \"{_short(quote(t.event, vocab.TAG_PATTERNS['gap']))}\"",
-        done_when="The missing safeguard exists and a drill shows it catching the failure.",
+        done_when=f"What \"{_short(quote(t.event, vocab.TAG_PATTERNS['gap']))}\" says is missing exists, and a drill "
+                  "shows it catching the failure.",
         addresses=f"The data records a missing safeguard {cite(t.event, vocab.TAG_PATTERNS['gap'])}.",
         area="service", horizon="short", hierarchy="engineering",
     ) for t in reading.tagged("gap", dated_only=True)[:1]]

@@ -20,6 +20,7 @@ from pm_agent.assisted.checks import (
     known_owners_only,
     marked_open,
     numbered,
+    undated_texts,
     unsupported_figures,
 )
 from pm_agent.backends.base import Backend, Generation, GenerationRequest, generate_or_fallback, is_offline
@@ -56,7 +57,8 @@ def assisted_five_whys(problem: str, incident: Incident | None, offline_chain: W
     generation = generate_or_fallback(backend, five_whys_request(problem, incident, offline_chain))
     if generation.fell_back:
         return offline_chain.model_copy(update={"generated_by": generation.generated_by, "backend_notes": list(generation.notes)})
-    chain, notes = keep_cited_evidence(generation.value, incident.events if incident else [])
+    chain, notes = keep_cited_evidence(generation.value, incident.events if incident else [],
+                                       undated_texts(incident) if incident else ())
     notes += blame_notes(chain_texts(chain))
     if incident is not None:
         figures = unsupported_figures(chain_texts(chain), incident)

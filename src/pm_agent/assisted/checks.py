@@ -55,12 +55,16 @@ def _iso(moment) -> str | None:
 
 
 # --- evidence ---------------------------------------------------------------------------------
-def keep_cited_evidence(chain: WhyChain, events: list[TimelineEvent]) -> tuple[WhyChain, list[str]]:
-    """The chain with only evidence that cites a real input event (same time and source).
+def keep_cited_evidence(
+    chain: WhyChain, events: list[TimelineEvent], undated: Iterable[str] = ()
+) -> tuple[WhyChain, list[str]]:
+    """The chain with only evidence that cites a real input event (same time and source), or, for evidence without
+    a time, words of an undated event or of the notes (``undated``).
 
     An excerpt that is not verbatim in the event is replaced by the event's own text; a step left
     without evidence becomes a hypothesis to confirm.
     """
+    undated_texts = [_normal(text) for text in undated]
     by_key: dict[tuple, list[TimelineEvent]] = {}
     for event in events:
         by_key.setdefault((event.at, event.source), []).append(event)
@@ -71,6 +75,12 @@ def keep_cited_evidence(chain: WhyChain, events: list[TimelineEvent]) -> tuple[W
         for step in branch.steps:
             evidence = []
             for cited in step.evidence:
+                if cited.at is None:
+                    if any(_normal(cited.excerpt) in text for text in undated_texts):
+                        evidence.append(cited)
+                    else:
+                        dropped += 1
+                    continue
                 real = _matching_event(cited, by_key)
                 if real is None:
                     dropped += 1
@@ -93,7 +103,12 @@ def _matching_event(cited: Evidence, by_key: dict[tuple, list[TimelineEvent]]) -
 
 
 def _normal(text: str) -> str:
-    return " ".join(text.lower().split())
+    return " ".join(text.lower().replace('"', "'").split())
+
+
+def undated_texts(incident: Incident) -> list[str]:
+    """The texts an undated citation may quote: the undated events and the notes."""
+    return [u.text for u in incident.undated_events] + [incident.notes]
 
 
 # --- blame, figures, actions, owners -----------------------------------------------------------

@@ -23,6 +23,7 @@ from pm_agent.assisted.checks import (
     marked_open,
     numbered,
     prose_of,
+    undated_texts,
 )
 from pm_agent.backends.base import Backend, Generation, GenerationRequest, generate_or_fallback, is_offline
 from pm_agent.models import ActionItem, Incident, OpenQuestion, Postmortem, WhyChain
@@ -89,12 +90,12 @@ def assisted_draft(incident: Incident, offline_postmortem: Postmortem, backend: 
                 "usage": generation.usage if generation.usage.calls else None,
             }
         )
-    return checked_draft(incident, offline_postmortem, _merged(offline_postmortem, generation))
+    return checked_draft(incident, offline_postmortem, _merged(incident, offline_postmortem, generation))
 
 
-def _merged(offline: Postmortem, generation: Generation[DraftSections]) -> Postmortem:
+def _merged(incident: Incident, offline: Postmortem, generation: Generation[DraftSections]) -> Postmortem:
     sections = generation.value
-    chain, evidence_notes = keep_cited_evidence(sections.root_cause, offline.timeline)
+    chain, evidence_notes = keep_cited_evidence(sections.root_cause, offline.timeline, undated_texts(incident))
     base = offline.root_cause
     chain = chain.model_copy(
         update={
