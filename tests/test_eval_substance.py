@@ -213,7 +213,7 @@ def test_a_failed_substance_gate_fails_the_run_unless_its_suite_is_reported_only
     reported = evaluate([substance_suite(0.4)], RunContext(), report_only=["sub"])
     assert (blocking.exit_code, reported.exit_code) == (EXIT_QUALITY, EXIT_PASSED)
     assert "sub recall 0.400 < 0.9" in blocking.verdict
-    assert reported.verdict == "the gates hold (sub) (substance gates of sub fall short, reported only)"
+    assert reported.verdict == "the gates hold (sub) (gates of sub fall short, reported only)"
     assert "✗ falls short (reported only)" in reported.markdown
 
 
@@ -257,3 +257,10 @@ def test_the_figures_shown_with_a_related_incident_are_not_inventions():
                               score=0.87, why=["shares 4 terms"], date=dt.date(2023, 4, 1))
     postmortem = draft(related_incidents=[related])
     assert unsupported_numbers(render_markdown(postmortem), INCIDENT, postmortem) == []
+
+
+def test_one_gate_of_any_kind_can_be_reported_only_by_naming_it():
+    blocking = evaluate([substance_suite(0.4)], RunContext(), report_only=["sub:quality"])
+    named = evaluate([substance_suite(0.4)], RunContext(), report_only=["sub:recall"])
+    assert blocking.exit_code == EXIT_QUALITY and named.exit_code == EXIT_PASSED
+    assert [(g.metric, g.blocking) for g in named.gates] == [("quality", True), ("recall", False)]

@@ -27,8 +27,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--previous", type=Path, metavar="FILE.json",
                         help="the saved JSON report to compare with (default: the one beside --report, else evals/report.json)")
     parser.add_argument("--json", action="store_true", help="print the JSON report instead of the Markdown one")
-    parser.add_argument("--gates-report-only", action="append", default=[], metavar="SUITE",
-                        help="print SUITE's substance gates without letting them fail the run (repeatable)")
+    parser.add_argument("--gates-report-only", action="append", default=[], metavar="SUITE[:METRIC]",
+                        help="print SUITE's substance gates (or the one gate SUITE:METRIC) without letting them fail "
+                             "the run (repeatable)")
 
 
 def build_parser() -> argparse.ArgumentParser:

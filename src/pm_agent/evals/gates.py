@@ -71,12 +71,14 @@ BLAMELESS_GATES: tuple[Gate, ...] = (
 )
 
 
-def check_gates(suite: SuiteResult, gates: tuple[Gate, ...], report_only: bool = False) -> list[GateResult]:
+def check_gates(
+    suite: SuiteResult, gates: tuple[Gate, ...], report_only: bool = False, reported: frozenset[str] = frozenset()
+) -> list[GateResult]:
     """Each gate of a suite that ran, with the figure it saw.
 
     An optional gate whose figure the suite lacks (no case has a truth to compare with) does not
     apply; any other missing figure fails its gate. With ``report_only`` the substance gates are
-    shown but cannot fail the run.
+    shown but cannot fail the run, and so are the gates on the metrics ``reported`` names.
     """
     if suite.status != "ran":
         return []
@@ -85,7 +87,7 @@ def check_gates(suite: SuiteResult, gates: tuple[Gate, ...], report_only: bool =
         value = suite.metrics.get(gate.metric)
         if gate.optional and value is None:
             continue
-        blocking = not (gate.substance and report_only)
+        blocking = not (gate.substance and report_only) and gate.metric not in reported
         results.append(GateResult(suite.name, gate.metric, gate.minimum, value, gate.label, blocking=blocking))
     return results
 

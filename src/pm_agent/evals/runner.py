@@ -39,14 +39,15 @@ def run_eval(
 ) -> EvalOutcome:
     """Run ``suites`` (all offline suites when empty) and return the outcome with its exit code.
 
-    ``report_only`` names suites whose substance gates are printed but cannot fail the run.
+    ``report_only`` names suites whose substance gates are printed but cannot fail the run, or single gates as
+    ``SUITE:METRIC`` (any gate, substance or not).
 
     ``cases_dir`` replaces the project's cases in the drafting suite. ``report_path`` saves the
     Markdown report there and the JSON beside it (``REPORT.md`` -> ``report.json``). The run is
     compared with ``previous``, by default the JSON beside ``report_path`` as it was before this run.
     """
     names = list(suites) or list(DEFAULT_SUITES)
-    unknown = [n for n in [*names, *report_only] if n not in SUITES]
+    unknown = [n for n in [*names, *(r.split(":", 1)[0] for r in report_only)] if n not in SUITES]
     if unknown:
         return _harness_failure(f"unknown suite(s) {', '.join(unknown)}; known: {', '.join(SUITES)}", backend, as_json)
     if backend not in BACKENDS:
@@ -74,7 +75,9 @@ def evaluate(specs: Sequence[SuiteSpec], ctx: RunContext, previous: dict | None 
     gates = [
         gate
         for spec, result in zip(specs, results, strict=True)
-        for gate in check_gates(result, spec.gates, report_only=spec.name in report_only)
+        for gate in check_gates(result, spec.gates, report_only=spec.name in report_only,
+                                reported=frozenset(r.split(":", 1)[1] for r in report_only
+                                                   if r.startswith(f"{spec.name}:")))
     ]
     changes = compare(results, previous, tolerance)
     errors = [f"{r.name}: {r.error}" for r in results if r.status == "error"]
@@ -117,7 +120,7 @@ def judge(outcome: EvalOutcome) -> tuple[int, str]:
     if not ran:
         return EXIT_PASSED, "no suite ran" + tail
     reported = sorted({g.suite for g in outcome.gates if not g.held and not g.blocking})
-    note = f" (substance gates of {', '.join(reported)} fall short, reported only)" if reported else ""
+    note = f" (gates of {', '.join(reported)} fall short, reported only)" if reported else ""
     return EXIT_PASSED, f"the gates hold ({', '.join(ran)}){note}{tail}"
 
 
