@@ -33,6 +33,7 @@ LEAD_VERB_RE = re.compile(
     re.I,
 )
 MAX_FINDING_ACTIONS = 2
+MAX_DONE = 6  # the steps taken that a draft lists as done
 AFFECTED_RE = re.compile(r"\b(?:customers?|users?|teams?|affected|status ?page|stakeholders?|heads?|partners?|clients?)\b", re.I)
 
 
@@ -67,23 +68,22 @@ def propose_actions(
 
 
 def done_steps(reading: Reading) -> list[ActionItem]:
-    """Steps the timeline shows done: the recovery step that worked (or the last one before the impact ended),
-    and the people told. Dated by the timeline; nobody is named as owner."""
+    """Steps the timeline shows taken to stop the impact (all but the ones that failed), and the people told. Dated
+    by the timeline; nobody is named as owner."""
     symptom = first_symptom(reading)
-    worked = [a.step for a in reading.attempts if a.outcome == "worked"]
-    if not worked and reading.mitigated is not None:
-        last = [a.step for a in reading.attempts if a.outcome == "unknown" and a.step.at <= reading.mitigated]
-        worked = last[-1:]
-    told = [t for t in reading.tagged("communication", dated_only=True) if not t.has("report") and AFFECTED_RE.search(t.text)][:1]
+    end = reading.resolved or reading.mitigated
+    taken = [a.step for a in reading.attempts if a.outcome != "failed" and (end is None or a.step.at <= end)]
+    told = [t for t in reading.tagged("communication", dated_only=True) if not t.has("report") and AFFECTED_RE.search(t.text)]
     addresses = f"The failure {cite(symptom.event)}" if symptom else ""
+    steps = sorted({t.order: t for t in [*taken[:MAX_DONE], *told[:1]]}.values(), key=lambda t: t.order)
     return [
         ActionItem(
             title=_sentence(quote(step.event)), done_when=f"Done {cite(step.event)}.", due=step.at.date(),
             due_note="The date it was done, from the timeline.", horizon="immediate",
-            hierarchy="administrative" if step in told else "engineering", priority="P1" if step not in told else "P2",
+            hierarchy="administrative" if step in told else "engineering", priority="P2" if step in told else "P1",
             addresses=addresses, status="done", owner=None,
         )
-        for step in [*worked[:2], *told]
+        for step in steps
     ]
 
 
@@ -257,11 +257,14 @@ def _declaration_plans(reading: Reading) -> list[Plan]:
 
 
 def what_failed(text: str) -> str:
-    """What happened, without its stated cause: the part before "due to", or after ", so"; no trailing "This is"."""
+    """What happened, without its stated cause: the part before "due to" (or before "failed: reason"), or after
+    ", so"; no trailing "This is"."""
     match = vocab.CONNECTIVE.search(text)
     consequence = vocab.CONSEQUENCE.search(text) if match is None else None
     if consequence is not None:
         return text[consequence.end():].strip(" ,.;:")
+    if match is None and cause_part(text):
+        match = re.search(r": ", text)
     head = text[: match.start()] if match else text
     head = re.sub(r"(?:\.\s*)?\b(?:this|it|which) (?:is|was)\s*$", "", head.strip(), flags=re.I)
     return re.sub(r"\s+(?:is|was|are|were|has been|have been|had been|been)\s*$", "", head.strip(), flags=re.I).strip(" ,.;:")

@@ -60,7 +60,7 @@ def _unnegated(pattern: re.Pattern[str], text: str) -> bool:
 
 
 _NOT_OBSERVATION = frozenset({"alert", "report", "mitigation", "change", "declaration", "communication", "recovery",
-                              "finding", "cause_statement", "negative"})
+                              "finding", "cause_statement", "negative", "acknowledgement"})
 
 
 

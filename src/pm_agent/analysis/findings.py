@@ -106,6 +106,9 @@ def cause_part(text: str) -> str:
     if match:
         head = re.split(r"(?<=[.!?;])\s+", text[: match.start()])[-1]
         return excerpt(head.strip(" .,:;"), limit=100)
+    head, sep, rest = text.partition(": ")
+    if sep and rest.strip() and vocab.TAG_PATTERNS["failed"].search(head):  # "Failover did not run: the controller ..."
+        return excerpt(rest.strip(" .,:;"), limit=100)
     return ""
 
 

@@ -111,10 +111,13 @@ TAG_PATTERNS: dict[str, re.Pattern[str]] = {
         r"apply)\w*|(?:rollover|rollback|restart|recovery|fix|repair|deploy\w*) attempt\w*|^attempt\w* fail\w*|removed|remov(?:e|ing) the|"
         r"deleted|replacing|added (?:capacity|nodes)|scal(?:ed|ing) (?:[\w-]+ ){0,4}(?:down|to \d+)|additional nodes|new nodes? (?:started|added|is added|are added)|"
         r"marked (?:the )?\S+ (?:instance )?as unhealthy|cleared|unblock\w*|restor(?:e|ed|ing) (?:from|the)|"
-        r"switched (?:back|over)|moved traffic|shifted traffic)"
+        r"switched (?:back|over)|moved traffic|shifted traffic|promot(?:e|ed|ing)\b|"
+        r"(?:moved|shifted|routed|rerouted|switched|drained) (?:[\w-]+ ){0,2}(?:traffic|requests|load|users)|"
+        r"(?:flag|toggle) [\w./-]+ (?:enabled|disabled|turned (?:on|off))|re-?ran\b)"
     ),
     "failed": _p(
-        r"(?:^|[.!?]\s+)failed to\b|(?<=\w )fail(?:s|ed)?\b(?! ?over)|\b(?:time(?:d|s)? ?out|did(?:n't| not) (?:help|work|fix|resolve)|no effect|without success|"
+        r"(?:^|[.!?]\s+)failed to\b|(?<=\w )fail(?:s|ed)?\b(?! ?over)|\b(?:time(?:d|s)? ?out|refus(?:e|es|ed)\b|"
+        r"did not (?:run|start|trigger|happen|complete|fire)|didn't (?:run|start|trigger|happen|complete|fire)|did(?:n't| not) (?:help|work|fix|resolve)|no effect|without success|"
         r"unsuccessful\w*|still (?:down|failing|broken|not)|not able to|unable to|could(?:n't| not)|"
         r"made (?:it|things|the \w+) worse|gets? killed|never joined)"
     ),
