@@ -203,13 +203,13 @@ def test_a_draft_fishbone_puts_the_change_under_technology_and_each_factor_where
     assert fishbone.categories == {
         "People": [],
         "Process": [
-            'A recovery step did not work, at 2024-05-14 10:10 UTC: "Rollback to billing 5.0 failed: the migration could '
-            'not be reversed".',
+            "A recovery step did not work: Rollback to billing 5.0 failed: the migration could not be reversed "
+            "(deploy, 2024-05-14 10:10 UTC).",
         ],
         "Technology": [
             "billing 5.1 rolled out with the new tax rounding (2024-05-14 08:00 UTC, deploy)",
-            'A person noticed the failure before monitoring did, at 2024-05-14 09:40 UTC: "Support: a customer reports '
-            'their invoice total is wrong". No alert appears in the data before it.',
+            "A person noticed the failure before monitoring did: Support: a customer reports their invoice total is "
+            "wrong (chat, 2024-05-14 09:40 UTC). No alert appears in the data before it.",
         ],
         "Environment": [],
     }
