@@ -130,8 +130,6 @@ def test_a_warning_sign_an_unintended_change_and_a_late_declaration_are_named():
     ]
 
 
-@pytest.mark.xfail(strict=True, reason="'fired 3 times, first {event}' runs the count into the restated event with no "
-                                       "colon, and capitalises the identifier orders-db as 'Orders-db'")
 def test_the_same_alert_firing_again_and_again_is_named_as_noise():
     noisy = incident(
         [
@@ -145,9 +143,6 @@ def test_the_same_alert_firing_again_and_again_is_named_as_noise():
     assert factors_of(noisy) == ["The same alert fired 3 times, first: orders-db replica lag high (alert, 2024-05-14 10:00 UTC)."]
 
 
-@pytest.mark.xfail(strict=True, reason="'first {event} and last {event}' runs each occurrence into the sentence with no "
-                                       "colon, so it reads 'first Cron job billing-export failed again (...) and last "
-                                       "Cron job ...'")
 def test_a_failure_that_kept_coming_back_is_named_with_its_first_and_last_occurrence():
     recurring = incident(
         [

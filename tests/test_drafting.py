@@ -55,8 +55,6 @@ def failed_rollback() -> Incident:
 # --- the bundled example --------------------------------------------------------------------
 
 
-@pytest.mark.xfail(strict=True, reason="a restated event is capitalised even when it begins with an identifier, so the "
-                                       "service payments-api is written 'Payments-api' in the symptom and the change")
 def test_the_example_chain_cites_the_symptom_the_finding_the_change_and_ends_at_the_gap_the_data_records():
     _, postmortem, _ = draft_example()
 
@@ -180,9 +178,6 @@ def test_a_failed_rollback_is_never_what_went_well():
     ]
 
 
-@pytest.mark.xfail(strict=True, reason="the lessons run a restated event into the sentence after a comma "
-                                       "('was a report, Support: ...', 'stopped only later, New invoices ...'), which "
-                                       "reads as a comma splice")
 def test_a_failed_rollback_and_a_report_before_any_alert_are_lessons_that_restate_them_and_the_recovery():
     postmortem = draft_postmortem(failed_rollback(), score=False)
 

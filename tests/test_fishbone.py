@@ -70,7 +70,7 @@ def test_causes_and_factors_are_grouped_into_the_four_categories():
             'The incident was declared after mitigation, at 2024-05-14 10:30 UTC: "Incident declared".',
         ],
         "Technology": [
-            "Config push: rate-limit rule set to zero (2024-05-14 09:58 UTC, deploy)",
+            "Config push: rate-limit rule set to zero (deploy, 2024-05-14 09:58 UTC)",
             DETECTION_ROOT,
             "Detection came from a customer report",
         ],
@@ -101,7 +101,7 @@ def test_the_fishbone_diagram_points_items_to_categories_and_categories_to_the_p
         '    c1["Process"] --> problem',
         '    c1_1["Configuration changes reach production without automated validation and a…"] --> c1',
         '    c2["Technology"] --> problem',
-        '    c2_1["Config push: rate-limit rule set to zero #40;2024-05-14 09:58 UTC, deploy#41;"] --> c2',
+        '    c2_1["Config push: rate-limit rule set to zero #40;deploy, 2024-05-14 09:58 UTC#41;"] --> c2',
         '    c2_2["No alert watches the user-facing symptom of this failure mode."] --> c2',
     ]
     assert_parses_as_mermaid(diagram, "flowchart LR")
@@ -115,7 +115,7 @@ def test_the_fault_tree_puts_an_or_over_branches_and_an_and_where_a_trigger_met_
         '    top["Checkout API returned #quot;500#quot; errors #91;all regions#93;"]',
         '    top --- or0{{"OR"}}',
         '    or0 --- b1{{"AND"}}',
-        '    b1 --- b1_event["Config push: rate-limit rule set to zero #40;2024-05-14 09:58 UTC, deploy#41;"]',
+        '    b1 --- b1_event["Config push: rate-limit rule set to zero #40;deploy, 2024-05-14 09:58 UTC#41;"]',
         '    b1 --- b1_gap["trigger: Configuration changes reach production without automated validation…"]',
         '    or0 --- b2["detection: No alert watches the user-facing symptom of this failure mode."]',
     ]
@@ -155,7 +155,7 @@ def test_markdown_wraps_the_diagrams_in_mermaid_fences_with_the_grouped_lists():
         f"- {CONFIG_ROOT}",
         "",
         "### Technology",
-        "- Config push: rate-limit rule set to zero (2024-05-14 09:58 UTC, deploy)",
+        "- Config push: rate-limit rule set to zero (deploy, 2024-05-14 09:58 UTC)",
         f"- {DETECTION_ROOT}",
         "",
         "### Environment",
@@ -207,7 +207,7 @@ def test_a_draft_fishbone_puts_the_change_under_technology_and_each_factor_where
             "(deploy, 2024-05-14 10:10 UTC).",
         ],
         "Technology": [
-            "billing 5.1 rolled out with the new tax rounding (2024-05-14 08:00 UTC, deploy)",
+            "billing 5.1 rolled out with the new tax rounding (deploy, 2024-05-14 08:00 UTC)",
             "A person noticed the failure before monitoring did: Support: a customer reports their invoice total is "
             "wrong (chat, 2024-05-14 09:40 UTC). No alert appears in the data before it.",
         ],

@@ -185,8 +185,6 @@ def test_with_no_cause_in_the_data_the_trigger_branch_asks_how_the_change_broke_
     }]
 
 
-@pytest.mark.xfail(strict=True, reason="a restated event is capitalised even when it begins with an identifier, so the "
-                                       "service orders-api is written 'Orders-api'")
 def test_a_stated_cause_about_the_changed_component_is_traced_back_to_the_change():
     steps = branches(run_five_whys("Orders API returning 503s", missing_variable()))[0]["steps"]
 
@@ -446,9 +444,6 @@ def test_a_stated_missing_alert_answers_why_no_alert_caught_it_and_becomes_the_d
     assert chain.to_confirm is True
 
 
-@pytest.mark.xfail(strict=True, reason="a fact that shares no word with any open step answers the first open one, so "
-                                       "why the rollback failed (already cited from the data) is given as how the "
-                                       "release led to wrong totals")
 def test_each_stated_fact_answers_the_open_step_it_speaks_to_and_a_missing_alert_becomes_the_detection_root():
     no_alert = "No alert watches invoice totals; only support tickets show them"
     irreversible = "The migration dropped a column, so it cannot be reversed"

@@ -208,7 +208,8 @@ def _recovery_plans(reading: Reading) -> list[Plan]:
         if not reason:
             continue
         plans.append(Plan(
-            title=f"Make \"{_short(what_failed(attempt.step.text))}\" succeed when \"{reason}\" happens",
+            title=f"Change the recovery path so that \"{reason}\" no longer stops it "
+                  f"(\"{_short(what_failed(attempt.step.text))}\")",
             done_when=f"A rehearsal of the step with \"{reason}\" injected completes and restores service.",
             addresses=f"A recovery step did not work {cite(attempt.step.event)}.", area="platform", horizon="short",
             hierarchy="engineering", impact="medium",

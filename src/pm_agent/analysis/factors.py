@@ -112,7 +112,7 @@ def recurrences(reading: Reading) -> list[str]:
     if len(repeats) < REPEATS_WORTH_NAMING:
         return []
     first, last = repeats[0], repeats[-1]
-    return [f"The failure recurred {len(repeats)} times in the data before it was fixed, first {said(first.event)} and last {said(last.event)}."]
+    return [f"The failure recurred {len(repeats)} times in the data before it was fixed, first: {said(first.event)}; last: {said(last.event)}."]
 
 
 def alert_noise(reading: Reading) -> list[str]:
@@ -123,7 +123,7 @@ def alert_noise(reading: Reading) -> list[str]:
         same.setdefault(alert.text, []).append(alert)
     for repeats in same.values():
         if len(repeats) >= REPEATS_WORTH_NAMING:
-            factors.append(f"The same alert fired {len(repeats)} times, first {said(repeats[0].event)}.")
+            factors.append(f"The same alert fired {len(repeats)} times, first: {said(repeats[0].event)}.")
     return factors
 
 

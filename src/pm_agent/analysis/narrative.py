@@ -90,23 +90,23 @@ def lessons(reading: Reading) -> list[str]:
     out = []
     detection, alert = reading.detection, reading.first_alert
     if reading.reported_by_people and detection is not None:
-        after = f", and the first alert only came later, {said(alert.event)}" if alert is not None and alert.at > detection.at else ""
-        out.append(f"People saw this failure before monitoring did: the first signal was a report, {said(detection.event)}{after}.")
+        after = f". The first alert came later: {said(alert.event)}" if alert is not None and alert.at > detection.at else ""
+        out.append(f"People saw this failure before monitoring did. The first signal was a report: {said(detection.event)}{after}.")
     elif detection is not None and is_slow(reading.detection_lag):
         lag = format_minutes(reading.detection_lag.total_seconds() / 60)
         out.append(f"The failure was invisible to monitoring for {lag} until {said(detection.event)}.")
     failed = [a.step for a in reading.attempts if a.outcome == "failed"]
     recovered = _recovery_event(reading)
     if failed:
-        end = f"; the impact stopped only later, {said(recovered)}" if recovered is not None else ""
+        end = f". The impact stopped only later: {said(recovered)}" if recovered is not None else ""
         out.append(f"The first way out did not work: {said(failed[0].event, T['failed'])}{end}.")
     if reading.negatives:
         found = next((t for t in reading.findings if t.at and reading.negatives[0].at and t.at > reading.negatives[0].at), None)
-        end = f"; the cause was found later, {said(found.event)}" if found is not None else ""
+        end = f". The cause was found later: {said(found.event)}" if found is not None else ""
         out.append(f"An early assumption cost time: {said(reading.negatives[0].event, T['negative'])}{end}.")
     repeats = reading.tagged("repeat", dated_only=True)
     if len(repeats) >= 3:
-        out.append(f"The failure kept coming back before anyone fixed it, first {said(repeats[0].event)}, "
+        out.append(f"The failure kept coming back before anyone fixed it, first: {said(repeats[0].event)}; "
                    f"{len(repeats)} times in all.")
     unintended = reading.tagged("unintended", dated_only=True)
     if unintended:

@@ -108,4 +108,7 @@ def restate(event: TimelineEvent | UndatedEvent, focus: re.Pattern[str] | None =
     load balancer (deploy, 2021-07-02 07:42 UTC)``. Used where the draft states what the data says; the claims
     check verifies that the sentence's words are the event's."""
     text = quote(event, focus).strip().rstrip(".;:,")
-    return f"{text[:1].upper()}{text[1:]} {ref(event)}"
+    first = text.split(" ", 1)[0]
+    if first.isalpha() and first.islower():  # "orders-api", "v5.2.0" or "iOS" keep their case
+        text = text[:1].upper() + text[1:]
+    return f"{text} {ref(event)}"

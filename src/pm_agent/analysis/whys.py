@@ -281,7 +281,7 @@ def place_facts(branches: list[WhyBranch], facts: list[str]) -> list[WhyBranch]:
     """Each stated fact answers the open step (or open root) it speaks to; the chain keeps its shape."""
     out = [b.model_copy(deep=True) for b in branches]
     for fact in facts:
-        if not _answer(out, fact):
+        if not _answer(out, fact):  # nothing left open: kept, as what else the team knows, before the safeguard step
             trigger = out[0]
             trigger.steps.insert(max(len(trigger.steps) - 1, 1), stated("What else does the team know?", fact))
     for branch in out:
@@ -293,15 +293,31 @@ def place_facts(branches: list[WhyBranch], facts: list[str]) -> list[WhyBranch]:
 
 
 def _answer(branches: list[WhyBranch], fact: str) -> bool:
+    """Place ``fact``: beside the cited step it speaks to (it adds to what the data says there), else as the answer to
+    the open step it speaks to (a tie, or no shared word, goes to the earlier step); False when no step is open."""
     fact_stems = {s for s in content_stems(fact) if weight(s) == 1.0}
-    open_steps = [(b, i) for b in branches for i, s in enumerate(b.steps) if s.hypothesis]
-    if not open_steps:
+
+    def overlap(text: str) -> int:
+        return len(fact_stems & {s for s in content_stems(text) if weight(s) == 1.0})
+
+    steps = [(b, i) for b in branches for i in range(len(b.steps))]
+    open_scores = [(overlap(b.steps[i].question + " " + b.steps[i].why), n) for n, (b, i) in enumerate(steps)
+                   if b.steps[i].hypothesis]
+    cited_scores = [(overlap(b.steps[i].because + " " + " ".join(e.excerpt for e in b.steps[i].evidence)), n)
+                    for n, (b, i) in enumerate(steps) if not b.steps[i].hypothesis and not b.steps[i].facts]
+    best_open = max((score for score, _ in open_scores), default=0)
+    best_cited = max((score for score, _ in cited_scores), default=0)
+    if best_cited >= 2 and best_cited > best_open:
+        # among steps citing the same words, the deeper one (the reason, not the event) takes the fact
+        branch, index = steps[[n for score, n in cited_scores if score == best_cited][-1]]
+        step = branch.steps[index]
+        branch.steps[index] = step.model_copy(update={"facts": [*step.facts, fact]})
+        return True
+    if not open_scores:
         return False
-    scored = [(len(fact_stems & {s for s in content_stems(b.steps[i].question + b.steps[i].why) if weight(s) == 1.0}), n)
-              for n, (b, i) in enumerate(open_steps)]
-    top = max(score for score, _ in scored)
-    best = next(n for score, n in scored if score == top) if top > 0 else 0  # a tie goes to the earlier step
-    branch, index = open_steps[best]
+    # A fact that names no step's words is taken as the answer to the first open question, usually the mechanism.
+    chosen = next(n for score, n in open_scores if score == best_open)
+    branch, index = steps[chosen]
     branch.steps[index] = stated(branch.steps[index].why, fact)
     return True
 

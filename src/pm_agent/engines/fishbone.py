@@ -110,7 +110,8 @@ def immediate_cause(branch: WhyBranch) -> WhyStep | None:
 
 def _evidence_text(step: WhyStep) -> str:
     first = step.evidence[0]
-    return f"{first.excerpt} ({when(first.at)}, {first.source})"
+    moment = when(first.at) if first.at else (first.time_text or "undated")
+    return f"{first.excerpt} ({first.source}, {moment})"
 
 
 def _factor_item(factor: str) -> tuple[str, str]:
