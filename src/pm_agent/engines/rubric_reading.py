@@ -268,7 +268,7 @@ def _with_coherence(raw: list[Statement], parts: dict[tuple[int, str], set[str]]
         if analysis:
             echo = echo_of(s, reading.rows)
         elif s.group == "lessons":
-            echo = max((echo_of(s, [row]) for row in reading.rows), default=0.0)
+            echo = max((echo_of(s, [row], labelled=False) for row in reading.rows), default=0.0)
         else:
             echo = 0.0
         done.append(Statement(s.text, s.field, s.group, s.section, s.terms, s.causal, shared_share(s.terms, vocab),
@@ -276,13 +276,13 @@ def _with_coherence(raw: list[Statement], parts: dict[tuple[int, str], set[str]]
     return done
 
 
-def echo_of(statement: Statement, rows: list[set[str]]) -> float:
+def echo_of(statement: Statement, rows: list[set[str]], *, labelled: bool = True) -> float:
     """How far a statement only repeats the timeline: the share of its specific weight the timeline's entries already
     hold, read after a short lead-in label ('Found: ...', 'Contributing factor: ...'). An explanation adds what the
     record of events does not say (the provider upgrade, the function missing from old versions); a restatement
     of events adds nothing, however it links them."""
     label, sep, rest = statement.text.partition(": ")
-    body = terms(rest) if sep and len(label.split()) <= LABEL_WORDS and rest.strip() else statement.terms
+    body = terms(rest) if labelled and sep and len(label.split()) <= LABEL_WORDS and rest.strip() else statement.terms
     timeline = set().union(*rows) if rows else set()
     return shared_share(body, timeline)
 
