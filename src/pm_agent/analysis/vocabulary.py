@@ -50,6 +50,8 @@ TAG_PATTERNS: dict[str, re.Pattern[str]] = {
     "symptom": _p(rf"\b(?:{FAILURE_WORDS})"),
     "alert": _p(
         r"\b(?:alert\w*|alarm\w*|paged|pager|monitor(?:ing)? (?:fired|triggered|showed)|synthetic check|"
+        r"(?:canary|synthetic|health ?check|probe|smoke test|canary analysis)s? (?:\w+ )?(?:failed|fail(?:s|ing)|fired|"
+        r"tripped|halted)|"
         r"automated warning|warning from|health ?check (?:fail\w*|alert\w*))"
     ),
     "report": _p(
@@ -69,7 +71,7 @@ TAG_PATTERNS: dict[str, re.Pattern[str]] = {
     ),
     "acknowledgement": _p(r"\b(?:acknowledg\w*|ack'?d|ack\b|on it\b|i'?m looking|taking a look)"),
     "investigation": _p(
-        r"\b(?:investigat\w*|looking into|look into|debug\w*|diagnos\w*|troubleshoot\w*|checking|checked|"
+        r"\b(?:investigat\w*|looking (?:into|at)|look(?:ed)? (?:into|at)|debug\w*|diagnos\w*|troubleshoot\w*|checking|checked|"
         r"analys\w*|analyz\w*|asked (?:user|for)|attempted to ssh|trying to|tried to|second opinion)"
     ),
     "finding": _p(
@@ -94,7 +96,7 @@ TAG_PATTERNS: dict[str, re.Pattern[str]] = {
         r"responsible for|stemm\w* from|the reason)"
     ),
     "change": _p(
-        r"\b(?:deploy\w*|releas\w*|roll(?:ed|ing)?[- ]?out|rollouts?|appl(?:y|ied|ies|ying)|push(?:ed)?|merg(?:e|ed)|"
+        r"\b(?:deploy\w*|releas\w*|roll(?:ed|ing)?[- ]?out|rollouts?|appl(?:y|ied|ies|ying)|push(?:ed)?(?! notifications?)|merg(?:e|ed)|"
         r"upgrad\w*|downgrad\w*|migrat\w*|pipeline\w*|terraform|config(?:uration)? change|chang(?:e|ed|es)|"
         r"updat(?:e|ed|es)|modif\w*|replac(?:e|ed|es)|enabl(?:e|ed)|disabl(?:e|ed)|install\w*|rotat(?:e|ed|ion)|"
         r"roll-?over|rollover|scal(?:e|ed|ing) (?:up|out)|scaling|feature flag|toggl\w*|commit(?:ted)?|"
