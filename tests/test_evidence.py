@@ -89,6 +89,26 @@ def test_time_to_mitigate_rests_on_the_first_recovery_else_on_the_resolution_it_
     assert (closed.mitigated, closed.mitigated_basis) == (at("11:00"), "resolved_at (input); no earlier recovery event")
 
 
+def test_a_failure_the_data_says_still_goes_on_moves_mitigation_to_the_recovery_after_it():
+    reading = read_incident(incident(("10:00", "deploy", "Release 4.2 rolled out"),
+                                     ("10:20", "alert", "RESOLVED CheckoutErrors: error rate back to normal"),
+                                     ("10:30", "chat", "429s are now most of the checkout traffic, users keep retrying"),
+                                     ("10:50", "chat", "checkout working normally"),
+                                     ("11:00", "chat", "checkout is still fine, closing"),
+                                     ("11:05", "note", "Incident resolved")))
+    assert (reading.mitigated, reading.mitigated_basis) == (
+        at("10:50"), "recovery after impact the data reports as ongoing (chat: checkout working normally)")
+
+
+def test_a_recovery_with_no_later_report_of_failure_stands():
+    reading = read_incident(incident(("10:00", "deploy", "Release 4.2 rolled out"),
+                                     ("10:20", "metric", "Error rate back to normal"),
+                                     ("10:40", "chat", "the errors earlier came from the pool size"),
+                                     ("10:50", "chat", "checkout working normally"),
+                                     ("11:05", "note", "Incident resolved")))
+    assert reading.mitigated == at("10:20")
+
+
 def test_recovery_attempts_keep_their_outcome():
     reading = read_incident(incident(
         ("10:00", "alert", "FIRING CheckoutErrors"),

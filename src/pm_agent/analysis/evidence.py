@@ -321,16 +321,35 @@ def _mitigation(
 ) -> tuple[dt.datetime | None, str]:
     if incident.mitigated_at is not None:
         return incident.mitigated_at, "mitigated_at (input)"
-    recovered = next(
-        (t for t in events if (since is None or t.at >= since) and t.has("recovery") and not t.has("failed")),
-        None,
-    )
-    if recovered is not None:
-        return recovered.at, f"first recovery ({recovered.source}: {_short(recovered.text)})"
+    recoveries = [t for t in events if (since is None or t.at >= since) and t.has("recovery") and not t.has("failed")]
+    if recoveries:
+        recovered = _lasting_recovery(events, recoveries)
+        basis = "first recovery" if recovered is recoveries[0] else "recovery after impact the data reports as ongoing"
+        return recovered.at, f"{basis} ({recovered.source}: {_short(recovered.text)})"
     declared = next((t for t in events if (since is None or t.at >= since) and t.has("resolution")), None)
     if declared is not None:
         return declared.at, f"first resolution ({declared.source}: {_short(declared.text)})"
     return None, ""
+
+
+def _lasting_recovery(events: tuple[Tagged, ...], recoveries: list[Tagged]) -> Tagged:
+    """The recovery that held: a later event saying the failure still goes on moves mitigation to the next one.
+
+    "429s are now most of the traffic, users keep retrying" after a first all-clear means users were still
+    affected; the impact stopped at the next recovery the data reports, not the first.
+    """
+    chosen = recoveries[0]
+    while True:
+        still = next((t for t in events if t.at > chosen.at and _reports_ongoing_failure(t)), None)
+        after = None if still is None else next((r for r in recoveries if r.at > still.at), None)
+        if after is None:
+            return chosen
+        chosen = after
+
+
+def _reports_ongoing_failure(tagged: Tagged) -> bool:
+    return (tagged.has("symptom") and tagged.has("ongoing") and not tagged.has("recovery")
+            and not tagged.has("resolution") and not tagged.has("worked"))
 
 
 def _resolution(incident: Incident, events: tuple[Tagged, ...]) -> tuple[dt.datetime | None, str]:

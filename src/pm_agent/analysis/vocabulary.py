@@ -142,6 +142,7 @@ TAG_PATTERNS: dict[str, re.Pattern[str]] = {
         r"confirmed (?:expected behaviou?r|(?:the )?issue (?:was )?resolved|resolution)|allowing traffic|"
         r"become available|became available|(?:are|is|were|was) available again)"
     ),
+    "ongoing": _p(r"\b(?:still|keeps?|keeping|continu(?:e|es|ed|ing)|remains?|remained|persist\w*|now)\b"),
     "resolution": _p(
         r"\b(?:resolved|incident (?:was )?closed|closed (?:the )?incident|all[- ]clear|marked as resolved|"
         r"declared resolved|post-?mortem phase)"
