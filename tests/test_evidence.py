@@ -65,6 +65,20 @@ def test_a_scale_up_before_anything_failed_is_a_change_not_a_fix():
     assert reading.trigger.text.startswith("Proactively scaling up")
 
 
+def test_a_change_step_that_fails_points_back_to_the_change_it_came_out_of():
+    reading = read_incident(incident(("11:02", "deploy", "PR 1377 merged; terraform apply started, plan: 1 to destroy"),
+                                     ("11:04", "deploy", "destroy of ledger-db failed; terraform apply exited with an error"),
+                                     ("11:06", "alert", "Pipeline failure alert: apply for PR 1377 failed")))
+    assert (reading.trigger.at, reading.started) == (at("11:02"), at("11:02"))
+
+
+def test_a_failing_change_unconnected_to_the_one_before_it_is_the_trigger_itself():
+    reading = read_incident(incident(("09:00", "deploy", "search-indexer 2.3 released"),
+                                     ("11:04", "deploy", "payments schema migration failed with a lock timeout"),
+                                     ("11:06", "alert", "FIRING PaymentsErrors")))
+    assert reading.trigger.at == at("11:04")
+
+
 def test_without_a_start_or_an_earlier_event_the_start_is_unknown_not_the_first_alert():
     reading = read_incident(incident(("10:07", "alert", "FIRING CheckoutErrors"), ("10:30", "chat", "still looking")))
     assert (reading.started, reading.detected) == (None, at("10:07"))

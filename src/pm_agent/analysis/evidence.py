@@ -271,7 +271,20 @@ def find_trigger(events: tuple[Tagged, ...], incident: Incident) -> Tagged | Non
         before = [t for t in changes if t.at < incident.started_at]
         return at_start[0] if at_start else (before[-1] if before else None)
     before = [t for t in changes if first_signal is None or t.at < first_signal]
-    return before[-1] if before else None
+    return _change_that_failed_first(before) if before else None
+
+
+def _change_that_failed_first(changes: list[Tagged]) -> Tagged:
+    """The last change before the first signal, unless it reports a failure of an earlier change it names.
+
+    "destroy of ledger-db failed; apply exited with an error" two minutes after "apply started on merge" is
+    the failure coming out of the earlier change, which set it off: the data connects them by shared words.
+    """
+    failing = next((i for i, t in enumerate(changes) if t.has("symptom")), None)
+    if failing is None or failing == 0:
+        return changes[-1]
+    earlier = changes[failing - 1]
+    return earlier if not earlier.has("symptom") and linked(earlier, changes[failing]) else changes[-1]
 
 
 def _start(incident: Incident, events: tuple[Tagged, ...], trigger: Tagged | None) -> tuple[dt.datetime | None, str]:
