@@ -18,6 +18,7 @@ Everything here is linear in the text: one tokenising pass, set operations on th
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -185,7 +186,9 @@ def _keep(weights: dict[str, float], key: str, weight: float) -> None:
         weights[key] = weight
 
 
+@lru_cache(maxsize=65536)
 def _word(part: str) -> tuple[str, float]:
+    """The stem of one word and how much it names (cached: documents repeat their words many times)."""
     lower = part.lower()
     if part.isdigit() or part[:-1].isdigit() and lower.endswith("s"):
         code = lower.rstrip("s")
