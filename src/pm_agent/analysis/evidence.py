@@ -73,7 +73,13 @@ def notes_as_events(notes: str) -> list[UndatedEvent]:
     for paragraph in paragraphs:
         lines = [line.strip(" -*\t") for line in paragraph.splitlines() if not line.lstrip().startswith("#")]
         found += sentences_of(" ".join(line for line in lines if line))
-    return [UndatedEvent(source="note", text=s, time_text=NOTES) for s in found if len(s.split()) >= 3]
+    return [UndatedEvent(source="note", text=s, time_text=NOTES) for s in found
+            if len(s.split()) >= 3 and not _RECORD_RE.search(s)]
+
+
+# A key-value record pasted into the notes ({"time_to_detection": "335 minutes", ...}) is data, not a statement
+# about the system: read as prose it turns into findings and actions about its field names.
+_RECORD_RE = re.compile(r"""\{\s*["'][\w .-]+["']\s*:""")
 
 
 def without_vocabulary(text: str) -> str:
