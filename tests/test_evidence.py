@@ -7,6 +7,7 @@ import datetime as dt
 import pytest
 
 from pm_agent.analysis.evidence import read_incident, tags_of
+from pm_agent.analysis.findings import cause_part, consequence_split
 from pm_agent.analysis.quoting import cite
 from pm_agent.models import Incident, TimelineEvent, UndatedEvent
 
@@ -172,3 +173,17 @@ def test_durations_print_exactly(minutes, shown):
     from pm_agent.timeparse import format_minutes
 
     assert format_minutes(minutes) == shown
+
+
+@pytest.mark.parametrize(("sentence", "cause", "effect"), [
+    ("the app retries at once, so every 503 comes back as more requests",
+     "the app retries at once", "every 503 comes back as more requests"),
+    ("The deploy removed the CNAME, causing 502s", "The deploy removed the CNAME", "502s"),
+    ("Owner of the Ingress causing the issue contacted", "the Ingress", "the issue"),
+    ("A bad config causing 502s was rolled back", "A bad config", "502s"),
+    ("A pod scheduling storm causing some daemon sets not scheduled",
+     "A pod scheduling storm", "some daemon sets not scheduled"),
+    ("Traffic surge causing requests to be throttled", "Traffic surge", "requests to be throttled"),
+])
+def test_a_stated_consequence_splits_into_cause_and_effect_even_inside_a_noun_phrase(sentence, cause, effect):
+    assert (consequence_split(sentence), cause_part(sentence)) == ((cause, effect), cause)

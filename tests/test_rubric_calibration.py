@@ -150,9 +150,6 @@ def test_the_suite_runs_on_the_shipped_set_and_says_when_the_shared_data_is_abse
 
 
 @pytest.mark.shared_data
-@pytest.mark.xfail(strict=True, reason="9 of 10 hold: dfds-pm2021-010, a short document with its root cause in the "
-                                       "summary and no owners or dates, scores 3.09 beside its offline draft's 3.1x "
-                                       "(the rubric gate is reported only in CI until it holds)")
 def test_each_published_postmortem_outscores_the_offline_and_the_evidence_only_draft(shared_data):
     docs = load_docs(shared_data / "fulltext", "shared")
     scores = {doc.key: score_markdown(doc.markdown).weighted_average for doc in docs}

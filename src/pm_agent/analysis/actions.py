@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 from pm_agent.analysis import vocabulary as vocab
 from pm_agent.analysis.evidence import Reading, Tagged, is_slow
-from pm_agent.analysis.findings import cause_part
+from pm_agent.analysis.findings import cause_part, consequence_split
 from pm_agent.analysis.quoting import cite, quote, when
 from pm_agent.analysis.whys import cause_of, first_symptom
 from pm_agent.engines.actions import due_date, owner_for, priority
@@ -261,9 +261,9 @@ def what_failed(text: str) -> str:
     """What happened, without its stated cause: the part before "due to" (or before "failed: reason"), or after
     ", so"; no trailing "This is"."""
     match = vocab.CONNECTIVE.search(text)
-    consequence = vocab.CONSEQUENCE.search(text) if match is None else None
+    consequence = consequence_split(text) if match is None else None
     if consequence is not None:
-        return text[consequence.end():].strip(" ,.;:")
+        return consequence[1]
     if match is None and cause_part(text):
         match = re.search(r": ", text)
     head = text[: match.start()] if match else text

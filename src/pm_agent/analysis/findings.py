@@ -102,14 +102,40 @@ def cause_part(text: str) -> str:
     match = vocab.CONNECTIVE.search(text)
     if match:
         return excerpt(text[match.end():].strip(" .,:;"), limit=100)
-    match = vocab.CONSEQUENCE.search(text)
-    if match:
-        head = re.split(r"(?<=[.!?;])\s+", text[: match.start()])[-1]
-        return excerpt(head.strip(" .,:;"), limit=100)
+    split = consequence_split(text)
+    if split is not None:
+        return excerpt(split[0], limit=100)
     head, sep, rest = text.partition(": ")
     if sep and rest.strip() and vocab.TAG_PATTERNS["failed"].search(head):  # "Failover did not run: the controller ..."
         return excerpt(rest.strip(" .,:;"), limit=100)
     return ""
+
+
+def consequence_split(text: str) -> tuple[str, str] | None:
+    """(cause, effect) of a sentence that states its consequence: "the app retries at once, so every 503 comes
+    back" gives ("the app retries at once", "every 503 comes back").
+
+    "causing" without a comma, followed by a closing verb, opens a clause inside a noun phrase: "Owner of the
+    Ingress causing the issue contacted" says the Ingress caused the issue, and the owner was contacted.
+    """
+    match = vocab.CONSEQUENCE.search(text)
+    if match is None:
+        return None
+    head = re.split(r"(?<=[.!?;])\s+", text[: match.start()])[-1]
+    tail = text[match.end():]
+    inner = match.group(0).lower() == "causing" and not text[: match.start()].rstrip().endswith(",")
+    closing = _CLOSING_VERB_RE.search(tail) if inner else None
+    if closing is not None:
+        head, tail = head.rsplit(" of ", 1)[-1], tail[: closing.start()]
+    return head.strip(" .,:;"), tail.strip(" .,:;")
+
+
+# The main verb that closes a sentence after a clause inside its subject: "... causing the issue contacted",
+# "... causing 502s was rolled back".
+_CLOSING_VERB_RE = re.compile(
+    r"(?<=\w)(?<!\bnot)(?<!\bnever)(?<!\bbe)(?<!\bbeen)(?<!\bbeing)(?<!\bget)(?<!\bto)"
+    r"\s+(?:(?:was|were|is|are|has been|have been|got)\s+)?[a-z]+ed(?:\s+(?:back|out|up|off|down))?\s*[.!]?\s*$"
+)
 
 
 def fix_event(reading: Reading) -> Tagged | None:
