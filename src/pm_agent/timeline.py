@@ -13,6 +13,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from pm_agent.analysis.evidence import Reading, Tagged, read_incident
+from pm_agent.analysis.quoting import shorten
 from pm_agent.models import Incident, Metric, TimelineEvent
 from pm_agent.timeparse import format_utc
 
@@ -90,7 +91,7 @@ def key_times(incident: Incident, reading: Reading | None = None) -> KeyTimes:
     acknowledged = (
         KeyTime(incident.acknowledged_at, "acknowledged_at (input)")
         if incident.acknowledged_at
-        else KeyTime(ack.at, f"first acknowledgement ({ack.source}: {_short(ack.text)})")
+        else KeyTime(ack.at, f"first acknowledgement ({ack.source}: {shorten(ack.text)})")
         if ack
         else KeyTime(None, "")
     )
@@ -140,7 +141,3 @@ def _metric(name: str, label: str, start: KeyTime, end: KeyTime, start_q: str, e
             question=f"The {end.basis} comes before the {start.basis}; which of the two times is right?",
         )
     return Metric(name=name, label=label, minutes=minutes, start=start.at, end=end.at, basis=basis)
-
-
-def _short(text: str, limit: int = 60) -> str:
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"

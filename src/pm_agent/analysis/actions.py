@@ -34,7 +34,6 @@ LEAD_VERB_RE = re.compile(
 )
 MAX_FINDING_ACTIONS = 2
 MAX_DONE = 6  # the steps taken that a draft lists as done
-AFFECTED_RE = re.compile(r"\b(?:customers?|users?|teams?|affected|status ?page|stakeholders?|heads?|partners?|clients?)\b", re.I)
 
 
 @dataclass(frozen=True)
@@ -73,7 +72,7 @@ def done_steps(reading: Reading) -> list[ActionItem]:
     symptom = first_symptom(reading)
     end = reading.resolved or reading.mitigated
     taken = [a.step for a in reading.attempts if a.outcome != "failed" and (end is None or a.step.at <= end)]
-    told = [t for t in reading.tagged("communication", dated_only=True) if not t.has("report") and AFFECTED_RE.search(t.text)]
+    told = [t for t in reading.tagged("communication", dated_only=True) if not t.has("report") and vocab.AFFECTED_RE.search(t.text)]
     addresses = f"The failure {cite(symptom.event)}" if symptom else ""
     steps = sorted({t.order: t for t in [*taken[:MAX_DONE], *told[:1]]}.values(), key=lambda t: t.order)
     return [
@@ -231,13 +230,16 @@ def _unintended_plans(reading: Reading) -> list[Plan]:
 
 
 def _gap_plans(reading: Reading) -> list[Plan]:
+    gap = next(iter(reading.tagged("gap", dated_only=True)), None)
+    if gap is None:
+        return []
+    missing = _short(quote(gap.event, vocab.TAG_PATTERNS["gap"]))
     return [Plan(
-        title=f"Close the gap the data records: \"{_short(quote(t.event, vocab.TAG_PATTERNS['gap']))}\"",
-        done_when=f"What \"{_short(quote(t.event, vocab.TAG_PATTERNS['gap']))}\" says is missing exists, and a drill "
-                  "shows it catching the failure.",
-        addresses=f"The data records a missing safeguard {cite(t.event, vocab.TAG_PATTERNS['gap'])}.",
+        title=f"Close the gap the data records: \"{missing}\"",
+        done_when=f"What \"{missing}\" says is missing exists, and a drill shows it catching the failure.",
+        addresses=f"The data records a missing safeguard {cite(gap.event, vocab.TAG_PATTERNS['gap'])}.",
         area="service", horizon="short", hierarchy="engineering",
-    ) for t in reading.tagged("gap", dated_only=True)[:1]]
+    )]
 
 
 def _declaration_plans(reading: Reading) -> list[Plan]:

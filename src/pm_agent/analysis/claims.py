@@ -21,6 +21,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal
 
+from pm_agent.analysis.quoting import STAND_IN
 from pm_agent.analysis.terms import content_stems
 from pm_agent.models import Evidence, Finding, Incident, Postmortem, WhyChain
 
@@ -50,7 +51,6 @@ CAUSAL_RE = re.compile(
     r"triggered by|set off|made (?:it|the)|so that|which meant)\b",
     re.IGNORECASE,
 )
-STAND_IN = "a team member"
 # The draft's own linking words around a restated event: they need not be the event's.
 LINK_STEMS = frozenset(content_stems(
     "because due caused cause data states suggests found observed connects event events then step ended impact shows "

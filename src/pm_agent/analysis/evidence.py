@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 
 from pm_agent.analysis import vocabulary as vocab
-from pm_agent.analysis.quoting import NOTES
+from pm_agent.analysis.quoting import NOTES, sentences_of, shorten
 from pm_agent.analysis.terms import content_stems, weight
 from pm_agent.models import Incident, TimelineEvent, UndatedEvent
 
@@ -270,12 +270,12 @@ def find_trigger(events: tuple[Tagged, ...], incident: Incident) -> Tagged | Non
     marked = next((t for t in changes if vocab.CULPRIT_MARK.search(t.text)), None)
     if marked is not None:
         return marked
-    first_signal = next((t.at for t in events if t.has("alert", "report") or (t.has("symptom") and not t.has("change"))),
-                        None)
     if incident.started_at is not None:  # the input says when: the change at that moment, or the last one before
         at_start = [t for t in changes if t.at == incident.started_at]
         before = [t for t in changes if t.at < incident.started_at]
         return at_start[0] if at_start else (before[-1] if before else None)
+    first_signal = next((t.at for t in events if t.has("alert", "report") or (t.has("symptom") and not t.has("change"))),
+                        None)
     before = [t for t in changes if first_signal is None or t.at < first_signal]
     return _change_that_failed_first(before) if before else None
 
@@ -298,13 +298,13 @@ def _start(incident: Incident, events: tuple[Tagged, ...], trigger: Tagged | Non
         return incident.started_at, "started_at (input)"
     marked = next((t for t in events if vocab.START_MARK.search(t.text)), None)
     if marked is not None:
-        return marked.at, f"marked as the start ({marked.source}: {_short(marked.text)})"
+        return marked.at, f"marked as the start ({marked.source}: {shorten(marked.text)})"
     if trigger is not None:
-        return trigger.at, f"the change that set it off ({trigger.source}: {_short(trigger.text)})"
+        return trigger.at, f"the change that set it off ({trigger.source}: {shorten(trigger.text)})"
     detected = incident.detected_at or next((t.at for t in events if t.has("alert", "report")), None)
     first = next((t for t in events if detected is not None and t.at < detected), None)
     if first is not None:
-        return first.at, f"first event before detection ({first.source}: {_short(first.text)})"
+        return first.at, f"first event before detection ({first.source}: {shorten(first.text)})"
     return None, ""
 
 
@@ -320,7 +320,7 @@ def _detection(
         return None, None, ""
     first = signals[0]
     kind = "report" if first.has("report") else "alert"
-    return first, first.at, f"first {kind} ({first.source}: {_short(first.text)})"
+    return first, first.at, f"first {kind} ({first.source}: {shorten(first.text)})"
 
 
 def _attempts(events: tuple[Tagged, ...], since: dt.datetime | None) -> Iterable[Attempt]:
@@ -344,10 +344,10 @@ def _mitigation(
     if recoveries:
         recovered = _lasting_recovery(events, recoveries)
         basis = "first recovery" if recovered is recoveries[0] else "recovery after impact the data reports as ongoing"
-        return recovered.at, f"{basis} ({recovered.source}: {_short(recovered.text)})"
+        return recovered.at, f"{basis} ({recovered.source}: {shorten(recovered.text)})"
     declared = next((t for t in events if (since is None or t.at >= since) and t.has("resolution")), None)
     if declared is not None:
-        return declared.at, f"first resolution ({declared.source}: {_short(declared.text)})"
+        return declared.at, f"first resolution ({declared.source}: {shorten(declared.text)})"
     return None, ""
 
 
@@ -367,8 +367,7 @@ def _lasting_recovery(events: tuple[Tagged, ...], recoveries: list[Tagged]) -> T
 
 
 def _reports_ongoing_failure(tagged: Tagged) -> bool:
-    return (tagged.has("symptom") and tagged.has("ongoing") and not tagged.has("recovery")
-            and not tagged.has("resolution") and not tagged.has("worked"))
+    return tagged.has("symptom") and tagged.has("ongoing") and not tagged.has("recovery", "resolution", "worked")
 
 
 def _resolution(incident: Incident, events: tuple[Tagged, ...]) -> tuple[dt.datetime | None, str]:
@@ -376,7 +375,7 @@ def _resolution(incident: Incident, events: tuple[Tagged, ...]) -> tuple[dt.date
         return incident.resolved_at, "resolved_at (input)"
     closing = next((t for t in reversed(events) if t.has("resolution")), None)
     if closing is not None:
-        return closing.at, f"last resolution event ({closing.source}: {_short(closing.text)})"
+        return closing.at, f"last resolution event ({closing.source}: {shorten(closing.text)})"
     return None, ""
 
 
@@ -385,17 +384,6 @@ def linked(earlier: Tagged, later: Tagged) -> frozenset[str]:
     if earlier.at is None or later.at is None or earlier.at > later.at:
         return frozenset()
     return earlier.stems & later.stems
-
-
-def sentences_of(text: str) -> list[str]:
-    return [s.strip() for s in SENTENCE_RE.split(text) if s.strip()]
-
-
-SENTENCE_RE = re.compile(r"(?<=[.!?])\s+|\n+")
-
-
-def _short(text: str, limit: int = 60) -> str:
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
 def is_slow(lag: dt.timedelta | None) -> bool:

@@ -42,9 +42,9 @@ def summarise(reading: Reading, metrics: list[Metric]) -> str:
         parts.append(f"The data states a cause: {said(cause.event)}.")
     else:
         parts.append("The data does not state the cause; see the root cause section for what it shows and what to ask.")
-    recovered = next((t for t in reading.events if reading.mitigated and t.at == reading.mitigated), None)
+    recovered = _recovery_event(reading)
     if reading.mitigated and recovered is not None:
-        parts.append(f"The impact stopped: {said(recovered.event)}.")
+        parts.append(f"The impact stopped: {said(recovered)}.")
     elif reading.mitigated:
         parts.append(f"The impact stopped by {when(reading.mitigated)}.")
     figures = [(label, by_name[name].minutes) for label, name in
@@ -77,9 +77,7 @@ def went_well(reading: Reading) -> list[str]:
                      and "retroactive" not in t.text.lower()), None)
     if declared is not None and reading.mitigated is not None and declared.at <= reading.mitigated:
         good.append(f"The incident was declared while it was still going on: {said(declared.event)}.")
-    from pm_agent.analysis.actions import AFFECTED_RE
-
-    told = next((t for t in reading.events if t.has("communication") and AFFECTED_RE.search(t.text)), None)
+    told = next((t for t in reading.events if t.has("communication") and vocab.AFFECTED_RE.search(t.text)), None)
     if told is not None:
         good.append(f"People affected were told: {said(told.event, T['communication'])}.")
     return good

@@ -43,13 +43,23 @@ def excerpt(text: str, focus: re.Pattern[str] | None = None, limit: int = EXCERP
     whole = text.strip()
     if len(whole) <= limit:
         return whole
-    sentences = [s.strip() for s in SENTENCE_END_RE.split(whole) if s.strip()]
+    sentences = sentences_of(whole)
     focused = next((s for s in sentences if focus.search(s)), None) if focus is not None else None
     chosen = focused or (sentences[0] if sentences else whole)
     if len(chosen) <= limit:
         return chosen
     cut = chosen[:limit]
     return cut[: cut.rfind(" ")].rstrip(" ,;:") if " " in cut else cut
+
+
+def sentences_of(text: str) -> list[str]:
+    """The sentences and lines of ``text``, stripped."""
+    return [s.strip() for s in SENTENCE_END_RE.split(text) if s.strip()]
+
+
+def shorten(text: str, limit: int = 60) -> str:
+    """``text`` cut to ``limit`` characters with an ellipsis: for the basis of a key time."""
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
 def is_system_actor(actor: str) -> bool:
@@ -99,11 +109,6 @@ def ref(event: TimelineEvent | UndatedEvent) -> str:
 
 
 def said(event: TimelineEvent | UndatedEvent, focus: re.Pattern[str] | None = None) -> str:
-    """What an event says, as the draft's own words with their source: the form statements about causes use."""
-    return restate(event, focus)
-
-
-def restate(event: TimelineEvent | UndatedEvent, focus: re.Pattern[str] | None = None) -> str:
     """The event's words as a sentence of the draft, with where they come from: ``Target group reattached to the
     load balancer (deploy, 2021-07-02 07:42 UTC)``. Used where the draft states what the data says; the claims
     check verifies that the sentence's words are the event's."""

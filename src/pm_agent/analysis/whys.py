@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 
 from pm_agent.analysis import vocabulary as vocab
-from pm_agent.analysis.evidence import Reading, Tagged, is_slow, linked
+from pm_agent.analysis.evidence import Reading, Tagged, is_slow, linked, read_incident, specific_stems
 from pm_agent.analysis.findings import cause_part
 from pm_agent.analysis.quoting import said, evidence, quote, when
 from pm_agent.analysis.terms import content_stems, weight
@@ -42,8 +42,6 @@ def run_five_whys(
     problem: str, incident: Incident | None = None, facts: list[str] | None = None, *, reading: Reading | None = None
 ) -> WhyChain:
     """A why-chain for ``problem``: from the incident's evidence where there is one, placing the stated ``facts``."""
-    from pm_agent.analysis.evidence import read_incident
-
     problem = (problem or "").strip() or (incident.title.strip() if incident else "")
     if not problem:
         raise InputError("the problem statement is empty; say what went wrong, e.g. 'checkout returned 502s'")
@@ -152,7 +150,7 @@ def cause_of(symptom: Tagged | None, reading: Reading) -> Tagged | None:
     findings = [t for t in reading.findings[:MAX_CANDIDATES] if t is not symptom and not t.has("observation", "mitigation", "retry")]
     stated = [t for t in findings if t.has("cause_statement") and cause_part(t.text)]
     anchors = [t for t in (symptom, reading.trigger) if t is not None]
-    title = title_stems(reading.incident.title)
+    title = specific_stems(reading.incident.title)  # the title names the failure: a cause about its words is about it
     for pool in (stated, findings):
         about = [t for t in pool if any(_shares(t, a) for a in anchors) or t.stems & title]
         if about:
@@ -335,13 +333,6 @@ def facts_branch(problem: str, facts: list[str]) -> WhyBranch:
 
 
 # --- helpers ------------------------------------------------------------------------------------
-
-
-def title_stems(title: str) -> frozenset[str]:
-    """The specific words of the incident's title: it names the failure, so a cause about them is about it."""
-    from pm_agent.analysis.evidence import without_vocabulary
-
-    return frozenset(s for s in content_stems(without_vocabulary(title)) if weight(s) == 1.0)
 
 
 def _said(tagged: Tagged) -> str:
