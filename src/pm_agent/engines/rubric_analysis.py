@@ -34,8 +34,8 @@ def root_cause_depth(reading: Reading, signals: Signals) -> Judgement:
     """
     j = Judgement()
     causes = reading.in_group("causes")
-    fit = group_fit(causes, reading)
-    summary = [s for s in reading.in_group("account") if s.causal and s.field in (None, "summary") and s.echo < ECHO]
+    fit = group_fit(causes)
+    summary = [s for s in reading.statements if s.summary_cause and s.echo < ECHO]
     in_sections = counted(causes) * fit
     stated = in_sections + len(summary)
     explained = sum(s.weight for s in causes if s.echo < ECHO) * fit
@@ -53,7 +53,7 @@ def root_cause_depth(reading: Reading, signals: Signals) -> Judgement:
     else:
         j.improve("list the contributing factors: the conditions that let the trigger become an incident")
     _systemic(causes + reading.of("what_went_wrong"), fit, signals, j)
-    _withheld(reading, stated, j)
+    _withheld(reading, j)
     blamed = signals.found("person_cause_phrases", "\n".join(s.text for s in causes + summary))
     if blamed:
         j.credit(-1.0 * min(len(blamed), 2), f"the analysis ends at people: {quoted(blamed)}")
@@ -68,7 +68,7 @@ def counted(statements: list[Statement]) -> float:
     return sum(s.weight for s in statements if s.echo < ECHO) + min(ECHO_CAP, echoes)
 
 
-def group_fit(statements: list[Statement], reading: Reading) -> float:
+def group_fit(statements: list[Statement]) -> float:
     """How far a group of statements, taken together, is about this incident (0 to 1)."""
     total = sum(s.terms.specific_weight() for s in statements)
     if not total:
@@ -108,9 +108,9 @@ def _systemic(statements: list[Statement], fit: float, signals: Signals, j: Judg
         j.improve("follow each cause to the systemic gap that allowed it: a missing test, alert, safeguard or process")
 
 
-def _withheld(reading: Reading, stated: float, j: Judgement) -> None:
+def _withheld(reading: Reading, j: Judgement) -> None:
     """Questions and hypotheses in the cause sections are a plan for an analysis, not one."""
-    open_lines = [line for line in reading.withheld_in("causes") if line.strip()]
+    open_lines = reading.withheld_in("causes")
     if open_lines:
         j.found(f"{plural(len(open_lines), 'sentence')} of the analysis still open (questions, hypotheses, "
                 "'to confirm')")
@@ -165,13 +165,13 @@ def _form(actions: list[Action], aims: dict[int, float], vague: set[int], signal
                   "with a done-criterion")
     if not any(a.entry.done_when or any(c.isdigit() for c in a.entry.text) for a in actions):
         j.improve("make actions measurable: say what 'done' looks like (a threshold, a test, a date)")
-    _prevention(actions, signals, j)
+    _prevention(actions, vague, signals, j)
 
 
-def _prevention(actions: list[Action], signals: Signals, j: Judgement) -> None:
+def _prevention(actions: list[Action], vague: set[int], signals: Signals, j: Judgement) -> None:
     """Concrete actions on this incident's causes that add a test, alert, guardrail or automation."""
     preventive = [a.entry.text for a in actions if a.aim >= 0.5 and signals.found("prevention_terms", a.entry.text)
-                  and not _is_vague(a.entry.text, signals)]
+                  and id(a) not in vague]
     training = [a for a in actions if signals.found("training_terms", a.entry.text)]
     if preventive:
         j.credit(0.5, f"{len(preventive)} preventive on this incident's causes (tests, alerts, guardrails, automation)")

@@ -136,8 +136,7 @@ def _impact_text(doc: MarkdownPostmortem, signals: Signals) -> str:
 
 def _stated_lines(text: str) -> str:
     """The lines of ``text`` that state something: no questions, nothing marked as unknown."""
-    return "\n".join(line for line in text.split("\n") if line.strip() and not ABSENCE_RE.search(line)
-                     and not is_open(line.lstrip("- ")))
+    return "\n".join(line for line in text.split("\n") if line.strip() and not is_open(line.lstrip("- ")))
 
 
 def _impact_advice(found: dict[str, list[str]], j: Judgement) -> None:

@@ -11,7 +11,7 @@ import re
 from functools import lru_cache
 
 from pm_agent.engines.rubric_criteria import ABSENCE_RE
-from pm_agent.engines.rubric_reading import ECHO, Action, Reading
+from pm_agent.engines.rubric_reading import ECHO, Reading
 from pm_agent.engines.rubric_text import Judgement, Signals, plural, quoted, words
 from pm_agent.markdown_doc import MarkdownPostmortem
 from pm_agent.prefilter import QuickPattern, quick
@@ -110,20 +110,16 @@ def _tracking(reading: Reading, j: Judgement) -> None:
         j.improve("add action items with due dates and a tracked status or ticket")
         return
     n = len(actions)
-    dated = sum(1 for a in actions if a.entry.due)
-    tracked = sum(1 for a in actions if a.entry.status or a.entry.ticket)
-    j.credit(1.0 * sum(_aimed(a) for a in actions if a.entry.due) / n, f"{dated} of {n} actions have a due date")
-    if dated < n:
+    dated = [a for a in actions if a.entry.due]
+    tracked = [a for a in actions if a.entry.status or a.entry.ticket]
+    j.credit(1.0 * sum(a.aim for a in dated) / n, f"{len(dated)} of {n} actions have a due date")
+    if len(dated) < n:
         j.improve("give every action a due date")
-    tracked_share = sum(_aimed(a) for a in actions if a.entry.status or a.entry.ticket) / n
     if tracked:
-        j.credit(0.5 if tracked_share >= 0.5 else 0.25, f"{tracked} of {n} actions have a status or ticket")
-    if tracked < n:
+        j.credit(0.5 if sum(a.aim for a in tracked) / n >= 0.5 else 0.25,
+                 f"{len(tracked)} of {n} actions have a status or ticket")
+    if len(tracked) < n:
         j.improve("track every action: a ticket link or a status (open / in progress / done)")
-
-
-def _aimed(action: Action) -> float:
-    return action.aim
 
 
 def _review(doc: MarkdownPostmortem, signals: Signals, j: Judgement) -> None:
@@ -224,7 +220,7 @@ OPEN_SHARE_CAPS = ((0.5, 4.0), (0.3, 4.5))  # share of the analysis still open -
 def _open_analysis(reading: Reading, j: Judgement) -> None:
     """A document whose analysis is mostly open questions, or only restates the timeline, is a draft to finish,
     however many sections it has."""
-    open_lines = [line for line in reading.withheld_in("causes") if line.strip()]
+    open_lines = reading.withheld_in("causes")
     explained = [s for s in reading.in_group("causes") if s.echo < ECHO]
     total = len(open_lines) + len(explained)
     share = len(open_lines) / total if total else 0.0

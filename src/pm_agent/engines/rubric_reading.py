@@ -93,6 +93,12 @@ class Statement:
     echo: float = 0.0
 
     @property
+    def summary_cause(self) -> bool:
+        """A causal sentence of the account's summary (or of an unmapped section): a cause stated outside the cause
+        sections."""
+        return self.group == ACCOUNT and self.causal and self.field in (None, "summary")
+
+    @property
     def weight(self) -> float:
         """How much the statement counts: 1 when it is about this incident, 0 when it is about another.
 
@@ -112,7 +118,6 @@ class Action:
 
     entry: ActionEntry
     aim: float
-    terms: Terms
 
 
 @dataclass
@@ -164,12 +169,6 @@ class Reading:
         named = [v for k, v in self.doc.facts.items() if any(w in k for w in _SUBJECT_KEYS)]
         return set(terms(" ".join(named)).weights)
 
-    def context(self, group: str) -> set[str]:
-        """What a statement of ``group`` should share: the terms of the account (title, summary, timeline, impact,
-        response). The analysis is measured against what happened, not against itself, so a template repeated
-        from one analysis section to the next does not make itself coherent."""
-        return self.group_terms.get(ACCOUNT, set())
-
     @cached_property
     def actions(self) -> list[Action]:
         """The action items that state something (no questions, nothing marked unconfirmed), each with its aim:
@@ -185,7 +184,7 @@ class Reading:
             shared = sum(w * causes[t] * (SUBJECT_SHARE if t in self.subject_terms else 1.0)
                          for t, w in own.weights.items() if t in causes)
             share = shared / (own.total_weight() or 1.0)
-            found.append(Action(entry, min(1.0, shared / ALIGN_FULL) * min(1.0, share / ALIGN_SHARE), own))
+            found.append(Action(entry, min(1.0, shared / ALIGN_FULL) * min(1.0, share / ALIGN_SHARE)))
         return found
 
     @cached_property
@@ -212,16 +211,17 @@ def read(doc: MarkdownPostmortem) -> Reading:
     """Read ``doc`` for substance: statements with their coherence, and the vocabulary of each group."""
     reading = Reading(doc=doc)
     raw: list[Statement] = []
-    parts: dict[tuple[int, str], set[str]] = {(-1, ACCOUNT): set(terms(doc.title).weights)}
+    reading.group_terms = {ACCOUNT: set(reading.title_terms)}
     withheld_sections = _withheld_sections(doc.sections)
     for index, section in enumerate(doc.sections):
         for unit, field in _units(section):
             group = GROUPS.get(field or "", ACCOUNT)
             marked = index in withheld_sections or bool(UNCONFIRMED_RE.search(unit))
             sentences = _sentences(without_quotes(unit))
-            answered = not marked and not is_open(sentences[-1]) if sentences else False
-            for sentence in sentences:
-                if marked or is_open(sentence):
+            opens = [is_open(s) for s in sentences]
+            answered = not marked and not opens[-1] if sentences else False
+            for sentence, open_ in zip(sentences, opens):
+                if marked or open_:
                     if not (answered and is_question(sentence)):  # 'Why did X? Because Y.' is answered
                         reading.withheld.append((group, sentence))
                     continue
@@ -229,61 +229,45 @@ def read(doc: MarkdownPostmortem) -> Reading:
                 statement = _statement(sentence, field, index, group)
                 if field == "timeline":
                     reading.rows.append(set(statement.terms.specific))
-                if reading.restates_title(statement) and group != ACCOUNT:
+                if group != ACCOUNT and reading.restates_title(statement):
                     continue
                 if statement.terms.specific_weight() >= MIN_SPECIFIC:
                     raw.append(statement)
-                    parts.setdefault((index, group), set()).update(statement.terms.weights)
+                    reading.group_terms.setdefault(group, set()).update(statement.terms.weights)
                 elif statement.terms.specific and field:
                     reading.mentions.setdefault(field, []).append(statement.text)
 
-    reading.group_terms = _by_group(parts)
-    reading.statements = _with_coherence(raw, parts, reading)
+    reading.statements = _with_coherence(raw, reading)
     return reading
 
 
-def _by_group(parts: dict[tuple[int, str], set[str]]) -> dict[str, set[str]]:
-    groups: dict[str, set[str]] = {}
-    for (_, group), found in parts.items():
-        groups.setdefault(group, set()).update(found)
-    return groups
-
-
-def _with_coherence(raw: list[Statement], parts: dict[tuple[int, str], set[str]], reading: Reading) -> list[Statement]:
-    """Each statement with its coherence: the share of its specific weight found outside its own group
-    (for the account, outside its own section: a summary sentence should agree with the timeline)."""
-    contexts = {group: reading.context(group) for group in reading.group_terms}
-    account_count: dict[str, int] = {}
-    for (_, group), found in parts.items():
-        if group == ACCOUNT:
-            for term in found:
-                account_count[term] = account_count.get(term, 0) + 1
+def _with_coherence(raw: list[Statement], reading: Reading) -> list[Statement]:
+    """Each statement with its coherence: the share of its specific weight the account (title, summary, timeline,
+    impact, response) also names. The analysis is measured against what happened, not against itself, so a template
+    repeated from one analysis section to the next does not make itself coherent. (An account statement's own terms
+    are part of the account, so it is always coherent.)"""
+    account = reading.group_terms.get(ACCOUNT, set())
+    timeline = set().union(*reading.rows)
     done = []
     for s in raw:
-        vocab = contexts[s.group]
-        if s.group == ACCOUNT:
-            own = parts.get((s.section, ACCOUNT), set())
-            vocab = {t for t in s.terms.specific if t in vocab or account_count.get(t, 0) - (t in own) > 0}
-        analysis = s.group == "causes" or (s.group == ACCOUNT and s.causal and s.field in (None, "summary"))
-        if analysis:
-            echo = echo_of(s, reading.rows)
-        elif s.group == "lessons":
-            echo = max((echo_of(s, [row], labelled=False) for row in reading.rows), default=0.0)
+        if s.group == "causes" or s.summary_cause:
+            echo = echo_of(s, timeline)
+        elif s.group == "lessons":  # a lesson echoes when it repeats one entry: it may connect facts the timeline names
+            echo = max((shared_share(s.terms, row) for row in reading.rows), default=0.0)
         else:
             echo = 0.0
-        done.append(Statement(s.text, s.field, s.group, s.section, s.terms, s.causal, shared_share(s.terms, vocab),
-                              shared_weight(s.terms, vocab), echo))
+        done.append(Statement(s.text, s.field, s.group, s.section, s.terms, s.causal, shared_share(s.terms, account),
+                              shared_weight(s.terms, account), echo))
     return done
 
 
-def echo_of(statement: Statement, rows: list[set[str]], *, labelled: bool = True) -> float:
+def echo_of(statement: Statement, timeline: set[str]) -> float:
     """How far a statement only repeats the timeline: the share of its specific weight the timeline's entries already
     hold, read after a short lead-in label ('Found: ...', 'Contributing factor: ...'). An explanation adds what the
     record of events does not say (the provider upgrade, the function missing from old versions); a restatement
     of events adds nothing, however it links them."""
     label, sep, rest = statement.text.partition(": ")
-    body = terms(rest) if labelled and sep and len(label.split()) <= LABEL_WORDS and rest.strip() else statement.terms
-    timeline = set().union(*rows) if rows else set()
+    body = terms(rest) if sep and len(label.split()) <= LABEL_WORDS and rest.strip() else statement.terms
     return shared_share(body, timeline)
 
 

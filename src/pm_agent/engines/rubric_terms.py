@@ -18,8 +18,7 @@ Everything here is linear in the text: one tokenising pass, set operations on th
 from __future__ import annotations
 
 import re
-from functools import lru_cache
-from collections.abc import Iterable
+from functools import cached_property, lru_cache
 from dataclasses import dataclass
 
 GENERIC_WEIGHT = 0.25
@@ -103,7 +102,7 @@ class Terms:
 
     weights: dict[str, float]
 
-    @property
+    @cached_property
     def specific(self) -> dict[str, float]:
         """The terms that name something (weight >= 1): the ones that make a statement about one system."""
         return {t: w for t, w in self.weights.items() if w >= 1.0}
@@ -113,9 +112,6 @@ class Terms:
 
     def total_weight(self) -> float:
         return sum(self.weights.values())
-
-    def __bool__(self) -> bool:
-        return bool(self.weights)
 
 
 def terms(text: str) -> Terms:
@@ -134,14 +130,6 @@ def terms(text: str) -> Terms:
             if key:
                 _keep(weights, key, PROPER_WEIGHT if proper and weight == 1.0 else weight)
     return Terms(weights)
-
-
-def vocabulary(texts: Iterable[str]) -> set[str]:
-    """Every term of ``texts``: what a part of the document talks about."""
-    found: set[str] = set()
-    for text in texts:
-        found.update(terms(text).weights)
-    return found
 
 
 def shared_share(part: Terms, vocab: set[str]) -> float:
@@ -219,6 +207,8 @@ def _is_identifier(token: str) -> bool:
         return "." in token and token.count(".") >= 2
     if _CAMEL_RE.search(token) or "_" in token:
         return True
+    if "." not in token and "/" not in token:
+        return False
     named = [p for p in _PART_RE.findall(token) if len(p) >= 2 and p.lower() not in STOP]
     return ("." in token or "/" in token) and len(named) >= 2
 
