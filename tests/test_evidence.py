@@ -168,6 +168,7 @@ def test_approximate_times_are_kept_as_written_and_never_placed_by_guess():
 
 @pytest.mark.parametrize(("minutes", "shown"), [
     (0.68333, "41 s"), (2.5, "2 min 30 s"), (45, "45 min"), (125, "2 h 05 min"), (326, "5 h 26 min"), (5840, "4 d 1 h 20 min"),
+    (119.99, "2 h 00 min"), (90.5, "1 h 31 min"), (90.4, "1 h 30 min"),
 ])
 def test_durations_print_exactly(minutes, shown):
     from pm_agent.timeparse import format_minutes

@@ -160,7 +160,7 @@ def format_minutes(minutes: float) -> str:
         if not total:
             return f"{rest} s"
         return f"{total} min {rest} s" if rest else f"{total} min"
-    hours, mins = divmod(total, 60)
+    hours, mins = divmod((seconds + 30) // 60, 60)  # from an hour on, seconds are not shown: the nearest minute
     if hours < 48:
         return f"{hours} h {mins:02d} min"
     days, hours = divmod(hours, 24)
