@@ -32,6 +32,7 @@ from pm_agent.evals.cases import EvalError
 from pm_agent.evals.context import RunContext
 from pm_agent.evals.results import CaseResult, Column, SuiteResult
 from pm_agent.markdown_doc import parse_markdown
+from pm_agent.models import Incident
 from pm_agent.service import PostmortemService
 from pm_agent.settings import CHECKOUT_DIR, running_from_checkout
 
@@ -159,12 +160,22 @@ def published_vs_drafts(folder: Path, scores: dict[str, float]) -> dict[str, tup
         name = path.name.removesuffix(".input.json")
         if f"shared: {name}" not in scores:
             continue
-        incident = service.load([str(path)])
+        incident, data = _incident_and_data(service, path)
         draft = service.render(service.draft(incident, score=False, use_memory=False, backend=OfflineBackend()))
-        evidence = evidence_draft(json.loads(path.read_text(encoding="utf-8")))
+        evidence = evidence_draft(data)
         found[name] = (scores[f"shared: {name}"], score_markdown(draft).weighted_average,
                        score_markdown(evidence).weighted_average)
     return found
+
+
+def _incident_and_data(service: PostmortemService, path: Path) -> tuple[Incident, dict]:
+    """The incident the service reads from ``path`` and the file's JSON, from one read of the file."""
+    try:
+        text = path.read_bytes().decode("utf-8")
+    except UnicodeDecodeError:
+        service.load([str(path)])  # not UTF-8: the loader refuses it, in its own words
+        raise
+    return service.load_text(text, name=str(path)), json.loads(text)
 
 
 def evidence_draft(data: dict) -> str:

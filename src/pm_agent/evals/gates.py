@@ -18,7 +18,6 @@ TOLERANCE = 0.05
 NOISE = 0.005  # smaller moves are not reported as changes
 RUBRIC_PASS_MARK = 3.5
 CRITERION_FLOOR = 3.0
-RATE_FLOOR = 0.9
 
 
 @dataclass(frozen=True)

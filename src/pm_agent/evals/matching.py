@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from pm_agent.analysis.terms import content_stems, shared_stems, weight
 
@@ -49,7 +50,7 @@ class Match:
 
 def compare(item: str, claim: str) -> Match:
     """The match of one statement against one item the team wrote."""
-    item_stems, claim_stems = content_stems(item), content_stems(claim)
+    item_stems, claim_stems = _stems(item), _stems(claim)
     covered = shared_stems(item_stems, claim_stems)
     about = shared_stems(claim_stems, item_stems)
     return Match(
@@ -59,12 +60,6 @@ def compare(item: str, claim: str) -> Match:
         precision=_share(about, claim_stems),
         shared=tuple(covered),
     )
-
-
-def best(item: str, claims: Iterable[str]) -> Match | None:
-    """The statement among ``claims`` that comes closest to ``item`` (None when there are none)."""
-    found = [compare(item, claim) for claim in claims]
-    return max(found, key=lambda m: (m.matched, m.f), default=None)
 
 
 def found(item: str, claims: Iterable[str]) -> bool:
@@ -78,7 +73,14 @@ def stated(item: str, statements: Iterable[str]) -> bool:
     return any(m.matched and m.coverage >= STATED_COVERAGE for m in (compare(item, s) for s in statements))
 
 
-def _share(part: list[str], whole: list[str]) -> float:
+@lru_cache(maxsize=1 << 14)
+def _stems(text: str) -> tuple[str, ...]:
+    """``content_stems(text)``, computed once per text: one drafting run compares the same few hundred texts
+    some ten thousand times."""
+    return tuple(content_stems(text))
+
+
+def _share(part: Sequence[str], whole: Sequence[str]) -> float:
     total = sum(weight(s) for s in whole)
     return sum(weight(s) for s in part) / total if total else 0.0
 
