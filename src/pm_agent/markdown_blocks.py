@@ -12,11 +12,11 @@ import html
 import re
 from dataclasses import dataclass, field
 
-_ATX_RE = re.compile(r"^\s{0,3}(#{1,6})\s+(.*?)\s*#*\s*$")
+ATX_RE = re.compile(r"^\s{0,3}(#{1,6})\s+(.*?)\s*#*\s*$")  # an ATX heading: level marks, title
 _SETEXT_RE = re.compile(r"^\s{0,3}(=+|-+)\s*$")
 _BOLD_HEADING_RE = re.compile(r"^\s{0,3}(\*\*|__)(?P<title>[^*_\n]{1,80}?)\s*:?\s*\1\s*:?\s*\\?$")
 _LABEL_HEADING_RE = re.compile(r"^\s{0,3}(?P<title>[A-Za-z][\w /&'-]{1,40}):\s*$")
-_FENCE_RE = re.compile(r"^\s{0,3}(`{3,}|~{3,})")
+FENCE_RE = re.compile(r"^\s{0,3}(`{3,}|~{3,})")  # a code fence opening or closing
 _LIST_RE = re.compile(r"^(?P<indent>\s*)(?:[-*+•]|\d{1,3}[.)])\s+(?P<body>\S.*)$")
 _THEMATIC_RE = re.compile(r"^\s{0,3}([-*_])(\s*\1){2,}\s*$")
 _TABLE_DELIMITER_RE = re.compile(r"^\s*\|?\s*:?-{1,}:?\s*(\|\s*:?-{1,}:?\s*)*\|?\s*$")
@@ -42,6 +42,7 @@ _STRIKE_RE = re.compile(r"~~(.+?)~~")
 _ESCAPED_RE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!|~>])")
 # Every rewrite in _strip_inline needs one of these characters: text without them passes unchanged.
 _INLINE_MARK_RE = re.compile(r"[`\[<*_~\\]")
+_ATX_RE, _FENCE_RE = ATX_RE, FENCE_RE  # the names they had before calibration_variants shared them
 
 _SYNONYMS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("what_went_well", ("what went well", "went well", "went right", "what worked", "things that worked", "successes",
@@ -154,7 +155,7 @@ def read_blocks(md: str) -> Blocks:
     reader = _Reader()
     reader.run(lines)
     sections = [b for b in reader.sections if b.title or b.text_lines]
-    first_line = next((plain(_ATX_RE.sub(r"\2", line)) for line in lines if plain(line).strip("#=- ")), "")
+    first_line = next((plain(ATX_RE.sub(r"\2", line)) for line in lines if plain(line).strip("#=- ")), "")
     return Blocks(sections=sections, front_matter=front_matter, links=links, first_line=first_line[:160])
 
 
@@ -183,14 +184,14 @@ class _Reader:
             else:
                 self._paragraph(line)
             return i + 1
-        if fence := _FENCE_RE.match(line):
+        if fence := FENCE_RE.match(line):
             self.fence = fence.group(1)[:3]
             return i + 1
         if not line.strip():
             self.blank_since_item = True
             return i + 1
         nxt = lines[i + 1] if i + 1 < len(lines) else ""
-        if match := _ATX_RE.match(line):
+        if match := ATX_RE.match(line):
             self._open(plain(match.group(2)), len(match.group(1)), real=True)
             return i + 1
         if self._is_setext(lines, i, nxt):

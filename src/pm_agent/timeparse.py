@@ -167,6 +167,21 @@ def format_minutes(minutes: float) -> str:
     return f"{days} d {hours} h" + (f" {mins} min" if mins else "")
 
 
+DURATION_RE = re.compile(r"(\d+(?:\.\d+)?)\s*(d|days?|h|hrs?|hours?|m|mins?|minutes?)\b", re.IGNORECASE)
+MINUTES_PER_UNIT = {"d": 1440, "h": 60, "m": 1}
+
+
+def minutes_in_text(text: str | None) -> float | None:
+    """Every duration ``text`` states, summed in minutes: ``25 minutes``, ``2 hours``, ``1h 30m``, ``3 days``;
+    None when it states none."""
+    if not text:
+        return None
+    found = DURATION_RE.findall(text)
+    if not found:
+        return None
+    return sum(float(number) * MINUTES_PER_UNIT[unit[0].lower()] for number, unit in found)
+
+
 _WORD_END = r"(?![^\W_]|[:.,]\d)"
 _SPACE_BEFORE_ZONE = r"(?:\s+(?=Z|UTC|GMT|[+-]\d{2}:?\d{2}))?"  # so a match never ends in blanks
 _LEADING_DATETIME_RE = re.compile(rf"{_DATE}(?:[T ]|\s+){_TIME}{_SPACE_BEFORE_ZONE}{_ZONE}{_WORD_END}", re.IGNORECASE)

@@ -123,6 +123,13 @@ def sentences(text: str) -> list[str]:
     return [s for s in [*out, tail] if s]
 
 
+def after_lead_in(segment: str) -> str:
+    """What ``segment`` (the text before a ``(source, time)`` reference) restates, after the draft's own lead-in: from
+    the last ": " or ", " on, or the whole segment when it has neither."""
+    cut = max(segment.rfind(": "), segment.rfind(", "))
+    return segment[cut + 2 :] if cut >= 0 else segment
+
+
 class EventIndex:
     """The incident's events by minute, to check that a citation quotes a real event."""
 
@@ -151,9 +158,7 @@ class EventIndex:
         """
         start = max((m.end() for m in REF_RE.finditer(text, 0, match.start())), default=0)
         segment = CITATION_RE.sub(" ", text[start : match.start()])
-        cut = max(segment.rfind(": "), segment.rfind(", "))
-        said = specific_words(segment[cut + 2 :]) if cut >= 0 else set()
-        said = said or specific_words(segment)
+        said = specific_words(after_lead_in(segment)) or specific_words(segment)
         if not said:
             return False
         if match.group("stamp"):

@@ -18,12 +18,10 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from pm_agent.markdown_blocks import canonical_field
+from pm_agent.markdown_blocks import ATX_RE, FENCE_RE, canonical_field
 from pm_agent.markdown_doc import parse_markdown
 
 CAUSE_FIELDS = ("root_cause", "trigger", "contributing_factors")
-_ATX_RE = re.compile(r"^\s{0,3}(#{1,6})\s+(.*?)\s*#*\s*$")
-_FENCE_RE = re.compile(r"^\s{0,3}(`{3,}|~{3,})")
 _ACTION_LINE_RE = re.compile(r"^\W{0,4}(?:action items?|action|follow[- ]up)\W{0,4}:", re.I)
 _MONTHS = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?"
 _QUANTITY = (
@@ -84,10 +82,10 @@ def headings(markdown: str) -> list[Heading]:
     found: list[tuple[int, int, str]] = []
     fence = None
     for index, line in enumerate(lines):
-        if match := _FENCE_RE.match(line):
+        if match := FENCE_RE.match(line):
             fence = None if fence else match.group(1)[:3]
             continue
-        if fence is None and (match := _ATX_RE.match(line)):
+        if fence is None and (match := ATX_RE.match(line)):
             found.append((index, len(match.group(1)), match.group(2)))
     result: list[Heading] = []
     parents: list[tuple[int, str | None]] = []
@@ -132,8 +130,9 @@ def foreign_root_cause(markdown: str, donor: str | None) -> str:
     donor_body = _bodies(donor, CAUSE_FIELDS)
     if not donor_body.strip():
         return markdown
-    own = [h for h in headings(markdown) if h.field in ("root_cause", "trigger")] or [
-        h for h in headings(markdown) if h.field == "contributing_factors"]
+    marks = headings(markdown)
+    own = [h for h in marks if h.field in ("root_cause", "trigger")] or [
+        h for h in marks if h.field == "contributing_factors"]
     return _replace_bodies(markdown, own, donor_body) if own else markdown
 
 
@@ -146,8 +145,8 @@ def drop_impact_figures(markdown: str, _donor: str | None = None) -> str:
     """(e) The numbers of the impact, summary and opening text, and of 'Impact/Duration/Affected: ...' lines,
     dropped; dates and version numbers stay."""
     lines = markdown.split("\n")
-    spans = [(h.start + 1, h.end) for h in headings(markdown) if h.field in ("impact", "summary")]
     first = headings(markdown)
+    spans = [(h.start + 1, h.end) for h in first if h.field in ("impact", "summary")]
     opening_end = first[1].start if len(first) > 1 else len(lines)
     spans.append((0, opening_end if first and first[0].level == 1 else (first[0].start if first else len(lines))))
     chosen = {i for a, b in spans for i in range(a, b)}
@@ -227,7 +226,7 @@ def _bodies(markdown: str, fields: tuple[str, ...]) -> str:
             if i in taken:
                 continue
             taken.add(i)
-            match = _ATX_RE.match(lines[i])
+            match = ATX_RE.match(lines[i])
             kept.append(f"**{match.group(2)}**" if match else lines[i])
     return "\n".join(kept).strip()
 

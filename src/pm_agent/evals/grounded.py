@@ -27,11 +27,22 @@ import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from pm_agent.analysis.claims import CITATION_RE, REF_RE, UNDATED_RE, Claim, analysis_lines, causal_claims, is_marked, sentences
+from pm_agent.analysis.claims import (
+    CITATION_RE,
+    REF_RE,
+    UNDATED_RE,
+    Claim,
+    after_lead_in,
+    analysis_lines,
+    causal_claims,
+    is_marked,
+    sentences,
+)
 from pm_agent.evals.cases import EvalCase
 from pm_agent.evals.matching import compare, found
 from pm_agent.evals.matching import stated as in_input
 from pm_agent.models import Incident, Postmortem
+from pm_agent.timeparse import minutes_in_text
 
 LEAK_JACCARD = 0.8
 LEAK_MIN_TOKENS = 4
@@ -48,8 +59,6 @@ STATED_METRICS = {
     "time_to_resolve": "time_to_resolve",
     "time_to_resolution": "time_to_resolve",
 }
-_DURATION_PART = re.compile(r"(\d+(?:\.\d+)?)\s*(days?|d|hours?|hrs?|h|minutes?|mins?|m)\b", re.I)
-_UNIT_MINUTES = {"d": 1440, "h": 60, "m": 1}
 
 
 @dataclass(frozen=True)
@@ -162,9 +171,7 @@ def restated_parts(claim: str) -> list[str]:
     draft's own lead-in."""
     parts, start = [], 0
     for match in REF_RE.finditer(claim):
-        segment = claim[start : match.start()]
-        cut = max(segment.rfind(": "), segment.rfind(", "))
-        parts.append(segment[cut + 2 :] if cut >= 0 else segment)
+        parts.append(after_lead_in(claim[start : match.start()]))
         start = match.end()
     return [p.strip(" .,;") for p in parts if p.strip(" .,;")]
 
@@ -197,11 +204,7 @@ def metric_checks(stated: dict[str, str], postmortem: Postmortem) -> list[Metric
 
 def minutes_in(text: str) -> float | None:
     """``"5 hours 26 minutes (10:45 - 16:11 UTC)"`` -> 326; None when the text states no duration."""
-    head = text.split("(", 1)[0]
-    parts = _DURATION_PART.findall(head)
-    if not parts:
-        return None
-    return sum(float(value) * _UNIT_MINUTES[unit[0].lower()] for value, unit in parts)
+    return minutes_in_text(text.split("(", 1)[0])
 
 
 def mitigation_known(incident: Incident, postmortem: Postmortem) -> bool | None:
@@ -244,18 +247,22 @@ def leaked_lines(drafts: Sequence[tuple[str, Postmortem]]) -> dict[str, tuple[in
     normal = {
         case_id: [normalised(line, pm.services) for line in analysis_lines(pm)] for case_id, pm in drafts
     }
+    every = [(case_id, line, frozenset(line)) for case_id, lines in normal.items() for line in lines]
     out = {}
     for case_id, lines in normal.items():
-        others = [line for other, many in normal.items() if other != case_id for line in many]
-        leaked = sum(1 for line in lines if any(_same(line, other) for other in others))
+        leaked = sum(
+            1 for owner, line, words in every if owner == case_id
+            and any(other != case_id and _same(line, words, them, their_words) for other, them, their_words in every)
+        )
         out[case_id] = (leaked, len(lines))
     return out
 
 
-def _same(a: tuple[str, ...], b: tuple[str, ...]) -> bool:
+def _same(a: tuple[str, ...], sa: frozenset[str], b: tuple[str, ...], sb: frozenset[str]) -> bool:
+    """Two normalised lines alike: equal and not empty, or (both long enough) sharing most of their words, ``sa``
+    and ``sb`` being their word sets."""
     if a == b:
         return bool(a)
     if len(a) < LEAK_MIN_TOKENS or len(b) < LEAK_MIN_TOKENS:
         return False
-    sa, sb = set(a), set(b)
     return len(sa & sb) / len(sa | sb) >= LEAK_JACCARD

@@ -8,13 +8,13 @@ from the classifier over the text, as for every other format.
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 from pm_agent.markdown_doc import MarkdownPostmortem, parse_markdown
 from pm_agent.markdown_entries import ActionEntry, parse_date
 from pm_agent.memory.records import MemoryRecord, content_id, with_action_ids
 from pm_agent.models import ActionItem
+from pm_agent.timeparse import minutes_in_text
 
 SUMMARY_FIELDS = ("summary", "impact", "trigger")
 BODY_FIELDS = ("impact", "trigger", "detection", "response", "what_went_wrong", "lessons", "timeline")
@@ -22,8 +22,6 @@ ID_FACTS = ("id", "incident id", "incident")
 SEVERITY_FACTS = ("severity", "sev", "priority")
 SERVICE_FACTS = ("services", "affected services", "service", "components", "affected components", "systems")
 RESOLVE_FACTS = ("time to resolve", "time to resolution", "time to recovery", "time to restore", "duration")
-DURATION = re.compile(r"(\d+(?:\.\d+)?)\s*(d|days?|h|hrs?|hours?|m|mins?|minutes?)\b", re.IGNORECASE)
-MINUTES_PER_UNIT = {"d": 1440, "h": 60, "m": 1}
 
 
 def record_from_markdown(text: str, source: str) -> MemoryRecord:
@@ -43,7 +41,7 @@ def record_from_markdown(text: str, source: str) -> MemoryRecord:
         root_causes=root_causes,
         contributing_factors=doc.items("contributing_factors"),
         action_items=[_action(entry) for entry in doc.action_items()],
-        resolve_minutes=_minutes(_fact(doc, RESOLVE_FACTS)),
+        resolve_minutes=minutes_in_text(_fact(doc, RESOLVE_FACTS)),
         source=source,
         body="\n".join(text for name in BODY_FIELDS if (text := doc.field(name))),
     )
@@ -70,13 +68,3 @@ def _action(entry: ActionEntry) -> ActionItem:
         title=entry.text, owner=entry.owner, due=parse_date(entry.due or ""),
         status=entry.status or "open", done_when=entry.done_when or "",
     )
-
-
-def _minutes(text: str | None) -> float | None:
-    """``25 minutes``, ``2 hours``, ``1h 30m``, ``3 days`` in minutes; None when no duration is stated."""
-    if not text:
-        return None
-    found = DURATION.findall(text)
-    if not found:
-        return None
-    return sum(float(number) * MINUTES_PER_UNIT[unit[0].lower()] for number, unit in found)
