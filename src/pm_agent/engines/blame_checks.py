@@ -39,19 +39,25 @@ _DOUBLE_SPACE = re.compile(r"(?<=\S) {2,}(?=\S)")
 _SPACE_BEFORE_PUNCT = re.compile(r"(?<=\w) +[,;:.!?](?=\s|$)")
 _DOUBLED_PUNCT = re.compile(r"[,;:]\s*[,;:.!?]|(?<!\.)\.\s*\.(?!\.)|^\s*[,;:.]|\(\s*\)")
 _SENTENCE_START = re.compile(rf"(?:^|[.!?][\"')\]]*\s+)(?:{LINE_LEAD})(?P<first>[^\W\d_][\w'’-]*)", re.M)
-_FACT_LIKE = re.compile(r"[a-z]+[A-Z0-9_.-]|[a-z]+-[a-z0-9]")  # iOS, db-prod-3, eu-west-1: facts keep their case
+_FACT_LIKE = re.compile(r"[a-z]+[A-Z0-9_.-]")  # iOS, db-prod-3, eu-west-1: facts keep their case
 _SEPARATORS = re.compile(r"[,;:](?=[^\W_])")
 _PAIRS = (("(", ")"), ("[", "]"), ("{", "}"))
 _WORD = re.compile(r"@[\w.-]*\w(?:['’]s)?|[^\W\d_][\w'’-]*")
 
-_AUXILIARIES = frozenset(
+# Auxiliaries: function words a rewrite may drop (see lost_words) that also make a clause finite.
+_AUX = frozenset(
     "is are was were be been being am has have had do does did will would can could shall should may might must "
     "isn't aren't wasn't weren't hasn't haven't hadn't doesn't don't didn't won't wouldn't can't couldn't "
-    "shouldn't lay lie lies led came went fell rose began grew sat stood ran said got won hit let kept met".split()
+    "shouldn't".split()
 )
-_IRREGULAR_FORMS = frozenset(form for forms in IRREGULAR for form in forms[1:])
+# Other common verb forms that make a clause finite.
+_COMMON_VERB_FORMS = frozenset(
+    "lay lie lies led came went fell rose began grew sat stood ran said got won hit let kept met".split()
+)
+# Each irregular verb form ("took", "taken") and its base ("take").
+_IRREGULAR_BASE = {form: base for base, *forms in IRREGULAR for form in forms}
 _VERB_LIKE = re.compile(
-    rf"(?i)\b(?:{trie_pattern(_AUXILIARIES | _IRREGULAR_FORMS)})\b|\b[a-z]+(?:ed|n't)\b"
+    rf"(?i)\b(?:{trie_pattern(_AUX | _COMMON_VERB_FORMS | _IRREGULAR_BASE.keys())})\b|\b[a-z]+(?:ed|n't)\b"
     r"|\b(?:[a-z]+(?:ches|shes|sses|xes)|[a-z]{2,}[^aeiousy\W]s)\b"
 )
 
@@ -63,11 +69,11 @@ def rewrite_problems(original: str, rewritten: str) -> list[str]:
     if original.strip() and not re.search(r"\w", rewritten):
         return ["nothing is left of the sentence"]
     was, now = _edited_windows(original, rewritten)
-    problems = [name for name, find in _LOCAL_DEFECTS if len(find(now)) > len(find(was))]
+    problems = [name for name, find in _LOCAL_DEFECTS if (added := len(find(now))) and added > len(find(was))]
     lowercase = _lowercase_starts(rewritten)
     if lowercase and lowercase > _lowercase_starts(original):
         problems.append("sentence starts in lower case")
-    if _unbalanced(rewritten) > _unbalanced(original):
+    if (unbalanced := _unbalanced(rewritten)) and unbalanced > _unbalanced(original):
         problems.append("unbalanced brackets or quotes")
     if not _has_verb(rewritten) and _has_verb(original):
         problems.append("no verb left")
@@ -147,11 +153,9 @@ _FUNCTION_WORDS = frozenset(
     and or but nor not no never yes to of in on at by for from with without into onto over under up down off out
     about after before during until since through via per again also still just only even too very really quite
     all any some every each both either neither anyone anybody someone somebody everyone everybody nobody one none
-    is are was were be been being am has have had having do does did done will would can could shall should may
-    might must isn't aren't wasn't weren't hasn't haven't hadn't doesn't don't didn't won't wouldn't can't couldn't
-    shouldn't let let's lets upon except more less
+    having done let let's lets upon except more less
     """.split()
-)
+) | _AUX
 # The words a blameless rewrite exists to remove: verdicts, lapses, hindsight, fillers, and the verbs of
 # noticing that a counterfactual turns into "nothing in the tooling showed".
 _BLAME_WORDS = frozenset(
@@ -180,10 +184,10 @@ _JUDGEMENTS = frozenset((*JUDGEMENT_ADJECTIVES, *JUDGEMENT_ADVERBS, *JUDGEMENT_N
 _ROLE_WORDS = frozenset(
     word
     for pattern in ROLE_NOUNS
-    for word in re.sub(r"[?()]|\(\?:|s\?", "", pattern).replace("-", " ").lower().split()
+    for word in re.sub(r"[?()]|s\?", "", pattern).replace("-", " ").lower().split()
 ) | {"on-call", "oncall", "on", "call", "new", "hire", "junior", "senior", "lead", "ic", "dba", "sre", "qa"}
 _NAME_RE = re.compile(NAME)
-_IRREGULAR_BASE = {form: base for base, *forms in IRREGULAR for form in forms}
+_POSSESSIVE = re.compile(r"['’]s?$")
 
 
 def lost_words(original: str, rewritten: str) -> list[str]:
@@ -193,14 +197,13 @@ def lost_words(original: str, rewritten: str) -> list[str]:
     words and the vocabulary of blame itself may go; anything else is part of what happened.
     """
     kept = Counter(map(_stem, _WORD.findall(rewritten)))
-    missing = _missing(original, kept)
-    if missing and not all(_droppable(word, frozenset()) for word in missing):
-        missing = _missing(_BLAME_PHRASES.sub(" ", original), kept)  # "dropped the ball" may go, "dropped" may not
-    unexplained = [word for word in missing if not _droppable(word, frozenset())]
+    unexplained = [word for word in _missing(original, kept) if not _droppable(word)]
+    if unexplained:  # "dropped the ball" may go, "dropped" may not
+        unexplained = [word for word in _missing(_BLAME_PHRASES.sub(" ", original), kept) if not _droppable(word)]
     if not unexplained:
         return []
     people = _people_words(original)
-    return [word for word in unexplained if not _droppable(word, people)]
+    return [word for word in unexplained if _bare(word) not in people]
 
 
 def _missing(original: str, kept: Counter[str]) -> list[str]:
@@ -223,18 +226,25 @@ def _people_words(text: str) -> set[str]:
     return {word.lower() for span in spans for word in _WORD.findall(span)}
 
 
-def _droppable(word: str, people: set[str]) -> bool:
-    lower = word.lower().strip("'’")
-    lower = re.sub(r"['’]s?$", "", lower)
+def _bare(word: str) -> str:
+    """``word`` lower-cased, without quotes around it or a possessive ending ("Bob's" -> "bob")."""
+    return _POSSESSIVE.sub("", word.lower().strip("'’"))
+
+
+@lru_cache(maxsize=8192)
+def _droppable(word: str) -> bool:
+    """A word a rewrite may drop whatever the sentence: an @handle, a given name, a function word,
+    a word of blame, judgement or role, or an adverb in -ly (people named in the sentence are
+    checked separately, by :func:`lost_words`)."""
+    lower = _bare(word)
     return (
         word.startswith("@")
-        or lower in people
         or lower in _FUNCTION_WORDS
         or lower in _BLAME_WORDS
         or lower in _JUDGEMENTS
         or lower in _ROLE_WORDS
         or _stem(lower) in _ROLE_WORDS
-        or re.sub(r"['’]s?$", "", word) in FIRST_NAMES
+        or _POSSESSIVE.sub("", word) in FIRST_NAMES
         or lower.endswith("ly") and len(lower) > 4
     )
 
@@ -242,7 +252,7 @@ def _droppable(word: str, people: set[str]) -> bool:
 @lru_cache(maxsize=8192)
 def _stem(word: str) -> str:
     """A crude stem that lets "renewed", "renewing" and "renew", or "took" and "taken", match."""
-    lower = re.sub(r"['’]s?$", "", word.lower())
+    lower = _POSSESSIVE.sub("", word.lower())
     lower = _IRREGULAR_BASE.get(lower, lower)
     for suffix in ("ing", "ed", "es", "s"):
         if lower.endswith(suffix) and len(lower) - len(suffix) >= 3:
