@@ -49,6 +49,11 @@ _NOT_FACTS = frozenset({"PEBKAC", "PEBCAK", "PICNIC", "ID10T"}) | ROLE_ACRONYMS
 _SURNAME_CAMEL = re.compile(r"(?:Mc|Mac|De|Da|Di|La|Le|Van|Von|Du)[A-Z][a-z]+")
 # Blame terms with digits, and @handles (people: "@li.wei" is not a host name).
 _NOT_FACT_SPANS = re.compile(r"(?i)\blayer[- ]8\b|\bID10T\b|(?<![\w.])@[\w.-]*\w")
+# Every match of _FACT holds a digit, a capital, one of these marks, or is a lower-case system name:
+# a text without any has no facts, and the full scan can be skipped.
+_MAY_HOLD_FACT = re.compile(
+    "[\\dA-Z`/_#$€£.@-]|" + trie_pattern(n for n in SYSTEM_NAMES if not re.search(r"[\dA-Z`/_#$€£.@-]", n))
+)
 
 
 def _is_fact(token: str) -> bool:
@@ -77,5 +82,7 @@ def fact_tokens(text: str) -> list[str]:
     >>> fact_tokens("Bob restarted `payments-api` on db-prod-3 at 14:05 (PR #4512).")
     ['`payments-api`', 'db-prod-3', '14:05', 'PR #4512']
     """
+    if not _MAY_HOLD_FACT.search(text):
+        return []
     masked = _NOT_FACT_SPANS.sub(lambda m: " " * len(m.group()), text)
     return [m.group() for m in _FACT.finditer(masked) if _is_fact(m.group())]

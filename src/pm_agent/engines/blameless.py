@@ -54,7 +54,7 @@ from pm_agent.engines.blame_checks import lost_words, rewrite_problems
 from pm_agent.engines.blame_clauses import Guarded, Hit
 from pm_agent.engines.blame_facts import fact_tokens
 from pm_agent.engines.blame_grammar import LINE_LEAD, capitalise, tidy
-from pm_agent.engines.blame_lexicon import SYSTEM_NAMES, is_person, trie_pattern
+from pm_agent.engines.blame_lexicon import is_person, trie_pattern
 from pm_agent.engines.blame_rules_cause import person_as_cause_hits
 from pm_agent.engines.blame_rules_counterfactual import counterfactual_hits
 from pm_agent.engines.blame_rules_idioms import idiom_hits
@@ -89,11 +89,6 @@ _SENTENCE_END = re.compile(r"[.!?]+[\"'”’)\]]*(?=\s|$)|\n")
 _ABBREVIATION = re.compile(r"(?i)\b(?:e\.g|i\.e|etc|vs|approx|cf|mr|ms|mrs|dr|no)\.$")
 _LINE_PREFIX = re.compile(rf"^{LINE_LEAD}[\"'“‘(]?")
 _UNGUARDED = re.compile(trie_pattern(UNGUARDED_NEEDS))
-# Every fact token holds a digit, a capital, one of these marks, or is a lower-case system name
-# (see blame_facts): a span without any has no fact to lose, and the fact scan can be skipped.
-_MAY_HOLD_FACT = re.compile(
-    "[\\dA-Z`/_#$€£.@-]|" + trie_pattern(n for n in SYSTEM_NAMES if not re.search(r"[\dA-Z`/_#$€£.@-]", n))
-)
 _VOCATIVE = re.compile(r"(?:^|(?<=\s))(?P<who>@[\w.-]*\w|[A-Z][a-z]+),?\s+$")
 
 
@@ -257,7 +252,7 @@ def _apply(sentence: str, start: int, end: int, replacement: str) -> str:
 
 def _keep_facts(old: str, new: str) -> str:
     """Re-attach, in brackets, any fact an edit would drop (e.g. a service named inside a role)."""
-    wanted = Counter(fact_tokens(old)) if _MAY_HOLD_FACT.search(old) else Counter()
+    wanted = Counter(fact_tokens(old))
     if not wanted:
         return new
     missing = wanted - Counter(fact_tokens(new))
