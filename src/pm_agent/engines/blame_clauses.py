@@ -49,7 +49,9 @@ _PEOPLE_COPULA = re.compile(
     r"(?:(?:so|very|too|really|pretty|quite|a\s+bit|totally|completely)\s+)?$",
     re.I,
 )
-_LAPSE = re.compile(r"\s+(?:an?\s+)?(?:[\w-]+\s+)?(?:mistake|error|blunder|(?:bad|wrong|poor)\s+call)s?\b")
+# "mistake", "costly error", "bad call": what "made a ..." names as a person's lapse.
+LAPSE_WORDS = r"(?:[\w-]+\s+)?(?:mistake|error|blunder|(?:bad|wrong|poor)\s+call)s?"
+_LAPSE = re.compile(rf"\s+(?:an?\s+)?{LAPSE_WORDS}\b")
 # Where the clause holding a position starts (for the subject of a passive verb).
 _CLAUSE_START = re.compile(r"(?:^|[,;:]\s*|\b(?:and|but|because|so|when|while|after|before)\s+)(?=[^,;:]*$)")
 _COORDINATED = re.compile(

@@ -174,19 +174,20 @@ def _ignored_hits(sentence: str) -> list[Hit]:
 
 def _if_had_hits(sentence: str) -> list[Hit]:
     hits: list[Hit] = []
-    for m in (*_IF_HAD.finditer(sentence), *_HAD_INVERTED.finditer(sentence)):
-        if m["verb"] == "been" or not is_participle(m["verb"]):
-            continue
-        particle = strip_particle(m["particle"])
-        obj, tail = split_object(m["rest"])
-        if "inverted" in m.re.groupindex:
-            clause = f"{obj} been {m['verb']}{particle}{tail}" if obj else None
-        elif obj:
-            clause = f"{obj} had been {m['verb']}{particle}{tail}"
-        else:
-            clause = f"the process had prompted a step to {participle_to_base(m['verb'])}{particle}{m['rest']}"
-        start = m.start("only") if "only" in m.re.groupindex and m["only"] else m.start("agent")
-        edit = (start, m.end("rest"), clause) if clause else None
-        opening = "if" if "if" in m.re.groupindex else "inverted"
-        hits += [Hit("counterfactual", m.start(opening), m.end("verb"), edit), *role_hit(m)]
+    for pattern, inverted in ((_IF_HAD, False), (_HAD_INVERTED, True)):
+        for m in pattern.finditer(sentence):
+            if m["verb"] == "been" or not is_participle(m["verb"]):
+                continue
+            particle = strip_particle(m["particle"])
+            obj, tail = split_object(m["rest"])
+            if inverted:
+                clause = f"{obj} been {m['verb']}{particle}{tail}" if obj else None
+            elif obj:
+                clause = f"{obj} had been {m['verb']}{particle}{tail}"
+            else:
+                clause = f"the process had prompted a step to {participle_to_base(m['verb'])}{particle}{m['rest']}"
+            start = m.start("agent") if inverted or not m["only"] else m.start("only")
+            edit = (start, m.end("rest"), clause) if clause else None
+            opening = m.start("inverted" if inverted else "if")
+            hits += [Hit("counterfactual", opening, m.end("verb"), edit), *role_hit(m)]
     return hits

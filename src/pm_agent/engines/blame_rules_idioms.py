@@ -21,6 +21,7 @@ import re
 from collections.abc import Callable
 
 from pm_agent.engines.blame_clauses import (
+    LAPSE_WORDS,
     PARTICLE,
     REST,
     Guarded,
@@ -38,7 +39,7 @@ _WHO = rf"(?P<agent>{AGENT}){AGENT_TAIL}{ADVERB}"
 _MADE_MISTAKE = Guarded(
     r"made",
     rf"{_WHO}\s+(?P<idiom>(?:had\s+|has\s+)?made\s+(?:an?\s+|some\s+|a\s+few\s+|a\s+couple\s+of\s+)?"
-    rf"(?:[\w-]+\s+)?(?:mistake|error|blunder|(?:bad|wrong|poor)\s+call)s?)\b{REST}",
+    rf"{LAPSE_WORDS})\b{REST}",
 )
 _WENT_WRONG = Guarded(
     r"screwed|messed|goofed|slipped|botched|bungled|fumbled|borked|blundered",

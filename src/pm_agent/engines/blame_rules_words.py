@@ -202,16 +202,14 @@ def human_error_hits(sentence: str) -> list[Hit]:
             continue
         text = "due to an unguarded step" if re.search(r"\d%\s+$", sentence[: m.start()]) else "an unguarded step"
         hits.append(Hit("human_error", m.start("term"), m.end("term"), (m.start(), m.end(), text)))
-    by_person = []
     for m in _FAT_FINGERED_BY.finditer(sentence):  # "Ben fat-fingered the TTL" -> "the TTL was mistyped"
         clause = system_action("mistyped", strip_particle(m["particle"]), m["rest"])
         if clause:
             edit = (m.start("agent"), m.end("rest"), clause)
             hits += [Hit("human_error", m.start("w"), m.end("w"), edit), *role_hit(m)]
-            by_person.append(m.start("w"))
+    # A "fat-fingered" with an agent is also found here, on the same span: blameless keeps one hit
+    # per category and span, the first one, which is the agent's above.
     for m in _FAT_FINGER.finditer(sentence):
-        if m.start() in by_person:
-            continue
         word = {"ed": "mistyped", "ing": "mistyping", "s": "mistypes"}.get((m["suffix"] or "").lower(), "mistype")
         hits.append(Hit("human_error", m.start(), m.end(), (m.start(), m.end(), word)))
     return hits
