@@ -213,7 +213,7 @@ def marked_open(postmortem: Postmortem, incident: Incident) -> tuple[Postmortem,
         "contributing_factors": [mark(f) for f in postmortem.contributing_factors],
         "lessons": [mark(lesson) for lesson in postmortem.lessons],
     })
-    notes = [f"Not supported by a cited event, marked to confirm: {_clip(text)}" for text in sorted(unsupported)]
+    notes = [f"Not supported by a cited event, marked to confirm: {clip(text)}" for text in sorted(unsupported)]
     return marked, notes
 
 
@@ -245,6 +245,7 @@ def _sentences(text: str) -> list[str]:
     return sentences(text)
 
 
-def _clip(text: str, limit: int = 120) -> str:
+def clip(text: str, limit: int = 120) -> str:
+    """``text`` on one line, cut to ``limit`` characters with an ellipsis."""
     text = " ".join(text.split())
     return text if len(text) <= limit else text[: limit - 1] + "…"

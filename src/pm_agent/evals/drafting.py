@@ -12,6 +12,7 @@ from __future__ import annotations
 import statistics
 from dataclasses import dataclass
 
+from pm_agent.assisted.checks import clip
 from pm_agent.backends import OfflineBackend
 from pm_agent.errors import PmAgentError
 from pm_agent.evals.cases import CaseError, EvalCase, EvalError, default_cases_dir, load_cases, real_incident_cases
@@ -101,7 +102,7 @@ def grade(case: EvalCase, service: PostmortemService, ctx: RunContext) -> Graded
     return GradedDraft(case, rubric, checks, postmortem, ground(case, incident, postmortem), judge)
 
 
-def case_row(graded: GradedDraft, leak: tuple[int, int] = (0, 0)) -> CaseResult:
+def case_row(graded: GradedDraft, leak: tuple[int, int]) -> CaseResult:
     """A case's row: criterion scores, check results (1 pass, 0 fail, None n/a), substance figures, and why it fell short."""
     scores: dict[str, float | None] = {c.id: c.score for c in graded.rubric.criteria}
     for check_id, outcome in graded.checks.items():
@@ -199,7 +200,7 @@ def substance_reasons(grounding: Grounding) -> list[str]:
     """Why a draft falls short on substance, in words."""
     reasons = []
     if grounding.unsupported:
-        shown = "; ".join(f"{c.section}: '{_short(c.text)}'" for c in grounding.unsupported[:2])
+        shown = "; ".join(f"{c.section}: '{clip(c.text, 70)}'" for c in grounding.unsupported[:2])
         reasons.append(f"{len(grounding.unsupported)} unsupported claims ({shown})")
     causes = grounding.causes
     if causes and causes.in_input > causes.found_in_input:
@@ -220,9 +221,9 @@ def substance_metrics(graded: list[GradedDraft], leaks: dict[str, tuple[int, int
         recalls = [getattr(g.grounding, attr) for g in graded if getattr(g.grounding, attr) is not None]
         items = sum(r.items for r in recalls)
         if items:
-            metrics[f"{name}_recall"] = _ratio(sum(r.found for r in recalls), items)
-            metrics[f"{name}_ceiling"] = _ratio(sum(r.in_input for r in recalls), items)
             in_input = sum(r.in_input for r in recalls)
+            metrics[f"{name}_recall"] = _ratio(sum(r.found for r in recalls), items)
+            metrics[f"{name}_ceiling"] = _ratio(in_input, items)
             if in_input:
                 metrics[f"{name}_recall_in_data"] = _ratio(sum(r.found_in_input for r in recalls), in_input)
     claims = sum(len(g.grounding.claims) for g in graded)
@@ -250,11 +251,6 @@ def matcher_calibration(cases: list[EvalCase], ctx: RunContext) -> Calibration |
 
 def _ratio(part: float, whole: float) -> float:
     return round(part / whole, 3)
-
-
-def _short(text: str, limit: int = 70) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _load(case: EvalCase, service: PostmortemService) -> Incident:

@@ -123,9 +123,14 @@ class _BlameItem:
         return self.output != self.row["text"]
 
     @property
+    def clean(self) -> bool:
+        """No blame left in the output: no labelled residue, and the detector finds none."""
+        return not self.residue and not self.still_blameful
+
+    @property
     def rewritten(self) -> bool:
         """Changed, with no blame left: what the rewrite exists to do."""
-        return self.labelled and self.changed and not self.residue and not self.still_blameful
+        return self.labelled and self.changed and self.clean
 
     @property
     def flagged_only(self) -> bool:
@@ -140,7 +145,8 @@ def _blame_item(row: dict, dataset: str) -> _BlameItem:
 
     text = _field(row, "text", str, dataset)
     labelled = bool(_field(row, "blameful", bool, dataset))
-    output = rewrite_blameless(text).rewritten
+    report = rewrite_blameless(text)
+    output = report.rewritten
     changed = output != text
     problems = rewrite_problems(text, output)
     if changed and not labelled:
@@ -148,7 +154,7 @@ def _blame_item(row: dict, dataset: str) -> _BlameItem:
     lost_tokens = Counter(fact_tokens(text)) - Counter(fact_tokens(output))
     lost = [f for f in row.get("facts") or [] if not _fact_kept(f, output)] + sorted(lost_tokens.elements())
     residue = [w for w in row.get("forbidden") or [] if _mentions(output, w)] if changed else []
-    return _BlameItem(row, labelled, is_blameful(text), output, tuple(problems), tuple(lost), tuple(residue),
+    return _BlameItem(row, labelled, bool(report.findings), output, tuple(problems), tuple(lost), tuple(residue),
                       changed and is_blameful(output))
 
 
@@ -160,10 +166,10 @@ def _blame_metrics(sentences: list[_BlameItem], rewrites: list[_BlameItem]) -> d
         **_precision_recall(sentences, ""),
         **_precision_recall(rewrites, "rewrites_"),
         "fact_preservation": _rate(not i.lost for i in blameful),
-        "rewrite_clean": _rate(not i.residue and not i.still_blameful for i in blameful),
+        "rewrite_clean": _rate(i.clean for i in blameful),
         "rewrite_intact": _rate(not i.problems for i in every),
         "rewrite_facts_kept": _rate(not i.lost for i in every),
-        "rewrite_no_residue": _rate(not i.residue and not i.still_blameful for i in every),
+        "rewrite_no_residue": _rate(i.clean for i in every),
         "rewritten_share": _rate(i.rewritten for i in blameful + blameful_rewrites),
         "flagged_share": _rate(i.flagged_only for i in blameful + blameful_rewrites),
     }
@@ -190,9 +196,9 @@ def _blame_group(name: str, members: list[_BlameItem]) -> CaseResult | None:
         "rewritten": _rate(i.rewritten for i in blameful) if blameful else None,
         "intact": _rate(not i.problems for i in members),
         "facts_kept": _rate(not i.lost for i in members),
-        "clean": _rate(not i.residue and not i.still_blameful for i in members),
+        "clean": _rate(i.clean for i in members),
     }
-    wrong = [i for i in members if i.predicted != i.labelled or i.problems or i.lost or i.residue or i.still_blameful]
+    wrong = [i for i in members if i.predicted != i.labelled or i.problems or i.lost or not i.clean]
     headline = round(1 - _rate(i.predicted for i in neutral), 4) if not blameful else scores["flagged"]
     return CaseResult(case_id=name, scores=scores, headline=headline, passed=not wrong)
 
@@ -208,7 +214,7 @@ def _blame_failure(item: _BlameItem) -> CaseResult | None:
         reasons.append(f"rewrite broken ({', '.join(item.problems)}){shown}")
     if item.lost:
         reasons.append(f"rewrite lost facts {item.lost}{shown}")
-    if item.residue or item.still_blameful:
+    if not item.clean:
         reasons.append(f"rewrite keeps blame {item.residue or ['(detector)']}{shown}")
     if not reasons:
         return None

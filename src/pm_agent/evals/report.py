@@ -165,15 +165,9 @@ def _extra_table(suite: SuiteResult, table: Table) -> list[str]:
         lines.append("| " + " | ".join([case.case_id, *(_cell(case.scores.get(c.id), c) for c in table.columns)]) + " |")
     summary = ["**All**"]
     for column in table.columns:
-        values = [v for v in (case.scores.get(column.id) for case in suite.cases) if v is not None]
-        if not values:
-            summary.append("–")
-        elif column.kind == "count":
-            summary.append(str(int(sum(values))))
-        elif column.kind == "check":
-            summary.append(f"{statistics.fmean(values):.0%}")
-        else:
-            summary.append(_number(statistics.fmean(values)))
+        values = [case.scores.get(column.id) for case in suite.cases]
+        known = [v for v in values if v is not None]
+        summary.append(str(int(sum(known))) if column.kind == "count" and known else _mean_cell(values, column))
     return [*lines, "| " + " | ".join(summary) + " |"]
 
 
@@ -205,10 +199,14 @@ def _mean_row(suite: SuiteResult, judged: bool) -> list[str]:
     cells.append(f"**{_number(_mean([c.headline for c in suite.cases]))}**")
     if judged:
         cells.append(_number(_mean([(c.judge or {}).get("weighted") for c in suite.cases])))
-    for col in suite.columns[count:]:
-        rate = _mean([c.scores.get(col.id) for c in suite.cases])
-        cells.append("–" if rate is None else f"{rate:.0%}" if col.kind == "check" else _number(rate))
+    cells += [_mean_cell([c.scores.get(col.id) for c in suite.cases], col) for col in suite.columns[count:]]
     return cells
+
+
+def _mean_cell(values: list[float | None], column: Column) -> str:
+    """The mean of the known ``values``: a percentage for a check column, "–" when none is known."""
+    mean = _mean(values)
+    return "–" if mean is None else f"{mean:.0%}" if column.kind == "check" else _number(mean)
 
 
 def _judge_cell(case: CaseResult) -> str:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 from pm_agent.errors import PmAgentError
@@ -47,7 +48,7 @@ def run_eval(
     compared with ``previous``, by default the JSON beside ``report_path`` as it was before this run.
     """
     names = list(suites) or list(DEFAULT_SUITES)
-    unknown = [n for n in [*names, *(r.split(":", 1)[0] for r in report_only)] if n not in SUITES]
+    unknown = [n for n in [*names, *ReportOnly.parse(report_only).suites] if n not in SUITES]
     if unknown:
         return _harness_failure(f"unknown suite(s) {', '.join(unknown)}; known: {', '.join(SUITES)}", backend, as_json)
     if backend not in BACKENDS:
@@ -72,12 +73,12 @@ def evaluate(specs: Sequence[SuiteSpec], ctx: RunContext, previous: dict | None 
              as_json: bool = False, tolerance: float = TOLERANCE, report_only: Sequence[str] = ()) -> EvalOutcome:
     """Run the given suites in ``ctx`` and judge the outcome; any suite may be a synthetic one."""
     results = [run_suite(spec, ctx) for spec in specs]
+    reported = ReportOnly.parse(report_only)
     gates = [
         gate
         for spec, result in zip(specs, results, strict=True)
-        for gate in check_gates(result, spec.gates, report_only=spec.name in report_only,
-                                reported=frozenset(r.split(":", 1)[1] for r in report_only
-                                                   if r.startswith(f"{spec.name}:")))
+        for gate in check_gates(result, spec.gates, report_only=reported.whole(spec.name),
+                                reported=reported.gates(spec.name))
     ]
     changes = compare(results, previous, tolerance)
     errors = [f"{r.name}: {r.error}" for r in results if r.status == "error"]
@@ -88,6 +89,31 @@ def evaluate(specs: Sequence[SuiteSpec], ctx: RunContext, previous: dict | None 
     outcome.markdown = to_markdown(outcome)
     outcome.json_text = to_json(outcome, tolerance)
     return outcome
+
+
+@dataclass(frozen=True)
+class ReportOnly:
+    """The ``--gates-report-only`` values, each ``SUITE`` (its substance gates) or ``SUITE:METRIC`` (one gate)."""
+
+    entries: tuple[tuple[str, str | None], ...]
+
+    @classmethod
+    def parse(cls, values: Sequence[str]) -> ReportOnly:
+        """Each value as (suite, metric), the metric None for a whole suite."""
+        return cls(tuple((v.split(":", 1)[0], v.split(":", 1)[1] if ":" in v else None) for v in values))
+
+    @property
+    def suites(self) -> list[str]:
+        """Every suite named, in the order given."""
+        return [suite for suite, _ in self.entries]
+
+    def whole(self, suite: str) -> bool:
+        """True when ``suite``'s substance gates are all reported only."""
+        return (suite, None) in self.entries
+
+    def gates(self, suite: str) -> frozenset[str]:
+        """The metrics of ``suite`` whose gates are reported only."""
+        return frozenset(metric for name, metric in self.entries if name == suite and metric is not None)
 
 
 def run_suite(spec: SuiteSpec, ctx: RunContext) -> SuiteResult:
