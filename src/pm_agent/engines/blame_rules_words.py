@@ -37,7 +37,6 @@ from pm_agent.engines.blame_lexicon import (
     ROLE_NOUNS,
     ROLE_RE,
     TECHNICAL_COLLOCATIONS,
-    is_person,
 )
 from pm_agent.prefilter import quick
 
