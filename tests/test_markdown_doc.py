@@ -246,3 +246,15 @@ def test_why_and_what_we_are_changing_headings_map_to_root_cause_and_actions():
     assert [(s.title, s.canonical) for s in doc.sections] == [
         ("X", None), ("Why", "root_cause"), ("What we're changing", "action_items")]
     assert [a.text for a in doc.action_items()] == ["Pin the pool size"]
+
+
+def test_a_timeline_whose_rows_use_two_zones_equally_is_read_in_the_first_one_on_every_run():
+    import os
+    import subprocess
+    import sys
+
+    code = ("from pm_agent.markdown_doc import parse_markdown; print(parse_markdown('# Outage\\n\\n## Timeline\\n\\n"
+            "- 2024-03-01 14:02Z alert fired\\n- 2024-03-01 14:05 UTC rollback started\\n').timeline_zone())")
+    seen = {subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                           env={**os.environ, "PYTHONHASHSEED": str(seed)}).stdout.strip() for seed in range(6)}
+    assert seen == {"Z"}

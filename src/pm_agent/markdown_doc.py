@@ -138,7 +138,7 @@ class MarkdownPostmortem(BaseModel):
             if zone:
                 return zone
         zones = [row.zone for row in self.timeline_rows() if row.zone]
-        return max(set(zones), key=zones.count) if zones else None
+        return max(dict.fromkeys(zones), key=zones.count) if zones else None  # a tie goes to the first seen
 
     def action_items(self) -> list[ActionEntry]:
         """Actions from action sections (tables and bullets), bullets under a 'Remediation' heading, and
