@@ -19,6 +19,7 @@ from pm_agent.analysis import vocabulary as vocab
 from pm_agent.analysis.evidence import Reading, Tagged, is_slow
 from pm_agent.analysis.findings import cause_part, consequence_split
 from pm_agent.analysis.quoting import cite, quote, when
+from pm_agent.analysis.remedies import remedies
 from pm_agent.analysis.whys import cause_of, first_symptom
 from pm_agent.engines.actions import due_date, owner_for, priority
 from pm_agent.models import ActionItem
@@ -34,6 +35,10 @@ LEAD_VERB_RE = re.compile(
 )
 MAX_FINDING_ACTIONS = 2
 MAX_DONE = 6  # the steps taken that a draft lists as done
+MAX_GAP_ACTIONS = 2
+WATCHING_RE = re.compile(r"\b(?:alert|alerting|monitor\w*|dashboard|alarm)\b", re.I)
+# What somebody saw, was told or found is not a step taken, whatever verb it quotes ("pods restarted 3 times").
+NOT_DONE_BY_ANYONE = ("alert", "report", "finding", "acknowledgement", "declaration")
 
 
 @dataclass(frozen=True)
@@ -71,7 +76,8 @@ def done_steps(reading: Reading) -> list[ActionItem]:
     by the timeline; nobody is named as owner."""
     symptom = first_symptom(reading)
     end = reading.resolved or reading.mitigated
-    taken = [a.step for a in reading.attempts if a.outcome != "failed" and (end is None or a.step.at <= end)]
+    taken = [a.step for a in reading.attempts if a.outcome != "failed" and (end is None or a.step.at <= end)
+             and not a.step.has(*NOT_DONE_BY_ANYONE)]
     told = [t for t in reading.tagged("communication", dated_only=True) if not t.has("report") and vocab.AFFECTED_RE.search(t.text)]
     addresses = f"The failure {cite(symptom.event)}" if symptom else ""
     steps = sorted({t.order: t for t in [*taken[:MAX_DONE], *told[:1]]}.values(), key=lambda t: t.order)
@@ -230,14 +236,28 @@ def _unintended_plans(reading: Reading) -> list[Plan]:
 
 
 def _gap_plans(reading: Reading) -> list[Plan]:
-    gap = next(iter(reading.tagged("gap", dated_only=True)), None)
-    if gap is None:
-        return []
-    missing = _short(quote(gap.event, vocab.TAG_PATTERNS["gap"]))
+    """The safeguards the data says were missing, each turned into the action it asks for ("no alert on renewal
+    failures" -> "Add an alert on renewal failures"); a gap no rule can turn around is quoted as it stands."""
+    pattern = vocab.TAG_PATTERNS["gap"]
+    plans: list[Plan] = []
+    gaps = reading.tagged("gap")
+    for gap in gaps:
+        for title in remedies(gap.event.text, pattern):
+            plans.append(Plan(
+                title=title,
+                done_when=f"A test or drill that repeats the gap recorded {cite(gap.event, pattern)} is caught with this "
+                          "in place.",
+                addresses=f"The data records a missing safeguard {cite(gap.event, pattern)}.",
+                area="observability" if WATCHING_RE.search(title) else "service", horizon="short",
+                hierarchy="engineering", automated_check=True,
+            ))
+    if plans or not gaps:
+        return plans[:MAX_GAP_ACTIONS]
+    missing = _short(quote(gaps[0].event, pattern))
     return [Plan(
         title=f"Close the gap the data records: \"{missing}\"",
         done_when=f"What \"{missing}\" says is missing exists, and a drill shows it catching the failure.",
-        addresses=f"The data records a missing safeguard {cite(gap.event, vocab.TAG_PATTERNS['gap'])}.",
+        addresses=f"The data records a missing safeguard {cite(gaps[0].event, pattern)}.",
         area="service", horizon="short", hierarchy="engineering",
     )]
 

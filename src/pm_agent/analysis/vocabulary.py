@@ -115,7 +115,9 @@ TAG_PATTERNS: dict[str, re.Pattern[str]] = {
         r"marked (?:the )?\S+ (?:instance )?as unhealthy|cleared|unblock\w*|restor(?:e|ed|ing) (?:from|the)|"
         r"switched (?:back|over)|moved traffic|shifted traffic|promot(?:e|ed|ing)\b|"
         r"(?:moved|shifted|routed|rerouted|switched|drained) (?:[\w-]+ ){0,2}(?:traffic|requests|load|users)|"
-        r"(?:flag|toggle) [\w./-]+ (?:enabled|disabled|turned (?:on|off))|re-?ran\b)"
+        r"(?:flag|toggle) [\w./-]+ (?:enabled|disabled|turned (?:on|off))|re-?ran\b|"
+        r"(?:raised|increased|bumped|doubled|lowered|reduced) (?:the )?(?:[\w-]+ ){0,3}(?:limit|max\w*|capacity|quota|"
+        r"replicas|workers|pool size|timeout|memory|cpu)\b)"
     ),
     "failed": _p(
         r"(?:^|[.!?]\s+)failed to\b|(?<=\w )fail(?:s|ed)?\b(?! ?over)|\b(?:time(?:d|s)? ?out|refus(?:e|es|ed)\b|"
@@ -188,7 +190,8 @@ TAG_PATTERNS: dict[str, re.Pattern[str]] = {
         r"only (?:cover|covers|covered|test|tests|tested|check|checks|checked)\b|"
         r"no [\w-]+ (?:scan|scanning|check|test|gate|review|alert|alerting|monitoring|validation|limit|runbook)s?\b|"
         r"nothing (?:checks|alerts|monitors|tests|validates|watches)|"
-        r"(?:is|are|was|were) not (?:covered|tested|monitored|alerted on|validated|reviewed))"
+        r"(?:is|are|was|were) (?:not|never) (?:covered|tested|monitored|alerted on|validated|reviewed|rehearsed)|"
+        r"(?:validat|check|test|cover|monitor|scan)\w*\b[^.;]{0,80}? but not\b)"
     ),
     "noise": _p(
         r"\b(?:noisy|flapping|flap\w*|false (?:positive|alarm)s?|alert fatigue|ignored|unclear alert\w*|too many alerts|"

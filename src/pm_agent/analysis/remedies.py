@@ -1,0 +1,188 @@
+"""What a stated gap asks for, in the data's own words: "no alert on renewal failures" -> "Add an alert on
+renewal failures".
+
+A gap is a safeguard the data says was missing ("no rate limit on X", "the pipeline validates A but not B",
+"unit tests only cover EUR and USD", "the ignore file did not cover it"). The remedy turns the clause
+around with the clause's own nouns, by grammar rather than by topic, so it fits any incident whose data
+phrases a gap this way; a clause the rules do not fit gets no remedy, and the caller says so instead.
+"""
+
+from __future__ import annotations
+
+import re
+
+from pm_agent.analysis.quoting import sentences_of
+
+MAX_WORDS = 14
+# The verbs a gap names, with their base form: "validates", "validated" -> "validate".
+_VERB_FORMS = {
+    "cover": ("cover", "covers", "covered"), "catch": ("catch", "catches", "caught"),
+    "test": ("test", "tests", "tested"), "check": ("check", "checks", "checked"),
+    "detect": ("detect", "detects", "detected"), "validate": ("validate", "validates", "validated"),
+    "monitor": ("monitor", "monitors", "monitored"), "scan": ("scan", "scans", "scanned"),
+    "review": ("review", "reviews", "reviewed"), "alert on": ("alert on", "alerts on", "alerted on"),
+    "watch": ("watch", "watches", "watched"),
+}
+BASE = {form: base for base, forms in _VERB_FORMS.items() for form in forms}
+_VERB = "|".join(sorted(map(re.escape, BASE), key=len, reverse=True))
+_NEG = r"(?:did not|didn't|does not|doesn't|do not|don't|never)"
+_SAFEGUARD = (
+    r"(?:scan|scanning|check|test|gate|review|alert|alerting|monitoring|validation|limit|runbook|canary|dashboard|"
+    r"documentation|staging|backoff|timeout|quota|eviction|alarm)s?"
+)
+
+BUT_NOT_RE = re.compile(rf"^(?P<subj>.+) (?P<verb>{_VERB}) (?P<a>.+?),? but not (?P<b>.+)$", re.I)
+ONLY_RE = re.compile(rf"^(?P<subj>.+?) only (?P<verb>{_VERB}) (?P<obj>.+)$", re.I)
+NEGATED_RE = re.compile(rf"^(?P<subj>.+?) {_NEG} (?P<verb>{_VERB}) (?P<obj>.+)$", re.I)
+PASSIVE_RE = re.compile(
+    rf"^(?P<subj>.+?) (?:is|are|was|were) (?:not|never) (?P<verb>{_VERB})(?: by (?P<by>.+))?$", re.I
+)
+NOTHING_RE = re.compile(rf"\bnothing (?P<verb>{_VERB}) (?P<obj>.+)$", re.I)
+NO_SAFEGUARD_RE = re.compile(rf"\bno (?P<np>(?:[\w/.-]+ ){{0,3}}?{_SAFEGUARD})\b(?P<rest>.*)$", re.I)
+UNTESTED_RE = re.compile(r"^(?P<subj>.+?) (?:is|are|was|were) untested\b|\buntested (?P<np>[\w/.-]+(?: [\w/.-]+){0,3})", re.I)
+# Where a clause ends inside a sentence: "; ", ", and ", ", so ", and before "but nothing" / "and no".
+CLAUSE_END_RE = re.compile(r";\s*|,\s+(?:and|so|while)\s+|\s+but\s+(?=nothing\b|no\b)|\s+and\s+(?=no\b)", re.I)
+PRONOUN_RE = re.compile(r"^(?:it|them|this|that|these|those)\b", re.I)
+PRONOUN_IN_RE = re.compile(r"\b(?:it|them|this|that|these|those)$", re.I)
+SUBJECT_RE = re.compile(r"^(?P<np>.+?) (?:was|were|is|are|had|has|have|did|does|got)\b", re.I)
+PERSONAL_SUBJECT_RE = re.compile(r"^(?:we|i|they|you|it|he|she)\s+\w+\s+(?P<np>.+?)(?:\s+(?:per|in|on|for|since|with|at)\b.*)?$", re.I)
+REST_VERB_RE = re.compile(
+    r"^\s*(?:that |which )?(?:ran|runs|run|existed|exists|fired|fires|triggered|went off|was set|was in place|"
+    r"is in place|in place|was configured|were configured)\b",
+    re.I,
+)
+CUT_RE = re.compile(r",|\s+(?:before|until|when|so|because|since)\s+|\s+and\s+no\b", re.I)
+MASS_NOUNS = ("alerting", "monitoring", "validation", "documentation", "staging", "scanning", "backoff", "eviction")
+
+
+def remedies(text: str, focus: re.Pattern[str]) -> list[str]:
+    """The actions the gaps in ``text`` (its sentences that ``focus`` matches) ask for, in order; empty when no rule
+    fits them."""
+    found: list[str] = []
+    for sentence in sentences_of(text):
+        if not focus.search(sentence):
+            continue
+        whole = sentence.rstrip(".!?")
+        turned = _but_not(whole)
+        if turned is not None:
+            found.append(turned)
+            continue
+        clauses = [c.strip() for c in CLAUSE_END_RE.split(whole) if c.strip()]
+        found += [t for i, c in enumerate(clauses) if (t := _turned(c, clauses[i - 1] if i else "")) is not None]
+    return list(dict.fromkeys(found))
+
+
+def _turned(clause: str, before: str) -> str | None:
+    """One clause's remedy: the first of the rules that fits it."""
+    for rule in (_no_safeguard, _only, _negated, _passive, _nothing, _untested):
+        found = rule(clause, before)
+        if found is not None:
+            return found
+    return None
+
+
+def _but_not(sentence: str) -> str | None:
+    match = BUT_NOT_RE.match(sentence)
+    if match is None or _is_pronoun(match["subj"]):
+        return None
+    verb = BASE[match["verb"].lower()]
+    return _sentence(f"Make {_np(match['subj'])} {verb} {_words(match['b'])} as well as {_words(match['a'])}")
+
+
+def _only(clause: str, before: str) -> str | None:
+    match = ONLY_RE.match(clause)
+    if match is None or _is_pronoun(match["subj"]):
+        return None
+    verb = BASE[match["verb"].lower()]
+    return _sentence(f"Make {_np(match['subj'])} {verb} more than {_words(match['obj'])}")
+
+
+def _negated(clause: str, before: str) -> str | None:
+    match = NEGATED_RE.match(clause)
+    if match is None or _is_pronoun(match["subj"]):
+        return None
+    obj = _resolved(match["obj"], before)
+    if obj is None:
+        return None
+    return _sentence(f"Make {_np(match['subj'])} {BASE[match['verb'].lower()]} {_words(obj)}")
+
+
+def _passive(clause: str, before: str) -> str | None:
+    match = PASSIVE_RE.match(clause)
+    if match is None or _is_pronoun(match["subj"]):
+        return None
+    verb, subject = BASE[match["verb"].lower()], _np(match["subj"])
+    if match["by"]:
+        return _sentence(f"Make {_np(match['by'])} {verb} {_words(subject)}")
+    return _sentence(f"{verb} {_words(subject)}")
+
+
+def _nothing(clause: str, before: str) -> str | None:
+    match = NOTHING_RE.search(clause)
+    if match is None:
+        return None
+    obj = _resolved(match["obj"], before)
+    if obj is None:
+        return None
+    return _sentence(f"{BASE[match['verb'].lower()]} {_words(obj)}")
+
+
+def _no_safeguard(clause: str, before: str) -> str | None:
+    match = NO_SAFEGUARD_RE.search(clause)
+    if match is None:
+        return None
+    noun = match["np"].strip()
+    rest = REST_VERB_RE.sub("", match["rest"])
+    rest = CUT_RE.split(rest, maxsplit=1)[0].strip()
+    if PRONOUN_IN_RE.search(rest) or (not rest and " " not in noun):
+        return None  # "no tests for it", "no monitoring": nothing to name what the safeguard is for
+    article = "" if noun.lower().endswith(MASS_NOUNS) or noun.lower().endswith("s") else (
+        "an " if noun[:1].lower() in "aeiou" else "a "
+    )
+    return _sentence(f"Add {article}{_words(' '.join(filter(None, (noun, rest))))}")
+
+
+def _untested(clause: str, before: str) -> str | None:
+    match = UNTESTED_RE.search(clause)
+    if match is None:
+        return None
+    if match["subj"]:
+        return None if _is_pronoun(match["subj"]) else _sentence(f"Test {_words(_np(match['subj']))}")
+    return _sentence(f"Test the {_words(match['np'])}")
+
+
+def _resolved(obj: str, before: str) -> str | None:
+    """``obj``, or what its pronoun stands for in the clause ``before`` ("it" -> "the .env file")."""
+    obj = CUT_RE.split(obj, maxsplit=1)[0].strip()
+    if not PRONOUN_RE.match(obj):
+        return obj
+    personal = PERSONAL_SUBJECT_RE.match(before)
+    if personal is not None:
+        return personal["np"]
+    subject = SUBJECT_RE.match(before)
+    if subject is not None and not _is_pronoun(subject["np"]):
+        return _np(subject["np"])
+    return None
+
+
+def _is_pronoun(phrase: str) -> bool:
+    return phrase.strip().lower() in {"it", "we", "they", "this", "that", "i", "you", "he", "she", "there"}
+
+
+def _np(phrase: str) -> str:
+    """A noun phrase moved inside a sentence: a sentence-initial capital lower-cased ("The pipeline" -> "the
+    pipeline")."""
+    phrase = phrase.strip()
+    first = phrase.split(" ", 1)[0]
+    if first.istitle() and first.isalpha():  # "Schema checks" at the start of a sentence; "PayFast" keeps its case
+        return first.lower() + phrase[len(first):]
+    return phrase
+
+
+def _words(text: str) -> str:
+    parts = text.strip().rstrip(".,;:").split()
+    return " ".join(parts[:MAX_WORDS]) + ("…" if len(parts) > MAX_WORDS else "")
+
+
+def _sentence(text: str) -> str:
+    return text[:1].upper() + text[1:]
