@@ -417,3 +417,33 @@ def test_real_actions_are_numbered_done_ones_first_and_open_ones_smart_and_owned
     opened = [a for a in actions if a.status == "open"]
     assert [(lint.action.id, lint.problems) for lint in lint_actions(opened) if not lint.smart] == []
     assert all(any(word in a.owner for word in ("lead", "role", "Service owner of")) for a in opened)
+
+
+def test_a_change_a_canary_stopped_gets_no_gate_proposal_and_its_automatic_rollback_counts_as_done():
+    incident = Incident(
+        id="cart-1", title="Cart totals wrong on the canary", services=["cart"],
+        events=[
+            event("09:00", "deploy", "cart 7.2 canary started on 10% of traffic"),
+            event("09:12", "deploy", "Canary analysis failed for cart 7.2: error ratio 3%; rollout halted and rolled back "
+                                     "automatically"),
+            event("09:30", "chat", "cart 7.2 drops the discount line; the cart tests only cover single-item carts"),
+        ],
+    )
+
+    assert [(a.title, a.status) for a in actions_for(incident)] == [
+        ("Canary analysis failed for cart 7.2: error ratio 3%; rollout halted and rolled back automatically", "done"),
+        ("Make the cart tests cover more than single-item carts", "open"),
+    ]
+
+
+def test_alerts_and_findings_that_quote_a_recovery_verb_are_not_listed_as_steps_taken():
+    incident = Incident(
+        id="recs-1", title="Recommendations crash-looping", services=["recs"],
+        events=[
+            event("10:00", "alert", "FIRING PodRestartsHigh: recs pods restarted 3 times in 15 minutes"),
+            event("10:10", "chat", "Found that pods are OOMKilled and restarted every 40 minutes"),
+            event("10:20", "deploy", "Rolled back recs to 5.1.4"),
+        ],
+    )
+
+    assert [a.title for a in actions_for(incident) if a.status == "done"] == ["Rolled back recs to 5.1.4"]

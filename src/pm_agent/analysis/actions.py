@@ -76,8 +76,8 @@ def done_steps(reading: Reading) -> list[ActionItem]:
     by the timeline; nobody is named as owner."""
     symptom = first_symptom(reading)
     end = reading.resolved or reading.mitigated
-    taken = [a.step for a in reading.attempts if a.outcome != "failed" and (end is None or a.step.at <= end)
-             and not a.step.has(*NOT_DONE_BY_ANYONE)]
+    taken = [a.step for a in reading.attempts if (end is None or a.step.at <= end) and (
+        a.step.has("gate_caught") or (a.outcome != "failed" and not a.step.has(*NOT_DONE_BY_ANYONE)))]
     told = [t for t in reading.tagged("communication", dated_only=True) if not t.has("report") and vocab.AFFECTED_RE.search(t.text)]
     addresses = f"The failure {cite(symptom.event)}" if symptom else ""
     steps = sorted({t.order: t for t in [*taken[:MAX_DONE], *told[:1]]}.values(), key=lambda t: t.order)
@@ -145,6 +145,8 @@ def _change_plan(reading: Reading, cause: Tagged | None, problem: str) -> list[P
         return []
     if not reading.tagged("alert", "report", "symptom"):
         return []  # nothing reached users or monitoring: something caught it, no gate to add
+    if reading.tagged("gate_caught"):
+        return []  # a canary or release gate already stopped the change: never propose the gate that worked
     change, subject = _short(quote(trigger.event)), _short(problem)
     return [Plan(
         title=f"Watch \"{subject}\" with a synthetic check while changes like \"{change}\" run, and stop the change when "
@@ -208,7 +210,9 @@ def _detection_plans(reading: Reading, problem: str) -> list[Plan]:
 
 def _recovery_plans(reading: Reading) -> list[Plan]:
     plans = []
-    for attempt in [a for a in reading.attempts if a.outcome == "failed"][:2]:
+    # A canary that "FAILED ... and rolled back" is an alert that worked, not a recovery that failed.
+    failed = [a for a in reading.attempts if a.outcome == "failed" and not a.step.has("alert", "gate_caught")]
+    for attempt in failed[:2]:
         reason = _short(cause_part(attempt.step.text))
         if not reason:
             continue

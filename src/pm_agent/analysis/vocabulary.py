@@ -23,7 +23,8 @@ The tags:
 - ``followup``: a fix or follow-up decided or tracked (we will, ticket raised, action item);
   ``communication``: people were told (customers emailed, status page updated);
 - ``unintended``, ``blocked``, ``manual``, ``retry``, ``repeat``, ``gap`` (a stated missing
-  safeguard: no alert, not covered by tests), ``noise`` (flapping, false alarms), ``handover``,
+  safeguard: no alert, not covered by tests), ``gate_caught`` (a canary or release gate stopped the
+  change itself), ``noise`` (flapping, false alarms), ``handover``,
   ``tentative`` (potential, suspected, likely).
 """
 
@@ -196,6 +197,12 @@ TAG_PATTERNS: dict[str, re.Pattern[str]] = {
     "noise": _p(
         r"\b(?:noisy|flapping|flap\w*|false (?:positive|alarm)s?|alert fatigue|ignored|unclear alert\w*|too many alerts|"
         r"alert storm)"
+    ),
+    "gate_caught": _p(
+        r"\b(?:canary|canary analysis|smoke tests?|pre-?deploy checks?|release gate)\b[^.;]{0,60}?"
+        r"\b(?:failed|halted|blocked|stopped|rolled back)|"
+        r"\b(?:rollout|deploy\w*|release) (?:was )?(?:halted|paused|stopped|blocked|rolled back) automatically|"
+        r"\brolled back automatically|\bauto-?rollback"
     ),
     "handover": _p(r"\b(?:hand-?overs?|handed over|hand(?:ed)? off|handoff)"),
     "tentative": _p(r"\b(?:potential|suspect\w*|likely|possibl\w*|might|may have|seems?|appears?|probabl\w*|assumed)"),
