@@ -12,7 +12,9 @@ GAP = TAG_PATTERNS["gap"]
     ("text", "expected"),
     [
         ("There was no alert on disk usage of the build agents.", ["Add an alert on disk usage of the build agents"]),
-        ("No circuit breaker on the inventory client, so every call waited 20 s.", []),
+        ("No circuit breaker on the inventory client, so every call waited 20 s.",
+         ["Add a circuit breaker on the inventory client"]),
+        ("The worker re-queues a failed job at once, no backoff.", ["Add backoff where the worker re-queues a failed job at once"]),
         ("The nightly job ran with no row limit before it started deleting.", ["Add a row limit"]),
         ("Schema checks validate column types but not whether a column is still read.",
          ["Make schema checks validate whether a column is still read as well as column types"]),
@@ -33,6 +35,12 @@ def test_a_gap_with_nothing_to_name_gives_no_action_rather_than_a_vague_one():
     assert remedies("We had no monitoring.", GAP) == []
     assert remedies("There were no tests for it.", GAP) == []
     assert remedies("No alert fired.", GAP) == []
+    assert remedies("It failed, no backoff.", GAP) == []
+
+
+def test_an_absence_of_failures_is_not_a_missing_safeguard():
+    assert not GAP.search("No failover errors were seen during the drill.")
+    assert remedies("No failover errors were seen during the drill.", GAP) == []
 
 
 def test_a_sentence_without_a_gap_gives_nothing():

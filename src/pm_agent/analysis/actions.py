@@ -19,7 +19,7 @@ from pm_agent.analysis import vocabulary as vocab
 from pm_agent.analysis.evidence import Reading, Tagged, is_slow
 from pm_agent.analysis.findings import cause_part, consequence_split
 from pm_agent.analysis.quoting import cite, quote, when
-from pm_agent.analysis.remedies import remedies
+from pm_agent.analysis.remedies import remedies, remedies_with_clauses
 from pm_agent.analysis.whys import cause_of, first_symptom
 from pm_agent.engines.actions import due_date, owner_for, priority
 from pm_agent.models import ActionItem
@@ -125,8 +125,8 @@ def built_plans(reading: Reading, problem: str) -> list[Plan]:
 
 
 def _cause_plan(cause: Tagged | None) -> list[Plan]:
-    if cause is None:
-        return []
+    if cause is None or remedies(cause.event.text, vocab.TAG_PATTERNS["gap"]):
+        return []  # a cause that names a missing safeguard gets the gap's own action instead
     reason = _short(cause_part(cause.text))
     effect = _short(LEAD_VERB_RE.sub("", what_failed(cause.text)).rstrip(" ,.;:"))
     if not reason or not effect:
@@ -246,11 +246,11 @@ def _gap_plans(reading: Reading) -> list[Plan]:
     plans: list[Plan] = []
     gaps = reading.tagged("gap")
     for gap in gaps:
-        for title in remedies(gap.event.text, pattern):
+        for title, clause in remedies_with_clauses(gap.event.text, pattern):
             plans.append(Plan(
                 title=title,
-                done_when=f"A test or drill that repeats the gap recorded {cite(gap.event, pattern)} is caught with this "
-                          "in place.",
+                done_when=f"In place, and a test or drill that repeats \"{_short(clause.replace(chr(34), chr(39)))}\" "
+                          "shows it catching the failure.",
                 addresses=f"The data records a missing safeguard {cite(gap.event, pattern)}.",
                 area="observability" if WATCHING_RE.search(title) else "service", horizon="short",
                 hierarchy="engineering", automated_check=True,

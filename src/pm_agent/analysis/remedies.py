@@ -28,7 +28,8 @@ _VERB = "|".join(sorted(map(re.escape, BASE), key=len, reverse=True))
 _NEG = r"(?:did not|didn't|does not|doesn't|do not|don't|never)"
 _SAFEGUARD = (
     r"(?:scan|scanning|check|test|gate|review|alert|alerting|monitoring|validation|limit|runbook|canary|dashboard|"
-    r"documentation|staging|backoff|timeout|quota|eviction|alarm)s?"
+    r"documentation|staging|backoff|timeout|quota|eviction|alarm|circuit[- ]breaker|fallback|failover|"
+    r"retry (?:limit|budget))s?"
 )
 
 BUT_NOT_RE = re.compile(rf"^(?P<subj>.+) (?P<verb>{_VERB}) (?P<a>.+?),? but not (?P<b>.+)$", re.I)
@@ -38,7 +39,9 @@ PASSIVE_RE = re.compile(
     rf"^(?P<subj>.+?) (?:is|are|was|were) (?:not|never) (?P<verb>{_VERB})(?: by (?P<by>.+))?$", re.I
 )
 NOTHING_RE = re.compile(rf"\bnothing (?P<verb>{_VERB}) (?P<obj>.+)$", re.I)
-NO_SAFEGUARD_RE = re.compile(rf"\bno (?P<np>(?:[\w/.-]+ ){{0,3}}?{_SAFEGUARD})\b(?P<rest>.*)$", re.I)
+# "no failover errors were seen" reports an absence of failures, not a missing safeguard.
+_NOT_A_SAFEGUARD = r"(?! (?:errors?|issues?|problems?|events?|failures?|warnings?|alerts?|was|were|happened|occurred)\b)"
+NO_SAFEGUARD_RE = re.compile(rf"\bno (?P<np>(?:[\w/.-]+ ){{0,3}}?{_SAFEGUARD})\b{_NOT_A_SAFEGUARD}(?P<rest>.*)$", re.I)
 UNTESTED_RE = re.compile(r"^(?P<subj>.+?) (?:is|are|was|were) untested\b|\buntested (?P<np>[\w/.-]+(?: [\w/.-]+){0,3})", re.I)
 # Where a clause ends inside a sentence: "; ", ", and ", ", so ", and before "but nothing" / "and no".
 CLAUSE_END_RE = re.compile(r";\s*|,\s+(?:and|so|while)\s+|\s+but\s+(?=nothing\b|no\b)|\s+and\s+(?=no\b)", re.I)
@@ -58,18 +61,26 @@ MASS_NOUNS = ("alerting", "monitoring", "validation", "documentation", "staging"
 def remedies(text: str, focus: re.Pattern[str]) -> list[str]:
     """The actions the gaps in ``text`` (its sentences that ``focus`` matches) ask for, in order; empty when no rule
     fits them."""
-    found: list[str] = []
+    return [action for action, _ in remedies_with_clauses(text, focus)]
+
+
+def remedies_with_clauses(text: str, focus: re.Pattern[str]) -> list[tuple[str, str]]:
+    """Each action a gap in ``text`` asks for, with the clause of ``text`` that states the gap."""
+    found: dict[str, str] = {}
     for sentence in sentences_of(text):
         if not focus.search(sentence):
             continue
         whole = sentence.rstrip(".!?")
         turned = _but_not(whole)
         if turned is not None:
-            found.append(turned)
+            found.setdefault(turned, whole)
             continue
         clauses = [c.strip() for c in CLAUSE_END_RE.split(whole) if c.strip()]
-        found += [t for i, c in enumerate(clauses) if (t := _turned(c, clauses[i - 1] if i else "")) is not None]
-    return list(dict.fromkeys(found))
+        for index, clause in enumerate(clauses):
+            turned = _turned(clause, clauses[index - 1] if index else "")
+            if turned is not None:
+                found.setdefault(turned, clause)
+    return list(found.items())
 
 
 def _turned(clause: str, before: str) -> str | None:
@@ -134,12 +145,22 @@ def _no_safeguard(clause: str, before: str) -> str | None:
     noun = match["np"].strip()
     rest = REST_VERB_RE.sub("", match["rest"])
     rest = CUT_RE.split(rest, maxsplit=1)[0].strip()
-    if PRONOUN_IN_RE.search(rest) or (not rest and " " not in noun):
-        return None  # "no tests for it", "no monitoring": nothing to name what the safeguard is for
-    article = "" if noun.lower().endswith(MASS_NOUNS) or noun.lower().endswith("s") else (
-        "an " if noun[:1].lower() in "aeiou" else "a "
-    )
-    return _sentence(f"Add {article}{_words(' '.join(filter(None, (noun, rest))))}")
+    if PRONOUN_IN_RE.search(rest):
+        return None  # "no tests for it": nothing names what the safeguard is for
+    if not rest and " " not in noun:
+        # "the app retries at once, no backoff": what precedes names where it goes; "no monitoring" alone names nothing
+        where = clause[: match.start()].rstrip(" ,;:-–—")
+        if len(where.split()) < 3 or PRONOUN_IN_RE.search(where):
+            return None
+        return _sentence(f"Add {_article(noun)}{noun} where {_words(_np(where))}")
+    return _sentence(f"Add {_article(noun)}{_words(' '.join(filter(None, (noun, rest))))}")
+
+
+def _article(noun: str) -> str:
+    """"a ", "an " or nothing: "a size limit", "an alert", "backoff", "tests"."""
+    if noun.lower().endswith(MASS_NOUNS) or noun.lower().endswith("s"):
+        return ""
+    return "an " if noun[:1].lower() in "aeiou" else "a "
 
 
 def _untested(clause: str, before: str) -> str | None:

@@ -190,6 +190,8 @@ TAG_PATTERNS: dict[str, re.Pattern[str]] = {
         r"(?:did not|didn't|does not|doesn't|do not|don't) (?:cover|catch|test|check|detect|alert on|validate)|"
         r"only (?:cover|covers|covered|test|tests|tested|check|checks|checked)\b|"
         r"no [\w-]+ (?:scan|scanning|check|test|gate|review|alert|alerting|monitoring|validation|limit|runbook)s?\b|"
+        r"\bno (?:[\w-]+ )?(?:circuit[- ]breaker|fallback|backoff|eviction|failover|retry (?:limit|budget))s?\b"
+        r"(?! (?:errors?|issues?|problems?|events?|failures?|warnings?|alerts?|was|were|happened|occurred)\b)|"
         r"nothing (?:checks|alerts|monitors|tests|validates|watches)|"
         r"(?:is|are|was|were) (?:not|never) (?:covered|tested|monitored|alerted on|validated|reviewed|rehearsed)|"
         r"(?:validat|check|test|cover|monitor|scan)\w*\b[^.;]{0,80}? but not\b)"
