@@ -94,9 +94,8 @@ def test_the_example_actions_list_the_rollback_as_done_then_role_owned_actions_d
     ]
     assert [a.title for a in postmortem.action_items] == [
         "Rolled back payments-api config to v411 (pool_size 80)",
-        'Watch "Payments API returned 502s after a connection-pool change" with a synthetic check while changes like '
-        '"payments-api config v412 rolled out: pgbouncer pool_size lowered from 80 to 20" run, and stop the change when '
-        "the check fails",
+        'Halt changes like "payments-api config v412 rolled out: pgbouncer pool_size lowered from 80 to 20" '
+        'automatically when "payments-api 5xx rate rises above 2%; p99 latency 4.8 s" shows during the rollout',
         "Make the load test cover the pool_size change",
     ]
 

@@ -140,22 +140,43 @@ def _cause_plan(cause: Tagged | None) -> list[Plan]:
 
 
 def _change_plan(reading: Reading, cause: Tagged | None, problem: str) -> list[Plan]:
+    """Stop changes like the trigger when the failure they caused shows, quoting both; only where the change's
+    failure showed as a symptom before anyone acted, and no canary or gate stopped it already."""
     trigger = reading.trigger
     if trigger is None or (cause is not None and cause is not trigger and cause_part(cause.text)):
         return []
-    if not reading.tagged("alert", "report", "symptom"):
-        return []  # nothing reached users or monitoring: something caught it, no gate to add
     if reading.tagged("gate_caught"):
         return []  # a canary or release gate already stopped the change: never propose the gate that worked
-    change, subject = _short(quote(trigger.event)), _short(problem)
+    symptom = _symptom_before_response(reading, trigger)
+    if symptom is None:
+        return []  # nothing a check during the change could have seen
+    change = _short(quote(trigger.event))
+    # An alert that names nothing ("Issue detected as a result of alerts") leaves the incident's own title
+    named = symptom.has("symptom") or len(symptom.stems) >= vocab.FINDING_MIN_WORDS
+    seen = _short(quote(symptom.event, vocab.TAG_PATTERNS["symptom"]) if named else problem)
     return [Plan(
-        title=f"Watch \"{subject}\" with a synthetic check while changes like \"{change}\" run, and stop the change when "
-              "the check fails",
-        done_when=f"In a staging run, a change like \"{change}\" that breaks \"{subject}\" is stopped by the check "
-                  "before it completes.",
-        addresses=f"The change the data places at the start {cite(trigger.event)}.", area="platform", horizon="short",
-        hierarchy="engineering", automated_check=True,
+        title=f"Halt changes like \"{change}\" automatically when \"{seen}\" shows during the rollout",
+        done_when=f"In a staging run, a change like \"{change}\" that makes \"{seen}\" show is halted before it "
+                  "completes.",
+        addresses=f"The change the data places at the start {cite(trigger.event)}, and the failure that followed "
+                  f"{cite(symptom.event, vocab.TAG_PATTERNS['symptom'])}.",
+        area="platform", horizon="short", hierarchy="engineering", automated_check=True,
     )]
+
+
+def _symptom_before_response(reading: Reading, trigger: Tagged) -> Tagged | None:
+    """The first failure a system signalled after the change and before the first step taken against it."""
+    first_step = min((a.step.at for a in reading.attempts if a.step.at is not None and a.step is not trigger
+                      and not a.step.has(*NOT_DONE_BY_ANYONE)), default=None)
+    for tagged in reading.events:
+        if tagged.at is None or trigger.at is None or tagged.at < trigger.at or tagged is trigger:
+            continue
+        if first_step is not None and tagged.at >= first_step:
+            return None
+        if tagged.has("symptom", "alert") and not tagged.has("recovery", "report") and (
+                not tagged.has("mitigation") or tagged.has(*NOT_DONE_BY_ANYONE)):
+            return tagged  # a user's report is for the detection action; a check during the change sees signals
+    return None
 
 
 def _finding_plans(reading: Reading, cause: Tagged | None) -> list[Plan]:

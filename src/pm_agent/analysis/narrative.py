@@ -109,6 +109,12 @@ def lessons(reading: Reading) -> list[str]:
     unintended = reading.tagged("unintended", dated_only=True)
     if unintended:
         out.append(f"A change nobody intended reached production: {said(unintended[0].event, T['unintended'])}.")
+    gap = next(iter(reading.tagged("gap")), None)
+    if gap is not None:
+        out.append(f"A safeguard the system relied on was not there: {said(gap.event, T['gap'])}.")
+    manual = next((a.step for a in reading.attempts if a.outcome != "failed" and a.step.has("manual")), None)
+    if manual is not None:
+        out.append(f"Recovery depended on a manual step: {said(manual.event, T['manual'])}.")
     return out
 
 

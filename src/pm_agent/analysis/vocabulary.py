@@ -121,7 +121,7 @@ TAG_PATTERNS: dict[str, re.Pattern[str]] = {
         r"replicas|workers|pool size|timeout|memory|cpu)\b)"
     ),
     "failed": _p(
-        r"(?:^|[.!?]\s+)failed to\b|(?<=\w )fail(?:s|ed)?\b(?! ?over)|\b(?:time(?:d|s)? ?out|refus(?:e|es|ed)\b|"
+        r"(?:^|[.!?]\s+)failed to\b|(?<=\w )fail(?:s|ed)?\b(?! ?over)(?! as (?:expected|intended|designed))|\b(?:time(?:d|s)? ?out|refus(?:e|es|ed)\b|"
         r"did not (?:run|start|trigger|happen|complete|fire)|didn't (?:run|start|trigger|happen|complete|fire)|did(?:n't| not) (?:help|work|fix|resolve)|no effect|without success|"
         r"unsuccessful\w*|still (?:down|failing|broken|not)|not able to|unable to|could(?:n't| not)|"
         r"made (?:it|things|the \w+) worse|gets? killed|never joined)"
