@@ -467,3 +467,16 @@ def test_the_halt_action_names_the_signal_the_alert_gave_or_the_incident_title_w
         'Halt changes like "CNI plugin replaced by the pipeline" automatically when "All services returning 503" shows '
         "during the rollout"
     )
+
+
+def test_a_stated_cause_whose_parts_name_nothing_gets_no_check_that_would_say_nothing():
+    incident = Incident(
+        id="ing-1", title="Some services returning 504", services=["ingress"],
+        events=[
+            event("09:00", "alert", "Alert: 504 ratio above 5% on the shop ingress"),
+            event("09:20", "chat", "Found that the issue was caused by the Ingress"),
+            event("09:40", "deploy", "Ingress controller restarted; 504s back to normal"),
+        ],
+    )
+
+    assert not [a.title for a in actions_for(incident) if a.title.startswith("Add a check that stops")]

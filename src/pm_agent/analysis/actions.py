@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass
 
 from pm_agent.analysis import vocabulary as vocab
-from pm_agent.analysis.evidence import Reading, Tagged, is_slow
+from pm_agent.analysis.evidence import Reading, Tagged, is_slow, specific_stems
 from pm_agent.analysis.findings import cause_part, consequence_split
 from pm_agent.analysis.quoting import cite, quote, when
 from pm_agent.analysis.remedies import remedies, remedies_with_clauses
@@ -36,6 +36,7 @@ LEAD_VERB_RE = re.compile(
 MAX_FINDING_ACTIONS = 2
 MAX_DONE = 6  # the steps taken that a draft lists as done
 MAX_GAP_ACTIONS = 2
+PRONOUN_LED_RE = re.compile(r"^(?:it|this|that|they|these|those|which)\b", re.I)
 WATCHING_RE = re.compile(r"\b(?:alert|alerting|monitor\w*|dashboard|alarm)\b", re.I)
 # What somebody saw, was told or found is not a step taken, whatever verb it quotes ("pods restarted 3 times").
 NOT_DONE_BY_ANYONE = ("alert", "report", "finding", "acknowledgement", "declaration")
@@ -129,8 +130,8 @@ def _cause_plan(cause: Tagged | None) -> list[Plan]:
         return []  # a cause that names a missing safeguard gets the gap's own action instead
     reason = _short(cause_part(cause.text))
     effect = _short(LEAD_VERB_RE.sub("", what_failed(cause.text)).rstrip(" ,.;:"))
-    if not reason or not effect:
-        return []
+    if not _names_something(reason, 2) or not _names_something(effect, 1) or cause.has("recovery"):
+        return []  # "stops 'the Ingress' before it leads to 'the issue'" would say nothing; the questions ask instead
     return [Plan(
         title=f"Add a check that stops \"{reason}\" before it leads to \"{effect}\"",
         done_when=f"A test or drill that reproduces \"{reason}\" is stopped by the check before \"{effect}\" happens.",
@@ -173,7 +174,7 @@ def _symptom_before_response(reading: Reading, trigger: Tagged) -> Tagged | None
             continue
         if first_step is not None and tagged.at >= first_step:
             return None
-        if tagged.has("symptom", "alert") and not tagged.has("recovery", "report") and (
+        if tagged.has("symptom", "alert") and not tagged.has("recovery", "report", "declaration") and (
                 not tagged.has("mitigation") or tagged.has(*NOT_DONE_BY_ANYONE)):
             return tagged  # a user's report is for the detection action; a check during the change sees signals
     return None
@@ -316,6 +317,11 @@ def what_failed(text: str) -> str:
     head = text[: match.start()] if match else text
     head = re.sub(r"(?:\.\s*)?\b(?:this|it|which) (?:is|was)\s*$", "", head.strip(), flags=re.I)
     return re.sub(r"\s+(?:is|was|are|were|has been|have been|had been|been)\s*$", "", head.strip(), flags=re.I).strip(" ,.;:")
+
+
+def _names_something(phrase: str, words: int) -> bool:
+    """A clause that names a component or mechanism: not led by a pronoun, with at least ``words`` specific words."""
+    return bool(phrase) and not PRONOUN_LED_RE.match(phrase) and len(specific_stems(phrase)) >= words
 
 
 def _short(text: str, words: int = QUOTE_WORDS) -> str:
