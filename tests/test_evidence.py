@@ -188,3 +188,10 @@ def test_durations_print_exactly(minutes, shown):
 ])
 def test_a_stated_consequence_splits_into_cause_and_effect_even_inside_a_noun_phrase(sentence, cause, effect):
     assert (consequence_split(sentence), cause_part(sentence)) == ((cause, effect), cause)
+
+
+def test_errors_that_stopped_are_a_recovery_not_a_finding_left_to_explain():
+    from pm_agent.analysis.evidence import tags_of
+
+    assert {"recovery"} <= tags_of("Timeouts stopped; error rate under 0.1%", "chat")
+    assert "observation" not in tags_of("Timeouts stopped; error rate under 0.1%", "chat")

@@ -143,7 +143,9 @@ TAG_PATTERNS: dict[str, re.Pattern[str]] = {
         r"error rates? (?:dropped|back|returned)|latency (?:back|recovered|returned)|traffic (?:back|recovered)|"
         r"impact (?:ended|stopped)|went down to normal|resolved\b|issue (?:is )?fixed|"
         r"confirmed (?:expected behaviou?r|(?:the )?issue (?:was )?resolved|resolution)|allowing traffic|"
-        r"become available|became available|(?:are|is|were|was) available again)"
+        r"become available|became available|(?:are|is|were|was) available again|"
+        r"(?:errors?|timeouts?|failures?|crashes|restarts|5xxs?|503s|504s|500s) (?:have |has )?(?:stopped|ceased|went away|"
+        r"subsided|disappeared))"
     ),
     "ongoing": _p(r"\b(?:still|keeps?|keeping|continu(?:e|es|ed|ing)|remains?|remained|persist\w*|now)\b"),
     "resolution": _p(
