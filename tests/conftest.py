@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -9,7 +10,9 @@ import pytest
 REPO = Path(__file__).resolve().parents[1]
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 EXAMPLE = REPO / "examples" / "payments-outage.json"
-SHARED_DATA = REPO.parent / "shared" / "data"
+SHARED_DATA = Path(os.environ.get("PM_AGENT_TEST_SHARED_DATA") or REPO.parent / "shared" / "data")
+"""The real public incidents beside the checkout; ``PM_AGENT_TEST_SHARED_DATA=/nonexistent`` runs the suite as a
+user's clone without them would."""
 
 
 @pytest.fixture(autouse=True)

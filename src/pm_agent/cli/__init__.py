@@ -36,7 +36,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="pm-agent",
         description="Blameless postmortems from incident data: drafts, 5 Whys, SMART actions, memory.",
     )
-    parser.add_argument("--version", action="version", version=f"pm-agent {__version__}")
+    parser.add_argument("-V", "--version", action="version", version=f"pm-agent {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for module in (draft_cmds, analysis_cmds, memory_cmds, eval_cmds, serve_cmds, automation_cmds):
         module.register(commands)

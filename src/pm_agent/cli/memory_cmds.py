@@ -7,6 +7,7 @@ import datetime as dt
 import sys
 from pathlib import Path
 
+from pm_agent.cli import EXIT_USAGE
 from pm_agent.cli.output import emit, progress, to_json
 from pm_agent.errors import InputError
 
@@ -96,7 +97,7 @@ def run_ingest(args: argparse.Namespace) -> int:
             + f" ({report.read} read from {report.files} files; embedding: {report.embedder}; "
             f"memory: {memory.store.location}, {memory.count()} records)"
         )
-    return 1 if report.problems else 0
+    return EXIT_USAGE if report.problems else 0  # a file it could not read is an error you can fix
 
 
 def run_search(args: argparse.Namespace) -> int:
