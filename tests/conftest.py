@@ -43,6 +43,13 @@ def fulltext_cases() -> list[str]:
     return sorted(p.name.removesuffix(".input.json") for p in folder.glob("*.input.json"))
 
 
+def fulltext_case_params() -> list:
+    """The real postmortems as test parameters; where they are absent, one parameter that skips saying so (pytest's
+    own skip for an empty set says only "got empty parameter set")."""
+    return fulltext_cases() or [pytest.param(
+        "absent", marks=pytest.mark.skip(reason="needs the real incidents in ../shared/data/fulltext (not present on this machine)"))]
+
+
 def load_real_incident(name: str):
     """A real case from ../shared/data/fulltext, read by pm-agent's own ingest."""
     from pm_agent.ingest import load_incident
