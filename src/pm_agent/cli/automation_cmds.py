@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from pm_agent.cli.draft_cmds import add_reading_options
+from pm_agent.cli.output import say
 from pm_agent.errors import InputError
 from pm_agent.service import PostmortemService
 
@@ -82,18 +83,17 @@ class WatchTally:
         """Files the scan did not queue: unreadable ones, and ones whose content was queued before."""
         for name, reason in scan.skipped:
             self.failing[name] = f"skipped, {reason}"
-            print(f"pm-agent: error: {name}: skipped, {reason}", file=sys.stderr, flush=True)
+            say("error", f"{name}: skipped, {reason}")
         for job in scan.unchanged:
             if job.state == "done":
                 self.skipped += 1
                 self.failing.pop(job.name, None)
-                print(f"pm-agent: note: {job.name}: skipped, already drafted as {job.incident_id}"
-                      + (f" -> {job.outputs[0]}" if job.outputs else "") + "; change the file to draft it again",
-                      file=sys.stderr, flush=True)
+                say("note", f"{job.name}: skipped, already drafted as {job.incident_id}"
+                    + (f" -> {job.outputs[0]}" if job.outputs else "") + "; change the file to draft it again")
             elif job.state == "failed":
                 self.failing[job.name] = job.error or "failed"
-                print(f"pm-agent: error: {_with_name(job.name, job.error or 'failed')} (unchanged since it failed; "
-                      "fix the file, or its --date/--timezone, to draft it again)", file=sys.stderr, flush=True)
+                say("error", f"{_with_name(job.name, job.error or 'failed')} (unchanged since it failed; "
+                    "fix the file, or its --date/--timezone, to draft it again)")
 
     def summary(self) -> str:
         return f"{self.drafted} drafted, {len(self.failing)} failed, {self.skipped} skipped (already drafted)"
@@ -107,7 +107,7 @@ class WatchTally:
         elif job.state == "done":
             print(f"{job.name}: drafted {job.incident_id} -> {job.outputs[0]}", flush=True)
         else:
-            print(f"pm-agent: error: {_with_name(job.name, job.error or 'failed')}", file=sys.stderr, flush=True)
+            say("error", _with_name(job.name, job.error or "failed"))
 
 
 def _with_name(name: str, error: str) -> str:

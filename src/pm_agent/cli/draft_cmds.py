@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from pm_agent.cli.output import emit, read_text_arg
+from pm_agent.cli.output import emit, read_text_arg, working
 from pm_agent.errors import InputError
 from pm_agent.service import PostmortemService, parse_roster
 
@@ -58,10 +58,12 @@ def load_files_or_stdin(service: PostmortemService, files: list[str], args: argp
 
 def run_draft(args: argparse.Namespace) -> int:
     service = PostmortemService()
-    incident = load_files_or_stdin(service, args.files, args)
+    with working("reading the incident"):
+        incident = load_files_or_stdin(service, args.files, args)
     roster = parse_roster(read_text_arg(args.roster), args.roster) if args.roster else None
-    postmortem = service.draft(
-        incident, roster=roster, score=not args.no_score, backend=args.backend, use_memory=not args.no_memory
-    )
+    with working(f"drafting the postmortem of {len(incident.events)} events"):
+        postmortem = service.draft(
+            incident, roster=roster, score=not args.no_score, backend=args.backend, use_memory=not args.no_memory
+        )
     emit(service.render(postmortem, args.format), args.output)
     return 0

@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 from pm_agent.cli import EXIT_USAGE
-from pm_agent.cli.output import emit, progress, to_json
+from pm_agent.cli.output import emit, progress, say, to_json
 from pm_agent.errors import InputError
 
 
@@ -87,7 +87,7 @@ def run_ingest(args: argparse.Namespace) -> int:
     memory = open_memory()
     report = memory.ingest_paths(args.paths, progress=progress)
     for problem in report.problems:
-        print(f"pm-agent: skipped: {problem}", file=sys.stderr)
+        say("skipped", problem)
     if args.json:
         emit(to_json(report.model_dump(mode="json", exclude={"added_ids"})))
     else:
