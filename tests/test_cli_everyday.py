@@ -113,3 +113,25 @@ def test_ingest_problems_exit_2_like_every_other_error_you_can_fix(tmp_path, cap
     (tmp_path / "bad.json").write_text("[1, 2]", encoding="utf-8")
 
     assert main(["memory", "ingest", str(tmp_path / "bad.json")]) == 2
+
+
+def test_a_bundled_eval_case_folder_drafts_from_the_inputs_its_case_lists(capsys):
+    from conftest import REPO
+
+    case = REPO / "evals" / "cases" / "capacity-email-queue"
+    inputs = json.loads((case / "case.json").read_text(encoding="utf-8"))["inputs"]
+    main(["draft", *(str(case / name) for name in inputs), "--no-memory"])
+    from_inputs = capsys.readouterr().out
+
+    assert main(["draft", str(case), "--no-memory"]) == 0
+
+    assert capsys.readouterr().out == from_inputs
+    assert from_inputs.startswith("# Postmortem: ")
+
+
+def test_a_case_file_naming_files_outside_its_folder_is_read_as_an_ordinary_file(tmp_path, capsys):
+    (tmp_path / "case.json").write_text(json.dumps({"inputs": ["../secret.json"]}), encoding="utf-8")
+
+    assert main(["draft", str(tmp_path)]) == 2
+
+    assert capsys.readouterr().err.startswith(f"pm-agent: error: {tmp_path / 'case.json'}: unknown format")
