@@ -78,3 +78,24 @@ def test_a_bad_date_or_zone_is_refused_before_watching_starts(flag, value, messa
 
     assert (run.returncode, run.stdout, run.stderr) == (2, "", message)
     assert not (tmp_path / "queue").exists()
+
+
+def test_ctrl_c_while_a_file_is_still_failing_exits_1_and_says_so(tmp_path, env):
+    import signal
+
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    (inbox / "timeline.md").write_text(TIMELINE, encoding="utf-8")
+    process = subprocess.Popen([sys.executable, "-m", "pm_agent", "watch", str(inbox), "--interval", "0.2"], env=env,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        for line in process.stderr:  # wait for the pass that reports the failure
+            if line.startswith("pm-agent: watch: "):
+                break
+    finally:
+        process.send_signal(signal.SIGINT)
+        _, rest = process.communicate(timeout=TIMEOUT)
+
+    assert line == SUMMARY.format(0, 1, 0) + "\n"
+    assert process.returncode == 1
+    assert rest.splitlines()[-1] == "pm-agent: watch stopped; 1 file(s) still failing"
