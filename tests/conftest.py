@@ -46,8 +46,8 @@ def fulltext_cases() -> list[str]:
 def fulltext_case_params() -> list:
     """The real postmortems as test parameters; where they are absent, one parameter that skips saying so (pytest's
     own skip for an empty set says only "got empty parameter set")."""
-    return fulltext_cases() or [pytest.param(
-        "absent", marks=pytest.mark.skip(reason="needs the real incidents in ../shared/data/fulltext (not present on this machine)"))]
+    reason = "needs the real incidents in ../shared/data/fulltext (not present on this machine)"
+    return fulltext_cases() or [pytest.param("absent", marks=pytest.mark.skip(reason=reason))]
 
 
 def load_real_incident(name: str):

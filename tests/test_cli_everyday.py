@@ -72,7 +72,8 @@ def test_actions_check_reads_assignee_and_due_date_as_owner_and_due(tmp_path, ca
     assert (lint["action"]["owner"], lint["action"]["due"], lint["problems"]) == ("Dana Ortiz", "2026-04-21", [])
 
 
-@pytest.mark.parametrize(("owner_field", "due_field"), [("owner", "due"), ("assignee", "deadline"), ("owner", "due_date")])
+@pytest.mark.parametrize(("owner_field", "due_field"),
+                         [("owner", "due"), ("assignee", "deadline"), ("owner", "due_date")])
 def test_actions_check_knows_the_common_owner_and_due_field_names(owner_field, due_field, tmp_path, capsys):
     path = tmp_path / "actions.json"
     path.write_text(json.dumps([{"title": "Page the database on-call on pool exhaustion", owner_field: "SRE lead",
@@ -135,3 +136,15 @@ def test_a_case_file_naming_files_outside_its_folder_is_read_as_an_ordinary_file
     assert main(["draft", str(tmp_path)]) == 2
 
     assert capsys.readouterr().err.startswith(f"pm-agent: error: {tmp_path / 'case.json'}: unknown format")
+
+
+@pytest.mark.parametrize("command", [["whys", "--incident", "-"], ["actions", "propose", "-"], ["fishbone", "-"]])
+def test_every_command_that_reads_an_incident_reads_it_from_stdin_with_a_dash(command, monkeypatch, capsys):
+    with_file = [str(EXAMPLE) if word == "-" else word for word in command]
+    main(with_file)
+    from_file = capsys.readouterr().out
+    feed_stdin(monkeypatch, EXAMPLE.read_text(encoding="utf-8"))
+
+    assert main(command) == 0
+
+    assert capsys.readouterr().out == from_file.replace(str(EXAMPLE), "<stdin>")

@@ -103,7 +103,8 @@ def test_every_flag_the_commands_table_mentions_belongs_to_the_command_of_its_ro
 
 
 def test_commands_that_print_a_result_take_json_and_draft_takes_format_json_as_the_readme_says():
-    statement = "Commands that print a result take `--json` (`draft` takes `--format json`; `serve` and `models pull` print no result)."
+    statement = ("Commands that print a result take `--json` (`draft` takes `--format json`; `serve` and `models pull` "
+                 "print no result).")
     assert statement in section("Commands").replace("\n", " ")
     without = {name for name, parser in COMMANDS.items() if "--json" not in flags(parser)}
     [format_option] = [a for a in COMMANDS["draft"]._actions if "--format" in a.option_strings]
@@ -113,7 +114,8 @@ def test_commands_that_print_a_result_take_json_and_draft_takes_format_json_as_t
 
 
 def readme_command_lines() -> list[str]:
-    """Every ``pm-agent ...`` line of the README's bash blocks, and every inline `pm-agent ...` that is a whole command."""
+    """Every ``pm-agent ...`` line of the README's bash blocks, and every inline ``pm-agent ...`` that is a whole
+    command."""
     lines = []
     for block in re.findall(r"```bash\n(.+?)```", README, re.S):
         lines += [line.split("#")[0].strip().rstrip("&").strip() for line in block.splitlines()
@@ -142,13 +144,15 @@ def test_an_error_you_can_fix_exits_2_and_raise_errors_shows_the_traceback(tmp_p
                             timeout=120, check=False)
 
     assert (plain.returncode, plain.stderr) == (2, f"pm-agent: error: {tmp_path / 'missing.json'}: no such file\n")
-    assert "exit with status 2 (no traceback; `PM_AGENT_RAISE_ERRORS=1` shows one)" in section("Commands").replace("\n", " ")
+    statement = "exit with status 2 (no traceback; `PM_AGENT_RAISE_ERRORS=1` shows one)"
+    assert statement in section("Commands").replace("\n", " ")
     assert raised.returncode == 1 and "Traceback (most recent call last)" in raised.stderr
 
 
 def test_every_variable_the_readme_names_is_read_and_every_setting_is_in_the_configuration_table():
     source = "\n".join(p.read_text(encoding="utf-8") for p in (REPO / "src" / "pm_agent").rglob("*.py"))
-    read_directly = set(re.findall(r"environ(?:\.get)?\(\s*\"(PM_AGENT_[A-Z_]+)\"|environ\[\"(PM_AGENT_[A-Z_]+)\"\]", source))
+    pattern = r"environ(?:\.get)?\(\s*\"(PM_AGENT_[A-Z_]+)\"|environ\[\"(PM_AGENT_[A-Z_]+)\"\]"
+    read_directly = set(re.findall(pattern, source))
     read_directly = {name for pair in read_directly for name in pair if name}
     settings = {
         (field.validation_alias if isinstance(field.validation_alias, str) else f"PM_AGENT_{name.upper()}")
@@ -184,4 +188,5 @@ def test_the_memory_walkthrough_runs_on_the_bundled_postmortems_and_shows_what_t
             "| 2 | INC-1984, INC-2077 |") in patterns
     assert overdue.startswith("pm-b14cfe129598d7ff.a2 [open OVERDUE] Alert when pgbouncer has clients waiting for "
                               "more than 30 s | owner: SRE on-call lead | due: 2025-12-02 | from INC-1984\n")
-    assert done == "pm-b14cfe129598d7ff.a2 done: Alert when pgbouncer has clients waiting for more than 30 s (INC-1984)\n"
+    assert done == ("pm-b14cfe129598d7ff.a2 done: Alert when pgbouncer has clients waiting for more than 30 s "
+                    "(INC-1984)\n")

@@ -14,8 +14,8 @@ def test_the_real_incident_tests_skip_naming_the_data_they_need(tmp_path):
     files = ["tests/test_real_incidents.py", "tests/test_actions.py", "tests/test_causes.py", "tests/test_fishbone.py",
              "tests/test_five_whys.py"]
 
-    run = subprocess.run([sys.executable, "-m", "pytest", "-q", "-rs", "-p", "no:cacheprovider", "-k", "real or fulltext",
-                          *files], cwd=REPO, env=env, capture_output=True, text=True, timeout=600, check=False)
+    command = [sys.executable, "-m", "pytest", "-q", "-rs", "-p", "no:cacheprovider", "-k", "real or fulltext", *files]
+    run = subprocess.run(command, cwd=REPO, env=env, capture_output=True, text=True, timeout=600, check=False)
 
     skips = [line for line in run.stdout.splitlines() if line.startswith("SKIPPED")]
     assert run.returncode == 0, run.stdout[-2000:]

@@ -22,7 +22,8 @@ ZONE_ABBREVIATIONS = {
 }
 """Minutes east of UTC of the zone abbreviations incident timelines use. Ambiguous ones are left out on purpose:
 CST (US Central or China), IST (India, Ireland or Israel), BST (British Summer or Bangladesh), AST."""
-_IANA_NAME = r"(?:Africa|America|Antarctica|Asia|Atlantic|Australia|Europe|Indian|Pacific|Etc)/[A-Za-z_+-]+(?:/[A-Za-z_+-]+)?"
+_IANA_AREAS = "Africa|America|Antarctica|Asia|Atlantic|Australia|Europe|Indian|Pacific|Etc"
+_IANA_NAME = rf"(?:{_IANA_AREAS})/[A-Za-z_+-]+(?:/[A-Za-z_+-]+)?"
 # A named zone counts only in capitals (not "est." or "Established") and where its word ends.
 _NAMED_ZONE = rf"(?-i:(?:{'|'.join(sorted(ZONE_ABBREVIATIONS, key=len, reverse=True))}|{_IANA_NAME})(?![\w/]))"
 _ZONE_BODY = rf"Z|UTC|GMT|[+-]\d{{2}}:?\d{{2}}|{_NAMED_ZONE}"
@@ -115,7 +116,9 @@ def _iana_zone(name: str) -> dt.tzinfo:
     try:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
-        raise TimestampError(f"unknown time zone {quoted(name)}; use UTC, an offset like +02:00 or a name like Europe/Oslo") from None
+        raise TimestampError(
+            f"unknown time zone {quoted(name)}; use UTC, an offset like +02:00 or a name like Europe/Oslo"
+        ) from None
 
 
 def _zone(text: str | None) -> dt.tzinfo | None:

@@ -1,4 +1,5 @@
-"""Writing results: JSON or text to stdout or a file; colour, progress bars and spinners on stderr when it is a terminal."""
+"""Writing results: JSON or text to stdout or a file; colour, progress bars and spinners on stderr when it is a
+terminal."""
 
 from __future__ import annotations
 
@@ -100,7 +101,7 @@ def progress(
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     columns = (TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
-    with Progress(*columns, console=console, transient=True, refresh_per_second=4) as bar:
+    with Progress(*columns, console=console, transient=True, refresh_per_second=4, redirect_stdout=False) as bar:
         task = bar.add_task(label, total=total)
         for item in items:
             if describe is not None:
@@ -116,7 +117,12 @@ def working(label: str, stream: TextIO | None = None) -> Iterator[None]:
     if console is None or console.is_dumb_terminal:
         yield
         return
-    with console.status(label, spinner="dots", refresh_per_second=4):
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    # stdout is never redirected: it carries the result, and must not pass through the display on stderr
+    with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(), console=console,
+                  transient=True, refresh_per_second=4, redirect_stdout=False) as spinner:
+        spinner.add_task(label, total=None)
         yield
 
 

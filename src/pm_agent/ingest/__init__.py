@@ -42,7 +42,8 @@ def _expand(paths: Sequence[str | Path]) -> list[Path]:
     out: list[Path] = []
     for path in map(Path, paths):
         if path.is_dir():
-            out.extend(_case_inputs(path) or sorted(p for p in path.iterdir() if p.is_file() and not p.name.startswith(".")))
+            listed = sorted(p for p in path.iterdir() if p.is_file() and not p.name.startswith("."))
+            out.extend(_case_inputs(path) or listed)
         else:
             out.append(path)
     return out
