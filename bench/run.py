@@ -29,6 +29,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from machine import machine_facts
 from report import render
 
+from pm_agent.cli.output import progress
+
 REPO = Path(__file__).resolve().parents[1]
 INCIDENTS = REPO.parent / "shared" / "data" / "incidents.jsonl"
 SECTIONS = ("startup", "drafting", "engines", "memory", "retrieval")
@@ -145,7 +147,8 @@ def main(argv: list[str] | None = None) -> int:
         "sections": dict(kept["sections"]) if kept else {},
     }
     started = time.perf_counter()
-    for section in args.only or SECTIONS:
+    sections = list(args.only or SECTIONS)
+    for section in progress(sections, len(sections), "bench", describe=str):  # a bar on a terminal, nothing piped
         log(f"{section}: measuring ({profile.name} profile)")
         began = time.perf_counter()
         results["sections"][section] = {**measure(section, profile), "seconds": round(time.perf_counter() - began, 1),

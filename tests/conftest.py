@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -9,7 +10,9 @@ import pytest
 REPO = Path(__file__).resolve().parents[1]
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 EXAMPLE = REPO / "examples" / "payments-outage.json"
-SHARED_DATA = REPO.parent / "shared" / "data"
+SHARED_DATA = Path(os.environ.get("PM_AGENT_TEST_SHARED_DATA") or REPO.parent / "shared" / "data")
+"""The real public incidents beside the checkout; ``PM_AGENT_TEST_SHARED_DATA=/nonexistent`` runs the suite as a
+user's clone without them would."""
 
 
 @pytest.fixture(autouse=True)
@@ -38,6 +41,13 @@ def fulltext_cases() -> list[str]:
     if not folder.is_dir():
         return []
     return sorted(p.name.removesuffix(".input.json") for p in folder.glob("*.input.json"))
+
+
+def fulltext_case_params() -> list:
+    """The real postmortems as test parameters; where they are absent, one parameter that skips saying so (pytest's
+    own skip for an empty set says only "got empty parameter set")."""
+    reason = "needs the real incidents in ../shared/data/fulltext (not present on this machine)"
+    return fulltext_cases() or [pytest.param("absent", marks=pytest.mark.skip(reason=reason))]
 
 
 def load_real_incident(name: str):

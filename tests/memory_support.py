@@ -19,13 +19,13 @@ import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
+from conftest import SHARED_DATA
 from pm_agent.memory import Memory
 from pm_agent.memory.embedders import HashEmbedder
 from pm_agent.models import ActionItem, Postmortem
 from pm_agent.settings import Settings
 
 TODAY = dt.date(2025, 6, 30)
-SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 INCIDENTS_JSONL = SHARED_DATA / "incidents.jsonl"
 
 PLAIN_ROWS = [

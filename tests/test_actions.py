@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from conftest import REPO, fulltext_cases, load_real_incident
+from conftest import REPO, fulltext_case_params, load_real_incident
 
 from pm_agent.analysis.actions import propose_actions
 from pm_agent.analysis.evidence import read_incident
@@ -402,7 +402,7 @@ def test_a_department_name_is_a_team_not_an_owner():
 # --- the real public incidents ---------------------------------------------------------------
 
 @pytest.mark.shared_data
-@pytest.mark.parametrize("name", fulltext_cases())
+@pytest.mark.parametrize("name", fulltext_case_params())
 def test_real_actions_are_numbered_done_ones_first_and_open_ones_smart_and_owned_by_roles(shared_data, name):
     incident = load_real_incident(name)
 

@@ -58,7 +58,7 @@ def test_watch_once_drafts_each_file_once_and_a_changed_file_again(tmp_path, env
     (inbox / "next.json.tmp").write_text("{", encoding="utf-8")
 
     first = watch_once(inbox, env)
-    assert (first.returncode, first.stderr) == (0, "pm-agent: watch: 2 drafted, 0 failed\n")
+    assert (first.returncode, first.stderr) == (0, "pm-agent: watch: 2 drafted, 0 failed, 0 skipped (already drafted)\n")
     assert first.stdout.splitlines() == [
         f"payments.json: drafted INC-2031 -> {drafts / 'INC-2031.md'}",
         f"search.json: drafted INC-3001 -> {drafts / 'INC-3001.md'}",
@@ -67,7 +67,13 @@ def test_watch_once_drafts_each_file_once_and_a_changed_file_again(tmp_path, env
 
     again = watch_once(inbox, env)
     assert (again.returncode, again.stdout) == (0, "")
-    assert again.stderr == "pm-agent: watch: 0 drafted, 0 failed, 2 unchanged since queued before\n"
+    assert again.stderr.splitlines() == [
+        f"pm-agent: note: payments.json: skipped, already drafted as INC-2031 -> {drafts / 'INC-2031.md'}; "
+        "change the file to draft it again",
+        f"pm-agent: note: search.json: skipped, already drafted as INC-3001 -> {drafts / 'INC-3001.md'}; "
+        "change the file to draft it again",
+        "pm-agent: watch: 0 drafted, 0 failed, 2 skipped (already drafted)",
+    ]
 
     drop(inbox, "search.json", example(id="INC-3001", title="Search results empty after an index alias swap"))
     changed = watch_once(inbox, env, "--json")
@@ -84,7 +90,7 @@ def test_watch_once_reports_a_file_it_cannot_draft_and_exits_1(tmp_path, env):
     assert run.stdout == ""
     assert run.stderr.splitlines() == [
         "pm-agent: error: empty.json: no timeline events found; a postmortem needs at least one timestamped event",
-        "pm-agent: watch: 0 drafted, 1 failed",
+        "pm-agent: watch: 0 drafted, 1 failed, 0 skipped (already drafted)",
     ]
     [failed] = JobQueue(tmp_path / "queue").jobs("failed")
     assert (failed.name, failed.attempts) == ("empty.json", 1)

@@ -6,7 +6,7 @@ import datetime as dt
 import json
 
 import pytest
-from conftest import SHARED_DATA, fulltext_cases, load_real_incident
+from conftest import SHARED_DATA, fulltext_case_params, fulltext_cases, load_real_incident
 
 from pm_agent.analysis.claims import EventIndex
 from pm_agent.analysis.evidence import read_incident
@@ -219,7 +219,7 @@ def test_a_factor_never_names_the_person_who_acted_or_was_mentioned():
 # --- the real public incidents ---------------------------------------------------------------
 
 @pytest.mark.shared_data
-@pytest.mark.parametrize("name", fulltext_cases())
+@pytest.mark.parametrize("name", fulltext_case_params())
 def test_real_factors_each_quote_an_input_event_at_its_minute(shared_data, name):
     real = load_real_incident(name)
     index = EventIndex(real)

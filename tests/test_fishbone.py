@@ -6,7 +6,7 @@ import datetime as dt
 import re
 
 import pytest
-from conftest import fulltext_cases, load_real_incident
+from conftest import fulltext_case_params, load_real_incident
 
 from pm_agent.analysis.evidence import read_incident
 from pm_agent.analysis.factors import contributing_factors
@@ -240,7 +240,7 @@ def test_the_fault_tree_shows_an_open_branch_with_its_question_not_an_empty_labe
 
 
 @pytest.mark.shared_data
-@pytest.mark.parametrize("name", fulltext_cases())
+@pytest.mark.parametrize("name", fulltext_case_params())
 def test_real_fishbones_parse_and_keep_every_established_cause_and_factor(shared_data, name):
     incident = load_real_incident(name)
 

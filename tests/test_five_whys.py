@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from conftest import fulltext_cases, load_real_incident
+from conftest import fulltext_case_params, fulltext_cases, load_real_incident
 
 from pm_agent.analysis.claims import EventIndex
 from pm_agent.analysis.quoting import quote
@@ -736,7 +736,7 @@ def test_an_empty_chain_is_refused():
 
 
 @pytest.mark.shared_data
-@pytest.mark.parametrize("name", fulltext_cases())
+@pytest.mark.parametrize("name", fulltext_case_params())
 def test_real_chains_quote_input_events_or_ask_and_name_a_root_cause_only_where_the_data_states_one(shared_data, name):
     incident = load_real_incident(name)
     index = EventIndex(incident)

@@ -29,13 +29,13 @@ def test_ingest_reports_what_it_added_then_that_everything_is_stored(tmp_path, c
     assert (second["added"], second["already_stored"], second["problems"]) == (0, 7, [])
 
 
-def test_ingest_with_an_unreadable_file_says_so_and_exits_1(tmp_path, capsys):
+def test_ingest_with_an_unreadable_file_says_so_and_exits_2(tmp_path, capsys):
     (tmp_path / "bad.json").write_text("[1, 2]", encoding="utf-8")
 
     status = main(["memory", "ingest", str(tmp_path / "bad.json")])
 
     captured = capsys.readouterr()
-    assert status == 1
+    assert status == 2
     assert f"pm-agent: skipped: {tmp_path / 'bad.json'}[0]: expected a JSON object" in captured.err
 
 

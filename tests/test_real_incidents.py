@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from conftest import SHARED_DATA, fulltext_cases
+from conftest import SHARED_DATA, fulltext_case_params, fulltext_cases
 
 from pm_agent.analysis.claims import causal_claims
 from pm_agent.evals.grounded import leaked_lines
@@ -43,7 +43,7 @@ def test_the_real_cases_are_present(shared_data):
     assert len(CASES) == 10
 
 
-@pytest.mark.parametrize("name", CASES)
+@pytest.mark.parametrize("name", fulltext_case_params())
 def test_every_input_event_time_is_in_the_drafted_timeline(shared_data, name):
     raw, _, _, postmortem, markdown = load_case(name)
     timeline_times = {event.at for event in postmortem.timeline}
@@ -56,7 +56,7 @@ def test_every_input_event_time_is_in_the_drafted_timeline(shared_data, name):
         assert format_utc(moment).removesuffix(" UTC") in markdown
 
 
-@pytest.mark.parametrize("name", CASES)
+@pytest.mark.parametrize("name", fulltext_case_params())
 def test_duration_and_time_to_detect_match_the_input_times(shared_data, name):
     raw, _, _, postmortem, _ = load_case(name)
     metrics = {m.name: m for m in postmortem.metrics}
@@ -68,13 +68,13 @@ def test_duration_and_time_to_detect_match_the_input_times(shared_data, name):
         assert metrics["time_to_detect"].minutes == expected_ttd
 
 
-@pytest.mark.parametrize("name", CASES)
+@pytest.mark.parametrize("name", fulltext_case_params())
 def test_no_number_appears_that_the_input_does_not_support(shared_data, name):
     _, _, incident, postmortem, markdown = load_case(name)
     assert unsupported_numbers(markdown, incident, postmortem) == []
 
 
-@pytest.mark.parametrize("name", CASES)
+@pytest.mark.parametrize("name", fulltext_case_params())
 def test_impact_figures_are_quoted_from_the_input_or_asked_for(shared_data, name):
     raw, truth, _, postmortem, markdown = load_case(name)
     input_text = json.dumps(raw, ensure_ascii=False)
@@ -85,7 +85,7 @@ def test_impact_figures_are_quoted_from_the_input_or_asked_for(shared_data, name
     assert "## Open questions" in markdown
 
 
-@pytest.mark.parametrize("name", CASES)
+@pytest.mark.parametrize("name", fulltext_case_params())
 def test_the_draft_is_complete_and_blameless(shared_data, name):
     _, _, _, postmortem, markdown = load_case(name)
     for heading in ("Summary", "Impact", "Timeline (UTC)", "Detection and response", "Root cause",
@@ -98,7 +98,7 @@ def test_the_draft_is_complete_and_blameless(shared_data, name):
     assert postmortem.score is not None and postmortem.score.criteria
 
 
-@pytest.mark.parametrize("name", CASES)
+@pytest.mark.parametrize("name", fulltext_case_params())
 def test_every_causal_statement_quotes_the_incident_or_asks(shared_data, name):
     _, _, incident, postmortem, _ = load_case(name)
     claims = causal_claims(postmortem, incident)

@@ -305,5 +305,6 @@ def _moment(text: str) -> tuple[dt.date | None, dt.time | None, str | None]:
         time = dt.time(int(match["hour"]), int(match["minute"]), int(match["second"] or 0))
     except ValueError:
         return date, None, zone_in(text)
-    zone = (match["zone"] or "").upper() or zone_in(text)
+    written = match["zone"] or ""
+    zone = (written if "/" in written else written.upper()) or zone_in(text)  # Europe/Oslo keeps its case
     return date, time, zone

@@ -16,9 +16,9 @@ def why_chain_text(chain: WhyChain) -> str:
         for number, step in enumerate(branch.steps, start=1):
             lines.append(f"  Why {number}: {step.why}")
             lines.append(f"    Because {step.because}")
-            if step.evidence:
-                lines += [f"      evidence: {format_utc(e.at)} {e.source}: {e.excerpt}" for e in step.evidence]
-            else:
+            lines += [f"      evidence: {format_utc(e.at)} {e.source}: {e.excerpt}" for e in step.evidence]
+            lines += [f"      fact: {fact}" for fact in step.facts]  # what the team stated, beside the data
+            if not step.evidence and not step.facts:
                 lines.append("      hypothesis, to confirm")
         lines.append(f"  Systemic cause ({branch.systemic_kind}): {branch.root_cause}")
     if chain.to_confirm:

@@ -255,12 +255,33 @@ def parse_actions_json(text: str, source: str = "<input>") -> list[ActionItem]:
 
     items = []
     for index, item in enumerate(data):
+        if isinstance(item, dict):
+            item = _common_action_fields(item, f"action [{index}]", source)
         try:
             items.append(ActionItem(title=item) if isinstance(item, str) else ActionItem.model_validate(item))
         except ValidationError as exc:
             where, problem = first_problem(exc)
             raise InputError(f"action [{index}] field {where!r}: {problem}", source=source) from None
     return items
+
+
+ACTION_FIELD_NAMES = {"owner": ("owner", "assignee"), "due": ("due", "due_date", "deadline")}
+"""The names trackers and teams give an action's owner and due date, read as ours (others were ignored silently)."""
+
+
+def _common_action_fields(item: dict, where: str, source: str) -> dict:
+    """``item`` with ``assignee`` read as ``owner`` and ``due_date``/``deadline`` as ``due``; two names for one field
+    are refused rather than one of them dropped."""
+    item = dict(item)
+    for field, names in ACTION_FIELD_NAMES.items():
+        given = [name for name in names if item.get(name) not in (None, "")]
+        if len(given) > 1:
+            raise InputError(f"{where} gives the {field} twice ({given[0]!r} and {given[1]!r}); keep one",
+                             source=source)
+        values = [item.pop(name) for name in names if name in item]
+        if given:
+            item[field] = next(v for v in values if v not in (None, ""))
+    return item
 
 
 def parse_roster(text: str, source: str = "<roster>") -> dict[str, str]:

@@ -14,7 +14,20 @@ UTC = dt.timezone.utc
 EARLIEST_YEAR = 1990
 LATEST_YEAR = 2100
 
-_ZONE = r"(?P<zone>Z|UTC|GMT|[+-]\d{2}:?\d{2})?"
+ZONE_ABBREVIATIONS = {
+    "WET": 0, "WEST": 60, "CET": 60, "CEST": 120, "EET": 120, "EEST": 180, "MSK": 180,
+    "EST": -300, "EDT": -240, "CDT": -300, "MST": -420, "MDT": -360, "PST": -480, "PDT": -420,
+    "AKST": -540, "AKDT": -480, "HST": -600,
+    "SGT": 480, "HKT": 480, "JST": 540, "KST": 540, "AEST": 600, "AEDT": 660, "NZST": 720, "NZDT": 780,
+}
+"""Minutes east of UTC of the zone abbreviations incident timelines use. Ambiguous ones are left out on purpose:
+CST (US Central or China), IST (India, Ireland or Israel), BST (British Summer or Bangladesh), AST."""
+_IANA_AREAS = "Africa|America|Antarctica|Asia|Atlantic|Australia|Europe|Indian|Pacific|Etc"
+_IANA_NAME = rf"(?:{_IANA_AREAS})/[A-Za-z_+-]+(?:/[A-Za-z_+-]+)?"
+# A named zone counts only in capitals (not "est." or "Established") and where its word ends.
+_NAMED_ZONE = rf"(?-i:(?:{'|'.join(sorted(ZONE_ABBREVIATIONS, key=len, reverse=True))}|{_IANA_NAME})(?![\w/]))"
+_ZONE_BODY = rf"Z|UTC|GMT|[+-]\d{{2}}:?\d{{2}}|{_NAMED_ZONE}"
+_ZONE = rf"(?P<zone>{_ZONE_BODY})?"
 _DATE = r"(?P<year>\d{4})-(?P<month>\d{1,2})-(?P<day>\d{1,2})"
 _TIME = r"(?P<hour>\d{1,2}):(?P<minute>\d{2})(?::(?P<second>\d{2})(?:[.,](?P<fraction>\d{1,9}))?)?"
 
@@ -85,7 +98,27 @@ def from_match(
         raise TimestampError(f"impossible timestamp {match.group(0)!r} ({exc})") from None
     if not EARLIEST_YEAR <= date.year <= LATEST_YEAR:
         raise TimestampError(f"implausible year in {match.group(0)!r}")
-    return dt.datetime.combine(date, time, tzinfo=_zone(parts.get("zone")))
+    return dt.datetime.combine(date, time, tzinfo=_written_zone(parts.get("zone")))
+
+
+def _written_zone(text: str | None) -> dt.tzinfo | None:
+    """The zone a timestamp is written with: an offset, ``UTC``, an abbreviation such as ``CET`` or an IANA name."""
+    if text in ZONE_ABBREVIATIONS:
+        return dt.timezone(dt.timedelta(minutes=ZONE_ABBREVIATIONS[text]), text)
+    if text and "/" in text:
+        return _iana_zone(text)
+    return _zone(text)
+
+
+def _iana_zone(name: str) -> dt.tzinfo:
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise TimestampError(
+            f"unknown time zone {quoted(name)}; use UTC, an offset like +02:00 or a name like Europe/Oslo"
+        ) from None
 
 
 def _zone(text: str | None) -> dt.tzinfo | None:
@@ -129,19 +162,19 @@ def to_utc(moments: list[dt.datetime], *, assume_tz: dt.tzinfo | None) -> list[d
 
 
 def parse_zone_name(name: str) -> dt.tzinfo:
-    """Resolve ``UTC``, ``+02:00`` or an IANA name such as ``Europe/Copenhagen``."""
+    """Resolve ``UTC``, ``+02:00``, an IANA name such as ``Europe/Copenhagen`` or an abbreviation such as ``PST``."""
     try:
         zone = _zone(name)
         if zone is not None:
             return zone
     except (TimestampError, ValueError, IndexError):
         pass
-    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
     try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise TimestampError(f"unknown time zone {quoted(name)}; use UTC, an offset like +02:00 or a name like Europe/Oslo") from None
+        return _iana_zone(name)  # CET, EET and the like are IANA names too, with summer time
+    except TimestampError:
+        if name in ZONE_ABBREVIATIONS:  # PST, JST...: the fixed offset the abbreviation stands for
+            return _written_zone(name)
+        raise
 
 
 def format_utc(moment: dt.datetime) -> str:
@@ -183,7 +216,7 @@ def minutes_in_text(text: str | None) -> float | None:
 
 
 _WORD_END = r"(?![^\W_]|[:.,]\d)"
-_SPACE_BEFORE_ZONE = r"(?:\s+(?=Z|UTC|GMT|[+-]\d{2}:?\d{2}))?"  # so a match never ends in blanks
+_SPACE_BEFORE_ZONE = rf"(?:\s+(?={_ZONE_BODY}))?"  # so a match never ends in blanks
 _LEADING_DATETIME_RE = re.compile(rf"{_DATE}(?:[T ]|\s+){_TIME}{_SPACE_BEFORE_ZONE}{_ZONE}{_WORD_END}", re.IGNORECASE)
 _LEADING_TIME_RE = re.compile(rf"{_TIME}{_SPACE_BEFORE_ZONE}{_ZONE}{_WORD_END}", re.IGNORECASE)
 

@@ -38,6 +38,8 @@ class FolderWatch:
     queue: JobQueue
     max_bytes: int
     settle_s: float = 1.0
+    reading: str = ""
+    """How the files are read (``--date``/``--timezone``): part of each file's key, so another reading drafts again."""
     _seen: dict[str, tuple[int, int]] = field(default_factory=dict)
 
     def scan(self, *, settle: bool = True) -> Scan:
@@ -80,5 +82,9 @@ class FolderWatch:
         except OSError as exc:
             found.skipped.append((path.name, f"cannot read: {exc.strerror}"))
             return
-        result = self.queue.enqueue(f"file:{content_key(data)}", "file", path.name, text)
-        (found.unchanged if result.duplicate else found.queued).append(result.job)
+        key = f"file:{content_key(data)}" + (f" {self.reading}" if self.reading else "")
+        result = self.queue.enqueue(key, "file", path.name, text)
+        if result.duplicate:  # reported under the name the file has now, which may differ from when it was queued
+            found.unchanged.append(result.job.model_copy(update={"name": path.name}))
+        else:
+            found.queued.append(result.job)

@@ -36,19 +36,30 @@ def build_parser() -> argparse.ArgumentParser:
         prog="pm-agent",
         description="Blameless postmortems from incident data: drafts, 5 Whys, SMART actions, memory.",
     )
-    parser.add_argument("--version", action="version", version=f"pm-agent {__version__}")
+    parser.add_argument("-V", "--version", action="version", version=f"pm-agent {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for module in (draft_cmds, analysis_cmds, memory_cmds, eval_cmds, serve_cmds, automation_cmds):
         module.register(commands)
     return parser
 
 
+class _StderrHandler(logging.Handler):
+    """``pm-agent: WARNING: message`` on stderr, in colour on a terminal."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        from pm_agent.cli.output import say
+
+        try:
+            say(record.levelname, record.getMessage())
+        except Exception:  # a log line must never end the command
+            self.handleError(record)
+
+
 @contextlib.contextmanager
 def _warnings_on_stderr():
     """Fallbacks and other warnings reach the user on stderr while a command runs; stdout carries only the result."""
     logger = logging.getLogger("pm_agent")
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter("pm-agent: %(levelname)s: %(message)s"))
+    handler = _StderrHandler()
     handler.setLevel(logging.WARNING)
     logger.addHandler(handler)
     if logger.level == logging.NOTSET:
@@ -69,7 +80,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except PmAgentError as exc:
         if os.environ.get("PM_AGENT_RAISE_ERRORS"):
             raise
-        print(f"pm-agent: error: {exc}", file=sys.stderr)
+        from pm_agent.cli.output import say
+
+        say("error", str(exc))
         return EXIT_USAGE
     except KeyboardInterrupt:
         print("pm-agent: interrupted", file=sys.stderr)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 
 from pm_agent import render_analysis
-from pm_agent.cli.draft_cmds import add_backend_option, add_reading_options
+from pm_agent.cli.draft_cmds import add_backend_option, add_reading_options, load_files_or_stdin
 from pm_agent.cli.output import emit, read_text_arg, to_json
 from pm_agent.errors import InputError
 from pm_agent.service import PostmortemService, parse_actions_json, parse_roster
@@ -33,7 +33,8 @@ def _register_whys(commands) -> None:
         "With --check, review a chain you wrote (one 'because' per line) instead.",
     )
     parser.add_argument("problem", nargs="?", help="the problem statement (default: the incident title)")
-    parser.add_argument("--incident", nargs="+", metavar="FILE", default=[], help="incident files to draw evidence from")
+    parser.add_argument("--incident", nargs="+", metavar="FILE", default=[],
+                        help="incident files to draw evidence from, or - for stdin")
     parser.add_argument("--fact", action="append", default=[], metavar="TEXT", help="a known fact (repeatable)")
     parser.add_argument("--check", metavar="FILE", help="review the chain in FILE (or - for stdin), one cause per line")
     add_reading_options(parser)
@@ -48,7 +49,7 @@ def run_whys(args: argparse.Namespace) -> int:
         review = service.review_chain(read_text_arg(args.check).splitlines())
         emit(to_json(review) if args.json else render_analysis.chain_review_text(review))
         return 0 if review.ok else EXIT_NOT_SMART
-    incident = service.load(args.incident, date=args.date, timezone=args.timezone) if args.incident else None
+    incident = load_files_or_stdin(service, args.incident, args) if args.incident else None
     problem = args.problem or (incident.title if incident else "")
     if not problem:
         raise InputError("give a problem statement, or --incident FILE to take it from the incident title")
@@ -80,7 +81,7 @@ def _register_actions(commands) -> None:
     parser = commands.add_parser("actions", help="propose, check and track action items")
     sub = parser.add_subparsers(dest="actions_command", metavar="ACTION", required=True)
     propose = sub.add_parser("propose", help="propose SMART actions for an incident's causes")
-    propose.add_argument("files", nargs="+", metavar="FILE", help="incident files")
+    propose.add_argument("files", nargs="+", metavar="FILE", help="incident files, or - for stdin")
     propose.add_argument("--roster", metavar="FILE", help='JSON of role to owner name, e.g. {"platform": "Dana"}')
     add_reading_options(propose)
     add_backend_option(propose)
@@ -103,7 +104,7 @@ def _register_actions(commands) -> None:
 
 def run_actions_propose(args: argparse.Namespace) -> int:
     service = PostmortemService()
-    incident = service.load(args.files, date=args.date, timezone=args.timezone)
+    incident = load_files_or_stdin(service, args.files, args)
     roster = parse_roster(read_text_arg(args.roster), args.roster) if args.roster else None
     actions = service.propose_actions(incident, roster, backend=args.backend)
     emit(to_json(actions) if args.json else render_analysis.actions_text(actions))
@@ -141,7 +142,7 @@ def _register_fishbone(commands) -> None:
         description="Group an incident's causes and contributing factors into a fishbone diagram, "
         "rendered as Mermaid inside Markdown; --fault-tree adds a fault tree with AND/OR gates.",
     )
-    parser.add_argument("files", nargs="+", metavar="FILE", help="incident files")
+    parser.add_argument("files", nargs="+", metavar="FILE", help="incident files, or - for stdin")
     parser.add_argument("--fault-tree", action="store_true", help="also render a fault tree")
     add_reading_options(parser)
     _json_flag(parser)
@@ -152,7 +153,7 @@ def run_fishbone(args: argparse.Namespace) -> int:
     from pm_agent.engines.fishbone import to_markdown
 
     service = PostmortemService()
-    incident = service.load(args.files, date=args.date, timezone=args.timezone)
+    incident = load_files_or_stdin(service, args.files, args)
     fishbone = service.fishbone(incident, fault_tree=args.fault_tree)
     emit(to_json(fishbone) if args.json else to_markdown(fishbone))
     return 0

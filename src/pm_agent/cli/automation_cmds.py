@@ -12,9 +12,13 @@ import json
 import logging
 import sys
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
 
+from pm_agent.cli.draft_cmds import add_reading_options
+from pm_agent.cli.output import say
 from pm_agent.errors import InputError
+from pm_agent.service import PostmortemService
 
 DEFAULT_INTERVAL_S = 2.0
 
@@ -35,14 +39,85 @@ def register(commands: argparse._SubParsersAction) -> None:
     parser.add_argument("--interval", type=float, default=DEFAULT_INTERVAL_S, metavar="S",
                         help=f"seconds between looks at the folder (default {DEFAULT_INTERVAL_S:g})")
     parser.add_argument("--json", action="store_true", help="print one JSON object per draft (JSON Lines)")
+    add_reading_options(parser)
     parser.set_defaults(handler=run_watch)
+
+
+class WatchService(PostmortemService):
+    """The service, with ``--date`` and ``--timezone`` as the reading of every file dropped into the folder."""
+
+    def __init__(self, settings, *, date: str | None, timezone: str | None) -> None:
+        super().__init__(settings)
+        self.read_options(date, timezone)  # a bad --date or --timezone is refused before watching starts
+        self.default_date, self.default_timezone = date, timezone
+
+    def load_text(self, text: str, *, name: str = "<input>", date: str | None = None, timezone: str | None = None):
+        return super().load_text(text, name=name, date=date or self.default_date,
+                                 timezone=timezone or self.default_timezone)
+
+
+@dataclass
+class WatchTally:
+    """What the watch has seen per file, so each pass can say: N drafted, M failed, K skipped (already drafted).
+
+    A file that failed stays counted as failed, on this pass and on later runs, until a version of it drafts."""
+
+    failing: dict[str, str] = field(default_factory=dict)
+    drafted: int = 0
+    skipped: int = 0
+    as_json: bool = False
+
+    def start_pass(self) -> None:
+        self.drafted = self.skipped = 0
+
+    def finished(self, job) -> None:
+        """A job the worker just drafted, or failed to."""
+        if job.state == "done":
+            self.drafted += 1
+            self.failing.pop(job.name, None)
+        else:
+            self.failing[job.name] = job.error or "failed"
+        self._show(job)
+
+    def looked_at(self, scan) -> None:
+        """Files the scan did not queue: unreadable ones, and ones whose content was queued before."""
+        for name, reason in scan.skipped:
+            self.failing[name] = f"skipped, {reason}"
+            say("error", f"{name}: skipped, {reason}")
+        for job in scan.unchanged:
+            if job.state == "done":
+                self.skipped += 1
+                self.failing.pop(job.name, None)
+                say("note", f"{job.name}: skipped, already drafted as {job.incident_id}"
+                    + (f" -> {job.outputs[0]}" if job.outputs else "") + "; change the file to draft it again")
+            elif job.state == "failed":
+                self.failing[job.name] = job.error or "failed"
+                say("error", f"{_with_name(job.name, job.error or 'failed')} (unchanged since it failed; "
+                    "fix the file, or its --date/--timezone, to draft it again)")
+
+    def summary(self) -> str:
+        return f"{self.drafted} drafted, {len(self.failing)} failed, {self.skipped} skipped (already drafted)"
+
+    def _show(self, job) -> None:
+        """One line per finished job: the draft's paths on stdout, or the error on stderr."""
+        if self.as_json:
+            fields = {"file": job.name, "state": job.state, "incident_id": job.incident_id, "outputs": job.outputs,
+                      "error": job.error, "job": job.id}
+            print(json.dumps(fields), flush=True)
+        elif job.state == "done":
+            print(f"{job.name}: drafted {job.incident_id} -> {job.outputs[0]}", flush=True)
+        else:
+            say("error", _with_name(job.name, job.error or "failed"))
+
+
+def _with_name(name: str, error: str) -> str:
+    return error if error.startswith(f"{name}:") else f"{name}: {error}"
 
 
 def run_watch(args: argparse.Namespace) -> int:
     from pm_agent.automation.queue import JobQueue
     from pm_agent.automation.watch import FolderWatch
     from pm_agent.automation.worker import Worker
-    from pm_agent.service import PostmortemService
     from pm_agent.settings import Settings
 
     if not args.interval > 0:
@@ -50,56 +125,36 @@ def run_watch(args: argparse.Namespace) -> int:
     folder = Path(args.folder)
     if not folder.is_dir():
         raise InputError("no such folder" if not folder.exists() else "not a folder", source=args.folder)
-    service = PostmortemService(Settings())
+    service = WatchService(Settings(), date=args.date, timezone=args.timezone)
     logging.getLogger("pm_agent.automation").setLevel(logging.ERROR)  # each outcome is printed below instead
     queue = JobQueue(service.settings.queue_dir, redact_emails=service.settings.redact_emails)
-    failures: list[str] = []
-    worker = Worker(queue, service, on_result=lambda job: _show(job, args.json, failures))
-    watch = FolderWatch(folder, queue, service.settings.max_input_bytes, settle_s=min(1.0, args.interval))
+    tally = WatchTally(as_json=args.json)
+    worker = Worker(queue, service, on_result=tally.finished)
+    reading = " ".join(f"{flag}={value}" for flag, value in (("--date", args.date), ("--timezone", args.timezone))
+                       if value)
+    watch = FolderWatch(folder, queue, service.settings.max_input_bytes, settle_s=min(1.0, args.interval),
+                        reading=reading)
     if args.once:
-        return _once(watch, worker, failures)
+        _one_pass(watch, worker, tally, settle=False, always=True)
+        return 1 if tally.failing else 0
     print(f"pm-agent: watching {folder} every {args.interval:g} s; drafts go to {worker.output_dir} (Ctrl-C stops)",
           file=sys.stderr)
     try:
         while True:
-            _report_skipped(watch.scan())
-            worker.run_pending()
+            _one_pass(watch, worker, tally, settle=True, always=False)
             time.sleep(args.interval)
     except KeyboardInterrupt:
-        print("pm-agent: watch stopped", file=sys.stderr)
-        return 0
+        print("pm-agent: watch stopped" + (f"; {len(tally.failing)} file(s) still failing" if tally.failing else ""),
+              file=sys.stderr)
+        return 1 if tally.failing else 0
 
 
-def _once(watch, worker, failures: list[str]) -> int:
-    """One look at the folder and one pass over the queue; status 1 when a draft failed."""
-    scan = watch.scan(settle=False)
-    _report_skipped(scan)
-    drafted = sum(job.state == "done" for job in worker.run_pending())
-    summary = f"{drafted} drafted, {len(failures)} failed"
-    if scan.unchanged:
-        summary += f", {len(scan.unchanged)} unchanged since queued before"
-    if scan.skipped:
-        summary += f", {len(scan.skipped)} skipped"
-    print(f"pm-agent: watch: {summary}", file=sys.stderr)
-    return 1 if failures or scan.skipped else 0
-
-
-def _show(job, as_json: bool, failures: list[str]) -> None:
-    """One line per finished job: the draft's paths on stdout, or the error on stderr."""
-    if job.state != "done":
-        failures.append(job.id)
-    if as_json:
-        fields = {"file": job.name, "state": job.state, "incident_id": job.incident_id, "outputs": job.outputs,
-                  "error": job.error, "job": job.id}
-        print(json.dumps(fields), flush=True)
-    elif job.state == "done":
-        print(f"{job.name}: drafted {job.incident_id} -> {job.outputs[0]}", flush=True)
-    else:
-        error = job.error or "failed"
-        shown = error if error.startswith(f"{job.name}:") else f"{job.name}: {error}"
-        print(f"pm-agent: error: {shown}", file=sys.stderr, flush=True)
-
-
-def _report_skipped(scan) -> None:
-    for name, reason in scan.skipped:
-        print(f"pm-agent: error: {name}: skipped, {reason}", file=sys.stderr, flush=True)
+def _one_pass(watch, worker, tally: WatchTally, *, settle: bool, always: bool) -> None:
+    """One look at the folder and one pass over the queue, then the summary line (while watching, only when the
+    pass found something)."""
+    tally.start_pass()
+    scan = watch.scan(settle=settle)
+    tally.looked_at(scan)
+    finished = worker.run_pending()
+    if always or finished or scan.unchanged or scan.skipped:
+        print(f"pm-agent: watch: {tally.summary()}", file=sys.stderr, flush=True)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import argparse
 
-from pm_agent.cli.output import emit, read_text_arg
+from pm_agent.cli.output import emit, read_text_arg, working
+from pm_agent.errors import InputError
 from pm_agent.service import PostmortemService, parse_roster
 
 
@@ -18,7 +19,8 @@ def register(commands: argparse._SubParsersAction) -> None:
             "timeline (a directory stands for the files in it). Works offline."
         ),
     )
-    parser.add_argument("files", nargs="+", metavar="FILE", help="incident files (merged into one timeline)")
+    parser.add_argument("files", nargs="+", metavar="FILE",
+                        help="incident files (merged into one timeline), or - for stdin")
     parser.add_argument("--format", choices=("markdown", "json"), default="markdown", help="output format")
     parser.add_argument("-o", "--output", metavar="OUT", help="write to this file instead of stdout")
     add_reading_options(parser)
@@ -46,12 +48,23 @@ def add_reading_options(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def load_files_or_stdin(service: PostmortemService, files: list[str], args: argparse.Namespace):
+    """The incident in ``files``, or on standard input when the only file is ``-``."""
+    if "-" not in files:
+        return service.load(files, date=args.date, timezone=args.timezone)
+    if len(files) > 1:
+        raise InputError("'-' (standard input) stands alone: give either - or files, not both")
+    return service.load_text(read_text_arg("-"), name="<stdin>", date=args.date, timezone=args.timezone)
+
+
 def run_draft(args: argparse.Namespace) -> int:
     service = PostmortemService()
-    incident = service.load(args.files, date=args.date, timezone=args.timezone)
+    with working("reading the incident"):
+        incident = load_files_or_stdin(service, args.files, args)
     roster = parse_roster(read_text_arg(args.roster), args.roster) if args.roster else None
-    postmortem = service.draft(
-        incident, roster=roster, score=not args.no_score, backend=args.backend, use_memory=not args.no_memory
-    )
+    with working(f"drafting the postmortem of {len(incident.events)} events"):
+        postmortem = service.draft(
+            incident, roster=roster, score=not args.no_score, backend=args.backend, use_memory=not args.no_memory
+        )
     emit(service.render(postmortem, args.format), args.output)
     return 0

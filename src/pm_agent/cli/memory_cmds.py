@@ -7,7 +7,8 @@ import datetime as dt
 import sys
 from pathlib import Path
 
-from pm_agent.cli.output import emit, progress, to_json
+from pm_agent.cli import EXIT_USAGE
+from pm_agent.cli.output import emit, progress, say, to_json
 from pm_agent.errors import InputError
 
 
@@ -86,7 +87,7 @@ def run_ingest(args: argparse.Namespace) -> int:
     memory = open_memory()
     report = memory.ingest_paths(args.paths, progress=progress)
     for problem in report.problems:
-        print(f"pm-agent: skipped: {problem}", file=sys.stderr)
+        say("skipped", problem)
     if args.json:
         emit(to_json(report.model_dump(mode="json", exclude={"added_ids"})))
     else:
@@ -96,7 +97,7 @@ def run_ingest(args: argparse.Namespace) -> int:
             + f" ({report.read} read from {report.files} files; embedding: {report.embedder}; "
             f"memory: {memory.store.location}, {memory.count()} records)"
         )
-    return 1 if report.problems else 0
+    return EXIT_USAGE if report.problems else 0  # a file it could not read is an error you can fix
 
 
 def run_search(args: argparse.Namespace) -> int:

@@ -1,12 +1,15 @@
-"""Writing results: JSON or text to stdout or a file, and a progress bar on terminals."""
+"""Writing results: JSON or text to stdout or a file; colour, progress bars and spinners on stderr when it is a
+terminal."""
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
 import sys
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
-from typing import TypeVar
+from typing import TextIO, TypeVar
 
 from pydantic import BaseModel
 
@@ -70,17 +73,70 @@ def read_text_arg(path: str, limit: int | None = None) -> str:
         raise InputError("not UTF-8 text", source=source) from None
 
 
-def progress(items: Iterable[T], total: int, label: str, stream=None) -> Iterator[T]:
-    """Yield ``items`` while drawing a bar on stderr, only when stderr is a terminal."""
+def terminal(stream: TextIO | None = None):
+    """A rich console on ``stream`` (stderr by default) when it is an interactive terminal, else None.
+
+    Everything decorative (colour, progress bars, spinners) goes through this one check, so output that is piped
+    or redirected stays plain text, and stdout, which carries the result, is never touched. ``NO_COLOR`` (any
+    non-empty value, https://no-color.org) keeps the terminal plain too; ``TERM=dumb`` keeps colour but no animation.
+    """
     stream = stream or sys.stderr
-    show = total > 0 and hasattr(stream, "isatty") and stream.isatty()
-    for done, item in enumerate(items, start=1):
-        yield item
-        if show:
-            width = 30
-            filled = int(width * done / total)
-            stream.write(f"\r{label} [{'#' * filled}{'.' * (width - filled)}] {done}/{total}")
-            stream.flush()
-    if show:
-        stream.write("\n")
-        stream.flush()
+    if os.environ.get("NO_COLOR") or not (hasattr(stream, "isatty") and stream.isatty()):
+        return None
+    from rich.console import Console
+
+    console = Console(file=stream, highlight=False, soft_wrap=True)
+    return console if console.is_terminal else None
+
+
+def progress(
+    items: Iterable[T], total: int, label: str, stream: TextIO | None = None, describe: Callable[[T], str] | None = None
+) -> Iterator[T]:
+    """Yield ``items`` while drawing a progress bar on stderr, only when stderr is a terminal; ``describe`` names the
+    item being worked on beside the label."""
+    console = terminal(stream)
+    if console is None or total <= 0 or console.is_dumb_terminal:
+        yield from items
+        return
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    columns = (TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    with Progress(*columns, console=console, transient=True, refresh_per_second=4, redirect_stdout=False) as bar:
+        task = bar.add_task(label, total=total)
+        for item in items:
+            if describe is not None:
+                bar.update(task, description=f"{label}: {describe(item)}")
+            yield item
+            bar.advance(task)
+
+
+@contextlib.contextmanager
+def working(label: str, stream: TextIO | None = None) -> Iterator[None]:
+    """A spinner saying what is being done, on stderr, while the block runs; nothing when stderr is not a terminal."""
+    console = terminal(stream)
+    if console is None or console.is_dumb_terminal:
+        yield
+        return
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    # stdout is never redirected: it carries the result, and must not pass through the display on stderr
+    with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(), console=console,
+                  transient=True, refresh_per_second=4, redirect_stdout=False) as spinner:
+        spinner.add_task(label, total=None)
+        yield
+
+
+MESSAGE_STYLES = {"error": "bold red", "ERROR": "bold red", "warning": "yellow", "WARNING": "yellow", "note": "cyan",
+                  "skipped": "yellow"}
+
+
+def say(kind: str, message: str, stream: TextIO | None = None) -> None:
+    """``pm-agent: <kind>: <message>`` on stderr, the kind in colour on a terminal, plain otherwise."""
+    stream = stream or sys.stderr
+    console = terminal(stream)
+    if console is None:
+        print(f"pm-agent: {kind}: {message}", file=stream, flush=True)
+        return
+    from rich.text import Text
+
+    console.print(Text.assemble("pm-agent: ", (f"{kind}:", MESSAGE_STYLES.get(kind, "bold")), " ", message))

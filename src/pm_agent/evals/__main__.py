@@ -54,8 +54,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 def run(args: argparse.Namespace) -> int:
     """Run the suites named in ``args``, print the report, and return the exit status."""
     previous = args.previous or (None if args.report else default_previous())
+    from pm_agent.cli.output import progress
+
     outcome = run_eval(args.suites, backend=args.backend, cases_dir=args.cases, report_path=args.report,
-                       as_json=args.json, previous=previous, report_only=args.gates_report_only)
+                       as_json=args.json, previous=previous, report_only=args.gates_report_only, progress=progress)
     sys.stdout.write(outcome.output)
     timings = ", ".join(f"{s.name} {s.seconds:.1f} s" for s in outcome.suites)
     print(f"pm-agent eval: {outcome.verdict} (exit {outcome.exit_code}){'; ' + timings if timings else ''}", file=sys.stderr)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -26,6 +26,8 @@ from pm_agent.settings import CHECKOUT_DIR, Settings
 BACKENDS = ("offline", "anthropic", "replay")
 EXIT_PASSED, EXIT_QUALITY, EXIT_HARNESS = 0, 1, 2
 log = logging.getLogger("pm_agent.evals")
+Progress = Callable[..., Iterable[SuiteSpec]]
+"""Wraps the suites as they run: ``progress(specs, total, label, describe=...)``, like ``pm_agent.cli.output.progress``."""
 
 
 def run_eval(
@@ -37,6 +39,7 @@ def run_eval(
     as_json: bool = False,
     previous: Path | None = None,
     report_only: Sequence[str] = (),
+    progress: Progress | None = None,
 ) -> EvalOutcome:
     """Run ``suites`` (all offline suites when empty) and return the outcome with its exit code.
 
@@ -63,16 +66,19 @@ def run_eval(
         return _harness_failure(str(exc), backend, as_json)
     label = str(previous or json_path) if before is not None else None
     outcome = evaluate([SUITES[n] for n in dict.fromkeys(names)], ctx, before, previous_label=label, as_json=as_json,
-                       report_only=report_only)
+                       report_only=report_only, progress=progress)
     if report_path:
         save(outcome, Path(report_path))
     return outcome
 
 
 def evaluate(specs: Sequence[SuiteSpec], ctx: RunContext, previous: dict | None = None, *, previous_label: str | None = None,
-             as_json: bool = False, tolerance: float = TOLERANCE, report_only: Sequence[str] = ()) -> EvalOutcome:
-    """Run the given suites in ``ctx`` and judge the outcome; any suite may be a synthetic one."""
-    results = [run_suite(spec, ctx) for spec in specs]
+             as_json: bool = False, tolerance: float = TOLERANCE, report_only: Sequence[str] = (),
+             progress: Progress | None = None) -> EvalOutcome:
+    """Run the given suites in ``ctx`` and judge the outcome; any suite may be a synthetic one. ``progress`` wraps
+    the suites as they run (a bar on a terminal)."""
+    shown = progress(specs, len(specs), "eval", describe=lambda spec: spec.name) if progress else specs
+    results = [run_suite(spec, ctx) for spec in shown]
     reported = ReportOnly.parse(report_only)
     gates = [
         gate

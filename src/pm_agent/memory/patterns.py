@@ -69,6 +69,8 @@ class PatternsReport(BaseModel):
     repeats: list[Repeat] = Field(default_factory=list)
     quarters: list[QuarterTrend] = Field(default_factory=list)
     open_actions: list[TrackedAction] = Field(default_factory=list)
+    tracked_actions: int = 0
+    """How many action items these incidents hold, done or not: none tracked is not the same as all done."""
 
     def markdown(self) -> str:
         from pm_agent.memory.patterns_render import render_markdown
@@ -82,6 +84,7 @@ def build_report(records: Iterable[MemoryRecord], *, since: dt.date | None, toda
     if since is not None:
         incidents = [r for r in incidents if r.date and r.date >= since]
     dated = [r for r in incidents if r.date]
+    actions = tracked_actions(incidents, today)
     return PatternsReport(
         since=since,
         today=today,
@@ -92,7 +95,8 @@ def build_report(records: Iterable[MemoryRecord], *, since: dt.date | None, toda
         factors=recurring_factors(incidents),
         repeats=repeats_within(dated, REPEAT_WINDOW_DAYS),
         quarters=quarterly_trend(dated),
-        open_actions=[a for a in tracked_actions(incidents, today) if a.status != "done"],
+        open_actions=[a for a in actions if a.status != "done"],
+        tracked_actions=len(actions),
     )
 
 

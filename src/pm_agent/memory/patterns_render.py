@@ -93,6 +93,8 @@ def mermaid_trend(report: PatternsReport) -> list[str]:
 
 def _actions(report: PatternsReport) -> list[str]:
     lines = ["", "## Action items not completed", ""]
+    if not report.tracked_actions:
+        return lines + ["No action items are tracked for these incidents."]
     if not report.open_actions:
         return lines + ["Every action item is done."]
     overdue = sum(a.overdue for a in report.open_actions)
