@@ -3,6 +3,7 @@ the input roots, ids used as file names stay inside their folder, resource ids a
 
 from __future__ import annotations
 
+import errno
 import os
 import shutil
 
@@ -150,6 +151,28 @@ def test_a_file_replaced_by_another_file_or_a_pipe_after_its_check_is_not_read(r
     with pytest.raises(InputError) as piped:
         read_checked(checked, [root], max_bytes=1000)
     assert str(replaced.value) == str(piped.value) == f"incidents/a.json: {SWAPPED}"
+
+
+def test_a_loop_of_links_or_a_path_changing_while_it_is_resolved_is_a_clear_error(root, monkeypatch):
+    (root / "incidents" / "loop.json").symlink_to(root / "incidents" / "loop2.json")
+    (root / "incidents" / "loop2.json").symlink_to(root / "incidents" / "loop.json")
+    with pytest.raises(InputError) as looped:
+        check_input_path("incidents/loop.json", [root])
+    with pytest.raises(InputError) as in_folder:
+        checked_input_files(["incidents"], [root])
+
+    def swapped_while_followed(path, *args, **kwargs):  # what a link swapped for a file mid-resolve gives
+        raise OSError(errno.EINVAL, "Invalid argument", path)
+
+    monkeypatch.setattr(os.path, "realpath", swapped_while_followed)
+    with pytest.raises(InputError) as changed:
+        check_input_path("incidents/a.json", [root])
+    assert str(looped.value) in {
+        "incidents/loop.json: is a loop of symbolic links; pass the file itself",
+        "incidents/loop.json: cannot be followed to a file (Too many levels of symbolic links); pass the file itself, or send it again",
+    }
+    assert str(in_folder.value) == str(looped.value)
+    assert str(changed.value) == "incidents/a.json: cannot be followed to a file (Invalid argument); pass the file itself, or send it again"
 
 
 def test_input_roots_come_from_the_setting_or_default_to_the_working_folder(root, tmp_path):

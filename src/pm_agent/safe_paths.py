@@ -57,7 +57,7 @@ def check_input_path(raw: str, roots: Sequence[Path]) -> Path:
     _refuse_tricks(raw, "path")
     if ".." in _parts(raw):
         raise InputError(f"{raw!r} climbs out of its folder with '..'; give the path without '..'")
-    resolved = Path(raw).resolve()  # follows symbolic links, so a link leading out is caught below
+    resolved = _resolve(Path(raw), raw)  # follows symbolic links, so a link leading out is caught below
     if not any(resolved.is_relative_to(root) for root in roots):
         folders = ", ".join(str(root) for root in roots)
         raise InputError(
@@ -79,7 +79,7 @@ def checked_input_files(raws: Sequence[str], roots: Sequence[Path]) -> list[Chec
     for raw in raws:
         resolved = check_input_path(raw, roots)
         if resolved.is_dir():
-            entries = sorted(entry for entry in resolved.iterdir() if not entry.name.startswith("."))
+            entries = sorted(entry for entry in _listing(resolved, raw) if not entry.name.startswith("."))
             files += [file for entry in entries if (file := _folder_entry(entry, _shown(raw, entry.name), roots))]
         else:
             files.append(_checked_file(resolved, raw))
@@ -115,7 +115,7 @@ def read_checked(file: CheckedFile, roots: Sequence[Path], max_bytes: int) -> by
 def _folder_entry(entry: Path, shown: str, roots: Sequence[Path]) -> CheckedFile | None:
     """A folder's entry as a checked file; None for what a folder's expansion skips (sub-folders, devices)."""
     if entry.is_symlink():
-        target = entry.resolve()
+        target = _resolve(entry, shown)
         if not any(target.is_relative_to(root) for root in roots):
             folders = ", ".join(str(root) for root in roots)
             raise InputError(
@@ -144,6 +144,23 @@ def _checked_file(resolved: Path, raw: str) -> CheckedFile:
     if not stat.S_ISREG(found.st_mode):
         raise InputError("is not a regular file (a device, pipe or socket); pass an incident file", source=raw)
     return CheckedFile(raw, resolved, found.st_dev, found.st_ino)
+
+
+def _resolve(path: Path, shown: str) -> Path:
+    """``path`` with every link followed; a loop of links, or a path changed while being followed, is an :class:`InputError`."""
+    try:
+        return path.resolve()
+    except RuntimeError:  # Python before 3.13 reports a loop of links this way
+        raise InputError("is a loop of symbolic links; pass the file itself", source=shown) from None
+    except OSError as exc:  # a loop (3.13+), or a link swapped for a file between lstat and readlink
+        raise InputError(f"cannot be followed to a file ({exc.strerror}); pass the file itself, or send it again", source=shown) from None
+
+
+def _listing(folder: Path, shown: str) -> list[Path]:
+    try:
+        return list(folder.iterdir())
+    except OSError as exc:
+        raise InputError(f"cannot list the folder: {exc.strerror}", source=shown) from None
 
 
 def _shown(raw: str, name: str) -> str:
