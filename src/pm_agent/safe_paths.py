@@ -147,13 +147,15 @@ def _checked_file(resolved: Path, raw: str) -> CheckedFile:
 
 
 def _resolve(path: Path, shown: str) -> Path:
-    """``path`` with every link followed; a loop of links, or a path changed while being followed, is an :class:`InputError`."""
+    """``path`` with every link followed; a loop of links, or a path changed while being followed, is an
+    :class:`InputError`."""
     try:
         return path.resolve()
     except RuntimeError:  # Python before 3.13 reports a loop of links this way
         raise InputError("is a loop of symbolic links; pass the file itself", source=shown) from None
     except OSError as exc:  # a loop (3.13+), or a link swapped for a file between lstat and readlink
-        raise InputError(f"cannot be followed to a file ({exc.strerror}); pass the file itself, or send it again", source=shown) from None
+        reason = f"cannot be followed to a file ({exc.strerror}); pass the file itself, or send it again"
+        raise InputError(reason, source=shown) from None
 
 
 def _listing(folder: Path, shown: str) -> list[Path]:

@@ -128,8 +128,8 @@ class PostmortemService:
         return redacted_logged(incident, emails=self.settings.redact_emails, where=name)
 
     def incident_from(
-        self, data: str | None = None, paths: Sequence[str] | None = None, *, date: str | None = None, timezone: str | None = None,
-        roots: Sequence[Path] | None = None,
+        self, data: str | None = None, paths: Sequence[str] | None = None, *, date: str | None = None,
+        timezone: str | None = None, roots: Sequence[Path] | None = None,
     ) -> Incident:
         """An incident from inline data or from paths (exactly one of the two); paths confined to ``roots`` when given."""
         if bool(data and data.strip()) == bool(paths):

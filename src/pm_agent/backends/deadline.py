@@ -82,8 +82,11 @@ class DeadlineStream(httpcore2.NetworkStream):
     def close(self) -> None:
         self._inner.close()
 
-    def start_tls(self, ssl_context: Any, server_hostname: str | None = None, timeout: float | None = None) -> httpcore2.NetworkStream:
-        return DeadlineStream(self._inner.start_tls(ssl_context, server_hostname, clamp(timeout, httpcore2.ConnectTimeout)))
+    def start_tls(
+        self, ssl_context: Any, server_hostname: str | None = None, timeout: float | None = None
+    ) -> httpcore2.NetworkStream:
+        secured = self._inner.start_tls(ssl_context, server_hostname, clamp(timeout, httpcore2.ConnectTimeout))
+        return DeadlineStream(secured)
 
     def get_extra_info(self, info: str) -> Any:
         return self._inner.get_extra_info(info)
@@ -99,13 +102,14 @@ class DeadlineNetworkBackend(httpcore2.NetworkBackend):
         self, host: str, port: int, timeout: float | None = None, local_address: str | None = None,
         socket_options: Iterable[Any] | None = None,
     ) -> httpcore2.NetworkStream:
-        stream = self._inner.connect_tcp(host, port, clamp(timeout, httpcore2.ConnectTimeout), local_address, socket_options)
-        return DeadlineStream(stream)
+        limit = clamp(timeout, httpcore2.ConnectTimeout)
+        return DeadlineStream(self._inner.connect_tcp(host, port, limit, local_address, socket_options))
 
     def connect_unix_socket(
         self, path: str, timeout: float | None = None, socket_options: Iterable[Any] | None = None
     ) -> httpcore2.NetworkStream:
-        return DeadlineStream(self._inner.connect_unix_socket(path, clamp(timeout, httpcore2.ConnectTimeout), socket_options))
+        limit = clamp(timeout, httpcore2.ConnectTimeout)
+        return DeadlineStream(self._inner.connect_unix_socket(path, limit, socket_options))
 
     def sleep(self, seconds: float) -> None:
         self._inner.sleep(seconds)
