@@ -316,6 +316,23 @@ def test_each_attempt_is_cut_off_at_the_call_timeout_then_retried():
     assert (generation.generated_by, len(api.requests)) == ("offline (fallback: anthropic timeout after 2 attempts)", 2)
 
 
+def test_a_trickle_through_a_proxy_is_abandoned_at_the_deadline_and_its_connection_closed(monkeypatch):
+    """Through HTTP_PROXY httpx2 uses its own proxy transport, where the socket-level deadline does
+    not reach: the outer guard stops waiting and closes the client, which hangs up on the proxy."""
+    slow = trickled(tool_use("record_blameless_text", REWRITE.model_dump()))
+    with FakeAnthropicServer(slow) as proxy:
+        monkeypatch.setenv("HTTP_PROXY", proxy.url)
+        backend = AnthropicBackend(api_key="test", base_url="http://api.anthropic.test",
+                                   retry=RetryPolicy(max_attempts=1, deadline_s=0.3, sleep=lambda s: None))
+        generation = generate_or_fallback(backend, rewrite())
+        hung_up = proxy.hung_up.wait(timeout=10)
+
+    assert (generation.generated_by, [r.path for r in proxy.requests]) == (
+        "offline (fallback: anthropic timeout after 1 attempt)", ["http://api.anthropic.test/v1/messages"],
+    )
+    assert hung_up, "the trickling connection was left open"
+
+
 class Stalls:
     """An httpx2 transport handler that never answers until released (a hang no socket timeout sees)."""
 

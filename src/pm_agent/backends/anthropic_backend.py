@@ -1,7 +1,7 @@
 """The Claude backend: the only module that talks to the Anthropic API (``anthropic`` and ``httpx2``).
 
-Both SDKs are imported lazily, inside functions, so starting the CLI or the MCP server never
-loads them. One call is: the rendered prompt (the stable system text sent with cache control,
+This module is imported only once the Claude backend is chosen, and imports ``anthropic`` inside
+functions, so starting the CLI or the MCP server never loads either SDK. One call is: the rendered prompt (the stable system text sent with cache control,
 the incident data delimited in the user turn), a tool whose input schema is the answer's pydantic
 model, and ``tool_choice`` forcing that tool. The tool input is validated; an invalid answer gets
 one repair round carrying the validation errors, then the failure is reported. Transport
@@ -35,7 +35,7 @@ from pm_agent.backends.base import (
     redacted_request,
     validation_summary,
 )
-from pm_agent.backends.deadline import DeadlineExceeded, deadline_scope, deadline_transport, run_before
+from pm_agent.backends.deadline import DeadlineExceeded, deadline_client, deadline_scope, run_before
 from pm_agent.backends.pricing import estimate_cost
 from pm_agent.backends.retry import RetriesExhausted, RetryPolicy, call_with_retries
 from pm_agent.models import Usage
@@ -72,7 +72,6 @@ class AnthropicBackend:
         redact_emails: bool = True,
     ) -> None:
         import anthropic
-        import httpx2
 
         self.model = model
         self.redact_emails = redact_emails
@@ -81,13 +80,14 @@ class AnthropicBackend:
         self.retry = retry or RetryPolicy()
 
         def new_client() -> anthropic.Anthropic:
-            http = httpx2.Client(transport=transport or deadline_transport(), limits=anthropic.DEFAULT_CONNECTION_LIMITS,
-                                 follow_redirects=True)
-            return anthropic.Anthropic(api_key=api_key, base_url=base_url, max_retries=0, timeout=self._timeout(timeout_s),
-                                       http_client=http)
+            http = deadline_client(transport, limits=anthropic.DEFAULT_CONNECTION_LIMITS, follow_redirects=True)
+            return anthropic.Anthropic(
+                api_key=api_key, base_url=base_url, max_retries=0, timeout=self._timeout(timeout_s), http_client=http
+            )
 
         self._new_client = new_client
         self._client = new_client()
+        self._owns_transport = transport is None
 
     def close(self) -> None:
         """Release the HTTP connections."""
@@ -190,10 +190,14 @@ class AnthropicBackend:
             raise BackendFailure(f"the Claude backend could not run: {exc}", reason="anthropic client error", attempts=1) from None
 
     def _abort(self, client: Any) -> None:
-        """Close the client of an abandoned attempt (its sockets with it) and carry on with a new one."""
+        """Carry on with a new client, closing the abandoned attempt's one (its sockets with it).
+
+        An injected transport (a cassette, a test's) is shared by both clients, so it is left open.
+        """
         log.warning("anthropic %s: no answer within the call's time limit; aborting the request", self.model)
         self._client = self._new_client()
-        client.close()
+        if self._owns_transport:
+            client.close()
 
     def _parse(self, message: Any, request: GenerationRequest[T]) -> T:
         if message.stop_reason == "refusal":

@@ -3,13 +3,13 @@
 httpx2's timeouts bound each socket operation, not a whole response: a gateway that sends one
 byte every few seconds resets the read timeout forever. Two layers close that gap:
 
-- :class:`DeadlineNetworkBackend`, the network layer of the Claude backend's own HTTP transport,
-  clamps the timeout of every connect, TLS handshake, read and write to the time left before the
+- :class:`DeadlineNetworkBackend`, the network layer of the Claude backend's own HTTP client
+  (:func:`deadline_client`, proxies included), clamps the timeout of every connect, TLS handshake, read and write to the time left before the
   call's deadline (set with :func:`deadline_scope`), so a trickled answer is cut at the deadline
   by the socket itself and the connection is closed;
 - :func:`run_before`, the outer guard, runs the call in a worker thread and stops waiting when the
   deadline (plus a short grace) passes, for what the socket layer cannot see: an injected
-  transport, a proxy, a blocking name lookup. The caller then closes the client, which aborts the
+  transport, a blocking name lookup. The caller then closes the client, which aborts the
   abandoned request's connection.
 
 Imported only by the Claude adapter (it needs ``httpx2`` and ``httpcore2``).
@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import concurrent.futures
 import contextvars
-import socket
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -95,8 +94,8 @@ class DeadlineStream(httpcore2.NetworkStream):
 class DeadlineNetworkBackend(httpcore2.NetworkBackend):
     """httpcore2's socket backend with every timeout clamped to the call's deadline."""
 
-    def __init__(self, inner: httpcore2.NetworkBackend | None = None) -> None:
-        self._inner = inner or httpcore2.SyncBackend()
+    def __init__(self, inner: httpcore2.NetworkBackend) -> None:
+        self._inner = inner
 
     def connect_tcp(
         self, host: str, port: int, timeout: float | None = None, local_address: str | None = None,
@@ -115,17 +114,32 @@ class DeadlineNetworkBackend(httpcore2.NetworkBackend):
         self._inner.sleep(seconds)
 
 
-def deadline_transport() -> httpx2.HTTPTransport:
-    """httpx2's default transport (keep-alive sockets, as the SDK's own client) on a :class:`DeadlineNetworkBackend`.
+def deadline_client(transport: httpx2.BaseTransport | None = None, **options: Any) -> httpx2.Client:
+    """An ``httpx2.Client`` whose own transports (the direct one, and one per proxy taken from
+    ``HTTP(S)_PROXY``) run on a :class:`DeadlineNetworkBackend`; an injected ``transport`` is used as is.
 
-    httpx2 takes no network backend as an argument, so the one of its connection pool is replaced;
-    an httpx2 without that attribute fails here, loudly, rather than losing the deadline silently.
+    httpx2 takes no network backend as an argument, so the one of each connection pool is replaced;
+    an httpx2 without those attributes fails here, loudly, rather than losing the deadline silently.
     """
-    transport = httpx2.HTTPTransport(socket_options=[(socket.SOL_SOCKET, socket.SO_KEEPALIVE, True)])
-    pool = transport._pool  # noqa: SLF001 - see the docstring
-    if not hasattr(pool, "_network_backend"):
-        raise RuntimeError("this httpx2 version's connection pool has no network backend to bound by a deadline")
-    pool._network_backend = DeadlineNetworkBackend()  # noqa: SLF001
+    if transport is not None:
+        return httpx2.Client(transport=transport, **options)
+    client = httpx2.Client(**options)  # no transport given: httpx2 honours the proxy variables
+    for own in [client._transport, *client._mounts.values()]:  # noqa: SLF001 - see the docstring
+        if own is not None:
+            _bound_by_deadline(own)
+    return client
+
+
+def deadline_transport() -> httpx2.HTTPTransport:
+    """httpx2's default transport on a :class:`DeadlineNetworkBackend` (for wrappers such as a cassette)."""
+    return _bound_by_deadline(httpx2.HTTPTransport())
+
+
+def _bound_by_deadline(transport: httpx2.BaseTransport) -> httpx2.HTTPTransport:
+    pool = getattr(transport, "_pool", None)
+    if not isinstance(transport, httpx2.HTTPTransport) or not hasattr(pool, "_network_backend"):
+        raise RuntimeError(f"cannot bound {type(transport).__name__} by a deadline: this httpx2 has no network backend to replace")
+    pool._network_backend = DeadlineNetworkBackend(pool._network_backend)  # noqa: SLF001
     return transport
 
 
