@@ -4,15 +4,16 @@ httpx2's timeouts bound each socket operation, not a whole response: a gateway t
 byte every few seconds resets the read timeout forever. Two layers close that gap:
 
 - :class:`DeadlineNetworkBackend`, the network layer of the Claude backend's own HTTP client
-  (:func:`deadline_client`, proxies included), clamps the timeout of every connect, TLS handshake, read and write to the time left before the
-  call's deadline (set with :func:`deadline_scope`), so a trickled answer is cut at the deadline
-  by the socket itself and the connection is closed;
+  (:func:`deadline_client`, proxies included), clamps the timeout of every connect, TLS
+  handshake, read and write to the time left before the call's deadline (set with
+  :func:`deadline_scope`), so a trickled answer is cut at the deadline by the socket itself and
+  the connection is closed;
 - :func:`run_before`, the outer guard, runs the call in a worker thread and stops waiting when the
   deadline (plus a short grace) passes, for what the socket layer cannot see: an injected
   transport, a blocking name lookup. The caller then closes the client, which aborts the
   abandoned request's connection.
 
-Imported only by the Claude adapter (it needs ``httpx2`` and ``httpcore2``).
+Imported only by the Claude adapter and the cassette (it needs ``httpx2`` and ``httpcore2``).
 """
 
 from __future__ import annotations
