@@ -333,6 +333,28 @@ def test_a_trickle_through_a_proxy_is_abandoned_at_the_deadline_and_its_connecti
     assert hung_up, "the trickling connection was left open"
 
 
+def test_a_name_lookup_that_hangs_is_abandoned_at_the_deadline(monkeypatch):
+    """A lookup blocks below every socket timeout; the outer guard stops waiting and closes the client."""
+    real_lookup, release = socket.getaddrinfo, threading.Event()
+
+    def hanging_lookup(*args, **kwargs):
+        release.wait(timeout=30)
+        return real_lookup(*args, **kwargs)
+
+    with FakeAnthropicServer(tool_use("record_blameless_text", REWRITE.model_dump())) as api:
+        backend = AnthropicBackend(api_key="test", base_url=api.url,
+                                   retry=RetryPolicy(max_attempts=1, deadline_s=0.3, sleep=lambda s: None))
+        monkeypatch.setattr(socket, "getaddrinfo", hanging_lookup)
+        try:
+            generation = generate_or_fallback(backend, rewrite())
+        finally:
+            release.set()
+
+    assert (generation.value, generation.generated_by) == (
+        BlamelessText(rewritten=TEXT), "offline (fallback: anthropic timeout after 1 attempt)",
+    )
+
+
 class Stalls:
     """An httpx2 transport handler that never answers until released (a hang no socket timeout sees)."""
 
