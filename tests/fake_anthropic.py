@@ -4,12 +4,18 @@ It answers ``POST /v1/messages`` with scripted replies in order and records ever
 (path, headers, JSON body). It checks no key: the SDK sends ``Authorization: Bearer``, and a
 fake that checked ``x-api-key`` would refuse it. With nothing left to say it answers 500 with
 ``x-should-retry: false``, so a test that forgot a reply fails at once instead of retrying.
+
+Two modes play a broken gateway: :func:`trickled` sends a reply one byte at a time (a slow body
+that never trips a read timeout; ``api.hung_up`` is set when the client drops the connection
+before the end), and :func:`malformed` answers 200 with any bytes (HTML, other JSON, nothing).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import threading
+import time
 from collections import deque
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -21,8 +27,16 @@ class Reply:
     """One scripted HTTP answer."""
 
     status: int
-    body: dict[str, Any]
+    body: Any
     headers: dict[str, str] = field(default_factory=dict)
+    raw: bytes | None = None
+    """Sent as is instead of ``body`` as JSON."""
+    content_type: str = "application/json"
+    trickle_s: float = 0.0
+    """When above 0, the body goes out one byte at a time, this many seconds apart."""
+
+    def payload(self) -> bytes:
+        return self.raw if self.raw is not None else json.dumps(self.body).encode("utf-8")
 
 
 def tool_use(name: str, tool_input: dict[str, Any], *, input_tokens: int = 1520, output_tokens: int = 210,
@@ -52,6 +66,16 @@ def error(status: int, kind: str, message: str, headers: dict[str, str] | None =
     return Reply(status, body, headers or {})
 
 
+def trickled(reply: Reply, every_s: float = 0.02) -> Reply:
+    """``reply`` sent one byte every ``every_s`` seconds, like a gateway that dribbles its answer."""
+    return dataclasses.replace(reply, trickle_s=every_s)
+
+
+def malformed(raw: bytes, content_type: str = "application/json") -> Reply:
+    """A 200 whose body is ``raw``, whatever it holds."""
+    return Reply(200, None, raw=raw, content_type=content_type)
+
+
 OVERLOADED = error(529, "overloaded_error", "Overloaded", {"retry-after-ms": "5"})
 UNAUTHORIZED = error(401, "authentication_error", "invalid x-api-key")
 
@@ -69,6 +93,8 @@ class FakeAnthropicServer:
     def __init__(self, *replies: Reply) -> None:
         self._replies: deque[Reply] = deque(replies)
         self.requests: list[Recorded] = []
+        self.hung_up = threading.Event()
+        """Set when a client drops the connection in the middle of a trickled body."""
         self._lock = threading.Lock()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.01}, daemon=True)
@@ -108,15 +134,28 @@ class FakeAnthropicServer:
                 raw = self.rfile.read(length) if length else b""
                 recorded = Recorded(self.path, {k.lower(): v for k, v in self.headers.items()}, json.loads(raw or b"{}"))
                 reply = fake._next(recorded)
-                payload = json.dumps(reply.body).encode("utf-8")
+                payload = reply.payload()
                 self.send_response(reply.status)
-                self.send_header("content-type", "application/json")
+                self.send_header("content-type", reply.content_type)
                 self.send_header("content-length", str(len(payload)))
                 self.send_header("request-id", "req_fake")
                 for name, value in reply.headers.items():
                     self.send_header(name, value)
                 self.end_headers()
-                self.wfile.write(payload)
+                if reply.trickle_s > 0:
+                    self._trickle(payload, reply.trickle_s)
+                else:
+                    self.wfile.write(payload)
+
+            def _trickle(self, payload: bytes, every_s: float) -> None:
+                try:
+                    for index in range(len(payload)):
+                        self.wfile.write(payload[index : index + 1])
+                        self.wfile.flush()
+                        time.sleep(every_s)
+                except OSError:  # the client hung up: what a deadline should make it do
+                    fake.hung_up.set()
+                    self.close_connection = True
 
             def log_message(self, *args: object) -> None:
                 return

@@ -5,9 +5,19 @@ from __future__ import annotations
 import json
 import logging
 import socket
+import threading
 
 import pytest
-from fake_anthropic import OVERLOADED, UNAUTHORIZED, FakeAnthropicServer, error, text_answer, tool_use
+from fake_anthropic import (
+    OVERLOADED,
+    UNAUTHORIZED,
+    FakeAnthropicServer,
+    error,
+    malformed,
+    text_answer,
+    tool_use,
+    trickled,
+)
 
 from pm_agent.assisted import BlamelessText, assisted_rewrite, five_whys_request, rewrite_request
 from pm_agent.backends import (
@@ -265,11 +275,144 @@ def test_persistent_timeouts_fall_back_to_offline():
     assert generation.generated_by == "offline (fallback: anthropic timeout after 2 attempts)"
 
 
-def test_the_deadline_bounds_the_retries_whatever_the_attempts_left():
+def test_a_spent_deadline_sends_no_request_whatever_the_attempts_left():
     waits: list[float] = []
     with FakeAnthropicServer(OVERLOADED, OVERLOADED) as api:
         backend = AnthropicBackend(api_key="test", base_url=api.url,
                                    retry=RetryPolicy(max_attempts=5, deadline_s=0.0, sleep=waits.append))
         generation = generate_or_fallback(backend, rewrite())
 
-    assert (generation.generated_by, len(api.requests), waits) == ("offline (fallback: anthropic 529 after 1 attempt)", 1, [])
+    assert (generation.generated_by, len(api.requests), waits) == ("offline (fallback: anthropic timeout after 1 attempt)", 0, [])
+
+
+# --- a broken gateway: trickled answers and 200s that are not a Message -------------------------
+# A trickled body here takes about 12 s to arrive in full (600 bytes, one every 20 ms), yet no read
+# ever waits more than 20 ms: without a limit on the whole call the answer would be accepted.
+
+def test_a_trickled_answer_is_cut_off_at_the_remaining_deadline_and_falls_back():
+    slow = trickled(tool_use("record_blameless_text", REWRITE.model_dump()))
+    with FakeAnthropicServer(slow) as api:
+        backend = AnthropicBackend(api_key="test", base_url=api.url, timeout_s=60.0,
+                                   retry=RetryPolicy(max_attempts=1, deadline_s=0.5, sleep=lambda s: None))
+        generation = generate_or_fallback(backend, rewrite())
+        hung_up = api.hung_up.wait(timeout=10)
+
+    assert (generation.value, generation.generated_by, generation.attempts) == (
+        BlamelessText(rewritten=TEXT), "offline (fallback: anthropic timeout after 1 attempt)", 1,
+    )
+    assert generation.notes == (
+        "The anthropic backend failed, so this is the offline result: Claude was unavailable (timeout) on all 1 attempt: "
+        "no complete answer within the time limit (PM_AGENT_TIMEOUT_S per call, PM_AGENT_DEADLINE_S in all)",
+    )
+    assert hung_up, "the trickling connection was left open"
+
+
+def test_each_attempt_is_cut_off_at_the_call_timeout_then_retried():
+    slow = trickled(tool_use("record_blameless_text", REWRITE.model_dump()))
+    with FakeAnthropicServer(slow, slow) as api:
+        backend = AnthropicBackend(api_key="test", base_url=api.url, timeout_s=0.3, retry=no_wait_policy([], attempts=2))
+        generation = generate_or_fallback(backend, rewrite())
+
+    assert (generation.generated_by, len(api.requests)) == ("offline (fallback: anthropic timeout after 2 attempts)", 2)
+
+
+def test_a_trickle_through_a_proxy_is_abandoned_at_the_deadline_and_its_connection_closed(monkeypatch):
+    """Through HTTP_PROXY httpx2 uses its own proxy transport, where the socket-level deadline does
+    not reach: the outer guard stops waiting and closes the client, which hangs up on the proxy."""
+    slow = trickled(tool_use("record_blameless_text", REWRITE.model_dump()))
+    with FakeAnthropicServer(slow) as proxy:
+        monkeypatch.setenv("HTTP_PROXY", proxy.url)
+        backend = AnthropicBackend(api_key="test", base_url="http://api.anthropic.test",
+                                   retry=RetryPolicy(max_attempts=1, deadline_s=0.3, sleep=lambda s: None))
+        generation = generate_or_fallback(backend, rewrite())
+        hung_up = proxy.hung_up.wait(timeout=10)
+
+    assert (generation.generated_by, [r.path for r in proxy.requests]) == (
+        "offline (fallback: anthropic timeout after 1 attempt)", ["http://api.anthropic.test/v1/messages"],
+    )
+    assert hung_up, "the trickling connection was left open"
+
+
+def test_a_name_lookup_that_hangs_is_abandoned_at_the_deadline(monkeypatch):
+    """A lookup blocks below every socket timeout; the outer guard stops waiting and closes the client."""
+    real_lookup, release = socket.getaddrinfo, threading.Event()
+
+    def hanging_lookup(*args, **kwargs):
+        release.wait(timeout=30)
+        return real_lookup(*args, **kwargs)
+
+    with FakeAnthropicServer(tool_use("record_blameless_text", REWRITE.model_dump())) as api:
+        backend = AnthropicBackend(api_key="test", base_url=api.url,
+                                   retry=RetryPolicy(max_attempts=1, deadline_s=0.3, sleep=lambda s: None))
+        monkeypatch.setattr(socket, "getaddrinfo", hanging_lookup)
+        try:
+            generation = generate_or_fallback(backend, rewrite())
+        finally:
+            release.set()
+
+    assert (generation.value, generation.generated_by) == (
+        BlamelessText(rewritten=TEXT), "offline (fallback: anthropic timeout after 1 attempt)",
+    )
+
+
+class Stalls:
+    """An httpx2 transport handler that never answers until released (a hang no socket timeout sees)."""
+
+    def __init__(self) -> None:
+        self.release, self.calls = threading.Event(), 0
+
+    def __call__(self, request):
+        import httpx2
+
+        self.calls += 1
+        self.release.wait(timeout=30)
+        reply = tool_use("record_blameless_text", REWRITE.model_dump())
+        return httpx2.Response(reply.status, json=reply.body)
+
+
+def test_a_call_that_hangs_below_the_sockets_is_abandoned_at_the_deadline():
+    import httpx2
+
+    stalls = Stalls()
+    backend = AnthropicBackend(api_key="test", base_url="https://api.anthropic.test", transport=httpx2.MockTransport(stalls),
+                               retry=RetryPolicy(max_attempts=3, deadline_s=0.3, sleep=lambda s: None))
+    try:
+        generation = generate_or_fallback(backend, rewrite())
+    finally:
+        stalls.release.set()
+
+    assert (generation.value, generation.generated_by, stalls.calls) == (
+        BlamelessText(rewritten=TEXT), "offline (fallback: anthropic timeout after 1 attempt)", 1,
+    )
+
+
+@pytest.mark.parametrize(
+    ("reply", "what"),
+    [
+        (malformed(b"<html><body>502 Bad Gateway</body></html>", "text/html"),
+         "not JSON (text/html, 41 bytes: '<html><body>502 Bad Gateway</body></html>')"),
+        (malformed(b""), "not JSON (an empty body, application/json)"),
+        (malformed(b'{"id": "msg_01", "type": "mess'), """not JSON (application/json, 30 bytes: '{"id": "msg_01", "type": "mess')"""),
+        (malformed(b'{"ok": true}'), """JSON that is not a Message (application/json, 12 bytes: '{"ok": true}'):\n"""
+         "- type: Field required\n- content: Field required\n- stop_reason: Field required\n- usage: Field required"),
+        (malformed(b"[1, 2]"), "JSON that is not a Message (application/json, 6 bytes: '[1, 2]'):\n"
+         "- (root): Input should be a valid dictionary or instance of _Envelope"),
+        (malformed(json.dumps({**tool_use("record_blameless_text", {}).body, "content": [{"type": "tool_use", "name": "x"}]}).encode()),
+         None),
+    ],
+    ids=["html", "empty", "truncated", "other-json", "json-list", "tool-call-without-input"],
+)
+def test_a_200_that_is_not_a_message_falls_back_to_offline_saying_the_answer_was_unusable(reply, what):
+    with FakeAnthropicServer(reply) as api:
+        generation = generate_or_fallback(claude(api), rewrite())
+
+    assert (generation.value, generation.generated_by, generation.attempts, len(api.requests)) == (
+        BlamelessText(rewritten=TEXT), "offline (fallback: anthropic answer unusable)", 1, 1,
+    )
+    [note] = generation.notes
+    unusable = "The anthropic backend failed, so this is the offline result: Claude's answer was unusable: the API returned 200 with "
+    if what is not None:
+        assert note == unusable + what
+    else:
+        assert note.startswith(unusable + "JSON that is not a Message") and note.endswith(
+            "- content.0: Value error, a tool_use block needs an id, a name and an input object")

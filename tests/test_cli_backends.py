@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from conftest import EXAMPLE
-from fake_anthropic import UNAUTHORIZED, FakeAnthropicServer, tool_use
+from fake_anthropic import UNAUTHORIZED, FakeAnthropicServer, malformed, tool_use, trickled
 
 from pm_agent.assisted.draft import DRAFT_TOOL, sections_of
 from pm_agent.cli import main
@@ -46,6 +46,28 @@ def test_auto_picks_claude_when_a_key_is_set(monkeypatch, capsys):
     assert len(api.requests) == 1
     assert json.loads(out)["generated_by"].startswith("offline (fallback: anthropic")
     assert "Check ANTHROPIC_API_KEY, or run with --backend offline." in err
+
+
+def test_a_gateway_answering_200_with_html_gives_the_offline_draft_saying_the_answer_was_unusable(monkeypatch, capsys):
+    with FakeAnthropicServer(malformed(b"<html><body>Bad gateway</body></html>", "text/html")) as api:
+        use_fake_api(monkeypatch, api)
+        assert main(["draft", str(EXAMPLE), "--backend", "anthropic", "--format", "json", "--no-score"]) == 0
+    draft = json.loads(capsys.readouterr().out)
+    assert draft["generated_by"] == "offline (fallback: anthropic answer unusable)"
+    assert draft["backend_notes"] == [
+        "The anthropic backend failed, so this is the offline result: Claude's answer was unusable: the API returned 200 "
+        "with not JSON (text/html, 37 bytes: '<html><body>Bad gateway</body></html>')"
+    ]
+
+
+def test_a_gateway_trickling_its_answer_gives_the_offline_draft_by_the_deadline(monkeypatch, capsys):
+    sections = sections_of(offline_example()).model_dump(mode="json", exclude={"root_cause": {"generated_by", "backend_notes"}})
+    with FakeAnthropicServer(trickled(tool_use(DRAFT_TOOL, sections))) as api:  # thousands of bytes, 20 ms apart
+        use_fake_api(monkeypatch, api)
+        monkeypatch.setenv("PM_AGENT_DEADLINE_S", "0.5")
+        assert main(["draft", str(EXAMPLE), "--backend", "anthropic", "--format", "json", "--no-score"]) == 0
+    draft = json.loads(capsys.readouterr().out)
+    assert draft["generated_by"] == "offline (fallback: anthropic timeout after 1 attempt)"
 
 
 def test_a_refused_key_falls_back_to_the_offline_draft_and_says_so(monkeypatch, capsys):

@@ -5,7 +5,10 @@ Three checks, each with a message saying what to send instead:
 
 - :func:`check_input_path`: a file the MCP tools are asked to read must lie inside the input roots
   (``PM_AGENT_INPUT_ROOTS``, by default the folder the server was started in), reached without
-  ``..``, NUL bytes or URL-encoded separators, and not by a symbolic link leading out;
+  ``..``, NUL bytes or URL-encoded separators, and not by a symbolic link leading out.
+  :func:`checked_input_files` applies it to every file a folder stands for, and
+  :func:`read_checked` reads a checked file without following links, refusing a file swapped
+  between the check and the read;
 - :func:`safe_child`: a file named after an id inside the memory, output or queue folder;
 - :func:`check_record_id`: an ``incident://{id}`` / ``postmortem://{id}`` id, which names a stored
   record and is never a path.
@@ -13,9 +16,13 @@ Three checks, each with a message saying what to send instead:
 
 from __future__ import annotations
 
+import errno
 import os
 import re
+import stat
+import sys
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path, PurePath
 
 from pm_agent.errors import InputError
@@ -24,6 +31,19 @@ from pm_agent.errors import InputError
 ENCODED_SEPARATOR = re.compile(r"%(?:2e|2f|5c|00|25)", re.IGNORECASE)
 CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 MAX_ID_CHARS = 200
+OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
+"""No link followed at the last step, and no wait on a pipe swapped in for the file."""
+SWAPPED = "changed between its check and its reading (replaced, moved or linked elsewhere), so it was not read; send it again"
+
+
+@dataclass(frozen=True)
+class CheckedFile:
+    """A file found inside the input roots: the name to show, its real path, and its identity when checked."""
+
+    shown: str
+    real: Path
+    device: int
+    inode: int
 
 
 def input_roots(configured: str) -> list[Path]:
@@ -37,7 +57,7 @@ def check_input_path(raw: str, roots: Sequence[Path]) -> Path:
     _refuse_tricks(raw, "path")
     if ".." in _parts(raw):
         raise InputError(f"{raw!r} climbs out of its folder with '..'; give the path without '..'")
-    resolved = Path(raw).resolve()  # follows symbolic links, so a link leading out is caught below
+    resolved = _resolve(Path(raw), raw)  # follows symbolic links, so a link leading out is caught below
     if not any(resolved.is_relative_to(root) for root in roots):
         folders = ", ".join(str(root) for root in roots)
         raise InputError(
@@ -45,6 +65,122 @@ def check_input_path(raw: str, roots: Sequence[Path]) -> Path:
             "send the file's content in 'incident' instead, or add its folder to PM_AGENT_INPUT_ROOTS"
         )
     return resolved
+
+
+def checked_input_files(raws: Sequence[str], roots: Sequence[Path]) -> list[CheckedFile]:
+    """The files ``raws`` stand for, each checked against ``roots``: a file as given, a folder as the
+    regular, non-hidden files directly inside it, sorted.
+
+    Every entry of a folder is checked on its own, since a folder inside the roots may hold a
+    symbolic link leading out: such a link is refused, naming it. Each file's identity (device and
+    inode) is recorded for :func:`read_checked`.
+    """
+    files: list[CheckedFile] = []
+    for raw in raws:
+        resolved = check_input_path(raw, roots)
+        if resolved.is_dir():
+            entries = sorted(entry for entry in _listing(resolved, raw) if not entry.name.startswith("."))
+            files += [file for entry in entries if (file := _folder_entry(entry, _shown(raw, entry.name), roots))]
+        else:
+            files.append(_checked_file(resolved, raw))
+    return files
+
+
+def read_checked(file: CheckedFile, roots: Sequence[Path], max_bytes: int) -> bytes:
+    """At most ``max_bytes + 1`` bytes of ``file``, read only if it is still the file that was checked.
+
+    The file is opened without following a symbolic link at the last step (``O_NOFOLLOW``), then
+    the open descriptor is compared with the check: same device and inode, a regular file, and
+    (where the system can say) a real path inside ``roots``. A link or another file put in its
+    place after the check, or a folder on the way swapped for a link, is refused instead of read.
+    """
+    try:
+        fd = os.open(file.real, OPEN_FLAGS)
+    except OSError as exc:
+        if exc.errno in (errno.ELOOP, errno.EMLINK, errno.ENOENT, errno.ENOTDIR):  # a link now, or gone
+            raise InputError(SWAPPED, source=file.shown) from None
+        raise InputError(f"cannot read: {exc.strerror}", source=file.shown) from None
+    try:
+        opened = os.fstat(fd)
+        real = _real_path_of(fd)
+        moved_out = real is not None and not any(real.is_relative_to(root) for root in roots)
+        if not stat.S_ISREG(opened.st_mode) or (opened.st_dev, opened.st_ino) != (file.device, file.inode) or moved_out:
+            raise InputError(SWAPPED, source=file.shown)
+        with os.fdopen(os.dup(fd), "rb") as handle:
+            return handle.read(max_bytes + 1)
+    finally:
+        os.close(fd)
+
+
+def _folder_entry(entry: Path, shown: str, roots: Sequence[Path]) -> CheckedFile | None:
+    """A folder's entry as a checked file; None for what a folder's expansion skips (sub-folders, devices)."""
+    if entry.is_symlink():
+        target = _resolve(entry, shown)
+        if not any(target.is_relative_to(root) for root in roots):
+            folders = ", ".join(str(root) for root in roots)
+            raise InputError(
+                f"is a symbolic link to {target}, outside the folders this server reads incident files from ({folders}); "
+                "remove the link, or send the file's content in 'incident' instead",
+                source=shown,
+            )
+        entry = target
+    try:
+        found = os.stat(entry, follow_symlinks=False)
+    except OSError:
+        return None  # gone since the listing: as if it had not been there
+    return CheckedFile(shown, entry, found.st_dev, found.st_ino) if stat.S_ISREG(found.st_mode) else None
+
+
+def _checked_file(resolved: Path, raw: str) -> CheckedFile:
+    """A named path that passed :func:`check_input_path`, if it is a regular file (it is not followed again)."""
+    try:
+        found = os.stat(resolved, follow_symlinks=False)
+    except FileNotFoundError:
+        raise InputError("no such file", source=raw) from None
+    except OSError as exc:
+        raise InputError(f"cannot read: {exc.strerror}", source=raw) from None
+    if stat.S_ISLNK(found.st_mode):  # resolve() followed every link, so this one appeared since
+        raise InputError(SWAPPED, source=raw)
+    if not stat.S_ISREG(found.st_mode):
+        raise InputError("is not a regular file (a device, pipe or socket); pass an incident file", source=raw)
+    return CheckedFile(raw, resolved, found.st_dev, found.st_ino)
+
+
+def _resolve(path: Path, shown: str) -> Path:
+    """``path`` with every link followed; a loop of links, or a path changed while being followed, is an
+    :class:`InputError`."""
+    try:
+        return path.resolve()
+    except RuntimeError:  # Python before 3.13 reports a loop of links this way
+        raise InputError("is a loop of symbolic links; pass the file itself", source=shown) from None
+    except OSError as exc:  # a loop (3.13+), or a link swapped for a file between lstat and readlink
+        reason = f"cannot be followed to a file ({exc.strerror}); pass the file itself, or send it again"
+        raise InputError(reason, source=shown) from None
+
+
+def _listing(folder: Path, shown: str) -> list[Path]:
+    try:
+        return list(folder.iterdir())
+    except OSError as exc:
+        raise InputError(f"cannot list the folder: {exc.strerror}", source=shown) from None
+
+
+def _shown(raw: str, name: str) -> str:
+    return f"{raw.rstrip('/')}/{name}" if raw.rstrip("/") else f"/{name}"
+
+
+def _real_path_of(fd: int) -> Path | None:
+    """Where an open descriptor really points (Linux ``/proc``, macOS ``F_GETPATH``); None where unknown."""
+    try:
+        if sys.platform.startswith("linux"):
+            return Path(os.readlink(f"/proc/self/fd/{fd}"))
+        import fcntl
+
+        if hasattr(fcntl, "F_GETPATH"):
+            return Path(fcntl.fcntl(fd, fcntl.F_GETPATH, bytes(1024)).rstrip(b"\0").decode())
+    except OSError:
+        return None
+    return None
 
 
 def safe_child(root: Path, name: str) -> Path:

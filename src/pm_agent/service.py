@@ -16,7 +16,8 @@ from typing import TYPE_CHECKING, TypeVar
 from pm_agent.backends import Backend, OfflineBackend, is_offline, select_backend
 from pm_agent.errors import InputError, MemoryStoreError, first_problem
 from pm_agent.ingest import ReadOptions, load_incident, load_incident_text
-from pm_agent.ingest.loader import parse_json
+from pm_agent.ingest.loader import parse_json, read_bytes
+from pm_agent.ingest.merge import merge_files
 from pm_agent.limits import check_text_size
 from pm_agent.models import (
     ActionItem,
@@ -31,6 +32,7 @@ from pm_agent.models import (
     WhyChain,
 )
 from pm_agent.redaction import redacted_logged
+from pm_agent.safe_paths import checked_input_files, read_checked
 from pm_agent.settings import Settings
 from pm_agent.timeparse import TimestampError, parse_zone_name
 
@@ -102,11 +104,22 @@ class PostmortemService:
             max_field_chars=self.settings.max_field_chars,
         )
 
-    def load(self, paths: Sequence[str | Path], *, date: str | None = None, timezone: str | None = None) -> Incident:
-        """Read and merge incident files, secrets redacted (so drafts, tools, models and the memory never see them)."""
+    def load(
+        self, paths: Sequence[str | Path], *, date: str | None = None, timezone: str | None = None,
+        roots: Sequence[Path] | None = None,
+    ) -> Incident:
+        """Read and merge incident files, secrets redacted (so drafts, tools, models and the memory never see them).
+
+        With ``roots`` (the MCP tools' input roots), every file, folders expanded, must lie inside them
+        and is read only if it is still the file that was checked (:mod:`pm_agent.safe_paths`).
+        """
         if not paths:
             raise InputError("no input files given")
-        incident = load_incident(paths, self.read_options(date, timezone), max_events=self.settings.max_events)
+        options = self.read_options(date, timezone)
+        if roots is None:
+            incident = load_incident(paths, options, max_events=self.settings.max_events)
+        else:
+            incident = load_confined([str(path) for path in paths], roots, options, max_events=self.settings.max_events)
         return redacted_logged(incident, emails=self.settings.redact_emails, where=", ".join(map(str, paths)))
 
     def load_text(self, text: str, *, name: str = "<input>", date: str | None = None, timezone: str | None = None) -> Incident:
@@ -115,13 +128,14 @@ class PostmortemService:
         return redacted_logged(incident, emails=self.settings.redact_emails, where=name)
 
     def incident_from(
-        self, data: str | None = None, paths: Sequence[str] | None = None, *, date: str | None = None, timezone: str | None = None
+        self, data: str | None = None, paths: Sequence[str] | None = None, *, date: str | None = None,
+        timezone: str | None = None, roots: Sequence[Path] | None = None,
     ) -> Incident:
-        """An incident from inline data or from paths (exactly one of the two)."""
+        """An incident from inline data or from paths (exactly one of the two); paths confined to ``roots`` when given."""
         if bool(data and data.strip()) == bool(paths):
             raise InputError("give the incident either as data (JSON or a text timeline) or as file paths, not both or neither")
         if paths:
-            return self.load(paths, date=date, timezone=timezone)
+            return self.load(paths, date=date, timezone=timezone, roots=roots)
         return self.load_text(data or "", date=date, timezone=timezone)
 
     # --- drafting --------------------------------------------------------------------------
@@ -290,3 +304,13 @@ def parse_roster(text: str, source: str = "<roster>") -> dict[str, str]:
     if not isinstance(data, dict) or not all(isinstance(v, str) for v in data.values()):
         raise InputError('a roster is a JSON object of role to name, e.g. {"platform": "Dana Ortiz"}', source=source)
     return {str(k): v for k, v in data.items()}
+
+
+def load_confined(paths: Sequence[str], roots: Sequence[Path], options: ReadOptions, *, max_events: int) -> Incident:
+    """Incident files read only from inside ``roots``: each file checked (folders expanded), then read
+    through the descriptor that was checked, never by reopening its name."""
+    files = checked_input_files(paths, roots)
+    if not files:
+        raise InputError("no incident files found", source=", ".join(paths))
+    parsed = [(file.shown, read_bytes(read_checked(file, roots, options.max_bytes), file.shown, options)) for file in files]
+    return merge_files(parsed, max_events=max_events)

@@ -1,21 +1,27 @@
 """The Claude backend: the only module that talks to the Anthropic API (``anthropic`` and ``httpx2``).
 
-Both SDKs are imported lazily, inside functions, so starting the CLI or the MCP server never
-loads them. One call is: the rendered prompt (the stable system text sent with cache control,
+This module is imported only once the Claude backend is chosen, and imports ``anthropic`` inside
+functions, so starting the CLI or the MCP server never loads either SDK. One call is: the rendered prompt (the stable system text sent with cache control,
 the incident data delimited in the user turn), a tool whose input schema is the answer's pydantic
 model, and ``tool_choice`` forcing that tool. The tool input is validated; an invalid answer gets
 one repair round carrying the validation errors, then the failure is reported. Transport
 failures are retried by :mod:`pm_agent.backends.retry` (the SDK's own retries are off).
+
+Each attempt has a hard wall-clock limit, ``timeout_s`` or what is left of the retry deadline if
+less (:mod:`pm_agent.backends.deadline`): a gateway that trickles its answer is cut off there. A
+200 whose body is not a Message (HTML, other JSON, empty, truncated) is an unusable answer, which
+the engines replace by the offline result with a note saying so.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import email.utils
+import json
 import logging
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
 
 from pm_agent.backends.base import (
     BackendFailure,
@@ -29,6 +35,7 @@ from pm_agent.backends.base import (
     redacted_request,
     validation_summary,
 )
+from pm_agent.backends.deadline import DeadlineExceeded, deadline_client, deadline_scope, run_before
 from pm_agent.backends.pricing import estimate_cost
 from pm_agent.backends.retry import RetriesExhausted, RetryPolicy, call_with_retries
 from pm_agent.models import Usage
@@ -43,6 +50,8 @@ DEFAULT_MODEL = "claude-sonnet-4-6"
 RETRYABLE_STATUS = frozenset({408, 409, 429})
 CUT_OFF_STOP_REASONS = frozenset({"max_tokens", "model_context_window_exceeded"})
 CACHE_CONTROL = {"type": "ephemeral"}
+CONNECT_TIMEOUT_S = 10.0
+SHOWN_BODY_CHARS = 80
 
 
 class AnthropicBackend:
@@ -63,24 +72,31 @@ class AnthropicBackend:
         redact_emails: bool = True,
     ) -> None:
         import anthropic
-        import httpx2
 
         self.model = model
         self.redact_emails = redact_emails
         self.max_tokens = max_tokens
+        self.timeout_s = timeout_s
         self.retry = retry or RetryPolicy()
-        http_client = httpx2.Client(transport=transport) if transport is not None else None
-        self._client = anthropic.Anthropic(
-            api_key=api_key,
-            base_url=base_url,
-            max_retries=0,
-            timeout=httpx2.Timeout(timeout_s, connect=min(timeout_s, 10.0)),
-            http_client=http_client,
-        )
+
+        def new_client() -> anthropic.Anthropic:
+            http = deadline_client(transport, limits=anthropic.DEFAULT_CONNECTION_LIMITS, follow_redirects=True)
+            return anthropic.Anthropic(
+                api_key=api_key, base_url=base_url, max_retries=0, timeout=self._timeout(timeout_s), http_client=http
+            )
+
+        self._new_client = new_client
+        self._client = new_client()
+        self._owns_transport = transport is None
 
     def close(self) -> None:
         """Release the HTTP connections."""
         self._client.close()
+
+    def _timeout(self, seconds: float) -> Any:
+        import httpx2
+
+        return httpx2.Timeout(seconds, connect=min(seconds, CONNECT_TIMEOUT_S))
 
     def generate(self, request: GenerationRequest[T]) -> Generation[T]:
         request = redacted_request(request, emails=self.redact_emails)
@@ -120,15 +136,30 @@ class AnthropicBackend:
         """One ``messages.create`` call with retries; failures become :class:`BackendFailure`."""
         import anthropic
 
-        def call() -> Any:
-            return self._client.messages.create(
-                model=self.model,
-                max_tokens=self.max_tokens,
-                system=[{"type": "text", "text": system, "cache_control": CACHE_CONTROL}],
-                tools=[tool],
-                tool_choice={"type": "tool", "name": tool["name"], "disable_parallel_tool_use": True},
-                messages=messages,
-            )
+        def call(seconds_left: float) -> Any:
+            limit = min(self.timeout_s, seconds_left)
+            if limit <= 0.0:
+                raise DeadlineExceeded("no time left before the deadline")
+            client = self._client
+
+            def send() -> Any:
+                with deadline_scope(limit):
+                    return client.messages.with_raw_response.create(
+                        model=self.model,
+                        max_tokens=self.max_tokens,
+                        system=[{"type": "text", "text": system, "cache_control": CACHE_CONTROL}],
+                        tools=[tool],
+                        tool_choice={"type": "tool", "name": tool["name"], "disable_parallel_tool_use": True},
+                        messages=messages,
+                        timeout=self._timeout(limit),
+                    )
+
+            try:
+                raw = run_before(send, limit)
+            except DeadlineExceeded:
+                self._abort(client)
+                raise
+            return message_from(raw)
 
         try:
             return call_with_retries(
@@ -157,6 +188,16 @@ class AnthropicBackend:
             ) from None
         except anthropic.AnthropicError as exc:
             raise BackendFailure(f"the Claude backend could not run: {exc}", reason="anthropic client error", attempts=1) from None
+
+    def _abort(self, client: Any) -> None:
+        """Carry on with a new client, closing the abandoned attempt's one (its sockets with it).
+
+        An injected transport (a cassette, a test's) is shared by both clients, so it is left open.
+        """
+        log.warning("anthropic %s: no answer within the call's time limit; aborting the request", self.model)
+        self._client = self._new_client()
+        if self._owns_transport:
+            client.close()
 
     def _parse(self, message: Any, request: GenerationRequest[T]) -> T:
         if message.stop_reason == "refusal":
@@ -232,12 +273,84 @@ def _block_param(block: Any) -> dict[str, Any]:
     return block.model_dump(mode="json", exclude_none=True)
 
 
+# --- the answer's envelope -----------------------------------------------------------------------
+def message_from(raw: Any) -> Any:
+    """The ``Message`` a 200 carries; :class:`BackendInvalidOutput` when its body is anything else.
+
+    A gateway or proxy may answer 200 with an HTML page, other JSON, nothing, or a body cut short;
+    the SDK would hand back a string, a list or a Message missing its fields, and the first
+    attribute read would crash. The body is checked against the envelope this module reads
+    (:class:`_Envelope`) first, and the failure says what came back; the SDK then builds the
+    Message as usual (tolerating block types newer than this code).
+    """
+    response = raw.http_response
+    body = response.content
+    kind = response.headers.get("content-type", "no content type")
+    try:
+        data = json.loads(body)
+    except ValueError:
+        raise _unusable(f"not JSON ({_shown(body, kind)})") from None
+    try:
+        _Envelope.model_validate(data)
+    except ValidationError as exc:
+        raise _unusable(f"JSON that is not a Message ({_shown(body, kind)}):\n{validation_summary(exc, limit=5)}") from None
+    return raw.parse()
+
+
+class _Block(BaseModel):
+    """A content block as far as this module reads it: its type, and for a tool call its id, name and input."""
+
+    model_config = ConfigDict(extra="allow")
+    type: str
+    id: str | None = None
+    name: str | None = None
+    input: dict[str, Any] | None = None
+
+    @model_validator(mode="after")
+    def _tool_call_is_complete(self) -> _Block:
+        if self.type == "tool_use" and (self.id is None or self.name is None or self.input is None):
+            raise ValueError("a tool_use block needs an id, a name and an input object")
+        return self
+
+
+class _Usage(BaseModel):
+    model_config = ConfigDict(extra="allow")
+    input_tokens: int
+    output_tokens: int
+    cache_creation_input_tokens: int | None = None
+    cache_read_input_tokens: int | None = None
+
+
+class _Envelope(BaseModel):
+    """The fields of a Message this module reads; anything else the API adds is allowed."""
+
+    model_config = ConfigDict(extra="allow")
+    type: Literal["message"]
+    content: list[_Block]
+    stop_reason: str | None
+    usage: _Usage
+
+
+def _unusable(what: str) -> BackendInvalidOutput:
+    return BackendInvalidOutput(
+        f"Claude's answer was unusable: the API returned 200 with {what}", reason="anthropic answer unusable", attempts=1
+    )
+
+
+def _shown(body: bytes, kind: str) -> str:
+    if not body.strip():
+        return f"an empty body, {kind}"
+    text = body[:SHOWN_BODY_CHARS].decode("utf-8", "replace")
+    more = "..." if len(body) > SHOWN_BODY_CHARS else ""
+    return f"{kind}, {len(body)} bytes: {text!r}{more}"
+
+
 # --- retry predicates ---------------------------------------------------------------------------
 def is_retryable(exc: BaseException) -> bool:
     """Retry timeouts, connection errors, 408/409/429 and 5xx (529 included), as the SDK would."""
     import anthropic
 
-    if isinstance(exc, anthropic.APIConnectionError):
+    if isinstance(exc, (anthropic.APIConnectionError, DeadlineExceeded)):
         return True
     if isinstance(exc, anthropic.APIStatusError):
         should = exc.response.headers.get("x-should-retry", "").lower()
@@ -272,7 +385,7 @@ def describe_error(exc: BaseException) -> str:
     """``529``, ``timeout`` or ``connection error``: the short form used in provenance."""
     import anthropic
 
-    if isinstance(exc, anthropic.APITimeoutError):
+    if isinstance(exc, (anthropic.APITimeoutError, DeadlineExceeded)):
         return "timeout"
     if isinstance(exc, anthropic.APIConnectionError):
         return "connection error"
@@ -286,6 +399,10 @@ def _attempts(count: int) -> str:
 
 
 def _api_message(exc: BaseException) -> str:
+    import anthropic
+
+    if isinstance(exc, (anthropic.APITimeoutError, DeadlineExceeded)):
+        return "no complete answer within the time limit (PM_AGENT_TIMEOUT_S per call, PM_AGENT_DEADLINE_S in all)"
     body = getattr(exc, "body", None)
     if isinstance(body, dict):
         error = body.get("error")

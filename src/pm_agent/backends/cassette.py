@@ -24,6 +24,8 @@ from typing import Any, Literal
 
 import httpx2
 
+from pm_agent.backends.deadline import deadline_transport
+
 CassetteMode = Literal["record", "replay"]
 CASSETTE_FILE = "anthropic.cassette.json"
 VOLATILE_BODY_KEYS = frozenset({"metadata"})
@@ -48,7 +50,7 @@ class CassetteTransport(httpx2.BaseTransport):
     def __init__(self, path: Path, mode: CassetteMode, inner: httpx2.BaseTransport | None = None) -> None:
         self.path = Path(path)
         self.mode = mode
-        self._inner = inner if inner is not None or mode == "replay" else httpx2.HTTPTransport()
+        self._inner = inner if inner is not None or mode == "replay" else deadline_transport()
         self._entries: dict[str, dict[str, Any]] = self._load()
         self._seen: Counter[str] = Counter()
         self._lock = threading.Lock()

@@ -2,8 +2,10 @@
 
 Retried: what the caller's ``is_retryable`` says (for Claude: 408, 409, 429, 5xx including 529,
 timeouts, connection errors). Waits are exponential with jitter, or the server's ``retry-after``
-when it sends one, always capped; the whole call is bounded by a deadline. The SDK's own retries
-stay off so that attempts do not multiply. Tests inject ``sleep`` to run without waiting.
+when it sends one, always capped; the whole call is bounded by a deadline, and each attempt is
+told how much of it is left, so that one slow answer cannot run past it (the Claude backend turns
+that into a hard limit on the attempt). The SDK's own retries stay off so that attempts do not
+multiply. Tests inject ``sleep`` to run without waiting.
 """
 
 from __future__ import annotations
@@ -44,27 +46,31 @@ class RetriesExhausted(Exception):
 
 
 def call_with_retries(
-    call: Callable[[], R],
+    call: Callable[[float], R],
     *,
     policy: RetryPolicy,
     is_retryable: Callable[[BaseException], bool],
     retry_after: Callable[[BaseException], float | None] = lambda exc: None,
     label: str = "model call",
 ) -> tuple[R, int]:
-    """``call()``'s result and the number of attempts it took.
+    """``call(seconds_left)``'s result and the number of attempts it took.
 
-    A non-retryable error propagates at once; :class:`RetriesExhausted` is raised when the
-    attempts or the deadline run out.
+    ``seconds_left`` is what remains of the policy's deadline when the attempt starts; the call
+    must not run longer. A non-retryable error propagates at once; :class:`RetriesExhausted` is
+    raised when the attempts or the deadline run out.
     """
     started = time.monotonic()
+
+    def seconds_left() -> float:
+        return max(0.0, policy.deadline_s - (time.monotonic() - started))
+
     backoff = wait_exponential_jitter(multiplier=policy.backoff_multiplier_s, max=policy.max_wait_s, jitter=policy.jitter_s)
 
     def wait(state: RetryCallState) -> float:
         exc = state.outcome.exception() if state.outcome else None
         hinted = retry_after(exc) if exc is not None else None
         chosen = min(hinted, policy.retry_after_cap_s) if hinted is not None else backoff(state)
-        remaining = policy.deadline_s - (time.monotonic() - started)
-        return max(0.0, min(chosen, remaining))
+        return max(0.0, min(chosen, seconds_left()))
 
     def log_retry(state: RetryCallState) -> None:
         exc = state.outcome.exception() if state.outcome else None
@@ -80,7 +86,7 @@ def call_with_retries(
         reraise=False,
     )
     try:
-        result = retrying(call)
+        result = retrying(lambda: call(seconds_left()))
     except RetryError as exc:
         last = exc.last_attempt.exception()
         assert last is not None

@@ -11,6 +11,7 @@ import functools
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
 import anyio.to_thread
@@ -96,15 +97,17 @@ def client_sampling(ctx: Context) -> SamplingBackend | None:
     return SamplingBackend(ctx.session.create_message)
 
 
-def check_paths_allowed(ctx: Context, paths: list[str]) -> None:
+def check_paths_allowed(ctx: Context, paths: list[str]) -> list[Path]:
     """Refuse file paths on a server other machines can reach: a caller must not read our files.
 
     Where paths are allowed (stdio, loopback HTTP), each must lie inside the input roots
     (``PM_AGENT_INPUT_ROOTS``, by default the server's working folder), reached without ``..``,
-    NUL bytes or URL-encoded separators.
+    NUL bytes or URL-encoded separators. Returns the roots: pass them on to
+    ``service.incident_from(..., roots=...)``, which checks every file again (folders expanded)
+    and reads it without following links, since this early check is no promise about later.
     """
     if not paths:
-        return
+        return []
     state = app_state(ctx)
     if not state.allow_paths:
         raise ToolError(
@@ -117,6 +120,7 @@ def check_paths_allowed(ctx: Context, paths: list[str]) -> None:
             check_input_path(path, roots)
         except InputError as exc:
             raise ToolError(str(exc)) from exc
+    return roots
 
 
 async def in_thread(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:

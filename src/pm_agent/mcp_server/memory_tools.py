@@ -71,12 +71,12 @@ async def find_related_incidents(
     the best matches first, each with its id, title, date, score and why it matched (shared cause
     categories, services, contributing factors, terms). Read one in full as resource postmortem://{id}.
     """
-    check_paths_allowed(ctx, paths)
+    roots = check_paths_allowed(ctx, paths)
     if not (query.strip() or incident_id.strip() or incident.strip() or paths):
         raise ToolError("Say what to look for: a query, a stored incident_id, or the incident data (or its paths).")
     with tool_errors(INCIDENT_HINT):
         given = incident.strip() or paths
-        subject = service.incident_from(incident, paths, date=date, timezone=timezone) if given else None
+        subject = service.incident_from(incident, paths, date=date, timezone=timezone, roots=roots) if given else None
     search = functools.partial(search_memory, query.strip() or None, subject or incident_id.strip() or None, limit)
     with tool_errors(ID_HINT):
         hits = await in_thread(app_state(ctx).with_memory, search)
@@ -118,13 +118,13 @@ async def remember_incident(
     nothing; a newer version of the same incident's postmortem replaces the older one and keeps which actions
     were done. Returns the stored record with its id and action item ids (for mark_action_done).
     """
-    check_paths_allowed(ctx, paths)
+    roots = check_paths_allowed(ctx, paths)
     if postmortem is not None and (incident.strip() or paths):
         raise ToolError("Give either the postmortem or the incident data to draft one from, not both.")
     progress = Progress(ctx, stages=2)
     if postmortem is None:
         with tool_errors(INCIDENT_HINT):
-            found = await in_thread(service.incident_from, incident, paths, date=date, timezone=timezone)
+            found = await in_thread(service.incident_from, incident, paths, date=date, timezone=timezone, roots=roots)
             postmortem = await in_thread(service.draft, found, roster=roster, score=False)
     await progress.advance(f"postmortem of {postmortem.incident_id} ready")
     with tool_errors():

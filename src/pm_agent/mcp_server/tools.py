@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Callable
+from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from mcp.server.mcpserver import Context, MCPServer
@@ -67,10 +68,10 @@ async def draft_postmortem(
     score) as structured content, and as Markdown text ready to paste. Follow up with five_whys,
     check_actions or rewrite_blameless while reviewing, and remember_incident once it is final.
     """
-    check_paths_allowed(ctx, paths)
+    roots = check_paths_allowed(ctx, paths)
     progress = Progress(ctx, stages=3)
     with tool_errors(INCIDENT_HINT):
-        found = await in_thread(service.incident_from, incident, paths, date=date, timezone=timezone)
+        found = await in_thread(service.incident_from, incident, paths, date=date, timezone=timezone, roots=roots)
     await progress.advance(f"read {len(found.events)} events from {len(found.sources)} source(s)")
     await progress.advance("drafting the timeline, impact, 5 Whys and action items, then scoring")
     with tool_errors(), writing_backend(service, ctx) as backend:
@@ -99,9 +100,9 @@ async def five_whys(
     kind (safeguard, test, alert, process, capacity, design, dependency). To check a chain a person wrote,
     use review_why_chain instead.
     """
-    check_paths_allowed(ctx, paths)
+    roots = check_paths_allowed(ctx, paths)
     with tool_errors(INCIDENT_HINT if incident or paths else "Send a problem statement or the incident data."):
-        found = await in_thread(optional_incident, service, incident, paths, date, timezone)
+        found = await in_thread(optional_incident, service, incident, paths, date, timezone, roots)
     with tool_errors("Send a problem statement or the incident data."), writing_backend(service, ctx) as backend:
         statement = problem or (found.title if found else "")
         chain = await in_thread(service.five_whys, statement, found, facts, backend=backend)
@@ -109,9 +110,9 @@ async def five_whys(
 
 
 def optional_incident(
-    service: PostmortemService, data: str, paths: list[str], date: str | None, timezone: str | None
+    service: PostmortemService, data: str, paths: list[str], date: str | None, timezone: str | None, roots: list[Path]
 ) -> Incident | None:
-    return service.incident_from(data, paths, date=date, timezone=timezone) if data.strip() or paths else None
+    return service.incident_from(data, paths, date=date, timezone=timezone, roots=roots) if data.strip() or paths else None
 
 
 def review_why_chain(
@@ -163,10 +164,10 @@ async def propose_actions(
     by horizon, a priority and its level in the prevention hierarchy (eliminate first, training last).
     Check actions people wrote with check_actions instead.
     """
-    check_paths_allowed(ctx, paths)
+    roots = check_paths_allowed(ctx, paths)
     progress = Progress(ctx, stages=2)
     with tool_errors(INCIDENT_HINT):
-        found = await in_thread(service.incident_from, incident, paths, date=date, timezone=timezone)
+        found = await in_thread(service.incident_from, incident, paths, date=date, timezone=timezone, roots=roots)
     await progress.advance(f"read {len(found.events)} events")
     with tool_errors(), writing_backend(service, ctx) as backend:
         actions = await in_thread(service.propose_actions, found, roster, backend=backend)
@@ -232,10 +233,10 @@ async def fishbone(
     """
     from pm_agent.engines.fishbone import to_markdown
 
-    check_paths_allowed(ctx, paths)
+    roots = check_paths_allowed(ctx, paths)
     progress = Progress(ctx, stages=2)
     with tool_errors(INCIDENT_HINT):
-        found = await in_thread(service.incident_from, incident, paths, date=date, timezone=timezone)
+        found = await in_thread(service.incident_from, incident, paths, date=date, timezone=timezone, roots=roots)
     await progress.advance(f"read {len(found.events)} events")
     with tool_errors():
         diagram = await in_thread(service.fishbone, found, fault_tree=fault_tree)
