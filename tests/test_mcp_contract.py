@@ -262,3 +262,13 @@ async def test_progress_stops_a_call_whose_client_cancelled_even_when_the_sdk_on
     with pytest.raises(ToolError, match="cancelled by the client after 2 of 5 stages"):
         await progress.advance("timeline: 3 events")
     assert ctx.reported == [(1, 5, "ingest: read 3 events")]
+
+
+async def test_a_malformed_stored_id_is_an_invalid_params_error_not_an_internal_one(monkeypatch):
+    monkeypatch.setenv("PM_AGENT_EMBEDDER", "lexical")
+    async with Client(create_server()) as client:
+        with pytest.raises(MCPError) as refused:
+            await client.read_resource("postmortem://" + "y" * 5000)
+    assert (refused.value.error.code, refused.value.error.message) == (
+        -32602, "the incident id must be 1 to 200 characters; find ids with find_related_incidents"
+    )
