@@ -23,7 +23,9 @@ from pm_agent.service import PostmortemService
 pytestmark = pytest.mark.anyio
 MAY_USE_A_MODEL = {"draft_postmortem", "five_whys", "rewrite_blameless", "propose_actions"}
 BLAMEFUL = "Dave forgot to run the migration and should have checked the dashboard before deploying."
-TIME_ONLY = "Checkout outage\n14:05 checkout 502s alert fired\n14:20 rolled back the deploy\n14:31 errors back to normal\n"
+TIME_ONLY = (
+    "Checkout outage\n14:05 checkout 502s alert fired\n14:20 rolled back the deploy\n14:31 errors back to normal\n"
+)
 
 
 async def call(tool: str, arguments: dict, **client_options):
@@ -272,3 +274,19 @@ async def test_a_malformed_stored_id_is_an_invalid_params_error_not_an_internal_
     assert (refused.value.error.code, refused.value.error.message) == (
         -32602, "the incident id must be 1 to 200 characters; find ids with find_related_incidents"
     )
+
+
+async def test_a_replayed_answer_serves_only_the_request_it_answered_and_a_foreign_state_counts_as_none():
+    from pm_agent.backends.sampling import SampleReplay
+
+    reply = CreateMessageResult(role="assistant", model="m", content=TextContent(type="text", text="{}"))
+    first = SampleReplay()
+    with pytest.raises(Exception, match="waiting for the client's model"):
+        await first.create_message(messages=[], max_tokens=10)
+    resumed = SampleReplay.resumed(first.state(), {"sample": reply})
+    assert await resumed.create_message(messages=[], max_tokens=10) == reply
+    other = SampleReplay.resumed(first.state(), {"sample": reply})
+    with pytest.raises(Exception, match="waiting for the client's model"):
+        await other.create_message(messages=[], max_tokens=99)  # a different request: asked anew
+    assert other.pending == {"messages": [], "max_tokens": 99}
+    assert SampleReplay.resumed("not a state", {"sample": reply}).answers == []

@@ -136,7 +136,8 @@ class PostmortemService:
     ) -> Postmortem:
         """A postmortem draft for ``incident``: the offline draft (with related past incidents from the
         memory), improved by a model backend when one is chosen."""
-        *_, (_, postmortem) = self.draft_steps(incident, roster=roster, score=score, backend=backend, use_memory=use_memory)
+        steps = self.draft_steps(incident, roster=roster, score=score, backend=backend, use_memory=use_memory)
+        *_, (_, postmortem) = steps
         return postmortem
 
     def draft_steps(

@@ -219,7 +219,9 @@ class SampleReplay:
             return CreateMessageResult.model_validate(self.answers[self.used - 1][1])
         if self.pending is None:
             self.pending = params
-        raise BackendFailure("waiting for the client's model (asked in this round)", reason="sampling pending", attempts=0)
+        raise BackendFailure(
+            "waiting for the client's model (asked in this round)", reason="sampling pending", attempts=0
+        )
 
     def state(self) -> str:
         """The ``request_state`` for the round that asks for ``pending``."""
@@ -230,9 +232,13 @@ class SampleReplay:
 def _digest(params: dict[str, Any]) -> str:
     import hashlib
 
-    plain = {key: value.model_dump(mode="json") if hasattr(value, "model_dump") else value for key, value in params.items()}
-    plain["messages"] = [m.model_dump(mode="json") if hasattr(m, "model_dump") else m for m in params.get("messages", [])]
+    plain = {key: _plain(value) for key, value in params.items()}
+    plain["messages"] = [_plain(message) for message in params.get("messages", [])]
     return hashlib.sha256(json.dumps(plain, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def _plain(value: Any) -> Any:
+    return value.model_dump(mode="json") if hasattr(value, "model_dump") else value
 
 
 def _decoded_state(request_state: str | None) -> dict[str, Any]:
@@ -245,8 +251,12 @@ def _decoded_state(request_state: str | None) -> dict[str, Any]:
         return {}
     if not isinstance(state, dict) or not isinstance(state.get("answers", []), list):
         return {}
-    entries = [e for e in state.get("answers", []) if isinstance(e, dict) and isinstance(e.get("q"), str) and isinstance(e.get("a"), dict)]
+    entries = [entry for entry in state.get("answers", []) if _is_answer(entry)]
     return {"answers": entries, "asked": state.get("asked") if isinstance(state.get("asked"), str) else None}
+
+
+def _is_answer(entry: Any) -> bool:
+    return isinstance(entry, dict) and isinstance(entry.get("q"), str) and isinstance(entry.get("a"), dict)
 
 
 def parse_answer(text: str, request: GenerationRequest[T]) -> T:

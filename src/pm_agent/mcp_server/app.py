@@ -28,7 +28,8 @@ SERVER_NAME = "pm-agent"
 INSTRUCTIONS = (
     "pm-agent writes blameless postmortems from incident data, offline. Start with draft_postmortem on the "
     "incident's alerts, chat, pages, deploys or a text timeline (incident JSON, a Slack export, PagerDuty "
-    "log_entries, an Alertmanager webhook, or one timestamped line per event); refine with five_whys / review_why_chain, "
+    "log_entries, an Alertmanager webhook, or one timestamped line per event); "
+    "refine with five_whys / review_why_chain, "
     "propose_actions / check_actions, rewrite_blameless and fishbone; score any postmortem with "
     "score_postmortem. find_related_incidents searches past incidents; remember_incident stores a final "
     "postmortem; recurring_patterns shows what keeps happening; list_action_items / mark_action_done track "
@@ -75,7 +76,9 @@ class PmAgentServer(MCPServer[AppState]):
             tool.model_copy(
                 update={
                     "output_schema": compact_schema(tool.output_schema) if tool.output_schema else None,
-                    "input_schema": compact_schema(tool.input_schema) if "$defs" in tool.input_schema else tool.input_schema,
+                    "input_schema": (
+                        compact_schema(tool.input_schema) if "$defs" in tool.input_schema else tool.input_schema
+                    ),
                 }
             )
             for tool in await super().list_tools()

@@ -163,7 +163,9 @@ def check_paths_allowed(ctx: Context, paths: list[str]) -> None:
     if not paths:
         return
     if any(not path.strip() for path in paths):  # "" resolves to the working folder: every file in it
-        raise ToolError("argument 'paths' holds an empty path; send file paths, or the incident's content in 'incident'.")
+        raise ToolError(
+            "argument 'paths' holds an empty path; send file paths, or the incident's content in 'incident'."
+        )
     state = app_state(ctx)
     if not state.allow_paths:
         raise ToolError(

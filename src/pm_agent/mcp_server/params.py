@@ -22,7 +22,9 @@ IncidentData = Annotated[
 ]
 IncidentPaths = Annotated[
     list[str],
-    Field(description="Incident files (or folders) on the server's machine, merged into one timeline. Or give 'incident'."),
+    Field(
+        description="Incident files (or folders) on the server's machine, merged into one timeline. Or give 'incident'."
+    ),
 ]
 DateOption = Annotated[str | None, Field(description="YYYY-MM-DD date for times of day without a date.")]
 TimezoneOption = Annotated[str | None, Field(description="IANA zone of times without an offset (default UTC).")]
