@@ -95,7 +95,23 @@ def startup(section: dict) -> list[str]:
              f"as a desktop client sees it; median of {section['runs']} starts. The ratio compares with the bare "
              "import of the MCP SDK's server module, which any server built on the SDK pays. "
              f"All starts (s): {' '.join(str(s) for s in section['all_tools_list_s'])}."), ""]
-            + table(["measure", "median s", "× the SDK import floor"], rows))
+            + table(["measure", "median s", "× the SDK import floor"], rows)
+            + typescript_client(section.get("typescript_client")))
+
+
+def typescript_client(client: dict | None) -> list[str]:
+    """The official TypeScript client's start, when it was measured."""
+    if not client:
+        return []
+    if "skipped" in client:
+        return ["", f"TypeScript client: skipped ({client['skipped']})."]
+    rows = [["spawn + `initialize` + `tools/list`, median s", client["median_s"]],
+            ["CPU per start, client + server (s)", client["cpu_per_start_s"]],
+            ["`tools/list` answer (bytes)", f"{client['tools_list_bytes']:,}"]]
+    return (["", (f"The official TypeScript client (`@modelcontextprotocol/sdk` {client['sdk']}, `bench/bench_ts_client.py`) "
+                  "spawning the server over stdio, timed by the client; goal 1.5 s, and `tools/list` under 25 KB. "
+                  f"All starts (s): {' '.join(str(s) for s in client['all_s'])}."), ""]
+            + table(["measure", "value"], rows))
 
 
 def drafting(section: dict) -> list[str]:

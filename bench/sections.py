@@ -46,7 +46,8 @@ def startup(runs: int) -> dict:
     so both see the same machine load; medians of ``runs``.
     """
     with tempfile.TemporaryDirectory() as state:
-        env = {"PATH": os.environ.get("PATH", ""), "PM_AGENT_MEMORY_DIR": os.path.join(state, "memory")}
+        env = {"PATH": os.environ.get("PATH", ""), "PM_AGENT_MEMORY_DIR": os.path.join(state, "memory"),
+               "PYTHONPATH": str(Path(__file__).resolve().parents[1] / "src")}  # this tree, not an installed one
         bench_startup.one_start(env)  # warm the file and bytecode caches
         starts, floors = [], []
         for _ in range(runs):
@@ -59,6 +60,24 @@ def startup(runs: int) -> dict:
         "tools_list_s": round(statistics.median(s[1] for s in starts), 3),
         "sdk_import_floor_s": round(statistics.median(floors), 3),
         "all_tools_list_s": [round(s[1], 3) for s in starts],
+        "typescript_client": typescript_client(runs),
+    }
+
+
+def typescript_client(runs: int) -> dict:
+    """The official TypeScript client's spawn + ``initialize`` + ``tools/list`` (``bench_ts_client.py``), or why not."""
+    import bench_ts_client
+
+    sdk_dir = Path(os.environ.get("PM_AGENT_TS_SDK_DIR", bench_ts_client.DEFAULT_SDK_DIR))
+    if reason := bench_ts_client.missing_prerequisite(sdk_dir):
+        return {"skipped": reason}
+    result = bench_ts_client.measure(sdk_dir, runs)
+    return {
+        "sdk": result["sdk"],
+        "median_s": round(statistics.median(result["runs"]), 3),
+        "all_s": [round(r, 3) for r in result["runs"]],
+        "cpu_per_start_s": round(result["cpu_per_start"], 3),
+        "tools_list_bytes": result["bytes"],
     }
 
 

@@ -36,8 +36,10 @@ def expected_draft(path: Path) -> dict:
 
 
 def state_env() -> dict[str, str]:
-    """The isolated state directories the autouse fixture set, to hand to a server subprocess."""
-    return {name: os.environ[name] for name in STATE_VARIABLES if name in os.environ}
+    """The isolated state directories the autouse fixture set, to hand to a server subprocess, and
+    PYTHONPATH when set, so the subprocess runs the code under test (a worktree's ``src``)."""
+    names = (*STATE_VARIABLES, "PYTHONPATH")
+    return {name: os.environ[name] for name in names if name in os.environ}
 
 
 def stdio_params() -> StdioServerParameters:

@@ -186,3 +186,11 @@ def test_tfidf_and_bm25_rank_the_document_sharing_the_rare_words_first():
     assert leave_one_out(tfidf_scorer(documents), documents, ["db", "tls", "db", "net"]) == {
         "precision_at_5": 0.1, "hit_at_5": 0.5, "mrr": 0.5}
 
+
+
+def test_the_typescript_client_bench_skips_cleanly_without_the_npm_package(tmp_path):
+    run = subprocess.run([sys.executable, str(REPO / "bench" / "bench_ts_client.py"), "--sdk-dir", str(tmp_path)],
+                         capture_output=True, text=True, timeout=60)
+    assert (run.returncode, run.stdout) == (
+        0, f"skipped: @modelcontextprotocol/sdk is not installed in {tmp_path} (npm install it there, outside the repo)\n"
+    )

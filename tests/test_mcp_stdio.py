@@ -69,6 +69,30 @@ RAW_SESSION = [
 ]
 
 
+async def test_bad_prompt_arguments_are_invalid_params_errors_and_log_no_traceback():
+    """Over stdio the SDK answers a prompt's exception with code 0 and logs its traceback; pm-agent answers -32602."""
+    with anyio.fail_after(CALL_TIMEOUT):
+        async with await anyio.open_process(SERVE, env={**state_env(), "PATH": "/usr/bin:/bin"}) as process:
+            await process.stdin.send("".join(json.dumps(m) + "\n" for m in BAD_PROMPTS).encode())
+            replies = await read_lines(process.stdout, count=3)
+            await process.stdin.aclose()
+            stderr = b"".join([chunk async for chunk in process.stderr]).decode()
+    errors = [json.loads(line)["error"] for line in replies.splitlines()[1:]]
+    assert errors == [
+        {"code": -32602, "message": "prompt five_whys_session: missing argument 'problem'"},
+        {"code": -32602, "message": "unknown prompt 'postmortem'; prompts: guided_postmortem, five_whys_session"},
+    ]
+    assert "Traceback" not in stderr
+
+
+BAD_PROMPTS = [
+    RAW_SESSION[0],
+    RAW_SESSION[1],
+    {"jsonrpc": "2.0", "id": 2, "method": "prompts/get", "params": {"name": "five_whys_session", "arguments": {}}},
+    {"jsonrpc": "2.0", "id": 3, "method": "prompts/get", "params": {"name": "postmortem", "arguments": {}}},
+]
+
+
 async def read_lines(stream, count: int) -> bytes:
     """What ``stream`` gives until it has given ``count`` whole lines."""
     buffer = b""

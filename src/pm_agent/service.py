@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
@@ -150,16 +150,36 @@ class PostmortemService:
     ) -> Postmortem:
         """A postmortem draft for ``incident``: the offline draft (with related past incidents from the
         memory), improved by a model backend when one is chosen."""
-        from pm_agent.engines.drafting import draft_postmortem
+        steps = self.draft_steps(incident, roster=roster, score=score, backend=backend, use_memory=use_memory)
+        *_, (_, postmortem) = steps
+        return postmortem
+
+    def draft_steps(
+        self,
+        incident: Incident,
+        *,
+        roster: dict[str, str] | None = None,
+        score: bool = True,
+        backend: Backend | str | None = None,
+        use_memory: bool = True,
+    ) -> Iterator[tuple[str, Postmortem]]:
+        """:meth:`draft` one stage at a time: ``("timeline", offline draft)``, ``("score", scored)`` (with
+        ``score``), then ``("analysis", final draft)``. A front end reports progress between stages and
+        stops when the caller cancels; the last postmortem yielded is what :meth:`draft` returns."""
+        from pm_agent.engines.drafting import draft_postmortem, with_score
 
         related = self.related_incidents(incident) if use_memory else []
-        offline = draft_postmortem(incident, roster=roster, score=score, related=related)
+        postmortem = draft_postmortem(incident, roster=roster, score=False, related=related)
+        yield "timeline", postmortem
+        if score:
+            postmortem = with_score(postmortem)
+            yield "score", postmortem
         chosen = self._resolve(backend)
-        if is_offline(chosen):
-            return offline
-        from pm_agent.assisted import assisted_draft
+        if not is_offline(chosen):
+            from pm_agent.assisted import assisted_draft
 
-        return assisted_draft(incident, offline, chosen)
+            postmortem = assisted_draft(incident, postmortem, chosen)
+        yield "analysis", postmortem
 
     @staticmethod
     def render(postmortem: Postmortem, fmt: str = "markdown") -> str:

@@ -4,15 +4,20 @@ The only module that imports ``mcp``. Sampling gives no control of the model (hi
 caching and no structured output, so the answer is asked for as JSON matching the output
 model's schema, parsed from the reply text and validated, with one repair round.
 
-Two ways to reach the client's model, because the protocol eras differ:
+Two ways to reach the client's model, one per protocol era, both driven by the same
+:class:`SamplingBackend` (``create_message`` is what differs):
 
-- **Push** (2025-11-25 ``initialize`` sessions, what Claude Desktop and Cursor speak): build
-  ``SamplingBackend(ctx.session.create_message)``. Its ``generate`` is synchronous and must run
-  in a worker thread (MCPServer runs sync tools in one), or ``await backend.agenerate(request)``.
-  On 2026-07-28 sessions push sampling raises ``NoBackChannelError``, reported as a fallback.
-- **Resolve** (both eras): a resolver returns ``sample_for(request)`` (a ``Sample``); the tool
-  gets the ``CreateMessageResult`` and answers with ``SamplingBackend(answers_from(result))``.
-  There is then no repair round: an invalid answer falls back to the offline result.
+- **Push** (2025-11-25 ``initialize`` sessions, what Claude Desktop and Cursor speak):
+  :func:`pushed_to` sends ``sampling/createMessage`` on the session's back channel, as the SDK's
+  own ``Resolve``/``Sample`` path does on those sessions (``session.create_message`` is
+  deprecated by SEP-2577 and warns). ``generate`` is synchronous and must run in a worker thread,
+  or ``await backend.agenerate(request)``.
+- **Input required** (2026-07-28 sessions, which have no back channel): a :class:`SampleReplay`
+  answers from the samples the client already returned (carried in ``request_state``); the first
+  request it cannot answer is noted as ``pending`` and fails at once (the service falls back), and
+  the tool then returns an ``InputRequiredResult`` asking the client for that sample. The client
+  retries the call with the answer and the service runs again, one sample further, until every
+  request is answered. The service is deterministic, so each run asks the same requests in order.
 
 Check first with :func:`client_offers_sampling`: asking a client without the capability is a
 protocol error, not a fallback.
@@ -165,6 +170,93 @@ def answers_from(*results: CreateMessageResult) -> CreateMessage:
         return queue.pop(0)
 
     return create_message
+
+
+def pushed_to(session: Any, related_request_id: Any) -> CreateMessage:
+    """A ``create_message`` that sends ``sampling/createMessage`` to the client over ``session``'s back channel."""
+    from mcp.shared.message import ServerMessageMetadata
+    from mcp.types import CreateMessageRequest, CreateMessageRequestParams
+
+    async def create_message(**params: Any) -> CreateMessageResult:
+        request = CreateMessageRequest(params=CreateMessageRequestParams(**params))
+        metadata = ServerMessageMetadata(related_request_id=related_request_id)
+        return await session.send_request(request, CreateMessageResult, metadata=metadata)
+
+    return create_message
+
+
+SAMPLE_KEY = "sample"
+MAX_STATE_CHARS = 8_000_000
+
+
+class SampleReplay:
+    """Sampling over 2026-07-28's input-required rounds: answers already given, and the one still wanted.
+
+    ``request_state`` (opaque to the client) holds each answer with a digest of the request it
+    answered, so an answer is used only for the same request, and the digest of the request asked
+    last round, which the client's new ``input_responses[SAMPLE_KEY]`` answers.
+    """
+
+    def __init__(self, answers: list[tuple[str, dict[str, Any]]] | None = None) -> None:
+        self.answers = list(answers or [])
+        self.used = 0
+        self.pending: dict[str, Any] | None = None
+
+    @classmethod
+    def resumed(cls, request_state: str | None, responses: dict[str, Any] | None) -> SampleReplay:
+        """The replay of a retried call: earlier answers from ``request_state``, plus this round's answer."""
+        state = _decoded_state(request_state)
+        answers = [(entry["q"], entry["a"]) for entry in state.get("answers", [])]
+        response = (responses or {}).get(SAMPLE_KEY)
+        if response is not None and state.get("asked"):
+            answers.append((state["asked"], response.model_dump(mode="json", by_alias=True, exclude_none=True)))
+        return cls(answers)
+
+    async def create_message(self, **params: Any) -> CreateMessageResult:
+        digest = _digest(params)
+        if self.pending is None and self.used < len(self.answers) and self.answers[self.used][0] == digest:
+            self.used += 1
+            return CreateMessageResult.model_validate(self.answers[self.used - 1][1])
+        if self.pending is None:
+            self.pending = params
+        raise BackendFailure(
+            "waiting for the client's model (asked in this round)", reason="sampling pending", attempts=0
+        )
+
+    def state(self) -> str:
+        """The ``request_state`` for the round that asks for ``pending``."""
+        answers = [{"q": q, "a": a} for q, a in self.answers[: self.used]]
+        return json.dumps({"answers": answers, "asked": _digest(self.pending or {})}, separators=(",", ":"))
+
+
+def _digest(params: dict[str, Any]) -> str:
+    import hashlib
+
+    plain = {key: _plain(value) for key, value in params.items()}
+    plain["messages"] = [_plain(message) for message in params.get("messages", [])]
+    return hashlib.sha256(json.dumps(plain, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def _plain(value: Any) -> Any:
+    return value.model_dump(mode="json") if hasattr(value, "model_dump") else value
+
+
+def _decoded_state(request_state: str | None) -> dict[str, Any]:
+    """The replay state the client echoed; a state this server did not write counts as none."""
+    if not request_state or len(request_state) > MAX_STATE_CHARS:
+        return {}
+    try:
+        state = json.loads(request_state)
+    except ValueError:
+        return {}
+    if not isinstance(state, dict) or not isinstance(state.get("answers", []), list):
+        return {}
+    entries = [entry for entry in state.get("answers", []) if _is_answer(entry)]
+    return {"answers": entries, "asked": state.get("asked") if isinstance(state.get("asked"), str) else None}
+
+
+def _is_answer(entry: Any) -> bool:
+    return isinstance(entry, dict) and isinstance(entry.get("q"), str) and isinstance(entry.get("a"), dict)
 
 
 def parse_answer(text: str, request: GenerationRequest[T]) -> T:

@@ -14,16 +14,30 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
+import anyio.lowlevel
 import anyio.to_thread
 from mcp.server.mcpserver import Context, Resolve
 from mcp.server.mcpserver.exceptions import ToolError
-from mcp.types import CallToolResult, TextContent
+from mcp import MCPError
+from mcp.types import (
+    CallToolResult,
+    CreateMessageRequest,
+    CreateMessageRequestParams,
+    InputRequiredResult,
+    TextContent,
+)
 from mcp.types.version import HANDSHAKE_PROTOCOL_VERSIONS
 from pydantic import BaseModel
 
 from pm_agent.backends import Backend
-from pm_agent.backends.sampling import SamplingBackend, client_offers_sampling
-from pm_agent.errors import InputError, PmAgentError
+from pm_agent.backends.sampling import (
+    SAMPLE_KEY,
+    SampleReplay,
+    SamplingBackend,
+    client_offers_sampling,
+    pushed_to,
+)
+from pm_agent.errors import ConfigError, InputError, PmAgentError
 from pm_agent.memory import Memory
 from pm_agent.safe_paths import check_input_path, input_roots
 from pm_agent.service import PostmortemService
@@ -75,26 +89,69 @@ def writing_backend(service: PostmortemService, ctx: Context) -> Iterator[Backen
     """Who writes the analysis: the service's choice (``PM_AGENT_BACKEND``, ``auto`` by default).
 
     ``auto`` picks Claude when ``ANTHROPIC_API_KEY`` is set, else the client's own model when the
-    client can sample on this session, else the offline engine. Build it on the event loop (the
-    sampling backend calls back into it from the worker thread) and close it after the call.
+    client offers sampling, else the offline engine. Build it on the event loop (the sampling
+    backend calls back into it from the worker thread) and close it after the call.
+
+    On a 2026-07-28 session the client's model answers across input-required rounds: when the
+    body asked for a sample the client has not given yet, leaving this block raises
+    :class:`SampleWanted`, and the server answers the call with that request instead of a result.
     """
-    backend = service.backend(sampling=client_sampling(ctx))
+    replay = sample_replay(ctx)
+    sampling = client_sampling(ctx, replay)
+    try:
+        backend = service.backend(sampling=sampling)
+    except ConfigError as exc:
+        if sampling is None and service.settings.backend.lower() == "sampling":
+            raise ToolError(NO_SAMPLING) from exc
+        raise
     try:
         yield backend
     finally:
         close = getattr(backend, "close", None)
         if callable(close):
             close()
+    if replay is not None and replay.pending is not None and backend is sampling:
+        raise SampleWanted(
+            InputRequiredResult(
+                input_requests={SAMPLE_KEY: CreateMessageRequest(params=CreateMessageRequestParams(**replay.pending))},
+                request_state=replay.state(),
+            )
+        )
 
 
-def client_sampling(ctx: Context) -> SamplingBackend | None:
-    """The client's model, when it offers sampling on an ``initialize``-era session.
+NO_SAMPLING = (
+    "PM_AGENT_BACKEND is 'sampling', but this client does not offer sampling (its own model); "
+    "set ANTHROPIC_API_KEY and PM_AGENT_BACKEND=anthropic, or use the offline backend (PM_AGENT_BACKEND=offline)"
+)
 
-    Push sampling has no back channel on 2026-07-28 sessions, so those get the next choice.
+
+class SampleWanted(MCPError):
+    """Not an error: the call needs a sample from the client's model first (2026-07-28 input-required round).
+
+    An :class:`MCPError` so the SDK passes it through the tool unchanged; the server turns it into
+    the :class:`InputRequiredResult` it carries.
     """
-    if not client_offers_sampling(ctx.client_capabilities) or ctx.protocol_version not in HANDSHAKE_PROTOCOL_VERSIONS:
+
+    def __init__(self, result: InputRequiredResult) -> None:
+        super().__init__(code=0, message="input required: a sample from the client's model")
+        self.result = result
+
+
+def sample_replay(ctx: Context) -> SampleReplay | None:
+    """The input-required sampling state of this call, on a 2026-07-28 session whose client samples."""
+    if not client_offers_sampling(ctx.client_capabilities) or ctx.protocol_version in HANDSHAKE_PROTOCOL_VERSIONS:
         return None
-    return SamplingBackend(ctx.session.create_message)
+    return SampleReplay.resumed(ctx.request_state, ctx.input_responses)
+
+
+def client_sampling(ctx: Context, replay: SampleReplay | None = None) -> SamplingBackend | None:
+    """The client's model, when it offers sampling: pushed over the back channel on ``initialize``-era
+    sessions, replayed across input-required rounds on 2026-07-28 ones."""
+    if not client_offers_sampling(ctx.client_capabilities):
+        return None
+    if replay is not None:
+        return SamplingBackend(replay.create_message)
+    return SamplingBackend(pushed_to(ctx.session, ctx.request_id))
 
 
 def check_paths_allowed(ctx: Context, paths: list[str]) -> list[Path]:
@@ -108,6 +165,10 @@ def check_paths_allowed(ctx: Context, paths: list[str]) -> list[Path]:
     """
     if not paths:
         return []
+    if any(not path.strip() for path in paths):  # "" resolves to the working folder: every file in it
+        raise ToolError(
+            "argument 'paths' holds an empty path; send file paths, or the incident's content in 'incident'."
+        )
     state = app_state(ctx)
     if not state.allow_paths:
         raise ToolError(
@@ -129,7 +190,8 @@ async def in_thread(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
 
 
 class Progress:
-    """Numbered progress notifications for one call (a no-op when the client sent no token)."""
+    """Numbered progress notifications for one call (a no-op when the client sent no token), and the
+    point between stages where a cancelled call stops."""
 
     def __init__(self, ctx: Context, stages: int) -> None:
         self.ctx = ctx
@@ -137,8 +199,23 @@ class Progress:
         self.done = 0
 
     async def advance(self, message: str) -> None:
+        """Report a finished stage; stop here when the client cancelled the call.
+
+        The SDK cancels a call's scope on ``notifications/cancelled`` (the next ``await`` raises);
+        a server that only flags the request (``cancel_requested``) stops here too, so no later stage
+        runs. The stage in hand finishes first: it runs in a worker thread that cannot be interrupted.
+        """
         self.done += 1
+        await anyio.lowlevel.checkpoint()
+        if cancel_requested(self.ctx):
+            raise ToolError(f"cancelled by the client after {self.done} of {self.stages} stages")
         await self.ctx.report_progress(self.done, self.stages, message)
+
+
+def cancel_requested(ctx: Context) -> bool:
+    """True when the client sent ``notifications/cancelled`` for this call."""
+    event = getattr(ctx.request_context, "cancel_requested", None)
+    return bool(event is not None and event.is_set())
 
 
 def structured(model: BaseModel, text: str) -> CallToolResult:

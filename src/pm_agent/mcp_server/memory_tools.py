@@ -36,6 +36,8 @@ from pm_agent.memory.patterns import PatternsReport
 from pm_agent.models import Incident, Postmortem
 
 WRITES = ToolAnnotations(read_only_hint=False, destructive_hint=False, idempotent_hint=True, open_world_hint=False)
+REPLACES = ToolAnnotations(read_only_hint=False, destructive_hint=True, idempotent_hint=True, open_world_hint=False)
+"""Storing a newer version of an incident's postmortem replaces the stored one: a destructive update."""
 ID_HINT = "Find stored ids with find_related_incidents, and action ids with list_action_items."
 
 
@@ -103,7 +105,12 @@ async def remember_incident(
     ctx: Context,
     postmortem: Annotated[
         Postmortem | None,
-        Field(description="A finished postmortem: the structured result of draft_postmortem, as reviewed and edited."),
+        Field(
+            description=(
+                "A finished postmortem: draft_postmortem's structured result (an object, or its JSON text), as "
+                "reviewed and edited; checked against that tool's output schema here."
+            )
+        ),
     ] = None,
     incident: IncidentData = "",
     paths: IncidentPaths = [],  # noqa: B006
@@ -191,7 +198,7 @@ def recurring_patterns(
 
 MEMORY_TOOLS: tuple[tuple[Callable[..., Any], str, ToolAnnotations], ...] = (
     (find_related_incidents, "Find related past incidents", READ_ONLY),
-    (remember_incident, "Remember a postmortem", WRITES),
+    (remember_incident, "Remember a postmortem", REPLACES),
     (recurring_patterns, "Recurring incident patterns", READ_ONLY),
     (list_action_items, "List tracked action items", READ_ONLY),
     (mark_action_done, "Mark an action item done", WRITES),

@@ -1,4 +1,9 @@
-"""Tool parameters shared by several tools, each described for the model that fills it in."""
+"""Tool parameters shared by several tools, each described for the model that fills it in.
+
+The formats an incident may come in are listed once, in the server's instructions and in
+``INCIDENT_HINT`` (sent back when the data cannot be read), not in every tool's schema:
+``tools/list`` stays small, so clients start fast.
+"""
 
 from __future__ import annotations
 
@@ -10,44 +15,30 @@ IncidentData = Annotated[
     str,
     Field(
         description=(
-            "The incident itself, inline: pm-agent incident JSON ({title, severity, started_at, resolved_at, "
-            "services, events: [{at, source, text}], impact, notes}), a Slack channel export, PagerDuty "
-            "log_entries or an Alertmanager webhook (each as a JSON string), or a plain-text/Markdown timeline "
-            "with one timestamped line per event ('14:05 UTC checkout 502s alert fired'). "
-            "Leave empty when you give 'paths' instead."
+            "The incident inline: incident JSON, a Slack/PagerDuty/Alertmanager export, or a text timeline "
+            "with one timestamped line per event. Or give 'paths'."
         )
     ),
 ]
 IncidentPaths = Annotated[
     list[str],
     Field(
-        description=(
-            "Paths of incident files on the machine running this server, in any of the formats above; several "
-            "files about one incident are merged into one timeline, and a directory stands for the files in it. "
-            "Leave empty when you give 'incident' inline."
-        )
+        description="Incident files (or folders) on the server's machine, merged into one timeline. Or give 'incident'."
     ),
 ]
-DateOption = Annotated[
-    str | None,
-    Field(description="Date (YYYY-MM-DD) for timelines that give only times of day, e.g. 2024-03-01."),
-]
-TimezoneOption = Annotated[
-    str | None,
-    Field(description="IANA time zone of times written without an offset, e.g. Europe/Oslo (default: UTC)."),
-]
+DateOption = Annotated[str | None, Field(description="YYYY-MM-DD date for times of day without a date.")]
+TimezoneOption = Annotated[str | None, Field(description="IANA zone of times without an offset (default UTC).")]
 Roster = Annotated[
     dict[str, str] | None,
-    Field(
-        description=(
-            'Who owns what: role or area to a person\'s name, e.g. {"platform": "Dana Ortiz"}. '
-            "Without it, action owners are roles to be assigned in the review."
-        )
-    ),
+    Field(description='Owners by role or area, e.g. {"platform": "Dana Ortiz"}; else owners are roles.'),
 ]
 
 INCIDENT_HINT = (
     "Send the incident in 'incident' as JSON (pm-agent incident, Slack export, PagerDuty log_entries or "
     "Alertmanager webhook) or as a text timeline with one timestamped line per event, "
     "or give the files in 'paths' (not both)."
+)
+MODEL_NOTE = (
+    "Sends the incident text to a model only when one is set up: the Anthropic API when ANTHROPIC_API_KEY is "
+    "set, else this client's own model when it offers sampling; otherwise all work stays on this machine."
 )

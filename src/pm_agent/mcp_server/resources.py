@@ -10,6 +10,7 @@ from mcp.server.mcpserver import Context, MCPServer
 from mcp.server.mcpserver.exceptions import ResourceError, ResourceNotFoundError
 
 from pm_agent.errors import InputError, NotFoundError, PmAgentError, PromptError
+from pm_agent.mcp_server.arguments import clip
 from pm_agent.mcp_server.context import app_state, in_thread
 from pm_agent.memory import Memory
 from pm_agent.resources import resource_path
@@ -53,15 +54,16 @@ async def stored_postmortem(incident_id: str, ctx: Context) -> str:
 
 
 def valid_id(incident_id: str) -> str:
-    """The id of a stored record, or a resource error saying it is no id (a path, a control character...).
+    """The id of a stored record, or an invalid-params error saying it is no id (a path, a control character...).
 
     The SDK's template matching already turns away ``..``, absolute paths and NUL bytes, however
-    encoded; this also refuses separators and the rest, with a message saying what an id is.
+    encoded; this also refuses separators and the rest, with a message saying what an id is. A
+    malformed id is the caller's mistake, so it is -32602 (as an unknown one is), not an internal error.
     """
     try:
         return check_record_id(incident_id)
     except InputError as exc:
-        raise ResourceError(str(exc)) from exc
+        raise ResourceNotFoundError(clip(str(exc))) from exc
 
 
 async def from_memory(ctx: Context, read: Callable[[Memory], str]) -> str:

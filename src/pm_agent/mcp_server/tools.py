@@ -25,6 +25,7 @@ from pm_agent.mcp_server.context import (
 )
 from pm_agent.mcp_server.params import (
     INCIDENT_HINT,
+    MODEL_NOTE,
     DateOption,
     IncidentData,
     IncidentPaths,
@@ -45,6 +46,8 @@ from pm_agent.models import (
 from pm_agent.service import PostmortemService
 
 READ_ONLY = ToolAnnotations(read_only_hint=True, destructive_hint=False, idempotent_hint=True, open_world_hint=False)
+MODEL_BACKED = ToolAnnotations(read_only_hint=True, destructive_hint=False, idempotent_hint=True, open_world_hint=True)
+"""Tools that hand the incident to a model backend when one is set up (see ``MODEL_NOTE``)."""
 
 
 async def draft_postmortem(
@@ -69,15 +72,32 @@ async def draft_postmortem(
     check_actions or rewrite_blameless while reviewing, and remember_incident once it is final.
     """
     roots = check_paths_allowed(ctx, paths)
-    progress = Progress(ctx, stages=3)
+    progress = Progress(ctx, stages=len(DRAFT_STAGES))
     with tool_errors(INCIDENT_HINT):
         found = await in_thread(service.incident_from, incident, paths, date=date, timezone=timezone, roots=roots)
-    await progress.advance(f"read {len(found.events)} events from {len(found.sources)} source(s)")
-    await progress.advance("drafting the timeline, impact, 5 Whys and action items, then scoring")
+    await progress.advance(f"ingest: read {len(found.events)} events from {len(found.sources)} source(s)")
     with tool_errors(), writing_backend(service, ctx) as backend:
-        postmortem = await in_thread(service.draft, found, roster=roster, backend=backend)
-    await progress.advance(f"scored {postmortem.score.weighted_average:.2f} / 5" if postmortem.score else "drafted")
-    return structured(postmortem, service.render(postmortem, output_format))
+        steps = service.draft_steps(found, roster=roster, backend=backend)
+        postmortem = None
+        while (step := await in_thread(next, steps, None)) is not None:
+            stage, postmortem = step
+            await progress.advance(stage_message(stage, postmortem))
+    assert postmortem is not None  # draft_steps yields at least once
+    text = await in_thread(service.render, postmortem, output_format)
+    await progress.advance("render: done")
+    return structured(postmortem, text)
+
+
+DRAFT_STAGES = ("ingest", "timeline", "score", "analysis", "render")
+
+
+def stage_message(stage: str, postmortem: Postmortem) -> str:
+    """The progress message after one drafting stage, starting with the stage's name."""
+    if stage == "timeline":
+        return f"timeline: {len(postmortem.timeline)} events, offline analysis drafted"
+    if stage == "score" and postmortem.score:
+        return f"score: {postmortem.score.weighted_average:.2f} / 5"
+    return f"analysis: written by {postmortem.generated_by or 'the offline engine'}"
 
 
 async def five_whys(
@@ -256,8 +276,16 @@ TOOLS: tuple[tuple[Callable[..., Any], str], ...] = (
 )
 
 
+MAY_USE_A_MODEL = {draft_postmortem, five_whys, rewrite_blameless, propose_actions}
+
+
 def register(server: MCPServer, tools: tuple[tuple[Callable[..., Any], str], ...] = TOOLS) -> None:
-    """Add the tools, read-only and idempotent, each described by its docstring."""
+    """Add the tools, read-only and idempotent, each described by its docstring; those that may hand the
+    incident to a model backend say so, and are marked open-world."""
     for fn, title in tools:
-        server.add_tool(fn, title=title, description=inspect.cleandoc(fn.__doc__ or ""), annotations=READ_ONLY)
+        description = inspect.cleandoc(fn.__doc__ or "")
+        if fn in MAY_USE_A_MODEL:
+            server.add_tool(fn, title=title, description=f"{description}\n\n{MODEL_NOTE}", annotations=MODEL_BACKED)
+        else:
+            server.add_tool(fn, title=title, description=description, annotations=READ_ONLY)
 
