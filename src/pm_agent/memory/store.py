@@ -152,16 +152,23 @@ class ChromaStore:
 
     def version(self, version_id: str) -> StoredItem | None:
         """An earlier version kept under its content id (its metadata names the ``current_id``)."""
-        found = _items(self._versions_collection().get(ids=[version_id], include=["metadatas"]))
+        versions = self._versions_collection(create=False)
+        found = _items(versions.get(ids=[version_id], include=["metadatas"])) if versions else []
         return found[0] if found else None
 
     def versions_of(self, current_id: str) -> list[StoredItem]:
         """Every earlier version kept of record ``current_id``."""
-        return _items(self._versions_collection().get(where={"current_id": current_id}, include=["metadatas"]))
+        versions = self._versions_collection(create=False)
+        return _items(versions.get(where={"current_id": current_id}, include=["metadatas"])) if versions else []
 
-    def _versions_collection(self):
+    def _versions_collection(self, *, create: bool = True):
+        """The collection of earlier versions; None when none was ever kept and ``create`` is False (a read
+        never creates it)."""
         if self._versions is None:
-            self._versions = self._client.get_or_create_collection(VERSIONS, embedding_function=None)
+            if create:
+                self._versions = self._client.get_or_create_collection(VERSIONS, embedding_function=None)
+            elif VERSIONS in _collection_names(self._client):
+                self._versions = self._client.get_collection(VERSIONS)
         return self._versions
 
     # --- re-embedding ----------------------------------------------------------------------
@@ -222,9 +229,13 @@ def stored_at(path: Path) -> bool:
 
 def _finish_interrupted_reindex(client) -> None:
     """A re-embedding that dropped the old collection but did not rename the new one: rename it now."""
-    names = {getattr(collection, "name", collection) for collection in client.list_collections()}
+    names = _collection_names(client)
     if REINDEXING in names and COLLECTION not in names:
         client.get_collection(REINDEXING).modify(name=COLLECTION)
+
+
+def _collection_names(client) -> set[str]:
+    return {getattr(collection, "name", collection) for collection in client.list_collections()}
 
 
 def _open_client(path: Path | None, url: str | None):

@@ -82,7 +82,7 @@ class StoreLock:
                 if time.monotonic() >= deadline:
                     raise MemoryStoreError(
                         f"the incident memory at {self.directory} is still in use by another process after "
-                        f"{self.wait_s:.0f} s; {server_mode_hint(self.directory)}"
+                        f"{self.wait_s:g} s; {server_mode_hint(self.directory)}"
                     ) from None
                 time.sleep(POLL_S)
 
