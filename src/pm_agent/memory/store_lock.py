@@ -33,6 +33,7 @@ LOCK_FILE = "pm-agent-memory.lock"
 WAIT_S = 900.0
 """How long to wait for another process to finish with the memory before giving up."""
 POLL_S = 0.1
+_told: set[Path] = set()
 
 
 def server_mode_hint(directory: Path) -> str:
@@ -72,7 +73,9 @@ class StoreLock:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
             return
         except BlockingIOError:
-            log.warning("waiting for another pm-agent process to finish with the memory at %s", self.directory)
+            tell = log.info if self.directory in _told else log.warning  # a server waiting at every call says it once
+            _told.add(self.directory)
+            tell("waiting for another pm-agent process to finish with the memory at %s", self.directory)
         deadline = time.monotonic() + self.wait_s
         while True:
             try:
