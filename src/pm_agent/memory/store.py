@@ -197,8 +197,10 @@ class ChromaStore:
         self.stored_embedder = self.embedder_name
 
     def drop(self) -> None:
-        """Delete the collection and everything in it (the store cannot be used afterwards)."""
+        """Delete the collections and everything in them, earlier versions too (the store cannot be used afterwards)."""
         self._client.delete_collection(COLLECTION)
+        if VERSIONS in _collection_names(self._client):
+            self._client.delete_collection(VERSIONS)
 
     def close(self) -> None:
         """Release the client and its connections; the store cannot be used afterwards.
