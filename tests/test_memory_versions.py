@@ -112,3 +112,16 @@ def test_a_long_running_memory_sees_a_version_another_process_wrote_though_the_c
 
     (hit,) = server.search("zebra crossing", k=1)
     assert (hit.title, hit.matched_terms) == (REVISED.title, ["zebra", "crossing"])
+
+
+def test_a_memory_that_writes_after_another_process_replaced_a_version_still_sees_that_version(tmp_path):
+    server = memory_at(tmp_path / "memory")
+    server.ingest_records([record_from_plain(row) for row in PLAIN_ROWS[1:]])
+    server.remember(POSTMORTEM)
+    server.search("zebra crossing", k=1)  # its lexical index is built
+    memory_at(tmp_path / "memory").remember(REVISED)  # another process
+
+    server.ingest_records([record_from_plain(PLAIN_ROWS[0])])
+
+    (hit,) = server.search("zebra crossing", k=1)
+    assert (hit.title, hit.matched_terms) == (REVISED.title, ["zebra", "crossing"])

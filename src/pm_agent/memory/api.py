@@ -257,6 +257,7 @@ class Memory:
     ) -> list[MemoryRecord]:
         """Store a batch: earlier versions are kept first, then the new ones written (a postmortem's over its
         current version, under the same id), and only then are other ids of the same incident retired."""
+        index_current = self._lexical is not None and self.store.revision == self._index_revision
         versions = [self._next_version(record if record.causes else with_causes(record)) for record in batch]
         for version in versions:
             self.store.keep_versions(version.earlier, version.record.id)
@@ -265,9 +266,9 @@ class Memory:
         self.store.add([r.id for r in batch], vectors, texts, metadatas)
         retired = [item.id for v in versions for item in v.earlier if item.id != v.record.id]
         self.store.delete(retired)
-        if any(version.earlier for version in versions):
-            self._lexical = None  # BM25 has no delete or replace: rebuilt on the next search
-        elif self._lexical is not None:
+        if any(version.earlier for version in versions) or not index_current:
+            self._lexical = None  # BM25 has no delete or replace (or another process wrote): rebuilt on the next search
+        else:
             self._lexical.add(zip([r.id for r in batch], texts, strict=True))
             self._catalog.update((r.id, catalog_entry(r.id, m)) for r, m in zip(batch, metadatas, strict=True))
         self._changed_documents()
