@@ -89,3 +89,16 @@ def test_the_lock_counts_writes_so_a_process_knows_when_to_open_the_store_again(
         assert lock.count_write() == 1
     with StoreLock(tmp_path / "memory").held() as again:
         assert again.writes() == 1
+
+
+def test_a_memory_directory_that_cannot_be_written_is_a_clear_error(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("PM_AGENT_EMBEDDER", "lexical")
+    monkeypatch.setenv("PM_AGENT_MEMORY_DIR", str(tmp_path / "memory"))
+    (tmp_path / "memory").mkdir()
+    (tmp_path / "memory" / store_lock.LOCK_FILE).mkdir()  # in the way of the lock file, even for root
+
+    assert main(["memory", "stats"]) == 2
+    assert capsys.readouterr().err.splitlines()[-1] == (
+        f"pm-agent: error: cannot use the incident memory at {tmp_path / 'memory'}: Is a directory "
+        f"({tmp_path / 'memory' / store_lock.LOCK_FILE}); set PM_AGENT_MEMORY_DIR to a directory pm-agent can write"
+    )

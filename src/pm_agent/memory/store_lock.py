@@ -55,8 +55,14 @@ class StoreLock:
     @contextlib.contextmanager
     def held(self) -> Iterator[StoreLock]:
         """Hold the lock for the block, waiting for another process to release it (up to ``wait_s``)."""
-        self.directory.mkdir(parents=True, exist_ok=True)
-        handle = self.path.open("a+", encoding="ascii")
+        try:
+            self.directory.mkdir(parents=True, exist_ok=True)
+            handle = self.path.open("a+", encoding="ascii")
+        except OSError as exc:
+            raise MemoryStoreError(
+                f"cannot use the incident memory at {self.directory}: {exc.strerror} ({self.path}); "
+                "set PM_AGENT_MEMORY_DIR to a directory pm-agent can write"
+            ) from None
         try:
             self._acquire(handle)
             self._handle = handle
