@@ -102,3 +102,29 @@ def test_a_memory_directory_that_cannot_be_written_is_a_clear_error(tmp_path, mo
         f"pm-agent: error: cannot use the incident memory at {tmp_path / 'memory'}: Is a directory "
         f"({tmp_path / 'memory' / store_lock.LOCK_FILE}); set PM_AGENT_MEMORY_DIR to a directory pm-agent can write"
     )
+
+
+def test_a_draft_does_not_wait_for_a_long_ingest_it_goes_without_related_incidents(tmp_path, monkeypatch, caplog):
+    from memory_support import PLAIN_ROWS, memory_at
+
+    from pm_agent.memory import api
+    from pm_agent.memory.records import record_from_plain
+    from pm_agent.models import Incident
+    from pm_agent.service import PostmortemService
+    from pm_agent.settings import Settings
+
+    memory_at(tmp_path / "memory").ingest_records([record_from_plain(row) for row in PLAIN_ROWS])
+    monkeypatch.setattr(api, "RELATED_WAIT_S", 0.3)
+    service = PostmortemService(Settings(memory_dir=tmp_path / "memory", embedder="lexical"))
+    incident = Incident(id="new", title="DNS resolver cache emptied after a TTL change", services=["checkout"])
+
+    with StoreLock(tmp_path / "memory").held():  # a long ingest in another process
+        related = service.related_incidents(incident)
+
+    assert related == []
+    assert caplog.records[-1].getMessage() == (
+        f"related incidents left out: the incident memory at {tmp_path / 'memory'} is still in use by another "
+        f"process after 0.3 s; an embedded memory is used by one process at a time; for several at once, serve it "
+        f"with `chroma run --path {tmp_path / 'memory'}` and set PM_AGENT_CHROMA_URL=http://localhost:8000"
+    )
+    assert service.related_incidents(incident)[0].title == PLAIN_ROWS[0]["title"]

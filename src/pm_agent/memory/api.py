@@ -53,6 +53,9 @@ from pm_agent.settings import Settings
 T = TypeVar("T")
 Progress = Callable[[Iterable[T], int, str], Iterable[T]]
 INGEST_BATCH = 128
+RELATED_WAIT_S = 10.0
+"""How long a draft waits for another process (a long ingest) to finish with the memory before it goes
+without related incidents: a draft is never held up for the length of an ingest."""
 
 
 class IngestReport(BaseModel):
@@ -127,9 +130,10 @@ class Memory:
         return self._store
 
     @contextlib.contextmanager
-    def _session(self) -> Iterator[Any]:
-        """Use the store: for an embedded one, under its file lock, opened again first when another
-        process wrote since this one last used it (its open client would hold a stale index)."""
+    def _session(self, wait_s: float | None = None) -> Iterator[Any]:
+        """Use the store: for an embedded one, under its file lock (waiting up to ``wait_s`` for another process,
+        by default the lock's own limit), opened again first when another process wrote since this one last used
+        it (its open client would hold a stale index)."""
         if self._depth or self.settings.chroma_url:
             self._depth += 1
             try:
@@ -137,7 +141,7 @@ class Memory:
             finally:
                 self._depth -= 1
             return
-        with StoreLock(self.settings.memory_dir).held() as lock:
+        with StoreLock(self.settings.memory_dir, wait_s).held() as lock:
             if self._store is not None and lock.writes() != self._seen_writes:
                 self.close()
             self._depth, self._wrote = 1, False
@@ -412,11 +416,12 @@ class Memory:
     def related_for(self, incident: Incident | Postmortem, k: int = 5) -> list[RelatedIncident]:
         """The "Related incidents" of a draft: [] from an empty memory, without loading the model.
 
-        A memory directory that was never created stays uncreated (drafting must not make one).
+        A memory directory that was never created stays uncreated (drafting must not make one). A memory
+        another process holds for longer than ``RELATED_WAIT_S`` is a MemoryStoreError.
         """
         if self._never_created():
             return []
-        with self._session():
+        with self._session(wait_s=RELATED_WAIT_S):
             if self.count() == 0:
                 return []
             return [hit.as_related() for hit in self.search(incident=incident, k=k)]
