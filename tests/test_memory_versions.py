@@ -6,6 +6,8 @@ import pytest
 from memory_support import PLAIN_ROWS, POSTMORTEM, memory_at
 
 from pm_agent.errors import MemoryStoreError
+from pm_agent.memory.api import record_metadata
+from pm_agent.memory.causes import with_causes
 from pm_agent.memory.records import record_from_plain, record_from_postmortem
 from pm_agent.models import ActionItem
 
@@ -125,3 +127,18 @@ def test_a_memory_that_writes_after_another_process_replaced_a_version_still_see
 
     (hit,) = server.search("zebra crossing", k=1)
     assert (hit.title, hit.matched_terms) == (REVISED.title, ["zebra", "crossing"])
+
+
+def test_two_postmortems_of_one_incident_from_an_older_memory_become_versions_of_one_record(tmp_path):
+    memory = memory_at(tmp_path / "memory")
+    first = memory.remember(POSTMORTEM)
+    older_copy = with_causes(record_from_postmortem(POSTMORTEM.model_copy(update={"summary": "An older copy."})))
+    vectors = memory.embedder.embed_batch([older_copy.text()])
+    memory.store.add([older_copy.id], vectors, [older_copy.text()], [record_metadata(older_copy)])  # as before versions
+
+    current = memory.remember(REVISED)
+    done = memory.mark_action_done(older_copy.action_items[1].id)
+
+    assert (current.id, memory.count()) == (first.id, 1)
+    assert memory.get_incident(older_copy.id).id == first.id
+    assert (done.id, done.title) == (f"{first.id}.a2", "Alert when the connection pool is over 90% used")
