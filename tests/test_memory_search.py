@@ -83,7 +83,7 @@ def test_an_empty_memory_finds_nothing(tmp_path):
     assert memory_at(tmp_path / "memory").search("anything at all", k=5) == []
 
 
-def test_remember_stores_a_postmortem_and_a_newer_version_replaces_it_keeping_done_actions(tmp_path):
+def test_remember_stores_a_postmortem_and_a_newer_version_replaces_it_keeping_ids_and_done_actions(tmp_path):
     memory = memory_at(tmp_path / "memory")
     first = memory.remember(POSTMORTEM)
     memory.mark_action_done(first.action_items[0].id)
@@ -94,13 +94,14 @@ def test_remember_stores_a_postmortem_and_a_newer_version_replaces_it_keeping_do
 
     second = memory.remember(revised)
 
-    assert second.id != first.id
+    assert second.id == first.id
+    assert second.summary == revised.summary
     assert memory.count() == 1
-    assert [(a.title, a.status) for a in memory.get_postmortem(POSTMORTEM.incident_id).action_items] == [
-        ("Add a canary stage for configuration pushes", "done"),
-        ("Alert when the connection pool is over 90% used", "in_progress"),
-        ("Document the pool sizing rule", "done"),
-        ("Load-test the pool at 2x peak", "open"),
+    assert [(a.id, a.title, a.status) for a in memory.get_postmortem(POSTMORTEM.incident_id).action_items] == [
+        (f"{first.id}.a1", "Add a canary stage for configuration pushes", "done"),
+        (f"{first.id}.a2", "Alert when the connection pool is over 90% used", "in_progress"),
+        (f"{first.id}.a3", "Document the pool sizing rule", "done"),
+        (f"{first.id}.a4", "Load-test the pool at 2x peak", "open"),
     ]
     assert memory.search(incident=POSTMORTEM.incident_id, k=5) == []
 

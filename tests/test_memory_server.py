@@ -10,6 +10,7 @@ from memory_support import POSTMORTEM, chroma_executable, chroma_server, connect
 from pm_agent.errors import MemoryStoreError
 from pm_agent.memory import Memory
 from pm_agent.memory.embedders import HashEmbedder
+from pm_agent.memory.records import record_from_postmortem
 from pm_agent.settings import Settings
 
 
@@ -96,6 +97,24 @@ def test_action_tracking_and_remember_work_on_either_store(open_memory, tmp_path
     statuses = [a.status for a in reopened.get_postmortem(POSTMORTEM.incident_id).action_items]
     assert statuses == ["done", "in_progress", "done"]
     assert reopened.patterns(since=dt.date(2025, 1, 1)).incidents == 1
+
+
+def test_a_new_version_keeps_the_ids_and_a_reindex_works_on_either_store(open_memory):
+    memory = open_memory()
+    first = memory.remember(POSTMORTEM)
+    memory.mark_action_done(first.action_items[0].id)
+    revised = POSTMORTEM.model_copy(update={"summary": "Revised after review."})
+
+    second = memory.remember(revised)
+    report = memory.reindex()
+
+    reopened = open_memory()
+    assert second.id == first.id
+    assert reopened.get_incident(record_from_postmortem(revised).id).summary == "Revised after review."
+    assert [(a.id, a.status) for a in reopened.get_postmortem(first.id).action_items] == [
+        (f"{first.id}.a1", "done"), (f"{first.id}.a2", "in_progress"), (f"{first.id}.a3", "done"),
+    ]
+    assert (report.records, reopened.count()) == (1, 1)
 
 
 def test_an_unreachable_server_is_a_clear_store_error(tmp_path):

@@ -103,8 +103,8 @@ def test_every_flag_the_commands_table_mentions_belongs_to_the_command_of_its_ro
 
 
 def test_commands_that_print_a_result_take_json_and_draft_takes_format_json_as_the_readme_says():
-    statement = ("Commands that print a result take `--json` (`draft` takes `--format json`; `serve` and `models pull` "
-                 "print no result).")
+    statement = ("Commands that print a result take `--json` (`draft` takes `--format json`; `serve` prints no result, "
+                 "and `models pull` only says where the model is).")
     assert statement in section("Commands").replace("\n", " ")
     without = {name for name, parser in COMMANDS.items() if "--json" not in flags(parser)}
     [format_option] = [a for a in COMMANDS["draft"]._actions if "--format" in a.option_strings]

@@ -38,6 +38,7 @@ from pm_agent.timeparse import TimestampError, parse_zone_name
 
 if TYPE_CHECKING:
     from pm_agent.memory import Memory
+    from pm_agent.memory.api import ReindexReport
 
 T = TypeVar("T")
 log = logging.getLogger("pm_agent.service")
@@ -61,6 +62,11 @@ class PostmortemService:
 
                 self._memory = Memory(self.settings)
             return use(self._memory)
+
+    def reindex_memory(self, progress: Callable | None = None) -> ReindexReport:
+        """Embed every record of the memory again with the embedder in use: the way back to a working memory
+        after switching embedders (``pm-agent models pull`` on a memory built with the lexical fallback)."""
+        return self.with_memory(lambda memory: memory.reindex(progress))
 
     def memory_in_use(self) -> bool:
         """True when a memory may hold records: a Chroma server is configured or the local store exists.

@@ -1,4 +1,5 @@
-"""``pm-agent memory ingest|search|patterns|stats``, and ``pm-agent models pull`` (retired: says where the model is)."""
+"""``pm-agent memory ingest|search|patterns|stats|reindex``, and ``pm-agent models pull`` (retired: says where the
+model is)."""
 
 from __future__ import annotations
 
@@ -29,6 +30,15 @@ def register(commands: argparse._SubParsersAction) -> None:
     stats = sub.add_parser("stats", help="how many records the memory holds, where, and with which embedding")
     stats.add_argument("--json", action="store_true", help="print JSON")
     stats.set_defaults(handler=run_stats)
+    reindex = sub.add_parser(
+        "reindex",
+        help="embed every stored record again with the embedder in use (after `pm-agent models pull`)",
+        description="Embed every stored record again with the embedder in use, e.g. after `pm-agent models pull` "
+        "on a memory built with the lexical fallback. The new vectors replace the old ones only once all are "
+        "written, so an interrupted run leaves the memory as it was.",
+    )
+    reindex.add_argument("--json", action="store_true", help="print the report as JSON")
+    reindex.set_defaults(handler=run_reindex)
 
     models = commands.add_parser("models", help="the embedding model files")
     models_sub = models.add_subparsers(dest="models_command", metavar="SUBCOMMAND", required=True)
@@ -95,7 +105,7 @@ def run_ingest(args: argparse.Namespace) -> int:
             f"{report.added} added, {report.already_stored} already stored"
             + (f", {report.repeated_in_input} repeated in the input" if report.repeated_in_input else "")
             + f" ({report.read} read from {report.files} files; embedding: {report.embedder}; "
-            f"memory: {memory.store.location}, {memory.count()} records)"
+            f"memory: {memory.location}, {memory.count()} records)"
         )
     return EXIT_USAGE if report.problems else 0  # a file it could not read is an error you can fix
 
@@ -151,6 +161,17 @@ def run_stats(args: argparse.Namespace) -> int:
         emit(to_json(stats))
     else:
         emit("\n".join(f"{key}: {value}" for key, value in stats.items() if value is not None))
+    return 0
+
+
+def run_reindex(args: argparse.Namespace) -> int:
+    from pm_agent.service import PostmortemService
+
+    report = PostmortemService().reindex_memory(progress=progress)
+    if args.json:
+        emit(to_json(report))
+    else:
+        emit(f"{report.records} records embedded again with {report.embedder} (they held {report.previous_embedder} vectors)")
     return 0
 
 

@@ -9,6 +9,7 @@ from pydantic import BaseModel
 
 from pm_agent.errors import NotFoundError
 from pm_agent.memory.records import MemoryRecord
+from pm_agent.models import ActionItem
 
 
 class TrackedAction(BaseModel):
@@ -78,3 +79,36 @@ def carry_over_done(old: MemoryRecord, new: MemoryRecord) -> MemoryRecord:
                 done_on[item.id] = done[key]
         items.append(item)
     return new.model_copy(update={"action_items": items, "done_on": done_on})
+
+
+def next_version(current: MemoryRecord, new: MemoryRecord, earlier: Iterable[MemoryRecord] = ()) -> MemoryRecord:
+    """``new`` as the next version of ``current``: under its record id, with the same action ids for the same
+    actions (same title) and their done state carried over.
+
+    An action new in this version is numbered after every number any version used, so an action id
+    never comes to mean another action.
+    """
+    by_title: dict[str, list[ActionItem]] = {}
+    for item in current.action_items:
+        by_title.setdefault(item.title.casefold(), []).append(item)
+    numbers = [action_number(item.id) for record in (current, *earlier) for item in record.action_items]
+    last = max(numbers, default=0)
+    items, done_on = [], {}
+    for item in new.action_items:
+        same = by_title.get(item.title.casefold())
+        if same:
+            old = same.pop(0)
+            item = item.model_copy(update={"id": old.id, "status": "done" if old.status == "done" else item.status})
+            if old.id in current.done_on:
+                done_on[old.id] = current.done_on[old.id]
+        else:
+            last += 1
+            item = item.model_copy(update={"id": f"{current.id}.a{last}"})
+        items.append(item)
+    return new.model_copy(update={"id": current.id, "action_items": items, "done_on": done_on})
+
+
+def action_number(action_id: str | None) -> int:
+    """The ``n`` of ``<record id>.a<n>`` (0 for anything else)."""
+    number = (action_id or "").rpartition(".a")[2]
+    return int(number) if number.isdigit() else 0

@@ -6,14 +6,23 @@ store, and the cause classifier. Front ends (CLI, MCP server, drafting) use only
 
 Nothing heavy happens on construction except finding the model files: the store, the
 embedding model and the lexical index are opened on first use.
+
+An embedded store is used under a file lock (:mod:`pm_agent.memory.store_lock`): each public
+method holds it while it reads or writes, so two processes never write at once.
+
+A postmortem keeps its record id and its action ids across versions: a new version is written
+over the current one under the same id (the old one first kept among the store's earlier
+versions), so a failed write leaves the current version as it was, and every id the tools
+handed out, including the content id of a version, still finds the current version.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
 from pydantic import BaseModel, Field
 
@@ -23,6 +32,8 @@ from pm_agent.memory import index_cache
 from pm_agent.memory.bm25 import BM25Index
 from pm_agent.memory.causes import causes_of, with_causes
 from pm_agent.memory.embedders import Embedder, embed_in_order, load_embedder, log
+from pm_agent.memory.store import embedder_mismatch
+from pm_agent.memory.store_lock import StoreLock
 from pm_agent.memory.records import (
     MemoryRecord,
     record_from_incident,
@@ -42,6 +53,9 @@ from pm_agent.settings import Settings
 T = TypeVar("T")
 Progress = Callable[[Iterable[T], int, str], Iterable[T]]
 INGEST_BATCH = 128
+RELATED_WAIT_S = 10.0
+"""How long a draft waits for another process (a long ingest) to finish with the memory before it goes
+without related incidents: a draft is never held up for the length of an ingest."""
 
 
 class IngestReport(BaseModel):
@@ -55,6 +69,14 @@ class IngestReport(BaseModel):
     problems: list[str] = Field(default_factory=list)
     embedder: str = ""
     added_ids: list[str] = Field(default_factory=list)
+
+
+class ReindexReport(BaseModel):
+    """What a re-embedding did: how many records, from which embedder's vectors to which."""
+
+    records: int
+    previous_embedder: str
+    embedder: str
 
 
 class Memory:
@@ -83,6 +105,15 @@ class Memory:
         self._store = None
         self._lexical: BM25Index | None = None
         self._catalog: dict[str, CatalogEntry] = {}
+        self._index_revision: str | None = None  # the store revision the lexical index was built at
+        self._depth = 0  # how many _session blocks are open (they nest)
+        self._seen_writes: int | None = None  # the lock file's write count when this process last used the store
+        self._wrote = False
+
+    @property
+    def location(self) -> str:
+        """Where the memory is (its directory or server URL), without opening it."""
+        return self.settings.chroma_url or str(self.settings.memory_dir)
 
     # --- adapters, opened on first use ----------------------------------------------------
 
@@ -98,17 +129,51 @@ class Memory:
             )
         return self._store
 
+    @contextlib.contextmanager
+    def _session(self, wait_s: float | None = None) -> Iterator[Any]:
+        """Use the store: for an embedded one, under its file lock (waiting up to ``wait_s`` for another process,
+        by default the lock's own limit), opened again first when another process wrote since this one last used
+        it (its open client would hold a stale index)."""
+        if self._depth or self.settings.chroma_url:
+            self._depth += 1
+            try:
+                yield self.store
+            finally:
+                self._depth -= 1
+            return
+        with StoreLock(self.settings.memory_dir, wait_s).held() as lock:
+            if self._store is not None and lock.writes() != self._seen_writes:
+                self.close()
+            self._depth, self._wrote = 1, False
+            try:
+                yield self.store
+            finally:
+                self._depth = 0
+                self._seen_writes = lock.count_write() if self._wrote else lock.writes()
+
+    def _changed_documents(self) -> None:
+        """After a write that changed what search sees: a new revision, which every reader notices."""
+        self._wrote = True
+        revision = self.store.new_revision()
+        if self._lexical is not None:
+            self._index_revision = revision
+
     def _index(self) -> tuple[BM25Index, dict[str, CatalogEntry]]:
-        """The lexical index and catalog, loaded again when another process changed the store."""
-        if self._lexical is None or len(self._catalog) != self.store.count():
-            self._lexical, self._catalog = self._load_index()
+        """The lexical index and catalog, loaded again when the store's revision stamp (set by every write of
+        documents, in any process) or its record count is not the one they were built at."""
+        revision = self.store.revision
+        if self._lexical is None or revision != self._index_revision or len(self._catalog) != self.store.count():
+            self._lexical, self._catalog = self._load_index(revision)
+            self._index_revision = revision
         return self._lexical, self._catalog
 
-    def _load_index(self) -> tuple[BM25Index, dict[str, CatalogEntry]]:
-        """From the cache on disk when it was made for exactly the stored ids, else from every stored record."""
+    def _load_index(self, revision: str) -> tuple[BM25Index, dict[str, CatalogEntry]]:
+        """From the cache on disk when it was made at this revision for exactly the stored ids, else from
+        every stored record."""
         cache = None if self.settings.chroma_url else Path(self.settings.memory_dir) / index_cache.CACHE_FILE
         ids = self.store.all_ids()
-        cached = index_cache.load(cache, index_cache.fingerprint(ids)) if cache else None
+        key = index_cache.fingerprint(ids, revision)
+        cached = index_cache.load(cache, key) if cache else None
         if cached is not None:
             try:
                 catalog = {item_id: catalog_entry(item_id, fields) for item_id, fields in cached.catalog.items()}
@@ -121,7 +186,7 @@ class Memory:
             catalog[item.id] = catalog_entry(item.id, fields_by_id[item.id])
             lexical.add([(item.id, item.document)])
         if cache is not None:
-            index_cache.save(cache, index_cache.CachedIndex(fields_by_id, lexical.export()))
+            index_cache.save(cache, index_cache.CachedIndex(fields_by_id, lexical.export()), revision)
         return lexical, catalog
 
     # --- ingest ---------------------------------------------------------------------------
@@ -130,17 +195,21 @@ class Memory:
         """Read incident JSON, postmortem JSON, JSON Lines and Markdown files and store new records."""
         from pm_agent.memory.sources import read_paths
 
-        result = read_paths(list(paths))
+        result = read_paths(list(paths))  # before taking the lock: reading files needs no store
         report = self.ingest_records(result.records, progress)
         report.files, report.problems = result.files, result.problems
         return report
 
     def ingest_records(self, records: Sequence[MemoryRecord], progress: Progress | None = None) -> IngestReport:
-        """Store the records whose ids are not stored yet, in batches (an interrupted run resumes cleanly)."""
+        """Store the records whose content is not stored yet, in batches (an interrupted run resumes cleanly)."""
+        with self._session():
+            return self._ingest(records, progress)
+
+    def _ingest(self, records: Sequence[MemoryRecord], progress: Progress | None) -> IngestReport:
         unique: dict[str, MemoryRecord] = {}
         for record in records:
             unique.setdefault(record.id, record)
-        stored = self.store.existing_ids(list(unique))
+        stored = self._stored_contents(list(unique))
         new = [record for record_id, record in unique.items() if record_id not in stored]
         new = redact_records(new, emails=self.settings.redact_emails)  # nothing unredacted is embedded or stored
         report = IngestReport(
@@ -152,6 +221,19 @@ class Memory:
         for _ in progress(stored_records, len(new), "ingest") if progress else stored_records:
             pass  # each record is yielded once its whole batch is stored, so a progress bar counts stored records
         return report
+
+    def _stored_contents(self, ids: list[str]) -> set[str]:
+        """Those of ``ids`` (content ids) whose content is stored: as a record's id, or as the current
+        version of a postmortem stored under its first version's id."""
+        stored = self.store.existing_ids(ids)
+        versioned = [record_id for record_id in ids if record_id.startswith("pm-")]
+        for start in range(0, len(versioned), 500):
+            part = versioned[start : start + 500]
+            superseded = [item.id for item in self.store.get([i for i in part if i in stored])
+                          if item.metadata.get("content_id", item.id) != item.id]
+            stored.difference_update(superseded)  # an earlier version's content, ingested again: a new version
+            stored.update(item.metadata["content_id"] for item in self.store.find({"content_id": {"$in": part}}))
+        return stored
 
     def _store_batches(self, batches: list[list[MemoryRecord]], report: IngestReport) -> Iterator[MemoryRecord]:
         """Embed the next batches while batch n is written; yield each batch's records once it is stored.
@@ -177,40 +259,73 @@ class Memory:
     def _write_batch(
         self, batch: list[MemoryRecord], texts: list[str], vectors, report: IngestReport
     ) -> list[MemoryRecord]:
-        batch = [self._superseding(record if record.causes else with_causes(record)) for record in batch]
-        self.store.add([r.id for r in batch], vectors, texts, [record_metadata(r) for r in batch])
-        if self._lexical is not None:
+        """Store a batch: earlier versions are kept first, then the new ones written (a postmortem's over its
+        current version, under the same id), and only then are other ids of the same incident retired."""
+        index_current = self._lexical is not None and self.store.revision == self._index_revision
+        versions = [self._next_version(record if record.causes else with_causes(record)) for record in batch]
+        for version in versions:
+            self.store.keep_versions(version.earlier, version.record.id)
+        batch = [version.record for version in versions]
+        metadatas = [record_metadata(v.record, v.content_id) for v in versions]
+        self.store.add([r.id for r in batch], vectors, texts, metadatas)
+        retired = [item.id for v in versions for item in v.earlier if item.id != v.record.id]
+        self.store.delete(retired)
+        if any(version.earlier for version in versions) or not index_current:
+            self._lexical = None  # BM25 has no delete or replace (or another process wrote): rebuilt on the next search
+        else:
             self._lexical.add(zip([r.id for r in batch], texts, strict=True))
-            self._catalog.update((r.id, catalog_entry(r.id, record_metadata(r))) for r in batch)
+            self._catalog.update((r.id, catalog_entry(r.id, m)) for r, m in zip(batch, metadatas, strict=True))
+        self._changed_documents()
         report.added += len(batch)
         report.added_ids.extend(r.id for r in batch)
         return batch
 
-    def _superseding(self, record: MemoryRecord) -> MemoryRecord:
-        """A postmortem replaces earlier versions of the same incident's postmortem (keeping done actions)."""
+    def _next_version(self, record: MemoryRecord) -> _Version:
+        """A postmortem of an incident whose postmortem is stored becomes its next version: same record id,
+        same ids and done state for the same actions. Anything else is stored as it is."""
         if record.kind != "postmortem":
-            return record
+            return _Version(record, record.id, [])
         same_incident = self.store.find({"source_id": record.source_id})
-        older = [item for item in same_incident if item.metadata.get("kind") == "postmortem"]
-        for item in older:
-            record = action_tracking.carry_over_done(record_from_metadata(item.metadata), record)
-        self.store.delete([item.id for item in older])
-        for item in older:
-            self._catalog.pop(item.id, None)
-        if older and self._lexical is not None:
-            self._lexical = None  # BM25 has no delete; rebuilt on next search
-        return record
+        earlier = [item for item in same_incident if item.metadata.get("kind") == "postmortem"]
+        if not earlier:
+            return _Version(record, record.id, [])
+        current = record_from_metadata(earlier[0].metadata)
+        for item in earlier[1:]:  # a memory made before versions were kept may hold several
+            current = action_tracking.carry_over_done(record_from_metadata(item.metadata), current)
+        numbers_used = [record_from_metadata(item.metadata) for item in self.store.versions_of(current.id)]
+        return _Version(action_tracking.next_version(current, record, numbers_used), record.id, earlier)
 
     def remember(self, postmortem: Postmortem) -> MemoryRecord:
-        """Store a finished postmortem (replacing an earlier version of the same incident's)."""
+        """Store a finished postmortem (as the next version of the same incident's, if one is stored)."""
         record = with_causes(record_from_postmortem(postmortem, source="remember"))
-        self.ingest_records([record])
-        return self.get_incident(record.id)
+        with self._session():
+            self._ingest([record], None)
+            return self.get_incident(record.id)
+
+    def reindex(self, progress: Progress | None = None) -> ReindexReport:
+        """Embed every stored record again with the embedder in use (after a switch of embedder).
+
+        The new vectors are written beside the old ones and swapped in when all are written, so an
+        interrupted run leaves the memory as it was.
+        """
+        with self._session() as store:
+            items = list(store.all_items())
+            previous = store.stored_embedder
+            batches = [items[start : start + self.ingest_batch] for start in range(0, len(items), self.ingest_batch)]
+            vectors = embed_in_order(self.embedder, [[item.document for item in batch] for batch in batches])
+            written = zip(batches, vectors)
+            counted = _counted(written, progress, len(items), "reindex") if progress else written
+            store.replace_all(counted)
+            self._changed_documents()
+            self._lexical = None
+        self.warning = None if self.warning and "vectors but the embedder" in self.warning else self.warning
+        return ReindexReport(records=len(items), previous_embedder=previous, embedder=self.embedder.name)
 
     # --- reading --------------------------------------------------------------------------
 
     def count(self) -> int:
-        return self.store.count()
+        with self._session() as store:
+            return store.count()
 
     def close(self) -> None:
         """Release the store (for a Chroma server, its connections); a later call opens it again."""
@@ -220,17 +335,26 @@ class Memory:
 
     def records(self) -> list[MemoryRecord]:
         """Every stored record."""
-        return [record_from_metadata(item.metadata) for item in self.store.all_items()]
+        with self._session() as store:
+            return [record_from_metadata(item.metadata) for item in store.all_items()]
 
     def get_incident(self, record_or_incident_id: str) -> MemoryRecord:
-        """A stored record by its id, or by the incident's own id (its postmortem first)."""
-        found = self.store.get([record_or_incident_id])
-        if not found:
-            found = sorted(self.store.find({"source_id": record_or_incident_id}),
-                           key=lambda item: item.metadata.get("kind") != "postmortem")
-        if not found:
+        """A stored record by its id, the content id of any of its versions, or the incident's own id
+        (its postmortem first)."""
+        with self._session():
+            found = self._current_item(record_or_incident_id)
+        if found is None:
             raise NotFoundError(f"the memory holds no incident {record_or_incident_id!r}")
-        return record_from_metadata(found[0].metadata)
+        return record_from_metadata(found.metadata)
+
+    def _current_item(self, any_id: str):
+        found = self.store.get([any_id]) or self.store.find({"content_id": any_id})
+        if not found and (earlier := self.store.version(any_id)) is not None:
+            found = self.store.get([earlier.metadata["current_id"]])
+        if not found:
+            found = sorted(self.store.find({"source_id": any_id}),
+                           key=lambda item: item.metadata.get("kind") != "postmortem")
+        return found[0] if found else None
 
     def get_postmortem(self, record_or_incident_id: str) -> Postmortem:
         """The stored postmortem of an incident, with action statuses as tracked since."""
@@ -240,6 +364,10 @@ class Memory:
         return postmortem_of(record)
 
     def stats(self) -> dict[str, Any]:
+        with self._session():
+            return self._stats()
+
+    def _stats(self) -> dict[str, Any]:
         records = self.records()
         return {
             "location": self.store.location,
@@ -265,6 +393,10 @@ class Memory:
 
         The incident itself, and any stored record of the same incident, is never returned.
         """
+        with self._session():
+            return self._search(query_text, incident, k, exclude)
+
+    def _search(self, query_text, incident, k: int, exclude: Iterable[str]) -> list[MemoryHit]:
         text, profile, own_id = self._query(query_text, incident)
         lexical_index, catalog = self._index()
         excluded = set(exclude) | {i for i, e in catalog.items() if own_id and (e.source_id == own_id or i == own_id)}
@@ -272,8 +404,8 @@ class Memory:
         dense: list[tuple[str, float]] = []
         if self.config.use_dense and not self.store.vectors_match:
             self._warn_once(
-                f"this memory holds {self.store.stored_embedder} vectors but the embedder in use is "
-                f"{self.embedder.name}: search ranks by words only (BM25) until the same model is available"
+                f"{embedder_mismatch(self.store.stored_embedder, self.embedder.name)}; until then search ranks "
+                "by words only (BM25)"
             )
         elif self.config.use_dense:
             vector = self.embedder.embed_batch([text])[0]
@@ -284,11 +416,15 @@ class Memory:
     def related_for(self, incident: Incident | Postmortem, k: int = 5) -> list[RelatedIncident]:
         """The "Related incidents" of a draft: [] from an empty memory, without loading the model.
 
-        A memory directory that was never created stays uncreated (drafting must not make one).
+        A memory directory that was never created stays uncreated (drafting must not make one). A memory
+        another process holds for longer than ``RELATED_WAIT_S`` is a MemoryStoreError.
         """
-        if self._never_created() or self.count() == 0:
+        if self._never_created():
             return []
-        return [hit.as_related() for hit in self.search(incident=incident, k=k)]
+        with self._session(wait_s=RELATED_WAIT_S):
+            if self.count() == 0:
+                return []
+            return [hit.as_related() for hit in self.search(incident=incident, k=k)]
 
     def _never_created(self) -> bool:
         from pm_agent.memory.store import stored_at
@@ -334,23 +470,60 @@ class Memory:
         return action_tracking.select(every, overdue=overdue, include_done=include_done)
 
     def mark_action_done(self, action_id: str) -> action_tracking.TrackedAction:
-        """Mark one action item done; returns it as now tracked."""
+        """Mark one action item done; returns it as now tracked. An action id of an earlier version of the
+        postmortem marks the same action (same title) in the current one."""
         record_id = action_tracking.record_of_action(action_id)
-        found = self.store.get([record_id])
-        if not found:
-            raise NotFoundError(f"no action item {action_id!r}: the memory holds no record {record_id!r}")
-        record = action_tracking.marked_done(record_from_metadata(found[0].metadata), action_id, self.today())
-        self.store.update_metadata(record.id, record_metadata(record))
+        with self._session() as store:
+            found = self._current_item(record_id)
+            if found is None:
+                raise NotFoundError(f"no action item {action_id!r}: the memory holds no record {record_id!r}")
+            current = record_from_metadata(found.metadata)
+            action_id = self._action_in(current, action_id, record_id)
+            record = action_tracking.marked_done(current, action_id, self.today())
+            store.update_metadata(record.id, record_metadata(record, found.metadata.get("content_id", record.id)))
+            self._wrote = True
         tracked = action_tracking.tracked_actions([record], self.today())
         return next(action for action in tracked if action.id == action_id)
+
+    def _action_in(self, current: MemoryRecord, action_id: str, record_id: str) -> str:
+        """The id ``action_id`` has in the current version (it may come from an earlier one)."""
+        if any(item.id == action_id for item in current.action_items) or record_id == current.id:
+            return action_id
+        earlier = self.store.version(record_id)
+        if earlier is None:
+            return action_id
+        titles = {item.id: item.title.casefold() for item in record_from_metadata(earlier.metadata).action_items}
+        same = [item.id for item in current.action_items if item.title.casefold() == titles.get(action_id)]
+        return same[0] if same else action_id
 
 
 # --- how records are kept in the store's metadata ------------------------------------------
 
 
-def record_metadata(record: MemoryRecord) -> dict[str, Any]:
-    """Flat fields Chroma can filter on, plus the whole record as JSON."""
+class _Version(NamedTuple):
+    """A record as it will be stored, the content id it came in with, and the stored items it replaces."""
+
+    record: MemoryRecord
+    content_id: str
+    earlier: list[Any]
+
+
+def _counted(items: Iterable[tuple[list[T], Any]], progress: Progress, total: int, label: str):
+    """Pass batches through while ``progress`` counts their items (it draws one step per item)."""
+    ticks = iter(progress(range(total), total, label))
+    for batch, extra in items:
+        yield batch, extra
+        for _ in batch:
+            next(ticks, None)
+    for _ in ticks:
+        pass
+
+
+def record_metadata(record: MemoryRecord, content_id: str | None = None) -> dict[str, Any]:
+    """Flat fields Chroma can filter on, plus the whole record as JSON and the content id of this version
+    (the record id stays that of the first version)."""
     return {
+        "content_id": content_id or record.id,
         "kind": record.kind,
         "source_id": record.source_id,
         "title": record.title,

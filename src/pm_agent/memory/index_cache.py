@@ -5,12 +5,13 @@ stored record. Built from the store, that costs a new process 1.5 s at 10,000 re
 31 s at 100,000, mostly reading every document back from Chroma and tokenising it; every
 CLI command that searches paid it.
 
-Record ids are content hashes, so the text and the catalog fields stored under an id never
-change (marking an action done updates only the action items): the set of stored ids says
-exactly which index is right. The cache holds the BM25 postings and each record's catalog
-fields with a fingerprint of that set. A process whose store holds exactly those ids loads it (0.2-0.3 s
-at 10,000, the ids included) instead of rebuilding; any other set (another process ingested,
-a postmortem replaced its earlier version) means a rebuild, which writes the cache again.
+The set of stored ids does not say which index is right: a postmortem's next version is
+stored under the same id with new text. So the cache is keyed by the set of ids *and* the
+store's revision stamp, which every write of documents sets anew (marking an action done
+changes only the action items, and no stamp). A process whose store holds exactly those ids
+at that revision loads the cache (0.2-0.3 s at 10,000, the ids included) instead of
+rebuilding; anything else (another process ingested, a postmortem got a new version) means a
+rebuild, which writes the cache again.
 
 The file is JSON, never pickle: it is data, and a damaged or foreign file is ignored. Only the
 embedded store keeps one, in its own directory; a Chroma server's clients rebuild as before.
@@ -32,7 +33,7 @@ from typing import Any
 log = logging.getLogger("pm_agent.memory")
 
 CACHE_FILE = "pm-agent-lexical-index.json"
-CACHE_VERSION = 2  # 1 held term counts per record; 2 holds the BM25 postings themselves
+CACHE_VERSION = 3  # 1 held term counts per record; 2 the BM25 postings; 3 keys them by ids and revision
 CATALOG_FIELDS = ("title", "kind", "source_id", "date", "services", "causes", "factors")
 
 
@@ -44,9 +45,9 @@ class CachedIndex:
     lexical: dict[str, Any]
 
 
-def fingerprint(ids: Iterable[str]) -> str:
-    """One digest of a set of record ids, whatever their order."""
-    digest = hashlib.sha256()
+def fingerprint(ids: Iterable[str], revision: str = "") -> str:
+    """One digest of a set of record ids, whatever their order, and the store's revision stamp."""
+    digest = hashlib.sha256(revision.encode("utf-8") + b"\n")
     for record_id in sorted(ids):
         digest.update(record_id.encode("utf-8") + b"\n")
     return digest.hexdigest()
@@ -58,7 +59,7 @@ def catalog_fields(metadata: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def load(path: Path, expected: str) -> CachedIndex | None:
-    """The cached index when ``path`` holds the one of exactly the ids ``expected`` digests; else None."""
+    """The cached index when ``path`` holds the one of exactly the ids and revision ``expected`` digests; else None."""
     try:
         with path.open(encoding="utf-8") as file:
             data = json.load(file)
@@ -74,14 +75,16 @@ def load(path: Path, expected: str) -> CachedIndex | None:
             or not isinstance(lexical, dict) or not isinstance(lexical.get("ids"), list):
         log.info("ignoring the lexical index cache %s: unexpected contents", path)
         return None
-    if fingerprint(catalog) != expected or sorted(lexical["ids"]) != sorted(catalog):  # edited by hand, or cut short
+    revision = data.get("revision")
+    if not isinstance(revision, str) or fingerprint(catalog, revision) != expected \
+            or sorted(lexical["ids"]) != sorted(catalog):  # edited by hand, or cut short
         return None
     return CachedIndex(catalog, lexical)
 
 
-def save(path: Path, index: CachedIndex) -> None:
+def save(path: Path, index: CachedIndex, revision: str) -> None:
     """Write the cache atomically; a failure (a read-only directory) only costs the next process a rebuild."""
-    data = {"version": CACHE_VERSION, "fingerprint": fingerprint(index.catalog),
+    data = {"version": CACHE_VERSION, "fingerprint": fingerprint(index.catalog, revision), "revision": revision,
             "catalog": index.catalog, "lexical": index.lexical}
     temporary = None
     try:

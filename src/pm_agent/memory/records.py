@@ -3,6 +3,8 @@
 A record is built from pm-agent incident JSON, our postmortem JSON, a JSON Lines row (an
 incident data set such as ``incidents.jsonl``) or a Markdown postmortem. Its id is a hash of
 its content, so ingesting the same content twice yields the same id and adds nothing.
+A later version of a postmortem keeps the id of its first version (the memory stores it over
+the current one), and the content hash of every version still finds it.
 
 Fields a data set uses as evaluation labels (``categories``, ``category_*``) are never read:
 cause categories come from :func:`pm_agent.engines.causes.classify_causes` over the text.
@@ -27,7 +29,8 @@ TEXT_FIELDS = ("summary", "description", "notes", "impact_summary", "details")
 class MemoryRecord(BaseModel):
     """An incident or postmortem as remembered: what search ranks and what patterns count."""
 
-    id: str = Field(description="Content hash: the same content always gets the same id.")
+    id: str = Field(description="Content hash of the first version: the same content always gets the same id, "
+                    "and later versions of a postmortem keep it.")
     kind: RecordKind
     source_id: str = Field(description="The id the input gave (incident id, data-set slug, file name).")
     title: str

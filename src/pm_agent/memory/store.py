@@ -4,6 +4,11 @@ This is the only module that imports chromadb, and it does so when a store is op
 that the CLI and the MCP server start without loading it. The facade stays narrow: add,
 look up, update metadata, delete, query by vector, and page through everything.
 
+Beside the records, the store keeps earlier versions of replaced records (a second
+collection, metadata only) and a revision stamp in the collection's metadata: every write
+that changes what search sees sets a new one, so a long-running process can tell that
+another process changed the store whatever the record count.
+
 Embedded (``chromadb.PersistentClient``) at a directory by default; a server
 (``chromadb.HttpClient``) when a URL is given, which is how a team shares one memory: the
 same code runs against ``chroma run``.
@@ -11,7 +16,9 @@ same code runs against ``chroma run``.
 
 from __future__ import annotations
 
+import contextlib
 import os
+import uuid
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,7 +28,18 @@ from urllib.parse import urlparse
 from pm_agent.errors import ConfigError, MemoryStoreError
 
 COLLECTION = "pm-agent-incidents"
+VERSIONS = "pm-agent-incident-versions"
+REINDEXING = "pm-agent-incidents-reindexing"
 PAGE_SIZE = 1000
+NO_VECTOR = [1.0]  # the versions collection is looked up by id only; Chroma still wants a vector per item
+
+
+def embedder_mismatch(stored: str, in_use: str) -> str:
+    """What to do when the stored vectors come from another embedder than the one in use."""
+    return (
+        f"this memory holds {stored} vectors but the embedder in use is {in_use}: run `pm-agent memory reindex` "
+        f"to re-embed every record with {in_use} (or make {stored} available again)"
+    )
 
 
 @dataclass
@@ -41,16 +59,31 @@ class ChromaStore:
         self._client = _open_client(path, url)
         self.embedder_name = embedder_name
         try:
-            self._collection = self._client.get_or_create_collection(
-                COLLECTION,
-                embedding_function=None,
-                configuration={"hnsw": {"space": "cosine"}},
-                metadata={"embedder": embedder_name},
-            )
+            _finish_interrupted_reindex(self._client)
+            self._collection = self._records_collection(COLLECTION, embedder_name)
+            self._versions = None
         except Exception as exc:  # chromadb raises many kinds; all mean the store is unusable
             raise MemoryStoreError(f"cannot open the incident memory at {self.location}: {exc}") from exc
         self.stored_embedder = (self._collection.metadata or {}).get("embedder", embedder_name)
         self._max_batch = _max_batch_size(self._client)
+
+    def _records_collection(self, name: str, embedder_name: str):
+        return self._client.get_or_create_collection(
+            name, embedding_function=None, configuration={"hnsw": {"space": "cosine"}},
+            metadata={"embedder": embedder_name},
+        )
+
+    @property
+    def revision(self) -> str:
+        """The stamp the last write that changed documents or catalog fields left ("" before any)."""
+        return str((self._client.get_collection(COLLECTION).metadata or {}).get("revision", ""))
+
+    def new_revision(self) -> str:
+        """Set (and return) a new revision stamp: call it after the write, so a reader that saw the
+        old stamp reads again."""
+        stamp = uuid.uuid4().hex
+        self._collection.modify(metadata={"embedder": self.stored_embedder, "revision": stamp})
+        return stamp
 
     @property
     def vectors_match(self) -> bool:
@@ -70,10 +103,7 @@ class ChromaStore:
             metadatas: Sequence[dict[str, Any]]) -> None:
         """Store new items (callers skip ids already present; ``upsert`` keeps a retry harmless)."""
         if not self.vectors_match:
-            raise MemoryStoreError(
-                f"this memory holds {self.stored_embedder} vectors but the embedder in use is {self.embedder_name}; "
-                "make the same model available, or ingest into another PM_AGENT_MEMORY_DIR"
-            )
+            raise MemoryStoreError(embedder_mismatch(self.stored_embedder, self.embedder_name))
         for start in range(0, len(ids), self._max_batch):
             end = start + self._max_batch
             self._collection.upsert(
@@ -109,9 +139,68 @@ class ChromaStore:
         for start in range(0, len(ids), PAGE_SIZE):
             yield from self.get(ids[start : start + PAGE_SIZE])
 
-    def drop(self) -> None:
-        """Delete the collection and everything in it (the store cannot be used afterwards)."""
+    # --- earlier versions of replaced records ------------------------------------------------
+
+    def keep_versions(self, items: Sequence[StoredItem], current_id: str) -> None:
+        """Keep ``items`` (each under its ``content_id``) as earlier versions of record ``current_id``."""
+        if items:
+            self._versions_collection().upsert(
+                ids=[item.metadata.get("content_id", item.id) for item in items],
+                embeddings=[NO_VECTOR] * len(items),
+                metadatas=[_clean({**item.metadata, "current_id": current_id}) for item in items],
+            )
+
+    def version(self, version_id: str) -> StoredItem | None:
+        """An earlier version kept under its content id (its metadata names the ``current_id``)."""
+        versions = self._versions_collection(create=False)
+        found = _items(versions.get(ids=[version_id], include=["metadatas"])) if versions else []
+        return found[0] if found else None
+
+    def versions_of(self, current_id: str) -> list[StoredItem]:
+        """Every earlier version kept of record ``current_id``."""
+        versions = self._versions_collection(create=False)
+        return _items(versions.get(where={"current_id": current_id}, include=["metadatas"])) if versions else []
+
+    def _versions_collection(self, *, create: bool = True):
+        """The collection of earlier versions; None when none was ever kept and ``create`` is False (a read
+        never creates it)."""
+        if self._versions is None:
+            if create:
+                self._versions = self._client.get_or_create_collection(VERSIONS, embedding_function=None)
+            elif VERSIONS in _collection_names(self._client):
+                self._versions = self._client.get_collection(VERSIONS)
+        return self._versions
+
+    # --- re-embedding ----------------------------------------------------------------------
+
+    def replace_all(self, batches: Iterator[tuple[list[StoredItem], list[list[float]]]]) -> None:
+        """Write every item again with new vectors (from the embedder in use), then swap collections.
+
+        The new vectors go to a second collection; only when it is complete is the old one
+        dropped and the new one renamed. An interruption before the swap leaves the old
+        collection as it was; one between drop and rename is finished when the store is next opened.
+        """
+        with contextlib.suppress(Exception):  # a leftover of an earlier interrupted run
+            self._client.delete_collection(REINDEXING)
+        target = self._records_collection(REINDEXING, self.embedder_name)
+        for items, vectors in batches:
+            for start in range(0, len(items), self._max_batch):
+                part = items[start : start + self._max_batch]
+                target.upsert(
+                    ids=[item.id for item in part], embeddings=[list(v) for v in vectors[start : start + len(part)]],
+                    documents=[item.document for item in part], metadatas=[_clean(item.metadata) for item in part],
+                )
+        target.modify(metadata={"embedder": self.embedder_name, "revision": uuid.uuid4().hex})
         self._client.delete_collection(COLLECTION)
+        target.modify(name=COLLECTION)
+        self._collection = self._client.get_collection(COLLECTION)
+        self.stored_embedder = self.embedder_name
+
+    def drop(self) -> None:
+        """Delete the collections and everything in them, earlier versions too (the store cannot be used afterwards)."""
+        self._client.delete_collection(COLLECTION)
+        if VERSIONS in _collection_names(self._client):
+            self._client.delete_collection(VERSIONS)
 
     def close(self) -> None:
         """Release the client and its connections; the store cannot be used afterwards.
@@ -138,6 +227,17 @@ class ChromaStore:
 def stored_at(path: Path) -> bool:
     """True when an embedded store exists in ``path`` (without opening it or importing chromadb)."""
     return (Path(path) / "chroma.sqlite3").is_file()
+
+
+def _finish_interrupted_reindex(client) -> None:
+    """A re-embedding that dropped the old collection but did not rename the new one: rename it now."""
+    names = _collection_names(client)
+    if REINDEXING in names and COLLECTION not in names:
+        client.get_collection(REINDEXING).modify(name=COLLECTION)
+
+
+def _collection_names(client) -> set[str]:
+    return {getattr(collection, "name", collection) for collection in client.list_collections()}
 
 
 def _open_client(path: Path | None, url: str | None):
