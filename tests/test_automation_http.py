@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import secrets
+import socket
 import time
 import urllib.error
 import urllib.request
@@ -192,3 +193,39 @@ def test_without_the_secrets_each_webhook_answers_503_saying_which_variable_to_s
     assert pd == (503, {"error": "not_configured",
                         "error_description": "this webhook is off: set PM_AGENT_PAGERDUTY_SECRET on the server to its signing secret"})
     assert generic[0] == 503 and "PM_AGENT_WEBHOOK_SECRET" in generic[1]["error_description"]
+
+
+def raw_post(url: str, path: str, headers: dict[str, str], sent: bytes) -> bytes:
+    """POST over a raw socket, sending only ``sent`` of the declared body, and read the answer.
+
+    A server that reads the body before answering waits for bytes that never come; the socket's
+    timeout then fails the test instead of hanging it.
+    """
+    host, port = url.removeprefix("http://").split(":")
+    lines = [f"POST {path} HTTP/1.1", f"Host: {host}:{port}", *(f"{k}: {v}" for k, v in headers.items()), "", ""]
+    with socket.create_connection((host, int(port)), timeout=WAIT_S) as connection:
+        connection.sendall("\r\n".join(lines).encode() + sent)
+        answer = b""
+        while b"\r\n\r\n" not in answer or not answer.rstrip().endswith(b"}"):
+            chunk = connection.recv(65536)
+            if not chunk:
+                break
+            answer += chunk
+    return answer
+
+
+def test_a_webhook_without_a_signature_is_refused_before_its_body_is_read(server):
+    url, _, _ = server
+    for path in ("/webhooks/incident", "/webhooks/pagerduty"):
+        answer = raw_post(url, path, {"Content-Type": "application/json", "Content-Length": "150000"}, b'{"id": ')
+        status, _, body = answer.partition(b"\r\n\r\n")
+        assert status.startswith(b"HTTP/1.1 401 "), answer
+        assert json.loads(body)["error"] == "invalid_signature"
+
+
+def test_a_webhook_whose_signature_cannot_match_is_refused_before_its_body_is_read(server):
+    url, _, _ = server
+    for path, header in (("/webhooks/incident", "X-PM-Agent-Signature"), ("/webhooks/pagerduty", "X-PagerDuty-Signature")):
+        headers = {"Content-Length": "150000", header: "sha1=abc"}
+        status, _, body = raw_post(url, path, headers, b'{"id": ').partition(b"\r\n\r\n")
+        assert status.startswith(b"HTTP/1.1 401 ") and json.loads(body)["error"] == "invalid_signature"
