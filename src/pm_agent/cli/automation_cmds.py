@@ -98,13 +98,15 @@ def _show(job, as_json: bool, failures: list[str]) -> None:
         failures.append(job.id)
     if as_json:
         fields = {"file": job.name, "state": job.state, "incident_id": job.incident_id, "outputs": job.outputs,
-                  "error": job.error, "job": job.id}
+                  "error": job.error, "job": job.id, "retry_at": _time(job.not_before)}
         print(json.dumps(fields), flush=True)
     elif job.state == "done":
         print(f"{job.name}: drafted {job.incident_id} -> {job.outputs[0]}", flush=True)
     else:
         error = job.error or "failed"
         shown = error if error.startswith(f"{job.name}:") else f"{job.name}: {error}"
+        if job.not_before is not None:
+            shown += f" (attempt {job.attempts}; tried again after {job.not_before.isoformat(timespec='seconds')})"
         print(f"pm-agent: error: {shown}", file=sys.stderr, flush=True)
 
 
