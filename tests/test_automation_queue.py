@@ -317,3 +317,12 @@ def test_the_raw_incident_id_is_in_no_queue_file_name_and_not_in_the_job_key(ser
     assert all(raw not in name and "INC" not in name for name in names)
     assert raw not in job.key and len(job.key) == 64
     assert raw not in (queue.root / "pending" / f"{job.id}.json").read_text()
+
+
+def test_a_queue_folder_from_before_claims_existed_is_still_drafted(service):
+    root = service.settings.queue_dir
+    queue = JobQueue(root)
+    job = queue.enqueue("incident:INC-2031", "incident", "payments-outage.json", INCIDENT_TEXT).job
+    (root / "claims").rmdir()
+    [result] = Worker(JobQueue(root), service).run_pending()
+    assert (result.id, result.state) == (job.id, "done")

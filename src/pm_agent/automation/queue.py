@@ -182,7 +182,7 @@ class JobQueue:
     def _drop_leftover(self, ident: str) -> None:
         """Remove the pending file of a finished job, under its claim: ``retry`` writes a pending file before
         it removes the failed one, and holds the claim while it does."""
-        claim = try_claim(self.root / CLAIMS / f"{ident}.lock") if (self.root / CLAIMS).is_dir() else None
+        claim = try_claim(self._claims_folder() / f"{ident}.lock")
         if claim is None:
             return
         try:
@@ -208,9 +208,9 @@ class JobQueue:
         """Take the pending job ``ident`` for drafting, with one more attempt recorded; None when another
         worker holds it, it is finished, or it is not due. Every claim ends in :meth:`finish`, :meth:`fail`,
         :meth:`retry_later` or :meth:`release`."""
-        if not _is_job_id(ident) or not (self.root / CLAIMS).is_dir():
+        if not _is_job_id(ident) or not self._path("pending", ident).exists():
             return None
-        claim = try_claim(self.root / CLAIMS / f"{ident}.lock")
+        claim = try_claim(self._claims_folder() / f"{ident}.lock")
         if claim is None:
             return None
         job = None if self._finished(ident) else self._read(self._path("pending", ident))
@@ -219,7 +219,11 @@ class JobQueue:
             return None
         with self._lock:
             self._claims[ident] = claim
-        return self.start(job)
+        try:
+            return self.start(job)
+        except BaseException:  # the attempt could not be recorded (disk full): let go, so the job is not stuck
+            self.release(job)
+            raise
 
     def start(self, job: Job) -> Job:
         """Record one more attempt before drafting, so a job that keeps killing its process is noticed."""
@@ -266,7 +270,7 @@ class JobQueue:
         """Put a failed job back in ``pending/`` with its attempts reset, to be drafted again."""
         if job.state != "failed":
             raise InputError(f"job {job.id} is {job.state}, not failed: only failed jobs are retried")
-        claim = try_claim(self.root / CLAIMS / f"{job.id}.lock")
+        claim = try_claim(self._claims_folder() / f"{job.id}.lock")
         if claim is None:
             raise InputError(f"job {job.id} is being handled by another process; try again in a moment")
         try:
@@ -303,6 +307,15 @@ class JobQueue:
 
     def _files(self, state: JobState) -> list[Path]:
         return list((self.root / state).glob("*.json"))
+
+    def _claims_folder(self) -> Path:
+        """``claims/``, made here too for a queue folder written before claims existed."""
+        folder = self.root / CLAIMS
+        try:
+            folder.mkdir(exist_ok=True)
+        except OSError as exc:
+            raise ConfigError(f"PM_AGENT_QUEUE_DIR={str(self.root)!r}: cannot create {folder.name}/ ({exc.strerror})") from None
+        return folder
 
     def _finished(self, ident: str) -> bool:
         return any(self._path(state, ident).exists() for state in ("done", "failed"))
