@@ -226,7 +226,7 @@ worker = Worker(JobQueue(root), service)
 ready.touch()
 while not go.exists():
     time.sleep(0.01)
-print(json.dumps([job.id for job in worker.run_pending()]))
+print(json.dumps([[job.id, job.state, job.error] for job in worker.run_pending()]))
 """
 
 
@@ -238,11 +238,12 @@ def test_two_processes_draining_one_queue_draft_each_job_exactly_once(service, t
         queue.enqueue(f"incident:INC-{n}", "incident", f"inc-{n}.json", json.dumps(document | {"id": f"INC-{n}"})).job.id
         for n in range(16)
     )
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
     go = tmp_path / "go"
-    processes = [
+    processes = [  # each its own memory: this is about the queue, not two writers of one embedded store
         subprocess.Popen([sys.executable, "-c", CLAIMING_PROCESS, str(root), str(tmp_path / f"ready-{n}"), str(go)],
-                         env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                         env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path),
+                              "PM_AGENT_MEMORY_DIR": str(tmp_path / f"memory-{n}")},
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         for n in range(2)
     ]
     deadline = time.monotonic() + 120
@@ -252,8 +253,9 @@ def test_two_processes_draining_one_queue_draft_each_job_exactly_once(service, t
     go.touch()
     outputs = [process.communicate(timeout=240) for process in processes]
     assert [process.returncode for process in processes] == [0, 0], [err for _, err in outputs]
-    drafted = [ident for out, _ in outputs for ident in json.loads(out)]
-    assert sorted(drafted) == queued
+    outcomes = [outcome for out, _ in outputs for outcome in json.loads(out)]
+    assert sorted(ident for ident, _, _ in outcomes) == queued
+    assert {(state, error) for _, state, error in outcomes} == {("done", None)}
     assert sorted(job.id for job in queue.jobs("done")) == queued
 
 
