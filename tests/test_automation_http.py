@@ -229,3 +229,18 @@ def test_a_webhook_whose_signature_cannot_match_is_refused_before_its_body_is_re
         headers = {"Content-Length": "150000", header: "sha1=abc"}
         status, _, body = raw_post(url, path, headers, b'{"id": ').partition(b"\r\n\r\n")
         assert status.startswith(b"HTTP/1.1 401 ") and json.loads(body)["error"] == "invalid_signature"
+
+
+def test_an_incident_sent_again_with_the_same_id_and_changed_content_is_queued_and_drafted_again(server):
+    url, state, _ = server
+    original = json.loads(EXAMPLE.read_text()) | {"id": "INC-HTTP-9"}
+    sign = lambda body: {"X-PM-Agent-Signature": sign_pm_agent(WEBHOOK_SECRET, body)}
+    first_body = json.dumps(original).encode()
+    status, first = post(f"{url}/webhooks/incident", first_body, sign(first_body))
+    wait_until_drafted(state, first["job"])
+    changed_body = json.dumps(original | {"title": "Card payments failing: gateway pool exhausted"}).encode()
+    status, changed = post(f"{url}/webhooks/incident", changed_body, sign(changed_body))
+    assert (status, changed["status"]) == (202, "queued") and changed["job"] != first["job"]
+    wait_until_drafted(state, changed["job"])
+    draft = json.loads((state / "drafts" / "INC-HTTP-9.json").read_text())
+    assert draft["title"] == "Card payments failing: gateway pool exhausted"
