@@ -9,7 +9,6 @@ failed incident is kept in the queue with its error, until ``queue retry`` puts 
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import json
 import logging
 import sys
@@ -19,16 +18,10 @@ from pathlib import Path
 from pm_agent.errors import InputError
 
 DEFAULT_INTERVAL_S = 2.0
-DEFAULT_PURGE_DAYS = 7.0
 
 
 def register(commands: argparse._SubParsersAction) -> None:
     """Add the ``watch`` and ``queue`` sub-commands."""
-    _register_watch(commands)
-    _register_queue(commands)
-
-
-def _register_watch(commands: argparse._SubParsersAction) -> None:
     parser = commands.add_parser(
         "watch",
         help="draft every incident file dropped into a folder (cron, CI, tools without webhooks)",
@@ -44,6 +37,7 @@ def _register_watch(commands: argparse._SubParsersAction) -> None:
                         help=f"seconds between looks at the folder (default {DEFAULT_INTERVAL_S:g})")
     parser.add_argument("--json", action="store_true", help="print one JSON object per draft (JSON Lines)")
     parser.set_defaults(handler=run_watch)
+    _register_queue(commands)
 
 
 def run_watch(args: argparse.Namespace) -> int:
@@ -98,15 +92,13 @@ def _show(job, as_json: bool, failures: list[str]) -> None:
         failures.append(job.id)
     if as_json:
         fields = {"file": job.name, "state": job.state, "incident_id": job.incident_id, "outputs": job.outputs,
-                  "error": job.error, "job": job.id, "retry_at": _time(job.not_before)}
+                  "error": job.error, "job": job.id}
         print(json.dumps(fields), flush=True)
     elif job.state == "done":
         print(f"{job.name}: drafted {job.incident_id} -> {job.outputs[0]}", flush=True)
     else:
         error = job.error or "failed"
         shown = error if error.startswith(f"{job.name}:") else f"{job.name}: {error}"
-        if job.not_before is not None:
-            shown += f" (attempt {job.attempts}; tried again after {job.not_before.isoformat(timespec='seconds')})"
         print(f"pm-agent: error: {shown}", file=sys.stderr, flush=True)
 
 
@@ -116,6 +108,9 @@ def _report_skipped(scan) -> None:
 
 
 # --- pm-agent queue list|retry|purge -------------------------------------------------------------
+DEFAULT_PURGE_DAYS = 7.0
+
+
 def _register_queue(commands: argparse._SubParsersAction) -> None:
     parser = commands.add_parser(
         "queue",
@@ -177,6 +172,8 @@ def run_queue_purge(args: argparse.Namespace) -> int:
     if not args.older_than >= 0:
         raise InputError(f"--older-than {args.older_than:g}: give a number of days, 0 or more")
     states = ("done", "failed") if args.failed else ("done",)
+    import datetime as dt
+
     removed = _queue().purge(states, dt.timedelta(days=args.older_than))
     for job in removed:
         if args.json:
@@ -206,5 +203,5 @@ def _line(job) -> str:
     return "  ".join(parts)
 
 
-def _time(moment: dt.datetime | None) -> str | None:
+def _time(moment) -> str | None:
     return moment.isoformat(timespec="seconds") if moment is not None else None
