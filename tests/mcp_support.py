@@ -86,10 +86,11 @@ def http_server(token: str | None) -> Iterator[HttpServer]:
 
 
 @contextmanager
-def serving_http(env: dict[str, str], path: str = "") -> Iterator[HttpServer]:
-    """``pm-agent serve --transport http`` with exactly ``env`` on a free loopback port; its URL ends in ``path``."""
+def serving_http(env: dict[str, str], path: str = "", host: str = "127.0.0.1") -> Iterator[HttpServer]:
+    """``pm-agent serve --transport http`` with exactly ``env`` on a free port bound to ``host`` (reached over
+    loopback); its URL ends in ``path``."""
     port = free_port()
-    command = [*SERVE, "--transport", "http", "--host", "127.0.0.1", "--port", str(port)]
+    command = [*SERVE, "--transport", "http", "--host", host, "--port", str(port)]
     process = subprocess.Popen(command, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                                stderr=subprocess.PIPE, text=True)
     server = HttpServer(process, f"http://127.0.0.1:{port}{path}")

@@ -3,7 +3,9 @@
 An id may hold ``../``, an absolute path, a NUL byte, a Windows device name or thousands of
 characters; :func:`safe_name` turns any of them into a plain name, and the writer still checks
 the result with :func:`pm_agent.safe_paths.safe_child`. Files are written whole or not at all (a
-temporary file, then a rename), so a crash never leaves half a job or half a draft.
+temporary file, then a rename), so a crash never leaves half a job or half a draft; the folder is
+then fsynced too, so the rename itself survives a power loss (a file's own fsync does not cover its
+directory entry).
 """
 
 from __future__ import annotations
@@ -50,10 +52,27 @@ def write_temporary(folder: Path, text: str) -> Path:
 
 
 def write_atomic(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` through a temporary file and a rename: all or nothing."""
+    """Write ``text`` to ``path`` through a temporary file and a rename, then fsync the folder: all or nothing,
+    and durable once this returns."""
     temporary = write_temporary(path.parent, text)
     try:
         os.replace(temporary, path)
     except BaseException:
         temporary.unlink(missing_ok=True)
         raise
+    fsync_folder(path.parent)
+
+
+def fsync_folder(folder: Path) -> None:
+    """Flush ``folder``'s entries (files created, renamed or removed in it) to disk.
+
+    Without it a power loss can undo a rename that was already answered as done. Windows cannot
+    open a folder for this, and its file system orders metadata itself, so there it does nothing.
+    """
+    if os.name == "nt":
+        return
+    handle = os.open(folder, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+    try:
+        os.fsync(handle)
+    finally:
+        os.close(handle)

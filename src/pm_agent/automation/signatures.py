@@ -5,15 +5,20 @@ Two header forms are checked:
 - PagerDuty v3, ``X-PagerDuty-Signature: v1=<hex>[,v1=<hex>...]``; while a subscription's secret
   is being rotated PagerDuty signs with each secret, and one matching signature is enough.
 - pm-agent's own, ``X-PM-Agent-Signature: sha256=<hex>``, for any tool that can sign what it posts.
+
+A header that is missing, or not of its form, cannot match whatever the body; the ``*_well_formed``
+checks let the webhook refuse it before reading the body at all.
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 
 PAGERDUTY_HEADER = "X-PagerDuty-Signature"
 PM_AGENT_HEADER = "X-PM-Agent-Signature"
+_HEX_DIGEST = re.compile(r"[0-9a-fA-F]{64}")
 
 
 def hmac_hex(secret: str, body: bytes) -> str:
@@ -51,6 +56,20 @@ def verify_pm_agent(secret: str, body: bytes, header: str | None) -> bool:
         return False
     scheme, _, value = header.strip().partition("=")
     return scheme.lower() == "sha256" and bool(value) and _same(value, hmac_hex(secret, body))
+
+
+def pagerduty_well_formed(header: str | None) -> bool:
+    """Whether ``header`` holds at least one ``v1=<64 hex>``: one that does not can match no body."""
+    return bool(header) and any(
+        scheme == "v1" and _HEX_DIGEST.fullmatch(value.strip())
+        for scheme, _, value in (part.strip().partition("=") for part in header.split(","))
+    )
+
+
+def pm_agent_well_formed(header: str | None) -> bool:
+    """Whether ``header`` is ``sha256=<64 hex>``: one that is not can match no body."""
+    scheme, _, value = (header or "").strip().partition("=")
+    return scheme.lower() == "sha256" and bool(_HEX_DIGEST.fullmatch(value.strip()))
 
 
 def sign_pm_agent(secret: str, body: bytes) -> str:

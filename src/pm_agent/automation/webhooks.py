@@ -10,6 +10,10 @@ Answers: 202 with the job id (``"status": "duplicate"`` when the same event was 
 401 for a missing or wrong signature, 503 when the endpoint's secret is not configured (or the
 queue folder cannot be written), 413 over
 ``PM_AGENT_MAX_INPUT_BYTES``, 400 for a body that is not JSON, 422 for JSON that is not an incident.
+
+Nothing is read before it has to be: an unconfigured endpoint, a signature header that is missing or
+not of its form, and a declared ``Content-Length`` over the limit are refused before the body; a
+body is then read with a running cap, and its signature checked before anything parses it.
 """
 
 from __future__ import annotations
@@ -29,6 +33,8 @@ from pm_agent.automation.queue import Enqueued, JobQueue
 from pm_agent.automation.signatures import (
     PAGERDUTY_HEADER,
     PM_AGENT_HEADER,
+    pagerduty_well_formed,
+    pm_agent_well_formed,
     verify_pagerduty,
     verify_pm_agent,
 )
@@ -80,7 +86,8 @@ class Webhooks:
 
     async def pagerduty(self, request: Request) -> JSONResponse:
         body, refused = await self._signed_body(
-            request, self.settings.pagerduty_secret, "PM_AGENT_PAGERDUTY_SECRET", PAGERDUTY_HEADER, verify_pagerduty
+            request, self.settings.pagerduty_secret, "PM_AGENT_PAGERDUTY_SECRET", PAGERDUTY_HEADER,
+            pagerduty_well_formed, verify_pagerduty,
         )
         if refused is not None:
             return refused
@@ -95,7 +102,8 @@ class Webhooks:
 
     async def incident(self, request: Request) -> JSONResponse:
         body, refused = await self._signed_body(
-            request, self.settings.webhook_secret, "PM_AGENT_WEBHOOK_SECRET", PM_AGENT_HEADER, verify_pm_agent
+            request, self.settings.webhook_secret, "PM_AGENT_WEBHOOK_SECRET", PM_AGENT_HEADER,
+            pm_agent_well_formed, verify_pm_agent,
         )
         if refused is not None:
             return refused
@@ -115,18 +123,29 @@ class Webhooks:
         return await self._enqueue(key, "incident", f"webhook-{incident.id}", text)
 
     async def _signed_body(
-        self, request: Request, secret: SecretStr | None, variable: str, header: str, verify: Callable[..., bool]
+        self,
+        request: Request,
+        secret: SecretStr | None,
+        variable: str,
+        header: str,
+        well_formed: Callable[[str | None], bool],
+        verify: Callable[..., bool],
     ) -> tuple[bytes, JSONResponse | None]:
-        """The body once the secret is configured, the size allowed and the signature right; else a refusal."""
+        """The body once the secret is configured, the signature header of its form, the size allowed and the
+        signature right; else a refusal. Only the last two need the body, read with a running cap."""
         key = secret.get_secret_value() if secret is not None else ""
         if not key:
             return b"", problem(503, "not_configured", f"this webhook is off: set {variable} on the server to its signing secret")
+        signature = request.headers.get(header)
+        wrong_signature = problem(401, "invalid_signature", f"missing or wrong {header}; sign the raw body with HMAC-SHA256")
+        if not well_formed(signature):
+            return b"", wrong_signature
         body = await read_body(request, self.settings.max_input_bytes)
         if body is None:
             limit = self.settings.max_input_bytes
             return b"", problem(413, "too_large", f"the body is over {limit} bytes (PM_AGENT_MAX_INPUT_BYTES)")
-        if not verify(key, body, request.headers.get(header)):
-            return b"", problem(401, "invalid_signature", f"missing or wrong {header}; sign the raw body with HMAC-SHA256")
+        if not verify(key, body, signature):
+            return b"", wrong_signature
         return body, None
 
     async def _enqueue(self, key: str, kind: str, name: str, text: str) -> JSONResponse:

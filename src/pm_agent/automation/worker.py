@@ -1,8 +1,11 @@
 """The drafting worker: takes queued jobs, drafts each through the service, writes and remembers it.
 
 A draft is written to the output folder as ``<id>.md`` and ``<id>.json`` (the id made safe as a
-file name) and stored in the incident memory. A job whose drafting fails is kept in the queue's
-``failed/`` folder with its error; it is neither lost nor retried forever.
+file name) and stored in the incident memory. Each job is claimed first, so workers in several
+processes sharing one queue draft it once. An incident that cannot be read fails at once (the
+same text would fail again) and is kept in the queue's ``failed/`` folder with its error; any
+other failure is retried with a growing wait, up to the queue's attempt limit, and then kept
+there too: a job is neither lost nor retried forever.
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ from pathlib import Path
 
 from pm_agent.automation.paths import safe_name, write_atomic
 from pm_agent.automation.queue import MAX_ATTEMPTS, Job, JobQueue
-from pm_agent.errors import ConfigError, PmAgentError
+from pm_agent.errors import ConfigError, InputError, PmAgentError
 from pm_agent.models import Postmortem
 from pm_agent.safe_paths import safe_child
 from pm_agent.service import PostmortemService
@@ -59,32 +62,50 @@ class Worker:
         self._thread: threading.Thread | None = None
 
     # --- one job ---------------------------------------------------------------------------
-    def process(self, job: Job) -> Job:
-        """Draft one pending job and record the outcome; never raises for a bad incident."""
-        job = self.queue.start(job)
+    def process(self, job: Job) -> Job | None:
+        """Claim one pending job, draft it and record the outcome; None when another worker has it or it is
+        not due. Never raises for a bad incident."""
+        started = self.queue.claim(job.id)
+        if started is None:
+            return None
+        try:
+            return self._report(self._draft(started))
+        finally:
+            self.queue.release(started)  # only a bug leaves the claim held here
+
+    def _draft(self, job: Job) -> Job:
         if job.attempts > MAX_ATTEMPTS:
-            return self._report(self.queue.fail(job, f"gave up after {MAX_ATTEMPTS} attempts that did not finish"))
+            return self.queue.fail(job, f"gave up after {MAX_ATTEMPTS} attempts; the last stopped its process midway")
         postmortem, outputs = None, []
         try:
             incident = self.service.load_text(job.text, name=job.name)
             postmortem = self.service.draft(incident)
             outputs = [str(path) for path in write_draft(self.service, postmortem, self.output_dir)]
             self.service.with_memory(lambda memory: memory.remember(postmortem))
-        except PmAgentError as exc:
-            return self._report(self._failed(job, str(exc), postmortem, outputs))
+        except InputError as exc:  # the incident itself: retrying the same text cannot help
+            return self._failed(job, str(exc), postmortem, outputs)
+        except PmAgentError as exc:  # a folder, the memory, a backend: it may pass, so try again later
+            return self._failed(job, str(exc), postmortem, outputs, retry=True)
         except Exception as exc:  # a bug: keep the job and its error, and the worker running
             log.exception("drafting %s failed", job.name)
-            return self._report(self._failed(job, f"{type(exc).__name__}: {exc}", postmortem, outputs))
-        return self._report(self.queue.finish(job, incident_id=postmortem.incident_id, outputs=outputs))
+            return self._failed(job, f"{type(exc).__name__}: {exc}", postmortem, outputs, retry=True)
+        return self.queue.finish(job, incident_id=postmortem.incident_id, outputs=outputs)
 
-    def _failed(self, job: Job, error: str, postmortem: Postmortem | None, outputs: list[str]) -> Job:
+    def _failed(
+        self, job: Job, error: str, postmortem: Postmortem | None, outputs: list[str], *, retry: bool = False
+    ) -> Job:
         if outputs:
             error = f"draft written but not stored in the memory: {error}"
+        if retry and job.attempts < MAX_ATTEMPTS:
+            return self.queue.retry_later(job, error)
         return self.queue.fail(job, error, incident_id=postmortem.incident_id if postmortem else None, outputs=outputs)
 
     def _report(self, job: Job) -> Job:
         if job.state == "done":
             log.info("drafted %s from %s: %s", job.incident_id, job.name, ", ".join(job.outputs))
+        elif job.state == "pending":
+            log.warning("could not draft %s (attempt %d of %d, retried at %s): %s", job.name, job.attempts,
+                        MAX_ATTEMPTS, job.not_before.isoformat(timespec="seconds"), job.error)
         else:
             log.warning("could not draft %s: %s", job.name, job.error)
         if self.on_result is not None:
@@ -92,12 +113,14 @@ class Worker:
         return job
 
     def run_pending(self) -> list[Job]:
-        """Draft every pending job, oldest first (stopping early when asked to stop); returns the outcomes."""
+        """Draft every job that is due, oldest first (stopping early when asked to stop); returns the outcomes
+        of those this worker claimed."""
         results = []
-        for job in self.queue.pending():
+        for job in self.queue.due():
             if self._stopping.is_set():
                 break
-            results.append(self.process(job))
+            if (result := self.process(job)) is not None:
+                results.append(result)
         return results
 
     # --- in the background -----------------------------------------------------------------

@@ -1,8 +1,9 @@
-"""``pm-agent watch DIR``: draft every incident file dropped into a folder, through the drafting queue.
+"""``pm-agent watch DIR``: draft every incident file dropped into a folder, through the drafting queue;
+``pm-agent queue list|retry|purge``: look at that queue and tend it.
 
 The same queue and worker as the HTTP server's webhooks: a file's content is queued once, each
 draft is written to PM_AGENT_OUTPUT_DIR as Markdown and JSON and stored in the memory, and a
-failed incident is kept in the queue with its error.
+failed incident is kept in the queue with its error, until ``queue retry`` puts it back.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ DEFAULT_INTERVAL_S = 2.0
 
 
 def register(commands: argparse._SubParsersAction) -> None:
-    """Add the ``watch`` sub-command."""
+    """Add the ``watch`` and ``queue`` sub-commands."""
     parser = commands.add_parser(
         "watch",
         help="draft every incident file dropped into a folder (cron, CI, tools without webhooks)",
@@ -41,6 +42,7 @@ def register(commands: argparse._SubParsersAction) -> None:
     parser.add_argument("--json", action="store_true", help="print one JSON object per draft (JSON Lines)")
     add_reading_options(parser)
     parser.set_defaults(handler=run_watch)
+    _register_queue(commands)
 
 
 class WatchService(PostmortemService):
@@ -158,3 +160,103 @@ def _one_pass(watch, worker, tally: WatchTally, *, settle: bool, always: bool) -
     finished = worker.run_pending()
     if always or finished or scan.unchanged or scan.skipped:
         print(f"pm-agent: watch: {tally.summary()}", file=sys.stderr, flush=True)
+
+
+# --- pm-agent queue list|retry|purge -------------------------------------------------------------
+DEFAULT_PURGE_DAYS = 7.0
+
+
+def _register_queue(commands: argparse._SubParsersAction) -> None:
+    parser = commands.add_parser(
+        "queue",
+        help="the drafting queue (PM_AGENT_QUEUE_DIR): list jobs, retry failed ones, purge finished ones",
+        description="The queue of incidents waiting to be drafted, shared by the webhooks and `pm-agent watch`.",
+    )
+    actions = parser.add_subparsers(dest="queue_action", metavar="ACTION", required=True)
+    listing = actions.add_parser("list", help="every job, pending first, with its state, attempts and error")
+    listing.add_argument("--state", choices=("pending", "done", "failed"), help="only jobs in this state")
+    listing.add_argument("--json", action="store_true", help="one JSON object per job (JSON Lines)")
+    listing.set_defaults(handler=run_queue_list)
+    retry = actions.add_parser("retry", help="put failed jobs back to be drafted, their attempts reset")
+    retry.add_argument("jobs", nargs="*", metavar="JOB", help="job ids as `queue list` shows them (6+ characters)")
+    retry.add_argument("--all", action="store_true", help="every failed job")
+    retry.add_argument("--json", action="store_true", help="one JSON object per job retried")
+    retry.set_defaults(handler=run_queue_retry)
+    purge = actions.add_parser(
+        "purge",
+        help="remove finished jobs (a purged job no longer makes a repeated delivery a duplicate)",
+    )
+    purge.add_argument("--older-than", type=float, default=DEFAULT_PURGE_DAYS, metavar="DAYS",
+                       help=f"only jobs finished more than DAYS ago (default {DEFAULT_PURGE_DAYS:g}; 0 for all)")
+    purge.add_argument("--failed", action="store_true", help="failed jobs too, not only done ones")
+    purge.add_argument("--json", action="store_true", help="one JSON object per job removed")
+    purge.set_defaults(handler=run_queue_purge)
+
+
+def _queue():
+    from pm_agent.automation.queue import JobQueue
+    from pm_agent.settings import Settings
+
+    settings = Settings()
+    return JobQueue(settings.queue_dir, redact_emails=settings.redact_emails)
+
+
+def run_queue_list(args: argparse.Namespace) -> int:
+    queue = _queue()
+    states = [args.state] if args.state else ["pending", "done", "failed"]
+    jobs = [job for state in states for job in queue.jobs(state)]
+    for job in jobs:
+        print(json.dumps(_fields(job)) if args.json else _line(job))
+    if not jobs and not args.json:
+        print(f"pm-agent: queue: no {args.state or ''} jobs in {queue.root}".replace("  ", " "), file=sys.stderr)
+    return 0
+
+
+def run_queue_retry(args: argparse.Namespace) -> int:
+    queue = _queue()
+    if args.all == bool(args.jobs):
+        raise InputError("give the ids of the failed jobs to retry, or --all (not both)")
+    jobs = queue.jobs("failed") if args.all else [queue.find(ident) for ident in args.jobs]
+    for job in jobs:
+        again = queue.retry(job)
+        print(json.dumps(_fields(again)) if args.json else f"{again.id}: {again.name} queued again")
+    return 0
+
+
+def run_queue_purge(args: argparse.Namespace) -> int:
+    if not args.older_than >= 0:
+        raise InputError(f"--older-than {args.older_than:g}: give a number of days, 0 or more")
+    states = ("done", "failed") if args.failed else ("done",)
+    import datetime as dt
+
+    removed = _queue().purge(states, dt.timedelta(days=args.older_than))
+    for job in removed:
+        if args.json:
+            print(json.dumps(_fields(job)))
+    if not args.json:
+        print(f"purged {len(removed)} job{'' if len(removed) == 1 else 's'}")
+    return 0
+
+
+def _fields(job) -> dict:
+    """What ``queue list --json`` shows of a job: everything but the incident text."""
+    return {"job": job.id, "state": job.state, "name": job.name, "attempts": job.attempts,
+            "incident_id": job.incident_id, "outputs": job.outputs, "error": job.error,
+            "created_at": _time(job.created_at), "finished_at": _time(job.finished_at),
+            "retry_at": _time(job.not_before)}
+
+
+def _line(job) -> str:
+    """One line per job: id, state, attempts, source name, then the draft, the next retry or the error."""
+    parts = [job.id, job.state, f"{job.attempts} attempt{'' if job.attempts == 1 else 's'}", job.name]
+    if job.state == "done":
+        parts.append(f"drafted {job.incident_id}")
+    if job.not_before is not None:
+        parts.append(f"retry at {_time(job.not_before)}")
+    if job.error:
+        parts.append(f"error: {job.error}")
+    return "  ".join(parts)
+
+
+def _time(moment) -> str | None:
+    return moment.isoformat(timespec="seconds") if moment is not None else None

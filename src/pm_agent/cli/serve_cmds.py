@@ -22,7 +22,8 @@ def register(commands: argparse._SubParsersAction) -> None:
         description=(
             "Run pm-agent as an MCP server. Over stdio (the default) a desktop client starts it and talks "
             "on stdin/stdout; logs go to stderr. Over HTTP it listens on loopback unless --host says "
-            "otherwise, and any other address requires PM_AGENT_HTTP_TOKEN, checked on every request."
+            "otherwise, and any other address requires PM_AGENT_HTTP_TOKEN (32+ characters), checked on "
+            "every request."
         ),
     )
     parser.add_argument("--transport", choices=("stdio", "http"), default="stdio", help="default: stdio")
@@ -33,7 +34,8 @@ def register(commands: argparse._SubParsersAction) -> None:
         action="append",
         default=[],
         metavar="NAME",
-        help="HTTP: a host name clients use to reach the server, accepted by the DNS-rebinding check (repeatable)",
+        help="HTTP: a host name clients use to reach the server, accepted by the DNS-rebinding check (repeatable; "
+             "loopback, the --host address and, on 0.0.0.0, the machine's own names need none)",
     )
     parser.set_defaults(handler=run_serve)
 

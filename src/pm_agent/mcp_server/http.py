@@ -1,7 +1,11 @@
 """The streamable HTTP transport: DNS-rebinding protection always on, a bearer token when configured.
 
-The token is checked on every request to ``/mcp``, before the SDK sees it, in constant time.
-Binding a non-loopback address without one is refused earlier, by :func:`binding.check_binding`.
+The token is checked on every request to ``/mcp``, before the SDK sees it, in constant time; the
+``Bearer`` scheme in any letter case (RFC 9110 makes schemes case-insensitive). Binding a
+non-loopback address without a long enough token is refused earlier, by
+:func:`binding.check_binding`. The DNS-rebinding check accepts loopback names, the bound address
+(on every interface: the machine's names and addresses) and ``--allowed-host`` names; any other
+``Host`` gets a 421 that names ``--allowed-host``, and the server logs it.
 
 Beside ``/mcp`` the same server takes webhooks (``/webhooks/pagerduty``, ``/webhooks/incident``):
 they are authenticated by their HMAC signatures instead of the token, queue the incident on disk
@@ -30,7 +34,10 @@ from pm_agent.mcp_server.binding import (
     allowed_host_headers,
     allowed_origins,
     check_binding,
+    host_allowed,
     is_loopback,
+    is_wildcard,
+    machine_names,
     token_of,
 )
 from pm_agent.service import PostmortemService
@@ -49,7 +56,7 @@ class BearerTokenGate:
 
     def __init__(self, app: ASGIApp, token: str) -> None:
         self.app = app
-        self.expected = f"Bearer {token}".encode()
+        self.expected = token.encode()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and not is_webhook(scope) and not self.authorized(scope):
@@ -59,7 +66,8 @@ class BearerTokenGate:
 
     def authorized(self, scope: Scope) -> bool:
         presented = dict(scope["headers"]).get(b"authorization", b"")
-        return hmac.compare_digest(presented, self.expected)
+        scheme, _, credentials = presented.partition(b" ")
+        return hmac.compare_digest(credentials.strip(b" "), self.expected) and scheme.lower() == b"bearer"
 
     @staticmethod
     async def refuse(scope: Scope, receive: Receive, send: Send) -> None:
@@ -74,6 +82,49 @@ class BearerTokenGate:
         await response(scope, receive, send)
 
 
+class HostGate:
+    """ASGI middleware answering a ``Host`` the DNS-rebinding check would refuse with a 421 that says how to
+    accept it (the SDK's own answer is a bare "Invalid Host header"), and logging it for the operator.
+
+    It applies the SDK's rule to the same list, so it refuses exactly what the SDK would; webhooks are
+    let through as before (their signature authenticates them, whatever name the sender used).
+    """
+
+    def __init__(self, app: ASGIApp, allowed_hosts: list[str]) -> None:
+        self.app = app
+        self.allowed_hosts = allowed_hosts
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and not is_webhook(scope):
+            host = dict(scope["headers"]).get(b"host", b"").decode("latin-1")
+            if not host_allowed(host, self.allowed_hosts):
+                await self.refuse(host, scope, receive, send)
+                return
+        await self.app(scope, receive, send)
+
+    @staticmethod
+    async def refuse(host: str, scope: Scope, receive: Receive, send: Send) -> None:
+        name = _name_of(host) or "NAME"
+        logger.warning("refused Host %r (DNS-rebinding protection); restart with --allowed-host %s to accept it",
+                       host, name)
+        response = JSONResponse(
+            {
+                "error": "misdirected_request",
+                "error_description": f"this server does not answer to the host {host!r} (DNS-rebinding "
+                                     f"protection); start it with --allowed-host {name} to accept that name",
+            },
+            status_code=421,
+        )
+        await response(scope, receive, send)
+
+
+def _name_of(host: str) -> str:
+    """The name in a ``Host`` header, without its port or an IPv6 address's brackets."""
+    if host.startswith("["):
+        return host[1:].partition("]")[0]
+    return host.rpartition(":")[0] if ":" in host else host
+
+
 def is_webhook(scope: Scope) -> bool:
     return str(scope.get("path", "")).startswith(WEBHOOK_PREFIX)
 
@@ -81,7 +132,8 @@ def is_webhook(scope: Scope) -> bool:
 def http_app(settings: Settings, host: str, allowed_names: list[str] | None = None) -> ASGIApp:
     """The ASGI app: the MCP endpoint at ``/mcp`` behind DNS-rebinding checks and, with a token, the gate;
     the webhooks beside it, and the drafting worker running for the app's lifetime."""
-    hosts = allowed_host_headers(host, allowed_names or [])
+    names = [*(allowed_names or []), *(machine_names() if is_wildcard(host) else [])]
+    hosts = allowed_host_headers(host, names)
     security = TransportSecuritySettings(
         enable_dns_rebinding_protection=True, allowed_hosts=hosts, allowed_origins=allowed_origins(hosts)
     )
@@ -90,7 +142,8 @@ def http_app(settings: Settings, host: str, allowed_names: list[str] | None = No
     app = server.streamable_http_app(streamable_http_path=MCP_PATH, transport_security=security, host=host)
     add_drafting(app, service)
     token = token_of(settings)
-    return BearerTokenGate(app, token) if token else app
+    gated = HostGate(app, hosts)
+    return BearerTokenGate(gated, token) if token else gated
 
 
 def add_drafting(app: Starlette, service: PostmortemService) -> Worker:
