@@ -316,3 +316,29 @@ def test_without_a_pagerduty_token_the_worker_drafts_the_payload_as_before(story
 
     assert (job.state, job.slack_channel, pagerduty.requests) == ("done", None, [])
     assert len(json.loads(Path(job.outputs[1]).read_text())["timeline"]) == 2
+
+
+# --- the same through the real server: a signed webhook, a fetch, a draft; the redelivery fetches nothing ------------
+
+
+def test_through_the_webhook_server_a_resolution_is_fetched_whole_and_its_redelivery_is_a_duplicate(story, apis,
+                                                                                                     tmp_path):
+    from automation_support import PAGERDUTY_SECRET, body_of, pagerduty_signature
+    from test_automation_http import post, wait_until_drafted, webhook_server
+
+    pagerduty, slack = apis
+    body = body_of(webhook_for(story, event_id="01FETCHHTTP000000000000001"))
+    headers = {"X-PagerDuty-Signature": pagerduty_signature(body)}
+    with webhook_server(tmp_path, PM_AGENT_PAGERDUTY_SECRET=PAGERDUTY_SECRET, PM_AGENT_PAGERDUTY_TOKEN=PD_TOKEN,
+                        PM_AGENT_PAGERDUTY_URL=pagerduty.url, PM_AGENT_SLACK_TOKEN=SLACK_TOKEN,
+                        PM_AGENT_SLACK_URL=slack.url) as (url, state):
+        status, answer = post(f"{url}/webhooks/pagerduty", body, headers)
+        wait_until_drafted(state, answer["job"])
+        requests = len(pagerduty.requests) + len(slack.requests)
+        draft = (state / "drafts" / f"{INCIDENT_ID}.json").read_text()
+        again_status, again = post(f"{url}/webhooks/pagerduty", body, headers)
+
+    assert (status, again_status, again["status"], again["job"]) == (202, 202, "duplicate", answer["job"])
+    assert len(json.loads(draft)["timeline"]) == 241
+    assert len(pagerduty.requests) + len(slack.requests) == requests
+    assert (state / "drafts" / f"{INCIDENT_ID}.json").read_text() == draft

@@ -47,14 +47,7 @@ class MemoryStoreError(PmAgentError):
 
 class FetchError(PmAgentError):
     """An incident source (the PagerDuty or Slack API) that could not be read: a refused or expired token, a
-    missing scope, an unknown incident or channel, a server that stays unreachable or rate-limited.
-
-    ``source`` names what could not be read (``PagerDuty log entries``), for the draft's open questions.
-    """
-
-    def __init__(self, message: str, source: str = "") -> None:
-        self.source = source
-        super().__init__(message)
+    missing scope, an unknown incident or channel, a server that stays unreachable or rate-limited."""
 
 
 class NotFoundError(PmAgentError):

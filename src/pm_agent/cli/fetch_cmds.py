@@ -29,7 +29,8 @@ def register(commands: argparse._SubParsersAction) -> None:
         ),
     )
     pagerduty.add_argument("incident_id", metavar="INCIDENT_ID", help="the PagerDuty incident id, e.g. Q2W8RT5YU1IOP3")
-    pagerduty.add_argument("--slack-channel", metavar="C", help="the incident's Slack channel: its id (C0123ABCD) or link")
+    pagerduty.add_argument("--slack-channel", metavar="C",
+                           help="the incident's Slack channel: its id (C0123ABCD) or link")
     pagerduty.add_argument("-o", "--output-dir", metavar="DIR",
                            help="write the draft into DIR as <incident id>.md and .json instead of printing it")
     pagerduty.add_argument("--json", action="store_true",

@@ -147,7 +147,8 @@ class _Reader:
             if fallback is None:
                 raise
             self.missing.append(Missing("PagerDuty incident", str(exc)))
-            self.files.insert(0, (fallback.name, read_bytes(fallback.text.encode("utf-8"), fallback.name, self.options)))
+            payload = read_bytes(fallback.text.encode("utf-8"), fallback.name, self.options)
+            self.files.insert(0, (fallback.name, payload))
             return None
 
     def pagerduty_history(self, pagerduty: PagerDutyApi) -> None:

@@ -85,7 +85,8 @@ class JsonApi:
                 label=f"{self.spec.name} {what}",
             )
         except RetriesExhausted as exc:
-            raise FetchError(f"{self.spec.name} {what}: {exc.last} after {exc.attempts} attempts; try again later") from None
+            raise FetchError(f"{self.spec.name} {what}: {exc.last} after {exc.attempts} attempts; "
+                             "try again later") from None
         return answer
 
     def _once(self, path: str, params: Mapping[str, Any] | None, what: str) -> Any:
@@ -94,14 +95,16 @@ class JsonApi:
         except httpx2.TimeoutException:
             raise Retryable(f"no answer within {self.spec.timeout_s:g} s") from None
         except httpx2.TransportError as exc:
-            raise Retryable(f"cannot reach {self.spec.base_url} ({type(exc).__name__}); check {self.spec.url_variable}") from None
+            raise Retryable(f"cannot reach {self.spec.base_url} ({type(exc).__name__}); "
+                            f"check {self.spec.url_variable}") from None
         status = response.status_code
         if status in RETRIED_STATUSES:
             raise Retryable(f"answered {status}", retry_after_seconds(response.headers))
         if status >= 400:
             raise FetchError(self._refusal(status, what, response))
         if not 200 <= status < 300:
-            raise FetchError(f"{self.spec.name} {what}: unexpected answer {status} (is {self.spec.url_variable} the API's address?)")
+            raise FetchError(f"{self.spec.name} {what}: unexpected answer {status} "
+                             f"(is {self.spec.url_variable} the API's address?)")
         try:
             return response.json()
         except ValueError:

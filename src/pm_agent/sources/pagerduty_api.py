@@ -32,7 +32,8 @@ def checked_incident_id(incident_id: str) -> str:
     """A PagerDuty incident id (letters and digits, ``Q2W8RT5YU1IOP3``); anything else is refused before a request."""
     incident_id = (incident_id or "").strip()
     if not _INCIDENT_ID.fullmatch(incident_id):
-        raise InputError(f"{incident_id[:80]!r} is not a PagerDuty incident id (letters and digits, like Q2W8RT5YU1IOP3)")
+        raise InputError(f"{incident_id[:80]!r} is not a PagerDuty incident id "
+                         "(letters and digits, like Q2W8RT5YU1IOP3)")
     return incident_id
 
 
@@ -69,13 +70,13 @@ class PagerDutyApi:
         body = self.api.get(self._path(incident_id), what=f"incident {incident_id}")
         incident = body.get("incident") if isinstance(body, dict) else None
         if not isinstance(incident, dict):
-            raise FetchError(f"PagerDuty incident {incident_id}: the answer has no 'incident' object", "PagerDuty incident")
+            raise FetchError(f"PagerDuty incident {incident_id}: the answer has no 'incident' object")
         return incident
 
     def log_entries(self, incident_id: str) -> list[dict[str, Any]]:
         """Every log entry, oldest first: triggers, notifications, acknowledgements, escalations, notes, resolution."""
-        return self._paged(f"{self._path(incident_id)}/log_entries", "log_entries", f"incident {incident_id} log entries",
-                           {"is_overview": "false"})
+        return self._paged(f"{self._path(incident_id)}/log_entries", "log_entries",
+                           f"incident {incident_id} log entries", {"is_overview": "false"})
 
     def alerts(self, incident_id: str) -> list[dict[str, Any]]:
         """Every alert grouped into the incident."""

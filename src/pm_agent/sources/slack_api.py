@@ -176,10 +176,12 @@ class SlackApi:
 
 def _explain(method: str, error: str, body: dict[str, Any], what: str) -> str:
     if error in TOKEN_ERRORS:
-        return f"Slack refused the token ({error}): it is invalid, expired or revoked; set PM_AGENT_SLACK_TOKEN to a valid one"
+        return (f"Slack refused the token ({error}): it is invalid, expired or revoked; "
+                "set PM_AGENT_SLACK_TOKEN to a valid one")
     if error == "missing_scope":
         needed = str(body.get("needed") or "").strip()
-        return f"Slack {method}: the token lacks the {needed or 'needed'} scope; add it to the Slack app and reinstall it"
+        return (f"Slack {method}: the token lacks the {needed or 'needed'} scope; "
+                "add it to the Slack app and reinstall it")
     if error in ("channel_not_found", "not_in_channel"):
         return f"Slack {what}: {error}; check the id, and invite the pm-agent app to the channel (/invite)"
     return f"Slack {method} ({what}): {error}"
