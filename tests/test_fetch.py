@@ -342,3 +342,42 @@ def test_through_the_webhook_server_a_resolution_is_fetched_whole_and_its_redeli
     assert len(json.loads(draft)["timeline"]) == 241
     assert len(pagerduty.requests) + len(slack.requests) == requests
     assert (state / "drafts" / f"{INCIDENT_ID}.json").read_text() == draft
+
+
+def test_a_fetch_that_keeps_failing_parks_the_job_as_failed_with_its_draft_for_queue_retry(story, apis, service, waits,
+                                                                                           tmp_path):
+    from pm_agent.automation.queue import MAX_ATTEMPTS
+
+    pagerduty, _ = apis
+    pagerduty.token = "rotated-key"
+    clock = FakeClock()
+    queue = JobQueue(service.settings.queue_dir, clock=clock)
+    worker = Worker(queue, service, output_dir=tmp_path / "drafts")
+    worker.fetch_client = quick(waits)
+    event = read_event(webhook_for(story))
+    queue.enqueue(f"pagerduty:{event.event_id}", "pagerduty", "pagerduty-event", json.dumps(event.incident))
+
+    states = []
+    for _ in range(MAX_ATTEMPTS):
+        [job] = worker.run_pending()
+        states.append(job.state)
+        clock.advance(RETRY_BASE_S * 2 ** MAX_ATTEMPTS)
+
+    assert states == ["pending"] * (MAX_ATTEMPTS - 1) + ["failed"]
+    assert (job.attempts, job.incident_id, len(job.outputs)) == (MAX_ATTEMPTS, INCIDENT_ID, 2)
+    assert job.error.startswith("drafted without the PagerDuty incident: PagerDuty refused the token (401)")
+    assert queue.retry(job).state == "pending"
+
+
+@pytest.mark.parametrize(("headers", "seconds"), [
+    ({"retry-after": "7"}, 7.0),
+    ({"retry-after": "Thu, 01 Jan 2026 00:00:30 GMT"}, 30.0),
+    ({"ratelimit-reset": "12"}, 12.0),
+    ({"retry-after": "soon"}, None),
+    ({}, None),
+])
+def test_the_wait_a_server_asks_for_is_read_in_seconds_or_as_a_date(headers, seconds):
+    from pm_agent.sources.http import retry_after_seconds
+
+    now = dt.datetime(2026, 1, 1, tzinfo=dt.UTC).timestamp()
+    assert retry_after_seconds(headers, now=lambda: now) == seconds

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import logging
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -35,7 +34,6 @@ if TYPE_CHECKING:  # the HTTP clients are imported when a fetch is made, not by 
     from pm_agent.backends.retry import RetryPolicy
     from pm_agent.sources.pagerduty_api import PagerDutyApi
 
-log = logging.getLogger("pm_agent.sources")
 SLACK_MARGIN = dt.timedelta(hours=1)
 """The channel is read from this long before the incident was triggered until this long after it was resolved."""
 
@@ -116,8 +114,6 @@ def fetch_incident(
         reader.add_incident(resource)
     incident = merge_files(reader.files, max_events=settings.max_events)
     incident = redacted_logged(incident, emails=settings.redact_emails, where=f"PagerDuty incident {incident_id}")
-    for missing in reader.missing:
-        log.warning("PagerDuty incident %s drafted without the %s", incident_id, missing)
     return Fetched(incident=incident, missing=reader.missing, slack_channel=channel)
 
 
