@@ -45,6 +45,10 @@ class MemoryStoreError(PmAgentError):
     """The incident memory (vector store or its index) cannot be used."""
 
 
+class EmbedderMismatchError(MemoryStoreError):
+    """The memory's vectors come from another embedder: only ``pm-agent memory reindex`` (a person) fixes it."""
+
+
 class NotFoundError(PmAgentError):
     """An incident, postmortem or action item id that the memory does not hold."""
 
