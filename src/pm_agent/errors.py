@@ -45,6 +45,10 @@ class MemoryStoreError(PmAgentError):
     """The incident memory (vector store or its index) cannot be used."""
 
 
+class EmbedderMismatchError(MemoryStoreError):
+    """The memory's vectors come from another embedder: only ``pm-agent memory reindex`` (a person) fixes it."""
+
+
 class FetchError(PmAgentError):
     """An incident source (the PagerDuty or Slack API) that could not be read: a refused or expired token, a
     missing scope, an unknown incident or channel, a server that stays unreachable or rate-limited."""
