@@ -381,3 +381,14 @@ def test_the_wait_a_server_asks_for_is_read_in_seconds_or_as_a_date(headers, sec
 
     now = dt.datetime(2026, 1, 1, tzinfo=dt.UTC).timestamp()
     assert retry_after_seconds(headers, now=lambda: now) == seconds
+
+
+def test_a_channel_that_would_pass_the_event_limit_is_left_out_and_the_pagerduty_record_still_drafts(
+        story, apis, service, monkeypatch):
+    monkeypatch.setenv("PM_AGENT_MAX_EVENTS", "100")
+
+    fetched = PostmortemService(Settings()).fetch_pagerduty(INCIDENT_ID)
+
+    assert [(m.source, m.retryable) for m in fetched.missing] == [(f"Slack channel {CHANNEL}", False)]
+    assert fetched.missing[0].reason == "its 200 events would take the incident over 100 (raise PM_AGENT_MAX_EVENTS)"
+    assert len(fetched.incident.events) == 41

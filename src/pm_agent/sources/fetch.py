@@ -101,7 +101,7 @@ def fetch_incident(
     incident_id = checked_incident_id(incident_id)
     options = options or ReadOptions(max_bytes=settings.max_input_bytes, max_field_chars=settings.max_field_chars)
     given_channel = checked_channel(slack_channel) if slack_channel else None
-    reader = _Reader(incident_id, options)
+    reader = _Reader(incident_id, options, settings.max_events)
     pagerduty = PagerDutyApi.from_settings(settings, policy=policy, transport=transport)
     try:
         resource = reader.incident(pagerduty, fallback)
@@ -128,9 +128,10 @@ def with_missing_sources(postmortem: Postmortem, missing: list[Missing]) -> Post
 class _Reader:
     """Collects the ingest readers' results for one incident, source by source, and what failed."""
 
-    def __init__(self, incident_id: str, options: ReadOptions) -> None:
+    def __init__(self, incident_id: str, options: ReadOptions, max_events: int) -> None:
         self.incident_id = incident_id
         self.options = options
+        self.max_events = max_events
         self.files: list[tuple[str, ParsedFile]] = []
         self.missing: list[Missing] = []
         self._incident_file: tuple[str, ParsedFile] | None = None
@@ -196,9 +197,16 @@ class _Reader:
         self.files.insert(0, (name, read_bytes(json.dumps(document).encode("utf-8"), name, self.options)))
 
     def _read(self, name: str, source: str, fetch) -> bool:
+        """Add one source's reading; a source that fails, or would take the incident over ``PM_AGENT_MAX_EVENTS``,
+        is listed as missing instead and leaves the others standing."""
         try:
-            data = fetch()
-            self.files.append((name, read_bytes(json.dumps(data).encode("utf-8"), name, self.options)))
+            parsed = read_bytes(json.dumps(fetch()).encode("utf-8"), name, self.options)
+            count = len(parsed.events) + len(parsed.undated)
+            if count + sum(len(p.events) + len(p.undated) for _, p in self.files) > self.max_events:
+                reason = f"its {count} events would take the incident over {self.max_events} (raise PM_AGENT_MAX_EVENTS)"
+                self.missing.append(Missing(source, reason, retryable=False))
+                return False
+            self.files.append((name, parsed))
         except (FetchError, InputError) as exc:
             self.missing.append(Missing(source, str(exc)))
             return False
