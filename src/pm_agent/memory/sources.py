@@ -22,6 +22,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from pm_agent.errors import InputError, first_problem
+from pm_agent.ingest.limits import check_json_depth
 from pm_agent.ingest.loader import parse_json
 from pm_agent.memory.records import MemoryRecord, record_from_incident, record_from_plain, record_from_postmortem
 
@@ -107,6 +108,7 @@ def read_jsonl(text: str, source: str) -> Iterator[MemoryRecord]:
         if not line.strip():
             continue
         where = f"{source}:{number}"
+        check_json_depth(line, where)
         try:
             item = json.loads(line)
         except json.JSONDecodeError as exc:
