@@ -119,7 +119,8 @@ def _raw_text(message: dict[str, Any]) -> str:
     if text:
         return text
     parts = []
-    for attachment in message.get("attachments") or []:
+    attachments = message.get("attachments")
+    for attachment in attachments if isinstance(attachments, list) else []:  # anything else carries no text we know
         if isinstance(attachment, dict):
             title = _first_text(attachment.get("title"), attachment.get("pretext"))
             body = _first_text(attachment.get("text"), attachment.get("fallback"))
