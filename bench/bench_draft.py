@@ -133,7 +133,8 @@ def main() -> None:
         print("| input | events | kept after folding | median s | peak MB |")
         print("|---|---:|---:|---:|---:|")
         for row in measure_hostile(args.hostile, args.runs):
-            print(f"| {row['case']} | {row['events']:,} | {row['kept']:,} | {row['median_s']:.3f} | {row['peak_mb']:.1f} |")
+            print(f"| {row['case']} | {row['events']:,} | {row['kept']:,} | {row['median_s']:.3f} "
+                  f"| {row['peak_mb']:.1f} |")
 
 
 if __name__ == "__main__":

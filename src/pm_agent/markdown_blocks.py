@@ -19,7 +19,8 @@ _LABEL_HEADING_RE = re.compile(r"^\s{0,3}(?P<title>[A-Za-z][\w /&'-]{1,40}):\s*$
 FENCE_RE = re.compile(r"^\s{0,3}(`{3,}|~{3,})")  # a code fence opening or closing
 _LIST_RE = re.compile(r"^(?P<indent>\s*)(?:[-*+•]|\d{1,3}[.)])\s+(?P<body>\S.*)$")
 _THEMATIC_RE = re.compile(r"^\s{0,3}([-*_])(\s*\1){2,}\s*$")
-_TABLE_DELIMITER_RE = re.compile(r"^\s*(?:\|\s*)?:?-+:?\s*(?:\|\s*:?-+:?\s*)*(?:\|\s*)?$")  # no \s*\|?\s*: quadratic on spaces
+# No "\s*\|?\s*": two blank runs around an optional mark are quadratic on a line of spaces.
+_TABLE_DELIMITER_RE = re.compile(r"^\s*(?:\|\s*)?:?-+:?\s*(?:\|\s*:?-+:?\s*)*(?:\|\s*)?$")
 _ANNOTATION_RE = re.compile(
     r"^(?:owners?|assignee|assigned to|due|due date|deadline|eta|target|status|ticket|jira|issue|tracking"
     r"|done when)\s*:",
