@@ -339,9 +339,13 @@ def redact_document(text: str, *, emails: bool = True) -> Redacted:
     JSON is redacted value by value and written back, so a placeholder can never break its quoting;
     anything else is redacted as text.
     """
+    from pm_agent.errors import InputError
+    from pm_agent.ingest.limits import check_json_depth
+
     try:
+        check_json_depth(text, "document")  # the walk below recurses: too deep a document is redacted as text
         data = json.loads(text)
-    except ValueError:
+    except (ValueError, InputError):
         return redact(text, emails=emails)
     counts: Counter[str] = Counter()
     cleaned = _walk(data, emails, counts)

@@ -200,7 +200,7 @@ def format_minutes(minutes: float) -> str:
     return f"{days} d {hours} h" + (f" {mins} min" if mins else "")
 
 
-DURATION_RE = re.compile(r"(\d+(?:\.\d+)?)\s*(d|days?|h|hrs?|hours?|m|mins?|minutes?)\b", re.IGNORECASE)
+DURATION_RE = re.compile(r"(?<!\d)(\d+(?:\.\d+)?)\s*(d|days?|h|hrs?|hours?|m|mins?|minutes?)\b", re.IGNORECASE)
 MINUTES_PER_UNIT = {"d": 1440, "h": 60, "m": 1}
 
 
