@@ -253,10 +253,8 @@ class RuleSet:
                 by_hint.setdefault(hint, []).append(n)
         hints = (*sorted(by_hint), PRIVATE_KEY_HINT)
         within = {h: tuple(o for o in hints if o != h and o in h) for h in hints}
-        restarts = {
-            h: tuple(i for i in range(1, len(h)) if any(o.startswith(h[i:]) and len(o) > len(h) - i for o in hints))
-            for h in hints
-        }
+        beginnings = {o[:k] for o in hints for k in range(1, len(o))}  # what a keyword may run on from
+        restarts = {h: tuple(i for i in range(1, len(h)) if h[i:] in beginnings) for h in hints}
         scanner = re.compile(literal_pattern(hints))
         return cls(ordered, {hint: tuple(ns) for hint, ns in by_hint.items()}, hints, scanner, within, restarts)
 
