@@ -85,6 +85,7 @@ CONTEXTS = [
     ("DB_PASSWORD=Fake0;rest and more", f"DB_PASSWORD={r('password')} and more"),
     ("GET /login?password=Fake0q&next=/home", f"GET /login?password={r('password')}&next=/home"),
     ("Pwd=Fake0a;Uid=app", f"Pwd={r('password')};Uid=app"),
+    ("DB_PASS=rosebud PGUSER=app", f"DB_PASS={r('password')} PGUSER=app"),
     ("secret_key_base: deadbeef00000000deadbeef", f"secret_key_base: {r('secret')}"),
     ('<add key="ClearTextPassword" value="Fake0nuget" />', f'<add key="ClearTextPassword" value="{r("password")}" />'),
     ("Authorization: SSWS 00FAKEfake0123456789EXAMPLEexample00", f"Authorization: SSWS {r('okta-token')}"),
@@ -126,6 +127,8 @@ LOOK_ALIKES = [
     "security group SG.1 blocked the port",
     "logs.example.com and s.example.org resolved",
     "SKU-1234 sold out; key-value store evicted keys",
+    "integration tests: pass=120 fail=3 skip=2",
+    "login refused: credentials=invalid, token=expired",
 ]
 
 

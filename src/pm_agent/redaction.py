@@ -98,7 +98,8 @@ _ORDINARY_VALUE = re.compile(
 _STAND_IN = re.compile(
     r"\$\{[^}\r\n]{1,200}\}|\$\([^)\r\n]{1,200}\)|\$[A-Za-z_][A-Za-z0-9_]{0,100}|%[A-Za-z_][A-Za-z0-9_]{0,100}%"
     r"|\{\{[^}\r\n]{0,200}\}?\}?|\{[ \t]{0,4}\.[^}\r\n]{0,200}|<[^<>\r\n]{1,100}>|\*{3,}|[xX]{3,}|\.{3}|…"
-    r"|(?i:true|false|null|none|nil|undefined|empty|redacted|hidden|masked|n/a|\[(?:redacted|hidden)\])"
+    r"|(?i:true|false|null|none|nil|undefined|empty|redacted|hidden|masked|n/a|\[(?:redacted|hidden)\]"
+    r"|invalid|expired|missing|required|unset|default|unknown|rotated|revoked|enabled|disabled|yes|no|on|off)"
 )
 
 
@@ -186,7 +187,7 @@ _WORD_START = r"(?:(?<![A-Za-z0-9])|(?<=(?-i:[a-z0-9]))(?=(?-i:[A-Z])))"
 # Key words by kind. A key ends with one (``DB_PASSWORD``, ``dbPassword``, ``PGPASSWORD``,
 # ``client_secret``, ``X-API-Key``, ``_authToken``), so "tokens=" or "secret_name:" are no keys.
 _KEYS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
-    ("password", r"pass(?:word|wd|phrase)|" + _WORD_START + r"(?:pwd|pass)", ("pass", "pwd")),
+    ("password", r"pass(?:word|wd|phrase)|" + _WORD_START + r"(?P<short>pwd|pass)", ("pass", "pwd")),
     ("secret", r"secret(?:[_\-]?key)?(?:[_\-]?base)?|credentials?", ("secret", "credential")),
     (
         "api-key",
@@ -325,6 +326,8 @@ def _key_value_replacer(kind: str, counts: Counter[str]) -> Callable[[re.Match[s
         value = match.group(group)
         if _STAND_IN.fullmatch(value) or _ORDINARY_TIME.fullmatch(value):
             return match.group(0)
+        if "short" in match.re.groupindex and match.group("short") and _ORDINARY_VALUE.fullmatch(value):
+            return match.group(0)  # "pass=12 fail=3" counts tests
         if group == "bare" and "=" not in match.group("sep") and not _looks_secret(value):
             return match.group(0)
         return _replace_group(match, group, kind, counts)
