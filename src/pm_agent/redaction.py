@@ -44,7 +44,6 @@ from pm_agent.regex_literals import literal_pattern
 log = logging.getLogger("pm_agent.redaction")
 M = TypeVar("M")
 PLACEHOLDER = "[REDACTED:{kind}]"
-NOT_PLACEHOLDER = r"(?!\[REDACTED:)"
 RULES_FILE = ("data", "secret_rules.toml")
 
 
@@ -160,7 +159,8 @@ def _rule_from_entry(entry: dict[str, Any], name: str) -> Rule:
     kind, regex, keywords = entry.get("kind"), entry.get("regex"), entry.get("keywords")
     if not isinstance(kind, str) or not re.fullmatch(r"[a-z0-9][a-z0-9\-]{0,40}", kind):
         raise ValueError(f"{name}: 'kind' must be a lower-case name like github-token")
-    if not isinstance(keywords, list) or not keywords or not all(isinstance(k, str) and k == k.lower() and k for k in keywords):
+    lower_case = isinstance(keywords, list) and all(isinstance(k, str) and k and k == k.lower() for k in keywords)
+    if not keywords or not lower_case:
         raise ValueError(f"{name}: 'keywords' must be a list of lower-case literals")
     check = entry.get("check")
     if check is not None and check not in CHECKS:
