@@ -184,16 +184,14 @@ _VALUE = (
 # Where a short key word (``pwd``, ``pass``) may start: not inside a word ("bypass"), but at a
 # camelCase hump ("dbPass").
 _WORD_START = r"(?:(?<![A-Za-z0-9])|(?<=(?-i:[a-z0-9]))(?=(?-i:[A-Z])))"
+# What a key named "...key" belongs to when it holds a secret (``X-API-Key``, ``client_key``, ``LICENSE_KEY``).
+_KEY_OWNERS = ("api", "app", "access", "private", "signing", "encryption", "master", "license", "client")
 # Key words by kind. A key ends with one (``DB_PASSWORD``, ``dbPassword``, ``PGPASSWORD``,
 # ``client_secret``, ``X-API-Key``, ``_authToken``), so "tokens=" or "secret_name:" are no keys.
 _KEYS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("password", r"pass(?:word|wd|phrase)|" + _WORD_START + r"(?P<short>pwd|pass)", ("pass", "pwd")),
     ("secret", r"secret(?:[_\-]?key)?(?:[_\-]?base)?|credentials?", ("secret", "credential")),
-    (
-        "api-key",
-        r"(?:api|app|access|private|signing|encryption|master|license|client)[_\-]?key",
-        ("key",),
-    ),
+    ("api-key", r"(?:" + "|".join(_KEY_OWNERS) + r")[_\-]?key", tuple(f"{o}{s}key" for o in _KEY_OWNERS for s in ("_", "-", ""))),
     ("token", r"token", ("token",)),
 )
 _SEPARATOR = r"(?P<sep>[ \t]{0,8}(?:=>|:=|=|:)[ \t]{0,8})"
