@@ -84,7 +84,7 @@ def table_rows() -> list[tuple[list[str], set[str]]]:
         for code in re.findall(r"`pm-agent ([^`]+)`|`(actions \w+)", cell):
             words = [w for w in (code[0] or code[1]).split() if re.fullmatch(r"[a-z][a-z|\\]*", w)]
             head, *tail = words
-            subs = tail[0].replace("\\", "").split("|") if tail and head in ("actions", "memory", "models", "queue") else [None]
+            subs = tail[0].replace("\\", "").split("|") if tail and head in ("actions", "fetch", "memory", "models", "queue") else [None]
             names += [f"{head} {sub}" if sub else head for sub in subs]
         rows.append((names, set(re.findall(r"(?<![\w-])--[a-z][a-z-]*", line))))
     return rows

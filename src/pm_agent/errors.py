@@ -63,6 +63,11 @@ class EmbedderMismatchError(MemoryStoreError):
     """The memory's vectors come from another embedder: only ``pm-agent memory reindex`` (a person) fixes it."""
 
 
+class FetchError(PmAgentError):
+    """An incident source (the PagerDuty or Slack API) that could not be read: a refused or expired token, a
+    missing scope, an unknown incident or channel, a server that stays unreachable or rate-limited."""
+
+
 class NotFoundError(PmAgentError):
     """An incident, postmortem or action item id that the memory does not hold."""
 

@@ -39,6 +39,7 @@ from pm_agent.timeparse import TimestampError, parse_zone_name
 if TYPE_CHECKING:
     from pm_agent.memory import Memory
     from pm_agent.memory.api import ReindexReport
+    from pm_agent.sources.fetch import Fallback, Fetched
 
 T = TypeVar("T")
 log = logging.getLogger("pm_agent.service")
@@ -143,6 +144,26 @@ class PostmortemService:
         if paths:
             return self.load(paths, date=date, timezone=timezone, roots=roots)
         return self.load_text(data or "", date=date, timezone=timezone)
+
+    def fetch_pagerduty(
+        self, incident_id: str, *, slack_channel: str | None = None, fallback: Fallback | None = None, **client
+    ) -> Fetched:
+        """PagerDuty incident ``incident_id`` with its log entries, notes, alerts and Slack channel, merged into one
+        redacted incident, and the sources that could not be read (:mod:`pm_agent.sources.fetch`). ``client``
+        (``policy``, ``transport``) is for tests."""
+        from pm_agent.sources.fetch import fetch_incident
+
+        return fetch_incident(incident_id, self.settings, slack_channel=slack_channel, fallback=fallback,
+                              options=self.read_options(), **client)
+
+    def draft_fetched(self, fetched: Fetched, **options) -> Postmortem:
+        """:meth:`draft` of a fetched incident, with one open question per source it was drafted without (and the
+        score of the draft with them)."""
+        from pm_agent.engines.drafting import with_score
+        from pm_agent.sources.fetch import with_missing_sources
+
+        postmortem = with_missing_sources(self.draft(fetched.incident, **options), fetched.missing)
+        return with_score(postmortem) if fetched.missing and postmortem.score is not None else postmortem
 
     # --- drafting --------------------------------------------------------------------------
     def draft(

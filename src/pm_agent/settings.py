@@ -85,6 +85,20 @@ class Settings(BaseSettings):
     redact_emails: bool = Field(
         default=True, description="Redact e-mail addresses too (secrets are always redacted)."
     )
+    # --- fetch on close: read the whole incident from PagerDuty and Slack (read-only tokens) -----------
+    pagerduty_token: SecretStr | None = Field(
+        default=None, description="PagerDuty REST API v2 key (read-only is enough) to fetch a resolved incident's "
+        "log entries, notes and alerts before drafting it.",
+    )
+    pagerduty_url: str = Field(
+        default="https://api.pagerduty.com", description="The PagerDuty REST API's address (a proxy, a fake in tests)."
+    )
+    slack_token: SecretStr | None = Field(
+        default=None, description="Slack bot token (channels:history, groups:history, users:read) to read the "
+        "incident's channel.",
+    )
+    slack_url: str = Field(default="https://slack.com/api", description="The Slack Web API's address.")
+    fetch_timeout_s: float = Field(default=30.0, gt=0, description="Timeout of one PagerDuty or Slack request, in seconds.")
     input_roots: str = Field(
         default="",
         description="Folders the MCP server's tools may read incident files from, separated by ':' (';' on "

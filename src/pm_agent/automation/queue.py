@@ -62,6 +62,8 @@ class Job(BaseModel):
     error: str | None = None
     content: str = Field(default="", description="SHA-256 of the text as delivered: a change makes a new version.")
     not_before: dt.datetime | None = Field(default=None, description="When a job waiting to be retried is due.")
+    slack_channel: str | None = Field(
+        default=None, description="The Slack channel id of a fetched PagerDuty incident (where its chat was read from).")
 
 
 class Enqueued(BaseModel):

@@ -10,6 +10,7 @@ there too: a job is neither lost nor retried forever.
 
 from __future__ import annotations
 
+import json
 import logging
 import threading
 from collections.abc import Callable
@@ -17,10 +18,11 @@ from pathlib import Path
 
 from pm_agent.automation.paths import safe_name, write_atomic
 from pm_agent.automation.queue import MAX_ATTEMPTS, Job, JobQueue
-from pm_agent.errors import ConfigError, EmbedderMismatchError, InputError, PmAgentError
+from pm_agent.errors import ConfigError, EmbedderMismatchError, FetchError, InputError, PmAgentError
 from pm_agent.models import Postmortem
 from pm_agent.safe_paths import safe_child
 from pm_agent.service import PostmortemService
+from pm_agent.sources.fetch import Fallback, Fetched, Missing
 
 log = logging.getLogger("pm_agent.automation")
 IDLE_POLL_S = 5.0
@@ -57,6 +59,8 @@ class Worker:
         self.service = service
         self.output_dir = output_dir or service.settings.output_dir
         self.on_result = on_result
+        self.fetch_client: dict = {}
+        """Passed to the PagerDuty and Slack clients (tests give a retry policy that does not sleep)."""
         self._wake = threading.Event()
         self._stopping = threading.Event()
         self._thread: threading.Thread | None = None
@@ -78,8 +82,9 @@ class Worker:
             return self.queue.fail(job, f"gave up after {MAX_ATTEMPTS} attempts; the last stopped its process midway")
         postmortem, outputs = None, []
         try:
-            incident = self.service.load_text(job.text, name=job.name)
-            postmortem = self.service.draft(incident)
+            fetched = self._incident(job)
+            job = job.model_copy(update={"slack_channel": fetched.slack_channel})
+            postmortem = self.service.draft_fetched(fetched)
             outputs = [str(path) for path in write_draft(self.service, postmortem, self.output_dir)]
             self.service.with_memory(lambda memory: memory.remember(postmortem))
         except (InputError, EmbedderMismatchError) as exc:
@@ -91,7 +96,30 @@ class Worker:
         except Exception as exc:  # a bug: keep the job and its error, and the worker running
             log.exception("drafting %s failed", job.name)
             return self._failed(job, f"{type(exc).__name__}: {exc}", postmortem, outputs, retry=True)
+        if fetched.retry_worthwhile:
+            return self._fetch_again(job, fetched, postmortem.incident_id, outputs)
         return self.queue.finish(job, incident_id=postmortem.incident_id, outputs=outputs)
+
+    def _incident(self, job: Job) -> Fetched:
+        """The job's incident: for a PagerDuty job, with ``PM_AGENT_PAGERDUTY_TOKEN`` set, fetched whole from
+        PagerDuty and Slack, the payload standing in for what cannot be read; else the job's text as delivered."""
+        if job.kind != "pagerduty" or not self.service.settings.pagerduty_token:
+            return Fetched(self.service.load_text(job.text, name=job.name))
+        incident_id = _payload_id(job.text)
+        try:
+            return self.service.fetch_pagerduty(incident_id, fallback=Fallback(job.name, job.text), **self.fetch_client)
+        except PmAgentError as exc:  # nothing fetched at all (a bad id, a setting): draft the payload, ask why
+            missing = Missing(f"PagerDuty incident {incident_id}", str(exc), retryable=isinstance(exc, FetchError))
+            return Fetched(self.service.load_text(job.text, name=job.name), missing=[missing])
+
+    def _fetch_again(self, job: Job, fetched: Fetched, incident_id: str, outputs: list[str]) -> Job:
+        """Drafted without some sources: keep the draft, and fetch again later (a new version of the draft when
+        it works); after the last attempt the job is parked in ``failed/`` with its draft, for ``queue retry``."""
+        error = "drafted without the " + "; the ".join(str(m) for m in fetched.missing if m.retryable)
+        job = job.model_copy(update={"incident_id": incident_id, "outputs": outputs})
+        if job.attempts < MAX_ATTEMPTS:
+            return self.queue.retry_later(job, error)
+        return self.queue.fail(job, error, incident_id=incident_id, outputs=outputs)
 
     def _failed(
         self, job: Job, error: str, postmortem: Postmortem | None, outputs: list[str], *, retry: bool = False
@@ -105,6 +133,10 @@ class Worker:
     def _report(self, job: Job) -> Job:
         if job.state == "done":
             log.info("drafted %s from %s: %s", job.incident_id, job.name, ", ".join(job.outputs))
+        elif job.state == "pending" and job.outputs:
+            log.warning("drafted %s from %s without some sources (attempt %d of %d); fetching again at %s: %s",
+                        job.incident_id, job.name, job.attempts, MAX_ATTEMPTS,
+                        job.not_before.isoformat(timespec="seconds"), job.error)
         elif job.state == "pending":
             log.warning("could not draft %s (attempt %d of %d, retried at %s): %s", job.name, job.attempts,
                         MAX_ATTEMPTS, job.not_before.isoformat(timespec="seconds"), job.error)
@@ -154,3 +186,12 @@ class Worker:
             except Exception:  # the queue folder itself failed (disk full, removed): log, wait, try again
                 log.exception("the drafting queue could not be read")
             self._wake.wait(IDLE_POLL_S)
+
+
+def _payload_id(text: str) -> str:
+    """The PagerDuty incident id of a queued ``incident.resolved`` job (its incident JSON's ``id``); "" if none."""
+    try:
+        data = json.loads(text)
+    except ValueError:
+        return ""
+    return str(data.get("id") or "") if isinstance(data, dict) else ""

@@ -28,6 +28,7 @@ def build_parser() -> argparse.ArgumentParser:
         automation_cmds,
         draft_cmds,
         eval_cmds,
+        fetch_cmds,
         memory_cmds,
         serve_cmds,
     )
@@ -38,7 +39,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("-V", "--version", action="version", version=f"pm-agent {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    for module in (draft_cmds, analysis_cmds, memory_cmds, eval_cmds, serve_cmds, automation_cmds):
+    for module in (draft_cmds, fetch_cmds, analysis_cmds, memory_cmds, eval_cmds, serve_cmds, automation_cmds):
         module.register(commands)
     return parser
 

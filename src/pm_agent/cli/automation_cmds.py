@@ -243,7 +243,7 @@ def _fields(job) -> dict:
     return {"job": job.id, "state": job.state, "name": job.name, "attempts": job.attempts,
             "incident_id": job.incident_id, "outputs": job.outputs, "error": job.error,
             "created_at": _time(job.created_at), "finished_at": _time(job.finished_at),
-            "retry_at": _time(job.not_before)}
+            "retry_at": _time(job.not_before), "slack_channel": job.slack_channel}
 
 
 def _line(job) -> str:
