@@ -45,6 +45,10 @@ class MemoryStoreError(PmAgentError):
     """The incident memory (vector store or its index) cannot be used."""
 
 
+class IntegrationError(PmAgentError):
+    """An outside service pm-agent was configured to use (Slack, GitHub, Jira) refused or failed a request."""
+
+
 class NotFoundError(PmAgentError):
     """An incident, postmortem or action item id that the memory does not hold."""
 
