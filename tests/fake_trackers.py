@@ -181,7 +181,8 @@ class FakeGitHub(FakeService):
                 return Answer(200, self.issues[number - 1])
         if seen.method == "GET" and seen.path == "/search/issues":
             return self._search(seen.query)
-        return Answer(404, {"message": "Not Found", "documentation_url": "https://docs.github.com/rest", "status": "404"})
+        return Answer(404, {"message": "Not Found", "documentation_url": "https://docs.github.com/rest",
+                            "status": "404"})
 
     def _create(self, body: dict[str, Any]) -> Answer:
         if not body.get("title"):

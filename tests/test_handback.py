@@ -268,7 +268,8 @@ def test_an_expired_slack_token_is_named_and_the_tracker_work_still_happens(run)
         slack.fail_next(200, {"ok": False, "error": "token_expired"})
         job = draft_once(worker, queue)
 
-    assert job.error.endswith("Slack: Slack refused PM_AGENT_SLACK_TOKEN (token_expired); it needs the chat:write scope")
+    assert job.error.endswith(
+        "Slack: Slack refused PM_AGENT_SLACK_TOKEN (token_expired); it needs the chat:write scope")
     assert len(github.issues) == 2 and slack.messages == []
 
 
@@ -279,3 +280,48 @@ def test_a_tracker_missing_a_setting_is_reported_without_sending_anything(run):
 
     assert job.error.endswith("PM_AGENT_TRACKER=jira needs PM_AGENT_JIRA_EMAIL, PM_AGENT_JIRA_TOKEN")
     assert jira.requests == []
+
+
+def test_actions_sync_reads_which_issues_the_tracker_closed_and_actions_list_shows_it(run, capsys):
+    with FakeGitHub() as github:
+        worker, queue, service = run(**github_env(github))
+        draft_once(worker, queue)
+        service.with_memory(lambda memory: memory.close())
+        github.close(2)
+        capsys.readouterr()
+        synced = main(["actions", "sync"])
+        synced_out = capsys.readouterr().out
+    main(["actions", "list"])
+    listed = capsys.readouterr().out
+
+    assert synced == 0
+    assert [line.rsplit(" | ", 1)[1] for line in synced_out.splitlines()] == [
+        "issue: https://github.example/acme/ops/issues/1",
+        "issue: https://github.example/acme/ops/issues/2 (closed in the tracker)"]
+    assert listed.splitlines()[1].endswith(
+        "Make the load test cover the pool_size change | owner: Service owner of payments-api | due: 2026-04-21 "
+        "| from INC-2031 | issue: https://github.example/acme/ops/issues/2 (closed in the tracker)")
+
+
+def test_actions_sync_reads_jira_states_by_status_category(run, capsys):
+    with FakeJira() as jira:
+        worker, queue, service = run(**jira_env(jira))
+        draft_once(worker, queue)
+        service.with_memory(lambda memory: memory.close())
+        jira.resolve("OPS-1")
+        capsys.readouterr()
+        assert main(["actions", "sync", "--json"]) == 0
+        synced = json.loads(capsys.readouterr().out)
+
+    assert [(a["tracker_url"], a["tracker_state"]) for a in synced] == [
+        (f"{jira.url}/browse/OPS-1", "closed"), (f"{jira.url}/browse/OPS-2", "open")]
+
+
+def test_actions_sync_without_a_tracker_says_what_to_set(run, capsys):
+    worker, queue, service = run()
+    draft_once(worker, queue)
+    service.with_memory(lambda memory: memory.close())
+
+    assert main(["actions", "sync"]) == 2
+    assert capsys.readouterr().err == (
+        "pm-agent: error: actions sync reads issue states from a tracker: set PM_AGENT_TRACKER=github or jira\n")

@@ -107,7 +107,8 @@ class Settings(BaseSettings):
     )
     github_repo: str | None = Field(default=None, description="The repository issues are filed in, as owner/name.")
     github_url: str = Field(
-        default="https://api.github.com", description="GitHub's REST API address (GitHub Enterprise: https://HOST/api/v3)."
+        default="https://api.github.com",
+        description="GitHub's REST API address (GitHub Enterprise: https://HOST/api/v3).",
     )
     jira_url: str | None = Field(default=None, description="The Jira Cloud site, e.g. https://your-team.atlassian.net.")
     jira_email: str | None = Field(default=None, description="The Atlassian account the Jira API token belongs to.")

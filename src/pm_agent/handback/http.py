@@ -77,7 +77,9 @@ class JsonApi:
             raise IntegrationError(
                 f"{self.name} denied the request (403: {message}); check the permissions of {self.credential}"
             )
-        raise IntegrationError(f"{self.name} answered {response.status_code} to {method} {response.url.path}: {message}")
+        raise IntegrationError(
+            f"{self.name} answered {response.status_code} to {method} {response.url.path}: {message}"
+        )
 
 
 def _retryable(exc: BaseException) -> bool:

@@ -79,12 +79,14 @@ class GitHubIssues:
 
     def create(self, text: IssueText, marker: str) -> FiledIssue:
         lines = [line if line != marker else f"<!-- {marker} -->" for line in text.lines]
-        created = self.api.request("POST", f"/repos/{self.repo}/issues", json={"title": text.title, "body": "\n".join(lines)})
+        body = {"title": text.title, "body": "\n".join(lines)}
+        created = self.api.request("POST", f"/repos/{self.repo}/issues", json=body)
         return self._issue(created)
 
     def state(self, issue: FiledIssue) -> str:
         number = issue.key.removeprefix("#")
-        return "closed" if self.api.request("GET", f"/repos/{self.repo}/issues/{number}").get("state") == "closed" else "open"
+        found = self.api.request("GET", f"/repos/{self.repo}/issues/{number}")
+        return "closed" if found.get("state") == "closed" else "open"
 
     def _issue(self, item: dict) -> FiledIssue:
         return FiledIssue(tracker=self.name, key=f"#{item['number']}", url=item["html_url"],
@@ -170,7 +172,9 @@ def configured_tracker(settings: Settings, policy: RetryPolicy = DEFAULT_POLICY)
     """The tracker ``PM_AGENT_TRACKER`` names, or None; a tracker missing a setting it needs is a ConfigError."""
     if settings.tracker == "github":
         if settings.github_token is None or not settings.github_repo:
-            raise ConfigError("PM_AGENT_TRACKER=github needs PM_AGENT_GITHUB_TOKEN and PM_AGENT_GITHUB_REPO (owner/name)")
+            raise ConfigError(
+                "PM_AGENT_TRACKER=github needs PM_AGENT_GITHUB_TOKEN and PM_AGENT_GITHUB_REPO (owner/name)"
+            )
         if settings.github_repo.count("/") != 1 or not all(settings.github_repo.split("/")):
             raise ConfigError(f"PM_AGENT_GITHUB_REPO={settings.github_repo!r}: give it as owner/name")
         api = JsonApi("GitHub", settings.github_url, "PM_AGENT_GITHUB_TOKEN", policy=policy, headers={
