@@ -325,3 +325,36 @@ def test_actions_sync_without_a_tracker_says_what_to_set(run, capsys):
     assert main(["actions", "sync"]) == 2
     assert capsys.readouterr().err == (
         "pm-agent: error: actions sync reads issue states from a tracker: set PM_AGENT_TRACKER=github or jira\n")
+
+
+def test_what_is_sent_is_redacted_while_the_marker_is_kept_as_it_is(run, tmp_path):
+    with FakeGitHub() as github, FakeSlack() as slack:
+        _, _, service = run(**github_env(github), **slack_env(slack))
+        draft = service.draft(service.load_text(INCIDENT_TEXT, name="payments-outage.json"), use_memory=False)
+        leaky = draft.action_items[2].model_copy(update={
+            "owner": "dana.ortiz@example.com", "done_when": "the check passes with password=hunter2-Secret9"})
+        draft = draft.model_copy(update={"title": "Outage seen by ops@example.com",
+                                         "action_items": [*draft.action_items[:2], leaky]})
+        report = hand_back(draft, settings=service.settings, channel=None, draft_paths=[tmp_path / "INC-2031.json"])
+
+    body = github.issues[1]["body"]
+    assert report.problems == []
+    assert "- Owner: [REDACTED:email]" in body and "password=[REDACTED:password]" in body
+    assert "Outage seen by [REDACTED:email]" in body and "example.com" not in body and "hunter2" not in body
+    assert body.endswith("<!-- pm-agent:INC-2031/1013aad00d66 -->")
+    assert slack.messages[0]["text"].startswith("Postmortem draft ready: Outage seen by [REDACTED:email] (INC-2031)")
+
+
+def test_a_redraft_remembered_without_a_hand_back_keeps_the_links_its_actions_had(run, monkeypatch):
+    with FakeGitHub() as github:
+        worker, queue, service = run(**github_env(github))
+        draft_once(worker, queue)
+    monkeypatch.setenv("PM_AGENT_TRACKER", "none")
+    plain, _, service2 = run()
+    plain.queue = queue
+    draft_once(plain, queue, redrafted_text())
+
+    stored = service2.with_memory(lambda memory: memory.get_postmortem("INC-2031"))
+    assert stored.title.endswith("(reviewed)")
+    assert [a.tracker_url for a in stored.action_items] == [
+        None, "https://github.example/acme/ops/issues/1", "https://github.example/acme/ops/issues/2"]

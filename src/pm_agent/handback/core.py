@@ -24,7 +24,7 @@ from pm_agent.errors import PmAgentError
 from pm_agent.handback.http import DEFAULT_POLICY
 from pm_agent.handback.ledger import FOLDER, FiledIssue, IncidentLedger, Ledger, action_key, marker
 from pm_agent.handback.slack import SlackChannel, configured_slack, summary_text
-from pm_agent.handback.trackers import Tracker, configured_tracker, issue_text
+from pm_agent.handback.trackers import IssueText, Tracker, configured_tracker, issue_text
 from pm_agent.models import Postmortem
 from pm_agent.redaction import redact
 from pm_agent.settings import Settings
@@ -171,8 +171,8 @@ def _find_or_file(
     if found is not None:
         return found, False
     text = issue_text(item, postmortem.incident_id, postmortem.title, draft, mark)
-    redacted = text.__class__(title=redact(text.title, emails=emails).text,
-                              lines=[redact(line, emails=emails).text for line in text.lines])
+    redacted = IssueText(title=redact(text.title, emails=emails).text,
+                         lines=[line if line == mark else redact(line, emails=emails).text for line in text.lines])
     return tracker.create(redacted, mark), True
 
 
