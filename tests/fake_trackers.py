@@ -154,15 +154,22 @@ SLACK_RATE_LIMITED = Answer(429, {"ok": False, "error": "ratelimited"}, {"retry-
 
 
 class FakeGitHub(FakeService):
-    """Issues of one repository; ``searchable=False`` plays the search index lagging behind new issues."""
+    """Issues of one repository; ``searchable=False`` plays the search index lagging behind new issues, and
+    ``fuzzy=True`` a search that matches words rather than the exact phrase (every issue is a hit)."""
 
     def __init__(self, token: str = "ghp_fakefakefakefakefakefakefakefake0001", repo: str = "acme/ops",
-                 *, searchable: bool = True) -> None:
+                 *, searchable: bool = True, fuzzy: bool = False) -> None:
         super().__init__()
         self.token = token
         self.repo = repo
         self.searchable = searchable
+        self.fuzzy = fuzzy
         self.issues: list[dict[str, Any]] = []
+
+    def add_issue(self, title: str, body: str = "") -> None:
+        """An issue someone filed by hand."""
+        with self.lock:
+            self._create({"title": title, "body": body})
 
     def close(self, number: int) -> None:
         with self.lock:
@@ -204,7 +211,7 @@ class FakeGitHub(FakeService):
         phrases = re.findall(r'"([^"]+)"', q)
         repo = re.search(r"repo:(\S+)", q)
         hits = [issue for issue in self.issues if issue["_searchable"] and (not repo or repo.group(1) == self.repo)
-                and all(phrase in issue["body"] for phrase in phrases)]
+                and (self.fuzzy or all(phrase in issue["body"] for phrase in phrases))]
         per_page, page = int(query.get("per_page", 30)), int(query.get("page", 1))
         items = hits[(page - 1) * per_page : page * per_page]
         return Answer(200, {"total_count": len(hits), "incomplete_results": False, "items": items})

@@ -358,3 +358,18 @@ def test_a_redraft_remembered_without_a_hand_back_keeps_the_links_its_actions_ha
     assert stored.title.endswith("(reviewed)")
     assert [a.tracker_url for a in stored.action_items] == [
         None, "https://github.example/acme/ops/issues/1", "https://github.example/acme/ops/issues/2"]
+
+
+def test_the_marker_search_reads_further_pages_when_the_search_matches_loosely(run):
+    with FakeGitHub(fuzzy=True) as github:
+        for number in range(1, 121):
+            github.add_issue(f"Unrelated issue {number}", "Filed by hand, mentions pm-agent and INC-2031.")
+        worker, queue, service = run(**github_env(github))
+        draft_once(worker, queue)
+        shutil.rmtree(service.settings.output_dir / ".handback")
+        report = hand_back(_draft_from(service), settings=service.settings, channel=None,
+                           draft_paths=[service.settings.output_dir / "INC-2031.json"])
+
+    assert [(a.issue, a.filed_now) for a in report.actions] == [("#121", False), ("#122", False)]
+    assert len(github.issues) == 122
+    assert [seen.query["page"] for seen in github.calls("GET", "/search/issues")][-3:] == ["1", "2", "3"]
