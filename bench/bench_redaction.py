@@ -1,5 +1,6 @@
 """Redaction speed on 1 MB texts: ordinary incident lines, lines full of secrets, and inputs built to
-make a careless pattern backtrack (long runs of key characters, many unterminated key blocks).
+make a careless pattern backtrack (long runs of key characters, many unterminated key blocks,
+commands without their flags, keyword prefixes without the token after them).
 
     python bench/bench_redaction.py [--mb 1] [--runs 5]
 
@@ -39,6 +40,10 @@ def adversarial() -> dict[str, str]:
         "keys without values": "password=\npassword: ",
         "bearer without digits": "Bearer " + "b" * 40 + " ",
         "dotted domains": "u@" + "a." * 100 + " ",
+        "commands without their flags": "curl mysql redis-cli sshpass --pass ",
+        "key words glued together": "dbPasswordTokenSecretApiKey",
+        "values of separators only": "password=a&b;c,d&",
+        "keyword prefixes without tokens": "sk-ant- glpat- hvs. npm_ xoxb- AKIA :A ",
     }
 
 

@@ -130,12 +130,20 @@ def drafting(section: dict) -> list[str]:
         rows.append([f"{row['events']:,}", f"{row['median_s']:.3f}", f"{row['ms_per_1k_events']:.0f}",
                      f"{row['peak_mb']:.1f}", size_step, step])
         previous = row
-    return ([("How to read this: what `pm-agent draft` does after reading its input, on synthetic incidents "
-             "(`bench/bench_draft.py`): draft, render to Markdown, and score the draft with the rubric. "
-             f"Median of {section['runs']} runs; peak memory is the Python heap's peak (tracemalloc) during one "
-             "draft. The last two columns say how much the size and the time grew from the row above."), ""]
-            + table(["events", "median s", "ms per 1,000 events", "peak MB", "size × previous", "time × previous"],
-                    rows))
+    lines = ([("How to read this: what `pm-agent draft` does after reading its input, on synthetic incidents "
+              "(`bench/bench_draft.py`): draft, render to Markdown, and score the draft with the rubric. "
+              f"Median of {section['runs']} runs; peak memory is the Python heap's peak (tracemalloc) during one "
+              "draft. The last two columns say how much the size and the time grew from the row above."), ""]
+             + table(["events", "median s", "ms per 1,000 events", "peak MB", "size × previous", "time × previous"],
+                     rows))
+    if section.get("hostile"):
+        lines += ["", ("Hostile inputs, end to end (read, fold duplicates, draft, render, score), median of "
+                       f"{min(section['runs'], 3)} runs: every event given twice a second apart (JSON), and one "
+                       "text line repeated. Folding them was quadratic before (16,000 events: 29 s)."), ""]
+        lines += table(["input", "events", "kept after folding", "median s", "peak MB"],
+                       [[row["case"], f"{row['events']:,}", f"{row['kept']:,}", f"{row['median_s']:.3f}",
+                         f"{row['peak_mb']:.1f}"] for row in section["hostile"]])
+    return lines
 
 
 def engines(section: dict) -> list[str]:

@@ -55,14 +55,15 @@ class Profile:
     chroma_runs: int
     search_rounds: int
     retrieval_embedder: str = "minilm"
+    hostile_size: int = 50_000  # events of the two hostile drafting inputs (bench_draft.hostile_inputs)
 
 
 PROFILES = {
     "full": Profile("full", 7, (100, 1_000, 10_000), 5, (100, 1_000, 10_000), 5,
-                    1_000, 200, (1_000, 10_000, 100_000), 10_000, 3, 2, 200),
-    "quick": Profile("quick", 3, (100, 1_000), 3, (100, 1_000), 3, 100, 30, (100, 1_000), 1_000, 1, 1, 40),
+                    1_000, 200, (1_000, 10_000, 100_000), 10_000, 3, 2, 200, hostile_size=50_000),
+    "quick": Profile("quick", 3, (100, 1_000), 3, (100, 1_000), 3, 100, 30, (100, 1_000), 1_000, 1, 1, 40, hostile_size=5_000),
     "smoke": Profile("smoke", 1, (20, 200), 1, (20, 200), 1, 20, 8, (20, 60), 60, 1, 1, 4,
-                     retrieval_embedder="lexical"),
+                     retrieval_embedder="lexical", hostile_size=200),
 }
 
 
@@ -77,7 +78,7 @@ def measure(section: str, profile: Profile) -> dict:
     if section == "startup":
         return sections.startup(profile.startup_runs)
     if section == "drafting":
-        return sections.drafting(list(profile.draft_sizes), profile.draft_runs)
+        return sections.drafting(list(profile.draft_sizes), profile.draft_runs, profile.hostile_size)
     if section == "engines":
         return sections.engines(profile.engine_runs, list(profile.engine_sizes))
     if section == "memory":

@@ -84,14 +84,15 @@ def typescript_client(runs: int) -> dict:
 # --- drafting -------------------------------------------------------------------------------
 
 
-def drafting(sizes: list[int], runs: int) -> dict:
-    """Draft + render (with the draft's own rubric score) of synthetic incidents; peak traced memory."""
+def drafting(sizes: list[int], runs: int, hostile_size: int) -> dict:
+    """Draft + render (with the draft's own rubric score) of synthetic incidents; peak traced memory.
+    Then the two hostile inputs of ``hostile_size`` events, read and folded first (at most 3 runs)."""
     rows = []
     for size in sizes:
         median, peak_mb = bench_draft.measure(size, runs)
         rows.append({"events": size, "median_s": round(median, 4), "ms_per_1k_events": round(median / size * 1e6, 2),
                      "peak_mb": round(peak_mb, 1)})
-    return {"runs": runs, "rows": rows,
+    return {"runs": runs, "rows": rows, "hostile": bench_draft.measure_hostile(hostile_size, min(runs, 3)),
             "growth": {"draft time": growth_steps([(r["events"], r["median_s"]) for r in rows]),
                        "peak memory": growth_steps([(r["events"], r["peak_mb"]) for r in rows])}}
 

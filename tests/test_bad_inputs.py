@@ -78,7 +78,9 @@ def test_a_roster_nested_too_deeply_is_one_line_not_a_traceback(tmp_path, capsys
     roster = tmp_path / "roster.json"
     roster.write_text("[" * 100_000)
     assert main(["draft", str(EXAMPLE), "--roster", str(roster)]) == 2
-    assert capsys.readouterr().err == f"pm-agent: error: {roster}: malformed JSON: nested too deeply\n"
+    assert capsys.readouterr().err == (
+        f"pm-agent: error: {roster}: JSON nested 100,000 levels deep, over the limit of 64; no incident format nests that deep\n"
+    )
 
 
 def test_a_text_over_the_byte_limit_is_refused_by_score_and_blameless_without_reading_it_all(tmp_path, capsys, monkeypatch):

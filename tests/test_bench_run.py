@@ -36,7 +36,8 @@ HEADINGS = [
 ]
 TABLE_HEADERS = {
     "startup": ["| measure | median s | × the SDK import floor |"],
-    "drafting": ["| events | median s | ms per 1,000 events | peak MB | size × previous | time × previous |"],
+    "drafting": ["| events | median s | ms per 1,000 events | peak MB | size × previous | time × previous |",
+                 "| input | events | kept after folding | median s | peak MB |"],
     "engines": ["| engine | input | calls per second | ms per call |",
                 "| events N | 5 Whys ms | draft Markdown KB | rubric ms | sentences | rewrite ms |"],
     "memory": [("| embedder | incidents | runs | median incidents/s | each run | share of the cores | "
@@ -92,6 +93,7 @@ def test_a_smoke_run_records_every_size_it_was_asked_for(smoke):
     assert {s["profile"] for s in sections.values()} == {"smoke"}
     assert sections["startup"]["runs"] == 1 and sections["startup"]["tools"] > 0
     assert [row["events"] for row in sections["drafting"]["rows"]] == [20, 200]
+    assert [(row["events"], row["kept"]) for row in sections["drafting"]["hostile"]] == [(200, 100), (200, 1)]
     assert [row["engine"] for row in sections["engines"]["typical"]] == ["5 Whys", "blameless rewrite",
                                                                          "rubric scoring"]
     assert [(row["size"], row["sentences"]) for row in sections["engines"]["by_size"]] == [(20, 2), (200, 20)]

@@ -8,9 +8,10 @@ import json
 import pytest
 
 from pm_agent.errors import InputError
-from pm_agent.ingest import load_incident
+from pm_agent.ingest import load_incident, load_incident_text
 from pm_agent.ingest.merge import collapse_duplicates
 from pm_agent.models import SourceRef, TimelineEvent
+from guards import finishes_in_reasonable_time
 
 UTC = dt.timezone.utc
 
@@ -64,3 +65,60 @@ def test_resolved_before_started_is_refused(tmp_path):
                                 "events": [{"at": "2024-03-01T14:00:00Z", "source": "note", "text": "x"}]}))
     with pytest.raises(InputError, match="resolved_at .* is before started_at"):
         load_incident([path])
+
+
+# --- large and hostile inputs: folding costs O(n log n), and the event limit comes first ---------------
+
+
+def test_fifty_thousand_copies_of_one_line_fold_into_one_event_that_keeps_every_reference():
+    text = "\n".join(["2026-03-10T14:00:00Z [chat] the checkout api is down"] * 50_000)
+    with finishes_in_reasonable_time():
+        incident = load_incident_text(text, "copies.txt")
+    assert [(e.text, len(e.refs)) for e in incident.events] == [("the checkout api is down", 50_000)]
+    assert incident.events[0].refs[-1] == SourceRef(file="copies.txt", locator="line 50000")
+
+
+def test_fifty_thousand_copies_of_one_undated_line_fold_into_one_undated_event():
+    text = "2026-03-10T14:00:00Z [chat] paged\n" + "\n".join(["~14:05 the checkout api is down"] * 49_999)
+    with finishes_in_reasonable_time():
+        incident = load_incident_text(text, "copies.txt")
+    assert [(e.text, len(e.refs)) for e in incident.undated_events] == [("the checkout api is down", 49_999)]
+
+
+def test_fifty_thousand_events_given_twice_each_fold_in_pairs():
+    start = dt.datetime(2026, 3, 10, 14, 0, tzinfo=UTC)
+    events = [{"at": (start + dt.timedelta(seconds=n // 2)).isoformat(), "source": "chat",
+               "text": f"checkout api error on pod {n // 2} again"} for n in range(50_000)]
+    with finishes_in_reasonable_time():
+        incident = load_incident_text(json.dumps({"title": "Pairs", "events": events}), "pairs.json")
+    assert len(incident.events) == 25_000
+    assert {len(e.refs) for e in incident.events} == {2}
+
+
+def test_a_burst_of_different_events_sharing_a_word_within_two_minutes_is_kept_whole():
+    """Each shares "error" with every other; none is similar to another. Comparing each with all
+    before it is 200 million comparisons; only the latest few that share a word are compared."""
+    start = dt.datetime(2026, 3, 10, 14, 0, tzinfo=UTC)
+    events = [TimelineEvent(at=start + dt.timedelta(milliseconds=n), source="chat", text=f"error w{n} x{n} y{n} z{n}",
+                            refs=[SourceRef(file="burst", locator=str(n))]) for n in range(20_000)]
+    with finishes_in_reasonable_time():
+        kept = collapse_duplicates(events)
+    assert [e.text for e in kept] == [e.text for e in events]
+
+
+def test_a_copy_far_behind_a_burst_of_other_events_still_folds_into_its_twin():
+    """Past the bound on compared events, the same text in the window is still found."""
+    start = dt.datetime(2026, 3, 10, 14, 0, tzinfo=UTC)
+    burst = [TimelineEvent(at=start + dt.timedelta(milliseconds=n + 1), source="alert",
+                           text=f"FIRING HighLatency instance=pod-{n}") for n in range(500)]
+    again = TimelineEvent(at=start + dt.timedelta(seconds=60), source="alert", text="FIRING HighLatency instance=pod-0",
+                          refs=[SourceRef(file="again")])
+    kept = collapse_duplicates([*burst, again])
+    assert len(kept) == 500
+    assert kept[0].refs == [SourceRef(file="again")]
+
+
+def test_the_event_limit_counts_events_as_read_before_folding_them():
+    text = "\n".join(["2026-03-10T14:00:00Z [chat] the checkout api is down"] * 6)
+    with pytest.raises(InputError, match=r"^6 events, over the limit of 5 \(raise PM_AGENT_MAX_EVENTS\)$"):
+        load_incident_text(text, max_events=5)

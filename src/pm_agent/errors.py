@@ -3,6 +3,10 @@
 Every error a user can cause or fix is a :class:`PmAgentError`. Front ends turn it into a
 one-line message: the CLI prints it and exits with status 2, the MCP server raises it as a
 tool error. Anything else escaping is a bug and keeps its traceback.
+
+A message often quotes what the user sent (a bad timestamp, an unknown id, a field), and that
+may hold a secret; the message is shown on a terminal, logged and kept with a failed queued job.
+So every message is redacted as the error is made (:func:`echo_safe`), as input is before use.
 """
 
 from __future__ import annotations
@@ -13,8 +17,18 @@ if TYPE_CHECKING:
     from pydantic import ValidationError
 
 
+def echo_safe(message: str) -> str:
+    """``message`` with any secret (or e-mail address) it quotes from the input replaced by a placeholder."""
+    from pm_agent.redaction import redact  # imported here: redaction's rules load on first use
+
+    return redact(message).text
+
+
 class PmAgentError(Exception):
-    """An error whose message is written for the user and says what to do."""
+    """An error whose message is written for the user and says what to do; what it quotes is redacted."""
+
+    def __init__(self, *args: object) -> None:
+        super().__init__(*(echo_safe(arg) if isinstance(arg, str) else arg for arg in args))
 
 
 class InputError(PmAgentError):
@@ -25,8 +39,8 @@ class InputError(PmAgentError):
 
     def __init__(self, message: str, source: str | None = None) -> None:
         self.source = source
-        self.detail = message
-        super().__init__(f"{source}: {message}" if source else message)
+        self.detail = echo_safe(message)
+        super().__init__(f"{source}: {self.detail}" if source else self.detail)
 
 
 class ConfigError(PmAgentError):
@@ -43,6 +57,10 @@ class BackendError(PmAgentError):
 
 class MemoryStoreError(PmAgentError):
     """The incident memory (vector store or its index) cannot be used."""
+
+
+class EmbedderMismatchError(MemoryStoreError):
+    """The memory's vectors come from another embedder: only ``pm-agent memory reindex`` (a person) fixes it."""
 
 
 class IntegrationError(PmAgentError):

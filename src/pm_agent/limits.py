@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from pydantic import BaseModel
+
 from pm_agent.errors import InputError
 
 UTF8_MAX_BYTES_PER_CHAR = 4
@@ -25,3 +27,16 @@ def check_text_size(texts: str | Iterable[str], limit: int, what: str) -> None:
             f"the {what} is {size:,} bytes, over the limit of {limit:,} bytes; "
             "send a shorter text, or raise the limit with PM_AGENT_MAX_INPUT_BYTES"
         )
+
+
+def check_postmortem_size(postmortem: BaseModel, *, max_bytes: int, max_events: int) -> None:
+    """Raise :class:`InputError` for a postmortem given whole (not drafted here) over the input limits.
+
+    A client may hand ``remember_incident`` a finished postmortem instead of incident data: it is
+    held to the same ``PM_AGENT_MAX_INPUT_BYTES`` and ``PM_AGENT_MAX_EVENTS`` as the data it came from.
+    """
+    events = len(getattr(postmortem, "timeline", [])) + len(getattr(postmortem, "undated_events", []))
+    if events > max_events:
+        raise InputError(f"the postmortem has {events:,} timeline events, over the limit of {max_events:,} "
+                         "(raise PM_AGENT_MAX_EVENTS)")
+    check_text_size(postmortem.model_dump_json(), max_bytes, "postmortem")

@@ -19,25 +19,31 @@ _LABEL_HEADING_RE = re.compile(r"^\s{0,3}(?P<title>[A-Za-z][\w /&'-]{1,40}):\s*$
 FENCE_RE = re.compile(r"^\s{0,3}(`{3,}|~{3,})")  # a code fence opening or closing
 _LIST_RE = re.compile(r"^(?P<indent>\s*)(?:[-*+•]|\d{1,3}[.)])\s+(?P<body>\S.*)$")
 _THEMATIC_RE = re.compile(r"^\s{0,3}([-*_])(\s*\1){2,}\s*$")
-_TABLE_DELIMITER_RE = re.compile(r"^\s*\|?\s*:?-{1,}:?\s*(\|\s*:?-{1,}:?\s*)*\|?\s*$")
+# No "\s*\|?\s*": two blank runs around an optional mark are quadratic on a line of spaces.
+_TABLE_DELIMITER_RE = re.compile(r"^\s*(?:\|\s*)?:?-+:?\s*(?:\|\s*:?-+:?\s*)*(?:\|\s*)?$")
 _ANNOTATION_RE = re.compile(
     r"^(?:owners?|assignee|assigned to|due|due date|deadline|eta|target|status|ticket|jira|issue|tracking"
     r"|done when)\s*:",
     re.I,
 )
 _REF_DEFINITION_RE = re.compile(r"^\s{0,3}\[(?P<text>[^\]]+)\]:\s*<?(?P<url>\S+?)>?(?:\s+[\"'(].*)?\s*$")
-_INLINE_LINK_RE = re.compile(r"!?\[(?P<text>[^\]]*)\]\((?P<url>[^)\s]+)(?:\s+\"[^\"]*\")?\)")
-_AUTOLINK_RE = re.compile(r"<(?P<url>(?:https?|mailto):[^>\s]+)>")
+# Link texts stop at a '[' as well as at a ']', URLs at a '[' as well as at a ')' or a space: "[[[[..." or
+# "[a](x[a](x..." would otherwise scan to the end from every '['.
+_INLINE_LINK_RE = re.compile(r"!?\[(?P<text>[^\[\]]*)\]\((?P<url>[^)\s\[]+)(?:\s+\"[^\"\n]*\")?\)")
+_AUTOLINK_RE = re.compile(r"<(?P<url>(?:https?|mailto):[^<>\s]+)>")
 _BARE_URL_RE = re.compile(r"(?<![(<\w])https?://[^\s)>\]|]+")
 _QUOTE_MARK_RE = re.compile(r"^\s{0,3}(>\s?)+")
 _CELL_BAR_RE = re.compile(r"(?<!\\)\|")
 _CODE_SPAN_RE = re.compile(r"`+([^`]*)`+")
-_REF_LINK_RE = re.compile(r"\[([^\]]+)\]\[[^\]]*\]")
+_REF_LINK_RE = re.compile(r"\[([^\[\]]+)\]\[[^\[\]]*\]")
 _BREAK_TAG_RE = re.compile(r"<br\s*/?>", re.I)
-_HTML_TAG_RE = re.compile(r"</?[A-Za-z][^>]*>")
+_HTML_TAG_RE = re.compile(r"</?[A-Za-z][^<>]*>")
 _STRONG_RE = re.compile(r"(\*\*|__)(.+?)\1")
-_STAR_EMPHASIS_RE = re.compile(r"(?<![\w*])\*(?=\S)(.+?)(?<=\S)\*(?![\w*])")
-_UNDERSCORE_EMPHASIS_RE = re.compile(r"(?<![\w_])_(?=\S)(.+?)(?<=\S)_(?![\w_])")
+# Emphasis: the text inside never holds another opening mark (one not after a word character and before a
+# non-space), so a scan that finds no closing mark stops at the next opening one instead of running to the end
+# of the text from every mark ("_a _a _a ..." was quadratic). Each mark inside is read by exactly one branch.
+_STAR_EMPHASIS_RE = re.compile(r"(?<![\w*])\*(?=\S)((?:[^*\n]|\*(?<=[\w*]\*)|(?<![\w*])\*(?!\S))+?)(?<=\S)\*(?![\w*])")
+_UNDERSCORE_EMPHASIS_RE = re.compile(r"(?<![\w_])_(?=\S)((?:[^_\n]|_(?<=[\w_]_)|(?<![\w_])_(?!\S))+?)(?<=\S)_(?![\w_])")
 _STRIKE_RE = re.compile(r"~~(.+?)~~")
 _ESCAPED_RE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!|~>])")
 # Every rewrite in _strip_inline needs one of these characters: text without them passes unchanged.

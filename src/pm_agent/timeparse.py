@@ -10,6 +10,8 @@ from __future__ import annotations
 import datetime as dt
 import re
 
+from pm_agent.errors import echo_safe
+
 UTC = dt.timezone.utc
 EARLIEST_YEAR = 1990
 LATEST_YEAR = 2100
@@ -43,8 +45,8 @@ class TimestampError(ValueError):
 
 def quoted(value: object, limit: int = 60) -> str:
     """``value`` as an error message quotes it: its repr, cut after ``limit`` characters so that a
-    message about a 100,000-character field stays one short line."""
-    text = repr(value)
+    message about a 100,000-character field stays one short line. Secrets are redacted before the cut."""
+    text = echo_safe(repr(value))
     return text if len(text) <= limit else f"{text[:limit]}… ({len(str(value)):,} characters)"
 
 
@@ -200,7 +202,7 @@ def format_minutes(minutes: float) -> str:
     return f"{days} d {hours} h" + (f" {mins} min" if mins else "")
 
 
-DURATION_RE = re.compile(r"(\d+(?:\.\d+)?)\s*(d|days?|h|hrs?|hours?|m|mins?|minutes?)\b", re.IGNORECASE)
+DURATION_RE = re.compile(r"(?<!\d)(\d+(?:\.\d+)?)\s*(d|days?|h|hrs?|hours?|m|mins?|minutes?)\b", re.IGNORECASE)
 MINUTES_PER_UNIT = {"d": 1440, "h": 60, "m": 1}
 
 

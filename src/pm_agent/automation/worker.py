@@ -23,7 +23,7 @@ from pathlib import Path
 from pm_agent.automation.paths import safe_name, write_atomic
 from pm_agent.automation.queue import MAX_ATTEMPTS, Job, JobQueue
 from pm_agent.backends.retry import RetryPolicy
-from pm_agent.errors import ConfigError, InputError, PmAgentError
+from pm_agent.errors import ConfigError, EmbedderMismatchError, InputError, PmAgentError
 from pm_agent.handback import DEFAULT_POLICY, PendingHandBacks, hand_back, ledger_folder
 from pm_agent.models import Postmortem
 from pm_agent.safe_paths import safe_child
@@ -92,7 +92,9 @@ class Worker:
             postmortem = self.service.draft(incident)
             outputs = [str(path) for path in write_draft(self.service, postmortem, self.output_dir)]
             self.service.with_memory(lambda memory: memory.remember(postmortem))
-        except InputError as exc:  # the incident itself: retrying the same text cannot help
+        except (InputError, EmbedderMismatchError) as exc:
+            # the incident itself, or a memory to re-embed: waiting cannot help, a person must act (then
+            # `pm-agent queue retry`)
             return self._failed(job, str(exc), postmortem, outputs)
         except PmAgentError as exc:  # a folder, the memory, a backend: it may pass, so try again later
             return self._failed(job, str(exc), postmortem, outputs, retry=True)

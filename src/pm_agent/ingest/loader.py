@@ -11,7 +11,7 @@ from typing import Any
 
 from pm_agent.errors import InputError
 from pm_agent.ingest.base import FormatParser, ParsedFile
-from pm_agent.ingest.limits import DEFAULT_MAX_FIELD_CHARS, check_fields, check_lines
+from pm_agent.ingest.limits import DEFAULT_MAX_FIELD_CHARS, check_fields, check_json_depth, check_lines
 from pm_agent.timeparse import TimestampError, to_utc
 
 # Order matters: the most specific JSON shapes are tried first.
@@ -106,7 +106,8 @@ def decode_json(text: str, source: str) -> Any:
 
 
 def parse_json(text: str, source: str) -> Any:
-    """``json.loads``, with a bad document reported as an :class:`InputError` naming the place."""
+    """``json.loads``, with a bad document (or one nested too deeply) reported as an :class:`InputError`."""
+    check_json_depth(text, source)
     try:
         return json.loads(text)
     except json.JSONDecodeError as exc:

@@ -29,10 +29,11 @@ DEPLOY_WORDS = re.compile(
     re.IGNORECASE,
 )
 
-_USER_MENTION = re.compile(r"<@(?P<id>[UW][A-Z0-9]+)(?:\|(?P<label>[^>]*))?>")
-_CHANNEL_MENTION = re.compile(r"<#(?P<id>C[A-Z0-9]+)(?:\|(?P<label>[^>]*))?>")
-_SPECIAL_MENTION = re.compile(r"<!(?P<name>[^|>]+)(?:\|(?P<label>[^>]*))?>")
-_LINK = re.compile(r"<(?P<url>[a-z][a-z0-9+.-]*:[^|>]*)(?:\|(?P<label>[^>]*))?>", re.IGNORECASE)
+# Inside <...> nothing stops at a '<': "<!<!<!..." would otherwise scan to the end from every '<'.
+_USER_MENTION = re.compile(r"<@(?P<id>[UW][A-Z0-9]+)(?:\|(?P<label>[^<>]*))?>")
+_CHANNEL_MENTION = re.compile(r"<#(?P<id>C[A-Z0-9]+)(?:\|(?P<label>[^<>]*))?>")
+_SPECIAL_MENTION = re.compile(r"<!(?P<name>[^|<>]+)(?:\|(?P<label>[^<>]*))?>")
+_LINK = re.compile(r"<(?P<url>[a-z][a-z0-9+.-]*:[^|<>]*)(?:\|(?P<label>[^<>]*))?>", re.IGNORECASE)
 _EMOJI = re.compile(r"(?<!\S):(?=[a-z0-9_+-]*[a-z])[a-z0-9_+-]+:(?!\S)")
 _EMPHASIS = re.compile(r"(?<![\w*`~])(?P<mark>[*`~])(?=\S)(?P<inner>[^*`~\n]*?\S)(?P=mark)(?![\w*`~])")
 
@@ -118,7 +119,8 @@ def _raw_text(message: dict[str, Any]) -> str:
     if text:
         return text
     parts = []
-    for attachment in message.get("attachments") or []:
+    attachments = message.get("attachments")
+    for attachment in attachments if isinstance(attachments, list) else []:  # anything else carries no text we know
         if isinstance(attachment, dict):
             title = _first_text(attachment.get("title"), attachment.get("pretext"))
             body = _first_text(attachment.get("text"), attachment.get("fallback"))

@@ -62,9 +62,9 @@ _META = re.compile(
     re.I,
 )
 _ZONE_NAME = r"[A-Z]{1,5}|[+-]\d{2}:?\d{2}|\w+/[\w/+-]+"  # UTC, CET, +01:00, Europe/Oslo: not "local" or "approximate"
-_ALL_TIMES_IN = re.compile(rf"^\s*\(?\s*(?i:all times(?: are| shown)?(?: in)?)\s+(?P<zone>{_ZONE_NAME})\s*\.?\)?\s*$")
-_LIST_SPLIT = re.compile(r"\s*(?:[,;]|\band\b)\s*")
-_TABLE_SEPARATOR = re.compile(r"^\s*\|?\s*:?-{3,}:?\s*(?:\|\s*:?-{3,}:?\s*)*\|?\s*$")
+_ALL_TIMES_IN = re.compile(rf"^\s*(?:\(\s*)?(?i:all times(?: are| shown)?(?: in)?)\s+(?P<zone>{_ZONE_NAME})\s*\.?\)?\s*$")
+_LIST_SPLIT = re.compile(r"(?<!\s)\s*(?:[,;]|\band\b)\s*")  # starts once per run of spaces
+_TABLE_SEPARATOR = re.compile(r"^\s*(?:\|\s*)?:?-{3,}:?\s*(?:\|\s*:?-{3,}:?\s*)*(?:\|\s*)?$")
 _COLUMN_ROLES = {
     "time": re.compile(r"^(?:time(?:stamp)?|when|at|datetime|date\s*(?:/|and|&)?\s*time)\b", re.I),
     "source": re.compile(r"^(?:source|type|kind|category|system|channel|tool)$", re.I),

@@ -19,6 +19,7 @@ from mcp.types import CallToolResult, ToolAnnotations
 from pydantic import BaseModel, Field
 
 from pm_agent import render_analysis
+from pm_agent.limits import check_postmortem_size
 from pm_agent.mcp_server.context import (
     Progress,
     Service,
@@ -128,6 +129,10 @@ async def remember_incident(
     roots = check_paths_allowed(ctx, paths)
     if postmortem is not None and (incident.strip() or paths):
         raise ToolError("Give either the postmortem or the incident data to draft one from, not both.")
+    if postmortem is not None:
+        with tool_errors():
+            check_postmortem_size(postmortem, max_bytes=service.settings.max_input_bytes,
+                                  max_events=service.settings.max_events)
     progress = Progress(ctx, stages=2)
     if postmortem is None:
         with tool_errors(INCIDENT_HINT):

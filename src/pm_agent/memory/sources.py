@@ -22,7 +22,8 @@ from typing import Any
 from pydantic import ValidationError
 
 from pm_agent.errors import InputError, first_problem
-from pm_agent.ingest.loader import parse_json
+from pm_agent.ingest.limits import DEFAULT_MAX_FIELD_CHARS, check_json_depth
+from pm_agent.ingest.loader import check_size, parse_json
 from pm_agent.memory.records import MemoryRecord, record_from_incident, record_from_plain, record_from_postmortem
 
 JSONL_SUFFIXES = (".jsonl", ".ndjson")
@@ -72,9 +73,19 @@ def expand_paths(paths: list[str | Path], problems: list[str]) -> list[Path]:
 
 
 def read_file(path: Path) -> Iterator[MemoryRecord]:
-    """The records of one file; raises InputError when the file cannot be read at all."""
+    """The records of one file; raises InputError when the file cannot be read at all.
+
+    The limits of every other reader apply (``PM_AGENT_MAX_INPUT_BYTES`` per file, checked before
+    reading; ``PM_AGENT_MAX_FIELD_CHARS`` per text of a JSON row): one 81 MB row took three minutes
+    and 10 GB to refuse nothing.
+    """
+    max_bytes, max_field_chars = _limits()
     try:
-        text = path.read_text(encoding="utf-8-sig")
+        check_size(path.stat().st_size, str(path), max_bytes)
+        with path.open("rb") as handle:  # bounded: the file may have grown since
+            raw = handle.read(max_bytes + 1)
+        check_size(len(raw), str(path), max_bytes)
+        text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise InputError("not UTF-8 text", source=str(path)) from None
     except OSError as exc:
@@ -84,9 +95,17 @@ def read_file(path: Path) -> Iterator[MemoryRecord]:
     if suffix in MARKDOWN_SUFFIXES or (suffix not in (".json", *JSONL_SUFFIXES) and not looks_like_json):
         yield read_markdown(text, str(path))
     elif suffix in JSONL_SUFFIXES or (suffix != ".json" and _looks_like_jsonl(text)):
-        yield from read_jsonl(text, str(path))
+        yield from read_jsonl(text, str(path), max_field_chars)
     else:
-        yield from read_json(text, str(path))
+        yield from read_json(text, str(path), max_field_chars)
+
+
+def _limits() -> tuple[int, int]:
+    """The byte limit per file and the character limit per field, as configured."""
+    from pm_agent.settings import Settings
+
+    settings = Settings()
+    return settings.max_input_bytes, settings.max_field_chars
 
 
 def _looks_like_jsonl(text: str) -> bool:
@@ -94,24 +113,41 @@ def _looks_like_jsonl(text: str) -> bool:
     return len(lines) > 1 and all(line.lstrip().startswith("{") and line.rstrip().endswith("}") for line in lines)
 
 
-def read_json(text: str, source: str) -> Iterator[MemoryRecord]:
+def read_json(text: str, source: str, max_field_chars: int = DEFAULT_MAX_FIELD_CHARS) -> Iterator[MemoryRecord]:
     data = parse_json(text, source)
     items = data if isinstance(data, list) else [data]
     for index, item in enumerate(items):
         where = f"{source}[{index}]" if isinstance(data, list) else source
+        check_texts(item, where, max_field_chars)
         yield record_from_object(item, where)
 
 
-def read_jsonl(text: str, source: str) -> Iterator[MemoryRecord]:
+def read_jsonl(text: str, source: str, max_field_chars: int = DEFAULT_MAX_FIELD_CHARS) -> Iterator[MemoryRecord]:
     for number, line in enumerate(text.splitlines(), 1):
         if not line.strip():
             continue
         where = f"{source}:{number}"
+        check_json_depth(line, where)
         try:
             item = json.loads(line)
         except json.JSONDecodeError as exc:
             raise InputError(f"line {number}: malformed JSON: {exc.msg}", source=source) from None
+        check_texts(item, where, max_field_chars)
         yield record_from_object(item, where)
+
+
+def check_texts(item: Any, where: str, limit: int) -> None:
+    """Refuse a JSON row holding a text longer than ``limit`` characters (depth is already bounded)."""
+    stack = [("", item)]
+    while stack:
+        place, value = stack.pop()
+        if isinstance(value, str) and len(value) > limit:
+            raise InputError(f"{place or 'a text'} is {len(value):,} characters, over the limit of {limit:,} per field "
+                             "(shorten it, or raise PM_AGENT_MAX_FIELD_CHARS)", source=where)
+        if isinstance(value, dict):
+            stack.extend((f"{place}.{key}" if place else str(key), child) for key, child in value.items())
+        elif isinstance(value, list):
+            stack.extend((f"{place}[{index}]", child) for index, child in enumerate(value))
 
 
 def record_from_object(item: Any, where: str) -> MemoryRecord:

@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
-from pm_agent.errors import ConfigError, MemoryStoreError
+from pm_agent.errors import ConfigError, EmbedderMismatchError, MemoryStoreError
 
 COLLECTION = "pm-agent-incidents"
 VERSIONS = "pm-agent-incident-versions"
@@ -103,7 +103,7 @@ class ChromaStore:
             metadatas: Sequence[dict[str, Any]]) -> None:
         """Store new items (callers skip ids already present; ``upsert`` keeps a retry harmless)."""
         if not self.vectors_match:
-            raise MemoryStoreError(embedder_mismatch(self.stored_embedder, self.embedder_name))
+            raise EmbedderMismatchError(embedder_mismatch(self.stored_embedder, self.embedder_name))
         for start in range(0, len(ids), self._max_batch):
             end = start + self._max_batch
             self._collection.upsert(
