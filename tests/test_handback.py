@@ -232,7 +232,6 @@ def test_a_refused_token_leaves_the_draft_intact_the_job_done_with_a_note_and_th
         pending = json.loads((out / ".handback" / "pending" / "INC-2031.json").read_text())
 
         fixed, _, _ = run(**github_env(github))
-        fixed.queue = queue
         fixed.run_pending()  # not due yet
         filed_too_early = len(github.issues)
         run.clock.now += dt.timedelta(minutes=1)
@@ -351,7 +350,6 @@ def test_a_redraft_remembered_without_a_hand_back_keeps_the_links_its_actions_ha
         draft_once(worker, queue)
     monkeypatch.setenv("PM_AGENT_TRACKER", "none")
     plain, _, service2 = run()
-    plain.queue = queue
     draft_once(plain, queue, redrafted_text())
 
     stored = service2.with_memory(lambda memory: memory.get_postmortem("INC-2031"))
@@ -373,3 +371,27 @@ def test_the_marker_search_reads_further_pages_when_the_search_matches_loosely(r
     assert [(a.issue, a.filed_now) for a in report.actions] == [("#121", False), ("#122", False)]
     assert len(github.issues) == 122
     assert [seen.query["page"] for seen in github.calls("GET", "/search/issues")][-3:] == ["1", "2", "3"]
+
+
+def test_two_workers_handing_the_same_draft_back_at_once_file_each_action_once(run, tmp_path):
+    import threading
+
+    with FakeGitHub(searchable=False) as github:  # a lagging search index: only the ledger and its lock guard
+        _, _, service = run(**github_env(github))
+        draft = service.draft(service.load_text(INCIDENT_TEXT, name="payments-outage.json"), use_memory=False)
+        start = threading.Barrier(2)
+        reports = []
+
+        def hand_it_back() -> None:
+            start.wait()
+            reports.append(hand_back(draft, settings=service.settings, channel=None,
+                                     draft_paths=[tmp_path / "INC-2031.json"]))
+
+        threads = [threading.Thread(target=hand_it_back) for _ in range(2)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+
+    assert [issue["title"] for issue in github.issues] == OPEN_ACTIONS
+    assert sorted(len(report.filed) for report in reports) == [0, 2]
