@@ -80,7 +80,7 @@ def hand_back(
     memory: MemoryAccess | None = None,
     policy: RetryPolicy = DEFAULT_POLICY,
 ) -> HandBackReport:
-    """Hand a written draft back to the team, as configured; never raises for a service that fails.
+    """Hand a written draft back to the team, as configured; what fails is listed in the report, never raised.
 
     ``channel`` is the incident's Slack channel (else ``PM_AGENT_SLACK_CHANNEL``), ``draft_paths`` the
     draft's ``.md``/``.json`` files (written again with the issue links), ``memory`` the way to the
@@ -93,15 +93,18 @@ def hand_back(
         return report
     report.configured = True
     ledger = Ledger(ledger_folder(settings, draft_paths))
-    with ledger.held(postmortem.incident_id) as book:
-        if tracker is not None:
-            report.tracker = tracker.name
-            postmortem = _file_actions(postmortem, tracker, book, ledger, report, _draft_location(draft_paths),
-                                       emails=settings.redact_emails)
-            _write_links(postmortem, draft_paths, memory, report)
-        if slack is not None:
-            _post_summary(postmortem, slack, channel, book, ledger, report, _draft_location(draft_paths),
-                          emails=settings.redact_emails)
+    try:
+        with ledger.held(postmortem.incident_id) as book:
+            if tracker is not None:
+                report.tracker = tracker.name
+                postmortem = _file_actions(postmortem, tracker, book, ledger, report, _draft_location(draft_paths),
+                                           emails=settings.redact_emails)
+                _write_links(postmortem, draft_paths, memory, report)
+            if slack is not None:
+                _post_summary(postmortem, slack, channel, book, ledger, report, _draft_location(draft_paths),
+                              emails=settings.redact_emails)
+    except (PmAgentError, OSError) as exc:  # the ledger folder cannot be written: nothing can be kept track of
+        report.problems.append(f"the hand-back ledger: {exc}")
     for problem in report.problems:
         log.warning("handing %s back: %s", postmortem.incident_id, problem)
     for note in report.notes:
