@@ -395,3 +395,15 @@ def test_two_workers_handing_the_same_draft_back_at_once_file_each_action_once(r
 
     assert [issue["title"] for issue in github.issues] == OPEN_ACTIONS
     assert sorted(len(report.filed) for report in reports) == [0, 2]
+
+
+def test_a_ledger_folder_that_cannot_be_made_is_a_problem_in_the_report_not_an_exception(run, tmp_path):
+    (tmp_path / ".handback").write_text("a file where the folder should be")
+    with FakeGitHub() as github:
+        _, _, service = run(**github_env(github))
+        draft = service.draft(service.load_text(INCIDENT_TEXT, name="payments-outage.json"), use_memory=False)
+        report = hand_back(draft, settings=service.settings, channel=None, draft_paths=[tmp_path / "INC-2031.json"])
+
+    assert report.problems == [f"the hand-back ledger: {tmp_path / '.handback'}: cannot create the hand-back ledger "
+                               "folder (File exists)"]
+    assert github.requests == []
