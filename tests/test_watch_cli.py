@@ -99,3 +99,20 @@ def test_ctrl_c_while_a_file_is_still_failing_exits_1_and_says_so(tmp_path, env)
     assert line == SUMMARY.format(0, 1, 0) + "\n"
     assert process.returncode == 1
     assert rest.splitlines()[-1] == "pm-agent: watch stopped; 1 file(s) still failing"
+
+
+def test_a_draft_whose_hand_back_fails_is_still_drafted_and_the_failure_is_said_once(tmp_path, env):
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    (inbox / "timeline.md").write_text(TIMELINE, encoding="utf-8")
+
+    watched = watch_once(inbox, env | {"PM_AGENT_TRACKER": "github"}, "--date", "2026-03-10")
+
+    assert watched.returncode == 0
+    assert watched.stdout.startswith("timeline.md: drafted ")
+    assert watched.stderr.splitlines() == [
+        "pm-agent: warning: timeline.md: draft written; handing it back failed (tried again at "
+        + watched.stderr.split("tried again at ", 1)[1].split(")", 1)[0]
+        + "): PM_AGENT_TRACKER=github needs PM_AGENT_GITHUB_TOKEN and PM_AGENT_GITHUB_REPO (owner/name)",
+        SUMMARY.format(1, 0, 0),
+    ]

@@ -68,6 +68,10 @@ class FetchError(PmAgentError):
     missing scope, an unknown incident or channel, a server that stays unreachable or rate-limited."""
 
 
+class IntegrationError(PmAgentError):
+    """An outside service pm-agent was configured to use (Slack, GitHub, Jira) refused or failed a request."""
+
+
 class NotFoundError(PmAgentError):
     """An incident, postmortem or action item id that the memory does not hold."""
 

@@ -151,9 +151,11 @@ def _branch(branch: WhyBranch) -> str:
 def _actions(items: list[ActionItem]) -> str:
     if not items:
         return "_No actions proposed yet._"
+    linked = any(a.tracker_url for a in items)  # the Issue column appears once the actions are filed in a tracker
     lines = [
-        "| ID | Action | Done when | Owner | Due | Priority | Prevention level | Status | Addresses |",
-        "|---|---|---|---|---|---|---|---|---|",
+        "| ID | Action | Done when | Owner | Due | Priority | Prevention level | Status | Addresses |"
+        + (" Issue |" if linked else ""),
+        "|---|---|---|---|---|---|---|---|---|" + ("---|" if linked else ""),
     ]
     for a in items:
         due = a.due.isoformat() if a.due else "to set"
@@ -162,8 +164,19 @@ def _actions(items: list[ActionItem]) -> str:
         lines.append(
             f"| {a.id} | {_cell(a.title)}{check} | {_cell(a.done_when)} | {_cell(owner)} | {due} "
             f"| {a.priority or ''} | {a.hierarchy or ''} | {a.status} | {_cell(a.addresses)} |"
+            + (f" {_issue_link(a)} |" if linked else "")
         )
     return "\n".join(lines)
+
+
+def _issue_link(a: ActionItem) -> str:
+    """``[#12](url)`` or ``[OPS-7](url)``, with ``(closed)`` when the tracker says so."""
+    if not a.tracker_url:
+        return ""
+    name = a.tracker_url.rstrip("/").rsplit("/", 1)[-1]
+    label = f"#{name}" if name.isdigit() else name
+    state = " (closed)" if a.tracker_state == "closed" else ""
+    return f"[{_cell(label)}]({a.tracker_url.replace(')', '%29').replace(' ', '%20')}){state}"
 
 
 def _related(pm: Postmortem) -> str:

@@ -85,6 +85,10 @@ def tracked_actions_text(tracked) -> str:
     for action in tracked:
         due = action.due.isoformat() if action.due else "no due date"
         flag = " OVERDUE" if action.overdue else ""
+        issue = ""
+        if action.tracker_url:
+            state = f" ({action.tracker_state} in the tracker)" if action.tracker_state == "closed" else ""
+            issue = f" | issue: {action.tracker_url}{state}"
         lines.append(f"{action.id} [{action.status}{flag}] {action.title} | owner: {action.owner or 'to assign'} "
-                     f"| due: {due} | from {action.incident_id}")
+                     f"| due: {due} | from {action.incident_id}{issue}")
     return "\n".join(lines)

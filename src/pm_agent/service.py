@@ -38,6 +38,7 @@ from pm_agent.timeparse import TimestampError, parse_zone_name
 
 if TYPE_CHECKING:
     from pm_agent.memory import Memory
+    from pm_agent.memory.actions import TrackedAction
     from pm_agent.memory.api import ReindexReport
     from pm_agent.sources.fetch import Fallback, Fetched
 
@@ -73,6 +74,12 @@ class PostmortemService:
         """True when a memory may hold records: a Chroma server is configured or the local store exists.
         Checked without opening the store, so drafting with no memory loads no vector database."""
         return bool(self.settings.chroma_url) or (self.settings.memory_dir / "chroma.sqlite3").is_file()
+
+    def sync_actions(self) -> list[TrackedAction]:
+        """Read again, from the configured tracker, the state of each remembered action's issue."""
+        from pm_agent.handback.sync import sync_action_states
+
+        return sync_action_states(self.settings, self.with_memory)
 
     def related_incidents(self, incident: Incident, k: int = 5) -> list[RelatedIncident]:
         """Past incidents like ``incident``; [] when there is no memory. An unreachable memory is a

@@ -94,16 +94,41 @@ class Settings(BaseSettings):
         default="https://api.pagerduty.com", description="The PagerDuty REST API's address (a proxy, a fake in tests)."
     )
     slack_token: SecretStr | None = Field(
-        default=None, description="Slack bot token (channels:history, groups:history, users:read) to read the "
-        "incident's channel.",
+        default=None, description="Slack bot token: channels:history, groups:history and users:read to read the "
+        "incident's channel; chat:write as well to post each draft's summary (with slack_summary).",
     )
-    slack_url: str = Field(default="https://slack.com/api", description="The Slack Web API's address.")
+    slack_url: str = Field(default="https://slack.com/api", description="The Slack Web API's address (or a proxy).")
     fetch_timeout_s: float = Field(default=30.0, gt=0, description="Timeout of one PagerDuty or Slack request, in seconds.")
     input_roots: str = Field(
         default="",
         description="Folders the MCP server's tools may read incident files from, separated by ':' (';' on "
         "Windows); by default the folder the server was started in.",
     )
+
+    # --- handing a draft back: a Slack summary, action items filed in a tracker ------------------
+    slack_summary: bool = Field(
+        default=False, description="Post a summary of each draft to the incident's Slack channel (needs slack_token "
+        "with chat:write); off by default, so a token set to read channels never posts.",
+    )
+    slack_channel: str | None = Field(
+        default=None, description="Channel a draft's summary goes to when the incident names none (an id like C0123)."
+    )
+    tracker: Literal["none", "github", "jira"] = Field(
+        default="none", description="Where each open action item is filed as an issue: none, github or jira."
+    )
+    github_token: SecretStr | None = Field(
+        default=None, description="GitHub token with Issues read and write on PM_AGENT_GITHUB_REPO."
+    )
+    github_repo: str | None = Field(default=None, description="The repository issues are filed in, as owner/name.")
+    github_url: str = Field(
+        default="https://api.github.com",
+        description="GitHub's REST API address (GitHub Enterprise: https://HOST/api/v3).",
+    )
+    jira_url: str | None = Field(default=None, description="The Jira Cloud site, e.g. https://your-team.atlassian.net.")
+    jira_email: str | None = Field(default=None, description="The Atlassian account the Jira API token belongs to.")
+    jira_token: SecretStr | None = Field(default=None, description="Jira Cloud API token of PM_AGENT_JIRA_EMAIL.")
+    jira_project: str | None = Field(default=None, description="Key of the Jira project issues are filed in, e.g. OPS.")
+    jira_issue_type: str = Field(default="Task", description="Issue type of the filed actions.")
 
     # --- model backends (issue 6) ------------------------------------------------------------
     anthropic_api_key: SecretStr | None = Field(

@@ -240,8 +240,9 @@ class JobQueue:
         if claim is not None:
             release(claim)
 
-    def finish(self, job: Job, *, incident_id: str, outputs: list[str]) -> Job:
-        return self._move(job, "done", incident_id=incident_id, outputs=outputs, error=None)
+    def finish(self, job: Job, *, incident_id: str, outputs: list[str], note: str | None = None) -> Job:
+        """Done; ``note`` says what went wrong after the draft was written (a hand-back that failed)."""
+        return self._move(job, "done", incident_id=incident_id, outputs=outputs, error=note)
 
     def fail(self, job: Job, error: str, *, incident_id: str | None = None, outputs: list[str] | None = None) -> Job:
         return self._move(job, "failed", incident_id=incident_id, outputs=outputs or [], error=error)

@@ -6,6 +6,11 @@ processes sharing one queue draft it once. An incident that cannot be read fails
 same text would fail again) and is kept in the queue's ``failed/`` folder with its error; any
 other failure is retried with a growing wait, up to the queue's attempt limit, and then kept
 there too: a job is neither lost nor retried forever.
+
+Once a draft is written and remembered, it is handed back (:func:`pm_agent.handback.hand_back`: action
+items filed in the tracker, a summary posted to Slack), when that is configured. A hand-back that
+fails never fails the job or touches the draft: the job is done, with a note, and the hand-back is
+kept and tried again on a later pass (:mod:`pm_agent.handback.pending`).
 """
 
 from __future__ import annotations
@@ -18,7 +23,9 @@ from pathlib import Path
 
 from pm_agent.automation.paths import safe_name, write_atomic
 from pm_agent.automation.queue import MAX_ATTEMPTS, Job, JobQueue
+from pm_agent.backends.retry import RetryPolicy
 from pm_agent.errors import ConfigError, EmbedderMismatchError, FetchError, InputError, PmAgentError
+from pm_agent.handback import DEFAULT_POLICY, PendingHandBacks, hand_back, ledger_folder
 from pm_agent.models import Postmortem
 from pm_agent.safe_paths import safe_child
 from pm_agent.service import PostmortemService
@@ -54,6 +61,7 @@ class Worker:
         output_dir: Path | None = None,
         *,
         on_result: Callable[[Job], None] | None = None,
+        handback_policy: RetryPolicy = DEFAULT_POLICY,
     ) -> None:
         self.queue = queue
         self.service = service
@@ -61,6 +69,8 @@ class Worker:
         self.on_result = on_result
         self.fetch_client: dict = {}
         """Passed to the PagerDuty and Slack clients (tests give a retry policy that does not sleep)."""
+        self.handback_policy = handback_policy
+        self.pending_handbacks = PendingHandBacks(ledger_folder(service.settings, [self.output_dir / "-"]))
         self._wake = threading.Event()
         self._stopping = threading.Event()
         self._thread: threading.Thread | None = None
@@ -96,9 +106,47 @@ class Worker:
         except Exception as exc:  # a bug: keep the job and its error, and the worker running
             log.exception("drafting %s failed", job.name)
             return self._failed(job, f"{type(exc).__name__}: {exc}", postmortem, outputs, retry=True)
-        if fetched.retry_worthwhile:
+        if fetched.retry_worthwhile:  # hand back the whole incident's draft, not one a later fetch replaces
             return self._fetch_again(job, fetched, postmortem.incident_id, outputs)
-        return self.queue.finish(job, incident_id=postmortem.incident_id, outputs=outputs)
+        note = self._hand_back(postmortem, [Path(path) for path in outputs], channel=fetched.slack_channel)
+        return self.queue.finish(job, incident_id=postmortem.incident_id, outputs=outputs, note=note)
+
+    # --- handing the draft back ------------------------------------------------------------
+    def _hand_back(self, postmortem: Postmortem, draft_paths: list[Path], *, channel: str | None,
+                   attempts: int = 1) -> str | None:
+        """Hand a written draft back; a note for the job when that failed (then kept to be tried again)."""
+        try:
+            report = hand_back(postmortem, settings=self.service.settings, channel=channel, draft_paths=draft_paths,
+                               memory=self.service.with_memory, policy=self.handback_policy)
+            problems = report.problems
+        except Exception as exc:  # a bug in the hand-back must not cost the draft
+            log.exception("handing %s back failed", postmortem.incident_id)
+            problems = [f"{type(exc).__name__}: {exc}"]
+        if not problems:
+            self.pending_handbacks.clear(postmortem.incident_id)
+            return None
+        kept = self.pending_handbacks.keep(postmortem.incident_id, draft_paths, channel, problems,
+                                           self.queue.clock(), attempts=attempts)
+        when = "not tried again" if kept.gave_up else f"tried again at {kept.not_before.isoformat(timespec='seconds')}"
+        return f"draft written; handing it back failed ({when}): {'; '.join(problems)}"
+
+    def retry_hand_backs(self) -> int:
+        """Try again the hand-backs that are due; how many were tried."""
+        due = self.pending_handbacks.due(self.queue.clock())
+        for entry in due:
+            paths = [Path(path) for path in entry.draft_paths]
+            json_path = next((path for path in paths if path.suffix == ".json"), None)
+            try:
+                postmortem = Postmortem.model_validate_json(json_path.read_bytes()) if json_path else None
+            except (OSError, ValueError) as exc:
+                log.warning("cannot hand %s back: its draft %s cannot be read (%s)", entry.incident_id, json_path, exc)
+                postmortem = None
+            if postmortem is None:
+                self.pending_handbacks.clear(entry.incident_id)
+                continue
+            note = self._hand_back(postmortem, paths, channel=entry.channel, attempts=entry.attempts + 1)
+            log.info("handed %s back again: %s", entry.incident_id, note or "done")
+        return len(due)
 
     def _incident(self, job: Job) -> Fetched:
         """The job's incident: for a PagerDuty job, with ``PM_AGENT_PAGERDUTY_TOKEN`` set, fetched whole from
@@ -150,6 +198,10 @@ class Worker:
         """Draft every job that is due, oldest first (stopping early when asked to stop); returns the outcomes
         of those this worker claimed."""
         results = []
+        try:
+            self.retry_hand_backs()
+        except OSError:
+            log.exception("the pending hand-backs could not be read")
         for job in self.queue.due():
             if self._stopping.is_set():
                 break

@@ -96,6 +96,9 @@ def _register_actions(commands) -> None:
     listing.add_argument("--all", action="store_true", help="include items already done")
     _json_flag(listing)
     listing.set_defaults(handler=run_actions_list)
+    sync = sub.add_parser("sync", help="read the state of each remembered action's issue from the tracker")
+    _json_flag(sync)
+    sync.set_defaults(handler=run_actions_sync)
     done = sub.add_parser("done", help="mark a remembered action item done")
     done.add_argument("action_id", metavar="ID", help="the id shown by 'pm-agent actions list'")
     _json_flag(done)
@@ -125,6 +128,16 @@ def run_actions_list(args: argparse.Namespace) -> int:
         return 0
     tracked = service.with_memory(lambda memory: memory.list_actions(overdue=args.overdue, include_done=args.all))
     emit(to_json(tracked) if args.json else render_analysis.tracked_actions_text(tracked))
+    return 0
+
+
+def run_actions_sync(args: argparse.Namespace) -> int:
+    service = PostmortemService()
+    if not service.memory_in_use():
+        emit("[]" if args.json else "The memory holds no postmortems yet: pm-agent memory ingest FILE... stores some.")
+        return 0
+    synced = service.sync_actions()
+    emit(to_json(synced) if args.json else render_analysis.tracked_actions_text(synced))
     return 0
 
 

@@ -108,6 +108,8 @@ class WatchTally:
             print(json.dumps(fields), flush=True)
         elif job.state == "done":
             print(f"{job.name}: drafted {job.incident_id} -> {job.outputs[0]}", flush=True)
+            if job.error:  # drafted, but handing it back failed
+                say("warning", _with_name(job.name, job.error))
         else:
             say("error", _with_name(job.name, job.error or "failed"))
 

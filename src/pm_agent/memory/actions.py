@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 from pydantic import BaseModel
 
@@ -25,6 +25,8 @@ class TrackedAction(BaseModel):
     incident_id: str
     incident_title: str
     record_id: str
+    tracker_url: str | None = None
+    tracker_state: str | None = None
 
 
 def tracked_actions(records: Iterable[MemoryRecord], today: dt.date) -> list[TrackedAction]:
@@ -37,6 +39,7 @@ def tracked_actions(records: Iterable[MemoryRecord], today: dt.date) -> list[Tra
                 id=item.id, title=item.title, owner=item.owner, due=item.due, status=item.status,
                 overdue=bool(open_ and item.due and item.due < today), done_on=record.done_on.get(item.id),
                 incident_id=record.source_id, incident_title=record.title, record_id=record.id,
+                tracker_url=item.tracker_url, tracker_state=item.tracker_state,
             ))
     return sorted(out, key=lambda a: (not a.overdue, a.due is None, a.due or dt.date.max, a.id))
 
@@ -98,7 +101,11 @@ def next_version(current: MemoryRecord, new: MemoryRecord, earlier: Iterable[Mem
         same = by_title.get(item.title.casefold())
         if same:
             old = same.pop(0)
-            item = item.model_copy(update={"id": old.id, "status": "done" if old.status == "done" else item.status})
+            item = item.model_copy(update={
+                "id": old.id, "status": "done" if old.status == "done" else item.status,
+                "tracker_url": item.tracker_url or old.tracker_url,
+                "tracker_state": item.tracker_state if item.tracker_url else old.tracker_state,
+            })
             if old.id in current.done_on:
                 done_on[old.id] = current.done_on[old.id]
         else:
@@ -112,3 +119,15 @@ def action_number(action_id: str | None) -> int:
     """The ``n`` of ``<record id>.a<n>`` (0 for anything else)."""
     number = (action_id or "").rpartition(".a")[2]
     return int(number) if number.isdigit() else 0
+
+
+def with_tracker_links(record: MemoryRecord, links: Mapping[str, tuple[str | None, str | None]]) -> MemoryRecord:
+    """The record with each action whose title ``links`` holds given that issue's address and state."""
+    by_title = {title.casefold(): link for title, link in links.items()}
+    items = []
+    for item in record.action_items:
+        link = by_title.get(item.title.casefold())
+        if link is not None:
+            item = item.model_copy(update={"tracker_url": link[0], "tracker_state": link[1]})
+        items.append(item)
+    return record.model_copy(update={"action_items": items})

@@ -485,6 +485,18 @@ class Memory:
         tracked = action_tracking.tracked_actions([record], self.today())
         return next(action for action in tracked if action.id == action_id)
 
+    def link_actions(self, incident_id: str, links: dict[str, tuple[str | None, str | None]]) -> MemoryRecord:
+        """Give the actions of an incident's current postmortem their tracker issue (by action title: address and
+        state), in place: the links are not a new version of the postmortem."""
+        with self._session() as store:
+            found = self._current_item(incident_id)
+            if found is None or found.metadata.get("kind") != "postmortem":
+                raise NotFoundError(f"the memory holds no postmortem of {incident_id!r}")
+            record = action_tracking.with_tracker_links(record_from_metadata(found.metadata), links)
+            store.update_metadata(record.id, record_metadata(record, found.metadata.get("content_id", record.id)))
+            self._wrote = True
+        return record
+
     def _action_in(self, current: MemoryRecord, action_id: str, record_id: str) -> str:
         """The id ``action_id`` has in the current version (it may come from an earlier one)."""
         if any(item.id == action_id for item in current.action_items) or record_id == current.id:

@@ -95,6 +95,14 @@ class ActionItem(BaseModel):
     addresses: str = Field(default="", description="The cause or factor this action addresses.")
     automated_check: bool = False
     status: Literal["open", "in_progress", "done"] = "open"
+    tracker_url: str | None = Field(
+        default=None, exclude_if=lambda value: value is None,
+        description="The issue filed for it in the team's tracker (GitHub Issues, Jira), once handed back.",
+    )
+    tracker_state: Literal["open", "closed"] | None = Field(
+        default=None, exclude_if=lambda value: value is None,
+        description="That issue's state as the tracker last said it (pm-agent actions sync reads it again).",
+    )
 
 
 class ActionProblem(BaseModel):
