@@ -70,7 +70,7 @@ def jira_env(api: FakeJira) -> dict[str, str]:
 
 
 def slack_env(api: FakeSlack) -> dict[str, str]:
-    return {"slack_url": api.api_url, "slack_token": api.token, "slack_channel": "C0INCIDENT", "slack_summary": True}
+    return {"slack_url": api.api_url, "slack_token": api.token, "slack_channel": "C0INCIDENT", "slack_summary": "true"}
 
 
 def draft_once(worker, queue, text: str = INCIDENT_TEXT):
