@@ -126,6 +126,43 @@ def test_a_resolved_incident_is_drafted_with_every_log_entry_note_and_message_in
     assert json.loads((tmp_path / "drafts" / f"{INCIDENT_ID}.json").read_text()) == draft
 
 
+def test_the_whole_loop_webhook_fetch_draft_and_actions_filed_once_in_the_tracker_and_redelivery_changes_nothing(
+        story, apis, waits, tmp_path, monkeypatch):
+    from fake_trackers import FakeGitHub
+
+    pagerduty, slack = apis
+    with FakeGitHub() as github:
+        for name, value in {"PAGERDUTY_TOKEN": PD_TOKEN, "SLACK_TOKEN": SLACK_TOKEN, "PAGERDUTY_URL": pagerduty.url,
+                            "SLACK_URL": slack.url, "EMBEDDER": "lexical", "TRACKER": "github",
+                            "GITHUB_URL": github.url, "GITHUB_TOKEN": github.token, "GITHUB_REPO": github.repo}.items():
+            monkeypatch.setenv(f"PM_AGENT_{name}", value)
+        service = PostmortemService(Settings())
+        queue = JobQueue(service.settings.queue_dir)
+        worker = Worker(queue, service, output_dir=tmp_path / "drafts")
+        worker.fetch_client = quick(waits)
+        event = read_event(webhook_for(story))
+        delivered = json.dumps(event.incident, indent=2)
+
+        queue.enqueue(f"pagerduty:{event.event_id}", "pagerduty", f"pagerduty-{event.event_id}", delivered)
+        [job] = worker.run_pending()
+        draft_file = tmp_path / "drafts" / f"{INCIDENT_ID}.json"
+        draft = json.loads(draft_file.read_text())
+        filed = [issue["title"] for issue in github.issues]
+        open_actions = [a for a in draft["action_items"] if a["status"] != "done"]
+        refs = {f"{r['file']}:{r['locator']}" for e in draft["timeline"] for r in e["refs"]}
+
+        assert (job.state, job.error) == ("done", None)
+        assert set(every_item(story)) <= refs
+        assert [e["at"] for e in draft["timeline"]] == sorted(e["at"] for e in draft["timeline"])
+        assert open_actions and filed == [a["title"] for a in open_actions]
+        assert [a["tracker_url"] for a in open_actions] == [issue["html_url"] for issue in github.issues]
+
+        again = queue.enqueue(f"pagerduty:{event.event_id}", "pagerduty", f"pagerduty-{event.event_id}", delivered)
+        assert worker.run_pending() == []
+        assert again.duplicate and [issue["title"] for issue in github.issues] == filed
+        assert json.loads(draft_file.read_text()) == draft
+
+
 # --- paging and rate limits -----------------------------------------------------------------------------------------
 
 
