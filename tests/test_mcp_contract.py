@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import threading
+from pathlib import Path
 
 import anyio
 import anyio.to_thread
@@ -21,7 +22,7 @@ from pm_agent.mcp_server.params import MODEL_NOTE
 from pm_agent.service import PostmortemService
 
 pytestmark = pytest.mark.anyio
-MAY_USE_A_MODEL = {"draft_postmortem", "five_whys", "rewrite_blameless", "propose_actions"}
+MAY_USE_A_MODEL = {"draft_postmortem", "five_whys", "rewrite_blameless", "propose_actions", "remember_incident"}
 BLAMEFUL = "Dave forgot to run the migration and should have checked the dashboard before deploying."
 TIME_ONLY = (
     "Checkout outage\n14:05 checkout 502s alert fired\n14:20 rolled back the deploy\n14:31 errors back to normal\n"
@@ -45,6 +46,12 @@ async def test_only_the_tools_that_may_send_the_incident_to_a_model_are_open_wor
     tools = await listed_tools()
     assert {t.name for t in tools if t.annotations.open_world_hint} == MAY_USE_A_MODEL
     assert {t.name for t in tools if MODEL_NOTE in t.description} == MAY_USE_A_MODEL
+
+
+def test_the_readme_marks_model_exactly_the_tools_that_may_send_the_incident_to_a_model():
+    readme = (Path(__file__).parents[1] / "README.md").read_text(encoding="utf-8")
+    rows = [line for line in readme.splitlines() if line.startswith("| `")]
+    assert {row.split("`")[1] for row in rows if "*Model.*" in row} == MAY_USE_A_MODEL
 
 
 async def test_tools_list_stays_under_25_kb_with_every_tool_its_input_and_output_schema():
@@ -171,6 +178,25 @@ async def test_an_invalid_sampled_answer_gets_one_repair_round_in_both_protocol_
     assert (result.structured_content["rewritten"], result.structured_content["generated_by"]) == (
         clean, "sampling client-model"
     )
+
+
+@pytest.mark.parametrize("mode", ["auto", "legacy"])
+async def test_remember_incident_drafts_from_the_incident_data_with_the_backend_the_other_model_tools_use(
+    mode, monkeypatch
+):
+    monkeypatch.setenv("PM_AGENT_BACKEND", "sampling")
+    monkeypatch.setenv("PM_AGENT_EMBEDDER", "lexical")
+    asked = []
+
+    async def client_model(context, params):
+        asked.append(params.system_prompt)
+        return CreateMessageResult(role="assistant", model="client-model",
+                                   content=TextContent(type="text", text="no JSON here"))
+
+    result = await call("remember_incident", {"paths": [str(EXAMPLE)]}, mode=mode, sampling_callback=client_model)
+    assert result.is_error is False
+    assert result.structured_content["original"]["generated_by"] == "offline (fallback: sampling answer invalid)"
+    assert len(asked) == 2  # the question and its one repair round
 
 
 @pytest.mark.parametrize("mode", ["auto", "legacy"])
