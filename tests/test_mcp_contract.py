@@ -20,6 +20,7 @@ from mcp_support import anyio_backend  # noqa: F401 - a fixture
 from pm_agent.mcp_server.app import create_server
 from pm_agent.mcp_server.params import MODEL_NOTE
 from pm_agent.service import PostmortemService
+from pm_agent.settings import Settings
 
 pytestmark = pytest.mark.anyio
 MAY_USE_A_MODEL = {"draft_postmortem", "five_whys", "rewrite_blameless", "propose_actions", "remember_incident"}
@@ -197,6 +198,23 @@ async def test_remember_incident_drafts_from_the_incident_data_with_the_backend_
     assert result.is_error is False
     assert result.structured_content["original"]["generated_by"] == "offline (fallback: sampling answer invalid)"
     assert len(asked) == 2  # the question and its one repair round
+
+
+@pytest.mark.parametrize("limit", [{"timeout_s": 0.2}, {"deadline_s": 0.2}])
+async def test_a_client_that_never_answers_a_sample_gets_the_offline_result_with_a_note_once_the_time_is_up(limit):
+    async def never_answers(context, params):
+        await anyio.sleep_forever()
+
+    settings = Settings(backend="sampling", anthropic_api_key=None, **limit)
+    with anyio.fail_after(60):  # a guard, not a timing: without a limit on the sample the call never ends
+        async with Client(create_server(settings), mode="legacy", sampling_callback=never_answers) as client:
+            result = await client.call_tool("rewrite_blameless", {"text": BLAMEFUL})
+    assert result.is_error is False
+    assert result.structured_content["generated_by"] == "offline (fallback: sampling timeout)"
+    assert result.structured_content["backend_notes"] == [
+        "The sampling backend failed, so this is the offline result: "
+        "the MCP client's model could not answer 'blameless_rewrite' in time: no answer within 0.2s"
+    ]
 
 
 @pytest.mark.parametrize("mode", ["auto", "legacy"])
