@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import threading
+from pathlib import Path
 
 import anyio
 import anyio.to_thread
@@ -19,9 +20,10 @@ from mcp_support import anyio_backend  # noqa: F401 - a fixture
 from pm_agent.mcp_server.app import create_server
 from pm_agent.mcp_server.params import MODEL_NOTE
 from pm_agent.service import PostmortemService
+from pm_agent.settings import Settings
 
 pytestmark = pytest.mark.anyio
-MAY_USE_A_MODEL = {"draft_postmortem", "five_whys", "rewrite_blameless", "propose_actions"}
+MAY_USE_A_MODEL = {"draft_postmortem", "five_whys", "rewrite_blameless", "propose_actions", "remember_incident"}
 BLAMEFUL = "Dave forgot to run the migration and should have checked the dashboard before deploying."
 TIME_ONLY = (
     "Checkout outage\n14:05 checkout 502s alert fired\n14:20 rolled back the deploy\n14:31 errors back to normal\n"
@@ -45,6 +47,12 @@ async def test_only_the_tools_that_may_send_the_incident_to_a_model_are_open_wor
     tools = await listed_tools()
     assert {t.name for t in tools if t.annotations.open_world_hint} == MAY_USE_A_MODEL
     assert {t.name for t in tools if MODEL_NOTE in t.description} == MAY_USE_A_MODEL
+
+
+def test_the_readme_marks_model_exactly_the_tools_that_may_send_the_incident_to_a_model():
+    readme = (Path(__file__).parents[1] / "README.md").read_text(encoding="utf-8")
+    rows = [line for line in readme.splitlines() if line.startswith("| `")]
+    assert {row.split("`")[1] for row in rows if "*Model.*" in row} == MAY_USE_A_MODEL
 
 
 async def test_tools_list_stays_under_25_kb_with_every_tool_its_input_and_output_schema():
@@ -174,6 +182,42 @@ async def test_an_invalid_sampled_answer_gets_one_repair_round_in_both_protocol_
 
 
 @pytest.mark.parametrize("mode", ["auto", "legacy"])
+async def test_remember_incident_drafts_from_the_incident_data_with_the_backend_the_other_model_tools_use(
+    mode, monkeypatch
+):
+    monkeypatch.setenv("PM_AGENT_BACKEND", "sampling")
+    monkeypatch.setenv("PM_AGENT_EMBEDDER", "lexical")
+    asked = []
+
+    async def client_model(context, params):
+        asked.append(params.system_prompt)
+        return CreateMessageResult(role="assistant", model="client-model",
+                                   content=TextContent(type="text", text="no JSON here"))
+
+    result = await call("remember_incident", {"paths": [str(EXAMPLE)]}, mode=mode, sampling_callback=client_model)
+    assert result.is_error is False
+    assert result.structured_content["original"]["generated_by"] == "offline (fallback: sampling answer invalid)"
+    assert len(asked) == 2  # the question and its one repair round
+
+
+@pytest.mark.parametrize("limit", [{"timeout_s": 0.2}, {"deadline_s": 0.2}])
+async def test_a_client_that_never_answers_a_sample_gets_the_offline_result_with_a_note_once_the_time_is_up(limit):
+    async def never_answers(context, params):
+        await anyio.sleep_forever()
+
+    settings = Settings(backend="sampling", anthropic_api_key=None, **limit)
+    with anyio.fail_after(60):  # a guard, not a timing: without a limit on the sample the call never ends
+        async with Client(create_server(settings), mode="legacy", sampling_callback=never_answers) as client:
+            result = await client.call_tool("rewrite_blameless", {"text": BLAMEFUL})
+    assert result.is_error is False
+    assert result.structured_content["generated_by"] == "offline (fallback: sampling timeout)"
+    assert result.structured_content["backend_notes"] == [
+        "The sampling backend failed, so this is the offline result: "
+        "the MCP client's model could not answer 'blameless_rewrite' in time: no answer within 0.2s"
+    ]
+
+
+@pytest.mark.parametrize("mode", ["auto", "legacy"])
 async def test_the_sampling_backend_with_a_client_that_cannot_sample_says_what_to_do_instead(mode, monkeypatch):
     monkeypatch.setenv("PM_AGENT_BACKEND", "sampling")
     result = await call("rewrite_blameless", {"text": BLAMEFUL}, mode=mode)
@@ -189,7 +233,8 @@ async def test_the_sampling_backend_with_a_client_that_cannot_sample_says_what_t
 
 
 class CountingService(PostmortemService):
-    """The real service, noting which drafting stages ran and when the drafting stopped."""
+    """The real service, noting which drafting stages ran and when the front end let go of the drafting:
+    finished it, or closed its steps (which it must do when a call is cancelled, even before they began)."""
 
     def __init__(self) -> None:
         super().__init__()
@@ -205,16 +250,35 @@ class CountingService(PostmortemService):
             self.stopped.set()
 
     def draft_steps(self, incident, **options):
-        try:
-            for stage, postmortem in super().draft_steps(incident, **options):
-                self.ran.append(stage)
-                yield stage, postmortem
-        finally:
-            self.stopped.set()
+        return CountedSteps(self, super().draft_steps(incident, **options))
 
     def render(self, postmortem, fmt="markdown"):
         self.rendered += 1
         return super().render(postmortem, fmt)
+
+
+class CountedSteps:
+    """The service's drafting steps, each noted as it runs; closing them (or running out) counts as stopped."""
+
+    def __init__(self, service: CountingService, steps) -> None:
+        self.service = service
+        self.steps = steps
+
+    def __iter__(self):
+        return self
+
+    def __next__(self):
+        try:
+            stage, postmortem = next(self.steps)
+        except StopIteration:
+            self.service.stopped.set()
+            raise
+        self.service.ran.append(stage)
+        return stage, postmortem
+
+    def close(self) -> None:
+        self.steps.close()
+        self.service.stopped.set()
 
 
 @pytest.mark.parametrize("mode", ["auto", "legacy"])
@@ -229,8 +293,8 @@ async def test_a_draft_cancelled_after_reading_the_incident_stops_after_the_stag
     async with Client(create_server(service=service), mode=mode) as client:
         with anyio.CancelScope() as scope:
             await client.call_tool("draft_postmortem", {"paths": [str(EXAMPLE)]}, progress_callback=on_progress)
-        # Wait for the drafting to stop (it may not even have begun, if the cancel came first).
-        await anyio.to_thread.run_sync(service.stopped.wait, 5)
+        # The server lets go of the drafting (it may not even have begun, if the cancel came first).
+        assert await anyio.to_thread.run_sync(service.stopped.wait, 5)
         await client.list_tools()
     assert stages == ["ingest"]
     assert service.ran in ([], ["timeline"]) and service.rendered == 0

@@ -295,7 +295,14 @@ async def test_memory_tools_are_listed_and_only_remembering_and_marking_done_wri
         "list_action_items": False,
         "mark_action_done": False,
     }
-    assert all(t.annotations.idempotent_hint and t.annotations.open_world_hint is False for t in tools.values())
+    assert {name: tool.annotations.open_world_hint for name, tool in tools.items()} == {
+        "find_related_incidents": False,
+        "remember_incident": True,  # it drafts from incident data with the model backend, when one is set up
+        "recurring_patterns": False,
+        "list_action_items": False,
+        "mark_action_done": False,
+    }
+    assert all(t.annotations.idempotent_hint for t in tools.values())
 
 
 async def test_a_remembered_postmortem_is_found_again_readable_by_id_and_its_actions_tracked(monkeypatch):

@@ -13,7 +13,8 @@ byte every few seconds resets the read timeout forever. Two layers close that ga
   transport, a blocking name lookup. The caller then closes the client, which aborts the
   abandoned request's connection.
 
-Imported only by the Claude adapter and the cassette (it needs ``httpx2`` and ``httpcore2``).
+Imported by the Claude adapter and the cassette (it needs ``httpx2`` and ``httpcore2``), and by the
+sampling backend, which bounds each request to the client's model by :func:`deadline_scope` too.
 """
 
 from __future__ import annotations

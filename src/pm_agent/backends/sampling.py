@@ -21,6 +21,12 @@ Two ways to reach the client's model, one per protocol era, both driven by the s
 
 Check first with :func:`client_offers_sampling`: asking a client without the capability is a
 protocol error, not a fallback.
+
+A client may never answer. Each request therefore waits at most ``timeout_s``, and the requests
+of one generation (the repair round included) at most ``deadline_s`` together, as for Claude
+(``PM_AGENT_TIMEOUT_S``, ``PM_AGENT_DEADLINE_S``): the time left is kept in the deadline scope of
+:mod:`pm_agent.backends.deadline`, :func:`pushed_to` hands it to the SDK as the request's timeout,
+and a timeout is a :class:`BackendFailure` (``sampling timeout``), so the offline result is used.
 """
 
 from __future__ import annotations
@@ -29,7 +35,8 @@ import asyncio
 import json
 import logging
 import re
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import anyio
@@ -55,6 +62,7 @@ from pm_agent.backends.base import (
     redacted_request,
     validation_summary,
 )
+from pm_agent.backends.deadline import DeadlineExceeded, clamp, deadline_scope, time_left
 from pm_agent.models import Usage
 from pm_agent.prompts import render_prompt
 
@@ -77,11 +85,21 @@ class SamplingBackend:
     name = "sampling"
 
     def __init__(
-        self, create_message: CreateMessage, *, max_tokens: int = DEFAULT_MAX_TOKENS, redact_emails: bool = True
+        self,
+        create_message: CreateMessage,
+        *,
+        max_tokens: int = DEFAULT_MAX_TOKENS,
+        redact_emails: bool = True,
+        timeout_s: float | None = None,
+        deadline_s: float | None = None,
     ) -> None:
         self._create_message = create_message
         self.max_tokens = max_tokens
         self.redact_emails = redact_emails
+        self.timeout_s = timeout_s
+        """How long one request may wait for the client's answer (None: no limit of its own)."""
+        self.deadline_s = deadline_s
+        """How long the requests of one generation may take together (None: no deadline)."""
         self._token = _current_token()
 
     def generate(self, request: GenerationRequest[T]) -> Generation[T]:
@@ -96,6 +114,10 @@ class SamplingBackend:
             return anyio.run(self.agenerate, request)
 
     async def agenerate(self, request: GenerationRequest[T]) -> Generation[T]:
+        with _within(self.deadline_s):
+            return await self._agenerate(request)
+
+    async def _agenerate(self, request: GenerationRequest[T]) -> Generation[T]:
         params = sampling_params(request, self.max_tokens, emails=self.redact_emails)
         messages = list(params["messages"])
         for repair_round in (False, True):
@@ -118,10 +140,18 @@ class SamplingBackend:
         raise AssertionError("unreachable")  # pragma: no cover
 
     async def _ask(self, request: GenerationRequest[Any], params: dict[str, Any]) -> Any:
+        """The client's answer to one request, waited for until ``timeout_s`` or the deadline, whichever is sooner."""
         try:
-            return await self._create_message(**params)
+            with _within(clamp(self.timeout_s, DeadlineExceeded)):
+                return await self._create_message(**params)
         except BackendFailure:
             raise
+        except DeadlineExceeded as exc:
+            raise BackendFailure(
+                f"the MCP client's model could not answer {request.prompt!r} in time: {exc}",
+                reason="sampling timeout",
+                attempts=1,
+            ) from None
         except Exception as exc:  # the client's failure, whatever its type, is a fallback, not a crash
             raise BackendFailure(
                 f"the MCP client's model could not answer {request.prompt!r}: {type(exc).__name__}: {exc}",
@@ -173,16 +203,39 @@ def answers_from(*results: CreateMessageResult) -> CreateMessage:
 
 
 def pushed_to(session: Any, related_request_id: Any) -> CreateMessage:
-    """A ``create_message`` that sends ``sampling/createMessage`` to the client over ``session``'s back channel."""
+    """A ``create_message`` that sends ``sampling/createMessage`` to the client over ``session``'s back channel.
+
+    It waits until the current deadline scope ends (:class:`DeadlineExceeded` then; the SDK tells
+    the client it gave up), or without a limit outside one.
+    """
+    from mcp import MCPError
     from mcp.shared.message import ServerMessageMetadata
-    from mcp.types import CreateMessageRequest, CreateMessageRequestParams
+    from mcp.types import REQUEST_TIMEOUT, CreateMessageRequest, CreateMessageRequestParams
 
     async def create_message(**params: Any) -> CreateMessageResult:
         request = CreateMessageRequest(params=CreateMessageRequestParams(**params))
         metadata = ServerMessageMetadata(related_request_id=related_request_id)
-        return await session.send_request(request, CreateMessageResult, metadata=metadata)
+        limit = time_left()
+        try:
+            return await session.send_request(
+                request, CreateMessageResult, request_read_timeout_seconds=limit, metadata=metadata
+            )
+        except MCPError as exc:
+            if exc.code == REQUEST_TIMEOUT and limit is not None:
+                raise DeadlineExceeded(f"no answer within {limit:.1f}s") from None
+            raise
 
     return create_message
+
+
+@contextmanager
+def _within(seconds: float | None) -> Iterator[None]:
+    """A deadline scope of ``seconds`` (none when None): what :func:`pushed_to` waits at most."""
+    if seconds is None:
+        yield
+        return
+    with deadline_scope(seconds):
+        yield
 
 
 SAMPLE_KEY = "sample"

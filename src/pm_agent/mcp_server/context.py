@@ -146,12 +146,13 @@ def sample_replay(ctx: Context) -> SampleReplay | None:
 
 def client_sampling(ctx: Context, replay: SampleReplay | None = None) -> SamplingBackend | None:
     """The client's model, when it offers sampling: pushed over the back channel on ``initialize``-era
-    sessions, replayed across input-required rounds on 2026-07-28 ones."""
+    sessions, replayed across input-required rounds on 2026-07-28 ones; each request bounded by
+    ``PM_AGENT_TIMEOUT_S`` and the generation by ``PM_AGENT_DEADLINE_S``."""
     if not client_offers_sampling(ctx.client_capabilities):
         return None
-    if replay is not None:
-        return SamplingBackend(replay.create_message)
-    return SamplingBackend(pushed_to(ctx.session, ctx.request_id))
+    settings = app_state(ctx).service.settings  # the limits of a Claude call bound each sample too
+    create_message = replay.create_message if replay is not None else pushed_to(ctx.session, ctx.request_id)
+    return SamplingBackend(create_message, timeout_s=settings.timeout_s, deadline_s=settings.deadline_s)
 
 
 def check_paths_allowed(ctx: Context, paths: list[str]) -> list[Path]:

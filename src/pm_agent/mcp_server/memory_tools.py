@@ -28,9 +28,10 @@ from pm_agent.mcp_server.context import (
     in_thread,
     structured,
     tool_errors,
+    writing_backend,
 )
-from pm_agent.mcp_server.params import INCIDENT_HINT, DateOption, IncidentData, IncidentPaths, Roster, TimezoneOption
-from pm_agent.mcp_server.tools import READ_ONLY
+from pm_agent.mcp_server.params import INCIDENT_HINT, MODEL_NOTE, DateOption, IncidentData, IncidentPaths, Roster, TimezoneOption
+from pm_agent.mcp_server.tools import READ_ONLY, drafted_in_stages
 from pm_agent.memory import Memory, MemoryHit, MemoryRecord
 from pm_agent.memory.actions import TrackedAction
 from pm_agent.memory.patterns import PatternsReport
@@ -39,6 +40,8 @@ from pm_agent.models import Incident, Postmortem
 WRITES = ToolAnnotations(read_only_hint=False, destructive_hint=False, idempotent_hint=True, open_world_hint=False)
 REPLACES = ToolAnnotations(read_only_hint=False, destructive_hint=True, idempotent_hint=True, open_world_hint=False)
 """Storing a newer version of an incident's postmortem replaces the stored one: a destructive update."""
+REPLACES_DRAFTED = REPLACES.model_copy(update={"open_world_hint": True})
+"""Remembering may first draft the postmortem with the model backend, as draft_postmortem does (see ``MODEL_NOTE``)."""
 ID_HINT = "Find stored ids with find_related_incidents, and action ids with list_action_items."
 
 
@@ -133,16 +136,22 @@ async def remember_incident(
         with tool_errors():
             check_postmortem_size(postmortem, max_bytes=service.settings.max_input_bytes,
                                   max_events=service.settings.max_events)
-    progress = Progress(ctx, stages=2)
+    progress = Progress(ctx, stages=1 if postmortem is not None else len(REMEMBER_STAGES))
     if postmortem is None:
         with tool_errors(INCIDENT_HINT):
             found = await in_thread(service.incident_from, incident, paths, date=date, timezone=timezone, roots=roots)
-            postmortem = await in_thread(service.draft, found, roster=roster, score=False)
-    await progress.advance(f"postmortem of {postmortem.incident_id} ready")
+        await progress.advance(f"ingest: read {len(found.events)} events from {len(found.sources)} source(s)")
+        with tool_errors(), writing_backend(service, ctx) as backend:
+            steps = service.draft_steps(found, roster=roster, score=False, backend=backend)
+            postmortem = await drafted_in_stages(steps, progress)
     with tool_errors():
         record = await in_thread(app_state(ctx).with_memory, lambda memory: memory.remember(postmortem))
     await progress.advance(f"stored as {record.id}")
     return structured(record, remembered_text(record))
+
+
+REMEMBER_STAGES = ("ingest", "timeline", "analysis", "store")
+"""Progress stages when the postmortem is drafted here; given a finished postmortem, only "store"."""
 
 
 def remembered_text(record: MemoryRecord) -> str:
@@ -203,7 +212,7 @@ def recurring_patterns(
 
 MEMORY_TOOLS: tuple[tuple[Callable[..., Any], str, ToolAnnotations], ...] = (
     (find_related_incidents, "Find related past incidents", READ_ONLY),
-    (remember_incident, "Remember a postmortem", REPLACES),
+    (remember_incident, "Remember a postmortem", REPLACES_DRAFTED),
     (recurring_patterns, "Recurring incident patterns", READ_ONLY),
     (list_action_items, "List tracked action items", READ_ONLY),
     (mark_action_done, "Mark an action item done", WRITES),
@@ -211,5 +220,10 @@ MEMORY_TOOLS: tuple[tuple[Callable[..., Any], str, ToolAnnotations], ...] = (
 
 
 def register(server: MCPServer) -> None:
+    """Add the memory tools, each described by its docstring; the one that may hand incident data to a
+    model backend says so, like the analysis tools that do."""
     for fn, title, hints in MEMORY_TOOLS:
-        server.add_tool(fn, title=title, description=inspect.cleandoc(fn.__doc__ or ""), annotations=hints)
+        description = inspect.cleandoc(fn.__doc__ or "")
+        if hints.open_world_hint:
+            description = f"{description}\n\n{MODEL_NOTE}"
+        server.add_tool(fn, title=title, description=description, annotations=hints)

@@ -5,7 +5,8 @@ the result model as structured content plus the same readable text the CLI print
 from __future__ import annotations
 
 import inspect
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import closing
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -78,17 +79,28 @@ async def draft_postmortem(
     await progress.advance(f"ingest: read {len(found.events)} events from {len(found.sources)} source(s)")
     with tool_errors(), writing_backend(service, ctx) as backend:
         steps = service.draft_steps(found, roster=roster, backend=backend)
-        postmortem = None
-        while (step := await in_thread(next, steps, None)) is not None:
-            stage, postmortem = step
-            await progress.advance(stage_message(stage, postmortem))
-    assert postmortem is not None  # draft_steps yields at least once
+        postmortem = await drafted_in_stages(steps, progress)
     text = await in_thread(service.render, postmortem, output_format)
     await progress.advance("render: done")
     return structured(postmortem, text)
 
 
 DRAFT_STAGES = ("ingest", "timeline", "score", "analysis", "render")
+
+
+async def drafted_in_stages(steps: Iterator[tuple[str, Postmortem]], progress: Progress) -> Postmortem:
+    """The last postmortem of ``service.draft_steps``, each stage run in a worker thread and reported.
+
+    The steps are closed however this ends, so a cancelled call lets go of the drafting (its
+    ``finally`` blocks run now, not whenever the generator is garbage-collected).
+    """
+    with closing(steps):
+        postmortem = None
+        while (step := await in_thread(next, steps, None)) is not None:
+            stage, postmortem = step
+            await progress.advance(stage_message(stage, postmortem))
+    assert postmortem is not None  # draft_steps yields at least once
+    return postmortem
 
 
 def stage_message(stage: str, postmortem: Postmortem) -> str:
