@@ -15,6 +15,7 @@ from pm_agent.memory.store_lock import StoreLock
 
 PM_AGENT = [sys.executable, "-m", "pm_agent"]
 TIMEOUT = 300
+HUNG_S = 30
 
 
 @pytest.fixture
@@ -127,4 +128,51 @@ def test_a_draft_does_not_wait_for_a_long_ingest_it_goes_without_related_inciden
         f"process after 0.3 s; an embedded memory is used by one process at a time; for several at once, serve it "
         f"with `chroma run --path {tmp_path / 'memory'}` and set PM_AGENT_CHROMA_URL=http://localhost:8000"
     )
+    assert service.related_incidents(incident)[0].title == PLAIN_ROWS[0]["title"]
+
+
+def test_a_draft_does_not_wait_for_a_remember_in_its_own_process_that_waits_on_a_busy_memory(tmp_path, monkeypatch,
+                                                                                              caplog):
+    # The server's webhook worker and its MCP tools share one service: a draft must not queue behind the worker's
+    # `remember` for the length of another process's ingest.
+    import threading
+
+    from memory_support import PLAIN_ROWS, POSTMORTEM, memory_at
+
+    from pm_agent.memory import api
+    from pm_agent.memory.records import record_from_plain
+    from pm_agent.models import Incident
+    from pm_agent.service import PostmortemService
+    from pm_agent.settings import Settings
+
+    memory_at(tmp_path / "memory").ingest_records([record_from_plain(row) for row in PLAIN_ROWS])
+    monkeypatch.setattr(api, "RELATED_WAIT_S", 0.3)
+    service = PostmortemService(Settings(memory_dir=tmp_path / "memory", embedder="lexical"))
+    incident = Incident(id="new", title="DNS resolver cache emptied after a TTL change", services=["checkout"])
+    holding, remembering, done = threading.Event(), threading.Event(), threading.Event()
+
+    def another_process_ingesting():
+        with StoreLock(tmp_path / "memory").held():
+            holding.set()
+            done.wait(timeout=HUNG_S)  # released by the test; the timeout only ends a hung run
+
+    def worker_remembering():
+        service.with_memory(lambda memory: (remembering.set(), memory.remember(POSTMORTEM)))
+
+    holder = threading.Thread(target=another_process_ingesting)
+    holder.start()
+    holding.wait()
+    worker = threading.Thread(target=worker_remembering)
+    worker.start()
+    remembering.wait()  # the worker holds the service's memory and waits for the file lock
+    related = service.related_incidents(incident)
+    done.set()
+    holder.join()
+    worker.join()
+
+    assert related == []
+    assert [r.getMessage() for r in caplog.records if r.name == "pm_agent.service"] == [
+        f"related incidents left out: the incident memory at {tmp_path / 'memory'} is still in use by another task "
+        "of this process after 0.3 s"
+    ]
     assert service.related_incidents(incident)[0].title == PLAIN_ROWS[0]["title"]

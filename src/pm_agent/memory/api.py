@@ -413,15 +413,17 @@ class Memory:
         lexical = lexical_index.search(text, depth, exclude=excluded) if self.config.use_lexical else []
         return rank(dense, lexical, profile, catalog, self.config, k)
 
-    def related_for(self, incident: Incident | Postmortem, k: int = 5) -> list[RelatedIncident]:
+    def related_for(
+        self, incident: Incident | Postmortem, k: int = 5, *, wait_s: float | None = None
+    ) -> list[RelatedIncident]:
         """The "Related incidents" of a draft: [] from an empty memory, without loading the model.
 
         A memory directory that was never created stays uncreated (drafting must not make one). A memory
-        another process holds for longer than ``RELATED_WAIT_S`` is a MemoryStoreError.
+        another process holds for longer than ``wait_s`` (by default ``RELATED_WAIT_S``) is a MemoryStoreError.
         """
         if self._never_created():
             return []
-        with self._session(wait_s=RELATED_WAIT_S):
+        with self._session(wait_s=RELATED_WAIT_S if wait_s is None else wait_s):
             if self.count() == 0:
                 return []
             return [hit.as_related() for hit in self.search(incident=incident, k=k)]
