@@ -176,3 +176,56 @@ def test_a_draft_does_not_wait_for_a_remember_in_its_own_process_that_waits_on_a
         "of this process after 0.3 s"
     ]
     assert service.related_incidents(incident)[0].title == PLAIN_ROWS[0]["title"]
+
+
+WITHOUT_FCNTL = """
+import asyncio, errno, json, subprocess, sys, types  # the standard library's own msvcrt probes run first
+from pathlib import Path
+
+import fcntl as real_fcntl  # a stand-in for Windows' msvcrt.locking, built on the real lock
+
+def locking(fd, mode, nbytes):
+    if mode == msvcrt.LK_UNLCK:
+        real_fcntl.flock(fd, real_fcntl.LOCK_UN)
+        return
+    try:
+        real_fcntl.flock(fd, real_fcntl.LOCK_EX | real_fcntl.LOCK_NB)
+    except BlockingIOError:
+        raise PermissionError(errno.EACCES, "Permission denied") from None
+
+msvcrt = types.ModuleType("msvcrt")
+msvcrt.LK_NBLCK, msvcrt.LK_UNLCK, msvcrt.locking = 2, 0, locking
+sys.modules["fcntl"], sys.modules["msvcrt"] = None, msvcrt
+
+import pm_agent.memory.api
+from pm_agent.automation.claims import release, try_claim
+from pm_agent.errors import MemoryStoreError
+from pm_agent.memory.store_lock import StoreLock
+
+folder = Path(sys.argv[1])
+seen = {}
+with StoreLock(folder).held():
+    try:
+        with StoreLock(folder, wait_s=0).held():
+            seen["second store lock"] = "held"
+    except MemoryStoreError:
+        seen["second store lock"] = "refused"
+with StoreLock(folder, wait_s=0).held():
+    seen["store lock after release"] = "held"
+claim = try_claim(folder / "job.lock")
+seen["second claim"] = try_claim(folder / "job.lock")
+release(claim)
+seen["claim after release"] = try_claim(folder / "job.lock") is not None
+print(json.dumps(seen))
+"""
+
+
+def test_the_memory_and_the_queue_import_and_lock_without_fcntl_as_on_windows(tmp_path):
+    # fcntl hidden and msvcrt given (a stand-in that locks for real): the memory imported fcntl unconditionally.
+    done = subprocess.run([sys.executable, "-c", WITHOUT_FCNTL, str(tmp_path)], capture_output=True, text=True,
+                          timeout=TIMEOUT, check=False)
+
+    waited = f"waiting for another pm-agent process to finish with the memory at {tmp_path}\n"
+    assert (done.returncode, done.stderr) == (0, waited)
+    assert json.loads(done.stdout) == {"second store lock": "refused", "store lock after release": "held",
+                                       "second claim": None, "claim after release": True}
