@@ -38,10 +38,16 @@ def run(env, *args: str) -> subprocess.CompletedProcess:
     return subprocess.run([*PM_AGENT, *args], env=env, capture_output=True, text=True, timeout=TIMEOUT, check=False)
 
 
+def made_empty(tmp_path, env) -> subprocess.CompletedProcess:
+    """An empty store, made by ingesting an empty file (reading a memory that does not exist creates none)."""
+    (tmp_path / "none.jsonl").write_text("", encoding="utf-8")
+    return run(env, "memory", "ingest", str(tmp_path / "none.jsonl"))
+
+
 def test_two_processes_ingesting_into_one_memory_both_finish_and_leave_it_usable(tmp_path, env):
     # Without the lock, this left the store segfaulting or hanging on the next open in about 1 run of 4.
     first, second = invented_rows(tmp_path / "a.jsonl", "a", 3000), invented_rows(tmp_path / "b.jsonl", "b", 3000)
-    assert run(env, "memory", "stats").returncode == 0  # an empty store: the case that broke
+    assert made_empty(tmp_path, env).returncode == 0  # an empty store: the case that broke
 
     writers = [subprocess.Popen([*PM_AGENT, "memory", "ingest", "--json", path], env=env, stdout=subprocess.PIPE,
                                 stderr=subprocess.PIPE, text=True) for path in (first, second)]
@@ -56,6 +62,7 @@ def test_two_processes_ingesting_into_one_memory_both_finish_and_leave_it_usable
 
 
 def test_a_second_process_waits_while_the_first_uses_the_memory_then_carries_on(tmp_path, env):
+    made_empty(tmp_path, env)
     holder = StoreLock(tmp_path / "memory")
     with holder.held():
         waiting = subprocess.Popen([*PM_AGENT, "memory", "stats", "--json"], env=env, stdout=subprocess.PIPE,
@@ -72,8 +79,9 @@ def test_a_memory_still_busy_after_the_wait_is_refused_naming_server_mode(tmp_pa
     monkeypatch.setenv("PM_AGENT_MEMORY_DIR", str(tmp_path / "memory"))
     monkeypatch.setattr(store_lock, "WAIT_S", 0.3)
 
+    (tmp_path / "none.jsonl").write_text("", encoding="utf-8")
     with StoreLock(tmp_path / "memory").held():  # another open file: flock makes it a second holder
-        status = main(["memory", "stats"])
+        status = main(["memory", "ingest", str(tmp_path / "none.jsonl")])
 
     assert status == 2
     assert capsys.readouterr().err.splitlines()[-1] == (
@@ -97,8 +105,9 @@ def test_a_memory_directory_that_cannot_be_written_is_a_clear_error(tmp_path, mo
     monkeypatch.setenv("PM_AGENT_MEMORY_DIR", str(tmp_path / "memory"))
     (tmp_path / "memory").mkdir()
     (tmp_path / "memory" / store_lock.LOCK_FILE).mkdir()  # in the way of the lock file, even for root
+    (tmp_path / "none.jsonl").write_text("", encoding="utf-8")
 
-    assert main(["memory", "stats"]) == 2
+    assert main(["memory", "ingest", str(tmp_path / "none.jsonl")]) == 2
     assert capsys.readouterr().err.splitlines()[-1] == (
         f"pm-agent: error: cannot use the incident memory at {tmp_path / 'memory'}: Is a directory "
         f"({tmp_path / 'memory' / store_lock.LOCK_FILE}); set PM_AGENT_MEMORY_DIR to a directory pm-agent can write"
