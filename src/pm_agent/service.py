@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import threading
+import time
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
@@ -59,11 +60,15 @@ class PostmortemService:
         """``use(memory)`` on the incident memory, opened on first use; calls are serialised, since the
         embedded store is one database and the MCP server runs tools in several threads."""
         with self._memory_lock:
-            if self._memory is None:
-                from pm_agent.memory import Memory
+            return use(self._opened_memory())
 
-                self._memory = Memory(self.settings)
-            return use(self._memory)
+    def _opened_memory(self) -> Memory:
+        """The incident memory, made on first use (call with ``_memory_lock`` held)."""
+        if self._memory is None:
+            from pm_agent.memory import Memory
+
+            self._memory = Memory(self.settings)
+        return self._memory
 
     def reindex_memory(self, progress: Callable | None = None) -> ReindexReport:
         """Embed every record of the memory again with the embedder in use: the way back to a working memory
@@ -83,11 +88,26 @@ class PostmortemService:
 
     def related_incidents(self, incident: Incident, k: int = 5) -> list[RelatedIncident]:
         """Past incidents like ``incident``; [] when there is no memory. An unreachable memory is a
-        warning, not a failed draft."""
+        warning, not a failed draft, and so is one still busy after ``RELATED_WAIT_S`` in all: whether
+        another process holds its file lock or another task of this one (the server's webhook worker
+        remembering a draft) holds the service's memory."""
         if not self.memory_in_use():
             return []
+        from pm_agent.memory import api
+
+        deadline = time.monotonic() + api.RELATED_WAIT_S
         try:
-            return self.with_memory(lambda memory: memory.related_for(incident, k=k))
+            if not self._memory_lock.acquire(timeout=api.RELATED_WAIT_S):
+                raise MemoryStoreError(
+                    f"the incident memory at {self.settings.chroma_url or self.settings.memory_dir} is still in use "
+                    f"by another task of this process after {api.RELATED_WAIT_S:g} s"
+                )
+            try:
+                memory = self._opened_memory()
+                left = round(max(0.0, deadline - time.monotonic()), 1)  # what the wait for the lock left
+                return memory.related_for(incident, k=k, wait_s=left)
+            finally:
+                self._memory_lock.release()
         except MemoryStoreError as exc:
             log.warning("related incidents left out: %s", exc)
             return []

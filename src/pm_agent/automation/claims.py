@@ -2,8 +2,8 @@
 
 A worker drafts a job only while it holds the job's lock, so two processes draining one queue
 (``serve`` and ``watch``, or two servers) never draft the same job twice. The lock is the
-operating system's (``flock`` on POSIX, ``msvcrt.locking`` on Windows): it goes away when its
-holder closes the file or dies, so a crashed worker leaves no stale claim and needs no timeout.
+operating system's (:mod:`pm_agent.filelock`: ``flock`` on POSIX, ``msvcrt.locking`` on Windows): it goes
+away when its holder closes the file or dies, so a crashed worker leaves no stale claim and needs no timeout.
 
 The holder removes the lock file before letting go of it. A process that opened the file just
 before that gets the lock on a file no longer in the folder; it checks for this and gives up,
@@ -17,25 +17,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-if os.name == "nt":  # pragma: no cover - exercised on Windows only
-    import msvcrt
-
-    def _lock(handle: int) -> bool:
-        try:
-            msvcrt.locking(handle, msvcrt.LK_NBLCK, 1)
-            return True
-        except OSError:
-            return False
-
-else:
-    import fcntl
-
-    def _lock(handle: int) -> bool:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            return True
-        except BlockingIOError:
-            return False
+from pm_agent.filelock import try_lock
 
 
 @dataclass(frozen=True)
@@ -49,7 +31,7 @@ class Claim:
 def try_claim(path: Path) -> Claim | None:
     """The lock on ``path`` (created if missing), or None when another worker, here or in another process, holds it."""
     handle = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
-    if not _lock(handle) or not _still_in_folder(handle, path):
+    if not try_lock(handle) or not _still_in_folder(handle, path):
         os.close(handle)
         return None
     os.ftruncate(handle, 0)

@@ -116,7 +116,10 @@ def run_search(args: argparse.Namespace) -> int:
     if args.k < 1:
         raise InputError("--k must be at least 1")
     incident = _read_incident(args.incident) if args.incident else None
-    hits = open_memory().search(query_text=args.query, incident=incident, k=args.k)
+    memory = open_memory()
+    if not memory.exists():
+        say("note", empty_memory(memory))
+    hits = memory.search(query_text=args.query, incident=incident, k=args.k)
     if args.json:
         emit(to_json([hit.model_dump(mode="json") for hit in hits]))
         return 0
@@ -130,6 +133,11 @@ def run_search(args: argparse.Namespace) -> int:
         lines += [f"   - {reason}" for reason in hit.why]
     emit("\n".join(lines))
     return 0
+
+
+def empty_memory(memory) -> str:
+    """What to say of a memory that holds nothing yet, and how to fill it."""
+    return f"the memory at {memory.location} is empty; `pm-agent memory ingest FILE...` stores past incidents"
 
 
 def _read_incident(path: str):
@@ -167,9 +175,12 @@ def run_stats(args: argparse.Namespace) -> int:
 def run_reindex(args: argparse.Namespace) -> int:
     from pm_agent.service import PostmortemService
 
-    report = PostmortemService().reindex_memory(progress=progress)
+    service = PostmortemService()
+    report = service.reindex_memory(progress=progress)
     if args.json:
         emit(to_json(report))
+    elif report.previous_embedder is None:
+        emit(f"nothing to re-embed: {service.with_memory(empty_memory)}")
     else:
         emit(f"{report.records} records embedded again with {report.embedder} (they held {report.previous_embedder} vectors)")
     return 0

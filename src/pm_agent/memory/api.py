@@ -75,7 +75,8 @@ class ReindexReport(BaseModel):
     """What a re-embedding did: how many records, from which embedder's vectors to which."""
 
     records: int
-    previous_embedder: str
+    previous_embedder: str | None
+    """None when there was no memory to re-embed."""
     embedder: str
 
 
@@ -306,8 +307,10 @@ class Memory:
         """Embed every stored record again with the embedder in use (after a switch of embedder).
 
         The new vectors are written beside the old ones and swapped in when all are written, so an
-        interrupted run leaves the memory as it was.
+        interrupted run leaves the memory as it was. A memory that was never created stays uncreated.
         """
+        if self._never_created():
+            return ReindexReport(records=0, previous_embedder=None, embedder=self.embedder.name)
         with self._session() as store:
             items = list(store.all_items())
             previous = store.stored_embedder
@@ -324,6 +327,8 @@ class Memory:
     # --- reading --------------------------------------------------------------------------
 
     def count(self) -> int:
+        if self._never_created():
+            return 0
         with self._session() as store:
             return store.count()
 
@@ -334,15 +339,19 @@ class Memory:
             self._store = None
 
     def records(self) -> list[MemoryRecord]:
-        """Every stored record."""
+        """Every stored record (none, creating nothing, from a memory that was never created)."""
+        if self._never_created():
+            return []
         with self._session() as store:
             return [record_from_metadata(item.metadata) for item in store.all_items()]
 
     def get_incident(self, record_or_incident_id: str) -> MemoryRecord:
         """A stored record by its id, the content id of any of its versions, or the incident's own id
         (its postmortem first)."""
-        with self._session():
-            found = self._current_item(record_or_incident_id)
+        found = None
+        if not self._never_created():
+            with self._session():
+                found = self._current_item(record_or_incident_id)
         if found is None:
             raise NotFoundError(f"the memory holds no incident {record_or_incident_id!r}")
         return record_from_metadata(found.metadata)
@@ -364,6 +373,9 @@ class Memory:
         return postmortem_of(record)
 
     def stats(self) -> dict[str, Any]:
+        if self._never_created():
+            return {"location": self.location, "records": 0, "incidents": 0, "postmortems": 0,
+                    "embedder": self.embedder.name, "stored_vectors": None, "warning": self.warning}
         with self._session():
             return self._stats()
 
@@ -391,8 +403,11 @@ class Memory:
     ) -> list[MemoryHit]:
         """Past incidents like a text or an incident (given as a model or as a stored id), best first.
 
-        The incident itself, and any stored record of the same incident, is never returned.
+        The incident itself, and any stored record of the same incident, is never returned. A memory that
+        was never created gives none and stays uncreated.
         """
+        if self._never_created():
+            return []
         with self._session():
             return self._search(query_text, incident, k, exclude)
 
@@ -413,18 +428,24 @@ class Memory:
         lexical = lexical_index.search(text, depth, exclude=excluded) if self.config.use_lexical else []
         return rank(dense, lexical, profile, catalog, self.config, k)
 
-    def related_for(self, incident: Incident | Postmortem, k: int = 5) -> list[RelatedIncident]:
+    def related_for(
+        self, incident: Incident | Postmortem, k: int = 5, *, wait_s: float | None = None
+    ) -> list[RelatedIncident]:
         """The "Related incidents" of a draft: [] from an empty memory, without loading the model.
 
         A memory directory that was never created stays uncreated (drafting must not make one). A memory
-        another process holds for longer than ``RELATED_WAIT_S`` is a MemoryStoreError.
+        another process holds for longer than ``wait_s`` (by default ``RELATED_WAIT_S``) is a MemoryStoreError.
         """
         if self._never_created():
             return []
-        with self._session(wait_s=RELATED_WAIT_S):
+        with self._session(wait_s=RELATED_WAIT_S if wait_s is None else wait_s):
             if self.count() == 0:
                 return []
             return [hit.as_related() for hit in self.search(incident=incident, k=k)]
+
+    def exists(self) -> bool:
+        """False for an embedded memory whose store was never created (checked without creating it)."""
+        return not self._never_created()
 
     def _never_created(self) -> bool:
         from pm_agent.memory.store import stored_at
@@ -473,6 +494,8 @@ class Memory:
         """Mark one action item done; returns it as now tracked. An action id of an earlier version of the
         postmortem marks the same action (same title) in the current one."""
         record_id = action_tracking.record_of_action(action_id)
+        if self._never_created():
+            raise NotFoundError(f"no action item {action_id!r}: the memory holds no record {record_id!r}")
         with self._session() as store:
             found = self._current_item(record_id)
             if found is None:

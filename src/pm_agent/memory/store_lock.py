@@ -4,8 +4,8 @@ An embedded Chroma store is one SQLite file and HNSW index files that each proce
 copy of in memory and writes back. Two processes writing at once (two ``memory ingest``
 runs, or an ingest beside a server that remembers drafts) left the store unusable in 3 of 6
 trials: the next open segfaulted or hung. So every use of an embedded store happens under an
-exclusive ``fcntl.flock`` on ``pm-agent-memory.lock`` in its directory; a second process
-waits for the first and then carries on.
+exclusive operating-system lock (:mod:`pm_agent.filelock`) on ``pm-agent-memory.lock`` in its
+directory; a second process waits for the first and then carries on.
 
 The lock file also counts writes. A process may keep its Chroma client open between uses,
 but only while nobody else wrote: when the count differs from the one it saw, it opens the
@@ -18,7 +18,6 @@ needs none of this: it is how several processes share one memory at once.
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import logging
 import os
 import time
@@ -26,6 +25,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from pm_agent.errors import MemoryStoreError
+from pm_agent.filelock import try_lock, unlock
 
 log = logging.getLogger("pm_agent.memory")
 
@@ -70,30 +70,26 @@ class StoreLock:
                 yield self
             finally:
                 self._handle = None
-                fcntl.flock(handle, fcntl.LOCK_UN)
+                unlock(handle.fileno())
         finally:
             handle.close()
 
     def _acquire(self, handle) -> None:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        if try_lock(handle.fileno()):
             return
-        except BlockingIOError:
-            tell = log.info if self.directory in _told else log.warning  # a server waiting at every call says it once
-            _told.add(self.directory)
-            tell("waiting for another pm-agent process to finish with the memory at %s", self.directory)
+        tell = log.info if self.directory in _told else log.warning  # a server waiting at every call says it once
+        _told.add(self.directory)
+        tell("waiting for another pm-agent process to finish with the memory at %s", self.directory)
         deadline = time.monotonic() + self.wait_s
         while True:
-            try:
-                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            if try_lock(handle.fileno()):
                 return
-            except BlockingIOError:
-                if time.monotonic() >= deadline:
-                    raise MemoryStoreError(
-                        f"the incident memory at {self.directory} is still in use by another process after "
-                        f"{self.wait_s:g} s; {server_mode_hint(self.directory)}"
-                    ) from None
-                time.sleep(POLL_S)
+            if time.monotonic() >= deadline:
+                raise MemoryStoreError(
+                    f"the incident memory at {self.directory} is still in use by another process after "
+                    f"{self.wait_s:g} s; {server_mode_hint(self.directory)}"
+                )
+            time.sleep(POLL_S)
 
     def writes(self) -> int:
         """How many writes were made under this lock so far (read while holding it)."""
