@@ -32,7 +32,9 @@ class FolderInputs:
     listed: bool
 
 
-def folder_inputs(folder: Path, read: Callable[[Path], bytes] = Path.read_bytes, shown: str | None = None) -> FolderInputs:
+def folder_inputs(
+    folder: Path, read: Callable[[Path], bytes] = Path.read_bytes, shown: str | None = None
+) -> FolderInputs:
     """The files ``folder`` stands for (see the module); ``read`` reads its ``case.json`` (the MCP tools pass
     one that does not follow links out of their roots). A folder standing for no file is an :class:`InputError`."""
     shown = shown or str(folder)
@@ -86,5 +88,6 @@ def case_inputs(value: Any, folder: Path, where: str) -> list[Path] | None:
         raise InputError("'inputs' is empty", source=where)
     outside = [name for name in names if name != Path(name).name or name in (".", "..") or "\\" in name]
     if outside:
-        raise InputError(f"'inputs' may only name files in its folder, not {', '.join(map(repr, outside))}", source=where)
+        named = ", ".join(map(repr, outside))
+        raise InputError(f"'inputs' may only name files in its folder, not {named}", source=where)
     return [folder / name for name in names]
