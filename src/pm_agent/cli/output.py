@@ -123,13 +123,15 @@ MESSAGE_STYLES = {"error": "bold red", "ERROR": "bold red", "warning": "yellow",
                   "skipped": "yellow"}
 
 
-def say(kind: str, message: str, stream: TextIO | None = None) -> None:
-    """``pm-agent: <kind>: <message>`` on stderr, the kind in colour on a terminal, plain otherwise."""
+def say(kind: str | None, message: str, stream: TextIO | None = None) -> None:
+    """``pm-agent: <kind>: <message>`` on stderr, the kind in colour on a terminal, plain otherwise; without a
+    ``kind``, ``pm-agent: <message>`` (a status line such as ``pm-agent: watch stopped``)."""
     stream = stream or sys.stderr
     console = terminal(stream)
     if console is None:
-        print(f"pm-agent: {kind}: {message}", file=stream, flush=True)
+        print(f"pm-agent: {kind}: {message}" if kind else f"pm-agent: {message}", file=stream, flush=True)
         return
     from rich.text import Text
 
-    console.print(Text.assemble("pm-agent: ", (f"{kind}:", MESSAGE_STYLES.get(kind, "bold")), " ", message))
+    styled = (f"{kind}:", MESSAGE_STYLES.get(kind, "bold")) if kind else ""
+    console.print(Text.assemble("pm-agent: ", styled, " " if kind else "", message))
