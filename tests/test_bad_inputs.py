@@ -7,6 +7,7 @@ import subprocess
 import sys
 
 import pytest
+from mcp_support import anyio_backend  # noqa: F401 - a fixture
 
 from pm_agent.cli import main
 
@@ -55,7 +56,9 @@ def test_a_50_megabyte_file_is_refused_before_it_is_read(tmp_path, capsys):
         handle.truncate(50 * 1024 * 1024)
     assert main(["draft", str(huge)]) == 2
     err = capsys.readouterr().err
-    assert err == f"pm-agent: error: {huge}: file is 52.4 MB, over the 21 MB limit (split it, or raise PM_AGENT_MAX_INPUT_BYTES)\n"
+    assert err == (
+        f"pm-agent: error: {huge}: 50.0 MB, over the 20 MB limit (shorten or split it, or raise PM_AGENT_MAX_INPUT_BYTES)\n"
+    )
 
 
 def test_a_missing_file_and_a_directory_are_named(tmp_path, capsys):
@@ -90,7 +93,8 @@ def test_a_text_over_the_byte_limit_is_refused_by_score_and_blameless_without_re
     for command in (["score", str(long)], ["blameless", str(long)]):
         assert main(command) == 2
         assert capsys.readouterr().err == (
-            f"pm-agent: error: {long}: over the limit of 1,000 bytes; send a shorter text, or raise PM_AGENT_MAX_INPUT_BYTES\n"
+            f"pm-agent: error: {long}: {long.stat().st_size:,} bytes, over the 1,000-byte limit "
+            "(shorten or split it, or raise PM_AGENT_MAX_INPUT_BYTES)\n"
         )
 
 
@@ -102,5 +106,47 @@ def test_an_endless_stream_on_standard_input_is_refused_not_read_forever(monkeyp
         )
     assert (result.returncode, result.stdout) == (2, "")
     assert result.stderr == (
-        "pm-agent: error: <stdin>: over the limit of 4,096 bytes; send a shorter text, or raise PM_AGENT_MAX_INPUT_BYTES\n"
+        "pm-agent: error: <stdin>: over the 4,096-byte limit (shorten or split it, or raise PM_AGENT_MAX_INPUT_BYTES)\n"
+    )
+
+
+@pytest.mark.anyio
+async def test_every_reader_of_a_file_over_the_byte_limit_says_the_same_in_bytes(tmp_path, monkeypatch, capsys):
+    """``draft FILE``, ``draft -``, ``score FILE``, ``memory ingest`` and the MCP tools count in bytes below 1 MB."""
+    from mcp import Client
+
+    from pm_agent.mcp_server.app import create_server
+    from pm_agent.mcp_server.params import INCIDENT_HINT
+    from pm_agent.memory.sources import read_paths
+
+    monkeypatch.setenv("PM_AGENT_MAX_INPUT_BYTES", "1000")
+    monkeypatch.setenv("PM_AGENT_INPUT_ROOTS", str(tmp_path))
+    big = tmp_path / "big.json"
+    big.write_text(json.dumps({"title": "x", "events": [GOOD_EVENT] * 20}))
+    size = big.stat().st_size
+    over = f"{size:,} bytes, over the 1,000-byte limit (shorten or split it, or raise PM_AGENT_MAX_INPUT_BYTES)"
+    read_capped = "over the 1,000-byte limit (shorten or split it, or raise PM_AGENT_MAX_INPUT_BYTES)"
+
+    assert main(["draft", str(big)]) == 2
+    assert capsys.readouterr().err == f"pm-agent: error: {big}: {over}\n"
+    assert main(["score", str(big)]) == 2
+    assert capsys.readouterr().err == f"pm-agent: error: {big}: {over}\n"
+    monkeypatch.setattr(sys, "stdin", open(big))  # noqa: SIM115 - closed with the test's stdin
+    assert main(["draft", "-"]) == 2
+    sys.stdin.close()
+    assert capsys.readouterr().err == f"pm-agent: error: <stdin>: {read_capped}\n"
+    assert read_paths([big]).problems == [f"{big}: {over}"]
+    async with Client(create_server()) as client:
+        result = await client.call_tool("draft_postmortem", {"paths": [str(big)]})
+    assert result.content[0].text == f"Error executing tool draft_postmortem: {big}: {over}. {INCIDENT_HINT}"
+
+
+def test_sizes_of_a_megabyte_and_more_are_given_in_megabytes():
+    from pm_agent.input_files import size_message
+
+    assert size_message(50 * 1024 * 1024, 20 * 1024 * 1024) == (
+        "50.0 MB, over the 20 MB limit (shorten or split it, or raise PM_AGENT_MAX_INPUT_BYTES)"
+    )
+    assert size_message(3 * 1024 * 1024, 1536 * 1024, exact=False) == (
+        "over the 1.5 MB limit (shorten or split it, or raise PM_AGENT_MAX_INPUT_BYTES)"
     )

@@ -130,14 +130,6 @@ def test_a_bundled_eval_case_folder_drafts_from_the_inputs_its_case_lists(capsys
     assert from_inputs.startswith("# Postmortem: ")
 
 
-def test_a_case_file_naming_files_outside_its_folder_is_read_as_an_ordinary_file(tmp_path, capsys):
-    (tmp_path / "case.json").write_text(json.dumps({"inputs": ["../secret.json"]}), encoding="utf-8")
-
-    assert main(["draft", str(tmp_path)]) == 2
-
-    assert capsys.readouterr().err.startswith(f"pm-agent: error: {tmp_path / 'case.json'}: unknown format")
-
-
 @pytest.mark.parametrize("command", [["whys", "--incident", "-"], ["actions", "propose", "-"], ["fishbone", "-"]])
 def test_every_command_that_reads_an_incident_reads_it_from_stdin_with_a_dash(command, monkeypatch, capsys):
     with_file = [str(EXAMPLE) if word == "-" else word for word in command]

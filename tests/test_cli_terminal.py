@@ -91,6 +91,21 @@ def test_an_error_is_coloured_on_a_terminal_plain_when_piped_and_plain_with_no_c
     assert (piped[0], piped[1], piped[2]) == (2, b"", f"pm-agent: error: {missing}: no such file\n".encode())
 
 
+def test_queue_and_watch_status_lines_are_styled_on_a_terminal_and_plain_when_piped(tmp_path):
+    folders = {"PM_AGENT_QUEUE_DIR": str(tmp_path / "queue"), "PM_AGENT_OUTPUT_DIR": str(tmp_path / "drafts")}
+    (tmp_path / "inbox").mkdir()
+    commands = (["queue", "list"], ["watch", str(tmp_path / "inbox"), "--once"])
+    plain = (f"pm-agent: queue: no jobs in {tmp_path / 'queue'}\n",
+             "pm-agent: watch: 0 drafted, 0 failed, 0 skipped (already drafted)\n")
+
+    for command, kind, line in zip(commands, ("queue", "watch"), plain, strict=True):
+        on_terminal = run(command, tmp_path, stderr_on_terminal=True, **folders)
+        piped = run(command, tmp_path, stderr_on_terminal=False, **folders)
+        assert (on_terminal[0], on_terminal[1]) == (0, b"")
+        assert f"\x1b[1m{kind}:\x1b[0m".encode() in on_terminal[2]
+        assert piped == (0, b"", line.encode())
+
+
 def test_off_a_terminal_the_helpers_write_nothing_but_the_plain_message():
     stream = io.StringIO()
 

@@ -118,6 +118,21 @@ def test_a_link_inside_a_folder_leading_out_of_the_roots_is_refused_naming_it(ro
     )
 
 
+def test_a_case_folder_is_read_through_the_same_checks_its_case_json_and_every_file_it_lists(root, secret):
+    (root / "incidents" / "case.json").write_text('{"inputs": ["a.json", "leak.txt"]}')
+    (root / "incidents" / "leak.txt").symlink_to(secret)
+    with pytest.raises(InputError) as listed_link:
+        checked_input_files(["incidents"], [root])
+    (root / "incidents" / "leak.txt").unlink()
+    (root / "incidents" / "case.json").unlink()
+    (root / "incidents" / "case.json").symlink_to(secret)  # its names would be read from outside the roots
+    with pytest.raises(InputError) as linked_case:
+        checked_input_files(["incidents"], [root])
+    reason = "outside the folders this server reads incident files from"
+    assert str(listed_link.value).startswith(f"incidents/leak.txt: is a symbolic link to {secret}, {reason}")
+    assert str(linked_case.value).startswith(f"incidents/case.json: is a symbolic link to {secret}, {reason}")
+
+
 # A swap between the check and the read is simulated deterministically: checked_input_files is the
 # check, read_checked the read, and the test changes the file in between, as a racing process would.
 

@@ -47,7 +47,7 @@ def run(env, *args: str) -> subprocess.CompletedProcess:
 
 def test_queue_list_shows_every_job_with_its_state_and_what_became_of_it(env, queue):
     listed = run(env, "list", "--json")
-    rows = [json.loads(line) for line in listed.stdout.splitlines()]
+    rows = json.loads(listed.stdout)
     assert (listed.returncode, listed.stderr) == (0, "")
     assert [(r["state"], r["name"], r["attempts"], r["incident_id"]) for r in rows] == [
         ("pending", "search.json", 0, None), ("done", "payments.json", 1, "INC-2031"), ("failed", "broken.json", 1, None)]
@@ -81,3 +81,18 @@ def test_queue_purge_removes_finished_jobs_and_never_pending_ones(env, queue):
     everything = run(env, "purge", "--older-than", "0", "--failed")
     assert everything.stdout == "purged 1 job\n"
     assert [len(queue.jobs(state)) for state in ("pending", "done", "failed")] == [1, 0, 0]
+
+
+def test_queue_json_output_is_one_document_even_when_there_is_nothing_to_show(env, queue):
+    """An array for ``list`` (``[]`` when empty), an object for ``retry`` and ``purge``, like every other --json."""
+    [failed] = queue.jobs("failed")
+    [done] = queue.jobs("done")
+    assert json.loads(run(env, "list", "--state", "failed", "--json").stdout)[0]["job"] == failed.id
+    retried = json.loads(run(env, "retry", "--all", "--json").stdout)
+    assert [(job["job"], job["state"]) for job in retried["retried"]] == [(failed.id, "pending")]
+    assert run(env, "list", "--state", "failed", "--json").stdout == "[]\n"
+    assert json.loads(run(env, "retry", "--all", "--json").stdout) == {"retried": []}
+    kept = json.loads(run(env, "purge", "--json").stdout)
+    purged = json.loads(run(env, "purge", "--older-than", "0", "--json").stdout)
+    assert (kept, [job["job"] for job in purged["purged"]]) == ({"purged": []}, [done.id])
+

@@ -23,7 +23,9 @@ def test_memory_ingest_refuses_a_file_over_the_byte_limit_before_reading_it(tmp_
     path.write_text("\n".join(json.dumps(ROW | {"title": f"Incident {n}"}) for n in range(40)))
     result = read_paths([path])
     assert (result.records, result.problems) == (
-        [], [f"{path}: file is 0.0 MB, over the 0 MB limit (split it, or raise PM_AGENT_MAX_INPUT_BYTES)"]
+        [],
+        [f"{path}: {path.stat().st_size:,} bytes, over the 1,000-byte limit "
+         "(shorten or split it, or raise PM_AGENT_MAX_INPUT_BYTES)"],
     )
 
 

@@ -26,6 +26,8 @@ from dataclasses import dataclass
 from pathlib import Path, PurePath
 
 from pm_agent.errors import InputError
+from pm_agent.ingest.folders import folder_inputs
+from pm_agent.input_files import NO_SUCH_FILE, NOT_REGULAR, cannot_read, check_input_size
 
 # %2e ".", %2f "/", %5c "\", %00 NUL, and %25 "%" (for double encoding such as %252e).
 ENCODED_SEPARATOR = re.compile(r"%(?:2e|2f|5c|00|25)", re.IGNORECASE)
@@ -33,6 +35,8 @@ CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 MAX_ID_CHARS = 200
 OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
 """No link followed at the last step, and no wait on a pipe swapped in for the file."""
+MAX_CASE_BYTES = 1024 * 1024
+"""An eval case's ``case.json`` is read only for the file names it lists."""
 SWAPPED = "changed between its check and its reading (replaced, moved or linked elsewhere), so it was not read; send it again"
 
 
@@ -68,26 +72,44 @@ def check_input_path(raw: str, roots: Sequence[Path]) -> Path:
 
 
 def checked_input_files(raws: Sequence[str], roots: Sequence[Path]) -> list[CheckedFile]:
-    """The files ``raws`` stand for, each checked against ``roots``: a file as given, a folder as the
-    regular, non-hidden files directly inside it, sorted.
+    """The files ``raws`` stand for, each checked against ``roots``: a file as given, a folder as
+    :func:`~pm_agent.ingest.folders.folder_inputs` says (the same files ``pm-agent draft`` reads).
 
-    Every entry of a folder is checked on its own, since a folder inside the roots may hold a
-    symbolic link leading out: such a link is refused, naming it. Each file's identity (device and
-    inode) is recorded for :func:`read_checked`.
+    Every file of a folder is checked on its own, since a folder inside the roots may hold a
+    symbolic link leading out: such a link is refused, naming it; so is a ``case.json`` that is one.
+    Each file's identity (device and inode) is recorded for :func:`read_checked`.
     """
     files: list[CheckedFile] = []
     for raw in raws:
         resolved = check_input_path(raw, roots)
         if resolved.is_dir():
-            entries = sorted(entry for entry in _listing(resolved, raw) if not entry.name.startswith("."))
-            files += [file for entry in entries if (file := _folder_entry(entry, _shown(raw, entry.name), roots))]
+            files += _checked_folder(resolved, raw, roots)
         else:
             files.append(_checked_file(resolved, raw))
     return files
 
 
+def _checked_folder(folder: Path, raw: str, roots: Sequence[Path]) -> list[CheckedFile]:
+    """The checked files a folder inside the roots stands for; a file its ``case.json`` names must be there."""
+
+    def read_case(case: Path) -> bytes:
+        checked = _folder_entry(case, _shown(raw, case.name), roots)
+        return read_checked(checked, roots, MAX_CASE_BYTES) if checked else b""
+
+    found = folder_inputs(folder, read_case, shown=raw)
+    files = []
+    for entry in found.files:
+        shown = _shown(raw, entry.name)
+        file = _folder_entry(entry, shown, roots)
+        if file is None and found.listed:  # named, so missing it is an error, as for a file named by the caller
+            raise InputError(NOT_REGULAR if entry.exists() else NO_SUCH_FILE, source=shown)
+        files += [file] if file else []
+    return files
+
+
 def read_checked(file: CheckedFile, roots: Sequence[Path], max_bytes: int) -> bytes:
-    """At most ``max_bytes + 1`` bytes of ``file``, read only if it is still the file that was checked.
+    """At most ``max_bytes + 1`` bytes of ``file``, read only if it is still the file that was checked
+    and not over ``max_bytes`` (:func:`pm_agent.input_files.check_input_size`).
 
     The file is opened without following a symbolic link at the last step (``O_NOFOLLOW``), then
     the open descriptor is compared with the check: same device and inode, a regular file, and
@@ -99,13 +121,14 @@ def read_checked(file: CheckedFile, roots: Sequence[Path], max_bytes: int) -> by
     except OSError as exc:
         if exc.errno in (errno.ELOOP, errno.EMLINK, errno.ENOENT, errno.ENOTDIR):  # a link now, or gone
             raise InputError(SWAPPED, source=file.shown) from None
-        raise InputError(f"cannot read: {exc.strerror}", source=file.shown) from None
+        raise cannot_read(exc, file.shown) from None
     try:
         opened = os.fstat(fd)
         real = _real_path_of(fd)
         moved_out = real is not None and not any(real.is_relative_to(root) for root in roots)
         if not stat.S_ISREG(opened.st_mode) or (opened.st_dev, opened.st_ino) != (file.device, file.inode) or moved_out:
             raise InputError(SWAPPED, source=file.shown)
+        check_input_size(opened.st_size, file.shown, max_bytes)  # before reading, as every reader does
         with os.fdopen(os.dup(fd), "rb") as handle:
             return handle.read(max_bytes + 1)
     finally:
@@ -135,14 +158,12 @@ def _checked_file(resolved: Path, raw: str) -> CheckedFile:
     """A named path that passed :func:`check_input_path`, if it is a regular file (it is not followed again)."""
     try:
         found = os.stat(resolved, follow_symlinks=False)
-    except FileNotFoundError:
-        raise InputError("no such file", source=raw) from None
     except OSError as exc:
-        raise InputError(f"cannot read: {exc.strerror}", source=raw) from None
+        raise cannot_read(exc, raw) from None
     if stat.S_ISLNK(found.st_mode):  # resolve() followed every link, so this one appeared since
         raise InputError(SWAPPED, source=raw)
     if not stat.S_ISREG(found.st_mode):
-        raise InputError("is not a regular file (a device, pipe or socket); pass an incident file", source=raw)
+        raise InputError(NOT_REGULAR, source=raw)
     return CheckedFile(raw, resolved, found.st_dev, found.st_ino)
 
 
@@ -156,13 +177,6 @@ def _resolve(path: Path, shown: str) -> Path:
     except OSError as exc:  # a loop (3.13+), or a link swapped for a file between lstat and readlink
         reason = f"cannot be followed to a file ({exc.strerror}); pass the file itself, or send it again"
         raise InputError(reason, source=shown) from None
-
-
-def _listing(folder: Path, shown: str) -> list[Path]:
-    try:
-        return list(folder.iterdir())
-    except OSError as exc:
-        raise InputError(f"cannot list the folder: {exc.strerror}", source=shown) from None
 
 
 def _shown(raw: str, name: str) -> str:

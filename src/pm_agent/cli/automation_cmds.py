@@ -11,13 +11,12 @@ from __future__ import annotations
 import argparse
 import json
 import logging
-import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from pm_agent.cli.draft_cmds import add_reading_options
-from pm_agent.cli.output import say
+from pm_agent.cli.output import emit, say, to_json
 from pm_agent.errors import InputError
 from pm_agent.service import PostmortemService
 
@@ -141,15 +140,13 @@ def run_watch(args: argparse.Namespace) -> int:
     if args.once:
         _one_pass(watch, worker, tally, settle=False, always=True)
         return 1 if tally.failing else 0
-    print(f"pm-agent: watching {folder} every {args.interval:g} s; drafts go to {worker.output_dir} (Ctrl-C stops)",
-          file=sys.stderr)
+    say(None, f"watching {folder} every {args.interval:g} s; drafts go to {worker.output_dir} (Ctrl-C stops)")
     try:
         while True:
             _one_pass(watch, worker, tally, settle=True, always=False)
             time.sleep(args.interval)
     except KeyboardInterrupt:
-        print("pm-agent: watch stopped" + (f"; {len(tally.failing)} file(s) still failing" if tally.failing else ""),
-              file=sys.stderr)
+        say(None, "watch stopped" + (f"; {len(tally.failing)} file(s) still failing" if tally.failing else ""))
         return 1 if tally.failing else 0
 
 
@@ -161,7 +158,7 @@ def _one_pass(watch, worker, tally: WatchTally, *, settle: bool, always: bool) -
     tally.looked_at(scan)
     finished = worker.run_pending()
     if always or finished or scan.unchanged or scan.skipped:
-        print(f"pm-agent: watch: {tally.summary()}", file=sys.stderr, flush=True)
+        say("watch", tally.summary())
 
 
 # --- pm-agent queue list|retry|purge -------------------------------------------------------------
@@ -177,12 +174,12 @@ def _register_queue(commands: argparse._SubParsersAction) -> None:
     actions = parser.add_subparsers(dest="queue_action", metavar="ACTION", required=True)
     listing = actions.add_parser("list", help="every job, pending first, with its state, attempts and error")
     listing.add_argument("--state", choices=("pending", "done", "failed"), help="only jobs in this state")
-    listing.add_argument("--json", action="store_true", help="one JSON object per job (JSON Lines)")
+    listing.add_argument("--json", action="store_true", help="print the jobs as one JSON array ([] when none)")
     listing.set_defaults(handler=run_queue_list)
     retry = actions.add_parser("retry", help="put failed jobs back to be drafted, their attempts reset")
     retry.add_argument("jobs", nargs="*", metavar="JOB", help="job ids as `queue list` shows them (6+ characters)")
     retry.add_argument("--all", action="store_true", help="every failed job")
-    retry.add_argument("--json", action="store_true", help="one JSON object per job retried")
+    retry.add_argument("--json", action="store_true", help='print {"retried": [jobs]} as JSON')
     retry.set_defaults(handler=run_queue_retry)
     purge = actions.add_parser(
         "purge",
@@ -191,7 +188,7 @@ def _register_queue(commands: argparse._SubParsersAction) -> None:
     purge.add_argument("--older-than", type=float, default=DEFAULT_PURGE_DAYS, metavar="DAYS",
                        help=f"only jobs finished more than DAYS ago (default {DEFAULT_PURGE_DAYS:g}; 0 for all)")
     purge.add_argument("--failed", action="store_true", help="failed jobs too, not only done ones")
-    purge.add_argument("--json", action="store_true", help="one JSON object per job removed")
+    purge.add_argument("--json", action="store_true", help='print {"purged": [jobs]} as JSON')
     purge.set_defaults(handler=run_queue_purge)
 
 
@@ -207,10 +204,13 @@ def run_queue_list(args: argparse.Namespace) -> int:
     queue = _queue()
     states = [args.state] if args.state else ["pending", "done", "failed"]
     jobs = [job for state in states for job in queue.jobs(state)]
+    if args.json:
+        emit(to_json([_fields(job) for job in jobs]))
+        return 0
     for job in jobs:
-        print(json.dumps(_fields(job)) if args.json else _line(job))
-    if not jobs and not args.json:
-        print(f"pm-agent: queue: no {args.state or ''} jobs in {queue.root}".replace("  ", " "), file=sys.stderr)
+        print(_line(job))
+    if not jobs:
+        say("queue", f"no {args.state or ''} jobs in {queue.root}".replace("  ", " "))
     return 0
 
 
@@ -219,9 +219,12 @@ def run_queue_retry(args: argparse.Namespace) -> int:
     if args.all == bool(args.jobs):
         raise InputError("give the ids of the failed jobs to retry, or --all (not both)")
     jobs = queue.jobs("failed") if args.all else [queue.find(ident) for ident in args.jobs]
-    for job in jobs:
-        again = queue.retry(job)
-        print(json.dumps(_fields(again)) if args.json else f"{again.id}: {again.name} queued again")
+    retried = [queue.retry(job) for job in jobs]
+    if args.json:
+        emit(to_json({"retried": [_fields(job) for job in retried]}))
+        return 0
+    for job in retried:
+        print(f"{job.id}: {job.name} queued again")
     return 0
 
 
@@ -232,10 +235,9 @@ def run_queue_purge(args: argparse.Namespace) -> int:
     import datetime as dt
 
     removed = _queue().purge(states, dt.timedelta(days=args.older_than))
-    for job in removed:
-        if args.json:
-            print(json.dumps(_fields(job)))
-    if not args.json:
+    if args.json:
+        emit(to_json({"purged": [_fields(job) for job in removed]}))
+    else:
         print(f"purged {len(removed)} job{'' if len(removed) == 1 else 's'}")
     return 0
 

@@ -14,6 +14,7 @@ from typing import TextIO, TypeVar
 from pydantic import BaseModel
 
 from pm_agent.errors import InputError
+from pm_agent.input_files import cannot_read, check_input_size, read_input_file
 
 T = TypeVar("T")
 
@@ -50,23 +51,15 @@ def read_text_arg(path: str, limit: int | None = None) -> str:
     from pm_agent.settings import Settings
 
     limit = Settings().max_input_bytes if limit is None else limit
-    source = "<stdin>" if path == "-" else path
-    try:
-        if path == "-":
+    if path != "-":
+        data = read_input_file(path, limit, streams=True)
+    else:
+        try:
             data = sys.stdin.buffer.read(limit + 1)
-        else:
-            with open(path, "rb") as handle:
-                data = handle.read(limit + 1)
-    except FileNotFoundError:
-        raise InputError("no such file", source=path) from None
-    except IsADirectoryError:
-        raise InputError("is a directory, expected a file", source=path) from None
-    except OSError as exc:
-        raise InputError(f"cannot read: {exc.strerror}", source=path) from None
-    if len(data) > limit:
-        raise InputError(
-            f"over the limit of {limit:,} bytes; send a shorter text, or raise PM_AGENT_MAX_INPUT_BYTES", source=source
-        )
+        except OSError as exc:
+            raise cannot_read(exc, "<stdin>") from None
+        check_input_size(len(data), "<stdin>", limit, capped=True)
+    source = "<stdin>" if path == "-" else path
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError:
@@ -130,13 +123,15 @@ MESSAGE_STYLES = {"error": "bold red", "ERROR": "bold red", "warning": "yellow",
                   "skipped": "yellow"}
 
 
-def say(kind: str, message: str, stream: TextIO | None = None) -> None:
-    """``pm-agent: <kind>: <message>`` on stderr, the kind in colour on a terminal, plain otherwise."""
+def say(kind: str | None, message: str, stream: TextIO | None = None) -> None:
+    """``pm-agent: <kind>: <message>`` on stderr, the kind in colour on a terminal, plain otherwise; without a
+    ``kind``, ``pm-agent: <message>`` (a status line such as ``pm-agent: watch stopped``)."""
     stream = stream or sys.stderr
     console = terminal(stream)
     if console is None:
-        print(f"pm-agent: {kind}: {message}", file=stream, flush=True)
+        print(f"pm-agent: {kind}: {message}" if kind else f"pm-agent: {message}", file=stream, flush=True)
         return
     from rich.text import Text
 
-    console.print(Text.assemble("pm-agent: ", (f"{kind}:", MESSAGE_STYLES.get(kind, "bold")), " ", message))
+    styled = (f"{kind}:", MESSAGE_STYLES.get(kind, "bold")) if kind else ""
+    console.print(Text.assemble("pm-agent: ", styled, " " if kind else "", message))

@@ -27,11 +27,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from pm_agent.errors import PmAgentError
+from pm_agent.errors import InputError, PmAgentError
+from pm_agent.ingest.folders import CASE_FILE, case_inputs, folder_files
 from pm_agent.settings import CHECKOUT_DIR, running_from_checkout
 
-CASE_FILE = "case.json"
-INPUT_SUFFIXES = (".json", ".md", ".markdown", ".txt", ".log")
 CASE_KEYS = frozenset({"id", "kind", "title", "inputs", "must_contain", "must_not_invent", "expected", "truth", "notes"})
 TRUTH_KEYS = ("root_causes", "contributing_factors", "action_items", "lessons_learned")
 FACT_KEYS = frozenset({"times", "services", "phrases"})
@@ -136,7 +135,7 @@ def load_case(folder: Path, *, source: CaseSource = "project") -> EvalCase:
     if not spec_file.is_file():
         inputs = _input_files(folder)
         if not inputs:
-            raise CaseError(f"{folder}: no {CASE_FILE} and no input files ({', '.join(INPUT_SUFFIXES)})")
+            raise CaseError(f"{folder}: no {CASE_FILE} and no input files")
         return EvalCase(id=folder.name, kind="unlabelled", title=folder.name, inputs=tuple(inputs), source=source)
     spec = _read_json(spec_file)
     if not isinstance(spec, dict):
@@ -228,7 +227,11 @@ def _is_case_folder(folder: Path) -> bool:
 
 
 def _input_files(folder: Path) -> list[Path]:
-    return sorted(p for p in folder.iterdir() if p.is_file() and p.suffix in INPUT_SUFFIXES and p.name != CASE_FILE)
+    """The files a folder stands for as ``pm-agent draft`` input (:func:`pm_agent.ingest.folders.folder_files`)."""
+    try:
+        return folder_files(folder)
+    except InputError as exc:
+        raise CaseError(str(exc)) from None
 
 
 def _read_json(path: Path) -> Any:
@@ -248,19 +251,21 @@ def _text(spec: dict[str, Any], key: str, where: Path, *, default: str) -> str:
 
 
 def _inputs(value: Any, folder: Path, where: Path) -> tuple[Path, ...]:
-    if value is None:
+    """The case's input files, named as ``pm-agent draft`` of its folder reads them
+    (:func:`pm_agent.ingest.folders.case_inputs`), each required to be there."""
+    try:
+        listed = case_inputs(value, folder, str(where))
+    except InputError as exc:
+        raise CaseError(str(exc)) from None
+    if listed is None:
         found = _input_files(folder)
         if not found:
             raise CaseError(f"{where}: no 'inputs' listed and no input files beside it")
         return tuple(found)
-    names = _strings(value, "inputs", where)
-    if not names:
-        raise CaseError(f"{where}: 'inputs' is empty")
-    paths = tuple(folder / name for name in names)
-    missing = [str(p.name) for p in paths if not p.is_file()]
+    missing = [str(p.name) for p in listed if not p.is_file()]
     if missing:
         raise CaseError(f"{where}: input files not found: {', '.join(missing)}")
-    return paths
+    return tuple(listed)
 
 
 def _facts(value: Any, where: Path) -> RequiredFacts:

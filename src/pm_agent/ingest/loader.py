@@ -11,6 +11,7 @@ from typing import Any
 
 from pm_agent.errors import InputError
 from pm_agent.ingest.base import FormatParser, ParsedFile
+from pm_agent.input_files import check_input_size, read_input_file
 from pm_agent.ingest.limits import DEFAULT_MAX_FIELD_CHARS, check_fields, check_json_depth, check_lines
 from pm_agent.timeparse import TimestampError, to_utc
 
@@ -42,40 +43,13 @@ def parser_for(name: str) -> FormatParser:
 
 
 def read_path(path: str | Path, options: ReadOptions) -> ParsedFile:
-    """Read one file into a :class:`ParsedFile` with every time in UTC."""
-    path = Path(path)
-    source = str(path)
-    try:
-        size = path.stat().st_size
-    except FileNotFoundError:
-        raise InputError("no such file", source=source) from None
-    except OSError as exc:
-        raise InputError(f"cannot read: {exc.strerror}", source=source) from None
-    if path.is_dir():
-        raise InputError("is a directory; pass the files inside it", source=source)
-    if not path.is_file():  # /dev/zero never ends and a pipe may never answer: only regular files are read
-        raise InputError("is not a regular file (a device, pipe or socket); pass an incident file", source=source)
-    check_size(size, source, options.max_bytes)
-    try:
-        with path.open("rb") as handle:  # bounded: a file may grow, or (in /proc) report a size of 0
-            raw = handle.read(options.max_bytes + 1)
-    except OSError as exc:
-        raise InputError(f"cannot read: {exc.strerror}", source=source) from None
-    return read_bytes(raw, source, options)
-
-
-def check_size(size: int, source: str, max_bytes: int) -> None:
-    if size > max_bytes:
-        raise InputError(
-            f"file is {size / 1e6:.1f} MB, over the {max_bytes / 1e6:.0f} MB limit "
-            "(split it, or raise PM_AGENT_MAX_INPUT_BYTES)",
-            source=source,
-        )
+    """Read one file into a :class:`ParsedFile` with every time in UTC (refused before reading when too big)."""
+    return read_bytes(read_input_file(path, options.max_bytes), str(path), options)
 
 
 def read_bytes(raw: bytes, source: str, options: ReadOptions) -> ParsedFile:
     """Decode, detect the format, parse, check the length of every field and convert one input to UTC."""
-    check_size(len(raw), source, options.max_bytes)
+    check_input_size(len(raw), source, options.max_bytes, capped=True)
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:

@@ -23,7 +23,8 @@ from pydantic import ValidationError
 
 from pm_agent.errors import InputError, first_problem
 from pm_agent.ingest.limits import DEFAULT_MAX_FIELD_CHARS, check_json_depth
-from pm_agent.ingest.loader import check_size, parse_json
+from pm_agent.ingest.loader import parse_json
+from pm_agent.input_files import read_input_file
 from pm_agent.memory.records import MemoryRecord, record_from_incident, record_from_plain, record_from_postmortem
 
 JSONL_SUFFIXES = (".jsonl", ".ndjson")
@@ -80,16 +81,11 @@ def read_file(path: Path) -> Iterator[MemoryRecord]:
     and 10 GB to refuse nothing.
     """
     max_bytes, max_field_chars = _limits()
+    raw = read_input_file(path, max_bytes)
     try:
-        check_size(path.stat().st_size, str(path), max_bytes)
-        with path.open("rb") as handle:  # bounded: the file may have grown since
-            raw = handle.read(max_bytes + 1)
-        check_size(len(raw), str(path), max_bytes)
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise InputError("not UTF-8 text", source=str(path)) from None
-    except OSError as exc:
-        raise InputError(f"cannot read: {exc.strerror}", source=str(path)) from None
     suffix = path.suffix.lower()
     looks_like_json = text.lstrip().startswith(("{", "["))
     if suffix in MARKDOWN_SUFFIXES or (suffix not in (".json", *JSONL_SUFFIXES) and not looks_like_json):
