@@ -480,3 +480,36 @@ def test_a_stated_cause_whose_parts_name_nothing_gets_no_check_that_would_say_no
     )
 
     assert not [a.title for a in actions_for(incident) if a.title.startswith("Add a check that stops")]
+
+
+def test_a_failover_that_worked_gets_an_action_to_restore_the_spare_it_used_up():
+    incident = Incident(
+        id="q-1", title="Queue broker down", services=["broker"],
+        events=[
+            event("03:00", "chat", "Host mq-main-1 stopped responding (disk controller failed)"),
+            event("03:02", "alert", "Alert: publish errors above 30% on mq-main"),
+            event("03:15", "chat", "promoted mq-main-2 to primary, publishers reconnecting"),
+            event("03:20", "metric", "publish errors back to normal"),
+        ],
+    )
+
+    assert [a.title for a in actions_for(incident) if a.title.startswith("Restore the redundancy")] == [
+        'Restore the redundancy the failover used up: repair or replace what failed ("Host mq-main-1 stopped '
+        'responding (disk controller failed)") and add it back as a standby',
+    ]
+
+
+def test_a_resource_the_data_shows_growing_gets_a_cap_and_an_alert_in_its_own_words():
+    incident = Incident(
+        id="d-1", title="Build agents out of disk", services=["ci"],
+        events=[
+            event("09:00", "alert", "Alert: build agents failing with no space left on device"),
+            event("09:10", "chat", "Found the docker layer cache on the build agents has grown to 480 GB since May"),
+            event("09:30", "chat", "Pruned the docker layer cache; builds green again"),
+        ],
+    )
+
+    assert [a.title for a in actions_for(incident) if a.title.startswith("Cap ")] == [
+        "Cap the docker layer cache on the build agents and alert well before it runs out: it had grown to 480 GB "
+        "since May",
+    ]

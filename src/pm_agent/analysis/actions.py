@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pm_agent.analysis import vocabulary as vocab
 from pm_agent.analysis.evidence import Reading, Tagged, is_slow, specific_stems
 from pm_agent.analysis.findings import cause_part, consequence_split
-from pm_agent.analysis.quoting import cite, quote, when
+from pm_agent.analysis.quoting import cite, quote, sentences_of, when
 from pm_agent.analysis.remedies import remedies, remedies_with_clauses
 from pm_agent.analysis.whys import cause_of, first_symptom
 from pm_agent.engines.actions import due_date, owner_for, priority
@@ -36,6 +36,14 @@ LEAD_VERB_RE = re.compile(
 MAX_FINDING_ACTIONS = 2
 MAX_DONE = 6  # the steps taken that a draft lists as done
 MAX_GAP_ACTIONS = 2
+CLAUSE_RE = re.compile(r";\s*|:\s+")
+# "On-call found /var/log ..." -> "/var/log ...": who saw it is not what grows.
+SEEN_LEAD_RE = re.compile(r"^.{0,40}?\b(?:found|noticed|saw|sees|shows?|showed|spotted)\s+(?:that\s+)?", re.I)
+GROWTH_RE = re.compile(
+    r"^(?P<subject>[^,;:]{3,80}?)\s+(?:(?P<aux>has been|have been|has|have|had|is|are|was|were|kept|keeps|still)\s+)?"
+    r"(?P<growing>(?:grow(?:s|ing|n)|climb(?:s|ing|ed)|fill(?:s|ing|ed)(?: up)?|leak(?:s|ing|ed))\b[^.;]{0,100})",
+    re.I,
+)
 PRONOUN_LED_RE = re.compile(r"^(?:it|this|that|they|these|those|which)\b", re.I)
 WATCHING_RE = re.compile(r"\b(?:alert|alerting|monitor\w*|dashboard|alarm)\b", re.I)
 # What somebody saw, was told or found is not a step taken, whatever verb it quotes ("pods restarted 3 times").
@@ -118,7 +126,8 @@ def built_plans(reading: Reading, problem: str) -> list[Plan]:
     cause = cause_of(symptom, reading)
     plans = [*_cause_plan(cause), *_change_plan(reading, cause, problem), *_finding_plans(reading, cause)]
     plans += _detection_plans(reading, problem)
-    plans += _recovery_plans(reading) + _unintended_plans(reading) + _gap_plans(reading) + _declaration_plans(reading)
+    plans += _recovery_plans(reading) + _redundancy_plans(reading) + _growth_plans(reading)
+    plans += _unintended_plans(reading) + _gap_plans(reading) + _declaration_plans(reading)
     unique: dict[str, Plan] = {}
     for plan in plans:
         unique.setdefault(plan.title.lower(), plan)
@@ -248,6 +257,48 @@ def _recovery_plans(reading: Reading) -> list[Plan]:
     return plans
 
 
+def _redundancy_plans(reading: Reading) -> list[Plan]:
+    """A failover that worked used up the spare: repair or replace what failed and bring the standby back, quoting
+    the failure the failover moved away from."""
+    failover = next((a.step for a in reading.attempts if a.outcome != "failed" and a.step.has("failover")
+                     and not a.step.has(*NOT_DONE_BY_ANYONE) and a.step.at is not None), None)
+    if failover is None:
+        return []
+    lost = next((t for t in reading.events if t.at is not None and t.at < failover.at and t.has("symptom")
+                 and not t.has("failover") and t.stems & failover.stems), None)
+    if lost is None:
+        return []
+    failed, taken = _short(quote(lost.event)), _short(quote(failover.event))
+    return [Plan(
+        title=f"Restore the redundancy the failover used up: repair or replace what failed (\"{failed}\") and add it "
+              "back as a standby",
+        done_when=f"A standby is in place again, and a rehearsed failover like \"{taken}\" completes.",
+        addresses=f"The failover {cite(failover.event)} after the failure {cite(lost.event)}.", area="platform",
+        horizon="immediate", hierarchy="engineering", impact="medium",
+    )]
+
+
+def _growth_plans(reading: Reading) -> list[Plan]:
+    """A resource the data shows growing, filling or leaking: cap it and alert before it runs out, in the data's
+    own words ("/var/log on the index nodes growing by 2 GB per hour" -> "Cap /var/log on the index nodes ...")."""
+    for tagged in reading.tagged("growth"):
+        if not tagged.has("finding", "observation", "symptom"):
+            continue
+        for clause in (c.strip() for s in sentences_of(tagged.text) for c in CLAUSE_RE.split(s)):
+            match = GROWTH_RE.match(SEEN_LEAD_RE.sub("", clause))
+            if match is None or len(specific_stems(match["subject"])) < 2:
+                continue
+            subject, growing = _lower_article(match["subject"].strip(" ,:")), _short(match["growing"].strip(" ,.;:"))
+            return [Plan(
+                title=f"Cap {subject} and alert well before it runs out: it {_tense(match['aux'], growing)}{growing}",
+                done_when=f"A limit holds {subject} below what it can take, and an alert fires in a drill that "
+                          f"makes it grow the way the data shows (\"{growing}\").",
+                addresses=f"The data shows it growing {cite(tagged.event, vocab.TAG_PATTERNS['growth'])}.",
+                area="service", horizon="short", hierarchy="engineering", automated_check=True,
+            )]
+    return []
+
+
 def _unintended_plans(reading: Reading) -> list[Plan]:
     hit = next(iter(reading.tagged("unintended", dated_only=True)), None)
     if hit is None:
@@ -317,6 +368,22 @@ def what_failed(text: str) -> str:
     head = text[: match.start()] if match else text
     head = re.sub(r"(?:\.\s*)?\b(?:this|it|which) (?:is|was)\s*$", "", head.strip(), flags=re.I)
     return re.sub(r"\s+(?:is|was|are|were|has been|have been|had been|been)\s*$", "", head.strip(), flags=re.I).strip(" ,.;:")
+
+
+def _tense(aux: str | None, growing: str) -> str:
+    """The auxiliary before a growth verb in "it ... growing": "had grown", "kept growing", "was growing", "grows"."""
+    aux = (aux or "").lower()
+    if aux in ("has", "have", "had"):
+        return "had "
+    if aux in ("kept", "keeps"):
+        return "kept "
+    return "was " if aux or growing.split(" ", 1)[0].lower().endswith("ing") else ""
+
+
+def _lower_article(phrase: str) -> str:
+    """"The fd count" -> "the fd count", inside a sentence we write."""
+    head, _, rest = phrase.partition(" ")
+    return f"{head.lower()} {rest}" if head in ("The", "A", "An", "Our", "Its", "Their") and rest else phrase
 
 
 def _names_something(phrase: str, words: int) -> bool:

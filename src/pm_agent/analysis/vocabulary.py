@@ -23,7 +23,8 @@ The tags:
 - ``followup``: a fix or follow-up decided or tracked (we will, ticket raised, action item);
   ``communication``: people were told (customers emailed, status page updated);
 - ``unintended``, ``blocked``, ``manual``, ``retry``, ``repeat``, ``gap`` (a stated missing
-  safeguard: no alert, not covered by tests), ``gate_caught`` (a canary or release gate stopped the
+  safeguard: no alert, not covered by tests), ``failover`` (a standby or replica took over), ``growth`` (a
+  resource growing, filling or leaking), ``gate_caught`` (a canary or release gate stopped the
   change itself), ``noise`` (flapping, false alarms), ``handover``,
   ``tentative`` (potential, suspected, likely).
 """
@@ -116,7 +117,7 @@ TAG_PATTERNS: dict[str, re.Pattern[str]] = {
         r"marked (?:the )?\S+ (?:instance )?as unhealthy|cleared|unblock\w*|restor(?:e|ed|ing) (?:from|the)|"
         r"switched (?:back|over)|moved traffic|shifted traffic|promot(?:e|ed|ing)\b|"
         r"(?:moved|shifted|routed|rerouted|switched|drained) (?:[\w-]+ ){0,2}(?:traffic|requests|load|users)|"
-        r"(?:flag|toggle) [\w./-]+ (?:enabled|disabled|turned (?:on|off))|re-?ran\b|"
+        r"(?:flag|toggle) [\w./-]+ (?:enabled|disabled|turned (?:on|off))|re-?ran\b|rebuil(?:t|d|ding)\b|"
         r"(?:raised|increased|bumped|doubled|lowered|reduced) (?:the )?(?:[\w-]+ ){0,3}(?:limit|max\w*|capacity|quota|"
         r"replicas|workers|pool size|timeout|memory|cpu)\b)"
     ),
@@ -201,6 +202,12 @@ TAG_PATTERNS: dict[str, re.Pattern[str]] = {
     "noise": _p(
         r"\b(?:noisy|flapping|flap\w*|false (?:positive|alarm)s?|alert fatigue|ignored|unclear alert\w*|too many alerts|"
         r"alert storm)"
+    ),
+    "failover": _p(
+        r"\b(?:fail(?:ed|ing)? ?over|failover|promot(?:e|ed|ing)\b|switched over to (?:the )?(?:standby|replica|secondary))"
+    ),
+    "growth": _p(
+        r"\b(?:grow(?:s|ing|n)|climb(?:s|ing|ed)|fill(?:s|ing|ed)(?: up)?|leak(?:s|ing|ed))\b"
     ),
     "gate_caught": _p(
         r"\b(?:canary|canary analysis|smoke tests?|pre-?deploy checks?|release gate)\b[^.;]{0,60}?"
