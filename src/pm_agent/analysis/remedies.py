@@ -43,6 +43,13 @@ NOTHING_RE = re.compile(rf"\bnothing (?P<verb>{_VERB}) (?P<obj>.+)$", re.I)
 _NOT_A_SAFEGUARD = r"(?! (?:errors?|issues?|problems?|events?|failures?|warnings?|alerts?|was|were|happened|occurred)\b)"
 NO_SAFEGUARD_RE = re.compile(rf"\bno (?P<np>(?:[\w/.-]+ ){{0,3}}?{_SAFEGUARD})\b{_NOT_A_SAFEGUARD}(?P<rest>.*)$", re.I)
 UNTESTED_RE = re.compile(r"^(?P<subj>.+?) (?:is|are|was|were) untested\b|\buntested (?P<np>[\w/.-]+(?: [\w/.-]+){0,3})", re.I)
+SILENT_RE = re.compile(
+    r"^(?P<subj>.+?) (?:(?:exits?|exited|returns?|returned) (?:with )?(?:status |code |exit code )?0 (?:on|when|after)\b|"
+    r"fail(?:s|ed)? silently|silently fail(?:s|ed)?)",
+    re.I,
+)
+GENERIC_SUBJECTS = {"the job", "the script", "the process", "the task", "the cron job", "the cronjob", "it", "this"}
+COMPONENT_RE = re.compile(r"\b[a-z0-9]+(?:-[a-z0-9]+)+\b")
 # Where a clause ends inside a sentence: "; ", ", and ", ", so ", and before "but nothing" / "and no".
 CLAUSE_END_RE = re.compile(r";\s*|,\s+(?:and|so|while)\s+|\s+but\s+(?=nothing\b|no\b)|\s+and\s+(?=no\b)", re.I)
 PRONOUN_RE = re.compile(r"^(?:it|them|this|that|these|those)\b", re.I)
@@ -85,11 +92,26 @@ def remedies_with_clauses(text: str, focus: re.Pattern[str]) -> list[tuple[str, 
 
 def _turned(clause: str, before: str) -> str | None:
     """One clause's remedy: the first of the rules that fits it."""
-    for rule in (_no_safeguard, _only, _negated, _passive, _nothing, _untested):
+    for rule in (_silent, _no_safeguard, _only, _negated, _passive, _nothing, _untested):
         found = rule(clause, before)
         if found is not None:
             return found
     return None
+
+
+def _silent(clause: str, before: str) -> str | None:
+    """"the job exits with status 0 on failure", "X fails silently": make it fail loudly. A generic subject ("the
+    job") takes the component the clause before names ("backup-runner logs show ...")."""
+    match = SILENT_RE.match(clause)
+    if match is None:
+        return None
+    subject = _np(match["subj"])
+    if subject.lower() in GENERIC_SUBJECTS:
+        named = COMPONENT_RE.search(before) or COMPONENT_RE.search(clause)
+        if named is None:
+            return None
+        subject = named.group(0)
+    return _sentence(f"Make {subject} exit non-zero and alert when it fails")
 
 
 def _but_not(sentence: str) -> str | None:

@@ -196,6 +196,8 @@ TAG_PATTERNS: dict[str, re.Pattern[str]] = {
         r"\bno (?:[\w-]+ )?(?:circuit[- ]breaker|fallback|backoff|eviction|failover|retry (?:limit|budget))s?\b"
         r"(?! (?:errors?|issues?|problems?|events?|failures?|warnings?|alerts?|was|were|happened|occurred)\b)|"
         r"nothing (?:checks|alerts|monitors|tests|validates|watches)|"
+        r"(?:exits?|exited|returns?|returned) (?:with )?(?:status |code |exit code )?0 (?:on|when|after)\b|"
+        r"fail(?:s|ed)? silently|silently fail(?:s|ed)?|"
         r"(?:is|are|was|were) (?:not|never) (?:covered|tested|monitored|alerted on|validated|reviewed|rehearsed)|"
         r"(?:validat|check|test|cover|monitor|scan)\w*\b[^.;]{0,80}? but not\b)"
     ),
