@@ -513,3 +513,18 @@ def test_a_resource_the_data_shows_growing_gets_a_cap_and_an_alert_in_its_own_wo
         "Cap the docker layer cache on the build agents and alert well before it runs out: it had grown to 480 GB "
         "since May",
     ]
+
+
+def test_a_resource_the_data_says_ran_out_gets_headroom_and_an_alert_named_as_the_data_names_it():
+    incident = Incident(
+        id="n-1", title="Pods stuck pending", services=["cluster"],
+        events=[
+            event("10:00", "alert", "Alert: 40 pods pending for 10 minutes"),
+            event("10:20", "chat", "The autoscaler cannot add nodes: not enough free IP addresses in the pod subnets"),
+            event("10:50", "deploy", "Added a secondary CIDR to the VPC; pods scheduled again"),
+        ],
+    )
+
+    assert [a.title for a in actions_for(incident) if a.title.startswith("Keep headroom")] == [
+        "Keep headroom in free IP addresses in the pod subnets and alert well before it runs out",
+    ]

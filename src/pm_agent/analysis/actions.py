@@ -37,6 +37,13 @@ MAX_FINDING_ACTIONS = 2
 MAX_DONE = 6  # the steps taken that a draft lists as done
 MAX_GAP_ACTIONS = 2
 CLAUSE_RE = re.compile(r";\s*|:\s+")
+EXHAUSTED_RE = re.compile(
+    r"\b(?:not enough|ran out of|run(?:s|ning)? out of|no (?:more )?free|exhausted (?:all|the|its)?)\s+"
+    r"(?P<resource>(?:(?!(?:in|on|of|for|to|at|and|so|because)\b)[\w/.-]+ ?){1,4}"
+    r"(?:(?<= )(?:in|on|of|for) (?:the |its |their )?[A-Za-z][\w/.-]*"
+    r"(?: (?!(?:in|on|of|for|to|at|and|so|because)\b)[A-Za-z][\w/.-]*){0,2})?)",
+    re.I,
+)
 # "On-call found /var/log ..." -> "/var/log ...": who saw it is not what grows.
 SEEN_LEAD_RE = re.compile(r"^.{0,40}?\b(?:found|noticed|saw|sees|shows?|showed|spotted)\s+(?:that\s+)?", re.I)
 GROWTH_RE = re.compile(
@@ -126,7 +133,7 @@ def built_plans(reading: Reading, problem: str) -> list[Plan]:
     cause = cause_of(symptom, reading)
     plans = [*_cause_plan(cause), *_change_plan(reading, cause, problem), *_finding_plans(reading, cause)]
     plans += _detection_plans(reading, problem)
-    plans += _recovery_plans(reading) + _redundancy_plans(reading) + _growth_plans(reading)
+    plans += _recovery_plans(reading) + _redundancy_plans(reading) + _growth_plans(reading) + _exhaustion_plans(reading)
     plans += _unintended_plans(reading) + _gap_plans(reading) + _declaration_plans(reading)
     unique: dict[str, Plan] = {}
     for plan in plans:
@@ -296,6 +303,24 @@ def _growth_plans(reading: Reading) -> list[Plan]:
                 addresses=f"The data shows it growing {cite(tagged.event, vocab.TAG_PATTERNS['growth'])}.",
                 area="service", horizon="short", hierarchy="engineering", automated_check=True,
             )]
+    return []
+
+
+def _exhaustion_plans(reading: Reading) -> list[Plan]:
+    """A resource the data says ran out ("not enough free IP addresses in its subnets"): keep headroom and alert
+    before it runs out, naming the resource as the data does."""
+    for tagged in reading.events:
+        match = EXHAUSTED_RE.search(tagged.text)
+        if match is None or len(specific_stems(match["resource"])) < 2:
+            continue
+        resource = match["resource"].strip(" *_,.;:")
+        return [Plan(
+            title=f"Keep headroom in {resource} and alert well before it runs out",
+            done_when=f"An alert fires in a drill that uses up {resource} the way the data shows "
+                      f"(\"{_short(match.group(0).strip(' *_'))}\"), while headroom remains.",
+            addresses=f"The data shows it running out {cite(tagged.event, EXHAUSTED_RE)}.", area="platform",
+            horizon="short", hierarchy="engineering", automated_check=True,
+        )]
     return []
 
 
