@@ -120,16 +120,30 @@ def terms(text: str) -> Terms:
     text = text or ""
     for match in _TOKEN_RE.finditer(text):
         token = match.group(0)
-        proper = token[0].isupper() and not token.isupper() and not _opens_sentence(text, match.start())
-        parts = _PART_RE.findall(token)
-        if _is_identifier(token):
-            _keep(weights, _identifier_key(token), IDENTIFIER_WEIGHT)
-            parts = [piece for part in parts for piece in _CAMEL_PART_RE.findall(part) if len(piece) >= 4]
-        for part in parts:
-            key, weight = _word(part)
-            if key:
-                _keep(weights, key, PROPER_WEIGHT if proper and weight == 1.0 else weight)
+        found = _token_terms(token)
+        proper = found and token[0].isupper() and not token.isupper() and not _opens_sentence(text, match.start())
+        for key, weight in found:
+            if proper and weight == 1.0:
+                weight = PROPER_WEIGHT
+            if weight > weights.get(key, 0.0):  # a term keeps its highest weight
+                weights[key] = weight
     return Terms(weights)
+
+
+@lru_cache(maxsize=65536)
+def _token_terms(token: str) -> tuple[tuple[str, float], ...]:
+    """The terms of one token with their weights, before a capital inside a sentence raises a word's weight
+    (cached: a document, and a long timeline most of all, repeats its tokens many times)."""
+    found = []
+    parts = _PART_RE.findall(token)
+    if _is_identifier(token):
+        found.append((_identifier_key(token), IDENTIFIER_WEIGHT))
+        parts = [piece for part in parts for piece in _CAMEL_PART_RE.findall(part) if len(piece) >= 4]
+    for part in parts:
+        key, weight = _word(part)
+        if key:
+            found.append((key, weight))
+    return tuple(found)
 
 
 def shared_share(part: Terms, vocab: set[str]) -> float:
@@ -167,11 +181,6 @@ def _strip_suffix(word: str) -> str:
     if word.endswith("e") and len(word) >= 4:
         return word[:-1]
     return word
-
-
-def _keep(weights: dict[str, float], key: str, weight: float) -> None:
-    if weight > weights.get(key, 0.0):
-        weights[key] = weight
 
 
 @lru_cache(maxsize=65536)
