@@ -79,7 +79,7 @@ ECHO_WEIGHT = 0.25  # ... and counts this much: it says what happened, not why
 LABEL_WORDS = 20  # a lead-in before ': ' this short labels the statement; what follows is what it says
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Statement:
     """One declarative sentence or list item, with its terms and how well it fits the rest of the document."""
 
