@@ -263,8 +263,11 @@ def _with_coherence(raw: list[Statement], reading: Reading) -> list[Statement]:
             echo = max((shared_share(s.terms, row) for row in reading.rows), default=0.0)
         else:
             echo = 0.0
-        done.append(Statement(s.text, s.field, s.group, s.section, s.terms, s.causal, shared_share(s.terms, account),
-                              shared_weight(s.terms, account), echo))
+        if s.group == ACCOUNT:  # its terms are in the account: all of its specific weight is shared
+            coherence, shared = 1.0, s.terms.specific_weight()
+        else:
+            coherence, shared = shared_share(s.terms, account), shared_weight(s.terms, account)
+        done.append(Statement(s.text, s.field, s.group, s.section, s.terms, s.causal, coherence, shared, echo))
     return done
 
 
