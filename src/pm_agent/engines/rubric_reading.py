@@ -346,4 +346,6 @@ def _labelled(label: str, value: str) -> tuple[str, str | None]:
 
 
 def _sentences(unit: str) -> list[str]:
+    if not ("." in unit or "!" in unit or "?" in unit):  # a sentence ends with one: a row without them is one
+        return [unit] if unit.strip() else []
     return [s for s in _SENTENCE_RE.split(unit) if s.strip()]
