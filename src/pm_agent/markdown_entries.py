@@ -138,7 +138,7 @@ def parse_date(text: str) -> dt.date | None:
 
 def zone_in(text: str) -> str | None:
     """A time zone named in ``text`` (``UTC``, ``CET``, ``UTC+2``, ``Europe/Oslo``), else None."""
-    match = _ZONE_RE.search(text or "")
+    match = _ZONE_RE.search(text) if text and _LETTER_RE.search(text) else None  # a zone is written in letters
     if not match:
         return None
     if match["iana"]:

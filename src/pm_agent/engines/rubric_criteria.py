@@ -27,7 +27,7 @@ def timeline_clarity(reading: Reading, signals: Signals) -> Judgement:
     """Timestamped entries, a stated zone, chronological order and visible phases."""
     doc = reading.doc
     j = Judgement()
-    rows = doc.timeline_rows()
+    rows = reading.timeline_rows
     timed = [r for r in rows if r.timestamped]
     has_section = bool(doc.sections_for("timeline"))
     if not timed:

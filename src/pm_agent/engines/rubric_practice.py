@@ -79,7 +79,7 @@ def timeliness_follow_through(reading: Reading, signals: Signals) -> Judgement:
             j.credit(1.0, f"{name} time stated: '{found}'")
         else:
             j.improve(f"state the time to {'detect' if name == 'detection' else 'recover'} (minutes from start)")
-    if not (detection or recovery) and sum(r.timestamped for r in doc.timeline_rows()) >= 2:
+    if not (detection or recovery) and sum(r.timestamped for r in reading.timeline_rows) >= 2:
         j.credit(0.5, "detection and recovery times could be derived from the timeline, but are not stated")
     _tracking(reading, j)
     _review(doc, signals, j)
@@ -235,15 +235,11 @@ def _fields_stated(reading: Reading) -> set[str]:
     about another incident is not there."""
     present = {s.field for s in reading.statements if s.field and (s.group == "account" or s.weight > 0)}
     present |= set(reading.mentions)
-    if any(row.timestamped for row in _timeline_rows(reading.doc)):
+    if reading.doc.sections_for("timeline") and any(row.timestamped for row in reading.timeline_rows):
         present.add("timeline")
     if reading.actions:
         present.add("action_items")
     return present
-
-
-def _timeline_rows(doc: MarkdownPostmortem):
-    return doc.timeline_rows() if doc.sections_for("timeline") else []
 
 
 def _key_facts(doc: MarkdownPostmortem, stated: str, signals: Signals) -> list[str]:

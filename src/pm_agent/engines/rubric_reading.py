@@ -30,7 +30,8 @@ from functools import cached_property
 
 from pm_agent.engines.rubric_terms import Terms, shared_share, shared_weight, terms
 from pm_agent.markdown_blocks import canonical_field, plain
-from pm_agent.markdown_doc import ActionEntry, MarkdownPostmortem, Section, Table
+from pm_agent.markdown_doc import ActionEntry, MarkdownPostmortem, Section, Table, TimelineRow
+from pm_agent.prefilter import quick
 
 GROUPS = {
     "root_cause": "causes", "trigger": "causes", "contributing_factors": "causes",
@@ -46,13 +47,13 @@ NO_COHERENCE = 0.15  # one sharing less is about something else
 SHARED_FULL = 3.0  # ... or one naming this much of the account's specific weight ...
 SHARED_SHARE = 0.25  # ... provided at least this share of it is about them
 
-UNCONFIRMED_RE = re.compile(
+UNCONFIRMED_RE = quick(
     r"\b(?:hypothes[ie]s|to (?:be )?confirm(?:ed)?|unconfirmed|candidates?\b|not in the data|not evident"
     r"|not (?:yet )?(?:known|established|determined)|unknown|not stated|to be determined|tbd|tbc"
     r"|not available in the data|none yet|nothing yet|(?:see|in) the open questions)\b",
     re.I,
 )
-CAUSAL_RE = re.compile(
+CAUSAL_RE = quick(
     r"\b(?:because|due to|caused|causing|causes|result(?:ed|ing)? (?:of|in)|as a result|led to|leads? to|leading to"
     r"|which meant|this meant|meant that|meaning that|triggered by|therefore|consequently|in turn|so that"
     r"|which made|made it|prevented|preventing)\b",
@@ -78,7 +79,7 @@ ECHO_WEIGHT = 0.25  # ... and counts this much: it says what happened, not why
 LABEL_WORDS = 20  # a lead-in before ': ' this short labels the statement; what follows is what it says
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Statement:
     """One declarative sentence or list item, with its terms and how well it fits the rest of the document."""
 
@@ -148,6 +149,12 @@ class Reading:
         """Every sentence that is not open (a question or unconfirmed), also those too thin to be a statement;
         ``besides`` leaves out one group's."""
         return "\n".join(line for group, line in self.stated if group != besides)
+
+    @cached_property
+    def timeline_rows(self) -> list[TimelineRow]:
+        """The document's timeline rows, read once for all the criteria that ask for them (on a long timeline
+        reading the rows costs as much as a criterion)."""
+        return self.doc.timeline_rows()
 
     @cached_property
     def title_terms(self) -> set[str]:
@@ -256,8 +263,11 @@ def _with_coherence(raw: list[Statement], reading: Reading) -> list[Statement]:
             echo = max((shared_share(s.terms, row) for row in reading.rows), default=0.0)
         else:
             echo = 0.0
-        done.append(Statement(s.text, s.field, s.group, s.section, s.terms, s.causal, shared_share(s.terms, account),
-                              shared_weight(s.terms, account), echo))
+        if s.group == ACCOUNT:  # its terms are in the account: all of its specific weight is shared
+            coherence, shared = 1.0, s.terms.specific_weight()
+        else:
+            coherence, shared = shared_share(s.terms, account), shared_weight(s.terms, account)
+        done.append(Statement(s.text, s.field, s.group, s.section, s.terms, s.causal, coherence, shared, echo))
     return done
 
 
@@ -336,4 +346,6 @@ def _labelled(label: str, value: str) -> tuple[str, str | None]:
 
 
 def _sentences(unit: str) -> list[str]:
+    if not ("." in unit or "!" in unit or "?" in unit):  # a sentence ends with one: a row without them is one
+        return [unit] if unit.strip() else []
     return [s for s in _SENTENCE_RE.split(unit) if s.strip()]

@@ -18,8 +18,8 @@ Everything here is linear in the text: one tokenising pass, set operations on th
 from __future__ import annotations
 
 import re
-from functools import cached_property, lru_cache
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import lru_cache
 
 GENERIC_WEIGHT = 0.25
 IDENTIFIER_WEIGHT = 2.0
@@ -101,11 +101,12 @@ class Terms:
     """The terms of a text, each with its weight (generic terms light, identifiers heavy)."""
 
     weights: dict[str, float]
+    specific: dict[str, float] = field(init=False, repr=False, compare=False)
+    """The terms that name something (weight >= 1): the ones that make a statement about one system. Worked out
+    with the weights, since nearly every reader asks for them (as a cached property it cost a lock per text)."""
 
-    @cached_property
-    def specific(self) -> dict[str, float]:
-        """The terms that name something (weight >= 1): the ones that make a statement about one system."""
-        return {t: w for t, w in self.weights.items() if w >= 1.0}
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "specific", {t: w for t, w in self.weights.items() if w >= 1.0})
 
     def specific_weight(self) -> float:
         return sum(self.specific.values())
@@ -119,17 +120,31 @@ def terms(text: str) -> Terms:
     weights: dict[str, float] = {}
     text = text or ""
     for match in _TOKEN_RE.finditer(text):
-        token = match.group(0)
-        proper = token[0].isupper() and not token.isupper() and not _opens_sentence(text, match.start())
-        parts = _PART_RE.findall(token)
-        if _is_identifier(token):
-            _keep(weights, _identifier_key(token), IDENTIFIER_WEIGHT)
-            parts = [piece for part in parts for piece in _CAMEL_PART_RE.findall(part) if len(piece) >= 4]
-        for part in parts:
-            key, weight = _word(part)
-            if key:
-                _keep(weights, key, PROPER_WEIGHT if proper and weight == 1.0 else weight)
+        found, capitalised = _token_terms(match[0])
+        proper = capitalised and not _opens_sentence(text, match.start())
+        for key, weight in found:
+            if proper and weight == 1.0:
+                weight = PROPER_WEIGHT
+            if weight > weights.get(key, 0.0):  # a term keeps its highest weight
+                weights[key] = weight
     return Terms(weights)
+
+
+@lru_cache(maxsize=65536)
+def _token_terms(token: str) -> tuple[tuple[tuple[str, float], ...], bool]:
+    """The terms of one token with their weights, and whether a capital inside a sentence would make it a name
+    ('Traefik', not 'ALB'): that depends on where the token stands, so :func:`terms` decides it. Cached: a
+    document, and a long timeline most of all, repeats its tokens many times."""
+    found = []
+    parts = _PART_RE.findall(token)
+    if _is_identifier(token):
+        found.append((_identifier_key(token), IDENTIFIER_WEIGHT))
+        parts = [piece for part in parts for piece in _CAMEL_PART_RE.findall(part) if len(piece) >= 4]
+    for part in parts:
+        key, weight = _word(part)
+        if key:
+            found.append((key, weight))
+    return tuple(found), bool(found) and token[0].isupper() and not token.isupper()
 
 
 def shared_share(part: Terms, vocab: set[str]) -> float:
@@ -167,11 +182,6 @@ def _strip_suffix(word: str) -> str:
     if word.endswith("e") and len(word) >= 4:
         return word[:-1]
     return word
-
-
-def _keep(weights: dict[str, float], key: str, weight: float) -> None:
-    if weight > weights.get(key, 0.0):
-        weights[key] = weight
 
 
 @lru_cache(maxsize=65536)
