@@ -18,30 +18,15 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
-import json
-import threading
-from collections import deque
-from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+
+from fake_http import Answer, FakeService, Seen
 
 PD_TOKEN = "pd-fake-read-only-key"
 SLACK_TOKEN = "slack-fake-bot-token"
 
 
-@dataclass(frozen=True)
-class Reply:
-    status: int
-    body: Any
-    headers: dict[str, str] = field(default_factory=dict)
-
-
-@dataclass
-class Seen:
-    path: str
-    query: dict[str, str]
-    headers: dict[str, str]
+Reply = Answer  # the fakes' answer: status, JSON body, headers
 
 
 def rate_limited(retry_after: str = "1", slack: bool = False) -> Reply:
@@ -49,68 +34,17 @@ def rate_limited(retry_after: str = "1", slack: bool = False) -> Reply:
     return Reply(429, body, {"Retry-After": retry_after})
 
 
-class _FakeApi:
-    """A threaded HTTP server answering GETs through :meth:`answer`, scripted replies first."""
-
-    def __init__(self) -> None:
-        self.requests: list[Seen] = []
-        self._script: deque[Reply] = deque()
-        self._lock = threading.Lock()
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
-        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.01}, daemon=True)
-
-    @property
-    def url(self) -> str:
-        host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}"
-
-    def interrupt(self, *replies: Reply) -> None:
-        """Answer the next requests with ``replies``, in order, before answering normally again."""
-        with self._lock:
-            self._script.extend(replies)
+class _FakeApi(FakeService):
+    """A fake answering by path, query and headers (:meth:`answer`), scripted replies first."""
 
     def paths(self) -> list[str]:
         return [seen.path for seen in self.requests]
 
-    def __enter__(self):
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self._server.shutdown()
-        self._server.server_close()
-        self._thread.join()
-
     def answer(self, path: str, query: dict[str, str], headers: dict[str, str]) -> Reply:
         raise NotImplementedError
 
-    def _handle(self, path: str, query: dict[str, str], headers: dict[str, str]) -> Reply:
-        with self._lock:
-            self.requests.append(Seen(path, query, headers))
-            scripted = self._script.popleft() if self._script else None
-        return scripted or self.answer(path, query, headers)
-
-    def _handler(self) -> type[BaseHTTPRequestHandler]:
-        fake = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:  # noqa: N802 - the http.server API
-                parts = urlsplit(self.path)
-                query = {key: values[-1] for key, values in parse_qs(parts.query).items()}
-                reply = fake._handle(parts.path, query, {k.lower(): v for k, v in self.headers.items()})
-                payload = json.dumps(reply.body).encode()
-                self.send_response(reply.status)
-                self.send_header("content-type", "application/json")
-                self.send_header("content-length", str(len(payload)))
-                for name, value in reply.headers.items():
-                    self.send_header(name, value)
-                self.end_headers()
-                self.wfile.write(payload)
-
-            def log_message(self, *args: object) -> None:
-                return
-
-        return Handler
+    def route(self, seen: Seen) -> Answer:
+        return self.answer(seen.path, seen.query, seen.headers)
 
 
 class FakePagerDuty(_FakeApi):
