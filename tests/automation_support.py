@@ -8,6 +8,7 @@ every value in it was invented for these tests.
 from __future__ import annotations
 
 import copy
+import datetime as dt
 import json
 from typing import Any
 
@@ -80,3 +81,16 @@ def pagerduty_signature(body: bytes, *secrets: str) -> str:
     from pm_agent.automation.signatures import hmac_hex
 
     return ",".join(f"v1={hmac_hex(secret, body)}" for secret in secrets or (PAGERDUTY_SECRET,))
+
+
+class FakeClock:
+    """A clock the test moves by hand, so a retry's wait is checked without sleeping."""
+
+    def __init__(self) -> None:
+        self.now = dt.datetime(2026, 1, 5, 9, 0, tzinfo=dt.UTC)
+
+    def __call__(self) -> dt.datetime:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += dt.timedelta(seconds=seconds)

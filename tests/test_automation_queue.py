@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import os
 import subprocess
@@ -11,7 +10,7 @@ import threading
 import time
 
 import pytest
-from automation_support import pagerduty_event
+from automation_support import FakeClock, pagerduty_event
 from conftest import EXAMPLE
 
 from pm_agent.automation.pagerduty import read_event
@@ -179,17 +178,6 @@ def test_a_secret_in_a_delivered_incident_never_rests_on_disk_in_the_queue(servi
 
 # --- durability, claims between processes, retries, versions ---------------------------------
 
-class FakeClock:
-    """A clock the test moves by hand, so a retry's wait is checked without sleeping."""
-
-    def __init__(self) -> None:
-        self.now = dt.datetime(2026, 1, 5, 9, 0, tzinfo=dt.UTC)
-
-    def __call__(self) -> dt.datetime:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += dt.timedelta(seconds=seconds)
 
 
 def test_each_queue_folder_is_fsynced_after_a_job_file_is_created_or_moved_into_it(service, monkeypatch):

@@ -8,6 +8,7 @@ import json
 from pathlib import Path
 
 import pytest
+from automation_support import FakeClock
 from fake_incident_apis import (
     CHANNEL,
     INCIDENT_ID,
@@ -34,15 +35,6 @@ from pm_agent.settings import Settings
 EXPIRED_SLACK = Reply(200, {"ok": False, "error": "token_expired"})
 
 
-class FakeClock:
-    def __init__(self) -> None:
-        self.now = dt.datetime(2026, 1, 5, 9, 0, tzinfo=dt.UTC)
-
-    def __call__(self) -> dt.datetime:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += dt.timedelta(seconds=seconds)
 
 
 @pytest.fixture
