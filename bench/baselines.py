@@ -1,6 +1,6 @@
 """Retrieval quality: pm-agent's search next to TF-IDF cosine, BM25 and random baselines, one protocol.
 
-The protocol is ``pm_agent.memory.retrieval_eval``'s: the rows of ``incidents.jsonl`` whose
+The protocol is ``pm_agent.evals.leave_one_out``'s: the rows of ``incidents.jsonl`` whose
 ``category_primary_basis`` is ``source label``, each turned into a record exactly as pm-agent
 stores it; each record's ``title\\nsummary`` is the query, every other record is ranked, and the
 top 5 are scored against the query's ``category_primary`` (P@5, hit@5, MRR).
@@ -34,7 +34,7 @@ def tokens(text: str) -> list[str]:
 def protocol_records(path: Path, label_field: str = "category_primary", basis: str = "source label"):
     """The labelled records and their labels, built as ``evaluate_retrieval`` builds them."""
     from pm_agent.memory.causes import with_causes
-    from pm_agent.memory.retrieval_eval import labelled_rows, read_rows
+    from pm_agent.evals.leave_one_out import labelled_rows, read_rows
     from pm_agent.memory.sources import record_from_object
 
     rows = labelled_rows(read_rows(path), label_field, basis)
@@ -123,7 +123,7 @@ def random_expectation(labels: Sequence[str]) -> dict:
 
 def retrieval(path: Path, embedder) -> dict:
     """Every ranking on one set of records: pm-agent's variants, then the baselines."""
-    from pm_agent.memory.retrieval_eval import evaluate_retrieval
+    from pm_agent.evals.leave_one_out import evaluate_retrieval
 
     evaluation = evaluate_retrieval(path, embedder=embedder, ablation=True)
     rows = [{"ranking": f"pm-agent: {r.variant}", "precision_at_5": r.precision_at_k, "hit_at_5": r.hit_at_k,

@@ -21,10 +21,10 @@ import statistics
 import time
 import tracemalloc
 
-from pm_agent.engines.drafting import draft_postmortem
+from pm_agent.analysis.drafting import draft_postmortem
 from pm_agent.ingest import load_incident_text
 from pm_agent.models import Incident, TimelineEvent
-from pm_agent.render import render_markdown
+from pm_agent.render.postmortem import render_markdown
 
 TEMPLATES = [
     ("deploy", "checkout-api v{n} rolled out to 10% of pods"),

@@ -169,8 +169,8 @@ def main() -> int:
     if not INCIDENTS.is_file():
         print(f"{INCIDENTS} is not present; nothing to benchmark", file=sys.stderr)
         return 2
-    from pm_agent.memory.embedders import MiniLMEmbedder
-    from pm_agent.memory.model_files import find_model_files
+    from pm_agent.embeddings.embedders import MiniLMEmbedder
+    from pm_agent.embeddings.model_files import find_model_files
 
     files = find_model_files()
     if files is None:

@@ -25,7 +25,7 @@ from collections import Counter
 from pathlib import Path
 
 from pm_agent.errors import InputError
-from pm_agent.safe_paths import check_input_path
+from pm_agent.guards.safe_paths import check_input_path
 from pm_agent.service import PostmortemService
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "payments-outage.json"

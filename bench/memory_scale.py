@@ -72,7 +72,7 @@ class RecordingEmbedder:
 
     def embed_batches(self, batches):
         """The wrapped embedder's batches, pipelined as in a real ingest (``embed_in_order``), recorded."""
-        from pm_agent.memory.embedders import embed_in_order
+        from pm_agent.embeddings.embedders import embed_in_order
 
         batches = list(batches)
         for texts, vectors in zip(batches, embed_in_order(self.embedder, batches), strict=True):
@@ -192,8 +192,8 @@ def memory_section(pool_size: int, chroma_pool: int, sizes: list[int], chroma_st
     chromadb's default embeds only the first ``chroma_pool`` pool incidents (it is several times
     slower); pm-agent's embedder is timed on that same sample too, for a like-for-like ratio.
     """
-    from pm_agent.memory.embedders import MiniLMEmbedder
-    from pm_agent.memory.model_files import find_model_files
+    from pm_agent.embeddings.embedders import MiniLMEmbedder
+    from pm_agent.embeddings.model_files import find_model_files
 
     files = find_model_files()
     if files is None:

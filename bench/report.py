@@ -228,7 +228,7 @@ def retrieval(section: dict) -> list[str]:
              f"`category_primary_basis` is `source label` ({section['queries']} queries, each ranked among the "
              f"{section['ranked_among']} others): P@5 is the share of the top 5 with the query's category, hit@5 "
              "whether any of them has it, MRR the mean reciprocal rank of the first that has it. pm-agent's rows "
-             f"are `pm_agent.memory.retrieval_eval` (embedder {section['embedder']}), its full ranking and the "
+             f"are `pm_agent.evals.leave_one_out` (embedder {section['embedder']}), its full ranking and the "
              "parts it is made of; the baselines, written in `bench/baselines.py` independently of pm-agent's "
              "ranking code, rank the same documents for the same queries: TF-IDF cosine and Okapi BM25 as "
              "scikit-learn and rank_bm25 define them by default, and the expected score of a random ranking."), ""]

@@ -94,8 +94,8 @@ def retrieval(profile: Profile) -> dict:
         return {"skipped": f"{INCIDENTS} is not present (it exists on development machines and in CI only)"}
     from baselines import retrieval as evaluate
 
-    from pm_agent.memory.embedders import HashEmbedder, MiniLMEmbedder
-    from pm_agent.memory.model_files import find_model_files
+    from pm_agent.embeddings.embedders import HashEmbedder, MiniLMEmbedder
+    from pm_agent.embeddings.model_files import find_model_files
 
     if profile.retrieval_embedder == "lexical":
         return evaluate(INCIDENTS, HashEmbedder())

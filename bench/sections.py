@@ -128,11 +128,11 @@ def engines(runs: int, sizes: list[int]) -> dict:
     the eval cases' drafts as Markdown (rubric). By size: synthetic incidents of ``sizes`` events
     (5 Whys, and the rubric on their drafts) and texts of ``sizes`` // 10 sentences (rewrite).
     """
-    from pm_agent.engines.blameless import rewrite_blameless
-    from pm_agent.engines.drafting import draft_postmortem
-    from pm_agent.analysis.whys import run_five_whys
-    from pm_agent.engines.rubric import score_markdown
-    from pm_agent.render import render_markdown
+    from pm_agent.analysis.blameless.rewrite import rewrite_blameless
+    from pm_agent.analysis.drafting import draft_postmortem
+    from pm_agent.analysis.whys.chain import run_five_whys
+    from pm_agent.analysis.rubric.scorer import score_markdown
+    from pm_agent.render.postmortem import render_markdown
 
     incidents = eval_incidents()
     texts = blameless_texts()

@@ -22,7 +22,7 @@ from pm_agent.automation.signatures import (
     verify_pm_agent,
 )
 from pm_agent.errors import InputError
-from pm_agent.safe_paths import safe_child
+from pm_agent.guards.safe_paths import safe_child
 from pm_agent.service import PostmortemService
 
 BODY = body_of(pagerduty_event())

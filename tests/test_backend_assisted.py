@@ -18,7 +18,7 @@ from pm_agent.assisted import (
 )
 from pm_agent.backends import BackendUnavailable, FakeBackend, OfflineBackend
 from pm_agent.analysis.claims import unsupported_claims
-from pm_agent.engines.actions import lint_actions
+from pm_agent.analysis.actions.smart import lint_actions
 from pm_agent.models import ActionItem, BlamelessReport, Evidence, Usage, WhyBranch, WhyChain, WhyStep
 from pm_agent.service import PostmortemService
 

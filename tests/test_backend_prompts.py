@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from pm_agent.errors import PromptError
-from pm_agent.prompts import delimit, load_prompt, parse_template, render_prompt
+from pm_agent.backends.prompts import delimit, load_prompt, parse_template, render_prompt
 
 PROMPTS = ["draft", "five_whys", "blameless_rewrite", "actions", "judge"]
 

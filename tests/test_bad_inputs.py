@@ -142,7 +142,7 @@ async def test_every_reader_of_a_file_over_the_byte_limit_says_the_same_in_bytes
 
 
 def test_sizes_of_a_megabyte_and_more_are_given_in_megabytes():
-    from pm_agent.input_files import size_message
+    from pm_agent.ingest.files import size_message
 
     assert size_message(50 * 1024 * 1024, 20 * 1024 * 1024) == (
         "50.0 MB, over the 20 MB limit (shorten or split it, or raise PM_AGENT_MAX_INPUT_BYTES)"

@@ -23,7 +23,7 @@ sys.path.insert(0, str(BENCH))
 from baselines import bm25_scorer, leave_one_out, random_expectation, tfidf_scorer
 from growth import describe, growth_steps
 
-from pm_agent.memory.model_files import find_model_files
+from pm_agent.embeddings.model_files import find_model_files
 
 INCIDENTS = REPO.parent / "shared" / "data" / "incidents.jsonl"
 OURS, THEIRS = "pm-agent MiniLM", "chromadb default EF"

@@ -1,7 +1,7 @@
 """The blameless-language engine: blame found, rewritten toward the system, every fact kept.
 
 The labelled set (evals/datasets/blameless.jsonl) was written before the detector; the rules it
-follows are in the docstring of pm_agent.engines.blameless.
+follows are in the docstring of pm_agent.analysis.blameless.rewrite.
 """
 
 from __future__ import annotations
@@ -14,8 +14,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pm_agent.engines.blame_checks import lost_words, rewrite_problems
-from pm_agent.engines.blameless import ADVICE, WHY, detect_blame, fact_tokens, is_blameful, rewrite_blameless
+from pm_agent.analysis.blameless.checks import lost_words, rewrite_problems
+from pm_agent.analysis.blameless.rewrite import ADVICE, WHY, detect_blame, fact_tokens, is_blameful, rewrite_blameless
 from pm_agent.evals.context import RunContext
 from pm_agent.evals.labelled import run_blameless
 from pm_agent.models import BlameFinding, BlamelessReport

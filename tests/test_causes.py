@@ -11,7 +11,7 @@ from conftest import SHARED_DATA, fulltext_case_params, fulltext_cases, load_rea
 from pm_agent.analysis.claims import EventIndex
 from pm_agent.analysis.evidence import read_incident
 from pm_agent.analysis.factors import contributing_factors
-from pm_agent.engines.causes import CAUSE_CATEGORIES, classify_causes, incident_text
+from pm_agent.analysis.causes.categories import CAUSE_CATEGORIES, classify_causes, incident_text
 from pm_agent.models import Incident, TimelineEvent
 
 
@@ -60,7 +60,7 @@ def test_the_limit_keeps_only_the_strongest_categories():
 
 
 def test_every_category_the_classifier_can_return_is_in_the_shared_vocabulary():
-    from pm_agent.engines.cause_rules import CATEGORY_RULES
+    from pm_agent.analysis.causes.rules import CATEGORY_RULES
 
     assert set(CATEGORY_RULES) <= set(CAUSE_CATEGORIES)
 

@@ -249,9 +249,9 @@ def test_the_drafting_suite_gives_the_same_figures_whatever_the_memory_holds(mon
 
 
 def test_the_figures_shown_with_a_related_incident_are_not_inventions():
-    from pm_agent.fidelity import unsupported_numbers
+    from pm_agent.guards.fidelity import unsupported_numbers
     from pm_agent.models import RelatedIncident
-    from pm_agent.render import render_markdown
+    from pm_agent.render.postmortem import render_markdown
 
     related = RelatedIncident(id="pm-0123456789abcdef", incident_id="INC-2031", title="Pool exhausted after 3 deploys",
                               score=0.87, why=["shares 4 terms"], date=dt.date(2023, 4, 1))

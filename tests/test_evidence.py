@@ -171,7 +171,7 @@ def test_approximate_times_are_kept_as_written_and_never_placed_by_guess():
     (119.99, "2 h 00 min"), (90.5, "1 h 31 min"), (90.4, "1 h 30 min"),
 ])
 def test_durations_print_exactly(minutes, shown):
-    from pm_agent.timeparse import format_minutes
+    from pm_agent.ingest.timeparse import format_minutes
 
     assert format_minutes(minutes) == shown
 

@@ -11,22 +11,22 @@ import re
 import pytest
 
 from conftest import FIXTURES, REPO, SHARED_DATA
-from pm_agent import prefilter
-from pm_agent.engines import (
-    blame_rules_cause,
-    blame_rules_counterfactual,
-    blame_rules_idioms,
-    blame_rules_words,
-    blameless,
+from pm_agent.textscan import prefilter
+from pm_agent.analysis.blameless import rewrite as blameless
+from pm_agent.analysis.blameless import (
+    rules_cause as blame_rules_cause,
+    rules_counterfactual as blame_rules_counterfactual,
+    rules_idioms as blame_rules_idioms,
+    rules_words as blame_rules_words,
 )
-from pm_agent.engines import phrase_scan as phrase_scan_module
-from pm_agent.engines.blame_clauses import Guarded, _triggered
-from pm_agent.engines.phrase_scan import PhraseScan, phrase_pattern
-from pm_agent.engines.rubric_text import Signals
+from pm_agent.textscan import phrase_scan as phrase_scan_module
+from pm_agent.analysis.blameless.clauses import Guarded, _triggered
+from pm_agent.textscan.phrase_scan import PhraseScan, phrase_pattern
+from pm_agent.analysis.rubric.text import Signals
 from pm_agent.ingest import merge
 from pm_agent.ingest.merge import collapse_duplicates
 from pm_agent.models import SourceRef, TimelineEvent
-from pm_agent.prefilter import QuickPattern, fold
+from pm_agent.textscan.prefilter import QuickPattern, fold
 from pm_agent.resources import resource_path
 
 RUBRIC_LISTS = sorted(

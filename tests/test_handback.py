@@ -17,7 +17,7 @@ from pm_agent.automation.worker import Worker
 from pm_agent.backends.retry import RetryPolicy
 from pm_agent.cli import main
 from pm_agent.handback import hand_back
-from pm_agent.render import render_markdown
+from pm_agent.render.postmortem import render_markdown
 from pm_agent.service import PostmortemService
 from pm_agent.settings import Settings
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from pm_agent.impact import extract_impact, impact_questions
+from pm_agent.analysis.impact import extract_impact, impact_questions
 from pm_agent.models import Incident, TimelineEvent
 
 NOTES = (

@@ -10,7 +10,7 @@ from pm_agent.cli import main
 from pm_agent.errors import InputError
 from pm_agent.ingest import load_incident_text
 from pm_agent.memory.sources import read_paths
-from pm_agent.redaction import redact_document
+from pm_agent.guards.redaction import redact_document
 
 EVENT = '{"at": "2024-03-01T14:00:00Z", "source": "chat", "text": "checkout 502s"}'
 

@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from pm_agent.markdown_doc import ActionEntry, Table, parse_markdown
+from pm_agent.markdown.document import ActionEntry, Table, parse_markdown
 
 HEADING_STYLES = """\
 Checkout outage
@@ -253,7 +253,7 @@ def test_a_timeline_whose_rows_use_two_zones_equally_is_read_in_the_first_one_on
     import subprocess
     import sys
 
-    code = ("from pm_agent.markdown_doc import parse_markdown; print(parse_markdown('# Outage\\n\\n## Timeline\\n\\n"
+    code = ("from pm_agent.markdown.document import parse_markdown; print(parse_markdown('# Outage\\n\\n## Timeline\\n\\n"
             "- 2024-03-01 14:02Z alert fired\\n- 2024-03-01 14:05 UTC rollback started\\n').timeline_zone())")
     seen = {subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                            env={**os.environ, "PYTHONHASHSEED": str(seed)}).stdout.strip() for seed in range(6)}

@@ -11,7 +11,7 @@ from mcp import Client, MCPError
 from mcp.types import CreateMessageResult, TextContent
 from mcp_support import anyio_backend, expected_draft  # noqa: F401 - anyio_backend is a fixture
 
-from pm_agent import render_analysis
+from pm_agent.render import analysis as render_analysis
 from pm_agent.cli import main as cli_main
 from pm_agent.ingest.loader import UNKNOWN_FORMAT
 from pm_agent.mcp_server.app import create_server
@@ -177,7 +177,7 @@ async def test_score_postmortem_scores_any_markdown_against_the_rubric():
 
 
 async def test_fishbone_groups_causes_and_renders_mermaid_with_an_optional_fault_tree():
-    from pm_agent.engines.fishbone import to_markdown
+    from pm_agent.analysis.causes.fishbone import to_markdown
 
     service = PostmortemService()
     diagram = service.fishbone(service.load([EXAMPLE]), fault_tree=True)

@@ -148,8 +148,8 @@ def test_retrieval_on_the_real_incidents_beats_the_reference_hybrid(monkeypatch)
     """The issue's bar: P@5 above 0.463 (BM25 + MiniLM fused) on the 89 curated rows, with MiniLM."""
     if not INCIDENTS_JSONL.is_file():
         pytest.skip("../shared/data/incidents.jsonl is not present on this machine")
-    from pm_agent.memory.model_files import find_model_files
-    from pm_agent.memory.retrieval_eval import evaluate_retrieval
+    from pm_agent.embeddings.model_files import find_model_files
+    from pm_agent.evals.leave_one_out import evaluate_retrieval
 
     if find_model_files() is None:
         pytest.skip("the MiniLM model files are not installed")
@@ -174,7 +174,7 @@ def test_eval_retrieval_can_rank_among_every_row_of_the_file(tmp_path, capsys):
 
 
 def test_models_pull_downloads_nothing_and_says_which_installed_files_the_memory_uses(monkeypatch, capsys):
-    from pm_agent.memory.model_files import BUNDLED_TOKENIZER, find_model_files
+    from pm_agent.embeddings.model_files import BUNDLED_TOKENIZER, find_model_files
 
     monkeypatch.delenv("PM_AGENT_EMBEDDING_MODEL_DIR", raising=False)
     files = find_model_files()
@@ -188,7 +188,7 @@ def test_models_pull_downloads_nothing_and_says_which_installed_files_the_memory
 
 
 def test_models_pull_without_the_model_package_says_how_to_install_it(monkeypatch, capsys):
-    monkeypatch.setattr("pm_agent.memory.model_files.find_model_files", lambda configured_dir=None: None)
+    monkeypatch.setattr("pm_agent.embeddings.model_files.find_model_files", lambda configured_dir=None: None)
 
     assert main(["models", "pull"]) == 2
 

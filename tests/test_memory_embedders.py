@@ -13,7 +13,7 @@ import sys
 import pytest
 
 from pm_agent.errors import ConfigError
-from pm_agent.memory.embedders import (
+from pm_agent.embeddings.embedders import (
     BATCH_TOKEN_BUDGET,
     MAX_BATCH_SIZE,
     HashEmbedder,
@@ -22,7 +22,7 @@ from pm_agent.memory.embedders import (
     length_sorted_batches,
     load_embedder,
 )
-from pm_agent.memory.model_files import (
+from pm_agent.embeddings.model_files import (
     BUNDLED_TOKENIZER,
     TOKENIZER_SHA256,
     find_model_files,
@@ -231,7 +231,7 @@ def test_importing_the_memory_loads_no_heavy_library():
 
 
 def test_minilm_agrees_with_chromadb_own_cached_float_model_when_present(minilm):
-    from pm_agent.memory.model_files import CHROMA_CACHE_DIR
+    from pm_agent.embeddings.model_files import CHROMA_CACHE_DIR
 
     if not (CHROMA_CACHE_DIR / "model.onnx").is_file():
         pytest.skip(f"chromadb's own model is not cached at {CHROMA_CACHE_DIR} (it is downloaded on first use)")

@@ -249,7 +249,7 @@ def test_a_secret_in_an_ingested_file_is_redacted_before_it_is_embedded_or_store
     source.write_text(json.dumps(row) + "\n")
     memory = memory_at(tmp_path / "memory")
 
-    with caplog.at_level("WARNING", logger="pm_agent.redaction"):
+    with caplog.at_level("WARNING", logger="pm_agent.guards.redaction"):
         memory.ingest_paths([source])
 
     [record] = memory.records()

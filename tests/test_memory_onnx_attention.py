@@ -7,8 +7,8 @@ import struct
 import numpy as np
 import pytest
 
-from pm_agent.memory.onnx_attention import fuse_attention
-from pm_agent.memory.onnx_graph import (
+from pm_agent.embeddings.onnx.attention import fuse_attention
+from pm_agent.embeddings.onnx.graph import (
     FLOAT,
     INT8,
     INT64,
@@ -135,7 +135,7 @@ def test_a_projection_read_elsewhere_too_keeps_the_pattern_unfused():
 
 
 def test_an_int64_initializer_is_read_back_as_its_values():
-    from pm_agent.memory.onnx_graph import encode_tensor, parse_tensor_header
+    from pm_agent.embeddings.onnx.graph import encode_tensor, parse_tensor_header
 
     encoded = encode_tensor("heads", INT64, (4,), struct.pack("<4q", 0, 0, -1, 32))
 

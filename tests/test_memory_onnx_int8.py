@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from pm_agent.memory.model_files import find_model_files
-from pm_agent.memory.onnx_graph import (
+from pm_agent.embeddings.model_files import find_model_files
+from pm_agent.embeddings.onnx.graph import (
     FLOAT,
     INT8,
     LENGTH,
@@ -16,7 +16,7 @@ from pm_agent.memory.onnx_graph import (
     parse_fields,
     parse_tensor_header,
 )
-from pm_agent.memory.onnx_int8 import fuse_erf_gelus, fuse_int8_matmuls, int8_matmul_model
+from pm_agent.embeddings.onnx.int8 import fuse_erf_gelus, fuse_int8_matmuls, int8_matmul_model
 
 TENSORS = {
     "w_q": Tensor(INT8, (384, 1536)),

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from pm_agent.memory.onnx_graph import (
+from pm_agent.embeddings.onnx.graph import (
     FLOAT,
     INT64,
     LENGTH,
@@ -15,7 +15,7 @@ from pm_agent.memory.onnx_graph import (
     encode_tensor,
     tensor_value_info,
 )
-from pm_agent.memory.onnx_scan import SENTENCE_EMBEDDING, one_text_per_step
+from pm_agent.embeddings.onnx.scan import SENTENCE_EMBEDDING, one_text_per_step
 
 VOCABULARY, WIDTH = 6, 4
 TABLE = np.arange(VOCABULARY * WIDTH, dtype=np.float32).reshape(VOCABULARY, WIDTH) % 7 - 3

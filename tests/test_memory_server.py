@@ -9,7 +9,7 @@ from memory_support import POSTMORTEM, chroma_executable, chroma_server, connect
 
 from pm_agent.errors import MemoryStoreError
 from pm_agent.memory import Memory
-from pm_agent.memory.embedders import HashEmbedder
+from pm_agent.embeddings.embedders import HashEmbedder
 from pm_agent.memory.records import record_from_postmortem
 from pm_agent.settings import Settings
 

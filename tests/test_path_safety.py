@@ -15,7 +15,7 @@ from mcp_support import anyio_backend  # noqa: F401 - a fixture
 from pm_agent.errors import InputError
 from pm_agent.mcp_server.app import create_server
 from pm_agent.mcp_server import tools
-from pm_agent.safe_paths import (
+from pm_agent.guards.safe_paths import (
     SWAPPED,
     check_input_path,
     check_record_id,

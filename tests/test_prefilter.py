@@ -10,10 +10,12 @@ import _sre
 import pytest
 
 from conftest import EXAMPLE, FIXTURES, REPO
-from pm_agent import impact, prefilter, timeline
-from pm_agent.engines import cause_rules
-from pm_agent.prefilter import QuickPattern, fold, quick
-from pm_agent.regex_literals import needed_literals, start_literals
+from pm_agent.analysis import impact
+from pm_agent.textscan import prefilter
+from pm_agent.analysis import timeline
+from pm_agent.analysis.causes import rules as cause_rules
+from pm_agent.textscan.prefilter import QuickPattern, fold, quick
+from pm_agent.textscan.regex_literals import needed_literals, start_literals
 
 EVERY_CHARACTER = "".join(chr(code) for code in range(0x110000))
 

@@ -14,10 +14,10 @@ from conftest import SHARED_DATA, fulltext_case_params, fulltext_cases
 
 from pm_agent.analysis.claims import causal_claims
 from pm_agent.evals.grounded import leaked_lines
-from pm_agent.fidelity import unsupported_numbers
+from pm_agent.guards.fidelity import unsupported_numbers
 from pm_agent.models import Incident
 from pm_agent.service import PostmortemService
-from pm_agent.timeparse import format_utc, parse_timestamp
+from pm_agent.ingest.timeparse import format_utc, parse_timestamp
 
 pytestmark = pytest.mark.shared_data
 CASES = fulltext_cases()

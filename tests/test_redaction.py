@@ -13,7 +13,7 @@ import json
 import pytest
 
 from pm_agent.models import Incident, TimelineEvent
-from pm_agent.redaction import (
+from pm_agent.guards.redaction import (
     Finding,
     describe,
     redact,
@@ -232,7 +232,7 @@ def test_a_clean_model_comes_back_as_the_same_object():
 
 def test_memory_records_are_redacted_with_one_warning_naming_kinds_and_counts(caplog):
     records = [incident_with(f"key {AKIA}"), incident_with("p99 1840 ms")]
-    with caplog.at_level("WARNING", logger="pm_agent.redaction"):
+    with caplog.at_level("WARNING", logger="pm_agent.guards.redaction"):
         out = redact_records(records)
     assert [record.events[0].text for record in out] == [f"key {r('aws-access-key')}", "p99 1840 ms"]
     assert [m.getMessage() for m in caplog.records] == [

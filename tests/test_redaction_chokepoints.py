@@ -76,7 +76,7 @@ def test_what_claude_is_sent_over_http_is_redacted(caplog):
 
 
 def test_the_service_loads_incidents_redacted_and_warns_with_kinds_and_counts(caplog):
-    with caplog.at_level("WARNING", logger="pm_agent.redaction"):
+    with caplog.at_level("WARNING", logger="pm_agent.guards.redaction"):
         incident = PostmortemService().load_text(LEAKY, name="leaky.txt")
     texts = [event.text for event in incident.events]
     assert texts == [

@@ -12,7 +12,7 @@ import json
 import re
 from pathlib import Path
 
-from pm_agent.redaction import redact
+from pm_agent.guards.redaction import redact
 
 CORPUS = Path(__file__).parent / "fixtures" / "secrets_corpus.jsonl"
 MARK = "⟪SECRET⟫"

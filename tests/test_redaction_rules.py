@@ -13,7 +13,7 @@ from re import _parser  # type: ignore[attr-defined]
 
 import pytest
 
-from pm_agent.redaction import load_rules, redact
+from pm_agent.guards.redaction import load_rules, redact
 
 F36 = "FAKEfake0123456789EXAMPLEexample0000"  # 36 letters and digits, plainly fake
 HEX32 = "deadbeef" * 4

@@ -12,7 +12,7 @@ import json
 import pytest
 
 from pm_agent.automation.queue import JobQueue
-from pm_agent.redaction import Finding, redact_document, redact_model, redact_structured, secret_key_kind
+from pm_agent.guards.redaction import Finding, redact_document, redact_model, redact_structured, secret_key_kind
 
 
 def r(kind: str) -> str:

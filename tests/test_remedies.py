@@ -2,7 +2,7 @@
 
 import pytest
 
-from pm_agent.analysis.remedies import remedies
+from pm_agent.analysis.actions.remedies import remedies
 from pm_agent.analysis.vocabulary import TAG_PATTERNS
 
 GAP = TAG_PATTERNS["gap"]

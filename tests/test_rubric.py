@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from pm_agent.engines.rubric import RubricScale, load_rubric, score_markdown
-from pm_agent.engines.rubric_text import Signals, figures
+from pm_agent.analysis.rubric.scorer import RubricScale, load_rubric, score_markdown
+from pm_agent.analysis.rubric.text import Signals, figures
 from pm_agent.errors import PromptError
 from pm_agent.resources import resource_path
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from conftest import SHARED_DATA
 
-from pm_agent.engines.rubric import score_markdown
+from pm_agent.analysis.rubric.scorer import score_markdown
 from pm_agent.evals.calibration import (
     Doc,
     check_orderings,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from pm_agent.models import Incident, TimelineEvent
-from pm_agent.timeline import classify_phases, compute_metrics
+from pm_agent.analysis.timeline import classify_phases, compute_metrics
 
 UTC = dt.timezone.utc
 

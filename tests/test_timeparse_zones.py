@@ -11,7 +11,7 @@ import pytest
 
 from pm_agent.errors import InputError
 from pm_agent.service import PostmortemService
-from pm_agent.timeparse import TimestampError, parse_timestamp
+from pm_agent.ingest.timeparse import TimestampError, parse_timestamp
 
 UTC = dt.timezone.utc
 

@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 
 def echo_safe(message: str) -> str:
     """``message`` with any secret (or e-mail address) it quotes from the input replaced by a placeholder."""
-    from pm_agent.redaction import redact  # imported here: redaction's rules load on first use
+    from pm_agent.guards.redaction import redact  # imported here: redaction's rules load on first use
 
     return redact(message).text
 

@@ -19,7 +19,7 @@ from pm_agent.errors import InputError, MemoryStoreError, first_problem
 from pm_agent.ingest import ReadOptions, load_incident, load_incident_text
 from pm_agent.ingest.loader import parse_json, read_bytes
 from pm_agent.ingest.merge import merge_files
-from pm_agent.limits import check_text_size
+from pm_agent.guards.limits import check_text_size
 from pm_agent.models import (
     ActionItem,
     ActionLint,
@@ -32,10 +32,10 @@ from pm_agent.models import (
     RubricResult,
     WhyChain,
 )
-from pm_agent.redaction import redacted_logged
-from pm_agent.safe_paths import checked_input_files, read_checked
+from pm_agent.guards.redaction import redacted_logged
+from pm_agent.guards.safe_paths import checked_input_files, read_checked
 from pm_agent.settings import Settings
-from pm_agent.timeparse import TimestampError, parse_zone_name
+from pm_agent.ingest.timeparse import TimestampError, parse_zone_name
 
 if TYPE_CHECKING:
     from pm_agent.memory import Memory
@@ -145,7 +145,7 @@ class PostmortemService:
         """Read and merge incident files, secrets redacted (so drafts, tools, models and the memory never see them).
 
         With ``roots`` (the MCP tools' input roots), every file, folders expanded, must lie inside them
-        and is read only if it is still the file that was checked (:mod:`pm_agent.safe_paths`).
+        and is read only if it is still the file that was checked (:mod:`pm_agent.guards.safe_paths`).
         """
         if not paths:
             raise InputError("no input files given")
@@ -186,7 +186,7 @@ class PostmortemService:
     def draft_fetched(self, fetched: Fetched, **options) -> Postmortem:
         """:meth:`draft` of a fetched incident, with one open question per source it was drafted without (and the
         score of the draft with them)."""
-        from pm_agent.engines.drafting import with_score
+        from pm_agent.analysis.drafting import with_score
         from pm_agent.sources.fetch import with_missing_sources
 
         postmortem = with_missing_sources(self.draft(fetched.incident, **options), fetched.missing)
@@ -220,7 +220,7 @@ class PostmortemService:
         """:meth:`draft` one stage at a time: ``("timeline", offline draft)``, ``("score", scored)`` (with
         ``score``), then ``("analysis", final draft)``. A front end reports progress between stages and
         stops when the caller cancels; the last postmortem yielded is what :meth:`draft` returns."""
-        from pm_agent.engines.drafting import draft_postmortem, with_score
+        from pm_agent.analysis.drafting import draft_postmortem, with_score
 
         related = self.related_incidents(incident) if use_memory else []
         postmortem = draft_postmortem(incident, roster=roster, score=False, related=related)
@@ -240,7 +240,7 @@ class PostmortemService:
         """The postmortem as ``markdown`` or ``json``."""
         if fmt == "json":
             return postmortem.model_dump_json(indent=2)
-        from pm_agent.render import render_markdown
+        from pm_agent.render.postmortem import render_markdown
 
         return render_markdown(postmortem)
 
@@ -253,7 +253,7 @@ class PostmortemService:
         *,
         backend: Backend | str | None = None,
     ) -> WhyChain:
-        from pm_agent.analysis.whys import run_five_whys
+        from pm_agent.analysis.whys.chain import run_five_whys
 
         if not problem.strip():
             raise InputError("the problem statement is empty; say what went wrong, e.g. 'checkout returned 502s'")
@@ -267,7 +267,7 @@ class PostmortemService:
         return assisted_five_whys(problem.strip(), incident, offline, chosen)
 
     def review_chain(self, steps: list[str]) -> ChainReview:
-        from pm_agent.analysis.review import review_chain
+        from pm_agent.analysis.whys.review import review_chain
 
         check_text_size(steps, self.settings.max_input_bytes, "why chain")
         steps = [s.strip() for s in steps if s.strip()]
@@ -276,7 +276,7 @@ class PostmortemService:
         return review_chain(steps)
 
     def rewrite_blameless(self, text: str, *, backend: Backend | str | None = None) -> BlamelessReport:
-        from pm_agent.engines.blameless import rewrite_blameless
+        from pm_agent.analysis.blameless.rewrite import rewrite_blameless
 
         check_text_size(text, self.settings.max_input_bytes, "text to rewrite")
         offline = rewrite_blameless(text)
@@ -299,18 +299,18 @@ class PostmortemService:
         return assisted_actions(incident, offline, chosen).action_items
 
     def check_actions(self, actions: list[ActionItem]) -> list[ActionLint]:
-        from pm_agent.engines.actions import lint_actions
+        from pm_agent.analysis.actions.smart import lint_actions
 
         return lint_actions(actions)
 
     def fishbone(self, incident: Incident, *, fault_tree: bool = False) -> Fishbone:
-        from pm_agent.engines.fishbone import build_fishbone
+        from pm_agent.analysis.causes.fishbone import build_fishbone
 
         draft = self.draft(incident, score=False, backend=OfflineBackend(), use_memory=False)
         return build_fishbone(draft.root_cause, draft.contributing_factors, fault_tree=fault_tree)
 
     def score(self, markdown: str) -> RubricResult:
-        from pm_agent.engines.rubric import score_markdown
+        from pm_agent.analysis.rubric.scorer import score_markdown
 
         if not markdown.strip():
             raise InputError("the postmortem is empty")

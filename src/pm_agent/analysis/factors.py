@@ -14,7 +14,7 @@ from collections.abc import Callable
 from pm_agent.analysis import vocabulary as vocab
 from pm_agent.analysis.evidence import Reading, Tagged, is_slow
 from pm_agent.analysis.quoting import said, when
-from pm_agent.timeparse import format_minutes
+from pm_agent.ingest.timeparse import format_minutes
 
 MAX_PER_KIND = 2
 REPEATS_WORTH_NAMING = 3

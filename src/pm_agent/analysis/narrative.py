@@ -12,9 +12,9 @@ from __future__ import annotations
 from pm_agent.analysis import vocabulary as vocab
 from pm_agent.analysis.evidence import Reading, is_slow
 from pm_agent.analysis.quoting import said, evidence, when
-from pm_agent.analysis.whys import cause_of, first_symptom
+from pm_agent.analysis.whys.chain import cause_of, first_symptom
 from pm_agent.models import Evidence, Metric, TimelineEvent
-from pm_agent.timeparse import format_minutes
+from pm_agent.ingest.timeparse import format_minutes
 
 MAX_IMPACT_QUOTES = 5
 T = vocab.TAG_PATTERNS

@@ -121,7 +121,7 @@ def assisted_rewrite(text: str, offline_report: BlamelessReport, backend: Backen
 
 
 def _rewrite_problems(original: str, rewritten: str) -> list[str]:
-    from pm_agent.fidelity import numbers_in
+    from pm_agent.guards.fidelity import numbers_in
 
     problems = [f"The model's rewrite kept blame: {note}" for note in blame_notes([rewritten])]
     added = sorted(numbers_in(rewritten) - numbers_in(original), key=float)
@@ -169,7 +169,7 @@ def actions_request(incident: Incident, offline: Postmortem) -> GenerationReques
 
 def assisted_actions(incident: Incident, offline_postmortem: Postmortem, backend: Backend) -> ActionPlan:
     """Actions for the draft's causes written by ``backend``, owners checked, linted like a user's."""
-    from pm_agent.engines.actions import lint_actions
+    from pm_agent.analysis.actions.smart import lint_actions
 
     offline_items = offline_postmortem.action_items
     if is_offline(backend):

@@ -114,7 +114,7 @@ def undated_texts(incident: Incident) -> list[str]:
 # --- blame, figures, actions, owners -----------------------------------------------------------
 def blame_notes(texts: Iterable[str]) -> list[str]:
     """One note per blame finding in ``texts``: the words, the category and a system-focused alternative."""
-    from pm_agent.engines.blameless import detect_blame
+    from pm_agent.analysis.blameless.rewrite import detect_blame
 
     notes = []
     for text in texts:
@@ -140,7 +140,7 @@ def prose_of(postmortem: Postmortem) -> list[str]:
 
 def action_notes(actions: list[ActionItem]) -> list[str]:
     """One note per action that is not SMART, from the same linter users run."""
-    from pm_agent.engines.actions import lint_actions
+    from pm_agent.analysis.actions.smart import lint_actions
 
     notes = []
     for lint in lint_actions(actions):
@@ -152,7 +152,7 @@ def action_notes(actions: list[ActionItem]) -> list[str]:
 
 def unsupported_figures(texts: Iterable[str], incident: Incident) -> list[str]:
     """Numbers in ``texts`` that the incident data does not support, sorted."""
-    from pm_agent.fidelity import numbers_in, supported_numbers
+    from pm_agent.guards.fidelity import numbers_in, supported_numbers
 
     found: set[str] = set()
     for text in texts:

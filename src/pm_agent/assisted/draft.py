@@ -27,7 +27,7 @@ from pm_agent.assisted.checks import (
 )
 from pm_agent.backends.base import Backend, Generation, GenerationRequest, generate_or_fallback, is_offline
 from pm_agent.models import ActionItem, Incident, OpenQuestion, Postmortem, WhyChain
-from pm_agent.timeparse import format_minutes
+from pm_agent.ingest.timeparse import format_minutes
 
 DRAFT_TOOL = "record_draft_sections"
 
@@ -126,9 +126,9 @@ def checked_draft(incident: Incident, offline: Postmortem, draft: Postmortem) ->
     Every causal statement must cite an input event or say it is open: what the model states without
     a citation is kept, marked to confirm. Lines that name nothing of this incident are flagged.
     """
-    from pm_agent.engines.drafting import cause_questions
-    from pm_agent.fidelity import unsupported_numbers
-    from pm_agent.render import render_markdown
+    from pm_agent.analysis.drafting import cause_questions
+    from pm_agent.guards.fidelity import unsupported_numbers
+    from pm_agent.render.postmortem import render_markdown
 
     draft, claim_notes = marked_open(draft, incident)
     questions = [q for q in offline.open_questions if not q.topic.startswith(("root cause", "systemic cause"))]
@@ -157,7 +157,7 @@ def checked_draft(incident: Incident, offline: Postmortem, draft: Postmortem) ->
         notes += lint
     checked = draft.model_copy(update={"open_questions": questions, "backend_notes": notes})
     if offline.score is not None:
-        from pm_agent.engines.drafting import with_score
+        from pm_agent.analysis.drafting import with_score
 
         checked = with_score(checked)
     return checked

@@ -63,7 +63,7 @@ class JudgeResult(BaseModel):
 
 def judge_request(markdown: str) -> GenerationRequest[JudgeScores]:
     """The judge's request: the rubric as the stable system text, the postmortem as data."""
-    from pm_agent.engines.rubric import load_rubric
+    from pm_agent.analysis.rubric.scorer import load_rubric
 
     rubric = load_rubric()
     return GenerationRequest(
@@ -87,7 +87,7 @@ def rubric_text(rubric) -> str:
 
 def judge_rubric(markdown: str, backend: Backend, k: int = 3) -> JudgeResult:
     """The deterministic score of ``markdown`` and, with a model backend, the median of ``k`` judge samples."""
-    from pm_agent.engines.rubric import score_markdown
+    from pm_agent.analysis.rubric.scorer import score_markdown
 
     deterministic = score_markdown(markdown)
     if is_offline(backend):

@@ -2,7 +2,7 @@
 
 A worker drafts a job only while it holds the job's lock, so two processes draining one queue
 (``serve`` and ``watch``, or two servers) never draft the same job twice. The lock is the
-operating system's (:mod:`pm_agent.filelock`: ``flock`` on POSIX, ``msvcrt.locking`` on Windows): it goes
+operating system's (:mod:`pm_agent.guards.filelock`: ``flock`` on POSIX, ``msvcrt.locking`` on Windows): it goes
 away when its holder closes the file or dies, so a crashed worker leaves no stale claim and needs no timeout.
 
 The holder removes the lock file before letting go of it. A process that opened the file just
@@ -17,7 +17,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from pm_agent.filelock import try_lock
+from pm_agent.guards.filelock import try_lock
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,7 @@
 
 An id may hold ``../``, an absolute path, a NUL byte, a Windows device name or thousands of
 characters; :func:`safe_name` turns any of them into a plain name, and the writer still checks
-the result with :func:`pm_agent.safe_paths.safe_child`. Files are written whole or not at all (a
+the result with :func:`pm_agent.guards.safe_paths.safe_child`. Files are written whole or not at all (a
 temporary file, then a rename), so a crash never leaves half a job or half a draft; the folder is
 then fsynced too, so the rename itself survives a power loss (a file's own fsync does not cover its
 directory entry).

@@ -19,7 +19,7 @@ from pydantic import BaseModel, ValidationError
 
 from pm_agent.errors import BackendError
 from pm_agent.models import Usage
-from pm_agent.redaction import describe, redact_model
+from pm_agent.guards.redaction import describe, redact_model
 
 T = TypeVar("T", bound=BaseModel)
 log = logging.getLogger("pm_agent.backends")

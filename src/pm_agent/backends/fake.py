@@ -17,7 +17,7 @@ from pm_agent.backends.base import (
     validation_summary,
 )
 from pm_agent.models import Usage
-from pm_agent.prompts import RenderedPrompt, render_prompt
+from pm_agent.backends.prompts import RenderedPrompt, render_prompt
 
 
 class FakeBackend:

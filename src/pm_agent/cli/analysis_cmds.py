@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from pm_agent import render_analysis
+from pm_agent.render import analysis as render_analysis
 from pm_agent.cli.draft_cmds import add_backend_option, add_reading_options, load_files_or_stdin
 from pm_agent.cli.output import emit, read_text_arg, to_json
 from pm_agent.errors import InputError
@@ -163,7 +163,7 @@ def _register_fishbone(commands) -> None:
 
 
 def run_fishbone(args: argparse.Namespace) -> int:
-    from pm_agent.engines.fishbone import to_markdown
+    from pm_agent.analysis.causes.fishbone import to_markdown
 
     service = PostmortemService()
     incident = load_files_or_stdin(service, args.files, args)

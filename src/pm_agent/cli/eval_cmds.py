@@ -55,7 +55,7 @@ def run_eval_command(args: argparse.Namespace) -> int:
 
 
 def run_retrieval(args: argparse.Namespace) -> int:
-    from pm_agent.memory.retrieval_eval import evaluate_retrieval
+    from pm_agent.evals.leave_one_out import evaluate_retrieval
 
     if args.k < 1:
         raise InputError("--k must be at least 1")

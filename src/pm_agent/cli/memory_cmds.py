@@ -188,7 +188,7 @@ def run_reindex(args: argparse.Namespace) -> int:
 
 def run_models_pull(args: argparse.Namespace) -> int:
     """The retired download: the files come with ``pip install``, so say where they are, or how to get them."""
-    from pm_agent.memory.model_files import INSTALL_HINT, find_model_files
+    from pm_agent.embeddings.model_files import INSTALL_HINT, find_model_files
     from pm_agent.settings import Settings
 
     if args.dir:

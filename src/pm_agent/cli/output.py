@@ -14,7 +14,7 @@ from typing import TextIO, TypeVar
 from pydantic import BaseModel
 
 from pm_agent.errors import InputError
-from pm_agent.input_files import cannot_read, check_input_size, read_input_file
+from pm_agent.ingest.files import cannot_read, check_input_size, read_input_file
 
 T = TypeVar("T")
 

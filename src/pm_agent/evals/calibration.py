@@ -25,13 +25,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pm_agent.backends import OfflineBackend
-from pm_agent.engines.rubric import score_markdown
-from pm_agent.engines.rubric_reading import read
+from pm_agent.analysis.rubric.scorer import score_markdown
+from pm_agent.analysis.rubric.reading import read
 from pm_agent.evals.calibration_variants import DEGRADATIONS
 from pm_agent.evals.cases import EvalError
 from pm_agent.evals.context import RunContext
 from pm_agent.evals.results import CaseResult, Column, SuiteResult
-from pm_agent.markdown_doc import parse_markdown
+from pm_agent.markdown.document import parse_markdown
 from pm_agent.models import Incident
 from pm_agent.service import PostmortemService
 from pm_agent.settings import CHECKOUT_DIR, running_from_checkout

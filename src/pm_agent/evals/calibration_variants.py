@@ -6,7 +6,7 @@ replaced by another incident's, its timeline removed, its impact figures dropped
 written into it. The rubric must score every document above each of its degraded copies.
 
 The surgery works on ATX sections (``#`` headings, outside code fences), mapped to canonical
-fields as :func:`pm_agent.markdown_blocks.canonical_field` maps them, a subsection inheriting its
+fields as :func:`pm_agent.markdown.blocks.canonical_field` maps them, a subsection inheriting its
 parent's field. A degradation that finds nothing to change returns the text unchanged, and the
 caller counts that pair as not applicable.
 """
@@ -18,8 +18,8 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from pm_agent.markdown_blocks import ATX_RE, FENCE_RE, canonical_field
-from pm_agent.markdown_doc import parse_markdown
+from pm_agent.markdown.blocks import ATX_RE, FENCE_RE, canonical_field
+from pm_agent.markdown.document import parse_markdown
 
 CAUSE_FIELDS = ("root_cause", "trigger", "contributing_factors")
 _ACTION_LINE_RE = re.compile(r"^\W{0,4}(?:action items?|action|follow[- ]up)\W{0,4}:", re.I)

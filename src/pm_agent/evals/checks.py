@@ -21,9 +21,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from pm_agent.evals.cases import EXPECTED_METRICS, CaseError, EvalCase
-from pm_agent.fidelity import numbers_in, supported_numbers, unsupported_numbers
+from pm_agent.guards.fidelity import numbers_in, supported_numbers, unsupported_numbers
 from pm_agent.models import Incident, Postmortem
-from pm_agent.render import SCORE_HEADING
+from pm_agent.render.postmortem import SCORE_HEADING
 
 DURATION_TOLERANCE_MINUTES = 1.0
 SHOWN = 4
@@ -127,7 +127,7 @@ def _states(body: str, item: str, case: EvalCase, draft: Draft) -> bool:
 
 def no_blame_language(case: EvalCase, draft: Draft) -> CheckOutcome:
     """No blame language written by the draft itself; input quoted verbatim is left to the input."""
-    from pm_agent.engines.blameless import detect_blame
+    from pm_agent.analysis.blameless.rewrite import detect_blame
 
     quoted = "\n".join(_input_texts(draft.incident)).lower()
     own = [f for f in detect_blame(draft.body) if f.text.lower() not in quoted]
@@ -138,7 +138,7 @@ def no_blame_language(case: EvalCase, draft: Draft) -> CheckOutcome:
 
 def actions_smart(case: EvalCase, draft: Draft) -> CheckOutcome:
     """There are actions, and each passes the SMART linter."""
-    from pm_agent.engines.actions import lint_actions
+    from pm_agent.analysis.actions.smart import lint_actions
 
     actions = draft.postmortem.action_items
     if not actions:
@@ -153,7 +153,7 @@ def actions_smart(case: EvalCase, draft: Draft) -> CheckOutcome:
 def whys_systemic(case: EvalCase, draft: Draft) -> CheckOutcome:
     """Every branch of the 5 Whys ends at a systemic cause the chain review accepts, or says openly that the data
     does not establish one and asks the question that would (a draft may not stop at a person or a vague cause)."""
-    from pm_agent.analysis.review import review_chain
+    from pm_agent.analysis.whys.review import review_chain
 
     chain = draft.postmortem.root_cause
     if chain is None or not chain.branches:

@@ -35,7 +35,7 @@ SHOWN_TEXT = 90
 
 def run_whys(ctx: RunContext) -> SuiteResult:
     """The chain review against labelled chains: flawed ones flagged, sound ones passed."""
-    from pm_agent.analysis.review import review_chain
+    from pm_agent.analysis.whys.review import review_chain
 
     rows = ctx.dataset("whys.jsonl")
     verdicts = []
@@ -139,9 +139,9 @@ class _BlameItem:
 
 
 def _blame_item(row: dict, dataset: str) -> _BlameItem:
-    from pm_agent.engines.blame_checks import rewrite_problems
-    from pm_agent.engines.blame_facts import fact_tokens
-    from pm_agent.engines.blameless import is_blameful, rewrite_blameless
+    from pm_agent.analysis.blameless.checks import rewrite_problems
+    from pm_agent.analysis.blameless.facts import fact_tokens
+    from pm_agent.analysis.blameless.rewrite import is_blameful, rewrite_blameless
 
     text = _field(row, "text", str, dataset)
     labelled = bool(_field(row, "blameful", bool, dataset))
@@ -224,7 +224,7 @@ def _blame_failure(item: _BlameItem) -> CaseResult | None:
 
 def _fact_kept(fact: str, text: str) -> bool:
     """A labelled fact survives in any inflection: "rolled back" is kept by "roll back"."""
-    from pm_agent.engines.blame_checks import stem_words
+    from pm_agent.analysis.blameless.checks import stem_words
 
     if fact.lower() in text.lower():
         return True
@@ -241,7 +241,7 @@ def _mentions(text: str, residue: str) -> bool:
 
 def run_actions(ctx: RunContext) -> SuiteResult:
     """The SMART linter against labelled actions: the verdict, and each problem code."""
-    from pm_agent.engines.actions import lint_actions
+    from pm_agent.analysis.actions.smart import lint_actions
 
     rows = ctx.dataset("actions.jsonl")
     items = [_action(row) for row in rows]

@@ -1,6 +1,6 @@
 """The retrieval suite: the memory's own leave-one-out evaluation, reported like the others.
 
-The measurement is :func:`pm_agent.memory.retrieval_eval.evaluate_retrieval` (the memory
+The measurement is :func:`pm_agent.evals.leave_one_out.evaluate_retrieval` (the memory
 issue's recipe: the curated rows of ``../shared/data/incidents.jsonl``, each queried against
 all the others). Its figures depend on the embedder found on the machine (MiniLM, or the
 lexical fallback), so they are reported and compared but not tracked for regressions.
@@ -21,7 +21,7 @@ def run_retrieval(ctx: RunContext) -> SuiteResult:
     path = ctx.shared_data / INCIDENTS_FILE
     if not path.is_file():
         return SuiteResult.skipped("retrieval", TITLE, f"{path} is not present")
-    from pm_agent.memory.retrieval_eval import evaluate_retrieval
+    from pm_agent.evals.leave_one_out import evaluate_retrieval
 
     evaluation = evaluate_retrieval(path, k=K)
     rows = [

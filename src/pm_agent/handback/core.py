@@ -26,7 +26,7 @@ from pm_agent.handback.ledger import FOLDER, FiledIssue, IncidentLedger, Ledger,
 from pm_agent.handback.slack import SlackChannel, configured_slack, summary_text
 from pm_agent.handback.trackers import IssueText, Tracker, configured_tracker, issue_text
 from pm_agent.models import Postmortem
-from pm_agent.redaction import redact
+from pm_agent.guards.redaction import redact
 from pm_agent.settings import Settings
 
 if TYPE_CHECKING:
@@ -184,7 +184,7 @@ def _write_links(postmortem: Postmortem, draft_paths: list[Path], memory: Memory
     """Write the draft files again with the links, and give the memory's tracked actions the same links."""
     if not report.actions:
         return
-    from pm_agent.render import render_markdown
+    from pm_agent.render.postmortem import render_markdown
 
     for path in draft_paths:
         text = {".md": render_markdown, ".json": lambda pm: pm.model_dump_json(indent=2)}.get(path.suffix)

@@ -12,7 +12,7 @@ from typing import Any
 
 from pm_agent.errors import InputError
 from pm_agent.ingest.base import ParsedFile, RawEvent
-from pm_agent.timeparse import UTC, TimestampError, parse_timestamp
+from pm_agent.ingest.timeparse import UTC, TimestampError, parse_timestamp
 
 STILL_FIRING = "0001-01-01T00:00:00Z"
 SERVICE_LABELS = ("service", "app", "job")

@@ -1,5 +1,5 @@
 """What a folder stands for when it is given as incident input: one rule for ``pm-agent draft``, the MCP tools
-(:func:`pm_agent.safe_paths.checked_input_files`) and the eval cases (:mod:`pm_agent.evals.cases`).
+(:func:`pm_agent.guards.safe_paths.checked_input_files`) and the eval cases (:mod:`pm_agent.evals.cases`).
 
 A folder stands for the regular, non-hidden files directly inside it, sorted. An eval case folder (one
 holding a ``case.json``) stands for the ``inputs`` its ``case.json`` lists, or, when it lists none, for

@@ -14,7 +14,7 @@ from typing import Any
 
 from pm_agent.errors import InputError
 from pm_agent.ingest.base import ParsedFile, RawEvent
-from pm_agent.timeparse import UTC, TimestampError, parse_timestamp
+from pm_agent.ingest.timeparse import UTC, TimestampError, parse_timestamp
 
 ENTRY_SUFFIX = "_log_entry"
 SOURCES = {

@@ -15,7 +15,7 @@ from typing import Any
 
 from pm_agent.errors import InputError
 from pm_agent.ingest.base import ParsedFile, RawEvent
-from pm_agent.timeparse import TimestampError, parse_timestamp
+from pm_agent.ingest.timeparse import TimestampError, parse_timestamp
 
 SKIPPED_SUBTYPES = frozenset({"channel_join", "channel_leave"})
 BOT_SUBTYPES = frozenset({"bot_message"})

@@ -18,7 +18,7 @@ from typing import Any
 from pm_agent.errors import InputError
 from pm_agent.ingest.base import ParsedFile, RawEvent, RawUndated
 from pm_agent.ingest.native import SOURCE_SYNONYMS
-from pm_agent.timeparse import (
+from pm_agent.ingest.timeparse import (
     DATE_ONLY_RE,
     TimestampError,
     from_match,

@@ -39,7 +39,7 @@ from pm_agent.backends.sampling import (
 )
 from pm_agent.errors import ConfigError, InputError, PmAgentError
 from pm_agent.memory import Memory
-from pm_agent.safe_paths import check_input_path, input_roots
+from pm_agent.guards.safe_paths import check_input_path, input_roots
 from pm_agent.service import PostmortemService
 
 T = TypeVar("T")

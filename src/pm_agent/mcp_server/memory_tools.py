@@ -18,8 +18,8 @@ from mcp.server.mcpserver.exceptions import ToolError
 from mcp.types import CallToolResult, ToolAnnotations
 from pydantic import BaseModel, Field
 
-from pm_agent import render_analysis
-from pm_agent.limits import check_postmortem_size
+from pm_agent.render import analysis as render_analysis
+from pm_agent.guards.limits import check_postmortem_size
 from pm_agent.mcp_server.context import (
     Progress,
     Service,

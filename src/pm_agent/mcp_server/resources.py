@@ -14,7 +14,7 @@ from pm_agent.mcp_server.arguments import clip
 from pm_agent.mcp_server.context import app_state, in_thread
 from pm_agent.memory import Memory
 from pm_agent.resources import resource_path
-from pm_agent.safe_paths import check_record_id
+from pm_agent.guards.safe_paths import check_record_id
 
 TEMPLATE_URI = "pm-agent://template/postmortem"
 RUBRIC_URI = "pm-agent://rubric"

@@ -14,7 +14,7 @@ from mcp.server.mcpserver import Context, MCPServer
 from mcp.types import CallToolResult, ToolAnnotations
 from pydantic import Field
 
-from pm_agent import render_analysis
+from pm_agent.render import analysis as render_analysis
 from pm_agent.mcp_server.context import (
     Progress,
     Service,
@@ -263,7 +263,7 @@ async def fishbone(
     Use it to show a review meeting the whole picture at once. Categories are People, Process, Technology
     and Environment; the text is Markdown with a Mermaid diagram (and a fault tree when asked).
     """
-    from pm_agent.engines.fishbone import to_markdown
+    from pm_agent.analysis.causes.fishbone import to_markdown
 
     roots = check_paths_allowed(ctx, paths)
     progress = Progress(ctx, stages=2)

@@ -1,6 +1,6 @@
 """The memory's view of the cause classifier: categories for a text, never an exception.
 
-:func:`pm_agent.engines.causes.classify_causes` belongs to the analysis engines; the memory
+:func:`pm_agent.analysis.causes.categories.classify_causes` belongs to the analysis engines; the memory
 stores its labels as metadata and boosts search hits that share them. Until the engine is
 available (it raises NotImplementedError in early builds) records simply carry no category.
 """
@@ -14,7 +14,7 @@ MAX_CATEGORIES = 3  # the strongest few: weak keyword matches only blur the boos
 
 def causes_of(text: str) -> list[str]:
     """Cause categories of ``text``, strongest first; [] when the classifier is not available."""
-    from pm_agent.engines import causes
+    from pm_agent.analysis.causes import categories as causes
 
     try:
         return list(causes.classify_causes(text))[:MAX_CATEGORIES]

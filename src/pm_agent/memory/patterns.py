@@ -73,7 +73,7 @@ class PatternsReport(BaseModel):
     """How many action items these incidents hold, done or not: none tracked is not the same as all done."""
 
     def markdown(self) -> str:
-        from pm_agent.memory.patterns_render import render_markdown
+        from pm_agent.render.patterns import render_markdown
 
         return render_markdown(self)
 

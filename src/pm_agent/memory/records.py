@@ -7,7 +7,7 @@ A later version of a postmortem keeps the id of its first version (the memory st
 the current one), and the content hash of every version still finds it.
 
 Fields a data set uses as evaluation labels (``categories``, ``category_*``) are never read:
-cause categories come from :func:`pm_agent.engines.causes.classify_causes` over the text.
+cause categories come from :func:`pm_agent.analysis.causes.categories.classify_causes` over the text.
 """
 
 from __future__ import annotations

@@ -4,7 +4,7 @@ An embedded Chroma store is one SQLite file and HNSW index files that each proce
 copy of in memory and writes back. Two processes writing at once (two ``memory ingest``
 runs, or an ingest beside a server that remembers drafts) left the store unusable in 3 of 6
 trials: the next open segfaulted or hung. So every use of an embedded store happens under an
-exclusive operating-system lock (:mod:`pm_agent.filelock`) on ``pm-agent-memory.lock`` in its
+exclusive operating-system lock (:mod:`pm_agent.guards.filelock`) on ``pm-agent-memory.lock`` in its
 directory; a second process waits for the first and then carries on.
 
 The lock file also counts writes. A process may keep its Chroma client open between uses,
@@ -25,7 +25,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from pm_agent.errors import MemoryStoreError
-from pm_agent.filelock import try_lock, unlock
+from pm_agent.guards.filelock import try_lock, unlock
 
 log = logging.getLogger("pm_agent.memory")
 

@@ -1,0 +1,436 @@
+"""Actions for this incident: first what the data already did or decided, then actions built from its own words.
+
+Steps that stopped the impact are listed as done and follow-ups the data records as decided; then
+one action per thing the data shows went wrong, built from the quoted component and mechanism
+(what failed, how, what would have caught or contained it), each only where its premise holds:
+no pre-production check proposed for a change something already caught, no alert tuning where no
+alert existed, no rollback advice where the rollback failed. Owners are roles (or roster names),
+due dates count from the incident date by horizon, and every action says what it addresses by
+quoting the event.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+
+from pm_agent.analysis import vocabulary as vocab
+from pm_agent.analysis.evidence import Reading, Tagged, is_slow, specific_stems
+from pm_agent.analysis.findings import cause_part, consequence_split
+from pm_agent.analysis.quoting import cite, quote, sentences_of, when
+from pm_agent.analysis.actions.remedies import remedies, remedies_with_clauses
+from pm_agent.analysis.whys.chain import cause_of, first_symptom
+from pm_agent.analysis.actions.smart import due_date, owner_for, priority
+from pm_agent.models import ActionItem
+from pm_agent.models.analysis import HIERARCHY
+from pm_agent.ingest.timeparse import format_minutes
+
+MAX_BUILT = 6
+QUOTE_WORDS = 12
+LEAD_VERB_RE = re.compile(
+    r"^(?:(?:investigated|checked|looked) and )?(?:discovered|found|concluded|identified|realised|realized|noticed|"
+    r"confirmed|determined)\s+(?:that\s+)?",
+    re.I,
+)
+MAX_FINDING_ACTIONS = 2
+MAX_DONE = 6  # the steps taken that a draft lists as done
+MAX_GAP_ACTIONS = 2
+CLAUSE_RE = re.compile(r";\s*|:\s+")
+EXHAUSTED_RE = re.compile(
+    r"\b(?:not enough|ran out of|run(?:s|ning)? out of|no (?:more )?free|exhausted (?:all|the|its)?)\s+"
+    r"(?P<resource>(?:(?!(?:in|on|of|for|to|at|and|so|because)\b)[\w/.-]+ ?){1,4}"
+    r"(?:(?<= )(?:in|on|of|for) (?:the |its |their )?[A-Za-z][\w/.-]*"
+    r"(?: (?!(?:in|on|of|for|to|at|and|so|because)\b)[A-Za-z][\w/.-]*){0,2})?)",
+    re.I,
+)
+# "On-call found /var/log ..." -> "/var/log ...": who saw it is not what grows.
+SEEN_LEAD_RE = re.compile(r"^.{0,40}?\b(?:found|noticed|saw|sees|shows?|showed|spotted)\s+(?:that\s+)?", re.I)
+GROWTH_RE = re.compile(
+    r"^(?P<subject>[^,;:]{3,80}?)\s+(?:(?P<aux>has been|have been|has|have|had|is|are|was|were|kept|keeps|still)\s+)?"
+    r"(?P<growing>(?:grow(?:s|ing|n)|climb(?:s|ing|ed)|fill(?:s|ing|ed)(?: up)?|leak(?:s|ing|ed))\b[^.;]{0,100})",
+    re.I,
+)
+PRONOUN_LED_RE = re.compile(r"^(?:it|this|that|they|these|those|which)\b", re.I)
+WATCHING_RE = re.compile(r"\b(?:alert|alerting|monitor\w*|dashboard|alarm)\b", re.I)
+# What somebody saw, was told or found is not a step taken, whatever verb it quotes ("pods restarted 3 times").
+NOT_DONE_BY_ANYONE = ("alert", "report", "finding", "acknowledgement", "declaration")
+
+
+@dataclass(frozen=True)
+class Plan:
+    """An action before owner, date and priority are set."""
+
+    title: str
+    done_when: str
+    addresses: str
+    area: str
+    horizon: str
+    hierarchy: str
+    impact: str = "high"
+    automated_check: bool = False
+
+
+def propose_actions(
+    reading: Reading, problem: str, incident_date: dt.date | None, roster: dict[str, str] | None = None
+) -> list[ActionItem]:
+    """Done and decided steps from the data, then the actions its findings call for, numbered A1, A2..."""
+    incident = reading.incident
+    service = next((s for s in incident.services if s.strip()), None)
+    actions = done_steps(reading) + decided_steps(reading, incident_date, roster, service, incident.severity)
+    plans = built_plans(reading, problem)
+    built = [_action(p, service, incident.severity, incident_date, roster) for p in plans]
+    built.sort(key=lambda a: (HIERARCHY.index(a.hierarchy), ("P1", "P2", "P3").index(a.priority)))
+    return [a.model_copy(update={"id": f"A{n}"}) for n, a in enumerate([*actions, *built], start=1)]
+
+
+# --- what the data already did or decided ------------------------------------------------------
+
+
+def done_steps(reading: Reading) -> list[ActionItem]:
+    """Steps the timeline shows taken to stop the impact (all but the ones that failed), and the people told. Dated
+    by the timeline; nobody is named as owner."""
+    symptom = first_symptom(reading)
+    end = reading.resolved or reading.mitigated
+    taken = [a.step for a in reading.attempts if (end is None or a.step.at <= end) and (
+        a.step.has("gate_caught") or (a.outcome != "failed" and not a.step.has(*NOT_DONE_BY_ANYONE)))]
+    told = [t for t in reading.tagged("communication", dated_only=True) if not t.has("report") and vocab.AFFECTED_RE.search(t.text)]
+    addresses = f"The failure {cite(symptom.event)}" if symptom else ""
+    steps = sorted({t.order: t for t in [*taken[:MAX_DONE], *told[:1]]}.values(), key=lambda t: t.order)
+    return [
+        ActionItem(
+            title=_sentence(quote(step.event)), done_when=f"Done {cite(step.event)}.", due=step.at.date(),
+            due_note="The date it was done, from the timeline.", horizon="immediate",
+            hierarchy="administrative" if step in told else "engineering", priority="P2" if step in told else "P1",
+            addresses=addresses, status="done", owner=None,
+        )
+        for step in steps
+    ]
+
+
+def decided_steps(
+    reading: Reading, incident_date: dt.date | None, roster: dict[str, str] | None, service: str | None,
+    severity: str | None,
+) -> list[ActionItem]:
+    """Follow-ups the data records as decided or tracked: open until the team closes them."""
+    out = []
+    for tagged in reading.tagged("followup")[:3]:
+        plan = Plan(
+            title=f"Carry out the follow-up recorded in the timeline: \"{_short(quote(tagged.event))}\"",
+            done_when=f"The follow-up recorded {cite(tagged.event)} is closed, with a link to the change that did it.",
+            addresses=f"Recorded {cite(tagged.event)}.", area="service", horizon="short", hierarchy="engineering",
+        )
+        out.append(_action(plan, service, severity, incident_date, roster))
+    return out
+
+
+# --- actions built from the findings -----------------------------------------------------------
+
+
+def built_plans(reading: Reading, problem: str) -> list[Plan]:
+    """One plan per thing the data shows went wrong, in the order cause, change, detection, recovery, gaps."""
+    symptom = first_symptom(reading)
+    cause = cause_of(symptom, reading)
+    plans = [*_cause_plan(cause), *_change_plan(reading, cause, problem), *_finding_plans(reading, cause)]
+    plans += _detection_plans(reading, problem)
+    plans += _recovery_plans(reading) + _redundancy_plans(reading) + _growth_plans(reading) + _exhaustion_plans(reading)
+    plans += _unintended_plans(reading) + _gap_plans(reading) + _declaration_plans(reading)
+    unique: dict[str, Plan] = {}
+    for plan in plans:
+        unique.setdefault(plan.title.lower(), plan)
+    return list(unique.values())[:MAX_BUILT]
+
+
+def _cause_plan(cause: Tagged | None) -> list[Plan]:
+    if cause is None or remedies(cause.event.text, vocab.TAG_PATTERNS["gap"]):
+        return []  # a cause that names a missing safeguard gets the gap's own action instead
+    reason = _short(cause_part(cause.text))
+    effect = _short(LEAD_VERB_RE.sub("", what_failed(cause.text)).rstrip(" ,.;:"))
+    if not _names_something(reason, 2) or not _names_something(effect, 1) or cause.has("recovery"):
+        return []  # "stops 'the Ingress' before it leads to 'the issue'" would say nothing; the questions ask instead
+    return [Plan(
+        title=f"Add a check that stops \"{reason}\" before it leads to \"{effect}\"",
+        done_when=f"A test or drill that reproduces \"{reason}\" is stopped by the check before \"{effect}\" happens.",
+        addresses=f"The cause the data states {cite(cause.event)}.", area="platform", horizon="short",
+        hierarchy="engineering", automated_check=True,
+    )]
+
+
+def _change_plan(reading: Reading, cause: Tagged | None, problem: str) -> list[Plan]:
+    """Stop changes like the trigger when the failure they caused shows, quoting both; only where the change's
+    failure showed as a symptom before anyone acted, and no canary or gate stopped it already."""
+    trigger = reading.trigger
+    if trigger is None or (cause is not None and cause is not trigger and cause_part(cause.text)):
+        return []
+    if reading.tagged("gate_caught"):
+        return []  # a canary or release gate already stopped the change: never propose the gate that worked
+    symptom = _symptom_before_response(reading, trigger)
+    if symptom is None:
+        return []  # nothing a check during the change could have seen
+    change = _short(quote(trigger.event))
+    # An alert that names nothing ("Issue detected as a result of alerts") leaves the incident's own title
+    named = symptom.has("symptom") or len(symptom.stems) >= vocab.FINDING_MIN_WORDS
+    seen = _short(quote(symptom.event, vocab.TAG_PATTERNS["symptom"]) if named else problem)
+    return [Plan(
+        title=f"Halt changes like \"{change}\" automatically when \"{seen}\" shows during the rollout",
+        done_when=f"In a staging run, a change like \"{change}\" that makes \"{seen}\" show is halted before it "
+                  "completes.",
+        addresses=f"The change the data places at the start {cite(trigger.event)}, and the failure that followed "
+                  f"{cite(symptom.event, vocab.TAG_PATTERNS['symptom'])}.",
+        area="platform", horizon="short", hierarchy="engineering", automated_check=True,
+    )]
+
+
+def _symptom_before_response(reading: Reading, trigger: Tagged) -> Tagged | None:
+    """The first failure a system signalled after the change and before the first step taken against it."""
+    first_step = min((a.step.at for a in reading.attempts if a.step.at is not None and a.step is not trigger
+                      and not a.step.has(*NOT_DONE_BY_ANYONE)), default=None)
+    for tagged in reading.events:
+        if tagged.at is None or trigger.at is None or tagged.at < trigger.at or tagged is trigger:
+            continue
+        if first_step is not None and tagged.at >= first_step:
+            return None
+        if tagged.has("symptom", "alert") and not tagged.has("recovery", "report", "declaration") and (
+                not tagged.has("mitigation") or tagged.has(*NOT_DONE_BY_ANYONE)):
+            return tagged  # a user's report is for the detection action; a check during the change sees signals
+    return None
+
+
+def _finding_plans(reading: Reading, cause: Tagged | None) -> list[Plan]:
+    """Findings the data leaves unexplained: explain each, and guard against it."""
+    plans = []
+    symptom = first_symptom(reading)
+    known = [t for t in (cause, reading.trigger) if t is not None]
+    open_findings = [t for t in reading.findings if t not in (cause, symptom) and not cause_part(t.text)
+                     and not any(t.stems & k.stems for k in known)]
+    open_findings.sort(key=lambda t: t.has("observation"))  # what someone found before what someone saw
+    for tagged in open_findings[:MAX_FINDING_ACTIONS]:
+        seen = _short(LEAD_VERB_RE.sub("", quote(tagged.event)).rstrip(" ,.;:"))
+        plans.append(Plan(
+            title=f"Find out what caused \"{seen}\" and add a limit, test or alert that catches it",
+            done_when=f"The review records why \"{seen}\" happened, and a limit, test or alert for it is in place and "
+                      "shown working in a drill.",
+            addresses=f"A finding the data leaves unexplained {cite(tagged.event)}.", area="service", horizon="short",
+            hierarchy="engineering", impact="medium",
+        ))
+    return plans
+
+
+def _detection_plans(reading: Reading, problem: str) -> list[Plan]:
+    detection, alert = reading.detection, reading.first_alert
+    if detection is None:
+        return []
+    subject = _short(problem)
+    if reading.reported_by_people and (alert is None or alert.at <= detection.at):
+        return [Plan(
+            title=f"Add an alert that pages on \"{subject}\" before users report it",
+            done_when=f"A drill that reproduces \"{subject}\" pages the on-call before any user report.",
+            addresses=f"A person noticed first {cite(detection.event)}, with no alert before it.",
+            area="observability", horizon="immediate", hierarchy="engineering", automated_check=True,
+        )]
+    if reading.reported_by_people:
+        return [Plan(
+            title=f"Make the alert \"{_short(quote(alert.event))}\" page before users notice \"{subject}\"",
+            done_when=f"In a drill that reproduces \"{subject}\", the alert pages the on-call before any user report.",
+            addresses=f"The first report {cite(detection.event)} came before the first alert {cite(alert.event)}.",
+            area="observability", horizon="immediate", hierarchy="engineering", automated_check=True,
+        )]
+    if is_slow(reading.detection_lag):
+        lag = format_minutes(reading.detection_lag.total_seconds() / 60)
+        return [Plan(
+            title=f"Alert on \"{subject}\" within minutes, not the {lag} it took",
+            done_when=f"A drill that reproduces \"{subject}\" pages the on-call within the agreed detection time.",
+            addresses=f"It started at {when(reading.started)} and was first detected {cite(detection.event)}.",
+            area="observability", horizon="short", hierarchy="engineering", automated_check=True,
+        )]
+    return []
+
+
+def _recovery_plans(reading: Reading) -> list[Plan]:
+    plans = []
+    # A canary that "FAILED ... and rolled back" is an alert that worked, not a recovery that failed.
+    failed = [a for a in reading.attempts if a.outcome == "failed" and not a.step.has("alert", "gate_caught")]
+    for attempt in failed[:2]:
+        reason = _short(cause_part(attempt.step.text))
+        if not reason:
+            continue
+        plans.append(Plan(
+            title=f"Change the recovery path so that \"{reason}\" no longer stops it "
+                  f"(\"{_short(what_failed(attempt.step.text))}\")",
+            done_when=f"A rehearsal of the step with \"{reason}\" injected completes and restores service.",
+            addresses=f"A recovery step did not work {cite(attempt.step.event)}.", area="platform", horizon="short",
+            hierarchy="engineering", impact="medium",
+        ))
+    return plans
+
+
+def _redundancy_plans(reading: Reading) -> list[Plan]:
+    """A failover that worked used up the spare: repair or replace what failed and bring the standby back, quoting
+    the failure the failover moved away from."""
+    failover = next((a.step for a in reading.attempts if a.outcome != "failed" and a.step.has("failover")
+                     and not a.step.has(*NOT_DONE_BY_ANYONE) and a.step.at is not None), None)
+    if failover is None:
+        return []
+    lost = next((t for t in reading.events if t.at is not None and t.at < failover.at and t.has("symptom")
+                 and not t.has("failover") and t.stems & failover.stems), None)
+    if lost is None:
+        return []
+    failed, taken = _short(quote(lost.event)), _short(quote(failover.event))
+    return [Plan(
+        title=f"Restore the redundancy the failover used up: repair or replace what failed (\"{failed}\") and add it "
+              "back as a standby",
+        done_when=f"A standby is in place again, and a rehearsed failover like \"{taken}\" completes.",
+        addresses=f"The failover {cite(failover.event)} after the failure {cite(lost.event)}.", area="platform",
+        horizon="immediate", hierarchy="engineering", impact="medium",
+    )]
+
+
+def _growth_plans(reading: Reading) -> list[Plan]:
+    """A resource the data shows growing, filling or leaking: cap it and alert before it runs out, in the data's
+    own words ("/var/log on the index nodes growing by 2 GB per hour" -> "Cap /var/log on the index nodes ...")."""
+    for tagged in reading.tagged("growth"):
+        if not tagged.has("finding", "observation", "symptom"):
+            continue
+        for clause in (c.strip() for s in sentences_of(tagged.text) for c in CLAUSE_RE.split(s)):
+            match = GROWTH_RE.match(SEEN_LEAD_RE.sub("", clause))
+            if match is None or len(specific_stems(match["subject"])) < 2:
+                continue
+            subject, growing = _lower_article(match["subject"].strip(" ,:")), _short(match["growing"].strip(" ,.;:"))
+            return [Plan(
+                title=f"Cap {subject} and alert well before it runs out: it {_tense(match['aux'], growing)}{growing}",
+                done_when=f"A limit holds {subject} below what it can take, and an alert fires in a drill that "
+                          f"makes it grow the way the data shows (\"{growing}\").",
+                addresses=f"The data shows it growing {cite(tagged.event, vocab.TAG_PATTERNS['growth'])}.",
+                area="service", horizon="short", hierarchy="engineering", automated_check=True,
+            )]
+    return []
+
+
+def _exhaustion_plans(reading: Reading) -> list[Plan]:
+    """A resource the data says ran out ("not enough free IP addresses in its subnets"): keep headroom and alert
+    before it runs out, naming the resource as the data does."""
+    for tagged in reading.events:
+        match = EXHAUSTED_RE.search(tagged.text)
+        if match is None or len(specific_stems(match["resource"])) < 2:
+            continue
+        resource = match["resource"].strip(" *_,.;:")
+        return [Plan(
+            title=f"Keep headroom in {resource} and alert well before it runs out",
+            done_when=f"An alert fires in a drill that uses up {resource} the way the data shows "
+                      f"(\"{_short(match.group(0).strip(' *_'))}\"), while headroom remains.",
+            addresses=f"The data shows it running out {cite(tagged.event, EXHAUSTED_RE)}.", area="platform",
+            horizon="short", hierarchy="engineering", automated_check=True,
+        )]
+    return []
+
+
+def _unintended_plans(reading: Reading) -> list[Plan]:
+    hit = next(iter(reading.tagged("unintended", dated_only=True)), None)
+    if hit is None:
+        return []
+    change = _short(quote(hit.event, vocab.TAG_PATTERNS["unintended"]))
+    return [Plan(
+        title=f"Reject unintended changes like \"{change}\" before they are applied",
+        done_when=f"A test change that repeats \"{change}\" is rejected by the pipeline before it is applied.",
+        addresses=f"The data records it as unintended {cite(hit.event, vocab.TAG_PATTERNS['unintended'])}.",
+        area="platform", horizon="short", hierarchy="engineering", automated_check=True,
+    )]
+
+
+def _gap_plans(reading: Reading) -> list[Plan]:
+    """The safeguards the data says were missing, each turned into the action it asks for ("no alert on renewal
+    failures" -> "Add an alert on renewal failures"); a gap no rule can turn around is quoted as it stands."""
+    pattern = vocab.TAG_PATTERNS["gap"]
+    plans: list[Plan] = []
+    gaps = reading.tagged("gap")
+    for gap in gaps:
+        for title, clause in remedies_with_clauses(gap.event.text, pattern):
+            plans.append(Plan(
+                title=title,
+                done_when=f"In place, and a test or drill that repeats \"{_short(clause.replace(chr(34), chr(39)))}\" "
+                          "shows it catching the failure.",
+                addresses=f"The data records a missing safeguard {cite(gap.event, pattern)}.",
+                area="observability" if WATCHING_RE.search(title) else "service", horizon="short",
+                hierarchy="engineering", automated_check=True,
+            ))
+    if plans or not gaps:
+        return plans[:MAX_GAP_ACTIONS]
+    missing = _short(quote(gaps[0].event, pattern))
+    return [Plan(
+        title=f"Close the gap the data records: \"{missing}\"",
+        done_when=f"What \"{missing}\" says is missing exists, and a drill shows it catching the failure.",
+        addresses=f"The data records a missing safeguard {cite(gaps[0].event, pattern)}.",
+        area="service", horizon="short", hierarchy="engineering",
+    )]
+
+
+def _declaration_plans(reading: Reading) -> list[Plan]:
+    late = reading.late_declaration
+    if late is None:
+        return []
+    declared = _short(quote(late.event))
+    return [Plan(
+        title=f"Declare the incident when the issue is confirmed, not after mitigation as in \"{declared}\"",
+        done_when=f"Who declares and when is documented in the incident process, and the next incident is declared "
+                  f"before mitigation, unlike \"{declared}\".",
+        addresses=f"The incident was declared after the impact had stopped {cite(late.event)}.", area="incident",
+        horizon="immediate", hierarchy="administrative", impact="medium",
+    )]
+
+
+# --- helpers --------------------------------------------------------------------------------------
+
+
+def what_failed(text: str) -> str:
+    """What happened, without its stated cause: the part before "due to" (or before "failed: reason"), or after
+    ", so"; no trailing "This is"."""
+    match = vocab.CONNECTIVE.search(text)
+    consequence = consequence_split(text) if match is None else None
+    if consequence is not None:
+        return consequence[1]
+    if match is None and cause_part(text):
+        match = re.search(r": ", text)
+    head = text[: match.start()] if match else text
+    head = re.sub(r"(?:\.\s*)?\b(?:this|it|which) (?:is|was)\s*$", "", head.strip(), flags=re.I)
+    return re.sub(r"\s+(?:is|was|are|were|has been|have been|had been|been)\s*$", "", head.strip(), flags=re.I).strip(" ,.;:")
+
+
+def _tense(aux: str | None, growing: str) -> str:
+    """The auxiliary before a growth verb in "it ... growing": "had grown", "kept growing", "was growing", "grows"."""
+    aux = (aux or "").lower()
+    if aux in ("has", "have", "had"):
+        return "had "
+    if aux in ("kept", "keeps"):
+        return "kept "
+    return "was " if aux or growing.split(" ", 1)[0].lower().endswith("ing") else ""
+
+
+def _lower_article(phrase: str) -> str:
+    """"The fd count" -> "the fd count", inside a sentence we write."""
+    head, _, rest = phrase.partition(" ")
+    return f"{head.lower()} {rest}" if head in ("The", "A", "An", "Our", "Its", "Their") and rest else phrase
+
+
+def _names_something(phrase: str, words: int) -> bool:
+    """A clause that names a component or mechanism: not led by a pronoun, with at least ``words`` specific words."""
+    return bool(phrase) and not PRONOUN_LED_RE.match(phrase) and len(specific_stems(phrase)) >= words
+
+
+def _short(text: str, words: int = QUOTE_WORDS) -> str:
+    parts = text.split()
+    return " ".join(parts[:words]) + ("…" if len(parts) > words else "")
+
+
+def _sentence(text: str) -> str:
+    text = text.strip().rstrip(".")
+    return text[:1].upper() + text[1:] if text else text
+
+
+def _action(plan: Plan, service: str | None, severity: str | None, incident_date: dt.date | None,
+            roster: dict[str, str] | None) -> ActionItem:
+    due, note = due_date(plan.horizon, incident_date)
+    return ActionItem(
+        title=plan.title, done_when=plan.done_when, owner=owner_for(plan.area, service, roster), due=due, due_note=note,
+        horizon=plan.horizon, priority=priority(plan.impact, plan.horizon, severity), hierarchy=plan.hierarchy,
+        addresses=plan.addresses, automated_check=plan.automated_check,
+    )

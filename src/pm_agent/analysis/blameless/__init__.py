@@ -1,0 +1,1 @@
+"""Blameless language: detect blame and rewrite it toward the system, keeping every fact."""

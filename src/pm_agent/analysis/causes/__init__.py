@@ -1,0 +1,1 @@
+"""Cause categories, their keyword rules, and the fishbone grouping built on them."""

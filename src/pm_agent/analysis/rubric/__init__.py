@@ -1,0 +1,1 @@
+"""The rubric scorer: any postmortem in Markdown, eight weighted criteria, 1 to 5."""

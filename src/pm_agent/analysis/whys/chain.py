@@ -1,0 +1,356 @@
+"""Five Whys that follow the evidence: each step cites an event or a stated fact, or is a question to the team.
+
+The chain goes as far as the data goes. The first steps come from the timeline (the symptom, the
+change or finding behind it, what the data says of why); where the data stops, the next step is
+a question built from the events it would connect, never a template cause. A fact the user states
+(``--fact``) answers the open step it speaks to and the chain continues from it.
+
+Branches: ``trigger`` always; ``detection`` when a person noticed before monitoring or detection
+came late; ``recovery`` when an attempt to recover failed, was held up or had to be repeated.
+"""
+
+from __future__ import annotations
+
+import re
+
+from pm_agent.analysis import vocabulary as vocab
+from pm_agent.analysis.evidence import Reading, Tagged, is_slow, linked, read_incident, specific_stems
+from pm_agent.analysis.findings import cause_part
+from pm_agent.analysis.quoting import said, evidence, quote, when
+from pm_agent.analysis.terms import content_stems, weight
+from pm_agent.errors import InputError
+from pm_agent.models import Evidence, Incident, TimelineEvent, WhyBranch, WhyChain, WhyStep
+from pm_agent.ingest.timeparse import format_minutes
+
+OPEN = "Not established by the data."
+MAX_CANDIDATES = 200  # the earliest findings a cause is looked for among (an incident of thousands of events has more)
+GAP_KIND = (
+    (re.compile(r"\b(?:alert\w*|monitor\w*|alarm\w*|observability|dashboards?)\b", re.I), "alert"),
+    (re.compile(r"\b(?:tests?|tested|testing|staging|qa)\b", re.I), "test"),
+    (re.compile(r"\b(?:capacity|limits?|quota|headroom)\b", re.I), "capacity"),
+    (re.compile(r"\b(?:runbooks?|procedures?|documentation|documented|process|review|owner\w*|support)\b", re.I), "process"),
+)
+GAP_FACT_RE = re.compile(
+    r"\b(?:no|not|without|missing|lack\w*|never|nobody|none)\b[^.]{0,60}"
+    r"\b(?:check|test\w*|canary|validat\w*|review\w*|alert\w*|gate|stage|limit|plan|runbook|monitor\w*|guard|"
+    r"owner\w*|documentation|documented|procedure|process|staging|polic\w*)\b",
+    re.IGNORECASE,
+)
+
+
+def run_five_whys(
+    problem: str, incident: Incident | None = None, facts: list[str] | None = None, *, reading: Reading | None = None
+) -> WhyChain:
+    """A why-chain for ``problem``: from the incident's evidence where there is one, placing the stated ``facts``."""
+    problem = (problem or "").strip() or (incident.title.strip() if incident else "")
+    if not problem:
+        raise InputError("the problem statement is empty; say what went wrong, e.g. 'checkout returned 502s'")
+    stated = [f.strip() for f in facts or [] if f and f.strip()]
+    if incident is None or not (incident.events or incident.undated_events):
+        branches = [facts_branch(problem, stated)]
+    else:
+        reading = reading if reading is not None else read_incident(incident)
+        branches = [trigger_branch(problem, reading)]
+        branches += [b for b in (detection_branch(reading), recovery_branch(reading)) if b is not None]
+        branches = place_facts(branches, stated)
+    return WhyChain(
+        problem=problem,
+        branches=branches,
+        to_confirm=any(step.hypothesis for branch in branches for step in branch.steps)
+        or any(not b.root_cause for b in branches),
+        services=list(incident.services) if incident else [],
+        severity=incident.severity if incident else None,
+    )
+
+
+# --- steps ----------------------------------------------------------------------------------------
+
+
+def cited(why: str, because: str, *events: Tagged | TimelineEvent, focus: re.Pattern[str] | None = None) -> WhyStep:
+    """A step resting on events; ``because`` quotes them."""
+    return WhyStep(why=why, because=because, evidence=[_evidence(e, focus) for e in events], hypothesis=False)
+
+
+def ask(why: str, question: str) -> WhyStep:
+    """A step the data does not answer: the question the review must settle."""
+    return WhyStep(why=why, because=OPEN, question=question, hypothesis=True)
+
+
+def stated(why: str, fact: str) -> WhyStep:
+    """A step answered by a fact the user stated."""
+    return WhyStep(why=why, because=fact, facts=[fact], hypothesis=False)
+
+
+def _evidence(item: Tagged | TimelineEvent, focus: re.Pattern[str] | None) -> Evidence:
+    event = item.event if isinstance(item, Tagged) else item
+    if isinstance(event, TimelineEvent):
+        return evidence(event, focus)
+    return Evidence(source=event.source, excerpt=quote(event, focus), time_text=event.time_text)
+
+
+# --- the trigger branch ---------------------------------------------------------------------------
+
+
+def trigger_branch(problem: str, reading: Reading) -> WhyBranch:
+    """From the symptom to what set it off, as far as the data goes, then the question that would go further."""
+    symptom = first_symptom(reading)
+    steps = [symptom_step(problem, symptom)]
+    cause = cause_of(symptom, reading)
+    trigger = reading.trigger
+    subject = f"\"{problem.rstrip('.?! ')}\""
+    if cause is not None:
+        lead = "The data suggests a cause" if cause.has("tentative") else "The data states a cause"
+        steps.append(cited(f"Why did {subject} happen?", f"{lead}: {said(cause.event)}.", cause))
+        deeper = deeper_cause(cause, reading)
+        reason = cause_part(cause.text)
+        if deeper is not None:
+            steps.append(cited(f"Why did {_subject(cause, reason)} happen?", f"The data connects it with the event: {said(deeper.event)}.", deeper))
+        elif trigger is not None and trigger is not cause and linked(trigger, cause):
+            steps.append(cited(f"What set {_subject(cause, reason)} off?", _trigger_because(trigger, reading), trigger))
+        else:
+            steps.append(ask(f"Why did {_subject(cause, reason)} happen?",
+                             f"What led to \"{reason or quote(cause.event)}\"? The data does not say."))
+    elif trigger is not None:
+        steps.append(cited(f"What set {subject} off?", _trigger_because(trigger, reading), trigger))
+        steps.append(ask(f"How did the change lead to {subject}?",
+                         f"What in \"{quote(trigger.event)}\" made {subject} fail? The data gives the times, not the mechanism."))
+    elif [t for t in reading.findings if t is not symptom]:
+        shown = "; ".join(f"\"{quote(t.event)}\"" for t in [t for t in reading.findings if t is not symptom][:3])
+        steps.append(ask(f"What set {subject} off?",
+                         f"Which of these findings set it off, and how: {shown}? The data does not connect them to the failure."))
+    else:
+        steps.append(ask(f"What set {subject} off?",
+                         f"What changed just before {subject} (a deploy, a configuration, load, a dependency)? "
+                         "The data names no change or cause."))
+    steps.append(safeguard_step(reading, cause or trigger, subject))
+    root, kind, question = systemic(reading, cause or trigger, subject)
+    return WhyBranch(label="trigger", steps=steps, root_cause=root, root_cause_question=question, systemic_kind=kind)
+
+
+def first_symptom(reading: Reading) -> Tagged | None:
+    """The first event showing the failure itself, from the start on (else the detection)."""
+    after = [t for t in reading.events if reading._after_start(t) and t is not reading.trigger]
+    symptom = next((t for t in after if t.has("symptom", "alert", "report") and not t.has("recovery")), None)
+    return symptom or reading.detection
+
+
+def symptom_step(problem: str, symptom: Tagged | None) -> WhyStep:
+    why = f"Why did this happen: {problem.rstrip('.?! ')}?"
+    if symptom is None:
+        return ask(why, "What did users or monitoring see first, and when? The data records no symptom.")
+    return cited(why, f"The failure showed: {said(symptom.event, vocab.TAG_PATTERNS['symptom'])}.", symptom,
+                 focus=vocab.TAG_PATTERNS["symptom"])
+
+
+def cause_of(symptom: Tagged | None, reading: Reading) -> Tagged | None:
+    """The event the data gives as the cause: the symptom's own "due to", else a cause statement (then a finding) that
+    names the symptom's, the trigger's or the title's component. A recovery step's own failure is not the cause."""
+    if symptom is not None and symptom.has("cause_statement") and cause_part(symptom.text):
+        return symptom
+    findings = [t for t in reading.findings[:MAX_CANDIDATES] if t is not symptom and not t.has("observation", "mitigation", "retry")]
+    stated = [t for t in findings if t.has("cause_statement") and cause_part(t.text)]
+    anchors = [t for t in (symptom, reading.trigger) if t is not None]
+    title = specific_stems(reading.incident.title)  # the title names the failure: a cause about its words is about it
+    for pool in (stated, findings):
+        about = [t for t in pool if any(_shares(t, a) for a in anchors) or t.stems & title]
+        if about:
+            return about[0]
+    return None
+
+
+def deeper_cause(cause: Tagged, reading: Reading) -> Tagged | None:
+    """A later or earlier finding that explains the cause further: it names what the cause part names."""
+    reason = cause_part(cause.text)
+    if not reason:
+        return None
+    reason_stems = {s for s in content_stems(reason) if weight(s) == 1.0}
+    for other in reading.findings[:MAX_CANDIDATES]:
+        if other is cause or other.has("observation"):
+            continue
+        if reason_stems & other.stems:
+            return other
+    return None
+
+
+def _trigger_because(trigger: Tagged, reading: Reading) -> str:
+    if vocab.CULPRIT_MARK.search(trigger.text):
+        return f"The input marks this change as where it started: {said(trigger.event)}."
+    if reading.started is not None and trigger.at == reading.started:
+        return f"It started with the change: {said(trigger.event)}."
+    return f"The last change before it began: {said(trigger.event)}."
+
+
+def safeguard_step(reading: Reading, cause: Tagged | None, subject: str) -> WhyStep:
+    """Why nothing stopped it first: a safeguard gap or unintended change the data records, else the question."""
+    why = f"Why was {subject} not caught earlier?"
+    gap = next(iter(reading.tagged("gap")), None)
+    if gap is not None:
+        return cited(why, f"The data records a missing safeguard: {said(gap.event, vocab.TAG_PATTERNS['gap'])}.", gap,
+                     focus=vocab.TAG_PATTERNS["gap"])
+    unintended = next(iter(reading.tagged("unintended")), None)
+    if unintended is not None:
+        return cited(why, f"The data records the change as unintended: {said(unintended.event, vocab.TAG_PATTERNS['unintended'])}.",
+                     unintended, focus=vocab.TAG_PATTERNS["unintended"])
+    if cause is None:
+        return ask(why, f"Which check, alert or review could have caught {subject} sooner, and why did none?")
+    return ask(why, f"Which check, test or review did \"{_said(cause)}\" pass before it took effect, and why did none of them catch it?")
+
+
+def systemic(reading: Reading, cause: Tagged | None, subject: str) -> tuple[str, str, str]:
+    """The systemic cause when the data states one (a recorded gap), else the question that would establish it."""
+    gap = next(iter(reading.tagged("gap")), None)
+    if gap is not None:
+        return f"The data records a missing safeguard: {said(gap.event, vocab.TAG_PATTERNS['gap'])}.", gap_kind(gap.text), ""
+    about = f"\"{_said(cause)}\"" if cause is not None else subject
+    return "", "unknown", (
+        f"What in how this system is changed, tested or watched let {about} reach users, and who owns closing that gap?"
+    )
+
+
+def gap_kind(text: str) -> str:
+    return next((kind for pattern, kind in GAP_KIND if pattern.search(text)), "safeguard")
+
+
+# --- detection and recovery ----------------------------------------------------------------------
+
+
+def detection_branch(reading: Reading) -> WhyBranch | None:
+    """When a person noticed first, or detection came long after the start."""
+    detection = reading.detection
+    if detection is None:
+        return None
+    alert = reading.first_alert
+    if reading.reported_by_people:
+        later = f" The first alert followed: {said(alert.event)}." if alert and alert.at > detection.at else (
+            " No alert appears in the data before it." if alert is None else "")
+        first = cited("Why did a person notice it before monitoring did?",
+                      f"The first signal was a report: {said(detection.event)}.{later}", detection,
+                      *([alert] if alert and alert.at > detection.at else []))
+        if alert is not None and alert.at > detection.at:
+            gap = format_minutes((alert.at - detection.at).total_seconds() / 60)
+            second = ask("Why did the alert come after the report?",
+                         f"Why did \"{quote(alert.event)}\" fire {gap} after the first report: what does it watch, and how fast?")
+        else:
+            second = ask("Why did no alert catch it?",
+                         f"Which signal shows \"{quote(detection.event)}\" to monitoring, and is anything alerting on it?")
+    elif is_slow(reading.detection_lag):
+        lag = format_minutes(reading.detection_lag.total_seconds() / 60)
+        first = cited("Why did detection take so long?",
+                      f"The failure started at {when(reading.started)} and was first detected {lag} later: {said(detection.event)}.",
+                      detection)
+        second = ask("Why did no signal fire sooner?", f"What changed at {when(reading.started)} that monitoring could have seen?")
+    else:
+        return None
+    root_gap = next((t for t in reading.tagged("gap") if gap_kind(t.text) == "alert"), None)
+    if root_gap is not None:
+        return WhyBranch(label="detection", steps=[first, second], systemic_kind="alert",
+                         root_cause=f"The data records a monitoring gap: {said(root_gap.event, vocab.TAG_PATTERNS['gap'])}.")
+    return WhyBranch(label="detection", steps=[first, second], systemic_kind="unknown",
+                     root_cause_question=f"What would have alerted on \"{quote(detection.event)}\" before a person did?")
+
+
+def recovery_branch(reading: Reading) -> WhyBranch | None:
+    """When an attempt to recover failed, was held up, or had to be run again."""
+    failed = [a.step for a in reading.attempts if a.outcome == "failed"]
+    held = [t for t in reading.tagged("blocked", "retry", dated_only=True)
+            if not t.has("report", "alert", "observation") and (reading.detected is None or t.at >= reading.detected)]
+    hurdles = list(dict.fromkeys([*failed, *held]))
+    if not hurdles:
+        return None
+    first = hurdles[0]
+    took = ""
+    if reading.started and reading.mitigated:
+        took = f" ({format_minutes((reading.mitigated - reading.started).total_seconds() / 60)} from the start)"
+    steps = [cited(f"Why did recovery take as long as it did{took}?", f"A step did not go as planned: {said(first.event)}.", first)]
+    reason = cause_part(first.text)
+    if reason:
+        steps.append(cited("Why did that step not work?", f"The data says why: {said(first.event, vocab.CONNECTIVE)}.",
+                           first, focus=vocab.CONNECTIVE))
+    else:
+        steps.append(ask("Why did that step not work?", f"What stopped \"{quote(first.event)}\"? The data does not say."))
+    return WhyBranch(label="recovery", steps=steps, systemic_kind="unknown",
+                     root_cause_question=f"What would have let \"{quote(first.event)}\" work the first time?")
+
+
+# --- facts --------------------------------------------------------------------------------------
+
+
+def place_facts(branches: list[WhyBranch], facts: list[str]) -> list[WhyBranch]:
+    """Each stated fact answers the open step (or open root) it speaks to; the chain keeps its shape."""
+    out = [b.model_copy(deep=True) for b in branches]
+    for fact in facts:
+        if not _answer(out, fact):  # nothing left open: kept, as what else the team knows, before the safeguard step
+            trigger = out[0]
+            trigger.steps.insert(max(len(trigger.steps) - 1, 1), stated("What else does the team know?", fact))
+    for branch in out:
+        branch_facts = [f for s in branch.steps for f in s.facts]
+        gap = next((f for f in branch_facts if GAP_FACT_RE.search(f)), None)
+        if not branch.root_cause and gap is not None:
+            branch.root_cause, branch.root_cause_question, branch.systemic_kind = gap, "", gap_kind(gap)
+    return out
+
+
+def _answer(branches: list[WhyBranch], fact: str) -> bool:
+    """Place ``fact``: beside the cited step it speaks to (it adds to what the data says there), else as the answer to
+    the open step it speaks to (a tie, or no shared word, goes to the earlier step); False when no step is open."""
+    fact_stems = {s for s in content_stems(fact) if weight(s) == 1.0}
+
+    def overlap(text: str) -> int:
+        return len(fact_stems & {s for s in content_stems(text) if weight(s) == 1.0})
+
+    steps = [(b, i) for b in branches for i in range(len(b.steps))]
+    open_scores = [(overlap(b.steps[i].question + " " + b.steps[i].why), n) for n, (b, i) in enumerate(steps)
+                   if b.steps[i].hypothesis]
+    cited_scores = [(overlap(b.steps[i].because + " " + " ".join(e.excerpt for e in b.steps[i].evidence)), n)
+                    for n, (b, i) in enumerate(steps) if not b.steps[i].hypothesis and not b.steps[i].facts]
+    best_open = max((score for score, _ in open_scores), default=0)
+    best_cited = max((score for score, _ in cited_scores), default=0)
+    if best_cited >= 2 and best_cited > best_open:
+        # among steps citing the same words, the deeper one (the reason, not the event) takes the fact
+        branch, index = steps[[n for score, n in cited_scores if score == best_cited][-1]]
+        step = branch.steps[index]
+        branch.steps[index] = step.model_copy(update={"facts": [*step.facts, fact]})
+        return True
+    if not open_scores:
+        return False
+    # A fact that names no step's words is taken as the answer to the first open question, usually the mechanism.
+    chosen = next(n for score, n in open_scores if score == best_open)
+    branch, index = steps[chosen]
+    branch.steps[index] = stated(branch.steps[index].why, fact)
+    return True
+
+
+def facts_branch(problem: str, facts: list[str]) -> WhyBranch:
+    """A problem with no incident data: the stated facts in order, then what is still open."""
+    why = f"Why did this happen: {problem.rstrip('.?! ')}?"
+    steps = [stated(why if i == 0 else "And why did that happen?", fact) for i, fact in enumerate(facts)]
+    if not steps:
+        steps.append(ask(why, "What was the first sign of the problem, and what changed just before it?"))
+    steps.append(ask("What let it reach users?", "Which check, test, alert or review would have stopped it, and why did it not?"))
+    gap = next((f for f in facts if GAP_FACT_RE.search(f)), None)
+    return WhyBranch(label="trigger", steps=steps, root_cause=gap or "", systemic_kind=gap_kind(gap) if gap else "unknown",
+                     root_cause_question="" if gap else "What gap in the system or process let this happen, and who owns it?")
+
+
+# --- helpers ------------------------------------------------------------------------------------
+
+
+def _said(tagged: Tagged) -> str:
+    """The words of an event that carry its cause or its change, quoted."""
+    focus = vocab.TAG_PATTERNS["cause_statement"] if tagged.has("cause_statement") else vocab.TAG_PATTERNS["change"]
+    return quote(tagged.event, focus)
+
+
+def _shares(a: Tagged, b: Tagged) -> bool:
+    return bool(a.stems & b.stems)
+
+
+def _subject(tagged: Tagged | None, fallback: str) -> str:
+    """A short name for what an event shows, quoted from it."""
+    if tagged is None:
+        return f"\"{fallback.rstrip('.')}\"" if fallback else "the failure"
+    text = quote(tagged.event, vocab.TAG_PATTERNS["symptom"])
+    words = text.split()
+    short = " ".join(words[:10]) + ("…" if len(words) > 10 else "")
+    return f"\"{short}\""
+

@@ -1,1 +1,0 @@
-"""Analysis engines: pure functions over the domain models, offline and deterministic."""

@@ -1,0 +1,94 @@
+"""Readable text for analysis results (5 Whys, chain reviews, blame findings, action lints, scores).
+
+Shared by the CLI and the MCP server so both show the same words.
+"""
+
+from __future__ import annotations
+
+from pm_agent.models import ActionItem, ActionLint, BlamelessReport, ChainReview, RubricResult, WhyChain
+from pm_agent.ingest.timeparse import format_utc
+
+
+def why_chain_text(chain: WhyChain) -> str:
+    lines = [f"Problem: {chain.problem}"]
+    for branch in chain.branches:
+        lines += ["", f"[{branch.label}]"]
+        for number, step in enumerate(branch.steps, start=1):
+            lines.append(f"  Why {number}: {step.why}")
+            lines.append(f"    Because {step.because}")
+            lines += [f"      evidence: {format_utc(e.at)} {e.source}: {e.excerpt}" for e in step.evidence]
+            lines += [f"      fact: {fact}" for fact in step.facts]  # what the team stated, beside the data
+            if not step.evidence and not step.facts:
+                lines.append("      hypothesis, to confirm")
+        lines.append(f"  Systemic cause ({branch.systemic_kind}): {branch.root_cause}")
+    if chain.to_confirm:
+        lines += ["", "Steps marked 'to confirm' need evidence before the chain is final."]
+    return "\n".join(lines)
+
+
+def chain_review_text(review: ChainReview) -> str:
+    lines = ["The chain reaches a systemic cause." if review.ok else "The chain stops short of a systemic cause."]
+    lines += [f"- {finding}" for finding in review.findings]
+    if review.next_questions:
+        lines += ["Ask next:"] + [f"- {question}" for question in review.next_questions]
+    return "\n".join(lines)
+
+
+def blameless_text(report: BlamelessReport) -> str:
+    if not report.findings:
+        return "No blame language found.\n\n" + report.rewritten
+    lines = [f"{len(report.findings)} finding(s):"]
+    for f in report.findings:
+        lines.append(f"- [{f.category}] \"{f.text}\" (chars {f.start}-{f.end}): {f.why} Suggest: {f.suggestion}")
+    lines += ["", "Rewritten:", report.rewritten]
+    return "\n".join(lines)
+
+
+def actions_text(actions: list[ActionItem]) -> str:
+    lines = []
+    for a in actions:
+        due = a.due.isoformat() if a.due else "due date to set"
+        lines.append(f"{a.id} [{a.priority or '-'} {a.hierarchy or '-'}] {a.title}")
+        lines.append(f"    done when: {a.done_when or '-'} | owner: {a.owner or 'to assign'} | due: {due} | status: {a.status}")
+        if a.addresses:
+            lines.append(f"    addresses: {a.addresses}")
+    return "\n".join(lines) if lines else "No actions."
+
+
+def action_lints_text(lints: list[ActionLint]) -> str:
+    lines = []
+    for lint in lints:
+        verdict = "SMART" if lint.smart else "needs work"
+        lines.append(f"- {lint.action.title}: {verdict}")
+        lines += [f"    {p.code}: {p.message}" for p in lint.problems]
+    passing = sum(1 for lint in lints if lint.smart)
+    lines.append(f"{passing} of {len(lints)} action(s) are SMART.")
+    return "\n".join(lines)
+
+
+def rubric_text(result: RubricResult) -> str:
+    verdict = "PASS" if result.passed else "BELOW PASS MARK"
+    lines = [f"Weighted score {result.weighted_average:.2f} / 5 ({verdict}, pass mark {result.pass_mark})", ""]
+    for c in result.criteria:
+        lines.append(f"{c.name} (weight {c.weight}): {c.score:g}")
+        lines += [f"    found: {e}" for e in c.evidence]
+        lines += [f"    to raise it: {t}" for t in c.to_improve]
+    return "\n".join(lines)
+
+
+
+def tracked_actions_text(tracked) -> str:
+    """Remembered action items, one line each, overdue ones marked."""
+    if not tracked:
+        return "No action items to show."
+    lines = []
+    for action in tracked:
+        due = action.due.isoformat() if action.due else "no due date"
+        flag = " OVERDUE" if action.overdue else ""
+        issue = ""
+        if action.tracker_url:
+            state = f" ({action.tracker_state} in the tracker)" if action.tracker_state == "closed" else ""
+            issue = f" | issue: {action.tracker_url}{state}"
+        lines.append(f"{action.id} [{action.status}{flag}] {action.title} | owner: {action.owner or 'to assign'} "
+                     f"| due: {due} | from {action.incident_id}{issue}")
+    return "\n".join(lines)

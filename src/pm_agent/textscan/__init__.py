@@ -1,0 +1,1 @@
+"""Fast text matching: skip regex searches that cannot match."""
