@@ -39,6 +39,7 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel
 
+from pm_agent.ingest.json_depth import MAX_JSON_DEPTH, json_depth
 from pm_agent.textscan.regex_literals import literal_pattern
 
 log = logging.getLogger("pm_agent.guards.redaction")
@@ -494,13 +495,11 @@ def redact_document(text: str, *, emails: bool = True) -> Redacted:
     JSON is redacted by :func:`redact_structured` (so ``{"password": "x"}`` loses its value too)
     and written back, so a placeholder can never break its quoting; anything else is redacted as text.
     """
-    from pm_agent.errors import InputError
-    from pm_agent.guards.field_limits import check_json_depth
-
+    if json_depth(text) > MAX_JSON_DEPTH:  # the walk below recurses: too deep a document is redacted as text
+        return redact(text, emails=emails)
     try:
-        check_json_depth(text, "document")  # the walk below recurses: too deep a document is redacted as text
         data = json.loads(text)
-    except (ValueError, InputError):
+    except ValueError:
         return redact(text, emails=emails)
     cleaned, findings = redact_structured(data, emails=emails)
     if cleaned is data:

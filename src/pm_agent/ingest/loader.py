@@ -12,7 +12,7 @@ from typing import Any
 from pm_agent.errors import InputError
 from pm_agent.ingest.base import FormatParser, ParsedFile
 from pm_agent.ingest.files import check_input_size, read_input_file
-from pm_agent.guards.field_limits import DEFAULT_MAX_FIELD_CHARS, check_fields, check_json_depth, check_lines
+from pm_agent.ingest.limits import DEFAULT_MAX_FIELD_CHARS, check_fields, check_json_depth, check_lines
 from pm_agent.ingest.timeparse import TimestampError, to_utc
 
 # Order matters: the most specific JSON shapes are tried first.

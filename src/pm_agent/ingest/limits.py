@@ -9,17 +9,14 @@ continues on the next lines) and, for text timelines, on each line before parsin
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 
 from pm_agent.errors import InputError
 from pm_agent.ingest.base import ParsedFile
+from pm_agent.ingest.json_depth import MAX_JSON_DEPTH, json_depth
 
 DEFAULT_MAX_FIELD_CHARS = 20_000
 VARIABLE = "PM_AGENT_MAX_FIELD_CHARS"
-MAX_JSON_DEPTH = 64  # incident formats nest under 10 levels; Slack's richest blocks about 12
-# A whole string (an unclosed one runs to the end: never a rescan from every quote), or one bracket.
-_JSON_STRUCTURE = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"?|[\[\]{}]')
 
 
 def check_lines(text: str, source: str, limit: int) -> None:
@@ -81,17 +78,7 @@ def check_json_depth(text: str, source: str, limit: int = MAX_JSON_DEPTH) -> Non
     hundred deep can already do so in a thread with less room. Counted on the text, with no
     recursion: brackets inside strings do not count.
     """
-    if text.count("[") + text.count("{") <= limit:
-        return  # cannot be deeper than the brackets it has
-    depth = deepest = 0
-    for match in _JSON_STRUCTURE.finditer(text):
-        mark = match.group()
-        if mark in "[{":
-            depth += 1
-            if depth > deepest:
-                deepest = depth
-        elif mark in "]}":
-            depth -= 1
+    deepest = json_depth(text, limit)
     if deepest > limit:
         raise InputError(f"JSON nested {deepest:,} levels deep, over the limit of {limit}; "
                          "no incident format nests that deep", source=source)
