@@ -13,8 +13,8 @@ from automation_support import (
     pagerduty_signature,
 )
 
-from pm_agent.automation.pagerduty import read_event
-from pm_agent.automation.paths import MAX_NAME_CHARS, safe_name
+from pm_agent.sources.pagerduty_event import read_event
+from pm_agent.guards.files import MAX_NAME_CHARS, safe_name
 from pm_agent.automation.signatures import (
     hmac_hex,
     sign_pm_agent,

@@ -13,7 +13,7 @@ import pytest
 from automation_support import FakeClock, pagerduty_event
 from conftest import EXAMPLE
 
-from pm_agent.automation.pagerduty import read_event
+from pm_agent.sources.pagerduty_event import read_event
 from pm_agent.automation.queue import MAX_ATTEMPTS, RETRY_BASE_S, JobQueue, job_id
 from pm_agent.automation.worker import Worker
 from pm_agent.service import PostmortemService

@@ -23,7 +23,7 @@ from fake_incident_apis import (
     webhook_for,
 )
 
-from pm_agent.automation.pagerduty import read_event
+from pm_agent.sources.pagerduty_event import read_event
 from pm_agent.automation.queue import RETRY_BASE_S, JobQueue
 from pm_agent.automation.worker import Worker
 from pm_agent.backends.retry import RetryPolicy

@@ -28,7 +28,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from pm_agent.automation.pagerduty import read_event
+from pm_agent.sources.pagerduty_event import read_event
 from pm_agent.automation.queue import Enqueued, JobQueue
 from pm_agent.automation.signatures import (
     PAGERDUTY_HEADER,

@@ -21,7 +21,7 @@ import threading
 from collections.abc import Callable
 from pathlib import Path
 
-from pm_agent.automation.paths import safe_name, write_atomic
+from pm_agent.guards.files import safe_name, write_atomic
 from pm_agent.automation.queue import MAX_ATTEMPTS, Job, JobQueue
 from pm_agent.backends.retry import RetryPolicy
 from pm_agent.errors import ConfigError, EmbedderMismatchError, FetchError, InputError, PmAgentError

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, Field
 
-from pm_agent.automation.paths import write_atomic
+from pm_agent.guards.files import write_atomic
 from pm_agent.backends.retry import RetryPolicy
 from pm_agent.errors import PmAgentError
 from pm_agent.handback.http import DEFAULT_POLICY

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, Field, ValidationError
 
-from pm_agent.automation.paths import safe_name, write_atomic
+from pm_agent.guards.files import safe_name, write_atomic
 
 log = logging.getLogger("pm_agent.handback")
 MAX_ATTEMPTS = 6

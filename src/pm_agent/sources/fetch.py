@@ -18,7 +18,7 @@ import json
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from pm_agent.automation.pagerduty import incident_json
+from pm_agent.sources.pagerduty_event import incident_json
 from pm_agent.errors import FetchError, InputError, PmAgentError
 from pm_agent.ingest.base import ParsedFile
 from pm_agent.ingest.loader import ReadOptions, read_bytes
