@@ -14,7 +14,6 @@ from mcp.server.mcpserver import Context, MCPServer
 from mcp.types import CallToolResult, ToolAnnotations
 from pydantic import Field
 
-from pm_agent.render import analysis as render_analysis
 from pm_agent.mcp_server.context import (
     Progress,
     Service,
@@ -44,6 +43,7 @@ from pm_agent.models import (
     RubricResult,
     WhyChain,
 )
+from pm_agent.render import analysis as render_analysis
 from pm_agent.service import PostmortemService
 
 READ_ONLY = ToolAnnotations(read_only_hint=True, destructive_hint=False, idempotent_hint=True, open_world_hint=False)

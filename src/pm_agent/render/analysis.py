@@ -5,8 +5,8 @@ Shared by the CLI and the MCP server so both show the same words.
 
 from __future__ import annotations
 
-from pm_agent.models import ActionItem, ActionLint, BlamelessReport, ChainReview, RubricResult, WhyChain
 from pm_agent.ingest.timeparse import format_utc
+from pm_agent.models import ActionItem, ActionLint, BlamelessReport, ChainReview, RubricResult, WhyChain
 
 
 def why_chain_text(chain: WhyChain) -> str:
@@ -73,22 +73,4 @@ def rubric_text(result: RubricResult) -> str:
         lines.append(f"{c.name} (weight {c.weight}): {c.score:g}")
         lines += [f"    found: {e}" for e in c.evidence]
         lines += [f"    to raise it: {t}" for t in c.to_improve]
-    return "\n".join(lines)
-
-
-
-def tracked_actions_text(tracked) -> str:
-    """Remembered action items, one line each, overdue ones marked."""
-    if not tracked:
-        return "No action items to show."
-    lines = []
-    for action in tracked:
-        due = action.due.isoformat() if action.due else "no due date"
-        flag = " OVERDUE" if action.overdue else ""
-        issue = ""
-        if action.tracker_url:
-            state = f" ({action.tracker_state} in the tracker)" if action.tracker_state == "closed" else ""
-            issue = f" | issue: {action.tracker_url}{state}"
-        lines.append(f"{action.id} [{action.status}{flag}] {action.title} | owner: {action.owner or 'to assign'} "
-                     f"| due: {due} | from {action.incident_id}{issue}")
     return "\n".join(lines)
