@@ -2,7 +2,8 @@
 
 :class:`Memory` ties the adapters together: a Chroma store (embedded or a server), an
 embedder (MiniLM, or the lexical fallback with a warning), the BM25 index kept beside the
-store, and the cause classifier. Front ends (CLI, MCP server, drafting) use only this class.
+store, and the cause classifier. The service layer (:mod:`pm_agent.service.memory`) opens it; the front
+ends (CLI, MCP server) reach it only through the service (the retrieval eval opens scratch ones of its own).
 
 Nothing heavy happens on construction except finding the model files: the store, the
 embedding model and the lexical index are opened on first use.
