@@ -20,6 +20,8 @@ from pm_agent.mcp_server.app import create_server
 
 SRC = Path(__file__).resolve().parents[1] / "src" / "pm_agent"
 FRONT_ENDS = ("cli", "mcp_server")
+BEHIND_THE_SERVICE = (["pm_agent", "memory"], ["pm_agent", "analysis"])
+"""Packages the front ends reach only through the service (use cases) and ``pm_agent.render`` (text)."""
 
 
 @pytest.fixture
@@ -89,15 +91,15 @@ def front_end_modules() -> list[Path]:
     return sorted(path for name in FRONT_ENDS for path in (SRC / name).rglob("*.py"))
 
 
-def memory_imports_and_own_settings(path: Path) -> list[str]:
-    """Where a module imports from ``pm_agent.memory`` or builds ``Settings()`` or ``Memory()`` itself."""
+def side_doors(path: Path) -> list[str]:
+    """Where a module imports from the memory or the engines, or builds ``Settings()`` or ``Memory()`` itself."""
     found = []
     for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), filename=str(path))):
-        if isinstance(node, ast.ImportFrom) and (node.module or "").split(".")[:2] == ["pm_agent", "memory"]:
+        if isinstance(node, ast.ImportFrom) and (node.module or "").split(".")[:2] in BEHIND_THE_SERVICE:
             found.append(f"line {node.lineno}: from {node.module} import ...")
         elif isinstance(node, ast.Import):
             found += [f"line {node.lineno}: import {a.name}" for a in node.names
-                      if a.name.split(".")[:2] == ["pm_agent", "memory"]]
+                      if a.name.split(".")[:2] in BEHIND_THE_SERVICE]
         elif isinstance(node, ast.Call):
             name = node.func.id if isinstance(node.func, ast.Name) else getattr(node.func, "attr", None)
             if name in ("Settings", "Memory"):
@@ -105,11 +107,11 @@ def memory_imports_and_own_settings(path: Path) -> list[str]:
     return [f"{path.relative_to(SRC)} {where}" for where in found]
 
 
-def test_the_front_ends_reach_the_memory_and_the_settings_only_through_the_service():
+def test_the_front_ends_reach_the_memory_the_engines_and_the_settings_only_through_the_service():
     modules = front_end_modules()
 
     assert len(modules) > 15
-    assert [where for path in modules for where in memory_imports_and_own_settings(path)] == []
+    assert [where for path in modules for where in side_doors(path)] == []
 
 
 def test_the_memory_imports_none_of_its_renderers():

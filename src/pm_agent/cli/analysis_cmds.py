@@ -161,11 +161,9 @@ def _register_fishbone(commands) -> None:
 
 
 def run_fishbone(args: argparse.Namespace, service: PostmortemService) -> int:
-    from pm_agent.analysis.causes.fishbone import to_markdown
-
     incident = load_files_or_stdin(service, args.files, args)
     fishbone = service.fishbone(incident, fault_tree=args.fault_tree)
-    emit(to_json(fishbone) if args.json else to_markdown(fishbone))
+    emit(to_json(fishbone) if args.json else render_analysis.fishbone_text(fishbone))
     return 0
 
 

@@ -263,8 +263,6 @@ async def fishbone(
     Use it to show a review meeting the whole picture at once. Categories are People, Process, Technology
     and Environment; the text is Markdown with a Mermaid diagram (and a fault tree when asked).
     """
-    from pm_agent.analysis.causes.fishbone import to_markdown
-
     roots = check_paths_allowed(ctx, paths)
     progress = Progress(ctx, stages=2)
     with tool_errors(INCIDENT_HINT):
@@ -273,7 +271,7 @@ async def fishbone(
     with tool_errors():
         diagram = await in_thread(service.fishbone, found, fault_tree=fault_tree)
     await progress.advance("grouped the causes")
-    return structured(diagram, to_markdown(diagram))
+    return structured(diagram, render_analysis.fishbone_text(diagram))
 
 
 TOOLS: tuple[tuple[Callable[..., Any], str], ...] = (

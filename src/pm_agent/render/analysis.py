@@ -6,7 +6,7 @@ Shared by the CLI and the MCP server so both show the same words.
 from __future__ import annotations
 
 from pm_agent.ingest.timeparse import format_utc
-from pm_agent.models import ActionItem, ActionLint, BlamelessReport, ChainReview, RubricResult, WhyChain
+from pm_agent.models import ActionItem, ActionLint, BlamelessReport, ChainReview, Fishbone, RubricResult, WhyChain
 
 
 def why_chain_text(chain: WhyChain) -> str:
@@ -74,3 +74,13 @@ def rubric_text(result: RubricResult) -> str:
         lines += [f"    found: {e}" for e in c.evidence]
         lines += [f"    to raise it: {t}" for t in c.to_improve]
     return "\n".join(lines)
+
+
+def fishbone_text(fishbone: Fishbone) -> str:
+    """The fishbone (and its fault tree, when built) as Markdown with Mermaid fences and the grouped lists.
+
+    Drawn by :func:`pm_agent.analysis.causes.fishbone.to_markdown`, which the front ends reach through here.
+    """
+    from pm_agent.analysis.causes.fishbone import to_markdown
+
+    return to_markdown(fishbone)
