@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 from mcp import Client
-from memory_support import write_inputs
 from mcp_support import anyio_backend  # noqa: F401 - a fixture
+from memory_support import write_inputs
 
 from pm_agent.cli import main
 from pm_agent.mcp_server.app import create_server
@@ -51,7 +51,8 @@ async def test_memory_search_shows_the_same_hits_in_the_cli_and_the_mcp_tool(fil
     returned = await tool_text("find_related_incidents", {"query": "resolver cache DNS TTL", "limit": 3})
 
     assert printed == returned + "\n"
-    assert printed.startswith("1. Checkout: DNS records expired after a TTL change (2025-01-10)  [dns-ttl-2025-01, score 0.")
+    first_hit = "1. Checkout: DNS records expired after a TTL change (2025-01-10)  [dns-ttl-2025-01, score 0."
+    assert printed.startswith(first_hit)
     assert "\n   - shared terms: " in printed
     assert printed.count("\n") > 3
 

@@ -61,7 +61,8 @@ def load_files_or_stdin(service: PostmortemService, files: list[str], args: argp
 def run_draft(args: argparse.Namespace, service: PostmortemService) -> int:
     with working("reading the incident"):
         incident = load_files_or_stdin(service, args.files, args)
-    roster = parse_roster(read_text_arg(args.roster, service.settings.max_input_bytes), args.roster) if args.roster else None
+    limit = service.settings.max_input_bytes
+    roster = parse_roster(read_text_arg(args.roster, limit), args.roster) if args.roster else None
     with working(f"drafting the postmortem of {len(incident.events)} events"):
         postmortem = service.draft(
             incident, roster=roster, score=not args.no_score, backend=args.backend, use_memory=not args.no_memory

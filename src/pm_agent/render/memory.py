@@ -92,4 +92,5 @@ def reindex_text(report: ReindexReport, location: str) -> str:
     """What a reindex did; for a memory that holds nothing, that there was nothing to do and how to fill it."""
     if report.previous_embedder is None:
         return f"nothing to re-embed: {empty_memory_text(location)}"
-    return f"{report.records} records embedded again with {report.embedder} (they held {report.previous_embedder} vectors)"
+    return (f"{report.records} records embedded again with {report.embedder} "
+            f"(they held {report.previous_embedder} vectors)")
