@@ -9,6 +9,7 @@ from memory_support import POSTMORTEM, TODAY, memory_at, write_inputs
 
 from pm_agent.errors import NotFoundError
 from pm_agent.memory.patterns import QuarterTrend, Recurring, Repeat
+from pm_agent.render.patterns import render_markdown
 
 
 def loaded_memory(tmp_path):
@@ -64,7 +65,7 @@ def test_since_keeps_only_incidents_on_or_after_the_date(tmp_path):
 
 
 def test_the_report_renders_markdown_tables_and_a_mermaid_chart(tmp_path):
-    markdown = loaded_memory(tmp_path).patterns().markdown()
+    markdown = render_markdown(loaded_memory(tmp_path).patterns())
 
     assert markdown.startswith("# Reliability patterns (all time)\n\n7 incidents (0 undated), as of 2025-06-30.\n")
     assert "| dns | 2 | dns-ttl-2025-01, dns-resolver-2025-02 |" in markdown

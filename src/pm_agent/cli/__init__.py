@@ -1,5 +1,9 @@
 """Command-line front end: one sub-command per capability, each a thin call into the service.
 
+:func:`main` builds one :class:`pm_agent.service.PostmortemService` (the settings read from the
+environment once) and hands it to the command's handler, ``handler(args, service)``: no command
+opens the memory or reads the settings itself, and the results are rendered by :mod:`pm_agent.render`.
+
 Errors the user can fix (:class:`PmAgentError`) become one line on stderr and exit status 2.
 ``PM_AGENT_RAISE_ERRORS=1`` re-raises them for debugging.
 """
@@ -77,7 +81,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         with _warnings_on_stderr():
-            return int(args.handler(args) or EXIT_OK)
+            from pm_agent.service import PostmortemService
+
+            return int(args.handler(args, PostmortemService()) or EXIT_OK)
     except PmAgentError as exc:
         if os.environ.get("PM_AGENT_RAISE_ERRORS"):
             raise

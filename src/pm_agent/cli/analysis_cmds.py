@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import argparse
 
-from pm_agent.render import analysis as render_analysis
 from pm_agent.cli.draft_cmds import add_backend_option, add_reading_options, load_files_or_stdin
 from pm_agent.cli.output import emit, read_text_arg, to_json
 from pm_agent.errors import InputError
+from pm_agent.render import analysis as render_analysis
+from pm_agent.render import memory as render_memory
 from pm_agent.service import PostmortemService, parse_actions_json, parse_roster
 
 EXIT_NOT_SMART = 1
@@ -43,10 +44,9 @@ def _register_whys(commands) -> None:
     parser.set_defaults(handler=run_whys)
 
 
-def run_whys(args: argparse.Namespace) -> int:
-    service = PostmortemService()
+def run_whys(args: argparse.Namespace, service: PostmortemService) -> int:
     if args.check:
-        review = service.review_chain(read_text_arg(args.check).splitlines())
+        review = service.review_chain(read_text_arg(args.check, service.settings.max_input_bytes).splitlines())
         emit(to_json(review) if args.json else render_analysis.chain_review_text(review))
         return 0 if review.ok else EXIT_NOT_SMART
     incident = load_files_or_stdin(service, args.incident, args) if args.incident else None
@@ -71,8 +71,9 @@ def _register_blameless(commands) -> None:
     parser.set_defaults(handler=run_blameless)
 
 
-def run_blameless(args: argparse.Namespace) -> int:
-    report = PostmortemService().rewrite_blameless(read_text_arg(args.file), backend=args.backend)
+def run_blameless(args: argparse.Namespace, service: PostmortemService) -> int:
+    text = read_text_arg(args.file, service.settings.max_input_bytes)
+    report = service.rewrite_blameless(text, backend=args.backend)
     emit(to_json(report) if args.json else render_analysis.blameless_text(report))
     return 0
 
@@ -105,46 +106,43 @@ def _register_actions(commands) -> None:
     done.set_defaults(handler=run_actions_done)
 
 
-def run_actions_propose(args: argparse.Namespace) -> int:
-    service = PostmortemService()
+def run_actions_propose(args: argparse.Namespace, service: PostmortemService) -> int:
+    limit = service.settings.max_input_bytes
     incident = load_files_or_stdin(service, args.files, args)
-    roster = parse_roster(read_text_arg(args.roster), args.roster) if args.roster else None
+    roster = parse_roster(read_text_arg(args.roster, limit), args.roster) if args.roster else None
     actions = service.propose_actions(incident, roster, backend=args.backend)
     emit(to_json(actions) if args.json else render_analysis.actions_text(actions))
     return 0
 
 
-def run_actions_check(args: argparse.Namespace) -> int:
-    service = PostmortemService()
-    lints = service.check_actions(parse_actions_json(read_text_arg(args.file), args.file))
+def run_actions_check(args: argparse.Namespace, service: PostmortemService) -> int:
+    text = read_text_arg(args.file, service.settings.max_input_bytes)
+    lints = service.check_actions(parse_actions_json(text, args.file))
     emit(to_json(lints) if args.json else render_analysis.action_lints_text(lints))
     return 0 if all(lint.smart for lint in lints) else EXIT_NOT_SMART
 
 
-def run_actions_list(args: argparse.Namespace) -> int:
-    service = PostmortemService()
+def run_actions_list(args: argparse.Namespace, service: PostmortemService) -> int:
     if not service.memory_in_use():
-        emit("[]" if args.json else "The memory holds no postmortems yet: pm-agent memory ingest FILE... stores some.")
+        emit("[]" if args.json else render_memory.NO_POSTMORTEMS)
         return 0
-    tracked = service.with_memory(lambda memory: memory.list_actions(overdue=args.overdue, include_done=args.all))
-    emit(to_json(tracked) if args.json else render_analysis.tracked_actions_text(tracked))
+    tracked = service.list_actions(overdue=args.overdue, include_done=args.all)
+    emit(to_json(tracked) if args.json else render_memory.tracked_actions_text(tracked))
     return 0
 
 
-def run_actions_sync(args: argparse.Namespace) -> int:
-    service = PostmortemService()
+def run_actions_sync(args: argparse.Namespace, service: PostmortemService) -> int:
     if not service.memory_in_use():
-        emit("[]" if args.json else "The memory holds no postmortems yet: pm-agent memory ingest FILE... stores some.")
+        emit("[]" if args.json else render_memory.NO_POSTMORTEMS)
         return 0
     synced = service.sync_actions()
-    emit(to_json(synced) if args.json else render_analysis.tracked_actions_text(synced))
+    emit(to_json(synced) if args.json else render_memory.tracked_actions_text(synced))
     return 0
 
 
-def run_actions_done(args: argparse.Namespace) -> int:
-    service = PostmortemService()
-    action = service.with_memory(lambda memory: memory.mark_action_done(args.action_id))
-    emit(to_json(action) if args.json else f"{action.id} done: {action.title} ({action.incident_id})")
+def run_actions_done(args: argparse.Namespace, service: PostmortemService) -> int:
+    action = service.mark_action_done(args.action_id)
+    emit(to_json(action) if args.json else render_memory.action_done_text(action))
     return 0
 
 
@@ -162,13 +160,10 @@ def _register_fishbone(commands) -> None:
     parser.set_defaults(handler=run_fishbone)
 
 
-def run_fishbone(args: argparse.Namespace) -> int:
-    from pm_agent.analysis.causes.fishbone import to_markdown
-
-    service = PostmortemService()
+def run_fishbone(args: argparse.Namespace, service: PostmortemService) -> int:
     incident = load_files_or_stdin(service, args.files, args)
     fishbone = service.fishbone(incident, fault_tree=args.fault_tree)
-    emit(to_json(fishbone) if args.json else to_markdown(fishbone))
+    emit(to_json(fishbone) if args.json else render_analysis.fishbone_text(fishbone))
     return 0
 
 
@@ -189,9 +184,8 @@ def _register_score(commands) -> None:
     parser.set_defaults(handler=run_score)
 
 
-def run_score(args: argparse.Namespace) -> int:
-    service = PostmortemService()
-    markdown = read_text_arg(args.file)
+def run_score(args: argparse.Namespace, service: PostmortemService) -> int:
+    markdown = read_text_arg(args.file, service.settings.max_input_bytes)
     result = service.score(markdown)
     if not args.judge:
         emit(to_json(result) if args.json else render_analysis.rubric_text(result))

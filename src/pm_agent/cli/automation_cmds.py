@@ -44,19 +44,6 @@ def register(commands: argparse._SubParsersAction) -> None:
     _register_queue(commands)
 
 
-class WatchService(PostmortemService):
-    """The service, with ``--date`` and ``--timezone`` as the reading of every file dropped into the folder."""
-
-    def __init__(self, settings, *, date: str | None, timezone: str | None) -> None:
-        super().__init__(settings)
-        self.read_options(date, timezone)  # a bad --date or --timezone is refused before watching starts
-        self.default_date, self.default_timezone = date, timezone
-
-    def load_text(self, text: str, *, name: str = "<input>", date: str | None = None, timezone: str | None = None):
-        return super().load_text(text, name=name, date=date or self.default_date,
-                                 timezone=timezone or self.default_timezone)
-
-
 @dataclass
 class WatchTally:
     """What the watch has seen per file, so each pass can say: N drafted, M failed, K skipped (already drafted).
@@ -117,18 +104,17 @@ def _with_name(name: str, error: str) -> str:
     return error if error.startswith(f"{name}:") else f"{name}: {error}"
 
 
-def run_watch(args: argparse.Namespace) -> int:
+def run_watch(args: argparse.Namespace, service: PostmortemService) -> int:
     from pm_agent.automation.queue import JobQueue
     from pm_agent.automation.watch import FolderWatch
     from pm_agent.automation.worker import Worker
-    from pm_agent.settings import Settings
 
     if not args.interval > 0:
         raise InputError(f"--interval {args.interval:g}: give a number of seconds above 0, e.g. --interval 5")
     folder = Path(args.folder)
     if not folder.is_dir():
         raise InputError("no such folder" if not folder.exists() else "not a folder", source=args.folder)
-    service = WatchService(Settings(), date=args.date, timezone=args.timezone)
+    service.read_texts_with(date=args.date, timezone=args.timezone)  # a bad one is refused before watching starts
     logging.getLogger("pm_agent.automation").setLevel(logging.ERROR)  # each outcome is printed below instead
     queue = JobQueue(service.settings.queue_dir, redact_emails=service.settings.redact_emails)
     tally = WatchTally(as_json=args.json)
@@ -192,16 +178,14 @@ def _register_queue(commands: argparse._SubParsersAction) -> None:
     purge.set_defaults(handler=run_queue_purge)
 
 
-def _queue():
+def _queue(service: PostmortemService):
     from pm_agent.automation.queue import JobQueue
-    from pm_agent.settings import Settings
 
-    settings = Settings()
-    return JobQueue(settings.queue_dir, redact_emails=settings.redact_emails)
+    return JobQueue(service.settings.queue_dir, redact_emails=service.settings.redact_emails)
 
 
-def run_queue_list(args: argparse.Namespace) -> int:
-    queue = _queue()
+def run_queue_list(args: argparse.Namespace, service: PostmortemService) -> int:
+    queue = _queue(service)
     states = [args.state] if args.state else ["pending", "done", "failed"]
     jobs = [job for state in states for job in queue.jobs(state)]
     if args.json:
@@ -214,8 +198,8 @@ def run_queue_list(args: argparse.Namespace) -> int:
     return 0
 
 
-def run_queue_retry(args: argparse.Namespace) -> int:
-    queue = _queue()
+def run_queue_retry(args: argparse.Namespace, service: PostmortemService) -> int:
+    queue = _queue(service)
     if args.all == bool(args.jobs):
         raise InputError("give the ids of the failed jobs to retry, or --all (not both)")
     jobs = queue.jobs("failed") if args.all else [queue.find(ident) for ident in args.jobs]
@@ -228,13 +212,13 @@ def run_queue_retry(args: argparse.Namespace) -> int:
     return 0
 
 
-def run_queue_purge(args: argparse.Namespace) -> int:
+def run_queue_purge(args: argparse.Namespace, service: PostmortemService) -> int:
     if not args.older_than >= 0:
         raise InputError(f"--older-than {args.older_than:g}: give a number of days, 0 or more")
     states = ("done", "failed") if args.failed else ("done",)
     import datetime as dt
 
-    removed = _queue().purge(states, dt.timedelta(days=args.older_than))
+    removed = _queue(service).purge(states, dt.timedelta(days=args.older_than))
     if args.json:
         emit(to_json({"purged": [_fields(job) for job in removed]}))
     else:

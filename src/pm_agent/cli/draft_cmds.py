@@ -54,14 +54,15 @@ def load_files_or_stdin(service: PostmortemService, files: list[str], args: argp
         return service.load(files, date=args.date, timezone=args.timezone)
     if len(files) > 1:
         raise InputError("'-' (standard input) stands alone: give either - or files, not both")
-    return service.load_text(read_text_arg("-"), name="<stdin>", date=args.date, timezone=args.timezone)
+    text = read_text_arg("-", service.settings.max_input_bytes)
+    return service.load_text(text, name="<stdin>", date=args.date, timezone=args.timezone)
 
 
-def run_draft(args: argparse.Namespace) -> int:
-    service = PostmortemService()
+def run_draft(args: argparse.Namespace, service: PostmortemService) -> int:
     with working("reading the incident"):
         incident = load_files_or_stdin(service, args.files, args)
-    roster = parse_roster(read_text_arg(args.roster), args.roster) if args.roster else None
+    limit = service.settings.max_input_bytes
+    roster = parse_roster(read_text_arg(args.roster, limit), args.roster) if args.roster else None
     with working(f"drafting the postmortem of {len(incident.events)} events"):
         postmortem = service.draft(
             incident, roster=roster, score=not args.no_score, backend=args.backend, use_memory=not args.no_memory

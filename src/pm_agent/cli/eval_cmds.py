@@ -11,6 +11,7 @@ import argparse
 
 from pm_agent.cli.output import emit, to_json
 from pm_agent.errors import InputError
+from pm_agent.service import PostmortemService
 
 
 def register(commands: argparse._SubParsersAction) -> None:
@@ -44,24 +45,24 @@ def register(commands: argparse._SubParsersAction) -> None:
     parser.set_defaults(handler=run_eval_command)
 
 
-def run_eval_command(args: argparse.Namespace) -> int:
+def run_eval_command(args: argparse.Namespace, service: PostmortemService) -> int:
     if args.incidents:
         if args.suites not in ([], ["retrieval"]):
             raise InputError("--incidents goes with the retrieval suite only: pm-agent eval retrieval --incidents FILE")
-        return run_retrieval(args)
+        return run_retrieval(args, service)
     from pm_agent.evals.__main__ import run
 
     return run(args)
 
 
-def run_retrieval(args: argparse.Namespace) -> int:
+def run_retrieval(args: argparse.Namespace, service: PostmortemService) -> int:
     from pm_agent.evals.leave_one_out import evaluate_retrieval
 
     if args.k < 1:
         raise InputError("--k must be at least 1")
     result = evaluate_retrieval(
         args.incidents, label_field=args.label_field, basis=None if args.basis == "any" else args.basis,
-        k=args.k, ablation=args.ablation, among_all=args.among_all,
+        k=args.k, ablation=args.ablation, among_all=args.among_all, settings=service.settings,
     )
     emit(to_json(result) if args.json else result.markdown())
     return 0

@@ -40,8 +40,7 @@ def register(commands: argparse._SubParsersAction) -> None:
     pagerduty.set_defaults(handler=run_fetch_pagerduty)
 
 
-def run_fetch_pagerduty(args: argparse.Namespace) -> int:
-    service = PostmortemService()
+def run_fetch_pagerduty(args: argparse.Namespace, service: PostmortemService) -> int:
     with working(f"reading PagerDuty incident {args.incident_id}"):
         fetched = service.fetch_pagerduty(args.incident_id, slack_channel=args.slack_channel)
     for missing in fetched.missing:

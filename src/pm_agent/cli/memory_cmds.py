@@ -6,11 +6,13 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import sys
-from pathlib import Path
 
 from pm_agent.cli import EXIT_USAGE
 from pm_agent.cli.output import emit, progress, say, to_json
 from pm_agent.errors import ConfigError, InputError
+from pm_agent.render import memory as render_memory
+from pm_agent.render import patterns as render_patterns
+from pm_agent.service import PostmortemService
 
 
 def register(commands: argparse._SubParsersAction) -> None:
@@ -86,73 +88,34 @@ def _register_patterns(sub: argparse._SubParsersAction) -> None:
     parser.set_defaults(handler=run_patterns)
 
 
-def open_memory():
-    from pm_agent.memory import Memory
-    from pm_agent.settings import Settings
-
-    return Memory(Settings())
-
-
-def run_ingest(args: argparse.Namespace) -> int:
-    memory = open_memory()
-    report = memory.ingest_paths(args.paths, progress=progress)
-    for problem in report.problems:
+def run_ingest(args: argparse.Namespace, service: PostmortemService) -> int:
+    ingested = service.ingest(args.paths, progress=progress)
+    for problem in ingested.report.problems:
         say("skipped", problem)
     if args.json:
-        emit(to_json(report.model_dump(mode="json", exclude={"added_ids"})))
+        emit(to_json(ingested.report.model_dump(mode="json", exclude={"added_ids"})))
     else:
-        emit(
-            f"{report.added} added, {report.already_stored} already stored"
-            + (f", {report.repeated_in_input} repeated in the input" if report.repeated_in_input else "")
-            + f" ({report.read} read from {report.files} files; embedding: {report.embedder}; "
-            f"memory: {memory.location}, {memory.count()} records)"
-        )
-    return EXIT_USAGE if report.problems else 0  # a file it could not read is an error you can fix
+        emit(render_memory.ingest_text(*ingested))
+    return EXIT_USAGE if ingested.report.problems else 0  # a file it could not read is an error you can fix
 
 
-def run_search(args: argparse.Namespace) -> int:
+def run_search(args: argparse.Namespace, service: PostmortemService) -> int:
     if not args.query and not args.incident:
         raise InputError("give a QUERY or --incident FILE")
     if args.k < 1:
         raise InputError("--k must be at least 1")
-    incident = _read_incident(args.incident) if args.incident else None
-    memory = open_memory()
-    if not memory.exists():
-        say("note", empty_memory(memory))
-    hits = memory.search(query_text=args.query, incident=incident, k=args.k)
-    if args.json:
-        emit(to_json([hit.model_dump(mode="json") for hit in hits]))
-        return 0
-    if not hits:
-        emit("No related incidents in the memory.")
-        return 0
-    lines = []
-    for number, hit in enumerate(hits, 1):
-        date = f" ({hit.date})" if hit.date else ""
-        lines.append(f"{number}. {hit.title}{date}  [{hit.source_id}, score {hit.score:.4f}]")
-        lines += [f"   - {reason}" for reason in hit.why]
-    emit("\n".join(lines))
+    incident = service.record_from_file(args.incident) if args.incident else None
+    if not service.memory_exists():
+        say("note", render_memory.empty_memory_text(service.memory_location()))
+    hits = service.search_memory(args.query, incident, args.k)
+    emit(to_json([hit.model_dump(mode="json") for hit in hits]) if args.json else render_memory.hits_text(hits))
     return 0
 
 
-def empty_memory(memory) -> str:
-    """What to say of a memory that holds nothing yet, and how to fill it."""
-    return f"the memory at {memory.location} is empty; `pm-agent memory ingest FILE...` stores past incidents"
-
-
-def _read_incident(path: str):
-    from pm_agent.memory.sources import read_file
-
-    records = list(read_file(Path(path)))
-    if len(records) != 1:
-        raise InputError(f"expected one incident or postmortem, found {len(records)}", source=path)
-    return records[0]
-
-
-def run_patterns(args: argparse.Namespace) -> int:
+def run_patterns(args: argparse.Namespace, service: PostmortemService) -> int:
     since = _date(args.since) if args.since else None
-    report = open_memory().patterns(since=since)
-    emit(to_json(report) if args.json else report.markdown(), args.output)
+    report = service.patterns(since=since)
+    emit(to_json(report) if args.json else render_patterns.render_markdown(report), args.output)
     return 0
 
 
@@ -163,37 +126,25 @@ def _date(text: str) -> dt.date:
         raise InputError(f"--since must be a date like 2025-01-31, got {text!r}") from None
 
 
-def run_stats(args: argparse.Namespace) -> int:
-    stats = open_memory().stats()
-    if args.json:
-        emit(to_json(stats))
-    else:
-        emit("\n".join(f"{key}: {value}" for key, value in stats.items() if value is not None))
+def run_stats(args: argparse.Namespace, service: PostmortemService) -> int:
+    stats = service.memory_stats()
+    emit(to_json(stats) if args.json else render_memory.stats_text(stats))
     return 0
 
 
-def run_reindex(args: argparse.Namespace) -> int:
-    from pm_agent.service import PostmortemService
-
-    service = PostmortemService()
+def run_reindex(args: argparse.Namespace, service: PostmortemService) -> int:
     report = service.reindex_memory(progress=progress)
-    if args.json:
-        emit(to_json(report))
-    elif report.previous_embedder is None:
-        emit(f"nothing to re-embed: {service.with_memory(empty_memory)}")
-    else:
-        emit(f"{report.records} records embedded again with {report.embedder} (they held {report.previous_embedder} vectors)")
+    emit(to_json(report) if args.json else render_memory.reindex_text(report, service.memory_location()))
     return 0
 
 
-def run_models_pull(args: argparse.Namespace) -> int:
+def run_models_pull(args: argparse.Namespace, service: PostmortemService) -> int:
     """The retired download: the files come with ``pip install``, so say where they are, or how to get them."""
-    from pm_agent.embeddings.model_files import INSTALL_HINT, find_model_files
-    from pm_agent.settings import Settings
+    from pm_agent.embeddings.model_files import INSTALL_HINT
 
     if args.dir:
         print("pm-agent: --dir is no longer used: nothing is downloaded", file=sys.stderr)
-    files = find_model_files(Settings().embedding_model_dir)
+    files = service.embedding_model_files()
     if files is None:
         raise ConfigError(f"the all-MiniLM-L6-v2 model files are not available: {INSTALL_HINT}")
     emit(

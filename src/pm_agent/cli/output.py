@@ -42,15 +42,13 @@ def emit(text: str, out: str | None = None) -> None:
         sys.stdout.write(text)
 
 
-def read_text_arg(path: str, limit: int | None = None) -> str:
-    """Read a file argument, ``-`` meaning standard input, as UTF-8 text of at most ``limit`` bytes.
+def read_text_arg(path: str, limit: int) -> str:
+    """Read a file argument, ``-`` meaning standard input, as UTF-8 text of at most ``limit`` bytes (the
+    service's ``settings.max_input_bytes``).
 
     At most ``limit + 1`` bytes are read, so an endless stream (``/dev/zero``, a pipe that never
     closes its end early) is refused instead of filling the memory.
     """
-    from pm_agent.settings import Settings
-
-    limit = Settings().max_input_bytes if limit is None else limit
     if path != "-":
         data = read_input_file(path, limit, streams=True)
     else:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import argparse
 
 from pm_agent.errors import ConfigError
-from pm_agent.settings import Settings
+from pm_agent.service import PostmortemService
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8000
@@ -40,24 +40,23 @@ def register(commands: argparse._SubParsersAction) -> None:
     parser.set_defaults(handler=run_serve)
 
 
-def run_serve(args: argparse.Namespace) -> int:
-    settings = Settings()
+def run_serve(args: argparse.Namespace, service: PostmortemService) -> int:
     if args.transport == "stdio":
         if args.host or args.port is not None or args.allowed_host:
             raise ConfigError("--host, --port and --allowed-host apply to --transport http only")
         from pm_agent.mcp_server.app import run_stdio
 
-        run_stdio(settings)
+        run_stdio(service)
         return 0
     port = DEFAULT_PORT if args.port is None else args.port
-    return serve_http(settings, args.host or DEFAULT_HOST, port, args.allowed_host)
+    return serve_http(service, args.host or DEFAULT_HOST, port, args.allowed_host)
 
 
-def serve_http(settings: Settings, host: str, port: int, allowed_names: list[str]) -> int:
+def serve_http(service: PostmortemService, host: str, port: int, allowed_names: list[str]) -> int:
     from pm_agent.mcp_server.binding import check_binding, token_of
 
-    check_binding(host, port, token_of(settings))
+    check_binding(host, port, token_of(service.settings))
     from pm_agent.mcp_server.http import run_http
 
-    run_http(settings, host, port, allowed_names)
+    run_http(service, host, port, allowed_names)
     return 0

@@ -6,7 +6,6 @@ import logging
 import sys
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
-
 from typing import Any
 
 from mcp import MCPError
@@ -128,11 +127,12 @@ class PmAgentServer(MCPServer[AppState]):
 def lifespan_for(
     settings: Settings | None, allow_paths: bool, shared: PostmortemService | None = None
 ) -> Callable[[MCPServer[AppState]], AbstractAsyncContextManager[AppState]]:
-    """The lifespan: one :class:`PostmortemService` per server process, shared by every request."""
+    """The lifespan: one :class:`PostmortemService` per server process, shared by every request (``shared``
+    when given, else one over ``settings``, else over the environment's)."""
 
     @asynccontextmanager
     async def lifespan(_: MCPServer[AppState]) -> AsyncIterator[AppState]:
-        service = shared or PostmortemService(settings or Settings())
+        service = shared or PostmortemService(settings)
         yield AppState(service=service, allow_paths=allow_paths)
 
     return lifespan
@@ -145,7 +145,8 @@ def configure_logging(level: int = logging.INFO) -> None:
     )
 
 
-def run_stdio(settings: Settings | None = None) -> None:
-    """Serve over stdio until the client closes the pipe (what desktop clients launch)."""
+def run_stdio(service: PostmortemService | None = None) -> None:
+    """Serve over stdio until the client closes the pipe (what desktop clients launch), with ``service`` (one
+    over the environment's settings by default) answering every request."""
     configure_logging(logging.WARNING)
-    create_server(settings).run("stdio")
+    create_server(service=service).run("stdio")

@@ -1,8 +1,8 @@
 """What every tool shares: the server's state, error conversion, the writing backend, progress, results.
 
 The lifespan builds one :class:`AppState` per server process. Tools receive its service through a
-``Resolve`` marker (hidden from their input schemas) and reach the memory through
-:func:`app_state`, so nothing lives in module globals.
+``Resolve`` marker (hidden from their input schemas) and reach the memory only through that
+service's methods (which open it on first use), so nothing lives in module globals.
 """
 
 from __future__ import annotations
@@ -16,9 +16,9 @@ from typing import Annotated, Any, TypeVar
 
 import anyio.lowlevel
 import anyio.to_thread
+from mcp import MCPError
 from mcp.server.mcpserver import Context, Resolve
 from mcp.server.mcpserver.exceptions import ToolError
-from mcp import MCPError
 from mcp.types import (
     CallToolResult,
     CreateMessageRequest,
@@ -38,7 +38,6 @@ from pm_agent.backends.sampling import (
     pushed_to,
 )
 from pm_agent.errors import ConfigError, InputError, PmAgentError
-from pm_agent.memory import Memory
 from pm_agent.guards.safe_paths import check_input_path, input_roots
 from pm_agent.service import PostmortemService
 
@@ -52,10 +51,6 @@ class AppState:
     service: PostmortemService
     allow_paths: bool = True
     """False when the server is reachable from other machines: then tools refuse file paths."""
-    def with_memory(self, use: Callable[[Memory], T]) -> T:
-        """``use(memory)``, on the service's incident memory, opened on first use (start-up never opens
-        its store). Blocking: call it from a worker thread; the service serialises the calls."""
-        return self.service.with_memory(use)
 
 
 def app_state(ctx: Context) -> AppState:

@@ -41,7 +41,6 @@ from pm_agent.mcp_server.binding import (
     token_of,
 )
 from pm_agent.service import PostmortemService
-from pm_agent.settings import Settings
 
 MCP_PATH = "/mcp"
 logger = logging.getLogger("pm_agent.mcp_server")
@@ -129,19 +128,18 @@ def is_webhook(scope: Scope) -> bool:
     return str(scope.get("path", "")).startswith(WEBHOOK_PREFIX)
 
 
-def http_app(settings: Settings, host: str, allowed_names: list[str] | None = None) -> ASGIApp:
+def http_app(service: PostmortemService, host: str, allowed_names: list[str] | None = None) -> ASGIApp:
     """The ASGI app: the MCP endpoint at ``/mcp`` behind DNS-rebinding checks and, with a token, the gate;
-    the webhooks beside it, and the drafting worker running for the app's lifetime."""
+    the webhooks beside it, and the drafting worker running for the app's lifetime, all over ``service``."""
     names = [*(allowed_names or []), *(machine_names() if is_wildcard(host) else [])]
     hosts = allowed_host_headers(host, names)
     security = TransportSecuritySettings(
         enable_dns_rebinding_protection=True, allowed_hosts=hosts, allowed_origins=allowed_origins(hosts)
     )
-    service = PostmortemService(settings)
-    server = create_server(settings, allow_paths=is_loopback(host), service=service)
+    server = create_server(allow_paths=is_loopback(host), service=service)
     app = server.streamable_http_app(streamable_http_path=MCP_PATH, transport_security=security, host=host)
     add_drafting(app, service)
-    token = token_of(settings)
+    token = token_of(service.settings)
     gated = HostGate(app, hosts)
     return BearerTokenGate(gated, token) if token else gated
 
@@ -173,11 +171,12 @@ def add_drafting(app: Starlette, service: PostmortemService) -> Worker:
     return worker
 
 
-def run_http(settings: Settings, host: str, port: int, allowed_names: list[str] | None = None) -> None:
-    """Serve streamable HTTP on ``host:port`` until interrupted; logs go to stderr."""
+def run_http(service: PostmortemService, host: str, port: int, allowed_names: list[str] | None = None) -> None:
+    """Serve streamable HTTP on ``host:port`` with ``service`` until interrupted; logs go to stderr."""
+    settings = service.settings
     check_binding(host, port, token_of(settings))
     configure_logging()
-    app = http_app(settings, host, allowed_names)
+    app = http_app(service, host, allowed_names)
     shown = f"[{host}]" if ":" in host else host
     logger.info(
         "pm-agent MCP server on http://%s:%d%s (%s)",

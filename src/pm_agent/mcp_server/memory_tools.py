@@ -1,14 +1,14 @@
 """The memory tools: find related past incidents, remember a postmortem, see recurring patterns,
 track action items.
 
-Each makes one call into the :class:`pm_agent.memory.Memory` facade, which the server opens on
-first use, so start-up never loads the vector store or the embedding model.
+Each makes one call into the service (:mod:`pm_agent.service.memory`), which opens the memory on
+first use, so start-up never loads the vector store or the embedding model; its text is rendered by
+:mod:`pm_agent.render.memory`, as the CLI's is.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import inspect
 from collections.abc import Callable
 from typing import Annotated, Any
@@ -18,24 +18,30 @@ from mcp.server.mcpserver.exceptions import ToolError
 from mcp.types import CallToolResult, ToolAnnotations
 from pydantic import BaseModel, Field
 
-from pm_agent.render import analysis as render_analysis
 from pm_agent.guards.limits import check_postmortem_size
 from pm_agent.mcp_server.context import (
     Progress,
     Service,
-    app_state,
     check_paths_allowed,
     in_thread,
     structured,
     tool_errors,
     writing_backend,
 )
-from pm_agent.mcp_server.params import INCIDENT_HINT, MODEL_NOTE, DateOption, IncidentData, IncidentPaths, Roster, TimezoneOption
+from pm_agent.mcp_server.params import (
+    INCIDENT_HINT,
+    MODEL_NOTE,
+    DateOption,
+    IncidentData,
+    IncidentPaths,
+    Roster,
+    TimezoneOption,
+)
 from pm_agent.mcp_server.tools import READ_ONLY, drafted_in_stages
-from pm_agent.memory import Memory, MemoryHit, MemoryRecord
-from pm_agent.memory.actions import TrackedAction
-from pm_agent.memory.patterns import PatternsReport
-from pm_agent.models import Incident, Postmortem
+from pm_agent.models import Postmortem
+from pm_agent.render import memory as render_memory
+from pm_agent.render import patterns as render_patterns
+from pm_agent.service import MemoryHit, MemoryRecord, PatternsReport, TrackedAction
 
 WRITES = ToolAnnotations(read_only_hint=False, destructive_hint=False, idempotent_hint=True, open_world_hint=False)
 REPLACES = ToolAnnotations(read_only_hint=False, destructive_hint=True, idempotent_hint=True, open_world_hint=False)
@@ -83,25 +89,10 @@ async def find_related_incidents(
     with tool_errors(INCIDENT_HINT):
         given = incident.strip() or paths
         subject = service.incident_from(incident, paths, date=date, timezone=timezone, roots=roots) if given else None
-    search = functools.partial(search_memory, query.strip() or None, subject or incident_id.strip() or None, limit)
     with tool_errors(ID_HINT):
-        hits = await in_thread(app_state(ctx).with_memory, search)
-    return structured(RelatedIncidents(hits=hits), related_text(hits))
-
-
-def search_memory(query: str | None, subject: Incident | str | None, limit: int, memory: Memory) -> list[MemoryHit]:
-    return memory.search(query, subject, limit)
-
-
-def related_text(hits: list[MemoryHit]) -> str:
-    if not hits:
-        return "No related incidents in the memory."
-    lines = []
-    for number, hit in enumerate(hits, start=1):
-        when = hit.date.isoformat() if hit.date else "undated"
-        lines.append(f"{number}. {hit.title} ({hit.source_id or hit.id}, {when}, score {hit.score:.3f})")
-        lines += [f"    {reason}" for reason in hit.why]
-    return "\n".join(lines)
+        hits = await in_thread(service.search_memory, query.strip() or None, subject or incident_id.strip() or None,
+                               limit)
+    return structured(RelatedIncidents(hits=hits), render_memory.hits_text(hits))
 
 
 async def remember_incident(
@@ -145,26 +136,17 @@ async def remember_incident(
             steps = service.draft_steps(found, roster=roster, score=False, backend=backend)
             postmortem = await drafted_in_stages(steps, progress)
     with tool_errors():
-        record = await in_thread(app_state(ctx).with_memory, lambda memory: memory.remember(postmortem))
+        record = await in_thread(service.remember, postmortem)
     await progress.advance(f"stored as {record.id}")
-    return structured(record, remembered_text(record))
+    return structured(record, render_memory.remembered_text(record))
 
 
 REMEMBER_STAGES = ("ingest", "timeline", "analysis", "store")
 """Progress stages when the postmortem is drafted here; given a finished postmortem, only "store"."""
 
 
-def remembered_text(record: MemoryRecord) -> str:
-    actions = ", ".join(item.id for item in record.action_items) or "none"
-    causes = ", ".join(record.causes) or "none recognised"
-    return (
-        f"Remembered {record.title} ({record.source_id}) as {record.id}. "
-        f"Cause categories: {causes}. Actions: {actions}."
-    )
-
-
 def list_action_items(
-    ctx: Context,
+    service: Service,
     overdue: Annotated[bool, Field(description="Only actions past their due date and not done.")] = False,
     include_done: Annotated[bool, Field(description="Also list actions already done.")] = False,
 ) -> Annotated[CallToolResult, ActionItems]:
@@ -174,14 +156,12 @@ def list_action_items(
     default lists the actions not done yet. Mark one done with mark_action_done.
     """
     with tool_errors():
-        actions = app_state(ctx).with_memory(
-            lambda memory: memory.list_actions(overdue=overdue, include_done=include_done)
-        )
-    return structured(ActionItems(actions=actions), render_analysis.tracked_actions_text(actions))
+        actions = service.list_actions(overdue=overdue, include_done=include_done)
+    return structured(ActionItems(actions=actions), render_memory.tracked_actions_text(actions))
 
 
 def mark_action_done(
-    ctx: Context,
+    service: Service,
     action_id: Annotated[str, Field(min_length=1, description="The action's id, e.g. pm-0123456789abcdef.a1.")],
 ) -> Annotated[CallToolResult, TrackedAction]:
     """Mark one remembered action item as done (marking it again changes nothing).
@@ -190,12 +170,12 @@ def mark_action_done(
     was marked done. Find ids with list_action_items.
     """
     with tool_errors(ID_HINT):
-        action = app_state(ctx).with_memory(lambda memory: memory.mark_action_done(action_id.strip()))
-    return structured(action, f"Marked done: {action.id} {action.title} (from {action.incident_id}).")
+        action = service.mark_action_done(action_id.strip())
+    return structured(action, render_memory.action_done_text(action))
 
 
 def recurring_patterns(
-    ctx: Context,
+    service: Service,
     since: Annotated[dt.date | None, Field(description="Only incidents on or after this date (YYYY-MM-DD).")] = None,
 ) -> Annotated[CallToolResult, PatternsReport]:
     """Reliability patterns across every remembered incident: what keeps happening, and what was promised but not done.
@@ -206,8 +186,8 @@ def recurring_patterns(
     the text is Markdown tables with a Mermaid chart.
     """
     with tool_errors():
-        report = app_state(ctx).with_memory(lambda memory: memory.patterns(since=since))
-    return structured(report, report.markdown())
+        report = service.patterns(since=since)
+    return structured(report, render_patterns.render_markdown(report))
 
 
 MEMORY_TOOLS: tuple[tuple[Callable[..., Any], str, ToolAnnotations], ...] = (

@@ -5,21 +5,22 @@ postmortems by id (``incident://{id}``, ``postmortem://{id}``) from the incident
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TypeVar
 
 from mcp.server.mcpserver import Context, MCPServer
 from mcp.server.mcpserver.exceptions import ResourceError, ResourceNotFoundError
 
 from pm_agent.errors import InputError, NotFoundError, PmAgentError, PromptError
+from pm_agent.guards.safe_paths import check_record_id
 from pm_agent.mcp_server.arguments import clip
 from pm_agent.mcp_server.context import app_state, in_thread
-from pm_agent.memory import Memory
 from pm_agent.resources import resource_path
-from pm_agent.guards.safe_paths import check_record_id
 
 TEMPLATE_URI = "pm-agent://template/postmortem"
 RUBRIC_URI = "pm-agent://rubric"
 INCIDENT_URI = "incident://{incident_id}"
 POSTMORTEM_URI = "postmortem://{incident_id}"
+T = TypeVar("T")
 
 
 def shipped_text(name: str) -> str:
@@ -43,14 +44,15 @@ def rubric() -> str:
 async def stored_incident(incident_id: str, ctx: Context) -> str:
     """An incident or postmortem record from the memory, as JSON: title, date, services, causes, actions."""
     record_id = valid_id(incident_id)
-    return await from_memory(ctx, lambda memory: memory.get_incident(record_id).model_dump_json(indent=2))
+    record = await from_memory(app_state(ctx).service.stored_record, record_id)
+    return record.model_dump_json(indent=2)
 
 
 async def stored_postmortem(incident_id: str, ctx: Context) -> str:
     """A remembered postmortem as Markdown, with its action items' status as tracked since."""
     service = app_state(ctx).service
     record_id = valid_id(incident_id)
-    return await from_memory(ctx, lambda memory: service.render(memory.get_postmortem(record_id)))
+    return service.render(await from_memory(service.stored_postmortem, record_id))
 
 
 def valid_id(incident_id: str) -> str:
@@ -66,10 +68,11 @@ def valid_id(incident_id: str) -> str:
         raise ResourceNotFoundError(clip(str(exc))) from exc
 
 
-async def from_memory(ctx: Context, read: Callable[[Memory], str]) -> str:
-    """``read(memory)`` in a worker thread; an unknown id is "not found", any other problem a resource error."""
+async def from_memory(read: Callable[[str], T], record_id: str) -> T:
+    """``read(record_id)``, a service method reading the memory, in a worker thread; an unknown id is
+    "not found", any other problem a resource error."""
     try:
-        return await in_thread(app_state(ctx).with_memory, read)
+        return await in_thread(read, record_id)
     except NotFoundError as exc:
         raise ResourceNotFoundError(f"{exc}; find ids with the find_related_incidents tool") from exc
     except PmAgentError as exc:

@@ -14,7 +14,6 @@ from mcp.server.mcpserver import Context, MCPServer
 from mcp.types import CallToolResult, ToolAnnotations
 from pydantic import Field
 
-from pm_agent.render import analysis as render_analysis
 from pm_agent.mcp_server.context import (
     Progress,
     Service,
@@ -44,6 +43,7 @@ from pm_agent.models import (
     RubricResult,
     WhyChain,
 )
+from pm_agent.render import analysis as render_analysis
 from pm_agent.service import PostmortemService
 
 READ_ONLY = ToolAnnotations(read_only_hint=True, destructive_hint=False, idempotent_hint=True, open_world_hint=False)
@@ -263,8 +263,6 @@ async def fishbone(
     Use it to show a review meeting the whole picture at once. Categories are People, Process, Technology
     and Environment; the text is Markdown with a Mermaid diagram (and a fault tree when asked).
     """
-    from pm_agent.analysis.causes.fishbone import to_markdown
-
     roots = check_paths_allowed(ctx, paths)
     progress = Progress(ctx, stages=2)
     with tool_errors(INCIDENT_HINT):
@@ -273,7 +271,7 @@ async def fishbone(
     with tool_errors():
         diagram = await in_thread(service.fishbone, found, fault_tree=fault_tree)
     await progress.advance("grouped the causes")
-    return structured(diagram, to_markdown(diagram))
+    return structured(diagram, render_analysis.fishbone_text(diagram))
 
 
 TOOLS: tuple[tuple[Callable[..., Any], str], ...] = (

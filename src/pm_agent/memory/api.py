@@ -2,7 +2,8 @@
 
 :class:`Memory` ties the adapters together: a Chroma store (embedded or a server), an
 embedder (MiniLM, or the lexical fallback with a warning), the BM25 index kept beside the
-store, and the cause classifier. Front ends (CLI, MCP server, drafting) use only this class.
+store, and the cause classifier. The service layer (:mod:`pm_agent.service.memory`) opens it; the front
+ends (CLI, MCP server) reach it only through the service (the retrieval eval opens scratch ones of its own).
 
 Nothing heavy happens on construction except finding the model files: the store, the
 embedding model and the lexical index are opened on first use.
@@ -26,14 +27,13 @@ from typing import Any, NamedTuple, TypeVar
 
 from pydantic import BaseModel, Field
 
+from pm_agent.embeddings.embedders import Embedder, embed_in_order, load_embedder, log
 from pm_agent.errors import NotFoundError
+from pm_agent.guards.redaction import redact_records
 from pm_agent.memory import actions as action_tracking
 from pm_agent.memory import index_cache
 from pm_agent.memory.bm25 import BM25Index
 from pm_agent.memory.causes import causes_of, with_causes
-from pm_agent.embeddings.embedders import Embedder, embed_in_order, load_embedder, log
-from pm_agent.memory.store import embedder_mismatch
-from pm_agent.memory.store_lock import StoreLock
 from pm_agent.memory.records import (
     MemoryRecord,
     record_from_incident,
@@ -46,8 +46,9 @@ from pm_agent.memory.retrieval import (
     RetrievalConfig,
     rank,
 )
+from pm_agent.memory.store import embedder_mismatch
+from pm_agent.memory.store_lock import StoreLock
 from pm_agent.models import Incident, Postmortem, RelatedIncident
-from pm_agent.guards.redaction import redact_records
 from pm_agent.settings import Settings
 
 T = TypeVar("T")

@@ -3,7 +3,7 @@
 For a reliability lead: cause categories, services and contributing factors that recur (with
 counts and incident ids), repeats of the same service or cause within 90 days, the quarterly
 trend (incidents and median time to resolve), and action items never completed or overdue.
-Rendered as Markdown tables and a Mermaid chart; the same report is available as JSON.
+Callers render it (:mod:`pm_agent.render.patterns`: Markdown tables and a Mermaid chart) or give it as JSON.
 
 An incident stored both as incident data and as its postmortem counts once (the postmortem,
 which says more, stands for it).
@@ -71,11 +71,6 @@ class PatternsReport(BaseModel):
     open_actions: list[TrackedAction] = Field(default_factory=list)
     tracked_actions: int = 0
     """How many action items these incidents hold, done or not: none tracked is not the same as all done."""
-
-    def markdown(self) -> str:
-        from pm_agent.render.patterns import render_markdown
-
-        return render_markdown(self)
 
 
 def build_report(records: Iterable[MemoryRecord], *, since: dt.date | None, today: dt.date) -> PatternsReport:

@@ -5,8 +5,8 @@ Shared by the CLI and the MCP server so both show the same words.
 
 from __future__ import annotations
 
-from pm_agent.models import ActionItem, ActionLint, BlamelessReport, ChainReview, RubricResult, WhyChain
 from pm_agent.ingest.timeparse import format_utc
+from pm_agent.models import ActionItem, ActionLint, BlamelessReport, ChainReview, Fishbone, RubricResult, WhyChain
 
 
 def why_chain_text(chain: WhyChain) -> str:
@@ -76,19 +76,11 @@ def rubric_text(result: RubricResult) -> str:
     return "\n".join(lines)
 
 
+def fishbone_text(fishbone: Fishbone) -> str:
+    """The fishbone (and its fault tree, when built) as Markdown with Mermaid fences and the grouped lists.
 
-def tracked_actions_text(tracked) -> str:
-    """Remembered action items, one line each, overdue ones marked."""
-    if not tracked:
-        return "No action items to show."
-    lines = []
-    for action in tracked:
-        due = action.due.isoformat() if action.due else "no due date"
-        flag = " OVERDUE" if action.overdue else ""
-        issue = ""
-        if action.tracker_url:
-            state = f" ({action.tracker_state} in the tracker)" if action.tracker_state == "closed" else ""
-            issue = f" | issue: {action.tracker_url}{state}"
-        lines.append(f"{action.id} [{action.status}{flag}] {action.title} | owner: {action.owner or 'to assign'} "
-                     f"| due: {due} | from {action.incident_id}{issue}")
-    return "\n".join(lines)
+    Drawn by :func:`pm_agent.analysis.causes.fishbone.to_markdown`, which the front ends reach through here.
+    """
+    from pm_agent.analysis.causes.fishbone import to_markdown
+
+    return to_markdown(fishbone)

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from pm_agent.models import ActionItem, Evidence, Figure, Metric, Postmortem, TimelineEvent, UndatedEvent, WhyBranch
 from pm_agent.ingest.timeparse import format_minutes, format_utc
+from pm_agent.models import ActionItem, Evidence, Figure, Metric, Postmortem, TimelineEvent, UndatedEvent, WhyBranch
 
 SCORE_HEADING = "Rubric score"
 IMPACT_LABELS = {

@@ -1,25 +1,25 @@
-"""The service layer: every use case once, shared by the CLI and the MCP server.
-
-A front end builds one :class:`PostmortemService` and calls it; a CLI command and an MCP
-tool given the same input therefore return the same result.
+"""The service's incident use cases: reading incidents, drafting, and the analyses (5 Whys, blameless
+rewrite, actions, fishbone, score, judge). The memory's use cases are mixed in from
+:mod:`pm_agent.service.memory`.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import logging
 import threading
-import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING
 
 from pm_agent.backends import Backend, OfflineBackend, is_offline, select_backend
-from pm_agent.errors import InputError, MemoryStoreError, first_problem
-from pm_agent.ingest import ReadOptions, load_incident, load_incident_text
-from pm_agent.ingest.loader import parse_json, read_bytes
-from pm_agent.ingest.merge import merge_files
+from pm_agent.errors import InputError
 from pm_agent.guards.limits import check_text_size
+from pm_agent.guards.redaction import redacted_logged
+from pm_agent.guards.safe_paths import checked_input_files, read_checked
+from pm_agent.ingest import ReadOptions, load_incident, load_incident_text
+from pm_agent.ingest.loader import read_bytes
+from pm_agent.ingest.merge import merge_files
+from pm_agent.ingest.timeparse import TimestampError, parse_zone_name
 from pm_agent.models import (
     ActionItem,
     ActionLint,
@@ -28,89 +28,32 @@ from pm_agent.models import (
     Fishbone,
     Incident,
     Postmortem,
-    RelatedIncident,
     RubricResult,
     WhyChain,
 )
-from pm_agent.guards.redaction import redacted_logged
-from pm_agent.guards.safe_paths import checked_input_files, read_checked
+from pm_agent.service.memory import MemoryUseCases
 from pm_agent.settings import Settings
-from pm_agent.ingest.timeparse import TimestampError, parse_zone_name
 
 if TYPE_CHECKING:
-    from pm_agent.memory import Memory
-    from pm_agent.memory.actions import TrackedAction
-    from pm_agent.memory.api import ReindexReport
     from pm_agent.sources.fetch import Fallback, Fetched
 
-T = TypeVar("T")
-log = logging.getLogger("pm_agent.service")
 
-
-class PostmortemService:
-    """pm-agent's use cases over one set of settings."""
+class PostmortemService(MemoryUseCases):
+    """pm-agent's use cases over one set of settings: the one door of both front ends."""
 
     def __init__(self, settings: Settings | None = None) -> None:
         self.settings = settings or Settings()
         self._memory = None
         self._memory_lock = threading.Lock()
+        self._text_date: str | None = None
+        self._text_timezone: str | None = None
 
-    # --- memory ----------------------------------------------------------------------------
-    def with_memory(self, use: Callable[[Memory], T]) -> T:
-        """``use(memory)`` on the incident memory, opened on first use; calls are serialised, since the
-        embedded store is one database and the MCP server runs tools in several threads."""
-        with self._memory_lock:
-            return use(self._opened_memory())
-
-    def _opened_memory(self) -> Memory:
-        """The incident memory, made on first use (call with ``_memory_lock`` held)."""
-        if self._memory is None:
-            from pm_agent.memory import Memory
-
-            self._memory = Memory(self.settings)
-        return self._memory
-
-    def reindex_memory(self, progress: Callable | None = None) -> ReindexReport:
-        """Embed every record of the memory again with the embedder in use: the way back to a working memory
-        after switching embedders (``pm-agent models pull`` on a memory built with the lexical fallback)."""
-        return self.with_memory(lambda memory: memory.reindex(progress))
-
-    def memory_in_use(self) -> bool:
-        """True when a memory may hold records: a Chroma server is configured or the local store exists.
-        Checked without opening the store, so drafting with no memory loads no vector database."""
-        return bool(self.settings.chroma_url) or (self.settings.memory_dir / "chroma.sqlite3").is_file()
-
-    def sync_actions(self) -> list[TrackedAction]:
-        """Read again, from the configured tracker, the state of each remembered action's issue."""
-        from pm_agent.handback.sync import sync_action_states
-
-        return sync_action_states(self.settings, self.with_memory)
-
-    def related_incidents(self, incident: Incident, k: int = 5) -> list[RelatedIncident]:
-        """Past incidents like ``incident``; [] when there is no memory. An unreachable memory is a
-        warning, not a failed draft, and so is one still busy after ``RELATED_WAIT_S`` in all: whether
-        another process holds its file lock or another task of this one (the server's webhook worker
-        remembering a draft) holds the service's memory."""
-        if not self.memory_in_use():
-            return []
-        from pm_agent.memory import api
-
-        deadline = time.monotonic() + api.RELATED_WAIT_S
-        try:
-            if not self._memory_lock.acquire(timeout=api.RELATED_WAIT_S):
-                raise MemoryStoreError(
-                    f"the incident memory at {self.settings.chroma_url or self.settings.memory_dir} is still in use "
-                    f"by another task of this process after {api.RELATED_WAIT_S:g} s"
-                )
-            try:
-                memory = self._opened_memory()
-                left = round(max(0.0, deadline - time.monotonic()), 1)  # what the wait for the lock left
-                return memory.related_for(incident, k=k, wait_s=left)
-            finally:
-                self._memory_lock.release()
-        except MemoryStoreError as exc:
-            log.warning("related incidents left out: %s", exc)
-            return []
+    def read_texts_with(self, *, date: str | None, timezone: str | None) -> None:
+        """Read every incident given as text (:meth:`load_text`) that says no ``date`` or ``timezone`` of its own
+        with these (``pm-agent watch --date --timezone``: the reading of each file dropped into the folder).
+        A bad date or zone is refused here, before any file is read."""
+        self.read_options(date, timezone)
+        self._text_date, self._text_timezone = date, timezone
 
     def backend(self, name: str | None = None, *, sampling: object = None) -> Backend:
         """The model backend: ``name`` (``--backend``) or ``PM_AGENT_BACKEND``; ``auto`` picks Claude when a key
@@ -158,7 +101,8 @@ class PostmortemService:
 
     def load_text(self, text: str, *, name: str = "<input>", date: str | None = None, timezone: str | None = None) -> Incident:
         """Read incident data given inline: JSON in any supported format, or a text timeline; secrets redacted."""
-        incident = load_incident_text(text, name, self.read_options(date, timezone), max_events=self.settings.max_events)
+        options = self.read_options(date or self._text_date, timezone or self._text_timezone)
+        incident = load_incident_text(text, name, options, max_events=self.settings.max_events)
         return redacted_logged(incident, emails=self.settings.redact_emails, where=name)
 
     def incident_from(
@@ -330,54 +274,6 @@ class PostmortemService:
         if not 1 <= samples <= 9:
             raise InputError("--samples must be between 1 and 9")
         return judge_rubric(markdown, chosen, k=samples)
-
-
-def parse_actions_json(text: str, source: str = "<input>") -> list[ActionItem]:
-    """Action items from JSON: a list of objects (``title``, ``owner``, ``due``, ``done_when``...) or of strings."""
-    data = parse_json(text, source)
-    if isinstance(data, dict):
-        data = data.get("action_items") or data.get("actions")
-    if not isinstance(data, list):
-        raise InputError("expected a list of action items (objects with a 'title', or strings)", source=source)
-    from pydantic import ValidationError
-
-    items = []
-    for index, item in enumerate(data):
-        if isinstance(item, dict):
-            item = _common_action_fields(item, f"action [{index}]", source)
-        try:
-            items.append(ActionItem(title=item) if isinstance(item, str) else ActionItem.model_validate(item))
-        except ValidationError as exc:
-            where, problem = first_problem(exc)
-            raise InputError(f"action [{index}] field {where!r}: {problem}", source=source) from None
-    return items
-
-
-ACTION_FIELD_NAMES = {"owner": ("owner", "assignee"), "due": ("due", "due_date", "deadline")}
-"""The names trackers and teams give an action's owner and due date, read as ours (others were ignored silently)."""
-
-
-def _common_action_fields(item: dict, where: str, source: str) -> dict:
-    """``item`` with ``assignee`` read as ``owner`` and ``due_date``/``deadline`` as ``due``; two names for one field
-    are refused rather than one of them dropped."""
-    item = dict(item)
-    for field, names in ACTION_FIELD_NAMES.items():
-        given = [name for name in names if item.get(name) not in (None, "")]
-        if len(given) > 1:
-            raise InputError(f"{where} gives the {field} twice ({given[0]!r} and {given[1]!r}); keep one",
-                             source=source)
-        values = [item.pop(name) for name in names if name in item]
-        if given:
-            item[field] = next(v for v in values if v not in (None, ""))
-    return item
-
-
-def parse_roster(text: str, source: str = "<roster>") -> dict[str, str]:
-    """A roster mapping roles or areas to people: JSON ``{"platform": "Dana Ortiz"}``."""
-    data = parse_json(text, source)
-    if not isinstance(data, dict) or not all(isinstance(v, str) for v in data.values()):
-        raise InputError('a roster is a JSON object of role to name, e.g. {"platform": "Dana Ortiz"}', source=source)
-    return {str(k): v for k, v in data.items()}
 
 
 def load_confined(paths: Sequence[str], roots: Sequence[Path], options: ReadOptions, *, max_events: int) -> Incident:
