@@ -177,7 +177,7 @@ async def test_score_postmortem_scores_any_markdown_against_the_rubric():
 
 
 async def test_fishbone_groups_causes_and_renders_mermaid_with_an_optional_fault_tree():
-    from pm_agent.analysis.causes.fishbone import to_markdown
+    from pm_agent.render.analysis import fishbone_text as to_markdown
 
     service = PostmortemService()
     diagram = service.fishbone(service.load([EXAMPLE]), fault_tree=True)

@@ -9,7 +9,7 @@ import sys
 
 from pm_agent.cli import EXIT_USAGE
 from pm_agent.cli.output import emit, progress, say, to_json
-from pm_agent.errors import ConfigError, InputError
+from pm_agent.errors import InputError
 from pm_agent.render import memory as render_memory
 from pm_agent.render import patterns as render_patterns
 from pm_agent.service import PostmortemService
@@ -140,13 +140,9 @@ def run_reindex(args: argparse.Namespace, service: PostmortemService) -> int:
 
 def run_models_pull(args: argparse.Namespace, service: PostmortemService) -> int:
     """The retired download: the files come with ``pip install``, so say where they are, or how to get them."""
-    from pm_agent.embeddings.model_files import INSTALL_HINT
-
     if args.dir:
         print("pm-agent: --dir is no longer used: nothing is downloaded", file=sys.stderr)
     files = service.embedding_model_files()
-    if files is None:
-        raise ConfigError(f"the all-MiniLM-L6-v2 model files are not available: {INSTALL_HINT}")
     emit(
         "Nothing to pull: all-MiniLM-L6-v2 installs with pm-agent.\n"
         f"model.onnx: {files.onnx}\ntokenizer.json: {files.tokenizer}\nfound in: {files.found_in}"

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from pm_agent.ingest.timeparse import format_utc
 from pm_agent.models import ActionItem, ActionLint, BlamelessReport, ChainReview, Fishbone, RubricResult, WhyChain
+from pm_agent.models.analysis import FISHBONE_CATEGORIES
 
 
 def why_chain_text(chain: WhyChain) -> str:
@@ -77,10 +78,13 @@ def rubric_text(result: RubricResult) -> str:
 
 
 def fishbone_text(fishbone: Fishbone) -> str:
-    """The fishbone (and its fault tree, when built) as Markdown with Mermaid fences and the grouped lists.
-
-    Drawn by :func:`pm_agent.analysis.causes.fishbone.to_markdown`, which the front ends reach through here.
-    """
-    from pm_agent.analysis.causes.fishbone import to_markdown
-
-    return to_markdown(fishbone)
+    """The fishbone (and fault tree, when built) in ```mermaid fences, with the grouped lists."""
+    parts = [f"## Fishbone: {fishbone.problem}", "", "```mermaid", fishbone.mermaid, "```", ""]
+    for name in FISHBONE_CATEGORIES:
+        parts.append(f"### {name}")
+        items = fishbone.categories.get(name) or []
+        parts += [f"- {item}" for item in items] or ["- _None identified from the data yet._"]
+        parts.append("")
+    if fishbone.fault_tree_mermaid:
+        parts += ["## Fault tree", "", "```mermaid", fishbone.fault_tree_mermaid, "```", ""]
+    return "\n".join(parts)

@@ -16,7 +16,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 
-from pm_agent.errors import InputError, MemoryStoreError
+from pm_agent.errors import ConfigError, InputError, MemoryStoreError
 from pm_agent.memory.actions import TrackedAction
 from pm_agent.memory.api import IngestReport, ReindexReport
 from pm_agent.memory.patterns import PatternsReport
@@ -140,11 +140,14 @@ class MemoryUseCases:
         """How many records the memory holds, where, and with which embedding."""
         return self.with_memory(lambda memory: memory.stats())
 
-    def embedding_model_files(self) -> ModelFiles | None:
-        """The all-MiniLM-L6-v2 files the memory embeds with, or None when they are missing."""
-        from pm_agent.embeddings.model_files import find_model_files
+    def embedding_model_files(self) -> ModelFiles:
+        """The all-MiniLM-L6-v2 files the memory embeds with; a ConfigError saying how to get them when missing."""
+        from pm_agent.embeddings.model_files import INSTALL_HINT, find_model_files
 
-        return find_model_files(self.settings.embedding_model_dir)
+        files = find_model_files(self.settings.embedding_model_dir)
+        if files is None:
+            raise ConfigError(f"the all-MiniLM-L6-v2 model files are not available: {INSTALL_HINT}")
+        return files
 
     # --- action items ---------------------------------------------------------------------
     def list_actions(self, *, overdue: bool = False, include_done: bool = False) -> list[TrackedAction]:

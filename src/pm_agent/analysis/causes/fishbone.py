@@ -13,8 +13,9 @@ import re
 
 from pm_agent.analysis.quoting import when
 from pm_agent.models import Fishbone, WhyBranch, WhyChain, WhyStep
+from pm_agent.models.analysis import FISHBONE_CATEGORIES
 
-CATEGORIES: tuple[str, ...] = ("People", "Process", "Technology", "Environment")
+CATEGORIES = FISHBONE_CATEGORIES
 LABEL_LIMIT = 80
 CATEGORY_BY_KIND = {
     "alert": "Technology",
@@ -191,15 +192,3 @@ def fault_tree_mermaid(chain: WhyChain) -> str:
         lines.append(f"    {node} --- {node}_gap[{root}]")
     return "\n".join(lines)
 
-
-def to_markdown(fishbone: Fishbone) -> str:
-    """The fishbone (and fault tree, when built) in ```mermaid fences, with the grouped lists."""
-    parts = [f"## Fishbone: {fishbone.problem}", "", "```mermaid", fishbone.mermaid, "```", ""]
-    for name in CATEGORIES:
-        parts.append(f"### {name}")
-        items = fishbone.categories.get(name) or []
-        parts += [f"- {item}" for item in items] or ["- _None identified from the data yet._"]
-        parts.append("")
-    if fishbone.fault_tree_mermaid:
-        parts += ["## Fault tree", "", "```mermaid", fishbone.fault_tree_mermaid, "```", ""]
-    return "\n".join(parts)
