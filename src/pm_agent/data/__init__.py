@@ -1,0 +1,209 @@
+"""The rule tables pm-agent ships as data, and their one loader.
+
+Word lists and phrase tables (the names the blameless engine knows, the rubric's stop and generic
+words, the cause categories' weighted keywords, owner roles, the why-chain review's stopping points)
+live beside this module as TOML files, so they can be read and extended without reading code. Regular
+expressions that carry logic (alternations built from other fragments, look-arounds tuned to one
+rule) stay in table modules next to the code that uses them.
+
+Every table is declared in :data:`SHAPES` with the keys it must have and what each holds; :func:`table`
+reads a file once (cached for the life of the process), checks it against its shape and returns plain
+Python values (tuples of words, strings, numbers, dicts and records). A missing or malformed table is a
+bug in the package, reported as :class:`~pm_agent.errors.RuleTableError` naming the file and the key.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import tomllib
+from dataclasses import dataclass
+from importlib import resources
+from typing import Any
+
+from pm_agent.errors import RuleTableError
+
+
+class Kind:
+    """What one key of a table holds; :meth:`read` checks a value and returns its Python form."""
+
+    description = "a value"
+
+    def read(self, value: Any, where: str) -> Any:
+        raise NotImplementedError
+
+    def _wrong(self, value: Any, where: str) -> RuleTableError:
+        return RuleTableError(f"{where} must be {self.description}, not {type(value).__name__} {str(value)[:40]!r}")
+
+
+def _at(where: str, key: str | int) -> str:
+    """Where a key sits, for messages: "rule table data/x.toml: owners.platform", "...: rules[2].weight"."""
+    if isinstance(key, int):
+        return f"{where}[{key}]"
+    return f"{where}: {key}" if where.endswith(".toml") else f"{where}.{key}"
+
+
+class _Words(Kind):
+    description = "a string of words separated by white space, or a list of non-empty strings"
+
+    def read(self, value: Any, where: str) -> tuple[str, ...]:
+        if isinstance(value, str):
+            return tuple(value.split())
+        if isinstance(value, list) and all(isinstance(v, str) and v.strip() for v in value):
+            return tuple(value)
+        raise self._wrong(value, where)
+
+
+class _Text(Kind):
+    description = "a non-empty string"
+
+    def read(self, value: Any, where: str) -> str:
+        if isinstance(value, str) and value.strip():
+            return value
+        raise self._wrong(value, where)
+
+
+class _Regex(Kind):
+    description = "a regular expression (a string)"
+
+    def read(self, value: Any, where: str) -> str:
+        if not isinstance(value, str) or not value:
+            raise self._wrong(value, where)
+        try:
+            re.compile(value)
+        except re.error as exc:
+            raise RuleTableError(f"{where} is not a valid regular expression ({exc})") from None
+        return value
+
+
+class _Number(Kind):
+    description = "a number"
+
+    def read(self, value: Any, where: str) -> float | int:
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            return value
+        raise self._wrong(value, where)
+
+
+class _Flag(Kind):
+    description = "true or false"
+
+    def read(self, value: Any, where: str) -> bool:
+        if isinstance(value, bool):
+            return value
+        raise self._wrong(value, where)
+
+
+WORDS, TEXT, REGEX, NUMBER, FLAG = _Words(), _Text(), _Regex(), _Number(), _Flag()
+
+
+@dataclass(frozen=True)
+class MapOf(Kind):
+    """A TOML table whose keys are free and whose values are all ``value``; keeps the file's order."""
+
+    value: Kind
+
+    @property
+    def description(self) -> str:  # type: ignore[override]
+        return f"a table of {self.value.description}"
+
+    def read(self, value: Any, where: str) -> dict[str, Any]:
+        if not isinstance(value, dict):
+            raise self._wrong(value, where)
+        return {key: self.value.read(item, _at(where, key)) for key, item in value.items()}
+
+
+@dataclass(frozen=True)
+class ListOf(Kind):
+    """A TOML array whose items are all ``item`` (``[[name]]`` for records); read as a tuple."""
+
+    item: Kind
+    at_least: int = 1
+
+    @property
+    def description(self) -> str:  # type: ignore[override]
+        return f"a list of at least {self.at_least} × {self.item.description}"
+
+    def read(self, value: Any, where: str) -> tuple[Any, ...]:
+        if not isinstance(value, list) or len(value) < self.at_least:
+            raise self._wrong(value, where)
+        return tuple(self.item.read(item, _at(where, index)) for index, item in enumerate(value))
+
+
+@dataclass(frozen=True)
+class Record(Kind):
+    """A TOML table with exactly these keys (``optional`` ones may be left out and read as ``None``)."""
+
+    fields: dict[str, Kind]
+    optional: frozenset[str] = frozenset()
+
+    description = "a table"
+
+    def read(self, value: Any, where: str) -> dict[str, Any]:
+        if not isinstance(value, dict):
+            raise self._wrong(value, where)
+        unknown = sorted(set(value) - set(self.fields))
+        if unknown:
+            raise RuleTableError(f"{where}: unknown key(s) {', '.join(unknown)}; expected {', '.join(self.fields)}")
+        missing = [key for key in self.fields if key not in value and key not in self.optional]
+        if missing:
+            raise RuleTableError(f"{where}: missing key(s) {', '.join(missing)}")
+        return {
+            key: kind.read(value[key], _at(where, key)) if key in value else None for key, kind in self.fields.items()
+        }
+
+
+# --- the shipped tables ---------------------------------------------------------------------------
+
+SHAPES: dict[str, Record] = {
+    "blameless_lexicon": Record({
+        "first_names": WORDS,
+        "system_names": WORDS,
+        "multi_word_system_names": WORDS,
+        "role_nouns": WORDS,
+        "role_acronyms": WORDS,
+        "judgement_adjectives": WORDS,
+        "judgement_adverbs": WORDS,
+        "judgement_nouns": WORDS,
+        "signal_nouns": WORDS,
+    }),
+    "terms": Record({
+        "rubric": Record({"stop": WORDS, "generic": WORDS, "common_acronyms": WORDS}),
+        "matching": Record({"stopwords": WORDS, "generic": WORDS}),
+    }),
+    "cause_rules": Record({
+        "min_score": NUMBER,
+        "pattern_count_cap": NUMBER,
+        "categories": MapOf(ListOf(Record({"pattern": REGEX, "weight": NUMBER}))),
+    }),
+    "action_rules": Record({
+        "horizons": MapOf(Record({"days": NUMBER, "effort": TEXT})),
+        "owners": MapOf(Record({"role": TEXT, "aliases": WORDS}, optional=frozenset({"role"}))),
+    }),
+}
+
+
+def table(name: str) -> dict[str, Any]:
+    """The shipped table ``data/<name>.toml``, checked against its shape in :data:`SHAPES` (read once)."""
+    if name not in SHAPES:
+        raise RuleTableError(f"no rule table named {name!r}; known: {', '.join(SHAPES)}")
+    return _shipped(name)
+
+
+@functools.cache
+def _shipped(name: str) -> dict[str, Any]:
+    try:
+        text = resources.files(__name__).joinpath(f"{name}.toml").read_text(encoding="utf-8")
+    except OSError as exc:
+        raise RuleTableError(f"rule table data/{name}.toml cannot be read ({exc.strerror or exc}); reinstall pm-agent") from None
+    return parse_table(text, name, SHAPES[name])
+
+
+def parse_table(text: str, name: str, shape: Record) -> dict[str, Any]:
+    """``text`` (a TOML document) read as the table ``name`` of ``shape``; raises :class:`RuleTableError`."""
+    where = f"rule table data/{name}.toml"
+    try:
+        document = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise RuleTableError(f"{where} is not valid TOML ({exc})") from None
+    return shape.read(document, where)
