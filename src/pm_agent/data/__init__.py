@@ -44,6 +44,8 @@ def _at(where: str, key: str | int) -> str:
 
 
 class _Words(Kind):
+    """Single words: one string split on white space (a long list reads best that way), or a list."""
+
     description = "a string of words separated by white space, or a list of non-empty strings"
 
     def read(self, value: Any, where: str) -> tuple[str, ...]:
@@ -153,14 +155,17 @@ class Record(Kind):
         }
 
 
+STRINGS = ListOf(TEXT)  # phrases, questions, words with spaces: one string each, never split
+
+
 # --- the shipped tables ---------------------------------------------------------------------------
 
 SHAPES: dict[str, Record] = {
     "blameless_lexicon": Record({
         "first_names": WORDS,
         "system_names": WORDS,
-        "multi_word_system_names": WORDS,
-        "role_nouns": WORDS,
+        "multi_word_system_names": STRINGS,
+        "role_nouns": STRINGS,
         "role_acronyms": WORDS,
         "judgement_adjectives": WORDS,
         "judgement_adverbs": WORDS,
@@ -178,7 +183,22 @@ SHAPES: dict[str, Record] = {
     }),
     "action_rules": Record({
         "horizons": MapOf(Record({"days": NUMBER, "effort": TEXT})),
-        "owners": MapOf(Record({"role": TEXT, "aliases": WORDS}, optional=frozenset({"role"}))),
+        "owners": MapOf(Record({"role": TEXT, "aliases": STRINGS}, optional=frozenset({"role"}))),
+    }),
+    "why_review": Record({
+        "min_steps": NUMBER,
+        "too_short_question": TEXT,
+        "person_questions": STRINGS,
+        "human_verbs": STRINGS,
+        "role_only_verbs": STRINGS,
+        "not_names": WORDS,
+        "systemic_markers": REGEX,
+        "not_systemic_finding": TEXT,
+        "not_systemic_questions": STRINGS,
+        "stop_rule": ListOf(Record(
+            {"code": TEXT, "pattern": REGEX, "finding": TEXT, "questions": STRINGS, "last_only": FLAG},
+            optional=frozenset({"questions"}),
+        )),
     }),
 }
 
