@@ -91,3 +91,14 @@ def test_a_file_that_is_not_toml_is_refused():
 def test_an_undeclared_table_is_refused_with_the_known_names():
     with pytest.raises(RuleTableError, match=r"^no rule table named 'nope'; known: blameless_lexicon, "):
         table("nope")
+
+
+def test_a_fishbone_table_sending_a_factor_to_an_undeclared_group_is_refused():
+    text = resources.files("pm_agent.data").joinpath("fishbone.toml").read_text(encoding="utf-8")
+    broken = text.replace('category = "Environment"', 'category = "Enviroment"')
+    with pytest.raises(RuleTableError) as caught:
+        parse_table(broken, "fishbone", SHAPES["fishbone"])
+    assert str(caught.value) == (
+        "rule table data/fishbone.toml: unknown categories Enviroment; use one of People, Process, Technology, "
+        "Environment"
+    )

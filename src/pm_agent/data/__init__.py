@@ -17,6 +17,7 @@ from __future__ import annotations
 import functools
 import re
 import tomllib
+from collections.abc import Callable
 from dataclasses import dataclass
 from importlib import resources
 from typing import Any
@@ -56,11 +57,16 @@ class _Words(Kind):
         raise self._wrong(value, where)
 
 
+@dataclass(frozen=True)
 class _Text(Kind):
-    description = "a non-empty string"
+    may_be_empty: bool = False
+
+    @property
+    def description(self) -> str:  # type: ignore[override]
+        return "a string" if self.may_be_empty else "a non-empty string"
 
     def read(self, value: Any, where: str) -> str:
-        if isinstance(value, str) and value.strip():
+        if isinstance(value, str) and (self.may_be_empty or value.strip()):
             return value
         raise self._wrong(value, where)
 
@@ -97,6 +103,7 @@ class _Flag(Kind):
 
 
 WORDS, TEXT, REGEX, NUMBER, FLAG = _Words(), _Text(), _Regex(), _Number(), _Flag()
+ANY_TEXT = _Text(may_be_empty=True)  # a replacement that may delete what it replaces
 
 
 @dataclass(frozen=True)
@@ -134,10 +141,15 @@ class ListOf(Kind):
 
 @dataclass(frozen=True)
 class Record(Kind):
-    """A TOML table with exactly these keys (``optional`` ones may be left out and read as ``None``)."""
+    """A TOML table with exactly these keys (``optional`` ones may be left out and read as ``None``).
+
+    ``check`` looks at the values read and returns what is wrong across keys (a name used that another key does
+    not declare), or ``None``.
+    """
 
     fields: dict[str, Kind]
     optional: frozenset[str] = frozenset()
+    check: Callable[[dict[str, Any]], str | None] | None = None
 
     description = "a table"
 
@@ -150,15 +162,26 @@ class Record(Kind):
         missing = [key for key in self.fields if key not in value and key not in self.optional]
         if missing:
             raise RuleTableError(f"{where}: missing key(s) {', '.join(missing)}")
-        return {
+        read = {
             key: kind.read(value[key], _at(where, key)) if key in value else None for key, kind in self.fields.items()
         }
+        problem = self.check(read) if self.check else None
+        if problem:
+            raise RuleTableError(f"{where}: {problem}")
+        return read
 
 
 STRINGS = ListOf(TEXT)  # phrases, questions, words with spaces: one string each, never split
 
 
 # --- the shipped tables ---------------------------------------------------------------------------
+
+
+def _fishbone_groups_declared(fishbone: dict[str, Any]) -> str | None:
+    used = {*fishbone["category_by_kind"].values(), *(rule["category"] for rule in fishbone["factor_category"])}
+    unknown = sorted(used - set(fishbone["categories"]))
+    return f"unknown categories {', '.join(unknown)}; use one of {', '.join(fishbone['categories'])}" if unknown else None
+
 
 SHAPES: dict[str, Record] = {
     "blameless_lexicon": Record({
@@ -200,6 +223,13 @@ SHAPES: dict[str, Record] = {
             optional=frozenset({"questions"}),
         )),
     }),
+    "fishbone": Record({
+        "categories": STRINGS,
+        "category_by_kind": MapOf(TEXT),
+        "people_phrase": ListOf(Record({"pattern": REGEX, "phrase": TEXT})),
+        "factor_category": ListOf(Record({"pattern": REGEX, "category": TEXT})),
+        "blame_swap": ListOf(Record({"pattern": REGEX, "replacement": ANY_TEXT})),
+    }, check=_fishbone_groups_declared),
 }
 
 
