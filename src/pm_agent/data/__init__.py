@@ -71,14 +71,19 @@ class _Text(Kind):
         raise self._wrong(value, where)
 
 
+@dataclass(frozen=True)
 class _Regex(Kind):
+    """A pattern, checked by compiling it with the flags its reader uses (so the reader's own compile is a hit in
+    ``re``'s cache, not a second compile); kept as the string, for readers that build on it."""
+
+    flags: int = 0
     description = "a regular expression (a string)"
 
     def read(self, value: Any, where: str) -> str:
         if not isinstance(value, str) or not value:
             raise self._wrong(value, where)
         try:
-            re.compile(value)
+            re.compile(value, self.flags)
         except re.error as exc:
             raise RuleTableError(f"{where} is not a valid regular expression ({exc})") from None
         return value
@@ -104,6 +109,7 @@ class _Flag(Kind):
 
 WORDS, TEXT, REGEX, NUMBER, FLAG = _Words(), _Text(), _Regex(), _Number(), _Flag()
 ANY_TEXT = _Text(may_be_empty=True)  # a replacement that may delete what it replaces
+REGEX_I = _Regex(re.IGNORECASE)  # a pattern matched ignoring case
 
 
 @dataclass(frozen=True)
@@ -217,7 +223,7 @@ SHAPES: dict[str, Record] = {
     "cause_rules": Record({
         "min_score": NUMBER,
         "pattern_count_cap": NUMBER,
-        "categories": MapOf(ListOf(Record({"pattern": REGEX, "weight": NUMBER}))),
+        "categories": MapOf(ListOf(Record({"pattern": REGEX_I, "weight": NUMBER}))),
     }),
     "action_rules": Record({
         "horizons": MapOf(Record({"days": NUMBER, "effort": TEXT})),
@@ -230,7 +236,7 @@ SHAPES: dict[str, Record] = {
         "human_verbs": STRINGS,
         "role_only_verbs": STRINGS,
         "not_names": WORDS,
-        "systemic_markers": REGEX,
+        "systemic_markers": REGEX_I,
         "not_systemic_finding": TEXT,
         "not_systemic_questions": STRINGS,
         "stop_rule": ListOf(Record(
@@ -241,9 +247,9 @@ SHAPES: dict[str, Record] = {
     "fishbone": Record({
         "categories": STRINGS,
         "category_by_kind": MapOf(TEXT),
-        "people_phrase": ListOf(Record({"pattern": REGEX, "phrase": TEXT})),
-        "factor_category": ListOf(Record({"pattern": REGEX, "category": TEXT})),
-        "blame_swap": ListOf(Record({"pattern": REGEX, "replacement": ANY_TEXT})),
+        "people_phrase": ListOf(Record({"pattern": REGEX_I, "phrase": TEXT})),
+        "factor_category": ListOf(Record({"pattern": REGEX_I, "category": TEXT})),
+        "blame_swap": ListOf(Record({"pattern": REGEX_I, "replacement": ANY_TEXT})),
     }, check=_fishbone_groups_declared),
 }
 
