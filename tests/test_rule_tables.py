@@ -7,7 +7,7 @@ from importlib import resources
 
 import pytest
 
-from pm_agent.data import SHAPES, MapOf, Record, ListOf, NUMBER, REGEX, WORDS, parse_table, table
+from pm_agent.data import NUMBER, REGEX, SHAPES, WORDS, ListOf, MapOf, Record, parse_table, table
 from pm_agent.errors import PmAgentError, RuleTableError
 
 SHAPE = Record({
@@ -42,6 +42,11 @@ def test_every_table_file_in_the_data_folder_is_declared_with_a_shape():
 
 def test_a_table_is_read_once_and_shared():
     assert table("blameless_lexicon") is table("blameless_lexicon")
+
+
+def test_a_shared_table_cannot_be_changed_by_one_of_its_readers():
+    with pytest.raises(TypeError):
+        table("action_rules")["owners"]["platform"] = {"role": "Somebody else", "aliases": ()}
 
 
 def test_a_well_formed_table_reads_as_plain_values():

@@ -8,7 +8,8 @@ rule) stay in table modules next to the code that uses them.
 
 Every table is declared in :data:`SHAPES` with the keys it must have and what each holds; :func:`table`
 reads a file once (cached for the life of the process), checks it against its shape and returns plain
-Python values (tuples of words, strings, numbers, dicts and records). A missing or malformed table is a
+Python values, read-only since every reader shares them (tuples of words and strings, numbers, and
+read-only mappings for tables and records). A missing or malformed table is a
 bug in the package, reported as :class:`~pm_agent.errors.RuleTableError` naming the file and the key.
 """
 
@@ -17,9 +18,10 @@ from __future__ import annotations
 import functools
 import re
 import tomllib
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from importlib import resources
+from types import MappingProxyType
 from typing import Any
 
 from pm_agent.errors import RuleTableError
@@ -122,10 +124,10 @@ class MapOf(Kind):
     def description(self) -> str:  # type: ignore[override]
         return f"a table of {self.value.description}"
 
-    def read(self, value: Any, where: str) -> dict[str, Any]:
+    def read(self, value: Any, where: str) -> Mapping[str, Any]:
         if not isinstance(value, dict):
             raise self._wrong(value, where)
-        return {key: self.value.read(item, _at(where, key)) for key, item in value.items()}
+        return MappingProxyType({key: self.value.read(item, _at(where, key)) for key, item in value.items()})
 
 
 @dataclass(frozen=True)
@@ -159,7 +161,7 @@ class Record(Kind):
 
     description = "a table"
 
-    def read(self, value: Any, where: str) -> dict[str, Any]:
+    def read(self, value: Any, where: str) -> Mapping[str, Any]:
         if not isinstance(value, dict):
             raise self._wrong(value, where)
         unknown = sorted(set(value) - set(self.fields))
@@ -174,7 +176,7 @@ class Record(Kind):
         problem = self.check(read) if self.check else None
         if problem:
             raise RuleTableError(f"{where}: {problem}")
-        return read
+        return MappingProxyType(read)
 
 
 STRINGS = ListOf(TEXT)  # phrases, questions, words with spaces: one string each, never split
@@ -254,7 +256,7 @@ SHAPES: dict[str, Record] = {
 }
 
 
-def table(name: str) -> dict[str, Any]:
+def table(name: str) -> Mapping[str, Any]:
     """The shipped table ``data/<name>.toml``, checked against its shape in :data:`SHAPES` (read once)."""
     if name not in SHAPES:
         raise RuleTableError(f"no rule table named {name!r}; known: {', '.join(SHAPES)}")
@@ -262,7 +264,7 @@ def table(name: str) -> dict[str, Any]:
 
 
 @functools.cache
-def _shipped(name: str) -> dict[str, Any]:
+def _shipped(name: str) -> Mapping[str, Any]:
     try:
         text = resources.files(__name__).joinpath(f"{name}.toml").read_text(encoding="utf-8")
     except OSError as exc:
@@ -270,7 +272,7 @@ def _shipped(name: str) -> dict[str, Any]:
     return parse_table(text, name, SHAPES[name])
 
 
-def parse_table(text: str, name: str, shape: Record) -> dict[str, Any]:
+def parse_table(text: str, name: str, shape: Record) -> Mapping[str, Any]:
     """``text`` (a TOML document) read as the table ``name`` of ``shape``; raises :class:`RuleTableError`."""
     where = f"rule table data/{name}.toml"
     try:

@@ -27,7 +27,7 @@ def _re(pattern: str) -> re.Pattern[str]:
 
 _TABLE = table("fishbone")
 CATEGORIES: tuple[str, ...] = _TABLE["categories"]
-CATEGORY_BY_KIND: dict[str, str] = _TABLE["category_by_kind"]
+CATEGORY_BY_KIND: dict[str, str] = dict(_TABLE["category_by_kind"])
 PEOPLE_PHRASES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
     (_re(rule["pattern"]), rule["phrase"]) for rule in _TABLE["people_phrase"]
 )
