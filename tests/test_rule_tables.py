@@ -10,10 +10,12 @@ import pytest
 from pm_agent.data import NUMBER, REGEX, SHAPES, WORDS, ListOf, MapOf, Record, parse_table, table
 from pm_agent.errors import PmAgentError, RuleTableError
 
-SHAPE = Record({
-    "names": WORDS,
-    "rules": MapOf(ListOf(Record({"pattern": REGEX, "weight": NUMBER}))),
-})
+SHAPE = Record(
+    {
+        "names": WORDS,
+        "rules": MapOf(ListOf(Record({"pattern": REGEX, "weight": NUMBER}))),
+    }
+)
 GOOD = """
 names = "Alice Bob"
 [rules]

@@ -188,71 +188,90 @@ STRINGS = ListOf(TEXT)  # phrases, questions, words with spaces: one string each
 def _fishbone_groups_declared(fishbone: dict[str, Any]) -> str | None:
     used = {*fishbone["category_by_kind"].values(), *(rule["category"] for rule in fishbone["factor_category"])}
     unknown = sorted(used - set(fishbone["categories"]))
-    return f"unknown categories {', '.join(unknown)}; use one of {', '.join(fishbone['categories'])}" if unknown else None
+    return (
+        f"unknown categories {', '.join(unknown)}; use one of {', '.join(fishbone['categories'])}" if unknown else None
+    )
 
 
 SHAPES: dict[str, Record] = {
-    "blameless_lexicon": Record({
-        "first_names": WORDS,
-        "system_names": WORDS,
-        "multi_word_system_names": STRINGS,
-        "role_nouns": STRINGS,
-        "role_acronyms": WORDS,
-        "judgement_adjectives": WORDS,
-        "judgement_adverbs": WORDS,
-        "judgement_nouns": WORDS,
-        "signal_nouns": WORDS,
-        "blame_words": WORDS,
-        "infra_parts": WORDS,
-        "blame_acronyms": WORDS,
-    }),
-    "english": Record({
-        "irregular_verbs": STRINGS,
-        "doubling_verbs": WORDS,
-        "known_bases": WORDS,
-        "particles": WORDS,
-        "object_stops": WORDS,
-        "clause_openers": WORDS,
-        "danglers": WORDS,
-        "auxiliaries": WORDS,
-        "common_verb_forms": WORDS,
-        "function_words": WORDS,
-    }),
-    "terms": Record({
-        "rubric": Record({"stop": WORDS, "generic": WORDS, "common_acronyms": WORDS}),
-        "matching": Record({"stopwords": WORDS, "generic": WORDS}),
-    }),
-    "cause_rules": Record({
-        "min_score": NUMBER,
-        "pattern_count_cap": NUMBER,
-        "categories": MapOf(ListOf(Record({"pattern": REGEX_I, "weight": NUMBER}))),
-    }),
-    "action_rules": Record({
-        "horizons": MapOf(Record({"days": NUMBER, "effort": TEXT})),
-        "owners": MapOf(Record({"role": TEXT, "aliases": STRINGS}, optional=frozenset({"role"}))),
-    }),
-    "why_review": Record({
-        "min_steps": NUMBER,
-        "too_short_question": TEXT,
-        "person_questions": STRINGS,
-        "human_verbs": STRINGS,
-        "role_only_verbs": STRINGS,
-        "not_names": WORDS,
-        "systemic_markers": REGEX_I,
-        "not_systemic_finding": TEXT,
-        "not_systemic_questions": STRINGS,
-        "stop_rule": ListOf(Record(
-            {"code": TEXT, "pattern": REGEX, "finding": TEXT, "questions": STRINGS, "last_only": FLAG},
-            optional=frozenset({"questions"}),
-        )),
-    }),
-    "fishbone": Record({
-        "categories": STRINGS,
-        "category_by_kind": MapOf(TEXT),
-        "people_phrase": ListOf(Record({"pattern": REGEX_I, "phrase": TEXT})),
-        "factor_category": ListOf(Record({"pattern": REGEX_I, "category": TEXT})),
-        "blame_swap": ListOf(Record({"pattern": REGEX_I, "replacement": ANY_TEXT})),
-    }, check=_fishbone_groups_declared),
+    "blameless_lexicon": Record(
+        {
+            "first_names": WORDS,
+            "system_names": WORDS,
+            "multi_word_system_names": STRINGS,
+            "role_nouns": STRINGS,
+            "role_acronyms": WORDS,
+            "judgement_adjectives": WORDS,
+            "judgement_adverbs": WORDS,
+            "judgement_nouns": WORDS,
+            "signal_nouns": WORDS,
+            "blame_words": WORDS,
+            "infra_parts": WORDS,
+            "blame_acronyms": WORDS,
+        }
+    ),
+    "english": Record(
+        {
+            "irregular_verbs": STRINGS,
+            "doubling_verbs": WORDS,
+            "known_bases": WORDS,
+            "particles": WORDS,
+            "object_stops": WORDS,
+            "clause_openers": WORDS,
+            "danglers": WORDS,
+            "auxiliaries": WORDS,
+            "common_verb_forms": WORDS,
+            "function_words": WORDS,
+        }
+    ),
+    "terms": Record(
+        {
+            "rubric": Record({"stop": WORDS, "generic": WORDS, "common_acronyms": WORDS}),
+            "matching": Record({"stopwords": WORDS, "generic": WORDS}),
+        }
+    ),
+    "cause_rules": Record(
+        {
+            "min_score": NUMBER,
+            "pattern_count_cap": NUMBER,
+            "categories": MapOf(ListOf(Record({"pattern": REGEX_I, "weight": NUMBER}))),
+        }
+    ),
+    "action_rules": Record(
+        {
+            "horizons": MapOf(Record({"days": NUMBER, "effort": TEXT})),
+            "owners": MapOf(Record({"role": TEXT, "aliases": STRINGS}, optional=frozenset({"role"}))),
+        }
+    ),
+    "why_review": Record(
+        {
+            "min_steps": NUMBER,
+            "too_short_question": TEXT,
+            "person_questions": STRINGS,
+            "human_verbs": STRINGS,
+            "role_only_verbs": STRINGS,
+            "not_names": WORDS,
+            "systemic_markers": REGEX_I,
+            "not_systemic_finding": TEXT,
+            "not_systemic_questions": STRINGS,
+            "stop_rule": ListOf(
+                Record(
+                    {"code": TEXT, "pattern": REGEX, "finding": TEXT, "questions": STRINGS, "last_only": FLAG},
+                    optional=frozenset({"questions"}),
+                )
+            ),
+        }
+    ),
+    "fishbone": Record(
+        {
+            "categories": STRINGS,
+            "category_by_kind": MapOf(TEXT),
+            "people_phrase": ListOf(Record({"pattern": REGEX_I, "phrase": TEXT})),
+            "factor_category": ListOf(Record({"pattern": REGEX_I, "category": TEXT})),
+            "blame_swap": ListOf(Record({"pattern": REGEX_I, "replacement": ANY_TEXT})),
+        },
+        check=_fishbone_groups_declared,
+    ),
 }
 
 
@@ -268,7 +287,9 @@ def _shipped(name: str) -> Mapping[str, Any]:
     try:
         text = resources.files(__name__).joinpath(f"{name}.toml").read_text(encoding="utf-8")
     except OSError as exc:
-        raise RuleTableError(f"rule table data/{name}.toml cannot be read ({exc.strerror or exc}); reinstall pm-agent") from None
+        raise RuleTableError(
+            f"rule table data/{name}.toml cannot be read ({exc.strerror or exc}); reinstall pm-agent"
+        ) from None
     return parse_table(text, name, SHAPES[name])
 
 
