@@ -1,16 +1,28 @@
 """The rule tables pm-agent ships as data, and their one loader.
 
-Word lists and phrase tables (the names the blameless engine knows, the rubric's stop and generic
-words, the cause categories' weighted keywords, owner roles, the why-chain review's stopping points)
-live beside this module as TOML files, so they can be read and extended without reading code. Regular
-expressions that carry logic (alternations built from other fragments, look-arounds tuned to one
-rule) stay in table modules next to the code that uses them.
+Word lists and phrase tables live beside this module as TOML files, so they can be read and
+extended without reading code:
+
+- ``blameless_lexicon.toml``: names of people and systems, role nouns, judgement and blame words;
+- ``english.toml``: the blameless rewrites' grammar (irregular verbs, function words, object stops);
+- ``terms.toml``: stop and generic words of the rubric and of the matcher (two lists on purpose);
+- ``cause_rules.toml``: the cause categories and their weighted keywords;
+- ``action_rules.toml``: owner roles with their roster aliases, due-date horizons;
+- ``why_review.toml``: where a why-chain should not stop, and the questions to ask instead;
+- ``fishbone.toml``: the fishbone's groups and which causes and factors go where.
+
+(``secret_rules.toml`` has its own reader in :mod:`pm_agent.guards.redaction`: a secret rule is a
+pattern with checks and keywords for a pre-scan.) Regular expressions that carry logic stay Python
+table modules next to their readers: the event vocabulary (:mod:`pm_agent.analysis.vocabulary`), whose
+tags are built from shared fragments and whose alternation order decides what a draft quotes, the
+blameless rules, the SMART lint patterns. The rubric's phrase lists were data already, in
+``prompts/rubric.json``, which the model judge reads too.
 
 Every table is declared in :data:`SHAPES` with the keys it must have and what each holds; :func:`table`
 reads a file once (cached for the life of the process), checks it against its shape and returns plain
 Python values, read-only since every reader shares them (tuples of words and strings, numbers, and
-read-only mappings for tables and records). A missing or malformed table is a
-bug in the package, reported as :class:`~pm_agent.errors.RuleTableError` naming the file and the key.
+read-only mappings for tables and records). A missing or malformed table is a bug in the package,
+reported as :class:`~pm_agent.errors.RuleTableError` naming the file and the key.
 """
 
 from __future__ import annotations
