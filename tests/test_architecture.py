@@ -11,7 +11,7 @@ from pathlib import Path
 from conftest import REPO
 
 SOURCE = REPO / "src" / "pm_agent"
-EVERYONE = {"errors", "models"}
+EVERYONE = {"errors", "models", "data"}
 FOUNDATIONS = {"textscan", "settings", "resources"}
 READING = {"ingest", "markdown"}
 CORE = {"analysis", "render", "guards"}
@@ -22,6 +22,7 @@ FRONT_ENDS = {"cli", "mcp_server", "automation", "evals", "__main__"}
 # Each folder (or root module) and what it may import besides EVERYONE: docs/architecture.md's table.
 ALLOWED = {
     "models": set(),
+    "data": set(),
     "textscan": set(),
     "errors": {"guards"},
     "settings": set(),

@@ -72,6 +72,13 @@ class IntegrationError(PmAgentError):
     """An outside service pm-agent was configured to use (Slack, GitHub, Jira) refused or failed a request."""
 
 
+class RuleTableError(PmAgentError):
+    """A rule table shipped with pm-agent (``pm_agent/data/*.toml``) that is missing or malformed.
+
+    The tables ship with the code, so this is a bug in the package (or a damaged install), not bad input;
+    the message names the file and the key so the test that loads every table points straight at it."""
+
+
 class NotFoundError(PmAgentError):
     """An incident, postmortem or action item id that the memory does not hold."""
 

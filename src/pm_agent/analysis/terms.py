@@ -6,7 +6,8 @@ filler are dropped, words are reduced to a light stem (``detached`` -> ``detach`
 ``configuration`` -> ``configur``), and words every incident uses (``change``, ``service``,
 ``issue``) weigh less than the ones that name this incident's components and mechanisms
 (``terraform``, ``ingress``, ``oom``). Deterministic and dependency-free, so a figure built on it
-is the same on every machine.
+is the same on every machine. The word lists are data (``pm_agent/data/terms.toml``, section ``matching``;
+the rubric's own lists sit beside them), read once when this module loads.
 """
 
 from __future__ import annotations
@@ -14,29 +15,15 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
+from pm_agent.data import table
+
 WORD_RE = re.compile(r"[a-z0-9][a-z0-9_.\-/]*[a-z0-9]|[a-z0-9]")
 GENERIC_WEIGHT = 0.35
 PREFIX_MIN = 5
 
-STOPWORDS = frozenset(
-    """a about above after again against all also am an and any are as at be because been before being below
-    between both but by can could did do does doing done down during each either else even ever every few for from
-    further had has have having he her here hers him his how however i if in into is it its itself just least less
-    like made make many may me might more most much must my near neither no nor not now of off often on once one only
-    or other our ours out over own per quite rather same she should since so some still such than that the their them
-    then there these they this those though through thus to too under until up upon us very via was we were what when
-    where whether which while who whom whose why will with within without would yet you your
-    able already always another anyone anything around away back became become becomes got get gets getting instead
-    later lot seem seemed seems something sometimes soon thing things though way ways well went whole
-    don didn doesn wasn weren isn aren won couldn shouldn wouldn hadn hasn haven""".split()
-)
-GENERIC = frozenset(
-    """change changed changes changing chang issue issues problem problems service services system systems error
-    errors failure failures fail failed failing incident incidents cause caused causes causing team teams time times
-    new use used using run running ran work working worked need needs needed due result resulted resulting lead led
-    leads part case cases first second also add added ensure make sure better improve improved check checks
-    process data user users customer customers request requests issue""".split()
-)
+_WORDS = table("terms")["matching"]
+STOPWORDS = frozenset(_WORDS["stopwords"])
+GENERIC = frozenset(_WORDS["generic"])
 _SUFFIXES = ("ational", "ations", "ation", "ments", "ment", "ingly", "ings", "ing", "ities", "ity", "edly", "ied",
              "ies", "ed", "es", "ly", "er", "s")
 

@@ -1,9 +1,14 @@
-"""The one event vocabulary: what the words of an incident event say it is. Data only.
+"""The one event vocabulary: what the words of an incident event say it is. A table module: no logic.
 
 Each tag is a word pattern; :mod:`pm_agent.analysis.evidence` applies them all to every event
 once, and the timeline phases, the key times, the causes, the Five Whys, the actions, the lessons
 and the summary all read the resulting tags. Nothing else re-scans event texts with a keyword list
-of its own.
+of its own, and a phrase another reader needs too (a silent failure, "no failover errors" as no
+gap) is defined here once and imported.
+
+Unlike the word lists in ``pm_agent/data/``, these stay Python: each tag is a regular expression
+with look-arounds and shared fragments, and the order of its alternatives decides which words a
+draft quotes, so it reads best next to the fragments it is built from.
 
 The tags:
 
@@ -47,6 +52,17 @@ FAILURE_WORDS = (
     r"empty|corrupt\w*|lag\w*|backlog|saturat\w*|exhaust\w*|throttl\w*|leak\w*|overload\w*|disconnect\w*|"
     r"wrong|incorrect\w*|reversed|invalid|mismatch\w*|stale|dropped (?:the|a|an|its|all|every|rows?|records?)"
 )
+
+# Phrases two readers share, written once. The team confirmed the fix worked (an outcome, and a recovery):
+CONFIRMED_RESOLVED = r"confirmed (?:expected behaviou?r|(?:the )?issue (?:was )?resolved|resolution)"
+# A safeguard that fails without telling anyone (a stated gap, and what remedies turn into "exit non-zero"):
+SILENT_FAILURE = (
+    r"(?:exits?|exited|returns?|returned) (?:with )?(?:status |code |exit code )?0 (?:on|when|after)\b|"
+    r"fail(?:s|ed)? silently|silently fail(?:s|ed)?"
+)
+# After "no <safeguard>", what makes it a report of no failures rather than a missing safeguard ("no failover
+# errors were seen").
+NOT_A_SAFEGUARD = r"(?! (?:errors?|issues?|problems?|events?|failures?|warnings?|alerts?|was|were|happened|occurred)\b)"
 
 TAG_PATTERNS: dict[str, re.Pattern[str]] = {
     "symptom": _p(rf"\b(?:{FAILURE_WORDS})"),
@@ -132,18 +148,18 @@ TAG_PATTERNS: dict[str, re.Pattern[str]] = {
         r"completed|checksum verified|"
         r"issue (?:was )?mitigated|mitigated|fixed|back to normal|recovered|restored|"
         r"(?:is|are|was|were|as|became|now|back|marked) healthy|healthy again|verified (?:that|operational)|"
-        r"went down to normal|confirmed (?:expected behaviou?r|(?:the )?issue (?:was )?resolved|resolution))"
+        rf"went down to normal|{CONFIRMED_RESOLVED})"
     ),
     "recovery": _p(
         r"\b(?:back to (?:normal|baseline)|recover(?:ed|ing|y)\b|restored|service restored|mitigated|"
         r"(?:verified|fully) operational|operational again|works(?: again)?\b|"
         r"(?:passing|working|responding|running|serving|loading|up|healthy|green|stable)(?: [\w-]+)? again|"
-        r"working normally|normal again|back to (?:normal|baseline)|"
+        r"working normally|normal again|"
         r"resumed|"
         r"(?:is|are|was|were|as|became|now|back) healthy|healthy again|"
         r"error rates? (?:dropped|back|returned)|latency (?:back|recovered|returned)|traffic (?:back|recovered)|"
         r"impact (?:ended|stopped)|went down to normal|resolved\b|issue (?:is )?fixed|"
-        r"confirmed (?:expected behaviou?r|(?:the )?issue (?:was )?resolved|resolution)|allowing traffic|"
+        rf"{CONFIRMED_RESOLVED}|allowing traffic|"
         r"become available|became available|(?:are|is|were|was) available again|"
         r"(?:errors?|timeouts?|failures?|crashes|restarts|5xxs?|503s|504s|500s) (?:have |has )?(?:stopped|ceased|went away|"
         r"subsided|disappeared))"
@@ -194,10 +210,9 @@ TAG_PATTERNS: dict[str, re.Pattern[str]] = {
         r"only (?:cover|covers|covered|test|tests|tested|check|checks|checked)\b|"
         r"no [\w-]+ (?:scan|scanning|check|test|gate|review|alert|alerting|monitoring|validation|limit|runbook)s?\b|"
         r"\bno (?:[\w-]+ )?(?:circuit[- ]breaker|fallback|backoff|eviction|failover|retry (?:limit|budget))s?\b"
-        r"(?! (?:errors?|issues?|problems?|events?|failures?|warnings?|alerts?|was|were|happened|occurred)\b)|"
+        rf"{NOT_A_SAFEGUARD}|"
         r"nothing (?:checks|alerts|monitors|tests|validates|watches)|"
-        r"(?:exits?|exited|returns?|returned) (?:with )?(?:status |code |exit code )?0 (?:on|when|after)\b|"
-        r"fail(?:s|ed)? silently|silently fail(?:s|ed)?|"
+        rf"{SILENT_FAILURE}|"
         r"(?:is|are|was|were) (?:not|never) (?:covered|tested|monitored|alerted on|validated|reviewed|rehearsed)|"
         r"(?:validat|check|test|cover|monitor|scan)\w*\b[^.;]{0,80}? but not\b)"
     ),

@@ -146,9 +146,6 @@ class BlamelessReport(BaseModel):
     backend_notes: list[str] = Field(default_factory=list, description="Fallbacks and check findings from a model backend.")
 
 
-FISHBONE_CATEGORIES: tuple[str, ...] = ("People", "Process", "Technology", "Environment")
-
-
 class Fishbone(BaseModel):
     """Causes and factors grouped as People, Process, Technology, Environment (in that order)."""
 

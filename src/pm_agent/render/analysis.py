@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from pm_agent.ingest.timeparse import format_utc
 from pm_agent.models import ActionItem, ActionLint, BlamelessReport, ChainReview, Fishbone, RubricResult, WhyChain
-from pm_agent.models.analysis import FISHBONE_CATEGORIES
+from pm_agent.data import table
 
 
 def why_chain_text(chain: WhyChain) -> str:
@@ -80,7 +80,7 @@ def rubric_text(result: RubricResult) -> str:
 def fishbone_text(fishbone: Fishbone) -> str:
     """The fishbone (and fault tree, when built) in ```mermaid fences, with the grouped lists."""
     parts = [f"## Fishbone: {fishbone.problem}", "", "```mermaid", fishbone.mermaid, "```", ""]
-    for name in FISHBONE_CATEGORIES:
+    for name in table("fishbone")["categories"]:
         parts.append(f"### {name}")
         items = fishbone.categories.get(name) or []
         parts += [f"- {item}" for item in items] or ["- _None identified from the data yet._"]

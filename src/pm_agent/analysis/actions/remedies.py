@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 
 from pm_agent.analysis.quoting import sentences_of
+from pm_agent.analysis.vocabulary import NOT_A_SAFEGUARD, SILENT_FAILURE
 
 MAX_WORDS = 14
 # The verbs a gap names, with their base form: "validates", "validated" -> "validate".
@@ -40,14 +41,10 @@ PASSIVE_RE = re.compile(
 )
 NOTHING_RE = re.compile(rf"\bnothing (?P<verb>{_VERB}) (?P<obj>.+)$", re.I)
 # "no failover errors were seen" reports an absence of failures, not a missing safeguard.
-_NOT_A_SAFEGUARD = r"(?! (?:errors?|issues?|problems?|events?|failures?|warnings?|alerts?|was|were|happened|occurred)\b)"
+_NOT_A_SAFEGUARD = NOT_A_SAFEGUARD
 NO_SAFEGUARD_RE = re.compile(rf"\bno (?P<np>(?:[\w/.-]+ ){{0,3}}?{_SAFEGUARD})\b{_NOT_A_SAFEGUARD}(?P<rest>.*)$", re.I)
 UNTESTED_RE = re.compile(r"^(?P<subj>.+?) (?:is|are|was|were) untested\b|\buntested (?P<np>[\w/.-]+(?: [\w/.-]+){0,3})", re.I)
-SILENT_RE = re.compile(
-    r"^(?P<subj>.+?) (?:(?:exits?|exited|returns?|returned) (?:with )?(?:status |code |exit code )?0 (?:on|when|after)\b|"
-    r"fail(?:s|ed)? silently|silently fail(?:s|ed)?)",
-    re.I,
-)
+SILENT_RE = re.compile(rf"^(?P<subj>.+?) (?:{SILENT_FAILURE})", re.I)
 GENERIC_SUBJECTS = {"the job", "the script", "the process", "the task", "the cron job", "the cronjob", "it", "this"}
 COMPONENT_RE = re.compile(r"\b[a-z0-9]+(?:-[a-z0-9]+)+\b")
 # Where a clause ends inside a sentence: "; ", ", and ", ", so ", and before "but nothing" / "and no".

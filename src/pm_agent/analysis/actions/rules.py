@@ -1,30 +1,26 @@
-"""Owner roles, due-date horizons, priorities and the SMART lint patterns: data only."""
+"""Owner roles, due-date horizons, priorities and the SMART lint patterns: data only.
+
+Owner roles, their roster aliases and the horizons are a plain table, kept as data in
+``pm_agent/data/action_rules.toml`` (read once). The severity and lint patterns stay here as code:
+each is one regular expression whose anchors and look-behinds are part of what it means.
+"""
 
 from __future__ import annotations
 
 import re
+
+from pm_agent.data import table
 
 
 def _re(pattern: str) -> re.Pattern[str]:
     return re.compile(pattern, re.IGNORECASE)
 
 
-HORIZON_DAYS: dict[str, int] = {"immediate": 7, "short": 42, "long": 182}
-OWNER_ROLES: dict[str, str] = {
-    "platform": "Platform engineering lead",
-    "incident": "Incident commander role",
-    "observability": "Observability lead",
-    "security": "Security lead",
-    "database": "Database owner role",
-}
-OWNER_ALIASES: dict[str, tuple[str, ...]] = {
-    "platform": ("platform", "platform engineering", "platform engineering lead", "infrastructure", "infra", "sre"),
-    "incident": ("incident", "incident commander", "incident commander role", "ic", "incident management"),
-    "observability": ("observability", "observability lead", "monitoring", "alerting"),
-    "security": ("security", "security lead", "secops"),
-    "database": ("database", "database owner", "database owner role", "dba", "data"),
-    "service": ("service", "service owner"),
-}
+_TABLE = table("action_rules")
+HORIZON_DAYS: dict[str, int] = {horizon: entry["days"] for horizon, entry in _TABLE["horizons"].items()}
+EFFORT_BY_HORIZON: dict[str, str] = {horizon: entry["effort"] for horizon, entry in _TABLE["horizons"].items()}
+OWNER_ROLES: dict[str, str] = {area: entry["role"] for area, entry in _TABLE["owners"].items() if entry["role"]}
+OWNER_ALIASES: dict[str, tuple[str, ...]] = {area: entry["aliases"] for area, entry in _TABLE["owners"].items()}
 SEVERE_RE = _re(r"\b(sev|p|s)\s*-?\s*[01]\b|\b(critical|major|high|urgent|emergency)\b")
 MINOR_RE = _re(r"\b(sev|p|s)\s*-?\s*[3-9]\b|\b(minor|low|trivial|cosmetic)\b")
 

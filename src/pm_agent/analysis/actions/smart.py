@@ -14,7 +14,7 @@ from pm_agent.analysis.actions import rules
 from pm_agent.models import ActionItem, ActionLint, ActionProblem
 
 IMPACT_LEVELS = ("low", "medium", "high")
-EFFORT_BY_HORIZON = {"immediate": "low", "short": "medium", "long": "high"}
+EFFORT_BY_HORIZON = rules.EFFORT_BY_HORIZON
 
 
 def due_date(horizon: str, incident_date: dt.date | None) -> tuple[dt.date | None, str]:

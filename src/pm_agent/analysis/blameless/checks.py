@@ -30,10 +30,10 @@ from pm_agent.analysis.blameless.lexicon import (
     is_person,
     trie_pattern,
 )
+from pm_agent.data import table
 
-_DANGLERS = frozenset(
-    "by the a an of to for with from at in on and or but that which who was were is are had has".split()
-)
+_ENGLISH = table("english")
+_DANGLERS = frozenset(_ENGLISH["danglers"])
 _PUNCT = re.compile(r"[,.;:!?)]")
 _DOUBLE_SPACE = re.compile(r"(?<=\S) {2,}(?=\S)")
 _SPACE_BEFORE_PUNCT = re.compile(r"(?<=\w) +[,;:.!?](?=\s|$)")
@@ -45,15 +45,9 @@ _PAIRS = (("(", ")"), ("[", "]"), ("{", "}"))
 _WORD = re.compile(r"@[\w.-]*\w(?:['’]s)?|[^\W\d_][\w'’-]*")
 
 # Auxiliaries: function words a rewrite may drop (see lost_words) that also make a clause finite.
-_AUX = frozenset(
-    "is are was were be been being am has have had do does did will would can could shall should may might must "
-    "isn't aren't wasn't weren't hasn't haven't hadn't doesn't don't didn't won't wouldn't can't couldn't "
-    "shouldn't".split()
-)
+_AUX = frozenset(_ENGLISH["auxiliaries"])
 # Other common verb forms that make a clause finite.
-_COMMON_VERB_FORMS = frozenset(
-    "lay lie lies led came went fell rose began grew sat stood ran said got won hit let kept met".split()
-)
+_COMMON_VERB_FORMS = frozenset(_ENGLISH["common_verb_forms"])
 # Each irregular verb form ("took", "taken") and its base ("take").
 _IRREGULAR_BASE = {form: base for base, *forms in IRREGULAR for form in forms}
 _VERB_LIKE = re.compile(
@@ -146,32 +140,10 @@ _LOCAL_DEFECTS = (
 
 # --- content words ---------------------------------------------------------------------------------
 
-_FUNCTION_WORDS = frozenset(
-    """
-    a an the this that these those it its it's they them their there here his her hers him he she i me my mine we
-    us our you your who whom whose which what whoever whatever when while where why how if then than so because as
-    and or but nor not no never yes to of in on at by for from with without into onto over under up down off out
-    about after before during until since through via per again also still just only even too very really quite
-    all any some every each both either neither anyone anybody someone somebody everyone everybody nobody one none
-    having done let let's lets upon except more less
-    """.split()
-) | _AUX
+_FUNCTION_WORDS = frozenset(_ENGLISH["function_words"]) | _AUX
 # The words a blameless rewrite exists to remove: verdicts, lapses, hindsight, fillers, and the verbs of
 # noticing that a counterfactual turns into "nothing in the tooling showed".
-_BLAME_WORDS = frozenset(
-    """
-    blame blamed fault faults responsible responsibility mistake mistakes error errors blunder blunders oversight
-    oversights fail failed failing fails neglect neglected neglecting neglects omit omitted forgot forget forgets
-    forgetting forgotten bother bothered bothering ignore ignored ignores ignoring overlook overlooked overlooks
-    overlooking disregard disregarded chose choose choosing should've could've would've obviously clearly
-    evidently naturally predictably simply easily trivially frankly honestly basically course obvious clear
-    evident botch botched bungle bungled goof goofed fumble fumbled borked nuked tanked rookie sorry ugh tbh lol
-    oops culprit guilty seen see spot spotted notice noticed noticing know known knew realise realised realize
-    realized understood anticipated foreseen predicted recognized recognised guessed heed heeded acknowledge
-    acknowledged respond responded react reacted careful attentive competent decent experienced reasonable
-    pebkac pebcak picnic id10t classic typical pure plain grown grew become became seemed acted
-    """.split()
-)
+_BLAME_WORDS = frozenset(table("blameless_lexicon")["blame_words"])
 # Blame idioms whose words are ordinary elsewhere ("dropped the index", "made a change").
 _BLAME_PHRASES = re.compile(
     r"(?i)\b(?:drop(?:ped|s|ping)?\s+the\s+ball|(?:fell\s+|was\s+|were\s+)?asleep\s+at\s+the\s+wheel"

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 
 from pm_agent.analysis.blameless.lexicon import FIRST_NAMES, ROLE_ACRONYMS, SYSTEM_NAMES, trie_pattern
+from pm_agent.data import table
 
 _PRODUCTS = trie_pattern(SYSTEM_NAMES)
 # Order matters: at each position the first alternative that matches wins.
@@ -38,14 +39,8 @@ _FACT = re.compile(
         ]
     )
 )
-_INFRA_PARTS = frozenset(
-    "api svc service services db sql worker workers proxy gateway gw cluster queue cache prod production "
-    "staging stg dev lb node nodes pool web app server job cron bucket topic broker replica primary "
-    "ingress controller dns redis kafka pg postgres mysql etcd k8s cdn auth grpc http https edge "
-    "shard shards consumer producer sync scheduler batch region zone vpc subnet east west north south "
-    "central frontend backend fe be ui bff store index".split()
-)
-_NOT_FACTS = frozenset({"PEBKAC", "PEBCAK", "PICNIC", "ID10T"}) | ROLE_ACRONYMS
+_INFRA_PARTS = frozenset(table("blameless_lexicon")["infra_parts"])
+_NOT_FACTS = frozenset(table("blameless_lexicon")["blame_acronyms"]) | ROLE_ACRONYMS
 _SURNAME_CAMEL = re.compile(r"(?:Mc|Mac|De|Da|Di|La|Le|Van|Von|Du)[A-Z][a-z]+")
 # Blame terms with digits, and @handles (people: "@li.wei" is not a host name).
 _NOT_FACT_SPANS = re.compile(r"(?i)\blayer[- ]8\b|\bID10T\b|(?<![\w.])@[\w.-]*\w")

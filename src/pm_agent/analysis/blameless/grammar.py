@@ -3,56 +3,30 @@
 
 Deliberately small: an irregular-verb table, regular spelling rules, and a word list for the
 cases where the rules guess wrong. Unknown verbs still come out readable, if not always perfect.
+The tables and word lists are data (``pm_agent/data/english.toml``, read once); the rules are here.
 """
 
 from __future__ import annotations
 
 import re
 
+from pm_agent.data import table
+
+_ENGLISH = table("english")  # the word lists below are data: pm_agent/data/english.toml
 # base, past, past participle
-_IRREGULAR = """
-run ran run|rerun reran rerun|take took taken|write wrote written|rewrite rewrote rewritten
-overwrite overwrote overwritten|give gave given|begin began begun|hide hid hidden|choose chose chosen
-freeze froze frozen|undo undid undone|do did done|tear tore torn|blow blew blown|throw threw thrown
-break broke broken|bring brought brought|catch caught caught|think thought thought|tell told told
-find found found|get got got|set set set|reset reset reset|put put put|cut cut cut|shut shut shut
-send sent sent|make made made|build built built|rebuild rebuilt rebuilt|leave left left|hold held held
-keep kept kept|spin spun spun|read read read|see saw seen|know knew known|forget forgot forgotten
-drive drove driven|go went gone|lose lost lost|pay paid paid|lead led led|spend spent spent
-split split split|shrink shrank shrunk|speak spoke spoken|withdraw withdrew withdrawn|draw drew drawn
-grow grew grown|show showed shown|override overrode overridden|forbid forbade forbidden|feed fed fed
-mistake mistook mistaken|understand understood understood|foresee foresaw foreseen|add added added
-""".replace("\n", "|")
-IRREGULAR = [tuple(entry.split()) for entry in _IRREGULAR.split("|") if entry.strip()]
+IRREGULAR = [tuple(entry.split()) for entry in _ENGLISH["irregular_verbs"]]
 _PP_TO_BASE = {pp: base for base, _past, pp in IRREGULAR}
 _PAST_TO_PP = {past: pp for _base, past, pp in IRREGULAR}
 _BASE_TO_PP = {base: pp for base, _past, pp in IRREGULAR}
 
 # Verbs that double their last consonant: stop -> stopped, commit -> committed.
-_DOUBLING = frozenset(
-    "stop drop plan ship pin scan log flag tag skip trim cap map wrap step chop clip grab jam plug rob "
-    "scrap slip snap strip swap tap zip ban commit submit permit omit control patrol refer prefer "
-    "transfer occur recur admit equip".split()
-)
+_DOUBLING = frozenset(_ENGLISH["doubling_verbs"])
 # Bases whose "-ed" form the spelling rules below would get wrong, or that are common enough to pin.
-_KNOWN_BASES = frozenset(
-    "page notice disable enable escalate update use cause release merge pause cache parse reverse "
-    "configure validate rotate change stage purge double-check declare compile reconcile define combine "
-    "compare share prepare store restore ignore secure ensure measure invoke revoke time prune type name "
-    "scope wipe save create remove move archive expire serve route trace raise increase decrease reduce "
-    "introduce produce force approve provision throttle execute delete promote migrate scale cordon "
-    "schedule replace rebase close disclose propagate deprecate terminate isolate operate "
-    "automate generate investigate upgrade downgrade".split()
-)
-PARTICLES = frozenset("back up down off on out over in".split())
+_KNOWN_BASES = frozenset(_ENGLISH["known_bases"])
+PARTICLES = frozenset(_ENGLISH["particles"])
 # Words that end the object of a verb: prepositions, conjunctions, clause openers.
-_OBJECT_STOPS = frozenset(
-    "to on in at for from before after during until till within when while by with without instead "
-    "because so and but or as if since via into onto through across against despite unless than once "
-    "whether that which who where first again manually twice earlier sooner later properly correctly "
-    "locally beforehand immediately yet anyway".split()
-)
-_CLAUSE_OPENERS = frozenset("that whether if how what when why where who which to".split())
+_OBJECT_STOPS = frozenset(_ENGLISH["object_stops"])
+_CLAUSE_OPENERS = frozenset(_ENGLISH["clause_openers"])
 _TOKEN = re.compile(r"`[^`]*`|\S+")
 # What may come before a sentence's first word: list markers, headings, and a timeline row's time
 # ("- 14:02 Bob pushed ...", "[2024-03-01 14:02 UTC] - Bob pushed ...").

@@ -7,29 +7,11 @@ about; they never decide what a draft says caused an incident.
 
 from __future__ import annotations
 
-
-
 from pm_agent.analysis.causes import rules
 from pm_agent.models import Incident
 
-CAUSE_CATEGORIES: tuple[str, ...] = (
-    "config",
-    "deploy",
-    "hardware",
-    "database",
-    "time",
-    "concurrency",
-    "network",
-    "capacity",
-    "dependency",
-    "security",
-    "human-process",
-    "cascading",
-    "kubernetes",
-    "control-plane",
-    "observability",
-    "other",
-)
+# The categories of the rule table, in its order, and "other" for a text none of them fits.
+CAUSE_CATEGORIES: tuple[str, ...] = (*rules.CATEGORY_RULES, "other")
 
 
 # --- categories -----------------------------------------------------------------------------

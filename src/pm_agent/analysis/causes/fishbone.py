@@ -5,6 +5,9 @@ from the contributing factors. They are grouped as People, Process, Technology a
 Environment; People items say what people lacked ("on-call had no runbook for ..."), never
 who was at fault. The fault tree puts the problem on top, an OR over the branches, and an
 AND where an evidenced trigger needed a missing safeguard to become an incident.
+
+Which group a cause or factor falls into, and the phrases that say what people lacked, are a table of
+patterns and phrases: data, in ``pm_agent/data/fishbone.toml``, read once when this module loads.
 """
 
 from __future__ import annotations
@@ -12,61 +15,27 @@ from __future__ import annotations
 import re
 
 from pm_agent.analysis.quoting import when
+from pm_agent.data import table
 from pm_agent.models import Fishbone, WhyBranch, WhyChain, WhyStep
-from pm_agent.models.analysis import FISHBONE_CATEGORIES
 
-CATEGORIES = FISHBONE_CATEGORIES
 LABEL_LIMIT = 80
-CATEGORY_BY_KIND = {
-    "alert": "Technology",
-    "test": "Technology",
-    "design": "Technology",
-    "safeguard": "Process",
-    "process": "Process",
-    "capacity": "Process",
-    "dependency": "Environment",
-    "unknown": "Process",
-}
 
 
 def _re(pattern: str) -> re.Pattern[str]:
     return re.compile(pattern, re.IGNORECASE)
 
 
-PEOPLE_PHRASES: tuple[tuple[re.Pattern[str], str], ...] = (
-    (_re(r"^a manual step with no runbook referenced"), "On-call had no runbook for a manual step"),
-    (
-        _re(r"^the response worked from an assumption or an investigation that missed the cause"),
-        "Responders had no signal pointing them to the cause",
-    ),
-    (_re(r"^work was handed over between teams during the incident"), "Responders had to hand work over between teams"),
+_TABLE = table("fishbone")
+CATEGORIES: tuple[str, ...] = _TABLE["categories"]
+CATEGORY_BY_KIND: dict[str, str] = dict(_TABLE["category_by_kind"])
+PEOPLE_PHRASES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
+    (_re(rule["pattern"]), rule["phrase"]) for rule in _TABLE["people_phrase"]
 )
-FACTOR_CATEGORIES: tuple[tuple[re.Pattern[str], str], ...] = (
-    (
-        _re(
-            r"\b(runbook|manual|hand(ed)?[- ]?over|assumption|missed the cause|on-?call|responders?|knowledge|"
-            r"training|availability|out of hours|working hours|staff\w*|fatigue)\b"
-        ),
-        "People",
-    ),
-    (
-        _re(
-            r"\b(warning sign|precursor|provider|third[- ]party|vendor|upstream|docker hub|aws|azure|gcp|time ?out|"
-            r"traffic|spike|weather|power|external|dependenc\w*)\b"
-        ),
-        "Environment",
-    ),
-    (
-        _re(
-            r"\b(unintended|unexpected|rollback|declared|declaration|review|approval|process|procedure|"
-            r"held up|lock|standard|policy|staging)\b"
-        ),
-        "Process",
-    ),
+FACTOR_CATEGORIES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
+    (_re(rule["pattern"]), rule["category"]) for rule in _TABLE["factor_category"]
 )
-BLAME_SWAPS: tuple[tuple[re.Pattern[str], str], ...] = (
-    (_re(r"\b(human|operator|user) error\b"), "an action the system did not guard against"),
-    (_re(r"\b(careless(ly|ness)?|negligen(t|ce)|sloppy)\s*"), ""),
+BLAME_SWAPS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
+    (_re(rule["pattern"]), rule["replacement"]) for rule in _TABLE["blame_swap"]
 )
 
 

@@ -12,7 +12,8 @@ module reduces text to such *terms*:
 - code identifiers (``isDisabled``, ``survey-utils.ts``, ``aws-ebs-csi-driver``), acronyms (``ALB``)
   and words with digits (``1.270.0``, ``503``) weigh more, because they name one system.
 
-Everything here is linear in the text: one tokenising pass, set operations on the results.
+Everything here is linear in the text: one tokenising pass, set operations on the results. The word
+lists are data (``pm_agent/data/terms.toml``, section ``rubric``), read once when this module loads.
 """
 
 from __future__ import annotations
@@ -20,6 +21,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
+
+from pm_agent.data import table
 
 GENERIC_WEIGHT = 0.25
 IDENTIFIER_WEIGHT = 2.0
@@ -31,65 +34,10 @@ _CAMEL_RE = re.compile(r"[a-z][A-Z]")
 _CAMEL_PART_RE = re.compile(r"[A-Z]?[a-z0-9]+|[A-Z]+(?![a-z])")
 _PART_RE = re.compile(r"[A-Za-z0-9]+")
 
-STOP = frozenset("""
-a about above across after afterwards again against all almost alone along already also although always am among an and
-another any anyone anything anyway are around as at away back be became because become becomes been before being below
-beside besides between both but by can cannot could did do does doing done down during each eg either else enough etc
-even ever every everyone everything few for from further get gets getting got had has have having he her here hers him
-his how however i ie if in indeed instead into is it its itself just least less let lets like likely made make makes
-many may me meanwhile might more moreover most mostly much must my neither never nevertheless no nobody none nor not
-nothing now of off often on once one only onto or other others otherwise our ours out over own per perhaps quite rather
-really same seem seemed seems several shall she should since so some somehow someone something sometimes still such
-than that the their theirs them themselves then there thereby therefore these they this those though through thus to
-together too toward towards two three four five six seven eight nine ten under until up upon us very via was we well
-were what whatever when whenever where whereas wherever whether which while who whom whose why will with within without
-would yet you your yours able actually almost already around came come comes coming could did does due either enough
-first second third last next new old given going gone good great bad better best worse know known knew lot lots mean
-meant put said say says saw see seen show shown showed take taken took thing things think thought way ways went yes
-want wanted include included includes including went instead within became becoming kind sort bit much many any
-also just even often usually quickly
-slowly approximately approx roughly around about nearly almost circa ca certain certainly clear clearly
-monday tuesday wednesday thursday friday saturday sunday january february march april may june july august september
-october november december jan feb mar apr jun jul aug sep sept oct nov dec utc gmt cet cest est edt pst pdt am pm
-didn doesn don isn wasn weren haven hasn hadn won wouldn couldn shouldn aren ain let look looked looking looks
-today yesterday tomorrow morning afternoon evening night tonight week weeks month months year years
-""".split())
-
-GENERIC = frozenset("""
-incident incidents issue issues problem problems outage outages postmortem postmortems post mortem service services
-system systems change changes changed failure failures fail failed failing error errors user users customer customers
-team teams production prod deploy deployed deploying deployment deployments release released releases test tests
-tested testing alert alerts alerted alerting monitoring monitor monitored process processes runbook runbooks rollback
-rollbacks roll rolled fix fixed fixes fixing cause causes caused causing root impact impacted affect affected affecting
-action actions owner owners step steps check checks checked checking data work worked working engineer engineers
-oncall call add added adding implement implemented implementing ensure ensured improve improved improving improvement
-improvements update updated updates create created creating use used uses using run runs running ran need needed needs
-happen happened happens trigger triggered triggers detect detected detecting detection resolve resolved resolution
-mitigate mitigated mitigation recover recovered recovery restore restored start started starting begin began end ended
-minute minutes mins min hour hours hrs day days second seconds secs level levels case cases part parts point points
-response respond responded review reviewed investigate investigated investigation confirm confirmed confirmation
-unknown mode modes safeguard safeguards guardrail guardrails automated automate automatic automatically prevent
-prevented prevention future similar sure manual manually systemic candidate hypothesis evidence timeline record records
-recorded draft question questions answer data document documented documentation gap gaps lack lacked lacking missing
-missed reason reasons result results effect effects report reports reported reporting identify identified
-identifying discover discovered contact contacted culprit potential potentially previous previously additional
-information ask asked asking suspected suspect noticed notice notices investigating
-led lead leads leading resulting made happen place places able unable available unavailable already continue continued
-team's people person someone anyone everyone nobody owner owned ownership role roles responsible lesson lessons learned
-learn learning well went wrong right helped help helps future time times total duration period
-verify verified validation validate validated safe safely quick quickly fast faster slow slower early earlier late later
-high higher low lower small large big full fully partial partially complete completed completely normal normally
-problematic expected unexpected unexpectedly intended unintended unintentionally properly proper correct correctly
-incorrect incorrectly common specific general generally different various multiple single
-consider explore evaluate keep set setup make
-event events connect connects connected observe observed observation finding findings found quote quoted
-name names named broken break breaks whys input inputs mark marks marked catch catches caught
-""".split())
-
-COMMON_ACRONYMS = frozenset("""
-api apis cpu ram dns http https url urls ui ux ci cd sdk db sql json yaml xml tls ssl ssh aws gcp vm vms os io id ids
-ip tcp udp qa sre pr prs ops it hr eu us uk utc sla slo sli rca faq etl
-""".split())  # initials too common to single out one system: they count as words, not as names
+_WORDS = table("terms")["rubric"]
+STOP = frozenset(_WORDS["stop"])  # function words, date words and filler: dropped
+GENERIC = frozenset(_WORDS["generic"])  # words every postmortem uses: light, never specific
+COMMON_ACRONYMS = frozenset(_WORDS["common_acronyms"])  # initials too common to name one system
 
 _SUFFIXES = (
     "ations", "ation", "ments", "ment", "ings", "ing", "edly", "ers", "ies", "ied", "ed", "es", "er", "ly", "s",

@@ -2,7 +2,10 @@
 
 Blame (a named person, 'human error', 'the engineer forgot') is flagged wherever it is; vague
 stopping points ('a bug', 'config error', 'mistake', 'didn't follow the process', a bare event)
-only at the last step, since the chain may go on past them. The rules are data, below.
+only at the last step, since the chain may go on past them. The rules (where a chain should not stop, the
+findings and the questions to ask instead) are phrases and word lists, so they are data:
+``pm_agent/data/why_review.toml``, read once when this module loads. The two patterns that find a named person
+stay here, as code: they are built from the verb lists with look-arounds of their own.
 """
 
 from __future__ import annotations
@@ -10,10 +13,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from pm_agent.data import table
 from pm_agent.errors import InputError
 from pm_agent.models import ChainReview
 
-MIN_STEPS = 3
+_TABLE = table("why_review")
+MIN_STEPS: int = _TABLE["min_steps"]
 
 
 def _re(pattern: str) -> re.Pattern[str]:
@@ -31,67 +36,28 @@ class StopRule:
     last_only: bool
 
 
-PERSON_QUESTIONS = (
-    "What in the system made this action possible, or likely?",
-    "What safeguard would have caught the action before it had an effect?",
-)
-HUMAN_VERBS = (
-    r"(pushed|forgot|typed|clicked|missed|ignored|skipped|neglected|overlooked|approved|merged|"
-    r"didn't|did not|should have|was careless|made a mistake|messed up)"
-)
-ROLE_VERBS = rf"({HUMAN_VERBS[1:-1]}|failed to|deleted|broke)"
-NOT_NAMES = frozenset(
-    "The A An It This That These Those We They Our Their There Nobody Someone Somebody Everyone Nothing "
-    "No Because Then When Which What Who Why How Production Staging Prod Config Deploy Monitoring".split()
-)
+PERSON_QUESTIONS: tuple[str, ...] = _TABLE["person_questions"]
+HUMAN_VERBS = "(" + "|".join(_TABLE["human_verbs"]) + ")"
+ROLE_VERBS = "(" + "|".join(_TABLE["human_verbs"] + _TABLE["role_only_verbs"]) + ")"
+NOT_NAMES = frozenset(_TABLE["not_names"])
 NAMED_PERSON = re.compile(rf"(?:^|\b[Bb]ecause\s+|\bby\s+)([A-Z][a-z]+(?:\s[A-Z][a-z]+)?)\s+{HUMAN_VERBS}\b")
 NAMED_PERSON_POSSESSIVE = re.compile(r"\b([A-Z][a-z]+)'s\s+(mistake|fault|error|change|typo|bad)\b")
 HANDLE = re.compile(r"@[A-Za-z0-9_.-]+")
 
-STOP_RULES: tuple[StopRule, ...] = (
+STOP_RULES: tuple[StopRule, ...] = tuple(
     StopRule(
-        "human_error", _re(r"\b(human|operator|user|engineer|admin|pilot|manual) error\b|\bhuman factor\b"),
-        "stops at 'human error', which explains nothing an organisation can change.", PERSON_QUESTIONS, False,
-    ),
-    StopRule(
-        "role_blame",
-        _re(rf"\b(he|she|the (engineer|developer|operator|admin|intern|on-?call|new hire|contractor)|someone)\s+{ROLE_VERBS}\b"),
-        "makes a person's action the cause; ask what let the action have this effect.", PERSON_QUESTIONS, False,
-    ),
-    StopRule(
-        "config_error", _re(r"\b(config(uration)? (error|mistake|issue|problem)|bad config\w*|misconfigur\w*|wrong (config\w*|settings?))\b"),
-        "stops at a configuration error; ask what let an unvalidated configuration through.",
-        ("What allowed an unvalidated config to reach production?", "Why did no test or check catch it before deploy?"),
-        True,
-    ),
-    StopRule(
-        "bug", _re(r"\b(a |the )?(software |code )?bugs?\b|\bdefect\b|\bcoding error\b"),
-        "stops at 'a bug'; every system has bugs, so ask why this one reached users.",
-        ("Why did no test catch the bug before release?",
-         "What let the bug's effect reach users (no canary, no feature flag, no fast rollback)?"),
-        True,
-    ),
-    StopRule(
-        "mistake", _re(r"\b(mistake|oversight|careless\w*|negligen\w*|forgot|slip|lapse|wasn't careful|not careful)\b"),
-        "stops at a mistake; mistakes are normal, so ask what let this one cause an incident.", PERSON_QUESTIONS, True,
-    ),
-    StopRule(
-        "process_not_followed",
-        _re(r"\b(didn't|did not|failed to|not|never) follow(ed)?\b[^.]{0,30}\b(process|procedure|runbook|checklist|policy)\b|"
-            r"\b(process|procedure|runbook|checklist|policy) (was )?(not|never) followed\b|\bignored the (process|procedure|runbook)\b"),
-        "stops at 'didn't follow the process'; ask why the process could be skipped.",
-        ("Why could the step be skipped: is it enforced by tooling?",
-         "What made following the process hard at that moment (time pressure, unclear or outdated steps)?"),
-        True,
-    ),
+        rule["code"],
+        _re(rule["pattern"].replace("{role_verbs}", ROLE_VERBS)),
+        rule["finding"],
+        rule["questions"] or PERSON_QUESTIONS,
+        rule["last_only"],
+    )
+    for rule in _TABLE["stop_rule"]
 )
-SYSTEMIC_MARKERS = _re(
-    r"\b(no|not|without|missing|lack\w*|gap|absent|none|never)\b|\b(process|policy|checks?|tests?|alert\w*|runbook|"
-    r"design|automat\w*|safeguard|review|monitor\w*|capacity plan|guard|gate|canary|validation|standard|limit)\b"
-)
-NOT_SYSTEMIC_FINDING = "stops at an event, not at something the organisation can change (a missing check, test, alert, limit or process)."
-NOT_SYSTEMIC_QUESTIONS = ("What check, test or alert could have stopped this?", "Which part of the system made this possible?")
-TOO_SHORT_QUESTION = "What allowed the last cause to happen, and what check could have stopped it?"
+SYSTEMIC_MARKERS = _re(_TABLE["systemic_markers"])
+NOT_SYSTEMIC_FINDING: str = _TABLE["not_systemic_finding"]
+NOT_SYSTEMIC_QUESTIONS: tuple[str, ...] = _TABLE["not_systemic_questions"]
+TOO_SHORT_QUESTION: str = _TABLE["too_short_question"]
 
 
 # --- reviewing a chain ----------------------------------------------------------------------
