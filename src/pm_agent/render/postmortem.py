@@ -87,7 +87,9 @@ def _timeline(events: list[TimelineEvent], undated: list[UndatedEvent] | None = 
     lines = ["| Time (UTC) | Phase | Source | Event |", "|---|---|---|---|"]
     for e in events:
         actor = f"{e.actor}: " if e.actor else ""
-        lines.append(f"| {format_utc(e.at).removesuffix(' UTC')} | {e.phase or ''} | {e.source} | {_cell(actor + e.text)} |")
+        stamp = format_utc(e.at).removesuffix(" UTC")
+        stamp = f"~{stamp} (approximate)" if e.approximate else stamp
+        lines.append(f"| {stamp} | {e.phase or ''} | {e.source} | {_cell(actor + e.text)} |")
     for u in undated or []:
         stated = f"{u.time_text} (undated)" if u.time_text else "undated"
         lines.append(f"| {_cell(stated)} | | {u.source} | {_cell(u.text)} |")
