@@ -270,3 +270,49 @@ def test_an_event_the_input_marks_approximate_is_shown_with_its_marker_and_an_ex
     rows = [row for row in timeline.splitlines() if row.startswith("| ") and not row.startswith("| Time")]
     assert [row.split(" | ")[0] for row in rows] == [
         "| ~2025-03-03 19:30 (approximate)", "| ~2025-03-03 19:40 (approximate)", "| 2025-03-03 19:50"]
+
+
+# --- the same promises on one small incident, whole outputs ----------------------------------------
+
+
+def pool_exhaustion():
+    from pm_agent.models import Incident, TimelineEvent
+    import datetime as dt
+
+    def event(hhmm, source, text):
+        return TimelineEvent(at=dt.datetime.fromisoformat(f"2025-05-14T{hhmm}:00+00:00"), source=source, text=text)
+
+    return Incident(id="pay-9", title="Checkout requests timed out", services=["checkout-api"], severity="SEV2", events=[
+        event("10:00", "deploy", "checkout-api 7.2 rolled out"),
+        event("10:04", "alert", "FIRING CheckoutLatencyHigh: checkout-api p99 above 5 s"),
+        event("10:15", "chat", "Found it: checkout-api timed out because the 7.2 pool size is 5 connections"),
+        event("10:20", "deploy", "Rolled back checkout-api to 7.1"),
+        event("10:26", "metric", "Checkout latency back to normal; recovered"),
+        event("10:40", "chat", "Incident resolved; status page updated"),
+    ])
+
+
+def test_the_summary_of_a_small_incident_says_what_broke_when_it_was_seen_why_and_what_stopped_it():
+    from pm_agent.analysis.drafting import draft_postmortem
+
+    postmortem = draft_postmortem(pool_exhaustion(), score=False)
+
+    assert postmortem.summary == (
+        "Checkout requests timed out. Affected services: checkout-api. Impact began at 2025-05-14 10:00 UTC. "
+        "It was first detected through an alert: FIRING CheckoutLatencyHigh: checkout-api p99 above 5 s "
+        "(alert, 2025-05-14 10:04 UTC). The data states a cause: Found it: checkout-api timed out because the 7.2 "
+        "pool size is 5 connections (chat, 2025-05-14 10:15 UTC). It was stopped by: Rolled back checkout-api to 7.1 "
+        "(deploy, 2025-05-14 10:20 UTC). The impact stopped: Checkout latency back to normal; recovered "
+        "(metric, 2025-05-14 10:26 UTC). Time to detect 4 min; time to mitigate 26 min; duration 40 min."
+    )
+
+
+def test_the_cause_the_data_states_is_the_first_lesson():
+    from pm_agent.analysis.drafting import draft_postmortem
+
+    postmortem = draft_postmortem(pool_exhaustion(), score=False)
+
+    assert postmortem.lessons == [
+        "What the team learned about how this system fails: Found it: checkout-api timed out because the 7.2 pool size "
+        "is 5 connections (chat, 2025-05-14 10:15 UTC).",
+    ]

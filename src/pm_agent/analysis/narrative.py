@@ -115,8 +115,13 @@ def went_well(reading: Reading) -> list[str]:
 
 
 def lessons(reading: Reading) -> list[str]:
-    """What the response shows, each quoting its events; [] when the data shows nothing to learn from."""
+    """What the data teaches, each quoting its events: the cause it states, then how the response went (who noticed
+    first, what failed, what was assumed, what was missing or manual); [] when it shows nothing to learn from."""
     out = []
+    cause = cause_of(first_symptom(reading), reading)
+    if cause is not None:
+        focus = T["cause_statement"] if cause.has("cause_statement") else T["finding"]
+        out.append(f"What the team learned about how this system fails: {said(cause.event, focus)}.")
     detection, alert = reading.detection, reading.first_alert
     if reading.reported_by_people and detection is not None:
         after = f". The first alert came later: {said(alert.event)}" if alert is not None and alert.at > detection.at else ""
