@@ -316,3 +316,19 @@ def test_the_cause_the_data_states_is_the_first_lesson():
         "What the team learned about how this system fails: Found it: checkout-api timed out because the 7.2 pool size "
         "is 5 connections (chat, 2025-05-14 10:15 UTC).",
     ]
+
+
+def test_a_fact_placed_beside_a_cited_why_step_is_shown_in_the_drafted_chain_as_the_teams():
+    from conftest import EXAMPLE
+
+    from pm_agent.analysis.drafting import draft_postmortem
+    from pm_agent.render.postmortem import render_markdown
+
+    fact = "The pool size default was never reviewed because no owner tracks config defaults"
+    incident = PostmortemService().load([EXAMPLE])
+
+    postmortem = draft_postmortem(incident, facts=[fact], score=False)
+
+    cited_with_fact = [s for b in postmortem.root_cause.branches for s in b.steps if s.facts and s.evidence]
+    assert [s.facts for s in cited_with_fact] == [[fact]] and not cited_with_fact[0].hypothesis
+    assert f"; stated by the team: {fact})_" in render_markdown(postmortem)

@@ -107,6 +107,22 @@ async def test_five_whys_works_from_a_problem_and_facts_alone():
     assert result.structured_content == json_of(chain)
 
 
+async def test_five_whys_places_a_fact_sent_with_the_incident_where_it_answers_a_why_and_not_as_a_hypothesis():
+    incident = {"title": "Search returns empty results", "services": ["search-api"], "events": [
+        {"at": "2025-05-14T10:00:00Z", "source": "deploy", "text": "search-index mapping v12 rolled out"},
+        {"at": "2025-05-14T10:05:00Z", "source": "alert", "text": "FIRING SearchEmptyResults: 90% of queries return nothing"},
+        {"at": "2025-05-14T10:30:00Z", "source": "metric", "text": "Queries return results again; recovered"},
+    ]}
+    mechanism = "Mapping v12 renamed the title field, so every query on title matched nothing"
+
+    result = await call("five_whys", {"incident": json.dumps(incident), "facts": [mechanism]})
+
+    steps = result.structured_content["branches"][0]["steps"]
+    assert [(s["facts"], s["because"] == mechanism, s["hypothesis"]) for s in steps] == [
+        ([], False, False), ([], False, False), ([mechanism], True, False), ([], False, True),
+    ]
+
+
 async def test_review_why_chain_flags_a_chain_that_stops_at_a_person():
     steps = ["checkout returned 502s", "the database pool was exhausted", "an engineer made a mistake"]
     review = PostmortemService().review_chain(steps)

@@ -137,6 +137,7 @@ def _branch(branch: WhyBranch) -> str:
             continue
         if step.evidence:
             status = "evidence: " + "; ".join(_cited(e) for e in step.evidence)
+            status += "".join(f"; stated by the team: {_cell(fact)}" for fact in step.facts)  # the team's, beside the data
         elif step.facts:
             status = "stated by the team"
         else:
