@@ -161,6 +161,29 @@ async def test_a_client_that_can_sample_writes_the_rewrite_with_its_own_model_in
     assert offline.structured_content == json_of(PostmortemService().rewrite_blameless(BLAMEFUL))
 
 
+async def test_a_client_model_asked_to_write_the_draft_is_sent_the_tagged_events_and_the_open_questions():
+    import re
+
+    from pm_agent.analysis.evidence import read_incident
+
+    asked = []
+
+    async def client_model(context, params):
+        asked.append(params.messages[0].content.text)
+        return CreateMessageResult(role="assistant", model="client-model", content=TextContent(type="text", text="{}"))
+
+    async with Client(create_server(), mode="auto", sampling_callback=client_model) as client:
+        await client.call_tool("draft_postmortem", {"paths": [str(EXAMPLE)]})
+
+    service = PostmortemService()
+    incident = service.load([EXAMPLE])
+    blocks = dict(re.findall(r'<data name="(\w+)">\n(.*?)\n</data>', asked[0], re.DOTALL))
+    sent = json.loads(blocks["incident"])
+    assert [(e["text"], e["tags"]) for e in sent["events"]] == [(t.text, sorted(t.tags)) for t in read_incident(incident).events]
+    assert json.loads(blocks["offline_draft"])["open_questions"] == [
+        q.question for q in service.draft(incident, use_memory=False).open_questions]
+
+
 async def test_propose_actions_returns_the_drafts_actions_with_owners_from_the_roster():
     service = PostmortemService()
     roster = {"payments": "Dana Ortiz"}
