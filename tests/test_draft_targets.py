@@ -183,7 +183,9 @@ QUALITATIVE = re.compile(
     r"\b(?:is|are|was|were|went) (?:down|unavailable|unreachable|offline)\b"
     r"|\b\d[\d,.]*\s*(?:GB|TB|MB|rows|records|files|objects)\b[^.;]{0,40}\b(?:removed|deleted|lost|dropped|wiped)\b"
     r"|\b(?:removed|deleted|lost|dropped|wiped)\b[^.;]{0,20}\b\d[\d,.]*\s*(?:GB|TB|MB|rows|records|files|objects)\b"
-    r"|\b\d+(?:\.\d+)?\s*%\s+of\b[^.;]{0,60}\b(?:failed|failing|errored|erroring|errors?)\b",
+    r"|\b\d+(?:\.\d+)?\s*%\s+of\b[^.;]{0,60}\b(?:failed|failing|fail|errored|erroring|errors?)\b"
+    r"|\b(?:could not|cannot|can't|unable to) (?:log ?in|sign ?in|pay|check ?out|access|reach|connect|book|upload)\b"
+    r"|\breturning (?:5\d\d|errors?)\b|\bwe have no \w+",
     re.IGNORECASE,
 )
 
@@ -332,3 +334,31 @@ def test_a_fact_placed_beside_a_cited_why_step_is_shown_in_the_drafted_chain_as_
     cited_with_fact = [s for b in postmortem.root_cause.branches for s in b.steps if s.facts and s.evidence]
     assert [s.facts for s in cited_with_fact] == [[fact]] and not cited_with_fact[0].hypothesis
     assert f"; stated by the team: {fact})_" in render_markdown(postmortem)
+
+
+def test_what_users_saw_in_words_is_quoted_in_impact_with_its_time_and_source():
+    from pm_agent.analysis.drafting import draft_postmortem
+    from pm_agent.models import Incident, TimelineEvent
+    from pm_agent.render.postmortem import render_markdown
+    import datetime as dt
+
+    def event(hhmm, source, text):
+        return TimelineEvent(at=dt.datetime.fromisoformat(f"2025-06-02T{hhmm}:00+00:00"), source=source, text=text)
+
+    incident = Incident(id="b-1", title="Bookings unavailable", services=["booking"], started_at=event("09:00", "note", "x").at,
+                        events=[
+        event("09:00", "deploy", "flag-service 2.4 rolled out"),
+        event("09:03", "chat", "Customer support: the booking system is down for everyone"),
+        event("09:06", "metric", "78% of flag evaluations failed in the last 5 minutes"),
+        event("09:10", "chat", "cleanup job ran against the wrong bucket, 300 GB removed from booking-archive"),
+        event("09:40", "deploy", "Rolled back flag-service to 2.3"),
+        event("09:45", "metric", "Bookings succeed again; recovered"),
+    ])
+
+    impact = section(render_markdown(draft_postmortem(incident, score=False)), "Impact")
+
+    assert [line for line in impact.splitlines() if line.startswith("- ")] == [
+        '- 2025-06-02 09:03 UTC chat: "Customer support: the booking system is down for everyone"',
+        '- 2025-06-02 09:06 UTC metric: "78% of flag evaluations failed in the last 5 minutes"',
+        '- 2025-06-02 09:10 UTC chat: "cleanup job ran against the wrong bucket, 300 GB removed from booking-archive"',
+    ]

@@ -40,6 +40,9 @@ def tags_of(text: str, source: str) -> frozenset[str]:
         tags.add("change")
     if "negative" in tags:
         tags.discard("finding")
+    if "data_loss" in tags:  # "300 GB removed": what was lost, not a step that removed the bad part
+        tags.discard("mitigation")
+        tags.add("symptom")
     if not tags & {"mitigation", "retry"} or not vocab.TAG_PATTERNS["failed"].search(what_happened(text)):
         tags.discard("failed")  # "re-triggered due to a timeout": the timeout is why, not this step's outcome
     if "investigation" in tags and "finding" not in tags:

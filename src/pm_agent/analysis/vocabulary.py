@@ -25,7 +25,8 @@ The tags:
 - ``unintended``, ``blocked``, ``manual``, ``retry``, ``repeat``, ``gap`` (a stated missing
   safeguard: no alert, not covered by tests), ``failover`` (a standby or replica took over), ``growth`` (a
   resource growing, filling or leaking), ``gate_caught`` (a canary or release gate stopped the
-  change itself), ``noise`` (flapping, false alarms), ``handover``,
+  change itself), ``noise`` (flapping, false alarms), ``handover``, ``data_loss`` (an amount of data
+  gone: "300 GB removed", "4,000 rows deleted": what users lost, never a step taken to recover),
   ``tentative`` (potential, suspected, likely).
 """
 
@@ -47,6 +48,9 @@ FAILURE_WORDS = (
     r"empty|corrupt\w*|lag\w*|backlog|saturat\w*|exhaust\w*|throttl\w*|leak\w*|overload\w*|disconnect\w*|"
     r"wrong|incorrect\w*|reversed|invalid|mismatch\w*|stale|dropped (?:the|a|an|its|all|every|rows?|records?)"
 )
+
+_AMOUNT = r"[KMGTP]i?B|bytes|rows?|records?|files?|objects?|documents?"
+_GONE = r"removed|deleted|lost|wiped|dropped|purged|erased|truncated"
 
 TAG_PATTERNS: dict[str, re.Pattern[str]] = {
     "symptom": _p(rf"\b(?:{FAILURE_WORDS})"),
@@ -218,6 +222,9 @@ TAG_PATTERNS: dict[str, re.Pattern[str]] = {
         r"\brolled back automatically|\bauto-?rollback"
     ),
     "handover": _p(r"\b(?:hand-?overs?|handed over|hand(?:ed)? off|handoff)"),
+    "data_loss": _p(
+        rf"\b\d[\d,.]*\s*(?:{_AMOUNT})\b[^.;]{{0,30}}?\b(?:{_GONE})\b|\b(?:{_GONE})\b[^.;]{{0,20}}?\b\d[\d,.]*\s*(?:{_AMOUNT})\b"
+    ),
     "tentative": _p(r"\b(?:potential|suspect\w*|likely|possibl\w*|might|may have|seems?|appears?|probabl\w*|assumed)"),
 }
 
