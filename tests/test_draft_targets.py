@@ -120,8 +120,13 @@ def test_the_cause_the_summary_states_is_not_a_step_taken_to_recover(name):
 @pytest.mark.parametrize("name", CASES)
 def test_time_to_mitigate_is_known_whenever_the_input_states_recovery(name):
     incident, postmortem, _ = drafted(name)
+    reading = read_incident(incident)
+    states_recovery = bool(reading.tagged("recovery", "resolution", dated_only=True)) or any(
+        a.outcome == "worked" for a in reading.attempts)
 
     assert mitigation_known(incident, postmortem) is not False
+    if states_recovery and reading.started is not None:
+        assert metric(postmortem, "time_to_mitigate").minutes is not None
 
 
 @pytest.mark.parametrize("name", CASES)
@@ -362,3 +367,25 @@ def test_what_users_saw_in_words_is_quoted_in_impact_with_its_time_and_source():
         '- 2025-06-02 09:06 UTC metric: "78% of flag evaluations failed in the last 5 minutes"',
         '- 2025-06-02 09:10 UTC chat: "cleanup job ran against the wrong bucket, 300 GB removed from booking-archive"',
     ]
+
+
+def test_a_canary_gate_that_failed_the_release_and_rolled_it_back_ended_the_impact_and_is_no_failed_step():
+    from pm_agent.analysis.drafting import draft_postmortem
+    from pm_agent.models import Incident, TimelineEvent
+    import datetime as dt
+
+    def event(hhmm, source, text):
+        return TimelineEvent(at=dt.datetime.fromisoformat(f"2025-12-02T{hhmm}:00+00:00"), source=source, text=text)
+
+    incident = Incident(id="p-1", title="Wrong prices on the canary", services=["pricing"], events=[
+        event("15:10", "deploy", "pricing 3.9.0 canary started on 5% of traffic"),
+        event("15:22", "deploy", "Canary analysis FAILED for pricing 3.9.0: price mismatch above baseline; rollout halted "
+                                 "and canary rolled back automatically"),
+        event("15:31", "chat", "3.9.0 rounds JPY prices to 2 decimals"),
+    ])
+
+    postmortem = draft_postmortem(incident, score=False)
+
+    assert metric(postmortem, "time_to_mitigate").minutes == 12
+    assert [b.label for b in postmortem.root_cause.branches] == ["trigger"]
+    assert not [line for line in postmortem.lessons + postmortem.contributing_factors if "did not work" in line]
