@@ -389,3 +389,25 @@ def test_a_canary_gate_that_failed_the_release_and_rolled_it_back_ended_the_impa
     assert metric(postmortem, "time_to_mitigate").minutes == 12
     assert [b.label for b in postmortem.root_cause.branches] == ["trigger"]
     assert not [line for line in postmortem.lessons + postmortem.contributing_factors if "did not work" in line]
+
+
+def test_with_no_cause_stated_the_summary_says_why_it_got_through_as_far_as_the_data_says():
+    from pm_agent.analysis.drafting import draft_postmortem
+    from pm_agent.models import Incident, TimelineEvent
+    import datetime as dt
+
+    def event(hhmm, source, text):
+        return TimelineEvent(at=dt.datetime.fromisoformat(f"2025-07-01T{hhmm}:00+00:00"), source=source, text=text)
+
+    incident = Incident(id="c-1", title="Expired certificate on the gateway", services=["gateway"], events=[
+        event("00:00", "note", "TLS certificate for api.example.com expired; clients fail the TLS handshake"),
+        event("00:07", "alert", "FIRING SyntheticCheckFailed: certificate expired for api.example.com"),
+        event("00:31", "chat", "renewer logs: renewals failing since May; no alert on renewal failures"),
+        event("00:38", "deploy", "Certificate renewed manually and deployed to the gateway"),
+        event("00:44", "metric", "Synthetic checks passing; error rate back to normal"),
+    ])
+
+    summary = draft_postmortem(incident, score=False).summary
+
+    assert ("The data does not state the cause, but it records a missing safeguard: Renewer logs: renewals failing "
+            "since May; no alert on renewal failures (chat, 2025-07-01 00:31 UTC).") in summary

@@ -40,8 +40,11 @@ def summarise(reading: Reading, metrics: list[Metric]) -> str:
     else:
         parts.append("The data does not say when the failure was detected.")
     cause = cause_of(first_symptom(reading), reading)
+    gap = next(iter(reading.tagged("gap")), None)
     if cause is not None:
         parts.append(f"The data states a cause: {said(cause.event)}.")
+    elif gap is not None:  # why it got through, as far as the data says
+        parts.append(f"The data does not state the cause, but it records a missing safeguard: {said(gap.event, T['gap'])}.")
     else:
         parts.append("The data does not state the cause; see the root cause section for what it shows and what to ask.")
     parts += _how_it_stopped(reading)
