@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 
 import pytest
 from conftest import EXAMPLE
@@ -18,6 +19,7 @@ from pm_agent.assisted import (
 )
 from pm_agent.backends import BackendUnavailable, FakeBackend, OfflineBackend
 from pm_agent.analysis.claims import unsupported_claims
+from pm_agent.analysis.evidence import read_incident
 from pm_agent.analysis.actions.smart import lint_actions
 from pm_agent.models import ActionItem, BlamelessReport, Evidence, Usage, WhyBranch, WhyChain, WhyStep
 from pm_agent.service import PostmortemService
@@ -102,6 +104,43 @@ def test_a_model_draft_replaces_the_prose_and_keeps_every_computed_fact(incident
     assert '"text": "Identified config v412 as the likely trigger' in rendered.data
 
 
+def test_a_model_writing_the_draft_is_sent_each_events_tags_and_the_drafts_open_questions(incident, offline):
+    backend = FakeBackend(SECTIONS)
+
+    assisted_draft(incident, offline, backend)
+
+    [(request, rendered)] = backend.history
+    sent = json.loads(request.data["incident"])
+    assert [(e["text"], e["tags"]) for e in sent["events"]] == [(t.text, sorted(t.tags)) for t in read_incident(incident).events]
+    assert json.loads(request.data["offline_draft"])["open_questions"] == [q.question for q in offline.open_questions]
+    assert request.data["incident"] in rendered.user and request.data["offline_draft"] in rendered.user
+
+
+def test_a_model_writing_the_five_whys_is_sent_each_events_tags_and_the_open_steps_of_the_offline_chain(incident, offline):
+    backend = FakeBackend(CHAIN)
+
+    assisted_five_whys("payments-api returned 502s", incident, offline.root_cause, backend)
+
+    [(request, _)] = backend.history
+    sent_chain = json.loads(request.data["offline_chain"])
+    asked = [s["question"] for b in sent_chain["branches"] for s in b["steps"] if s["question"]]
+    asked += [b["root_cause_question"] for b in sent_chain["branches"] if b["root_cause_question"]]
+    assert asked == [s.question for b in offline.root_cause.branches for s in b.steps if s.question] + [
+        b.root_cause_question for b in offline.root_cause.branches if b.root_cause_question]
+    assert all("tags" in e for e in json.loads(request.data["incident"])["events"])
+
+
+def test_a_model_five_whys_step_that_names_nothing_of_the_incident_stays_a_hypothesis_and_is_flagged(incident, offline):
+    template = "Changes reach production without a canary stage."
+    answer = CHAIN.model_copy(update={"branches": [CHAIN.branches[0].model_copy(update={
+        "steps": [*CHAIN.branches[0].steps, WhyStep(why="Why was it not caught?", because=template, hypothesis=False)]})]})
+
+    chain = assisted_five_whys("payments-api returned 502s", incident, offline.root_cause, FakeBackend(answer))
+
+    assert (chain.branches[0].steps[-1].because, chain.branches[0].steps[-1].hypothesis) == (template, True)
+    assert chain.backend_notes == [f"1 line(s) of analysis name nothing of this incident: {template}"]
+
+
 def test_a_model_draft_with_invented_figures_blame_evidence_and_owners_is_flagged(incident, offline):
     invented = SECTIONS.model_copy(update={
         "summary": SECTIONS.summary + " About 12,000 users were affected because Bob forgot to load test the change.",
@@ -159,7 +198,30 @@ def test_a_model_five_whys_keeps_only_evidence_from_the_input(incident, offline)
     assert chain.backend_notes == [
         "Removed 1 evidence citation(s) that match no input event; those steps are marked to confirm.",
         "Unsupported figures (not in the incident data): 17, 53.",
+        "1 line(s) of analysis name nothing of this incident: A retry storm at 17:53 overloaded it.",
     ]
+
+
+def test_a_model_proposing_actions_is_sent_what_the_data_leaves_open_about_the_causes():
+    from pm_agent.analysis.drafting import draft_postmortem
+    from pm_agent.assisted.analysis import ActionProposals
+    from pm_agent.models import Incident, TimelineEvent
+
+    unexplained = Incident(id="s-1", title="Search returns empty results", services=["search-api"], events=[
+        TimelineEvent(at=at("10:00"), source="deploy", text="search-index mapping v12 rolled out"),
+        TimelineEvent(at=at("10:05"), source="alert", text="FIRING SearchEmptyResults: queries return nothing"),
+        TimelineEvent(at=at("10:30"), source="metric", text="Queries return results again; recovered"),
+    ])
+    offline = draft_postmortem(unexplained, score=False)
+    backend = FakeBackend(ActionProposals(action_items=[ACTION]))
+
+    assisted_actions(unexplained, offline, backend)
+
+    [(request, _)] = backend.history
+    branches = offline.root_cause.branches
+    expected = [s.question for b in branches for s in b.steps if s.question] + [
+        b.root_cause_question for b in branches if b.root_cause_question]
+    assert expected and json.loads(request.data["causes"])["open_questions"] == expected
 
 
 TEXT = "Dana forgot to run the migration before the 14:05 deploy of v412."

@@ -107,6 +107,22 @@ async def test_five_whys_works_from_a_problem_and_facts_alone():
     assert result.structured_content == json_of(chain)
 
 
+async def test_five_whys_places_a_fact_sent_with_the_incident_where_it_answers_a_why_and_not_as_a_hypothesis():
+    incident = {"title": "Search returns empty results", "services": ["search-api"], "events": [
+        {"at": "2025-05-14T10:00:00Z", "source": "deploy", "text": "search-index mapping v12 rolled out"},
+        {"at": "2025-05-14T10:05:00Z", "source": "alert", "text": "FIRING SearchEmptyResults: 90% of queries return nothing"},
+        {"at": "2025-05-14T10:30:00Z", "source": "metric", "text": "Queries return results again; recovered"},
+    ]}
+    mechanism = "Mapping v12 renamed the title field, so every query on title matched nothing"
+
+    result = await call("five_whys", {"incident": json.dumps(incident), "facts": [mechanism]})
+
+    steps = result.structured_content["branches"][0]["steps"]
+    assert [(s["facts"], s["because"] == mechanism, s["hypothesis"]) for s in steps] == [
+        ([], False, False), ([], False, False), ([mechanism], True, False), ([], False, True),
+    ]
+
+
 async def test_review_why_chain_flags_a_chain_that_stops_at_a_person():
     steps = ["checkout returned 502s", "the database pool was exhausted", "an engineer made a mistake"]
     review = PostmortemService().review_chain(steps)
@@ -143,6 +159,29 @@ async def test_a_client_that_can_sample_writes_the_rewrite_with_its_own_model_in
         "generated_by": "sampling client-model",
     }
     assert offline.structured_content == json_of(PostmortemService().rewrite_blameless(BLAMEFUL))
+
+
+async def test_a_client_model_asked_to_write_the_draft_is_sent_the_tagged_events_and_the_open_questions():
+    import re
+
+    from pm_agent.analysis.evidence import read_incident
+
+    asked = []
+
+    async def client_model(context, params):
+        asked.append(params.messages[0].content.text)
+        return CreateMessageResult(role="assistant", model="client-model", content=TextContent(type="text", text="{}"))
+
+    async with Client(create_server(), mode="auto", sampling_callback=client_model) as client:
+        await client.call_tool("draft_postmortem", {"paths": [str(EXAMPLE)]})
+
+    service = PostmortemService()
+    incident = service.load([EXAMPLE])
+    blocks = dict(re.findall(r'<data name="(\w+)">\n(.*?)\n</data>', asked[0], re.DOTALL))
+    sent = json.loads(blocks["incident"])
+    assert [(e["text"], e["tags"]) for e in sent["events"]] == [(t.text, sorted(t.tags)) for t in read_incident(incident).events]
+    assert json.loads(blocks["offline_draft"])["open_questions"] == [
+        q.question for q in service.draft(incident, use_memory=False).open_questions]
 
 
 async def test_propose_actions_returns_the_drafts_actions_with_owners_from_the_roster():

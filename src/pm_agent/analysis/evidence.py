@@ -40,8 +40,14 @@ def tags_of(text: str, source: str) -> frozenset[str]:
         tags.add("change")
     if "negative" in tags:
         tags.discard("finding")
+    if "data_loss" in tags:  # "300 GB removed": what was lost, not a step that removed the bad part
+        tags.discard("mitigation")
+        tags.add("symptom")
     if not tags & {"mitigation", "retry"} or not vocab.TAG_PATTERNS["failed"].search(what_happened(text)):
         tags.discard("failed")  # "re-triggered due to a timeout": the timeout is why, not this step's outcome
+    if "gate_caught" in tags:  # "Canary analysis FAILED ...; rollout halted": the gate's verdict on the change, and the
+        tags.discard("failed")  # gate stopping it is a step that worked
+        tags.add("worked")
     if "investigation" in tags and "finding" not in tags:
         tags.discard("recovery")
     if "symptom" in tags and source in ("note", "chat", "metric") and not tags & _NOT_OBSERVATION:
@@ -341,6 +347,10 @@ def _mitigation(
     if incident.mitigated_at is not None:
         return incident.mitigated_at, "mitigated_at (input)"
     recoveries = [t for t in events if (since is None or t.at >= since) and t.has("recovery") and not t.has("failed")]
+    if not recoveries:  # a release gate that stopped the change itself ended the impact where it did
+        gate = next((a.step for a in attempts if a.step.has("gate_caught") and a.outcome == "worked"), None)
+        if gate is not None:
+            return gate.at, f"the release gate stopped the change ({gate.source}: {shorten(gate.text)})"
     if recoveries:
         recovered = _lasting_recovery(events, recoveries)
         basis = "first recovery" if recovered is recoveries[0] else "recovery after impact the data reports as ongoing"

@@ -10,7 +10,7 @@ nothing in the data to learn from, there are none, and the open questions ask.
 from __future__ import annotations
 
 from pm_agent.analysis import vocabulary as vocab
-from pm_agent.analysis.evidence import Reading, is_slow
+from pm_agent.analysis.evidence import Reading, Tagged, is_slow
 from pm_agent.analysis.quoting import said, evidence, when
 from pm_agent.analysis.whys.chain import cause_of, first_symptom
 from pm_agent.models import Evidence, Metric, TimelineEvent
@@ -37,16 +37,17 @@ def summarise(reading: Reading, metrics: list[Metric]) -> str:
             parts.append(f"It was first detected through {kind}: {said(detection.event)}.")
         else:
             parts.append(f"It was first detected at {when(reading.detected)}.")
+    else:
+        parts.append("The data does not say when the failure was detected.")
     cause = cause_of(first_symptom(reading), reading)
+    gap = next(iter(reading.tagged("gap")), None)
     if cause is not None:
         parts.append(f"The data states a cause: {said(cause.event)}.")
+    elif gap is not None:  # why it got through, as far as the data says
+        parts.append(f"The data does not state the cause, but it records a missing safeguard: {said(gap.event, T['gap'])}.")
     else:
         parts.append("The data does not state the cause; see the root cause section for what it shows and what to ask.")
-    recovered = _recovery_event(reading)
-    if reading.mitigated and recovered is not None:
-        parts.append(f"The impact stopped: {said(recovered)}.")
-    elif reading.mitigated:
-        parts.append(f"The impact stopped by {when(reading.mitigated)}.")
+    parts += _how_it_stopped(reading)
     figures = [(label, by_name[name].minutes) for label, name in
                (("time to detect", "time_to_detect"), ("time to mitigate", "time_to_mitigate"), ("duration", "duration"))
                if by_name.get(name) and by_name[name].minutes is not None]
@@ -54,6 +55,39 @@ def summarise(reading: Reading, metrics: list[Metric]) -> str:
         parts.append("; ".join(f"{label.capitalize() if i == 0 else label} {format_minutes(m)}"
                                for i, (label, m) in enumerate(figures)) + ".")
     return " ".join(parts)
+
+
+def _how_it_stopped(reading: Reading) -> list[str]:
+    """The step that stopped the impact and the event that shows it stopped, or what the data leaves unsaid."""
+    if reading.mitigated is None:
+        return ["The data does not say when or how the impact stopped."]
+    step, recovered = stopping_step(reading), _recovery_event(reading)
+    out = [f"It was stopped by: {said(step.event)}." if step is not None
+           else "The data does not say what stopped the impact."]
+    if recovered is None:
+        out.append(f"The impact stopped by {when(reading.mitigated)}.")
+    elif step is None or recovered is not step.event:
+        out.append(f"The impact stopped: {said(recovered)}.")
+    return out
+
+
+_NOT_A_FIX = ("declaration", "communication")  # "Resolved. Status page updated": an announcement, not the fix
+
+
+def stopping_step(reading: Reading) -> Tagged | None:
+    """The step that stopped the impact, as the data records it: among the recovery attempts up to the moment the
+    impact stopped (none that failed), the last change the data says worked, else the last step it says worked
+    (not a mere report of recovery), else the last change made, else the last mitigation step that is not itself
+    a report of the failure."""
+    steps = [a for a in reading.attempts if a.outcome != "failed" and a.step.at <= reading.mitigated
+             and not a.step.has(*_NOT_A_FIX)]
+    choices = (
+        [a.step for a in steps if a.outcome == "worked" and a.step.has("change")],
+        [a.step for a in steps if a.outcome == "worked" and not a.step.has("recovery")],
+        [a.step for a in steps if a.step.has("change") and not a.step.has("symptom")],
+        [a.step for a in steps if a.step.has("mitigation") and not a.step.has("symptom", "ongoing", "alert")],
+    )
+    return next((pool[-1] for pool in choices if pool), None)
 
 
 def impact_in_words(reading: Reading) -> list[Evidence]:
@@ -84,8 +118,13 @@ def went_well(reading: Reading) -> list[str]:
 
 
 def lessons(reading: Reading) -> list[str]:
-    """What the response shows, each quoting its events; [] when the data shows nothing to learn from."""
+    """What the data teaches, each quoting its events: the cause it states, then how the response went (who noticed
+    first, what failed, what was assumed, what was missing or manual); [] when it shows nothing to learn from."""
     out = []
+    cause = cause_of(first_symptom(reading), reading)
+    if cause is not None:
+        focus = T["cause_statement"] if cause.has("cause_statement") else T["finding"]
+        out.append(f"What the team learned about how this system fails: {said(cause.event, focus)}.")
     detection, alert = reading.detection, reading.first_alert
     if reading.reported_by_people and detection is not None:
         after = f". The first alert came later: {said(alert.event)}" if alert is not None and alert.at > detection.at else ""

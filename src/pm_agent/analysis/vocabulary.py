@@ -30,7 +30,8 @@ The tags:
 - ``unintended``, ``blocked``, ``manual``, ``retry``, ``repeat``, ``gap`` (a stated missing
   safeguard: no alert, not covered by tests), ``failover`` (a standby or replica took over), ``growth`` (a
   resource growing, filling or leaking), ``gate_caught`` (a canary or release gate stopped the
-  change itself), ``noise`` (flapping, false alarms), ``handover``,
+  change itself), ``noise`` (flapping, false alarms), ``handover``, ``data_loss`` (an amount of data
+  gone: "300 GB removed", "4,000 rows deleted": what users lost, never a step taken to recover),
   ``tentative`` (potential, suspected, likely).
 """
 
@@ -63,6 +64,8 @@ SILENT_FAILURE = (
 # After "no <safeguard>", what makes it a report of no failures rather than a missing safeguard ("no failover
 # errors were seen").
 NOT_A_SAFEGUARD = r"(?! (?:errors?|issues?|problems?|events?|failures?|warnings?|alerts?|was|were|happened|occurred)\b)"
+_AMOUNT = r"[KMGTP]i?B|bytes|rows?|records?|files?|objects?|documents?"
+_GONE = r"removed|deleted|lost|wiped|dropped|purged|erased|truncated"
 
 TAG_PATTERNS: dict[str, re.Pattern[str]] = {
     "symptom": _p(rf"\b(?:{FAILURE_WORDS})"),
@@ -233,6 +236,9 @@ TAG_PATTERNS: dict[str, re.Pattern[str]] = {
         r"\brolled back automatically|\bauto-?rollback"
     ),
     "handover": _p(r"\b(?:hand-?overs?|handed over|hand(?:ed)? off|handoff)"),
+    "data_loss": _p(
+        rf"\b\d[\d,.]*\s*(?:{_AMOUNT})\b[^.;]{{0,30}}?\b(?:{_GONE})\b|\b(?:{_GONE})\b[^.;]{{0,20}}?\b\d[\d,.]*\s*(?:{_AMOUNT})\b"
+    ),
     "tentative": _p(r"\b(?:potential|suspect\w*|likely|possibl\w*|might|may have|seems?|appears?|probabl\w*|assumed)"),
 }
 

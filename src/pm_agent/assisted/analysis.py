@@ -15,6 +15,7 @@ from pm_agent.assisted.checks import (
     action_notes,
     blame_notes,
     chain_texts,
+    generic_lines,
     incident_data,
     keep_cited_evidence,
     known_owners_only,
@@ -67,6 +68,9 @@ def assisted_five_whys(problem: str, incident: Incident | None, offline_chain: W
         holder = Postmortem(incident_id=incident.id, title=problem, summary="", root_cause=chain)
         checked, claim_notes = marked_open(holder, incident)
         chain, notes = checked.root_cause or chain, notes + claim_notes
+        generic = generic_lines(holder, incident)  # a stamped template cause fits any incident: flagged, as in a draft
+        if generic:
+            notes.append(f"{len(generic)} line(s) of analysis name nothing of this incident: " + " | ".join(generic[:5]))
     return chain.model_copy(
         update={
             "generated_by": generation.generated_by,
@@ -151,7 +155,10 @@ class ActionPlan(BaseModel):
 
 
 def actions_request(incident: Incident, offline: Postmortem) -> GenerationRequest[ActionProposals]:
-    causes = [branch.root_cause for branch in offline.root_cause.branches] if offline.root_cause else []
+    branches = offline.root_cause.branches if offline.root_cause else []
+    causes = [branch.root_cause for branch in branches]
+    open_questions = [s.question for b in branches for s in b.steps if s.question]
+    open_questions += [b.root_cause_question for b in branches if b.root_cause_question]
     return GenerationRequest(
         prompt="actions",
         output=ActionProposals,
@@ -160,7 +167,8 @@ def actions_request(incident: Incident, offline: Postmortem) -> GenerationReques
         variables={"incident_date": offline.date.isoformat() if offline.date else "the incident date", "tool": ACTIONS_TOOL},
         data={
             "incident": incident_data(incident, offline.timeline or None),
-            "causes": json.dumps({"root_causes": causes, "contributing_factors": offline.contributing_factors}, indent=1),
+            "causes": json.dumps({"root_causes": causes, "contributing_factors": offline.contributing_factors,
+                                  "open_questions": open_questions}, indent=1, ensure_ascii=False),
             "offline_actions": json.dumps([a.model_dump(mode="json") for a in offline.action_items], indent=1),
         },
         offline=ActionProposals(action_items=offline.action_items),

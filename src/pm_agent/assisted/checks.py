@@ -18,8 +18,12 @@ MAX_EVENTS_IN_PROMPT = 800
 def incident_data(incident: Incident, timeline: list[TimelineEvent] | None = None) -> str:
     """The incident as the JSON data block a model reads: facts, key times, phased timeline, impact quotes.
 
-    Very long incidents keep every non-chat event and as many chat messages as fit, and say so.
+    Each event carries the ``tags`` the offline engine read in it (symptom, alert, report, finding, cause_statement,
+    change, mitigation, failed, worked, recovery, ...), the same evidence every offline section rests on. Very long
+    incidents keep every non-chat event and as many chat messages as fit, and say so.
     """
+    from pm_agent.analysis.evidence import tags_of
+
     events = timeline if timeline is not None else incident.events
     kept = _bounded(events)
     document = {
@@ -29,9 +33,12 @@ def incident_data(incident: Incident, timeline: list[TimelineEvent] | None = Non
         "services": incident.services,
         **{name: _iso(getattr(incident, name)) for name in ("started_at", "detected_at", "acknowledged_at", "mitigated_at", "resolved_at")},
         "events": [
-            {"at": _iso(e.at), "source": e.source, "phase": e.phase, "actor": e.actor, "text": e.text} for e in kept
+            {"at": _iso(e.at), "source": e.source, "phase": e.phase, "tags": sorted(tags_of(e.text, e.source)),
+             "actor": e.actor, "text": e.text}
+            for e in kept
         ],
-        "undated_events": [{"source": u.source, "time_text": u.time_text, "text": u.text} for u in incident.undated_events],
+        "undated_events": [{"source": u.source, "time_text": u.time_text, "tags": sorted(tags_of(u.text, u.source)),
+                            "text": u.text} for u in incident.undated_events],
         "impact_as_stated": [{"kind": f.kind, "quote": f.quote} for f in incident.impact.figures()],
         "notes": incident.notes,
     }

@@ -20,6 +20,7 @@ class RawEvent:
     text: str
     actor: str | None = None
     locator: str = ""  # where in the file: "line 12", "messages[3]", "log_entries[0]"
+    approximate: bool = False  # the file marks the time as an estimate
 
 
 @dataclass

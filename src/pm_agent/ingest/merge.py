@@ -51,7 +51,8 @@ def merge_files(files: Sequence[tuple[str, ParsedFile]], *, max_events: int) -> 
 def _timeline(files: Sequence[tuple[str, ParsedFile]]) -> list[TimelineEvent]:
     events = [
         TimelineEvent(
-            at=raw.at, source=raw.source, text=raw.text, actor=raw.actor, refs=[SourceRef(file=name, locator=raw.locator)]
+            at=raw.at, source=raw.source, text=raw.text, actor=raw.actor, refs=[SourceRef(file=name, locator=raw.locator)],
+            approximate=raw.approximate,
         )
         for name, parsed in files
         for raw in parsed.events

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import re
 from typing import Any
 
 from pydantic import ValidationError
@@ -85,7 +86,12 @@ def _event(item: Any, index: int, source: str, default_date: dt.date | None) -> 
         text=text,
         actor=_optional_str(item.get("actor") or item.get("user")),
         locator=where,
+        approximate=item.get("approximate") is True or bool(_APPROXIMATE.match(str(item.get("time_text") or ""))),
     )
+
+
+# A time the file gives as an estimate: "approximate": true, or a time_text beside "at" such as "~19:30" or "± 19:30".
+_APPROXIMATE = re.compile(r"\s*(?:~|±|\+/-|(?:around|about|approx(?:\.|imately)?|circa|ca\.)\s)", re.IGNORECASE)
 
 
 def _time(value: Any, where: str, source: str, default_date: dt.date | None) -> dt.datetime:

@@ -55,6 +55,10 @@ class TimelineEvent(BaseModel):
     actor: str | None = None
     phase: Phase | None = None
     refs: list[SourceRef] = Field(default_factory=list)
+    approximate: bool = Field(
+        default=False,
+        description="The input marks the time as an estimate ('\"approximate\": true', '~19:30'): shown with its marker.",
+    )
 
 
 class UndatedEvent(BaseModel):

@@ -87,7 +87,9 @@ def _timeline(events: list[TimelineEvent], undated: list[UndatedEvent] | None = 
     lines = ["| Time (UTC) | Phase | Source | Event |", "|---|---|---|---|"]
     for e in events:
         actor = f"{e.actor}: " if e.actor else ""
-        lines.append(f"| {format_utc(e.at).removesuffix(' UTC')} | {e.phase or ''} | {e.source} | {_cell(actor + e.text)} |")
+        stamp = format_utc(e.at).removesuffix(" UTC")
+        stamp = f"~{stamp} (approximate)" if e.approximate else stamp
+        lines.append(f"| {stamp} | {e.phase or ''} | {e.source} | {_cell(actor + e.text)} |")
     for u in undated or []:
         stated = f"{u.time_text} (undated)" if u.time_text else "undated"
         lines.append(f"| {_cell(stated)} | | {u.source} | {_cell(u.text)} |")
@@ -135,6 +137,7 @@ def _branch(branch: WhyBranch) -> str:
             continue
         if step.evidence:
             status = "evidence: " + "; ".join(_cited(e) for e in step.evidence)
+            status += "".join(f"; stated by the team: {_cell(fact)}" for fact in step.facts)  # the team's, beside the data
         elif step.facts:
             status = "stated by the team"
         else:

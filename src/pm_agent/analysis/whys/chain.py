@@ -23,6 +23,8 @@ from pm_agent.models import Evidence, Incident, TimelineEvent, WhyBranch, WhyCha
 from pm_agent.ingest.timeparse import format_minutes
 
 OPEN = "Not established by the data."
+# Events that say how the response went, not why the failure happened.
+NOT_A_CAUSE = ("observation", "mitigation", "retry", "recovery", "worked", "resolution", "communication")
 MAX_CANDIDATES = 200  # the earliest findings a cause is looked for among (an incident of thousands of events has more)
 GAP_KIND = (
     (re.compile(r"\b(?:alert\w*|monitor\w*|alarm\w*|observability|dashboards?)\b", re.I), "alert"),
@@ -144,11 +146,13 @@ def symptom_step(problem: str, symptom: Tagged | None) -> WhyStep:
 
 def cause_of(symptom: Tagged | None, reading: Reading) -> Tagged | None:
     """The event the data gives as the cause: the symptom's own "due to", else a cause statement (then a finding) that
-    names the symptom's, the trigger's or the title's component. A recovery step's own failure is not the cause."""
+    names the symptom's, the trigger's or the title's component. A recovery step's own failure is not the cause, nor
+    is what the data says of the recovery or of telling people ("it recovered as soon as...", "owner contacted")."""
     if symptom is not None and symptom.has("cause_statement") and cause_part(symptom.text):
         return symptom
-    findings = [t for t in reading.findings[:MAX_CANDIDATES] if t is not symptom and not t.has("observation", "mitigation", "retry")]
+    findings = [t for t in reading.findings[:MAX_CANDIDATES] if t is not symptom and not t.has(*NOT_A_CAUSE)]
     stated = [t for t in findings if t.has("cause_statement") and cause_part(t.text)]
+    findings = [t for t in findings if t.source != "alert"]  # what monitoring saw is the symptom, not why it happened
     anchors = [t for t in (symptom, reading.trigger) if t is not None]
     title = specific_stems(reading.incident.title)  # the title names the failure: a cause about its words is about it
     for pool in (stated, findings):
