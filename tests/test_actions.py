@@ -8,6 +8,7 @@ import pytest
 from conftest import REPO, fulltext_case_params, load_real_incident
 
 from pm_agent.analysis.actions.proposed import propose_actions
+from pm_agent.analysis.drafting import draft_postmortem
 from pm_agent.analysis.evidence import read_incident
 from pm_agent.analysis.actions.smart import lint_actions
 from pm_agent.evals.cases import load_cases
@@ -527,4 +528,82 @@ def test_a_resource_the_data_says_ran_out_gets_headroom_and_an_alert_named_as_th
 
     assert [a.title for a in actions_for(incident) if a.title.startswith("Keep headroom")] == [
         "Keep headroom in free IP addresses in the pod subnets and alert well before it runs out",
+    ]
+
+
+# --- findings the data leaves unexplained ------------------------------------------------------
+
+
+def cache_nodes_incident() -> Incident:
+    """Two unexplained findings: one says how a named service misbehaved, one only where the failure showed."""
+    return Incident(
+        id="c-1", title="Product pages slow", services=["web", "thumbnail-worker"],
+        events=[
+            event("14:00", "alert", "Alert: web p95 latency above 2 s"),
+            event("14:10", "chat", "Found that every failing request is served from the two pods in rack b7"),
+            event("14:15", "chat", "The thumbnail worker sat on the same hosts and had high cpu usage all afternoon"),
+            event("14:30", "deploy", "Moved the web pods off rack b7; latency back to normal"),
+        ],
+    )
+
+
+def test_a_finding_that_says_how_a_named_service_misbehaved_gets_a_limit_or_alert_quoting_it_whole():
+    built = [(a.title, a.done_when) for a in actions_for(cache_nodes_incident()) if a.title.startswith("Add a limit")]
+
+    assert built == [(
+        'Add a limit or alert that catches "The thumbnail worker sat on the same hosts and had high cpu usage all '
+        'afternoon" early',
+        'A drill that repeats "The thumbnail worker sat on the same hosts and had high cpu usage all afternoon" trips '
+        "the limit or alert, and the review records why it happened.",
+    )]
+
+
+def test_a_finding_that_only_says_where_the_failure_showed_is_asked_in_the_open_questions_not_made_an_action():
+    postmortem = draft_postmortem(cache_nodes_incident(), score=False)
+
+    assert not [a.title for a in postmortem.action_items if "rack b7" in a.title and a.status != "done"]
+    assert [q.question for q in postmortem.open_questions if q.topic == "actions: unexplained finding"] == [
+        'The data does not say how this came about, at 2024-05-14 14:10 UTC: "Found that every failing request is served '
+        'from the two pods in rack b7": what made it happen, and what would have caught it?',
+    ]
+
+
+def test_findings_about_the_incident_s_own_services_get_their_actions_before_other_findings():
+    incident = Incident(
+        id="s-1", title="Search results stale", services=["search-indexer"],
+        events=[
+            event("09:00", "alert", "Alert: search freshness above 30 minutes"),
+            event("09:10", "chat", "Found a sharp spike in disk reads on the storage array"),
+            event("09:12", "chat", "Found a spike in queue lag on the billing exporter"),
+            event("09:20", "chat", "The search indexer had high memory usage and was evicted twice"),
+            event("09:40", "deploy", "Restarted the search indexer; freshness back to normal"),
+        ],
+    )
+
+    assert [a.title for a in actions_for(incident) if a.title.startswith("Add a limit")] == [
+        'Add a limit or alert that catches "The search indexer had high memory usage and was evicted twice" early',
+        'Add a limit or alert that catches "a sharp spike in disk reads on the storage array" early',
+    ]
+
+
+def test_a_stated_gap_is_done_when_a_drill_repeats_the_failure_the_same_event_states_before_it():
+    incident = Incident(
+        id="g-1", title="Invoices in yen off by a factor of 100", services=["billing"],
+        events=[
+            event("11:00", "alert", "Alert: invoice total mismatch above 1%"),
+            event("11:20", "chat", "the tax table migration stored yen amounts with the wrong number of decimals. "
+                                   "Billing tests only cover pounds and euros"),
+            event("11:30", "chat", "Identified the tax table migration as the trigger; the migration was not reviewed by the "
+                                   "finance team"),
+            event("11:50", "deploy", "Reverted the tax table migration; totals correct again"),
+        ],
+    )
+
+    assert [(a.title, a.done_when) for a in actions_for(incident) if a.title.startswith("Make")] == [
+        ("Make billing tests cover more than pounds and euros",
+         'In place, and a test or drill that repeats "the tax table migration stored yen amounts with the wrong number '
+         'of decimals" shows it catching the failure.'),
+        ("Make the finance team review the migration",  # who found what is no failure to repeat
+         'In place, and a test or drill that repeats "the migration was not reviewed by the finance team" shows it '
+         "catching the failure."),
     ]

@@ -34,6 +34,7 @@ LEAD_VERB_RE = re.compile(
     re.I,
 )
 MAX_FINDING_ACTIONS = 2
+FINDING_QUOTE_WORDS = 20
 MAX_DONE = 6  # the steps taken that a draft lists as done
 MAX_GAP_ACTIONS = 2
 CLAUSE_RE = re.compile(r";\s*|:\s+")
@@ -55,6 +56,15 @@ PRONOUN_LED_RE = re.compile(r"^(?:it|this|that|they|these|those|which)\b", re.I)
 WATCHING_RE = re.compile(r"\b(?:alert|alerting|monitor\w*|dashboard|alarm)\b", re.I)
 # What somebody saw, was told or found is not a step taken, whatever verb it quotes ("pods restarted 3 times").
 NOT_DONE_BY_ANYONE = ("alert", "report", "finding", "acknowledgement", "declaration")
+# The symptom words that only say the outcome (failed, errors, timeouts, down, slow, a status code), not how it came
+# about: a finding whose symptom words are all of these says where or when it failed, and is asked, not acted on.
+OUTCOME_ONLY_RE = re.compile(
+    r"(?:fail\w*|errors?|exceptions?|outage|down|unavailable|unreachable|unable|cannot|can't|time(?:d)? ?out|"
+    r"timeouts?|unresponsive|not ?ready|degrad\w*|slow(?:ness|ed)?|latency|[45]\d\ds?|[45]xx|broke|broken|"
+    r"not (?:working|available|responding|reachable))",
+    re.I,
+)
+FOUND_MECHANISM_RE = re.compile(r"\b(?:bug|regression|misconfigur\w*|mis-configur\w*|recalled|expired)\b", re.I)
 
 
 @dataclass(frozen=True)
@@ -197,23 +207,67 @@ def _symptom_before_response(reading: Reading, trigger: Tagged) -> Tagged | None
 
 
 def _finding_plans(reading: Reading, cause: Tagged | None) -> list[Plan]:
-    """Findings the data leaves unexplained: explain each, and guard against it."""
+    """Findings the data leaves unexplained that name how something misbehaved: guard against each, and explain it.
+
+    A finding about a component the incident names (one of its services) comes first; one that only says where or
+    when the failure showed ("every failing request comes from two nodes") is asked instead
+    (:func:`finding_questions`): guarding against "it" would be a vague action.
+    """
     plans = []
-    symptom = first_symptom(reading)
-    known = [t for t in (cause, reading.trigger) if t is not None]
-    open_findings = [t for t in reading.findings if t not in (cause, symptom) and not cause_part(t.text)
-                     and not any(t.stems & k.stems for k in known)]
-    open_findings.sort(key=lambda t: t.has("observation"))  # what someone found before what someone saw
-    for tagged in open_findings[:MAX_FINDING_ACTIONS]:
-        seen = _short(LEAD_VERB_RE.sub("", quote(tagged.event)).rstrip(" ,.;:"))
+    for tagged in _open_findings(reading, cause):
+        if not names_a_mechanism(tagged.text):
+            continue
+        seen = _finding_quote(tagged)
         plans.append(Plan(
-            title=f"Find out what caused \"{seen}\" and add a limit, test or alert that catches it",
-            done_when=f"The review records why \"{seen}\" happened, and a limit, test or alert for it is in place and "
-                      "shown working in a drill.",
+            title=f"Add a limit or alert that catches \"{seen}\" early",
+            done_when=f"A drill that repeats \"{seen}\" trips the limit or alert, and the review records why it "
+                      "happened.",
             addresses=f"A finding the data leaves unexplained {cite(tagged.event)}.", area="service", horizon="short",
             hierarchy="engineering", impact="medium",
         ))
+        if len(plans) == MAX_FINDING_ACTIONS:
+            break
     return plans
+
+
+def finding_questions(reading: Reading) -> list[str]:
+    """The questions for the unexplained findings that name no mechanism: what made it happen, and what would have
+    caught it, quoting the finding."""
+    cause = cause_of(first_symptom(reading), reading)
+    return [
+        f"The data does not say how this came about, {cite(t.event)}: what made it happen, and what would have "
+        "caught it?"
+        for t in _open_findings(reading, cause) if not names_a_mechanism(t.text)
+    ][:MAX_FINDING_ACTIONS]
+
+
+def _open_findings(reading: Reading, cause: Tagged | None) -> list[Tagged]:
+    """The findings no cause, trigger or symptom already explains, those naming an affected service first, then what
+    someone found before what someone saw."""
+    symptom = first_symptom(reading)
+    known = [t for t in (cause, reading.trigger) if t is not None]
+    found = [t for t in reading.findings if t not in (cause, symptom) and not cause_part(t.text)
+             and not any(t.stems & k.stems for k in known) and not t.has("investigation")]
+    services = [specific_stems(s) for s in reading.incident.services if s.strip()]
+    return sorted(found, key=lambda t: (not any(_names(t, s) for s in services), t.has("observation")))
+
+
+def _names(tagged: Tagged, service: frozenset[str]) -> bool:
+    """The event names the service: all of its words, or two of them ("Image Resizer" names "image-resizer")."""
+    return bool(service) and len(tagged.stems & service) >= min(2, len(service))
+
+
+def names_a_mechanism(text: str) -> bool:
+    """The text says how something misbehaved ("high cpu usage", "OOM-killed", "a spike in queue lag", "a bug"),
+    not only that requests failed or timed out and where."""
+    how = [m.group(0) for m in vocab.TAG_PATTERNS["symptom"].finditer(text)
+           if not vocab.NEGATED.search(text[: m.start()]) and not OUTCOME_ONLY_RE.fullmatch(m.group(0).strip())]
+    return bool(how) or bool(FOUND_MECHANISM_RE.search(text))
+
+
+def _finding_quote(tagged: Tagged) -> str:
+    """The finding in its own words, long enough to keep how it misbehaved ("... had high cpu usage all afternoon")."""
+    return _short(LEAD_VERB_RE.sub("", quote(tagged.event)).rstrip(" ,.;:"), FINDING_QUOTE_WORDS)
 
 
 def _detection_plans(reading: Reading, problem: str) -> list[Plan]:
@@ -345,10 +399,11 @@ def _gap_plans(reading: Reading) -> list[Plan]:
     gaps = reading.tagged("gap")
     for gap in gaps:
         for title, clause in remedies_with_clauses(gap.event.text, pattern):
+            failure = _failure_before(gap.event.text, clause, pattern)
+            repeated = _short((failure or clause).replace(chr(34), chr(39)), FINDING_QUOTE_WORDS)
             plans.append(Plan(
                 title=title,
-                done_when=f"In place, and a test or drill that repeats \"{_short(clause.replace(chr(34), chr(39)))}\" "
-                          "shows it catching the failure.",
+                done_when=f"In place, and a test or drill that repeats \"{repeated}\" shows it catching the failure.",
                 addresses=f"The data records a missing safeguard {cite(gap.event, pattern)}.",
                 area="observability" if WATCHING_RE.search(title) else "service", horizon="short",
                 hierarchy="engineering", automated_check=True,
@@ -362,6 +417,25 @@ def _gap_plans(reading: Reading) -> list[Plan]:
         addresses=f"The data records a missing safeguard {cite(gaps[0].event, pattern)}.",
         area="service", horizon="short", hierarchy="engineering",
     )]
+
+
+def _failure_before(text: str, gap_clause: str, gap: re.Pattern[str]) -> str | None:
+    """The failure a missing safeguard let through, where the same event states it just before the gap: "the currency
+    table change dropped the zero-decimal flag" of "...; the currency table change dropped the zero-decimal flag. Unit
+    tests only cover EUR and USD". A test or drill that repeats it shows the safeguard works; a clause that states no
+    failure ("Identified config v412 as the trigger") is not one."""
+    clauses = [c.strip(" .") for s in sentences_of(text) for c in CLAUSE_RE.split(s) if c.strip(" .")]
+    at = next((i for i, c in enumerate(clauses) if gap_clause.strip(" .") in c or c in gap_clause), None)
+    for clause in reversed(clauses[:at] if at is not None else []):
+        if not gap.search(clause) and len(specific_stems(clause)) >= 2 and _states_a_failure(clause):
+            return clause
+    return None
+
+
+def _states_a_failure(clause: str) -> bool:
+    """The clause says something failed ("renewals failing", "dropped the zero-decimal flag"), not only who found what
+    ("Identified config v412 as the likely trigger")."""
+    return any(not vocab.NEGATED.search(clause[: m.start()]) for m in vocab.TAG_PATTERNS["symptom"].finditer(clause))
 
 
 def _declaration_plans(reading: Reading) -> list[Plan]:
