@@ -607,3 +607,54 @@ def test_a_stated_gap_is_done_when_a_drill_repeats_the_failure_the_same_event_st
          'In place, and a test or drill that repeats "the migration was not reviewed by the finance team" shows it '
          "catching the failure."),
     ]
+
+
+def test_a_failure_a_drill_found_before_any_alert_gets_what_the_drill_checked_run_on_a_schedule_with_an_alert():
+    incident = Incident(
+        id="r-1", title="Replica snapshots unusable", services=["ledger-db"],
+        events=[
+            event("10:00", "chat", "Half-yearly recovery rehearsal started for ledger-db"),
+            event("10:25", "chat", "Mount of the newest ledger-db snapshot failed: the volume has no filesystem"),
+            event("11:40", "deploy", "Snapshot job fixed and a new snapshot taken; mount succeeded"),
+        ],
+    )
+
+    assert [(a.title, a.done_when) for a in actions_for(incident) if a.title.startswith("Run ")] == [(
+        'Run "Mount of the newest ledger-db snapshot" automatically on a schedule, not only in the half-yearly '
+        "recovery rehearsal, and alert when it fails",
+        'The scheduled run alerts the on-call in a test where it fails as it did: "Mount of the newest ledger-db '
+        'snapshot failed: the volume has no filesystem".',
+    )]
+
+
+def test_a_failure_monitoring_caught_gets_no_drill_action_even_when_a_drill_ran_that_day():
+    incident = Incident(
+        id="r-2", title="Replica snapshots unusable", services=["ledger-db"],
+        events=[
+            event("10:00", "chat", "Half-yearly recovery rehearsal started for ledger-db"),
+            event("10:25", "alert", "Alert: mount of the newest ledger-db snapshot failed"),
+            event("11:40", "deploy", "Snapshot job fixed and a new snapshot taken; mount succeeded"),
+        ],
+    )
+
+    assert [a.title for a in actions_for(incident) if a.title.startswith("Run ")] == []
+
+
+def test_a_tool_that_judged_by_what_it_could_see_and_judged_wrong_is_made_to_account_for_what_it_missed():
+    incident = Incident(
+        id="k-1", title="Payments webhook endpoint deleted", services=["gateway"],
+        events=[
+            event("08:00", "deploy", "Route pruning job removed 14 idle routes, including /hooks/payments"),
+            event("08:05", "alert", "Alert: payment confirmations failing with 404"),
+            event("08:20", "deploy", "Route /hooks/payments restored; confirmations succeeding again"),
+            event("09:00", "chat", "The pruning job counted hits from the public load balancer only; the payments "
+                                   "provider calls through the partner link, so it looked idle."),
+        ],
+    )
+
+    assert [(a.title, a.done_when) for a in actions_for(incident) if a.title.startswith("Make the pruning")] == [(
+        'Make the pruning job account for cases like "the payments provider calls through the partner link" before '
+        "it treats anything as idle",
+        'A test where "the payments provider calls through the partner link" holds shows the pruning job no longer '
+        "treating it as idle.",
+    )]

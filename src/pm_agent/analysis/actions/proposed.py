@@ -52,6 +52,15 @@ GROWTH_RE = re.compile(
     r"(?P<growing>(?:grow(?:s|ing|n)|climb(?:s|ing|ed)|fill(?:s|ing|ed)(?: up)?|leak(?:s|ing|ed))\b[^.;]{0,100})",
     re.I,
 )
+# A check people run by hand or on a calendar, which found the failure before monitoring or users did.
+DRILL_RE = re.compile(
+    r"\b(?:drills?|rehearsals?|game ?days?|dry[- ]runs?|chaos (?:tests?|experiments?)|test restores?|restore tests?|"
+    r"audits?)\b",
+    re.I,
+)
+# "..., so it looked unused": a tool judged something by what it could see, and judged wrong.
+MISJUDGED_RE = re.compile(r"^(?P<missed>.+?),? so (?:it|they|this|the \w+) (?:looked|appeared|seemed) (?P<state>[\w-]+)", re.I)
+ACTOR_RE = re.compile(r"^(?P<np>(?:the |a |an |our |its )?[\w./-]+(?: [\w./-]+){0,3}?) (?:[a-z]+ed|ran|saw|took|kept)\b", re.I)
 PRONOUN_LED_RE = re.compile(r"^(?:it|this|that|they|these|those|which)\b", re.I)
 WATCHING_RE = re.compile(r"\b(?:alert|alerting|monitor\w*|dashboard|alarm)\b", re.I)
 # What somebody saw, was told or found is not a step taken, whatever verb it quotes ("pods restarted 3 times").
@@ -144,7 +153,8 @@ def built_plans(reading: Reading, problem: str) -> list[Plan]:
     plans = [*_cause_plan(cause), *_change_plan(reading, cause, problem), *_finding_plans(reading, cause)]
     plans += _detection_plans(reading, problem)
     plans += _recovery_plans(reading) + _redundancy_plans(reading) + _growth_plans(reading) + _exhaustion_plans(reading)
-    plans += _unintended_plans(reading) + _gap_plans(reading) + _declaration_plans(reading)
+    plans += _unintended_plans(reading) + _gap_plans(reading) + _misjudged_plans(reading) + _drill_plans(reading)
+    plans += _declaration_plans(reading)
     unique: dict[str, Plan] = {}
     for plan in plans:
         unique.setdefault(plan.title.lower(), plan)
@@ -436,6 +446,65 @@ def _states_a_failure(clause: str) -> bool:
     """The clause says something failed ("renewals failing", "dropped the zero-decimal flag"), not only who found what
     ("Identified config v412 as the likely trigger")."""
     return any(not vocab.NEGATED.search(clause[: m.start()]) for m in vocab.TAG_PATTERNS["symptom"].finditer(clause))
+
+
+def _drill_plans(reading: Reading) -> list[Plan]:
+    """A drill or other check run by hand found the failure before any alert or user: run what it checked on its own,
+    on a schedule, and alert when it fails the way it did ("Restore of the latest orders-db backup failed")."""
+    drill = next((t for t in reading.events if DRILL_RE.search(t.text) and not t.has("alert", "report")), None)
+    if drill is None:
+        return []
+    symptom = next((t for t in reading.events if t.order > drill.order and t.has("symptom", "alert", "report")), None)
+    if symptom is None or symptom.has("alert", "report") or any(
+            t.has("alert", "report") for t in reading.events if t.order < drill.order):
+        return []  # monitoring or a person saw it first: the drill found nothing they had not
+    checked = _short(_without_outcome(what_failed(symptom.text)))
+    if not _names_something(checked, 2):
+        return []
+    return [Plan(
+        title=f"Run \"{checked}\" automatically on a schedule, not only in the {_drill_name(drill.text)}, and alert "
+              "when it fails",
+        done_when=f"The scheduled run alerts the on-call in a test where it fails as it did: \"{_short(quote(symptom.event))}\".",
+        addresses=f"A check run by hand found the failure {cite(symptom.event)}, before any alert.", area="platform",
+        horizon="short", hierarchy="engineering", automated_check=True,
+    )]
+
+
+def _drill_name(text: str) -> str:
+    """"quarterly restore drill" of "Quarterly restore drill started for orders-db": up to three words before the drill
+    word, within its clause."""
+    match = DRILL_RE.search(text)
+    words = [*re.split(r"[,;:.()]", text[: match.start()])[-1].split()[-3:], match.group(0)]
+    first = words[0]
+    if first[:1].isupper() and not any(c.isupper() for c in first[1:]):  # "Quarterly" at the start; "AWS" stays
+        first = first.lower()
+    return " ".join([first, *words[1:]])
+
+
+def _without_outcome(text: str) -> str:
+    """"Restore of the latest orders-db backup" of "Restore of the latest orders-db backup failed": what was checked."""
+    return re.sub(r"\s+(?:has |have |had )?(?:failed|fails|failing|did not complete|broke)\s*$", "", text.strip(), flags=re.I)
+
+
+def _misjudged_plans(reading: Reading) -> list[Plan]:
+    """A tool that judged by what it could see and judged wrong ("The cleanup script listed records with no queries in
+    its sample window; auth.internal is queried through a different resolver, so it looked unused"): make the tool
+    account for what it missed before it judges anything that way."""
+    for tagged in reading.tagged("cause_statement"):
+        for sentence in sentences_of(tagged.text):
+            clauses = [c.strip() for c in CLAUSE_RE.split(sentence) if c.strip()]
+            for index, clause in enumerate(clauses[1:], start=1):
+                match, actor = MISJUDGED_RE.match(clause), ACTOR_RE.match(clauses[index - 1])
+                if match is None or actor is None or PRONOUN_LED_RE.match(actor["np"]):
+                    continue
+                tool, missed, state = _lower_article(actor["np"]), match["missed"].strip(" ,"), match["state"]
+                return [Plan(
+                    title=f"Make {tool} account for cases like \"{missed}\" before it treats anything as {state}",
+                    done_when=f"A test where \"{missed}\" holds shows {tool} no longer treating it as {state}.",
+                    addresses=f"The data states how it misjudged {cite(tagged.event)}.", area="platform",
+                    horizon="short", hierarchy="engineering", automated_check=True,
+                )]
+    return []
 
 
 def _declaration_plans(reading: Reading) -> list[Plan]:
