@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass
+from itertools import islice
 
 from pm_agent.analysis import vocabulary as vocab
 from pm_agent.analysis.evidence import Reading, Tagged, is_slow, specific_stems
@@ -35,6 +36,7 @@ LEAD_VERB_RE = re.compile(
 )
 MAX_FINDING_ACTIONS = 2
 FINDING_QUOTE_WORDS = 20
+MAX_OPEN_FINDINGS = 8  # the open findings acted on or asked about, at most: the findings section quotes as many
 MAX_DONE = 6  # the steps taken that a draft lists as done
 MAX_GAP_ACTIONS = 2
 CLAUSE_RE = re.compile(r";\s*|:\s+")
@@ -253,13 +255,15 @@ def finding_questions(reading: Reading) -> list[str]:
 
 def _open_findings(reading: Reading, cause: Tagged | None) -> list[Tagged]:
     """The findings no cause, trigger or symptom already explains, those naming an affected service first, then what
-    someone found before what someone saw."""
+    someone found before what someone saw (among the first few in time order: a long timeline states thousands)."""
     symptom = first_symptom(reading)
     known = [t for t in (cause, reading.trigger) if t is not None]
-    found = [t for t in reading.findings if t not in (cause, symptom) and not cause_part(t.text)
-             and not any(t.stems & k.stems for k in known) and not t.has("investigation")]
+    found = list(islice((t for t in reading.findings if t not in (cause, symptom) and not cause_part(t.text)
+                         and not any(t.stems & k.stems for k in known) and not t.has("investigation")),
+                        MAX_OPEN_FINDINGS * 4))
     services = [specific_stems(s) for s in reading.incident.services if s.strip()]
-    return sorted(found, key=lambda t: (not any(_names(t, s) for s in services), t.has("observation")))
+    ranked = sorted(found, key=lambda t: (not any(_names(t, s) for s in services), t.has("observation")))
+    return ranked[:MAX_OPEN_FINDINGS]
 
 
 def _names(tagged: Tagged, service: frozenset[str]) -> bool:
@@ -451,13 +455,9 @@ def _states_a_failure(clause: str) -> bool:
 def _drill_plans(reading: Reading) -> list[Plan]:
     """A drill or other check run by hand found the failure before any alert or user: run what it checked on its own,
     on a schedule, and alert when it fails the way it did ("Restore of the latest orders-db backup failed")."""
-    drill = next((t for t in reading.events if DRILL_RE.search(t.text) and not t.has("alert", "report")), None)
-    if drill is None:
+    drill, symptom = _drill_and_what_it_found(reading)
+    if drill is None or symptom is None:
         return []
-    symptom = next((t for t in reading.events if t.order > drill.order and t.has("symptom", "alert", "report")), None)
-    if symptom is None or symptom.has("alert", "report") or any(
-            t.has("alert", "report") for t in reading.events if t.order < drill.order):
-        return []  # monitoring or a person saw it first: the drill found nothing they had not
     checked = _short(_without_outcome(what_failed(symptom.text)))
     if not _names_something(checked, 2):
         return []
@@ -468,6 +468,20 @@ def _drill_plans(reading: Reading) -> list[Plan]:
         addresses=f"A check run by hand found the failure {cite(symptom.event)}, before any alert.", area="platform",
         horizon="short", hierarchy="engineering", automated_check=True,
     )]
+
+
+def _drill_and_what_it_found(reading: Reading) -> tuple[Tagged | None, Tagged | None]:
+    """The drill, and the first failure after it, when both come before any alert or report (read only up to the
+    first of those: a drill after monitoring or a person saw the failure found nothing they had not)."""
+    drill = None
+    for tagged in reading.events:
+        if tagged.has("alert", "report"):
+            return None, None
+        if drill is None and DRILL_RE.search(tagged.text):
+            drill = tagged
+        elif drill is not None and tagged.has("symptom"):
+            return drill, tagged
+    return None, None
 
 
 def _drill_name(text: str) -> str:
