@@ -4,7 +4,9 @@ Steps that stopped the impact are listed as done and follow-ups the data records
 one action per thing the data shows went wrong, built from the quoted component and mechanism
 (what failed, how, what would have caught or contained it), each only where its premise holds:
 no pre-production check proposed for a change something already caught, no alert tuning where no
-alert existed, no rollback advice where the rollback failed. Owners are roles (or roster names),
+alert existed, no rollback advice where the rollback failed. A finding that only says where or when the
+failure showed names nothing to guard against: it becomes an open question (:func:`finding_questions`),
+not an action. Owners are roles (or roster names),
 due dates count from the incident date by horizon, and every action says what it addresses by
 quoting the event.
 """
