@@ -534,14 +534,14 @@ def test_a_resource_the_data_says_ran_out_gets_headroom_and_an_alert_named_as_th
 # --- findings the data leaves unexplained ------------------------------------------------------
 
 
-def cache_nodes_incident() -> Incident:
+def cache_nodes_incident(thumbnails: str = "The thumbnail worker had high cpu usage all afternoon") -> Incident:
     """Two unexplained findings: one says how a named service misbehaved, one only where the failure showed."""
     return Incident(
         id="c-1", title="Product pages slow", services=["web", "thumbnail-worker"],
         events=[
             event("14:00", "alert", "Alert: web p95 latency above 2 s"),
             event("14:10", "chat", "Found that every failing request is served from the two pods in rack b7"),
-            event("14:15", "chat", "The thumbnail worker sat on the same hosts and had high cpu usage all afternoon"),
+            event("14:15", "chat", thumbnails),
             event("14:30", "deploy", "Moved the web pods off rack b7; latency back to normal"),
         ],
     )
@@ -551,10 +551,20 @@ def test_a_finding_that_says_how_a_named_service_misbehaved_gets_a_limit_or_aler
     built = [(a.title, a.done_when) for a in actions_for(cache_nodes_incident()) if a.title.startswith("Add a limit")]
 
     assert built == [(
-        'Add a limit or alert that catches "The thumbnail worker sat on the same hosts and had high cpu usage all '
-        'afternoon" early',
-        'A drill that repeats "The thumbnail worker sat on the same hosts and had high cpu usage all afternoon" trips '
-        "the limit or alert, and the review records why it happened.",
+        'Add a limit or alert that catches "The thumbnail worker had high cpu usage all afternoon" early',
+        'A drill that repeats "The thumbnail worker had high cpu usage all afternoon" trips the limit or alert, and '
+        "the review records why it happened.",
+    )]
+
+
+def test_a_component_that_ran_on_the_failing_hosts_and_used_much_of_them_is_run_apart_or_capped():
+    incident = cache_nodes_incident("The thumbnail worker sat on the same hosts and had high cpu usage all afternoon")
+
+    assert [(a.title, a.done_when) for a in actions_for(incident) if "thumbnail" in a.title] == [(
+        "Run the thumbnail worker apart from the workloads on the same host: a host group of its own, or a limit on "
+        "its cpu",
+        'A drill that repeats "The thumbnail worker sat on the same hosts and had high cpu usage all afternoon" leaves '
+        "the other workloads on the host running.",
     )]
 
 

@@ -62,6 +62,14 @@ DRILL_RE = re.compile(
     r"audits?)\b",
     re.I,
 )
+# "The image resizer ran on the failing node, and it had high cpu usage": who ran where, then (after it) how much.
+NEIGHBOUR_RE = re.compile(
+    r"^(?:(?:found|noticed|saw) (?:that )?)?(?P<who>(?:the |a |an )?[\w./-]+(?: [\w./-]+){0,3}?) "
+    r"(?:ran|runs|was running|were running|sat|was scheduled|were scheduled|was placed|lived) on "
+    r"(?:the )?(?:same|unhealthy|failing|affected|broken|faulty|bad) (?P<where>node|host|instance|machine|server|vm)s?\b",
+    re.I,
+)
+RESOURCE_RE = re.compile(r"\bhigh (memory|cpu|disk|network|i/o|io)\b|\b(?:oom|out of memory)\b", re.I)
 # "..., so it looked unused": a tool judged something by what it could see, and judged wrong.
 MISJUDGED_RE = re.compile(r"^(?P<missed>.+?),? so (?:it|they|this|the \w+) (?:looked|appeared|seemed) (?P<state>[\w-]+)", re.I)
 ACTOR_RE = re.compile(r"^(?P<np>(?:the |a |an |our |its )?[\w./-]+(?: [\w./-]+){0,3}?) (?:[a-z]+ed|ran|saw|took|kept)\b", re.I)
@@ -232,7 +240,7 @@ def _finding_plans(reading: Reading, cause: Tagged | None) -> list[Plan]:
         if not names_a_mechanism(tagged.text):
             continue
         seen = _finding_quote(tagged)
-        plans.append(Plan(
+        plans.append(_neighbour_plan(tagged, seen) or Plan(
             title=f"Add a limit or alert that catches \"{seen}\" early",
             done_when=f"A drill that repeats \"{seen}\" trips the limit or alert, and the review records why it "
                       "happened.",
@@ -242,6 +250,24 @@ def _finding_plans(reading: Reading, cause: Tagged | None) -> list[Plan]:
         if len(plans) == MAX_FINDING_ACTIONS:
             break
     return plans
+
+
+def _neighbour_plan(tagged: Tagged, seen: str) -> Plan | None:
+    """A component the data says ran on the failing node and used much of a resource there ("The image resizer ran
+    on the failing node, and it had high cpu usage"): a noisy neighbour. Give it a place of its own, or cap what
+    it may use, so it cannot take down what shares the node with it."""
+    match = NEIGHBOUR_RE.search(tagged.text)
+    if match is None or PRONOUN_LED_RE.match(match["who"]) or len(specific_stems(match["who"])) < 1:
+        return None
+    who, where = _lower_article(match["who"].strip()), match["where"].lower()
+    resource = RESOURCE_RE.search(tagged.text[match.end():])
+    limit = f"a limit on its {(resource.group(1) or 'memory').lower()}" if resource else "a limit on what it may use"
+    return Plan(
+        title=f"Run {who} apart from the workloads on the same {where}: a {where} group of its own, or {limit}",
+        done_when=f"A drill that repeats \"{seen}\" leaves the other workloads on the {where} running.",
+        addresses=f"A finding the data leaves unexplained {cite(tagged.event)}.", area="platform", horizon="short",
+        hierarchy="engineering", impact="medium", automated_check=False,
+    )
 
 
 def finding_questions(reading: Reading) -> list[str]:
