@@ -603,8 +603,8 @@ def test_a_stated_gap_is_done_when_a_drill_repeats_the_failure_the_same_event_st
             event("11:00", "alert", "Alert: invoice total mismatch above 1%"),
             event("11:20", "chat", "the tax table migration stored yen amounts with the wrong number of decimals. "
                                    "Billing tests only cover pounds and euros"),
-            event("11:30", "chat", "Identified the tax table migration as the trigger; the migration was not reviewed by the "
-                                   "finance team"),
+            event("11:30", "chat", "Identified the tax table migration as the trigger; the migration was not "
+                                   "reviewed by the finance team"),
             event("11:50", "deploy", "Reverted the tax table migration; totals correct again"),
         ],
     )
@@ -668,3 +668,32 @@ def test_a_tool_that_judged_by_what_it_could_see_and_judged_wrong_is_made_to_acc
         'A test where "the payments provider calls through the partner link" holds shows the pruning job no longer '
         "treating it as idle.",
     )]
+
+
+def test_support_paging_the_on_call_is_a_person_passing_a_report_on_so_the_action_adds_an_alert_not_a_faster_page():
+    incident = Incident(
+        id="p-1", title="Uploaded avatars missing", services=["media"],
+        events=[
+            event("08:00", "chat", "Support: customers report that avatars uploaded today show a broken image"),
+            TimelineEvent(at=at("08:20"), source="page",
+                          text="paged by support. media bucket object count down by a third"),
+            event("09:10", "deploy", "Lifecycle rule removed; avatars restored from versioning, images load again"),
+        ],
+    )
+
+    assert [a.title for a in actions_for(incident) if "alert" in a.title.lower()] == [
+        'Add an alert that pages on "Uploaded avatars missing" before users report it',
+    ]
+
+
+def test_what_people_say_in_the_chat_after_a_change_is_no_signal_to_halt_that_change_on():
+    incident = Incident(
+        id="m-1", title="Orders missing from the new ledger", services=["ledger"],
+        events=[
+            event("02:00", "deploy", "ledger-v2 backfill finished; reads switched to ledger-v2"),
+            event("09:00", "chat", "picking up ticket LG-17: a merchant says orders are missing from the export"),
+            event("09:30", "deploy", "Reads switched back to the old ledger; exports complete again"),
+        ],
+    )
+
+    assert [a.title for a in actions_for(incident) if a.title.startswith("Halt changes")] == []

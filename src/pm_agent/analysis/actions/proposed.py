@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from itertools import islice
 
 from pm_agent.analysis import vocabulary as vocab
-from pm_agent.analysis.evidence import Reading, Tagged, is_slow, specific_stems
+from pm_agent.analysis.evidence import Reading, Tagged, from_monitoring, is_slow, specific_stems
 from pm_agent.analysis.findings import cause_part, consequence_split
 from pm_agent.analysis.quoting import cite, quote, sentences_of, when
 from pm_agent.analysis.actions.remedies import remedies, remedies_with_clauses
@@ -66,13 +66,18 @@ DRILL_RE = re.compile(
 NEIGHBOUR_RE = re.compile(
     r"^(?:(?:found|noticed|saw) (?:that )?)?(?P<who>(?:the |a |an )?[\w./-]+(?: [\w./-]+){0,3}?) "
     r"(?:ran|runs|was running|were running|sat|was scheduled|were scheduled|was placed|lived) on "
-    r"(?:the )?(?:same|unhealthy|failing|affected|broken|faulty|bad) (?P<where>node|host|instance|machine|server|vm)s?\b",
+    r"(?:the )?(?:same|unhealthy|failing|affected|broken|faulty|bad) "
+    r"(?P<where>node|host|instance|machine|server|vm)s?\b",
     re.I,
 )
 RESOURCE_RE = re.compile(r"\bhigh (memory|cpu|disk|network|i/o|io)\b|\b(?:oom|out of memory)\b", re.I)
 # "..., so it looked unused": a tool judged something by what it could see, and judged wrong.
-MISJUDGED_RE = re.compile(r"^(?P<missed>.+?),? so (?:it|they|this|the \w+) (?:looked|appeared|seemed) (?P<state>[\w-]+)", re.I)
-ACTOR_RE = re.compile(r"^(?P<np>(?:the |a |an |our |its )?[\w./-]+(?: [\w./-]+){0,3}?) (?:[a-z]+ed|ran|saw|took|kept)\b", re.I)
+MISJUDGED_RE = re.compile(
+    r"^(?P<missed>.+?),? so (?:it|they|this|the \w+) (?:looked|appeared|seemed) (?P<state>[\w-]+)", re.I
+)
+ACTOR_RE = re.compile(
+    r"^(?P<np>(?:the |a |an |our |its )?[\w./-]+(?: [\w./-]+){0,3}?) (?:[a-z]+ed|ran|saw|took|kept)\b", re.I
+)
 PRONOUN_LED_RE = re.compile(r"^(?:it|this|that|they|these|those|which)\b", re.I)
 WATCHING_RE = re.compile(r"\b(?:alert|alerting|monitor\w*|dashboard|alarm)\b", re.I)
 # What somebody saw, was told or found is not a step taken, whatever verb it quotes ("pods restarted 3 times").
@@ -214,7 +219,8 @@ def _change_plan(reading: Reading, cause: Tagged | None, problem: str) -> list[P
 
 
 def _symptom_before_response(reading: Reading, trigger: Tagged) -> Tagged | None:
-    """The first failure a system signalled after the change and before the first step taken against it."""
+    """The first failure a system signalled after the change and before the first step taken against it: what
+    people say in the chat is not a signal a check during the change could watch."""
     first_step = min((a.step.at for a in reading.attempts if a.step.at is not None and a.step is not trigger
                       and not a.step.has(*NOT_DONE_BY_ANYONE)), default=None)
     for tagged in reading.events:
@@ -222,6 +228,8 @@ def _symptom_before_response(reading: Reading, trigger: Tagged) -> Tagged | None
             continue
         if first_step is not None and tagged.at >= first_step:
             return None
+        if tagged.source == "chat" and not from_monitoring(tagged):
+            continue  # people talking about a ticket ("picking up CS-88213, contacts missing") are no rollout signal
         if tagged.has("symptom", "alert") and not tagged.has("recovery", "report", "declaration") and (
                 not tagged.has("mitigation") or tagged.has(*NOT_DONE_BY_ANYONE)):
             return tagged  # a user's report is for the detection action; a check during the change sees signals
@@ -316,6 +324,8 @@ def _detection_plans(reading: Reading, problem: str) -> list[Plan]:
     detection, alert = reading.detection, reading.first_alert
     if detection is None:
         return []
+    if alert is not None and not from_monitoring(alert):
+        alert = None  # "paged by support": a person passing the report on, not an alert to make page sooner
     subject = _short(problem)
     if reading.reported_by_people and (alert is None or alert.at <= detection.at):
         return [Plan(
@@ -492,7 +502,8 @@ def _drill_plans(reading: Reading) -> list[Plan]:
     return [Plan(
         title=f"Run \"{checked}\" automatically on a schedule, not only in the {_drill_name(drill.text)}, and alert "
               "when it fails",
-        done_when=f"The scheduled run alerts the on-call in a test where it fails as it did: \"{_short(quote(symptom.event))}\".",
+        done_when="The scheduled run alerts the on-call in a test where it fails as it did: "
+                  f"\"{_short(quote(symptom.event))}\".",
         addresses=f"A check run by hand found the failure {cite(symptom.event)}, before any alert.", area="platform",
         horizon="short", hierarchy="engineering", automated_check=True,
     )]
@@ -525,7 +536,8 @@ def _drill_name(text: str) -> str:
 
 def _without_outcome(text: str) -> str:
     """"Restore of the latest orders-db backup" of "Restore of the latest orders-db backup failed": what was checked."""
-    return re.sub(r"\s+(?:has |have |had )?(?:failed|fails|failing|did not complete|broke)\s*$", "", text.strip(), flags=re.I)
+    outcome = r"\s+(?:has |have |had )?(?:failed|fails|failing|did not complete|broke)\s*$"
+    return re.sub(outcome, "", text.strip(), flags=re.I)
 
 
 def _misjudged_plans(reading: Reading) -> list[Plan]:
