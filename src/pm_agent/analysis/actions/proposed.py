@@ -71,7 +71,7 @@ NEIGHBOUR_RE = re.compile(
     re.I,
 )
 RESOURCE_RE = re.compile(r"\bhigh (memory|cpu|disk|network|i/o|io)\b|\b(?:oom|out of memory)\b", re.I)
-# "..., so it looked unused": a tool judged something by what it could see, and judged wrong.
+# "..., so it looked idle": a tool judged something by what it could see, and judged wrong.
 MISJUDGED_RE = re.compile(
     r"^(?P<missed>.+?),? so (?:it|they|this|the \w+) (?:looked|appeared|seemed) (?P<state>[\w-]+)", re.I
 )
@@ -229,7 +229,7 @@ def _symptom_before_response(reading: Reading, trigger: Tagged) -> Tagged | None
         if first_step is not None and tagged.at >= first_step:
             return None
         if tagged.source == "chat" and not from_monitoring(tagged):
-            continue  # people talking about a ticket ("picking up CS-88213, contacts missing") are no rollout signal
+            continue  # people talking about a ticket ("picking up ticket LG-17, orders missing") are no rollout signal
         if tagged.has("symptom", "alert") and not tagged.has("recovery", "report", "declaration") and (
                 not tagged.has("mitigation") or tagged.has(*NOT_DONE_BY_ANYONE)):
             return tagged  # a user's report is for the detection action; a check during the change sees signals
@@ -472,10 +472,11 @@ def _gap_plans(reading: Reading) -> list[Plan]:
 
 
 def _failure_before(text: str, gap_clause: str, gap: re.Pattern[str]) -> str | None:
-    """The failure a missing safeguard let through, where the same event states it just before the gap: "the currency
-    table change dropped the zero-decimal flag" of "...; the currency table change dropped the zero-decimal flag. Unit
-    tests only cover EUR and USD". A test or drill that repeats it shows the safeguard works; a clause that states no
-    failure ("Identified config v412 as the trigger") is not one."""
+    """The failure a missing safeguard let through, where the same event states it just before the gap: "the tax
+    table migration stored yen amounts with the wrong number of decimals" of "...: the tax table migration stored yen
+    amounts with the wrong number of decimals. Billing tests only cover pounds and euros". A test or drill that
+    repeats it shows the safeguard works; a clause that states no failure ("Identified the migration as the
+    trigger") is not one."""
     clauses = [c.strip(" .") for s in sentences_of(text) for c in CLAUSE_RE.split(s) if c.strip(" .")]
     at = next((i for i, c in enumerate(clauses) if gap_clause.strip(" .") in c or c in gap_clause), None)
     for clause in reversed(clauses[:at] if at is not None else []):
@@ -485,14 +486,14 @@ def _failure_before(text: str, gap_clause: str, gap: re.Pattern[str]) -> str | N
 
 
 def _states_a_failure(clause: str) -> bool:
-    """The clause says something failed ("renewals failing", "dropped the zero-decimal flag"), not only who found what
-    ("Identified config v412 as the likely trigger")."""
+    """The clause says something failed ("renewals failing", "stored the wrong amounts"), not only who found what
+    ("Identified the migration as the likely trigger")."""
     return any(not vocab.NEGATED.search(clause[: m.start()]) for m in vocab.TAG_PATTERNS["symptom"].finditer(clause))
 
 
 def _drill_plans(reading: Reading) -> list[Plan]:
     """A drill or other check run by hand found the failure before any alert or user: run what it checked on its own,
-    on a schedule, and alert when it fails the way it did ("Restore of the latest orders-db backup failed")."""
+    on a schedule, and alert when it fails the way it did ("Mount of the newest ledger snapshot failed")."""
     drill, symptom = _drill_and_what_it_found(reading)
     if drill is None or symptom is None:
         return []
@@ -524,8 +525,8 @@ def _drill_and_what_it_found(reading: Reading) -> tuple[Tagged | None, Tagged | 
 
 
 def _drill_name(text: str) -> str:
-    """"quarterly restore drill" of "Quarterly restore drill started for orders-db": up to three words before the drill
-    word, within its clause."""
+    """"half-yearly recovery rehearsal" of "Half-yearly recovery rehearsal started for ledger-db": up to three words
+    before the drill word, within its clause."""
     match = DRILL_RE.search(text)
     words = [*re.split(r"[,;:.()]", text[: match.start()])[-1].split()[-3:], match.group(0)]
     first = words[0]
@@ -535,15 +536,15 @@ def _drill_name(text: str) -> str:
 
 
 def _without_outcome(text: str) -> str:
-    """"Restore of the latest orders-db backup" of "Restore of the latest orders-db backup failed": what was checked."""
+    """"Mount of the newest ledger snapshot" of "Mount of the newest ledger snapshot failed": what was checked."""
     outcome = r"\s+(?:has |have |had )?(?:failed|fails|failing|did not complete|broke)\s*$"
     return re.sub(outcome, "", text.strip(), flags=re.I)
 
 
 def _misjudged_plans(reading: Reading) -> list[Plan]:
-    """A tool that judged by what it could see and judged wrong ("The cleanup script listed records with no queries in
-    its sample window; auth.internal is queried through a different resolver, so it looked unused"): make the tool
-    account for what it missed before it judges anything that way."""
+    """A tool that judged by what it could see and judged wrong ("The pruning job counted hits from the public load
+    balancer only; the provider calls through the partner link, so it looked idle"): make the tool account for what
+    it missed before it judges anything that way."""
     for tagged in reading.tagged("cause_statement"):
         for sentence in sentences_of(tagged.text):
             clauses = [c.strip() for c in CLAUSE_RE.split(sentence) if c.strip()]
