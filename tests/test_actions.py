@@ -697,3 +697,31 @@ def test_what_people_say_in_the_chat_after_a_change_is_no_signal_to_halt_that_ch
     )
 
     assert [a.title for a in actions_for(incident) if a.title.startswith("Halt changes")] == []
+
+
+def notes_incident(*later: TimelineEvent) -> Incident:
+    return Incident(
+        id="n-2", title="Shipping labels printed with old addresses", services=["labels"],
+        events=[
+            event("07:00", "alert", "Alert: label address mismatch above 5%"),
+            event("07:40", "deploy", "Address cache flushed; labels print the current address again"),
+            event("08:10", "chat", "ops is preparing a notice for the merchants whose labels went out wrong"),
+            *later,
+        ],
+    )
+
+
+def test_a_message_to_the_affected_that_the_data_shows_being_written_is_an_open_decided_action_to_send_it():
+    assert [(a.title, a.done_when, a.status, a.owner, a.horizon) for a in actions_for(notes_incident())
+            if a.title.startswith("Send")] == [(
+        "Send the notice being drafted for the merchants whose labels went out wrong to each of them",
+        "Every one of the merchants whose labels went out wrong has received the notice, and who received it is "
+        "recorded.",
+        "open", "Incident commander role", "immediate",
+    )]
+
+
+def test_a_message_the_data_later_shows_sent_is_not_proposed_again():
+    sent = event("09:00", "chat", "Notice emailed to the 41 merchants whose labels went out wrong")
+
+    assert [a.title for a in actions_for(notes_incident(sent)) if a.title.startswith("Send")] == []

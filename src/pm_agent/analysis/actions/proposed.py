@@ -56,6 +56,14 @@ GROWTH_RE = re.compile(
     r"(?P<growing>(?:grow(?:s|ing|n)|climb(?:s|ing|ed)|fill(?:s|ing|ed)(?: up)?|leak(?:s|ing|ed))\b[^.;]{0,100})",
     re.I,
 )
+# "support is drafting a note for the accounts with missing rows": a message to the affected, being written.
+NOTE_IN_PREPARATION_RE = re.compile(
+    r"\b(?:is|are|am|'s|'re) (?:drafting|preparing|writing|putting together) (?:a |an |the )?"
+    r"(?P<what>note|notice|notification|e-?mail|message|statement|letter|announcement)s? (?P<prep>for|to) "
+    r"(?P<who>[^;.:]+)",
+    re.I,
+)
+SENT_RE = re.compile(r"\b(?:sent|emailed|e-mailed|published|posted|notified|informed)\b", re.I)
 # A check people run by hand or on a calendar, which found the failure before monitoring or users did.
 DRILL_RE = re.compile(
     r"\b(?:drills?|rehearsals?|game ?days?|dry[- ]runs?|chaos (?:tests?|experiments?)|test restores?|restore tests?|"
@@ -157,7 +165,33 @@ def decided_steps(
             addresses=f"Recorded {cite(tagged.event)}.", area="service", horizon="short", hierarchy="engineering",
         )
         out.append(_action(plan, service, severity, incident_date, roster))
+    out += [_action(plan, service, severity, incident_date, roster) for plan in _notes_in_preparation(reading)]
     return out
+
+
+def _notes_in_preparation(reading: Reading) -> list[Plan]:
+    """A message to the people affected that the data shows being written ("support is drafting a note for the
+    accounts with missing rows") and never shows sent: sending it is decided, and still open."""
+    plans = []
+    for tagged in reading.events:
+        match = NOTE_IN_PREPARATION_RE.search(tagged.text)
+        if match is None or _sent_later(reading, tagged, match["who"]):
+            continue
+        what, prep, who = match["what"].lower(), match["prep"].lower(), match["who"].strip(" ,")
+        plans.append(Plan(
+            title=f"Send the {what} being drafted {prep} {who} to each of them",
+            done_when=f"Every one of {who} has received the {what}, and who received it is recorded.",
+            addresses=f"In preparation {cite(tagged.event, NOTE_IN_PREPARATION_RE)}.", area="incident",
+            horizon="immediate", hierarchy="administrative",
+        ))
+    return plans[:1]
+
+
+def _sent_later(reading: Reading, drafted: Tagged, who: str) -> bool:
+    """A later message to the same people: "note sent to the affected accounts"."""
+    named = specific_stems(who)
+    return any(t.order > drafted.order and t.has("communication") and SENT_RE.search(t.text) and t.stems & named
+               for t in reading.events)
 
 
 # --- actions built from the findings -----------------------------------------------------------
