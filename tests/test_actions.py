@@ -725,3 +725,19 @@ def test_a_message_the_data_later_shows_sent_is_not_proposed_again():
     sent = event("09:00", "chat", "Notice emailed to the 41 merchants whose labels went out wrong")
 
     assert [a.title for a in actions_for(notes_incident(sent)) if a.title.startswith("Send")] == []
+
+
+def test_a_metric_reading_and_the_notes_account_of_the_impact_are_neither_acted_on_nor_asked_about():
+    incident = Incident(
+        id="v-1", title="Quote service slow", services=["quotes"],
+        notes="Quotes were unavailable to a third of the brokers for 40 minutes.",
+        events=[
+            event("11:00", "alert", "Alert: quotes p95 latency above 3 s"),
+            event("11:20", "deploy", "Rolled back quotes 8.2; latency back to normal"),
+            TimelineEvent(at=at("11:30"), source="metric", text="quotes p95 900 ms | errors 0.4%"),
+        ],
+    )
+    postmortem = draft_postmortem(incident, score=False)
+
+    assert [a.title for a in postmortem.action_items if a.title.startswith(("Add a limit", "Find out"))] == []
+    assert [q.question for q in postmortem.open_questions if q.topic == "actions: unexplained finding"] == []

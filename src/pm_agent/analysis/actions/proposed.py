@@ -21,11 +21,11 @@ from itertools import islice
 from pm_agent.analysis import vocabulary as vocab
 from pm_agent.analysis.evidence import Reading, Tagged, from_monitoring, is_slow, specific_stems
 from pm_agent.analysis.findings import cause_part, consequence_split
-from pm_agent.analysis.quoting import cite, quote, sentences_of, when
+from pm_agent.analysis.quoting import NOTES, cite, quote, sentences_of, when
 from pm_agent.analysis.actions.remedies import remedies, remedies_with_clauses
 from pm_agent.analysis.whys.chain import cause_of, first_symptom
 from pm_agent.analysis.actions.smart import due_date, owner_for, priority
-from pm_agent.models import ActionItem
+from pm_agent.models import ActionItem, UndatedEvent
 from pm_agent.models.analysis import HIERARCHY
 from pm_agent.ingest.timeparse import format_minutes
 
@@ -329,11 +329,19 @@ def _open_findings(reading: Reading, cause: Tagged | None) -> list[Tagged]:
     symptom = first_symptom(reading)
     known = [t for t in (cause, reading.trigger) if t is not None]
     found = list(islice((t for t in reading.findings if t not in (cause, symptom) and not cause_part(t.text)
-                         and not any(t.stems & k.stems for k in known) and not t.has("investigation")),
+                         and not any(t.stems & k.stems for k in known) and not t.has("investigation")
+                         and not _a_reading_of_the_impact(t)),
                         MAX_OPEN_FINDINGS * 4))
     services = [specific_stems(s) for s in reading.incident.services if s.strip()]
     ranked = sorted(found, key=lambda t: (not any(_names(t, s) for s in services), t.has("observation")))
     return ranked[:MAX_OPEN_FINDINGS]
+
+
+def _a_reading_of_the_impact(tagged: Tagged) -> bool:
+    """A symptom seen, not something found: a metric reading ("p99 310 ms | errors 0.1%") or the notes' account of
+    the impact ("Checkout was unavailable for 85 minutes"). Neither says anything to explain or guard against."""
+    from_notes = isinstance(tagged.event, UndatedEvent) and tagged.event.time_text == NOTES
+    return tagged.has("observation") and not tagged.has("finding") and (tagged.source == "metric" or from_notes)
 
 
 def _names(tagged: Tagged, service: frozenset[str]) -> bool:
