@@ -741,3 +741,16 @@ def test_a_metric_reading_and_the_notes_account_of_the_impact_are_neither_acted_
 
     assert [a.title for a in postmortem.action_items if a.title.startswith(("Add a limit", "Find out"))] == []
     assert [q.question for q in postmortem.open_questions if q.topic == "actions: unexplained finding"] == []
+
+
+def test_a_commit_pushed_to_a_repository_gets_no_halt_during_a_rollout_it_never_had():
+    incident = Incident(
+        id="l-1", title="Signing key published", services=["releases"],
+        events=[
+            event("16:00", "deploy", "Commit 7be21 pushed to the public repository acme/tools with the signing key"),
+            event("16:04", "alert", "Secret scanning alert fired: signing key detected in acme/tools"),
+            event("16:20", "chat", "Signing key revoked and a new one issued"),
+        ],
+    )
+
+    assert [a.title for a in actions_for(incident) if a.title.startswith("Halt changes")] == []

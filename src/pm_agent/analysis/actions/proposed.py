@@ -64,6 +64,11 @@ NOTE_IN_PREPARATION_RE = re.compile(
     re.I,
 )
 SENT_RE = re.compile(r"\b(?:sent|emailed|e-mailed|published|posted|notified|informed)\b", re.I)
+# A change that is out as soon as it is made (a commit pushed to a repository), and one rolled out in steps.
+PUBLISHED_RE = re.compile(r"\b(?:pushed|committed) to (?:the |a |an |our )?(?:[\w/.-]+ ){0,3}repo(?:sitory)?\b", re.I)
+ROLLED_OUT_RE = re.compile(
+    r"\b(?:deploy\w*|roll(?:ed|ing)? ?out|rollouts?|releas\w*|migrat\w*|canary|applied|regions?)\b", re.I
+)
 # A check people run by hand or on a calendar, which found the failure before monitoring or users did.
 DRILL_RE = re.compile(
     r"\b(?:drills?|rehearsals?|game ?days?|dry[- ]runs?|chaos (?:tests?|experiments?)|test restores?|restore tests?|"
@@ -235,6 +240,8 @@ def _change_plan(reading: Reading, cause: Tagged | None, problem: str) -> list[P
         return []
     if reading.tagged("gate_caught"):
         return []  # a canary or release gate already stopped the change: never propose the gate that worked
+    if PUBLISHED_RE.search(trigger.text) and not ROLLED_OUT_RE.search(trigger.text):
+        return []  # a commit pushed to a repository is out once pushed: there is no rollout to halt
     symptom = _symptom_before_response(reading, trigger)
     if symptom is None:
         return []  # nothing a check during the change could have seen
