@@ -754,3 +754,18 @@ def test_a_commit_pushed_to_a_repository_gets_no_halt_during_a_rollout_it_never_
     )
 
     assert [a.title for a in actions_for(incident) if a.title.startswith("Halt changes")] == []
+
+
+def test_a_stated_cause_that_is_a_resource_running_out_gets_headroom_and_an_alert_not_a_second_check_on_it():
+    incident = Incident(
+        id="n-3", title="Builds queued for hours", services=["ci"],
+        events=[
+            event("10:00", "alert", "Alert: 120 builds queued for 30 minutes"),
+            event("10:20", "chat", "Builds queued because there are not enough free licences in the runner pool"),
+            event("10:50", "deploy", "Bought 20 more runner licences; builds start again"),
+        ],
+    )
+
+    assert [a.title for a in actions_for(incident) if a.title.startswith(("Add a check", "Keep headroom"))] == [
+        "Keep headroom in free licences in the runner pool and alert well before it runs out",
+    ]

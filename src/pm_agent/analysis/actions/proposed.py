@@ -220,6 +220,8 @@ def built_plans(reading: Reading, problem: str) -> list[Plan]:
 def _cause_plan(cause: Tagged | None) -> list[Plan]:
     if cause is None or remedies(cause.event.text, vocab.TAG_PATTERNS["gap"]):
         return []  # a cause that names a missing safeguard gets the gap's own action instead
+    if EXHAUSTED_RE.search(cause_part(cause.text)):
+        return []  # a resource that ran out gets headroom and an alert (the exhaustion action), not a check on "it"
     reason = _short(cause_part(cause.text))
     effect = _short(LEAD_VERB_RE.sub("", what_failed(cause.text)).rstrip(" ,.;:"))
     if not _names_something(reason, 2) or not _names_something(effect, 1) or cause.has("recovery"):
