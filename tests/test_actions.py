@@ -55,7 +55,8 @@ def wrong_invoices(severity: str | None = "SEV2") -> Incident:
 WRONG_INVOICE_TITLES = [  # the steps done in the order the timeline shows them, then the rest
     "Status page updated for customers: wrong invoice totals under investigation",
     "Hotfix 5.1.1 deployed restoring the old rounding",
-    'Carry out the follow-up recorded in the timeline: "We will add a rounding test for every currency to the billing…"',
+    'Carry out the follow-up recorded in the timeline: "We will add a rounding test for every currency to the billing '
+    'CI (ticket BILL-88 created)"',
     'Add an alert that pages on "Invoices emailed with wrong totals" before users report it',
     'Change the recovery path so that "the migration could not be reversed" no longer stops it ("Rollback to billing '
     '5.0 failed")',
@@ -768,4 +769,21 @@ def test_a_stated_cause_that_is_a_resource_running_out_gets_headroom_and_an_aler
 
     assert [a.title for a in actions_for(incident) if a.title.startswith(("Add a check", "Keep headroom"))] == [
         "Keep headroom in free licences in the runner pool and alert well before it runs out",
+    ]
+
+
+def test_a_follow_up_is_quoted_from_its_own_sentence_and_one_the_data_says_was_never_filed_is_not_carried_out():
+    incident = Incident(
+        id="f-1", title="Exports stalled", services=["exports"],
+        events=[
+            event("09:00", "alert", "Alert: export queue age above 20 minutes"),
+            event("09:30", "deploy", "Export workers restarted; queue draining, back to normal"),
+            event("09:40", "chat", "Resolved. Data team will add a per-tenant cap on export size, review on Monday"),
+            event("09:45", "chat", "Queue age graph shared in the channel; put down to a large tenant, no ticket filed"),
+        ],
+    )
+
+    assert [a.title for a in actions_for(incident) if a.title.startswith("Carry out")] == [
+        'Carry out the follow-up recorded in the timeline: "Data team will add a per-tenant cap on export size, review '
+        'on Monday"',
     ]

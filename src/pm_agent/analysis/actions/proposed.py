@@ -163,15 +163,29 @@ def decided_steps(
 ) -> list[ActionItem]:
     """Follow-ups the data records as decided or tracked: open until the team closes them."""
     out = []
-    for tagged in reading.tagged("followup")[:3]:
+    for tagged in [t for t in reading.tagged("followup") if _unnegated_followup(t.text)][:3]:
         plan = Plan(
-            title=f"Carry out the follow-up recorded in the timeline: \"{_short(quote(tagged.event))}\"",
+            title=f"Carry out the follow-up recorded in the timeline: \"{_followup_quote(tagged)}\"",
             done_when=f"The follow-up recorded {cite(tagged.event)} is closed, with a link to the change that did it.",
             addresses=f"Recorded {cite(tagged.event)}.", area="service", horizon="short", hierarchy="engineering",
         )
         out.append(_action(plan, service, severity, incident_date, roster))
     out += [_action(plan, service, severity, incident_date, roster) for plan in _notes_in_preparation(reading)]
     return out
+
+
+def _unnegated_followup(text: str) -> bool:
+    """Some follow-up word of ``text`` is not negated: "no ticket filed" records that nothing was decided."""
+    return any(not vocab.NEGATED.search(text[: m.start()]) for m in vocab.TAG_PATTERNS["followup"].finditer(text))
+
+
+def _followup_quote(tagged: Tagged) -> str:
+    """The sentence that records the follow-up, whole up to a point: "Mobile team will look at the retry loop ..." of
+    "Resolved. Mobile team will look at the retry loop ...", not the sentence before it."""
+    pattern = vocab.TAG_PATTERNS["followup"]
+    text = quote(tagged.event)
+    sentence = next((s for s in sentences_of(text) if pattern.search(s)), text)
+    return _short(sentence.rstrip(" ."), FINDING_QUOTE_WORDS)
 
 
 def _notes_in_preparation(reading: Reading) -> list[Plan]:
