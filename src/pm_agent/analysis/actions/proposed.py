@@ -6,9 +6,8 @@ one action per thing the data shows went wrong, built from the quoted component 
 no pre-production check proposed for a change something already caught, no alert tuning where no
 alert existed, no rollback advice where the rollback failed. A finding that only says where or when the
 failure showed names nothing to guard against: it becomes an open question (:func:`finding_questions`),
-not an action. Owners are roles (or roster names),
-due dates count from the incident date by horizon, and every action says what it addresses by
-quoting the event.
+not an action. Owners are roles (or roster names), due dates count from the incident date by horizon,
+and every action says what it addresses by quoting the event.
 """
 
 from __future__ import annotations
