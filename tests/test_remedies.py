@@ -29,6 +29,10 @@ GAP = TAG_PATTERNS["gap"]
         ("We chart heap size per pod but nothing alerts on it.", ["Alert on heap size"]),
         ("The token was rotated by hand; the deploy script did not check it, and no expiry alert existed.",
          ["Make the deploy script check the token", "Add an expiry alert"]),
+        ("No alert watched the broker's unacked-message count, so the first signal was checkout latency.",
+         ["Add an alert that watches the broker's unacked-message count"]),
+        ("The mobile app polled the quota endpoint with no backoff, so every 429 doubled the load.",
+         ["Add backoff where the mobile app polled the quota endpoint"]),
     ],
 )
 def test_a_stated_gap_turns_into_the_action_it_asks_for(text, expected):

@@ -9,7 +9,7 @@ cause.
 
 from __future__ import annotations
 
-from pm_agent.analysis.actions.proposed import propose_actions
+from pm_agent.analysis.actions.proposed import finding_questions, propose_actions
 from pm_agent.analysis.evidence import Reading, read_incident
 from pm_agent.analysis.factors import contributing_factors
 from pm_agent.analysis.findings import read_findings
@@ -99,6 +99,7 @@ def open_questions(reading: Reading, postmortem: Postmortem, roster: dict[str, s
             question=f"At what exact time did this happen: \"{undated.text}\" (the input says {undated.time_text!r})?",
         ))
     questions += cause_questions(postmortem)
+    questions += [OpenQuestion(topic="actions: unexplained finding", question=q) for q in finding_questions(reading)]
     if not reading.incident.severity:
         questions.append(OpenQuestion(topic="severity", question="What severity was the incident declared at?"))
     if not roster:

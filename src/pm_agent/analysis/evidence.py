@@ -60,6 +60,12 @@ _NOT_A_STEP = ("report", "alert", "finding", "investigation", "negative", "obser
 _AUTOMATED_RE = re.compile(r"\b(?:alert\w*|alarm\w*|monitor\w*|pagerduty|opsgenie|automat\w*|firing)\b", re.I)
 
 
+def from_monitoring(tagged: Tagged) -> bool:
+    """An alert whose words name monitoring ("FIRING ...", "Alert: ...", "alarm", "PagerDuty"), not a person paging
+    or escalating ("paged by support", "Support escalated the ticket to the on-call")."""
+    return tagged.has("alert") and bool(_AUTOMATED_RE.search(tagged.text))
+
+
 def _unnegated(pattern: re.Pattern[str], text: str) -> bool:
     """True when some match of ``pattern`` is not right after a negation ("no data lost")."""
     return any(not vocab.NEGATED.search(text[: m.start()]) for m in pattern.finditer(text))
@@ -401,4 +407,5 @@ def is_slow(lag: dt.timedelta | None) -> bool:
     return lag is not None and lag > SLOW_DETECTION
 
 
-__all__ = ["Attempt", "Reading", "Tagged", "find_trigger", "is_slow", "linked", "read_incident", "tags_of"]
+__all__ = ["Attempt", "Reading", "Tagged", "find_trigger", "from_monitoring", "is_slow", "linked", "read_incident",
+           "tags_of"]

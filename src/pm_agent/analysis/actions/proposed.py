@@ -4,9 +4,10 @@ Steps that stopped the impact are listed as done and follow-ups the data records
 one action per thing the data shows went wrong, built from the quoted component and mechanism
 (what failed, how, what would have caught or contained it), each only where its premise holds:
 no pre-production check proposed for a change something already caught, no alert tuning where no
-alert existed, no rollback advice where the rollback failed. Owners are roles (or roster names),
-due dates count from the incident date by horizon, and every action says what it addresses by
-quoting the event.
+alert existed, no rollback advice where the rollback failed. A finding that only says where or when the
+failure showed names nothing to guard against: it becomes an open question (:func:`finding_questions`),
+not an action. Owners are roles (or roster names), due dates count from the incident date by horizon,
+and every action says what it addresses by quoting the event.
 """
 
 from __future__ import annotations
@@ -14,15 +15,16 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass
+from itertools import islice
 
 from pm_agent.analysis import vocabulary as vocab
-from pm_agent.analysis.evidence import Reading, Tagged, is_slow, specific_stems
+from pm_agent.analysis.evidence import Reading, Tagged, from_monitoring, is_slow, specific_stems
 from pm_agent.analysis.findings import cause_part, consequence_split
-from pm_agent.analysis.quoting import cite, quote, sentences_of, when
+from pm_agent.analysis.quoting import NOTES, cite, quote, sentences_of, when
 from pm_agent.analysis.actions.remedies import remedies, remedies_with_clauses
 from pm_agent.analysis.whys.chain import cause_of, first_symptom
 from pm_agent.analysis.actions.smart import due_date, owner_for, priority
-from pm_agent.models import ActionItem
+from pm_agent.models import ActionItem, UndatedEvent
 from pm_agent.models.analysis import HIERARCHY
 from pm_agent.ingest.timeparse import format_minutes
 
@@ -34,6 +36,8 @@ LEAD_VERB_RE = re.compile(
     re.I,
 )
 MAX_FINDING_ACTIONS = 2
+FINDING_QUOTE_WORDS = 20
+MAX_OPEN_FINDINGS = 8  # the open findings acted on or asked about, at most: the findings section quotes as many
 MAX_DONE = 6  # the steps taken that a draft lists as done
 MAX_GAP_ACTIONS = 2
 CLAUSE_RE = re.compile(r";\s*|:\s+")
@@ -51,10 +55,54 @@ GROWTH_RE = re.compile(
     r"(?P<growing>(?:grow(?:s|ing|n)|climb(?:s|ing|ed)|fill(?:s|ing|ed)(?: up)?|leak(?:s|ing|ed))\b[^.;]{0,100})",
     re.I,
 )
+# "support is drafting a note for the accounts with missing rows": a message to the affected, being written.
+NOTE_IN_PREPARATION_RE = re.compile(
+    r"\b(?:is|are|am|'s|'re) (?:drafting|preparing|writing|putting together) (?:a |an |the )?"
+    r"(?P<what>note|notice|notification|e-?mail|message|statement|letter|announcement)s? (?P<prep>for|to) "
+    r"(?P<who>[^;.:]+)",
+    re.I,
+)
+SENT_RE = re.compile(r"\b(?:sent|emailed|e-mailed|published|posted|notified|informed)\b", re.I)
+# A change that is out as soon as it is made (a commit pushed to a repository), and one rolled out in steps.
+PUBLISHED_RE = re.compile(r"\b(?:pushed|committed) to (?:the |a |an |our )?(?:[\w/.-]+ ){0,3}repo(?:sitory)?\b", re.I)
+ROLLED_OUT_RE = re.compile(
+    r"\b(?:deploy\w*|roll(?:ed|ing)? ?out|rollouts?|releas\w*|migrat\w*|canary|applied|regions?)\b", re.I
+)
+# A check people run by hand or on a calendar, which found the failure before monitoring or users did.
+DRILL_RE = re.compile(
+    r"\b(?:drills?|rehearsals?|game ?days?|dry[- ]runs?|chaos (?:tests?|experiments?)|test restores?|restore tests?|"
+    r"audits?)\b",
+    re.I,
+)
+# "The image resizer ran on the failing node, and it had high cpu usage": who ran where, then (after it) how much.
+NEIGHBOUR_RE = re.compile(
+    r"^(?:(?:found|noticed|saw) (?:that )?)?(?P<who>(?:the |a |an )?[\w./-]+(?: [\w./-]+){0,3}?) "
+    r"(?:ran|runs|was running|were running|sat|was scheduled|were scheduled|was placed|lived) on "
+    r"(?:the )?(?:same|unhealthy|failing|affected|broken|faulty|bad) "
+    r"(?P<where>node|host|instance|machine|server|vm)s?\b",
+    re.I,
+)
+RESOURCE_RE = re.compile(r"\bhigh (memory|cpu|disk|network|i/o|io)\b|\b(?:oom|out of memory)\b", re.I)
+# "..., so it looked idle": a tool judged something by what it could see, and judged wrong.
+MISJUDGED_RE = re.compile(
+    r"^(?P<missed>.+?),? so (?:it|they|this|the \w+) (?:looked|appeared|seemed) (?P<state>[\w-]+)", re.I
+)
+ACTOR_RE = re.compile(
+    r"^(?P<np>(?:the |a |an |our |its )?[\w./-]+(?: [\w./-]+){0,3}?) (?:[a-z]+ed|ran|saw|took|kept)\b", re.I
+)
 PRONOUN_LED_RE = re.compile(r"^(?:it|this|that|they|these|those|which)\b", re.I)
 WATCHING_RE = re.compile(r"\b(?:alert|alerting|monitor\w*|dashboard|alarm)\b", re.I)
 # What somebody saw, was told or found is not a step taken, whatever verb it quotes ("pods restarted 3 times").
 NOT_DONE_BY_ANYONE = ("alert", "report", "finding", "acknowledgement", "declaration")
+# The symptom words that only say the outcome (failed, errors, timeouts, down, slow, a status code), not how it came
+# about: a finding whose symptom words are all of these says where or when it failed, and is asked, not acted on.
+OUTCOME_ONLY_RE = re.compile(
+    r"(?:fail\w*|errors?|exceptions?|outage|down|unavailable|unreachable|unable|cannot|can't|time(?:d)? ?out|"
+    r"timeouts?|unresponsive|not ?ready|degrad\w*|slow(?:ness|ed)?|latency|[45]\d\ds?|[45]xx|broke|broken|"
+    r"not (?:working|available|responding|reachable))",
+    re.I,
+)
+FOUND_MECHANISM_RE = re.compile(r"\b(?:bug|regression|misconfigur\w*|mis-configur\w*|recalled|expired)\b", re.I)
 
 
 @dataclass(frozen=True)
@@ -114,14 +162,54 @@ def decided_steps(
 ) -> list[ActionItem]:
     """Follow-ups the data records as decided or tracked: open until the team closes them."""
     out = []
-    for tagged in reading.tagged("followup")[:3]:
+    for tagged in [t for t in reading.tagged("followup") if _unnegated_followup(t.text)][:3]:
         plan = Plan(
-            title=f"Carry out the follow-up recorded in the timeline: \"{_short(quote(tagged.event))}\"",
+            title=f"Carry out the follow-up recorded in the timeline: \"{_followup_quote(tagged)}\"",
             done_when=f"The follow-up recorded {cite(tagged.event)} is closed, with a link to the change that did it.",
             addresses=f"Recorded {cite(tagged.event)}.", area="service", horizon="short", hierarchy="engineering",
         )
         out.append(_action(plan, service, severity, incident_date, roster))
+    out += [_action(plan, service, severity, incident_date, roster) for plan in _notes_in_preparation(reading)]
     return out
+
+
+def _unnegated_followup(text: str) -> bool:
+    """Some follow-up word of ``text`` is not negated: "no ticket filed" records that nothing was decided."""
+    return any(not vocab.NEGATED.search(text[: m.start()]) for m in vocab.TAG_PATTERNS["followup"].finditer(text))
+
+
+def _followup_quote(tagged: Tagged) -> str:
+    """The sentence that records the follow-up, whole up to a point: "Mobile team will look at the retry loop ..." of
+    "Resolved. Mobile team will look at the retry loop ...", not the sentence before it."""
+    pattern = vocab.TAG_PATTERNS["followup"]
+    text = quote(tagged.event)
+    sentence = next((s for s in sentences_of(text) if pattern.search(s)), text)
+    return _short(sentence.rstrip(" ."), FINDING_QUOTE_WORDS)
+
+
+def _notes_in_preparation(reading: Reading) -> list[Plan]:
+    """A message to the people affected that the data shows being written ("support is drafting a note for the
+    accounts with missing rows") and never shows sent: sending it is decided, and still open."""
+    plans = []
+    for tagged in reading.events:
+        match = NOTE_IN_PREPARATION_RE.search(tagged.text)
+        if match is None or _sent_later(reading, tagged, match["who"]):
+            continue
+        what, prep, who = match["what"].lower(), match["prep"].lower(), match["who"].strip(" ,")
+        plans.append(Plan(
+            title=f"Send the {what} being drafted {prep} {who} to each of them",
+            done_when=f"Every one of {who} has received the {what}, and who received it is recorded.",
+            addresses=f"In preparation {cite(tagged.event, NOTE_IN_PREPARATION_RE)}.", area="incident",
+            horizon="immediate", hierarchy="administrative",
+        ))
+    return plans[:1]
+
+
+def _sent_later(reading: Reading, drafted: Tagged, who: str) -> bool:
+    """A later message to the same people: "note sent to the affected accounts"."""
+    named = specific_stems(who)
+    return any(t.order > drafted.order and t.has("communication") and SENT_RE.search(t.text) and t.stems & named
+               for t in reading.events)
 
 
 # --- actions built from the findings -----------------------------------------------------------
@@ -134,7 +222,8 @@ def built_plans(reading: Reading, problem: str) -> list[Plan]:
     plans = [*_cause_plan(cause), *_change_plan(reading, cause, problem), *_finding_plans(reading, cause)]
     plans += _detection_plans(reading, problem)
     plans += _recovery_plans(reading) + _redundancy_plans(reading) + _growth_plans(reading) + _exhaustion_plans(reading)
-    plans += _unintended_plans(reading) + _gap_plans(reading) + _declaration_plans(reading)
+    plans += _unintended_plans(reading) + _gap_plans(reading) + _misjudged_plans(reading) + _drill_plans(reading)
+    plans += _declaration_plans(reading)
     unique: dict[str, Plan] = {}
     for plan in plans:
         unique.setdefault(plan.title.lower(), plan)
@@ -144,6 +233,8 @@ def built_plans(reading: Reading, problem: str) -> list[Plan]:
 def _cause_plan(cause: Tagged | None) -> list[Plan]:
     if cause is None or remedies(cause.event.text, vocab.TAG_PATTERNS["gap"]):
         return []  # a cause that names a missing safeguard gets the gap's own action instead
+    if EXHAUSTED_RE.search(cause_part(cause.text)):
+        return []  # a resource that ran out gets headroom and an alert (the exhaustion action), not a check on "it"
     reason = _short(cause_part(cause.text))
     effect = _short(LEAD_VERB_RE.sub("", what_failed(cause.text)).rstrip(" ,.;:"))
     if not _names_something(reason, 2) or not _names_something(effect, 1) or cause.has("recovery"):
@@ -164,6 +255,8 @@ def _change_plan(reading: Reading, cause: Tagged | None, problem: str) -> list[P
         return []
     if reading.tagged("gate_caught"):
         return []  # a canary or release gate already stopped the change: never propose the gate that worked
+    if PUBLISHED_RE.search(trigger.text) and not ROLLED_OUT_RE.search(trigger.text):
+        return []  # a commit pushed to a repository is out once pushed: there is no rollout to halt
     symptom = _symptom_before_response(reading, trigger)
     if symptom is None:
         return []  # nothing a check during the change could have seen
@@ -182,7 +275,8 @@ def _change_plan(reading: Reading, cause: Tagged | None, problem: str) -> list[P
 
 
 def _symptom_before_response(reading: Reading, trigger: Tagged) -> Tagged | None:
-    """The first failure a system signalled after the change and before the first step taken against it."""
+    """The first failure a system signalled after the change and before the first step taken against it: what
+    people say in the chat is not a signal a check during the change could watch."""
     first_step = min((a.step.at for a in reading.attempts if a.step.at is not None and a.step is not trigger
                       and not a.step.has(*NOT_DONE_BY_ANYONE)), default=None)
     for tagged in reading.events:
@@ -190,6 +284,8 @@ def _symptom_before_response(reading: Reading, trigger: Tagged) -> Tagged | None
             continue
         if first_step is not None and tagged.at >= first_step:
             return None
+        if tagged.source == "chat" and not from_monitoring(tagged):
+            continue  # people talking about a ticket ("picking up ticket LG-17, orders missing") are no rollout signal
         if tagged.has("symptom", "alert") and not tagged.has("recovery", "report", "declaration") and (
                 not tagged.has("mitigation") or tagged.has(*NOT_DONE_BY_ANYONE)):
             return tagged  # a user's report is for the detection action; a check during the change sees signals
@@ -197,29 +293,103 @@ def _symptom_before_response(reading: Reading, trigger: Tagged) -> Tagged | None
 
 
 def _finding_plans(reading: Reading, cause: Tagged | None) -> list[Plan]:
-    """Findings the data leaves unexplained: explain each, and guard against it."""
+    """Findings the data leaves unexplained that name how something misbehaved: guard against each, and explain it.
+
+    A finding about a component the incident names (one of its services) comes first; one that only says where or
+    when the failure showed ("every failing request comes from two nodes") is asked instead
+    (:func:`finding_questions`): guarding against "it" would be a vague action.
+    """
     plans = []
-    symptom = first_symptom(reading)
-    known = [t for t in (cause, reading.trigger) if t is not None]
-    open_findings = [t for t in reading.findings if t not in (cause, symptom) and not cause_part(t.text)
-                     and not any(t.stems & k.stems for k in known)]
-    open_findings.sort(key=lambda t: t.has("observation"))  # what someone found before what someone saw
-    for tagged in open_findings[:MAX_FINDING_ACTIONS]:
-        seen = _short(LEAD_VERB_RE.sub("", quote(tagged.event)).rstrip(" ,.;:"))
-        plans.append(Plan(
-            title=f"Find out what caused \"{seen}\" and add a limit, test or alert that catches it",
-            done_when=f"The review records why \"{seen}\" happened, and a limit, test or alert for it is in place and "
-                      "shown working in a drill.",
+    for tagged in _open_findings(reading, cause):
+        if not names_a_mechanism(tagged.text):
+            continue
+        seen = _finding_quote(tagged)
+        plans.append(_neighbour_plan(tagged, seen) or Plan(
+            title=f"Add a limit or alert that catches \"{seen}\" early",
+            done_when=f"A drill that repeats \"{seen}\" trips the limit or alert, and the review records why it "
+                      "happened.",
             addresses=f"A finding the data leaves unexplained {cite(tagged.event)}.", area="service", horizon="short",
             hierarchy="engineering", impact="medium",
         ))
+        if len(plans) == MAX_FINDING_ACTIONS:
+            break
     return plans
+
+
+def _neighbour_plan(tagged: Tagged, seen: str) -> Plan | None:
+    """A component the data says ran on the failing node and used much of a resource there ("The image resizer ran
+    on the failing node, and it had high cpu usage"): a noisy neighbour. Give it a place of its own, or cap what
+    it may use, so it cannot take down what shares the node with it."""
+    match = NEIGHBOUR_RE.search(tagged.text)
+    if match is None or PRONOUN_LED_RE.match(match["who"]) or len(specific_stems(match["who"])) < 1:
+        return None
+    who, where = _lower_article(match["who"].strip()), match["where"].lower()
+    resource = RESOURCE_RE.search(tagged.text[match.end():])
+    limit = f"a limit on its {(resource.group(1) or 'memory').lower()}" if resource else "a limit on what it may use"
+    return Plan(
+        title=f"Run {who} apart from the workloads on the same {where}: a {where} group of its own, or {limit}",
+        done_when=f"A drill that repeats \"{seen}\" leaves the other workloads on the {where} running.",
+        addresses=f"A finding the data leaves unexplained {cite(tagged.event)}.", area="platform", horizon="short",
+        hierarchy="engineering", impact="medium", automated_check=False,
+    )
+
+
+def finding_questions(reading: Reading) -> list[str]:
+    """The questions for the unexplained findings that name no mechanism: what made it happen, and what would have
+    caught it, quoting the finding."""
+    cause = cause_of(first_symptom(reading), reading)
+    return [
+        f"The data does not say how this came about, {cite(t.event)}: what made it happen, and what would have "
+        "caught it?"
+        for t in _open_findings(reading, cause) if not names_a_mechanism(t.text)
+    ][:MAX_FINDING_ACTIONS]
+
+
+def _open_findings(reading: Reading, cause: Tagged | None) -> list[Tagged]:
+    """The findings no cause, trigger or symptom already explains, those naming an affected service first, then what
+    someone found before what someone saw (among the first few in time order: a long timeline states thousands)."""
+    symptom = first_symptom(reading)
+    known = [t for t in (cause, reading.trigger) if t is not None]
+    found = list(islice((t for t in reading.findings if t not in (cause, symptom) and not cause_part(t.text)
+                         and not any(t.stems & k.stems for k in known) and not t.has("investigation")
+                         and not _a_reading_of_the_impact(t)),
+                        MAX_OPEN_FINDINGS * 4))
+    services = [specific_stems(s) for s in reading.incident.services if s.strip()]
+    ranked = sorted(found, key=lambda t: (not any(_names(t, s) for s in services), t.has("observation")))
+    return ranked[:MAX_OPEN_FINDINGS]
+
+
+def _a_reading_of_the_impact(tagged: Tagged) -> bool:
+    """A symptom seen, not something found: a metric reading ("p99 310 ms | errors 0.1%") or the notes' account of
+    the impact ("Checkout was unavailable for 85 minutes"). Neither says anything to explain or guard against."""
+    from_notes = isinstance(tagged.event, UndatedEvent) and tagged.event.time_text == NOTES
+    return tagged.has("observation") and not tagged.has("finding") and (tagged.source == "metric" or from_notes)
+
+
+def _names(tagged: Tagged, service: frozenset[str]) -> bool:
+    """The event names the service: all of its words, or two of them ("Image Resizer" names "image-resizer")."""
+    return bool(service) and len(tagged.stems & service) >= min(2, len(service))
+
+
+def names_a_mechanism(text: str) -> bool:
+    """The text says how something misbehaved ("high cpu usage", "OOM-killed", "a spike in queue lag", "a bug"),
+    not only that requests failed or timed out and where."""
+    how = [m.group(0) for m in vocab.TAG_PATTERNS["symptom"].finditer(text)
+           if not vocab.NEGATED.search(text[: m.start()]) and not OUTCOME_ONLY_RE.fullmatch(m.group(0).strip())]
+    return bool(how) or bool(FOUND_MECHANISM_RE.search(text))
+
+
+def _finding_quote(tagged: Tagged) -> str:
+    """The finding in its own words, long enough to keep how it misbehaved ("... had high cpu usage all afternoon")."""
+    return _short(LEAD_VERB_RE.sub("", quote(tagged.event)).rstrip(" ,.;:"), FINDING_QUOTE_WORDS)
 
 
 def _detection_plans(reading: Reading, problem: str) -> list[Plan]:
     detection, alert = reading.detection, reading.first_alert
     if detection is None:
         return []
+    if alert is not None and not from_monitoring(alert):
+        alert = None  # "paged by support": a person passing the report on, not an alert to make page sooner
     subject = _short(problem)
     if reading.reported_by_people and (alert is None or alert.at <= detection.at):
         return [Plan(
@@ -345,10 +515,11 @@ def _gap_plans(reading: Reading) -> list[Plan]:
     gaps = reading.tagged("gap")
     for gap in gaps:
         for title, clause in remedies_with_clauses(gap.event.text, pattern):
+            failure = _failure_before(gap.event.text, clause, pattern)
+            repeated = _short((failure or clause).replace(chr(34), chr(39)), FINDING_QUOTE_WORDS)
             plans.append(Plan(
                 title=title,
-                done_when=f"In place, and a test or drill that repeats \"{_short(clause.replace(chr(34), chr(39)))}\" "
-                          "shows it catching the failure.",
+                done_when=f"In place, and a test or drill that repeats \"{repeated}\" shows it catching the failure.",
                 addresses=f"The data records a missing safeguard {cite(gap.event, pattern)}.",
                 area="observability" if WATCHING_RE.search(title) else "service", horizon="short",
                 hierarchy="engineering", automated_check=True,
@@ -362,6 +533,97 @@ def _gap_plans(reading: Reading) -> list[Plan]:
         addresses=f"The data records a missing safeguard {cite(gaps[0].event, pattern)}.",
         area="service", horizon="short", hierarchy="engineering",
     )]
+
+
+def _failure_before(text: str, gap_clause: str, gap: re.Pattern[str]) -> str | None:
+    """The failure a missing safeguard let through, where the same event states it just before the gap: "the tax
+    table migration stored yen amounts with the wrong number of decimals" of "...: the tax table migration stored yen
+    amounts with the wrong number of decimals. Billing tests only cover pounds and euros". A test or drill that
+    repeats it shows the safeguard works; a clause that states no failure ("Identified the migration as the
+    trigger") is not one."""
+    clauses = [c.strip(" .") for s in sentences_of(text) for c in CLAUSE_RE.split(s) if c.strip(" .")]
+    at = next((i for i, c in enumerate(clauses) if gap_clause.strip(" .") in c or c in gap_clause), None)
+    for clause in reversed(clauses[:at] if at is not None else []):
+        if not gap.search(clause) and len(specific_stems(clause)) >= 2 and _states_a_failure(clause):
+            return clause
+    return None
+
+
+def _states_a_failure(clause: str) -> bool:
+    """The clause says something failed ("renewals failing", "stored the wrong amounts"), not only who found what
+    ("Identified the migration as the likely trigger")."""
+    return any(not vocab.NEGATED.search(clause[: m.start()]) for m in vocab.TAG_PATTERNS["symptom"].finditer(clause))
+
+
+def _drill_plans(reading: Reading) -> list[Plan]:
+    """A drill or other check run by hand found the failure before any alert or user: run what it checked on its own,
+    on a schedule, and alert when it fails the way it did ("Mount of the newest ledger snapshot failed")."""
+    drill, symptom = _drill_and_what_it_found(reading)
+    if drill is None or symptom is None:
+        return []
+    checked = _short(_without_outcome(what_failed(symptom.text)))
+    if not _names_something(checked, 2):
+        return []
+    return [Plan(
+        title=f"Run \"{checked}\" automatically on a schedule, not only in the {_drill_name(drill.text)}, and alert "
+              "when it fails",
+        done_when="The scheduled run alerts the on-call in a test where it fails as it did: "
+                  f"\"{_short(quote(symptom.event))}\".",
+        addresses=f"A check run by hand found the failure {cite(symptom.event)}, before any alert.", area="platform",
+        horizon="short", hierarchy="engineering", automated_check=True,
+    )]
+
+
+def _drill_and_what_it_found(reading: Reading) -> tuple[Tagged | None, Tagged | None]:
+    """The drill, and the first failure after it, when both come before any alert or report (read only up to the
+    first of those: a drill after monitoring or a person saw the failure found nothing they had not)."""
+    drill = None
+    for tagged in reading.events:
+        if tagged.has("alert", "report"):
+            return None, None
+        if drill is None and DRILL_RE.search(tagged.text):
+            drill = tagged
+        elif drill is not None and tagged.has("symptom"):
+            return drill, tagged
+    return None, None
+
+
+def _drill_name(text: str) -> str:
+    """"half-yearly recovery rehearsal" of "Half-yearly recovery rehearsal started for ledger-db": up to three words
+    before the drill word, within its clause."""
+    match = DRILL_RE.search(text)
+    words = [*re.split(r"[,;:.()]", text[: match.start()])[-1].split()[-3:], match.group(0)]
+    first = words[0]
+    if first[:1].isupper() and not any(c.isupper() for c in first[1:]):  # "Quarterly" at the start; "AWS" stays
+        first = first.lower()
+    return " ".join([first, *words[1:]])
+
+
+def _without_outcome(text: str) -> str:
+    """"Mount of the newest ledger snapshot" of "Mount of the newest ledger snapshot failed": what was checked."""
+    outcome = r"\s+(?:has |have |had )?(?:failed|fails|failing|did not complete|broke)\s*$"
+    return re.sub(outcome, "", text.strip(), flags=re.I)
+
+
+def _misjudged_plans(reading: Reading) -> list[Plan]:
+    """A tool that judged by what it could see and judged wrong ("The pruning job counted hits from the public load
+    balancer only; the provider calls through the partner link, so it looked idle"): make the tool account for what
+    it missed before it judges anything that way."""
+    for tagged in reading.tagged("cause_statement"):
+        for sentence in sentences_of(tagged.text):
+            clauses = [c.strip() for c in CLAUSE_RE.split(sentence) if c.strip()]
+            for index, clause in enumerate(clauses[1:], start=1):
+                match, actor = MISJUDGED_RE.match(clause), ACTOR_RE.match(clauses[index - 1])
+                if match is None or actor is None or PRONOUN_LED_RE.match(actor["np"]):
+                    continue
+                tool, missed, state = _lower_article(actor["np"]), match["missed"].strip(" ,"), match["state"]
+                return [Plan(
+                    title=f"Make {tool} account for cases like \"{missed}\" before it treats anything as {state}",
+                    done_when=f"A test where \"{missed}\" holds shows {tool} no longer treating it as {state}.",
+                    addresses=f"The data states how it misjudged {cite(tagged.event)}.", area="platform",
+                    horizon="short", hierarchy="engineering", automated_check=True,
+                )]
+    return []
 
 
 def _declaration_plans(reading: Reading) -> list[Plan]:

@@ -59,6 +59,8 @@ REST_VERB_RE = re.compile(
     re.I,
 )
 CUT_RE = re.compile(r",|\s+(?:before|until|when|so|because|since)\s+|\s+and\s+no\b", re.I)
+# "the app polled the endpoint with no backoff": "with" belongs to "no backoff", not to where it goes.
+TRAILING_PREPOSITION_RE = re.compile(r"\s+(?:with|without|and|using|at|on)$", re.I)
 MASS_NOUNS = ("alerting", "monitoring", "validation", "documentation", "staging", "scanning", "backoff", "eviction")
 
 
@@ -164,15 +166,27 @@ def _no_safeguard(clause: str, before: str) -> str | None:
     noun = match["np"].strip()
     rest = REST_VERB_RE.sub("", match["rest"])
     rest = CUT_RE.split(rest, maxsplit=1)[0].strip()
+    rest = _present(rest)  # "no alert watched X" asks for an alert that watches X
     if PRONOUN_IN_RE.search(rest):
         return None  # "no tests for it": nothing names what the safeguard is for
     if not rest and " " not in noun:
         # "the app retries at once, no backoff": what precedes names where it goes; "no monitoring" alone names nothing
-        where = clause[: match.start()].rstrip(" ,;:-–—")
+        where = TRAILING_PREPOSITION_RE.sub("", clause[: match.start()].rstrip(" ,;:-–—"))
         if len(where.split()) < 3 or PRONOUN_IN_RE.search(where):
             return None
         return _sentence(f"Add {_article(noun)}{noun} where {_words(_np(where))}")
     return _sentence(f"Add {_article(noun)}{_words(' '.join(filter(None, (noun, rest))))}")
+
+
+def _present(rest: str) -> str:
+    """"watched the queue depth" -> "that watches the queue depth": a safeguard that did not do something, asked for
+    as one that does; any other rest as it stands."""
+    verb, _, tail = rest.partition(" ")
+    base = BASE.get(verb.lower())
+    if base is None or base == verb.lower() or " " in base:
+        return rest
+    third = base + ("es" if base.endswith(("s", "sh", "ch", "x")) else "s")
+    return " ".join(filter(None, ("that", third, tail)))
 
 
 def _article(noun: str) -> str:
