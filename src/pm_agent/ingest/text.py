@@ -18,6 +18,7 @@ from typing import Any
 from pm_agent.errors import InputError
 from pm_agent.ingest.base import ParsedFile, RawEvent, RawUndated
 from pm_agent.ingest.native import SOURCE_SYNONYMS
+from pm_agent.markdown.syntax import STRICT, heading, table_cells, table_end, table_starts
 from pm_agent.ingest.timeparse import (
     DATE_ONLY_RE,
     TimestampError,
@@ -50,12 +51,10 @@ _OPENERS = {"**": "**", "__": "__", "`": "`", "*": "*", "_": "_", "[": "]", "(":
 _SEPARATOR = re.compile(r"^\s*(?:(?:-{1,2}|–|—|:|\||->|→)\s*)?")
 _OFFSET_AFTER_ZONE = re.compile(r"^[+-]\d")  # "14:05 UTC+2": an offset the timestamp patterns do not read
 _MERIDIEM = re.compile(r"^\s*[ap]\.?m\.?(?![a-z])", re.I)
-_APPROXIMATE = r"~|±|\+/-|(?:around|about|approx(?:\.|imately)?|circa|ca\.)\s"
 _UNDATED = re.compile(
-    rf"^(?P<time>(?P<mark>{_APPROXIMATE})?\s*[\d?]{{1,2}}:[\d?]{{2}}(?:\s*(?:UTC|GMT|Z)\b)?)(?![^\W_])", re.I
+    rf"^(?P<time>(?P<mark>{STRICT.approximate})?\s*[\d?]{{1,2}}:[\d?]{{2}}(?:\s*(?:UTC|GMT|Z)\b)?)(?![^\W_])", re.I
 )
 _EMPHASIS = re.compile(r"\*\*|__|`")
-_HEADING = re.compile(r"^(?P<marks>#{1,6})\s+(?P<text>.*?)\s*#*\s*$")
 _META = re.compile(
     r"^\s*(?:[-*+]\s+)?(?P<key>title|severity|sev|services?|affected services?|date|incident date|"
     r"time ?zone|tz|id|incident id)\s*:\s*(?P<value>\S.*?)\s*$",
@@ -64,9 +63,8 @@ _META = re.compile(
 _ZONE_NAME = r"[A-Z]{1,5}|[+-]\d{2}:?\d{2}|\w+/[\w/+-]+"  # UTC, CET, +01:00, Europe/Oslo: not "local" or "approximate"
 _ALL_TIMES_IN = re.compile(rf"^\s*(?:\(\s*)?(?i:all times(?: are| shown)?(?: in)?)\s+(?P<zone>{_ZONE_NAME})\s*\.?\)?\s*$")
 _LIST_SPLIT = re.compile(r"(?<!\s)\s*(?:[,;]|\band\b)\s*")  # starts once per run of spaces
-_TABLE_SEPARATOR = re.compile(r"^\s*(?:\|\s*)?:?-{3,}:?\s*(?:\|\s*:?-{3,}:?\s*)*(?:\|\s*)?$")
 _COLUMN_ROLES = {
-    "time": re.compile(r"^(?:time(?:stamp)?|when|at|datetime|date\s*(?:/|and|&)?\s*time)\b", re.I),
+    "time": STRICT.time_header,
     "source": re.compile(r"^(?:source|type|kind|category|system|channel|tool)$", re.I),
     "actor": re.compile(r"^(?:actor|who|owner|person|by|author|user|responder|name)$", re.I),
     "text": re.compile(r"^(?:event|events|description|what|what happened|details?|text|summary|message|action|update)$", re.I),
@@ -97,7 +95,7 @@ class TextTimelineParser:
             return False
         lines = data.splitlines()
         return any(leading_stamp(line) or _UNDATED.match(_PREFIX.sub("", line, count=1)) for line in lines) or any(
-            _is_table_header(line, following) and "time" in column_roles(_cells(line)).values()
+            table_starts(line, following, STRICT) and "time" in column_roles(table_cells(line)).values()
             for line, following in zip(lines, lines[1:])
         )
 
@@ -177,7 +175,7 @@ class TimelineReader:
         """Read the line at ``index`` (or the table or event starting there); return the index of the next one."""
         line = lines[index]
         following = lines[index + 1] if index + 1 < len(lines) else ""
-        if _is_table_header(line, following):
+        if table_starts(line, following, STRICT):
             return self._table(lines, index)
         stamp = leading_stamp(line)
         if stamp is not None:
@@ -260,9 +258,9 @@ class TimelineReader:
         if meta:
             self._meta(meta["key"].lower(), meta["value"].strip())
             return
-        heading = _HEADING.match(line)
-        if heading:
-            self._heading(len(heading["marks"]), _EMPHASIS.sub("", heading["text"]).strip(), line)
+        found = heading(line, STRICT)
+        if found:
+            self._heading(len(found["marks"]), _EMPHASIS.sub("", found["text"]).strip(), line)
             return
         date_alone = DATE_ONLY_RE.fullmatch(plain.strip(" \t*_#"))
         if date_alone:
@@ -305,18 +303,16 @@ class TimelineReader:
 
     def _table(self, lines: list[str], index: int) -> int:
         """A Markdown table: a timeline when a column holds times, else kept in the notes as it is."""
-        roles = column_roles(_cells(lines[index]))
-        end = index + 2
-        while end < len(lines) and lines[end].lstrip().startswith("|"):
-            end += 1
+        header = table_cells(lines[index])
+        roles = column_roles(header)
+        end = table_end(lines, index + 2, STRICT)
         if "time" not in roles.values():
             self.notes.extend(("text", line.rstrip()) for line in lines[index:end])
             return end
-        header = _cells(lines[index])[_role_index(roles, "time")]
-        zone = _header_zone(header)
+        zone = _header_zone(header[_role_index(roles, "time")])
         for row in range(index + 2, end):
             try:
-                self._row(_cells(lines[row]), roles, zone, row + 1)
+                self._row(table_cells(lines[row]), roles, zone, row + 1)
             except (BadLine, TimestampError) as exc:
                 raise InputError(f"line {row + 1}: {exc}", source=self.source) from None
         self.last_entry = None
@@ -355,7 +351,7 @@ def _paragraph_below(lines: list[str], start: int) -> tuple[str, int]:
 def _starts_block(lines: list[str], index: int) -> bool:
     following = lines[index + 1] if index + 1 < len(lines) else ""
     line = lines[index]
-    return bool(leading_stamp(line) or _HEADING.match(line) or _is_table_header(line, following))
+    return bool(leading_stamp(line) or heading(line, STRICT) or table_starts(line, following, STRICT))
 
 
 def _take_tag(text: str) -> tuple[str | None, str]:
@@ -389,18 +385,6 @@ def _header_zone(header: str) -> dt.tzinfo | None:
     return _zone(found["zone"] or found["bare"]) if found else None
 
 
-def _is_table_header(line: str, following: str) -> bool:
-    return line.lstrip().startswith("|") and bool(_TABLE_SEPARATOR.match(following))
-
-
-def _cells(row: str) -> list[str]:
-    """The cells of ``| a | b |``; ``\\|`` is a pipe inside a cell."""
-    inner = row.strip()
-    inner = inner[1:] if inner.startswith("|") else inner
-    inner = inner[:-1] if inner.endswith("|") and not inner.endswith("\\|") else inner
-    return [cell.replace("\\|", "|").strip() for cell in re.split(r"(?<!\\)\|", inner)]
-
-
 def _role_index(roles: dict[int, str], role: str) -> int:
     return next(index for index, name in roles.items() if name == role)
 
@@ -426,7 +410,7 @@ def _section_has_text(items: list[tuple[str, str]], start: int) -> bool:
 
 
 def _heading_level(line: str) -> int:
-    found = _HEADING.match(line)
+    found = heading(line, STRICT)
     return len(found["marks"]) if found else 0
 
 

@@ -13,6 +13,7 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 from pm_agent.markdown.blocks import plain
+from pm_agent.markdown.syntax import LENIENT
 from pm_agent.ingest.timeparse import DATETIME_RE, TIME_ONLY_RE, match_leading_timestamp
 
 Status = Literal["open", "in_progress", "done"]
@@ -34,12 +35,9 @@ _ZONE_RE = re.compile(
     r"(?P<offset>\s?[+-]\d{1,2}(?::?\d{2})?)?\b"
     r"|\b(?P<iana>(?:Europe|America|Asia|Australia|Africa|Pacific)/[A-Z][A-Za-z_]+)"
 )
-_APPROXIMATE_RE = re.compile(
-    r"(?:[~≈±]|\+/-|\b(?:approx(?:imately|\.)?|around|about|circa|ca\.|roughly|est\.?)\s)\s*", re.I
-)
+_APPROXIMATE_RE = re.compile(LENIENT.approximate, re.I)
 _DATED_APPROXIMATE_RE = re.compile(rf"(?P<date>\d{{4}}-\d{{1,2}}-\d{{1,2}})\s+{_APPROXIMATE_RE.pattern}", re.I)
 _LEADING_ZONE_RE = re.compile(r"\s*(?:" + _ZONE_RE.pattern + r")(?![\w/])")
-_TIME_HEADER_RE = re.compile(r"\b(time|date|when|timestamp|utc|clock|hour)\b", re.I)
 _TIMEISH_RE = re.compile(r"\d{1,2}:\d{2}|\d{4}-\d{1,2}-\d{1,2}|\d{1,2}:[?x-]{2}|\bhh:mm\b", re.I)
 _PLACEHOLDERS = {"", "-", "--", "—", "–", "n/a", "na", "none", "tbd", "tba", "tbc", "to assign", "to set",
                  "unassigned", "unknown", "?", "??", "todo", "to do", "not set", "no one", "nobody"}
@@ -173,7 +171,7 @@ def row_from_text(line: str) -> TimelineRow | None:
 
 def rows_from_table(header: list[str], rows: list[list[str]], *, need_time_header: bool = False) -> list[TimelineRow]:
     """Rows of a table whose time column (by its header, else by its cells) is filled in."""
-    columns = [i for i, cell in enumerate(header) if _TIME_HEADER_RE.search(cell)]
+    columns = [i for i, cell in enumerate(header) if LENIENT.time_header.search(cell)]
     if not columns and not need_time_header:
         columns = _time_columns_by_content(header, rows)
     if not columns:
