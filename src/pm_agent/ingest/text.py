@@ -6,6 +6,10 @@ day take their date from the file (``Date: 2024-03-01``, a heading or a line hol
 or from ``default_date``, and move to the next day when the clock runs backwards past midnight.
 ``Title:``, ``Severity:``, ``Services:`` and ``ID:`` lines fill in the incident; every other line
 that is not an event is kept verbatim in the notes.
+
+Markdown structure (where a table starts and ends, its cells, what a heading is) comes from
+:mod:`pm_agent.markdown.syntax` under its ``STRICT`` policy, the same reader the scorer uses
+leniently; this module keeps what is particular to timelines: stamps, dates, zones, sources, notes.
 """
 
 from __future__ import annotations
@@ -18,7 +22,6 @@ from typing import Any
 from pm_agent.errors import InputError
 from pm_agent.ingest.base import ParsedFile, RawEvent, RawUndated
 from pm_agent.ingest.native import SOURCE_SYNONYMS
-from pm_agent.markdown.syntax import STRICT, heading, table_cells, table_end, table_starts
 from pm_agent.ingest.timeparse import (
     DATE_ONLY_RE,
     TimestampError,
@@ -27,6 +30,7 @@ from pm_agent.ingest.timeparse import (
     parse_zone_name,
     quoted,
 )
+from pm_agent.markdown.syntax import STRICT, heading, table_cells, table_end, table_starts
 
 MIDNIGHT_JUMP = dt.timedelta(hours=12)  # a clock running back further than this crossed midnight
 NEEDS_A_DATE = "time-only entries need a date: add a line 'Date: YYYY-MM-DD' or pass --date"

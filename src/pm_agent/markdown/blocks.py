@@ -1,6 +1,7 @@
 """The block level of Markdown, read leniently: headings of every style, lists, tables, plain text.
 
-This is the half of :mod:`pm_agent.markdown.document` that knows Markdown syntax. It splits a
+This is the half of :mod:`pm_agent.markdown.document` that knows Markdown syntax; what a heading
+or a table line is comes from :mod:`pm_agent.markdown.syntax` (the ``LENIENT`` policy). It splits a
 document into flat sections (heading, level, bullets, tables, paragraph lines) and leaves
 meaning (canonical fields, timelines, actions) to the callers. It accepts anything, including
 text that is not Markdown at all, and never raises.
@@ -46,7 +47,6 @@ _STRIKE_RE = re.compile(r"~~(.+?)~~")
 _ESCAPED_RE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!|~>])")
 # Every rewrite in _strip_inline needs one of these characters: text without them passes unchanged.
 _INLINE_MARK_RE = re.compile(r"[`\[<*_~\\]")
-_ATX_RE, _FENCE_RE = ATX_RE, FENCE_RE  # the names they had before calibration_variants shared them
 
 _SYNONYMS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("what_went_well", ("what went well", "went well", "went right", "what worked", "things that worked", "successes",

@@ -12,9 +12,9 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
+from pm_agent.ingest.timeparse import DATETIME_RE, TIME_ONLY_RE, match_leading_timestamp
 from pm_agent.markdown.blocks import plain
 from pm_agent.markdown.syntax import LENIENT
-from pm_agent.ingest.timeparse import DATETIME_RE, TIME_ONLY_RE, match_leading_timestamp
 
 Status = Literal["open", "in_progress", "done"]
 
