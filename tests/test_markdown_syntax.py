@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+from guards import finishes_in_reasonable_time
+
 from pm_agent.ingest import text
 from pm_agent.markdown.document import parse_markdown
 from pm_agent.markdown.syntax import LENIENT, STRICT, heading, table_cells, table_end, table_starts
@@ -25,10 +27,14 @@ def test_a_table_in_the_common_shape_is_read_alike_by_the_ingester_and_the_score
     rows = parse_markdown(GFM_TIMELINE).timeline_rows()
     ingested = [(e.at.replace(tzinfo=None), e.text) for e in events]
     scored = [(dt.datetime.combine(r.date, r.time), r.text) for r in rows]
-    assert ingested == scored == [
-        (dt.datetime(2024, 3, 1, 14, 5), "Deploy of config v42"),
-        (dt.datetime(2024, 3, 1, 14, 12), "Alert fired: checkout 5xx above 5% | EU only"),
-    ]
+    assert (
+        ingested
+        == scored
+        == [
+            (dt.datetime(2024, 3, 1, 14, 5), "Deploy of config v42"),
+            (dt.datetime(2024, 3, 1, 14, 12), "Alert fired: checkout 5xx above 5% | EU only"),
+        ]
+    )
 
 
 def test_cells_are_split_on_bare_bars_and_keep_escaped_ones_under_both_policies():
@@ -65,8 +71,22 @@ def test_a_barless_table_is_a_table_to_the_scorer_while_the_ingester_reads_its_r
 
 
 def test_the_lenient_policy_reads_more_marks_as_an_estimate():
-    assert [(r.when, r.approximate) for r in parse_markdown("## Timeline\n\n- roughly 14:05 deploy\n").timeline_rows()] == [
-        ("14:05", True)
-    ]
+    assert [
+        (r.when, r.approximate) for r in parse_markdown("## Timeline\n\n- roughly 14:05 deploy\n").timeline_rows()
+    ] == [("14:05", True)]
     parsed = text.PARSER.parse("Date: 2024-03-01\nroughly 14:05 deploy\n", "t.md", default_date=None)
     assert (parsed.events, parsed.undated, parsed.notes) == ([], [], "roughly 14:05 deploy")
+
+
+HOSTILE_DELIMITERS = [" " * 200_000, "|" + "---|" * 50_000 + "x", "|" + " :---: " * 30_000 + "|", "| " * 100_000]
+
+
+def test_a_hostile_line_under_a_table_header_is_judged_in_linear_time_under_both_policies():
+    with finishes_in_reasonable_time(30):
+        assert [
+            table_starts("| Time | Event |", line, policy)
+            for line in HOSTILE_DELIMITERS
+            for policy in (STRICT, LENIENT)
+        ] == [False, False, False, False, False, False, False, False]
+        parsed = text.PARSER.parse("| Time | Event |\n" + "\n".join(HOSTILE_DELIMITERS), "t.md", default_date=None)
+    assert parsed.events == []
