@@ -7,6 +7,7 @@ import datetime as dt
 from guards import finishes_in_reasonable_time
 
 from pm_agent.ingest import text
+from pm_agent.markdown.columns import time_columns, timeline_roles
 from pm_agent.markdown.document import parse_markdown
 from pm_agent.markdown.syntax import LENIENT, STRICT, heading, table_cells, table_end, table_starts
 
@@ -90,3 +91,11 @@ def test_a_hostile_line_under_a_table_header_is_judged_in_linear_time_under_both
         ] == [False, False, False, False, False, False, False, False]
         parsed = text.PARSER.parse("| Time | Event |\n" + "\n".join(HOSTILE_DELIMITERS), "t.md", default_date=None)
     assert parsed.events == []
+
+
+def test_timeline_columns_are_named_for_the_ingester_and_may_be_only_mentioned_or_implied_for_the_scorer():
+    assert timeline_roles(["**Time**", "Kind", "Who", "Notes"]) == {0: "time", 1: "source", 2: "actor", 3: "text"}
+    assert timeline_roles(["Clock (UTC)", "What happened"]) == {1: "text"}
+    assert time_columns(["Clock (UTC)", "What happened"], []) == [0]
+    assert time_columns(["", "Step"], [["14:05", "deploy"], ["14:07", "alert"]]) == [0]
+    assert time_columns(["", "Step"], [["14:05", "deploy"]], need_time_header=True) == []

@@ -7,9 +7,10 @@ or from ``default_date``, and move to the next day when the clock runs backwards
 ``Title:``, ``Severity:``, ``Services:`` and ``ID:`` lines fill in the incident; every other line
 that is not an event is kept verbatim in the notes.
 
-Markdown structure (where a table starts and ends, its cells, what a heading is) comes from
-:mod:`pm_agent.markdown.syntax` under its ``STRICT`` policy, the same reader the scorer uses
-leniently; this module keeps what is particular to timelines: stamps, dates, zones, sources, notes.
+Markdown structure (where a table starts and ends, its cells, what a heading is, what a column
+holds) comes from :mod:`pm_agent.markdown.syntax` and :mod:`pm_agent.markdown.columns` read
+strictly, the same reader the scorer uses leniently; this module keeps what is particular to
+timelines: stamps, dates, zones, sources, notes.
 """
 
 from __future__ import annotations
@@ -30,7 +31,8 @@ from pm_agent.ingest.timeparse import (
     parse_zone_name,
     quoted,
 )
-from pm_agent.markdown.syntax import STRICT, heading, table_cells, table_end, table_starts
+from pm_agent.markdown.columns import timeline_roles
+from pm_agent.markdown.syntax import STRICT, heading, strip_marks, table_cells, table_end, table_starts
 
 MIDNIGHT_JUMP = dt.timedelta(hours=12)  # a clock running back further than this crossed midnight
 NEEDS_A_DATE = "time-only entries need a date: add a line 'Date: YYYY-MM-DD' or pass --date"
@@ -58,7 +60,6 @@ _MERIDIEM = re.compile(r"^\s*[ap]\.?m\.?(?![a-z])", re.I)
 _UNDATED = re.compile(
     rf"^(?P<time>(?P<mark>{STRICT.approximate})?\s*[\d?]{{1,2}}:[\d?]{{2}}(?:\s*(?:UTC|GMT|Z)\b)?)(?![^\W_])", re.I
 )
-_EMPHASIS = re.compile(r"\*\*|__|`")
 _META = re.compile(
     r"^\s*(?:[-*+]\s+)?(?P<key>title|severity|sev|services?|affected services?|date|incident date|"
     r"time ?zone|tz|id|incident id)\s*:\s*(?P<value>\S.*?)\s*$",
@@ -67,12 +68,6 @@ _META = re.compile(
 _ZONE_NAME = r"[A-Z]{1,5}|[+-]\d{2}:?\d{2}|\w+/[\w/+-]+"  # UTC, CET, +01:00, Europe/Oslo: not "local" or "approximate"
 _ALL_TIMES_IN = re.compile(rf"^\s*(?:\(\s*)?(?i:all times(?: are| shown)?(?: in)?)\s+(?P<zone>{_ZONE_NAME})\s*\.?\)?\s*$")
 _LIST_SPLIT = re.compile(r"(?<!\s)\s*(?:[,;]|\band\b)\s*")  # starts once per run of spaces
-_COLUMN_ROLES = {
-    "time": STRICT.time_header,
-    "source": re.compile(r"^(?:source|type|kind|category|system|channel|tool)$", re.I),
-    "actor": re.compile(r"^(?:actor|who|owner|person|by|author|user|responder|name)$", re.I),
-    "text": re.compile(r"^(?:event|events|description|what|what happened|details?|text|summary|message|action|update)$", re.I),
-}
 _HEADER_ZONE = re.compile(rf"\(\s*(?P<zone>{_ZONE_NAME})\s*\)|\b(?P<bare>UTC|GMT)\b")
 
 
@@ -99,7 +94,7 @@ class TextTimelineParser:
             return False
         lines = data.splitlines()
         return any(leading_stamp(line) or _UNDATED.match(_PREFIX.sub("", line, count=1)) for line in lines) or any(
-            table_starts(line, following, STRICT) and "time" in column_roles(table_cells(line)).values()
+            table_starts(line, following, STRICT) and "time" in timeline_roles(table_cells(line)).values()
             for line, following in zip(lines, lines[1:])
         )
 
@@ -129,21 +124,6 @@ def infer_source(text: str) -> str:
     if hits:
         return min(hits)[1]
     return next((source for source, words in WEAK_SOURCES.items() if words.search(text)), "note")
-
-
-def column_roles(headers: list[str]) -> dict[int, str]:
-    """Column index → time, source, actor or text, by header name; the first unnamed column holds the text."""
-    roles: dict[int, str] = {}
-    for index, header in enumerate(headers):
-        name = _EMPHASIS.sub("", header).strip()
-        role = next((role for role, pattern in _COLUMN_ROLES.items() if pattern.match(name)), None)
-        if role and role not in roles.values():
-            roles[index] = role
-    if "text" not in roles.values():
-        spare = next((i for i in range(len(headers)) if i not in roles), None)
-        if spare is not None:
-            roles[spare] = "text"
-    return roles
 
 
 @dataclass
@@ -223,7 +203,7 @@ class TimelineReader:
         """``14:?? - text``, ``~14:10 text``, ``± 17:20 UTC text``, ``around 09:00 text``: the file does not give the exact
         time, so the event is kept with the time as written and asked about, never placed by guess."""
         body = _PREFIX.sub("", line, count=1)
-        tag, body = _take_tag(_EMPHASIS.sub("", body))
+        tag, body = _take_tag(strip_marks(body))
         found = _UNDATED.match(body)
         if found is None or not ("?" in found["time"] or found["mark"]):
             return None
@@ -257,14 +237,14 @@ class TimelineReader:
 
     def _other(self, line: str) -> None:
         """A line that is no event: incident fields, a date for what follows, or notes."""
-        plain = _EMPHASIS.sub("", line)
+        plain = strip_marks(line)
         meta = _META.match(plain)
         if meta:
             self._meta(meta["key"].lower(), meta["value"].strip())
             return
         found = heading(line, STRICT)
         if found:
-            self._heading(len(found["marks"]), _EMPHASIS.sub("", found["text"]).strip(), line)
+            self._heading(len(found["marks"]), strip_marks(found["text"]).strip(), line)
             return
         date_alone = DATE_ONLY_RE.fullmatch(plain.strip(" \t*_#"))
         if date_alone:
@@ -308,7 +288,7 @@ class TimelineReader:
     def _table(self, lines: list[str], index: int) -> int:
         """A Markdown table: a timeline when a column holds times, else kept in the notes as it is."""
         header = table_cells(lines[index])
-        roles = column_roles(header)
+        roles = timeline_roles(header)
         end = table_end(lines, index + 2, STRICT)
         if "time" not in roles.values():
             self.notes.extend(("text", line.rstrip()) for line in lines[index:end])
@@ -324,12 +304,12 @@ class TimelineReader:
 
     def _row(self, cells: list[str], roles: dict[int, str], zone: dt.tzinfo | None, number: int) -> None:
         value = {role: (cells[i].strip() if i < len(cells) else "") for i, role in roles.items()}
-        time_text = _EMPHASIS.sub("", value.get("time", "")).strip()
+        time_text = strip_marks(value.get("time", "")).strip()
         tag, text = _take_tag(value.get("text", ""))
         if not text:
             raise BadLine("the table row has no event text")
         kind = _tag_source(value.get("source", "")) or _tag_source(tag) or infer_source(text)
-        actor = _EMPHASIS.sub("", value.get("actor", "")).strip() or None
+        actor = strip_marks(value.get("actor", "")).strip() or None
         if "?" in time_text or time_text.lower() in ("unknown", "tbd", "n/a"):
             self.parsed.undated.append(RawUndated(source=kind, text=text, time_text=time_text, locator=f"line {number}"))
             return

@@ -57,6 +57,13 @@ LENIENT = RowPolicy(
 )
 
 _CELL_BAR_RE = re.compile(r"(?<!\\)\|")
+_STRONG_AND_CODE_MARKS_RE = re.compile(r"\*\*|__|`")
+
+
+def strip_marks(text: str) -> str:
+    """``text`` without ``**``, ``__`` and backticks: the strict reading of inline Markdown, which keeps
+    links and single-mark emphasis as written (the lenient one is :func:`pm_agent.markdown.blocks.plain`)."""
+    return _STRONG_AND_CODE_MARKS_RE.sub("", text)
 
 
 def heading(line: str, policy: RowPolicy) -> re.Match[str] | None:
