@@ -6,6 +6,11 @@ day take their date from the file (``Date: 2024-03-01``, a heading or a line hol
 or from ``default_date``, and move to the next day when the clock runs backwards past midnight.
 ``Title:``, ``Severity:``, ``Services:`` and ``ID:`` lines fill in the incident; every other line
 that is not an event is kept verbatim in the notes.
+
+Markdown structure (where a table starts and ends, its cells, what a heading is, what a column
+holds) comes from :mod:`pm_agent.markdown.syntax` and :mod:`pm_agent.markdown.columns` read
+strictly, the same reader the scorer uses leniently; this module keeps what is particular to
+timelines: stamps, dates, zones, sources, notes.
 """
 
 from __future__ import annotations
@@ -26,6 +31,8 @@ from pm_agent.ingest.timeparse import (
     parse_zone_name,
     quoted,
 )
+from pm_agent.markdown.columns import timeline_roles
+from pm_agent.markdown.syntax import STRICT, heading, strip_marks, table_cells, table_end, table_starts
 
 MIDNIGHT_JUMP = dt.timedelta(hours=12)  # a clock running back further than this crossed midnight
 NEEDS_A_DATE = "time-only entries need a date: add a line 'Date: YYYY-MM-DD' or pass --date"
@@ -50,12 +57,9 @@ _OPENERS = {"**": "**", "__": "__", "`": "`", "*": "*", "_": "_", "[": "]", "(":
 _SEPARATOR = re.compile(r"^\s*(?:(?:-{1,2}|–|—|:|\||->|→)\s*)?")
 _OFFSET_AFTER_ZONE = re.compile(r"^[+-]\d")  # "14:05 UTC+2": an offset the timestamp patterns do not read
 _MERIDIEM = re.compile(r"^\s*[ap]\.?m\.?(?![a-z])", re.I)
-_APPROXIMATE = r"~|±|\+/-|(?:around|about|approx(?:\.|imately)?|circa|ca\.)\s"
 _UNDATED = re.compile(
-    rf"^(?P<time>(?P<mark>{_APPROXIMATE})?\s*[\d?]{{1,2}}:[\d?]{{2}}(?:\s*(?:UTC|GMT|Z)\b)?)(?![^\W_])", re.I
+    rf"^(?P<time>(?P<mark>{STRICT.approximate})?\s*[\d?]{{1,2}}:[\d?]{{2}}(?:\s*(?:UTC|GMT|Z)\b)?)(?![^\W_])", re.I
 )
-_EMPHASIS = re.compile(r"\*\*|__|`")
-_HEADING = re.compile(r"^(?P<marks>#{1,6})\s+(?P<text>.*?)\s*#*\s*$")
 _META = re.compile(
     r"^\s*(?:[-*+]\s+)?(?P<key>title|severity|sev|services?|affected services?|date|incident date|"
     r"time ?zone|tz|id|incident id)\s*:\s*(?P<value>\S.*?)\s*$",
@@ -64,13 +68,6 @@ _META = re.compile(
 _ZONE_NAME = r"[A-Z]{1,5}|[+-]\d{2}:?\d{2}|\w+/[\w/+-]+"  # UTC, CET, +01:00, Europe/Oslo: not "local" or "approximate"
 _ALL_TIMES_IN = re.compile(rf"^\s*(?:\(\s*)?(?i:all times(?: are| shown)?(?: in)?)\s+(?P<zone>{_ZONE_NAME})\s*\.?\)?\s*$")
 _LIST_SPLIT = re.compile(r"(?<!\s)\s*(?:[,;]|\band\b)\s*")  # starts once per run of spaces
-_TABLE_SEPARATOR = re.compile(r"^\s*(?:\|\s*)?:?-{3,}:?\s*(?:\|\s*:?-{3,}:?\s*)*(?:\|\s*)?$")
-_COLUMN_ROLES = {
-    "time": re.compile(r"^(?:time(?:stamp)?|when|at|datetime|date\s*(?:/|and|&)?\s*time)\b", re.I),
-    "source": re.compile(r"^(?:source|type|kind|category|system|channel|tool)$", re.I),
-    "actor": re.compile(r"^(?:actor|who|owner|person|by|author|user|responder|name)$", re.I),
-    "text": re.compile(r"^(?:event|events|description|what|what happened|details?|text|summary|message|action|update)$", re.I),
-}
 _HEADER_ZONE = re.compile(rf"\(\s*(?P<zone>{_ZONE_NAME})\s*\)|\b(?P<bare>UTC|GMT)\b")
 
 
@@ -97,7 +94,7 @@ class TextTimelineParser:
             return False
         lines = data.splitlines()
         return any(leading_stamp(line) or _UNDATED.match(_PREFIX.sub("", line, count=1)) for line in lines) or any(
-            _is_table_header(line, following) and "time" in column_roles(_cells(line)).values()
+            table_starts(line, following, STRICT) and "time" in timeline_roles(table_cells(line)).values()
             for line, following in zip(lines, lines[1:])
         )
 
@@ -127,21 +124,6 @@ def infer_source(text: str) -> str:
     if hits:
         return min(hits)[1]
     return next((source for source, words in WEAK_SOURCES.items() if words.search(text)), "note")
-
-
-def column_roles(headers: list[str]) -> dict[int, str]:
-    """Column index → time, source, actor or text, by header name; the first unnamed column holds the text."""
-    roles: dict[int, str] = {}
-    for index, header in enumerate(headers):
-        name = _EMPHASIS.sub("", header).strip()
-        role = next((role for role, pattern in _COLUMN_ROLES.items() if pattern.match(name)), None)
-        if role and role not in roles.values():
-            roles[index] = role
-    if "text" not in roles.values():
-        spare = next((i for i in range(len(headers)) if i not in roles), None)
-        if spare is not None:
-            roles[spare] = "text"
-    return roles
 
 
 @dataclass
@@ -177,7 +159,7 @@ class TimelineReader:
         """Read the line at ``index`` (or the table or event starting there); return the index of the next one."""
         line = lines[index]
         following = lines[index + 1] if index + 1 < len(lines) else ""
-        if _is_table_header(line, following):
+        if table_starts(line, following, STRICT):
             return self._table(lines, index)
         stamp = leading_stamp(line)
         if stamp is not None:
@@ -221,7 +203,7 @@ class TimelineReader:
         """``14:?? - text``, ``~14:10 text``, ``± 17:20 UTC text``, ``around 09:00 text``: the file does not give the exact
         time, so the event is kept with the time as written and asked about, never placed by guess."""
         body = _PREFIX.sub("", line, count=1)
-        tag, body = _take_tag(_EMPHASIS.sub("", body))
+        tag, body = _take_tag(strip_marks(body))
         found = _UNDATED.match(body)
         if found is None or not ("?" in found["time"] or found["mark"]):
             return None
@@ -255,14 +237,14 @@ class TimelineReader:
 
     def _other(self, line: str) -> None:
         """A line that is no event: incident fields, a date for what follows, or notes."""
-        plain = _EMPHASIS.sub("", line)
+        plain = strip_marks(line)
         meta = _META.match(plain)
         if meta:
             self._meta(meta["key"].lower(), meta["value"].strip())
             return
-        heading = _HEADING.match(line)
-        if heading:
-            self._heading(len(heading["marks"]), _EMPHASIS.sub("", heading["text"]).strip(), line)
+        found = heading(line, STRICT)
+        if found:
+            self._heading(len(found["marks"]), strip_marks(found["text"]).strip(), line)
             return
         date_alone = DATE_ONLY_RE.fullmatch(plain.strip(" \t*_#"))
         if date_alone:
@@ -305,18 +287,16 @@ class TimelineReader:
 
     def _table(self, lines: list[str], index: int) -> int:
         """A Markdown table: a timeline when a column holds times, else kept in the notes as it is."""
-        roles = column_roles(_cells(lines[index]))
-        end = index + 2
-        while end < len(lines) and lines[end].lstrip().startswith("|"):
-            end += 1
+        header = table_cells(lines[index])
+        roles = timeline_roles(header)
+        end = table_end(lines, index + 2, STRICT)
         if "time" not in roles.values():
             self.notes.extend(("text", line.rstrip()) for line in lines[index:end])
             return end
-        header = _cells(lines[index])[_role_index(roles, "time")]
-        zone = _header_zone(header)
+        zone = _header_zone(header[_role_index(roles, "time")])
         for row in range(index + 2, end):
             try:
-                self._row(_cells(lines[row]), roles, zone, row + 1)
+                self._row(table_cells(lines[row]), roles, zone, row + 1)
             except (BadLine, TimestampError) as exc:
                 raise InputError(f"line {row + 1}: {exc}", source=self.source) from None
         self.last_entry = None
@@ -324,12 +304,12 @@ class TimelineReader:
 
     def _row(self, cells: list[str], roles: dict[int, str], zone: dt.tzinfo | None, number: int) -> None:
         value = {role: (cells[i].strip() if i < len(cells) else "") for i, role in roles.items()}
-        time_text = _EMPHASIS.sub("", value.get("time", "")).strip()
+        time_text = strip_marks(value.get("time", "")).strip()
         tag, text = _take_tag(value.get("text", ""))
         if not text:
             raise BadLine("the table row has no event text")
         kind = _tag_source(value.get("source", "")) or _tag_source(tag) or infer_source(text)
-        actor = _EMPHASIS.sub("", value.get("actor", "")).strip() or None
+        actor = strip_marks(value.get("actor", "")).strip() or None
         if "?" in time_text or time_text.lower() in ("unknown", "tbd", "n/a"):
             self.parsed.undated.append(RawUndated(source=kind, text=text, time_text=time_text, locator=f"line {number}"))
             return
@@ -355,7 +335,7 @@ def _paragraph_below(lines: list[str], start: int) -> tuple[str, int]:
 def _starts_block(lines: list[str], index: int) -> bool:
     following = lines[index + 1] if index + 1 < len(lines) else ""
     line = lines[index]
-    return bool(leading_stamp(line) or _HEADING.match(line) or _is_table_header(line, following))
+    return bool(leading_stamp(line) or heading(line, STRICT) or table_starts(line, following, STRICT))
 
 
 def _take_tag(text: str) -> tuple[str | None, str]:
@@ -389,18 +369,6 @@ def _header_zone(header: str) -> dt.tzinfo | None:
     return _zone(found["zone"] or found["bare"]) if found else None
 
 
-def _is_table_header(line: str, following: str) -> bool:
-    return line.lstrip().startswith("|") and bool(_TABLE_SEPARATOR.match(following))
-
-
-def _cells(row: str) -> list[str]:
-    """The cells of ``| a | b |``; ``\\|`` is a pipe inside a cell."""
-    inner = row.strip()
-    inner = inner[1:] if inner.startswith("|") else inner
-    inner = inner[:-1] if inner.endswith("|") and not inner.endswith("\\|") else inner
-    return [cell.replace("\\|", "|").strip() for cell in re.split(r"(?<!\\)\|", inner)]
-
-
 def _role_index(roles: dict[int, str], role: str) -> int:
     return next(index for index, name in roles.items() if name == role)
 
@@ -426,7 +394,7 @@ def _section_has_text(items: list[tuple[str, str]], start: int) -> bool:
 
 
 def _heading_level(line: str) -> int:
-    found = _HEADING.match(line)
+    found = heading(line, STRICT)
     return len(found["marks"]) if found else 0
 
 

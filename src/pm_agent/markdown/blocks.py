@@ -1,6 +1,7 @@
 """The block level of Markdown, read leniently: headings of every style, lists, tables, plain text.
 
-This is the half of :mod:`pm_agent.markdown.document` that knows Markdown syntax. It splits a
+This is the half of :mod:`pm_agent.markdown.document` that knows Markdown syntax; what a heading
+or a table line is comes from :mod:`pm_agent.markdown.syntax` (the ``LENIENT`` policy). It splits a
 document into flat sections (heading, level, bullets, tables, paragraph lines) and leaves
 meaning (canonical fields, timelines, actions) to the callers. It accepts anything, including
 text that is not Markdown at all, and never raises.
@@ -12,15 +13,14 @@ import html
 import re
 from dataclasses import dataclass, field
 
-ATX_RE = re.compile(r"^\s{0,3}(#{1,6})\s+(.*?)\s*#*\s*$")  # an ATX heading: level marks, title
+from pm_agent.markdown.syntax import ATX_RE, LENIENT, heading, table_cells, table_end, table_starts
+
 _SETEXT_RE = re.compile(r"^\s{0,3}(=+|-+)\s*$")
 _BOLD_HEADING_RE = re.compile(r"^\s{0,3}(\*\*|__)(?P<title>[^*_\n]{1,80}?)\s*:?\s*\1\s*:?\s*\\?$")
 _LABEL_HEADING_RE = re.compile(r"^\s{0,3}(?P<title>[A-Za-z][\w /&'-]{1,40}):\s*$")
 FENCE_RE = re.compile(r"^\s{0,3}(`{3,}|~{3,})")  # a code fence opening or closing
 _LIST_RE = re.compile(r"^(?P<indent>\s*)(?:[-*+•]|\d{1,3}[.)])\s+(?P<body>\S.*)$")
 _THEMATIC_RE = re.compile(r"^\s{0,3}([-*_])(\s*\1){2,}\s*$")
-# No "\s*\|?\s*": two blank runs around an optional mark are quadratic on a line of spaces.
-_TABLE_DELIMITER_RE = re.compile(r"^\s*(?:\|\s*)?:?-+:?\s*(?:\|\s*:?-+:?\s*)*(?:\|\s*)?$")
 _ANNOTATION_RE = re.compile(
     r"^(?:owners?|assignee|assigned to|due|due date|deadline|eta|target|status|ticket|jira|issue|tracking"
     r"|done when)\s*:",
@@ -33,7 +33,6 @@ _INLINE_LINK_RE = re.compile(r"!?\[(?P<text>[^\[\]]*)\]\((?P<url>[^)\s\[]+)(?:\s
 _AUTOLINK_RE = re.compile(r"<(?P<url>(?:https?|mailto):[^<>\s]+)>")
 _BARE_URL_RE = re.compile(r"(?<![(<\w])https?://[^\s)>\]|]+")
 _QUOTE_MARK_RE = re.compile(r"^\s{0,3}(>\s?)+")
-_CELL_BAR_RE = re.compile(r"(?<!\\)\|")
 _CODE_SPAN_RE = re.compile(r"`+([^`]*)`+")
 _REF_LINK_RE = re.compile(r"\[([^\[\]]+)\]\[[^\[\]]*\]")
 _BREAK_TAG_RE = re.compile(r"<br\s*/?>", re.I)
@@ -48,7 +47,6 @@ _STRIKE_RE = re.compile(r"~~(.+?)~~")
 _ESCAPED_RE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!|~>])")
 # Every rewrite in _strip_inline needs one of these characters: text without them passes unchanged.
 _INLINE_MARK_RE = re.compile(r"[`\[<*_~\\]")
-_ATX_RE, _FENCE_RE = ATX_RE, FENCE_RE  # the names they had before calibration_variants shared them
 
 _SYNONYMS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("what_went_well", ("what went well", "went well", "went right", "what worked", "things that worked", "successes",
@@ -145,10 +143,7 @@ def _strip_inline(text: str) -> str:
 
 def split_cells(line: str) -> list[str]:
     """The cells of a table row, ``\\|`` kept as a literal bar, each cell in plain text."""
-    body = line.strip()
-    body = body[1:] if body.startswith("|") else body
-    body = body[:-1] if body.endswith("|") and not body.endswith("\\|") else body
-    return [plain(cell.strip().replace("\\|", "|")) for cell in _CELL_BAR_RE.split(body)]
+    return [plain(cell) for cell in table_cells(line)]
 
 
 def read_blocks(md: str) -> Blocks:
@@ -197,13 +192,13 @@ class _Reader:
             self.blank_since_item = True
             return i + 1
         nxt = lines[i + 1] if i + 1 < len(lines) else ""
-        if match := ATX_RE.match(line):
+        if match := heading(line, LENIENT):
             self._open(plain(match.group(2)), len(match.group(1)), real=True)
             return i + 1
         if self._is_setext(lines, i, nxt):
             self._open(plain(line), 1 if nxt.strip().startswith("=") else 2, real=True)
             return i + 2
-        if "|" in line and _TABLE_DELIMITER_RE.match(nxt) and "-" in nxt:
+        if table_starts(line, nxt, LENIENT):
             return self._table(lines, i)
         if _THEMATIC_RE.match(line):
             return i + 1
@@ -243,11 +238,10 @@ class _Reader:
     def _table(self, lines: list[str], i: int) -> int:
         header = split_cells(lines[i])
         rows: list[list[str]] = []
-        j = i + 2
-        while j < len(lines) and "|" in lines[j] and lines[j].strip():
-            cells = split_cells(lines[j])
+        j = table_end(lines, i + 2, LENIENT)
+        for row in lines[i + 2 : j]:
+            cells = split_cells(row)
             rows.append(cells + [""] * (len(header) - len(cells)))
-            j += 1
         self.current.order.append(("table", len(self.current.tables)))
         self.current.tables.append((header, rows))
         self.current.text_lines += [" | ".join(c for c in row if c) for row in [header, *rows]]

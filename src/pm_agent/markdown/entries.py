@@ -12,8 +12,10 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from pm_agent.markdown.blocks import plain
 from pm_agent.ingest.timeparse import DATETIME_RE, TIME_ONLY_RE, match_leading_timestamp
+from pm_agent.markdown.blocks import plain
+from pm_agent.markdown.columns import action_columns, time_columns
+from pm_agent.markdown.syntax import LENIENT
 
 Status = Literal["open", "in_progress", "done"]
 
@@ -34,13 +36,9 @@ _ZONE_RE = re.compile(
     r"(?P<offset>\s?[+-]\d{1,2}(?::?\d{2})?)?\b"
     r"|\b(?P<iana>(?:Europe|America|Asia|Australia|Africa|Pacific)/[A-Z][A-Za-z_]+)"
 )
-_APPROXIMATE_RE = re.compile(
-    r"(?:[~≈±]|\+/-|\b(?:approx(?:imately|\.)?|around|about|circa|ca\.|roughly|est\.?)\s)\s*", re.I
-)
+_APPROXIMATE_RE = re.compile(LENIENT.approximate, re.I)
 _DATED_APPROXIMATE_RE = re.compile(rf"(?P<date>\d{{4}}-\d{{1,2}}-\d{{1,2}})\s+{_APPROXIMATE_RE.pattern}", re.I)
 _LEADING_ZONE_RE = re.compile(r"\s*(?:" + _ZONE_RE.pattern + r")(?![\w/])")
-_TIME_HEADER_RE = re.compile(r"\b(time|date|when|timestamp|utc|clock|hour)\b", re.I)
-_TIMEISH_RE = re.compile(r"\d{1,2}:\d{2}|\d{4}-\d{1,2}-\d{1,2}|\d{1,2}:[?x-]{2}|\bhh:mm\b", re.I)
 _PLACEHOLDERS = {"", "-", "--", "—", "–", "n/a", "na", "none", "tbd", "tba", "tbc", "to assign", "to set",
                  "unassigned", "unknown", "?", "??", "todo", "to do", "not set", "no one", "nobody"}
 
@@ -81,16 +79,6 @@ _TRACKER_URL_RE = re.compile(
 )
 _DONE_MARKS = ("✅", "✔", "☑", "✓")
 _OPEN_MARKS = ("⬜", "☐", "🔲")
-
-_COLUMN_KINDS = (
-    ("id", re.compile(r"^(?:id|#|no\.?|number|ref)$", re.I)),
-    ("done_when", re.compile(r"done when|definition of done|success|acceptance|measure", re.I)),
-    ("owner", re.compile(r"owner|assignee|assigned|\bwho\b|responsible|\bdri\b|\blead\b", re.I)),
-    ("due", re.compile(r"due|deadline|target|\beta\b|\bwhen\b|date|\bby\b", re.I)),
-    ("status", re.compile(r"status|state|\bdone\b|progress|complete", re.I)),
-    ("ticket", re.compile(r"ticket|issue|jira|\blink\b|tracking|\bpr\b|reference", re.I)),
-    ("text", re.compile(r"action|item|task|description|title|what|follow|remediation|fix|improvement|step", re.I)),
-)
 
 
 class TimelineRow(BaseModel):
@@ -173,9 +161,7 @@ def row_from_text(line: str) -> TimelineRow | None:
 
 def rows_from_table(header: list[str], rows: list[list[str]], *, need_time_header: bool = False) -> list[TimelineRow]:
     """Rows of a table whose time column (by its header, else by its cells) is filled in."""
-    columns = [i for i, cell in enumerate(header) if _TIME_HEADER_RE.search(cell)]
-    if not columns and not need_time_header:
-        columns = _time_columns_by_content(header, rows)
+    columns = time_columns(header, rows, need_time_header=need_time_header)
     if not columns:
         return []
     found = []
@@ -215,7 +201,7 @@ def action_from_text(raw: str, *, default_due: str | None = None) -> ActionEntry
 
 def action_from_cells(header: list[str], row: list[str]) -> ActionEntry:
     """An action from a table row, reading columns by their header; the action text may hold the rest."""
-    kinds = _column_kinds(header)
+    kinds = action_columns(header)
     cell = {kind: row[i] for i, kind in kinds.items() if i < len(row)}
     text_index = next((i for i, k in kinds.items() if k == "text"), None)
     if text_index is None:
@@ -275,24 +261,6 @@ def _done_when(text: str) -> str | None:
 
 def _filled(value: str | None) -> bool:
     return value is not None and value.strip().lower().strip("_*") not in _PLACEHOLDERS
-
-
-def _column_kinds(header: list[str]) -> dict[int, str]:
-    kinds: dict[int, str] = {}
-    for i, cell in enumerate(header):
-        for kind, pattern in _COLUMN_KINDS:
-            if pattern.search(cell) and kind not in kinds.values():
-                kinds[i] = kind
-                break
-    return kinds
-
-
-def _time_columns_by_content(header: list[str], rows: list[list[str]]) -> list[int]:
-    for i in range(len(header)):
-        cells = [row[i] for row in rows if i < len(row) and row[i]]
-        if cells and sum(bool(_TIMEISH_RE.search(c)) for c in cells) * 2 >= len(cells):
-            return [i]
-    return []
 
 
 def _moment(text: str) -> tuple[dt.date | None, dt.time | None, str | None]:
