@@ -28,7 +28,7 @@ ALLOWED = {
     "settings": set(),
     "resources": set(),
     "__init__": set(),
-    "ingest": {"textscan"},
+    "ingest": {"markdown", "textscan"},
     "markdown": {"ingest", "textscan"},
     "render": {"ingest"},
     "analysis": {"ingest", "markdown", "render", "textscan", "resources"},
