@@ -70,7 +70,8 @@ _EVIDENCE_RE = re.compile(  # '(evidence: ...)', a cited event: '(2025-03-18 00:
 )
 _SENTENCE_RE = re.compile(r"(?<=[.!?])\s+(?=[\"'(\[*_A-Z0-9])")
 _LEADING_LABEL_RE = re.compile(r"^(?:why\?|because)\s*", re.I)
-_SUBJECT_KEYS = ("service", "system", "component", "application", "product")
+# a fact naming the systems involved: 'Services', 'Affected systems' (a word, so 'Systemic cause' is not one)
+_SUBJECT_KEY_RE = re.compile(r"\b(?:sub)?(?:service|system|component|application|product)s?\b", re.I)
 RESTATED = 0.8  # a statement whose specific weight is this much the title's only repeats it
 MIN_SPECIFIC = 2.0  # a statement names at least two things (or one identifier and more): less is a label
 QUOTE_WORDS = 4  # a shorter quotation is a name ("stable API"), a longer one is quoted evidence
@@ -172,8 +173,10 @@ class Reading:
     @cached_property
     def subject_terms(self) -> set[str]:
         """The services the document lists (``Services: ...``). They say which systems were involved, not what
-        went wrong in them, so naming them does not make an action address a cause."""
-        named = [v for k, v in self.doc.facts.items() if any(w in k for w in _SUBJECT_KEYS)]
+        went wrong in them, so naming them does not make an action address a cause. A labelled line that asks or
+        says something is not established ('**Systemic cause:** not established by the data. Ask: ...') names no
+        system: its words are the open question's, and must not take the stated cause's words from the actions."""
+        named = [v for k, v in self.doc.facts.items() if _SUBJECT_KEY_RE.search(k) and not is_open(v)]
         return set(terms(" ".join(named)).weights)
 
     @cached_property
