@@ -346,6 +346,39 @@ def test_template_labels_and_absences_earn_nothing():
     assert "a dedicated impact section" not in criterion(labelled, "impact_quantification").evidence
 
 
+def test_an_impact_section_that_only_asks_is_no_impact_section_and_its_figures_are_not_the_documents():
+    asked = postmortem(impact="- How many of the 4 regions saw 30 minutes of errors for 12% of users?")
+    assert criterion(asked, "impact_quantification") == criterion(postmortem(impact=""), "impact_quantification")
+
+
+def test_a_metric_or_review_the_document_asks_about_or_marks_unknown_is_not_recorded():
+    plain = criterion(postmortem(), "timeliness_follow_through")
+    for extra in ("\n**Time to detect:** not in the data (see question 3)\n",
+                  "\n**Attendees:** to be confirmed\n",
+                  "\n## Open questions\n\n- When will the review meeting be held, and who attends?\n"):
+        assert criterion(postmortem(extra=extra), "timeliness_follow_through") == plain, extra
+
+
+def test_a_review_stated_beside_a_question_is_still_recorded():
+    held = postmortem(extra="\nWe held the review meeting on 2024-06-06. Who else should read it?\n")
+    assert "review recorded ('review meeting')" in criterion(held, "timeliness_follow_through").evidence
+
+
+def test_what_the_data_does_not_say_or_what_to_ask_is_no_cause():
+    plain = criterion(postmortem(), "root_cause_depth")
+    for line in ("The data does not say which scheduler started the rebuild on the query nodes during peak traffic.",
+                 "Ask: the search team which scheduler started the rebuild on the query nodes during peak traffic."):
+        asked = criterion(postmortem(root_cause=PARTS["root_cause"] + "\n\n" + line), "root_cause_depth")
+        assert (asked.score, asked.evidence) == (plain.score, [
+            *plain.evidence, "1 sentence of the analysis still open (questions, hypotheses, 'to confirm')"]), line
+
+
+def test_a_key_fact_marked_not_established_is_not_stated():
+    unsettled = postmortem().replace("**Severity:** SEV3", "**Severity:** not established")
+    assert criterion(unsettled, "completeness_structure").evidence[0] == (
+        "6 of 7 expected sections; key facts: title, date, services")
+
+
 def test_a_duration_is_one_figure_however_many_units_or_clock_times_state_it():
     signals = Signals("impact_quantification", load_rubric().criterion("impact_quantification").signals)
     assert figures("The issue lasted 5 hours 26 minutes.", signals) == {"duration": ["5 hours 26 minutes"]}

@@ -53,6 +53,9 @@ UNCONFIRMED_RE = quick(
     r"|not available in the data|none yet|nothing yet|(?:see|in) the open questions)\b",
     re.I,
 )
+# a sentence that says what the data leaves open, or what to ask: it withholds itself, not the rest of its paragraph
+# ('The data does not state the cause; see the root cause section.' beside a summary that states the impact)
+_UNSAID_RE = quick(r"\bthe (?:data|input) (?:does not|doesn't) (?:say|state|show)\b|^ask:", re.I)
 CAUSAL_RE = quick(
     r"\b(?:because|due to|caused|causing|causes|result(?:ed|ing)? (?:of|in)|as a result|led to|leads? to|leading to"
     r"|which meant|this meant|meant that|meaning that|triggered by|therefore|consequently|in turn|so that"
@@ -188,7 +191,7 @@ class Reading:
         causes = self.cause_vocabulary
         found = []
         for entry in self.doc.action_items():
-            if is_question(entry.text) or UNCONFIRMED_RE.search(entry.text):
+            if is_open(entry.text):
                 continue
             own = terms(without_quotes(entry.text))
             shared = sum(w * causes[t] * (SUBJECT_SHARE if t in self.subject_terms else 1.0)
@@ -296,10 +299,22 @@ def without_quotes(text: str) -> str:
     return _QUOTE_RE.sub(lambda m: m.group(0) if len(m.group(0).split()) < QUOTE_WORDS else " ", text)
 
 
+def stated_lines(text: str) -> str:
+    """The lines of ``text`` that state something: a line marked as not known states nothing, and a line's questions
+    are left out of it ('We held the review on 6 June. Who else should read it?' keeps its first sentence)."""
+    kept = []
+    for line in text.split("\n"):
+        line = line.strip().lstrip("-*+ ")
+        if line and not UNCONFIRMED_RE.search(line):
+            kept.append(" ".join(s for s in _sentences(line) if not is_open(s)))
+    return "\n".join(line for line in kept if line)
+
+
 def is_open(sentence: str) -> bool:
-    """A question, or a line marked as not yet known: it states nothing."""
+    """A question, a line marked as not yet known, or one saying what the data does not say or what to ask: it states
+    nothing."""
     text = _LEADING_LABEL_RE.sub("", sentence.strip())
-    return bool(text) and (is_question(text) or bool(UNCONFIRMED_RE.search(text)))
+    return bool(text) and (is_question(text) or bool(UNCONFIRMED_RE.search(text)) or bool(_UNSAID_RE.search(text)))
 
 
 def _statement(sentence: str, field: str | None, index: int, group: str) -> Statement:
