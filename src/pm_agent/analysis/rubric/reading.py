@@ -235,7 +235,8 @@ def read(doc: MarkdownPostmortem) -> Reading:
             answered = not marked and not opens[-1] if sentences else False
             for sentence, open_ in zip(sentences, opens):
                 if marked or open_:
-                    if not (answered and is_question(sentence)):  # 'Why did X? Because Y.' is answered
+                    # 'Why did X? Because Y.' is answered; 'What led to X? The data does not say.' is one open item
+                    if not (answered and is_question(sentence)) and (marked or not _remark(sentence)):
                         reading.withheld.append((group, sentence))
                     continue
                 reading.stated.append((group, sentence))
@@ -315,6 +316,12 @@ def is_open(sentence: str) -> bool:
     nothing."""
     text = _LEADING_LABEL_RE.sub("", sentence.strip())
     return bool(text) and (is_question(text) or bool(UNCONFIRMED_RE.search(text)) or bool(_UNSAID_RE.search(text)))
+
+
+def _remark(sentence: str) -> bool:
+    """A sentence that only says the data leaves something open and names nothing ('The data does not say.'): a
+    remark on the question beside it, not an open item of its own."""
+    return bool(_UNSAID_RE.search(sentence)) and not terms(sentence).specific
 
 
 def _statement(sentence: str, field: str | None, index: int, group: str) -> Statement:
