@@ -379,6 +379,21 @@ def test_a_key_fact_marked_not_established_is_not_stated():
         "6 of 7 expected sections; key facts: title, date, services")
 
 
+def test_an_owner_the_document_marks_as_not_in_the_data_is_no_owner():
+    table = ("| Action | Owner | Due |\n|---|---|---|\n"
+             "| Add a CI check that blocks index rebuilds during peak hours | {owner} | 2024-07-01 |\n"
+             "| Move index rebuilds to a dedicated node pool | {owner} | 2024-07-15 |")
+    unnamed = criterion(postmortem(actions=table.format(owner="not in the data")), "corrective_actions_quality")
+    assert "0 of 2 have an owner" in unnamed.evidence
+    assert unnamed == criterion(postmortem(actions=table.format(owner="—")), "corrective_actions_quality")
+
+
+def test_a_question_the_data_leaves_open_is_not_answered_by_saying_so():
+    asked = criterion(postmortem(root_cause=PARTS["root_cause"] + "\n\n"
+                                 "- What started the rebuild at peak time? The data does not say."), "root_cause_depth")
+    assert "1 sentence of the analysis still open (questions, hypotheses, 'to confirm')" in asked.evidence
+
+
 def test_a_duration_is_one_figure_however_many_units_or_clock_times_state_it():
     signals = Signals("impact_quantification", load_rubric().criterion("impact_quantification").signals)
     assert figures("The issue lasted 5 hours 26 minutes.", signals) == {"duration": ["5 hours 26 minutes"]}
