@@ -394,6 +394,17 @@ def test_a_question_the_data_leaves_open_is_not_answered_by_saying_so():
     assert "1 sentence of the analysis still open (questions, hypotheses, 'to confirm')" in asked.evidence
 
 
+def test_a_done_action_that_only_repeats_a_timeline_entry_counts_a_quarter_toward_the_causes():
+    # the timeline already records 'rebuild paused'; listing it again as done is the record, not a corrective action
+    copied = postmortem(actions="- Rebuild paused (done)\n- Move index rebuilds to a dedicated node pool")
+    written = postmortem(actions="- Paused the rebuild on the query nodes at peak traffic (done)\n"
+                                 "- Move index rebuilds to a dedicated node pool")
+    assert criterion(copied, "corrective_actions_quality").evidence[:2] == [
+        "2 action items", "1 of 2 address the causes this document states"]
+    assert criterion(written, "corrective_actions_quality").evidence[:2] == [
+        "2 action items", "2 of 2 address the causes this document states"]
+
+
 def test_a_duration_is_one_figure_however_many_units_or_clock_times_state_it():
     signals = Signals("impact_quantification", load_rubric().criterion("impact_quantification").signals)
     assert figures("The issue lasted 5 hours 26 minutes.", signals) == {"duration": ["5 hours 26 minutes"]}

@@ -187,7 +187,7 @@ class Reading:
         """The action items that state something (no questions, nothing marked unconfirmed), each with its aim:
         the weight of the terms it shares with the stated causes (the listed services left out; words every
         postmortem uses count a quarter), and the share of its own weight that is, each scaled to 0-1 and
-        multiplied."""
+        multiplied. A done action that only repeats a timeline entry counts ECHO_WEIGHT of that."""
         causes = self.cause_vocabulary
         found = []
         for entry in self.doc.action_items():
@@ -197,8 +197,20 @@ class Reading:
             shared = sum(w * causes[t] * (SUBJECT_SHARE if t in self.subject_terms else 1.0)
                          for t, w in own.weights.items() if t in causes)
             share = shared / (own.total_weight() or 1.0)
-            found.append(Action(entry, min(1.0, shared / ALIGN_FULL) * min(1.0, share / ALIGN_SHARE)))
+            aim = min(1.0, shared / ALIGN_FULL) * min(1.0, share / ALIGN_SHARE)
+            found.append(Action(entry, aim * ECHO_WEIGHT if entry.status == "done" and self.echoes_a_row(own) else aim))
         return found
+
+    def echoes_a_row(self, part: Terms) -> bool:
+        """True when one timeline entry already holds ECHO of ``part``'s specific weight. A step done during the
+        incident and listed again as a done action restates the record of events, as a cause or lesson that echoes
+        it does: it counts ECHO_WEIGHT toward the causes. (When an entry without its heaviest term cannot reach ECHO,
+        only entries holding that term are compared, so a long timeline is not read in full once per action.)"""
+        if not part.specific:
+            return False
+        heaviest = max(part.specific, key=part.specific.__getitem__)
+        needed = part.specific[heaviest] > (1 - ECHO) * part.specific_weight()
+        return any(shared_share(part, row) >= ECHO for row in self.rows if not needed or heaviest in row)
 
     @cached_property
     def cause_vocabulary(self) -> dict[str, float]:
