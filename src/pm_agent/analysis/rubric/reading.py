@@ -4,8 +4,9 @@ The rubric credits what a document *states*, not the shape it has. :func:`read` 
 postmortem into :class:`Reading`:
 
 - every section's items and sentences become candidate statements; a question, a line marked
-  as unconfirmed ("hypothesis", "to confirm", "candidate", "not in the data", "unknown"), and
-  everything under a heading so marked, states nothing; quoted evidence ("...", ``(evidence: ...)``)
+  as unconfirmed ("hypothesis", "to confirm", "candidate", "not in the data", "unknown"), a
+  sentence saying what the data does not say or what to "Ask:", and everything under a heading
+  so marked, states nothing (nor does a fact or an action owner so marked); quoted evidence ("...", ``(evidence: ...)``)
   is evidence for a claim, not a claim, so it is cut out before the words are counted;
 - sections fall into groups: the *account* of what happened (title, summary, timeline, impact,
   response), the *causes* (root cause, trigger, contributing factors), the *actions* and the
@@ -16,8 +17,8 @@ postmortem into :class:`Reading`:
 - a cause (or a causal sentence of the summary) that only *echoes* the timeline (most of its
   specific terms are already in the timeline's entries) says what happened, not why: it counts a
   quarter. A root cause that adds what the record of events does not say counts in full. A lesson
-  counts a quarter only when it repeats one timeline entry: a lesson may well connect facts the
-  timeline already names.
+  (or a done action) counts a quarter only when it repeats one timeline entry: a lesson may well
+  connect facts the timeline already names.
 
 One reading serves all eight criteria, so the document is tokenised once.
 """
