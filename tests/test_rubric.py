@@ -373,6 +373,14 @@ def test_what_the_data_does_not_say_or_what_to_ask_is_no_cause():
             *plain.evidence, "1 sentence of the analysis still open (questions, hypotheses, 'to confirm')"]), line
 
 
+def test_a_sentence_that_says_what_the_data_lacks_but_goes_on_to_state_a_finding_states_it():
+    hedged = criterion(postmortem(root_cause=(
+        "The data does not state the cause, but it records that the rebuild used the same nodes as live queries, "
+        "which caused CPU saturation.")), "root_cause_depth")
+    assert hedged.evidence == [
+        "the cause sections state 1 cause about this incident", "2 causal explanations ('because', 'due to', 'caused')"]
+
+
 def test_a_key_fact_marked_not_established_is_not_stated():
     unsettled = postmortem().replace("**Severity:** SEV3", "**Severity:** not established")
     assert criterion(unsettled, "completeness_structure").evidence[0] == (

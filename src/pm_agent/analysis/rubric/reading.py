@@ -55,8 +55,11 @@ UNCONFIRMED_RE = quick(
     re.I,
 )
 # a sentence that says what the data leaves open, or what to ask: it withholds itself, not the rest of its paragraph
-# ('The data does not state the cause; see the root cause section.' beside a summary that states the impact)
-_UNSAID_RE = quick(r"\bthe (?:data|input) (?:does not|doesn't) (?:say|state|show)\b|^ask:", re.I)
+# ('The data does not state the cause; see the root cause section.' beside a summary that states the impact), and
+# nothing when it goes on to state something ('The data does not state the cause, but it records ...')
+_UNSAID_RE = quick(
+    r"\bthe (?:data|input) (?:does not|doesn't) (?:say|state|show)\b(?![^.]*\b(?:but|however|yet)\b)|^ask:", re.I
+)
 CAUSAL_RE = quick(
     r"\b(?:because|due to|caused|causing|causes|result(?:ed|ing)? (?:of|in)|as a result|led to|leads? to|leading to"
     r"|which meant|this meant|meant that|meaning that|triggered by|therefore|consequently|in turn|so that"
