@@ -101,7 +101,8 @@ def impact_quantification(reading: Reading, signals: Signals) -> Judgement:
     found = figures(text, signals)
     count = sum(len(v) for v in found.values())
     # an impact section that only asks ('How many of the 4 regions ...?') is an open item, not a section
-    has_section = bool(reading.of("impact")) or bool(figures(without_quotes(stated_lines(doc.field("impact"))), signals))
+    stated_impact = without_quotes(stated_lines(doc.field("impact")))
+    has_section = bool(reading.of("impact")) or bool(figures(stated_impact, signals))
     words = signals.found("qualitative", text) or (["impact section"] if has_section else [])
     if not found and not words:
         j.found("impact is not described")

@@ -6,8 +6,9 @@ postmortem into :class:`Reading`:
 - every section's items and sentences become candidate statements; a question, a line marked
   as unconfirmed ("hypothesis", "to confirm", "candidate", "not in the data", "unknown"), a
   sentence saying what the data does not say or what to "Ask:", and everything under a heading
-  so marked, states nothing (nor does a fact or an action owner so marked); quoted evidence ("...", ``(evidence: ...)``)
-  is evidence for a claim, not a claim, so it is cut out before the words are counted;
+  so marked, states nothing (nor does a fact or an action owner so marked); quoted evidence
+  ("...", ``(evidence: ...)``) is evidence for a claim, not a claim, so it is cut out before the
+  words are counted;
 - sections fall into groups: the *account* of what happened (title, summary, timeline, impact,
   response), the *causes* (root cause, trigger, contributing factors), the *actions* and the
   *lessons* (lessons, what went well and wrong);
