@@ -321,6 +321,22 @@ def test_lessons_in_the_incidents_own_terms_beat_generic_ones_and_questions_are_
         "1 lesson, none specific to this incident: 'Documentation should be kept current'")
 
 
+OPEN_FACT_LINES = [
+    "**Systemic cause:** not established by the data. Ask: What let index rebuilds run on the query nodes during "
+    "peak traffic?",
+    "**System gap:** What let index rebuilds run on the query nodes during peak traffic?",
+    "**Component:** to be confirmed (the rebuild scheduler or the query nodes)",
+]
+
+
+@pytest.mark.parametrize("open_line", OPEN_FACT_LINES)
+def test_an_open_question_in_a_labelled_line_does_not_stop_actions_from_addressing_the_stated_cause(open_line):
+    # 'Systemic cause: not established' is no list of the systems involved: its words stay the cause's words
+    asked = postmortem(root_cause=PARTS["root_cause"] + "\n\n" + open_line)
+    plain, with_question = (criterion(md, "corrective_actions_quality") for md in (postmortem(), asked))
+    assert (with_question.score, with_question.evidence) == (plain.score, plain.evidence)
+
+
 def test_template_labels_and_absences_earn_nothing():
     labelled = postmortem(impact="**Not in the data yet:** users affected, failed requests, revenue.").replace(
         "**Severity:** SEV3", "**Severity:** not stated")
@@ -328,6 +344,73 @@ def test_template_labels_and_absences_earn_nothing():
     assert criterion(labelled, "impact_quantification").evidence[:2] == [
         "impact described in words ('down', 'latency')", "no impact figures"]
     assert "a dedicated impact section" not in criterion(labelled, "impact_quantification").evidence
+
+
+def test_an_impact_section_that_only_asks_is_no_impact_section_and_its_figures_are_not_the_documents():
+    asked = postmortem(impact="- How many of the 4 regions saw 30 minutes of errors for 12% of users?")
+    assert criterion(asked, "impact_quantification") == criterion(postmortem(impact=""), "impact_quantification")
+
+
+def test_a_metric_or_review_the_document_asks_about_or_marks_unknown_is_not_recorded():
+    plain = criterion(postmortem(), "timeliness_follow_through")
+    for extra in ("\n**Time to detect:** not in the data (see question 3)\n",
+                  "\n**Attendees:** to be confirmed\n",
+                  "\n## Open questions\n\n- When will the review meeting be held, and who attends?\n"):
+        assert criterion(postmortem(extra=extra), "timeliness_follow_through") == plain, extra
+
+
+def test_a_review_stated_beside_a_question_is_still_recorded():
+    held = postmortem(extra="\nWe held the review meeting on 2024-06-06. Who else should read it?\n")
+    assert "review recorded ('review meeting')" in criterion(held, "timeliness_follow_through").evidence
+
+
+def test_what_the_data_does_not_say_or_what_to_ask_is_no_cause():
+    plain = criterion(postmortem(), "root_cause_depth")
+    for line in ("The data does not say which scheduler started the rebuild on the query nodes during peak traffic.",
+                 "Ask: the search team which scheduler started the rebuild on the query nodes during peak traffic."):
+        asked = criterion(postmortem(root_cause=PARTS["root_cause"] + "\n\n" + line), "root_cause_depth")
+        assert (asked.score, asked.evidence) == (plain.score, [
+            *plain.evidence, "1 sentence of the analysis still open (questions, hypotheses, 'to confirm')"]), line
+
+
+def test_a_sentence_that_says_what_the_data_lacks_but_goes_on_to_state_a_finding_states_it():
+    hedged = criterion(postmortem(root_cause=(
+        "The data does not state the cause, but it records that the rebuild used the same nodes as live queries, "
+        "which caused CPU saturation.")), "root_cause_depth")
+    assert hedged.evidence == [
+        "the cause sections state 1 cause about this incident", "2 causal explanations ('because', 'due to', 'caused')"]
+
+
+def test_a_key_fact_marked_not_established_is_not_stated():
+    unsettled = postmortem().replace("**Severity:** SEV3", "**Severity:** not established")
+    assert criterion(unsettled, "completeness_structure").evidence[0] == (
+        "6 of 7 expected sections; key facts: title, date, services")
+
+
+def test_an_owner_the_document_marks_as_not_in_the_data_is_no_owner():
+    table = ("| Action | Owner | Due |\n|---|---|---|\n"
+             "| Add a CI check that blocks index rebuilds during peak hours | {owner} | 2024-07-01 |\n"
+             "| Move index rebuilds to a dedicated node pool | {owner} | 2024-07-15 |")
+    unnamed = criterion(postmortem(actions=table.format(owner="not in the data")), "corrective_actions_quality")
+    assert "0 of 2 have an owner" in unnamed.evidence
+    assert unnamed == criterion(postmortem(actions=table.format(owner="—")), "corrective_actions_quality")
+
+
+def test_a_question_the_data_leaves_open_is_not_answered_by_saying_so():
+    asked = criterion(postmortem(root_cause=PARTS["root_cause"] + "\n\n"
+                                 "- What started the rebuild at peak time? The data does not say."), "root_cause_depth")
+    assert "1 sentence of the analysis still open (questions, hypotheses, 'to confirm')" in asked.evidence
+
+
+def test_a_done_action_that_only_repeats_a_timeline_entry_counts_a_quarter_toward_the_causes():
+    # the timeline already records 'rebuild paused'; listing it again as done is the record, not a corrective action
+    copied = postmortem(actions="- Rebuild paused (done)\n- Move index rebuilds to a dedicated node pool")
+    written = postmortem(actions="- Paused the rebuild on the query nodes at peak traffic (done)\n"
+                                 "- Move index rebuilds to a dedicated node pool")
+    assert criterion(copied, "corrective_actions_quality").evidence[:2] == [
+        "2 action items", "1 of 2 address the causes this document states"]
+    assert criterion(written, "corrective_actions_quality").evidence[:2] == [
+        "2 action items", "2 of 2 address the causes this document states"]
 
 
 def test_a_duration_is_one_figure_however_many_units_or_clock_times_state_it():

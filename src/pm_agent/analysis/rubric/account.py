@@ -10,15 +10,11 @@ would raise the score. The vocabulary (section names, keyword lists) comes from 
 from __future__ import annotations
 
 import datetime as dt
-import re
 
-from pm_agent.analysis.rubric.reading import Reading, is_open, without_quotes
+from pm_agent.analysis.rubric.reading import Reading, stated_lines, without_quotes
 from pm_agent.analysis.rubric.text import Judgement, Signals, figures, plural, quoted
 from pm_agent.markdown.document import MarkdownPostmortem, TimelineRow
 
-ABSENCE_RE = re.compile(
-    r"\b(?:not in the data|not stated|not known|unknown|to be confirmed|to be determined|tbd)\b", re.I
-)
 PHASES = (("phase_start", "start"), ("phase_detection", "detection"), ("phase_mitigation", "mitigation"),
           ("phase_resolution", "resolution"))
 
@@ -104,7 +100,9 @@ def impact_quantification(reading: Reading, signals: Signals) -> Judgement:
     text = _impact_text(doc, signals)
     found = figures(text, signals)
     count = sum(len(v) for v in found.values())
-    has_section = bool(reading.of("impact")) or bool(figures(without_quotes(doc.field("impact")), signals))
+    # an impact section that only asks ('How many of the 4 regions ...?') is an open item, not a section
+    stated_impact = without_quotes(stated_lines(doc.field("impact")))
+    has_section = bool(reading.of("impact")) or bool(figures(stated_impact, signals))
     words = signals.found("qualitative", text) or (["impact section"] if has_section else [])
     if not found and not words:
         j.found("impact is not described")
@@ -131,12 +129,7 @@ def impact_quantification(reading: Reading, signals: Signals) -> Judgement:
 def _impact_text(doc: MarkdownPostmortem, signals: Signals) -> str:
     keys = signals.phrases("fact_keys")
     facts = [f"{k}: {v}" for k, v in doc.facts.items() if any(key in k for key in keys)]
-    return without_quotes(_stated_lines("\n".join([doc.field("impact"), doc.field("summary"), doc.preamble(), *facts])))
-
-
-def _stated_lines(text: str) -> str:
-    """The lines of ``text`` that state something: no questions, nothing marked as unknown."""
-    return "\n".join(line for line in text.split("\n") if line.strip() and not is_open(line.lstrip("- ")))
+    return without_quotes(stated_lines("\n".join([doc.field("impact"), doc.field("summary"), doc.preamble(), *facts])))
 
 
 def _impact_advice(found: dict[str, list[str]], j: Judgement) -> None:

@@ -16,7 +16,7 @@ count: a question, a hypothesis or a line marked "to confirm" earns nothing, how
 
 from __future__ import annotations
 
-from pm_agent.analysis.rubric.reading import ECHO, Action, Reading, Statement
+from pm_agent.analysis.rubric.reading import ECHO, Action, Reading, Statement, is_open
 from pm_agent.analysis.rubric.text import Judgement, Signals, plural, quoted
 from pm_agent.markdown.document import ActionEntry
 
@@ -148,7 +148,7 @@ def corrective_actions_quality(reading: Reading, signals: Signals) -> Judgement:
 def _form(actions: list[Action], aims: dict[int, float], vague: set[int], signals: Signals, j: Judgement) -> None:
     """Owner, due date, concrete verb and prevention, each weighted by the action's aim."""
     n = len(actions)
-    owned = [a for a in actions if a.entry.owner]
+    owned = [a for a in actions if a.entry.owner and not is_open(a.entry.owner)]  # 'not in the data' names nobody
     dated = [a for a in actions if a.entry.due]
     j.credit(0.5 * sum(aims[id(a)] for a in owned) / n, f"{len(owned)} of {n} have an owner")
     j.credit(0.5 * sum(aims[id(a)] for a in dated) / n, f"{len(dated)} of {n} have a due date")

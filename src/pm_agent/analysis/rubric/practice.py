@@ -10,8 +10,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from pm_agent.analysis.rubric.account import ABSENCE_RE
-from pm_agent.analysis.rubric.reading import ECHO, Reading
+from pm_agent.analysis.rubric.reading import ECHO, Reading, is_open, stated_lines
 from pm_agent.analysis.rubric.text import Judgement, Signals, plural, quoted, words
 from pm_agent.markdown.document import MarkdownPostmortem
 from pm_agent.textscan.prefilter import QuickPattern, quick
@@ -87,8 +86,9 @@ def timeliness_follow_through(reading: Reading, signals: Signals) -> Judgement:
 
 
 def _metric(doc: MarkdownPostmortem, stated: str, terms: list[str]) -> str | None:
-    """A stated metric: a fact whose key names it, or the term followed closely by a duration."""
-    for key, value in doc.facts.items():
+    """A stated metric: a fact whose key names it, or the term followed closely by a duration. A fact marked as not
+    known ('**Time to detect:** not in the data (see question 3)') states none, whatever digits it holds."""
+    for key, value in _stated_facts(doc).items():
         if any(re.search(rf"(?<!\w){re.escape(t)}(?!\w)", key, re.I) for t in terms) and re.search(r"\d", value):
             return f"{key}: {value}"
     match = _metric_pattern(tuple(terms)).search(stated)
@@ -123,8 +123,10 @@ def _tracking(reading: Reading, j: Judgement) -> None:
 
 
 def _review(doc: MarkdownPostmortem, signals: Signals, j: Judgement) -> None:
-    titles = "\n".join([*(s.title for s in doc.sections), *doc.facts])
-    found = signals.found("review_sections", titles) + signals.found("review_phrases", doc.text)
+    """A review is recorded by a heading or fact ('Attendees') or a phrase ('review meeting') the document states:
+    '**Attendees:** to be confirmed' or 'When will the review meeting be held?' records none."""
+    titles = "\n".join([*(s.title for s in doc.sections), *_stated_facts(doc)])
+    found = signals.found("review_sections", titles) + signals.found("review_phrases", stated_lines(doc.text))
     if found:
         j.credit(0.5, f"review recorded ({quoted(found, 2)})")
     else:
@@ -245,7 +247,7 @@ def _fields_stated(reading: Reading) -> set[str]:
 def _key_facts(doc: MarkdownPostmortem, stated: str, signals: Signals) -> list[str]:
     """Title, date, severity and services, each stated (a 'Severity: not stated' line states no severity)."""
     facts = []
-    keys = " | ".join(k for k, v in doc.facts.items() if not ABSENCE_RE.search(v))
+    keys = " | ".join(_stated_facts(doc))
     if doc.facts.get("title") or any(s.level == 1 and s.title == doc.title for s in doc.sections):
         facts.append("title")
     if doc.incident_date():
@@ -255,6 +257,12 @@ def _key_facts(doc: MarkdownPostmortem, stated: str, signals: Signals) -> list[s
     if signals.found("service_fact_keys", keys):
         facts.append("services")
     return facts
+
+
+def _stated_facts(doc: MarkdownPostmortem) -> dict[str, str]:
+    """The document's facts (``**Key:** value``) that state something: a value that asks, or says it is not known or
+    not established, leaves its key unstated."""
+    return {key: value for key, value in doc.facts.items() if not is_open(value)}
 
 
 def _leftovers(doc: MarkdownPostmortem, signals: Signals, j: Judgement) -> None:

@@ -4,9 +4,11 @@ The rubric credits what a document *states*, not the shape it has. :func:`read` 
 postmortem into :class:`Reading`:
 
 - every section's items and sentences become candidate statements; a question, a line marked
-  as unconfirmed ("hypothesis", "to confirm", "candidate", "not in the data", "unknown"), and
-  everything under a heading so marked, states nothing; quoted evidence ("...", ``(evidence: ...)``)
-  is evidence for a claim, not a claim, so it is cut out before the words are counted;
+  as unconfirmed ("hypothesis", "to confirm", "candidate", "not in the data", "unknown"), a
+  sentence saying what the data does not say or what to "Ask:", and everything under a heading
+  so marked, states nothing (nor does a fact or an action owner so marked); quoted evidence
+  ("...", ``(evidence: ...)``) is evidence for a claim, not a claim, so it is cut out before the
+  words are counted;
 - sections fall into groups: the *account* of what happened (title, summary, timeline, impact,
   response), the *causes* (root cause, trigger, contributing factors), the *actions* and the
   *lessons* (lessons, what went well and wrong);
@@ -16,8 +18,8 @@ postmortem into :class:`Reading`:
 - a cause (or a causal sentence of the summary) that only *echoes* the timeline (most of its
   specific terms are already in the timeline's entries) says what happened, not why: it counts a
   quarter. A root cause that adds what the record of events does not say counts in full. A lesson
-  counts a quarter only when it repeats one timeline entry: a lesson may well connect facts the
-  timeline already names.
+  (or a done action) counts a quarter only when it repeats one timeline entry: a lesson may well
+  connect facts the timeline already names.
 
 One reading serves all eight criteria, so the document is tokenised once.
 """
@@ -53,6 +55,12 @@ UNCONFIRMED_RE = quick(
     r"|not available in the data|none yet|nothing yet|(?:see|in) the open questions)\b",
     re.I,
 )
+# a sentence that says what the data leaves open, or what to ask: it withholds itself, not the rest of its paragraph
+# ('The data does not state the cause; see the root cause section.' beside a summary that states the impact), and
+# nothing when it goes on to state something ('The data does not state the cause, but it records ...')
+_UNSAID_RE = quick(
+    r"\bthe (?:data|input) (?:does not|doesn't) (?:say|state|show)\b(?![^.]*\b(?:but|however|yet)\b)|^ask:", re.I
+)
 CAUSAL_RE = quick(
     r"\b(?:because|due to|caused|causing|causes|result(?:ed|ing)? (?:of|in)|as a result|led to|leads? to|leading to"
     r"|which meant|this meant|meant that|meaning that|triggered by|therefore|consequently|in turn|so that"
@@ -70,7 +78,8 @@ _EVIDENCE_RE = re.compile(  # '(evidence: ...)', a cited event: '(2025-03-18 00:
 )
 _SENTENCE_RE = re.compile(r"(?<=[.!?])\s+(?=[\"'(\[*_A-Z0-9])")
 _LEADING_LABEL_RE = re.compile(r"^(?:why\?|because)\s*", re.I)
-_SUBJECT_KEYS = ("service", "system", "component", "application", "product")
+# a fact naming the systems involved: 'Services', 'Affected systems' (a word, so 'Systemic cause' is not one)
+_SUBJECT_KEY_RE = re.compile(r"\b(?:sub)?(?:service|system|component|application|product)s?\b", re.I)
 RESTATED = 0.8  # a statement whose specific weight is this much the title's only repeats it
 MIN_SPECIFIC = 2.0  # a statement names at least two things (or one identifier and more): less is a label
 QUOTE_WORDS = 4  # a shorter quotation is a name ("stable API"), a longer one is quoted evidence
@@ -172,8 +181,10 @@ class Reading:
     @cached_property
     def subject_terms(self) -> set[str]:
         """The services the document lists (``Services: ...``). They say which systems were involved, not what
-        went wrong in them, so naming them does not make an action address a cause."""
-        named = [v for k, v in self.doc.facts.items() if any(w in k for w in _SUBJECT_KEYS)]
+        went wrong in them, so naming them does not make an action address a cause. A labelled line that asks or
+        says something is not established ('**Systemic cause:** not established by the data. Ask: ...') names no
+        system: its words are the open question's, and must not take the stated cause's words from the actions."""
+        named = [v for k, v in self.doc.facts.items() if _SUBJECT_KEY_RE.search(k) and not is_open(v)]
         return set(terms(" ".join(named)).weights)
 
     @cached_property
@@ -181,18 +192,30 @@ class Reading:
         """The action items that state something (no questions, nothing marked unconfirmed), each with its aim:
         the weight of the terms it shares with the stated causes (the listed services left out; words every
         postmortem uses count a quarter), and the share of its own weight that is, each scaled to 0-1 and
-        multiplied."""
+        multiplied. A done action that only repeats a timeline entry counts ECHO_WEIGHT of that."""
         causes = self.cause_vocabulary
         found = []
         for entry in self.doc.action_items():
-            if is_question(entry.text) or UNCONFIRMED_RE.search(entry.text):
+            if is_open(entry.text):
                 continue
             own = terms(without_quotes(entry.text))
             shared = sum(w * causes[t] * (SUBJECT_SHARE if t in self.subject_terms else 1.0)
                          for t, w in own.weights.items() if t in causes)
             share = shared / (own.total_weight() or 1.0)
-            found.append(Action(entry, min(1.0, shared / ALIGN_FULL) * min(1.0, share / ALIGN_SHARE)))
+            aim = min(1.0, shared / ALIGN_FULL) * min(1.0, share / ALIGN_SHARE)
+            found.append(Action(entry, aim * ECHO_WEIGHT if entry.status == "done" and self.echoes_a_row(own) else aim))
         return found
+
+    def echoes_a_row(self, part: Terms) -> bool:
+        """True when one timeline entry already holds ECHO of ``part``'s specific weight. A step done during the
+        incident and listed again as a done action restates the record of events, as a cause or lesson that echoes
+        it does: it counts ECHO_WEIGHT toward the causes. (When an entry without its heaviest term cannot reach ECHO,
+        only entries holding that term are compared, so a long timeline is not read in full once per action.)"""
+        if not part.specific:
+            return False
+        heaviest = max(part.specific, key=part.specific.__getitem__)
+        needed = part.specific[heaviest] > (1 - ECHO) * part.specific_weight()
+        return any(shared_share(part, row) >= ECHO for row in self.rows if not needed or heaviest in row)
 
     @cached_property
     def cause_vocabulary(self) -> dict[str, float]:
@@ -229,7 +252,8 @@ def read(doc: MarkdownPostmortem) -> Reading:
             answered = not marked and not opens[-1] if sentences else False
             for sentence, open_ in zip(sentences, opens):
                 if marked or open_:
-                    if not (answered and is_question(sentence)):  # 'Why did X? Because Y.' is answered
+                    # 'Why did X? Because Y.' is answered; 'What led to X? The data does not say.' is one open item
+                    if not (answered and is_question(sentence)) and (marked or not _remark(sentence)):
                         reading.withheld.append((group, sentence))
                     continue
                 reading.stated.append((group, sentence))
@@ -293,10 +317,28 @@ def without_quotes(text: str) -> str:
     return _QUOTE_RE.sub(lambda m: m.group(0) if len(m.group(0).split()) < QUOTE_WORDS else " ", text)
 
 
+def stated_lines(text: str) -> str:
+    """The lines of ``text`` that state something: a line marked as not known states nothing, and a line's questions
+    are left out of it ('We held the review on 6 June. Who else should read it?' keeps its first sentence)."""
+    kept = []
+    for line in text.split("\n"):
+        line = line.strip().lstrip("-*+ ")
+        if line and not UNCONFIRMED_RE.search(line):
+            kept.append(" ".join(s for s in _sentences(line) if not is_open(s)))
+    return "\n".join(line for line in kept if line)
+
+
 def is_open(sentence: str) -> bool:
-    """A question, or a line marked as not yet known: it states nothing."""
+    """A question, a line marked as not yet known, or one saying what the data does not say or what to ask: it states
+    nothing."""
     text = _LEADING_LABEL_RE.sub("", sentence.strip())
-    return bool(text) and (is_question(text) or bool(UNCONFIRMED_RE.search(text)))
+    return bool(text) and (is_question(text) or bool(UNCONFIRMED_RE.search(text)) or bool(_UNSAID_RE.search(text)))
+
+
+def _remark(sentence: str) -> bool:
+    """A sentence that only says the data leaves something open and names nothing ('The data does not say.'): a
+    remark on the question beside it, not an open item of its own."""
+    return bool(_UNSAID_RE.search(sentence)) and not terms(sentence).specific
 
 
 def _statement(sentence: str, field: str | None, index: int, group: str) -> Statement:
