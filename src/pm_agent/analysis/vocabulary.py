@@ -25,8 +25,9 @@ The tags:
   disable, reattach, kill, drain, fail over, hotfix); its outcome: ``failed`` or ``worked``;
 - ``recovery``: the impact stopped (back to normal, recovered, restored, working again);
   ``resolution``: the incident was closed;
-- ``followup``: a fix or follow-up decided or tracked (we will, ticket raised, action item);
-  ``communication``: people were told (customers emailed, status page updated);
+- ``followup``: a fix or follow-up decided or tracked (we will, ticket raised, action item), never a negated
+  one ("no ticket filed"); ``communication``: people were told (customers emailed, status page updated), never
+  the affected writing to the team ("a customer emailed support" is a ``report``);
 - ``unintended``, ``blocked``, ``manual``, ``retry``, ``repeat``, ``gap`` (a stated missing
   safeguard: no alert, not covered by tests), ``failover`` (a standby or replica took over), ``growth`` (a
   resource growing, filling or leaking), ``gate_caught`` (a canary or release gate stopped the
@@ -64,6 +65,13 @@ SILENT_FAILURE = (
 # After "no <safeguard>", what makes it a report of no failures rather than a missing safeguard ("no failover
 # errors were seen").
 NOT_A_SAFEGUARD = r"(?! (?:errors?|issues?|problems?|events?|failures?|warnings?|alerts?|was|were|happened|occurred)\b)"
+# Someone affected wrote to the team: "a customer emailed support", "users called the helpdesk". The message is how
+# the failure reached the team (a report), not the team telling anyone (communication).
+REPORT_BY_MESSAGE = (
+    r"\b(?:customers?|users?|end-users?|clients?|partners?|merchants?|members?|tenants?)\b[^.;]{0,40}?"
+    r"\b(?:e-?mailed|mailed|messaged|called|phoned|wrote to|reached out to|contacted|opened a ticket with|"
+    r"filed a ticket with)\s+(?:the |our |a )?(?:support|us|helpdesk|help desk|service desk|on-?call|team)\b"
+)
 _AMOUNT = r"[KMGTP]i?B|bytes|rows?|records?|files?|objects?|documents?"
 _GONE = r"removed|deleted|lost|wiped|dropped|purged|erased|truncated"
 
@@ -82,6 +90,7 @@ TAG_PATTERNS: dict[str, re.Pattern[str]] = {
         r"\b(?:report\w*|notic\w*|informed|posts?)\b[^.]{0,40}\b(?:by|from) (?:a |an |the )?(?:customers?|users?|support)\b|"
         r"\b(?:first|second|third|another|additional) report\b|\binformed of\b|\breport(?:ed|s)? (?:of|by) (?:the )?issue\b|"
         r"\bpost on slack from\b|"
+        rf"{REPORT_BY_MESSAGE}|"
         r"\b(?:team|engineers?|on-?call|someone|colleagues?|developers?|reviewers?|operators?)\b[^.]{0,40}"
         r"\bnotic(?:e|ed|es|ing)\b"
     ),
