@@ -25,6 +25,11 @@ The tags:
   disable, reattach, kill, drain, fail over, hotfix); its outcome: ``failed`` or ``worked``;
 - ``recovery``: the impact stopped (back to normal, recovered, restored, working again);
   ``resolution``: the incident was closed;
+- ``lasting_fix``: a fix that stays once made (a fix committed, merged or deployed, a revert committed, a limit
+  set, a version pinned, configuration changed in IaC), unlike a response step that only ends this occurrence
+  (re-trigger, roll back, restart, reattach);
+- ``automatic``: a system, not a person, took the step (automatically, by the pipeline); ``begun``: a step
+  only started (triggered, initiated, kicked off, in progress), not yet done;
 - ``followup``: a fix or follow-up decided or tracked (we will, ticket raised, action item), never a negated
   one ("no ticket filed"); ``communication``: people were told (customers emailed, status page updated), never
   the affected writing to the team ("a customer emailed support" is a ``report``);
@@ -57,6 +62,12 @@ FAILURE_WORDS = (
 
 # Phrases two readers share, written once. The team confirmed the fix worked (an outcome, and a recovery):
 CONFIRMED_RESOLVED = r"confirmed (?:expected behaviou?r|(?:the )?issue (?:was )?resolved|resolution)"
+# A step run again with something changed ("backfill re-run with the lookup made optional", "retried from the mirror
+# registry"): a new step, unlike a repeat as it was ("pipeline re-triggered due to a timeout").
+RETRY_WITH_A_CHANGE = (
+    r"\b(?:re-?run|re-?ran|retried|re-?triggered|re-?queued|re-?applied|re-?pushed)\b[^.;]{0,60}?"
+    r"\b(?:with|using|from|against|after)\b"
+)
 # A safeguard that fails without telling anyone (a stated gap, and what remedies turn into "exit non-zero"):
 SILENT_FAILURE = (
     r"(?:exits?|exited|returns?|returned) (?:with )?(?:status |code |exit code )?0 (?:on|when|after)\b|"
@@ -189,6 +200,24 @@ TAG_PATTERNS: dict[str, re.Pattern[str]] = {
         r"planned|set (?:memory |cpu |resource )?limits|pinned|long-term solution|"
         r"permanent fix|in (?:the )?backlog)"
     ),
+    "lasting_fix": _p(
+        r"(?:\b(?:(?:hot)?fix(?:es)?|patch(?:es)?|revert\w*)\b(?: (?!not\b|never\b)[\w.-]+){0,5}? "
+        r"(?:(?:was|is|has been|were|are|have been) )?(?:committed|merged|deployed|released|shipped|applied|pushed|rolled out)|"
+        r"\b(?:committed|merged|pushed|deployed|released|shipped) (?:a |the |an )?(?:[\w.-]+ ){0,2}?"
+        r"(?:(?:hot)?fix|patch|revert)\b|"
+        r"\bcommit\w* to revert\b|\b(?:pr|pull request|merge request|mr)\b[^.;]{0,40}?\bmerged\b|"
+        r"\blimits? (?:(?:was|were|has been|have been) )?(?:set|added|raised|increased|lowered|introduced)\b|"
+        r"\b(?:set|added|introduced) (?:a |the )?(?:[\w-]+ ){0,3}limits?\b|"
+        r"\b(?:pinned|pinning)\b|\bpin(?:s|ned)? (?:the )?(?:[\w-]+ ){0,2}versions?\b|"
+        r"\b(?:chang|updat|set|fix|add|remov|edit|correct|revert)\w* (?:[\w.-]+ ){0,5}?(?:in|via|through) (?:the )?"
+        r"(?:iac|terraform|infrastructure[- ]as[- ]code|helm chart|manifests?)\b)"
+    ),
+    "automatic": _p(
+        r"\b(?:automatic(?:ally)?|auto-?(?:rollback|rolled back|recover\w*|heal\w*|remediat\w*)|"
+        r"by (?:the |a |an )?(?:pipeline|controller|operator|autoscaler|scheduler|orchestrator|system|automation|bot|"
+        r"job|cron|workflow))\b"
+    ),
+    "begun": _p(r"(?<!re-)\b(?:triggered|initiated|kicked off|started|begun|began|in progress|underway|under way)\b(?! by\b)"),
     "communication": _p(
         r"\b(?:communicat\w*|e-?mail(?:s|ed)?\b|mail(?:s|ed)?\b|notif(?:ied|y|ication)|informed|"
         r"reached out|responded to|status ?page (?:updated|post)|announce\w*|contacted)"
