@@ -10,10 +10,11 @@ nothing in the data to learn from, there are none, and the open questions ask.
 from __future__ import annotations
 
 from pm_agent.analysis import vocabulary as vocab
-from pm_agent.analysis.evidence import Reading, Tagged, is_slow
+from pm_agent.analysis.evidence import Reading, Tagged, is_slow, tags_of, what_happened
 from pm_agent.analysis.quoting import said, evidence, when
 from pm_agent.analysis.whys.chain import cause_of, first_symptom
 from pm_agent.models import Evidence, Metric, TimelineEvent
+from pm_agent.models.analysis import TITLE_CITATION
 from pm_agent.ingest.timeparse import format_minutes
 
 MAX_IMPACT_QUOTES = 5
@@ -91,11 +92,31 @@ def stopping_step(reading: Reading) -> Tagged | None:
 
 
 def impact_in_words(reading: Reading) -> list[Evidence]:
-    """What the input says users or systems saw, quoted: the symptoms from the start to the end of the impact."""
+    """What the input says users or systems saw, quoted: the incident's title when it states the impact itself ("All
+    services returning 503"), then the symptoms and reports from the start to the end of the impact.
+
+    A step of the response is no symptom, whatever reason it gives: "Pipeline re-triggered due to an API timeout"
+    says why the team ran it again, not what users saw.
+    """
     end = reading.mitigated or reading.resolved
     seen = [t for t in reading.events if reading._after_start(t) and (end is None or t.at <= end)
-            and t.has("symptom", "report") and not t.has("recovery", "mitigation")]
-    return [evidence(t.event, T["symptom"]) for t in seen[:MAX_IMPACT_QUOTES]]
+            and t.has("symptom", "report") and not t.has("recovery", "mitigation", "retry") and not _only_as_reason(t)]
+    title = _title_as_impact(reading)
+    quotes = [title] if title is not None else []
+    return quotes + [evidence(t.event, T["symptom"]) for t in seen[: MAX_IMPACT_QUOTES - len(quotes)]]
+
+
+def _only_as_reason(tagged: Tagged) -> bool:
+    """A failure named only as the reason for a step ("re-run because the first run failed"), not one that was seen."""
+    return not tagged.has("report") and not T["symptom"].search(what_happened(tagged.text))
+
+
+def _title_as_impact(reading: Reading) -> Evidence | None:
+    """The incident's title, quoted, when its words state a failure users or systems saw."""
+    title = reading.incident.title.strip()
+    if not title or "symptom" not in tags_of(title, "note"):
+        return None
+    return Evidence(source="note", excerpt=title, time_text=TITLE_CITATION)
 
 
 def went_well(reading: Reading) -> list[str]:
