@@ -1,11 +1,14 @@
-"""The summary and the impact in words: what a reader of the draft is told users saw, and what the data says of why."""
+"""The summary, the impact in words and the root cause: what a reader of the draft is told users saw, and what the
+data says of why (never the reason for a recovery step as the incident's cause)."""
 
 from __future__ import annotations
 
 import datetime as dt
 
 from pm_agent.analysis.evidence import read_incident
-from pm_agent.analysis.narrative import impact_in_words
+from pm_agent.analysis.findings import read_findings
+from pm_agent.analysis.narrative import impact_in_words, summarise
+from pm_agent.analysis.whys.chain import OPEN, run_five_whys
 from pm_agent.models import Incident, TimelineEvent
 from pm_agent.models.analysis import TITLE_CITATION
 
@@ -58,3 +61,30 @@ def test_the_rendered_impact_cites_the_title_as_the_title():
         "- the incident's title: \"All tenants getting 502 from the edge gateway\"",
         "- 2024-05-14 09:09 UTC chat: \"Issue reported by a customer\"",
     ]
+
+
+# --- root cause: what the data says of the recovery, and what a reverting fix implicates -----------
+
+
+def test_the_reason_a_recovery_step_was_repeated_is_shown_as_about_the_recovery_never_as_the_cause():
+    statements = [(f.kind, f.statement) for f in read_findings(read_incident(gateway_outage()))]
+    assert ("recovery", "About the recovery, not the incident's cause: the data says why a step was repeated or held "
+            "up: Pipeline re-triggered due to a registry timeout (deploy, 2024-05-14 09:22 UTC).") in statements
+    assert [kind for kind, _ in statements if kind == "cause"] == []
+
+
+def test_a_fix_that_reverts_something_implicates_the_change_to_it_in_findings_whys_and_summary():
+    reading = read_incident(gateway_outage())
+    revert = ("The data's fix reverted the gateway module reference, so the change to the gateway module reference is "
+              "implicated: Fix committed to revert the gateway module reference (deploy, 2024-05-14 09:15 UTC).")
+
+    assert ("revert", revert) in [(f.kind, f.statement) for f in read_findings(reading)]
+    trigger = run_five_whys("All tenants getting 502 from the edge gateway", reading.incident, reading=reading).branches[0]
+    assert [(s.because, s.question) for s in trigger.steps[2:3]] == [
+        (OPEN, 'What in the change to the gateway module reference ("Gateway module reference bumped by the pipeline") '
+               f'made "All tenants getting 502 from the edge gateway" fail? {revert} The data shows that reverting it '
+               "ended the failure, not how it caused it."),
+    ]
+    assert ("The data does not state the cause, but its fix reverted the gateway module reference, which implicates the "
+            "change to it: Fix committed to revert the gateway module reference (deploy, 2024-05-14 09:15 UTC).") in \
+        summarise(reading, [])

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from pm_agent.analysis import vocabulary as vocab
 from pm_agent.analysis.evidence import Reading, Tagged, is_slow, tags_of, what_happened
+from pm_agent.analysis.findings import reverting_fix
 from pm_agent.analysis.quoting import said, evidence, when
 from pm_agent.analysis.whys.chain import cause_of, first_symptom
 from pm_agent.models import Evidence, Metric, TimelineEvent
@@ -42,8 +43,13 @@ def summarise(reading: Reading, metrics: list[Metric]) -> str:
         parts.append("The data does not say when the failure was detected.")
     cause = cause_of(first_symptom(reading), reading)
     gap = next(iter(reading.tagged("gap")), None)
+    revert = reverting_fix(reading)
     if cause is not None:
         parts.append(f"The data states a cause: {said(cause.event)}.")
+    elif revert is not None:  # the fix undid a change: that change is where to look
+        step, what = revert
+        parts.append(f"The data does not state the cause, but its fix reverted {what}, which implicates the change to it: "
+                     f"{said(step.event)}.")
     elif gap is not None:  # why it got through, as far as the data says
         parts.append(f"The data does not state the cause, but it records a missing safeguard: {said(gap.event, T['gap'])}.")
     else:

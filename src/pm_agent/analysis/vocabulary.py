@@ -68,6 +68,11 @@ RETRY_WITH_A_CHANGE = (
     r"\b(?:re-?run|re-?ran|retried|re-?triggered|re-?queued|re-?applied|re-?pushed)\b[^.;]{0,60}?"
     r"\b(?:with|using|from|against|after)\b"
 )
+# What a revert undoes: "revert the gateway module reference" (never where it went back to: "revert to 4.1").
+REVERTED = (
+    r"\brevert(?:s|ed|ing)?\s+(?!to\b|back\b)(?:the\s+|a\s+|an\s+|our\s+)?"
+    r"(?P<what>[^.;:,()]{3,80}?)\s*(?=$|[.;:,()]|\b(?:to|back to|because|due to|after|so|which|and|but|on|in prod\w*)\b)"
+)
 # A safeguard that fails without telling anyone (a stated gap, and what remedies turn into "exit non-zero"):
 SILENT_FAILURE = (
     r"(?:exits?|exited|returns?|returned) (?:with )?(?:status |code |exit code )?0 (?:on|when|after)\b|"

@@ -65,7 +65,7 @@ class WhyChain(BaseModel):
     backend_notes: list[str] = Field(default_factory=list, description="Fallbacks and check findings from a model backend.")
 
 
-FindingKind = Literal["finding", "cause", "trigger", "fix", "link", "gap", "negative"]
+FindingKind = Literal["finding", "cause", "trigger", "fix", "link", "gap", "negative", "recovery", "revert"]
 
 
 class Finding(BaseModel):
