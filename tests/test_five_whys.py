@@ -317,8 +317,8 @@ def test_an_alert_that_came_after_the_report_is_cited_and_asked_about_with_the_g
               ("11:00", "chat", "Customers on Twitter report they cannot sign in to the mobile app"),
               ("11:18", "alert", "Alert: auth-api 401 rate above 15%")),
         asked("Why did the alert come after the report?",
-              'Why did "Alert: auth-api 401 rate above 15%" fire 18 min after the first report: what does it watch, and '
-              "how fast?"),
+              'Why did "Alert: auth-api 401 rate above 15%" fire only at 2024-05-14 11:18 UTC, after the first report at '
+              "2024-05-14 11:00 UTC: what does it watch, and how fast?"),
     ]
 
 

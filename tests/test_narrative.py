@@ -88,3 +88,22 @@ def test_a_fix_that_reverts_something_implicates_the_change_to_it_in_findings_wh
     assert ("The data does not state the cause, but its fix reverted the gateway module reference, which implicates the "
             "change to it: Fix committed to revert the gateway module reference (deploy, 2024-05-14 09:15 UTC).") in \
         summarise(reading, [])
+
+
+def test_an_alert_that_followed_a_customer_report_is_asked_about_with_times_the_input_gives_not_a_computed_gap():
+    from pm_agent.guards.fidelity import unsupported_numbers
+    from pm_agent.service import PostmortemService
+
+    incident = Incident(
+        id="ex-1", title="Exports missing rows", services=["export-worker"], started_at=at("08:00"),
+        events=[
+            event("08:00", "deploy", "export-worker 3.2 rolled out"),
+            event("09:02", "chat", "A customer emailed support: their export has fewer rows than last week"),
+            event("09:37", "alert", "Alert: export row count below forecast"),
+            event("10:05", "deploy", "Rolled back export-worker to 3.1; row counts back to normal"),
+        ],
+    )
+    service = PostmortemService()
+    postmortem = service.draft(incident, score=False, use_memory=False)
+
+    assert unsupported_numbers(service.render(postmortem), incident, postmortem) == []

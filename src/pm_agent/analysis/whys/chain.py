@@ -244,10 +244,10 @@ def detection_branch(reading: Reading) -> WhyBranch | None:
         first = cited("Why did a person notice it before monitoring did?",
                       f"The first signal was a report: {said(detection.event)}.{later}", detection,
                       *([alert] if alert and alert.at > detection.at else []))
-        if alert is not None and alert.at > detection.at:
-            gap = format_minutes((alert.at - detection.at).total_seconds() / 60)
+        if alert is not None and alert.at > detection.at:  # the times the input gives: a computed gap is no figure of it
             second = ask("Why did the alert come after the report?",
-                         f"Why did \"{quote(alert.event)}\" fire {gap} after the first report: what does it watch, and how fast?")
+                         f"Why did \"{quote(alert.event)}\" fire only at {when(alert.at)}, after the first report at "
+                         f"{when(detection.at)}: what does it watch, and how fast?")
         else:
             second = ask("Why did no alert catch it?",
                          f"Which signal shows \"{quote(detection.event)}\" to monitoring, and is anything alerting on it?")
