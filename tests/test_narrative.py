@@ -75,14 +75,14 @@ def test_the_reason_a_recovery_step_was_repeated_is_shown_as_about_the_recovery_
 
 def test_a_fix_that_reverts_something_implicates_the_change_to_it_in_findings_whys_and_summary():
     reading = read_incident(gateway_outage())
-    revert = ("The data's fix reverted the gateway module reference, so the change to the gateway module reference is "
-              "implicated: Fix committed to revert the gateway module reference (deploy, 2024-05-14 09:15 UTC).")
+    revert = ("The data's fix reverted the gateway module reference, which implicates the change to it: Fix committed to "
+              "revert the gateway module reference (deploy, 2024-05-14 09:15 UTC).")
 
     assert ("revert", revert) in [(f.kind, f.statement) for f in read_findings(reading)]
     trigger = run_five_whys("All tenants getting 502 from the edge gateway", reading.incident, reading=reading).branches[0]
     assert [(s.because, s.question) for s in trigger.steps[2:3]] == [
-        (OPEN, 'What in the change to the gateway module reference ("Gateway module reference bumped by the pipeline") '
-               f'made "All tenants getting 502 from the edge gateway" fail? {revert} The data shows that reverting it '
+        (OPEN, 'What in the change to the gateway module reference made "All tenants getting 502 from the edge gateway" '
+               f'fail, and was that change "Gateway module reference bumped by the pipeline"? {revert} The data shows that reverting it '
                "ended the failure, not how it caused it."),
     ]
     assert ("The data does not state the cause, but its fix reverted the gateway module reference, which implicates the "

@@ -89,7 +89,7 @@ def reverting_fix(reading: Reading) -> tuple[Tagged, str] | None:
 
 def implicated(step: Tagged, what: str) -> str:
     """What a reverting fix says: the change it undid is implicated."""
-    return f"The data's fix reverted {what}, so the change to {what} is implicated: {said(step.event)}."
+    return f"The data's fix reverted {what}, which implicates the change to it: {said(step.event)}."
 
 
 def _with_article(what: str) -> str:

@@ -137,8 +137,8 @@ def _mechanism_question(reading: Reading, trigger: Tagged | None, subject: str) 
     revert = reverting_fix(reading)
     if revert is not None:
         step, what = revert
-        change = f" (\"{quote(trigger.event)}\")" if trigger is not None else ""
-        return (f"What in the change to {what}{change} made {subject} fail? {implicated(step, what)} The data shows "
+        same = f", and was that change \"{quote(trigger.event)}\"" if trigger is not None else ""
+        return (f"What in the change to {what} made {subject} fail{same}? {implicated(step, what)} The data shows "
                 "that reverting it ended the failure, not how it caused it.")
     return f"What in \"{quote(trigger.event)}\" made {subject} fail? The data gives the times, not the mechanism."
 
