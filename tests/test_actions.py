@@ -807,7 +807,7 @@ def test_done_actions_are_fixes_that_stay_not_steps_repeated_begun_taken_by_a_sy
     ]
 
 
-def test_a_step_nobody_meant_or_one_held_up_is_no_done_action():
+def test_a_step_nobody_meant_one_held_up_or_one_that_names_nothing_is_no_done_action():
     incident = Incident(
         id="net-2", title="Cluster network changes lost", services=["cluster"],
         events=[
@@ -815,6 +815,7 @@ def test_a_step_nobody_meant_or_one_held_up_is_no_done_action():
             event("09:05", "deploy", "Review pipeline unexpectedly ran and reverts the network changes"),
             event("09:10", "deploy", "Corrective action delayed due to a Terraform state lock"),
             event("09:20", "deploy", "Network settings changed back in Terraform and applied"),
+            event("09:25", "deploy", "Pipeline run completed"),
         ],
     )
 

@@ -7,7 +7,7 @@ import datetime as dt
 
 from pm_agent.analysis.evidence import read_incident
 from pm_agent.analysis.findings import read_findings
-from pm_agent.analysis.narrative import impact_in_words, summarise
+from pm_agent.analysis.narrative import impact_in_words, summarise, went_well
 from pm_agent.analysis.whys.chain import OPEN, run_five_whys
 from pm_agent.models import Incident, TimelineEvent
 from pm_agent.models.analysis import TITLE_CITATION
@@ -107,3 +107,18 @@ def test_an_alert_that_followed_a_customer_report_is_asked_about_with_times_the_
     postmortem = service.draft(incident, score=False, use_memory=False)
 
     assert unsupported_numbers(service.render(postmortem), incident, postmortem) == []
+
+
+def test_a_step_only_begun_is_never_a_recovery_step_that_worked():
+    incident = Incident(
+        id="px-1", title="Proxy rule dropping inbound traffic", services=["proxy"], started_at=at("08:00"),
+        events=[
+            event("08:00", "deploy", "Proxy rule change applied"),
+            event("09:00", "chat", "Customers report requests to /api time out"),
+            event("09:20", "deploy", "Issue successfully identified. Began working on rollback of the proxy rule change"),
+            event("09:35", "deploy", "Proxy rule change rolled back; /api requests succeed again"),
+        ],
+    )
+    assert [line for line in went_well(read_incident(incident)) if line.startswith("A recovery step")] == [
+        "A recovery step worked: Proxy rule change rolled back; /api requests succeed again (deploy, 2024-05-14 09:35 UTC).",
+    ]

@@ -358,7 +358,8 @@ def _attempts(events: tuple[Tagged, ...], since: dt.datetime | None) -> Iterable
         after_detection = since is not None and tagged.at > since
         plain_change = tagged.has("change") and not tagged.has(*_NOT_A_STEP)
         if tagged.has("mitigation", "retry") or (after_detection and plain_change):
-            outcome = "failed" if tagged.has("failed") else "worked" if tagged.has("worked", "recovery") else "unknown"
+            outcome = ("failed" if tagged.has("failed") else "unknown" if tagged.has("begun")  # "began working on rollback"
+                       else "worked" if tagged.has("worked", "recovery") else "unknown")
             yield Attempt(tagged, outcome)
 
 

@@ -95,9 +95,8 @@ WATCHING_RE = re.compile(r"\b(?:alert|alerting|monitor\w*|dashboard|alarm)\b", r
 # What somebody saw, was told or found is not a step taken, whatever verb it quotes ("pods restarted 3 times").
 NOT_DONE_BY_ANYONE = ("alert", "report", "finding", "acknowledgement", "declaration")
 # Steps of the response that are no action item: taken by a system, only begun, people contacted, a step nobody
-# meant ("unexpectedly reverts"), one held up ("delayed due to a state lock"), and one repeated as it was
-# (:func:`_repeated_as_it_was`).
-RESPONSE_ONLY = ("automatic", "begun", "communication", "gate_caught", "unintended", "blocked")
+# meant ("unexpectedly reverts"), and one repeated as it was (:func:`_repeated_as_it_was`).
+RESPONSE_ONLY = ("automatic", "begun", "communication", "gate_caught", "unintended")
 RETRY_WITH_A_CHANGE_RE = re.compile(vocab.RETRY_WITH_A_CHANGE, re.I)
 # The symptom words that only say the outcome (failed, errors, timeouts, down, slow, a status code), not how it came
 # about: a finding whose symptom words are all of these says where or when it failed, and is asked, not acted on.
@@ -149,15 +148,17 @@ def done_steps(reading: Reading) -> list[ActionItem]:
 
     The rest of the response is told by the timeline and what went well: a step repeated ("pipeline
     re-triggered"), one a system took by itself ("target groups reattached by the pipeline"), one only begun
-    ("rollback triggered"), and contacting people while it went on ("reached out to the customer"). Listed here
-    they would read as if the failure had been dealt with for good.
+    ("rollback triggered"), contacting people while it went on ("reached out to the customer"), and a change that
+    is no step against the failure ("Pipeline run completed", "Corrective action delayed due to a state lock").
+    Listed here they would read as if the failure had been dealt with for good.
     """
     symptom = first_symptom(reading)
     since, end = reading.detected or reading.started, reading.resolved or reading.mitigated
     fixes = [t for t in reading.tagged("lasting_fix", dated_only=True) if t is not reading.trigger
              and (since is None or t.at >= since) and not t.has("failed", "blocked", *NOT_DONE_BY_ANYONE)]
     completed = [a.step for a in reading.attempts if (end is None or a.step.at <= end) and a.outcome != "failed"
-                 and not a.step.has(*NOT_DONE_BY_ANYONE, *RESPONSE_ONLY) and not _repeated_as_it_was(a.step)]
+                 and not a.step.has(*NOT_DONE_BY_ANYONE, *RESPONSE_ONLY) and not _repeated_as_it_was(a.step)
+                 and _a_step_against_the_failure(a.step)]
     told = [t for t in reading.tagged("communication", dated_only=True) if not t.has("report")
             and vocab.AFFECTED_RE.search(t.text) and reading.mitigated is not None and t.at > reading.mitigated]
     steps = sorted({t.order: t for t in [*fixes, *completed][:MAX_DONE] + told[:1]}.values(), key=lambda t: t.order)
@@ -171,6 +172,12 @@ def done_steps(reading: Reading) -> list[ActionItem]:
         )
         for step in steps
     ]
+
+
+def _a_step_against_the_failure(step: Tagged) -> bool:
+    """A mitigation, or a change that names what it changed; not one held up ("Corrective action delayed due to a
+    state lock") nor one that names nothing ("Pipeline run completed")."""
+    return step.has("mitigation") or (bool(step.stems) and not step.has("blocked"))
 
 
 def _repeated_as_it_was(step: Tagged) -> bool:
