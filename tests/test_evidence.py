@@ -206,3 +206,15 @@ def test_a_customer_emailing_support_is_a_report_of_the_failure_not_the_team_com
     tags = tags_of("A customer emailed support: the export page shows errors", "chat")
     assert {"report", "symptom"} <= tags and "communication" not in tags
     assert "communication" in tags_of("Support emailed the affected customers about the export errors", "chat")
+
+
+@pytest.mark.parametrize(("text", "begun"), [
+    ("Rollback of checkout 4.2 triggered", True),
+    ("Triggered the pipeline to apply the pool size fix", True),
+    ("Began working on a rollback of the proxy change", True),
+    ("Rolling restart of all gateway nodes started", True),
+    ("Marked the instance as unhealthy and a new node started", False),
+    ("Rolled back checkout to 4.1", False),
+])
+def test_a_step_is_only_begun_when_its_words_say_it_was_started_not_that_something_came_up(text, begun):
+    assert ("begun" in tags_of(text, "deploy")) is begun

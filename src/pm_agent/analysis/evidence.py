@@ -36,8 +36,8 @@ def tags_of(text: str, source: str) -> frozenset[str]:
         tags.discard("followup")  # "no ticket filed": the text records that nothing was decided
     if "communication" in tags and _only_inside(vocab.TAG_PATTERNS["communication"], text, _REPORT_BY_MESSAGE_RE):
         tags.discard("communication")  # "a customer emailed support": the failure reaching the team, not people told
-    if not tags & {"mitigation", "retry"}:
-        tags -= {"begun", "automatic"}  # only said of a step taken against the failure
+    if not tags & {"mitigation", "retry", "change"}:
+        tags -= {"begun", "automatic"}  # only said of a step or a change
     if "report" in tags:
         tags.discard("alert")
     elif source in ALERT_SOURCES:

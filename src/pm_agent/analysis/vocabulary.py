@@ -222,7 +222,13 @@ TAG_PATTERNS: dict[str, re.Pattern[str]] = {
         r"by (?:the |a |an )?(?:pipeline|controller|operator|autoscaler|scheduler|orchestrator|system|automation|bot|"
         r"job|cron|workflow))\b"
     ),
-    "begun": _p(r"(?<!re-)\b(?:triggered|initiated|kicked off|started|begun|began|in progress|underway|under way)\b(?! by\b)"),
+    "begun": _p(
+        r"^(?:triggered|initiated|kicked off|started|began)\b|"
+        r"\b(?:start(?:ed|ing)|began|begun|begins?)\s+(?:to\s+)?\w+ing\b|\b(?:in progress|underway|under way)\b|"
+        r"\b(?:roll-?backs?|rollouts?|restarts?|failovers?|migrations?|pipelines?|deploy(?:ment)?s?|backfills?|jobs?|"
+        r"upgrades?|rebuilds?|recovery|re-?index\w*|replacements?)(?: (?:of|for) [\w.-]+(?: [\w.-]+){0,2})?\s+"
+        r"(?:was |is |has been )?(?<!re-)(?:triggered|initiated|kicked off|started|begun)\b"
+    ),
     "communication": _p(
         r"\b(?:communicat\w*|e-?mail(?:s|ed)?\b|mail(?:s|ed)?\b|notif(?:ied|y|ication)|informed|"
         r"reached out|responded to|status ?page (?:updated|post)|announce\w*|contacted)"
