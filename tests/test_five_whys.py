@@ -177,8 +177,8 @@ def test_with_no_cause_in_the_data_the_trigger_branch_asks_how_the_change_the_fi
                   ("14:00", "deploy", "Search index mapping v12 applied")),
             asked('How did the change lead to "Search returns empty results"?',
                   'What in the change to the index mapping made "Search returns empty results" fail, and was that change '
-                  '"Search index mapping v12 applied"? The data\'s fix reverted the index mapping, which implicates the '
-                  "change to it: Reverted the index mapping to v11 (deploy, 2024-05-14 14:30 UTC). The data shows that "
+                  '"Search index mapping v12 applied"? The data\'s fix reverted the index mapping, so the change it undid '
+                  "is implicated: Reverted the index mapping to v11 (deploy, 2024-05-14 14:30 UTC). The data shows that "
                   "reverting it ended the failure, not how it caused it."),
             asked('Why was "Search returns empty results" not caught earlier?',
                   'Which check, test or review did "Search index mapping v12 applied" pass before it took effect, and '

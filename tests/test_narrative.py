@@ -75,18 +75,18 @@ def test_the_reason_a_recovery_step_was_repeated_is_shown_as_about_the_recovery_
 
 def test_a_fix_that_reverts_something_implicates_the_change_to_it_in_findings_whys_and_summary():
     reading = read_incident(gateway_outage())
-    revert = ("The data's fix reverted the gateway module reference, which implicates the change to it: Fix committed to "
-              "revert the gateway module reference (deploy, 2024-05-14 09:15 UTC).")
+    revert = ("The data's fix reverted the gateway module reference, so the change it undid is implicated: Fix "
+              "committed to revert the gateway module reference (deploy, 2024-05-14 09:15 UTC).")
 
     assert ("revert", revert) in [(f.kind, f.statement) for f in read_findings(reading)]
     trigger = run_five_whys("All tenants getting 502 from the edge gateway", reading.incident, reading=reading).branches[0]
     assert [(s.because, s.question) for s in trigger.steps[2:3]] == [
         (OPEN, 'What in the change to the gateway module reference made "All tenants getting 502 from the edge gateway" '
-               f'fail, and was that change "Gateway module reference bumped by the pipeline"? {revert} The data shows that reverting it '
-               "ended the failure, not how it caused it."),
+               f'fail, and was that change "Gateway module reference bumped by the pipeline"? {revert} The data shows '
+               "that reverting it ended the failure, not how it caused it."),
     ]
-    assert ("The data does not state the cause, but its fix reverted the gateway module reference, which implicates the "
-            "change to it: Fix committed to revert the gateway module reference (deploy, 2024-05-14 09:15 UTC).") in \
+    assert ("The data does not state the cause, but its fix reverted the gateway module reference, so the change it "
+            "undid is implicated: Fix committed to revert the gateway module reference (deploy, 2024-05-14 09:15 UTC).") in \
         summarise(reading, [])
 
 
@@ -122,3 +122,15 @@ def test_a_step_only_begun_is_never_a_recovery_step_that_worked():
     assert [line for line in went_well(read_incident(incident)) if line.startswith("A recovery step")] == [
         "A recovery step worked: Proxy rule change rolled back; /api requests succeed again (deploy, 2024-05-14 09:35 UTC).",
     ]
+
+
+def test_a_system_that_could_not_act_is_the_failure_not_a_recovery_step_held_up():
+    incident = Incident(
+        id="lb-1", title="Ingress load balancer out of addresses", services=["ingress"],
+        events=[
+            event("09:00", "alert", "Automated warning: the ingress load balancer was unable to scale up because there are "
+                                    "not enough free IP addresses in its subnets"),
+            event("09:30", "deploy", "Subnets enlarged; load balancer scaled up and healthy"),
+        ],
+    )
+    assert [f.kind for f in read_findings(read_incident(incident))] == ["cause"]

@@ -72,24 +72,29 @@ def _finding(tagged: Tagged) -> Finding:
 def about_recovery(tagged: Tagged) -> bool:
     """A step of the recovery (a mitigation, a retry, a step held up) rather than a finding about the failure: what
     its "due to" gives is why the step was needed, repeated or delayed ("Pipeline re-triggered due to an API
-    timeout"), not why the incident happened."""
-    return tagged.has("mitigation", "retry", "blocked") and not tagged.has("finding", "observation")
+    timeout"), not why the incident happened. A system that could not act ("the load balancer was unable to scale up
+    because ...") is the failure itself, not a step held up."""
+    if tagged.has("finding", "observation"):
+        return False
+    return tagged.has("mitigation", "retry") or (tagged.has("blocked") and not tagged.has("alert", "report", "symptom"))
 
 
 def reverting_fix(reading: Reading) -> tuple[Tagged, str] | None:
     """The first recovery step that reverts something, and what it reverts ("Fix committed to revert the gateway
     module reference" reverts "the gateway module reference"), unless the data says it failed or nobody meant it."""
+    found = []
     for attempt in reading.attempts:
         step = attempt.step
         match = _REVERTED_RE.search(step.text)
         if match and attempt.outcome != "failed" and not step.has("unintended") and specific_stems(match["what"]):
-            return step, _with_article(match["what"].strip())
-    return None
+            found.append((step, _with_article(match["what"].strip())))
+    done = [f for f in found if not f[0].has("begun")]  # "Begin reverting the PRs" only says it was started
+    return (done or found or [None])[0]
 
 
 def implicated(step: Tagged, what: str) -> str:
     """What a reverting fix says: the change it undid is implicated."""
-    return f"The data's fix reverted {what}, which implicates the change to it: {said(step.event)}."
+    return f"The data's fix reverted {what}, so the change it undid is implicated: {said(step.event)}."
 
 
 def _with_article(what: str) -> str:

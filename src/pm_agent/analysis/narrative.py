@@ -48,8 +48,8 @@ def summarise(reading: Reading, metrics: list[Metric]) -> str:
         parts.append(f"The data states a cause: {said(cause.event)}.")
     elif revert is not None:  # the fix undid a change: that change is where to look
         step, what = revert
-        parts.append(f"The data does not state the cause, but its fix reverted {what}, which implicates the change to it: "
-                     f"{said(step.event)}.")
+        parts.append(f"The data does not state the cause, but its fix reverted {what}, so the change it undid is "
+                     f"implicated: {said(step.event)}.")
     elif gap is not None:  # why it got through, as far as the data says
         parts.append(f"The data does not state the cause, but it records a missing safeguard: {said(gap.event, T['gap'])}.")
     else:
