@@ -134,3 +134,20 @@ def test_a_system_that_could_not_act_is_the_failure_not_a_recovery_step_held_up(
         ],
     )
     assert [f.kind for f in read_findings(read_incident(incident))] == ["cause"]
+
+
+def test_what_went_well_names_every_recovery_step_that_worked_now_that_done_actions_leave_them_out():
+    incident = Incident(
+        id="ws-1", title="Websocket disconnects", services=["ws-gateway"], started_at=at("08:00"),
+        events=[
+            event("08:00", "deploy", "ws-gateway 2.19 rolled out"),
+            event("08:10", "alert", "Alert: websocket disconnect rate above 5%"),
+            event("08:20", "deploy", "Drained the two worst nodes; disconnects on them stopped, worked"),
+            event("08:40", "deploy", "Rolled back ws-gateway to 2.18; disconnect rate back to normal"),
+        ],
+    )
+    assert [line for line in went_well(read_incident(incident)) if "recovery step" in line.lower()] == [
+        "Recovery steps that worked: Drained the two worst nodes; disconnects on them stopped, worked (deploy, "
+        "2024-05-14 08:20 UTC); Rolled back ws-gateway to 2.18; disconnect rate back to normal (deploy, 2024-05-14 "
+        "08:40 UTC).",
+    ]

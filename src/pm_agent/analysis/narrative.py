@@ -19,6 +19,7 @@ from pm_agent.models.analysis import TITLE_CITATION
 from pm_agent.ingest.timeparse import format_minutes
 
 MAX_IMPACT_QUOTES = 5
+MAX_WORKED_STEPS = 3
 T = vocab.TAG_PATTERNS
 
 
@@ -131,9 +132,11 @@ def went_well(reading: Reading) -> list[str]:
     good = []
     if reading.detection is not None and reading.detection.has("alert") and not reading.reported_by_people:
         good.append(f"Monitoring caught the failure first: {said(reading.detection.event)}.")
-    worked = [a.step for a in reading.attempts if a.outcome == "worked"]
-    if worked:
+    worked = [a.step for a in reading.attempts if a.outcome == "worked"][:MAX_WORKED_STEPS]
+    if len(worked) == 1:
         good.append(f"A recovery step worked: {said(worked[0].event)}.")
+    elif worked:  # the response steps belong here, not among the action items
+        good.append(f"Recovery steps that worked: {'; '.join(said(t.event) for t in worked)}.")
     declared = next((t for t in reading.events if t.has("declaration") and not t.has("resolution")
                      and "retroactive" not in t.text.lower()), None)
     if declared is not None and reading.mitigated is not None and declared.at <= reading.mitigated:
