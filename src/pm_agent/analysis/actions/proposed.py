@@ -161,7 +161,8 @@ def done_steps(reading: Reading) -> list[ActionItem]:
                  and _a_step_against_the_failure(a.step)]
     told = [t for t in reading.tagged("communication", dated_only=True) if not t.has("report")
             and vocab.AFFECTED_RE.search(t.text) and reading.mitigated is not None and t.at > reading.mitigated]
-    steps = sorted({t.order: t for t in [*fixes, *completed][:MAX_DONE] + told[:1]}.values(), key=lambda t: t.order)
+    done = list({t.order: t for t in [*fixes, *completed]}.values())[:MAX_DONE]  # a fix may also be a recovery step
+    steps = sorted({t.order: t for t in [*done, *told[:1]]}.values(), key=lambda t: t.order)
     addresses = f"The failure {cite(symptom.event)}" if symptom else ""
     return [
         ActionItem(
