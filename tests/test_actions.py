@@ -52,8 +52,7 @@ def wrong_invoices(severity: str | None = "SEV2") -> Incident:
     )
 
 
-WRONG_INVOICE_TITLES = [  # the steps done in the order the timeline shows them, then the rest
-    "Status page updated for customers: wrong invoice totals under investigation",
+WRONG_INVOICE_TITLES = [  # the fixes made, in the order the timeline shows them, then the rest
     "Hotfix 5.1.1 deployed restoring the old rounding",
     'Carry out the follow-up recorded in the timeline: "We will add a rounding test for every currency to the billing '
     'CI (ticket BILL-88 created)"',
@@ -68,13 +67,12 @@ WRONG_INVOICE_TITLES = [  # the steps done in the order the timeline shows them,
 
 def test_done_steps_come_first_with_their_timeline_date_then_decided_and_built_actions_with_role_owners():
     assert summary(actions_for(wrong_invoices())) == [
-        ("A1", WRONG_INVOICE_TITLES[0], "done", None, dt.date(2024, 5, 14), "immediate", "P2", "administrative", False),
-        ("A2", WRONG_INVOICE_TITLES[1], "done", None, dt.date(2024, 5, 14), "immediate", "P1", "engineering", False),
-        ("A3", WRONG_INVOICE_TITLES[2], "open", "Service owner of billing", dt.date(2024, 6, 25), "short", "P1",
+        ("A1", WRONG_INVOICE_TITLES[0], "done", None, dt.date(2024, 5, 14), "immediate", "P1", "engineering", False),
+        ("A2", WRONG_INVOICE_TITLES[1], "open", "Service owner of billing", dt.date(2024, 6, 25), "short", "P1",
          "engineering", False),
-        ("A4", WRONG_INVOICE_TITLES[3], "open", "Observability lead", dt.date(2024, 5, 21), "immediate", "P1",
+        ("A3", WRONG_INVOICE_TITLES[2], "open", "Observability lead", dt.date(2024, 5, 21), "immediate", "P1",
          "engineering", True),
-        ("A5", WRONG_INVOICE_TITLES[4], "open", "Platform engineering lead", dt.date(2024, 6, 25), "short", "P2",
+        ("A4", WRONG_INVOICE_TITLES[3], "open", "Platform engineering lead", dt.date(2024, 6, 25), "short", "P2",
          "engineering", False),
     ]
 
@@ -97,7 +95,6 @@ def test_a_failed_rollback_is_never_listed_as_done_the_step_that_worked_is():
 def test_every_action_says_what_it_addresses_by_quoting_the_event_behind_it():
     assert [a.addresses for a in actions_for(wrong_invoices())] == [
         'The failure at 2024-05-14 09:40 UTC: "Support: a customer reports their invoice total is wrong"',
-        'The failure at 2024-05-14 09:40 UTC: "Support: a customer reports their invoice total is wrong"',
         'Recorded at 2024-05-14 12:00 UTC: "We will add a rounding test for every currency to the billing CI (ticket '
         'BILL-88 created)".',
         'A person noticed first at 2024-05-14 09:40 UTC: "Support: a customer reports their invoice total is wrong", '
@@ -109,7 +106,6 @@ def test_every_action_says_what_it_addresses_by_quoting_the_event_behind_it():
 
 def test_open_actions_are_due_a_horizon_after_the_incident_date_and_done_ones_on_the_day_they_were_done():
     assert [(a.status, a.horizon, a.due - INCIDENT_DATE, a.due_note) for a in actions_for(wrong_invoices())] == [
-        ("done", "immediate", dt.timedelta(0), "The date it was done, from the timeline."),
         ("done", "immediate", dt.timedelta(0), "The date it was done, from the timeline."),
         ("open", "short", dt.timedelta(days=42), "42 days after the incident date (short horizon)."),
         ("open", "immediate", dt.timedelta(days=7), "7 days after the incident date (immediate horizon)."),
@@ -132,7 +128,7 @@ def test_a_roster_names_the_owner_for_its_area_or_service_and_a_team_is_never_us
     roster = {"platform": "Dana Ortiz", "billing": "Sam Okafor", "observability": "SRE team"}
 
     assert [a.owner for a in actions_for(wrong_invoices(), roster=roster)] == [
-        None, None, "Sam Okafor", "Observability lead", "Dana Ortiz",
+        None, "Sam Okafor", "Observability lead", "Dana Ortiz",
     ]
 
 
@@ -419,7 +415,7 @@ def test_real_actions_are_numbered_done_ones_first_and_open_ones_smart_and_owned
     assert all(any(word in a.owner for word in ("lead", "role", "Service owner of")) for a in opened)
 
 
-def test_a_change_a_canary_stopped_gets_no_gate_proposal_and_its_automatic_rollback_counts_as_done():
+def test_a_change_a_canary_stopped_gets_no_gate_proposal_and_its_automatic_rollback_is_no_action_item():
     incident = Incident(
         id="cart-1", title="Cart totals wrong on the canary", services=["cart"],
         events=[
@@ -431,7 +427,6 @@ def test_a_change_a_canary_stopped_gets_no_gate_proposal_and_its_automatic_rollb
     )
 
     assert [(a.title, a.status) for a in actions_for(incident)] == [
-        ("Canary analysis failed for cart 7.2: error ratio 3%; rollout halted and rolled back automatically", "done"),
         ("Make the cart tests cover more than single-item carts", "open"),
     ]
 
@@ -442,11 +437,11 @@ def test_alerts_and_findings_that_quote_a_recovery_verb_are_not_listed_as_steps_
         events=[
             event("10:00", "alert", "FIRING PodRestartsHigh: recs pods restarted 3 times in 15 minutes"),
             event("10:10", "chat", "Found that pods are OOMKilled and restarted every 40 minutes"),
-            event("10:20", "deploy", "Rolled back recs to 5.1.4"),
+            event("10:20", "deploy", "Fix for the recs memory leak deployed in 5.1.5"),
         ],
     )
 
-    assert [a.title for a in actions_for(incident) if a.status == "done"] == ["Rolled back recs to 5.1.4"]
+    assert [a.title for a in actions_for(incident) if a.status == "done"] == ["Fix for the recs memory leak deployed in 5.1.5"]
 
 
 def test_the_halt_action_names_the_signal_the_alert_gave_or_the_incident_title_when_the_alert_names_nothing():
@@ -786,4 +781,44 @@ def test_a_follow_up_is_quoted_from_its_own_sentence_and_one_the_data_says_was_n
     assert [a.title for a in actions_for(incident) if a.title.startswith("Carry out")] == [
         'Carry out the follow-up recorded in the timeline: "Data team will add a per-tenant cap on export size, review '
         'on Monday"',
+    ]
+
+
+def test_done_actions_are_fixes_that_stay_not_steps_repeated_begun_taken_by_a_system_or_people_contacted():
+    incident = Incident(
+        id="gw-9", title="Gateway returning 502 for all tenants", services=["gateway"],
+        events=[
+            event("09:00", "deploy", "Gateway 7.3 rolled out"),
+            event("09:04", "alert", "Alert: gateway 5xx above 20%"),
+            event("09:10", "deploy", "Rollback of gateway 7.3 triggered"),
+            event("09:12", "deploy", "Deploy pipeline re-triggered due to a registry timeout"),
+            event("09:15", "chat", "Reached out to the largest tenant about the errors"),
+            event("09:20", "deploy", "Target groups reattached to the load balancer by the pipeline; 5xx back to normal"),
+            event("09:40", "deploy", "Fix committed to revert the header size change in the gateway module"),
+            event("10:30", "deploy", "Connection limits set on the gateway pool in IaC"),
+            event("11:00", "deploy", "Base image version pinned to 2.4"),
+        ],
+    )
+
+    assert [(a.title, a.status) for a in actions_for(incident) if a.status == "done"] == [
+        ("Fix committed to revert the header size change in the gateway module", "done"),
+        ("Connection limits set on the gateway pool in IaC", "done"),
+        ("Base image version pinned to 2.4", "done"),
+    ]
+
+
+def test_a_step_nobody_meant_one_held_up_or_one_that_names_nothing_is_no_done_action():
+    incident = Incident(
+        id="net-2", title="Cluster network changes lost", services=["cluster"],
+        events=[
+            event("09:00", "alert", "Alert: cluster nodes NotReady"),
+            event("09:05", "deploy", "Review pipeline unexpectedly ran and reverts the network changes"),
+            event("09:10", "deploy", "Corrective action delayed due to a Terraform state lock"),
+            event("09:20", "deploy", "Network settings changed back in Terraform and applied"),
+            event("09:25", "deploy", "Pipeline run completed"),
+        ],
+    )
+
+    assert [a.title for a in actions_for(incident) if a.status == "done"] == [
+        "Network settings changed back in Terraform and applied",
     ]

@@ -363,6 +363,7 @@ def test_what_users_saw_in_words_is_quoted_in_impact_with_its_time_and_source():
     impact = section(render_markdown(draft_postmortem(incident, score=False)), "Impact")
 
     assert [line for line in impact.splitlines() if line.startswith("- ")] == [
+        '- the incident\'s title: "Bookings unavailable"',
         '- 2025-06-02 09:03 UTC chat: "Customer support: the booking system is down for everyone"',
         '- 2025-06-02 09:06 UTC metric: "78% of flag evaluations failed in the last 5 minutes"',
         '- 2025-06-02 09:10 UTC chat: "cleanup job ran against the wrong bucket, 300 GB removed from booking-archive"',

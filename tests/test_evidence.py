@@ -195,3 +195,26 @@ def test_errors_that_stopped_are_a_recovery_not_a_finding_left_to_explain():
 
     assert {"recovery"} <= tags_of("Timeouts stopped; error rate under 0.1%", "chat")
     assert "observation" not in tags_of("Timeouts stopped; error rate under 0.1%", "chat")
+
+
+def test_a_follow_up_the_text_says_was_never_made_is_not_a_follow_up():
+    assert "followup" not in tags_of("Cache flushed by hand; no ticket filed for it", "chat")
+    assert "followup" in tags_of("Ticket filed to add a cache size alert", "chat")
+
+
+def test_a_customer_emailing_support_is_a_report_of_the_failure_not_the_team_communicating():
+    tags = tags_of("A customer emailed support: the export page shows errors", "chat")
+    assert {"report", "symptom"} <= tags and "communication" not in tags
+    assert "communication" in tags_of("Support emailed the affected customers about the export errors", "chat")
+
+
+@pytest.mark.parametrize(("text", "begun"), [
+    ("Rollback of checkout 4.2 triggered", True),
+    ("Triggered the pipeline to apply the pool size fix", True),
+    ("Began working on a rollback of the proxy change", True),
+    ("Rolling restart of all gateway nodes started", True),
+    ("Marked the instance as unhealthy and a new node started", False),
+    ("Rolled back checkout to 4.1", False),
+])
+def test_a_step_is_only_begun_when_its_words_say_it_was_started_not_that_something_came_up(text, begun):
+    assert ("begun" in tags_of(text, "deploy")) is begun

@@ -161,7 +161,7 @@ def test_a_cause_the_data_states_becomes_a_cited_step_and_the_next_step_asks_wha
     assert chain.to_confirm is True
 
 
-def test_with_no_cause_in_the_data_the_trigger_branch_asks_how_the_change_broke_it_and_leaves_the_root_open():
+def test_with_no_cause_in_the_data_the_trigger_branch_asks_how_the_change_the_fix_reverted_broke_it_root_left_open():
     chain = run_five_whys("Search returns empty results", mapping_change())
 
     assert branches(chain) == [{
@@ -176,8 +176,10 @@ def test_with_no_cause_in_the_data_the_trigger_branch_asks_how_the_change_broke_
                   "It started with the change: Search index mapping v12 applied (deploy, 2024-05-14 14:00 UTC).",
                   ("14:00", "deploy", "Search index mapping v12 applied")),
             asked('How did the change lead to "Search returns empty results"?',
-                  'What in "Search index mapping v12 applied" made "Search returns empty results" fail? The data gives '
-                  "the times, not the mechanism."),
+                  'What in the change to the index mapping made "Search returns empty results" fail, and was that change '
+                  '"Search index mapping v12 applied"? The data\'s fix reverted the index mapping, so the change it undid '
+                  "is implicated: Reverted the index mapping to v11 (deploy, 2024-05-14 14:30 UTC). The data shows that "
+                  "reverting it ended the failure, not how it caused it."),
             asked('Why was "Search returns empty results" not caught earlier?',
                   'Which check, test or review did "Search index mapping v12 applied" pass before it took effect, and '
                   "why did none of them catch it?"),
@@ -315,8 +317,8 @@ def test_an_alert_that_came_after_the_report_is_cited_and_asked_about_with_the_g
               ("11:00", "chat", "Customers on Twitter report they cannot sign in to the mobile app"),
               ("11:18", "alert", "Alert: auth-api 401 rate above 15%")),
         asked("Why did the alert come after the report?",
-              'Why did "Alert: auth-api 401 rate above 15%" fire 18 min after the first report: what does it watch, and '
-              "how fast?"),
+              'Why did "Alert: auth-api 401 rate above 15%" fire only at 2024-05-14 11:18 UTC, after the first report at '
+              "2024-05-14 11:00 UTC: what does it watch, and how fast?"),
     ]
 
 

@@ -32,6 +32,12 @@ def tags_of(text: str, source: str) -> frozenset[str]:
         tags.discard("symptom")
     if "alert" in tags and "declaration" in tags and source not in ALERT_SOURCES and not _AUTOMATED_RE.search(text):
         tags.discard("alert")  # "the drill lead paged the on-call": a person escalating, not monitoring
+    if "followup" in tags and not _unnegated(vocab.TAG_PATTERNS["followup"], text):
+        tags.discard("followup")  # "no ticket filed": the text records that nothing was decided
+    if "communication" in tags and _only_inside(vocab.TAG_PATTERNS["communication"], text, _REPORT_BY_MESSAGE_RE):
+        tags.discard("communication")  # "a customer emailed support": the failure reaching the team, not people told
+    if not tags & {"mitigation", "retry", "change"}:
+        tags -= {"begun", "automatic"}  # only said of a step or a change
     if "report" in tags:
         tags.discard("alert")
     elif source in ALERT_SOURCES:
@@ -69,6 +75,15 @@ def from_monitoring(tagged: Tagged) -> bool:
 def _unnegated(pattern: re.Pattern[str], text: str) -> bool:
     """True when some match of ``pattern`` is not right after a negation ("no data lost")."""
     return any(not vocab.NEGATED.search(text[: m.start()]) for m in pattern.finditer(text))
+
+
+_REPORT_BY_MESSAGE_RE = re.compile(vocab.REPORT_BY_MESSAGE, re.IGNORECASE)
+
+
+def _only_inside(pattern: re.Pattern[str], text: str, container: re.Pattern[str]) -> bool:
+    """True when every match of ``pattern`` lies inside some match of ``container``."""
+    spans = [m.span() for m in container.finditer(text)]
+    return bool(spans) and all(any(a <= m.start() and m.end() <= b for a, b in spans) for m in pattern.finditer(text))
 
 
 _NOT_OBSERVATION = frozenset({"alert", "report", "mitigation", "change", "declaration", "communication", "recovery",
@@ -343,7 +358,8 @@ def _attempts(events: tuple[Tagged, ...], since: dt.datetime | None) -> Iterable
         after_detection = since is not None and tagged.at > since
         plain_change = tagged.has("change") and not tagged.has(*_NOT_A_STEP)
         if tagged.has("mitigation", "retry") or (after_detection and plain_change):
-            outcome = "failed" if tagged.has("failed") else "worked" if tagged.has("worked", "recovery") else "unknown"
+            outcome = ("failed" if tagged.has("failed") else "unknown" if tagged.has("begun")  # "began working on rollback"
+                       else "worked" if tagged.has("worked", "recovery") else "unknown")
             yield Attempt(tagged, outcome)
 
 

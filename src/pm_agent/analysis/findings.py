@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 
 from pm_agent.analysis import vocabulary as vocab
-from pm_agent.analysis.evidence import Reading, Tagged, linked
+from pm_agent.analysis.evidence import Reading, Tagged, linked, specific_stems
 from pm_agent.analysis.quoting import said, evidence, excerpt
 from pm_agent.analysis.terms import content_stems, words
 from pm_agent.models import Evidence, Finding, UndatedEvent
@@ -32,6 +32,9 @@ def read_findings(reading: Reading) -> list[Finding]:
     if fix is not None and fix not in stated:
         out.append(Finding(kind="fix", statement=f"The step that ended the impact shows what was broken: {said(fix.event)}.",
                            evidence=_evidence(fix)))
+    revert = reverting_fix(reading)
+    if revert is not None:
+        out.append(Finding(kind="revert", statement=implicated(*revert), evidence=_evidence(revert[0])))
     out += [_quoted("negative", "The data records what was assumed or ruled out at the time", t) for t in reading.negatives]
     out += [_quoted("gap", "The data records a missing safeguard", t) for t in reading.tagged("gap") if t not in stated]
     out += links(reading, stated)
@@ -51,6 +54,10 @@ def trigger_finding(reading: Reading) -> Finding:
 
 
 def _finding(tagged: Tagged) -> Finding:
+    if tagged.has("cause_statement") and about_recovery(tagged):
+        focus = vocab.TAG_PATTERNS["cause_statement"]
+        return Finding(kind="recovery", statement="About the recovery, not the incident's cause: the data says why a step "
+                       f"was repeated or held up: {said(tagged.event, focus)}.", evidence=_evidence(tagged, focus))
     if tagged.has("cause_statement"):
         lead, kind, focus = "The data states a cause", "cause", vocab.TAG_PATTERNS["cause_statement"]
     elif tagged.has("tentative"):
@@ -60,6 +67,42 @@ def _finding(tagged: Tagged) -> Finding:
     else:
         lead, kind, focus = "Observed while investigating", "finding", vocab.TAG_PATTERNS["symptom"]
     return Finding(kind=kind, statement=f"{lead}: {said(tagged.event, focus)}.", evidence=_evidence(tagged, focus))
+
+
+def about_recovery(tagged: Tagged) -> bool:
+    """A step of the recovery (a mitigation, a retry, a step held up) rather than a finding about the failure: what
+    its "due to" gives is why the step was needed, repeated or delayed ("Pipeline re-triggered due to an API
+    timeout"), not why the incident happened. A system that could not act ("the load balancer was unable to scale up
+    because ...") is the failure itself, not a step held up."""
+    if tagged.has("finding", "observation"):
+        return False
+    return tagged.has("mitigation", "retry") or (tagged.has("blocked") and not tagged.has("alert", "report", "symptom"))
+
+
+def reverting_fix(reading: Reading) -> tuple[Tagged, str] | None:
+    """The first recovery step that reverts something, and what it reverts ("Fix committed to revert the gateway
+    module reference" reverts "the gateway module reference"), unless the data says it failed or nobody meant it."""
+    found = []
+    for attempt in reading.attempts:
+        step = attempt.step
+        match = _REVERTED_RE.search(step.text)
+        if match and attempt.outcome != "failed" and not step.has("unintended") and specific_stems(match["what"]):
+            found.append((step, _with_article(match["what"].strip())))
+    done = [f for f in found if not f[0].has("begun")]  # "Begin reverting the PRs" only says it was started
+    return (done or found or [None])[0]
+
+
+def implicated(step: Tagged, what: str) -> str:
+    """What a reverting fix says: the change it undid is implicated."""
+    return f"The data's fix reverted {what}, so the change it undid is implicated: {said(step.event)}."
+
+
+def _with_article(what: str) -> str:
+    """ "the gateway module reference" as written; a bare noun phrase ("infrastructure-modules reference") gets "the"."""
+    return what if re.match(r"(?:the|a|an|our|its|their)\b", what, re.I) else f"the {what}"
+
+
+_REVERTED_RE = re.compile(vocab.REVERTED, re.IGNORECASE)
 
 
 def links(reading: Reading, stated: list[Tagged]) -> list[Finding]:

@@ -10,13 +10,16 @@ nothing in the data to learn from, there are none, and the open questions ask.
 from __future__ import annotations
 
 from pm_agent.analysis import vocabulary as vocab
-from pm_agent.analysis.evidence import Reading, Tagged, is_slow
+from pm_agent.analysis.evidence import Reading, Tagged, is_slow, tags_of, what_happened
+from pm_agent.analysis.findings import reverting_fix
 from pm_agent.analysis.quoting import said, evidence, when
 from pm_agent.analysis.whys.chain import cause_of, first_symptom
 from pm_agent.models import Evidence, Metric, TimelineEvent
+from pm_agent.models.analysis import TITLE_CITATION
 from pm_agent.ingest.timeparse import format_minutes
 
 MAX_IMPACT_QUOTES = 5
+MAX_WORKED_STEPS = 3
 T = vocab.TAG_PATTERNS
 
 
@@ -41,8 +44,13 @@ def summarise(reading: Reading, metrics: list[Metric]) -> str:
         parts.append("The data does not say when the failure was detected.")
     cause = cause_of(first_symptom(reading), reading)
     gap = next(iter(reading.tagged("gap")), None)
+    revert = reverting_fix(reading)
     if cause is not None:
         parts.append(f"The data states a cause: {said(cause.event)}.")
+    elif revert is not None:  # the fix undid a change: that change is where to look
+        step, what = revert
+        parts.append(f"The data does not state the cause, but its fix reverted {what}, so the change it undid is "
+                     f"implicated: {said(step.event)}.")
     elif gap is not None:  # why it got through, as far as the data says
         parts.append(f"The data does not state the cause, but it records a missing safeguard: {said(gap.event, T['gap'])}.")
     else:
@@ -91,11 +99,31 @@ def stopping_step(reading: Reading) -> Tagged | None:
 
 
 def impact_in_words(reading: Reading) -> list[Evidence]:
-    """What the input says users or systems saw, quoted: the symptoms from the start to the end of the impact."""
+    """What the input says users or systems saw, quoted: the incident's title when it states the impact itself ("All
+    services returning 503"), then the symptoms and reports from the start to the end of the impact.
+
+    A step of the response is no symptom, whatever reason it gives: "Pipeline re-triggered due to an API timeout"
+    says why the team ran it again, not what users saw.
+    """
     end = reading.mitigated or reading.resolved
     seen = [t for t in reading.events if reading._after_start(t) and (end is None or t.at <= end)
-            and t.has("symptom", "report") and not t.has("recovery", "mitigation")]
-    return [evidence(t.event, T["symptom"]) for t in seen[:MAX_IMPACT_QUOTES]]
+            and t.has("symptom", "report") and not t.has("recovery", "mitigation", "retry") and not _only_as_reason(t)]
+    title = _title_as_impact(reading)
+    quotes = [title] if title is not None else []
+    return quotes + [evidence(t.event, T["symptom"]) for t in seen[: MAX_IMPACT_QUOTES - len(quotes)]]
+
+
+def _only_as_reason(tagged: Tagged) -> bool:
+    """A failure named only as the reason for a step ("re-run because the first run failed"), not one that was seen."""
+    return not tagged.has("report") and not T["symptom"].search(what_happened(tagged.text))
+
+
+def _title_as_impact(reading: Reading) -> Evidence | None:
+    """The incident's title, quoted, when its words state a failure users or systems saw."""
+    title = reading.incident.title.strip()
+    if not title or "symptom" not in tags_of(title, "note"):
+        return None
+    return Evidence(source="note", excerpt=title, time_text=TITLE_CITATION)
 
 
 def went_well(reading: Reading) -> list[str]:
@@ -104,9 +132,11 @@ def went_well(reading: Reading) -> list[str]:
     good = []
     if reading.detection is not None and reading.detection.has("alert") and not reading.reported_by_people:
         good.append(f"Monitoring caught the failure first: {said(reading.detection.event)}.")
-    worked = [a.step for a in reading.attempts if a.outcome == "worked"]
-    if worked:
+    worked = [a.step for a in reading.attempts if a.outcome == "worked"][:MAX_WORKED_STEPS]
+    if len(worked) == 1:
         good.append(f"A recovery step worked: {said(worked[0].event)}.")
+    elif worked:  # the response steps belong here, not among the action items
+        good.append(f"Recovery steps that worked: {'; '.join(said(t.event) for t in worked)}.")
     declared = next((t for t in reading.events if t.has("declaration") and not t.has("resolution")
                      and "retroactive" not in t.text.lower()), None)
     if declared is not None and reading.mitigated is not None and declared.at <= reading.mitigated:

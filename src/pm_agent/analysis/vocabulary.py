@@ -25,8 +25,14 @@ The tags:
   disable, reattach, kill, drain, fail over, hotfix); its outcome: ``failed`` or ``worked``;
 - ``recovery``: the impact stopped (back to normal, recovered, restored, working again);
   ``resolution``: the incident was closed;
-- ``followup``: a fix or follow-up decided or tracked (we will, ticket raised, action item);
-  ``communication``: people were told (customers emailed, status page updated);
+- ``lasting_fix``: a fix that stays once made (a fix committed, merged or deployed, a revert committed, a limit
+  set, a version pinned, configuration changed in IaC), unlike a response step that only ends this occurrence
+  (re-trigger, roll back, restart, reattach);
+- ``automatic``: a system, not a person, took the step (automatically, by the pipeline); ``begun``: a step
+  only started (triggered, initiated, kicked off, in progress), not yet done;
+- ``followup``: a fix or follow-up decided or tracked (we will, ticket raised, action item), never a negated
+  one ("no ticket filed"); ``communication``: people were told (customers emailed, status page updated), never
+  the affected writing to the team ("a customer emailed support" is a ``report``);
 - ``unintended``, ``blocked``, ``manual``, ``retry``, ``repeat``, ``gap`` (a stated missing
   safeguard: no alert, not covered by tests), ``failover`` (a standby or replica took over), ``growth`` (a
   resource growing, filling or leaking), ``gate_caught`` (a canary or release gate stopped the
@@ -56,6 +62,17 @@ FAILURE_WORDS = (
 
 # Phrases two readers share, written once. The team confirmed the fix worked (an outcome, and a recovery):
 CONFIRMED_RESOLVED = r"confirmed (?:expected behaviou?r|(?:the )?issue (?:was )?resolved|resolution)"
+# A step run again with something changed ("backfill re-run with the lookup made optional", "retried from the mirror
+# registry"): a new step, unlike a repeat as it was ("pipeline re-triggered due to a timeout").
+RETRY_WITH_A_CHANGE = (
+    r"\b(?:re-?run|re-?ran|retried|re-?triggered|re-?queued|re-?applied|re-?pushed)\b[^.;]{0,60}?"
+    r"\b(?:with|using|from|against|after)\b"
+)
+# What a revert undoes: "revert the gateway module reference" (never where it went back to: "revert to 4.1").
+REVERTED = (
+    r"\brevert(?:s|ed|ing)?\s+(?!to\b|back\b)(?:the\s+|a\s+|an\s+|our\s+)?"
+    r"(?P<what>[^.;:,()]{3,80}?)\s*(?=$|[.;:,()]|\b(?:to|back to|because|due to|after|so|which|and|but|on|in prod\w*)\b)"
+)
 # A safeguard that fails without telling anyone (a stated gap, and what remedies turn into "exit non-zero"):
 SILENT_FAILURE = (
     r"(?:exits?|exited|returns?|returned) (?:with )?(?:status |code |exit code )?0 (?:on|when|after)\b|"
@@ -64,6 +81,13 @@ SILENT_FAILURE = (
 # After "no <safeguard>", what makes it a report of no failures rather than a missing safeguard ("no failover
 # errors were seen").
 NOT_A_SAFEGUARD = r"(?! (?:errors?|issues?|problems?|events?|failures?|warnings?|alerts?|was|were|happened|occurred)\b)"
+# Someone affected wrote to the team: "a customer emailed support", "users called the helpdesk". The message is how
+# the failure reached the team (a report), not the team telling anyone (communication).
+REPORT_BY_MESSAGE = (
+    r"\b(?:customers?|users?|end-users?|clients?|partners?|merchants?|members?|tenants?)\b[^.;]{0,40}?"
+    r"\b(?:e-?mailed|mailed|messaged|called|phoned|wrote to|reached out to|contacted|opened a ticket with|"
+    r"filed a ticket with)\s+(?:the |our |a )?(?:support|us|helpdesk|help desk|service desk|on-?call|team)\b"
+)
 _AMOUNT = r"[KMGTP]i?B|bytes|rows?|records?|files?|objects?|documents?"
 _GONE = r"removed|deleted|lost|wiped|dropped|purged|erased|truncated"
 
@@ -82,6 +106,7 @@ TAG_PATTERNS: dict[str, re.Pattern[str]] = {
         r"\b(?:report\w*|notic\w*|informed|posts?)\b[^.]{0,40}\b(?:by|from) (?:a |an |the )?(?:customers?|users?|support)\b|"
         r"\b(?:first|second|third|another|additional) report\b|\binformed of\b|\breport(?:ed|s)? (?:of|by) (?:the )?issue\b|"
         r"\bpost on slack from\b|"
+        rf"{REPORT_BY_MESSAGE}|"
         r"\b(?:team|engineers?|on-?call|someone|colleagues?|developers?|reviewers?|operators?)\b[^.]{0,40}"
         r"\bnotic(?:e|ed|es|ing)\b"
     ),
@@ -179,6 +204,30 @@ TAG_PATTERNS: dict[str, re.Pattern[str]] = {
         r"ticket (?:created|filed|opened)|issue (?:raised|created|filed|opened)|to be (?:done|fixed|investigated)|"
         r"planned|set (?:memory |cpu |resource )?limits|pinned|long-term solution|"
         r"permanent fix|in (?:the )?backlog)"
+    ),
+    "lasting_fix": _p(
+        r"(?:\b(?:(?:hot)?fix(?:es)?|patch(?:es)?|revert\w*)\b(?: (?!not\b|never\b)[\w.-]+){0,5}? "
+        r"(?:(?:was|is|has been|were|are|have been) )?(?:committed|merged|deployed|released|shipped|applied|pushed|rolled out)|"
+        r"\b(?:committed|merged|pushed|deployed|released|shipped) (?:a |the |an )?(?:[\w.-]+ ){0,2}?"
+        r"(?:(?:hot)?fix|patch|revert)\b|"
+        r"\bcommit\w* to revert\b|\b(?:pr|pull request|merge request|mr)\b[^.;]{0,40}?\bmerged\b|"
+        r"\blimits? (?:(?:was|were|has been|have been) )?(?:set|added|raised|increased|lowered|introduced)\b|"
+        r"\b(?:set|added|introduced) (?:a |the )?(?:[\w-]+ ){0,3}limits?\b|"
+        r"\b(?:pinned|pinning)\b|\bpin(?:s|ned)? (?:the )?(?:[\w-]+ ){0,2}versions?\b|"
+        r"\b(?:chang|updat|set|fix|add|remov|edit|correct|revert)\w* (?:[\w.-]+ ){0,5}?(?:in|via|through) (?:the )?"
+        r"(?:iac|terraform|infrastructure[- ]as[- ]code|helm chart|manifests?)\b)"
+    ),
+    "automatic": _p(
+        r"\b(?:automatic(?:ally)?|auto-?(?:rollback|rolled back|recover\w*|heal\w*|remediat\w*)|"
+        r"by (?:the |a |an )?(?:pipeline|controller|operator|autoscaler|scheduler|orchestrator|system|automation|bot|"
+        r"job|cron|workflow))\b"
+    ),
+    "begun": _p(
+        r"^(?:triggered|initiated|kicked off|started|began)\b|"
+        r"\b(?:start(?:ed|ing)|began|begun|begins?)\s+(?:to\s+)?\w+ing\b|\b(?:in progress|underway|under way)\b|"
+        r"\b(?:roll-?backs?|rollouts?|restarts?|failovers?|migrations?|pipelines?|deploy(?:ment)?s?|backfills?|jobs?|"
+        r"upgrades?|rebuilds?|recovery|re-?index\w*|replacements?)(?: (?:of|for) [\w.-]+(?: [\w.-]+){0,2})?\s+"
+        r"(?:was |is |has been )?(?<!re-)(?:triggered|initiated|kicked off|started|begun)\b"
     ),
     "communication": _p(
         r"\b(?:communicat\w*|e-?mail(?:s|ed)?\b|mail(?:s|ed)?\b|notif(?:ied|y|ication)|informed|"

@@ -25,6 +25,10 @@ class Evidence(BaseModel):
     time_text: str = Field(default="", description="For an event whose exact time the input does not give.")
 
 
+# The ``time_text`` of evidence quoted from the incident's title ("All services returning 503"), not from an event.
+TITLE_CITATION = "the incident's title"
+
+
 class WhyStep(BaseModel):
     """One why/because pair. Without evidence (or a fact the user stated) it is open: a question to the team."""
 
@@ -61,7 +65,7 @@ class WhyChain(BaseModel):
     backend_notes: list[str] = Field(default_factory=list, description="Fallbacks and check findings from a model backend.")
 
 
-FindingKind = Literal["finding", "cause", "trigger", "fix", "link", "gap", "negative"]
+FindingKind = Literal["finding", "cause", "trigger", "fix", "link", "gap", "negative", "recovery", "revert"]
 
 
 class Finding(BaseModel):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pm_agent.ingest.timeparse import format_minutes, format_utc
 from pm_agent.models import ActionItem, Evidence, Figure, Metric, Postmortem, TimelineEvent, UndatedEvent, WhyBranch
+from pm_agent.models.analysis import TITLE_CITATION
 
 SCORE_HEADING = "Rubric score"
 IMPACT_LABELS = {
@@ -97,6 +98,8 @@ def _timeline(events: list[TimelineEvent], undated: list[UndatedEvent] | None = 
 
 
 def _cited(e: Evidence) -> str:
+    if e.time_text == TITLE_CITATION:
+        return f"{TITLE_CITATION}: \"{_cell(e.excerpt)}\""
     when = format_utc(e.at) if e.at else (f"{e.time_text} (undated)" if e.time_text else "undated")
     return f"{when} {e.source}: \"{_cell(e.excerpt)}\""
 

@@ -94,6 +94,10 @@ PRONOUN_LED_RE = re.compile(r"^(?:it|this|that|they|these|those|which)\b", re.I)
 WATCHING_RE = re.compile(r"\b(?:alert|alerting|monitor\w*|dashboard|alarm)\b", re.I)
 # What somebody saw, was told or found is not a step taken, whatever verb it quotes ("pods restarted 3 times").
 NOT_DONE_BY_ANYONE = ("alert", "report", "finding", "acknowledgement", "declaration")
+# Steps of the response that are no action item: taken by a system, only begun, people contacted, a step nobody
+# meant ("unexpectedly reverts"), and one repeated as it was (:func:`_repeated_as_it_was`).
+RESPONSE_ONLY = ("automatic", "begun", "communication", "gate_caught", "unintended")
+RETRY_WITH_A_CHANGE_RE = re.compile(vocab.RETRY_WITH_A_CHANGE, re.I)
 # The symptom words that only say the outcome (failed, errors, timeouts, down, slow, a status code), not how it came
 # about: a finding whose symptom words are all of these says where or when it failed, and is asked, not acted on.
 OUTCOME_ONLY_RE = re.compile(
@@ -136,15 +140,30 @@ def propose_actions(
 
 
 def done_steps(reading: Reading) -> list[ActionItem]:
-    """Steps the timeline shows taken to stop the impact (all but the ones that failed), and the people told. Dated
-    by the timeline; nobody is named as owner."""
+    """What the team already did that stays done: the fixes made once the failure had begun (a fix committed or
+    deployed, a revert committed, a limit set, a version pinned, configuration changed in IaC, even after the
+    incident closed), the recovery steps people completed up to its end (all but the ones that failed), and the
+    notice sent to the people affected once the impact had stopped. Dated by the timeline; nobody is named as
+    owner.
+
+    The rest of the response is told by the timeline and what went well: a step repeated ("pipeline
+    re-triggered"), one a system took by itself ("target groups reattached by the pipeline"), one only begun
+    ("rollback triggered"), contacting people while it went on ("reached out to the customer"), and a change that
+    is no step against the failure ("Pipeline run completed", "Corrective action delayed due to a state lock").
+    Listed here they would read as if the failure had been dealt with for good.
+    """
     symptom = first_symptom(reading)
-    end = reading.resolved or reading.mitigated
-    taken = [a.step for a in reading.attempts if (end is None or a.step.at <= end) and (
-        a.step.has("gate_caught") or (a.outcome != "failed" and not a.step.has(*NOT_DONE_BY_ANYONE)))]
-    told = [t for t in reading.tagged("communication", dated_only=True) if not t.has("report") and vocab.AFFECTED_RE.search(t.text)]
+    since, end = reading.detected or reading.started, reading.resolved or reading.mitigated
+    fixes = [t for t in reading.tagged("lasting_fix", dated_only=True) if t is not reading.trigger
+             and (since is None or t.at >= since) and not t.has("failed", "blocked", *NOT_DONE_BY_ANYONE)]
+    completed = [a.step for a in reading.attempts if (end is None or a.step.at <= end) and a.outcome != "failed"
+                 and not a.step.has(*NOT_DONE_BY_ANYONE, *RESPONSE_ONLY) and not _repeated_as_it_was(a.step)
+                 and _a_step_against_the_failure(a.step)]
+    told = [t for t in reading.tagged("communication", dated_only=True) if not t.has("report")
+            and vocab.AFFECTED_RE.search(t.text) and reading.mitigated is not None and t.at > reading.mitigated]
+    done = list({t.order: t for t in [*fixes, *completed]}.values())[:MAX_DONE]  # a fix may also be a recovery step
+    steps = sorted({t.order: t for t in [*done, *told[:1]]}.values(), key=lambda t: t.order)
     addresses = f"The failure {cite(symptom.event)}" if symptom else ""
-    steps = sorted({t.order: t for t in [*taken[:MAX_DONE], *told[:1]]}.values(), key=lambda t: t.order)
     return [
         ActionItem(
             title=_sentence(quote(step.event)), done_when=f"Done {cite(step.event)}.", due=step.at.date(),
@@ -156,13 +175,25 @@ def done_steps(reading: Reading) -> list[ActionItem]:
     ]
 
 
+def _a_step_against_the_failure(step: Tagged) -> bool:
+    """A mitigation, or a change that names what it changed; not one held up ("Corrective action delayed due to a
+    state lock") nor one that names nothing ("Pipeline run completed")."""
+    return step.has("mitigation") or (bool(step.stems) and not step.has("blocked"))
+
+
+def _repeated_as_it_was(step: Tagged) -> bool:
+    """A step run again as it was ("pipeline re-triggered due to a timeout"), not with something changed ("backfill
+    re-run with the lookup made optional")."""
+    return step.has("retry") and not RETRY_WITH_A_CHANGE_RE.search(step.text)
+
+
 def decided_steps(
     reading: Reading, incident_date: dt.date | None, roster: dict[str, str] | None, service: str | None,
     severity: str | None,
 ) -> list[ActionItem]:
     """Follow-ups the data records as decided or tracked: open until the team closes them."""
     out = []
-    for tagged in [t for t in reading.tagged("followup") if _unnegated_followup(t.text)][:3]:
+    for tagged in reading.tagged("followup")[:3]:  # the tag leaves out a negated one: "no ticket filed"
         plan = Plan(
             title=f"Carry out the follow-up recorded in the timeline: \"{_followup_quote(tagged)}\"",
             done_when=f"The follow-up recorded {cite(tagged.event)} is closed, with a link to the change that did it.",
@@ -171,11 +202,6 @@ def decided_steps(
         out.append(_action(plan, service, severity, incident_date, roster))
     out += [_action(plan, service, severity, incident_date, roster) for plan in _notes_in_preparation(reading)]
     return out
-
-
-def _unnegated_followup(text: str) -> bool:
-    """Some follow-up word of ``text`` is not negated: "no ticket filed" records that nothing was decided."""
-    return any(not vocab.NEGATED.search(text[: m.start()]) for m in vocab.TAG_PATTERNS["followup"].finditer(text))
 
 
 def _followup_quote(tagged: Tagged) -> str:

@@ -15,7 +15,7 @@ import re
 
 from pm_agent.analysis import vocabulary as vocab
 from pm_agent.analysis.evidence import Reading, Tagged, is_slow, linked, read_incident, specific_stems
-from pm_agent.analysis.findings import cause_part
+from pm_agent.analysis.findings import cause_part, implicated, reverting_fix
 from pm_agent.analysis.quoting import said, evidence, quote, when
 from pm_agent.analysis.terms import content_stems, weight
 from pm_agent.errors import InputError
@@ -114,8 +114,9 @@ def trigger_branch(problem: str, reading: Reading) -> WhyBranch:
                              f"What led to \"{reason or quote(cause.event)}\"? The data does not say."))
     elif trigger is not None:
         steps.append(cited(f"What set {subject} off?", _trigger_because(trigger, reading), trigger))
-        steps.append(ask(f"How did the change lead to {subject}?",
-                         f"What in \"{quote(trigger.event)}\" made {subject} fail? The data gives the times, not the mechanism."))
+        steps.append(ask(f"How did the change lead to {subject}?", _mechanism_question(reading, trigger, subject)))
+    elif reverting_fix(reading) is not None:
+        steps.append(ask(f"What set {subject} off?", _mechanism_question(reading, None, subject)))
     elif [t for t in reading.findings if t is not symptom]:
         shown = "; ".join(f"\"{quote(t.event)}\"" for t in [t for t in reading.findings if t is not symptom][:3])
         steps.append(ask(f"What set {subject} off?",
@@ -127,6 +128,19 @@ def trigger_branch(problem: str, reading: Reading) -> WhyBranch:
     steps.append(safeguard_step(reading, cause or trigger, subject))
     root, kind, question = systemic(reading, cause or trigger, subject)
     return WhyBranch(label="trigger", steps=steps, root_cause=root, root_cause_question=question, systemic_kind=kind)
+
+
+def _mechanism_question(reading: Reading, trigger: Tagged | None, subject: str) -> str:
+    """What to ask about how the failure came about: a fix that reverted something implicates the change to it
+    ("Fix committed to revert the module reference"), so ask what in that change broke it; else ask about the
+    trigger."""
+    revert = reverting_fix(reading)
+    if revert is not None:
+        step, what = revert
+        same = f", and was that change \"{quote(trigger.event)}\"" if trigger is not None else ""
+        return (f"What in the change to {what} made {subject} fail{same}? {implicated(step, what)} The data shows "
+                "that reverting it ended the failure, not how it caused it.")
+    return f"What in \"{quote(trigger.event)}\" made {subject} fail? The data gives the times, not the mechanism."
 
 
 def first_symptom(reading: Reading) -> Tagged | None:
@@ -230,10 +244,10 @@ def detection_branch(reading: Reading) -> WhyBranch | None:
         first = cited("Why did a person notice it before monitoring did?",
                       f"The first signal was a report: {said(detection.event)}.{later}", detection,
                       *([alert] if alert and alert.at > detection.at else []))
-        if alert is not None and alert.at > detection.at:
-            gap = format_minutes((alert.at - detection.at).total_seconds() / 60)
+        if alert is not None and alert.at > detection.at:  # the times the input gives: a computed gap is no figure of it
             second = ask("Why did the alert come after the report?",
-                         f"Why did \"{quote(alert.event)}\" fire {gap} after the first report: what does it watch, and how fast?")
+                         f"Why did \"{quote(alert.event)}\" fire only at {when(alert.at)}, after the first report at "
+                         f"{when(detection.at)}: what does it watch, and how fast?")
         else:
             second = ask("Why did no alert catch it?",
                          f"Which signal shows \"{quote(detection.event)}\" to monitoring, and is anything alerting on it?")

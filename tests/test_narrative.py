@@ -1,0 +1,153 @@
+"""The summary, the impact in words and the root cause: what a reader of the draft is told users saw, and what the
+data says of why (never the reason for a recovery step as the incident's cause)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from pm_agent.analysis.evidence import read_incident
+from pm_agent.analysis.findings import read_findings
+from pm_agent.analysis.narrative import impact_in_words, summarise, went_well
+from pm_agent.analysis.whys.chain import OPEN, run_five_whys
+from pm_agent.models import Incident, TimelineEvent
+from pm_agent.models.analysis import TITLE_CITATION
+
+
+def at(hhmm: str) -> dt.datetime:
+    return dt.datetime.fromisoformat(f"2024-05-14T{hhmm}:00+00:00")
+
+
+def event(hhmm: str, source: str, text: str) -> TimelineEvent:
+    return TimelineEvent(at=at(hhmm), source=source, text=text)
+
+
+def gateway_outage() -> Incident:
+    """A module change breaks the gateway; a retried pipeline, a revert and a pipeline step bring it back."""
+    return Incident(
+        id="gw-1", title="All tenants getting 502 from the edge gateway", services=["edge gateway"],
+        started_at=at("09:00"), detected_at=at("09:06"), resolved_at=at("09:40"),
+        events=[
+            event("09:00", "deploy", "Gateway module reference bumped by the pipeline"),
+            event("09:06", "alert", "Issue detected as a result of alerts"),
+            event("09:09", "chat", "Issue reported by a customer"),
+            event("09:15", "deploy", "Fix committed to revert the gateway module reference"),
+            event("09:22", "deploy", "Pipeline re-triggered due to a registry timeout"),
+            event("09:40", "deploy", "Listeners reattached to the load balancer by the pipeline (resolved)"),
+        ],
+    )
+
+
+def test_impact_in_words_quotes_a_title_that_states_the_impact_and_the_reports_never_a_response_step():
+    quoted = [(e.source, e.time_text, e.excerpt) for e in impact_in_words(read_incident(gateway_outage()))]
+    assert quoted == [
+        ("note", TITLE_CITATION, "All tenants getting 502 from the edge gateway"),
+        ("chat", "", "Issue reported by a customer"),
+    ]
+
+
+def test_a_title_that_only_names_the_incident_is_not_quoted_as_impact():
+    incident = gateway_outage().model_copy(update={"title": "Edge gateway incident of 14 May"})
+    assert [e.excerpt for e in impact_in_words(read_incident(incident))] == ["Issue reported by a customer"]
+
+
+def test_the_rendered_impact_cites_the_title_as_the_title():
+    from pm_agent.service import PostmortemService
+
+    service = PostmortemService()
+    markdown = service.render(service.draft(gateway_outage(), score=False, use_memory=False))
+    impact = markdown.split("## Impact")[1].split("##")[0]
+    assert impact.splitlines()[2:5] == [
+        "What the data says users and systems saw:",
+        "- the incident's title: \"All tenants getting 502 from the edge gateway\"",
+        "- 2024-05-14 09:09 UTC chat: \"Issue reported by a customer\"",
+    ]
+
+
+# --- root cause: what the data says of the recovery, and what a reverting fix implicates -----------
+
+
+def test_the_reason_a_recovery_step_was_repeated_is_shown_as_about_the_recovery_never_as_the_cause():
+    statements = [(f.kind, f.statement) for f in read_findings(read_incident(gateway_outage()))]
+    assert ("recovery", "About the recovery, not the incident's cause: the data says why a step was repeated or held "
+            "up: Pipeline re-triggered due to a registry timeout (deploy, 2024-05-14 09:22 UTC).") in statements
+    assert [kind for kind, _ in statements if kind == "cause"] == []
+
+
+def test_a_fix_that_reverts_something_implicates_the_change_to_it_in_findings_whys_and_summary():
+    reading = read_incident(gateway_outage())
+    revert = ("The data's fix reverted the gateway module reference, so the change it undid is implicated: Fix "
+              "committed to revert the gateway module reference (deploy, 2024-05-14 09:15 UTC).")
+
+    assert ("revert", revert) in [(f.kind, f.statement) for f in read_findings(reading)]
+    trigger = run_five_whys("All tenants getting 502 from the edge gateway", reading.incident, reading=reading).branches[0]
+    assert [(s.because, s.question) for s in trigger.steps[2:3]] == [
+        (OPEN, 'What in the change to the gateway module reference made "All tenants getting 502 from the edge gateway" '
+               f'fail, and was that change "Gateway module reference bumped by the pipeline"? {revert} The data shows '
+               "that reverting it ended the failure, not how it caused it."),
+    ]
+    assert ("The data does not state the cause, but its fix reverted the gateway module reference, so the change it "
+            "undid is implicated: Fix committed to revert the gateway module reference (deploy, 2024-05-14 09:15 UTC).") in \
+        summarise(reading, [])
+
+
+def test_an_alert_that_followed_a_customer_report_is_asked_about_with_times_the_input_gives_not_a_computed_gap():
+    from pm_agent.guards.fidelity import unsupported_numbers
+    from pm_agent.service import PostmortemService
+
+    incident = Incident(
+        id="ex-1", title="Exports missing rows", services=["export-worker"], started_at=at("08:00"),
+        events=[
+            event("08:00", "deploy", "export-worker 3.2 rolled out"),
+            event("09:02", "chat", "A customer emailed support: their export has fewer rows than last week"),
+            event("09:37", "alert", "Alert: export row count below forecast"),
+            event("10:05", "deploy", "Rolled back export-worker to 3.1; row counts back to normal"),
+        ],
+    )
+    service = PostmortemService()
+    postmortem = service.draft(incident, score=False, use_memory=False)
+
+    assert unsupported_numbers(service.render(postmortem), incident, postmortem) == []
+
+
+def test_a_step_only_begun_is_never_a_recovery_step_that_worked():
+    incident = Incident(
+        id="px-1", title="Proxy rule dropping inbound traffic", services=["proxy"], started_at=at("08:00"),
+        events=[
+            event("08:00", "deploy", "Proxy rule change applied"),
+            event("09:00", "chat", "Customers report requests to /api time out"),
+            event("09:20", "deploy", "Issue successfully identified. Began working on rollback of the proxy rule change"),
+            event("09:35", "deploy", "Proxy rule change rolled back; /api requests succeed again"),
+        ],
+    )
+    assert [line for line in went_well(read_incident(incident)) if line.startswith("A recovery step")] == [
+        "A recovery step worked: Proxy rule change rolled back; /api requests succeed again (deploy, 2024-05-14 09:35 UTC).",
+    ]
+
+
+def test_a_system_that_could_not_act_is_the_failure_not_a_recovery_step_held_up():
+    incident = Incident(
+        id="lb-1", title="Ingress load balancer out of addresses", services=["ingress"],
+        events=[
+            event("09:00", "alert", "Automated warning: the ingress load balancer was unable to scale up because there are "
+                                    "not enough free IP addresses in its subnets"),
+            event("09:30", "deploy", "Subnets enlarged; load balancer scaled up and healthy"),
+        ],
+    )
+    assert [f.kind for f in read_findings(read_incident(incident))] == ["cause"]
+
+
+def test_what_went_well_names_every_recovery_step_that_worked_now_that_done_actions_leave_them_out():
+    incident = Incident(
+        id="ws-1", title="Websocket disconnects", services=["ws-gateway"], started_at=at("08:00"),
+        events=[
+            event("08:00", "deploy", "ws-gateway 2.19 rolled out"),
+            event("08:10", "alert", "Alert: websocket disconnect rate above 5%"),
+            event("08:20", "deploy", "Drained the two worst nodes; disconnects on them stopped, worked"),
+            event("08:40", "deploy", "Rolled back ws-gateway to 2.18; disconnect rate back to normal"),
+        ],
+    )
+    assert [line for line in went_well(read_incident(incident)) if "recovery step" in line.lower()] == [
+        "Recovery steps that worked: Drained the two worst nodes; disconnects on them stopped, worked (deploy, "
+        "2024-05-14 08:20 UTC); Rolled back ws-gateway to 2.18; disconnect rate back to normal (deploy, 2024-05-14 "
+        "08:40 UTC).",
+    ]
