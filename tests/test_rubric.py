@@ -387,6 +387,33 @@ def test_a_key_fact_marked_not_established_is_not_stated():
         "6 of 7 expected sections; key facts: title, date, services")
 
 
+def test_the_more_of_the_analysis_is_still_open_the_less_complete_the_document_can_score():
+    questions = ["What started the rebuild at peak time?", "Which alert should have fired first?",
+                 "Why did the rebuild share nodes with queries?", "Who owns the rebuild schedule?"]
+
+    def completeness(open_count: int) -> float:
+        asked = "\n".join(f"- {q}" for q in questions[:open_count])
+        return criterion(postmortem(root_cause=PARTS["root_cause"] + "\n\n" + asked), "completeness_structure").score
+
+    assert [completeness(n) for n in (0, 1, 3)] == [4.5, 4.0, 3.5]
+
+
+def test_a_sentence_in_the_cause_section_that_says_it_is_not_the_cause_explains_nothing():
+    recovery = "About the recovery, not the incident's cause: the rollback was held up due to a Terraform state lock."
+    with_it = criterion(postmortem(root_cause=PARTS["root_cause"] + "\n\n" + recovery), "root_cause_depth")
+    without = criterion(postmortem(), "root_cause_depth")
+
+    assert (with_it.score, with_it.evidence) == (without.score, without.evidence)
+
+
+def test_an_actions_priority_is_not_the_incidents_severity():
+    table = ("| Action | Owner | Due | Priority |\n|---|---|---|---|\n"
+             "| Move index rebuilds to a dedicated node pool | SRE lead | 2024-07-15 | P1 |")
+    unrated = postmortem(actions=table).replace("**Severity:** SEV3\n", "")
+    assert criterion(unrated, "completeness_structure").evidence[0] == (
+        "6 of 7 expected sections; key facts: title, date, services")
+
+
 def test_an_owner_the_document_marks_as_not_in_the_data_is_no_owner():
     table = ("| Action | Owner | Due |\n|---|---|---|\n"
              "| Add a CI check that blocks index rebuilds during peak hours | {owner} | 2024-07-01 |\n"

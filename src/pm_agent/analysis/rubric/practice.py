@@ -202,7 +202,7 @@ def completeness_structure(reading: Reading, signals: Signals) -> Judgement:
         sections += 0.5
         j.found(f"{stand_in[0].replace('_', ' ')} stand in for a root cause section")
     missing = [f.replace("_", " ") for f in expected if f not in present] + ([] if either else ["detection/response"])
-    facts = _key_facts(doc, reading.stated_text(), signals)
+    facts = _key_facts(doc, reading.stated_text(besides="actions"), signals)  # an action's P1 is not the severity
     ratio = (sections + 0.5 * len(facts)) / (len(expected) + 1 + 2)
     stated = f"key facts: {', '.join(facts)}" if facts else "no key facts (title, date, severity, services)"
     j.credit(4.0 * ratio, f"{len(have) + len(either[:1])} of {len(expected) + 1} expected sections; {stated}")
@@ -216,7 +216,7 @@ def completeness_structure(reading: Reading, signals: Signals) -> Judgement:
     return j
 
 
-OPEN_SHARE_CAPS = ((0.5, 4.0), (0.3, 4.5))  # share of the analysis still open -> the most completeness can score
+OPEN_SHARE_CAPS = ((0.75, 3.5), (0.5, 4.0), (0.3, 4.5))  # share of the analysis still open -> the most completeness can score
 
 
 def _open_analysis(reading: Reading, j: Judgement) -> None:

@@ -61,6 +61,13 @@ UNCONFIRMED_RE = quick(
 _UNSAID_RE = quick(
     r"\bthe (?:data|input) (?:does not|doesn't) (?:say|state|show)\b(?![^.]*\b(?:but|however|yet)\b)|^ask:", re.I
 )
+# A sentence in a cause section that says it is not about the cause ("About the recovery, not the incident's cause:
+# the rollback was held up due to a state lock") tells the account, not why the incident happened.
+_NOT_THE_CAUSE_RE = quick(
+    r"\bnot (?:the|a|an|its|this)(?: incident's| incident| root| underlying| main)? cause\b"
+    r"|\bunrelated to the (?:incident|failure|outage)\b",
+    re.I,
+)
 CAUSAL_RE = quick(
     r"\b(?:because|due to|caused|causing|causes|result(?:ed|ing)? (?:of|in)|as a result|led to|leads? to|leading to"
     r"|which meant|this meant|meant that|meaning that|triggered by|therefore|consequently|in turn|so that"
@@ -256,15 +263,16 @@ def read(doc: MarkdownPostmortem) -> Reading:
                     if not (answered and is_question(sentence)) and (marked or not _remark(sentence)):
                         reading.withheld.append((group, sentence))
                     continue
-                reading.stated.append((group, sentence))
-                statement = _statement(sentence, field, index, group)
+                own_group = ACCOUNT if group == "causes" and _NOT_THE_CAUSE_RE.search(sentence) else group
+                reading.stated.append((own_group, sentence))
+                statement = _statement(sentence, field, index, own_group)
                 if field == "timeline":
                     reading.rows.append(set(statement.terms.specific))
-                if group != ACCOUNT and reading.restates_title(statement):
+                if own_group != ACCOUNT and reading.restates_title(statement):
                     continue
                 if statement.terms.specific_weight() >= MIN_SPECIFIC:
                     raw.append(statement)
-                    reading.group_terms.setdefault(group, set()).update(statement.terms.weights)
+                    reading.group_terms.setdefault(own_group, set()).update(statement.terms.weights)
                 elif statement.terms.specific and field:
                     reading.mentions.setdefault(field, []).append(statement.text)
 
