@@ -9,7 +9,6 @@ from __future__ import annotations
 import re
 
 from pm_agent.models import Figure, Impact, Incident, OpenQuestion, SourceRef
-from pm_agent.textscan.prefilter import QuickPattern, quick
 
 
 def _num(tag: str = "") -> str:
@@ -69,8 +68,8 @@ _NEEDED_WORDS = (
     ("sla_breach", _SLA),
     ("duration", _LASTED),
 )
-NEEDS: dict[str, QuickPattern] = {kind: quick(words, re.I) for kind, words in _NEEDED_WORDS}
-ANY_NEED = quick("|".join(words for _, words in _NEEDED_WORDS), re.I)
+NEEDS: dict[str, re.Pattern[str]] = {kind: re.compile(words, re.I) for kind, words in _NEEDED_WORDS}
+ANY_NEED = re.compile("|".join(words for _, words in _NEEDED_WORDS), re.I)
 
 QUESTIONS = {
     "users_affected": "How many users or customers were affected (a count from logs, analytics or support)?",

@@ -39,7 +39,7 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel
 
-from pm_agent.textscan.regex_literals import literal_pattern
+from pm_agent.textscan.words import literal_pattern
 
 log = logging.getLogger("pm_agent.guards.redaction")
 M = TypeVar("M")

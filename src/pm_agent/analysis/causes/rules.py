@@ -8,13 +8,11 @@ from __future__ import annotations
 
 import re
 
-from pm_agent.textscan.prefilter import QuickPattern, quick
-
-Rule = tuple[QuickPattern, float]
+Rule = tuple[re.Pattern[str], float]
 
 
 def _rules(*pairs: tuple[str, float]) -> tuple[Rule, ...]:
-    return tuple((quick(pattern, re.IGNORECASE), weight) for pattern, weight in pairs)
+    return tuple((re.compile(pattern, re.IGNORECASE), weight) for pattern, weight in pairs)
 
 
 CATEGORY_RULES: dict[str, tuple[Rule, ...]] = {
