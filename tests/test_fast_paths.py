@@ -11,6 +11,7 @@ import re
 import pytest
 
 from conftest import FIXTURES, REPO, SHARED_DATA
+from pm_agent.analysis import impact
 from pm_agent.analysis.blameless import rewrite as blameless
 from pm_agent.analysis.blameless import (
     rules_cause as blame_rules_cause,
@@ -21,6 +22,7 @@ from pm_agent.analysis.blameless import (
 from pm_agent.analysis.blameless.clauses import Guarded, _triggered
 from pm_agent.textscan import words as words_module
 from pm_agent.textscan.phrase_scan import phrase_pattern, phrase_scan
+from pm_agent.textscan.words import fold
 from pm_agent.analysis.rubric.text import Signals
 from pm_agent.ingest import merge
 from pm_agent.ingest.merge import collapse_duplicates
@@ -151,6 +153,22 @@ def test_every_blame_rule_finds_what_it_finds_with_every_pattern_run_on_every_se
     plain = [[rule(sentence) for rule in blameless._RULES] for sentence in sentences]
     assert guarded == plain
     assert skipped > 0.8 * len(sentences) * len(Guarded._every)  # most patterns are skipped on most sentences
+
+
+def test_a_text_the_impact_words_skip_is_one_no_impact_pattern_finds_a_figure_in():
+    texts = [e["text"] for e in json.loads((REPO / "examples" / "payments-outage.json").read_text())["events"]]
+    for path in sorted((REPO / "evals" / "cases").glob("*/*")) + sorted((FIXTURES / "inputs").rglob("*.*")):
+        texts += path.read_text(encoding="utf-8", errors="replace").splitlines()
+    texts += _sentences() + _real_sentences()
+    texts += [text.upper() for text in texts[:500]]
+    skipped = 0
+    for text in texts:
+        needed = impact.NEEDS.keys_in(fold(text))
+        for kind, _unit, pattern in impact.PATTERNS:
+            if kind not in needed:
+                skipped += 1
+                assert pattern.search(text) is None, (kind, text)
+    assert skipped > 0.8 * len(texts) * len(impact.PATTERNS)
 
 
 # --- near-duplicate events --------------------------------------------------------------------

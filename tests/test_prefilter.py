@@ -6,10 +6,12 @@ import random
 import re
 
 import pytest
+from guards import finishes_in_reasonable_time
 
 from conftest import FIXTURES, REPO, SHARED_DATA
 from pm_agent.analysis.rubric import practice
 from pm_agent.resources import resource_path
+from pm_agent.textscan.phrase_scan import phrase_pattern, phrase_scan
 from pm_agent.textscan import words as words_module
 from pm_agent.textscan.words import StartWords, WordIndex, fold, literal_pattern
 
@@ -26,9 +28,8 @@ def _spans(matches) -> list[tuple[tuple[int, int], str]]:
     return [(m.span(), m.group()) for m in matches]
 
 
-def test_every_character_ignorecase_takes_for_an_ascii_character_folds_to_it():
-    for code in range(128):
-        char = chr(code)
+def test_every_character_ignorecase_takes_for_an_ascii_character_or_a_currency_sign_folds_to_it():
+    for char in [chr(code) for code in range(128)] + ["€", "£"]:  # the impact figures' words hold both signs
         for match in re.finditer(re.escape(char), EVERY_CHARACTER, re.IGNORECASE):
             assert fold(match.group()) == char.lower(), (char, match.group())
 
@@ -110,6 +111,14 @@ def test_words_that_are_not_ascii_or_a_text_whose_folding_changes_its_length_lea
     dotted = re.compile(r"(?i)\bid\b")
     text = "\u0130D ﬃ id"  # "ﬃ".lower() keeps its length, "İ" folds to "i": the copy lines up
     assert _spans(StartWords(dotted, ["id"]).finditer(text)) == _spans(dotted.finditer(text))
+
+
+@pytest.mark.parametrize("unit", ["root ", "root\n", "roll back ", "rollback", "r"])
+def test_a_long_text_of_nothing_but_start_words_is_searched_in_linear_time(unit):
+    phrases = ("root cause", "rollback", "roll back", "rolled back", "root", "r x")
+    text = unit * (400_000 // len(unit))
+    with finishes_in_reasonable_time(30):
+        assert _spans(phrase_scan(phrases).finditer(text)) == _spans(phrase_pattern(phrases).finditer(text))
 
 
 def _documents() -> list[str]:

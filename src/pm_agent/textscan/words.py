@@ -91,12 +91,13 @@ class WordIndex(Generic[K]):
                 if not word:
                     raise ValueError(f"an empty word for {key!r}: it would be found everywhere")
                 owners.setdefault(word, set()).add(key)
-        # The finder gives the longest word at each position; the words that are its prefixes start there too.
+        # The finder gives the longest word at a position; the words that are its prefixes start there too.
         self._keys_at = {
             word: frozenset(key for other, keys in owners.items() if word.startswith(other) for key in keys)
             for word in owners
         }
-        self._finder = re.compile(f"(?=({literal_pattern(owners)}))") if owners else None
+        # Plain literals first: the regex engine skips quickly to where one can start.
+        self._finder = re.compile(literal_pattern(owners)) if owners else None
 
     def keys_in(self, text: str) -> frozenset[K]:
         """The keys one of whose words occurs in ``text``."""
@@ -109,8 +110,9 @@ class WordIndex(Generic[K]):
         """Each position of ``text`` from ``position`` on where a word starts, left to right, with its keys."""
         if self._finder is None:
             return
-        for match in self._finder.finditer(text, position):
-            yield match.start(), self._keys_at[match.group(1)]
+        while (match := self._finder.search(text, position)) is not None:
+            yield match.start(), self._keys_at[match.group()]
+            position = match.start() + 1
 
 
 class StartWords:
