@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import random
 import re
 
@@ -9,11 +10,12 @@ import pytest
 from guards import finishes_in_reasonable_time
 
 from conftest import FIXTURES, REPO, SHARED_DATA
-from pm_agent.analysis.rubric import practice
+from pm_agent.analysis.causes import rules as cause_rules
+from pm_agent.analysis.rubric import practice, reading
 from pm_agent.resources import resource_path
 from pm_agent.textscan.phrase_scan import phrase_pattern, phrase_scan
 from pm_agent.textscan import words as words_module
-from pm_agent.textscan.words import StartWords, WordIndex, fold, literal_pattern
+from pm_agent.textscan.words import StartWords, WordIndex, fold, leading_words, literal_pattern
 
 EVERY_CHARACTER = "".join(chr(code) for code in range(0x110000))
 
@@ -128,8 +130,6 @@ def _documents() -> list[str]:
 
 
 def test_the_rubrics_metric_patterns_find_what_their_plain_patterns_find_in_real_documents(scan_every_text):
-    import json
-
     rubric = json.loads(resource_path("rubric.json").read_text())
     lists = [c["signals"][key] for c in rubric["criteria"] for key in c.get("signals", {}) if key.endswith("metric_terms")]
     assert lists
@@ -137,3 +137,55 @@ def test_the_rubrics_metric_patterns_find_what_their_plain_patterns_find_in_real
         scan = practice._metric_pattern(tuple(terms))
         for document in _documents():
             assert _spans(scan.finditer(document)) == _spans(scan.pattern.finditer(document)), terms
+
+
+@pytest.mark.parametrize(
+    ("source", "words"),
+    [
+        (r"\b(deploy\w*|roll(ed|ing)?[- ]?out)\b", {"deploy", "roll"}),
+        (r"\bconfig(uration)?s?\b|\bconfigur(ed|ing)\b", {"config", "configur"}),
+        (r"\bmis-?configur\w*", {"mis"}),  # a character a quantifier makes optional ends the word before it
+        (r"\b(data ?cent(er|re)|facility)\b", {"data", "facility"}),
+        (r"\bci/?cd\b|\bcontinuous (delivery|deployment)", {"ci", "continuous "}),
+        (r"\b(?P<w>Foo|b\.ar)", {"foo", "b.ar"}),
+        (r"(ab)+c", {"ab"}),
+    ],
+)
+def test_the_words_a_pattern_opens_with_are_read_off_its_plain_characters(source, words):
+    assert leading_words(source) == words
+
+
+@pytest.mark.parametrize(
+    "source", [r"\b[a-z]+_size", r"a?bc", r"(ab)?c", r"(?i)foo", r"\d+ users", r"(?=x)x", r"x|\w", r"(a|[bc])d", r"(a"]
+)
+def test_a_pattern_that_may_open_otherwise_gets_no_words_and_simply_runs(source):
+    assert leading_words(source) is None
+
+
+def _engine_patterns() -> list[StartWords]:
+    found = [pattern for rules in cause_rules.CATEGORY_RULES.values() for pattern, _ in rules]
+    return found + [reading.UNCONFIRMED_RE, reading.CAUSAL_RE]
+
+
+def _texts() -> list[str]:
+    texts = [e["text"] for e in json.loads((REPO / "examples" / "payments-outage.json").read_text())["events"]]
+    for path in sorted((REPO / "evals" / "cases").glob("*/*")) + sorted((FIXTURES / "inputs").rglob("*.*")):
+        texts += path.read_text(encoding="utf-8", errors="replace").splitlines()
+    incidents = SHARED_DATA / "incidents.jsonl"
+    if incidents.is_file():
+        texts += [line for line in incidents.read_text(encoding="utf-8").splitlines() if line.strip()]
+    return texts
+
+
+def test_the_engines_keyword_patterns_answer_as_their_plain_patterns_on_real_texts():
+    patterns = _engine_patterns()
+    assert sum(p._finder is not None for p in patterns) > 0.9 * len(patterns)  # nearly all get a word scan
+    rng = random.Random(7)
+    texts = sorted(set(_texts()))
+    texts += ["".join(c.upper() if rng.random() < 0.3 else c for c in text) for text in rng.sample(texts, 300)]
+    chunks = ["\n".join(texts[i : i + 80]) for i in range(0, len(texts), 80)] + _documents()  # long texts
+    assert any(len(chunk) > words_module._LONG for chunk in chunks)
+    for pattern in patterns:
+        for text in texts + chunks:
+            assert pattern.findall(text) == pattern.pattern.findall(text), (pattern.pattern, text[:80])
+            assert _spans(pattern.finditer(text)) == _spans(pattern.pattern.finditer(text)), pattern.pattern

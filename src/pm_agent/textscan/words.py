@@ -116,36 +116,154 @@ class WordIndex(Generic[K]):
 
 
 class StartWords:
-    """A compiled pattern whose every match starts with one of ``words``, searched only where one does.
+    """A compiled pattern whose every match starts with one of ``words``, run only where one does.
 
-    ``words`` are lower-case ASCII; a match starts, case-insensitively (or exactly), with one of
-    them. In a long text the words are found in the folded text and the pattern is tried only
-    there, answering as its own scan would have: no other position could start a match, and where
-    a word starts, ``match`` decides as the scan would. Matches are never empty (each holds a
-    word), so the next is looked for from the end of the last, as ``finditer`` does. Short texts,
-    words that are not ASCII, and texts whose folded copy has another length go to the pattern.
+    ``words`` are lower-case ASCII strings; every match starts, case-insensitively, with one of
+    them. They are looked for in the folded text (one quick literal scan): a text without them is
+    not searched at all, and in a long text the pattern is tried only where one starts, answering
+    as its own scan would have: no other position could start a match, and where a word starts,
+    ``match`` decides as the scan would. Matches are never empty (each holds a word), so the next
+    is looked for from the end of the last, as ``finditer`` does. Without usable words (none, or
+    one not ASCII), or for a text whose folded copy has another length, the pattern runs alone.
     """
 
-    def __init__(self, pattern: re.Pattern[str], words: Iterable[str]) -> None:
+    def __init__(self, pattern: re.Pattern[str], words: Iterable[str] | None) -> None:
         self.pattern = pattern
-        words = set(words)
-        self._index = WordIndex({0: words}) if words and all(w and w.isascii() for w in words) else None
+        words = set(words or ())
+        usable = bool(words) and all(w and w.isascii() for w in words)
+        self._finder = re.compile(literal_pattern(words)) if usable else None  # plain literals: a quick scan
 
     def finditer(self, text: str) -> Iterator[re.Match[str]]:
         """The matches of ``pattern.finditer(text)``, left to right."""
-        folded = aligned_fold(text) if self._index is not None and len(text) > _LONG else None
+        folded = aligned_fold(text) if self._finder is not None else None
         if folded is None:
-            yield from self.pattern.finditer(text)
-            return
-        end = 0
-        for position, _keys in self._index.occurrences(folded):  # type: ignore[union-attr]
-            if position < end:
-                continue
+            return self.pattern.finditer(text)
+        first = self._finder.search(folded)  # type: ignore[union-attr]
+        if first is None:
+            return iter(())
+        if len(text) <= _LONG:  # a short text with a word in it: the pattern scans it as quickly
+            return self.pattern.finditer(text, first.start())
+        return self._tried_at_words(text, folded, first.start())
+
+    def _tried_at_words(self, text: str, folded: str, position: int) -> Iterator[re.Match[str]]:
+        """``finditer`` trying the pattern only where a word starts, from ``position`` (where one does) on."""
+        while True:
             match = self.pattern.match(text, position)
             if match is not None:
                 yield match
-                end = match.end()
+                position = match.end()
+            else:
+                position += 1
+            word = self._finder.search(folded, position)  # type: ignore[union-attr]
+            if word is None:
+                return
+            position = word.start()
 
     def search(self, text: str) -> re.Match[str] | None:
         """``pattern.search(text)``."""
         return next(self.finditer(text), None)
+
+    def findall(self, text: str) -> list[Any]:
+        """``pattern.findall(text)``: each match's text, its one group, or the tuple of its groups."""
+        groups = self.pattern.groups
+        found = self.finditer(text)
+        if self._finder is None or len(text) <= _LONG:  # the pattern's own findall, when it runs at all
+            first = next(found, None)
+            return [] if first is None else self.pattern.findall(text, first.start())
+        if groups == 0:
+            return [m.group() for m in found]
+        return [m.group(1) or "" for m in found] if groups == 1 else [m.groups("") for m in found]
+
+
+_OPENING_GROUP = re.compile(r"\((?:\?:|\?P<\w+>)?")
+_QUANTIFIER = "?*{"
+_LITERAL = re.compile(r"(?:[\w ,'/%-]|\\[^\w\s])+")
+
+
+def leading_words(source: str) -> frozenset[str] | None:
+    """The lower-case words every match of the pattern ``source`` starts with, when it opens with a
+    list of words, as most keyword patterns do: ``\\b(deploy\\w*|roll(ed)?[- ]?out)\\b`` starts with
+    ``deploy`` or ``roll``, ``\\bconfig(uration)?s?\\b|\\bconfigur(ed|ing)\\b`` with ``config``. Any
+    other opening (a class, an escape such as ``\\d``, an optional first word, a lookaround) gives None:
+    then there is no scan, never a wrong one. Only what is certain is read: the plain characters up
+    to the first special one, and dropping a character a quantifier makes optional.
+    """
+    words, end = _alternatives(source, 0)
+    return words if words is not None and end == len(source) else None
+
+
+def _alternatives(source: str, index: int) -> tuple[frozenset[str] | None, int]:
+    """The words of ``a|b|...`` from ``index`` up to the closing parenthesis or the end, and where that is."""
+    words: set[str] = set()
+    while True:
+        found, index = _sequence(source, index)
+        if found is None:
+            return None, index
+        words |= found
+        if index < len(source) and source[index] == "|":
+            index += 1
+            continue
+        return frozenset(words), index
+
+
+def _sequence(source: str, index: int) -> tuple[frozenset[str] | None, int]:
+    """The words one alternative starts with, and the index after the alternative."""
+    while source.startswith("\\b", index):
+        index += 2
+    words: frozenset[str] | None = None
+    if (group := _OPENING_GROUP.match(source, index)) is not None:
+        words, index = _alternatives(source, group.end())
+        if index >= len(source) or source[index] != ")":
+            return None, index
+        index += 1
+        if index < len(source) and source[index] in _QUANTIFIER:
+            words = None  # the group may be absent
+    elif (run := _LITERAL.match(source, index)) is not None:
+        text = re.sub(r"\\(.)", r"\1", run.group())
+        index = run.end()
+        if index < len(source) and source[index] in _QUANTIFIER:
+            text = text[:-1]  # its last character may be absent
+        words = frozenset({text.lower()}) if text else None
+    return words, _skip_to_alternative_end(source, index)
+
+
+def _skip_to_alternative_end(source: str, index: int) -> int:
+    """The index of the ``|`` or ``)`` that ends the alternative running at ``index`` (or the end)."""
+    depth = 0
+    while index < len(source):
+        char = source[index]
+        if char == "\\":
+            index += 2
+            continue
+        if char == "[":
+            index = _class_end(source, index)
+            continue
+        if char == "(":
+            depth += 1
+        elif char == ")":
+            if depth == 0:
+                return index
+            depth -= 1
+        elif char == "|" and depth == 0:
+            return index
+        index += 1
+    return index
+
+
+def _class_end(source: str, index: int) -> int:
+    """The index after the character class opening at ``index``."""
+    index += 1
+    if index < len(source) and source[index] == "^":
+        index += 1
+    if index < len(source) and source[index] == "]":
+        index += 1
+    while index < len(source) and source[index] != "]":
+        index += 2 if source[index] == "\\" else 1
+    return index + 1
+
+
+def compile_scanned(source: str, flags: int = 0) -> StartWords:
+    """``re.compile(source, flags)`` behind the word scan, its words those its opening list of words
+    starts every match with (:func:`leading_words`; a pattern without such a list simply runs)."""
+    pattern = re.compile(source, flags)
+    return StartWords(pattern, None if flags & re.VERBOSE else leading_words(source))

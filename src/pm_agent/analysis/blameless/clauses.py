@@ -91,8 +91,9 @@ class Guarded:
     Most sentences lack the rule's trigger word ("should", "fault"), so the pattern rarely runs.
     A match counts only when its ``agent`` or ``poss`` group names a person (:func:`is_person`).
     ``needs`` is a ``|``-separated list of lower-case words; ``word*`` matches any word starting so.
-    Every match of the pattern holds one of them as a word (tests/test_fast_paths.py checks it on
-    real texts): the trigger words of all rules are found together, by one scan of a sentence's
+    A rule finds nothing in a sentence without one of them that it would find with the pattern run
+    anyway (tests/test_fast_paths.py compares every rule's hits both ways on the fixtures and real
+    incidents). The trigger words of all rules are found together, by one scan of a sentence's
     words (:class:`pm_agent.textscan.words.WordIndex`).
     """
 

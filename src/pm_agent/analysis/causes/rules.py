@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import re
 
-Rule = tuple[re.Pattern[str], float]
+from pm_agent.textscan.words import StartWords, compile_scanned
+
+Rule = tuple[StartWords, float]
 
 
 def _rules(*pairs: tuple[str, float]) -> tuple[Rule, ...]:
-    return tuple((re.compile(pattern, re.IGNORECASE), weight) for pattern, weight in pairs)
+    return tuple((compile_scanned(pattern, re.IGNORECASE), weight) for pattern, weight in pairs)
 
 
 CATEGORY_RULES: dict[str, tuple[Rule, ...]] = {

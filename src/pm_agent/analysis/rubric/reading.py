@@ -31,6 +31,7 @@ from functools import cached_property
 from pm_agent.analysis.rubric.terms import Terms, shared_share, shared_weight, terms
 from pm_agent.markdown.blocks import canonical_field, plain
 from pm_agent.markdown.document import ActionEntry, MarkdownPostmortem, Section, Table, TimelineRow
+from pm_agent.textscan.words import compile_scanned
 
 GROUPS = {
     "root_cause": "causes", "trigger": "causes", "contributing_factors": "causes",
@@ -46,13 +47,13 @@ NO_COHERENCE = 0.15  # one sharing less is about something else
 SHARED_FULL = 3.0  # ... or one naming this much of the account's specific weight ...
 SHARED_SHARE = 0.25  # ... provided at least this share of it is about them
 
-UNCONFIRMED_RE = re.compile(
+UNCONFIRMED_RE = compile_scanned(
     r"\b(?:hypothes[ie]s|to (?:be )?confirm(?:ed)?|unconfirmed|candidates?\b|not in the data|not evident"
     r"|not (?:yet )?(?:known|established|determined)|unknown|not stated|to be determined|tbd|tbc"
     r"|not available in the data|none yet|nothing yet|(?:see|in) the open questions)\b",
     re.I,
 )
-CAUSAL_RE = re.compile(
+CAUSAL_RE = compile_scanned(
     r"\b(?:because|due to|caused|causing|causes|result(?:ed|ing)? (?:of|in)|as a result|led to|leads? to|leading to"
     r"|which meant|this meant|meant that|meaning that|triggered by|therefore|consequently|in turn|so that"
     r"|which made|made it|prevented|preventing)\b",
