@@ -45,12 +45,19 @@ def fold(text: str) -> str:
     return text
 
 
-@lru_cache(maxsize=8)
 def aligned_fold(text: str) -> str | None:
     """``fold(text)`` when it lines up with ``text`` character for character (almost always), else None.
 
-    Cached: a long document is searched for many phrase lists in a row.
+    A long text's is cached: a long document is searched for many patterns in a row.
     """
+    if len(text) > _LONG:
+        return _aligned_fold_long(text)
+    folded = fold(text)
+    return folded if len(folded) == len(text) else None
+
+
+@lru_cache(maxsize=8)
+def _aligned_fold_long(text: str) -> str | None:
     folded = fold(text)
     return folded if len(folded) == len(text) else None
 
@@ -115,6 +122,36 @@ class WordIndex(Generic[K]):
             position = match.start() + 1
 
 
+class WordGroup:
+    """Patterns asked in turn about the same short texts: one scan of a text says which of them can match.
+
+    Each member joins with its words; :meth:`may_hold` answers for every member from one scan of the
+    folded text (cached for the last few texts), instead of one scan per member.
+    """
+
+    def __init__(self) -> None:
+        self._words: dict[int, frozenset[str]] = {}
+        self._index: WordIndex[int] | None = None
+        self._present = lru_cache(maxsize=4)(self._scan)
+
+    def join(self, words: Iterable[str]) -> int:
+        """Add a member with these words; its key for :meth:`may_hold`."""
+        key = len(self._words)
+        self._words[key] = frozenset(words)
+        self._index = None
+        self._present.cache_clear()
+        return key
+
+    def may_hold(self, key: int, text: str) -> bool:
+        """False when ``text`` holds none of member ``key``'s words."""
+        return key in self._present(text)
+
+    def _scan(self, text: str) -> frozenset[int]:
+        if self._index is None:
+            self._index = WordIndex(self._words)
+        return self._index.keys_in(fold(text))
+
+
 class StartWords:
     """A compiled pattern whose every match starts with one of ``words``, run only where one does.
 
@@ -125,16 +162,21 @@ class StartWords:
     ``match`` decides as the scan would. Matches are never empty (each holds a word), so the next
     is looked for from the end of the last, as ``finditer`` does. Without usable words (none, or
     one not ASCII), or for a text whose folded copy has another length, the pattern runs alone.
+    A pattern of a :class:`WordGroup` asks the group whether a short text holds its words.
     """
 
-    def __init__(self, pattern: re.Pattern[str], words: Iterable[str] | None) -> None:
+    def __init__(self, pattern: re.Pattern[str], words: Iterable[str] | None, group: WordGroup | None = None) -> None:
         self.pattern = pattern
         words = set(words or ())
         usable = bool(words) and all(w and w.isascii() for w in words)
         self._finder = re.compile(literal_pattern(words)) if usable else None  # plain literals: a quick scan
+        self._group = group if usable else None
+        self._member = group.join(words) if group is not None and usable else -1
 
     def finditer(self, text: str) -> Iterator[re.Match[str]]:
         """The matches of ``pattern.finditer(text)``, left to right."""
+        if self._group is not None and len(text) <= _LONG:
+            return self.pattern.finditer(text) if self._group.may_hold(self._member, text) else iter(())
         folded = aligned_fold(text) if self._finder is not None else None
         if folded is None:
             return self.pattern.finditer(text)
@@ -262,8 +304,8 @@ def _class_end(source: str, index: int) -> int:
     return index + 1
 
 
-def compile_scanned(source: str, flags: int = 0) -> StartWords:
+def compile_scanned(source: str, flags: int = 0, group: WordGroup | None = None) -> StartWords:
     """``re.compile(source, flags)`` behind the word scan, its words those its opening list of words
     starts every match with (:func:`leading_words`; a pattern without such a list simply runs)."""
     pattern = re.compile(source, flags)
-    return StartWords(pattern, None if flags & re.VERBOSE else leading_words(source))
+    return StartWords(pattern, None if flags & re.VERBOSE else leading_words(source), group)

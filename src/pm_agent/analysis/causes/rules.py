@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import re
 
-from pm_agent.textscan.words import StartWords, compile_scanned
+from pm_agent.textscan.words import StartWords, WordGroup, compile_scanned
 
 Rule = tuple[StartWords, float]
+_EVERY_RULE = WordGroup()  # every rule is asked about each text: one scan of a short text answers them all
 
 
 def _rules(*pairs: tuple[str, float]) -> tuple[Rule, ...]:
-    return tuple((compile_scanned(pattern, re.IGNORECASE), weight) for pattern, weight in pairs)
+    return tuple((compile_scanned(pattern, re.IGNORECASE, _EVERY_RULE), weight) for pattern, weight in pairs)
 
 
 CATEGORY_RULES: dict[str, tuple[Rule, ...]] = {
