@@ -1,16 +1,18 @@
-"""The one fast path for text matching: declared words, found by one scan, decide where a pattern runs.
+"""The one fast path for text matching: words every match holds, found by one scan, decide where a pattern runs.
 
 Python's regex engine tries a pattern at every position of a text unless the pattern opens with
 plain case-sensitive characters. The engines' patterns seldom do: they open with ``\\b`` or a
-lookbehind and ignore case, so a rubric phrase list tried over a drafted postmortem of thousands of
-timeline rows, or fifty blame rules tried on every sentence, spend their time failing. A pattern
-used that way comes with the words every match must hold, written beside it where it is defined
-(the blame rules' trigger words) or taken from the data it is built from (the first word of each
-rubric phrase). :class:`WordIndex` finds many such words with one scan of a text, and says which
-patterns they belong to and where they start; a pattern then runs only on a text, or at a
-position, where its words are, and otherwise answers as it always would. Nothing is read off a
-pattern's syntax: the words are declared, and the tests check every pattern against texts without
-its words.
+lookbehind and ignore case, so the 86 cause rules over an incident, a rubric phrase list over a
+drafted postmortem of thousands of rows, or fifty blame rules on every sentence spend their time
+failing. Each such pattern comes with words every match holds: declared where the pattern is (the
+blame rules' trigger words, the impact figures' needed words), taken from the data it is built from
+(the first word of each rubric phrase, the rubric's metric terms), or read off the list of words the
+pattern opens with (:func:`leading_words`: plain characters only; any other opening gives no words
+and the pattern simply runs). The words are found in the folded text by one literal scan
+(:class:`WordIndex` for many keys at once, :class:`StartWords` for one pattern, :class:`WordGroup`
+for patterns asked in turn about the same texts), and a pattern runs only on a text, or in a long
+text only at a position, where its words are. Every answer is the pattern's own; the tests compare
+each fast path with its plain pattern on the fixtures and the shared real incidents.
 
 Words are looked for in the text folded by :func:`fold`, which makes case-insensitive matching
 exact for ASCII letters: ``re.IGNORECASE`` accepts, besides the two cases, U+0130 (``İ``) and
