@@ -9,25 +9,23 @@ import random
 import re
 
 import pytest
-
 from conftest import FIXTURES, REPO, SHARED_DATA
+
 from pm_agent.analysis import impact
 from pm_agent.analysis.blameless import rewrite as blameless
-from pm_agent.analysis.blameless import (
-    rules_cause as blame_rules_cause,
-    rules_counterfactual as blame_rules_counterfactual,
-    rules_idioms as blame_rules_idioms,
-    rules_words as blame_rules_words,
-)
+from pm_agent.analysis.blameless import rules_cause as blame_rules_cause
+from pm_agent.analysis.blameless import rules_counterfactual as blame_rules_counterfactual
+from pm_agent.analysis.blameless import rules_idioms as blame_rules_idioms
+from pm_agent.analysis.blameless import rules_words as blame_rules_words
 from pm_agent.analysis.blameless.clauses import Guarded, _triggered
-from pm_agent.textscan import words as words_module
-from pm_agent.textscan.phrase_scan import phrase_pattern, phrase_scan
-from pm_agent.textscan.words import fold
 from pm_agent.analysis.rubric.text import Signals
 from pm_agent.ingest import merge
 from pm_agent.ingest.merge import collapse_duplicates
 from pm_agent.models import SourceRef, TimelineEvent
 from pm_agent.resources import resource_path
+from pm_agent.textscan import words as words_module
+from pm_agent.textscan.phrase_scan import phrase_pattern, phrase_scan
+from pm_agent.textscan.words import fold
 
 RUBRIC_LISTS = sorted(
     {tuple(phrases) for c in json.loads(resource_path("rubric.json").read_text())["criteria"]

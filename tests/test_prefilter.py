@@ -7,14 +7,14 @@ import random
 import re
 
 import pytest
+from conftest import FIXTURES, REPO, SHARED_DATA
 from guards import finishes_in_reasonable_time
 
-from conftest import FIXTURES, REPO, SHARED_DATA
 from pm_agent.analysis.causes import rules as cause_rules
 from pm_agent.analysis.rubric import practice, reading
 from pm_agent.resources import resource_path
-from pm_agent.textscan.phrase_scan import phrase_pattern, phrase_scan
 from pm_agent.textscan import words as words_module
+from pm_agent.textscan.phrase_scan import phrase_pattern, phrase_scan
 from pm_agent.textscan.words import StartWords, WordIndex, fold, leading_words, literal_pattern
 
 EVERY_CHARACTER = "".join(chr(code) for code in range(0x110000))
@@ -54,8 +54,8 @@ def test_a_word_index_finds_every_position_where_a_keys_word_starts_with_the_key
         words_of = {key: rng.sample(vocabulary, rng.randint(1, 3)) for key in range(rng.randint(1, 5))}
         text = "".join(rng.choice(vocabulary + ["x", " ", "r"]) for _ in range(rng.randint(0, 15)))
         expected = [
-            (position, frozenset(key for key, words in words_of.items() if any(text.startswith(w, position) for w in words)))
-            for position in range(len(text))
+            (at, frozenset(key for key, words in words_of.items() if any(text.startswith(w, at) for w in words)))
+            for at in range(len(text))
         ]
         index = WordIndex(words_of)
         assert list(index.occurrences(text)) == [(p, keys) for p, keys in expected if keys], (words_of, text)
@@ -78,7 +78,9 @@ STARTING = [
     (r"(?i)s[kt]y", ["sk", "st"], 0),
     (r"(?<!\w)(?:sky|s)(?!\w)\s*\d", ["s"], re.I),
 ]
-PIECES = ["deploy", "rolled out", "roll-out", "ab", "abc", "cd", "ce", "Foo", "bar", "BAR", "Kiss", "x", "yz", "sky", "s 4"]
+PIECES = [
+    "deploy", "rolled out", "roll-out", "ab", "abc", "cd", "ce", "Foo", "bar", "BAR", "Kiss", "x", "yz", "sky", "s 4",
+]
 ALPHABET = "abcdefikorstuxyzABFIKORSXYZ -.\u0130\u0131\u017f\u212a€$\n4"
 
 
@@ -131,7 +133,9 @@ def _documents() -> list[str]:
 
 def test_the_rubrics_metric_patterns_find_what_their_plain_patterns_find_in_real_documents(scan_every_text):
     rubric = json.loads(resource_path("rubric.json").read_text())
-    lists = [c["signals"][key] for c in rubric["criteria"] for key in c.get("signals", {}) if key.endswith("metric_terms")]
+    lists = [
+        c["signals"][key] for c in rubric["criteria"] for key in c.get("signals", {}) if key.endswith("metric_terms")
+    ]
     assert lists
     for terms in lists:
         scan = practice._metric_pattern(tuple(terms))
