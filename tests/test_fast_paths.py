@@ -1,5 +1,5 @@
-"""The fast paths give the answers of the slow ones they replace: phrase scans, the blame sentence
-check. (Drafts of 5,000 events are timed by bench/bench_draft.py.)"""
+"""The fast path gives the answers of the plain patterns it stands in for: phrase scans, the blame rules'
+trigger words, the blame sentence check. (Drafts of 10,000 events are timed by bench/bench_draft.py.)"""
 
 from __future__ import annotations
 
@@ -9,25 +9,23 @@ import random
 import re
 
 import pytest
-
 from conftest import FIXTURES, REPO, SHARED_DATA
-from pm_agent.textscan import prefilter
+
+from pm_agent.analysis import impact
 from pm_agent.analysis.blameless import rewrite as blameless
-from pm_agent.analysis.blameless import (
-    rules_cause as blame_rules_cause,
-    rules_counterfactual as blame_rules_counterfactual,
-    rules_idioms as blame_rules_idioms,
-    rules_words as blame_rules_words,
-)
-from pm_agent.textscan import phrase_scan as phrase_scan_module
+from pm_agent.analysis.blameless import rules_cause as blame_rules_cause
+from pm_agent.analysis.blameless import rules_counterfactual as blame_rules_counterfactual
+from pm_agent.analysis.blameless import rules_idioms as blame_rules_idioms
+from pm_agent.analysis.blameless import rules_words as blame_rules_words
 from pm_agent.analysis.blameless.clauses import Guarded, _triggered
-from pm_agent.textscan.phrase_scan import PhraseScan, phrase_pattern
 from pm_agent.analysis.rubric.text import Signals
 from pm_agent.ingest import merge
 from pm_agent.ingest.merge import collapse_duplicates
 from pm_agent.models import SourceRef, TimelineEvent
-from pm_agent.textscan.prefilter import QuickPattern, fold
 from pm_agent.resources import resource_path
+from pm_agent.textscan import words as words_module
+from pm_agent.textscan.phrase_scan import phrase_pattern, phrase_scan
+from pm_agent.textscan.words import fold
 
 RUBRIC_LISTS = sorted(
     {tuple(phrases) for c in json.loads(resource_path("rubric.json").read_text())["criteria"]
@@ -48,12 +46,12 @@ def _spans(matches) -> list[tuple[tuple[int, int], str]]:
 @pytest.fixture
 def scan_every_text(monkeypatch):
     """The scan also for short texts (by default they go to the phrase pattern itself)."""
-    monkeypatch.setattr(phrase_scan_module, "_LONG", 0)
+    monkeypatch.setattr(words_module, "_LONG", 0)
 
 
 def test_a_phrase_scan_finds_what_the_phrase_pattern_finds_in_real_documents(scan_every_text):
     for phrases in RUBRIC_LISTS:
-        scan, pattern = PhraseScan(phrases), phrase_pattern(phrases)
+        scan, pattern = phrase_scan(phrases), phrase_pattern(phrases)
         for document in DOCUMENTS:
             assert _spans(scan.finditer(document)) == _spans(pattern.finditer(document)), phrases
 
@@ -81,7 +79,7 @@ def test_a_phrase_scan_keeps_the_patterns_order_and_preferences_on_random_text(s
             else w
             for w in words
         )
-        assert _spans(PhraseScan(phrases).finditer(text)) == _spans(phrase_pattern(phrases).finditer(text)), text
+        assert _spans(phrase_scan(phrases).finditer(text)) == _spans(phrase_pattern(phrases).finditer(text)), text
 
 
 # --- the blame sentence check ---------------------------------------------------------------------
@@ -100,7 +98,7 @@ UNGUARDED = {"_ANY_JUDGEMENT", "_FAT_FINGER"}
 
 def test_every_pattern_a_rule_starts_from_is_guarded_or_declared_unguarded():
     for module in (blame_rules_words, blame_rules_cause, blame_rules_counterfactual, blame_rules_idioms):
-        plain = {name for name, value in vars(module).items() if isinstance(value, (re.Pattern, QuickPattern))}
+        plain = {name for name, value in vars(module).items() if isinstance(value, re.Pattern)}
         assert plain <= LOOKAROUND_HELPERS | UNGUARDED, (module.__name__, plain - LOOKAROUND_HELPERS - UNGUARDED)
     words = {w for w in blame_rules_words.JUDGEMENT_ADJECTIVES}
     assert set(blame_rules_words.UNGUARDED_NEEDS) == words | {"fat"}
@@ -115,15 +113,17 @@ def _sentences() -> list[str]:
     return found
 
 
-@pytest.fixture
-def warmed_up(monkeypatch):
-    """Every check on: the guards read their needed words at once, the literal scan is set up."""
-    for guard in Guarded._every:
-        monkeypatch.setattr(guard, "_set_off", 10**9)
-    monkeypatch.setattr(prefilter, "_possible", prefilter._possible_scanned)
+def _real_sentences() -> list[str]:
+    """Every sentence of the real incidents beside the checkout (none when they are absent)."""
+    texts = [p.read_text(encoding="utf-8") for p in sorted((SHARED_DATA / "fulltext").glob("*.md"))]
+    incidents = SHARED_DATA / "incidents.jsonl"
+    if incidents.is_file():
+        rows = [json.loads(line) for line in incidents.read_text(encoding="utf-8").splitlines() if line.strip()]
+        texts += [f"{row['title']}. {row.get('summary') or ''}" for row in rows]
+    return [text[start:end] for text in texts for start, end in blameless._sentences(text)]
 
 
-def test_a_sentence_the_quick_check_skips_is_one_no_rule_finds_anything_in(warmed_up):
+def test_a_sentence_the_quick_check_skips_is_one_no_rule_finds_anything_in():
     skipped = 0
     for sentence in _sentences():
         hits = [hit for rule in blameless._RULES for hit in rule(sentence)]
@@ -142,12 +142,31 @@ def test_the_guarded_trigger_index_agrees_with_each_patterns_own_words():
             assert triggered == any(key in words for key in guard.needs), (guard._source, sentence)
 
 
-def test_a_guarded_pattern_never_matches_a_text_without_the_words_it_needs():
-    for sentence in _sentences():
-        folded = fold(sentence)
-        for guard in Guarded._every:
-            if not all(words.search(folded) for words in guard._needed):
-                assert guard.pattern.search(sentence) is None, (guard._source, sentence)
+def test_every_blame_rule_finds_what_it_finds_with_every_pattern_run_on_every_sentence(monkeypatch):
+    """What the trigger words skip, the plain patterns would not have found: the rules answer as without them."""
+    sentences = _sentences() + _real_sentences()
+    skipped = sum(guard._index not in _triggered(s, len(Guarded._every)) for s in sentences for guard in Guarded._every)
+    guarded = [[rule(sentence) for rule in blameless._RULES] for sentence in sentences]
+    monkeypatch.setattr(Guarded, "_may_match", lambda self, text: True)
+    plain = [[rule(sentence) for rule in blameless._RULES] for sentence in sentences]
+    assert guarded == plain
+    assert skipped > 0.8 * len(sentences) * len(Guarded._every)  # most patterns are skipped on most sentences
+
+
+def test_a_text_the_impact_words_skip_is_one_no_impact_pattern_finds_a_figure_in():
+    texts = [e["text"] for e in json.loads((REPO / "examples" / "payments-outage.json").read_text())["events"]]
+    for path in sorted((REPO / "evals" / "cases").glob("*/*")) + sorted((FIXTURES / "inputs").rglob("*.*")):
+        texts += path.read_text(encoding="utf-8", errors="replace").splitlines()
+    texts += _sentences() + _real_sentences()
+    texts += [text.upper() for text in texts[:500]]
+    skipped = 0
+    for text in texts:
+        needed = impact.NEEDS.keys_in(fold(text))
+        for kind, _unit, pattern in impact.PATTERNS:
+            if kind not in needed:
+                skipped += 1
+                assert pattern.search(text) is None, (kind, text)
+    assert skipped > 0.8 * len(texts) * len(impact.PATTERNS)
 
 
 # --- near-duplicate events --------------------------------------------------------------------

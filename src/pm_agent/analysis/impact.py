@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 
 from pm_agent.models import Figure, Impact, Incident, OpenQuestion, SourceRef
-from pm_agent.textscan.prefilter import QuickPattern, quick
+from pm_agent.textscan.words import WordIndex, fold
 
 
 def _num(tag: str = "") -> str:
@@ -57,20 +57,18 @@ PATTERNS: list[tuple[str, str, re.Pattern[str]]] = [
         rf"(?:{_LASTED})\s+(?:about\s+|roughly\s+|approximately\s+)?{_NUM}\s*"
         r"(?P<unit>minutes?|mins?|hours?|hrs?|h)\b", re.I)),
 ]
-# What each pattern cannot match without, found anywhere in the text (case-insensitive): a text
-# lacking it is skipped without running the pattern, which on most event texts matches nothing.
-_NEEDED_WORDS = (
-    ("user_share", _SHARE_OF),
-    ("users_affected", _AFFECTED),
-    ("error_rate", "%"),
-    ("requests_failed", _FAILED_THINGS),
-    ("revenue", f"{_CURRENCY_SIGNS}|{_CURRENCY_WORDS}"),
-    ("support_tickets", _TICKETS),
-    ("sla_breach", _SLA),
-    ("duration", _LASTED),
-)
-NEEDS: dict[str, QuickPattern] = {kind: quick(words, re.I) for kind, words in _NEEDED_WORDS}
-ANY_NEED = quick("|".join(words for _, words in _NEEDED_WORDS), re.I)
+# What each pattern cannot match without, found anywhere in the (folded) text: a text lacking it is
+# skipped without running the pattern, which on most event texts matches nothing. One scan finds them all.
+NEEDS: WordIndex[str] = WordIndex({
+    "user_share": _SHARE_OF.split("|"),
+    "users_affected": _AFFECTED.split("|"),
+    "error_rate": ["%"],
+    "requests_failed": _FAILED_THINGS.split("|"),
+    "revenue": [*_CURRENCY_SIGNS.strip("[]"), *_CURRENCY_WORDS.lower().split("|")],
+    "support_tickets": _TICKETS.split("|"),
+    "sla_breach": _SLA.lower().split("|"),
+    "duration": _LASTED.split("|"),
+})
 
 QUESTIONS = {
     "users_affected": "How many users or customers were affected (a count from logs, analytics or support)?",
@@ -88,10 +86,9 @@ def extract_impact(incident: Incident) -> Impact:
     """Figures for each dimension: the input's own ``impact`` first, then phrases in notes and events."""
     found: dict[str, Figure] = {f.kind: f for f in incident.impact.figures()}
     for text, ref in _texts(incident):
-        if not ANY_NEED.search(text):  # one test instead of one per pattern, for the many texts without a figure
-            continue
+        needed = NEEDS.keys_in(fold(text))
         for kind, unit, pattern in PATTERNS:
-            if kind in found or not NEEDS[kind].search(text):
+            if kind in found or kind not in needed:
                 continue
             match = pattern.search(text)
             if match:

@@ -40,7 +40,7 @@ from typing import Any, TypeVar
 from pydantic import BaseModel
 
 from pm_agent.ingest.json_depth import MAX_JSON_DEPTH, json_depth
-from pm_agent.textscan.regex_literals import literal_pattern
+from pm_agent.textscan.words import literal_pattern
 
 log = logging.getLogger("pm_agent.guards.redaction")
 M = TypeVar("M")

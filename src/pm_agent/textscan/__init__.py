@@ -1,1 +1,1 @@
-"""Fast text matching: skip regex searches that cannot match."""
+"""Fast text matching: a pattern runs only where the words it declares occur (see :mod:`.words`)."""

@@ -22,14 +22,12 @@ from pm_agent.analysis.blameless.grammar import (
     past_to_participle,
     split_object,
 )
-from pm_agent.analysis.blameless.lexicon import AGENT, ROLE_NOUNS, ROLE_RE, SIGNAL_NOUNS, is_person, trie_pattern
-from pm_agent.textscan.prefilter import fold
-from pm_agent.textscan.regex_literals import literal_pattern, needed_literals
+from pm_agent.analysis.blameless.lexicon import AGENT, ROLE_NOUNS, ROLE_RE, SIGNAL_NOUNS, is_person
+from pm_agent.textscan.words import WordIndex
 
 Category = Literal["person_as_cause", "counterfactual", "character_judgement", "human_error", "hindsight", "role_blame"]
 
 _WORD_RE = re.compile(r"[\w’'-]+")
-_READ_AFTER = 100  # a pattern set off this often has its needed words read off it (a one-off cost)
 # The rest of a clause, up to a semicolon or the sentence's closing punctuation.
 REST = r"(?P<rest>[^;]*?)(?=;|[.!?]*[\"')\]]*\s*$)"
 PARTICLE = r"(?P<particle>\s+(?:back|up|down|off|out|over)\b)?"
@@ -93,6 +91,10 @@ class Guarded:
     Most sentences lack the rule's trigger word ("should", "fault"), so the pattern rarely runs.
     A match counts only when its ``agent`` or ``poss`` group names a person (:func:`is_person`).
     ``needs`` is a ``|``-separated list of lower-case words; ``word*`` matches any word starting so.
+    A rule finds nothing in a sentence without one of them that it would find with the pattern run
+    anyway (tests/test_fast_paths.py compares every rule's hits both ways on the fixtures and real
+    incidents). The trigger words of all rules are found together, by one scan of a sentence's
+    words (:class:`pm_agent.textscan.words.WordIndex`).
     """
 
     _every: ClassVar[list[Guarded]] = []  # all guarded patterns: their trigger words are looked for together
@@ -101,13 +103,12 @@ class Guarded:
         self.needs = tuple(" " + (key[:-1] if key.endswith("*") else key + " ") for key in needs.split("|"))
         self._source = pattern
         self._index = len(Guarded._every)
-        self._set_off = 0
         Guarded._every.append(self)
 
     @classmethod
     def any_may_match(cls, text: str) -> bool:
         """False when no guarded pattern anywhere can match ``text``."""
-        return any(cls._every[index]._may_match(text) for index in _triggered(text, len(cls._every)))
+        return bool(_triggered(text, len(cls._every)))
 
     @cached_property
     def pattern(self) -> re.Pattern[str]:
@@ -118,22 +119,9 @@ class Guarded:
     def groupindex(self) -> Mapping[str, int]:
         return self.pattern.groupindex
 
-    @cached_property
-    def _needed(self) -> list[re.Pattern[str]]:
-        """Sets of words, read off the pattern: every match holds one word of each set
-        (see :mod:`pm_agent.textscan.regex_literals`)."""
-        return [re.compile(literal_pattern(words)) for words in needed_literals(self.pattern)]
-
     def _may_match(self, text: str) -> bool:
-        """True when one of ``needs`` is in the text's spaced words and, once the pattern has been
-        set off often enough to be worth reading, the words the pattern itself needs are in the text."""
-        if self._index not in _triggered(text, len(Guarded._every)):
-            return False
-        self._set_off += 1
-        if self._set_off <= _READ_AFTER:
-            return True
-        folded = fold(text)
-        return all(words.search(folded) is not None for words in self._needed)
+        """True when one of ``needs`` is in the text's spaced words."""
+        return self._index in _triggered(text, len(Guarded._every))
 
     def finditer(self, text: str) -> Iterable[re.Match[str]]:
         """Like ``re.finditer``, skipping matches whose agent is not a person (and trying again after)."""
@@ -162,26 +150,13 @@ def _triggered(text: str, guards: int) -> frozenset[int]:
 
     One scan of the spaced words serves every rule (cached: each asks about the same sentence).
     """
-    finder, fired = _trigger_index(guards)
-    found: set[int] = set()
-    for match in finder.finditer(_spaced_words(text)):
-        found |= fired[match.group(1)]
-    return frozenset(found)
+    return _trigger_index(guards).keys_in(_spaced_words(text))
 
 
 @lru_cache(maxsize=4)
-def _trigger_index(guards: int) -> tuple[re.Pattern[str], dict[str, frozenset[int]]]:
-    """A pattern finding, at every position, the longest trigger word there; and for each word, the
-    patterns it sets off: those needing it or a word it begins with (which occurs there too)."""
-    needing: dict[str, set[int]] = {}
-    for guard in Guarded._every[:guards]:
-        for key in guard.needs:
-            needing.setdefault(key, set()).add(guard._index)
-    fired = {
-        key: frozenset(i for other, indexes in needing.items() if key.startswith(other) for i in indexes)
-        for key in needing
-    }
-    return re.compile(f"(?=({trie_pattern(needing)}))"), fired
+def _trigger_index(guards: int) -> WordIndex[int]:
+    """The trigger words of the first ``guards`` guarded patterns, each pattern by its index."""
+    return WordIndex({guard._index: guard.needs for guard in Guarded._every[:guards]})
 
 
 @lru_cache(maxsize=256)

@@ -60,7 +60,7 @@ from pm_agent.analysis.blameless.rules_counterfactual import counterfactual_hits
 from pm_agent.analysis.blameless.rules_idioms import idiom_hits
 from pm_agent.analysis.blameless.rules_words import UNGUARDED_NEEDS, character_hits, hindsight_hits, human_error_hits
 from pm_agent.models import BlameFinding, BlamelessReport
-from pm_agent.textscan.prefilter import fold
+from pm_agent.textscan.words import fold
 
 __all__ = ["detect_blame", "fact_tokens", "is_blameful", "rewrite_blameless"]
 

@@ -38,7 +38,6 @@ from pm_agent.analysis.blameless.lexicon import (
     ROLE_RE,
     TECHNICAL_COLLOCATIONS,
 )
-from pm_agent.textscan.prefilter import quick
 
 # --- character judgements -------------------------------------------------------------------------
 
@@ -63,7 +62,7 @@ _PREDICATE = Guarded(
     r"|pretty|quite|really|a\s+bit|too|simply|just|totally|completely|utterly)\s+)?(?:an?\s+)?"
     rf"(?P<w>(?i:{_ADJ})|idiots?|amateurs?)\b(?P<and>\s+and\s+(?=\w))?{REST}",
 )
-_ANY_JUDGEMENT = quick(rf"\b(?P<w>(?i:{_ADJ}))\b")
+_ANY_JUDGEMENT = re.compile(rf"\b(?P<w>(?i:{_ADJ}))\b")
 _ROLE_AFTER = re.compile(rf"\s+(?:[\w-]+\s+){{0,2}}?(?:{'|'.join(ROLE_NOUNS)})\b")
 _NO_SAFEGUARD = "the process offered no safeguard"
 
@@ -179,7 +178,7 @@ _META_AFTER = re.compile(
     r"(?:symptom|label|starting\s+point|consequence|result|sign|rarely|seldom)\b)"
 )
 _USER_ERROR_FRAMED = re.compile(r"(?i)(?:\b(?:was|is|to|by|of|under)\s+|:\s*)$")
-_FAT_FINGER = quick(r"(?i)\bfat[- ]?finger(?P<suffix>ed|ing|s)?\b")
+_FAT_FINGER = re.compile(r"(?i)\bfat[- ]?finger(?P<suffix>ed|ing|s)?\b")
 _FAT_FINGERED_BY = Guarded(r"fat*", rf"(?P<agent>{AGENT}){AGENT_TAIL}\s+(?P<w>(?i:fat[- ]?fingered))\b{PARTICLE}{REST}")
 # What _ANY_JUDGEMENT and _FAT_FINGER, the rules' only patterns not behind a Guarded, cannot match
 # without (lower-case, as plain text): blameless skips a sentence that has none of these words and

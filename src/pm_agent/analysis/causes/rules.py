@@ -3,8 +3,8 @@
 Each category has weighted patterns; a pattern counts once per match (up to three), so a
 text that keeps returning to a theme outweighs one passing mention. The rules are a plain table
 (a pattern and a weight, nothing built from other fragments), so they live in a data file where a
-category or a keyword can be added without reading code; this module compiles them once, with the
-literal pre-check of :func:`~pm_agent.textscan.prefilter.quick`.
+category or a keyword can be added without reading code; this module compiles them once, each
+behind the word scan of :func:`~pm_agent.textscan.words.compile_scanned`.
 """
 
 from __future__ import annotations
@@ -12,13 +12,16 @@ from __future__ import annotations
 import re
 
 from pm_agent.data import table
-from pm_agent.textscan.prefilter import QuickPattern, quick
+from pm_agent.textscan.words import StartWords, WordGroup, compile_scanned
 
-Rule = tuple[QuickPattern, float]
+Rule = tuple[StartWords, float]
+_EVERY_RULE = WordGroup()  # every rule is asked about each text: one scan of a short text answers them all
 
 _TABLE = table("cause_rules")
 CATEGORY_RULES: dict[str, tuple[Rule, ...]] = {
-    category: tuple((quick(rule["pattern"], re.IGNORECASE), rule["weight"]) for rule in rules)
+    category: tuple(
+        (compile_scanned(rule["pattern"], re.IGNORECASE, _EVERY_RULE), rule["weight"]) for rule in rules
+    )
     for category, rules in _TABLE["categories"].items()
 }
 CATEGORY_MIN_SCORE: float = _TABLE["min_score"]

@@ -13,7 +13,7 @@ from functools import lru_cache
 from pm_agent.analysis.rubric.reading import ECHO, Reading, is_open, stated_lines
 from pm_agent.analysis.rubric.text import Judgement, Signals, plural, quoted, words
 from pm_agent.markdown.document import MarkdownPostmortem
-from pm_agent.textscan.prefilter import QuickPattern, quick
+from pm_agent.textscan.words import StartWords
 
 SHORT_TEXT_WORDS = 100
 _SEVERE_BLAME = {"human_error", "character_judgement", "person_as_cause"}
@@ -96,10 +96,10 @@ def _metric(doc: MarkdownPostmortem, stated: str, terms: list[str]) -> str | Non
 
 
 @lru_cache(maxsize=32)
-def _metric_pattern(terms: tuple[str, ...]) -> QuickPattern:
+def _metric_pattern(terms: tuple[str, ...]) -> StartWords:
     """A term, then a duration close after it (tried only where a term occurs: drafts are long)."""
     alternation = "|".join(re.escape(t) for t in sorted(terms, key=len, reverse=True))
-    return quick(rf"(?<!\w)(?:{alternation})(?!\w){_METRIC_VALUE}", re.I, shared=False)
+    return StartWords(re.compile(rf"(?<!\w)(?:{alternation})(?!\w){_METRIC_VALUE}", re.I), [t.lower() for t in terms])
 
 
 def _tracking(reading: Reading, j: Judgement) -> None:

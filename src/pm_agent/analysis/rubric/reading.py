@@ -33,7 +33,7 @@ from functools import cached_property
 from pm_agent.analysis.rubric.terms import Terms, shared_share, shared_weight, terms
 from pm_agent.markdown.blocks import canonical_field, plain
 from pm_agent.markdown.document import ActionEntry, MarkdownPostmortem, Section, Table, TimelineRow
-from pm_agent.textscan.prefilter import quick
+from pm_agent.textscan.words import compile_scanned
 
 GROUPS = {
     "root_cause": "causes", "trigger": "causes", "contributing_factors": "causes",
@@ -49,7 +49,7 @@ NO_COHERENCE = 0.15  # one sharing less is about something else
 SHARED_FULL = 3.0  # ... or one naming this much of the account's specific weight ...
 SHARED_SHARE = 0.25  # ... provided at least this share of it is about them
 
-UNCONFIRMED_RE = quick(
+UNCONFIRMED_RE = compile_scanned(
     r"\b(?:hypothes[ie]s|to (?:be )?confirm(?:ed)?|unconfirmed|candidates?\b|not in the data|not evident"
     r"|not (?:yet )?(?:known|established|determined)|unknown|not stated|to be determined|tbd|tbc"
     r"|not available in the data|none yet|nothing yet|(?:see|in) the open questions)\b",
@@ -58,17 +58,17 @@ UNCONFIRMED_RE = quick(
 # a sentence that says what the data leaves open, or what to ask: it withholds itself, not the rest of its paragraph
 # ('The data does not state the cause; see the root cause section.' beside a summary that states the impact), and
 # nothing when it goes on to state something ('The data does not state the cause, but it records ...')
-_UNSAID_RE = quick(
+_UNSAID_RE = re.compile(
     r"\bthe (?:data|input) (?:does not|doesn't) (?:say|state|show)\b(?![^.]*\b(?:but|however|yet)\b)|^ask:", re.I
 )
 # A sentence in a cause section that says it is not about the cause ("About the recovery, not the incident's cause:
 # the rollback was held up due to a state lock") tells the account, not why the incident happened.
-_NOT_THE_CAUSE_RE = quick(
+_NOT_THE_CAUSE_RE = re.compile(
     r"\bnot (?:the|a|an|its|this)(?: incident's| incident| root| underlying| main)? cause\b"
     r"|\bunrelated to the (?:incident|failure|outage)\b",
     re.I,
 )
-CAUSAL_RE = quick(
+CAUSAL_RE = compile_scanned(
     r"\b(?:because|due to|caused|causing|causes|result(?:ed|ing)? (?:of|in)|as a result|led to|leads? to|leading to"
     r"|which meant|this meant|meant that|meaning that|triggered by|therefore|consequently|in turn|so that"
     r"|which made|made it|prevented|preventing)\b",
