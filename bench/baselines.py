@@ -33,8 +33,8 @@ def tokens(text: str) -> list[str]:
 
 def protocol_records(path: Path, label_field: str = "category_primary", basis: str = "source label"):
     """The labelled records and their labels, built as ``evaluate_retrieval`` builds them."""
-    from pm_agent.memory.causes import with_causes
     from pm_agent.evals.leave_one_out import labelled_rows, read_rows
+    from pm_agent.memory.causes import with_causes
     from pm_agent.memory.sources import record_from_object
 
     rows = labelled_rows(read_rows(path), label_field, basis)

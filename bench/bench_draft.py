@@ -39,7 +39,7 @@ TEMPLATES = [
 
 def synthetic_incident(size: int, seed: int = 7) -> Incident:
     rng = random.Random(seed)
-    start = dt.datetime(2026, 3, 10, 14, 0, tzinfo=dt.timezone.utc)
+    start = dt.datetime(2026, 3, 10, 14, 0, tzinfo=dt.UTC)
     events = []
     for index in range(size):
         source, text = TEMPLATES[rng.randrange(len(TEMPLATES))]
@@ -77,7 +77,7 @@ def measure(size: int, runs: int, ingest: bool = False) -> tuple[float, float]:
 
 def hostile_inputs(size: int) -> dict[str, str]:
     """The hardening issue's two inputs of ``size`` events: every event given twice, and one line ``size`` times."""
-    start = dt.datetime(2026, 3, 10, 14, 0, tzinfo=dt.timezone.utc)
+    start = dt.datetime(2026, 3, 10, 14, 0, tzinfo=dt.UTC)
     pairs = [{"at": (start + dt.timedelta(seconds=n // 2)).isoformat(), "source": "chat",
               "text": f"checkout api error on pod {n // 2} again"} for n in range(size)]
     return {

@@ -213,7 +213,7 @@ async def fire(server: Server, token: str, work: Workload, config: LoadConfig) -
                                                          headers={"Content-Type": "application/json",
                                                                   **outcome.request.headers})
                         outcome.status, outcome.answer = response.status_code, response.json()
-                except Exception as exc:  # noqa: BLE001 - any failure is this request's error, not the run's end
+                except Exception as exc:  # any failure is this request's error, not the run's end
                     outcome.failure = f"{type(exc).__name__}: {exc}"
                 outcome.seconds = time.perf_counter() - started
 

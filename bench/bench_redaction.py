@@ -17,8 +17,8 @@ import datetime as dt
 import statistics
 import time
 
-from pm_agent.models import Incident, TimelineEvent
 from pm_agent.guards.redaction import redact, redact_model
+from pm_agent.models import Incident, TimelineEvent
 
 ORDINARY = (
     "2024-03-01T14:02:11Z alert FIRING CheckoutLatencyHigh p99 1840 ms (SLO 99.95%) on checkout-api v2.14.3 "

@@ -19,11 +19,11 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
 
-from pm_agent.render import analysis as render_analysis
-from pm_agent.automation.signatures import hmac_hex, sign_pm_agent
 from pm_agent.analysis.drafting import draft_postmortem
+from pm_agent.automation.signatures import hmac_hex, sign_pm_agent
 from pm_agent.mcp_server.results import ActionCheck
 from pm_agent.models import ActionItem, RelatedIncident
+from pm_agent.render import analysis as render_analysis
 from pm_agent.service import PostmortemService
 from pm_agent.settings import Settings
 

@@ -130,14 +130,15 @@ def engines(runs: int, sizes: list[int]) -> dict:
     """
     from pm_agent.analysis.blameless.rewrite import rewrite_blameless
     from pm_agent.analysis.drafting import draft_postmortem
-    from pm_agent.analysis.whys.chain import run_five_whys
     from pm_agent.analysis.rubric.scorer import score_markdown
+    from pm_agent.analysis.whys.chain import run_five_whys
     from pm_agent.render.postmortem import render_markdown
 
     incidents = eval_incidents()
     texts = blameless_texts()
     drafts = [render_markdown(draft_postmortem(incident, score=False)) for incident in incidents]
-    whys = lambda incident: run_five_whys(incident.title, incident)
+    def whys(incident):
+        return run_five_whys(incident.title, incident)
     typical = [
         {"engine": "5 Whys", "input": f"{len(incidents)} eval-case incidents", "per_second":
          round(per_second(whys, incidents, runs), 1)},

@@ -102,7 +102,7 @@ class FakeService:
                 self.end_headers()
                 self.wfile.write(payload)
 
-            do_GET = do_POST = _serve  # noqa: N815 - the http.server API
+            do_GET = do_POST = _serve  # the http.server API
 
             def log_message(self, *args: object) -> None:
                 return

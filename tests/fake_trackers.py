@@ -24,7 +24,6 @@ from typing import Any
 
 from fake_http import Answer, FakeService, Seen
 
-
 # --- Slack ---------------------------------------------------------------------------------------------------------
 
 

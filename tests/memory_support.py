@@ -20,8 +20,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from conftest import SHARED_DATA
-from pm_agent.memory import Memory
+
 from pm_agent.embeddings.embedders import HashEmbedder
+from pm_agent.memory import Memory
 from pm_agent.models import ActionItem, Postmortem
 from pm_agent.settings import Settings
 

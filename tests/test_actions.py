@@ -8,9 +8,9 @@ import pytest
 from conftest import REPO, fulltext_case_params, load_real_incident
 
 from pm_agent.analysis.actions.proposed import propose_actions
+from pm_agent.analysis.actions.smart import lint_actions
 from pm_agent.analysis.drafting import draft_postmortem
 from pm_agent.analysis.evidence import read_incident
-from pm_agent.analysis.actions.smart import lint_actions
 from pm_agent.evals.cases import load_cases
 from pm_agent.models import ActionItem, Incident, TimelineEvent
 from pm_agent.service import PostmortemService

@@ -161,8 +161,10 @@ def test_a_body_that_is_not_json_gets_400_and_json_that_is_not_an_incident_gets_
     url, _, _ = server
     garbage = b"this is not json"
     not_incident = b'{"hello": "world"}'
-    sign = lambda body: {"X-PM-Agent-Signature": sign_pm_agent(WEBHOOK_SECRET, body)}
-    pd_sign = lambda body: {"X-PagerDuty-Signature": pagerduty_signature(body)}
+    def sign(body):
+        return {"X-PM-Agent-Signature": sign_pm_agent(WEBHOOK_SECRET, body)}
+    def pd_sign(body):
+        return {"X-PagerDuty-Signature": pagerduty_signature(body)}
     bad, unreadable, pd_bad, pd_wrong = (
         post(f"{url}/webhooks/incident", garbage, sign(garbage)),
         post(f"{url}/webhooks/incident", not_incident, sign(not_incident)),
@@ -234,7 +236,8 @@ def test_a_webhook_whose_signature_cannot_match_is_refused_before_its_body_is_re
 def test_an_incident_sent_again_with_the_same_id_and_changed_content_is_queued_and_drafted_again(server):
     url, state, _ = server
     original = json.loads(EXAMPLE.read_text()) | {"id": "INC-HTTP-9"}
-    sign = lambda body: {"X-PM-Agent-Signature": sign_pm_agent(WEBHOOK_SECRET, body)}
+    def sign(body):
+        return {"X-PM-Agent-Signature": sign_pm_agent(WEBHOOK_SECRET, body)}
     first_body = json.dumps(original).encode()
     status, first = post(f"{url}/webhooks/incident", first_body, sign(first_body))
     wait_until_drafted(state, first["job"])

@@ -13,8 +13,6 @@ from automation_support import (
     pagerduty_signature,
 )
 
-from pm_agent.sources.pagerduty_event import read_event
-from pm_agent.guards.files import MAX_NAME_CHARS, safe_name
 from pm_agent.automation.signatures import (
     hmac_hex,
     sign_pm_agent,
@@ -22,8 +20,10 @@ from pm_agent.automation.signatures import (
     verify_pm_agent,
 )
 from pm_agent.errors import InputError
+from pm_agent.guards.files import MAX_NAME_CHARS, safe_name
 from pm_agent.guards.safe_paths import safe_child
 from pm_agent.service import PostmortemService
+from pm_agent.sources.pagerduty_event import read_event
 
 BODY = body_of(pagerduty_event())
 

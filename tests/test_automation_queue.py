@@ -13,11 +13,11 @@ import pytest
 from automation_support import FakeClock, pagerduty_event
 from conftest import EXAMPLE
 
-from pm_agent.sources.pagerduty_event import read_event
 from pm_agent.automation.queue import MAX_ATTEMPTS, RETRY_BASE_S, JobQueue, job_id
 from pm_agent.automation.worker import Worker
 from pm_agent.service import PostmortemService
 from pm_agent.settings import Settings
+from pm_agent.sources.pagerduty_event import read_event
 
 INCIDENT_TEXT = EXAMPLE.read_text()
 

@@ -8,6 +8,9 @@ import json
 import pytest
 from conftest import EXAMPLE
 
+from pm_agent.analysis.actions.smart import lint_actions
+from pm_agent.analysis.claims import unsupported_claims
+from pm_agent.analysis.evidence import read_incident
 from pm_agent.assisted import (
     ActionPlan,
     BlamelessText,
@@ -18,9 +21,6 @@ from pm_agent.assisted import (
     assisted_rewrite,
 )
 from pm_agent.backends import BackendUnavailable, FakeBackend, OfflineBackend
-from pm_agent.analysis.claims import unsupported_claims
-from pm_agent.analysis.evidence import read_incident
-from pm_agent.analysis.actions.smart import lint_actions
 from pm_agent.models import ActionItem, BlamelessReport, Evidence, Usage, WhyBranch, WhyChain, WhyStep
 from pm_agent.service import PostmortemService
 

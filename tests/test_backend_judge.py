@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 from conftest import EXAMPLE
 
+from pm_agent.analysis.rubric.scorer import score_markdown
 from pm_agent.assisted import JudgeResult, judge_rubric
 from pm_agent.assisted.judge import CriterionJudgement, JudgedCriterion, JudgeScores
 from pm_agent.backends import BackendRefused, FakeBackend, OfflineBackend
-from pm_agent.analysis.rubric.scorer import score_markdown
 from pm_agent.models import Usage
 from pm_agent.service import PostmortemService
 

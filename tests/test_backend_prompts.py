@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from pm_agent.errors import PromptError
 from pm_agent.backends.prompts import delimit, load_prompt, parse_template, render_prompt
+from pm_agent.errors import PromptError
 
 PROMPTS = ["draft", "five_whys", "blameless_rewrite", "actions", "judge"]
 
@@ -50,7 +50,7 @@ def test_a_template_without_a_task_marker_is_refused():
 
 
 def test_an_unknown_prompt_is_an_error():
-    with pytest.raises(PromptError, match="nope.md"):
+    with pytest.raises(PromptError, match=r"nope\.md"):
         load_prompt("nope")
 
 

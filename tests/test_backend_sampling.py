@@ -117,7 +117,7 @@ async def test_push_sampling_repairs_an_invalid_answer_once_with_the_error():
     answer = await call("rewrite_pushed", mode="legacy", model=model)
 
     assert answer == {"by": "sampling client-model-7", "rewritten": ANSWER.rewritten, "notes": []}
-    first, repair = model.seen
+    _first, repair = model.seen
     assert [m.content.text for m in repair.messages[1:]] == [
         "Sure! Here is the rewrite.",
         "The answer contains no JSON object. Reply with only the record_blameless_text JSON object.",

@@ -131,7 +131,7 @@ async def test_every_reader_of_a_file_over_the_byte_limit_says_the_same_in_bytes
     assert capsys.readouterr().err == f"pm-agent: error: {big}: {over}\n"
     assert main(["score", str(big)]) == 2
     assert capsys.readouterr().err == f"pm-agent: error: {big}: {over}\n"
-    monkeypatch.setattr(sys, "stdin", open(big))  # noqa: SIM115 - closed with the test's stdin
+    monkeypatch.setattr(sys, "stdin", open(big))  # closed with the test's stdin
     assert main(["draft", "-"]) == 2
     sys.stdin.close()
     assert capsys.readouterr().err == f"pm-agent: error: <stdin>: {read_capped}\n"

@@ -78,7 +78,7 @@ def test_a_smoke_run_writes_every_section_with_its_tables_and_how_to_read_them(s
     assert [line for line in markdown.splitlines() if line.startswith("#")] == HEADINGS
     for key, text in sections_of(markdown).items():
         expected = TABLE_HEADERS[key]
-        if key == "memory" and find_model_files() is None or key == "retrieval" and not INCIDENTS.is_file():
+        if (key == "memory" and find_model_files() is None) or (key == "retrieval" and not INCIDENTS.is_file()):
             assert text.splitlines()[2].startswith("Skipped: "), key
             continue
         assert [line for line in text.splitlines() if line.startswith("| ") and line.endswith("|")

@@ -8,10 +8,10 @@ import json
 import pytest
 from conftest import SHARED_DATA, fulltext_case_params, fulltext_cases, load_real_incident
 
+from pm_agent.analysis.causes.categories import CAUSE_CATEGORIES, classify_causes, incident_text
 from pm_agent.analysis.claims import EventIndex
 from pm_agent.analysis.evidence import read_incident
 from pm_agent.analysis.factors import contributing_factors
-from pm_agent.analysis.causes.categories import CAUSE_CATEGORIES, classify_causes, incident_text
 from pm_agent.models import Incident, TimelineEvent
 
 

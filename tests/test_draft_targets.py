@@ -22,7 +22,7 @@ from pm_agent.analysis.evidence import read_incident
 from pm_agent.analysis.quoting import said, when
 from pm_agent.evals.cases import load_cases
 from pm_agent.evals.grounded import mitigation_known, normalised
-from pm_agent.ingest.timeparse import format_minutes, format_utc, minutes_in_text
+from pm_agent.ingest.timeparse import format_minutes, minutes_in_text
 from pm_agent.service import PostmortemService
 
 PROJECT = {case.id: list(case.inputs) for case in load_cases(REPO / "evals" / "cases")}
@@ -92,7 +92,7 @@ def test_the_summary_says_what_broke_why_as_far_as_the_data_says_and_how_it_was_
                     postmortem.summary)
 
     assert postmortem.summary.startswith(incident.title.rstrip("."))
-    assert why is not None and index.cites(why.group(0)) or "The data does not state the cause" in postmortem.summary
+    assert (why is not None and index.cites(why.group(0))) or "The data does not state the cause" in postmortem.summary
     stopped = re.search(r"It was stopped by: (.*?\((?:alert|chat|deploy|page|note|metric), [^)]*\))\.", postmortem.summary)
     if reading.mitigated is None:
         assert "The data does not say when or how the impact stopped." in postmortem.summary
@@ -105,7 +105,7 @@ def test_the_summary_says_what_broke_why_as_far_as_the_data_says_and_how_it_was_
 
 @pytest.mark.parametrize("name", CASES)
 def test_the_cause_the_summary_states_is_not_a_step_taken_to_recover(name):
-    incident, postmortem, _ = drafted(name)
+    incident, _postmortem, _ = drafted(name)
     reading = read_incident(incident)
     from pm_agent.analysis.whys.chain import cause_of, first_symptom
 
@@ -172,7 +172,7 @@ def approximate_events(name: str) -> list[dict]:
 
 @pytest.mark.parametrize("name", CASES)
 def test_an_approximate_time_keeps_its_marker_in_the_timeline(name):
-    _, postmortem, markdown = drafted(name)
+    _, _postmortem, markdown = drafted(name)
     timeline = section(markdown, "Timeline (UTC)")
 
     for event in approximate_events(name):
@@ -197,7 +197,7 @@ QUALITATIVE = re.compile(
 
 @pytest.mark.parametrize("name", CASES)
 def test_what_users_saw_in_words_during_the_impact_is_quoted_in_impact(name):
-    incident, postmortem, markdown = drafted(name)
+    incident, _postmortem, markdown = drafted(name)
     reading = read_incident(incident)
     end = reading.mitigated or reading.resolved
     impact = section(markdown, "Impact")
@@ -248,7 +248,7 @@ def test_every_why_step_cites_an_event_or_is_a_question(name):
                 assert not step.hypothesis
             else:
                 assert step.evidence and all(index.has(e) for e in step.evidence) and not step.hypothesis, step.because
-        assert branch.root_cause and index.cites(branch.root_cause) or "?" in branch.root_cause_question
+        assert (branch.root_cause and index.cites(branch.root_cause)) or "?" in branch.root_cause_question
 
 
 def test_the_lessons_and_summaries_mark_nothing_as_open_that_they_state():
@@ -283,8 +283,9 @@ def test_an_event_the_input_marks_approximate_is_shown_with_its_marker_and_an_ex
 
 
 def pool_exhaustion():
-    from pm_agent.models import Incident, TimelineEvent
     import datetime as dt
+
+    from pm_agent.models import Incident, TimelineEvent
 
     def event(hhmm, source, text):
         return TimelineEvent(at=dt.datetime.fromisoformat(f"2025-05-14T{hhmm}:00+00:00"), source=source, text=text)
@@ -342,10 +343,11 @@ def test_a_fact_placed_beside_a_cited_why_step_is_shown_in_the_drafted_chain_as_
 
 
 def test_what_users_saw_in_words_is_quoted_in_impact_with_its_time_and_source():
+    import datetime as dt
+
     from pm_agent.analysis.drafting import draft_postmortem
     from pm_agent.models import Incident, TimelineEvent
     from pm_agent.render.postmortem import render_markdown
-    import datetime as dt
 
     def event(hhmm, source, text):
         return TimelineEvent(at=dt.datetime.fromisoformat(f"2025-06-02T{hhmm}:00+00:00"), source=source, text=text)
@@ -371,9 +373,10 @@ def test_what_users_saw_in_words_is_quoted_in_impact_with_its_time_and_source():
 
 
 def test_a_canary_gate_that_failed_the_release_and_rolled_it_back_ended_the_impact_and_is_no_failed_step():
+    import datetime as dt
+
     from pm_agent.analysis.drafting import draft_postmortem
     from pm_agent.models import Incident, TimelineEvent
-    import datetime as dt
 
     def event(hhmm, source, text):
         return TimelineEvent(at=dt.datetime.fromisoformat(f"2025-12-02T{hhmm}:00+00:00"), source=source, text=text)
@@ -393,9 +396,10 @@ def test_a_canary_gate_that_failed_the_release_and_rolled_it_back_ended_the_impa
 
 
 def test_with_no_cause_stated_the_summary_says_why_it_got_through_as_far_as_the_data_says():
+    import datetime as dt
+
     from pm_agent.analysis.drafting import draft_postmortem
     from pm_agent.models import Incident, TimelineEvent
-    import datetime as dt
 
     def event(hhmm, source, text):
         return TimelineEvent(at=dt.datetime.fromisoformat(f"2025-07-01T{hhmm}:00+00:00"), source=source, text=text)

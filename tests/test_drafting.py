@@ -10,8 +10,8 @@ import pytest
 from conftest import EXAMPLE, REPO
 
 from pm_agent.analysis.claims import unsupported_claims
-from pm_agent.cli import main
 from pm_agent.analysis.drafting import draft_postmortem
+from pm_agent.cli import main
 from pm_agent.evals.cases import load_cases
 from pm_agent.guards.fidelity import unsupported_numbers
 from pm_agent.models import Incident, TimelineEvent

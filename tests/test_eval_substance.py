@@ -19,7 +19,17 @@ from pm_agent.evals.matching import calibrate, compare
 from pm_agent.evals.results import CaseResult, SuiteResult
 from pm_agent.evals.runner import evaluate
 from pm_agent.evals.suites import SuiteSpec
-from pm_agent.models import ActionItem, Evidence, Incident, Metric, Postmortem, TimelineEvent, WhyBranch, WhyChain, WhyStep
+from pm_agent.models import (
+    ActionItem,
+    Evidence,
+    Incident,
+    Metric,
+    Postmortem,
+    TimelineEvent,
+    WhyBranch,
+    WhyChain,
+    WhyStep,
+)
 
 REPO = Path(__file__).resolve().parents[1]
 UTC = dt.UTC

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from pm_agent.backends import FakeBackend
 from pm_agent.analysis.rubric.scorer import load_rubric
+from pm_agent.backends import FakeBackend
 from pm_agent.evals import EXIT_HARNESS, EXIT_PASSED, EXIT_QUALITY, run_eval
 from pm_agent.evals.__main__ import main
 from pm_agent.evals.cases import default_cases_dir, load_cases

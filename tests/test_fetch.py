@@ -23,7 +23,6 @@ from fake_incident_apis import (
     webhook_for,
 )
 
-from pm_agent.sources.pagerduty_event import read_event
 from pm_agent.automation.queue import RETRY_BASE_S, JobQueue
 from pm_agent.automation.worker import Worker
 from pm_agent.backends.retry import RetryPolicy
@@ -31,6 +30,7 @@ from pm_agent.cli import main
 from pm_agent.errors import FetchError
 from pm_agent.service import PostmortemService
 from pm_agent.settings import Settings
+from pm_agent.sources.pagerduty_event import read_event
 
 EXPIRED_SLACK = Reply(200, {"ok": False, "error": "token_expired"})
 

@@ -8,15 +8,15 @@ import re
 import pytest
 from conftest import fulltext_case_params, load_real_incident
 
+from pm_agent.analysis.causes.fishbone import build_fishbone, mermaid_label
 from pm_agent.analysis.evidence import read_incident
 from pm_agent.analysis.factors import contributing_factors
 from pm_agent.analysis.whys.chain import run_five_whys
-from pm_agent.analysis.causes.fishbone import build_fishbone, mermaid_label
-from pm_agent.render.analysis import fishbone_text as to_markdown
 from pm_agent.models import Evidence, Incident, TimelineEvent, WhyBranch, WhyChain, WhyStep
+from pm_agent.render.analysis import fishbone_text as to_markdown
 
-PUSH_AT = dt.datetime(2024, 5, 14, 9, 58, tzinfo=dt.timezone.utc)
-ALERT_AT = dt.datetime(2024, 5, 14, 10, 2, tzinfo=dt.timezone.utc)
+PUSH_AT = dt.datetime(2024, 5, 14, 9, 58, tzinfo=dt.UTC)
+ALERT_AT = dt.datetime(2024, 5, 14, 10, 2, tzinfo=dt.UTC)
 CONFIG_ROOT = "Configuration changes reach production without automated validation and a canary stage."
 DETECTION_ROOT = "No alert watches the user-facing symptom of this failure mode."
 FACTORS = [

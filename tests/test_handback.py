@@ -354,7 +354,7 @@ def test_what_is_sent_is_redacted_while_the_marker_is_kept_as_it_is(run, tmp_pat
 
 def test_a_redraft_remembered_without_a_hand_back_keeps_the_links_its_actions_had(run, monkeypatch):
     with FakeGitHub() as github:
-        worker, queue, service = run(**github_env(github))
+        worker, queue, _service = run(**github_env(github))
         draft_once(worker, queue)
     monkeypatch.setenv("PM_AGENT_TRACKER", "none")
     plain, _, service2 = run()

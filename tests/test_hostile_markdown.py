@@ -15,8 +15,8 @@ from guards import finishes_in_reasonable_time
 from pm_agent.analysis.rubric.scorer import score_markdown
 from pm_agent.errors import InputError
 from pm_agent.ingest import load_incident_text
-from pm_agent.markdown.blocks import plain
 from pm_agent.ingest.timeparse import minutes_in_text
+from pm_agent.markdown.blocks import plain
 
 SIZE = 200_000
 UNITS = ["[[", "[a](x", "[1", "<http:a", "<a", "*a ", "_a ", "_a_ _", "a* *a "]

@@ -17,7 +17,7 @@ NOTES = (
 def incident(notes="", events=(), impact=None):
     return Incident(
         id="i", title="t", notes=notes, impact=impact or {},
-        events=[TimelineEvent(at=dt.datetime(2024, 3, 1, 14, 0, tzinfo=dt.timezone.utc), source="metric", text=t) for t in events],
+        events=[TimelineEvent(at=dt.datetime(2024, 3, 1, 14, 0, tzinfo=dt.UTC), source="metric", text=t) for t in events],
     )
 
 

@@ -13,7 +13,7 @@ from pm_agent.ingest import alertmanager, pagerduty, slack, text
 from pm_agent.ingest.base import RawUndated
 
 FIXTURES = Path(__file__).parent / "fixtures" / "inputs"
-UTC = dt.timezone.utc
+UTC = dt.UTC
 PARSERS = {"slack": slack.PARSER, "pagerduty": pagerduty.PARSER, "alertmanager": alertmanager.PARSER, "text": text.PARSER}
 FIXTURE_FILES = sorted(p.relative_to(FIXTURES).as_posix() for p in FIXTURES.glob("*/*") if p.parent.name in PARSERS)
 

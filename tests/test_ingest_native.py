@@ -11,7 +11,7 @@ from pm_agent.errors import InputError
 from pm_agent.ingest import ReadOptions, load_incident, load_incident_text
 from pm_agent.models import SourceRef
 
-UTC = dt.timezone.utc
+UTC = dt.UTC
 
 
 def write(tmp_path, name, data):

@@ -8,9 +8,9 @@ import pytest
 
 from pm_agent.cli import main
 from pm_agent.errors import InputError
+from pm_agent.guards.redaction import redact_document
 from pm_agent.ingest import load_incident_text
 from pm_agent.memory.sources import read_paths
-from pm_agent.guards.redaction import redact_document
 
 EVENT = '{"at": "2024-03-01T14:00:00Z", "source": "chat", "text": "checkout 502s"}'
 
@@ -20,7 +20,7 @@ def nested(depth: int) -> str:
 
 
 def incident_with_notes(depth: int) -> str:
-    return '{"title": "Checkout down", "events": [%s], "notes": %s}' % (EVENT, nested(depth))
+    return f'{{"title": "Checkout down", "events": [{EVENT}], "notes": {nested(depth)}}}'
 
 
 @pytest.mark.parametrize("depth", [500, 100_000])
@@ -30,7 +30,7 @@ def test_an_incident_nested_hundreds_or_thousands_of_levels_is_refused_with_its_
 
 
 def test_brackets_inside_strings_are_not_nesting():
-    text = '{"title": "%s", "events": [%s]}' % ("[" * 500, EVENT)
+    text = '{{"title": "{}", "events": [{}]}}'.format("[" * 500, EVENT)
     assert load_incident_text(text).title == "[" * 500
 
 
@@ -46,7 +46,7 @@ def test_the_cli_answers_a_deep_document_with_one_line_and_exit_2(tmp_path, caps
 def test_memory_ingest_names_a_deep_line_as_a_problem_not_a_traceback(tmp_path):
     path = tmp_path / "rows.jsonl"
     row = {"title": "Checkout down", "summary": "502s for 40 minutes", "date": "2024-03-01"}
-    path.write_text(json.dumps(row) + "\n" + '{"title": %s}\n' % nested(900) + json.dumps(row | {"title": "DNS"}) + "\n")
+    path.write_text(json.dumps(row) + "\n" + f'{{"title": {nested(900)}}}\n' + json.dumps(row | {"title": "DNS"}) + "\n")
     result = read_paths([path])
     assert result.problems == [f"{path}:2: JSON nested 901 levels deep, over the limit of 64; "
                                "no incident format nests that deep"]

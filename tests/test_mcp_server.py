@@ -11,7 +11,6 @@ from mcp import Client, MCPError
 from mcp.types import CreateMessageResult, TextContent
 from mcp_support import anyio_backend, expected_draft  # noqa: F401 - anyio_backend is a fixture
 
-from pm_agent.render import analysis as render_analysis
 from pm_agent.cli import main as cli_main
 from pm_agent.ingest.loader import UNKNOWN_FORMAT
 from pm_agent.mcp_server.app import create_server
@@ -20,6 +19,7 @@ from pm_agent.mcp_server.prompts import five_whys_session, guided_postmortem
 from pm_agent.memory import MemoryRecord
 from pm_agent.memory.actions import select, tracked_actions
 from pm_agent.models import ActionItem
+from pm_agent.render import analysis as render_analysis
 from pm_agent.service import PostmortemService
 
 pytestmark = pytest.mark.anyio

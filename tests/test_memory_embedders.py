@@ -12,7 +12,6 @@ import sys
 
 import pytest
 
-from pm_agent.errors import ConfigError
 from pm_agent.embeddings.embedders import (
     BATCH_TOKEN_BUDGET,
     MAX_BATCH_SIZE,
@@ -28,6 +27,7 @@ from pm_agent.embeddings.model_files import (
     find_model_files,
     sha256_matches,
 )
+from pm_agent.errors import ConfigError
 
 TEXTS = [
     "Checkout failed because the DNS TTL was lowered.",

@@ -12,8 +12,8 @@ from conftest import EXAMPLE
 from memory_support import PLAIN_ROWS, POSTMORTEM, memory_at
 
 from pm_agent.cli import main
-from pm_agent.errors import MemoryStoreError
 from pm_agent.embeddings.embedders import HashEmbedder
+from pm_agent.errors import MemoryStoreError
 from pm_agent.memory.records import record_from_plain
 from pm_agent.service import PostmortemService
 from pm_agent.settings import Settings

@@ -7,9 +7,9 @@ import datetime as dt
 import pytest
 from memory_support import POSTMORTEM, chroma_executable, chroma_server, connections_to, memory_at, write_inputs
 
+from pm_agent.embeddings.embedders import HashEmbedder
 from pm_agent.errors import MemoryStoreError
 from pm_agent.memory import Memory
-from pm_agent.embeddings.embedders import HashEmbedder
 from pm_agent.memory.records import record_from_postmortem
 from pm_agent.settings import Settings
 
@@ -120,7 +120,7 @@ def test_a_new_version_keeps_the_ids_and_a_reindex_works_on_either_store(open_me
 def test_an_unreachable_server_is_a_clear_store_error(tmp_path):
     memory = memory_at(tmp_path / "memory", url=f"http://127.0.0.1:{_closed_port()}")
 
-    with pytest.raises(MemoryStoreError, match="cannot reach the incident memory at http://127.0.0.1:"):
+    with pytest.raises(MemoryStoreError, match=r"cannot reach the incident memory at http://127\.0\.0\.1:"):
         memory.count()
 
 

@@ -6,14 +6,14 @@ import datetime as dt
 import json
 
 import pytest
+from guards import finishes_in_reasonable_time
 
 from pm_agent.errors import InputError
 from pm_agent.ingest import load_incident, load_incident_text
 from pm_agent.ingest.merge import collapse_duplicates
 from pm_agent.models import SourceRef, TimelineEvent
-from guards import finishes_in_reasonable_time
 
-UTC = dt.timezone.utc
+UTC = dt.UTC
 
 
 def event(minute, text, source="chat", second=0, ref="f"):
@@ -63,7 +63,7 @@ def test_resolved_before_started_is_refused(tmp_path):
     path = tmp_path / "a.json"
     path.write_text(json.dumps({"title": "x", "started_at": "2024-03-01T14:00:00Z", "resolved_at": "2024-03-01T13:00:00Z",
                                 "events": [{"at": "2024-03-01T14:00:00Z", "source": "note", "text": "x"}]}))
-    with pytest.raises(InputError, match="resolved_at .* is before started_at"):
+    with pytest.raises(InputError, match=r"resolved_at .* is before started_at"):
         load_incident([path])
 
 

@@ -13,8 +13,6 @@ from mcp import Client, MCPError
 from mcp_support import anyio_backend  # noqa: F401 - a fixture
 
 from pm_agent.errors import InputError
-from pm_agent.mcp_server.app import create_server
-from pm_agent.mcp_server import tools
 from pm_agent.guards.safe_paths import (
     SWAPPED,
     check_input_path,
@@ -24,6 +22,8 @@ from pm_agent.guards.safe_paths import (
     read_checked,
     safe_child,
 )
+from pm_agent.mcp_server import tools
+from pm_agent.mcp_server.app import create_server
 
 ENCODED = "the path {!r} holds URL-encoded characters (%2e, %2f, %5c, %00 or %25); send it decoded"
 CLIMBS = "{!r} climbs out of its folder with '..'; give the path without '..'"

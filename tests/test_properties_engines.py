@@ -14,9 +14,9 @@ from hypothesis import strategies as st
 from incident_strategies import plain_words, words
 
 from pm_agent.analysis.blameless.rewrite import detect_blame, rewrite_blameless
-from pm_agent.analysis.whys.review import review_chain
-from pm_agent.analysis.whys.chain import run_five_whys
 from pm_agent.analysis.rubric.scorer import score_markdown
+from pm_agent.analysis.whys.chain import run_five_whys
+from pm_agent.analysis.whys.review import review_chain
 
 MANY = settings(max_examples=settings.default.max_examples)
 FEW = settings(max_examples=max(10, settings.default.max_examples // 4))

@@ -21,8 +21,8 @@ from pm_agent.errors import PmAgentError
 from pm_agent.ingest import ReadOptions, load_incident_text
 from pm_agent.ingest.loader import read_bytes
 from pm_agent.ingest.merge import merge_files
-from pm_agent.models import Incident
 from pm_agent.ingest.timeparse import UTC
+from pm_agent.models import Incident
 
 MAX_MESSAGE = 600  # an error is one line a person reads, not a dump of the input
 FIELD_LIMIT = 5_000  # below some generated fields, above others

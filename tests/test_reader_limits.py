@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 
 import pytest
-
 from conftest import EXAMPLE
 from mcp import Client
 from mcp_support import anyio_backend  # noqa: F401 - anyio_backend is a fixture

@@ -79,7 +79,7 @@ def table_rows() -> list[tuple[list[str], set[str]]]:
     for line in section("Commands").splitlines():
         if not line.startswith("| `pm-agent "):
             continue
-        cell, rest = line[2:].split(" | ", 1)
+        cell, _rest = line[2:].split(" | ", 1)
         names: list[str] = []
         for code in re.findall(r"`pm-agent ([^`]+)`|`(actions \w+)", cell):
             words = [w for w in (code[0] or code[1]).split() if re.fullmatch(r"[a-z][a-z|\\]*", w)]

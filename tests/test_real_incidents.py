@@ -15,9 +15,9 @@ from conftest import SHARED_DATA, fulltext_case_params, fulltext_cases
 from pm_agent.analysis.claims import causal_claims
 from pm_agent.evals.grounded import leaked_lines
 from pm_agent.guards.fidelity import unsupported_numbers
+from pm_agent.ingest.timeparse import format_utc, parse_timestamp
 from pm_agent.models import Incident
 from pm_agent.service import PostmortemService
-from pm_agent.ingest.timeparse import format_utc, parse_timestamp
 
 pytestmark = pytest.mark.shared_data
 CASES = fulltext_cases()
@@ -76,7 +76,7 @@ def test_no_number_appears_that_the_input_does_not_support(shared_data, name):
 
 @pytest.mark.parametrize("name", fulltext_case_params())
 def test_impact_figures_are_quoted_from_the_input_or_asked_for(shared_data, name):
-    raw, truth, _, postmortem, markdown = load_case(name)
+    raw, _truth, _, postmortem, markdown = load_case(name)
     input_text = json.dumps(raw, ensure_ascii=False)
     for figure in postmortem.impact.figures():
         assert figure.quote in input_text or figure.quote in raw.get("notes", "")

@@ -12,7 +12,6 @@ import json
 
 import pytest
 
-from pm_agent.models import Incident, TimelineEvent
 from pm_agent.guards.redaction import (
     Finding,
     describe,
@@ -21,6 +20,7 @@ from pm_agent.guards.redaction import (
     redact_model,
     redact_records,
 )
+from pm_agent.models import Incident, TimelineEvent
 
 A36 = "A1b2C3d4E5f6G7h8I9j0K1l2M3n4O5p6Q7r8"  # 36 letters and digits, plainly fake
 AKIA = "AK" + "IA" + "FAKE0EXAMPLE0KEY"
@@ -44,7 +44,7 @@ RESTRICTED = "rk" + "_live_" + "FAKEfakeFAKEfake00000000"
 JWT = "ey" + "JhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9" + ".ey" + "JzdWIiOiJmYWtlIiwibmFtZSI6IkZha2UifQ" + ".fakeSignature0fake_Signature-00"
 PD_KEY = "y_FakeFake" + "00FakeFake"
 PD_ROUTING = "fake0000fake0000fake0000fake0000"
-AZURE_KEY = "FAKEfakeFAKEfake" + "0000000000000000" + "FAKEfakeFAKE+/==" 
+AZURE_KEY = "FAKEfakeFAKEfake" + "0000000000000000" + "FAKEfakeFAKE+/=="
 SAS_SIG = "FAKEfake0000FAKE" + "fake%2B0000%3D"
 OPAQUE = "abc123" + "def456ghi789jkl0mn"
 BEGIN_RSA = "-----BEGIN RSA " + "PRIVATE KEY-----"

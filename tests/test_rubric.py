@@ -93,9 +93,9 @@ def test_rubric_json_declares_eight_weighted_criteria_with_anchored_levels_and_t
 def test_resource_path_finds_shipped_prompt_files_and_names_a_missing_one():
     path = resource_path("rubric.json")
     assert json.loads(path.read_text(encoding="utf-8"))["id"] == "pm-agent-postmortem-rubric"
-    with pytest.raises(PromptError, match="prompt file 'nope.json' is missing"):
+    with pytest.raises(PromptError, match=r"prompt file 'nope\.json' is missing"):
         resource_path("nope.json")
-    with pytest.raises(PromptError, match="invalid prompt file name '../pyproject.toml'"):
+    with pytest.raises(PromptError, match=r"invalid prompt file name '\.\./pyproject\.toml'"):
         resource_path("../pyproject.toml")
 
 
@@ -108,7 +108,7 @@ def test_a_broken_rubric_file_is_reported_with_its_path_and_the_fault(tmp_path):
     del data["criteria"][0]["anchors"]["3"]
     missing_anchor = tmp_path / "missing-anchor.json"
     missing_anchor.write_text(json.dumps(data), encoding="utf-8")
-    with pytest.raises(PromptError, match="invalid at criteria.0.anchors: Value error, anchors must describe"):
+    with pytest.raises(PromptError, match=r"invalid at criteria\.0\.anchors: Value error, anchors must describe"):
         load_rubric(missing_anchor)
 
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 
-from pm_agent.models import Incident, TimelineEvent
 from pm_agent.analysis.timeline import classify_phases, compute_metrics
+from pm_agent.models import Incident, TimelineEvent
 
-UTC = dt.timezone.utc
+UTC = dt.UTC
 
 
 def at(hour, minute):

@@ -10,10 +10,10 @@ import datetime as dt
 import pytest
 
 from pm_agent.errors import InputError
-from pm_agent.service import PostmortemService
 from pm_agent.ingest.timeparse import TimestampError, parse_timestamp
+from pm_agent.service import PostmortemService
 
-UTC = dt.timezone.utc
+UTC = dt.UTC
 
 
 def event_times(timeline: str) -> list[str]:

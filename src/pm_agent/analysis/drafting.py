@@ -13,11 +13,11 @@ from pm_agent.analysis.actions.proposed import finding_questions, propose_action
 from pm_agent.analysis.evidence import Reading, read_incident
 from pm_agent.analysis.factors import contributing_factors
 from pm_agent.analysis.findings import read_findings
-from pm_agent.analysis.narrative import impact_in_words, lessons, summarise, went_well
-from pm_agent.analysis.whys.chain import run_five_whys
 from pm_agent.analysis.impact import extract_impact, impact_questions
-from pm_agent.models import Incident, OpenQuestion, Postmortem, RelatedIncident
+from pm_agent.analysis.narrative import impact_in_words, lessons, summarise, went_well
 from pm_agent.analysis.timeline import classify_phases, compute_metrics
+from pm_agent.analysis.whys.chain import run_five_whys
+from pm_agent.models import Incident, OpenQuestion, Postmortem, RelatedIncident
 
 ACTIONS_QUESTION = "Which one change would most reduce the chance of this happening again, and who will own it?"
 LESSONS_QUESTION = "What does the team now know about this system that it did not know before the incident?"

@@ -13,7 +13,7 @@ import re
 
 from pm_agent.analysis import vocabulary as vocab
 from pm_agent.analysis.evidence import Reading, Tagged, linked, specific_stems
-from pm_agent.analysis.quoting import said, evidence, excerpt
+from pm_agent.analysis.quoting import evidence, excerpt, said
 from pm_agent.analysis.terms import content_stems, words
 from pm_agent.models import Evidence, Finding, UndatedEvent
 

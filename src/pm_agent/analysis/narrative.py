@@ -12,11 +12,11 @@ from __future__ import annotations
 from pm_agent.analysis import vocabulary as vocab
 from pm_agent.analysis.evidence import Reading, Tagged, is_slow, tags_of, what_happened
 from pm_agent.analysis.findings import reverting_fix
-from pm_agent.analysis.quoting import said, evidence, when
+from pm_agent.analysis.quoting import evidence, said, when
 from pm_agent.analysis.whys.chain import cause_of, first_symptom
+from pm_agent.ingest.timeparse import format_minutes
 from pm_agent.models import Evidence, Metric, TimelineEvent
 from pm_agent.models.analysis import TITLE_CITATION
-from pm_agent.ingest.timeparse import format_minutes
 
 MAX_IMPACT_QUOTES = 5
 MAX_WORKED_STEPS = 3

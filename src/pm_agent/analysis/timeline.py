@@ -14,8 +14,8 @@ from dataclasses import dataclass
 
 from pm_agent.analysis.evidence import Reading, Tagged, read_incident
 from pm_agent.analysis.quoting import shorten
-from pm_agent.models import Incident, Metric, TimelineEvent
 from pm_agent.ingest.timeparse import format_utc
+from pm_agent.models import Incident, Metric, TimelineEvent
 
 DETECTION_GRACE = dt.timedelta(minutes=5)
 # After detection, the first tag an event carries in this order decides its phase.

@@ -26,8 +26,8 @@ from pm_agent.assisted.checks import (
     undated_texts,
 )
 from pm_agent.backends.base import Backend, Generation, GenerationRequest, generate_or_fallback, is_offline
-from pm_agent.models import ActionItem, Incident, OpenQuestion, Postmortem, WhyChain
 from pm_agent.ingest.timeparse import format_minutes
+from pm_agent.models import ActionItem, Incident, OpenQuestion, Postmortem, WhyChain
 
 DRAFT_TOOL = "record_draft_sections"
 

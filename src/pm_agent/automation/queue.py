@@ -30,8 +30,8 @@ from typing import Literal
 from pydantic import BaseModel, Field, ValidationError
 
 from pm_agent.automation.claims import Claim, release, try_claim
-from pm_agent.guards.files import fsync_folder, write_atomic, write_temporary
 from pm_agent.errors import ConfigError, InputError
+from pm_agent.guards.files import fsync_folder, write_atomic, write_temporary
 from pm_agent.guards.redaction import describe, redact_document
 
 JobState = Literal["pending", "done", "failed"]

@@ -28,7 +28,6 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from pm_agent.sources.pagerduty_event import read_event
 from pm_agent.automation.queue import Enqueued, JobQueue
 from pm_agent.automation.signatures import (
     PAGERDUTY_HEADER,
@@ -41,6 +40,7 @@ from pm_agent.automation.signatures import (
 from pm_agent.errors import InputError, PmAgentError
 from pm_agent.ingest.loader import parse_json
 from pm_agent.service import PostmortemService
+from pm_agent.sources.pagerduty_event import read_event
 
 WEBHOOK_PREFIX = "/webhooks/"
 

@@ -21,13 +21,13 @@ import threading
 from collections.abc import Callable
 from pathlib import Path
 
-from pm_agent.guards.files import safe_name, write_atomic
 from pm_agent.automation.queue import MAX_ATTEMPTS, Job, JobQueue
 from pm_agent.backends.retry import RetryPolicy
 from pm_agent.errors import ConfigError, EmbedderMismatchError, FetchError, InputError, PmAgentError
+from pm_agent.guards.files import safe_name, write_atomic
+from pm_agent.guards.safe_paths import safe_child
 from pm_agent.handback import DEFAULT_POLICY, PendingHandBacks, hand_back, ledger_folder
 from pm_agent.models import Postmortem
-from pm_agent.guards.safe_paths import safe_child
 from pm_agent.service import PostmortemService
 from pm_agent.sources.fetch import Fallback, Fetched, Missing
 

@@ -37,9 +37,9 @@ from pm_agent.backends.base import (
 )
 from pm_agent.backends.deadline import DeadlineExceeded, deadline_client, deadline_scope, run_before
 from pm_agent.backends.pricing import estimate_cost
+from pm_agent.backends.prompts import RenderedPrompt, render_prompt
 from pm_agent.backends.retry import RetriesExhausted, RetryPolicy, call_with_retries
 from pm_agent.models import Usage
-from pm_agent.backends.prompts import RenderedPrompt, render_prompt
 
 if TYPE_CHECKING:
     import httpx2

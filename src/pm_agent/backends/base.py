@@ -18,8 +18,8 @@ from typing import Any, Generic, Protocol, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from pm_agent.errors import BackendError
-from pm_agent.models import Usage
 from pm_agent.guards.redaction import describe, redact_model
+from pm_agent.models import Usage
 
 T = TypeVar("T", bound=BaseModel)
 log = logging.getLogger("pm_agent.backends")

@@ -126,7 +126,7 @@ def deadline_client(transport: httpx2.BaseTransport | None = None, **options: An
     if transport is not None:
         return httpx2.Client(transport=transport, **options)
     client = httpx2.Client(**options)  # no transport given: httpx2 honours the proxy variables
-    for own in [client._transport, *client._mounts.values()]:  # noqa: SLF001 - see the docstring
+    for own in [client._transport, *client._mounts.values()]:  # see the docstring
         if own is not None:
             _bound_by_deadline(own)
     return client
@@ -141,7 +141,7 @@ def _bound_by_deadline(transport: httpx2.BaseTransport) -> httpx2.HTTPTransport:
     pool = getattr(transport, "_pool", None)
     if not isinstance(transport, httpx2.HTTPTransport) or not hasattr(pool, "_network_backend"):
         raise RuntimeError(f"cannot bound {type(transport).__name__} by a deadline: this httpx2 has no network backend to replace")
-    pool._network_backend = DeadlineNetworkBackend(pool._network_backend)  # noqa: SLF001
+    pool._network_backend = DeadlineNetworkBackend(pool._network_backend)
     return transport
 
 

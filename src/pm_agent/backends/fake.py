@@ -16,8 +16,8 @@ from pm_agent.backends.base import (
     redacted_request,
     validation_summary,
 )
-from pm_agent.models import Usage
 from pm_agent.backends.prompts import RenderedPrompt, render_prompt
+from pm_agent.models import Usage
 
 
 class FakeBackend:

@@ -63,8 +63,8 @@ from pm_agent.backends.base import (
     validation_summary,
 )
 from pm_agent.backends.deadline import DeadlineExceeded, clamp, deadline_scope, time_left
-from pm_agent.models import Usage
 from pm_agent.backends.prompts import render_prompt
+from pm_agent.models import Usage
 
 log = logging.getLogger("pm_agent.backends.sampling")
 

@@ -36,9 +36,9 @@ from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import Future
 from typing import Literal, Protocol
 
-from pm_agent.errors import ConfigError
 from pm_agent.embeddings.model_files import INSTALL_HINT, ModelFiles, find_model_files
 from pm_agent.embeddings.onnx.scan import SENTENCE_EMBEDDING
+from pm_agent.errors import ConfigError
 
 log = logging.getLogger("pm_agent.memory")
 
@@ -274,7 +274,7 @@ FALLBACK_WARNING = (
 
 
 def load_embedder(
-    choice: EmbedderChoice = "auto", model_dir=None, files: ModelFiles | None | Literal["search"] = "search"
+    choice: EmbedderChoice = "auto", model_dir=None, files: ModelFiles | Literal["search"] | None = "search"
 ) -> tuple[Embedder, str | None]:
     """The embedder to use and, when it is the lexical fallback, the warning to show.
 

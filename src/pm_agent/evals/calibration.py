@@ -24,9 +24,9 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from pm_agent.backends import OfflineBackend
-from pm_agent.analysis.rubric.scorer import score_markdown
 from pm_agent.analysis.rubric.reading import read
+from pm_agent.analysis.rubric.scorer import score_markdown
+from pm_agent.backends import OfflineBackend
 from pm_agent.evals.calibration_variants import DEGRADATIONS
 from pm_agent.evals.cases import EvalError
 from pm_agent.evals.context import RunContext

@@ -41,8 +41,8 @@ from pm_agent.analysis.claims import (
 from pm_agent.evals.cases import EvalCase
 from pm_agent.evals.matching import compare, found
 from pm_agent.evals.matching import stated as in_input
-from pm_agent.models import Incident, Postmortem
 from pm_agent.ingest.timeparse import minutes_in_text
+from pm_agent.models import Incident, Postmortem
 
 LEAK_JACCARD = 0.8
 LEAK_MIN_TOKENS = 4

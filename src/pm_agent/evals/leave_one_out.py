@@ -18,9 +18,9 @@ from pathlib import Path
 
 from pydantic import BaseModel, Field
 
+from pm_agent.embeddings.embedders import Embedder
 from pm_agent.errors import InputError
 from pm_agent.memory.causes import with_causes
-from pm_agent.embeddings.embedders import Embedder
 from pm_agent.memory.retrieval import RetrievalConfig
 from pm_agent.memory.sources import record_from_object
 from pm_agent.settings import Settings

@@ -241,4 +241,4 @@ def _mean(values: list[float | None]) -> float | None:
 def _number(value: float | None) -> str:
     if value is None:
         return "–"
-    return f"{value:.2f}" if abs(value - round(value)) > 1e-9 else str(int(round(value)))
+    return f"{value:.2f}" if abs(value - round(value)) > 1e-9 else str(round(value))

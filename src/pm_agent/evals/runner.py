@@ -129,7 +129,7 @@ def run_suite(spec: SuiteSpec, ctx: RunContext) -> SuiteResult:
         result = spec.run(ctx)
     except PmAgentError as exc:
         result = SuiteResult.failed(spec.name, spec.title, str(exc))
-    except Exception as exc:  # noqa: BLE001 - a crashing suite must become exit status 2, not a traceback
+    except Exception as exc:  # a crashing suite must become exit status 2, not a traceback
         log.exception("suite %s raised", spec.name)
         result = SuiteResult.failed(spec.name, spec.title, f"{type(exc).__name__}: {exc}")
     result.seconds = time.perf_counter() - started
@@ -187,7 +187,7 @@ def model_backend(name: str):
         return anthropic_backend(settings)
     except PmAgentError:
         raise
-    except Exception as exc:  # noqa: BLE001 - e.g. the SDK missing: the run cannot be made
+    except Exception as exc:  # e.g. the SDK missing: the run cannot be made
         raise EvalError(f"the {name} backend cannot be built: {type(exc).__name__}: {exc}") from None
 
 

@@ -12,9 +12,9 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
+from pm_agent.ingest.timeparse import format_minutes, format_utc
 from pm_agent.models import Incident, Postmortem
 from pm_agent.render.postmortem import SCORE_HEADING
-from pm_agent.ingest.timeparse import format_minutes, format_utc
 
 NUMBER = re.compile(r"(?<![A-Za-z0-9_.])\d+(?:[.,]\d+)*(?![A-Za-z0-9_])")
 

@@ -26,8 +26,8 @@ from dataclasses import dataclass
 from pathlib import Path, PurePath
 
 from pm_agent.errors import InputError
-from pm_agent.ingest.folders import folder_inputs
 from pm_agent.ingest.files import NO_SUCH_FILE, NOT_REGULAR, cannot_read, check_input_size
+from pm_agent.ingest.folders import folder_inputs
 
 # %2e ".", %2f "/", %5c "\", %00 NUL, and %25 "%" (for double encoding such as %252e).
 ENCODED_SEPARATOR = re.compile(r"%(?:2e|2f|5c|00|25)", re.IGNORECASE)

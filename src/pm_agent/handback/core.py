@@ -18,15 +18,15 @@ from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, Field
 
-from pm_agent.guards.files import write_atomic
 from pm_agent.backends.retry import RetryPolicy
 from pm_agent.errors import PmAgentError
+from pm_agent.guards.files import write_atomic
+from pm_agent.guards.redaction import redact
 from pm_agent.handback.http import DEFAULT_POLICY
 from pm_agent.handback.ledger import FOLDER, FiledIssue, IncidentLedger, Ledger, action_key, marker
 from pm_agent.handback.slack import SlackChannel, configured_slack, summary_text
 from pm_agent.handback.trackers import IssueText, Tracker, configured_tracker, issue_text
 from pm_agent.models import Postmortem
-from pm_agent.guards.redaction import redact
 from pm_agent.settings import Settings
 
 if TYPE_CHECKING:

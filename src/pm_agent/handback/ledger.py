@@ -22,8 +22,8 @@ from pathlib import Path
 
 from pydantic import BaseModel, Field, ValidationError
 
-from pm_agent.guards.files import safe_name, write_atomic
 from pm_agent.errors import ConfigError
+from pm_agent.guards.files import safe_name, write_atomic
 
 FOLDER = ".handback"
 

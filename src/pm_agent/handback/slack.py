@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from pm_agent.backends.retry import RetryPolicy
 from pm_agent.errors import IntegrationError
-from pm_agent.handback.http import DEFAULT_POLICY, JsonApi
-from pm_agent.models import Postmortem
 from pm_agent.guards.redaction import redact
-from pm_agent.settings import Settings
+from pm_agent.handback.http import DEFAULT_POLICY, JsonApi
 from pm_agent.ingest.timeparse import format_minutes
+from pm_agent.models import Postmortem
+from pm_agent.settings import Settings
 
 TOKEN_ERRORS = {"invalid_auth", "not_authed", "token_expired", "token_revoked", "account_inactive", "missing_scope",
                 "no_permission", "ekm_access_denied"}

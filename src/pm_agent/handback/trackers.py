@@ -12,10 +12,10 @@ from dataclasses import dataclass
 from typing import Protocol
 from urllib.parse import quote
 
+from pm_agent.backends.retry import RetryPolicy
 from pm_agent.errors import ConfigError
 from pm_agent.handback.http import DEFAULT_POLICY, JsonApi
 from pm_agent.handback.ledger import FiledIssue
-from pm_agent.backends.retry import RetryPolicy
 from pm_agent.models import ActionItem
 from pm_agent.settings import Settings
 

@@ -30,7 +30,8 @@ def merge_files(files: Sequence[tuple[str, ParsedFile]], *, max_events: int) -> 
         names = ", ".join(name for name, _ in files)
         raise InputError("no timeline events found; a postmortem needs at least one timestamped event", source=names)
     ordered = sorted(files, key=lambda pair: pair[1].format != "native")
-    first = lambda attr: next((getattr(p, attr) for _, p in ordered if getattr(p, attr)), None)
+    def first(attr):
+        return next((getattr(p, attr) for _, p in ordered if getattr(p, attr)), None)
     times = _key_times([p for _, p in ordered])
     incident = Incident(
         id=first("id") or _derived_id(first("title"), events),

@@ -11,8 +11,8 @@ from pydantic import ValidationError
 
 from pm_agent.errors import InputError, first_problem
 from pm_agent.ingest.base import ParsedFile, RawEvent, RawUndated
-from pm_agent.models import Impact
 from pm_agent.ingest.timeparse import TimestampError, parse_timestamp, quoted
+from pm_agent.models import Impact
 
 TIME_FIELDS = ("started_at", "detected_at", "acknowledged_at", "mitigated_at", "resolved_at")
 SOURCE_SYNONYMS = {

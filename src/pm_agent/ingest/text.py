@@ -16,6 +16,7 @@ timelines: stamps, dates, zones, sources, notes.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -95,7 +96,7 @@ class TextTimelineParser:
         lines = data.splitlines()
         return any(leading_stamp(line) or _UNDATED.match(_PREFIX.sub("", line, count=1)) for line in lines) or any(
             table_starts(line, following, STRICT) and "time" in timeline_roles(table_cells(line)).values()
-            for line, following in zip(lines, lines[1:])
+            for line, following in itertools.pairwise(lines)
         )
 
     def parse(self, data: Any, source: str, *, default_date: dt.date | None) -> ParsedFile:

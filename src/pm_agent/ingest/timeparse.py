@@ -12,7 +12,7 @@ import re
 
 from pm_agent.errors import echo_safe
 
-UTC = dt.timezone.utc
+UTC = dt.UTC
 EARLIEST_YEAR = 1990
 LATEST_YEAR = 2100
 
@@ -189,7 +189,7 @@ def format_utc(moment: dt.datetime) -> str:
 def format_minutes(minutes: float) -> str:
     """A duration for people, exact to the second it was measured in: ``41 s``, ``2 min 30 s``, ``45 min``,
     ``2 h 05 min``, ``4 d 1 h 20 min``."""
-    seconds = int(round(minutes * 60))
+    seconds = round(minutes * 60)
     total, rest = divmod(seconds, 60)
     if total < 60:
         if not total:

@@ -251,7 +251,7 @@ class Memory:
         texts = [[record.text() for record in batch] for batch in batches]
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="pm-agent-store") as writer:
             pending = None
-            for batch, batch_texts, vectors in zip(batches, texts, embed_in_order(self.embedder, texts)):
+            for batch, batch_texts, vectors in zip(batches, texts, embed_in_order(self.embedder, texts), strict=False):
                 if pending is not None:
                     yield from pending.result()
                 pending = writer.submit(self._write_batch, batch, batch_texts, vectors, report)
@@ -317,7 +317,7 @@ class Memory:
             previous = store.stored_embedder
             batches = [items[start : start + self.ingest_batch] for start in range(0, len(items), self.ingest_batch)]
             vectors = embed_in_order(self.embedder, [[item.document for item in batch] for batch in batches])
-            written = zip(batches, vectors)
+            written = zip(batches, vectors, strict=False)
             counted = _counted(written, progress, len(items), "reindex") if progress else written
             store.replace_all(counted)
             self._changed_documents()

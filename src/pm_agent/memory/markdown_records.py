@@ -10,11 +10,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from pm_agent.ingest.timeparse import minutes_in_text
 from pm_agent.markdown.document import MarkdownPostmortem, parse_markdown
 from pm_agent.markdown.entries import ActionEntry, parse_date
 from pm_agent.memory.records import MemoryRecord, content_id, with_action_ids
 from pm_agent.models import ActionItem
-from pm_agent.ingest.timeparse import minutes_in_text
 
 SUMMARY_FIELDS = ("summary", "impact", "trigger")
 BODY_FIELDS = ("impact", "trigger", "detection", "response", "what_went_wrong", "lessons", "timeline")

@@ -22,9 +22,9 @@ from typing import Any
 from pydantic import ValidationError
 
 from pm_agent.errors import InputError, first_problem
+from pm_agent.ingest.files import read_input_file
 from pm_agent.ingest.limits import DEFAULT_MAX_FIELD_CHARS, check_json_depth
 from pm_agent.ingest.loader import parse_json
-from pm_agent.ingest.files import read_input_file
 from pm_agent.memory.records import MemoryRecord, record_from_incident, record_from_plain, record_from_postmortem
 
 JSONL_SUFFIXES = (".jsonl", ".ndjson")

@@ -5,9 +5,9 @@ Shared by the CLI and the MCP server so both show the same words.
 
 from __future__ import annotations
 
+from pm_agent.data import table
 from pm_agent.ingest.timeparse import format_utc
 from pm_agent.models import ActionItem, ActionLint, BlamelessReport, ChainReview, Fishbone, RubricResult, WhyChain
-from pm_agent.data import table
 
 
 def why_chain_text(chain: WhyChain) -> str:

@@ -18,15 +18,15 @@ import json
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from pm_agent.sources.pagerduty_event import incident_json
 from pm_agent.errors import FetchError, InputError, PmAgentError
+from pm_agent.guards.redaction import redacted_logged
 from pm_agent.ingest.base import ParsedFile
 from pm_agent.ingest.loader import ReadOptions, read_bytes
 from pm_agent.ingest.merge import merge_files
-from pm_agent.models import Incident, OpenQuestion, Postmortem
-from pm_agent.guards.redaction import redacted_logged
-from pm_agent.settings import Settings
 from pm_agent.ingest.timeparse import TimestampError, parse_timestamp
+from pm_agent.models import Incident, OpenQuestion, Postmortem
+from pm_agent.settings import Settings
+from pm_agent.sources.pagerduty_event import incident_json
 
 if TYPE_CHECKING:  # the HTTP clients are imported when a fetch is made, not by the worker that may make one
     import httpx2

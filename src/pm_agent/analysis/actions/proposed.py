@@ -18,15 +18,15 @@ from dataclasses import dataclass
 from itertools import islice
 
 from pm_agent.analysis import vocabulary as vocab
+from pm_agent.analysis.actions.remedies import remedies, remedies_with_clauses
+from pm_agent.analysis.actions.smart import due_date, owner_for, priority
 from pm_agent.analysis.evidence import Reading, Tagged, from_monitoring, is_slow, specific_stems
 from pm_agent.analysis.findings import cause_part, consequence_split
 from pm_agent.analysis.quoting import NOTES, cite, quote, sentences_of, when
-from pm_agent.analysis.actions.remedies import remedies, remedies_with_clauses
 from pm_agent.analysis.whys.chain import cause_of, first_symptom
-from pm_agent.analysis.actions.smart import due_date, owner_for, priority
+from pm_agent.ingest.timeparse import format_minutes
 from pm_agent.models import ActionItem, UndatedEvent
 from pm_agent.models.analysis import HIERARCHY
-from pm_agent.ingest.timeparse import format_minutes
 
 MAX_BUILT = 6
 QUOTE_WORDS = 12

@@ -177,7 +177,7 @@ def _dated(action: ActionItem) -> list[ActionProblem]:
 def _not_training_only(action: ActionItem) -> list[ActionProblem]:
     title = action.title
     training = action.hierarchy == "training" or bool(rules.TRAINING_TITLE_RE.search(title))
-    if not training or rules.ENGINEERING_TITLE_RE.search(title) and action.hierarchy != "training":
+    if not training or (rules.ENGINEERING_TITLE_RE.search(title) and action.hierarchy != "training"):
         return []
     return [
         ActionProblem(

@@ -14,6 +14,7 @@ eval (``pm_agent.evals.labelled``) uses them to count broken and fact-losing rew
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections import Counter
 from functools import lru_cache
@@ -21,12 +22,12 @@ from functools import lru_cache
 from pm_agent.analysis.blameless.grammar import IRREGULAR, LINE_LEAD
 from pm_agent.analysis.blameless.lexicon import (
     FIRST_NAMES,
-    NAME,
-    ROLE_RE,
     JUDGEMENT_ADJECTIVES,
     JUDGEMENT_ADVERBS,
     JUDGEMENT_NOUNS,
+    NAME,
     ROLE_NOUNS,
+    ROLE_RE,
     is_person,
     trie_pattern,
 )
@@ -88,7 +89,7 @@ def _edited_windows(original: str, rewritten: str, margin: int = 24) -> tuple[st
 def _doubled_words(text: str) -> list[str]:
     """ "the the", "was was" (a word read twice in a row)."""
     words = text.lower().split()
-    return [a for a, b in zip(words, words[1:], strict=False) if a == b and a.isalpha()]
+    return [a for a, b in itertools.pairwise(words) if a == b and a.isalpha()]
 
 
 def _dangling(text: str) -> list[str]:
@@ -217,7 +218,7 @@ def _droppable(word: str) -> bool:
         or lower in _ROLE_WORDS
         or _stem(lower) in _ROLE_WORDS
         or _POSSESSIVE.sub("", word) in FIRST_NAMES
-        or lower.endswith("ly") and len(lower) > 4
+        or (lower.endswith("ly") and len(lower) > 4)
     )
 
 

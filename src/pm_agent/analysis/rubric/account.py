@@ -10,6 +10,7 @@ would raise the score. The vocabulary (section names, keyword lists) comes from 
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 
 from pm_agent.analysis.rubric.reading import Reading, stated_lines, without_quotes
 from pm_agent.analysis.rubric.text import Judgement, Signals, figures, plural, quoted
@@ -61,7 +62,7 @@ def _zone(doc: MarkdownPostmortem, j: Judgement) -> None:
 
 def _order(timed: list[TimelineRow], j: Judgement) -> None:
     moments = _moments(timed)
-    backwards = sum(1 for a, b in zip(moments, moments[1:], strict=False) if b < a)
+    backwards = sum(1 for a, b in itertools.pairwise(moments) if b < a)
     if backwards:
         j.found(f"{plural(backwards, 'row')} out of chronological order")
         j.improve("put the timeline rows in chronological order")

@@ -251,13 +251,13 @@ def read(doc: MarkdownPostmortem) -> Reading:
     reading.group_terms = {ACCOUNT: set(reading.title_terms)}
     withheld_sections = _withheld_sections(doc.sections)
     for index, section in enumerate(doc.sections):
-        for unit, field in _units(section):
-            group = GROUPS.get(field or "", ACCOUNT)
+        for unit, section_field in _units(section):
+            group = GROUPS.get(section_field or "", ACCOUNT)
             marked = index in withheld_sections or bool(UNCONFIRMED_RE.search(unit))
             sentences = _sentences(without_quotes(unit))
             opens = [is_open(s) for s in sentences]
             answered = not marked and not opens[-1] if sentences else False
-            for sentence, open_ in zip(sentences, opens):
+            for sentence, open_ in zip(sentences, opens, strict=False):
                 if marked or open_:
                     # 'Why did X? Because Y.' is answered; 'What led to X? The data does not say.' is one open item
                     if not (answered and is_question(sentence)) and (marked or not _remark(sentence)):
@@ -265,16 +265,16 @@ def read(doc: MarkdownPostmortem) -> Reading:
                     continue
                 own_group = ACCOUNT if group == "causes" and _NOT_THE_CAUSE_RE.search(sentence) else group
                 reading.stated.append((own_group, sentence))
-                statement = _statement(sentence, field, index, own_group)
-                if field == "timeline":
+                statement = _statement(sentence, section_field, index, own_group)
+                if section_field == "timeline":
                     reading.rows.append(set(statement.terms.specific))
                 if own_group != ACCOUNT and reading.restates_title(statement):
                     continue
                 if statement.terms.specific_weight() >= MIN_SPECIFIC:
                     raw.append(statement)
                     reading.group_terms.setdefault(own_group, set()).update(statement.terms.weights)
-                elif statement.terms.specific and field:
-                    reading.mentions.setdefault(field, []).append(statement.text)
+                elif statement.terms.specific and section_field:
+                    reading.mentions.setdefault(section_field, []).append(statement.text)
 
     reading.statements = _with_coherence(raw, reading)
     return reading

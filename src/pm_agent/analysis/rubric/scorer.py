@@ -15,10 +15,8 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from pm_agent.analysis.rubric import causes_actions as rubric_analysis
-
 from pm_agent.analysis.rubric import account as rubric_criteria
-
+from pm_agent.analysis.rubric import causes_actions as rubric_analysis
 from pm_agent.analysis.rubric import practice as rubric_practice
 from pm_agent.analysis.rubric.reading import Reading, read
 from pm_agent.analysis.rubric.text import Judgement, Signals

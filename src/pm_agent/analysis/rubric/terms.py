@@ -136,7 +136,7 @@ def _strip_suffix(word: str) -> str:
 def _word(part: str) -> tuple[str, float]:
     """The stem of one word and how much it names (cached: documents repeat their words many times)."""
     lower = part.lower()
-    if part.isdigit() or part[:-1].isdigit() and lower.endswith("s"):
+    if part.isdigit() or (part[:-1].isdigit() and lower.endswith("s")):
         code = lower.rstrip("s")
         return (code, 1.0) if len(code) == 3 and code[0] in "45" else ("", 0.0)
     if len(lower) < 3 or lower in STOP:

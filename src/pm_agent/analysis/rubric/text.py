@@ -11,8 +11,8 @@ import math
 import re
 from dataclasses import dataclass, field
 
-from pm_agent.textscan.phrase_scan import phrase_pattern, phrase_scan
 from pm_agent.errors import PromptError
+from pm_agent.textscan.phrase_scan import phrase_pattern, phrase_scan
 
 _NUMBER = r"(?<![\w.,:/-])(?:\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?)\+?(?:\s?(?:k|K|M|million|thousand|bn|billion)\b)?"
 _STATUS_CODE_RE = re.compile(r"^[1-5]\d\d\s+(?:[a-z]+\s+)?(?:errors?|responses?|status|codes?|messages?|pages?)$", re.I)

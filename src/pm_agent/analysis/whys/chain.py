@@ -16,11 +16,11 @@ import re
 from pm_agent.analysis import vocabulary as vocab
 from pm_agent.analysis.evidence import Reading, Tagged, is_slow, linked, read_incident, specific_stems
 from pm_agent.analysis.findings import cause_part, implicated, reverting_fix
-from pm_agent.analysis.quoting import said, evidence, quote, when
+from pm_agent.analysis.quoting import evidence, quote, said, when
 from pm_agent.analysis.terms import content_stems, weight
 from pm_agent.errors import InputError
-from pm_agent.models import Evidence, Incident, TimelineEvent, WhyBranch, WhyChain, WhyStep
 from pm_agent.ingest.timeparse import format_minutes
+from pm_agent.models import Evidence, Incident, TimelineEvent, WhyBranch, WhyChain, WhyStep
 
 OPEN = "Not established by the data."
 # Events that say how the response went, not why the failure happened.
