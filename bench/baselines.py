@@ -98,8 +98,11 @@ def leave_one_out(score: Callable[[str], np.ndarray], queries: Sequence[str], la
         hits += any(relevant[:K])
         reciprocal += next((1 / rank for rank, good in enumerate(relevant, 1) if good), 0.0)
     count = len(queries)
-    return {"precision_at_5": round(precision / count, 4), "hit_at_5": round(hits / count, 4),
-            "mrr": round(reciprocal / count, 4)}
+    return {
+        "precision_at_5": round(precision / count, 4),
+        "hit_at_5": round(hits / count, 4),
+        "mrr": round(reciprocal / count, 4),
+    }
 
 
 def random_expectation(labels: Sequence[str]) -> dict:
@@ -117,8 +120,11 @@ def random_expectation(labels: Sequence[str]) -> dict:
         first_at = (math.comb(others - r, relevant - 1) / r for r in range(1, others - relevant + 2))
         reciprocal += sum(first_at) / math.comb(others, relevant)
     count = len(labels)
-    return {"precision_at_5": round(precision / count, 4), "hit_at_5": round(hits / count, 4),
-            "mrr": round(reciprocal / count, 4)}
+    return {
+        "precision_at_5": round(precision / count, 4),
+        "hit_at_5": round(hits / count, 4),
+        "mrr": round(reciprocal / count, 4),
+    }
 
 
 def retrieval(path: Path, embedder) -> dict:
@@ -126,13 +132,19 @@ def retrieval(path: Path, embedder) -> dict:
     from pm_agent.evals.leave_one_out import evaluate_retrieval
 
     evaluation = evaluate_retrieval(path, embedder=embedder, ablation=True)
-    rows = [{"ranking": f"pm-agent: {r.variant}", "precision_at_5": r.precision_at_k, "hit_at_5": r.hit_at_k,
-             "mrr": r.mrr} for r in evaluation.results]
+    rows = [
+        {"ranking": f"pm-agent: {r.variant}", "precision_at_5": r.precision_at_k, "hit_at_5": r.hit_at_k, "mrr": r.mrr}
+        for r in evaluation.results
+    ]
     records, labels = protocol_records(path)
     documents = [record.text() for record in records]
     queries = [f"{record.title}\n{record.summary}" for record in records]
     rows.append({"ranking": "baseline: TF-IDF cosine", **leave_one_out(tfidf_scorer(documents), queries, labels)})
     rows.append({"ranking": "baseline: BM25 (Okapi)", **leave_one_out(bm25_scorer(documents), queries, labels)})
     rows.append({"ranking": "baseline: random (expected)", **random_expectation(labels)})
-    return {"queries": evaluation.queries, "ranked_among": evaluation.ranked_among - 1,
-            "embedder": evaluation.embedder, "rows": rows}
+    return {
+        "queries": evaluation.queries,
+        "ranked_among": evaluation.ranked_among - 1,
+        "embedder": evaluation.embedder,
+        "rows": rows,
+    }

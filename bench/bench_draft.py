@@ -43,10 +43,17 @@ def synthetic_incident(size: int, seed: int = 7) -> Incident:
     events = []
     for index in range(size):
         source, text = TEMPLATES[rng.randrange(len(TEMPLATES))]
-        events.append(TimelineEvent(at=start + dt.timedelta(seconds=index * 3), source=source, text=text.format(n=index)))
+        events.append(
+            TimelineEvent(at=start + dt.timedelta(seconds=index * 3), source=source, text=text.format(n=index))
+        )
     return Incident(
-        id=f"bench-{size}", title="Checkout latency under load", services=["checkout-api"], events=events,
-        started_at=start, detected_at=start + dt.timedelta(minutes=4), resolved_at=events[-1].at,
+        id=f"bench-{size}",
+        title="Checkout latency under load",
+        services=["checkout-api"],
+        events=events,
+        started_at=start,
+        detected_at=start + dt.timedelta(minutes=4),
+        resolved_at=events[-1].at,
     )
 
 
@@ -78,8 +85,14 @@ def measure(size: int, runs: int, ingest: bool = False) -> tuple[float, float]:
 def hostile_inputs(size: int) -> dict[str, str]:
     """The hardening issue's two inputs of ``size`` events: every event given twice, and one line ``size`` times."""
     start = dt.datetime(2026, 3, 10, 14, 0, tzinfo=dt.UTC)
-    pairs = [{"at": (start + dt.timedelta(seconds=n // 2)).isoformat(), "source": "chat",
-              "text": f"checkout api error on pod {n // 2} again"} for n in range(size)]
+    pairs = [
+        {
+            "at": (start + dt.timedelta(seconds=n // 2)).isoformat(),
+            "source": "chat",
+            "text": f"checkout api error on pod {n // 2} again",
+        }
+        for n in range(size)
+    ]
     return {
         "each event given twice (JSON)": json.dumps({"title": "Checkout errors", "events": pairs}),
         "identical text lines": "\n".join(["2026-03-10T14:00:00Z [chat] the checkout api is down"] * size),
@@ -104,8 +117,15 @@ def measure_hostile(size: int, runs: int) -> list[dict]:
         once()
         _, peak = tracemalloc.get_traced_memory()
         tracemalloc.stop()
-        rows.append({"case": case, "events": size, "kept": kept, "median_s": round(statistics.median(seconds), 3),
-                     "peak_mb": round(peak / 1e6, 1)})
+        rows.append(
+            {
+                "case": case,
+                "events": size,
+                "kept": kept,
+                "median_s": round(statistics.median(seconds), 3),
+                "peak_mb": round(peak / 1e6, 1),
+            }
+        )
     return rows
 
 
@@ -133,8 +153,10 @@ def main() -> None:
         print("| input | events | kept after folding | median s | peak MB |")
         print("|---|---:|---:|---:|---:|")
         for row in measure_hostile(args.hostile, args.runs):
-            print(f"| {row['case']} | {row['events']:,} | {row['kept']:,} | {row['median_s']:.3f} "
-                  f"| {row['peak_mb']:.1f} |")
+            print(
+                f"| {row['case']} | {row['events']:,} | {row['kept']:,} | {row['median_s']:.3f} "
+                f"| {row['peak_mb']:.1f} |"
+            )
 
 
 if __name__ == "__main__":

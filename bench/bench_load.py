@@ -162,8 +162,14 @@ def server_env(state: Path, config: LoadConfig, secret: dict[str, str]) -> dict[
 def serving(state: Path, config: LoadConfig, secret: dict[str, str]) -> Iterator[Server]:
     """``pm-agent serve --transport http`` on a free loopback port; stopped (SIGTERM, as a user would) on exit."""
     port = free_port()
-    process = subprocess.Popen([*SERVE, "--port", str(port)], env=server_env(state, config, secret),
-                               stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    process = subprocess.Popen(
+        [*SERVE, "--port", str(port)],
+        env=server_env(state, config, secret),
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     server = Server(process, f"http://127.0.0.1:{port}")
     reader = threading.Thread(target=server.read_stderr, daemon=True)
     reader.start()
@@ -208,10 +214,11 @@ async def fire(server: Server, token: str, work: Workload, config: LoadConfig) -
                         session = sessions[number % len(sessions)]
                         outcome.answer = await session.call_tool(outcome.request.tool, outcome.request.arguments)
                     else:
-                        response = await hook_http.post(f"{server.url}/webhooks/{outcome.request.endpoint}",
-                                                         content=outcome.request.body,
-                                                         headers={"Content-Type": "application/json",
-                                                                  **outcome.request.headers})
+                        response = await hook_http.post(
+                            f"{server.url}/webhooks/{outcome.request.endpoint}",
+                            content=outcome.request.body,
+                            headers={"Content-Type": "application/json", **outcome.request.headers},
+                        )
                         outcome.status, outcome.answer = response.status_code, response.json()
                 except Exception as exc:  # any failure is this request's error, not the run's end
                     outcome.failure = f"{type(exc).__name__}: {exc}"
@@ -274,8 +281,10 @@ def check_deliveries(outcomes: list[Outcome]) -> list[str]:
     for outcome in outcomes:
         delivery = outcome.request
         if outcome.failure or outcome.status != 202:
-            errors.append(f"{delivery.kind} of {delivery.incident_id}: {outcome.failure or outcome.status} "
-                          f"{json.dumps(outcome.answer)[:160] if outcome.answer else ''}".rstrip())
+            errors.append(
+                f"{delivery.kind} of {delivery.incident_id}: {outcome.failure or outcome.status} "
+                f"{json.dumps(outcome.answer)[:160] if outcome.answer else ''}".rstrip()
+            )
             continue
         answers[delivery.incident_id].append(outcome.answer)
     jobs: dict[str, str] = {}
@@ -283,8 +292,10 @@ def check_deliveries(outcomes: list[Outcome]) -> list[str]:
         queued = sum(answer.get("status") == "queued" for answer in given)
         ids = {answer.get("job") for answer in given}
         if queued != 1 or len(ids) != 1 or {a.get("status") for a in given} - {"queued", "duplicate"}:
-            errors.append(f"{incident_id}: {len(given)} deliveries answered {[a.get('status') for a in given]}"
-                          f" with {len(ids)} job id(s); expected one 'queued', the rest 'duplicate', one job")
+            errors.append(
+                f"{incident_id}: {len(given)} deliveries answered {[a.get('status') for a in given]}"
+                f" with {len(ids)} job id(s); expected one 'queued', the rest 'duplicate', one job"
+            )
         for job in ids:
             if job in jobs:
                 errors.append(f"{incident_id} and {jobs[job]} were given the same job {job}")
@@ -311,11 +322,15 @@ def check_drafts(state: Path, incidents: dict[str, str]) -> tuple[list[str], lis
         for path in sorted((queue / state_name).glob("*.json")) if queue.is_dir() else []:
             job = json.loads(path.read_text(encoding="utf-8"))
             errors.append(f"job {job['name']} left {state_name}: {job.get('error') or 'never drafted'}")
-    done = [json.loads(p.read_text(encoding="utf-8")) for p in (queue / "done").glob("*.json")] if queue.is_dir() else []
+    done = (
+        [json.loads(p.read_text(encoding="utf-8")) for p in (queue / "done").glob("*.json")] if queue.is_dir() else []
+    )
     if len(done) != len(incidents):
         errors.append(f"{len(done)} jobs done for {len(incidents)} distinct incidents")
-    waits = [(dt.datetime.fromisoformat(j["finished_at"]) - dt.datetime.fromisoformat(j["created_at"])).total_seconds()
-             for j in done]
+    waits = [
+        (dt.datetime.fromisoformat(j["finished_at"]) - dt.datetime.fromisoformat(j["created_at"])).total_seconds()
+        for j in done
+    ]
     return errors, lost, sorted(present - wanted), waits
 
 
@@ -337,16 +352,24 @@ def percentile(values: list[float], share: float) -> float:
 
 def stats(kind: str, seconds: list[float], errors: int = 0) -> KindStats:
     ms = [s * 1000 for s in seconds] or [0.0]
-    return KindStats(kind=kind, count=len(seconds), errors=errors, p50_ms=round(percentile(ms, 0.5), 1),
-                     p95_ms=round(percentile(ms, 0.95), 1), max_ms=round(max(ms), 1))
+    return KindStats(
+        kind=kind,
+        count=len(seconds),
+        errors=errors,
+        p50_ms=round(percentile(ms, 0.5), 1),
+        p95_ms=round(percentile(ms, 0.95), 1),
+        max_ms=round(max(ms), 1),
+    )
 
 
 def kind_stats(outcomes: list[Outcome], failed: set[int]) -> list[KindStats]:
     by_kind: dict[str, list[Outcome]] = defaultdict(list)
     for outcome in outcomes:
         by_kind[outcome.request.kind].append(outcome)
-    rows = [stats(kind, [o.seconds for o in group if o.seconds is not None], sum(id(o) in failed for o in group))
-            for kind, group in sorted(by_kind.items())]
+    rows = [
+        stats(kind, [o.seconds for o in group if o.seconds is not None], sum(id(o) in failed for o in group))
+        for kind, group in sorted(by_kind.items())
+    ]
     everything = [o.seconds for o in outcomes if o.seconds is not None]
     return [*rows, stats("all requests", everything, len(failed))]
 
@@ -375,13 +398,21 @@ def run_load(config: LoadConfig) -> LoadReport:
             call_check = checker.submit(check_calls, outcomes, set(work.incidents.values()))
             drained = wait_drained(state / "queue", len(work.incidents), config.drain_timeout_s)
             finished = time.perf_counter()
-        timings = Timings(round(started - began, 2), round(fired - started, 2), round(finished - fired, 2),
-                          round(finished - began, 2))
+        timings = Timings(
+            round(started - began, 2), round(fired - started, 2), round(finished - fired, 2), round(finished - began, 2)
+        )
         call_errors, failed = call_check.result()
         if not drained:
             call_errors.append(f"the queue was not drained within {config.drain_timeout_s:g} s")
-        return assess(state, config, work, outcomes, call_errors + [f"server log: {p}" for p in server.problems()],
-                      failed, timings)
+        return assess(
+            state,
+            config,
+            work,
+            outcomes,
+            call_errors + [f"server log: {p}" for p in server.problems()],
+            failed,
+            timings,
+        )
 
 
 def check_calls(outcomes: list[Outcome], titles: set[str]) -> tuple[list[str], set[int]]:
@@ -397,8 +428,15 @@ def check_calls(outcomes: list[Outcome], titles: set[str]) -> tuple[list[str], s
     return errors, failed
 
 
-def assess(state: Path, config: LoadConfig, work: Workload, outcomes: list[Outcome], errors: list[str],
-           failed: set[int], timings: Timings) -> LoadReport:
+def assess(
+    state: Path,
+    config: LoadConfig,
+    work: Workload,
+    outcomes: list[Outcome],
+    errors: list[str],
+    failed: set[int],
+    timings: Timings,
+) -> LoadReport:
     """The report: deliveries, drafts, queue and memory checked after the server stopped."""
     incidents = work.incidents
     deliveries = [o for o in outcomes if isinstance(o.request, Delivery)]
@@ -411,10 +449,19 @@ def assess(state: Path, config: LoadConfig, work: Workload, outcomes: list[Outco
     lost = sorted(set(lost) | {f"{ident} (not in the memory)" for ident in set(incidents) - set(stored)})
     drafted = sorted(path.stem for path in (state / "drafts").glob("*.json"))
     return LoadReport(
-        total=config.total, concurrency=config.concurrency, sessions=config.sessions, embedder=config.embedder,
-        kinds=kind_stats(outcomes, failed), queued_to_drafted=stats("queued -> drafted", waits) if waits else None,
-        **timings.__dict__, delivered_incidents=len(incidents), drafted=drafted, stored=len(stored),
-        errors=errors + draft_errors, lost=lost, unexpected=unexpected,
+        total=config.total,
+        concurrency=config.concurrency,
+        sessions=config.sessions,
+        embedder=config.embedder,
+        kinds=kind_stats(outcomes, failed),
+        queued_to_drafted=stats("queued -> drafted", waits) if waits else None,
+        **timings.__dict__,
+        delivered_incidents=len(incidents),
+        drafted=drafted,
+        stored=len(stored),
+        errors=errors + draft_errors,
+        lost=lost,
+        unexpected=unexpected,
     )
 
 
@@ -422,21 +469,29 @@ def report_text(report: LoadReport) -> str:
     calls = sum(k.count for k in report.kinds if k.kind.startswith("mcp "))
     hooks = sum(k.count for k in report.kinds if k.kind.startswith("webhook "))
     lines = [
-        (f"pm-agent HTTP load test: {report.total} requests at once (concurrency {report.concurrency}): "
-        f"{calls} MCP tool calls over {report.sessions} sessions, {hooks} webhook deliveries of "
-        f"{report.delivered_incidents} incidents (the rest repeats); embedder {report.embedder}"),
+        (
+            f"pm-agent HTTP load test: {report.total} requests at once (concurrency {report.concurrency}): "
+            f"{calls} MCP tool calls over {report.sessions} sessions, {hooks} webhook deliveries of "
+            f"{report.delivered_incidents} incidents (the rest repeats); embedder {report.embedder}"
+        ),
         "",
         f"{'kind':<34}{'n':>5}{'errors':>8}{'p50 ms':>10}{'p95 ms':>10}{'max ms':>10}",
     ]
     rows = [*report.kinds, *([report.queued_to_drafted] if report.queued_to_drafted else [])]
     for row in rows:
-        lines.append(f"{row.kind:<34}{row.count:>5}{row.errors:>8}{row.p50_ms:>10.1f}{row.p95_ms:>10.1f}{row.max_ms:>10.1f}")
+        lines.append(
+            f"{row.kind:<34}{row.count:>5}{row.errors:>8}{row.p50_ms:>10.1f}{row.p95_ms:>10.1f}{row.max_ms:>10.1f}"
+        )
     lines += [
         "",
-        (f"wall: server start {report.start_s:.2f} s, requests {report.fire_s:.2f} s (sessions opened included), "
-        f"queue drained {report.drain_s:.2f} s after the last answer; {report.wall_s:.2f} s in all"),
-        (f"errors {len(report.errors)}, lost {len(report.lost)}, unexpected drafts {len(report.unexpected)}; "
-        f"drafts {len(report.drafted)} of {report.delivered_incidents}, in the memory {report.stored}"),
+        (
+            f"wall: server start {report.start_s:.2f} s, requests {report.fire_s:.2f} s (sessions opened included), "
+            f"queue drained {report.drain_s:.2f} s after the last answer; {report.wall_s:.2f} s in all"
+        ),
+        (
+            f"errors {len(report.errors)}, lost {len(report.lost)}, unexpected drafts {len(report.unexpected)}; "
+            f"drafts {len(report.drafted)} of {report.delivered_incidents}, in the memory {report.stored}"
+        ),
     ]
     lines += [f"  error: {e}" for e in report.errors[:20]] + [f"  lost: {i}" for i in report.lost[:20]]
     lines += [f"  unexpected: {name}" for name in report.unexpected[:20]]

@@ -130,9 +130,14 @@ def ingest_rate(embedder, count: int, scratch: Path, label: str) -> dict:
     seconds, cpu = time.perf_counter() - started, process_cpu_seconds() - cpu_started
     assert report.added == count, report
     share = cpu / (seconds * (os.cpu_count() or 1))
-    return {"embedder": label, "incidents": count, "seconds": round(seconds, 2),
-            "per_second": round(count / seconds, 1), "cpu_share": round(share, 2),
-            "per_second_if_machine_free": round(count / seconds / max(share, 1e-9), 1)}
+    return {
+        "embedder": label,
+        "incidents": count,
+        "seconds": round(seconds, 2),
+        "per_second": round(count / seconds, 1),
+        "cpu_share": round(share, 2),
+        "per_second_if_machine_free": round(count / seconds / max(share, 1e-9), 1),
+    }
 
 
 def process_cpu_seconds() -> float:
@@ -153,9 +158,14 @@ def search_latency(memory, embedder, label: str, rounds: int) -> dict:
         memory.search(query, k=5)
         timings.append((time.perf_counter() - started) * 1000)
     timings.sort()
-    return {"query_embedder": label, "stored": memory.count(), "searches": rounds, "first_ms": round(first_ms),
-            "p50_ms": round(statistics.median(timings), 1),
-            "p95_ms": round(timings[int(0.95 * (len(timings) - 1))], 1)}
+    return {
+        "query_embedder": label,
+        "stored": memory.count(),
+        "searches": rounds,
+        "first_ms": round(first_ms),
+        "p50_ms": round(statistics.median(timings), 1),
+        "p95_ms": round(timings[int(0.95 * (len(timings) - 1))], 1),
+    }
 
 
 def main() -> int:
@@ -182,11 +192,17 @@ def main() -> int:
     scratch = Path(tempfile.mkdtemp(prefix="pm-agent-bench-"))
     try:
         theirs = ChromaDefaultEmbedder(files, scratch)
-        print(f"model: {files.onnx} ({files.found_in}); cores: {os.cpu_count()}; "
-              f"load average at start: {os.getloadavg()[0]:.2f}", flush=True)
+        print(
+            f"model: {files.onnx} ({files.found_in}); cores: {os.cpu_count()}; "
+            f"load average at start: {os.getloadavg()[0]:.2f}",
+            flush=True,
+        )
         results = {"ingest": [], "search": []}
-        rate_runs = [] if args.search_only else [(OURS_LABEL, ours, ingest_count),
-                                                 ("chromadb default EF (pads to 256)", theirs, chroma_count)]
+        rate_runs = (
+            []
+            if args.search_only
+            else [(OURS_LABEL, ours, ingest_count), ("chromadb default EF (pads to 256)", theirs, chroma_count)]
+        )
         for _ in range(args.runs):  # interleaved, so that both see the same load on a shared machine
             for label, embedder, count in rate_runs:
                 results["ingest"].append(ingest_rate(embedder, count, scratch, label))
@@ -214,20 +230,31 @@ def median_rates(rows: list[dict]) -> list[dict]:
     medians = []
     for label in dict.fromkeys(row["embedder"] for row in rows):
         runs = [row for row in rows if row["embedder"] == label]
-        medians.append({"embedder": f"{label}, median of {len(runs)}", "incidents": runs[0]["incidents"],
-                        **{key: round(statistics.median(row[key] for row in runs), 2)
-                           for key in ("seconds", "per_second", "cpu_share", "per_second_if_machine_free")}})
+        medians.append(
+            {
+                "embedder": f"{label}, median of {len(runs)}",
+                "incidents": runs[0]["incidents"],
+                **{
+                    key: round(statistics.median(row[key] for row in runs), 2)
+                    for key in ("seconds", "per_second", "cpu_share", "per_second_if_machine_free")
+                },
+            }
+        )
     return medians
 
 
 def print_table(results: dict) -> None:
-    print("\n| ingest: embedder | incidents | seconds | incidents/s | share of the cores it got "
-          "| incidents/s scaled to all cores |")
+    print(
+        "\n| ingest: embedder | incidents | seconds | incidents/s | share of the cores it got "
+        "| incidents/s scaled to all cores |"
+    )
     print("| --- | ---: | ---: | ---: | ---: | ---: |")
     for row in results["ingest"] + results.get("ingest_median", []):
-        print(f"| {row['embedder']} | {row['incidents']} | {row['seconds']} | {row['per_second']} "
-              f"| {row['cpu_share']:.0%} "
-              f"| {row['per_second_if_machine_free']} |")
+        print(
+            f"| {row['embedder']} | {row['incidents']} | {row['seconds']} | {row['per_second']} "
+            f"| {row['cpu_share']:.0%} "
+            f"| {row['per_second_if_machine_free']} |"
+        )
     print("\n| search: query embedder | stored | first search ms | p50 ms | p95 ms |")
     print("| --- | ---: | ---: | ---: | ---: |")
     for row in results["search"]:

@@ -29,7 +29,9 @@ from pm_agent.guards.safe_paths import check_input_path
 from pm_agent.service import PostmortemService
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "payments-outage.json"
-SECRET = "Title: Outside secret\n2026-03-10 14:02 UTC SECRET-OUTSIDE-MARKER alert fired\n2026-03-10 14:30 UTC resolved\n"
+SECRET = (
+    "Title: Outside secret\n2026-03-10 14:02 UTC SECRET-OUTSIDE-MARKER alert fired\n2026-03-10 14:30 UTC resolved\n"
+)
 
 
 def race(flow: str, runs: int, base: Path) -> Counter[str]:
@@ -58,7 +60,11 @@ def race(flow: str, runs: int, base: Path) -> Counter[str]:
         for _ in range(runs):
             try:
                 check_input_path(raw, roots)
-                read = (lambda: service.load([raw])) if flow == "reopen" else (lambda: service.incident_from(paths=[raw], roots=roots))
+                read = (
+                    (lambda: service.load([raw]))
+                    if flow == "reopen"
+                    else (lambda: service.incident_from(paths=[raw], roots=roots))
+                )
                 incident = worker.submit(read).result()
             except InputError as exc:
                 outcomes["refused: " + ("swapped" if "changed between" in exc.detail else "outside")] += 1

@@ -67,7 +67,11 @@ def incident(events: int) -> Incident:
         id="INC-1",
         title="checkout latency",
         events=[
-            TimelineEvent(at=start + dt.timedelta(seconds=n), source="chat", text=f"pod-{n} pool waits {n} ms; page ops@example.com")
+            TimelineEvent(
+                at=start + dt.timedelta(seconds=n),
+                source="chat",
+                text=f"pod-{n} pool waits {n} ms; page ops@example.com",
+            )
             for n in range(events)
         ],
     )

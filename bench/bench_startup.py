@@ -37,8 +37,9 @@ def send(process: subprocess.Popen, message: dict) -> None:
 def one_start(env: dict[str, str]) -> tuple[float, float, int]:
     """Seconds to the ``initialize`` reply, seconds to the ``tools/list`` reply, and the tool count."""
     started = time.perf_counter()
-    process = subprocess.Popen(SERVE, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-                               text=True, env=env)
+    process = subprocess.Popen(
+        SERVE, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=env
+    )
     try:
         send(process, INITIALIZE)
         json.loads(process.stdout.readline())
@@ -75,8 +76,10 @@ def main() -> None:
     print("| measure | median s | runs (s) |")
     print("|---|---|---|")
     print(f"| initialize | {statistics.median(r[0] for r in runs):.3f} | {' '.join(f'{r[0]:.3f}' for r in runs)} |")
-    print(f"| initialize + tools/list ({runs[0][2]} tools) | {statistics.median(r[1] for r in runs):.3f} "
-          f"| {' '.join(f'{r[1]:.3f}' for r in runs)} |")
+    print(
+        f"| initialize + tools/list ({runs[0][2]} tools) | {statistics.median(r[1] for r in runs):.3f} "
+        f"| {' '.join(f'{r[1]:.3f}' for r in runs)} |"
+    )
     print(f"| bare `import mcp.server.mcpserver` (floor) | {floor:.3f} | |")
 
 

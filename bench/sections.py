@@ -46,8 +46,11 @@ def startup(runs: int) -> dict:
     so both see the same machine load; medians of ``runs``.
     """
     with tempfile.TemporaryDirectory() as state:
-        env = {"PATH": os.environ.get("PATH", ""), "PM_AGENT_MEMORY_DIR": os.path.join(state, "memory"),
-               "PYTHONPATH": str(Path(__file__).resolve().parents[1] / "src")}  # this tree, not an installed one
+        env = {
+            "PATH": os.environ.get("PATH", ""),
+            "PM_AGENT_MEMORY_DIR": os.path.join(state, "memory"),
+            "PYTHONPATH": str(Path(__file__).resolve().parents[1] / "src"),
+        }  # this tree, not an installed one
         bench_startup.one_start(env)  # warm the file and bytecode caches
         starts, floors = [], []
         for _ in range(runs):
@@ -90,11 +93,23 @@ def drafting(sizes: list[int], runs: int, hostile_size: int) -> dict:
     rows = []
     for size in sizes:
         median, peak_mb = bench_draft.measure(size, runs)
-        rows.append({"events": size, "median_s": round(median, 4), "ms_per_1k_events": round(median / size * 1e6, 2),
-                     "peak_mb": round(peak_mb, 1)})
-    return {"runs": runs, "rows": rows, "hostile": bench_draft.measure_hostile(hostile_size, min(runs, 3)),
-            "growth": {"draft time": growth_steps([(r["events"], r["median_s"]) for r in rows]),
-                       "peak memory": growth_steps([(r["events"], r["peak_mb"]) for r in rows])}}
+        rows.append(
+            {
+                "events": size,
+                "median_s": round(median, 4),
+                "ms_per_1k_events": round(median / size * 1e6, 2),
+                "peak_mb": round(peak_mb, 1),
+            }
+        )
+    return {
+        "runs": runs,
+        "rows": rows,
+        "hostile": bench_draft.measure_hostile(hostile_size, min(runs, 3)),
+        "growth": {
+            "draft time": growth_steps([(r["events"], r["median_s"]) for r in rows]),
+            "peak memory": growth_steps([(r["events"], r["peak_mb"]) for r in rows]),
+        },
+    }
 
 
 # --- analysis engines -----------------------------------------------------------------------
@@ -110,8 +125,11 @@ def eval_incidents() -> list:
 
 
 def blameless_texts() -> list[str]:
-    rows = [json.loads(line) for line in (DATASETS / "blameless.jsonl").read_text(encoding="utf-8").splitlines()
-            if line.strip()]
+    rows = [
+        json.loads(line)
+        for line in (DATASETS / "blameless.jsonl").read_text(encoding="utf-8").splitlines()
+        if line.strip()
+    ]
     return [row["text"] for row in rows]
 
 
@@ -137,15 +155,26 @@ def engines(runs: int, sizes: list[int]) -> dict:
     incidents = eval_incidents()
     texts = blameless_texts()
     drafts = [render_markdown(draft_postmortem(incident, score=False)) for incident in incidents]
+
     def whys(incident):
         return run_five_whys(incident.title, incident)
+
     typical = [
-        {"engine": "5 Whys", "input": f"{len(incidents)} eval-case incidents", "per_second":
-         round(per_second(whys, incidents, runs), 1)},
-        {"engine": "blameless rewrite", "input": f"{len(texts)} sentences of the blameless dataset", "per_second":
-         round(per_second(rewrite_blameless, texts, runs), 1)},
-        {"engine": "rubric scoring", "input": f"{len(drafts)} eval-case drafts (Markdown)", "per_second":
-         round(per_second(score_markdown, drafts, runs), 1)},
+        {
+            "engine": "5 Whys",
+            "input": f"{len(incidents)} eval-case incidents",
+            "per_second": round(per_second(whys, incidents, runs), 1),
+        },
+        {
+            "engine": "blameless rewrite",
+            "input": f"{len(texts)} sentences of the blameless dataset",
+            "per_second": round(per_second(rewrite_blameless, texts, runs), 1),
+        },
+        {
+            "engine": "rubric scoring",
+            "input": f"{len(drafts)} eval-case drafts (Markdown)",
+            "per_second": round(per_second(score_markdown, drafts, runs), 1),
+        },
     ]
     by_size = []
     for size in sizes:
@@ -153,12 +182,16 @@ def engines(runs: int, sizes: list[int]) -> dict:
         markdown = render_markdown(draft_postmortem(incident, score=False))
         sentences = max(1, size // 10)
         text = " ".join(texts[n % len(texts)] for n in range(sentences))
-        by_size.append({
-            "size": size, "sentences": sentences, "markdown_kb": round(len(markdown) / 1024, 1),
-            "whys_s": round(median_seconds(lambda i=incident: run_five_whys(i.title, i), runs), 5),
-            "rewrite_s": round(median_seconds(lambda t=text: rewrite_blameless(t), runs), 5),
-            "rubric_s": round(median_seconds(lambda m=markdown: score_markdown(m), runs), 5),
-        })
+        by_size.append(
+            {
+                "size": size,
+                "sentences": sentences,
+                "markdown_kb": round(len(markdown) / 1024, 1),
+                "whys_s": round(median_seconds(lambda i=incident: run_five_whys(i.title, i), runs), 5),
+                "rewrite_s": round(median_seconds(lambda t=text: rewrite_blameless(t), runs), 5),
+                "rubric_s": round(median_seconds(lambda m=markdown: score_markdown(m), runs), 5),
+            }
+        )
     growth = {
         "5 Whys (events)": growth_steps([(r["size"], r["whys_s"]) for r in by_size]),
         "blameless rewrite (sentences)": growth_steps([(r["sentences"], r["rewrite_s"]) for r in by_size]),

@@ -14,10 +14,26 @@ import datetime as dt
 import random
 
 SERVICES = [
-    "checkout-api", "payments-gateway", "search-indexer", "auth-service", "edge-router", "orders-db",
-    "inventory-service", "notification-queue", "billing-worker", "kubernetes control plane", "cdn edge",
-    "kafka cluster", "redis cache", "object storage", "internal DNS", "mobile API", "ci runners",
-    "feature-flag service", "session store", "reporting warehouse",
+    "checkout-api",
+    "payments-gateway",
+    "search-indexer",
+    "auth-service",
+    "edge-router",
+    "orders-db",
+    "inventory-service",
+    "notification-queue",
+    "billing-worker",
+    "kubernetes control plane",
+    "cdn edge",
+    "kafka cluster",
+    "redis cache",
+    "object storage",
+    "internal DNS",
+    "mobile API",
+    "ci runners",
+    "feature-flag service",
+    "session store",
+    "reporting warehouse",
 ]
 TRIGGERS = [
     ("config", "a configuration push changed {setting} on {service}"),
@@ -36,12 +52,25 @@ TRIGGERS = [
     ("observability", "a logging change filled the disks of {service} with debug output"),
     ("human-process", "a manual failover runbook for {service} skipped the replication check"),
 ]
-SETTINGS = ["pool_size", "timeout_ms", "max_connections", "rate limit", "routing weights", "cache TTL",
-            "health check path", "replica count", "feature flag rollout percentage"]
+SETTINGS = [
+    "pool_size",
+    "timeout_ms",
+    "max_connections",
+    "rate limit",
+    "routing weights",
+    "cache TTL",
+    "health check path",
+    "replica count",
+    "feature flag rollout percentage",
+]
 SYMPTOMS = [
-    "{pct}% of requests failed with 5xx errors", "p99 latency rose to {ms} ms", "logins failed for {users} users",
-    "orders were delayed by up to {minutes} minutes", "the queue backlog grew to {rows} messages",
-    "{pct}% of API calls timed out", "customers saw stale prices for {minutes} minutes",
+    "{pct}% of requests failed with 5xx errors",
+    "p99 latency rose to {ms} ms",
+    "logins failed for {users} users",
+    "orders were delayed by up to {minutes} minutes",
+    "the queue backlog grew to {rows} messages",
+    "{pct}% of API calls timed out",
+    "customers saw stale prices for {minutes} minutes",
     "{rows} writes were lost and replayed from the journal",
 ]
 DETECTIONS = [
@@ -52,14 +81,21 @@ DETECTIONS = [
     "Detection took {minutes} minutes because the alert threshold was set too high.",
 ]
 MITIGATIONS = [
-    "The change was rolled back", "Traffic failed over to the secondary region", "The service was scaled out",
-    "The certificate was renewed by hand", "Affected nodes were drained and replaced",
-    "A rate limit was applied at the edge", "The replica was promoted to primary",
+    "The change was rolled back",
+    "Traffic failed over to the secondary region",
+    "The service was scaled out",
+    "The certificate was renewed by hand",
+    "Affected nodes were drained and replaced",
+    "A rate limit was applied at the edge",
+    "The replica was promoted to primary",
 ]
 FACTORS = [
-    "no canary stage for this kind of change", "the runbook was out of date",
-    "no alert watched this dependency", "the capacity plan predated the last launch",
-    "config validation only checked syntax", "the rollback path had never been tested",
+    "no canary stage for this kind of change",
+    "the runbook was out of date",
+    "no alert watched this dependency",
+    "the capacity plan predated the last launch",
+    "config validation only checked syntax",
+    "the rollback path had never been tested",
 ]
 
 
@@ -68,16 +104,26 @@ def pool_incident(index: int, rng: random.Random) -> dict:
     _category, trigger = TRIGGERS[rng.randrange(len(TRIGGERS))]
     service = SERVICES[rng.randrange(len(SERVICES))]
     numbers = {
-        "n": rng.randrange(100, 9999), "days": rng.randrange(2, 60), "pct": rng.randrange(5, 95),
-        "minutes": rng.randrange(3, 240), "disks": rng.randrange(2, 9), "nodes": rng.randrange(3, 80),
-        "rows": rng.randrange(1000, 900000), "seconds": rng.randrange(2, 600), "factor": rng.randrange(3, 40),
-        "ms": rng.randrange(400, 30000), "users": rng.randrange(200, 90000),
-        "setting": SETTINGS[rng.randrange(len(SETTINGS))], "service": service,
+        "n": rng.randrange(100, 9999),
+        "days": rng.randrange(2, 60),
+        "pct": rng.randrange(5, 95),
+        "minutes": rng.randrange(3, 240),
+        "disks": rng.randrange(2, 9),
+        "nodes": rng.randrange(3, 80),
+        "rows": rng.randrange(1000, 900000),
+        "seconds": rng.randrange(2, 600),
+        "factor": rng.randrange(3, 40),
+        "ms": rng.randrange(400, 30000),
+        "users": rng.randrange(200, 90000),
+        "setting": SETTINGS[rng.randrange(len(SETTINGS))],
+        "service": service,
     }
     cause = trigger.format(**numbers)
     symptom = SYMPTOMS[rng.randrange(len(SYMPTOMS))].format(**numbers)
-    sentences = [f"{cause[0].upper()}{cause[1:]}, and {symptom}.",
-                 DETECTIONS[rng.randrange(len(DETECTIONS))].format(**numbers)]
+    sentences = [
+        f"{cause[0].upper()}{cause[1:]}, and {symptom}.",
+        DETECTIONS[rng.randrange(len(DETECTIONS))].format(**numbers),
+    ]
     if rng.random() < 0.7:
         sentences.append(f"{MITIGATIONS[rng.randrange(len(MITIGATIONS))]} after {numbers['minutes']} minutes.")
     if rng.random() < 0.6:
@@ -116,5 +162,9 @@ def variant(pool: list[dict], number: int) -> dict:
     if not round_:
         return base
     day = dt.date.fromisoformat(base["date"]) + dt.timedelta(days=round_)
-    return {**base, "id": f"{base['id']}-r{round_}", "date": day.isoformat(),
-            "summary": f"{base['summary']} (Recurrence {round_}.)"}
+    return {
+        **base,
+        "id": f"{base['id']}-r{round_}",
+        "date": day.isoformat(),
+        "summary": f"{base['summary']} (Recurrence {round_}.)",
+    }

@@ -25,8 +25,19 @@ def isolated_state(tmp_path_factory, monkeypatch):
     monkeypatch.delenv("ANTHROPIC_API_KEY", raising=False)
     monkeypatch.delenv("PM_AGENT_CHROMA_URL", raising=False)
     monkeypatch.delenv("PM_AGENT_RAISE_ERRORS", raising=False)
-    for name in ("TRACKER", "SLACK_TOKEN", "SLACK_CHANNEL", "SLACK_URL", "GITHUB_TOKEN", "GITHUB_REPO", "GITHUB_URL",
-                 "JIRA_URL", "JIRA_EMAIL", "JIRA_TOKEN", "JIRA_PROJECT"):
+    for name in (
+        "TRACKER",
+        "SLACK_TOKEN",
+        "SLACK_CHANNEL",
+        "SLACK_URL",
+        "GITHUB_TOKEN",
+        "GITHUB_REPO",
+        "GITHUB_URL",
+        "JIRA_URL",
+        "JIRA_EMAIL",
+        "JIRA_TOKEN",
+        "JIRA_PROJECT",
+    ):
         monkeypatch.delenv(f"PM_AGENT_{name}", raising=False)  # nothing is ever handed back to a real service
 
 

@@ -39,25 +39,52 @@ class Reply:
         return self.raw if self.raw is not None else json.dumps(self.body).encode("utf-8")
 
 
-def tool_use(name: str, tool_input: dict[str, Any], *, input_tokens: int = 1520, output_tokens: int = 210,
-             cache_read: int = 1400, cache_write: int = 0, model: str = "claude-sonnet-4-6") -> Reply:
+def tool_use(
+    name: str,
+    tool_input: dict[str, Any],
+    *,
+    input_tokens: int = 1520,
+    output_tokens: int = 210,
+    cache_read: int = 1400,
+    cache_write: int = 0,
+    model: str = "claude-sonnet-4-6",
+) -> Reply:
     """A 200 whose content is one ``tool_use`` block calling ``name`` with ``tool_input``."""
-    return Reply(200, {
-        "id": "msg_01FAKE", "type": "message", "role": "assistant", "model": model,
-        "content": [{"type": "tool_use", "id": "toolu_01FAKE", "name": name, "input": tool_input}],
-        "stop_reason": "tool_use", "stop_sequence": None,
-        "usage": {"input_tokens": input_tokens, "output_tokens": output_tokens,
-                  "cache_creation_input_tokens": cache_write, "cache_read_input_tokens": cache_read},
-    })
+    return Reply(
+        200,
+        {
+            "id": "msg_01FAKE",
+            "type": "message",
+            "role": "assistant",
+            "model": model,
+            "content": [{"type": "tool_use", "id": "toolu_01FAKE", "name": name, "input": tool_input}],
+            "stop_reason": "tool_use",
+            "stop_sequence": None,
+            "usage": {
+                "input_tokens": input_tokens,
+                "output_tokens": output_tokens,
+                "cache_creation_input_tokens": cache_write,
+                "cache_read_input_tokens": cache_read,
+            },
+        },
+    )
 
 
 def text_answer(text: str, stop_reason: str = "end_turn") -> Reply:
     """A 200 whose content is plain text (no tool call)."""
-    return Reply(200, {
-        "id": "msg_01TEXT", "type": "message", "role": "assistant", "model": "claude-sonnet-4-6",
-        "content": [{"type": "text", "text": text}], "stop_reason": stop_reason, "stop_sequence": None,
-        "usage": {"input_tokens": 100, "output_tokens": 20},
-    })
+    return Reply(
+        200,
+        {
+            "id": "msg_01TEXT",
+            "type": "message",
+            "role": "assistant",
+            "model": "claude-sonnet-4-6",
+            "content": [{"type": "text", "text": text}],
+            "stop_reason": stop_reason,
+            "stop_sequence": None,
+            "usage": {"input_tokens": 100, "output_tokens": 20},
+        },
+    )
 
 
 def error(status: int, kind: str, message: str, headers: dict[str, str] | None = None) -> Reply:
@@ -122,8 +149,11 @@ class FakeAnthropicServer:
             self.requests.append(recorded)
             if self._replies:
                 return self._replies.popleft()
-        return Reply(500, {"type": "error", "error": {"type": "api_error", "message": "fake server: no scripted reply"}},
-                     {"x-should-retry": "false"})
+        return Reply(
+            500,
+            {"type": "error", "error": {"type": "api_error", "message": "fake server: no scripted reply"}},
+            {"x-should-retry": "false"},
+        )
 
     def _handler(self) -> type[BaseHTTPRequestHandler]:
         fake = self
@@ -132,7 +162,9 @@ class FakeAnthropicServer:
             def do_POST(self) -> None:  # the http.server API
                 length = int(self.headers.get("content-length") or 0)
                 raw = self.rfile.read(length) if length else b""
-                recorded = Recorded(self.path, {k.lower(): v for k, v in self.headers.items()}, json.loads(raw or b"{}"))
+                recorded = Recorded(
+                    self.path, {k.lower(): v for k, v in self.headers.items()}, json.loads(raw or b"{}")
+                )
                 reply = fake._next(recorded)
                 payload = reply.payload()
                 self.send_response(reply.status)

@@ -90,8 +90,13 @@ class FakeService:
                 raw = self.rfile.read(length) if length else b""
                 parts = urlsplit(self.path)
                 query = {key: values[-1] for key, values in parse_qs(parts.query).items()}
-                seen = Seen(self.command, parts.path, query, {k.lower(): v for k, v in self.headers.items()},
-                            json.loads(raw) if raw else None)
+                seen = Seen(
+                    self.command,
+                    parts.path,
+                    query,
+                    {k.lower(): v for k, v in self.headers.items()},
+                    json.loads(raw) if raw else None,
+                )
                 answer = fake._answer(seen)
                 payload = json.dumps(answer.body).encode("utf-8")
                 self.send_response(answer.status)

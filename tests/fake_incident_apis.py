@@ -30,7 +30,9 @@ Reply = Answer  # the fakes' answer: status, JSON body, headers
 
 
 def rate_limited(retry_after: str = "1", slack: bool = False) -> Reply:
-    body = {"ok": False, "error": "ratelimited"} if slack else {"error": {"message": "Rate Limit Exceeded", "code": 2020}}
+    body = (
+        {"ok": False, "error": "ratelimited"} if slack else {"error": {"message": "Rate Limit Exceeded", "code": 2020}}
+    )
     return Reply(429, body, {"Retry-After": retry_after})
 
 
@@ -78,15 +80,21 @@ class FakePagerDuty(_FakeApi):
         offset = int(query.get("offset", 0))
         limit = min(int(query.get("limit", 25)), self.MAX_LIMIT)
         page = items[offset : offset + limit]
-        return Reply(200, {key: page, "offset": offset, "limit": limit, "more": offset + limit < len(items),
-                           "total": None})
+        return Reply(
+            200, {key: page, "offset": offset, "limit": limit, "more": offset + limit < len(items), "total": None}
+        )
 
 
 class FakeSlack(_FakeApi):
     """Slack Web API over ``channels``: id -> messages (oldest first, replies carry ``thread_ts``), and ``users``."""
 
-    def __init__(self, channels: dict[str, list[dict[str, Any]]], users: dict[str, dict[str, Any]],
-                 token: str = SLACK_TOKEN, page_size: int | None = None) -> None:
+    def __init__(
+        self,
+        channels: dict[str, list[dict[str, Any]]],
+        users: dict[str, dict[str, Any]],
+        token: str = SLACK_TOKEN,
+        page_size: int | None = None,
+    ) -> None:
         super().__init__()
         self.channels = channels
         self.users = users
@@ -119,8 +127,9 @@ class FakeSlack(_FakeApi):
         page = items[start : start + limit]
         more = start + limit < len(items)
         cursor = base64.b64encode(f"next:{start + limit}".encode()).decode() if more else ""
-        return Reply(200, {"ok": True, "messages": page, "has_more": more,
-                           "response_metadata": {"next_cursor": cursor}})
+        return Reply(
+            200, {"ok": True, "messages": page, "has_more": more, "response_metadata": {"next_cursor": cursor}}
+        )
 
 
 # --- a resolved incident with everything recorded during it -------------------------------------------------------
@@ -129,10 +138,35 @@ INCIDENT_ID = "PQ7RFT2"
 CHANNEL = "C07INCIDNT"
 START = dt.datetime(2025, 9, 14, 2, 0, tzinfo=dt.UTC)
 PEOPLE = {"U01ANA": "Ana Ortiz", "U02BEN": "Ben Okafor", "U03CHI": "Chidi Varga", "U04DEV": "Dev Lindqvist"}
-_ACTIONS = ["checked", "graphed", "restarted", "drained", "paused", "compared", "tailed", "scaled", "reverted",
-            "profiled", "pinned", "cordoned", "throttled"]
-_THINGS = ["the upload queue", "gateway pod", "object index", "replica lag", "TLS cert", "disk pressure", "shard map",
-           "retry budget", "connection pool", "cache hit rate", "error budget", "load balancer"]
+_ACTIONS = [
+    "checked",
+    "graphed",
+    "restarted",
+    "drained",
+    "paused",
+    "compared",
+    "tailed",
+    "scaled",
+    "reverted",
+    "profiled",
+    "pinned",
+    "cordoned",
+    "throttled",
+]
+_THINGS = [
+    "the upload queue",
+    "gateway pod",
+    "object index",
+    "replica lag",
+    "TLS cert",
+    "disk pressure",
+    "shard map",
+    "retry budget",
+    "connection pool",
+    "cache hit rate",
+    "error budget",
+    "load balancer",
+]
 
 
 def _iso(moment: dt.datetime) -> str:
@@ -158,39 +192,70 @@ def incident_story(log_entries: int = 40, notes: int = 3, messages: int = 200) -
         at = _iso(START + log_step * index)
         person = _user(people[index % len(people)])
         if index == 0:
-            entry = {"type": "trigger_log_entry", "channel": {"type": "api"},
-                     "incident": {"id": INCIDENT_ID, "summary": "[#5120] Object storage uploads failing"}}
+            entry = {
+                "type": "trigger_log_entry",
+                "channel": {"type": "api"},
+                "incident": {"id": INCIDENT_ID, "summary": "[#5120] Object storage uploads failing"},
+            }
         elif index == log_entries - 1:
             entry = {"type": "resolve_log_entry", "agent": person}
         elif index in note_slots:
-            content = f"Note {len(note_list) + 1}: {_ACTIONS[index % 13]} {_THINGS[index % 12]}, see runbook step {index}"
+            content = (
+                f"Note {len(note_list) + 1}: {_ACTIONS[index % 13]} {_THINGS[index % 12]}, see runbook step {index}"
+            )
             entry = {"type": "annotate_log_entry", "agent": person, "channel": {"type": "note", "summary": content}}
-            note_list.append({"id": f"PNOTE{index}", "user": person, "content": content, "created_at": at,
-                              "channel": {"summary": "The PagerDuty website"}})
+            note_list.append(
+                {
+                    "id": f"PNOTE{index}",
+                    "user": person,
+                    "content": content,
+                    "created_at": at,
+                    "channel": {"summary": "The PagerDuty website"},
+                }
+            )
         elif index == 1:
             entry = {"type": "acknowledge_log_entry", "agent": person}
         elif index % 3 == 0:
             entry = {"type": "escalate_log_entry", "summary": f"Escalated to level {index // 3} of Storage"}
         else:
-            entry = {"type": "notify_log_entry", "user": person, "channel": {"type": ["sms", "phone", "email"][index % 3]},
-                     "summary": f"Notified {person['summary']} round {index}"}
+            entry = {
+                "type": "notify_log_entry",
+                "user": person,
+                "channel": {"type": ["sms", "phone", "email"][index % 3]},
+                "summary": f"Notified {person['summary']} round {index}",
+            }
         entries.append({"id": f"PLOG{index:03d}", "created_at": at, **entry})
     chat, noise_at = _channel(messages, chat_step)
     return {
         "incident": {
-            "id": INCIDENT_ID, "type": "incident", "number": 5120, "title": "Object storage uploads failing",
-            "status": "resolved", "urgency": "high", "created_at": _iso(START), "last_status_change_at": _iso(end),
+            "id": INCIDENT_ID,
+            "type": "incident",
+            "number": 5120,
+            "title": "Object storage uploads failing",
+            "status": "resolved",
+            "urgency": "high",
+            "created_at": _iso(START),
+            "last_status_change_at": _iso(end),
             "service": {"id": "PSVC9", "summary": "object-storage", "type": "service_reference"},
             "priority": {"id": "PPRI1", "summary": "P1", "type": "priority_reference"},
             "teams": [{"id": "PTEAM9", "summary": "Storage", "type": "team_reference"}],
             "html_url": f"https://example.pagerduty.com/incidents/{INCIDENT_ID}",
-            "conference_bridge": {"conference_number": "", "conference_url": f"https://example.slack.com/archives/{CHANNEL}"},
+            "conference_bridge": {
+                "conference_number": "",
+                "conference_url": f"https://example.slack.com/archives/{CHANNEL}",
+            },
         },
         "log_entries": entries,
         "notes": note_list,
         "alerts": [
-            {"id": "PALERT1", "type": "alert", "status": "resolved", "created_at": _iso(START),
-             "summary": "uploads 5xx ratio above 5% for 5 minutes", "service": {"summary": "object-storage"}},
+            {
+                "id": "PALERT1",
+                "type": "alert",
+                "status": "resolved",
+                "created_at": _iso(START),
+                "summary": "uploads 5xx ratio above 5% for 5 minutes",
+                "service": {"summary": "object-storage"},
+            },
         ],
         "channel": chat,
         "noise": noise_at,
@@ -216,26 +281,70 @@ def _channel(count: int, step: dt.timedelta) -> tuple[list[dict[str, Any]], int]
             message |= {"thread_ts": parent_ts, "parent_user_id": "U01ANA"}
         messages.append(message)
     noise = [
-        {"type": "message", "subtype": "channel_join", "user": "U04DEV", "text": "<@U04DEV> has joined the channel",
-         "ts": f"{(first - dt.timedelta(seconds=20)).timestamp():.6f}"},
-        {"type": "message", "subtype": "channel_topic", "user": "U01ANA", "text": "set the channel topic: uploads failing",
-         "ts": f"{(first - dt.timedelta(seconds=10)).timestamp():.6f}"},
-        {"type": "message", "subtype": "bot_message", "bot_id": "B0REMIND", "username": "Standup bot",
-         "text": "Reminder: stand-up notes are due by 10:00", "ts": f"{(first + step * 7.5).timestamp():.6f}"},
+        {
+            "type": "message",
+            "subtype": "channel_join",
+            "user": "U04DEV",
+            "text": "<@U04DEV> has joined the channel",
+            "ts": f"{(first - dt.timedelta(seconds=20)).timestamp():.6f}",
+        },
+        {
+            "type": "message",
+            "subtype": "channel_topic",
+            "user": "U01ANA",
+            "text": "set the channel topic: uploads failing",
+            "ts": f"{(first - dt.timedelta(seconds=10)).timestamp():.6f}",
+        },
+        {
+            "type": "message",
+            "subtype": "bot_message",
+            "bot_id": "B0REMIND",
+            "username": "Standup bot",
+            "text": "Reminder: stand-up notes are due by 10:00",
+            "ts": f"{(first + step * 7.5).timestamp():.6f}",
+        },
     ]
     return sorted(messages + noise, key=lambda m: float(m["ts"])), len(noise)
 
 
 def slack_users() -> dict[str, dict[str, Any]]:
-    return {uid: {"id": uid, "name": name.split()[0].lower(), "real_name": name,
-                  "profile": {"display_name": name, "real_name": name}} for uid, name in PEOPLE.items()}
+    return {
+        uid: {
+            "id": uid,
+            "name": name.split()[0].lower(),
+            "real_name": name,
+            "profile": {"display_name": name, "real_name": name},
+        }
+        for uid, name in PEOPLE.items()
+    }
 
 
 def webhook_for(story: dict[str, Any], event_id: str = "01FETCHEVENT00000000000001") -> dict[str, Any]:
     """The PagerDuty v3 ``incident.resolved`` delivery for the story's incident."""
     incident = story["incident"]
-    return {"event": {"id": event_id, "event_type": "incident.resolved", "resource_type": "incident",
-                      "occurred_at": incident["last_status_change_at"], "agent": _user("U02BEN"),
-                      "data": {key: incident[key] for key in ("id", "type", "number", "title", "status", "urgency",
-                                                              "created_at", "service", "priority", "teams", "html_url",
-                                                              "conference_bridge")}}}
+    return {
+        "event": {
+            "id": event_id,
+            "event_type": "incident.resolved",
+            "resource_type": "incident",
+            "occurred_at": incident["last_status_change_at"],
+            "agent": _user("U02BEN"),
+            "data": {
+                key: incident[key]
+                for key in (
+                    "id",
+                    "type",
+                    "number",
+                    "title",
+                    "status",
+                    "urgency",
+                    "created_at",
+                    "service",
+                    "priority",
+                    "teams",
+                    "html_url",
+                    "conference_bridge",
+                )
+            },
+        }
+    }

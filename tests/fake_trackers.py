@@ -64,8 +64,14 @@ class FakeGitHub(FakeService):
     """Issues of one repository; ``searchable=False`` plays the search index lagging behind new issues, and
     ``fuzzy=True`` a search that matches words rather than the exact phrase (every issue is a hit)."""
 
-    def __init__(self, token: str = "ghp_fakefakefakefakefakefakefakefake0001", repo: str = "acme/ops",
-                 *, searchable: bool = True, fuzzy: bool = False) -> None:
+    def __init__(
+        self,
+        token: str = "ghp_fakefakefakefakefakefakefakefake0001",
+        repo: str = "acme/ops",
+        *,
+        searchable: bool = True,
+        fuzzy: bool = False,
+    ) -> None:
         super().__init__()
         self.token = token
         self.repo = repo
@@ -84,8 +90,10 @@ class FakeGitHub(FakeService):
 
     def route(self, seen: Seen) -> Answer:
         if seen.headers.get("authorization") != f"Bearer {self.token}":
-            return Answer(401, {"message": "Bad credentials", "documentation_url": "https://docs.github.com/rest",
-                                "status": "401"})
+            return Answer(
+                401,
+                {"message": "Bad credentials", "documentation_url": "https://docs.github.com/rest", "status": "401"},
+            )
         issues_path = f"/repos/{self.repo}/issues"
         if seen.method == "POST" and seen.path == issues_path:
             return self._create(seen.body or {})
@@ -95,17 +103,28 @@ class FakeGitHub(FakeService):
                 return Answer(200, self.issues[number - 1])
         if seen.method == "GET" and seen.path == "/search/issues":
             return self._search(seen.query)
-        return Answer(404, {"message": "Not Found", "documentation_url": "https://docs.github.com/rest",
-                            "status": "404"})
+        return Answer(
+            404, {"message": "Not Found", "documentation_url": "https://docs.github.com/rest", "status": "404"}
+        )
 
     def _create(self, body: dict[str, Any]) -> Answer:
         if not body.get("title"):
-            return Answer(422, {"message": "Validation Failed",
-                                "errors": [{"resource": "Issue", "code": "missing_field", "field": "title"}]})
+            return Answer(
+                422,
+                {
+                    "message": "Validation Failed",
+                    "errors": [{"resource": "Issue", "code": "missing_field", "field": "title"}],
+                },
+            )
         number = len(self.issues) + 1
         issue = {
-            "id": 9000 + number, "number": number, "title": body["title"], "body": body.get("body") or "",
-            "state": "open", "state_reason": None, "labels": [],
+            "id": 9000 + number,
+            "number": number,
+            "title": body["title"],
+            "body": body.get("body") or "",
+            "state": "open",
+            "state_reason": None,
+            "labels": [],
             "url": f"https://api.github.example/repos/{self.repo}/issues/{number}",
             "html_url": f"https://github.example/{self.repo}/issues/{number}",
             "_searchable": self.searchable,
@@ -117,15 +136,21 @@ class FakeGitHub(FakeService):
         q = query.get("q", "")
         phrases = re.findall(r'"([^"]+)"', q)
         repo = re.search(r"repo:(\S+)", q)
-        hits = [issue for issue in self.issues if issue["_searchable"] and (not repo or repo.group(1) == self.repo)
-                and (self.fuzzy or all(phrase in issue["body"] for phrase in phrases))]
+        hits = [
+            issue
+            for issue in self.issues
+            if issue["_searchable"]
+            and (not repo or repo.group(1) == self.repo)
+            and (self.fuzzy or all(phrase in issue["body"] for phrase in phrases))
+        ]
         per_page, page = int(query.get("per_page", 30)), int(query.get("page", 1))
         items = hits[(page - 1) * per_page : page * per_page]
         return Answer(200, {"total_count": len(hits), "incomplete_results": False, "items": items})
 
 
-GITHUB_RATE_LIMITED = Answer(403, {"message": "You have exceeded a secondary rate limit."},
-                             {"retry-after": "2", "x-ratelimit-remaining": "0"})
+GITHUB_RATE_LIMITED = Answer(
+    403, {"message": "You have exceeded a secondary rate limit."}, {"retry-after": "2", "x-ratelimit-remaining": "0"}
+)
 
 
 # --- Jira Cloud ----------------------------------------------------------------------------------------------------
@@ -134,8 +159,12 @@ GITHUB_RATE_LIMITED = Answer(403, {"message": "You have exceeded a secondary rat
 class FakeJira(FakeService):
     """One Jira Cloud site with project ``OPS``; ``resolve(key)`` moves an issue to Done."""
 
-    def __init__(self, email: str = "sre-bot@example.com", token: str = "ATATT3xFfGF0-fake-jira-token",
-                 projects: tuple[str, ...] = ("OPS",)) -> None:
+    def __init__(
+        self,
+        email: str = "sre-bot@example.com",
+        token: str = "ATATT3xFfGF0-fake-jira-token",
+        projects: tuple[str, ...] = ("OPS",),
+    ) -> None:
         super().__init__()
         self.credentials = base64.b64encode(f"{email}:{token}".encode()).decode()
         self.projects = set(projects)
@@ -148,8 +177,9 @@ class FakeJira(FakeService):
 
     def route(self, seen: Seen) -> Answer:
         if seen.headers.get("authorization") != f"Basic {self.credentials}":
-            return Answer(401, {"errorMessages": ["Client must be authenticated to access this resource."],
-                                "errors": {}})
+            return Answer(
+                401, {"errorMessages": ["Client must be authenticated to access this resource."], "errors": {}}
+            )
         if seen.method == "POST" and seen.path == "/rest/api/3/issue":
             return self._create((seen.body or {}).get("fields") or {})
         if seen.method == "POST" and seen.path == "/rest/api/3/search/jql":
@@ -158,8 +188,9 @@ class FakeJira(FakeService):
             found = [issue for issue in self.issues if issue["key"] == match.group(1)]
             if found:
                 return Answer(200, found[0])
-        return Answer(404, {"errorMessages": ["Issue does not exist or you do not have permission to see it."],
-                            "errors": {}})
+        return Answer(
+            404, {"errorMessages": ["Issue does not exist or you do not have permission to see it."], "errors": {}}
+        )
 
     def _create(self, fields: dict[str, Any]) -> Answer:
         project = (fields.get("project") or {}).get("key")
@@ -167,16 +198,30 @@ class FakeJira(FakeService):
             return Answer(400, {"errorMessages": [], "errors": {"project": "valid project is required"}})
         description = fields.get("description")
         if description is not None and not (isinstance(description, dict) and description.get("type") == "doc"):
-            return Answer(400, {"errorMessages": [], "errors": {"description": "Operation value must be an Atlassian "
-                                                                               "Document (see the Atlassian Document "
-                                                                               "Format)"}})
+            return Answer(
+                400,
+                {
+                    "errorMessages": [],
+                    "errors": {
+                        "description": "Operation value must be an Atlassian "
+                        "Document (see the Atlassian Document "
+                        "Format)"
+                    },
+                },
+            )
         number = len(self.issues) + 1
         key = f"{project}-{number}"
         issue = {
-            "id": str(10000 + number), "key": key, "self": f"{self.url}/rest/api/3/issue/{10000 + number}",
-            "fields": {"summary": fields.get("summary", ""), "labels": list(fields.get("labels") or []),
-                       "description": description, "issuetype": fields.get("issuetype"),
-                       "status": {"name": "To Do", "statusCategory": {"key": "new", "name": "To Do"}}},
+            "id": str(10000 + number),
+            "key": key,
+            "self": f"{self.url}/rest/api/3/issue/{10000 + number}",
+            "fields": {
+                "summary": fields.get("summary", ""),
+                "labels": list(fields.get("labels") or []),
+                "description": description,
+                "issuetype": fields.get("issuetype"),
+                "status": {"name": "To Do", "statusCategory": {"key": "new", "name": "To Do"}},
+            },
         }
         self.issues.append(issue)
         return Answer(201, {"id": issue["id"], "key": key, "self": issue["self"]})
@@ -185,14 +230,19 @@ class FakeJira(FakeService):
         jql = body.get("jql", "")
         project = re.search(r'project\s*=\s*"?([A-Z]+)"?', jql)
         label = re.search(r'labels\s*=\s*"([^"]+)"', jql)
-        hits = [issue for issue in self.issues
-                if (not project or issue["key"].startswith(project.group(1) + "-"))
-                and (not label or label.group(1) in issue["fields"]["labels"])]
+        hits = [
+            issue
+            for issue in self.issues
+            if (not project or issue["key"].startswith(project.group(1) + "-"))
+            and (not label or label.group(1) in issue["fields"]["labels"])
+        ]
         size = int(body.get("maxResults", 50))
         start = int(body.get("nextPageToken") or 0)
         page = hits[start : start + size]
-        answer: dict[str, Any] = {"issues": [{"id": i["id"], "key": i["key"], "fields": i["fields"]} for i in page],
-                                  "isLast": start + size >= len(hits)}
+        answer: dict[str, Any] = {
+            "issues": [{"id": i["id"], "key": i["key"], "fields": i["fields"]} for i in page],
+            "isLast": start + size >= len(hits),
+        }
         if not answer["isLast"]:
             answer["nextPageToken"] = str(start + size)
         return Answer(200, answer)

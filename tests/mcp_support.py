@@ -91,8 +91,9 @@ def serving_http(env: dict[str, str], path: str = "", host: str = "127.0.0.1") -
     loopback); its URL ends in ``path``."""
     port = free_port()
     command = [*SERVE, "--transport", "http", "--host", host, "--port", str(port)]
-    process = subprocess.Popen(command, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                               stderr=subprocess.PIPE, text=True)
+    process = subprocess.Popen(
+        command, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
+    )
     server = HttpServer(process, f"http://127.0.0.1:{port}{path}")
     reader = threading.Thread(target=server.drain_stderr, daemon=True)
     reader.start()

@@ -30,20 +30,40 @@ TODAY = dt.date(2025, 6, 30)
 INCIDENTS_JSONL = SHARED_DATA / "incidents.jsonl"
 
 PLAIN_ROWS = [
-    {"id": "dns-ttl-2025-01", "title": "Checkout: DNS records expired after a TTL change",
-     "summary": "A configuration change lowered the DNS TTL and the resolver cache emptied; checkout "
-                "could not resolve the payments host for 40 minutes.",
-     "date": "2025-01-10", "severity": "SEV2", "services": ["checkout", "dns"], "company": "Example Shop"},
-    {"id": "dns-resolver-2025-02", "title": "Search: internal DNS resolver overloaded",
-     "summary": "The internal DNS resolver ran out of capacity during a traffic spike and lookups timed out.",
-     "date": "2025-02-20", "severity": "SEV2", "services": ["search", "dns"]},
-    {"id": "disk-full-2024-11", "title": "Database primary ran out of disk",
-     "summary": "The database primary filled its disk with write-ahead logs after replication to a replica "
-                "stalled; writes failed until logs were archived.",
-     "date": "2024-11-03", "severity": "SEV1", "services": ["orders-db"]},
-    {"id": "cert-expiry-2024-08", "title": "API certificate expired",
-     "summary": "The TLS certificate of the public API expired because renewal automation had been disabled.",
-     "date": "2024-08-15", "services": ["public-api"]},
+    {
+        "id": "dns-ttl-2025-01",
+        "title": "Checkout: DNS records expired after a TTL change",
+        "summary": "A configuration change lowered the DNS TTL and the resolver cache emptied; checkout "
+        "could not resolve the payments host for 40 minutes.",
+        "date": "2025-01-10",
+        "severity": "SEV2",
+        "services": ["checkout", "dns"],
+        "company": "Example Shop",
+    },
+    {
+        "id": "dns-resolver-2025-02",
+        "title": "Search: internal DNS resolver overloaded",
+        "summary": "The internal DNS resolver ran out of capacity during a traffic spike and lookups timed out.",
+        "date": "2025-02-20",
+        "severity": "SEV2",
+        "services": ["search", "dns"],
+    },
+    {
+        "id": "disk-full-2024-11",
+        "title": "Database primary ran out of disk",
+        "summary": "The database primary filled its disk with write-ahead logs after replication to a replica "
+        "stalled; writes failed until logs were archived.",
+        "date": "2024-11-03",
+        "severity": "SEV1",
+        "services": ["orders-db"],
+    },
+    {
+        "id": "cert-expiry-2024-08",
+        "title": "API certificate expired",
+        "summary": "The TLS certificate of the public API expired because renewal automation had been disabled.",
+        "date": "2024-08-15",
+        "services": ["public-api"],
+    },
 ]
 
 POSTMORTEM = Postmortem(
@@ -53,13 +73,21 @@ POSTMORTEM = Postmortem(
     services=["orders-api", "orders-db"],
     date=dt.date(2025, 3, 4),
     summary="A configuration push lowered the orders API database pool size from 80 to 20; requests queued "
-            "and timed out for 35 minutes until the change was rolled back.",
+    "and timed out for 35 minutes until the change was rolled back.",
     contributing_factors=["The config change skipped canary review", "No alert on connection pool saturation"],
     action_items=[
-        ActionItem(title="Add a canary stage for configuration pushes", owner="platform team lead",
-                   due=dt.date(2025, 4, 1), status="open"),
-        ActionItem(title="Alert when the connection pool is over 90% used", owner="Dana",
-                   due=dt.date(2025, 9, 1), status="in_progress"),
+        ActionItem(
+            title="Add a canary stage for configuration pushes",
+            owner="platform team lead",
+            due=dt.date(2025, 4, 1),
+            status="open",
+        ),
+        ActionItem(
+            title="Alert when the connection pool is over 90% used",
+            owner="Dana",
+            due=dt.date(2025, 9, 1),
+            status="in_progress",
+        ),
         ActionItem(title="Document the pool sizing rule", owner="Lee", due=dt.date(2025, 3, 20), status="done"),
     ],
 )
@@ -155,7 +183,9 @@ def chroma_server(path: Path, startup_timeout: float = 30.0) -> Iterator[str]:
     log = (path.parent / "chroma-server.log").open("wb")
     process = subprocess.Popen(
         [executable, "run", "--path", str(path), "--host", "127.0.0.1", "--port", str(port)],
-        stdout=log, stderr=subprocess.STDOUT, env={**os.environ, "ANONYMIZED_TELEMETRY": "False"},
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        env={**os.environ, "ANONYMIZED_TELEMETRY": "False"},
     )
     url = f"http://127.0.0.1:{port}"
     try:
@@ -229,13 +259,18 @@ def reference_minilm(model_dir: Path):
 
     def embed(text: str) -> list[float]:
         ids = np.array(tokenizer.encode(text).ids)
-        x = weights["embeddings.word_embeddings.weight"][ids] + weights["embeddings.position_embeddings.weight"][
-            : len(ids)] + weights["embeddings.token_type_embeddings.weight"][0]
+        x = (
+            weights["embeddings.word_embeddings.weight"][ids]
+            + weights["embeddings.position_embeddings.weight"][: len(ids)]
+            + weights["embeddings.token_type_embeddings.weight"][0]
+        )
         x = layer_norm(x, "embeddings.LayerNorm")
         for n in range(6):
             p = f"encoder.layer.{n}"
-            q, k, v = (dense(x, f"{p}.attention.self.{name}").reshape(len(ids), 12, 32).transpose(1, 0, 2)
-                       for name in ("query", "key", "value"))
+            q, k, v = (
+                dense(x, f"{p}.attention.self.{name}").reshape(len(ids), 12, 32).transpose(1, 0, 2)
+                for name in ("query", "key", "value")
+            )
             scores = q @ k.transpose(0, 2, 1) / np.sqrt(32)
             attention = np.exp(scores - scores.max(-1, keepdims=True))
             attention /= attention.sum(-1, keepdims=True)
@@ -288,7 +323,7 @@ def float32_reference_vectors(weights_dir: Path, texts: list[str]) -> dict:
     embed = reference_minilm(weights_dir)
     return {
         "about": "all-MiniLM-L6-v2's original float32 weights (model.safetensors), embedded by "
-                 "tests/memory_support.py reference_minilm, rounded to 7 decimals",
+        "tests/memory_support.py reference_minilm, rounded to 7 decimals",
         "texts": texts,
         "vectors": [[round(x, 7) for x in embed(text)] for text in texts],
     }

@@ -31,14 +31,19 @@ def actions_for(incident: Incident, date: dt.date | None = INCIDENT_DATE, roster
 
 
 def summary(actions: list[ActionItem]) -> list[tuple]:
-    return [(a.id, a.title, a.status, a.owner, a.due, a.horizon, a.priority, a.hierarchy, a.automated_check)
-            for a in actions]
+    return [
+        (a.id, a.title, a.status, a.owner, a.due, a.horizon, a.priority, a.hierarchy, a.automated_check)
+        for a in actions
+    ]
 
 
 def wrong_invoices(severity: str | None = "SEV2") -> Incident:
     """A release, customers notice first (no alert ever), the rollback fails, a hotfix works, a follow-up is decided."""
     return Incident(
-        id="bill-1", title="Invoices emailed with wrong totals", services=["billing"], severity=severity,
+        id="bill-1",
+        title="Invoices emailed with wrong totals",
+        services=["billing"],
+        severity=severity,
         events=[
             event("08:00", "deploy", "billing 5.1 rolled out with the new tax rounding"),
             event("09:40", "chat", "Support: a customer reports their invoice total is wrong"),
@@ -47,7 +52,11 @@ def wrong_invoices(severity: str | None = "SEV2") -> Incident:
             event("10:20", "chat", "Status page updated for customers: wrong invoice totals under investigation"),
             event("10:45", "deploy", "Hotfix 5.1.1 deployed restoring the old rounding"),
             event("10:50", "metric", "New invoices match expected totals again; recovered"),
-            event("12:00", "chat", "We will add a rounding test for every currency to the billing CI (ticket BILL-88 created)"),
+            event(
+                "12:00",
+                "chat",
+                "We will add a rounding test for every currency to the billing CI (ticket BILL-88 created)",
+            ),
         ],
     )
 
@@ -68,22 +77,53 @@ WRONG_INVOICE_TITLES = [  # the fixes made, in the order the timeline shows them
 def test_done_steps_come_first_with_their_timeline_date_then_decided_and_built_actions_with_role_owners():
     assert summary(actions_for(wrong_invoices())) == [
         ("A1", WRONG_INVOICE_TITLES[0], "done", None, dt.date(2024, 5, 14), "immediate", "P1", "engineering", False),
-        ("A2", WRONG_INVOICE_TITLES[1], "open", "Service owner of billing", dt.date(2024, 6, 25), "short", "P1",
-         "engineering", False),
-        ("A3", WRONG_INVOICE_TITLES[2], "open", "Observability lead", dt.date(2024, 5, 21), "immediate", "P1",
-         "engineering", True),
-        ("A4", WRONG_INVOICE_TITLES[3], "open", "Platform engineering lead", dt.date(2024, 6, 25), "short", "P2",
-         "engineering", False),
+        (
+            "A2",
+            WRONG_INVOICE_TITLES[1],
+            "open",
+            "Service owner of billing",
+            dt.date(2024, 6, 25),
+            "short",
+            "P1",
+            "engineering",
+            False,
+        ),
+        (
+            "A3",
+            WRONG_INVOICE_TITLES[2],
+            "open",
+            "Observability lead",
+            dt.date(2024, 5, 21),
+            "immediate",
+            "P1",
+            "engineering",
+            True,
+        ),
+        (
+            "A4",
+            WRONG_INVOICE_TITLES[3],
+            "open",
+            "Platform engineering lead",
+            dt.date(2024, 6, 25),
+            "short",
+            "P2",
+            "engineering",
+            False,
+        ),
     ]
 
 
 def test_a_failed_rollback_is_never_listed_as_done_the_step_that_worked_is():
     incident = Incident(
-        id="db-3", title="Orders page errors", services=["orders"],
+        id="db-3",
+        title="Orders page errors",
+        services=["orders"],
         events=[
             event("10:00", "alert", "Alert: orders 5xx above 5%"),
             event("10:10", "deploy", "Rollback of orders 3.2 failed: image pull timed out"),
-            event("10:25", "deploy", "Rollback of orders 3.2 retried from the mirror registry; error rate back to normal"),
+            event(
+                "10:25", "deploy", "Rollback of orders 3.2 retried from the mirror registry; error rate back to normal"
+            ),
         ],
     )
 
@@ -128,7 +168,10 @@ def test_a_roster_names_the_owner_for_its_area_or_service_and_a_team_is_never_us
     roster = {"platform": "Dana Ortiz", "billing": "Sam Okafor", "observability": "SRE team"}
 
     assert [a.owner for a in actions_for(wrong_invoices(), roster=roster)] == [
-        None, "Sam Okafor", "Observability lead", "Dana Ortiz",
+        None,
+        "Sam Okafor",
+        "Observability lead",
+        "Dana Ortiz",
     ]
 
 
@@ -137,7 +180,9 @@ def test_a_minor_incident_lowers_the_priority_of_open_actions_and_a_severe_one_l
         return [a.priority for a in actions_for(wrong_invoices(severity)) if a.status == "open"]
 
     assert (priorities("SEV1"), priorities("SEV2"), priorities("SEV4")) == (
-        ["P1", "P1", "P2"], ["P1", "P1", "P2"], ["P2", "P2", "P3"],
+        ["P1", "P1", "P2"],
+        ["P1", "P1", "P2"],
+        ["P2", "P2", "P3"],
     )
 
 
@@ -150,8 +195,9 @@ def canary_release(*, reached_users: bool) -> Incident:
     if reached_users:
         events.append(event("11:06", "alert", "Alert: cart p95 latency above 2s for customers"))
     events.append(event("11:30", "chat", "Release 9.4 rolled back from the canary pool"))
-    return Incident(id="cart-1", title="Release 9.4 slowed the cart", services=["cart"], started_at=at("11:00"),
-                    events=events)
+    return Incident(
+        id="cart-1", title="Release 9.4 slowed the cart", services=["cart"], started_at=at("11:00"), events=events
+    )
 
 
 def test_no_pre_production_check_is_proposed_when_nothing_reached_users_or_monitoring():
@@ -173,14 +219,22 @@ def test_a_change_only_users_noticed_gets_an_alert_first_and_no_check_on_a_signa
 
 
 def test_with_no_alert_at_all_the_action_adds_one_and_with_a_late_alert_it_makes_that_alert_page_sooner():
-    no_alert = Incident(id="a", title="Profile photos broken", events=[
-        event("16:25", "chat", "A user posts on the forum that profile photos are broken"),
-        event("16:30", "chat", "Support escalated, paged the on-call"),
-    ])
-    late_alert = Incident(id="b", title="Profile photos broken", events=[
-        event("16:25", "chat", "A user posts on the forum that profile photos are broken"),
-        event("16:40", "alert", "Alert: media-cdn 403 rate above 10%"),
-    ])
+    no_alert = Incident(
+        id="a",
+        title="Profile photos broken",
+        events=[
+            event("16:25", "chat", "A user posts on the forum that profile photos are broken"),
+            event("16:30", "chat", "Support escalated, paged the on-call"),
+        ],
+    )
+    late_alert = Incident(
+        id="b",
+        title="Profile photos broken",
+        events=[
+            event("16:25", "chat", "A user posts on the forum that profile photos are broken"),
+            event("16:40", "alert", "Alert: media-cdn 403 rate above 10%"),
+        ],
+    )
 
     assert ([a.title for a in actions_for(no_alert)], [a.title for a in actions_for(late_alert)]) == (
         ['Add an alert that pages on "Profile photos broken" before users report it'],
@@ -190,7 +244,10 @@ def test_with_no_alert_at_all_the_action_adds_one_and_with_a_late_alert_it_makes
 
 def test_a_slow_alert_and_a_stated_gap_each_get_an_action():
     incident = Incident(
-        id="mail-1", title="Password reset emails delayed", services=["mailer"], started_at=at("06:00"),
+        id="mail-1",
+        title="Password reset emails delayed",
+        services=["mailer"],
+        started_at=at("06:00"),
         events=[
             event("06:00", "deploy", "mailer worker image 2.8 rolled out"),
             event("07:10", "alert", "Alert: mailer queue age above 30 min"),
@@ -200,71 +257,120 @@ def test_a_slow_alert_and_a_stated_gap_each_get_an_action():
     )
 
     assert summary(actions_for(incident))[2:] == [
-        ("A3", 'Alert on "Password reset emails delayed" within minutes, not the 1 h 10 min it took', "open",
-         "Observability lead", dt.date(2024, 6, 25), "short", "P1", "engineering", True),
-        ("A4", "Add an alert on mailer queue depth", "open",
-         "Observability lead", dt.date(2024, 6, 25), "short", "P1", "engineering", True),
+        (
+            "A3",
+            'Alert on "Password reset emails delayed" within minutes, not the 1 h 10 min it took',
+            "open",
+            "Observability lead",
+            dt.date(2024, 6, 25),
+            "short",
+            "P1",
+            "engineering",
+            True,
+        ),
+        (
+            "A4",
+            "Add an alert on mailer queue depth",
+            "open",
+            "Observability lead",
+            dt.date(2024, 6, 25),
+            "short",
+            "P1",
+            "engineering",
+            True,
+        ),
     ]
 
 
 def test_a_cause_the_data_states_gets_a_check_that_stops_that_reason_before_it_leads_to_that_effect():
-    incident = Incident(id="db-1", title="Checkout requests timing out", events=[
-        event("09:00", "alert", "Checkout p99 latency above 3s"),
-        event("09:12", "chat", "Checkout requests timing out due to lock contention on the carts table"),
-    ])
+    incident = Incident(
+        id="db-1",
+        title="Checkout requests timing out",
+        events=[
+            event("09:00", "alert", "Checkout p99 latency above 3s"),
+            event("09:12", "chat", "Checkout requests timing out due to lock contention on the carts table"),
+        ],
+    )
 
-    assert [(a.title, a.done_when) for a in actions_for(incident)] == [(
-        'Add a check that stops "lock contention on the carts table" before it leads to "Checkout requests timing out"',
-        'A test or drill that reproduces "lock contention on the carts table" is stopped by the check before "Checkout '
-        'requests timing out" happens.',
-    )]
+    assert [(a.title, a.done_when) for a in actions_for(incident)] == [
+        (
+            'Add a check that stops "lock contention on the carts table" before it leads to "Checkout requests timing out"',
+            'A test or drill that reproduces "lock contention on the carts table" is stopped by the check before "Checkout '
+            'requests timing out" happens.',
+        )
+    ]
 
 
 def test_a_recovery_step_that_failed_for_a_stated_reason_gets_an_action_to_make_it_work_then():
-    incident = Incident(id="db-2", title="Sign-in failing", events=[
-        event("11:00", "alert", "Alert: sign-in 5xx rate above 15%"),
-        event("11:40", "chat", "Failover of auth-db to the replica failed due to replication lag of 40 minutes"),
-    ])
+    incident = Incident(
+        id="db-2",
+        title="Sign-in failing",
+        events=[
+            event("11:00", "alert", "Alert: sign-in 5xx rate above 15%"),
+            event("11:40", "chat", "Failover of auth-db to the replica failed due to replication lag of 40 minutes"),
+        ],
+    )
 
-    assert ('Change the recovery path so that "replication lag of 40 minutes" no longer stops it ("Failover of auth-db '
-            'to the replica failed")') in [
-        a.title for a in actions_for(incident)]
+    assert (
+        'Change the recovery path so that "replication lag of 40 minutes" no longer stops it ("Failover of auth-db '
+        'to the replica failed")'
+    ) in [a.title for a in actions_for(incident)]
 
 
 def test_an_unintended_change_and_a_declaration_after_the_fact_each_get_an_action():
-    incident = Incident(id="edge-1", title="Docs site returning 404", events=[
-        event("12:00", "deploy", "Pipeline applied an unintended routing change to the edge config"),
-        event("12:03", "alert", "Alert: docs site 404 rate above 20%"),
-        event("12:20", "deploy", "Routing change reverted; docs site back to normal"),
-        event("13:00", "chat", "Incident declared retroactively for the record"),
-    ])
+    incident = Incident(
+        id="edge-1",
+        title="Docs site returning 404",
+        events=[
+            event("12:00", "deploy", "Pipeline applied an unintended routing change to the edge config"),
+            event("12:03", "alert", "Alert: docs site 404 rate above 20%"),
+            event("12:20", "deploy", "Routing change reverted; docs site back to normal"),
+            event("13:00", "chat", "Incident declared retroactively for the record"),
+        ],
+    )
 
     assert [(a.title, a.owner, a.hierarchy) for a in actions_for(incident)][-2:] == [
-        ('Reject unintended changes like "Pipeline applied an unintended routing change to the edge config" before they '
-         "are applied", "Platform engineering lead", "engineering"),
-        ('Declare the incident when the issue is confirmed, not after mitigation as in "Incident declared retroactively '
-         'for the record"', "Incident commander role", "administrative"),
+        (
+            'Reject unintended changes like "Pipeline applied an unintended routing change to the edge config" before they '
+            "are applied",
+            "Platform engineering lead",
+            "engineering",
+        ),
+        (
+            'Declare the incident when the issue is confirmed, not after mitigation as in "Incident declared retroactively '
+            'for the record"',
+            "Incident commander role",
+            "administrative",
+        ),
     ]
 
 
 def test_a_status_page_update_after_recovery_is_not_a_late_declaration_when_the_incident_was_declared_during_it():
-    incident = Incident(id="bill-2", title="Invoices emailed with wrong totals", events=[
-        event("09:40", "chat", "Support: a customer reports their invoice total is wrong"),
-        event("09:55", "chat", "Incident declared; paged the billing on-call"),
-        event("10:45", "deploy", "Hotfix 5.1.1 deployed restoring the old rounding"),
-        event("10:50", "metric", "New invoices match expected totals again; recovered"),
-        event("11:30", "chat", "Status page updated for customers: corrected invoices are being sent"),
-    ])
+    incident = Incident(
+        id="bill-2",
+        title="Invoices emailed with wrong totals",
+        events=[
+            event("09:40", "chat", "Support: a customer reports their invoice total is wrong"),
+            event("09:55", "chat", "Incident declared; paged the billing on-call"),
+            event("10:45", "deploy", "Hotfix 5.1.1 deployed restoring the old rounding"),
+            event("10:50", "metric", "New invoices match expected totals again; recovered"),
+            event("11:30", "chat", "Status page updated for customers: corrected invoices are being sent"),
+        ],
+    )
 
     assert [a.title for a in actions_for(incident) if a.title.startswith("Declare")] == []
 
 
 def test_a_failed_recovery_step_is_not_taken_for_the_cause_of_the_incident():
-    incident = Incident(id="auth-1", title="Sign-in failing", events=[
-        event("11:00", "alert", "Alert: auth-api 5xx rate above 15%"),
-        event("11:05", "chat", "Sign-in failing due to an expired token signing key"),
-        event("11:40", "chat", "Failover of auth-db to the replica failed due to replication lag of 40 minutes"),
-    ])
+    incident = Incident(
+        id="auth-1",
+        title="Sign-in failing",
+        events=[
+            event("11:00", "alert", "Alert: auth-api 5xx rate above 15%"),
+            event("11:05", "chat", "Sign-in failing due to an expired token signing key"),
+            event("11:40", "chat", "Failover of auth-db to the replica failed due to replication lag of 40 minutes"),
+        ],
+    )
 
     checks = [a.title for a in actions_for(incident) if a.title.startswith("Add a check")]
 
@@ -272,10 +378,14 @@ def test_a_failed_recovery_step_is_not_taken_for_the_cause_of_the_incident():
 
 
 def test_the_effect_a_check_guards_against_is_quoted_without_a_dangling_verb():
-    incident = Incident(id="db-4", title="Checkout slow", events=[
-        event("09:00", "alert", "Checkout p99 latency above 3s"),
-        event("09:12", "chat", "Latency is due to lock contention on the carts table"),
-    ])
+    incident = Incident(
+        id="db-4",
+        title="Checkout slow",
+        events=[
+            event("09:00", "alert", "Checkout p99 latency above 3s"),
+            event("09:12", "chat", "Latency is due to lock contention on the carts table"),
+        ],
+    )
 
     assert [a.title for a in actions_for(incident)] == [
         'Add a check that stops "lock contention on the carts table" before it leads to "Latency"',
@@ -292,8 +402,12 @@ def project_cases() -> list:
 
 def test_every_open_action_for_the_project_cases_and_the_incidents_here_passes_the_linter():
     incidents = [*project_cases(), wrong_invoices(), canary_release(reached_users=True)]
-    actions = [a for incident in incidents for a in propose_actions(
-        read_incident(incident), incident.title, INCIDENT_DATE) if a.status == "open"]
+    actions = [
+        a
+        for incident in incidents
+        for a in propose_actions(read_incident(incident), incident.title, INCIDENT_DATE)
+        if a.status == "open"
+    ]
 
     assert [(lint.action.title, lint.problems) for lint in lint_actions(actions) if not lint.smart] == []
     assert len(actions) > 20
@@ -304,7 +418,9 @@ def test_every_open_action_for_the_project_cases_and_the_incidents_here_passes_t
 GOOD = ActionItem(
     title="Add a CI check that rejects rate-limit rules set to zero for checkout-api",
     done_when="CI rejects a test change that sets a rate limit to zero",
-    owner="Platform engineering lead", due=dt.date(2024, 6, 25), hierarchy="engineering",
+    owner="Platform engineering lead",
+    due=dt.date(2024, 6, 25),
+    hierarchy="engineering",
 )
 
 
@@ -323,13 +439,25 @@ def test_a_vague_unowned_undated_unmeasured_action_gets_every_problem_with_what_
 
     assert lint.smart is False
     assert [(p.code, p.message) for p in lint.problems] == [
-        ("vague", '"Improve monitoring" is vague: name the exact change and the system it applies to, '
-                  "e.g. 'Add a CI check that rejects invalid rate-limit rules for checkout'."),
-        ("no_measure", "No observable completion criterion: set done_when to what will be verifiably true when it is "
-                       "done, e.g. 'CI rejects a test change that breaks the config schema'."),
-        ("no_owner", "No owner: name one accountable role (e.g. 'Service owner of checkout') or a person from the roster."),
-        ("no_due_date", "No due date: set one from the incident date (immediate within 7 days, short within 6 weeks, "
-                        "long within 6 months)."),
+        (
+            "vague",
+            '"Improve monitoring" is vague: name the exact change and the system it applies to, '
+            "e.g. 'Add a CI check that rejects invalid rate-limit rules for checkout'.",
+        ),
+        (
+            "no_measure",
+            "No observable completion criterion: set done_when to what will be verifiably true when it is "
+            "done, e.g. 'CI rejects a test change that breaks the config schema'.",
+        ),
+        (
+            "no_owner",
+            "No owner: name one accountable role (e.g. 'Service owner of checkout') or a person from the roster.",
+        ),
+        (
+            "no_due_date",
+            "No due date: set one from the incident date (immediate within 7 days, short within 6 weeks, "
+            "long within 6 months).",
+        ),
     ]
 
 
@@ -348,8 +476,13 @@ def test_vague_titles_are_flagged_even_with_a_measure(title):
 
 
 def test_investigating_with_a_named_object_and_a_measure_is_acceptable():
-    assert problems(title="Investigate why the cache hit ratio of checkout-api dropped",
-                    done_when="Findings published with a dashboard link") == []
+    assert (
+        problems(
+            title="Investigate why the cache hit ratio of checkout-api dropped",
+            done_when="Findings published with a dashboard link",
+        )
+        == []
+    )
 
 
 def test_improving_without_a_measure_is_vague():
@@ -386,18 +519,32 @@ def test_a_title_too_short_to_act_on_is_flagged():
 
 @pytest.mark.parametrize("title", ["Make deploys safer", "Ensure this never happens again"])
 def test_wishes_without_a_mechanism_are_vague_even_with_an_owner_and_a_date(title):
-    lint = lint_actions([ActionItem(title=title, owner="Platform engineering lead", done_when="CI blocks a bad change",
-                                    due="2026-01-01")])[0]
+    lint = lint_actions(
+        [
+            ActionItem(
+                title=title, owner="Platform engineering lead", done_when="CI blocks a bad change", due="2026-01-01"
+            )
+        ]
+    )[0]
     assert [p.code for p in lint.problems] == ["vague"]
 
 
 def test_a_department_name_is_a_team_not_an_owner():
-    lint = lint_actions([ActionItem(title="Add a CI check for pool_size", owner="Networking",
-                                    done_when="CI blocks a bad change", due="2026-01-01")])[0]
+    lint = lint_actions(
+        [
+            ActionItem(
+                title="Add a CI check for pool_size",
+                owner="Networking",
+                done_when="CI blocks a bad change",
+                due="2026-01-01",
+            )
+        ]
+    )[0]
     assert [p.code for p in lint.problems] == ["team_owner"]
 
 
 # --- the real public incidents ---------------------------------------------------------------
+
 
 @pytest.mark.shared_data
 @pytest.mark.parametrize("name", fulltext_case_params())
@@ -417,11 +564,16 @@ def test_real_actions_are_numbered_done_ones_first_and_open_ones_smart_and_owned
 
 def test_a_change_a_canary_stopped_gets_no_gate_proposal_and_its_automatic_rollback_is_no_action_item():
     incident = Incident(
-        id="cart-1", title="Cart totals wrong on the canary", services=["cart"],
+        id="cart-1",
+        title="Cart totals wrong on the canary",
+        services=["cart"],
         events=[
             event("09:00", "deploy", "cart 7.2 canary started on 10% of traffic"),
-            event("09:12", "deploy", "Canary analysis failed for cart 7.2: error ratio 3%; rollout halted and rolled back "
-                                     "automatically"),
+            event(
+                "09:12",
+                "deploy",
+                "Canary analysis failed for cart 7.2: error ratio 3%; rollout halted and rolled back automatically",
+            ),
             event("09:30", "chat", "cart 7.2 drops the discount line; the cart tests only cover single-item carts"),
         ],
     )
@@ -433,7 +585,9 @@ def test_a_change_a_canary_stopped_gets_no_gate_proposal_and_its_automatic_rollb
 
 def test_alerts_and_findings_that_quote_a_recovery_verb_are_not_listed_as_steps_taken():
     incident = Incident(
-        id="recs-1", title="Recommendations crash-looping", services=["recs"],
+        id="recs-1",
+        title="Recommendations crash-looping",
+        services=["recs"],
         events=[
             event("10:00", "alert", "FIRING PodRestartsHigh: recs pods restarted 3 times in 15 minutes"),
             event("10:10", "chat", "Found that pods are OOMKilled and restarted every 40 minutes"),
@@ -441,13 +595,17 @@ def test_alerts_and_findings_that_quote_a_recovery_verb_are_not_listed_as_steps_
         ],
     )
 
-    assert [a.title for a in actions_for(incident) if a.status == "done"] == ["Fix for the recs memory leak deployed in 5.1.5"]
+    assert [a.title for a in actions_for(incident) if a.status == "done"] == [
+        "Fix for the recs memory leak deployed in 5.1.5"
+    ]
 
 
 def test_the_halt_action_names_the_signal_the_alert_gave_or_the_incident_title_when_the_alert_names_nothing():
     def halt_title(alert_text: str) -> str:
         incident = Incident(
-            id="net-1", title="All services returning 503", services=["ingress"],
+            id="net-1",
+            title="All services returning 503",
+            services=["ingress"],
             events=[
                 event("08:00", "deploy", "CNI plugin replaced by the pipeline"),
                 event("08:05", "alert", alert_text),
@@ -468,7 +626,9 @@ def test_the_halt_action_names_the_signal_the_alert_gave_or_the_incident_title_w
 
 def test_a_stated_cause_whose_parts_name_nothing_gets_no_check_that_would_say_nothing():
     incident = Incident(
-        id="ing-1", title="Some services returning 504", services=["ingress"],
+        id="ing-1",
+        title="Some services returning 504",
+        services=["ingress"],
         events=[
             event("09:00", "alert", "Alert: 504 ratio above 5% on the shop ingress"),
             event("09:20", "chat", "Found that the issue was caused by the Ingress"),
@@ -481,7 +641,9 @@ def test_a_stated_cause_whose_parts_name_nothing_gets_no_check_that_would_say_no
 
 def test_a_failover_that_worked_gets_an_action_to_restore_the_spare_it_used_up():
     incident = Incident(
-        id="q-1", title="Queue broker down", services=["broker"],
+        id="q-1",
+        title="Queue broker down",
+        services=["broker"],
         events=[
             event("03:00", "chat", "Host mq-main-1 stopped responding (disk controller failed)"),
             event("03:02", "alert", "Alert: publish errors above 30% on mq-main"),
@@ -498,7 +660,9 @@ def test_a_failover_that_worked_gets_an_action_to_restore_the_spare_it_used_up()
 
 def test_a_resource_the_data_shows_growing_gets_a_cap_and_an_alert_in_its_own_words():
     incident = Incident(
-        id="d-1", title="Build agents out of disk", services=["ci"],
+        id="d-1",
+        title="Build agents out of disk",
+        services=["ci"],
         events=[
             event("09:00", "alert", "Alert: build agents failing with no space left on device"),
             event("09:10", "chat", "Found the docker layer cache on the build agents has grown to 480 GB since May"),
@@ -514,7 +678,9 @@ def test_a_resource_the_data_shows_growing_gets_a_cap_and_an_alert_in_its_own_wo
 
 def test_a_resource_the_data_says_ran_out_gets_headroom_and_an_alert_named_as_the_data_names_it():
     incident = Incident(
-        id="n-1", title="Pods stuck pending", services=["cluster"],
+        id="n-1",
+        title="Pods stuck pending",
+        services=["cluster"],
         events=[
             event("10:00", "alert", "Alert: 40 pods pending for 10 minutes"),
             event("10:20", "chat", "The autoscaler cannot add nodes: not enough free IP addresses in the pod subnets"),
@@ -533,7 +699,9 @@ def test_a_resource_the_data_says_ran_out_gets_headroom_and_an_alert_named_as_th
 def cache_nodes_incident(thumbnails: str = "The thumbnail worker had high cpu usage all afternoon") -> Incident:
     """Two unexplained findings: one says how a named service misbehaved, one only where the failure showed."""
     return Incident(
-        id="c-1", title="Product pages slow", services=["web", "thumbnail-worker"],
+        id="c-1",
+        title="Product pages slow",
+        services=["web", "thumbnail-worker"],
         events=[
             event("14:00", "alert", "Alert: web p95 latency above 2 s"),
             event("14:10", "chat", "Found that every failing request is served from the two pods in rack b7"),
@@ -546,22 +714,26 @@ def cache_nodes_incident(thumbnails: str = "The thumbnail worker had high cpu us
 def test_a_finding_that_says_how_a_named_service_misbehaved_gets_a_limit_or_alert_quoting_it_whole():
     built = [(a.title, a.done_when) for a in actions_for(cache_nodes_incident()) if a.title.startswith("Add a limit")]
 
-    assert built == [(
-        'Add a limit or alert that catches "The thumbnail worker had high cpu usage all afternoon" early',
-        'A drill that repeats "The thumbnail worker had high cpu usage all afternoon" trips the limit or alert, and '
-        "the review records why it happened.",
-    )]
+    assert built == [
+        (
+            'Add a limit or alert that catches "The thumbnail worker had high cpu usage all afternoon" early',
+            'A drill that repeats "The thumbnail worker had high cpu usage all afternoon" trips the limit or alert, and '
+            "the review records why it happened.",
+        )
+    ]
 
 
 def test_a_component_that_ran_on_the_failing_hosts_and_used_much_of_them_is_run_apart_or_capped():
     incident = cache_nodes_incident("The thumbnail worker sat on the same hosts and had high cpu usage all afternoon")
 
-    assert [(a.title, a.done_when) for a in actions_for(incident) if "thumbnail" in a.title] == [(
-        "Run the thumbnail worker apart from the workloads on the same host: a host group of its own, or a limit on "
-        "its cpu",
-        'A drill that repeats "The thumbnail worker sat on the same hosts and had high cpu usage all afternoon" leaves '
-        "the other workloads on the host running.",
-    )]
+    assert [(a.title, a.done_when) for a in actions_for(incident) if "thumbnail" in a.title] == [
+        (
+            "Run the thumbnail worker apart from the workloads on the same host: a host group of its own, or a limit on "
+            "its cpu",
+            'A drill that repeats "The thumbnail worker sat on the same hosts and had high cpu usage all afternoon" leaves '
+            "the other workloads on the host running.",
+        )
+    ]
 
 
 def test_a_finding_that_only_says_where_the_failure_showed_is_asked_in_the_open_questions_not_made_an_action():
@@ -576,7 +748,9 @@ def test_a_finding_that_only_says_where_the_failure_showed_is_asked_in_the_open_
 
 def test_findings_about_the_incident_s_own_services_get_their_actions_before_other_findings():
     incident = Incident(
-        id="s-1", title="Search results stale", services=["search-indexer"],
+        id="s-1",
+        title="Search results stale",
+        services=["search-indexer"],
         events=[
             event("09:00", "alert", "Alert: search freshness above 30 minutes"),
             event("09:10", "chat", "Found a sharp spike in disk reads on the storage array"),
@@ -594,30 +768,45 @@ def test_findings_about_the_incident_s_own_services_get_their_actions_before_oth
 
 def test_a_stated_gap_is_done_when_a_drill_repeats_the_failure_the_same_event_states_before_it():
     incident = Incident(
-        id="g-1", title="Invoices in yen off by a factor of 100", services=["billing"],
+        id="g-1",
+        title="Invoices in yen off by a factor of 100",
+        services=["billing"],
         events=[
             event("11:00", "alert", "Alert: invoice total mismatch above 1%"),
-            event("11:20", "chat", "the tax table migration stored yen amounts with the wrong number of decimals. "
-                                   "Billing tests only cover pounds and euros"),
-            event("11:30", "chat", "Identified the tax table migration as the trigger; the migration was not "
-                                   "reviewed by the finance team"),
+            event(
+                "11:20",
+                "chat",
+                "the tax table migration stored yen amounts with the wrong number of decimals. "
+                "Billing tests only cover pounds and euros",
+            ),
+            event(
+                "11:30",
+                "chat",
+                "Identified the tax table migration as the trigger; the migration was not reviewed by the finance team",
+            ),
             event("11:50", "deploy", "Reverted the tax table migration; totals correct again"),
         ],
     )
 
     assert [(a.title, a.done_when) for a in actions_for(incident) if a.title.startswith("Make")] == [
-        ("Make billing tests cover more than pounds and euros",
-         'In place, and a test or drill that repeats "the tax table migration stored yen amounts with the wrong number '
-         'of decimals" shows it catching the failure.'),
-        ("Make the finance team review the migration",  # who found what is no failure to repeat
-         'In place, and a test or drill that repeats "the migration was not reviewed by the finance team" shows it '
-         "catching the failure."),
+        (
+            "Make billing tests cover more than pounds and euros",
+            'In place, and a test or drill that repeats "the tax table migration stored yen amounts with the wrong number '
+            'of decimals" shows it catching the failure.',
+        ),
+        (
+            "Make the finance team review the migration",  # who found what is no failure to repeat
+            'In place, and a test or drill that repeats "the migration was not reviewed by the finance team" shows it '
+            "catching the failure.",
+        ),
     ]
 
 
 def test_a_failure_a_drill_found_before_any_alert_gets_what_the_drill_checked_run_on_a_schedule_with_an_alert():
     incident = Incident(
-        id="r-1", title="Replica snapshots unusable", services=["ledger-db"],
+        id="r-1",
+        title="Replica snapshots unusable",
+        services=["ledger-db"],
         events=[
             event("10:00", "chat", "Half-yearly recovery rehearsal started for ledger-db"),
             event("10:25", "chat", "Mount of the newest ledger-db snapshot failed: the volume has no filesystem"),
@@ -625,17 +814,21 @@ def test_a_failure_a_drill_found_before_any_alert_gets_what_the_drill_checked_ru
         ],
     )
 
-    assert [(a.title, a.done_when) for a in actions_for(incident) if a.title.startswith("Run ")] == [(
-        'Run "Mount of the newest ledger-db snapshot" automatically on a schedule, not only in the half-yearly '
-        "recovery rehearsal, and alert when it fails",
-        'The scheduled run alerts the on-call in a test where it fails as it did: "Mount of the newest ledger-db '
-        'snapshot failed: the volume has no filesystem".',
-    )]
+    assert [(a.title, a.done_when) for a in actions_for(incident) if a.title.startswith("Run ")] == [
+        (
+            'Run "Mount of the newest ledger-db snapshot" automatically on a schedule, not only in the half-yearly '
+            "recovery rehearsal, and alert when it fails",
+            'The scheduled run alerts the on-call in a test where it fails as it did: "Mount of the newest ledger-db '
+            'snapshot failed: the volume has no filesystem".',
+        )
+    ]
 
 
 def test_a_failure_monitoring_caught_gets_no_drill_action_even_when_a_drill_ran_that_day():
     incident = Incident(
-        id="r-2", title="Replica snapshots unusable", services=["ledger-db"],
+        id="r-2",
+        title="Replica snapshots unusable",
+        services=["ledger-db"],
         events=[
             event("10:00", "chat", "Half-yearly recovery rehearsal started for ledger-db"),
             event("10:25", "alert", "Alert: mount of the newest ledger-db snapshot failed"),
@@ -648,31 +841,42 @@ def test_a_failure_monitoring_caught_gets_no_drill_action_even_when_a_drill_ran_
 
 def test_a_tool_that_judged_by_what_it_could_see_and_judged_wrong_is_made_to_account_for_what_it_missed():
     incident = Incident(
-        id="k-1", title="Payments webhook endpoint deleted", services=["gateway"],
+        id="k-1",
+        title="Payments webhook endpoint deleted",
+        services=["gateway"],
         events=[
             event("08:00", "deploy", "Route pruning job removed 14 idle routes, including /hooks/payments"),
             event("08:05", "alert", "Alert: payment confirmations failing with 404"),
             event("08:20", "deploy", "Route /hooks/payments restored; confirmations succeeding again"),
-            event("09:00", "chat", "The pruning job counted hits from the public load balancer only; the payments "
-                                   "provider calls through the partner link, so it looked idle."),
+            event(
+                "09:00",
+                "chat",
+                "The pruning job counted hits from the public load balancer only; the payments "
+                "provider calls through the partner link, so it looked idle.",
+            ),
         ],
     )
 
-    assert [(a.title, a.done_when) for a in actions_for(incident) if a.title.startswith("Make the pruning")] == [(
-        'Make the pruning job account for cases like "the payments provider calls through the partner link" before '
-        "it treats anything as idle",
-        'A test where "the payments provider calls through the partner link" holds shows the pruning job no longer '
-        "treating it as idle.",
-    )]
+    assert [(a.title, a.done_when) for a in actions_for(incident) if a.title.startswith("Make the pruning")] == [
+        (
+            'Make the pruning job account for cases like "the payments provider calls through the partner link" before '
+            "it treats anything as idle",
+            'A test where "the payments provider calls through the partner link" holds shows the pruning job no longer '
+            "treating it as idle.",
+        )
+    ]
 
 
 def test_support_paging_the_on_call_is_a_person_passing_a_report_on_so_the_action_adds_an_alert_not_a_faster_page():
     incident = Incident(
-        id="p-1", title="Uploaded avatars missing", services=["media"],
+        id="p-1",
+        title="Uploaded avatars missing",
+        services=["media"],
         events=[
             event("08:00", "chat", "Support: customers report that avatars uploaded today show a broken image"),
-            TimelineEvent(at=at("08:20"), source="page",
-                          text="paged by support. media bucket object count down by a third"),
+            TimelineEvent(
+                at=at("08:20"), source="page", text="paged by support. media bucket object count down by a third"
+            ),
             event("09:10", "deploy", "Lifecycle rule removed; avatars restored from versioning, images load again"),
         ],
     )
@@ -684,7 +888,9 @@ def test_support_paging_the_on_call_is_a_person_passing_a_report_on_so_the_actio
 
 def test_what_people_say_in_the_chat_after_a_change_is_no_signal_to_halt_that_change_on():
     incident = Incident(
-        id="m-1", title="Orders missing from the new ledger", services=["ledger"],
+        id="m-1",
+        title="Orders missing from the new ledger",
+        services=["ledger"],
         events=[
             event("02:00", "deploy", "ledger-v2 backfill finished; reads switched to ledger-v2"),
             event("09:00", "chat", "picking up ticket LG-17: a merchant says orders are missing from the export"),
@@ -697,7 +903,9 @@ def test_what_people_say_in_the_chat_after_a_change_is_no_signal_to_halt_that_ch
 
 def notes_incident(*later: TimelineEvent) -> Incident:
     return Incident(
-        id="n-2", title="Shipping labels printed with old addresses", services=["labels"],
+        id="n-2",
+        title="Shipping labels printed with old addresses",
+        services=["labels"],
         events=[
             event("07:00", "alert", "Alert: label address mismatch above 5%"),
             event("07:40", "deploy", "Address cache flushed; labels print the current address again"),
@@ -708,13 +916,20 @@ def notes_incident(*later: TimelineEvent) -> Incident:
 
 
 def test_a_message_to_the_affected_that_the_data_shows_being_written_is_an_open_decided_action_to_send_it():
-    assert [(a.title, a.done_when, a.status, a.owner, a.horizon) for a in actions_for(notes_incident())
-            if a.title.startswith("Send")] == [(
-        "Send the notice being drafted for the merchants whose labels went out wrong to each of them",
-        "Every one of the merchants whose labels went out wrong has received the notice, and who received it is "
-        "recorded.",
-        "open", "Incident commander role", "immediate",
-    )]
+    assert [
+        (a.title, a.done_when, a.status, a.owner, a.horizon)
+        for a in actions_for(notes_incident())
+        if a.title.startswith("Send")
+    ] == [
+        (
+            "Send the notice being drafted for the merchants whose labels went out wrong to each of them",
+            "Every one of the merchants whose labels went out wrong has received the notice, and who received it is "
+            "recorded.",
+            "open",
+            "Incident commander role",
+            "immediate",
+        )
+    ]
 
 
 def test_a_message_the_data_later_shows_sent_is_not_proposed_again():
@@ -725,7 +940,9 @@ def test_a_message_the_data_later_shows_sent_is_not_proposed_again():
 
 def test_a_metric_reading_and_the_notes_account_of_the_impact_are_neither_acted_on_nor_asked_about():
     incident = Incident(
-        id="v-1", title="Quote service slow", services=["quotes"],
+        id="v-1",
+        title="Quote service slow",
+        services=["quotes"],
         notes="Quotes were unavailable to a third of the brokers for 40 minutes.",
         events=[
             event("11:00", "alert", "Alert: quotes p95 latency above 3 s"),
@@ -741,7 +958,9 @@ def test_a_metric_reading_and_the_notes_account_of_the_impact_are_neither_acted_
 
 def test_a_commit_pushed_to_a_repository_gets_no_halt_during_a_rollout_it_never_had():
     incident = Incident(
-        id="l-1", title="Signing key published", services=["releases"],
+        id="l-1",
+        title="Signing key published",
+        services=["releases"],
         events=[
             event("16:00", "deploy", "Commit 7be21 pushed to the public repository acme/tools with the signing key"),
             event("16:04", "alert", "Secret scanning alert fired: signing key detected in acme/tools"),
@@ -754,7 +973,9 @@ def test_a_commit_pushed_to_a_repository_gets_no_halt_during_a_rollout_it_never_
 
 def test_a_stated_cause_that_is_a_resource_running_out_gets_headroom_and_an_alert_not_a_second_check_on_it():
     incident = Incident(
-        id="n-3", title="Builds queued for hours", services=["ci"],
+        id="n-3",
+        title="Builds queued for hours",
+        services=["ci"],
         events=[
             event("10:00", "alert", "Alert: 120 builds queued for 30 minutes"),
             event("10:20", "chat", "Builds queued because there are not enough free licences in the runner pool"),
@@ -769,12 +990,16 @@ def test_a_stated_cause_that_is_a_resource_running_out_gets_headroom_and_an_aler
 
 def test_a_follow_up_is_quoted_from_its_own_sentence_and_one_the_data_says_was_never_filed_is_not_carried_out():
     incident = Incident(
-        id="f-1", title="Exports stalled", services=["exports"],
+        id="f-1",
+        title="Exports stalled",
+        services=["exports"],
         events=[
             event("09:00", "alert", "Alert: export queue age above 20 minutes"),
             event("09:30", "deploy", "Export workers restarted; queue draining, back to normal"),
             event("09:40", "chat", "Resolved. Data team will add a per-tenant cap on export size, review on Monday"),
-            event("09:45", "chat", "Queue age graph shared in the channel; put down to a large tenant, no ticket filed"),
+            event(
+                "09:45", "chat", "Queue age graph shared in the channel; put down to a large tenant, no ticket filed"
+            ),
         ],
     )
 
@@ -786,14 +1011,18 @@ def test_a_follow_up_is_quoted_from_its_own_sentence_and_one_the_data_says_was_n
 
 def test_done_actions_are_fixes_that_stay_not_steps_repeated_begun_taken_by_a_system_or_people_contacted():
     incident = Incident(
-        id="gw-9", title="Gateway returning 502 for all tenants", services=["gateway"],
+        id="gw-9",
+        title="Gateway returning 502 for all tenants",
+        services=["gateway"],
         events=[
             event("09:00", "deploy", "Gateway 7.3 rolled out"),
             event("09:04", "alert", "Alert: gateway 5xx above 20%"),
             event("09:10", "deploy", "Rollback of gateway 7.3 triggered"),
             event("09:12", "deploy", "Deploy pipeline re-triggered due to a registry timeout"),
             event("09:15", "chat", "Reached out to the largest tenant about the errors"),
-            event("09:20", "deploy", "Target groups reattached to the load balancer by the pipeline; 5xx back to normal"),
+            event(
+                "09:20", "deploy", "Target groups reattached to the load balancer by the pipeline; 5xx back to normal"
+            ),
             event("09:40", "deploy", "Fix committed to revert the header size change in the gateway module"),
             event("10:30", "deploy", "Connection limits set on the gateway pool in IaC"),
             event("11:00", "deploy", "Base image version pinned to 2.4"),
@@ -809,7 +1038,9 @@ def test_done_actions_are_fixes_that_stay_not_steps_repeated_begun_taken_by_a_sy
 
 def test_a_step_nobody_meant_one_held_up_or_one_that_names_nothing_is_no_done_action():
     incident = Incident(
-        id="net-2", title="Cluster network changes lost", services=["cluster"],
+        id="net-2",
+        title="Cluster network changes lost",
+        services=["cluster"],
         events=[
             event("09:00", "alert", "Alert: cluster nodes NotReady"),
             event("09:05", "deploy", "Review pipeline unexpectedly ran and reverts the network changes"),

@@ -46,8 +46,22 @@ ALLOWED = {
     "evals": FOUNDATIONS | READING | CORE | ADAPTERS | USE_CASES | {"cli"},
     "__main__": {"cli"},
 }
-SDKS = {"anthropic", "mcp", "chromadb", "httpx", "httpx2", "httpcore2", "onnxruntime", "tokenizers", "numpy",
-        "starlette", "uvicorn", "tenacity", "rich", "anyio"}
+SDKS = {
+    "anthropic",
+    "mcp",
+    "chromadb",
+    "httpx",
+    "httpx2",
+    "httpcore2",
+    "onnxruntime",
+    "tokenizers",
+    "numpy",
+    "starlette",
+    "uvicorn",
+    "tenacity",
+    "rich",
+    "anyio",
+}
 DOMAIN_CORE = {"models", "textscan", "ingest", "markdown", "analysis", "render", "guards"}
 
 
@@ -142,7 +156,9 @@ def import_cycles(graph: dict[str, set[str]]) -> list[list[str]]:
 
 
 def test_imports_for_annotations_only_are_left_out():
-    tree = ast.parse("from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    import a\nelse:\n    import b\nimport c\n")
+    tree = ast.parse(
+        "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    import a\nelse:\n    import b\nimport c\n"
+    )
     imported = {alias.name for node in runtime_nodes(tree) if isinstance(node, ast.Import) for alias in node.names}
 
     assert imported == {"b", "c"}

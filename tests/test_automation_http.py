@@ -54,8 +54,9 @@ def webhook_server(state: Path, **variables: str) -> Iterator[tuple[str, Path]]:
 
 def post(url: str, body: bytes, headers: dict[str, str]) -> tuple[int, dict]:
     """POST ``body``; the status and the JSON answer."""
-    request = urllib.request.Request(url, data=body, method="POST",
-                                     headers={"Content-Type": "application/json", **headers})
+    request = urllib.request.Request(
+        url, data=body, method="POST", headers={"Content-Type": "application/json", **headers}
+    )
     try:
         with urllib.request.urlopen(request, timeout=WAIT_S) as response:
             return response.status, json.loads(response.read())
@@ -81,10 +82,15 @@ def server(tmp_path_factory):
     """A server with both secrets, started after an earlier run left one job pending in its queue."""
     state = tmp_path_factory.mktemp("webhooks")
     leftover = json.loads(EXAMPLE.read_text()) | {"id": "INC-LEFT-PENDING"}
-    queued = JobQueue(state / "queue").enqueue("incident:INC-LEFT-PENDING", "incident", "leftover.json",
-                                               json.dumps(leftover))
-    with webhook_server(state, PM_AGENT_PAGERDUTY_SECRET=PAGERDUTY_SECRET,
-                        PM_AGENT_WEBHOOK_SECRET=WEBHOOK_SECRET, PM_AGENT_MAX_INPUT_BYTES="200000") as running:
+    queued = JobQueue(state / "queue").enqueue(
+        "incident:INC-LEFT-PENDING", "incident", "leftover.json", json.dumps(leftover)
+    )
+    with webhook_server(
+        state,
+        PM_AGENT_PAGERDUTY_SECRET=PAGERDUTY_SECRET,
+        PM_AGENT_WEBHOOK_SECRET=WEBHOOK_SECRET,
+        PM_AGENT_MAX_INPUT_BYTES="200000",
+    ) as running:
         yield running + (queued.job.id,)
 
 
@@ -101,9 +107,15 @@ def test_a_signed_pagerduty_resolution_is_accepted_at_once_and_its_draft_appears
     assert (status, answer["status"], answer["state"], len(answer["job"])) == (202, "queued", "pending", 32)
     wait_until_drafted(state, answer["job"])
     draft = json.loads((state / "drafts" / "Q2W8RT5YU1IOP3.json").read_text())
-    assert (draft["incident_id"], draft["title"]) == ("Q2W8RT5YU1IOP3", "Object storage gateway returning 503 for uploads")
-    assert (state / "drafts" / "Q2W8RT5YU1IOP3.md").read_text().startswith(
-        "# Postmortem: Object storage gateway returning 503 for uploads")
+    assert (draft["incident_id"], draft["title"]) == (
+        "Q2W8RT5YU1IOP3",
+        "Object storage gateway returning 503 for uploads",
+    )
+    assert (
+        (state / "drafts" / "Q2W8RT5YU1IOP3.md")
+        .read_text()
+        .startswith("# Postmortem: Object storage gateway returning 503 for uploads")
+    )
 
 
 def test_the_same_pagerduty_event_delivered_again_is_a_duplicate_of_the_same_job(server):
@@ -143,11 +155,15 @@ def test_an_unsigned_or_badly_signed_webhook_gets_401_and_queues_nothing(server)
 def test_a_signed_incident_json_is_drafted_and_the_bearer_token_is_not_asked_of_webhooks(server):
     url, state, _ = server
     body = json.dumps(json.loads(EXAMPLE.read_text()) | {"id": "INC-HTTP-7"}).encode()
-    status, answer = post(f"{url}/webhooks/incident", body, {"X-PM-Agent-Signature": sign_pm_agent(WEBHOOK_SECRET, body)})
+    status, answer = post(
+        f"{url}/webhooks/incident", body, {"X-PM-Agent-Signature": sign_pm_agent(WEBHOOK_SECRET, body)}
+    )
     assert (status, answer["status"]) == (202, "queued")
     wait_until_drafted(state, answer["job"])
     assert (state / "drafts" / "INC-HTTP-7.json").exists() and (state / "drafts" / "INC-HTTP-7.md").exists()
-    status, again = post(f"{url}/webhooks/incident", body, {"X-PM-Agent-Signature": sign_pm_agent(WEBHOOK_SECRET, body)})
+    status, again = post(
+        f"{url}/webhooks/incident", body, {"X-PM-Agent-Signature": sign_pm_agent(WEBHOOK_SECRET, body)}
+    )
     assert (status, again["status"], again["job"], again["state"]) == (202, "duplicate", answer["job"], "done")
 
 
@@ -161,10 +177,13 @@ def test_a_body_that_is_not_json_gets_400_and_json_that_is_not_an_incident_gets_
     url, _, _ = server
     garbage = b"this is not json"
     not_incident = b'{"hello": "world"}'
+
     def sign(body):
         return {"X-PM-Agent-Signature": sign_pm_agent(WEBHOOK_SECRET, body)}
+
     def pd_sign(body):
         return {"X-PagerDuty-Signature": pagerduty_signature(body)}
+
     bad, unreadable, pd_bad, pd_wrong = (
         post(f"{url}/webhooks/incident", garbage, sign(garbage)),
         post(f"{url}/webhooks/incident", not_incident, sign(not_incident)),
@@ -181,7 +200,9 @@ def test_a_body_that_is_not_json_gets_400_and_json_that_is_not_an_incident_gets_
 def test_a_body_over_the_size_limit_gets_413_before_its_signature_is_checked(server):
     url, _, _ = server
     large = b'{"title": "' + b"x" * 250_000 + b'"}'
-    status, answer = post(f"{url}/webhooks/incident", large, {"X-PM-Agent-Signature": sign_pm_agent(WEBHOOK_SECRET, large)})
+    status, answer = post(
+        f"{url}/webhooks/incident", large, {"X-PM-Agent-Signature": sign_pm_agent(WEBHOOK_SECRET, large)}
+    )
     assert (status, answer["error"]) == (413, "too_large")
     assert "200000 bytes" in answer["error_description"]
 
@@ -192,8 +213,13 @@ def test_without_the_secrets_each_webhook_answers_503_saying_which_variable_to_s
         pd = post(f"{url}/webhooks/pagerduty", body, {"X-PagerDuty-Signature": pagerduty_signature(body)})
         generic = post(f"{url}/webhooks/incident", EXAMPLE.read_bytes(), {"X-PM-Agent-Signature": "sha256=00"})
     assert sorted(path.name for path in tmp_path.iterdir()) == []  # no job: no queue folder, no drafts
-    assert pd == (503, {"error": "not_configured",
-                        "error_description": "this webhook is off: set PM_AGENT_PAGERDUTY_SECRET on the server to its signing secret"})
+    assert pd == (
+        503,
+        {
+            "error": "not_configured",
+            "error_description": "this webhook is off: set PM_AGENT_PAGERDUTY_SECRET on the server to its signing secret",
+        },
+    )
     assert generic[0] == 503 and "PM_AGENT_WEBHOOK_SECRET" in generic[1]["error_description"]
 
 
@@ -227,7 +253,10 @@ def test_a_webhook_without_a_signature_is_refused_before_its_body_is_read(server
 
 def test_a_webhook_whose_signature_cannot_match_is_refused_before_its_body_is_read(server):
     url, _, _ = server
-    for path, header in (("/webhooks/incident", "X-PM-Agent-Signature"), ("/webhooks/pagerduty", "X-PagerDuty-Signature")):
+    for path, header in (
+        ("/webhooks/incident", "X-PM-Agent-Signature"),
+        ("/webhooks/pagerduty", "X-PagerDuty-Signature"),
+    ):
         headers = {"Content-Length": "150000", header: "sha1=abc"}
         status, _, body = raw_post(url, path, headers, b'{"id": ').partition(b"\r\n\r\n")
         assert status.startswith(b"HTTP/1.1 401 ") and json.loads(body)["error"] == "invalid_signature"
@@ -236,8 +265,10 @@ def test_a_webhook_whose_signature_cannot_match_is_refused_before_its_body_is_re
 def test_an_incident_sent_again_with_the_same_id_and_changed_content_is_queued_and_drafted_again(server):
     url, state, _ = server
     original = json.loads(EXAMPLE.read_text()) | {"id": "INC-HTTP-9"}
+
     def sign(body):
         return {"X-PM-Agent-Signature": sign_pm_agent(WEBHOOK_SECRET, body)}
+
     first_body = json.dumps(original).encode()
     status, first = post(f"{url}/webhooks/incident", first_body, sign(first_body))
     wait_until_drafted(state, first["job"])

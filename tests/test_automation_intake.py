@@ -84,14 +84,21 @@ def test_a_resolved_pagerduty_event_becomes_an_incident_with_only_the_payloads_f
         "detected_at": "2025-09-14T02:58:31Z",
         "resolved_at": "2025-09-14T03:41:07.512Z",
         "events": [
-            {"at": "2025-09-14T02:58:31Z", "source": "page",
-             "text": "Incident #4127 triggered: Object storage gateway returning 503 for uploads "
-                     "(service storage-gateway, urgency high, priority P2)"},
-            {"at": "2025-09-14T03:41:07.512Z", "source": "page", "text": "Incident #4127 resolved",
-             "actor": "Storage on-call"},
+            {
+                "at": "2025-09-14T02:58:31Z",
+                "source": "page",
+                "text": "Incident #4127 triggered: Object storage gateway returning 503 for uploads "
+                "(service storage-gateway, urgency high, priority P2)",
+            },
+            {
+                "at": "2025-09-14T03:41:07.512Z",
+                "source": "page",
+                "text": "Incident #4127 resolved",
+                "actor": "Storage on-call",
+            },
         ],
         "notes": "Drafted automatically when PagerDuty reported the incident resolved. Teams: Storage Platform. "
-                 "PagerDuty incident: https://example.pagerduty.com/incidents/Q2W8RT5YU1IOP3",
+        "PagerDuty incident: https://example.pagerduty.com/incidents/Q2W8RT5YU1IOP3",
     }
 
 
@@ -113,8 +120,13 @@ def test_other_pagerduty_event_types_are_read_but_not_drafted():
 
 
 def test_an_incident_without_priority_service_or_number_leaves_them_out():
-    event = read_event(pagerduty_event(priority=None, service=None, number=None, teams=None, html_url=None, urgency=None))
-    assert event.incident["events"][0]["text"] == "Incident Q2W8RT5YU1IOP3 triggered: Object storage gateway returning 503 for uploads"
+    event = read_event(
+        pagerduty_event(priority=None, service=None, number=None, teams=None, html_url=None, urgency=None)
+    )
+    assert (
+        event.incident["events"][0]["text"]
+        == "Incident Q2W8RT5YU1IOP3 triggered: Object storage gateway returning 503 for uploads"
+    )
     assert "severity" not in event.incident and "services" not in event.incident
     assert event.incident["notes"] == "Drafted automatically when PagerDuty reported the incident resolved."
 
@@ -139,13 +151,29 @@ def test_a_payload_that_is_not_a_usable_v3_event_is_refused_with_the_reason(payl
 
 def test_a_safe_id_is_its_own_file_name():
     assert [safe_name(n) for n in ("INC-2031", "Q2W8RT5YU1IOP3", "inc-20250914.v2")] == [
-        "INC-2031", "Q2W8RT5YU1IOP3", "inc-20250914.v2"]
+        "INC-2031",
+        "Q2W8RT5YU1IOP3",
+        "inc-20250914.v2",
+    ]
 
 
 @pytest.mark.parametrize(
     "identifier",
-    ["../../etc/passwd", "/etc/passwd", "..", ".", "", "a\x00b", "C:\\Windows\\x", "NUL", "con.txt",
-     "x" * 5000, "./../drafts", "é/ü", "-rf"],
+    [
+        "../../etc/passwd",
+        "/etc/passwd",
+        "..",
+        ".",
+        "",
+        "a\x00b",
+        "C:\\Windows\\x",
+        "NUL",
+        "con.txt",
+        "x" * 5000,
+        "./../drafts",
+        "é/ü",
+        "-rf",
+    ],
 )
 def test_no_id_gives_a_name_that_leaves_its_folder(tmp_path, identifier):
     name = safe_name(identifier)

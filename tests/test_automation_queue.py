@@ -91,7 +91,10 @@ def test_a_job_whose_drafting_never_finished_is_given_up_after_the_attempt_limit
         job = queue.start(job)  # each start "killed the process" before the job finished
     [result] = Worker(JobQueue(queue.root), service).run_pending()
     assert (result.state, result.attempts, result.error) == (
-        "failed", MAX_ATTEMPTS + 1, f"gave up after {MAX_ATTEMPTS} attempts; the last stopped its process midway")
+        "failed",
+        MAX_ATTEMPTS + 1,
+        f"gave up after {MAX_ATTEMPTS} attempts; the last stopped its process midway",
+    )
 
 
 def test_a_pending_file_left_by_a_crash_after_the_job_finished_is_not_drafted_again(service):
@@ -179,7 +182,6 @@ def test_a_secret_in_a_delivered_incident_never_rests_on_disk_in_the_queue(servi
 # --- durability, claims between processes, retries, versions ---------------------------------
 
 
-
 def test_each_queue_folder_is_fsynced_after_a_job_file_is_created_or_moved_into_it(service, monkeypatch):
     root = service.settings.queue_dir
     synced_while_present: list[tuple[str, str]] = []
@@ -223,15 +225,24 @@ def test_two_processes_draining_one_queue_draft_each_job_exactly_once(service, t
     queue = JobQueue(root)
     document = json.loads(INCIDENT_TEXT)
     queued = sorted(
-        queue.enqueue(f"incident:INC-{n}", "incident", f"inc-{n}.json", json.dumps(document | {"id": f"INC-{n}"})).job.id
+        queue.enqueue(
+            f"incident:INC-{n}", "incident", f"inc-{n}.json", json.dumps(document | {"id": f"INC-{n}"})
+        ).job.id
         for n in range(16)
     )
     go = tmp_path / "go"
     processes = [  # each its own memory: this is about the queue, not two writers of one embedded store
-        subprocess.Popen([sys.executable, "-c", CLAIMING_PROCESS, str(root), str(tmp_path / f"ready-{n}"), str(go)],
-                         env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path),
-                              "PM_AGENT_MEMORY_DIR": str(tmp_path / f"memory-{n}")},
-                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        subprocess.Popen(
+            [sys.executable, "-c", CLAIMING_PROCESS, str(root), str(tmp_path / f"ready-{n}"), str(go)],
+            env={
+                **os.environ,
+                "PYTHONPATH": os.pathsep.join(sys.path),
+                "PM_AGENT_MEMORY_DIR": str(tmp_path / f"memory-{n}"),
+            },
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
         for n in range(2)
     ]
     deadline = time.monotonic() + 120

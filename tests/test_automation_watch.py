@@ -35,8 +35,9 @@ def env(tmp_path):
 
 
 def watch_once(folder: Path, env: dict[str, str], *extra: str) -> subprocess.CompletedProcess:
-    return subprocess.run([*WATCH, str(folder), "--once", *extra], check=False, env=env, capture_output=True, text=True,
-                          timeout=TIMEOUT)
+    return subprocess.run(
+        [*WATCH, str(folder), "--once", *extra], check=False, env=env, capture_output=True, text=True, timeout=TIMEOUT
+    )
 
 
 def drop(folder: Path, name: str, incident: dict) -> Path:
@@ -58,7 +59,10 @@ def test_watch_once_drafts_each_file_once_and_a_changed_file_again(tmp_path, env
     (inbox / "next.json.tmp").write_text("{", encoding="utf-8")
 
     first = watch_once(inbox, env)
-    assert (first.returncode, first.stderr) == (0, "pm-agent: watch: 2 drafted, 0 failed, 0 skipped (already drafted)\n")
+    assert (first.returncode, first.stderr) == (
+        0,
+        "pm-agent: watch: 2 drafted, 0 failed, 0 skipped (already drafted)\n",
+    )
     assert first.stdout.splitlines() == [
         f"payments.json: drafted INC-2031 -> {drafts / 'INC-2031.md'}",
         f"search.json: drafted INC-3001 -> {drafts / 'INC-3001.md'}",
@@ -78,8 +82,15 @@ def test_watch_once_drafts_each_file_once_and_a_changed_file_again(tmp_path, env
     drop(inbox, "search.json", example(id="INC-3001", title="Search results empty after an index alias swap"))
     changed = watch_once(inbox, env, "--json")
     [line] = [json.loads(line) for line in changed.stdout.splitlines()]
-    assert (changed.returncode, line["file"], line["state"], line["incident_id"]) == (0, "search.json", "done", "INC-3001")
-    assert json.loads((drafts / "INC-3001.json").read_text())["title"] == "Search results empty after an index alias swap"
+    assert (changed.returncode, line["file"], line["state"], line["incident_id"]) == (
+        0,
+        "search.json",
+        "done",
+        "INC-3001",
+    )
+    assert (
+        json.loads((drafts / "INC-3001.json").read_text())["title"] == "Search results empty after an index alias swap"
+    )
 
 
 def test_watch_once_reports_a_file_it_cannot_draft_and_exits_1(tmp_path, env):
@@ -106,8 +117,9 @@ def test_watch_on_a_missing_folder_exits_2_with_one_line(tmp_path, env):
 def test_a_long_running_watch_drafts_a_file_dropped_later_and_stops_cleanly_on_ctrl_c(tmp_path, env):
     inbox, drafts = tmp_path / "inbox", tmp_path / "drafts"
     inbox.mkdir()
-    process = subprocess.Popen([*WATCH, str(inbox), "--interval", "0.2"], env=env, stdout=subprocess.PIPE,
-                               stderr=subprocess.PIPE, text=True)
+    process = subprocess.Popen(
+        [*WATCH, str(inbox), "--interval", "0.2"], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
     lines: queue.Queue[str] = queue.Queue()
     reader = threading.Thread(target=lambda: [lines.put(line) for line in process.stdout], daemon=True)
     reader.start()
@@ -145,5 +157,6 @@ def test_a_file_over_the_size_limit_is_skipped_with_the_reason_once(tmp_path):
     watch = FolderWatch(inbox, JobQueue(tmp_path / "queue"), max_bytes=1000)
     first = watch.scan(settle=False)
     assert [(name, reason.split(",")[1].strip()) for name, reason in first.skipped] == [
-        ("huge.json", "over the 1000-byte limit (PM_AGENT_MAX_INPUT_BYTES)")]
+        ("huge.json", "over the 1000-byte limit (PM_AGENT_MAX_INPUT_BYTES)")
+    ]
     assert watch.scan(settle=False).skipped == []

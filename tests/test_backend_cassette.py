@@ -29,8 +29,11 @@ def backend(url: str, transport: CassetteTransport) -> AnthropicBackend:
 
 def test_a_recorded_run_replays_answer_for_answer_after_the_api_is_gone(tmp_path):
     cassette = tmp_path / CASSETTE_FILE
-    with FakeAnthropicServer(OVERLOADED, tool_use("record_blameless_text", FIRST.model_dump()),
-                             tool_use("record_blameless_text", SECOND.model_dump())) as api:
+    with FakeAnthropicServer(
+        OVERLOADED,
+        tool_use("record_blameless_text", FIRST.model_dump()),
+        tool_use("record_blameless_text", SECOND.model_dump()),
+    ) as api:
         recorder = backend(api.url, CassetteTransport(cassette, "record"))
         recorded = [recorder.generate(request()).value, recorder.generate(request()).value]
     replayer = backend(api.url, CassetteTransport(cassette, "replay"))
@@ -48,8 +51,12 @@ def test_a_request_the_cassette_lacks_fails_once_without_retries(tmp_path):
     cassette = tmp_path / CASSETTE_FILE
     cassette.write_text('{"version": 1, "entries": {}}')
     attempts: list[float] = []
-    replayer = AnthropicBackend(api_key="test", base_url="http://127.0.0.1:9", transport=CassetteTransport(cassette, "replay"),
-                                retry=RetryPolicy(max_attempts=3, sleep=attempts.append))
+    replayer = AnthropicBackend(
+        api_key="test",
+        base_url="http://127.0.0.1:9",
+        transport=CassetteTransport(cassette, "replay"),
+        retry=RetryPolicy(max_attempts=3, sleep=attempts.append),
+    )
 
     generation = generate_or_fallback(replayer, request())
 
@@ -60,12 +67,26 @@ def test_a_request_the_cassette_lacks_fails_once_without_retries(tmp_path):
 
 def test_settings_replay_a_cassette_without_an_api_key(tmp_path):
     with FakeAnthropicServer(tool_use("record_blameless_text", FIRST.model_dump())) as api:
-        recorder = select_backend(Settings(backend="anthropic", anthropic_api_key="test", anthropic_base_url=api.url,
-                                           cassette_mode="record", cassette_dir=tmp_path))
+        recorder = select_backend(
+            Settings(
+                backend="anthropic",
+                anthropic_api_key="test",
+                anthropic_base_url=api.url,
+                cassette_mode="record",
+                cassette_dir=tmp_path,
+            )
+        )
         recorder.generate(request())
 
-    replayer = select_backend(Settings(backend="anthropic", anthropic_api_key=None, anthropic_base_url=api.url,
-                                       cassette_mode="replay", cassette_dir=tmp_path))
+    replayer = select_backend(
+        Settings(
+            backend="anthropic",
+            anthropic_api_key=None,
+            anthropic_base_url=api.url,
+            cassette_mode="replay",
+            cassette_dir=tmp_path,
+        )
+    )
 
     assert replayer.generate(request()).value == FIRST
     assert len(api.requests) == 1

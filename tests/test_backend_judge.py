@@ -20,7 +20,9 @@ def markdown() -> str:
 
 
 def sample(scores: dict[str, float], reasoning: str = "Quoted evidence.") -> JudgeScores:
-    return JudgeScores(scores=[CriterionJudgement(criterion=c, reasoning=f"{reasoning} ({c})", score=s) for c, s in scores.items()])
+    return JudgeScores(
+        scores=[CriterionJudgement(criterion=c, reasoning=f"{reasoning} ({c})", score=s) for c, s in scores.items()]
+    )
 
 
 def scores(deterministic, **overrides) -> dict[str, float]:
@@ -29,7 +31,9 @@ def scores(deterministic, **overrides) -> dict[str, float]:
 
 def test_without_a_model_the_deterministic_score_stands_alone(markdown):
     assert judge_rubric(markdown, OfflineBackend()) == JudgeResult(
-        deterministic=score_markdown(markdown), backend_notes=["No model backend: the deterministic score stands alone."])
+        deterministic=score_markdown(markdown),
+        backend_notes=["No model backend: the deterministic score stands alone."],
+    )
 
 
 def test_three_samples_give_a_median_per_criterion_and_flag_the_unstable_ones(markdown):
@@ -44,10 +48,21 @@ def test_three_samples_give_a_median_per_criterion_and_flag_the_unstable_ones(ma
     assert result.deterministic == deterministic  # never replaced
     by_id = {c.id: c for c in result.criteria}
     assert by_id["timeline_clarity"] == JudgedCriterion(
-        id="timeline_clarity", name="Timeline clarity", weight=1.2, samples=[2.0, 5.0, 4.0], median=4.0, spread=3.0,
-        unstable=True, deterministic=deterministic.criteria[0].score, reasoning="Third (timeline_clarity)")
-    assert (by_id["impact_quantification"].samples, by_id["impact_quantification"].median,
-            by_id["impact_quantification"].unstable) == ([3.0, 3.5, 3.0], 3.0, False)
+        id="timeline_clarity",
+        name="Timeline clarity",
+        weight=1.2,
+        samples=[2.0, 5.0, 4.0],
+        median=4.0,
+        spread=3.0,
+        unstable=True,
+        deterministic=deterministic.criteria[0].score,
+        reasoning="Third (timeline_clarity)",
+    )
+    assert (
+        by_id["impact_quantification"].samples,
+        by_id["impact_quantification"].median,
+        by_id["impact_quantification"].unstable,
+    ) == ([3.0, 3.5, 3.0], 3.0, False)
     assert (by_id["blameless_tone"].samples, by_id["blameless_tone"].median) == ([4.0, 4.0, 1.0], 4.0)
     assert [c.id for c in result.criteria if c.unstable] == ["timeline_clarity", "blameless_tone"]
     weights = {c.id: c.weight for c in deterministic.criteria}
@@ -71,7 +86,11 @@ def test_every_sample_is_the_same_request_with_the_rubric_cached_and_the_postmor
     assert "first write your `reasoning`" in rendered.system
     assert markdown not in rendered.system
     assert rendered.data == f'<data name="postmortem">\n{markdown}\n</data>'
-    assert list(JudgeScores.model_json_schema()["$defs"]["CriterionJudgement"]["properties"]) == ["criterion", "reasoning", "score"]
+    assert list(JudgeScores.model_json_schema()["$defs"]["CriterionJudgement"]["properties"]) == [
+        "criterion",
+        "reasoning",
+        "score",
+    ]
 
 
 def test_a_failing_judge_stops_sampling_and_keeps_what_it_has(markdown):
@@ -82,7 +101,9 @@ def test_a_failing_judge_stops_sampling_and_keeps_what_it_has(markdown):
     result = judge_rubric(markdown, backend, k=3)
 
     assert (result.samples, result.generated_by, backend.pending) == (1, "fake fake-model", 0)
-    assert result.backend_notes == ["Judge sample 2 of 3 failed, so sampling stopped: the Anthropic API refused the key (401)"]
+    assert result.backend_notes == [
+        "Judge sample 2 of 3 failed, so sampling stopped: the Anthropic API refused the key (401)"
+    ]
 
 
 def test_a_judge_that_never_answers_leaves_the_deterministic_score(markdown):
@@ -91,5 +112,7 @@ def test_a_judge_that_never_answers_leaves_the_deterministic_score(markdown):
     result = judge_rubric(markdown, FakeBackend(refused), k=3)
 
     assert result == JudgeResult(
-        deterministic=score_markdown(markdown), generated_by="offline (fallback: anthropic 401, key refused)",
-        backend_notes=["Judge sample 1 of 3 failed, so sampling stopped: the Anthropic API refused the key (401)"])
+        deterministic=score_markdown(markdown),
+        generated_by="offline (fallback: anthropic 401, key refused)",
+        backend_notes=["Judge sample 1 of 3 failed, so sampling stopped: the Anthropic API refused the key (401)"],
+    )

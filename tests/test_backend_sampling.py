@@ -63,7 +63,9 @@ def rewrite_pushed(ctx: Context) -> str:
     else:
         backend = SamplingBackend(ctx.session.create_message)
     generation = generate_or_fallback(backend, request())
-    return json.dumps({"by": generation.generated_by, "rewritten": generation.value.rewritten, "notes": generation.notes})
+    return json.dumps(
+        {"by": generation.generated_by, "rewritten": generation.value.rewritten, "notes": generation.notes}
+    )
 
 
 class ClientModel:
@@ -75,7 +77,9 @@ class ClientModel:
 
     async def __call__(self, context, params) -> CreateMessageResult:
         self.seen.append(params)
-        return CreateMessageResult(role="assistant", model="client-model-7", content=TextContent(type="text", text=self.texts.pop(0)))
+        return CreateMessageResult(
+            role="assistant", model="client-model-7", content=TextContent(type="text", text=self.texts.pop(0))
+        )
 
 
 async def call(tool: str, *, mode: str, model: ClientModel | None = None) -> dict:
@@ -128,8 +132,10 @@ async def test_push_sampling_on_a_2026_session_falls_back_saying_why():
     answer = await call("rewrite_pushed", mode="auto", model=ClientModel(ANSWER.model_dump_json()))
 
     assert answer["by"] == "offline (fallback: sampling failed)"
-    assert answer["notes"][0].startswith("The sampling backend failed, so this is the offline result: "
-                                         "the MCP client's model could not answer 'blameless_rewrite': NoBackChannelError")
+    assert answer["notes"][0].startswith(
+        "The sampling backend failed, so this is the offline result: "
+        "the MCP client's model could not answer 'blameless_rewrite': NoBackChannelError"
+    )
 
 
 async def test_without_sampling_a_push_tool_works_offline():

@@ -40,11 +40,23 @@ def test_an_explicit_choice_or_an_override_wins_over_auto():
 
 
 def test_the_claude_backend_takes_model_and_limits_from_settings():
-    backend = select_backend(Settings(backend="anthropic", anthropic_api_key="test", model="claude-haiku-4-5",
-                                      max_attempts=2, deadline_s=9.0, max_tokens=1024))
+    backend = select_backend(
+        Settings(
+            backend="anthropic",
+            anthropic_api_key="test",
+            model="claude-haiku-4-5",
+            max_attempts=2,
+            deadline_s=9.0,
+            max_tokens=1024,
+        )
+    )
 
     assert (backend.model, backend.max_tokens, backend.retry.max_attempts, backend.retry.deadline_s) == (
-        "claude-haiku-4-5", 1024, 2, 9.0)
+        "claude-haiku-4-5",
+        1024,
+        2,
+        9.0,
+    )
 
 
 def test_the_backend_comes_from_pm_agent_backend(monkeypatch):
@@ -53,7 +65,9 @@ def test_the_backend_comes_from_pm_agent_backend(monkeypatch):
 
 
 def test_claude_without_a_key_says_what_to_set():
-    with pytest.raises(ConfigError, match="the anthropic backend needs ANTHROPIC_API_KEY; set it, or use --backend offline"):
+    with pytest.raises(
+        ConfigError, match="the anthropic backend needs ANTHROPIC_API_KEY; set it, or use --backend offline"
+    ):
         select_backend(Settings(anthropic_api_key=None), override="anthropic")
 
 
@@ -63,7 +77,9 @@ def test_sampling_outside_an_mcp_session_says_where_it_works():
 
 
 def test_an_unknown_backend_lists_the_choices():
-    with pytest.raises(ConfigError, match="unknown backend 'gpt'; choose one of auto, offline, anthropic, sampling, fake"):
+    with pytest.raises(
+        ConfigError, match="unknown backend 'gpt'; choose one of auto, offline, anthropic, sampling, fake"
+    ):
         select_backend(Settings(), override="gpt")
 
 

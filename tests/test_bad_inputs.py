@@ -19,13 +19,22 @@ def bad_files(tmp_path):
         "malformed.json": ('{"title": "x", "events": [', "malformed JSON at line 1, column 27"),
         "unknown.json": ('{"hello": "world"}', "unknown format"),
         "unknown.txt": ("we had an outage, it was bad\nthen it got better\n", "unknown format"),
-        "no-events.json": (json.dumps({"title": "x", "started_at": "2024-03-01T14:00:00Z"}), "no timeline events found"),
-        "unparseable.json": (json.dumps({"title": "x", "events": [{**GOOD_EVENT, "at": "last tuesday"}]}),
-                             "unreadable timestamp 'last tuesday'"),
-        "impossible.json": (json.dumps({"title": "x", "events": [{**GOOD_EVENT, "at": "2024-13-01T10:00:00Z"}]}),
-                            "impossible timestamp"),
-        "mixed-zones.json": (json.dumps({"title": "x", "events": [GOOD_EVENT, {**GOOD_EVENT, "at": "2024-03-01 14:05"}]}),
-                             "mixed time zones without offsets"),
+        "no-events.json": (
+            json.dumps({"title": "x", "started_at": "2024-03-01T14:00:00Z"}),
+            "no timeline events found",
+        ),
+        "unparseable.json": (
+            json.dumps({"title": "x", "events": [{**GOOD_EVENT, "at": "last tuesday"}]}),
+            "unreadable timestamp 'last tuesday'",
+        ),
+        "impossible.json": (
+            json.dumps({"title": "x", "events": [{**GOOD_EVENT, "at": "2024-13-01T10:00:00Z"}]}),
+            "impossible timestamp",
+        ),
+        "mixed-zones.json": (
+            json.dumps({"title": "x", "events": [GOOD_EVENT, {**GOOD_EVENT, "at": "2024-03-01 14:05"}]}),
+            "mixed time zones without offsets",
+        ),
         "empty.json": ("", "file is empty"),
         "binary.json": (b"\xff\xfe\x00garbage", "not UTF-8 text"),
     }
@@ -35,10 +44,20 @@ def bad_files(tmp_path):
     return {name: expected for name, (_, expected) in files.items()}
 
 
-@pytest.mark.parametrize("name", [
-    "malformed.json", "unknown.json", "unknown.txt", "no-events.json", "unparseable.json", "impossible.json",
-    "mixed-zones.json", "empty.json", "binary.json",
-])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "malformed.json",
+        "unknown.json",
+        "unknown.txt",
+        "no-events.json",
+        "unparseable.json",
+        "impossible.json",
+        "mixed-zones.json",
+        "empty.json",
+        "binary.json",
+    ],
+)
 def test_bad_input_gives_one_line_and_exit_status_2(tmp_path, capsys, name):
     expected = bad_files(tmp_path)[name]
     status = main(["draft", str(tmp_path / name)])
@@ -69,10 +88,15 @@ def test_a_missing_file_and_a_directory_are_named(tmp_path, capsys):
 def test_the_installed_command_prints_no_traceback(tmp_path):
     bad = tmp_path / "bad.json"
     bad.write_text("{not json")
-    result = subprocess.run([sys.executable, "-m", "pm_agent", "draft", str(bad)], capture_output=True, text=True, timeout=60)
+    result = subprocess.run(
+        [sys.executable, "-m", "pm_agent", "draft", str(bad)], capture_output=True, text=True, timeout=60
+    )
     assert result.returncode == 2
     assert "Traceback" not in result.stderr
-    assert result.stderr == f"pm-agent: error: {bad}: malformed JSON at line 1, column 2: Expecting property name enclosed in double quotes\n"
+    assert (
+        result.stderr
+        == f"pm-agent: error: {bad}: malformed JSON at line 1, column 2: Expecting property name enclosed in double quotes\n"
+    )
 
 
 def test_a_roster_nested_too_deeply_is_one_line_not_a_traceback(tmp_path, capsys):
@@ -86,7 +110,9 @@ def test_a_roster_nested_too_deeply_is_one_line_not_a_traceback(tmp_path, capsys
     )
 
 
-def test_a_text_over_the_byte_limit_is_refused_by_score_and_blameless_without_reading_it_all(tmp_path, capsys, monkeypatch):
+def test_a_text_over_the_byte_limit_is_refused_by_score_and_blameless_without_reading_it_all(
+    tmp_path, capsys, monkeypatch
+):
     monkeypatch.setenv("PM_AGENT_MAX_INPUT_BYTES", "1000")
     long = tmp_path / "long.md"
     long.write_text("# Postmortem\n" + "The cache filled up. " * 100)
@@ -102,7 +128,11 @@ def test_an_endless_stream_on_standard_input_is_refused_not_read_forever(monkeyp
     monkeypatch.setenv("PM_AGENT_MAX_INPUT_BYTES", "4096")
     with open("/dev/zero", "rb") as endless:
         result = subprocess.run(
-            [sys.executable, "-m", "pm_agent", "blameless", "-"], stdin=endless, capture_output=True, text=True, timeout=60
+            [sys.executable, "-m", "pm_agent", "blameless", "-"],
+            stdin=endless,
+            capture_output=True,
+            text=True,
+            timeout=60,
         )
     assert (result.returncode, result.stdout) == (2, "")
     assert result.stderr == (

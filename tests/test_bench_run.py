@@ -28,34 +28,52 @@ from pm_agent.embeddings.model_files import find_model_files
 INCIDENTS = REPO.parent / "shared" / "data" / "incidents.jsonl"
 OURS, THEIRS = "pm-agent MiniLM", "chromadb default EF"
 HEADINGS = [
-    "# Benchmarks", "## Machine", "## 1. Server start (MCP over stdio)", "## 2. Drafting",
+    "# Benchmarks",
+    "## Machine",
+    "## 1. Server start (MCP over stdio)",
+    "## 2. Drafting",
     "## 3. 5 Whys, blameless rewrite, rubric scoring",
     "## 4. Incident memory: ingest and search, pm-agent's embedder beside chromadb's default",
-    "## 5. Retrieval quality beside TF-IDF and BM25", "## 6. How each cost grows with size",
+    "## 5. Retrieval quality beside TF-IDF and BM25",
+    "## 6. How each cost grows with size",
     "## 7. Installing pm-agent (measured by hand, not by `bench/run.py`)",
 ]
 TABLE_HEADERS = {
     "startup": ["| measure | median s | × the SDK import floor |"],
-    "drafting": ["| events | median s | ms per 1,000 events | peak MB | size × previous | time × previous |",
-                 "| input | events | kept after folding | median s | peak MB |"],
-    "engines": ["| engine | input | calls per second | ms per call |",
-                "| events N | 5 Whys ms | draft Markdown KB | rubric ms | sentences | rewrite ms |"],
-    "memory": [("| embedder | incidents | runs | median incidents/s | each run | share of the cores | "
-               "× chromadb default |"),
-               "| store vectors | stored | written | seconds | incidents/s |",
-               ("| stored | query embedder | store vectors | searches | first search ms | "
-                "first search from the cache ms | p50 ms | p95 ms | p50 × pm-agent's |")],
+    "drafting": [
+        "| events | median s | ms per 1,000 events | peak MB | size × previous | time × previous |",
+        "| input | events | kept after folding | median s | peak MB |",
+    ],
+    "engines": [
+        "| engine | input | calls per second | ms per call |",
+        "| events N | 5 Whys ms | draft Markdown KB | rubric ms | sentences | rewrite ms |",
+    ],
+    "memory": [
+        ("| embedder | incidents | runs | median incidents/s | each run | share of the cores | × chromadb default |"),
+        "| store vectors | stored | written | seconds | incidents/s |",
+        (
+            "| stored | query embedder | store vectors | searches | first search ms | "
+            "first search from the cache ms | p50 ms | p95 ms | p50 × pm-agent's |"
+        ),
+    ],
     "retrieval": ["| ranking | P@5 | hit@5 | MRR | P@5 × TF-IDF | P@5 × BM25 |"],
     "growth": ["| cost | sizes | size × | cost × | exponent | shape |"],
-    "install": [("| Install | Embedding the memory gets | Venv size | Distributions | Wall clock (runs) | "
-                 "CPU time (runs) |"),
-                "| Part | Size | pm-agent uses it? |"],
+    "install": [
+        ("| Install | Embedding the memory gets | Venv size | Distributions | Wall clock (runs) | CPU time (runs) |"),
+        "| Part | Size | pm-agent uses it? |",
+    ],
 }
 
 
 def run_bench(out_dir: Path, *extra: str) -> dict:
-    subprocess.run([sys.executable, str(BENCH / "run.py"), "--smoke", "--out-dir", str(out_dir), *extra],
-                   check=True, cwd=REPO, capture_output=True, text=True, timeout=600)
+    subprocess.run(
+        [sys.executable, str(BENCH / "run.py"), "--smoke", "--out-dir", str(out_dir), *extra],
+        check=True,
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     return json.loads((out_dir / "benchmarks.json").read_text(encoding="utf-8"))
 
 
@@ -81,8 +99,11 @@ def test_a_smoke_run_writes_every_section_with_its_tables_and_how_to_read_them(s
         if (key == "memory" and find_model_files() is None) or (key == "retrieval" and not INCIDENTS.is_file()):
             assert text.splitlines()[2].startswith("Skipped: "), key
             continue
-        assert [line for line in text.splitlines() if line.startswith("| ") and line.endswith("|")
-                and "---" not in line and line in expected] == expected, key
+        assert [
+            line
+            for line in text.splitlines()
+            if line.startswith("| ") and line.endswith("|") and "---" not in line and line in expected
+        ] == expected, key
         assert "How to read this:" in text, key
 
 
@@ -94,8 +115,11 @@ def test_a_smoke_run_records_every_size_it_was_asked_for(smoke):
     assert sections["startup"]["runs"] == 1 and sections["startup"]["tools"] > 0
     assert [row["events"] for row in sections["drafting"]["rows"]] == [20, 200]
     assert [(row["events"], row["kept"]) for row in sections["drafting"]["hostile"]] == [(200, 100), (200, 1)]
-    assert [row["engine"] for row in sections["engines"]["typical"]] == ["5 Whys", "blameless rewrite",
-                                                                         "rubric scoring"]
+    assert [row["engine"] for row in sections["engines"]["typical"]] == [
+        "5 Whys",
+        "blameless rewrite",
+        "rubric scoring",
+    ]
     assert [(row["size"], row["sentences"]) for row in sections["engines"]["by_size"]] == [(20, 2), (200, 20)]
     assert list(sections["drafting"]["growth"]) == ["draft time", "peak memory"]
     assert [len(steps) for steps in sections["engines"]["growth"].values()] == [1, 1, 1]
@@ -108,10 +132,18 @@ def test_the_memory_section_compares_both_embedders_at_every_size(smoke):
     memory = json.loads((smoke / "benchmarks.json").read_text(encoding="utf-8"))["sections"]["memory"]
     assert [(r["embedder"], r["incidents"]) for r in memory["ingest"]] == [(THEIRS, 8), (OURS, 8), (OURS, 20)]
     assert [(r["store_vectors"], r["from"], r["to"], r["written"]) for r in memory["writes"]] == [
-        (THEIRS, 8, 20, 12), (THEIRS, 20, 60, 40), (OURS, 20, 60, 40)]
+        (THEIRS, 8, 20, 12),
+        (THEIRS, 20, 60, 40),
+        (OURS, 20, 60, 40),
+    ]
     assert [(r["stored"], r["query_embedder"], r["store_vectors"]) for r in memory["search"]] == [
-        (20, THEIRS, THEIRS), (60, THEIRS, THEIRS),
-        (20, OURS, OURS), (20, THEIRS, OURS), (60, OURS, OURS), (60, THEIRS, OURS)]
+        (20, THEIRS, THEIRS),
+        (60, THEIRS, THEIRS),
+        (20, OURS, OURS),
+        (20, THEIRS, OURS),
+        (60, OURS, OURS),
+        (60, THEIRS, OURS),
+    ]
     assert [row["first_cached_ms"] is not None for row in memory["search"]] == [False, False, True, False, True, False]
     assert memory["embedder_agreement"]["texts"] == 8
     assert memory["embedder_agreement"]["min"] > 0.99  # the same model file: the same vectors
@@ -122,9 +154,14 @@ def test_the_memory_section_compares_both_embedders_at_every_size(smoke):
 def test_the_retrieval_section_ranks_pm_agent_beside_the_baselines_on_the_same_queries(smoke):
     retrieval = json.loads((smoke / "benchmarks.json").read_text(encoding="utf-8"))["sections"]["retrieval"]
     assert [row["ranking"] for row in retrieval["rows"]] == [
-        "pm-agent: dense only", "pm-agent: BM25 only", "pm-agent: dense + BM25 (RRF)",
-        "pm-agent: hybrid + cause/service boosts", "baseline: TF-IDF cosine", "baseline: BM25 (Okapi)",
-        "baseline: random (expected)"]
+        "pm-agent: dense only",
+        "pm-agent: BM25 only",
+        "pm-agent: dense + BM25 (RRF)",
+        "pm-agent: hybrid + cause/service boosts",
+        "baseline: TF-IDF cosine",
+        "baseline: BM25 (Okapi)",
+        "baseline: random (expected)",
+    ]
     assert retrieval["ranked_among"] == retrieval["queries"] - 1
 
 
@@ -132,25 +169,39 @@ def test_rerunning_one_section_keeps_the_others_from_the_last_run(smoke, tmp_pat
     shutil.copytree(smoke, tmp_path, dirs_exist_ok=True)
     before = json.loads((smoke / "benchmarks.json").read_text(encoding="utf-8"))
     after = run_bench(tmp_path, "--only", "drafting")
-    assert {k: v for k, v in after["sections"].items() if k != "drafting"} == \
-        {k: v for k, v in before["sections"].items() if k != "drafting"}
+    assert {k: v for k, v in after["sections"].items() if k != "drafting"} == {
+        k: v for k, v in before["sections"].items() if k != "drafting"
+    }
     assert [row["events"] for row in after["sections"]["drafting"]["rows"]] == [20, 200]
     assert "`python bench/run.py --smoke --only drafting`" in (tmp_path / "benchmarks.md").read_text(encoding="utf-8")
 
 
 def test_smoke_sizes_are_refused_without_an_output_folder_so_docs_keep_real_figures():
-    done = subprocess.run([sys.executable, str(BENCH / "run.py"), "--smoke"], check=False, cwd=REPO,
-                          capture_output=True, text=True, timeout=60)
+    done = subprocess.run(
+        [sys.executable, str(BENCH / "run.py"), "--smoke"],
+        check=False,
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert done.returncode == 2
     assert "--smoke measures nothing worth keeping: give --out-dir" in done.stderr
 
 
 def test_rendering_again_from_the_json_gives_the_same_markdown(smoke, tmp_path):
     shutil.copy(smoke / "benchmarks.json", tmp_path / "benchmarks.json")
-    subprocess.run([sys.executable, str(BENCH / "run.py"), "--render-only", "--out-dir", str(tmp_path)],
-                   check=True, cwd=REPO, capture_output=True, text=True, timeout=60)
-    assert (tmp_path / "benchmarks.md").read_text(encoding="utf-8") == \
-        (smoke / "benchmarks.md").read_text(encoding="utf-8")
+    subprocess.run(
+        [sys.executable, str(BENCH / "run.py"), "--render-only", "--out-dir", str(tmp_path)],
+        check=True,
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert (tmp_path / "benchmarks.md").read_text(encoding="utf-8") == (smoke / "benchmarks.md").read_text(
+        encoding="utf-8"
+    )
 
 
 # --- the helpers ----------------------------------------------------------------------------
@@ -159,10 +210,24 @@ def test_rendering_again_from_the_json_gives_the_same_markdown(smoke, tmp_path):
 def test_ten_times_the_size_for_ten_times_the_cost_is_linear_and_a_steeper_step_is_a_bend():
     steps = growth_steps([(100, 1.0), (1_000, 10.0), (10_000, 400.0)])
     assert steps == [
-        {"from": 100, "to": 1_000, "size_ratio": 10.0, "cost_ratio": 10.0, "exponent": 1.0, "shape": "linear",
-         "bend": False},
-        {"from": 1_000, "to": 10_000, "size_ratio": 10.0, "cost_ratio": 40.0, "exponent": 1.6,
-         "shape": "super-linear", "bend": True},
+        {
+            "from": 100,
+            "to": 1_000,
+            "size_ratio": 10.0,
+            "cost_ratio": 10.0,
+            "exponent": 1.0,
+            "shape": "linear",
+            "bend": False,
+        },
+        {
+            "from": 1_000,
+            "to": 10_000,
+            "size_ratio": 10.0,
+            "cost_ratio": 40.0,
+            "exponent": 1.6,
+            "shape": "super-linear",
+            "bend": True,
+        },
     ]
     assert describe(steps) == "linear then super-linear; bends between 1,000 to 10,000"
     assert describe(growth_steps([(10, 5.0), (100, 5.0)])) == "flat"
@@ -183,20 +248,31 @@ def test_the_random_baseline_is_the_average_over_every_possible_ranking():
 
 
 def test_tfidf_and_bm25_rank_the_document_sharing_the_rare_words_first():
-    documents = ["disk full on the database primary", "certificate expired on the gateway",
-                 "the database replica lagged behind", "bgp route leak on the edge"]
+    documents = [
+        "disk full on the database primary",
+        "certificate expired on the gateway",
+        "the database replica lagged behind",
+        "bgp route leak on the edge",
+    ]
     for scorer in (tfidf_scorer(documents), bm25_scorer(documents)):
         scores = scorer("expired certificate")
         assert max(range(len(documents)), key=lambda i: scores[i]) == 1
     # each database incident finds the other first; the certificate and BGP ones have no match
     assert leave_one_out(tfidf_scorer(documents), documents, ["db", "tls", "db", "net"]) == {
-        "precision_at_5": 0.1, "hit_at_5": 0.5, "mrr": 0.5}
-
+        "precision_at_5": 0.1,
+        "hit_at_5": 0.5,
+        "mrr": 0.5,
+    }
 
 
 def test_the_typescript_client_bench_skips_cleanly_without_the_npm_package(tmp_path):
-    run = subprocess.run([sys.executable, str(REPO / "bench" / "bench_ts_client.py"), "--sdk-dir", str(tmp_path)],
-                         capture_output=True, text=True, timeout=60)
+    run = subprocess.run(
+        [sys.executable, str(REPO / "bench" / "bench_ts_client.py"), "--sdk-dir", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert (run.returncode, run.stdout) == (
-        0, f"skipped: @modelcontextprotocol/sdk is not installed in {tmp_path} (npm install it there, outside the repo)\n"
+        0,
+        f"skipped: @modelcontextprotocol/sdk is not installed in {tmp_path} (npm install it there, outside the repo)\n",
     )

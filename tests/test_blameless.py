@@ -308,8 +308,15 @@ def test_rewrite_set_has_60_blameful_cases_in_six_styles_with_facts_found_in_the
 
 def test_the_eval_finds_no_broken_fact_losing_or_still_blameful_rewrite_in_either_set():
     result = run_blameless(RunContext())
-    gated = ("precision", "recall", "rewrites_precision", "rewrites_recall", "rewrite_intact", "rewrite_facts_kept",
-             "rewrite_no_residue")
+    gated = (
+        "precision",
+        "recall",
+        "rewrites_precision",
+        "rewrites_recall",
+        "rewrite_intact",
+        "rewrite_facts_kept",
+        "rewrite_no_residue",
+    )
     assert ([(f.case_id, f.reasons) for f in result.failures], {m: result.metrics[m] for m in gated}) == (
         [],
         dict.fromkeys(gated, 1.0),
@@ -324,21 +331,35 @@ def test_the_eval_finds_no_broken_fact_losing_or_still_blameful_rewrite_in_eithe
     ("text", "rewritten"),
     [
         ("Priya made a mistake and deleted the staging bucket at 09:40.", "The staging bucket was deleted at 09:40."),
-        ("Ken made an error in the retry policy for `billing-api`.",
-         "There was an error in the retry policy for `billing-api`."),
-        ("The new hire made a costly mistake when she truncated the `events` table.",
-         "There was an error when the `events` table was truncated."),
+        (
+            "Ken made an error in the retry policy for `billing-api`.",
+            "There was an error in the retry policy for `billing-api`.",
+        ),
+        (
+            "The new hire made a costly mistake when she truncated the `events` table.",
+            "There was an error when the `events` table was truncated.",
+        ),
         ("Our SRE screwed up the certificate rollout on edge-2.", "The certificate rollout on edge-2 went wrong."),
-        ("The contractor bungled the migration of 40 tenants to cluster-b.",
-         "The migration of 40 tenants to cluster-b went wrong."),
-        ("The data team dropped the ball on renewing the warehouse licence before 2024-06-30.",
-         "The warehouse licence was not renewed before 2024-06-30."),
-        ("Sadly we dropped the ball and the nightly backup silently stopped on 2024-02-11.",
-         "Sadly the nightly backup silently stopped on 2024-02-11."),
-        ("The approver was asleep at the wheel and merged PR #5120 with failing tests.",
-         "PR #5120 was merged with failing tests."),
-        ("Honestly, Kai fat-fingered the instance count and scaled `api` to 1.",
-         "Honestly, the instance count was mistyped and `api` was scaled to 1."),
+        (
+            "The contractor bungled the migration of 40 tenants to cluster-b.",
+            "The migration of 40 tenants to cluster-b went wrong.",
+        ),
+        (
+            "The data team dropped the ball on renewing the warehouse licence before 2024-06-30.",
+            "The warehouse licence was not renewed before 2024-06-30.",
+        ),
+        (
+            "Sadly we dropped the ball and the nightly backup silently stopped on 2024-02-11.",
+            "Sadly the nightly backup silently stopped on 2024-02-11.",
+        ),
+        (
+            "The approver was asleep at the wheel and merged PR #5120 with failing tests.",
+            "PR #5120 was merged with failing tests.",
+        ),
+        (
+            "Honestly, Kai fat-fingered the instance count and scaled `api` to 1.",
+            "Honestly, the instance count was mistyped and `api` was scaled to 1.",
+        ),
     ],
 )
 def test_blame_idioms_are_rewritten_keeping_what_happened(text, rewritten):
@@ -348,14 +369,22 @@ def test_blame_idioms_are_rewritten_keeping_what_happened(text, rewritten):
 @pytest.mark.parametrize(
     ("text", "rewritten"),
     [
-        ("If only Tomas had read the alert, we would have failed over by 03:10.",
-         "If the alert had been read, we would have failed over by 03:10."),
-        ("Had the on-call drained node-7 first, no requests would have been lost.",
-         "Had node-7 been drained first, no requests would have been lost."),
-        ("The release manager failed to check the error budget and promoted v5.1 to all regions.",
-         "The error budget was not checked and v5.1 was promoted to all regions."),
-        ("Sam clearly didn't check the replication lag before the switchover.",
-         "The replication lag was not checked before the switchover."),
+        (
+            "If only Tomas had read the alert, we would have failed over by 03:10.",
+            "If the alert had been read, we would have failed over by 03:10.",
+        ),
+        (
+            "Had the on-call drained node-7 first, no requests would have been lost.",
+            "Had node-7 been drained first, no requests would have been lost.",
+        ),
+        (
+            "The release manager failed to check the error budget and promoted v5.1 to all regions.",
+            "The error budget was not checked and v5.1 was promoted to all regions.",
+        ),
+        (
+            "Sam clearly didn't check the replication lag before the switchover.",
+            "The replication lag was not checked before the switchover.",
+        ),
         ("@omar you should have paused the rollout at 11:20", "The rollout was not paused at 11:20"),
         ("- 09:12 She ignored the CPU alert on web-3", "- 09:12 The CPU alert on web-3 did not lead to a response"),
     ],
@@ -367,14 +396,22 @@ def test_counterfactuals_and_hindsight_become_what_did_not_happen(text, rewritte
 @pytest.mark.parametrize(
     ("text", "rewritten"),
     [
-        ("The cache was flushed by Dana at 12:00, which caused a spike of 5xx.",
-         "The cache was flushed at 12:00, which caused a spike of 5xx."),
-        ("The pager alert was ignored by the on-call for 40 minutes.",
-         "The pager alert did not lead to a response for 40 minutes."),
-        ("Careless testing by the mobile team let the crash reach 8% of users.",
-         "Incomplete testing let the crash reach 8% of users."),
-        ("Support agents were lazy and closed 120 tickets without replying.",
-         "Support agents closed 120 tickets without replying."),
+        (
+            "The cache was flushed by Dana at 12:00, which caused a spike of 5xx.",
+            "The cache was flushed at 12:00, which caused a spike of 5xx.",
+        ),
+        (
+            "The pager alert was ignored by the on-call for 40 minutes.",
+            "The pager alert did not lead to a response for 40 minutes.",
+        ),
+        (
+            "Careless testing by the mobile team let the crash reach 8% of users.",
+            "Incomplete testing let the crash reach 8% of users.",
+        ),
+        (
+            "Support agents were lazy and closed 120 tickets without replying.",
+            "Support agents closed 120 tickets without replying.",
+        ),
     ],
 )
 def test_a_person_named_by_a_passive_or_behind_a_judgement_goes_and_the_action_stays(text, rewritten):
@@ -444,8 +481,11 @@ def test_systemic_statements_and_the_same_words_about_systems_are_left_alone(tex
 @pytest.mark.parametrize(
     ("original", "rewritten", "problems"),
     [
-        ("The outage was caused by Alice.", "The outage was caused by .",
-         ["dangling word before punctuation", "space before punctuation"]),
+        (
+            "The outage was caused by Alice.",
+            "The outage was caused by .",
+            ["dangling word before punctuation", "space before punctuation"],
+        ),
         ("Bob restarted the pod.", "The the pod was restarted.", ["doubled word"]),
         ("Alice should have checked it.", "should have checked it.", ["sentence starts in lower case"]),
         ("He botched the change at 17:00.", "The change at 17 went wrong:00.", ["punctuation glued to a word"]),
@@ -469,13 +509,56 @@ def test_lost_words_are_the_content_words_of_what_happened_not_people_or_blame()
 # --- properties ------------------------------------------------------------------------------------
 
 BLAME_PIECES = (
-    "Bob", "@dana.k", "the on-call engineer", "the payments team", "we", "someone", "made a mistake and",
-    "made an error in", "dropped the ball on", "dropped the ball and", "screwed up", "messed up", "if only",
-    "Had Raj", "should have", "failed to", "forgot to", "ignored", "was pushed by Bob", "was wiped by",
-    "clearly didn't", "obviously", "sloppy", "careless", "fat-fingered", "which caused the outage", "taking down",
-    "and", "then", ",", ".", ":", "-", "the config", "the alert", "rotating", "deleted", "scaled", "at 14:05",
-    "on 2024-03-01", "db-prod-3", "v2.3.1", "PR #4512", "INC-42", "CVE-2024-3094", "`payments-api`",
-    "api.example.com", "40%", "3 times", "10.0.4.0/24",
+    "Bob",
+    "@dana.k",
+    "the on-call engineer",
+    "the payments team",
+    "we",
+    "someone",
+    "made a mistake and",
+    "made an error in",
+    "dropped the ball on",
+    "dropped the ball and",
+    "screwed up",
+    "messed up",
+    "if only",
+    "Had Raj",
+    "should have",
+    "failed to",
+    "forgot to",
+    "ignored",
+    "was pushed by Bob",
+    "was wiped by",
+    "clearly didn't",
+    "obviously",
+    "sloppy",
+    "careless",
+    "fat-fingered",
+    "which caused the outage",
+    "taking down",
+    "and",
+    "then",
+    ",",
+    ".",
+    ":",
+    "-",
+    "the config",
+    "the alert",
+    "rotating",
+    "deleted",
+    "scaled",
+    "at 14:05",
+    "on 2024-03-01",
+    "db-prod-3",
+    "v2.3.1",
+    "PR #4512",
+    "INC-42",
+    "CVE-2024-3094",
+    "`payments-api`",
+    "api.example.com",
+    "40%",
+    "3 times",
+    "10.0.4.0/24",
 )
 blame_sentences = st.lists(st.sampled_from(BLAME_PIECES), min_size=2, max_size=24).map(" ".join)
 
@@ -486,9 +569,7 @@ def test_a_rewrite_never_loses_a_number_timestamp_or_identifier(text):
     assert missing_facts(text, rewrite_blameless(text).rewritten) == []
 
 
-one_sentence = st.lists(st.sampled_from([p for p in BLAME_PIECES if p != "."]), min_size=2, max_size=24).map(
-    " ".join
-)
+one_sentence = st.lists(st.sampled_from([p for p in BLAME_PIECES if p != "."]), min_size=2, max_size=24).map(" ".join)
 
 
 @settings(max_examples=200, deadline=None)

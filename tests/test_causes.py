@@ -21,7 +21,9 @@ def at(hhmm: str) -> dt.datetime:
 
 def incident(events: list[tuple[str, str, str]], **times: str) -> Incident:
     return Incident(
-        id="t", title="Orders API errors", services=["orders-api"],
+        id="t",
+        title="Orders API errors",
+        services=["orders-api"],
         events=[TimelineEvent(at=at(hhmm), source=source, text=text) for hhmm, source, text in events],
         **{name: at(value) for name, value in times.items()},
     )
@@ -32,6 +34,7 @@ def factors_of(incident: Incident) -> list[str]:
 
 
 # --- categories -----------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize(
     ("text", "categories"),
@@ -73,6 +76,7 @@ def test_the_incident_text_a_classifier_sees_is_the_title_services_events_and_no
 
 # --- contributing factors -------------------------------------------------------------------
 
+
 def test_a_prompt_alert_and_a_clean_revert_leave_no_factor_to_name():
     quiet = incident(
         [
@@ -80,7 +84,9 @@ def test_a_prompt_alert_and_a_clean_revert_leave_no_factor_to_name():
             ("10:02", "alert", "Alert: orders-api 5xx error rate above threshold"),
             ("10:15", "deploy", "Reverted the config push"),
         ],
-        started_at="09:58", detected_at="10:02", resolved_at="10:20",
+        started_at="09:58",
+        detected_at="10:02",
+        resolved_at="10:20",
     )
 
     assert factors_of(quiet) == []
@@ -95,7 +101,9 @@ def test_customers_noticing_first_a_failed_rollback_and_a_manual_fix_are_named_w
             ("06:25", "deploy", "Rollback attempt failed: the 4.2 migration could not be reversed"),
             ("06:40", "deploy", "Second rollback attempt with a manual migration fix succeeded"),
         ],
-        started_at="02:10", detected_at="05:40", resolved_at="06:45",
+        started_at="02:10",
+        detected_at="05:40",
+        resolved_at="06:45",
     )
 
     assert factors_of(slow) == [
@@ -118,7 +126,9 @@ def test_a_warning_sign_an_unintended_change_and_a_late_declaration_are_named():
             ("10:30", "deploy", "Schema change reverted"),
             ("11:00", "chat", "Incident declared retroactively"),
         ],
-        started_at="10:00", detected_at="10:05", resolved_at="10:40",
+        started_at="10:00",
+        detected_at="10:05",
+        resolved_at="10:40",
     )
 
     assert factors_of(messy) == [
@@ -137,10 +147,14 @@ def test_the_same_alert_firing_again_and_again_is_named_as_noise():
             ("10:05", "alert", "orders-db replica lag high"),
             ("10:10", "alert", "orders-db replica lag high"),
         ],
-        started_at="10:00", detected_at="10:00", resolved_at="10:20",
+        started_at="10:00",
+        detected_at="10:00",
+        resolved_at="10:20",
     )
 
-    assert factors_of(noisy) == ["The same alert fired 3 times, first: orders-db replica lag high (alert, 2024-05-14 10:00 UTC)."]
+    assert factors_of(noisy) == [
+        "The same alert fired 3 times, first: orders-db replica lag high (alert, 2024-05-14 10:00 UTC)."
+    ]
 
 
 def test_a_failure_that_kept_coming_back_is_named_with_its_first_and_last_occurrence():
@@ -201,9 +215,15 @@ def test_a_safeguard_the_data_records_as_missing_and_a_slow_detection_are_named(
 
 def test_a_factor_never_names_the_person_who_acted_or_was_mentioned():
     named = Incident(
-        id="t", title="Orders API errors", started_at=at("10:00"), detected_at=at("10:30"), resolved_at=at("11:00"),
+        id="t",
+        title="Orders API errors",
+        started_at=at("10:00"),
+        detected_at=at("10:30"),
+        resolved_at=at("11:00"),
         events=[
-            TimelineEvent(at=at("10:00"), source="deploy", text="Dana accidentally deployed the wrong branch", actor="Dana"),
+            TimelineEvent(
+                at=at("10:00"), source="deploy", text="Dana accidentally deployed the wrong branch", actor="Dana"
+            ),
             TimelineEvent(at=at("10:30"), source="chat", text="@sam.lee says users report errors"),
         ],
     )
@@ -217,6 +237,7 @@ def test_a_factor_never_names_the_person_who_acted_or_was_mentioned():
 
 
 # --- the real public incidents ---------------------------------------------------------------
+
 
 @pytest.mark.shared_data
 @pytest.mark.parametrize("name", fulltext_case_params())

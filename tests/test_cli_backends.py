@@ -24,8 +24,12 @@ def use_fake_api(monkeypatch, api):
 
 
 def test_draft_with_the_anthropic_backend_uses_the_model_summary_and_records_the_backend(monkeypatch, capsys):
-    sections = sections_of(offline_example()).model_dump(mode="json", exclude={"root_cause": {"generated_by", "backend_notes"}})
-    sections["summary"] = "The payments API returned 502s from 14:02 UTC after config v412 lowered pool_size from 80 to 20."
+    sections = sections_of(offline_example()).model_dump(
+        mode="json", exclude={"root_cause": {"generated_by", "backend_notes"}}
+    )
+    sections["summary"] = (
+        "The payments API returned 502s from 14:02 UTC after config v412 lowered pool_size from 80 to 20."
+    )
     with FakeAnthropicServer(tool_use(DRAFT_TOOL, sections)) as api:
         use_fake_api(monkeypatch, api)
         assert main(["draft", str(EXAMPLE), "--backend", "anthropic", "--format", "json"]) == 0
@@ -61,7 +65,9 @@ def test_a_gateway_answering_200_with_html_gives_the_offline_draft_saying_the_an
 
 
 def test_a_gateway_trickling_its_answer_gives_the_offline_draft_by_the_deadline(monkeypatch, capsys):
-    sections = sections_of(offline_example()).model_dump(mode="json", exclude={"root_cause": {"generated_by", "backend_notes"}})
+    sections = sections_of(offline_example()).model_dump(
+        mode="json", exclude={"root_cause": {"generated_by", "backend_notes"}}
+    )
     with FakeAnthropicServer(trickled(tool_use(DRAFT_TOOL, sections))) as api:  # thousands of bytes, 20 ms apart
         use_fake_api(monkeypatch, api)
         monkeypatch.setenv("PM_AGENT_DEADLINE_S", "0.5")
@@ -89,4 +95,7 @@ def test_the_anthropic_backend_without_a_key_is_a_clear_error(capsys):
 
 def test_the_judge_needs_a_model_backend(capsys):
     assert main(["score", str(EXAMPLE), "--judge"]) == 2
-    assert capsys.readouterr().err == "pm-agent: error: the judge needs a model: set ANTHROPIC_API_KEY or pass --backend anthropic\n"
+    assert (
+        capsys.readouterr().err
+        == "pm-agent: error: the judge needs a model: set ANTHROPIC_API_KEY or pass --backend anthropic\n"
+    )

@@ -60,9 +60,12 @@ def test_a_fact_given_with_an_incident_is_shown_in_the_chain(capsys):
 
 
 def test_actions_check_reads_assignee_and_due_date_as_owner_and_due(tmp_path, capsys):
-    action = {"title": "Add a load test of pgbouncer pool_size changes to the payments-api deploy pipeline",
-              "done_when": "the pipeline fails a change that lowers pool_size below the measured peak",
-              "assignee": "Dana Ortiz", "due_date": "2026-04-21"}
+    action = {
+        "title": "Add a load test of pgbouncer pool_size changes to the payments-api deploy pipeline",
+        "done_when": "the pipeline fails a change that lowers pool_size below the measured peak",
+        "assignee": "Dana Ortiz",
+        "due_date": "2026-04-21",
+    }
     path = tmp_path / "actions.json"
     path.write_text(json.dumps([action]), encoding="utf-8")
 
@@ -72,12 +75,23 @@ def test_actions_check_reads_assignee_and_due_date_as_owner_and_due(tmp_path, ca
     assert (lint["action"]["owner"], lint["action"]["due"], lint["problems"]) == ("Dana Ortiz", "2026-04-21", [])
 
 
-@pytest.mark.parametrize(("owner_field", "due_field"),
-                         [("owner", "due"), ("assignee", "deadline"), ("owner", "due_date")])
+@pytest.mark.parametrize(
+    ("owner_field", "due_field"), [("owner", "due"), ("assignee", "deadline"), ("owner", "due_date")]
+)
 def test_actions_check_knows_the_common_owner_and_due_field_names(owner_field, due_field, tmp_path, capsys):
     path = tmp_path / "actions.json"
-    path.write_text(json.dumps([{"title": "Page the database on-call on pool exhaustion", owner_field: "SRE lead",
-                                 due_field: "2026-05-01"}]), encoding="utf-8")
+    path.write_text(
+        json.dumps(
+            [
+                {
+                    "title": "Page the database on-call on pool exhaustion",
+                    owner_field: "SRE lead",
+                    due_field: "2026-05-01",
+                }
+            ]
+        ),
+        encoding="utf-8",
+    )
 
     main(["actions", "check", str(path), "--json"])
 
@@ -87,8 +101,9 @@ def test_actions_check_knows_the_common_owner_and_due_field_names(owner_field, d
 
 def test_actions_check_refuses_two_names_for_the_same_field(tmp_path, capsys):
     path = tmp_path / "actions.json"
-    path.write_text(json.dumps([{"title": "Alert on pool exhaustion", "owner": "Dana", "assignee": "Lee"}]),
-                    encoding="utf-8")
+    path.write_text(
+        json.dumps([{"title": "Alert on pool exhaustion", "owner": "Dana", "assignee": "Lee"}]), encoding="utf-8"
+    )
 
     assert main(["actions", "check", str(path)]) == 2
 
@@ -98,8 +113,11 @@ def test_actions_check_refuses_two_names_for_the_same_field(tmp_path, capsys):
 
 
 def test_patterns_of_a_memory_without_action_items_say_none_are_tracked(tmp_path, capsys):
-    incident = {"title": "Checkout latency after a cache flush", "started_at": "2026-02-01T10:00:00Z",
-                "events": [{"at": "2026-02-01T10:00:00Z", "text": "cache flushed"}]}
+    incident = {
+        "title": "Checkout latency after a cache flush",
+        "started_at": "2026-02-01T10:00:00Z",
+        "events": [{"at": "2026-02-01T10:00:00Z", "text": "cache flushed"}],
+    }
     (tmp_path / "incident.json").write_text(json.dumps(incident), encoding="utf-8")
     main(["memory", "ingest", str(tmp_path / "incident.json")])
     capsys.readouterr()

@@ -23,8 +23,14 @@ def run(args: list[str], tmp_path, *, stderr_on_terminal: bool, **env_extra: str
     """``pm-agent ARGS`` in a subprocess: stdout piped; stderr on a pseudo-terminal or piped. Returns status, stdout
     and stderr as bytes."""
     env = {key: value for key, value in os.environ.items() if not key.startswith("PM_AGENT_") and key != "NO_COLOR"}
-    env |= {"PM_AGENT_MEMORY_DIR": str(tmp_path / "memory"), "PM_AGENT_EMBEDDER": "lexical", "TERM": "xterm-256color",
-            "COLUMNS": "100", "PYTHONPATH": str(REPO / "src"), **env_extra}
+    env |= {
+        "PM_AGENT_MEMORY_DIR": str(tmp_path / "memory"),
+        "PM_AGENT_EMBEDDER": "lexical",
+        "TERM": "xterm-256color",
+        "COLUMNS": "100",
+        "PYTHONPATH": str(REPO / "src"),
+        **env_extra,
+    }
     command = [sys.executable, "-m", "pm_agent", *args]
     if not stderr_on_terminal:
         done = subprocess.run(command, env=env, capture_output=True, timeout=300, check=False)
@@ -66,9 +72,21 @@ def test_draft_stdout_is_byte_identical_with_stderr_on_a_terminal_or_piped(tmp_p
 
 def test_memory_ingest_shows_a_progress_bar_on_a_terminal_and_keeps_stdout_plain(tmp_path):
     incidents = tmp_path / "incidents.jsonl"
-    incidents.write_text("".join(json.dumps({"id": f"inc-{n}", "title": f"Checkout errors after deploy {n}",
-                                             "summary": "A config change exhausted the pool.", "date": "2025-01-10"})
-                                 + "\n" for n in range(30)), encoding="utf-8")
+    incidents.write_text(
+        "".join(
+            json.dumps(
+                {
+                    "id": f"inc-{n}",
+                    "title": f"Checkout errors after deploy {n}",
+                    "summary": "A config change exhausted the pool.",
+                    "date": "2025-01-10",
+                }
+            )
+            + "\n"
+            for n in range(30)
+        ),
+        encoding="utf-8",
+    )
 
     status, stdout, stderr = run(["memory", "ingest", str(incidents)], tmp_path / "a", stderr_on_terminal=True)
     piped = run(["memory", "ingest", str(incidents)], tmp_path / "b", stderr_on_terminal=False)
@@ -95,8 +113,10 @@ def test_queue_and_watch_status_lines_are_styled_on_a_terminal_and_plain_when_pi
     folders = {"PM_AGENT_QUEUE_DIR": str(tmp_path / "queue"), "PM_AGENT_OUTPUT_DIR": str(tmp_path / "drafts")}
     (tmp_path / "inbox").mkdir()
     commands = (["queue", "list"], ["watch", str(tmp_path / "inbox"), "--once"])
-    plain = (f"pm-agent: queue: no jobs in {tmp_path / 'queue'}\n",
-             "pm-agent: watch: 0 drafted, 0 failed, 0 skipped (already drafted)\n")
+    plain = (
+        f"pm-agent: queue: no jobs in {tmp_path / 'queue'}\n",
+        "pm-agent: watch: 0 drafted, 0 failed, 0 skipped (already drafted)\n",
+    )
 
     for command, kind, line in zip(commands, ("queue", "watch"), plain, strict=True):
         on_terminal = run(command, tmp_path, stderr_on_terminal=True, **folders)

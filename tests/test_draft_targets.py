@@ -88,12 +88,16 @@ def test_the_summary_says_what_broke_why_as_far_as_the_data_says_and_how_it_was_
     incident, postmortem, _ = drafted(name)
     reading = read_incident(incident)
     index = EventIndex(incident)
-    why = re.search(r"The data (?:states|suggests) a cause: .*?\((?:alert|chat|deploy|page|note|metric), [^)]*\)\.",
-                    postmortem.summary)
+    why = re.search(
+        r"The data (?:states|suggests) a cause: .*?\((?:alert|chat|deploy|page|note|metric), [^)]*\)\.",
+        postmortem.summary,
+    )
 
     assert postmortem.summary.startswith(incident.title.rstrip("."))
     assert (why is not None and index.cites(why.group(0))) or "The data does not state the cause" in postmortem.summary
-    stopped = re.search(r"It was stopped by: (.*?\((?:alert|chat|deploy|page|note|metric), [^)]*\))\.", postmortem.summary)
+    stopped = re.search(
+        r"It was stopped by: (.*?\((?:alert|chat|deploy|page|note|metric), [^)]*\))\.", postmortem.summary
+    )
     if reading.mitigated is None:
         assert "The data does not say when or how the impact stopped." in postmortem.summary
     elif stopped is None:
@@ -122,7 +126,8 @@ def test_time_to_mitigate_is_known_whenever_the_input_states_recovery(name):
     incident, postmortem, _ = drafted(name)
     reading = read_incident(incident)
     states_recovery = bool(reading.tagged("recovery", "resolution", dated_only=True)) or any(
-        a.outcome == "worked" for a in reading.attempts)
+        a.outcome == "worked" for a in reading.attempts
+    )
 
     assert mitigation_known(incident, postmortem) is not False
     if states_recovery and reading.started is not None:
@@ -149,8 +154,10 @@ def test_undated_events_are_shown_with_the_time_the_input_gave(name):
 
     for undated in incident.undated_events:
         stated = f"{undated.time_text} (undated)" if undated.time_text else "undated"
-        assert any(row.startswith(f"| {stated} |") and undated.text.replace("|", "\\|")[:60] in row
-                   for row in timeline.splitlines()), undated.text
+        assert any(
+            row.startswith(f"| {stated} |") and undated.text.replace("|", "\\|")[:60] in row
+            for row in timeline.splitlines()
+        ), undated.text
 
 
 APPROXIMATE = re.compile(r"^\s*(?:~|±|\+/-|around\b|about\b|approx)", re.IGNORECASE)
@@ -165,8 +172,13 @@ def approximate_events(name: str) -> list[dict]:
             continue
         raw = json.loads(path.read_text())
         events = raw.get("events", []) if isinstance(raw, dict) else []
-        found += [e for e in events if isinstance(e, dict) and e.get("at") and
-                  (e.get("approximate") or APPROXIMATE.search(str(e.get("time_text") or "")))]
+        found += [
+            e
+            for e in events
+            if isinstance(e, dict)
+            and e.get("at")
+            and (e.get("approximate") or APPROXIMATE.search(str(e.get("time_text") or "")))
+        ]
     return found
 
 
@@ -201,8 +213,13 @@ def test_what_users_saw_in_words_during_the_impact_is_quoted_in_impact(name):
     reading = read_incident(incident)
     end = reading.mitigated or reading.resolved
     impact = section(markdown, "Impact")
-    during = [e for e in incident.events if (reading.started is None or e.at >= reading.started)
-              and (end is None or e.at <= end) and QUALITATIVE.search(e.text)]
+    during = [
+        e
+        for e in incident.events
+        if (reading.started is None or e.at >= reading.started)
+        and (end is None or e.at <= end)
+        and QUALITATIVE.search(e.text)
+    ]
 
     for event in during:
         assert QUALITATIVE.search(event.text).group(0) in impact, event.text
@@ -264,19 +281,33 @@ def test_the_lessons_and_summaries_mark_nothing_as_open_that_they_state():
 
 def test_an_event_the_input_marks_approximate_is_shown_with_its_marker_and_an_exact_one_without(tmp_path):
     path = tmp_path / "incident.json"
-    path.write_text(json.dumps({"title": "Checkout slow", "events": [
-        {"at": "2025-03-03T19:30:00Z", "source": "note", "text": "Investigated and found the pool exhausted",
-         "approximate": True},
-        {"at": "2025-03-03T19:40:00Z", "source": "chat", "text": "Pool size raised", "time_text": "~19:40"},
-        {"at": "2025-03-03T19:50:00Z", "source": "metric", "text": "Latency back to normal"},
-    ]}))
+    path.write_text(
+        json.dumps(
+            {
+                "title": "Checkout slow",
+                "events": [
+                    {
+                        "at": "2025-03-03T19:30:00Z",
+                        "source": "note",
+                        "text": "Investigated and found the pool exhausted",
+                        "approximate": True,
+                    },
+                    {"at": "2025-03-03T19:40:00Z", "source": "chat", "text": "Pool size raised", "time_text": "~19:40"},
+                    {"at": "2025-03-03T19:50:00Z", "source": "metric", "text": "Latency back to normal"},
+                ],
+            }
+        )
+    )
     service = PostmortemService()
 
     timeline = section(service.render(service.draft(service.load([path]), score=False)), "Timeline (UTC)")
 
     rows = [row for row in timeline.splitlines() if row.startswith("| ") and not row.startswith("| Time")]
     assert [row.split(" | ")[0] for row in rows] == [
-        "| ~2025-03-03 19:30 (approximate)", "| ~2025-03-03 19:40 (approximate)", "| 2025-03-03 19:50"]
+        "| ~2025-03-03 19:30 (approximate)",
+        "| ~2025-03-03 19:40 (approximate)",
+        "| 2025-03-03 19:50",
+    ]
 
 
 # --- the same promises on one small incident, whole outputs ----------------------------------------
@@ -290,14 +321,20 @@ def pool_exhaustion():
     def event(hhmm, source, text):
         return TimelineEvent(at=dt.datetime.fromisoformat(f"2025-05-14T{hhmm}:00+00:00"), source=source, text=text)
 
-    return Incident(id="pay-9", title="Checkout requests timed out", services=["checkout-api"], severity="SEV2", events=[
-        event("10:00", "deploy", "checkout-api 7.2 rolled out"),
-        event("10:04", "alert", "FIRING CheckoutLatencyHigh: checkout-api p99 above 5 s"),
-        event("10:15", "chat", "Found it: checkout-api timed out because the 7.2 pool size is 5 connections"),
-        event("10:20", "deploy", "Rolled back checkout-api to 7.1"),
-        event("10:26", "metric", "Checkout latency back to normal; recovered"),
-        event("10:40", "chat", "Incident resolved; status page updated"),
-    ])
+    return Incident(
+        id="pay-9",
+        title="Checkout requests timed out",
+        services=["checkout-api"],
+        severity="SEV2",
+        events=[
+            event("10:00", "deploy", "checkout-api 7.2 rolled out"),
+            event("10:04", "alert", "FIRING CheckoutLatencyHigh: checkout-api p99 above 5 s"),
+            event("10:15", "chat", "Found it: checkout-api timed out because the 7.2 pool size is 5 connections"),
+            event("10:20", "deploy", "Rolled back checkout-api to 7.1"),
+            event("10:26", "metric", "Checkout latency back to normal; recovered"),
+            event("10:40", "chat", "Incident resolved; status page updated"),
+        ],
+    )
 
 
 def test_the_summary_of_a_small_incident_says_what_broke_when_it_was_seen_why_and_what_stopped_it():
@@ -352,15 +389,20 @@ def test_what_users_saw_in_words_is_quoted_in_impact_with_its_time_and_source():
     def event(hhmm, source, text):
         return TimelineEvent(at=dt.datetime.fromisoformat(f"2025-06-02T{hhmm}:00+00:00"), source=source, text=text)
 
-    incident = Incident(id="b-1", title="Bookings unavailable", services=["booking"], started_at=event("09:00", "note", "x").at,
-                        events=[
-        event("09:00", "deploy", "flag-service 2.4 rolled out"),
-        event("09:03", "chat", "Customer support: the booking system is down for everyone"),
-        event("09:06", "metric", "78% of flag evaluations failed in the last 5 minutes"),
-        event("09:10", "chat", "cleanup job ran against the wrong bucket, 300 GB removed from booking-archive"),
-        event("09:40", "deploy", "Rolled back flag-service to 2.3"),
-        event("09:45", "metric", "Bookings succeed again; recovered"),
-    ])
+    incident = Incident(
+        id="b-1",
+        title="Bookings unavailable",
+        services=["booking"],
+        started_at=event("09:00", "note", "x").at,
+        events=[
+            event("09:00", "deploy", "flag-service 2.4 rolled out"),
+            event("09:03", "chat", "Customer support: the booking system is down for everyone"),
+            event("09:06", "metric", "78% of flag evaluations failed in the last 5 minutes"),
+            event("09:10", "chat", "cleanup job ran against the wrong bucket, 300 GB removed from booking-archive"),
+            event("09:40", "deploy", "Rolled back flag-service to 2.3"),
+            event("09:45", "metric", "Bookings succeed again; recovered"),
+        ],
+    )
 
     impact = section(render_markdown(draft_postmortem(incident, score=False)), "Impact")
 
@@ -381,12 +423,21 @@ def test_a_canary_gate_that_failed_the_release_and_rolled_it_back_ended_the_impa
     def event(hhmm, source, text):
         return TimelineEvent(at=dt.datetime.fromisoformat(f"2025-12-02T{hhmm}:00+00:00"), source=source, text=text)
 
-    incident = Incident(id="p-1", title="Wrong prices on the canary", services=["pricing"], events=[
-        event("15:10", "deploy", "pricing 3.9.0 canary started on 5% of traffic"),
-        event("15:22", "deploy", "Canary analysis FAILED for pricing 3.9.0: price mismatch above baseline; rollout halted "
-                                 "and canary rolled back automatically"),
-        event("15:31", "chat", "3.9.0 rounds JPY prices to 2 decimals"),
-    ])
+    incident = Incident(
+        id="p-1",
+        title="Wrong prices on the canary",
+        services=["pricing"],
+        events=[
+            event("15:10", "deploy", "pricing 3.9.0 canary started on 5% of traffic"),
+            event(
+                "15:22",
+                "deploy",
+                "Canary analysis FAILED for pricing 3.9.0: price mismatch above baseline; rollout halted "
+                "and canary rolled back automatically",
+            ),
+            event("15:31", "chat", "3.9.0 rounds JPY prices to 2 decimals"),
+        ],
+    )
 
     postmortem = draft_postmortem(incident, score=False)
 
@@ -404,15 +455,22 @@ def test_with_no_cause_stated_the_summary_says_why_it_got_through_as_far_as_the_
     def event(hhmm, source, text):
         return TimelineEvent(at=dt.datetime.fromisoformat(f"2025-07-01T{hhmm}:00+00:00"), source=source, text=text)
 
-    incident = Incident(id="c-1", title="Expired certificate on the gateway", services=["gateway"], events=[
-        event("00:00", "note", "TLS certificate for api.example.com expired; clients fail the TLS handshake"),
-        event("00:07", "alert", "FIRING SyntheticCheckFailed: certificate expired for api.example.com"),
-        event("00:31", "chat", "renewer logs: renewals failing since May; no alert on renewal failures"),
-        event("00:38", "deploy", "Certificate renewed manually and deployed to the gateway"),
-        event("00:44", "metric", "Synthetic checks passing; error rate back to normal"),
-    ])
+    incident = Incident(
+        id="c-1",
+        title="Expired certificate on the gateway",
+        services=["gateway"],
+        events=[
+            event("00:00", "note", "TLS certificate for api.example.com expired; clients fail the TLS handshake"),
+            event("00:07", "alert", "FIRING SyntheticCheckFailed: certificate expired for api.example.com"),
+            event("00:31", "chat", "renewer logs: renewals failing since May; no alert on renewal failures"),
+            event("00:38", "deploy", "Certificate renewed manually and deployed to the gateway"),
+            event("00:44", "metric", "Synthetic checks passing; error rate back to normal"),
+        ],
+    )
 
     summary = draft_postmortem(incident, score=False).summary
 
-    assert ("The data does not state the cause, but it records a missing safeguard: Renewer logs: renewals failing "
-            "since May; no alert on renewal failures (chat, 2025-07-01 00:31 UTC).") in summary
+    assert (
+        "The data does not state the cause, but it records a missing safeguard: Renewer logs: renewals failing "
+        "since May; no alert on renewal failures (chat, 2025-07-01 00:31 UTC)."
+    ) in summary

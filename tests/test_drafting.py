@@ -17,8 +17,10 @@ from pm_agent.guards.fidelity import unsupported_numbers
 from pm_agent.models import Incident, TimelineEvent
 from pm_agent.service import PostmortemService
 
-GAP = "Identified config v412 as the likely trigger; the pool_size change was not covered by the load test " \
-      "(chat, 2026-03-10 14:31 UTC)"
+GAP = (
+    "Identified config v412 as the likely trigger; the pool_size change was not covered by the load test "
+    "(chat, 2026-03-10 14:31 UTC)"
+)
 CHANGE = "payments-api config v412 rolled out: pgbouncer pool_size lowered from 80 to 20 (deploy, 2026-03-10 13:58 UTC)"
 PROBLEM = "Payments API returned 502s after a connection-pool change"
 
@@ -40,7 +42,10 @@ def event(hhmm: str, source: str, text: str) -> TimelineEvent:
 
 def failed_rollback() -> Incident:
     return Incident(
-        id="bill-1", title="Invoices emailed with wrong totals", services=["billing"], severity="SEV2",
+        id="bill-1",
+        title="Invoices emailed with wrong totals",
+        services=["billing"],
+        severity="SEV2",
         events=[
             event("08:00", "deploy", "billing 5.1 rolled out with the new tax rounding"),
             event("09:40", "chat", "Support: a customer reports their invoice total is wrong"),
@@ -60,11 +65,15 @@ def test_the_example_chain_cites_the_symptom_the_finding_the_change_and_ends_at_
 
     trigger = postmortem.root_cause.branches[0]
     assert [(step.why, step.because) for step in trigger.steps] == [
-        (f"Why did this happen: {PROBLEM}?",
-         "The failure showed: payments-api 5xx rate rises above 2%; p99 latency 4.8 s (metric, 2026-03-10 14:02 UTC)."),
+        (
+            f"Why did this happen: {PROBLEM}?",
+            "The failure showed: payments-api 5xx rate rises above 2%; p99 latency 4.8 s (metric, 2026-03-10 14:02 UTC).",
+        ),
         (f'Why did "{PROBLEM}" happen?', f"The data suggests a cause: {GAP}."),
-        ('What set "Identified config v412 as the likely trigger; the pool_size change…" off?',
-         f"The last change before it began: {CHANGE}."),
+        (
+            'What set "Identified config v412 as the likely trigger; the pool_size change…" off?',
+            f"The last change before it began: {CHANGE}.",
+        ),
         (f'Why was "{PROBLEM}" not caught earlier?', f"The data records a missing safeguard: {GAP}."),
     ]
 
@@ -74,7 +83,10 @@ def test_the_example_has_one_branch_whose_root_cause_is_the_untested_change_the_
 
     trigger = postmortem.root_cause.branches[0]
     assert (trigger.label, trigger.root_cause, trigger.systemic_kind) == (
-        "trigger", f"The data records a missing safeguard: {GAP}.", "test")
+        "trigger",
+        f"The data records a missing safeguard: {GAP}.",
+        "test",
+    )
     assert [b.label for b in postmortem.root_cause.branches] == ["trigger"]
 
 
@@ -114,10 +126,16 @@ def test_what_went_well_in_the_example_is_the_alert_that_caught_it_and_the_early
 def test_impact_is_quoted_from_the_notes_and_the_rest_is_asked():
     _, postmortem, _ = draft_example()
     assert {f.kind: f.value for f in postmortem.impact.figures()} == {
-        "user_share": 8.0, "requests_failed": 1240.0, "error_rate": 2.0, "sla_breach": None, "support_tickets": 37.0,
+        "user_share": 8.0,
+        "requests_failed": 1240.0,
+        "error_rate": 2.0,
+        "sla_breach": None,
+        "support_tickets": 37.0,
     }
     assert [q.topic for q in postmortem.open_questions if q.topic.startswith("impact")] == [
-        "impact: users affected", "impact: duration", "impact: revenue",
+        "impact: users affected",
+        "impact: duration",
+        "impact: revenue",
     ]
 
 
@@ -153,11 +171,15 @@ def test_every_causal_statement_of_each_project_case_draft_cites_an_input_event_
 
 def test_a_cause_stated_without_a_citation_or_with_a_wrong_time_is_caught():
     incident, postmortem, _ = draft_example()
-    tampered = postmortem.model_copy(update={"contributing_factors": [
-        *postmortem.contributing_factors,
-        "The pool ran out because of a bad deploy.",
-        'The rollback caused it, at 2026-03-10 14:39 UTC: "Rolled back payments-api config to v411".',
-    ]})
+    tampered = postmortem.model_copy(
+        update={
+            "contributing_factors": [
+                *postmortem.contributing_factors,
+                "The pool ran out because of a bad deploy.",
+                'The rollback caused it, at 2026-03-10 14:39 UTC: "Rolled back payments-api config to v411".',
+            ]
+        }
+    )
 
     assert [(claim.section, claim.text) for claim in unsupported_claims(tampered, incident)] == [
         ("factor", "The pool ran out because of a bad deploy."),
@@ -193,7 +215,8 @@ def test_a_draft_whose_data_states_no_cause_says_so_in_the_summary_and_asks_in_t
     postmortem = draft_postmortem(failed_rollback(), score=False)
 
     assert "The data does not state the cause; see the root cause section for what it shows and what to ask." in (
-        postmortem.summary)
+        postmortem.summary
+    )
     assert [q.question for q in postmortem.open_questions if q.topic == "systemic cause (trigger)"] == [
         'What in how this system is changed, tested or watched let "billing 5.1 rolled out with the new tax rounding" '
         "reach users, and who owns closing that gap?",
@@ -220,7 +243,8 @@ def test_output_goes_to_a_file_when_asked(tmp_path, capsys):
 def test_line_numbers_in_source_references_are_provenance_not_invented_figures(tmp_path):
     timeline = tmp_path / "timeline-2031.md"
     timeline.write_text(
-        "Date: 2026-03-10\n\n" + "\n".join(f"- 14:{m:02d} UTC note {m}" for m in range(0, 12))
+        "Date: 2026-03-10\n\n"
+        + "\n".join(f"- 14:{m:02d} UTC note {m}" for m in range(0, 12))
         + "\n- 14:20 UTC 5xx rate 11% on payments-api; 1,240 checkout attempts failed\n- 14:40 UTC resolved\n"
     )
     service = PostmortemService()

@@ -34,7 +34,9 @@ def test_a_long_quoted_value_is_redacted_before_it_is_cut_so_no_part_of_a_secret
         PostmortemService().load_text(incident_with_time(moment), name="inc.json")
     message = str(refused.value)
     assert GHP[:12] not in message
-    assert message.startswith("inc.json: events[0]: unreadable timestamp 'deploy at 14:05 by the release bot with [REDA")
+    assert message.startswith(
+        "inc.json: events[0]: unreadable timestamp 'deploy at 14:05 by the release bot with [REDA"
+    )
 
 
 def test_a_bad_date_option_holding_a_password_is_echoed_redacted():
@@ -60,7 +62,9 @@ def test_every_error_of_the_hierarchy_redacts_its_message(error):
 def test_an_input_error_keeps_its_detail_and_source_with_the_detail_redacted():
     error = InputError(f"bad value {AKIA}", source="inc.json")
     assert (error.detail, error.source, str(error)) == (
-        "bad value [REDACTED:aws-access-key]", "inc.json", "inc.json: bad value [REDACTED:aws-access-key]"
+        "bad value [REDACTED:aws-access-key]",
+        "inc.json",
+        "inc.json: bad value [REDACTED:aws-access-key]",
     )
 
 

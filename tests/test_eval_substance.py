@@ -56,8 +56,12 @@ INCIDENT = Incident(
 
 
 def draft(**fields) -> Postmortem:
-    base = {"incident_id": "inc-1", "title": "Checkout returned 502s", "summary": "Checkout returned 502s.",
-            "services": ["checkout-api"]}
+    base = {
+        "incident_id": "inc-1",
+        "title": "Checkout returned 502s",
+        "summary": "Checkout returned 502s.",
+        "services": ["checkout-api"],
+    }
     return Postmortem(**(base | fields))
 
 
@@ -112,23 +116,49 @@ def test_questions_and_labelled_hypotheses_are_open_not_unsupported():
 
 
 def test_a_systemic_cause_stated_without_evidence_and_what_an_action_addresses_are_checked_too():
-    chain = WhyChain(problem="502s", branches=[WhyBranch(
-        label="trigger",
-        steps=[WhyStep(why="Why?", because="The pool was 2.", hypothesis=False,
-                       evidence=[Evidence(at=at("14:20"), source="chat", excerpt="the pool size is 2 in 4.2")])],
-        root_cause="Releases are not load-tested.",
-    )])
+    chain = WhyChain(
+        problem="502s",
+        branches=[
+            WhyBranch(
+                label="trigger",
+                steps=[
+                    WhyStep(
+                        why="Why?",
+                        because="The pool was 2.",
+                        hypothesis=False,
+                        evidence=[Evidence(at=at("14:20"), source="chat", excerpt="the pool size is 2 in 4.2")],
+                    )
+                ],
+                root_cause="Releases are not load-tested.",
+            )
+        ],
+    )
     action = ActionItem(title="Load-test releases", addresses="Releases are not load-tested.")
     unsupported = unsupported_claims(draft(root_cause=chain, action_items=[action]), INCIDENT)
     assert [(c.section, c.text) for c in unsupported] == [
-        ("root cause", "Releases are not load-tested."), ("action addresses", "Releases are not load-tested."),
+        ("root cause", "Releases are not load-tested."),
+        ("action addresses", "Releases are not load-tested."),
     ]
 
 
 def test_evidence_that_names_no_real_event_does_not_support_a_step():
-    chain = WhyChain(problem="502s", branches=[WhyBranch(label="trigger", root_cause="", steps=[
-        WhyStep(why="Why?", because="The database was down.", hypothesis=False,
-                evidence=[Evidence(at=at("14:20"), source="chat", excerpt="the database was down")])])])
+    chain = WhyChain(
+        problem="502s",
+        branches=[
+            WhyBranch(
+                label="trigger",
+                root_cause="",
+                steps=[
+                    WhyStep(
+                        why="Why?",
+                        because="The database was down.",
+                        hypothesis=False,
+                        evidence=[Evidence(at=at("14:20"), source="chat", excerpt="the database was down")],
+                    )
+                ],
+            )
+        ],
+    )
     assert [c.supported for c in causal_claims(draft(root_cause=chain), INCIDENT)] == [False]
 
 
@@ -145,10 +175,12 @@ def case_with(truth: Truth) -> EvalCase:
 
 
 def test_recall_counts_the_teams_causes_the_draft_states_and_the_ceiling_those_the_input_states():
-    truth = Truth(root_causes=(
-        "Release 4.2 set the checkout-api connection pool size to 2 instead of 50.",
-        "The load test environment used a different pool configuration than production.",
-    ))
+    truth = Truth(
+        root_causes=(
+            "Release 4.2 set the checkout-api connection pool size to 2 instead of 50.",
+            "The load test environment used a different pool configuration than production.",
+        )
+    )
     factor = 'Candidate: the release changed the pool, at 2024-05-02 14:20 UTC: "the pool size is 2 in 4.2, it was 50".'
     grounding = ground(case_with(truth), INCIDENT, draft(contributing_factors=[factor]))
     causes = grounding.causes
@@ -163,27 +195,39 @@ def test_a_cause_only_asked_about_is_counted_apart_from_a_cause_stated():
     assert (causes.found, causes.asked) == (0, 1)
 
 
-@pytest.mark.parametrize(("text", "minutes"), [
-    ("8 minutes", 8.0), ("5 hours 26 minutes (10:45 - 16:11 UTC)", 326.0), ("335 minutes", 335.0),
-    ("1 day 2 hours", 1560.0), ("at least 30 mins (customer report)", 30.0), ("tenfold increase", None),
-])
+@pytest.mark.parametrize(
+    ("text", "minutes"),
+    [
+        ("8 minutes", 8.0),
+        ("5 hours 26 minutes (10:45 - 16:11 UTC)", 326.0),
+        ("335 minutes", 335.0),
+        ("1 day 2 hours", 1560.0),
+        ("at least 30 mins (customer report)", 30.0),
+        ("tenfold increase", None),
+    ],
+)
 def test_stated_durations_are_read_in_minutes(text, minutes):
     assert minutes_in(text) == minutes
 
 
 def test_stated_metrics_are_compared_within_a_minute_and_an_unknown_metric_is_a_miss():
-    metrics = [Metric(name="time_to_detect", label="Time to detect", minutes=7.0),
-               Metric(name="time_to_mitigate", label="Time to mitigate")]
+    metrics = [
+        Metric(name="time_to_detect", label="Time to detect", minutes=7.0),
+        Metric(name="time_to_mitigate", label="Time to mitigate"),
+    ]
     truth = Truth(stated={"time_to_detection": "8 minutes", "time_to_recovery": "30 minutes", "scope": "all users"})
     checks = ground(case_with(truth), INCIDENT, draft(metrics=metrics)).metrics
     assert [(m.metric, m.stated, m.drafted, m.accurate) for m in checks] == [
-        ("time_to_detect", 8.0, 7.0, True), ("time_to_mitigate", 30.0, None, False),
+        ("time_to_detect", 8.0, 7.0, True),
+        ("time_to_mitigate", 30.0, None, False),
     ]
 
 
 def test_time_to_mitigate_must_be_known_when_the_input_states_the_resolution():
-    unknown = [Metric(name="duration", label="Duration", start=at("14:00"), end=at("14:40"), minutes=40.0),
-               Metric(name="time_to_mitigate", label="Time to mitigate", start=at("14:00"))]
+    unknown = [
+        Metric(name="duration", label="Duration", start=at("14:00"), end=at("14:40"), minutes=40.0),
+        Metric(name="time_to_mitigate", label="Time to mitigate", start=at("14:00")),
+    ]
     assert ground(case_with(Truth()), INCIDENT, draft(metrics=unknown)).mitigation_known is False
 
 
@@ -191,17 +235,23 @@ def test_time_to_mitigate_must_be_known_when_the_input_states_the_resolution():
 
 
 def test_a_line_that_differs_only_by_service_times_and_numbers_leaks_and_a_specific_line_does_not():
-    first = draft(services=["checkout-api"], lessons=[
-        "Add a one-step rollback for checkout-api, rehearsed every 30 days.",
-        "The pool size of 2 in release 4.2 starved checkout requests.",
-    ])
+    first = draft(
+        services=["checkout-api"],
+        lessons=[
+            "Add a one-step rollback for checkout-api, rehearsed every 30 days.",
+            "The pool size of 2 in release 4.2 starved checkout requests.",
+        ],
+    )
     second = draft(services=["search"], lessons=["Add a one-step rollback for search, rehearsed every 90 days."])
     assert leaked_lines([("a", first), ("b", second)]) == {"a": (1, 2), "b": (1, 1)}
 
 
 def test_normalising_removes_times_ids_numbers_and_the_incidents_services():
-    assert normalised('At 2024-05-02 14:20 UTC checkout-api PR #4512 failed 3 times', ["checkout-api"]) == (
-        "at", "pr", "failed", "times",
+    assert normalised("At 2024-05-02 14:20 UTC checkout-api PR #4512 failed 3 times", ["checkout-api"]) == (
+        "at",
+        "pr",
+        "failed",
+        "times",
     )
 
 
@@ -210,11 +260,15 @@ def test_normalising_removes_times_ids_numbers_and_the_incidents_services():
 
 def substance_suite(value: float) -> SuiteSpec:
     def run(ctx: RunContext) -> SuiteResult:
-        return SuiteResult(name="sub", title="Sub", metrics={"quality": 1.0, "recall": value},
-                           cases=[CaseResult("only", headline=1.0)])
+        return SuiteResult(
+            name="sub", title="Sub", metrics={"quality": 1.0, "recall": value}, cases=[CaseResult("only", headline=1.0)]
+        )
 
-    gates = (Gate("quality", 0.9, "quality >= 0.9"), Gate("recall", 0.9, "recall >= 0.9", substance=True, optional=True),
-             Gate("absent", 0.5, "absent >= 0.5", substance=True, optional=True))
+    gates = (
+        Gate("quality", 0.9, "quality >= 0.9"),
+        Gate("recall", 0.9, "recall >= 0.9", substance=True, optional=True),
+        Gate("absent", 0.5, "absent >= 0.5", substance=True, optional=True),
+    )
     return SuiteSpec("sub", "Sub", run, gates)
 
 
@@ -251,8 +305,15 @@ def test_the_drafting_suite_gives_the_same_figures_whatever_the_memory_holds(mon
 
     cases = load_cases(default_cases_dir())[:2]
     empty = drafting_suite("drafting", "Drafting", cases, RunContext()).metrics
-    remembered = [RelatedIncident(id="pm-0123456789abcdef", title="Pool exhausted in 2023", score=0.87,
-                                  why=["shares 3 terms"], date=dt.date(2023, 4, 1))]
+    remembered = [
+        RelatedIncident(
+            id="pm-0123456789abcdef",
+            title="Pool exhausted in 2023",
+            score=0.87,
+            why=["shares 3 terms"],
+            date=dt.date(2023, 4, 1),
+        )
+    ]
     monkeypatch.setattr(PostmortemService, "memory_in_use", lambda self: True)
     monkeypatch.setattr(PostmortemService, "related_incidents", lambda self, incident, k=5: remembered)
     assert drafting_suite("drafting", "Drafting", cases, RunContext()).metrics == empty
@@ -263,8 +324,14 @@ def test_the_figures_shown_with_a_related_incident_are_not_inventions():
     from pm_agent.models import RelatedIncident
     from pm_agent.render.postmortem import render_markdown
 
-    related = RelatedIncident(id="pm-0123456789abcdef", incident_id="INC-2031", title="Pool exhausted after 3 deploys",
-                              score=0.87, why=["shares 4 terms"], date=dt.date(2023, 4, 1))
+    related = RelatedIncident(
+        id="pm-0123456789abcdef",
+        incident_id="INC-2031",
+        title="Pool exhausted after 3 deploys",
+        score=0.87,
+        why=["shares 4 terms"],
+        date=dt.date(2023, 4, 1),
+    )
     postmortem = draft(related_incidents=[related])
     assert unsupported_numbers(render_markdown(postmortem), INCIDENT, postmortem) == []
 

@@ -33,7 +33,10 @@ def tiny_suite(score: float, *, minimum: float = 0.9, name: str = "tiny") -> Sui
 
     def run(ctx: RunContext) -> SuiteResult:
         return SuiteResult(
-            name=name, title="Tiny", metrics={"score": score}, tracked=("score",),
+            name=name,
+            title="Tiny",
+            metrics={"score": score},
+            tracked=("score",),
             cases=[CaseResult("only", scores={"score": score}, headline=score, passed=score >= minimum)],
         )
 
@@ -59,6 +62,7 @@ def case_folder(tmp_path: Path, spec: dict, files: dict[str, str] | None = None)
 
 
 # --- exit codes ------------------------------------------------------------------------------
+
 
 def test_a_run_whose_gates_hold_exits_0():
     outcome = evaluate([tiny_suite(0.95)], RunContext())
@@ -116,12 +120,14 @@ def test_a_must_not_invent_figure_that_the_input_holds_is_a_case_error(tmp_path)
 
 # --- comparison with the previous report --------------------------------------------------------
 
+
 def test_a_tracked_figure_that_drops_beyond_the_tolerance_is_a_regression_and_exits_1():
     outcome = evaluate([tiny_suite(0.92)], RunContext(), previous_of(tiny_suite(0.99)))
     assert outcome.exit_code == EXIT_QUALITY
     assert outcome.verdict == "quality falls short: tiny score fell 0.990 -> 0.920"
     assert [(c.metric, c.before, c.now, c.regression) for c in outcome.changes] == [
-        ("score", 0.99, 0.92, True), ("case only", 0.99, 0.92, False),
+        ("score", 0.99, 0.92, True),
+        ("case only", 0.99, 0.92, False),
     ]
 
 
@@ -154,6 +160,7 @@ def test_saving_writes_both_reports_and_the_next_run_compares_with_the_saved_jso
 
 # --- the suites ----------------------------------------------------------------------------------
 
+
 def test_the_drafting_suite_scores_a_case_exactly_as_pm_agent_score_scores_its_draft():
     outcome = run_eval(["drafting"], cases_dir=ONE_CASE)
     suite = outcome.suite("drafting")
@@ -165,7 +172,9 @@ def test_the_drafting_suite_scores_a_case_exactly_as_pm_agent_score_scores_its_d
     assert row.headline == expected.weighted_average
     assert {k: row.scores[k] for k in (c.id for c in expected.criteria)} == {c.id: c.score for c in expected.criteria}
     assert {k: row.scores[k] for k in ("times_present", "facts_present", "durations_right")} == {
-        "times_present": 1.0, "facts_present": 1.0, "durations_right": 1.0,
+        "times_present": 1.0,
+        "facts_present": 1.0,
+        "durations_right": 1.0,
     }
     assert suite.metrics["weighted_average"] == expected.weighted_average
 
@@ -204,7 +213,11 @@ def test_a_folder_of_input_files_without_case_json_is_a_case_with_the_generic_ch
     (folder / "incident.json").write_text((ONE_CASE / "incident.json").read_text())
     row = run_eval(["drafting"], cases_dir=folder).suite("drafting").cases[0]
     assert row.case_id == "my-incident"
-    assert (row.scores["facts_present"], row.scores["durations_right"], row.scores["times_present"]) == (None, None, 1.0)
+    assert (row.scores["facts_present"], row.scores["durations_right"], row.scores["times_present"]) == (
+        None,
+        None,
+        1.0,
+    )
 
 
 def test_the_judge_is_reported_beside_the_rubric_score_and_never_replaces_it():
@@ -234,19 +247,42 @@ def test_a_model_backend_that_cannot_answer_is_a_harness_error():
 
 def test_the_labelled_suites_compute_their_figures_from_the_dataset(tmp_path):
     (tmp_path / "whys.jsonl").write_text(
-        json.dumps({"id": "good", "ok": True, "steps": [
-            "Checkout failed", "The pool was exhausted", "No check compares pool changes with peak traffic"]}) + "\n"
-        + json.dumps({"id": "bad", "ok": False, "steps": ["Checkout failed", "Bob pushed a bad config"]}) + "\n"
+        json.dumps(
+            {
+                "id": "good",
+                "ok": True,
+                "steps": [
+                    "Checkout failed",
+                    "The pool was exhausted",
+                    "No check compares pool changes with peak traffic",
+                ],
+            }
+        )
+        + "\n"
+        + json.dumps({"id": "bad", "ok": False, "steps": ["Checkout failed", "Bob pushed a bad config"]})
+        + "\n"
     )
     (tmp_path / "actions.jsonl").write_text(
-        json.dumps({"id": "s", "smart": False, "problems": ["vague", "no_owner", "no_due_date", "no_measure"],
-                    "action": "Improve monitoring"}) + "\n"
+        json.dumps(
+            {
+                "id": "s",
+                "smart": False,
+                "problems": ["vague", "no_owner", "no_due_date", "no_measure"],
+                "action": "Improve monitoring",
+            }
+        )
+        + "\n"
     )
     ctx = RunContext(datasets_dir=tmp_path)
     whys = SUITES["whys"].run(ctx)
     actions = SUITES["actions"].run(ctx)
     assert whys.metrics == {"agreement": 1.0, "flawed_flagged": 1.0, "sound_passed": 1.0, "flag_precision": 1.0}
-    assert actions.metrics == {"verdict_agreement": 1.0, "problem_precision": 1.0, "problem_recall": 1.0, "exact_match": 1.0}
+    assert actions.metrics == {
+        "verdict_agreement": 1.0,
+        "problem_precision": 1.0,
+        "problem_recall": 1.0,
+        "exact_match": 1.0,
+    }
 
 
 def test_a_malformed_dataset_line_is_a_harness_error(tmp_path):
@@ -265,12 +301,21 @@ INCIDENT_ROWS = [
 
 def test_the_retrieval_suite_reports_the_memorys_leave_one_out_figures(tmp_path, monkeypatch):
     monkeypatch.setenv("PM_AGENT_EMBEDDER", "lexical")
-    (tmp_path / "incidents.jsonl").write_text("".join(
-        json.dumps({"id": i, "title": t, "summary": s, "category_primary": c, "category_primary_basis": "source label"}) + "\n"
-        for i, t, s, c in INCIDENT_ROWS
-    ))
+    (tmp_path / "incidents.jsonl").write_text(
+        "".join(
+            json.dumps(
+                {"id": i, "title": t, "summary": s, "category_primary": c, "category_primary_basis": "source label"}
+            )
+            + "\n"
+            for i, t, s, c in INCIDENT_ROWS
+        )
+    )
     suite = SUITES["retrieval"].run(RunContext(shared_data=tmp_path))
-    assert suite.metrics == {"precision_at_5": 0.2, "hit_at_5": 1.0, "mrr": 1.0}  # 3 others ranked: 1 of 5 slots relevant
+    assert suite.metrics == {
+        "precision_at_5": 0.2,
+        "hit_at_5": 1.0,
+        "mrr": 1.0,
+    }  # 3 others ranked: 1 of 5 slots relevant
     assert suite.tracked == ()
 
 
@@ -284,8 +329,18 @@ def test_the_project_cases_cover_the_kinds_and_input_formats_the_issue_asks_for(
     cases = load_cases(default_cases_dir())
     formats = {read_path(path, ReadOptions()).format for case in cases for path in case.inputs}
     assert len(cases) >= 10
-    assert {"outage", "security", "data loss", "slow degradation", "near miss", "config push", "capacity",
-            "dependency", "certificate expiry", "dns"} <= {case.kind for case in cases}
+    assert {
+        "outage",
+        "security",
+        "data loss",
+        "slow degradation",
+        "near miss",
+        "config push",
+        "capacity",
+        "dependency",
+        "certificate expiry",
+        "dns",
+    } <= {case.kind for case in cases}
     assert formats == {"native", "text", "slack", "pagerduty", "alertmanager"}
 
 
@@ -310,7 +365,9 @@ def test_an_offline_run_stays_offline_where_an_api_key_is_set(monkeypatch):
     assert outcome.harness_errors == []
     assert outcome.backend == "offline"
 
+
 # --- CI: the offline suites do not regress against the committed report -----------------------------
+
 
 @pytest.mark.skipif(not COMMITTED_REPORT.is_file(), reason="evals/report.json is not committed yet")
 def test_the_offline_suites_do_not_regress_against_the_committed_report():
@@ -319,4 +376,3 @@ def test_the_offline_suites_do_not_regress_against_the_committed_report():
     outcome = run_eval(suites, previous=COMMITTED_REPORT)
     assert outcome.harness_errors == []
     assert [f"{c.suite} {c.metric}: {c.before} -> {c.now}" for c in outcome.regressions] == []
-

@@ -20,25 +20,39 @@ def at(hh_mm: str, day: int = 2) -> dt.datetime:
 
 
 def incident(*events: tuple[str, str, str], **times) -> Incident:
-    return Incident(id="i", title="Checkout errors", events=[TimelineEvent(at=at(t), source=s, text=x) for t, s, x in events],
-                    **times)
+    return Incident(
+        id="i",
+        title="Checkout errors",
+        events=[TimelineEvent(at=at(t), source=s, text=x) for t, s, x in events],
+        **times,
+    )
 
 
-@pytest.mark.parametrize(("source", "text", "expected"), [
-    ("chat", "Customers report 502s on checkout", {"report", "symptom"}),
-    ("alert", "FIRING CheckoutErrors 5xx above 5%", {"alert", "symptom"}),
-    ("note", "Found that the pool size was set to 2 in release 4.2", {"finding", "change"}),
-    ("note", "Root cause investigation started", {"investigation"}),
-    ("chat", "From the investigation nothing out of the ordinary was discovered", {"investigation", "negative"}),
-    ("deploy", "Rollback attempt fails due to a registry timeout",
-     {"change", "mitigation", "failed", "cause_statement", "symptom"}),
-    ("deploy", "Pipeline re-triggered due to an API timeout", {"change", "retry", "cause_statement", "symptom"}),
-    ("note", "Incident resolved. No data lost; the database stayed healthy throughout.", {"recovery", "resolution"}),
-    ("chat", "Payments team notices a spike in declines", {"report", "symptom"}),
-    ("metric", "Error rate back to 0.1%, latency recovered", {"recovery", "worked", "symptom"}),
-    ("note", "Grafana agent ran on the unhealthy node and had high memory usage", {"observation", "symptom"}),
-    ("chat", "Mail sent to the affected customers explaining the outage", {"communication", "symptom"}),
-])
+@pytest.mark.parametrize(
+    ("source", "text", "expected"),
+    [
+        ("chat", "Customers report 502s on checkout", {"report", "symptom"}),
+        ("alert", "FIRING CheckoutErrors 5xx above 5%", {"alert", "symptom"}),
+        ("note", "Found that the pool size was set to 2 in release 4.2", {"finding", "change"}),
+        ("note", "Root cause investigation started", {"investigation"}),
+        ("chat", "From the investigation nothing out of the ordinary was discovered", {"investigation", "negative"}),
+        (
+            "deploy",
+            "Rollback attempt fails due to a registry timeout",
+            {"change", "mitigation", "failed", "cause_statement", "symptom"},
+        ),
+        ("deploy", "Pipeline re-triggered due to an API timeout", {"change", "retry", "cause_statement", "symptom"}),
+        (
+            "note",
+            "Incident resolved. No data lost; the database stayed healthy throughout.",
+            {"recovery", "resolution"},
+        ),
+        ("chat", "Payments team notices a spike in declines", {"report", "symptom"}),
+        ("metric", "Error rate back to 0.1%, latency recovered", {"recovery", "worked", "symptom"}),
+        ("note", "Grafana agent ran on the unhealthy node and had high memory usage", {"observation", "symptom"}),
+        ("chat", "Mail sent to the affected customers explaining the outage", {"communication", "symptom"}),
+    ],
+)
 def test_each_event_gets_the_tags_its_words_say(source, text, expected):
     assert tags_of(text, source) == frozenset(expected)
 
@@ -49,34 +63,46 @@ def test_a_failure_named_as_the_cause_is_not_the_outcome_of_the_step():
 
 
 def test_the_change_the_input_marks_is_the_trigger_and_its_time_the_start():
-    reading = read_incident(incident(
-        ("09:00", "deploy", "Unrelated docs site deploy"),
-        ("10:00", "deploy", "Release 4.2 of checkout rolled out (problem started)"),
-        ("10:07", "alert", "FIRING CheckoutErrors"),
-    ))
+    reading = read_incident(
+        incident(
+            ("09:00", "deploy", "Unrelated docs site deploy"),
+            ("10:00", "deploy", "Release 4.2 of checkout rolled out (problem started)"),
+            ("10:07", "alert", "FIRING CheckoutErrors"),
+        )
+    )
     assert reading.trigger.text == "Release 4.2 of checkout rolled out (problem started)"
     assert (reading.started, reading.detected) == (at("10:00"), at("10:07"))
 
 
 def test_a_scale_up_before_anything_failed_is_a_change_not_a_fix():
-    reading = read_incident(incident(
-        ("09:00", "note", "Proactively scaling up the cluster from 7 to 10 nodes"),
-        ("11:00", "alert", "Load balancer unable to scale: not enough free IP addresses"),
-    ))
+    reading = read_incident(
+        incident(
+            ("09:00", "note", "Proactively scaling up the cluster from 7 to 10 nodes"),
+            ("11:00", "alert", "Load balancer unable to scale: not enough free IP addresses"),
+        )
+    )
     assert reading.trigger.text.startswith("Proactively scaling up")
 
 
 def test_a_change_step_that_fails_points_back_to_the_change_it_came_out_of():
-    reading = read_incident(incident(("11:02", "deploy", "PR 1377 merged; terraform apply started, plan: 1 to destroy"),
-                                     ("11:04", "deploy", "destroy of ledger-db failed; terraform apply exited with an error"),
-                                     ("11:06", "alert", "Pipeline failure alert: apply for PR 1377 failed")))
+    reading = read_incident(
+        incident(
+            ("11:02", "deploy", "PR 1377 merged; terraform apply started, plan: 1 to destroy"),
+            ("11:04", "deploy", "destroy of ledger-db failed; terraform apply exited with an error"),
+            ("11:06", "alert", "Pipeline failure alert: apply for PR 1377 failed"),
+        )
+    )
     assert (reading.trigger.at, reading.started) == (at("11:02"), at("11:02"))
 
 
 def test_a_failing_change_unconnected_to_the_one_before_it_is_the_trigger_itself():
-    reading = read_incident(incident(("09:00", "deploy", "search-indexer 2.3 released"),
-                                     ("11:04", "deploy", "payments schema migration failed with a lock timeout"),
-                                     ("11:06", "alert", "FIRING PaymentsErrors")))
+    reading = read_incident(
+        incident(
+            ("09:00", "deploy", "search-indexer 2.3 released"),
+            ("11:04", "deploy", "payments schema migration failed with a lock timeout"),
+            ("11:06", "alert", "FIRING PaymentsErrors"),
+        )
+    )
     assert reading.trigger.at == at("11:04")
 
 
@@ -86,59 +112,80 @@ def test_without_a_start_or_an_earlier_event_the_start_is_unknown_not_the_first_
 
 
 def test_a_person_noticing_first_is_detection_by_report_and_the_later_alert_is_kept():
-    reading = read_incident(incident(
-        ("10:00", "deploy", "Release 4.2 rolled out"),
-        ("10:20", "chat", "Support says users see 502 on checkout"),
-        ("10:26", "alert", "FIRING CheckoutErrors"),
-    ))
+    reading = read_incident(
+        incident(
+            ("10:00", "deploy", "Release 4.2 rolled out"),
+            ("10:20", "chat", "Support says users see 502 on checkout"),
+            ("10:26", "alert", "FIRING CheckoutErrors"),
+        )
+    )
     assert reading.reported_by_people and reading.first_alert.text == "FIRING CheckoutErrors"
 
 
 def test_time_to_mitigate_rests_on_the_first_recovery_else_on_the_resolution_it_says_so():
-    recovered = read_incident(incident(("10:00", "deploy", "Release 4.2 rolled out"),
-                                       ("10:20", "metric", "Error rate back to normal"),
-                                       ("11:00", "note", "Incident resolved")))
+    recovered = read_incident(
+        incident(
+            ("10:00", "deploy", "Release 4.2 rolled out"),
+            ("10:20", "metric", "Error rate back to normal"),
+            ("11:00", "note", "Incident resolved"),
+        )
+    )
     assert (recovered.mitigated, recovered.mitigated_basis.startswith("first recovery")) == (at("10:20"), True)
-    closed = read_incident(incident(("10:00", "deploy", "Release 4.2 rolled out"), ("10:05", "alert", "FIRING"),
-                                    resolved_at=at("11:00")))
+    closed = read_incident(
+        incident(("10:00", "deploy", "Release 4.2 rolled out"), ("10:05", "alert", "FIRING"), resolved_at=at("11:00"))
+    )
     assert (closed.mitigated, closed.mitigated_basis) == (at("11:00"), "resolved_at (input); no earlier recovery event")
 
 
 def test_a_failure_the_data_says_still_goes_on_moves_mitigation_to_the_recovery_after_it():
-    reading = read_incident(incident(("10:00", "deploy", "Release 4.2 rolled out"),
-                                     ("10:20", "alert", "RESOLVED CheckoutErrors: error rate back to normal"),
-                                     ("10:30", "chat", "429s are now most of the checkout traffic, users keep retrying"),
-                                     ("10:50", "chat", "checkout working normally"),
-                                     ("11:00", "chat", "checkout is still fine, closing"),
-                                     ("11:05", "note", "Incident resolved")))
+    reading = read_incident(
+        incident(
+            ("10:00", "deploy", "Release 4.2 rolled out"),
+            ("10:20", "alert", "RESOLVED CheckoutErrors: error rate back to normal"),
+            ("10:30", "chat", "429s are now most of the checkout traffic, users keep retrying"),
+            ("10:50", "chat", "checkout working normally"),
+            ("11:00", "chat", "checkout is still fine, closing"),
+            ("11:05", "note", "Incident resolved"),
+        )
+    )
     assert (reading.mitigated, reading.mitigated_basis) == (
-        at("10:50"), "recovery after impact the data reports as ongoing (chat: checkout working normally)")
+        at("10:50"),
+        "recovery after impact the data reports as ongoing (chat: checkout working normally)",
+    )
 
 
 def test_a_recovery_with_no_later_report_of_failure_stands():
-    reading = read_incident(incident(("10:00", "deploy", "Release 4.2 rolled out"),
-                                     ("10:20", "metric", "Error rate back to normal"),
-                                     ("10:40", "chat", "the errors earlier came from the pool size"),
-                                     ("10:50", "chat", "checkout working normally"),
-                                     ("11:05", "note", "Incident resolved")))
+    reading = read_incident(
+        incident(
+            ("10:00", "deploy", "Release 4.2 rolled out"),
+            ("10:20", "metric", "Error rate back to normal"),
+            ("10:40", "chat", "the errors earlier came from the pool size"),
+            ("10:50", "chat", "checkout working normally"),
+            ("11:05", "note", "Incident resolved"),
+        )
+    )
     assert reading.mitigated == at("10:20")
 
 
 def test_recovery_attempts_keep_their_outcome():
-    reading = read_incident(incident(
-        ("10:00", "alert", "FIRING CheckoutErrors"),
-        ("10:10", "deploy", "Rollback to 4.1 failed: image no longer in the registry"),
-        ("10:25", "deploy", "Hotfix 4.2.1 deployed, errors back to normal"),
-    ))
+    reading = read_incident(
+        incident(
+            ("10:00", "alert", "FIRING CheckoutErrors"),
+            ("10:10", "deploy", "Rollback to 4.1 failed: image no longer in the registry"),
+            ("10:25", "deploy", "Hotfix 4.2.1 deployed, errors back to normal"),
+        )
+    )
     assert [(a.step.at, a.outcome) for a in reading.attempts] == [(at("10:10"), "failed"), (at("10:25"), "worked")]
 
 
 def test_findings_are_events_that_state_something_and_a_bare_identified_is_not_one():
-    reading = read_incident(incident(
-        ("10:00", "alert", "FIRING CheckoutErrors"),
-        ("10:10", "chat", "Issue identified"),
-        ("10:15", "chat", "Found that the connection pool of checkout-api is capped at 2"),
-    ))
+    reading = read_incident(
+        incident(
+            ("10:00", "alert", "FIRING CheckoutErrors"),
+            ("10:10", "chat", "Issue identified"),
+            ("10:15", "chat", "Found that the connection pool of checkout-api is capped at 2"),
+        )
+    )
     assert [t.text for t in reading.findings] == ["Found that the connection pool of checkout-api is capped at 2"]
 
 
@@ -148,44 +195,70 @@ def test_an_undated_event_is_cited_by_the_time_the_input_gave():
 
 
 def test_a_citation_keeps_the_offset_the_input_used_and_names_no_person():
-    event = TimelineEvent(at=dt.datetime(2024, 5, 2, 10, 0, tzinfo=dt.timezone(dt.timedelta(hours=1))), source="chat",
-                          actor="dana.ortiz", text="dana.ortiz restarted the workers")
+    event = TimelineEvent(
+        at=dt.datetime(2024, 5, 2, 10, 0, tzinfo=dt.timezone(dt.timedelta(hours=1))),
+        source="chat",
+        actor="dana.ortiz",
+        text="dana.ortiz restarted the workers",
+    )
     assert cite(event) == 'at 2024-05-02 10:00 (UTC+01:00): "a team member restarted the workers"'
 
 
 def test_approximate_times_are_kept_as_written_and_never_placed_by_guess():
     from pm_agent.ingest import ReadOptions, load_incident_text
 
-    text = ("Date: 2024-05-02\n14:00 UTC - checkout 4.2 deployed\n~14:05 UTC - checkout errors rising\n"
-            "± 14:20 UTC - rollback started\naround 14:40 UTC - errors back to normal\n14:50 UTC - incident resolved\n")
+    text = (
+        "Date: 2024-05-02\n14:00 UTC - checkout 4.2 deployed\n~14:05 UTC - checkout errors rising\n"
+        "± 14:20 UTC - rollback started\naround 14:40 UTC - errors back to normal\n14:50 UTC - incident resolved\n"
+    )
     parsed = load_incident_text(text, "timeline.md", ReadOptions())
     assert [(u.time_text, u.text) for u in parsed.undated_events] == [
-        ("~14:05 UTC", "checkout errors rising"), ("± 14:20 UTC", "rollback started"),
+        ("~14:05 UTC", "checkout errors rising"),
+        ("± 14:20 UTC", "rollback started"),
         ("around 14:40 UTC", "errors back to normal"),
     ]
     assert [e.text for e in parsed.events] == ["checkout 4.2 deployed", "incident resolved"]
 
 
-@pytest.mark.parametrize(("minutes", "shown"), [
-    (0.68333, "41 s"), (2.5, "2 min 30 s"), (45, "45 min"), (125, "2 h 05 min"), (326, "5 h 26 min"), (5840, "4 d 1 h 20 min"),
-    (119.99, "2 h 00 min"), (90.5, "1 h 31 min"), (90.4, "1 h 30 min"),
-])
+@pytest.mark.parametrize(
+    ("minutes", "shown"),
+    [
+        (0.68333, "41 s"),
+        (2.5, "2 min 30 s"),
+        (45, "45 min"),
+        (125, "2 h 05 min"),
+        (326, "5 h 26 min"),
+        (5840, "4 d 1 h 20 min"),
+        (119.99, "2 h 00 min"),
+        (90.5, "1 h 31 min"),
+        (90.4, "1 h 30 min"),
+    ],
+)
 def test_durations_print_exactly(minutes, shown):
     from pm_agent.ingest.timeparse import format_minutes
 
     assert format_minutes(minutes) == shown
 
 
-@pytest.mark.parametrize(("sentence", "cause", "effect"), [
-    ("the app retries at once, so every 503 comes back as more requests",
-     "the app retries at once", "every 503 comes back as more requests"),
-    ("The deploy removed the CNAME, causing 502s", "The deploy removed the CNAME", "502s"),
-    ("Owner of the Ingress causing the issue contacted", "the Ingress", "the issue"),
-    ("A bad config causing 502s was rolled back", "A bad config", "502s"),
-    ("A pod scheduling storm causing some daemon sets not scheduled",
-     "A pod scheduling storm", "some daemon sets not scheduled"),
-    ("Traffic surge causing requests to be throttled", "Traffic surge", "requests to be throttled"),
-])
+@pytest.mark.parametrize(
+    ("sentence", "cause", "effect"),
+    [
+        (
+            "the app retries at once, so every 503 comes back as more requests",
+            "the app retries at once",
+            "every 503 comes back as more requests",
+        ),
+        ("The deploy removed the CNAME, causing 502s", "The deploy removed the CNAME", "502s"),
+        ("Owner of the Ingress causing the issue contacted", "the Ingress", "the issue"),
+        ("A bad config causing 502s was rolled back", "A bad config", "502s"),
+        (
+            "A pod scheduling storm causing some daemon sets not scheduled",
+            "A pod scheduling storm",
+            "some daemon sets not scheduled",
+        ),
+        ("Traffic surge causing requests to be throttled", "Traffic surge", "requests to be throttled"),
+    ],
+)
 def test_a_stated_consequence_splits_into_cause_and_effect_even_inside_a_noun_phrase(sentence, cause, effect):
     assert (consequence_split(sentence), cause_part(sentence)) == ((cause, effect), cause)
 
@@ -208,13 +281,16 @@ def test_a_customer_emailing_support_is_a_report_of_the_failure_not_the_team_com
     assert "communication" in tags_of("Support emailed the affected customers about the export errors", "chat")
 
 
-@pytest.mark.parametrize(("text", "begun"), [
-    ("Rollback of checkout 4.2 triggered", True),
-    ("Triggered the pipeline to apply the pool size fix", True),
-    ("Began working on a rollback of the proxy change", True),
-    ("Rolling restart of all gateway nodes started", True),
-    ("Marked the instance as unhealthy and a new node started", False),
-    ("Rolled back checkout to 4.1", False),
-])
+@pytest.mark.parametrize(
+    ("text", "begun"),
+    [
+        ("Rollback of checkout 4.2 triggered", True),
+        ("Triggered the pipeline to apply the pool size fix", True),
+        ("Began working on a rollback of the proxy change", True),
+        ("Rolling restart of all gateway nodes started", True),
+        ("Marked the instance as unhealthy and a new node started", False),
+        ("Rolled back checkout to 4.1", False),
+    ],
+)
 def test_a_step_is_only_begun_when_its_words_say_it_was_started_not_that_something_came_up(text, begun):
     assert ("begun" in tags_of(text, "deploy")) is begun

@@ -28,8 +28,11 @@ from pm_agent.textscan.phrase_scan import phrase_pattern, phrase_scan
 from pm_agent.textscan.words import fold
 
 RUBRIC_LISTS = sorted(
-    {tuple(phrases) for c in json.loads(resource_path("rubric.json").read_text())["criteria"]
-     for phrases in c.get("signals", {}).values()}
+    {
+        tuple(phrases)
+        for c in json.loads(resource_path("rubric.json").read_text())["criteria"]
+        for phrases in c.get("signals", {}).values()
+    }
 )
 DOCUMENTS = [p.read_text(encoding="utf-8") for p in sorted((FIXTURES / "postmortems").glob("*.md"))]
 DOCUMENTS += [p.read_text(encoding="utf-8") for p in sorted((SHARED_DATA / "fulltext").glob("*.md"))][:4]
@@ -65,8 +68,28 @@ def test_a_phrase_occurs_exactly_when_some_phrase_is_found():
                 assert signals.occurs(key, document) == bool(signals.found(key, document)), (key, criterion["id"])
 
 
-PHRASES = ["we ", "were", "roll", "rollback", "roll back", "root cause", "root", "post-mortem", "a", "ab", "s",
-           "ki", "$", "[insert", "candidate:", "kiss", "x-y", " we", "is", "dé"]
+PHRASES = [
+    "we ",
+    "were",
+    "roll",
+    "rollback",
+    "roll back",
+    "root cause",
+    "root",
+    "post-mortem",
+    "a",
+    "ab",
+    "s",
+    "ki",
+    "$",
+    "[insert",
+    "candidate:",
+    "kiss",
+    "x-y",
+    " we",
+    "is",
+    "dé",
+]
 
 
 def test_a_phrase_scan_keeps_the_patterns_order_and_preferences_on_random_text(scan_every_text):
@@ -75,7 +98,10 @@ def test_a_phrase_scan_keeps_the_patterns_order_and_preferences_on_random_text(s
         phrases = tuple(rng.sample(PHRASES, rng.randint(1, 7)))
         words = [rng.choice(PHRASES + ["x", "-", ":", "\n", "  "]) for _ in range(rng.randint(0, 12))]
         text = "".join(
-            w.upper() if rng.random() < 0.2 else w.replace("s", "\u017f").replace("i", "\u0130") if rng.random() < 0.1
+            w.upper()
+            if rng.random() < 0.2
+            else w.replace("s", "\u017f").replace("i", "\u0130")
+            if rng.random() < 0.1
             else w
             for w in words
         )
@@ -87,11 +113,24 @@ def test_a_phrase_scan_keeps_the_patterns_order_and_preferences_on_random_text(s
 # Patterns in the rule modules that only look around a match a guarded pattern already found; a
 # new pattern a rule can start from must be a Guarded or add its words to UNGUARDED_NEEDS.
 LOOKAROUND_HELPERS = {
-    "_ROLE_AFTER", "_META_BEFORE", "_META_AFTER", "_USER_ERROR_FRAMED", "_SURE_HARM",
-    "ROLE_RE", "TECHNICAL_COLLOCATIONS", "FAILURE_WORDS",
+    "_ROLE_AFTER",
+    "_META_BEFORE",
+    "_META_AFTER",
+    "_USER_ERROR_FRAMED",
+    "_SURE_HARM",
+    "ROLE_RE",
+    "TECHNICAL_COLLOCATIONS",
+    "FAILURE_WORDS",
     # blame_rules_idioms: what follows an idiom a Guarded pattern found, and the clause before its agent
-    "_AND_ACTION", "_AND_CLAUSE", "_SEPARATOR", "_NEEDS_ANTECEDENT", "_SUBORDINATE", "_PREPOSITION", "_WHEN_ACTION",
-    "_ON_GERUND", "_ON_THING",
+    "_AND_ACTION",
+    "_AND_CLAUSE",
+    "_SEPARATOR",
+    "_NEEDS_ANTECEDENT",
+    "_SUBORDINATE",
+    "_PREPOSITION",
+    "_WHEN_ACTION",
+    "_ON_GERUND",
+    "_ON_THING",
 }
 UNGUARDED = {"_ANY_JUDGEMENT", "_FAT_FINGER"}
 
@@ -180,7 +219,8 @@ def test_collapsing_duplicates_through_the_word_index_keeps_what_the_plain_scan_
         events = sorted(
             (
                 TimelineEvent(
-                    at=start + dt.timedelta(seconds=rng.randrange(0, 900, 15)), source=rng.choice(["chat", "alert"]),
+                    at=start + dt.timedelta(seconds=rng.randrange(0, 900, 15)),
+                    source=rng.choice(["chat", "alert"]),
                     text=" ".join(rng.choice(words) for _ in range(rng.randint(1, 5))),
                     refs=[SourceRef(file=f"f{rng.randint(1, 3)}", locator=str(i))],
                 )

@@ -35,8 +35,6 @@ from pm_agent.sources.pagerduty_event import read_event
 EXPIRED_SLACK = Reply(200, {"ok": False, "error": "token_expired"})
 
 
-
-
 @pytest.fixture
 def story():
     return incident_story(log_entries=40, notes=3, messages=200)
@@ -45,8 +43,10 @@ def story():
 @pytest.fixture
 def apis(story):
     """The fake PagerDuty and Slack, serving the story; Slack pages at most 50 messages whatever is asked."""
-    with FakePagerDuty({INCIDENT_ID: story}) as pagerduty, \
-            FakeSlack({CHANNEL: story["channel"]}, slack_users(), page_size=50) as slack:
+    with (
+        FakePagerDuty({INCIDENT_ID: story}) as pagerduty,
+        FakeSlack({CHANNEL: story["channel"]}, slack_users(), page_size=50) as slack,
+    ):
         yield pagerduty, slack
 
 
@@ -60,16 +60,21 @@ def service(apis, waits, monkeypatch):
     """A service configured for the fakes, as a user would: through PM_AGENT_* variables."""
     pagerduty, slack = apis
     monkeypatch.setenv("PM_AGENT_EMBEDDER", "lexical")
-    for name, value in {"PAGERDUTY_TOKEN": PD_TOKEN, "SLACK_TOKEN": SLACK_TOKEN, "PAGERDUTY_URL": pagerduty.url,
-                        "SLACK_URL": slack.url}.items():
+    for name, value in {
+        "PAGERDUTY_TOKEN": PD_TOKEN,
+        "SLACK_TOKEN": SLACK_TOKEN,
+        "PAGERDUTY_URL": pagerduty.url,
+        "SLACK_URL": slack.url,
+    }.items():
         monkeypatch.setenv(f"PM_AGENT_{name}", value)
     return PostmortemService(Settings())
 
 
 def quick(waits: list[float]) -> dict:
     """Client options whose retries record their waits instead of sleeping them."""
-    return {"policy": RetryPolicy(max_attempts=3, deadline_s=600, backoff_multiplier_s=0.5, jitter_s=0,
-                                  sleep=waits.append)}
+    return {
+        "policy": RetryPolicy(max_attempts=3, deadline_s=600, backoff_multiplier_s=0.5, jitter_s=0, sleep=waits.append)
+    }
 
 
 def refs_of(events) -> list[str]:
@@ -80,16 +85,19 @@ def every_item(story) -> list[str]:
     """A reference for each log entry, note and chat message of the story, as the timeline names them."""
     base = f"pagerduty:{INCIDENT_ID}"
     chat = [m for m in story["channel"] if "subtype" not in m]
-    return ([f"{base}/log_entries:log_entries[{i}]" for i in range(len(story["log_entries"]))]
-            + [f"{base}/notes:log_entries[{i}]" for i in range(len(story["notes"]))]
-            + [f"slack:{CHANNEL}:messages[{i}]" for i in range(len(chat))])
+    return (
+        [f"{base}/log_entries:log_entries[{i}]" for i in range(len(story["log_entries"]))]
+        + [f"{base}/notes:log_entries[{i}]" for i in range(len(story["notes"]))]
+        + [f"slack:{CHANNEL}:messages[{i}]" for i in range(len(chat))]
+    )
 
 
 # --- the Done-when of the issue: webhook -> fetch -> draft, and redelivery changes nothing -------------------------
 
 
 def test_a_resolved_incident_is_drafted_with_every_log_entry_note_and_message_in_order_and_redelivery_changes_nothing(
-        story, apis, service, waits, tmp_path):
+    story, apis, service, waits, tmp_path
+):
     pagerduty, slack = apis
     queue = JobQueue(service.settings.queue_dir)
     worker = Worker(queue, service, output_dir=tmp_path / "drafts")
@@ -119,14 +127,23 @@ def test_a_resolved_incident_is_drafted_with_every_log_entry_note_and_message_in
 
 
 def test_the_whole_loop_webhook_fetch_draft_and_actions_filed_once_in_the_tracker_and_redelivery_changes_nothing(
-        story, apis, waits, tmp_path, monkeypatch):
+    story, apis, waits, tmp_path, monkeypatch
+):
     from fake_trackers import FakeGitHub
 
     pagerduty, slack = apis
     with FakeGitHub() as github:
-        for name, value in {"PAGERDUTY_TOKEN": PD_TOKEN, "SLACK_TOKEN": SLACK_TOKEN, "PAGERDUTY_URL": pagerduty.url,
-                            "SLACK_URL": slack.url, "EMBEDDER": "lexical", "TRACKER": "github",
-                            "GITHUB_URL": github.url, "GITHUB_TOKEN": github.token, "GITHUB_REPO": github.repo}.items():
+        for name, value in {
+            "PAGERDUTY_TOKEN": PD_TOKEN,
+            "SLACK_TOKEN": SLACK_TOKEN,
+            "PAGERDUTY_URL": pagerduty.url,
+            "SLACK_URL": slack.url,
+            "EMBEDDER": "lexical",
+            "TRACKER": "github",
+            "GITHUB_URL": github.url,
+            "GITHUB_TOKEN": github.token,
+            "GITHUB_REPO": github.repo,
+        }.items():
             monkeypatch.setenv(f"PM_AGENT_{name}", value)
         service = PostmortemService(Settings())
         queue = JobQueue(service.settings.queue_dir)
@@ -167,10 +184,13 @@ def test_log_entries_are_read_page_by_page_until_pagerduty_says_there_are_no_mor
     offsets = [seen.query["offset"] for seen in pagerduty.requests if seen.path.endswith("/log_entries")]
     assert offsets == ["0", "15", "30"]
     assert [r for r in refs_of(incident.events) if "/log_entries:" in r] == [
-        f"pagerduty:{INCIDENT_ID}/log_entries:log_entries[{i}]" for i in range(40)]
+        f"pagerduty:{INCIDENT_ID}/log_entries:log_entries[{i}]" for i in range(40)
+    ]
 
 
-def test_the_channel_is_read_cursor_by_cursor_threads_included_and_every_request_carries_the_token(story, apis, service):
+def test_the_channel_is_read_cursor_by_cursor_threads_included_and_every_request_carries_the_token(
+    story, apis, service
+):
     _, slack = apis
 
     incident = service.fetch_pagerduty(INCIDENT_ID).incident
@@ -215,8 +235,10 @@ def test_an_expired_pagerduty_token_is_one_clear_line_and_exit_status_2(story, a
 
     err = capsys.readouterr().err
     assert status == 2
-    assert err == ("pm-agent: error: PagerDuty refused the token (401): it is invalid, expired or revoked; "
-                   "set PM_AGENT_PAGERDUTY_TOKEN to a valid one\n")
+    assert err == (
+        "pm-agent: error: PagerDuty refused the token (401): it is invalid, expired or revoked; "
+        "set PM_AGENT_PAGERDUTY_TOKEN to a valid one\n"
+    )
 
 
 def test_an_expired_slack_token_drafts_without_the_channel_and_asks_about_it(story, apis, service, capsys):
@@ -233,7 +255,7 @@ def test_an_expired_slack_token_drafts_without_the_channel_and_asks_about_it(sto
     assert draft["open_questions"][0] == {
         "topic": f"missing source: Slack channel {CHANNEL}",
         "question": f"The draft was written without the Slack channel {CHANNEL} ({reason}). What do they add to the "
-                    "timeline?",
+        "timeline?",
     }
     assert len(draft["timeline"]) == 41
 
@@ -248,7 +270,8 @@ def test_a_channel_the_bot_is_not_in_names_the_fix(story, apis, service):
 
     assert [str(m) for m in fetched.missing] == [
         "Slack channel C0OTHERCHAN: Slack channel C0OTHERCHAN: channel_not_found; check the id, and invite the "
-        "pm-agent app to the channel (/invite)"]
+        "pm-agent app to the channel (/invite)"
+    ]
 
 
 def test_a_channel_given_by_name_is_refused_with_what_to_give_instead(apis, service, capsys):
@@ -273,10 +296,13 @@ def test_joins_topic_changes_and_bot_chatter_are_dropped_names_resolved_and_secr
 
     texts = " ".join(event.text for event in events)
     assert "has joined" not in texts and "channel topic" not in texts and "stand-up notes" not in texts
-    assert {event.actor for event in events if event.source == "chat"} == set(slack_users()[u]["real_name"]
-                                                                             for u in slack_users())
+    assert {event.actor for event in events if event.source == "chat"} == set(
+        slack_users()[u]["real_name"] for u in slack_users()
+    )
     assert "password=[REDACTED:password]" in texts and "Hunter2-fake-99" not in texts
-    assert sorted({seen.query["user"] for seen in slack.requests if seen.path == "/users.info"}) == sorted(slack_users())
+    assert sorted({seen.query["user"] for seen in slack.requests if seen.path == "/users.info"}) == sorted(
+        slack_users()
+    )
 
 
 def test_the_channel_comes_from_the_incidents_conference_bridge_or_from_a_link_given(story, apis, service):
@@ -294,17 +320,24 @@ def test_the_cli_writes_the_draft_into_a_folder_and_says_what_it_wrote(story, ap
 
     summary = json.loads(capsys.readouterr().out)
     assert status == 0
-    assert summary == {"incident_id": INCIDENT_ID, "outputs": [str(tmp_path / "out" / f"{INCIDENT_ID}.md"),
-                                                                str(tmp_path / "out" / f"{INCIDENT_ID}.json")],
-                       "events": 241, "slack_channel": CHANNEL, "missing": []}
-    assert (tmp_path / "out" / f"{INCIDENT_ID}.md").read_text().startswith("# Postmortem: Object storage uploads failing")
+    assert summary == {
+        "incident_id": INCIDENT_ID,
+        "outputs": [str(tmp_path / "out" / f"{INCIDENT_ID}.md"), str(tmp_path / "out" / f"{INCIDENT_ID}.json")],
+        "events": 241,
+        "slack_channel": CHANNEL,
+        "missing": [],
+    }
+    assert (
+        (tmp_path / "out" / f"{INCIDENT_ID}.md").read_text().startswith("# Postmortem: Object storage uploads failing")
+    )
 
 
 # --- the worker: a failed fetch drafts from the payload, asks, and fetches again later ------------------------------
 
 
 def test_a_failed_fetch_drafts_from_the_payload_asks_why_and_a_later_fetch_makes_a_new_version(
-        story, apis, service, waits, tmp_path):
+    story, apis, service, waits, tmp_path
+):
     pagerduty, _ = apis
     clock = FakeClock()
     queue = JobQueue(service.settings.queue_dir, clock=clock)
@@ -323,7 +356,11 @@ def test_a_failed_fetch_drafts_from_the_payload_asks_why_and_a_later_fetch_makes
     fetched = json.loads(written.read_text())
 
     refused = "PagerDuty refused the token (401): it is invalid, expired or revoked; set PM_AGENT_PAGERDUTY_TOKEN to a valid one"
-    assert (waiting.state, waiting.attempts, waiting.outputs) == ("pending", 1, [str(written)[:-5] + ".md", str(written)])
+    assert (waiting.state, waiting.attempts, waiting.outputs) == (
+        "pending",
+        1,
+        [str(written)[:-5] + ".md", str(written)],
+    )
     assert waiting.error.startswith(f"drafted without the PagerDuty incident: {refused}; the PagerDuty log entries: ")
     assert (waiting.not_before - clock.now + dt.timedelta(seconds=RETRY_BASE_S)).total_seconds() == RETRY_BASE_S
     assert from_payload["open_questions"][0]["topic"] == "missing source: PagerDuty incident"
@@ -350,17 +387,23 @@ def test_without_a_pagerduty_token_the_worker_drafts_the_payload_as_before(story
 # --- the same through the real server: a signed webhook, a fetch, a draft; the redelivery fetches nothing ------------
 
 
-def test_through_the_webhook_server_a_resolution_is_fetched_whole_and_its_redelivery_is_a_duplicate(story, apis,
-                                                                                                     tmp_path):
+def test_through_the_webhook_server_a_resolution_is_fetched_whole_and_its_redelivery_is_a_duplicate(
+    story, apis, tmp_path
+):
     from automation_support import PAGERDUTY_SECRET, body_of, pagerduty_signature
     from test_automation_http import post, wait_until_drafted, webhook_server
 
     pagerduty, slack = apis
     body = body_of(webhook_for(story, event_id="01FETCHHTTP000000000000001"))
     headers = {"X-PagerDuty-Signature": pagerduty_signature(body)}
-    with webhook_server(tmp_path, PM_AGENT_PAGERDUTY_SECRET=PAGERDUTY_SECRET, PM_AGENT_PAGERDUTY_TOKEN=PD_TOKEN,
-                        PM_AGENT_PAGERDUTY_URL=pagerduty.url, PM_AGENT_SLACK_TOKEN=SLACK_TOKEN,
-                        PM_AGENT_SLACK_URL=slack.url) as (url, state):
+    with webhook_server(
+        tmp_path,
+        PM_AGENT_PAGERDUTY_SECRET=PAGERDUTY_SECRET,
+        PM_AGENT_PAGERDUTY_TOKEN=PD_TOKEN,
+        PM_AGENT_PAGERDUTY_URL=pagerduty.url,
+        PM_AGENT_SLACK_TOKEN=SLACK_TOKEN,
+        PM_AGENT_SLACK_URL=slack.url,
+    ) as (url, state):
         status, answer = post(f"{url}/webhooks/pagerduty", body, headers)
         wait_until_drafted(state, answer["job"])
         requests = len(pagerduty.requests) + len(slack.requests)
@@ -373,8 +416,9 @@ def test_through_the_webhook_server_a_resolution_is_fetched_whole_and_its_redeli
     assert (state / "drafts" / f"{INCIDENT_ID}.json").read_text() == draft
 
 
-def test_a_fetch_that_keeps_failing_parks_the_job_as_failed_with_its_draft_for_queue_retry(story, apis, service, waits,
-                                                                                           tmp_path):
+def test_a_fetch_that_keeps_failing_parks_the_job_as_failed_with_its_draft_for_queue_retry(
+    story, apis, service, waits, tmp_path
+):
     from pm_agent.automation.queue import MAX_ATTEMPTS
 
     pagerduty, _ = apis
@@ -390,7 +434,7 @@ def test_a_fetch_that_keeps_failing_parks_the_job_as_failed_with_its_draft_for_q
     for _ in range(MAX_ATTEMPTS):
         [job] = worker.run_pending()
         states.append(job.state)
-        clock.advance(RETRY_BASE_S * 2 ** MAX_ATTEMPTS)
+        clock.advance(RETRY_BASE_S * 2**MAX_ATTEMPTS)
 
     assert states == ["pending"] * (MAX_ATTEMPTS - 1) + ["failed"]
     assert (job.attempts, job.incident_id, len(job.outputs)) == (MAX_ATTEMPTS, INCIDENT_ID, 2)
@@ -398,13 +442,16 @@ def test_a_fetch_that_keeps_failing_parks_the_job_as_failed_with_its_draft_for_q
     assert queue.retry(job).state == "pending"
 
 
-@pytest.mark.parametrize(("headers", "seconds"), [
-    ({"retry-after": "7"}, 7.0),
-    ({"retry-after": "Thu, 01 Jan 2026 00:00:30 GMT"}, 30.0),
-    ({"ratelimit-reset": "12"}, 12.0),
-    ({"retry-after": "soon"}, None),
-    ({}, None),
-])
+@pytest.mark.parametrize(
+    ("headers", "seconds"),
+    [
+        ({"retry-after": "7"}, 7.0),
+        ({"retry-after": "Thu, 01 Jan 2026 00:00:30 GMT"}, 30.0),
+        ({"ratelimit-reset": "12"}, 12.0),
+        ({"retry-after": "soon"}, None),
+        ({}, None),
+    ],
+)
 def test_the_wait_a_server_asks_for_is_read_in_seconds_or_as_a_date(headers, seconds):
     from pm_agent.sources.http import retry_after_seconds
 
@@ -413,7 +460,8 @@ def test_the_wait_a_server_asks_for_is_read_in_seconds_or_as_a_date(headers, sec
 
 
 def test_a_channel_that_would_pass_the_event_limit_is_left_out_and_the_pagerduty_record_still_drafts(
-        story, apis, service, monkeypatch):
+    story, apis, service, monkeypatch
+):
     monkeypatch.setenv("PM_AGENT_MAX_EVENTS", "100")
 
     fetched = PostmortemService(Settings()).fetch_pagerduty(INCIDENT_ID)

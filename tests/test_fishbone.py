@@ -39,7 +39,10 @@ def chain() -> WhyChain:
         problem='Checkout API returned "500" errors [all regions]',
         branches=[
             WhyBranch(
-                label="trigger", root_cause=CONFIG_ROOT, systemic_kind="safeguard", category="config",
+                label="trigger",
+                root_cause=CONFIG_ROOT,
+                systemic_kind="safeguard",
+                category="config",
                 steps=[
                     WhyStep(why="Why?", because="The failure showed.", evidence=[alert], hypothesis=False),
                     WhyStep(why="Why?", because="It followed a change.", evidence=[push], hypothesis=False),
@@ -47,7 +50,10 @@ def chain() -> WhyChain:
                 ],
             ),
             WhyBranch(
-                label="detection", root_cause=DETECTION_ROOT, systemic_kind="alert", category="observability",
+                label="detection",
+                root_cause=DETECTION_ROOT,
+                systemic_kind="alert",
+                category="observability",
                 steps=[WhyStep(why="Why?", because="A report came first.", evidence=[alert], hypothesis=False)]
                 + [WhyStep(why="Why?", because="No alert. To confirm: ...")] * 2,
             ),
@@ -131,7 +137,10 @@ def test_no_fault_tree_is_built_unless_asked():
     ("text", "label"),
     [
         ('say "hi"', '"say #quot;hi#quot;"'),
-        ("a [b] {c} (d) | e; f <g> `h` #1 & i", '"a #91;b#93; #123;c#125; #40;d#41; #124; e#59; f #lt;g#gt; #96;h#96; #35;1 #38; i"'),
+        (
+            "a [b] {c} (d) | e; f <g> `h` #1 & i",
+            '"a #91;b#93; #123;c#125; #40;d#41; #124; e#59; f #lt;g#gt; #96;h#96; #35;1 #38; i"',
+        ),
         ("line one\nline two", '"line one line two"'),
     ],
 )
@@ -142,42 +151,47 @@ def test_labels_escape_everything_mermaid_could_read_as_syntax(text, label):
 def test_markdown_wraps_the_diagrams_in_mermaid_fences_with_the_grouped_lists():
     fishbone = build_fishbone(chain(), [], fault_tree=True)
 
-    assert to_markdown(fishbone) == "\n".join([
-        '## Fishbone: Checkout API returned "500" errors [all regions]',
-        "",
-        "```mermaid",
-        fishbone.mermaid,
-        "```",
-        "",
-        "### People",
-        "- _None identified from the data yet._",
-        "",
-        "### Process",
-        f"- {CONFIG_ROOT}",
-        "",
-        "### Technology",
-        "- Config push: rate-limit rule set to zero (deploy, 2024-05-14 09:58 UTC)",
-        f"- {DETECTION_ROOT}",
-        "",
-        "### Environment",
-        "- _None identified from the data yet._",
-        "",
-        "## Fault tree",
-        "",
-        "```mermaid",
-        fishbone.fault_tree_mermaid,
-        "```",
-        "",
-    ])
+    assert to_markdown(fishbone) == "\n".join(
+        [
+            '## Fishbone: Checkout API returned "500" errors [all regions]',
+            "",
+            "```mermaid",
+            fishbone.mermaid,
+            "```",
+            "",
+            "### People",
+            "- _None identified from the data yet._",
+            "",
+            "### Process",
+            f"- {CONFIG_ROOT}",
+            "",
+            "### Technology",
+            "- Config push: rate-limit rule set to zero (deploy, 2024-05-14 09:58 UTC)",
+            f"- {DETECTION_ROOT}",
+            "",
+            "### Environment",
+            "- _None identified from the data yet._",
+            "",
+            "## Fault tree",
+            "",
+            "```mermaid",
+            fishbone.fault_tree_mermaid,
+            "```",
+            "",
+        ]
+    )
 
 
 def invoices() -> Incident:
     """A release customers noticed first, a rollback that failed, and a gap a responder wrote down."""
+
     def event(hhmm: str, source: str, text: str) -> TimelineEvent:
         return TimelineEvent(at=dt.datetime.fromisoformat(f"2024-05-14T{hhmm}:00+00:00"), source=source, text=text)
 
     return Incident(
-        id="bill-1", title="Invoices emailed with wrong totals", services=["billing"],
+        id="bill-1",
+        title="Invoices emailed with wrong totals",
+        services=["billing"],
         events=[
             event("08:00", "deploy", "billing 5.1 rolled out with the new tax rounding"),
             event("09:40", "chat", "Support: a customer reports their invoice total is wrong"),

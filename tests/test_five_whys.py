@@ -28,9 +28,15 @@ def event(hhmm: str, source: str, text: str, **extra) -> TimelineEvent:
 def cited(why: str, because: str, *evidence: tuple[str, str, str]) -> dict:
     """A step as the chain dumps it when it rests on input events: (HH:MM, source, excerpt) each."""
     return {
-        "why": why, "because": because, "facts": [], "hypothesis": False, "question": "",
-        "evidence": [{"at": f"{DAY}T{hhmm}:00Z", "source": source, "excerpt": excerpt, "time_text": ""}
-                     for hhmm, source, excerpt in evidence],
+        "why": why,
+        "because": because,
+        "facts": [],
+        "hypothesis": False,
+        "question": "",
+        "evidence": [
+            {"at": f"{DAY}T{hhmm}:00Z", "source": source, "excerpt": excerpt, "time_text": ""}
+            for hhmm, source, excerpt in evidence
+        ],
     }
 
 
@@ -54,7 +60,9 @@ def branches(chain: WhyChain) -> list[dict]:
 def lock_contention() -> Incident:
     """Chat-style: the responders say why, and no change appears in the data."""
     return Incident(
-        id="db-1", title="Checkout requests timing out", services=["checkout"],
+        id="db-1",
+        title="Checkout requests timing out",
+        services=["checkout"],
         events=[
             event("09:00", "alert", "Checkout p99 latency above 3s"),
             event("09:12", "chat", "Checkout requests timing out due to lock contention on the carts table"),
@@ -67,7 +75,9 @@ def lock_contention() -> Incident:
 def mapping_change() -> Incident:
     """Deploy-log style: a change, a symptom, a revert; nobody writes down why."""
     return Incident(
-        id="search-1", title="Search returns empty results", services=["search"],
+        id="search-1",
+        title="Search returns empty results",
+        services=["search"],
         events=[
             event("14:00", "deploy", "Search index mapping v12 applied"),
             event("14:06", "alert", "Search zero-result rate above 40%"),
@@ -80,7 +90,10 @@ def mapping_change() -> Incident:
 def missing_variable() -> Incident:
     """A release, then a finding with "due to" that names the released service."""
     return Incident(
-        id="orders-1", title="Orders API returning 503s", services=["orders-api"], severity="SEV2",
+        id="orders-1",
+        title="Orders API returning 503s",
+        services=["orders-api"],
+        severity="SEV2",
         events=[
             event("10:00", "deploy", "orders-api release 7.3 deployed"),
             event("10:04", "alert", "Alert: orders-api 503 rate above 5%"),
@@ -94,7 +107,9 @@ def missing_variable() -> Incident:
 def customer_report_then_failed_rollback() -> Incident:
     """Customers notice first, no alert ever fires, and the first way out fails."""
     return Incident(
-        id="bill-1", title="Invoices emailed with wrong totals", services=["billing"],
+        id="bill-1",
+        title="Invoices emailed with wrong totals",
+        services=["billing"],
         events=[
             event("08:00", "deploy", "billing 5.1 rolled out with the new tax rounding"),
             event("09:40", "chat", "Support: a customer reports their invoice total is wrong"),
@@ -108,7 +123,9 @@ def customer_report_then_failed_rollback() -> Incident:
 def expired_certificate() -> Incident:
     """Note-style: a cause statement, then a later finding that names what the cause names."""
     return Incident(
-        id="tls-1", title="Payments gateway handshakes failing", services=["payments-gateway"],
+        id="tls-1",
+        title="Payments gateway handshakes failing",
+        services=["payments-gateway"],
         events=[
             event("00:07", "alert", "Synthetic check: HTTPS handshake failures on payments-gateway"),
             event("00:20", "note", "Handshakes fail because the gateway certificate expired at midnight"),
@@ -122,7 +139,10 @@ def expired_certificate() -> Incident:
 def queue_backlog_with_a_stated_gap() -> Incident:
     """Metric-style: a slow alert, and a responder writes down what was missing."""
     return Incident(
-        id="mail-1", title="Password reset emails delayed", services=["mailer"], started_at=at("06:00"),
+        id="mail-1",
+        title="Password reset emails delayed",
+        services=["mailer"],
+        started_at=at("06:00"),
         events=[
             event("06:00", "deploy", "mailer worker image 2.8 rolled out"),
             event("07:10", "alert", "Alert: mailer queue age above 30 min"),
@@ -139,65 +159,95 @@ def queue_backlog_with_a_stated_gap() -> Incident:
 def test_a_cause_the_data_states_becomes_a_cited_step_and_the_next_step_asks_what_led_to_it():
     chain = run_five_whys("Checkout requests timing out", lock_contention())
 
-    assert branches(chain) == [{
-        "label": "trigger", "systemic_kind": "unknown", "category": "other", "root_cause": "",
-        "root_cause_question": 'What in how this system is changed, tested or watched let "Checkout requests timing out '
-                               'due to lock contention on the carts table" reach users, and who owns closing that gap?',
-        "steps": [
-            cited("Why did this happen: Checkout requests timing out?",
-                  "The failure showed: Checkout p99 latency above 3s (alert, 2024-05-14 09:00 UTC).",
-                  ("09:00", "alert", "Checkout p99 latency above 3s")),
-            cited('Why did "Checkout requests timing out" happen?',
-                  "The data states a cause: Checkout requests timing out due to lock contention on the carts table "
-                  "(chat, 2024-05-14 09:12 UTC).",
-                  ("09:12", "chat", "Checkout requests timing out due to lock contention on the carts table")),
-            asked('Why did "Checkout requests timing out due to lock contention on the…" happen?',
-                  'What led to "lock contention on the carts table"? The data does not say.'),
-            asked('Why was "Checkout requests timing out" not caught earlier?',
-                  'Which check, test or review did "Checkout requests timing out due to lock contention on the carts '
-                  'table" pass before it took effect, and why did none of them catch it?'),
-        ],
-    }]
+    assert branches(chain) == [
+        {
+            "label": "trigger",
+            "systemic_kind": "unknown",
+            "category": "other",
+            "root_cause": "",
+            "root_cause_question": 'What in how this system is changed, tested or watched let "Checkout requests timing out '
+            'due to lock contention on the carts table" reach users, and who owns closing that gap?',
+            "steps": [
+                cited(
+                    "Why did this happen: Checkout requests timing out?",
+                    "The failure showed: Checkout p99 latency above 3s (alert, 2024-05-14 09:00 UTC).",
+                    ("09:00", "alert", "Checkout p99 latency above 3s"),
+                ),
+                cited(
+                    'Why did "Checkout requests timing out" happen?',
+                    "The data states a cause: Checkout requests timing out due to lock contention on the carts table "
+                    "(chat, 2024-05-14 09:12 UTC).",
+                    ("09:12", "chat", "Checkout requests timing out due to lock contention on the carts table"),
+                ),
+                asked(
+                    'Why did "Checkout requests timing out due to lock contention on the…" happen?',
+                    'What led to "lock contention on the carts table"? The data does not say.',
+                ),
+                asked(
+                    'Why was "Checkout requests timing out" not caught earlier?',
+                    'Which check, test or review did "Checkout requests timing out due to lock contention on the carts '
+                    'table" pass before it took effect, and why did none of them catch it?',
+                ),
+            ],
+        }
+    ]
     assert chain.to_confirm is True
 
 
 def test_with_no_cause_in_the_data_the_trigger_branch_asks_how_the_change_the_fix_reverted_broke_it_root_left_open():
     chain = run_five_whys("Search returns empty results", mapping_change())
 
-    assert branches(chain) == [{
-        "label": "trigger", "systemic_kind": "unknown", "category": "other", "root_cause": "",
-        "root_cause_question": 'What in how this system is changed, tested or watched let "Search index mapping v12 '
-                               'applied" reach users, and who owns closing that gap?',
-        "steps": [
-            cited("Why did this happen: Search returns empty results?",
-                  "The failure showed: Search zero-result rate above 40% (alert, 2024-05-14 14:06 UTC).",
-                  ("14:06", "alert", "Search zero-result rate above 40%")),
-            cited('What set "Search returns empty results" off?',
-                  "It started with the change: Search index mapping v12 applied (deploy, 2024-05-14 14:00 UTC).",
-                  ("14:00", "deploy", "Search index mapping v12 applied")),
-            asked('How did the change lead to "Search returns empty results"?',
-                  'What in the change to the index mapping made "Search returns empty results" fail, and was that change '
-                  '"Search index mapping v12 applied"? The data\'s fix reverted the index mapping, so the change it undid '
-                  "is implicated: Reverted the index mapping to v11 (deploy, 2024-05-14 14:30 UTC). The data shows that "
-                  "reverting it ended the failure, not how it caused it."),
-            asked('Why was "Search returns empty results" not caught earlier?',
-                  'Which check, test or review did "Search index mapping v12 applied" pass before it took effect, and '
-                  "why did none of them catch it?"),
-        ],
-    }]
+    assert branches(chain) == [
+        {
+            "label": "trigger",
+            "systemic_kind": "unknown",
+            "category": "other",
+            "root_cause": "",
+            "root_cause_question": 'What in how this system is changed, tested or watched let "Search index mapping v12 '
+            'applied" reach users, and who owns closing that gap?',
+            "steps": [
+                cited(
+                    "Why did this happen: Search returns empty results?",
+                    "The failure showed: Search zero-result rate above 40% (alert, 2024-05-14 14:06 UTC).",
+                    ("14:06", "alert", "Search zero-result rate above 40%"),
+                ),
+                cited(
+                    'What set "Search returns empty results" off?',
+                    "It started with the change: Search index mapping v12 applied (deploy, 2024-05-14 14:00 UTC).",
+                    ("14:00", "deploy", "Search index mapping v12 applied"),
+                ),
+                asked(
+                    'How did the change lead to "Search returns empty results"?',
+                    'What in the change to the index mapping made "Search returns empty results" fail, and was that change '
+                    '"Search index mapping v12 applied"? The data\'s fix reverted the index mapping, so the change it undid '
+                    "is implicated: Reverted the index mapping to v11 (deploy, 2024-05-14 14:30 UTC). The data shows that "
+                    "reverting it ended the failure, not how it caused it.",
+                ),
+                asked(
+                    'Why was "Search returns empty results" not caught earlier?',
+                    'Which check, test or review did "Search index mapping v12 applied" pass before it took effect, and '
+                    "why did none of them catch it?",
+                ),
+            ],
+        }
+    ]
 
 
 def test_a_stated_cause_about_the_changed_component_is_traced_back_to_the_change():
     steps = branches(run_five_whys("Orders API returning 503s", missing_variable()))[0]["steps"]
 
     assert steps[1:3] == [
-        cited('Why did "Orders API returning 503s" happen?',
-              "The data states a cause: Found that orders-api pods were crashing due to a missing DATABASE_URL "
-              "variable (chat, 2024-05-14 10:10 UTC).",
-              ("10:10", "chat", "Found that orders-api pods were crashing due to a missing DATABASE_URL variable")),
-        cited('What set "Found that orders-api pods were crashing due to a missing…" off?',
-              "It started with the change: orders-api release 7.3 deployed (deploy, 2024-05-14 10:00 UTC).",
-              ("10:00", "deploy", "orders-api release 7.3 deployed")),
+        cited(
+            'Why did "Orders API returning 503s" happen?',
+            "The data states a cause: Found that orders-api pods were crashing due to a missing DATABASE_URL "
+            "variable (chat, 2024-05-14 10:10 UTC).",
+            ("10:10", "chat", "Found that orders-api pods were crashing due to a missing DATABASE_URL variable"),
+        ),
+        cited(
+            'What set "Found that orders-api pods were crashing due to a missing…" off?',
+            "It started with the change: orders-api release 7.3 deployed (deploy, 2024-05-14 10:00 UTC).",
+            ("10:00", "deploy", "orders-api release 7.3 deployed"),
+        ),
     ]
 
 
@@ -207,8 +257,11 @@ def test_a_later_finding_about_what_the_cause_names_is_the_next_cited_step():
     assert [(s["why"], [e["at"] for e in s["evidence"]], s["hypothesis"]) for s in steps] == [
         ("Why did this happen: Payments gateway handshakes failing?", ["2024-05-14T00:07:00Z"], False),
         ('Why did "Payments gateway handshakes failing" happen?', ["2024-05-14T00:20:00Z"], False),
-        ('Why did "Handshakes fail because the gateway certificate expired at midnight" happen?',
-         ["2024-05-14T00:28:00Z"], False),
+        (
+            'Why did "Handshakes fail because the gateway certificate expired at midnight" happen?',
+            ["2024-05-14T00:28:00Z"],
+            False,
+        ),
         ('Why was "Payments gateway handshakes failing" not caught earlier?', [], True),
     ]
 
@@ -232,7 +285,8 @@ def test_a_safeguard_gap_the_data_records_answers_why_it_was_not_caught_and_is_t
 
 def test_a_change_the_data_calls_unintended_answers_why_it_was_not_caught_but_the_root_stays_a_question():
     incident = Incident(
-        id="cfg-1", title="Edge returning 404 for the docs site",
+        id="cfg-1",
+        title="Edge returning 404 for the docs site",
         events=[
             event("12:00", "deploy", "Pipeline applied an unintended routing change to the edge config"),
             event("12:03", "alert", "Alert: docs site 404 rate above 20%"),
@@ -251,20 +305,27 @@ def test_a_change_the_data_calls_unintended_answers_why_it_was_not_caught_but_th
 
 
 def test_with_no_change_and_no_finding_the_chain_asks_what_changed_and_what_could_have_caught_it():
-    incident = Incident(id="q-1", title="Queue consumers idle", events=[event("03:00", "alert", "Alert: orders queue lag above 5 min")])
+    incident = Incident(
+        id="q-1", title="Queue consumers idle", events=[event("03:00", "alert", "Alert: orders queue lag above 5 min")]
+    )
 
     assert branches(run_five_whys("Queue consumers idle", incident))[0]["steps"][1:] == [
-        asked('What set "Queue consumers idle" off?',
-              'What changed just before "Queue consumers idle" (a deploy, a configuration, load, a dependency)? The data '
-              "names no change or cause."),
-        asked('Why was "Queue consumers idle" not caught earlier?',
-              'Which check, alert or review could have caught "Queue consumers idle" sooner, and why did none?'),
+        asked(
+            'What set "Queue consumers idle" off?',
+            'What changed just before "Queue consumers idle" (a deploy, a configuration, load, a dependency)? The data '
+            "names no change or cause.",
+        ),
+        asked(
+            'Why was "Queue consumers idle" not caught earlier?',
+            'Which check, alert or review could have caught "Queue consumers idle" sooner, and why did none?',
+        ),
     ]
 
 
 def test_findings_that_share_nothing_with_the_symptom_are_offered_for_the_review_to_connect_not_chosen():
     incident = Incident(
-        id="n-1", title="Nightly export missing",
+        id="n-1",
+        title="Nightly export missing",
         events=[
             event("02:00", "alert", "Alert: nightly export file missing from the bucket"),
             event("02:30", "chat", "Found the scheduler host rebooted for kernel patching at 01:55"),
@@ -285,24 +346,33 @@ def test_a_person_who_noticed_first_with_no_alert_gives_a_detection_branch_that_
     detection = branches(run_five_whys("Invoices emailed with wrong totals", customer_report_then_failed_rollback()))[1]
 
     assert detection == {
-        "label": "detection", "systemic_kind": "unknown", "category": "other", "root_cause": "",
+        "label": "detection",
+        "systemic_kind": "unknown",
+        "category": "other",
+        "root_cause": "",
         "root_cause_question": 'What would have alerted on "Support: a customer reports their invoice total is wrong" '
-                               "before a person did?",
+        "before a person did?",
         "steps": [
-            cited("Why did a person notice it before monitoring did?",
-                  "The first signal was a report: Support: a customer reports their invoice total is wrong "
-                  "(chat, 2024-05-14 09:40 UTC). No alert appears in the data before it.",
-                  ("09:40", "chat", "Support: a customer reports their invoice total is wrong")),
-            asked("Why did no alert catch it?",
-                  'Which signal shows "Support: a customer reports their invoice total is wrong" to monitoring, and is '
-                  "anything alerting on it?"),
+            cited(
+                "Why did a person notice it before monitoring did?",
+                "The first signal was a report: Support: a customer reports their invoice total is wrong "
+                "(chat, 2024-05-14 09:40 UTC). No alert appears in the data before it.",
+                ("09:40", "chat", "Support: a customer reports their invoice total is wrong"),
+            ),
+            asked(
+                "Why did no alert catch it?",
+                'Which signal shows "Support: a customer reports their invoice total is wrong" to monitoring, and is '
+                "anything alerting on it?",
+            ),
         ],
     }
 
 
 def test_an_alert_that_came_after_the_report_is_cited_and_asked_about_with_the_gap_between_them():
     incident = Incident(
-        id="auth-1", title="Mobile sign-in failing", services=["auth"],
+        id="auth-1",
+        title="Mobile sign-in failing",
+        services=["auth"],
         events=[
             event("11:00", "chat", "Customers on Twitter report they cannot sign in to the mobile app"),
             event("11:18", "alert", "Alert: auth-api 401 rate above 15%"),
@@ -310,15 +380,19 @@ def test_an_alert_that_came_after_the_report_is_cited_and_asked_about_with_the_g
     )
 
     assert branches(run_five_whys("Mobile sign-in failing", incident))[1]["steps"] == [
-        cited("Why did a person notice it before monitoring did?",
-              "The first signal was a report: Customers on Twitter report they cannot sign in to the mobile app "
-              "(chat, 2024-05-14 11:00 UTC). The first alert followed: Alert: auth-api 401 rate above 15% "
-              "(alert, 2024-05-14 11:18 UTC).",
-              ("11:00", "chat", "Customers on Twitter report they cannot sign in to the mobile app"),
-              ("11:18", "alert", "Alert: auth-api 401 rate above 15%")),
-        asked("Why did the alert come after the report?",
-              'Why did "Alert: auth-api 401 rate above 15%" fire only at 2024-05-14 11:18 UTC, after the first report at '
-              "2024-05-14 11:00 UTC: what does it watch, and how fast?"),
+        cited(
+            "Why did a person notice it before monitoring did?",
+            "The first signal was a report: Customers on Twitter report they cannot sign in to the mobile app "
+            "(chat, 2024-05-14 11:00 UTC). The first alert followed: Alert: auth-api 401 rate above 15% "
+            "(alert, 2024-05-14 11:18 UTC).",
+            ("11:00", "chat", "Customers on Twitter report they cannot sign in to the mobile app"),
+            ("11:18", "alert", "Alert: auth-api 401 rate above 15%"),
+        ),
+        asked(
+            "Why did the alert come after the report?",
+            'Why did "Alert: auth-api 401 rate above 15%" fire only at 2024-05-14 11:18 UTC, after the first report at '
+            "2024-05-14 11:00 UTC: what does it watch, and how fast?",
+        ),
     ]
 
 
@@ -326,15 +400,23 @@ def test_an_alert_long_after_the_start_gives_a_detection_branch_with_the_lag_and
     detection = branches(run_five_whys("Password reset emails delayed", queue_backlog_with_a_stated_gap()))[1]
 
     assert detection == {
-        "label": "detection", "systemic_kind": "alert", "category": "other", "root_cause_question": "",
+        "label": "detection",
+        "systemic_kind": "alert",
+        "category": "other",
+        "root_cause_question": "",
         "root_cause": "The data records a monitoring gap: There was no alert on mailer queue depth, only on queue age "
-                      "(chat, 2024-05-14 07:30 UTC).",
+        "(chat, 2024-05-14 07:30 UTC).",
         "steps": [
-            cited("Why did detection take so long?",
-                  "The failure started at 2024-05-14 06:00 UTC and was first detected 1 h 10 min later: Alert: mailer "
-                  "queue age above 30 min (alert, 2024-05-14 07:10 UTC).",
-                  ("07:10", "alert", "Alert: mailer queue age above 30 min")),
-            asked("Why did no signal fire sooner?", "What changed at 2024-05-14 06:00 UTC that monitoring could have seen?"),
+            cited(
+                "Why did detection take so long?",
+                "The failure started at 2024-05-14 06:00 UTC and was first detected 1 h 10 min later: Alert: mailer "
+                "queue age above 30 min (alert, 2024-05-14 07:10 UTC).",
+                ("07:10", "alert", "Alert: mailer queue age above 30 min"),
+            ),
+            asked(
+                "Why did no signal fire sooner?",
+                "What changed at 2024-05-14 06:00 UTC that monitoring could have seen?",
+            ),
         ],
     }
 
@@ -347,25 +429,33 @@ def test_a_failed_rollback_that_says_why_after_a_colon_gives_a_recovery_branch_c
     recovery = branches(run_five_whys("Invoices emailed with wrong totals", customer_report_then_failed_rollback()))[2]
 
     assert recovery == {
-        "label": "recovery", "systemic_kind": "unknown", "category": "other", "root_cause": "",
+        "label": "recovery",
+        "systemic_kind": "unknown",
+        "category": "other",
+        "root_cause": "",
         "root_cause_question": 'What would have let "Rollback to billing 5.0 failed: the migration could not be reversed" '
-                               "work the first time?",
+        "work the first time?",
         "steps": [
-            cited("Why did recovery take as long as it did (2 h 50 min from the start)?",
-                  "A step did not go as planned: Rollback to billing 5.0 failed: the migration could not be reversed "
-                  "(deploy, 2024-05-14 10:10 UTC).",
-                  ("10:10", "deploy", "Rollback to billing 5.0 failed: the migration could not be reversed")),
-            cited("Why did that step not work?",
-                  "The data says why: Rollback to billing 5.0 failed: the migration could not be reversed "
-                  "(deploy, 2024-05-14 10:10 UTC).",
-                  ("10:10", "deploy", "Rollback to billing 5.0 failed: the migration could not be reversed")),
+            cited(
+                "Why did recovery take as long as it did (2 h 50 min from the start)?",
+                "A step did not go as planned: Rollback to billing 5.0 failed: the migration could not be reversed "
+                "(deploy, 2024-05-14 10:10 UTC).",
+                ("10:10", "deploy", "Rollback to billing 5.0 failed: the migration could not be reversed"),
+            ),
+            cited(
+                "Why did that step not work?",
+                "The data says why: Rollback to billing 5.0 failed: the migration could not be reversed "
+                "(deploy, 2024-05-14 10:10 UTC).",
+                ("10:10", "deploy", "Rollback to billing 5.0 failed: the migration could not be reversed"),
+            ),
         ],
     }
 
 
 def test_a_failed_step_that_says_why_it_failed_is_cited_for_that_reason():
     incident = Incident(
-        id="db-2", title="Sign-in failing",
+        id="db-2",
+        title="Sign-in failing",
         events=[
             event("11:00", "alert", "Alert: auth-api 5xx rate above 15%"),
             event("11:40", "chat", "Failover of auth-db to the replica failed due to replication lag of 40 minutes"),
@@ -383,7 +473,8 @@ def test_a_failed_step_that_says_why_it_failed_is_cited_for_that_reason():
 
 def test_a_recovery_step_that_was_held_up_gives_a_recovery_branch():
     incident = Incident(
-        id="web-1", title="Reports page blank",
+        id="web-1",
+        title="Reports page blank",
         events=[
             event("15:00", "alert", "Alert: reports-web 5xx above 2%"),
             event("15:10", "chat", "Deploy of the fix delayed: terraform state lock held by another pipeline"),
@@ -398,7 +489,8 @@ def test_a_recovery_step_that_was_held_up_gives_a_recovery_branch():
 
 def test_a_finding_that_describes_the_failure_is_not_a_held_up_recovery_step():
     incident = Incident(
-        id="mail-2", title="Password reset emails delayed",
+        id="mail-2",
+        title="Password reset emails delayed",
         events=[
             event("07:10", "alert", "Alert: mailer queue age above 30 min"),
             event("07:25", "chat", "Found mailer workers stuck on a DNS lookup for the SMTP relay"),
@@ -411,7 +503,8 @@ def test_a_finding_that_describes_the_failure_is_not_a_held_up_recovery_step():
 
 def test_a_time_after_since_is_not_given_as_why_a_step_failed():
     incident = Incident(
-        id="jobs-1", title="Worker queue stalled",
+        id="jobs-1",
+        title="Worker queue stalled",
         events=[
             event("10:00", "alert", "Alert: jobs queue depth above 10k"),
             event("10:15", "chat", "Restart of the worker pods failed, workers crash-looping since 10:12"),
@@ -430,7 +523,9 @@ def test_a_time_after_since_is_not_given_as_why_a_step_failed():
 
 def outline(chain: WhyChain) -> list[tuple]:
     """Each branch as (label, [(facts, hypothesis) per step], root cause, kind)."""
-    return [(b.label, [(s.facts, s.hypothesis) for s in b.steps], b.root_cause, b.systemic_kind) for b in chain.branches]
+    return [
+        (b.label, [(s.facts, s.hypothesis) for s in b.steps], b.root_cause, b.systemic_kind) for b in chain.branches
+    ]
 
 
 def test_a_stated_missing_alert_answers_why_no_alert_caught_it_and_becomes_the_detection_root():
@@ -450,7 +545,9 @@ def test_each_stated_fact_answers_the_open_step_it_speaks_to_and_a_missing_alert
     no_alert = "No alert watches invoice totals; only support tickets show them"
     irreversible = "The migration dropped a column, so it cannot be reversed"
 
-    chain = run_five_whys("Invoices emailed with wrong totals", customer_report_then_failed_rollback(), [no_alert, irreversible])
+    chain = run_five_whys(
+        "Invoices emailed with wrong totals", customer_report_then_failed_rollback(), [no_alert, irreversible]
+    )
 
     assert outline(chain) == [
         ("trigger", [([], False), ([], False), ([], True), ([], True)], "", "unknown"),
@@ -473,7 +570,11 @@ def test_a_fact_stating_a_missing_check_becomes_the_root_cause_and_a_chain_with_
         stated("What else does the team know?", aside),
         stated('Why was "Search returns empty results" not caught earlier?', missing_check),
     ]
-    assert (trigger["root_cause"], trigger["root_cause_question"], trigger["systemic_kind"]) == (missing_check, "", "test")
+    assert (trigger["root_cause"], trigger["root_cause_question"], trigger["systemic_kind"]) == (
+        missing_check,
+        "",
+        "test",
+    )
     assert chain.to_confirm is False
 
 
@@ -500,15 +601,25 @@ def test_a_fact_about_the_mechanism_is_not_taken_for_a_missing_safeguard():
 def test_a_problem_statement_alone_asks_and_establishes_nothing():
     chain = run_five_whys("Checkout returned 500s after a config push")
 
-    assert branches(chain) == [{
-        "label": "trigger", "systemic_kind": "unknown", "category": "other", "root_cause": "",
-        "root_cause_question": "What gap in the system or process let this happen, and who owns it?",
-        "steps": [
-            asked("Why did this happen: Checkout returned 500s after a config push?",
-                  "What was the first sign of the problem, and what changed just before it?"),
-            asked("What let it reach users?", "Which check, test, alert or review would have stopped it, and why did it not?"),
-        ],
-    }]
+    assert branches(chain) == [
+        {
+            "label": "trigger",
+            "systemic_kind": "unknown",
+            "category": "other",
+            "root_cause": "",
+            "root_cause_question": "What gap in the system or process let this happen, and who owns it?",
+            "steps": [
+                asked(
+                    "Why did this happen: Checkout returned 500s after a config push?",
+                    "What was the first sign of the problem, and what changed just before it?",
+                ),
+                asked(
+                    "What let it reach users?",
+                    "Which check, test, alert or review would have stopped it, and why did it not?",
+                ),
+            ],
+        }
+    ]
     assert chain.to_confirm is True
 
 
@@ -517,15 +628,23 @@ def test_stated_facts_without_incident_data_are_the_chain_in_order_and_a_missing
 
     chain = run_five_whys("Checkout returned 500s", facts=facts)
 
-    assert branches(chain) == [{
-        "label": "trigger", "systemic_kind": "safeguard", "category": "other",
-        "root_cause": "No validation runs on config pushes", "root_cause_question": "",
-        "steps": [
-            stated("Why did this happen: Checkout returned 500s?", facts[0]),
-            stated("And why did that happen?", facts[1]),
-            asked("What let it reach users?", "Which check, test, alert or review would have stopped it, and why did it not?"),
-        ],
-    }]
+    assert branches(chain) == [
+        {
+            "label": "trigger",
+            "systemic_kind": "safeguard",
+            "category": "other",
+            "root_cause": "No validation runs on config pushes",
+            "root_cause_question": "",
+            "steps": [
+                stated("Why did this happen: Checkout returned 500s?", facts[0]),
+                stated("And why did that happen?", facts[1]),
+                asked(
+                    "What let it reach users?",
+                    "Which check, test, alert or review would have stopped it, and why did it not?",
+                ),
+            ],
+        }
+    ]
 
 
 def test_an_empty_problem_without_an_incident_is_refused():
@@ -548,7 +667,8 @@ def test_the_chain_carries_the_services_and_severity_for_action_owners_and_prior
 
 def test_a_person_named_in_an_event_is_quoted_as_a_team_member_and_never_named_in_the_chain():
     incident = Incident(
-        id="inv-1", title="Inventory counts shown as zero",
+        id="inv-1",
+        title="Inventory counts shown as zero",
         events=[
             event("02:10", "deploy", "Bob rolled out release 4.2 of inventory-service", actor="Bob"),
             event("05:40", "chat", "Customer support: several customers report stock counts showing zero"),
@@ -569,10 +689,16 @@ def test_a_person_named_in_an_event_is_quoted_as_a_team_member_and_never_named_i
 def test_times_in_the_text_keep_the_offset_the_input_used():
     cet = dt.timezone(dt.timedelta(hours=1))
     incident = Incident(
-        id="cet", title="Queue backlog", started_at=dt.datetime(2024, 1, 5, 9, 0, tzinfo=cet),
+        id="cet",
+        title="Queue backlog",
+        started_at=dt.datetime(2024, 1, 5, 9, 0, tzinfo=cet),
         events=[
-            TimelineEvent(at=dt.datetime(2024, 1, 5, 8, 55, tzinfo=cet), source="deploy", text="Worker release 7 deployed"),
-            TimelineEvent(at=dt.datetime(2024, 1, 5, 9, 0, tzinfo=cet), source="alert", text="Queue backlog alert firing"),
+            TimelineEvent(
+                at=dt.datetime(2024, 1, 5, 8, 55, tzinfo=cet), source="deploy", text="Worker release 7 deployed"
+            ),
+            TimelineEvent(
+                at=dt.datetime(2024, 1, 5, 9, 0, tzinfo=cet), source="alert", text="Queue backlog alert firing"
+            ),
         ],
     )
 
@@ -605,7 +731,9 @@ def test_an_actor_name_inside_another_word_is_left_alone():
 
 def test_with_a_start_time_the_trigger_is_the_last_change_before_it():
     incident = Incident(
-        id="two-changes", title="Cart totals wrong", started_at=at("12:00"),
+        id="two-changes",
+        title="Cart totals wrong",
+        started_at=at("12:00"),
         events=[
             event("11:00", "deploy", "cart-web 3.1 deployed"),
             event("11:50", "deploy", "Price rounding flag enabled for cart-api"),
@@ -623,7 +751,8 @@ def test_with_a_start_time_the_trigger_is_the_last_change_before_it():
 
 def test_without_key_times_the_trigger_is_the_change_just_before_the_first_report_not_an_earlier_rollback():
     incident = Incident(
-        id="no-times", title="Search broken",
+        id="no-times",
+        title="Search broken",
         events=[
             event("00:50", "deploy", "Rolled back the ranking experiment"),
             event("00:55", "deploy", "Search index schema change applied"),
@@ -639,8 +768,14 @@ def test_without_key_times_the_trigger_is_the_change_just_before_the_first_repor
 
 # --- every step rests on the data or asks --------------------------------------------------------
 
-INCIDENTS = (lock_contention, mapping_change, missing_variable, customer_report_then_failed_rollback, expired_certificate,
-             queue_backlog_with_a_stated_gap)
+INCIDENTS = (
+    lock_contention,
+    mapping_change,
+    missing_variable,
+    customer_report_then_failed_rollback,
+    expired_certificate,
+    queue_backlog_with_a_stated_gap,
+)
 
 
 @pytest.mark.parametrize("make", INCIDENTS)
@@ -664,11 +799,13 @@ def test_every_step_either_quotes_an_input_event_at_its_minute_or_asks_a_questio
 
 
 def test_a_good_chain_passes_the_review():
-    review = review_chain([
-        "Checkout returned 500s",
-        "A config push set the rate limit to zero",
-        "No validation or canary stage checks config pushes, so nothing stopped it",
-    ])
+    review = review_chain(
+        [
+            "Checkout returned 500s",
+            "A config push set the rate limit to zero",
+            "No validation or canary stage checks config pushes, so nothing stopped it",
+        ]
+    )
 
     assert review.model_dump() == {"ok": True, "findings": [], "next_questions": []}
 
@@ -700,10 +837,19 @@ def test_a_named_person_is_flagged_wherever_it_appears():
     [
         ("human error", "Step 3 stops at 'human error', which explains nothing an organisation can change."),
         ("there was a bug", "Step 3 stops at 'a bug'; every system has bugs, so ask why this one reached users."),
-        ("a mistake during the deploy", "Step 3 stops at a mistake; mistakes are normal, so ask what let this one cause an incident."),
-        ("the runbook was not followed", "Step 3 stops at 'didn't follow the process'; ask why the process could be skipped."),
-        ("the disk filled up", "Step 3 stops at an event, not at something the organisation can change "
-                               "(a missing check, test, alert, limit or process)."),
+        (
+            "a mistake during the deploy",
+            "Step 3 stops at a mistake; mistakes are normal, so ask what let this one cause an incident.",
+        ),
+        (
+            "the runbook was not followed",
+            "Step 3 stops at 'didn't follow the process'; ask why the process could be skipped.",
+        ),
+        (
+            "the disk filled up",
+            "Step 3 stops at an event, not at something the organisation can change "
+            "(a missing check, test, alert, limit or process).",
+        ),
     ],
 )
 def test_a_chain_that_stops_short_of_the_system_is_flagged(last_step, finding):
@@ -715,7 +861,9 @@ def test_a_chain_that_stops_short_of_the_system_is_flagged(last_step, finding):
 
 
 def test_a_bug_midway_is_fine_when_the_chain_goes_on_to_a_missing_test():
-    review = review_chain(["Checkout returned 500s", "A bug in the parser dropped the header", "No test covers headers"])
+    review = review_chain(
+        ["Checkout returned 500s", "A bug in the parser dropped the header", "No test covers headers"]
+    )
 
     assert review.ok is True
 
@@ -756,10 +904,18 @@ def test_real_chains_quote_input_events_or_ask_and_name_a_root_cause_only_where_
 @pytest.mark.shared_data
 def test_real_chains_ask_why_a_person_noticed_first_exactly_where_people_reported_first(shared_data):
     noticed_first = {
-        name for name in fulltext_cases()
-        if any(b.label == "detection" and b.steps[0].why == "Why did a person notice it before monitoring did?"
-               for b in run_five_whys("", load_real_incident(name)).branches)
+        name
+        for name in fulltext_cases()
+        if any(
+            b.label == "detection" and b.steps[0].why == "Why did a person notice it before monitoring did?"
+            for b in run_five_whys("", load_real_incident(name)).branches
+        )
     }
 
-    assert noticed_first == {"dfds-pm2021-007", "dfds-pm2021-010", "dfds-pm2025-001", "dfds-pm2025-002",
-                             "posthog-2025-10-03-surveys-sdk-bug"}
+    assert noticed_first == {
+        "dfds-pm2021-007",
+        "dfds-pm2021-010",
+        "dfds-pm2025-001",
+        "dfds-pm2025-002",
+        "posthog-2025-10-03-surveys-sdk-bug",
+    }

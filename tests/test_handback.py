@@ -65,8 +65,13 @@ def github_env(api: FakeGitHub, **more: str) -> dict[str, str]:
 
 
 def jira_env(api: FakeJira) -> dict[str, str]:
-    return {"tracker": "jira", "jira_url": api.url, "jira_email": "sre-bot@example.com",
-            "jira_token": "ATATT3xFfGF0-fake-jira-token", "jira_project": "OPS"}
+    return {
+        "tracker": "jira",
+        "jira_url": api.url,
+        "jira_email": "sre-bot@example.com",
+        "jira_token": "ATATT3xFfGF0-fake-jira-token",
+        "jira_project": "OPS",
+    }
 
 
 def slack_env(api: FakeSlack) -> dict[str, str]:
@@ -95,8 +100,9 @@ def redrafted_text() -> str:
 
 def test_nothing_is_sent_and_nothing_written_when_no_tracker_and_no_slack_token_are_set(run):
     with FakeGitHub() as github, FakeSlack() as slack:
-        worker, queue, service = run(github_url=github.url, github_repo=github.repo, slack_url=slack.api_url,
-                                     slack_channel="C0INCIDENT")
+        worker, queue, service = run(
+            github_url=github.url, github_repo=github.repo, slack_url=slack.api_url, slack_channel="C0INCIDENT"
+        )
         job = draft_once(worker, queue)
 
     out = service.settings.output_dir
@@ -114,8 +120,12 @@ def test_each_open_action_is_filed_once_in_github_across_a_redelivery_and_a_redr
         redelivered = queue.enqueue("incident:INC-2031", "incident", "payments-outage.json", INCIDENT_TEXT)
         again = worker.run_pending()
         redraft = draft_once(worker, queue, redrafted_text())
-        direct = hand_back(_draft_from(service), settings=service.settings,
-                           channel=None, draft_paths=[service.settings.output_dir / "INC-2031.md"])
+        direct = hand_back(
+            _draft_from(service),
+            settings=service.settings,
+            channel=None,
+            draft_paths=[service.settings.output_dir / "INC-2031.md"],
+        )
 
     assert (first.state, first.error, redelivered.duplicate, again) == ("done", None, True, [])
     assert (redraft.state, redraft.error) == ("done", None)
@@ -128,7 +138,7 @@ def test_each_open_action_is_filed_once_in_github_across_a_redelivery_and_a_redr
         '- Done when: In place, and a test or drill that repeats "the pool_size change was not covered by the load '
         'test" shows it catching the failure.\n'
         "- Owner: Service owner of payments-api\n- Due: 2026-04-21\n- Priority: P1\n"
-        "- Addresses: The data records a missing safeguard at 2026-03-10 14:31 UTC: \"Identified config v412 as the "
+        '- Addresses: The data records a missing safeguard at 2026-03-10 14:31 UTC: "Identified config v412 as the '
         'likely trigger; the pool_size change was not covered by the load test".\n\n'
         f"Draft: {draft}\n\n<!-- pm-agent:INC-2031/1013aad00d66 -->"
     )
@@ -149,16 +159,23 @@ def test_the_issue_links_are_written_into_the_draft_files_and_shown_by_actions_l
     rows = [line for line in (out / "INC-2031.md").read_text().splitlines() if line.startswith("| A")]
     actions = json.loads((out / "INC-2031.json").read_text())["action_items"]
     assert [row.rsplit("|", 2)[1].strip() for row in rows] == [
-        "", "[#1](https://github.example/acme/ops/issues/1)", "[#2](https://github.example/acme/ops/issues/2)"]
+        "",
+        "[#1](https://github.example/acme/ops/issues/1)",
+        "[#2](https://github.example/acme/ops/issues/2)",
+    ]
     assert [(a.get("tracker_url"), a.get("tracker_state")) for a in actions] == [
-        (None, None), ("https://github.example/acme/ops/issues/1", "open"),
-        ("https://github.example/acme/ops/issues/2", "open")]
+        (None, None),
+        ("https://github.example/acme/ops/issues/1", "open"),
+        ("https://github.example/acme/ops/issues/2", "open"),
+    ]
     service.with_memory(lambda memory: memory.close())
     capsys.readouterr()
     assert main(["actions", "list"]) == 0
     listed = capsys.readouterr().out.splitlines()
     assert [line.rsplit(" | ", 1)[1] for line in listed] == [
-        "issue: https://github.example/acme/ops/issues/1", "issue: https://github.example/acme/ops/issues/2"]
+        "issue: https://github.example/acme/ops/issues/1",
+        "issue: https://github.example/acme/ops/issues/2",
+    ]
 
 
 def test_a_lost_ledger_files_nothing_again_because_each_issue_carries_its_marker(run):
@@ -166,8 +183,12 @@ def test_a_lost_ledger_files_nothing_again_because_each_issue_carries_its_marker
         worker, queue, service = run(**github_env(github))
         draft_once(worker, queue)
         shutil.rmtree(service.settings.output_dir / ".handback")
-        report = hand_back(_draft_from(service), settings=service.settings, channel=None,
-                           draft_paths=[service.settings.output_dir / "INC-2031.json"])
+        report = hand_back(
+            _draft_from(service),
+            settings=service.settings,
+            channel=None,
+            draft_paths=[service.settings.output_dir / "INC-2031.json"],
+        )
 
     assert len(github.issues) == 2
     assert [(a.issue, a.filed_now) for a in report.actions] == [("#1", False), ("#2", False)]
@@ -196,14 +217,24 @@ def test_the_slack_summary_is_posted_once_per_draft_version_and_says_where_the_d
         draft_once(worker, queue)
         queue.enqueue("incident:INC-2031", "incident", "payments-outage.json", INCIDENT_TEXT)
         worker.run_pending()
-        hand_back(_draft_from(service), settings=service.settings, channel="C0INCIDENT",
-                  draft_paths=[service.settings.output_dir / "INC-2031.md"])
+        hand_back(
+            _draft_from(service),
+            settings=service.settings,
+            channel="C0INCIDENT",
+            draft_paths=[service.settings.output_dir / "INC-2031.md"],
+        )
 
     draft = service.settings.output_dir / "INC-2031.md"
-    assert [(m["channel"], m["text"]) for m in slack.messages] == [("C0INCIDENT", (
-        "Postmortem draft ready: Payments API returned 502s after a connection-pool change (INC-2031)\n"
-        "Duration: 1 h 03 min | Severity: SEV2 | Open action items: 2 (2 filed in the tracker)\n"
-        f"Draft: {draft.resolve()}"))]
+    assert [(m["channel"], m["text"]) for m in slack.messages] == [
+        (
+            "C0INCIDENT",
+            (
+                "Postmortem draft ready: Payments API returned 502s after a connection-pool change (INC-2031)\n"
+                "Duration: 1 h 03 min | Severity: SEV2 | Open action items: 2 (2 filed in the tracker)\n"
+                f"Draft: {draft.resolve()}"
+            ),
+        )
+    ]
 
 
 def test_a_new_draft_version_gets_its_own_summary(run):
@@ -246,8 +277,10 @@ def test_a_refused_token_leaves_the_draft_intact_the_job_done_with_a_note_and_th
         fixed.run_pending()
 
     assert job.state == "done"
-    assert job.error == ("draft written; handing it back failed (tried again at 2026-03-10T15:01:00+00:00): github: "
-                         "GitHub refused the credentials (401: Bad credentials); check PM_AGENT_GITHUB_TOKEN")
+    assert job.error == (
+        "draft written; handing it back failed (tried again at 2026-03-10T15:01:00+00:00): github: "
+        "GitHub refused the credentials (401: Bad credentials); check PM_AGENT_GITHUB_TOKEN"
+    )
     assert draft_before_retry == plain
     assert (pending["attempts"], pending["problems"]) == (1, [job.error.split("): ", 1)[1]])
     assert filed_too_early == 0
@@ -276,7 +309,8 @@ def test_an_expired_slack_token_is_named_and_the_tracker_work_still_happens(run)
         job = draft_once(worker, queue)
 
     assert job.error.endswith(
-        "Slack: Slack refused PM_AGENT_SLACK_TOKEN (token_expired); it needs the chat:write scope")
+        "Slack: Slack refused PM_AGENT_SLACK_TOKEN (token_expired); it needs the chat:write scope"
+    )
     assert len(github.issues) == 2 and slack.messages == []
 
 
@@ -304,10 +338,12 @@ def test_actions_sync_reads_which_issues_the_tracker_closed_and_actions_list_sho
     assert synced == 0
     assert [line.rsplit(" | ", 1)[1] for line in synced_out.splitlines()] == [
         "issue: https://github.example/acme/ops/issues/1",
-        "issue: https://github.example/acme/ops/issues/2 (closed in the tracker)"]
+        "issue: https://github.example/acme/ops/issues/2 (closed in the tracker)",
+    ]
     assert listed.splitlines()[1].endswith(
         "Make the load test cover the pool_size change | owner: Service owner of payments-api | due: 2026-04-21 "
-        "| from INC-2031 | issue: https://github.example/acme/ops/issues/2 (closed in the tracker)")
+        "| from INC-2031 | issue: https://github.example/acme/ops/issues/2 (closed in the tracker)"
+    )
 
 
 def test_actions_sync_reads_jira_states_by_status_category(run, capsys):
@@ -321,7 +357,9 @@ def test_actions_sync_reads_jira_states_by_status_category(run, capsys):
         synced = json.loads(capsys.readouterr().out)
 
     assert [(a["tracker_url"], a["tracker_state"]) for a in synced] == [
-        (f"{jira.url}/browse/OPS-1", "closed"), (f"{jira.url}/browse/OPS-2", "open")]
+        (f"{jira.url}/browse/OPS-1", "closed"),
+        (f"{jira.url}/browse/OPS-2", "open"),
+    ]
 
 
 def test_actions_sync_without_a_tracker_says_what_to_set(run, capsys):
@@ -331,17 +369,20 @@ def test_actions_sync_without_a_tracker_says_what_to_set(run, capsys):
 
     assert main(["actions", "sync"]) == 2
     assert capsys.readouterr().err == (
-        "pm-agent: error: actions sync reads issue states from a tracker: set PM_AGENT_TRACKER=github or jira\n")
+        "pm-agent: error: actions sync reads issue states from a tracker: set PM_AGENT_TRACKER=github or jira\n"
+    )
 
 
 def test_what_is_sent_is_redacted_while_the_marker_is_kept_as_it_is(run, tmp_path):
     with FakeGitHub() as github, FakeSlack() as slack:
         _, _, service = run(**github_env(github), **slack_env(slack))
         draft = service.draft(service.load_text(INCIDENT_TEXT, name="payments-outage.json"), use_memory=False)
-        leaky = draft.action_items[2].model_copy(update={
-            "owner": "dana.ortiz@example.com", "done_when": "the check passes with password=hunter2-Secret9"})
-        draft = draft.model_copy(update={"title": "Outage seen by ops@example.com",
-                                         "action_items": [*draft.action_items[:2], leaky]})
+        leaky = draft.action_items[2].model_copy(
+            update={"owner": "dana.ortiz@example.com", "done_when": "the check passes with password=hunter2-Secret9"}
+        )
+        draft = draft.model_copy(
+            update={"title": "Outage seen by ops@example.com", "action_items": [*draft.action_items[:2], leaky]}
+        )
         report = hand_back(draft, settings=service.settings, channel=None, draft_paths=[tmp_path / "INC-2031.json"])
 
     body = github.issues[1]["body"]
@@ -363,7 +404,10 @@ def test_a_redraft_remembered_without_a_hand_back_keeps_the_links_its_actions_ha
     stored = service2.with_memory(lambda memory: memory.get_postmortem("INC-2031"))
     assert stored.title.endswith("(reviewed)")
     assert [a.tracker_url for a in stored.action_items] == [
-        None, "https://github.example/acme/ops/issues/1", "https://github.example/acme/ops/issues/2"]
+        None,
+        "https://github.example/acme/ops/issues/1",
+        "https://github.example/acme/ops/issues/2",
+    ]
 
 
 def test_the_marker_search_reads_further_pages_when_the_search_matches_loosely(run):
@@ -373,8 +417,12 @@ def test_the_marker_search_reads_further_pages_when_the_search_matches_loosely(r
         worker, queue, service = run(**github_env(github))
         draft_once(worker, queue)
         shutil.rmtree(service.settings.output_dir / ".handback")
-        report = hand_back(_draft_from(service), settings=service.settings, channel=None,
-                           draft_paths=[service.settings.output_dir / "INC-2031.json"])
+        report = hand_back(
+            _draft_from(service),
+            settings=service.settings,
+            channel=None,
+            draft_paths=[service.settings.output_dir / "INC-2031.json"],
+        )
 
     assert [(a.issue, a.filed_now) for a in report.actions] == [("#121", False), ("#122", False)]
     assert len(github.issues) == 122
@@ -392,8 +440,9 @@ def test_two_workers_handing_the_same_draft_back_at_once_file_each_action_once(r
 
         def hand_it_back() -> None:
             start.wait()
-            reports.append(hand_back(draft, settings=service.settings, channel=None,
-                                     draft_paths=[tmp_path / "INC-2031.json"]))
+            reports.append(
+                hand_back(draft, settings=service.settings, channel=None, draft_paths=[tmp_path / "INC-2031.json"])
+            )
 
         threads = [threading.Thread(target=hand_it_back) for _ in range(2)]
         for thread in threads:
@@ -412,6 +461,7 @@ def test_a_ledger_folder_that_cannot_be_made_is_a_problem_in_the_report_not_an_e
         draft = service.draft(service.load_text(INCIDENT_TEXT, name="payments-outage.json"), use_memory=False)
         report = hand_back(draft, settings=service.settings, channel=None, draft_paths=[tmp_path / "INC-2031.json"])
 
-    assert report.problems == [f"the hand-back ledger: {tmp_path / '.handback'}: cannot create the hand-back ledger "
-                               "folder (File exists)"]
+    assert report.problems == [
+        f"the hand-back ledger: {tmp_path / '.handback'}: cannot create the hand-back ledger folder (File exists)"
+    ]
     assert github.requests == []

@@ -16,8 +16,13 @@ NOTES = (
 
 def incident(notes="", events=(), impact=None):
     return Incident(
-        id="i", title="t", notes=notes, impact=impact or {},
-        events=[TimelineEvent(at=dt.datetime(2024, 3, 1, 14, 0, tzinfo=dt.UTC), source="metric", text=t) for t in events],
+        id="i",
+        title="t",
+        notes=notes,
+        impact=impact or {},
+        events=[
+            TimelineEvent(at=dt.datetime(2024, 3, 1, 14, 0, tzinfo=dt.UTC), source="metric", text=t) for t in events
+        ],
     )
 
 
@@ -25,8 +30,14 @@ def test_figures_are_found_with_their_verbatim_phrase():
     impact = extract_impact(incident(NOTES, events=["5xx rate 11% over 5 min"]))
     found = {f.kind: (f.value, f.quote) for f in impact.figures()}
     assert found == {
-        "user_share": (8.0, "Analytics: 1,240 checkout attempts failed during the incident, about 8% of active customers saw an error"),
-        "requests_failed": (1240.0, "Analytics: 1,240 checkout attempts failed during the incident, about 8% of active customers saw an error"),
+        "user_share": (
+            8.0,
+            "Analytics: 1,240 checkout attempts failed during the incident, about 8% of active customers saw an error",
+        ),
+        "requests_failed": (
+            1240.0,
+            "Analytics: 1,240 checkout attempts failed during the incident, about 8% of active customers saw an error",
+        ),
         "error_rate": (11.0, "5xx rate 11% over 5 min"),
         "revenue": (18500.0, "Estimated lost revenue $18,500"),
         "sla_breach": (None, "The payment-success SLO was breached for the day"),
@@ -43,6 +54,12 @@ def test_nothing_is_invented_when_the_input_states_no_figures():
     impact = extract_impact(incident("The team restarted the service.", events=["pods restarted"]))
     assert impact.figures() == []
     assert [q.topic for q in impact_questions(impact)] == [
-        "impact: users affected", "impact: user share", "impact: duration", "impact: requests failed",
-        "impact: error rate", "impact: revenue", "impact: sla breach", "impact: support tickets",
+        "impact: users affected",
+        "impact: user share",
+        "impact: duration",
+        "impact: requests failed",
+        "impact: error rate",
+        "impact: revenue",
+        "impact: sla breach",
+        "impact: support tickets",
     ]

@@ -14,7 +14,12 @@ from pm_agent.ingest.base import RawUndated
 
 FIXTURES = Path(__file__).parent / "fixtures" / "inputs"
 UTC = dt.UTC
-PARSERS = {"slack": slack.PARSER, "pagerduty": pagerduty.PARSER, "alertmanager": alertmanager.PARSER, "text": text.PARSER}
+PARSERS = {
+    "slack": slack.PARSER,
+    "pagerduty": pagerduty.PARSER,
+    "alertmanager": alertmanager.PARSER,
+    "text": text.PARSER,
+}
 FIXTURE_FILES = sorted(p.relative_to(FIXTURES).as_posix() for p in FIXTURES.glob("*/*") if p.parent.name in PARSERS)
 
 
@@ -31,7 +36,9 @@ def rows(parsed) -> list[tuple]:
     return [(e.at, e.source, e.text, e.actor, e.locator) for e in parsed.events]
 
 
-def at(hour: int, minute: int, second: int = 0, micro: int = 0, *, day: int = 1, tz: dt.tzinfo | None = UTC) -> dt.datetime:
+def at(
+    hour: int, minute: int, second: int = 0, micro: int = 0, *, day: int = 1, tz: dt.tzinfo | None = UTC
+) -> dt.datetime:
     return dt.datetime(2024, 3, day, hour, minute, second, micro, tzinfo=tz)
 
 
@@ -53,7 +60,13 @@ def test_each_parser_recognises_its_own_fixtures_and_no_other_parser_does(name):
 
 @pytest.mark.parametrize(
     ("fmt", "empty"),
-    [("slack", []), ("slack", {"messages": []}), ("pagerduty", {"log_entries": []}), ("alertmanager", []), ("text", "")],
+    [
+        ("slack", []),
+        ("slack", {"messages": []}),
+        ("pagerduty", {"log_entries": []}),
+        ("alertmanager", []),
+        ("text", ""),
+    ],
 )
 def test_an_empty_input_gives_a_parsed_file_with_no_events(fmt, empty):
     parsed = parse(fmt, empty)
@@ -70,10 +83,22 @@ def test_a_bare_empty_list_is_no_format_of_its_own():
         ("slack", [{"ts": "1709301900.000200", "text": "ok"}, "not a message"], "messages[1]"),
         ("slack", [{"ts": "1709301900.000200", "text": "ok"}, {"text": "no time"}], "messages[1] has no 'ts'"),
         ("slack", [{"ts": "yesterday", "text": "hm"}], "messages[0]: unreadable timestamp"),
-        ("pagerduty", {"log_entries": [{"type": "trigger_log_entry", "created_at": "2024-03-01T14:03:12Z"}, {}]}, "log_entries[1] has no 'type'"),
+        (
+            "pagerduty",
+            {"log_entries": [{"type": "trigger_log_entry", "created_at": "2024-03-01T14:03:12Z"}, {}]},
+            "log_entries[1] has no 'type'",
+        ),
         ("pagerduty", {"log_entries": [{"type": "resolve_log_entry"}]}, "log_entries[0] has no 'created_at'"),
-        ("alertmanager", [{"version": "4", "alerts": [{"startsAt": "2024-03-01T14:00:00Z"}, {"labels": {}}]}], "[0].alerts[1] has no 'startsAt'"),
-        ("alertmanager", {"version": "4", "alerts": [{"startsAt": "2024-02-30T14:00:00Z"}]}, "alerts[0]: impossible timestamp"),
+        (
+            "alertmanager",
+            [{"version": "4", "alerts": [{"startsAt": "2024-03-01T14:00:00Z"}, {"labels": {}}]}],
+            "[0].alerts[1] has no 'startsAt'",
+        ),
+        (
+            "alertmanager",
+            {"version": "4", "alerts": [{"startsAt": "2024-02-30T14:00:00Z"}]},
+            "alerts[0]: impossible timestamp",
+        ),
         ("text", "Date: 2024-03-01\n25:61 - the clock broke", "line 2: impossible timestamp '25:61'"),
         ("text", "\n2024-02-30 14:00 - a day that never was", "line 2: impossible timestamp"),
     ],
@@ -87,7 +112,10 @@ def test_a_malformed_entry_is_an_input_error_naming_the_file_and_the_place(fmt, 
     [
         ("slack", [{"ts": "2024-03-01T14:03:12", "text": "naive"}]),
         ("pagerduty", {"log_entries": [{"type": "trigger_log_entry", "created_at": "2024-03-01T14:03:12"}]}),
-        ("alertmanager", {"version": "4", "alerts": [{"startsAt": "2024-03-01T14:03:12", "labels": {"alertname": "X"}}]}),
+        (
+            "alertmanager",
+            {"version": "4", "alerts": [{"startsAt": "2024-03-01T14:03:12", "labels": {"alertname": "X"}}]},
+        ),
         ("text", "2024-03-01 14:03:12 naive"),
     ],
 )
@@ -101,22 +129,112 @@ def test_a_timestamp_without_an_offset_stays_naive(fmt, data):
 def test_slack_export_turns_people_into_chat_and_bots_into_alerts_and_deploys_with_readable_text():
     parsed = parse("slack", load("slack/checkout-latency-2024-03-01.json"))
     assert rows(parsed) == [
-        (at(13, 45, 2, 300), "deploy", "checkout-service v2.14.0 deployed to prod-eu-1 by @Priya Raman (pipeline #88213)", "deploy-bot", "messages[0]"),
-        (at(13, 58, 34, 300), "alert", "[FIRING:1] CheckoutLatencyHigh (severity=critical, service=checkout-service) — Checkout p99 latency above 2s", "Alertmanager", "messages[1]"),
-        (at(14, 1, 15, 100), "chat", "anyone looking at this? checkout p99 is > 2s on the dashboard", "Tom Becker", "messages[2]"),
-        (at(14, 4, 40, 100), "chat", "ack'd in PD, looking now. p99 jumped at 13:58, right after the 13:45 deploy @Priya Raman", "Ana Souza", "messages[3]"),
-        (at(14, 6, 2, 100), "chat", "I'm IC. Declaring SEV2. Updates in #inc-4821-checkout, status page & support looped in", "Lee Chen", "messages[5]"),
-        (at(14, 7, 38, 300), "alert", "[FIRING:1] CheckoutErrorRateHigh (severity=warning, service=checkout-service) — Checkout 5xx ratio above 2% for 5m", "Alertmanager", "messages[6]"),
-        (at(14, 9, 5, 400), "chat", "v2.14.0 lowered the DB pool to 20 conns per pod (was 50). pool wait time: checkout-db dashboard. I think we're starving the pool", "Priya Raman", "messages[7]"),
-        (at(14, 9, 40, 100), "chat", "ok, let's roll back to v2.13.2. @Priya Raman can you drive?", "Lee Chen", "messages[8]"),
+        (
+            at(13, 45, 2, 300),
+            "deploy",
+            "checkout-service v2.14.0 deployed to prod-eu-1 by @Priya Raman (pipeline #88213)",
+            "deploy-bot",
+            "messages[0]",
+        ),
+        (
+            at(13, 58, 34, 300),
+            "alert",
+            "[FIRING:1] CheckoutLatencyHigh (severity=critical, service=checkout-service) — Checkout p99 latency above 2s",
+            "Alertmanager",
+            "messages[1]",
+        ),
+        (
+            at(14, 1, 15, 100),
+            "chat",
+            "anyone looking at this? checkout p99 is > 2s on the dashboard",
+            "Tom Becker",
+            "messages[2]",
+        ),
+        (
+            at(14, 4, 40, 100),
+            "chat",
+            "ack'd in PD, looking now. p99 jumped at 13:58, right after the 13:45 deploy @Priya Raman",
+            "Ana Souza",
+            "messages[3]",
+        ),
+        (
+            at(14, 6, 2, 100),
+            "chat",
+            "I'm IC. Declaring SEV2. Updates in #inc-4821-checkout, status page & support looped in",
+            "Lee Chen",
+            "messages[5]",
+        ),
+        (
+            at(14, 7, 38, 300),
+            "alert",
+            "[FIRING:1] CheckoutErrorRateHigh (severity=warning, service=checkout-service) — Checkout 5xx ratio above 2% for 5m",
+            "Alertmanager",
+            "messages[6]",
+        ),
+        (
+            at(14, 9, 5, 400),
+            "chat",
+            "v2.14.0 lowered the DB pool to 20 conns per pod (was 50). pool wait time: checkout-db dashboard. I think we're starving the pool",
+            "Priya Raman",
+            "messages[7]",
+        ),
+        (
+            at(14, 9, 40, 100),
+            "chat",
+            "ok, let's roll back to v2.13.2. @Priya Raman can you drive?",
+            "Lee Chen",
+            "messages[8]",
+        ),
         (at(14, 10, 2, 100), "chat", "on it", "Priya Raman", "messages[9]"),
-        (at(14, 11, 20, 300), "deploy", "Rollback of checkout-service to v2.13.2 started by @Priya Raman", "deploy-bot", "messages[10]"),
-        (at(14, 16, 40, 300), "deploy", "checkout-service v2.13.2 deployed to prod-eu-1 (rollback)", "deploy-bot", "messages[11]"),
-        (at(14, 19, 33, 300), "alert", "[RESOLVED] CheckoutErrorRateHigh (severity=warning, service=checkout-service) — Checkout 5xx ratio above 2% for 5m", "Alertmanager", "messages[12]"),
-        (at(14, 22, 33, 300), "alert", "[RESOLVED] CheckoutLatencyHigh (severity=critical, service=checkout-service) — Checkout p99 latency above 2s", "Alertmanager", "messages[13]"),
-        (at(14, 24, 10, 100), "chat", "p99 back to 310ms, error rate 0.1%. watching for 5 more min", "Ana Souza", "messages[14]"),
-        (at(14, 25, 20, 300), "alert", "Resolved: #4821 Checkout p99 latency above 2s by Ana Souza", "PagerDuty", "messages[15]"),
-        (at(14, 30, 5, 100), "chat", "Resolved. ~12% of checkout attempts failed between 13:58 and 14:20. Postmortem owner: me", "Lee Chen", "messages[16]"),
+        (
+            at(14, 11, 20, 300),
+            "deploy",
+            "Rollback of checkout-service to v2.13.2 started by @Priya Raman",
+            "deploy-bot",
+            "messages[10]",
+        ),
+        (
+            at(14, 16, 40, 300),
+            "deploy",
+            "checkout-service v2.13.2 deployed to prod-eu-1 (rollback)",
+            "deploy-bot",
+            "messages[11]",
+        ),
+        (
+            at(14, 19, 33, 300),
+            "alert",
+            "[RESOLVED] CheckoutErrorRateHigh (severity=warning, service=checkout-service) — Checkout 5xx ratio above 2% for 5m",
+            "Alertmanager",
+            "messages[12]",
+        ),
+        (
+            at(14, 22, 33, 300),
+            "alert",
+            "[RESOLVED] CheckoutLatencyHigh (severity=critical, service=checkout-service) — Checkout p99 latency above 2s",
+            "Alertmanager",
+            "messages[13]",
+        ),
+        (
+            at(14, 24, 10, 100),
+            "chat",
+            "p99 back to 310ms, error rate 0.1%. watching for 5 more min",
+            "Ana Souza",
+            "messages[14]",
+        ),
+        (
+            at(14, 25, 20, 300),
+            "alert",
+            "Resolved: #4821 Checkout p99 latency above 2s by Ana Souza",
+            "PagerDuty",
+            "messages[15]",
+        ),
+        (
+            at(14, 30, 5, 100),
+            "chat",
+            "Resolved. ~12% of checkout attempts failed between 13:58 and 14:20. Postmortem owner: me",
+            "Lee Chen",
+            "messages[16]",
+        ),
     ]
     assert (parsed.format, parsed.title, parsed.services, parsed.times) == ("slack", None, [], {})
 
@@ -124,8 +242,20 @@ def test_slack_export_turns_people_into_chat_and_bots_into_alerts_and_deploys_wi
 def test_slack_export_in_a_messages_object_skips_joins_and_textless_posts_and_keeps_unknown_users_as_ids():
     parsed = parse("slack", load("slack/search-stale-minimal.json"))
     assert rows(parsed) == [
-        (at(9, 20, 11, 100, day=9), "chat", "@here search results look stale, newest docs are from last night <08:00>", "Mo Okafor", "messages[1]"),
-        (at(9, 22, 30, 100, day=9), "chat", "indexer is stuck on a poison doc, skipping it. cc @U05ZZUNKN1", "Kai Voss", "messages[2]"),
+        (
+            at(9, 20, 11, 100, day=9),
+            "chat",
+            "@here search results look stale, newest docs are from last night <08:00>",
+            "Mo Okafor",
+            "messages[1]",
+        ),
+        (
+            at(9, 22, 30, 100, day=9),
+            "chat",
+            "indexer is stuck on a poison doc, skipping it. cc @U05ZZUNKN1",
+            "Kai Voss",
+            "messages[2]",
+        ),
         (at(9, 31, 47, 300, day=9), "chat", "Search freshness back to normal (lag 42s)", "status-bot", "messages[4]"),
         (at(9, 33, 0, 100, day=9), "chat", "should we redeploy the indexer anyway?", "Kai Voss", "messages[5]"),
     ]
@@ -158,7 +288,13 @@ def test_slack_bots_are_classified_by_their_name_first_and_then_by_their_text():
 def test_slack_mentions_take_names_from_an_accompanying_users_list():
     data = {
         "users": [{"id": "U07IRIS001", "name": "iris", "profile": {"real_name": "Iris Adeyemi"}}],
-        "messages": [{"ts": "1709301900.000200", "user": "U07IRIS001", "text": "paging <@U07IRIS001|iris-old> &amp; <!subteam^S1|@db-oncall>"}],
+        "messages": [
+            {
+                "ts": "1709301900.000200",
+                "user": "U07IRIS001",
+                "text": "paging <@U07IRIS001|iris-old> &amp; <!subteam^S1|@db-oncall>",
+            }
+        ],
     }
     assert rows(parse("slack", data)) == [
         (at(14, 5, 0, 200), "chat", "paging @Iris Adeyemi & @db-oncall", "Iris Adeyemi", "messages[0]"),
@@ -166,7 +302,10 @@ def test_slack_mentions_take_names_from_an_accompanying_users_list():
 
 
 def test_slack_markup_cleaning_keeps_escaped_angle_brackets_and_lone_asterisks_literal():
-    assert slack.clean_markup("x &lt;b&gt; 2 * 3 :tada: `v1` *bold* <https://a.example/x>", {}) == "x <b> 2 * 3 v1 bold https://a.example/x"
+    assert (
+        slack.clean_markup("x &lt;b&gt; 2 * 3 :tada: `v1` *bold* <https://a.example/x>", {})
+        == "x <b> 2 * 3 v1 bold https://a.example/x"
+    )
 
 
 # --- PagerDuty ----------------------------------------------------------------------------
@@ -175,13 +314,31 @@ def test_slack_markup_cleaning_keeps_escaped_angle_brackets_and_lone_asterisks_l
 def test_pagerduty_log_entries_become_sentences_with_the_incident_and_its_key_times():
     parsed = parse("pagerduty", load("pagerduty/checkout-latency-2024-03-01.json"))
     assert rows(parsed) == [
-        (at(13, 58, 35), "alert", "Triggered: [#4821] Checkout p99 latency above 2s via API", "Prometheus Alertmanager", "log_entries[0]"),
+        (
+            at(13, 58, 35),
+            "alert",
+            "Triggered: [#4821] Checkout p99 latency above 2s via API",
+            "Prometheus Alertmanager",
+            "log_entries[0]",
+        ),
         (at(13, 58, 36), "page", "Notified Ana Souza by push notification", None, "log_entries[1]"),
         (at(14, 3, 36), "page", "Escalated to level 2 by timeout", None, "log_entries[2]"),
         (at(14, 3, 37), "page", "Notified Tom Becker by phone", None, "log_entries[3]"),
         (at(14, 4, 10), "page", "Acknowledged by Ana Souza", "Ana Souza", "log_entries[4]"),
-        (at(14, 6, 30), "note", "Note: SEV2 declared. IC: Lee Chen. Suspect checkout-service v2.14.0 deploy at 13:45.", "Lee Chen", "log_entries[5]"),
-        (at(14, 10, 15), "note", "Note: Rolling back checkout-service to v2.13.2 (DB pool change in v2.14.0 suspected).", "Lee Chen", "log_entries[6]"),
+        (
+            at(14, 6, 30),
+            "note",
+            "Note: SEV2 declared. IC: Lee Chen. Suspect checkout-service v2.14.0 deploy at 13:45.",
+            "Lee Chen",
+            "log_entries[5]",
+        ),
+        (
+            at(14, 10, 15),
+            "note",
+            "Note: Rolling back checkout-service to v2.13.2 (DB pool change in v2.14.0 suspected).",
+            "Lee Chen",
+            "log_entries[6]",
+        ),
         (at(14, 25, 2), "page", "Resolved by Ana Souza", "Ana Souza", "log_entries[7]"),
     ]
     assert (parsed.format, parsed.id, parsed.title, parsed.services, parsed.times) == (
@@ -201,13 +358,23 @@ def test_pagerduty_key_times_follow_the_clock_not_the_newest_first_order_of_the_
         (at(9, 25, 30, day=9), "page", "Snoozed for 30 minutes by Kai Voss", "Kai Voss", "log_entries[2]"),
         (at(9, 24, 0, day=9), "page", "Assigned to Kai Voss by Mo Okafor", "Mo Okafor", "log_entries[3]"),
         (at(9, 21, 12, day=9), "page", "Acknowledged by Mo Okafor", "Mo Okafor", "log_entries[4]"),
-        (at(9, 21, 0, day=9), "alert", "Triggered: [#4977] Search results stale via the web UI", "Mo Okafor", "log_entries[5]"),
+        (
+            at(9, 21, 0, day=9),
+            "alert",
+            "Triggered: [#4977] Search results stale via the web UI",
+            "Mo Okafor",
+            "log_entries[5]",
+        ),
     ]
     assert (parsed.id, parsed.title, parsed.services, parsed.times) == (
         "Q2SRCH0977ABC",
         "Search results stale",
         ["search-indexer"],
-        {"detected_at": at(9, 21, 0, day=9), "acknowledged_at": at(9, 21, 12, day=9), "resolved_at": at(9, 34, 10, day=9)},
+        {
+            "detected_at": at(9, 21, 0, day=9),
+            "acknowledged_at": at(9, 21, 12, day=9),
+            "resolved_at": at(9, 34, 10, day=9),
+        },
     )
 
 
@@ -233,10 +400,34 @@ def test_pagerduty_also_reads_a_bare_list_of_log_entries_and_entries_without_the
 def test_alertmanager_deliveries_give_one_firing_and_one_resolved_event_per_alert():
     parsed = parse("alertmanager", load("alertmanager/checkout-latency-2024-03-01.json"))
     assert rows(parsed) == [
-        (at(13, 58, 30, 118425), "alert", "FIRING CheckoutLatencyHigh (severity=critical, service=checkout-service): Checkout p99 latency above 2s", None, "[0].alerts[0]"),
-        (at(14, 7, 5, 520000), "alert", "FIRING CheckoutErrorRateHigh (severity=warning, service=checkout-service): Checkout 5xx ratio above 2% for 5m", None, "[1].alerts[1]"),
-        (at(14, 19, 30, 520000), "alert", "RESOLVED CheckoutErrorRateHigh (severity=warning, service=checkout-service): Checkout 5xx ratio above 2% for 5m", None, "[2].alerts[1]"),
-        (at(14, 22, 30, 118425), "alert", "RESOLVED CheckoutLatencyHigh (severity=critical, service=checkout-service): Checkout p99 latency above 2s", None, "[3].alerts[0]"),
+        (
+            at(13, 58, 30, 118425),
+            "alert",
+            "FIRING CheckoutLatencyHigh (severity=critical, service=checkout-service): Checkout p99 latency above 2s",
+            None,
+            "[0].alerts[0]",
+        ),
+        (
+            at(14, 7, 5, 520000),
+            "alert",
+            "FIRING CheckoutErrorRateHigh (severity=warning, service=checkout-service): Checkout 5xx ratio above 2% for 5m",
+            None,
+            "[1].alerts[1]",
+        ),
+        (
+            at(14, 19, 30, 520000),
+            "alert",
+            "RESOLVED CheckoutErrorRateHigh (severity=warning, service=checkout-service): Checkout 5xx ratio above 2% for 5m",
+            None,
+            "[2].alerts[1]",
+        ),
+        (
+            at(14, 22, 30, 118425),
+            "alert",
+            "RESOLVED CheckoutLatencyHigh (severity=critical, service=checkout-service): Checkout p99 latency above 2s",
+            None,
+            "[3].alerts[0]",
+        ),
     ]
     assert (parsed.format, parsed.severity, parsed.services, parsed.times) == (
         "alertmanager",
@@ -250,14 +441,29 @@ def test_alertmanager_single_delivery_keeps_a_still_firing_alert_and_its_offset_
     parsed = parse("alertmanager", load("alertmanager/search-lag-single-firing.json"))
     plus_one = dt.timezone(dt.timedelta(hours=1))
     assert rows(parsed) == [
-        (at(10, 14, 27, 521377, day=9, tz=plus_one), "alert", "FIRING SearchIndexLagHigh (severity=warning, job=search-indexer): Index lag is 3h 12m on indexer-2", None, "alerts[0]"),
+        (
+            at(10, 14, 27, 521377, day=9, tz=plus_one),
+            "alert",
+            "FIRING SearchIndexLagHigh (severity=warning, job=search-indexer): Index lag is 3h 12m on indexer-2",
+            None,
+            "alerts[0]",
+        ),
     ]
-    assert (parsed.severity, parsed.services, parsed.times) == ("warning", ["search-indexer"], {"detected_at": at(10, 14, 27, 521377, day=9, tz=plus_one)})
+    assert (parsed.severity, parsed.services, parsed.times) == (
+        "warning",
+        ["search-indexer"],
+        {"detected_at": at(10, 14, 27, 521377, day=9, tz=plus_one)},
+    )
 
 
 def test_alertmanager_reports_resolved_only_when_the_alert_says_so_and_has_a_real_end():
     def alert(name: str, status: str, ends: str) -> dict:
-        return {"status": status, "labels": {"alertname": name, "app": "cart", "severity": "page"}, "startsAt": "2024-03-01T14:00:00Z", "endsAt": ends}
+        return {
+            "status": status,
+            "labels": {"alertname": name, "app": "cart", "severity": "page"},
+            "startsAt": "2024-03-01T14:00:00Z",
+            "endsAt": ends,
+        }
 
     payload = {
         "version": "4",
@@ -281,11 +487,18 @@ def test_alertmanager_reports_resolved_only_when_the_alert_says_so_and_has_a_rea
 def test_alertmanager_severity_is_the_highest_seen_and_services_come_from_service_then_app_then_job():
     alerts = [
         {"labels": {"alertname": "A", "severity": "info", "job": "node-exporter"}, "startsAt": "2024-03-01T14:00:00Z"},
-        {"labels": {"alertname": "B", "severity": "critical", "service": "cart", "job": "kube"}, "startsAt": "2024-03-01T13:59:00Z"},
+        {
+            "labels": {"alertname": "B", "severity": "critical", "service": "cart", "job": "kube"},
+            "startsAt": "2024-03-01T13:59:00Z",
+        },
         {"labels": {"alertname": "C", "severity": "warning", "app": "search"}, "startsAt": "2024-03-01T14:01:00Z"},
     ]
     parsed = parse("alertmanager", {"receiver": "r", "alerts": alerts})
-    assert (parsed.severity, parsed.services, parsed.times) == ("critical", ["node-exporter", "cart", "search"], {"detected_at": at(13, 59)})
+    assert (parsed.severity, parsed.services, parsed.times) == (
+        "critical",
+        ["node-exporter", "cart", "search"],
+        {"detected_at": at(13, 59)},
+    )
 
 
 # --- text and Markdown --------------------------------------------------------------------
@@ -301,13 +514,26 @@ def test_markdown_postmortem_gives_events_undated_entries_incident_fields_and_no
         (at(14, 4), "page", "Ana acknowledged and started investigating", None, "line 22"),
         (at(14, 6), "note", "Lee Chen took incident command and declared SEV2", None, "line 23"),
         (at(14, 7, 5), "alert", "CheckoutErrorRateHigh alert fired: 5xx ratio above 2%", None, "line 24"),
-        (at(14, 9), "metric", "Priya pointed at the DB pool change in v2.14.0; pool wait time at 900 ms (pool size 20 per pod, was 50)", None, "line 25"),
+        (
+            at(14, 9),
+            "metric",
+            "Priya pointed at the DB pool change in v2.14.0; pool wait time at 900 ms (pool size 20 per pod, was 50)",
+            None,
+            "line 25",
+        ),
         (at(14, 11), "deploy", "Rollback to v2.13.2 started", None, "line 27"),
         (at(14, 16), "deploy", "Rollback complete, v2.13.2 live in prod-eu-1", None, "line 28"),
         (at(14, 22), "alert", "p99 back to 310 ms, latency alert resolved", None, "line 30"),
         (at(14, 25), "page", "Ana resolved the PagerDuty incident", None, "line 31"),
     ]
-    assert parsed.undated == [RawUndated(source="chat", text="Support posted a customer notice on the status page", time_text="14:??", locator="line 29")]
+    assert parsed.undated == [
+        RawUndated(
+            source="chat",
+            text="Support posted a customer notice on the status page",
+            time_text="14:??",
+            locator="line 29",
+        )
+    ]
     assert (parsed.format, parsed.title, parsed.severity, parsed.services) == (
         "text",
         "Checkout latency spike after checkout-service v2.14.0",
@@ -355,12 +581,17 @@ def test_plain_text_times_without_a_date_take_the_default_date_stay_naive_and_st
         (at(0, 7, day=5, tz=None), "note", "restarted the export worker with a 4 GB heap", None, "line 6"),
         (at(0, 31, day=5, tz=None), "note", "export finished; invoices were delivered 31 min late", None, "line 7"),
     ]
-    assert parsed.notes == "Nightly billing export ran late\n\nNo customer saw a wrong invoice; two asked support why theirs was late."
+    assert (
+        parsed.notes
+        == "Nightly billing export ran late\n\nNo customer saw a wrong invoice; two asked support why theirs was late."
+    )
 
 
 def test_plain_text_times_without_any_date_are_an_input_error_that_says_how_to_give_one():
     error = error_of("text", load("text/overnight-billing-export.txt"))
-    assert str(error) == "bad-input: line 3: time-only entries need a date: add a line 'Date: YYYY-MM-DD' or pass --date"
+    assert (
+        str(error) == "bad-input: line 3: time-only entries need a date: add a line 'Date: YYYY-MM-DD' or pass --date"
+    )
 
 
 def test_every_documented_line_style_opens_an_event_and_only_a_leading_timestamp_does():
@@ -459,9 +690,18 @@ def test_a_zone_the_file_states_applies_to_its_times_without_an_offset():
         ("Date: first of March\n14:05 - x", "line 1: 'Date:' needs a date written YYYY-MM-DD, not 'first of March'"),
         ("Date: 2024-03-01\n14:05 -", "line 2: '14:05' has no event text after it"),
         ("Timezone: Mars/Olympus\n2024-03-01 14:05 x", "line 1: unknown time zone 'Mars/Olympus'"),
-        ("Date: 2024-03-01\n| Time (CST) | Event |\n|---|---|\n| 14:05 | x |", "line 2: unknown time zone 'CST'"),  # ambiguous: US or China
-        ("Date: 2024-03-01\n\n| When | What |\n|---|---|\n| 14:05 | ok |\n| 24:10 | too late |", "line 6: impossible timestamp '24:10'"),
-        ("Date: 2024-03-01\n| Time | Event |\n| --- | --- |\n| soon | ok |", "line 4: unreadable time 'soon' in the time column"),
+        (
+            "Date: 2024-03-01\n| Time (CST) | Event |\n|---|---|\n| 14:05 | x |",
+            "line 2: unknown time zone 'CST'",
+        ),  # ambiguous: US or China
+        (
+            "Date: 2024-03-01\n\n| When | What |\n|---|---|\n| 14:05 | ok |\n| 24:10 | too late |",
+            "line 6: impossible timestamp '24:10'",
+        ),
+        (
+            "Date: 2024-03-01\n| Time | Event |\n| --- | --- |\n| soon | ok |",
+            "line 4: unreadable time 'soon' in the time column",
+        ),
         ("Date: 2024-03-01\n| Time | Event |\n| --- | --- |\n| 14:05 |  |", "line 4: the table row has no event text"),
     ],
 )

@@ -33,12 +33,35 @@ OVER_LONG = {
     "a service": ({"title": "t", "services": ["api", LONG], "events": [EVENT]}, "services[1]"),
     "the notes": ({"title": "t", "notes": LONG, "events": [EVENT]}, "notes"),
     "an impact quote": ({"title": "t", "impact": {"revenue": LONG}, "events": [EVENT]}, "impact.revenue"),
-    "an undated event": ({"title": "t", "events": [EVENT, {"at": None, "text": LONG, "time_text": "14:??"}]}, "events[1].text"),
-    "a Slack message": ([{"ts": "1709301900.000100", "text": "hi"}, {"ts": "1709301960.000200", "text": LONG}], "messages[1].text"),
-    "a PagerDuty title": ({"log_entries": [{"type": "trigger_log_entry", "created_at": "2024-03-01T14:00:00Z",
-                                            "incident": {"id": "P1", "summary": LONG}}]}, "title"),
-    "an alert summary": ({"receiver": "r", "alerts": [{"startsAt": "2024-03-01T14:00:00Z", "labels": {"alertname": "X"},
-                                                       "annotations": {"summary": LONG}}]}, "alerts[0].text"),
+    "an undated event": (
+        {"title": "t", "events": [EVENT, {"at": None, "text": LONG, "time_text": "14:??"}]},
+        "events[1].text",
+    ),
+    "a Slack message": (
+        [{"ts": "1709301900.000100", "text": "hi"}, {"ts": "1709301960.000200", "text": LONG}],
+        "messages[1].text",
+    ),
+    "a PagerDuty title": (
+        {
+            "log_entries": [
+                {
+                    "type": "trigger_log_entry",
+                    "created_at": "2024-03-01T14:00:00Z",
+                    "incident": {"id": "P1", "summary": LONG},
+                }
+            ]
+        },
+        "title",
+    ),
+    "an alert summary": (
+        {
+            "receiver": "r",
+            "alerts": [
+                {"startsAt": "2024-03-01T14:00:00Z", "labels": {"alertname": "X"}, "annotations": {"summary": LONG}}
+            ],
+        },
+        "alerts[0].text",
+    ),
 }
 
 
@@ -63,12 +86,17 @@ def test_an_event_text_continued_over_short_lines_is_refused_when_the_whole_is_t
     with pytest.raises(InputError) as raised:
         load_incident_text(text, "input", ReadOptions(max_field_chars=LIMIT))
     assert str(raised.value).startswith("input: the event text at line 2 is ")
-    assert str(raised.value).endswith(f"over the limit of {LIMIT:,} per field (shorten it, or raise PM_AGENT_MAX_FIELD_CHARS)")
+    assert str(raised.value).endswith(
+        f"over the limit of {LIMIT:,} per field (shorten it, or raise PM_AGENT_MAX_FIELD_CHARS)"
+    )
 
 
 def test_a_field_exactly_at_the_limit_is_read():
-    incident = load_incident_text(json.dumps({"title": "t", "events": [{**EVENT, "text": "x" * LIMIT}]}), "input",
-                                  ReadOptions(max_field_chars=LIMIT))
+    incident = load_incident_text(
+        json.dumps({"title": "t", "events": [{**EVENT, "text": "x" * LIMIT}]}),
+        "input",
+        ReadOptions(max_field_chars=LIMIT),
+    )
     assert [event.text for event in incident.events] == ["x" * LIMIT]
 
 

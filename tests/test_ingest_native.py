@@ -21,42 +21,67 @@ def write(tmp_path, name, data):
 
 
 def test_native_json_becomes_an_incident_with_utc_times_and_references(tmp_path):
-    path = write(tmp_path, "inc.json", {
-        "id": "INC-7", "title": "Search down", "severity": "SEV1",
-        "started_at": "2024-05-02T10:00:00+02:00", "resolved_at": "2024-05-02T09:30:00Z",
-        "services": "search, indexer",
-        "events": [
-            {"at": "2024-05-02T08:05:00Z", "source": "alert", "text": "SearchDown firing"},
-            {"at": "2024-05-02T10:01:00+02:00", "source": "slack", "text": "looking", "actor": "sam"},
-        ],
-        "notes": ["first note", "second note"],
-    })
+    path = write(
+        tmp_path,
+        "inc.json",
+        {
+            "id": "INC-7",
+            "title": "Search down",
+            "severity": "SEV1",
+            "started_at": "2024-05-02T10:00:00+02:00",
+            "resolved_at": "2024-05-02T09:30:00Z",
+            "services": "search, indexer",
+            "events": [
+                {"at": "2024-05-02T08:05:00Z", "source": "alert", "text": "SearchDown firing"},
+                {"at": "2024-05-02T10:01:00+02:00", "source": "slack", "text": "looking", "actor": "sam"},
+            ],
+            "notes": ["first note", "second note"],
+        },
+    )
     incident = load_incident([path])
     assert incident.id == "INC-7"
     assert incident.started_at == dt.datetime(2024, 5, 2, 8, 0, tzinfo=UTC)
     assert incident.services == ["search", "indexer"]
     assert [(e.at, e.source, e.text, e.actor, e.refs) for e in incident.events] == [
-        (dt.datetime(2024, 5, 2, 8, 1, tzinfo=UTC), "chat", "looking", "sam", [SourceRef(file=str(path), locator="events[1]")]),
-        (dt.datetime(2024, 5, 2, 8, 5, tzinfo=UTC), "alert", "SearchDown firing", None, [SourceRef(file=str(path), locator="events[0]")]),
+        (
+            dt.datetime(2024, 5, 2, 8, 1, tzinfo=UTC),
+            "chat",
+            "looking",
+            "sam",
+            [SourceRef(file=str(path), locator="events[1]")],
+        ),
+        (
+            dt.datetime(2024, 5, 2, 8, 5, tzinfo=UTC),
+            "alert",
+            "SearchDown firing",
+            None,
+            [SourceRef(file=str(path), locator="events[0]")],
+        ),
     ]
     assert incident.notes == "first note\nsecond note"
 
 
 def test_an_event_with_unknown_time_is_kept_as_undated_not_placed_by_guess(tmp_path):
-    path = write(tmp_path, "inc.json", {
-        "title": "x",
-        "events": [
-            {"at": "2024-05-02T08:05:00Z", "source": "alert", "text": "firing"},
-            {"at": None, "time_text": "2024-05-02 14:??", "source": "note", "text": "scaled down"},
-        ],
-    })
+    path = write(
+        tmp_path,
+        "inc.json",
+        {
+            "title": "x",
+            "events": [
+                {"at": "2024-05-02T08:05:00Z", "source": "alert", "text": "firing"},
+                {"at": None, "time_text": "2024-05-02 14:??", "source": "note", "text": "scaled down"},
+            ],
+        },
+    )
     incident = load_incident([path])
     assert [e.text for e in incident.events] == ["firing"]
     assert [(u.text, u.time_text) for u in incident.undated_events] == [("scaled down", "2024-05-02 14:??")]
 
 
 def test_naive_times_take_the_given_timezone(tmp_path):
-    path = write(tmp_path, "inc.json", {"title": "x", "events": [{"at": "2024-05-02 10:00", "source": "note", "text": "a"}]})
+    path = write(
+        tmp_path, "inc.json", {"title": "x", "events": [{"at": "2024-05-02 10:00", "source": "note", "text": "a"}]}
+    )
     from zoneinfo import ZoneInfo
 
     incident = load_incident([path], ReadOptions(assume_tz=ZoneInfo("Europe/Oslo")))
@@ -64,7 +89,9 @@ def test_naive_times_take_the_given_timezone(tmp_path):
 
 
 def test_inline_text_is_read_like_a_file():
-    incident = load_incident_text(json.dumps({"title": "t", "events": [{"at": "2024-01-01T00:00:00Z", "source": "note", "text": "x"}]}))
+    incident = load_incident_text(
+        json.dumps({"title": "t", "events": [{"at": "2024-01-01T00:00:00Z", "source": "note", "text": "x"}]})
+    )
     assert incident.title == "t" and incident.sources == ["<input>"]
 
 

@@ -46,10 +46,13 @@ def test_the_cli_answers_a_deep_document_with_one_line_and_exit_2(tmp_path, caps
 def test_memory_ingest_names_a_deep_line_as_a_problem_not_a_traceback(tmp_path):
     path = tmp_path / "rows.jsonl"
     row = {"title": "Checkout down", "summary": "502s for 40 minutes", "date": "2024-03-01"}
-    path.write_text(json.dumps(row) + "\n" + f'{{"title": {nested(900)}}}\n' + json.dumps(row | {"title": "DNS"}) + "\n")
+    path.write_text(
+        json.dumps(row) + "\n" + f'{{"title": {nested(900)}}}\n' + json.dumps(row | {"title": "DNS"}) + "\n"
+    )
     result = read_paths([path])
-    assert result.problems == [f"{path}:2: JSON nested 901 levels deep, over the limit of 64; "
-                               "no incident format nests that deep"]
+    assert result.problems == [
+        f"{path}:2: JSON nested 901 levels deep, over the limit of 64; no incident format nests that deep"
+    ]
 
 
 def test_a_deep_document_is_redacted_as_text_for_the_queue_not_walked_into_a_recursion_error():

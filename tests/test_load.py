@@ -64,7 +64,9 @@ def test_a_tool_result_for_another_input_or_an_error_result_is_reported():
         f"mcp score_postmortem #0: structured content differs at $.weighted_average: "
         f"got '{other['weighted_average']}', expected '{structured['weighted_average']}'"
     )
-    assert check_call(Outcome(score, 0.1, answer=failed), service, set()) == "mcp score_postmortem #0: error result: boom"
+    assert (
+        check_call(Outcome(score, 0.1, answer=failed), service, set()) == "mcp score_postmortem #0: error result: boom"
+    )
 
 
 def test_an_incident_queued_twice_or_a_refused_delivery_is_reported():
@@ -75,9 +77,11 @@ def test_an_incident_queued_twice_or_a_refused_delivery_is_reported():
         Outcome(second, 0.1, 401, {"error": "invalid_signature"}),
     ]
     assert check_deliveries(answers) == [
-        f"webhook incident of {second.incident_id}: 401 {{\"error\": \"invalid_signature\"}}",
-        (f"{first.incident_id}: 2 deliveries answered ['queued', 'queued'] with 1 job id(s); "
-        "expected one 'queued', the rest 'duplicate', one job"),
+        f'webhook incident of {second.incident_id}: 401 {{"error": "invalid_signature"}}',
+        (
+            f"{first.incident_id}: 2 deliveries answered ['queued', 'queued'] with 1 job id(s); "
+            "expected one 'queued', the rest 'duplicate', one job"
+        ),
     ]
 
 
@@ -89,8 +93,12 @@ def test_a_missing_draft_a_stray_file_and_a_failed_job_are_reported(tmp_path):
     (tmp_path / "drafts" / "INC-C.md").write_text("# Postmortem: never delivered\n")
     for state in ("pending", "done", "failed"):
         (tmp_path / "queue" / state).mkdir(parents=True)
-    job = {"name": "webhook-INC-B", "error": "ValueError: boom", "created_at": "2026-01-01T00:00:00+00:00",
-           "finished_at": "2026-01-01T00:00:02+00:00"}
+    job = {
+        "name": "webhook-INC-B",
+        "error": "ValueError: boom",
+        "created_at": "2026-01-01T00:00:00+00:00",
+        "finished_at": "2026-01-01T00:00:02+00:00",
+    }
     (tmp_path / "queue" / "failed" / "b.json").write_text(json.dumps(job))
     (tmp_path / "queue" / "done" / "a.json").write_text(json.dumps({**job, "error": None}))
     errors, lost, unexpected, waits = check_drafts(tmp_path, incidents)

@@ -107,12 +107,23 @@ ACTIONS = """\
 def test_action_items_read_checkboxes_owners_due_dates_status_and_tickets_from_bullets_and_tables():
     actions = parse_markdown(ACTIONS).action_items()
     assert actions == [
-        ActionEntry(text="Add a canary stage to the deploy pipeline (Owner: Platform team, due 2024-03-15)",
-                    owner="Platform team", due="2024-03-15", status="done"),
-        ActionEntry(text="Alert on checkout 5xx above 2% for 5 minutes (@dana) by Q2 2024",
-                    owner="dana", due="Q2 2024", status="open"),
-        ActionEntry(text="Improve monitoring; Owner: SRE on-call; Status: in progress",
-                    owner="SRE on-call", status="in_progress"),
+        ActionEntry(
+            text="Add a canary stage to the deploy pipeline (Owner: Platform team, due 2024-03-15)",
+            owner="Platform team",
+            due="2024-03-15",
+            status="done",
+        ),
+        ActionEntry(
+            text="Alert on checkout 5xx above 2% for 5 minutes (@dana) by Q2 2024",
+            owner="dana",
+            due="Q2 2024",
+            status="open",
+        ),
+        ActionEntry(
+            text="Improve monitoring; Owner: SRE on-call; Status: in progress",
+            owner="SRE on-call",
+            status="in_progress",
+        ),
         ActionEntry(text="Roll back config v42 — OPS-1234", status="done", ticket="OPS-1234"),
         ActionEntry(text="Validate config defaults in CI", owner="Sam Lee", due="2024-04-01", status="open"),
         ActionEntry(text="Document the rollback"),
@@ -146,8 +157,12 @@ def test_facts_come_from_bold_labels_front_matter_stats_bullets_and_two_column_t
     )
     assert doc.title == "Queue backlog"
     assert doc.facts == {
-        "title": "Queue backlog", "severity": "SEV2", "date": "2024-05-02", "services": "queue, billing",
-        "time to detection": "8 minutes", "region": "eu-west-1",
+        "title": "Queue backlog",
+        "severity": "SEV2",
+        "date": "2024-05-02",
+        "services": "queue, billing",
+        "time to detection": "8 minutes",
+        "region": "eu-west-1",
     }
     assert doc.incident_date() == dt.date(2024, 5, 2)
 
@@ -159,9 +174,13 @@ def test_headings_inside_code_fences_and_html_comments_are_not_sections():
 
 
 def test_links_are_collected_with_their_text_from_inline_reference_and_bare_forms():
-    doc = parse_markdown("See [PM-12](https://x.test/pm-12) and [prior][p] or https://x.test/raw\n\n[p]: https://x.test/p\n")
+    doc = parse_markdown(
+        "See [PM-12](https://x.test/pm-12) and [prior][p] or https://x.test/raw\n\n[p]: https://x.test/p\n"
+    )
     assert [(link.text, link.url) for link in doc.links] == [
-        ("PM-12", "https://x.test/pm-12"), ("p", "https://x.test/p"), ("https://x.test/raw", "https://x.test/raw"),
+        ("PM-12", "https://x.test/pm-12"),
+        ("p", "https://x.test/p"),
+        ("https://x.test/raw", "https://x.test/raw"),
     ]
 
 
@@ -189,7 +208,6 @@ def test_every_real_postmortem_yields_a_title_a_timeline_and_actions(shared_data
         assert sum(row.timestamped for row in doc.timeline_rows()) >= 5, path.name
         assert len(doc.action_items()) >= 2, path.name
         assert doc.timeline_zone() in {"UTC", "CET"}, path.name
-
 
 
 ISSUE_TRACKER_STYLE = """\
@@ -229,14 +247,24 @@ def test_approximate_times_are_read_as_timeline_rows_marked_approximate():
 
 def test_issue_links_numbered_remediation_lists_and_done_marks_are_actions():
     assert parse_markdown(ISSUE_TRACKER_STYLE).action_items() == [
-        ActionEntry(text="#1094 Run CoreDNS with the cluster-proportional autoscaler (@nadia)", owner="nadia",
-                    status="open", ticket="#1094"),
-        ActionEntry(text="#1097 Alert on any CoreDNS OOMKill or restart (@tom)", owner="tom", status="done",
-                    ticket="#1097"),
-        ActionEntry(text="https://github.com/example/platform/issues/1098 Add a DNS load test to the upgrade checklist",
-                    ticket="https://github.com/example/platform/issues/1098"),
-        ActionEntry(text="Raise the CoreDNS memory limit to 512Mi. Owner: Platform team. Due: 2024-10-09.",
-                    owner="Platform team", due="2024-10-09"),
+        ActionEntry(
+            text="#1094 Run CoreDNS with the cluster-proportional autoscaler (@nadia)",
+            owner="nadia",
+            status="open",
+            ticket="#1094",
+        ),
+        ActionEntry(
+            text="#1097 Alert on any CoreDNS OOMKill or restart (@tom)", owner="tom", status="done", ticket="#1097"
+        ),
+        ActionEntry(
+            text="https://github.com/example/platform/issues/1098 Add a DNS load test to the upgrade checklist",
+            ticket="https://github.com/example/platform/issues/1098",
+        ),
+        ActionEntry(
+            text="Raise the CoreDNS memory limit to 512Mi. Owner: Platform team. Due: 2024-10-09.",
+            owner="Platform team",
+            due="2024-10-09",
+        ),
         ActionEntry(text="Set ndots:2 for the batch jobs", status="done"),
     ]
 
@@ -244,7 +272,10 @@ def test_issue_links_numbered_remediation_lists_and_done_marks_are_actions():
 def test_why_and_what_we_are_changing_headings_map_to_root_cause_and_actions():
     doc = parse_markdown("# X\n\n## Why\n\nThe pool was too small.\n\n## What we're changing\n\n- Pin the pool size\n")
     assert [(s.title, s.canonical) for s in doc.sections] == [
-        ("X", None), ("Why", "root_cause"), ("What we're changing", "action_items")]
+        ("X", None),
+        ("Why", "root_cause"),
+        ("What we're changing", "action_items"),
+    ]
     assert [a.text for a in doc.action_items()] == ["Pin the pool size"]
 
 
@@ -253,8 +284,18 @@ def test_a_timeline_whose_rows_use_two_zones_equally_is_read_in_the_first_one_on
     import subprocess
     import sys
 
-    code = ("from pm_agent.markdown.document import parse_markdown; print(parse_markdown('# Outage\\n\\n## Timeline\\n\\n"
-            "- 2024-03-01 14:02Z alert fired\\n- 2024-03-01 14:05 UTC rollback started\\n').timeline_zone())")
-    seen = {subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
-                           env={**os.environ, "PYTHONHASHSEED": str(seed)}).stdout.strip() for seed in range(6)}
+    code = (
+        "from pm_agent.markdown.document import parse_markdown; print(parse_markdown('# Outage\\n\\n## Timeline\\n\\n"
+        "- 2024-03-01 14:02Z alert fired\\n- 2024-03-01 14:05 UTC rollback started\\n').timeline_zone())"
+    )
+    seen = {
+        subprocess.run(
+            [sys.executable, "-c", code],
+            capture_output=True,
+            text=True,
+            check=True,
+            env={**os.environ, "PYTHONHASHSEED": str(seed)},
+        ).stdout.strip()
+        for seed in range(6)
+    }
     assert seen == {"Z"}

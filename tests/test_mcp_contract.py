@@ -150,10 +150,12 @@ async def test_prompt_errors_are_invalid_params_errors_saying_what_is_wrong(capl
         with pytest.raises(MCPError) as misspelt:
             await client.get_prompt("five_whys_session", {"problem": "502s", "incidnet": "x"})
     assert (missing.value.error.code, missing.value.error.message) == (
-        -32602, "prompt five_whys_session: missing argument 'problem'"
+        -32602,
+        "prompt five_whys_session: missing argument 'problem'",
     )
     assert (unknown.value.error.code, unknown.value.error.message) == (
-        -32602, "unknown prompt 'five_why_session'; prompts: guided_postmortem, five_whys_session"
+        -32602,
+        "unknown prompt 'five_why_session'; prompts: guided_postmortem, five_whys_session",
     )
     assert (misspelt.value.error.code, misspelt.value.error.message) == (
         -32602,
@@ -172,12 +174,14 @@ async def test_an_invalid_sampled_answer_gets_one_repair_round_in_both_protocol_
     replies = iter(["no JSON here", json.dumps({"rewritten": clean})])
 
     async def client_model(context, params):
-        return CreateMessageResult(role="assistant", model="client-model",
-                                   content=TextContent(type="text", text=next(replies)))
+        return CreateMessageResult(
+            role="assistant", model="client-model", content=TextContent(type="text", text=next(replies))
+        )
 
     result = await call("rewrite_blameless", {"text": BLAMEFUL}, mode=mode, sampling_callback=client_model)
     assert (result.structured_content["rewritten"], result.structured_content["generated_by"]) == (
-        clean, "sampling client-model"
+        clean,
+        "sampling client-model",
     )
 
 
@@ -191,8 +195,9 @@ async def test_remember_incident_drafts_from_the_incident_data_with_the_backend_
 
     async def client_model(context, params):
         asked.append(params.system_prompt)
-        return CreateMessageResult(role="assistant", model="client-model",
-                                   content=TextContent(type="text", text="no JSON here"))
+        return CreateMessageResult(
+            role="assistant", model="client-model", content=TextContent(type="text", text="no JSON here")
+        )
 
     result = await call("remember_incident", {"paths": [str(EXAMPLE)]}, mode=mode, sampling_callback=client_model)
     assert result.is_error is False
@@ -336,7 +341,8 @@ async def test_a_malformed_stored_id_is_an_invalid_params_error_not_an_internal_
         with pytest.raises(MCPError) as refused:
             await client.read_resource("postmortem://" + "y" * 5000)
     assert (refused.value.error.code, refused.value.error.message) == (
-        -32602, "the incident id must be 1 to 200 characters; find ids with find_related_incidents"
+        -32602,
+        "the incident id must be 1 to 200 characters; find ids with find_related_incidents",
     )
 
 

@@ -60,8 +60,13 @@ def post_initialize_answer(url: str, headers: dict[str, str]) -> tuple[int, byte
 def serve_refused(host: str, token: str) -> subprocess.CompletedProcess:
     """``pm-agent serve --transport http --host HOST`` with ``token`` as PM_AGENT_HTTP_TOKEN, expected to refuse."""
     env = {key: value for key, value in os.environ.items() if key != "PM_AGENT_HTTP_TOKEN"}
-    return subprocess.run([*SERVE, "--transport", "http", "--host", host], env=env | {"PM_AGENT_HTTP_TOKEN": token},
-                          capture_output=True, text=True, timeout=CALL_TIMEOUT)
+    return subprocess.run(
+        [*SERVE, "--transport", "http", "--host", host],
+        env=env | {"PM_AGENT_HTTP_TOKEN": token},
+        capture_output=True,
+        text=True,
+        timeout=CALL_TIMEOUT,
+    )
 
 
 @pytest.mark.anyio
@@ -94,8 +99,13 @@ def test_dns_rebinding_protection_refuses_a_foreign_host_or_origin_even_with_the
 
 def test_binding_every_interface_without_a_token_is_refused_with_exit_status_2():
     env = {key: value for key, value in os.environ.items() if key != "PM_AGENT_HTTP_TOKEN"}
-    run = subprocess.run([*SERVE, "--transport", "http", "--host", "0.0.0.0"], env=env, capture_output=True,
-                         text=True, timeout=CALL_TIMEOUT)
+    run = subprocess.run(
+        [*SERVE, "--transport", "http", "--host", "0.0.0.0"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=CALL_TIMEOUT,
+    )
     assert run.returncode == 2
     assert run.stdout == ""
     assert run.stderr.startswith("pm-agent: error: --host 0.0.0.0 makes the server reachable from other machines")
@@ -107,7 +117,11 @@ def test_the_dns_rebinding_check_accepts_loopback_the_bound_address_and_the_name
     assert allowed_host_headers("127.0.0.1", []) == loopback
     assert allowed_host_headers("0.0.0.0", []) == loopback
     assert allowed_host_headers("192.0.2.7", ["pm.example.internal"]) == [
-        *loopback, "192.0.2.7", "192.0.2.7:*", "pm.example.internal", "pm.example.internal:*"
+        *loopback,
+        "192.0.2.7",
+        "192.0.2.7:*",
+        "pm.example.internal",
+        "pm.example.internal:*",
     ]
     assert allowed_host_headers("::", ["2001:db8::7"]) == [*loopback, "[2001:db8::7]", "[2001:db8::7]:*"]
 
@@ -123,7 +137,7 @@ def test_off_loopback_a_token_shorter_than_32_characters_is_refused_saying_how_t
     assert run.stderr == (
         "pm-agent: error: PM_AGENT_HTTP_TOKEN is 1 character long; --host 0.0.0.0 makes the server reachable from "
         "other machines, so the token must be at least 32 characters: make one with "
-        "`python -c \"import secrets; print(secrets.token_urlsafe(32))\"`\n"
+        '`python -c "import secrets; print(secrets.token_urlsafe(32))"`\n'
     )
 
 
@@ -132,7 +146,7 @@ def test_a_token_of_only_spaces_is_refused_even_on_loopback():
     assert (run.returncode, run.stdout) == (2, "")
     assert run.stderr == (
         "pm-agent: error: PM_AGENT_HTTP_TOKEN is only whitespace, which no client can send: unset it, "
-        "or make a token with `python -c \"import secrets; print(secrets.token_urlsafe(32))\"`\n"
+        'or make a token with `python -c "import secrets; print(secrets.token_urlsafe(32))"`\n'
     )
 
 
@@ -151,10 +165,13 @@ def test_bound_to_every_interface_the_machine_name_is_a_host_and_a_foreign_one_i
         by_name = post_initialize_answer(running.url, {**authorized, "Host": f"{socket.gethostname()}:{port}"})
         foreign = post_initialize_answer(running.url, {**authorized, "Host": f"pm.example.internal:{port}"})
     assert by_name[0] == 200
-    assert (foreign[0], json.loads(foreign[1])) == (421, {
-        "error": "misdirected_request",
-        "error_description": (
-            f"this server does not answer to the host 'pm.example.internal:{port}' (DNS-rebinding protection); "
-            "start it with --allowed-host pm.example.internal to accept that name"
-        ),
-    })
+    assert (foreign[0], json.loads(foreign[1])) == (
+        421,
+        {
+            "error": "misdirected_request",
+            "error_description": (
+                f"this server does not answer to the host 'pm.example.internal:{port}' (DNS-rebinding protection); "
+                "start it with --allowed-host pm.example.internal to accept that name"
+            ),
+        },
+    )

@@ -108,18 +108,29 @@ async def test_five_whys_works_from_a_problem_and_facts_alone():
 
 
 async def test_five_whys_places_a_fact_sent_with_the_incident_where_it_answers_a_why_and_not_as_a_hypothesis():
-    incident = {"title": "Search returns empty results", "services": ["search-api"], "events": [
-        {"at": "2025-05-14T10:00:00Z", "source": "deploy", "text": "search-index mapping v12 rolled out"},
-        {"at": "2025-05-14T10:05:00Z", "source": "alert", "text": "FIRING SearchEmptyResults: 90% of queries return nothing"},
-        {"at": "2025-05-14T10:30:00Z", "source": "metric", "text": "Queries return results again; recovered"},
-    ]}
+    incident = {
+        "title": "Search returns empty results",
+        "services": ["search-api"],
+        "events": [
+            {"at": "2025-05-14T10:00:00Z", "source": "deploy", "text": "search-index mapping v12 rolled out"},
+            {
+                "at": "2025-05-14T10:05:00Z",
+                "source": "alert",
+                "text": "FIRING SearchEmptyResults: 90% of queries return nothing",
+            },
+            {"at": "2025-05-14T10:30:00Z", "source": "metric", "text": "Queries return results again; recovered"},
+        ],
+    }
     mechanism = "Mapping v12 renamed the title field, so every query on title matched nothing"
 
     result = await call("five_whys", {"incident": json.dumps(incident), "facts": [mechanism]})
 
     steps = result.structured_content["branches"][0]["steps"]
     assert [(s["facts"], s["because"] == mechanism, s["hypothesis"]) for s in steps] == [
-        ([], False, False), ([], False, False), ([mechanism], True, False), ([], False, True),
+        ([], False, False),
+        ([], False, False),
+        ([mechanism], True, False),
+        ([], False, True),
     ]
 
 
@@ -179,9 +190,12 @@ async def test_a_client_model_asked_to_write_the_draft_is_sent_the_tagged_events
     incident = service.load([EXAMPLE])
     blocks = dict(re.findall(r'<data name="(\w+)">\n(.*?)\n</data>', asked[0], re.DOTALL))
     sent = json.loads(blocks["incident"])
-    assert [(e["text"], e["tags"]) for e in sent["events"]] == [(t.text, sorted(t.tags)) for t in read_incident(incident).events]
+    assert [(e["text"], e["tags"]) for e in sent["events"]] == [
+        (t.text, sorted(t.tags)) for t in read_incident(incident).events
+    ]
     assert json.loads(blocks["offline_draft"])["open_questions"] == [
-        q.question for q in service.draft(incident, use_memory=False).open_questions]
+        q.question for q in service.draft(incident, use_memory=False).open_questions
+    ]
 
 
 async def test_propose_actions_returns_the_drafts_actions_with_owners_from_the_roster():
@@ -196,8 +210,12 @@ async def test_propose_actions_returns_the_drafts_actions_with_owners_from_the_r
 
 async def test_check_actions_accepts_objects_and_strings_and_says_whether_all_are_smart():
     actions = [
-        {"title": "Add a load test for connection-pool changes", "owner": "Dana Ortiz", "due": "2026-04-01",
-         "done_when": "CI fails a pool_size change that drops throughput by 10%"},
+        {
+            "title": "Add a load test for connection-pool changes",
+            "owner": "Dana Ortiz",
+            "due": "2026-04-01",
+            "done_when": "CI fails a pool_size change that drops throughput by 10%",
+        },
         "Be more careful with config",
     ]
     lints = PostmortemService().check_actions([ActionItem.model_validate(actions[0]), ActionItem(title=actions[1])])
@@ -287,8 +305,17 @@ async def test_the_guided_postmortem_prompt_walks_through_the_tools_in_review_or
         prompt = await client.get_prompt("guided_postmortem", {"incident": "files in ./inc-2031/"})
     text = prompt.messages[0].content.text
     assert text == guided_postmortem(incident="files in ./inc-2031/")
-    order = ["draft_postmortem", "find_related_incidents", "five_whys", "review_why_chain", "propose_actions",
-             "check_actions", "rewrite_blameless", "score_postmortem", "remember_incident"]
+    order = [
+        "draft_postmortem",
+        "find_related_incidents",
+        "five_whys",
+        "review_why_chain",
+        "propose_actions",
+        "check_actions",
+        "rewrite_blameless",
+        "score_postmortem",
+        "remember_incident",
+    ]
     positions = [text.index(name) for name in order]
     assert positions == sorted(positions)
 

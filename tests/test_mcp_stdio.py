@@ -48,8 +48,9 @@ async def test_a_real_incident_drafted_through_the_stdio_server_is_a_complete_po
 async def test_stdout_carries_nothing_but_json_rpc_messages():
     """Raw JSON-RPC, including a call that fails: every byte on stdout belongs to a protocol message."""
     with anyio.fail_after(CALL_TIMEOUT):
-        async with await anyio.open_process(SERVE, env={**state_env(), "PATH": "/usr/bin:/bin"},
-                                            stderr=subprocess.DEVNULL) as process:
+        async with await anyio.open_process(
+            SERVE, env={**state_env(), "PATH": "/usr/bin:/bin"}, stderr=subprocess.DEVNULL
+        ) as process:
             await process.stdin.send("".join(json.dumps(m) + "\n" for m in RAW_SESSION).encode())
             first = await read_lines(process.stdout, count=3)
             await process.stdin.aclose()
@@ -60,12 +61,24 @@ async def test_stdout_carries_nothing_but_json_rpc_messages():
 
 
 RAW_SESSION = [
-    {"jsonrpc": "2.0", "id": 1, "method": "initialize",
-     "params": {"protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": {"name": "probe", "version": "0"}}},
+    {
+        "jsonrpc": "2.0",
+        "id": 1,
+        "method": "initialize",
+        "params": {
+            "protocolVersion": "2025-06-18",
+            "capabilities": {},
+            "clientInfo": {"name": "probe", "version": "0"},
+        },
+    },
     {"jsonrpc": "2.0", "method": "notifications/initialized"},
     {"jsonrpc": "2.0", "id": 2, "method": "tools/list"},
-    {"jsonrpc": "2.0", "id": 3, "method": "tools/call",
-     "params": {"name": "draft_postmortem", "arguments": {"incident": "not an incident"}}},
+    {
+        "jsonrpc": "2.0",
+        "id": 3,
+        "method": "tools/call",
+        "params": {"name": "draft_postmortem", "arguments": {"incident": "not an incident"}},
+    },
 ]
 
 
@@ -103,8 +116,14 @@ async def read_lines(stream, count: int) -> bytes:
 
 def test_starting_the_server_imports_no_vector_store_llm_or_onnx_sdk():
     """Start-up stays fast: chromadb, anthropic and onnxruntime load only when a tool needs them."""
-    run = subprocess.run([sys.executable, "-X", "importtime", *SERVE[1:]], input="", capture_output=True,
-                         text=True, timeout=CALL_TIMEOUT, env={**state_env(), "PATH": "/usr/bin:/bin"})
+    run = subprocess.run(
+        [sys.executable, "-X", "importtime", *SERVE[1:]],
+        input="",
+        capture_output=True,
+        text=True,
+        timeout=CALL_TIMEOUT,
+        env={**state_env(), "PATH": "/usr/bin:/bin"},
+    )
     imported = {line.rsplit("|", 1)[-1].strip() for line in run.stderr.splitlines() if line.startswith("import time:")}
     assert "mcp.server.mcpserver" in imported and "pm_agent.mcp_server.tools" in imported
     heavy = {name for name in imported if name.split(".")[0] in ("chromadb", "anthropic", "onnxruntime")}

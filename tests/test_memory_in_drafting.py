@@ -19,15 +19,27 @@ def remember_example(service: PostmortemService):
 
 def a_similar_incident(tmp_path):
     path = tmp_path / "similar.json"
-    path.write_text(json.dumps({
-        "title": "Checkout 502s after pgbouncer pool_size was lowered",
-        "services": ["payments-api", "pgbouncer"],
-        "started_at": "2026-06-02T09:00:00Z",
-        "events": [
-            {"at": "2026-06-02T08:58:00Z", "source": "deploy", "text": "payments-api config v500 rolled out: pool_size 30"},
-            {"at": "2026-06-02T09:04:00Z", "source": "alert", "text": "FIRING PaymentsHighErrorRate 5xx rate 9%"},
-        ],
-    }))
+    path.write_text(
+        json.dumps(
+            {
+                "title": "Checkout 502s after pgbouncer pool_size was lowered",
+                "services": ["payments-api", "pgbouncer"],
+                "started_at": "2026-06-02T09:00:00Z",
+                "events": [
+                    {
+                        "at": "2026-06-02T08:58:00Z",
+                        "source": "deploy",
+                        "text": "payments-api config v500 rolled out: pool_size 30",
+                    },
+                    {
+                        "at": "2026-06-02T09:04:00Z",
+                        "source": "alert",
+                        "text": "FIRING PaymentsHighErrorRate 5xx rate 9%",
+                    },
+                ],
+            }
+        )
+    )
     return path
 
 
@@ -78,4 +90,6 @@ def test_marking_an_unknown_action_done_is_a_clear_error(capsys):
 
 def test_listing_actions_with_an_empty_memory_says_how_to_fill_it(capsys):
     assert main(["actions", "list"]) == 0
-    assert capsys.readouterr().out == "The memory holds no postmortems yet: pm-agent memory ingest FILE... stores some.\n"
+    assert (
+        capsys.readouterr().out == "The memory holds no postmortems yet: pm-agent memory ingest FILE... stores some.\n"
+    )

@@ -51,7 +51,9 @@ def test_records_another_process_added_make_the_cache_stale(tmp_path):
 
     assert hits_of(later)[0][0] == "dns-ttl-2025-01"
     cache = json.loads((tmp_path / "memory" / index_cache.CACHE_FILE).read_text(encoding="utf-8"))
-    assert sorted(fields["source_id"] for fields in cache["catalog"].values()) == sorted(row["id"] for row in PLAIN_ROWS)
+    assert sorted(fields["source_id"] for fields in cache["catalog"].values()) == sorted(
+        row["id"] for row in PLAIN_ROWS
+    )
     assert sorted(cache["lexical"]["ids"]) == sorted(cache["catalog"])
 
 
@@ -71,13 +73,18 @@ def test_a_postmortem_replaced_by_a_new_version_is_never_served_from_the_cache(t
     assert hit.title == revised.title
 
 
-@pytest.mark.parametrize("damage", [
-    pytest.param("{not json", id="not JSON"),
-    pytest.param(json.dumps({"version": 2, "fingerprint": "0" * 64, "catalog": {}, "lexical": {"ids": []}}),
-                 id="another set of ids"),
-    pytest.param("term frequencies", id="a term frequency that is not a number, under the right fingerprint"),
-    pytest.param("postings", id="postings that point past the documents, under the right fingerprint"),
-])
+@pytest.mark.parametrize(
+    "damage",
+    [
+        pytest.param("{not json", id="not JSON"),
+        pytest.param(
+            json.dumps({"version": 2, "fingerprint": "0" * 64, "catalog": {}, "lexical": {"ids": []}}),
+            id="another set of ids",
+        ),
+        pytest.param("term frequencies", id="a term frequency that is not a number, under the right fingerprint"),
+        pytest.param("postings", id="postings that point past the documents, under the right fingerprint"),
+    ],
+)
 def test_a_damaged_or_foreign_cache_is_ignored_rebuilt_and_rewritten(tmp_path, damage):
     first = ingested(tmp_path / "memory")
     expected = hits_of(first)

@@ -51,7 +51,11 @@ def test_jsonl_rows_keep_date_severity_services_and_extra_facts(tmp_path):
     record = by_source(memory)["dns-ttl-2025-01"]
 
     assert (record.kind, record.title, record.date, record.severity, record.services) == (
-        "incident", PLAIN_ROWS[0]["title"], dt.date(2025, 1, 10), "SEV2", ["checkout", "dns"]
+        "incident",
+        PLAIN_ROWS[0]["title"],
+        dt.date(2025, 1, 10),
+        "SEV2",
+        ["checkout", "dns"],
     )
     assert record.extra == {"company": "Example Shop"}
     assert record.source.endswith("incidents.jsonl:1")
@@ -69,10 +73,20 @@ def test_postmortem_json_keeps_factors_actions_and_resolve_time(tmp_path):
     assert (record.date, record.severity, record.services) == (dt.date(2025, 3, 4), "SEV1", ["orders-api", "orders-db"])
     assert record.contributing_factors == POSTMORTEM.contributing_factors
     assert [(a.id, a.title, a.owner, a.due, a.status) for a in record.action_items] == [
-        (f"{record.id}.a1", "Add a canary stage for configuration pushes", "platform team lead",
-         dt.date(2025, 4, 1), "open"),
-        (f"{record.id}.a2", "Alert when the connection pool is over 90% used", "Dana",
-         dt.date(2025, 9, 1), "in_progress"),
+        (
+            f"{record.id}.a1",
+            "Add a canary stage for configuration pushes",
+            "platform team lead",
+            dt.date(2025, 4, 1),
+            "open",
+        ),
+        (
+            f"{record.id}.a2",
+            "Alert when the connection pool is over 90% used",
+            "Dana",
+            dt.date(2025, 9, 1),
+            "in_progress",
+        ),
         (f"{record.id}.a3", "Document the pool sizing rule", "Lee", dt.date(2025, 3, 20), "done"),
     ]
     assert memory.get_postmortem(POSTMORTEM.incident_id).summary == POSTMORTEM.summary
@@ -97,7 +111,10 @@ def test_incident_json_with_a_timeline_is_read_by_the_core_ingest(tmp_path):
     record = by_source(memory)["cache-stampede-2025-05"]
 
     assert (record.kind, record.date, record.severity, record.services) == (
-        "incident", dt.date(2025, 5, 12), "SEV3", ["catalog", "redis-cache"]
+        "incident",
+        dt.date(2025, 5, 12),
+        "SEV3",
+        ["catalog", "redis-cache"],
     )
     assert record.resolve_minutes == 90
     assert record.summary == INCIDENT_WITH_TIMELINE["notes"]
@@ -112,7 +129,10 @@ def test_markdown_sections_become_fields(tmp_path):
     record = by_source(memory)["queue-stall"]
 
     assert (record.kind, record.title, record.date, record.severity) == (
-        "postmortem", "Queue consumers stalled after broker upgrade", dt.date(2025, 4, 22), "SEV2"
+        "postmortem",
+        "Queue consumers stalled after broker upgrade",
+        dt.date(2025, 4, 22),
+        "SEV2",
     )
     assert record.services == ["billing-worker", "rabbitmq"]
     assert record.resolve_minutes == 135
@@ -141,8 +161,13 @@ def test_stored_metadata_can_be_filtered_in_chroma(tmp_path):
 
 
 def test_label_fields_of_a_data_set_are_never_stored(tmp_path):
-    row = {**PLAIN_ROWS[0], "categories": ["danluu:Config Errors"], "category_norm": ["config"],
-           "category_primary": "config", "category_primary_basis": "source label"}
+    row = {
+        **PLAIN_ROWS[0],
+        "categories": ["danluu:Config Errors"],
+        "category_norm": ["config"],
+        "category_primary": "config",
+        "category_primary_basis": "source label",
+    }
     source = tmp_path / "labelled.jsonl"
     source.write_text(json.dumps(row) + "\n", encoding="utf-8")
     memory = memory_at(tmp_path / "memory")
@@ -181,17 +206,21 @@ class Interrupted(Exception):
 
 def interrupt_after(limit: int):
     """A progress wrapper that stops the ingest after ``limit`` records, like Ctrl-C would."""
+
     def progress(items, total, label):
         for done, item in enumerate(items):
             if done == limit:
                 raise Interrupted
             yield item
+
     return progress
 
 
 def test_an_interrupted_ingest_resumed_later_ends_with_exactly_one_copy_of_each(tmp_path):
-    rows = [{"id": f"row-{n}", "title": f"Incident number {n}", "summary": f"Service {n % 7} failed in way {n}."}
-            for n in range(450)]
+    rows = [
+        {"id": f"row-{n}", "title": f"Incident number {n}", "summary": f"Service {n % 7} failed in way {n}."}
+        for n in range(450)
+    ]
     source = tmp_path / "many.jsonl"
     source.write_text("".join(json.dumps(row) + "\n" for row in rows), encoding="utf-8")
     memory = memory_at(tmp_path / "memory")
@@ -253,6 +282,10 @@ def test_a_secret_in_an_ingested_file_is_redacted_before_it_is_embedded_or_store
         memory.ingest_paths([source])
 
     [record] = memory.records()
-    assert record.summary == "The bot token [REDACTED:slack-token] was pasted in the channel at 14:02; 40 minutes of 502s."
-    assert token not in "".join(path.read_bytes().decode("latin-1") for path in (tmp_path / "memory").rglob("*") if path.is_file())
+    assert (
+        record.summary == "The bot token [REDACTED:slack-token] was pasted in the channel at 14:02; 40 minutes of 502s."
+    )
+    assert token not in "".join(
+        path.read_bytes().decode("latin-1") for path in (tmp_path / "memory").rglob("*") if path.is_file()
+    )
     assert caplog.messages == ["redacted from the memory records before use: 1 slack-token"]

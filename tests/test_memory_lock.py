@@ -29,8 +29,16 @@ def invented_rows(path, prefix: str, count: int) -> str:
     with path.open("w", encoding="utf-8") as file:
         for n in range(count):
             picked = [words[(n * 7 + k * 3) % len(words)] for k in range(6)]
-            file.write(json.dumps({"id": f"{prefix}-{n}", "title": f"{prefix} {n}: " + " ".join(picked[:3]),
-                                   "summary": " ".join(picked) + f" in {prefix} batch {n}"}) + "\n")
+            file.write(
+                json.dumps(
+                    {
+                        "id": f"{prefix}-{n}",
+                        "title": f"{prefix} {n}: " + " ".join(picked[:3]),
+                        "summary": " ".join(picked) + f" in {prefix} batch {n}",
+                    }
+                )
+                + "\n"
+            )
     return str(path)
 
 
@@ -49,8 +57,16 @@ def test_two_processes_ingesting_into_one_memory_both_finish_and_leave_it_usable
     first, second = invented_rows(tmp_path / "a.jsonl", "a", 3000), invented_rows(tmp_path / "b.jsonl", "b", 3000)
     assert made_empty(tmp_path, env).returncode == 0  # an empty store: the case that broke
 
-    writers = [subprocess.Popen([*PM_AGENT, "memory", "ingest", "--json", path], env=env, stdout=subprocess.PIPE,
-                                stderr=subprocess.PIPE, text=True) for path in (first, second)]
+    writers = [
+        subprocess.Popen(
+            [*PM_AGENT, "memory", "ingest", "--json", path],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for path in (first, second)
+    ]
     outputs = [writer.communicate(timeout=TIMEOUT) for writer in writers]
     stats = run(env, "memory", "stats", "--json")
     search = run(env, "memory", "search", "replica timeout", "--k", "1", "--json")
@@ -65,12 +81,16 @@ def test_a_second_process_waits_while_the_first_uses_the_memory_then_carries_on(
     made_empty(tmp_path, env)
     holder = StoreLock(tmp_path / "memory")
     with holder.held():
-        waiting = subprocess.Popen([*PM_AGENT, "memory", "stats", "--json"], env=env, stdout=subprocess.PIPE,
-                                   stderr=subprocess.PIPE, text=True)
+        waiting = subprocess.Popen(
+            [*PM_AGENT, "memory", "stats", "--json"], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        )
         said = waiting.stderr.readline()
     out, _ = waiting.communicate(timeout=TIMEOUT)
 
-    assert said == f"pm-agent: WARNING: waiting for another pm-agent process to finish with the memory at {tmp_path / 'memory'}\n"
+    assert (
+        said
+        == f"pm-agent: WARNING: waiting for another pm-agent process to finish with the memory at {tmp_path / 'memory'}\n"
+    )
     assert (waiting.returncode, json.loads(out)["records"]) == (0, 0)
 
 
@@ -140,8 +160,9 @@ def test_a_draft_does_not_wait_for_a_long_ingest_it_goes_without_related_inciden
     assert service.related_incidents(incident)[0].title == PLAIN_ROWS[0]["title"]
 
 
-def test_a_draft_does_not_wait_for_a_remember_in_its_own_process_that_waits_on_a_busy_memory(tmp_path, monkeypatch,
-                                                                                              caplog):
+def test_a_draft_does_not_wait_for_a_remember_in_its_own_process_that_waits_on_a_busy_memory(
+    tmp_path, monkeypatch, caplog
+):
     # The server's webhook worker and its MCP tools share one service: a draft must not queue behind the worker's
     # `remember` for the length of another process's ingest.
     import threading
@@ -231,10 +252,19 @@ print(json.dumps(seen))
 
 def test_the_memory_and_the_queue_import_and_lock_without_fcntl_as_on_windows(tmp_path):
     # fcntl hidden and msvcrt given (a stand-in that locks for real): the memory imported fcntl unconditionally.
-    done = subprocess.run([sys.executable, "-c", WITHOUT_FCNTL, str(tmp_path)], capture_output=True, text=True,
-                          timeout=TIMEOUT, check=False)
+    done = subprocess.run(
+        [sys.executable, "-c", WITHOUT_FCNTL, str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=TIMEOUT,
+        check=False,
+    )
 
     waited = f"waiting for another pm-agent process to finish with the memory at {tmp_path}\n"
     assert (done.returncode, done.stderr) == (0, waited)
-    assert json.loads(done.stdout) == {"second store lock": "refused", "store lock after release": "held",
-                                       "second claim": None, "claim after release": True}
+    assert json.loads(done.stdout) == {
+        "second store lock": "refused",
+        "store lock after release": "held",
+        "second claim": None,
+        "claim after release": True,
+    }

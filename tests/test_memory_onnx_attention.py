@@ -22,7 +22,7 @@ from pm_agent.embeddings.onnx.graph import (
 )
 
 HIDDEN, HEAD_SIZE = 4, 2
-HALF_SCALE = HEAD_SIZE ** -0.25  # each side is scaled by its square root, as the exporter does
+HALF_SCALE = HEAD_SIZE**-0.25  # each side is scaled by its square root, as the exporter does
 
 
 def tensor(data_type: int, values, dims: tuple[int, ...]) -> Tensor:
@@ -40,18 +40,26 @@ def transpose(source: str, output: str, perm: tuple[int, ...]) -> Node:
     return Node("Transpose", "", [source], [output], rest=[ints_attribute("perm", perm)])
 
 
-def exported_attention(scale: float = HALF_SCALE, mask_source: str = "attention_mask",
-                       key_source: str = "hidden") -> Graph:
+def exported_attention(
+    scale: float = HALF_SCALE, mask_source: str = "attention_mask", key_source: str = "hidden"
+) -> Graph:
     """The pattern as the exporter writes it, with a 4-wide hidden state and two heads of 2."""
     nodes = [
         Node("Cast", "", [mask_source], ["mask_f"], rest=[int_attribute("to", FLOAT)]),
         Node("Sub", "", ["one", "mask_f"], ["mask_off"]),
         Node("Mul", "", ["mask_off", "lowest"], ["mask_add"]),
-        projection("q"), Node("Reshape", "", ["q", "heads"], ["q_r"]), transpose("q_r", "q_t", (0, 2, 1, 3)),
-        projection("k", key_source), Node("Reshape", "", ["k", "heads"], ["k_r"]), transpose("k_r", "k_t", (0, 2, 1, 3)),
-        Node("Reshape", "", ["k_t", "flat"], ["k_3"]), transpose("k_3", "k_3t", (0, 2, 1)),
+        projection("q"),
+        Node("Reshape", "", ["q", "heads"], ["q_r"]),
+        transpose("q_r", "q_t", (0, 2, 1, 3)),
+        projection("k", key_source),
+        Node("Reshape", "", ["k", "heads"], ["k_r"]),
+        transpose("k_r", "k_t", (0, 2, 1, 3)),
+        Node("Reshape", "", ["k_t", "flat"], ["k_3"]),
+        transpose("k_3", "k_3t", (0, 2, 1)),
         Node("Reshape", "", ["k_3t", "unflat"], ["k_T"]),
-        projection("v"), Node("Reshape", "", ["v", "heads"], ["v_r"]), transpose("v_r", "v_t", (0, 2, 1, 3)),
+        projection("v"),
+        Node("Reshape", "", ["v", "heads"], ["v_r"]),
+        transpose("v_r", "v_t", (0, 2, 1, 3)),
         Node("Mul", "", ["q_t", "scale"], ["q_s"]),
         Node("Mul", "", ["k_T", "scale"], ["k_s"]),
         Node("MatMul", "", ["q_s", "k_s"], ["scores"]),
@@ -65,10 +73,14 @@ def exported_attention(scale: float = HALF_SCALE, mask_source: str = "attention_
         projection("out", "context"),
     ]
     tensors = {
-        "one": tensor(FLOAT, [1.0], ()), "lowest": tensor(FLOAT, [-3.4e38], ()), "zero": tensor(FLOAT, [0.0], ()),
+        "one": tensor(FLOAT, [1.0], ()),
+        "lowest": tensor(FLOAT, [-3.4e38], ()),
+        "zero": tensor(FLOAT, [0.0], ()),
         "scale": tensor(FLOAT, [scale], ()),
-        "heads": tensor(INT64, [0, 0, -1, HEAD_SIZE], (4,)), "flat": tensor(INT64, [-1, 3, HEAD_SIZE], (3,)),
-        "unflat": tensor(INT64, [1, -1, HEAD_SIZE, 3], (4,)), "merged": tensor(INT64, [0, 0, HIDDEN], (3,)),
+        "heads": tensor(INT64, [0, 0, -1, HEAD_SIZE], (4,)),
+        "flat": tensor(INT64, [-1, 3, HEAD_SIZE], (3,)),
+        "unflat": tensor(INT64, [1, -1, HEAD_SIZE, 3], (4,)),
+        "merged": tensor(INT64, [0, 0, HIDDEN], (3,)),
     }
     for index, name in enumerate(("q", "k", "v", "out")):
         tensors[f"{name}_w"] = tensor(INT8, np.arange(16) + 16 * index, (HIDDEN, HIDDEN))
@@ -89,8 +101,19 @@ def test_the_exported_self_attention_becomes_one_quantized_attention_over_the_th
     assert summary(graph) == [
         ("Cast", ["attention_mask"], ["attention_mask/int32"]),
         ("DynamicQuantizeLinear", ["hidden"], ["context/input_q", "context/input_scale", "context/input_zero_point"]),
-        ("QAttention", ["context/input_q", "context/qkv_weight", "context/qkv_bias", "context/input_scale",
-                        "context/qkv_scale", "attention_mask/int32", "context/input_zero_point"], ["context"]),
+        (
+            "QAttention",
+            [
+                "context/input_q",
+                "context/qkv_weight",
+                "context/qkv_bias",
+                "context/input_scale",
+                "context/qkv_scale",
+                "attention_mask/int32",
+                "context/input_zero_point",
+            ],
+            ["context"],
+        ),
         ("DynamicQuantizeMatMul", ["context", "out_w", "out_scale", "", "out_bias"], ["out"]),
     ]
     assert node_int_attribute(graph.nodes[2], "num_heads") == HIDDEN // HEAD_SIZE
@@ -107,16 +130,19 @@ def test_the_fused_weights_are_the_three_projections_side_by_side_with_their_sca
     assert graph.tensors["context/qkv_weight"].dims == (HIDDEN, 3 * HIDDEN)
     for index, name in enumerate("qkv"):
         expected = array(f"{name}_w", np.int8).reshape(HIDDEN, HIDDEN)
-        assert (weights[:, index * HIDDEN:(index + 1) * HIDDEN] == expected).all()
+        assert (weights[:, index * HIDDEN : (index + 1) * HIDDEN] == expected).all()
     assert array("context/qkv_scale", np.float32).tolist() == pytest.approx([0.1] * 4 + [0.2] * 4 + [0.3] * 4)
     assert array("context/qkv_bias", np.float32).tolist() == [0.0] * 4 + [1.0] * 4 + [2.0] * 4
 
 
-@pytest.mark.parametrize("graph", [
-    pytest.param(exported_attention(scale=0.5), id="a scale other than one over the root of the head size"),
-    pytest.param(exported_attention(mask_source="hidden"), id="a mask computed from the hidden state"),
-    pytest.param(exported_attention(key_source="other_hidden"), id="keys projected from another input"),
-])
+@pytest.mark.parametrize(
+    "graph",
+    [
+        pytest.param(exported_attention(scale=0.5), id="a scale other than one over the root of the head size"),
+        pytest.param(exported_attention(mask_source="hidden"), id="a mask computed from the hidden state"),
+        pytest.param(exported_attention(key_source="other_hidden"), id="keys projected from another input"),
+    ],
+)
 def test_a_near_miss_is_left_exactly_as_it_was(graph):
     before = summary(graph)
 

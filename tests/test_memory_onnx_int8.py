@@ -111,13 +111,21 @@ def test_each_of_the_six_attentions_becomes_one_quantized_attention_and_the_glue
 
     ops = graph_ops(rewritten)
     assert fused == 36  # 18 products alone, 18 inside the attentions
-    assert (ops.count("QAttention"), ops.count("DynamicQuantizeLinear"), ops.count("DynamicQuantizeMatMul")) == (6, 6, 18)
+    assert (ops.count("QAttention"), ops.count("DynamicQuantizeLinear"), ops.count("DynamicQuantizeMatMul")) == (
+        6,
+        6,
+        18,
+    )
     assert [op for op in ("Softmax", "IsNaN", "Where", "Transpose", "Reshape", "MatMul") if op in ops] == []
     assert len(ops) == 73  # from 253: what is left is embeddings, layer norms, residual adds and GELUs
 
 
-GELU_CONSTANTS = {"sqrt2": Tensor(FLOAT, (), 2**0.5), "one": Tensor(FLOAT, (), 1.0), "half": Tensor(FLOAT, (), 0.5),
-                  "quarter": Tensor(FLOAT, (), 0.25)}
+GELU_CONSTANTS = {
+    "sqrt2": Tensor(FLOAT, (), 2**0.5),
+    "one": Tensor(FLOAT, (), 1.0),
+    "half": Tensor(FLOAT, (), 0.5),
+    "quarter": Tensor(FLOAT, (), 0.25),
+}
 
 
 def erf_gelu(half: str = "half") -> list[Node]:

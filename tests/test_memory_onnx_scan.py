@@ -24,8 +24,11 @@ TABLE = np.arange(VOCABULARY * WIDTH, dtype=np.float32).reshape(VOCABULARY, WIDT
 def lookup_encoder(opset: int, inputs=("input_ids", "attention_mask", "token_type_ids")) -> bytes:
     """A toy encoder: each token's hidden state is its row of a table (masks are ignored, as padding is cut)."""
     node = Node("Gather", "", ["table", "input_ids"], ["last_hidden_state"])
-    graph = [(1, LENGTH, node.encode()), (2, LENGTH, b"lookup"),
-             (5, LENGTH, encode_tensor("table", FLOAT, TABLE.shape, TABLE.tobytes()))]
+    graph = [
+        (1, LENGTH, node.encode()),
+        (2, LENGTH, b"lookup"),
+        (5, LENGTH, encode_tensor("table", FLOAT, TABLE.shape, TABLE.tobytes())),
+    ]
     graph += [(11, LENGTH, tensor_value_info(name, INT64, ("batch", "sequence"))) for name in inputs]
     graph.append((12, LENGTH, tensor_value_info("last_hidden_state", FLOAT, ("batch", "sequence", WIDTH))))
     opset_import = encode_fields([(1, LENGTH, b""), (2, VARINT, opset)])
@@ -41,8 +44,9 @@ def run(model: bytes, texts: list[list[int]]) -> np.ndarray:
     for row, text in enumerate(texts):
         ids[row, : len(text)], mask[row, : len(text)] = text, 1
     session = onnxruntime.InferenceSession(model, providers=["CPUExecutionProvider"])
-    return session.run([SENTENCE_EMBEDDING], {"input_ids": ids, "attention_mask": mask,
-                                              "token_type_ids": np.zeros_like(ids)})[0]
+    return session.run(
+        [SENTENCE_EMBEDDING], {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)}
+    )[0]
 
 
 def alone(text: list[int]) -> np.ndarray:

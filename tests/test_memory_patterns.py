@@ -27,8 +27,11 @@ def test_recurring_services_and_factors_are_counted_with_their_incidents(tmp_pat
         Recurring(name="orders-db", count=2, incidents=["disk-full-2024-11", "pool-exhaustion-2025-03"]),
     ]
     assert report.factors == [
-        Recurring(name="The config change skipped canary review", count=2,
-                  incidents=["pool-exhaustion-2025-03", "queue-stall"]),
+        Recurring(
+            name="The config change skipped canary review",
+            count=2,
+            incidents=["pool-exhaustion-2025-03", "queue-stall"],
+        ),
     ]
     config = next(row for row in report.causes if row.name == "config")
     assert {"pool-exhaustion-2025-03", "queue-stall", "dns-ttl-2025-01"} <= set(config.incidents)
@@ -38,8 +41,15 @@ def test_recurring_services_and_factors_are_counted_with_their_incidents(tmp_pat
 def test_repeats_within_ninety_days_name_both_incidents(tmp_path):
     report = loaded_memory(tmp_path).patterns()
 
-    dns_repeat = Repeat(kind="service", name="dns", first="dns-ttl-2025-01", first_date=dt.date(2025, 1, 10),
-                        again="dns-resolver-2025-02", again_date=dt.date(2025, 2, 20), days_apart=41)
+    dns_repeat = Repeat(
+        kind="service",
+        name="dns",
+        first="dns-ttl-2025-01",
+        first_date=dt.date(2025, 1, 10),
+        again="dns-resolver-2025-02",
+        again_date=dt.date(2025, 2, 20),
+        days_apart=41,
+    )
     assert dns_repeat in report.repeats
     assert all(repeat.days_apart <= 90 for repeat in report.repeats)
     assert not any(repeat.name == "public-api" for repeat in report.repeats)
@@ -83,14 +93,27 @@ def test_open_actions_list_overdue_first_with_their_incident(tmp_path):
     actions = memory.list_actions()
 
     assert [(a.title, a.owner, a.due, a.status, a.overdue, a.incident_id) for a in actions] == [
-        ("Add a canary stage for configuration pushes", "platform team lead", dt.date(2025, 4, 1), "open", True,
-         "pool-exhaustion-2025-03"),
+        (
+            "Add a canary stage for configuration pushes",
+            "platform team lead",
+            dt.date(2025, 4, 1),
+            "open",
+            True,
+            "pool-exhaustion-2025-03",
+        ),
         ("Alert on queue depth above 10k messages", "Priya", dt.date(2025, 5, 15), "open", True, "queue-stall"),
-        ("Alert when the connection pool is over 90% used", "Dana", dt.date(2025, 9, 1), "in_progress", False,
-         "pool-exhaustion-2025-03"),
+        (
+            "Alert when the connection pool is over 90% used",
+            "Dana",
+            dt.date(2025, 9, 1),
+            "in_progress",
+            False,
+            "pool-exhaustion-2025-03",
+        ),
     ]
     assert [a.title for a in memory.list_actions(overdue=True)] == [
-        "Add a canary stage for configuration pushes", "Alert on queue depth above 10k messages",
+        "Add a canary stage for configuration pushes",
+        "Alert on queue depth above 10k messages",
     ]
     assert len(memory.list_actions(include_done=True)) == 5
 

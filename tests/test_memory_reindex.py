@@ -76,10 +76,16 @@ def test_reindex_re_embeds_every_record_and_ingest_works_again(built_with_anothe
 def test_reindex_is_in_the_service_and_reports_json(built_with_another_embedder, capsys):
     report = PostmortemService(Settings()).reindex_memory()
 
-    assert report.model_dump() == {"records": 5, "previous_embedder": "other-embedder-v1", "embedder": "lexical-hash-v1"}
+    assert report.model_dump() == {
+        "records": 5,
+        "previous_embedder": "other-embedder-v1",
+        "embedder": "lexical-hash-v1",
+    }
     assert main(["memory", "reindex", "--json"]) == 0
     assert json.loads(capsys.readouterr().out) == {
-        "records": 5, "previous_embedder": "lexical-hash-v1", "embedder": "lexical-hash-v1"
+        "records": 5,
+        "previous_embedder": "lexical-hash-v1",
+        "embedder": "lexical-hash-v1",
     }
 
 
@@ -99,8 +105,9 @@ def test_a_reindex_that_fails_half_way_leaves_the_memory_as_it_was(built_with_an
     assert reopened.stats()["stored_vectors"] == "other-embedder-v1"
 
 
-def test_a_reindex_interrupted_between_dropping_and_renaming_is_finished_on_the_next_open(built_with_another_embedder,
-                                                                                          monkeypatch):
+def test_a_reindex_interrupted_between_dropping_and_renaming_is_finished_on_the_next_open(
+    built_with_another_embedder, monkeypatch
+):
     before = memory_at(built_with_another_embedder).records()
     memory = memory_at(built_with_another_embedder)
     real_modify = None
@@ -129,12 +136,20 @@ def test_watch_failing_after_an_embedder_switch_names_reindex(built_with_another
     inbox.mkdir()
     (inbox / "payments.json").write_text(EXAMPLE.read_text(), encoding="utf-8")
     env = {key: value for key, value in os.environ.items() if not key.startswith("PM_AGENT_")} | {
-        "PM_AGENT_MEMORY_DIR": str(built_with_another_embedder), "PM_AGENT_EMBEDDER": "lexical",
-        "PM_AGENT_OUTPUT_DIR": str(tmp_path / "drafts"), "PM_AGENT_QUEUE_DIR": str(tmp_path / "queue"),
+        "PM_AGENT_MEMORY_DIR": str(built_with_another_embedder),
+        "PM_AGENT_EMBEDDER": "lexical",
+        "PM_AGENT_OUTPUT_DIR": str(tmp_path / "drafts"),
+        "PM_AGENT_QUEUE_DIR": str(tmp_path / "queue"),
     }
 
-    watched = subprocess.run([sys.executable, "-m", "pm_agent", "watch", str(inbox), "--once"], env=env,
-                             capture_output=True, text=True, timeout=120, check=False)
+    watched = subprocess.run(
+        [sys.executable, "-m", "pm_agent", "watch", str(inbox), "--once"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
 
     assert REINDEX_HINT in watched.stderr + watched.stdout
     (failed,) = (tmp_path / "queue" / "failed").glob("*.json")

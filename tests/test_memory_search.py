@@ -54,7 +54,9 @@ def test_searching_by_an_incident_never_returns_that_incident(tmp_path):
 def test_an_incident_sharing_services_and_factors_is_explained_and_boosted(tmp_path):
     memory = loaded_memory(tmp_path)
     new_incident = Incident(
-        id="pool-again-2025-06", title="Orders API timeouts after pool size change", services=["orders-api"],
+        id="pool-again-2025-06",
+        title="Orders API timeouts after pool size change",
+        services=["orders-api"],
         notes="The config change skipped canary review and the pool ran dry.",
     )
 
@@ -87,10 +89,12 @@ def test_remember_stores_a_postmortem_and_a_newer_version_replaces_it_keeping_id
     memory = memory_at(tmp_path / "memory")
     first = memory.remember(POSTMORTEM)
     memory.mark_action_done(first.action_items[0].id)
-    revised = POSTMORTEM.model_copy(update={
-        "summary": POSTMORTEM.summary + " Reviewed on 2025-03-10.",
-        "action_items": [*POSTMORTEM.action_items, ActionItem(title="Load-test the pool at 2x peak", owner="Ana")],
-    })
+    revised = POSTMORTEM.model_copy(
+        update={
+            "summary": POSTMORTEM.summary + " Reviewed on 2025-03-10.",
+            "action_items": [*POSTMORTEM.action_items, ActionItem(title="Load-test the pool at 2x peak", owner="Ana")],
+        }
+    )
 
     second = memory.remember(revised)
 
@@ -126,11 +130,13 @@ def test_a_memory_opened_by_another_process_sees_new_records(tmp_path):
 
 def test_bm25_ranks_by_rare_shared_terms_and_excludes_on_request():
     index = BM25Index()
-    index.add([
-        ("a", "database failover took the primary down"),
-        ("b", "database replica lag after failover of the primary database"),
-        ("c", "certificate expired on the load balancer"),
-    ])
+    index.add(
+        [
+            ("a", "database failover took the primary down"),
+            ("b", "database replica lag after failover of the primary database"),
+            ("c", "certificate expired on the load balancer"),
+        ]
+    )
 
     hits = index.search("database failover", k=5)
     without_b = index.search("database failover", k=5, exclude={"b"})
@@ -143,7 +149,9 @@ def test_bm25_ranks_by_rare_shared_terms_and_excludes_on_request():
 
 def test_analysis_drops_stopwords_and_folds_plurals():
     assert analyse("The outages were caused by expired certificates and timeouts") == [
-        "expired", "certificate", "timeout"
+        "expired",
+        "certificate",
+        "timeout",
     ]
 
 

@@ -112,7 +112,9 @@ def test_a_new_version_keeps_the_ids_and_a_reindex_works_on_either_store(open_me
     assert second.id == first.id
     assert reopened.get_incident(record_from_postmortem(revised).id).summary == "Revised after review."
     assert [(a.id, a.status) for a in reopened.get_postmortem(first.id).action_items] == [
-        (f"{first.id}.a1", "done"), (f"{first.id}.a2", "in_progress"), (f"{first.id}.a3", "done"),
+        (f"{first.id}.a1", "done"),
+        (f"{first.id}.a2", "in_progress"),
+        (f"{first.id}.a3", "done"),
     ]
     assert (report.records, reopened.count()) == (1, 1)
 

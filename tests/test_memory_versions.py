@@ -11,10 +11,12 @@ from pm_agent.memory.causes import with_causes
 from pm_agent.memory.records import record_from_plain, record_from_postmortem
 from pm_agent.models import ActionItem
 
-REVISED = POSTMORTEM.model_copy(update={
-    "title": "Orders API pool exhausted: a config push cut the pool from 80 to 20 (zebra crossing)",
-    "action_items": [*POSTMORTEM.action_items, ActionItem(title="Load-test the pool at 2x peak", owner="Ana")],
-})
+REVISED = POSTMORTEM.model_copy(
+    update={
+        "title": "Orders API pool exhausted: a config push cut the pool from 80 to 20 (zebra crossing)",
+        "action_items": [*POSTMORTEM.action_items, ActionItem(title="Load-test the pool at 2x peak", owner="Ana")],
+    }
+)
 
 
 class FailingWrites:
@@ -43,7 +45,9 @@ def test_a_failed_write_of_a_new_version_keeps_the_stored_one_and_its_tracked_ac
     reopened = memory_at(tmp_path / "memory")
     assert reopened.get_incident(POSTMORTEM.incident_id) == before
     assert [(a.id, a.status) for a in reopened.list_actions(include_done=True)] == [
-        (f"{first.id}.a3", "done"), (f"{first.id}.a1", "done"), (f"{first.id}.a2", "in_progress"),
+        (f"{first.id}.a3", "done"),
+        (f"{first.id}.a1", "done"),
+        (f"{first.id}.a2", "in_progress"),
     ]
 
 
@@ -57,7 +61,9 @@ def test_every_version_keeps_the_record_id_and_the_action_ids_handed_out_for_the
     assert second.id == first.id
     assert memory.get_incident(first.id).title == REVISED.title
     assert (done.id, done.title, done.status) == (
-        f"{first.id}.a2", "Alert when the connection pool is over 90% used", "done"
+        f"{first.id}.a2",
+        "Alert when the connection pool is over 90% used",
+        "done",
     )
     assert [a.id for a in memory.get_postmortem(first.id).action_items] == [f"{first.id}.a{n}" for n in (1, 2, 3, 4)]
 
@@ -92,9 +98,16 @@ def test_an_action_dropped_in_one_version_never_lends_its_id_to_an_action_added_
     first = memory.remember(POSTMORTEM)
     memory.remember(POSTMORTEM.model_copy(update={"action_items": POSTMORTEM.action_items[:2]}))
 
-    third = memory.remember(POSTMORTEM.model_copy(update={
-        "action_items": [*POSTMORTEM.action_items[:2], ActionItem(title="Page on pool saturation", owner="Dana")],
-    }))
+    third = memory.remember(
+        POSTMORTEM.model_copy(
+            update={
+                "action_items": [
+                    *POSTMORTEM.action_items[:2],
+                    ActionItem(title="Page on pool saturation", owner="Dana"),
+                ],
+            }
+        )
+    )
 
     assert [(a.id, a.title) for a in third.action_items] == [
         (f"{first.id}.a1", "Add a canary stage for configuration pushes"),

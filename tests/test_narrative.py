@@ -24,8 +24,12 @@ def event(hhmm: str, source: str, text: str) -> TimelineEvent:
 def gateway_outage() -> Incident:
     """A module change breaks the gateway; a retried pipeline, a revert and a pipeline step bring it back."""
     return Incident(
-        id="gw-1", title="All tenants getting 502 from the edge gateway", services=["edge gateway"],
-        started_at=at("09:00"), detected_at=at("09:06"), resolved_at=at("09:40"),
+        id="gw-1",
+        title="All tenants getting 502 from the edge gateway",
+        services=["edge gateway"],
+        started_at=at("09:00"),
+        detected_at=at("09:06"),
+        resolved_at=at("09:40"),
         events=[
             event("09:00", "deploy", "Gateway module reference bumped by the pipeline"),
             event("09:06", "alert", "Issue detected as a result of alerts"),
@@ -58,8 +62,8 @@ def test_the_rendered_impact_cites_the_title_as_the_title():
     impact = markdown.split("## Impact")[1].split("##")[0]
     assert impact.splitlines()[2:5] == [
         "What the data says users and systems saw:",
-        "- the incident's title: \"All tenants getting 502 from the edge gateway\"",
-        "- 2024-05-14 09:09 UTC chat: \"Issue reported by a customer\"",
+        '- the incident\'s title: "All tenants getting 502 from the edge gateway"',
+        '- 2024-05-14 09:09 UTC chat: "Issue reported by a customer"',
     ]
 
 
@@ -68,26 +72,37 @@ def test_the_rendered_impact_cites_the_title_as_the_title():
 
 def test_the_reason_a_recovery_step_was_repeated_is_shown_as_about_the_recovery_never_as_the_cause():
     statements = [(f.kind, f.statement) for f in read_findings(read_incident(gateway_outage()))]
-    assert ("recovery", "About the recovery, not the incident's cause: the data says why a step was repeated or held "
-            "up: Pipeline re-triggered due to a registry timeout (deploy, 2024-05-14 09:22 UTC).") in statements
+    assert (
+        "recovery",
+        "About the recovery, not the incident's cause: the data says why a step was repeated or held "
+        "up: Pipeline re-triggered due to a registry timeout (deploy, 2024-05-14 09:22 UTC).",
+    ) in statements
     assert [kind for kind, _ in statements if kind == "cause"] == []
 
 
 def test_a_fix_that_reverts_something_implicates_the_change_to_it_in_findings_whys_and_summary():
     reading = read_incident(gateway_outage())
-    revert = ("The data's fix reverted the gateway module reference, so the change it undid is implicated: Fix "
-              "committed to revert the gateway module reference (deploy, 2024-05-14 09:15 UTC).")
+    revert = (
+        "The data's fix reverted the gateway module reference, so the change it undid is implicated: Fix "
+        "committed to revert the gateway module reference (deploy, 2024-05-14 09:15 UTC)."
+    )
 
     assert ("revert", revert) in [(f.kind, f.statement) for f in read_findings(reading)]
-    trigger = run_five_whys("All tenants getting 502 from the edge gateway", reading.incident, reading=reading).branches[0]
+    trigger = run_five_whys(
+        "All tenants getting 502 from the edge gateway", reading.incident, reading=reading
+    ).branches[0]
     assert [(s.because, s.question) for s in trigger.steps[2:3]] == [
-        (OPEN, 'What in the change to the gateway module reference made "All tenants getting 502 from the edge gateway" '
-               f'fail, and was that change "Gateway module reference bumped by the pipeline"? {revert} The data shows '
-               "that reverting it ended the failure, not how it caused it."),
+        (
+            OPEN,
+            'What in the change to the gateway module reference made "All tenants getting 502 from the edge gateway" '
+            f'fail, and was that change "Gateway module reference bumped by the pipeline"? {revert} The data shows '
+            "that reverting it ended the failure, not how it caused it.",
+        ),
     ]
-    assert ("The data does not state the cause, but its fix reverted the gateway module reference, so the change it "
-            "undid is implicated: Fix committed to revert the gateway module reference (deploy, 2024-05-14 09:15 UTC).") in \
-        summarise(reading, [])
+    assert (
+        "The data does not state the cause, but its fix reverted the gateway module reference, so the change it "
+        "undid is implicated: Fix committed to revert the gateway module reference (deploy, 2024-05-14 09:15 UTC)."
+    ) in summarise(reading, [])
 
 
 def test_an_alert_that_followed_a_customer_report_is_asked_about_with_times_the_input_gives_not_a_computed_gap():
@@ -95,7 +110,10 @@ def test_an_alert_that_followed_a_customer_report_is_asked_about_with_times_the_
     from pm_agent.service import PostmortemService
 
     incident = Incident(
-        id="ex-1", title="Exports missing rows", services=["export-worker"], started_at=at("08:00"),
+        id="ex-1",
+        title="Exports missing rows",
+        services=["export-worker"],
+        started_at=at("08:00"),
         events=[
             event("08:00", "deploy", "export-worker 3.2 rolled out"),
             event("09:02", "chat", "A customer emailed support: their export has fewer rows than last week"),
@@ -111,11 +129,16 @@ def test_an_alert_that_followed_a_customer_report_is_asked_about_with_times_the_
 
 def test_a_step_only_begun_is_never_a_recovery_step_that_worked():
     incident = Incident(
-        id="px-1", title="Proxy rule dropping inbound traffic", services=["proxy"], started_at=at("08:00"),
+        id="px-1",
+        title="Proxy rule dropping inbound traffic",
+        services=["proxy"],
+        started_at=at("08:00"),
         events=[
             event("08:00", "deploy", "Proxy rule change applied"),
             event("09:00", "chat", "Customers report requests to /api time out"),
-            event("09:20", "deploy", "Issue successfully identified. Began working on rollback of the proxy rule change"),
+            event(
+                "09:20", "deploy", "Issue successfully identified. Began working on rollback of the proxy rule change"
+            ),
             event("09:35", "deploy", "Proxy rule change rolled back; /api requests succeed again"),
         ],
     )
@@ -126,10 +149,16 @@ def test_a_step_only_begun_is_never_a_recovery_step_that_worked():
 
 def test_a_system_that_could_not_act_is_the_failure_not_a_recovery_step_held_up():
     incident = Incident(
-        id="lb-1", title="Ingress load balancer out of addresses", services=["ingress"],
+        id="lb-1",
+        title="Ingress load balancer out of addresses",
+        services=["ingress"],
         events=[
-            event("09:00", "alert", "Automated warning: the ingress load balancer was unable to scale up because there are "
-                                    "not enough free IP addresses in its subnets"),
+            event(
+                "09:00",
+                "alert",
+                "Automated warning: the ingress load balancer was unable to scale up because there are "
+                "not enough free IP addresses in its subnets",
+            ),
             event("09:30", "deploy", "Subnets enlarged; load balancer scaled up and healthy"),
         ],
     )
@@ -138,7 +167,10 @@ def test_a_system_that_could_not_act_is_the_failure_not_a_recovery_step_held_up(
 
 def test_what_went_well_names_every_recovery_step_that_worked_now_that_done_actions_leave_them_out():
     incident = Incident(
-        id="ws-1", title="Websocket disconnects", services=["ws-gateway"], started_at=at("08:00"),
+        id="ws-1",
+        title="Websocket disconnects",
+        services=["ws-gateway"],
+        started_at=at("08:00"),
         events=[
             event("08:00", "deploy", "ws-gateway 2.19 rolled out"),
             event("08:10", "alert", "Alert: websocket disconnect rate above 5%"),

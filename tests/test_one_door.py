@@ -99,8 +99,11 @@ def side_doors(path: Path) -> list[str]:
         if isinstance(node, ast.ImportFrom) and (node.module or "").split(".")[:2] in BEHIND_THE_SERVICE:
             found.append(f"line {node.lineno}: from {node.module} import ...")
         elif isinstance(node, ast.Import):
-            found += [f"line {node.lineno}: import {a.name}" for a in node.names
-                      if a.name.split(".")[:2] in BEHIND_THE_SERVICE]
+            found += [
+                f"line {node.lineno}: import {a.name}"
+                for a in node.names
+                if a.name.split(".")[:2] in BEHIND_THE_SERVICE
+            ]
         elif isinstance(node, ast.Call):
             name = node.func.id if isinstance(node.func, ast.Name) else getattr(node.func, "attr", None)
             if name in ("Settings", "Memory"):

@@ -41,11 +41,11 @@ def imported_top_level_modules() -> set[str]:
 
 def test_every_package_the_code_imports_is_a_declared_dependency():
     distributions = packages_distributions()
-    imported = {module: sorted({canonical(d) for d in distributions.get(module, [])})
-                for module in imported_top_level_modules()}
+    imported = {
+        module: sorted({canonical(d) for d in distributions.get(module, [])}) for module in imported_top_level_modules()
+    }
 
-    undeclared = {module: names for module, names in imported.items()
-                  if not set(names) & set(declared_dependencies())}
+    undeclared = {module: names for module, names in imported.items() if not set(names) & set(declared_dependencies())}
 
     assert undeclared == {}
 

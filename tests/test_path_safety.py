@@ -83,7 +83,9 @@ def test_absolute_paths_and_links_leading_out_of_the_root_are_refused(root):
 
 # --- folders expanded, files checked one by one, read without following links --------------------
 
-SECRET = "Title: Outside secret\n2026-03-10 14:02 UTC SECRET-OUTSIDE-MARKER alert fired\n2026-03-10 14:30 UTC resolved\n"
+SECRET = (
+    "Title: Outside secret\n2026-03-10 14:02 UTC SECRET-OUTSIDE-MARKER alert fired\n2026-03-10 14:30 UTC resolved\n"
+)
 
 
 @pytest.fixture
@@ -136,6 +138,7 @@ def test_a_case_folder_is_read_through_the_same_checks_its_case_json_and_every_f
 # A swap between the check and the read is simulated deterministically: checked_input_files is the
 # check, read_checked the read, and the test changes the file in between, as a racing process would.
 
+
 def test_a_file_replaced_by_a_link_after_its_check_is_not_read(root, secret):
     [checked] = checked_input_files(["incidents/a.json"], [root])
     (root / "incidents" / "a.json").unlink()
@@ -187,7 +190,10 @@ def test_a_loop_of_links_or_a_path_changing_while_it_is_resolved_is_a_clear_erro
         "incidents/loop.json: cannot be followed to a file (Too many levels of symbolic links); pass the file itself, or send it again",
     }
     assert str(in_folder.value) == str(looped.value)
-    assert str(changed.value) == "incidents/a.json: cannot be followed to a file (Invalid argument); pass the file itself, or send it again"
+    assert (
+        str(changed.value)
+        == "incidents/a.json: cannot be followed to a file (Invalid argument); pass the file itself, or send it again"
+    )
 
 
 def test_input_roots_come_from_the_setting_or_default_to_the_working_folder(root, tmp_path):
@@ -205,9 +211,14 @@ def test_an_id_used_as_a_file_name_stays_in_its_folder(tmp_path):
         with pytest.raises(InputError) as caught:
             safe_child(drafts, name)
         refused[name] = str(caught.value)
-    assert refused["../INC.md"] == "'../INC.md' is not a plain file name; ids used as file names may not hold '/', '\\' or '..'"
+    assert (
+        refused["../INC.md"]
+        == "'../INC.md' is not a plain file name; ids used as file names may not hold '/', '\\' or '..'"
+    )
     assert refused["escape.md"] == f"'escape.md' would leave {drafts}; ids used as file names may not point elsewhere"
-    assert refused["%2e%2e%2fx.md"].endswith("holds URL-encoded characters (%2e, %2f, %5c, %00 or %25); send it decoded")
+    assert refused["%2e%2e%2fx.md"].endswith(
+        "holds URL-encoded characters (%2e, %2f, %5c, %00 or %25); send it decoded"
+    )
     assert len(refused) == 9
 
 
@@ -222,7 +233,14 @@ def test_record_ids_are_names_never_paths():
 
 # --- through the MCP server ---------------------------------------------------------------------
 
-PATH_TOOLS = ["draft_postmortem", "five_whys", "propose_actions", "fishbone", "find_related_incidents", "remember_incident"]
+PATH_TOOLS = [
+    "draft_postmortem",
+    "five_whys",
+    "propose_actions",
+    "fishbone",
+    "find_related_incidents",
+    "remember_incident",
+]
 
 
 @pytest.mark.anyio
@@ -303,7 +321,9 @@ async def test_a_file_swapped_for_a_link_after_the_tools_check_is_not_read(root,
     async with Client(create_server()) as client:
         result = await client.call_tool("draft_postmortem", {"paths": ["incidents/a.json"], "output_format": "json"})
     assert result.is_error is True
-    assert result.content[0].text.startswith(f"Error executing tool draft_postmortem: {outside('incidents/a.json', root)}. ")
+    assert result.content[0].text.startswith(
+        f"Error executing tool draft_postmortem: {outside('incidents/a.json', root)}. "
+    )
     assert "SECRET-OUTSIDE-MARKER" not in result.content[0].text
 
 

@@ -44,7 +44,13 @@ def test_folding_maps_the_special_case_letters_and_keeps_the_length_of_plain_tex
 def test_a_literal_pattern_matches_the_longest_of_its_literals_at_a_position():
     pattern = re.compile(literal_pattern(["roll", "rollback", "rolled", "a.b", "x"]))
     assert [m.group() for m in pattern.finditer("rollback rolled roll a.b axb x")] == [
-        "rollback", "rolled", "roll", "a.b", "x", "x"]
+        "rollback",
+        "rolled",
+        "roll",
+        "a.b",
+        "x",
+        "x",
+    ]
 
 
 def test_a_word_index_finds_every_position_where_a_keys_word_starts_with_the_keys_of_all_words_there():
@@ -79,7 +85,21 @@ STARTING = [
     (r"(?<!\w)(?:sky|s)(?!\w)\s*\d", ["s"], re.I),
 ]
 PIECES = [
-    "deploy", "rolled out", "roll-out", "ab", "abc", "cd", "ce", "Foo", "bar", "BAR", "Kiss", "x", "yz", "sky", "s 4",
+    "deploy",
+    "rolled out",
+    "roll-out",
+    "ab",
+    "abc",
+    "cd",
+    "ce",
+    "Foo",
+    "bar",
+    "BAR",
+    "Kiss",
+    "x",
+    "yz",
+    "sky",
+    "s 4",
 ]
 ALPHABET = "abcdefikorstuxyzABFIKORSXYZ -.\u0130\u0131\u017f\u212a€$\n4"
 

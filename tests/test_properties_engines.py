@@ -23,16 +23,73 @@ FEW = settings(max_examples=max(10, settings.default.max_examples // 4))
 
 # Blame phrasing, facts and glue, so that generated sentences trip the rules and their rewrites.
 FRAGMENTS = (
-    "Dave", "Bob's change", "Alice", "@sam", "the on-call engineer", "a careless engineer", "he", "we", "someone",
-    "forgot to restart", "should have checked", "could have caught", "failed to", "neglected to", "ignored",
-    "caused the outage", "broke prod", "pushed", "which caused", "because", "if Bob had", "obviously", "clearly",
-    "just", "simply", "human error", "operator error", "lazy", "incompetent", "the dashboard", "the migration",
-    "at 14:05", "at 14:05:30 UTC", "on 2024-03-01", "2024-03-01T14:05:00Z", "db-prod-3", "v2.3.1", "PR #4512",
-    "INC-42", "40%", "3 times", "502s", "p99 of 2.5s", "10.0.0.1", "$1,200", "`payments-api`", "k8s", "S3",
-    "for 45 minutes", "the", "and", "then", ",", ".", "!", "?", "\n", "- ", "(", ")", "\"", "e.g.", "no.",
+    "Dave",
+    "Bob's change",
+    "Alice",
+    "@sam",
+    "the on-call engineer",
+    "a careless engineer",
+    "he",
+    "we",
+    "someone",
+    "forgot to restart",
+    "should have checked",
+    "could have caught",
+    "failed to",
+    "neglected to",
+    "ignored",
+    "caused the outage",
+    "broke prod",
+    "pushed",
+    "which caused",
+    "because",
+    "if Bob had",
+    "obviously",
+    "clearly",
+    "just",
+    "simply",
+    "human error",
+    "operator error",
+    "lazy",
+    "incompetent",
+    "the dashboard",
+    "the migration",
+    "at 14:05",
+    "at 14:05:30 UTC",
+    "on 2024-03-01",
+    "2024-03-01T14:05:00Z",
+    "db-prod-3",
+    "v2.3.1",
+    "PR #4512",
+    "INC-42",
+    "40%",
+    "3 times",
+    "502s",
+    "p99 of 2.5s",
+    "10.0.0.1",
+    "$1,200",
+    "`payments-api`",
+    "k8s",
+    "S3",
+    "for 45 minutes",
+    "the",
+    "and",
+    "then",
+    ",",
+    ".",
+    "!",
+    "?",
+    "\n",
+    "- ",
+    "(",
+    ")",
+    '"',
+    "e.g.",
+    "no.",
 )
-blame_texts = st.lists(st.one_of(st.sampled_from(FRAGMENTS), plain_words, st.integers(0, 10**9).map(str)),
-                       min_size=1, max_size=40).map(" ".join)
+blame_texts = st.lists(
+    st.one_of(st.sampled_from(FRAGMENTS), plain_words, st.integers(0, 10**9).map(str)), min_size=1, max_size=40
+).map(" ".join)
 free_texts = st.one_of(blame_texts, blame_texts, words, st.text(max_size=300))
 _NUMBER = re.compile(r"\d+(?:[.:,]\d+)*")
 _BLAME_TERMS_WITH_DIGITS = re.compile(r"(?i)\blayer[- ]?8\b|\bID10T\b")  # blame labels, not facts
@@ -50,7 +107,9 @@ def numbers(text: str) -> Counter[str]:
 def test_the_blameless_rewrite_never_loses_a_number_or_a_timestamp(text):
     report = rewrite_blameless(text)
     assert report.original == text
-    assert not numbers(text) - numbers(report.rewritten), f"lost {numbers(text) - numbers(report.rewritten)} from {text!r}"
+    assert not numbers(text) - numbers(report.rewritten), (
+        f"lost {numbers(text) - numbers(report.rewritten)} from {text!r}"
+    )
 
 
 def test_a_version_after_failed_to_keeps_the_time_before_it():
@@ -68,10 +127,35 @@ def test_every_blame_finding_points_at_its_own_words_in_the_text(text):
 
 
 @FEW
-@given(st.one_of(free_texts, st.lists(st.one_of(st.sampled_from(
-    ["# Postmortem", "## Summary", "## Timeline", "## Root cause", "## Action items", "## Impact", "| a | b |", "|---|---|",
-     "- [ ] Add an alert, owner: Dana, due 2024-04-01", "```", "> quote", "1. because", "* * *"]), blame_texts),
-    min_size=1, max_size=30).map("\n".join)))
+@given(
+    st.one_of(
+        free_texts,
+        st.lists(
+            st.one_of(
+                st.sampled_from(
+                    [
+                        "# Postmortem",
+                        "## Summary",
+                        "## Timeline",
+                        "## Root cause",
+                        "## Action items",
+                        "## Impact",
+                        "| a | b |",
+                        "|---|---|",
+                        "- [ ] Add an alert, owner: Dana, due 2024-04-01",
+                        "```",
+                        "> quote",
+                        "1. because",
+                        "* * *",
+                    ]
+                ),
+                blame_texts,
+            ),
+            min_size=1,
+            max_size=30,
+        ).map("\n".join),
+    )
+)
 def test_any_text_scores_between_1_and_5_on_every_criterion(text):
     result = score_markdown(text)
     assert result.criteria and all(1 <= criterion.score <= 5 for criterion in result.criteria)

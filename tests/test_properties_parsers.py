@@ -76,7 +76,7 @@ def test_any_text_or_markdown_timeline_reads_or_fails_with_one_clear_line(text):
 
 
 @MANY
-@given(st.one_of(junk.map(dumps), st.text(max_size=200), st.text("[]{}\":,0123456789 -:TZ\n", max_size=80)))
+@given(st.one_of(junk.map(dumps), st.text(max_size=200), st.text('[]{}":,0123456789 -:TZ\n', max_size=80)))
 def test_arbitrary_json_and_text_read_or_fail_with_one_clear_line(text):
     assert_clear(read(text))
 
@@ -92,17 +92,29 @@ def test_arbitrary_bytes_read_or_fail_with_one_clear_line(raw):
 
 
 # --- on success ------------------------------------------------------------------------------------
-zoned_moments = st.builds(lambda m, h: m.replace(tzinfo=dt.timezone(dt.timedelta(hours=h))),
-                          st.datetimes(min_value=dt.datetime(1991, 1, 1), max_value=dt.datetime(2099, 1, 1)),
-                          st.integers(-12, 14))
-event_texts = st.text(st.characters(codec="utf-8", exclude_categories=("Cs", "Cc")), min_size=1, max_size=40).filter(str.strip)
+zoned_moments = st.builds(
+    lambda m, h: m.replace(tzinfo=dt.timezone(dt.timedelta(hours=h))),
+    st.datetimes(min_value=dt.datetime(1991, 1, 1), max_value=dt.datetime(2099, 1, 1)),
+    st.integers(-12, 14),
+)
+event_texts = st.text(st.characters(codec="utf-8", exclude_categories=("Cs", "Cc")), min_size=1, max_size=40).filter(
+    str.strip
+)
 
 
 @MANY
-@given(st.lists(st.tuples(zoned_moments, st.sampled_from(["alert", "chat", "deploy", "page", "note", "metric"]), event_texts),
-                min_size=1, max_size=8))
+@given(
+    st.lists(
+        st.tuples(zoned_moments, st.sampled_from(["alert", "chat", "deploy", "page", "note", "metric"]), event_texts),
+        min_size=1,
+        max_size=8,
+    )
+)
 def test_every_event_of_an_incident_json_is_placed_at_a_time_the_input_gave(events):
-    doc = {"title": "t", "events": [{"at": at.isoformat(), "source": source, "text": text} for at, source, text in events]}
+    doc = {
+        "title": "t",
+        "events": [{"at": at.isoformat(), "source": source, "text": text} for at, source, text in events],
+    }
     incident = load_incident_text(dumps(doc))
     given_times = {at.astimezone(UTC) for at, _, _ in events}
     assert_well_formed(incident)
@@ -111,14 +123,24 @@ def test_every_event_of_an_incident_json_is_placed_at_a_time_the_input_gave(even
 
 
 @MANY
-@given(st.lists(st.tuples(st.datetimes(min_value=dt.datetime(2024, 3, 1), max_value=dt.datetime(2024, 3, 3)),
-                          event_texts.map(lambda t: " ".join(t.split())).filter(bool)), min_size=1, max_size=8))
+@given(
+    st.lists(
+        st.tuples(
+            st.datetimes(min_value=dt.datetime(2024, 3, 1), max_value=dt.datetime(2024, 3, 3)),
+            event_texts.map(lambda t: " ".join(t.split())).filter(bool),
+        ),
+        min_size=1,
+        max_size=8,
+    )
+)
 def test_every_event_of_a_dated_text_timeline_is_placed_at_a_time_the_input_gave(lines):
     text = "\n".join(f"- {at:%Y-%m-%d %H:%M} UTC {line}" for at, line in lines)
     outcome = read(text)
     assert_clear(outcome)
     if isinstance(outcome, Incident):
-        assert {event.at for event in outcome.events} <= {at.replace(second=0, microsecond=0, tzinfo=UTC) for at, _ in lines}
+        assert {event.at for event in outcome.events} <= {
+            at.replace(second=0, microsecond=0, tzinfo=UTC) for at, _ in lines
+        }
 
 
 @FEW
@@ -135,13 +157,25 @@ def test_reading_the_same_file_twice_gives_the_same_incident(text):
 
 FOUND = {  # counterexamples the properties found, kept so that each stays fixed
     "slack subtype is a list": [{"ts": 0, "text": None, "subtype": []}],
-    "alert fingerprint is a list": {"alerts": [{"startsAt": "2024-03-02T18:10:16Z", "labels": None, "fingerprint": [None]}],
-                                    "receiver": None},
-    "impact value not a number": {"title": "t", "events": [{"at": "2024-03-01T14:00:00Z", "text": "x"}],
-                                  "impact": {"users_affected": {"value": "abc"}}},
-    "impact figure kind": {"title": "t", "events": [{"at": "2024-03-01T14:00:00Z", "text": "x"}],
-                           "impact": {"revenue": {"kind": "zzz", "quote": 5}}},
-    "impact infinite": {"title": "t", "events": [{"at": "2024-03-01T14:00:00Z", "text": "x"}], "impact": {"revenue": 1e400}},
+    "alert fingerprint is a list": {
+        "alerts": [{"startsAt": "2024-03-02T18:10:16Z", "labels": None, "fingerprint": [None]}],
+        "receiver": None,
+    },
+    "impact value not a number": {
+        "title": "t",
+        "events": [{"at": "2024-03-01T14:00:00Z", "text": "x"}],
+        "impact": {"users_affected": {"value": "abc"}},
+    },
+    "impact figure kind": {
+        "title": "t",
+        "events": [{"at": "2024-03-01T14:00:00Z", "text": "x"}],
+        "impact": {"revenue": {"kind": "zzz", "quote": 5}},
+    },
+    "impact infinite": {
+        "title": "t",
+        "events": [{"at": "2024-03-01T14:00:00Z", "text": "x"}],
+        "impact": {"revenue": 1e400},
+    },
     "huge timestamp": {"title": "t", "events": [{"at": "x" * 100_000, "text": "x"}]},
 }
 

@@ -41,18 +41,51 @@ CALL_TIMEOUT = 60
 BLAMEFUL = "Dave forgot to run the migration and should have checked the dashboard at 14:05 before deploying v2.3.1."
 
 # --- argument strategies -------------------------------------------------------------------------
-texts = st.one_of(words, plain_words, good_text, long_texts,
-                  st.sampled_from([BLAMEFUL, "", " ", "\x00", "\u202e\u0301", "# Postmortem\n\n## Timeline\n- 14:05 paged"]))
+texts = st.one_of(
+    words,
+    plain_words,
+    good_text,
+    long_texts,
+    st.sampled_from([BLAMEFUL, "", " ", "\x00", "\u202e\u0301", "# Postmortem\n\n## Timeline\n- 14:05 paged"]),
+)
 incident_data = st.one_of(good_incidents, good_incidents, incident_documents, st.just(EXAMPLE.read_text()), texts)
 paths = st.one_of(
-    st.lists(st.one_of(st.sampled_from([str(EXAMPLE), str(FIXTURES / "inputs"), "/dev/zero", "/dev/null", "/", "", ".",
-                                        "missing.json", "/proc/self/status", "a\x00b", "~", "../../etc/passwd"]), words),
-             min_size=1, max_size=2),
+    st.lists(
+        st.one_of(
+            st.sampled_from(
+                [
+                    str(EXAMPLE),
+                    str(FIXTURES / "inputs"),
+                    "/dev/zero",
+                    "/dev/null",
+                    "/",
+                    "",
+                    ".",
+                    "missing.json",
+                    "/proc/self/status",
+                    "a\x00b",
+                    "~",
+                    "../../etc/passwd",
+                ]
+            ),
+            words,
+        ),
+        min_size=1,
+        max_size=2,
+    ),
 )
-dates = st.one_of(st.none(), st.none(), st.just("2024-03-01"),
-                  st.sampled_from(["2024-02-30", "0001-01-01", "9999-12-31", "today", ""]) | words)
-zones = st.one_of(st.none(), st.none(), st.sampled_from(["UTC", "Europe/Oslo", "+02:00"]),
-                  st.sampled_from(["+99:00", "Mars/Base", "../../etc/passwd", ""]) | words)
+dates = st.one_of(
+    st.none(),
+    st.none(),
+    st.just("2024-03-01"),
+    st.sampled_from(["2024-02-30", "0001-01-01", "9999-12-31", "today", ""]) | words,
+)
+zones = st.one_of(
+    st.none(),
+    st.none(),
+    st.sampled_from(["UTC", "Europe/Oslo", "+02:00"]),
+    st.sampled_from(["+99:00", "Mars/Base", "../../etc/passwd", ""]) | words,
+)
 rosters = st.one_of(st.none(), st.dictionaries(words, words, max_size=3), st.just({"platform": "Dana Ortiz"}))
 incident_given = st.one_of(  # mostly inline data; else paths, both (an error) or neither
     st.fixed_dictionaries({"incident": incident_data}),
@@ -64,8 +97,13 @@ incident_given = st.one_of(  # mostly inline data; else paths, both (an error) o
 )
 action_objects = st.fixed_dictionaries(
     {"title": texts},
-    optional={"owner": st.one_of(st.none(), texts), "due": st.one_of(st.none(), st.sampled_from(["2024-03-01", "2030-12-31"])),
-              "done_when": texts, "status": st.sampled_from(["open", "in_progress", "done"]), "automated_check": st.booleans()},
+    optional={
+        "owner": st.one_of(st.none(), texts),
+        "due": st.one_of(st.none(), st.sampled_from(["2024-03-01", "2030-12-31"])),
+        "done_when": texts,
+        "status": st.sampled_from(["open", "in_progress", "done"]),
+        "automated_check": st.booleans(),
+    },
 )
 
 
@@ -99,17 +137,32 @@ TOOL_ARGUMENTS = {
     "rewrite_blameless": arguments({"text": texts.filter(bool)}),
     "propose_actions": arguments(incident=True, roster=rosters),
     "check_actions": arguments({"actions": st.lists(st.one_of(texts, action_objects), min_size=1, max_size=4)}),
-    "score_postmortem": arguments({"markdown": st.one_of(texts, st.just(PostmortemService.render(
-        PostmortemService().draft(PostmortemService().load([EXAMPLE]))))).filter(bool)}),
+    "score_postmortem": arguments(
+        {
+            "markdown": st.one_of(
+                texts, st.just(PostmortemService.render(PostmortemService().draft(PostmortemService().load([EXAMPLE]))))
+            ).filter(bool)
+        }
+    ),
     "fishbone": arguments(incident=True, fault_tree=st.booleans()),
-    "find_related_incidents": arguments(query=texts, incident_id=st.one_of(texts, st.just(DRAFT["incident_id"])),
-                                        limit=st.integers(1, 20), incident=True),
+    "find_related_incidents": arguments(
+        query=texts,
+        incident_id=st.one_of(texts, st.just(DRAFT["incident_id"])),
+        limit=st.integers(1, 20),
+        incident=True,
+    ),
     "remember_incident": arguments(postmortem=postmortems, roster=rosters, incident=True),
     "recurring_patterns": arguments(since=st.one_of(st.none(), st.dates().map(str))),
     "list_action_items": arguments(overdue=st.booleans(), include_done=st.booleans()),
     "mark_action_done": arguments({"action_id": st.one_of(texts.filter(bool), st.just(f"{DRAFT['incident_id']}.a1"))}),
 }
-MEMORY_TOOLS = {"find_related_incidents", "remember_incident", "recurring_patterns", "list_action_items", "mark_action_done"}
+MEMORY_TOOLS = {
+    "find_related_incidents",
+    "remember_incident",
+    "recurring_patterns",
+    "list_action_items",
+    "mark_action_done",
+}
 
 
 def examples(tool: str) -> int:
@@ -122,7 +175,7 @@ def assert_readable(tool: str, result) -> None:
     text = "".join(block.text for block in result.content if block.type == "text")
     if result.is_error:
         prefix = f"Error executing tool {tool}: "
-        assert text.startswith(prefix) and text[len(prefix):].strip(), f"the tool crashed: {text!r}"
+        assert text.startswith(prefix) and text[len(prefix) :].strip(), f"the tool crashed: {text!r}"
     else:
         assert text.strip() and isinstance(result.structured_content, dict)
 
@@ -153,8 +206,11 @@ async def test_any_arguments_give_a_result_or_a_readable_tool_error_and_nothing_
 
 # --- a real stdio server -----------------------------------------------------------------------------
 HOSTILE_CALLS = [
-    ("draft_postmortem", {"incident": "\x00\x01{\"events\": [{\"at\": 1e400}]}"}),
-    ("draft_postmortem", {"incident": json.dumps({"title": "t", "events": [{"at": "2024-03-01T14:00:00Z", "text": "x" * 30_000}]})}),
+    ("draft_postmortem", {"incident": '\x00\x01{"events": [{"at": 1e400}]}'}),
+    (
+        "draft_postmortem",
+        {"incident": json.dumps({"title": "t", "events": [{"at": "2024-03-01T14:00:00Z", "text": "x" * 30_000}]})},
+    ),
     ("draft_postmortem", {"paths": ["/dev/zero"]}),
     ("five_whys", {"problem": "\u202e" * 50, "facts": ["", "\n\n"]}),
     ("rewrite_blameless", {"text": "print('hello')\n" + BLAMEFUL}),
@@ -168,11 +224,21 @@ HOSTILE_CALLS = [
 
 async def test_hostile_calls_to_the_stdio_server_leave_only_json_rpc_on_stdout():
     session = [
-        {"jsonrpc": "2.0", "id": 0, "method": "initialize",
-         "params": {"protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": {"name": "probe", "version": "0"}}},
+        {
+            "jsonrpc": "2.0",
+            "id": 0,
+            "method": "initialize",
+            "params": {
+                "protocolVersion": "2025-06-18",
+                "capabilities": {},
+                "clientInfo": {"name": "probe", "version": "0"},
+            },
+        },
         {"jsonrpc": "2.0", "method": "notifications/initialized"},
-        *({"jsonrpc": "2.0", "id": number, "method": "tools/call", "params": {"name": name, "arguments": args}}
-          for number, (name, args) in enumerate(HOSTILE_CALLS, start=1)),
+        *(
+            {"jsonrpc": "2.0", "id": number, "method": "tools/call", "params": {"name": name, "arguments": args}}
+            for number, (name, args) in enumerate(HOSTILE_CALLS, start=1)
+        ),
     ]
     env = {**state_env(), "PATH": "/usr/bin:/bin", "PM_AGENT_EMBEDDER": "lexical"}
     with anyio.fail_after(CALL_TIMEOUT * 2):

@@ -23,34 +23,78 @@ T0 = "2024-03-01T14:00:00Z"
 SLACK = {
     "users": [{"id": "U1", "name": "dana", "real_name": "Dana Ortiz", "profile": {"real_name": "Dana Ortiz"}}],
     "messages": [
-        {"ts": "1709301600.000100", "user": "U1", "text": "checkout 502s <@U1> <#C1|ops> <!here> <https://x.test|graph>",
-         "user_profile": {"real_name": "Dana Ortiz", "display_name": "dana"}},
-        {"ts": "1709301660.000200", "subtype": "bot_message", "bot_id": "B1", "username": "Alertmanager", "text": "",
-         "bot_profile": {"name": "Alertmanager"},
-         "attachments": [{"title": "FIRING CheckoutErrors", "pretext": "p", "text": "5xx above 2%", "fallback": "f"}]},
+        {
+            "ts": "1709301600.000100",
+            "user": "U1",
+            "text": "checkout 502s <@U1> <#C1|ops> <!here> <https://x.test|graph>",
+            "user_profile": {"real_name": "Dana Ortiz", "display_name": "dana"},
+        },
+        {
+            "ts": "1709301660.000200",
+            "subtype": "bot_message",
+            "bot_id": "B1",
+            "username": "Alertmanager",
+            "text": "",
+            "bot_profile": {"name": "Alertmanager"},
+            "attachments": [
+                {"title": "FIRING CheckoutErrors", "pretext": "p", "text": "5xx above 2%", "fallback": "f"}
+            ],
+        },
         {"ts": "1709301720.000300", "user": "U2", "user_name": "lee", "text": "rolled back v2"},
     ],
 }
-PAGERDUTY = {"log_entries": [
-    {"type": "trigger_log_entry", "created_at": T0, "summary": "Triggered through the API", "id": "L1",
-     "channel": {"type": "api", "summary": "CheckoutErrors firing", "note": "n", "content": "c"},
-     "agent": {"type": "service_reference", "summary": "checkout-api"},
-     "service": {"summary": "checkout-api"}, "incident": {"id": "P1", "summary": "Checkout errors"}},
-    {"type": "acknowledge_log_entry", "created_at": "2024-03-01T14:03:00Z", "summary": "Acknowledged by Dana",
-     "agent": {"type": "user_reference", "summary": "Dana Ortiz"}, "user": {"summary": "Dana Ortiz"},
-     "assignees": [{"summary": "Dana Ortiz"}]},
-]}
-ALERTMANAGER = {"receiver": "pager", "status": "firing", "alerts": [
-    {"status": "firing", "startsAt": T0, "endsAt": "2024-03-01T14:30:00Z", "fingerprint": "abc",
-     "labels": {"alertname": "CheckoutErrors", "severity": "critical", "service": "checkout"},
-     "annotations": {"summary": "5xx above 2%", "description": "d", "message": "m"}},
-]}
-NATIVE = {"id": "inc-1", "title": "Checkout down", "severity": "SEV2", "started_at": T0, "resolved_at": "2024-03-01T15:00:00Z",
-          "services": ["checkout"], "notes": "n", "impact": {"users_affected": {"value": 10, "quote": "10 users"}},
-          "events": [{"at": T0, "source": "alert", "text": "5xx above 2%", "actor": "am"},
-                     {"at": None, "source": "chat", "text": "Dana paged", "time_text": "~14:05", "user": "dana"},
-                     {"time": "2024-03-01T14:06:00Z", "source": "page", "text": "paged", "user": "dana"},
-                     {"timestamp": "2024-03-01T14:10:00Z", "message": "rolled back"}]}
+PAGERDUTY = {
+    "log_entries": [
+        {
+            "type": "trigger_log_entry",
+            "created_at": T0,
+            "summary": "Triggered through the API",
+            "id": "L1",
+            "channel": {"type": "api", "summary": "CheckoutErrors firing", "note": "n", "content": "c"},
+            "agent": {"type": "service_reference", "summary": "checkout-api"},
+            "service": {"summary": "checkout-api"},
+            "incident": {"id": "P1", "summary": "Checkout errors"},
+        },
+        {
+            "type": "acknowledge_log_entry",
+            "created_at": "2024-03-01T14:03:00Z",
+            "summary": "Acknowledged by Dana",
+            "agent": {"type": "user_reference", "summary": "Dana Ortiz"},
+            "user": {"summary": "Dana Ortiz"},
+            "assignees": [{"summary": "Dana Ortiz"}],
+        },
+    ]
+}
+ALERTMANAGER = {
+    "receiver": "pager",
+    "status": "firing",
+    "alerts": [
+        {
+            "status": "firing",
+            "startsAt": T0,
+            "endsAt": "2024-03-01T14:30:00Z",
+            "fingerprint": "abc",
+            "labels": {"alertname": "CheckoutErrors", "severity": "critical", "service": "checkout"},
+            "annotations": {"summary": "5xx above 2%", "description": "d", "message": "m"},
+        },
+    ],
+}
+NATIVE = {
+    "id": "inc-1",
+    "title": "Checkout down",
+    "severity": "SEV2",
+    "started_at": T0,
+    "resolved_at": "2024-03-01T15:00:00Z",
+    "services": ["checkout"],
+    "notes": "n",
+    "impact": {"users_affected": {"value": 10, "quote": "10 users"}},
+    "events": [
+        {"at": T0, "source": "alert", "text": "5xx above 2%", "actor": "am"},
+        {"at": None, "source": "chat", "text": "Dana paged", "time_text": "~14:05", "user": "dana"},
+        {"time": "2024-03-01T14:06:00Z", "source": "page", "text": "paged", "user": "dana"},
+        {"timestamp": "2024-03-01T14:10:00Z", "message": "rolled back"},
+    ],
+}
 DOCUMENTS = {"slack": SLACK, "pagerduty": PAGERDUTY, "alertmanager": ALERTMANAGER, "native": NATIVE}
 WRONG = [None, True, 0, -1, 1e308, "", "text", [], [None], [1, "a"], {}, {"a": 1}, [[[]]], {"text": {"ts": []}}]
 

@@ -21,8 +21,12 @@ BROKEN = '{"title": "x", "events": []}'
 
 @pytest.fixture
 def env(tmp_path, monkeypatch):
-    variables = {"PM_AGENT_MEMORY_DIR": str(tmp_path / "memory"), "PM_AGENT_OUTPUT_DIR": str(tmp_path / "drafts"),
-                 "PM_AGENT_QUEUE_DIR": str(tmp_path / "queue"), "PM_AGENT_EMBEDDER": "lexical"}
+    variables = {
+        "PM_AGENT_MEMORY_DIR": str(tmp_path / "memory"),
+        "PM_AGENT_OUTPUT_DIR": str(tmp_path / "drafts"),
+        "PM_AGENT_QUEUE_DIR": str(tmp_path / "queue"),
+        "PM_AGENT_EMBEDDER": "lexical",
+    }
     for name, value in variables.items():
         monkeypatch.setenv(name, value)
     return {key: value for key, value in os.environ.items() if not key.startswith("PM_AGENT_")} | variables
@@ -36,8 +40,9 @@ def queue(env):
     queue.enqueue("incident:INC-2031", "incident", "payments.json", EXAMPLE.read_text())
     queue.enqueue("sha256:broken", "incident", "broken.json", BROKEN)
     Worker(queue, service).run_pending()
-    queue.enqueue("incident:INC-3001", "incident", "search.json",
-                  json.dumps(json.loads(EXAMPLE.read_text()) | {"id": "INC-3001"}))
+    queue.enqueue(
+        "incident:INC-3001", "incident", "search.json", json.dumps(json.loads(EXAMPLE.read_text()) | {"id": "INC-3001"})
+    )
     return queue
 
 
@@ -50,7 +55,10 @@ def test_queue_list_shows_every_job_with_its_state_and_what_became_of_it(env, qu
     rows = json.loads(listed.stdout)
     assert (listed.returncode, listed.stderr) == (0, "")
     assert [(r["state"], r["name"], r["attempts"], r["incident_id"]) for r in rows] == [
-        ("pending", "search.json", 0, None), ("done", "payments.json", 1, "INC-2031"), ("failed", "broken.json", 1, None)]
+        ("pending", "search.json", 0, None),
+        ("done", "payments.json", 1, "INC-2031"),
+        ("failed", "broken.json", 1, None),
+    ]
     assert rows[2]["error"].startswith("broken.json: ")
     failed = run(env, "list", "--state", "failed")
     [line] = failed.stdout.splitlines()
@@ -95,4 +103,3 @@ def test_queue_json_output_is_one_document_even_when_there_is_nothing_to_show(en
     kept = json.loads(run(env, "purge", "--json").stdout)
     purged = json.loads(run(env, "purge", "--older-than", "0", "--json").stdout)
     assert (kept, [job["job"] for job in purged["purged"]]) == ({"purged": []}, [done.id])
-

@@ -23,8 +23,10 @@ def test_memory_ingest_refuses_a_file_over_the_byte_limit_before_reading_it(tmp_
     result = read_paths([path])
     assert (result.records, result.problems) == (
         [],
-        [f"{path}: {path.stat().st_size:,} bytes, over the 1,000-byte limit "
-         "(shorten or split it, or raise PM_AGENT_MAX_INPUT_BYTES)"],
+        [
+            f"{path}: {path.stat().st_size:,} bytes, over the 1,000-byte limit "
+            "(shorten or split it, or raise PM_AGENT_MAX_INPUT_BYTES)"
+        ],
     )
 
 
@@ -33,8 +35,10 @@ def test_memory_ingest_refuses_a_row_with_a_text_over_the_field_limit(tmp_path):
     path.write_text(json.dumps(ROW) + "\n" + json.dumps(ROW | {"summary": "x" * 20_001}) + "\n")
     result = read_paths([path])
     assert [r.title for r in result.records] == ["Checkout down"]
-    assert result.problems == [f"{path}:2: summary is 20,001 characters, over the limit of 20,000 per field "
-                               "(shorten it, or raise PM_AGENT_MAX_FIELD_CHARS)"]
+    assert result.problems == [
+        f"{path}:2: summary is 20,001 characters, over the limit of 20,000 per field "
+        "(shorten it, or raise PM_AGENT_MAX_FIELD_CHARS)"
+    ]
 
 
 @pytest.mark.anyio
@@ -47,7 +51,9 @@ async def test_remember_incident_refuses_a_postmortem_over_the_event_limit(monke
     async with Client(create_server()) as client:
         result = await client.call_tool("remember_incident", {"postmortem": postmortem.model_dump(mode="json")})
     assert result.is_error is True
-    assert f"the postmortem has {len(postmortem.timeline)} timeline events, over the limit of 3" in result.content[0].text
+    assert (
+        f"the postmortem has {len(postmortem.timeline)} timeline events, over the limit of 3" in result.content[0].text
+    )
 
 
 @pytest.mark.anyio

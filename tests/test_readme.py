@@ -84,7 +84,11 @@ def table_rows() -> list[tuple[list[str], set[str]]]:
         for code in re.findall(r"`pm-agent ([^`]+)`|`(actions \w+)", cell):
             words = [w for w in (code[0] or code[1]).split() if re.fullmatch(r"[a-z][a-z|\\]*", w)]
             head, *tail = words
-            subs = tail[0].replace("\\", "").split("|") if tail and head in ("actions", "fetch", "memory", "models", "queue") else [None]
+            subs = (
+                tail[0].replace("\\", "").split("|")
+                if tail and head in ("actions", "fetch", "memory", "models", "queue")
+                else [None]
+            )
             names += [f"{head} {sub}" if sub else head for sub in subs]
         rows.append((names, set(re.findall(r"(?<![\w-])--[a-z][a-z-]*", line))))
     return rows
@@ -103,8 +107,10 @@ def test_every_flag_the_commands_table_mentions_belongs_to_the_command_of_its_ro
 
 
 def test_commands_that_print_a_result_take_json_and_draft_takes_format_json_as_the_readme_says():
-    statement = ("Commands that print a result take `--json` (`draft` takes `--format json`; `serve` prints no result, "
-                 "and `models pull` only says where the model is).")
+    statement = (
+        "Commands that print a result take `--json` (`draft` takes `--format json`; `serve` prints no result, "
+        "and `models pull` only says where the model is)."
+    )
     assert statement in section("Commands").replace("\n", " ")
     without = {name for name, parser in COMMANDS.items() if "--json" not in flags(parser)}
     [format_option] = [a for a in COMMANDS["draft"]._actions if "--format" in a.option_strings]
@@ -118,10 +124,16 @@ def readme_command_lines() -> list[str]:
     command."""
     lines = []
     for block in re.findall(r"```bash\n(.+?)```", README, re.S):
-        lines += [line.split("#")[0].strip().rstrip("&").strip() for line in block.splitlines()
-                  if line.startswith("pm-agent ")]
-    lines += [code for code in re.findall(r"`(pm-agent [^`]+)`", README)  # a whole command, not a name or a synopsis
-              if len(code.split()) > 2 and not re.search(r"\.\.\.|\||\[|\\|[A-Z]{2,}(?![\w.-]*[./])", code)]
+        lines += [
+            line.split("#")[0].strip().rstrip("&").strip()
+            for line in block.splitlines()
+            if line.startswith("pm-agent ")
+        ]
+    lines += [
+        code
+        for code in re.findall(r"`(pm-agent [^`]+)`", README)  # a whole command, not a name or a synopsis
+        if len(code.split()) > 2 and not re.search(r"\.\.\.|\||\[|\\|[A-Z]{2,}(?![\w.-]*[./])", code)
+    ]
     return sorted(set(lines))
 
 
@@ -140,8 +152,9 @@ def test_an_error_you_can_fix_exits_2_and_raise_errors_shows_the_traceback(tmp_p
     command = [sys.executable, "-m", "pm_agent", "draft", str(tmp_path / "missing.json")]
 
     plain = subprocess.run(command, env=env, capture_output=True, text=True, timeout=120, check=False)
-    raised = subprocess.run(command, env=env | {"PM_AGENT_RAISE_ERRORS": "1"}, capture_output=True, text=True,
-                            timeout=120, check=False)
+    raised = subprocess.run(
+        command, env=env | {"PM_AGENT_RAISE_ERRORS": "1"}, capture_output=True, text=True, timeout=120, check=False
+    )
 
     assert (plain.returncode, plain.stderr) == (2, f"pm-agent: error: {tmp_path / 'missing.json'}: no such file\n")
     statement = "exit with status 2 (no traceback; `PM_AGENT_RAISE_ERRORS=1` shows one)"
@@ -165,8 +178,9 @@ def test_every_variable_the_readme_names_is_read_and_every_setting_is_in_the_con
     assert [name for name in sorted(settings) if f"`{name}`" not in table] == []
 
 
-def test_the_memory_walkthrough_runs_on_the_bundled_postmortems_and_shows_what_the_readme_says(tmp_path, monkeypatch,
-                                                                                               capsys):
+def test_the_memory_walkthrough_runs_on_the_bundled_postmortems_and_shows_what_the_readme_says(
+    tmp_path, monkeypatch, capsys
+):
     monkeypatch.chdir(tmp_path)  # `-o patterns.md` lands here
     monkeypatch.setenv("PM_AGENT_EMBEDDER", "lexical")
     lines = [shlex.split(line.split("  #")[0]) for line in readme_command("memory-walkthrough").splitlines()]
@@ -184,9 +198,14 @@ def test_the_memory_walkthrough_runs_on_the_bundled_postmortems_and_shows_what_t
     patterns = (tmp_path / "patterns.md").read_text(encoding="utf-8")
     assert "| payments-api | 2 | INC-1984, INC-2077 |" in patterns
     assert "| pgbouncer | 2 | INC-1984, INC-2077 |" in patterns
-    assert ("| No alert watched pgbouncer's waiting-client count, so the first signal was payments-api latency. "
-            "| 2 | INC-1984, INC-2077 |") in patterns
-    assert overdue.startswith("pm-b14cfe129598d7ff.a2 [open OVERDUE] Alert when pgbouncer has clients waiting for "
-                              "more than 30 s | owner: SRE on-call lead | due: 2025-12-02 | from INC-1984\n")
-    assert done == ("pm-b14cfe129598d7ff.a2 done: Alert when pgbouncer has clients waiting for more than 30 s "
-                    "(INC-1984)\n")
+    assert (
+        "| No alert watched pgbouncer's waiting-client count, so the first signal was payments-api latency. "
+        "| 2 | INC-1984, INC-2077 |"
+    ) in patterns
+    assert overdue.startswith(
+        "pm-b14cfe129598d7ff.a2 [open OVERDUE] Alert when pgbouncer has clients waiting for "
+        "more than 30 s | owner: SRE on-call lead | due: 2025-12-02 | from INC-1984\n"
+    )
+    assert done == (
+        "pm-b14cfe129598d7ff.a2 done: Alert when pgbouncer has clients waiting for more than 30 s (INC-1984)\n"
+    )

@@ -88,8 +88,18 @@ def test_impact_figures_are_quoted_from_the_input_or_asked_for(shared_data, name
 @pytest.mark.parametrize("name", fulltext_case_params())
 def test_the_draft_is_complete_and_blameless(shared_data, name):
     _, _, _, postmortem, markdown = load_case(name)
-    for heading in ("Summary", "Impact", "Timeline (UTC)", "Detection and response", "Root cause",
-                    "Contributing factors", "Action items", "What went well", "Lessons learned", "Open questions"):
+    for heading in (
+        "Summary",
+        "Impact",
+        "Timeline (UTC)",
+        "Detection and response",
+        "Root cause",
+        "Contributing factors",
+        "Action items",
+        "What went well",
+        "Lessons learned",
+        "Open questions",
+    ):
         assert f"## {heading}" in markdown
     assert postmortem.root_cause and all(len(b.steps) >= 2 for b in postmortem.root_cause.branches)
     still_to_do = [a for a in postmortem.action_items if a.status != "done"]

@@ -41,7 +41,13 @@ SLACK_HOOK_PATH = "T00000000/B00000000/" + "XXXXfakeXXXXfakeXXXXfake"
 STRIPE_LIVE = "sk" + "_live_" + "FAKEfakeFAKEfake00000000"
 STRIPE_TEST = "sk" + "_test_" + "FAKEfakeFAKEfake00000000"
 RESTRICTED = "rk" + "_live_" + "FAKEfakeFAKEfake00000000"
-JWT = "ey" + "JhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9" + ".ey" + "JzdWIiOiJmYWtlIiwibmFtZSI6IkZha2UifQ" + ".fakeSignature0fake_Signature-00"
+JWT = (
+    "ey"
+    + "JhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9"
+    + ".ey"
+    + "JzdWIiOiJmYWtlIiwibmFtZSI6IkZha2UifQ"
+    + ".fakeSignature0fake_Signature-00"
+)
 PD_KEY = "y_FakeFake" + "00FakeFake"
 PD_ROUTING = "fake0000fake0000fake0000fake0000"
 AZURE_KEY = "FAKEfakeFAKEfake" + "0000000000000000" + "FAKEfakeFAKE+/=="
@@ -94,7 +100,10 @@ SECRETS = [
         f"alerts go to https://hooks.slack.com/services/{r('slack-webhook')} now",
     ),
     (f"Authorization: Token token={PD_KEY}", f"Authorization: Token token={r('pagerduty-key')}"),
-    (f"curl -H 'Authorization: Token token={PD_KEY}' pd", f"curl -H 'Authorization: Token token={r('pagerduty-key')}' pd"),
+    (
+        f"curl -H 'Authorization: Token token={PD_KEY}' pd",
+        f"curl -H 'Authorization: Token token={r('pagerduty-key')}' pd",
+    ),
     (f'"routing_key": "{PD_ROUTING}"', f'"routing_key": "{r("pagerduty-key")}"'),
     (f"integration_key={PD_ROUTING}", f"integration_key={r('pagerduty-key')}"),
     (f"charge failed with {STRIPE_LIVE}", f"charge failed with {r('stripe-key')}"),
@@ -102,22 +111,37 @@ SECRETS = [
     (f"restricted {RESTRICTED}", f"restricted {r('stripe-key')}"),
     (f"cookie session={JWT}; Path=/", f"cookie session={r('jwt')}; Path=/"),
     (f"Authorization: Bearer {OPAQUE}", f"Authorization: Bearer {r('bearer-token')}"),
-    (f"authorization: bearer {OPAQUE} rejected with 401", f"authorization: bearer {r('bearer-token')} rejected with 401"),
+    (
+        f"authorization: bearer {OPAQUE} rejected with 401",
+        f"authorization: bearer {r('bearer-token')} rejected with 401",
+    ),
     (f"Authorization: Bearer {JWT}", f"Authorization: Bearer {r('jwt')}"),
     ("Authorization: Basic ZmFrZTpmYWtlcGFzcw==", f"Authorization: Basic {r('basic-auth')}"),
     (f"{BEGIN_RSA}\nMIIEfakeFAKEfake\nfakeFAKE0000==\n{END_RSA}\nthen rotated", f"{r('private-key')}\nthen rotated"),
     (f"key: {BEGIN_OPENSSH}\\nb3BlbnNzaC1mYWtl\\n{END_OPENSSH}\\n", f"key: {r('private-key')}\\n"),
-    (f"{BEGIN_PKCS8}\nMIIEfake\n{END_PKCS8} and {BEGIN_PKCS8}\nMIIEfake\n{END_PKCS8}", f"{r('private-key')} and {r('private-key')}"),
+    (
+        f"{BEGIN_PKCS8}\nMIIEfake\n{END_PKCS8} and {BEGIN_PKCS8}\nMIIEfake\n{END_PKCS8}",
+        f"{r('private-key')} and {r('private-key')}",
+    ),
     (f"pasted {BEGIN_RSA}\nMIIEfake cut off here\n\n14:05 next line", f"pasted {r('private-key')}\n\n14:05 next line"),
-    ("postgres://app:Fake-pass-0@db.internal:5432/orders", f"postgres://app:{r('url-password')}@db.internal:5432/orders"),
+    (
+        "postgres://app:Fake-pass-0@db.internal:5432/orders",
+        f"postgres://app:{r('url-password')}@db.internal:5432/orders",
+    ),
     ("redis://:fakepass00@cache-1:6379/0", f"redis://:{r('url-password')}@cache-1:6379/0"),
     ("amqp://svc:p@ss:word@mq.internal/vhost", f"amqp://svc:{r('url-password')}@mq.internal/vhost"),
-    ("https://deploy:fakepass@git.example.org/repo.git", f"https://deploy:{r('url-password')}@git.example.org/repo.git"),
+    (
+        "https://deploy:fakepass@git.example.org/repo.git",
+        f"https://deploy:{r('url-password')}@git.example.org/repo.git",
+    ),
     (
         "Server=tcp:db.example.net,1433;Database=orders;User Id=app;Password={Fake;Pass0};Encrypt=True",
         f"Server=tcp:db.example.net,1433;Database=orders;User Id=app;Password={{{r('password')}}};Encrypt=True",
     ),
-    ("host=db dbname=orders user=app password=fake0pass sslmode=require", f"host=db dbname=orders user=app password={r('password')} sslmode=require"),
+    (
+        "host=db dbname=orders user=app password=fake0pass sslmode=require",
+        f"host=db dbname=orders user=app password={r('password')} sslmode=require",
+    ),
     ("Data Source=db;Uid=app;Pwd=fakePwd0;", f"Data Source=db;Uid=app;Pwd={r('password')};"),
     ('{"user": "app", "password": "fake pass 0"}', f'{{"user": "app", "password": "{r("password")}"}}'),
     ("DB_PASSWORD: fake0pass", f"DB_PASSWORD: {r('password')}"),
@@ -125,7 +149,10 @@ SECRETS = [
     ("GET /v1/orders?api_key=fake0key0000&limit=50", f"GET /v1/orders?api_key={r('api-key')}&limit=50"),
     ("X-API-Key: 'fake0key0000'", f"X-API-Key: '{r('api-key')}'"),
     ("callback?access_token=fake0token0000&state=1", f"callback?access_token={r('token')}&state=1"),
-    ("escalate to dana.ortiz@example.com and ops-oncall@corp.example.co.uk", f"escalate to {r('email')} and {r('email')}"),
+    (
+        "escalate to dana.ortiz@example.com and ops-oncall@corp.example.co.uk",
+        f"escalate to {r('email')} and {r('email')}",
+    ),
     ("<sam+pager@example.io> acked", f"<{r('email')}> acked"),
 ]
 
@@ -171,9 +198,26 @@ def test_the_secret_corpus_covers_forty_samples_and_every_kind():
     kinds = {f.kind for text, _ in SECRETS for f in redact(text).findings}
     assert len(SECRETS) >= 40
     assert kinds == {
-        "aws-access-key", "aws-secret-key", "gcp-api-key", "azure-key", "azure-sas-signature", "github-token",
-        "slack-token", "slack-webhook", "pagerduty-key", "stripe-key", "jwt", "bearer-token", "basic-auth",
-        "private-key", "url-password", "password", "secret", "api-key", "token", "email",
+        "aws-access-key",
+        "aws-secret-key",
+        "gcp-api-key",
+        "azure-key",
+        "azure-sas-signature",
+        "github-token",
+        "slack-token",
+        "slack-webhook",
+        "pagerduty-key",
+        "stripe-key",
+        "jwt",
+        "bearer-token",
+        "basic-auth",
+        "private-key",
+        "url-password",
+        "password",
+        "secret",
+        "api-key",
+        "token",
+        "email",
     }
 
 
@@ -203,15 +247,22 @@ def test_e_mail_addresses_stay_when_their_redaction_is_off():
 
 def test_survivors_and_secrets_on_one_line_keep_the_survivors():
     line = f"2024-03-01T14:02:11Z v2.14.3 10.0.4.17 {AKIA} 99.95% 123e4567-e89b-12d3-a456-426614174000"
-    assert redact(line).text == f"2024-03-01T14:02:11Z v2.14.3 10.0.4.17 {r('aws-access-key')} 99.95% 123e4567-e89b-12d3-a456-426614174000"
+    assert (
+        redact(line).text
+        == f"2024-03-01T14:02:11Z v2.14.3 10.0.4.17 {r('aws-access-key')} 99.95% 123e4567-e89b-12d3-a456-426614174000"
+    )
 
 
 def incident_with(text: str, actor: str | None = None) -> Incident:
     at = dt.datetime(2024, 3, 1, 14, 2, tzinfo=dt.UTC)
     return Incident(
-        id="INC-7", title="checkout 502s", notes=f"creds: {GHP}",
-        events=[TimelineEvent(at=at, source="chat", text=text, actor=actor),
-                TimelineEvent(at=at, source="alert", text="p99 1840 ms")],
+        id="INC-7",
+        title="checkout 502s",
+        notes=f"creds: {GHP}",
+        events=[
+            TimelineEvent(at=at, source="chat", text=text, actor=actor),
+            TimelineEvent(at=at, source="alert", text="p99 1840 ms"),
+        ],
     )
 
 
@@ -242,7 +293,9 @@ def test_memory_records_are_redacted_with_one_warning_naming_kinds_and_counts(ca
 
 def test_a_json_document_is_redacted_value_by_value_and_stays_valid_json():
     secret = "hunter2"
-    document = json.dumps({"id": "INC-7", "events": [{"at": "2024-03-01T14:02:11Z", "text": f"password={secret} then 502s"}]})
+    document = json.dumps(
+        {"id": "INC-7", "events": [{"at": "2024-03-01T14:02:11Z", "text": f"password={secret} then 502s"}]}
+    )
     result = redact_document(document)
     assert json.loads(result.text) == {
         "id": "INC-7",

@@ -50,7 +50,9 @@ def test_a_backend_chosen_with_e_mail_redaction_off_keeps_addresses_but_not_secr
     fake = select_backend(Settings(redact_emails=False), override="fake").enqueue(BlamelessText(rewritten="x"))
     fake.generate(rewrite(PASSAGE))
     request, _ = fake.history[0]
-    assert list(request.data.values()) == ["Sam pasted [REDACTED:github-token] into #ops and dana@example.com rotated it at 14:05."]
+    assert list(request.data.values()) == [
+        "Sam pasted [REDACTED:github-token] into #ops and dana@example.com rotated it at 14:05."
+    ]
 
 
 def test_what_the_client_model_is_asked_through_sampling_is_redacted():
@@ -105,12 +107,18 @@ def test_pm_agent_draft_prints_no_token_and_names_what_it_redacted_on_stderr(tmp
     path.write_text(LEAKY)
     done = subprocess.run(
         [sys.executable, "-m", "pm_agent", "draft", str(path), "--backend", "offline", "--format", "json"],
-        capture_output=True, text=True, timeout=120, check=False,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
     )
     assert done.returncode == 0, done.stderr
     assert GHP not in done.stdout and XOXB not in done.stdout and "dana@example.com" not in done.stdout
     assert "[REDACTED:github-token]" in done.stdout
-    assert f"pm-agent: WARNING: redacted from {path} before use: 1 github-token, 1 email, 1 slack-token" in done.stderr.splitlines()
+    assert (
+        f"pm-agent: WARNING: redacted from {path} before use: 1 github-token, 1 email, 1 slack-token"
+        in done.stderr.splitlines()
+    )
     assert GHP not in done.stderr
 
 
@@ -122,8 +130,11 @@ LIMIT = 1000
     [
         (lambda s, text: s.rewrite_blameless(text, backend="offline"), "text to rewrite", 1200),
         (lambda s, text: s.score("# Postmortem\n" + text), "postmortem", 1213),
-        (lambda s, text: s.five_whys("checkout returned 502s", facts=[text], backend="offline"),
-         "problem statement with its facts", 1222),
+        (
+            lambda s, text: s.five_whys("checkout returned 502s", facts=[text], backend="offline"),
+            "problem statement with its facts",
+            1222,
+        ),
         (lambda s, text: s.review_chain(["pool exhausted", text]), "why chain", 1214),
     ],
     ids=["rewrite", "score", "five-whys", "review-chain"],

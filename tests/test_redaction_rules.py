@@ -67,7 +67,10 @@ def test_each_token_format_is_replaced_by_a_placeholder_naming_it(context, secre
 
 # Secrets known by their context: (text, redacted text).
 CONTEXTS = [
-    ("deploy.sh --db-host db --password=Fake0flag --dry-run", f"deploy.sh --db-host db --password={r('password')} --dry-run"),
+    (
+        "deploy.sh --db-host db --password=Fake0flag --dry-run",
+        f"deploy.sh --db-host db --password={r('password')} --dry-run",
+    ),
     ("./migrate --password Fake0space --verbose", f"./migrate --password {r('password')} --verbose"),
     ("dbPassword: Fake0camel", f"dbPassword: {r('password')}"),
     ("clientSecret=Fake0camel99", f"clientSecret={r('secret')}"),
@@ -75,12 +78,24 @@ CONTEXTS = [
     ("PGPASSWORD=Fake0pgpass psql -h db -U app orders", f"PGPASSWORD={r('password')} psql -h db -U app orders"),
     ("MYSQL_PWD=Fake0mysql mysqldump orders", f"MYSQL_PWD={r('password')} mysqldump orders"),
     ("mysql -h db -u root -pFake0root orders", f"mysql -h db -u root -p{r('password')} orders"),
-    ("curl -u admin:Fake0admin https://jenkins.internal/job", f"curl -u admin:{r('password')} https://jenkins.internal/job"),
+    (
+        "curl -u admin:Fake0admin https://jenkins.internal/job",
+        f"curl -u admin:{r('password')} https://jenkins.internal/job",
+    ),
     ("sshpass -p Fake0ssh ssh deploy@10.0.4.17", f"sshpass -p {r('password')} ssh deploy@10.0.4.17"),
-    ('{"auths": {"registry.example.com": {"auth": "ZmFrZTpmYWtlMDA="}}}', f'{{"auths": {{"registry.example.com": {{"auth": "{r("basic-auth")}"}}}}}}'),
-    ("//registry.npmjs.org/:_authToken=00000000-fake-0000-fake-000000000000", f"//registry.npmjs.org/:_authToken={r('token')}"),
+    (
+        '{"auths": {"registry.example.com": {"auth": "ZmFrZTpmYWtlMDA="}}}',
+        f'{{"auths": {{"registry.example.com": {{"auth": "{r("basic-auth")}"}}}}}}',
+    ),
+    (
+        "//registry.npmjs.org/:_authToken=00000000-fake-0000-fake-000000000000",
+        f"//registry.npmjs.org/:_authToken={r('token')}",
+    ),
     ("//registry.example.com/:_auth=ZmFrZTpmYWtlMDA=", f"//registry.example.com/:_auth={r('basic-auth')}"),
-    ("mongodb+srv://svc:Fa/ke+pw0==@cluster0.example.net/app", f"mongodb+srv://svc:{r('url-password')}@cluster0.example.net/app"),
+    (
+        "mongodb+srv://svc:Fa/ke+pw0==@cluster0.example.net/app",
+        f"mongodb+srv://svc:{r('url-password')}@cluster0.example.net/app",
+    ),
     ("SMTP_PASSWORD=Fake0&x;y", f"SMTP_PASSWORD={r('password')}"),
     ("DB_PASSWORD=Fake0;rest and more", f"DB_PASSWORD={r('password')} and more"),
     ("GET /login?password=Fake0q&next=/home", f"GET /login?password={r('password')}&next=/home"),
@@ -170,7 +185,9 @@ def _repeats_inside(node_list, inside: bool) -> list[str]:
 
 
 def test_no_rule_of_the_data_file_nests_a_repeat_inside_a_repeat():
-    nested = {rule.pattern.pattern: _repeats_inside(_parser.parse(rule.pattern.pattern), False) for rule in load_rules()}
+    nested = {
+        rule.pattern.pattern: _repeats_inside(_parser.parse(rule.pattern.pattern), False) for rule in load_rules()
+    }
     assert {pattern: found for pattern, found in nested.items() if found} == {}
 
 

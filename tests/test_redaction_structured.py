@@ -46,13 +46,21 @@ def test_a_value_under_a_secret_key_is_replaced_whatever_it_looks_like():
 def test_an_environment_entry_names_its_secret_beside_the_value():
     data = {"env": [{"name": "DB_PASSWORD", "value": "rosebud"}, {"name": "LOG_LEVEL", "value": "debug"}]}
     redacted, _ = redact_structured(data)
-    assert redacted == {"env": [{"name": "DB_PASSWORD", "value": r("password")}, {"name": "LOG_LEVEL", "value": "debug"}]}
+    assert redacted == {
+        "env": [{"name": "DB_PASSWORD", "value": r("password")}, {"name": "LOG_LEVEL", "value": "debug"}]
+    }
 
 
 def test_nothing_under_a_secret_key_stays_nothing_and_keys_that_only_look_close_are_kept():
     data = {
-        "password": None, "token": "", "secret": False,
-        "tokens": 1200, "token_type": "bearer", "secret_name": "prod-db", "key": "checkout", "author": "dana",
+        "password": None,
+        "token": "",
+        "secret": False,
+        "tokens": 1200,
+        "token_type": "bearer",
+        "secret_name": "prod-db",
+        "key": "checkout",
+        "author": "dana",
     }
     assert redact_structured(data) == (data, ())
 
@@ -60,12 +68,29 @@ def test_nothing_under_a_secret_key_stays_nothing_and_keys_that_only_look_close_
 @pytest.mark.parametrize(
     ("key", "kind"),
     [
-        ("password", "password"), ("DB_PASSWORD", "password"), ("dbPassword", "password"), ("PGPASSWORD", "password"),
-        ("pwd", "password"), ("db_pass", "password"), ("client_secret", "secret"), ("credentials", "secret"),
-        ("X-API-Key", "api-key"), ("apiKey", "api-key"), ("access_token", "token"), ("_authToken", "token"),
-        ("auth", "token"), ("Authorization", "token"), ("Cookie", "cookie"),
-        ("tokens", None), ("secret_name", None), ("token_type", None), ("key", None), ("author", None),
-        ("bypass", None), ("compass", None), ("password_file", None),
+        ("password", "password"),
+        ("DB_PASSWORD", "password"),
+        ("dbPassword", "password"),
+        ("PGPASSWORD", "password"),
+        ("pwd", "password"),
+        ("db_pass", "password"),
+        ("client_secret", "secret"),
+        ("credentials", "secret"),
+        ("X-API-Key", "api-key"),
+        ("apiKey", "api-key"),
+        ("access_token", "token"),
+        ("_authToken", "token"),
+        ("auth", "token"),
+        ("Authorization", "token"),
+        ("Cookie", "cookie"),
+        ("tokens", None),
+        ("secret_name", None),
+        ("token_type", None),
+        ("key", None),
+        ("author", None),
+        ("bypass", None),
+        ("compass", None),
+        ("password_file", None),
     ],
 )
 def test_a_key_names_a_secret_when_it_ends_with_a_secret_word(key, kind):
@@ -95,6 +120,8 @@ def test_a_queued_payload_keeps_no_secret_value_on_disk(tmp_path):
 def test_a_model_with_a_dict_field_is_redacted_by_key_too():
     from pm_agent.memory.records import MemoryRecord
 
-    record = MemoryRecord(id="pm-1", kind="incident", source_id="INC-7", title="checkout 502s", extra={"token": "plain"})
+    record = MemoryRecord(
+        id="pm-1", kind="incident", source_id="INC-7", title="checkout 502s", extra={"token": "plain"}
+    )
     redacted, findings = redact_model(record)
     assert (redacted.extra, findings) == ({"token": r("token")}, (Finding("token", 1),))

@@ -121,7 +121,8 @@ def test_the_shipped_calibration_documents_outscore_every_degraded_copy_and_ever
     assert [(p.doc.name, p.kind, p.donor) for p in pairs if not p.held] == []
     held, failed = check_orderings(CALIBRATION)
     assert [row.case_id for row in failed] == [] and len(held) == len(
-        json.loads((CALIBRATION / "orderings.json").read_text())["orderings"])
+        json.loads((CALIBRATION / "orderings.json").read_text())["orderings"]
+    )
 
 
 def test_the_shipped_orderings_name_files_that_exist():
@@ -132,8 +133,14 @@ def test_the_shipped_orderings_name_files_that_exist():
 
 
 def test_an_evidence_only_draft_quotes_the_events_and_asks_about_causes():
-    draft = evidence_draft({"title": "API errors", "started_at": "2024-05-02T10:00:00Z", "services": ["api"],
-                            "events": [{"at": "2024-05-02T10:02:00Z", "source": "alert", "text": "5xx above 5%"}]})
+    draft = evidence_draft(
+        {
+            "title": "API errors",
+            "started_at": "2024-05-02T10:00:00Z",
+            "services": ["api"],
+            "events": [{"at": "2024-05-02T10:02:00Z", "source": "alert", "text": "5xx above 5%"}],
+        }
+    )
     assert '| 2024-05-02T10:02:00Z | alert | "5xx above 5%" |' in draft
     assert "- What changed before the first failure, and how did it produce the failure?" in draft
     assert score_markdown(draft).weighted_average < 3.0
@@ -144,7 +151,10 @@ def test_the_suite_runs_on_the_shipped_set_and_says_when_the_shared_data_is_abse
     assert result.status == "ran"
     assert result.metrics["pairs.shipped"] == 1.0 and result.metrics["orderings"] == 1.0
     assert "published_above_draft" not in result.metrics and "pairs.shared" not in result.metrics
-    assert result.notes[-1] == f"{tmp_path / 'fulltext'} is not present: published-vs-draft and the shared pairs are skipped."
+    assert (
+        result.notes[-1]
+        == f"{tmp_path / 'fulltext'} is not present: published-vs-draft and the shared pairs are skipped."
+    )
     assert {row.case_id.split(":")[0] for row in result.cases} == {"shipped"}
     assert default_calibration_dir() == CALIBRATION
 

@@ -15,7 +15,9 @@ def at(hour, minute):
 
 
 def incident(events, **times):
-    return Incident(id="i", title="t", events=[TimelineEvent(at=at(h, m), source=s, text=t) for h, m, s, t in events], **times)
+    return Incident(
+        id="i", title="t", events=[TimelineEvent(at=at(h, m), source=s, text=t) for h, m, s, t in events], **times
+    )
 
 
 STORY = [
@@ -33,31 +35,60 @@ STORY = [
 
 def test_every_event_gets_the_phase_its_words_and_position_imply():
     phases = [e.phase for e in classify_phases(incident(STORY, detected_at=at(14, 9), resolved_at=at(15, 5)))]
-    assert phases == ["trigger", "trigger", "detection", "escalation", "escalation", "diagnosis", "mitigation",
-                      "mitigation", "resolution"]
+    assert phases == [
+        "trigger",
+        "trigger",
+        "detection",
+        "escalation",
+        "escalation",
+        "diagnosis",
+        "mitigation",
+        "mitigation",
+        "resolution",
+    ]
 
 
 def test_a_deploy_before_detection_is_a_trigger_and_after_it_a_mitigation():
-    events = classify_phases(incident([(14, 0, "deploy", "v1 out"), (14, 5, "alert", "firing"), (14, 9, "deploy", "v2 out")]))
+    events = classify_phases(
+        incident([(14, 0, "deploy", "v1 out"), (14, 5, "alert", "firing"), (14, 9, "deploy", "v2 out")])
+    )
     assert [e.phase for e in events] == ["trigger", "detection", "mitigation"]
 
 
 def test_metrics_come_from_the_stated_times_and_say_where_from():
-    metrics = {m.name: m for m in compute_metrics(incident(STORY, started_at=at(14, 2), detected_at=at(14, 9), resolved_at=at(15, 5)))}
-    assert {name: m.minutes for name, m in metrics.items()} == {
-        "time_to_detect": 7.0, "time_to_acknowledge": 2.0, "time_to_mitigate": 42.0, "time_to_resolve": 56.0, "duration": 63.0,
+    metrics = {
+        m.name: m
+        for m in compute_metrics(incident(STORY, started_at=at(14, 2), detected_at=at(14, 9), resolved_at=at(15, 5)))
     }
-    assert metrics["time_to_detect"].basis == "started_at (input) 2024-03-01 14:02 UTC → detected_at (input) 2024-03-01 14:09 UTC"
-    assert metrics["time_to_acknowledge"].basis.startswith("detected_at (input) 2024-03-01 14:09 UTC → first acknowledgement (page:")
+    assert {name: m.minutes for name, m in metrics.items()} == {
+        "time_to_detect": 7.0,
+        "time_to_acknowledge": 2.0,
+        "time_to_mitigate": 42.0,
+        "time_to_resolve": 56.0,
+        "duration": 63.0,
+    }
+    assert (
+        metrics["time_to_detect"].basis
+        == "started_at (input) 2024-03-01 14:02 UTC → detected_at (input) 2024-03-01 14:09 UTC"
+    )
+    assert metrics["time_to_acknowledge"].basis.startswith(
+        "detected_at (input) 2024-03-01 14:09 UTC → first acknowledgement (page:"
+    )
 
 
 def test_a_metric_the_data_cannot_support_is_unknown_with_a_question():
     only_alerts = incident([(14, 9, "alert", "FIRING CheckoutErrors"), (14, 30, "chat", "still looking")])
     metrics = {m.name: m for m in compute_metrics(only_alerts)}
     assert metrics["time_to_detect"].minutes is None
-    assert metrics["time_to_detect"].question == "When did the impact begin (first failing request or first affected user)?"
+    assert (
+        metrics["time_to_detect"].question
+        == "When did the impact begin (first failing request or first affected user)?"
+    )
     assert metrics["time_to_resolve"].minutes is None
-    assert metrics["time_to_resolve"].question == "When was the incident resolved (impact over and no further action needed)?"
+    assert (
+        metrics["time_to_resolve"].question
+        == "When was the incident resolved (impact over and no further action needed)?"
+    )
 
 
 def test_contradictory_times_are_questioned_not_reported_as_negative():
@@ -68,5 +99,7 @@ def test_contradictory_times_are_questioned_not_reported_as_negative():
 
 
 def test_a_report_of_not_found_errors_is_detection_not_a_finding():
-    events = classify_phases(incident([(14, 0, "chat", "support is getting reports of 'not found' on every invoice link")]))
+    events = classify_phases(
+        incident([(14, 0, "chat", "support is getting reports of 'not found' on every invoice link")])
+    )
     assert [e.phase for e in events] == ["detection"]

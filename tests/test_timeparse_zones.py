@@ -21,29 +21,35 @@ def event_times(timeline: str) -> list[str]:
     return [event.at.astimezone(UTC).strftime("%H:%M") + " " + event.text for event in incident.events]
 
 
-@pytest.mark.parametrize(("written", "utc"), [
-    ("2024-03-01 14:05 CET", "2024-03-01 13:05"),
-    ("2024-07-01 14:05 CEST", "2024-07-01 12:05"),
-    ("2024-03-01 14:05 PST", "2024-03-01 22:05"),
-    ("2024-07-01 14:05 PDT", "2024-07-01 21:05"),
-    ("2024-03-01 14:05 EST", "2024-03-01 19:05"),
-    ("2024-03-01 14:05 UTC", "2024-03-01 14:05"),
-    ("2024-03-01T14:05 Europe/Berlin", "2024-03-01 13:05"),
-    ("2024-07-01 14:05 Europe/Berlin", "2024-07-01 12:05"),
-    ("2024-07-01 14:05 America/New_York", "2024-07-01 18:05"),
-])
+@pytest.mark.parametrize(
+    ("written", "utc"),
+    [
+        ("2024-03-01 14:05 CET", "2024-03-01 13:05"),
+        ("2024-07-01 14:05 CEST", "2024-07-01 12:05"),
+        ("2024-03-01 14:05 PST", "2024-03-01 22:05"),
+        ("2024-07-01 14:05 PDT", "2024-07-01 21:05"),
+        ("2024-03-01 14:05 EST", "2024-03-01 19:05"),
+        ("2024-03-01 14:05 UTC", "2024-03-01 14:05"),
+        ("2024-03-01T14:05 Europe/Berlin", "2024-03-01 13:05"),
+        ("2024-07-01 14:05 Europe/Berlin", "2024-07-01 12:05"),
+        ("2024-07-01 14:05 America/New_York", "2024-07-01 18:05"),
+    ],
+)
 def test_a_named_zone_after_a_time_sets_its_offset(written, utc):
     assert parse_timestamp(written).astimezone(UTC).strftime("%Y-%m-%d %H:%M") == utc
 
 
 def test_timeline_lines_with_a_zone_abbreviation_are_read_in_that_zone():
     assert event_times("14:05 CET - checkout alert fired\n14:20 CET - rolled back\n") == [
-        "13:05 checkout alert fired", "13:20 rolled back"]
+        "13:05 checkout alert fired",
+        "13:20 rolled back",
+    ]
 
 
 def test_an_abbreviation_away_from_the_time_is_text_not_a_zone():
     assert event_times("14:05 UTC - CET cluster restarted by the EST team\n") == [
-        "14:05 CET cluster restarted by the EST team"]
+        "14:05 CET cluster restarted by the EST team"
+    ]
 
 
 @pytest.mark.parametrize("text", ["Established connection to the primary", "ESTIMATE was wrong", "est. 40 users"])
@@ -76,7 +82,8 @@ def test_parse_timestamp_refuses_an_unknown_region():
 
 
 def test_a_table_headed_with_a_zone_abbreviation_reads_its_times_there():
-    incident = PostmortemService().load_text("Date: 2024-03-01\n| Time (PST) | Event |\n|---|---|\n| 14:05 | paged |\n",
-                                             name="timeline.md")
+    incident = PostmortemService().load_text(
+        "Date: 2024-03-01\n| Time (PST) | Event |\n|---|---|\n| 14:05 | paged |\n", name="timeline.md"
+    )
 
     assert [event.at.astimezone(UTC).strftime("%H:%M") for event in incident.events] == ["22:05"]

@@ -27,26 +27,37 @@ def env(tmp_path):
 
 
 def watch_once(folder: Path, env: dict[str, str], *extra: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "pm_agent", "watch", str(folder), "--once", *extra], check=False,
-                          env=env, capture_output=True, text=True, timeout=TIMEOUT)
+    return subprocess.run(
+        [sys.executable, "-m", "pm_agent", "watch", str(folder), "--once", *extra],
+        check=False,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=TIMEOUT,
+    )
 
 
 def test_a_failed_file_stays_counted_on_reruns_until_its_date_is_given_then_it_drafts(tmp_path, env):
     inbox = tmp_path / "inbox"
     inbox.mkdir()
     (inbox / "timeline.md").write_text(TIMELINE, encoding="utf-8")
-    error = ("pm-agent: error: timeline.md: line 1: time-only entries need a date: add a line 'Date: YYYY-MM-DD' "
-             "or pass --date")
+    error = (
+        "pm-agent: error: timeline.md: line 1: time-only entries need a date: add a line 'Date: YYYY-MM-DD' "
+        "or pass --date"
+    )
 
     first = watch_once(inbox, env)
     rerun = watch_once(inbox, env)
     dated = watch_once(inbox, env, "--date", "2026-03-10", "--timezone", "Europe/Berlin")
 
     assert (first.returncode, first.stderr.splitlines()) == (1, [error, SUMMARY.format(0, 1, 0)])
-    assert (rerun.returncode, rerun.stderr.splitlines()) == (1, [
-        error + " (unchanged since it failed; fix the file, or its --date/--timezone, to draft it again)",
-        SUMMARY.format(0, 1, 0),
-    ])
+    assert (rerun.returncode, rerun.stderr.splitlines()) == (
+        1,
+        [
+            error + " (unchanged since it failed; fix the file, or its --date/--timezone, to draft it again)",
+            SUMMARY.format(0, 1, 0),
+        ],
+    )
     assert (dated.returncode, dated.stderr.splitlines()) == (0, [SUMMARY.format(1, 0, 0)])
     [drafted] = dated.stdout.splitlines()
     assert drafted.startswith("timeline.md: drafted ")
@@ -66,11 +77,18 @@ def test_watch_timezone_places_times_written_without_an_offset(tmp_path, env):
     assert "| 2026-03-10 13:05 |" in draft
 
 
-@pytest.mark.parametrize(("flag", "value", "message"), [
-    ("--date", "10/03/2026", "pm-agent: error: --date '10/03/2026' is not a date like 2024-03-01\n"),
-    ("--timezone", "Mars/Olympus", "pm-agent: error: unknown time zone 'Mars/Olympus'; use UTC, an offset like +02:00 "
-                                   "or a name like Europe/Oslo\n"),
-])
+@pytest.mark.parametrize(
+    ("flag", "value", "message"),
+    [
+        ("--date", "10/03/2026", "pm-agent: error: --date '10/03/2026' is not a date like 2024-03-01\n"),
+        (
+            "--timezone",
+            "Mars/Olympus",
+            "pm-agent: error: unknown time zone 'Mars/Olympus'; use UTC, an offset like +02:00 "
+            "or a name like Europe/Oslo\n",
+        ),
+    ],
+)
 def test_a_bad_date_or_zone_is_refused_before_watching_starts(flag, value, message, tmp_path, env):
     (tmp_path / "inbox").mkdir()
 
@@ -86,8 +104,13 @@ def test_ctrl_c_while_a_file_is_still_failing_exits_1_and_says_so(tmp_path, env)
     inbox = tmp_path / "inbox"
     inbox.mkdir()
     (inbox / "timeline.md").write_text(TIMELINE, encoding="utf-8")
-    process = subprocess.Popen([sys.executable, "-m", "pm_agent", "watch", str(inbox), "--interval", "0.2"], env=env,
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "pm_agent", "watch", str(inbox), "--interval", "0.2"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         for line in process.stderr:  # wait for the pass that reports the failure
             if line.startswith("pm-agent: watch: "):

@@ -82,23 +82,25 @@ class Settings(BaseSettings):
         default_factory=lambda: user_data_dir() / "queue",
         description="The durable queue of incidents waiting to be drafted (webhooks and watch).",
     )
-    redact_emails: bool = Field(
-        default=True, description="Redact e-mail addresses too (secrets are always redacted)."
-    )
+    redact_emails: bool = Field(default=True, description="Redact e-mail addresses too (secrets are always redacted).")
     # --- fetch on close: read the whole incident from PagerDuty and Slack (read-only tokens) -----------
     pagerduty_token: SecretStr | None = Field(
-        default=None, description="PagerDuty REST API v2 key (read-only is enough) to fetch a resolved incident's "
+        default=None,
+        description="PagerDuty REST API v2 key (read-only is enough) to fetch a resolved incident's "
         "log entries, notes and alerts before drafting it.",
     )
     pagerduty_url: str = Field(
         default="https://api.pagerduty.com", description="The PagerDuty REST API's address (a proxy, a fake in tests)."
     )
     slack_token: SecretStr | None = Field(
-        default=None, description="Slack bot token: channels:history, groups:history and users:read to read the "
+        default=None,
+        description="Slack bot token: channels:history, groups:history and users:read to read the "
         "incident's channel; chat:write as well to post each draft's summary (with slack_summary).",
     )
     slack_url: str = Field(default="https://slack.com/api", description="The Slack Web API's address (or a proxy).")
-    fetch_timeout_s: float = Field(default=30.0, gt=0, description="Timeout of one PagerDuty or Slack request, in seconds.")
+    fetch_timeout_s: float = Field(
+        default=30.0, gt=0, description="Timeout of one PagerDuty or Slack request, in seconds."
+    )
     input_roots: str = Field(
         default="",
         description="Folders the MCP server's tools may read incident files from, separated by ':' (';' on "
@@ -107,7 +109,8 @@ class Settings(BaseSettings):
 
     # --- handing a draft back: a Slack summary, action items filed in a tracker ------------------
     slack_summary: bool = Field(
-        default=False, description="Post a summary of each draft to the incident's Slack channel (needs slack_token "
+        default=False,
+        description="Post a summary of each draft to the incident's Slack channel (needs slack_token "
         "with chat:write); off by default, so a token set to read channels never posts.",
     )
     slack_channel: str | None = Field(
@@ -132,17 +135,25 @@ class Settings(BaseSettings):
 
     # --- model backends (issue 6) ------------------------------------------------------------
     anthropic_api_key: SecretStr | None = Field(
-        default=None, validation_alias="ANTHROPIC_API_KEY", description="Key for the Claude backend (ANTHROPIC_API_KEY)."
+        default=None,
+        validation_alias="ANTHROPIC_API_KEY",
+        description="Key for the Claude backend (ANTHROPIC_API_KEY).",
     )
     anthropic_base_url: str | None = Field(
-        default=None, validation_alias="ANTHROPIC_BASE_URL", description="The API's address behind a gateway (ANTHROPIC_BASE_URL)."
+        default=None,
+        validation_alias="ANTHROPIC_BASE_URL",
+        description="The API's address behind a gateway (ANTHROPIC_BASE_URL).",
     )
     max_tokens: int = Field(default=8192, ge=256, le=20_000, description="Output token limit per model call.")
     timeout_s: float = Field(default=60.0, gt=0, description="Timeout of one model call, in seconds.")
-    max_attempts: int = Field(default=5, ge=1, description="Attempts per model call, retries on 429/5xx/timeouts included.")
+    max_attempts: int = Field(
+        default=5, ge=1, description="Attempts per model call, retries on 429/5xx/timeouts included."
+    )
     deadline_s: float = Field(default=120.0, gt=0, description="Total time one model call may take across its retries.")
     cassette_mode: Literal["off", "record", "replay"] = "off"
-    cassette_dir: Path | None = Field(default=None, description="Where recorded model answers are kept (record/replay).")
+    cassette_dir: Path | None = Field(
+        default=None, description="Where recorded model answers are kept (record/replay)."
+    )
 
 
 def _explain(exc: ValidationError) -> str:

@@ -52,10 +52,12 @@ CAUSAL_RE = re.compile(
     re.IGNORECASE,
 )
 # The draft's own linking words around a restated event: they need not be the event's.
-LINK_STEMS = frozenset(content_stems(
-    "because due caused cause data states suggests found observed connects event events then step ended impact shows "
-    "broken started change last before began failure input marks team member"
-))
+LINK_STEMS = frozenset(
+    content_stems(
+        "because due caused cause data states suggests found observed connects event events then step ended impact shows "
+        "broken started change last before began failure input marks team member"
+    )
+)
 ELLIPSIS_RE = re.compile(r"…|\.\.\.")
 
 
@@ -114,7 +116,7 @@ def sentences(text: str) -> list[str]:
     """``text`` cut into sentences (a quoted passage is not cut)."""
     out, start, quoted = [], 0, False
     for i, ch in enumerate(text):
-        if ch in "\"“”":
+        if ch in '"“”':
             quoted = not quoted if ch == '"' else ch == "“"
         elif ch in ".!?" and not quoted and (i + 1 == len(text) or text[i + 1].isspace()):
             out.append(text[start : i + 1].strip())
@@ -234,5 +236,3 @@ def _parse_stamp(stamp: str, zone: str | None) -> dt.datetime | None:
         hours, minutes = int(zone[5:7]), int(zone[8:10])
         offset = sign * dt.timedelta(hours=hours, minutes=minutes)
     return moment.replace(tzinfo=dt.timezone(offset))
-
-

@@ -37,7 +37,7 @@ def draft_postmortem(
     events = classify_phases(incident, reading)
     metrics = compute_metrics(incident, reading)
     chain = run_five_whys(incident.title, incident, facts, reading=reading)
-    date = (reading.started or (events[0].at if events else None) or incident.resolved_at)
+    date = reading.started or (events[0].at if events else None) or incident.resolved_at
     postmortem = Postmortem(
         incident_id=incident.id,
         title=incident.title,
@@ -78,10 +78,17 @@ def cause_questions(postmortem: Postmortem) -> list[OpenQuestion]:
     chain = postmortem.root_cause
     if chain is None:
         return []
-    questions = [OpenQuestion(topic=f"root cause ({b.label})", question=s.question)
-                 for b in chain.branches for s in b.steps if s.question]
-    questions += [OpenQuestion(topic=f"systemic cause ({b.label})", question=b.root_cause_question)
-                  for b in chain.branches if b.root_cause_question]
+    questions = [
+        OpenQuestion(topic=f"root cause ({b.label})", question=s.question)
+        for b in chain.branches
+        for s in b.steps
+        if s.question
+    ]
+    questions += [
+        OpenQuestion(topic=f"systemic cause ({b.label})", question=b.root_cause_question)
+        for b in chain.branches
+        if b.root_cause_question
+    ]
     return questions
 
 
@@ -94,18 +101,23 @@ def open_questions(reading: Reading, postmortem: Postmortem, roster: dict[str, s
             seen.add(metric.question)
             questions.append(OpenQuestion(topic=f"timeline: {metric.label.lower()}", question=metric.question))
     for undated in reading.incident.undated_events:
-        questions.append(OpenQuestion(
-            topic="timeline: undated event",
-            question=f"At what exact time did this happen: \"{undated.text}\" (the input says {undated.time_text!r})?",
-        ))
+        questions.append(
+            OpenQuestion(
+                topic="timeline: undated event",
+                question=f'At what exact time did this happen: "{undated.text}" (the input says {undated.time_text!r})?',
+            )
+        )
     questions += cause_questions(postmortem)
     questions += [OpenQuestion(topic="actions: unexplained finding", question=q) for q in finding_questions(reading)]
     if not reading.incident.severity:
         questions.append(OpenQuestion(topic="severity", question="What severity was the incident declared at?"))
     if not roster:
-        questions.append(OpenQuestion(
-            topic="actions: owners", question="Who is the named owner for each action item (the draft names roles only)?"
-        ))
+        questions.append(
+            OpenQuestion(
+                topic="actions: owners",
+                question="Who is the named owner for each action item (the draft names roles only)?",
+            )
+        )
     questions.append(OpenQuestion(topic="actions", question=ACTIONS_QUESTION))
     if not postmortem.what_went_well:
         questions.append(OpenQuestion(topic="what went well", question=WENT_WELL_QUESTION))

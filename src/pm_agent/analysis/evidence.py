@@ -86,10 +86,21 @@ def _only_inside(pattern: re.Pattern[str], text: str, container: re.Pattern[str]
     return bool(spans) and all(any(a <= m.start() and m.end() <= b for a, b in spans) for m in pattern.finditer(text))
 
 
-_NOT_OBSERVATION = frozenset({"alert", "report", "mitigation", "change", "declaration", "communication", "recovery",
-                              "finding", "cause_statement", "negative", "acknowledgement"})
-
-
+_NOT_OBSERVATION = frozenset(
+    {
+        "alert",
+        "report",
+        "mitigation",
+        "change",
+        "declaration",
+        "communication",
+        "recovery",
+        "finding",
+        "cause_statement",
+        "negative",
+        "acknowledgement",
+    }
+)
 
 
 def notes_as_events(notes: str) -> list[UndatedEvent]:
@@ -100,8 +111,11 @@ def notes_as_events(notes: str) -> list[UndatedEvent]:
     for paragraph in paragraphs:
         lines = [line.strip(" -*\t") for line in paragraph.splitlines() if not line.lstrip().startswith("#")]
         found += sentences_of(" ".join(line for line in lines if line))
-    return [UndatedEvent(source="note", text=s, time_text=NOTES) for s in found
-            if len(s.split()) >= 3 and not _RECORD_RE.search(s)]
+    return [
+        UndatedEvent(source="note", text=s, time_text=NOTES)
+        for s in found
+        if len(s.split()) >= 3 and not _RECORD_RE.search(s)
+    ]
 
 
 # A key-value record pasted into the notes ({"time_to_detection": "335 minutes", ...}) is data, not a statement
@@ -126,7 +140,7 @@ def what_happened(text: str) -> str:
     if match:
         return text[: match.start()]
     consequence = vocab.CONSEQUENCE.search(text)
-    return text[consequence.end():] if consequence else text
+    return text[consequence.end() :] if consequence else text
 
 
 @dataclass(frozen=True, eq=False)
@@ -267,8 +281,10 @@ def read_incident(incident: Incident) -> Reading:
     """Tag every event once and find the moments and events the analysis rests on."""
     dated = sorted(incident.events, key=lambda e: e.at)
     events = tuple(Tagged(e, tags_of(e.text, e.source), i, e.at) for i, e in enumerate(dated))
-    undated = tuple(Tagged(u, tags_of(u.text, u.source), len(events) + i)
-                    for i, u in enumerate([*incident.undated_events, *notes_as_events(incident.notes)]))
+    undated = tuple(
+        Tagged(u, tags_of(u.text, u.source), len(events) + i)
+        for i, u in enumerate([*incident.undated_events, *notes_as_events(incident.notes)])
+    )
     trigger = find_trigger(events, incident)
     started, started_basis = _start(incident, events, trigger)
     detection, detected, detected_basis = _detection(incident, events, started)
@@ -278,9 +294,19 @@ def read_incident(incident: Incident) -> Reading:
     if mitigated is None and resolved is not None and started is not None:
         mitigated, mitigated_basis = resolved, f"{resolved_basis}; no earlier recovery event"
     return Reading(
-        incident=incident, events=events, undated=undated, started=started, started_basis=started_basis,
-        trigger=trigger, detection=detection, detected=detected, detected_basis=detected_basis,
-        mitigated=mitigated, mitigated_basis=mitigated_basis, resolved=resolved, resolved_basis=resolved_basis,
+        incident=incident,
+        events=events,
+        undated=undated,
+        started=started,
+        started_basis=started_basis,
+        trigger=trigger,
+        detection=detection,
+        detected=detected,
+        detected_basis=detected_basis,
+        mitigated=mitigated,
+        mitigated_basis=mitigated_basis,
+        resolved=resolved,
+        resolved_basis=resolved_basis,
         attempts=attempts,
     )
 
@@ -301,8 +327,9 @@ def find_trigger(events: tuple[Tagged, ...], incident: Incident) -> Tagged | Non
         at_start = [t for t in changes if t.at == incident.started_at]
         before = [t for t in changes if t.at < incident.started_at]
         return at_start[0] if at_start else (before[-1] if before else None)
-    first_signal = next((t.at for t in events if t.has("alert", "report") or (t.has("symptom") and not t.has("change"))),
-                        None)
+    first_signal = next(
+        (t.at for t in events if t.has("alert", "report") or (t.has("symptom") and not t.has("change"))), None
+    )
     before = [t for t in changes if first_signal is None or t.at < first_signal]
     return _change_that_failed_first(before) if before else None
 
@@ -358,8 +385,15 @@ def _attempts(events: tuple[Tagged, ...], since: dt.datetime | None) -> Iterable
         after_detection = since is not None and tagged.at > since
         plain_change = tagged.has("change") and not tagged.has(*_NOT_A_STEP)
         if tagged.has("mitigation", "retry") or (after_detection and plain_change):
-            outcome = ("failed" if tagged.has("failed") else "unknown" if tagged.has("begun")  # "began working on rollback"
-                       else "worked" if tagged.has("worked", "recovery") else "unknown")
+            outcome = (
+                "failed"
+                if tagged.has("failed")
+                else "unknown"
+                if tagged.has("begun")  # "began working on rollback"
+                else "worked"
+                if tagged.has("worked", "recovery")
+                else "unknown"
+            )
             yield Attempt(tagged, outcome)
 
 
@@ -423,5 +457,14 @@ def is_slow(lag: dt.timedelta | None) -> bool:
     return lag is not None and lag > SLOW_DETECTION
 
 
-__all__ = ["Attempt", "Reading", "Tagged", "find_trigger", "from_monitoring", "is_slow", "linked", "read_incident",
-           "tags_of"]
+__all__ = [
+    "Attempt",
+    "Reading",
+    "Tagged",
+    "find_trigger",
+    "from_monitoring",
+    "is_slow",
+    "linked",
+    "read_incident",
+    "tags_of",
+]

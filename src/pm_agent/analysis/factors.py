@@ -54,8 +54,10 @@ def slow_detection(reading: Reading) -> list[str]:
     if reading.reported_by_people or reading.detection is None or not is_slow(reading.detection_lag):
         return []
     lag = format_minutes(reading.detection_lag.total_seconds() / 60)
-    return [f"The failure went unnoticed for {lag}: it started at {when(reading.started)} and was first detected by "
-            f"{said(reading.detection.event)}."]
+    return [
+        f"The failure went unnoticed for {lag}: it started at {when(reading.started)} and was first detected by "
+        f"{said(reading.detection.event)}."
+    ]
 
 
 def warning_signs(reading: Reading) -> list[str]:
@@ -79,11 +81,15 @@ def failed_steps(reading: Reading) -> list[str]:
 def held_up(reading: Reading) -> list[str]:
     failed = {a.step.order for a in reading.attempts if a.outcome == "failed"}
     since = reading.detected or reading.started
-    hits = [t for t in _window(reading) if t.has("blocked") and t.order not in failed and not t.has("report")
-            and (since is None or t.at >= since)][:MAX_PER_KIND]
+    hits = [
+        t
+        for t in _window(reading)
+        if t.has("blocked") and t.order not in failed and not t.has("report") and (since is None or t.at >= since)
+    ][:MAX_PER_KIND]
     retries = [t for t in _window(reading) if t.has("retry") and t.order not in failed][:MAX_PER_KIND]
-    return ([f"Recovery was held up: {said(t.event, T['blocked'])}." for t in hits]
-            + [f"Recovery needed a repeated attempt: {said(t.event, T['retry'])}." for t in retries])
+    return [f"Recovery was held up: {said(t.event, T['blocked'])}." for t in hits] + [
+        f"Recovery needed a repeated attempt: {said(t.event, T['retry'])}." for t in retries
+    ]
 
 
 def manual_steps(reading: Reading) -> list[str]:
@@ -93,8 +99,10 @@ def manual_steps(reading: Reading) -> list[str]:
 
 
 def assumptions(reading: Reading) -> list[str]:
-    return [f"The response worked for a while from an assumption or a finding that did not hold: {said(t.event, T['negative'])}."
-            for t in reading.negatives[:1]]
+    return [
+        f"The response worked for a while from an assumption or a finding that did not hold: {said(t.event, T['negative'])}."
+        for t in reading.negatives[:1]
+    ]
 
 
 def more_reports(reading: Reading) -> list[str]:
@@ -102,8 +110,11 @@ def more_reports(reading: Reading) -> list[str]:
     if detection is None or not reading.reported_by_people:
         return []
     end = reading.mitigated
-    more = [t for t in reading.events if t.at > detection.at and (end is None or t.at < end) and t.has("report")
-            and not t.has("recovery")][:MAX_PER_KIND]
+    more = [
+        t
+        for t in reading.events
+        if t.at > detection.at and (end is None or t.at < end) and t.has("report") and not t.has("recovery")
+    ][:MAX_PER_KIND]
     return [f"Further reports arrived before recovery: {said(t.event, T['report'])}." for t in more]
 
 
@@ -112,7 +123,9 @@ def recurrences(reading: Reading) -> list[str]:
     if len(repeats) < REPEATS_WORTH_NAMING:
         return []
     first, last = repeats[0], repeats[-1]
-    return [f"The failure recurred {len(repeats)} times in the data before it was fixed, first: {said(first.event)}; last: {said(last.event)}."]
+    return [
+        f"The failure recurred {len(repeats)} times in the data before it was fixed, first: {said(first.event)}; last: {said(last.event)}."
+    ]
 
 
 def alert_noise(reading: Reading) -> list[str]:
@@ -129,7 +142,11 @@ def alert_noise(reading: Reading) -> list[str]:
 
 def late_declaration(reading: Reading) -> list[str]:
     late = reading.late_declaration
-    return [f"The incident was declared after the impact had stopped: {said(late.event, T['declaration'])}."] if late else []
+    return (
+        [f"The incident was declared after the impact had stopped: {said(late.event, T['declaration'])}."]
+        if late
+        else []
+    )
 
 
 def hand_overs(reading: Reading) -> list[str]:
@@ -138,7 +155,10 @@ def hand_overs(reading: Reading) -> list[str]:
 
 
 def stated_gaps(reading: Reading) -> list[str]:
-    return [f"The data records a missing safeguard: {said(t.event, T['gap'])}." for t in reading.tagged("gap")[:MAX_PER_KIND]]
+    return [
+        f"The data records a missing safeguard: {said(t.event, T['gap'])}."
+        for t in reading.tagged("gap")[:MAX_PER_KIND]
+    ]
 
 
 FINDERS: tuple[Callable[[Reading], list[str]], ...] = (

@@ -30,12 +30,19 @@ def read_findings(reading: Reading) -> list[Finding]:
     out += [_finding(t) for t in stated]
     fix = fix_event(reading)
     if fix is not None and fix not in stated:
-        out.append(Finding(kind="fix", statement=f"The step that ended the impact shows what was broken: {said(fix.event)}.",
-                           evidence=_evidence(fix)))
+        out.append(
+            Finding(
+                kind="fix",
+                statement=f"The step that ended the impact shows what was broken: {said(fix.event)}.",
+                evidence=_evidence(fix),
+            )
+        )
     revert = reverting_fix(reading)
     if revert is not None:
         out.append(Finding(kind="revert", statement=implicated(*revert), evidence=_evidence(revert[0])))
-    out += [_quoted("negative", "The data records what was assumed or ruled out at the time", t) for t in reading.negatives]
+    out += [
+        _quoted("negative", "The data records what was assumed or ruled out at the time", t) for t in reading.negatives
+    ]
     out += [_quoted("gap", "The data records a missing safeguard", t) for t in reading.tagged("gap") if t not in stated]
     out += links(reading, stated)
     return out
@@ -56,8 +63,12 @@ def trigger_finding(reading: Reading) -> Finding:
 def _finding(tagged: Tagged) -> Finding:
     if tagged.has("cause_statement") and about_recovery(tagged):
         focus = vocab.TAG_PATTERNS["cause_statement"]
-        return Finding(kind="recovery", statement="About the recovery, not the incident's cause: the data says why a step "
-                       f"was repeated or held up: {said(tagged.event, focus)}.", evidence=_evidence(tagged, focus))
+        return Finding(
+            kind="recovery",
+            statement="About the recovery, not the incident's cause: the data says why a step "
+            f"was repeated or held up: {said(tagged.event, focus)}.",
+            evidence=_evidence(tagged, focus),
+        )
     if tagged.has("cause_statement"):
         lead, kind, focus = "The data states a cause", "cause", vocab.TAG_PATTERNS["cause_statement"]
     elif tagged.has("tentative"):
@@ -118,11 +129,13 @@ def links(reading: Reading, stated: list[Tagged]) -> list[Finding]:
             named = ", ".join(shared_words(earlier.text, shared)[:3]) if shared else ""
             if named:
                 used.add(earlier.order)
-                found.append(Finding(
-                    kind="link",
-                    statement=f"The data connects two events that both name {named}: {said(earlier.event)}, then {said(later.event)}.",
-                    evidence=_evidence(earlier) + _evidence(later),
-                ))
+                found.append(
+                    Finding(
+                        kind="link",
+                        statement=f"The data connects two events that both name {named}: {said(earlier.event)}, then {said(later.event)}.",
+                        evidence=_evidence(earlier) + _evidence(later),
+                    )
+                )
                 break
         if len(found) >= MAX_LINKS:
             break
@@ -144,7 +157,7 @@ def cause_part(text: str) -> str:
     LimitRange", or "the app retries at once" of "the app retries at once, so every 503 comes back"."""
     match = vocab.CONNECTIVE.search(text)
     if match:
-        return excerpt(text[match.end():].strip(" .,:;"), limit=100)
+        return excerpt(text[match.end() :].strip(" .,:;"), limit=100)
     split = consequence_split(text)
     if split is not None:
         return excerpt(split[0], limit=100)
@@ -165,7 +178,7 @@ def consequence_split(text: str) -> tuple[str, str] | None:
     if match is None:
         return None
     head = re.split(r"(?<=[.!?;])\s+", text[: match.start()])[-1]
-    tail = text[match.end():]
+    tail = text[match.end() :]
     inner = match.group(0).lower() == "causing" and not text[: match.start()].rstrip().endswith(",")
     closing = _CLOSING_VERB_RE.search(tail) if inner else None
     if closing is not None:
@@ -207,4 +220,3 @@ def _evidence(tagged: Tagged, focus: re.Pattern[str] | None = None) -> list[Evid
     if isinstance(event, UndatedEvent):
         return [Evidence(source=event.source, excerpt=excerpt(event.text, focus), time_text=event.time_text)]
     return [evidence(event, focus)]
-

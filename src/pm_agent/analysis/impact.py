@@ -35,40 +35,75 @@ _SLA = r"SLA|SLO|error budget"
 _LASTED = r"for|lasted|lasting|outage of|downtime of"
 
 PATTERNS: list[tuple[str, str, re.Pattern[str]]] = [
-    ("user_share", "%", re.compile(
-        rf"{_NUM}\s*%\s+(?:of\s+)?(?:all\s+|our\s+)?(?:active\s+|logged-in\s+|paying\s+|mobile\s+)?(?:{_SHARE_OF})",
-        re.I)),
-    ("users_affected", "users", re.compile(
-        rf"(?<![\d.]){_NUM}\s+(?:active\s+|unique\s+|paying\s+)?(?:{_AFFECTED})\b", re.I)),
-    ("error_rate", "%", re.compile(
-        rf"(?:error[- ]rate|5xx(?: rate)?|failure rate|errors?)\D{{0,25}}?{_num('a')}\s*%|{_num('b')}\s*%\s+(?:of\s+)?"
-        rf"(?:requests|traffic|calls|transactions)\s+{_FAIL}|{_num('c')}\s*%\s+(?:error|failure)s?", re.I)),
-    ("requests_failed", "requests", re.compile(
-        rf"(?<![\d.]){_NUM}\s+(?:{_FAIL}\s+)?(?:[a-z-]+\s+)?(?:{_FAILED_THINGS})\s+(?:{_FAIL}|were {_FAIL}|could not)",
-        re.I)),
-    ("revenue", "currency", re.compile(
-        rf"(?:{_CURRENCY_SIGNS}\s?{_num('a')}|(?<![\d.]){_num('b')}\s*(?:{_CURRENCY_WORDS}))", re.I)),
-    ("support_tickets", "tickets", re.compile(
-        rf"(?<![\d.]){_NUM}\s+(?:customer\s+|support\s+)?(?:{_TICKETS})", re.I)),
-    ("sla_breach", "", re.compile(
-        rf"\b(?:{_SLA})\b[^.\n]{{0,60}}?\b(?:breach\w*|violat\w*|burn\w*|miss\w*|exceed\w*|exhaust\w*)"
-        rf"|\b(?:breach\w*|violat\w*|miss\w*|exhaust\w*)\b[^.\n]{{0,40}}?\b(?:{_SLA})\b", re.I)),
-    ("duration", "minutes", re.compile(
-        rf"(?:{_LASTED})\s+(?:about\s+|roughly\s+|approximately\s+)?{_NUM}\s*"
-        r"(?P<unit>minutes?|mins?|hours?|hrs?|h)\b", re.I)),
+    (
+        "user_share",
+        "%",
+        re.compile(
+            rf"{_NUM}\s*%\s+(?:of\s+)?(?:all\s+|our\s+)?(?:active\s+|logged-in\s+|paying\s+|mobile\s+)?(?:{_SHARE_OF})",
+            re.I,
+        ),
+    ),
+    (
+        "users_affected",
+        "users",
+        re.compile(rf"(?<![\d.]){_NUM}\s+(?:active\s+|unique\s+|paying\s+)?(?:{_AFFECTED})\b", re.I),
+    ),
+    (
+        "error_rate",
+        "%",
+        re.compile(
+            rf"(?:error[- ]rate|5xx(?: rate)?|failure rate|errors?)\D{{0,25}}?{_num('a')}\s*%|{_num('b')}\s*%\s+(?:of\s+)?"
+            rf"(?:requests|traffic|calls|transactions)\s+{_FAIL}|{_num('c')}\s*%\s+(?:error|failure)s?",
+            re.I,
+        ),
+    ),
+    (
+        "requests_failed",
+        "requests",
+        re.compile(
+            rf"(?<![\d.]){_NUM}\s+(?:{_FAIL}\s+)?(?:[a-z-]+\s+)?(?:{_FAILED_THINGS})\s+(?:{_FAIL}|were {_FAIL}|could not)",
+            re.I,
+        ),
+    ),
+    (
+        "revenue",
+        "currency",
+        re.compile(rf"(?:{_CURRENCY_SIGNS}\s?{_num('a')}|(?<![\d.]){_num('b')}\s*(?:{_CURRENCY_WORDS}))", re.I),
+    ),
+    ("support_tickets", "tickets", re.compile(rf"(?<![\d.]){_NUM}\s+(?:customer\s+|support\s+)?(?:{_TICKETS})", re.I)),
+    (
+        "sla_breach",
+        "",
+        re.compile(
+            rf"\b(?:{_SLA})\b[^.\n]{{0,60}}?\b(?:breach\w*|violat\w*|burn\w*|miss\w*|exceed\w*|exhaust\w*)"
+            rf"|\b(?:breach\w*|violat\w*|miss\w*|exhaust\w*)\b[^.\n]{{0,40}}?\b(?:{_SLA})\b",
+            re.I,
+        ),
+    ),
+    (
+        "duration",
+        "minutes",
+        re.compile(
+            rf"(?:{_LASTED})\s+(?:about\s+|roughly\s+|approximately\s+)?{_NUM}\s*"
+            r"(?P<unit>minutes?|mins?|hours?|hrs?|h)\b",
+            re.I,
+        ),
+    ),
 ]
 # What each pattern cannot match without, found anywhere in the (folded) text: a text lacking it is
 # skipped without running the pattern, which on most event texts matches nothing. One scan finds them all.
-NEEDS: WordIndex[str] = WordIndex({
-    "user_share": _SHARE_OF.split("|"),
-    "users_affected": _AFFECTED.split("|"),
-    "error_rate": ["%"],
-    "requests_failed": _FAILED_THINGS.split("|"),
-    "revenue": [*_CURRENCY_SIGNS.strip("[]"), *_CURRENCY_WORDS.lower().split("|")],
-    "support_tickets": _TICKETS.split("|"),
-    "sla_breach": _SLA.lower().split("|"),
-    "duration": _LASTED.split("|"),
-})
+NEEDS: WordIndex[str] = WordIndex(
+    {
+        "user_share": _SHARE_OF.split("|"),
+        "users_affected": _AFFECTED.split("|"),
+        "error_rate": ["%"],
+        "requests_failed": _FAILED_THINGS.split("|"),
+        "revenue": [*_CURRENCY_SIGNS.strip("[]"), *_CURRENCY_WORDS.lower().split("|")],
+        "support_tickets": _TICKETS.split("|"),
+        "sla_breach": _SLA.lower().split("|"),
+        "duration": _LASTED.split("|"),
+    }
+)
 
 QUESTIONS = {
     "users_affected": "How many users or customers were affected (a count from logs, analytics or support)?",
@@ -98,7 +133,9 @@ def extract_impact(incident: Incident) -> Impact:
 
 def impact_questions(impact: Impact) -> list[OpenQuestion]:
     """One question per impact dimension the data leaves unknown."""
-    return [OpenQuestion(topic=f"impact: {kind.replace('_', ' ')}", question=QUESTIONS[kind]) for kind in impact.missing()]
+    return [
+        OpenQuestion(topic=f"impact: {kind.replace('_', ' ')}", question=QUESTIONS[kind]) for kind in impact.missing()
+    ]
 
 
 def _texts(incident: Incident):
@@ -126,8 +163,12 @@ def _value(number: str, scale: str | None) -> float:
 def _widen(match: re.Match[str], limit: int = 140) -> str:
     """The clause around a match, verbatim, so the figure reads in context."""
     text = match.string
-    start = max(text.rfind(".", 0, match.start()), text.rfind("\n", 0, match.start()), text.rfind(";", 0, match.start()))
-    ends = [i for i in (text.find(". ", match.end()), text.find("\n", match.end()), text.find(";", match.end())) if i != -1]
+    start = max(
+        text.rfind(".", 0, match.start()), text.rfind("\n", 0, match.start()), text.rfind(";", 0, match.start())
+    )
+    ends = [
+        i for i in (text.find(". ", match.end()), text.find("\n", match.end()), text.find(";", match.end())) if i != -1
+    ]
     end = min(ends) if ends else len(text)
     clause = text[start + 1 : end].strip().rstrip(".")
     return clause if len(clause) <= limit else match.group(0).strip()

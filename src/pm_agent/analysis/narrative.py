@@ -34,8 +34,13 @@ def summarise(reading: Reading, metrics: list[Metric]) -> str:
         parts.append(f"Impact began at {when(reading.started)}.")
     detection = reading.detection
     if reading.detected:
-        kind = ("a person's report" if reading.reported_by_people else "an alert" if detection and detection.has("alert")
-                else "the event the input names")
+        kind = (
+            "a person's report"
+            if reading.reported_by_people
+            else "an alert"
+            if detection and detection.has("alert")
+            else "the event the input names"
+        )
         if detection is not None and detection.at == reading.detected:
             parts.append(f"It was first detected through {kind}: {said(detection.event)}.")
         else:
@@ -49,19 +54,33 @@ def summarise(reading: Reading, metrics: list[Metric]) -> str:
         parts.append(f"The data states a cause: {said(cause.event)}.")
     elif revert is not None:  # the fix undid a change: that change is where to look
         step, what = revert
-        parts.append(f"The data does not state the cause, but its fix reverted {what}, so the change it undid is "
-                     f"implicated: {said(step.event)}.")
+        parts.append(
+            f"The data does not state the cause, but its fix reverted {what}, so the change it undid is "
+            f"implicated: {said(step.event)}."
+        )
     elif gap is not None:  # why it got through, as far as the data says
-        parts.append(f"The data does not state the cause, but it records a missing safeguard: {said(gap.event, T['gap'])}.")
+        parts.append(
+            f"The data does not state the cause, but it records a missing safeguard: {said(gap.event, T['gap'])}."
+        )
     else:
         parts.append("The data does not state the cause; see the root cause section for what it shows and what to ask.")
     parts += _how_it_stopped(reading)
-    figures = [(label, by_name[name].minutes) for label, name in
-               (("time to detect", "time_to_detect"), ("time to mitigate", "time_to_mitigate"), ("duration", "duration"))
-               if by_name.get(name) and by_name[name].minutes is not None]
+    figures = [
+        (label, by_name[name].minutes)
+        for label, name in (
+            ("time to detect", "time_to_detect"),
+            ("time to mitigate", "time_to_mitigate"),
+            ("duration", "duration"),
+        )
+        if by_name.get(name) and by_name[name].minutes is not None
+    ]
     if figures:
-        parts.append("; ".join(f"{label.capitalize() if i == 0 else label} {format_minutes(m)}"
-                               for i, (label, m) in enumerate(figures)) + ".")
+        parts.append(
+            "; ".join(
+                f"{label.capitalize() if i == 0 else label} {format_minutes(m)}" for i, (label, m) in enumerate(figures)
+            )
+            + "."
+        )
     return " ".join(parts)
 
 
@@ -70,8 +89,11 @@ def _how_it_stopped(reading: Reading) -> list[str]:
     if reading.mitigated is None:
         return ["The data does not say when or how the impact stopped."]
     step, recovered = stopping_step(reading), _recovery_event(reading)
-    out = [f"It was stopped by: {said(step.event)}." if step is not None
-           else "The data does not say what stopped the impact."]
+    out = [
+        f"It was stopped by: {said(step.event)}."
+        if step is not None
+        else "The data does not say what stopped the impact."
+    ]
     if recovered is None:
         out.append(f"The impact stopped by {when(reading.mitigated)}.")
     elif step is None or recovered is not step.event:
@@ -87,8 +109,11 @@ def stopping_step(reading: Reading) -> Tagged | None:
     impact stopped (none that failed), the last change the data says worked, else the last step it says worked
     (not a mere report of recovery), else the last change made, else the last mitigation step that is not itself
     a report of the failure."""
-    steps = [a for a in reading.attempts if a.outcome != "failed" and a.step.at <= reading.mitigated
-             and not a.step.has(*_NOT_A_FIX)]
+    steps = [
+        a
+        for a in reading.attempts
+        if a.outcome != "failed" and a.step.at <= reading.mitigated and not a.step.has(*_NOT_A_FIX)
+    ]
     choices = (
         [a.step for a in steps if a.outcome == "worked" and a.step.has("change")],
         [a.step for a in steps if a.outcome == "worked" and not a.step.has("recovery")],
@@ -106,8 +131,15 @@ def impact_in_words(reading: Reading) -> list[Evidence]:
     says why the team ran it again, not what users saw.
     """
     end = reading.mitigated or reading.resolved
-    seen = [t for t in reading.events if reading._after_start(t) and (end is None or t.at <= end)
-            and t.has("symptom", "report") and not t.has("recovery", "mitigation", "retry") and not _only_as_reason(t)]
+    seen = [
+        t
+        for t in reading.events
+        if reading._after_start(t)
+        and (end is None or t.at <= end)
+        and t.has("symptom", "report")
+        and not t.has("recovery", "mitigation", "retry")
+        and not _only_as_reason(t)
+    ]
     title = _title_as_impact(reading)
     quotes = [title] if title is not None else []
     return quotes + [evidence(t.event, T["symptom"]) for t in seen[: MAX_IMPACT_QUOTES - len(quotes)]]
@@ -137,8 +169,14 @@ def went_well(reading: Reading) -> list[str]:
         good.append(f"A recovery step worked: {said(worked[0].event)}.")
     elif worked:  # the response steps belong here, not among the action items
         good.append(f"Recovery steps that worked: {'; '.join(said(t.event) for t in worked)}.")
-    declared = next((t for t in reading.events if t.has("declaration") and not t.has("resolution")
-                     and "retroactive" not in t.text.lower()), None)
+    declared = next(
+        (
+            t
+            for t in reading.events
+            if t.has("declaration") and not t.has("resolution") and "retroactive" not in t.text.lower()
+        ),
+        None,
+    )
     if declared is not None and reading.mitigated is not None and declared.at <= reading.mitigated:
         good.append(f"The incident was declared while it was still going on: {said(declared.event)}.")
     told = next((t for t in reading.events if t.has("communication") and vocab.AFFECTED_RE.search(t.text)), None)
@@ -157,8 +195,14 @@ def lessons(reading: Reading) -> list[str]:
         out.append(f"What the team learned about how this system fails: {said(cause.event, focus)}.")
     detection, alert = reading.detection, reading.first_alert
     if reading.reported_by_people and detection is not None:
-        after = f". The first alert came later: {said(alert.event)}" if alert is not None and alert.at > detection.at else ""
-        out.append(f"People saw this failure before monitoring did. The first signal was a report: {said(detection.event)}{after}.")
+        after = (
+            f". The first alert came later: {said(alert.event)}"
+            if alert is not None and alert.at > detection.at
+            else ""
+        )
+        out.append(
+            f"People saw this failure before monitoring did. The first signal was a report: {said(detection.event)}{after}."
+        )
     elif detection is not None and is_slow(reading.detection_lag):
         lag = format_minutes(reading.detection_lag.total_seconds() / 60)
         out.append(f"The failure was invisible to monitoring for {lag} until {said(detection.event)}.")
@@ -168,13 +212,17 @@ def lessons(reading: Reading) -> list[str]:
         end = f". The impact stopped only later: {said(recovered)}" if recovered is not None else ""
         out.append(f"The first way out did not work: {said(failed[0].event, T['failed'])}{end}.")
     if reading.negatives:
-        found = next((t for t in reading.findings if t.at and reading.negatives[0].at and t.at > reading.negatives[0].at), None)
+        found = next(
+            (t for t in reading.findings if t.at and reading.negatives[0].at and t.at > reading.negatives[0].at), None
+        )
         end = f". The cause was found later: {said(found.event)}" if found is not None else ""
         out.append(f"An early assumption cost time: {said(reading.negatives[0].event, T['negative'])}{end}.")
     repeats = reading.tagged("repeat", dated_only=True)
     if len(repeats) >= 3:
-        out.append(f"The failure kept coming back before anyone fixed it, first: {said(repeats[0].event)}; "
-                   f"{len(repeats)} times in all.")
+        out.append(
+            f"The failure kept coming back before anyone fixed it, first: {said(repeats[0].event)}; "
+            f"{len(repeats)} times in all."
+        )
     unintended = reading.tagged("unintended", dated_only=True)
     if unintended:
         out.append(f"A change nobody intended reached production: {said(unintended[0].event, T['unintended'])}.")

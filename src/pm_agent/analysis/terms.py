@@ -24,8 +24,26 @@ PREFIX_MIN = 5
 _WORDS = table("terms")["matching"]
 STOPWORDS = frozenset(_WORDS["stopwords"])
 GENERIC = frozenset(_WORDS["generic"])
-_SUFFIXES = ("ational", "ations", "ation", "ments", "ment", "ingly", "ings", "ing", "ities", "ity", "edly", "ied",
-             "ies", "ed", "es", "ly", "er", "s")
+_SUFFIXES = (
+    "ational",
+    "ations",
+    "ation",
+    "ments",
+    "ment",
+    "ingly",
+    "ings",
+    "ing",
+    "ities",
+    "ity",
+    "edly",
+    "ied",
+    "ies",
+    "ed",
+    "es",
+    "ly",
+    "er",
+    "s",
+)
 
 
 def words(text: str) -> list[str]:

@@ -110,17 +110,37 @@ def compute_metrics(incident: Incident, reading: Reading | None = None) -> list[
     return [
         _metric("time_to_detect", "Time to detect", times.started, times.detected, START_QUESTION, DETECT_QUESTION),
         _metric(
-            "time_to_acknowledge", "Time to acknowledge", times.detected, times.acknowledged,
-            DETECT_QUESTION, "When did a responder acknowledge the alert or page?",
+            "time_to_acknowledge",
+            "Time to acknowledge",
+            times.detected,
+            times.acknowledged,
+            DETECT_QUESTION,
+            "When did a responder acknowledge the alert or page?",
         ),
         _metric(
-            "time_to_mitigate", "Time to mitigate", times.started, times.mitigated,
-            START_QUESTION, "When did user impact stop (mitigation took effect)?",
+            "time_to_mitigate",
+            "Time to mitigate",
+            times.started,
+            times.mitigated,
+            START_QUESTION,
+            "When did user impact stop (mitigation took effect)?",
         ),
-        _metric("time_to_resolve", "Time to resolve (from detection)", times.detected, times.resolved,
-                DETECT_QUESTION, RESOLVE_QUESTION),
-        _metric("duration", "Duration (start to resolution)", times.started, times.resolved,
-                START_QUESTION, RESOLVE_QUESTION),
+        _metric(
+            "time_to_resolve",
+            "Time to resolve (from detection)",
+            times.detected,
+            times.resolved,
+            DETECT_QUESTION,
+            RESOLVE_QUESTION,
+        ),
+        _metric(
+            "duration",
+            "Duration (start to resolution)",
+            times.started,
+            times.resolved,
+            START_QUESTION,
+            RESOLVE_QUESTION,
+        ),
     ]
 
 
@@ -137,7 +157,11 @@ def _metric(name: str, label: str, start: KeyTime, end: KeyTime, start_q: str, e
     basis = f"{start.basis} {format_utc(start.at)} → {end.basis} {format_utc(end.at)}"
     if minutes < 0:
         return Metric(
-            name=name, label=label, start=start.at, end=end.at, basis=basis,
+            name=name,
+            label=label,
+            start=start.at,
+            end=end.at,
+            basis=basis,
             question=f"The {end.basis} comes before the {start.basis}; which of the two times is right?",
         )
     return Metric(name=name, label=label, minutes=minutes, start=start.at, end=end.at, basis=basis)

@@ -275,9 +275,7 @@ TAG_PATTERNS: dict[str, re.Pattern[str]] = {
     "failover": _p(
         r"\b(?:fail(?:ed|ing)? ?over|failover|promot(?:e|ed|ing)\b|switched over to (?:the )?(?:standby|replica|secondary))"
     ),
-    "growth": _p(
-        r"\b(?:grow(?:s|ing|n)|climb(?:s|ing|ed)|fill(?:s|ing|ed)(?: up)?|leak(?:s|ing|ed))\b"
-    ),
+    "growth": _p(r"\b(?:grow(?:s|ing|n)|climb(?:s|ing|ed)|fill(?:s|ing|ed)(?: up)?|leak(?:s|ing|ed))\b"),
     "gate_caught": _p(
         r"\b(?:canary|canary analysis|smoke tests?|pre-?deploy checks?|release gate)\b[^.;]{0,60}?"
         r"\b(?:failed|halted|blocked|stopped|rolled back)|"
@@ -301,9 +299,13 @@ CULPRIT_MARK = _p(r"\bculprit\b|\((?:problem|issue|incident|impact) (?:started|b
 # The connectives that split a cause statement into what happened and why: the reason comes after these ...
 # Who a message tells when it tells the people affected: "status page updated", "customers informed".
 AFFECTED_RE = _p(r"\b(?:customers?|users?|teams?|affected|status ?page|stakeholders?|heads?|partners?|clients?)\b")
-CONNECTIVE = _p(r"\b(?:caused by|due to|because(?: of)?|as a result of|resulting from|stemm\w* from)\b|"
-               r"(?:(?<=\bfailed)|(?<=\bfails)):")
+CONNECTIVE = _p(
+    r"\b(?:caused by|due to|because(?: of)?|as a result of|resulting from|stemm\w* from)\b|"
+    r"(?:(?<=\bfailed)|(?<=\bfails)):"
+)
 # ... and before these ("the app retries at once, so every 503 comes back as more requests").
-CONSEQUENCE = _p(r", so\b|\b(?:which mean[st]?|meaning(?: that)?|(?:which|and|this|that) (?:led|leads) to|"
-                 r"result(?:ed|s|ing) in|causing)\b")
+CONSEQUENCE = _p(
+    r", so\b|\b(?:which mean[st]?|meaning(?: that)?|(?:which|and|this|that) (?:led|leads) to|"
+    r"result(?:ed|s|ing) in|causing)\b"
+)
 END_MARK = _p(r"\((?:resolved|fixed|mitigated)\)")

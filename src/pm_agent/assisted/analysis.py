@@ -57,9 +57,12 @@ def assisted_five_whys(problem: str, incident: Incident | None, offline_chain: W
         return offline_chain
     generation = generate_or_fallback(backend, five_whys_request(problem, incident, offline_chain))
     if generation.fell_back:
-        return offline_chain.model_copy(update={"generated_by": generation.generated_by, "backend_notes": list(generation.notes)})
-    chain, notes = keep_cited_evidence(generation.value, incident.events if incident else [],
-                                       undated_texts(incident) if incident else ())
+        return offline_chain.model_copy(
+            update={"generated_by": generation.generated_by, "backend_notes": list(generation.notes)}
+        )
+    chain, notes = keep_cited_evidence(
+        generation.value, incident.events if incident else [], undated_texts(incident) if incident else ()
+    )
     notes += blame_notes(chain_texts(chain))
     if incident is not None:
         figures = unsupported_figures(chain_texts(chain), incident)
@@ -70,7 +73,9 @@ def assisted_five_whys(problem: str, incident: Incident | None, offline_chain: W
         chain, notes = checked.root_cause or chain, notes + claim_notes
         generic = generic_lines(holder, incident)  # a stamped template cause fits any incident: flagged, as in a draft
         if generic:
-            notes.append(f"{len(generic)} line(s) of analysis name nothing of this incident: " + " | ".join(generic[:5]))
+            notes.append(
+                f"{len(generic)} line(s) of analysis name nothing of this incident: " + " | ".join(generic[:5])
+            )
     return chain.model_copy(
         update={
             "generated_by": generation.generated_by,
@@ -106,7 +111,9 @@ def assisted_rewrite(text: str, offline_report: BlamelessReport, backend: Backen
         return offline_report
     generation = generate_or_fallback(backend, rewrite_request(text, offline_report))
     if generation.fell_back:
-        return offline_report.model_copy(update={"generated_by": generation.generated_by, "backend_notes": list(generation.notes)})
+        return offline_report.model_copy(
+            update={"generated_by": generation.generated_by, "backend_notes": list(generation.notes)}
+        )
     rewritten = generation.value.rewritten
     problems = _rewrite_problems(text, rewritten)
     if problems:
@@ -164,11 +171,21 @@ def actions_request(incident: Incident, offline: Postmortem) -> GenerationReques
         output=ActionProposals,
         tool_name=ACTIONS_TOOL,
         tool_description="Record the proposed actions.",
-        variables={"incident_date": offline.date.isoformat() if offline.date else "the incident date", "tool": ACTIONS_TOOL},
+        variables={
+            "incident_date": offline.date.isoformat() if offline.date else "the incident date",
+            "tool": ACTIONS_TOOL,
+        },
         data={
             "incident": incident_data(incident, offline.timeline or None),
-            "causes": json.dumps({"root_causes": causes, "contributing_factors": offline.contributing_factors,
-                                  "open_questions": open_questions}, indent=1, ensure_ascii=False),
+            "causes": json.dumps(
+                {
+                    "root_causes": causes,
+                    "contributing_factors": offline.contributing_factors,
+                    "open_questions": open_questions,
+                },
+                indent=1,
+                ensure_ascii=False,
+            ),
             "offline_actions": json.dumps([a.model_dump(mode="json") for a in offline.action_items], indent=1),
         },
         offline=ActionProposals(action_items=offline.action_items),
@@ -182,7 +199,9 @@ def assisted_actions(incident: Incident, offline_postmortem: Postmortem, backend
     offline_items = offline_postmortem.action_items
     if is_offline(backend):
         return ActionPlan(action_items=offline_items, lint=lint_actions(offline_items))
-    generation: Generation[ActionProposals] = generate_or_fallback(backend, actions_request(incident, offline_postmortem))
+    generation: Generation[ActionProposals] = generate_or_fallback(
+        backend, actions_request(incident, offline_postmortem)
+    )
     if generation.fell_back:
         return ActionPlan(
             action_items=offline_items,
@@ -198,5 +217,9 @@ def assisted_actions(incident: Incident, offline_postmortem: Postmortem, backend
     if figures:
         notes.append(f"Unsupported figures (not in the incident data): {', '.join(figures)}.")
     return ActionPlan(
-        action_items=items, lint=lint_actions(items), generated_by=generation.generated_by, backend_notes=notes, usage=generation.usage
+        action_items=items,
+        lint=lint_actions(items),
+        generated_by=generation.generated_by,
+        backend_notes=notes,
+        usage=generation.usage,
     )

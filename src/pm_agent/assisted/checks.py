@@ -31,14 +31,25 @@ def incident_data(incident: Incident, timeline: list[TimelineEvent] | None = Non
         "title": incident.title,
         "severity": incident.severity,
         "services": incident.services,
-        **{name: _iso(getattr(incident, name)) for name in ("started_at", "detected_at", "acknowledged_at", "mitigated_at", "resolved_at")},
+        **{
+            name: _iso(getattr(incident, name))
+            for name in ("started_at", "detected_at", "acknowledged_at", "mitigated_at", "resolved_at")
+        },
         "events": [
-            {"at": _iso(e.at), "source": e.source, "phase": e.phase, "tags": sorted(tags_of(e.text, e.source)),
-             "actor": e.actor, "text": e.text}
+            {
+                "at": _iso(e.at),
+                "source": e.source,
+                "phase": e.phase,
+                "tags": sorted(tags_of(e.text, e.source)),
+                "actor": e.actor,
+                "text": e.text,
+            }
             for e in kept
         ],
-        "undated_events": [{"source": u.source, "time_text": u.time_text, "tags": sorted(tags_of(u.text, u.source)),
-                            "text": u.text} for u in incident.undated_events],
+        "undated_events": [
+            {"source": u.source, "time_text": u.time_text, "tags": sorted(tags_of(u.text, u.source)), "text": u.text}
+            for u in incident.undated_events
+        ],
         "impact_as_stated": [{"kind": f.kind, "quote": f.quote} for f in incident.impact.figures()],
         "notes": incident.notes,
     }
@@ -99,14 +110,18 @@ def keep_cited_evidence(
     to_confirm = any(step.hypothesis for branch in branches for step in branch.steps)
     notes = []
     if dropped:
-        notes.append(f"Removed {dropped} evidence citation(s) that match no input event; those steps are marked to confirm.")
+        notes.append(
+            f"Removed {dropped} evidence citation(s) that match no input event; those steps are marked to confirm."
+        )
     return chain.model_copy(update={"branches": branches, "to_confirm": to_confirm}), notes
 
 
 def _matching_event(cited: Evidence, by_key: dict[tuple, list[TimelineEvent]]) -> TimelineEvent | None:
     candidates = by_key.get((cited.at, cited.source), [])
     excerpt = _normal(cited.excerpt)
-    return next((e for e in candidates if excerpt and excerpt in _normal(e.text)), candidates[0] if candidates else None)
+    return next(
+        (e for e in candidates if excerpt and excerpt in _normal(e.text)), candidates[0] if candidates else None
+    )
 
 
 def _normal(text: str) -> str:
@@ -126,7 +141,9 @@ def blame_notes(texts: Iterable[str]) -> list[str]:
     notes = []
     for text in texts:
         for finding in detect_blame(text):
-            notes.append(f"Blame language \"{finding.text}\" ({finding.category.replace('_', ' ')}): {finding.suggestion}")
+            notes.append(
+                f'Blame language "{finding.text}" ({finding.category.replace("_", " ")}): {finding.suggestion}'
+            )
     return notes
 
 
@@ -142,7 +159,13 @@ def chain_texts(chain: WhyChain | None) -> list[str]:
 def prose_of(postmortem: Postmortem) -> list[str]:
     """The model-written prose of a draft: summary, causes, factors, actions, lessons."""
     actions = [f"{a.title}. {a.done_when}" for a in postmortem.action_items]
-    return [postmortem.summary, *chain_texts(postmortem.root_cause), *postmortem.contributing_factors, *actions, *postmortem.lessons]
+    return [
+        postmortem.summary,
+        *chain_texts(postmortem.root_cause),
+        *postmortem.contributing_factors,
+        *actions,
+        *postmortem.lessons,
+    ]
 
 
 def action_notes(actions: list[ActionItem]) -> list[str]:
@@ -173,7 +196,9 @@ def known_owners_only(actions: list[ActionItem], allowed: Iterable[str]) -> tupl
     kept, notes = [], []
     for action in actions:
         if action.owner and _normal(action.owner) not in known:
-            notes.append(f"Owner {action.owner!r} of {action.title!r} is not in the input or the roster; left to assign.")
+            notes.append(
+                f"Owner {action.owner!r} of {action.title!r} is not in the input or the roster; left to assign."
+            )
             action = action.model_copy(update={"owner": None})
         kept.append(action)
     return kept, notes
@@ -215,22 +240,36 @@ def marked_open(postmortem: Postmortem, incident: Incident) -> tuple[Postmortem,
         chain = chain.model_copy(update={"branches": [_marked_branch(b, unsupported) for b in chain.branches]})
     actions = [a.model_copy(update={"addresses": mark(a.addresses)}) for a in postmortem.action_items]
     summary = " ".join(mark(s) for s in _sentences(postmortem.summary))
-    marked = postmortem.model_copy(update={
-        "root_cause": chain, "action_items": actions, "summary": summary,
-        "contributing_factors": [mark(f) for f in postmortem.contributing_factors],
-        "lessons": [mark(lesson) for lesson in postmortem.lessons],
-    })
+    marked = postmortem.model_copy(
+        update={
+            "root_cause": chain,
+            "action_items": actions,
+            "summary": summary,
+            "contributing_factors": [mark(f) for f in postmortem.contributing_factors],
+            "lessons": [mark(lesson) for lesson in postmortem.lessons],
+        }
+    )
     notes = [f"Not supported by a cited event, marked to confirm: {clip(text)}" for text in sorted(unsupported)]
     return marked, notes
 
 
 def _marked_branch(branch, unsupported: set[str]):
-    steps = [s.model_copy(update={"hypothesis": True, "because": f"{HYPOTHESIS_MARK}{s.because}"})
-             if s.because in unsupported else s for s in branch.steps]
+    steps = [
+        s.model_copy(update={"hypothesis": True, "because": f"{HYPOTHESIS_MARK}{s.because}"})
+        if s.because in unsupported
+        else s
+        for s in branch.steps
+    ]
     root = branch.root_cause
     if root in unsupported:
-        return branch.model_copy(update={"steps": steps, "root_cause": "", "systemic_kind": "unknown",
-                                         "root_cause_question": f"Is this the systemic cause: {root.rstrip('.')}?"})
+        return branch.model_copy(
+            update={
+                "steps": steps,
+                "root_cause": "",
+                "systemic_kind": "unknown",
+                "root_cause_question": f"Is this the systemic cause: {root.rstrip('.')}?",
+            }
+        )
     return branch.model_copy(update={"steps": steps})
 
 
@@ -239,11 +278,19 @@ def generic_lines(postmortem: Postmortem, incident: Incident) -> list[str]:
     from pm_agent.analysis.claims import analysis_lines
     from pm_agent.analysis.terms import content_stems, weight
 
-    vocabulary = " ".join([incident.title, *incident.services, incident.notes, *(e.text for e in incident.events),
-                           *(u.text for u in incident.undated_events)])
+    vocabulary = " ".join(
+        [
+            incident.title,
+            *incident.services,
+            incident.notes,
+            *(e.text for e in incident.events),
+            *(u.text for u in incident.undated_events),
+        ]
+    )
     own = {s for s in content_stems(vocabulary) if weight(s) == 1.0}
-    return [line for line in analysis_lines(postmortem)
-            if not own & {s for s in content_stems(line) if weight(s) == 1.0}]
+    return [
+        line for line in analysis_lines(postmortem) if not own & {s for s in content_stems(line) if weight(s) == 1.0}
+    ]
 
 
 def _sentences(text: str) -> list[str]:

@@ -60,7 +60,11 @@ def draft_request(incident: Incident, offline: Postmortem) -> GenerationRequest[
         "sections": json.loads(sections.model_dump_json(exclude={"root_cause": {"generated_by", "backend_notes"}})),
         "findings": [f.statement for f in offline.findings],
         "metrics": [
-            {"metric": m.label, "value": format_minutes(m.minutes) if m.minutes is not None else "unknown", "basis": m.basis}
+            {
+                "metric": m.label,
+                "value": format_minutes(m.minutes) if m.minutes is not None else "unknown",
+                "basis": m.basis,
+            }
             for m in offline.metrics
         ],
         "what_went_well": offline.what_went_well,
@@ -71,8 +75,14 @@ def draft_request(incident: Incident, offline: Postmortem) -> GenerationRequest[
         output=DraftSections,
         tool_name=DRAFT_TOOL,
         tool_description="Record the rewritten postmortem sections.",
-        variables={"incident_date": offline.date.isoformat() if offline.date else "the incident date", "tool": DRAFT_TOOL},
-        data={"incident": incident_data(incident, offline.timeline or None), "offline_draft": json.dumps(facts, indent=1, ensure_ascii=False)},
+        variables={
+            "incident_date": offline.date.isoformat() if offline.date else "the incident date",
+            "tool": DRAFT_TOOL,
+        },
+        data={
+            "incident": incident_data(incident, offline.timeline or None),
+            "offline_draft": json.dumps(facts, indent=1, ensure_ascii=False),
+        },
         offline=sections,
     )
 
@@ -136,20 +146,27 @@ def checked_draft(incident: Incident, offline: Postmortem, draft: Postmortem) ->
     notes = [*draft.backend_notes, *claim_notes]
     generic = generic_lines(draft, incident)
     if generic:
-        questions.append(OpenQuestion(
-            topic="analysis: not specific",
-            question="These lines name nothing of this incident; make them specific or drop them: " + " | ".join(generic[:5]),
-        ))
+        questions.append(
+            OpenQuestion(
+                topic="analysis: not specific",
+                question="These lines name nothing of this incident; make them specific or drop them: "
+                + " | ".join(generic[:5]),
+            )
+        )
         notes.append(f"{len(generic)} line(s) of analysis name nothing of this incident.")
     unsupported = unsupported_numbers(render_markdown(draft.model_copy(update={"score": None})), incident, draft)
     if unsupported:
-        text = (f"The model-written draft states {', '.join(unsupported)}, which the incident data does not contain: "
-                "where does each come from? Remove any that cannot be sourced.")
+        text = (
+            f"The model-written draft states {', '.join(unsupported)}, which the incident data does not contain: "
+            "where does each come from? Remove any that cannot be sourced."
+        )
         questions.append(OpenQuestion(topic="fidelity: unsupported figures", question=text))
         notes.append(f"Unsupported figures: {', '.join(unsupported)}.")
     blame = blame_notes(prose_of(draft))
     if blame:
-        questions.append(OpenQuestion(topic="blameless language", question="Rephrase toward the system: " + " | ".join(blame)))
+        questions.append(
+            OpenQuestion(topic="blameless language", question="Rephrase toward the system: " + " | ".join(blame))
+        )
         notes += blame
     lint = action_notes(draft.action_items)
     if lint:

@@ -25,7 +25,9 @@ class CriterionJudgement(BaseModel):
     """One criterion judged: the reasoning first, then the score it leads to."""
 
     criterion: str = Field(description="The criterion id, as the rubric gives it.")
-    reasoning: str = Field(description="The passages quoted or counted, and what the next level needs. Written before the score.")
+    reasoning: str = Field(
+        description="The passages quoted or counted, and what the next level needs. Written before the score."
+    )
     score: float = Field(ge=1, le=5, multiple_of=0.5, description="1 to 5 in steps of 0.5, matching the anchors.")
 
 
@@ -71,7 +73,11 @@ def judge_request(markdown: str) -> GenerationRequest[JudgeScores]:
         output=JudgeScores,
         tool_name=JUDGE_TOOL,
         tool_description="Submit one reasoned score per rubric criterion.",
-        variables={"rubric": rubric_text(rubric), "criteria_ids": ", ".join(c.id for c in rubric.criteria), "tool": JUDGE_TOOL},
+        variables={
+            "rubric": rubric_text(rubric),
+            "criteria_ids": ", ".join(c.id for c in rubric.criteria),
+            "tool": JUDGE_TOOL,
+        },
         data={"postmortem": markdown},
     )
 
@@ -81,7 +87,9 @@ def rubric_text(rubric) -> str:
     parts = [rubric.instructions] if rubric.instructions else []
     for criterion in rubric.criteria:
         anchors = "\n".join(f"- {level}: {criterion.anchors[level]}" for level in sorted(criterion.anchors))
-        parts.append(f"### {criterion.id}: {criterion.name} (weight {criterion.weight:g})\n{criterion.description}\n{anchors}")
+        parts.append(
+            f"### {criterion.id}: {criterion.name} (weight {criterion.weight:g})\n{criterion.description}\n{anchors}"
+        )
     return "\n\n".join(parts)
 
 
@@ -91,7 +99,9 @@ def judge_rubric(markdown: str, backend: Backend, k: int = 3) -> JudgeResult:
 
     deterministic = score_markdown(markdown)
     if is_offline(backend):
-        return JudgeResult(deterministic=deterministic, backend_notes=["No model backend: the deterministic score stands alone."])
+        return JudgeResult(
+            deterministic=deterministic, backend_notes=["No model backend: the deterministic score stands alone."]
+        )
     request = judge_request(markdown)
     samples: list[JudgeScores] = []
     usage, notes, label = Usage(), [], backend.name
@@ -107,7 +117,9 @@ def judge_rubric(markdown: str, backend: Backend, k: int = 3) -> JudgeResult:
         usage += generation.usage
         label = generation.generated_by
     if not samples:
-        return JudgeResult(deterministic=deterministic, generated_by=label, backend_notes=notes, usage=usage if usage.calls else None)
+        return JudgeResult(
+            deterministic=deterministic, generated_by=label, backend_notes=notes, usage=usage if usage.calls else None
+        )
     criteria, sample_notes = _reduce(samples, deterministic)
     total_weight = sum(c.weight for c in criteria)
     weighted = round(sum(c.weight * c.median for c in criteria) / total_weight, 2) if total_weight else None
@@ -139,10 +151,19 @@ def _reduce(samples: list[JudgeScores], deterministic: RubricResult) -> tuple[li
         median = float(statistics.median(scores))
         closest = min((j for j in judged if j), key=lambda j: abs(j.score - median), default=None)
         spread = max(scores) - min(scores)
-        criteria.append(JudgedCriterion(
-            id=rule.id, name=rule.name, weight=rule.weight, samples=scores, median=median, spread=spread,
-            unstable=spread >= UNSTABLE_SPREAD, deterministic=rule.score, reasoning=closest.reasoning if closest else "",
-        ))
+        criteria.append(
+            JudgedCriterion(
+                id=rule.id,
+                name=rule.name,
+                weight=rule.weight,
+                samples=scores,
+                median=median,
+                spread=spread,
+                unstable=spread >= UNSTABLE_SPREAD,
+                deterministic=rule.score,
+                reasoning=closest.reasoning if closest else "",
+            )
+        )
     return criteria, notes
 
 

@@ -48,8 +48,10 @@ class Job(BaseModel):
     """One incident to draft, and what became of it."""
 
     id: str
-    key: str = Field(description="A hash of the de-duplication key (event id, incident id, content hash): "
-                                 "the raw key, text from outside, is kept nowhere in the queue.")
+    key: str = Field(
+        description="A hash of the de-duplication key (event id, incident id, content hash): "
+        "the raw key, text from outside, is kept nowhere in the queue."
+    )
     kind: Literal["pagerduty", "incident", "file"]
     name: str = Field(description="Where the incident came from, used as its source name in the draft.")
     text: str = Field(description="The incident data to draft, in any format pm-agent reads.")
@@ -63,7 +65,8 @@ class Job(BaseModel):
     content: str = Field(default="", description="SHA-256 of the text as delivered: a change makes a new version.")
     not_before: dt.datetime | None = Field(default=None, description="When a job waiting to be retried is due.")
     slack_channel: str | None = Field(
-        default=None, description="The Slack channel id of a fetched PagerDuty incident (where its chat was read from).")
+        default=None, description="The Slack channel id of a fetched PagerDuty incident (where its chat was read from)."
+    )
 
 
 class Enqueued(BaseModel):
@@ -135,8 +138,9 @@ class JobQueue:
             existing = self.get(ident)
             if existing is not None:
                 return Enqueued(job=existing, duplicate=True)
-            job = Job(id=ident, key=key_digest(key), kind=kind, name=name, text=text, content=content,
-                      created_at=self.clock())
+            job = Job(
+                id=ident, key=key_digest(key), kind=kind, name=name, text=text, content=content, created_at=self.clock()
+            )
             self._create_folders()
             if not self._create(job):
                 return Enqueued(job=self.get(ident) or job, duplicate=True)
@@ -166,8 +170,10 @@ class JobQueue:
             raise InputError(f"{prefix!r} is not a job id: give the hex id `pm-agent queue list` shows (6+ characters)")
         found = {job.id: job for state in STATES for job in self.jobs(state) if job.id.startswith(prefix)}
         if len(found) != 1:
-            raise InputError(f"job {prefix}: " + ("no such job in the queue" if not found else
-                                                   f"matches {len(found)} jobs; give more characters"))
+            raise InputError(
+                f"job {prefix}: "
+                + ("no such job in the queue" if not found else f"matches {len(found)} jobs; give more characters")
+            )
         return next(iter(found.values()))
 
     def pending(self) -> list[Job]:
@@ -277,8 +283,9 @@ class JobQueue:
         if claim is None:
             raise InputError(f"job {job.id} is being handled by another process; try again in a moment")
         try:
-            again = job.model_copy(update={"state": "pending", "attempts": 0, "finished_at": None, "error": None,
-                                           "not_before": None})
+            again = job.model_copy(
+                update={"state": "pending", "attempts": 0, "finished_at": None, "error": None, "not_before": None}
+            )
             write_atomic(self._path("pending", job.id), again.model_dump_json(indent=2))
             self._path("failed", job.id).unlink(missing_ok=True)
             fsync_folder(self.root / "failed")
@@ -317,7 +324,9 @@ class JobQueue:
         try:
             folder.mkdir(exist_ok=True)
         except OSError as exc:
-            raise ConfigError(f"PM_AGENT_QUEUE_DIR={str(self.root)!r}: cannot create {folder.name}/ ({exc.strerror})") from None
+            raise ConfigError(
+                f"PM_AGENT_QUEUE_DIR={str(self.root)!r}: cannot create {folder.name}/ ({exc.strerror})"
+            ) from None
         return folder
 
     def _finished(self, ident: str) -> bool:

@@ -65,11 +65,15 @@ class FolderWatch:
             entries = sorted(self.folder.iterdir())
         except OSError as exc:
             raise InputError(f"cannot list the folder: {exc.strerror}", source=str(self.folder)) from None
-        return [p for p in entries if not p.name.startswith(".") and not p.name.endswith(IGNORED_SUFFIXES) and p.is_file()]
+        return [
+            p for p in entries if not p.name.startswith(".") and not p.name.endswith(IGNORED_SUFFIXES) and p.is_file()
+        ]
 
     def _take(self, path: Path, size: int, found: Scan) -> None:
         if size > self.max_bytes:
-            found.skipped.append((path.name, f"{size} bytes, over the {self.max_bytes}-byte limit (PM_AGENT_MAX_INPUT_BYTES)"))
+            found.skipped.append(
+                (path.name, f"{size} bytes, over the {self.max_bytes}-byte limit (PM_AGENT_MAX_INPUT_BYTES)")
+            )
             return
         try:
             data = path.read_bytes()

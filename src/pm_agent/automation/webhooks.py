@@ -86,8 +86,12 @@ class Webhooks:
 
     async def pagerduty(self, request: Request) -> JSONResponse:
         body, refused = await self._signed_body(
-            request, self.settings.pagerduty_secret, "PM_AGENT_PAGERDUTY_SECRET", PAGERDUTY_HEADER,
-            pagerduty_well_formed, verify_pagerduty,
+            request,
+            self.settings.pagerduty_secret,
+            "PM_AGENT_PAGERDUTY_SECRET",
+            PAGERDUTY_HEADER,
+            pagerduty_well_formed,
+            verify_pagerduty,
         )
         if refused is not None:
             return refused
@@ -102,8 +106,12 @@ class Webhooks:
 
     async def incident(self, request: Request) -> JSONResponse:
         body, refused = await self._signed_body(
-            request, self.settings.webhook_secret, "PM_AGENT_WEBHOOK_SECRET", PM_AGENT_HEADER,
-            pm_agent_well_formed, verify_pm_agent,
+            request,
+            self.settings.webhook_secret,
+            "PM_AGENT_WEBHOOK_SECRET",
+            PM_AGENT_HEADER,
+            pm_agent_well_formed,
+            verify_pm_agent,
         )
         if refused is not None:
             return refused
@@ -117,8 +125,10 @@ class Webhooks:
         except InputError as exc:
             return problem(422, "not_an_incident", str(exc))
         given = data.get("id") if isinstance(data, dict) else None
-        key = f"incident:{given}" if isinstance(given, str | int) and str(given).strip() else (
-            f"sha256:{hashlib.sha256(body).hexdigest()}"
+        key = (
+            f"incident:{given}"
+            if isinstance(given, str | int) and str(given).strip()
+            else (f"sha256:{hashlib.sha256(body).hexdigest()}")
         )
         return await self._enqueue(key, "incident", f"webhook-{incident.id}", text)
 
@@ -135,9 +145,13 @@ class Webhooks:
         signature right; else a refusal. Only the last two need the body, read with a running cap."""
         key = secret.get_secret_value() if secret is not None else ""
         if not key:
-            return b"", problem(503, "not_configured", f"this webhook is off: set {variable} on the server to its signing secret")
+            return b"", problem(
+                503, "not_configured", f"this webhook is off: set {variable} on the server to its signing secret"
+            )
         signature = request.headers.get(header)
-        wrong_signature = problem(401, "invalid_signature", f"missing or wrong {header}; sign the raw body with HMAC-SHA256")
+        wrong_signature = problem(
+            401, "invalid_signature", f"missing or wrong {header}; sign the raw body with HMAC-SHA256"
+        )
         if not well_formed(signature):
             return b"", wrong_signature
         body = await read_body(request, self.settings.max_input_bytes)

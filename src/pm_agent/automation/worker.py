@@ -112,12 +112,19 @@ class Worker:
         return self.queue.finish(job, incident_id=postmortem.incident_id, outputs=outputs, note=note)
 
     # --- handing the draft back ------------------------------------------------------------
-    def _hand_back(self, postmortem: Postmortem, draft_paths: list[Path], *, channel: str | None,
-                   attempts: int = 1) -> str | None:
+    def _hand_back(
+        self, postmortem: Postmortem, draft_paths: list[Path], *, channel: str | None, attempts: int = 1
+    ) -> str | None:
         """Hand a written draft back; a note for the job when that failed (then kept to be tried again)."""
         try:
-            report = hand_back(postmortem, settings=self.service.settings, channel=channel, draft_paths=draft_paths,
-                               memory=self.service.with_memory, policy=self.handback_policy)
+            report = hand_back(
+                postmortem,
+                settings=self.service.settings,
+                channel=channel,
+                draft_paths=draft_paths,
+                memory=self.service.with_memory,
+                policy=self.handback_policy,
+            )
             problems = report.problems
         except Exception as exc:  # a bug in the hand-back must not cost the draft
             log.exception("handing %s back failed", postmortem.incident_id)
@@ -125,8 +132,9 @@ class Worker:
         if not problems:
             self.pending_handbacks.clear(postmortem.incident_id)
             return None
-        kept = self.pending_handbacks.keep(postmortem.incident_id, draft_paths, channel, problems,
-                                           self.queue.clock(), attempts=attempts)
+        kept = self.pending_handbacks.keep(
+            postmortem.incident_id, draft_paths, channel, problems, self.queue.clock(), attempts=attempts
+        )
         when = "not tried again" if kept.gave_up else f"tried again at {kept.not_before.isoformat(timespec='seconds')}"
         return f"draft written; handing it back failed ({when}): {'; '.join(problems)}"
 
@@ -182,12 +190,24 @@ class Worker:
         if job.state == "done":
             log.info("drafted %s from %s: %s", job.incident_id, job.name, ", ".join(job.outputs))
         elif job.state == "pending" and job.outputs:
-            log.warning("drafted %s from %s without some sources (attempt %d of %d); fetching again at %s: %s",
-                        job.incident_id, job.name, job.attempts, MAX_ATTEMPTS,
-                        job.not_before.isoformat(timespec="seconds"), job.error)
+            log.warning(
+                "drafted %s from %s without some sources (attempt %d of %d); fetching again at %s: %s",
+                job.incident_id,
+                job.name,
+                job.attempts,
+                MAX_ATTEMPTS,
+                job.not_before.isoformat(timespec="seconds"),
+                job.error,
+            )
         elif job.state == "pending":
-            log.warning("could not draft %s (attempt %d of %d, retried at %s): %s", job.name, job.attempts,
-                        MAX_ATTEMPTS, job.not_before.isoformat(timespec="seconds"), job.error)
+            log.warning(
+                "could not draft %s (attempt %d of %d, retried at %s): %s",
+                job.name,
+                job.attempts,
+                MAX_ATTEMPTS,
+                job.not_before.isoformat(timespec="seconds"),
+                job.error,
+            )
         else:
             log.warning("could not draft %s: %s", job.name, job.error)
         if self.on_result is not None:

@@ -163,7 +163,11 @@ class AnthropicBackend:
 
         try:
             return call_with_retries(
-                call, policy=self.retry, is_retryable=is_retryable, retry_after=retry_after_seconds, label=f"anthropic {self.model}"
+                call,
+                policy=self.retry,
+                is_retryable=is_retryable,
+                retry_after=retry_after_seconds,
+                label=f"anthropic {self.model}",
             )
         except RetriesExhausted as exc:
             what, tries = describe_error(exc.last), _attempts(exc.attempts)
@@ -187,7 +191,9 @@ class AnthropicBackend:
                 attempts=1,
             ) from None
         except anthropic.AnthropicError as exc:
-            raise BackendFailure(f"the Claude backend could not run: {exc}", reason="anthropic client error", attempts=1) from None
+            raise BackendFailure(
+                f"the Claude backend could not run: {exc}", reason="anthropic client error", attempts=1
+            ) from None
 
     def _abort(self, client: Any) -> None:
         """Carry on with a new client, closing the abandoned attempt's one (its sockets with it).
@@ -229,11 +235,18 @@ class AnthropicBackend:
             cache_read_input_tokens=raw.cache_read_input_tokens or 0,
         )
         usage = usage.model_copy(update={"estimated_cost_usd": estimate_cost(self.model, usage)})
-        cost = f"~${usage.estimated_cost_usd:.4f} (estimate)" if usage.estimated_cost_usd is not None else "cost unknown"
+        cost = (
+            f"~${usage.estimated_cost_usd:.4f} (estimate)" if usage.estimated_cost_usd is not None else "cost unknown"
+        )
         log.info(
             "anthropic %s %s: %d input, %d output, %d cache-read, %d cache-write tokens, %s",
-            self.model, prompt, usage.input_tokens, usage.output_tokens,
-            usage.cache_read_input_tokens, usage.cache_creation_input_tokens, cost,
+            self.model,
+            prompt,
+            usage.input_tokens,
+            usage.output_tokens,
+            usage.cache_read_input_tokens,
+            usage.cache_creation_input_tokens,
+            cost,
         )
         return usage
 
@@ -259,7 +272,12 @@ def _repair_turns(message: Any, feedback: str) -> list[dict[str, Any]]:
     assistant = [_block_param(block) for block in message.content]
     tool_use = next((b for b in message.content if b.type == "tool_use"), None)
     if tool_use is not None:
-        reply: dict[str, Any] = {"type": "tool_result", "tool_use_id": tool_use.id, "is_error": True, "content": feedback}
+        reply: dict[str, Any] = {
+            "type": "tool_result",
+            "tool_use_id": tool_use.id,
+            "is_error": True,
+            "content": feedback,
+        }
     else:
         reply = {"type": "text", "text": feedback}
     return [{"role": "assistant", "content": assistant}, {"role": "user", "content": [reply]}]
@@ -293,7 +311,9 @@ def message_from(raw: Any) -> Any:
     try:
         _Envelope.model_validate(data)
     except ValidationError as exc:
-        raise _unusable(f"JSON that is not a Message ({_shown(body, kind)}):\n{validation_summary(exc, limit=5)}") from None
+        raise _unusable(
+            f"JSON that is not a Message ({_shown(body, kind)}):\n{validation_summary(exc, limit=5)}"
+        ) from None
     return raw.parse()
 
 
@@ -333,7 +353,9 @@ class _Envelope(BaseModel):
 
 def _unusable(what: str) -> BackendInvalidOutput:
     return BackendInvalidOutput(
-        f"Claude's answer was unusable: the API returned 200 with {what}", reason="anthropic answer unusable", attempts=1
+        f"Claude's answer was unusable: the API returned 200 with {what}",
+        reason="anthropic answer unusable",
+        attempts=1,
     )
 
 

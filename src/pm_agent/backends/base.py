@@ -108,7 +108,9 @@ def generate_or_fallback(backend: Backend, request: GenerationRequest[T]) -> Gen
     except BackendFailure as exc:
         if request.offline is None:
             raise
-        log.warning("%s backend failed for %s (%s); using the offline result. %s", backend.name, request.prompt, exc.reason, exc)
+        log.warning(
+            "%s backend failed for %s (%s); using the offline result. %s", backend.name, request.prompt, exc.reason, exc
+        )
         return Generation(
             value=request.offline,
             backend=f"offline (fallback: {exc.reason})",

@@ -83,21 +83,28 @@ class CassetteTransport(httpx2.BaseTransport):
             if entry is not None:
                 self._seen[key] += 1
         if entry is None:
-            error = {"type": "cassette_miss", "message": f"no recorded answer for request {slot} in {self.path}; re-record it"}
+            error = {
+                "type": "cassette_miss",
+                "message": f"no recorded answer for request {slot} in {self.path}; re-record it",
+            }
             return httpx2.Response(400, headers={"x-should-retry": "false"}, json={"type": "error", "error": error})
         return httpx2.Response(200, headers=entry.get("headers", {}), json=entry["response"])
 
     def _load(self) -> dict[str, dict[str, Any]]:
         if not self.path.is_file():
             if self.mode == "replay":
-                raise FileNotFoundError(f"cassette {self.path} does not exist; record it first (PM_AGENT_CASSETTE_MODE=record)")
+                raise FileNotFoundError(
+                    f"cassette {self.path} does not exist; record it first (PM_AGENT_CASSETTE_MODE=record)"
+                )
             return {}
         return json.loads(self.path.read_text(encoding="utf-8")).get("entries", {})
 
     def _save(self) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         document = {"version": 1, "entries": self._entries}
-        self.path.write_text(json.dumps(document, indent=2, sort_keys=True, ensure_ascii=False) + "\n", encoding="utf-8")
+        self.path.write_text(
+            json.dumps(document, indent=2, sort_keys=True, ensure_ascii=False) + "\n", encoding="utf-8"
+        )
 
     def close(self) -> None:
         if self._inner is not None:

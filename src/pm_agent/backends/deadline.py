@@ -100,7 +100,11 @@ class DeadlineNetworkBackend(httpcore2.NetworkBackend):
         self._inner = inner
 
     def connect_tcp(
-        self, host: str, port: int, timeout: float | None = None, local_address: str | None = None,
+        self,
+        host: str,
+        port: int,
+        timeout: float | None = None,
+        local_address: str | None = None,
         socket_options: Iterable[Any] | None = None,
     ) -> httpcore2.NetworkStream:
         limit = clamp(timeout, httpcore2.ConnectTimeout)
@@ -140,7 +144,9 @@ def deadline_transport() -> httpx2.HTTPTransport:
 def _bound_by_deadline(transport: httpx2.BaseTransport) -> httpx2.HTTPTransport:
     pool = getattr(transport, "_pool", None)
     if not isinstance(transport, httpx2.HTTPTransport) or not hasattr(pool, "_network_backend"):
-        raise RuntimeError(f"cannot bound {type(transport).__name__} by a deadline: this httpx2 has no network backend to replace")
+        raise RuntimeError(
+            f"cannot bound {type(transport).__name__} by a deadline: this httpx2 has no network backend to replace"
+        )
     pool._network_backend = DeadlineNetworkBackend(pool._network_backend)
     return transport
 

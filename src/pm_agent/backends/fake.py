@@ -52,11 +52,15 @@ class FakeBackend:
         rendered = render_prompt(request.prompt, request.variables, request.data)
         self.history.append((request, rendered))
         if not self._answers:
-            raise BackendFailure(f"the fake backend has no scripted answer left for {request.prompt!r}", reason="fake script empty")
+            raise BackendFailure(
+                f"the fake backend has no scripted answer left for {request.prompt!r}", reason="fake script empty"
+            )
         answer = self._answers.popleft()
         if isinstance(answer, BaseException):
             raise answer
-        return Generation(value=self._validate(answer, request), backend=self.name, model=self.model, usage=Usage(calls=1))
+        return Generation(
+            value=self._validate(answer, request), backend=self.name, model=self.model, usage=Usage(calls=1)
+        )
 
     @staticmethod
     def _validate(answer: Any, request: GenerationRequest[T]) -> T:

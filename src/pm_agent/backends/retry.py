@@ -64,7 +64,9 @@ def call_with_retries(
     def seconds_left() -> float:
         return max(0.0, policy.deadline_s - (time.monotonic() - started))
 
-    backoff = wait_exponential_jitter(multiplier=policy.backoff_multiplier_s, max=policy.max_wait_s, jitter=policy.jitter_s)
+    backoff = wait_exponential_jitter(
+        multiplier=policy.backoff_multiplier_s, max=policy.max_wait_s, jitter=policy.jitter_s
+    )
 
     def wait(state: RetryCallState) -> float:
         exc = state.outcome.exception() if state.outcome else None
@@ -75,7 +77,14 @@ def call_with_retries(
     def log_retry(state: RetryCallState) -> None:
         exc = state.outcome.exception() if state.outcome else None
         wait_s = state.next_action.sleep if state.next_action else 0.0
-        log.warning("%s failed (attempt %d/%d: %s); retrying in %.2fs", label, state.attempt_number, policy.max_attempts, exc, wait_s)
+        log.warning(
+            "%s failed (attempt %d/%d: %s); retrying in %.2fs",
+            label,
+            state.attempt_number,
+            policy.max_attempts,
+            exc,
+            wait_s,
+        )
 
     retrying = Retrying(
         retry=retry_if_exception(is_retryable),

@@ -316,11 +316,15 @@ def parse_answer(text: str, request: GenerationRequest[T]) -> T:
     """The JSON object in ``text`` (a code fence or prose around it tolerated), validated."""
     match = JSON_OBJECT.search(text)
     if match is None:
-        raise _InvalidAnswer(f"The answer contains no JSON object. Reply with only the {request.tool_name} JSON object.")
+        raise _InvalidAnswer(
+            f"The answer contains no JSON object. Reply with only the {request.tool_name} JSON object."
+        )
     try:
         data = json.loads(match.group(0))
     except json.JSONDecodeError as exc:
-        raise _InvalidAnswer(f"The answer is not valid JSON ({exc.msg} at line {exc.lineno}). Reply with only the JSON object.") from None
+        raise _InvalidAnswer(
+            f"The answer is not valid JSON ({exc.msg} at line {exc.lineno}). Reply with only the JSON object."
+        ) from None
     try:
         return request.output.model_validate(data)
     except ValidationError as exc:

@@ -32,7 +32,13 @@ def select_backend(settings: Settings, override: str | None = None, sampling: An
         log.info("backend auto -> %s", choice)
     if choice == "offline":
         return OfflineBackend()
-    backend = FakeBackend() if choice == "fake" else _sampling_backend(sampling) if choice == "sampling" else anthropic_backend(settings)
+    backend = (
+        FakeBackend()
+        if choice == "fake"
+        else _sampling_backend(sampling)
+        if choice == "sampling"
+        else anthropic_backend(settings)
+    )
     backend.redact_emails = settings.redact_emails  # every request it sends is redacted; e-mails as configured
     return backend
 

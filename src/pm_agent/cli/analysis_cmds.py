@@ -34,8 +34,9 @@ def _register_whys(commands) -> None:
         "With --check, review a chain you wrote (one 'because' per line) instead.",
     )
     parser.add_argument("problem", nargs="?", help="the problem statement (default: the incident title)")
-    parser.add_argument("--incident", nargs="+", metavar="FILE", default=[],
-                        help="incident files to draw evidence from, or - for stdin")
+    parser.add_argument(
+        "--incident", nargs="+", metavar="FILE", default=[], help="incident files to draw evidence from, or - for stdin"
+    )
     parser.add_argument("--fact", action="append", default=[], metavar="TEXT", help="a known fact (repeatable)")
     parser.add_argument("--check", metavar="FILE", help="review the chain in FILE (or - for stdin), one cause per line")
     add_reading_options(parser)
@@ -178,7 +179,9 @@ def _register_score(commands) -> None:
     parser.add_argument(
         "--judge", action="store_true", help="also ask a model judge (needs a model backend), shown beside the score"
     )
-    parser.add_argument("--samples", type=int, default=3, metavar="K", help="judge samples, reduced by median (default 3)")
+    parser.add_argument(
+        "--samples", type=int, default=3, metavar="K", help="judge samples, reduced by median (default 3)"
+    )
     add_backend_option(parser)
     _json_flag(parser)
     parser.set_defaults(handler=run_score)
@@ -194,5 +197,9 @@ def run_score(args: argparse.Namespace, service: PostmortemService) -> int:
     if args.json:
         emit(to_json({"rubric": result.model_dump(mode="json"), "judge": judged.model_dump(mode="json")}))
     else:
-        emit(render_analysis.rubric_text(result) + "\n\nModel judge (beside, never instead):\n" + judged.model_dump_json(indent=2))
+        emit(
+            render_analysis.rubric_text(result)
+            + "\n\nModel judge (beside, never instead):\n"
+            + judged.model_dump_json(indent=2)
+        )
     return 0

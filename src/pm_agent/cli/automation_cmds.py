@@ -36,8 +36,13 @@ def register(commands: argparse._SubParsersAction) -> None:
     )
     parser.add_argument("folder", metavar="DIR", help="the folder to watch (not its sub-folders)")
     parser.add_argument("--once", action="store_true", help="draft what is there now and exit (for cron and CI)")
-    parser.add_argument("--interval", type=float, default=DEFAULT_INTERVAL_S, metavar="S",
-                        help=f"seconds between looks at the folder (default {DEFAULT_INTERVAL_S:g})")
+    parser.add_argument(
+        "--interval",
+        type=float,
+        default=DEFAULT_INTERVAL_S,
+        metavar="S",
+        help=f"seconds between looks at the folder (default {DEFAULT_INTERVAL_S:g})",
+    )
     parser.add_argument("--json", action="store_true", help="print one JSON object per draft (JSON Lines)")
     add_reading_options(parser)
     parser.set_defaults(handler=run_watch)
@@ -76,12 +81,19 @@ class WatchTally:
             if job.state == "done":
                 self.skipped += 1
                 self.failing.pop(job.name, None)
-                say("note", f"{job.name}: skipped, already drafted as {job.incident_id}"
-                    + (f" -> {job.outputs[0]}" if job.outputs else "") + "; change the file to draft it again")
+                say(
+                    "note",
+                    f"{job.name}: skipped, already drafted as {job.incident_id}"
+                    + (f" -> {job.outputs[0]}" if job.outputs else "")
+                    + "; change the file to draft it again",
+                )
             elif job.state == "failed":
                 self.failing[job.name] = job.error or "failed"
-                say("error", f"{_with_name(job.name, job.error or 'failed')} (unchanged since it failed; "
-                    "fix the file, or its --date/--timezone, to draft it again)")
+                say(
+                    "error",
+                    f"{_with_name(job.name, job.error or 'failed')} (unchanged since it failed; "
+                    "fix the file, or its --date/--timezone, to draft it again)",
+                )
 
     def summary(self) -> str:
         return f"{self.drafted} drafted, {len(self.failing)} failed, {self.skipped} skipped (already drafted)"
@@ -89,8 +101,14 @@ class WatchTally:
     def _show(self, job) -> None:
         """One line per finished job: the draft's paths on stdout, or the error on stderr."""
         if self.as_json:
-            fields = {"file": job.name, "state": job.state, "incident_id": job.incident_id, "outputs": job.outputs,
-                      "error": job.error, "job": job.id}
+            fields = {
+                "file": job.name,
+                "state": job.state,
+                "incident_id": job.incident_id,
+                "outputs": job.outputs,
+                "error": job.error,
+                "job": job.id,
+            }
             print(json.dumps(fields), flush=True)
         elif job.state == "done":
             print(f"{job.name}: drafted {job.incident_id} -> {job.outputs[0]}", flush=True)
@@ -119,10 +137,12 @@ def run_watch(args: argparse.Namespace, service: PostmortemService) -> int:
     queue = JobQueue(service.settings.queue_dir, redact_emails=service.settings.redact_emails)
     tally = WatchTally(as_json=args.json)
     worker = Worker(queue, service, on_result=tally.finished)
-    reading = " ".join(f"{flag}={value}" for flag, value in (("--date", args.date), ("--timezone", args.timezone))
-                       if value)
-    watch = FolderWatch(folder, queue, service.settings.max_input_bytes, settle_s=min(1.0, args.interval),
-                        reading=reading)
+    reading = " ".join(
+        f"{flag}={value}" for flag, value in (("--date", args.date), ("--timezone", args.timezone)) if value
+    )
+    watch = FolderWatch(
+        folder, queue, service.settings.max_input_bytes, settle_s=min(1.0, args.interval), reading=reading
+    )
     if args.once:
         _one_pass(watch, worker, tally, settle=False, always=True)
         return 1 if tally.failing else 0
@@ -171,8 +191,13 @@ def _register_queue(commands: argparse._SubParsersAction) -> None:
         "purge",
         help="remove finished jobs (a purged job no longer makes a repeated delivery a duplicate)",
     )
-    purge.add_argument("--older-than", type=float, default=DEFAULT_PURGE_DAYS, metavar="DAYS",
-                       help=f"only jobs finished more than DAYS ago (default {DEFAULT_PURGE_DAYS:g}; 0 for all)")
+    purge.add_argument(
+        "--older-than",
+        type=float,
+        default=DEFAULT_PURGE_DAYS,
+        metavar="DAYS",
+        help=f"only jobs finished more than DAYS ago (default {DEFAULT_PURGE_DAYS:g}; 0 for all)",
+    )
     purge.add_argument("--failed", action="store_true", help="failed jobs too, not only done ones")
     purge.add_argument("--json", action="store_true", help='print {"purged": [jobs]} as JSON')
     purge.set_defaults(handler=run_queue_purge)
@@ -228,10 +253,19 @@ def run_queue_purge(args: argparse.Namespace, service: PostmortemService) -> int
 
 def _fields(job) -> dict:
     """What ``queue list --json`` shows of a job: everything but the incident text."""
-    return {"job": job.id, "state": job.state, "name": job.name, "attempts": job.attempts,
-            "incident_id": job.incident_id, "outputs": job.outputs, "error": job.error,
-            "created_at": _time(job.created_at), "finished_at": _time(job.finished_at),
-            "retry_at": _time(job.not_before), "slack_channel": job.slack_channel}
+    return {
+        "job": job.id,
+        "state": job.state,
+        "name": job.name,
+        "attempts": job.attempts,
+        "incident_id": job.incident_id,
+        "outputs": job.outputs,
+        "error": job.error,
+        "created_at": _time(job.created_at),
+        "finished_at": _time(job.finished_at),
+        "retry_at": _time(job.not_before),
+        "slack_channel": job.slack_channel,
+    }
 
 
 def _line(job) -> str:

@@ -19,8 +19,9 @@ def register(commands: argparse._SubParsersAction) -> None:
             "timeline (a directory stands for the files in it). Works offline."
         ),
     )
-    parser.add_argument("files", nargs="+", metavar="FILE",
-                        help="incident files (merged into one timeline), or - for stdin")
+    parser.add_argument(
+        "files", nargs="+", metavar="FILE", help="incident files (merged into one timeline), or - for stdin"
+    )
     parser.add_argument("--format", choices=("markdown", "json"), default="markdown", help="output format")
     parser.add_argument("-o", "--output", metavar="OUT", help="write to this file instead of stdout")
     add_reading_options(parser)

@@ -33,13 +33,15 @@ def register(commands: argparse._SubParsersAction) -> None:
     retrieval.add_argument("--incidents", metavar="FILE.jsonl", help="incidents, one JSON object a line")
     retrieval.add_argument("--label-field", default="category_primary", help="the label to score against")
     retrieval.add_argument(
-        "--basis", default="source label",
+        "--basis",
+        default="source label",
         help="keep rows whose <label-field>_basis is this (default 'source label'); 'any' keeps every labelled row",
     )
     retrieval.add_argument("--k", type=int, default=5, help="cut-off for precision and hit rate (default 5)")
     retrieval.add_argument("--ablation", action="store_true", help="also score dense only, BM25 only and plain RRF")
     retrieval.add_argument(
-        "--among-all", action="store_true",
+        "--among-all",
+        action="store_true",
         help="rank each query among every row of the file, not only the other curated ones",
     )
     parser.set_defaults(handler=run_eval_command)
@@ -61,8 +63,13 @@ def run_retrieval(args: argparse.Namespace, service: PostmortemService) -> int:
     if args.k < 1:
         raise InputError("--k must be at least 1")
     result = evaluate_retrieval(
-        args.incidents, label_field=args.label_field, basis=None if args.basis == "any" else args.basis,
-        k=args.k, ablation=args.ablation, among_all=args.among_all, settings=service.settings,
+        args.incidents,
+        label_field=args.label_field,
+        basis=None if args.basis == "any" else args.basis,
+        k=args.k,
+        ablation=args.ablation,
+        among_all=args.among_all,
+        settings=service.settings,
     )
     emit(to_json(result) if args.json else result.markdown())
     return 0

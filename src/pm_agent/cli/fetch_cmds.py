@@ -29,12 +29,18 @@ def register(commands: argparse._SubParsersAction) -> None:
         ),
     )
     pagerduty.add_argument("incident_id", metavar="INCIDENT_ID", help="the PagerDuty incident id, e.g. Q2W8RT5YU1IOP3")
-    pagerduty.add_argument("--slack-channel", metavar="C",
-                           help="the incident's Slack channel: its id (C0123ABCD) or link")
-    pagerduty.add_argument("-o", "--output-dir", metavar="DIR",
-                           help="write the draft into DIR as <incident id>.md and .json instead of printing it")
-    pagerduty.add_argument("--json", action="store_true",
-                           help="print the draft as JSON (with -o: what was written and what is missing)")
+    pagerduty.add_argument(
+        "--slack-channel", metavar="C", help="the incident's Slack channel: its id (C0123ABCD) or link"
+    )
+    pagerduty.add_argument(
+        "-o",
+        "--output-dir",
+        metavar="DIR",
+        help="write the draft into DIR as <incident id>.md and .json instead of printing it",
+    )
+    pagerduty.add_argument(
+        "--json", action="store_true", help="print the draft as JSON (with -o: what was written and what is missing)"
+    )
     pagerduty.add_argument("--no-memory", action="store_true", help="leave out related incidents from the memory")
     add_backend_option(pagerduty)
     pagerduty.set_defaults(handler=run_fetch_pagerduty)
@@ -54,9 +60,18 @@ def run_fetch_pagerduty(args: argparse.Namespace, service: PostmortemService) ->
 
     written = write_draft(service, postmortem, Path(args.output_dir))
     if args.json:
-        print(json.dumps({"incident_id": postmortem.incident_id, "outputs": [str(path) for path in written],
-                          "events": len(postmortem.timeline), "slack_channel": fetched.slack_channel,
-                          "missing": [str(missing) for missing in fetched.missing]}, indent=2))
+        print(
+            json.dumps(
+                {
+                    "incident_id": postmortem.incident_id,
+                    "outputs": [str(path) for path in written],
+                    "events": len(postmortem.timeline),
+                    "slack_channel": fetched.slack_channel,
+                    "missing": [str(missing) for missing in fetched.missing],
+                },
+                indent=2,
+            )
+        )
     else:
         for path in written:
             print(path)

@@ -111,14 +111,27 @@ def working(label: str, stream: TextIO | None = None) -> Iterator[None]:
     from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
     # stdout is never redirected: it carries the result, and must not pass through the display on stderr
-    with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(), console=console,
-                  transient=True, refresh_per_second=4, redirect_stdout=False) as spinner:
+    with Progress(
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+        refresh_per_second=4,
+        redirect_stdout=False,
+    ) as spinner:
         spinner.add_task(label, total=None)
         yield
 
 
-MESSAGE_STYLES = {"error": "bold red", "ERROR": "bold red", "warning": "yellow", "WARNING": "yellow", "note": "cyan",
-                  "skipped": "yellow"}
+MESSAGE_STYLES = {
+    "error": "bold red",
+    "ERROR": "bold red",
+    "warning": "yellow",
+    "WARNING": "yellow",
+    "note": "cyan",
+    "skipped": "yellow",
+}
 
 
 def say(kind: str | None, message: str, stream: TextIO | None = None) -> None:

@@ -35,7 +35,7 @@ def register(commands: argparse._SubParsersAction) -> None:
         default=[],
         metavar="NAME",
         help="HTTP: a host name clients use to reach the server, accepted by the DNS-rebinding check (repeatable; "
-             "loopback, the --host address and, on 0.0.0.0, the machine's own names need none)",
+        "loopback, the --host address and, on 0.0.0.0, the machine's own names need none)",
     )
     parser.set_defaults(handler=run_serve)
 

@@ -104,8 +104,13 @@ class MiniLMEmbedder:
         """
         from onnxruntime.capi import onnxruntime_pybind11_state as ort_errors
 
-        refusals = (ort_errors.Fail, ort_errors.InvalidGraph, ort_errors.NotImplemented,
-                    ort_errors.InvalidArgument, ort_errors.RuntimeException)
+        refusals = (
+            ort_errors.Fail,
+            ort_errors.InvalidGraph,
+            ort_errors.NotImplemented,
+            ort_errors.InvalidArgument,
+            ort_errors.RuntimeException,
+        )
         for graph, products, per_step in self._candidate_graphs():
             try:
                 session = _session_for(onnxruntime, graph, options)
@@ -202,8 +207,9 @@ class MiniLMEmbedder:
 def _session_for(onnxruntime, model: bytes, options):
     # onnxruntime's SkipLayerNormalization kernel (residual Add + LayerNorm in one) is slower on this
     # CPU than the two nodes it replaces: 16.6 -> 15.5 ms per incident text without it (AVX2, 1.32).
-    return onnxruntime.InferenceSession(model, sess_options=options, providers=["CPUExecutionProvider"],
-                                        disabled_optimizers=["SkipLayerNormFusion"])
+    return onnxruntime.InferenceSession(
+        model, sess_options=options, providers=["CPUExecutionProvider"], disabled_optimizers=["SkipLayerNormFusion"]
+    )
 
 
 def _collect(runs: list[tuple[list[int], Future]]) -> list[list[float]]:

@@ -10,4 +10,13 @@ from pm_agent.evals.results import EvalOutcome
 from pm_agent.evals.runner import BACKENDS, EXIT_HARNESS, EXIT_PASSED, EXIT_QUALITY, run_eval
 from pm_agent.evals.suites import DEFAULT_SUITES, SUITES
 
-__all__ = ["BACKENDS", "DEFAULT_SUITES", "EXIT_HARNESS", "EXIT_PASSED", "EXIT_QUALITY", "SUITES", "EvalOutcome", "run_eval"]
+__all__ = [
+    "BACKENDS",
+    "DEFAULT_SUITES",
+    "EXIT_HARNESS",
+    "EXIT_PASSED",
+    "EXIT_QUALITY",
+    "SUITES",
+    "EvalOutcome",
+    "run_eval",
+]

@@ -89,16 +89,26 @@ def run_rubric_calibration(ctx: RunContext) -> SuiteResult:
     held, failed = check_orderings(folder)
     drafts = published_vs_drafts(Path(ctx.shared_data) / "fulltext", scores) if shared else {}
     rows = [_row(doc, scores[doc.key], pairs, drafts.get(doc.name)) for doc in shipped + shared]
-    notes = [f"{len(shipped)} shipped documents, {len(shared)} shared; {len(pairs)} metamorphic pairs "
-             f"(donors: up to {DONORS} other documents about other systems); {len(held)} of {len(held) + len(failed)} "
-             f"expected orderings hold; scoring took {per_doc_ms:.0f} ms per document."]
+    notes = [
+        f"{len(shipped)} shipped documents, {len(shared)} shared; {len(pairs)} metamorphic pairs "
+        f"(donors: up to {DONORS} other documents about other systems); {len(held)} of {len(held) + len(failed)} "
+        f"expected orderings hold; scoring took {per_doc_ms:.0f} ms per document."
+    ]
     if not shared:
-        notes.append(f"{ctx.shared_data / 'fulltext'} is not present: published-vs-draft and the shared pairs "
-                     "are skipped.")
+        notes.append(
+            f"{ctx.shared_data / 'fulltext'} is not present: published-vs-draft and the shared pairs are skipped."
+        )
     return SuiteResult(
-        name="rubric", title=TITLE, columns=_columns(bool(shared)), cases=rows,
-        metrics=_metrics(pairs, held, failed, drafts), failures=failed, notes=notes,
-        tracked=("pairs", "orderings", "published_above_draft"), headline_name="document score", row_name="Document",
+        name="rubric",
+        title=TITLE,
+        columns=_columns(bool(shared)),
+        cases=rows,
+        metrics=_metrics(pairs, held, failed, drafts),
+        failures=failed,
+        notes=notes,
+        tracked=("pairs", "orderings", "published_above_draft"),
+        headline_name="document score",
+        row_name="Document",
     )
 
 
@@ -141,13 +151,18 @@ def check_orderings(folder: Path) -> tuple[list[CaseResult], list[CaseResult]]:
     held: list[CaseResult] = []
     failed: list[CaseResult] = []
     for entry in spec.get("orderings", []):
-        better, worse = (score_markdown((folder / entry[k]).read_text(encoding="utf-8")).weighted_average
-                         for k in ("better", "worse"))
-        row = CaseResult(case_id=f"{entry['better']} > {entry['worse']}", title=entry.get("why", ""),
-                         headline=round(better - worse, 2), passed=better > worse,
-                         scores={"better": better, "worse": worse},
-                         reasons=[] if better > worse else [
-                             f"{better:.2f} is not above {worse:.2f}: {entry.get('why', '')}"])
+        better, worse = (
+            score_markdown((folder / entry[k]).read_text(encoding="utf-8")).weighted_average
+            for k in ("better", "worse")
+        )
+        row = CaseResult(
+            case_id=f"{entry['better']} > {entry['worse']}",
+            title=entry.get("why", ""),
+            headline=round(better - worse, 2),
+            passed=better > worse,
+            scores={"better": better, "worse": worse},
+            reasons=[] if better > worse else [f"{better:.2f} is not above {worse:.2f}: {entry.get('why', '')}"],
+        )
         (held if row.passed else failed).append(row)
     return held, failed
 
@@ -163,8 +178,11 @@ def published_vs_drafts(folder: Path, scores: dict[str, float]) -> dict[str, tup
         incident, data = _incident_and_data(service, path)
         draft = service.render(service.draft(incident, score=False, use_memory=False, backend=OfflineBackend()))
         evidence = evidence_draft(data)
-        found[name] = (scores[f"shared: {name}"], score_markdown(draft).weighted_average,
-                       score_markdown(evidence).weighted_average)
+        found[name] = (
+            scores[f"shared: {name}"],
+            score_markdown(draft).weighted_average,
+            score_markdown(evidence).weighted_average,
+        )
     return found
 
 
@@ -183,38 +201,66 @@ def evidence_draft(data: dict) -> str:
     causes asked as questions, never stated. What an evidence-first drafting engine can write at best."""
     services = ", ".join(data.get("services") or []) or "not stated"
     events = [e for e in data.get("events") or [] if isinstance(e, dict)]
-    rows = [f"| {e.get('at') or e.get('time_text') or 'time unknown'} | {e.get('source', '')} "
-            f"| \"{e.get('text', '')}\" |" for e in events]
-    return "\n".join([
-        f"# Postmortem draft: {data.get('title', 'incident')}", "",
-        f"**Date:** {(data.get('started_at') or '')[:10] or 'not stated'}",
-        f"**Severity:** {data.get('severity') or 'not stated'}", f"**Services:** {services}", "",
-        "## Summary", "", f"{data.get('title', '')}. Started at {data.get('started_at') or 'an unknown time'}, "
-        f"resolved at {data.get('resolved_at') or 'an unknown time'}.", "",
-        "## Timeline", "", "| Time | Source | Event |", "|---|---|---|", *rows, "",
-        "## Root cause", "", "Open: the data records these events but does not state a cause.", "",
-        "- What changed before the first failure, and how did it produce the failure?",
-        "- Why did the safeguards in place not catch it?", "",
-        "## Open questions", "", "- How many users were affected, and for how long?",
-        "- Which actions will prevent a recurrence?", "",
-    ])
+    rows = [
+        f'| {e.get("at") or e.get("time_text") or "time unknown"} | {e.get("source", "")} | "{e.get("text", "")}" |'
+        for e in events
+    ]
+    return "\n".join(
+        [
+            f"# Postmortem draft: {data.get('title', 'incident')}",
+            "",
+            f"**Date:** {(data.get('started_at') or '')[:10] or 'not stated'}",
+            f"**Severity:** {data.get('severity') or 'not stated'}",
+            f"**Services:** {services}",
+            "",
+            "## Summary",
+            "",
+            f"{data.get('title', '')}. Started at {data.get('started_at') or 'an unknown time'}, "
+            f"resolved at {data.get('resolved_at') or 'an unknown time'}.",
+            "",
+            "## Timeline",
+            "",
+            "| Time | Source | Event |",
+            "|---|---|---|",
+            *rows,
+            "",
+            "## Root cause",
+            "",
+            "Open: the data records these events but does not state a cause.",
+            "",
+            "- What changed before the first failure, and how did it produce the failure?",
+            "- Why did the safeguards in place not catch it?",
+            "",
+            "## Open questions",
+            "",
+            "- How many users were affected, and for how long?",
+            "- Which actions will prevent a recurrence?",
+            "",
+        ]
+    )
 
 
 def _row(doc: Doc, score: float, pairs: list[Pair], drafts: tuple[float, float, float] | None) -> CaseResult:
     mine = [p for p in pairs if p.doc.key == doc.key]
     values: dict[str, float | None] = {"draft": None, "evidence_draft": None}
-    reasons = [f"{p.kind}{f' (from {p.donor})' if p.donor else ''}: copy scores {p.degraded:.2f}, "
-               f"not below {p.original:.2f}" for p in mine if not p.held]
+    reasons = [
+        f"{p.kind}{f' (from {p.donor})' if p.donor else ''}: copy scores {p.degraded:.2f}, not below {p.original:.2f}"
+        for p in mine
+        if not p.held
+    ]
     if drafts:
         values["draft"], values["evidence_draft"] = drafts[1], drafts[2]
-        reasons += [f"{label} scores {value:.2f}, not below the published {score:.2f}"
-                    for label, value in (("offline draft", drafts[1]), ("evidence-only draft", drafts[2]))
-                    if value >= score]
+        reasons += [
+            f"{label} scores {value:.2f}, not below the published {score:.2f}"
+            for label, value in (("offline draft", drafts[1]), ("evidence-only draft", drafts[2]))
+            if value >= score
+        ]
     for kind in DEGRADATIONS:
         of_kind = [p.held for p in mine if p.kind == kind]
         values[kind] = round(sum(of_kind) / len(of_kind), 3) if of_kind else None
-    return CaseResult(case_id=doc.key, title=doc.name, scores=values, headline=score, passed=not reasons,
-                      reasons=reasons)
+    return CaseResult(
+        case_id=doc.key, title=doc.name, scores=values, headline=score, passed=not reasons, reasons=reasons
+    )
 
 
 def _columns(with_drafts: bool) -> list[Column]:
@@ -226,8 +272,9 @@ def _columns(with_drafts: bool) -> list[Column]:
     return columns + [Column(kind, label, "rate") for kind, (_, _, label) in DEGRADATIONS.items()]
 
 
-def _metrics(pairs: list[Pair], held: list[CaseResult], failed: list[CaseResult],
-             drafts: dict[str, tuple[float, float, float]]) -> dict[str, float]:
+def _metrics(
+    pairs: list[Pair], held: list[CaseResult], failed: list[CaseResult], drafts: dict[str, tuple[float, float, float]]
+) -> dict[str, float]:
     metrics = {"pairs": _share([p.held for p in pairs])}
     for kind in DEGRADATIONS:
         metrics[f"pairs.{kind}"] = _share([p.held for p in pairs if p.kind == kind])

@@ -39,7 +39,8 @@ _YEAR_RE = re.compile(r"^(?:19|20)\d\d$")
 _DATE_CONTEXT_RE = re.compile(rf"{_MONTHS}\s*$", re.I)
 _IMPACT_KEY_RE = re.compile(
     r"^\W*(?:[\w /-]*?)(?:impact|affected|users|customers|duration|downtime|recovery|error rate|failed|outage)"
-    r"[\w /()-]*\W*:", re.I
+    r"[\w /()-]*\W*:",
+    re.I,
 )
 
 GENERIC_ACTIONS = (
@@ -90,7 +91,7 @@ def headings(markdown: str) -> list[Heading]:
     result: list[Heading] = []
     parents: list[tuple[int, str | None]] = []
     for i, (start, level, title) in enumerate(found):
-        end = next((s for s, lv, _ in found[i + 1:] if lv <= level), len(lines))
+        end = next((s for s, lv, _ in found[i + 1 :] if lv <= level), len(lines))
         while parents and parents[-1][0] >= level:
             parents.pop()
         field = canonical_field(title) or next((f for _, f in reversed(parents) if f), None)
@@ -132,7 +133,8 @@ def foreign_root_cause(markdown: str, donor: str | None) -> str:
         return markdown
     marks = headings(markdown)
     own = [h for h in marks if h.field in ("root_cause", "trigger")] or [
-        h for h in marks if h.field == "contributing_factors"]
+        h for h in marks if h.field == "contributing_factors"
+    ]
     return _replace_bodies(markdown, own, donor_body) if own else markdown
 
 
@@ -210,8 +212,8 @@ def _replace_bodies(markdown: str, targets: list[Heading], body: str) -> str:
     outermost = [h for h in targets if not any(o.start < h.start < o.end for o in targets if o is not h)]
     first, *rest = sorted(outermost, key=lambda h: h.start)
     for heading in sorted(rest, key=lambda h: h.start, reverse=True):
-        del lines[heading.start:heading.end]
-    lines[first.start + 1:first.end] = ["", body, ""]
+        del lines[heading.start : heading.end]
+    lines[first.start + 1 : first.end] = ["", body, ""]
     return "\n".join(lines)
 
 
@@ -236,8 +238,8 @@ def _without_numbers(line: str) -> str:
 
     def drop(match: re.Match[str]) -> str:
         number = match.group(0).rstrip(".,")
-        before = line[max(0, match.start() - 12):match.start()]
-        after = line[match.end():match.end() + 8]
+        before = line[max(0, match.start() - 12) : match.start()]
+        after = line[match.end() : match.end() + 8]
         if _YEAR_RE.match(number) or _DATE_CONTEXT_RE.search(before) or re.match(rf",?\s*{_MONTHS}", after, re.I):
             return match.group(0)
         return ""

@@ -31,7 +31,9 @@ from pm_agent.errors import InputError, PmAgentError
 from pm_agent.ingest.folders import CASE_FILE, case_inputs, folder_files
 from pm_agent.settings import CHECKOUT_DIR, running_from_checkout
 
-CASE_KEYS = frozenset({"id", "kind", "title", "inputs", "must_contain", "must_not_invent", "expected", "truth", "notes"})
+CASE_KEYS = frozenset(
+    {"id", "kind", "title", "inputs", "must_contain", "must_not_invent", "expected", "truth", "notes"}
+)
 TRUTH_KEYS = ("root_causes", "contributing_factors", "action_items", "lessons_learned")
 FACT_KEYS = frozenset({"times", "services", "phrases"})
 EXPECTED_METRICS = {
@@ -119,7 +121,11 @@ def load_cases(folder: Path, *, source: CaseSource = "project") -> list[EvalCase
         raise CaseError(f"{folder}: no such case folder")
     if _is_case_folder(folder):
         return [load_case(folder, source=source)]
-    cases = [load_case(sub, source=source) for sub in sorted(folder.iterdir()) if sub.is_dir() and not sub.name.startswith(".")]
+    cases = [
+        load_case(sub, source=source)
+        for sub in sorted(folder.iterdir())
+        if sub.is_dir() and not sub.name.startswith(".")
+    ]
     if not cases:
         raise CaseError(f"{folder}: no cases (expected sub-folders with a {CASE_FILE} and input files)")
     duplicates = sorted({c.id for c in cases if sum(o.id == c.id for o in cases) > 1})

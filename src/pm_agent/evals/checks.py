@@ -170,7 +170,9 @@ def whys_systemic(case: EvalCase, draft: Draft) -> CheckOutcome:
     if problems:
         return CheckOutcome(False, _some(problems, 2))
     open_ends = sum(1 for b in chain.branches if not b.root_cause)
-    return CheckOutcome(True, f"{len(chain.branches)} branches end at a systemic cause or an open question ({open_ends} open)")
+    return CheckOutcome(
+        True, f"{len(chain.branches)} branches end at a systemic cause or an open question ({open_ends} open)"
+    )
 
 
 CHECKS: tuple[Check, ...] = (

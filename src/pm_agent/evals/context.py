@@ -37,7 +37,9 @@ class RunContext:
     def dataset(self, name: str) -> list[dict[str, Any]]:
         """The rows of ``evals/datasets/<name>``: JSON Lines, blank lines skipped."""
         if self.datasets_dir is None:
-            raise EvalError("the labelled datasets (evals/datasets) ship with the source checkout only; run from a clone")
+            raise EvalError(
+                "the labelled datasets (evals/datasets) ship with the source checkout only; run from a clone"
+            )
         path = self.datasets_dir / name
         try:
             lines = path.read_text(encoding="utf-8").splitlines()

@@ -69,7 +69,9 @@ def drafting_suite(name: str, title: str, cases: list[EvalCase], ctx: RunContext
     rows = [case_row(g, leaks[g.case.id]) for g in graded]
     metrics = suite_metrics(graded, rows) | substance_metrics(graded, leaks)
     tracked = ("weighted_average", "lowest_criterion", *(f"check.{check.id}" for check in CHECKS), *SUBSTANCE_TRACKED)
-    notes = [f"{len(cases)} cases; rubric pass mark {graded[0].rubric.pass_mark:g}, criterion floor {CRITERION_FLOOR:g}."]
+    notes = [
+        f"{len(cases)} cases; rubric pass mark {graded[0].rubric.pass_mark:g}, criterion floor {CRITERION_FLOOR:g}."
+    ]
     if ctx.model is not None:
         notes.append(
             f"Drafts rewritten by the {ctx.backend} backend; judge medians of {ctx.judge_samples} samples beside the rubric."
@@ -80,8 +82,14 @@ def drafting_suite(name: str, title: str, cases: list[EvalCase], ctx: RunContext
         notes.append(calibration.sentence())
         metrics["matcher_agreement"] = round(calibration.agreement, 3)
     return SuiteResult(
-        name=name, title=title, columns=columns, cases=rows, metrics=metrics,
-        tracked=tuple(t for t in tracked if t in metrics), headline_name="weighted", notes=notes,
+        name=name,
+        title=title,
+        columns=columns,
+        cases=rows,
+        metrics=metrics,
+        tracked=tuple(t for t in tracked if t in metrics),
+        headline_name="weighted",
+        notes=notes,
         tables=[SUBSTANCE_TABLE],
     )
 
@@ -119,8 +127,13 @@ def case_row(graded: GradedDraft, leak: tuple[int, int]) -> CaseResult:
     reasons += [f"{names[cid]}: {o.detail}" for cid, o in graded.checks.items() if o.passed is False]
     reasons += substance_reasons(graded.grounding)
     return CaseResult(
-        case_id=graded.case.id, title=f"{graded.case.kind}: {graded.case.title}", scores=scores,
-        headline=graded.rubric.weighted_average, passed=not reasons, reasons=reasons, judge=graded.judge,
+        case_id=graded.case.id,
+        title=f"{graded.case.kind}: {graded.case.title}",
+        scores=scores,
+        headline=graded.rubric.weighted_average,
+        passed=not reasons,
+        reasons=reasons,
+        judge=graded.judge,
     )
 
 
@@ -170,8 +183,15 @@ SUBSTANCE_TABLE = Table(
 )
 MATCHING_DATASET = "matching.jsonl"
 SUBSTANCE_TRACKED = (
-    "cause_recall", "cause_recall_in_data", "action_recall", "action_recall_in_data", "claims_supported",
-    "template_originality", "metric_accuracy", "mitigation_known", "matcher_agreement",
+    "cause_recall",
+    "cause_recall_in_data",
+    "action_recall",
+    "action_recall_in_data",
+    "claims_supported",
+    "template_originality",
+    "metric_accuracy",
+    "mitigation_known",
+    "matcher_agreement",
 )
 
 
@@ -207,8 +227,11 @@ def substance_reasons(grounding: Grounding) -> list[str]:
         reasons.append(f"found {causes.found_in_input} of {causes.in_input} causes the data states")
     if grounding.mitigation_known is False:
         reasons.append("time to mitigate unknown although the input states recovery")
-    missed = [f"{m.metric} {m.drafted if m.drafted is None else round(m.drafted)} vs stated {m.stated:g}"
-              for m in grounding.metrics if not m.accurate]
+    missed = [
+        f"{m.metric} {m.drafted if m.drafted is None else round(m.drafted)} vs stated {m.stated:g}"
+        for m in grounding.metrics
+        if not m.accurate
+    ]
     if missed:
         reasons.append("metrics off: " + ", ".join(missed))
     return reasons
@@ -266,7 +289,9 @@ def _check_author(case: EvalCase, postmortem, ctx: RunContext) -> None:
     wrong_author = written_by != "offline" if ctx.model is None else written_by.startswith("offline")
     if wrong_author:
         notes = "; ".join(postmortem.backend_notes[-1:])
-        raise EvalError(f"case {case.id}: the {ctx.backend} backend did not write the draft ({postmortem.generated_by}). {notes}")
+        raise EvalError(
+            f"case {case.id}: the {ctx.backend} backend did not write the draft ({postmortem.generated_by}). {notes}"
+        )
 
 
 def _judge(case: EvalCase, markdown: str, service: PostmortemService, ctx: RunContext) -> dict[str, float]:

@@ -54,8 +54,12 @@ SUBSTANCE_GATES: tuple[Gate, ...] = (
 RUBRIC_GATES: tuple[Gate, ...] = (
     Gate("pairs", 0.95, "each document outscores >= 95% of its degraded copies (metamorphic pairs)"),
     Gate("orderings", 1.0, "every expected ordering of evals/calibration holds"),
-    Gate("published_above_draft", 1.0, "every published postmortem outscores the offline draft of its incident",
-         optional=True),
+    Gate(
+        "published_above_draft",
+        1.0,
+        "every published postmortem outscores the offline draft of its incident",
+        optional=True,
+    ),
 )
 BLAMELESS_FLOOR = 0.95
 BLAMELESS_GATES: tuple[Gate, ...] = (

@@ -187,7 +187,9 @@ def input_statements(incident: Incident) -> list[str]:
 
 def question_texts(postmortem: Postmortem) -> list[str]:
     """The draft's open questions and question-marked statements."""
-    return [q.question for q in postmortem.open_questions] + [line for line in analysis_lines(postmortem) if is_marked(line)]
+    return [q.question for q in postmortem.open_questions] + [
+        line for line in analysis_lines(postmortem) if is_marked(line)
+    ]
 
 
 def metric_checks(stated: dict[str, str], postmortem: Postmortem) -> list[MetricCheck]:
@@ -227,7 +229,9 @@ def mitigation_known(incident: Incident, postmortem: Postmortem) -> bool | None:
 
 # --- template leakage -------------------------------------------------------------------------
 
-_STAMP_RE = re.compile(r"\d{4}-\d{2}-\d{2}(?:[ T]\d{2}:\d{2}(?::\d{2})?)?|\b\d{1,2}:\d{2}(?::\d{2})?\b|\(utc[+-]\d{2}:\d{2}\)|\butc\b")
+_STAMP_RE = re.compile(
+    r"\d{4}-\d{2}-\d{2}(?:[ T]\d{2}:\d{2}(?::\d{2})?)?|\b\d{1,2}:\d{2}(?::\d{2})?\b|\(utc[+-]\d{2}:\d{2}\)|\butc\b"
+)
 _ID_RE = re.compile(r"\b[\w.-]*\d[\w.-]*\b")
 _WORD_RE = re.compile(r"[a-z][a-z'-]*")
 
@@ -244,14 +248,14 @@ def normalised(line: str, services: Sequence[str]) -> tuple[str, ...]:
 
 def leaked_lines(drafts: Sequence[tuple[str, Postmortem]]) -> dict[str, tuple[int, int]]:
     """Per case id: (lines that also appear in another case's draft, all analysis lines)."""
-    normal = {
-        case_id: [normalised(line, pm.services) for line in analysis_lines(pm)] for case_id, pm in drafts
-    }
+    normal = {case_id: [normalised(line, pm.services) for line in analysis_lines(pm)] for case_id, pm in drafts}
     every = [(case_id, line, frozenset(line)) for case_id, lines in normal.items() for line in lines]
     out = {}
     for case_id, lines in normal.items():
         leaked = sum(
-            1 for owner, line, words in every if owner == case_id
+            1
+            for owner, line, words in every
+            if owner == case_id
             and any(other != case_id and _same(line, words, them, their_words) for other, them, their_words in every)
         )
         out[case_id] = (leaked, len(lines))

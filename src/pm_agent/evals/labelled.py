@@ -27,11 +27,19 @@ from pm_agent.models import ActionItem
 from pm_agent.models.analysis import ActionProblem
 
 PROBLEM_CODES: tuple[str, ...] = ActionProblem.model_fields["code"].annotation.__args__
-BLAME_CATEGORIES = ("person_as_cause", "counterfactual", "character_judgement", "human_error", "hindsight", "role_blame")
+BLAME_CATEGORIES = (
+    "person_as_cause",
+    "counterfactual",
+    "character_judgement",
+    "human_error",
+    "hindsight",
+    "role_blame",
+)
 SHOWN_TEXT = 90
 
 
 # --- whys -----------------------------------------------------------------------------------
+
 
 def run_whys(ctx: RunContext) -> SuiteResult:
     """The chain review against labelled chains: flawed ones flagged, sound ones passed."""
@@ -53,11 +61,16 @@ def run_whys(ctx: RunContext) -> SuiteResult:
     }
     failures = [_whys_failure(row, ok, review) for row, ok, review in verdicts if review.ok != ok]
     return SuiteResult(
-        name="whys", title="5 Whys: the chain review on labelled chains",
+        name="whys",
+        title="5 Whys: the chain review on labelled chains",
         columns=[Column("items", "Chains", "count"), Column("agreement", "Review agrees", "rate")],
         cases=[_group("sound chains", sound), _group("flawed chains", flawed)],
-        metrics=metrics, tracked=("agreement", "flawed_flagged", "sound_passed"),
-        headline_name="agreement", row_name="Label", failures=failures, notes=[f"{len(rows)} labelled chains."],
+        metrics=metrics,
+        tracked=("agreement", "flawed_flagged", "sound_passed"),
+        headline_name="agreement",
+        row_name="Label",
+        failures=failures,
+        notes=[f"{len(rows)} labelled chains."],
     )
 
 
@@ -66,8 +79,13 @@ def _whys_failure(row: dict, ok: bool, review) -> CaseResult:
         reason = f"labelled sound ({row.get('reason', '')}), the review flagged it: {review.findings[0]}"
     else:
         reason = f"labelled flawed ({row.get('reason', '')}), the review passed it"
-    return CaseResult(case_id=str(row.get("id", "?")), title=_short(" → ".join(row["steps"])), headline=0.0,
-                      passed=False, reasons=[reason])
+    return CaseResult(
+        case_id=str(row.get("id", "?")),
+        title=_short(" → ".join(row["steps"])),
+        headline=0.0,
+        passed=False,
+        reasons=[reason],
+    )
 
 
 # --- blameless ------------------------------------------------------------------------------
@@ -84,16 +102,31 @@ def run_blameless(ctx: RunContext) -> SuiteResult:
     groups.append(_blame_group("not blameful", [i for i in sentences if not i.labelled]))
     groups += [_blame_group(f"style: {s}", [i for i in rewrites if i.row.get("style") == s]) for s in REWRITE_STYLES]
     return SuiteResult(
-        name="blameless", title="Blameless: detection and rewriting on labelled sentences",
+        name="blameless",
+        title="Blameless: detection and rewriting on labelled sentences",
         columns=[
-            Column("items", "Sentences", "count"), Column("flagged", "Detected", "rate"),
-            Column("rewritten", "Rewritten", "rate"), Column("intact", "Reads as a sentence", "rate"),
-            Column("facts_kept", "Keeps facts", "rate"), Column("clean", "No blame left", "rate"),
+            Column("items", "Sentences", "count"),
+            Column("flagged", "Detected", "rate"),
+            Column("rewritten", "Rewritten", "rate"),
+            Column("intact", "Reads as a sentence", "rate"),
+            Column("facts_kept", "Keeps facts", "rate"),
+            Column("clean", "No blame left", "rate"),
         ],
-        cases=[g for g in groups if g is not None], metrics=_blame_metrics(sentences, rewrites),
-        tracked=("precision", "recall", "rewrites_precision", "rewrites_recall", "fact_preservation", "rewrite_clean",
-                 "rewrite_intact", "rewrite_facts_kept", "rewritten_share"),
-        headline_name="agreement", row_name="Category or style",
+        cases=[g for g in groups if g is not None],
+        metrics=_blame_metrics(sentences, rewrites),
+        tracked=(
+            "precision",
+            "recall",
+            "rewrites_precision",
+            "rewrites_recall",
+            "fact_preservation",
+            "rewrite_clean",
+            "rewrite_intact",
+            "rewrite_facts_kept",
+            "rewritten_share",
+        ),
+        headline_name="agreement",
+        row_name="Category or style",
         failures=[f for f in (_blame_failure(i) for i in sentences + rewrites) if f is not None],
         notes=[
             f"{len(sentences)} labelled sentences, {sum(i.labelled for i in sentences)} of them blameful; "
@@ -154,8 +187,16 @@ def _blame_item(row: dict, dataset: str) -> _BlameItem:
     lost_tokens = Counter(fact_tokens(text)) - Counter(fact_tokens(output))
     lost = [f for f in row.get("facts") or [] if not _fact_kept(f, output)] + sorted(lost_tokens.elements())
     residue = [w for w in row.get("forbidden") or [] if _mentions(output, w)] if changed else []
-    return _BlameItem(row, labelled, bool(report.findings), output, tuple(problems), tuple(lost), tuple(residue),
-                      changed and is_blameful(output))
+    return _BlameItem(
+        row,
+        labelled,
+        bool(report.findings),
+        output,
+        tuple(problems),
+        tuple(lost),
+        tuple(residue),
+        changed and is_blameful(output),
+    )
 
 
 def _blame_metrics(sentences: list[_BlameItem], rewrites: list[_BlameItem]) -> dict[str, float]:
@@ -209,7 +250,7 @@ def _blame_failure(item: _BlameItem) -> CaseResult | None:
         reasons.append(f"blame missed ({', '.join(item.row.get('categories') or [item.row.get('kind', '?')])})")
     if item.predicted and not item.labelled:
         reasons.append("false alarm: the sentence is labelled blameless")
-    shown = f": \"{_short(item.output)}\""
+    shown = f': "{_short(item.output)}"'
     if item.problems:
         reasons.append(f"rewrite broken ({', '.join(item.problems)}){shown}")
     if item.lost:
@@ -218,8 +259,13 @@ def _blame_failure(item: _BlameItem) -> CaseResult | None:
         reasons.append(f"rewrite keeps blame {item.residue or ['(detector)']}{shown}")
     if not reasons:
         return None
-    return CaseResult(case_id=str(item.row.get("id", "?")), title=_short(item.row["text"]), headline=0.0, passed=False,
-                      reasons=reasons)
+    return CaseResult(
+        case_id=str(item.row.get("id", "?")),
+        title=_short(item.row["text"]),
+        headline=0.0,
+        passed=False,
+        reasons=reasons,
+    )
 
 
 def _fact_kept(fact: str, text: str) -> bool:
@@ -239,6 +285,7 @@ def _mentions(text: str, residue: str) -> bool:
 
 # --- actions --------------------------------------------------------------------------------
 
+
 def run_actions(ctx: RunContext) -> SuiteResult:
     """The SMART linter against labelled actions: the verdict, and each problem code."""
     from pm_agent.analysis.actions.smart import lint_actions
@@ -249,7 +296,9 @@ def run_actions(ctx: RunContext) -> SuiteResult:
     pairs = []
     for row, lint in zip(rows, lints, strict=True):
         labelled = set(_field(row, "problems", list, "actions.jsonl"))
-        pairs.append((row, bool(_field(row, "smart", bool, "actions.jsonl")), labelled, lint, {p.code for p in lint.problems}))
+        pairs.append(
+            (row, bool(_field(row, "smart", bool, "actions.jsonl")), labelled, lint, {p.code for p in lint.problems})
+        )
     found = sum(len(labelled & got) for _, _, labelled, _, got in pairs)
     reported = sum(len(got) for *_, got in pairs)
     expected = sum(len(labelled) for _, _, labelled, _, _ in pairs)
@@ -262,11 +311,21 @@ def run_actions(ctx: RunContext) -> SuiteResult:
     groups = [_code_group(code, pairs) for code in PROBLEM_CODES if any(code in p[2] | p[4] for p in pairs)]
     failures = [_action_failure(row, labelled, got) for row, _, labelled, _, got in pairs if labelled != got]
     return SuiteResult(
-        name="actions", title="Actions: the SMART linter on labelled actions",
-        columns=[Column("items", "Labelled", "count"), Column("reported", "Reported", "count"),
-                 Column("precision", "Precision", "rate"), Column("recall", "Recall", "rate")],
-        cases=groups, metrics=metrics, tracked=("verdict_agreement", "problem_precision", "problem_recall"),
-        headline_name="recall", row_name="Problem", failures=failures, notes=[f"{len(rows)} labelled actions."],
+        name="actions",
+        title="Actions: the SMART linter on labelled actions",
+        columns=[
+            Column("items", "Labelled", "count"),
+            Column("reported", "Reported", "count"),
+            Column("precision", "Precision", "rate"),
+            Column("recall", "Recall", "rate"),
+        ],
+        cases=groups,
+        metrics=metrics,
+        tracked=("verdict_agreement", "problem_precision", "problem_recall"),
+        headline_name="recall",
+        row_name="Problem",
+        failures=failures,
+        notes=[f"{len(rows)} labelled actions."],
     )
 
 
@@ -285,8 +344,10 @@ def _code_group(code: str, pairs: list) -> CaseResult:
     precision = round(both / reported, 4) if reported else None
     recall = round(both / labelled, 4) if labelled else None
     return CaseResult(
-        case_id=code, scores={"items": float(labelled), "reported": float(reported), "precision": precision, "recall": recall},
-        headline=recall, passed=precision in (None, 1.0) and recall in (None, 1.0),
+        case_id=code,
+        scores={"items": float(labelled), "reported": float(reported), "precision": precision, "recall": recall},
+        headline=recall,
+        passed=precision in (None, 1.0) and recall in (None, 1.0),
     )
 
 
@@ -305,9 +366,12 @@ def _action_failure(row: dict, labelled: set[str], got: set[str]) -> CaseResult:
 
 # --- helpers --------------------------------------------------------------------------------
 
+
 def _group(name: str, outcomes: list[bool]) -> CaseResult:
     rate = _rate(outcomes)
-    return CaseResult(case_id=name, scores={"items": float(len(outcomes)), "agreement": rate}, headline=rate, passed=rate == 1)
+    return CaseResult(
+        case_id=name, scores={"items": float(len(outcomes)), "agreement": rate}, headline=rate, passed=rate == 1
+    )
 
 
 def _field(row: dict, key: str, kind: type, dataset: str):

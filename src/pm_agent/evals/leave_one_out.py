@@ -123,8 +123,14 @@ def evaluate_retrieval(
         memory.ingest_records(records)
         results = [_score(memory, name, cfg, queries, len(records), labels, k) for name, cfg in variants.items()]
     return RetrievalEvaluation(
-        incidents_file=str(path), label_field=label_field, basis=basis, k=k, queries=len(queries),
-        ranked_among=len(records), embedder=memory.embedder.name, results=results,
+        incidents_file=str(path),
+        label_field=label_field,
+        basis=basis,
+        k=k,
+        queries=len(queries),
+        ranked_among=len(records),
+        embedder=memory.embedder.name,
+        results=results,
     )
 
 
@@ -142,6 +148,8 @@ def _score(
         reciprocal += next((1 / n for n, good in enumerate(relevant, 1) if good), 0.0)
     count = len(queries)
     return VariantScores(
-        variant=name, precision_at_k=round(precision / count, 4), hit_at_k=round(hits / count, 4),
+        variant=name,
+        precision_at_k=round(precision / count, 4),
+        hit_at_k=round(hits / count, 4),
         mrr=round(reciprocal / count, 4),
     )

@@ -30,13 +30,27 @@ def to_json(outcome: EvalOutcome, tolerance: float) -> str:
         "tolerance": tolerance,
         "harness_errors": outcome.harness_errors,
         "gates": [
-            {"suite": g.suite, "metric": g.metric, "label": g.label, "minimum": g.minimum, "value": g.value, "held": g.held,
-             "blocking": g.blocking}
+            {
+                "suite": g.suite,
+                "metric": g.metric,
+                "label": g.label,
+                "minimum": g.minimum,
+                "value": g.value,
+                "held": g.held,
+                "blocking": g.blocking,
+            }
             for g in outcome.gates
         ],
         "changes": [
-            {"suite": c.suite, "metric": c.metric, "before": c.before, "now": c.now, "delta": round(c.delta, 4),
-             "tracked": c.tracked, "regression": c.regression}
+            {
+                "suite": c.suite,
+                "metric": c.metric,
+                "before": c.before,
+                "now": c.now,
+                "delta": round(c.delta, 4),
+                "tracked": c.tracked,
+                "regression": c.regression,
+            }
             for c in outcome.changes
         ],
         "suites": {suite.name: suite.to_json() for suite in outcome.suites},
@@ -107,8 +121,10 @@ def _changes(outcome: EvalOutcome) -> str:
     lines = ["## Changes since the previous report", ""]
     ups = [c for c in outcome.changes if c.delta > 0]
     downs = [c for c in outcome.changes if c.delta < 0]
-    lines.append(f"{len(ups)} up, {len(downs)} down, {len(outcome.regressions)} regressions "
-                 f"(a tracked figure down by more than {outcome.changes[0].tolerance:g}).")
+    lines.append(
+        f"{len(ups)} up, {len(downs)} down, {len(outcome.regressions)} regressions "
+        f"(a tracked figure down by more than {outcome.changes[0].tolerance:g})."
+    )
     lines += ["", "| Suite | Figure | Before | Now | Change |", "|---|---|---|---|---|"]
     for change in sorted(outcome.changes, key=lambda c: (not c.regression, c.delta >= 0, c.suite, c.metric)):
         before, now = _number(change.before), _number(change.now)
@@ -148,7 +164,7 @@ def _table(suite: SuiteResult) -> list[str]:
         headers.append(suite.headline_name.capitalize())
     if judged:
         headers.append("Judge (median)")
-    headers += [_header(c) for c in suite.columns[_score_count(suite):]]
+    headers += [_header(c) for c in suite.columns[_score_count(suite) :]]
     lines = ["| " + " | ".join(headers) + " |", "|" + "---|" * len(headers)]
     for case in suite.cases:
         lines.append("| " + " | ".join(_row(case, suite, judged)) + " |")
@@ -162,7 +178,9 @@ def _extra_table(suite: SuiteResult, table: Table) -> list[str]:
     headers = [suite.row_name, *(c.name for c in table.columns)]
     lines = ["| " + " | ".join(headers) + " |", "|" + "---|" * len(headers)]
     for case in suite.cases:
-        lines.append("| " + " | ".join([case.case_id, *(_cell(case.scores.get(c.id), c) for c in table.columns)]) + " |")
+        lines.append(
+            "| " + " | ".join([case.case_id, *(_cell(case.scores.get(c.id), c) for c in table.columns)]) + " |"
+        )
     summary = ["**All**"]
     for column in table.columns:
         values = [case.scores.get(column.id) for case in suite.cases]
@@ -227,7 +245,9 @@ def _cell(value: float | None, column: Column) -> str:
 
 
 def _worst_line(case: CaseResult, suite: SuiteResult) -> str:
-    figure = f" ({suite.headline_name} {_number(case.headline)})" if case.headline is not None and not suite.failures else ""
+    figure = (
+        f" ({suite.headline_name} {_number(case.headline)})" if case.headline is not None and not suite.failures else ""
+    )
     title = f" {case.title}" if case.title else ""
     reasons = "; ".join(case.reasons) or "below the pass mark"
     return f"- **{case.case_id}**{figure}{':' if title else ''}{title} — {reasons}"

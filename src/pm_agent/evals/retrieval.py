@@ -34,13 +34,17 @@ def run_retrieval(ctx: RunContext) -> SuiteResult:
     ]
     best = evaluation.results[-1]
     return SuiteResult(
-        name="retrieval", title=TITLE,
+        name="retrieval",
+        title=TITLE,
         columns=[
-            Column("precision_at_k", f"P@{K}", "rate"), Column("hit_at_k", f"hit@{K}", "rate"), Column("mrr", "MRR", "rate"),
+            Column("precision_at_k", f"P@{K}", "rate"),
+            Column("hit_at_k", f"hit@{K}", "rate"),
+            Column("mrr", "MRR", "rate"),
         ],
         cases=rows,
         metrics={f"precision_at_{K}": best.precision_at_k, f"hit_at_{K}": best.hit_at_k, "mrr": best.mrr},
-        headline_name=f"P@{K}", row_name="Variant",
+        headline_name=f"P@{K}",
+        row_name="Variant",
         notes=[
             f"{evaluation.queries} queries (rows whose {evaluation.label_field} basis is '{evaluation.basis}'), "
             f"embedder {evaluation.embedder}.",

@@ -61,20 +61,37 @@ def run_eval(
         return _harness_failure(f"{previous}: no such previous report to compare with", backend, as_json)
     try:
         before = load_previous(previous or json_path)
-        ctx = RunContext(backend=backend, cases_dir=Path(cases_dir) if cases_dir else None, model=model_backend(backend))
+        ctx = RunContext(
+            backend=backend, cases_dir=Path(cases_dir) if cases_dir else None, model=model_backend(backend)
+        )
     except PmAgentError as exc:
         return _harness_failure(str(exc), backend, as_json)
     label = str(previous or json_path) if before is not None else None
-    outcome = evaluate([SUITES[n] for n in dict.fromkeys(names)], ctx, before, previous_label=label, as_json=as_json,
-                       report_only=report_only, progress=progress)
+    outcome = evaluate(
+        [SUITES[n] for n in dict.fromkeys(names)],
+        ctx,
+        before,
+        previous_label=label,
+        as_json=as_json,
+        report_only=report_only,
+        progress=progress,
+    )
     if report_path:
         save(outcome, Path(report_path))
     return outcome
 
 
-def evaluate(specs: Sequence[SuiteSpec], ctx: RunContext, previous: dict | None = None, *, previous_label: str | None = None,
-             as_json: bool = False, tolerance: float = TOLERANCE, report_only: Sequence[str] = (),
-             progress: Progress | None = None) -> EvalOutcome:
+def evaluate(
+    specs: Sequence[SuiteSpec],
+    ctx: RunContext,
+    previous: dict | None = None,
+    *,
+    previous_label: str | None = None,
+    as_json: bool = False,
+    tolerance: float = TOLERANCE,
+    report_only: Sequence[str] = (),
+    progress: Progress | None = None,
+) -> EvalOutcome:
     """Run the given suites in ``ctx`` and judge the outcome; any suite may be a synthetic one. ``progress`` wraps
     the suites as they run (a bar on a terminal)."""
     shown = progress(specs, len(specs), "eval", describe=lambda spec: spec.name) if progress else specs
@@ -83,14 +100,23 @@ def evaluate(specs: Sequence[SuiteSpec], ctx: RunContext, previous: dict | None 
     gates = [
         gate
         for spec, result in zip(specs, results, strict=True)
-        for gate in check_gates(result, spec.gates, report_only=reported.whole(spec.name),
-                                reported=reported.gates(spec.name))
+        for gate in check_gates(
+            result, spec.gates, report_only=reported.whole(spec.name), reported=reported.gates(spec.name)
+        )
     ]
     changes = compare(results, previous, tolerance)
     errors = [f"{r.name}: {r.error}" for r in results if r.status == "error"]
-    outcome = EvalOutcome(suites=results, gates=gates, changes=changes, exit_code=EXIT_PASSED, verdict="",
-                          backend=ctx.backend, previous=previous_label if previous is not None else None,
-                          harness_errors=errors, as_json=as_json)
+    outcome = EvalOutcome(
+        suites=results,
+        gates=gates,
+        changes=changes,
+        exit_code=EXIT_PASSED,
+        verdict="",
+        backend=ctx.backend,
+        previous=previous_label if previous is not None else None,
+        harness_errors=errors,
+        as_json=as_json,
+    )
     outcome.exit_code, outcome.verdict = judge(outcome)
     outcome.markdown = to_markdown(outcome)
     outcome.json_text = to_json(outcome, tolerance)
@@ -192,8 +218,16 @@ def model_backend(name: str):
 
 
 def _harness_failure(message: str, backend: str, as_json: bool) -> EvalOutcome:
-    outcome = EvalOutcome(suites=[], gates=[], changes=[], exit_code=EXIT_HARNESS, verdict=f"the harness failed: {message}",
-                          backend=backend, harness_errors=[message], as_json=as_json)
+    outcome = EvalOutcome(
+        suites=[],
+        gates=[],
+        changes=[],
+        exit_code=EXIT_HARNESS,
+        verdict=f"the harness failed: {message}",
+        backend=backend,
+        harness_errors=[message],
+        as_json=as_json,
+    )
     outcome.markdown = to_markdown(outcome)
     outcome.json_text = to_json(outcome, TOLERANCE)
     return outcome

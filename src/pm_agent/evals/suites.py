@@ -32,7 +32,9 @@ SUITES: dict[str, SuiteSpec] = {
         SuiteSpec("drafting", DRAFTING_TITLE, run_drafting, DRAFTING_GATES + SUBSTANCE_GATES),
         SuiteSpec("real-incidents", REAL_TITLE, run_real_incidents, DRAFTING_GATES + SUBSTANCE_GATES),
         SuiteSpec("whys", "5 Whys: the chain review on labelled chains", run_whys),
-        SuiteSpec("blameless", "Blameless: detection and rewriting on labelled sentences", run_blameless, BLAMELESS_GATES),
+        SuiteSpec(
+            "blameless", "Blameless: detection and rewriting on labelled sentences", run_blameless, BLAMELESS_GATES
+        ),
         SuiteSpec("actions", "Actions: the SMART linter on labelled actions", run_actions),
         SuiteSpec("retrieval", RETRIEVAL_TITLE, run_retrieval),
         SuiteSpec("rubric", RUBRIC_TITLE, run_rubric_calibration, RUBRIC_GATES),

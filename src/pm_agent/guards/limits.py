@@ -37,6 +37,8 @@ def check_postmortem_size(postmortem: BaseModel, *, max_bytes: int, max_events: 
     """
     events = len(getattr(postmortem, "timeline", [])) + len(getattr(postmortem, "undated_events", []))
     if events > max_events:
-        raise InputError(f"the postmortem has {events:,} timeline events, over the limit of {max_events:,} "
-                         "(raise PM_AGENT_MAX_EVENTS)")
+        raise InputError(
+            f"the postmortem has {events:,} timeline events, over the limit of {max_events:,} "
+            "(raise PM_AGENT_MAX_EVENTS)"
+        )
     check_text_size(postmortem.model_dump_json(), max_bytes, "postmortem")

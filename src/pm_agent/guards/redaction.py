@@ -192,7 +192,11 @@ _KEY_OWNERS = ("api", "app", "access", "private", "signing", "encryption", "mast
 _KEYS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("password", r"pass(?:word|wd|phrase)|" + _WORD_START + r"(?P<short>pwd|pass)", ("pass", "pwd")),
     ("secret", r"secret(?:[_\-]?key)?(?:[_\-]?base)?|credentials?", ("secret", "credential")),
-    ("api-key", r"(?:" + "|".join(_KEY_OWNERS) + r")[_\-]?key", tuple(f"{o}{s}key" for o in _KEY_OWNERS for s in ("_", "-", ""))),
+    (
+        "api-key",
+        r"(?:" + "|".join(_KEY_OWNERS) + r")[_\-]?key",
+        tuple(f"{o}{s}key" for o in _KEY_OWNERS for s in ("_", "-", "")),
+    ),
     ("token", r"token", ("token",)),
 )
 _SEPARATOR = r"(?P<sep>[ \t]{0,8}(?:=>|:=|=|:)[ \t]{0,8})"

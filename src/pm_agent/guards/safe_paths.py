@@ -37,7 +37,9 @@ OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOC
 """No link followed at the last step, and no wait on a pipe swapped in for the file."""
 MAX_CASE_BYTES = 1024 * 1024
 """An eval case's ``case.json`` is read only for the file names it lists."""
-SWAPPED = "changed between its check and its reading (replaced, moved or linked elsewhere), so it was not read; send it again"
+SWAPPED = (
+    "changed between its check and its reading (replaced, moved or linked elsewhere), so it was not read; send it again"
+)
 
 
 @dataclass(frozen=True)

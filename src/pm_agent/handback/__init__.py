@@ -9,5 +9,12 @@ from pm_agent.handback.core import HandBackReport, LinkedAction, draft_version, 
 from pm_agent.handback.http import DEFAULT_POLICY
 from pm_agent.handback.pending import PendingHandBacks
 
-__all__ = ["DEFAULT_POLICY", "HandBackReport", "LinkedAction", "PendingHandBacks", "draft_version", "hand_back",
-           "ledger_folder"]
+__all__ = [
+    "DEFAULT_POLICY",
+    "HandBackReport",
+    "LinkedAction",
+    "PendingHandBacks",
+    "draft_version",
+    "hand_back",
+    "ledger_folder",
+]

@@ -97,12 +97,27 @@ def hand_back(
         with ledger.held(postmortem.incident_id) as book:
             if tracker is not None:
                 report.tracker = tracker.name
-                postmortem = _file_actions(postmortem, tracker, book, ledger, report, _draft_location(draft_paths),
-                                           emails=settings.redact_emails)
+                postmortem = _file_actions(
+                    postmortem,
+                    tracker,
+                    book,
+                    ledger,
+                    report,
+                    _draft_location(draft_paths),
+                    emails=settings.redact_emails,
+                )
                 _write_links(postmortem, draft_paths, memory, report)
             if slack is not None:
-                _post_summary(postmortem, slack, channel, book, ledger, report, _draft_location(draft_paths),
-                              emails=settings.redact_emails)
+                _post_summary(
+                    postmortem,
+                    slack,
+                    channel,
+                    book,
+                    ledger,
+                    report,
+                    _draft_location(draft_paths),
+                    emails=settings.redact_emails,
+                )
     except (PmAgentError, OSError) as exc:  # the ledger folder cannot be written: nothing can be kept track of
         report.problems.append(f"the hand-back ledger: {exc}")
     for problem in report.problems:
@@ -138,8 +153,14 @@ def _draft_location(draft_paths: list[Path]) -> str:
 
 
 def _file_actions(
-    postmortem: Postmortem, tracker: Tracker, book: IncidentLedger, ledger: Ledger, report: HandBackReport,
-    draft: str, *, emails: bool,
+    postmortem: Postmortem,
+    tracker: Tracker,
+    book: IncidentLedger,
+    ledger: Ledger,
+    report: HandBackReport,
+    draft: str,
+    *,
+    emails: bool,
 ) -> Postmortem:
     """The postmortem with a link on every action that has an issue: found in the ledger, found in the tracker by
     its marker, or filed now (open actions only). Stops at the first failure, keeping what was filed."""
@@ -160,8 +181,16 @@ def _file_actions(
                 ledger.save(book)
         if issue is not None:
             item = item.model_copy(update={"tracker_url": issue.url, "tracker_state": issue.state})
-            report.actions.append(LinkedAction(action_id=item.id, title=item.title, issue=issue.key, url=issue.url,
-                                               state=issue.state, filed_now=filed_now))
+            report.actions.append(
+                LinkedAction(
+                    action_id=item.id,
+                    title=item.title,
+                    issue=issue.key,
+                    url=issue.url,
+                    state=issue.state,
+                    filed_now=filed_now,
+                )
+            )
         items.append(item)
     return postmortem.model_copy(update={"action_items": items})
 
@@ -174,13 +203,16 @@ def _find_or_file(
     if found is not None:
         return found, False
     text = issue_text(item, postmortem.incident_id, postmortem.title, draft, mark)
-    redacted = IssueText(title=redact(text.title, emails=emails).text,
-                         lines=[line if line == mark else redact(line, emails=emails).text for line in text.lines])
+    redacted = IssueText(
+        title=redact(text.title, emails=emails).text,
+        lines=[line if line == mark else redact(line, emails=emails).text for line in text.lines],
+    )
     return tracker.create(redacted, mark), True
 
 
-def _write_links(postmortem: Postmortem, draft_paths: list[Path], memory: MemoryAccess | None,
-                 report: HandBackReport) -> None:
+def _write_links(
+    postmortem: Postmortem, draft_paths: list[Path], memory: MemoryAccess | None, report: HandBackReport
+) -> None:
     """Write the draft files again with the links, and give the memory's tracked actions the same links."""
     if not report.actions:
         return
@@ -215,12 +247,20 @@ def draft_version(postmortem: Postmortem) -> str:
 
 
 def _post_summary(
-    postmortem: Postmortem, slack: SlackChannel, channel: str | None, book: IncidentLedger, ledger: Ledger,
-    report: HandBackReport, draft: str, *, emails: bool,
+    postmortem: Postmortem,
+    slack: SlackChannel,
+    channel: str | None,
+    book: IncidentLedger,
+    ledger: Ledger,
+    report: HandBackReport,
+    draft: str,
+    *,
+    emails: bool,
 ) -> None:
     if not channel:
-        report.notes.append("Slack: no summary posted: the incident names no channel and PM_AGENT_SLACK_CHANNEL is "
-                            "unset")
+        report.notes.append(
+            "Slack: no summary posted: the incident names no channel and PM_AGENT_SLACK_CHANNEL is unset"
+        )
         return
     report.slack_channel = channel
     version = draft_version(postmortem)

@@ -54,7 +54,10 @@ class JsonApi:
         try:
             response, _ = call_with_retries(
                 lambda seconds_left: self._once(method, url, json, params, seconds_left),
-                policy=self.policy, is_retryable=_retryable, retry_after=_asked_wait, label=label,
+                policy=self.policy,
+                is_retryable=_retryable,
+                retry_after=_asked_wait,
+                label=label,
             )
         except RetriesExhausted as exc:
             raise IntegrationError(f"{self.name} is unavailable ({exc.last}) after {exc.attempts} attempts") from None
@@ -123,8 +126,11 @@ def _message(response: httpx2.Response) -> str:
     if isinstance(data, dict):
         parts = [data.get("message"), data.get("error")]
         parts += list(data.get("errorMessages") or [])
-        parts += [f"{key}: {value}" for key, value in (data.get("errors") or {}).items()] if isinstance(
-            data.get("errors"), dict) else []
+        parts += (
+            [f"{key}: {value}" for key, value in (data.get("errors") or {}).items()]
+            if isinstance(data.get("errors"), dict)
+            else []
+        )
         text = "; ".join(str(part) for part in parts if part)
         if text:
             return text[:300]

@@ -43,18 +43,37 @@ class PendingHandBacks:
     def _path(self, incident_id: str) -> Path:
         return self.folder / f"{safe_name(incident_id)}.json"
 
-    def keep(self, incident_id: str, draft_paths: list[Path], channel: str | None, problems: list[str],
-             now: dt.datetime, *, attempts: int = 1) -> PendingHandBack:
+    def keep(
+        self,
+        incident_id: str,
+        draft_paths: list[Path],
+        channel: str | None,
+        problems: list[str],
+        now: dt.datetime,
+        *,
+        attempts: int = 1,
+    ) -> PendingHandBack:
         """Record a failed hand-back, due again after a wait that doubles with each attempt."""
         wait = dt.timedelta(seconds=self.retry_base_s * 2 ** (attempts - 1))
-        entry = PendingHandBack(incident_id=incident_id, draft_paths=[str(p) for p in draft_paths], channel=channel,
-                                attempts=attempts, not_before=now + wait, problems=problems,
-                                gave_up=attempts >= MAX_ATTEMPTS)
+        entry = PendingHandBack(
+            incident_id=incident_id,
+            draft_paths=[str(p) for p in draft_paths],
+            channel=channel,
+            attempts=attempts,
+            not_before=now + wait,
+            problems=problems,
+            gave_up=attempts >= MAX_ATTEMPTS,
+        )
         self.folder.mkdir(parents=True, exist_ok=True)
         write_atomic(self._path(incident_id), entry.model_dump_json(indent=2))
         if entry.gave_up:
-            log.warning("gave up handing %s back after %d attempts (kept in %s): %s", incident_id, attempts,
-                        self._path(incident_id), "; ".join(problems))
+            log.warning(
+                "gave up handing %s back after %d attempts (kept in %s): %s",
+                incident_id,
+                attempts,
+                self._path(incident_id),
+                "; ".join(problems),
+            )
         return entry
 
     def clear(self, incident_id: str) -> None:

@@ -15,15 +15,30 @@ from pm_agent.ingest.timeparse import format_minutes
 from pm_agent.models import Postmortem
 from pm_agent.settings import Settings
 
-TOKEN_ERRORS = {"invalid_auth", "not_authed", "token_expired", "token_revoked", "account_inactive", "missing_scope",
-                "no_permission", "ekm_access_denied"}
+TOKEN_ERRORS = {
+    "invalid_auth",
+    "not_authed",
+    "token_expired",
+    "token_revoked",
+    "account_inactive",
+    "missing_scope",
+    "no_permission",
+    "ekm_access_denied",
+}
 
 
 def summary_text(postmortem: Postmortem, draft: str, *, emails: bool = True) -> str:
     """A few lines: the title, how long it lasted, how many actions are open (and where they are filed), where the
     draft is. Secrets (and e-mail addresses with ``emails``) redacted."""
-    minutes = next((m.minutes for name in ("duration", "time_to_resolve") for m in postmortem.metrics
-                    if m.name == name and m.minutes is not None), None)
+    minutes = next(
+        (
+            m.minutes
+            for name in ("duration", "time_to_resolve")
+            for m in postmortem.metrics
+            if m.name == name and m.minutes is not None
+        ),
+        None,
+    )
     open_actions = [item for item in postmortem.action_items if item.status != "done"]
     filed = sum(item.tracker_url is not None for item in open_actions)
     facts = [f"Duration: {format_minutes(minutes) if minutes is not None else 'unknown'}"]
@@ -44,9 +59,19 @@ class SlackChannel:
 
     def post(self, channel: str, text: str) -> str:
         """Post ``text`` to ``channel``; the message's ``ts``."""
-        answer = self.api.request("POST", "/chat.postMessage", json={
-            "channel": channel, "text": text, "unfurl_links": False, "unfurl_media": False,
-        }) or {}
+        answer = (
+            self.api.request(
+                "POST",
+                "/chat.postMessage",
+                json={
+                    "channel": channel,
+                    "text": text,
+                    "unfurl_links": False,
+                    "unfurl_media": False,
+                },
+            )
+            or {}
+        )
         if answer.get("ok"):
             return str(answer.get("ts", ""))
         error = answer.get("error", "unknown_error")
@@ -60,7 +85,13 @@ def configured_slack(settings: Settings, policy: RetryPolicy = DEFAULT_POLICY) -
     token alone (set to read incident channels) never posts."""
     if not settings.slack_summary or settings.slack_token is None:
         return None
-    api = JsonApi("Slack", settings.slack_url, "PM_AGENT_SLACK_TOKEN", policy=policy, headers={
-        "authorization": f"Bearer {settings.slack_token.get_secret_value()}",
-    })
+    api = JsonApi(
+        "Slack",
+        settings.slack_url,
+        "PM_AGENT_SLACK_TOKEN",
+        policy=policy,
+        headers={
+            "authorization": f"Bearer {settings.slack_token.get_secret_value()}",
+        },
+    )
     return SlackChannel(api)

@@ -34,9 +34,13 @@ class IssueText:
 def issue_text(action: ActionItem, incident_id: str, incident_title: str, draft: str, marker: str) -> IssueText:
     """The issue for one action: the action's own fields, the incident it came from, the draft's location."""
     lines = [f"Action item from the postmortem of {incident_id}: {incident_title}", ""]
-    facts = [("Done when", action.done_when), ("Owner", action.owner or ""),
-             ("Due", action.due.isoformat() if action.due else ""), ("Priority", action.priority or ""),
-             ("Addresses", action.addresses)]
+    facts = [
+        ("Done when", action.done_when),
+        ("Owner", action.owner or ""),
+        ("Due", action.due.isoformat() if action.due else ""),
+        ("Priority", action.priority or ""),
+        ("Addresses", action.addresses),
+    ]
     lines += [f"- {name}: {value}" for name, value in facts if value]
     if draft:
         lines += ["", f"Draft: {draft}"]
@@ -89,8 +93,13 @@ class GitHubIssues:
         return "closed" if found.get("state") == "closed" else "open"
 
     def _issue(self, item: dict) -> FiledIssue:
-        return FiledIssue(tracker=self.name, key=f"#{item['number']}", url=item["html_url"],
-                          state="closed" if item.get("state") == "closed" else "open", title=item.get("title", ""))
+        return FiledIssue(
+            tracker=self.name,
+            key=f"#{item['number']}",
+            url=item["html_url"],
+            state="closed" if item.get("state") == "closed" else "open",
+            title=item.get("title", ""),
+        )
 
 
 class JiraCloud:
@@ -142,8 +151,13 @@ class JiraCloud:
 
     def _issue(self, item: dict) -> FiledIssue:
         fields = item.get("fields") or {}
-        return FiledIssue(tracker=self.name, key=item["key"], url=self._browse(item["key"]), state=_jira_state(fields),
-                          title=fields.get("summary", ""))
+        return FiledIssue(
+            tracker=self.name,
+            key=item["key"],
+            url=self._browse(item["key"]),
+            state=_jira_state(fields),
+            title=fields.get("summary", ""),
+        )
 
     def _browse(self, key: str) -> str:
         return f"{self.site}/browse/{quote(key)}"
@@ -177,19 +191,37 @@ def configured_tracker(settings: Settings, policy: RetryPolicy = DEFAULT_POLICY)
             )
         if settings.github_repo.count("/") != 1 or not all(settings.github_repo.split("/")):
             raise ConfigError(f"PM_AGENT_GITHUB_REPO={settings.github_repo!r}: give it as owner/name")
-        api = JsonApi("GitHub", settings.github_url, "PM_AGENT_GITHUB_TOKEN", policy=policy, headers={
-            "authorization": f"Bearer {settings.github_token.get_secret_value()}",
-            "accept": "application/vnd.github+json", "x-github-api-version": "2022-11-28",
-        })
+        api = JsonApi(
+            "GitHub",
+            settings.github_url,
+            "PM_AGENT_GITHUB_TOKEN",
+            policy=policy,
+            headers={
+                "authorization": f"Bearer {settings.github_token.get_secret_value()}",
+                "accept": "application/vnd.github+json",
+                "x-github-api-version": "2022-11-28",
+            },
+        )
         return GitHubIssues(api, settings.github_repo)
     if settings.tracker == "jira":
-        missing = [name for name, value in (("PM_AGENT_JIRA_URL", settings.jira_url),
-                                            ("PM_AGENT_JIRA_EMAIL", settings.jira_email),
-                                            ("PM_AGENT_JIRA_TOKEN", settings.jira_token),
-                                            ("PM_AGENT_JIRA_PROJECT", settings.jira_project)) if not value]
+        missing = [
+            name
+            for name, value in (
+                ("PM_AGENT_JIRA_URL", settings.jira_url),
+                ("PM_AGENT_JIRA_EMAIL", settings.jira_email),
+                ("PM_AGENT_JIRA_TOKEN", settings.jira_token),
+                ("PM_AGENT_JIRA_PROJECT", settings.jira_project),
+            )
+            if not value
+        ]
         if missing:
             raise ConfigError(f"PM_AGENT_TRACKER=jira needs {', '.join(missing)}")
-        api = JsonApi("Jira", settings.jira_url, "PM_AGENT_JIRA_EMAIL and PM_AGENT_JIRA_TOKEN", policy=policy,
-                      auth=(settings.jira_email, settings.jira_token.get_secret_value()))
+        api = JsonApi(
+            "Jira",
+            settings.jira_url,
+            "PM_AGENT_JIRA_EMAIL and PM_AGENT_JIRA_TOKEN",
+            policy=policy,
+            auth=(settings.jira_email, settings.jira_token.get_secret_value()),
+        )
         return JiraCloud(api, settings.jira_url, settings.jira_project, settings.jira_issue_type)
     return None

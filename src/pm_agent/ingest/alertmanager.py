@@ -86,7 +86,11 @@ def _alert_events(alert: Any, payload: dict[str, Any], where: str, source: str) 
         raise InputError(f"{where} has no 'startsAt' time", source=source)
     labels = _strings(alert.get("labels"))
     description = describe(labels, _strings(alert.get("annotations")))
-    events = [RawEvent(at=_time(alert["startsAt"], where, source), source="alert", text=f"FIRING {description}", locator=where)]
+    events = [
+        RawEvent(
+            at=_time(alert["startsAt"], where, source), source="alert", text=f"FIRING {description}", locator=where
+        )
+    ]
     status = str(alert.get("status") or payload.get("status") or "").lower()
     ends_at = alert.get("endsAt")
     if status == "resolved" and ends_at not in (None, "", STILL_FIRING):

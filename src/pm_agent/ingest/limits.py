@@ -80,5 +80,7 @@ def check_json_depth(text: str, source: str, limit: int = MAX_JSON_DEPTH) -> Non
     """
     deepest = json_depth(text, limit)
     if deepest > limit:
-        raise InputError(f"JSON nested {deepest:,} levels deep, over the limit of {limit}; "
-                         "no incident format nests that deep", source=source)
+        raise InputError(
+            f"JSON nested {deepest:,} levels deep, over the limit of {limit}; no incident format nests that deep",
+            source=source,
+        )

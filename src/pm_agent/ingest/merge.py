@@ -30,8 +30,10 @@ def merge_files(files: Sequence[tuple[str, ParsedFile]], *, max_events: int) -> 
         names = ", ".join(name for name, _ in files)
         raise InputError("no timeline events found; a postmortem needs at least one timestamped event", source=names)
     ordered = sorted(files, key=lambda pair: pair[1].format != "native")
+
     def first(attr):
         return next((getattr(p, attr) for _, p in ordered if getattr(p, attr)), None)
+
     times = _key_times([p for _, p in ordered])
     incident = Incident(
         id=first("id") or _derived_id(first("title"), events),
@@ -52,7 +54,11 @@ def merge_files(files: Sequence[tuple[str, ParsedFile]], *, max_events: int) -> 
 def _timeline(files: Sequence[tuple[str, ParsedFile]]) -> list[TimelineEvent]:
     events = [
         TimelineEvent(
-            at=raw.at, source=raw.source, text=raw.text, actor=raw.actor, refs=[SourceRef(file=name, locator=raw.locator)],
+            at=raw.at,
+            source=raw.source,
+            text=raw.text,
+            actor=raw.actor,
+            refs=[SourceRef(file=name, locator=raw.locator)],
             approximate=raw.approximate,
         )
         for name, parsed in files
@@ -69,8 +75,10 @@ def _undated(files: Sequence[tuple[str, ParsedFile]]) -> list[UndatedEvent]:
     for name, parsed in files:
         for raw in parsed.undated:
             ref = SourceRef(file=name, locator=raw.locator)
-            event, refs = kept.setdefault((raw.source, raw.text, raw.time_text),
-                                          (UndatedEvent(source=raw.source, text=raw.text, time_text=raw.time_text), set()))
+            event, refs = kept.setdefault(
+                (raw.source, raw.text, raw.time_text),
+                (UndatedEvent(source=raw.source, text=raw.text, time_text=raw.time_text), set()),
+            )
             if ref not in refs:  # a set: the same line given 50,000 times must not cost 50,000 list scans
                 refs.add(ref)
                 event.refs.append(ref)
@@ -136,7 +144,9 @@ class _TwinIndex:
         for token in tokens:
             self.by_word.setdefault(token, []).append(number)
 
-    def find(self, event: TimelineEvent, tokens: set[str], kept: list[TimelineEvent], words: list[set[str]]) -> int | None:
+    def find(
+        self, event: TimelineEvent, tokens: set[str], kept: list[TimelineEvent], words: list[set[str]]
+    ) -> int | None:
         if not self.in_order:
             return _find_twin(event, tokens, kept, words)
         first = bisect.bisect_left(self.times, event.at - NEAR_DUPLICATE_WINDOW)
@@ -159,7 +169,7 @@ def _latest_distinct(postings: list[list[int]], first: int, limit: int) -> list[
     """
     candidates: set[int] = set()
     for numbers in postings:
-        candidates.update(numbers[max(bisect.bisect_left(numbers, first), len(numbers) - limit):])
+        candidates.update(numbers[max(bisect.bisect_left(numbers, first), len(numbers) - limit) :])
     return sorted(candidates, reverse=True)[:limit]
 
 

@@ -16,12 +16,33 @@ from pm_agent.models import Impact
 
 TIME_FIELDS = ("started_at", "detected_at", "acknowledged_at", "mitigated_at", "resolved_at")
 SOURCE_SYNONYMS = {
-    "alert": "alert", "alerts": "alert", "monitoring": "alert", "alertmanager": "alert", "datadog": "alert",
-    "chat": "chat", "slack": "chat", "teams": "chat", "message": "chat",
-    "deploy": "deploy", "deployment": "deploy", "release": "deploy", "change": "deploy", "ci": "deploy",
-    "page": "page", "pagerduty": "page", "opsgenie": "page", "pager": "page",
-    "note": "note", "notes": "note", "comment": "note", "status": "note", "statuspage": "note",
-    "metric": "metric", "metrics": "metric", "graph": "metric", "dashboard": "metric",
+    "alert": "alert",
+    "alerts": "alert",
+    "monitoring": "alert",
+    "alertmanager": "alert",
+    "datadog": "alert",
+    "chat": "chat",
+    "slack": "chat",
+    "teams": "chat",
+    "message": "chat",
+    "deploy": "deploy",
+    "deployment": "deploy",
+    "release": "deploy",
+    "change": "deploy",
+    "ci": "deploy",
+    "page": "page",
+    "pagerduty": "page",
+    "opsgenie": "page",
+    "pager": "page",
+    "note": "note",
+    "notes": "note",
+    "comment": "note",
+    "status": "note",
+    "statuspage": "note",
+    "metric": "metric",
+    "metrics": "metric",
+    "graph": "metric",
+    "dashboard": "metric",
 }
 
 
@@ -77,7 +98,7 @@ def _event(item: Any, index: int, source: str, default_date: dt.date | None) -> 
             return RawUndated(source=SOURCE_SYNONYMS[kind], text=text, time_text=str(item["time_text"]), locator=where)
         raise InputError(
             f"{where} has no 'at' time (for an event whose exact time is unknown, set \"at\": null "
-            "and describe what is known in \"time_text\")",
+            'and describe what is known in "time_text")',
             source=source,
         )
     return RawEvent(

@@ -59,7 +59,7 @@ class PagerDutyParser:
     def parse(self, data: Any, source: str, *, default_date: dt.date | None) -> ParsedFile:
         entries = data.get("log_entries") if isinstance(data, dict) else data
         if not isinstance(entries, list):
-            raise InputError("PagerDuty log entries must be {\"log_entries\": [...]}", source=source)
+            raise InputError('PagerDuty log entries must be {"log_entries": [...]}', source=source)
         parsed = ParsedFile(format="pagerduty")
         kinds: list[str] = []
         for index, entry in enumerate(entries):

@@ -54,7 +54,7 @@ class SlackParser:
     def parse(self, data: Any, source: str, *, default_date: dt.date | None) -> ParsedFile:
         messages = _message_list(data)
         if messages is None:
-            raise InputError("a Slack export is a JSON list of messages (or {\"messages\": [...]})", source=source)
+            raise InputError('a Slack export is a JSON list of messages (or {"messages": [...]})', source=source)
         names = _known_names(data, messages)
         parsed = ParsedFile(format="slack")
         for index, message in enumerate(messages):
@@ -156,7 +156,9 @@ def clean_markup(text: str, names: dict[str, str]) -> str:
 
 def _person_name(message: dict[str, Any]) -> str | None:
     profile = _dict(message.get("user_profile"))
-    return _first_text(profile.get("real_name"), message.get("user_name"), profile.get("display_name"), profile.get("name"))
+    return _first_text(
+        profile.get("real_name"), message.get("user_name"), profile.get("display_name"), profile.get("name")
+    )
 
 
 def _bot_name(message: dict[str, Any]) -> str | None:

@@ -49,8 +49,12 @@ _WEAK_KEYWORDS = {  # only when no strong keyword appears
     r"\d+(?:\.\d+)?\s?(?:ms|%|rps|qps|req/s)",
     "chat": r"slack|said|says|asked|asks|posted|wrote|replied|zoom|bridge|war ?room|#[a-z][\w-]+",
 }
-STRONG_SOURCES = {source: re.compile(rf"(?<![\w-])(?:{words})(?![\w-])", re.I) for source, words in _STRONG_KEYWORDS.items()}
-WEAK_SOURCES = {source: re.compile(rf"(?<![\w-])(?:{words})(?![\w/-])", re.I) for source, words in _WEAK_KEYWORDS.items()}
+STRONG_SOURCES = {
+    source: re.compile(rf"(?<![\w-])(?:{words})(?![\w-])", re.I) for source, words in _STRONG_KEYWORDS.items()
+}
+WEAK_SOURCES = {
+    source: re.compile(rf"(?<![\w-])(?:{words})(?![\w/-])", re.I) for source, words in _WEAK_KEYWORDS.items()
+}
 
 _PREFIX = re.compile(r"^\s*(?:(?:[-*+•]|\d+[.)]|#{1,6})\s+)?")
 _TAG = re.compile(r"^\[(?P<tag>[A-Za-z]+)\]\s*")
@@ -67,7 +71,9 @@ _META = re.compile(
     re.I,
 )
 _ZONE_NAME = r"[A-Z]{1,5}|[+-]\d{2}:?\d{2}|\w+/[\w/+-]+"  # UTC, CET, +01:00, Europe/Oslo: not "local" or "approximate"
-_ALL_TIMES_IN = re.compile(rf"^\s*(?:\(\s*)?(?i:all times(?: are| shown)?(?: in)?)\s+(?P<zone>{_ZONE_NAME})\s*\.?\)?\s*$")
+_ALL_TIMES_IN = re.compile(
+    rf"^\s*(?:\(\s*)?(?i:all times(?: are| shown)?(?: in)?)\s+(?P<zone>{_ZONE_NAME})\s*\.?\)?\s*$"
+)
 _LIST_SPLIT = re.compile(r"(?<!\s)\s*(?:[,;]|\band\b)\s*")  # starts once per run of spaces
 _HEADER_ZONE = re.compile(rf"\(\s*(?P<zone>{_ZONE_NAME})\s*\)|\b(?P<bare>UTC|GMT)\b")
 
@@ -312,11 +318,15 @@ class TimelineReader:
         kind = _tag_source(value.get("source", "")) or _tag_source(tag) or infer_source(text)
         actor = strip_marks(value.get("actor", "")).strip() or None
         if "?" in time_text or time_text.lower() in ("unknown", "tbd", "n/a"):
-            self.parsed.undated.append(RawUndated(source=kind, text=text, time_text=time_text, locator=f"line {number}"))
+            self.parsed.undated.append(
+                RawUndated(source=kind, text=text, time_text=time_text, locator=f"line {number}")
+            )
             return
         match = match_leading_timestamp(time_text)
         if match is None or time_text[match.end() :].strip():
-            raise BadLine(f"unreadable time {quoted(time_text)} in the time column" if time_text else "the time cell is empty")
+            raise BadLine(
+                f"unreadable time {quoted(time_text)} in the time column" if time_text else "the time cell is empty"
+            )
         moment = self._moment(match)
         if zone is not None and moment.tzinfo is None:
             moment = moment.replace(tzinfo=zone)

@@ -17,10 +17,31 @@ EARLIEST_YEAR = 1990
 LATEST_YEAR = 2100
 
 ZONE_ABBREVIATIONS = {
-    "WET": 0, "WEST": 60, "CET": 60, "CEST": 120, "EET": 120, "EEST": 180, "MSK": 180,
-    "EST": -300, "EDT": -240, "CDT": -300, "MST": -420, "MDT": -360, "PST": -480, "PDT": -420,
-    "AKST": -540, "AKDT": -480, "HST": -600,
-    "SGT": 480, "HKT": 480, "JST": 540, "KST": 540, "AEST": 600, "AEDT": 660, "NZST": 720, "NZDT": 780,
+    "WET": 0,
+    "WEST": 60,
+    "CET": 60,
+    "CEST": 120,
+    "EET": 120,
+    "EEST": 180,
+    "MSK": 180,
+    "EST": -300,
+    "EDT": -240,
+    "CDT": -300,
+    "MST": -420,
+    "MDT": -360,
+    "PST": -480,
+    "PDT": -420,
+    "AKST": -540,
+    "AKDT": -480,
+    "HST": -600,
+    "SGT": 480,
+    "HKT": 480,
+    "JST": 540,
+    "KST": 540,
+    "AEST": 600,
+    "AEDT": 660,
+    "NZST": 720,
+    "NZDT": 780,
 }
 """Minutes east of UTC of the zone abbreviations incident timelines use. Ambiguous ones are left out on purpose:
 CST (US Central or China), IST (India, Ireland or Israel), BST (British Summer or Bangladesh), AST."""

@@ -27,13 +27,30 @@ from pm_agent.markdown.entries import (
 )
 
 __all__ = [
-    "CANONICAL_FIELDS", "ActionEntry", "Link", "MarkdownPostmortem", "Section", "Table", "TimelineRow",
+    "CANONICAL_FIELDS",
+    "ActionEntry",
+    "Link",
+    "MarkdownPostmortem",
+    "Section",
+    "Table",
+    "TimelineRow",
     "parse_markdown",
 ]
 
 CANONICAL_FIELDS: tuple[str, ...] = (
-    "summary", "impact", "timeline", "root_cause", "contributing_factors", "detection", "response",
-    "action_items", "lessons", "what_went_well", "what_went_wrong", "trigger", "background",
+    "summary",
+    "impact",
+    "timeline",
+    "root_cause",
+    "contributing_factors",
+    "detection",
+    "response",
+    "action_items",
+    "lessons",
+    "what_went_well",
+    "what_went_wrong",
+    "trigger",
+    "background",
 )
 FIELD_ALIASES = {"resolution": "response", "actions": "action_items", "lessons_learned": "lessons"}
 _REMEDIATION_TITLE_RE = re.compile(r"\bremediations?\b", re.I)  # 'Remediation' lists fixes, done or planned
@@ -178,8 +195,13 @@ def parse_markdown(md: str) -> MarkdownPostmortem:
     parents: list[Section] = []
     for block in blocks.sections:
         section = Section(
-            title=block.title, level=block.level, text=block.text, bullets=block.bullets,
-            paragraphs=block.paragraphs, tables=[Table(header=h, rows=r) for h, r in block.tables], order=block.order,
+            title=block.title,
+            level=block.level,
+            text=block.text,
+            bullets=block.bullets,
+            paragraphs=block.paragraphs,
+            tables=[Table(header=h, rows=r) for h, r in block.tables],
+            order=block.order,
         )
         while parents and parents[-1].level >= section.level:
             parents.pop()

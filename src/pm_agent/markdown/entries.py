@@ -19,8 +19,20 @@ from pm_agent.markdown.syntax import LENIENT
 
 Status = Literal["open", "in_progress", "done"]
 
-_MONTH_NAMES = ("january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
-                "november", "december")
+_MONTH_NAMES = (
+    "january",
+    "february",
+    "march",
+    "april",
+    "may",
+    "june",
+    "july",
+    "august",
+    "september",
+    "october",
+    "november",
+    "december",
+)
 _MONTHS = {m: i + 1 for i, m in enumerate(_MONTH_NAMES)}
 _MONTHS.update({m[:3]: i for m, i in list(_MONTHS.items())} | {"sept": 9})
 _MONTH = r"(?P<month_name>" + "|".join(sorted(_MONTHS, key=len, reverse=True)) + r")\.?"
@@ -39,12 +51,36 @@ _ZONE_RE = re.compile(
 _APPROXIMATE_RE = re.compile(LENIENT.approximate, re.I)
 _DATED_APPROXIMATE_RE = re.compile(rf"(?P<date>\d{{4}}-\d{{1,2}}-\d{{1,2}})\s+{_APPROXIMATE_RE.pattern}", re.I)
 _LEADING_ZONE_RE = re.compile(r"\s*(?:" + _ZONE_RE.pattern + r")(?![\w/])")
-_PLACEHOLDERS = {"", "-", "--", "—", "–", "n/a", "na", "none", "tbd", "tba", "tbc", "to assign", "to set",
-                 "unassigned", "unknown", "?", "??", "todo", "to do", "not set", "no one", "nobody"}
+_PLACEHOLDERS = {
+    "",
+    "-",
+    "--",
+    "—",
+    "–",
+    "n/a",
+    "na",
+    "none",
+    "tbd",
+    "tba",
+    "tbc",
+    "to assign",
+    "to set",
+    "unassigned",
+    "unknown",
+    "?",
+    "??",
+    "todo",
+    "to do",
+    "not set",
+    "no one",
+    "nobody",
+}
 
 _OWNER_RES = (
-    re.compile(r"(?i:\b(?:owners?|assignee|dri|responsible)\s*[:=]|\b(?:owned by|assigned to)\b)\s*"
-               r"(?P<owner>@[\w.-]+|[A-Za-z][\w.&-]*(?:\s+(?:team|squad|group|on-call|[A-Z][\w.&-]*)){0,3})"),
+    re.compile(
+        r"(?i:\b(?:owners?|assignee|dri|responsible)\s*[:=]|\b(?:owned by|assigned to)\b)\s*"
+        r"(?P<owner>@[\w.-]+|[A-Za-z][\w.&-]*(?:\s+(?:team|squad|group|on-call|[A-Z][\w.&-]*)){0,3})"
+    ),
     re.compile(r"(?<![\w.@/])@(?P<owner>[A-Za-z][\w.-]*[\w])"),
 )
 _DATEISH = (
@@ -141,10 +177,10 @@ def row_from_text(line: str) -> TimelineRow | None:
     body = text.lstrip("[(* ")
     approximate = _APPROXIMATE_RE.match(body)
     if approximate:
-        body = body[approximate.end():]
+        body = body[approximate.end() :]
     elif dated := _DATED_APPROXIMATE_RE.match(body):
         approximate = dated
-        body = dated["date"] + " " + body[dated.end():]
+        body = dated["date"] + " " + body[dated.end() :]
     match = match_leading_timestamp(body)
     if not match:
         return None
@@ -171,8 +207,11 @@ def rows_from_table(header: list[str], rows: list[list[str]], *, need_time_heade
             continue
         date, time, zone = _moment(when)
         text = " — ".join(c for i, c in enumerate(row) if i not in columns and c)
-        found.append(TimelineRow(when=when, text=text, date=date, time=time, zone=zone,
-                                 approximate=bool(_APPROXIMATE_RE.match(when))))
+        found.append(
+            TimelineRow(
+                when=when, text=text, date=date, time=time, zone=zone, approximate=bool(_APPROXIMATE_RE.match(when))
+            )
+        )
     return found
 
 
@@ -182,7 +221,7 @@ def action_from_text(raw: str, *, default_due: str | None = None) -> ActionEntry
     status: Status | None = None
     if match := re.match(r"^\[([ xX])\]\s*", raw):
         status = "open" if match.group(1) == " " else "done"
-        raw = raw[match.end():]
+        raw = raw[match.end() :]
     if raw.startswith("~~") and raw.rstrip(".").endswith("~~"):
         status = "done"
     if any(mark in raw for mark in _DONE_MARKS):
@@ -194,8 +233,12 @@ def action_from_text(raw: str, *, default_due: str | None = None) -> ActionEntry
         text = text.replace(mark, "")
     text = text.strip()
     return ActionEntry(
-        text=text, owner=owner_in(text), due=due_in(text) or default_due, status=status or status_in(text),
-        ticket=ticket_in(raw), done_when=_done_when(text),
+        text=text,
+        owner=owner_in(text),
+        due=due_in(text) or default_due,
+        status=status or status_in(text),
+        ticket=ticket_in(raw),
+        done_when=_done_when(text),
     )
 
 

@@ -146,5 +146,10 @@ def _kind(value: Any) -> str:
     if value is None:
         return "null"
     return {
-        bool: "a boolean", int: "an integer", float: "a number", str: "a string", list: "a list", dict: "an object",
+        bool: "a boolean",
+        int: "an integer",
+        float: "a number",
+        str: "a string",
+        list: "a list",
+        dict: "an object",
     }.get(type(value), type(value).__name__)

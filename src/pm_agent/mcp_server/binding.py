@@ -38,8 +38,10 @@ def token_of(settings: Settings) -> str | None:
         return None
     raw = settings.http_token.get_secret_value()
     if raw and not raw.strip():
-        raise ConfigError(f"PM_AGENT_HTTP_TOKEN is only whitespace, which no client can send: unset it, "
-                          f"or make a token with {MAKE_TOKEN}")
+        raise ConfigError(
+            f"PM_AGENT_HTTP_TOKEN is only whitespace, which no client can send: unset it, "
+            f"or make a token with {MAKE_TOKEN}"
+        )
     return raw.strip() or None
 
 

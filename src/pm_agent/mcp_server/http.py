@@ -104,13 +104,14 @@ class HostGate:
     @staticmethod
     async def refuse(host: str, scope: Scope, receive: Receive, send: Send) -> None:
         name = _name_of(host) or "NAME"
-        logger.warning("refused Host %r (DNS-rebinding protection); restart with --allowed-host %s to accept it",
-                       host, name)
+        logger.warning(
+            "refused Host %r (DNS-rebinding protection); restart with --allowed-host %s to accept it", host, name
+        )
         response = JSONResponse(
             {
                 "error": "misdirected_request",
                 "error_description": f"this server does not answer to the host {host!r} (DNS-rebinding "
-                                     f"protection); start it with --allowed-host {name} to accept that name",
+                f"protection); start it with --allowed-host {name} to accept that name",
             },
             status_code=421,
         )

@@ -90,8 +90,9 @@ async def find_related_incidents(
         given = incident.strip() or paths
         subject = service.incident_from(incident, paths, date=date, timezone=timezone, roots=roots) if given else None
     with tool_errors(ID_HINT):
-        hits = await in_thread(service.search_memory, query.strip() or None, subject or incident_id.strip() or None,
-                               limit)
+        hits = await in_thread(
+            service.search_memory, query.strip() or None, subject or incident_id.strip() or None, limit
+        )
     return structured(RelatedIncidents(hits=hits), render_memory.hits_text(hits))
 
 
@@ -125,8 +126,9 @@ async def remember_incident(
         raise ToolError("Give either the postmortem or the incident data to draft one from, not both.")
     if postmortem is not None:
         with tool_errors():
-            check_postmortem_size(postmortem, max_bytes=service.settings.max_input_bytes,
-                                  max_events=service.settings.max_events)
+            check_postmortem_size(
+                postmortem, max_bytes=service.settings.max_input_bytes, max_events=service.settings.max_events
+            )
     progress = Progress(ctx, stages=1 if postmortem is not None else len(REMEMBER_STAGES))
     if postmortem is None:
         with tool_errors(INCIDENT_HINT):

@@ -39,9 +39,8 @@ def guided_postmortem(
 ) -> str:
     """A guided blameless postmortem: timeline, impact, 5 Whys, actions, review, one confirmed step at a time."""
     source = f"The incident data: {incident}" if incident.strip() else "Ask me for the incident data first."
-    return (
-        f"Help me write a blameless postmortem for {audience} readers. {source}\n\n"
-        + GUIDED_STEPS.format(template=TEMPLATE_URI)
+    return f"Help me write a blameless postmortem for {audience} readers. {source}\n\n" + GUIDED_STEPS.format(
+        template=TEMPLATE_URI
     )
 
 

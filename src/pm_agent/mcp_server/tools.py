@@ -144,7 +144,9 @@ async def five_whys(
 def optional_incident(
     service: PostmortemService, data: str, paths: list[str], date: str | None, timezone: str | None, roots: list[Path]
 ) -> Incident | None:
-    return service.incident_from(data, paths, date=date, timezone=timezone, roots=roots) if data.strip() or paths else None
+    return (
+        service.incident_from(data, paths, date=date, timezone=timezone, roots=roots) if data.strip() or paths else None
+    )
 
 
 def review_why_chain(
@@ -298,4 +300,3 @@ def register(server: MCPServer, tools: tuple[tuple[Callable[..., Any], str], ...
             server.add_tool(fn, title=title, description=f"{description}\n\n{MODEL_NOTE}", annotations=MODEL_BACKED)
         else:
             server.add_tool(fn, title=title, description=description, annotations=READ_ONLY)
-

@@ -35,12 +35,22 @@ def tracked_actions(records: Iterable[MemoryRecord], today: dt.date) -> list[Tra
     for record in records:
         for item in record.action_items:
             open_ = item.status != "done"
-            out.append(TrackedAction(
-                id=item.id, title=item.title, owner=item.owner, due=item.due, status=item.status,
-                overdue=bool(open_ and item.due and item.due < today), done_on=record.done_on.get(item.id),
-                incident_id=record.source_id, incident_title=record.title, record_id=record.id,
-                tracker_url=item.tracker_url, tracker_state=item.tracker_state,
-            ))
+            out.append(
+                TrackedAction(
+                    id=item.id,
+                    title=item.title,
+                    owner=item.owner,
+                    due=item.due,
+                    status=item.status,
+                    overdue=bool(open_ and item.due and item.due < today),
+                    done_on=record.done_on.get(item.id),
+                    incident_id=record.source_id,
+                    incident_title=record.title,
+                    record_id=record.id,
+                    tracker_url=item.tracker_url,
+                    tracker_state=item.tracker_state,
+                )
+            )
     return sorted(out, key=lambda a: (not a.overdue, a.due is None, a.due or dt.date.max, a.id))
 
 
@@ -101,11 +111,14 @@ def next_version(current: MemoryRecord, new: MemoryRecord, earlier: Iterable[Mem
         same = by_title.get(item.title.casefold())
         if same:
             old = same.pop(0)
-            item = item.model_copy(update={
-                "id": old.id, "status": "done" if old.status == "done" else item.status,
-                "tracker_url": item.tracker_url or old.tracker_url,
-                "tracker_state": item.tracker_state if item.tracker_url else old.tracker_state,
-            })
+            item = item.model_copy(
+                update={
+                    "id": old.id,
+                    "status": "done" if old.status == "done" else item.status,
+                    "tracker_url": item.tracker_url or old.tracker_url,
+                    "tracker_state": item.tracker_state if item.tracker_url else old.tracker_state,
+                }
+            )
             if old.id in current.done_on:
                 done_on[old.id] = current.done_on[old.id]
         else:

@@ -215,7 +215,9 @@ class Memory:
         new = [record for record_id, record in unique.items() if record_id not in stored]
         new = redact_records(new, emails=self.settings.redact_emails)  # nothing unredacted is embedded or stored
         report = IngestReport(
-            read=len(records), already_stored=len(stored), repeated_in_input=len(records) - len(unique),
+            read=len(records),
+            already_stored=len(stored),
+            repeated_in_input=len(records) - len(unique),
             embedder=self.embedder.name,
         )
         batches = [new[start : start + self.ingest_batch] for start in range(0, len(new), self.ingest_batch)]
@@ -231,8 +233,11 @@ class Memory:
         versioned = [record_id for record_id in ids if record_id.startswith("pm-")]
         for start in range(0, len(versioned), 500):
             part = versioned[start : start + 500]
-            superseded = [item.id for item in self.store.get([i for i in part if i in stored])
-                          if item.metadata.get("content_id", item.id) != item.id]
+            superseded = [
+                item.id
+                for item in self.store.get([i for i in part if i in stored])
+                if item.metadata.get("content_id", item.id) != item.id
+            ]
             stored.difference_update(superseded)  # an earlier version's content, ingested again: a new version
             stored.update(item.metadata["content_id"] for item in self.store.find({"content_id": {"$in": part}}))
         return stored
@@ -362,8 +367,9 @@ class Memory:
         if not found and (earlier := self.store.version(any_id)) is not None:
             found = self.store.get([earlier.metadata["current_id"]])
         if not found:
-            found = sorted(self.store.find({"source_id": any_id}),
-                           key=lambda item: item.metadata.get("kind") != "postmortem")
+            found = sorted(
+                self.store.find({"source_id": any_id}), key=lambda item: item.metadata.get("kind") != "postmortem"
+            )
         return found[0] if found else None
 
     def get_postmortem(self, record_or_incident_id: str) -> Postmortem:
@@ -375,8 +381,15 @@ class Memory:
 
     def stats(self) -> dict[str, Any]:
         if self._never_created():
-            return {"location": self.location, "records": 0, "incidents": 0, "postmortems": 0,
-                    "embedder": self.embedder.name, "stored_vectors": None, "warning": self.warning}
+            return {
+                "location": self.location,
+                "records": 0,
+                "incidents": 0,
+                "postmortems": 0,
+                "embedder": self.embedder.name,
+                "stored_vectors": None,
+                "warning": self.warning,
+            }
         with self._session():
             return self._stats()
 
@@ -599,7 +612,12 @@ def postmortem_of(record: MemoryRecord) -> Postmortem:
         base = Postmortem.model_validate(record.original)
     else:
         base = Postmortem(
-            incident_id=record.source_id, title=record.title, summary=record.summary, date=record.date,
-            severity=record.severity, services=record.services, contributing_factors=record.contributing_factors,
+            incident_id=record.source_id,
+            title=record.title,
+            summary=record.summary,
+            date=record.date,
+            severity=record.severity,
+            services=record.services,
+            contributing_factors=record.contributing_factors,
         )
     return base.model_copy(update={"action_items": list(record.action_items)})

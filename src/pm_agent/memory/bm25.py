@@ -34,6 +34,7 @@ STOPWORDS = frozenset(
     caused cause causing due result resulted resulting led leading lead""".split()
 )
 
+
 @functools.lru_cache(maxsize=1 << 16)
 def stem(word: str) -> str:
     """Fold plurals only (``timeouts`` -> ``timeout``).
@@ -108,8 +109,11 @@ class BM25Index:
 
     def export(self) -> dict[str, Any]:
         """The index as plain lists and dicts (JSON-ready), for :meth:`restore`."""
-        return {"ids": self.doc_ids, "lengths": self._lengths,
-                "postings": {term: [indexes, self._frequencies[term]] for term, indexes in self._postings.items()}}
+        return {
+            "ids": self.doc_ids,
+            "lengths": self._lengths,
+            "postings": {term: [indexes, self._frequencies[term]] for term, indexes in self._postings.items()},
+        }
 
     @classmethod
     def restore(cls, data: Mapping[str, Any], k1: float = 1.2, b: float = 0.75) -> BM25Index:
@@ -145,8 +149,9 @@ class BM25Index:
             candidates = candidates[np.argpartition(-scores[candidates], k - 1)[:k]]
         ranked = sorted(candidates.tolist(), key=lambda i: (-scores[i], i))
         by_weight = sorted(terms, key=lambda term: -self._idf(term))
-        return [LexicalHit(self.doc_ids[i], float(scores[i]), [t for t in by_weight if self._holds(t, i)])
-                for i in ranked]
+        return [
+            LexicalHit(self.doc_ids[i], float(scores[i]), [t for t in by_weight if self._holds(t, i)]) for i in ranked
+        ]
 
     def _holds(self, term: str, index: int) -> bool:
         """Whether document ``index`` holds ``term`` (its postings are ascending)."""

@@ -71,21 +71,33 @@ def load(path: Path, expected: str) -> CachedIndex | None:
     if not isinstance(data, dict) or data.get("version") != CACHE_VERSION or data.get("fingerprint") != expected:
         return None
     catalog, lexical = data.get("catalog"), data.get("lexical")
-    if not isinstance(catalog, dict) or not all(isinstance(fields, dict) for fields in catalog.values()) \
-            or not isinstance(lexical, dict) or not isinstance(lexical.get("ids"), list):
+    if (
+        not isinstance(catalog, dict)
+        or not all(isinstance(fields, dict) for fields in catalog.values())
+        or not isinstance(lexical, dict)
+        or not isinstance(lexical.get("ids"), list)
+    ):
         log.info("ignoring the lexical index cache %s: unexpected contents", path)
         return None
     revision = data.get("revision")
-    if not isinstance(revision, str) or fingerprint(catalog, revision) != expected \
-            or sorted(lexical["ids"]) != sorted(catalog):  # edited by hand, or cut short
+    if (
+        not isinstance(revision, str)
+        or fingerprint(catalog, revision) != expected
+        or sorted(lexical["ids"]) != sorted(catalog)
+    ):  # edited by hand, or cut short
         return None
     return CachedIndex(catalog, lexical)
 
 
 def save(path: Path, index: CachedIndex, revision: str) -> None:
     """Write the cache atomically; a failure (a read-only directory) only costs the next process a rebuild."""
-    data = {"version": CACHE_VERSION, "fingerprint": fingerprint(index.catalog, revision), "revision": revision,
-            "catalog": index.catalog, "lexical": index.lexical}
+    data = {
+        "version": CACHE_VERSION,
+        "fingerprint": fingerprint(index.catalog, revision),
+        "revision": revision,
+        "catalog": index.catalog,
+        "lexical": index.lexical,
+    }
     temporary = None
     try:
         handle, temporary = tempfile.mkstemp(prefix=".lexical-", suffix=".tmp", dir=path.parent)

@@ -65,6 +65,9 @@ def _fact(doc: MarkdownPostmortem, keys: tuple[str, ...]) -> str | None:
 
 def _action(entry: ActionEntry) -> ActionItem:
     return ActionItem(
-        title=entry.text, owner=entry.owner, due=parse_date(entry.due or ""),
-        status=entry.status or "open", done_when=entry.done_when or "",
+        title=entry.text,
+        owner=entry.owner,
+        due=parse_date(entry.due or ""),
+        status=entry.status or "open",
+        done_when=entry.done_when or "",
     )

@@ -141,10 +141,17 @@ def repeats_within(dated: list[MemoryRecord], window_days: int) -> list[Repeat]:
             for name in names_of(record):
                 previous = last_seen.get(name)
                 if previous is not None and (record.date - previous.date).days <= window_days:
-                    out.append(Repeat(
-                        kind=kind, name=name, first=previous.source_id, first_date=previous.date,
-                        again=record.source_id, again_date=record.date, days_apart=(record.date - previous.date).days,
-                    ))
+                    out.append(
+                        Repeat(
+                            kind=kind,
+                            name=name,
+                            first=previous.source_id,
+                            first_date=previous.date,
+                            again=record.source_id,
+                            again_date=record.date,
+                            days_apart=(record.date - previous.date).days,
+                        )
+                    )
                 last_seen[name] = record
     return sorted(out, key=lambda r: (r.again_date, r.kind, r.name), reverse=True)
 
@@ -157,10 +164,14 @@ def quarterly_trend(dated: list[MemoryRecord]) -> list[QuarterTrend]:
     rows = []
     for quarter in sorted(by_quarter):
         minutes = [r.resolve_minutes for r in by_quarter[quarter] if r.resolve_minutes is not None]
-        rows.append(QuarterTrend(
-            quarter=quarter, incidents=len(by_quarter[quarter]), with_resolve_time=len(minutes),
-            median_resolve_minutes=round(statistics.median(minutes), 1) if minutes else None,
-        ))
+        rows.append(
+            QuarterTrend(
+                quarter=quarter,
+                incidents=len(by_quarter[quarter]),
+                with_resolve_time=len(minutes),
+                median_resolve_minutes=round(statistics.median(minutes), 1) if minutes else None,
+            )
+        )
     return rows
 
 

@@ -29,8 +29,10 @@ TEXT_FIELDS = ("summary", "description", "notes", "impact_summary", "details")
 class MemoryRecord(BaseModel):
     """An incident or postmortem as remembered: what search ranks and what patterns count."""
 
-    id: str = Field(description="Content hash of the first version: the same content always gets the same id, "
-                    "and later versions of a postmortem keep it.")
+    id: str = Field(
+        description="Content hash of the first version: the same content always gets the same id, "
+        "and later versions of a postmortem keep it."
+    )
     kind: RecordKind
     source_id: str = Field(description="The id the input gave (incident id, data-set slug, file name).")
     title: str
@@ -145,21 +147,23 @@ def record_from_plain(data: dict[str, Any], source: str = "") -> MemoryRecord:
         raise ValueError("no title or summary")
     extra = {key: str(data[key]) for key in ("company", "url") if data.get(key)}
     factors = data.get("contributing_factors")
-    return with_action_ids(MemoryRecord(
-        id=content_id("incident", data),
-        kind="incident",
-        source_id=str(data.get("id") or data.get("incident_id") or content_id("incident", data)),
-        title=title or _clip(summary, 120),
-        summary=summary,
-        date=_date(data.get("date") or data.get("started_at")),
-        severity=_optional(data.get("severity")),
-        services=_names(data.get("services")),
-        contributing_factors=[str(f) for f in factors] if isinstance(factors, list) else [],
-        action_items=_actions(data.get("action_items")),
-        resolve_minutes=_number(data.get("resolve_minutes") or data.get("time_to_resolve_minutes")),
-        source=source,
-        extra=extra,
-    ))
+    return with_action_ids(
+        MemoryRecord(
+            id=content_id("incident", data),
+            kind="incident",
+            source_id=str(data.get("id") or data.get("incident_id") or content_id("incident", data)),
+            title=title or _clip(summary, 120),
+            summary=summary,
+            date=_date(data.get("date") or data.get("started_at")),
+            severity=_optional(data.get("severity")),
+            services=_names(data.get("services")),
+            contributing_factors=[str(f) for f in factors] if isinstance(factors, list) else [],
+            action_items=_actions(data.get("action_items")),
+            resolve_minutes=_number(data.get("resolve_minutes") or data.get("time_to_resolve_minutes")),
+            source=source,
+            extra=extra,
+        )
+    )
 
 
 def _clip(text: str, limit: int = SUMMARY_LIMIT) -> str:

@@ -75,7 +75,11 @@ class MemoryHit(RelatedIncident):
     def as_related(self) -> RelatedIncident:
         """The plain :class:`RelatedIncident` a postmortem carries."""
         return RelatedIncident(
-            id=self.id, title=self.title, score=self.score, why=self.why, date=self.date,
+            id=self.id,
+            title=self.title,
+            score=self.score,
+            why=self.why,
+            date=self.date,
             incident_id=self.source_id or None,
         )
 
@@ -106,11 +110,18 @@ def rank(
     scored.sort(key=lambda item: (-item[0], item[1]))
     return [
         MemoryHit(
-            id=item_id, title=entry.title, score=score,
-            why=why + _text_reasons(terms.get(item_id, []), similarity.get(item_id)), date=entry.date,
-            kind=entry.kind, source_id=entry.source_id, services=list(entry.profile.services),
-            causes=list(entry.profile.causes), dense_rank=dense_rank.get(item_id),
-            lexical_rank=lexical_rank.get(item_id), matched_terms=terms.get(item_id, [])[:SHOWN_TERMS],
+            id=item_id,
+            title=entry.title,
+            score=score,
+            why=why + _text_reasons(terms.get(item_id, []), similarity.get(item_id)),
+            date=entry.date,
+            kind=entry.kind,
+            source_id=entry.source_id,
+            services=list(entry.profile.services),
+            causes=list(entry.profile.causes),
+            dense_rank=dense_rank.get(item_id),
+            lexical_rank=lexical_rank.get(item_id),
+            matched_terms=terms.get(item_id, [])[:SHOWN_TERMS],
         )
         for score, item_id, entry, why in scored[:k]
     ]

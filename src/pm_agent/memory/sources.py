@@ -61,8 +61,13 @@ def expand_paths(paths: list[str | Path], problems: list[str]) -> list[Path]:
     files: list[Path] = []
     for path in map(Path, paths):
         if path.is_dir():
-            found = sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in SUPPORTED_SUFFIXES
-                           and not any(part.startswith(".") for part in p.relative_to(path).parts))
+            found = sorted(
+                p
+                for p in path.rglob("*")
+                if p.is_file()
+                and p.suffix.lower() in SUPPORTED_SUFFIXES
+                and not any(part.startswith(".") for part in p.relative_to(path).parts)
+            )
             if not found:
                 problems.append(f"{path}: no .json, .jsonl or .md files in this directory")
             files.extend(found)
@@ -138,8 +143,11 @@ def check_texts(item: Any, where: str, limit: int) -> None:
     while stack:
         place, value = stack.pop()
         if isinstance(value, str) and len(value) > limit:
-            raise InputError(f"{place or 'a text'} is {len(value):,} characters, over the limit of {limit:,} per field "
-                             "(shorten it, or raise PM_AGENT_MAX_FIELD_CHARS)", source=where)
+            raise InputError(
+                f"{place or 'a text'} is {len(value):,} characters, over the limit of {limit:,} per field "
+                "(shorten it, or raise PM_AGENT_MAX_FIELD_CHARS)",
+                source=where,
+            )
         if isinstance(value, dict):
             stack.extend((f"{place}.{key}" if place else str(key), child) for key, child in value.items())
         elif isinstance(value, list):

@@ -69,7 +69,9 @@ class ChromaStore:
 
     def _records_collection(self, name: str, embedder_name: str):
         return self._client.get_or_create_collection(
-            name, embedding_function=None, configuration={"hnsw": {"space": "cosine"}},
+            name,
+            embedding_function=None,
+            configuration={"hnsw": {"space": "cosine"}},
             metadata={"embedder": embedder_name},
         )
 
@@ -99,16 +101,23 @@ class ChromaStore:
             found.update(self._collection.get(ids=list(ids[start : start + self._max_batch]), include=[])["ids"])
         return found
 
-    def add(self, ids: Sequence[str], vectors: Sequence[Sequence[float]], documents: Sequence[str],
-            metadatas: Sequence[dict[str, Any]]) -> None:
+    def add(
+        self,
+        ids: Sequence[str],
+        vectors: Sequence[Sequence[float]],
+        documents: Sequence[str],
+        metadatas: Sequence[dict[str, Any]],
+    ) -> None:
         """Store new items (callers skip ids already present; ``upsert`` keeps a retry harmless)."""
         if not self.vectors_match:
             raise EmbedderMismatchError(embedder_mismatch(self.stored_embedder, self.embedder_name))
         for start in range(0, len(ids), self._max_batch):
             end = start + self._max_batch
             self._collection.upsert(
-                ids=list(ids[start:end]), embeddings=[list(v) for v in vectors[start:end]],
-                documents=list(documents[start:end]), metadatas=[_clean(m) for m in metadatas[start:end]],
+                ids=list(ids[start:end]),
+                embeddings=[list(v) for v in vectors[start:end]],
+                documents=list(documents[start:end]),
+                metadatas=[_clean(m) for m in metadatas[start:end]],
             )
 
     def update_metadata(self, item_id: str, metadata: dict[str, Any]) -> None:
@@ -187,8 +196,10 @@ class ChromaStore:
             for start in range(0, len(items), self._max_batch):
                 part = items[start : start + self._max_batch]
                 target.upsert(
-                    ids=[item.id for item in part], embeddings=[list(v) for v in vectors[start : start + len(part)]],
-                    documents=[item.document for item in part], metadatas=[_clean(item.metadata) for item in part],
+                    ids=[item.id for item in part],
+                    embeddings=[list(v) for v in vectors[start : start + len(part)]],
+                    documents=[item.document for item in part],
+                    metadatas=[_clean(item.metadata) for item in part],
                 )
         target.modify(metadata={"embedder": self.embedder_name, "revision": uuid.uuid4().hex})
         self._client.delete_collection(COLLECTION)

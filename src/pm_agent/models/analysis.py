@@ -46,9 +46,12 @@ class WhyBranch(BaseModel):
     label: str
     steps: list[WhyStep]
     root_cause: str = Field(
-        default="", description="The systemic cause an organisation can fix, as the data or a stated fact shows it; never a person."
+        default="",
+        description="The systemic cause an organisation can fix, as the data or a stated fact shows it; never a person.",
     )
-    root_cause_question: str = Field(default="", description="The question that would establish it, when the data does not.")
+    root_cause_question: str = Field(
+        default="", description="The question that would establish it, when the data does not."
+    )
     systemic_kind: SystemicKind = "unknown"
     category: str = Field(default="other", description="Cause category, e.g. config, deploy, capacity.")
 
@@ -61,8 +64,12 @@ class WhyChain(BaseModel):
     to_confirm: bool = Field(default=True, description="True while any step is a hypothesis.")
     services: list[str] = Field(default_factory=list, description="The affected services, for action owners.")
     severity: str | None = Field(default=None, description="The incident's severity, for action priorities.")
-    generated_by: str = Field(default="offline", description="The backend that wrote it, e.g. 'anthropic claude-sonnet-4-6'.")
-    backend_notes: list[str] = Field(default_factory=list, description="Fallbacks and check findings from a model backend.")
+    generated_by: str = Field(
+        default="offline", description="The backend that wrote it, e.g. 'anthropic claude-sonnet-4-6'."
+    )
+    backend_notes: list[str] = Field(
+        default_factory=list, description="Fallbacks and check findings from a model backend."
+    )
 
 
 FindingKind = Literal["finding", "cause", "trigger", "fix", "link", "gap", "negative", "recovery", "revert"]
@@ -72,7 +79,7 @@ class Finding(BaseModel):
     """What the incident data itself says about the cause, in one sentence that quotes its events."""
 
     kind: FindingKind
-    statement: str = Field(description="One sentence, citing each event it rests on: at <time>: \"<quote>\".")
+    statement: str = Field(description='One sentence, citing each event it rests on: at <time>: "<quote>".')
     evidence: list[Evidence] = Field(default_factory=list)
 
 
@@ -100,11 +107,13 @@ class ActionItem(BaseModel):
     automated_check: bool = False
     status: Literal["open", "in_progress", "done"] = "open"
     tracker_url: str | None = Field(
-        default=None, exclude_if=lambda value: value is None,
+        default=None,
+        exclude_if=lambda value: value is None,
         description="The issue filed for it in the team's tracker (GitHub Issues, Jira), once handed back.",
     )
     tracker_state: Literal["open", "closed"] | None = Field(
-        default=None, exclude_if=lambda value: value is None,
+        default=None,
+        exclude_if=lambda value: value is None,
         description="That issue's state as the tracker last said it (pm-agent actions sync reads it again).",
     )
 
@@ -130,7 +139,9 @@ class BlameFinding(BaseModel):
     start: int
     end: int
     text: str
-    category: Literal["person_as_cause", "counterfactual", "character_judgement", "human_error", "hindsight", "role_blame"]
+    category: Literal[
+        "person_as_cause", "counterfactual", "character_judgement", "human_error", "hindsight", "role_blame"
+    ]
     why: str
     suggestion: str
     rewritten: bool = Field(
@@ -147,7 +158,9 @@ class BlamelessReport(BaseModel):
     rewritten: str
     findings: list[BlameFinding] = Field(default_factory=list)
     generated_by: str = Field(default="offline", description="The backend that wrote the rewrite.")
-    backend_notes: list[str] = Field(default_factory=list, description="Fallbacks and check findings from a model backend.")
+    backend_notes: list[str] = Field(
+        default_factory=list, description="Fallbacks and check findings from a model backend."
+    )
 
 
 class Fishbone(BaseModel):

@@ -62,7 +62,9 @@ class Postmortem(BaseModel):
         default_factory=list, description="What the input says of the impact in words, quoted with its time."
     )
     timeline: list[TimelineEvent] = Field(default_factory=list)
-    undated_events: list[UndatedEvent] = Field(default_factory=list, description="Events shown with the time the input gave.")
+    undated_events: list[UndatedEvent] = Field(
+        default_factory=list, description="Events shown with the time the input gave."
+    )
     metrics: list[Metric] = Field(default_factory=list)
     findings: list[Finding] = Field(default_factory=list, description="What the data states about the cause, quoted.")
     root_cause: WhyChain | None = None
@@ -74,6 +76,10 @@ class Postmortem(BaseModel):
     related_incidents: list[RelatedIncident] = Field(default_factory=list)
     score: RubricResult | None = None
     generated_by: str = "offline"
-    backend_notes: list[str] = Field(default_factory=list, description="Fallbacks and check findings from a model backend.")
-    usage: Usage | None = Field(default=None, description="Tokens and estimated cost of the model calls, when a model wrote it.")
+    backend_notes: list[str] = Field(
+        default_factory=list, description="Fallbacks and check findings from a model backend."
+    )
+    usage: Usage | None = Field(
+        default=None, description="Tokens and estimated cost of the model calls, when a model wrote it."
+    )
     status: Literal["draft", "final"] = "draft"

@@ -40,7 +40,7 @@ def blameless_text(report: BlamelessReport) -> str:
         return "No blame language found.\n\n" + report.rewritten
     lines = [f"{len(report.findings)} finding(s):"]
     for f in report.findings:
-        lines.append(f"- [{f.category}] \"{f.text}\" (chars {f.start}-{f.end}): {f.why} Suggest: {f.suggestion}")
+        lines.append(f'- [{f.category}] "{f.text}" (chars {f.start}-{f.end}): {f.why} Suggest: {f.suggestion}')
     lines += ["", "Rewritten:", report.rewritten]
     return "\n".join(lines)
 
@@ -50,7 +50,9 @@ def actions_text(actions: list[ActionItem]) -> str:
     for a in actions:
         due = a.due.isoformat() if a.due else "due date to set"
         lines.append(f"{a.id} [{a.priority or '-'} {a.hierarchy or '-'}] {a.title}")
-        lines.append(f"    done when: {a.done_when or '-'} | owner: {a.owner or 'to assign'} | due: {due} | status: {a.status}")
+        lines.append(
+            f"    done when: {a.done_when or '-'} | owner: {a.owner or 'to assign'} | due: {due} | status: {a.status}"
+        )
         if a.addresses:
             lines.append(f"    addresses: {a.addresses}")
     return "\n".join(lines) if lines else "No actions."

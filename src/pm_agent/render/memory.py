@@ -58,8 +58,10 @@ def tracked_actions_text(tracked: Sequence[TrackedAction]) -> str:
         if action.tracker_url:
             state = f" ({action.tracker_state} in the tracker)" if action.tracker_state == "closed" else ""
             issue = f" | issue: {action.tracker_url}{state}"
-        lines.append(f"{action.id} [{action.status}{flag}] {action.title} | owner: {action.owner or 'to assign'} "
-                     f"| due: {due} | from {action.incident_id}{issue}")
+        lines.append(
+            f"{action.id} [{action.status}{flag}] {action.title} | owner: {action.owner or 'to assign'} "
+            f"| due: {due} | from {action.incident_id}{issue}"
+        )
     return "\n".join(lines)
 
 
@@ -92,5 +94,6 @@ def reindex_text(report: ReindexReport, location: str) -> str:
     """What a reindex did; for a memory that holds nothing, that there was nothing to do and how to fill it."""
     if report.previous_embedder is None:
         return f"nothing to re-embed: {empty_memory_text(location)}"
-    return (f"{report.records} records embedded again with {report.embedder} "
-            f"(they held {report.previous_embedder} vectors)")
+    return (
+        f"{report.records} records embedded again with {report.embedder} (they held {report.previous_embedder} vectors)"
+    )

@@ -102,6 +102,8 @@ def _actions(report: PatternsReport) -> list[str]:
     lines += ["| Action | Incident | Owner | Due | Status |", "| --- | --- | --- | --- | --- |"]
     for a in report.open_actions:
         due = f"{a.due} (overdue)" if a.overdue else (str(a.due) if a.due else "no due date")
-        lines.append(f"| {_cell(a.title)} (`{a.id}`) | {_cell(a.incident_id)} | {_cell(a.owner or 'unassigned')} "
-                     f"| {due} | {a.status} |")
+        lines.append(
+            f"| {_cell(a.title)} (`{a.id}`) | {_cell(a.incident_id)} | {_cell(a.owner or 'unassigned')} "
+            f"| {due} | {a.status} |"
+        )
     return lines

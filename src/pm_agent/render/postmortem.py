@@ -28,14 +28,18 @@ def render_markdown(pm: Postmortem) -> str:
         _section("Timeline (UTC)", _timeline(pm.timeline, pm.undated_events)),
         _section("Detection and response", _metrics(pm.metrics)),
         _section("Root cause", _root_cause(pm)),
-        _section("Contributing factors", _bullets(pm.contributing_factors, "None the data shows; see the open questions.")),
+        _section(
+            "Contributing factors", _bullets(pm.contributing_factors, "None the data shows; see the open questions.")
+        ),
         _section("Action items", _actions(pm.action_items)),
         _section("What went well", _bullets(pm.what_went_well, "Not evident from the data; see the open questions.")),
         _section("Lessons learned", _bullets(pm.lessons, "None the data shows yet; see the open questions.")),
     ]
     if pm.related_incidents:
         sections.append(_section("Related incidents", _related(pm)))
-    sections.append(_section("Open questions", _bullets([f"**{q.topic}**: {q.question}" for q in pm.open_questions], "None.")))
+    sections.append(
+        _section("Open questions", _bullets([f"**{q.topic}**: {q.question}" for q in pm.open_questions], "None."))
+    )
     if pm.score:
         sections.append(_section(SCORE_HEADING, _score(pm)))
     return "\n\n".join(sections).rstrip() + "\n"
@@ -99,9 +103,9 @@ def _timeline(events: list[TimelineEvent], undated: list[UndatedEvent] | None = 
 
 def _cited(e: Evidence) -> str:
     if e.time_text == TITLE_CITATION:
-        return f"{TITLE_CITATION}: \"{_cell(e.excerpt)}\""
+        return f'{TITLE_CITATION}: "{_cell(e.excerpt)}"'
     when = format_utc(e.at) if e.at else (f"{e.time_text} (undated)" if e.time_text else "undated")
-    return f"{when} {e.source}: \"{_cell(e.excerpt)}\""
+    return f'{when} {e.source}: "{_cell(e.excerpt)}"'
 
 
 def _metrics(metrics: list[Metric]) -> str:
@@ -140,7 +144,9 @@ def _branch(branch: WhyBranch) -> str:
             continue
         if step.evidence:
             status = "evidence: " + "; ".join(_cited(e) for e in step.evidence)
-            status += "".join(f"; stated by the team: {_cell(fact)}" for fact in step.facts)  # the team's, beside the data
+            status += "".join(
+                f"; stated by the team: {_cell(fact)}" for fact in step.facts
+            )  # the team's, beside the data
         elif step.facts:
             status = "stated by the team"
         else:

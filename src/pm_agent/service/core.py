@@ -82,7 +82,11 @@ class PostmortemService(MemoryUseCases):
         )
 
     def load(
-        self, paths: Sequence[str | Path], *, date: str | None = None, timezone: str | None = None,
+        self,
+        paths: Sequence[str | Path],
+        *,
+        date: str | None = None,
+        timezone: str | None = None,
         roots: Sequence[Path] | None = None,
     ) -> Incident:
         """Read and merge incident files, secrets redacted (so drafts, tools, models and the memory never see them).
@@ -99,19 +103,28 @@ class PostmortemService(MemoryUseCases):
             incident = load_confined([str(path) for path in paths], roots, options, max_events=self.settings.max_events)
         return redacted_logged(incident, emails=self.settings.redact_emails, where=", ".join(map(str, paths)))
 
-    def load_text(self, text: str, *, name: str = "<input>", date: str | None = None, timezone: str | None = None) -> Incident:
+    def load_text(
+        self, text: str, *, name: str = "<input>", date: str | None = None, timezone: str | None = None
+    ) -> Incident:
         """Read incident data given inline: JSON in any supported format, or a text timeline; secrets redacted."""
         options = self.read_options(date or self._text_date, timezone or self._text_timezone)
         incident = load_incident_text(text, name, options, max_events=self.settings.max_events)
         return redacted_logged(incident, emails=self.settings.redact_emails, where=name)
 
     def incident_from(
-        self, data: str | None = None, paths: Sequence[str] | None = None, *, date: str | None = None,
-        timezone: str | None = None, roots: Sequence[Path] | None = None,
+        self,
+        data: str | None = None,
+        paths: Sequence[str] | None = None,
+        *,
+        date: str | None = None,
+        timezone: str | None = None,
+        roots: Sequence[Path] | None = None,
     ) -> Incident:
         """An incident from inline data or from paths (exactly one of the two); paths confined to ``roots`` when given."""
         if bool(data and data.strip()) == bool(paths):
-            raise InputError("give the incident either as data (JSON or a text timeline) or as file paths, not both or neither")
+            raise InputError(
+                "give the incident either as data (JSON or a text timeline) or as file paths, not both or neither"
+            )
         if paths:
             return self.load(paths, date=date, timezone=timezone, roots=roots)
         return self.load_text(data or "", date=date, timezone=timezone)
@@ -124,8 +137,14 @@ class PostmortemService(MemoryUseCases):
         (``policy``, ``transport``) is for tests."""
         from pm_agent.sources.fetch import fetch_incident
 
-        return fetch_incident(incident_id, self.settings, slack_channel=slack_channel, fallback=fallback,
-                              options=self.read_options(), **client)
+        return fetch_incident(
+            incident_id,
+            self.settings,
+            slack_channel=slack_channel,
+            fallback=fallback,
+            options=self.read_options(),
+            **client,
+        )
 
     def draft_fetched(self, fetched: Fetched, **options) -> Postmortem:
         """:meth:`draft` of a fetched incident, with one open question per source it was drafted without (and the
@@ -261,7 +280,6 @@ class PostmortemService(MemoryUseCases):
         check_text_size(markdown, self.settings.max_input_bytes, "postmortem")
         return score_markdown(markdown)
 
-
     def judge(self, markdown: str, *, backend: Backend | str | None = None, samples: int = 3):
         """A model judge's rubric scores (median of ``samples``), reported beside the deterministic score."""
         from pm_agent.assisted import judge_rubric
@@ -282,5 +300,7 @@ def load_confined(paths: Sequence[str], roots: Sequence[Path], options: ReadOpti
     files = checked_input_files(paths, roots)
     if not files:
         raise InputError("no incident files found", source=", ".join(paths))
-    parsed = [(file.shown, read_bytes(read_checked(file, roots, options.max_bytes), file.shown, options)) for file in files]
+    parsed = [
+        (file.shown, read_bytes(read_checked(file, roots, options.max_bytes), file.shown, options)) for file in files
+    ]
     return merge_files(parsed, max_events=max_events)

@@ -39,8 +39,9 @@ def _common_action_fields(item: dict, where: str, source: str) -> dict:
     for field, names in ACTION_FIELD_NAMES.items():
         given = [name for name in names if item.get(name) not in (None, "")]
         if len(given) > 1:
-            raise InputError(f"{where} gives the {field} twice ({given[0]!r} and {given[1]!r}); keep one",
-                             source=source)
+            raise InputError(
+                f"{where} gives the {field} twice ({given[0]!r} and {given[1]!r}); keep one", source=source
+            )
         values = [item.pop(name) for name in names if name in item]
         if given:
             item[field] = next(v for v in values if v not in (None, ""))

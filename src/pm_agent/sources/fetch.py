@@ -50,7 +50,7 @@ class Missing:
         return OpenQuestion(
             topic=f"missing source: {self.source}",
             question=f"The draft was written without the {self.source} ({self.reason}). What do they add to the "
-                     "timeline?",
+            "timeline?",
         )
 
     def __str__(self) -> str:
@@ -151,19 +151,34 @@ class _Reader:
     def pagerduty_history(self, pagerduty: PagerDutyApi) -> None:
         """Log entries, notes and alerts, each on its own: one failing leaves the others."""
         name = f"pagerduty:{self.incident_id}"
-        self._has_log = self._read(f"{name}/log_entries", "PagerDuty log entries",
-                                   lambda: {"log_entries": pagerduty.log_entries(self.incident_id)})
-        self._read(f"{name}/notes", "PagerDuty notes",
-                   lambda: {"log_entries": [_note_entry(note) for note in pagerduty.notes(self.incident_id)]})
-        self._read(f"{name}/alerts", "PagerDuty alerts",
-                   lambda: {"events": [event for alert in pagerduty.alerts(self.incident_id)
-                                       if (event := _alert_event(alert))]})
+        self._has_log = self._read(
+            f"{name}/log_entries",
+            "PagerDuty log entries",
+            lambda: {"log_entries": pagerduty.log_entries(self.incident_id)},
+        )
+        self._read(
+            f"{name}/notes",
+            "PagerDuty notes",
+            lambda: {"log_entries": [_note_entry(note) for note in pagerduty.notes(self.incident_id)]},
+        )
+        self._read(
+            f"{name}/alerts",
+            "PagerDuty alerts",
+            lambda: {
+                "events": [event for alert in pagerduty.alerts(self.incident_id) if (event := _alert_event(alert))]
+            },
+        )
 
     def slack(self, settings: Settings, channel: str | None, resource: dict[str, Any] | None, **client: Any) -> None:
         if channel is None:
             if settings.slack_token and resource is not None:
-                self.missing.append(Missing("Slack channel", "the PagerDuty incident links no Slack channel in its "
-                                            "conference bridge; pass --slack-channel", retryable=False))
+                self.missing.append(
+                    Missing(
+                        "Slack channel",
+                        "the PagerDuty incident links no Slack channel in its conference bridge; pass --slack-channel",
+                        retryable=False,
+                    )
+                )
             return
         if not settings.slack_token:
             self.missing.append(Missing(f"Slack channel {channel}", "PM_AGENT_SLACK_TOKEN is not set", retryable=False))
@@ -203,7 +218,9 @@ class _Reader:
             parsed = read_bytes(json.dumps(fetch()).encode("utf-8"), name, self.options)
             count = len(parsed.events) + len(parsed.undated)
             if count + sum(len(p.events) + len(p.undated) for _, p in self.files) > self.max_events:
-                reason = f"its {count} events would take the incident over {self.max_events} (raise PM_AGENT_MAX_EVENTS)"
+                reason = (
+                    f"its {count} events would take the incident over {self.max_events} (raise PM_AGENT_MAX_EVENTS)"
+                )
                 self.missing.append(Missing(source, reason, retryable=False))
                 return False
             self.files.append((name, parsed))
@@ -218,8 +235,12 @@ class _Reader:
 
 def _note_entry(note: dict[str, Any]) -> dict[str, Any]:
     """A note as the ``annotate`` log entry the PagerDuty reader takes (``Note: <content>`` by its author)."""
-    return {"type": "annotate_log_entry", "created_at": note.get("created_at"), "agent": note.get("user"),
-            "note": {"content": note.get("content") or ""}}
+    return {
+        "type": "annotate_log_entry",
+        "created_at": note.get("created_at"),
+        "agent": note.get("user"),
+        "note": {"content": note.get("content") or ""},
+    }
 
 
 def _alert_event(alert: dict[str, Any]) -> dict[str, Any] | None:

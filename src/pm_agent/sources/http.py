@@ -23,8 +23,9 @@ from pm_agent.backends.retry import RetriesExhausted, RetryPolicy, call_with_ret
 from pm_agent.errors import FetchError
 
 RETRIED_STATUSES = frozenset({429, 500, 502, 503, 504})
-DEFAULT_POLICY = RetryPolicy(max_attempts=5, deadline_s=120.0, backoff_multiplier_s=1.0, max_wait_s=30.0,
-                             jitter_s=0.5, retry_after_cap_s=60.0)
+DEFAULT_POLICY = RetryPolicy(
+    max_attempts=5, deadline_s=120.0, backoff_multiplier_s=1.0, max_wait_s=30.0, jitter_s=0.5, retry_after_cap_s=60.0
+)
 
 
 @dataclass(frozen=True)
@@ -85,8 +86,9 @@ class JsonApi:
                 label=f"{self.spec.name} {what}",
             )
         except RetriesExhausted as exc:
-            raise FetchError(f"{self.spec.name} {what}: {exc.last} after {exc.attempts} attempts; "
-                             "try again later") from None
+            raise FetchError(
+                f"{self.spec.name} {what}: {exc.last} after {exc.attempts} attempts; try again later"
+            ) from None
         return answer
 
     def _once(self, path: str, params: Mapping[str, Any] | None, what: str) -> Any:
@@ -95,21 +97,24 @@ class JsonApi:
         except httpx2.TimeoutException:
             raise Retryable(f"no answer within {self.spec.timeout_s:g} s") from None
         except httpx2.TransportError as exc:
-            raise Retryable(f"cannot reach {self.spec.base_url} ({type(exc).__name__}); "
-                            f"check {self.spec.url_variable}") from None
+            raise Retryable(
+                f"cannot reach {self.spec.base_url} ({type(exc).__name__}); check {self.spec.url_variable}"
+            ) from None
         status = response.status_code
         if status in RETRIED_STATUSES:
             raise Retryable(f"answered {status}", retry_after_seconds(response.headers))
         if status >= 400:
             raise FetchError(self._refusal(status, what, response))
         if not 200 <= status < 300:
-            raise FetchError(f"{self.spec.name} {what}: unexpected answer {status} "
-                             f"(is {self.spec.url_variable} the API's address?)")
+            raise FetchError(
+                f"{self.spec.name} {what}: unexpected answer {status} (is {self.spec.url_variable} the API's address?)"
+            )
         try:
             return response.json()
         except ValueError:
-            raise FetchError(f"{self.spec.name} {what}: the answer is not JSON (is {self.spec.url_variable} "
-                             "the API's address?)") from None
+            raise FetchError(
+                f"{self.spec.name} {what}: the answer is not JSON (is {self.spec.url_variable} the API's address?)"
+            ) from None
 
     def _refusal(self, status: int, what: str, response: httpx2.Response) -> str:
         name, token = self.spec.name, self.spec.token_variable

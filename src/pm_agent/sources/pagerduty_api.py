@@ -32,8 +32,9 @@ def checked_incident_id(incident_id: str) -> str:
     """A PagerDuty incident id (letters and digits, ``Q2W8RT5YU1IOP3``); anything else is refused before a request."""
     incident_id = (incident_id or "").strip()
     if not _INCIDENT_ID.fullmatch(incident_id):
-        raise InputError(f"{incident_id[:80]!r} is not a PagerDuty incident id "
-                         "(letters and digits, like Q2W8RT5YU1IOP3)")
+        raise InputError(
+            f"{incident_id[:80]!r} is not a PagerDuty incident id (letters and digits, like Q2W8RT5YU1IOP3)"
+        )
     return incident_id
 
 
@@ -49,8 +50,9 @@ class PagerDutyApi:
     ) -> PagerDutyApi:
         token = settings.pagerduty_token.get_secret_value() if settings.pagerduty_token else ""
         if not token.strip():
-            raise ConfigError("set PM_AGENT_PAGERDUTY_TOKEN to a PagerDuty REST API key (read-only is enough) "
-                              "to fetch incidents")
+            raise ConfigError(
+                "set PM_AGENT_PAGERDUTY_TOKEN to a PagerDuty REST API key (read-only is enough) to fetch incidents"
+            )
         spec = ApiSpec(
             name="PagerDuty",
             base_url=settings.pagerduty_url,
@@ -75,8 +77,12 @@ class PagerDutyApi:
 
     def log_entries(self, incident_id: str) -> list[dict[str, Any]]:
         """Every log entry, oldest first: triggers, notifications, acknowledgements, escalations, notes, resolution."""
-        return self._paged(f"{self._path(incident_id)}/log_entries", "log_entries",
-                           f"incident {incident_id} log entries", {"is_overview": "false"})
+        return self._paged(
+            f"{self._path(incident_id)}/log_entries",
+            "log_entries",
+            f"incident {incident_id} log entries",
+            {"is_overview": "false"},
+        )
 
     def alerts(self, incident_id: str) -> list[dict[str, Any]]:
         """Every alert grouped into the incident."""

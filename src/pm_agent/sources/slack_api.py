@@ -31,12 +31,31 @@ PAGE_SIZE = 200
 """Slack's recommended page size for conversations.history and conversations.replies."""
 MAX_PAGES = 500
 """A bound on the pages of one listing (100,000 messages at 200 a page), so a cursor that never ends cannot loop."""
-HOUSEKEEPING = frozenset({
-    "channel_join", "channel_leave", "group_join", "group_leave", "channel_topic", "channel_purpose",
-    "channel_name", "channel_archive", "channel_unarchive", "group_topic", "group_purpose", "group_name",
-    "pinned_item", "unpinned_item", "bot_add", "bot_remove", "reminder_add", "channel_convert_to_private",
-    "channel_posting_permissions", "tombstone", "joiner_notification",
-})
+HOUSEKEEPING = frozenset(
+    {
+        "channel_join",
+        "channel_leave",
+        "group_join",
+        "group_leave",
+        "channel_topic",
+        "channel_purpose",
+        "channel_name",
+        "channel_archive",
+        "channel_unarchive",
+        "group_topic",
+        "group_purpose",
+        "group_name",
+        "pinned_item",
+        "unpinned_item",
+        "bot_add",
+        "bot_remove",
+        "reminder_add",
+        "channel_convert_to_private",
+        "channel_posting_permissions",
+        "tombstone",
+        "joiner_notification",
+    }
+)
 TOKEN_ERRORS = frozenset({"invalid_auth", "not_authed", "token_expired", "token_revoked", "account_inactive"})
 _CHANNEL_ID = re.compile(r"[CGD][A-Z0-9]{6,20}")
 _CHANNEL_IN_LINK = re.compile(
@@ -60,8 +79,10 @@ def checked_channel(given: str) -> str:
     found = channel_in(given)
     if found:
         return found
-    raise InputError(f"--slack-channel {given[:80]!r}: give the channel's id (like C0123ABCD, in the channel's "
-                     "details) or a link to it (https://WORKSPACE.slack.com/archives/C0123ABCD)")
+    raise InputError(
+        f"--slack-channel {given[:80]!r}: give the channel's id (like C0123ABCD, in the channel's "
+        "details) or a link to it (https://WORKSPACE.slack.com/archives/C0123ABCD)"
+    )
 
 
 @dataclass
@@ -93,8 +114,10 @@ class SlackApi:
     ) -> SlackApi:
         token = settings.slack_token.get_secret_value() if settings.slack_token else ""
         if not token.strip():
-            raise ConfigError("set PM_AGENT_SLACK_TOKEN to a Slack bot token (channels:history, groups:history, "
-                              "users:read) to read incident channels")
+            raise ConfigError(
+                "set PM_AGENT_SLACK_TOKEN to a Slack bot token (channels:history, groups:history, "
+                "users:read) to read incident channels"
+            )
         spec = ApiSpec(
             name="Slack",
             base_url=settings.slack_url,
@@ -132,8 +155,9 @@ class SlackApi:
     def _listing(self, method: str, params: dict[str, Any], channel: str) -> Iterator[dict[str, Any]]:
         cursor = ""
         for _ in range(MAX_PAGES):
-            body = self._call(method, {**params, "limit": PAGE_SIZE, **({"cursor": cursor} if cursor else {})},
-                              f"channel {channel}")
+            body = self._call(
+                method, {**params, "limit": PAGE_SIZE, **({"cursor": cursor} if cursor else {})}, f"channel {channel}"
+            )
             messages = body.get("messages")
             yield from (m for m in messages if isinstance(m, dict)) if isinstance(messages, list) else ()
             metadata = body.get("response_metadata")
@@ -161,8 +185,9 @@ class SlackApi:
             body = self._call("users.info", {"user": user_id}, f"user {user_id}")
             user = body.get("user") if isinstance(body.get("user"), dict) else {}
             profile = user.get("profile") if isinstance(user.get("profile"), dict) else {}
-            self._names[user_id] = _first(profile.get("display_name"), profile.get("real_name"), user.get("real_name"),
-                                          user.get("name"))
+            self._names[user_id] = _first(
+                profile.get("display_name"), profile.get("real_name"), user.get("real_name"), user.get("name")
+            )
         return self._names[user_id]
 
     def _call(self, method: str, params: dict[str, Any], what: str) -> dict[str, Any]:
@@ -176,12 +201,15 @@ class SlackApi:
 
 def _explain(method: str, error: str, body: dict[str, Any], what: str) -> str:
     if error in TOKEN_ERRORS:
-        return (f"Slack refused the token ({error}): it is invalid, expired or revoked; "
-                "set PM_AGENT_SLACK_TOKEN to a valid one")
+        return (
+            f"Slack refused the token ({error}): it is invalid, expired or revoked; "
+            "set PM_AGENT_SLACK_TOKEN to a valid one"
+        )
     if error == "missing_scope":
         needed = str(body.get("needed") or "").strip()
-        return (f"Slack {method}: the token lacks the {needed or 'needed'} scope; "
-                "add it to the Slack app and reinstall it")
+        return (
+            f"Slack {method}: the token lacks the {needed or 'needed'} scope; add it to the Slack app and reinstall it"
+        )
     if error in ("channel_not_found", "not_in_channel"):
         return f"Slack {what}: {error}; check the id, and invite the pm-agent app to the channel (/invite)"
     return f"Slack {method} ({what}): {error}"

@@ -154,22 +154,45 @@ def done_steps(reading: Reading) -> list[ActionItem]:
     """
     symptom = first_symptom(reading)
     since, end = reading.detected or reading.started, reading.resolved or reading.mitigated
-    fixes = [t for t in reading.tagged("lasting_fix", dated_only=True) if t is not reading.trigger
-             and (since is None or t.at >= since) and not t.has("failed", "blocked", *NOT_DONE_BY_ANYONE)]
-    completed = [a.step for a in reading.attempts if (end is None or a.step.at <= end) and a.outcome != "failed"
-                 and not a.step.has(*NOT_DONE_BY_ANYONE, *RESPONSE_ONLY) and not _repeated_as_it_was(a.step)
-                 and _a_step_against_the_failure(a.step)]
-    told = [t for t in reading.tagged("communication", dated_only=True) if not t.has("report")
-            and vocab.AFFECTED_RE.search(t.text) and reading.mitigated is not None and t.at > reading.mitigated]
+    fixes = [
+        t
+        for t in reading.tagged("lasting_fix", dated_only=True)
+        if t is not reading.trigger
+        and (since is None or t.at >= since)
+        and not t.has("failed", "blocked", *NOT_DONE_BY_ANYONE)
+    ]
+    completed = [
+        a.step
+        for a in reading.attempts
+        if (end is None or a.step.at <= end)
+        and a.outcome != "failed"
+        and not a.step.has(*NOT_DONE_BY_ANYONE, *RESPONSE_ONLY)
+        and not _repeated_as_it_was(a.step)
+        and _a_step_against_the_failure(a.step)
+    ]
+    told = [
+        t
+        for t in reading.tagged("communication", dated_only=True)
+        if not t.has("report")
+        and vocab.AFFECTED_RE.search(t.text)
+        and reading.mitigated is not None
+        and t.at > reading.mitigated
+    ]
     done = list({t.order: t for t in [*fixes, *completed]}.values())[:MAX_DONE]  # a fix may also be a recovery step
     steps = sorted({t.order: t for t in [*done, *told[:1]]}.values(), key=lambda t: t.order)
     addresses = f"The failure {cite(symptom.event)}" if symptom else ""
     return [
         ActionItem(
-            title=_sentence(quote(step.event)), done_when=f"Done {cite(step.event)}.", due=step.at.date(),
-            due_note="The date it was done, from the timeline.", horizon="immediate",
-            hierarchy="administrative" if step in told else "engineering", priority="P2" if step in told else "P1",
-            addresses=addresses, status="done", owner=None,
+            title=_sentence(quote(step.event)),
+            done_when=f"Done {cite(step.event)}.",
+            due=step.at.date(),
+            due_note="The date it was done, from the timeline.",
+            horizon="immediate",
+            hierarchy="administrative" if step in told else "engineering",
+            priority="P2" if step in told else "P1",
+            addresses=addresses,
+            status="done",
+            owner=None,
         )
         for step in steps
     ]
@@ -188,16 +211,22 @@ def _repeated_as_it_was(step: Tagged) -> bool:
 
 
 def decided_steps(
-    reading: Reading, incident_date: dt.date | None, roster: dict[str, str] | None, service: str | None,
+    reading: Reading,
+    incident_date: dt.date | None,
+    roster: dict[str, str] | None,
+    service: str | None,
     severity: str | None,
 ) -> list[ActionItem]:
     """Follow-ups the data records as decided or tracked: open until the team closes them."""
     out = []
     for tagged in reading.tagged("followup")[:3]:  # the tag leaves out a negated one: "no ticket filed"
         plan = Plan(
-            title=f"Carry out the follow-up recorded in the timeline: \"{_followup_quote(tagged)}\"",
+            title=f'Carry out the follow-up recorded in the timeline: "{_followup_quote(tagged)}"',
             done_when=f"The follow-up recorded {cite(tagged.event)} is closed, with a link to the change that did it.",
-            addresses=f"Recorded {cite(tagged.event)}.", area="service", horizon="short", hierarchy="engineering",
+            addresses=f"Recorded {cite(tagged.event)}.",
+            area="service",
+            horizon="short",
+            hierarchy="engineering",
         )
         out.append(_action(plan, service, severity, incident_date, roster))
     out += [_action(plan, service, severity, incident_date, roster) for plan in _notes_in_preparation(reading)]
@@ -222,20 +251,26 @@ def _notes_in_preparation(reading: Reading) -> list[Plan]:
         if match is None or _sent_later(reading, tagged, match["who"]):
             continue
         what, prep, who = match["what"].lower(), match["prep"].lower(), match["who"].strip(" ,")
-        plans.append(Plan(
-            title=f"Send the {what} being drafted {prep} {who} to each of them",
-            done_when=f"Every one of {who} has received the {what}, and who received it is recorded.",
-            addresses=f"In preparation {cite(tagged.event, NOTE_IN_PREPARATION_RE)}.", area="incident",
-            horizon="immediate", hierarchy="administrative",
-        ))
+        plans.append(
+            Plan(
+                title=f"Send the {what} being drafted {prep} {who} to each of them",
+                done_when=f"Every one of {who} has received the {what}, and who received it is recorded.",
+                addresses=f"In preparation {cite(tagged.event, NOTE_IN_PREPARATION_RE)}.",
+                area="incident",
+                horizon="immediate",
+                hierarchy="administrative",
+            )
+        )
     return plans[:1]
 
 
 def _sent_later(reading: Reading, drafted: Tagged, who: str) -> bool:
     """A later message to the same people: "note sent to the affected accounts"."""
     named = specific_stems(who)
-    return any(t.order > drafted.order and t.has("communication") and SENT_RE.search(t.text) and t.stems & named
-               for t in reading.events)
+    return any(
+        t.order > drafted.order and t.has("communication") and SENT_RE.search(t.text) and t.stems & named
+        for t in reading.events
+    )
 
 
 # --- actions built from the findings -----------------------------------------------------------
@@ -265,12 +300,17 @@ def _cause_plan(cause: Tagged | None) -> list[Plan]:
     effect = _short(LEAD_VERB_RE.sub("", what_failed(cause.text)).rstrip(" ,.;:"))
     if not _names_something(reason, 2) or not _names_something(effect, 1) or cause.has("recovery"):
         return []  # "stops 'the Ingress' before it leads to 'the issue'" would say nothing; the questions ask instead
-    return [Plan(
-        title=f"Add a check that stops \"{reason}\" before it leads to \"{effect}\"",
-        done_when=f"A test or drill that reproduces \"{reason}\" is stopped by the check before \"{effect}\" happens.",
-        addresses=f"The cause the data states {cite(cause.event)}.", area="platform", horizon="short",
-        hierarchy="engineering", automated_check=True,
-    )]
+    return [
+        Plan(
+            title=f'Add a check that stops "{reason}" before it leads to "{effect}"',
+            done_when=f'A test or drill that reproduces "{reason}" is stopped by the check before "{effect}" happens.',
+            addresses=f"The cause the data states {cite(cause.event)}.",
+            area="platform",
+            horizon="short",
+            hierarchy="engineering",
+            automated_check=True,
+        )
+    ]
 
 
 def _change_plan(reading: Reading, cause: Tagged | None, problem: str) -> list[Plan]:
@@ -290,21 +330,32 @@ def _change_plan(reading: Reading, cause: Tagged | None, problem: str) -> list[P
     # An alert that names nothing ("Issue detected as a result of alerts") leaves the incident's own title
     named = symptom.has("symptom") or len(symptom.stems) >= vocab.FINDING_MIN_WORDS
     seen = _short(quote(symptom.event, vocab.TAG_PATTERNS["symptom"]) if named else problem)
-    return [Plan(
-        title=f"Halt changes like \"{change}\" automatically when \"{seen}\" shows during the rollout",
-        done_when=f"In a staging run, a change like \"{change}\" that makes \"{seen}\" show is halted before it "
-                  "completes.",
-        addresses=f"The change the data places at the start {cite(trigger.event)}, and the failure that followed "
-                  f"{cite(symptom.event, vocab.TAG_PATTERNS['symptom'])}.",
-        area="platform", horizon="short", hierarchy="engineering", automated_check=True,
-    )]
+    return [
+        Plan(
+            title=f'Halt changes like "{change}" automatically when "{seen}" shows during the rollout',
+            done_when=f'In a staging run, a change like "{change}" that makes "{seen}" show is halted before it '
+            "completes.",
+            addresses=f"The change the data places at the start {cite(trigger.event)}, and the failure that followed "
+            f"{cite(symptom.event, vocab.TAG_PATTERNS['symptom'])}.",
+            area="platform",
+            horizon="short",
+            hierarchy="engineering",
+            automated_check=True,
+        )
+    ]
 
 
 def _symptom_before_response(reading: Reading, trigger: Tagged) -> Tagged | None:
     """The first failure a system signalled after the change and before the first step taken against it: what
     people say in the chat is not a signal a check during the change could watch."""
-    first_step = min((a.step.at for a in reading.attempts if a.step.at is not None and a.step is not trigger
-                      and not a.step.has(*NOT_DONE_BY_ANYONE)), default=None)
+    first_step = min(
+        (
+            a.step.at
+            for a in reading.attempts
+            if a.step.at is not None and a.step is not trigger and not a.step.has(*NOT_DONE_BY_ANYONE)
+        ),
+        default=None,
+    )
     for tagged in reading.events:
         if tagged.at is None or trigger.at is None or tagged.at < trigger.at or tagged is trigger:
             continue
@@ -312,8 +363,11 @@ def _symptom_before_response(reading: Reading, trigger: Tagged) -> Tagged | None
             return None
         if tagged.source == "chat" and not from_monitoring(tagged):
             continue  # people talking about a ticket ("picking up ticket LG-17, orders missing") are no rollout signal
-        if tagged.has("symptom", "alert") and not tagged.has("recovery", "report", "declaration") and (
-                not tagged.has("mitigation") or tagged.has(*NOT_DONE_BY_ANYONE)):
+        if (
+            tagged.has("symptom", "alert")
+            and not tagged.has("recovery", "report", "declaration")
+            and (not tagged.has("mitigation") or tagged.has(*NOT_DONE_BY_ANYONE))
+        ):
             return tagged  # a user's report is for the detection action; a check during the change sees signals
     return None
 
@@ -330,13 +384,19 @@ def _finding_plans(reading: Reading, cause: Tagged | None) -> list[Plan]:
         if not names_a_mechanism(tagged.text):
             continue
         seen = _finding_quote(tagged)
-        plans.append(_neighbour_plan(tagged, seen) or Plan(
-            title=f"Add a limit or alert that catches \"{seen}\" early",
-            done_when=f"A drill that repeats \"{seen}\" trips the limit or alert, and the review records why it "
-                      "happened.",
-            addresses=f"A finding the data leaves unexplained {cite(tagged.event)}.", area="service", horizon="short",
-            hierarchy="engineering", impact="medium",
-        ))
+        plans.append(
+            _neighbour_plan(tagged, seen)
+            or Plan(
+                title=f'Add a limit or alert that catches "{seen}" early',
+                done_when=f'A drill that repeats "{seen}" trips the limit or alert, and the review records why it '
+                "happened.",
+                addresses=f"A finding the data leaves unexplained {cite(tagged.event)}.",
+                area="service",
+                horizon="short",
+                hierarchy="engineering",
+                impact="medium",
+            )
+        )
         if len(plans) == MAX_FINDING_ACTIONS:
             break
     return plans
@@ -350,13 +410,17 @@ def _neighbour_plan(tagged: Tagged, seen: str) -> Plan | None:
     if match is None or PRONOUN_LED_RE.match(match["who"]) or len(specific_stems(match["who"])) < 1:
         return None
     who, where = _lower_article(match["who"].strip()), match["where"].lower()
-    resource = RESOURCE_RE.search(tagged.text[match.end():])
+    resource = RESOURCE_RE.search(tagged.text[match.end() :])
     limit = f"a limit on its {(resource.group(1) or 'memory').lower()}" if resource else "a limit on what it may use"
     return Plan(
         title=f"Run {who} apart from the workloads on the same {where}: a {where} group of its own, or {limit}",
-        done_when=f"A drill that repeats \"{seen}\" leaves the other workloads on the {where} running.",
-        addresses=f"A finding the data leaves unexplained {cite(tagged.event)}.", area="platform", horizon="short",
-        hierarchy="engineering", impact="medium", automated_check=False,
+        done_when=f'A drill that repeats "{seen}" leaves the other workloads on the {where} running.',
+        addresses=f"A finding the data leaves unexplained {cite(tagged.event)}.",
+        area="platform",
+        horizon="short",
+        hierarchy="engineering",
+        impact="medium",
+        automated_check=False,
     )
 
 
@@ -367,7 +431,8 @@ def finding_questions(reading: Reading) -> list[str]:
     return [
         f"The data does not say how this came about, {cite(t.event)}: what made it happen, and what would have "
         "caught it?"
-        for t in _open_findings(reading, cause) if not names_a_mechanism(t.text)
+        for t in _open_findings(reading, cause)
+        if not names_a_mechanism(t.text)
     ][:MAX_FINDING_ACTIONS]
 
 
@@ -376,10 +441,20 @@ def _open_findings(reading: Reading, cause: Tagged | None) -> list[Tagged]:
     someone found before what someone saw (among the first few in time order: a long timeline states thousands)."""
     symptom = first_symptom(reading)
     known = [t for t in (cause, reading.trigger) if t is not None]
-    found = list(islice((t for t in reading.findings if t not in (cause, symptom) and not cause_part(t.text)
-                         and not any(t.stems & k.stems for k in known) and not t.has("investigation")
-                         and not _a_reading_of_the_impact(t)),
-                        MAX_OPEN_FINDINGS * 4))
+    found = list(
+        islice(
+            (
+                t
+                for t in reading.findings
+                if t not in (cause, symptom)
+                and not cause_part(t.text)
+                and not any(t.stems & k.stems for k in known)
+                and not t.has("investigation")
+                and not _a_reading_of_the_impact(t)
+            ),
+            MAX_OPEN_FINDINGS * 4,
+        )
+    )
     services = [specific_stems(s) for s in reading.incident.services if s.strip()]
     ranked = sorted(found, key=lambda t: (not any(_names(t, s) for s in services), t.has("observation")))
     return ranked[:MAX_OPEN_FINDINGS]
@@ -400,8 +475,11 @@ def _names(tagged: Tagged, service: frozenset[str]) -> bool:
 def names_a_mechanism(text: str) -> bool:
     """The text says how something misbehaved ("high cpu usage", "OOM-killed", "a spike in queue lag", "a bug"),
     not only that requests failed or timed out and where."""
-    how = [m.group(0) for m in vocab.TAG_PATTERNS["symptom"].finditer(text)
-           if not vocab.NEGATED.search(text[: m.start()]) and not OUTCOME_ONLY_RE.fullmatch(m.group(0).strip())]
+    how = [
+        m.group(0)
+        for m in vocab.TAG_PATTERNS["symptom"].finditer(text)
+        if not vocab.NEGATED.search(text[: m.start()]) and not OUTCOME_ONLY_RE.fullmatch(m.group(0).strip())
+    ]
     return bool(how) or bool(FOUND_MECHANISM_RE.search(text))
 
 
@@ -418,27 +496,42 @@ def _detection_plans(reading: Reading, problem: str) -> list[Plan]:
         alert = None  # "paged by support": a person passing the report on, not an alert to make page sooner
     subject = _short(problem)
     if reading.reported_by_people and (alert is None or alert.at <= detection.at):
-        return [Plan(
-            title=f"Add an alert that pages on \"{subject}\" before users report it",
-            done_when=f"A drill that reproduces \"{subject}\" pages the on-call before any user report.",
-            addresses=f"A person noticed first {cite(detection.event)}, with no alert before it.",
-            area="observability", horizon="immediate", hierarchy="engineering", automated_check=True,
-        )]
+        return [
+            Plan(
+                title=f'Add an alert that pages on "{subject}" before users report it',
+                done_when=f'A drill that reproduces "{subject}" pages the on-call before any user report.',
+                addresses=f"A person noticed first {cite(detection.event)}, with no alert before it.",
+                area="observability",
+                horizon="immediate",
+                hierarchy="engineering",
+                automated_check=True,
+            )
+        ]
     if reading.reported_by_people:
-        return [Plan(
-            title=f"Make the alert \"{_short(quote(alert.event))}\" page before users notice \"{subject}\"",
-            done_when=f"In a drill that reproduces \"{subject}\", the alert pages the on-call before any user report.",
-            addresses=f"The first report {cite(detection.event)} came before the first alert {cite(alert.event)}.",
-            area="observability", horizon="immediate", hierarchy="engineering", automated_check=True,
-        )]
+        return [
+            Plan(
+                title=f'Make the alert "{_short(quote(alert.event))}" page before users notice "{subject}"',
+                done_when=f'In a drill that reproduces "{subject}", the alert pages the on-call before any user report.',
+                addresses=f"The first report {cite(detection.event)} came before the first alert {cite(alert.event)}.",
+                area="observability",
+                horizon="immediate",
+                hierarchy="engineering",
+                automated_check=True,
+            )
+        ]
     if is_slow(reading.detection_lag):
         lag = format_minutes(reading.detection_lag.total_seconds() / 60)
-        return [Plan(
-            title=f"Alert on \"{subject}\" within minutes, not the {lag} it took",
-            done_when=f"A drill that reproduces \"{subject}\" pages the on-call within the agreed detection time.",
-            addresses=f"It started at {when(reading.started)} and was first detected {cite(detection.event)}.",
-            area="observability", horizon="short", hierarchy="engineering", automated_check=True,
-        )]
+        return [
+            Plan(
+                title=f'Alert on "{subject}" within minutes, not the {lag} it took',
+                done_when=f'A drill that reproduces "{subject}" pages the on-call within the agreed detection time.',
+                addresses=f"It started at {when(reading.started)} and was first detected {cite(detection.event)}.",
+                area="observability",
+                horizon="short",
+                hierarchy="engineering",
+                automated_check=True,
+            )
+        ]
     return []
 
 
@@ -450,35 +543,64 @@ def _recovery_plans(reading: Reading) -> list[Plan]:
         reason = _short(cause_part(attempt.step.text))
         if not reason:
             continue
-        plans.append(Plan(
-            title=f"Change the recovery path so that \"{reason}\" no longer stops it "
-                  f"(\"{_short(what_failed(attempt.step.text))}\")",
-            done_when=f"A rehearsal of the step with \"{reason}\" injected completes and restores service.",
-            addresses=f"A recovery step did not work {cite(attempt.step.event)}.", area="platform", horizon="short",
-            hierarchy="engineering", impact="medium",
-        ))
+        plans.append(
+            Plan(
+                title=f'Change the recovery path so that "{reason}" no longer stops it '
+                f'("{_short(what_failed(attempt.step.text))}")',
+                done_when=f'A rehearsal of the step with "{reason}" injected completes and restores service.',
+                addresses=f"A recovery step did not work {cite(attempt.step.event)}.",
+                area="platform",
+                horizon="short",
+                hierarchy="engineering",
+                impact="medium",
+            )
+        )
     return plans
 
 
 def _redundancy_plans(reading: Reading) -> list[Plan]:
     """A failover that worked used up the spare: repair or replace what failed and bring the standby back, quoting
     the failure the failover moved away from."""
-    failover = next((a.step for a in reading.attempts if a.outcome != "failed" and a.step.has("failover")
-                     and not a.step.has(*NOT_DONE_BY_ANYONE) and a.step.at is not None), None)
+    failover = next(
+        (
+            a.step
+            for a in reading.attempts
+            if a.outcome != "failed"
+            and a.step.has("failover")
+            and not a.step.has(*NOT_DONE_BY_ANYONE)
+            and a.step.at is not None
+        ),
+        None,
+    )
     if failover is None:
         return []
-    lost = next((t for t in reading.events if t.at is not None and t.at < failover.at and t.has("symptom")
-                 and not t.has("failover") and t.stems & failover.stems), None)
+    lost = next(
+        (
+            t
+            for t in reading.events
+            if t.at is not None
+            and t.at < failover.at
+            and t.has("symptom")
+            and not t.has("failover")
+            and t.stems & failover.stems
+        ),
+        None,
+    )
     if lost is None:
         return []
     failed, taken = _short(quote(lost.event)), _short(quote(failover.event))
-    return [Plan(
-        title=f"Restore the redundancy the failover used up: repair or replace what failed (\"{failed}\") and add it "
-              "back as a standby",
-        done_when=f"A standby is in place again, and a rehearsed failover like \"{taken}\" completes.",
-        addresses=f"The failover {cite(failover.event)} after the failure {cite(lost.event)}.", area="platform",
-        horizon="immediate", hierarchy="engineering", impact="medium",
-    )]
+    return [
+        Plan(
+            title=f'Restore the redundancy the failover used up: repair or replace what failed ("{failed}") and add it '
+            "back as a standby",
+            done_when=f'A standby is in place again, and a rehearsed failover like "{taken}" completes.',
+            addresses=f"The failover {cite(failover.event)} after the failure {cite(lost.event)}.",
+            area="platform",
+            horizon="immediate",
+            hierarchy="engineering",
+            impact="medium",
+        )
+    ]
 
 
 def _growth_plans(reading: Reading) -> list[Plan]:
@@ -492,13 +614,18 @@ def _growth_plans(reading: Reading) -> list[Plan]:
             if match is None or len(specific_stems(match["subject"])) < 2:
                 continue
             subject, growing = _lower_article(match["subject"].strip(" ,:")), _short(match["growing"].strip(" ,.;:"))
-            return [Plan(
-                title=f"Cap {subject} and alert well before it runs out: it {_tense(match['aux'], growing)}{growing}",
-                done_when=f"A limit holds {subject} below what it can take, and an alert fires in a drill that "
-                          f"makes it grow the way the data shows (\"{growing}\").",
-                addresses=f"The data shows it growing {cite(tagged.event, vocab.TAG_PATTERNS['growth'])}.",
-                area="service", horizon="short", hierarchy="engineering", automated_check=True,
-            )]
+            return [
+                Plan(
+                    title=f"Cap {subject} and alert well before it runs out: it {_tense(match['aux'], growing)}{growing}",
+                    done_when=f"A limit holds {subject} below what it can take, and an alert fires in a drill that "
+                    f'makes it grow the way the data shows ("{growing}").',
+                    addresses=f"The data shows it growing {cite(tagged.event, vocab.TAG_PATTERNS['growth'])}.",
+                    area="service",
+                    horizon="short",
+                    hierarchy="engineering",
+                    automated_check=True,
+                )
+            ]
     return []
 
 
@@ -510,13 +637,18 @@ def _exhaustion_plans(reading: Reading) -> list[Plan]:
         if match is None or len(specific_stems(match["resource"])) < 2:
             continue
         resource = match["resource"].strip(" *_,.;:")
-        return [Plan(
-            title=f"Keep headroom in {resource} and alert well before it runs out",
-            done_when=f"An alert fires in a drill that uses up {resource} the way the data shows "
-                      f"(\"{_short(match.group(0).strip(' *_'))}\"), while headroom remains.",
-            addresses=f"The data shows it running out {cite(tagged.event, EXHAUSTED_RE)}.", area="platform",
-            horizon="short", hierarchy="engineering", automated_check=True,
-        )]
+        return [
+            Plan(
+                title=f"Keep headroom in {resource} and alert well before it runs out",
+                done_when=f"An alert fires in a drill that uses up {resource} the way the data shows "
+                f'("{_short(match.group(0).strip(" *_"))}"), while headroom remains.',
+                addresses=f"The data shows it running out {cite(tagged.event, EXHAUSTED_RE)}.",
+                area="platform",
+                horizon="short",
+                hierarchy="engineering",
+                automated_check=True,
+            )
+        ]
     return []
 
 
@@ -525,12 +657,17 @@ def _unintended_plans(reading: Reading) -> list[Plan]:
     if hit is None:
         return []
     change = _short(quote(hit.event, vocab.TAG_PATTERNS["unintended"]))
-    return [Plan(
-        title=f"Reject unintended changes like \"{change}\" before they are applied",
-        done_when=f"A test change that repeats \"{change}\" is rejected by the pipeline before it is applied.",
-        addresses=f"The data records it as unintended {cite(hit.event, vocab.TAG_PATTERNS['unintended'])}.",
-        area="platform", horizon="short", hierarchy="engineering", automated_check=True,
-    )]
+    return [
+        Plan(
+            title=f'Reject unintended changes like "{change}" before they are applied',
+            done_when=f'A test change that repeats "{change}" is rejected by the pipeline before it is applied.',
+            addresses=f"The data records it as unintended {cite(hit.event, vocab.TAG_PATTERNS['unintended'])}.",
+            area="platform",
+            horizon="short",
+            hierarchy="engineering",
+            automated_check=True,
+        )
+    ]
 
 
 def _gap_plans(reading: Reading) -> list[Plan]:
@@ -543,22 +680,30 @@ def _gap_plans(reading: Reading) -> list[Plan]:
         for title, clause in remedies_with_clauses(gap.event.text, pattern):
             failure = _failure_before(gap.event.text, clause, pattern)
             repeated = _short((failure or clause).replace(chr(34), chr(39)), FINDING_QUOTE_WORDS)
-            plans.append(Plan(
-                title=title,
-                done_when=f"In place, and a test or drill that repeats \"{repeated}\" shows it catching the failure.",
-                addresses=f"The data records a missing safeguard {cite(gap.event, pattern)}.",
-                area="observability" if WATCHING_RE.search(title) else "service", horizon="short",
-                hierarchy="engineering", automated_check=True,
-            ))
+            plans.append(
+                Plan(
+                    title=title,
+                    done_when=f'In place, and a test or drill that repeats "{repeated}" shows it catching the failure.',
+                    addresses=f"The data records a missing safeguard {cite(gap.event, pattern)}.",
+                    area="observability" if WATCHING_RE.search(title) else "service",
+                    horizon="short",
+                    hierarchy="engineering",
+                    automated_check=True,
+                )
+            )
     if plans or not gaps:
         return plans[:MAX_GAP_ACTIONS]
     missing = _short(quote(gaps[0].event, pattern))
-    return [Plan(
-        title=f"Close the gap the data records: \"{missing}\"",
-        done_when=f"What \"{missing}\" says is missing exists, and a drill shows it catching the failure.",
-        addresses=f"The data records a missing safeguard {cite(gaps[0].event, pattern)}.",
-        area="service", horizon="short", hierarchy="engineering",
-    )]
+    return [
+        Plan(
+            title=f'Close the gap the data records: "{missing}"',
+            done_when=f'What "{missing}" says is missing exists, and a drill shows it catching the failure.',
+            addresses=f"The data records a missing safeguard {cite(gaps[0].event, pattern)}.",
+            area="service",
+            horizon="short",
+            hierarchy="engineering",
+        )
+    ]
 
 
 def _failure_before(text: str, gap_clause: str, gap: re.Pattern[str]) -> str | None:
@@ -590,14 +735,19 @@ def _drill_plans(reading: Reading) -> list[Plan]:
     checked = _short(_without_outcome(what_failed(symptom.text)))
     if not _names_something(checked, 2):
         return []
-    return [Plan(
-        title=f"Run \"{checked}\" automatically on a schedule, not only in the {_drill_name(drill.text)}, and alert "
-              "when it fails",
-        done_when="The scheduled run alerts the on-call in a test where it fails as it did: "
-                  f"\"{_short(quote(symptom.event))}\".",
-        addresses=f"A check run by hand found the failure {cite(symptom.event)}, before any alert.", area="platform",
-        horizon="short", hierarchy="engineering", automated_check=True,
-    )]
+    return [
+        Plan(
+            title=f'Run "{checked}" automatically on a schedule, not only in the {_drill_name(drill.text)}, and alert '
+            "when it fails",
+            done_when="The scheduled run alerts the on-call in a test where it fails as it did: "
+            f'"{_short(quote(symptom.event))}".',
+            addresses=f"A check run by hand found the failure {cite(symptom.event)}, before any alert.",
+            area="platform",
+            horizon="short",
+            hierarchy="engineering",
+            automated_check=True,
+        )
+    ]
 
 
 def _drill_and_what_it_found(reading: Reading) -> tuple[Tagged | None, Tagged | None]:
@@ -615,7 +765,7 @@ def _drill_and_what_it_found(reading: Reading) -> tuple[Tagged | None, Tagged | 
 
 
 def _drill_name(text: str) -> str:
-    """"half-yearly recovery rehearsal" of "Half-yearly recovery rehearsal started for ledger-db": up to three words
+    """ "half-yearly recovery rehearsal" of "Half-yearly recovery rehearsal started for ledger-db": up to three words
     before the drill word, within its clause."""
     match = DRILL_RE.search(text)
     words = [*re.split(r"[,;:.()]", text[: match.start()])[-1].split()[-3:], match.group(0)]
@@ -626,7 +776,7 @@ def _drill_name(text: str) -> str:
 
 
 def _without_outcome(text: str) -> str:
-    """"Mount of the newest ledger snapshot" of "Mount of the newest ledger snapshot failed": what was checked."""
+    """ "Mount of the newest ledger snapshot" of "Mount of the newest ledger snapshot failed": what was checked."""
     outcome = r"\s+(?:has |have |had )?(?:failed|fails|failing|did not complete|broke)\s*$"
     return re.sub(outcome, "", text.strip(), flags=re.I)
 
@@ -643,12 +793,17 @@ def _misjudged_plans(reading: Reading) -> list[Plan]:
                 if match is None or actor is None or PRONOUN_LED_RE.match(actor["np"]):
                     continue
                 tool, missed, state = _lower_article(actor["np"]), match["missed"].strip(" ,"), match["state"]
-                return [Plan(
-                    title=f"Make {tool} account for cases like \"{missed}\" before it treats anything as {state}",
-                    done_when=f"A test where \"{missed}\" holds shows {tool} no longer treating it as {state}.",
-                    addresses=f"The data states how it misjudged {cite(tagged.event)}.", area="platform",
-                    horizon="short", hierarchy="engineering", automated_check=True,
-                )]
+                return [
+                    Plan(
+                        title=f'Make {tool} account for cases like "{missed}" before it treats anything as {state}',
+                        done_when=f'A test where "{missed}" holds shows {tool} no longer treating it as {state}.',
+                        addresses=f"The data states how it misjudged {cite(tagged.event)}.",
+                        area="platform",
+                        horizon="short",
+                        hierarchy="engineering",
+                        automated_check=True,
+                    )
+                ]
     return []
 
 
@@ -657,13 +812,18 @@ def _declaration_plans(reading: Reading) -> list[Plan]:
     if late is None:
         return []
     declared = _short(quote(late.event))
-    return [Plan(
-        title=f"Declare the incident when the issue is confirmed, not after mitigation as in \"{declared}\"",
-        done_when=f"Who declares and when is documented in the incident process, and the next incident is declared "
-                  f"before mitigation, unlike \"{declared}\".",
-        addresses=f"The incident was declared after the impact had stopped {cite(late.event)}.", area="incident",
-        horizon="immediate", hierarchy="administrative", impact="medium",
-    )]
+    return [
+        Plan(
+            title=f'Declare the incident when the issue is confirmed, not after mitigation as in "{declared}"',
+            done_when=f"Who declares and when is documented in the incident process, and the next incident is declared "
+            f'before mitigation, unlike "{declared}".',
+            addresses=f"The incident was declared after the impact had stopped {cite(late.event)}.",
+            area="incident",
+            horizon="immediate",
+            hierarchy="administrative",
+            impact="medium",
+        )
+    ]
 
 
 # --- helpers --------------------------------------------------------------------------------------
@@ -680,7 +840,9 @@ def what_failed(text: str) -> str:
         match = re.search(r": ", text)
     head = text[: match.start()] if match else text
     head = re.sub(r"(?:\.\s*)?\b(?:this|it|which) (?:is|was)\s*$", "", head.strip(), flags=re.I)
-    return re.sub(r"\s+(?:is|was|are|were|has been|have been|had been|been)\s*$", "", head.strip(), flags=re.I).strip(" ,.;:")
+    return re.sub(r"\s+(?:is|was|are|were|has been|have been|had been|been)\s*$", "", head.strip(), flags=re.I).strip(
+        " ,.;:"
+    )
 
 
 def _tense(aux: str | None, growing: str) -> str:
@@ -694,7 +856,7 @@ def _tense(aux: str | None, growing: str) -> str:
 
 
 def _lower_article(phrase: str) -> str:
-    """"The fd count" -> "the fd count", inside a sentence we write."""
+    """ "The fd count" -> "the fd count", inside a sentence we write."""
     head, _, rest = phrase.partition(" ")
     return f"{head.lower()} {rest}" if head in ("The", "A", "An", "Our", "Its", "Their") and rest else phrase
 
@@ -714,11 +876,19 @@ def _sentence(text: str) -> str:
     return text[:1].upper() + text[1:] if text else text
 
 
-def _action(plan: Plan, service: str | None, severity: str | None, incident_date: dt.date | None,
-            roster: dict[str, str] | None) -> ActionItem:
+def _action(
+    plan: Plan, service: str | None, severity: str | None, incident_date: dt.date | None, roster: dict[str, str] | None
+) -> ActionItem:
     due, note = due_date(plan.horizon, incident_date)
     return ActionItem(
-        title=plan.title, done_when=plan.done_when, owner=owner_for(plan.area, service, roster), due=due, due_note=note,
-        horizon=plan.horizon, priority=priority(plan.impact, plan.horizon, severity), hierarchy=plan.hierarchy,
-        addresses=plan.addresses, automated_check=plan.automated_check,
+        title=plan.title,
+        done_when=plan.done_when,
+        owner=owner_for(plan.area, service, roster),
+        due=due,
+        due_note=note,
+        horizon=plan.horizon,
+        priority=priority(plan.impact, plan.horizon, severity),
+        hierarchy=plan.hierarchy,
+        addresses=plan.addresses,
+        automated_check=plan.automated_check,
     )

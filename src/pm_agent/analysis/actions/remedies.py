@@ -17,11 +17,16 @@ from pm_agent.analysis.vocabulary import NOT_A_SAFEGUARD, SILENT_FAILURE
 MAX_WORDS = 14
 # The verbs a gap names, with their base form: "validates", "validated" -> "validate".
 _VERB_FORMS = {
-    "cover": ("cover", "covers", "covered"), "catch": ("catch", "catches", "caught"),
-    "test": ("test", "tests", "tested"), "check": ("check", "checks", "checked"),
-    "detect": ("detect", "detects", "detected"), "validate": ("validate", "validates", "validated"),
-    "monitor": ("monitor", "monitors", "monitored"), "scan": ("scan", "scans", "scanned"),
-    "review": ("review", "reviews", "reviewed"), "alert on": ("alert on", "alerts on", "alerted on"),
+    "cover": ("cover", "covers", "covered"),
+    "catch": ("catch", "catches", "caught"),
+    "test": ("test", "tests", "tested"),
+    "check": ("check", "checks", "checked"),
+    "detect": ("detect", "detects", "detected"),
+    "validate": ("validate", "validates", "validated"),
+    "monitor": ("monitor", "monitors", "monitored"),
+    "scan": ("scan", "scans", "scanned"),
+    "review": ("review", "reviews", "reviewed"),
+    "alert on": ("alert on", "alerts on", "alerted on"),
     "watch": ("watch", "watches", "watched"),
 }
 BASE = {form: base for base, forms in _VERB_FORMS.items() for form in forms}
@@ -43,7 +48,9 @@ NOTHING_RE = re.compile(rf"\bnothing (?P<verb>{_VERB}) (?P<obj>.+)$", re.I)
 # "no failover errors were seen" reports an absence of failures, not a missing safeguard.
 _NOT_A_SAFEGUARD = NOT_A_SAFEGUARD
 NO_SAFEGUARD_RE = re.compile(rf"\bno (?P<np>(?:[\w/.-]+ ){{0,3}}?{_SAFEGUARD})\b{_NOT_A_SAFEGUARD}(?P<rest>.*)$", re.I)
-UNTESTED_RE = re.compile(r"^(?P<subj>.+?) (?:is|are|was|were) untested\b|\buntested (?P<np>[\w/.-]+(?: [\w/.-]+){0,3})", re.I)
+UNTESTED_RE = re.compile(
+    r"^(?P<subj>.+?) (?:is|are|was|were) untested\b|\buntested (?P<np>[\w/.-]+(?: [\w/.-]+){0,3})", re.I
+)
 SILENT_RE = re.compile(rf"^(?P<subj>.+?) (?:{SILENT_FAILURE})", re.I)
 GENERIC_SUBJECTS = {"the job", "the script", "the process", "the task", "the cron job", "the cronjob", "it", "this"}
 COMPONENT_RE = re.compile(r"\b[a-z0-9]+(?:-[a-z0-9]+)+\b")
@@ -52,7 +59,9 @@ CLAUSE_END_RE = re.compile(r";\s*|,\s+(?:and|so|while)\s+|\s+but\s+(?=nothing\b|
 PRONOUN_RE = re.compile(r"^(?:it|them|this|that|these|those)\b", re.I)
 PRONOUN_IN_RE = re.compile(r"\b(?:it|them|this|that|these|those)$", re.I)
 SUBJECT_RE = re.compile(r"^(?P<np>.+?) (?:was|were|is|are|had|has|have|did|does|got)\b", re.I)
-PERSONAL_SUBJECT_RE = re.compile(r"^(?:we|i|they|you|it|he|she)\s+\w+\s+(?P<np>.+?)(?:\s+(?:per|in|on|for|since|with|at)\b.*)?$", re.I)
+PERSONAL_SUBJECT_RE = re.compile(
+    r"^(?:we|i|they|you|it|he|she)\s+\w+\s+(?P<np>.+?)(?:\s+(?:per|in|on|for|since|with|at)\b.*)?$", re.I
+)
 REST_VERB_RE = re.compile(
     r"^\s*(?:that |which )?(?:ran|runs|run|existed|exists|fired|fires|triggered|went off|was set|was in place|"
     r"is in place|in place|was configured|were configured)\b",
@@ -99,7 +108,7 @@ def _turned(clause: str, before: str) -> str | None:
 
 
 def _silent(clause: str, before: str) -> str | None:
-    """"the job exits with status 0 on failure", "X fails silently": make it fail loudly. A generic subject ("the
+    """ "the job exits with status 0 on failure", "X fails silently": make it fail loudly. A generic subject ("the
     job") takes the component the clause before names ("backup-runner logs show ...")."""
     match = SILENT_RE.match(clause)
     if match is None:
@@ -179,7 +188,7 @@ def _no_safeguard(clause: str, before: str) -> str | None:
 
 
 def _present(rest: str) -> str:
-    """"watched the queue depth" -> "that watches the queue depth": a safeguard that did not do something, asked for
+    """ "watched the queue depth" -> "that watches the queue depth": a safeguard that did not do something, asked for
     as one that does; any other rest as it stands."""
     verb, _, tail = rest.partition(" ")
     base = BASE.get(verb.lower())
@@ -190,7 +199,7 @@ def _present(rest: str) -> str:
 
 
 def _article(noun: str) -> str:
-    """"a ", "an " or nothing: "a size limit", "an alert", "backoff", "tests"."""
+    """ "a ", "an " or nothing: "a size limit", "an alert", "backoff", "tests"."""
     if noun.lower().endswith(MASS_NOUNS) or noun.lower().endswith("s"):
         return ""
     return "an " if noun[:1].lower() in "aeiou" else "a "
@@ -229,7 +238,7 @@ def _np(phrase: str) -> str:
     phrase = phrase.strip()
     first = phrase.split(" ", 1)[0]
     if first.istitle() and first.isalpha():  # "Schema checks" at the start of a sentence; "PayFast" keeps its case
-        return first.lower() + phrase[len(first):]
+        return first.lower() + phrase[len(first) :]
     return phrase
 
 

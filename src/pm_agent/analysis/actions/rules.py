@@ -37,18 +37,24 @@ VAGUE_UNLESS_MEASURED = _re(
     r"^\s*(improve|enhance|investigate|review|consider|revisit|optimi[sz]e|monitor|strengthen|clean ?up|harden|"
     r"look at|explore|evaluate|discuss|think about|work on)\b"
 )
-BARE_INVESTIGATE = _re(r"^\s*(investigate|look into|check|review)(\s+(it|this|that|the issue|the problem|the incident|issue|problem|why))?\s*\.?\s*$")
+BARE_INVESTIGATE = _re(
+    r"^\s*(investigate|look into|check|review)(\s+(it|this|that|the issue|the problem|the incident|issue|problem|why))?\s*\.?\s*$"
+)
 OBSERVABLE_RE = _re(
     r"\b(pass(es|ed)?|fails?|blocks?|blocked|rejects?|rejected|fires?|pages?|alerts?|shows?|returns?|exists?|merged|"
     r"deployed|enabled|published|linked|documented|runs?|rehears\w*|drill|tests?|tested|verified|measured|below|"
     r"above|under|within|every|each|at least|no more than|zero|dashboard|ci|listed|records?|completes?)\b|%|\d"
 )
-UNMEASURABLE_DONE = _re(r"^\s*(done|complete(d)?|fixed|improved|better|n/?a|tbd|ongoing|when possible|as needed|yes)\W*$")
+UNMEASURABLE_DONE = _re(
+    r"^\s*(done|complete(d)?|fixed|improved|better|n/?a|tbd|ongoing|when possible|as needed|yes)\W*$"
+)
 TEAM_RE = _re(
     r"\b(team|teams|squad|guild|engineering|devs?|developers|sre|ops|devops|everyone|everybody|all|we|us|"
     r"infra(structure)?|platform|backend|frontend|it|support|management|staff|networking|security|operations|qa)\b"
 )
-ROLE_RE = _re(r"\b(lead|owner|manager|commander|role|director|head|captain|chief|champion|on-?call|engineer|architect)\b")
+ROLE_RE = _re(
+    r"\b(lead|owner|manager|commander|role|director|head|captain|chief|champion|on-?call|engineer|architect)\b"
+)
 TRAINING_TITLE_RE = _re(
     r"^\s*(train|remind|educate|tell|teach|communicate|raise awareness|run an? (training|workshop)|share|brief)\b"
 )

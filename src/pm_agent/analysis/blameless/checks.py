@@ -155,9 +155,7 @@ _BLAME_PHRASES = re.compile(
 )
 _JUDGEMENTS = frozenset((*JUDGEMENT_ADJECTIVES, *JUDGEMENT_ADVERBS, *JUDGEMENT_NOUNS))
 _ROLE_WORDS = frozenset(
-    word
-    for pattern in ROLE_NOUNS
-    for word in re.sub(r"[?()]|s\?", "", pattern).replace("-", " ").lower().split()
+    word for pattern in ROLE_NOUNS for word in re.sub(r"[?()]|s\?", "", pattern).replace("-", " ").lower().split()
 ) | {"on-call", "oncall", "on", "call", "new", "hire", "junior", "senior", "lead", "ic", "dba", "sre", "qa"}
 _NAME_RE = re.compile(NAME)
 _POSSESSIVE = re.compile(r"['’]s?$")

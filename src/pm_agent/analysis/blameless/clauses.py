@@ -33,9 +33,7 @@ REST = r"(?P<rest>[^;]*?)(?=;|[.!?]*[\"')\]]*\s*$)"
 PARTICLE = r"(?P<particle>\s+(?:back|up|down|off|out|over)\b)?"
 # Lookaround helpers: each reads around a match a guarded pattern already found.
 # "... didn't test the rollback path" after "clearly": the negated action a hindsight word sat on.
-_NOT_DONE = re.compile(
-    rf"\s*(?:(?:didn['’]t|did\s+not)\s+(?P<base>[a-z]+)|never\s+(?P<past>[a-z]+))\b{PARTICLE}{REST}"
-)
+_NOT_DONE = re.compile(rf"\s*(?:(?:didn['’]t|did\s+not)\s+(?P<base>[a-z]+)|never\s+(?P<past>[a-z]+))\b{PARTICLE}{REST}")
 # " review" in "sloppy review by the platform team", and the " by <person>" that follows a judged thing.
 _NOUN_BEFORE_BY = re.compile(r"(?:\s+[\w`-]+){1,3}?(?=\s+by\s)")
 _BY_PERSON = re.compile(

@@ -75,8 +75,9 @@ def participle_to_base(pp: str) -> str:
         return stem[:-1]
     if stem.endswith("e") or stem in _KNOWN_BASES:
         return stem
-    if re.search(r"(?:[^aeiou](?:at|ut|iz|yz|ur|ar|ir)|[bpdgtkfc]l|(?<![aeiou])[aeiou][cgkvsz]|[rd]g|ang|[ru]s|as)$",
-                 stem):
+    if re.search(
+        r"(?:[^aeiou](?:at|ut|iz|yz|ur|ar|ir)|[bpdgtkfc]l|(?<![aeiou])[aeiou][cgkvsz]|[rd]g|ang|[ru]s|as)$", stem
+    ):
         return stem + "e"
     return stem
 
@@ -85,8 +86,10 @@ def gerund_to_base(gerund: str) -> str:
     """``rotating`` -> ``rotate``, ``running`` -> ``run``, ``patching`` -> ``patch``, ``adding`` -> ``add``."""
     stem = gerund[:-3] if gerund.endswith("ing") else gerund
     undoubled = stem[:-1]
-    if len(stem) > 2 and stem[-1] == stem[-2] and (
-        undoubled in _DOUBLING or re.fullmatch(r"[^aeiou][aeiou][^aeiouwxy]", undoubled)
+    if (
+        len(stem) > 2
+        and stem[-1] == stem[-2]
+        and (undoubled in _DOUBLING or re.fullmatch(r"[^aeiou][aeiou][^aeiouwxy]", undoubled))
     ):
         return undoubled
     return participle_to_base(stem + "ed")

@@ -74,7 +74,7 @@ WHY: dict[str, str] = {
 }
 # What to change when a sentence is flagged rather than rewritten.
 ADVICE: dict[str, str] = {
-    "person_as_cause": "make the action or the change the subject (\"the config was pushed at 14:02\") and say what "
+    "person_as_cause": 'make the action or the change the subject ("the config was pushed at 14:02") and say what '
     "let it do harm.",
     "counterfactual": "say what happened and what the process did or did not prompt, not what a person should have "
     "done.",

@@ -112,7 +112,9 @@ _PASSIVE_BY = Guarded(  # set off by what it needs besides "by": harm, or a sign
 )
 _UNHEEDED = frozenset({"ignored", "overlooked", "disregarded", "missed", "dismissed"})
 # A person who fixed something is never its cause: "restored by Maria, and the error rate fell".
-_REMEDIES = frozenset("restored fixed resolved mitigated recovered repaired reverted rolled patched rebuilt healed".split())
+_REMEDIES = frozenset(
+    "restored fixed resolved mitigated recovered repaired reverted rolled patched rebuilt healed".split()
+)
 _LED_TO = r"\b(?:led\s+to|leading\s+to|resulted\s+in|resulting\s+in)\b"
 
 

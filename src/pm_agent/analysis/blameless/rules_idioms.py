@@ -58,7 +58,9 @@ _AND_ACTION = re.compile(rf",?\s+and\s+(?:then\s+)?(?P<verb>[a-z]+)\b{PARTICLE}(
 _AND_CLAUSE = re.compile(r",?\s+and\s+(?:so\s+|then\s+)?(?P<clause>\S.*)$", re.S)
 _SEPARATOR = re.compile(r"\s*(?:[,:;]|\s[-–—])\s*(?:so\s+)?(?P<clause>\S.*)$", re.S)
 _NEEDS_ANTECEDENT = re.compile(r"(?i)(?:which|that|who|whom|as|causing|leading|resulting|sending|so)\b")
-_SUBORDINATE = re.compile(r"(?i)\b(?:because|since|as|when|while|after|before|if|although|though|so\s+that|that|until)\s+$")
+_SUBORDINATE = re.compile(
+    r"(?i)\b(?:because|since|as|when|while|after|before|if|although|though|so\s+that|that|until)\s+$"
+)
 _PREPOSITION = re.compile(r"\s+(?P<prep>in|with|on|during)\s+(?P<what>\S.*)$", re.S)
 _WHEN_ACTION = re.compile(
     rf"\s+(?P<conj>when|while)\s+(?:(?:he|she|they|I|we|you)\s+)?(?P<verb>[a-z]+)\b{PARTICLE}(?P<rest>.*)$", re.S

@@ -160,4 +160,3 @@ def fault_tree_mermaid(chain: WhyChain) -> str:
         lines.append(f"    {node} --- {node}_event[{mermaid_label(_evidence_text(cause))}]")
         lines.append(f"    {node} --- {node}_gap[{root}]")
     return "\n".join(lines)
-

@@ -19,9 +19,7 @@ _EVERY_RULE = WordGroup()  # every rule is asked about each text: one scan of a 
 
 _TABLE = table("cause_rules")
 CATEGORY_RULES: dict[str, tuple[Rule, ...]] = {
-    category: tuple(
-        (compile_scanned(rule["pattern"], re.IGNORECASE, _EVERY_RULE), rule["weight"]) for rule in rules
-    )
+    category: tuple((compile_scanned(rule["pattern"], re.IGNORECASE, _EVERY_RULE), rule["weight"]) for rule in rules)
     for category, rules in _TABLE["categories"].items()
 }
 CATEGORY_MIN_SCORE: float = _TABLE["min_score"]

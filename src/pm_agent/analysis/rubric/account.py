@@ -16,8 +16,12 @@ from pm_agent.analysis.rubric.reading import Reading, stated_lines, without_quot
 from pm_agent.analysis.rubric.text import Judgement, Signals, figures, plural, quoted
 from pm_agent.markdown.document import MarkdownPostmortem, TimelineRow
 
-PHASES = (("phase_start", "start"), ("phase_detection", "detection"), ("phase_mitigation", "mitigation"),
-          ("phase_resolution", "resolution"))
+PHASES = (
+    ("phase_start", "start"),
+    ("phase_detection", "detection"),
+    ("phase_mitigation", "mitigation"),
+    ("phase_resolution", "resolution"),
+)
 
 
 def timeline_clarity(reading: Reading, signals: Signals) -> Judgement:
@@ -32,14 +36,17 @@ def timeline_clarity(reading: Reading, signals: Signals) -> Judgement:
         j.improve("add a timeline: one row per event with its time (YYYY-MM-DD HH:MM) in one stated time zone")
         return j
     where = "" if has_section else " (outside a Timeline section)"
-    j.credit(1.0 if len(timed) < 4 else 1.5 if len(timed) < 8 else 2.0,
-             f"timeline has {plural(len(timed), 'timestamped row')}{where}")
+    j.credit(
+        1.0 if len(timed) < 4 else 1.5 if len(timed) < 8 else 2.0,
+        f"timeline has {plural(len(timed), 'timestamped row')}{where}",
+    )
     estimated = sum(1 for r in timed if r.approximate)
     if estimated:
         j.found(f"{plural(estimated, 'row')} with a time marked as approximate ('~', '±', 'around')")
     if len(timed) < 8:
-        j.improve("add the missing moments (trigger, first alert, escalation, mitigation, all clear) "
-                  "as timestamped rows")
+        j.improve(
+            "add the missing moments (trigger, first alert, escalation, mitigation, all clear) as timestamped rows"
+        )
     _zone(doc, j)
     _order(timed, j)
     _phases(timed, signals, j)
@@ -112,8 +119,10 @@ def impact_quantification(reading: Reading, signals: Signals) -> Judgement:
     j.credit(1.0, f"impact described in words ({quoted(words, 4)})" if words else None)
     if found:
         values = [v for kind in found.values() for v in kind]
-        j.credit(0.5 * min(len(found), 4) + 0.25 * min(len(found), 3),
-                 f"impact states {plural(count, 'figure')} ({', '.join(sorted(found))}): {quoted(values, 5, 30)}")
+        j.credit(
+            0.5 * min(len(found), 4) + 0.25 * min(len(found), 3),
+            f"impact states {plural(count, 'figure')} ({', '.join(sorted(found))}): {quoted(values, 5, 30)}",
+        )
     else:
         j.found("no impact figures")
     if has_section:

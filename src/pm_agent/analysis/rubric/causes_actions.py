@@ -42,14 +42,16 @@ def root_cause_depth(reading: Reading, signals: Signals) -> Judgement:
     _stated(causes, in_sections, explained, fit, summary, j)
     links = counted([s for s in causes if s.causal]) * fit + len(summary)
     if links >= 1:
-        j.credit(0.5 if links < 3 else 1.0,
-                 f"{plural(round(links), 'causal explanation')} ('because', 'due to', 'caused')")
+        j.credit(
+            0.5 if links < 3 else 1.0, f"{plural(round(links), 'causal explanation')} ('because', 'due to', 'caused')"
+        )
     else:
         j.improve("explain the mechanism: how each cause led to the failure ('because', 'due to')")
     if stated >= 2:
-        j.credit(0.5 if stated < 4 else 1.0,
-                 f"{plural(round(stated), 'distinct cause or factor', 'distinct causes or factors')} "
-                 "about this incident")
+        j.credit(
+            0.5 if stated < 4 else 1.0,
+            f"{plural(round(stated), 'distinct cause or factor', 'distinct causes or factors')} about this incident",
+        )
     else:
         j.improve("list the contributing factors: the conditions that let the trigger become an incident")
     _systemic(causes + reading.of("what_went_wrong"), fit, signals, j)
@@ -77,16 +79,20 @@ def group_fit(statements: list[Statement]) -> float:
     return max(0.0, min(1.0, (share - GROUP_FIT_FLOOR) / (GROUP_FIT_FULL - GROUP_FIT_FLOOR)))
 
 
-def _stated(causes: list[Statement], in_sections: float, explained: float, fit: float, summary: list[Statement],
-            j: Judgement) -> None:
+def _stated(
+    causes: list[Statement], in_sections: float, explained: float, fit: float, summary: list[Statement], j: Judgement
+) -> None:
     if explained >= 0.5:
         j.credit(1.0, f"the cause sections state {plural(len(causes), 'cause')} about this incident")
     elif in_sections >= 0.5:
         j.credit(0.5, "the cause sections restate the timeline's events: they say what happened, not why")
         j.improve("explain beyond the record of events: what made the failure possible, in the system's own terms")
     elif causes and fit <= 0:
-        j.credit(-1.0, "the cause sections share almost no components or mechanisms with the summary, timeline "
-                       "and actions: they read as another incident's causes, which misleads more than a gap")
+        j.credit(
+            -1.0,
+            "the cause sections share almost no components or mechanisms with the summary, timeline "
+            "and actions: they read as another incident's causes, which misleads more than a gap",
+        )
         j.improve("tie the root cause to this incident: name the components and the change the timeline shows")
     elif causes:
         j.found(f"the cause sections share few terms with the summary, timeline and actions ({round(100 * fit)}% fit)")
@@ -112,8 +118,9 @@ def _withheld(reading: Reading, j: Judgement) -> None:
     """Questions and hypotheses in the cause sections are a plan for an analysis, not one."""
     open_lines = reading.withheld_in("causes")
     if open_lines:
-        j.found(f"{plural(len(open_lines), 'sentence')} of the analysis still open (questions, hypotheses, "
-                "'to confirm')")
+        j.found(
+            f"{plural(len(open_lines), 'sentence')} of the analysis still open (questions, hypotheses, 'to confirm')"
+        )
         j.improve("answer the open questions and confirm the hypotheses with evidence (logs, diffs, graphs)")
 
 
@@ -157,12 +164,15 @@ def _form(actions: list[Action], aims: dict[int, float], vague: set[int], signal
     if len(dated) < n:
         j.improve("give each action a due date")
     specific = [a for a in actions if id(a) not in vague and _is_specific(a.entry, signals)]
-    j.credit(0.5 * sum(aims[id(a)] for a in specific) / n,
-             f"{len(specific)} of {n} are specific (a concrete verb, a ticket, or done)")
+    j.credit(
+        0.5 * sum(aims[id(a)] for a in specific) / n,
+        f"{len(specific)} of {n} are specific (a concrete verb, a ticket, or done)",
+    )
     if vague:
         j.found(f"{len(vague)} vague: {quoted([a.entry.text for a in actions if id(a) in vague], 2, 50)}")
-        j.improve("rewrite vague actions ('improve', 'look into', 'be careful') as a concrete change "
-                  "with a done-criterion")
+        j.improve(
+            "rewrite vague actions ('improve', 'look into', 'be careful') as a concrete change with a done-criterion"
+        )
     if not any(a.entry.done_when or any(c.isdigit() for c in a.entry.text) for a in actions):
         j.improve("make actions measurable: say what 'done' looks like (a threshold, a test, a date)")
     _prevention(actions, vague, signals, j)
@@ -170,8 +180,11 @@ def _form(actions: list[Action], aims: dict[int, float], vague: set[int], signal
 
 def _prevention(actions: list[Action], vague: set[int], signals: Signals, j: Judgement) -> None:
     """Concrete actions on this incident's causes that add a test, alert, guardrail or automation."""
-    preventive = [a.entry.text for a in actions if a.aim >= 0.5 and signals.found("prevention_terms", a.entry.text)
-                  and id(a) not in vague]
+    preventive = [
+        a.entry.text
+        for a in actions
+        if a.aim >= 0.5 and signals.found("prevention_terms", a.entry.text) and id(a) not in vague
+    ]
     training = [a for a in actions if signals.found("training_terms", a.entry.text)]
     if preventive:
         j.credit(0.5, f"{len(preventive)} preventive on this incident's causes (tests, alerts, guardrails, automation)")
@@ -183,8 +196,11 @@ def _prevention(actions: list[Action], vague: set[int], signals: Signals, j: Jud
 
 def _is_specific(action: ActionEntry, signals: Signals) -> bool:
     """Done already, tracked by a ticket, or opening with a concrete verb ('Add', 'Pin', 'Block')."""
-    return (action.status == "done" or bool(action.ticket)
-            or bool(signals.starts_with("specific_verbs", _head(action.text, signals))))
+    return (
+        action.status == "done"
+        or bool(action.ticket)
+        or bool(signals.starts_with("specific_verbs", _head(action.text, signals)))
+    )
 
 
 def _is_vague(text: str, signals: Signals) -> bool:

@@ -116,8 +116,10 @@ def _tracking(reading: Reading, j: Judgement) -> None:
     if len(dated) < n:
         j.improve("give every action a due date")
     if tracked:
-        j.credit(0.5 if sum(a.aim for a in tracked) / n >= 0.5 else 0.25,
-                 f"{len(tracked)} of {n} actions have a status or ticket")
+        j.credit(
+            0.5 if sum(a.aim for a in tracked) / n >= 0.5 else 0.25,
+            f"{len(tracked)} of {n} actions have a status or ticket",
+        )
     if len(tracked) < n:
         j.improve("track every action: a ticket link or a status (open / in progress / done)")
 
@@ -143,9 +145,10 @@ def learning_sharing(reading: Reading, signals: Signals) -> Judgement:
     lessons = reading.of("lessons")
     specific = sum(s.weight for s in lessons)
     if specific >= 1:
-        j.credit(1.0 if specific < 2.5 else 1.5,
-                 f"{plural(len(lessons), 'lesson')} learned, "
-                 f"{plural(round(specific), 'specific one')} to this incident")
+        j.credit(
+            1.0 if specific < 2.5 else 1.5,
+            f"{plural(len(lessons), 'lesson')} learned, {plural(round(specific), 'specific one')} to this incident",
+        )
     elif lessons:
         shown = quoted([s.text for s in lessons], 2, 50)
         j.found(f"{plural(len(lessons), 'lesson')}, none specific to this incident: {shown}")
@@ -174,8 +177,11 @@ def learning_sharing(reading: Reading, signals: Signals) -> Judgement:
 
 
 def _related(reading: Reading, signals: Signals, j: Judgement) -> None:
-    linked = [link.text for link in reading.doc.links
-              if re.search(r"post-?mortem|incident|\bPM[-\d]", f"{link.text} {link.url}", re.I)]
+    linked = [
+        link.text
+        for link in reading.doc.links
+        if re.search(r"post-?mortem|incident|\bPM[-\d]", f"{link.text} {link.url}", re.I)
+    ]
     mentioned = signals.found("related_terms", reading.stated_text())
     if linked or mentioned:
         j.credit(0.5, f"links to related incidents ({quoted(linked + mentioned, 3)})")
@@ -216,7 +222,11 @@ def completeness_structure(reading: Reading, signals: Signals) -> Judgement:
     return j
 
 
-OPEN_SHARE_CAPS = ((0.75, 3.5), (0.5, 4.0), (0.3, 4.5))  # share of the analysis still open -> the most completeness can score
+OPEN_SHARE_CAPS = (
+    (0.75, 3.5),
+    (0.5, 4.0),
+    (0.3, 4.5),
+)  # share of the analysis still open -> the most completeness can score
 
 
 def _open_analysis(reading: Reading, j: Judgement) -> None:
@@ -271,8 +281,11 @@ def _leftovers(doc: MarkdownPostmortem, signals: Signals, j: Judgement) -> None:
         j.credit(-0.5, f"template placeholders left in: {quoted(placeholders)}")
         j.improve("replace or remove the template placeholders")
     sections = doc.sections
-    empty = [s.title for i, s in enumerate(sections)
-             if s.level >= 1 and not s.text and (i + 1 == len(sections) or sections[i + 1].level <= s.level)]
+    empty = [
+        s.title
+        for i, s in enumerate(sections)
+        if s.level >= 1 and not s.text and (i + 1 == len(sections) or sections[i + 1].level <= s.level)
+    ]
     if empty:
         j.credit(-0.25 * min(len(empty), 2), f"empty sections: {quoted(empty)}")
         j.improve("fill in or remove the empty sections")

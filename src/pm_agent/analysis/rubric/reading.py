@@ -36,9 +36,13 @@ from pm_agent.markdown.document import ActionEntry, MarkdownPostmortem, Section,
 from pm_agent.textscan.words import compile_scanned
 
 GROUPS = {
-    "root_cause": "causes", "trigger": "causes", "contributing_factors": "causes",
+    "root_cause": "causes",
+    "trigger": "causes",
+    "contributing_factors": "causes",
     "action_items": "actions",
-    "lessons": "lessons", "what_went_well": "lessons", "what_went_wrong": "lessons",
+    "lessons": "lessons",
+    "what_went_well": "lessons",
+    "what_went_wrong": "lessons",
 }
 ACCOUNT = "account"
 ALIGN_FULL = 2.0  # the specific weight an action shares with the stated causes to fully address one ...
@@ -206,8 +210,11 @@ class Reading:
             if is_open(entry.text):
                 continue
             own = terms(without_quotes(entry.text))
-            shared = sum(w * causes[t] * (SUBJECT_SHARE if t in self.subject_terms else 1.0)
-                         for t, w in own.weights.items() if t in causes)
+            shared = sum(
+                w * causes[t] * (SUBJECT_SHARE if t in self.subject_terms else 1.0)
+                for t, w in own.weights.items()
+                if t in causes
+            )
             share = shared / (own.total_weight() or 1.0)
             aim = min(1.0, shared / ALIGN_FULL) * min(1.0, share / ALIGN_SHARE)
             found.append(Action(entry, aim * ECHO_WEIGHT if entry.status == "done" and self.echoes_a_row(own) else aim))
@@ -380,8 +387,11 @@ def _units(section: Section) -> list[tuple[str, str | None]]:
         if isinstance(part, Table):
             for row in part.rows:
                 cells = [c for c in row if c]
-                units.append(_labelled(cells[0], cells[1]) if section.canonical is None and len(cells) == 2
-                             else (" | ".join(cells), section.canonical))
+                units.append(
+                    _labelled(cells[0], cells[1])
+                    if section.canonical is None and len(cells) == 2
+                    else (" | ".join(cells), section.canonical)
+                )
         else:
             text = plain(part)
             label, sep, value = text.partition(":")

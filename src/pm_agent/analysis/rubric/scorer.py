@@ -136,8 +136,9 @@ def score_document(doc: MarkdownPostmortem, rubric: Rubric | None = None) -> Rub
     reading = read(doc)
     scores = [_score(criterion, reading) for criterion in rubric.criteria]
     weighted = round(sum(s.weight * s.score for s in scores) / rubric.total_weight, 2)
-    return RubricResult(criteria=scores, weighted_average=weighted, passed=weighted >= rubric.pass_mark,
-                        pass_mark=rubric.pass_mark)
+    return RubricResult(
+        criteria=scores, weighted_average=weighted, passed=weighted >= rubric.pass_mark, pass_mark=rubric.pass_mark
+    )
 
 
 def _score(criterion: RubricCriterion, reading: Reading) -> CriterionScore:
@@ -146,6 +147,10 @@ def _score(criterion: RubricCriterion, reading: Reading) -> CriterionScore:
         raise PromptError(f"rubric.json: no scorer for criterion {criterion.id!r}; known: {', '.join(SCORERS)}")
     judgement = scorer(reading, Signals(criterion.id, criterion.signals))
     return CriterionScore(
-        id=criterion.id, name=criterion.name, weight=criterion.weight, score=judgement.score,
-        evidence=judgement.evidence or ["nothing found for this criterion"], to_improve=judgement.to_improve,
+        id=criterion.id,
+        name=criterion.name,
+        weight=criterion.weight,
+        score=judgement.score,
+        evidence=judgement.evidence or ["nothing found for this criterion"],
+        to_improve=judgement.to_improve,
     )

@@ -40,7 +40,21 @@ GENERIC = frozenset(_WORDS["generic"])  # words every postmortem uses: light, ne
 COMMON_ACRONYMS = frozenset(_WORDS["common_acronyms"])  # initials too common to name one system
 
 _SUFFIXES = (
-    "ations", "ation", "ments", "ment", "ings", "ing", "edly", "ers", "ies", "ied", "ed", "es", "er", "ly", "s",
+    "ations",
+    "ation",
+    "ments",
+    "ment",
+    "ings",
+    "ing",
+    "edly",
+    "ers",
+    "ies",
+    "ied",
+    "ed",
+    "es",
+    "er",
+    "ly",
+    "s",
 )
 
 

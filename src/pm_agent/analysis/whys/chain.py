@@ -30,7 +30,10 @@ GAP_KIND = (
     (re.compile(r"\b(?:alert\w*|monitor\w*|alarm\w*|observability|dashboards?)\b", re.I), "alert"),
     (re.compile(r"\b(?:tests?|tested|testing|staging|qa)\b", re.I), "test"),
     (re.compile(r"\b(?:capacity|limits?|quota|headroom)\b", re.I), "capacity"),
-    (re.compile(r"\b(?:runbooks?|procedures?|documentation|documented|process|review|owner\w*|support)\b", re.I), "process"),
+    (
+        re.compile(r"\b(?:runbooks?|procedures?|documentation|documented|process|review|owner\w*|support)\b", re.I),
+        "process",
+    ),
 )
 GAP_FACT_RE = re.compile(
     r"\b(?:no|not|without|missing|lack\w*|never|nobody|none)\b[^.]{0,60}"
@@ -99,32 +102,50 @@ def trigger_branch(problem: str, reading: Reading) -> WhyBranch:
     steps = [symptom_step(problem, symptom)]
     cause = cause_of(symptom, reading)
     trigger = reading.trigger
-    subject = f"\"{problem.rstrip('.?! ')}\""
+    subject = f'"{problem.rstrip(".?! ")}"'
     if cause is not None:
         lead = "The data suggests a cause" if cause.has("tentative") else "The data states a cause"
         steps.append(cited(f"Why did {subject} happen?", f"{lead}: {said(cause.event)}.", cause))
         deeper = deeper_cause(cause, reading)
         reason = cause_part(cause.text)
         if deeper is not None:
-            steps.append(cited(f"Why did {_subject(cause, reason)} happen?", f"The data connects it with the event: {said(deeper.event)}.", deeper))
+            steps.append(
+                cited(
+                    f"Why did {_subject(cause, reason)} happen?",
+                    f"The data connects it with the event: {said(deeper.event)}.",
+                    deeper,
+                )
+            )
         elif trigger is not None and trigger is not cause and linked(trigger, cause):
             steps.append(cited(f"What set {_subject(cause, reason)} off?", _trigger_because(trigger, reading), trigger))
         else:
-            steps.append(ask(f"Why did {_subject(cause, reason)} happen?",
-                             f"What led to \"{reason or quote(cause.event)}\"? The data does not say."))
+            steps.append(
+                ask(
+                    f"Why did {_subject(cause, reason)} happen?",
+                    f'What led to "{reason or quote(cause.event)}"? The data does not say.',
+                )
+            )
     elif trigger is not None:
         steps.append(cited(f"What set {subject} off?", _trigger_because(trigger, reading), trigger))
         steps.append(ask(f"How did the change lead to {subject}?", _mechanism_question(reading, trigger, subject)))
     elif reverting_fix(reading) is not None:
         steps.append(ask(f"What set {subject} off?", _mechanism_question(reading, None, subject)))
     elif [t for t in reading.findings if t is not symptom]:
-        shown = "; ".join(f"\"{quote(t.event)}\"" for t in [t for t in reading.findings if t is not symptom][:3])
-        steps.append(ask(f"What set {subject} off?",
-                         f"Which of these findings set it off, and how: {shown}? The data does not connect them to the failure."))
+        shown = "; ".join(f'"{quote(t.event)}"' for t in [t for t in reading.findings if t is not symptom][:3])
+        steps.append(
+            ask(
+                f"What set {subject} off?",
+                f"Which of these findings set it off, and how: {shown}? The data does not connect them to the failure.",
+            )
+        )
     else:
-        steps.append(ask(f"What set {subject} off?",
-                         f"What changed just before {subject} (a deploy, a configuration, load, a dependency)? "
-                         "The data names no change or cause."))
+        steps.append(
+            ask(
+                f"What set {subject} off?",
+                f"What changed just before {subject} (a deploy, a configuration, load, a dependency)? "
+                "The data names no change or cause.",
+            )
+        )
     steps.append(safeguard_step(reading, cause or trigger, subject))
     root, kind, question = systemic(reading, cause or trigger, subject)
     return WhyBranch(label="trigger", steps=steps, root_cause=root, root_cause_question=question, systemic_kind=kind)
@@ -137,10 +158,12 @@ def _mechanism_question(reading: Reading, trigger: Tagged | None, subject: str) 
     revert = reverting_fix(reading)
     if revert is not None:
         step, what = revert
-        same = f", and was that change \"{quote(trigger.event)}\"" if trigger is not None else ""
-        return (f"What in the change to {what} made {subject} fail{same}? {implicated(step, what)} The data shows "
-                "that reverting it ended the failure, not how it caused it.")
-    return f"What in \"{quote(trigger.event)}\" made {subject} fail? The data gives the times, not the mechanism."
+        same = f', and was that change "{quote(trigger.event)}"' if trigger is not None else ""
+        return (
+            f"What in the change to {what} made {subject} fail{same}? {implicated(step, what)} The data shows "
+            "that reverting it ended the failure, not how it caused it."
+        )
+    return f'What in "{quote(trigger.event)}" made {subject} fail? The data gives the times, not the mechanism.'
 
 
 def first_symptom(reading: Reading) -> Tagged | None:
@@ -154,8 +177,12 @@ def symptom_step(problem: str, symptom: Tagged | None) -> WhyStep:
     why = f"Why did this happen: {problem.rstrip('.?! ')}?"
     if symptom is None:
         return ask(why, "What did users or monitoring see first, and when? The data records no symptom.")
-    return cited(why, f"The failure showed: {said(symptom.event, vocab.TAG_PATTERNS['symptom'])}.", symptom,
-                 focus=vocab.TAG_PATTERNS["symptom"])
+    return cited(
+        why,
+        f"The failure showed: {said(symptom.event, vocab.TAG_PATTERNS['symptom'])}.",
+        symptom,
+        focus=vocab.TAG_PATTERNS["symptom"],
+    )
 
 
 def cause_of(symptom: Tagged | None, reading: Reading) -> Tagged | None:
@@ -203,25 +230,44 @@ def safeguard_step(reading: Reading, cause: Tagged | None, subject: str) -> WhyS
     why = f"Why was {subject} not caught earlier?"
     gap = next(iter(reading.tagged("gap")), None)
     if gap is not None:
-        return cited(why, f"The data records a missing safeguard: {said(gap.event, vocab.TAG_PATTERNS['gap'])}.", gap,
-                     focus=vocab.TAG_PATTERNS["gap"])
+        return cited(
+            why,
+            f"The data records a missing safeguard: {said(gap.event, vocab.TAG_PATTERNS['gap'])}.",
+            gap,
+            focus=vocab.TAG_PATTERNS["gap"],
+        )
     unintended = next(iter(reading.tagged("unintended")), None)
     if unintended is not None:
-        return cited(why, f"The data records the change as unintended: {said(unintended.event, vocab.TAG_PATTERNS['unintended'])}.",
-                     unintended, focus=vocab.TAG_PATTERNS["unintended"])
+        return cited(
+            why,
+            f"The data records the change as unintended: {said(unintended.event, vocab.TAG_PATTERNS['unintended'])}.",
+            unintended,
+            focus=vocab.TAG_PATTERNS["unintended"],
+        )
     if cause is None:
         return ask(why, f"Which check, alert or review could have caught {subject} sooner, and why did none?")
-    return ask(why, f"Which check, test or review did \"{_said(cause)}\" pass before it took effect, and why did none of them catch it?")
+    return ask(
+        why,
+        f'Which check, test or review did "{_said(cause)}" pass before it took effect, and why did none of them catch it?',
+    )
 
 
 def systemic(reading: Reading, cause: Tagged | None, subject: str) -> tuple[str, str, str]:
     """The systemic cause when the data states one (a recorded gap), else the question that would establish it."""
     gap = next(iter(reading.tagged("gap")), None)
     if gap is not None:
-        return f"The data records a missing safeguard: {said(gap.event, vocab.TAG_PATTERNS['gap'])}.", gap_kind(gap.text), ""
-    about = f"\"{_said(cause)}\"" if cause is not None else subject
-    return "", "unknown", (
-        f"What in how this system is changed, tested or watched let {about} reach users, and who owns closing that gap?"
+        return (
+            f"The data records a missing safeguard: {said(gap.event, vocab.TAG_PATTERNS['gap'])}.",
+            gap_kind(gap.text),
+            "",
+        )
+    about = f'"{_said(cause)}"' if cause is not None else subject
+    return (
+        "",
+        "unknown",
+        (
+            f"What in how this system is changed, tested or watched let {about} reach users, and who owns closing that gap?"
+        ),
     )
 
 
@@ -239,39 +285,67 @@ def detection_branch(reading: Reading) -> WhyBranch | None:
         return None
     alert = reading.first_alert
     if reading.reported_by_people:
-        later = f" The first alert followed: {said(alert.event)}." if alert and alert.at > detection.at else (
-            " No alert appears in the data before it." if alert is None else "")
-        first = cited("Why did a person notice it before monitoring did?",
-                      f"The first signal was a report: {said(detection.event)}.{later}", detection,
-                      *([alert] if alert and alert.at > detection.at else []))
-        if alert is not None and alert.at > detection.at:  # the times the input gives: a computed gap is no figure of it
-            second = ask("Why did the alert come after the report?",
-                         f"Why did \"{quote(alert.event)}\" fire only at {when(alert.at)}, after the first report at "
-                         f"{when(detection.at)}: what does it watch, and how fast?")
+        later = (
+            f" The first alert followed: {said(alert.event)}."
+            if alert and alert.at > detection.at
+            else (" No alert appears in the data before it." if alert is None else "")
+        )
+        first = cited(
+            "Why did a person notice it before monitoring did?",
+            f"The first signal was a report: {said(detection.event)}.{later}",
+            detection,
+            *([alert] if alert and alert.at > detection.at else []),
+        )
+        if (
+            alert is not None and alert.at > detection.at
+        ):  # the times the input gives: a computed gap is no figure of it
+            second = ask(
+                "Why did the alert come after the report?",
+                f'Why did "{quote(alert.event)}" fire only at {when(alert.at)}, after the first report at '
+                f"{when(detection.at)}: what does it watch, and how fast?",
+            )
         else:
-            second = ask("Why did no alert catch it?",
-                         f"Which signal shows \"{quote(detection.event)}\" to monitoring, and is anything alerting on it?")
+            second = ask(
+                "Why did no alert catch it?",
+                f'Which signal shows "{quote(detection.event)}" to monitoring, and is anything alerting on it?',
+            )
     elif is_slow(reading.detection_lag):
         lag = format_minutes(reading.detection_lag.total_seconds() / 60)
-        first = cited("Why did detection take so long?",
-                      f"The failure started at {when(reading.started)} and was first detected {lag} later: {said(detection.event)}.",
-                      detection)
-        second = ask("Why did no signal fire sooner?", f"What changed at {when(reading.started)} that monitoring could have seen?")
+        first = cited(
+            "Why did detection take so long?",
+            f"The failure started at {when(reading.started)} and was first detected {lag} later: {said(detection.event)}.",
+            detection,
+        )
+        second = ask(
+            "Why did no signal fire sooner?",
+            f"What changed at {when(reading.started)} that monitoring could have seen?",
+        )
     else:
         return None
     root_gap = next((t for t in reading.tagged("gap") if gap_kind(t.text) == "alert"), None)
     if root_gap is not None:
-        return WhyBranch(label="detection", steps=[first, second], systemic_kind="alert",
-                         root_cause=f"The data records a monitoring gap: {said(root_gap.event, vocab.TAG_PATTERNS['gap'])}.")
-    return WhyBranch(label="detection", steps=[first, second], systemic_kind="unknown",
-                     root_cause_question=f"What would have alerted on \"{quote(detection.event)}\" before a person did?")
+        return WhyBranch(
+            label="detection",
+            steps=[first, second],
+            systemic_kind="alert",
+            root_cause=f"The data records a monitoring gap: {said(root_gap.event, vocab.TAG_PATTERNS['gap'])}.",
+        )
+    return WhyBranch(
+        label="detection",
+        steps=[first, second],
+        systemic_kind="unknown",
+        root_cause_question=f'What would have alerted on "{quote(detection.event)}" before a person did?',
+    )
 
 
 def recovery_branch(reading: Reading) -> WhyBranch | None:
     """When an attempt to recover failed, was held up, or had to be run again."""
     failed = [a.step for a in reading.attempts if a.outcome == "failed"]
-    held = [t for t in reading.tagged("blocked", "retry", dated_only=True)
-            if not t.has("report", "alert", "observation") and (reading.detected is None or t.at >= reading.detected)]
+    held = [
+        t
+        for t in reading.tagged("blocked", "retry", dated_only=True)
+        if not t.has("report", "alert", "observation") and (reading.detected is None or t.at >= reading.detected)
+    ]
     hurdles = list(dict.fromkeys([*failed, *held]))
     if not hurdles:
         return None
@@ -279,15 +353,31 @@ def recovery_branch(reading: Reading) -> WhyBranch | None:
     took = ""
     if reading.started and reading.mitigated:
         took = f" ({format_minutes((reading.mitigated - reading.started).total_seconds() / 60)} from the start)"
-    steps = [cited(f"Why did recovery take as long as it did{took}?", f"A step did not go as planned: {said(first.event)}.", first)]
+    steps = [
+        cited(
+            f"Why did recovery take as long as it did{took}?",
+            f"A step did not go as planned: {said(first.event)}.",
+            first,
+        )
+    ]
     reason = cause_part(first.text)
     if reason:
-        steps.append(cited("Why did that step not work?", f"The data says why: {said(first.event, vocab.CONNECTIVE)}.",
-                           first, focus=vocab.CONNECTIVE))
+        steps.append(
+            cited(
+                "Why did that step not work?",
+                f"The data says why: {said(first.event, vocab.CONNECTIVE)}.",
+                first,
+                focus=vocab.CONNECTIVE,
+            )
+        )
     else:
-        steps.append(ask("Why did that step not work?", f"What stopped \"{quote(first.event)}\"? The data does not say."))
-    return WhyBranch(label="recovery", steps=steps, systemic_kind="unknown",
-                     root_cause_question=f"What would have let \"{quote(first.event)}\" work the first time?")
+        steps.append(ask("Why did that step not work?", f'What stopped "{quote(first.event)}"? The data does not say.'))
+    return WhyBranch(
+        label="recovery",
+        steps=steps,
+        systemic_kind="unknown",
+        root_cause_question=f'What would have let "{quote(first.event)}" work the first time?',
+    )
 
 
 # --- facts --------------------------------------------------------------------------------------
@@ -317,10 +407,16 @@ def _answer(branches: list[WhyBranch], fact: str) -> bool:
         return len(fact_stems & {s for s in content_stems(text) if weight(s) == 1.0})
 
     steps = [(b, i) for b in branches for i in range(len(b.steps))]
-    open_scores = [(overlap(b.steps[i].question + " " + b.steps[i].why), n) for n, (b, i) in enumerate(steps)
-                   if b.steps[i].hypothesis]
-    cited_scores = [(overlap(b.steps[i].because + " " + " ".join(e.excerpt for e in b.steps[i].evidence)), n)
-                    for n, (b, i) in enumerate(steps) if not b.steps[i].hypothesis and not b.steps[i].facts]
+    open_scores = [
+        (overlap(b.steps[i].question + " " + b.steps[i].why), n)
+        for n, (b, i) in enumerate(steps)
+        if b.steps[i].hypothesis
+    ]
+    cited_scores = [
+        (overlap(b.steps[i].because + " " + " ".join(e.excerpt for e in b.steps[i].evidence)), n)
+        for n, (b, i) in enumerate(steps)
+        if not b.steps[i].hypothesis and not b.steps[i].facts
+    ]
     best_open = max((score for score, _ in open_scores), default=0)
     best_cited = max((score for score, _ in cited_scores), default=0)
     if best_cited >= 2 and best_cited > best_open:
@@ -344,10 +440,17 @@ def facts_branch(problem: str, facts: list[str]) -> WhyBranch:
     steps = [stated(why if i == 0 else "And why did that happen?", fact) for i, fact in enumerate(facts)]
     if not steps:
         steps.append(ask(why, "What was the first sign of the problem, and what changed just before it?"))
-    steps.append(ask("What let it reach users?", "Which check, test, alert or review would have stopped it, and why did it not?"))
+    steps.append(
+        ask("What let it reach users?", "Which check, test, alert or review would have stopped it, and why did it not?")
+    )
     gap = next((f for f in facts if GAP_FACT_RE.search(f)), None)
-    return WhyBranch(label="trigger", steps=steps, root_cause=gap or "", systemic_kind=gap_kind(gap) if gap else "unknown",
-                     root_cause_question="" if gap else "What gap in the system or process let this happen, and who owns it?")
+    return WhyBranch(
+        label="trigger",
+        steps=steps,
+        root_cause=gap or "",
+        systemic_kind=gap_kind(gap) if gap else "unknown",
+        root_cause_question="" if gap else "What gap in the system or process let this happen, and who owns it?",
+    )
 
 
 # --- helpers ------------------------------------------------------------------------------------
@@ -366,9 +469,8 @@ def _shares(a: Tagged, b: Tagged) -> bool:
 def _subject(tagged: Tagged | None, fallback: str) -> str:
     """A short name for what an event shows, quoted from it."""
     if tagged is None:
-        return f"\"{fallback.rstrip('.')}\"" if fallback else "the failure"
+        return f'"{fallback.rstrip(".")}"' if fallback else "the failure"
     text = quote(tagged.event, vocab.TAG_PATTERNS["symptom"])
     words = text.split()
     short = " ".join(words[:10]) + ("…" if len(words) > 10 else "")
-    return f"\"{short}\""
-
+    return f'"{short}"'

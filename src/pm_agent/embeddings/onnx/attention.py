@@ -43,9 +43,34 @@ MASK_INPUT = "attention_mask"
 HEADS_SPLIT = (0, 2, 1, 3)  # [batch, sequence, heads, head size] <-> [batch, heads, sequence, head size]
 LAST_TWO_SWAPPED = ((0, 2, 1), (0, 1, 3, 2))
 # What may build the additive mask from attention_mask and the inputs' shapes; nothing that reads hidden states.
-MASK_BUILDING = {"Cast", "Shape", "Squeeze", "Unsqueeze", "Range", "GreaterOrEqual", "Greater", "Less", "LessOrEqual",
-                 "Equal", "And", "Or", "Not", "Max", "Min", "Expand", "Concat", "GatherND", "Gather", "Where", "Slice",
-                 "Reshape", "Sub", "Mul", "ConstantOfShape", "Constant"}
+MASK_BUILDING = {
+    "Cast",
+    "Shape",
+    "Squeeze",
+    "Unsqueeze",
+    "Range",
+    "GreaterOrEqual",
+    "Greater",
+    "Less",
+    "LessOrEqual",
+    "Equal",
+    "And",
+    "Or",
+    "Not",
+    "Max",
+    "Min",
+    "Expand",
+    "Concat",
+    "GatherND",
+    "Gather",
+    "Where",
+    "Slice",
+    "Reshape",
+    "Sub",
+    "Mul",
+    "ConstantOfShape",
+    "Constant",
+}
 
 
 @dataclass(frozen=True)
@@ -68,8 +93,13 @@ def fuse_attention(graph: Graph) -> int:
     if MASK_INPUT not in graph.inputs:
         return 0
     producers, consumers = graph.producers(), graph.consumers()
-    blocks = [block for node in graph.nodes if node.op_type == "Softmax" and not node.domain
-              for block in [match_attention(node, graph, producers, consumers)] if block is not None]
+    blocks = [
+        block
+        for node in graph.nodes
+        if node.op_type == "Softmax" and not node.domain
+        for block in [match_attention(node, graph, producers, consumers)]
+        if block is not None
+    ]
     if not blocks:
         return 0
     mask = f"{MASK_INPUT}/int32"
@@ -96,8 +126,13 @@ def quantized_attention(graph: Graph, block: AttentionBlock, mask: str) -> list[
     quantized = [f"{prefix}/input_q", f"{prefix}/input_scale", f"{prefix}/input_zero_point"]
     return [
         Node("DynamicQuantizeLinear", "", [block.input], quantized),
-        Node("QAttention", MICROSOFT, [quantized[0], weight, bias, quantized[1], scale, mask, quantized[2]],
-             [block.context], rest=[int_attribute("num_heads", hidden // block.head_size)]),
+        Node(
+            "QAttention",
+            MICROSOFT,
+            [quantized[0], weight, bias, quantized[1], scale, mask, quantized[2]],
+            [block.context],
+            rest=[int_attribute("num_heads", hidden // block.head_size)],
+        ),
     ]
 
 
@@ -107,8 +142,9 @@ def _array(graph: Graph, name: str, dtype):
     return np.frombuffer(bytes(graph.tensors[name].raw), dtype=dtype)  # type: ignore[arg-type]
 
 
-def match_attention(softmax: Node, graph: Graph, producers: dict[str, Node],
-                    consumers: dict[str, list[Node]]) -> AttentionBlock | None:
+def match_attention(
+    softmax: Node, graph: Graph, producers: dict[str, Node], consumers: dict[str, list[Node]]
+) -> AttentionBlock | None:
     """The self-attention around ``softmax``, if every part of the pattern is there; else None."""
     scores = producers.get(softmax.inputs[0])
     if node_int_attribute(softmax, "axis") not in (None, -1, 3) or not _is(scores, "Add", 2):
@@ -145,8 +181,12 @@ def match_attention(softmax: Node, graph: Graph, producers: dict[str, Node],
 
 
 def _is(node: Node | None, op_type: str, inputs: int | None = None) -> bool:
-    return (node is not None and node.op_type == op_type and not node.domain
-            and (inputs is None or len(node.inputs) == inputs))
+    return (
+        node is not None
+        and node.op_type == op_type
+        and not node.domain
+        and (inputs is None or len(node.inputs) == inputs)
+    )
 
 
 def _only_reader(name: str, consumers: dict[str, list[Node]], op_type: str) -> Node | None:

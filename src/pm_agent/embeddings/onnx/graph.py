@@ -177,14 +177,23 @@ def parse_tensor_header(data) -> tuple[str, Tensor]:
 def encode_tensor(name: str, data_type: int, dims: tuple[int, ...], raw: bytes) -> bytes:
     """An initializer holding ``raw`` (little-endian elements of ``data_type``)."""
     fields: list[Field] = [(TENSOR_DIMS, VARINT, dim) for dim in dims]
-    fields += [(TENSOR_DATA_TYPE, VARINT, data_type), (TENSOR_NAME, LENGTH, name.encode()), (TENSOR_RAW_DATA, LENGTH, raw)]
+    fields += [
+        (TENSOR_DATA_TYPE, VARINT, data_type),
+        (TENSOR_NAME, LENGTH, name.encode()),
+        (TENSOR_RAW_DATA, LENGTH, raw),
+    ]
     return encode_fields(fields)
 
 
 def int_attribute(name: str, value: int) -> Field:
     """A node's integer attribute, as a field to put in :attr:`Node.rest`."""
-    attribute = encode_fields([(ATTRIBUTE_NAME, LENGTH, name.encode()), (ATTRIBUTE_INT, VARINT, value),
-                               (ATTRIBUTE_TYPE, VARINT, ATTRIBUTE_TYPE_INT)])
+    attribute = encode_fields(
+        [
+            (ATTRIBUTE_NAME, LENGTH, name.encode()),
+            (ATTRIBUTE_INT, VARINT, value),
+            (ATTRIBUTE_TYPE, VARINT, ATTRIBUTE_TYPE_INT),
+        ]
+    )
     return (NODE_ATTRIBUTE, LENGTH, attribute)
 
 
@@ -198,15 +207,22 @@ def ints_attribute(name: str, values: tuple[int, ...]) -> Field:
 
 def graph_attribute(name: str, graph: bytes) -> Field:
     """A node's subgraph attribute (a Scan's ``body``), as a field to put in :attr:`Node.rest`."""
-    attribute = encode_fields([(ATTRIBUTE_NAME, LENGTH, name.encode()), (ATTRIBUTE_GRAPH, LENGTH, graph),
-                               (ATTRIBUTE_TYPE, VARINT, ATTRIBUTE_TYPE_GRAPH)])
+    attribute = encode_fields(
+        [
+            (ATTRIBUTE_NAME, LENGTH, name.encode()),
+            (ATTRIBUTE_GRAPH, LENGTH, graph),
+            (ATTRIBUTE_TYPE, VARINT, ATTRIBUTE_TYPE_GRAPH),
+        ]
+    )
     return (NODE_ATTRIBUTE, LENGTH, attribute)
 
 
 def tensor_value_info(name: str, element_type: int, dims: tuple[int | str, ...]) -> bytes:
     """A graph input or output: its name, element type and shape (numbers, or names of free dimensions)."""
-    dimensions = [encode_fields([(DIM_VALUE, VARINT, dim) if isinstance(dim, int) else (DIM_PARAM, LENGTH, dim.encode())])
-                  for dim in dims]
+    dimensions = [
+        encode_fields([(DIM_VALUE, VARINT, dim) if isinstance(dim, int) else (DIM_PARAM, LENGTH, dim.encode())])
+        for dim in dims
+    ]
     shape = encode_fields([(SHAPE_DIM, LENGTH, dimension) for dimension in dimensions])
     tensor_type = encode_fields([(TENSOR_TYPE_ELEMENT, VARINT, element_type), (TENSOR_TYPE_SHAPE, LENGTH, shape)])
     value_type = encode_fields([(TYPE_TENSOR, LENGTH, tensor_type)])

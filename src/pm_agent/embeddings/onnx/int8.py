@@ -58,7 +58,12 @@ def fuse_int8_matmuls(nodes: list[Node], tensors: dict[str, Tensor], graph_outpu
             outputs = list(add.outputs)
             dropped.add(id(add))
         node.op_type, node.domain, node.inputs, node.outputs, node.raw = (
-            "DynamicQuantizeMatMul", MICROSOFT, inputs, outputs, None)
+            "DynamicQuantizeMatMul",
+            MICROSOFT,
+            inputs,
+            outputs,
+            None,
+        )
         for helper, output in ((mul, mul.outputs[0]), (cast, cast.outputs[0])):
             if len(consumers.get(output, ())) == 1 and output not in graph_outputs:
                 dropped.add(id(helper))

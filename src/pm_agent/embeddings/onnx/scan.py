@@ -67,8 +67,13 @@ def one_text_per_step(model: bytes) -> bytes | None:
     if sorted(value_info_name(value) for value in inputs) != sorted(TEXT_INPUTS) or HIDDEN_STATES not in outputs:
         return None
     body = _step_graph(fields, opset)
-    scan = Node("Scan", "", list(TEXT_INPUTS), [SENTENCE_EMBEDDING],
-                rest=[int_attribute("num_scan_inputs", len(TEXT_INPUTS)), graph_attribute("body", body)])
+    scan = Node(
+        "Scan",
+        "",
+        list(TEXT_INPUTS),
+        [SENTENCE_EMBEDDING],
+        rest=[int_attribute("num_scan_inputs", len(TEXT_INPUTS)), graph_attribute("body", body)],
+    )
     outer: list = [(GRAPH_NODE, LENGTH, scan.encode())]
     outer += [(number, wire, value) for number, wire, value in fields if number == GRAPH_NAME]
     outer += [(GRAPH_INPUT, LENGTH, value) for value in inputs]
@@ -92,13 +97,24 @@ def _step_graph(fields: list, opset: int) -> bytes:
                 node.inputs, node.raw = [renamed.get(name, name) for name in node.inputs], None
             nodes.append(node)
     if opset >= FIRST_OPSET_WITH_AXES_INPUTS:
-        nodes.append(Node("ReduceMean", "", [HIDDEN_STATES, AXIS_ONE], ["text/mean"],
-                          rest=[int_attribute("keepdims", 0)]))
+        nodes.append(
+            Node("ReduceMean", "", [HIDDEN_STATES, AXIS_ONE], ["text/mean"], rest=[int_attribute("keepdims", 0)])
+        )
     else:
-        nodes.append(Node("ReduceMean", "", [HIDDEN_STATES], ["text/mean"],
-                          rest=[ints_attribute("axes", (1,)), int_attribute("keepdims", 0)]))
-    nodes.append(Node("LpNormalization", "", ["text/mean"], ["text/unit"],
-                      rest=[int_attribute("axis", -1), int_attribute("p", 2)]))
+        nodes.append(
+            Node(
+                "ReduceMean",
+                "",
+                [HIDDEN_STATES],
+                ["text/mean"],
+                rest=[ints_attribute("axes", (1,)), int_attribute("keepdims", 0)],
+            )
+        )
+    nodes.append(
+        Node(
+            "LpNormalization", "", ["text/mean"], ["text/unit"], rest=[int_attribute("axis", -1), int_attribute("p", 2)]
+        )
+    )
     nodes.append(Node("Squeeze", "", ["text/unit", AXIS_ZERO], ["text/vector"]))
     body: list = [(GRAPH_NODE, LENGTH, node.encode()) for node in nodes]
     body.append((GRAPH_NAME, LENGTH, b"one-text"))
