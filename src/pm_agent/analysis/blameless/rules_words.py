@@ -51,8 +51,8 @@ _NOUN_PHRASE = Guarded(
     rf"(?:(?P<poss>{POSSESSOR})\s+|\b(?:[Tt]he|[Hh]is|[Hh]er)\s+)?(?P<w>(?i:{'|'.join(JUDGEMENT_NOUNS)}))\b"
     rf"(?:\s+of\s+(?P<agent>{AGENT}))?",
 )
-_MISTAKE = Guarded(
-    r"mistake*|error*|oversight*|slip*|blunder*",
+_MISTAKE = Guarded(  # set off by the judgement ("careless"), which every match holds, not by "error" alone
+    _ADJ,
     rf"\b(?:[Aa]n?\s+)?(?P<w>(?i:{_ADJ}))\s+(?:mistake|error|oversight|slip|blunder)s?\b",
 )
 _PREDICATE = Guarded(
@@ -160,13 +160,15 @@ _TERM = (
     r"(?:(?i:human|operator|manual)\s+(?:error|mistake|failure)s?|PEBKAC|PEBCAK|PICNIC|ID10T(?:\s+error)?"
     r"|(?i:layer[- ]8)\s+(?:problem|issue|error)|(?i:user\s+error))"
 )
+# Every _TERM holds one of these words ("human error", "layer 8 problem", "PEBKAC"): "errors continue" sets off nothing.
+_TERM_NEEDS = "human|operator|manual|user|pebkac|pebcak|picnic|id10t*|layer"
 _WHOLE_CLAUSE = Guarded(
-    r"error*|mistake*|failure*|pebkac|pebcak|picnic|id10t|layer",
+    _TERM_NEEDS,
     rf"^(?P<lead>\s*)(?:This|It|That)\s+(?:was|is)\s+(?:(?:just|simply|pure|plain|classic|a\s+case\s+of|an?)\s+)*"
     rf"(?P<term>{_TERM})(?=[.!?]*\s*$)",
 )
 _IN_SENTENCE = Guarded(
-    r"error*|mistake*|failure*|pebkac|pebcak|picnic|id10t|layer",
+    _TERM_NEEDS,
     rf"(?:\b(?:[Aa]n?|[Pp]ure|[Pp]lain|[Ss]imple|[Cc]lassic|[Tt]ypical)\s+)*(?P<term>{_TERM})\b",
 )
 _META_BEFORE = re.compile(

@@ -128,7 +128,12 @@ def _review(doc: MarkdownPostmortem, signals: Signals, j: Judgement) -> None:
     """A review is recorded by a heading or fact ('Attendees') or a phrase ('review meeting') the document states:
     '**Attendees:** to be confirmed' or 'When will the review meeting be held?' records none."""
     titles = "\n".join([*(s.title for s in doc.sections), *_stated_facts(doc)])
-    found = signals.found("review_sections", titles) + signals.found("review_phrases", stated_lines(doc.text))
+    # one scan of the raw text first: a phrase it lacks, its stated lines lack too (and reading every line of a
+    # long timeline for questions would cost more than the rest of the criterion)
+    phrases = (
+        signals.found("review_phrases", stated_lines(doc.text)) if signals.found("review_phrases", doc.text) else []
+    )
+    found = signals.found("review_sections", titles) + phrases
     if found:
         j.credit(0.5, f"review recorded ({quoted(found, 2)})")
     else:
