@@ -294,3 +294,15 @@ def test_a_customer_emailing_support_is_a_report_of_the_failure_not_the_team_com
 )
 def test_a_step_is_only_begun_when_its_words_say_it_was_started_not_that_something_came_up(text, begun):
     assert ("begun" in tags_of(text, "deploy")) is begun
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Diff of r88 shows the /orders rule routed to pool green, which has no healthy hosts",
+        "Logs from worker-2 show the job exited after reading an empty manifest",
+        "The query plan for the nightly report shows a full scan of events",
+    ],
+)
+def test_evidence_that_shows_something_is_a_finding_even_with_the_evidence_named_in_between(text):
+    assert "finding" in tags_of(text, "chat")

@@ -125,7 +125,7 @@ TAG_PATTERNS: dict[str, re.Pattern[str]] = {
         r"determined|confirmed (?:that|as|the (?:cause|root cause|culprit|bug))|verified that|traced|pinpoint\w*|"
         r"root cause (?:is|was|:|identified|found)|(?:identified|found) the (?:root )?cause|culprit|correlat\w*|shows? that|"
         r"(?:logs?|metrics?|graphs?|dashboards?|traces?|data|cloudwatch|grafana|profil\w*|dumps?|audit|diffs?|plans?|"
-        r"queries|query|output|stack ?traces?|heap) "
+        r"queries|query|output|stack ?traces?|heap)(?: (?:of|for|from|in|on) (?:[\w./#-]+ ){0,2}[\w./#-]+)? "
         r"(?:show\w*|indicat\w*|reveal\w*|point\w* to|confirm\w*)|"
         r"showed|revealed|spotted|oom[- ]?kill\w*|oom\b|out of memory|recalled|misconfigur\w*|mis-configur\w*|"
         r"expired|bug\b|regression|lead us onto|led us to)"
