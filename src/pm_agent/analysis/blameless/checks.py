@@ -29,9 +29,9 @@ from pm_agent.analysis.blameless.lexicon import (
     ROLE_NOUNS,
     ROLE_RE,
     is_person,
-    trie_pattern,
 )
 from pm_agent.data import table
+from pm_agent.textscan.words import literal_pattern
 
 _ENGLISH = table("english")
 _DANGLERS = frozenset(_ENGLISH["danglers"])
@@ -52,7 +52,7 @@ _COMMON_VERB_FORMS = frozenset(_ENGLISH["common_verb_forms"])
 # Each irregular verb form ("took", "taken") and its base ("take").
 _IRREGULAR_BASE = {form: base for base, *forms in IRREGULAR for form in forms}
 _VERB_LIKE = re.compile(
-    rf"(?i)\b(?:{trie_pattern(_AUX | _COMMON_VERB_FORMS | _IRREGULAR_BASE.keys())})\b|\b[a-z]+(?:ed|n't)\b"
+    rf"(?i)\b(?:{literal_pattern(_AUX | _COMMON_VERB_FORMS | _IRREGULAR_BASE.keys())})\b|\b[a-z]+(?:ed|n't)\b"
     r"|\b(?:[a-z]+(?:ches|shes|sses|xes)|[a-z]{2,}[^aeiousy\W]s)\b"
 )
 

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import re
 
-from pm_agent.analysis.blameless.lexicon import FIRST_NAMES, ROLE_ACRONYMS, SYSTEM_NAMES, trie_pattern
+from pm_agent.analysis.blameless.lexicon import FIRST_NAMES, ROLE_ACRONYMS, SYSTEM_NAMES
 from pm_agent.data import table
+from pm_agent.textscan.words import literal_pattern
 
-_PRODUCTS = trie_pattern(SYSTEM_NAMES)
+_PRODUCTS = literal_pattern(SYSTEM_NAMES)
 # Order matters: at each position the first alternative that matches wins.
 _FACT = re.compile(
     "|".join(
@@ -47,7 +48,7 @@ _NOT_FACT_SPANS = re.compile(r"(?i)\blayer[- ]8\b|\bID10T\b|(?<![\w.])@[\w.-]*\w
 # Every match of _FACT holds a digit, a capital, one of these marks, or is a lower-case system name:
 # a text without any has no facts, and the full scan can be skipped.
 _MAY_HOLD_FACT = re.compile(
-    "[\\dA-Z`/_#$€£.@-]|" + trie_pattern(n for n in SYSTEM_NAMES if not re.search(r"[\dA-Z`/_#$€£.@-]", n))
+    "[\\dA-Z`/_#$€£.@-]|" + literal_pattern(n for n in SYSTEM_NAMES if not re.search(r"[\dA-Z`/_#$€£.@-]", n))
 )
 
 

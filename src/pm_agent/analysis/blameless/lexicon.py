@@ -49,26 +49,6 @@ HARM_VERBS = (
 )
 
 
-def trie_pattern(words) -> str:
-    """A regex matching any of ``words``, factored by shared prefixes so a mismatch fails fast."""
-    trie: dict = {}
-    for word in words:
-        node = trie
-        for char in word:
-            node = node.setdefault(char, {})
-        node[""] = {}
-
-    def render(node: dict) -> str:
-        branches = [re.escape(char) + render(child) for char, child in sorted(node.items()) if char]
-        optional = "" in node
-        if not branches:
-            return ""
-        body = branches[0] if len(branches) == 1 and not optional else "(?:" + "|".join(branches) + ")"
-        return body + "?" if optional else body
-
-    return render(trie)
-
-
 # Any capitalised word (and an optional surname): the rules check it with is_person() after a match,
 # which keeps the patterns small and the list of names in one place.
 NAME = r"(?:@[\w.-]+|\b[^\W\d_a-z][^\W\d_A-Z]+(?:\s+[A-Z][a-z]+(?:-[A-Z][a-z]+)?(?=['’\s,]))?)\b"

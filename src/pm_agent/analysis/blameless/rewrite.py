@@ -54,13 +54,13 @@ from pm_agent.analysis.blameless.checks import lost_words, rewrite_problems
 from pm_agent.analysis.blameless.clauses import Guarded, Hit
 from pm_agent.analysis.blameless.facts import fact_tokens
 from pm_agent.analysis.blameless.grammar import LINE_LEAD, capitalise, tidy
-from pm_agent.analysis.blameless.lexicon import is_person, trie_pattern
+from pm_agent.analysis.blameless.lexicon import is_person
 from pm_agent.analysis.blameless.rules_cause import person_as_cause_hits
 from pm_agent.analysis.blameless.rules_counterfactual import counterfactual_hits
 from pm_agent.analysis.blameless.rules_idioms import idiom_hits
 from pm_agent.analysis.blameless.rules_words import UNGUARDED_NEEDS, character_hits, hindsight_hits, human_error_hits
 from pm_agent.models import BlameFinding, BlamelessReport
-from pm_agent.textscan.words import fold
+from pm_agent.textscan.words import fold, literal_pattern
 
 __all__ = ["detect_blame", "fact_tokens", "is_blameful", "rewrite_blameless"]
 
@@ -88,7 +88,7 @@ _MAX_EDITS_PER_SENTENCE = 12
 _SENTENCE_END = re.compile(r"[.!?]+[\"'”’)\]]*(?=\s|$)|\n")
 _ABBREVIATION = re.compile(r"(?i)\b(?:e\.g|i\.e|etc|vs|approx|cf|mr|ms|mrs|dr|no)\.$")
 _LINE_PREFIX = re.compile(rf"^{LINE_LEAD}[\"'“‘(]?")
-_UNGUARDED = re.compile(trie_pattern(UNGUARDED_NEEDS))
+_UNGUARDED = re.compile(literal_pattern(UNGUARDED_NEEDS))
 _VOCATIVE = re.compile(r"(?:^|(?<=\s))(?P<who>@[\w.-]*\w|[A-Z][a-z]+),?\s+$")
 
 
@@ -206,7 +206,7 @@ def _rule_words(guards: int) -> re.Pattern[str] | None:
     words = {key.strip() for guard in Guarded._every[:guards] for key in guard.needs} | set(UNGUARDED_NEEDS)
     if not all(word and word.isascii() for word in words):
         return None
-    return re.compile(trie_pattern(words))
+    return re.compile(literal_pattern(words))
 
 
 @lru_cache(maxsize=4096)
