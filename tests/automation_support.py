@@ -10,6 +10,9 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import json
+import subprocess
+import sys
+from pathlib import Path
 from typing import Any
 
 PAGERDUTY_SECRET = "pd-test-secret-8b1f2c"
@@ -94,3 +97,19 @@ class FakeClock:
 
     def advance(self, seconds: float) -> None:
         self.now += dt.timedelta(seconds=seconds)
+
+
+WATCH = [sys.executable, "-m", "pm_agent", "watch"]
+WATCH_TIMEOUT = 120
+
+
+def watch_once(folder: Path, env: dict[str, str], *extra: str) -> subprocess.CompletedProcess:
+    """``pm-agent watch FOLDER --once`` in a subprocess, as a user runs it."""
+    return subprocess.run(
+        [*WATCH, str(folder), "--once", *extra],
+        check=False,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=WATCH_TIMEOUT,
+    )

@@ -85,3 +85,16 @@ def _hypothesis_profile() -> None:
 
 
 _hypothesis_profile()
+
+
+@pytest.fixture
+def env(tmp_path):
+    """A pm-agent subprocess's environment: every folder under ``tmp_path``, the lexical embedding for speed (a test
+    module may define its own ``env``)."""
+    base = {key: value for key, value in os.environ.items() if not key.startswith("PM_AGENT_")}
+    return base | {
+        "PM_AGENT_MEMORY_DIR": str(tmp_path / "memory"),
+        "PM_AGENT_OUTPUT_DIR": str(tmp_path / "drafts"),
+        "PM_AGENT_QUEUE_DIR": str(tmp_path / "queue"),
+        "PM_AGENT_EMBEDDER": "lexical",
+    }

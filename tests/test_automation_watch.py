@@ -12,7 +12,7 @@ import threading
 import time
 from pathlib import Path
 
-import pytest
+from automation_support import watch_once
 from conftest import EXAMPLE
 
 from pm_agent.automation.queue import JobQueue
@@ -20,24 +20,6 @@ from pm_agent.automation.watch import FolderWatch
 
 WATCH = [sys.executable, "-m", "pm_agent", "watch"]
 TIMEOUT = 120
-
-
-@pytest.fixture
-def env(tmp_path):
-    """The command's environment: every folder under ``tmp_path``, the lexical embedding for speed."""
-    base = {key: value for key, value in os.environ.items() if not key.startswith("PM_AGENT_")}
-    return base | {
-        "PM_AGENT_MEMORY_DIR": str(tmp_path / "memory"),
-        "PM_AGENT_OUTPUT_DIR": str(tmp_path / "drafts"),
-        "PM_AGENT_QUEUE_DIR": str(tmp_path / "queue"),
-        "PM_AGENT_EMBEDDER": "lexical",
-    }
-
-
-def watch_once(folder: Path, env: dict[str, str], *extra: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [*WATCH, str(folder), "--once", *extra], check=False, env=env, capture_output=True, text=True, timeout=TIMEOUT
-    )
 
 
 def drop(folder: Path, name: str, incident: dict) -> Path:

@@ -3,38 +3,16 @@ counting a failed file until it drafts, a note for each file skipped as already 
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from automation_support import watch_once
 
 TIMEOUT = 120
 TIMELINE = "14:05 UTC - payments-api 5xx alert fired\n14:12 UTC - on-call rolled back config v412\n"
 SUMMARY = "pm-agent: watch: {} drafted, {} failed, {} skipped (already drafted)"
-
-
-@pytest.fixture
-def env(tmp_path):
-    base = {key: value for key, value in os.environ.items() if not key.startswith("PM_AGENT_")}
-    return base | {
-        "PM_AGENT_MEMORY_DIR": str(tmp_path / "memory"),
-        "PM_AGENT_OUTPUT_DIR": str(tmp_path / "drafts"),
-        "PM_AGENT_QUEUE_DIR": str(tmp_path / "queue"),
-        "PM_AGENT_EMBEDDER": "lexical",
-    }
-
-
-def watch_once(folder: Path, env: dict[str, str], *extra: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "pm_agent", "watch", str(folder), "--once", *extra],
-        check=False,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=TIMEOUT,
-    )
 
 
 def test_a_failed_file_stays_counted_on_reruns_until_its_date_is_given_then_it_drafts(tmp_path, env):
