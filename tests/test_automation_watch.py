@@ -7,18 +7,16 @@ import os
 import queue
 import signal
 import subprocess
-import sys
 import threading
 import time
 from pathlib import Path
 
-from automation_support import watch_once
+from automation_support import WATCH, watch_once
 from conftest import EXAMPLE
 
 from pm_agent.automation.queue import JobQueue
 from pm_agent.automation.watch import FolderWatch
 
-WATCH = [sys.executable, "-m", "pm_agent", "watch"]
 TIMEOUT = 120
 
 
