@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
+
 from pm_agent.analysis.evidence import read_incident
 from pm_agent.analysis.findings import read_findings
 from pm_agent.analysis.narrative import impact_in_words, summarise, went_well
@@ -182,4 +184,60 @@ def test_what_went_well_names_every_recovery_step_that_worked_now_that_done_acti
         "Recovery steps that worked: Drained the two worst nodes; disconnects on them stopped, worked (deploy, "
         "2024-05-14 08:20 UTC); Rolled back ws-gateway to 2.18; disconnect rate back to normal (deploy, 2024-05-14 "
         "08:40 UTC).",
+    ]
+
+
+# --- the summary's cause: the change it started with first, never what the data says of the impact's form -------
+
+
+def stale_search(notes: str) -> Incident:
+    """The indexer runs out of memory; search keeps answering from a snapshot, which the notes explain."""
+    return Incident(
+        id="search-1",
+        title="Catalogue search showing yesterday's prices",
+        services=["catalogue-search", "indexer"],
+        started_at=at("08:00"),
+        notes=notes,
+        events=[
+            event("08:00", "alert", "Alert: indexer pods crash-looping, OOMKilled"),
+            event("08:20", "chat", "Found it: the indexer now loads the whole price feed into memory at once"),
+            event("08:45", "deploy", "Indexer memory limit raised to 4 GiB; pods running again"),
+        ],
+    )
+
+
+@pytest.mark.parametrize(
+    "notes",
+    [
+        "While the indexer is down, search answers from the nightly snapshot, so shoppers saw old prices rather "
+        "than an empty page.",
+        "Shoppers saw old prices instead of errors because search answers from the nightly snapshot while the "
+        "indexer is down.",
+        "Search answers from the nightly snapshot while the indexer is down, so the catalogue was only partially "
+        "out of date.",
+    ],
+)
+def test_a_cause_statement_whose_consequence_is_how_users_were_affected_is_about_the_impact_not_the_cause(notes):
+    reading = read_incident(stale_search(notes))
+    said_of_impact = notes.rstrip(".")
+
+    assert [(f.kind, f.statement) for f in read_findings(reading) if f.kind in ("impact", "cause")] == [
+        (
+            "impact",
+            "About the impact, not the incident's cause: the data says how users were affected: "
+            f"{said_of_impact} (note, the incident notes).",
+        )
+    ]
+    assert (
+        "The data states a cause: Found it: the indexer now loads the whole price feed into memory at once "
+        "(chat, 2024-05-14 08:20 UTC)."
+    ) in summarise(reading, [])
+
+
+def test_a_cause_statement_whose_consequence_is_the_failure_itself_stays_a_cause():
+    notes = "The price feed doubled in size last week, so the indexer runs out of memory on every full load."
+    reading = read_incident(stale_search(notes))
+
+    assert [(f.kind, f.statement) for f in read_findings(reading) if f.kind in ("impact", "cause")] == [
+        ("cause", f"The data states a cause: {notes.rstrip('.')} (note, the incident notes).")
     ]

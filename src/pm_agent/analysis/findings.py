@@ -4,7 +4,8 @@ Offline, the engine cannot know what the team concluded in the review. It can sa
 incident data states (a finding, an explicit "due to", an observation made while investigating, a
 missing safeguard someone wrote down, the change the input marks as the start) and connect two
 such events only where the data connects them: the earlier one comes first *and* both name the
-same component. Everything else is a question for the review.
+same component. A "so" about how users were affected ("late rather than lost") is about the
+impact, not the cause. Everything else is a question for the review.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from __future__ import annotations
 import re
 
 from pm_agent.analysis import vocabulary as vocab
-from pm_agent.analysis.evidence import Reading, Tagged, linked, specific_stems
+from pm_agent.analysis.evidence import Reading, Tagged, linked, specific_stems, what_happened
 from pm_agent.analysis.quoting import evidence, excerpt, said
 from pm_agent.analysis.terms import content_stems, words
 from pm_agent.models import Evidence, Finding, UndatedEvent
@@ -69,6 +70,14 @@ def _finding(tagged: Tagged) -> Finding:
             f"was repeated or held up: {said(tagged.event, focus)}.",
             evidence=_evidence(tagged, focus),
         )
+    if about_impact(tagged):
+        focus = vocab.TAG_PATTERNS["cause_statement"]
+        return Finding(
+            kind="impact",
+            statement="About the impact, not the incident's cause: the data says how users were affected: "
+            f"{said(tagged.event, focus)}.",
+            evidence=_evidence(tagged, focus),
+        )
     if tagged.has("cause_statement"):
         lead, kind, focus = "The data states a cause", "cause", vocab.TAG_PATTERNS["cause_statement"]
     elif tagged.has("tentative"):
@@ -88,6 +97,13 @@ def about_recovery(tagged: Tagged) -> bool:
     if tagged.has("finding", "observation"):
         return False
     return tagged.has("mitigation", "retry") or (tagged.has("blocked") and not tagged.has("alert", "report", "symptom"))
+
+
+def about_impact(tagged: Tagged) -> bool:
+    """A cause statement whose consequence says how users were affected rather than why the failure happened: "the web
+    app falls back to polling, so messages arrived late rather than not at all" explains why the impact was late, not
+    lost; "only partially out of date", "slow but not down" likewise."""
+    return tagged.has("cause_statement") and bool(vocab.IMPACT_FORM.search(what_happened(tagged.text)))
 
 
 def reverting_fix(reading: Reading) -> tuple[Tagged, str] | None:

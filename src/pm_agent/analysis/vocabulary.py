@@ -309,3 +309,13 @@ CONSEQUENCE = _p(
     r"result(?:ed|s|ing) in|causing)\b"
 )
 END_MARK = _p(r"\((?:resolved|fixed|mitigated)\)")
+# What a cause statement's consequence says when it gives how users were affected, not why it failed: milder than
+# the worst ("late rather than not at all", "stale instead of errors") or only in part ("partially out of date").
+IMPACT_FORM = _p(
+    r"\b(?:rather than|instead of)\s+(?:[\w-]+\s+){0,3}?(?:not at all|never|lost|dropped|down|unavailable|failing|"
+    r"failed|fail|errors?|an? (?:error|outage|empty)|none|nothing|no\b)|"
+    r"\b(?:partial(?:ly)?|partly) (?:out|down|available|unavailable|affected|degraded|impacted|served|working|visible|"
+    r"outage|loss)\b|\bonly (?:some|a few|a share of|part of)(?: the)? (?:users|customers|tenants|requests|regions|"
+    r"pages|messages|orders|traffic)\b|"
+    r"\b(?:degraded|slow\w*|late|delayed) (?:but|rather than|not) (?:not )?(?:down|lost|unavailable|failing)\b"
+)
