@@ -241,3 +241,62 @@ def test_a_cause_statement_whose_consequence_is_the_failure_itself_stays_a_cause
     assert [(f.kind, f.statement) for f in read_findings(reading) if f.kind in ("impact", "cause")] == [
         ("cause", f"The data states a cause: {notes.rstrip('.')} (note, the incident notes).")
     ]
+
+
+def report_flag(*extra: TimelineEvent, notes: str = "") -> Incident:
+    """A flag turned on for everyone fills the report workers; turning it off ends it."""
+    return Incident(
+        id="rep-1",
+        title="Scheduled reports stuck for every tenant",
+        services=["report-worker"],
+        started_at=at("10:00"),
+        notes=notes,
+        events=sorted(
+            [
+                event("10:00", "deploy", "Feature flag bulk_export switched on for all tenants"),
+                event("10:12", "alert", "Alert: report-worker queue depth above 5,000"),
+                event("10:41", "deploy", "Feature flag bulk_export switched off; reports back to normal"),
+                *extra,
+            ],
+            key=lambda e: e.at,
+        ),
+    )
+
+
+SUMMARY_HEAD = (
+    "Scheduled reports stuck for every tenant. Affected services: report-worker. Impact began at 2024-05-14 10:00 "
+    "UTC. It was first detected through an alert: Alert: report-worker queue depth above 5,000 (alert, 2024-05-14 "
+    "10:12 UTC). The failure started with this change: Feature flag bulk_export switched on for all tenants (deploy, "
+    "2024-05-14 10:00 UTC). "
+)
+SUMMARY_TAIL = (
+    " It was stopped by: Feature flag bulk_export switched off; reports back to normal (deploy, 2024-05-14 10:41 UTC)."
+)
+
+
+def test_the_summary_leads_with_the_change_the_failure_started_with_and_gives_a_later_stated_cause_as_what_followed():
+    later = event(
+        "10:30", "chat", "Scheduled reports stuck in pending, due to bulk exports holding every report-worker slot"
+    )
+
+    assert summarise(read_incident(report_flag(later)), []) == (
+        SUMMARY_HEAD + "What followed, as the data states it: Scheduled reports stuck in pending, due to bulk "
+        "exports holding every report-worker slot (chat, 2024-05-14 10:30 UTC)." + SUMMARY_TAIL
+    )
+
+
+def test_a_cause_the_data_does_not_date_is_given_after_the_change_as_the_cause_it_states():
+    notes = "Bulk exports and scheduled reports share one report-worker pool, so exports can take every slot."
+
+    assert summarise(read_incident(report_flag(notes=notes)), []) == (
+        SUMMARY_HEAD + "The data states a cause: Bulk exports and scheduled reports share one report-worker pool, "
+        "so exports can take every slot (note, the incident notes)." + SUMMARY_TAIL
+    )
+
+
+def test_with_no_cause_stated_the_summary_still_names_the_change_the_failure_started_with():
+    assert summarise(read_incident(report_flag()), []) == (
+        SUMMARY_HEAD
+        + "The data does not state the cause; see the root cause section for what it shows and what to ask."
+        + SUMMARY_TAIL
+    )

@@ -52,13 +52,21 @@ def read_findings(reading: Reading) -> list[Finding]:
 def trigger_finding(reading: Reading) -> Finding:
     """Where the data places the change that set the failure off: marked by the input, at the start, or just before it."""
     trigger = reading.trigger
-    if vocab.CULPRIT_MARK.search(trigger.text):
-        placed = "The input marks this change as where the failure started"
-    elif reading.started is not None and trigger.at == reading.started:
-        placed = "The failure started with this change"
-    else:
-        placed = "The last change before the failure began"
+    placed = started_with(reading) or "The last change before the failure began"
     return Finding(kind="trigger", statement=f"{placed}: {said(trigger.event)}.", evidence=_evidence(trigger))
+
+
+def started_with(reading: Reading) -> str | None:
+    """How the data says the failure started with its trigger (the input marks the change, or the change is at the
+    start), as the lead of a sentence; None when the trigger is only the last change before the start, or none."""
+    trigger = reading.trigger
+    if trigger is None:
+        return None
+    if vocab.CULPRIT_MARK.search(trigger.text):
+        return "The input marks this change as where the failure started"
+    if reading.started is not None and trigger.at == reading.started:
+        return "The failure started with this change"
+    return None
 
 
 def _finding(tagged: Tagged) -> Finding:
