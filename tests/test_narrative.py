@@ -9,7 +9,7 @@ import pytest
 
 from pm_agent.analysis.evidence import read_incident
 from pm_agent.analysis.findings import read_findings
-from pm_agent.analysis.narrative import impact_in_words, summarise, went_well
+from pm_agent.analysis.narrative import impact_in_words, lessons, summarise, went_well
 from pm_agent.analysis.whys.chain import OPEN, run_five_whys
 from pm_agent.models import Incident, TimelineEvent
 from pm_agent.models.analysis import TITLE_CITATION
@@ -300,3 +300,80 @@ def test_with_no_cause_stated_the_summary_still_names_the_change_the_failure_sta
         + "The data does not state the cause; see the root cause section for what it shows and what to ask."
         + SUMMARY_TAIL
     )
+
+
+def day(date: str, hhmm: str) -> dt.datetime:
+    return dt.datetime.fromisoformat(f"{date}T{hhmm}:00+00:00")
+
+
+def filling_broker(*extra: TimelineEvent, since: str = "2025-02-10") -> Incident:
+    """A retention change a week before fills the broker's disks; the last change before the failure is unrelated."""
+    return Incident(
+        id="mq-1",
+        title="Broker rejecting publishes: disk full",
+        services=["broker"],
+        started_at=day("2025-02-17", "06:00"),
+        events=[
+            TimelineEvent(
+                at=day("2025-02-10", "09:00"), source="deploy", text="broker 5.1 deployed; retention set to 14 days"
+            ),
+            TimelineEvent(at=day("2025-02-12", "15:00"), source="deploy", text="dashboard-api 2.3 released"),
+            TimelineEvent(
+                at=day("2025-02-17", "06:00"), source="alert", text="Alert: publish errors, disk full on mq-2"
+            ),
+            TimelineEvent(
+                at=day("2025-02-17", "06:25"),
+                source="chat",
+                text=f"Disk usage on every broker node has been growing by 8% a day since {since}",
+            ),
+            TimelineEvent(
+                at=day("2025-02-17", "07:10"),
+                source="deploy",
+                text="Retention lowered to 3 days and old segments purged; publishes succeed again",
+            ),
+            *extra,
+        ],
+    )
+
+
+def test_a_change_on_the_day_a_finding_says_a_trend_began_is_connected_to_it_by_that_date_never_called_the_cause():
+    reading = read_incident(filling_broker())
+    connection = (
+        "broker 5.1 deployed; retention set to 14 days (deploy, 2025-02-10 09:00 UTC), then Disk usage on every "
+        "broker node has been growing by 8% a day since 2025-02-10 (chat, 2025-02-17 06:25 UTC)."
+    )
+
+    assert [f.statement for f in read_findings(reading) if f.kind == "link" and "by a date" in f.statement] == [
+        f"The data connects two events by a date, 2025-02-10, the day of the change and the day the later one says "
+        f"it began: Broker 5.1 deployed; {connection.split('; ', 1)[1]}"
+    ]
+    assert (
+        "The data does not state the cause, but it connects a change and a later finding by a date, 2025-02-10: "
+        f"Broker 5.1 deployed; {connection.split('; ', 1)[1]}"
+    ) in summarise(reading, [])
+
+
+def test_a_trend_the_data_dates_to_a_change_days_before_the_failure_is_a_lesson_when_no_cause_is_stated():
+    assert lessons(read_incident(filling_broker()))[:1] == [
+        "What the data dates to the day of a change showed as a failure only later: Broker 5.1 deployed; retention "
+        "set to 14 days (deploy, 2025-02-10 09:00 UTC), then Disk usage on every broker node has been growing by 8% "
+        "a day since 2025-02-10 (chat, 2025-02-17 06:25 UTC)."
+    ]
+
+
+def test_a_trend_dated_to_a_day_with_two_changes_or_none_is_connected_to_neither():
+    second = TimelineEvent(at=day("2025-02-10", "16:30"), source="deploy", text="consumer-sdk 9.4 released")
+    two_that_day = filling_broker(second)
+
+    assert [f for f in read_findings(read_incident(two_that_day)) if "by a date" in f.statement] == []
+    assert [
+        f for f in read_findings(read_incident(filling_broker(since="4 February"))) if "by a date" in f.statement
+    ] == []
+
+
+def test_a_trend_dated_by_day_and_month_names_the_change_of_that_day():
+    reading = read_incident(filling_broker(since="10 February"))
+
+    assert [f.evidence[0].excerpt for f in read_findings(reading) if "by a date" in f.statement] == [
+        "broker 5.1 deployed; retention set to 14 days"
+    ]

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from pm_agent.analysis import vocabulary as vocab
 from pm_agent.analysis.evidence import Reading, Tagged, is_slow, tags_of, what_happened
-from pm_agent.analysis.findings import reverting_fix, started_with
+from pm_agent.analysis.findings import date_links, reverting_fix, started_with
 from pm_agent.analysis.quoting import evidence, said, when
 from pm_agent.analysis.whys.chain import cause_of, first_symptom
 from pm_agent.ingest.timeparse import format_minutes
@@ -72,7 +72,7 @@ def _why(reading: Reading) -> list[str]:
     """What the data says of why: the change it says the failure started with first, then the cause it states (as
     what followed, when the data dates it after that change: "daemon sets not scheduled, due to a scheduling storm"
     half an hour after a pipeline reverted the cluster's network is a later effect, not where it began); with no cause
-    stated, what its fix reverted or a missing safeguard it records."""
+    stated, what its fix reverted, a change a later finding dates its start to, or a missing safeguard it records."""
     cause = cause_of(first_symptom(reading), reading)
     trigger, start = reading.trigger, started_with(reading)
     out = [f"{start}: {said(trigger.event)}."] if start is not None and cause is not trigger else []
@@ -86,6 +86,12 @@ def _why(reading: Reading) -> list[str]:
         out.append(
             f"The data does not state the cause, but its fix reverted {what}, so the change it undid is "
             f"implicated: {said(step.event)}."
+        )
+    elif dated := date_links(reading):  # a change on the day a finding dates its trend from: connected, no more
+        change, later_event, day = dated[0]
+        out.append(
+            f"The data does not state the cause, but it connects a change and a later finding by a date, {day}: "
+            f"{said(change.event)}, then {said(later_event.event)}."
         )
     elif gap is not None:  # why it got through, as far as the data says
         out.append(
@@ -202,9 +208,16 @@ def lessons(reading: Reading) -> list[str]:
     first, what failed, what was assumed, what was missing or manual); [] when it shows nothing to learn from."""
     out = []
     cause = cause_of(first_symptom(reading), reading)
+    dated = next(iter(date_links(reading)), None) if cause is None else None
     if cause is not None:
         focus = T["cause_statement"] if cause.has("cause_statement") else T["finding"]
         out.append(f"What the team learned about how this system fails: {said(cause.event, focus)}.")
+    elif dated is not None and reading.started is not None and dated[0].at.date() < reading.started.date():
+        change, later, _ = dated  # a slow failure: what began with a change showed days later
+        out.append(
+            f"What the data dates to the day of a change showed as a failure only later: {said(change.event)}, "
+            f"then {said(later.event)}."
+        )
     detection, alert = reading.detection, reading.first_alert
     if reading.reported_by_people and detection is not None:
         after = (

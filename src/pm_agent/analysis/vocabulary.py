@@ -45,6 +45,8 @@ from __future__ import annotations
 
 import re
 
+from pm_agent.textscan.words import compile_scanned
+
 
 def _p(pattern: str) -> re.Pattern[str]:
     return re.compile(pattern, re.IGNORECASE)
@@ -318,4 +320,17 @@ IMPACT_FORM = _p(
     r"outage|loss)\b|\bonly (?:some|a few|a share of|part of)(?: the)? (?:users|customers|tenants|requests|regions|"
     r"pages|messages|orders|traffic)\b|"
     r"\b(?:degraded|slow\w*|late|delayed) (?:but|rather than|not) (?:not )?(?:down|lost|unavailable|failing)\b"
+)
+# Where an event dates the start of what it describes: "has grown ... since 2025-06-03", "began 2023-02-13 07:30",
+# "rising from 3 June". Its date is matched with the day of a change (a date given without its year, in any year).
+_MONTH = (
+    r"jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?|oct(?:ober)?|"
+    r"nov(?:ember)?|dec(?:ember)?"
+)
+SINCE_DATE = compile_scanned(  # tried only where its first word occurs: every event of a long timeline is searched
+    r"\b(?:since|began|begun|started|starting|beginning|from)\s+(?:on\s+)?(?P<date>"
+    r"(?P<year>\d{4})-(?P<month>\d{2})-(?P<day>\d{2})|"
+    rf"(?P<month_name>{_MONTH})\.?\s+(?P<day_of>\d{{1,2}})(?:st|nd|rd|th)?\b|"
+    rf"(?P<day_before>\d{{1,2}})(?:st|nd|rd|th)?\s+(?P<month_after>{_MONTH})\b)",
+    re.IGNORECASE,
 )
