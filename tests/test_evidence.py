@@ -322,6 +322,7 @@ def test_evidence_that_shows_something_is_a_finding_even_with_the_evidence_named
         ("we drained the import queue into the overflow bucket", True),
         ("Cleared the CDN cache for /assets", True),
         ("Stuck deploy lock manually cleared", True),
+        ("dead-letter queue cleared manually after the review", True),
     ],
 )
 def test_a_drain_or_a_clear_is_a_step_only_when_it_names_what_it_acted_on_or_who_did_it(text, step):

@@ -101,7 +101,7 @@ REPORT_BY_MESSAGE = (
 # item 12 minutes old", "backlog cleared", "since the maintenance drain". What follows it then is no object:
 _NO_OBJECT = (
     r"\s*(?:$|[,.;:!?)\]])|\s+(?:and|or|but|so|now|then|again|at|to|in|on|of|since|after|before|within|over|as|while|"
-    r"from|up|out|down|off|\w+ly)\b"
+    r"from|up|out|down|off|(?!manually|forcefully)\w+ly)\b"
 )
 DRAIN_OR_CLEAR_STEP = (
     rf"(?:drain(?:ed|ing)?|clear(?:ed|ing))\b(?!{_NO_OBJECT})|(?:manual(?:ly)?|forcefully|force)[- ](?:drained|cleared)"
