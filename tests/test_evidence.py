@@ -403,3 +403,19 @@ def test_a_recovery_that_still_reports_the_first_failure_at_a_level_is_only_part
         at("08:10"),
         "recovery after impact the data reports as ongoing (metric: export errors at 0; export backlog cleared)",
     )
+
+
+def test_a_step_worked_when_a_later_recovery_names_it_as_what_it_followed():
+    reading = read_incident(
+        incident(
+            ("07:00", "deploy", "search-api 3.4 rolled out"),
+            ("07:30", "alert", "FIRING SearchPodRestarts"),
+            ("07:42", "deploy", "Restarted the search-api pods"),
+            ("07:50", "deploy", "Rolled back search-api to 3.3"),
+            ("08:05", "metric", "Heap flat after the rollback; search latency back to normal"),
+        )
+    )
+    assert [(a.step.text, a.outcome) for a in reading.attempts] == [
+        ("Restarted the search-api pods", "unknown"),
+        ("Rolled back search-api to 3.3", "worked"),
+    ]

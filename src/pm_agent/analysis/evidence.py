@@ -319,7 +319,7 @@ def read_incident(incident: Incident) -> Reading:
     trigger = find_trigger(events, incident)
     started, started_basis = _start(incident, events, trigger)
     detection, detected, detected_basis = _detection(incident, events, started)
-    attempts = tuple(_attempts(events, detected or started))
+    attempts = _credited(tuple(_attempts(events, detected or started)), events)
     mitigated, mitigated_basis = _mitigation(incident, events, attempts, detected or started)
     resolved, resolved_basis = _resolution(incident, events)
     if mitigated is None and resolved is not None and started is not None:
@@ -426,6 +426,36 @@ def _attempts(events: tuple[Tagged, ...], since: dt.datetime | None) -> Iterable
                 else "unknown"
             )
             yield Attempt(tagged, outcome)
+
+
+def _credited(attempts: tuple[Attempt, ...], events: tuple[Tagged, ...]) -> tuple[Attempt, ...]:
+    """The attempts, with a step of unknown outcome marked as worked where a later recovery names it as what it
+    followed: "Memory flat after the rollback" credits the last rollback before it, and no other step."""
+    credited: set[int] = set()
+    for recovery in (t for t in events if t.has("recovery") and not t.has("mitigation", "retry", "failed")):
+        named = {_step_family(m) for span in _STEP_REFERRED_TO_RE.finditer(recovery.text) for m in _steps_in(span[0])}
+        earlier = [a.step for a in attempts if a.step.at <= recovery.at and named & _families(a.step.text)]
+        if earlier:
+            credited.add(earlier[-1].order)
+    return tuple(
+        Attempt(a.step, "worked") if a.step.order in credited and a.outcome == "unknown" else a for a in attempts
+    )
+
+
+def _steps_in(text: str) -> list[str]:
+    return [m[0] for m in vocab.TAG_PATTERNS["mitigation"].finditer(text)]
+
+
+def _families(text: str) -> set[str]:
+    return {_step_family(m) for m in _steps_in(text)}
+
+
+def _step_family(words: str) -> str:
+    """ "rolled back" and "rollback", "restarted" and "restart": the same step, by its first letters."""
+    return re.sub(r"[^a-z]", "", words.lower())[:4]
+
+
+_STEP_REFERRED_TO_RE = re.compile(vocab.STEP_REFERRED_TO, re.IGNORECASE)
 
 
 def _mitigation(
