@@ -306,3 +306,116 @@ def test_a_step_is_only_begun_when_its_words_say_it_was_started_not_that_somethi
 )
 def test_evidence_that_shows_something_is_a_finding_even_with_the_evidence_named_in_between(text):
     assert "finding" in tags_of(text, "chat")
+
+
+# --- a state is not a step: what stands or what the evidence says, against what someone did -------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "step"),
+    [
+        ("thumbnail queue draining, oldest item now 12 minutes old", False),
+        ("oldest item back under 30 seconds, backlog cleared", False),
+        ("all disk alerts cleared and the replica caught up", False),
+        ("search-api has had no spare nodes since the 06:00 maintenance drain", False),
+        ("Drained node-7 and moved its pods to the spare pool", True),
+        ("we drained the import queue into the overflow bucket", True),
+        ("Cleared the CDN cache for /assets", True),
+        ("Stuck deploy lock manually cleared", True),
+        ("dead-letter queue cleared manually after the review", True),
+    ],
+)
+def test_a_drain_or_a_clear_is_a_step_only_when_it_names_what_it_acted_on_or_who_did_it(text, step):
+    assert ("mitigation" in tags_of(text, "chat")) is step
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        ("billing pods log ECONNREFUSED for ledger.internal; firewall change 812 deleted the allow rule", "finding"),
+        ("the status endpoint returns 503 for every region", "observation"),
+        ("ledger pods log ECONNREFUSED for every write", "observation"),
+        ("Profiler output shows the render thread blocked on the font cache", "finding"),
+    ],
+)
+def test_what_the_evidence_logs_shows_or_returns_is_seen_what_a_change_did_is_found_and_neither_is_a_step(text, kind):
+    tags = tags_of(text, "chat")
+    assert kind in tags and "mitigation" not in tags
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Heap graph flat after the rollback; search results load again",
+        "Upstream mail provider reports its incident mitigated",
+        "FIRING WorkerRestartsHigh: import-worker pods restarted 4 times in 10 minutes",
+        "thumbnails render blank during restarts",
+    ],
+)
+def test_a_step_the_text_only_refers_to_or_reports_is_not_a_step_taken_here(text):
+    source = "alert" if text.startswith("FIRING") else "metric"
+    assert "mitigation" not in tags_of(text, source)
+
+
+def test_a_metric_back_under_its_threshold_is_a_recovery_observation_not_a_finding():
+    tags = tags_of("Checkout error ratio back under 0.5% as client retries die down", "metric")
+    assert "recovery" in tags and not tags & {"finding", "observation"}
+
+
+def test_a_stated_recovery_beats_a_person_resolving_the_page_even_one_who_resolves_it_first():
+    stated = read_incident(
+        incident(
+            ("07:00", "deploy", "Nightly photo import started: 80,000 photos queued for resizing"),
+            ("07:40", "alert", "FIRING ResizeQueueAge: oldest item above 10 minutes"),
+            ("08:02", "chat", "bumped the resizer worker max to 20"),
+            ("09:05", "chat", "oldest item back under 30 seconds, backlog cleared"),
+            ("09:10", "page", "Resolved by Lena Park"),
+        )
+    )
+    assert (stated.mitigated, stated.mitigated_basis) == (
+        at("09:05"),
+        "first recovery (chat: oldest item back under 30 seconds, backlog cleared)",
+    )
+    early_page = read_incident(
+        incident(
+            ("07:00", "deploy", "Release 7.1 of checkout rolled out"),
+            ("07:05", "alert", "FIRING CheckoutErrors"),
+            ("07:20", "deploy", "Rolled back checkout to 7.0"),
+            ("07:25", "page", "Resolved by Lena Park"),
+            ("07:30", "metric", "Checkout error rate back to normal"),
+        )
+    )
+    assert early_page.mitigated == at("07:30")
+    assert [a.step.text for a in early_page.attempts] == ["Rolled back checkout to 7.0"]
+
+
+def test_a_recovery_that_still_reports_the_first_failure_at_a_level_is_only_partial():
+    reading = read_incident(
+        incident(
+            ("07:00", "deploy", "Release 7.1 of reports rolled out"),
+            ("07:05", "alert", "FIRING ReportExportErrors"),
+            ("07:20", "deploy", "Rolled back reports to 7.0"),
+            ("07:30", "metric", "reports-api 5xx back under 0.2%; export errors back to about 3% of downloads"),
+            ("08:10", "metric", "export errors at 0; export backlog cleared"),
+        )
+    )
+    assert (reading.mitigated, reading.mitigated_basis) == (
+        at("08:10"),
+        "recovery after impact the data reports as ongoing (metric: export errors at 0; export backlog cleared)",
+    )
+
+
+def test_a_step_worked_when_a_later_recovery_names_it_as_what_it_followed():
+    reading = read_incident(
+        incident(
+            ("07:00", "deploy", "search-api 3.4 rolled out"),
+            ("07:30", "alert", "FIRING SearchPodRestarts"),
+            ("07:42", "deploy", "Restarted the search-api pods"),
+            ("07:50", "deploy", "Rolled back search-api to 3.3"),
+            ("08:05", "metric", "Heap flat after the rollback; search latency back to normal"),
+        )
+    )
+    assert [(a.step.text, a.outcome) for a in reading.attempts] == [
+        ("Restarted the search-api pods", "unknown"),
+        ("Rolled back search-api to 3.3", "worked"),
+    ]

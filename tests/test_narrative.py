@@ -377,3 +377,88 @@ def test_a_trend_dated_by_day_and_month_names_the_change_of_that_day():
     assert [f.evidence[0].excerpt for f in read_findings(reading) if "by a date" in f.statement] == [
         "broker 5.1 deployed; retention set to 14 days"
     ]
+
+
+# --- recovery read from observations: the step that ended it, the figures users saw -----------------------------
+
+
+def photo_queue_backlog() -> Incident:
+    """A nightly import floods a resize queue; a raised worker limit drains it, and the chat says when it was clear."""
+    return Incident(
+        id="rs-1",
+        title="Product thumbnails late after the nightly import",
+        services=["resizer"],
+        events=[
+            event("07:00", "chat", "Nightly photo import started: 80,000 photos queued for resizing"),
+            event("07:40", "alert", "FIRING ResizeQueueAge: oldest item above 10 minutes"),
+            event("07:44", "page", "Acknowledged by Lena Park"),
+            event(
+                "07:50", "chat", "thumbnail queue is 35 minutes behind, notification-relay idle, resizer at 6 workers"
+            ),
+            event("08:02", "chat", "bumped the resizer worker max to 20"),
+            event("08:20", "chat", "thumbnail queue draining, oldest item now 12 minutes old"),
+            event("09:05", "chat", "oldest item back under 30 seconds, backlog cleared"),
+            event("09:10", "page", "Resolved by Lena Park"),
+        ],
+    )
+
+
+def test_a_symptom_stated_with_a_figure_is_quoted_in_the_impact_with_its_time():
+    quoted = [(e.source, e.excerpt) for e in impact_in_words(read_incident(photo_queue_backlog()))]
+    assert quoted == [("chat", "thumbnail queue is 35 minutes behind, notification-relay idle, resizer at 6 workers")]
+
+
+def test_the_step_that_ended_the_impact_is_a_step_taken_never_the_recovery_it_led_to():
+    reading = read_incident(photo_queue_backlog())
+    fixes = [f.statement for f in read_findings(reading) if f.kind == "fix"]
+    assert fixes == [
+        "The step that ended the impact shows what was broken: Bumped the resizer worker max to 20 "
+        "(chat, 2024-05-14 08:02 UTC)."
+    ]
+    assert (
+        "It was stopped by: Bumped the resizer worker max to 20 (chat, 2024-05-14 08:02 UTC). The impact stopped: "
+        "Oldest item back under 30 seconds, backlog cleared (chat, 2024-05-14 09:05 UTC)."
+    ) in summarise(reading, [])
+
+
+def test_with_no_step_taken_before_the_recovery_no_step_is_said_to_have_ended_it():
+    incident = Incident(
+        id="rs-2",
+        title="Thumbnails late",
+        events=[
+            event("07:40", "alert", "FIRING ResizeQueueAge: oldest item above 10 minutes"),
+            event("09:05", "metric", "oldest item back under 30 seconds, backlog cleared"),
+            event("09:10", "page", "Resolved by Lena Park"),
+        ],
+    )
+    assert [f.kind for f in read_findings(read_incident(incident)) if f.kind == "fix"] == []
+
+
+def test_a_recovery_observed_is_not_reported_as_observed_while_investigating():
+    incident = photo_queue_backlog().model_copy(
+        update={"events": [*photo_queue_backlog().events, event("09:07", "metric", "resize error ratio back under 1%")]}
+    )
+    statements = [f.statement for f in read_findings(read_incident(incident))]
+    assert [s for s in statements if "back under" in s and not s.startswith("The step")] == []
+
+
+def test_what_a_recovery_waited_on_is_told_as_about_the_recovery_not_as_a_finding_about_the_failure():
+    incident = Incident(
+        id="rs-3",
+        title="Search suggestions failing",
+        events=[
+            event("10:00", "deploy", "suggest-index 2.3 rolled out"),
+            event("10:04", "alert", "FIRING SuggestErrors: suggest-api 5xx above 10%"),
+            event("10:20", "deploy", "Rolled back suggest-index to 2.2"),
+            event("10:38", "metric", "suggest-api 5xx back under 0.5% once the edge caches expire (max-age 900 s)"),
+        ],
+    )
+    statements = [(f.kind, f.statement) for f in read_findings(read_incident(incident))]
+    assert [s for s in statements if "caches expire" in s[1]] == [
+        (
+            "recovery",
+            "About the recovery, not the incident's cause: the data says what the end of the impact waited on: "
+            "suggest-api 5xx back under 0.5% once the edge caches expire (max-age 900 s) (metric, 2024-05-14 10:38 "
+            "UTC).",
+        )
+    ]

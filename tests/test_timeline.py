@@ -103,3 +103,19 @@ def test_a_report_of_not_found_errors_is_detection_not_a_finding():
         incident([(14, 0, "chat", "support is getting reports of 'not found' on every invoice link")])
     )
     assert [e.phase for e in events] == ["detection"]
+
+
+def test_a_backlog_still_draining_after_the_fix_is_part_of_the_mitigation_not_of_the_diagnosis():
+    events = [
+        (9, 0, "alert", "FIRING ResizeQueueAge"),
+        (9, 12, "chat", "bumped the resizer worker max to 20"),
+        (9, 30, "chat", "thumbnail queue draining, oldest item now 12 minutes old"),
+        (10, 5, "chat", "oldest item back under 30 seconds, backlog cleared"),
+    ]
+    phases = [(e.text[:15], e.phase) for e in classify_phases(incident(events))]
+    assert phases == [
+        ("FIRING ResizeQu", "detection"),
+        ("bumped the resi", "mitigation"),
+        ("thumbnail queue", "mitigation"),
+        ("oldest item bac", "mitigation"),
+    ]

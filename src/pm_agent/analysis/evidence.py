@@ -36,6 +36,10 @@ def tags_of(text: str, source: str) -> frozenset[str]:
         tags.discard("followup")  # "no ticket filed": the text records that nothing was decided
     if "communication" in tags and _only_inside(vocab.TAG_PATTERNS["communication"], text, _REPORT_BY_MESSAGE_RE):
         tags.discard("communication")  # "a customer emailed support": the failure reaching the team, not people told
+    if "mitigation" in tags and no_step_taken(text, source, tags):
+        tags.discard("mitigation")
+    if tags & _CHANGE_WORDS and not tags & {"report", "recovery"} and _CHANGE_DID_RE.search(text):
+        tags.add("finding")  # "change 812 deleted the allow rule": what the change did
     if not tags & {"mitigation", "retry", "change"}:
         tags -= {"begun", "automatic"}  # only said of a step or a change
     if "report" in tags:
@@ -58,9 +62,35 @@ def tags_of(text: str, source: str) -> frozenset[str]:
         tags.discard("recovery")
     if "symptom" in tags and source in ("note", "chat", "metric") and not tags & _NOT_OBSERVATION:
         tags.add("observation")  # "Grafana Agent ... had high memory usage": a fact seen while investigating
+    elif not tags & _NOT_OBSERVATION and _evidence_says(text):
+        tags.add("observation")  # "billing pods log ECONNREFUSED": what a component shows
     return frozenset(tags)
 
 
+def no_step_taken(text: str, source: str, tags: set[str] | frozenset[str]) -> bool:
+    """True when the text's step words name no step taken here: monitoring reports restarts or a resolution but does
+    not act ("FIRING PodRestartsHigh: pods restarted 3 times"), unless a release gate stopped the change itself; and
+    every step word lies in what the evidence says ("the provider reports its incident mitigated"), in what a change
+    did ("zone change 812 removed the record"), or in a step named only as a moment ("flat after the rollback")."""
+    if source == "alert" and "gate_caught" not in tags:
+        return True
+    return _only_inside(vocab.TAG_PATTERNS["mitigation"], text, _NOT_DONE_HERE_RE)
+
+
+_CHANGE_DID_RE = re.compile(vocab.CHANGE_DID, re.IGNORECASE)
+_CHANGE_WORDS = frozenset({"change", "mitigation", "symptom", "data_loss"})  # what the verbs of CHANGE_DID tag
+_EVIDENCE_SAYS_RE = re.compile(vocab.EVIDENCE_SAYS, re.IGNORECASE)
+
+
+def _evidence_says(text: str) -> bool:
+    """What a component logs, shows or returns; most texts name none of the verbs, and a substring test says so."""
+    folded = text.lower()
+    return any(verb in folded for verb in vocab.EVIDENCE_VERBS) and bool(_EVIDENCE_SAYS_RE.search(text))
+
+
+_NOT_DONE_HERE_RE = re.compile(
+    rf"(?:{vocab.EVIDENCE_SAYS})[^.;]*|{vocab.CHANGE_DID}|{vocab.STEP_REFERRED_TO}", re.IGNORECASE
+)
 # A change mentioned in these is what someone found or saw, not a step taken to recover.
 _NOT_A_STEP = ("report", "alert", "finding", "investigation", "negative", "observation", "cause_statement", "symptom")
 _AUTOMATED_RE = re.compile(r"\b(?:alert\w*|alarm\w*|monitor\w*|pagerduty|opsgenie|automat\w*|firing)\b", re.I)
@@ -95,6 +125,7 @@ _NOT_OBSERVATION = frozenset(
         "declaration",
         "communication",
         "recovery",
+        "progress",
         "finding",
         "cause_statement",
         "negative",
@@ -288,7 +319,7 @@ def read_incident(incident: Incident) -> Reading:
     trigger = find_trigger(events, incident)
     started, started_basis = _start(incident, events, trigger)
     detection, detected, detected_basis = _detection(incident, events, started)
-    attempts = tuple(_attempts(events, detected or started))
+    attempts = _credited(tuple(_attempts(events, detected or started)), events)
     mitigated, mitigated_basis = _mitigation(incident, events, attempts, detected or started)
     resolved, resolved_basis = _resolution(incident, events)
     if mitigated is None and resolved is not None and started is not None:
@@ -397,12 +428,44 @@ def _attempts(events: tuple[Tagged, ...], since: dt.datetime | None) -> Iterable
             yield Attempt(tagged, outcome)
 
 
+def _credited(attempts: tuple[Attempt, ...], events: tuple[Tagged, ...]) -> tuple[Attempt, ...]:
+    """The attempts, with a step of unknown outcome marked as worked where a later recovery names it as what it
+    followed: "Memory flat after the rollback" credits the last rollback before it, and no other step."""
+    credited: set[int] = set()
+    for recovery in (t for t in events if t.has("recovery") and not t.has("mitigation", "retry", "failed")):
+        named = {_step_family(m) for span in _STEP_REFERRED_TO_RE.finditer(recovery.text) for m in _steps_in(span[0])}
+        earlier = [a.step for a in attempts if a.step.at <= recovery.at and named & _families(a.step.text)]
+        if earlier:
+            credited.add(earlier[-1].order)
+    return tuple(
+        Attempt(a.step, "worked") if a.step.order in credited and a.outcome == "unknown" else a for a in attempts
+    )
+
+
+def _steps_in(text: str) -> list[str]:
+    return [m[0] for m in vocab.TAG_PATTERNS["mitigation"].finditer(text)]
+
+
+def _families(text: str) -> set[str]:
+    return {_step_family(m) for m in _steps_in(text)}
+
+
+def _step_family(words: str) -> str:
+    """ "rolled back" and "rollback", "restarted" and "restart": the same step, by its first letters."""
+    return re.sub(r"[^a-z]", "", words.lower())[:4]
+
+
+_STEP_REFERRED_TO_RE = re.compile(vocab.STEP_REFERRED_TO, re.IGNORECASE)
+
+
 def _mitigation(
     incident: Incident, events: tuple[Tagged, ...], attempts: tuple[Attempt, ...], since: dt.datetime | None
 ) -> tuple[dt.datetime | None, str]:
     if incident.mitigated_at is not None:
         return incident.mitigated_at, "mitigated_at (input)"
     recoveries = [t for t in events if (since is None or t.at >= since) and t.has("recovery") and not t.has("failed")]
+    stated = [t for t in recoveries if not _only_closes(t)]
+    recoveries = stated or recoveries  # what the data says of the impact beats someone resolving the page
     if not recoveries:  # a release gate that stopped the change itself ended the impact where it did
         gate = next((a.step for a in attempts if a.step.has("gate_caught") and a.outcome == "worked"), None)
         if gate is not None:
@@ -417,15 +480,33 @@ def _mitigation(
     return None, ""
 
 
+def _only_closes(tagged: Tagged) -> bool:
+    """A person closing the incident ("Resolved by Lena Park", "Incident resolved"), which says nothing of when the
+    impact stopped, unlike monitoring that resolves an alert or a text that states the recovery."""
+    return (
+        tagged.has("resolution")
+        and tagged.source != "alert"
+        and _only_inside(vocab.TAG_PATTERNS["recovery"], tagged.text, _RESOLVED_RE)
+    )
+
+
+_RESOLVED_RE = re.compile(r"\bresolved\b", re.IGNORECASE)
+
+
 def _lasting_recovery(events: tuple[Tagged, ...], recoveries: list[Tagged]) -> Tagged:
     """The recovery that held: a later event saying the failure still goes on moves mitigation to the next one.
 
     "429s are now most of the traffic, users keep retrying" after a first all-clear means users were still
-    affected; the impact stopped at the next recovery the data reports, not the first.
+    affected; the impact stopped at the next recovery the data reports, not the first. So does a recovery that
+    itself still reports the failure at a level ("5xx back under 0.5%; render errors back to about 2% of downloads").
     """
     chosen = recoveries[0]
     while True:
-        still = next((t for t in events if t.at > chosen.at and _reports_ongoing_failure(t)), None)
+        still = (
+            chosen
+            if _recovered_in_part(chosen)
+            else next((t for t in events if t.at > chosen.at and _reports_ongoing_failure(t)), None)
+        )
         after = None if still is None else next((r for r in recoveries if r.at > still.at), None)
         if after is None:
             return chosen
@@ -434,6 +515,21 @@ def _lasting_recovery(events: tuple[Tagged, ...], recoveries: list[Tagged]) -> T
 
 def _reports_ongoing_failure(tagged: Tagged) -> bool:
     return tagged.has("symptom") and tagged.has("ongoing") and not tagged.has("recovery", "resolution", "worked")
+
+
+def _recovered_in_part(tagged: Tagged) -> bool:
+    """A recovery with a clause that states a failure at a share above nothing and recovers nothing: "export errors
+    back to about 3% of downloads" beside "5xx back under 0.2%" (never "error rate under 0.1%")."""
+    return any(
+        _FAILURE_LEVEL_RE.search(clause)
+        and vocab.TAG_PATTERNS["symptom"].search(clause)
+        and not vocab.TAG_PATTERNS["recovery"].search(clause)
+        for clause in _CLAUSE_RE.split(tagged.text)
+    )
+
+
+_CLAUSE_RE = re.compile(r"[;.]\s+")
+_FAILURE_LEVEL_RE = re.compile(r"(?<!under )(?<!below )(?<![\d.,])(?:0[.,]\d*[1-9]|[1-9])[\d.,]*\s*%", re.IGNORECASE)
 
 
 def _resolution(incident: Incident, events: tuple[Tagged, ...]) -> tuple[dt.datetime | None, str]:

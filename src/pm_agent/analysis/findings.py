@@ -39,6 +39,16 @@ def read_findings(reading: Reading) -> list[Finding]:
                 evidence=_evidence(fix),
             )
         )
+    waited = recovery_waited_on(reading)
+    if waited is not None:
+        out.append(
+            Finding(
+                kind="recovery",
+                statement="About the recovery, not the incident's cause: the data says what the end of the impact "
+                f"waited on: {said(waited.event)}.",
+                evidence=_evidence(waited),
+            )
+        )
     revert = reverting_fix(reading)
     if revert is not None:
         out.append(Finding(kind="revert", statement=implicated(*revert), evidence=_evidence(revert[0])))
@@ -276,15 +286,27 @@ _CLOSING_VERB_RE = re.compile(
 
 
 def fix_event(reading: Reading) -> Tagged | None:
-    """The step that stopped the impact: a recovery step that worked, or the event at the moment the impact ended."""
+    """The step that stopped the impact: a recovery step that worked, else the last step taken (none that failed) up
+    to the moment the impact ended. Never the recovery it led to ("errors stopped", "backlog cleared") nor someone
+    resolving the page: those say that the impact ended, not what ended it."""
     worked = [a.step for a in reading.attempts if a.outcome == "worked"]
     if worked:
         return worked[0]
     if reading.mitigated is None:
         return None
-    at_end = [t for t in reading.events if t.at == reading.mitigated and t.has("mitigation", "recovery")]
-    before = [a.step for a in reading.attempts if a.step.at <= reading.mitigated]
-    return at_end[0] if at_end else (before[-1] if before else None)
+    before = [a.step for a in reading.attempts if a.outcome != "failed" and a.step.at <= reading.mitigated]
+    return before[-1] if before else None
+
+
+def recovery_waited_on(reading: Reading) -> Tagged | None:
+    """The first recovery the data explains by what it waited on: "error ratio back under 1% as resolver caches
+    expire", "latency recovered once merges caught up". Why the impact lasted as long as it did, never a step."""
+    recoveries = reading.tagged("recovery", dated_only=True)
+    plain = [t for t in recoveries if not t.has("mitigation", "retry", "resolution")]
+    return next((t for t in plain if _WAITED_ON_RE.search(t.text)), None)
+
+
+_WAITED_ON_RE = re.compile(vocab.WAITED_ON, re.IGNORECASE)
 
 
 def _quoted(kind: str, lead: str, tagged: Tagged) -> Finding:

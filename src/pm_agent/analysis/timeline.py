@@ -23,6 +23,7 @@ PHASE_BY_TAG = (
     ("resolution", "resolution"),
     ("mitigation", "mitigation"),
     ("recovery", "mitigation"),
+    ("progress", "mitigation"),
     ("declaration", "escalation"),
     ("acknowledgement", "escalation"),
     ("finding", "diagnosis"),

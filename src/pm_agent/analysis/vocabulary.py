@@ -17,13 +17,19 @@ The tags:
 - ``alert``: an automated alert, alarm or page; ``report``: a person (user, customer, support)
   told the team; ``declaration``: the incident was declared, a ticket raised, a status page opened;
 - ``investigation``: looking into it (an activity, not a result); ``finding``: something learned
-  (found, discovered, identified, turned out, concluded, OOM-killed, misconfigured, expired...);
+  (found, discovered, identified, turned out, concluded, OOM-killed, misconfigured, expired...), what the
+  evidence logs, shows or returns ("pods log NXDOMAIN"), or what a change did;
   ``negative``: an investigation that found nothing or assumed wrongly;
 - ``cause_statement``: the text says why (caused by, due to, because, led to, meant, root cause);
 - ``change``: a deploy, release, configuration, migration, upgrade, pipeline run or roll-over;
 - ``mitigation``: an attempt to stop the impact (roll back, revert, restart, scale, remove,
-  disable, reattach, kill, drain, fail over, hotfix); its outcome: ``failed`` or ``worked``;
-- ``recovery``: the impact stopped (back to normal, recovered, restored, working again);
+  disable, reattach, kill, drain, fail over, hotfix); its outcome: ``failed`` or ``worked``. A state is not a
+  step: a drain or a clear is one only when it names what it acted on or who did it ("drained node-3", not
+  "queue draining" or "backlog cleared"), and step words in what the evidence says ("the provider reports its
+  incident mitigated"), in what a change did ("change 812 removed the record"), in a step named as a moment
+  ("flat after the rollback") or in an alert are no step (:func:`pm_agent.analysis.evidence.tags_of`);
+- ``recovery``: the impact stopped (back to normal, back under a threshold, recovered, restored, working again,
+  the backlog or the alerts cleared); ``progress``: on its way there ("queue draining");
   ``resolution``: the incident was closed;
 - ``lasting_fix``: a fix that stays once made (a fix committed, merged or deployed, a revert committed, a limit
   set, a version pinned, configuration changed in IaC), unlike a response step that only ends this occurrence
@@ -59,7 +65,9 @@ FAILURE_WORDS = (
     r"(?:increase|spike|surge|jump) in|not (?:working|available|responding|reachable|scheduled|"
     r"running|shipped|joining|joined)|lost|missing|expired|evict\w*|killed|zombies?|no nodes|spike\w*|"
     r"empty|corrupt\w*|lag\w*|backlog|saturat\w*|exhaust\w*|throttl\w*|leak\w*|overload\w*|disconnect\w*|"
-    r"wrong|incorrect\w*|reversed|invalid|mismatch\w*|stale|dropped (?:the|a|an|its|all|every|rows?|records?)"
+    r"wrong|incorrect\w*|reversed|invalid|mismatch\w*|stale|dropped (?:the|a|an|its|all|every|rows?|records?)|"
+    # a delay stated with its figure: "the queue is 35 minutes behind", "emails arrive 2 hours late"
+    r"\d[\d,.]*\s*(?:ms|milliseconds?|s|secs?|seconds?|mins?|minutes?|h|hrs?|hours?|days?) (?:behind|late|delayed)\b"
 )
 
 # Phrases two readers share, written once. The team confirmed the fix worked (an outcome, and a recovery):
@@ -89,6 +97,62 @@ REPORT_BY_MESSAGE = (
     r"\b(?:customers?|users?|end-users?|clients?|partners?|merchants?|members?|tenants?)\b[^.;]{0,40}?"
     r"\b(?:e-?mailed|mailed|messaged|called|phoned|wrote to|reached out to|contacted|opened a ticket with|"
     r"filed a ticket with)\s+(?:the |our |a )?(?:support|us|helpdesk|help desk|service desk|on-?call|team)\b"
+)
+# A drain or a clear is a step when it names what it acted on ("drained node-7", "cleared the CDN cache") or who did
+# it ("manually cleared"). With nothing after the verb, or as a noun, it says how things stand: "queue draining, oldest
+# item 12 minutes old", "backlog cleared", "since the maintenance drain". What follows it then is no object:
+_NO_OBJECT = (
+    r"\s*(?:$|[,.;:!?)\]])|\s+(?:and|or|but|so|now|then|again|at|to|in|on|of|since|after|before|within|over|as|while|"
+    r"from|up|out|down|off|(?!manually|forcefully)\w+ly)\b"
+)
+DRAIN_OR_CLEAR_STEP = (
+    rf"(?:drain(?:ed|ing)?|clear(?:ed|ing))\b(?!{_NO_OBJECT})|(?:manual(?:ly)?|forcefully|force)[- ](?:drained|cleared)"
+)
+# The failure's signal or its queue gone by itself: "backlog cleared", "all disk alerts cleared", "queue drained".
+FAILURE_CLEARED = (
+    r"\b(?:backlogs?|queues?|lag|alerts?|alarms?|errors?|timeouts?|failures?|warnings?|5xxs?|crashes|retries)\s+"
+    r"(?:(?:has|have) been\s+|(?:is|are|was|were)\s+)?"
+    rf"(?:now\s+|fully\s+|all\s+)?(?:cleared|drained|emptied)\b(?=(?:{_NO_OBJECT}))"
+)
+# What the evidence itself says ("billing pods log ECONNREFUSED", "the status endpoint returns 503", "the provider
+# reports its incident mitigated"): a verb of evidence after its subject, with an object after it. Not after a word
+# that cannot be its subject ("the logs", "to report", "we reported"), nor with a participle after it ("old logs
+# removed").
+_NOT_A_SUBJECT = "".join(
+    rf"(?<!\b{word})"
+    for word in (
+        "the", "a", "an", "to", "will", "would", "can", "could", "should", "must", "may", "might", "did", "does", "do",
+        "not", "no", "please", "we", "i", "you", "they", "and", "or", "of", "in", "on", "for", "by", "from", "with",
+        "its", "their", "our", "first", "second", "another",
+    )
+)  # fmt: skip
+EVIDENCE_VERBS = ("log", "show", "return", "report", "print", "emit")  # every form below starts with one of these
+EVIDENCE_SAYS = (  # from the space after the subject on: "(?=\s)" first keeps the scan cheap
+    rf"(?=\s)(?<=[\w)\]'\"]){_NOT_A_SUBJECT}"
+    rf"(?:(?<=s)\s+(?:{'|'.join(EVIDENCE_VERBS)})|\s+(?:logs|shows|showed|returns|returned|reports|reported|"
+    r"prints|emits))"
+    r"\s+(?!(?:up|in|into|on|of|for|to|from|by|at|and|or|as|back|that|are|is|were|was|have|has|had|been|be|being|"
+    r"show\w*|indicat\w*|reveal\w*|(?-i:[a-z]\w*ed))\b)(?=[\w'\"\[(/<])"
+)
+# A change that did something ("firewall change 812 deleted the allow rule", "the migration dropped the column"): what
+# the change did, a finding, never a step someone took to recover.
+CHANGE_DID = (
+    r"\b(?:change|deploy(?:ment)?|release|migration|commit|script|job|clean-?up|cron(?:job)?|pipeline|pr|upgrade|"
+    r"update|rollout|push)\s+(?:[#\w.-]*\d[\w.-]*\s+)?(?:removed|deleted|dropped|disabled|purged|wiped|truncated|"
+    r"cleared|killed|terminated|replaced|reverted)\s+(?=(?:the|a|an|all|its|their|every|some|\d)\b)"
+)
+# A step named only as a moment: "flat after the rollback", "blank during restarts", "since the restart".
+STEP_REFERRED_TO = (
+    r"\b(?:after|since|during|following|before|until)\s+(?:the|a|an|its|their|each|every|this|that)?\s*"
+    r"(?:[\w.-]+\s+){0,2}?[\w.-]+"
+)
+# What a recovery waited on, said after it: "back under 1% as resolver caches expire", "recovered once merges caught
+# up", "falling as clients get fresh tokens". Something that runs its course by itself, never a step.
+WAITED_ON = (
+    r"\b(?:as|once|until)\s+(?:the\s+|its\s+|their\s+|all\s+)?(?:[\w.-]+\s+){0,2}?(?:expire[sd]?|expiring|caught up|"
+    r"catch(?:es)? up|catching up|drain(?:s|ed)|clear(?:s|ed)|warm(?:s|ed)? up|propagat\w*|refresh(?:es|ed)?|"
+    r"get|gets|got|reconnect(?:s|ed)?|settle[sd]?|finish(?:es|ed)|complete[sd]?|time[sd]? out|timed out|"
+    r"flush(?:es|ed)|rebuil[dt]s?|re-?sync(?:s|ed)?|back ?fill(?:s|ed)?)\b"
 )
 _AMOUNT = r"[KMGTP]i?B|bytes|rows?|records?|files?|objects?|documents?"
 _GONE = r"removed|deleted|lost|wiped|dropped|purged|erased|truncated"
@@ -153,14 +217,15 @@ TAG_PATTERNS: dict[str, re.Pattern[str]] = {
     "mitigation": _p(
         r"\b(?:roll(?:ed|ing)? ?back|rollback|revert\w*|restart\w*|reboot\w*|fail(?:ed|ing)? ?over|"
         r"scal(?:ed|ing) (?:up|out|down)|scaling (?:up|down)|mitigat\w*|hotfix\w*|fix (?:deployed|committed|applied|"
-        r"released|rolled out|pushed)|potential fix|workaround|disabl(?:ed|ing)|re-?enabl\w*|drain(?:ed|ing)?|"
+        r"released|rolled out|pushed)|potential fix|workaround|disabl(?:ed|ing)|re-?enabl\w*|"
+        rf"{DRAIN_OR_CLEAR_STEP}|"
         r"cordon\w*|block(?:ed|ing) (?:the|traffic)|rate[- ]limit\w*|reattach\w*|redeploy\w*|patch(?:ed|ing)|"
         r"purg(?:ed|ing)|flush(?:ed|ing)|terminat(?:ed|ing)|(?<!gets )(?<!get )(?<!got )(?<!were )(?<!was )(?<!been )"
         r"(?<!all )kill(?:ed|ing)|free up|"
         r"attempt\w* (?:at |to )?(?:run|restart|roll|fix|recover|restor|deploy|scal|add|remov|revert|replac|reboot|drain|"
         r"apply)\w*|(?:rollover|rollback|restart|recovery|fix|repair|deploy\w*) attempt\w*|^attempt\w* fail\w*|removed|remov(?:e|ing) the|"
         r"deleted|replacing|added (?:capacity|nodes)|scal(?:ed|ing) (?:[\w-]+ ){0,4}(?:down|to \d+)|additional nodes|new nodes? (?:started|added|is added|are added)|"
-        r"marked (?:the )?\S+ (?:instance )?as unhealthy|cleared|unblock\w*|restor(?:e|ed|ing) (?:from|the)|"
+        r"marked (?:the )?\S+ (?:instance )?as unhealthy|unblock\w*|restor(?:e|ed|ing) (?:from|the)|"
         r"switched (?:back|over)|moved traffic|shifted traffic|promot(?:e|ed|ing)\b|"
         r"(?:moved|shifted|routed|rerouted|switched|drained) (?:[\w-]+ ){0,2}(?:traffic|requests|load|users)|"
         r"(?:flag|toggle) [\w./-]+ (?:enabled|disabled|turned (?:on|off))|re-?ran\b|rebuil(?:t|d|ding)\b|"
@@ -181,7 +246,8 @@ TAG_PATTERNS: dict[str, re.Pattern[str]] = {
         rf"went down to normal|{CONFIRMED_RESOLVED})"
     ),
     "recovery": _p(
-        r"\b(?:back to (?:normal|baseline)|recover(?:ed|ing|y)\b|restored|service restored|mitigated|"
+        r"\b(?:back to (?:normal|baseline)|back (?:under|below|beneath|within)\b|recover(?:ed|ing|y)\b|restored|"
+        r"service restored|mitigated|"
         r"(?:verified|fully) operational|operational again|works(?: again)?\b|"
         r"(?:passing|working|responding|running|serving|loading|up|healthy|green|stable)(?: [\w-]+)? again|"
         r"working normally|normal again|"
@@ -192,8 +258,10 @@ TAG_PATTERNS: dict[str, re.Pattern[str]] = {
         rf"{CONFIRMED_RESOLVED}|allowing traffic|"
         r"become available|became available|(?:are|is|were|was) available again|"
         r"(?:errors?|timeouts?|failures?|crashes|restarts|5xxs?|503s|504s|500s) (?:have |has )?(?:stopped|ceased|went away|"
-        r"subsided|disappeared))"
+        r"subsided|disappeared)|"
+        rf"{FAILURE_CLEARED})"
     ),
+    "progress": _p(rf"\b(?:draining|clearing|emptying)\b(?=(?:{_NO_OBJECT}))"),
     "ongoing": _p(r"\b(?:still|keeps?|keeping|continu(?:e|es|ed|ing)|remains?|remained|persist\w*|now)\b"),
     "resolution": _p(
         r"\b(?:resolved|incident (?:was )?closed|closed (?:the )?incident|all[- ]clear|marked as resolved|"
@@ -231,8 +299,8 @@ TAG_PATTERNS: dict[str, re.Pattern[str]] = {
         r"upgrades?|rebuilds?|recovery|re-?index\w*|replacements?)(?: (?:of|for) [\w.-]+(?: [\w.-]+){0,2})?\s+"
         r"(?:was |is |has been )?(?<!re-)(?:triggered|initiated|kicked off|started|begun)\b"
     ),
-    "communication": _p(
-        r"\b(?:communicat\w*|e-?mail(?:s|ed)?\b|mail(?:s|ed)?\b|notif(?:ied|y|ication)|informed|"
+    "communication": _p(  # never a word of a service's name: "notification-worker", "email-gateway"
+        r"\b(?:communicat\w*|e-?mail(?:s|ed)?\b(?!-)|mail(?:s|ed)?\b(?!-)|notif(?:ied|y|ication)(?!-)|informed|"
         r"reached out|responded to|status ?page (?:updated|post)|announce\w*|contacted)"
     ),
     "unintended": _p(
