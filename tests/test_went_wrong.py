@@ -170,3 +170,49 @@ def test_every_line_of_what_went_wrong_is_checked_against_the_data_like_the_less
     assert [(c.section, c.text) for c in unsupported_claims(tampered, incident)] == [
         ("went wrong", "The rollback was late because of a bad deploy.")
     ]
+
+
+def search_restart() -> Incident:
+    """A restart meant to clear slow queries moves every query onto the other node, which starts failing."""
+    return Incident(
+        id="search-1",
+        title="Search slow, then failing",
+        services=["search"],
+        events=[
+            event("09:00", "alert", "FIRING SearchLatencyHigh: p95 above 3 s"),
+            event("09:05", "chat", "Restarted search-node-1 to clear the slow queries"),
+            event("09:09", "alert", "FIRING SearchErrorsHigh: search-node-2 returning 503"),
+            event(
+                "09:12",
+                "chat",
+                "Finding: the 503s on search-node-2 are caused by the restart, all query traffic moved onto it",
+            ),
+            event("09:30", "chat", "search-node-1 back in the pool; errors back to normal, recovered"),
+        ],
+    )
+
+
+def test_a_step_the_data_gives_as_the_reason_for_a_new_failure_made_it_worse():
+    reading = read_incident(search_restart())
+    assert went_wrong(reading, compute_metrics(search_restart(), reading)) == [
+        "A step taken to stop the impact made it worse: Finding: the 503s on search-node-2 are caused by the restart, "
+        "all query traffic moved onto it (chat, 2024-09-03 09:12 UTC).",
+    ]
+
+
+def test_a_failure_that_spread_is_what_went_wrong_even_when_the_input_gives_no_date_for_it():
+    incident = search_restart().model_copy(
+        update={
+            "events": [e for e in search_restart().events if not e.text.startswith("Finding")],
+            "undated_events": [
+                UndatedEvent(
+                    source="chat", time_text="around 09:10", text="Queries from search-node-1 piled onto search-node-2"
+                )
+            ],
+        }
+    )
+    reading = read_incident(incident)
+    assert went_wrong(reading, compute_metrics(incident, reading)) == [
+        "The failure got worse during the response: Queries from search-node-1 piled onto search-node-2 (chat, "
+        'undated "around 09:10").',
+    ]

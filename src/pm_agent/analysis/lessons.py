@@ -17,6 +17,8 @@ questions ask.
 
 from __future__ import annotations
 
+import re
+
 from pm_agent.analysis import vocabulary as vocab
 from pm_agent.analysis.evidence import Reading, Tagged, is_slow, linked
 from pm_agent.analysis.narrative import stopping_step
@@ -29,6 +31,7 @@ from pm_agent.models import Metric
 T = vocab.TAG_PATTERNS
 MAX_FAILED_STEPS = 2
 MIN_REPEATS = 3
+_AFTER_A_STEP_RE = re.compile(r"\b(?:after|since|following) (?:the|a|an|our|this) ", re.I)
 _FAILURE_SIGNS = ("symptom", "growth", "alert", "report", "observation", "limit_reached")
 
 
@@ -44,8 +47,11 @@ def went_wrong(reading: Reading, metrics: list[Metric]) -> list[str]:
     out += _late_detection(reading, metrics)
     for step in failed_steps(reading):
         out.append(f"A step taken to stop the impact did not work: {said(step.event, T['failed'])}.")
-    worse = next((t for t in _during_response(reading) if t.has("worsened")), None)
-    if worse is not None:
+    blamed = step_made_worse(reading)
+    if blamed is not None:
+        out.append(f"A step taken to stop the impact made it worse: {said(blamed.event, vocab.CONNECTIVE)}.")
+    worse = next((t for t in [*_during_response(reading), *reading.undated] if t.has("worsened")), None)
+    if worse is not None and blamed is None:
         out.append(f"The failure got worse during the response: {said(worse.event, T['worsened'])}.")
     held = held_up(reading)
     if held is not None:
@@ -103,6 +109,23 @@ def failed_steps(reading: Reading) -> list[Tagged]:
     "Resolved after 10 minutes; cause not found yet")."""
     failed = [a.step for a in reading.attempts if a.outcome == "failed" and not a.step.has("recovery", "resolution")]
     return failed[:MAX_FAILED_STEPS]
+
+
+def step_made_worse(reading: Reading) -> Tagged | None:
+    """An event of the response that gives a step of the response as the reason for a failure ("the 5xx errors are
+    caused by the rollback", "payment run stalled after the rollback"): the data says the step made it worse. A
+    finding that says so comes before a report that only places the failure after the step."""
+    if not reading.attempts:
+        return None
+    first_step = reading.attempts[0].step.at
+    blamed = []
+    for tagged in _during_response(reading):
+        if tagged.at <= first_step or not tagged.has("symptom", "finding", "cause_statement") or tagged.has("recovery"):
+            continue
+        reason = _AFTER_A_STEP_RE.search(tagged.text) or vocab.CONNECTIVE.search(tagged.text)
+        if reason is not None and T["mitigation"].search(tagged.text[reason.start() :][:60]):
+            blamed.append(tagged)
+    return next((t for t in blamed if t.has("finding", "cause_statement")), blamed[0] if blamed else None)
 
 
 def held_up(reading: Reading) -> Tagged | None:
