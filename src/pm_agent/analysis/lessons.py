@@ -17,8 +17,6 @@ questions ask.
 
 from __future__ import annotations
 
-import re
-
 from pm_agent.analysis import vocabulary as vocab
 from pm_agent.analysis.evidence import Reading, Tagged, is_slow, linked
 from pm_agent.analysis.narrative import stopping_step
@@ -31,7 +29,6 @@ from pm_agent.models import Metric
 T = vocab.TAG_PATTERNS
 MAX_FAILED_STEPS = 2
 MIN_REPEATS = 3
-_AFTER_A_STEP_RE = re.compile(r"\b(?:after|since|following) (?:the|a|an|our|this) ", re.I)
 _FAILURE_SIGNS = ("symptom", "growth", "alert", "report", "observation", "limit_reached")
 
 
@@ -122,7 +119,7 @@ def step_made_worse(reading: Reading) -> Tagged | None:
     for tagged in _during_response(reading):
         if tagged.at <= first_step or not tagged.has("symptom", "finding", "cause_statement") or tagged.has("recovery"):
             continue
-        reason = _AFTER_A_STEP_RE.search(tagged.text) or vocab.CONNECTIVE.search(tagged.text)
+        reason = vocab.AFTER_A_STEP.search(tagged.text) or vocab.CONNECTIVE.search(tagged.text)
         if reason is not None and T["mitigation"].search(tagged.text[reason.start() :][:60]):
             blamed.append(tagged)
     return next((t for t in blamed if t.has("finding", "cause_statement")), blamed[0] if blamed else None)

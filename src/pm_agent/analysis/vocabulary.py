@@ -326,3 +326,5 @@ CONSEQUENCE = _p(
     r"result(?:ed|s|ing) in|causing)\b"
 )
 END_MARK = _p(r"\((?:resolved|fixed|mitigated)\)")
+# Where a sentence places a failure after a step: "payment run stalled after the rollback" (what follows may name it).
+AFTER_A_STEP = _p(r"\b(?:after|since|following) (?:the|a|an|our|this) ")
