@@ -360,8 +360,9 @@ def test_the_cause_the_data_states_is_the_first_lesson():
     postmortem = draft_postmortem(pool_exhaustion(), score=False)
 
     assert postmortem.lessons == [
-        "What the team learned about how this system fails: Found it: checkout-api timed out because the 7.2 pool size "
-        "is 5 connections (chat, 2025-05-14 10:15 UTC).",
+        "How this system fails, as the data states it: Found it: checkout-api timed out because the 7.2 pool size is 5 "
+        "connections (chat, 2025-05-14 10:15 UTC), and this is how the failure showed: FIRING CheckoutLatencyHigh: "
+        "checkout-api p99 above 5 s (alert, 2025-05-14 10:04 UTC).",
     ]
 
 

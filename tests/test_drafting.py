@@ -199,15 +199,19 @@ def test_a_failed_rollback_is_never_what_went_well():
     ]
 
 
-def test_a_failed_rollback_and_a_report_before_any_alert_are_lessons_that_restate_them_and_the_recovery():
+def test_a_failed_rollback_and_a_report_before_any_alert_went_wrong_and_the_lesson_is_what_worked_instead():
     postmortem = draft_postmortem(failed_rollback(), score=False)
 
+    assert postmortem.what_went_wrong == [
+        "People saw the failure before monitoring did: Support: a customer reports their invoice total is wrong "
+        "(chat, 2024-05-14 09:40 UTC).",
+        "A step taken to stop the impact did not work: Rollback to billing 5.0 failed: the migration could not be "
+        "reversed (deploy, 2024-05-14 10:10 UTC).",
+    ]
     assert postmortem.lessons == [
-        "People saw this failure before monitoring did. The first signal was a report: Support: a customer reports "
-        "their invoice total is wrong (chat, 2024-05-14 09:40 UTC).",
-        "The first way out did not work: Rollback to billing 5.0 failed: the migration could not be reversed "
-        "(deploy, 2024-05-14 10:10 UTC). The impact stopped only later: New invoices match expected totals again; "
-        "recovered (metric, 2024-05-14 10:50 UTC).",
+        "In this failure, a way out does not work: Rollback to billing 5.0 failed: the migration could not be "
+        "reversed (deploy, 2024-05-14 10:10 UTC); what stopped the impact instead: Hotfix 5.1.1 deployed restoring "
+        "the old rounding (deploy, 2024-05-14 10:45 UTC).",
     ]
 
 

@@ -8,9 +8,11 @@ from pathlib import Path
 
 import pytest
 
+from pm_agent.analysis.rubric.reading import read
 from pm_agent.analysis.rubric.scorer import RubricScale, load_rubric, score_markdown
 from pm_agent.analysis.rubric.text import Signals, figures
 from pm_agent.errors import PromptError
+from pm_agent.markdown.document import parse_markdown
 from pm_agent.resources import resource_path
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "postmortems"
@@ -374,6 +376,25 @@ def test_lessons_in_the_incidents_own_terms_beat_generic_ones_and_questions_are_
     assert criterion(generic, "learning_sharing").evidence[0] == (
         "1 lesson, none specific to this incident: 'Documentation should be kept current'"
     )
+
+
+def test_a_lesson_that_only_quotes_timeline_entries_one_after_another_counts_half_and_one_in_its_own_words_in_full():
+    lessons = postmortem(
+        lessons="- Rebuilds on the query nodes slow search for everyone: index rebuild started (deploy, 2024-06-04 "
+        "09:00); what ended it: rebuild paused (chat, 2024-06-04 09:20)\n"
+        "- As it went: index rebuild started (deploy, 2024-06-04 09:00); then: rebuild paused (chat, 2024-06-04 "
+        "09:20)\n"
+        "- Seen first: latency alert fired (alert, 2024-06-04 09:07)\n"
+    )
+    assert [(s.text, s.weight) for s in read(parse_markdown(lessons)).of("lessons")] == [
+        (
+            "Rebuilds on the query nodes slow search for everyone: index rebuild started  ; what ended it: rebuild "
+            "paused",
+            1.0,
+        ),
+        ("As it went: index rebuild started  ; then: rebuild paused", 0.5),
+        ("Seen first: latency alert fired", 0.25),
+    ]
 
 
 OPEN_FACT_LINES = [

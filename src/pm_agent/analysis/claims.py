@@ -1,7 +1,7 @@
 """The causal claims a postmortem makes, and whether each rests on the incident data.
 
 A draft may say why something happened in several places: the Five Whys steps and the systemic
-cause each branch ends at, the contributing factors, the lessons, what each action addresses, and
+cause each branch ends at, the contributing factors, what went wrong, the lessons, what each action addresses, and
 the summary, and the findings the draft quotes. Each such statement must either **cite** the data (a timeline event quoted with its
 time, structured evidence that names a real event, or a fact the user stated) or be **marked** as
 open (a question, or a hypothesis labelled as one). Anything else is a cause stated as fact with
@@ -25,7 +25,9 @@ from pm_agent.analysis.quoting import STAND_IN
 from pm_agent.analysis.terms import content_stems
 from pm_agent.models import Evidence, Finding, Incident, Postmortem, WhyChain
 
-ClaimSection = Literal["finding", "why step", "root cause", "factor", "lesson", "action addresses", "summary"]
+ClaimSection = Literal[
+    "finding", "why step", "root cause", "factor", "went wrong", "lesson", "action addresses", "summary"
+]
 
 CITATION_RE = re.compile(
     r"\bat (?P<stamp>\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}(?::\d{2})?)\s*(?P<zone>UTC|\(UTC[+-]\d{2}:\d{2}\))?\s*:\s*"
@@ -82,6 +84,7 @@ def causal_claims(postmortem: Postmortem, incident: Incident) -> list[Claim]:
     claims = [_finding_claim(f, index) for f in postmortem.findings]
     claims += _chain_claims(postmortem.root_cause, index)
     claims += [_text_claim("factor", text, index) for text in postmortem.contributing_factors]
+    claims += [_text_claim("went wrong", text, index) for text in postmortem.what_went_wrong]
     claims += [_text_claim("lesson", text, index) for text in postmortem.lessons]
     claims += [_text_claim("action addresses", a.addresses, index) for a in postmortem.action_items if a.addresses]
     claims += [_text_claim("summary", s, index) for s in sentences(postmortem.summary) if CAUSAL_RE.search(s)]
@@ -94,13 +97,14 @@ def unsupported_claims(postmortem: Postmortem, incident: Incident) -> list[Claim
 
 
 def analysis_lines(postmortem: Postmortem) -> list[str]:
-    """The lines of analysis a reader would compare across drafts: causes, factors, lessons, actions."""
+    """The lines of analysis a reader would compare across drafts: causes, factors, what went wrong, lessons,
+    actions."""
     lines: list[str] = []
     if postmortem.root_cause:
         for branch in postmortem.root_cause.branches:
             lines += [step.question or step.because for step in branch.steps]
             lines += [branch.root_cause or branch.root_cause_question]
-    lines += postmortem.contributing_factors + postmortem.lessons
+    lines += postmortem.contributing_factors + postmortem.what_went_wrong + postmortem.lessons
     for action in postmortem.action_items:
         lines += [action.title] + ([action.done_when] if action.done_when else [])
     return [line for line in lines if line.strip()]

@@ -2,7 +2,7 @@
 
 The incident is read once (:func:`pm_agent.analysis.evidence.read_incident`); the timeline phases,
 the metrics, the findings, the Five Whys, the factors, the actions, the summary, the impact in
-words, what went well and the lessons all come from that one reading. Each causal statement quotes
+words, what went well, what went wrong and the lessons all come from that one reading. Each causal statement quotes
 the events it rests on; what the data cannot settle becomes an open question, never a template
 cause.
 """
@@ -14,7 +14,8 @@ from pm_agent.analysis.evidence import Reading, read_incident
 from pm_agent.analysis.factors import contributing_factors
 from pm_agent.analysis.findings import read_findings
 from pm_agent.analysis.impact import extract_impact, impact_questions
-from pm_agent.analysis.narrative import impact_in_words, lessons, summarise, went_well
+from pm_agent.analysis.lessons import lessons, went_wrong
+from pm_agent.analysis.narrative import impact_in_words, summarise, went_well
 from pm_agent.analysis.timeline import classify_phases, compute_metrics
 from pm_agent.analysis.whys.chain import run_five_whys
 from pm_agent.models import Incident, OpenQuestion, Postmortem, RelatedIncident
@@ -55,6 +56,7 @@ def draft_postmortem(
         contributing_factors=contributing_factors(reading),
         action_items=propose_actions(reading, incident.title, date.date() if date else None, roster),
         what_went_well=went_well(reading),
+        what_went_wrong=went_wrong(reading, metrics),
         lessons=lessons(reading),
         related_incidents=related or [],
     )

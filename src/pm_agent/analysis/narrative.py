@@ -1,16 +1,16 @@
-"""The summary, the impact in words, what went well and the lessons, each from the events that show it.
+"""The summary, the impact in words and what went well, each from the events that show it.
 
 The summary says what broke, what the data says of why, how it was stopped, and the same
 detection time as the metrics table. Impact in words quotes what the input says users saw. What
-went well and the lessons come from how the response went (who noticed first, which steps worked
-or failed, what was assumed, when the incident was declared), each quoting its events; with
-nothing in the data to learn from, there are none, and the open questions ask.
+went well comes from how the response went (who noticed first, which steps worked, when the
+incident was declared, who was told), each quoting its events. What went wrong and the lessons are
+in :mod:`pm_agent.analysis.lessons`.
 """
 
 from __future__ import annotations
 
 from pm_agent.analysis import vocabulary as vocab
-from pm_agent.analysis.evidence import Reading, Tagged, is_slow, tags_of, what_happened
+from pm_agent.analysis.evidence import Reading, Tagged, tags_of, what_happened
 from pm_agent.analysis.findings import date_links, reverting_fix, started_with
 from pm_agent.analysis.quoting import evidence, said, when
 from pm_agent.analysis.whys.chain import cause_of, first_symptom
@@ -201,63 +201,6 @@ def went_well(reading: Reading) -> list[str]:
     if told is not None:
         good.append(f"People affected were told: {said(told.event, T['communication'])}.")
     return good
-
-
-def lessons(reading: Reading) -> list[str]:
-    """What the data teaches, each quoting its events: the cause it states, then how the response went (who noticed
-    first, what failed, what was assumed, what was missing or manual); [] when it shows nothing to learn from."""
-    out = []
-    cause = cause_of(first_symptom(reading), reading)
-    dated = next(iter(date_links(reading)), None) if cause is None else None
-    if cause is not None:
-        focus = T["cause_statement"] if cause.has("cause_statement") else T["finding"]
-        out.append(f"What the team learned about how this system fails: {said(cause.event, focus)}.")
-    elif dated is not None and reading.started is not None and dated[0].at.date() < reading.started.date():
-        change, later, _ = dated  # a slow failure: what began with a change showed days later
-        out.append(
-            f"What the data dates to the day of a change showed as a failure only later: {said(change.event)}, "
-            f"then {said(later.event)}."
-        )
-    detection, alert = reading.detection, reading.first_alert
-    if reading.reported_by_people and detection is not None:
-        after = (
-            f". The first alert came later: {said(alert.event)}"
-            if alert is not None and alert.at > detection.at
-            else ""
-        )
-        out.append(
-            f"People saw this failure before monitoring did. The first signal was a report: {said(detection.event)}{after}."
-        )
-    elif detection is not None and is_slow(reading.detection_lag):
-        lag = format_minutes(reading.detection_lag.total_seconds() / 60)
-        out.append(f"The failure was invisible to monitoring for {lag} until {said(detection.event)}.")
-    failed = [a.step for a in reading.attempts if a.outcome == "failed"]
-    recovered = _recovery_event(reading)
-    if failed:
-        end = f". The impact stopped only later: {said(recovered)}" if recovered is not None else ""
-        out.append(f"The first way out did not work: {said(failed[0].event, T['failed'])}{end}.")
-    if reading.negatives:
-        found = next(
-            (t for t in reading.findings if t.at and reading.negatives[0].at and t.at > reading.negatives[0].at), None
-        )
-        end = f". The cause was found later: {said(found.event)}" if found is not None else ""
-        out.append(f"An early assumption cost time: {said(reading.negatives[0].event, T['negative'])}{end}.")
-    repeats = reading.tagged("repeat", dated_only=True)
-    if len(repeats) >= 3:
-        out.append(
-            f"The failure kept coming back before anyone fixed it, first: {said(repeats[0].event)}; "
-            f"{len(repeats)} times in all."
-        )
-    unintended = reading.tagged("unintended", dated_only=True)
-    if unintended:
-        out.append(f"A change nobody intended reached production: {said(unintended[0].event, T['unintended'])}.")
-    gap = next(iter(reading.tagged("gap")), None)
-    if gap is not None:
-        out.append(f"A safeguard the system relied on was not there: {said(gap.event, T['gap'])}.")
-    manual = next((a.step for a in reading.attempts if a.outcome != "failed" and a.step.has("manual")), None)
-    if manual is not None:
-        out.append(f"Recovery depended on a manual step: {said(manual.event, T['manual'])}.")
-    return out
 
 
 def _recovery_event(reading: Reading) -> TimelineEvent | None:

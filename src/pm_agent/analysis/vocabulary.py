@@ -44,7 +44,10 @@ The tags:
   resource growing, filling or leaking), ``gate_caught`` (a canary or release gate stopped the
   change itself), ``noise`` (flapping, false alarms), ``handover``, ``data_loss`` (an amount of data
   gone: "300 GB removed", "4,000 rows deleted": what users lost, never a step taken to recover),
-  ``tentative`` (potential, suspected, likely).
+  ``tentative`` (potential, suspected, likely), ``dismissed`` (a sign seen and set aside: "put down to
+  user growth", "no ticket filed"), ``worsened`` (a step or event that made the failure worse or spread it:
+  "piled onto", "made it worse", "cascaded"), ``limit_reached`` (a stated limit the system hit: "at 65,536 open
+  files, the ulimit", "autoscaling max is 12 workers", "ran out of IP addresses").
 """
 
 from __future__ import annotations
@@ -357,6 +360,20 @@ TAG_PATTERNS: dict[str, re.Pattern[str]] = {
         rf"\b\d[\d,.]*\s*(?:{_AMOUNT})\b[^.;]{{0,30}}?\b(?:{_GONE})\b|\b(?:{_GONE})\b[^.;]{{0,20}}?\b\d[\d,.]*\s*(?:{_AMOUNT})\b"
     ),
     "tentative": _p(r"\b(?:potential|suspect\w*|likely|possibl\w*|might|may have|seems?|appears?|probabl\w*|assumed)"),
+    "dismissed": _p(
+        r"\b(?:put down to|written off as|chalked up to|dismissed|ignored|brushed off|"
+        r"no (?:ticket|issue|bug|follow-?up)(?: was)? (?:filed|opened|raised|created)|not (?:investigated|followed up)|"
+        r"(?:thought|assumed|considered|treated|taken) (?:to be |as )?(?:normal|harmless|benign|noise|expected|a blip))"
+    ),
+    "worsened": _p(
+        r"\b(?:made (?:it|things|matters|the [\w-]+) worse|worsen\w*|piled (?:on|onto|up on)|cascad\w*|knock-on|"
+        r"snowball\w*|amplif\w*|spread to)"
+    ),
+    "limit_reached": _p(
+        r"\b(?:(?:hit|reached|exceeded|at|over|above) (?:the|its|their|a) (?:[\w-]+ ){0,2}(?:limit|cap|ceiling|quota|maximum)|"
+        r"ulimit|(?:max(?:imum)?|limit|cap|quota) (?:is|was|of) \d|ran out of|running (?:so )?low on|"
+        r"maxed out|(?:is|was|are|were) full\b)"
+    ),
 }
 
 # A symptom word right after one of these is not a symptom: "no data lost", "not down", "without errors".
@@ -402,3 +419,5 @@ SINCE_DATE = compile_scanned(  # tried only where its first word occurs: every e
     rf"(?P<day_before>\d{{1,2}})(?:st|nd|rd|th)?\s+(?P<month_after>{_MONTH})\b)",
     re.IGNORECASE,
 )
+# Where a sentence places a failure after a step: "payment run stalled after the rollback" (what follows may name it).
+AFTER_A_STEP = _p(r"\b(?:after|since|following) (?:the|a|an|our|this) ")

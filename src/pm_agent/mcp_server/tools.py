@@ -69,7 +69,7 @@ async def draft_postmortem(
     never invents a figure, time, owner or root cause: what the data cannot support becomes an open
     question. Returns the postmortem (summary, impact, UTC timeline with phases, detection and
     response metrics, 5 Whys, contributing factors, SMART action items, lessons, open questions, rubric
-    score) as structured content, and as Markdown text ready to paste. Follow up with five_whys,
+    score) as structured content, and as Markdown ready to paste. Follow up with five_whys,
     check_actions or rewrite_blameless while reviewing, and remember_incident once it is final.
     """
     roots = check_paths_allowed(ctx, paths)

@@ -71,6 +71,7 @@ class Postmortem(BaseModel):
     contributing_factors: list[str] = Field(default_factory=list)
     action_items: list[ActionItem] = Field(default_factory=list)
     what_went_well: list[str] = Field(default_factory=list)
+    what_went_wrong: list[str] = Field(default_factory=list)
     lessons: list[str] = Field(default_factory=list)
     open_questions: list[OpenQuestion] = Field(default_factory=list)
     related_incidents: list[RelatedIncident] = Field(default_factory=list)

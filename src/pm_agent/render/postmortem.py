@@ -33,8 +33,12 @@ def render_markdown(pm: Postmortem) -> str:
         ),
         _section("Action items", _actions(pm.action_items)),
         _section("What went well", _bullets(pm.what_went_well, "Not evident from the data; see the open questions.")),
-        _section("Lessons learned", _bullets(pm.lessons, "None the data shows yet; see the open questions.")),
     ]
+    if pm.what_went_wrong:  # nothing in the data: no section, rather than filler
+        sections.append(_section("What went wrong", _bullets(pm.what_went_wrong, "")))
+    sections.append(
+        _section("Lessons learned", _bullets(pm.lessons, "None the data shows yet; see the open questions."))
+    )
     if pm.related_incidents:
         sections.append(_section("Related incidents", _related(pm)))
     sections.append(

@@ -18,8 +18,9 @@ postmortem into :class:`Reading`:
 - a cause (or a causal sentence of the summary) that only *echoes* the timeline (most of its
   specific terms are already in the timeline's entries) says what happened, not why: it counts a
   quarter. A root cause that adds what the record of events does not say counts in full. A lesson
-  (or a done action) counts a quarter only when it repeats one timeline entry: a lesson may well
-  connect facts the timeline already names.
+  (or a done action) counts a quarter when it repeats one timeline entry, and a lesson half when it
+  only quotes entries one after another (each part before a citation repeats one): a lesson may well
+  connect facts the timeline names, but one that adds nothing of its own says no more than the record.
 
 One reading serves all eight criteria, so the document is tokenised once.
 """
@@ -96,7 +97,17 @@ MIN_SPECIFIC = 2.0  # a statement names at least two things (or one identifier a
 QUOTE_WORDS = 4  # a shorter quotation is a name ("stable API"), a longer one is quoted evidence
 ECHO = 0.8  # a cause or lesson whose specific weight is this much the timeline's only repeats the events ...
 ECHO_WEIGHT = 0.25  # ... and counts this much: it says what happened, not why
+JOINED_WEIGHT = 0.5  # a lesson that only quotes timeline entries one after another joins them: it counts this much
 LABEL_WORDS = 20  # a lead-in before ': ' this short labels the statement; what follows is what it says
+
+
+@dataclass(frozen=True, slots=True)
+class Citing:
+    """A line that cites several events: its terms, and the terms of what it says before each citation (after the
+    lead-in: "Recovery can be held up: X (deploy, 09:10); what let it go on: Y (note, 09:15)" has the parts X and Y)."""
+
+    whole: Terms
+    parts: tuple[Terms, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,6 +123,8 @@ class Statement:
     coherence: float = 0.0
     shared: float = 0.0
     echo: float = 0.0
+    cites: Citing | None = None  # of a lesson citing several events: what its line says, and before each citation
+    joined: bool = False  # each of its parts repeats a timeline entry
 
     @property
     def summary_cause(self) -> bool:
@@ -126,11 +139,15 @@ class Statement:
         It is the share of its specific weight the account also names, scaled between NO_COHERENCE and
         FULL_COHERENCE; a long statement that names several of the account's components (SHARED_FULL)
         counts fully once a fair share (SHARED_SHARE) of it is about them. An analysis statement that only
-        repeats one timeline entry (ECHO) counts ECHO_WEIGHT of that: it restates what happened."""
+        repeats one timeline entry (ECHO) counts ECHO_WEIGHT of that: it restates what happened. A lesson that only
+        quotes entries one after another ("X (chat, 09:10); what worked instead: Y (deploy, 09:30)") counts
+        JOINED_WEIGHT: it connects them, but says nothing about the system that the record of events does not."""
         by_share = (self.coherence - NO_COHERENCE) / (FULL_COHERENCE - NO_COHERENCE)
         by_weight = self.shared / SHARED_FULL if self.coherence >= SHARED_SHARE else 0.0
         weight = max(0.0, min(1.0, max(by_share, by_weight)))
-        return weight * ECHO_WEIGHT if self.echo >= ECHO else weight
+        if self.echo >= ECHO:
+            return weight * ECHO_WEIGHT
+        return weight * JOINED_WEIGHT if self.joined else weight
 
 
 @dataclass(frozen=True)
@@ -262,6 +279,7 @@ def read(doc: MarkdownPostmortem) -> Reading:
             group = GROUPS.get(section_field or "", ACCOUNT)
             marked = index in withheld_sections or bool(UNCONFIRMED_RE.search(unit))
             sentences = _sentences(without_quotes(unit))
+            cites = citing(unit) if group == "lessons" else None
             opens = [is_open(s) for s in sentences]
             answered = not marked and not opens[-1] if sentences else False
             for sentence, open_ in zip(sentences, opens, strict=False):
@@ -272,7 +290,7 @@ def read(doc: MarkdownPostmortem) -> Reading:
                     continue
                 own_group = ACCOUNT if group == "causes" and _NOT_THE_CAUSE_RE.search(sentence) else group
                 reading.stated.append((own_group, sentence))
-                statement = _statement(sentence, section_field, index, own_group)
+                statement = _statement(sentence, section_field, index, own_group, cites)
                 if section_field == "timeline":
                     reading.rows.append(set(statement.terms.specific))
                 if own_group != ACCOUNT and reading.restates_title(statement):
@@ -296,18 +314,48 @@ def _with_coherence(raw: list[Statement], reading: Reading) -> list[Statement]:
     timeline = set().union(*reading.rows)
     done = []
     for s in raw:
+        joined = False
         if s.group == "causes" or s.summary_cause:
             echo = echo_of(s, timeline)
         elif s.group == "lessons":  # a lesson echoes when it repeats one entry: it may connect facts the timeline names
             echo = max((shared_share(s.terms, row) for row in reading.rows), default=0.0)
+            joined = only_joins(s, reading.rows)
         else:
             echo = 0.0
         if s.group == ACCOUNT:  # its terms are in the account: all of its specific weight is shared
             coherence, shared = 1.0, s.terms.specific_weight()
         else:
             coherence, shared = shared_share(s.terms, account), shared_weight(s.terms, account)
-        done.append(Statement(s.text, s.field, s.group, s.section, s.terms, s.causal, coherence, shared, echo))
+        done.append(
+            Statement(s.text, s.field, s.group, s.section, s.terms, s.causal, coherence, shared, echo, s.cites, joined)
+        )
     return done
+
+
+def only_joins(statement: Statement, rows: list[set[str]]) -> bool:
+    """True when a lesson only quotes timeline entries one after another: each part before a citation repeats one
+    entry, and those entries together hold ECHO of the whole lesson (its lead-ins add next to nothing of their own:
+    "Rebuilds on the query nodes slow search for everyone: <entry>; <entry>" says more than its entries do)."""
+    cites = statement.cites
+    if cites is None or not cites.parts or not rows:
+        return False
+    quoted: set[str] = set()
+    for part in cites.parts:
+        row = max(rows, key=lambda r: shared_weight(part, r))
+        if shared_share(part, row) < ECHO:
+            return False
+        quoted |= row
+    return shared_share(cites.whole, quoted) >= ECHO
+
+
+def citing(unit: str) -> Citing | None:
+    """The line read as citing events, when it cites two or more (a line of the lessons is read whole: its sentences
+    are judged together)."""
+    pieces = _EVIDENCE_RE.split(unit)
+    if len(pieces) < 3:  # one citation or none
+        return None
+    parts = (terms(piece.rpartition(": ")[2]) for piece in pieces)
+    return Citing(terms(without_quotes(unit)), tuple(part for part in parts if part.specific))
 
 
 def echo_of(statement: Statement, timeline: set[str]) -> float:
@@ -356,9 +404,9 @@ def _remark(sentence: str) -> bool:
     return bool(_UNSAID_RE.search(sentence)) and not terms(sentence).specific
 
 
-def _statement(sentence: str, field: str | None, index: int, group: str) -> Statement:
+def _statement(sentence: str, field: str | None, index: int, group: str, cites: Citing | None = None) -> Statement:
     text = _LEADING_LABEL_RE.sub("", sentence.strip()).strip()
-    return Statement(text, field, group, index, terms(text), bool(CAUSAL_RE.search(sentence)))
+    return Statement(text, field, group, index, terms(text), bool(CAUSAL_RE.search(sentence)), cites=cites)
 
 
 def _withheld_sections(sections: list[Section]) -> set[int]:
