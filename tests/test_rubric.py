@@ -601,3 +601,17 @@ def test_hostile_input_scores_in_linear_time(hostile):
     result = score_markdown(hostile)
     assert 1 <= result.weighted_average <= 5
     assert time.perf_counter() - started < 5
+
+
+def test_a_systemic_condition_the_summary_explains_counts_as_the_analysis_reaching_it():
+    """The summary's causal sentences already count as causes and mechanisms; the systemic gap one of them names
+    ("a result of the default settings of the scheduler") reaches a systemic condition too, wherever it is written."""
+    plain = postmortem(root_cause="The rebuild used the same nodes as live queries.")
+    systemic = plain.replace(
+        "The team paused the rebuild",
+        "The rebuild ran at peak as a result of the default settings of the job scheduler. The team paused the rebuild",
+    )
+    reached = [e for e in criterion(systemic, "root_cause_depth").evidence if e.startswith("reaches systemic")]
+    assert reached == ["reaches systemic conditions: 'The rebuild ran at peak as a result of the default settings…'"]
+    assert not [e for e in criterion(plain, "root_cause_depth").evidence if e.startswith("reaches systemic")]
+    assert criterion(systemic, "root_cause_depth").score > criterion(plain, "root_cause_depth").score

@@ -54,7 +54,7 @@ def root_cause_depth(reading: Reading, signals: Signals) -> Judgement:
         )
     else:
         j.improve("list the contributing factors: the conditions that let the trigger become an incident")
-    _systemic(causes + reading.of("what_went_wrong"), fit, signals, j)
+    _systemic(causes + summary + reading.of("what_went_wrong"), fit, signals, j)
     _withheld(reading, j)
     blamed = signals.found("person_cause_phrases", "\n".join(s.text for s in causes + summary))
     if blamed:
