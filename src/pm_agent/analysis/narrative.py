@@ -11,7 +11,8 @@ from __future__ import annotations
 
 from pm_agent.analysis import vocabulary as vocab
 from pm_agent.analysis.evidence import Reading, Tagged, is_slow, tags_of, what_happened
-from pm_agent.analysis.findings import reverting_fix
+from pm_agent.analysis.findings import began_after, began_after_sentence, reverting_fix
+from pm_agent.analysis.limits import raised_limit
 from pm_agent.analysis.quoting import evidence, said, when
 from pm_agent.analysis.whys.chain import cause_of, first_symptom
 from pm_agent.ingest.timeparse import format_minutes
@@ -50,6 +51,7 @@ def summarise(reading: Reading, metrics: list[Metric]) -> str:
     cause = cause_of(first_symptom(reading), reading)
     gap = next(iter(reading.tagged("gap")), None)
     revert = reverting_fix(reading)
+    raised = raised_limit(reading) if cause is None and revert is None else None
     if cause is not None:
         parts.append(f"The data states a cause: {said(cause.event)}.")
     elif revert is not None:  # the fix undid a change: that change is where to look
@@ -58,12 +60,20 @@ def summarise(reading: Reading, metrics: list[Metric]) -> str:
             f"The data does not state the cause, but its fix reverted {what}, so the change it undid is "
             f"implicated: {said(step.event)}."
         )
+    elif raised is not None:  # the fix raised a limit: that limit was too low for the load at the time
+        parts.append(
+            f"The data does not state the cause, but its fix raised {raised.limit}, so that limit is implicated as too "
+            f"low for the load at the time: {said(raised.step.event)}."
+        )
     elif gap is not None:  # why it got through, as far as the data says
         parts.append(
             f"The data does not state the cause, but it records a missing safeguard: {said(gap.event, T['gap'])}."
         )
     else:
         parts.append("The data does not state the cause; see the root cause section for what it shows and what to ask.")
+    began = began_after(reading) if cause is None else None
+    if began is not None:
+        parts.append(began_after_sentence(began))
     parts += _how_it_stopped(reading)
     figures = [
         (label, by_name[name].minutes)

@@ -72,7 +72,7 @@ class WhyChain(BaseModel):
     )
 
 
-FindingKind = Literal["finding", "cause", "trigger", "fix", "link", "gap", "negative", "recovery", "revert"]
+FindingKind = Literal["finding", "cause", "trigger", "fix", "link", "gap", "negative", "recovery", "revert", "limit"]
 
 
 class Finding(BaseModel):
