@@ -143,6 +143,7 @@ def test_a_limit_the_data_says_was_never_reached_implicates_nothing():
 
     assert raised_limit(reading) is None
     assert "limit" not in [f.kind for f in read_findings(reading)]
+    assert [a.title for a in propose_actions(reading, TITLE, None) if a.title.startswith("Review")] == []
 
 
 def test_raising_a_limit_the_response_itself_set_earlier_implicates_nothing():
@@ -193,3 +194,26 @@ def test_the_limit_a_step_raised_is_named_in_the_steps_own_words_whatever_the_ve
         named[text] = raised.limit if raised else None
 
     assert named == steps
+
+
+def test_without_a_stated_load_the_whys_ask_what_load_brought_the_component_to_the_limit():
+    incident = Incident(
+        id="th-1",
+        title="Thumbnail API slow",
+        services=["thumbnail-api"],
+        events=[
+            event("02:00", "note", "Nightly reindex of the media library started"),
+            event("02:20", "alert", "Alert: thumbnail-api p99 above 2 s"),
+            event("02:25", "chat", "thumbnail-api db pool is maxed out, 30 of 30 connections busy"),
+            event("02:31", "chat", "bumped the thumbnail-api db pool size to 90"),
+        ],
+    )
+    load_step = run_five_whys("Thumbnail API slow", incident).branches[0].steps[2]
+
+    assert (load_step.why, load_step.because, load_step.question) == (
+        "Why was the thumbnail-api db pool size too low for the load at the time?",
+        OPEN,
+        "What load brought thumbnail-api to the thumbnail-api db pool size? The data shows that raising it ended the "
+        "failure, not the load that reached it. The failure began after: Nightly reindex of the media library started "
+        "(note, 2024-09-03 02:00 UTC); the data does not say that this caused it.",
+    )

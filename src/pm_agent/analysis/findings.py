@@ -177,11 +177,16 @@ def began_after(reading: Reading) -> Tagged | None:
         for t in reading.events
         if (signal is None or t.at < signal)
         and (reading.started is None or t.at <= reading.started)
-        and not t.has("symptom", "alert", "report", "repeat", "recovery", "resolution")
+        and not t.has(*_NO_SETTING)
         and not vocab.START_MARK.search(t.text)
-        and len(t.stems) >= 2
+        and len(content_stems(t.text)) >= BEGAN_AFTER_MIN_WORDS
     ]
     return before[-1] if before else None
+
+
+# What the failure cannot have begun after: a sign of it, people responding to it, or it ending.
+_NO_SETTING = ("symptom", "alert", "report", "repeat", "recovery", "resolution", "declaration", "acknowledgement")
+BEGAN_AFTER_MIN_WORDS = 3  # "Nightly reindex of the media library started": what ran, not "Sara joined"
 
 
 def began_after_sentence(tagged: Tagged) -> str:
