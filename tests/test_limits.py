@@ -167,6 +167,7 @@ def test_a_reading_that_grew_or_a_limit_raised_only_in_a_plan_is_no_raised_limit
         events=[
             event("09:00", "alert", "Alert: cache eviction rate high"),
             event("09:05", "metric", "memory increased to 97% on cache-3"),
+            event("09:08", "metric", "queue size increased to 40,000 messages, increasing memory pressure on cache-3"),
             event("09:20", "chat", "we will raise the memory limit of cache-3 next sprint"),
             event("09:30", "chat", "restarted cache-3, evictions back to normal"),
         ],
@@ -182,6 +183,8 @@ def test_the_limit_a_step_raised_is_named_in_the_steps_own_words_whatever_the_ve
         "scaled up the checkout pods from 4 to 12": "the capacity of the checkout pods",
         "orders-db max_connections raised from 100 to 500": "the orders-db max_connections",
         "doubled the ingest quota of the tenant-a bucket": "the ingest quota of the tenant-a bucket",
+        "raised the memory limit for billing-api to 4 GiB": "the memory limit for billing-api",
+        "we increased the number of workers to 20": "the number of workers",
     }
     named = {}
     for text in steps:

@@ -78,22 +78,30 @@ REVERTED = (
 # ("memory", "workers") counts only after a verb a person uses ("increased memory for the worker"): "memory increased
 # to 97%" is a reading.
 _LIMIT_SETTING = (
-    r"(?:limits?|max(?:imum)?(?:[_-][a-z]+)?|maxes|cap|ceiling|capacity|quotas?|pool(?: size)?|(?:replica|worker|"
-    r"instance|node|pod|thread|shard|partition|connection) count|ulimit(?: -n)?|nofile|timeouts?|(?:heap|disk|volume|"
-    r"buffer|batch|queue|pool) size|concurrency|iops|max_connections)"
+    r"(?:limits?|max(?:imum)?(?:[_-][a-z]+)?|maxes|cap|ceiling|quotas?|ulimit(?: -n)?|nofile|timeouts?|pool size|"
+    r"(?:replica|worker|instance|node|pod|thread|shard|partition|connection) count|concurrency|max_connections)"
 )
 _LIMIT_RESOURCE = (
-    rf"(?:{_LIMIT_SETTING}|replicas|workers|instances|nodes|pods|threads|shards|partitions|connections|memory|cpu|"
-    r"heap|disk(?: space)?|storage|file descriptors|throughput)"
+    rf"(?:{_LIMIT_SETTING}|capacity|pool|(?:heap|disk|volume|buffer|batch|queue) size|iops|replicas|workers|"
+    r"instances|nodes|pods|threads|shards|partitions|connections|memory|cpu|heap|disk(?: space)?|storage|"
+    r"file descriptors|throughput)"
+)
+# After the resource, what makes it a reading rather than a setting: "increased memory pressure", "cpu usage".
+_A_READING = (
+    r"(?!\s+(?:usage|use|pressure|consumption|utili[sz]ation|load|leak\w*|errors?|growth|spikes?|saturation|"
+    r"contention|churn|waits?|exhaustion|latency|lag)\b)"
 )
 _VALUE = r"\d[\d,.]*\s*(?:(?!(?:on|in|per|for|at|to|by|from|of|and|across)\b)[A-Za-z%][\w/%]*)?"
+_NOT_A_NAME = r"(?:to|and|or|but|by|from|again|as|at|in|on|so|then|with|while|when|because|after|before)"
 RAISED_LIMIT = (
-    r"\b(?:raised|raising|increased|increasing|bumped|bumping|doubled|doubling|tripled|grew|expanded|extended)\s+"
+    r"\b(?:raised|raising|increased|bumped|bumping|doubled|tripled|grew|expanded|extended)\s+"
     r"(?:the\s+|our\s+|its\s+|their\s+)?"
-    rf"(?P<what>(?:(?!(?:to|from|by|on|for|of|and)\b)[\w./-]+\s+){{0,3}}?{_LIMIT_RESOURCE})\b"
+    rf"(?P<what>(?:(?:number|count) of\s+)?(?:(?!(?:to|from|by|on|for|of|and)\b)[\w./-]+\s+){{0,3}}{_LIMIT_RESOURCE})"
+    rf"\b{_A_READING}"
     r"(?P<of>\s+(?:of|for|on)\s+(?:the\s+)?(?!\d)[\w./-]+(?:\s+(?!(?:to|from|by|and)\b)[\w./-]+)?)?"
     rf"(?:\s+(?:from\s+{_VALUE}\s+)?to\s+(?P<new>{_VALUE}))?|"
-    r"\bscal(?:ed|ing)\s+(?:up|out)\s+(?:the\s+)?(?P<scaled>(?!(?:to|and|or|but|by|from|again|as|at|in|on|so|then|with|while|when|because|after|before)\b)[\w./-]+(?:\s+(?!to\b|from\b|by\b)[\w./-]+)?)"
+    rf"\bscal(?:ed|ing)\s+(?:up|out)\s+(?:the\s+)?(?P<scaled>(?!{_NOT_A_NAME}\b)[\w./-]+"
+    rf"(?:\s+(?!{_NOT_A_NAME}\b)[\w./-]+){{0,2}})"
     rf"(?:\s+(?:from\s+{_VALUE}\s+)?to\s+(?P<scaled_new>{_VALUE}))?|"
     rf"(?P<passive>\b(?:(?!(?:the|a|an|we|i|and|then)\b)[\w./-]+\s+){{0,2}}{_LIMIT_SETTING})\s+"
     r"(?:was\s+|were\s+|is\s+|has been\s+|have been\s+)?(?:raised|increased|bumped|doubled|tripled)\b"
