@@ -56,11 +56,7 @@ class RaisedLimit:
 
     def named_in(self, tagged: Tagged) -> list[str]:
         """The words of ``tagged`` that name the limit or its unit, as written, first occurrence first."""
-        out: list[str] = []
-        for word in words(tagged.text):
-            if (_specific(word) & self.stems or word.lower() == self.unit.lower()) and word not in out:
-                out.append(word)
-        return out
+        return _naming(tagged.text, self.stems, self.unit)
 
 
 def raised_limit(reading: Reading) -> RaisedLimit | None:
@@ -75,8 +71,7 @@ def raised_limit(reading: Reading) -> RaisedLimit | None:
         stems = _specific(limit)
         if not stems or _set_by_the_response(reading, step, stems, since) or _not_reached(reading, stems):
             continue
-        found = RaisedLimit(step, limit, unit, "", (), None)
-        at_limit = tuple(_at_limit(reading, found))
+        at_limit = tuple(_at_limit(reading, step, _specific(f"{limit} {unit}"), unit))
         return RaisedLimit(
             step=step,
             limit=limit,
@@ -149,22 +144,30 @@ def _not_reached(reading: Reading, stems: frozenset[str]) -> bool:
     return any(NOT_REACHED_RE.search(t.text) and _specific(t.text) & stems for t in (*reading.events, *reading.undated))
 
 
-def _at_limit(reading: Reading, raised: RaisedLimit) -> list[Tagged]:
-    """Events up to the step that name the limit (its words or its unit) and show the system at it or state it."""
+def _at_limit(reading: Reading, step: Tagged, stems: frozenset[str], unit: str) -> list[Tagged]:
+    """Events before the step that name the limit (its words or its unit) and show the system at it or state it."""
     found = []
-    for tagged in reading.events:
-        if tagged.order >= raised.step.order or tagged.has("recovery", "worked"):
+    for tagged in reading.events[: step.order]:
+        if tagged.has("recovery", "worked") or not _naming(tagged.text, stems, unit):
             continue
-        if (AT_LIMIT_RE.search(tagged.text) or LIMIT_STATED_RE.search(tagged.text)) and raised.named_in(tagged):
+        if AT_LIMIT_RE.search(tagged.text) or LIMIT_STATED_RE.search(tagged.text):
             found.append(tagged)
     return found[:MAX_AT_LIMIT]
+
+
+def _naming(text: str, stems: frozenset[str], unit: str) -> list[str]:
+    """The words of ``text`` that name a limit (its specific stems, or its unit), as written, first occurrence first."""
+    out: list[str] = []
+    for word in words(text):
+        if (_specific(word) & stems or (unit and word.lower() == unit.lower())) and word not in out:
+            out.append(word)
+    return out
 
 
 def _load(reading: Reading, step: Tagged) -> Tagged | None:
     """The first event up to the step that says the load went up ("order volume is up")."""
     return next(
-        (t for t in reading.events if t.order < step.order and LOAD_ROSE_RE.search(t.text) and not t.has("recovery")),
-        None,
+        (t for t in reading.events[: step.order] if LOAD_ROSE_RE.search(t.text) and not t.has("recovery")), None
     )
 
 
