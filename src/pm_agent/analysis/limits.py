@@ -17,6 +17,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
+from itertools import islice
 
 from pm_agent.analysis import vocabulary as vocab
 from pm_agent.analysis.evidence import Reading, Tagged
@@ -24,6 +25,7 @@ from pm_agent.analysis.quoting import said
 from pm_agent.analysis.terms import content_stems, weight, words
 
 MAX_AT_LIMIT = 2
+MAX_CANDIDATES = 50  # the raises of a timeline looked at, at most
 RAISED_RE = re.compile(vocab.RAISED_LIMIT, re.IGNORECASE)
 RAISE_STEMS = ("rais", "increas", "bump", "doubl", "tripl", "grew", "expand", "extend", "scal")
 AT_LIMIT_RE = re.compile(vocab.AT_LIMIT, re.IGNORECASE)
@@ -61,15 +63,24 @@ class RaisedLimit:
 
 def raised_limit(reading: Reading) -> RaisedLimit | None:
     """The first step of the response that raised a named limit, unless the data says that limit was never reached
-    or the response itself set it."""
+    or the response itself set it (among the first ``MAX_CANDIDATES`` raises: a long timeline may hold thousands)."""
     since = reading.detected or reading.started
-    for step in reading.events:
-        match = _raise_in(step.event.text)
-        if match is None or (since is not None and step.at < since) or step.has(*NOT_A_RAISE) or "?" in step.text:
-            continue
+    raises = (
+        (step, match)
+        for step in reading.events
+        if (match := _raise_in(step.event.text)) is not None
+        and (since is None or step.at >= since)
+        and not step.has(*NOT_A_RAISE)
+        and "?" not in step.text
+    )
+    not_reached: frozenset[str] | None = None
+    settings: list[tuple[int, frozenset[str]]] = []
+    for step, match in islice(raises, MAX_CANDIDATES):
+        if not_reached is None:  # read once, and only for a timeline with a raise in it
+            not_reached, settings = _not_reached_words(reading), _settings_by_the_response(reading, since)
         limit, unit = _limit_phrase(match), _unit(match)
         stems = _specific(limit)
-        if not stems or _set_by_the_response(reading, step, stems, since) or _not_reached(reading, stems):
+        if not stems or stems & not_reached or _set_before(settings, step, stems):
             continue
         at_limit = tuple(_at_limit(reading, step, _specific(f"{limit} {unit}"), unit))
         return RaisedLimit(
@@ -126,22 +137,26 @@ def _specific(text: str) -> frozenset[str]:
     return frozenset(s for s in content_stems(text) if weight(s) == 1.0)
 
 
-def _set_by_the_response(reading: Reading, step: Tagged, stems: frozenset[str], since: dt.datetime | None) -> bool:
-    """An earlier step of the response set this limit ("rate limit on edge-proxy set to 500 req/s"): raising it
-    again loosens a mitigation; it says nothing of the limit the system had."""
-    return any(
-        t.order < step.order
-        and (since is None or t.at >= since)
-        and t.has("mitigation", "lasting_fix", "change")
-        and SET_RE.search(t.text)
-        and len(_specific(t.text) & stems) >= min(2, len(stems))
+def _settings_by_the_response(reading: Reading, since: dt.datetime | None) -> list[tuple[int, frozenset[str]]]:
+    """The steps of the response that set a limit ("rate limit on edge-proxy set to 500 req/s"), as (order, words)."""
+    return [
+        (t.order, _specific(t.text))
         for t in reading.events
-    )
+        if (since is None or t.at >= since) and t.has("mitigation", "lasting_fix", "change") and SET_RE.search(t.text)
+    ]
 
 
-def _not_reached(reading: Reading, stems: frozenset[str]) -> bool:
-    """The data says this limit was never reached ("the pool never reached its limit")."""
-    return any(NOT_REACHED_RE.search(t.text) and _specific(t.text) & stems for t in (*reading.events, *reading.undated))
+def _set_before(settings: list[tuple[int, frozenset[str]]], step: Tagged, stems: frozenset[str]) -> bool:
+    """An earlier step of the response set this limit: raising it again loosens a mitigation; it says nothing of the
+    limit the system had."""
+    return any(order < step.order and len(words & stems) >= min(2, len(stems)) for order, words in settings)
+
+
+def _not_reached_words(reading: Reading) -> frozenset[str]:
+    """The words of every event that says a limit was never reached ("the pool never reached its limit"): a raised
+    limit that shares one was not the problem."""
+    said_not = [_specific(t.text) for t in (*reading.events, *reading.undated) if NOT_REACHED_RE.search(t.text)]
+    return frozenset().union(*said_not)
 
 
 def _at_limit(reading: Reading, step: Tagged, stems: frozenset[str], unit: str) -> list[Tagged]:
