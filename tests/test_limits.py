@@ -185,6 +185,7 @@ def test_the_limit_a_step_raised_is_named_in_the_steps_own_words_whatever_the_ve
         "doubled the ingest quota of the tenant-a bucket": "the ingest quota of the tenant-a bucket",
         "raised the memory limit for billing-api to 4 GiB": "the memory limit for billing-api",
         "we increased the number of workers to 20": "the number of workers",
+        "nofile limit on chat-relay raised to 65536": "the nofile limit on chat-relay",
     }
     named = {}
     for text in steps:
@@ -242,3 +243,19 @@ def test_a_long_timeline_of_raises_the_data_says_were_never_needed_is_read_in_li
     incident = Incident(id="big", title="Shard writes rejected", events=events)
 
     assert raised_limit(read_incident(incident)) is None
+
+
+def test_a_limit_raised_in_the_passive_is_the_step_that_stopped_the_impact():
+    incident = Incident(
+        id="bill-1",
+        title="Billing API restarting",
+        events=[
+            event("09:00", "alert", "Alert: billing-api pods OOMKilled"),
+            event("09:10", "chat", "memory limit of billing-api raised to 4 GiB"),
+            event("09:30", "chat", "billing-api stable again"),
+        ],
+    )
+
+    assert "It was stopped by: Memory limit of billing-api raised to 4 GiB (chat, 2024-09-03 09:10 UTC)." in summarise(
+        read_incident(incident), []
+    )

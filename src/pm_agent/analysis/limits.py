@@ -123,7 +123,7 @@ def _limit_phrase(match: re.Match[str]) -> str:
     first = what.split(" ", 1)[0]
     if first.istitle() and first.isalpha():
         what = first.lower() + what[len(first) :]
-    return f"the {what}{(match['of'] or '').rstrip()}"
+    return f"the {what}{(match['of'] or match['passive_of'] or '').rstrip()}"
 
 
 def _unit(match: re.Match[str]) -> str:

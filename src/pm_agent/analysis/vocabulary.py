@@ -103,7 +103,8 @@ RAISED_LIMIT = (
     rf"\bscal(?:ed|ing)\s+(?:up|out)\s+(?:the\s+)?(?P<scaled>(?!{_NOT_A_NAME}\b)[\w./-]+"
     rf"(?:\s+(?!{_NOT_A_NAME}\b)[\w./-]+){{0,2}})"
     rf"(?:\s+(?:from\s+{_VALUE}\s+)?to\s+(?P<scaled_new>{_VALUE}))?|"
-    rf"(?P<passive>\b(?:(?!(?:the|a|an|we|i|and|then)\b)[\w./-]+\s+){{0,2}}{_LIMIT_SETTING})\s+"
+    rf"(?P<passive>\b(?:(?!(?:the|a|an|we|i|and|then)\b)[\w./-]+\s+){{0,2}}{_LIMIT_SETTING})"
+    r"(?P<passive_of>\s+(?:of|on|for)\s+(?:the\s+)?(?!\d)[\w./-]+)?\s+"
     r"(?:was\s+|were\s+|is\s+|has been\s+|have been\s+)?(?:raised|increased|bumped|doubled|tripled)\b"
     rf"(?:\s+(?:from\s+{_VALUE}\s+)?to\s+(?P<passive_new>{_VALUE}))?"
 )
@@ -125,7 +126,7 @@ LIMIT_NOT_REACHED = (
 )
 # The load went up: "order volume is up", "request rate is 11x normal", "a spike in sign-ups".
 _LOAD = (
-    r"(?:volume|traffic|load|requests?|request rate|rps|qps|orders?|sign-?ups?|logins?|sessions?|calls|writes?|"
+    r"(?:volume|traffic|load|requests?|request rate|rps|qps|orders?|sign-?ups?|logins?|sessions?|connections?|calls|writes?|"
     r"write rate|reads?|read rate|jobs?|messages?|events|uploads?|demand|throughput)"
 )
 LOAD_ROSE = (
@@ -225,7 +226,9 @@ TAG_PATTERNS: dict[str, re.Pattern[str]] = {
         r"(?:moved|shifted|routed|rerouted|switched|drained) (?:[\w-]+ ){0,2}(?:traffic|requests|load|users)|"
         r"(?:flag|toggle) [\w./-]+ (?:enabled|disabled|turned (?:on|off))|re-?ran\b|rebuil(?:t|d|ding)\b|"
         r"(?:raised|increased|bumped|doubled|lowered|reduced) (?:the )?(?:[\w-]+ ){0,3}(?:limit|max\w*|capacity|quota|"
-        r"replicas|workers|pool size|timeout|memory|cpu)\b)"
+        r"replicas|workers|pool size|timeout|memory|cpu)\b|"
+        r"\b(?:limit|max\w*|quota|timeout|ulimit|nofile)s?(?: (?:of|on|for) [\w./-]+)? (?:was |were |has been |have been )?"
+        r"(?:raised|increased|bumped|doubled) to\b)"
     ),
     "failed": _p(
         r"(?:^|[.!?]\s+)failed to\b|(?<=\w )fail(?:s|ed)?\b(?! ?over)(?! as (?:expected|intended|designed))|\b(?:time(?:d|s)? ?out|refus(?:e|es|ed)\b|"
