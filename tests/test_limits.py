@@ -259,3 +259,20 @@ def test_a_limit_raised_in_the_passive_is_the_step_that_stopped_the_impact():
     assert "It was stopped by: Memory limit of billing-api raised to 4 GiB (chat, 2024-09-03 09:10 UTC)." in summarise(
         read_incident(incident), []
     )
+
+
+def test_the_whys_ask_what_would_have_alerted_at_the_limit_and_who_owns_it_when_nothing_else_is_known():
+    trigger = run_five_whys(TITLE, pool_exhausted()).branches[0]
+
+    assert [(s.why, s.question) for s in trigger.steps[4:]] == [
+        (
+            f'Why was "{TITLE}" not caught earlier?',
+            'What would have alerted when index-writer ran at the index-writer pool size ("index-writer has 50 of 50 '
+            f'pool connections in use, writes waiting"), before "{TITLE}" showed?',
+        )
+    ]
+    assert (trigger.root_cause, trigger.root_cause_question) == (
+        "",
+        "Who owns the index-writer pool size, and what reviews it against the load to come (a launch, a campaign, a "
+        "peak) before it comes?",
+    )

@@ -153,6 +153,8 @@ def trigger_branch(problem: str, reading: Reading) -> WhyBranch:
         )
     steps.append(safeguard_step(reading, cause or trigger, subject))
     root, kind, question = systemic(reading, cause or trigger, subject)
+    if raised is not None and cause is None and trigger is None:  # what is known is the limit: ask about it
+        steps[-1], question = limit_questions(raised, steps[-1], subject, question)
     return WhyBranch(label="trigger", steps=steps, root_cause=root, root_cause_question=question, systemic_kind=kind)
 
 
@@ -198,6 +200,25 @@ def limit_steps(raised: RaisedLimit, reading: Reading, subject: str) -> list[Why
         )
     )
     return steps
+
+
+def limit_questions(raised: RaisedLimit, safeguard: WhyStep, subject: str, systemic: str) -> tuple[WhyStep, str]:
+    """Where a raised limit is all the data shows, the open safeguard step asks what would have alerted at that limit,
+    and the systemic question asks who owns the limit and reviews it before the load comes. A safeguard the data
+    records (a cited step) or a systemic cause it states stays as it is."""
+    who = raised.component or "the system"
+    shown = sorted(raised.at_limit, key=lambda t: not shows_at_limit(t))
+    seen = f' ("{quote(shown[0].event)}")' if shown else ""
+    if safeguard.hypothesis:
+        safeguard = ask(
+            safeguard.why, f"What would have alerted when {who} ran at {raised.limit}{seen}, before {subject} showed?"
+        )
+    if systemic:
+        systemic = (
+            f"Who owns {raised.limit}, and what reviews it against the load to come (a launch, a campaign, a peak) "
+            "before it comes?"
+        )
+    return safeguard, systemic
 
 
 def first_symptom(reading: Reading) -> Tagged | None:
