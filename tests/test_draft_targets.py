@@ -89,7 +89,8 @@ def test_the_summary_says_what_broke_why_as_far_as_the_data_says_and_how_it_was_
     reading = read_incident(incident)
     index = EventIndex(incident)
     why = re.search(
-        r"The data (?:states|suggests) a cause: .*?\((?:alert|chat|deploy|page|note|metric), [^)]*\)\.",
+        r"(?:The data (?:states|suggests) a cause|What followed, as the data states it): "
+        r".*?\((?:alert|chat|deploy|page|note|metric), [^)]*\)\.",
         postmortem.summary,
     )
 
@@ -337,7 +338,7 @@ def pool_exhaustion():
     )
 
 
-def test_the_summary_of_a_small_incident_says_what_broke_when_it_was_seen_why_and_what_stopped_it():
+def test_the_summary_of_a_small_incident_says_what_broke_when_it_was_seen_what_it_started_with_why_and_what_stopped_it():
     from pm_agent.analysis.drafting import draft_postmortem
 
     postmortem = draft_postmortem(pool_exhaustion(), score=False)
@@ -345,8 +346,9 @@ def test_the_summary_of_a_small_incident_says_what_broke_when_it_was_seen_why_an
     assert postmortem.summary == (
         "Checkout requests timed out. Affected services: checkout-api. Impact began at 2025-05-14 10:00 UTC. "
         "It was first detected through an alert: FIRING CheckoutLatencyHigh: checkout-api p99 above 5 s "
-        "(alert, 2025-05-14 10:04 UTC). The data states a cause: Found it: checkout-api timed out because the 7.2 "
-        "pool size is 5 connections (chat, 2025-05-14 10:15 UTC). It was stopped by: Rolled back checkout-api to 7.1 "
+        "(alert, 2025-05-14 10:04 UTC). The failure started with this change: checkout-api 7.2 rolled out (deploy, "
+        "2025-05-14 10:00 UTC). What followed, as the data states it: Found it: checkout-api timed out because the "
+        "7.2 pool size is 5 connections (chat, 2025-05-14 10:15 UTC). It was stopped by: Rolled back checkout-api to 7.1 "
         "(deploy, 2025-05-14 10:20 UTC). The impact stopped: Checkout latency back to normal; recovered "
         "(metric, 2025-05-14 10:26 UTC). Time to detect 4 min; time to mitigate 26 min; duration 40 min."
     )

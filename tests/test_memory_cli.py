@@ -260,11 +260,11 @@ def test_reading_or_reindexing_a_memory_that_was_never_created_creates_nothing(t
     assert main(["memory", "patterns", "--json"]) == 0
     patterns = json.loads(capsys.readouterr().out)
 
-    empty = f"the memory at {never} is empty; `pm-agent memory ingest FILE...` stores past incidents"
-    assert (search.out, search.err) == ("No related incidents in the memory.\n", f"pm-agent: note: {empty}\n")
+    empty = f"The memory at {never} holds no incidents yet; `pm-agent memory ingest FILE...` stores past incidents and postmortems."
+    assert (search.out, search.err) == (f"{empty}\n", "")
     assert (search_json.out, search_json.err) == ("[]\n", f"pm-agent: note: {empty}\n")
     assert reindex_json == {"records": 0, "previous_embedder": None, "embedder": "lexical-hash-v1"}
-    assert reindex == f"nothing to re-embed: {empty}\n"
+    assert reindex == f"Nothing to re-embed. {empty}\n"
     assert stats == {
         "location": str(never),
         "records": 0,

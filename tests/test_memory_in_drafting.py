@@ -9,6 +9,7 @@ from conftest import EXAMPLE
 
 from pm_agent.cli import main
 from pm_agent.service import PostmortemService
+from pm_agent.settings import Settings
 
 
 def remember_example(service: PostmortemService):
@@ -90,6 +91,7 @@ def test_marking_an_unknown_action_done_is_a_clear_error(capsys):
 
 def test_listing_actions_with_an_empty_memory_says_how_to_fill_it(capsys):
     assert main(["actions", "list"]) == 0
-    assert (
-        capsys.readouterr().out == "The memory holds no postmortems yet: pm-agent memory ingest FILE... stores some.\n"
+    assert capsys.readouterr().out == (
+        f"The memory at {Settings().memory_dir} holds no incidents yet; "
+        "`pm-agent memory ingest FILE...` stores past incidents and postmortems.\n"
     )

@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
+
 from pm_agent.analysis.evidence import read_incident
 from pm_agent.analysis.findings import read_findings
-from pm_agent.analysis.narrative import impact_in_words, summarise, went_well
+from pm_agent.analysis.narrative import impact_in_words, lessons, summarise, went_well
 from pm_agent.analysis.whys.chain import OPEN, run_five_whys
 from pm_agent.models import Incident, TimelineEvent
 from pm_agent.models.analysis import TITLE_CITATION
@@ -182,4 +184,196 @@ def test_what_went_well_names_every_recovery_step_that_worked_now_that_done_acti
         "Recovery steps that worked: Drained the two worst nodes; disconnects on them stopped, worked (deploy, "
         "2024-05-14 08:20 UTC); Rolled back ws-gateway to 2.18; disconnect rate back to normal (deploy, 2024-05-14 "
         "08:40 UTC).",
+    ]
+
+
+# --- the summary's cause: the change it started with first, never what the data says of the impact's form -------
+
+
+def stale_search(notes: str) -> Incident:
+    """The indexer runs out of memory; search keeps answering from a snapshot, which the notes explain."""
+    return Incident(
+        id="search-1",
+        title="Catalogue search showing yesterday's prices",
+        services=["catalogue-search", "indexer"],
+        started_at=at("08:00"),
+        notes=notes,
+        events=[
+            event("08:00", "alert", "Alert: indexer pods crash-looping, OOMKilled"),
+            event("08:20", "chat", "Found it: the indexer now loads the whole price feed into memory at once"),
+            event("08:45", "deploy", "Indexer memory limit raised to 4 GiB; pods running again"),
+        ],
+    )
+
+
+@pytest.mark.parametrize(
+    "notes",
+    [
+        "While the indexer is down, search answers from the nightly snapshot, so shoppers saw old prices rather "
+        "than an empty page.",
+        "Shoppers saw old prices instead of errors because search answers from the nightly snapshot while the "
+        "indexer is down.",
+        "Search answers from the nightly snapshot while the indexer is down, so the catalogue was only partially "
+        "out of date.",
+    ],
+)
+def test_a_cause_statement_whose_consequence_is_how_users_were_affected_is_about_the_impact_not_the_cause(notes):
+    reading = read_incident(stale_search(notes))
+    said_of_impact = notes.rstrip(".")
+
+    assert [(f.kind, f.statement) for f in read_findings(reading) if f.kind in ("impact", "cause")] == [
+        (
+            "impact",
+            "About the impact, not the incident's cause: the data says how users were affected: "
+            f"{said_of_impact} (note, the incident notes).",
+        )
+    ]
+    assert (
+        "The data states a cause: Found it: the indexer now loads the whole price feed into memory at once "
+        "(chat, 2024-05-14 08:20 UTC)."
+    ) in summarise(reading, [])
+
+
+def test_a_cause_statement_whose_consequence_is_the_failure_itself_stays_a_cause():
+    notes = "The price feed doubled in size last week, so the indexer runs out of memory on every full load."
+    reading = read_incident(stale_search(notes))
+
+    assert [(f.kind, f.statement) for f in read_findings(reading) if f.kind in ("impact", "cause")] == [
+        ("cause", f"The data states a cause: {notes.rstrip('.')} (note, the incident notes).")
+    ]
+
+
+def report_flag(*extra: TimelineEvent, notes: str = "") -> Incident:
+    """A flag turned on for everyone fills the report workers; turning it off ends it."""
+    return Incident(
+        id="rep-1",
+        title="Scheduled reports stuck for every tenant",
+        services=["report-worker"],
+        started_at=at("10:00"),
+        notes=notes,
+        events=sorted(
+            [
+                event("10:00", "deploy", "Feature flag bulk_export switched on for all tenants"),
+                event("10:12", "alert", "Alert: report-worker queue depth above 5,000"),
+                event("10:41", "deploy", "Feature flag bulk_export switched off; reports back to normal"),
+                *extra,
+            ],
+            key=lambda e: e.at,
+        ),
+    )
+
+
+SUMMARY_HEAD = (
+    "Scheduled reports stuck for every tenant. Affected services: report-worker. Impact began at 2024-05-14 10:00 "
+    "UTC. It was first detected through an alert: Alert: report-worker queue depth above 5,000 (alert, 2024-05-14 "
+    "10:12 UTC). The failure started with this change: Feature flag bulk_export switched on for all tenants (deploy, "
+    "2024-05-14 10:00 UTC). "
+)
+SUMMARY_TAIL = (
+    " It was stopped by: Feature flag bulk_export switched off; reports back to normal (deploy, 2024-05-14 10:41 UTC)."
+)
+
+
+def test_the_summary_leads_with_the_change_the_failure_started_with_and_gives_a_later_stated_cause_as_what_followed():
+    later = event(
+        "10:30", "chat", "Scheduled reports stuck in pending, due to bulk exports holding every report-worker slot"
+    )
+
+    assert summarise(read_incident(report_flag(later)), []) == (
+        SUMMARY_HEAD + "What followed, as the data states it: Scheduled reports stuck in pending, due to bulk "
+        "exports holding every report-worker slot (chat, 2024-05-14 10:30 UTC)." + SUMMARY_TAIL
+    )
+
+
+def test_a_cause_the_data_does_not_date_is_given_after_the_change_as_the_cause_it_states():
+    notes = "Bulk exports and scheduled reports share one report-worker pool, so exports can take every slot."
+
+    assert summarise(read_incident(report_flag(notes=notes)), []) == (
+        SUMMARY_HEAD + "The data states a cause: Bulk exports and scheduled reports share one report-worker pool, "
+        "so exports can take every slot (note, the incident notes)." + SUMMARY_TAIL
+    )
+
+
+def test_with_no_cause_stated_the_summary_still_names_the_change_the_failure_started_with():
+    assert summarise(read_incident(report_flag()), []) == (
+        SUMMARY_HEAD
+        + "The data does not state the cause; see the root cause section for what it shows and what to ask."
+        + SUMMARY_TAIL
+    )
+
+
+def day(date: str, hhmm: str) -> dt.datetime:
+    return dt.datetime.fromisoformat(f"{date}T{hhmm}:00+00:00")
+
+
+def filling_broker(*extra: TimelineEvent, since: str = "2025-02-10") -> Incident:
+    """A retention change a week before fills the broker's disks; the last change before the failure is unrelated."""
+    return Incident(
+        id="mq-1",
+        title="Broker rejecting publishes: disk full",
+        services=["broker"],
+        started_at=day("2025-02-17", "06:00"),
+        events=[
+            TimelineEvent(
+                at=day("2025-02-10", "09:00"), source="deploy", text="broker 5.1 deployed; retention set to 14 days"
+            ),
+            TimelineEvent(at=day("2025-02-12", "15:00"), source="deploy", text="dashboard-api 2.3 released"),
+            TimelineEvent(
+                at=day("2025-02-17", "06:00"), source="alert", text="Alert: publish errors, disk full on mq-2"
+            ),
+            TimelineEvent(
+                at=day("2025-02-17", "06:25"),
+                source="chat",
+                text=f"Disk usage on every broker node has been growing by 8% a day since {since}",
+            ),
+            TimelineEvent(
+                at=day("2025-02-17", "07:10"),
+                source="deploy",
+                text="Retention lowered to 3 days and old segments purged; publishes succeed again",
+            ),
+            *extra,
+        ],
+    )
+
+
+def test_a_change_on_the_day_a_finding_says_a_trend_began_is_connected_to_it_by_that_date_never_called_the_cause():
+    reading = read_incident(filling_broker())
+    connection = (
+        "broker 5.1 deployed; retention set to 14 days (deploy, 2025-02-10 09:00 UTC), then Disk usage on every "
+        "broker node has been growing by 8% a day since 2025-02-10 (chat, 2025-02-17 06:25 UTC)."
+    )
+
+    assert [f.statement for f in read_findings(reading) if f.kind == "link" and "by a date" in f.statement] == [
+        f"The data connects two events by a date, 2025-02-10, the day of the change and the day the later one says "
+        f"it began: Broker 5.1 deployed; {connection.split('; ', 1)[1]}"
+    ]
+    assert (
+        "The data does not state the cause, but it connects a change and a later finding by a date, 2025-02-10: "
+        f"Broker 5.1 deployed; {connection.split('; ', 1)[1]}"
+    ) in summarise(reading, [])
+
+
+def test_a_trend_the_data_dates_to_a_change_days_before_the_failure_is_a_lesson_when_no_cause_is_stated():
+    assert lessons(read_incident(filling_broker()))[:1] == [
+        "What the data dates to the day of a change showed as a failure only later: Broker 5.1 deployed; retention "
+        "set to 14 days (deploy, 2025-02-10 09:00 UTC), then Disk usage on every broker node has been growing by 8% "
+        "a day since 2025-02-10 (chat, 2025-02-17 06:25 UTC)."
+    ]
+
+
+def test_a_trend_dated_to_a_day_with_two_changes_or_none_is_connected_to_neither():
+    second = TimelineEvent(at=day("2025-02-10", "16:30"), source="deploy", text="consumer-sdk 9.4 released")
+    two_that_day = filling_broker(second)
+
+    assert [f for f in read_findings(read_incident(two_that_day)) if "by a date" in f.statement] == []
+    assert [
+        f for f in read_findings(read_incident(filling_broker(since="4 February"))) if "by a date" in f.statement
+    ] == []
+
+
+def test_a_trend_dated_by_day_and_month_names_the_change_of_that_day():
+    reading = read_incident(filling_broker(since="10 February"))
+
+    assert [f.evidence[0].excerpt for f in read_findings(reading) if "by a date" in f.statement] == [
+        "broker 5.1 deployed; retention set to 14 days"
     ]

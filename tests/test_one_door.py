@@ -88,6 +88,64 @@ async def test_marking_an_action_done_says_the_same_in_the_cli_and_the_mcp_tool(
     assert returned == f"{second['id']} done: {second['title']} ({second['incident_id']})"
 
 
+EMPTY_MEMORY = "The memory at {location} holds no incidents yet; {how_to_fill}."
+CLI_FILLS = "`pm-agent memory ingest FILE...` stores past incidents and postmortems"
+MCP_FILLS = "the remember_incident tool stores a finished postmortem"
+READS_OF_AN_EMPTY_MEMORY = [
+    pytest.param(
+        ["memory", "search", "resolver cache"], "find_related_incidents", {"query": "resolver cache"}, id="search"
+    ),
+    pytest.param(["memory", "patterns"], "recurring_patterns", {}, id="patterns"),
+    pytest.param(["actions", "list"], "list_action_items", {}, id="actions-list"),
+    pytest.param(["actions", "list", "--overdue"], "list_action_items", {"overdue": True}, id="overdue-actions"),
+    pytest.param(["actions", "list", "--all"], "list_action_items", {"include_done": True}, id="all-actions"),
+]
+
+
+@pytest.fixture(params=["never-created", "created-empty"])
+def empty_memory(request, tmp_path, monkeypatch, capsys) -> Path:
+    """The memory's folder, holding no incidents: never created, or created by an ingest that found nothing."""
+    monkeypatch.setenv("PM_AGENT_EMBEDDER", "lexical")
+    location = tmp_path / "memory"
+    monkeypatch.setenv("PM_AGENT_MEMORY_DIR", str(location))
+    if request.param == "created-empty":
+        (tmp_path / "nothing").mkdir()
+        assert main(["memory", "ingest", str(tmp_path / "nothing")]) == 2  # skipped: no files in it
+        assert (location / "chroma.sqlite3").is_file()
+        capsys.readouterr()
+    return location
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize(("argv", "tool", "arguments"), READS_OF_AN_EMPTY_MEMORY)
+async def test_an_empty_memory_says_the_same_in_the_cli_and_the_mcp_tool_each_naming_its_own_way_to_fill_it(
+    empty_memory, capsys, argv, tool, arguments
+):
+    printed = cli_output(capsys, *argv)
+    returned = await tool_text(tool, arguments)
+
+    assert printed == EMPTY_MEMORY.format(location=empty_memory, how_to_fill=CLI_FILLS) + "\n"
+    assert returned == EMPTY_MEMORY.format(location=empty_memory, how_to_fill=MCP_FILLS)
+
+
+@pytest.mark.anyio
+async def test_marking_an_action_done_in_an_empty_memory_is_the_same_error_in_the_cli_and_the_mcp_tool(
+    empty_memory, capsys
+):
+    assert main(["actions", "done", "pm-0123456789abcdef.a1"]) == 2
+    printed = capsys.readouterr()
+    async with Client(create_server()) as client:
+        result = await client.call_tool("mark_action_done", {"action_id": "pm-0123456789abcdef.a1"})
+
+    unknown = "no action item 'pm-0123456789abcdef.a1': the memory holds no record 'pm-0123456789abcdef'"
+    assert (printed.out, printed.err) == ("", f"pm-agent: error: {unknown}; `pm-agent actions list` shows the ids\n")
+    assert result.is_error is True
+    assert [content.text for content in result.content] == [
+        f"Error executing tool mark_action_done: {unknown}. "
+        "Find stored ids with find_related_incidents, and action ids with list_action_items."
+    ]
+
+
 def front_end_modules() -> list[Path]:
     return sorted(path for name in FRONT_ENDS for path in (SRC / name).rglob("*.py"))
 

@@ -4,7 +4,9 @@ Offline, the engine cannot know what the team concluded in the review. It can sa
 incident data states (a finding, an explicit "due to", an observation made while investigating, a
 missing safeguard someone wrote down, the change the input marks as the start) and connect two
 such events only where the data connects them: the earlier one comes first *and* both name the
-same component. Everything else is a question for the review.
+same component, or a finding dates what it describes to the day of one change ("grown ... since
+2025-06-03"). A "so" about how users were affected ("late rather than lost") is about the impact,
+not the cause. Everything else is a question for the review.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from __future__ import annotations
 import re
 
 from pm_agent.analysis import vocabulary as vocab
-from pm_agent.analysis.evidence import Reading, Tagged, linked, specific_stems
+from pm_agent.analysis.evidence import Reading, Tagged, linked, specific_stems, what_happened
 from pm_agent.analysis.limits import RaisedLimit, implicated_limit, raised_limit, shows_at_limit
 from pm_agent.analysis.quoting import evidence, excerpt, said
 from pm_agent.analysis.terms import content_stems, words
@@ -49,21 +51,42 @@ def read_findings(reading: Reading) -> list[Finding]:
     ]
     out += [_quoted("gap", "The data records a missing safeguard", t) for t in reading.tagged("gap") if t not in stated]
     out += links(reading, stated)
+    out += [
+        Finding(
+            kind="link",
+            statement=f"{_BY_A_DATE.format(day=day)}: {said(change.event)}, then {said(later.event)}.",
+            evidence=_evidence(change) + _evidence(later),
+        )
+        for change, later, day in date_links(reading)
+    ]
     if raised is not None:
         out += limit_links(raised)
     return out
 
 
+_BY_A_DATE = (
+    "The data connects two events by a date, {day}, the day of the change and the day the later one says it began"
+)
+
+
 def trigger_finding(reading: Reading) -> Finding:
     """Where the data places the change that set the failure off: marked by the input, at the start, or just before it."""
     trigger = reading.trigger
-    if vocab.CULPRIT_MARK.search(trigger.text):
-        placed = "The input marks this change as where the failure started"
-    elif reading.started is not None and trigger.at == reading.started:
-        placed = "The failure started with this change"
-    else:
-        placed = "The last change before the failure began"
+    placed = started_with(reading) or "The last change before the failure began"
     return Finding(kind="trigger", statement=f"{placed}: {said(trigger.event)}.", evidence=_evidence(trigger))
+
+
+def started_with(reading: Reading) -> str | None:
+    """How the data says the failure started with its trigger (the input marks the change, or the change is at the
+    start), as the lead of a sentence; None when the trigger is only the last change before the start, or none."""
+    trigger = reading.trigger
+    if trigger is None:
+        return None
+    if vocab.CULPRIT_MARK.search(trigger.text):
+        return "The input marks this change as where the failure started"
+    if reading.started is not None and trigger.at == reading.started:
+        return "The failure started with this change"
+    return None
 
 
 def _finding(tagged: Tagged) -> Finding:
@@ -73,6 +96,14 @@ def _finding(tagged: Tagged) -> Finding:
             kind="recovery",
             statement="About the recovery, not the incident's cause: the data says why a step "
             f"was repeated or held up: {said(tagged.event, focus)}.",
+            evidence=_evidence(tagged, focus),
+        )
+    if about_impact(tagged):
+        focus = vocab.TAG_PATTERNS["cause_statement"]
+        return Finding(
+            kind="impact",
+            statement="About the impact, not the incident's cause: the data says how users were affected: "
+            f"{said(tagged.event, focus)}.",
             evidence=_evidence(tagged, focus),
         )
     if tagged.has("cause_statement"):
@@ -94,6 +125,56 @@ def about_recovery(tagged: Tagged) -> bool:
     if tagged.has("finding", "observation"):
         return False
     return tagged.has("mitigation", "retry") or (tagged.has("blocked") and not tagged.has("alert", "report", "symptom"))
+
+
+def about_impact(tagged: Tagged) -> bool:
+    """A cause statement whose consequence says how users were affected rather than why the failure happened: "the web
+    app falls back to polling, so messages arrived late rather than not at all" explains why the impact was late, not
+    lost; "only partially out of date", "slow but not down" likewise."""
+    return tagged.has("cause_statement") and bool(vocab.IMPACT_FORM.search(what_happened(tagged.text)))
+
+
+def date_links(reading: Reading) -> list[tuple[Tagged, Tagged, str]]:
+    """(change, later event, its date as written) where a finding dates the start of what it describes to the day of
+    one change, and of no other: "the fd count has grown ... since 2025-06-03" and the release rolled out on
+    2025-06-03. The data connects them by that date; it does not say the change caused it."""
+    changes: dict[tuple[int, int], list[Tagged]] = {}
+    for change in reading.events:
+        if change.has("change") and not change.has(*_NOT_A_START):
+            changes.setdefault((change.at.month, change.at.day), []).append(change)
+    found: list[tuple[Tagged, Tagged, str]] = []
+    for later in _findings_and_trends(reading):
+        match = vocab.SINCE_DATE.search(later.text) if not later.has("change") else None
+        if match is None:
+            continue
+        year, month, day = _named_day(match)
+        on_day = [
+            c
+            for c in changes.get((month, day), [])
+            if (year is None or c.at.year == year) and (later.at is None or c.at < later.at)
+        ]
+        if len(on_day) == 1 and all(on_day[0] is not change for change, _, _ in found):
+            found.append((on_day[0], later, match["date"]))
+    return found
+
+
+def _findings_and_trends(reading: Reading) -> list[Tagged]:
+    """The findings and the events that say something grew, dated ones in time order, then the undated."""
+    found = {t.order: t for t in (*reading.findings, *reading.tagged("growth"))}
+    return [found[order] for order in sorted(found)]
+
+
+# A change that is a step of the response, or a report of one, does not start a trend.
+_NOT_A_START = ("alert", "report", "recovery", "mitigation", "retry")
+_MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
+
+
+def _named_day(match: re.Match[str]) -> tuple[int | None, int, int]:
+    """(year or None, month, day) of the date a SINCE_DATE match names; a day no change is on matches none."""
+    if match["year"]:
+        return int(match["year"]), int(match["month"]), int(match["day"])
+    name = (match["month_name"] or match["month_after"]).lower()[:3]
+    return None, _MONTHS.index(name) + 1, int(match["day_of"] or match["day_before"])
 
 
 def reverting_fix(reading: Reading) -> tuple[Tagged, str] | None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from pm_agent.analysis import vocabulary as vocab
 from pm_agent.analysis.evidence import Reading, Tagged, is_slow, tags_of, what_happened
-from pm_agent.analysis.findings import began_after, began_after_sentence, reverting_fix
+from pm_agent.analysis.findings import began_after, began_after_sentence, date_links, reverting_fix, started_with
 from pm_agent.analysis.limits import raised_limit
 from pm_agent.analysis.quoting import evidence, said, when
 from pm_agent.analysis.whys.chain import cause_of, first_symptom
@@ -48,32 +48,7 @@ def summarise(reading: Reading, metrics: list[Metric]) -> str:
             parts.append(f"It was first detected at {when(reading.detected)}.")
     else:
         parts.append("The data does not say when the failure was detected.")
-    cause = cause_of(first_symptom(reading), reading)
-    gap = next(iter(reading.tagged("gap")), None)
-    revert = reverting_fix(reading)
-    raised = raised_limit(reading) if cause is None and revert is None else None
-    if cause is not None:
-        parts.append(f"The data states a cause: {said(cause.event)}.")
-    elif revert is not None:  # the fix undid a change: that change is where to look
-        step, what = revert
-        parts.append(
-            f"The data does not state the cause, but its fix reverted {what}, so the change it undid is "
-            f"implicated: {said(step.event)}."
-        )
-    elif raised is not None:  # the fix raised a limit: that limit was too low for the load at the time
-        parts.append(
-            f"The data does not state the cause, but its fix raised {raised.limit}, so that limit is implicated as too "
-            f"low for the load at the time: {said(raised.step.event)}."
-        )
-    elif gap is not None:  # why it got through, as far as the data says
-        parts.append(
-            f"The data does not state the cause, but it records a missing safeguard: {said(gap.event, T['gap'])}."
-        )
-    else:
-        parts.append("The data does not state the cause; see the root cause section for what it shows and what to ask.")
-    began = began_after(reading) if cause is None else None
-    if began is not None:
-        parts.append(began_after_sentence(began))
+    parts += _why(reading)
     parts += _how_it_stopped(reading)
     figures = [
         (label, by_name[name].minutes)
@@ -92,6 +67,49 @@ def summarise(reading: Reading, metrics: list[Metric]) -> str:
             + "."
         )
     return " ".join(parts)
+
+
+def _why(reading: Reading) -> list[str]:
+    """What the data says of why: the change it says the failure started with first, then the cause it states (as
+    what followed, when the data dates it after that change: "daemon sets not scheduled, due to a scheduling storm"
+    half an hour after a pipeline reverted the cluster's network is a later effect, not where it began); with no cause
+    stated, what its fix reverted, the limit its fix raised, a change a later finding dates its start to, or a missing
+    safeguard it records, then what the failure began after (never as its cause)."""
+    cause = cause_of(first_symptom(reading), reading)
+    trigger, start = reading.trigger, started_with(reading)
+    out = [f"{start}: {said(trigger.event)}."] if start is not None and cause is not trigger else []
+    revert, gap = reverting_fix(reading), next(iter(reading.tagged("gap")), None)
+    if cause is not None:
+        followed = bool(out) and cause.at is not None and cause.at > trigger.at
+        lead = "What followed, as the data states it" if followed else "The data states a cause"
+        out.append(f"{lead}: {said(cause.event)}.")
+    elif revert is not None:  # the fix undid a change: that change is where to look
+        step, what = revert
+        out.append(
+            f"The data does not state the cause, but its fix reverted {what}, so the change it undid is "
+            f"implicated: {said(step.event)}."
+        )
+    elif (raised := raised_limit(reading)) is not None:  # the fix raised a limit: too low for the load at the time
+        out.append(
+            f"The data does not state the cause, but its fix raised {raised.limit}, so that limit is implicated as too "
+            f"low for the load at the time: {said(raised.step.event)}."
+        )
+    elif dated := date_links(reading):  # a change on the day a finding dates its trend from: connected, no more
+        change, later_event, day = dated[0]
+        out.append(
+            f"The data does not state the cause, but it connects a change and a later finding by a date, {day}: "
+            f"{said(change.event)}, then {said(later_event.event)}."
+        )
+    elif gap is not None:  # why it got through, as far as the data says
+        out.append(
+            f"The data does not state the cause, but it records a missing safeguard: {said(gap.event, T['gap'])}."
+        )
+    else:
+        out.append("The data does not state the cause; see the root cause section for what it shows and what to ask.")
+    began = began_after(reading) if cause is None else None
+    if began is not None:  # what it began after, never as its cause
+        out.append(began_after_sentence(began))
+    return out
 
 
 def _how_it_stopped(reading: Reading) -> list[str]:
@@ -200,9 +218,16 @@ def lessons(reading: Reading) -> list[str]:
     first, what failed, what was assumed, what was missing or manual); [] when it shows nothing to learn from."""
     out = []
     cause = cause_of(first_symptom(reading), reading)
+    dated = next(iter(date_links(reading)), None) if cause is None else None
     if cause is not None:
         focus = T["cause_statement"] if cause.has("cause_statement") else T["finding"]
         out.append(f"What the team learned about how this system fails: {said(cause.event, focus)}.")
+    elif dated is not None and reading.started is not None and dated[0].at.date() < reading.started.date():
+        change, later, _ = dated  # a slow failure: what began with a change showed days later
+        out.append(
+            f"What the data dates to the day of a change showed as a failure only later: {said(change.event)}, "
+            f"then {said(later.event)}."
+        )
     detection, alert = reading.detection, reading.first_alert
     if reading.reported_by_people and detection is not None:
         after = (

@@ -45,6 +45,8 @@ from __future__ import annotations
 
 import re
 
+from pm_agent.textscan.words import compile_scanned
+
 
 def _p(pattern: str) -> re.Pattern[str]:
     return re.compile(pattern, re.IGNORECASE)
@@ -374,3 +376,26 @@ CONSEQUENCE = _p(
     r"result(?:ed|s|ing) in|causing)\b"
 )
 END_MARK = _p(r"\((?:resolved|fixed|mitigated)\)")
+# What a cause statement's consequence says when it gives how users were affected, not why it failed: milder than
+# the worst ("late rather than not at all", "stale instead of errors") or only in part ("partially out of date").
+IMPACT_FORM = _p(
+    r"\b(?:rather than|instead of)\s+(?:[\w-]+\s+){0,3}?(?:not at all|never|lost|dropped|down|unavailable|failing|"
+    r"failed|fail|errors?|an? (?:error|outage|empty)|none|nothing|no\b)|"
+    r"\b(?:partial(?:ly)?|partly) (?:out|down|available|unavailable|affected|degraded|impacted|served|working|visible|"
+    r"outage|loss)\b|\bonly (?:some|a few|a share of|part of)(?: the)? (?:users|customers|tenants|requests|regions|"
+    r"pages|messages|orders|traffic)\b|"
+    r"\b(?:degraded|slow\w*|late|delayed) (?:but|rather than|not) (?:not )?(?:down|lost|unavailable|failing)\b"
+)
+# Where an event dates the start of what it describes: "has grown ... since 2025-06-03", "began 2023-02-13 07:30",
+# "rising from 3 June". Its date is matched with the day of a change (a date given without its year, in any year).
+_MONTH = (
+    r"jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?|oct(?:ober)?|"
+    r"nov(?:ember)?|dec(?:ember)?"
+)
+SINCE_DATE = compile_scanned(  # tried only where its first word occurs: every event of a long timeline is searched
+    r"\b(?:since|began|begun|started|starting|beginning|from)\s+(?:on\s+)?(?P<date>"
+    r"(?P<year>\d{4})-(?P<month>\d{2})-(?P<day>\d{2})|"
+    rf"(?P<month_name>{_MONTH})\.?\s+(?P<day_of>\d{{1,2}})(?:st|nd|rd|th)?\b|"
+    rf"(?P<day_before>\d{{1,2}})(?:st|nd|rd|th)?\s+(?P<month_after>{_MONTH})\b)",
+    re.IGNORECASE,
+)

@@ -5,11 +5,12 @@ from __future__ import annotations
 import argparse
 
 from pm_agent.cli.draft_cmds import add_backend_option, add_reading_options, load_files_or_stdin
+from pm_agent.cli.memory_cmds import emit_memory_read, empty_memory_note
 from pm_agent.cli.output import emit, read_text_arg, to_json
-from pm_agent.errors import InputError
+from pm_agent.errors import InputError, NotFoundError
 from pm_agent.render import analysis as render_analysis
 from pm_agent.render import memory as render_memory
-from pm_agent.service import PostmortemService, parse_actions_json, parse_roster
+from pm_agent.service import PostmortemService, TrackedAction, parse_actions_json, parse_roster
 
 EXIT_NOT_SMART = 1
 
@@ -124,17 +125,16 @@ def run_actions_check(args: argparse.Namespace, service: PostmortemService) -> i
 
 
 def run_actions_list(args: argparse.Namespace, service: PostmortemService) -> int:
-    if not service.memory_in_use():
-        emit("[]" if args.json else render_memory.NO_POSTMORTEMS)
-        return 0
-    tracked = service.list_actions(overdue=args.overdue, include_done=args.all)
-    emit(to_json(tracked) if args.json else render_memory.tracked_actions_text(tracked))
+    def tracked() -> list[TrackedAction]:
+        return service.list_actions(overdue=args.overdue, include_done=args.all)
+
+    emit_memory_read(args, service, tracked, render_memory.tracked_actions_text)
     return 0
 
 
 def run_actions_sync(args: argparse.Namespace, service: PostmortemService) -> int:
-    if not service.memory_in_use():
-        emit("[]" if args.json else render_memory.NO_POSTMORTEMS)
+    if (empty := empty_memory_note(service)) is not None:  # no action to ask the tracker about
+        emit("[]" if args.json else empty)
         return 0
     synced = service.sync_actions()
     emit(to_json(synced) if args.json else render_memory.tracked_actions_text(synced))
@@ -142,7 +142,10 @@ def run_actions_sync(args: argparse.Namespace, service: PostmortemService) -> in
 
 
 def run_actions_done(args: argparse.Namespace, service: PostmortemService) -> int:
-    action = service.mark_action_done(args.action_id)
+    try:
+        action = service.mark_action_done(args.action_id)
+    except NotFoundError as exc:  # the MCP tool's error names its tool for the ids, as this names the command
+        raise NotFoundError(f"{exc}; `pm-agent actions list` shows the ids") from exc
     emit(to_json(action) if args.json else render_memory.action_done_text(action))
     return 0
 

@@ -6,6 +6,8 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import sys
+from collections.abc import Callable
+from typing import TypeVar
 
 from pm_agent.cli import EXIT_USAGE
 from pm_agent.cli.output import emit, progress, say, to_json
@@ -13,6 +15,10 @@ from pm_agent.errors import InputError
 from pm_agent.render import memory as render_memory
 from pm_agent.render import patterns as render_patterns
 from pm_agent.service import PostmortemService
+
+T = TypeVar("T")
+HOW_TO_FILL = "`pm-agent memory ingest FILE...` stores past incidents and postmortems"
+"""The CLI's way to fill the memory, ending the sentence every read of an empty memory answers."""
 
 
 def register(commands: argparse._SubParsersAction) -> None:
@@ -105,18 +111,43 @@ def run_search(args: argparse.Namespace, service: PostmortemService) -> int:
     if args.k < 1:
         raise InputError("--k must be at least 1")
     incident = service.record_from_file(args.incident) if args.incident else None
-    if not service.memory_exists():
-        say("note", render_memory.empty_memory_text(service.memory_location()))
-    hits = service.search_memory(args.query, incident, args.k)
-    emit(to_json([hit.model_dump(mode="json") for hit in hits]) if args.json else render_memory.hits_text(hits))
+    emit_memory_read(
+        args, service, lambda: service.search_memory(args.query, incident, args.k), render_memory.hits_text
+    )
     return 0
 
 
 def run_patterns(args: argparse.Namespace, service: PostmortemService) -> int:
     since = _date(args.since) if args.since else None
-    report = service.patterns(since=since)
-    emit(to_json(report) if args.json else render_patterns.render_markdown(report), args.output)
+    emit_memory_read(args, service, lambda: service.patterns(since=since), render_patterns.render_markdown, args.output)
     return 0
+
+
+def empty_memory_note(service: PostmortemService) -> str | None:
+    """What a read of a memory that holds nothing yet answers (as the MCP tools do, naming the CLI's way to
+    fill it); None once it holds records."""
+    location = service.empty_memory_at()
+    return None if location is None else render_memory.empty_memory_text(location, HOW_TO_FILL)
+
+
+def emit_memory_read(
+    args: argparse.Namespace,
+    service: PostmortemService,
+    read: Callable[[], T],
+    text: Callable[[T], str],
+    out: str | None = None,
+) -> None:
+    """Print what ``read`` finds in the memory, as JSON (``--json``) or ``text``. Of a memory that holds
+    nothing yet, say that and how to fill it instead of the text; beside JSON, which stays the (empty)
+    result, on stderr."""
+    empty = empty_memory_note(service)
+    if empty is not None and not args.json:
+        emit(empty, out)
+        return
+    result = read()
+    emit(to_json(result) if args.json else text(result), out)
+    if empty is not None:
+        say("note", empty)
 
 
 def _date(text: str) -> dt.date:
@@ -134,7 +165,7 @@ def run_stats(args: argparse.Namespace, service: PostmortemService) -> int:
 
 def run_reindex(args: argparse.Namespace, service: PostmortemService) -> int:
     report = service.reindex_memory(progress=progress)
-    emit(to_json(report) if args.json else render_memory.reindex_text(report, service.memory_location()))
+    emit(to_json(report) if args.json else render_memory.reindex_text(report, service.memory_location(), HOW_TO_FILL))
     return 0
 
 

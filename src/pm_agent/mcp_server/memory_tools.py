@@ -49,6 +49,8 @@ REPLACES = ToolAnnotations(read_only_hint=False, destructive_hint=True, idempote
 REPLACES_DRAFTED = REPLACES.model_copy(update={"open_world_hint": True})
 """Remembering may first draft the postmortem with the model backend, as draft_postmortem does (see ``MODEL_NOTE``)."""
 ID_HINT = "Find stored ids with find_related_incidents, and action ids with list_action_items."
+HOW_TO_FILL = "the remember_incident tool stores a finished postmortem"
+"""The server's way to fill the memory, ending the sentence every read of an empty memory answers."""
 
 
 class RelatedIncidents(BaseModel):
@@ -93,7 +95,8 @@ async def find_related_incidents(
         hits = await in_thread(
             service.search_memory, query.strip() or None, subject or incident_id.strip() or None, limit
         )
-    return structured(RelatedIncidents(hits=hits), render_memory.hits_text(hits))
+        text = await in_thread(memory_text, service, lambda: render_memory.hits_text(hits))
+    return structured(RelatedIncidents(hits=hits), text)
 
 
 async def remember_incident(
@@ -159,7 +162,8 @@ def list_action_items(
     """
     with tool_errors():
         actions = service.list_actions(overdue=overdue, include_done=include_done)
-    return structured(ActionItems(actions=actions), render_memory.tracked_actions_text(actions))
+        text = memory_text(service, lambda: render_memory.tracked_actions_text(actions))
+    return structured(ActionItems(actions=actions), text)
 
 
 def mark_action_done(
@@ -189,7 +193,15 @@ def recurring_patterns(
     """
     with tool_errors():
         report = service.patterns(since=since)
-    return structured(report, render_patterns.render_markdown(report))
+        text = memory_text(service, lambda: render_patterns.render_markdown(report))
+    return structured(report, text)
+
+
+def memory_text(service: Service, text: Callable[[], str]) -> str:
+    """The text of what a tool read from the memory; of a memory that holds nothing yet, that it is empty and
+    how to fill it (the sentence the CLI says, naming this server's tool)."""
+    location = service.empty_memory_at()
+    return text() if location is None else render_memory.empty_memory_text(location, HOW_TO_FILL)
 
 
 MEMORY_TOOLS: tuple[tuple[Callable[..., Any], str, ToolAnnotations], ...] = (

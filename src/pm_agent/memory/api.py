@@ -457,10 +457,6 @@ class Memory:
                 return []
             return [hit.as_related() for hit in self.search(incident=incident, k=k)]
 
-    def exists(self) -> bool:
-        """False for an embedded memory whose store was never created (checked without creating it)."""
-        return not self._never_created()
-
     def _never_created(self) -> bool:
         from pm_agent.memory.store import stored_at
 

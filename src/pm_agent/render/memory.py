@@ -16,7 +16,6 @@ if TYPE_CHECKING:
     from pm_agent.memory.retrieval import MemoryHit
 
 NO_HITS = "No related incidents in the memory."
-NO_POSTMORTEMS = "The memory holds no postmortems yet: pm-agent memory ingest FILE... stores some."
 
 
 def hits_text(hits: Sequence[MemoryHit]) -> str:
@@ -85,15 +84,19 @@ def stats_text(stats: Mapping[str, Any]) -> str:
     return "\n".join(f"{key}: {value}" for key, value in stats.items() if value is not None)
 
 
-def empty_memory_text(location: str) -> str:
-    """What to say of a memory that holds nothing yet, and how to fill it."""
-    return f"the memory at {location} is empty; `pm-agent memory ingest FILE...` stores past incidents"
+def empty_memory_text(location: str, how_to_fill: str) -> str:
+    """What every read of a memory that holds nothing yet answers: where it is, and how to fill it.
+
+    ``how_to_fill`` comes from the front end, which alone knows its own way (the CLI names a command, the
+    MCP server a tool), so both say the same sentence around it.
+    """
+    return f"The memory at {location} holds no incidents yet; {how_to_fill}."
 
 
-def reindex_text(report: ReindexReport, location: str) -> str:
+def reindex_text(report: ReindexReport, location: str, how_to_fill: str) -> str:
     """What a reindex did; for a memory that holds nothing, that there was nothing to do and how to fill it."""
     if report.previous_embedder is None:
-        return f"nothing to re-embed: {empty_memory_text(location)}"
+        return f"Nothing to re-embed. {empty_memory_text(location, how_to_fill)}"
     return (
         f"{report.records} records embedded again with {report.embedder} (they held {report.previous_embedder} vectors)"
     )

@@ -79,9 +79,10 @@ class MemoryUseCases:
         Checked without opening the store, so drafting with no memory loads no vector database."""
         return bool(self.settings.chroma_url) or (self.settings.memory_dir / "chroma.sqlite3").is_file()
 
-    def memory_exists(self) -> bool:
-        """False for an embedded memory whose store was never created (checked without creating it)."""
-        return self.with_memory(lambda memory: memory.exists())
+    def empty_memory_at(self) -> str | None:
+        """Where the memory lives when it holds no records yet (never created, or created empty), for the front
+        ends to say so and how to fill it; None once it holds any. Never creates the store."""
+        return self.with_memory(lambda memory: memory.location if memory.count() == 0 else None)
 
     def memory_location(self) -> str:
         """Where the memory lives: the Chroma server's address or the embedded store's folder."""

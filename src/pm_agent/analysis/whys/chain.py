@@ -15,7 +15,14 @@ import re
 
 from pm_agent.analysis import vocabulary as vocab
 from pm_agent.analysis.evidence import Reading, Tagged, is_slow, linked, read_incident, specific_stems
-from pm_agent.analysis.findings import began_after, began_after_sentence, cause_part, implicated, reverting_fix
+from pm_agent.analysis.findings import (
+    about_impact,
+    began_after,
+    began_after_sentence,
+    cause_part,
+    implicated,
+    reverting_fix,
+)
 from pm_agent.analysis.limits import RaisedLimit, implicated_limit, raised_limit, shows_at_limit
 from pm_agent.analysis.quoting import evidence, quote, said, when
 from pm_agent.analysis.terms import content_stems, weight
@@ -269,10 +276,20 @@ RESTATED_EXTRA = 1
 def cause_of(symptom: Tagged | None, reading: Reading) -> Tagged | None:
     """The event the data gives as the cause: the symptom's own "due to", else a cause statement (then a finding) that
     names the symptom's, the trigger's or the title's component. A recovery step's own failure is not the cause, nor
-    is what the data says of the recovery or of telling people ("it recovered as soon as...", "owner contacted")."""
-    if symptom is not None and symptom.has("cause_statement") and cause_part(symptom.text):
+    is what the data says of the recovery or of telling people ("it recovered as soon as...", "owner contacted"), or
+    of how users were affected ("so messages arrived late rather than not at all")."""
+    if (
+        symptom is not None
+        and symptom.has("cause_statement")
+        and cause_part(symptom.text)
+        and not about_impact(symptom)
+    ):
         return symptom
-    findings = [t for t in reading.findings[:MAX_CANDIDATES] if t is not symptom and not t.has(*NOT_A_CAUSE)]
+    findings = [
+        t
+        for t in reading.findings[:MAX_CANDIDATES]
+        if t is not symptom and not t.has(*NOT_A_CAUSE) and not about_impact(t)
+    ]
     stated = [t for t in findings if t.has("cause_statement") and cause_part(t.text)]
     findings = [t for t in findings if t.source != "alert"]  # what monitoring saw is the symptom, not why it happened
     anchors = [t for t in (symptom, reading.trigger) if t is not None]
