@@ -697,7 +697,9 @@ def test_times_in_the_text_keep_the_offset_the_input_used():
                 at=dt.datetime(2024, 1, 5, 8, 55, tzinfo=cet), source="deploy", text="Worker release 7 deployed"
             ),
             TimelineEvent(
-                at=dt.datetime(2024, 1, 5, 9, 0, tzinfo=cet), source="alert", text="Queue backlog alert firing"
+                at=dt.datetime(2024, 1, 5, 9, 0, tzinfo=cet),
+                source="alert",
+                text="Queue backlog alert: 4,000 jobs waiting",
             ),
         ],
     )
@@ -705,7 +707,7 @@ def test_times_in_the_text_keep_the_offset_the_input_used():
     steps = run_five_whys("Queue backlog", incident).branches[0].steps
 
     assert [s.because for s in steps[:2]] == [
-        "The failure showed: Queue backlog alert firing (alert, 2024-01-05 09:00 (UTC+01:00)).",
+        "The failure showed: Queue backlog alert: 4,000 jobs waiting (alert, 2024-01-05 09:00 (UTC+01:00)).",
         "The last change before it began: Worker release 7 deployed (deploy, 2024-01-05 08:55 (UTC+01:00)).",
     ]
 
@@ -919,3 +921,24 @@ def test_real_chains_ask_why_a_person_noticed_first_exactly_where_people_reporte
         "dfds-pm2025-002",
         "posthog-2025-10-03-surveys-sdk-bug",
     }
+
+
+def test_with_no_change_or_cause_the_whys_ask_and_quote_what_the_failure_began_after_never_as_its_cause():
+    incident = Incident(
+        id="exp-1",
+        title="Report exports timing out",
+        events=[
+            TimelineEvent(at=at("01:00"), source="note", text="Quarterly archive import kicked off by finance"),
+            TimelineEvent(at=at("01:40"), source="alert", text="Alert: report exports timing out"),
+            TimelineEvent(at=at("02:30"), source="chat", text="exports back to normal"),
+        ],
+    )
+
+    step = run_five_whys("Report exports timing out", incident).branches[0].steps[1]
+
+    assert (step.because, step.question) == (
+        OPEN,
+        'What changed just before "Report exports timing out" (a deploy, a configuration, load, a dependency)? The '
+        "data names no change or cause. The failure began after: Quarterly archive import kicked off by finance "
+        "(note, 2024-05-14 01:00 UTC); the data does not say that this caused it.",
+    )

@@ -15,6 +15,7 @@ import re
 
 from pm_agent.analysis import vocabulary as vocab
 from pm_agent.analysis.evidence import Reading, Tagged, linked, specific_stems, what_happened
+from pm_agent.analysis.limits import RaisedLimit, implicated_limit, raised_limit, shows_at_limit
 from pm_agent.analysis.quoting import evidence, excerpt, said
 from pm_agent.analysis.terms import content_stems, words
 from pm_agent.models import Evidence, Finding, UndatedEvent
@@ -52,6 +53,9 @@ def read_findings(reading: Reading) -> list[Finding]:
     revert = reverting_fix(reading)
     if revert is not None:
         out.append(Finding(kind="revert", statement=implicated(*revert), evidence=_evidence(revert[0])))
+    raised = raised_limit(reading)
+    if raised is not None:
+        out.append(Finding(kind="limit", statement=implicated_limit(raised), evidence=_evidence(raised.step)))
     out += [
         _quoted("negative", "The data records what was assumed or ruled out at the time", t) for t in reading.negatives
     ]
@@ -65,6 +69,8 @@ def read_findings(reading: Reading) -> list[Finding]:
         )
         for change, later, day in date_links(reading)
     ]
+    if raised is not None:
+        out += limit_links(raised)
     return out
 
 
@@ -231,6 +237,52 @@ def links(reading: Reading, stated: list[Tagged]) -> list[Finding]:
         if len(found) >= MAX_LINKS:
             break
     return found
+
+
+def limit_links(raised: RaisedLimit) -> list[Finding]:
+    """The events before a step that raised a limit which name the limit and show the system at it (or state it):
+    the data connects them by the limit's words and by time."""
+    found = []
+    for earlier in raised.at_limit:
+        how = "an earlier event at it" if shows_at_limit(earlier) else "an earlier event that states it"
+        found.append(
+            Finding(
+                kind="link",
+                statement=f"The data connects the limit the fix raised with {how}, both naming "
+                f"{', '.join(raised.named_in(earlier)[:3])}: {said(earlier.event)}, then {said(raised.step.event)}.",
+                evidence=_evidence(earlier) + _evidence(raised.step),
+            )
+        )
+    return found
+
+
+def began_after(reading: Reading) -> Tagged | None:
+    """What the failure began after, when the data places no change before it: the last event up to the start and
+    before the first sign of the failure that is itself no sign of it (a campaign sent, a launch, a batch run).
+    Quoted as what it began after, never as its cause: the data gives the order, not the link."""
+    if reading.trigger is not None:
+        return None
+    signal = next((t.at for t in reading.events if t.has("symptom", "alert", "report")), None)
+    before = [
+        t
+        for t in reading.events
+        if (signal is None or t.at < signal)
+        and (reading.started is None or t.at <= reading.started)
+        and not t.has(*_NO_SETTING)
+        and not vocab.START_MARK.search(t.text)
+        and len(content_stems(t.text)) >= BEGAN_AFTER_MIN_WORDS
+    ]
+    return before[-1] if before else None
+
+
+# What the failure cannot have begun after: a sign of it, people responding to it, or it ending.
+_NO_SETTING = ("symptom", "alert", "report", "repeat", "recovery", "resolution", "declaration", "acknowledgement")
+BEGAN_AFTER_MIN_WORDS = 3  # "Nightly reindex of the media library started": what ran, not "Sara joined"
+
+
+def began_after_sentence(tagged: Tagged) -> str:
+    """ "The failure began after: ... ; the data does not say that this caused it." """
+    return f"The failure began after: {said(tagged.event)}; the data does not say that this caused it."
 
 
 def shared_words(text: str, stems: frozenset[str]) -> list[str]:

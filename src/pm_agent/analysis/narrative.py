@@ -11,7 +11,8 @@ from __future__ import annotations
 
 from pm_agent.analysis import vocabulary as vocab
 from pm_agent.analysis.evidence import Reading, Tagged, tags_of, what_happened
-from pm_agent.analysis.findings import date_links, reverting_fix, started_with
+from pm_agent.analysis.findings import began_after, began_after_sentence, date_links, reverting_fix, started_with
+from pm_agent.analysis.limits import raised_limit
 from pm_agent.analysis.quoting import evidence, said, when
 from pm_agent.analysis.whys.chain import cause_of, first_symptom
 from pm_agent.ingest.timeparse import format_minutes
@@ -72,7 +73,8 @@ def _why(reading: Reading) -> list[str]:
     """What the data says of why: the change it says the failure started with first, then the cause it states (as
     what followed, when the data dates it after that change: "daemon sets not scheduled, due to a scheduling storm"
     half an hour after a pipeline reverted the cluster's network is a later effect, not where it began); with no cause
-    stated, what its fix reverted, a change a later finding dates its start to, or a missing safeguard it records."""
+    stated, what its fix reverted, the limit its fix raised, a change a later finding dates its start to, or a missing
+    safeguard it records, then what the failure began after (never as its cause)."""
     cause = cause_of(first_symptom(reading), reading)
     trigger, start = reading.trigger, started_with(reading)
     out = [f"{start}: {said(trigger.event)}."] if start is not None and cause is not trigger else []
@@ -87,6 +89,11 @@ def _why(reading: Reading) -> list[str]:
             f"The data does not state the cause, but its fix reverted {what}, so the change it undid is "
             f"implicated: {said(step.event)}."
         )
+    elif (raised := raised_limit(reading)) is not None:  # the fix raised a limit: too low for the load at the time
+        out.append(
+            f"The data does not state the cause, but its fix raised {raised.limit}, so that limit is implicated as too "
+            f"low for the load at the time: {said(raised.step.event)}."
+        )
     elif dated := date_links(reading):  # a change on the day a finding dates its trend from: connected, no more
         change, later_event, day = dated[0]
         out.append(
@@ -99,6 +106,9 @@ def _why(reading: Reading) -> list[str]:
         )
     else:
         out.append("The data does not state the cause; see the root cause section for what it shows and what to ask.")
+    began = began_after(reading) if cause is None else None
+    if began is not None:  # what it began after, never as its cause
+        out.append(began_after_sentence(began))
     return out
 
 

@@ -86,6 +86,69 @@ REVERTED = (
     r"\brevert(?:s|ed|ing)?\s+(?!to\b|back\b)(?:the\s+|a\s+|an\s+|our\s+)?"
     r"(?P<what>[^.;:,()]{3,80}?)\s*(?=$|[.;:,()]|\b(?:to|back to|because|due to|after|so|which|and|but|on|in prod\w*)\b)"
 )
+# What a step that raises a limit raises: "raised the autoscaling max to 40 workers", "increased the pool size from 50
+# to 150", "bumped ulimit -n", "scaled up the checkout pods", "the memory limit was doubled to 4 GiB". A bare resource
+# ("memory", "workers") counts only after a verb a person uses ("increased memory for the worker"): "memory increased
+# to 97%" is a reading.
+_LIMIT_SETTING = (
+    r"(?:limits?|max(?:imum)?(?:[_-][a-z]+)?|maxes|cap|ceiling|quotas?|ulimit(?: -n)?|nofile|timeouts?|pool size|"
+    r"(?:replica|worker|instance|node|pod|thread|shard|partition|connection) count|concurrency|max_connections)"
+)
+_LIMIT_RESOURCE = (
+    rf"(?:{_LIMIT_SETTING}|capacity|pool|(?:heap|disk|volume|buffer|batch|queue) size|iops|replicas|workers|"
+    r"instances|nodes|pods|threads|shards|partitions|connections|memory|cpu|heap|disk(?: space)?|storage|"
+    r"file descriptors|throughput)"
+)
+# After the resource, what makes it a reading rather than a setting: "increased memory pressure", "cpu usage".
+_A_READING = (
+    r"(?!\s+(?:usage|use|pressure|consumption|utili[sz]ation|load|leak\w*|errors?|growth|spikes?|saturation|"
+    r"contention|churn|waits?|exhaustion|latency|lag)\b)"
+)
+_VALUE = r"\d[\d,.]*\s*(?:(?!(?:on|in|per|for|at|to|by|from|of|and|across)\b)[A-Za-z%][\w/%]*)?"
+_NOT_A_NAME = r"(?:to|and|or|but|by|from|again|as|at|in|on|so|then|with|while|when|because|after|before)"
+RAISED_LIMIT = (
+    r"\b(?:raised|raising|increased|bumped|bumping|doubled|tripled|grew|expanded|extended)\s+"
+    r"(?:the\s+|our\s+|its\s+|their\s+)?"
+    rf"(?P<what>(?:(?:number|count) of\s+)?(?:(?!(?:to|from|by|on|for|of|and)\b)[\w./-]+\s+){{0,3}}{_LIMIT_RESOURCE})"
+    rf"\b{_A_READING}"
+    r"(?P<of>\s+(?:of|for|on)\s+(?:the\s+)?(?!\d)[\w./-]+(?:\s+(?!(?:to|from|by|and)\b)[\w./-]+)?)?"
+    rf"(?:\s+(?:from\s+{_VALUE}\s+)?to\s+(?P<new>{_VALUE}))?|"
+    rf"\bscal(?:ed|ing)\s+(?:up|out)\s+(?:the\s+)?(?P<scaled>(?!{_NOT_A_NAME}\b)[\w./-]+"
+    rf"(?:\s+(?!{_NOT_A_NAME}\b)[\w./-]+){{0,2}})"
+    rf"(?:\s+(?:from\s+{_VALUE}\s+)?to\s+(?P<scaled_new>{_VALUE}))?|"
+    rf"(?P<passive>\b(?:(?!(?:the|a|an|we|i|and|then)\b)[\w./-]+\s+){{0,2}}{_LIMIT_SETTING})"
+    r"(?P<passive_of>\s+(?:of|on|for)\s+(?:the\s+)?(?!\d)[\w./-]+)?\s+"
+    r"(?:was\s+|were\s+|is\s+|has been\s+|have been\s+)?(?:raised|increased|bumped|doubled|tripled)\b"
+    rf"(?:\s+(?:from\s+{_VALUE}\s+)?to\s+(?P<passive_new>{_VALUE}))?"
+)
+# The system at a limit: "at 12 workers, all busy", "50 of 50 connections in use", "maxed out", "hit the limit".
+AT_LIMIT = (
+    r"\bat (?:its |the |their )?(?:limit|max\w*|cap|ceiling|capacity|quota)\b|\bat [\d][\d,.]*\s*[A-Za-z]|"
+    r"\b(?P<used>[\d][\d,]*) (?:of|out of) (?P=used)\b|\ball (?:busy|in use|taken|used)\b|\bmaxed(?: out)?\b|"
+    r"\b(?:hit|hits|hitting|reached|reaches|reaching) (?:the |its |their )?(?:\w+ )?(?:limit|max\w*|cap|ceiling|quota)\b|"
+    r"\bsaturat\w*|\bexhaust\w*|\bat 100 ?%|"
+    r"\bno (?:free|spare|idle|available) \w+"
+)
+# What the limit was: "autoscaling max is 12 workers", "a quota of 500".
+LIMIT_STATED = r"\b(?:limit|max\w*|cap|ceiling|quota)s? (?:is|was|are|were|of|at) \d"
+# The data says a limit was not the problem: "the pool never reached its limit", "well below the quota".
+LIMIT_NOT_REACHED = (
+    r"\b(?:never|not|didn't|did not|nowhere near|wasn't|was not|weren't|were not)\s+(?:\w+\s+){0,2}?"
+    r"(?:reach\w*|hit|near|close to|at)\s+(?:the |its |their |a )?(?:\w+ )?(?:limit|max\w*|cap|ceiling|quota)\b|"
+    r"\b(?:well |far )(?:below|under) (?:the |its |their )?(?:\w+ )?(?:limit|max\w*|cap|ceiling|quota)\b"
+)
+# The load went up: "order volume is up", "request rate is 11x normal", "a spike in sign-ups".
+_LOAD = (
+    r"(?:volume|traffic|load|requests?|request rate|rps|qps|orders?|sign-?ups?|logins?|sessions?|connections?|calls|writes?|"
+    r"write rate|reads?|read rate|jobs?|messages?|events|uploads?|demand|throughput)"
+)
+LOAD_ROSE = (
+    rf"\b{_LOAD}\b[^.;]{{0,30}}?\b(?:is |was |are |were |has |have |had )?(?:up\b|rose|risen|rising|grew|grown|"
+    r"growing|spiked?|surged?|doubled|tripled|increased|jumped|climbed|higher than|above (?:normal|usual|baseline)|"
+    r"[\d.]+ ?x\b)|"
+    rf"\b(?:spike|surge|jump|increase|rise|peak) in (?:[\w-]+ ){{0,2}}{_LOAD}\b|"
+    r"\b[\d.]+ ?x (?:the )?(?:normal|usual|baseline|typical)\b"
+)
 # A safeguard that fails without telling anyone (a stated gap, and what remedies turn into "exit non-zero"):
 SILENT_FAILURE = (
     r"(?:exits?|exited|returns?|returned) (?:with )?(?:status |code |exit code )?0 (?:on|when|after)\b|"
@@ -233,7 +296,9 @@ TAG_PATTERNS: dict[str, re.Pattern[str]] = {
         r"(?:moved|shifted|routed|rerouted|switched|drained) (?:[\w-]+ ){0,2}(?:traffic|requests|load|users)|"
         r"(?:flag|toggle) [\w./-]+ (?:enabled|disabled|turned (?:on|off))|re-?ran\b|rebuil(?:t|d|ding)\b|"
         r"(?:raised|increased|bumped|doubled|lowered|reduced) (?:the )?(?:[\w-]+ ){0,3}(?:limit|max\w*|capacity|quota|"
-        r"replicas|workers|pool size|timeout|memory|cpu)\b)"
+        r"replicas|workers|pool size|timeout|memory|cpu)\b|"
+        r"\b(?:limit|max\w*|quota|timeout|ulimit|nofile)s?(?: (?:of|on|for) [\w./-]+)? (?:was |were |has been |have been )?"
+        r"(?:raised|increased|bumped|doubled) to\b)"
     ),
     "failed": _p(
         r"(?:^|[.!?]\s+)failed to\b|(?<=\w )fail(?:s|ed)?\b(?! ?over)(?! as (?:expected|intended|designed))|\b(?:time(?:d|s)? ?out|refus(?:e|es|ed)\b|"

@@ -72,7 +72,9 @@ class WhyChain(BaseModel):
     )
 
 
-FindingKind = Literal["finding", "cause", "trigger", "fix", "link", "gap", "negative", "recovery", "impact", "revert"]
+FindingKind = Literal[
+    "finding", "cause", "trigger", "fix", "link", "gap", "negative", "recovery", "impact", "revert", "limit"
+]
 
 
 class Finding(BaseModel):

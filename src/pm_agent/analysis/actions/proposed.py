@@ -22,6 +22,7 @@ from pm_agent.analysis.actions.remedies import remedies, remedies_with_clauses
 from pm_agent.analysis.actions.smart import due_date, owner_for, priority
 from pm_agent.analysis.evidence import Reading, Tagged, from_monitoring, is_slow, specific_stems
 from pm_agent.analysis.findings import cause_part, consequence_split
+from pm_agent.analysis.limits import LOAD_ROSE_RE, raised_limit, shows_at_limit
 from pm_agent.analysis.quoting import NOTES, cite, quote, sentences_of, when
 from pm_agent.analysis.whys.chain import cause_of, first_symptom
 from pm_agent.ingest.timeparse import format_minutes
@@ -280,7 +281,8 @@ def built_plans(reading: Reading, problem: str) -> list[Plan]:
     """One plan per thing the data shows went wrong, in the order cause, change, detection, recovery, gaps."""
     symptom = first_symptom(reading)
     cause = cause_of(symptom, reading)
-    plans = [*_cause_plan(cause), *_change_plan(reading, cause, problem), *_finding_plans(reading, cause)]
+    plans = [*_cause_plan(cause), *_change_plan(reading, cause, problem), *_limit_plans(reading)]
+    plans += _finding_plans(reading, cause)
     plans += _detection_plans(reading, problem)
     plans += _recovery_plans(reading) + _redundancy_plans(reading) + _growth_plans(reading) + _exhaustion_plans(reading)
     plans += _unintended_plans(reading) + _gap_plans(reading) + _misjudged_plans(reading) + _drill_plans(reading)
@@ -343,6 +345,43 @@ def _change_plan(reading: Reading, cause: Tagged | None, problem: str) -> list[P
             automated_check=True,
         )
     ]
+
+
+def _limit_plans(reading: Reading) -> list[Plan]:
+    """A fix that raised a limit: review the limit against the load the data states, and alert when the component
+    runs at it, in the limit's and the component's own words. Not where the data says the limit was never reached
+    (:func:`raised_limit` finds none then)."""
+    raised = raised_limit(reading)
+    if raised is None:
+        return []
+    who = raised.component or "it"
+    limit = raised.limit if raised.component in raised.limit else f"{raised.limit} of {raised.component}"
+    load = (
+        f'the load the data states ("{_short(_clause(quote(raised.load.event), LOAD_ROSE_RE))}")' if raised.load else ""
+    )
+    shown = sorted(raised.at_limit, key=lambda t: not shows_at_limit(t))
+    seen = f' ("{_short(quote(shown[0].event), FINDING_QUOTE_WORDS)}")' if shown else ""
+    at = f", and the data shows it at the limit {cite(shown[0].event)}" if shown else ""
+    return [
+        Plan(
+            title=f"Review {limit} against {load or f'the peak load {who} must take'} and alert when {who} "
+            "runs at that limit",
+            done_when=f"A load test at {'the load the data states' if load else 'that peak load'} stays under "
+            f"{raised.limit}, and a drill that runs {who} at that limit{seen} fires the alert.",
+            addresses=f"The fix raised the limit {cite(raised.step.event)}{at}.",
+            area="service",
+            horizon="short",
+            hierarchy="engineering",
+            automated_check=True,
+        )
+    ]
+
+
+def _clause(text: str, focus: re.Pattern[str]) -> str:
+    """The clause of ``text`` that ``focus`` matches ("order volume is up and ..." of "the links land on checkout;
+    order volume is up and ..."), else the whole text."""
+    clauses = (c for sentence in sentences_of(text) for c in CLAUSE_RE.split(sentence))
+    return next((c for c in clauses if focus.search(c)), text).strip(" .,;:")
 
 
 def _symptom_before_response(reading: Reading, trigger: Tagged) -> Tagged | None:

@@ -15,7 +15,15 @@ import re
 
 from pm_agent.analysis import vocabulary as vocab
 from pm_agent.analysis.evidence import Reading, Tagged, is_slow, linked, read_incident, specific_stems
-from pm_agent.analysis.findings import about_impact, cause_part, implicated, reverting_fix
+from pm_agent.analysis.findings import (
+    about_impact,
+    began_after,
+    began_after_sentence,
+    cause_part,
+    implicated,
+    reverting_fix,
+)
+from pm_agent.analysis.limits import RaisedLimit, implicated_limit, raised_limit, shows_at_limit
 from pm_agent.analysis.quoting import evidence, quote, said, when
 from pm_agent.analysis.terms import content_stems, weight
 from pm_agent.errors import InputError
@@ -99,7 +107,8 @@ def _evidence(item: Tagged | TimelineEvent, focus: re.Pattern[str] | None) -> Ev
 def trigger_branch(problem: str, reading: Reading) -> WhyBranch:
     """From the symptom to what set it off, as far as the data goes, then the question that would go further."""
     symptom = first_symptom(reading)
-    steps = [symptom_step(problem, symptom)]
+    raised = raised_limit(reading)
+    steps = [symptom_step(problem, symptom, raised)]
     cause = cause_of(symptom, reading)
     trigger = reading.trigger
     subject = f'"{problem.rstrip(".?! ")}"'
@@ -130,6 +139,8 @@ def trigger_branch(problem: str, reading: Reading) -> WhyBranch:
         steps.append(ask(f"How did the change lead to {subject}?", _mechanism_question(reading, trigger, subject)))
     elif reverting_fix(reading) is not None:
         steps.append(ask(f"What set {subject} off?", _mechanism_question(reading, None, subject)))
+    elif raised is not None:
+        steps += limit_steps(raised, reading, subject)
     elif [t for t in reading.findings if t is not symptom]:
         shown = "; ".join(f'"{quote(t.event)}"' for t in [t for t in reading.findings if t is not symptom][:3])
         steps.append(
@@ -139,15 +150,18 @@ def trigger_branch(problem: str, reading: Reading) -> WhyBranch:
             )
         )
     else:
+        began = began_after(reading)
         steps.append(
             ask(
                 f"What set {subject} off?",
                 f"What changed just before {subject} (a deploy, a configuration, load, a dependency)? "
-                "The data names no change or cause.",
+                "The data names no change or cause." + (f" {began_after_sentence(began)}" if began else ""),
             )
         )
     steps.append(safeguard_step(reading, cause or trigger, subject))
     root, kind, question = systemic(reading, cause or trigger, subject)
+    if raised is not None and cause is None and trigger is None:  # what is known is the limit: ask about it
+        steps[-1], question = limit_questions(raised, steps[-1], subject, question)
     return WhyBranch(label="trigger", steps=steps, root_cause=root, root_cause_question=question, systemic_kind=kind)
 
 
@@ -166,6 +180,54 @@ def _mechanism_question(reading: Reading, trigger: Tagged | None, subject: str) 
     return f'What in "{quote(trigger.event)}" made {subject} fail? The data gives the times, not the mechanism.'
 
 
+def limit_steps(raised: RaisedLimit, reading: Reading, subject: str) -> list[WhyStep]:
+    """A fix that raised a limit: the limit is implicated; then why the system was at it (the load the data states,
+    and what the failure began after), and why the limit was where it was (a question: the data shows the raise,
+    not the reasons for the old value)."""
+    steps = [cited(f"Why did {subject} happen?", implicated_limit(raised), raised.step)]
+    began = began_after(reading)
+    after = f" {began_after_sentence(began)}" if began is not None else ""
+    why = f"Why was {raised.limit} too low for the load at the time?"
+    if raised.load is not None:
+        shown = [raised.load, *([began] if began is not None else [])]
+        steps.append(cited(why, f"The data states the load: {said(raised.load.event)}.{after}", *shown))
+    else:
+        steps.append(
+            ask(
+                why,
+                f"What load brought {raised.component or 'the system'} to {raised.limit}? The data shows that "
+                f"raising it ended the failure, not the load that reached it.{after}",
+            )
+        )
+    steps.append(
+        ask(
+            f"Why was {raised.limit} where it was?",
+            f"Who set {raised.limit} where it was, against what expected load, and when was it last checked against "
+            "the load it now takes? The data shows that raising it ended the failure, not why it was set there.",
+        )
+    )
+    return steps
+
+
+def limit_questions(raised: RaisedLimit, safeguard: WhyStep, subject: str, systemic: str) -> tuple[WhyStep, str]:
+    """Where a raised limit is all the data shows, the open safeguard step asks what would have alerted at that limit,
+    and the systemic question asks who owns the limit and reviews it before the load comes. A safeguard the data
+    records (a cited step) or a systemic cause it states stays as it is."""
+    who = raised.component or "the system"
+    shown = sorted(raised.at_limit, key=lambda t: not shows_at_limit(t))
+    seen = f' ("{quote(shown[0].event)}")' if shown else ""
+    if safeguard.hypothesis:
+        safeguard = ask(
+            safeguard.why, f"What would have alerted when {who} ran at {raised.limit}{seen}, before {subject} showed?"
+        )
+    if systemic:
+        systemic = (
+            f"Who owns {raised.limit}, and what reviews it against the load to come (a launch, a campaign, a peak) "
+            "before it comes?"
+        )
+    return safeguard, systemic
+
+
 def first_symptom(reading: Reading) -> Tagged | None:
     """The first event showing the failure itself, from the start on (else the detection)."""
     after = [t for t in reading.events if reading._after_start(t) and t is not reading.trigger]
@@ -173,16 +235,42 @@ def first_symptom(reading: Reading) -> Tagged | None:
     return symptom or reading.detection
 
 
-def symptom_step(problem: str, symptom: Tagged | None) -> WhyStep:
+def symptom_step(problem: str, symptom: Tagged | None, raised: RaisedLimit | None = None) -> WhyStep:
+    """The first step: what showed the failure. An alert that only restates the problem answers nothing (the answer
+    would be the question): the system at the limit a fix raised answers instead, else the step asks."""
     why = f"Why did this happen: {problem.rstrip('.?! ')}?"
     if symptom is None:
         return ask(why, "What did users or monitoring see first, and when? The data records no symptom.")
+    if restates(symptom, problem):
+        shown = sorted(raised.at_limit, key=lambda t: not shows_at_limit(t)) if raised is not None else []
+        if shown:
+            return cited(why, f"The data shows it running at {raised.limit}: {said(shown[0].event)}.", shown[0])
+        return ask(
+            why,
+            f'What did the system do that made "{problem.rstrip(".?! ")}" show: which part failed or ran at a limit? '
+            "The alert restates the problem and does not say.",
+        )
     return cited(
         why,
         f"The failure showed: {said(symptom.event, vocab.TAG_PATTERNS['symptom'])}.",
         symptom,
         focus=vocab.TAG_PATTERNS["symptom"],
     )
+
+
+def restates(symptom: Tagged, problem: str) -> bool:
+    """The event says nothing the problem does not: every specific word of the problem, and at most
+    ``RESTATED_EXTRA`` more ("Triggered: [#7731] Order confirmation queue age above 15 minutes via API" of "Order
+    confirmation queue age above 15 minutes")."""
+    said_in_problem = specific_stems(problem)
+    return (
+        bool(said_in_problem)
+        and said_in_problem <= symptom.stems
+        and len(symptom.stems - said_in_problem) <= RESTATED_EXTRA
+    )
+
+
+RESTATED_EXTRA = 1
 
 
 def cause_of(symptom: Tagged | None, reading: Reading) -> Tagged | None:
