@@ -276,3 +276,22 @@ def test_the_whys_ask_what_would_have_alerted_at_the_limit_and_who_owns_it_when_
         "Who owns the index-writer pool size, and what reviews it against the load to come (a launch, a campaign, a "
         "peak) before it comes?",
     )
+
+
+def test_an_event_at_the_raised_limit_is_explained_by_it_and_gets_no_action_of_its_own():
+    """The event that shows the system at the limit is what the review of the limit is about: a second action that
+    calls it "a finding the data leaves unexplained" would say the data explains nothing, twice."""
+    busy = "index queue is 30 minutes behind, index-writer at 50 connections, all busy"
+    incident = pool_exhausted()
+    incident.events[2] = event("10:46", "chat", busy)
+    reading = read_incident(incident)
+    raised = raised_limit(reading)
+    assert raised is not None and [t.text for t in raised.at_limit] == [busy]
+
+    open_actions = [a for a in propose_actions(reading, TITLE, at("10:00").date()) if a.status == "open"]
+
+    assert [a.title for a in open_actions] == [
+        'Review the index-writer pool size against the load the data states ("write rate is 6x the usual since the '
+        'catalogue sync") and alert when index-writer runs at that limit',
+        'Alert on "Search index freshness above 20 minutes" within minutes, not the 40 min it took',
+    ]

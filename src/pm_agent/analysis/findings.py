@@ -32,7 +32,9 @@ def read_findings(reading: Reading) -> list[Finding]:
     stated = [t for t in reading.findings if t is not reading.trigger][:MAX_FINDINGS]
     out += [_finding(t) for t in stated]
     fix = fix_event(reading)
-    if fix is not None and fix not in stated:
+    revert, raised = reverting_fix(reading), raised_limit(reading)
+    read_closer = [t for t in (revert[0] if revert else None, raised.step if raised else None) if t is not None]
+    if fix is not None and fix not in stated and fix not in read_closer:  # a revert or raise says more of the step
         out.append(
             Finding(
                 kind="fix",
@@ -50,10 +52,8 @@ def read_findings(reading: Reading) -> list[Finding]:
                 evidence=_evidence(waited),
             )
         )
-    revert = reverting_fix(reading)
     if revert is not None:
         out.append(Finding(kind="revert", statement=implicated(*revert), evidence=_evidence(revert[0])))
-    raised = raised_limit(reading)
     if raised is not None:
         out.append(Finding(kind="limit", statement=implicated_limit(raised), evidence=_evidence(raised.step)))
     out += [

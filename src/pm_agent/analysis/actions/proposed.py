@@ -476,16 +476,20 @@ def finding_questions(reading: Reading) -> list[str]:
 
 
 def _open_findings(reading: Reading, cause: Tagged | None) -> list[Tagged]:
-    """The findings no cause, trigger or symptom already explains, those naming an affected service first, then what
-    someone found before what someone saw (among the first few in time order: a long timeline states thousands)."""
+    """The findings no cause, trigger, symptom or raised limit already explains, those naming an affected service
+    first, then what someone found before what someone saw (among the first few in time order: a long timeline
+    states thousands). An event at the limit a fix raised is what the review of that limit is about."""
     symptom = first_symptom(reading)
     known = [t for t in (cause, reading.trigger) if t is not None]
+    raised = raised_limit(reading)
+    at_limit = raised.at_limit if raised is not None else ()
     found = list(
         islice(
             (
                 t
                 for t in reading.findings
                 if t not in (cause, symptom)
+                and t not in at_limit
                 and not cause_part(t.text)
                 and not any(t.stems & k.stems for k in known)
                 and not t.has("investigation")
