@@ -465,3 +465,50 @@ def test_what_a_recovery_waited_on_is_told_as_about_the_recovery_not_as_a_findin
             "UTC).",
         )
     ]
+
+
+def snapshot_check_found_empty_snapshots() -> Incident:
+    """A monthly check by hand finds the newest snapshots empty; the person running it pages the on-call."""
+    return Incident(
+        id="snap-1",
+        title="Monthly snapshot check found invoice-store snapshots empty",
+        services=["invoice-store", "snapshot-agent"],
+        events=[
+            event("10:00", "note", "Monthly snapshot check of invoice-store started"),
+            event("10:12", "note", "Mount of the newest invoice-store snapshot failed: the snapshot is empty"),
+            event("10:15", "page", "Check owner paged the storage on-call"),
+            event("10:40", "note", "snapshot-agent credentials replaced from the vault"),
+            event("11:00", "note", "Incident resolved; the live invoice-store was never affected"),
+        ],
+    )
+
+
+def test_a_person_who_pages_the_on_call_is_not_monitoring_catching_the_failure():
+    reading = read_incident(snapshot_check_found_empty_snapshots())
+
+    assert went_well(reading) == [
+        "The failure was found before any alert or user report: Mount of the newest invoice-store snapshot failed: "
+        "the snapshot is empty (note, 2024-05-14 10:12 UTC).",
+    ]
+    assert "It was first detected through a person's page: Check owner paged the storage on-call" in summarise(
+        reading, []
+    )
+
+
+def test_a_status_page_someone_else_runs_read_while_investigating_is_not_the_incident_declared():
+    incident = Incident(
+        id="geo-1",
+        title="Address lookups timing out at sign-up",
+        services=["geo-lookup"],
+        events=[
+            event("08:00", "alert", "FIRING GeoLookupTimeouts: geo-lookup timeouts above 5%"),
+            event("08:10", "chat", "The map vendor's status pages are all green; lookups time out on every region"),
+            event("08:30", "deploy", "Rolled back geo-lookup to 3.3; lookups back to normal"),
+        ],
+    )
+
+    assert went_well(read_incident(incident)) == [
+        "Monitoring caught the failure first: FIRING GeoLookupTimeouts: geo-lookup timeouts above 5% "
+        "(alert, 2024-05-14 08:00 UTC).",
+        "A recovery step worked: Rolled back geo-lookup to 3.3; lookups back to normal (deploy, 2024-05-14 08:30 UTC).",
+    ]

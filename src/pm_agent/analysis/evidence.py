@@ -32,6 +32,8 @@ def tags_of(text: str, source: str) -> frozenset[str]:
         tags.discard("symptom")
     if "alert" in tags and "declaration" in tags and source not in ALERT_SOURCES and not _AUTOMATED_RE.search(text):
         tags.discard("alert")  # "the drill lead paged the on-call": a person escalating, not monitoring
+    if "declaration" in tags and _only_inside(vocab.TAG_PATTERNS["declaration"], text, _STATUS_PAGE_READ_RE):
+        tags.discard("declaration")  # "the vendor's status pages are all green": read while investigating, not opened
     if "followup" in tags and not _unnegated(vocab.TAG_PATTERNS["followup"], text):
         tags.discard("followup")  # "no ticket filed": the text records that nothing was decided
     if "communication" in tags and _only_inside(vocab.TAG_PATTERNS["communication"], text, _REPORT_BY_MESSAGE_RE):
@@ -100,6 +102,41 @@ def from_monitoring(tagged: Tagged) -> bool:
     """An alert whose words name monitoring ("FIRING ...", "Alert: ...", "alarm", "PagerDuty"), not a person paging
     or escalating ("paged by support", "Support escalated the ticket to the on-call")."""
     return tagged.has("alert") and bool(_AUTOMATED_RE.search(tagged.text))
+
+
+_STATUS_PAGE_READ_RE = re.compile(
+    r"\bstatus ?pages? (?:are|is|was|were) (?:all |still )?(?:green|up|fine|normal|healthy|clear|operational)\b|"
+    r"\bstatus ?pages? (?:shows?|showed|says|said|reports?|reported|lists?|listed)\b|"
+    r"\b(?:check\w*|look\w* at|read|consult\w*)\s+(?:the\s+)?(?:[\w'-]+\s+){0,3}status ?pages?\b",
+    re.I,
+)
+_UNANSWERED_RE = re.compile(
+    r"\b(?:no (?:acknowledg\w*|ack|response|answer)|not (?:been )?(?:acknowledged|answered)|unacknowledged|unanswered|"
+    r"(?:nobody|no one) (?:acknowledged|answered|responded)|without (?:an? )?(?:acknowledg\w*|response|answer))\b",
+    re.I,
+)
+
+
+def went_unanswered(tagged: Tagged) -> bool:
+    """A page or escalation that says nobody took the page ("escalated to the secondary after no acknowledgement")."""
+    return tagged.has("alert", "declaration", "acknowledgement") and bool(_UNANSWERED_RE.search(tagged.text))
+
+
+_PERSON_PAGED_RE = re.compile(
+    r"\bpaged by\b|\b(?!(?:was|were|been|being|is|are|be|got|get|gets|and|then|who)\b)[a-z][\w-]* paged\b", re.I
+)
+
+
+def paged_by_person(tagged: Tagged) -> bool:
+    """A page a person sent ("the drill lead paged the on-call", "paged by support"): someone passing on what they
+    found, not monitoring catching the failure. A page whose words name monitoring ("PagerDuty paged ...") stays
+    an alert."""
+    return (
+        tagged.has("alert")
+        and tagged.source != "alert"
+        and not from_monitoring(tagged)
+        and bool(_PERSON_PAGED_RE.search(tagged.text))
+    )
 
 
 def _unnegated(pattern: re.Pattern[str], text: str) -> bool:
@@ -270,6 +307,13 @@ class Reading:
     @cached_property
     def first_alert(self) -> Tagged | None:
         return next((t for t in self.tagged("alert", dated_only=True) if self._after_start(t)), None)
+
+    @cached_property
+    def first_monitoring_alert(self) -> Tagged | None:
+        """The first alert monitoring raised, never a page a person sent to pass a report on ("paged by support")."""
+        return next(
+            (t for t in self.tagged("alert", dated_only=True) if self._after_start(t) and not paged_by_person(t)), None
+        )
 
     @cached_property
     def first_report(self) -> Tagged | None:
@@ -561,6 +605,8 @@ __all__ = [
     "from_monitoring",
     "is_slow",
     "linked",
+    "paged_by_person",
     "read_incident",
     "tags_of",
+    "went_unanswered",
 ]

@@ -10,7 +10,7 @@ in :mod:`pm_agent.analysis.lessons`.
 from __future__ import annotations
 
 from pm_agent.analysis import vocabulary as vocab
-from pm_agent.analysis.evidence import Reading, Tagged, tags_of, what_happened
+from pm_agent.analysis.evidence import Reading, Tagged, paged_by_person, tags_of, went_unanswered, what_happened
 from pm_agent.analysis.findings import began_after, began_after_sentence, date_links, reverting_fix, started_with
 from pm_agent.analysis.limits import raised_limit
 from pm_agent.analysis.quoting import evidence, said, when
@@ -38,6 +38,8 @@ def summarise(reading: Reading, metrics: list[Metric]) -> str:
         kind = (
             "a person's report"
             if reading.reported_by_people
+            else "a person's page"
+            if detection and paged_by_person(detection)
             else "an alert"
             if detection and detection.has("alert")
             else "the event the input names"
@@ -187,11 +189,16 @@ def _title_as_impact(reading: Reading) -> Evidence | None:
 
 
 def went_well(reading: Reading) -> list[str]:
-    """What the record shows working: monitoring that caught it first, steps that worked, people told, an early
-    declaration. Never a step that failed."""
+    """What the record shows working: monitoring that caught it first (or a person's own check, when they paged on
+    what they found), steps that worked, people told, an early declaration. Never a step that failed."""
     good = []
-    if reading.detection is not None and reading.detection.has("alert") and not reading.reported_by_people:
-        good.append(f"Monitoring caught the failure first: {said(reading.detection.event)}.")
+    detection = reading.detection
+    if detection is not None and paged_by_person(detection):
+        found = _found_before_any_signal(reading, detection)
+        if found is not None:
+            good.append(f"The failure was found before any alert or user report: {said(found.event)}.")
+    elif detection is not None and detection.has("alert") and not reading.reported_by_people:
+        good.append(f"Monitoring caught the failure first: {said(detection.event)}.")
     worked = [a.step for a in reading.attempts if a.outcome == "worked"][:MAX_WORKED_STEPS]
     if len(worked) == 1:
         good.append(f"A recovery step worked: {said(worked[0].event)}.")
@@ -201,7 +208,10 @@ def went_well(reading: Reading) -> list[str]:
         (
             t
             for t in reading.events
-            if t.has("declaration") and not t.has("resolution") and "retroactive" not in t.text.lower()
+            if t.has("declaration")
+            and not t.has("resolution")
+            and "retroactive" not in t.text.lower()
+            and not went_unanswered(t)
         ),
         None,
     )
@@ -211,6 +221,17 @@ def went_well(reading: Reading) -> list[str]:
     if told is not None:
         good.append(f"People affected were told: {said(told.event, T['communication'])}.")
     return good
+
+
+def _found_before_any_signal(reading: Reading, page: Tagged) -> Tagged | None:
+    """The failure a person saw and then paged on ("restore of the newest backup failed", then "the drill lead paged
+    the on-call"): the first symptom before the page, when no alert or report came before it."""
+    for tagged in reading.events:
+        if tagged.at >= page.at or tagged.has("report") or (tagged.has("alert") and not paged_by_person(tagged)):
+            return None
+        if tagged.has("symptom"):
+            return tagged
+    return None
 
 
 def _recovery_event(reading: Reading) -> TimelineEvent | None:
