@@ -512,3 +512,13 @@ def test_a_status_page_someone_else_runs_read_while_investigating_is_not_the_inc
         "(alert, 2024-05-14 08:00 UTC).",
         "A recovery step worked: Rolled back geo-lookup to 3.3; lookups back to normal (deploy, 2024-05-14 08:30 UTC).",
     ]
+
+
+def test_where_the_data_says_nothing_reached_users_the_impact_quotes_it():
+    statements = impact_in_words(read_incident(snapshot_check_found_empty_snapshots()))
+
+    assert [(s.at, s.source, s.excerpt) for s in statements] == [
+        (None, "note", "Monthly snapshot check found invoice-store snapshots empty"),
+        (at("10:12"), "note", "Mount of the newest invoice-store snapshot failed: the snapshot is empty"),
+        (at("11:00"), "note", "Incident resolved; the live invoice-store was never affected"),
+    ]

@@ -172,7 +172,15 @@ def impact_in_words(reading: Reading) -> list[Evidence]:
     ]
     title = _title_as_impact(reading)
     quotes = [title] if title is not None else []
-    return quotes + [evidence(t.event, T["symptom"]) for t in seen[: MAX_IMPACT_QUOTES - len(quotes)]]
+    shown = seen[: MAX_IMPACT_QUOTES - len(quotes)]
+    quotes += [evidence(t.event, T["symptom"]) for t in shown]
+    return quotes + [evidence(t.event, vocab.NO_IMPACT) for t in _reached_nobody(reading) if t not in shown]
+
+
+def _reached_nobody(reading: Reading) -> list[Tagged]:
+    """The events that say the failure reached nobody ("No data lost; the production database stayed healthy"): what
+    the data states of the impact as much as a symptom is, so the impact quotes it rather than leave only questions."""
+    return [t for t in reading.events if vocab.NO_IMPACT.search(t.text)][:1]  # the first says it; more repeat it
 
 
 def _only_as_reason(tagged: Tagged) -> bool:

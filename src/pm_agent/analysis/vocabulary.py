@@ -443,6 +443,13 @@ TAG_PATTERNS: dict[str, re.Pattern[str]] = {
 
 # A symptom word right after one of these is not a symptom: "no data lost", "not down", "without errors".
 NEGATED = _p(r"\b(?:no|not|without|never|zero|nothing)\s+(?:[\w-]+\s+){0,2}$")
+# Where the data says the failure reached nobody: "no data lost", "the live database was never affected", "a near miss".
+NO_IMPACT = _p(
+    r"\b(?:no|zero)\s+(?:data|records?|orders?|customers?|users?|user|customer)(?:[- ]facing)?\s+"
+    r"(?:(?:was|were)\s+)?(?:lost|loss|impact\w*|affected|harm\w*)|"
+    r"\bno (?:user|customer)[- ]?(?:facing )?impact\b|\bnear[- ]miss\b|"
+    r"\b(?:was|were|is|are) never (?:affected|impacted|at risk)\b|\b(?:stayed|remained) healthy\b"
+)
 # A finding must state something: besides the finding word, the event says at least this many content words.
 FINDING_MIN_WORDS = 3
 # Where the input says outright that the failure started here, or that this change was the culprit.
