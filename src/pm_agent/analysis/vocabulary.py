@@ -450,6 +450,14 @@ NO_IMPACT = _p(
     r"\bno (?:user|customer)[- ]?(?:facing )?impact\b|\bnear[- ]miss\b|"
     r"\b(?:was|were|is|are) never (?:affected|impacted|at risk)\b|\b(?:stayed|remained) healthy\b"
 )
+# Where a finding dates the failure's start to an event in its own words: "failing since 2025-05-12, when the service
+# account password was rotated", "errors after the API token was rotated". The data gives the time, not the mechanism.
+DATED_TO = _p(
+    r"\bsince\s+[^,;.]{1,40}?,?\s+when\s+(?P<when>[^;]+?)(?=;|$|\.\s)|"
+    r"\b(?:after|following)\s+(?P<after>(?:the|a|an|its|their|our)\s+[^;.]{3,80}?\s+(?:was|were|had been|got)\s+"
+    r"(?:rotated|changed|updated|upgraded|deployed|rolled out|removed|renamed|migrated|replaced|revoked|disabled|"
+    r"enabled|deleted|moved|edited|reconfigured)\b)"
+)
 # A finding must state something: besides the finding word, the event says at least this many content words.
 FINDING_MIN_WORDS = 3
 # Where the input says outright that the failure started here, or that this change was the culprit.
