@@ -190,14 +190,15 @@ class TimelineReader:
         following = lines[index + 1] if index + 1 < len(lines) else ""
         if table_starts(line, following, STRICT):
             return self._table(lines, index)
+        stamp = leading_stamp(line)
+        if stamp is not None and not APPROXIMATE_AFTER.match(stamp.text):
+            return self._event(stamp, lines, index)
         undated = self._undated(line, index + 1)
         if undated is not None:
             self.last_entry = undated
-            return index + 1
-        stamp = leading_stamp(line)
-        if stamp is not None:
+        elif stamp is not None:
             return self._event(stamp, lines, index)
-        if not line.strip():
+        elif not line.strip():
             self.last_entry = None
             self.notes.append(("blank", ""))
         elif line[:1] in " \t" and self.last_entry is not None:
