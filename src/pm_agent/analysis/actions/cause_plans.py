@@ -17,9 +17,9 @@ from pm_agent.analysis.actions.plan import (
     NOT_DONE_BY_ANYONE,
     PRONOUN_LED_RE,
     Plan,
-    _lower_article,
-    _names_something,
-    _short,
+    first_words,
+    lower_article,
+    names_something,
     what_failed,
 )
 from pm_agent.analysis.actions.remedies import remedies, remedies_with_clauses
@@ -44,14 +44,14 @@ ACTOR_RE = re.compile(
 WATCHING_RE = re.compile(r"\b(?:alert|alerting|monitor\w*|dashboard|alarm)\b", re.I)
 
 
-def _cause_plan(cause: Tagged | None) -> list[Plan]:
+def cause_plan(cause: Tagged | None) -> list[Plan]:
     if cause is None or remedies(cause.event.text, vocab.TAG_PATTERNS["gap"]):
         return []  # a cause that names a missing safeguard gets the gap's own action instead
     if EXHAUSTED_RE.search(cause_part(cause.text)):
         return []  # a resource that ran out gets headroom and an alert (the exhaustion action), not a check on "it"
-    reason = _short(cause_part(cause.text))
-    effect = _short(LEAD_VERB_RE.sub("", what_failed(cause.text)).rstrip(" ,.;:"))
-    if not _names_something(reason, 2) or not _names_something(effect, 1) or cause.has("recovery"):
+    reason = first_words(cause_part(cause.text))
+    effect = first_words(LEAD_VERB_RE.sub("", what_failed(cause.text)).rstrip(" ,.;:"))
+    if not names_something(reason, 2) or not names_something(effect, 1) or cause.has("recovery"):
         return []  # "stops 'the Ingress' before it leads to 'the issue'" would say nothing; the questions ask instead
     return [
         Plan(
@@ -66,7 +66,7 @@ def _cause_plan(cause: Tagged | None) -> list[Plan]:
     ]
 
 
-def _change_plan(reading: Reading, cause: Tagged | None, problem: str) -> list[Plan]:
+def change_plan(reading: Reading, cause: Tagged | None, problem: str) -> list[Plan]:
     """Stop changes like the trigger when the failure they caused shows, quoting both; only where the change's
     failure showed as a symptom before anyone acted, and no canary or gate stopped it already."""
     trigger = reading.trigger
@@ -79,10 +79,10 @@ def _change_plan(reading: Reading, cause: Tagged | None, problem: str) -> list[P
     symptom = _symptom_before_response(reading, trigger)
     if symptom is None:
         return []  # nothing a check during the change could have seen
-    change = _short(quote(trigger.event))
+    change = first_words(quote(trigger.event))
     # An alert that names nothing ("Issue detected as a result of alerts") leaves the incident's own title
     named = symptom.has("symptom") or len(symptom.stems) >= vocab.FINDING_MIN_WORDS
-    seen = _short(quote(symptom.event, vocab.TAG_PATTERNS["symptom"]) if named else problem)
+    seen = first_words(quote(symptom.event, vocab.TAG_PATTERNS["symptom"]) if named else problem)
     return [
         Plan(
             title=f'Halt changes like "{change}" automatically when "{seen}" shows during the rollout',
@@ -125,11 +125,11 @@ def _symptom_before_response(reading: Reading, trigger: Tagged) -> Tagged | None
     return None
 
 
-def _unintended_plans(reading: Reading) -> list[Plan]:
+def unintended_plans(reading: Reading) -> list[Plan]:
     hit = next(iter(reading.tagged("unintended", dated_only=True)), None)
     if hit is None:
         return []
-    change = _short(quote(hit.event, vocab.TAG_PATTERNS["unintended"]))
+    change = first_words(quote(hit.event, vocab.TAG_PATTERNS["unintended"]))
     return [
         Plan(
             title=f'Reject unintended changes like "{change}" before they are applied',
@@ -143,7 +143,7 @@ def _unintended_plans(reading: Reading) -> list[Plan]:
     ]
 
 
-def _gap_plans(reading: Reading) -> list[Plan]:
+def gap_plans(reading: Reading) -> list[Plan]:
     """The safeguards the data says were missing, each turned into the action it asks for ("no alert on renewal
     failures" -> "Add an alert on renewal failures"); a gap no rule can turn around is quoted as it stands."""
     pattern = vocab.TAG_PATTERNS["gap"]
@@ -152,7 +152,7 @@ def _gap_plans(reading: Reading) -> list[Plan]:
     for gap in gaps:
         for title, clause in remedies_with_clauses(gap.event.text, pattern):
             failure = _failure_before(gap.event.text, clause, pattern)
-            repeated = _short((failure or clause).replace(chr(34), chr(39)), FINDING_QUOTE_WORDS)
+            repeated = first_words((failure or clause).replace(chr(34), chr(39)), FINDING_QUOTE_WORDS)
             plans.append(
                 Plan(
                     title=title,
@@ -166,7 +166,7 @@ def _gap_plans(reading: Reading) -> list[Plan]:
             )
     if plans or not gaps:
         return plans[:MAX_GAP_ACTIONS]
-    missing = _short(quote(gaps[0].event, pattern))
+    missing = first_words(quote(gaps[0].event, pattern))
     return [
         Plan(
             title=f'Close the gap the data records: "{missing}"',
@@ -199,7 +199,7 @@ def _states_a_failure(clause: str) -> bool:
     return any(not vocab.NEGATED.search(clause[: m.start()]) for m in vocab.TAG_PATTERNS["symptom"].finditer(clause))
 
 
-def _misjudged_plans(reading: Reading) -> list[Plan]:
+def misjudged_plans(reading: Reading) -> list[Plan]:
     """A tool that judged by what it could see and judged wrong ("The pruning job counted hits from the public load
     balancer only; the provider calls through the partner link, so it looked idle"): make the tool account for what
     it missed before it judges anything that way."""
@@ -210,7 +210,7 @@ def _misjudged_plans(reading: Reading) -> list[Plan]:
                 match, actor = MISJUDGED_RE.match(clause), ACTOR_RE.match(clauses[index - 1])
                 if match is None or actor is None or PRONOUN_LED_RE.match(actor["np"]):
                     continue
-                tool, missed, state = _lower_article(actor["np"]), match["missed"].strip(" ,"), match["state"]
+                tool, missed, state = lower_article(actor["np"]), match["missed"].strip(" ,"), match["state"]
                 return [
                     Plan(
                         title=f'Make {tool} account for cases like "{missed}" before it treats anything as {state}',

@@ -16,8 +16,8 @@ from pm_agent.analysis.actions.plan import (
     LEAD_VERB_RE,
     PRONOUN_LED_RE,
     Plan,
-    _lower_article,
-    _short,
+    first_words,
+    lower_article,
 )
 from pm_agent.analysis.evidence import Reading, Tagged, specific_stems
 from pm_agent.analysis.findings import cause_part
@@ -48,7 +48,7 @@ OUTCOME_ONLY_RE = re.compile(
 FOUND_MECHANISM_RE = re.compile(r"\b(?:bug|regression|misconfigur\w*|mis-configur\w*|recalled|expired)\b", re.I)
 
 
-def _finding_plans(reading: Reading, cause: Tagged | None) -> list[Plan]:
+def unexplained_finding_plans(reading: Reading, cause: Tagged | None) -> list[Plan]:
     """Findings the data leaves unexplained that name how something misbehaved: guard against each, and explain it.
 
     A finding about a component the incident names (one of its services) comes first; one that only says where or
@@ -85,7 +85,7 @@ def _neighbour_plan(tagged: Tagged, seen: str) -> Plan | None:
     match = NEIGHBOUR_RE.search(tagged.text)
     if match is None or PRONOUN_LED_RE.match(match["who"]) or len(specific_stems(match["who"])) < 1:
         return None
-    who, where = _lower_article(match["who"].strip()), match["where"].lower()
+    who, where = lower_article(match["who"].strip()), match["where"].lower()
     resource = RESOURCE_RE.search(tagged.text[match.end() :])
     limit = f"a limit on its {(resource.group(1) or 'memory').lower()}" if resource else "a limit on what it may use"
     return Plan(
@@ -165,4 +165,4 @@ def names_a_mechanism(text: str) -> bool:
 
 def _finding_quote(tagged: Tagged) -> str:
     """The finding in its own words, long enough to keep how it misbehaved ("... had high cpu usage all afternoon")."""
-    return _short(LEAD_VERB_RE.sub("", quote(tagged.event)).rstrip(" ,.;:"), FINDING_QUOTE_WORDS)
+    return first_words(LEAD_VERB_RE.sub("", quote(tagged.event)).rstrip(" ,.;:"), FINDING_QUOTE_WORDS)

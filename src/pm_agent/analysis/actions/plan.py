@@ -1,6 +1,6 @@
 """A plan, and the wording every action builder shares: an action before owner, due date and priority are set.
 
-:func:`_action` turns a plan into an :class:`ActionItem` (owner a role or roster name, due date by horizon
+:func:`to_action` turns a plan into an :class:`ActionItem` (owner a role or roster name, due date by horizon
 from the incident date, priority from impact, horizon and severity). The helpers quote the data short and
 whole-worded, and say what failed without its stated cause.
 """
@@ -60,25 +60,27 @@ def what_failed(text: str) -> str:
     )
 
 
-def _lower_article(phrase: str) -> str:
+def lower_article(phrase: str) -> str:
     """ "The fd count" -> "the fd count", inside a sentence we write."""
     head, _, rest = phrase.partition(" ")
     return f"{head.lower()} {rest}" if head in ("The", "A", "An", "Our", "Its", "Their") and rest else phrase
 
 
-def _names_something(phrase: str, words: int) -> bool:
+def names_something(phrase: str, words: int) -> bool:
     """A clause that names a component or mechanism: not led by a pronoun, with at least ``words`` specific words."""
     return bool(phrase) and not PRONOUN_LED_RE.match(phrase) and len(specific_stems(phrase)) >= words
 
 
-def _short(text: str, words: int = QUOTE_WORDS) -> str:
+def first_words(text: str, words: int = QUOTE_WORDS) -> str:
+    """The first ``words`` words of ``text``, with an ellipsis where some were cut: a quote short enough for a title."""
     parts = text.split()
     return " ".join(parts[:words]) + ("…" if len(parts) > words else "")
 
 
-def _action(
+def to_action(
     plan: Plan, service: str | None, severity: str | None, incident_date: dt.date | None, roster: dict[str, str] | None
 ) -> ActionItem:
+    """The action for ``plan``: owner from the roster or the area's role, due date and priority by horizon."""
     due, note = due_date(plan.horizon, incident_date)
     return ActionItem(
         title=plan.title,

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 
 from pm_agent.analysis import vocabulary as vocab
-from pm_agent.analysis.actions.plan import CLAUSE_RE, FINDING_QUOTE_WORDS, Plan, _lower_article, _short
+from pm_agent.analysis.actions.plan import CLAUSE_RE, FINDING_QUOTE_WORDS, Plan, first_words, lower_article
 from pm_agent.analysis.evidence import Reading, specific_stems
 from pm_agent.analysis.limits import LOAD_ROSE_RE, raised_limit, shows_at_limit
 from pm_agent.analysis.quoting import cite, quote, sentences_of
@@ -30,7 +30,7 @@ GROWTH_RE = re.compile(
 )
 
 
-def _limit_plans(reading: Reading) -> list[Plan]:
+def limit_plans(reading: Reading) -> list[Plan]:
     """A fix that raised a limit: review the limit against the load the data states, and alert when the component
     runs at it, in the limit's and the component's own words. Not where the data says the limit was never reached
     (:func:`raised_limit` finds none then)."""
@@ -40,10 +40,12 @@ def _limit_plans(reading: Reading) -> list[Plan]:
     who = raised.component or "it"
     limit = raised.limit if raised.component in raised.limit else f"{raised.limit} of {raised.component}"
     load = (
-        f'the load the data states ("{_short(_clause(quote(raised.load.event), LOAD_ROSE_RE))}")' if raised.load else ""
+        f'the load the data states ("{first_words(_clause(quote(raised.load.event), LOAD_ROSE_RE))}")'
+        if raised.load
+        else ""
     )
     shown = sorted(raised.at_limit, key=lambda t: not shows_at_limit(t))
-    seen = f' ("{_short(quote(shown[0].event), FINDING_QUOTE_WORDS)}")' if shown else ""
+    seen = f' ("{first_words(quote(shown[0].event), FINDING_QUOTE_WORDS)}")' if shown else ""
     at = f", and the data shows it at the limit {cite(shown[0].event)}" if shown else ""
     return [
         Plan(
@@ -67,7 +69,7 @@ def _clause(text: str, focus: re.Pattern[str]) -> str:
     return next((c for c in clauses if focus.search(c)), text).strip(" .,;:")
 
 
-def _growth_plans(reading: Reading) -> list[Plan]:
+def growth_plans(reading: Reading) -> list[Plan]:
     """A resource the data shows growing, filling or leaking: cap it and alert before it runs out, in the data's
     own words ("/var/log on the index nodes growing by 2 GB per hour" -> "Cap /var/log on the index nodes ...")."""
     for tagged in reading.tagged("growth"):
@@ -77,7 +79,10 @@ def _growth_plans(reading: Reading) -> list[Plan]:
             match = GROWTH_RE.match(SEEN_LEAD_RE.sub("", clause))
             if match is None or len(specific_stems(match["subject"])) < 2:
                 continue
-            subject, growing = _lower_article(match["subject"].strip(" ,:")), _short(match["growing"].strip(" ,.;:"))
+            subject, growing = (
+                lower_article(match["subject"].strip(" ,:")),
+                first_words(match["growing"].strip(" ,.;:")),
+            )
             return [
                 Plan(
                     title=f"Cap {subject} and alert well before it runs out: it {_tense(match['aux'], growing)}{growing}",
@@ -93,7 +98,7 @@ def _growth_plans(reading: Reading) -> list[Plan]:
     return []
 
 
-def _exhaustion_plans(reading: Reading) -> list[Plan]:
+def exhaustion_plans(reading: Reading) -> list[Plan]:
     """A resource the data says ran out ("not enough free IP addresses in its subnets"): keep headroom and alert
     before it runs out, naming the resource as the data does."""
     for tagged in reading.events:
@@ -105,7 +110,7 @@ def _exhaustion_plans(reading: Reading) -> list[Plan]:
             Plan(
                 title=f"Keep headroom in {resource} and alert well before it runs out",
                 done_when=f"An alert fires in a drill that uses up {resource} the way the data shows "
-                f'("{_short(match.group(0).strip(" *_"))}"), while headroom remains.',
+                f'("{first_words(match.group(0).strip(" *_"))}"), while headroom remains.',
                 addresses=f"The data shows it running out {cite(tagged.event, EXHAUSTED_RE)}.",
                 area="platform",
                 horizon="short",

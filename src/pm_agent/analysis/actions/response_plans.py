@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from pm_agent.analysis.actions.plan import NOT_DONE_BY_ANYONE, Plan, _names_something, _short, what_failed
+from pm_agent.analysis.actions.plan import NOT_DONE_BY_ANYONE, Plan, first_words, names_something, what_failed
 from pm_agent.analysis.evidence import Reading, Tagged, from_monitoring, is_slow
 from pm_agent.analysis.findings import cause_part
 from pm_agent.analysis.quoting import cite, quote, when
@@ -22,13 +22,13 @@ DRILL_RE = re.compile(
 )
 
 
-def _detection_plans(reading: Reading, problem: str) -> list[Plan]:
+def detection_plans(reading: Reading, problem: str) -> list[Plan]:
     detection, alert = reading.detection, reading.first_alert
     if detection is None:
         return []
     if alert is not None and not from_monitoring(alert):
         alert = None  # "paged by support": a person passing the report on, not an alert to make page sooner
-    subject = _short(problem)
+    subject = first_words(problem)
     if reading.reported_by_people and (alert is None or alert.at <= detection.at):
         return [
             Plan(
@@ -44,7 +44,7 @@ def _detection_plans(reading: Reading, problem: str) -> list[Plan]:
     if reading.reported_by_people:
         return [
             Plan(
-                title=f'Make the alert "{_short(quote(alert.event))}" page before users notice "{subject}"',
+                title=f'Make the alert "{first_words(quote(alert.event))}" page before users notice "{subject}"',
                 done_when=f'In a drill that reproduces "{subject}", the alert pages the on-call before any user report.',
                 addresses=f"The first report {cite(detection.event)} came before the first alert {cite(alert.event)}.",
                 area="observability",
@@ -69,18 +69,18 @@ def _detection_plans(reading: Reading, problem: str) -> list[Plan]:
     return []
 
 
-def _recovery_plans(reading: Reading) -> list[Plan]:
+def recovery_plans(reading: Reading) -> list[Plan]:
     plans = []
     # A canary that "FAILED ... and rolled back" is an alert that worked, not a recovery that failed.
     failed = [a for a in reading.attempts if a.outcome == "failed" and not a.step.has("alert", "gate_caught")]
     for attempt in failed[:2]:
-        reason = _short(cause_part(attempt.step.text))
+        reason = first_words(cause_part(attempt.step.text))
         if not reason:
             continue
         plans.append(
             Plan(
                 title=f'Change the recovery path so that "{reason}" no longer stops it '
-                f'("{_short(what_failed(attempt.step.text))}")',
+                f'("{first_words(what_failed(attempt.step.text))}")',
                 done_when=f'A rehearsal of the step with "{reason}" injected completes and restores service.',
                 addresses=f"A recovery step did not work {cite(attempt.step.event)}.",
                 area="platform",
@@ -92,7 +92,7 @@ def _recovery_plans(reading: Reading) -> list[Plan]:
     return plans
 
 
-def _redundancy_plans(reading: Reading) -> list[Plan]:
+def redundancy_plans(reading: Reading) -> list[Plan]:
     """A failover that worked used up the spare: repair or replace what failed and bring the standby back, quoting
     the failure the failover moved away from."""
     failover = next(
@@ -122,7 +122,7 @@ def _redundancy_plans(reading: Reading) -> list[Plan]:
     )
     if lost is None:
         return []
-    failed, taken = _short(quote(lost.event)), _short(quote(failover.event))
+    failed, taken = first_words(quote(lost.event)), first_words(quote(failover.event))
     return [
         Plan(
             title=f'Restore the redundancy the failover used up: repair or replace what failed ("{failed}") and add it '
@@ -137,21 +137,21 @@ def _redundancy_plans(reading: Reading) -> list[Plan]:
     ]
 
 
-def _drill_plans(reading: Reading) -> list[Plan]:
+def drill_plans(reading: Reading) -> list[Plan]:
     """A drill or other check run by hand found the failure before any alert or user: run what it checked on its own,
     on a schedule, and alert when it fails the way it did ("Mount of the newest ledger snapshot failed")."""
     drill, symptom = _drill_and_what_it_found(reading)
     if drill is None or symptom is None:
         return []
-    checked = _short(_without_outcome(what_failed(symptom.text)))
-    if not _names_something(checked, 2):
+    checked = first_words(_without_outcome(what_failed(symptom.text)))
+    if not names_something(checked, 2):
         return []
     return [
         Plan(
             title=f'Run "{checked}" automatically on a schedule, not only in the {_drill_name(drill.text)}, and alert '
             "when it fails",
             done_when="The scheduled run alerts the on-call in a test where it fails as it did: "
-            f'"{_short(quote(symptom.event))}".',
+            f'"{first_words(quote(symptom.event))}".',
             addresses=f"A check run by hand found the failure {cite(symptom.event)}, before any alert.",
             area="platform",
             horizon="short",
@@ -192,11 +192,11 @@ def _without_outcome(text: str) -> str:
     return re.sub(outcome, "", text.strip(), flags=re.I)
 
 
-def _declaration_plans(reading: Reading) -> list[Plan]:
+def declaration_plans(reading: Reading) -> list[Plan]:
     late = reading.late_declaration
     if late is None:
         return []
-    declared = _short(quote(late.event))
+    declared = first_words(quote(late.event))
     return [
         Plan(
             title=f'Declare the incident when the issue is confirmed, not after mitigation as in "{declared}"',

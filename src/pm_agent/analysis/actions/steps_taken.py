@@ -10,7 +10,7 @@ import datetime as dt
 import re
 
 from pm_agent.analysis import vocabulary as vocab
-from pm_agent.analysis.actions.plan import FINDING_QUOTE_WORDS, NOT_DONE_BY_ANYONE, Plan, _action, _short
+from pm_agent.analysis.actions.plan import FINDING_QUOTE_WORDS, NOT_DONE_BY_ANYONE, Plan, first_words, to_action
 from pm_agent.analysis.evidence import Reading, Tagged, specific_stems
 from pm_agent.analysis.quoting import cite, quote, sentences_of
 from pm_agent.analysis.whys.chain import first_symptom
@@ -120,8 +120,8 @@ def decided_steps(
             horizon="short",
             hierarchy="engineering",
         )
-        out.append(_action(plan, service, severity, incident_date, roster))
-    out += [_action(plan, service, severity, incident_date, roster) for plan in _notes_in_preparation(reading)]
+        out.append(to_action(plan, service, severity, incident_date, roster))
+    out += [to_action(plan, service, severity, incident_date, roster) for plan in _notes_in_preparation(reading)]
     return out
 
 
@@ -131,7 +131,7 @@ def _followup_quote(tagged: Tagged) -> str:
     pattern = vocab.TAG_PATTERNS["followup"]
     text = quote(tagged.event)
     sentence = next((s for s in sentences_of(text) if pattern.search(s)), text)
-    return _short(sentence.rstrip(" ."), FINDING_QUOTE_WORDS)
+    return first_words(sentence.rstrip(" ."), FINDING_QUOTE_WORDS)
 
 
 def _notes_in_preparation(reading: Reading) -> list[Plan]:
