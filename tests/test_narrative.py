@@ -522,3 +522,24 @@ def test_where_the_data_says_nothing_reached_users_the_impact_quotes_it():
         (at("10:12"), "note", "Mount of the newest invoice-store snapshot failed: the snapshot is empty"),
         (at("11:00"), "note", "Incident resolved; the live invoice-store was never affected"),
     ]
+
+
+def test_the_step_that_ended_the_impact_in_the_findings_is_the_one_the_summary_names_never_the_state_it_led_to():
+    incident = Incident(
+        id="cap-1",
+        title="Batch jobs stuck waiting for workers",
+        services=["batch cluster"],
+        events=[
+            event("13:00", "chat", "A customer reports their batch jobs queued for over an hour"),
+            event("13:20", "note", "Found the worker pool at its size limit"),
+            event("13:40", "deploy", "Triggered the pipeline that adds four nodes to the batch pool"),
+            event("13:55", "note", "Additional nodes are healthy in the batch pool"),
+        ],
+    )
+    reading = read_incident(incident)
+
+    assert [f.statement for f in read_findings(reading) if f.kind == "fix"] == [
+        "The step that ended the impact shows what was broken: Triggered the pipeline that adds four nodes to the "
+        "batch pool (deploy, 2024-05-14 13:40 UTC)."
+    ]
+    assert "It was stopped by: Triggered the pipeline that adds four nodes to the batch pool" in summarise(reading, [])

@@ -338,9 +338,13 @@ _CLOSING_VERB_RE = re.compile(
 
 
 def fix_event(reading: Reading) -> Tagged | None:
-    """The step that stopped the impact: a recovery step that worked, else the last step taken (none that failed) up
-    to the moment the impact ended. Never the recovery it led to ("errors stopped", "backlog cleared") nor someone
-    resolving the page: those say that the impact ended, not what ended it."""
+    """The step that stopped the impact: the one the summary names (:func:`stopping_step`), else a recovery step
+    that worked, else the last step taken (none that failed) up to the moment the impact ended. Never the recovery
+    it led to ("errors stopped", "additional nodes are healthy") nor someone resolving the page: those say that the
+    impact ended, not what ended it."""
+    stopped_by = stopping_step(reading) if reading.mitigated is not None else None
+    if stopped_by is not None:
+        return stopped_by
     worked = [a.step for a in reading.attempts if a.outcome == "worked"]
     if worked:
         return worked[0]
@@ -348,6 +352,28 @@ def fix_event(reading: Reading) -> Tagged | None:
         return None
     before = [a.step for a in reading.attempts if a.outcome != "failed" and a.step.at <= reading.mitigated]
     return before[-1] if before else None
+
+
+_NOT_A_FIX = ("declaration", "communication")  # "Resolved. Status page updated": an announcement, not the fix
+
+
+def stopping_step(reading: Reading) -> Tagged | None:
+    """The step that stopped the impact, as the data records it: among the recovery attempts up to the moment the
+    impact stopped (none that failed), the last change the data says worked, else the last step it says worked
+    (not a mere report of recovery), else the last change made, else the last mitigation step that is not itself
+    a report of the failure."""
+    steps = [
+        a
+        for a in reading.attempts
+        if a.outcome != "failed" and a.step.at <= reading.mitigated and not a.step.has(*_NOT_A_FIX)
+    ]
+    choices = (
+        [a.step for a in steps if a.outcome == "worked" and a.step.has("change")],
+        [a.step for a in steps if a.outcome == "worked" and not a.step.has("recovery")],
+        [a.step for a in steps if a.step.has("change") and not a.step.has("symptom")],
+        [a.step for a in steps if a.step.has("mitigation") and not a.step.has("symptom", "ongoing", "alert")],
+    )
+    return next((pool[-1] for pool in choices if pool), None)
 
 
 def recovery_waited_on(reading: Reading) -> Tagged | None:

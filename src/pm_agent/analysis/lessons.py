@@ -19,8 +19,7 @@ from __future__ import annotations
 
 from pm_agent.analysis import vocabulary as vocab
 from pm_agent.analysis.evidence import Reading, Tagged, is_slow, linked, went_unanswered
-from pm_agent.analysis.findings import date_links
-from pm_agent.analysis.narrative import stopping_step
+from pm_agent.analysis.findings import date_links, stopping_step
 from pm_agent.analysis.quoting import said
 from pm_agent.analysis.terms import content_stems
 from pm_agent.analysis.whys.chain import cause_of, first_symptom

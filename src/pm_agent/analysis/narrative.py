@@ -11,7 +11,14 @@ from __future__ import annotations
 
 from pm_agent.analysis import vocabulary as vocab
 from pm_agent.analysis.evidence import Reading, Tagged, paged_by_person, tags_of, went_unanswered, what_happened
-from pm_agent.analysis.findings import began_after, began_after_sentence, date_links, reverting_fix, started_with
+from pm_agent.analysis.findings import (
+    began_after,
+    began_after_sentence,
+    date_links,
+    reverting_fix,
+    started_with,
+    stopping_step,
+)
 from pm_agent.analysis.limits import raised_limit
 from pm_agent.analysis.quoting import evidence, said, when
 from pm_agent.analysis.whys.chain import cause_of, first_symptom
@@ -129,28 +136,6 @@ def _how_it_stopped(reading: Reading) -> list[str]:
     elif step is None or recovered is not step.event:
         out.append(f"The impact stopped: {said(recovered)}.")
     return out
-
-
-_NOT_A_FIX = ("declaration", "communication")  # "Resolved. Status page updated": an announcement, not the fix
-
-
-def stopping_step(reading: Reading) -> Tagged | None:
-    """The step that stopped the impact, as the data records it: among the recovery attempts up to the moment the
-    impact stopped (none that failed), the last change the data says worked, else the last step it says worked
-    (not a mere report of recovery), else the last change made, else the last mitigation step that is not itself
-    a report of the failure."""
-    steps = [
-        a
-        for a in reading.attempts
-        if a.outcome != "failed" and a.step.at <= reading.mitigated and not a.step.has(*_NOT_A_FIX)
-    ]
-    choices = (
-        [a.step for a in steps if a.outcome == "worked" and a.step.has("change")],
-        [a.step for a in steps if a.outcome == "worked" and not a.step.has("recovery")],
-        [a.step for a in steps if a.step.has("change") and not a.step.has("symptom")],
-        [a.step for a in steps if a.step.has("mitigation") and not a.step.has("symptom", "ongoing", "alert")],
-    )
-    return next((pool[-1] for pool in choices if pool), None)
 
 
 def impact_in_words(reading: Reading) -> list[Evidence]:
