@@ -543,3 +543,24 @@ def test_the_step_that_ended_the_impact_in_the_findings_is_the_one_the_summary_n
         "batch pool (deploy, 2024-05-14 13:40 UTC)."
     ]
     assert "It was stopped by: Triggered the pipeline that adds four nodes to the batch pool" in summarise(reading, [])
+
+
+def test_a_failure_the_data_dates_to_a_day_before_its_timeline_is_not_said_to_begin_with_the_first_event():
+    incident = snapshot_check_found_empty_snapshots()
+    incident = incident.model_copy(
+        update={
+            "events": [
+                *incident.events[:3],
+                event("10:25", "note", "snapshot-agent logs show upload errors since 2024-05-02 for every snapshot"),
+                *incident.events[3:],
+            ]
+        }
+    )
+    reading = read_incident(incident)
+
+    assert (reading.started, reading.detection_lag) == (None, None)
+    assert summarise(reading, []).split(". It was first detected")[0] == (
+        "Monthly snapshot check found invoice-store snapshots empty. Affected services: invoice-store, "
+        "snapshot-agent. The data dates the failure's start to 2024-05-02, before its timeline (note, 2024-05-14 "
+        "10:25 UTC)"
+    )

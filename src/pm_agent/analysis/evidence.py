@@ -432,9 +432,45 @@ def _start(incident: Incident, events: tuple[Tagged, ...], trigger: Tagged | Non
         return trigger.at, f"the change that set it off ({trigger.source}: {shorten(trigger.text)})"
     detected = incident.detected_at or next((t.at for t in events if t.has("alert", "report")), None)
     first = next((t for t in events if detected is not None and t.at < detected), None)
+    if first is not None and dated_before_timeline(events) is not None:
+        return None, BEFORE_TIMELINE  # "failing since 2025-05-12": the first event is not where the failure began
     if first is not None:
         return first.at, f"first event before detection ({first.source}: {shorten(first.text)})"
     return None, ""
+
+
+BEFORE_TIMELINE = "dated by a finding to a day before the timeline"
+_DATED_SIGNS = ("symptom", "finding", "observation", "cause_statement", "growth")
+_MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
+
+
+def named_day(match: re.Match[str]) -> tuple[int | None, int, int]:
+    """(year or None, month, day) of the date a SINCE_DATE match names; a day no change is on matches none."""
+    if match["year"]:
+        return int(match["year"]), int(match["month"]), int(match["day"])
+    name = (match["month_name"] or match["month_after"]).lower()[:3]
+    return None, _MONTHS.index(name) + 1, int(match["day_of"] or match["day_before"])
+
+
+def dated_before_timeline(events: tuple[Tagged, ...]) -> Tagged | None:
+    """The first sign of the failure whose words date its start to a day before the first event ("authentication
+    failures since 2025-05-12" in a timeline that opens on 2025-05-21): the failure began before the record, at a
+    time the data does not give."""
+    if not events:
+        return None
+    opens = events[0].at.date()
+    for tagged in events:
+        match = vocab.SINCE_DATE.search(tagged.text) if tagged.has(*_DATED_SIGNS) else None
+        if match is None:
+            continue
+        year, month, day = named_day(match)
+        try:
+            named = dt.date(year or opens.year, month, day)
+        except ValueError:
+            continue
+        if named < opens:
+            return tagged
+    return None
 
 
 def _detection(
@@ -601,10 +637,12 @@ __all__ = [
     "Attempt",
     "Reading",
     "Tagged",
+    "dated_before_timeline",
     "find_trigger",
     "from_monitoring",
     "is_slow",
     "linked",
+    "named_day",
     "paged_by_person",
     "read_incident",
     "tags_of",

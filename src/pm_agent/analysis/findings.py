@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 
 from pm_agent.analysis import vocabulary as vocab
-from pm_agent.analysis.evidence import Reading, Tagged, linked, specific_stems, what_happened
+from pm_agent.analysis.evidence import Reading, Tagged, linked, named_day, specific_stems, what_happened
 from pm_agent.analysis.limits import RaisedLimit, implicated_limit, raised_limit, shows_at_limit
 from pm_agent.analysis.quoting import evidence, excerpt, said
 from pm_agent.analysis.terms import content_stems, words
@@ -157,7 +157,7 @@ def date_links(reading: Reading) -> list[tuple[Tagged, Tagged, str]]:
         match = vocab.SINCE_DATE.search(later.text) if not later.has("change") else None
         if match is None:
             continue
-        year, month, day = _named_day(match)
+        year, month, day = named_day(match)
         on_day = [
             c
             for c in changes.get((month, day), [])
@@ -176,15 +176,6 @@ def _findings_and_trends(reading: Reading) -> list[Tagged]:
 
 # A change that is a step of the response, or a report of one, does not start a trend.
 _NOT_A_START = ("alert", "report", "recovery", "mitigation", "retry")
-_MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
-
-
-def _named_day(match: re.Match[str]) -> tuple[int | None, int, int]:
-    """(year or None, month, day) of the date a SINCE_DATE match names; a day no change is on matches none."""
-    if match["year"]:
-        return int(match["year"]), int(match["month"]), int(match["day"])
-    name = (match["month_name"] or match["month_after"]).lower()[:3]
-    return None, _MONTHS.index(name) + 1, int(match["day_of"] or match["day_before"])
 
 
 def reverting_fix(reading: Reading) -> tuple[Tagged, str] | None:

@@ -10,7 +10,16 @@ in :mod:`pm_agent.analysis.lessons`.
 from __future__ import annotations
 
 from pm_agent.analysis import vocabulary as vocab
-from pm_agent.analysis.evidence import Reading, Tagged, paged_by_person, tags_of, went_unanswered, what_happened
+from pm_agent.analysis.evidence import (
+    BEFORE_TIMELINE,
+    Reading,
+    Tagged,
+    dated_before_timeline,
+    paged_by_person,
+    tags_of,
+    went_unanswered,
+    what_happened,
+)
 from pm_agent.analysis.findings import (
     began_after,
     began_after_sentence,
@@ -20,7 +29,7 @@ from pm_agent.analysis.findings import (
     stopping_step,
 )
 from pm_agent.analysis.limits import raised_limit
-from pm_agent.analysis.quoting import evidence, said, when
+from pm_agent.analysis.quoting import evidence, ref, said, when
 from pm_agent.analysis.whys.chain import cause_of, first_symptom
 from pm_agent.ingest.timeparse import format_minutes
 from pm_agent.models import Evidence, Metric, TimelineEvent
@@ -38,8 +47,12 @@ def summarise(reading: Reading, metrics: list[Metric]) -> str:
     parts = [f"{incident.title.rstrip('.')}."]
     if incident.services:
         parts.append(f"Affected services: {', '.join(incident.services)}.")
+    early = dated_before_timeline(reading.events) if reading.started_basis == BEFORE_TIMELINE else None
     if reading.started:
         parts.append(f"Impact began at {when(reading.started)}.")
+    elif early is not None:
+        day = vocab.SINCE_DATE.search(early.text)["date"]  # the early event was chosen for this match
+        parts.append(f"The data dates the failure's start to {day}, before its timeline {ref(early.event)}.")
     detection = reading.detection
     if reading.detected:
         kind = (
