@@ -981,3 +981,30 @@ def test_a_cause_whose_words_date_its_start_to_an_event_answers_what_led_to_it_a
             "gives the time, not how.",
         ),
     ]
+
+
+def test_a_cause_that_names_the_change_since_which_it_holds_is_dated_to_that_change():
+    incident = Incident(
+        id="disc-1",
+        title="Orders discounted twice",
+        services=["pricing"],
+        events=[
+            event("11:00", "chat", "Finance reports orders with both discounts applied"),
+            event("11:30", "chat", "found it: the discount rule skips the stacking check since release 7.3"),
+            event("11:45", "deploy", "Rolled back pricing to release 7.2"),
+        ],
+    )
+    subject = '"found it: the discount rule skips the stacking check since…"'
+
+    assert branches(run_five_whys("Orders discounted twice", incident))[0]["steps"][2:4] == [
+        cited(
+            f"Why did {subject} happen?",
+            "The data dates its start to: release 7.3 (chat, 2024-05-14 11:30 UTC).",
+            ("11:30", "chat", "found it: the discount rule skips the stacking check since release 7.3"),
+        ),
+        asked(
+            f'How did "release 7.3" lead to {subject}?',
+            f'What about "release 7.3" led to {subject}, and what would have caught it? The data gives the time, not '
+            "how.",
+        ),
+    ]

@@ -451,9 +451,12 @@ NO_IMPACT = _p(
     r"\b(?:was|were|is|are) never (?:affected|impacted|at risk)\b|\b(?:stayed|remained) healthy\b"
 )
 # Where a finding dates the failure's start to an event in its own words: "failing since 2025-05-12, when the service
-# account password was rotated", "errors after the API token was rotated". The data gives the time, not the mechanism.
+# account password was rotated", "errors after the API token was rotated", "reversed since PR 812". The data gives the
+# time, not the mechanism.
 DATED_TO = _p(
     r"\bsince\s+[^,;.]{1,40}?,?\s+when\s+(?P<when>[^;]+?)(?=;|$|\.\s)|"
+    r"\bsince\s+(?P<change>(?:PR|pull request|MR|merge request|commit|change|release|version|build)\s*#?"
+    r"[\w-]*\d(?:[\w.-]*\w)?|v\d+(?:\.\d+)*)|"
     r"\b(?:after|following)\s+(?P<after>(?:the|a|an|its|their|our)\s+[^;.]{3,80}?\s+(?:was|were|had been|got)\s+"
     r"(?:rotated|changed|updated|upgraded|deployed|rolled out|removed|renamed|migrated|replaced|revoked|disabled|"
     r"enabled|deleted|moved|edited|reconfigured)\b)"

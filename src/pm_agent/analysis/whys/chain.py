@@ -567,10 +567,11 @@ def _shares(a: Tagged, b: Tagged) -> bool:
 
 
 def _dated_to_steps(cause: Tagged, reason: str, dated: re.Match[str]) -> list[WhyStep]:
-    """The cause's own words date its start to an event ("since 2025-05-12, when the password was rotated"): that is
+    """The cause's own words date its start to an event ("since 2025-05-12, when the password was rotated", "since PR
+    812"): that is
     the data's answer to what led to it, quoted; how the event led to it is the next question, as the data gives the
     time, not the mechanism."""
-    event = (dated["when"] or dated["after"]).strip(" ,.")
+    event = (dated["when"] or dated["after"] or dated["change"]).strip(" ,.")
     subject = _subject(cause, reason)
     return [
         cited(f"Why did {subject} happen?", f"The data dates its start to: {event} {ref(cause.event)}.", cause),
