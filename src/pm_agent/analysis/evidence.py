@@ -34,6 +34,8 @@ def tags_of(text: str, source: str) -> frozenset[str]:
         tags.discard("alert")  # "the drill lead paged the on-call": a person escalating, not monitoring
     if "declaration" in tags and _only_inside(vocab.TAG_PATTERNS["declaration"], text, _STATUS_PAGE_READ_RE):
         tags.discard("declaration")  # "the vendor's status pages are all green": read while investigating, not opened
+    if "finding" in tags and _only_inside(vocab.TAG_PATTERNS["finding"], text, _QUOTED_RE):
+        tags.discard("finding")  # "files show 'not found'": the message users see, not someone finding something
     if "followup" in tags and not _unnegated(vocab.TAG_PATTERNS["followup"], text):
         tags.discard("followup")  # "no ticket filed": the text records that nothing was decided
     if "communication" in tags and _only_inside(vocab.TAG_PATTERNS["communication"], text, _REPORT_BY_MESSAGE_RE):
@@ -104,6 +106,7 @@ def from_monitoring(tagged: Tagged) -> bool:
     return tagged.has("alert") and bool(_AUTOMATED_RE.search(tagged.text))
 
 
+_QUOTED_RE = re.compile(r"(?<!\w)'[^']{1,80}'(?!\w)|\"[^\"]{1,80}\"|“[^”]{1,80}”")
 _STATUS_PAGE_READ_RE = re.compile(
     r"\bstatus ?pages? (?:are|is|was|were) (?:all |still )?(?:green|up|fine|normal|healthy|clear|operational)\b|"
     r"\bstatus ?pages? (?:shows?|showed|says|said|reports?|reported|lists?|listed)\b|"
