@@ -27,7 +27,7 @@ ALERT_SOURCES = ("alert", "page")
 @lru_cache(maxsize=1 << 14)
 def tags_of(text: str, source: str) -> frozenset[str]:
     """The vocabulary's tags for one event text from one source."""
-    tags = {tag for tag, pattern in vocab.TAG_PATTERNS.items() if pattern.search(text)}
+    tags = _words_tags(text)
     if "symptom" in tags and not _unnegated(vocab.TAG_PATTERNS["symptom"], text):
         tags.discard("symptom")
     if "alert" in tags and "declaration" in tags and source not in ALERT_SOURCES and not _AUTOMATED_RE.search(text):
@@ -36,6 +36,8 @@ def tags_of(text: str, source: str) -> frozenset[str]:
         tags.discard("followup")  # "no ticket filed": the text records that nothing was decided
     if "communication" in tags and _only_inside(vocab.TAG_PATTERNS["communication"], text, _REPORT_BY_MESSAGE_RE):
         tags.discard("communication")  # "a customer emailed support": the failure reaching the team, not people told
+    if "symptom" in tags and _only_inside(vocab.TAG_PATTERNS["symptom"], text, _CLEANED_UP_RE):
+        tags.discard("symptom")  # "stale records cleaned up": what a change removed, not a failure seen
     if "mitigation" in tags and no_step_taken(text, source, tags):
         tags.discard("mitigation")
     if tags & _CHANGE_WORDS and not tags & {"report", "recovery"} and _CHANGE_DID_RE.search(text):
@@ -60,11 +62,40 @@ def tags_of(text: str, source: str) -> frozenset[str]:
         tags.add("worked")
     if "investigation" in tags and "finding" not in tags:
         tags.discard("recovery")
-    if "symptom" in tags and source in ("note", "chat", "metric") and not tags & _NOT_OBSERVATION:
-        tags.add("observation")  # "Grafana Agent ... had high memory usage": a fact seen while investigating
+    if tags & {"symptom", "limit_reached"} and source in ("note", "chat", "metric") and not tags & _NOT_OBSERVATION:
+        tags.add("observation")  # "Grafana Agent ... had high memory usage", "at 65,536 open files, the ulimit"
     elif not tags & _NOT_OBSERVATION and _evidence_says(text):
         tags.add("observation")  # "billing pods log ECONNREFUSED": what a component shows
     return frozenset(tags)
+
+
+def _words_tags(text: str) -> set[str]:
+    """The tags whose words the text says, a word inside a joined name ("push-relay", "deploy-bot") not counting."""
+    tags = {tag for tag, pattern in vocab.TAG_PATTERNS.items() if pattern.search(text)}
+    names = _name_spans(text)
+    if names:
+        tags = {tag for tag in tags if not _all_in_spans(vocab.TAG_PATTERNS[tag], text, names)}
+    return tags
+
+
+def _name_spans(text: str) -> list[tuple[int, int]]:
+    """Where the text names something with joined words: "notification-worker", not "re-pushed" or "crash-looping"."""
+    if "-" not in text and "_" not in text:
+        return []
+    return [m.span() for m in _JOINED_TOKEN_RE.finditer(text) if not _JOINED_WORD_RE.fullmatch(m[0])]
+
+
+def _all_in_spans(pattern: re.Pattern[str], text: str, spans: list[tuple[int, int]]) -> bool:
+    """True when every match of ``pattern`` lies inside one of ``spans`` and is only part of it."""
+    return all(
+        any(a <= m.start() and m.end() <= b and (m.start(), m.end()) != (a, b) for a, b in spans)
+        for m in pattern.finditer(text)
+    )
+
+
+_JOINED_TOKEN_RE = re.compile(vocab.JOINED_TOKEN)
+_JOINED_WORD_RE = re.compile(vocab.JOINED_WORD, re.IGNORECASE)
+_CLEANED_UP_RE = re.compile(vocab.CLEANED_UP, re.IGNORECASE)
 
 
 def no_step_taken(text: str, source: str, tags: set[str] | frozenset[str]) -> bool:
@@ -89,7 +120,8 @@ def _evidence_says(text: str) -> bool:
 
 
 _NOT_DONE_HERE_RE = re.compile(
-    rf"(?:{vocab.EVIDENCE_SAYS})[^.;]*|{vocab.CHANGE_DID}|{vocab.STEP_REFERRED_TO}", re.IGNORECASE
+    rf"(?:{vocab.EVIDENCE_SAYS})[^.;]*|{vocab.CHANGE_DID}|{vocab.STEP_REFERRED_TO}|{vocab.FAILED_OVER_BY_ITSELF}",
+    re.IGNORECASE,
 )
 # A change mentioned in these is what someone found or saw, not a step taken to recover.
 _NOT_A_STEP = ("report", "alert", "finding", "investigation", "negative", "observation", "cause_statement", "symptom")
