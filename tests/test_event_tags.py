@@ -6,8 +6,9 @@ import datetime as dt
 
 import pytest
 
+from pm_agent.analysis.blameless.rewrite import is_blameful, rewrite_blameless
 from pm_agent.analysis.evidence import read_incident, tags_of
-from pm_agent.models import Incident, TimelineEvent
+from pm_agent.models import BlamelessReport, Incident, TimelineEvent
 
 
 @pytest.mark.parametrize(
@@ -155,3 +156,18 @@ def test_a_failover_someone_ran_is_a_step(text):
 )
 def test_a_credential_issued_anew_is_a_change(text):
     assert "change" in tags_of(text, "note")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Because Omar raised the ulimit to 65,536 the node kept serving.",
+        "The pool size was raised by Priya, which led to 1,500 open connections.",
+    ],
+)
+def test_a_number_that_only_looks_like_a_server_error_ties_no_person_to_harm(text):
+    assert rewrite_blameless(text) == BlamelessReport(original=text, rewritten=text, findings=[])
+
+
+def test_a_server_error_after_a_persons_change_is_still_harm():
+    assert is_blameful("The pool size was lowered by Priya, which led to 503 errors.")

@@ -76,7 +76,9 @@ _UNIT = (
     r"ms|milliseconds?|s|secs?|seconds?|mins?|minutes?|h|hrs?|hours?|days?|[kmgtp]i?b|bytes|req/s|rps|qps|x|"
     r"(?:kilo|mega|giga|tera)bytes"
 )
-HTTP_STATUS = rf"(?<![\d.,])[45]\d\ds?\b(?![.,]\d|/)(?!\s*(?:%|(?:{_UNIT})\b))"
+_NOT_A_QUANTITY = rf"s?\b(?![.,]\d|/)(?!\s*(?:%|(?:{_UNIT})\b))"
+HTTP_STATUS = rf"(?<![\d.,])[45]\d\d{_NOT_A_QUANTITY}"
+SERVER_ERROR_STATUS = rf"(?<![\d.,])5\d\d{_NOT_A_QUANTITY}"
 FAILURE_WORDS = (
     r"fail\w*|errors?|exceptions?|outage|down|unavailable|unreachable|unable|cannot|can't|crash\w*|broke|broken|"
     r"time(?:d)? ?out|timeouts?|stuck|pending|starv\w*|oom\w*|out of memory|unresponsive|not ?ready|"
