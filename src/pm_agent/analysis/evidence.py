@@ -9,6 +9,7 @@ and which worked, when the impact stopped. Nothing here guesses: a moment the da
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import re
 from collections.abc import Iterable
@@ -85,12 +86,15 @@ def _name_spans(text: str) -> list[tuple[int, int]]:
     return [m.span() for m in _JOINED_TOKEN_RE.finditer(text) if not _JOINED_WORD_RE.fullmatch(m[0])]
 
 
-def _all_in_spans(pattern: re.Pattern[str], text: str, spans: list[tuple[int, int]]) -> bool:
-    """True when every match of ``pattern`` lies inside one of ``spans`` and is only part of it."""
-    return all(
-        any(a <= m.start() and m.end() <= b and (m.start(), m.end()) != (a, b) for a, b in spans)
-        for m in pattern.finditer(text)
-    )
+def _all_in_spans(pattern: re.Pattern[str], text: str, spans: list[tuple[int, int]], *, only_part: bool = True) -> bool:
+    """True when every match of ``pattern`` lies inside one of ``spans`` (in text order, not overlapping), and with
+    ``only_part`` is not all of it; each match looks up the one span that can hold it, so a long text stays linear."""
+    starts = [a for a, _ in spans]
+    for m in pattern.finditer(text):
+        i = bisect.bisect_right(starts, m.start()) - 1
+        if i < 0 or m.end() > spans[i][1] or (only_part and m.span() == spans[i]):
+            return False
+    return True
 
 
 _JOINED_TOKEN_RE = re.compile(vocab.JOINED_TOKEN)
@@ -145,7 +149,7 @@ _REPORT_BY_MESSAGE_RE = re.compile(vocab.REPORT_BY_MESSAGE, re.IGNORECASE)
 def _only_inside(pattern: re.Pattern[str], text: str, container: re.Pattern[str]) -> bool:
     """True when every match of ``pattern`` lies inside some match of ``container``."""
     spans = [m.span() for m in container.finditer(text)]
-    return bool(spans) and all(any(a <= m.start() and m.end() <= b for a, b in spans) for m in pattern.finditer(text))
+    return bool(spans) and _all_in_spans(pattern, text, spans, only_part=False)
 
 
 _NOT_OBSERVATION = frozenset(
