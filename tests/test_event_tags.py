@@ -144,7 +144,11 @@ def test_a_failover_the_system_did_by_itself_is_no_step_taken(text):
 
 @pytest.mark.parametrize(
     "text",
-    ["we failed over orders-db to the replica in eu-west-2", "Failed over orders-db to the standby manually"],
+    [
+        "we failed over orders-db to the replica in eu-west-2",
+        "Failed over orders-db to the standby manually",
+        "orders-db failed over to the standby at 03:20 by the on-call",
+    ],
 )
 def test_a_failover_someone_ran_is_a_step(text):
     assert {"failover", "mitigation"} <= tags_of(text, "chat")

@@ -267,13 +267,14 @@ JOINED_WORD = (
     r"[a-z0-9]+(?:-[a-z0-9]+)*-[a-z]+(?:ed|ing)"
 )
 # A failover the system made by itself, told after the fact: "orders-db failed over at 03:14", "the broker failed over
-# to broker-b". Not when a person is its subject ("we failed over ...") or it names what was failed over ("failed
-# over orders-db to the replica"): those are steps.
+# to broker-b". Not when a person is its subject ("we failed over ...") or named after it ("... by the on-call"), or
+# it names what was failed over ("failed over orders-db to the replica"): those are steps.
 FAILED_OVER_BY_ITSELF = (
     r"(?<![\w-])(?!(?:we|i|they|you|he|she|someone|manually|then|and|also|just|have|has|had|was|were)\b)[\w.-]+\s+"
     r"(?:(?:has|have|had)\s+)?(?:automatically\s+|auto-?)?fail(?:ed|s)[- ]?over\b"
     r"(?=\s*(?:$|[,.;:!?)\]])|\s+(?:at|to|and|but|so|on|in|after|before|during|within|around|as|while|automatically|"
     r"successfully|cleanly|itself|by itself|again)\b)"
+    r"(?![^.;]*\b(?:manually|by hand|by (?:the |an? )?(?:on-?call|sre|engineer|operator|responder|team|dba|us|me)\b))"
 )
 # What a clean-up removes is no failure seen: "stale records cleaned up", "expired snapshots and orphaned blobs
 # deleted", "removed stale DNS entries": the old things a change acted on.
