@@ -523,9 +523,10 @@ FINDING_MIN_WORDS = 3
 # Where the input says outright that the failure started here, or that this change was the culprit.
 START_MARK = _p(r"\((?:problem|issue|incident|impact) (?:started|began)\)|\bfirst occurr?ence\b")
 CULPRIT_MARK = _p(r"\bculprit\b|\((?:problem|issue|incident|impact) (?:started|began)\)")
-# The connectives that split a cause statement into what happened and why: the reason comes after these ...
 # Who a message tells when it tells the people affected: "status page updated", "customers informed".
 AFFECTED_RE = _p(r"\b(?:customers?|users?|teams?|affected|status ?page|stakeholders?|heads?|partners?|clients?)\b")
+# The connectives that split a cause statement into what happened and why (``cause_statement`` says there is a why;
+# these two say where it is): the reason comes after these ...
 CONNECTIVE = _p(
     r"\b(?:caused by|due to|because(?: of)?|as a result of|resulting from|stemm\w* from)\b|"
     r"(?:(?<=\bfailed)|(?<=\bfails)):"
