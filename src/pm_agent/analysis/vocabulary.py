@@ -237,7 +237,7 @@ STEP_REFERRED_TO = (
 _MESSAGE = r"(?:e-?mail(?:s|ed|ing)?|mail(?:s|ed|ing)?|notifications?|announc(?:e|es|ed|ing|ements?)|messag(?:e|es|ed))"
 _AUDIENCE = (
     r"(?:customers?|users?|end-users?|clients?|partners?|merchants?|tenants?|stakeholders?|owners?|teams?|heads?|"
-    r"(?<!not )(?<!never )(?:affected|impacted))"
+    r"(?:affected|impacted)(?<!not affected)(?<!not impacted)(?<!never affected)(?<!never impacted))"
 )
 _ABOUT = (
     r"(?:incidents?|outages?|issues?|problems?|disruptions?|downtime|status|apolog\w*|post-?mortem|root cause|impact|"
@@ -245,9 +245,8 @@ _ABOUT = (
 )
 MESSAGE_ABOUT_THE_INCIDENT = (
     rf"\b{_MESSAGE}\b[^.;]{{0,60}}?\b(?:{_AUDIENCE}|{_ABOUT})\b|"
-    rf"\b(?:{_AUDIENCE}|{_ABOUT}|update)\s+{_MESSAGE}\b|"
-    rf"\b{_AUDIENCE}\s+(?:were|was|have been|has been|got|are being|being)\s+"
-    r"(?:e-?mailed|mailed|messaged|notified|informed|contacted|told)\b"
+    rf"\b(?:{_AUDIENCE}|{_ABOUT}|update)\s+(?:{_MESSAGE}|(?:were|was|have been|has been|got|are being|being)\s+"
+    r"(?:e-?mailed|mailed|messaged|notified|informed|contacted|told))\b"
 )
 # A credential replaced: "new key issued through the secrets manager", "issued a new API token", "certificate
 # re-issued". A change to the system, like a rotation.
