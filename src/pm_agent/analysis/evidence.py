@@ -72,11 +72,19 @@ def tags_of(text: str, source: str) -> frozenset[str]:
 
 def _words_tags(text: str) -> set[str]:
     """The tags whose words the text says, a word inside a joined name ("push-relay", "deploy-bot") not counting."""
-    tags = {tag for tag, pattern in vocab.TAG_PATTERNS.items() if pattern.search(text)}
+    first = {tag: match for tag, pattern in vocab.TAG_PATTERNS.items() if (match := pattern.search(text))}
     names = _name_spans(text)
-    if names:
-        tags = {tag for tag in tags if not _all_in_spans(vocab.TAG_PATTERNS[tag], text, names)}
-    return tags
+    if not names:
+        return set(first)
+    return {  # a first match outside every name settles it; only one inside a name asks for the others
+        tag
+        for tag, match in first.items()
+        if not _in_a_name(match, names) or not _all_in_spans(vocab.TAG_PATTERNS[tag], text, names)
+    }
+
+
+def _in_a_name(match: re.Match[str], names: list[tuple[int, int]]) -> bool:
+    return any(a <= match.start() and match.end() <= b and match.span() != (a, b) for a, b in names)
 
 
 def _name_spans(text: str) -> list[tuple[int, int]]:
