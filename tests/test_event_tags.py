@@ -175,3 +175,19 @@ def test_a_number_that_only_looks_like_a_server_error_ties_no_person_to_harm(tex
 
 def test_a_server_error_after_a_persons_change_is_still_harm():
     assert is_blameful("The pool size was lowered by Priya, which led to 503 errors.")
+
+
+@pytest.mark.parametrize(
+    ("text", "tag"),
+    [
+        ("checkout error-rate above 5% for ten minutes", "symptom"),
+        ("5xx-rate up on the edge since 14:02", "symptom"),
+        ("api-errors spiking on every pod", "symptom"),
+        ("High-latency on search: p99 at 4 s", "symptom"),
+        ("error_rate above 5% on checkout", "symptom"),
+    ],
+)
+def test_a_joined_measure_of_the_failure_is_no_name_and_still_tags(text, tag):
+    """A joined word is a name when it ends in what names a component (a worker, a relay, a bot, a gateway) or
+    carries a number ("ws-gw-4"); "error-rate" and "api-errors" are measures of the failure, not names."""
+    assert tag in tags_of(text, "chat")

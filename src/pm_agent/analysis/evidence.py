@@ -88,10 +88,15 @@ def _in_a_name(match: re.Match[str], names: list[tuple[int, int]]) -> bool:
 
 
 def _name_spans(text: str) -> list[tuple[int, int]]:
-    """Where the text names something with joined words: "notification-worker", not "re-pushed" or "crash-looping"."""
+    """Where the text names a component with joined words: "notification-worker", not "re-pushed", "crash-looping" or
+    "error-rate"."""
     if "-" not in text and "_" not in text:
         return []
-    return [m.span() for m in _JOINED_TOKEN_RE.finditer(text) if not _JOINED_WORD_RE.fullmatch(m[0])]
+    return [
+        m.span()
+        for m in _JOINED_TOKEN_RE.finditer(text)
+        if _JOINED_NAME_RE.fullmatch(m[0]) and not _JOINED_WORD_RE.fullmatch(m[0])
+    ]
 
 
 def _all_in_spans(pattern: re.Pattern[str], text: str, spans: list[tuple[int, int]], *, only_part: bool = True) -> bool:
@@ -107,6 +112,7 @@ def _all_in_spans(pattern: re.Pattern[str], text: str, spans: list[tuple[int, in
 
 _JOINED_TOKEN_RE = re.compile(vocab.JOINED_TOKEN)
 _JOINED_WORD_RE = re.compile(vocab.JOINED_WORD, re.IGNORECASE)
+_JOINED_NAME_RE = re.compile(vocab.JOINED_NAME, re.IGNORECASE)
 _CLEANED_UP_RE = re.compile(vocab.CLEANED_UP, re.IGNORECASE)
 
 

@@ -261,6 +261,16 @@ CREDENTIAL_REPLACED = (
 # (:func:`pm_agent.analysis.evidence.tags_of`). A joined word is still a word when it is a prefixed one ("re-pushed",
 # "auto-rollback", "pre-commit") or a compound verb form ("crash-looping", "OOM-killed", "CPU-saturated").
 JOINED_TOKEN = r"[A-Za-z0-9]+(?:[-_][A-Za-z0-9]+)+"
+# ... but only a joined token that names a component is a name: its last part says what kind of component
+# ("push-relay", "deploy-bot", "notification-worker", "alert_router") or a part ends in a number ("ws-gw-4", "db_2").
+# "error-rate", "api-errors", "5xx-rate", "disk-full" measure the failure: their words count.
+JOINED_NAME = (
+    r".*\d(?:[-_].*)?|.*[-_](?:workers?|relay|bots?|services?|svc|api|gateway|gw|proxy|pipelines?|router|server|agent|jobs?|"
+    r"cron|daemon|controller|operator|manager|scheduler|runner|renewer|writer|reader|indexer|consumer|producer|"
+    r"broker|cluster|nodes?|pods?|db|cache|store|queue|topic|bucket|app|web|ui|frontend|backend|dashboard|tool|"
+    r"script|lambda|function|cli|sdk|client|exporter|collector|bridge|hub|portal|registry|service|engine|platform|"
+    r"sender|mailer|notifier|handler|listener|watcher|monitor|tracker|checker|sync|syncer|loader|importer|exporter)"
+)
 JOINED_WORD = (
     r"(?:re|pre|post|non|un|co|de|e|auto|self|mis|sub|over|under|multi|anti|semi|cross|x)-[a-z]+|"
     r"[a-z0-9]+(?:-[a-z0-9]+)*-[a-z]+(?:ed|ing)"
