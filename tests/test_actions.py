@@ -1053,3 +1053,25 @@ def test_a_step_nobody_meant_one_held_up_or_one_that_names_nothing_is_no_done_ac
     assert [a.title for a in actions_for(incident) if a.status == "done"] == [
         "Network settings changed back in Terraform and applied",
     ]
+
+
+def test_an_alert_is_how_the_failure_was_caught_never_a_finding_left_unexplained_to_guard_against():
+    incident = Incident(
+        id="kx-1",
+        title="Partner API refusing connections",
+        services=["partner-api", "key-rotator"],
+        started_at=at("01:00"),
+        events=[
+            event("01:00", "note", "Signing key for partner-api expired; partners fail to authenticate"),
+            event(
+                "01:06", "alert", "FIRING PartnerAuthFailing (service=partner-api): signing key expired for partner-api"
+            ),
+            event("01:30", "chat", "key-rotator logs: rotation failing since 2024-04-02 with permission errors"),
+            event("01:45", "deploy", "New signing key issued by hand and loaded into partner-api"),
+            event("01:50", "metric", "Partner authentication back to normal"),
+        ],
+    )
+
+    titles = [a.title for a in propose_actions(read_incident(incident), incident.title, at("01:00").date())]
+
+    assert titles == ["New signing key issued by hand and loaded into partner-api"]

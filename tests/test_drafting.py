@@ -257,3 +257,38 @@ def test_line_numbers_in_source_references_are_provenance_not_invented_figures(t
     markdown = service.render(postmortem)
     assert f"{timeline}:line 15" in markdown  # the impact table cites the line
     assert unsupported_numbers(markdown, incident, postmortem) == []
+
+
+@pytest.mark.parametrize(
+    ("alert", "problem"),
+    [
+        (
+            "Alert: VAT totals off by one cent on 3% of invoices in the first region",
+            "Alert: VAT totals off by one cent on 3% of invoices in the first region",
+        ),
+        ("VAT totals off by one cent: 3% of invoices in the first region", "VAT totals off by one cent"),
+    ],
+)
+def test_a_title_that_only_repeats_the_change_the_chat_opened_with_is_not_the_problem_the_five_whys_ask_about(
+    alert, problem
+):
+    from pm_agent.models import Incident, TimelineEvent
+
+    def said_at(hhmm: str, source: str, text: str) -> TimelineEvent:
+        return TimelineEvent(at=dt.datetime.fromisoformat(f"2024-06-03T{hhmm}:00+00:00"), source=source, text=text)
+
+    incident = Incident(
+        id="tax-1",
+        title="tax-service 5.1.0 rolled out to the first region",
+        services=["tax-service"],
+        events=[
+            said_at("10:00", "deploy", "tax-service 5.1.0 rolled out to the first region"),
+            said_at("10:09", "alert", alert),
+            said_at("10:20", "chat", "found that 5.1.0 rounds each line instead of the invoice total"),
+            said_at("10:30", "deploy", "Rolled back tax-service to 5.0.4; totals match again"),
+        ],
+    )
+
+    chain = draft_postmortem(incident, score=False).root_cause
+
+    assert chain.problem == problem

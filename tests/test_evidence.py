@@ -419,3 +419,15 @@ def test_a_step_worked_when_a_later_recovery_names_it_as_what_it_followed():
         ("Restarted the search-api pods", "unknown"),
         ("Rolled back search-api to 3.3", "worked"),
     ]
+
+
+@pytest.mark.parametrize(
+    ("text", "found"),
+    [
+        ("customers report that invoices from last week show 'file not found' in the portal", False),
+        ('Users get "Identifier missing" errors on every checkout', False),
+        ("found that the invoice cleaner deletes rows newer than 30 days", True),
+    ],
+)
+def test_a_finding_word_inside_the_message_users_see_is_no_finding(text, found):
+    assert ("finding" in tags_of(text, "chat")) is found

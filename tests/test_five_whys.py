@@ -942,3 +942,69 @@ def test_with_no_change_or_cause_the_whys_ask_and_quote_what_the_failure_began_a
         "data names no change or cause. The failure began after: Quarterly archive import kicked off by finance "
         "(note, 2024-05-14 01:00 UTC); the data does not say that this caused it.",
     )
+
+
+def test_a_cause_whose_words_date_its_start_to_an_event_answers_what_led_to_it_and_asks_how():
+    incident = Incident(
+        id="exp-1",
+        title="Invoice exports written empty",
+        services=["export-agent"],
+        events=[
+            event("09:00", "alert", "Alert: invoice export files under 1 KB"),
+            event(
+                "09:20",
+                "note",
+                "export-agent logs show permission errors since 2024-05-09, when the bucket access key was rotated; "
+                "the agent still reports success",
+            ),
+            event("09:40", "note", "export-agent access key replaced"),
+            event("09:50", "metric", "Export files back to normal size"),
+        ],
+    )
+    cause = (
+        "09:20",
+        "note",
+        "export-agent logs show permission errors since 2024-05-09, when the bucket access key was rotated; the agent "
+        "still reports success",
+    )
+    subject = '"export-agent logs show permission errors since 2024-05-09, when the bucket…"'
+
+    assert branches(run_five_whys("Invoice exports written empty", incident))[0]["steps"][2:4] == [
+        cited(
+            f"Why did {subject} happen?",
+            "The data dates its start to: the bucket access key was rotated (note, 2024-05-14 09:20 UTC).",
+            cause,
+        ),
+        asked(
+            f'How did "the bucket access key was rotated" lead to {subject}?',
+            f'What about "the bucket access key was rotated" led to {subject}, and what would have caught it? The data '
+            "gives the time, not how.",
+        ),
+    ]
+
+
+def test_a_cause_that_names_the_change_since_which_it_holds_is_dated_to_that_change():
+    incident = Incident(
+        id="disc-1",
+        title="Orders discounted twice",
+        services=["pricing"],
+        events=[
+            event("11:00", "chat", "Finance reports orders with both discounts applied"),
+            event("11:30", "chat", "found it: the discount rule skips the stacking check since release 7.3"),
+            event("11:45", "deploy", "Rolled back pricing to release 7.2"),
+        ],
+    )
+    subject = '"found it: the discount rule skips the stacking check since…"'
+
+    assert branches(run_five_whys("Orders discounted twice", incident))[0]["steps"][2:4] == [
+        cited(
+            f"Why did {subject} happen?",
+            "The data dates its start to: release 7.3 (chat, 2024-05-14 11:30 UTC).",
+            ("11:30", "chat", "found it: the discount rule skips the stacking check since release 7.3"),
+        ),
+        asked(
+            f'How did "release 7.3" lead to {subject}?',
+            f'What about "release 7.3" led to {subject}, and what would have caught it? The data gives the time, not '
+            "how.",
+        ),
+    ]

@@ -63,3 +63,12 @@ def test_nothing_is_invented_when_the_input_states_no_figures():
         "impact: sla breach",
         "impact: support tickets",
     ]
+
+
+def test_the_window_an_alert_waits_before_firing_is_not_how_long_the_impact_lasted():
+    impact = extract_impact(
+        incident(events=["FIRING CartLatency: checkout p99 above 2s for 10 minutes", "Carts failed for 25 minutes"])
+    )
+    assert [(f.kind, f.value, f.quote) for f in impact.figures()] == [
+        ("duration", 25.0, "Carts failed for 25 minutes"),
+    ]

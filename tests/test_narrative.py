@@ -465,3 +465,102 @@ def test_what_a_recovery_waited_on_is_told_as_about_the_recovery_not_as_a_findin
             "UTC).",
         )
     ]
+
+
+def snapshot_check_found_empty_snapshots() -> Incident:
+    """A monthly check by hand finds the newest snapshots empty; the person running it pages the on-call."""
+    return Incident(
+        id="snap-1",
+        title="Monthly snapshot check found invoice-store snapshots empty",
+        services=["invoice-store", "snapshot-agent"],
+        events=[
+            event("10:00", "note", "Monthly snapshot check of invoice-store started"),
+            event("10:12", "note", "Mount of the newest invoice-store snapshot failed: the snapshot is empty"),
+            event("10:15", "page", "Check owner paged the storage on-call"),
+            event("10:40", "note", "snapshot-agent credentials replaced from the vault"),
+            event("11:00", "note", "Incident resolved; the live invoice-store was never affected"),
+        ],
+    )
+
+
+def test_a_person_who_pages_the_on_call_is_not_monitoring_catching_the_failure():
+    reading = read_incident(snapshot_check_found_empty_snapshots())
+
+    assert went_well(reading) == [
+        "The failure was found before any alert or user report: Mount of the newest invoice-store snapshot failed: "
+        "the snapshot is empty (note, 2024-05-14 10:12 UTC).",
+    ]
+    assert "It was first detected through a person's page: Check owner paged the storage on-call" in summarise(
+        reading, []
+    )
+
+
+def test_a_status_page_someone_else_runs_read_while_investigating_is_not_the_incident_declared():
+    incident = Incident(
+        id="geo-1",
+        title="Address lookups timing out at sign-up",
+        services=["geo-lookup"],
+        events=[
+            event("08:00", "alert", "FIRING GeoLookupTimeouts: geo-lookup timeouts above 5%"),
+            event("08:10", "chat", "The map vendor's status pages are all green; lookups time out on every region"),
+            event("08:30", "deploy", "Rolled back geo-lookup to 3.3; lookups back to normal"),
+        ],
+    )
+
+    assert went_well(read_incident(incident)) == [
+        "Monitoring caught the failure first: FIRING GeoLookupTimeouts: geo-lookup timeouts above 5% "
+        "(alert, 2024-05-14 08:00 UTC).",
+        "A recovery step worked: Rolled back geo-lookup to 3.3; lookups back to normal (deploy, 2024-05-14 08:30 UTC).",
+    ]
+
+
+def test_where_the_data_says_nothing_reached_users_the_impact_quotes_it():
+    statements = impact_in_words(read_incident(snapshot_check_found_empty_snapshots()))
+
+    assert [(s.at, s.source, s.excerpt) for s in statements] == [
+        (None, "note", "Monthly snapshot check found invoice-store snapshots empty"),
+        (at("10:12"), "note", "Mount of the newest invoice-store snapshot failed: the snapshot is empty"),
+        (at("11:00"), "note", "Incident resolved; the live invoice-store was never affected"),
+    ]
+
+
+def test_the_step_that_ended_the_impact_in_the_findings_is_the_one_the_summary_names_never_the_state_it_led_to():
+    incident = Incident(
+        id="cap-1",
+        title="Batch jobs stuck waiting for workers",
+        services=["batch cluster"],
+        events=[
+            event("13:00", "chat", "A customer reports their batch jobs queued for over an hour"),
+            event("13:20", "note", "Found the worker pool at its size limit"),
+            event("13:40", "deploy", "Triggered the pipeline that adds four nodes to the batch pool"),
+            event("13:55", "note", "Additional nodes are healthy in the batch pool"),
+        ],
+    )
+    reading = read_incident(incident)
+
+    assert [f.statement for f in read_findings(reading) if f.kind == "fix"] == [
+        "The step that ended the impact shows what was broken: Triggered the pipeline that adds four nodes to the "
+        "batch pool (deploy, 2024-05-14 13:40 UTC)."
+    ]
+    assert "It was stopped by: Triggered the pipeline that adds four nodes to the batch pool" in summarise(reading, [])
+
+
+def test_a_failure_the_data_dates_to_a_day_before_its_timeline_is_not_said_to_begin_with_the_first_event():
+    incident = snapshot_check_found_empty_snapshots()
+    incident = incident.model_copy(
+        update={
+            "events": [
+                *incident.events[:3],
+                event("10:25", "note", "snapshot-agent logs show upload errors since 2024-05-02 for every snapshot"),
+                *incident.events[3:],
+            ]
+        }
+    )
+    reading = read_incident(incident)
+
+    assert (reading.started, reading.detection_lag) == (None, None)
+    assert summarise(reading, []).split(". It was first detected")[0] == (
+        "Monthly snapshot check found invoice-store snapshots empty. Affected services: invoice-store, "
+        "snapshot-agent. The data dates the failure's start to 2024-05-02, before its timeline (note, 2024-05-14 "
+        "10:25 UTC)"
+    )

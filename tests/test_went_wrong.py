@@ -9,6 +9,7 @@ from pm_agent.analysis.claims import unsupported_claims
 from pm_agent.analysis.drafting import LESSONS_QUESTION, draft_postmortem
 from pm_agent.analysis.evidence import read_incident
 from pm_agent.analysis.lessons import lessons, went_wrong
+from pm_agent.analysis.narrative import went_well
 from pm_agent.analysis.timeline import compute_metrics
 from pm_agent.models import Incident, TimelineEvent, UndatedEvent
 from pm_agent.render.postmortem import render_markdown
@@ -215,4 +216,55 @@ def test_a_failure_that_spread_is_what_went_wrong_even_when_the_input_gives_no_d
     assert went_wrong(reading, compute_metrics(incident, reading)) == [
         "The failure got worse during the response: Queries from search-node-1 piled onto search-node-2 (chat, "
         'undated "around 09:10").',
+    ]
+
+
+def invoice_cleanup() -> Incident:
+    """A cleanup release deletes recent invoices; customers tell support, support pages the on-call, and no monitoring
+    fires at any point."""
+    return Incident(
+        id="inv-1",
+        title="Cleanup job removed this week's invoices",
+        services=["billing-db", "archive-cleaner"],
+        events=[
+            event("03:00", "deploy", "archive-cleaner 2.1 rolled out"),
+            event("07:10", "chat", "support: customers report that this week's invoices are gone"),
+            event("07:18", "chat", "paged by support. invoices table has 40k rows, it had 310k on Monday"),
+            event("07:30", "chat", "archive-cleaner cron disabled"),
+            event("09:00", "chat", "all invoices restored from the 02:00 snapshot"),
+        ],
+    )
+
+
+def test_a_person_passing_a_report_on_by_page_is_never_the_first_alert_that_came_later():
+    reading = read_incident(invoice_cleanup())
+
+    assert [line for line in went_wrong(reading, compute_metrics(invoice_cleanup(), reading)) if "People" in line] == [
+        "People saw the failure before monitoring did: support: customers report that this week's invoices are gone "
+        "(chat, 2024-09-03 07:10 UTC).",
+    ]
+
+
+def test_an_escalation_because_nobody_acknowledged_the_page_is_what_went_wrong_not_an_early_declaration():
+    incident = Incident(
+        id="tls-1",
+        title="Expired certificate on the partner API",
+        services=["partner-api"],
+        events=[
+            event("01:00", "alert", "FIRING CertExpired: partner-api certificate expired"),
+            event(
+                "01:14",
+                "page",
+                "Escalated to the backup responder after no acknowledgement; acknowledged by the backup",
+            ),
+            event("01:40", "deploy", "New certificate issued and deployed to partner-api"),
+            event("01:45", "metric", "Partner API handshakes succeeding again"),
+        ],
+    )
+    reading = read_incident(incident)
+
+    assert [line for line in went_well(reading) if "declared" in line] == []
+    assert [line for line in went_wrong(reading, compute_metrics(incident, reading)) if "acknowledg" in line] == [
+        "The first page went unanswered: Escalated to the backup responder after no acknowledgement; acknowledged by "
+        "the backup (page, 2024-09-03 01:14 UTC).",
     ]

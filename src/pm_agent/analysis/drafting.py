@@ -9,6 +9,8 @@ cause.
 
 from __future__ import annotations
 
+import re
+
 from pm_agent.analysis.actions.finding_plans import finding_questions
 from pm_agent.analysis.actions.proposed import propose_actions
 from pm_agent.analysis.evidence import Reading, read_incident
@@ -17,13 +19,32 @@ from pm_agent.analysis.findings import read_findings
 from pm_agent.analysis.impact import extract_impact, impact_questions
 from pm_agent.analysis.lessons import lessons, went_wrong
 from pm_agent.analysis.narrative import impact_in_words, summarise, went_well
+from pm_agent.analysis.quoting import quote
 from pm_agent.analysis.timeline import classify_phases, compute_metrics
-from pm_agent.analysis.whys.chain import run_five_whys
+from pm_agent.analysis.whys.chain import first_symptom, run_five_whys
 from pm_agent.models import Incident, OpenQuestion, Postmortem, RelatedIncident
 
 ACTIONS_QUESTION = "Which one change would most reduce the chance of this happening again, and who will own it?"
 LESSONS_QUESTION = "What does the team now know about this system that it did not know before the incident?"
 WENT_WELL_QUESTION = "What helped the response go well?"
+MIN_PROBLEM_WORDS = 3  # a head shorter than this ("Alert") says nothing of what failed: the whole text is kept
+
+
+def whys_problem(reading: Reading) -> str:
+    """The failure the Five Whys ask about: the title, unless the title only repeats a change the data records (a
+    title taken from the message a chat opened with, "v3.9.0 canary started on 5% of traffic"); asking why a
+    change was made is no question about the failure, so the first event that shows the failure is asked about."""
+    title = reading.incident.title.strip()
+    repeats_a_change = any(
+        t.text.strip()[: len(title)] == title and t.has("change") and not t.has("symptom", "alert", "report")
+        for t in reading.events[:1]
+    )
+    symptom = first_symptom(reading) if repeats_a_change else None
+    if symptom is None:
+        return reading.incident.title
+    text = quote(symptom.event)
+    head = re.split(r"[:;]\s", text, maxsplit=1)[0].strip()  # "Canary analysis FAILED for v3.9.0": what failed
+    return head if len(head.split()) >= MIN_PROBLEM_WORDS else text
 
 
 def draft_postmortem(
@@ -38,7 +59,7 @@ def draft_postmortem(
     reading = read_incident(incident)
     events = classify_phases(incident, reading)
     metrics = compute_metrics(incident, reading)
-    chain = run_five_whys(incident.title, incident, facts, reading=reading)
+    chain = run_five_whys(whys_problem(reading), incident, facts, reading=reading)
     date = reading.started or (events[0].at if events else None) or incident.resolved_at
     postmortem = Postmortem(
         incident_id=incident.id,

@@ -33,6 +33,10 @@ def tags_of(text: str, source: str) -> frozenset[str]:
         tags.discard("symptom")
     if "alert" in tags and "declaration" in tags and source not in ALERT_SOURCES and not _AUTOMATED_RE.search(text):
         tags.discard("alert")  # "the drill lead paged the on-call": a person escalating, not monitoring
+    if "declaration" in tags and _only_inside(vocab.TAG_PATTERNS["declaration"], text, _STATUS_PAGE_READ_RE):
+        tags.discard("declaration")  # "the vendor's status pages are all green": read while investigating, not opened
+    if "finding" in tags and _only_inside(vocab.TAG_PATTERNS["finding"], text, _QUOTED_RE):
+        tags.discard("finding")  # "files show 'not found'": the message users see, not someone finding something
     if "followup" in tags and not _unnegated(vocab.TAG_PATTERNS["followup"], text):
         tags.discard("followup")  # "no ticket filed": the text records that nothing was decided
     if "communication" in tags and _only_inside(vocab.TAG_PATTERNS["communication"], text, _REPORT_BY_MESSAGE_RE):
@@ -150,6 +154,42 @@ def from_monitoring(tagged: Tagged) -> bool:
     """An alert whose words name monitoring ("FIRING ...", "Alert: ...", "alarm", "PagerDuty"), not a person paging
     or escalating ("paged by support", "Support escalated the ticket to the on-call")."""
     return tagged.has("alert") and bool(_AUTOMATED_RE.search(tagged.text))
+
+
+_QUOTED_RE = re.compile(r"(?<!\w)'[^']{1,80}'(?!\w)|\"[^\"]{1,80}\"|“[^”]{1,80}”")
+_STATUS_PAGE_READ_RE = re.compile(
+    r"\bstatus ?pages? (?:are|is|was|were) (?:all |still )?(?:green|up|fine|normal|healthy|clear|operational)\b|"
+    r"\bstatus ?pages? (?:shows?|showed|says|said|reports?|reported|lists?|listed)\b|"
+    r"\b(?:check\w*|look\w* at|read|consult\w*)\s+(?:the\s+)?(?:[\w'-]+\s+){0,3}status ?pages?\b",
+    re.I,
+)
+_UNANSWERED_RE = re.compile(
+    r"\b(?:no (?:acknowledg\w*|ack|response|answer)|not (?:been )?(?:acknowledged|answered)|unacknowledged|unanswered|"
+    r"(?:nobody|no one) (?:acknowledged|answered|responded)|without (?:an? )?(?:acknowledg\w*|response|answer))\b",
+    re.I,
+)
+
+
+def went_unanswered(tagged: Tagged) -> bool:
+    """A page or escalation that says nobody took the page ("escalated to the secondary after no acknowledgement")."""
+    return tagged.has("alert", "declaration", "acknowledgement") and bool(_UNANSWERED_RE.search(tagged.text))
+
+
+_PERSON_PAGED_RE = re.compile(
+    r"\bpaged by\b|\b(?!(?:was|were|been|being|is|are|be|got|get|gets|and|then|who)\b)[a-z][\w-]* paged\b", re.I
+)
+
+
+def paged_by_person(tagged: Tagged) -> bool:
+    """A page a person sent ("the drill lead paged the on-call", "paged by support"): someone passing on what they
+    found, not monitoring catching the failure. A page whose words name monitoring ("PagerDuty paged ...") stays
+    an alert."""
+    return (
+        tagged.has("alert")
+        and tagged.source != "alert"
+        and not from_monitoring(tagged)
+        and bool(_PERSON_PAGED_RE.search(tagged.text))
+    )
 
 
 def _unnegated(pattern: re.Pattern[str], text: str) -> bool:
@@ -322,6 +362,13 @@ class Reading:
         return next((t for t in self.tagged("alert", dated_only=True) if self._after_start(t)), None)
 
     @cached_property
+    def first_monitoring_alert(self) -> Tagged | None:
+        """The first alert monitoring raised, never a page a person sent to pass a report on ("paged by support")."""
+        return next(
+            (t for t in self.tagged("alert", dated_only=True) if self._after_start(t) and not paged_by_person(t)), None
+        )
+
+    @cached_property
     def first_report(self) -> Tagged | None:
         return next((t for t in self.tagged("report", dated_only=True) if self._after_start(t)), None)
 
@@ -438,9 +485,45 @@ def _start(incident: Incident, events: tuple[Tagged, ...], trigger: Tagged | Non
         return trigger.at, f"the change that set it off ({trigger.source}: {shorten(trigger.text)})"
     detected = incident.detected_at or next((t.at for t in events if t.has("alert", "report")), None)
     first = next((t for t in events if detected is not None and t.at < detected), None)
+    if first is not None and dated_before_timeline(events) is not None:
+        return None, BEFORE_TIMELINE  # "failing since 2025-05-12": the first event is not where the failure began
     if first is not None:
         return first.at, f"first event before detection ({first.source}: {shorten(first.text)})"
     return None, ""
+
+
+BEFORE_TIMELINE = "dated by a finding to a day before the timeline"
+_DATED_SIGNS = ("symptom", "finding", "observation", "cause_statement", "growth")
+_MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
+
+
+def named_day(match: re.Match[str]) -> tuple[int | None, int, int]:
+    """(year or None, month, day) of the date a SINCE_DATE match names; a day no change is on matches none."""
+    if match["year"]:
+        return int(match["year"]), int(match["month"]), int(match["day"])
+    name = (match["month_name"] or match["month_after"]).lower()[:3]
+    return None, _MONTHS.index(name) + 1, int(match["day_of"] or match["day_before"])
+
+
+def dated_before_timeline(events: tuple[Tagged, ...]) -> Tagged | None:
+    """The first sign of the failure whose words date its start to a day before the first event ("authentication
+    failures since 2025-05-12" in a timeline that opens on 2025-05-21): the failure began before the record, at a
+    time the data does not give."""
+    if not events:
+        return None
+    opens = events[0].at.date()
+    for tagged in events:
+        match = vocab.SINCE_DATE.search(tagged.text) if tagged.has(*_DATED_SIGNS) else None
+        if match is None:
+            continue
+        year, month, day = named_day(match)
+        try:
+            named = dt.date(year or opens.year, month, day)
+        except ValueError:
+            continue
+        if named < opens:
+            return tagged
+    return None
 
 
 def _detection(
@@ -607,10 +690,14 @@ __all__ = [
     "Attempt",
     "Reading",
     "Tagged",
+    "dated_before_timeline",
     "find_trigger",
     "from_monitoring",
     "is_slow",
     "linked",
+    "named_day",
+    "paged_by_person",
     "read_incident",
     "tags_of",
+    "went_unanswered",
 ]

@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 
 from pm_agent.analysis import vocabulary as vocab
-from pm_agent.analysis.evidence import Reading, Tagged, linked, specific_stems, what_happened
+from pm_agent.analysis.evidence import Reading, Tagged, linked, named_day, specific_stems, what_happened
 from pm_agent.analysis.limits import RaisedLimit, implicated_limit, raised_limit, shows_at_limit
 from pm_agent.analysis.quoting import evidence, excerpt, said
 from pm_agent.analysis.terms import content_stems, words
@@ -157,7 +157,7 @@ def date_links(reading: Reading) -> list[tuple[Tagged, Tagged, str]]:
         match = vocab.SINCE_DATE.search(later.text) if not later.has("change") else None
         if match is None:
             continue
-        year, month, day = _named_day(match)
+        year, month, day = named_day(match)
         on_day = [
             c
             for c in changes.get((month, day), [])
@@ -176,15 +176,6 @@ def _findings_and_trends(reading: Reading) -> list[Tagged]:
 
 # A change that is a step of the response, or a report of one, does not start a trend.
 _NOT_A_START = ("alert", "report", "recovery", "mitigation", "retry")
-_MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
-
-
-def _named_day(match: re.Match[str]) -> tuple[int | None, int, int]:
-    """(year or None, month, day) of the date a SINCE_DATE match names; a day no change is on matches none."""
-    if match["year"]:
-        return int(match["year"]), int(match["month"]), int(match["day"])
-    name = (match["month_name"] or match["month_after"]).lower()[:3]
-    return None, _MONTHS.index(name) + 1, int(match["day_of"] or match["day_before"])
 
 
 def reverting_fix(reading: Reading) -> tuple[Tagged, str] | None:
@@ -338,9 +329,13 @@ _CLOSING_VERB_RE = re.compile(
 
 
 def fix_event(reading: Reading) -> Tagged | None:
-    """The step that stopped the impact: a recovery step that worked, else the last step taken (none that failed) up
-    to the moment the impact ended. Never the recovery it led to ("errors stopped", "backlog cleared") nor someone
-    resolving the page: those say that the impact ended, not what ended it."""
+    """The step that stopped the impact: the one the summary names (:func:`stopping_step`), else a recovery step
+    that worked, else the last step taken (none that failed) up to the moment the impact ended. Never the recovery
+    it led to ("errors stopped", "additional nodes are healthy") nor someone resolving the page: those say that the
+    impact ended, not what ended it."""
+    stopped_by = stopping_step(reading) if reading.mitigated is not None else None
+    if stopped_by is not None:
+        return stopped_by
     worked = [a.step for a in reading.attempts if a.outcome == "worked"]
     if worked:
         return worked[0]
@@ -348,6 +343,28 @@ def fix_event(reading: Reading) -> Tagged | None:
         return None
     before = [a.step for a in reading.attempts if a.outcome != "failed" and a.step.at <= reading.mitigated]
     return before[-1] if before else None
+
+
+_NOT_A_FIX = ("declaration", "communication")  # "Resolved. Status page updated": an announcement, not the fix
+
+
+def stopping_step(reading: Reading) -> Tagged | None:
+    """The step that stopped the impact, as the data records it: among the recovery attempts up to the moment the
+    impact stopped (none that failed), the last change the data says worked, else the last step it says worked
+    (not a mere report of recovery), else the last change made, else the last mitigation step that is not itself
+    a report of the failure."""
+    steps = [
+        a
+        for a in reading.attempts
+        if a.outcome != "failed" and a.step.at <= reading.mitigated and not a.step.has(*_NOT_A_FIX)
+    ]
+    choices = (
+        [a.step for a in steps if a.outcome == "worked" and a.step.has("change")],
+        [a.step for a in steps if a.outcome == "worked" and not a.step.has("recovery")],
+        [a.step for a in steps if a.step.has("change") and not a.step.has("symptom")],
+        [a.step for a in steps if a.step.has("mitigation") and not a.step.has("symptom", "ongoing", "alert")],
+    )
+    return next((pool[-1] for pool in choices if pool), None)
 
 
 def recovery_waited_on(reading: Reading) -> Tagged | None:

@@ -125,10 +125,24 @@ def extract_impact(incident: Incident) -> Impact:
         for kind, unit, pattern in PATTERNS:
             if kind in found or kind not in needed:
                 continue
-            match = pattern.search(text)
+            match = next((m for m in pattern.finditer(text) if not _alert_condition(kind, text, m)), None)
             if match:
                 found[kind] = _figure(kind, unit, match, ref)
     return Impact.model_validate({kind: figure.model_dump() for kind, figure in found.items()})
+
+
+# "p99 above 2s for 10 minutes", "error rate > 5% for 5m": a threshold right before "for", so the span is how long the
+# alert waits before it fires, not how long the impact lasted.
+_THRESHOLD_BEFORE_RE = re.compile(
+    r"(?:above|below|over|under|exceeds?|exceeding|greater than|less than|more than|[<>]=?)\s*[\d.,]+\s*"
+    r"(?:%|percent|ms|s|sec|seconds?|m|minutes?|x|k|rps|qps|req/s)?\s*$",
+    re.I,
+)
+
+
+def _alert_condition(kind: str, text: str, match: re.Match[str]) -> bool:
+    """A duration that is an alert's condition window ("above 5% for 5 minutes"), not a stated impact."""
+    return kind == "duration" and bool(_THRESHOLD_BEFORE_RE.search(text[max(0, match.start() - 60) : match.start()]))
 
 
 def impact_questions(impact: Impact) -> list[OpenQuestion]:

@@ -18,9 +18,8 @@ questions ask.
 from __future__ import annotations
 
 from pm_agent.analysis import vocabulary as vocab
-from pm_agent.analysis.evidence import Reading, Tagged, is_slow, linked
-from pm_agent.analysis.findings import date_links
-from pm_agent.analysis.narrative import stopping_step
+from pm_agent.analysis.evidence import Reading, Tagged, is_slow, linked, went_unanswered
+from pm_agent.analysis.findings import date_links, stopping_step
 from pm_agent.analysis.quoting import said
 from pm_agent.analysis.terms import content_stems
 from pm_agent.analysis.whys.chain import cause_of, first_symptom
@@ -43,6 +42,9 @@ def went_wrong(reading: Reading, metrics: list[Metric]) -> list[str]:
     if early is not None:
         out.append(f"A sign of the failure was seen before it and set aside: {said(early.event, T['dismissed'])}.")
     out += _late_detection(reading, metrics)
+    unanswered = next((t for t in reading.events if went_unanswered(t)), None)
+    if unanswered is not None:
+        out.append(f"The first page went unanswered: {said(unanswered.event)}.")
     for step in failed_steps(reading):
         out.append(f"A step taken to stop the impact did not work: {said(step.event, T['failed'])}.")
     blamed = step_made_worse(reading)
@@ -79,7 +81,7 @@ def _late_detection(reading: Reading, metrics: list[Metric]) -> list[str]:
     if detection is None:
         return []
     if reading.reported_by_people:
-        alert = reading.first_alert
+        alert = reading.first_monitoring_alert
         after = (
             f"; the first alert came later: {said(alert.event)}"
             if alert is not None and alert.at > detection.at

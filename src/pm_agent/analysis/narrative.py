@@ -10,10 +10,26 @@ in :mod:`pm_agent.analysis.lessons`.
 from __future__ import annotations
 
 from pm_agent.analysis import vocabulary as vocab
-from pm_agent.analysis.evidence import Reading, Tagged, tags_of, what_happened
-from pm_agent.analysis.findings import began_after, began_after_sentence, date_links, reverting_fix, started_with
+from pm_agent.analysis.evidence import (
+    BEFORE_TIMELINE,
+    Reading,
+    Tagged,
+    dated_before_timeline,
+    paged_by_person,
+    tags_of,
+    went_unanswered,
+    what_happened,
+)
+from pm_agent.analysis.findings import (
+    began_after,
+    began_after_sentence,
+    date_links,
+    reverting_fix,
+    started_with,
+    stopping_step,
+)
 from pm_agent.analysis.limits import raised_limit
-from pm_agent.analysis.quoting import evidence, said, when
+from pm_agent.analysis.quoting import evidence, ref, said, when
 from pm_agent.analysis.whys.chain import cause_of, first_symptom
 from pm_agent.ingest.timeparse import format_minutes
 from pm_agent.models import Evidence, Metric, TimelineEvent
@@ -31,13 +47,19 @@ def summarise(reading: Reading, metrics: list[Metric]) -> str:
     parts = [f"{incident.title.rstrip('.')}."]
     if incident.services:
         parts.append(f"Affected services: {', '.join(incident.services)}.")
+    early = dated_before_timeline(reading.events) if reading.started_basis == BEFORE_TIMELINE else None
     if reading.started:
         parts.append(f"Impact began at {when(reading.started)}.")
+    elif early is not None:
+        day = vocab.SINCE_DATE.search(early.text)["date"]  # the early event was chosen for this match
+        parts.append(f"The data dates the failure's start to {day}, before its timeline {ref(early.event)}.")
     detection = reading.detection
     if reading.detected:
         kind = (
             "a person's report"
             if reading.reported_by_people
+            else "a person's page"
+            if detection and paged_by_person(detection)
             else "an alert"
             if detection and detection.has("alert")
             else "the event the input names"
@@ -129,28 +151,6 @@ def _how_it_stopped(reading: Reading) -> list[str]:
     return out
 
 
-_NOT_A_FIX = ("declaration", "communication")  # "Resolved. Status page updated": an announcement, not the fix
-
-
-def stopping_step(reading: Reading) -> Tagged | None:
-    """The step that stopped the impact, as the data records it: among the recovery attempts up to the moment the
-    impact stopped (none that failed), the last change the data says worked, else the last step it says worked
-    (not a mere report of recovery), else the last change made, else the last mitigation step that is not itself
-    a report of the failure."""
-    steps = [
-        a
-        for a in reading.attempts
-        if a.outcome != "failed" and a.step.at <= reading.mitigated and not a.step.has(*_NOT_A_FIX)
-    ]
-    choices = (
-        [a.step for a in steps if a.outcome == "worked" and a.step.has("change")],
-        [a.step for a in steps if a.outcome == "worked" and not a.step.has("recovery")],
-        [a.step for a in steps if a.step.has("change") and not a.step.has("symptom")],
-        [a.step for a in steps if a.step.has("mitigation") and not a.step.has("symptom", "ongoing", "alert")],
-    )
-    return next((pool[-1] for pool in choices if pool), None)
-
-
 def impact_in_words(reading: Reading) -> list[Evidence]:
     """What the input says users or systems saw, quoted: the incident's title when it states the impact itself ("All
     services returning 503"), then the symptoms and reports from the start to the end of the impact.
@@ -170,7 +170,15 @@ def impact_in_words(reading: Reading) -> list[Evidence]:
     ]
     title = _title_as_impact(reading)
     quotes = [title] if title is not None else []
-    return quotes + [evidence(t.event, T["symptom"]) for t in seen[: MAX_IMPACT_QUOTES - len(quotes)]]
+    shown = seen[: MAX_IMPACT_QUOTES - len(quotes)]
+    quotes += [evidence(t.event, T["symptom"]) for t in shown]
+    return quotes + [evidence(t.event, vocab.NO_IMPACT) for t in _reached_nobody(reading) if t not in shown]
+
+
+def _reached_nobody(reading: Reading) -> list[Tagged]:
+    """The events that say the failure reached nobody ("No data lost; the production database stayed healthy"): what
+    the data states of the impact as much as a symptom is, so the impact quotes it rather than leave only questions."""
+    return [t for t in reading.events if vocab.NO_IMPACT.search(t.text)][:1]  # the first says it; more repeat it
 
 
 def _only_as_reason(tagged: Tagged) -> bool:
@@ -187,11 +195,16 @@ def _title_as_impact(reading: Reading) -> Evidence | None:
 
 
 def went_well(reading: Reading) -> list[str]:
-    """What the record shows working: monitoring that caught it first, steps that worked, people told, an early
-    declaration. Never a step that failed."""
+    """What the record shows working: monitoring that caught it first (or a person's own check, when they paged on
+    what they found), steps that worked, people told, an early declaration. Never a step that failed."""
     good = []
-    if reading.detection is not None and reading.detection.has("alert") and not reading.reported_by_people:
-        good.append(f"Monitoring caught the failure first: {said(reading.detection.event)}.")
+    detection = reading.detection
+    if detection is not None and paged_by_person(detection):
+        found = _found_before_any_signal(reading, detection)
+        if found is not None:
+            good.append(f"The failure was found before any alert or user report: {said(found.event)}.")
+    elif detection is not None and detection.has("alert") and not reading.reported_by_people:
+        good.append(f"Monitoring caught the failure first: {said(detection.event)}.")
     worked = [a.step for a in reading.attempts if a.outcome == "worked"][:MAX_WORKED_STEPS]
     if len(worked) == 1:
         good.append(f"A recovery step worked: {said(worked[0].event)}.")
@@ -201,7 +214,10 @@ def went_well(reading: Reading) -> list[str]:
         (
             t
             for t in reading.events
-            if t.has("declaration") and not t.has("resolution") and "retroactive" not in t.text.lower()
+            if t.has("declaration")
+            and not t.has("resolution")
+            and "retroactive" not in t.text.lower()
+            and not went_unanswered(t)
         ),
         None,
     )
@@ -211,6 +227,17 @@ def went_well(reading: Reading) -> list[str]:
     if told is not None:
         good.append(f"People affected were told: {said(told.event, T['communication'])}.")
     return good
+
+
+def _found_before_any_signal(reading: Reading, page: Tagged) -> Tagged | None:
+    """The failure a person saw and then paged on ("restore of the newest backup failed", then "the drill lead paged
+    the on-call"): the first symptom before the page, when no alert or report came before it."""
+    for tagged in reading.events:
+        if tagged.at >= page.at or tagged.has("report") or (tagged.has("alert") and not paged_by_person(tagged)):
+            return None
+        if tagged.has("symptom"):
+            return tagged
+    return None
 
 
 def _recovery_event(reading: Reading) -> TimelineEvent | None:

@@ -527,6 +527,24 @@ TAG_PATTERNS: dict[str, re.Pattern[str]] = {
 
 # A symptom word right after one of these is not a symptom: "no data lost", "not down", "without errors".
 NEGATED = _p(r"\b(?:no|not|without|never|zero|nothing)\s+(?:[\w-]+\s+){0,2}$")
+# Where the data says the failure reached nobody: "no data lost", "the live database was never affected", "a near miss".
+NO_IMPACT = _p(
+    r"\b(?:no|zero)\s+(?:data|records?|orders?|customers?|users?|user|customer)(?:[- ]facing)?\s+"
+    r"(?:(?:was|were)\s+)?(?:lost|loss|impact\w*|affected|harm\w*)|"
+    r"\bno (?:user|customer)[- ]?(?:facing )?impact\b|\bnear[- ]miss\b|"
+    r"\b(?:was|were|is|are) never (?:affected|impacted|at risk)\b|\b(?:stayed|remained) healthy\b"
+)
+# Where a finding dates the failure's start to an event in its own words: "failing since 2025-05-12, when the service
+# account password was rotated", "errors after the API token was rotated", "reversed since PR 812". The data gives the
+# time, not the mechanism.
+DATED_TO = _p(
+    r"\bsince\s+[^,;.]{1,40}?,?\s+when\s+(?P<when>[^;]+?)(?=;|$|\.\s)|"
+    r"\bsince\s+(?P<change>(?:PR|pull request|MR|merge request|commit|change|release|version|build)\s*#?"
+    r"[\w-]*\d(?:[\w.-]*\w)?|v\d+(?:\.\d+)*)|"
+    r"\b(?:after|following)\s+(?P<after>(?:the|a|an|its|their|our)\s+[^;.]{3,80}?\s+(?:was|were|had been|got)\s+"
+    r"(?:rotated|changed|updated|upgraded|deployed|rolled out|removed|renamed|migrated|replaced|revoked|disabled|"
+    r"enabled|deleted|moved|edited|reconfigured)\b)"
+)
 # A finding must state something: besides the finding word, the event says at least this many content words.
 FINDING_MIN_WORDS = 3
 # Where the input says outright that the failure started here, or that this change was the culprit.

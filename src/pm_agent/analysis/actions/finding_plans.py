@@ -19,7 +19,7 @@ from pm_agent.analysis.actions.plan import (
     first_words,
     lower_article,
 )
-from pm_agent.analysis.evidence import Reading, Tagged, specific_stems
+from pm_agent.analysis.evidence import Reading, Tagged, from_monitoring, specific_stems
 from pm_agent.analysis.findings import cause_part
 from pm_agent.analysis.limits import raised_limit
 from pm_agent.analysis.quoting import NOTES, cite, quote
@@ -113,7 +113,8 @@ def finding_questions(reading: Reading) -> list[str]:
 
 
 def _open_findings(reading: Reading, cause: Tagged | None) -> list[Tagged]:
-    """The findings no cause, trigger, symptom or raised limit already explains, those naming an affected service
+    """The findings no cause, trigger, symptom or raised limit already explains, and no alert (monitoring saying what
+    it caught is how the failure was detected, not a finding to guard against), those naming an affected service
     first, then what someone found before what someone saw (among the first few in time order: a long timeline
     states thousands). An event at the limit a fix raised is what the review of that limit is about."""
     symptom = first_symptom(reading)
@@ -131,6 +132,7 @@ def _open_findings(reading: Reading, cause: Tagged | None) -> list[Tagged]:
                 and not any(t.stems & k.stems for k in known)
                 and not t.has("investigation")
                 and not _a_reading_of_the_impact(t)
+                and not (t.source == "alert" or from_monitoring(t))  # how it was caught: the alert already did
             ),
             MAX_OPEN_FINDINGS * 4,
         )

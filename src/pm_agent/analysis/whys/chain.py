@@ -24,7 +24,7 @@ from pm_agent.analysis.findings import (
     reverting_fix,
 )
 from pm_agent.analysis.limits import RaisedLimit, implicated_limit, raised_limit, shows_at_limit
-from pm_agent.analysis.quoting import evidence, quote, said, when
+from pm_agent.analysis.quoting import evidence, quote, ref, said, when
 from pm_agent.analysis.terms import content_stems, weight
 from pm_agent.errors import InputError
 from pm_agent.ingest.timeparse import format_minutes
@@ -127,6 +127,8 @@ def trigger_branch(problem: str, reading: Reading) -> WhyBranch:
             )
         elif trigger is not None and trigger is not cause and linked(trigger, cause):
             steps.append(cited(f"What set {_subject(cause, reason)} off?", _trigger_because(trigger, reading), trigger))
+        elif (dated := vocab.DATED_TO.search(cause.text)) is not None:
+            steps += _dated_to_steps(cause, reason, dated)
         else:
             steps.append(
                 ask(
@@ -381,7 +383,7 @@ def detection_branch(reading: Reading) -> WhyBranch | None:
     detection = reading.detection
     if detection is None:
         return None
-    alert = reading.first_alert
+    alert = reading.first_monitoring_alert
     if reading.reported_by_people:
         later = (
             f" The first alert followed: {said(alert.event)}."
@@ -562,6 +564,22 @@ def _said(tagged: Tagged) -> str:
 
 def _shares(a: Tagged, b: Tagged) -> bool:
     return bool(a.stems & b.stems)
+
+
+def _dated_to_steps(cause: Tagged, reason: str, dated: re.Match[str]) -> list[WhyStep]:
+    """The cause's own words date its start to an event ("since 2025-05-12, when the password was rotated", "since PR
+    812"): that is
+    the data's answer to what led to it, quoted; how the event led to it is the next question, as the data gives the
+    time, not the mechanism."""
+    event = (dated["when"] or dated["after"] or dated["change"]).strip(" ,.")
+    subject = _subject(cause, reason)
+    return [
+        cited(f"Why did {subject} happen?", f"The data dates its start to: {event} {ref(cause.event)}.", cause),
+        ask(
+            f'How did "{event}" lead to {subject}?',
+            f'What about "{event}" led to {subject}, and what would have caught it? The data gives the time, not how.',
+        ),
+    ]
 
 
 def _subject(tagged: Tagged | None, fallback: str) -> str:
