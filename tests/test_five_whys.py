@@ -425,7 +425,7 @@ def test_a_prompt_alert_and_a_clean_recovery_give_the_trigger_branch_only():
     assert [b.label for b in run_five_whys("Search returns empty results", mapping_change()).branches] == ["trigger"]
 
 
-def test_a_failed_rollback_that_says_why_after_a_colon_gives_a_recovery_branch_citing_that_reason():
+def test_a_failed_rollback_that_says_why_after_a_colon_gives_a_recovery_branch_answered_with_that_reason_alone():
     recovery = branches(run_five_whys("Invoices emailed with wrong totals", customer_report_then_failed_rollback()))[2]
 
     assert recovery == {
@@ -444,8 +444,7 @@ def test_a_failed_rollback_that_says_why_after_a_colon_gives_a_recovery_branch_c
             ),
             cited(
                 "Why did that step not work?",
-                "The data says why: Rollback to billing 5.0 failed: the migration could not be reversed "
-                "(deploy, 2024-05-14 10:10 UTC).",
+                "The data says why: The migration could not be reversed (deploy, 2024-05-14 10:10 UTC).",
                 ("10:10", "deploy", "Rollback to billing 5.0 failed: the migration could not be reversed"),
             ),
         ],
@@ -465,8 +464,7 @@ def test_a_failed_step_that_says_why_it_failed_is_cited_for_that_reason():
 
     assert branches(run_five_whys("Sign-in failing", incident))[1]["steps"][1] == cited(
         "Why did that step not work?",
-        "The data says why: Failover of auth-db to the replica failed due to replication lag of 40 minutes "
-        "(chat, 2024-05-14 11:40 UTC).",
+        "The data says why: Replication lag of 40 minutes (chat, 2024-05-14 11:40 UTC).",
         ("11:40", "chat", "Failover of auth-db to the replica failed due to replication lag of 40 minutes"),
     )
 

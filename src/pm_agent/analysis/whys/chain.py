@@ -24,7 +24,7 @@ from pm_agent.analysis.findings import (
     reverting_fix,
 )
 from pm_agent.analysis.limits import RaisedLimit, implicated_limit, raised_limit, shows_at_limit
-from pm_agent.analysis.quoting import evidence, quote, said, when
+from pm_agent.analysis.quoting import EXCERPT_LIMIT, evidence, quote, said, when
 from pm_agent.analysis.terms import content_stems, weight
 from pm_agent.errors import InputError
 from pm_agent.ingest.timeparse import format_minutes
@@ -458,12 +458,12 @@ def recovery_branch(reading: Reading) -> WhyBranch | None:
             first,
         )
     ]
-    reason = cause_part(first.text)
-    if reason:
+    reason = cause_part(first.text, limit=EXCERPT_LIMIT)
+    if reason:  # the reason alone: the step itself was quoted one line up
         steps.append(
             cited(
                 "Why did that step not work?",
-                f"The data says why: {said(first.event, vocab.CONNECTIVE)}.",
+                f"The data says why: {said(first.event.model_copy(update={'text': reason}))}.",
                 first,
                 focus=vocab.CONNECTIVE,
             )
