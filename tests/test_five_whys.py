@@ -251,6 +251,65 @@ def test_a_stated_cause_about_the_changed_component_is_traced_back_to_the_change
     ]
 
 
+def test_a_finding_of_the_diagnosis_is_the_cause_not_what_the_change_itself_says_it_does():
+    incident = Incident(
+        id="search-3",
+        title="Products missing from catalog search",
+        events=[
+            event(
+                "09:00",
+                "deploy",
+                "search index copy job finished, all shards reported OK; flag search.new_index switched on, "
+                "so catalog-api now serves search from the new index",
+            ),
+            event("13:00", "chat", "A customer reports that some products no longer show up in search"),
+            event("14:00", "chat", "found it: the copy job skips products with an empty brand field, no error"),
+        ],
+    )
+
+    steps = branches(run_five_whys("Products missing from catalog search", incident))[0]["steps"]
+
+    assert steps[1:3] == [
+        cited(
+            'Why did "Products missing from catalog search" happen?',
+            "The data states a cause: Found it: the copy job skips products with an empty brand field, no error "
+            "(chat, 2024-05-14 14:00 UTC).",
+            ("14:00", "chat", "found it: the copy job skips products with an empty brand field, no error"),
+        ),
+        cited(
+            'What set "found it: the copy job skips products with an empty…" off?',
+            "It started with the change: Search index copy job finished, all shards reported OK; flag search.new_index "
+            "switched on, so catalog-api now serves search from the new index (deploy, 2024-05-14 09:00 UTC).",
+            (
+                "09:00",
+                "deploy",
+                "search index copy job finished, all shards reported OK; flag search.new_index switched on, so "
+                "catalog-api now serves search from the new index",
+            ),
+        ),
+    ]
+
+
+def test_the_check_a_failure_got_past_is_asked_of_the_change_not_of_what_the_diagnosis_found():
+    incident = Incident(
+        id="cart-4",
+        title="Cart pods restarting",
+        events=[
+            event("10:00", "deploy", "cart-service 3.4 released to production"),
+            event("10:50", "alert", "Alert: cart-service pod restarts above 5 in 10 minutes"),
+            event("11:05", "chat", "pods run out of memory: the heap grows steadily since 3.4"),
+        ],
+    )
+
+    steps = branches(run_five_whys("Cart pods restarting", incident))[0]["steps"]
+
+    assert steps[-1] == asked(
+        'Why was "Cart pods restarting" not caught earlier?',
+        'Which check, test or review did "cart-service 3.4 released to production" pass before it took effect, and why '
+        "did none of them catch it?",
+    )
+
+
 def test_a_later_finding_about_what_the_cause_names_is_the_next_cited_step():
     steps = branches(run_five_whys("Payments gateway handshakes failing", expired_certificate()))[0]["steps"]
 

@@ -158,7 +158,7 @@ def trigger_branch(problem: str, reading: Reading) -> WhyBranch:
                 "The data names no change or cause." + (f" {began_after_sentence(began)}" if began else ""),
             )
         )
-    steps.append(safeguard_step(reading, cause or trigger, subject))
+    steps.append(safeguard_step(reading, trigger or cause, subject))  # a change passes checks, a finding does not
     root, kind, question = systemic(reading, cause or trigger, subject)
     if raised is not None and cause is None and trigger is None:  # what is known is the limit: ask about it
         steps[-1], question = limit_questions(raised, steps[-1], subject, question)
@@ -297,8 +297,24 @@ def cause_of(symptom: Tagged | None, reading: Reading) -> Tagged | None:
     for pool in (stated, findings):
         about = [t for t in pool if any(_shares(t, a) for a in anchors) or t.stems & title]
         if about:
-            return about[0]
+            return _diagnosed_over_trigger(about[0], findings, anchors, title, reading)
     return None
+
+
+def _diagnosed_over_trigger(
+    cause: Tagged, findings: list[Tagged], anchors: list[Tagged], title: set[str], reading: Reading
+) -> Tagged:
+    """The change's own "so ..." says what the change does ("flag switched on, so reads come from the new table"), not
+    why it failed: a finding the responders state about it ("found it: the copy job skips rows ...") explains more.
+    The change keeps its own step ("What set it off?")."""
+    if cause is not reading.trigger:
+        return cause
+    diagnosed = [
+        t
+        for t in findings
+        if t is not cause and t.has("finding") and (any(_shares(t, a) for a in anchors) or t.stems & title)
+    ]
+    return diagnosed[0] if diagnosed else cause
 
 
 def deeper_cause(cause: Tagged, reading: Reading) -> Tagged | None:
@@ -323,8 +339,9 @@ def _trigger_because(trigger: Tagged, reading: Reading) -> str:
     return f"The last change before it began: {said(trigger.event)}."
 
 
-def safeguard_step(reading: Reading, cause: Tagged | None, subject: str) -> WhyStep:
-    """Why nothing stopped it first: a safeguard gap or unintended change the data records, else the question."""
+def safeguard_step(reading: Reading, changed: Tagged | None, subject: str) -> WhyStep:
+    """Why nothing stopped it first: a safeguard gap or unintended change the data records, else the question of which
+    check ``changed`` (the change that set it off, else the stated cause) got past."""
     why = f"Why was {subject} not caught earlier?"
     gap = next(iter(reading.tagged("gap")), None)
     if gap is not None:
@@ -342,11 +359,12 @@ def safeguard_step(reading: Reading, cause: Tagged | None, subject: str) -> WhyS
             unintended,
             focus=vocab.TAG_PATTERNS["unintended"],
         )
-    if cause is None:
+    if changed is None:
         return ask(why, f"Which check, alert or review could have caught {subject} sooner, and why did none?")
     return ask(
         why,
-        f'Which check, test or review did "{_said(cause)}" pass before it took effect, and why did none of them catch it?',
+        f'Which check, test or review did "{_said(changed)}" pass before it took effect, and why did none of them '
+        "catch it?",
     )
 
 
