@@ -310,6 +310,34 @@ def test_the_check_a_failure_got_past_is_asked_of_the_change_not_of_what_the_dia
     )
 
 
+def test_a_finding_that_a_recovery_step_caused_the_failure_is_the_stated_cause():
+    incident = Incident(
+        id="ledger-7",
+        title="Ledger API errors after a rollback",
+        events=[
+            event("10:00", "deploy", "ledger-api 2.0 deployed; it stores amounts in a new column format"),
+            event("10:20", "alert", "Alert: ledger-api 5xx above 5%"),
+            event("10:30", "deploy", "ledger-api rolled back to 1.9"),
+            event("10:35", "alert", "Alert: ledger-api 5xx above 40%"),
+            event(
+                "10:50",
+                "note",
+                "Finding: the 40% errors are caused by the rollback, as 1.9 cannot parse the new format",
+            ),
+            event("11:00", "deploy", "ledger-api rolled forward to 2.0; 5xx back under 1%"),
+        ],
+    )
+
+    steps = branches(run_five_whys("Ledger API errors after a rollback", incident))[0]["steps"]
+
+    assert steps[1] == cited(
+        'Why did "Ledger API errors after a rollback" happen?',
+        "The data states a cause: Finding: the 40% errors are caused by the rollback, as 1.9 cannot parse the new "
+        "format (note, 2024-05-14 10:50 UTC).",
+        ("10:50", "note", "Finding: the 40% errors are caused by the rollback, as 1.9 cannot parse the new format"),
+    )
+
+
 def test_a_later_finding_about_what_the_cause_names_is_the_next_cited_step():
     steps = branches(run_five_whys("Payments gateway handshakes failing", expired_certificate()))[0]["steps"]
 

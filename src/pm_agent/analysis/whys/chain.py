@@ -288,7 +288,7 @@ def cause_of(symptom: Tagged | None, reading: Reading) -> Tagged | None:
     findings = [
         t
         for t in reading.findings[:MAX_CANDIDATES]
-        if t is not symptom and not t.has(*NOT_A_CAUSE) and not about_impact(t)
+        if t is not symptom and (not t.has(*NOT_A_CAUSE) or _found_cause_of_a_step(t)) and not about_impact(t)
     ]
     stated = [t for t in findings if t.has("cause_statement") and cause_part(t.text)]
     findings = [t for t in findings if t.source != "alert"]  # what monitoring saw is the symptom, not why it happened
@@ -299,6 +299,16 @@ def cause_of(symptom: Tagged | None, reading: Reading) -> Tagged | None:
         if about:
             return _diagnosed_over_trigger(about[0], findings, anchors, title, reading)
     return None
+
+
+def _found_cause_of_a_step(tagged: Tagged) -> bool:
+    """A finding that a recovery step caused the failure ("Finding: the errors are caused by the rollback") states a
+    cause: the step's word makes it look like a mitigation, but it is named as the cause."""
+    return (
+        tagged.has("finding")
+        and tagged.has("cause_statement")
+        and not tagged.has("recovery", "worked", "resolution", "communication")
+    )
 
 
 def _diagnosed_over_trigger(
