@@ -483,6 +483,33 @@ def test_an_alert_that_came_after_the_report_is_cited_and_asked_about_with_the_g
     ]
 
 
+def test_a_person_escalating_the_report_to_the_on_call_is_not_an_alert_that_followed_it():
+    incident = Incident(
+        id="pdf-2",
+        title="Invoice PDFs blank",
+        events=[
+            event("08:00", "deploy", "invoice-service 4.2 released"),
+            event("10:00", "chat", "A customer reports that their invoice PDF is blank"),
+            event("10:20", "page", "Support escalated ticket T-991 to the billing on-call"),
+            event("11:00", "deploy", "Rolled back invoice-service to 4.1; PDFs render again"),
+        ],
+    )
+
+    assert branches(run_five_whys("Invoice PDFs blank", incident))[1]["steps"] == [
+        cited(
+            "Why did a person notice it before monitoring did?",
+            "The first signal was a report: A customer reports that their invoice PDF is blank "
+            "(chat, 2024-05-14 10:00 UTC). No alert appears in the data before it.",
+            ("10:00", "chat", "A customer reports that their invoice PDF is blank"),
+        ),
+        asked(
+            "Why did no alert catch it?",
+            'Which signal shows "A customer reports that their invoice PDF is blank" to monitoring, and is anything '
+            "alerting on it?",
+        ),
+    ]
+
+
 def test_an_alert_long_after_the_start_gives_a_detection_branch_with_the_lag_and_a_stated_monitoring_gap_as_its_root():
     detection = branches(run_five_whys("Password reset emails delayed", queue_backlog_with_a_stated_gap()))[1]
 

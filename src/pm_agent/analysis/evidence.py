@@ -102,6 +102,15 @@ def from_monitoring(tagged: Tagged) -> bool:
     return tagged.has("alert") and bool(_AUTOMATED_RE.search(tagged.text))
 
 
+_PASSED_ON_RE = re.compile(r"\b(?:escalat\w*|tickets?|acknowledg\w*)\b", re.I)
+
+
+def passed_on_by_a_person(tagged: Tagged) -> bool:
+    """A page that records a person escalating or acknowledging ("Support escalated ticket T-1 to the on-call",
+    "Acknowledged by Sam"), with no word of monitoring in it."""
+    return bool(_PASSED_ON_RE.search(tagged.text)) and not _AUTOMATED_RE.search(tagged.text)
+
+
 def _unnegated(pattern: re.Pattern[str], text: str) -> bool:
     """True when some match of ``pattern`` is not right after a negation ("no data lost")."""
     return any(not vocab.NEGATED.search(text[: m.start()]) for m in pattern.finditer(text))
@@ -270,6 +279,15 @@ class Reading:
     @cached_property
     def first_alert(self) -> Tagged | None:
         return next((t for t in self.tagged("alert", dated_only=True) if self._after_start(t)), None)
+
+    @cached_property
+    def first_monitoring_alert(self) -> Tagged | None:
+        """The first alert a monitor raised: a person passing a report on ("Support escalated ticket T-1 to the
+        on-call") or acknowledging a page answers a signal, it is not one."""
+        return next(
+            (t for t in self.tagged("alert", dated_only=True) if self._after_start(t) and not passed_on_by_a_person(t)),
+            None,
+        )
 
     @cached_property
     def first_report(self) -> Tagged | None:

@@ -42,7 +42,7 @@ def people_noticed(reading: Reading) -> list[str]:
     if not reading.reported_by_people or detection is None:
         return []
     factor = f"A person noticed the failure before monitoring did: {said(detection.event, T['report'])}."
-    alert = reading.first_alert
+    alert = reading.first_monitoring_alert
     if alert is not None and alert.at > detection.at:
         factor += f" The first alert followed: {said(alert.event)}."
     elif alert is None:

@@ -79,7 +79,7 @@ def _late_detection(reading: Reading, metrics: list[Metric]) -> list[str]:
     if detection is None:
         return []
     if reading.reported_by_people:
-        alert = reading.first_alert
+        alert = reading.first_monitoring_alert
         after = (
             f"; the first alert came later: {said(alert.event)}"
             if alert is not None and alert.at > detection.at

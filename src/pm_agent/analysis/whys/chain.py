@@ -409,7 +409,7 @@ def detection_branch(reading: Reading) -> WhyBranch | None:
     detection = reading.detection
     if detection is None:
         return None
-    alert = reading.first_alert
+    alert = reading.first_monitoring_alert
     if reading.reported_by_people:
         later = (
             f" The first alert followed: {said(alert.event)}."
