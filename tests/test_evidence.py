@@ -419,3 +419,23 @@ def test_a_step_worked_when_a_later_recovery_names_it_as_what_it_followed():
         ("Restarted the search-api pods", "unknown"),
         ("Rolled back search-api to 3.3", "worked"),
     ]
+
+
+def test_a_switch_back_that_says_reads_come_from_the_old_store_again_is_when_the_impact_stopped():
+    reading = read_incident(
+        incident(
+            ("06:00", "deploy", "flag orders.new_store switched on; order history now reads from orders_v3"),
+            ("09:30", "chat", "A customer reports that older orders vanished from their history"),
+            (
+                "09:50",
+                "deploy",
+                "flag orders.new_store switched off; order history reads from the old orders table again",
+            ),
+            ("12:00", "note", "Incident resolved"),
+        )
+    )
+
+    assert (reading.mitigated, reading.mitigated_basis) == (
+        at("09:50"),
+        "first recovery (deploy: flag orders.new_store switched off; order history reads fro…)",
+    )

@@ -320,6 +320,9 @@ TAG_PATTERNS: dict[str, re.Pattern[str]] = {
         r"(?:passing|working|responding|running|serving|loading|up|healthy|green|stable)(?: [\w-]+)? again|"
         r"working normally|normal again|"
         r"resumed|"
+        # "reads from the old contacts table again": the switch back to what worked before
+        r"(?:reads?|reading|writes?|writing|routes?|routing|routed|points?|pointing|serves?|serving|served) "
+        r"(?:from|to|at) (?:the )?(?:old|previous|original|former)\b[^.;]{0,60}?\bagain\b|"
         r"(?:is|are|was|were|as|became|now|back) healthy|healthy again|"
         r"error rates? (?:dropped|back|returned)|latency (?:back|recovered|returned)|traffic (?:back|recovered)|"
         r"impact (?:ended|stopped)|went down to normal|resolved\b|issue (?:is )?fixed|"
