@@ -599,6 +599,26 @@ def test_a_recovery_step_that_was_held_up_gives_a_recovery_branch():
     assert (recovery.label, [e.at for e in recovery.steps[0].evidence]) == ("recovery", [at("15:10")])
 
 
+def test_a_job_re_run_after_the_impact_stopped_did_not_hold_up_recovery():
+    incident = Incident(
+        id="orders-9",
+        title="Older orders missing from order history",
+        events=[
+            event("06:00", "deploy", "flag orders.new_store switched on; order history now reads from orders_v3"),
+            event("09:30", "chat", "A customer reports that older orders vanished from their history"),
+            event(
+                "09:50", "deploy", "flag orders.new_store switched off; history reads from the old orders table again"
+            ),
+            event("11:00", "deploy", "copy job re-run for the orders it skipped"),
+        ],
+    )
+
+    assert [b.label for b in run_five_whys("Older orders missing from order history", incident).branches] == [
+        "trigger",
+        "detection",
+    ]
+
+
 def test_a_finding_that_describes_the_failure_is_not_a_held_up_recovery_step():
     incident = Incident(
         id="mail-2",

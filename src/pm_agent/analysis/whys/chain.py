@@ -465,14 +465,19 @@ def detection_branch(reading: Reading) -> WhyBranch | None:
 
 
 def recovery_branch(reading: Reading) -> WhyBranch | None:
-    """When an attempt to recover failed, was held up, or had to be run again."""
+    """When an attempt to recover failed, was held up, or had to be run again, before the impact stopped: a job re-run
+    once users were no longer affected is clean-up, not what made recovery take long."""
     failed = [a.step for a in reading.attempts if a.outcome == "failed"]
     held = [
         t
         for t in reading.tagged("blocked", "retry", dated_only=True)
         if not t.has("report", "alert", "observation") and (reading.detected is None or t.at >= reading.detected)
     ]
-    hurdles = list(dict.fromkeys([*failed, *held]))
+    hurdles = [
+        t
+        for t in dict.fromkeys([*failed, *held])
+        if reading.mitigated is None or t.at is None or t.at <= reading.mitigated
+    ]
     if not hurdles:
         return None
     first = hurdles[0]
