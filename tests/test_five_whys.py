@@ -338,6 +338,36 @@ def test_a_finding_that_a_recovery_step_caused_the_failure_is_the_stated_cause()
     )
 
 
+def test_a_cause_stated_for_something_before_the_change_landed_is_not_why_the_change_broke_things():
+    incident = Incident(
+        id="gw-5",
+        title="Partner webhooks rejected",
+        started_at=at("15:00"),
+        events=[
+            event(
+                "13:00", "deploy", "Gateway rule change failed due to a locked state file, so the rule change waited"
+            ),
+            event("15:00", "deploy", "Gateway rule change applied"),
+            event("18:00", "chat", "A partner reports their webhooks are rejected by the gateway"),
+        ],
+    )
+
+    steps = branches(run_five_whys("Partner webhooks rejected", incident))[0]["steps"]
+
+    assert steps[1:3] == [
+        cited(
+            'What set "Partner webhooks rejected" off?',
+            "It started with the change: Gateway rule change applied (deploy, 2024-05-14 15:00 UTC).",
+            ("15:00", "deploy", "Gateway rule change applied"),
+        ),
+        asked(
+            'How did the change lead to "Partner webhooks rejected"?',
+            'What in "Gateway rule change applied" made "Partner webhooks rejected" fail? The data gives the times, not '
+            "the mechanism.",
+        ),
+    ]
+
+
 def test_a_later_finding_about_what_the_cause_names_is_the_next_cited_step():
     steps = branches(run_five_whys("Payments gateway handshakes failing", expired_certificate()))[0]["steps"]
 

@@ -288,7 +288,10 @@ def cause_of(symptom: Tagged | None, reading: Reading) -> Tagged | None:
     findings = [
         t
         for t in reading.findings[:MAX_CANDIDATES]
-        if t is not symptom and (not t.has(*NOT_A_CAUSE) or _found_cause_of_a_step(t)) and not about_impact(t)
+        if t is not symptom
+        and (not t.has(*NOT_A_CAUSE) or _found_cause_of_a_step(t))
+        and not about_impact(t)
+        and not _before_the_change(t, reading)
     ]
     stated = [t for t in findings if t.has("cause_statement") and cause_part(t.text)]
     findings = [t for t in findings if t.source != "alert"]  # what monitoring saw is the symptom, not why it happened
@@ -299,6 +302,20 @@ def cause_of(symptom: Tagged | None, reading: Reading) -> Tagged | None:
         if about:
             return _diagnosed_over_trigger(about[0], findings, anchors, title, reading)
     return None
+
+
+def _before_the_change(tagged: Tagged, reading: Reading) -> bool:
+    """An event dated before the change that set the failure off, when the failure began with that change: what it
+    states (a pipeline that failed and delayed the change, a node that went NotReady) came before the failure and is
+    a condition around it, not why the change failed."""
+    trigger = reading.trigger
+    return (
+        trigger is not None
+        and reading.started is not None
+        and trigger.at == reading.started
+        and tagged.at is not None
+        and tagged.at < trigger.at
+    )
 
 
 def _found_cause_of_a_step(tagged: Tagged) -> bool:
