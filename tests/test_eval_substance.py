@@ -15,7 +15,7 @@ from pm_agent.evals.cases import EvalCase, Truth
 from pm_agent.evals.context import RunContext
 from pm_agent.evals.gates import Gate
 from pm_agent.evals.grounded import ground, leaked_lines, minutes_in, normalised
-from pm_agent.evals.matching import calibrate, compare
+from pm_agent.evals.matching import calibrate, compare, words_held
 from pm_agent.evals.results import CaseResult, SuiteResult
 from pm_agent.evals.runner import evaluate
 from pm_agent.evals.suites import SuiteSpec
@@ -79,11 +79,50 @@ def test_sharing_only_words_every_incident_uses_is_not_a_match():
     assert not compare(team, "A change to the billing service caused errors for customers.").matched
 
 
+def test_the_ceiling_counts_a_compound_name_as_one_word_not_once_whole_and_once_per_part():
+    assert round(words_held("payments-ledger dropped messages", "payments-ledger restarted"), 2) == 0.33
+    assert round(words_held("payments-ledger dropped messages", "the ledger restarted"), 2) == 0.0
+    assert round(words_held("payments-ledger dropped messages", "the payments ledger restarted"), 2) == 0.33
+    assert round(words_held("the certificate expiry was missed and it expired", "certificate expiry missed"), 2) == 1.0
+
+
+def test_an_input_line_that_names_the_same_components_but_says_something_else_does_not_state_the_cause():
+    truth = Truth(
+        contributing_factors=(
+            "image-resizer has no quota on how much of a bucket one sweep may purge, so it emptied most of "
+            "thumb_cache without halting.",
+            "The purge_rules file had a reversed age check since commit 77ab, so the sweep purged fresh thumbnails.",
+        )
+    )
+    incident = Incident(
+        id="inc-2",
+        title="Thumbnails missing after a cache sweep",
+        services=["image-resizer"],
+        started_at=at("03:00"),
+        events=[
+            TimelineEvent(at=at("03:00"), source="note", text="image-resizer sweep began: purging thumb_cache entries"),
+            TimelineEvent(
+                at=at("04:10"),
+                source="chat",
+                text="the age check in purge_rules is reversed since commit 77ab, so the sweep purged fresh thumbnails",
+            ),
+        ],
+    )
+    causes = ground(case_with(truth), incident, draft()).causes
+    assert (causes.items, causes.in_input, causes.ceiling) == (2, 1, 0.5)
+
+
 def test_the_matcher_agrees_with_at_least_nine_in_ten_of_its_labelled_pairs():
     rows = [json.loads(line) for line in (REPO / "evals/datasets/matching.jsonl").read_text().splitlines() if line]
     calibration = calibrate(rows)
     assert calibration.pairs >= 50 and calibration.positives >= 25 and calibration.negatives >= 25
     assert calibration.agreement >= 0.9
+
+
+def test_the_ceilings_rule_tells_a_restated_cause_from_a_line_about_the_same_components():
+    rows = [json.loads(line) for line in (REPO / "evals/datasets/matching.jsonl").read_text().splitlines() if line]
+    calibration = calibrate(rows)
+    assert (calibration.stated_pairs, calibration.stated_agree) == (8, 5)
 
 
 # --- claims and citations ---------------------------------------------------------------------

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
 from guards import finishes_in_reasonable_time
 
 from pm_agent.ingest import text
@@ -77,6 +78,47 @@ def test_the_lenient_policy_reads_more_marks_as_an_estimate():
     ] == [("14:05", True)]
     parsed = text.PARSER.parse("Date: 2024-03-01\nroughly 14:05 deploy\n", "t.md", default_date=None)
     assert (parsed.events, parsed.undated, parsed.notes) == ([], [], "roughly 14:05 deploy")
+
+
+ROUGH_TIMES = ["~14:05", "14:05 (approx.)", "around 14:05"]
+
+
+def _table_with_time(cell: str) -> str:
+    return f"Date: 2024-03-01\n\n| Time | Event |\n|---|---|\n| 14:00 | checkout 5xx alert fired |\n| {cell} | db failover started |\n"
+
+
+@pytest.mark.parametrize("rough", ROUGH_TIMES)
+def test_a_rough_time_in_a_table_time_column_is_kept_with_its_mark_as_on_a_timeline_line(rough):
+    table = text.PARSER.parse(_table_with_time(rough), "t.md", default_date=None)
+    line = text.PARSER.parse(
+        f"Date: 2024-03-01\n14:00 - checkout 5xx alert fired\n{rough} - db failover started\n",
+        "t.md",
+        default_date=None,
+    )
+    for parsed in (table, line):
+        assert [(e.at, e.text) for e in parsed.events] == [(dt.datetime(2024, 3, 1, 14, 0), "checkout 5xx alert fired")]
+        assert [(u.time_text, u.text, u.source) for u in parsed.undated] == [(rough, "db failover started", "note")]
+
+
+@pytest.mark.parametrize("rough", ROUGH_TIMES)
+def test_the_scorer_reads_the_same_rough_table_row_as_the_ingester(rough):
+    rows = parse_markdown(_table_with_time(rough).removeprefix("Date: 2024-03-01\n")).timeline_rows()
+    assert [(r.when, r.text, r.time, r.approximate) for r in rows] == [
+        ("14:00", "checkout 5xx alert fired", dt.time(14, 0), False),
+        (rough, "db failover started", dt.time(14, 5), True),
+    ]
+
+
+def test_approx_written_after_a_time_marks_the_time_only_before_a_separator_or_the_end():
+    parsed = text.PARSER.parse(
+        "Date: 2024-03-01\n14:05 approx. - db failover started\n14:10 approx. 300 users saw errors\n",
+        "t.md",
+        default_date=None,
+    )
+    assert [(u.time_text, u.text) for u in parsed.undated] == [("14:05 approx.", "db failover started")]
+    assert [(e.at, e.text) for e in parsed.events] == [
+        (dt.datetime(2024, 3, 1, 14, 10), "approx. 300 users saw errors")
+    ]
 
 
 HOSTILE_DELIMITERS = [" " * 200_000, "|" + "---|" * 50_000 + "x", "|" + " :---: " * 30_000 + "|", "| " * 100_000]

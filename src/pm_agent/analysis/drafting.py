@@ -9,7 +9,8 @@ cause.
 
 from __future__ import annotations
 
-from pm_agent.analysis.actions.proposed import finding_questions, propose_actions
+from pm_agent.analysis.actions.finding_plans import finding_questions
+from pm_agent.analysis.actions.proposed import propose_actions
 from pm_agent.analysis.evidence import Reading, read_incident
 from pm_agent.analysis.factors import contributing_factors
 from pm_agent.analysis.findings import read_findings

@@ -6,7 +6,7 @@ For a case with a truth (the team's published conclusions, or a project case's `
   statement of the draft matches (:mod:`pm_agent.evals.matching`); questions are counted apart;
 - **action recall**: the same for the team's action items against the draft's actions;
 - **ceiling**: the share of those items that the incident data itself states (some event or note
-  sentence matches it and holds at least half of its content words), so a weak engine can be told
+  sentence matches it and holds at least half of its words, each counted once), so a weak engine can be told
   from an input that lacks the fact; and
   recall *within the ceiling*, which a good engine brings to 1. In words: the mean share of each
   item's content words that the whole input holds, beside the share the draft's claims hold;

@@ -33,7 +33,15 @@ from pm_agent.ingest.timeparse import (
     quoted,
 )
 from pm_agent.markdown.columns import timeline_roles
-from pm_agent.markdown.syntax import STRICT, heading, strip_marks, table_cells, table_end, table_starts
+from pm_agent.markdown.syntax import (
+    APPROXIMATE_AFTER,
+    STRICT,
+    heading,
+    strip_marks,
+    table_cells,
+    table_end,
+    table_starts,
+)
 
 MIDNIGHT_JUMP = dt.timedelta(hours=12)  # a clock running back further than this crossed midnight
 NEEDS_A_DATE = "time-only entries need a date: add a line 'Date: YYYY-MM-DD' or pass --date"
@@ -125,6 +133,20 @@ def leading_stamp(line: str) -> Stamp | None:
     return Stamp(match=match, text=rest, tag=tag)
 
 
+def approximate_time(body: str) -> tuple[str, str] | None:
+    """The time ``body`` opens with when it gives it only roughly, as written, and the text after it: ``~14:05``,
+    ``around 14:05``, ``14:05 (approx.)``, ``14:??``. None for an exact time or no time. Timeline lines and the time
+    cells of timeline tables are read by this one reader, so both keep the same rough time with its mark."""
+    found = _UNDATED.match(body)
+    if found is None:
+        return None
+    after = APPROXIMATE_AFTER.match(body, found.end())
+    if not ("?" in found["time"] or found["mark"] or after):
+        return None
+    end = after.end() if after else found.end()
+    return body[:end].strip(), body[end:]
+
+
 def infer_source(text: str) -> str:
     """alert, page or deploy when one of their words appears (the earliest wins), else metric, chat or note."""
     hits = [(found.start(), source) for source, words in STRONG_SOURCES.items() if (found := words.search(text))]
@@ -169,11 +191,13 @@ class TimelineReader:
         if table_starts(line, following, STRICT):
             return self._table(lines, index)
         stamp = leading_stamp(line)
-        if stamp is not None:
+        if stamp is not None and not APPROXIMATE_AFTER.match(stamp.text):
             return self._event(stamp, lines, index)
         undated = self._undated(line, index + 1)
         if undated is not None:
             self.last_entry = undated
+        elif stamp is not None:
+            return self._event(stamp, lines, index)
         elif not line.strip():
             self.last_entry = None
             self.notes.append(("blank", ""))
@@ -211,16 +235,17 @@ class TimelineReader:
         time, so the event is kept with the time as written and asked about, never placed by guess."""
         body = _PREFIX.sub("", line, count=1)
         tag, body = _take_tag(strip_marks(body))
-        found = _UNDATED.match(body)
-        if found is None or not ("?" in found["time"] or found["mark"]):
+        rough = approximate_time(body)
+        if rough is None:
             return None
-        more_tag, text = _take_tag(_SEPARATOR.sub("", body[found.end() :], count=1).strip())
+        time_text, rest = rough
+        more_tag, text = _take_tag(_SEPARATOR.sub("", rest, count=1).strip())
         if not text:
             return None
         undated = RawUndated(
             source=_tag_source(tag or more_tag) or infer_source(text),
             text=text,
-            time_text=found["time"],
+            time_text=time_text,
             locator=f"line {number}",
         )
         self.parsed.undated.append(undated)
@@ -317,7 +342,10 @@ class TimelineReader:
             raise BadLine("the table row has no event text")
         kind = _tag_source(value.get("source", "")) or _tag_source(tag) or infer_source(text)
         actor = strip_marks(value.get("actor", "")).strip() or None
-        if "?" in time_text or time_text.lower() in ("unknown", "tbd", "n/a"):
+        rough = approximate_time(time_text)
+        if rough is not None and not rough[1].strip():
+            time_text = rough[0]
+        if rough is not None or "?" in time_text or time_text.lower() in ("unknown", "tbd", "n/a"):
             self.parsed.undated.append(
                 RawUndated(source=kind, text=text, time_text=time_text, locator=f"line {number}")
             )

@@ -15,7 +15,7 @@ from pydantic import BaseModel, Field
 from pm_agent.ingest.timeparse import DATETIME_RE, TIME_ONLY_RE, match_leading_timestamp
 from pm_agent.markdown.blocks import plain
 from pm_agent.markdown.columns import action_columns, time_columns
-from pm_agent.markdown.syntax import LENIENT
+from pm_agent.markdown.syntax import APPROXIMATE_AFTER, LENIENT
 
 Status = Literal["open", "in_progress", "done"]
 
@@ -187,6 +187,8 @@ def row_from_text(line: str) -> TimelineRow | None:
     end = match.end()
     if named := _LEADING_ZONE_RE.match(body, end):
         end = named.end()
+    if after := APPROXIMATE_AFTER.match(body, end):
+        approximate, end = after, after.end()
     when = body[:end].strip()
     date, time, zone = _moment(when)
     if time is None:
@@ -208,9 +210,7 @@ def rows_from_table(header: list[str], rows: list[list[str]], *, need_time_heade
         date, time, zone = _moment(when)
         text = " — ".join(c for i, c in enumerate(row) if i not in columns and c)
         found.append(
-            TimelineRow(
-                when=when, text=text, date=date, time=time, zone=zone, approximate=bool(_APPROXIMATE_RE.match(when))
-            )
+            TimelineRow(when=when, text=text, date=date, time=time, zone=zone, approximate=_marked_approximate(when))
         )
     return found
 
@@ -300,6 +300,14 @@ def _status_word(word: str) -> Status | None:
 def _done_when(text: str) -> str | None:
     match = _DONE_WHEN_RE.search(text)
     return match["m"].strip() if match else None
+
+
+def _marked_approximate(when: str) -> bool:
+    """Whether a time cell marks its time as an estimate, before it (``~14:05``) or after it (``14:05 (approx.)``)."""
+    if _APPROXIMATE_RE.match(when):
+        return True
+    found = DATETIME_RE.search(when) or TIME_ONLY_RE.search(when)
+    return bool(found and APPROXIMATE_AFTER.match(when, found.end()))
 
 
 def _filled(value: str | None) -> bool:

@@ -56,6 +56,14 @@ LENIENT = RowPolicy(
     time_header=re.compile(r"\b(time|date|when|timestamp|utc|clock|hour)\b", re.I),
 )
 
+APPROXIMATE_AFTER = re.compile(
+    r"\s*(?:\(\s*(?:approx(?:imately|\.)?|est(?:imated|\.)?|roughly|about)\s*\)"
+    r"|approx(?:imately|\.)?(?=\s*(?:$|[-–—:|])))",
+    re.I,
+)
+"""The mark of an estimate written after a time, for every reader: ``14:05 (approx.)``, ``14:05 approx. - text``
+(a bare ``approx.`` only before the end or a separator, so ``14:05 approx. 300 users`` keeps its exact time)."""
+
 _CELL_BAR_RE = re.compile(r"(?<!\\)\|")
 _STRONG_AND_CODE_MARKS_RE = re.compile(r"\*\*|__|`")
 

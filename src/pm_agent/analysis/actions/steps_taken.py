@@ -1,0 +1,170 @@
+"""What the data already did or decided: the steps taken that stay done, and the follow-ups recorded as decided.
+
+Steps that stopped the impact are listed as done, dated by the timeline and owned by nobody; follow-ups the data
+records (and a message to the affected being drafted) are open until the team closes them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+from pm_agent.analysis import vocabulary as vocab
+from pm_agent.analysis.actions.plan import FINDING_QUOTE_WORDS, NOT_DONE_BY_ANYONE, Plan, first_words, to_action
+from pm_agent.analysis.evidence import Reading, Tagged, specific_stems
+from pm_agent.analysis.quoting import cite, quote, sentences_of
+from pm_agent.analysis.whys.chain import first_symptom
+from pm_agent.models import ActionItem
+
+MAX_DONE = 6  # the steps taken that a draft lists as done
+# "support is drafting a note for the accounts with missing rows": a message to the affected, being written.
+NOTE_IN_PREPARATION_RE = re.compile(
+    r"\b(?:is|are|am|'s|'re) (?:drafting|preparing|writing|putting together) (?:a |an |the )?"
+    r"(?P<what>note|notice|notification|e-?mail|message|statement|letter|announcement)s? (?P<prep>for|to) "
+    r"(?P<who>[^;.:]+)",
+    re.I,
+)
+SENT_RE = re.compile(r"\b(?:sent|emailed|e-mailed|published|posted|notified|informed)\b", re.I)
+# Steps of the response that are no action item: taken by a system, only begun, people contacted, a step nobody
+# meant ("unexpectedly reverts"), and one repeated as it was (:func:`_repeated_as_it_was`).
+RESPONSE_ONLY = ("automatic", "begun", "communication", "gate_caught", "unintended")
+RETRY_WITH_A_CHANGE_RE = re.compile(vocab.RETRY_WITH_A_CHANGE, re.I)
+
+
+def done_steps(reading: Reading) -> list[ActionItem]:
+    """What the team already did that stays done: the fixes made once the failure had begun (a fix committed or
+    deployed, a revert committed, a limit set, a version pinned, configuration changed in IaC, even after the
+    incident closed), the recovery steps people completed up to its end (all but the ones that failed), and the
+    notice sent to the people affected once the impact had stopped. Dated by the timeline; nobody is named as
+    owner.
+
+    The rest of the response is told by the timeline and what went well: a step repeated ("pipeline
+    re-triggered"), one a system took by itself ("target groups reattached by the pipeline"), one only begun
+    ("rollback triggered"), contacting people while it went on ("reached out to the customer"), and a change that
+    is no step against the failure ("Pipeline run completed", "Corrective action delayed due to a state lock").
+    Listed here they would read as if the failure had been dealt with for good.
+    """
+    symptom = first_symptom(reading)
+    since, end = reading.detected or reading.started, reading.resolved or reading.mitigated
+    fixes = [
+        t
+        for t in reading.tagged("lasting_fix", dated_only=True)
+        if t is not reading.trigger
+        and (since is None or t.at >= since)
+        and not t.has("failed", "blocked", *NOT_DONE_BY_ANYONE)
+    ]
+    completed = [
+        a.step
+        for a in reading.attempts
+        if (end is None or a.step.at <= end)
+        and a.outcome != "failed"
+        and not a.step.has(*NOT_DONE_BY_ANYONE, *RESPONSE_ONLY)
+        and not _repeated_as_it_was(a.step)
+        and _a_step_against_the_failure(a.step)
+    ]
+    told = [
+        t
+        for t in reading.tagged("communication", dated_only=True)
+        if not t.has("report")
+        and vocab.AFFECTED_RE.search(t.text)
+        and reading.mitigated is not None
+        and t.at > reading.mitigated
+    ]
+    done = list({t.order: t for t in [*fixes, *completed]}.values())[:MAX_DONE]  # a fix may also be a recovery step
+    steps = sorted({t.order: t for t in [*done, *told[:1]]}.values(), key=lambda t: t.order)
+    addresses = f"The failure {cite(symptom.event)}" if symptom else ""
+    return [
+        ActionItem(
+            title=_sentence(quote(step.event)),
+            done_when=f"Done {cite(step.event)}.",
+            due=step.at.date(),
+            due_note="The date it was done, from the timeline.",
+            horizon="immediate",
+            hierarchy="administrative" if step in told else "engineering",
+            priority="P2" if step in told else "P1",
+            addresses=addresses,
+            status="done",
+            owner=None,
+        )
+        for step in steps
+    ]
+
+
+def _a_step_against_the_failure(step: Tagged) -> bool:
+    """A mitigation, or a change that names what it changed; not one held up ("Corrective action delayed due to a
+    state lock") nor one that names nothing ("Pipeline run completed")."""
+    return step.has("mitigation") or (bool(step.stems) and not step.has("blocked"))
+
+
+def _repeated_as_it_was(step: Tagged) -> bool:
+    """A step run again as it was ("pipeline re-triggered due to a timeout"), not with something changed ("backfill
+    re-run with the lookup made optional")."""
+    return step.has("retry") and not RETRY_WITH_A_CHANGE_RE.search(step.text)
+
+
+def decided_steps(
+    reading: Reading,
+    incident_date: dt.date | None,
+    roster: dict[str, str] | None,
+    service: str | None,
+    severity: str | None,
+) -> list[ActionItem]:
+    """Follow-ups the data records as decided or tracked: open until the team closes them."""
+    out = []
+    for tagged in reading.tagged("followup")[:3]:  # the tag leaves out a negated one: "no ticket filed"
+        plan = Plan(
+            title=f'Carry out the follow-up recorded in the timeline: "{_followup_quote(tagged)}"',
+            done_when=f"The follow-up recorded {cite(tagged.event)} is closed, with a link to the change that did it.",
+            addresses=f"Recorded {cite(tagged.event)}.",
+            area="service",
+            horizon="short",
+            hierarchy="engineering",
+        )
+        out.append(to_action(plan, service, severity, incident_date, roster))
+    out += [to_action(plan, service, severity, incident_date, roster) for plan in _notes_in_preparation(reading)]
+    return out
+
+
+def _followup_quote(tagged: Tagged) -> str:
+    """The sentence that records the follow-up, whole up to a point: "Mobile team will look at the retry loop ..." of
+    "Resolved. Mobile team will look at the retry loop ...", not the sentence before it."""
+    pattern = vocab.TAG_PATTERNS["followup"]
+    text = quote(tagged.event)
+    sentence = next((s for s in sentences_of(text) if pattern.search(s)), text)
+    return first_words(sentence.rstrip(" ."), FINDING_QUOTE_WORDS)
+
+
+def _notes_in_preparation(reading: Reading) -> list[Plan]:
+    """A message to the people affected that the data shows being written ("support is drafting a note for the
+    accounts with missing rows") and never shows sent: sending it is decided, and still open."""
+    plans = []
+    for tagged in reading.events:
+        match = NOTE_IN_PREPARATION_RE.search(tagged.text)
+        if match is None or _sent_later(reading, tagged, match["who"]):
+            continue
+        what, prep, who = match["what"].lower(), match["prep"].lower(), match["who"].strip(" ,")
+        plans.append(
+            Plan(
+                title=f"Send the {what} being drafted {prep} {who} to each of them",
+                done_when=f"Every one of {who} has received the {what}, and who received it is recorded.",
+                addresses=f"In preparation {cite(tagged.event, NOTE_IN_PREPARATION_RE)}.",
+                area="incident",
+                horizon="immediate",
+                hierarchy="administrative",
+            )
+        )
+    return plans[:1]
+
+
+def _sent_later(reading: Reading, drafted: Tagged, who: str) -> bool:
+    """A later message to the same people: "note sent to the affected accounts"."""
+    named = specific_stems(who)
+    return any(
+        t.order > drafted.order and t.has("communication") and SENT_RE.search(t.text) and t.stems & named
+        for t in reading.events
+    )
+
+
+def _sentence(text: str) -> str:
+    text = text.strip().rstrip(".")
+    return text[:1].upper() + text[1:] if text else text
