@@ -439,6 +439,24 @@ def test_with_no_change_and_no_finding_the_chain_asks_what_changed_and_what_coul
     ]
 
 
+def test_with_no_change_the_chain_asks_what_made_the_first_sign_happen_rather_than_saying_the_data_names_nothing():
+    incident = Incident(
+        id="cache-2",
+        title="Cache cluster degraded",
+        events=[
+            event("03:00", "chat", "Host cache-3 stopped responding (disk controller error)"),
+            event("03:02", "alert", "Alert: cache cluster degraded, cache-3 unreachable"),
+            event("03:30", "chat", "Moved the slots of cache-3 to cache-4; hit rate back to normal"),
+        ],
+    )
+
+    assert branches(run_five_whys("Cache cluster degraded", incident))[0]["steps"][1] == asked(
+        'What set "Cache cluster degraded" off?',
+        'What made "Host cache-3 stopped responding (disk controller error)" happen (a deploy, a configuration, load, '
+        "hardware, a dependency)? The data shows it as the first sign and names no change before it.",
+    )
+
+
 def test_findings_that_share_nothing_with_the_symptom_are_offered_for_the_review_to_connect_not_chosen():
     incident = Incident(
         id="n-1",

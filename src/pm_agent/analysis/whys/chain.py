@@ -14,7 +14,15 @@ from __future__ import annotations
 import re
 
 from pm_agent.analysis import vocabulary as vocab
-from pm_agent.analysis.evidence import Reading, Tagged, is_slow, linked, read_incident, specific_stems
+from pm_agent.analysis.evidence import (
+    Reading,
+    Tagged,
+    from_monitoring,
+    is_slow,
+    linked,
+    read_incident,
+    specific_stems,
+)
 from pm_agent.analysis.findings import (
     about_impact,
     began_after,
@@ -147,6 +155,16 @@ def trigger_branch(problem: str, reading: Reading) -> WhyBranch:
             ask(
                 f"What set {subject} off?",
                 f"Which of these findings set it off, and how: {shown}? The data does not connect them to the failure.",
+            )
+        )
+    elif steps[0].evidence and symptom is not None and not from_monitoring(symptom) and not symptom.has("report"):
+        # the first sign is a thing the system did ("Host db-2 stopped responding"), not an alert's words or a
+        # person's report: ask what made it happen
+        steps.append(
+            ask(
+                f"What set {subject} off?",
+                f'What made "{quote(symptom.event)}" happen (a deploy, a configuration, load, hardware, a dependency)? '
+                "The data shows it as the first sign and names no change before it.",
             )
         )
     else:
