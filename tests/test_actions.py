@@ -1009,6 +1009,26 @@ def test_a_follow_up_is_quoted_from_its_own_sentence_and_one_the_data_says_was_n
     ]
 
 
+def test_a_step_the_data_says_is_still_to_be_done_is_carried_out_and_one_that_only_seemed_done_is_not():
+    incident = Incident(
+        id="f-2",
+        title="Search results stale",
+        services=["search"],
+        events=[
+            event("10:00", "alert", "Alert: search index age above 2 hours"),
+            event("10:20", "chat", "The indexer appeared to be stalled on one shard"),
+            event("10:40", "deploy", "Indexer restarted, allowing the queued updates to be applied"),
+            event("10:45", "metric", "Index age back to normal"),
+            event("10:50", "note", "Resolved; the stuck shard to be rebuilt from the nightly snapshot"),
+        ],
+    )
+
+    assert [a.title for a in actions_for(incident) if a.title.startswith("Carry out")] == [
+        'Carry out the follow-up recorded in the timeline: "Resolved; the stuck shard to be rebuilt from the nightly '
+        'snapshot"',
+    ]
+
+
 def test_done_actions_are_fixes_that_stay_not_steps_repeated_begun_taken_by_a_system_or_people_contacted():
     incident = Incident(
         id="gw-9",

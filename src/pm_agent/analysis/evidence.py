@@ -34,6 +34,8 @@ def tags_of(text: str, source: str) -> frozenset[str]:
         tags.discard("alert")  # "the drill lead paged the on-call": a person escalating, not monitoring
     if "followup" in tags and not _unnegated(vocab.TAG_PATTERNS["followup"], text):
         tags.discard("followup")  # "no ticket filed": the text records that nothing was decided
+    if "followup" in tags and not _decided(text):
+        tags.discard("followup")  # "enabling daemonsets to be scheduled": what a step let happen, not a step left
     if "communication" in tags and _only_inside(vocab.TAG_PATTERNS["communication"], text, _REPORT_BY_MESSAGE_RE):
         tags.discard("communication")  # "a customer emailed support": the failure reaching the team, not people told
     if "mitigation" in tags and no_step_taken(text, source, tags):
@@ -109,6 +111,23 @@ def passed_on_by_a_person(tagged: Tagged) -> bool:
     """A page that records a person escalating or acknowledging ("Support escalated ticket T-1 to the on-call",
     "Acknowledged by Sam"), with no word of monitoring in it."""
     return bool(_PASSED_ON_RE.search(tagged.text)) and not _AUTOMATED_RE.search(tagged.text)
+
+
+_TO_BE_DONE_RE = re.compile(vocab.TO_BE_DONE, re.IGNORECASE)
+_LETTING_RE = re.compile(r"\b(?:\w+ing|allow\w*|enabl\w*|let|lets|caus\w*|got|gets?|want\w*|need\w*)\b", re.I)
+
+
+def _decided(text: str) -> bool:
+    """Some follow-up words record a decision: any but "to be <done>" does, and that one only as its clause's own
+    verb ("leak to be reproduced"), not after a verb it completes ("enabling the pods to be scheduled")."""
+    pattern = vocab.TAG_PATTERNS["followup"]
+    for match in pattern.finditer(text):
+        if not _TO_BE_DONE_RE.fullmatch(match[0]):
+            return True
+        clause = re.split(r"[;.:,]", text[: match.start()])[-1]
+        if not _LETTING_RE.search(clause):
+            return True
+    return False
 
 
 def _unnegated(pattern: re.Pattern[str], text: str) -> bool:

@@ -223,6 +223,15 @@ WAITED_ON = (
 _AMOUNT = r"[KMGTP]i?B|bytes|rows?|records?|files?|objects?|documents?"
 _GONE = r"removed|deleted|lost|wiped|dropped|purged|erased|truncated"
 
+# A step left to be done: "to be reproduced", "to be rebuilt"; not "appeared to be stalled", "thought to be caused".
+TO_BE_DONE = (
+    r"(?<!seems )(?<!seemed )(?<!appears )(?<!appeared )(?<!happened )(?<!thought )(?<!believed )(?<!assumed )"
+    r"(?<!found )(?<!known )(?<!said )(?<!reported )(?<!proved )(?<!out )"
+    r"to be (?!(?:expected|used|needed|required|involved|related|concerned|supposed|located|based|caused|affected)\b)"
+    r"(?:[a-z-]+ed|done|built|rebuilt|rewritten|written|run|re-?run|sent|set up|taken|made|kept)\b"
+)
+
+
 TAG_PATTERNS: dict[str, re.Pattern[str]] = {
     "symptom": _p(rf"\b(?:{FAILURE_WORDS})"),
     "alert": _p(
@@ -342,7 +351,9 @@ TAG_PATTERNS: dict[str, re.Pattern[str]] = {
         r"\b(?:we will|we'll|will be (?:done|fixed|tracked|added|changed)|follow[- ]?up (?:actions?|items?|tasks?|tickets?)|"
         r"will (?:look at|fix|add|review|investigate|change|update|remove|move|own|follow up)|"
         r"as a follow[- ]?up|action items?|"
-        r"ticket (?:created|filed|opened)|issue (?:raised|created|filed|opened)|to be (?:done|fixed|investigated)|"
+        r"ticket (?:created|filed|opened)|issue (?:raised|created|filed|opened)|"
+        # "leak to be reproduced in staging": a step the data leaves to be done, not what something seemed to be
+        rf"{TO_BE_DONE}|"
         r"planned|set (?:memory |cpu |resource )?limits|pinned|long-term solution|"
         r"permanent fix|in (?:the )?backlog)"
     ),
