@@ -1029,6 +1029,23 @@ def test_a_step_the_data_says_is_still_to_be_done_is_carried_out_and_one_that_on
     ]
 
 
+def test_a_step_announced_and_then_reported_done_is_one_done_action_the_report_of_it():
+    incident = Incident(
+        id="p-4",
+        title="Quote API errors",
+        services=["quote-api"],
+        events=[
+            event("10:00", "deploy", "quote-api 2.4 deployed"),
+            event("10:05", "alert", "Alert: quote-api 5xx above 10%"),
+            event("10:10", "chat", "Errors all come from the new parser in 2.4. Rolling back to 2.3"),
+            event("10:15", "deploy", "quote-api rolled back to 2.3"),
+            event("10:20", "metric", "quote-api 5xx back to normal"),
+        ],
+    )
+
+    assert [a.title for a in actions_for(incident) if a.status == "done"] == ["Quote-api rolled back to 2.3"]
+
+
 def test_done_actions_are_fixes_that_stay_not_steps_repeated_begun_taken_by_a_system_or_people_contacted():
     incident = Incident(
         id="gw-9",

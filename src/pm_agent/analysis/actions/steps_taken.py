@@ -70,6 +70,7 @@ def done_steps(reading: Reading) -> list[ActionItem]:
         and reading.mitigated is not None
         and t.at > reading.mitigated
     ]
+    completed = [t for t in completed if not _announced_then_done(t, completed)]
     done = list({t.order: t for t in [*fixes, *completed]}.values())[:MAX_DONE]  # a fix may also be a recovery step
     steps = sorted({t.order: t for t in [*done, *told[:1]]}.values(), key=lambda t: t.order)
     addresses = f"The failure {cite(symptom.event)}" if symptom else ""
@@ -88,6 +89,27 @@ def done_steps(reading: Reading) -> list[ActionItem]:
         )
         for step in steps
     ]
+
+
+def _announced_then_done(step: Tagged, steps: list[Tagged]) -> bool:
+    """A step announced as under way ("... Rolling back to 2.3") that a later step reports done about the same thing
+    ("quote-api rolled back to 2.3"): one step, listed once as the report of it. A log of steps each written as under
+    way ("Scaling down by 2 nodes", later "Scaling down by 1 node") reports each of them."""
+    return _under_way(step) is True and any(
+        later.order > step.order
+        and _under_way(later) is False
+        and specific_stems(later.text) & specific_stems(step.text)
+        for later in steps
+    )
+
+
+def _under_way(step: Tagged) -> bool | None:
+    """True when the step's words for what was done are all in the -ing form ("Rolling back"), False when none is
+    ("rolled back"), None when it names no step word."""
+    forms = [m[0].split()[0].lower().endswith("ing") for m in vocab.TAG_PATTERNS["mitigation"].finditer(step.text)]
+    if not forms:
+        return None
+    return all(forms) if all(forms) or not any(forms) else None
 
 
 def _a_step_against_the_failure(step: Tagged) -> bool:
