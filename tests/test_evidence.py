@@ -439,3 +439,10 @@ def test_a_switch_back_that_says_reads_come_from_the_old_store_again_is_when_the
         at("09:50"),
         "first recovery (deploy: flag orders.new_store switched off; order history reads fro…)",
     )
+
+
+def test_a_responder_taking_the_ticket_is_an_acknowledgement_not_an_observation_of_the_failure():
+    taking = tags_of("picking up SUP-4410 (Acme, invoices missing from the portal)", "chat")
+    traffic = tags_of("traffic picked up again after the release", "metric")
+
+    assert ("acknowledgement" in taking, "observation" in taking, "acknowledgement" in traffic) == (True, False, False)

@@ -256,7 +256,10 @@ TAG_PATTERNS: dict[str, re.Pattern[str]] = {
         r"ticket raised|status ?page|incident commander|war ?room|bridge (?:opened|started)|escalat\w*|"
         r"paged (?:the )?(?:on-?call|team)|paging|manual flagging|bridge|joined|assigned)"
     ),
-    "acknowledgement": _p(r"\b(?:acknowledg\w*|ack'?d|ack\b|on it\b|i'?m looking|taking a look)"),
+    "acknowledgement": _p(
+        r"\b(?:acknowledg\w*|ack'?d|ack\b|on it\b|i'?m looking|taking a look|"
+        r"pick(?:ing|ed) up (?:the )?(?:ticket|case|page|incident|[a-z]+-\d+))"  # "picking up CS-88213": taking the ticket
+    ),
     "investigation": _p(
         r"\b(?:investigat\w*|looking (?:into|at)|look(?:ed)? (?:into|at)|debug\w*|diagnos\w*|troubleshoot\w*|checking|checked|"
         r"analys\w*|analyz\w*|asked (?:user|for)|attempted to ssh|trying to|tried to|second opinion)"
