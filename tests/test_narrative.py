@@ -52,6 +52,25 @@ def test_impact_in_words_quotes_a_title_that_states_the_impact_and_the_reports_n
     ]
 
 
+def test_what_the_responders_assumed_or_ruled_out_is_not_quoted_as_what_users_saw():
+    incident = Incident(
+        id="lb-3",
+        title="Uploads failing for some users",
+        events=[
+            event("10:00", "chat", "A user reports that their uploads fail"),
+            event(
+                "10:10", "chat", "Checked the load balancer, nothing unusual found; assumed a client error at the time"
+            ),
+            event("10:40", "deploy", "Upload size limit restored on the proxy; uploads working again"),
+        ],
+    )
+
+    assert [e.excerpt for e in impact_in_words(read_incident(incident))] == [
+        "Uploads failing for some users",
+        "A user reports that their uploads fail",
+    ]
+
+
 def test_a_title_that_only_names_the_incident_is_not_quoted_as_impact():
     incident = gateway_outage().model_copy(update={"title": "Edge gateway incident of 14 May"})
     assert [e.excerpt for e in impact_in_words(read_incident(incident))] == ["Issue reported by a customer"]

@@ -165,7 +165,7 @@ def impact_in_words(reading: Reading) -> list[Evidence]:
         if reading._after_start(t)
         and (end is None or t.at <= end)
         and t.has("symptom", "report")
-        and not t.has("recovery", "mitigation", "retry")
+        and not t.has("recovery", "mitigation", "retry", "negative")  # "nothing unusual found": what was ruled out
         and not _only_as_reason(t)
     ]
     title = _title_as_impact(reading)
