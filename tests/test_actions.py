@@ -1046,6 +1046,24 @@ def test_a_step_announced_and_then_reported_done_is_one_done_action_the_report_o
     assert [a.title for a in actions_for(incident) if a.status == "done"] == ["Quote-api rolled back to 2.3"]
 
 
+def test_many_steps_under_way_are_matched_with_their_reports_in_one_pass():
+    steps = [
+        TimelineEvent(at=at("10:10") + dt.timedelta(seconds=i), source="chat", text=f"Rolling back shard{i} to 2.3")
+        for i in range(6000)
+    ]
+    incident = Incident(
+        id="p-5",
+        title="Quote API errors",
+        events=[
+            event("10:00", "deploy", "quote-api 2.4 deployed"),
+            event("10:05", "alert", "Alert: quote-api 5xx"),
+            *steps,
+        ],
+    )
+
+    assert len(actions_for(incident)) >= 1
+
+
 def test_done_actions_are_fixes_that_stay_not_steps_repeated_begun_taken_by_a_system_or_people_contacted():
     incident = Incident(
         id="gw-9",

@@ -70,7 +70,7 @@ def done_steps(reading: Reading) -> list[ActionItem]:
         and reading.mitigated is not None
         and t.at > reading.mitigated
     ]
-    completed = [t for t in completed if not _announced_then_done(t, completed)]
+    completed = _without_announcements(completed)
     done = list({t.order: t for t in [*fixes, *completed]}.values())[:MAX_DONE]  # a fix may also be a recovery step
     steps = sorted({t.order: t for t in [*done, *told[:1]]}.values(), key=lambda t: t.order)
     addresses = f"The failure {cite(symptom.event)}" if symptom else ""
@@ -91,16 +91,20 @@ def done_steps(reading: Reading) -> list[ActionItem]:
     ]
 
 
-def _announced_then_done(step: Tagged, steps: list[Tagged]) -> bool:
-    """A step announced as under way ("... Rolling back to 2.3") that a later step reports done about the same thing
-    ("quote-api rolled back to 2.3"): one step, listed once as the report of it. A log of steps each written as under
-    way ("Scaling down by 2 nodes", later "Scaling down by 1 node") reports each of them."""
-    return _under_way(step) is True and any(
-        later.order > step.order
-        and _under_way(later) is False
-        and specific_stems(later.text) & specific_stems(step.text)
-        for later in steps
-    )
+def _without_announcements(steps: list[Tagged]) -> list[Tagged]:
+    """The steps, less each one announced as under way ("... Rolling back to 2.3") that a later step reports done about
+    the same thing ("quote-api rolled back to 2.3"): one step, listed once as the report of it. A log of steps each
+    written as under way ("Scaling down by 2 nodes", later "Scaling down by 1 node") keeps every one of them. One
+    pass from the end, carrying the words of the steps reported done after each."""
+    kept: list[Tagged] = []
+    reported_later: set[str] = set()
+    for step in reversed(steps):
+        state, words = _under_way(step), specific_stems(step.text)
+        if not (state is True and words & reported_later):
+            kept.append(step)
+        if state is False:
+            reported_later |= words
+    return kept[::-1]
 
 
 def _under_way(step: Tagged) -> bool | None:
