@@ -583,6 +583,28 @@ def test_an_alert_long_after_the_start_gives_a_detection_branch_with_the_lag_and
     }
 
 
+def test_a_late_alert_with_a_growth_the_data_states_asks_why_nothing_watched_that_growth_not_who_noticed_first():
+    incident = Incident(
+        id="cart-5",
+        title="Cart pods restarting",
+        events=[
+            event("10:00", "deploy", "cart-service 3.4 released"),
+            event("11:00", "alert", "Alert: cart-service pod restarts above 5"),
+            event("11:10", "chat", "heap climbing steadily since 3.4 until the pods are killed"),
+            event("11:20", "deploy", "Rolled back cart-service to 3.3; heap flat again"),
+        ],
+    )
+
+    detection = run_five_whys("Cart pods restarting", incident).branches[1]
+
+    assert (detection.steps[1].question, detection.root_cause_question) == (
+        'Was anything watching what the data shows growing ("heap climbing steadily since 3.4 until the pods are '
+        'killed"), and why did it not alert before 2024-05-14 11:00 UTC?',
+        'What would have alerted on the failure sooner than "Alert: cart-service pod restarts above 5", 1 h 00 min '
+        "after it began?",
+    )
+
+
 def test_a_prompt_alert_and_a_clean_recovery_give_the_trigger_branch_only():
     assert [b.label for b in run_five_whys("Search returns empty results", mapping_change()).branches] == ["trigger"]
 

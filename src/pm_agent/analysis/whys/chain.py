@@ -477,9 +477,13 @@ def detection_branch(reading: Reading) -> WhyBranch | None:
             f"The failure started at {when(reading.started)} and was first detected {lag} later: {said(detection.event)}.",
             detection,
         )
+        growing = next((t for t in reading.tagged("growth", dated_only=True) if reading._after_start(t)), None)
         second = ask(
             "Why did no signal fire sooner?",
-            f"What changed at {when(reading.started)} that monitoring could have seen?",
+            f'Was anything watching what the data shows growing ("{quote(growing.event, vocab.TAG_PATTERNS["growth"])}"'
+            f"), and why did it not alert before {when(detection.at)}?"
+            if growing is not None  # "memory grows steadily since v5.2": a signal that was there to watch
+            else f"What changed at {when(reading.started)} that monitoring could have seen?",
         )
     else:
         return None
@@ -491,12 +495,14 @@ def detection_branch(reading: Reading) -> WhyBranch | None:
             systemic_kind="alert",
             root_cause=f"The data records a monitoring gap: {said(root_gap.event, vocab.TAG_PATTERNS['gap'])}.",
         )
-    return WhyBranch(
-        label="detection",
-        steps=[first, second],
-        systemic_kind="unknown",
-        root_cause_question=f'What would have alerted on "{quote(detection.event)}" before a person did?',
-    )
+    if reading.reported_by_people:
+        question = f'What would have alerted on "{quote(detection.event)}" before a person did?'
+    else:  # monitoring did catch it, late: ask for an earlier signal, not one that beats a person
+        lag = format_minutes(reading.detection_lag.total_seconds() / 60)
+        question = (
+            f'What would have alerted on the failure sooner than "{quote(detection.event)}", {lag} after it began?'
+        )
+    return WhyBranch(label="detection", steps=[first, second], systemic_kind="unknown", root_cause_question=question)
 
 
 def recovery_branch(reading: Reading) -> WhyBranch | None:
