@@ -189,6 +189,28 @@ def test_a_system_that_could_not_act_is_the_failure_not_a_recovery_step_held_up(
     assert [f.kind for f in read_findings(read_incident(incident))] == ["cause"]
 
 
+def test_a_destructive_step_a_protection_refused_is_a_safeguard_that_held():
+    incident = Incident(
+        id="s3-2",
+        title="Cleanup job tried to delete the media bucket",
+        events=[
+            event("02:00", "deploy", "cleanup job 1.9 started with the new prefix filter"),
+            event(
+                "02:03",
+                "deploy",
+                "delete of bucket media-prod refused: object lock is enabled; job exited with an error",
+            ),
+            event("02:05", "alert", "Alert: cleanup job failed"),
+            event("02:30", "deploy", "cleanup job 1.9 disabled"),
+        ],
+    )
+
+    assert [line for line in went_well(read_incident(incident)) if line.startswith("A safeguard")] == [
+        "A safeguard held: Delete of bucket media-prod refused: object lock is enabled; job exited with an error "
+        "(deploy, 2024-05-14 02:03 UTC)."
+    ]
+
+
 def test_what_went_well_names_every_recovery_step_that_worked_now_that_done_actions_leave_them_out():
     incident = Incident(
         id="ws-1",

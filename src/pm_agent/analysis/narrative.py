@@ -9,6 +9,8 @@ in :mod:`pm_agent.analysis.lessons`.
 
 from __future__ import annotations
 
+import re
+
 from pm_agent.analysis import vocabulary as vocab
 from pm_agent.analysis.evidence import Reading, Tagged, tags_of, what_happened
 from pm_agent.analysis.findings import began_after, began_after_sentence, date_links, reverting_fix, started_with
@@ -210,7 +212,19 @@ def went_well(reading: Reading) -> list[str]:
     told = next((t for t in reading.events if t.has("communication") and vocab.AFFECTED_RE.search(t.text)), None)
     if told is not None:
         good.append(f"People affected were told: {said(told.event, T['communication'])}.")
+    held = next((t for t in reading.events if SAFEGUARD_HELD_RE.search(t.text)), None)
+    if held is not None:
+        good.append(f"A safeguard held: {said(held.event, SAFEGUARD_HELD_RE)}.")
     return good
+
+
+# A destructive step that a protection refused: "destroy of ledger-db failed: deletion protection is enabled".
+SAFEGUARD_HELD_RE = re.compile(
+    r"\b(?:destroy\w*|delet\w*|drop\w*|truncat\w*|wip(?:e|ed|ing)|overwrit\w*|terminat\w*)\b[^.;]{0,60}?"
+    r"\b(?:failed|blocked|denied|refused|prevented|rejected)\b[^.;]{0,40}?"
+    r"\b(?:protection|protected|prevent_destroy|object lock|lock(?:ed)?|safeguard|guard(?:rail)?s?|polic(?:y|ies))\b",
+    re.IGNORECASE,
+)
 
 
 def _recovery_event(reading: Reading) -> TimelineEvent | None:
