@@ -558,6 +558,25 @@ def test_a_person_escalating_the_report_to_the_on_call_is_not_an_alert_that_foll
     ]
 
 
+def test_a_report_that_names_nothing_is_not_what_monitoring_is_asked_to_see_the_problem_is():
+    incident = Incident(
+        id="dl-1",
+        title="Downloads stalling at 99%",
+        events=[
+            event("08:00", "deploy", "cdn config 14 applied"),
+            event("12:00", "chat", "Issue reported by a customer"),
+            event("12:40", "deploy", "cdn config 14 reverted; downloads complete again"),
+        ],
+    )
+
+    detection = run_five_whys("Downloads stalling at 99%", incident).branches[1]
+
+    assert (detection.steps[1].question, detection.root_cause_question) == (
+        'Which signal shows "Downloads stalling at 99%" to monitoring, and is anything alerting on it?',
+        'What would have alerted on "Downloads stalling at 99%" before a person did?',
+    )
+
+
 def test_an_alert_long_after_the_start_gives_a_detection_branch_with_the_lag_and_a_stated_monitoring_gap_as_its_root():
     detection = branches(run_five_whys("Password reset emails delayed", queue_backlog_with_a_stated_gap()))[1]
 

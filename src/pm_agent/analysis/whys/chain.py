@@ -276,6 +276,14 @@ def symptom_step(problem: str, symptom: Tagged | None, raised: RaisedLimit | Non
     )
 
 
+def _what_was_seen(report: Tagged, reading: Reading) -> str:
+    """What a first report says was seen, quoted; a report that names nothing ("Issue reported by a customer") gives
+    the incident's title instead, as the thing monitoring should see."""
+    if specific_stems(report.text) or not reading.incident.title.strip():
+        return quote(report.event)
+    return reading.incident.title.strip().rstrip(".")
+
+
 def restates(symptom: Tagged, problem: str) -> bool:
     """The event says nothing the problem does not: every specific word of the problem, and at most
     ``RESTATED_EXTRA`` more ("Triggered: [#7731] Order confirmation queue age above 15 minutes via API" of "Order
@@ -468,7 +476,7 @@ def detection_branch(reading: Reading) -> WhyBranch | None:
         else:
             second = ask(
                 "Why did no alert catch it?",
-                f'Which signal shows "{quote(detection.event)}" to monitoring, and is anything alerting on it?',
+                f'Which signal shows "{_what_was_seen(detection, reading)}" to monitoring, and is anything alerting on it?',
             )
     elif is_slow(reading.detection_lag):
         lag = format_minutes(reading.detection_lag.total_seconds() / 60)
@@ -496,7 +504,7 @@ def detection_branch(reading: Reading) -> WhyBranch | None:
             root_cause=f"The data records a monitoring gap: {said(root_gap.event, vocab.TAG_PATTERNS['gap'])}.",
         )
     if reading.reported_by_people:
-        question = f'What would have alerted on "{quote(detection.event)}" before a person did?'
+        question = f'What would have alerted on "{_what_was_seen(detection, reading)}" before a person did?'
     else:  # monitoring did catch it, late: ask for an earlier signal, not one that beats a person
         lag = format_minutes(reading.detection_lag.total_seconds() / 60)
         question = (
