@@ -120,7 +120,7 @@ LOOKAROUND_HELPERS = {
     "_SURE_HARM",
     "ROLE_RE",
     "TECHNICAL_COLLOCATIONS",
-    "FAILURE_WORDS",
+    "HARM_WORDS",
     # blame_rules_idioms: what follows an idiom a Guarded pattern found, and the clause before its agent
     "_AND_ACTION",
     "_AND_CLAUSE",

@@ -9,6 +9,7 @@ and which worked, when the impact stopped. Nothing here guesses: a moment the da
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import re
 from collections.abc import Iterable
@@ -27,7 +28,7 @@ ALERT_SOURCES = ("alert", "page")
 @lru_cache(maxsize=1 << 14)
 def tags_of(text: str, source: str) -> frozenset[str]:
     """The vocabulary's tags for one event text from one source."""
-    tags = {tag for tag, pattern in vocab.TAG_PATTERNS.items() if pattern.search(text)}
+    tags = _words_tags(text)
     if "symptom" in tags and not _unnegated(vocab.TAG_PATTERNS["symptom"], text):
         tags.discard("symptom")
     if "alert" in tags and "declaration" in tags and source not in ALERT_SOURCES and not _AUTOMATED_RE.search(text):
@@ -38,6 +39,8 @@ def tags_of(text: str, source: str) -> frozenset[str]:
         tags.discard("followup")  # "enabling daemonsets to be scheduled": what a step let happen, not a step left
     if "communication" in tags and _only_inside(vocab.TAG_PATTERNS["communication"], text, _REPORT_BY_MESSAGE_RE):
         tags.discard("communication")  # "a customer emailed support": the failure reaching the team, not people told
+    if "symptom" in tags and _only_inside(vocab.TAG_PATTERNS["symptom"], text, _CLEANED_UP_RE):
+        tags.discard("symptom")  # "stale records cleaned up": what a change removed, not a failure seen
     if "mitigation" in tags and no_step_taken(text, source, tags):
         tags.discard("mitigation")
     if tags & _CHANGE_WORDS and not tags & {"report", "recovery"} and _CHANGE_DID_RE.search(text):
@@ -62,11 +65,57 @@ def tags_of(text: str, source: str) -> frozenset[str]:
         tags.add("worked")
     if "investigation" in tags and "finding" not in tags:
         tags.discard("recovery")
-    if "symptom" in tags and source in ("note", "chat", "metric") and not tags & _NOT_OBSERVATION:
-        tags.add("observation")  # "Grafana Agent ... had high memory usage": a fact seen while investigating
+    if tags & {"symptom", "limit_reached"} and source in ("note", "chat", "metric") and not tags & _NOT_OBSERVATION:
+        tags.add("observation")  # "Grafana Agent ... had high memory usage", "at 65,536 open files, the ulimit"
     elif not tags & _NOT_OBSERVATION and _evidence_says(text):
         tags.add("observation")  # "billing pods log ECONNREFUSED": what a component shows
     return frozenset(tags)
+
+
+def _words_tags(text: str) -> set[str]:
+    """The tags whose words the text says, a word inside a joined name ("push-relay", "deploy-bot") not counting."""
+    first = {tag: match for tag, pattern in vocab.TAG_PATTERNS.items() if (match := pattern.search(text))}
+    names = _name_spans(text)
+    if not names:
+        return set(first)
+    return {  # a first match outside every name settles it; only one inside a name asks for the others
+        tag
+        for tag, match in first.items()
+        if not _in_a_name(match, names) or not _all_in_spans(vocab.TAG_PATTERNS[tag], text, names)
+    }
+
+
+def _in_a_name(match: re.Match[str], names: list[tuple[int, int]]) -> bool:
+    return any(a <= match.start() and match.end() <= b and match.span() != (a, b) for a, b in names)
+
+
+def _name_spans(text: str) -> list[tuple[int, int]]:
+    """Where the text names a component with joined words: "notification-worker", not "re-pushed", "crash-looping" or
+    "error-rate"."""
+    if "-" not in text and "_" not in text:
+        return []
+    return [
+        m.span()
+        for m in _JOINED_TOKEN_RE.finditer(text)
+        if _JOINED_NAME_RE.fullmatch(m[0]) and not _JOINED_WORD_RE.fullmatch(m[0])
+    ]
+
+
+def _all_in_spans(pattern: re.Pattern[str], text: str, spans: list[tuple[int, int]], *, only_part: bool = True) -> bool:
+    """True when every match of ``pattern`` lies inside one of ``spans`` (in text order, not overlapping), and with
+    ``only_part`` is not all of it; each match looks up the one span that can hold it, so a long text stays linear."""
+    starts = [a for a, _ in spans]
+    for m in pattern.finditer(text):
+        i = bisect.bisect_right(starts, m.start()) - 1
+        if i < 0 or m.end() > spans[i][1] or (only_part and m.span() == spans[i]):
+            return False
+    return True
+
+
+_JOINED_TOKEN_RE = re.compile(vocab.JOINED_TOKEN)
+_JOINED_WORD_RE = re.compile(vocab.JOINED_WORD, re.IGNORECASE)
+_JOINED_NAME_RE = re.compile(vocab.JOINED_NAME, re.IGNORECASE)
+_CLEANED_UP_RE = re.compile(vocab.CLEANED_UP, re.IGNORECASE)
 
 
 def no_step_taken(text: str, source: str, tags: set[str] | frozenset[str]) -> bool:
@@ -91,7 +140,8 @@ def _evidence_says(text: str) -> bool:
 
 
 _NOT_DONE_HERE_RE = re.compile(
-    rf"(?:{vocab.EVIDENCE_SAYS})[^.;]*|{vocab.CHANGE_DID}|{vocab.STEP_REFERRED_TO}", re.IGNORECASE
+    rf"(?:{vocab.EVIDENCE_SAYS})[^.;]*|{vocab.CHANGE_DID}|{vocab.STEP_REFERRED_TO}|{vocab.FAILED_OVER_BY_ITSELF}",
+    re.IGNORECASE,
 )
 # A change mentioned in these is what someone found or saw, not a step taken to recover.
 _NOT_A_STEP = ("report", "alert", "finding", "investigation", "negative", "observation", "cause_statement", "symptom")
@@ -141,7 +191,7 @@ _REPORT_BY_MESSAGE_RE = re.compile(vocab.REPORT_BY_MESSAGE, re.IGNORECASE)
 def _only_inside(pattern: re.Pattern[str], text: str, container: re.Pattern[str]) -> bool:
     """True when every match of ``pattern`` lies inside some match of ``container``."""
     spans = [m.span() for m in container.finditer(text)]
-    return bool(spans) and all(any(a <= m.start() and m.end() <= b for a, b in spans) for m in pattern.finditer(text))
+    return bool(spans) and _all_in_spans(pattern, text, spans, only_part=False)
 
 
 _NOT_OBSERVATION = frozenset(

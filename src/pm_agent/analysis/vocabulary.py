@@ -6,6 +6,9 @@ and the summary all read the resulting tags. Nothing else re-scans event texts w
 of its own, and a phrase another reader needs too (a silent failure, "no failover errors" as no
 gap) is defined here once and imported.
 
+No tag's word counts inside a name joined by hyphens or underscores ("push-relay", "deploy-bot",
+"notification-worker"): see ``JOINED_TOKEN``.
+
 Unlike the word lists in ``pm_agent/data/``, these stay Python: each tag is a regular expression
 with look-arounds and shared fragments, and the order of its alternatives decides which words a
 draft quotes, so it reads best next to the fragments it is built from.
@@ -13,21 +16,26 @@ draft quotes, so it reads best next to the fragments it is built from.
 The tags:
 
 - ``acknowledgement``: a responder took the page (acknowledged, on it);
-- ``symptom``: the failure as users or systems saw it (errors, 5xx, down, timeouts, NotReady, OOM);
+- ``symptom``: the failure as users or systems saw it (errors, 5xx, down, timeouts, NotReady, OOM), never a
+  number that only looks like a status code ("65,536", "500 ms") nor the old things a clean-up removed ("stale
+  records cleaned up");
 - ``alert``: an automated alert, alarm or page; ``report``: a person (user, customer, support)
   told the team; ``declaration``: the incident was declared, a ticket raised, a status page opened;
-- ``investigation``: looking into it (an activity, not a result); ``finding``: something learned
+- ``investigation``: looking into it (an activity, not a result; "debug logging disabled" is a setting changed);
+  ``finding``: something learned
   (found, discovered, identified, turned out, concluded, OOM-killed, misconfigured, expired...), what the
   evidence logs, shows or returns ("pods log NXDOMAIN"), or what a change did;
   ``negative``: an investigation that found nothing or assumed wrongly;
 - ``cause_statement``: the text says why (caused by, due to, because, led to, meant, root cause);
-- ``change``: a deploy, release, configuration, migration, upgrade, pipeline run or roll-over;
+- ``change``: a deploy, release, configuration, migration, upgrade, pipeline run, roll-over or a credential
+  issued anew;
 - ``mitigation``: an attempt to stop the impact (roll back, revert, restart, scale, remove,
   disable, reattach, kill, drain, fail over, hotfix); its outcome: ``failed`` or ``worked``. A state is not a
   step: a drain or a clear is one only when it names what it acted on or who did it ("drained node-3", not
   "queue draining" or "backlog cleared"), and step words in what the evidence says ("the provider reports its
   incident mitigated"), in what a change did ("change 812 removed the record"), in a step named as a moment
-  ("flat after the rollback") or in an alert are no step (:func:`pm_agent.analysis.evidence.tags_of`);
+  ("flat after the rollback"), in a failover the system made by itself ("orders-db failed over at 03:14") or in an
+  alert are no step (:func:`pm_agent.analysis.evidence.tags_of`);
 - ``recovery``: the impact stopped (back to normal, back under a threshold, recovered, restored, working again,
   the backlog or the alerts cleared); ``progress``: on its way there ("queue draining");
   ``resolution``: the incident was closed;
@@ -37,8 +45,9 @@ The tags:
 - ``automatic``: a system, not a person, took the step (automatically, by the pipeline); ``begun``: a step
   only started (triggered, initiated, kicked off, in progress), not yet done;
 - ``followup``: a fix or follow-up decided or tracked (we will, ticket raised, action item), never a negated
-  one ("no ticket filed"); ``communication``: people were told (customers emailed, status page updated), never
-  the affected writing to the team ("a customer emailed support" is a ``report``);
+  one ("no ticket filed"); ``communication``: people were told about the incident (customers emailed, status page
+  updated), never the affected writing to the team ("a customer emailed support" is a ``report``) nor a campaign
+  or the product's own mail ("campaign email sent to the marketing list", "welcome email");
 - ``unintended``, ``blocked``, ``manual``, ``retry``, ``repeat``, ``gap`` (a stated missing
   safeguard: no alert, not covered by tests), ``failover`` (a standby or replica took over), ``growth`` (a
   resource growing, filling or leaking), ``gate_caught`` (a canary or release gate stopped the
@@ -61,10 +70,19 @@ def _p(pattern: str) -> re.Pattern[str]:
     return re.compile(pattern, re.IGNORECASE)
 
 
+# An HTTP status code ("503s", "HTTP 502", "404 for every image"), never part of a larger number ("65,536", "1,500",
+# "0.503") nor a quantity with its unit ("500 ms", "512 MB", "400/s", "500%").
+_UNIT = (
+    r"ms|milliseconds?|s|secs?|seconds?|mins?|minutes?|h|hrs?|hours?|days?|[kmgtp]i?b|bytes|req/s|rps|qps|x|"
+    r"(?:kilo|mega|giga|tera)bytes"
+)
+_NOT_A_QUANTITY = rf"s?\b(?![.,]\d|/)(?!\s*(?:%|(?:{_UNIT})\b))"
+HTTP_STATUS = rf"(?<![\d.,])[45]\d\d{_NOT_A_QUANTITY}"
+SERVER_ERROR_STATUS = rf"(?<![\d.,])5\d\d{_NOT_A_QUANTITY}"
 FAILURE_WORDS = (
     r"fail\w*|errors?|exceptions?|outage|down|unavailable|unreachable|unable|cannot|can't|crash\w*|broke|broken|"
     r"time(?:d)? ?out|timeouts?|stuck|pending|starv\w*|oom\w*|out of memory|unresponsive|not ?ready|"
-    r"degrad\w*|slow(?:ness|ed)?|latency|5\d\ds?\b|5xx|4\d\ds?\b|high (?:memory|cpu|load|latency|error)\w*|"
+    rf"degrad\w*|slow(?:ness|ed)?|latency|{HTTP_STATUS}|5xx|high (?:memory|cpu|load|latency|error)\w*|"
     r"(?:increase|spike|surge|jump) in|not (?:working|available|responding|reachable|scheduled|"
     r"running|shipped|joining|joined)|lost|missing|expired|evict\w*|killed|zombies?|no nodes|spike\w*|"
     r"empty|corrupt\w*|lag\w*|backlog|saturat\w*|exhaust\w*|throttl\w*|leak\w*|overload\w*|disconnect\w*|"
@@ -212,6 +230,70 @@ STEP_REFERRED_TO = (
     r"\b(?:after|since|during|following|before|until)\s+(?:the|a|an|its|their|each|every|this|that)?\s*"
     r"(?:[\w.-]+\s+){0,2}?[\w.-]+"
 )
+# A mail, a notification or an announcement is incident communication when the same clause names the people affected
+# or the incident ("emailed the affected merchants", "mail sent to customers explaining the outage", "follow-up mail
+# indicating service restored", "incident update email", "customers were notified"); a campaign, a newsletter or the
+# product's own mail ("welcome email", "order confirmation emails") is load or payload, whoever it reaches.
+_MESSAGE = r"(?:e-?mail(?:s|ed|ing)?|mail(?:s|ed|ing)?|notifications?|announc(?:e|es|ed|ing|ements?)|messag(?:e|es|ed))"
+_AUDIENCE = (
+    r"(?:customers?|users?|end-users?|clients?|partners?|merchants?|tenants?|stakeholders?|owners?|teams?|heads?|"
+    r"(?:affected|impacted)(?<!not affected)(?<!not impacted)(?<!never affected)(?<!never impacted))"
+)
+_ABOUT = (
+    r"(?:incidents?|outages?|issues?|problems?|disruptions?|downtime|status|apolog\w*|post-?mortem|root cause|impact|"
+    r"maintenance|restored|resolved|fixed|recovered|sev ?\d)"
+)
+MESSAGE_ABOUT_THE_INCIDENT = (
+    rf"\b{_MESSAGE}\b[^.;]{{0,60}}?\b(?:{_AUDIENCE}|{_ABOUT})\b|"
+    rf"\b(?:{_AUDIENCE}|{_ABOUT}|update)\s+(?:{_MESSAGE}|(?:were|was|have been|has been|got|are being|being)\s+"
+    r"(?:e-?mailed|mailed|messaged|notified|informed|contacted|told))\b"
+)
+# A credential replaced: "new key issued through the secrets manager", "issued a new API token", "certificate
+# re-issued". A change to the system, like a rotation.
+_CREDENTIAL = r"(?:keys?|tokens?|cert(?:ificate)?s?|credentials?|secrets?|passwords?|passphrases?)"
+_ISSUED = r"(?:re-?)?(?:issu(?:ed|ing)|generat(?:ed|ing)|mint(?:ed|ing))"
+CREDENTIAL_REPLACED = (
+    rf"\b{_CREDENTIAL}\s+(?:(?:was|were|has been|have been)\s+)?{_ISSUED}\b|"
+    rf"\b{_ISSUED}\s+(?:a\s+|the\s+)?(?:new\s+|fresh\s+|replacement\s+)?(?:[\w-]+\s+){{0,2}}?{_CREDENTIAL}\b"
+)
+# A word joined by hyphens or underscores to others is part of a name ("push-relay", "deploy-bot",
+# "notification-worker", "alert_router"), which says nothing of what the event is: no tag's word counts inside one
+# (:func:`pm_agent.analysis.evidence.tags_of`). A joined word is still a word when it is a prefixed one ("re-pushed",
+# "auto-rollback", "pre-commit") or a compound verb form ("crash-looping", "OOM-killed", "CPU-saturated").
+JOINED_TOKEN = r"[A-Za-z0-9]+(?:[-_][A-Za-z0-9]+)+"
+# ... but only a joined token that names a component is a name: its last part says what kind of component
+# ("push-relay", "deploy-bot", "notification-worker", "alert_router") or a part ends in a number ("ws-gw-4", "db_2").
+# "error-rate", "api-errors", "5xx-rate", "disk-full" measure the failure: their words count.
+JOINED_NAME = (
+    r".*\d(?:[-_].*)?|.*[-_](?:workers?|relay|bots?|services?|svc|api|gateway|gw|proxy|pipelines?|router|server|agent|jobs?|"
+    r"cron|daemon|controller|operator|manager|scheduler|runner|renewer|writer|reader|indexer|consumer|producer|"
+    r"broker|cluster|nodes?|pods?|db|cache|store|queue|topic|bucket|app|web|ui|frontend|backend|dashboard|tool|"
+    r"script|lambda|function|cli|sdk|client|exporter|collector|bridge|hub|portal|registry|service|engine|platform|"
+    r"sender|mailer|notifier|handler|listener|watcher|monitor|tracker|checker|sync|syncer|loader|importer|exporter)"
+)
+JOINED_WORD = (
+    r"(?:re|pre|post|non|un|co|de|e|auto|self|mis|sub|over|under|multi|anti|semi|cross|x)-[a-z]+|"
+    r"[a-z0-9]+(?:-[a-z0-9]+)*-[a-z]+(?:ed|ing)"
+)
+# A failover the system made by itself, told after the fact: "orders-db failed over at 03:14", "the broker failed over
+# to broker-b". Not when a person is its subject ("we failed over ...") or named after it ("... by the on-call"), or
+# it names what was failed over ("failed over orders-db to the replica"): those are steps.
+FAILED_OVER_BY_ITSELF = (
+    r"(?<![\w-])(?!(?:we|i|they|you|he|she|someone|manually|then|and|also|just|have|has|had|was|were)\b)[\w.-]+\s+"
+    r"(?:(?:has|have|had)\s+)?(?:automatically\s+|auto-?)?fail(?:ed|s)[- ]?over\b"
+    r"(?=\s*(?:$|[,.;:!?)\]])|\s+(?:at|to|and|but|so|on|in|after|before|during|within|around|as|while|automatically|"
+    r"successfully|cleanly|itself|by itself|again)\b)"
+    r"(?![^.;]*\b(?:manually|by hand|by (?:the |an? )?(?:on-?call|sre|engineer|operator|responder|team|dba|us|me)\b))"
+)
+# What a clean-up removes is no failure seen: "stale records cleaned up", "expired snapshots and orphaned blobs
+# deleted", "removed stale DNS entries": the old things a change acted on.
+_LEFTOVER = r"(?:stale|expired|old|unused|orphan\w*|dangling|obsolete|leftover|leaked|zombies?|outdated|invalid)"
+_CLEAN = r"(?:clean(?:ed|s|ing)?(?: up| out)?|clear(?:ed|s|ing)?|remov(?:ed|es|ing)|delet(?:ed|es|ing)|purg(?:ed|es|ing)|prun(?:ed|es|ing)|swept|reap(?:ed|s|ing)|garbage[- ]collected|expunged)"
+CLEANED_UP = (
+    rf"\b{_LEFTOVER}\s+(?:(?!{_CLEAN}\b)[\w.-]+\s+){{0,4}}?(?:(?:and|or)\s+{_LEFTOVER}\s+(?:[\w.-]+\s+){{0,3}}?)?"
+    rf"(?:(?:was|were|are|is|has been|have been|got|get)\s+)?{_CLEAN}\b|"
+    rf"\b{_CLEAN}\s+(?:up\s+|out\s+)?(?:the\s+|all\s+|any\s+|some\s+|\d[\d,]*\s+)?{_LEFTOVER}\b"
+)
 # What a recovery waited on, said after it: "back under 1% as resolver caches expire", "recovered once merges caught
 # up", "falling as clients get fresh tokens". Something that runs its course by itself, never a step.
 WAITED_ON = (
@@ -261,7 +343,9 @@ TAG_PATTERNS: dict[str, re.Pattern[str]] = {
         r"pick(?:ing|ed) up (?:the )?(?:ticket|case|page|incident|[a-z]+-\d+))"  # "picking up CS-88213": taking the ticket
     ),
     "investigation": _p(
-        r"\b(?:investigat\w*|looking (?:into|at)|look(?:ed)? (?:into|at)|debug\w*|diagnos\w*|troubleshoot\w*|checking|checked|"
+        # "debug" naming a setting ("debug logging disabled", "debug mode left on") is a change, not investigating
+        r"\b(?:investigat\w*|looking (?:into|at)|look(?:ed)? (?:into|at)|diagnos\w*|troubleshoot\w*|checking|checked|"
+        r"debug\w*\b(?!\s+(?:logg\w*|logs?|mode|level|flags?|builds?|output|settings?|symbols|endpoints?)\b)|"
         r"analys\w*|analyz\w*|asked (?:user|for)|attempted to ssh|trying to|tried to|second opinion)"
     ),
     "finding": _p(
@@ -290,7 +374,7 @@ TAG_PATTERNS: dict[str, re.Pattern[str]] = {
         r"upgrad\w*|downgrad\w*|migrat\w*|pipeline\w*|terraform|config(?:uration)? change|chang(?:e|ed|es)|"
         r"updat(?:e|ed|es)|modif\w*|replac(?:e|ed|es)|enabl(?:e|ed)|disabl(?:e|ed)|install\w*|rotat(?:e|ed|ion)|"
         r"roll-?over|rollover|scal(?:e|ed|ing) (?:up|out)|scaling|feature flag|toggl\w*|commit(?:ted)?|"
-        r"pull request|\bpr\b)"
+        rf"pull request|\bpr\b|{CREDENTIAL_REPLACED})"
     ),
     "mitigation": _p(
         r"\b(?:roll(?:ed|ing)? ?back|rollback|revert\w*|restart\w*|reboot\w*|fail(?:ed|ing)? ?over|"
@@ -384,9 +468,9 @@ TAG_PATTERNS: dict[str, re.Pattern[str]] = {
         r"upgrades?|rebuilds?|recovery|re-?index\w*|replacements?)(?: (?:of|for) [\w.-]+(?: [\w.-]+){0,2})?\s+"
         r"(?:was |is |has been )?(?<!re-)(?:triggered|initiated|kicked off|started|begun)\b"
     ),
-    "communication": _p(  # never a word of a service's name: "notification-worker", "email-gateway"
-        r"\b(?:communicat\w*|e-?mail(?:s|ed)?\b(?!-)|mail(?:s|ed)?\b(?!-)|notif(?:ied|y|ication)(?!-)|informed|"
-        r"reached out|responded to|status ?page (?:updated|post)|announce\w*|contacted)"
+    "communication": _p(
+        r"\b(?:communicat\w*|notif(?:ied|y)\b|informed|reached out|responded to|status ?page (?:updated|post)|"
+        rf"contacted)|{MESSAGE_ABOUT_THE_INCIDENT}"
     ),
     "unintended": _p(
         r"\b(?:unintend\w*|unintentional\w*|accidental(?:ly)?|unexpected(?:ly)?|inadvertent(?:ly)?|by mistake|"
@@ -465,9 +549,10 @@ FINDING_MIN_WORDS = 3
 # Where the input says outright that the failure started here, or that this change was the culprit.
 START_MARK = _p(r"\((?:problem|issue|incident|impact) (?:started|began)\)|\bfirst occurr?ence\b")
 CULPRIT_MARK = _p(r"\bculprit\b|\((?:problem|issue|incident|impact) (?:started|began)\)")
-# The connectives that split a cause statement into what happened and why: the reason comes after these ...
 # Who a message tells when it tells the people affected: "status page updated", "customers informed".
 AFFECTED_RE = _p(r"\b(?:customers?|users?|teams?|affected|status ?page|stakeholders?|heads?|partners?|clients?)\b")
+# The connectives that split a cause statement into what happened and why (``cause_statement`` says there is a why;
+# these two say where it is): the reason comes after these ...
 CONNECTIVE = _p(
     r"\b(?:caused by|due to|because(?: of)?|as a result of|resulting from|stemm\w* from)\b|"
     r"(?:(?<=\bfailed)|(?<=\bfails)):"

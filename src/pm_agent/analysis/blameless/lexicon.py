@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 
+from pm_agent.analysis.vocabulary import SERVER_ERROR_STATUS
 from pm_agent.data import table
 
 _LISTS = table("blameless_lexicon")
@@ -34,9 +35,12 @@ TECHNICAL_COLLOCATIONS = re.compile(
 # Things that signal a problem: "ignored the alert" becomes "the alert did not lead to a response".
 SIGNAL_NOUNS = frozenset(_LISTS["signal_nouns"])
 
-# Words that tell the sentence is about something going wrong (for "which led to ..." and "because").
-FAILURE_WORDS = re.compile(
-    r"(?i)\b(?:outages?|incidents?|downtime|failures?|failed|failing|errors?|\d+xx|5\d\ds?|timeouts?|timed out"
+# Words that tell the sentence is about something going wrong (for "which led to ..." and "because"): harm a
+# person's action could be tied to, which is not the event vocabulary's symptom list (that one tags what an event
+# saw, "pending" or "stale" included). A server error status is the vocabulary's: never part of "65,536" or "500 MB".
+HARM_WORDS = re.compile(
+    r"(?i)\b(?:outages?|incidents?|downtime|failures?|failed|failing|errors?|\d+xx|"
+    rf"{SERVER_ERROR_STATUS}|timeouts?|timed out"
     r"|degraded|degradation|loss|lost|corrupt\w*|crash\w*|unavailable|down|broke|broken|spiked?|spiking"
     r"|backlog|lag|stall\w*|dropped|exhausted|filled|full|leak\w*|duplicate\w*|overload\w*|deleted|wiped"
     r"|out\s+of\s+(?:memory|disk|space|connections)|OOM\w*)\b"

@@ -27,8 +27,8 @@ from pm_agent.analysis.blameless.lexicon import (
     ADVERB,
     AGENT,
     AGENT_TAIL,
-    FAILURE_WORDS,
     HARM_VERBS,
+    HARM_WORDS,
     NOBODY,
     POSSESSOR,
 )
@@ -215,7 +215,7 @@ def _responsible_hits(sentence: str) -> list[Hit]:
         if re.fullmatch(NOBODY, m["agent"]):
             continue  # "nobody was responsible for testing it" is a finding about ownership
         what = (m["what"] or "").strip()
-        if m["verb"] == "responsible" and not (FAILURE_WORDS.search(what) or re.match(r"\w+ing\b", what)):
+        if m["verb"] == "responsible" and not (HARM_WORDS.search(what) or re.match(r"\w+ing\b", what)):
             continue
         if re.match(r"\w+ing\b", what):
             replacement = f"the process did not prevent {what}"
@@ -242,14 +242,14 @@ def _action_then_harm_hits(sentence: str) -> list[Hit]:
 
 
 def _is_harm(link: str, after: str) -> bool:
-    return bool(_SURE_HARM.search(link + after[:60]) or FAILURE_WORDS.search(after))
+    return bool(_SURE_HARM.search(link + after[:60]) or HARM_WORDS.search(after))
 
 
 def _because_action_hits(sentence: str) -> list[Hit]:
     hits: list[Hit] = []
     for m in _BECAUSE_ACTION.finditer(sentence):
         elsewhere = sentence[: m.start()] + sentence[m.end() :]
-        if re.fullmatch(NOBODY, m["agent"]) or not FAILURE_WORDS.search(elsewhere):
+        if re.fullmatch(NOBODY, m["agent"]) or not HARM_WORDS.search(elsewhere):
             continue
         if m["verb"] == "made" and names_a_lapse(m["rest"]):
             continue  # "because Anna made an error in ...": the idioms rule retells it
@@ -291,4 +291,4 @@ def _retold(m: re.Match[str]) -> str | None:
 
 def _reports_harm(text: str) -> bool:
     """ "..., which caused 6 hours of downtime", "..., taking down checkout", "... led to failed logins"."""
-    return bool(_SURE_HARM.search(text) or (re.search(_LED_TO, text) and FAILURE_WORDS.search(text)))
+    return bool(_SURE_HARM.search(text) or (re.search(_LED_TO, text) and HARM_WORDS.search(text)))

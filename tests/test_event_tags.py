@@ -1,0 +1,193 @@
+"""False tags of the event vocabulary: words that look like a tag's word but, read in place, say something else."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from pm_agent.analysis.blameless.rewrite import is_blameful, rewrite_blameless
+from pm_agent.analysis.evidence import read_incident, tags_of
+from pm_agent.models import BlamelessReport, Incident, TimelineEvent
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "queue depth 2,503 messages across 8 consumers",
+        "p50 response time 500 ms, heap at 512 MB on each node",
+        "upload-api holds 1,500 open sockets; mean payload 5.04 kB",
+        "replication delay 0.503 s on the read replica",
+    ],
+)
+def test_a_number_with_a_separator_a_decimal_point_or_a_unit_is_a_quantity_not_an_http_error(text):
+    assert "symptom" not in tags_of(text, "metric")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "the storefront returns 503 to 4% of requests",
+        "500s on checkout since 10:02",
+        "HTTP 502 Bad Gateway from the edge",
+        "404 for every product image",
+    ],
+)
+def test_an_http_status_code_is_still_a_symptom(text):
+    assert "symptom" in tags_of(text, "chat")
+
+
+def test_a_limit_the_system_is_at_is_an_observation_and_a_finding_without_any_error_word():
+    said = "sftp-proxy-2 is at 131,072 open files, the ulimit; sftp-proxy-5 is above 120,000"
+    reading = read_incident(
+        Incident(
+            id="made-up-sftp",
+            title="Uploads refused",
+            events=[
+                TimelineEvent(at=dt.datetime(2026, 3, 9, 14, 0, tzinfo=dt.UTC), source="alert", text="Uploads refused"),
+                TimelineEvent(at=dt.datetime(2026, 3, 9, 14, 6, tzinfo=dt.UTC), source="chat", text=said),
+            ],
+        )
+    )
+    assert {"limit_reached", "observation"} <= tags_of(said, "chat")
+    assert [t.text for t in reading.findings] == [said]
+
+
+@pytest.mark.parametrize(
+    ("text", "not_tagged"),
+    [
+        ("push-relay pods at 40% CPU on every node", "change"),
+        ("deploy-bot posted the nightly build summary", "change"),
+        ("notification-worker queue depth is 300", "communication"),
+        ("mailer-gateway connection count flat at 40", "communication"),
+        ("alert-router memory at 2 GB", "alert"),
+        ("the rollout-controller logs a config diff every minute", "change"),
+    ],
+)
+def test_a_word_inside_a_hyphenated_name_sets_off_no_tag(text, not_tagged):
+    assert not_tagged not in tags_of(text, "chat")
+
+
+@pytest.mark.parametrize(
+    ("text", "tag"),
+    [
+        ("re-pushed the routing table to the edge", "change"),
+        ("orders-db pods crash-looping on the new node pool", "symptom"),
+        ("ingest pods OOM-killed twice in ten minutes", "symptom"),
+        ("CPU-saturated nodes in the eu pool", "symptom"),
+        ("deploy-bot deployed build 77 to staging", "change"),
+    ],
+)
+def test_a_hyphenated_word_or_a_name_beside_the_word_still_tags(text, tag):
+    assert tag in tags_of(text, "chat")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Spring sale newsletter mailed to every subscriber on the list",
+        "Launch announcement email sent to all trial accounts",
+        "the promo links land on signup; every signup queues a welcome email",
+    ],
+)
+def test_a_marketing_or_product_email_is_no_communication_about_the_incident(text):
+    assert "communication" not in tags_of(text, "chat")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Emailed the affected merchants about the delayed payouts",
+        "Status page updated with the outage details",
+        "Mail sent to the affected customers explaining the outage",
+        "Customers were notified of the maintenance window overrun",
+        "Sent an incident update email to all tenants",
+    ],
+)
+def test_telling_people_about_the_incident_is_communication(text):
+    assert "communication" in tags_of(text, "chat")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Verbose debug logging turned off on the api nodes; disk at 61%",
+        "billing-api 7.1 shipped with debug mode left on",
+    ],
+)
+def test_switching_debug_logging_is_not_investigating(text):
+    assert "investigation" not in tags_of(text, "deploy")
+
+
+def test_debugging_something_is_investigating():
+    assert "investigation" in tags_of("debugging the token refresh on a staging pod", "chat")
+
+
+def test_a_change_that_cleans_up_stale_things_is_a_change_not_a_symptom():
+    tags = tags_of("Cleanup job 88 ran on the artifact store: expired snapshots and orphaned blobs deleted", "deploy")
+    assert "symptom" not in tags and "change" in tags
+    assert "symptom" not in tags_of("Removed stale DNS entries for the retired mail hosts", "deploy")
+    assert "symptom" in tags_of("stale prices shown on the product page for 20 minutes", "chat")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "ack. checkout-api throwing 502s. orders-db failed over at 03:14 and has looked fine since",
+        "the primary queue broker failed over to broker-b; the new leader is healthy",
+    ],
+)
+def test_a_failover_the_system_did_by_itself_is_no_step_taken(text):
+    tags = tags_of(text, "chat")
+    assert "failover" in tags and "mitigation" not in tags
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "we failed over orders-db to the replica in eu-west-2",
+        "Failed over orders-db to the standby manually",
+        "orders-db failed over to the standby at 03:20 by the on-call",
+    ],
+)
+def test_a_failover_someone_ran_is_a_step(text):
+    assert {"failover", "mitigation"} <= tags_of(text, "chat")
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["New token issued for the ci-runner service account", "re-issued the TLS certificate for the admin host"],
+)
+def test_a_credential_issued_anew_is_a_change(text):
+    assert "change" in tags_of(text, "note")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Because Omar raised the ulimit to 65,536 the node kept serving.",
+        "The pool size was raised by Priya, which led to 1,500 open connections.",
+    ],
+)
+def test_a_number_that_only_looks_like_a_server_error_ties_no_person_to_harm(text):
+    assert rewrite_blameless(text) == BlamelessReport(original=text, rewritten=text, findings=[])
+
+
+def test_a_server_error_after_a_persons_change_is_still_harm():
+    assert is_blameful("The pool size was lowered by Priya, which led to 503 errors.")
+
+
+@pytest.mark.parametrize(
+    ("text", "tag"),
+    [
+        ("checkout error-rate above 5% for ten minutes", "symptom"),
+        ("5xx-rate up on the edge since 14:02", "symptom"),
+        ("api-errors spiking on every pod", "symptom"),
+        ("High-latency on search: p99 at 4 s", "symptom"),
+        ("error_rate above 5% on checkout", "symptom"),
+    ],
+)
+def test_a_joined_measure_of_the_failure_is_no_name_and_still_tags(text, tag):
+    """A joined word is a name when it ends in what names a component (a worker, a relay, a bot, a gateway) or
+    carries a number ("ws-gw-4"); "error-rate" and "api-errors" are measures of the failure, not names."""
+    assert tag in tags_of(text, "chat")
