@@ -163,6 +163,7 @@ PASSED_CHECK_RE = re.compile(
     re.IGNORECASE,
 )
 # What is found later is a statement about the system, not a step, a signal or the response's own bookkeeping.
+_VERDICT_RE = re.compile(r"ok|passed|green|succe|fine", re.IGNORECASE)  # a cheap first look over every event
 _NOT_FOUND_LATER = (
     "recovery",
     "mitigation",
@@ -186,7 +187,10 @@ def passed_checks(reading: Reading) -> list[str]:
     checked = [
         t
         for t in reading.events
-        if PASSED_CHECK_RE.search(t.text) and (detected is None or t.at < detected) and not t.has("report", "alert")
+        if (detected is None or t.at < detected)
+        and _VERDICT_RE.search(t.text)
+        and PASSED_CHECK_RE.search(t.text)
+        and not t.has("report", "alert")
     ]
     if not checked:
         return []

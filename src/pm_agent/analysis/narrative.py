@@ -212,12 +212,13 @@ def went_well(reading: Reading) -> list[str]:
     told = next((t for t in reading.events if t.has("communication") and vocab.AFFECTED_RE.search(t.text)), None)
     if told is not None:
         good.append(f"People affected were told: {said(told.event, T['communication'])}.")
-    held = next((t for t in reading.events if SAFEGUARD_HELD_RE.search(t.text)), None)
+    held = next((t for t in reading.events if _PROTECTION_RE.search(t.text) and SAFEGUARD_HELD_RE.search(t.text)), None)
     if held is not None:
         good.append(f"A safeguard held: {said(held.event, SAFEGUARD_HELD_RE)}.")
     return good
 
 
+_PROTECTION_RE = re.compile(r"protect|lock|polic|guard", re.IGNORECASE)  # a cheap first look over every event
 # A destructive step that a protection refused: "destroy of ledger-db failed: deletion protection is enabled".
 SAFEGUARD_HELD_RE = re.compile(
     r"\b(?:destroy\w*|delet\w*|drop\w*|truncat\w*|wip(?:e|ed|ing)|overwrit\w*|terminat\w*)\b[^.;]{0,60}?"

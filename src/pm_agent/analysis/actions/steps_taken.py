@@ -96,10 +96,13 @@ def _without_announcements(steps: list[Tagged]) -> list[Tagged]:
     the same thing ("quote-api rolled back to 2.3"): one step, listed once as the report of it. A log of steps each
     written as under way ("Scaling down by 2 nodes", later "Scaling down by 1 node") keeps every one of them. One
     pass from the end, carrying the words of the steps reported done after each."""
+    if not any("ing" in step.text and _under_way(step) for step in steps):  # nothing announced: nothing to match
+        return steps
+    states = [_under_way(step) for step in steps]
     kept: list[Tagged] = []
     reported_later: set[str] = set()
-    for step in reversed(steps):
-        state, words = _under_way(step), specific_stems(step.text)
+    for step, state in zip(reversed(steps), reversed(states), strict=True):
+        words = specific_stems(step.text) if state is not None else frozenset()
         if not (state is True and words & reported_later):
             kept.append(step)
         if state is False:
