@@ -1009,6 +1009,61 @@ def test_a_follow_up_is_quoted_from_its_own_sentence_and_one_the_data_says_was_n
     ]
 
 
+def test_a_step_the_data_says_is_still_to_be_done_is_carried_out_and_one_that_only_seemed_done_is_not():
+    incident = Incident(
+        id="f-2",
+        title="Search results stale",
+        services=["search"],
+        events=[
+            event("10:00", "alert", "Alert: search index age above 2 hours"),
+            event("10:20", "chat", "The indexer appeared to be stalled on one shard"),
+            event("10:40", "deploy", "Indexer restarted, allowing the queued updates to be applied"),
+            event("10:45", "metric", "Index age back to normal"),
+            event("10:50", "note", "Resolved; the stuck shard to be rebuilt from the nightly snapshot"),
+        ],
+    )
+
+    assert [a.title for a in actions_for(incident) if a.title.startswith("Carry out")] == [
+        'Carry out the follow-up recorded in the timeline: "Resolved; the stuck shard to be rebuilt from the nightly '
+        'snapshot"',
+    ]
+
+
+def test_a_step_announced_and_then_reported_done_is_one_done_action_the_report_of_it():
+    incident = Incident(
+        id="p-4",
+        title="Quote API errors",
+        services=["quote-api"],
+        events=[
+            event("10:00", "deploy", "quote-api 2.4 deployed"),
+            event("10:05", "alert", "Alert: quote-api 5xx above 10%"),
+            event("10:10", "chat", "Errors all come from the new parser in 2.4. Rolling back to 2.3"),
+            event("10:15", "deploy", "quote-api rolled back to 2.3"),
+            event("10:20", "metric", "quote-api 5xx back to normal"),
+        ],
+    )
+
+    assert [a.title for a in actions_for(incident) if a.status == "done"] == ["Quote-api rolled back to 2.3"]
+
+
+def test_many_steps_under_way_are_matched_with_their_reports_in_one_pass():
+    steps = [
+        TimelineEvent(at=at("10:10") + dt.timedelta(seconds=i), source="chat", text=f"Rolling back shard{i} to 2.3")
+        for i in range(6000)
+    ]
+    incident = Incident(
+        id="p-5",
+        title="Quote API errors",
+        events=[
+            event("10:00", "deploy", "quote-api 2.4 deployed"),
+            event("10:05", "alert", "Alert: quote-api 5xx"),
+            *steps,
+        ],
+    )
+
+    assert len(actions_for(incident)) >= 1
+
+
 def test_done_actions_are_fixes_that_stay_not_steps_repeated_begun_taken_by_a_system_or_people_contacted():
     incident = Incident(
         id="gw-9",

@@ -213,6 +213,26 @@ def test_a_safeguard_the_data_records_as_missing_and_a_slow_detection_are_named(
     ]
 
 
+def test_a_check_that_reported_success_before_the_failure_was_found_is_named_with_what_was_found_later():
+    unnoticed = incident(
+        [
+            ("03:00", "deploy", "price import finished, all 90 chunks reported OK; catalog now reads prices_v2"),
+            ("08:00", "alert", "Alert: checkout price mismatch errors above 1%"),
+            ("08:20", "chat", "prices_v2 holds no prices for items imported before 2019"),
+            ("08:30", "deploy", "catalog switched back to prices_v1; mismatch errors back to normal"),
+        ],
+        started_at="03:00",
+    )
+
+    assert factors_of(unnoticed) == [
+        "The failure went unnoticed for 5 h 00 min: it started at 2024-05-14 03:00 UTC and was first detected by "
+        "Alert: checkout price mismatch errors above 1% (alert, 2024-05-14 08:00 UTC).",
+        "A check reported success before the failure was found: Price import finished, all 90 chunks reported OK "
+        "(deploy, 2024-05-14 03:00 UTC); what was found later: prices_v2 holds no prices for items imported before "
+        "2019 (chat, 2024-05-14 08:20 UTC).",
+    ]
+
+
 def test_a_factor_never_names_the_person_who_acted_or_was_mentioned():
     named = Incident(
         id="t",

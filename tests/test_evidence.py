@@ -431,3 +431,42 @@ def test_a_step_worked_when_a_later_recovery_names_it_as_what_it_followed():
 )
 def test_a_finding_word_inside_the_message_users_see_is_no_finding(text, found):
     assert ("finding" in tags_of(text, "chat")) is found
+
+
+def test_a_switch_back_that_says_reads_come_from_the_old_store_again_is_when_the_impact_stopped():
+    reading = read_incident(
+        incident(
+            ("06:00", "deploy", "flag orders.new_store switched on; order history now reads from orders_v3"),
+            ("09:30", "chat", "A customer reports that older orders vanished from their history"),
+            (
+                "09:50",
+                "deploy",
+                "flag orders.new_store switched off; order history reads from the old orders table again",
+            ),
+            ("12:00", "note", "Incident resolved"),
+        )
+    )
+
+    assert (reading.mitigated, reading.mitigated_basis) == (
+        at("09:50"),
+        "first recovery (deploy: flag orders.new_store switched off; order history reads fro…)",
+    )
+
+
+def test_a_responder_taking_the_ticket_is_an_acknowledgement_not_an_observation_of_the_failure():
+    taking = tags_of("picking up SUP-4410 (Acme, invoices missing from the portal)", "chat")
+    traffic = tags_of("traffic picked up again after the release", "metric")
+
+    assert ("acknowledgement" in taking, "observation" in taking, "acknowledgement" in traffic) == (True, False, False)
+
+
+def test_a_rollback_after_the_failure_was_found_or_someone_reporting_it_is_never_the_change_that_set_it_off():
+    reading = read_incident(
+        incident(
+            ("11:00", "chat", "Finance reports orders with both discounts applied"),
+            ("11:30", "chat", "found it: the discount rule skips the stacking check since release 7.3"),
+            ("11:45", "deploy", "Rolled back pricing to release 7.2"),
+        )
+    )
+
+    assert reading.trigger is None

@@ -251,6 +251,123 @@ def test_a_stated_cause_about_the_changed_component_is_traced_back_to_the_change
     ]
 
 
+def test_a_finding_of_the_diagnosis_is_the_cause_not_what_the_change_itself_says_it_does():
+    incident = Incident(
+        id="search-3",
+        title="Products missing from catalog search",
+        events=[
+            event(
+                "09:00",
+                "deploy",
+                "search index copy job finished, all shards reported OK; flag search.new_index switched on, "
+                "so catalog-api now serves search from the new index",
+            ),
+            event("13:00", "chat", "A customer reports that some products no longer show up in search"),
+            event("14:00", "chat", "found it: the copy job skips products with an empty brand field, no error"),
+        ],
+    )
+
+    steps = branches(run_five_whys("Products missing from catalog search", incident))[0]["steps"]
+
+    assert steps[1:3] == [
+        cited(
+            'Why did "Products missing from catalog search" happen?',
+            "The data states a cause: Found it: the copy job skips products with an empty brand field, no error "
+            "(chat, 2024-05-14 14:00 UTC).",
+            ("14:00", "chat", "found it: the copy job skips products with an empty brand field, no error"),
+        ),
+        cited(
+            'What set "found it: the copy job skips products with an empty…" off?',
+            "It started with the change: Search index copy job finished, all shards reported OK; flag search.new_index "
+            "switched on, so catalog-api now serves search from the new index (deploy, 2024-05-14 09:00 UTC).",
+            (
+                "09:00",
+                "deploy",
+                "search index copy job finished, all shards reported OK; flag search.new_index switched on, so "
+                "catalog-api now serves search from the new index",
+            ),
+        ),
+    ]
+
+
+def test_the_check_a_failure_got_past_is_asked_of_the_change_not_of_what_the_diagnosis_found():
+    incident = Incident(
+        id="cart-4",
+        title="Cart pods restarting",
+        events=[
+            event("10:00", "deploy", "cart-service 3.4 released to production"),
+            event("10:50", "alert", "Alert: cart-service pod restarts above 5 in 10 minutes"),
+            event("11:05", "chat", "pods run out of memory: the heap grows steadily since 3.4"),
+        ],
+    )
+
+    steps = branches(run_five_whys("Cart pods restarting", incident))[0]["steps"]
+
+    assert steps[-1] == asked(
+        'Why was "Cart pods restarting" not caught earlier?',
+        'Which check, test or review did "cart-service 3.4 released to production" pass before it took effect, and why '
+        "did none of them catch it?",
+    )
+
+
+def test_a_finding_that_a_recovery_step_caused_the_failure_is_the_stated_cause():
+    incident = Incident(
+        id="ledger-7",
+        title="Ledger API errors after a rollback",
+        events=[
+            event("10:00", "deploy", "ledger-api 2.0 deployed; it stores amounts in a new column format"),
+            event("10:20", "alert", "Alert: ledger-api 5xx above 5%"),
+            event("10:30", "deploy", "ledger-api rolled back to 1.9"),
+            event("10:35", "alert", "Alert: ledger-api 5xx above 40%"),
+            event(
+                "10:50",
+                "note",
+                "Finding: the 40% errors are caused by the rollback, as 1.9 cannot parse the new format",
+            ),
+            event("11:00", "deploy", "ledger-api rolled forward to 2.0; 5xx back under 1%"),
+        ],
+    )
+
+    steps = branches(run_five_whys("Ledger API errors after a rollback", incident))[0]["steps"]
+
+    assert steps[1] == cited(
+        'Why did "Ledger API errors after a rollback" happen?',
+        "The data states a cause: Finding: the 40% errors are caused by the rollback, as 1.9 cannot parse the new "
+        "format (note, 2024-05-14 10:50 UTC).",
+        ("10:50", "note", "Finding: the 40% errors are caused by the rollback, as 1.9 cannot parse the new format"),
+    )
+
+
+def test_a_cause_stated_for_something_before_the_change_landed_is_not_why_the_change_broke_things():
+    incident = Incident(
+        id="gw-5",
+        title="Partner webhooks rejected",
+        started_at=at("15:00"),
+        events=[
+            event(
+                "13:00", "deploy", "Gateway rule change failed due to a locked state file, so the rule change waited"
+            ),
+            event("15:00", "deploy", "Gateway rule change applied"),
+            event("18:00", "chat", "A partner reports their webhooks are rejected by the gateway"),
+        ],
+    )
+
+    steps = branches(run_five_whys("Partner webhooks rejected", incident))[0]["steps"]
+
+    assert steps[1:3] == [
+        cited(
+            'What set "Partner webhooks rejected" off?',
+            "It started with the change: Gateway rule change applied (deploy, 2024-05-14 15:00 UTC).",
+            ("15:00", "deploy", "Gateway rule change applied"),
+        ),
+        asked(
+            'How did the change lead to "Partner webhooks rejected"?',
+            'What in "Gateway rule change applied" made "Partner webhooks rejected" fail? The data gives the times, not '
+            "the mechanism.",
+        ),
+    ]
+
+
 def test_a_later_finding_about_what_the_cause_names_is_the_next_cited_step():
     steps = branches(run_five_whys("Payments gateway handshakes failing", expired_certificate()))[0]["steps"]
 
@@ -320,6 +437,24 @@ def test_with_no_change_and_no_finding_the_chain_asks_what_changed_and_what_coul
             'Which check, alert or review could have caught "Queue consumers idle" sooner, and why did none?',
         ),
     ]
+
+
+def test_with_no_change_the_chain_asks_what_made_the_first_sign_happen_rather_than_saying_the_data_names_nothing():
+    incident = Incident(
+        id="cache-2",
+        title="Cache cluster degraded",
+        events=[
+            event("03:00", "chat", "Host cache-3 stopped responding (disk controller error)"),
+            event("03:02", "alert", "Alert: cache cluster degraded, cache-3 unreachable"),
+            event("03:30", "chat", "Moved the slots of cache-3 to cache-4; hit rate back to normal"),
+        ],
+    )
+
+    assert branches(run_five_whys("Cache cluster degraded", incident))[0]["steps"][1] == asked(
+        'What set "Cache cluster degraded" off?',
+        'What made "Host cache-3 stopped responding (disk controller error)" happen (a deploy, a configuration, load, '
+        "hardware, a dependency)? The data shows it as the first sign and names no change before it.",
+    )
 
 
 def test_findings_that_share_nothing_with_the_symptom_are_offered_for_the_review_to_connect_not_chosen():
@@ -396,6 +531,52 @@ def test_an_alert_that_came_after_the_report_is_cited_and_asked_about_with_the_g
     ]
 
 
+def test_a_person_escalating_the_report_to_the_on_call_is_not_an_alert_that_followed_it():
+    incident = Incident(
+        id="pdf-2",
+        title="Invoice PDFs blank",
+        events=[
+            event("08:00", "deploy", "invoice-service 4.2 released"),
+            event("10:00", "chat", "A customer reports that their invoice PDF is blank"),
+            event("10:20", "page", "Support escalated ticket T-991 to the billing on-call"),
+            event("11:00", "deploy", "Rolled back invoice-service to 4.1; PDFs render again"),
+        ],
+    )
+
+    assert branches(run_five_whys("Invoice PDFs blank", incident))[1]["steps"] == [
+        cited(
+            "Why did a person notice it before monitoring did?",
+            "The first signal was a report: A customer reports that their invoice PDF is blank "
+            "(chat, 2024-05-14 10:00 UTC). No alert appears in the data before it.",
+            ("10:00", "chat", "A customer reports that their invoice PDF is blank"),
+        ),
+        asked(
+            "Why did no alert catch it?",
+            'Which signal shows "A customer reports that their invoice PDF is blank" to monitoring, and is anything '
+            "alerting on it?",
+        ),
+    ]
+
+
+def test_a_report_that_names_nothing_is_not_what_monitoring_is_asked_to_see_the_problem_is():
+    incident = Incident(
+        id="dl-1",
+        title="Downloads stalling at 99%",
+        events=[
+            event("08:00", "deploy", "cdn config 14 applied"),
+            event("12:00", "chat", "Issue reported by a customer"),
+            event("12:40", "deploy", "cdn config 14 reverted; downloads complete again"),
+        ],
+    )
+
+    detection = run_five_whys("Downloads stalling at 99%", incident).branches[1]
+
+    assert (detection.steps[1].question, detection.root_cause_question) == (
+        'Which signal shows "Downloads stalling at 99%" to monitoring, and is anything alerting on it?',
+        'What would have alerted on "Downloads stalling at 99%" before a person did?',
+    )
+
+
 def test_an_alert_long_after_the_start_gives_a_detection_branch_with_the_lag_and_a_stated_monitoring_gap_as_its_root():
     detection = branches(run_five_whys("Password reset emails delayed", queue_backlog_with_a_stated_gap()))[1]
 
@@ -421,11 +602,33 @@ def test_an_alert_long_after_the_start_gives_a_detection_branch_with_the_lag_and
     }
 
 
+def test_a_late_alert_with_a_growth_the_data_states_asks_why_nothing_watched_that_growth_not_who_noticed_first():
+    incident = Incident(
+        id="cart-5",
+        title="Cart pods restarting",
+        events=[
+            event("10:00", "deploy", "cart-service 3.4 released"),
+            event("11:00", "alert", "Alert: cart-service pod restarts above 5"),
+            event("11:10", "chat", "heap climbing steadily since 3.4 until the pods are killed"),
+            event("11:20", "deploy", "Rolled back cart-service to 3.3; heap flat again"),
+        ],
+    )
+
+    detection = run_five_whys("Cart pods restarting", incident).branches[1]
+
+    assert (detection.steps[1].question, detection.root_cause_question) == (
+        'Was anything watching what the data shows growing ("heap climbing steadily since 3.4 until the pods are '
+        'killed"), and why did it not alert before 2024-05-14 11:00 UTC?',
+        'What would have alerted on the failure sooner than "Alert: cart-service pod restarts above 5", 1 h 00 min '
+        "after it began?",
+    )
+
+
 def test_a_prompt_alert_and_a_clean_recovery_give_the_trigger_branch_only():
     assert [b.label for b in run_five_whys("Search returns empty results", mapping_change()).branches] == ["trigger"]
 
 
-def test_a_failed_rollback_that_says_why_after_a_colon_gives_a_recovery_branch_citing_that_reason():
+def test_a_failed_rollback_that_says_why_after_a_colon_gives_a_recovery_branch_answered_with_that_reason_alone():
     recovery = branches(run_five_whys("Invoices emailed with wrong totals", customer_report_then_failed_rollback()))[2]
 
     assert recovery == {
@@ -444,8 +647,7 @@ def test_a_failed_rollback_that_says_why_after_a_colon_gives_a_recovery_branch_c
             ),
             cited(
                 "Why did that step not work?",
-                "The data says why: Rollback to billing 5.0 failed: the migration could not be reversed "
-                "(deploy, 2024-05-14 10:10 UTC).",
+                "The data says why: The migration could not be reversed (deploy, 2024-05-14 10:10 UTC).",
                 ("10:10", "deploy", "Rollback to billing 5.0 failed: the migration could not be reversed"),
             ),
         ],
@@ -465,8 +667,7 @@ def test_a_failed_step_that_says_why_it_failed_is_cited_for_that_reason():
 
     assert branches(run_five_whys("Sign-in failing", incident))[1]["steps"][1] == cited(
         "Why did that step not work?",
-        "The data says why: Failover of auth-db to the replica failed due to replication lag of 40 minutes "
-        "(chat, 2024-05-14 11:40 UTC).",
+        "The data says why: Replication lag of 40 minutes (chat, 2024-05-14 11:40 UTC).",
         ("11:40", "chat", "Failover of auth-db to the replica failed due to replication lag of 40 minutes"),
     )
 
@@ -485,6 +686,26 @@ def test_a_recovery_step_that_was_held_up_gives_a_recovery_branch():
     recovery = run_five_whys("Reports page blank", incident).branches[1]
 
     assert (recovery.label, [e.at for e in recovery.steps[0].evidence]) == ("recovery", [at("15:10")])
+
+
+def test_a_job_re_run_after_the_impact_stopped_did_not_hold_up_recovery():
+    incident = Incident(
+        id="orders-9",
+        title="Older orders missing from order history",
+        events=[
+            event("06:00", "deploy", "flag orders.new_store switched on; order history now reads from orders_v3"),
+            event("09:30", "chat", "A customer reports that older orders vanished from their history"),
+            event(
+                "09:50", "deploy", "flag orders.new_store switched off; history reads from the old orders table again"
+            ),
+            event("11:00", "deploy", "copy job re-run for the orders it skipped"),
+        ],
+    )
+
+    assert [b.label for b in run_five_whys("Older orders missing from order history", incident).branches] == [
+        "trigger",
+        "detection",
+    ]
 
 
 def test_a_finding_that_describes_the_failure_is_not_a_held_up_recovery_step():

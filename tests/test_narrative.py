@@ -52,6 +52,25 @@ def test_impact_in_words_quotes_a_title_that_states_the_impact_and_the_reports_n
     ]
 
 
+def test_what_the_responders_assumed_or_ruled_out_is_not_quoted_as_what_users_saw():
+    incident = Incident(
+        id="lb-3",
+        title="Uploads failing for some users",
+        events=[
+            event("10:00", "chat", "A user reports that their uploads fail"),
+            event(
+                "10:10", "chat", "Checked the load balancer, nothing unusual found; assumed a client error at the time"
+            ),
+            event("10:40", "deploy", "Upload size limit restored on the proxy; uploads working again"),
+        ],
+    )
+
+    assert [e.excerpt for e in impact_in_words(read_incident(incident))] == [
+        "Uploads failing for some users",
+        "A user reports that their uploads fail",
+    ]
+
+
 def test_a_title_that_only_names_the_incident_is_not_quoted_as_impact():
     incident = gateway_outage().model_copy(update={"title": "Edge gateway incident of 14 May"})
     assert [e.excerpt for e in impact_in_words(read_incident(incident))] == ["Issue reported by a customer"]
@@ -168,6 +187,28 @@ def test_a_system_that_could_not_act_is_the_failure_not_a_recovery_step_held_up(
         ],
     )
     assert [f.kind for f in read_findings(read_incident(incident))] == ["cause"]
+
+
+def test_a_destructive_step_a_protection_refused_is_a_safeguard_that_held():
+    incident = Incident(
+        id="s3-2",
+        title="Cleanup job tried to delete the media bucket",
+        events=[
+            event("02:00", "deploy", "cleanup job 1.9 started with the new prefix filter"),
+            event(
+                "02:03",
+                "deploy",
+                "delete of bucket media-prod refused: object lock is enabled; job exited with an error",
+            ),
+            event("02:05", "alert", "Alert: cleanup job failed"),
+            event("02:30", "deploy", "cleanup job 1.9 disabled"),
+        ],
+    )
+
+    assert [line for line in went_well(read_incident(incident)) if line.startswith("A safeguard")] == [
+        "A safeguard held: Delete of bucket media-prod refused: object lock is enabled; job exited with an error "
+        "(deploy, 2024-05-14 02:03 UTC)."
+    ]
 
 
 def test_what_went_well_names_every_recovery_step_that_worked_now_that_done_actions_leave_them_out():

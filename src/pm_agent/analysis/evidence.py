@@ -39,6 +39,8 @@ def tags_of(text: str, source: str) -> frozenset[str]:
         tags.discard("finding")  # "files show 'not found'": the message users see, not someone finding something
     if "followup" in tags and not _unnegated(vocab.TAG_PATTERNS["followup"], text):
         tags.discard("followup")  # "no ticket filed": the text records that nothing was decided
+    if "followup" in tags and not _decided(text):
+        tags.discard("followup")  # "enabling daemonsets to be scheduled": what a step let happen, not a step left
     if "communication" in tags and _only_inside(vocab.TAG_PATTERNS["communication"], text, _REPORT_BY_MESSAGE_RE):
         tags.discard("communication")  # "a customer emailed support": the failure reaching the team, not people told
     if "symptom" in tags and _only_inside(vocab.TAG_PATTERNS["symptom"], text, _CLEANED_UP_RE):
@@ -190,6 +192,32 @@ def paged_by_person(tagged: Tagged) -> bool:
         and not from_monitoring(tagged)
         and bool(_PERSON_PAGED_RE.search(tagged.text))
     )
+
+
+_PASSED_ON_RE = re.compile(r"\b(?:escalat\w*|tickets?|acknowledg\w*)\b", re.I)
+
+
+def passed_on_by_a_person(tagged: Tagged) -> bool:
+    """A page that records a person escalating or acknowledging ("Support escalated ticket T-1 to the on-call",
+    "Acknowledged by Sam"), with no word of monitoring in it."""
+    return bool(_PASSED_ON_RE.search(tagged.text)) and not _AUTOMATED_RE.search(tagged.text)
+
+
+_TO_BE_DONE_RE = re.compile(vocab.TO_BE_DONE, re.IGNORECASE)
+_LETTING_RE = re.compile(r"\b(?:\w+ing|allow\w*|enabl\w*|let|lets|caus\w*|got|gets?|want\w*|need\w*)\b", re.I)
+
+
+def _decided(text: str) -> bool:
+    """Some follow-up words record a decision: any but "to be <done>" does, and that one only as its clause's own
+    verb ("leak to be reproduced"), not after a verb it completes ("enabling the pods to be scheduled")."""
+    pattern = vocab.TAG_PATTERNS["followup"]
+    for match in pattern.finditer(text):
+        if not _TO_BE_DONE_RE.fullmatch(match[0]):
+            return True
+        clause = re.split(r"[;.:,]", text[: match.start()])[-1]
+        if not _LETTING_RE.search(clause):
+            return True
+    return False
 
 
 def _unnegated(pattern: re.Pattern[str], text: str) -> bool:
@@ -363,9 +391,15 @@ class Reading:
 
     @cached_property
     def first_monitoring_alert(self) -> Tagged | None:
-        """The first alert monitoring raised, never a page a person sent to pass a report on ("paged by support")."""
+        """The first alert a monitor raised, never a page a person sent to pass a report on ("paged by support",
+        "Support escalated ticket T-1 to the on-call") or acknowledging a page: those answer a signal, they are not one."""
         return next(
-            (t for t in self.tagged("alert", dated_only=True) if self._after_start(t) and not paged_by_person(t)), None
+            (
+                t
+                for t in self.tagged("alert", dated_only=True)
+                if self._after_start(t) and not paged_by_person(t) and not passed_on_by_a_person(t)
+            ),
+            None,
         )
 
     @cached_property
@@ -443,11 +477,16 @@ def find_trigger(events: tuple[Tagged, ...], incident: Incident) -> Tagged | Non
     """The change that set the failure off, where the data marks or places one.
 
     A change the input marks ("(problem started)", "culprit") comes first. Otherwise, with a start
-    time: a change at that moment, else the last change before it. Without one: the earliest change
-    before the first failure signal. Alerts, reports and recoveries are never the trigger; a step
+    time: a change at that moment, else the last change before it. Without one: the last change
+    before the first failure signal (an alert, a report, a symptom, or something found). Alerts,
+    reports (whoever reports) and recoveries are never the trigger; a step
     that reads like a fix is one only before anything failed ("scaling up" ahead of a migration).
     """
-    changes = [t for t in events if t.has("change") and not t.has("alert", "report", "recovery")]
+    changes = [
+        t
+        for t in events
+        if t.has("change") and not t.has("alert", "report", "recovery") and not _SOMEONE_REPORTS_RE.search(t.text)
+    ]
     marked = next((t for t in changes if vocab.CULPRIT_MARK.search(t.text)), None)
     if marked is not None:
         return marked
@@ -455,11 +494,22 @@ def find_trigger(events: tuple[Tagged, ...], incident: Incident) -> Tagged | Non
         at_start = [t for t in changes if t.at == incident.started_at]
         before = [t for t in changes if t.at < incident.started_at]
         return at_start[0] if at_start else (before[-1] if before else None)
-    first_signal = next(
-        (t.at for t in events if t.has("alert", "report") or (t.has("symptom") and not t.has("change"))), None
+    first_signal = next(  # what someone found ("found it: ...") also says something had already failed
+        (t.at for t in events if t.has("alert", "report", "finding") or (t.has("symptom") and not t.has("change"))),
+        None,
     )
     before = [t for t in changes if first_signal is None or t.at < first_signal]
     return _change_that_failed_first(before) if before else None
+
+
+# "Finance reports orders with both discounts applied": whoever reports, the event tells of the failure, whatever
+# change word it holds; it never set the failure off.
+# A status a check reports ("all shards reported OK") is no one reporting a failure.
+_SOMEONE_REPORTS_RE = re.compile(
+    r"\b(?:reports|reported|reporting|complain\w*)\b"
+    r"(?!\s+(?:ok|okay|success\w*|green|healthy|fine|done|complete\w*|no\b|nothing))",
+    re.IGNORECASE,
+)
 
 
 def _change_that_failed_first(changes: list[Tagged]) -> Tagged:

@@ -9,10 +9,11 @@ missing. None names a person; none is more than the quoted events say.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 from pm_agent.analysis import vocabulary as vocab
-from pm_agent.analysis.evidence import Reading, Tagged, is_slow
+from pm_agent.analysis.evidence import Reading, Tagged, is_slow, linked
 from pm_agent.analysis.quoting import said, when
 from pm_agent.ingest.timeparse import format_minutes
 
@@ -154,6 +155,57 @@ def hand_overs(reading: Reading) -> list[str]:
     return [f"Work was handed over between teams during the incident: {said(hit.event, T['handover'])}."] if hit else []
 
 
+# A check's own verdict of success: "all 412 batches reported OK", "smoke tests passed", "health checks green".
+PASSED_CHECK_RE = re.compile(
+    r"\b(?:all\s+(?:[\w-]+\s+){0,3}(?:reported|returned|came back|were)\s+(?:OK|okay|green|successful\w*|fine)|"
+    r"(?:checks?|tests?|validations?|verification|canary|canaries)\s+(?:\w+\s+){0,2}(?:passed|succeeded|green|OK)|"
+    r"reported\s+(?:OK|okay|success\w*))\b",
+    re.IGNORECASE,
+)
+# What is found later is a statement about the system, not a step, a signal or the response's own bookkeeping.
+_VERDICT_RE = re.compile(r"ok|passed|green|succe|fine", re.IGNORECASE)  # a cheap first look over every event
+_NOT_FOUND_LATER = (
+    "recovery",
+    "mitigation",
+    "retry",
+    "change",
+    "report",
+    "alert",
+    "resolution",
+    "communication",
+    "investigation",
+    "acknowledgement",
+    "declaration",
+)
+
+
+def passed_checks(reading: Reading) -> list[str]:
+    """A check that reported success before detection, and what was found later about the same thing (the two events
+    share a specific word): the data shows the check passing with the failure in place; why it passed is for the
+    review to ask."""
+    detected = reading.detected
+    checked = [
+        t
+        for t in reading.events
+        if (detected is None or t.at < detected)
+        and _VERDICT_RE.search(t.text)
+        and PASSED_CHECK_RE.search(t.text)
+        and not t.has("report", "alert")
+    ]
+    if not checked:
+        return []
+    check = checked[0]
+    found = [t for t in _window(reading) if t.at > check.at and not t.has(*_NOT_FOUND_LATER) and linked(check, t)]
+    if not found:
+        return []
+    later = max(found, key=lambda t: (len(linked(check, t)), -t.order))  # names most of what the check was about
+    verdict = next(part for part in re.split(r";\s*", check.text) if PASSED_CHECK_RE.search(part))
+    return [
+        f"A check reported success before the failure was found: {said(check.event.model_copy(update={'text': verdict}))}"
+        f"; what was found later: {said(later.event)}."
+    ]
+
+
 def stated_gaps(reading: Reading) -> list[str]:
     return [
         f"The data records a missing safeguard: {said(t.event, T['gap'])}."
@@ -167,6 +219,7 @@ FINDERS: tuple[Callable[[Reading], list[str]], ...] = (
     warning_signs,
     unintended,
     stated_gaps,
+    passed_checks,
     failed_steps,
     held_up,
     manual_steps,

@@ -286,18 +286,19 @@ def shared_words(text: str, stems: frozenset[str]) -> list[str]:
     return out
 
 
-def cause_part(text: str) -> str:
+def cause_part(text: str, limit: int = 100) -> str:
     """What a cause statement gives as the reason: "a newly applied LimitRange" of "... down due to a newly applied
-    LimitRange", or "the app retries at once" of "the app retries at once, so every 503 comes back"."""
+    LimitRange", or "the app retries at once" of "the app retries at once, so every 503 comes back"; cut to
+    ``limit`` characters (a short name by default, a whole reason to quote with a larger one)."""
     match = vocab.CONNECTIVE.search(text)
     if match:
-        return excerpt(text[match.end() :].strip(" .,:;"), limit=100)
+        return excerpt(text[match.end() :].strip(" .,:;"), limit=limit)
     split = consequence_split(text)
     if split is not None:
-        return excerpt(split[0], limit=100)
+        return excerpt(split[0], limit=limit)
     head, sep, rest = text.partition(": ")
     if sep and rest.strip() and vocab.TAG_PATTERNS["failed"].search(head):  # "Failover did not run: the controller ..."
-        return excerpt(rest.strip(" .,:;"), limit=100)
+        return excerpt(rest.strip(" .,:;"), limit=limit)
     return ""
 
 

@@ -9,6 +9,8 @@ in :mod:`pm_agent.analysis.lessons`.
 
 from __future__ import annotations
 
+import re
+
 from pm_agent.analysis import vocabulary as vocab
 from pm_agent.analysis.evidence import (
     BEFORE_TIMELINE,
@@ -165,7 +167,7 @@ def impact_in_words(reading: Reading) -> list[Evidence]:
         if reading._after_start(t)
         and (end is None or t.at <= end)
         and t.has("symptom", "report")
-        and not t.has("recovery", "mitigation", "retry")
+        and not t.has("recovery", "mitigation", "retry", "negative")  # "nothing unusual found": what was ruled out
         and not _only_as_reason(t)
     ]
     title = _title_as_impact(reading)
@@ -226,6 +228,9 @@ def went_well(reading: Reading) -> list[str]:
     told = next((t for t in reading.events if t.has("communication") and vocab.AFFECTED_RE.search(t.text)), None)
     if told is not None:
         good.append(f"People affected were told: {said(told.event, T['communication'])}.")
+    held = next((t for t in reading.events if _PROTECTION_RE.search(t.text) and SAFEGUARD_HELD_RE.search(t.text)), None)
+    if held is not None:
+        good.append(f"A safeguard held: {said(held.event, SAFEGUARD_HELD_RE)}.")
     return good
 
 
@@ -238,6 +243,16 @@ def _found_before_any_signal(reading: Reading, page: Tagged) -> Tagged | None:
         if tagged.has("symptom"):
             return tagged
     return None
+
+
+_PROTECTION_RE = re.compile(r"protect|lock|polic|guard", re.IGNORECASE)  # a cheap first look over every event
+# A destructive step that a protection refused: "destroy of ledger-db failed: deletion protection is enabled".
+SAFEGUARD_HELD_RE = re.compile(
+    r"\b(?:destroy\w*|delet\w*|drop\w*|truncat\w*|wip(?:e|ed|ing)|overwrit\w*|terminat\w*)\b[^.;]{0,60}?"
+    r"\b(?:failed|blocked|denied|refused|prevented|rejected)\b[^.;]{0,40}?"
+    r"\b(?:protection|protected|prevent_destroy|object lock|lock(?:ed)?|safeguard|guard(?:rail)?s?|polic(?:y|ies))\b",
+    re.IGNORECASE,
+)
 
 
 def _recovery_event(reading: Reading) -> TimelineEvent | None:

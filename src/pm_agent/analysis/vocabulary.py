@@ -305,6 +305,15 @@ WAITED_ON = (
 _AMOUNT = r"[KMGTP]i?B|bytes|rows?|records?|files?|objects?|documents?"
 _GONE = r"removed|deleted|lost|wiped|dropped|purged|erased|truncated"
 
+# A step left to be done: "to be reproduced", "to be rebuilt"; not "appeared to be stalled", "thought to be caused".
+TO_BE_DONE = (
+    r"(?<!seems )(?<!seemed )(?<!appears )(?<!appeared )(?<!happened )(?<!thought )(?<!believed )(?<!assumed )"
+    r"(?<!found )(?<!known )(?<!said )(?<!reported )(?<!proved )(?<!out )"
+    r"to be (?!(?:expected|used|needed|required|involved|related|concerned|supposed|located|based|caused|affected)\b)"
+    r"(?:[a-z-]+ed|done|built|rebuilt|rewritten|written|run|re-?run|sent|set up|taken|made|kept)\b"
+)
+
+
 TAG_PATTERNS: dict[str, re.Pattern[str]] = {
     "symptom": _p(rf"\b(?:{FAILURE_WORDS})"),
     "alert": _p(
@@ -329,7 +338,10 @@ TAG_PATTERNS: dict[str, re.Pattern[str]] = {
         r"ticket raised|status ?page|incident commander|war ?room|bridge (?:opened|started)|escalat\w*|"
         r"paged (?:the )?(?:on-?call|team)|paging|manual flagging|bridge|joined|assigned)"
     ),
-    "acknowledgement": _p(r"\b(?:acknowledg\w*|ack'?d|ack\b|on it\b|i'?m looking|taking a look)"),
+    "acknowledgement": _p(
+        r"\b(?:acknowledg\w*|ack'?d|ack\b|on it\b|i'?m looking|taking a look|"
+        r"pick(?:ing|ed) up (?:the )?(?:ticket|case|page|incident|[a-z]+-\d+))"  # "picking up CS-88213": taking the ticket
+    ),
     "investigation": _p(
         # "debug" naming a setting ("debug logging disabled", "debug mode left on") is a change, not investigating
         r"\b(?:investigat\w*|looking (?:into|at)|look(?:ed)? (?:into|at)|diagnos\w*|troubleshoot\w*|checking|checked|"
@@ -404,6 +416,9 @@ TAG_PATTERNS: dict[str, re.Pattern[str]] = {
         r"(?:passing|working|responding|running|serving|loading|up|healthy|green|stable)(?: [\w-]+)? again|"
         r"working normally|normal again|"
         r"resumed|"
+        # "reads from the old contacts table again": the switch back to what worked before
+        r"(?:reads?|reading|writes?|writing|routes?|routing|routed|points?|pointing|serves?|serving|served) "
+        r"(?:from|to|at) (?:the )?(?:old|previous|original|former)\b[^.;]{0,60}?\bagain\b|"
         r"(?:is|are|was|were|as|became|now|back) healthy|healthy again|"
         r"error rates? (?:dropped|back|returned)|latency (?:back|recovered|returned)|traffic (?:back|recovered)|"
         r"impact (?:ended|stopped)|went down to normal|resolved\b|issue (?:is )?fixed|"
@@ -423,7 +438,9 @@ TAG_PATTERNS: dict[str, re.Pattern[str]] = {
         r"\b(?:we will|we'll|will be (?:done|fixed|tracked|added|changed)|follow[- ]?up (?:actions?|items?|tasks?|tickets?)|"
         r"will (?:look at|fix|add|review|investigate|change|update|remove|move|own|follow up)|"
         r"as a follow[- ]?up|action items?|"
-        r"ticket (?:created|filed|opened)|issue (?:raised|created|filed|opened)|to be (?:done|fixed|investigated)|"
+        r"ticket (?:created|filed|opened)|issue (?:raised|created|filed|opened)|"
+        # "leak to be reproduced in staging": a step the data leaves to be done, not what something seemed to be
+        rf"{TO_BE_DONE}|"
         r"planned|set (?:memory |cpu |resource )?limits|pinned|long-term solution|"
         r"permanent fix|in (?:the )?backlog)"
     ),

@@ -70,6 +70,7 @@ def done_steps(reading: Reading) -> list[ActionItem]:
         and reading.mitigated is not None
         and t.at > reading.mitigated
     ]
+    completed = _without_announcements(completed)
     done = list({t.order: t for t in [*fixes, *completed]}.values())[:MAX_DONE]  # a fix may also be a recovery step
     steps = sorted({t.order: t for t in [*done, *told[:1]]}.values(), key=lambda t: t.order)
     addresses = f"The failure {cite(symptom.event)}" if symptom else ""
@@ -88,6 +89,34 @@ def done_steps(reading: Reading) -> list[ActionItem]:
         )
         for step in steps
     ]
+
+
+def _without_announcements(steps: list[Tagged]) -> list[Tagged]:
+    """The steps, less each one announced as under way ("... Rolling back to 2.3") that a later step reports done about
+    the same thing ("quote-api rolled back to 2.3"): one step, listed once as the report of it. A log of steps each
+    written as under way ("Scaling down by 2 nodes", later "Scaling down by 1 node") keeps every one of them. One
+    pass from the end, carrying the words of the steps reported done after each."""
+    if not any("ing" in step.text and _under_way(step) for step in steps):  # nothing announced: nothing to match
+        return steps
+    states = [_under_way(step) for step in steps]
+    kept: list[Tagged] = []
+    reported_later: set[str] = set()
+    for step, state in zip(reversed(steps), reversed(states), strict=True):
+        words = specific_stems(step.text) if state is not None else frozenset()
+        if not (state is True and words & reported_later):
+            kept.append(step)
+        if state is False:
+            reported_later |= words
+    return kept[::-1]
+
+
+def _under_way(step: Tagged) -> bool | None:
+    """True when the step's words for what was done are all in the -ing form ("Rolling back"), False when none is
+    ("rolled back"), None when it names no step word."""
+    forms = [m[0].split()[0].lower().endswith("ing") for m in vocab.TAG_PATTERNS["mitigation"].finditer(step.text)]
+    if not forms:
+        return None
+    return all(forms) if all(forms) or not any(forms) else None
 
 
 def _a_step_against_the_failure(step: Tagged) -> bool:

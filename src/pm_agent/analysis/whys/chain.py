@@ -14,7 +14,15 @@ from __future__ import annotations
 import re
 
 from pm_agent.analysis import vocabulary as vocab
-from pm_agent.analysis.evidence import Reading, Tagged, is_slow, linked, read_incident, specific_stems
+from pm_agent.analysis.evidence import (
+    Reading,
+    Tagged,
+    from_monitoring,
+    is_slow,
+    linked,
+    read_incident,
+    specific_stems,
+)
 from pm_agent.analysis.findings import (
     about_impact,
     began_after,
@@ -24,7 +32,7 @@ from pm_agent.analysis.findings import (
     reverting_fix,
 )
 from pm_agent.analysis.limits import RaisedLimit, implicated_limit, raised_limit, shows_at_limit
-from pm_agent.analysis.quoting import evidence, quote, ref, said, when
+from pm_agent.analysis.quoting import EXCERPT_LIMIT, evidence, quote, ref, said, when
 from pm_agent.analysis.terms import content_stems, weight
 from pm_agent.errors import InputError
 from pm_agent.ingest.timeparse import format_minutes
@@ -151,6 +159,16 @@ def trigger_branch(problem: str, reading: Reading) -> WhyBranch:
                 f"Which of these findings set it off, and how: {shown}? The data does not connect them to the failure.",
             )
         )
+    elif steps[0].evidence and symptom is not None and not from_monitoring(symptom) and not symptom.has("report"):
+        # the first sign is a thing the system did ("Host db-2 stopped responding"), not an alert's words or a
+        # person's report: ask what made it happen
+        steps.append(
+            ask(
+                f"What set {subject} off?",
+                f'What made "{quote(symptom.event)}" happen (a deploy, a configuration, load, hardware, a dependency)? '
+                "The data shows it as the first sign and names no change before it.",
+            )
+        )
     else:
         began = began_after(reading)
         steps.append(
@@ -160,7 +178,7 @@ def trigger_branch(problem: str, reading: Reading) -> WhyBranch:
                 "The data names no change or cause." + (f" {began_after_sentence(began)}" if began else ""),
             )
         )
-    steps.append(safeguard_step(reading, cause or trigger, subject))
+    steps.append(safeguard_step(reading, trigger or cause, subject))  # a change passes checks, a finding does not
     root, kind, question = systemic(reading, cause or trigger, subject)
     if raised is not None and cause is None and trigger is None:  # what is known is the limit: ask about it
         steps[-1], question = limit_questions(raised, steps[-1], subject, question)
@@ -260,6 +278,14 @@ def symptom_step(problem: str, symptom: Tagged | None, raised: RaisedLimit | Non
     )
 
 
+def _what_was_seen(report: Tagged, reading: Reading) -> str:
+    """What a first report says was seen, quoted; a report that names nothing ("Issue reported by a customer") gives
+    the incident's title instead, as the thing monitoring should see."""
+    if specific_stems(report.text) or not reading.incident.title.strip():
+        return quote(report.event)
+    return reading.incident.title.strip().rstrip(".")
+
+
 def restates(symptom: Tagged, problem: str) -> bool:
     """The event says nothing the problem does not: every specific word of the problem, and at most
     ``RESTATED_EXTRA`` more ("Triggered: [#7731] Order confirmation queue age above 15 minutes via API" of "Order
@@ -290,7 +316,10 @@ def cause_of(symptom: Tagged | None, reading: Reading) -> Tagged | None:
     findings = [
         t
         for t in reading.findings[:MAX_CANDIDATES]
-        if t is not symptom and not t.has(*NOT_A_CAUSE) and not about_impact(t)
+        if t is not symptom
+        and (not t.has(*NOT_A_CAUSE) or _found_cause_of_a_step(t))
+        and not about_impact(t)
+        and not _before_the_change(t, reading)
     ]
     stated = [t for t in findings if t.has("cause_statement") and cause_part(t.text)]
     findings = [t for t in findings if t.source != "alert"]  # what monitoring saw is the symptom, not why it happened
@@ -299,8 +328,48 @@ def cause_of(symptom: Tagged | None, reading: Reading) -> Tagged | None:
     for pool in (stated, findings):
         about = [t for t in pool if any(_shares(t, a) for a in anchors) or t.stems & title]
         if about:
-            return about[0]
+            return _diagnosed_over_trigger(about[0], findings, anchors, title, reading)
     return None
+
+
+def _before_the_change(tagged: Tagged, reading: Reading) -> bool:
+    """An event dated before the change that set the failure off, when the failure began with that change: what it
+    states (a pipeline that failed and delayed the change, a node that went NotReady) came before the failure and is
+    a condition around it, not why the change failed."""
+    trigger = reading.trigger
+    return (
+        trigger is not None
+        and reading.started is not None
+        and trigger.at == reading.started
+        and tagged.at is not None
+        and tagged.at < trigger.at
+    )
+
+
+def _found_cause_of_a_step(tagged: Tagged) -> bool:
+    """A finding that a recovery step caused the failure ("Finding: the errors are caused by the rollback") states a
+    cause: the step's word makes it look like a mitigation, but it is named as the cause."""
+    return (
+        tagged.has("finding")
+        and tagged.has("cause_statement")
+        and not tagged.has("recovery", "worked", "resolution", "communication")
+    )
+
+
+def _diagnosed_over_trigger(
+    cause: Tagged, findings: list[Tagged], anchors: list[Tagged], title: set[str], reading: Reading
+) -> Tagged:
+    """The change's own "so ..." says what the change does ("flag switched on, so reads come from the new table"), not
+    why it failed: a finding the responders state about it ("found it: the copy job skips rows ...") explains more.
+    The change keeps its own step ("What set it off?")."""
+    if cause is not reading.trigger:
+        return cause
+    diagnosed = [
+        t
+        for t in findings
+        if t is not cause and t.has("finding") and (any(_shares(t, a) for a in anchors) or t.stems & title)
+    ]
+    return diagnosed[0] if diagnosed else cause
 
 
 def deeper_cause(cause: Tagged, reading: Reading) -> Tagged | None:
@@ -325,8 +394,9 @@ def _trigger_because(trigger: Tagged, reading: Reading) -> str:
     return f"The last change before it began: {said(trigger.event)}."
 
 
-def safeguard_step(reading: Reading, cause: Tagged | None, subject: str) -> WhyStep:
-    """Why nothing stopped it first: a safeguard gap or unintended change the data records, else the question."""
+def safeguard_step(reading: Reading, changed: Tagged | None, subject: str) -> WhyStep:
+    """Why nothing stopped it first: a safeguard gap or unintended change the data records, else the question of which
+    check ``changed`` (the change that set it off, else the stated cause) got past."""
     why = f"Why was {subject} not caught earlier?"
     gap = next(iter(reading.tagged("gap")), None)
     if gap is not None:
@@ -344,11 +414,12 @@ def safeguard_step(reading: Reading, cause: Tagged | None, subject: str) -> WhyS
             unintended,
             focus=vocab.TAG_PATTERNS["unintended"],
         )
-    if cause is None:
+    if changed is None:
         return ask(why, f"Which check, alert or review could have caught {subject} sooner, and why did none?")
     return ask(
         why,
-        f'Which check, test or review did "{_said(cause)}" pass before it took effect, and why did none of them catch it?',
+        f'Which check, test or review did "{_said(changed)}" pass before it took effect, and why did none of them '
+        "catch it?",
     )
 
 
@@ -407,7 +478,7 @@ def detection_branch(reading: Reading) -> WhyBranch | None:
         else:
             second = ask(
                 "Why did no alert catch it?",
-                f'Which signal shows "{quote(detection.event)}" to monitoring, and is anything alerting on it?',
+                f'Which signal shows "{_what_was_seen(detection, reading)}" to monitoring, and is anything alerting on it?',
             )
     elif is_slow(reading.detection_lag):
         lag = format_minutes(reading.detection_lag.total_seconds() / 60)
@@ -416,9 +487,13 @@ def detection_branch(reading: Reading) -> WhyBranch | None:
             f"The failure started at {when(reading.started)} and was first detected {lag} later: {said(detection.event)}.",
             detection,
         )
+        growing = next((t for t in reading.tagged("growth", dated_only=True) if reading._after_start(t)), None)
         second = ask(
             "Why did no signal fire sooner?",
-            f"What changed at {when(reading.started)} that monitoring could have seen?",
+            f'Was anything watching what the data shows growing ("{quote(growing.event, vocab.TAG_PATTERNS["growth"])}"'
+            f"), and why did it not alert before {when(detection.at)}?"
+            if growing is not None  # "memory grows steadily since v5.2": a signal that was there to watch
+            else f"What changed at {when(reading.started)} that monitoring could have seen?",
         )
     else:
         return None
@@ -430,23 +505,30 @@ def detection_branch(reading: Reading) -> WhyBranch | None:
             systemic_kind="alert",
             root_cause=f"The data records a monitoring gap: {said(root_gap.event, vocab.TAG_PATTERNS['gap'])}.",
         )
-    return WhyBranch(
-        label="detection",
-        steps=[first, second],
-        systemic_kind="unknown",
-        root_cause_question=f'What would have alerted on "{quote(detection.event)}" before a person did?',
-    )
+    if reading.reported_by_people:
+        question = f'What would have alerted on "{_what_was_seen(detection, reading)}" before a person did?'
+    else:  # monitoring did catch it, late: ask for an earlier signal, not one that beats a person
+        lag = format_minutes(reading.detection_lag.total_seconds() / 60)
+        question = (
+            f'What would have alerted on the failure sooner than "{quote(detection.event)}", {lag} after it began?'
+        )
+    return WhyBranch(label="detection", steps=[first, second], systemic_kind="unknown", root_cause_question=question)
 
 
 def recovery_branch(reading: Reading) -> WhyBranch | None:
-    """When an attempt to recover failed, was held up, or had to be run again."""
+    """When an attempt to recover failed, was held up, or had to be run again, before the impact stopped: a job re-run
+    once users were no longer affected is clean-up, not what made recovery take long."""
     failed = [a.step for a in reading.attempts if a.outcome == "failed"]
     held = [
         t
         for t in reading.tagged("blocked", "retry", dated_only=True)
         if not t.has("report", "alert", "observation") and (reading.detected is None or t.at >= reading.detected)
     ]
-    hurdles = list(dict.fromkeys([*failed, *held]))
+    hurdles = [
+        t
+        for t in dict.fromkeys([*failed, *held])
+        if reading.mitigated is None or t.at is None or t.at <= reading.mitigated
+    ]
     if not hurdles:
         return None
     first = hurdles[0]
@@ -460,12 +542,12 @@ def recovery_branch(reading: Reading) -> WhyBranch | None:
             first,
         )
     ]
-    reason = cause_part(first.text)
-    if reason:
+    reason = cause_part(first.text, limit=EXCERPT_LIMIT)
+    if reason:  # the reason alone: the step itself was quoted one line up
         steps.append(
             cited(
                 "Why did that step not work?",
-                f"The data says why: {said(first.event, vocab.CONNECTIVE)}.",
+                f"The data says why: {said(first.event.model_copy(update={'text': reason}))}.",
                 first,
                 focus=vocab.CONNECTIVE,
             )
