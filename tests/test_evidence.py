@@ -470,3 +470,23 @@ def test_a_rollback_after_the_failure_was_found_or_someone_reporting_it_is_never
     )
 
     assert reading.trigger is None
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        "Deployed reporting-api 4.2 with the new export format",
+        "Released the monthly reports page to all tenants",
+        "Released monthly reports page to all tenants",
+        "reports_worker config pushed: batch size 500",
+    ],
+)
+def test_a_change_to_something_named_for_reports_is_still_the_change_that_set_it_off(change):
+    reading = read_incident(
+        incident(
+            ("09:00", "deploy", change),
+            ("09:20", "alert", "Alert: export error rate above 5%"),
+        )
+    )
+
+    assert reading.trigger is not None and reading.trigger.text == change

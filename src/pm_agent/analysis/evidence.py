@@ -502,11 +502,13 @@ def find_trigger(events: tuple[Tagged, ...], incident: Incident) -> Tagged | Non
     return _change_that_failed_first(before) if before else None
 
 
-# "Finance reports orders with both discounts applied": whoever reports, the event tells of the failure, whatever
-# change word it holds; it never set the failure off.
-# A status a check reports ("all shards reported OK") is no one reporting a failure.
+# "Finance reports orders with both discounts applied", "a merchant reported missing payouts": whoever reports, the
+# event tells of the failure, whatever change word it holds; it never set the failure off. Only the verb: "reports"
+# right after the event's subject (a word or two, not a verb like "Released"), "reported" or "complained" anywhere, never inside a name ("reporting-api") nor the
+# noun ("the monthly reports page"). A status a check reports ("all shards reported OK") is no one reporting a failure.
 _SOMEONE_REPORTS_RE = re.compile(
-    r"\b(?:reports|reported|reporting|complain\w*)\b"
+    r"(?:^\W*(?![\w']*ed\b)[\w']+(?:\s+(?![\w']*ed\b)[\w']+)?\s+reports|(?<![\w-])(?:reported|complain(?:s|ed)))"
+    r"(?![\w-])"
     r"(?!\s+(?:ok|okay|success\w*|green|healthy|fine|done|complete\w*|no\b|nothing))",
     re.IGNORECASE,
 )
