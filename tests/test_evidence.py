@@ -490,3 +490,24 @@ def test_a_change_to_something_named_for_reports_is_still_the_change_that_set_it
     )
 
     assert reading.trigger is not None and reading.trigger.text == change
+
+
+def test_a_reading_asked_of_one_incident_is_worked_out_once_and_each_incident_gets_its_own():
+    from pm_agent.analysis.evidence import once_per_reading
+
+    asked = []
+
+    @once_per_reading
+    def first_text(reading):
+        asked.append(reading.incident.id)
+        return reading.events[0].text
+
+    one = read_incident(incident(("09:00", "chat", "checkout errors"), ("09:10", "alert", "Alert: 5xx above 2%")))
+    other = read_incident(incident(("10:00", "chat", "search slow")))
+
+    assert [first_text(one), first_text(one), first_text(other)] == [
+        "checkout errors",
+        "checkout errors",
+        "search slow",
+    ]
+    assert len(asked) == 2

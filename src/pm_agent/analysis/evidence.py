@@ -12,9 +12,10 @@ from __future__ import annotations
 import bisect
 import datetime as dt
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from functools import cached_property, lru_cache
+from functools import cached_property, lru_cache, wraps
+from typing import TypeVar
 
 from pm_agent.analysis import vocabulary as vocab
 from pm_agent.analysis.quoting import NOTES, sentences_of, shorten
@@ -22,6 +23,26 @@ from pm_agent.analysis.terms import content_stems, weight
 from pm_agent.models import Incident, TimelineEvent, UndatedEvent
 
 SLOW_DETECTION = dt.timedelta(minutes=30)
+
+
+_T = TypeVar("_T")
+
+
+def once_per_reading(read: Callable[[Reading], _T]) -> Callable[[Reading], _T]:
+    """``read(reading)`` worked out once per reading and kept on it, for the readings the summary, findings, Five
+    Whys, actions and lessons all ask of the same incident (a pass over every event each time otherwise)."""
+    key = f"_once_{read.__module__}.{read.__qualname__}"
+
+    @wraps(read)
+    def once(reading: Reading) -> _T:
+        kept = reading.__dict__
+        if key not in kept:
+            kept[key] = read(reading)
+        return kept[key]
+
+    return once
+
+
 ALERT_SOURCES = ("alert", "page")
 
 

@@ -14,7 +14,15 @@ from __future__ import annotations
 import re
 
 from pm_agent.analysis import vocabulary as vocab
-from pm_agent.analysis.evidence import Reading, Tagged, linked, named_day, specific_stems, what_happened
+from pm_agent.analysis.evidence import (
+    Reading,
+    Tagged,
+    linked,
+    named_day,
+    once_per_reading,
+    specific_stems,
+    what_happened,
+)
 from pm_agent.analysis.limits import RaisedLimit, implicated_limit, raised_limit, shows_at_limit
 from pm_agent.analysis.quoting import evidence, excerpt, said
 from pm_agent.analysis.terms import content_stems, words
@@ -144,7 +152,8 @@ def about_impact(tagged: Tagged) -> bool:
     return tagged.has("cause_statement") and bool(vocab.IMPACT_FORM.search(what_happened(tagged.text)))
 
 
-def date_links(reading: Reading) -> list[tuple[Tagged, Tagged, str]]:
+@once_per_reading
+def date_links(reading: Reading) -> tuple[tuple[Tagged, Tagged, str], ...]:
     """(change, later event, its date as written) where a finding dates the start of what it describes to the day of
     one change, and of no other: "the fd count has grown ... since 2025-06-03" and the release rolled out on
     2025-06-03. The data connects them by that date; it does not say the change caused it."""
@@ -165,7 +174,7 @@ def date_links(reading: Reading) -> list[tuple[Tagged, Tagged, str]]:
         ]
         if len(on_day) == 1 and all(on_day[0] is not change for change, _, _ in found):
             found.append((on_day[0], later, match["date"]))
-    return found
+    return tuple(found)
 
 
 def _findings_and_trends(reading: Reading) -> list[Tagged]:

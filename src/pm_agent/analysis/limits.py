@@ -20,7 +20,7 @@ from functools import cached_property, lru_cache
 from itertools import islice
 
 from pm_agent.analysis import vocabulary as vocab
-from pm_agent.analysis.evidence import Reading, Tagged
+from pm_agent.analysis.evidence import Reading, Tagged, once_per_reading
 from pm_agent.analysis.quoting import said
 from pm_agent.analysis.terms import content_stems, weight, words
 
@@ -61,6 +61,7 @@ class RaisedLimit:
         return _naming(tagged.text, self.stems, self.unit)
 
 
+@once_per_reading
 def raised_limit(reading: Reading) -> RaisedLimit | None:
     """The first step of the response that raised a named limit, unless the data says that limit was never reached
     or the response itself set it (among the first ``MAX_CANDIDATES`` raises: a long timeline may hold thousands)."""
