@@ -268,8 +268,8 @@ JOINED_NAME = (
     r".*\d(?:[-_].*)?|.*[-_](?:workers?|relay|bots?|services?|svc|api|gateway|gw|proxy|pipelines?|router|server|agent|jobs?|"
     r"cron|daemon|controller|operator|manager|scheduler|runner|renewer|writer|reader|indexer|consumer|producer|"
     r"broker|cluster|nodes?|pods?|db|cache|store|queue|topic|bucket|app|web|ui|frontend|backend|dashboard|tool|"
-    r"script|lambda|function|cli|sdk|client|exporter|collector|bridge|hub|portal|registry|service|engine|platform|"
-    r"sender|mailer|notifier|handler|listener|watcher|monitor|tracker|checker|sync|syncer|loader|importer|exporter)"
+    r"script|lambda|function|cli|sdk|client|exporter|collector|bridge|hub|portal|registry|engine|platform|"
+    r"sender|mailer|notifier|handler|listener|watcher|monitor|tracker|checker|sync|syncer|loader|importer)"
 )
 JOINED_WORD = (
     r"(?:re|pre|post|non|un|co|de|e|auto|self|mis|sub|over|under|multi|anti|semi|cross|x)-[a-z]+|"
