@@ -31,10 +31,40 @@ def test_a_number_with_a_separator_a_decimal_point_or_a_unit_is_a_quantity_not_a
         "500s on checkout since 10:02",
         "HTTP 502 Bad Gateway from the edge",
         "404 for every product image",
+        "checkout answered a 500 to every caller",
+        "error 503 from the payment gateway",
+        "status 500 on every upload since the flag flip",
+        "the api returns 504 Gateway Timeout under load",
+        "users see 500 errors on login",
+        "search returning 502",
+        "the billing api kept sending status 503 messages to the workers",
+        "each worker that got a 401 started a fresh login",
+        "another round of 502 incidents on the storefront",
     ],
 )
 def test_an_http_status_code_is_still_a_symptom(text):
     assert "symptom" in tags_of(text, "chat")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "about 500 users moved to the annual plan this morning",
+        "503 customers opted in to the beta on Monday",
+        "500 requests were retried by the mobile client",
+        "the nightly export returned 500 rows for the March report",
+        "a 400 line patch to the billing module went out at noon",
+    ],
+)
+def test_a_count_of_things_is_no_http_status(text):
+    """A status code needs what makes it one: HTTP, a status or error word, a verb of answering, a plural "500s";
+    a number followed by the things it counts is a count."""
+    assert "symptom" not in tags_of(text, "chat")
+
+
+def test_a_count_of_people_after_a_persons_change_ties_no_person_to_harm():
+    text = "The session cache was purged by Priya, which led to 500 users signing in again."
+    assert not is_blameful(text)
 
 
 def test_a_limit_the_system_is_at_is_an_observation_and_a_finding_without_any_error_word():

@@ -17,7 +17,7 @@ The tags:
 
 - ``acknowledgement``: a responder took the page (acknowledged, on it);
 - ``symptom``: the failure as users or systems saw it (errors, 5xx, down, timeouts, NotReady, OOM), never a
-  number that only looks like a status code ("65,536", "500 ms") nor the old things a clean-up removed ("stale
+  number that only looks like a status code ("65,536", "500 ms", "500 users") nor the old things a clean-up removed ("stale
   records cleaned up");
 - ``alert``: an automated alert, alarm or page; ``report``: a person (user, customer, support)
   told the team; ``declaration``: the incident was declared, a ticket raised, a status page opened;
@@ -70,15 +70,62 @@ def _p(pattern: str) -> re.Pattern[str]:
     return re.compile(pattern, re.IGNORECASE)
 
 
-# An HTTP status code ("503s", "HTTP 502", "404 for every image"), never part of a larger number ("65,536", "1,500",
-# "0.503") nor a quantity with its unit ("500 ms", "512 MB", "400/s", "500%").
+# An HTTP status code is a number the text says is one: "503s", "500 errors", "502 Bad Gateway", "HTTP 504",
+# "returned 500", "a 503 to every caller", "404 for every image". A number followed by the things it counts ("500
+# users", "503 customers", "500 requests were retried", "returned 500 rows") is a count, and never part of a larger
+# number ("65,536", "1,500", "0.503") nor a quantity with its unit ("500 ms", "512 MB", "400/s", "500%").
 _UNIT = (
     r"ms|milliseconds?|s|secs?|seconds?|mins?|minutes?|h|hrs?|hours?|days?|[kmgtp]i?b|bytes|req/s|rps|qps|x|"
     r"(?:kilo|mega|giga|tera)bytes"
 )
-_NOT_A_QUANTITY = rf"s?\b(?![.,]\d|/)(?!\s*(?:%|(?:{_UNIT})\b))"
-HTTP_STATUS = rf"(?<![\d.,])[45]\d\d{_NOT_A_QUANTITY}"
-SERVER_ERROR_STATUS = rf"(?<![\d.,])5\d\d{_NOT_A_QUANTITY}"
+_NOT_A_QUANTITY = rf"\b(?![.,]\d|/)(?!\s*(?:%|(?:{_UNIT})\b))"
+# What names a number a status: the word after it ("500 errors", "503 Service Unavailable", "503 incidents") ...
+_STATUS_NOUN = (
+    r"errors?|responses?|status(?:es)?|codes?|rates?|ratios?|share|count|percentage|spikes?|storms?|incidents?|"
+    r"internal server error|bad gateway|service unavailable|gateway time-?out|not found|forbidden|unauthori[sz]ed|"
+    r"too many requests|bad request|request time-?out|not implemented|method not allowed|conflict|unprocessable|"
+    r"payload too large"
+)
+# ... or the word before it: one that names a status outright ("HTTP 502", "status 503 messages", "error 500") ...
+_STATUS_NAMED = "|".join(
+    rf"(?<=\b{word})" for word in ("http ", "http/", "status ", "status: ", "code ", "codes ", "code: ", "error ",
+                                    "errors ")
+) + r"|(?<=\()"  # fmt: skip
+# ... or an article or a verb of answering before it, when no counted thing follows: "returned 500 to every caller",
+# "got a 401 and retried" (never "returned 500 rows", "a 400 line patch").
+_STATUS_ANSWERED = "|".join(
+    rf"(?<=\b{word} )"
+    for word in (
+        "with", "return", "returns", "returned", "returning", "answer", "answers", "answered", "answering", "serve",
+        "serves", "served", "serving", "throw", "throws", "threw", "throwing", "get", "gets", "got", "getting", "see",
+        "sees", "saw", "seeing", "give", "gives", "gave", "giving", "receive", "receives", "received", "receiving",
+    )
+)  # fmt: skip
+_NO_COUNTED_THING = (
+    r"(?=\s*(?:$|[^\w\s-])|\s+(?:for|from|on|to|in|at|and|or|when|while|after|since|with|because|across|during|"
+    r"until|under|is|was|are|were|back|again|instead|now|then|but|so)\b)"
+)
+# After "a", a verb says the number is what something answered ("a 503 comes back", "a 401 started a refresh"): "a"
+# before a count is not English ("a 500 users").
+_A_STATUS_ACTS = r"(?=\s+[a-z]+(?:ed|s)\b)"
+
+
+def _status_code(first_digit: str) -> str:
+    code = rf"(?<![\d.,]){first_digit}\d\d"
+    return (
+        rf"{code}s\b(?![.,]\d|/)|"  # "503s"
+        rf"{code}{_NOT_A_QUANTITY}(?=\s*\(?(?:{_STATUS_NOUN})\b)|"  # "500 errors", "503 (Service Unavailable)"
+        rf"(?:{_STATUS_NAMED}){code}{_NOT_A_QUANTITY}|"  # "HTTP 502", "status 503 messages"
+        rf"(?:{_STATUS_ANSWERED}|(?<=\ba )){code}{_NOT_A_QUANTITY}{_NO_COUNTED_THING}|"  # "returned 503 to"
+        rf"(?<=\ba ){code}{_NOT_A_QUANTITY}{_A_STATUS_ACTS}|"  # "got a 401 started its own refresh"
+        rf"{code}{_NOT_A_QUANTITY}(?=\s+(?:for|from)\b)"  # "404 for every image", "502 from the edge"
+    )
+
+
+HTTP_STATUS = _status_code("[45]")
+SERVER_ERROR_STATUS = _status_code("5")
+# A number shaped like a server error where the words around it already say what it answers: "requests were 503".
+SERVER_ERROR_NUMBER = rf"(?<![\d.,])5\d\d(?:s|ed)?{_NOT_A_QUANTITY}"
 FAILURE_WORDS = (
     r"fail\w*|errors?|exceptions?|outage|down|unavailable|unreachable|unable|cannot|can't|crash\w*|broke|broken|"
     r"time(?:d)? ?out|timeouts?|stuck|pending|starv\w*|oom\w*|out of memory|unresponsive|not ?ready|"
