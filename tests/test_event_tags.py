@@ -141,6 +141,43 @@ def test_telling_people_about_the_incident_is_communication(text):
 @pytest.mark.parametrize(
     "text",
     [
+        "Status page updated: we are looking into slow card payments",
+        "Updated the status page with the next ETA",
+        "Posted an update to customers on the status page",
+        "Merchants were updated on the payout delay by email",
+        "statuspage update posted, monitoring the fix",
+        "Tenants updated via the status page",
+        "update for tenants: refunds go out tomorrow",
+    ],
+)
+def test_an_update_that_tells_people_is_communication_not_a_change(text):
+    tags = tags_of(text, "chat")
+    assert "change" not in tags and "communication" in tags
+
+
+def test_a_message_headed_update_is_no_change():
+    """ "Update:" heads a message to the incident channel: news of the response, not a change to the system."""
+    assert "change" not in tags_of("Update: still working through the queue backlog", "chat")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Updated the nginx config on the edge nodes",
+        "helm chart for payments updated to 4.2",
+        "status-api updated to 3.1 across the fleet",
+        "an update to the kernel was applied on node-7",
+        "updated the customers table schema",
+        "users updated to the new SDK overnight",
+    ],
+)
+def test_an_update_to_the_system_is_still_a_change(text):
+    assert "change" in tags_of(text, "chat")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
         "Verbose debug logging turned off on the api nodes; disk at 61%",
         "billing-api 7.1 shipped with debug mode left on",
     ],

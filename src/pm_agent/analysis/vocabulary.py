@@ -28,7 +28,7 @@ The tags:
   ``negative``: an investigation that found nothing or assumed wrongly;
 - ``cause_statement``: the text says why (caused by, due to, because, led to, meant, root cause);
 - ``change``: a deploy, release, configuration, migration, upgrade, pipeline run, roll-over or a credential
-  issued anew;
+  issued anew; never an update that tells people ("status page updated", "merchants were updated", "Update: ...");
 - ``mitigation``: an attempt to stop the impact (roll back, revert, restart, scale, remove,
   disable, reattach, kill, drain, fail over, hotfix); its outcome: ``failed`` or ``worked``. A state is not a
   step: a drain or a clear is one only when it names what it acted on or who did it ("drained node-3", not
@@ -295,6 +295,41 @@ MESSAGE_ABOUT_THE_INCIDENT = (
     rf"\b(?:{_AUDIENCE}|{_ABOUT}|update)\s+(?:{_MESSAGE}|(?:were|was|have been|has been|got|are being|being)\s+"
     r"(?:e-?mailed|mailed|messaged|notified|informed|contacted|told))\b"
 )
+# An update that tells people how the incident stands ("status page updated", "updated the status page", "posted an
+# update to customers", "merchants were kept updated"): communication, never a change to the system. "Update:" heading
+# a message is news of the response to the channel: no change either, and no communication to the people affected.
+_STATUS_PAGE = r"status[ -]?pages?"
+_PEOPLE_TOLD = ("customers", "users", "clients", "partners", "merchants", "tenants", "stakeholders", "everyone")
+_PAGES = ("status page", "statuspage", "status-page", "status")
+_NEWS = ("quick", "short", "brief", "incident", "progress", "public", "customer", "final", "further", "next")
+# The people end there ("updated the merchants on ..."), unlike "updated the users table".
+_END_OF_PEOPLE = (
+    r"(?=\s*(?:$|[^\w\s-])|\s+(?:on|about|of|with|via|by|in|at|that|and|every|hourly|regularly|again|as)\b)"
+)
+# "Customers updated via the status page": the people told, as a headline (not "users updated to the new SDK").
+_HEADLINE_TAIL = r"(?=\s*(?:$|[^\w\s-])|\s+(?:via|on|about|by|through|with|of|at|in)\b)"
+PEOPLE_UPDATED = (
+    rf"\b{_STATUS_PAGE}\s+(?:(?:was|were|has been|have been)\s+)?(?:updated|updates?|post(?:s|ed)?)\b|"
+    rf"\bupdat(?:e|ed|es|ing)\s+(?:the\s+|our\s+|all\s+)?(?:{_STATUS_PAGE}\b|(?:{_AUDIENCE}){_END_OF_PEOPLE})|"
+    r"\b(?:post(?:ed|s|ing)?|sen[dt]|sending|shar(?:e|ed|es|ing))\s+(?:an?\s+|the\s+|another\s+)?"
+    rf"(?:(?:{'|'.join(_NEWS)})\s+)?updates?\b|"
+    rf"\bupdates?\s+(?:to|for)\s+(?:the\s+|our\s+|all\s+)?(?:{_AUDIENCE}){_END_OF_PEOPLE}|"
+    rf"\b{_AUDIENCE}\s+(?:were|was|have been|has been|are being|being|kept)\s+(?:kept\s+)?updated\b|"
+    rf"\b{_AUDIENCE}\s+updated{_HEADLINE_TAIL}"
+)
+# Where "update" is no change: said of the people told or the status page, or heading a message.
+_UPDATE_TELLS = (
+    "".join(rf"(?<!\b{page} )(?<!\b{page} was )(?<!\b{page} were )" for page in _PAGES)
+    + "".join(rf"(?<!\b{who} were )(?<!\b{who} was )(?<!\b{who} kept )" for who in _PEOPLE_TOLD)
+    + "".join(rf"(?<!\b{word} )" for word in (*_NEWS, "an", "posted", "sent", "shared"))
+    + "(?:"
+    + "".join(rf"(?<!\b{who} )" for who in _PEOPLE_TOLD)
+    + rf"|(?!updated{_HEADLINE_TAIL}))"
+)
+_UPDATE_TELLS_AFTER = (
+    rf"(?!\s*:)(?!s?\s+(?:(?:to|for|on)\s+)?(?:the\s+|our\s+|all\s+)?"
+    rf"(?:{_STATUS_PAGE}\b|(?:{'|'.join(_PEOPLE_TOLD)}){_END_OF_PEOPLE}))"
+)
 # A credential replaced: "new key issued through the secrets manager", "issued a new API token", "certificate
 # re-issued". A change to the system, like a rotation.
 _CREDENTIAL = r"(?:keys?|tokens?|cert(?:ificate)?s?|credentials?|secrets?|passwords?|passphrases?)"
@@ -419,7 +454,7 @@ TAG_PATTERNS: dict[str, re.Pattern[str]] = {
     "change": _p(
         r"\b(?:deploy\w*|releas\w*|roll(?:ed|ing)?[- ]?out|rollouts?|appl(?:y|ied|ies|ying)|push(?:ed)?(?! notifications?)|merg(?:e|ed)|"
         r"upgrad\w*|downgrad\w*|migrat\w*|pipeline\w*|terraform|config(?:uration)? change|chang(?:e|ed|es)|"
-        r"updat(?:e|ed|es)|modif\w*|replac(?:e|ed|es)|enabl(?:e|ed)|disabl(?:e|ed)|install\w*|rotat(?:e|ed|ion)|"
+        rf"{_UPDATE_TELLS}updat(?:e|ed|es)\b{_UPDATE_TELLS_AFTER}|modif\w*|replac(?:e|ed|es)|enabl(?:e|ed)|disabl(?:e|ed)|install\w*|rotat(?:e|ed|ion)|"
         r"roll-?over|rollover|scal(?:e|ed|ing) (?:up|out)|scaling|feature flag|toggl\w*|commit(?:ted)?|"
         rf"pull request|\bpr\b|{CREDENTIAL_REPLACED})"
     ),
@@ -516,8 +551,8 @@ TAG_PATTERNS: dict[str, re.Pattern[str]] = {
         r"(?:was |is |has been )?(?<!re-)(?:triggered|initiated|kicked off|started|begun)\b"
     ),
     "communication": _p(
-        r"\b(?:communicat\w*|notif(?:ied|y)\b|informed|reached out|responded to|status ?page (?:updated|post)|"
-        rf"contacted)|{MESSAGE_ABOUT_THE_INCIDENT}"
+        r"\b(?:communicat\w*|notif(?:ied|y)\b|informed|reached out|responded to|"
+        rf"contacted)|{PEOPLE_UPDATED}|{MESSAGE_ABOUT_THE_INCIDENT}"
     ),
     "unintended": _p(
         r"\b(?:unintend\w*|unintentional\w*|accidental(?:ly)?|unexpected(?:ly)?|inadvertent(?:ly)?|by mistake|"
