@@ -258,3 +258,8 @@ def test_a_joined_measure_of_the_failure_is_no_name_and_still_tags(text, tag):
     """A joined word is a name when it ends in what names a component (a worker, a relay, a bot, a gateway) or
     carries a number ("ws-gw-4"); "error-rate" and "api-errors" are measures of the failure, not names."""
     assert tag in tags_of(text, "chat")
+
+
+@pytest.mark.parametrize("text", ["ledger-api is timing out on every write", "the card check times out after 30 s"])
+def test_a_call_timing_out_is_a_symptom(text):
+    assert "symptom" in tags_of(text, "chat")

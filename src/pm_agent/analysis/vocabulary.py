@@ -128,7 +128,7 @@ SERVER_ERROR_STATUS = _status_code("5")
 SERVER_ERROR_NUMBER = rf"(?<![\d.,])5\d\d(?:s|ed)?{_NOT_A_QUANTITY}"
 FAILURE_WORDS = (
     r"fail\w*|errors?|exceptions?|outage|down|unavailable|unreachable|unable|cannot|can't|crash\w*|broke|broken|"
-    r"time(?:d)? ?out|timeouts?|stuck|pending|starv\w*|oom\w*|out of memory|unresponsive|not ?ready|"
+    r"tim(?:e|ed|es|ing) ?out|timeouts?|stuck|pending|starv\w*|oom\w*|out of memory|unresponsive|not ?ready|"
     rf"degrad\w*|slow(?:ness|ed)?|latency|{HTTP_STATUS}|5xx|high (?:memory|cpu|load|latency|error)\w*|"
     r"(?:increase|spike|surge|jump) in|not (?:working|available|responding|reachable|scheduled|"
     r"running|shipped|joining|joined)|lost|missing|expired|evict\w*|killed|zombies?|no nodes|spike\w*|"
