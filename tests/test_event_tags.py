@@ -263,3 +263,59 @@ def test_a_joined_measure_of_the_failure_is_no_name_and_still_tags(text, tag):
 @pytest.mark.parametrize("text", ["ledger-api is timing out on every write", "the card check times out after 30 s"])
 def test_a_call_timing_out_is_a_symptom(text):
     assert "symptom" in tags_of(text, "chat")
+
+
+@pytest.mark.parametrize(
+    ("text", "not_tagged"),
+    [
+        # "down" as the particle of a step or a judgement, not a service down
+        ("Scaling the batch pool down to 4 workers to free addresses", "symptom"),
+        ("asked the owners to scale down their staging deployments", "symptom"),
+        ("queue wait went down to normal after the consumers caught up", "symptom"),
+        ("the drop in sign-ups was put down to the bank holiday", "symptom"),
+        ("downstream consumers now read the new topic", "symptom"),
+        ("the download links now point at the mirror", "symptom"),
+        # joining a table or a cluster is nobody joining the response
+        ("the nightly report joined invoices to accounts on a stale key", "declaration"),
+        ("the replacement brokers never joined the cluster", "declaration"),
+        # the first occurrence is no repeat
+        ("First occurrence of the fence error on the primary", "repeat"),
+        # a system ignoring something is no sign dismissed, nor noise
+        ("a parser bug caused the retry header to be ignored", "dismissed"),
+        ("a parser bug caused the retry header to be ignored", "noise"),
+        # a leaked credential is no resource growing
+        ("the deploy token was leaked in a public build log", "growth"),
+        # recovery as a topic is not the impact stopping
+        ("the replica entered a crash-recovery loop", "recovery"),
+        ("recovery times were longer in the two largest regions", "recovery"),
+        # a planned event or a tool's plan is no follow-up decided
+        ("the brownout began during planned maintenance on the storage tier", "followup"),
+        ("Terraform planned to destroy the audit bucket and create a new one", "followup"),
+        # trying to find something is no finding
+        ("hard to find which tenant sends the oversized batches", "finding"),
+        # passengers checked in, code checked in: no investigation
+        ("two passengers checked in with the wrong title", "investigation"),
+    ],
+)
+def test_an_ordinary_word_that_only_looks_like_a_tag_sets_off_none(text, not_tagged):
+    assert not_tagged not in tags_of(text, "note")
+
+
+@pytest.mark.parametrize(
+    ("text", "tag"),
+    [
+        ("checkout is down for every shopper", "symptom"),
+        ("the gateway went down at 14:02", "symptom"),
+        ("the schema change caused 15 minutes of downtime", "symptom"),
+        ("Priya joined the bridge", "declaration"),
+        ("Third occurrence of the fence error on the primary", "repeat"),
+        ("the disk alert was ignored over the weekend", "dismissed"),
+        ("worker memory leaking about 40 MB an hour", "growth"),
+        ("recovery confirmed on all shards", "recovery"),
+        ("a canary stage is planned for the config pipeline", "followup"),
+        ("found the cause: the token cache never expires", "finding"),
+        ("checked the pgbouncer pool stats on both hosts", "investigation"),
+    ],
+)
+def test_the_same_words_used_for_what_they_tag_still_tag(text, tag):
+    assert tag in tags_of(text, "note")

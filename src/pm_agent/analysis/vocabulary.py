@@ -17,8 +17,8 @@ The tags:
 
 - ``acknowledgement``: a responder took the page (acknowledged, on it);
 - ``symptom``: the failure as users or systems saw it (errors, 5xx, down, timeouts, NotReady, OOM), never a
-  number that only looks like a status code ("65,536", "500 ms", "500 users") nor the old things a clean-up removed ("stale
-  records cleaned up");
+  number that only looks like a status code ("65,536", "500 ms", "500 users"), a step's "down" ("scaled down the
+  pool") nor the old things a clean-up removed ("stale records cleaned up");
 - ``alert``: an automated alert, alarm or page; ``report``: a person (user, customer, support)
   told the team; ``declaration``: the incident was declared, a ticket raised, a status page opened;
 - ``investigation``: looking into it (an activity, not a result; "debug logging disabled" is a setting changed);
@@ -126,8 +126,25 @@ HTTP_STATUS = _status_code("[45]")
 SERVER_ERROR_STATUS = _status_code("5")
 # A number shaped like a server error where the words around it already say what it answers: "requests were 503".
 SERVER_ERROR_NUMBER = rf"(?<![\d.,])5\d\d(?:s|ed)?{_NOT_A_QUANTITY}"
+# "down" as a service down ("checkout is down", "went down"; never "downstream", "download", "downgrade"), not the
+# particle of a step ("scale down the pool", "scaled the workers down to 4 replicas"), a level reached ("went down to
+# normal") or a judgement ("put it down to user growth").
+_DOWN = (
+    "".join(
+        rf"(?<!\b{verb} )"
+        for verb in (
+            "scale", "scales", "scaled", "scaling", "put", "puts", "putting", "put it", "put this", "put that",
+            "narrow", "narrowed", "narrowing", "track", "tracked", "tracking", "drill", "drilled", "drilling", "wind",
+            "winding", "wound", "tone", "toned", "pare", "pared", "write", "wrote", "written", "calm", "calmed",
+        )
+    )
+    + r"down\b(?!\s+to\s+(?:normal|baseline|usual|expected|nominal)\b)(?!\s+to\s+[^.;,]{0,20}?\blevels?\b)"
+    r"(?!\s+(?:to|from)\s+\d[\d,.]*\s*(?:replicas?|workers?|nodes?|pods?|instances?|hosts?|machines?|shards?|tasks?|"
+    r"containers?|vms?)\b)"
+)  # fmt: skip
 FAILURE_WORDS = (
-    r"fail\w*|errors?|exceptions?|outage|down|unavailable|unreachable|unable|cannot|can't|crash\w*|broke|broken|"
+    rf"fail\w*|errors?|exceptions?|outage|{_DOWN}|downtime|unavailable|unreachable|unable|cannot|can't|crash\w*|"
+    r"broke|broken|"
     r"tim(?:e|ed|es|ing) ?out|timeouts?|stuck|pending|starv\w*|oom\w*|out of memory|unresponsive|not ?ready|"
     rf"degrad\w*|slow(?:ness|ed)?|latency|{HTTP_STATUS}|5xx|high (?:memory|cpu|load|latency|error)\w*|"
     r"(?:increase|spike|surge|jump) in|not (?:working|available|responding|reachable|scheduled|"
@@ -385,6 +402,12 @@ WAITED_ON = (
     r"flush(?:es|ed)|rebuil[dt]s?|re-?sync(?:s|ed)?|back ?fill(?:s|ed)?)\b"
 )
 _AMOUNT = r"[KMGTP]i?B|bytes|rows?|records?|files?|objects?|documents?"
+# A secret leaked is exposed, not a resource growing: "the deploy token was leaked", "keys leaked".
+_NOT_A_SECRET = "".join(
+    rf"(?<!\b{secret}{verb} )"
+    for secret in ("token", "key", "secret", "credential", "password", "data")
+    for verb in ("", "s", " was", "s were", " has been", "s have been", " got", "s got")
+)
 _GONE = r"removed|deleted|lost|wiped|dropped|purged|erased|truncated"
 
 # A step left to be done: "to be reproduced", "to be rebuilt"; not "appeared to be stalled", "thought to be caused".
@@ -418,7 +441,10 @@ TAG_PATTERNS: dict[str, re.Pattern[str]] = {
     "declaration": _p(
         r"\b(?:incident (?:was )?(?:declared|opened|raised|created|started)|declared|sev ?\d\b|sev\d ticket|"
         r"ticket raised|status ?page|incident commander|war ?room|bridge (?:opened|started)|escalat\w*|"
-        r"paged (?:the )?(?:on-?call|team)|paging|manual flagging|bridge|joined|assigned)"
+        r"paged (?:the )?(?:on-?call|team)|paging|manual flagging|bridge|assigned|"
+        # someone joined the response ("Priya joined the bridge"), not a table or a node ("never joined the cluster")
+        r"(?<!never )(?<!not )(?<!n't )joined(?=\s*(?:$|[.,;!)])|\s+(?:the\s+|our\s+)?(?:bridge|call|channel|incident|"
+        r"war ?room|zoom|meet|meeting|huddle|response|slack|#)))"
     ),
     "acknowledgement": _p(
         r"\b(?:acknowledg\w*|ack'?d|ack\b|on it\b|i'?m looking|taking a look|"
@@ -426,12 +452,14 @@ TAG_PATTERNS: dict[str, re.Pattern[str]] = {
     ),
     "investigation": _p(
         # "debug" naming a setting ("debug logging disabled", "debug mode left on") is a change, not investigating
-        r"\b(?:investigat\w*|looking (?:into|at)|look(?:ed)? (?:into|at)|diagnos\w*|troubleshoot\w*|checking|checked|"
+        r"\b(?:investigat\w*|looking (?:into|at)|look(?:ed)? (?:into|at)|diagnos\w*|troubleshoot\w*|checking|"
+        # "checked the pool", "checked in the logs", never a check-in ("passengers checked in with ...")
+        r"checked(?!\s+in\b(?!\s+(?:on|the|our|its|their|logs?|grafana|datadog|kibana|cloudwatch)\b))|"
         r"debug\w*\b(?!\s+(?:logg\w*|logs?|mode|level|flags?|builds?|output|settings?|symbols|endpoints?)\b)|"
         r"analys\w*|analyz\w*|asked (?:user|for)|attempted to ssh|trying to|tried to|second opinion)"
     ),
     "finding": _p(
-        r"\b(?:found|find(?:ing|ings)?|discover\w*|identif\w*|turn(?:ed|s)? out|conclu\w*|realis\w*|realiz\w*|"
+        r"\b(?:found|findings?|discover\w*|identif\w*|turn(?:ed|s)? out|conclu\w*|realis\w*|realiz\w*|"
         r"determined|confirmed (?:that|as|the (?:cause|root cause|culprit|bug))|verified that|traced|pinpoint\w*|"
         r"root cause (?:is|was|:|identified|found)|(?:identified|found) the (?:root )?cause|culprit|correlat\w*|shows? that|"
         r"(?:logs?|metrics?|graphs?|dashboards?|traces?|data|cloudwatch|grafana|profil\w*|dumps?|audit|diffs?|plans?|"
@@ -454,7 +482,8 @@ TAG_PATTERNS: dict[str, re.Pattern[str]] = {
     "change": _p(
         r"\b(?:deploy\w*|releas\w*|roll(?:ed|ing)?[- ]?out|rollouts?|appl(?:y|ied|ies|ying)|push(?:ed)?(?! notifications?)|merg(?:e|ed)|"
         r"upgrad\w*|downgrad\w*|migrat\w*|pipeline\w*|terraform|config(?:uration)? change|chang(?:e|ed|es)|"
-        rf"{_UPDATE_TELLS}updat(?:e|ed|es)\b{_UPDATE_TELLS_AFTER}|modif\w*|replac(?:e|ed|es)|enabl(?:e|ed)|disabl(?:e|ed)|install\w*|rotat(?:e|ed|ion)|"
+        rf"{_UPDATE_TELLS}updat(?:e|ed|es)\b{_UPDATE_TELLS_AFTER}|"
+        r"modif\w*|replac(?:e|ed|es)|enabl(?:e|ed)|disabl(?:e|ed)|install\w*|rotat(?:e|ed|ion)|"
         r"roll-?over|rollover|scal(?:e|ed|ing) (?:up|out)|scaling|feature flag|toggl\w*|commit(?:ted)?|"
         rf"pull request|\bpr\b|{CREDENTIAL_REPLACED})"
     ),
@@ -492,7 +521,11 @@ TAG_PATTERNS: dict[str, re.Pattern[str]] = {
         rf"went down to normal|{CONFIRMED_RESOLVED})"
     ),
     "recovery": _p(
-        r"\b(?:back to (?:normal|baseline)|back (?:under|below|beneath|within)\b|recover(?:ed|ing|y)\b|restored|"
+        r"\b(?:back to (?:normal|baseline)|back (?:under|below|beneath|within)\b|recover(?:ed|ing)\b|"
+        # "recovery confirmed", never recovery as a topic: "crash-recovery loop", "recovery times", "disaster recovery"
+        r"(?<!crash-)(?<!crash )(?<!disaster )(?<!panic )recovery\b(?!\s+(?:times?|mode|state|loop|point|plan|process|"
+        r"procedure|script|steps?|objective|window|required|requires|needed|took|takes|options?|tools?|efforts?|work|"
+        r"drills?|tests?)\b)|restored|"
         r"service restored|mitigated|"
         r"(?:verified|fully) operational|operational again|works(?: again)?\b|"
         r"(?:passing|working|responding|running|serving|loading|up|healthy|green|stable)(?: [\w-]+)? again|"
@@ -523,7 +556,9 @@ TAG_PATTERNS: dict[str, re.Pattern[str]] = {
         r"ticket (?:created|filed|opened)|issue (?:raised|created|filed|opened)|"
         # "leak to be reproduced in staging": a step the data leaves to be done, not what something seemed to be
         rf"{TO_BE_DONE}|"
-        r"planned|set (?:memory |cpu |resource )?limits|pinned|long-term solution|"
+        # a plan decided ("a canary stage is planned"), not a planned event ("planned maintenance") nor a tool's plan
+        r"(?<!terraform )planned(?!\s+(?:outage|maintenance|downtime|work|failover|switchover|event|reboot|restart|"
+        r"window)s?\b)|set (?:memory |cpu |resource )?limits|pinned|long-term solution|"
         r"permanent fix|in (?:the )?backlog)"
     ),
     "lasting_fix": _p(
@@ -570,7 +605,8 @@ TAG_PATTERNS: dict[str, re.Pattern[str]] = {
         r"failover|fix|upgrade))"
     ),
     "repeat": _p(
-        r"\b(?:occurr?ence|(?:happened|occurr?ed|failed|fired|entered|went down|crashed|broke) again|recurr\w*|"
+        r"\b(?:(?:several|multiple|many|repeated|recurring|further|both|all) occurr?ences|"
+        r"(?:happened|occurr?ed|failed|fired|entered|went down|crashed|broke) again|recurr\w*|"
         r"same (?:issue|problem|error)|second time|"
         r"(?:second|third|fourth|fifth|sixth|seventh|another) (?:occurr?ence|report|time)|similar (?:incident|issue))"
     ),
@@ -590,13 +626,16 @@ TAG_PATTERNS: dict[str, re.Pattern[str]] = {
         r"(?:validat|check|test|cover|monitor|scan)\w*\b[^.;]{0,80}? but not\b)"
     ),
     "noise": _p(
-        r"\b(?:noisy|flapping|flap\w*|false (?:positive|alarm)s?|alert fatigue|ignored|unclear alert\w*|too many alerts|"
+        r"\b(?:noisy|flapping|flap\w*|false (?:positive|alarm)s?|alert fatigue|(?<!to be )ignored|unclear alert\w*|"
+        r"too many alerts|"
         r"alert storm)"
     ),
     "failover": _p(
         r"\b(?:fail(?:ed|ing)? ?over|failover|promot(?:e|ed|ing)\b|switched over to (?:the )?(?:standby|replica|secondary))"
     ),
-    "growth": _p(r"\b(?:grow(?:s|ing|n)|climb(?:s|ing|ed)|fill(?:s|ing|ed)(?: up)?|leak(?:s|ing|ed))\b"),
+    "growth": _p(
+        rf"\b(?:grow(?:s|ing|n)|climb(?:s|ing|ed)|fill(?:s|ing|ed)(?: up)?|{_NOT_A_SECRET}leak(?:s|ing|ed))\b"
+    ),
     "gate_caught": _p(
         r"\b(?:canary|canary analysis|smoke tests?|pre-?deploy checks?|release gate)\b[^.;]{0,60}?"
         r"\b(?:failed|halted|blocked|stopped|rolled back)|"
@@ -609,7 +648,7 @@ TAG_PATTERNS: dict[str, re.Pattern[str]] = {
     ),
     "tentative": _p(r"\b(?:potential|suspect\w*|likely|possibl\w*|might|may have|seems?|appears?|probabl\w*|assumed)"),
     "dismissed": _p(
-        r"\b(?:put down to|written off as|chalked up to|dismissed|ignored|brushed off|"
+        r"\b(?:put down to|written off as|chalked up to|dismissed|(?<!to be )ignored|brushed off|"
         r"no (?:ticket|issue|bug|follow-?up)(?: was)? (?:filed|opened|raised|created)|not (?:investigated|followed up)|"
         r"(?:thought|assumed|considered|treated|taken) (?:to be |as )?(?:normal|harmless|benign|noise|expected|a blip))"
     ),
