@@ -51,3 +51,23 @@ def test_reading_alone_never_titles_an_incident_with_a_deploy_line():
 def test_a_title_the_input_gives_is_kept():
     titled = "Title: Stale prices on the pricing page\n" + TIMELINE
     assert PostmortemService().load_text(titled, name="pricing.txt").title == "Stale prices on the pricing page"
+
+
+def test_a_release_gate_that_stops_a_change_states_the_failure_and_looking_into_it_does_not():
+    timeline = """Date: 2025-12-03
+15:10 [deploy] ledger-api 7.3.0 canary started on 5% of traffic
+15:22 [deploy] Canary analysis FAILED for ledger-api 7.3.0; rollout halted and canary rolled back automatically
+15:25 looking into the canary failure with the ledger team
+"""
+    assert PostmortemService().load_text(timeline, name="canary.txt").title == (
+        "Canary analysis FAILED for ledger-api 7.3.0; rollout halted and canary rolled back automatically"
+    )
+
+
+def test_a_long_failure_line_gives_its_first_clause_as_the_title():
+    timeline = """Date: 2025-12-03
+15:22 ALERT LedgerWriteErrors firing for ledger-api: write error ratio 14% over 5 minutes on every shard of the eu cluster; paging the on-call
+"""
+    assert PostmortemService().load_text(timeline, name="long.txt").title == (
+        "ALERT LedgerWriteErrors firing for ledger-api"
+    )

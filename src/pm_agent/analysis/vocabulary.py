@@ -144,7 +144,7 @@ _DOWN = (
 )  # fmt: skip
 FAILURE_WORDS = (
     rf"fail\w*|errors?|exceptions?|outage|{_DOWN}|downtime|unavailable|unreachable|unable|cannot|can't|crash\w*|"
-    r"broke|broken|"
+    r"broke|broken|break(?:s|ing)\b|"
     r"tim(?:e|ed|es|ing) ?out|timeouts?|stuck|pending|starv\w*|oom\w*|out of memory|unresponsive|not ?ready|"
     rf"degrad\w*|slow(?:ness|ed)?|latency|{HTTP_STATUS}|5xx|high (?:memory|cpu|load|latency|error)\w*|"
     r"(?:increase|spike|surge|jump) in|not (?:working|available|responding|reachable|scheduled|"
@@ -605,8 +605,7 @@ TAG_PATTERNS: dict[str, re.Pattern[str]] = {
         r"failover|fix|upgrade))"
     ),
     "repeat": _p(
-        r"\b(?:(?:several|multiple|many|repeated|recurring|further|both|all) occurr?ences|"
-        r"(?:happened|occurr?ed|failed|fired|entered|went down|crashed|broke) again|recurr\w*|"
+        r"\b(?:occurr?ence|(?:happened|occurr?ed|failed|fired|entered|went down|crashed|broke) again|recurr\w*|"
         r"same (?:issue|problem|error)|second time|"
         r"(?:second|third|fourth|fifth|sixth|seventh|another) (?:occurr?ence|report|time)|similar (?:incident|issue))"
     ),

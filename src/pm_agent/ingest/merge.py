@@ -16,6 +16,7 @@ NEAR_DUPLICATE_WINDOW = dt.timedelta(seconds=120)
 NEAR_DUPLICATE_SIMILARITY = 0.75
 MAX_TWIN_CANDIDATES = 32  # kept events compared with a new one, at most (see _TwinIndex)
 TITLE_CHARS = 120  # a title taken from an event's text, at most
+_CLAUSE_END = re.compile(r"(?<=\w)[.;:](?=\s)")
 # The text of the event that states the failure, or None: how a caller names an incident its files leave untitled.
 TitleOf = Callable[[Sequence[TimelineEvent]], str | None]
 SOURCE_ORDER = {"deploy": 0, "alert": 1, "metric": 2, "page": 3, "chat": 4, "note": 5}
@@ -250,4 +251,16 @@ def _title_from(events: list[TimelineEvent], title_of: TitleOf | None) -> str:
     first = next((e for e in events if e.source in ("alert", "page")), None) or next(
         (e for e in events if e.source != "deploy"), events[0]
     )
-    return (named or first.text)[:TITLE_CHARS]
+    return _shortened(named or first.text)
+
+
+def _shortened(text: str) -> str:
+    """A title of at most TITLE_CHARS: a long text's first clause when it is short enough ("Canary analysis FAILED for
+    pricing-service v3.9.0" of "...: price_mismatch_ratio 0.8%; rollout halted ..."), else its words up to the limit."""
+    if len(text) <= TITLE_CHARS:
+        return text
+    clause = _CLAUSE_END.split(text, maxsplit=1)[0]
+    if len(clause) <= TITLE_CHARS:
+        return clause
+    cut = text[:TITLE_CHARS]
+    return cut[: cut.rfind(" ")].rstrip(" ,;:") if " " in cut else cut
