@@ -112,13 +112,13 @@ _A_STATUS_ACTS = r"(?=\s+[a-z]+(?:ed|s)\b)"
 
 def _status_code(first_digit: str) -> str:
     code = rf"(?<![\d.,]){first_digit}\d\d"
-    return (
-        rf"{code}s\b(?![.,]\d|/)|"  # "503s"
+    return (  # "(?=...)" first: the look-behinds are tried only where a code stands
+        rf"(?={first_digit}\d\d)(?:{code}s\b(?![.,]\d|/)|"  # "503s"
         rf"{code}{_NOT_A_QUANTITY}(?=\s*\(?(?:{_STATUS_NOUN})\b)|"  # "500 errors", "503 (Service Unavailable)"
         rf"(?:{_STATUS_NAMED}){code}{_NOT_A_QUANTITY}|"  # "HTTP 502", "status 503 messages"
         rf"(?:{_STATUS_ANSWERED}|(?<=\ba )){code}{_NOT_A_QUANTITY}{_NO_COUNTED_THING}|"  # "returned 503 to"
         rf"(?<=\ba ){code}{_NOT_A_QUANTITY}{_A_STATUS_ACTS}|"  # "got a 401 started its own refresh"
-        rf"{code}{_NOT_A_QUANTITY}(?=\s+(?:for|from)\b)"  # "404 for every image", "502 from the edge"
+        rf"{code}{_NOT_A_QUANTITY}(?=\s+(?:for|from)\b))"  # "404 for every image", "502 from the edge"
     )
 
 
@@ -130,7 +130,8 @@ SERVER_ERROR_NUMBER = rf"(?<![\d.,])5\d\d(?:s|ed)?{_NOT_A_QUANTITY}"
 # particle of a step ("scale down the pool", "scaled the workers down to 4 replicas"), a level reached ("went down to
 # normal") or a judgement ("put it down to user growth").
 _DOWN = (
-    "".join(
+    r"(?=down\b)"  # first: the look-behinds are tried only where "down" stands
+    + "".join(
         rf"(?<!\b{verb} )"
         for verb in (
             "scale", "scales", "scaled", "scaling", "put", "puts", "putting", "put it", "put this", "put that",
@@ -327,12 +328,12 @@ _END_OF_PEOPLE = (
 _HEADLINE_TAIL = r"(?=\s*(?:$|[^\w\s-])|\s+(?:via|on|about|by|through|with|of|at|in)\b)"
 PEOPLE_UPDATED = (
     rf"\b{_STATUS_PAGE}\s+(?:(?:was|were|has been|have been)\s+)?(?:updated|updates?|post(?:s|ed)?)\b|"
-    rf"\bupdat(?:e|ed|es|ing)\s+(?:the\s+|our\s+|all\s+)?(?:{_STATUS_PAGE}\b|(?:{_AUDIENCE}){_END_OF_PEOPLE})|"
+    rf"\bupdat(?:(?:e|ed|es|ing)\s+(?:the\s+|our\s+|all\s+)?(?:{_STATUS_PAGE}\b|(?:{_AUDIENCE}){_END_OF_PEOPLE})|"
+    rf"es?\s+(?:to|for)\s+(?:the\s+|our\s+|all\s+)?(?:{_AUDIENCE}){_END_OF_PEOPLE})|"
     r"\b(?:post(?:ed|s|ing)?|sen[dt]|sending|shar(?:e|ed|es|ing))\s+(?:an?\s+|the\s+|another\s+)?"
     rf"(?:(?:{'|'.join(_NEWS)})\s+)?updates?\b|"
-    rf"\bupdates?\s+(?:to|for)\s+(?:the\s+|our\s+|all\s+)?(?:{_AUDIENCE}){_END_OF_PEOPLE}|"
-    rf"\b{_AUDIENCE}\s+(?:were|was|have been|has been|are being|being|kept)\s+(?:kept\s+)?updated\b|"
-    rf"\b{_AUDIENCE}\s+updated{_HEADLINE_TAIL}"
+    rf"\b{_AUDIENCE}\s+(?:(?:were|was|have been|has been|are being|being|kept)\s+(?:kept\s+)?updated\b|"
+    rf"updated{_HEADLINE_TAIL})"
 )
 # Where "update" is no change: said of the people told or the status page, or heading a message.
 _UPDATE_TELLS = (
@@ -482,7 +483,7 @@ TAG_PATTERNS: dict[str, re.Pattern[str]] = {
     "change": _p(
         r"\b(?:deploy\w*|releas\w*|roll(?:ed|ing)?[- ]?out|rollouts?|appl(?:y|ied|ies|ying)|push(?:ed)?(?! notifications?)|merg(?:e|ed)|"
         r"upgrad\w*|downgrad\w*|migrat\w*|pipeline\w*|terraform|config(?:uration)? change|chang(?:e|ed|es)|"
-        rf"{_UPDATE_TELLS}updat(?:e|ed|es)\b{_UPDATE_TELLS_AFTER}|"
+        rf"(?=updat){_UPDATE_TELLS}updat(?:e|ed|es)\b{_UPDATE_TELLS_AFTER}|"
         r"modif\w*|replac(?:e|ed|es)|enabl(?:e|ed)|disabl(?:e|ed)|install\w*|rotat(?:e|ed|ion)|"
         r"roll-?over|rollover|scal(?:e|ed|ing) (?:up|out)|scaling|feature flag|toggl\w*|commit(?:ted)?|"
         rf"pull request|\bpr\b|{CREDENTIAL_REPLACED})"
@@ -523,9 +524,9 @@ TAG_PATTERNS: dict[str, re.Pattern[str]] = {
     "recovery": _p(
         r"\b(?:back to (?:normal|baseline)|back (?:under|below|beneath|within)\b|recover(?:ed|ing)\b|"
         # "recovery confirmed", never recovery as a topic: "crash-recovery loop", "recovery times", "disaster recovery"
-        r"(?<!crash-)(?<!crash )(?<!disaster )(?<!panic )recovery\b(?!\s+(?:times?|mode|state|loop|point|plan|process|"
-        r"procedure|script|steps?|objective|window|required|requires|needed|took|takes|options?|tools?|efforts?|work|"
-        r"drills?|tests?)\b)|restored|"
+        r"(?=recovery\b)(?<!crash-)(?<!crash )(?<!disaster )(?<!panic )recovery\b(?!\s+(?:times?|mode|state|loop|point|"
+        r"plan|process|procedure|script|steps?|objective|window|required|requires|needed|took|takes|options?|tools?|"
+        r"efforts?|work|drills?|tests?)\b)|restored|"
         r"service restored|mitigated|"
         r"(?:verified|fully) operational|operational again|works(?: again)?\b|"
         r"(?:passing|working|responding|running|serving|loading|up|healthy|green|stable)(?: [\w-]+)? again|"
@@ -633,7 +634,7 @@ TAG_PATTERNS: dict[str, re.Pattern[str]] = {
         r"\b(?:fail(?:ed|ing)? ?over|failover|promot(?:e|ed|ing)\b|switched over to (?:the )?(?:standby|replica|secondary))"
     ),
     "growth": _p(
-        rf"\b(?:grow(?:s|ing|n)|climb(?:s|ing|ed)|fill(?:s|ing|ed)(?: up)?|{_NOT_A_SECRET}leak(?:s|ing|ed))\b"
+        rf"\b(?:grow(?:s|ing|n)|climb(?:s|ing|ed)|fill(?:s|ing|ed)(?: up)?|(?=leak){_NOT_A_SECRET}leak(?:s|ing|ed))\b"
     ),
     "gate_caught": _p(
         r"\b(?:canary|canary analysis|smoke tests?|pre-?deploy checks?|release gate)\b[^.;]{0,60}?"
