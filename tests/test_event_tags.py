@@ -309,6 +309,7 @@ def test_an_ordinary_word_that_only_looks_like_a_tag_sets_off_none(text, not_tag
         ("Priya joined the bridge", "declaration"),
         ("the disk alert was ignored over the weekend", "dismissed"),
         ("worker memory leaking about 40 MB an hour", "growth"),
+        ("heap use creeping up after every deploy; put down to caching", "growth"),
         ("recovery confirmed on all shards", "recovery"),
         ("a canary stage is planned for the config pipeline", "followup"),
         ("found the cause: the token cache never expires", "finding"),

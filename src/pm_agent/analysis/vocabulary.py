@@ -634,7 +634,7 @@ TAG_PATTERNS: dict[str, re.Pattern[str]] = {
         r"\b(?:fail(?:ed|ing)? ?over|failover|promot(?:e|ed|ing)\b|switched over to (?:the )?(?:standby|replica|secondary))"
     ),
     "growth": _p(
-        rf"\b(?:grow(?:s|ing|n)|climb(?:s|ing|ed)|fill(?:s|ing|ed)(?: up)?|(?=leak){_NOT_A_SECRET}leak(?:s|ing|ed))\b"
+        rf"\b(?:grow(?:s|ing|n)|climb(?:s|ing|ed)|creep(?:s|ing)|crept|fill(?:s|ing|ed)(?: up)?|(?=leak){_NOT_A_SECRET}leak(?:s|ing|ed))\b"
     ),
     "gate_caught": _p(
         r"\b(?:canary|canary analysis|smoke tests?|pre-?deploy checks?|release gate)\b[^.;]{0,60}?"
