@@ -1043,7 +1043,7 @@ def test_a_step_announced_and_then_reported_done_is_one_done_action_the_report_o
         ],
     )
 
-    assert [a.title for a in actions_for(incident) if a.status == "done"] == ["Quote-api rolled back to 2.3"]
+    assert [a.title for a in actions_for(incident) if a.status == "done"] == ["quote-api rolled back to 2.3"]
 
 
 def test_many_steps_under_way_are_matched_with_their_reports_in_one_pass():

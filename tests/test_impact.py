@@ -72,3 +72,16 @@ def test_the_window_an_alert_waits_before_firing_is_not_how_long_the_impact_last
     assert [(f.kind, f.value, f.quote) for f in impact.figures()] == [
         ("duration", 25.0, "Carts failed for 25 minutes"),
     ]
+
+
+def test_a_latency_in_milliseconds_after_a_share_of_requests_is_no_error_rate():
+    impact = extract_impact(incident(events=["after the cache flush, 12% of requests 500 ms slower than the baseline"]))
+    assert impact.error_rate is None
+
+
+def test_a_share_of_requests_answered_with_a_server_error_is_an_error_rate():
+    impact = extract_impact(incident(events=["during the failover 8% of requests 503ed at the edge"]))
+    assert (impact.error_rate.value, impact.error_rate.quote) == (
+        8.0,
+        "during the failover 8% of requests 503ed at the edge",
+    )

@@ -240,7 +240,7 @@ def test_a_person_passing_a_report_on_by_page_is_never_the_first_alert_that_came
     reading = read_incident(invoice_cleanup())
 
     assert [line for line in went_wrong(reading, compute_metrics(invoice_cleanup(), reading)) if "People" in line] == [
-        "People saw the failure before monitoring did: support: customers report that this week's invoices are gone "
+        "People saw the failure before monitoring did: Support: customers report that this week's invoices are gone "
         "(chat, 2024-09-03 07:10 UTC).",
     ]
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 
+from pm_agent.analysis.vocabulary import SERVER_ERROR_NUMBER
 from pm_agent.models import Figure, Impact, Incident, OpenQuestion, SourceRef
 from pm_agent.textscan.words import WordIndex, fold
 
@@ -21,7 +22,7 @@ def _num(tag: str = "") -> str:
 
 
 _NUM = _num()
-_FAIL = r"(?:failed|failing|dropped|errored|lost|rejected|timed out|5\d\d|errors?)"
+_FAIL = rf"(?:failed|failing|dropped|errored|lost|rejected|timed out|{SERVER_ERROR_NUMBER}|errors?)"
 # Word lists shared by the patterns and by NEEDS below.
 _SHARE_OF = r"users|customers|accounts|tenants|merchants|sessions|members"
 _AFFECTED = r"users|customers|accounts|tenants|merchants|members|subscribers|shoppers"

@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 
+from pm_agent.analysis.casing import sentence_case
 from pm_agent.models import Evidence, TimelineEvent, UndatedEvent
 
 EXCERPT_LIMIT = 300
@@ -112,8 +113,5 @@ def said(event: TimelineEvent | UndatedEvent, focus: re.Pattern[str] | None = No
     """The event's words as a sentence of the draft, with where they come from: ``Target group reattached to the
     load balancer (deploy, 2021-07-02 07:42 UTC)``. Used where the draft states what the data says; the claims
     check verifies that the sentence's words are the event's."""
-    text = quote(event, focus).strip().rstrip(".;:,")
-    first = text.split(" ", 1)[0]
-    if first.isalpha() and first.islower():  # "orders-api", "v5.2.0" or "iOS" keep their case
-        text = text[:1].upper() + text[1:]
+    text = sentence_case(quote(event, focus).strip().rstrip(".;:,"))  # "orders_v2", "kubectl", "iOS" keep their case
     return f"{text} {ref(event)}"

@@ -17,8 +17,8 @@ The tags:
 
 - ``acknowledgement``: a responder took the page (acknowledged, on it);
 - ``symptom``: the failure as users or systems saw it (errors, 5xx, down, timeouts, NotReady, OOM), never a
-  number that only looks like a status code ("65,536", "500 ms") nor the old things a clean-up removed ("stale
-  records cleaned up");
+  number that only looks like a status code ("65,536", "500 ms", "500 users"), a step's "down" ("scaled down the
+  pool") nor the old things a clean-up removed ("stale records cleaned up");
 - ``alert``: an automated alert, alarm or page; ``report``: a person (user, customer, support)
   told the team; ``declaration``: the incident was declared, a ticket raised, a status page opened;
 - ``investigation``: looking into it (an activity, not a result; "debug logging disabled" is a setting changed);
@@ -28,7 +28,7 @@ The tags:
   ``negative``: an investigation that found nothing or assumed wrongly;
 - ``cause_statement``: the text says why (caused by, due to, because, led to, meant, root cause);
 - ``change``: a deploy, release, configuration, migration, upgrade, pipeline run, roll-over or a credential
-  issued anew;
+  issued anew; never an update that tells people ("status page updated", "merchants were updated", "Update: ...");
 - ``mitigation``: an attempt to stop the impact (roll back, revert, restart, scale, remove,
   disable, reattach, kill, drain, fail over, hotfix); its outcome: ``failed`` or ``worked``. A state is not a
   step: a drain or a clear is one only when it names what it acted on or who did it ("drained node-3", not
@@ -70,18 +70,83 @@ def _p(pattern: str) -> re.Pattern[str]:
     return re.compile(pattern, re.IGNORECASE)
 
 
-# An HTTP status code ("503s", "HTTP 502", "404 for every image"), never part of a larger number ("65,536", "1,500",
-# "0.503") nor a quantity with its unit ("500 ms", "512 MB", "400/s", "500%").
+# An HTTP status code is a number the text says is one: "503s", "500 errors", "502 Bad Gateway", "HTTP 504",
+# "returned 500", "a 503 to every caller", "404 for every image". A number followed by the things it counts ("500
+# users", "503 customers", "500 requests were retried", "returned 500 rows") is a count, and never part of a larger
+# number ("65,536", "1,500", "0.503") nor a quantity with its unit ("500 ms", "512 MB", "400/s", "500%").
 _UNIT = (
     r"ms|milliseconds?|s|secs?|seconds?|mins?|minutes?|h|hrs?|hours?|days?|[kmgtp]i?b|bytes|req/s|rps|qps|x|"
     r"(?:kilo|mega|giga|tera)bytes"
 )
-_NOT_A_QUANTITY = rf"s?\b(?![.,]\d|/)(?!\s*(?:%|(?:{_UNIT})\b))"
-HTTP_STATUS = rf"(?<![\d.,])[45]\d\d{_NOT_A_QUANTITY}"
-SERVER_ERROR_STATUS = rf"(?<![\d.,])5\d\d{_NOT_A_QUANTITY}"
+_NOT_A_QUANTITY = rf"\b(?![.,]\d|/)(?!\s*(?:%|(?:{_UNIT})\b))"
+# What names a number a status: the word after it ("500 errors", "503 Service Unavailable", "503 incidents") ...
+_STATUS_NOUN = (
+    r"errors?|responses?|status(?:es)?|codes?|rates?|ratios?|share|count|percentage|spikes?|storms?|incidents?|"
+    r"internal server error|bad gateway|service unavailable|gateway time-?out|not found|forbidden|unauthori[sz]ed|"
+    r"too many requests|bad request|request time-?out|not implemented|method not allowed|conflict|unprocessable|"
+    r"payload too large"
+)
+# ... or the word before it: one that names a status outright ("HTTP 502", "status 503 messages", "error 500") ...
+_STATUS_NAMED = "|".join(
+    rf"(?<=\b{word})" for word in ("http ", "http/", "status ", "status: ", "code ", "codes ", "code: ", "error ",
+                                    "errors ")
+) + r"|(?<=\()"  # fmt: skip
+# ... or an article or a verb of answering before it, when no counted thing follows: "returned 500 to every caller",
+# "got a 401 and retried" (never "returned 500 rows", "a 400 line patch").
+_STATUS_ANSWERED = "|".join(
+    rf"(?<=\b{word} )"
+    for word in (
+        "with", "return", "returns", "returned", "returning", "answer", "answers", "answered", "answering", "serve",
+        "serves", "served", "serving", "throw", "throws", "threw", "throwing", "get", "gets", "got", "getting", "see",
+        "sees", "saw", "seeing", "give", "gives", "gave", "giving", "receive", "receives", "received", "receiving",
+    )
+)  # fmt: skip
+_NO_COUNTED_THING = (
+    r"(?=\s*(?:$|[^\w\s-])|\s+(?:for|from|on|to|in|at|and|or|when|while|after|since|with|because|across|during|"
+    r"until|under|is|was|are|were|back|again|instead|now|then|but|so)\b)"
+)
+# After "a", a verb says the number is what something answered ("a 503 comes back", "a 401 started a refresh"): "a"
+# before a count is not English ("a 500 users").
+_A_STATUS_ACTS = r"(?=\s+[a-z]+(?:ed|s)\b)"
+
+
+def _status_code(first_digit: str) -> str:
+    code = rf"(?<![\d.,]){first_digit}\d\d"
+    return (  # "(?=...)" first: the look-behinds are tried only where a code stands
+        rf"(?={first_digit}\d\d)(?:{code}s\b(?![.,]\d|/)|"  # "503s"
+        rf"{code}{_NOT_A_QUANTITY}(?=\s*\(?(?:{_STATUS_NOUN})\b)|"  # "500 errors", "503 (Service Unavailable)"
+        rf"(?:{_STATUS_NAMED}){code}{_NOT_A_QUANTITY}|"  # "HTTP 502", "status 503 messages"
+        rf"(?:{_STATUS_ANSWERED}|(?<=\ba )){code}{_NOT_A_QUANTITY}{_NO_COUNTED_THING}|"  # "returned 503 to"
+        rf"(?<=\ba ){code}{_NOT_A_QUANTITY}{_A_STATUS_ACTS}|"  # "got a 401 started its own refresh"
+        rf"{code}{_NOT_A_QUANTITY}(?=\s+(?:for|from)\b))"  # "404 for every image", "502 from the edge"
+    )
+
+
+HTTP_STATUS = _status_code("[45]")
+SERVER_ERROR_STATUS = _status_code("5")
+# A number shaped like a server error where the words around it already say what it answers: "requests were 503".
+SERVER_ERROR_NUMBER = rf"(?<![\d.,])5\d\d(?:s|ed)?{_NOT_A_QUANTITY}"
+# "down" as a service down ("checkout is down", "went down"; never "downstream", "download", "downgrade"), not the
+# particle of a step ("scale down the pool", "scaled the workers down to 4 replicas"), a level reached ("went down to
+# normal") or a judgement ("put it down to user growth").
+_DOWN = (
+    r"(?=down\b)"  # first: the look-behinds are tried only where "down" stands
+    + "".join(
+        rf"(?<!\b{verb} )"
+        for verb in (
+            "scale", "scales", "scaled", "scaling", "put", "puts", "putting", "put it", "put this", "put that",
+            "narrow", "narrowed", "narrowing", "track", "tracked", "tracking", "drill", "drilled", "drilling", "wind",
+            "winding", "wound", "tone", "toned", "pare", "pared", "write", "wrote", "written", "calm", "calmed",
+        )
+    )
+    + r"down\b(?!\s+to\s+(?:normal|baseline|usual|expected|nominal)\b)(?!\s+to\s+[^.;,]{0,20}?\blevels?\b)"
+    r"(?!\s+(?:to|from)\s+\d[\d,.]*\s*(?:replicas?|workers?|nodes?|pods?|instances?|hosts?|machines?|shards?|tasks?|"
+    r"containers?|vms?)\b)"
+)  # fmt: skip
 FAILURE_WORDS = (
-    r"fail\w*|errors?|exceptions?|outage|down|unavailable|unreachable|unable|cannot|can't|crash\w*|broke|broken|"
-    r"time(?:d)? ?out|timeouts?|stuck|pending|starv\w*|oom\w*|out of memory|unresponsive|not ?ready|"
+    rf"fail\w*|errors?|exceptions?|outage|{_DOWN}|downtime|unavailable|unreachable|unable|cannot|can't|crash\w*|"
+    r"broke|broken|break(?:s|ing)\b|"
+    r"tim(?:e|ed|es|ing) ?out|timeouts?|stuck|pending|starv\w*|oom\w*|out of memory|unresponsive|not ?ready|"
     rf"degrad\w*|slow(?:ness|ed)?|latency|{HTTP_STATUS}|5xx|high (?:memory|cpu|load|latency|error)\w*|"
     r"(?:increase|spike|surge|jump) in|not (?:working|available|responding|reachable|scheduled|"
     r"running|shipped|joining|joined)|lost|missing|expired|evict\w*|killed|zombies?|no nodes|spike\w*|"
@@ -248,6 +313,41 @@ MESSAGE_ABOUT_THE_INCIDENT = (
     rf"\b(?:{_AUDIENCE}|{_ABOUT}|update)\s+(?:{_MESSAGE}|(?:were|was|have been|has been|got|are being|being)\s+"
     r"(?:e-?mailed|mailed|messaged|notified|informed|contacted|told))\b"
 )
+# An update that tells people how the incident stands ("status page updated", "updated the status page", "posted an
+# update to customers", "merchants were kept updated"): communication, never a change to the system. "Update:" heading
+# a message is news of the response to the channel: no change either, and no communication to the people affected.
+_STATUS_PAGE = r"status[ -]?pages?"
+_PEOPLE_TOLD = ("customers", "users", "clients", "partners", "merchants", "tenants", "stakeholders", "everyone")
+_PAGES = ("status page", "statuspage", "status-page", "status")
+_NEWS = ("quick", "short", "brief", "incident", "progress", "public", "customer", "final", "further", "next")
+# The people end there ("updated the merchants on ..."), unlike "updated the users table".
+_END_OF_PEOPLE = (
+    r"(?=\s*(?:$|[^\w\s-])|\s+(?:on|about|of|with|via|by|in|at|that|and|every|hourly|regularly|again|as)\b)"
+)
+# "Customers updated via the status page": the people told, as a headline (not "users updated to the new SDK").
+_HEADLINE_TAIL = r"(?=\s*(?:$|[^\w\s-])|\s+(?:via|on|about|by|through|with|of|at|in)\b)"
+PEOPLE_UPDATED = (
+    rf"\b{_STATUS_PAGE}\s+(?:(?:was|were|has been|have been)\s+)?(?:updated|updates?|post(?:s|ed)?)\b|"
+    rf"\bupdat(?:(?:e|ed|es|ing)\s+(?:the\s+|our\s+|all\s+)?(?:{_STATUS_PAGE}\b|(?:{_AUDIENCE}){_END_OF_PEOPLE})|"
+    rf"es?\s+(?:to|for)\s+(?:the\s+|our\s+|all\s+)?(?:{_AUDIENCE}){_END_OF_PEOPLE})|"
+    r"\b(?:post(?:ed|s|ing)?|sen[dt]|sending|shar(?:e|ed|es|ing))\s+(?:an?\s+|the\s+|another\s+)?"
+    rf"(?:(?:{'|'.join(_NEWS)})\s+)?updates?\b|"
+    rf"\b{_AUDIENCE}\s+(?:(?:were|was|have been|has been|are being|being|kept)\s+(?:kept\s+)?updated\b|"
+    rf"updated{_HEADLINE_TAIL})"
+)
+# Where "update" is no change: said of the people told or the status page, or heading a message.
+_UPDATE_TELLS = (
+    "".join(rf"(?<!\b{page} )(?<!\b{page} was )(?<!\b{page} were )" for page in _PAGES)
+    + "".join(rf"(?<!\b{who} were )(?<!\b{who} was )(?<!\b{who} kept )" for who in _PEOPLE_TOLD)
+    + "".join(rf"(?<!\b{word} )" for word in (*_NEWS, "an", "posted", "sent", "shared"))
+    + "(?:"
+    + "".join(rf"(?<!\b{who} )" for who in _PEOPLE_TOLD)
+    + rf"|(?!updated{_HEADLINE_TAIL}))"
+)
+_UPDATE_TELLS_AFTER = (
+    rf"(?!\s*:)(?!s?\s+(?:(?:to|for|on)\s+)?(?:the\s+|our\s+|all\s+)?"
+    rf"(?:{_STATUS_PAGE}\b|(?:{'|'.join(_PEOPLE_TOLD)}){_END_OF_PEOPLE}))"
+)
 # A credential replaced: "new key issued through the secrets manager", "issued a new API token", "certificate
 # re-issued". A change to the system, like a rotation.
 _CREDENTIAL = r"(?:keys?|tokens?|cert(?:ificate)?s?|credentials?|secrets?|passwords?|passphrases?)"
@@ -303,6 +403,12 @@ WAITED_ON = (
     r"flush(?:es|ed)|rebuil[dt]s?|re-?sync(?:s|ed)?|back ?fill(?:s|ed)?)\b"
 )
 _AMOUNT = r"[KMGTP]i?B|bytes|rows?|records?|files?|objects?|documents?"
+# A secret leaked is exposed, not a resource growing: "the deploy token was leaked", "keys leaked".
+_NOT_A_SECRET = "".join(
+    rf"(?<!\b{secret}{verb} )"
+    for secret in ("token", "key", "secret", "credential", "password", "data")
+    for verb in ("", "s", " was", "s were", " has been", "s have been", " got", "s got")
+)
 _GONE = r"removed|deleted|lost|wiped|dropped|purged|erased|truncated"
 
 # A step left to be done: "to be reproduced", "to be rebuilt"; not "appeared to be stalled", "thought to be caused".
@@ -336,7 +442,10 @@ TAG_PATTERNS: dict[str, re.Pattern[str]] = {
     "declaration": _p(
         r"\b(?:incident (?:was )?(?:declared|opened|raised|created|started)|declared|sev ?\d\b|sev\d ticket|"
         r"ticket raised|status ?page|incident commander|war ?room|bridge (?:opened|started)|escalat\w*|"
-        r"paged (?:the )?(?:on-?call|team)|paging|manual flagging|bridge|joined|assigned)"
+        r"paged (?:the )?(?:on-?call|team)|paging|manual flagging|bridge|assigned|"
+        # someone joined the response ("Priya joined the bridge"), not a table or a node ("never joined the cluster")
+        r"(?<!never )(?<!not )(?<!n't )joined(?=\s*(?:$|[.,;!)])|\s+(?:the\s+|our\s+)?(?:bridge|call|channel|incident|"
+        r"war ?room|zoom|meet|meeting|huddle|response|slack|#)))"
     ),
     "acknowledgement": _p(
         r"\b(?:acknowledg\w*|ack'?d|ack\b|on it\b|i'?m looking|taking a look|"
@@ -344,12 +453,14 @@ TAG_PATTERNS: dict[str, re.Pattern[str]] = {
     ),
     "investigation": _p(
         # "debug" naming a setting ("debug logging disabled", "debug mode left on") is a change, not investigating
-        r"\b(?:investigat\w*|looking (?:into|at)|look(?:ed)? (?:into|at)|diagnos\w*|troubleshoot\w*|checking|checked|"
+        r"\b(?:investigat\w*|looking (?:into|at)|look(?:ed)? (?:into|at)|diagnos\w*|troubleshoot\w*|checking|"
+        # "checked the pool", "checked in the logs", never a check-in ("passengers checked in with ...")
+        r"checked(?!\s+in\b(?!\s+(?:on|the|our|its|their|logs?|grafana|datadog|kibana|cloudwatch)\b))|"
         r"debug\w*\b(?!\s+(?:logg\w*|logs?|mode|level|flags?|builds?|output|settings?|symbols|endpoints?)\b)|"
         r"analys\w*|analyz\w*|asked (?:user|for)|attempted to ssh|trying to|tried to|second opinion)"
     ),
     "finding": _p(
-        r"\b(?:found|find(?:ing|ings)?|discover\w*|identif\w*|turn(?:ed|s)? out|conclu\w*|realis\w*|realiz\w*|"
+        r"\b(?:found|findings?|discover\w*|identif\w*|turn(?:ed|s)? out|conclu\w*|realis\w*|realiz\w*|"
         r"determined|confirmed (?:that|as|the (?:cause|root cause|culprit|bug))|verified that|traced|pinpoint\w*|"
         r"root cause (?:is|was|:|identified|found)|(?:identified|found) the (?:root )?cause|culprit|correlat\w*|shows? that|"
         r"(?:logs?|metrics?|graphs?|dashboards?|traces?|data|cloudwatch|grafana|profil\w*|dumps?|audit|diffs?|plans?|"
@@ -372,7 +483,8 @@ TAG_PATTERNS: dict[str, re.Pattern[str]] = {
     "change": _p(
         r"\b(?:deploy\w*|releas\w*|roll(?:ed|ing)?[- ]?out|rollouts?|appl(?:y|ied|ies|ying)|push(?:ed)?(?! notifications?)|merg(?:e|ed)|"
         r"upgrad\w*|downgrad\w*|migrat\w*|pipeline\w*|terraform|config(?:uration)? change|chang(?:e|ed|es)|"
-        r"updat(?:e|ed|es)|modif\w*|replac(?:e|ed|es)|enabl(?:e|ed)|disabl(?:e|ed)|install\w*|rotat(?:e|ed|ion)|"
+        rf"(?=updat){_UPDATE_TELLS}updat(?:e|ed|es)\b{_UPDATE_TELLS_AFTER}|"
+        r"modif\w*|replac(?:e|ed|es)|enabl(?:e|ed)|disabl(?:e|ed)|install\w*|rotat(?:e|ed|ion)|"
         r"roll-?over|rollover|scal(?:e|ed|ing) (?:up|out)|scaling|feature flag|toggl\w*|commit(?:ted)?|"
         rf"pull request|\bpr\b|{CREDENTIAL_REPLACED})"
     ),
@@ -410,7 +522,11 @@ TAG_PATTERNS: dict[str, re.Pattern[str]] = {
         rf"went down to normal|{CONFIRMED_RESOLVED})"
     ),
     "recovery": _p(
-        r"\b(?:back to (?:normal|baseline)|back (?:under|below|beneath|within)\b|recover(?:ed|ing|y)\b|restored|"
+        r"\b(?:back to (?:normal|baseline)|back (?:under|below|beneath|within)\b|recover(?:ed|ing)\b|"
+        # "recovery confirmed", never recovery as a topic: "crash-recovery loop", "recovery times", "disaster recovery"
+        r"(?=recovery\b)(?<!crash-)(?<!crash )(?<!disaster )(?<!panic )recovery\b(?!\s+(?:times?|mode|state|loop|point|"
+        r"plan|process|procedure|script|steps?|objective|window|required|requires|needed|took|takes|options?|tools?|"
+        r"efforts?|work|drills?|tests?)\b)|restored|"
         r"service restored|mitigated|"
         r"(?:verified|fully) operational|operational again|works(?: again)?\b|"
         r"(?:passing|working|responding|running|serving|loading|up|healthy|green|stable)(?: [\w-]+)? again|"
@@ -441,7 +557,9 @@ TAG_PATTERNS: dict[str, re.Pattern[str]] = {
         r"ticket (?:created|filed|opened)|issue (?:raised|created|filed|opened)|"
         # "leak to be reproduced in staging": a step the data leaves to be done, not what something seemed to be
         rf"{TO_BE_DONE}|"
-        r"planned|set (?:memory |cpu |resource )?limits|pinned|long-term solution|"
+        # a plan decided ("a canary stage is planned"), not a planned event ("planned maintenance") nor a tool's plan
+        r"(?<!terraform )planned(?!\s+(?:outage|maintenance|downtime|work|failover|switchover|event|reboot|restart|"
+        r"window)s?\b)|set (?:memory |cpu |resource )?limits|pinned|long-term solution|"
         r"permanent fix|in (?:the )?backlog)"
     ),
     "lasting_fix": _p(
@@ -469,8 +587,8 @@ TAG_PATTERNS: dict[str, re.Pattern[str]] = {
         r"(?:was |is |has been )?(?<!re-)(?:triggered|initiated|kicked off|started|begun)\b"
     ),
     "communication": _p(
-        r"\b(?:communicat\w*|notif(?:ied|y)\b|informed|reached out|responded to|status ?page (?:updated|post)|"
-        rf"contacted)|{MESSAGE_ABOUT_THE_INCIDENT}"
+        r"\b(?:communicat\w*|notif(?:ied|y)\b|informed|reached out|responded to|"
+        rf"contacted)|{PEOPLE_UPDATED}|{MESSAGE_ABOUT_THE_INCIDENT}"
     ),
     "unintended": _p(
         r"\b(?:unintend\w*|unintentional\w*|accidental(?:ly)?|unexpected(?:ly)?|inadvertent(?:ly)?|by mistake|"
@@ -508,13 +626,16 @@ TAG_PATTERNS: dict[str, re.Pattern[str]] = {
         r"(?:validat|check|test|cover|monitor|scan)\w*\b[^.;]{0,80}? but not\b)"
     ),
     "noise": _p(
-        r"\b(?:noisy|flapping|flap\w*|false (?:positive|alarm)s?|alert fatigue|ignored|unclear alert\w*|too many alerts|"
+        r"\b(?:noisy|flapping|flap\w*|false (?:positive|alarm)s?|alert fatigue|(?<!to be )ignored|unclear alert\w*|"
+        r"too many alerts|"
         r"alert storm)"
     ),
     "failover": _p(
         r"\b(?:fail(?:ed|ing)? ?over|failover|promot(?:e|ed|ing)\b|switched over to (?:the )?(?:standby|replica|secondary))"
     ),
-    "growth": _p(r"\b(?:grow(?:s|ing|n)|climb(?:s|ing|ed)|fill(?:s|ing|ed)(?: up)?|leak(?:s|ing|ed))\b"),
+    "growth": _p(
+        rf"\b(?:grow(?:s|ing|n)|climb(?:s|ing|ed)|creep(?:s|ing)|crept|fill(?:s|ing|ed)(?: up)?|(?=leak){_NOT_A_SECRET}leak(?:s|ing|ed))\b"
+    ),
     "gate_caught": _p(
         r"\b(?:canary|canary analysis|smoke tests?|pre-?deploy checks?|release gate)\b[^.;]{0,60}?"
         r"\b(?:failed|halted|blocked|stopped|rolled back)|"
@@ -527,7 +648,7 @@ TAG_PATTERNS: dict[str, re.Pattern[str]] = {
     ),
     "tentative": _p(r"\b(?:potential|suspect\w*|likely|possibl\w*|might|may have|seems?|appears?|probabl\w*|assumed)"),
     "dismissed": _p(
-        r"\b(?:put down to|written off as|chalked up to|dismissed|ignored|brushed off|"
+        r"\b(?:put down to|written off as|chalked up to|dismissed|(?<!to be )ignored|brushed off|"
         r"no (?:ticket|issue|bug|follow-?up)(?: was)? (?:filed|opened|raised|created)|not (?:investigated|followed up)|"
         r"(?:thought|assumed|considered|treated|taken) (?:to be |as )?(?:normal|harmless|benign|noise|expected|a blip))"
     ),

@@ -6,7 +6,7 @@ import bisect
 import datetime as dt
 import hashlib
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from pm_agent.errors import InputError
 from pm_agent.ingest.base import ParsedFile
@@ -15,13 +15,20 @@ from pm_agent.models import Impact, Incident, SourceRef, TimelineEvent, UndatedE
 NEAR_DUPLICATE_WINDOW = dt.timedelta(seconds=120)
 NEAR_DUPLICATE_SIMILARITY = 0.75
 MAX_TWIN_CANDIDATES = 32  # kept events compared with a new one, at most (see _TwinIndex)
+TITLE_CHARS = 120  # a title taken from an event's text, at most
+_CLAUSE_END = re.compile(r"(?<=\w)[.;:](?=\s)")
+# The text of the event that states the failure, or None: how a caller names an incident its files leave untitled.
+TitleOf = Callable[[Sequence[TimelineEvent]], str | None]
 SOURCE_ORDER = {"deploy": 0, "alert": 1, "metric": 2, "page": 3, "chat": 4, "note": 5}
 _WORD = re.compile(r"[a-z0-9]+(?:[._-][a-z0-9]+)*")
 _NOISE = {"firing", "resolved", "the", "a", "an", "is", "was", "to", "of", "on", "in", "for", "alert", "triggered"}
 
 
-def merge_files(files: Sequence[tuple[str, ParsedFile]], *, max_events: int) -> Incident:
-    """Build one incident from the parsed files (``(source name, parsed)`` pairs, UTC times)."""
+def merge_files(
+    files: Sequence[tuple[str, ParsedFile]], *, max_events: int, title_of: TitleOf | None = None
+) -> Incident:
+    """Build one incident from the parsed files (``(source name, parsed)`` pairs, UTC times); with no title in them,
+    ``title_of`` may name the event that states the failure (the analysis knows which words do; reading does not)."""
     count = sum(len(parsed.events) + len(parsed.undated) for _, parsed in files)  # undated events are events too
     if count > max_events:  # checked on the events as read, before any work on them
         raise InputError(f"{count} events, over the limit of {max_events} (raise PM_AGENT_MAX_EVENTS)")
@@ -37,7 +44,7 @@ def merge_files(files: Sequence[tuple[str, ParsedFile]], *, max_events: int) -> 
     times = _key_times([p for _, p in ordered])
     incident = Incident(
         id=first("id") or _derived_id(first("title"), events),
-        title=first("title") or _title_from(events),
+        title=first("title") or _title_from(events, title_of),
         severity=first("severity"),
         services=_union(s for _, p in ordered for s in p.services),
         events=events,
@@ -237,6 +244,23 @@ def _derived_id(title: str | None, events: list[TimelineEvent]) -> str:
     return f"inc-{events[0].at:%Y%m%d}-{digest}"
 
 
-def _title_from(events: list[TimelineEvent]) -> str:
-    first = next((e for e in events if e.source in ("alert", "page")), events[0])
-    return first.text[:120]
+def _title_from(events: list[TimelineEvent], title_of: TitleOf | None) -> str:
+    """The incident named by its events when no file names it: by ``title_of`` (the caller's reading of which event
+    states the failure), else by the first alert or page, else by the first event that is not a deploy notice."""
+    named = title_of(events) if title_of else None
+    first = next((e for e in events if e.source in ("alert", "page")), None) or next(
+        (e for e in events if e.source != "deploy"), events[0]
+    )
+    return _shortened(named or first.text)
+
+
+def _shortened(text: str) -> str:
+    """A title of at most TITLE_CHARS: a long text's first clause when it is short enough ("Canary analysis FAILED for
+    pricing-service v3.9.0" of "...: price_mismatch_ratio 0.8%; rollout halted ..."), else its words up to the limit."""
+    if len(text) <= TITLE_CHARS:
+        return text
+    clause = _CLAUSE_END.split(text, maxsplit=1)[0]
+    if len(clause) <= TITLE_CHARS:
+        return clause
+    cut = text[:TITLE_CHARS]
+    return cut[: cut.rfind(" ")].rstrip(" ,;:") if " " in cut else cut

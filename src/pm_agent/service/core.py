@@ -11,6 +11,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from pm_agent.analysis.titling import failure_title
 from pm_agent.backends import Backend, OfflineBackend, is_offline, select_backend
 from pm_agent.errors import InputError
 from pm_agent.guards.limits import check_text_size
@@ -98,7 +99,7 @@ class PostmortemService(MemoryUseCases):
             raise InputError("no input files given")
         options = self.read_options(date, timezone)
         if roots is None:
-            incident = load_incident(paths, options, max_events=self.settings.max_events)
+            incident = load_incident(paths, options, max_events=self.settings.max_events, title_of=failure_title)
         else:
             incident = load_confined([str(path) for path in paths], roots, options, max_events=self.settings.max_events)
         return redacted_logged(incident, emails=self.settings.redact_emails, where=", ".join(map(str, paths)))
@@ -108,7 +109,7 @@ class PostmortemService(MemoryUseCases):
     ) -> Incident:
         """Read incident data given inline: JSON in any supported format, or a text timeline; secrets redacted."""
         options = self.read_options(date or self._text_date, timezone or self._text_timezone)
-        incident = load_incident_text(text, name, options, max_events=self.settings.max_events)
+        incident = load_incident_text(text, name, options, max_events=self.settings.max_events, title_of=failure_title)
         return redacted_logged(incident, emails=self.settings.redact_emails, where=name)
 
     def incident_from(
@@ -303,4 +304,4 @@ def load_confined(paths: Sequence[str], roots: Sequence[Path], options: ReadOpti
     parsed = [
         (file.shown, read_bytes(read_checked(file, roots, options.max_bytes), file.shown, options)) for file in files
     ]
-    return merge_files(parsed, max_events=max_events)
+    return merge_files(parsed, max_events=max_events, title_of=failure_title)

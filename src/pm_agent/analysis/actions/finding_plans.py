@@ -40,7 +40,7 @@ RESOURCE_RE = re.compile(r"\bhigh (memory|cpu|disk|network|i/o|io)\b|\b(?:oom|ou
 # The symptom words that only say the outcome (failed, errors, timeouts, down, slow, a status code), not how it came
 # about: a finding whose symptom words are all of these says where or when it failed, and is asked, not acted on.
 OUTCOME_ONLY_RE = re.compile(
-    r"(?:fail\w*|errors?|exceptions?|outage|down|unavailable|unreachable|unable|cannot|can't|time(?:d)? ?out|"
+    r"(?:fail\w*|errors?|exceptions?|outage|down|unavailable|unreachable|unable|cannot|can't|tim(?:e|ed|es|ing) ?out|"
     r"timeouts?|unresponsive|not ?ready|degrad\w*|slow(?:ness|ed)?|latency|[45]\d\ds?|[45]xx|broke|broken|"
     r"not (?:working|available|responding|reachable))",
     re.I,

@@ -11,6 +11,7 @@ import re
 
 from pm_agent.analysis import vocabulary as vocab
 from pm_agent.analysis.actions.plan import FINDING_QUOTE_WORDS, NOT_DONE_BY_ANYONE, Plan, first_words, to_action
+from pm_agent.analysis.casing import sentence_case
 from pm_agent.analysis.evidence import Reading, Tagged, specific_stems
 from pm_agent.analysis.quoting import cite, quote, sentences_of
 from pm_agent.analysis.whys.chain import first_symptom
@@ -196,4 +197,4 @@ def _sent_later(reading: Reading, drafted: Tagged, who: str) -> bool:
 
 def _sentence(text: str) -> str:
     text = text.strip().rstrip(".")
-    return text[:1].upper() + text[1:] if text else text
+    return sentence_case(text)

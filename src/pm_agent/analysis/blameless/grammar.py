@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 
+from pm_agent.analysis.casing import sentence_case
 from pm_agent.data import table
 
 _ENGLISH = table("english")  # the word lists below are data: pm_agent/data/english.toml
@@ -169,12 +170,9 @@ def be_past(noun_phrase: str) -> str:
 
 
 def capitalise(text: str) -> str:
-    """Upper-case the first letter unless the first word is a fact such as ``db-prod-3`` or ``iOS``."""
+    """Upper-case the first letter unless the first word is a fact such as ``db-prod-3``, ``kubectl`` or ``iOS``."""
     match = re.match(r"\s*([a-z][a-z]*)(?=[\s,;:.]|$)", text)
-    if not match:
-        return text
-    start = match.start(1)
-    return text[:start] + text[start].upper() + text[start + 1 :]
+    return sentence_case(text) if match else text
 
 
 def fix_articles(text: str) -> str:

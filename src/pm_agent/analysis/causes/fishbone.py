@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 
+from pm_agent.analysis.casing import sentence_case
 from pm_agent.analysis.quoting import when
 from pm_agent.data import table
 from pm_agent.models import Fishbone, WhyBranch, WhyChain, WhyStep
@@ -90,7 +91,7 @@ def _factor_item(factor: str) -> tuple[str, str]:
         if pattern.search(text):
             return "People", pattern.sub(phrase, text)
     category = next((name for pattern, name in FACTOR_CATEGORIES if pattern.search(text)), "Technology")
-    return category, text[:1].upper() + text[1:]
+    return category, sentence_case(text)
 
 
 def _without_blame(text: str) -> str:
