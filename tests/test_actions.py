@@ -365,6 +365,23 @@ def test_a_success_ratio_dropping_before_users_report_it_gets_an_alert_on_that_d
     ]
 
 
+def test_an_alert_on_what_users_saw_quotes_what_they_saw_not_who_passed_it_on():
+    incident = Incident(
+        id="exp-1",
+        title="Report exports broken",
+        services=["reports"],
+        events=[
+            event("11:00", "chat", "Post in the help forum from a user reporting that PDF exports time out"),
+            event("11:30", "deploy", "reports-renderer restarted; exports complete again"),
+        ],
+    )
+
+    assert [a[0] for a in detection_actions(incident)] == [
+        "Add an alert that pages on the failure users saw, before they report it (first reported at 2024-05-14 11:00 "
+        'UTC: "PDF exports time out")'
+    ]
+
+
 def test_with_no_signal_in_the_data_a_late_alert_gets_one_question_and_no_action():
     incident = Incident(
         id="cron-1",

@@ -51,7 +51,7 @@ _SUBJECT_END_RE = re.compile(
 _POSSESSIVE_RE = re.compile(r"^(?:the|their|its|our|his|her|my|your)\s+", re.IGNORECASE)
 # Who told the team, before what they saw: "a customer reporting (that) ...", "support is getting reports that ...".
 _REPORTED_LEAD_RE = re.compile(
-    r"^.{0,80}?\b(?:report(?:s|ed|ing)?|say(?:s|ing)?|said|saw|see(?:s|ing)?|notic(?:e|es|ed|ing)|wr(?:ote|ites)|"
+    r"^.{0,60}\b(?:report(?:s|ed|ing)?|say(?:s|ing)?|said|saw|see(?:s|ing)?|notic(?:e|es|ed|ing)|wr(?:ote|ites)|"
     r"complain(?:s|ed|ing)?(?: about)?|posts?|posted|posting)\b(?:[^,;:]{0,40}?\bthat\b)?\s+",
     re.IGNORECASE,
 )
