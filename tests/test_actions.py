@@ -382,6 +382,25 @@ def test_an_alert_on_what_users_saw_quotes_what_they_saw_not_who_passed_it_on():
     ]
 
 
+def test_a_count_set_against_yesterday_in_a_page_a_person_sent_is_a_signal_to_alert_on():
+    incident = Incident(
+        id="sub-1",
+        title="Newsletter subscribers lost after the list clean-up",
+        services=["lists-db"],
+        events=[
+            event("03:00", "chat", "list clean-up job started on lists-db"),
+            event("08:10", "chat", "Support: customers report that their subscriber lists are empty"),
+            event("08:20", "page", "paged by support. lists-db subscribers has 40k rows, it had 900k yesterday"),
+            event("09:30", "deploy", "Clean-up job disabled; subscribers restored from the 02:00 backup"),
+        ],
+    )
+
+    assert [a[0] for a in detection_actions(incident)] == [
+        'Alert when lists-db subscribers moves off its expected value (shown at 2024-05-14 08:20 UTC: "lists-db '
+        'subscribers has 40k rows, it had 900k yesterday"), before users report it'
+    ]
+
+
 def test_with_no_signal_in_the_data_a_late_alert_gets_one_question_and_no_action():
     incident = Incident(
         id="cron-1",

@@ -60,6 +60,7 @@ def incident(*events: tuple[str, str, str], **times) -> Incident:
         # a figure set against what it should be is a deviation
         ("metric", "ledger row count 1.2M vs 1.9M expected", {"deviation"}),
         ("chat", "the nightly export has fewer rows than last week", {"deviation"}),
+        ("chat", "orders-db has 1.2M rows, it had 3.4M yesterday", {"deviation"}),
     ],
 )
 def test_each_event_gets_the_tags_its_words_say(source, text, expected):

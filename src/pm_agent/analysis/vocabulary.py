@@ -323,11 +323,14 @@ _TREND_AFTER = (
     r"across|with|and|as|while|until|after|past|beyond|toward|towards|up|\d[\d,.]*"
 )
 # A trend stated with its pace or its start, so it was there before anyone saw the failure: "grows steadily since
-# v5.2.0", "climbing 2% a day", "growing by 2 GB per hour", "in a straight line since 2025-06-03", "for weeks".
+# v5.2.0", "climbing 2% a day", "growing by 2 GB per hour", "in a straight line since 2025-06-03", "for weeks", or a
+# figure set against what it was "yesterday".
+# A moment before now that a figure is set against: "yesterday", "last week", "an hour ago".
+_PAST = r"(?:yesterday|last (?:week|month|night|run|year)|(?:an?|\d+) (?:minutes?|hours?|days?|weeks?) ago)\b"
 TREND_PACE = (
     r"\b(?:steadily|slowly|gradually|linearly|in a straight line|since\s+\S|day (?:after|by|on) day|week (?:after|by|on) "
     r"week|(?:per|a|an|each|every)\s+(?:minute|hour|day|night|week|month)\b|for (?:days|weeks|months|hours|"
-    r"(?:the )?(?:past|last) |\d+\s+(?:hours|days|weeks|months))|over (?:the )?(?:past|last|several|\d+) )"
+    rf"(?:the )?(?:past|last) |\d+\s+(?:hours|days|weeks|months))|over (?:the )?(?:past|last|several|\d+) |{_PAST})"
 )
 
 
@@ -550,7 +553,9 @@ TAG_PATTERNS: dict[str, re.Pattern[str]] = {
         r"usual|baseline|typical|forecast)\b|"
         r"\b(?:fewer|more|less|lower|higher)\s+(?:[\w-]+\s+){0,2}?than\s+(?:the\s+)?(?:expected|normal|usual|baseline|"
         r"typical|forecast|last (?:week|month|night|run|year)|yesterday|before)\b|"
-        r"\b\d[\d.,]*\s*(?:x|times|%)\s+(?:above |below |over |under )?(?:the\s+)?(?:normal|usual|baseline|typical|expected)\b"
+        r"\b\d[\d.,]*\s*(?:x|times|%)\s+(?:above |below |over |under )?(?:the\s+)?(?:normal|usual|baseline|typical|expected)\b|"
+        # what it was before: "1.9 million rows, it had 6.1 million yesterday", "was 40 ms last week"
+        rf"\b(?:had|was|were)\s+(?:about\s+|around\s+)?\d[\d,.]*[^.;]{{0,30}}?\b{_PAST}"
     ),
     "gate_caught": _p(
         r"\b(?:canary|canary analysis|smoke tests?|pre-?deploy checks?|release gate)\b[^.;]{0,60}?"

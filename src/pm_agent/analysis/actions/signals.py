@@ -15,13 +15,14 @@ from dataclasses import dataclass
 
 from pm_agent.analysis import vocabulary as vocab
 from pm_agent.analysis.actions.plan import CLAUSE_RE, lower_article
-from pm_agent.analysis.evidence import Reading, Tagged, specific_stems
+from pm_agent.analysis.evidence import Reading, Tagged, paged_by_person, passed_on_by_a_person, specific_stems
 from pm_agent.analysis.quoting import cite, quote, sentences_of
 from pm_agent.models import TimelineEvent, UndatedEvent
 
 # The tags that say an event shows the failure coming, and those whose words say it moves one way over time.
 SIGNAL_TAGS = ("trend", "growth", "deviation", "symptom", "limit_reached", "observation")
 MOVING_TAGS = ("trend", "growth")
+DATED_TAGS = (*MOVING_TAGS, "deviation")  # what can carry a pace or a past value, so predate what it was seen after
 # An event carrying one of these is how the failure reached people or a step taken, not a reading of the system.
 NOT_A_READING = (
     "alert",
@@ -42,6 +43,7 @@ _FAILING_RE = re.compile(
     "|".join(f"(?:{vocab.TAG_PATTERNS[tag].pattern})" for tag in ("symptom", "limit_reached")), re.IGNORECASE
 )
 _FIGURE_RE = re.compile(r"\d")
+_LOAD_ROSE_RE = re.compile(vocab.LOAD_ROSE, re.IGNORECASE)
 # Where a reading's subject ends: its verb, a figure, a comparison ("index node disk | at 81%").
 _SUBJECT_END_RE = re.compile(
     r"\s+(?:is|are|was|were|has|have|had|at|vs\.?|versus|above|below|over|under|now|still|keeps?|kept|of)\b|"
@@ -85,8 +87,9 @@ class Signal:
 
 def early_signal(reading: Reading, first: Tagged, alert: Tagged | None) -> Signal | None:
     """The first clause that shows the failure before ``first`` (the first alert or report) and is not what ``alert``
-    already watched: a reading taken between the start and ``first``, else a trend the data states with its pace or
-    its start ("grows steadily since v5.2.0"), whenever it was written down, else what the first report says users
+    already watched: a reading taken between the start and ``first``, else a trend or a mismatch the data states with
+    its pace, its start or what it was before ("grows steadily since v5.2.0", "1.9 million rows, it had 6.1 million
+    yesterday"), whenever it was written down, else what the first report says users
     saw (where no alert followed it: a late alert is made to page sooner instead)."""
     watched = _watched(reading, alert)
     before = (
@@ -101,7 +104,7 @@ def early_signal(reading: Reading, first: Tagged, alert: Tagged | None) -> Signa
     later = (
         t
         for t in (*reading.events, *reading.undated)
-        if (t.at is None or t.at >= first.at) and t.has(*MOVING_TAGS) and _a_reading(t, reading)
+        if (t.at is None or t.at >= first.at) and t.has(*DATED_TAGS) and _a_reading(t, reading)
     )
     for tagged in later:
         signal = _signal_in(tagged, watched, paced=True)
@@ -111,8 +114,11 @@ def early_signal(reading: Reading, first: Tagged, alert: Tagged | None) -> Signa
 
 
 def _a_reading(tagged: Tagged, reading: Reading) -> bool:
-    """A reading of the system: not how people heard of it, not a step, not the change that set it off."""
-    if not tagged.has(*SIGNAL_TAGS) or tagged.has(*NOT_A_READING) or tagged is reading.trigger:
+    """A reading of the system: not how people heard of it (but a person's page may carry what they read: "paged by
+    support. files-db upload_records has 1.9 million rows"), not a step, not the change that set it off."""
+    passed_on = tagged.has("alert") and (paged_by_person(tagged) or passed_on_by_a_person(tagged))
+    ignored = NOT_A_READING if not passed_on else tuple(t for t in NOT_A_READING if t != "alert")
+    if not tagged.has(*SIGNAL_TAGS) or tagged.has(*ignored) or tagged is reading.trigger:
         return False
     return not tagged.has("change") or tagged.has("observation")
 
@@ -128,11 +134,11 @@ def _watched(reading: Reading, alert: Tagged | None) -> frozenset[str]:
 def _signal_in(tagged: Tagged, watched: frozenset[str], *, paced: bool) -> Signal | None:
     for clause in _clauses(tagged.text):
         moving = _MOVING_RE.search(clause)
-        if paced and (moving is None or not _PACE_RE.search(clause)):
+        if paced and ((moving is None and not _DEVIATION_RE.search(clause)) or not _PACE_RE.search(clause)):
             continue
         stems = specific_stems(clause)
-        if not stems or stems & watched:
-            continue  # names nothing, or is what the first alert watched
+        if not stems or stems & watched or _LOAD_ROSE_RE.search(clause):
+            continue  # names nothing, is what the first alert watched, or is load: busy days would page
         signal = _read(tagged, clause, moving)
         if signal is not None:
             return signal
