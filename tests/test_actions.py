@@ -287,7 +287,7 @@ def detection_actions(incident: Incident) -> list[tuple[str, str, str, str, str]
     return [
         (a.title, a.done_when, a.addresses, a.owner, a.horizon)
         for a in actions_for(incident)
-        if a.status == "open" and a.title.startswith(("Alert when", "Add an alert that pages"))
+        if a.status == "open" and a.title.startswith(("Alert when", "Alert on", "Add an alert that pages"))
     ]
 
 
@@ -306,7 +306,7 @@ def test_a_pool_the_data_shows_climbing_before_a_late_alert_gets_an_alert_on_tha
 
     assert detection_actions(incident) == [
         (
-            'Alert when ledger-api connection pool in use climbing (shown at 2024-05-14 01:40 UTC: "ledger-api '
+            'Alert on ledger-api connection pool in use climbing (shown at 2024-05-14 01:40 UTC: "ledger-api '
             'connection pool in use climbing by 10 a minute"), before the first alert, which came 50 min later',
             'A drill or replay of "ledger-api connection pool in use climbing by 10 a minute" pages the on-call before '
             "the first alert did.",
@@ -333,7 +333,7 @@ def test_a_trend_written_down_after_the_alert_but_dated_before_it_names_its_comp
     )
 
     assert [a[0] for a in detection_actions(incident)] == [
-        'Alert when replication lag creeping up (shown at 2024-05-14 11:20 UTC: "replication lag creeping up steadily '
+        'Alert on replication lag creeping up (shown at 2024-05-14 11:20 UTC: "replication lag creeping up steadily '
         'since 10:00, now 9 minutes"), before the first alert'
     ]
 
@@ -352,7 +352,7 @@ def test_a_success_ratio_dropping_before_users_report_it_gets_an_alert_on_that_d
 
     assert detection_actions(incident) == [
         (
-            'Alert when payments authorisation success ratio dropping (shown at 2024-05-14 14:00 UTC: "payments '
+            'Alert on payments authorisation success ratio dropping (shown at 2024-05-14 14:00 UTC: "payments '
             'authorisation success ratio dropping since 13:40, 96% to 88%"), before users report it',
             'A drill or replay of "payments authorisation success ratio dropping since 13:40, 96% to 88%" pages the '
             "on-call before any user report.",

@@ -102,7 +102,10 @@ def _signal_plan(reading: Reading, signal: Signal, detection: Tagged) -> Plan:
     before = "users report it" if people else _ahead_of(signal, detection)
     who = _component(reading, signal)
     if signal.kind == "moving":
-        title = f"Alert when {who}{signal.subject} {signal.movement} (shown {signal.cited()}), before {before}"
+        lead = (
+            "Alert on" if signal.movement.split()[0].endswith("ing") else "Alert when"
+        )  # "lag creeping up", "memory grows"
+        title = f"{lead} {who}{signal.subject} {signal.movement} (shown {signal.cited()}), before {before}"
     elif signal.kind == "deviation":
         title = (
             f"Alert when {who}{signal.subject} moves off its expected value (shown {signal.cited()}), before {before}"
