@@ -8,6 +8,7 @@ import pytest
 from conftest import REPO, fulltext_case_params, load_real_incident
 
 from pm_agent.analysis.actions.proposed import propose_actions
+from pm_agent.analysis.actions.response_plans import detection_questions
 from pm_agent.analysis.actions.smart import lint_actions
 from pm_agent.analysis.drafting import draft_postmortem
 from pm_agent.analysis.evidence import read_incident
@@ -65,7 +66,8 @@ WRONG_INVOICE_TITLES = [  # the fixes made, in the order the timeline shows them
     "Hotfix 5.1.1 deployed restoring the old rounding",
     'Carry out the follow-up recorded in the timeline: "We will add a rounding test for every currency to the billing '
     'CI (ticket BILL-88 created)"',
-    'Add an alert that pages on "Invoices emailed with wrong totals" before users report it',
+    "Add an alert that pages on the failure users saw, before they report it (first reported at 2024-05-14 09:40 UTC: "
+    '"their invoice total is wrong")',
     'Change the recovery path so that "the migration could not be reversed" no longer stops it ("Rollback to billing '
     '5.0 failed")',
 ]
@@ -215,7 +217,7 @@ def test_a_change_whose_failure_reached_monitoring_gets_a_check_that_halts_chang
 def test_a_change_only_users_noticed_gets_an_alert_first_and_no_check_on_a_signal_nobody_had():
     titles = [a.title for a in actions_for(wrong_invoices()) if a.status == "open"]
     assert not any(title.startswith("Halt changes like") for title in titles)
-    assert 'Add an alert that pages on "Invoices emailed with wrong totals" before users report it' in titles
+    assert WRONG_INVOICE_TITLES[2] in titles
 
 
 def test_with_no_alert_at_all_the_action_adds_one_and_with_a_late_alert_it_makes_that_alert_page_sooner():
@@ -237,12 +239,15 @@ def test_with_no_alert_at_all_the_action_adds_one_and_with_a_late_alert_it_makes
     )
 
     assert ([a.title for a in actions_for(no_alert)], [a.title for a in actions_for(late_alert)]) == (
-        ['Add an alert that pages on "Profile photos broken" before users report it'],
+        [
+            "Add an alert that pages on the failure users saw, before they report it (first reported at 2024-05-14 16:25 "
+            'UTC: "profile photos are broken")'
+        ],
         ['Make the alert "Alert: media-cdn 403 rate above 10%" page before users notice "Profile photos broken"'],
     )
 
 
-def test_a_slow_alert_and_a_stated_gap_each_get_an_action():
+def test_a_slow_alert_on_the_only_signal_the_data_shows_gets_a_question_and_the_stated_gap_an_action():
     incident = Incident(
         id="mail-1",
         title="Password reset emails delayed",
@@ -259,17 +264,6 @@ def test_a_slow_alert_and_a_stated_gap_each_get_an_action():
     assert summary(actions_for(incident))[2:] == [
         (
             "A3",
-            'Alert on "Password reset emails delayed" within minutes, not the 1 h 10 min it took',
-            "open",
-            "Observability lead",
-            dt.date(2024, 6, 25),
-            "short",
-            "P1",
-            "engineering",
-            True,
-        ),
-        (
-            "A4",
             "Add an alert on mailer queue depth",
             "open",
             "Observability lead",
@@ -280,6 +274,207 @@ def test_a_slow_alert_and_a_stated_gap_each_get_an_action():
             True,
         ),
     ]
+    assert detection_questions(read_incident(incident)) == [
+        'Which signal would have shown this before the first alert at 2024-05-14 07:10 UTC: "Alert: mailer queue age '
+        'above 30 min", and who owns alerting on it?'
+    ]
+
+
+# --- the detection action alerts on the signal the data shows, never on the incident's title ------------------------
+
+
+def detection_actions(incident: Incident) -> list[tuple[str, str, str, str, str]]:
+    return [
+        (a.title, a.done_when, a.addresses, a.owner, a.horizon)
+        for a in actions_for(incident)
+        if a.status == "open" and a.title.startswith(("Alert when", "Alert on", "Add an alert that pages"))
+    ]
+
+
+def test_a_pool_the_data_shows_climbing_before_a_late_alert_gets_an_alert_on_that_climb_not_on_the_title():
+    incident = Incident(
+        id="pool-1",
+        title="Ledger API outage after the connection pool ran dry",
+        services=["ledger-api"],
+        events=[
+            event("01:00", "deploy", "ledger-api 7.3 rolled out with the new batch exporter"),
+            event("01:40", "metric", "ledger-api connection pool in use climbing by 10 a minute"),
+            event("02:30", "alert", "FIRING LedgerApi5xx: ledger-api 5xx ratio above 20%"),
+            event("02:50", "deploy", "Rolled back ledger-api to 7.2; 5xx back to normal"),
+        ],
+    )
+
+    assert detection_actions(incident) == [
+        (
+            'Alert on ledger-api connection pool in use climbing (shown at 2024-05-14 01:40 UTC: "ledger-api '
+            'connection pool in use climbing by 10 a minute"), before the first alert, which came 50 min later',
+            'A drill or replay of "ledger-api connection pool in use climbing by 10 a minute" pages the on-call before '
+            "the first alert did.",
+            'The data shows the signal at 2024-05-14 01:40 UTC: "ledger-api connection pool in use climbing by 10 a '
+            'minute"; the first alert came 1 h 30 min after the start at 2024-05-14 02:30 UTC: "FIRING LedgerApi5xx: '
+            'ledger-api 5xx ratio above 20%".',
+            "Observability lead",
+            "short",
+        )
+    ]
+
+
+def test_a_trend_written_down_after_the_alert_but_dated_before_it_names_its_component_from_the_alert():
+    incident = Incident(
+        id="repl-1",
+        title="Stale balances shown after the replica fell behind",
+        services=["balances-db", "wallet-web"],
+        events=[
+            event("10:00", "deploy", "balances-db parameter group change applied"),
+            event("11:05", "alert", "FIRING WalletStaleReads (service=balances-db): wallet-web served stale balances"),
+            event("11:20", "chat", "replication lag creeping up steadily since 10:00, now 9 minutes"),
+            event("11:40", "chat", "Parameter group change reverted; lag back to 0, balances correct again"),
+        ],
+    )
+
+    assert [a[0] for a in detection_actions(incident)] == [
+        'Alert on replication lag creeping up (shown at 2024-05-14 11:20 UTC: "replication lag creeping up steadily '
+        'since 10:00, now 9 minutes"), before the first alert'
+    ]
+
+
+def test_a_success_ratio_dropping_before_users_report_it_gets_an_alert_on_that_drop_due_within_the_week():
+    incident = Incident(
+        id="pay-1",
+        title="Card payments failing for one issuer",
+        services=["payments"],
+        events=[
+            event("14:00", "metric", "payments authorisation success ratio dropping since 13:40, 96% to 88%"),
+            event("14:25", "chat", "A customer reports that card payments from Northbank cards fail"),
+            event("15:10", "deploy", "Northbank routed to the backup acquirer; authorisations succeed again"),
+        ],
+    )
+
+    assert detection_actions(incident) == [
+        (
+            'Alert on payments authorisation success ratio dropping (shown at 2024-05-14 14:00 UTC: "payments '
+            'authorisation success ratio dropping since 13:40, 96% to 88%"), before users report it',
+            'A drill or replay of "payments authorisation success ratio dropping since 13:40, 96% to 88%" pages the '
+            "on-call before any user report.",
+            'The data shows the signal at 2024-05-14 14:00 UTC: "payments authorisation success ratio dropping since '
+            '13:40, 96% to 88%"; a person noticed first at 2024-05-14 14:25 UTC: "A customer reports that card '
+            'payments from Northbank cards fail", with no alert before it.',
+            "Observability lead",
+            "immediate",
+        )
+    ]
+
+
+def test_an_alert_on_what_users_saw_quotes_what_they_saw_not_who_passed_it_on():
+    incident = Incident(
+        id="exp-1",
+        title="Report exports broken",
+        services=["reports"],
+        events=[
+            event("11:00", "chat", "Post in the help forum from a user reporting that PDF exports time out"),
+            event("11:30", "deploy", "reports-renderer restarted; exports complete again"),
+        ],
+    )
+
+    assert [a[0] for a in detection_actions(incident)] == [
+        "Add an alert that pages on the failure users saw, before they report it (first reported at 2024-05-14 11:00 "
+        'UTC: "PDF exports time out")'
+    ]
+
+
+def test_a_count_set_against_yesterday_in_a_page_a_person_sent_is_a_signal_to_alert_on():
+    incident = Incident(
+        id="sub-1",
+        title="Newsletter subscribers lost after the list clean-up",
+        services=["lists-db"],
+        events=[
+            event("03:00", "chat", "list clean-up job started on lists-db"),
+            event("08:10", "chat", "Support: customers report that their subscriber lists are empty"),
+            event("08:20", "page", "paged by support. lists-db subscribers has 40k rows, it had 900k yesterday"),
+            event("09:30", "deploy", "Clean-up job disabled; subscribers restored from the 02:00 backup"),
+        ],
+    )
+
+    assert [a[0] for a in detection_actions(incident)] == [
+        'Alert when lists-db subscribers moves off its expected value (shown at 2024-05-14 08:20 UTC: "lists-db '
+        'subscribers has 40k rows, it had 900k yesterday"), before users report it'
+    ]
+
+
+def test_with_no_signal_in_the_data_a_late_alert_gets_one_question_and_no_action():
+    incident = Incident(
+        id="cron-1",
+        title="Nightly invoices not generated",
+        services=["invoicer"],
+        started_at=at("01:00"),
+        events=[
+            event("01:00", "deploy", "invoicer cron schedule moved to the new scheduler"),
+            event("06:30", "alert", "Alert: invoicer produced no invoices for the night run"),
+            event("06:50", "deploy", "Cron schedule restored on the old scheduler; run started by hand"),
+        ],
+    )
+
+    assert (detection_actions(incident), detection_questions(read_incident(incident))) == (
+        [],
+        [
+            'Which signal would have shown this before the first alert at 2024-05-14 06:30 UTC: "Alert: invoicer '
+            'produced no invoices for the night run", and who owns alerting on it?'
+        ],
+    )
+
+
+def test_the_draft_asks_the_detection_question_among_its_open_questions():
+    incident = Incident(
+        id="cron-2",
+        title="Nightly invoices not generated",
+        services=["invoicer"],
+        started_at=at("01:00"),
+        events=[
+            event("01:00", "deploy", "invoicer cron schedule moved to the new scheduler"),
+            event("06:30", "alert", "Alert: invoicer produced no invoices for the night run"),
+        ],
+    )
+
+    asked = [(q.topic, q.question) for q in draft_postmortem(incident, score=False).open_questions]
+
+    assert [q for q in asked if q[0] == "actions: detection"] == [
+        (
+            "actions: detection",
+            'Which signal would have shown this before the first alert at 2024-05-14 06:30 UTC: "Alert: invoicer '
+            'produced no invoices for the night run", and who owns alerting on it?',
+        )
+    ]
+
+
+def test_when_the_first_alert_is_the_signal_the_data_shows_no_alert_on_that_signal_is_proposed():
+    incident = Incident(
+        id="lat-1",
+        title="Search slow after the index rebuild",
+        services=["search-api"],
+        events=[
+            event("09:00", "deploy", "search-api index rebuild started"),
+            event("09:20", "metric", "search-api p95 latency 1.4 s"),
+            event("09:45", "alert", "FIRING SearchLatency: search-api p95 latency above 2 s"),
+        ],
+    )
+
+    assert detection_actions(incident) == []
+    assert len(detection_questions(read_incident(incident))) == 1
+
+
+def test_monitoring_that_caught_it_within_minutes_gets_no_detection_action_nor_question():
+    incident = Incident(
+        id="fast-1",
+        title="Checkout errors after a config push",
+        services=["checkout"],
+        events=[
+            event("09:00", "deploy", "checkout config push 41"),
+            event("09:03", "metric", "checkout memory usage rising since the push"),
+            event("09:04", "alert", "FIRING Checkout5xx: checkout 5xx above 5%"),
+        ],
+    )
+
+    assert (detection_actions(incident), detection_questions(read_incident(incident))) == ([], [])
 
 
 def test_a_cause_the_data_states_gets_a_check_that_stops_that_reason_before_it_leads_to_that_effect():
@@ -882,7 +1077,8 @@ def test_support_paging_the_on_call_is_a_person_passing_a_report_on_so_the_actio
     )
 
     assert [a.title for a in actions_for(incident) if "alert" in a.title.lower()] == [
-        'Add an alert that pages on "Uploaded avatars missing" before users report it',
+        "Add an alert that pages on the failure users saw, before they report it (first reported at 2024-05-14 08:00 "
+        'UTC: "avatars uploaded today show a broken image")',
     ]
 
 

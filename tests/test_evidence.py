@@ -51,6 +51,16 @@ def incident(*events: tuple[str, str, str], **times) -> Incident:
         ("metric", "Error rate back to 0.1%, latency recovered", {"recovery", "worked", "symptom"}),
         ("note", "Grafana agent ran on the unhealthy node and had high memory usage", {"observation", "symptom"}),
         ("chat", "Mail sent to the affected customers explaining the outage", {"communication", "symptom"}),
+        # a measure moving one way is a trend; a step that moves something, or a noun, is not
+        ("metric", "checkout success ratio dropping since 09:00", {"trend"}),
+        ("metric", "open file descriptors rising on every node", {"trend"}),
+        ("chat", "increasing the worker pool size to 40", set()),
+        ("chat", "the edge proxy is dropping requests", set()),
+        ("note", "the web app falls back to polling", set()),
+        # a figure set against what it should be is a deviation
+        ("metric", "ledger row count 1.2M vs 1.9M expected", {"deviation"}),
+        ("chat", "the nightly export has fewer rows than last week", {"deviation"}),
+        ("chat", "orders-db has 1.2M rows, it had 3.4M yesterday", {"deviation"}),
     ],
 )
 def test_each_event_gets_the_tags_its_words_say(source, text, expected):

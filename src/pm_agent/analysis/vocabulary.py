@@ -50,7 +50,9 @@ The tags:
   or the product's own mail ("campaign email sent to the marketing list", "welcome email");
 - ``unintended``, ``blocked``, ``manual``, ``retry``, ``repeat``, ``gap`` (a stated missing
   safeguard: no alert, not covered by tests), ``failover`` (a standby or replica took over), ``growth`` (a
-  resource growing, filling or leaking), ``gate_caught`` (a canary or release gate stopped the
+  resource growing, filling or leaking), ``trend`` (a measure moving one way, with no object: "memory usage rising",
+  "success ratio dropping since 09:00"; never "increasing the pool size"), ``deviation`` (a figure set against what
+  it should be: "1.2M vs 1.9M expected", "480 ms (baseline 210 ms)", "fewer rows than last week"), ``gate_caught`` (a canary or release gate stopped the
   change itself), ``noise`` (flapping, false alarms), ``handover``, ``data_loss`` (an amount of data
   gone: "300 GB removed", "4,000 rows deleted": what users lost, never a step taken to recover),
   ``tentative`` (potential, suspected, likely), ``dismissed`` (a sign seen and set aside: "put down to
@@ -420,6 +422,24 @@ TO_BE_DONE = (
 )
 
 
+# What may follow a trend word that has no object: where it goes, since when, how fast ("rising since 09:00", "growing
+# by 2 GB per hour", "dropping steadily").
+_TREND_AFTER = (
+    r"since|from|to|by|at|over|for|steadily|slowly|gradually|linearly|fast|quickly|sharply|again|each|every|per|in|on|"
+    r"across|with|and|as|while|until|after|past|beyond|toward|towards|up|\d[\d,.]*"
+)
+# A trend stated with its pace or its start, so it was there before anyone saw the failure: "grows steadily since
+# v5.2.0", "climbing 2% a day", "growing by 2 GB per hour", "in a straight line since 2025-06-03", "for weeks", or a
+# figure set against what it was "yesterday".
+# A moment before now that a figure is set against: "yesterday", "last week", "an hour ago".
+_PAST = r"(?:yesterday|last (?:week|month|night|run|year)|(?:an?|\d+) (?:minutes?|hours?|days?|weeks?) ago)\b"
+TREND_PACE = (
+    r"\b(?:steadily|slowly|gradually|linearly|in a straight line|since\s+\S|day (?:after|by|on) day|week (?:after|by|on) "
+    r"week|(?:per|a|an|each|every)\s+(?:minute|hour|day|night|week|month)\b|for (?:days|weeks|months|hours|"
+    rf"(?:the )?(?:past|last) |\d+\s+(?:hours|days|weeks|months))|over (?:the )?(?:past|last|several|\d+) |{_PAST})"
+)
+
+
 TAG_PATTERNS: dict[str, re.Pattern[str]] = {
     "symptom": _p(rf"\b(?:{FAILURE_WORDS})"),
     "alert": _p(
@@ -635,6 +655,28 @@ TAG_PATTERNS: dict[str, re.Pattern[str]] = {
     ),
     "growth": _p(
         rf"\b(?:grow(?:s|ing|n)|climb(?:s|ing|ed)|creep(?:s|ing)|crept|fill(?:s|ing|ed)(?: up)?|(?=leak){_NOT_A_SECRET}leak(?:s|ing|ed))\b"
+    ),
+    # A measure moving one way, said without an object ("memory usage rising", "success ratio dropping since 09:00",
+    # "replica lag creeping up"), never a step that moves something ("increasing the pool size", "dropping requests")
+    # nor a fallback ("falls back to polling"), nor a noun ("a spike in declines", "packet drops").
+    "trend": _p(
+        r"\b(?:ris(?:es|ing)|rose|increasing|climb(?:s|ing|ed)|grow(?:s|ing)|creep(?:s|ing)(?: up)?|"
+        r"trend(?:s|ing|ed)? (?:up|down)(?:wards?)?|fall(?:s|ing)|fell|dropping|declining|decreasing|shrink(?:s|ing)|"
+        r"sinking)"
+        rf"(?=\s*(?:$|[,.;:!?)\]])|\s+(?:{_TREND_AFTER})\b)"
+    ),
+    # A figure set against what it should be: "row count 1.2M vs 1.9M expected", "480 ms (baseline 210 ms)", "40% below
+    # forecast", "3x the usual".
+    "deviation": _p(
+        r"\b(?:vs\.?|versus|compared (?:to|with))\s+(?:an?\s+|the\s+)?[\d~][^;]{0,24}?\b(?:expected|normal|usual|"
+        r"baseline|typical|forecast)\b|\((?:the\s+)?(?:baseline|normal|usual|expected|typical)\b[^)]{0,12}\d|"
+        r"\b(?:above|below|under|over|fewer than|more than|less than|short of)\s+(?:the\s+|its\s+)?(?:expected|normal|"
+        r"usual|baseline|typical|forecast)\b|"
+        r"\b(?:fewer|more|less|lower|higher)\s+(?:[\w-]+\s+){0,2}?than\s+(?:the\s+)?(?:expected|normal|usual|baseline|"
+        r"typical|forecast|last (?:week|month|night|run|year)|yesterday|before)\b|"
+        r"\b\d[\d.,]*\s*(?:x|times|%)\s+(?:above |below |over |under )?(?:the\s+)?(?:normal|usual|baseline|typical|expected)\b|"
+        # what it was before: "1.9 million rows, it had 6.1 million yesterday", "was 40 ms last week"
+        rf"\b(?:had|was|were)\s+(?:about\s+|around\s+)?\d[\d,.]*[^.;]{{0,30}}?\b{_PAST}"
     ),
     "gate_caught": _p(
         r"\b(?:canary|canary analysis|smoke tests?|pre-?deploy checks?|release gate)\b[^.;]{0,60}?"

@@ -1,6 +1,7 @@
 """Plans about detection and response: how the failure was noticed, recovered from and declared.
 
-An alert that pages before users report it, a recovery path that no longer stops on what stopped it, the spare a
+An alert on the signal the data shows before the failure was detected (:mod:`.signals`), a late alert made to page
+before users report it, a recovery path that no longer stops on what stopped it, the spare a
 failover used up, a check run by hand made automatic, and a declaration made when the issue is confirmed.
 """
 
@@ -9,9 +10,10 @@ from __future__ import annotations
 import re
 
 from pm_agent.analysis.actions.plan import NOT_DONE_BY_ANYONE, Plan, first_words, names_something, what_failed
-from pm_agent.analysis.evidence import Reading, Tagged, from_monitoring, is_slow
+from pm_agent.analysis.actions.signals import Signal, early_signal
+from pm_agent.analysis.evidence import Reading, Tagged, from_monitoring, is_slow, specific_stems, tags_of
 from pm_agent.analysis.findings import cause_part
-from pm_agent.analysis.quoting import cite, quote, when
+from pm_agent.analysis.quoting import cite, quote
 from pm_agent.ingest.timeparse import format_minutes
 
 # A check people run by hand or on a calendar, which found the failure before monitoring or users did.
@@ -23,14 +25,21 @@ DRILL_RE = re.compile(
 
 
 def detection_plans(reading: Reading, problem: str) -> list[Plan]:
-    detection, alert = reading.detection, reading.first_alert
-    if detection is None:
+    """An alert on the signal the data shows before the failure was detected ("memory grows steadily since v5.2.0"),
+    where detection came from people or late from monitoring; a late alert after a person's report is made to page
+    sooner, and where people noticed first and neither the readings nor the report name a failure, an alert on what
+    the title says users saw ("services returning 504"). Nothing when monitoring caught it within minutes, and
+    nothing where the data states no such signal (the draft asks instead: :func:`detection_questions`)."""
+    premise = _detection_gap(reading)
+    if premise is None:
         return []
-    if alert is not None and not from_monitoring(alert):
-        alert = None  # "paged by support": a person passing the report on, not an alert to make page sooner
+    detection, alert = premise
+    signal = early_signal(reading, detection, alert)
+    if signal is not None:
+        return [_signal_plan(reading, signal, detection)]
     subject = first_words(problem)
-    if reading.reported_by_people and (alert is None or alert.at <= detection.at):
-        return [
+    if reading.reported_by_people and alert is None and tags_of(problem, "note") & {"symptom"}:
+        return [  # "services returning 504": a report naming nothing leaves the title to say what users saw
             Plan(
                 title=f'Add an alert that pages on "{subject}" before users report it',
                 done_when=f'A drill that reproduces "{subject}" pages the on-call before any user report.',
@@ -41,7 +50,7 @@ def detection_plans(reading: Reading, problem: str) -> list[Plan]:
                 automated_check=True,
             )
         ]
-    if reading.reported_by_people:
+    if reading.reported_by_people and alert is not None:
         return [
             Plan(
                 title=f'Make the alert "{first_words(quote(alert.event))}" page before users notice "{subject}"',
@@ -53,20 +62,107 @@ def detection_plans(reading: Reading, problem: str) -> list[Plan]:
                 automated_check=True,
             )
         ]
-    if is_slow(reading.detection_lag):
-        lag = format_minutes(reading.detection_lag.total_seconds() / 60)
-        return [
-            Plan(
-                title=f'Alert on "{subject}" within minutes, not the {lag} it took',
-                done_when=f'A drill that reproduces "{subject}" pages the on-call within the agreed detection time.',
-                addresses=f"It started at {when(reading.started)} and was first detected {cite(detection.event)}.",
-                area="observability",
-                horizon="short",
-                hierarchy="engineering",
-                automated_check=True,
-            )
-        ]
     return []
+
+
+def detection_questions(reading: Reading) -> list[str]:
+    """Where monitoring caught the failure late and the data states no signal that showed it coming: which one would
+    have, and who owns alerting on it (never an alert on the incident's title). Where a person noticed first, the Five
+    Whys already ask which signal shows what they saw (:func:`pm_agent.analysis.whys.chain.run_five_whys`)."""
+    premise = _detection_gap(reading)
+    if premise is None or reading.reported_by_people:
+        return []
+    detection, alert = premise
+    if early_signal(reading, detection, alert) is not None:
+        return []
+    return [
+        f"Which signal would have shown this before the first alert {cite(detection.event)}, and who owns alerting on it?"
+    ]
+
+
+def _detection_gap(reading: Reading) -> tuple[Tagged, Tagged | None] | None:
+    """The first signal and the first monitoring alert, when detection leaves a gap to close: a person noticed first, or
+    monitoring took longer than :data:`~pm_agent.analysis.evidence.SLOW_DETECTION`."""
+    detection, alert = reading.detection, reading.first_alert
+    if detection is None:
+        return None
+    if alert is not None and not from_monitoring(alert):
+        alert = None  # "paged by support": a person passing the report on, not an alert to make page sooner
+    if reading.reported_by_people and (alert is None or alert.at > detection.at):
+        return detection, alert
+    if reading.reported_by_people or not is_slow(reading.detection_lag):
+        return None
+    return detection, alert
+
+
+def _signal_plan(reading: Reading, signal: Signal, detection: Tagged) -> Plan:
+    """ "Alert when recs-service's memory grows (shown at ...: "memory grows steadily since v5.2.0"), before the first
+    alert", in the words of the signal's kind, with a drill or replay of that signal as the test."""
+    people = detection.has("report")
+    before = "users report it" if people else _ahead_of(signal, detection)
+    who = _component(reading, signal)
+    if signal.kind == "moving":
+        lead = (
+            "Alert on" if signal.movement.split()[0].endswith("ing") else "Alert when"
+        )  # "lag creeping up", "memory grows"
+        title = f"{lead} {who}{signal.subject} {signal.movement} (shown {signal.cited()}), before {before}"
+    elif signal.kind == "deviation":
+        title = (
+            f"Alert when {who}{signal.subject} moves off its expected value (shown {signal.cited()}), before {before}"
+        )
+    elif signal.kind == "level":
+        title = f"Alert when {who}{signal.subject} reaches the level shown {signal.cited()}, before {before}"
+    elif signal.event is detection:
+        title = (
+            f"Add an alert that pages on the failure users saw, before they report it (first reported {signal.cited()})"
+        )
+    else:
+        title = f"Add an alert that pages on the failure the data shows {signal.cited()}, before {before}"
+    if people:
+        detected = f"a person noticed first {cite(detection.event)}, with no alert before it"
+    else:
+        lag = format_minutes(reading.detection_lag.total_seconds() / 60)
+        detected = f"the first alert came {lag} after the start {cite(detection.event)}"
+    shown = f"The data shows the signal {signal.cited()}; {detected}" if signal.event is not detection else detected
+    return Plan(
+        title=title,
+        done_when=f'A drill or replay of "{signal.quoted()}" pages the on-call before '
+        f"{'any user report' if people else 'the first alert did'}.",
+        addresses=f"{shown[0].upper()}{shown[1:]}.",
+        area="observability",
+        horizon="immediate" if people else "short",
+        hierarchy="engineering",
+        automated_check=True,
+    )
+
+
+def _ahead_of(signal: Signal, alert: Tagged) -> str:
+    """ "4 h 5 min before the first alert" where the signal was seen before it, else "before the first alert"."""
+    at = signal.event.at
+    if at is None or at >= alert.at:
+        return "the first alert"
+    return f"the first alert, which came {format_minutes((alert.at - at).total_seconds() / 60)} later"
+
+
+def _component(reading: Reading, signal: Signal) -> str:
+    """ "recs-service's " before a subject that names no component ("memory"): the service the clause, the first alert,
+    the change that set it off or the event names; nothing where the subject names its own ("index node disk")."""
+    services = [s for s in reading.incident.services if s.strip()]
+    if (
+        not signal.subject
+        or len(specific_stems(signal.subject)) >= 2
+        or any(_names(signal.clause, s) for s in services)
+    ):
+        return ""
+    texts = [t.text for t in (reading.first_alert, reading.trigger, signal.event) if t is not None]
+    named = next((s for text in texts for s in services if _names(text, s)), None)
+    if named is None and len(services) == 1:
+        named = services[0]
+    return f"{named}'s " if named else ""
+
+
+def _names(text: str, service: str) -> bool:
+    return re.search(rf"(?<![\w-]){re.escape(service)}(?![\w-])", text, re.IGNORECASE) is not None
 
 
 def recovery_plans(reading: Reading) -> list[Plan]:
