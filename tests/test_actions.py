@@ -1130,3 +1130,49 @@ def test_an_alert_is_how_the_failure_was_caught_never_a_finding_left_unexplained
     titles = [a.title for a in propose_actions(read_incident(incident), incident.title, at("01:00").date())]
 
     assert titles == ["New signing key issued by hand and loaded into partner-api"]
+
+
+def test_a_fix_pushed_while_the_failure_recurred_before_anyone_reported_it_is_a_step_taken():
+    incident = Incident(
+        id="node-7",
+        title="Batch workers evicted and jobs stuck queued",
+        services=["batch-cluster"],
+        started_at=at("06:00"),
+        events=[
+            event("06:00", "note", "First time a worker node went NotReady"),
+            event("08:00", "note", "Second time a worker node went NotReady"),
+            event("09:10", "deploy", "Pushed candidate fix (kernel upgrade, larger eviction threshold) to main"),
+            event("09:40", "deploy", "Pipeline finished - candidate fix applied"),
+            event("11:30", "chat", "A user reports that their jobs have been queued for an hour"),
+            event("12:00", "deploy", "Two more worker nodes added to the pool"),
+            event("12:10", "note", "Queued jobs start running again"),
+        ],
+    )
+
+    assert [(a.title, a.due) for a in actions_for(incident) if a.status == "done"] == [
+        ("Pushed candidate fix (kernel upgrade, larger eviction threshold) to main", INCIDENT_DATE),
+        ("Two more worker nodes added to the pool", INCIDENT_DATE),
+    ]
+
+
+def test_a_step_told_in_the_same_message_as_what_was_found_is_still_a_step_taken_in_its_own_words():
+    incident = Incident(
+        id="dns-4",
+        title="Some internal hostnames not resolving",
+        services=["internal-dns"],
+        started_at=at("07:00"),
+        events=[
+            event("07:00", "deploy", "Zone file with a duplicate record published"),
+            event("09:00", "chat", "A developer reports lookups for billing.internal fail"),
+            event(
+                "09:30",
+                "chat",
+                "Likely culprit found. Deleted the duplicate record, confirmed that lookups resolve again.",
+            ),
+            event("09:35", "chat", "The developer reports lookups work"),
+        ],
+    )
+
+    assert [a.title for a in actions_for(incident) if a.status == "done"] == [
+        "Deleted the duplicate record, confirmed that lookups resolve again",
+    ]

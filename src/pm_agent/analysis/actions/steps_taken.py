@@ -11,7 +11,7 @@ import re
 
 from pm_agent.analysis import vocabulary as vocab
 from pm_agent.analysis.actions.plan import FINDING_QUOTE_WORDS, NOT_DONE_BY_ANYONE, Plan, first_words, to_action
-from pm_agent.analysis.evidence import Reading, Tagged, specific_stems
+from pm_agent.analysis.evidence import Reading, Tagged, specific_stems, tags_of
 from pm_agent.analysis.quoting import cite, quote, sentences_of
 from pm_agent.analysis.whys.chain import first_symptom
 from pm_agent.models import ActionItem
@@ -29,6 +29,12 @@ SENT_RE = re.compile(r"\b(?:sent|emailed|e-mailed|published|posted|notified|info
 # meant ("unexpectedly reverts"), and one repeated as it was (:func:`_repeated_as_it_was`).
 RESPONSE_ONLY = ("automatic", "begun", "communication", "gate_caught", "unintended")
 RETRY_WITH_A_CHANGE_RE = re.compile(vocab.RETRY_WITH_A_CHANGE, re.I)
+STEP_TAGS = ("mitigation", "lasting_fix")
+LEAD_CLAUSE_RE = re.compile(r"[,;:]\s+")
+# A fix reported as taking effect ("Pipeline finished - fix applied", "rollout of the fix completed"), and the words
+# that tell only how far it got, not what it changed.
+TOOK_EFFECT_RE = re.compile(r"\b(?:applied|finished|completed?|rolled out|live|succeeded|successfully)\b", re.I)
+PROGRESS_STEMS = frozenset({"finish", "start", "complet", "success", "successful", "successfully"})
 
 
 def done_steps(reading: Reading) -> list[ActionItem]:
@@ -36,7 +42,9 @@ def done_steps(reading: Reading) -> list[ActionItem]:
     deployed, a revert committed, a limit set, a version pinned, configuration changed in IaC, even after the
     incident closed), the recovery steps people completed up to its end (all but the ones that failed), and the
     notice sent to the people affected once the impact had stopped. Dated by the timeline; nobody is named as
-    owner.
+    owner. A fix made after the failure began counts even before anyone reported it (a fix pushed while a failure
+    recurred), and a step told in the same message as what was found ("Culprit identified. Removed the Ingress
+    object") is listed in the words of its own sentence.
 
     The rest of the response is told by the timeline and what went well: a step repeated ("pipeline
     re-triggered"), one a system took by itself ("target groups reattached by the pipeline"), one only begun
@@ -45,20 +53,23 @@ def done_steps(reading: Reading) -> list[ActionItem]:
     Listed here they would read as if the failure had been dealt with for good.
     """
     symptom = first_symptom(reading)
-    since, end = reading.detected or reading.started, reading.resolved or reading.mitigated
-    fixes = [
-        t
-        for t in reading.tagged("lasting_fix", dated_only=True)
-        if t is not reading.trigger
-        and (since is None or t.at >= since)
-        and not t.has("failed", "blocked", *NOT_DONE_BY_ANYONE)
-    ]
+    since, end = reading.started or reading.detected, reading.resolved or reading.mitigated
+    told_as: dict[int, str] = {}  # each step's words: the whole event, or the sentence of it that tells the step
+    fixes = _once_per_fix(
+        [
+            t
+            for t in reading.tagged("lasting_fix", dated_only=True)
+            if t is not reading.trigger
+            and (since is None or t.at >= since)
+            and _told_as_a_step(t, ("failed", "blocked", *NOT_DONE_BY_ANYONE), told_as)
+        ]
+    )
     completed = [
         a.step
         for a in reading.attempts
         if (end is None or a.step.at <= end)
         and a.outcome != "failed"
-        and not a.step.has(*NOT_DONE_BY_ANYONE, *RESPONSE_ONLY)
+        and _told_as_a_step(a.step, (*NOT_DONE_BY_ANYONE, *RESPONSE_ONLY), told_as)
         and not _repeated_as_it_was(a.step)
         and _a_step_against_the_failure(a.step)
     ]
@@ -76,7 +87,7 @@ def done_steps(reading: Reading) -> list[ActionItem]:
     addresses = f"The failure {cite(symptom.event)}" if symptom else ""
     return [
         ActionItem(
-            title=_sentence(quote(step.event)),
+            title=_sentence(told_as.get(step.order) or quote(step.event)),
             done_when=f"Done {cite(step.event)}.",
             due=step.at.date(),
             due_note="The date it was done, from the timeline.",
@@ -89,6 +100,37 @@ def done_steps(reading: Reading) -> list[ActionItem]:
         )
         for step in steps
     ]
+
+
+def _told_as_a_step(step: Tagged, not_a_step: tuple[str, ...], told_as: dict[int, str]) -> bool:
+    """True when the event tells a step taken, noting in ``told_as`` the words that tell it: the whole event when none
+    of ``not_a_step`` tags it, else the one sentence of it that is a step on its own ("Removed the Ingress object" of
+    "Potential culprit identified. Removed the Ingress object"), read by its leading clause ("Removed X, verified
+    that Y" is a step and its check): what was found or seen beside a step does not undo the step."""
+    if not step.has(*not_a_step):
+        return True
+    sentences = sentences_of(quote(step.event))
+    if len(sentences) < 2:
+        return False
+    for sentence in sentences:
+        lead = LEAD_CLAUSE_RE.split(sentence, maxsplit=1)[0]  # "Removed X, verified that Y": the step, then its check
+        tags = tags_of(lead, step.source)
+        if tags.isdisjoint(not_a_step) and not tags.isdisjoint(STEP_TAGS):
+            told_as[step.order] = sentence
+            return True
+    return False
+
+
+def _once_per_fix(fixes: list[Tagged]) -> list[Tagged]:
+    """The fixes, less each one that only reports an earlier fix taking effect: "Pipeline finished - fix applied"
+    after "Pushed fix (AMI update) to master" names nothing the first did not, so it is that fix, listed once."""
+    kept: list[Tagged] = []
+    for fix in fixes:
+        named = fix.stems - PROGRESS_STEMS
+        if kept and TOOK_EFFECT_RE.search(fix.text) and any(named <= earlier.stems for earlier in kept):
+            continue
+        kept.append(fix)
+    return kept
 
 
 def _without_announcements(steps: list[Tagged]) -> list[Tagged]:
