@@ -605,3 +605,48 @@ def test_a_failure_the_data_dates_to_a_day_before_its_timeline_is_not_said_to_be
         "snapshot-agent. The data dates the failure's start to 2024-05-02, before its timeline (note, 2024-05-14 "
         "10:25 UTC)"
     )
+
+
+def crashing_app() -> Incident:
+    """A release that the data says carried a defect; support hears of it first and the release is reverted."""
+    return Incident(
+        id="app-3",
+        title="Mobile app crashes on launch for some users",
+        services=["mobile-api"],
+        started_at=at("08:00"),
+        events=[
+            event("08:00", "deploy", "mobile-api 4.2 released with a date parsing issue for older app versions"),
+            event("09:30", "chat", "Support reports a dozen customer tickets about crashes on launch"),
+            event("09:50", "deploy", "Reverting the suspected commit in mobile-api"),
+            event("10:05", "deploy", "Revert deployed as mobile-api 4.2.1; crash rate back to normal"),
+        ],
+    )
+
+
+def test_a_change_the_data_says_went_out_with_a_defect_is_how_the_summary_states_the_cause():
+    summary = summarise(read_incident(crashing_app()), [])
+
+    assert (
+        "The failure started with this change: mobile-api 4.2 released with a date parsing issue for older app "
+        "versions (deploy, 2024-05-14 08:00 UTC). The data states what was wrong with that change: it went out with a "
+        "date parsing issue. The data's fix reverted the suspected commit in mobile-api: Reverting the suspected "
+        "commit in mobile-api (deploy, 2024-05-14 09:50 UTC). It was stopped by:"
+    ) in summary
+    assert "does not state the cause" not in summary
+
+
+@pytest.mark.parametrize(
+    ("text", "defect"),
+    [
+        ("api 3.1 deployed with backwards compatibility issue", "a backwards compatibility issue"),
+        ("Config pushed, introducing an off-by-one mistake in the shard map", "an off-by-one mistake"),
+        ("api 3.1 deployed with no issues seen in staging", None),
+        ("api 3.1 rolled out with the fix for the parser bug", None),
+    ],
+)
+def test_only_a_defect_a_change_went_out_with_is_named_never_one_it_fixed_or_one_denied(text, defect):
+    from pm_agent.analysis.narrative import carried_defect
+
+    change = read_incident(Incident(id="x-1", title="API errors", events=[event("08:00", "deploy", text)])).events[0]
+
+    assert carried_defect(change) == defect

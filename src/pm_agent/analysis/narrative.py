@@ -97,16 +97,23 @@ def _why(reading: Reading) -> list[str]:
     """What the data says of why: the change it says the failure started with first, then the cause it states (as
     what followed, when the data dates it after that change: "daemon sets not scheduled, due to a scheduling storm"
     half an hour after a pipeline reverted the cluster's network is a later effect, not where it began); with no cause
-    stated, what its fix reverted, the limit its fix raised, a change a later finding dates its start to, or a missing
+    stated, the defect the data says that change went out with ("deployed with a backwards compatibility issue"),
+    what its fix reverted, the limit its fix raised, a change a later finding dates its start to, or a missing
     safeguard it records, then what the failure began after (never as its cause)."""
     cause = cause_of(first_symptom(reading), reading)
     trigger, start = reading.trigger, started_with(reading)
     out = [f"{start}: {said(trigger.event)}."] if start is not None and cause is not trigger else []
     revert, gap = reverting_fix(reading), next(iter(reading.tagged("gap")), None)
+    carried = carried_defect(trigger) if out else None
     if cause is not None:
         followed = bool(out) and cause.at is not None and cause.at > trigger.at
         lead = "What followed, as the data states it" if followed else "The data states a cause"
         out.append(f"{lead}: {said(cause.event)}.")
+    elif carried is not None:  # the change went out with a defect the data names: that is what it says of why
+        out.append(f"The data states what was wrong with that change: it went out with {carried}.")
+        if revert is not None:
+            step, what = revert
+            out.append(f"The data's fix reverted {what}: {said(step.event)}.")
     elif revert is not None:  # the fix undid a change: that change is where to look
         step, what = revert
         out.append(
@@ -134,6 +141,26 @@ def _why(reading: Reading) -> list[str]:
     if began is not None:  # what it began after, never as its cause
         out.append(began_after_sentence(began))
     return out
+
+
+# "deployed with a backwards compatibility issue", "released with a date parsing issue": a change that went out
+# carrying a defect the data names. Not "with no issues", nor "with the fix for the memory leak".
+CARRIED_DEFECT_RE = re.compile(
+    r"\b(?:with|introduc(?:ed|ing)|contain(?:ed|ing))\s+(?P<article>(?:a|an|the)\s+)?"
+    r"(?P<words>(?:(?!(?:no|any|zero|fix\w*|patch\w*|workaround\w*|for|to|of)\b)[\w-]+\s+){0,3}"
+    r"(?:issue|bug|regression|defect|flaw|incompatibility|mistake|typo|misconfiguration))\b",
+    re.IGNORECASE,
+)
+
+
+def carried_defect(change: Tagged | None) -> str | None:
+    """The defect the data says a change went out with ("a backwards compatibility issue"), or None."""
+    match = CARRIED_DEFECT_RE.search(change.text) if change is not None and change.has("change") else None
+    if match is None:
+        return None
+    words = match["words"]
+    article = match["article"] or ("an " if words[:1].lower() in "aeiou" else "a ")
+    return f"{article.lower()}{words}"
 
 
 def _how_it_stopped(reading: Reading) -> list[str]:
