@@ -1132,7 +1132,7 @@ def test_an_alert_is_how_the_failure_was_caught_never_a_finding_left_unexplained
     assert titles == ["New signing key issued by hand and loaded into partner-api"]
 
 
-def test_a_fix_pushed_while_the_failure_recurred_before_anyone_reported_it_is_a_step_taken():
+def test_a_fix_pushed_while_the_failure_recurred_before_anyone_reported_it_is_a_step_taken_done_when_applied():
     incident = Incident(
         id="node-7",
         title="Batch workers evicted and jobs stuck queued",
@@ -1149,9 +1149,15 @@ def test_a_fix_pushed_while_the_failure_recurred_before_anyone_reported_it_is_a_
         ],
     )
 
-    assert [(a.title, a.due) for a in actions_for(incident) if a.status == "done"] == [
-        ("Pushed candidate fix (kernel upgrade, larger eviction threshold) to main", INCIDENT_DATE),
-        ("Two more worker nodes added to the pool", INCIDENT_DATE),
+    assert [(a.title, a.done_when) for a in actions_for(incident) if a.status == "done"] == [
+        (
+            "Pushed candidate fix (kernel upgrade, larger eviction threshold) to main",
+            'Done at 2024-05-14 09:40 UTC: "Pipeline finished - candidate fix applied".',
+        ),
+        (
+            "Two more worker nodes added to the pool",
+            'Done at 2024-05-14 12:00 UTC: "Two more worker nodes added to the pool".',
+        ),
     ]
 
 

@@ -55,6 +55,7 @@ def done_steps(reading: Reading) -> list[ActionItem]:
     symptom = first_symptom(reading)
     since, end = reading.started or reading.detected, reading.resolved or reading.mitigated
     told_as: dict[int, str] = {}  # each step's words: the whole event, or the sentence of it that tells the step
+    took_effect: dict[int, Tagged] = {}  # a fix's later report that it took effect: when it was done
     fixes = _once_per_fix(
         [
             t
@@ -62,7 +63,8 @@ def done_steps(reading: Reading) -> list[ActionItem]:
             if t is not reading.trigger
             and (since is None or t.at >= since)
             and _told_as_a_step(t, ("failed", "blocked", *NOT_DONE_BY_ANYONE), told_as)
-        ]
+        ],
+        took_effect,
     )
     completed = [
         a.step
@@ -81,15 +83,16 @@ def done_steps(reading: Reading) -> list[ActionItem]:
         and reading.mitigated is not None
         and t.at > reading.mitigated
     ]
-    completed = _without_announcements(completed)
+    merged = {t.order for t in took_effect.values()}  # a fix's report that it took effect is that fix, not a step
+    completed = _without_announcements([t for t in completed if t.order not in merged])
     done = list({t.order: t for t in [*fixes, *completed]}.values())[:MAX_DONE]  # a fix may also be a recovery step
     steps = sorted({t.order: t for t in [*done, *told[:1]]}.values(), key=lambda t: t.order)
     addresses = f"The failure {cite(symptom.event)}" if symptom else ""
     return [
         ActionItem(
             title=_sentence(told_as.get(step.order) or quote(step.event)),
-            done_when=f"Done {cite(step.event)}.",
-            due=step.at.date(),
+            done_when=f"Done {cite(took_effect.get(step.order, step).event)}.",
+            due=took_effect.get(step.order, step).at.date(),
             due_note="The date it was done, from the timeline.",
             horizon="immediate",
             hierarchy="administrative" if step in told else "engineering",
@@ -121,15 +124,20 @@ def _told_as_a_step(step: Tagged, not_a_step: tuple[str, ...], told_as: dict[int
     return False
 
 
-def _once_per_fix(fixes: list[Tagged]) -> list[Tagged]:
+def _once_per_fix(fixes: list[Tagged], took_effect: dict[int, Tagged]) -> list[Tagged]:
     """The fixes, less each one that only reports an earlier fix taking effect: "Pipeline finished - fix applied"
-    after "Pushed fix (AMI update) to master" names nothing the first did not, so it is that fix, listed once."""
+    after "Pushed fix (AMI update) to master" names nothing the first did not, so it is that fix, listed once and
+    done when it took effect (noted in ``took_effect``)."""
     kept: list[Tagged] = []
     for fix in fixes:
         named = fix.stems - PROGRESS_STEMS
-        if kept and TOOK_EFFECT_RE.search(fix.text) and any(named <= earlier.stems for earlier in kept):
-            continue
-        kept.append(fix)
+        earlier = (
+            next((e for e in reversed(kept) if named <= e.stems), None) if TOOK_EFFECT_RE.search(fix.text) else None
+        )
+        if earlier is None:
+            kept.append(fix)
+        else:
+            took_effect[earlier.order] = fix
     return kept
 
 
