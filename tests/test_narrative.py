@@ -650,3 +650,24 @@ def test_only_a_defect_a_change_went_out_with_is_named_never_one_it_fixed_or_one
     change = read_incident(Incident(id="x-1", title="API errors", events=[event("08:00", "deploy", text)])).events[0]
 
     assert carried_defect(change) == defect
+
+
+def test_a_message_to_the_team_that_owns_the_culprit_is_contacting_its_owner_never_telling_the_people_affected():
+    from pm_agent.analysis.actions.steps_taken import done_steps
+
+    incident = Incident(
+        id="imp-2",
+        title="Shared database overloaded, order pages slow",
+        services=["orders-db"],
+        started_at=at("09:00"),
+        events=[
+            event("09:00", "alert", "Alert: orders-db CPU above 95%"),
+            event("09:20", "chat", "Found that a test importer was hammering orders-db with full-table scans"),
+            event("09:25", "deploy", "Scaled the test importer to 0 replicas; CPU back to normal"),
+            event("09:30", "chat", "Email sent to the team owning the test importer"),
+        ],
+    )
+    reading = read_incident(incident)
+
+    assert [line for line in went_well(reading) if "told" in line] == []
+    assert [a.title for a in done_steps(reading)] == ["Scaled the test importer to 0 replicas; CPU back to normal"]

@@ -252,13 +252,19 @@ def went_well(reading: Reading) -> list[str]:
     )
     if declared is not None and reading.mitigated is not None and declared.at <= reading.mitigated:
         good.append(f"The incident was declared while it was still going on: {said(declared.event)}.")
-    told = next((t for t in reading.events if t.has("communication") and vocab.AFFECTED_RE.search(t.text)), None)
+    told = next((t for t in reading.events if t.has("communication") and _to_the_affected(t.text)), None)
     if told is not None:
         good.append(f"People affected were told: {said(told.event, T['communication'])}.")
     held = next((t for t in reading.events if _PROTECTION_RE.search(t.text) and SAFEGUARD_HELD_RE.search(t.text)), None)
     if held is not None:
         good.append(f"A safeguard held: {said(held.event, SAFEGUARD_HELD_RE)}.")
     return good
+
+
+def _to_the_affected(text: str) -> bool:
+    """A message to the people the failure affected ("status page updated for customers"), not to the owners of the
+    component at fault ("email sent to the team owning the dev container")."""
+    return bool(vocab.AFFECTED_RE.search(text)) and not vocab.OWNERS_RE.search(text)
 
 
 def _found_before_any_signal(reading: Reading, page: Tagged) -> Tagged | None:

@@ -80,6 +80,7 @@ def done_steps(reading: Reading) -> list[ActionItem]:
         for t in reading.tagged("communication", dated_only=True)
         if not t.has("report")
         and vocab.AFFECTED_RE.search(t.text)
+        and not vocab.OWNERS_RE.search(t.text)
         and reading.mitigated is not None
         and t.at > reading.mitigated
     ]
