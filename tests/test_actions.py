@@ -1182,3 +1182,26 @@ def test_a_step_told_in_the_same_message_as_what_was_found_is_still_a_step_taken
     assert [a.title for a in actions_for(incident) if a.status == "done"] == [
         "Deleted the duplicate record, confirmed that lookups resolve again",
     ]
+
+
+def test_a_step_tried_again_is_done_once_by_the_attempt_that_got_it_done_never_the_one_that_failed():
+    incident = Incident(
+        id="idx-2",
+        title="Search returning no results",
+        services=["search"],
+        started_at=at("10:00"),
+        events=[
+            event("10:00", "alert", "Alert: search queries returning zero hits above 50%"),
+            event("10:10", "deploy", "Attempt at running the restore script to reload the product index"),
+            event("10:14", "note", "Attempt fails due to a timeout fetching the snapshot"),
+            event("10:16", "deploy", "2nd attempt at running the restore script to reload the product index"),
+            event("10:30", "metric", "Search hit rate back to normal"),
+        ],
+    )
+
+    assert [(a.title, a.done_when) for a in actions_for(incident) if a.status == "done"] == [
+        (
+            "2nd attempt at running the restore script to reload the product index",
+            'Done at 2024-05-14 10:16 UTC: "2nd attempt at running the restore script to reload the product index".',
+        ),
+    ]

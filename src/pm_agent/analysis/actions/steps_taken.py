@@ -11,7 +11,7 @@ import re
 
 from pm_agent.analysis import vocabulary as vocab
 from pm_agent.analysis.actions.plan import FINDING_QUOTE_WORDS, NOT_DONE_BY_ANYONE, Plan, first_words, to_action
-from pm_agent.analysis.evidence import Reading, Tagged, specific_stems, tags_of
+from pm_agent.analysis.evidence import Attempt, Reading, Tagged, specific_stems, tags_of
 from pm_agent.analysis.quoting import cite, quote, sentences_of
 from pm_agent.analysis.whys.chain import first_symptom
 from pm_agent.models import ActionItem
@@ -66,15 +66,15 @@ def done_steps(reading: Reading) -> list[ActionItem]:
         ],
         took_effect,
     )
-    completed = [
-        a.step
-        for a in reading.attempts
-        if (end is None or a.step.at <= end)
-        and a.outcome != "failed"
-        and _told_as_a_step(a.step, (*NOT_DONE_BY_ANYONE, *RESPONSE_ONLY), told_as)
-        and not _repeated_as_it_was(a.step)
-        and _a_step_against_the_failure(a.step)
-    ]
+    completed = _the_try_that_did_it(
+        [
+            a
+            for a in reading.attempts
+            if (end is None or a.step.at <= end)
+            and _told_as_a_step(a.step, (*NOT_DONE_BY_ANYONE, *RESPONSE_ONLY), told_as)
+            and _a_step_against_the_failure(a.step)
+        ]
+    )
     told = [
         t
         for t in reading.tagged("communication", dated_only=True)
@@ -104,6 +104,31 @@ def done_steps(reading: Reading) -> list[ActionItem]:
         )
         for step in steps
     ]
+
+
+def _the_try_that_did_it(attempts: list[Attempt]) -> list[Tagged]:
+    """The steps that did not fail, each tried more than once listed once, as its last try: "2nd attempt at running
+    the rollover script" after "Attempt at running the rollover script" (which a later event says failed) is the
+    step done. A step run again as it was with no earlier try of it ("pipeline re-triggered due to a timeout") is
+    left out, and so is one that failed."""
+    kept: list[Tagged] = []
+    tried: list[Tagged] = []  # every try so far, failed ones too: a retry repeats one of them
+    for attempt in attempts:
+        step = attempt.step
+        if _repeated_as_it_was(step):
+            earlier = next((t for t in reversed(tried) if _same_step(t, step)), None)
+            if earlier is None:
+                continue
+            kept = [t for t in kept if not _same_step(t, step)]
+        tried.append(step)
+        if attempt.outcome != "failed":
+            kept.append(step)
+    return kept
+
+
+def _same_step(earlier: Tagged, later: Tagged) -> bool:
+    """Two tries of one step: each names nothing specific that the other does not leave out."""
+    return bool(earlier.stems) and (earlier.stems <= later.stems or later.stems <= earlier.stems)
 
 
 def _told_as_a_step(step: Tagged, not_a_step: tuple[str, ...], told_as: dict[int, str]) -> bool:
