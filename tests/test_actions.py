@@ -1205,3 +1205,27 @@ def test_a_step_tried_again_is_done_once_by_the_attempt_that_got_it_done_never_t
             'Done at 2024-05-14 10:16 UTC: "2nd attempt at running the restore script to reload the product index".',
         ),
     ]
+
+
+def test_a_step_begun_and_reported_done_by_a_run_that_names_nothing_is_done_in_the_words_of_the_step():
+    incident = Incident(
+        id="auth-6",
+        title="Logins failing for some tenants",
+        services=["auth"],
+        started_at=at("09:00"),
+        events=[
+            event("09:00", "deploy", "Session cache change applied by the pipeline"),
+            event("11:00", "chat", "A tenant reports their users cannot log in"),
+            event("11:20", "deploy", "Cause identified. Began working on a rollback of the session cache change"),
+            event("11:24", "deploy", "Pipeline triggered for the rollback"),
+            event("11:37", "deploy", "Pipeline run completed"),
+            event("11:40", "chat", "The tenant confirms logins work again"),
+        ],
+    )
+
+    assert [(a.title, a.done_when) for a in actions_for(incident) if a.status == "done"] == [
+        (
+            "Began working on a rollback of the session cache change",
+            'Done at 2024-05-14 11:37 UTC: "Pipeline run completed".',
+        ),
+    ]

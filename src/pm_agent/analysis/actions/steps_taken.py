@@ -84,6 +84,9 @@ def done_steps(reading: Reading) -> list[ActionItem]:
         and reading.mitigated is not None
         and t.at > reading.mitigated
     ]
+    completed += _begun_then_reported_done(
+        [a for a in reading.attempts if end is None or a.step.at <= end], told_as, took_effect
+    )
     merged = {t.order for t in took_effect.values()}  # a fix's report that it took effect is that fix, not a step
     completed = _without_announcements([t for t in completed if t.order not in merged])
     done = list({t.order: t for t in [*fixes, *completed]}.values())[:MAX_DONE]  # a fix may also be a recovery step
@@ -124,6 +127,28 @@ def _the_try_that_did_it(attempts: list[Attempt]) -> list[Tagged]:
         if attempt.outcome != "failed":
             kept.append(step)
     return kept
+
+
+def _begun_then_reported_done(
+    attempts: list[Attempt], told_as: dict[int, str], took_effect: dict[int, Tagged]
+) -> list[Tagged]:
+    """Each step only begun ("Began working on a rollback of the Traefik change", "Pipeline triggered for rollback")
+    that a later run naming nothing reports done ("Pipeline run completed"): the step was done then. Of the steps
+    begun since the last such report, the one that names the most is listed, in its own words, done when the
+    report came (noted in ``took_effect``)."""
+    out: list[Tagged] = []
+    begun: list[Tagged] = []
+    for attempt in attempts:
+        step = attempt.step
+        if step.has("begun") and not step.has("failed", "unintended"):
+            if _told_as_a_step(step, (*NOT_DONE_BY_ANYONE, "communication"), told_as):
+                begun.append(step)
+        elif begun and attempt.outcome == "worked" and not step.stems and not step.has("mitigation", "recovery"):
+            named = max(begun, key=lambda t: len(t.stems))  # the first of those that name as much
+            out.append(named)
+            took_effect[named.order] = step
+            begun = []
+    return out
 
 
 def _same_step(earlier: Tagged, later: Tagged) -> bool:
