@@ -1229,3 +1229,19 @@ def test_a_step_begun_and_reported_done_by_a_run_that_names_nothing_is_done_in_t
             'Done at 2024-05-14 11:37 UTC: "Pipeline run completed".',
         ),
     ]
+
+
+def test_a_step_a_named_pipeline_took_by_itself_is_no_done_action_of_the_team():
+    incident = Incident(
+        id="lb-3",
+        title="Every service returning 503",
+        services=["edge"],
+        started_at=at("07:30"),
+        events=[
+            event("07:30", "deploy", "Nightly pipeline run starts replacing the node groups"),
+            event("07:36", "chat", "A user reports 503 on every page"),
+            event("07:41", "deploy", "Listeners reattached to the load balancer by the nightly pipeline (resolved)"),
+        ],
+    )
+
+    assert [a.title for a in actions_for(incident) if a.status == "done"] == []

@@ -458,7 +458,8 @@ TAG_PATTERNS: dict[str, re.Pattern[str]] = {
     ),
     "automatic": _p(
         r"\b(?:automatic(?:ally)?|auto-?(?:rollback|rolled back|recover\w*|heal\w*|remediat\w*)|"
-        r"by (?:the |a |an )?(?:pipeline|controller|operator|autoscaler|scheduler|orchestrator|system|automation|bot|"
+        r"by (?:the |a |an )?(?:(?:daily|nightly|hourly|weekly|scheduled|deploy(?:ment)?|release|ci|cd|ci/cd) )?"
+        r"(?:pipeline|controller|operator|autoscaler|scheduler|orchestrator|system|automation|bot|"
         r"job|cron|workflow))\b"
     ),
     "begun": _p(
