@@ -298,3 +298,20 @@ def test_curated_labels_of_the_incident_collection_mostly_match(shared_data):
     assert len(curated) == 89
     assert top_one >= 0.40
     assert top_three >= 0.65
+
+
+def test_the_step_that_cleared_what_held_recovery_up_is_not_itself_a_hold_up():
+    factors = factors_of(
+        incident(
+            [
+                ("10:00", "alert", "Alert: orders-api 5xx above 20%"),
+                ("10:10", "deploy", "Rollback held up by a Terraform state lock"),
+                ("10:18", "note", "State lock released by hand"),
+                ("10:25", "deploy", "Rollback applied; 5xx back to normal"),
+            ]
+        )
+    )
+
+    assert [f for f in factors if f.startswith("Recovery was held up")] == [
+        "Recovery was held up: Rollback held up by a Terraform state lock (deploy, 2024-05-14 10:10 UTC)."
+    ]

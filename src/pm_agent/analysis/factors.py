@@ -79,13 +79,32 @@ def failed_steps(reading: Reading) -> list[str]:
     return [f"A recovery step did not work: {said(t.event, T['failed'])}." for t in failed]
 
 
+# "State lock forcefully cleared", "lock released by hand": the step that ended a hold-up names what held it up.
+_CLEARED_RE = re.compile(
+    r"\b(?:clear(?:ed|ing)?|releas(?:ed|ing)|lift(?:ed|ing)|unblock\w*|unlock\w*|broke|broken|removed)\b", re.I
+)
+
+
+_NOT_RE = re.compile(r"\b(?:not|never|unable|cannot|failed)\b|n't\b", re.I)
+
+
+def _clears_the_block(tagged: Tagged) -> bool:
+    """A step that ended what held recovery up ("State lock forcefully cleared"): it names the lock, but is no hold-up.
+    Not one that says the block could not be cleared ("lock could not be released")."""
+    return bool(_CLEARED_RE.search(tagged.text)) and not _NOT_RE.search(tagged.text) and not tagged.has("failed")
+
+
 def held_up(reading: Reading) -> list[str]:
     failed = {a.step.order for a in reading.attempts if a.outcome == "failed"}
     since = reading.detected or reading.started
     hits = [
         t
         for t in _window(reading)
-        if t.has("blocked") and t.order not in failed and not t.has("report") and (since is None or t.at >= since)
+        if t.has("blocked")
+        and t.order not in failed
+        and not t.has("report")
+        and not _clears_the_block(t)
+        and (since is None or t.at >= since)
     ][:MAX_PER_KIND]
     retries = [t for t in _window(reading) if t.has("retry") and t.order not in failed][:MAX_PER_KIND]
     return [f"Recovery was held up: {said(t.event, T['blocked'])}." for t in hits] + [
