@@ -69,8 +69,14 @@ def warning_signs(reading: Reading) -> list[str]:
     return [f"A warning sign came before the incident: {said(t.event, T['symptom'])}." for t in early[:1]]
 
 
+def unintended_changes(reading: Reading) -> list[Tagged]:
+    """The changes the data calls unintended up to the end of the impact: one after it ("cleanup job unexpectedly
+    ran", hours after recovery, told in a separate postmortem) did not shape this incident."""
+    return [t for t in _window(reading) if t.has("unintended")]
+
+
 def unintended(reading: Reading) -> list[str]:
-    hits = [t for t in _window(reading) if t.has("unintended")][:MAX_PER_KIND]
+    hits = unintended_changes(reading)[:MAX_PER_KIND]
     return [f"The data records a change as unintended or unexpected: {said(t.event, T['unintended'])}." for t in hits]
 
 
@@ -102,7 +108,7 @@ def held_up(reading: Reading) -> list[str]:
         for t in _window(reading)
         if t.has("blocked")
         and t.order not in failed
-        and not t.has("report")
+        and not t.has("report", "alert")  # what monitoring or a person saw is the failure, not recovery held up
         and not _clears_the_block(t)
         and (since is None or t.at >= since)
     ][:MAX_PER_KIND]
