@@ -671,3 +671,30 @@ def test_a_message_to_the_team_that_owns_the_culprit_is_contacting_its_owner_nev
 
     assert [line for line in went_well(reading) if "told" in line] == []
     assert [a.title for a in done_steps(reading)] == ["Scaled the test importer to 0 replicas; CPU back to normal"]
+
+
+def test_with_no_cause_stated_the_summary_says_why_the_automatic_recovery_did_not_end_it_as_the_data_gives_it():
+    incident = Incident(
+        id="q-9",
+        title="Checkout queue stalled",
+        services=["queue"],
+        events=[
+            event("14:00", "alert", "Alert: queue broker q-1 unreachable, checkout jobs piling up"),
+            event(
+                "14:06",
+                "chat",
+                "automatic failover did not run: the broker operator waits for a quorum, and q-1 was one of the "
+                "three voters",
+            ),
+            event("14:20", "chat", "promoted q-2 by hand, jobs flowing"),
+            event("14:25", "metric", "checkout queue depth back to normal"),
+        ],
+    )
+
+    summary = summarise(read_incident(incident), [])
+
+    assert (
+        "The data does not state why it failed, but it states why the automatic recovery did not end it: Automatic "
+        "failover did not run: the broker operator waits for a quorum, and q-1 was one of the three voters (chat, "
+        "2024-05-14 14:06 UTC)."
+    ) in summary
