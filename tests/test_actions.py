@@ -1245,3 +1245,23 @@ def test_a_step_a_named_pipeline_took_by_itself_is_no_done_action_of_the_team():
     )
 
     assert [a.title for a in actions_for(incident) if a.status == "done"] == []
+
+
+def test_a_fix_that_took_effect_before_the_failure_was_reported_is_asked_about_never_called_its_cause():
+    from pm_agent.analysis.actions.steps_taken import fix_before_the_report_questions
+
+    def questions(*events: TimelineEvent) -> list[str]:
+        incident = Incident(id="node-8", title="Jobs stuck queued", started_at=at("06:00"), events=list(events))
+        return fix_before_the_report_questions(read_incident(incident))
+
+    recurring = event("06:00", "note", "First time a worker node went NotReady")
+    fix = event("09:10", "deploy", "Pushed candidate fix (kernel upgrade, larger eviction threshold) to main")
+    report = event("11:30", "chat", "A user reports that their jobs have been queued for an hour")
+
+    assert questions(recurring, fix, report) == [
+        'The data shows a fix made before the failure was reported, at 2024-05-14 09:10 UTC: "Pushed '
+        'candidate fix (kernel upgrade, larger eviction threshold) to main", then at 2024-05-14 11:30 UTC: "A user '
+        'reports that their jobs have been queued for an hour". Did the fix bring on what was reported, or was that '
+        "a failure of its own?"
+    ]
+    assert questions(recurring, report, event("12:00", "deploy", "Pushed fix (kernel upgrade) to main")) == []

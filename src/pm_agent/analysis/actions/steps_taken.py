@@ -232,6 +232,29 @@ def _repeated_as_it_was(step: Tagged) -> bool:
     return step.has("retry") and not RETRY_WITH_A_CHANGE_RE.search(step.text)
 
 
+def fix_before_the_report_questions(reading: Reading) -> list[str]:
+    """A question for a fix that took effect after the failure began but before anyone reported it: the data gives
+    the order (a fix pushed while a failure recurred, then a user reporting something stuck), not whether the fix
+    brought on what was reported. Asked, never stated."""
+    report, started = reading.detection, reading.started
+    if report is None or started is None or report.at is None or not report.has("report", "symptom"):
+        return []
+    fixes = [
+        t
+        for t in reading.tagged("lasting_fix", dated_only=True)
+        if t is not reading.trigger and started <= t.at < report.at and not t.has("failed", *NOT_DONE_BY_ANYONE)
+    ]
+    took_effect: dict[int, Tagged] = {}
+    questions = []
+    for fix in _once_per_fix(fixes, took_effect)[:1]:
+        applied = f", in effect {cite(took_effect[fix.order].event)}" if fix.order in took_effect else ""
+        questions.append(
+            f"The data shows a fix made before the failure was reported, {cite(fix.event)}{applied}, then "
+            f"{cite(report.event)}. Did the fix bring on what was reported, or was that a failure of its own?"
+        )
+    return questions
+
+
 def decided_steps(
     reading: Reading,
     incident_date: dt.date | None,
