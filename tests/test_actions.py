@@ -1265,3 +1265,24 @@ def test_a_fix_that_took_effect_before_the_failure_was_reported_is_asked_about_n
         "a failure of its own?"
     ]
     assert questions(recurring, report, event("12:00", "deploy", "Pushed fix (kernel upgrade) to main")) == []
+
+
+def test_a_step_begun_then_an_outcome_that_names_nothing_is_the_step_done_never_the_outcome_as_an_action():
+    incident = Incident(
+        id="pool-2",
+        title="Jobs waiting for workers",
+        services=["batch"],
+        started_at=at("13:00"),
+        events=[
+            event("13:00", "chat", "A user reports their jobs have waited for workers for an hour"),
+            event("13:20", "deploy", "Triggered the pipeline to add more nodes to the pool"),
+            event("13:34", "note", "More nodes become available"),
+        ],
+    )
+
+    assert [(a.title, a.done_when) for a in actions_for(incident) if a.status == "done"] == [
+        (
+            "Triggered the pipeline to add more nodes to the pool",
+            'Done at 2024-05-14 13:34 UTC: "More nodes become available".',
+        ),
+    ]

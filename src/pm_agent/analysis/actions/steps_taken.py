@@ -84,9 +84,7 @@ def done_steps(reading: Reading) -> list[ActionItem]:
         and reading.mitigated is not None
         and t.at > reading.mitigated
     ]
-    completed += _begun_then_reported_done(
-        [a for a in reading.attempts if end is None or a.step.at <= end], told_as, took_effect
-    )
+    completed += _begun_then_reported_done(reading, end, told_as, took_effect)
     merged = {t.order for t in took_effect.values()}  # a fix's report that it took effect is that fix, not a step
     completed = _without_announcements([t for t in completed if t.order not in merged])
     done = list({t.order: t for t in [*fixes, *completed]}.values())[:MAX_DONE]  # a fix may also be a recovery step
@@ -130,23 +128,37 @@ def _the_try_that_did_it(attempts: list[Attempt]) -> list[Tagged]:
 
 
 def _begun_then_reported_done(
-    attempts: list[Attempt], told_as: dict[int, str], took_effect: dict[int, Tagged]
+    reading: Reading, end: dt.datetime | None, told_as: dict[int, str], took_effect: dict[int, Tagged]
 ) -> list[Tagged]:
     """Each step only begun ("Began working on a rollback of the Traefik change", "Pipeline triggered for rollback")
-    that a later run naming nothing reports done ("Pipeline run completed"): the step was done then. Of the steps
-    begun since the last such report, the one that names the most is listed, in its own words, done when the
-    report came (noted in ``took_effect``)."""
+    that the next event reporting something done or working completes ("Pipeline run completed", "More nodes become
+    available", "Network infrastructure replacement completed"): the step was done then, and that event is its
+    outcome. A step of its own that names what the begun steps do not ("Restarted the cache; errors gone") completes
+    none of them. Of the steps begun since the last such report, the one that names the most is listed, in its own
+    words, done when the report came (noted in ``took_effect``)."""
+    begun_steps = {a.step.order for a in reading.attempts if a.step.has("begun")}
     out: list[Tagged] = []
     begun: list[Tagged] = []
-    for attempt in attempts:
-        step = attempt.step
-        if step.has("begun") and not step.has("failed", "unintended"):
-            if _told_as_a_step(step, (*NOT_DONE_BY_ANYONE, "communication"), told_as):
-                begun.append(step)
-        elif begun and attempt.outcome == "worked" and not step.stems and not step.has("mitigation", "recovery"):
+    for tagged in reading.events:
+        if tagged.at is None or (end is not None and tagged.at > end):
+            continue
+        if tagged.order in begun_steps:
+            if not tagged.has("failed", "unintended") and _told_as_a_step(
+                tagged, (*NOT_DONE_BY_ANYONE, "communication"), told_as
+            ):
+                begun.append(tagged)
+        elif (
+            begun
+            and tagged.has("worked", "recovery")
+            and not tagged.has("failed", *NOT_DONE_BY_ANYONE, *RESPONSE_ONLY)
+            and (  # a step of its own names something the begun steps do not: "Restarted the cache; errors gone"
+                not tagged.has("mitigation", "lasting_fix")
+                or tagged.stems - PROGRESS_STEMS <= frozenset().union(*(t.stems for t in begun))
+            )
+        ):
             named = max(begun, key=lambda t: len(t.stems))  # the first of those that name as much
             out.append(named)
-            took_effect[named.order] = step
+            took_effect[named.order] = tagged
             begun = []
     return out
 
