@@ -628,8 +628,8 @@ def test_a_change_the_data_says_went_out_with_a_defect_is_how_the_summary_states
 
     assert (
         "The failure started with this change: mobile-api 4.2 released with a date parsing issue for older app "
-        "versions (deploy, 2024-05-14 08:00 UTC). The data states what was wrong with that change: it went out with a "
-        "date parsing issue. The data's fix reverted the suspected commit in mobile-api: Reverting the suspected "
+        "versions (deploy, 2024-05-14 08:00 UTC). The data states a cause: that change went out with a date parsing "
+        "issue (deploy, 2024-05-14 08:00 UTC). The data's fix reverted the suspected commit in mobile-api: Reverting the suspected "
         "commit in mobile-api (deploy, 2024-05-14 09:50 UTC). It was stopped by:"
     ) in summary
     assert "does not state the cause" not in summary
@@ -694,7 +694,7 @@ def test_with_no_cause_stated_the_summary_says_why_the_automatic_recovery_did_no
     summary = summarise(read_incident(incident), [])
 
     assert (
-        "The data does not state why it failed, but it states why the automatic recovery did not end it: Automatic "
+        "The data does not state the cause, but it states why the automatic recovery did not end the failure: Automatic "
         "failover did not run: the broker operator waits for a quorum, and q-1 was one of the three voters (chat, "
         "2024-05-14 14:06 UTC)."
     ) in summary

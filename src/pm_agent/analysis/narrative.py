@@ -111,7 +111,7 @@ def _why(reading: Reading) -> list[str]:
         lead = "What followed, as the data states it" if followed else "The data states a cause"
         out.append(f"{lead}: {said(cause.event)}.")
     elif carried is not None:  # the change went out with a defect the data names: that is what it says of why
-        out.append(f"The data states what was wrong with that change: it went out with {carried}.")
+        out.append(f"The data states a cause: that change went out with {carried} {ref(trigger.event)}.")
         if revert is not None:
             step, what = revert
             out.append(f"The data's fix reverted {what}: {said(step.event)}.")
@@ -134,7 +134,7 @@ def _why(reading: Reading) -> list[str]:
         )
     elif (stalled := _automatic_recovery_that_did_not_run(reading)) is not None:  # why the impact lasted
         out.append(
-            "The data does not state why it failed, but it states why the automatic recovery did not end it: "
+            "The data does not state the cause, but it states why the automatic recovery did not end the failure: "
             f"{said(stalled.event)}."
         )
     elif gap is not None:  # why it got through, as far as the data says
