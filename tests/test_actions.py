@@ -1326,3 +1326,159 @@ def test_an_alert_is_how_the_failure_was_caught_never_a_finding_left_unexplained
     titles = [a.title for a in propose_actions(read_incident(incident), incident.title, at("01:00").date())]
 
     assert titles == ["New signing key issued by hand and loaded into partner-api"]
+
+
+def test_a_fix_pushed_while_the_failure_recurred_before_anyone_reported_it_is_a_step_taken_done_when_applied():
+    incident = Incident(
+        id="node-7",
+        title="Batch workers evicted and jobs stuck queued",
+        services=["batch-cluster"],
+        started_at=at("06:00"),
+        events=[
+            event("06:00", "note", "First time a worker node went NotReady"),
+            event("08:00", "note", "Second time a worker node went NotReady"),
+            event("09:10", "deploy", "Pushed candidate fix (kernel upgrade, larger eviction threshold) to main"),
+            event("09:40", "deploy", "Pipeline finished - candidate fix applied"),
+            event("11:30", "chat", "A user reports that their jobs have been queued for an hour"),
+            event("12:00", "deploy", "Two more worker nodes added to the pool"),
+            event("12:10", "note", "Queued jobs start running again"),
+        ],
+    )
+
+    assert [(a.title, a.done_when) for a in actions_for(incident) if a.status == "done"] == [
+        (
+            "Pushed candidate fix (kernel upgrade, larger eviction threshold) to main",
+            'Done at 2024-05-14 09:40 UTC: "Pipeline finished - candidate fix applied".',
+        ),
+        (
+            "Two more worker nodes added to the pool",
+            'Done at 2024-05-14 12:00 UTC: "Two more worker nodes added to the pool".',
+        ),
+    ]
+
+
+def test_a_step_told_in_the_same_message_as_what_was_found_is_still_a_step_taken_in_its_own_words():
+    incident = Incident(
+        id="dns-4",
+        title="Some internal hostnames not resolving",
+        services=["internal-dns"],
+        started_at=at("07:00"),
+        events=[
+            event("07:00", "deploy", "Zone file with a duplicate record published"),
+            event("09:00", "chat", "A developer reports lookups for billing.internal fail"),
+            event(
+                "09:30",
+                "chat",
+                "Likely culprit found. Deleted the duplicate record, confirmed that lookups resolve again.",
+            ),
+            event("09:35", "chat", "The developer reports lookups work"),
+        ],
+    )
+
+    assert [a.title for a in actions_for(incident) if a.status == "done"] == [
+        "Deleted the duplicate record, confirmed that lookups resolve again",
+    ]
+
+
+def test_a_step_tried_again_is_done_once_by_the_attempt_that_got_it_done_never_the_one_that_failed():
+    incident = Incident(
+        id="idx-2",
+        title="Search returning no results",
+        services=["search"],
+        started_at=at("10:00"),
+        events=[
+            event("10:00", "alert", "Alert: search queries returning zero hits above 50%"),
+            event("10:10", "deploy", "Attempt at running the restore script to reload the product index"),
+            event("10:14", "note", "Attempt fails due to a timeout fetching the snapshot"),
+            event("10:16", "deploy", "2nd attempt at running the restore script to reload the product index"),
+            event("10:30", "metric", "Search hit rate back to normal"),
+        ],
+    )
+
+    assert [(a.title, a.done_when) for a in actions_for(incident) if a.status == "done"] == [
+        (
+            "2nd attempt at running the restore script to reload the product index",
+            'Done at 2024-05-14 10:16 UTC: "2nd attempt at running the restore script to reload the product index".',
+        ),
+    ]
+
+
+def test_a_step_begun_and_reported_done_by_a_run_that_names_nothing_is_done_in_the_words_of_the_step():
+    incident = Incident(
+        id="auth-6",
+        title="Logins failing for some tenants",
+        services=["auth"],
+        started_at=at("09:00"),
+        events=[
+            event("09:00", "deploy", "Session cache change applied by the pipeline"),
+            event("11:00", "chat", "A tenant reports their users cannot log in"),
+            event("11:20", "deploy", "Cause identified. Began working on a rollback of the session cache change"),
+            event("11:24", "deploy", "Pipeline triggered for the rollback"),
+            event("11:37", "deploy", "Pipeline run completed"),
+            event("11:40", "chat", "The tenant confirms logins work again"),
+        ],
+    )
+
+    assert [(a.title, a.done_when) for a in actions_for(incident) if a.status == "done"] == [
+        (
+            "Began working on a rollback of the session cache change",
+            'Done at 2024-05-14 11:37 UTC: "Pipeline run completed".',
+        ),
+    ]
+
+
+def test_a_step_a_named_pipeline_took_by_itself_is_no_done_action_of_the_team():
+    incident = Incident(
+        id="lb-3",
+        title="Every service returning 503",
+        services=["edge"],
+        started_at=at("07:30"),
+        events=[
+            event("07:30", "deploy", "Nightly pipeline run starts replacing the node groups"),
+            event("07:36", "chat", "A user reports 503 on every page"),
+            event("07:41", "deploy", "Listeners reattached to the load balancer by the nightly pipeline (resolved)"),
+        ],
+    )
+
+    assert [a.title for a in actions_for(incident) if a.status == "done"] == []
+
+
+def test_a_fix_that_took_effect_before_the_failure_was_reported_is_asked_about_never_called_its_cause():
+    from pm_agent.analysis.actions.steps_taken import fix_before_the_report_questions
+
+    def questions(*events: TimelineEvent) -> list[str]:
+        incident = Incident(id="node-8", title="Jobs stuck queued", started_at=at("06:00"), events=list(events))
+        return fix_before_the_report_questions(read_incident(incident))
+
+    recurring = event("06:00", "note", "First time a worker node went NotReady")
+    fix = event("09:10", "deploy", "Pushed candidate fix (kernel upgrade, larger eviction threshold) to main")
+    report = event("11:30", "chat", "A user reports that their jobs have been queued for an hour")
+
+    assert questions(recurring, fix, report) == [
+        'The data shows a fix made before the failure was reported, at 2024-05-14 09:10 UTC: "Pushed '
+        'candidate fix (kernel upgrade, larger eviction threshold) to main", then at 2024-05-14 11:30 UTC: "A user '
+        'reports that their jobs have been queued for an hour". Did the fix bring on what was reported, or was that '
+        "a failure of its own?"
+    ]
+    assert questions(recurring, report, event("12:00", "deploy", "Pushed fix (kernel upgrade) to main")) == []
+
+
+def test_a_step_begun_then_an_outcome_that_names_nothing_is_the_step_done_never_the_outcome_as_an_action():
+    incident = Incident(
+        id="pool-2",
+        title="Jobs waiting for workers",
+        services=["batch"],
+        started_at=at("13:00"),
+        events=[
+            event("13:00", "chat", "A user reports their jobs have waited for workers for an hour"),
+            event("13:20", "deploy", "Triggered the pipeline to add more nodes to the pool"),
+            event("13:34", "note", "More nodes become available"),
+        ],
+    )
+
+    assert [(a.title, a.done_when) for a in actions_for(incident) if a.status == "done"] == [
+        (
+            "Triggered the pipeline to add more nodes to the pool",
+            'Done at 2024-05-14 13:34 UTC: "More nodes become available".',
+        ),
+    ]

@@ -298,3 +298,51 @@ def test_curated_labels_of_the_incident_collection_mostly_match(shared_data):
     assert len(curated) == 89
     assert top_one >= 0.40
     assert top_three >= 0.65
+
+
+def test_the_step_that_cleared_what_held_recovery_up_is_not_itself_a_hold_up():
+    factors = factors_of(
+        incident(
+            [
+                ("10:00", "alert", "Alert: orders-api 5xx above 20%"),
+                ("10:10", "deploy", "Rollback held up by a Terraform state lock"),
+                ("10:18", "note", "State lock released by hand"),
+                ("10:25", "deploy", "Rollback applied; 5xx back to normal"),
+            ]
+        )
+    )
+
+    assert [f for f in factors if f.startswith("Recovery was held up")] == [
+        "Recovery was held up: Rollback held up by a Terraform state lock (deploy, 2024-05-14 10:10 UTC)."
+    ]
+
+
+def test_an_unintended_change_after_the_impact_ended_belongs_to_another_story_not_to_what_went_wrong_here():
+    from pm_agent.analysis.actions.proposed import propose_actions
+    from pm_agent.analysis.lessons import went_wrong
+
+    reading = read_incident(
+        incident(
+            [
+                ("10:00", "alert", "Alert: orders-api 5xx above 20%"),
+                ("10:20", "deploy", "Rolled back orders-api to 3.3; 5xx back to normal"),
+                ("15:00", "deploy", "Cleanup job unexpectedly ran and deleted the staging bucket (separate incident)"),
+            ]
+        )
+    )
+
+    assert [line for line in went_wrong(reading, []) if "nobody intended" in line] == []
+    assert [a.title for a in propose_actions(reading, "Orders API errors", None, None) if "unintended" in a.title] == []
+
+
+def test_an_alert_that_something_could_not_scale_is_the_failure_showing_not_recovery_held_up():
+    factors = factors_of(
+        incident(
+            [
+                ("10:00", "alert", "Alert: load balancer unable to scale up, not enough free IP addresses"),
+                ("11:00", "note", "Freed addresses by removing two idle nodes; load balancer scaled"),
+            ]
+        )
+    )
+
+    assert [f for f in factors if f.startswith("Recovery was held up")] == []

@@ -177,6 +177,39 @@ def test_a_recovery_with_no_later_report_of_failure_stands():
     assert reading.mitigated == at("10:20")
 
 
+def test_a_later_message_that_dates_the_recovery_itself_ends_the_impact_at_the_time_it_states():
+    reading = read_incident(
+        incident(
+            ("10:00", "alert", "FIRING CacheNodeDown (service=cache): cache-2 unreachable"),
+            ("10:01", "alert", "FIRING SearchLatencyHigh (service=search): p99 above 3 s"),
+            ("10:15", "chat", "replaced cache-2 with a fresh node, search warming up"),
+            ("10:17", "alert", "RESOLVED CacheNodeDown (service=cache): cache-2 unreachable"),
+            ("10:40", "chat", "Resolved. search healthy since 10:24, cache hit rate normal"),
+        )
+    )
+
+    assert (reading.mitigated, reading.mitigated_basis) == (
+        at("10:24"),
+        "the recovery time the data states (chat: Resolved. search healthy since 10:24, cache hit rate normal)",
+    )
+
+
+def test_a_component_said_to_be_healthy_since_a_time_before_the_recovery_does_not_move_it():
+    reading = read_incident(
+        incident(
+            ("10:00", "alert", "FIRING SearchLatencyHigh (service=search): p99 above 3 s"),
+            (
+                "10:05",
+                "chat",
+                "looking. search is slow; the cache failed over at 10:00 and has been healthy since 10:01",
+            ),
+            ("10:17", "alert", "RESOLVED SearchLatencyHigh (service=search): p99 above 3 s"),
+        )
+    )
+
+    assert reading.mitigated == at("10:17")
+
+
 def test_recovery_attempts_keep_their_outcome():
     reading = read_incident(
         incident(

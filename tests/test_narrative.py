@@ -605,3 +605,96 @@ def test_a_failure_the_data_dates_to_a_day_before_its_timeline_is_not_said_to_be
         "snapshot-agent. The data dates the failure's start to 2024-05-02, before its timeline (note, 2024-05-14 "
         "10:25 UTC)"
     )
+
+
+def crashing_app() -> Incident:
+    """A release that the data says carried a defect; support hears of it first and the release is reverted."""
+    return Incident(
+        id="app-3",
+        title="Mobile app crashes on launch for some users",
+        services=["mobile-api"],
+        started_at=at("08:00"),
+        events=[
+            event("08:00", "deploy", "mobile-api 4.2 released with a date parsing issue for older app versions"),
+            event("09:30", "chat", "Support reports a dozen customer tickets about crashes on launch"),
+            event("09:50", "deploy", "Reverting the suspected commit in mobile-api"),
+            event("10:05", "deploy", "Revert deployed as mobile-api 4.2.1; crash rate back to normal"),
+        ],
+    )
+
+
+def test_a_change_the_data_says_went_out_with_a_defect_is_how_the_summary_states_the_cause():
+    summary = summarise(read_incident(crashing_app()), [])
+
+    assert (
+        "The failure started with this change: mobile-api 4.2 released with a date parsing issue for older app "
+        "versions (deploy, 2024-05-14 08:00 UTC). The data states a cause: that change went out with a date parsing "
+        "issue (deploy, 2024-05-14 08:00 UTC). The data's fix reverted the suspected commit in mobile-api: Reverting the suspected "
+        "commit in mobile-api (deploy, 2024-05-14 09:50 UTC). It was stopped by:"
+    ) in summary
+    assert "does not state the cause" not in summary
+
+
+@pytest.mark.parametrize(
+    ("text", "defect"),
+    [
+        ("api 3.1 deployed with backwards compatibility issue", "a backwards compatibility issue"),
+        ("Config pushed, introducing an off-by-one mistake in the shard map", "an off-by-one mistake"),
+        ("api 3.1 deployed with no issues seen in staging", None),
+        ("api 3.1 rolled out with the fix for the parser bug", None),
+    ],
+)
+def test_only_a_defect_a_change_went_out_with_is_named_never_one_it_fixed_or_one_denied(text, defect):
+    from pm_agent.analysis.narrative import carried_defect
+
+    change = read_incident(Incident(id="x-1", title="API errors", events=[event("08:00", "deploy", text)])).events[0]
+
+    assert carried_defect(change) == defect
+
+
+def test_a_message_to_the_team_that_owns_the_culprit_is_contacting_its_owner_never_telling_the_people_affected():
+    from pm_agent.analysis.actions.steps_taken import done_steps
+
+    incident = Incident(
+        id="imp-2",
+        title="Shared database overloaded, order pages slow",
+        services=["orders-db"],
+        started_at=at("09:00"),
+        events=[
+            event("09:00", "alert", "Alert: orders-db CPU above 95%"),
+            event("09:20", "chat", "Found that a test importer was hammering orders-db with full-table scans"),
+            event("09:25", "deploy", "Scaled the test importer to 0 replicas; CPU back to normal"),
+            event("09:30", "chat", "Email sent to the team owning the test importer"),
+        ],
+    )
+    reading = read_incident(incident)
+
+    assert [line for line in went_well(reading) if "told" in line] == []
+    assert [a.title for a in done_steps(reading)] == ["Scaled the test importer to 0 replicas; CPU back to normal"]
+
+
+def test_with_no_cause_stated_the_summary_says_why_the_automatic_recovery_did_not_end_it_as_the_data_gives_it():
+    incident = Incident(
+        id="q-9",
+        title="Checkout queue stalled",
+        services=["queue"],
+        events=[
+            event("14:00", "alert", "Alert: queue broker q-1 unreachable, checkout jobs piling up"),
+            event(
+                "14:06",
+                "chat",
+                "automatic failover did not run: the broker operator waits for a quorum, and q-1 was one of the "
+                "three voters",
+            ),
+            event("14:20", "chat", "promoted q-2 by hand, jobs flowing"),
+            event("14:25", "metric", "checkout queue depth back to normal"),
+        ],
+    )
+
+    summary = summarise(read_incident(incident), [])
+
+    assert (
+        "The data does not state the cause, but it states why the automatic recovery did not end the failure: Automatic "
+        "failover did not run: the broker operator waits for a quorum, and q-1 was one of the three voters (chat, "
+        "2024-05-14 14:06 UTC)."
+    ) in summary

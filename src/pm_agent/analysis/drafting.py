@@ -14,6 +14,7 @@ import re
 from pm_agent.analysis.actions.finding_plans import finding_questions
 from pm_agent.analysis.actions.proposed import propose_actions
 from pm_agent.analysis.actions.response_plans import detection_questions
+from pm_agent.analysis.actions.steps_taken import fix_before_the_report_questions
 from pm_agent.analysis.evidence import Reading, read_incident
 from pm_agent.analysis.factors import contributing_factors
 from pm_agent.analysis.findings import read_findings
@@ -135,6 +136,10 @@ def open_questions(reading: Reading, postmortem: Postmortem, roster: dict[str, s
     questions += cause_questions(postmortem)
     questions += [OpenQuestion(topic="actions: unexplained finding", question=q) for q in finding_questions(reading)]
     questions += [OpenQuestion(topic="actions: detection", question=q) for q in detection_questions(reading)]
+    questions += [
+        OpenQuestion(topic="root cause: a fix before the report", question=q)
+        for q in fix_before_the_report_questions(reading)
+    ]
     if not reading.incident.severity:
         questions.append(OpenQuestion(topic="severity", question="What severity was the incident declared at?"))
     if not roster:

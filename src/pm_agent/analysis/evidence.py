@@ -671,6 +671,7 @@ def _mitigation(
         return incident.mitigated_at, "mitigated_at (input)"
     recoveries = [t for t in events if (since is None or t.at >= since) and t.has("recovery") and not t.has("failed")]
     stated = [t for t in recoveries if not _only_closes(t)]
+    closing = recoveries  # a message closing the incident may still date the recovery ("resolved. healthy since 20:06")
     recoveries = stated or recoveries  # what the data says of the impact beats someone resolving the page
     if not recoveries:  # a release gate that stopped the change itself ended the impact where it did
         gate = next((a.step for a in attempts if a.step.has("gate_caught") and a.outcome == "worked"), None)
@@ -678,12 +679,40 @@ def _mitigation(
             return gate.at, f"the release gate stopped the change ({gate.source}: {shorten(gate.text)})"
     if recoveries:
         recovered = _lasting_recovery(events, recoveries)
+        stated_time = _recovery_time_stated_later(closing, recovered)
+        if stated_time is not None:
+            stated_at, statement = stated_time
+            return stated_at, f"the recovery time the data states ({statement.source}: {shorten(statement.text)})"
         basis = "first recovery" if recovered is recoveries[0] else "recovery after impact the data reports as ongoing"
         return recovered.at, f"{basis} ({recovered.source}: {shorten(recovered.text)})"
     declared = next((t for t in events if (since is None or t.at >= since) and t.has("resolution")), None)
     if declared is not None:
         return declared.at, f"first resolution ({declared.source}: {shorten(declared.text)})"
     return None, ""
+
+
+def _recovery_time_stated_later(recoveries: list[Tagged], recovered: Tagged) -> tuple[dt.datetime, Tagged] | None:
+    """The time a later recovery message gives for the recovery itself ("Resolved. orders-api healthy since 20:06"),
+    when it falls between the recovery chosen and that message: the team dates the end of the impact, and a
+    first all-clear of one part (the database alert resolving at 20:05) came before it. A time before the
+    recovery chosen ("the cache has been healthy since 10:01", said while the failure went on) moves nothing."""
+    for tagged in recoveries:
+        if tagged.at <= recovered.at or (match := _HEALTHY_SINCE_RE.search(tagged.text)) is None:
+            continue
+        stated = tagged.at.replace(hour=int(match["hour"]), minute=int(match["minute"]), second=0, microsecond=0)
+        if stated > tagged.at:  # "since 23:50" said at 00:10: the day before
+            stated -= dt.timedelta(days=1)
+        if recovered.at <= stated <= tagged.at:
+            return stated, tagged
+    return None
+
+
+# "healthy since 20:06", "back to normal since 09:41 UTC", "working again since 14:02": a recovery dated by its text.
+_HEALTHY_SINCE_RE = re.compile(
+    r"\b(?:healthy|normal|recovered|working(?: normally| again)?|up|stable|fine|green|ok)\s+since\s+"
+    r"(?P<hour>[01]?\d|2[0-3]):(?P<minute>[0-5]\d)\b",
+    re.IGNORECASE,
+)
 
 
 def _only_closes(tagged: Tagged) -> bool:

@@ -69,8 +69,14 @@ def warning_signs(reading: Reading) -> list[str]:
     return [f"A warning sign came before the incident: {said(t.event, T['symptom'])}." for t in early[:1]]
 
 
+def unintended_changes(reading: Reading) -> list[Tagged]:
+    """The changes the data calls unintended up to the end of the impact: one after it ("cleanup job unexpectedly
+    ran", hours after recovery, told in a separate postmortem) did not shape this incident."""
+    return [t for t in _window(reading) if t.has("unintended")]
+
+
 def unintended(reading: Reading) -> list[str]:
-    hits = [t for t in _window(reading) if t.has("unintended")][:MAX_PER_KIND]
+    hits = unintended_changes(reading)[:MAX_PER_KIND]
     return [f"The data records a change as unintended or unexpected: {said(t.event, T['unintended'])}." for t in hits]
 
 
@@ -79,13 +85,32 @@ def failed_steps(reading: Reading) -> list[str]:
     return [f"A recovery step did not work: {said(t.event, T['failed'])}." for t in failed]
 
 
+# "State lock forcefully cleared", "lock released by hand": the step that ended a hold-up names what held it up.
+_CLEARED_RE = re.compile(
+    r"\b(?:clear(?:ed|ing)?|releas(?:ed|ing)|lift(?:ed|ing)|unblock\w*|unlock\w*|broke|broken|removed)\b", re.I
+)
+
+
+_NOT_RE = re.compile(r"\b(?:not|never|unable|cannot|failed)\b|n't\b", re.I)
+
+
+def _clears_the_block(tagged: Tagged) -> bool:
+    """A step that ended what held recovery up ("State lock forcefully cleared"): it names the lock, but is no hold-up.
+    Not one that says the block could not be cleared ("lock could not be released")."""
+    return bool(_CLEARED_RE.search(tagged.text)) and not _NOT_RE.search(tagged.text) and not tagged.has("failed")
+
+
 def held_up(reading: Reading) -> list[str]:
     failed = {a.step.order for a in reading.attempts if a.outcome == "failed"}
     since = reading.detected or reading.started
     hits = [
         t
         for t in _window(reading)
-        if t.has("blocked") and t.order not in failed and not t.has("report") and (since is None or t.at >= since)
+        if t.has("blocked")
+        and t.order not in failed
+        and not t.has("report", "alert")  # what monitoring or a person saw is the failure, not recovery held up
+        and not _clears_the_block(t)
+        and (since is None or t.at >= since)
     ][:MAX_PER_KIND]
     retries = [t for t in _window(reading) if t.has("retry") and t.order not in failed][:MAX_PER_KIND]
     return [f"Recovery was held up: {said(t.event, T['blocked'])}." for t in hits] + [

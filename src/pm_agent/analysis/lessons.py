@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from pm_agent.analysis import vocabulary as vocab
 from pm_agent.analysis.evidence import Reading, Tagged, is_slow, linked, went_unanswered
+from pm_agent.analysis.factors import unintended_changes
 from pm_agent.analysis.findings import date_links, stopping_step
 from pm_agent.analysis.quoting import said
 from pm_agent.analysis.terms import content_stems
@@ -61,7 +62,7 @@ def went_wrong(reading: Reading, metrics: list[Metric]) -> list[str]:
     manual = manual_step(reading)
     if manual is not None:
         out.append(f"Recovery needed a manual step: {said(manual.event, T['manual'])}.")
-    unintended = reading.tagged("unintended", dated_only=True)
+    unintended = unintended_changes(reading)
     if unintended:
         out.append(f"A change nobody intended reached production: {said(unintended[0].event, T['unintended'])}.")
     repeats = reading.tagged("repeat", dated_only=True)

@@ -25,6 +25,7 @@ from pm_agent.analysis.evidence import (
 from pm_agent.analysis.findings import (
     began_after,
     began_after_sentence,
+    cause_part,
     date_links,
     reverting_fix,
     started_with,
@@ -97,16 +98,23 @@ def _why(reading: Reading) -> list[str]:
     """What the data says of why: the change it says the failure started with first, then the cause it states (as
     what followed, when the data dates it after that change: "daemon sets not scheduled, due to a scheduling storm"
     half an hour after a pipeline reverted the cluster's network is a later effect, not where it began); with no cause
-    stated, what its fix reverted, the limit its fix raised, a change a later finding dates its start to, or a missing
+    stated, the defect the data says that change went out with ("deployed with a backwards compatibility issue"),
+    what its fix reverted, the limit its fix raised, a change a later finding dates its start to, or a missing
     safeguard it records, then what the failure began after (never as its cause)."""
     cause = cause_of(first_symptom(reading), reading)
     trigger, start = reading.trigger, started_with(reading)
     out = [f"{start}: {said(trigger.event)}."] if start is not None and cause is not trigger else []
     revert, gap = reverting_fix(reading), next(iter(reading.tagged("gap")), None)
+    carried = carried_defect(trigger) if out else None
     if cause is not None:
         followed = bool(out) and cause.at is not None and cause.at > trigger.at
         lead = "What followed, as the data states it" if followed else "The data states a cause"
         out.append(f"{lead}: {said(cause.event)}.")
+    elif carried is not None:  # the change went out with a defect the data names: that is what it says of why
+        out.append(f"The data states a cause: that change went out with {carried} {ref(trigger.event)}.")
+        if revert is not None:
+            step, what = revert
+            out.append(f"The data's fix reverted {what}: {said(step.event)}.")
     elif revert is not None:  # the fix undid a change: that change is where to look
         step, what = revert
         out.append(
@@ -124,6 +132,11 @@ def _why(reading: Reading) -> list[str]:
             f"The data does not state the cause, but it connects a change and a later finding by a date, {day}: "
             f"{said(change.event)}, then {said(later_event.event)}."
         )
+    elif (stalled := _automatic_recovery_that_did_not_run(reading)) is not None:  # why the impact lasted
+        out.append(
+            "The data does not state the cause, but it states why the automatic recovery did not end the failure: "
+            f"{said(stalled.event)}."
+        )
     elif gap is not None:  # why it got through, as far as the data says
         out.append(
             f"The data does not state the cause, but it records a missing safeguard: {said(gap.event, T['gap'])}."
@@ -134,6 +147,40 @@ def _why(reading: Reading) -> list[str]:
     if began is not None:  # what it began after, never as its cause
         out.append(began_after_sentence(began))
     return out
+
+
+# "deployed with a backwards compatibility issue", "released with a date parsing issue": a change that went out
+# carrying a defect the data names. Not "with no issues", nor "with the fix for the memory leak".
+CARRIED_DEFECT_RE = re.compile(
+    r"\b(?:with|introduc(?:ed|ing)|contain(?:ed|ing))\s+(?P<article>(?:a|an|the)\s+)?"
+    r"(?P<words>(?:(?!(?:no|any|zero|fix\w*|patch\w*|workaround\w*|for|to|of)\b)[\w-]+\s+){0,3}"
+    r"(?:issue|bug|regression|defect|flaw|incompatibility|mistake|typo|misconfiguration))\b",
+    re.IGNORECASE,
+)
+
+
+def carried_defect(change: Tagged | None) -> str | None:
+    """The defect the data says a change went out with ("a backwards compatibility issue"), or None."""
+    match = CARRIED_DEFECT_RE.search(change.text) if change is not None and change.has("change") else None
+    if match is None:
+        return None
+    words = match["words"]
+    article = match["article"] or ("an " if words[:1].lower() in "aeiou" else "a ")
+    return f"{article.lower()}{words}"
+
+
+def _automatic_recovery_that_did_not_run(reading: Reading) -> Tagged | None:
+    """A recovery the system should have made by itself that did not run, with the reason the data gives ("automatic
+    failover did not run: the controller refuses to promote while replica lag is unknown"): why the failure became an
+    outage, which the data states even when it does not say why the failure began."""
+    return next(
+        (
+            a.step
+            for a in reading.attempts
+            if a.outcome == "failed" and a.step.has("automatic") and cause_part(a.step.text)
+        ),
+        None,
+    )
 
 
 def _how_it_stopped(reading: Reading) -> list[str]:
@@ -225,13 +272,19 @@ def went_well(reading: Reading) -> list[str]:
     )
     if declared is not None and reading.mitigated is not None and declared.at <= reading.mitigated:
         good.append(f"The incident was declared while it was still going on: {said(declared.event)}.")
-    told = next((t for t in reading.events if t.has("communication") and vocab.AFFECTED_RE.search(t.text)), None)
+    told = next((t for t in reading.events if t.has("communication") and _to_the_affected(t.text)), None)
     if told is not None:
         good.append(f"People affected were told: {said(told.event, T['communication'])}.")
     held = next((t for t in reading.events if _PROTECTION_RE.search(t.text) and SAFEGUARD_HELD_RE.search(t.text)), None)
     if held is not None:
         good.append(f"A safeguard held: {said(held.event, SAFEGUARD_HELD_RE)}.")
     return good
+
+
+def _to_the_affected(text: str) -> bool:
+    """A message to the people the failure affected ("status page updated for customers"), not to the owners of the
+    component at fault ("email sent to the team owning the dev container")."""
+    return bool(vocab.AFFECTED_RE.search(text)) and not vocab.OWNERS_RE.search(text)
 
 
 def _found_before_any_signal(reading: Reading, page: Tagged) -> Tagged | None:

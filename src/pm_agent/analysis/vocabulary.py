@@ -596,7 +596,8 @@ TAG_PATTERNS: dict[str, re.Pattern[str]] = {
     ),
     "automatic": _p(
         r"\b(?:automatic(?:ally)?|auto-?(?:rollback|rolled back|recover\w*|heal\w*|remediat\w*)|"
-        r"by (?:the |a |an )?(?:pipeline|controller|operator|autoscaler|scheduler|orchestrator|system|automation|bot|"
+        r"by (?:the |a |an )?(?:(?:daily|nightly|hourly|weekly|scheduled|deploy(?:ment)?|release|ci|cd|ci/cd) )?"
+        r"(?:pipeline|controller|operator|autoscaler|scheduler|orchestrator|system|automation|bot|"
         r"job|cron|workflow))\b"
     ),
     "begun": _p(
@@ -732,6 +733,12 @@ START_MARK = _p(r"\((?:problem|issue|incident|impact) (?:started|began)\)|\bfirs
 CULPRIT_MARK = _p(r"\bculprit\b|\((?:problem|issue|incident|impact) (?:started|began)\)")
 # Who a message tells when it tells the people affected: "status page updated", "customers informed".
 AFFECTED_RE = _p(r"\b(?:customers?|users?|teams?|affected|status ?page|stakeholders?|heads?|partners?|clients?)\b")
+# A message to whoever owns the component at fault ("email sent to the team owning the dev container", "owner of
+# the Ingress contacted") reaches its owners, not the people the failure affected.
+OWNERS_RE = _p(
+    r"\b(?:teams?|owners?|people|developers?|squads?)\s+(?:owning|responsible for|(?:that|who) owns?)\b|"
+    r"\bowners?\s+of\b|\bowning (?:team|squad)\b"
+)
 # The connectives that split a cause statement into what happened and why (``cause_statement`` says there is a why;
 # these two say where it is): the reason comes after these ...
 CONNECTIVE = _p(

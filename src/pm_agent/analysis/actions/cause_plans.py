@@ -25,6 +25,7 @@ from pm_agent.analysis.actions.plan import (
 from pm_agent.analysis.actions.remedies import remedies, remedies_with_clauses
 from pm_agent.analysis.actions.resource_plans import EXHAUSTED_RE
 from pm_agent.analysis.evidence import Reading, Tagged, from_monitoring, specific_stems
+from pm_agent.analysis.factors import unintended_changes
 from pm_agent.analysis.findings import cause_part
 from pm_agent.analysis.quoting import cite, quote, sentences_of
 
@@ -126,7 +127,7 @@ def _symptom_before_response(reading: Reading, trigger: Tagged) -> Tagged | None
 
 
 def unintended_plans(reading: Reading) -> list[Plan]:
-    hit = next(iter(reading.tagged("unintended", dated_only=True)), None)
+    hit = next(iter(unintended_changes(reading)), None)
     if hit is None:
         return []
     change = first_words(quote(hit.event, vocab.TAG_PATTERNS["unintended"]))
