@@ -250,8 +250,9 @@ def _own_reason(cause: Tagged, symptom: Tagged | None, reading: Reading) -> str:
 
 def _behind_the_cause(cause: Tagged, symptom: Tagged | None, reading: Reading) -> list[WhyStep]:
     """Why 2 on, behind a stated cause: a finding that explains it further, else the change the data links it to
-    (and then the earlier event the cause's words date a condition to, "since the 08:30 drain"), else the event its
-    own words date it to, else the question of what led to it. The cause is named by the words Why 1 quoted: its
+    (and then the earlier event the cause's words date a condition to, "since the 08:30 drain": the change met that
+    condition, so how the condition came about is not asked again), else the event its own words date it to, else
+    the question of what led to it. The cause is named by the words Why 1 quoted: its
     reason alone where the event is also the failure's first sign."""
     deeper = deeper_cause(cause, reading)
     reason = cause_part(cause.text)
@@ -265,7 +266,10 @@ def _behind_the_cause(cause: Tagged, symptom: Tagged | None, reading: Reading) -
         ]
     if trigger is not None and trigger is not cause and linked(trigger, cause):
         steps = [cited(f"What set {subject} off?", _trigger_because(trigger, reading), trigger)]
-        return steps + (_dated_to_steps(cause, dated, reading, subject) if dated is not None else [])
+        if dated is None:
+            return steps
+        # a condition the change met: its date answers, and how it came about is asked only where nothing else is
+        return steps + [s for s in _dated_to_steps(cause, dated, reading, subject) if not s.hypothesis]
     if dated is not None:
         return _dated_to_steps(cause, dated, reading, subject)
     return [ask(f"Why did {subject} happen?", f'What led to "{reason or quote(cause.event)}"? The data does not say.')]
