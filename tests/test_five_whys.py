@@ -409,12 +409,20 @@ def test_a_change_the_data_calls_unintended_answers_why_it_was_not_caught_but_th
 
     trigger = branches(run_five_whys("Edge returning 404 for the docs site", incident))[0]
 
-    assert trigger["steps"][-1] == cited(
-        'Why was "Edge returning 404 for the docs site" not caught earlier?',
-        "The data records the change as unintended: Pipeline applied an unintended routing change to the edge config "
-        "(deploy, 2024-05-14 12:00 UTC).",
-        ("12:00", "deploy", "Pipeline applied an unintended routing change to the edge config"),
-    )
+    assert trigger["steps"][-2:] == [
+        cited(
+            'What set "Edge returning 404 for the docs site" off?',
+            "It started with the change: Pipeline applied an unintended routing change to the edge config "
+            "(deploy, 2024-05-14 12:00 UTC).",
+            ("12:00", "deploy", "Pipeline applied an unintended routing change to the edge config"),
+        ),
+        cited(  # the step above quoted the change whole: this one quotes the words that answer, not all of it again
+            'Why was "Edge returning 404 for the docs site" not caught earlier?',
+            "The data records the change as unintended in the same event: Unintended routing change to the edge config "
+            "(deploy, 2024-05-14 12:00 UTC).",
+            ("12:00", "deploy", "Pipeline applied an unintended routing change to the edge config"),
+        ),
+    ]
     assert (trigger["root_cause"], bool(trigger["root_cause_question"])) == ("", True)
 
 

@@ -498,15 +498,19 @@ def safeguard_step(
 
 
 CLAUSE_SPLIT = re.compile(r"(?<=[.!?;])\s+")
+COMMA_SPLIT = re.compile(r",\s+")
 
 
 def _clause(text: str, pattern: re.Pattern[str]) -> str:
     """The clause of ``text`` that ``pattern`` matches ("the job exits with status 0 on failure" of "... since May 12;
-    the job exits with status 0 on failure"), or "" when the text is one clause."""
-    clauses = [c.strip(" .;") for c in CLAUSE_SPLIT.split(text.strip()) if c.strip(" .;")]
-    if len(clauses) < 2:
-        return ""
-    return next((c for c in clauses if pattern.search(c)), "")
+    the job exits with status 0 on failure"; a comma's part where the text is one sentence; in one clause, the text
+    from the words ``pattern`` matches on), or "" when that would be the whole text."""
+    for splitter in (CLAUSE_SPLIT, COMMA_SPLIT):
+        clauses = [c.strip(" .;,") for c in splitter.split(text.strip()) if c.strip(" .;,")]
+        if len(clauses) >= 2:
+            return next((c for c in clauses if pattern.search(c)), "")
+    match = pattern.search(text)  # one clause: from the words that answer on ("unintended routing change ...")
+    return text[match.start() :].strip(" .;,") if match is not None and match.start() > 0 else ""
 
 
 def systemic(reading: Reading, cause: Tagged | None, subject: str) -> tuple[str, str, str]:
