@@ -60,22 +60,38 @@ def failed_rollback() -> Incident:
 # --- the bundled example --------------------------------------------------------------------
 
 
-def test_the_example_chain_cites_the_symptom_the_finding_the_change_and_ends_at_the_gap_the_data_records():
+def test_the_example_chain_is_headed_by_the_symptom_then_cites_the_finding_the_change_and_the_gap_the_data_records():
     _, postmortem, _ = draft_example()
 
     trigger = postmortem.root_cause.branches[0]
+    assert postmortem.root_cause.first_signal.excerpt == "payments-api 5xx rate rises above 2%; p99 latency 4.8 s"
     assert [(step.why, step.because) for step in trigger.steps] == [
-        (
-            f"Why did this happen: {PROBLEM}?",
-            "The failure showed: payments-api 5xx rate rises above 2%; p99 latency 4.8 s (metric, 2026-03-10 14:02 UTC).",
-        ),
         (f'Why did "{PROBLEM}" happen?', f"The data suggests a cause: {GAP}."),
         (
             'What set "Identified config v412 as the likely trigger; the pool_size change…" off?',
             f"The last change before it began: {CHANGE}.",
         ),
-        (f'Why was "{PROBLEM}" not caught earlier?', f"The data records a missing safeguard: {GAP}."),
+        (
+            f'Why was "{PROBLEM}" not caught earlier?',
+            "The data records a missing safeguard in the same event: The pool_size change was not covered by the load "
+            "test (chat, 2026-03-10 14:31 UTC).",
+        ),
     ]
+
+
+def test_the_markdown_chain_is_headed_by_the_problem_and_its_first_signal_and_each_because_reads_on_lower_case():
+    _, _, markdown = draft_example()
+
+    head = markdown[markdown.index("**Five Whys**") :].splitlines()
+    assert head[:6] == [
+        f"**Five Whys** for: {PROBLEM}  ",
+        'First signal: 2026-03-10 14:02 UTC metric: "payments-api 5xx rate rises above 2%; p99 latency 4.8 s"',
+        "",
+        "### trigger",
+        "",
+        f'- **Why?** Why did "{PROBLEM}" happen?  ',
+    ]
+    assert head[6].startswith(f"  **Because** the data suggests a cause: {GAP}. _(evidence: ")
 
 
 def test_the_example_has_one_branch_whose_root_cause_is_the_untested_change_the_data_records():

@@ -77,12 +77,12 @@ def test_the_five_whys_follow_the_raised_limit_to_the_stated_load_and_ask_why_th
 
     assert [(s.why, s.because, s.question) for s in trigger.steps[:4]] == [
         (
-            f"Why did this happen: {TITLE}?",
-            "The data shows it running at the index-writer pool size: index-writer has 50 of 50 pool connections in "
-            "use, writes waiting (chat, 2024-09-03 10:46 UTC).",
+            f'Why did "{TITLE}" happen?',
+            "The data shows index-writer running at the index-writer pool size: index-writer has 50 of 50 pool "
+            "connections in use, writes waiting (chat, 2024-09-03 10:46 UTC).",
             "",
         ),
-        (f'Why did "{TITLE}" happen?', IMPLICATED, ""),
+        ("Why did index-writer stop at the index-writer pool size?", IMPLICATED, ""),
         (
             "Why was the index-writer pool size too low for the load at the time?",
             "The data states the load: Write rate is 6x the usual since the catalogue sync (chat, 2024-09-03 10:52 "
@@ -100,16 +100,18 @@ def test_the_five_whys_follow_the_raised_limit_to_the_stated_load_and_ask_why_th
     ]
 
 
-def test_a_why_never_answers_with_the_alert_that_only_restates_the_problem():
+def test_the_alert_that_only_restates_the_problem_heads_the_chain_and_why_1_asks_which_part_failed():
     incident = pool_exhausted().model_copy(
         update={"events": [e for e in pool_exhausted().events if e.text not in (AT_LIMIT, RAISE)]}
     )
-    first = run_five_whys(TITLE, incident).branches[0].steps[0]
+    chain = run_five_whys(TITLE, incident)
+    first = chain.branches[0].steps[0]
 
-    assert (first.because, first.question) == (
+    assert (chain.first_signal.source, first.because, first.question) == (
+        "alert",
         OPEN,
-        f'What did the system do that made "{TITLE}" show: which part failed or ran at a limit? The alert restates '
-        "the problem and does not say.",
+        f'Which part of the system failed, and how, to make "{TITLE}" happen? The data states no mechanism: the first '
+        "sign is an alert, which shows the failure, not why.",
     )
 
 

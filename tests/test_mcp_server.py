@@ -127,9 +127,8 @@ async def test_five_whys_places_a_fact_sent_with_the_incident_where_it_answers_a
 
     steps = result.structured_content["branches"][0]["steps"]
     assert [(s["facts"], s["because"] == mechanism, s["hypothesis"]) for s in steps] == [
-        ([], False, False),
-        ([], False, False),
         ([mechanism], True, False),
+        ([], False, False),
         ([], False, True),
     ]
 

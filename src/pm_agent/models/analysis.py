@@ -60,13 +60,12 @@ class WhyChain(BaseModel):
     """A 5 Whys analysis: the problem and one branch per distinct cause."""
 
     problem: str
+    first_signal: Evidence | None = None  # the event that first showed the failure: the head, never a why's answer
     branches: list[WhyBranch]
     to_confirm: bool = Field(default=True, description="True while any step is a hypothesis.")
-    services: list[str] = Field(default_factory=list, description="The affected services, for action owners.")
-    severity: str | None = Field(default=None, description="The incident's severity, for action priorities.")
-    generated_by: str = Field(
-        default="offline", description="The backend that wrote it, e.g. 'anthropic claude-sonnet-4-6'."
-    )
+    services: list[str] = Field(default_factory=list, description="The affected services.")
+    severity: str | None = Field(default=None, description="The incident's severity.")
+    generated_by: str = Field(default="offline", description="The backend that wrote it.")
     backend_notes: list[str] = Field(
         default_factory=list, description="Fallbacks and check findings from a model backend."
     )

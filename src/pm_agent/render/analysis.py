@@ -9,19 +9,43 @@ from pm_agent.data import table
 from pm_agent.ingest.timeparse import format_utc
 from pm_agent.models import ActionItem, ActionLint, BlamelessReport, ChainReview, Fishbone, RubricResult, WhyChain
 
+# Words that open a sentence and read on after "Because" in lower case; any other first word (a name, "PayFast",
+# "SDK") is kept as written.
+LOWERED_LEADS = frozenset(
+    "a an the it its this that these those there no none nothing our we they their each every some one".split()
+)
+
+
+def because_clause(because: str) -> str:
+    """``because`` as the rest of a sentence opened by "Because": "The data states a cause: ..." reads "Because the
+    data states a cause: ...", not "Because The data ..."."""
+    first, space, rest = because.partition(" ")
+    if first.lower() in LOWERED_LEADS and first[:1].isupper() and first[1:] == first[1:].lower():
+        return first.lower() + space + rest
+    return because
+
 
 def why_chain_text(chain: WhyChain) -> str:
     lines = [f"Problem: {chain.problem}"]
+    if chain.first_signal is not None:
+        e = chain.first_signal
+        lines.append(f"First signal: {format_utc(e.at) if e.at else e.time_text or 'undated'} {e.source}: {e.excerpt}")
     for branch in chain.branches:
         lines += ["", f"[{branch.label}]"]
         for number, step in enumerate(branch.steps, start=1):
             lines.append(f"  Why {number}: {step.why}")
-            lines.append(f"    Because {step.because}")
+            if step.question:
+                lines.append(f"    Not established by the data. Ask: {step.question}")
+                continue
+            lines.append(f"    Because {because_clause(step.because)}")
             lines += [f"      evidence: {format_utc(e.at)} {e.source}: {e.excerpt}" for e in step.evidence]
             lines += [f"      fact: {fact}" for fact in step.facts]  # what the team stated, beside the data
             if not step.evidence and not step.facts:
                 lines.append("      hypothesis, to confirm")
-        lines.append(f"  Systemic cause ({branch.systemic_kind}): {branch.root_cause}")
+        if branch.root_cause:
+            lines.append(f"  Systemic cause ({branch.systemic_kind}): {branch.root_cause}")
+        else:
+            lines.append(f"  Systemic cause: not established by the data. Ask: {branch.root_cause_question}")
     if chain.to_confirm:
         lines += ["", "Steps marked 'to confirm' need evidence before the chain is final."]
     return "\n".join(lines)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pm_agent.ingest.timeparse import format_minutes, format_utc
 from pm_agent.models import ActionItem, Evidence, Figure, Metric, Postmortem, TimelineEvent, UndatedEvent, WhyBranch
 from pm_agent.models.analysis import TITLE_CITATION
+from pm_agent.render.analysis import because_clause
 
 SCORE_HEADING = "Rubric score"
 IMPACT_LABELS = {
@@ -135,7 +136,10 @@ def _root_cause(pm: Postmortem) -> str:
     if chain is None or not chain.branches:
         parts.append("_No causal chain could be built from the data; run the Five Whys in the review._")
         return "\n\n".join(parts)
-    parts.append(f"**Five Whys** for: {chain.problem}")
+    head = f"**Five Whys** for: {chain.problem}"
+    if chain.first_signal is not None:  # the problem and how it first showed: the head, not an answer to a why
+        head += f"  \nFirst signal: {_cited(chain.first_signal)}"
+    parts.append(head)
     parts += [_branch(branch) for branch in chain.branches]
     return "\n\n".join(parts)
 
@@ -155,7 +159,7 @@ def _branch(branch: WhyBranch) -> str:
             status = "stated by the team"
         else:
             status = "hypothesis, to confirm"
-        lines.append(f"- **Why?** {step.why}  \n  **Because** {step.because} _({status})_")
+        lines.append(f"- **Why?** {step.why}  \n  **Because** {because_clause(step.because)} _({status})_")
     lines.append("")
     if branch.root_cause:
         lines.append(f"**Systemic cause ({branch.systemic_kind}):** {branch.root_cause}")

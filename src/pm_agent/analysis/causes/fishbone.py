@@ -74,8 +74,10 @@ def _branch_items(branch: WhyBranch) -> list[tuple[str, str]]:
 
 
 def immediate_cause(branch: WhyBranch) -> WhyStep | None:
-    """The evidenced step nearest the systemic cause: the trigger if known, else the symptom."""
-    evidenced = [step for step in branch.steps if step.evidence and not step.hypothesis]
+    """The evidenced step nearest the systemic cause: the trigger if known, else the first cited step. The trigger
+    branch's last step (why it was not caught earlier: the safeguard) is a systemic item of its own, not this."""
+    steps = branch.steps[:-1] if branch.label == "trigger" and len(branch.steps) > 1 else branch.steps
+    evidenced = [step for step in steps if step.evidence and not step.hypothesis]
     return evidenced[1] if len(evidenced) > 1 and branch.label == "trigger" else (evidenced[0] if evidenced else None)
 
 

@@ -1,12 +1,15 @@
 """Five Whys that follow the evidence: each step cites an event or a stated fact, or is a question to the team.
 
-The chain goes as far as the data goes. The first steps come from the timeline (the symptom, the
-change or finding behind it, what the data says of why); where the data stops, the next step is
-a question built from the events it would connect, never a template cause. A fact the user states
-(``--fact``) answers the open step it speaks to and the chain continues from it.
+The problem and the event that first showed it (``WhyChain.first_signal``) are the chain's head, never
+an answer: the alert that detected a failure restates it. The chain goes as far as the data goes: Why 1
+is the nearest mechanism the data states, Why 2 what set that off where the data connects them (a change,
+a limit, an earlier finding), and so on; where the data stops, the next step is a question built from the
+events it would connect, never a template cause. A fact the user states (``--fact``) answers the open
+step it speaks to and the chain continues from it.
 
-Branches: ``trigger`` always; ``detection`` when a person noticed before monitoring or detection
-came late; ``recovery`` when an attempt to recover failed, was held up or had to be repeated.
+Branches: ``trigger`` always; ``detection`` when a person noticed before monitoring, detection came late,
+or the failure's own words date it before the record; ``recovery`` when an attempt to recover failed, was
+held up or had to be repeated.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from pm_agent.analysis import vocabulary as vocab
 from pm_agent.analysis.evidence import (
     Reading,
     Tagged,
+    dated_before_timeline,
     from_monitoring,
     is_slow,
     linked,
@@ -28,6 +32,7 @@ from pm_agent.analysis.findings import (
     began_after,
     began_after_sentence,
     cause_part,
+    fix_event,
     implicated,
     reverting_fix,
 )
@@ -68,6 +73,7 @@ def run_five_whys(
         raise InputError("the problem statement is empty; say what went wrong, e.g. 'checkout returned 502s'")
     stated = [f.strip() for f in facts or [] if f and f.strip()]
     if incident is None or not (incident.events or incident.undated_events):
+        reading = None
         branches = [facts_branch(problem, stated)]
     else:
         reading = reading if reading is not None else read_incident(incident)
@@ -76,6 +82,7 @@ def run_five_whys(
         branches = place_facts(branches, stated)
     return WhyChain(
         problem=problem,
+        first_signal=first_signal(reading) if reading is not None else None,
         branches=branches,
         to_confirm=any(step.hypothesis for branch in branches for step in branch.steps)
         or any(not b.root_cause for b in branches),
@@ -113,76 +120,175 @@ def _evidence(item: Tagged | TimelineEvent, focus: re.Pattern[str] | None) -> Ev
 
 
 def trigger_branch(problem: str, reading: Reading) -> WhyBranch:
-    """From the symptom to what set it off, as far as the data goes, then the question that would go further."""
+    """From the failure to what set it off, as far as the data goes, then the question that would go further.
+
+    The problem and its first signal are the chain's head (:func:`first_signal`), never an answer: the alert that
+    detected the failure restates it. Why 1 is the nearest mechanism the data states (a cause statement or finding,
+    else the system running at the limit a fix raised), or the question that would establish it; Why 2 is what set
+    that off where the data connects them (a change, a limit, an earlier finding), and so on."""
     symptom = first_symptom(reading)
     raised = raised_limit(reading)
-    steps = [symptom_step(problem, symptom, raised)]
     cause = cause_of(symptom, reading)
     trigger = reading.trigger
     subject = f'"{problem.rstrip(".?! ")}"'
+    why = f"Why did {subject} happen?"
+    failing = None if cause is not None else dated_failure(reading, symptom)
     if cause is not None:
-        lead = "The data suggests a cause" if cause.has("tentative") else "The data states a cause"
-        steps.append(cited(f"Why did {subject} happen?", f"{lead}: {said(cause.event)}.", cause))
-        deeper = deeper_cause(cause, reading)
-        reason = cause_part(cause.text)
-        if deeper is not None:
-            steps.append(
-                cited(
-                    f"Why did {_subject(cause, reason)} happen?",
-                    f"The data connects it with the event: {said(deeper.event)}.",
-                    deeper,
-                )
-            )
-        elif trigger is not None and trigger is not cause and linked(trigger, cause):
-            steps.append(cited(f"What set {_subject(cause, reason)} off?", _trigger_because(trigger, reading), trigger))
-        elif (dated := vocab.DATED_TO.search(cause.text)) is not None:
-            steps += _dated_to_steps(cause, reason, dated)
-        else:
-            steps.append(
-                ask(
-                    f"Why did {_subject(cause, reason)} happen?",
-                    f'What led to "{reason or quote(cause.event)}"? The data does not say.',
-                )
-            )
+        steps = [mechanism_step(why, cause, symptom, reading)]
+        steps += _behind_the_cause(cause, symptom, reading)
+    elif failing is not None:
+        failing_tagged, dated = failing
+        steps = [
+            cited(why, f"The data states a failure that began earlier: {said(failing_tagged.event)}.", failing_tagged),
+            *_dated_to_steps(failing_tagged, dated, reading, _subject(failing_tagged, "")),
+        ]
     elif trigger is not None:
-        steps.append(cited(f"What set {subject} off?", _trigger_because(trigger, reading), trigger))
-        steps.append(ask(f"How did the change lead to {subject}?", _mechanism_question(reading, trigger, subject)))
+        steps = [
+            ask(why, _mechanism_question(reading, trigger, subject)),
+            cited(f"What set {subject} off?", _trigger_because(trigger, reading), trigger),
+        ]
     elif reverting_fix(reading) is not None:
-        steps.append(ask(f"What set {subject} off?", _mechanism_question(reading, None, subject)))
+        steps = [ask(why, _mechanism_question(reading, None, subject))]
     elif raised is not None:
-        steps += limit_steps(raised, reading, subject)
-    elif [t for t in reading.findings if t is not symptom]:
-        shown = "; ".join(f'"{quote(t.event)}"' for t in [t for t in reading.findings if t is not symptom][:3])
-        steps.append(
+        steps = limit_steps(raised, reading, subject)
+    elif others := [t for t in reading.findings if t is not symptom]:
+        shown = "; ".join(f'"{quote(t.event)}"' for t in others[:3])
+        steps = [
             ask(
-                f"What set {subject} off?",
+                why,
                 f"Which of these findings set it off, and how: {shown}? The data does not connect them to the failure.",
             )
-        )
-    elif steps[0].evidence and symptom is not None and not from_monitoring(symptom) and not symptom.has("report"):
+        ]
+    elif symptom is not None and not from_monitoring(symptom) and not symptom.has("report"):
         # the first sign is a thing the system did ("Host db-2 stopped responding"), not an alert's words or a
         # person's report: ask what made it happen
-        steps.append(
+        steps = [
             ask(
-                f"What set {subject} off?",
+                why,
                 f'What made "{quote(symptom.event)}" happen (a deploy, a configuration, load, hardware, a dependency)? '
                 "The data shows it as the first sign and names no change before it.",
             )
-        )
+        ]
     else:
         began = began_after(reading)
-        steps.append(
+        steps = [
+            ask(
+                why,
+                f"Which part of the system failed, and how, to make {subject} happen? The data states no mechanism: "
+                f"{_first_seen(symptom)}",
+            ),
             ask(
                 f"What set {subject} off?",
                 f"What changed just before {subject} (a deploy, a configuration, load, a dependency)? "
                 "The data names no change or cause." + (f" {began_after_sentence(began)}" if began else ""),
-            )
-        )
-    steps.append(safeguard_step(reading, trigger or cause, subject))  # a change passes checks, a finding does not
+            ),
+        ]
+    mechanism = cause or (failing[0] if failing is not None else None)
+    # a change passes checks, a finding does not
+    steps.append(safeguard_step(reading, trigger or cause, subject, already=(mechanism, trigger)))
     root, kind, question = systemic(reading, cause or trigger, subject)
     if raised is not None and cause is None and trigger is None:  # what is known is the limit: ask about it
         steps[-1], question = limit_questions(raised, steps[-1], subject, question)
     return WhyBranch(label="trigger", steps=steps, root_cause=root, root_cause_question=question, systemic_kind=kind)
+
+
+def dated_failure(reading: Reading, symptom: Tagged | None) -> tuple[Tagged, tuple[str, int]] | None:
+    """Where the data states no cause: an event (not the first sign, not an alert, not a step taken) saying a part
+    has been failing since an earlier moment its words name ("renewals failing since May 20 with errors after the
+    API token was rotated"). That is a mechanism the data states, and its words date it."""
+    for tagged in (*reading.events, *reading.undated):
+        if (
+            tagged is symptom
+            or tagged is reading.trigger
+            or tagged.source == "alert"
+            or not tagged.has("symptom", "failed")
+            or tagged.has(*NOT_A_CAUSE)
+        ):
+            continue
+        if (dated := dated_in(tagged.text)) is not None:
+            return tagged, dated
+    return None
+
+
+def first_signal(reading: Reading) -> Evidence | None:
+    """The event that first showed the failure, quoted for the chain's head beside the problem it shows."""
+    symptom = first_symptom(reading)
+    return _evidence(symptom, vocab.TAG_PATTERNS["symptom"]) if symptom is not None else None
+
+
+def _first_seen(symptom: Tagged | None) -> str:
+    """What the head quotes, said of the open mechanism step: what was seen, not why."""
+    if symptom is None:
+        return "it records no symptom either."
+    seen = "an alert" if from_monitoring(symptom) else ("a report" if symptom.has("report") else "an event")
+    return f"the first sign is {seen}, which shows the failure, not why."
+
+
+def mechanism_step(why: str, cause: Tagged, symptom: Tagged | None, reading: Reading) -> WhyStep:
+    """Why 1 when the data states a cause: the cause statement, quoted. When that statement is the event the head
+    already quotes (a symptom that says its own "due to", an alert that says "because ..."), only its reason
+    answers: the head quoted the rest, and the alert that detected the failure is no answer to why it happened."""
+    lead = "The data suggests a cause" if cause.has("tentative") else "The data states a cause"
+    reason = _own_reason(cause, symptom, reading)
+    if reason:
+        return cited(
+            why,
+            f"{lead} in the same event: {said(cause.event.model_copy(update={'text': reason}))}.",
+            cause,
+            focus=vocab.CONNECTIVE,
+        )
+    return cited(why, f"{lead}: {said(cause.event)}.", cause)
+
+
+def _own_reason(cause: Tagged, symptom: Tagged | None, reading: Reading) -> str:
+    """The reason a cause statement gives, when the statement is also the failure's first sign or an alert's words;
+    else "" (the statement is quoted whole)."""
+    if cause is symptom or cause is reading.detection or from_monitoring(cause):
+        return cause_part(cause.text, limit=EXCERPT_LIMIT).strip(" *_")
+    return ""
+
+
+def _behind_the_cause(cause: Tagged, symptom: Tagged | None, reading: Reading) -> list[WhyStep]:
+    """Why 2 on, behind a stated cause: a finding that explains it further, else the change the data links it to
+    (and then the earlier event the cause's words date a condition to, "since the 08:30 drain": the change met that
+    condition, so how the condition came about is not asked again), else the event its own words date it to, else
+    the question of what led to it. The cause is named by the words Why 1 quoted: its
+    reason alone where the event is also the failure's first sign."""
+    deeper = deeper_cause(cause, reading)
+    reason = cause_part(cause.text)
+    own = _own_reason(cause, symptom, reading)
+    subject = _short(own) if own else _subject(cause, reason)
+    trigger = reading.trigger
+    dated = dated_in(cause.text)
+    if deeper is not None:
+        return [
+            cited(f"Why did {subject} happen?", f"The data connects it with the event: {said(deeper.event)}.", deeper)
+        ]
+    if trigger is not None and trigger is not cause and linked(trigger, cause):
+        steps = [cited(f"What set {subject} off?", _trigger_because(trigger, reading), trigger)]
+        if dated is None:
+            return steps
+        # a condition the change met: its date answers, and how it came about is asked only where nothing else is
+        return steps + [s for s in _dated_to_steps(cause, dated, reading, subject) if not s.hypothesis]
+    if dated is not None:
+        return _dated_to_steps(cause, dated, reading, subject)
+    return [ask(f"Why did {subject} happen?", f'What led to "{reason or quote(cause.event)}"? The data does not say.')]
+
+
+# "since the 08:30 maintenance drain": a condition dated to an earlier moment of the day, named by what happened then
+SINCE_CLOCK = re.compile(r"\bsince (?:the )?(?P<clock>\d{1,2}:\d{2}\s+[a-z][\w-]*(?:\s+[a-z][\w-]*){0,2})", re.I)
+
+
+def dated_in(text: str) -> tuple[str, int] | None:
+    """The earlier event ``text`` dates its own start to ("the backup password was rotated" of "failures since May 12,
+    when the backup password was rotated"; "PR 812"; "08:30 maintenance drain"), and where the dating begins."""
+    match = vocab.DATED_TO.search(text)
+    if match is not None:
+        return (match["when"] or match["after"] or match["change"]).strip(" ,."), match.start()
+    match = SINCE_CLOCK.search(text)
+    if match is not None:
+        return match["clock"].strip(" ,."), match.start()
+    return None
 
 
 def _mechanism_question(reading: Reading, trigger: Tagged | None, subject: str) -> str:
@@ -201,10 +307,19 @@ def _mechanism_question(reading: Reading, trigger: Tagged | None, subject: str) 
 
 
 def limit_steps(raised: RaisedLimit, reading: Reading, subject: str) -> list[WhyStep]:
-    """A fix that raised a limit: the limit is implicated; then why the system was at it (the load the data states,
-    and what the failure began after), and why the limit was where it was (a question: the data shows the raise,
-    not the reasons for the old value)."""
-    steps = [cited(f"Why did {subject} happen?", implicated_limit(raised), raised.step)]
+    """A fix that raised a limit: the system running at it (where the data shows that) and the limit implicated;
+    then why the system was at it (the load the data states, and what the failure began after), and why the limit
+    was where it was (a question: the data shows the raise, not the reasons for the old value)."""
+    why = f"Why did {subject} happen?"
+    who = raised.component or "the system"
+    shown = sorted(raised.at_limit, key=lambda t: not shows_at_limit(t))
+    if shown:
+        steps = [
+            cited(why, f"The data shows {who} running at {raised.limit}: {said(shown[0].event)}.", shown[0]),
+            cited(f"Why did {who} stop at {raised.limit}?", implicated_limit(raised), raised.step),
+        ]
+    else:
+        steps = [cited(why, implicated_limit(raised), raised.step)]
     began = began_after(reading)
     after = f" {began_after_sentence(began)}" if began is not None else ""
     why = f"Why was {raised.limit} too low for the load at the time?"
@@ -255,50 +370,12 @@ def first_symptom(reading: Reading) -> Tagged | None:
     return symptom or reading.detection
 
 
-def symptom_step(problem: str, symptom: Tagged | None, raised: RaisedLimit | None = None) -> WhyStep:
-    """The first step: what showed the failure. An alert that only restates the problem answers nothing (the answer
-    would be the question): the system at the limit a fix raised answers instead, else the step asks."""
-    why = f"Why did this happen: {problem.rstrip('.?! ')}?"
-    if symptom is None:
-        return ask(why, "What did users or monitoring see first, and when? The data records no symptom.")
-    if restates(symptom, problem):
-        shown = sorted(raised.at_limit, key=lambda t: not shows_at_limit(t)) if raised is not None else []
-        if shown:
-            return cited(why, f"The data shows it running at {raised.limit}: {said(shown[0].event)}.", shown[0])
-        return ask(
-            why,
-            f'What did the system do that made "{problem.rstrip(".?! ")}" show: which part failed or ran at a limit? '
-            "The alert restates the problem and does not say.",
-        )
-    return cited(
-        why,
-        f"The failure showed: {said(symptom.event, vocab.TAG_PATTERNS['symptom'])}.",
-        symptom,
-        focus=vocab.TAG_PATTERNS["symptom"],
-    )
-
-
 def _what_was_seen(report: Tagged, reading: Reading) -> str:
     """What a first report says was seen, quoted; a report that names nothing ("Issue reported by a customer") gives
     the incident's title instead, as the thing monitoring should see."""
     if specific_stems(report.text) or not reading.incident.title.strip():
         return quote(report.event)
     return reading.incident.title.strip().rstrip(".")
-
-
-def restates(symptom: Tagged, problem: str) -> bool:
-    """The event says nothing the problem does not: every specific word of the problem, and at most
-    ``RESTATED_EXTRA`` more ("Triggered: [#7731] Order confirmation queue age above 15 minutes via API" of "Order
-    confirmation queue age above 15 minutes")."""
-    said_in_problem = specific_stems(problem)
-    return (
-        bool(said_in_problem)
-        and said_in_problem <= symptom.stems
-        and len(symptom.stems - said_in_problem) <= RESTATED_EXTRA
-    )
-
-
-RESTATED_EXTRA = 1
 
 
 def cause_of(symptom: Tagged | None, reading: Reading) -> Tagged | None:
@@ -394,26 +471,23 @@ def _trigger_because(trigger: Tagged, reading: Reading) -> str:
     return f"The last change before it began: {said(trigger.event)}."
 
 
-def safeguard_step(reading: Reading, changed: Tagged | None, subject: str) -> WhyStep:
+def safeguard_step(
+    reading: Reading, changed: Tagged | None, subject: str, already: tuple[Tagged | None, ...] = ()
+) -> WhyStep:
     """Why nothing stopped it first: a safeguard gap or unintended change the data records, else the question of which
-    check ``changed`` (the change that set it off, else the stated cause) got past."""
+    check ``changed`` (the change that set it off, else the stated cause) got past. An event a step above already
+    quoted (``already``) is quoted here by the clause that records the gap, not whole again."""
     why = f"Why was {subject} not caught earlier?"
-    gap = next(iter(reading.tagged("gap")), None)
-    if gap is not None:
-        return cited(
-            why,
-            f"The data records a missing safeguard: {said(gap.event, vocab.TAG_PATTERNS['gap'])}.",
-            gap,
-            focus=vocab.TAG_PATTERNS["gap"],
-        )
-    unintended = next(iter(reading.tagged("unintended")), None)
-    if unintended is not None:
-        return cited(
-            why,
-            f"The data records the change as unintended: {said(unintended.event, vocab.TAG_PATTERNS['unintended'])}.",
-            unintended,
-            focus=vocab.TAG_PATTERNS["unintended"],
-        )
+    for tag, lead in (("gap", "a missing safeguard"), ("unintended", "the change as unintended")):
+        found = next(iter(reading.tagged(tag)), None)
+        if found is None:
+            continue
+        pattern = vocab.TAG_PATTERNS[tag]
+        clause = _clause(found.text, pattern) if found in already else ""
+        if clause:
+            shown = said(found.event.model_copy(update={"text": clause}))
+            return cited(why, f"The data records {lead} in the same event: {shown}.", found, focus=pattern)
+        return cited(why, f"The data records {lead}: {said(found.event, pattern)}.", found, focus=pattern)
     if changed is None:
         return ask(why, f"Which check, alert or review could have caught {subject} sooner, and why did none?")
     return ask(
@@ -421,6 +495,22 @@ def safeguard_step(reading: Reading, changed: Tagged | None, subject: str) -> Wh
         f'Which check, test or review did "{_said(changed)}" pass before it took effect, and why did none of them '
         "catch it?",
     )
+
+
+CLAUSE_SPLIT = re.compile(r"(?<=[.!?;])\s+")
+COMMA_SPLIT = re.compile(r",\s+")
+
+
+def _clause(text: str, pattern: re.Pattern[str]) -> str:
+    """The clause of ``text`` that ``pattern`` matches ("the job exits with status 0 on failure" of "... since May 12;
+    the job exits with status 0 on failure"; a comma's part where the text is one sentence; in one clause, the text
+    from the words ``pattern`` matches on), or "" when that would be the whole text."""
+    for splitter in (CLAUSE_SPLIT, COMMA_SPLIT):
+        clauses = [c.strip(" .;,") for c in splitter.split(text.strip()) if c.strip(" .;,")]
+        if len(clauses) >= 2:
+            return next((c for c in clauses if pattern.search(c)), "")
+    match = pattern.search(text)  # one clause: from the words that answer on ("unintended routing change ...")
+    return text[match.start() :].strip(" .;,") if match is not None and match.start() > 0 else ""
 
 
 def systemic(reading: Reading, cause: Tagged | None, subject: str) -> tuple[str, str, str]:
@@ -481,20 +571,9 @@ def detection_branch(reading: Reading) -> WhyBranch | None:
                 f'Which signal shows "{_what_was_seen(detection, reading)}" to monitoring, and is anything alerting on it?',
             )
     elif is_slow(reading.detection_lag):
-        lag = format_minutes(reading.detection_lag.total_seconds() / 60)
-        first = cited(
-            "Why did detection take so long?",
-            f"The failure started at {when(reading.started)} and was first detected {lag} later: {said(detection.event)}.",
-            detection,
-        )
-        growing = next((t for t in reading.tagged("growth", dated_only=True) if reading._after_start(t)), None)
-        second = ask(
-            "Why did no signal fire sooner?",
-            f'Was anything watching what the data shows growing ("{quote(growing.event, vocab.TAG_PATTERNS["growth"])}"'
-            f"), and why did it not alert before {when(detection.at)}?"
-            if growing is not None  # "memory grows steadily since v5.2": a signal that was there to watch
-            else f"What changed at {when(reading.started)} that monitoring could have seen?",
-        )
+        first, second = _late_detection_steps(reading, detection)
+    elif (earlier := dated_before_timeline(reading.events)) is not None and earlier is not detection:
+        first, second = _dated_back_steps(reading, detection, earlier)
     else:
         return None
     root_gap = next((t for t in reading.tagged("gap") if gap_kind(t.text) == "alert"), None)
@@ -507,12 +586,102 @@ def detection_branch(reading: Reading) -> WhyBranch | None:
         )
     if reading.reported_by_people:
         question = f'What would have alerted on "{_what_was_seen(detection, reading)}" before a person did?'
+    elif reading.detection_lag is None:  # the start is dated before the record: no lag to give
+        question = (
+            f'What would have alerted on "{quote(earlier.event)}" when it began, long before {when(detection.at)}?'
+        )
     else:  # monitoring did catch it, late: ask for an earlier signal, not one that beats a person
         lag = format_minutes(reading.detection_lag.total_seconds() / 60)
         question = (
             f'What would have alerted on the failure sooner than "{quote(detection.event)}", {lag} after it began?'
         )
     return WhyBranch(label="detection", steps=[first, second], systemic_kind="unknown", root_cause_question=question)
+
+
+def _late_detection_steps(reading: Reading, detection: Tagged) -> tuple[WhyStep, WhyStep]:
+    """Why monitoring caught the failure late: what the data says showed it before the first alert (an event between
+    the start and the detection, or a trend its own words date back), and why nothing alerted on that; where the
+    data shows nothing earlier, both are questions. The detection itself answers neither: it is what came late."""
+    lag = format_minutes(reading.detection_lag.total_seconds() / 60)
+    why = f"Why was it first detected only {lag} after it began ({when(reading.started)})?"
+    seen = visible_before_detection(reading, detection)
+    if seen is not None:
+        focus = vocab.TAG_PATTERNS["growth"] if seen.has("growth") else vocab.TAG_PATTERNS["symptom"]
+        earlier = (
+            "a trend its words date back before the first alert"
+            if seen.at is None or seen.at >= detection.at
+            else "the failure before the first alert"
+        )
+        return (
+            cited(why, f"The data shows {earlier}: {said(seen.event, focus)}.", seen, focus=focus),
+            ask(
+                "Why did nothing alert on that?",
+                f'What watched "{quote(seen.event, focus)}", and why did it not alert before {when(detection.at)}?',
+            ),
+        )
+    return (
+        ask(
+            why,
+            f"What showed the failure between its start at {when(reading.started)} and the first alert at "
+            f"{when(detection.at)} (a metric, a log, a queue, a user's report)? The data records nothing before that "
+            "alert.",
+        ),
+        ask(
+            "Why did no signal fire sooner?",
+            f"What changed at {when(reading.started)} that monitoring could have seen, and which alert would have "
+            "fired on it?",
+        ),
+    )
+
+
+def _dated_back_steps(reading: Reading, detection: Tagged, earlier: Tagged) -> tuple[WhyStep, WhyStep]:
+    """The failure's own words date it to a day before the record opens ("authentication failures since 2025-05-12"
+    in a timeline of 2025-05-21): it went on unseen until the detection. What showed it is that event; why nothing
+    alerted on it is the safeguard the same event records (its clause), else a question."""
+    first = cited(
+        f"Why was it found only at {when(detection.at)}?",
+        f"The data dates the failure back before its timeline: {said(earlier.event)}.",
+        earlier,
+    )
+    why = "Why did nothing alert on it sooner?"
+    clause = _clause(earlier.text, vocab.TAG_PATTERNS["gap"]) if earlier.has("gap") else ""
+    if clause:
+        shown = said(earlier.event.model_copy(update={"text": clause}))
+        return first, cited(
+            why,
+            f"The data records a missing safeguard in the same event: {shown}.",
+            earlier,
+            focus=vocab.TAG_PATTERNS["gap"],
+        )
+    return first, ask(
+        why, f'What watched "{quote(earlier.event)}", and why did it not alert before {when(detection.at)}?'
+    )
+
+
+TREND_SINCE = re.compile(r"\b(?:since|for (?:the (?:last|past) )?(?:hours|days|weeks)|over the (?:last|past))\b", re.I)
+
+
+def visible_before_detection(reading: Reading, detection: Tagged) -> Tagged | None:
+    """What the data says showed the failure before it was detected: an event from the start to the detection that
+    shows it (a symptom, a growth, an observation; not the change that set it off, not an alert, not a step taken),
+    else a growth whose own words date it back ("memory grows steadily since v5.2.0")."""
+    for tagged in reading.between(reading.started, detection.at):
+        if tagged.at >= detection.at:
+            break
+        if (
+            tagged is not reading.trigger
+            and tagged.has("symptom", "growth", "observation")
+            and not tagged.has("alert", "report", "recovery", "mitigation", "worked", "resolution")
+        ):
+            return tagged
+    return next(
+        (
+            t
+            for t in reading.tagged("growth", dated_only=True)
+            if reading._after_start(t) and t is not reading.trigger and TREND_SINCE.search(t.text)
+        ),
+        None,
+    )
 
 
 def recovery_branch(reading: Reading) -> WhyBranch | None:
@@ -644,31 +813,49 @@ def _said(tagged: Tagged) -> str:
     return quote(tagged.event, focus)
 
 
+def _whole_words(text: str) -> frozenset[str]:
+    """The specific stems of ``text`` less those that are only a piece of another ("creat" of "created_at"): a
+    component or mechanism ``text`` names, for finding another event that names it too."""
+    stems = specific_stems(text)
+    return frozenset(s for s in stems if not any(o != s and o.startswith(s) for o in stems))
+
+
 def _shares(a: Tagged, b: Tagged) -> bool:
     return bool(a.stems & b.stems)
 
 
-def _dated_to_steps(cause: Tagged, reason: str, dated: re.Match[str]) -> list[WhyStep]:
+def _dated_to_steps(cause: Tagged, dated: tuple[str, int], reading: Reading, fallback: str) -> list[WhyStep]:
     """The cause's own words date its start to an event ("since 2025-05-12, when the password was rotated", "since PR
-    812"): that is
-    the data's answer to what led to it, quoted; how the event led to it is the next question, as the data gives the
-    time, not the mechanism."""
-    event = (dated["when"] or dated["after"] or dated["change"]).strip(" ,.")
-    subject = _subject(cause, reason)
-    return [
-        cited(f"Why did {subject} happen?", f"The data dates its start to: {event} {ref(cause.event)}.", cause),
-        ask(
-            f'How did "{event}" lead to {subject}?',
-            f'What about "{event}" led to {subject}, and what would have caught it? The data gives the time, not how.',
-        ),
-    ]
+    812"): that is the data's answer to what led to it, quoted. How the event led to it is answered by the step that
+    ended the impact where that step names what the cause names ("backup-runner credentials updated" of "backup-runner
+    logs show authentication failures"); else it is the next question, as the data gives the time, not the
+    mechanism. What is dated is named by the words before the dating, in their clause, when they say enough."""
+    event, start = dated
+    named = re.split(r"[;.]\s+|:\s+", cause.text[:start])[-1].strip(" ,;:")
+    subject = _short(named) if len(specific_stems(named)) >= 2 else fallback
+    how = f'How did "{event}" lead to {subject}?'
+    steps = [cited(f"Why did {subject} happen?", f"The data dates its start to: {event} {ref(cause.event)}.", cause)]
+    fix = fix_event(reading)
+    if fix is not None and fix is not cause and _whole_words(named) & fix.stems:
+        steps.append(cited(how, f"The step that ended the impact shows what was broken: {said(fix.event)}.", fix))
+    else:
+        steps.append(
+            ask(
+                how,
+                f'What about "{event}" led to {subject}, and what would have caught it? The data gives the time, not how.',
+            )
+        )
+    return steps
 
 
 def _subject(tagged: Tagged | None, fallback: str) -> str:
     """A short name for what an event shows, quoted from it."""
     if tagged is None:
         return f'"{fallback.rstrip(".")}"' if fallback else "the failure"
-    text = quote(tagged.event, vocab.TAG_PATTERNS["symptom"])
+    return _short(quote(tagged.event, vocab.TAG_PATTERNS["symptom"]))
+
+
+def _short(text: str) -> str:
+    """``text`` quoted, cut to its first ten words."""
     words = text.split()
-    short = " ".join(words[:10]) + ("…" if len(words) > 10 else "")
-    return f'"{short}"'
+    return '"' + " ".join(words[:10]) + ("…" if len(words) > 10 else "") + '"'
