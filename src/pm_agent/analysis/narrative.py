@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 
 from pm_agent.analysis import vocabulary as vocab
+from pm_agent.analysis.clauses import CAUSE, IMPACT, RECOVERY, STEP, narrowed, stated
 from pm_agent.analysis.evidence import (
     BEFORE_TIMELINE,
     Reading,
@@ -106,7 +107,7 @@ def _why(reading: Reading) -> list[str]:
     if cause is not None:
         followed = bool(out) and cause.at is not None and cause.at > trigger.at
         lead = "What followed, as the data states it" if followed else "The data states a cause"
-        out.append(f"{lead}: {said(cause.event)}.")
+        out.append(f"{lead}: {said(narrowed(cause.event, CAUSE))}.")
     elif revert is not None:  # the fix undid a change: that change is where to look
         step, what = revert
         out.append(
@@ -126,7 +127,8 @@ def _why(reading: Reading) -> list[str]:
         )
     elif gap is not None:  # why it got through, as far as the data says
         out.append(
-            f"The data does not state the cause, but it records a missing safeguard: {said(gap.event, T['gap'])}."
+            "The data does not state the cause, but it records a missing safeguard: "
+            f"{said(narrowed(gap.event, stated('gap')), T['gap'])}."
         )
     else:
         out.append("The data does not state the cause; see the root cause section for what it shows and what to ask.")
@@ -142,14 +144,14 @@ def _how_it_stopped(reading: Reading) -> list[str]:
         return ["The data does not say when or how the impact stopped."]
     step, recovered = stopping_step(reading), _recovery_event(reading)
     out = [
-        f"It was stopped by: {said(step.event)}."
+        f"It was stopped by: {said(narrowed(step.event, STEP))}."
         if step is not None
         else "The data does not say what stopped the impact."
     ]
     if recovered is None:
         out.append(f"The impact stopped by {when(reading.mitigated)}.")
     elif step is None or recovered is not step.event:
-        out.append(f"The impact stopped: {said(recovered)}.")
+        out.append(f"The impact stopped: {said(narrowed(recovered, RECOVERY))}.")
     return out
 
 
@@ -173,7 +175,7 @@ def impact_in_words(reading: Reading) -> list[Evidence]:
     title = _title_as_impact(reading)
     quotes = [title] if title is not None else []
     shown = seen[: MAX_IMPACT_QUOTES - len(quotes)]
-    quotes += [evidence(t.event, T["symptom"]) for t in shown]
+    quotes += [evidence(narrowed(t.event, IMPACT), T["symptom"]) for t in shown]
     return quotes + [evidence(t.event, vocab.NO_IMPACT) for t in _reached_nobody(reading) if t not in shown]
 
 
