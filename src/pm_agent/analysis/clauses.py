@@ -26,8 +26,9 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from pm_agent.analysis import vocabulary as vocab
 from pm_agent.analysis.evidence import tags_of
-from pm_agent.analysis.quoting import EXCERPT_LIMIT
+from pm_agent.analysis.quoting import EXCERPT_LIMIT, said
 from pm_agent.analysis.terms import content_stems
 from pm_agent.models import TimelineEvent, UndatedEvent
 
@@ -190,6 +191,12 @@ def narrowed(event: Event, meant: Meaning) -> Event:
     return event if excerpt == event.text else event.model_copy(update={"text": excerpt})
 
 
+def said_as(event: Event, tag: str) -> str:
+    """:func:`~pm_agent.analysis.quoting.said` of the clauses of ``event`` that state ``tag`` ("gap", "blocked",
+    "communication"): what a sentence quoting the event for that one meaning writes."""
+    return said(narrowed(event, stated(tag)), vocab.TAG_PATTERNS[tag])
+
+
 def naming(stems: frozenset[str]) -> Meaning:
     """The clauses that name one of ``stems`` (the component two events share), with what was found or changed around
     them; what users saw and the steps of the response are set aside: "Pods are OOMKilled every 40 minutes or so;
@@ -211,14 +218,23 @@ def clause_excerpt(text: str, source: str, meant: Meaning) -> str:
     clauses = clauses_of(text, source)
     if len(clauses) < 2 or not any(meant.carried_by(clause) for clause in clauses):
         return text
-    kept = _leaning_back(
-        clauses,
-        {i for i, clause in enumerate(clauses) if not meant.set_aside(clause)}
-        | {i for i, clause in enumerate(clauses) if meant.carried_by(clause)},
-    )
+    kept = _leaning_back(clauses, _runs_around(clauses, meant))
     if len(kept) == len(clauses):
         return text
     return _joined(text, clauses, sorted(kept))
+
+
+def _runs_around(clauses: list[Clause], meant: Meaning) -> set[int]:
+    """The clauses that carry ``meant``, and the clauses next to them (and next to those) that are not set aside: what
+    sets a clause up or finishes it is beside it, not across a clause that says something else."""
+    kept = {i for i, clause in enumerate(clauses) if meant.carried_by(clause)}
+    for i in sorted(kept):
+        for step in (-1, 1):
+            j = i + step
+            while 0 <= j < len(clauses) and j not in kept and not meant.set_aside(clauses[j]):
+                kept.add(j)
+                j += step
+    return kept
 
 
 def _leaning_back(clauses: list[Clause], kept: set[int]) -> set[int]:

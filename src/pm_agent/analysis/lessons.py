@@ -18,7 +18,7 @@ questions ask.
 from __future__ import annotations
 
 from pm_agent.analysis import vocabulary as vocab
-from pm_agent.analysis.clauses import CAUSE, SYMPTOM, narrowed, stated
+from pm_agent.analysis.clauses import CAUSE, SYMPTOM, narrowed, said_as
 from pm_agent.analysis.evidence import Reading, Tagged, is_slow, linked, went_unanswered
 from pm_agent.analysis.findings import date_links, stopping_step
 from pm_agent.analysis.quoting import said
@@ -177,9 +177,7 @@ def lessons(reading: Reading) -> list[str]:
         out += _dated_change_lesson(reading)
     gap = next(iter(reading.tagged("gap")), None)
     if gap is not None and gap is not cause:
-        out.append(
-            f"A safeguard the system relied on was not there: {said(narrowed(gap.event, stated('gap')), T['gap'])}."
-        )
+        out.append(f"A safeguard the system relied on was not there: {said_as(gap.event, 'gap')}.")
     out += _limit_lesson(reading, cause)
     out += _earlier_signal_lesson(reading)
     out += _way_out_lesson(reading)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 
 from pm_agent.analysis import vocabulary as vocab
-from pm_agent.analysis.clauses import CAUSE, IMPACT, RECOVERY, STEP, narrowed, stated
+from pm_agent.analysis.clauses import CAUSE, IMPACT, RECOVERY, STEP, narrowed, said_as
 from pm_agent.analysis.evidence import (
     BEFORE_TIMELINE,
     Reading,
@@ -127,8 +127,7 @@ def _why(reading: Reading) -> list[str]:
         )
     elif gap is not None:  # why it got through, as far as the data says
         out.append(
-            "The data does not state the cause, but it records a missing safeguard: "
-            f"{said(narrowed(gap.event, stated('gap')), T['gap'])}."
+            f"The data does not state the cause, but it records a missing safeguard: {said_as(gap.event, 'gap')}."
         )
     else:
         out.append("The data does not state the cause; see the root cause section for what it shows and what to ask.")
@@ -229,7 +228,7 @@ def went_well(reading: Reading) -> list[str]:
         good.append(f"The incident was declared while it was still going on: {said(declared.event)}.")
     told = next((t for t in reading.events if t.has("communication") and vocab.AFFECTED_RE.search(t.text)), None)
     if told is not None:
-        good.append(f"People affected were told: {said(told.event, T['communication'])}.")
+        good.append(f"People affected were told: {said_as(told.event, 'communication')}.")
     held = next((t for t in reading.events if _PROTECTION_RE.search(t.text) and SAFEGUARD_HELD_RE.search(t.text)), None)
     if held is not None:
         good.append(f"A safeguard held: {said(held.event, SAFEGUARD_HELD_RE)}.")
