@@ -15,7 +15,7 @@ from pm_agent.models import Incident, TimelineEvent
 
 PACKED = (
     "basket-api pods OOMKilled twice an hour; heap climbs steadily since build 7.4.1; "
-    "the basket page returns errors during restarts"
+    "the cart page returns errors during restarts"
 )
 
 
@@ -45,7 +45,7 @@ def basket_leak(packed: str = PACKED) -> Incident:
 
 def test_the_impact_quotes_only_the_clause_of_what_users_saw_marked_as_an_excerpt():
     quoted = [(e.source, e.excerpt) for e in impact_in_words(read_incident(basket_leak())) if e.at == at("09:10")]
-    assert quoted == [("chat", "… the basket page returns errors during restarts")]
+    assert quoted == [("chat", "… the cart page returns errors during restarts")]
 
 
 def test_the_root_cause_quotes_only_the_clause_that_states_the_finding():
@@ -101,9 +101,26 @@ def test_every_piece_of_a_clause_quote_is_the_events_own_words_and_the_claims_ch
         assert pieces and all(piece in PACKED for piece in pieces)
     claims = causal_claims(draft_postmortem(incident, score=False), incident)
     excerpted = [(c.section, c.supported) for c in claims if "…" in c.text]
-    assert excerpted == [("finding", True)]
+    assert excerpted == [("finding", True), ("finding", True)]  # the finding and the link
 
 
 def test_the_timeline_keeps_the_packed_message_whole():
     postmortem = draft_postmortem(basket_leak(), score=False)
     assert [e.text for e in postmortem.timeline if e.at == at("09:10")] == [PACKED]
+
+
+def test_a_semicolon_after_an_abbreviation_still_ends_a_clause():
+    text = "Checked the dashboards, the logs etc.; nothing unusual found in any of them"
+    assert [c.text for c in clauses_of(text, "chat")] == [
+        "Checked the dashboards, the logs etc.",
+        "nothing unusual found in any of them",
+    ]
+
+
+def test_a_link_between_two_events_quotes_the_clause_that_names_what_they_share():
+    links = [f.statement for f in read_findings(read_incident(basket_leak())) if f.kind == "link"]
+    assert links == [
+        "The data connects two events that both name basket-api, build, 7.4.1: basket-api build 7.4.1 rolled out (deploy, "
+        "2024-11-02 08:00 UTC), then basket-api pods OOMKilled twice an hour; heap climbs steadily since build "
+        "7.4.1 … (chat, 2024-11-02 09:10 UTC)."
+    ]

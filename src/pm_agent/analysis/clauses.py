@@ -2,17 +2,19 @@
 
 A chat message often packs several meanings: "Pods are OOMKilled every 40 minutes or so; memory grows steadily since
 v5.2.0; storefront shows empty recommendation panels during restarts" holds a finding, a trend and the impact. Where
-the draft quotes an event for one meaning (the impact, a finding, a cause, a recovery, a trend), :func:`narrowed`
-keeps the clauses that carry it, and the clauses without a meaning of their own next to them (the context: "the
-cleanup script listed records with no queries; auth.internal is queried elsewhere, so it looked unused"); a clause
-that opens with "this", "it" or "so" keeps the clause before it, whose subject it takes.
+the draft quotes an event for one meaning (the impact, a finding, a cause, the fix, a missing safeguard, the component
+two events share), :func:`narrowed` keeps the clauses that carry it, and the clauses beside them that say nothing the
+section sets aside (what sets them up: "the cleanup script listed records with no queries; auth.internal is queried
+elsewhere, so it looked unused"); a clause that opens with "this", "it" or "so" keeps the clause before it, whose
+subject it takes.
 
 What is left out is marked with an ellipsis: ``… storefront shows empty recommendation panels during restarts``,
 ``Pods are OOMKilled every 40 minutes or so …``, two pieces apart as ``first … third``. Every piece is verbatim, so
 the claims check (:mod:`pm_agent.analysis.claims`, which cuts a quote at its ellipses) and the fidelity check find
 the words in the input. A short message, one of a single clause, one where no clause carries the meaning and one
-where every clause does are quoted whole: nothing is left out unless a clause carries a different meaning. The
-Timeline always shows the event whole.
+where nothing would be left out are quoted whole, and so is a message longer than a quote's excerpt (its quote is cut
+to the sentence the section looks for, :func:`pm_agent.analysis.quoting.excerpt`). The Timeline always shows the
+event whole.
 
 Clauses are cut at ";", at a dash between words (" - "), at a sentence's end and at a line break; never inside a
 number, a version or a time ("v5.2.0", "12:06", "1.5%"), at a range ("12:06 - 12:30") or after an abbreviation
@@ -178,10 +180,11 @@ def clauses_of(text: str, source: str) -> list[Clause]:
 
 
 def _ends_a_clause(text: str, match: re.Match[str]) -> bool:
-    """A separator that ends a clause: not a range between numbers, nor the dot of an abbreviation."""
+    """A separator that ends a clause: not a dash between numbers (a range), nor the space after an abbreviation."""
     if RANGE_RE.fullmatch(text[max(0, match.start() - 1) : match.end() + 1].strip()):
         return False
-    return not ABBREVIATION_RE.search(text[max(0, match.start() - 8) : match.start()])
+    after_a_dot = not match.group().strip() and text[match.start() - 1] == "."
+    return not (after_a_dot and ABBREVIATION_RE.search(text[max(0, match.start() - 8) : match.start()]))
 
 
 def narrowed(event: Event, meant: Meaning) -> Event:
