@@ -21,6 +21,7 @@ GAP = (
     "Identified config v412 as the likely trigger; the pool_size change was not covered by the load test "
     "(chat, 2026-03-10 14:31 UTC)"
 )
+GAP_CLAUSE = "… the pool_size change was not covered by the load test (chat, 2026-03-10 14:31 UTC)"  # the gap alone
 CHANGE = "payments-api config v412 rolled out: pgbouncer pool_size lowered from 80 to 20 (deploy, 2026-03-10 13:58 UTC)"
 PROBLEM = "Payments API returned 502s after a connection-pool change"
 
@@ -106,10 +107,10 @@ def test_the_example_has_one_branch_whose_root_cause_is_the_untested_change_the_
     assert [b.label for b in postmortem.root_cause.branches] == ["trigger"]
 
 
-def test_the_gap_the_example_timeline_states_is_its_one_contributing_factor_restated_with_its_source_and_time():
+def test_the_gap_the_example_timeline_states_is_its_one_contributing_factor_quoting_the_clause_that_states_it():
     _, postmortem, _ = draft_example()
 
-    assert postmortem.contributing_factors == [f"The data records a missing safeguard: {GAP}."]
+    assert postmortem.contributing_factors == [f"The data records a missing safeguard: {GAP_CLAUSE}."]
 
 
 def test_the_example_actions_list_the_rollback_as_done_then_role_owned_actions_due_from_the_incident_date():

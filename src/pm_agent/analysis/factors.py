@@ -13,6 +13,7 @@ import re
 from collections.abc import Callable
 
 from pm_agent.analysis import vocabulary as vocab
+from pm_agent.analysis.clauses import said_as
 from pm_agent.analysis.evidence import Reading, Tagged, is_slow, linked
 from pm_agent.analysis.quoting import said, when
 from pm_agent.ingest.timeparse import format_minutes
@@ -233,7 +234,7 @@ def passed_checks(reading: Reading) -> list[str]:
 
 def stated_gaps(reading: Reading) -> list[str]:
     return [
-        f"The data records a missing safeguard: {said(t.event, T['gap'])}."
+        f"The data records a missing safeguard: {said_as(t.event, 'gap')}."
         for t in reading.tagged("gap")[:MAX_PER_KIND]
     ]
 

@@ -14,6 +14,18 @@ from __future__ import annotations
 import re
 
 from pm_agent.analysis import vocabulary as vocab
+from pm_agent.analysis.clauses import (
+    CAUSE,
+    FINDING,
+    FIX,
+    OBSERVED,
+    RECOVERY,
+    Meaning,
+    naming,
+    narrowed,
+    saying,
+    stated,
+)
 from pm_agent.analysis.evidence import (
     Reading,
     Tagged,
@@ -46,8 +58,8 @@ def read_findings(reading: Reading) -> list[Finding]:
         out.append(
             Finding(
                 kind="fix",
-                statement=f"The step that ended the impact shows what was broken: {said(fix.event)}.",
-                evidence=_evidence(fix),
+                statement=f"The step that ended the impact shows what was broken: {said(narrowed(fix.event, FIX))}.",
+                evidence=_evidence(fix, meant=FIX),
             )
         )
     waited = recovery_waited_on(reading)
@@ -56,8 +68,8 @@ def read_findings(reading: Reading) -> list[Finding]:
             Finding(
                 kind="recovery",
                 statement="About the recovery, not the incident's cause: the data says what the end of the impact "
-                f"waited on: {said(waited.event)}.",
-                evidence=_evidence(waited),
+                f"waited on: {said(narrowed(waited.event, _WAITED_ON))}.",
+                evidence=_evidence(waited, meant=_WAITED_ON),
             )
         )
     if revert is not None:
@@ -125,14 +137,15 @@ def _finding(tagged: Tagged) -> Finding:
             evidence=_evidence(tagged, focus),
         )
     if tagged.has("cause_statement"):
-        lead, kind, focus = "The data states a cause", "cause", vocab.TAG_PATTERNS["cause_statement"]
+        lead, kind, focus, meant = "The data states a cause", "cause", vocab.TAG_PATTERNS["cause_statement"], CAUSE
     elif tagged.has("tentative"):
-        lead, kind, focus = "A suspected cause", "finding", vocab.TAG_PATTERNS["finding"]
+        lead, kind, focus, meant = "A suspected cause", "finding", vocab.TAG_PATTERNS["finding"], FINDING
     elif tagged.has("finding"):
-        lead, kind, focus = "Found", "finding", vocab.TAG_PATTERNS["finding"]
+        lead, kind, focus, meant = "Found", "finding", vocab.TAG_PATTERNS["finding"], FINDING
     else:
-        lead, kind, focus = "Observed while investigating", "finding", vocab.TAG_PATTERNS["symptom"]
-    return Finding(kind=kind, statement=f"{lead}: {said(tagged.event, focus)}.", evidence=_evidence(tagged, focus))
+        lead, kind, focus, meant = "Observed while investigating", "finding", vocab.TAG_PATTERNS["symptom"], OBSERVED
+    quoted = narrowed(tagged.event, meant)
+    return Finding(kind=kind, statement=f"{lead}: {said(quoted, focus)}.", evidence=_evidence(tagged, focus, meant))
 
 
 def about_recovery(tagged: Tagged) -> bool:
@@ -229,8 +242,9 @@ def links(reading: Reading, stated: list[Tagged]) -> list[Finding]:
                 found.append(
                     Finding(
                         kind="link",
-                        statement=f"The data connects two events that both name {named}: {said(earlier.event)}, then {said(later.event)}.",
-                        evidence=_evidence(earlier) + _evidence(later),
+                        statement=f"The data connects two events that both name {named}: "
+                        f"{said(earlier.event)}, then {said(narrowed(later.event, naming(shared)))}.",
+                        evidence=_evidence(earlier) + _evidence(later, meant=naming(shared)),
                     )
                 )
                 break
@@ -386,19 +400,22 @@ def recovery_waited_on(reading: Reading) -> Tagged | None:
 
 
 _WAITED_ON_RE = re.compile(vocab.WAITED_ON, re.IGNORECASE)
+_WAITED_ON = saying(_WAITED_ON_RE, RECOVERY)  # the clause that says what the recovery waited on
 
 
 def _quoted(kind: str, lead: str, tagged: Tagged) -> Finding:
-    focus = vocab.TAG_PATTERNS[kind]
-    return Finding(kind=kind, statement=f"{lead}: {said(tagged.event, focus)}.", evidence=_evidence(tagged, focus))
+    focus, meant = vocab.TAG_PATTERNS[kind], stated(kind)
+    statement = f"{lead}: {said(narrowed(tagged.event, meant), focus)}."
+    return Finding(kind=kind, statement=statement, evidence=_evidence(tagged, focus, meant))
 
 
 def _symptom(reading: Reading) -> Tagged | None:
     return next((t for t in reading.events if t.has("symptom", "alert", "report") and reading._after_start(t)), None)
 
 
-def _evidence(tagged: Tagged, focus: re.Pattern[str] | None = None) -> list[Evidence]:
-    event = tagged.event
+def _evidence(tagged: Tagged, focus: re.Pattern[str] | None = None, meant: Meaning | None = None) -> list[Evidence]:
+    """The event as evidence, its excerpt narrowed to the clauses that carry ``meant`` when given."""
+    event = tagged.event if meant is None else narrowed(tagged.event, meant)
     if isinstance(event, UndatedEvent):
         return [Evidence(source=event.source, excerpt=excerpt(event.text, focus), time_text=event.time_text)]
     return [evidence(event, focus)]

@@ -18,6 +18,7 @@ questions ask.
 from __future__ import annotations
 
 from pm_agent.analysis import vocabulary as vocab
+from pm_agent.analysis.clauses import CAUSE, SYMPTOM, narrowed, said_as
 from pm_agent.analysis.evidence import Reading, Tagged, is_slow, linked, went_unanswered
 from pm_agent.analysis.factors import unintended_changes
 from pm_agent.analysis.findings import date_links, stopping_step
@@ -168,16 +169,16 @@ def lessons(reading: Reading) -> list[str]:
     if cause is not None:
         focus = T["cause_statement"] if cause.has("cause_statement") else T["finding"]
         shown = (
-            f", and this is how the failure showed: {said(symptom.event, T['symptom'])}"
+            f", and this is how the failure showed: {said(narrowed(symptom.event, SYMPTOM), T['symptom'])}"
             if symptom is not None and symptom is not cause and symptom.at is not None
             else ""
         )
-        out.append(f"How this system fails, as the data states it: {said(cause.event, focus)}{shown}.")
+        out.append(f"How this system fails, as the data states it: {said(narrowed(cause.event, CAUSE), focus)}{shown}.")
     else:
         out += _dated_change_lesson(reading)
     gap = next(iter(reading.tagged("gap")), None)
     if gap is not None and gap is not cause:
-        out.append(f"A safeguard the system relied on was not there: {said(gap.event, T['gap'])}.")
+        out.append(f"A safeguard the system relied on was not there: {said_as(gap.event, 'gap')}.")
     out += _limit_lesson(reading, cause)
     out += _earlier_signal_lesson(reading)
     out += _way_out_lesson(reading)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 
 from pm_agent.analysis import vocabulary as vocab
+from pm_agent.analysis.clauses import CAUSE, IMPACT, RECOVERY, STEP, narrowed, said_as
 from pm_agent.analysis.evidence import (
     BEFORE_TIMELINE,
     Reading,
@@ -109,7 +110,7 @@ def _why(reading: Reading) -> list[str]:
     if cause is not None:
         followed = bool(out) and cause.at is not None and cause.at > trigger.at
         lead = "What followed, as the data states it" if followed else "The data states a cause"
-        out.append(f"{lead}: {said(cause.event)}.")
+        out.append(f"{lead}: {said(narrowed(cause.event, CAUSE))}.")
     elif carried is not None:  # the change went out with a defect the data names: that is what it says of why
         out.append(f"The data states a cause: that change went out with {carried} {ref(trigger.event)}.")
         if revert is not None:
@@ -139,7 +140,7 @@ def _why(reading: Reading) -> list[str]:
         )
     elif gap is not None:  # why it got through, as far as the data says
         out.append(
-            f"The data does not state the cause, but it records a missing safeguard: {said(gap.event, T['gap'])}."
+            f"The data does not state the cause, but it records a missing safeguard: {said_as(gap.event, 'gap')}."
         )
     else:
         out.append("The data does not state the cause; see the root cause section for what it shows and what to ask.")
@@ -189,14 +190,14 @@ def _how_it_stopped(reading: Reading) -> list[str]:
         return ["The data does not say when or how the impact stopped."]
     step, recovered = stopping_step(reading), _recovery_event(reading)
     out = [
-        f"It was stopped by: {said(step.event)}."
+        f"It was stopped by: {said(narrowed(step.event, STEP))}."
         if step is not None
         else "The data does not say what stopped the impact."
     ]
     if recovered is None:
         out.append(f"The impact stopped by {when(reading.mitigated)}.")
     elif step is None or recovered is not step.event:
-        out.append(f"The impact stopped: {said(recovered)}.")
+        out.append(f"The impact stopped: {said(narrowed(recovered, RECOVERY))}.")
     return out
 
 
@@ -220,7 +221,7 @@ def impact_in_words(reading: Reading) -> list[Evidence]:
     title = _title_as_impact(reading)
     quotes = [title] if title is not None else []
     shown = seen[: MAX_IMPACT_QUOTES - len(quotes)]
-    quotes += [evidence(t.event, T["symptom"]) for t in shown]
+    quotes += [evidence(narrowed(t.event, IMPACT), T["symptom"]) for t in shown]
     return quotes + [evidence(t.event, vocab.NO_IMPACT) for t in _reached_nobody(reading) if t not in shown]
 
 
@@ -274,7 +275,7 @@ def went_well(reading: Reading) -> list[str]:
         good.append(f"The incident was declared while it was still going on: {said(declared.event)}.")
     told = next((t for t in reading.events if t.has("communication") and _to_the_affected(t.text)), None)
     if told is not None:
-        good.append(f"People affected were told: {said(told.event, T['communication'])}.")
+        good.append(f"People affected were told: {said_as(told.event, 'communication')}.")
     held = next((t for t in reading.events if _PROTECTION_RE.search(t.text) and SAFEGUARD_HELD_RE.search(t.text)), None)
     if held is not None:
         good.append(f"A safeguard held: {said(held.event, SAFEGUARD_HELD_RE)}.")
