@@ -17,7 +17,8 @@ from __future__ import annotations
 import re
 
 from pm_agent.analysis import vocabulary as vocab
-from pm_agent.analysis.clauses import CAUSE, narrowed, stated as meaning_of
+from pm_agent.analysis.clauses import CAUSE, narrowed
+from pm_agent.analysis.clauses import stated as meaning_of
 from pm_agent.analysis.evidence import (
     Reading,
     Tagged,
