@@ -101,7 +101,8 @@ def test_every_piece_of_a_clause_quote_is_the_events_own_words_and_the_claims_ch
         assert pieces and all(piece in PACKED for piece in pieces)
     claims = causal_claims(draft_postmortem(incident, score=False), incident)
     excerpted = [(c.section, c.supported) for c in claims if "…" in c.text]
-    assert excerpted == [("finding", True), ("finding", True)]  # the finding and the link
+    # the finding, the link and the Five Whys' cause
+    assert excerpted == [("finding", True), ("finding", True), ("why step", True)]
 
 
 def test_the_timeline_keeps_the_packed_message_whole():

@@ -1472,7 +1472,7 @@ def test_a_condition_the_cause_dates_to_an_earlier_moment_follows_the_change_tha
     assert [(s["why"], s["because"], s["question"]) for s in steps[1:]] == [
         (
             'What set "found it: config 88 sends /reports to reports-b; reports-b has…" off?',
-            "It started with the change: Lb config 88 pushed: /reports now routed to reports-b "
+            "It started with the change: lb config 88 pushed: /reports now routed to reports-b "
             "(deploy, 2024-05-14 10:00 UTC).",
             "",
         ),
@@ -1526,3 +1526,35 @@ def test_the_text_chain_names_the_first_signal_reads_each_because_on_in_lower_ca
 )
 def test_a_because_reads_on_after_the_word_because_with_only_an_opening_article_or_pronoun_lowered(because, read_on):
     assert because_clause(because) == read_on
+
+
+def test_a_cause_dated_to_the_change_already_cited_is_not_dated_again_and_the_trend_is_quoted_by_its_clause():
+    incident = Incident(
+        id="basket-9",
+        title="Basket service restarting",
+        events=[
+            event("09:00", "deploy", "basket-svc 7.1.0 rolled out"),
+            event("09:40", "alert", "Alert: basket-svc pod restarts above 3"),
+            event(
+                "09:55",
+                "chat",
+                "pods OOMKilled every half hour; heap grows steadily since 7.1.0; checkout shows an empty basket",
+            ),
+            event("10:05", "deploy", "Rolled back basket-svc to 7.0.4"),
+        ],
+    )
+
+    trigger, detection = branches(run_five_whys("Basket service restarting", incident))[:2]
+
+    assert [(step["why"], step["because"].split(":")[0]) for step in trigger["steps"]] == [
+        ('Why did "Basket service restarting" happen?', "The data states a cause"),
+        (
+            'What set "pods OOMKilled every half hour; heap grows steadily since 7.1.0;…" off?',
+            "It started with the change",
+        ),
+        ('Why was "Basket service restarting" not caught earlier?', "Not established by the data."),
+    ]
+    assert detection["steps"][0]["because"] == (
+        "The data shows a trend its words date back before the first alert: … heap grows steadily since 7.1.0 … "
+        "(chat, 2024-05-14 09:55 UTC)."
+    )

@@ -17,6 +17,8 @@ from __future__ import annotations
 import re
 
 from pm_agent.analysis import vocabulary as vocab
+from pm_agent.analysis.clauses import CAUSE, narrowed
+from pm_agent.analysis.clauses import stated as meaning_of
 from pm_agent.analysis.evidence import (
     Reading,
     Tagged,
@@ -237,7 +239,7 @@ def mechanism_step(why: str, cause: Tagged, symptom: Tagged | None, reading: Rea
             cause,
             focus=vocab.CONNECTIVE,
         )
-    return cited(why, f"{lead}: {said(cause.event)}.", cause)
+    return cited(why, f"{lead}: {said(narrowed(cause.event, CAUSE))}.", cause)
 
 
 def _own_reason(cause: Tagged, symptom: Tagged | None, reading: Reading) -> str:
@@ -267,6 +269,8 @@ def _behind_the_cause(cause: Tagged, symptom: Tagged | None, reading: Reading) -
     if trigger is not None and trigger is not cause and linked(trigger, cause):
         steps = [cited(f"What set {subject} off?", _trigger_because(trigger, reading), trigger)]
         if dated is None:
+            return steps
+        if _names_the_change(dated[0], trigger):  # dated to the change just quoted: that step already answers
             return steps
         # a condition the change met: its date answers, and how it came about is asked only where nothing else is
         return steps + [s for s in _dated_to_steps(cause, dated, reading, subject) if not s.hypothesis]
@@ -606,17 +610,18 @@ def _late_detection_steps(reading: Reading, detection: Tagged) -> tuple[WhyStep,
     why = f"Why was it first detected only {lag} after it began ({when(reading.started)})?"
     seen = visible_before_detection(reading, detection)
     if seen is not None:
-        focus = vocab.TAG_PATTERNS["growth"] if seen.has("growth") else vocab.TAG_PATTERNS["symptom"]
+        tag = "growth" if seen.has("growth") else "symptom"
+        focus, shown = vocab.TAG_PATTERNS[tag], narrowed(seen.event, meaning_of(tag))
         earlier = (
             "a trend its words date back before the first alert"
             if seen.at is None or seen.at >= detection.at
             else "the failure before the first alert"
         )
         return (
-            cited(why, f"The data shows {earlier}: {said(seen.event, focus)}.", seen, focus=focus),
+            cited(why, f"The data shows {earlier}: {said(shown, focus)}.", seen, focus=focus),
             ask(
                 "Why did nothing alert on that?",
-                f'What watched "{quote(seen.event, focus)}", and why did it not alert before {when(detection.at)}?',
+                f'What watched "{quote(shown, focus)}", and why did it not alert before {when(detection.at)}?',
             ),
         )
     return (
@@ -818,6 +823,13 @@ def _whole_words(text: str) -> frozenset[str]:
     component or mechanism ``text`` names, for finding another event that names it too."""
     stems = specific_stems(text)
     return frozenset(s for s in stems if not any(o != s and o.startswith(s) for o in stems))
+
+
+def _names_the_change(dated: str, change: Tagged) -> bool:
+    """Whether what a cause dates its start to ("since v5.2.0") is the change itself, by every specific word it
+    names: then the change step above already says what the date would."""
+    named = specific_stems(dated)
+    return bool(named) and named <= change.stems
 
 
 def _shares(a: Tagged, b: Tagged) -> bool:
