@@ -17,7 +17,7 @@ from pm_agent.analysis import vocabulary as vocab
 from pm_agent.analysis.blameless import rewrite  # noqa: F401  (loads every blame rule)
 from pm_agent.analysis.blameless.clauses import Guarded
 from pm_agent.textscan.required import WordFilteredPatterns, required_word_sets, required_words
-from pm_agent.textscan.words import compile_scanned, fold
+from pm_agent.textscan.words import fold
 
 EVERY_CHARACTER = "".join(chr(code) for code in range(0x110000))
 
@@ -186,15 +186,3 @@ def test_on_random_patterns_every_match_holds_a_word_of_each_set(source, ignore_
     pattern = re.compile(source, re.IGNORECASE if ignore_case else 0)
     text = data.draw(st.from_regex(pattern), label="text")
     assert _holds_every_set(pattern, text), (source, text)
-
-
-def test_a_scanned_pattern_without_opening_words_is_searched_only_in_texts_holding_its_words_and_finds_the_same():
-    scanned = compile_scanned(r"\b[a-z]+[_-](size|limit|timeout)s?\b", re.IGNORECASE)
-    assert scanned._held is not None  # no word list opens it; "_size", "-limit", ... are in every match
-    for text in [*_event_texts(), "raised POOL_SIZE to 40", "conn-limits hit", "pool size 40"]:
-        assert _spans(scanned.finditer(text)) == _spans(scanned.pattern.finditer(text)), text
-        assert scanned.findall(text) == scanned.pattern.findall(text), text
-
-
-def _spans(matches) -> list[tuple[tuple[int, int], str]]:
-    return [(m.span(), m.group()) for m in matches]

@@ -171,26 +171,16 @@ class StartWords:
     A pattern of a :class:`WordGroup` asks the group whether a short text holds its words.
     """
 
-    def __init__(
-        self,
-        pattern: re.Pattern[str],
-        words: Iterable[str] | None,
-        group: WordGroup | None = None,
-        held: Iterable[str] | None = None,
-    ) -> None:
+    def __init__(self, pattern: re.Pattern[str], words: Iterable[str] | None, group: WordGroup | None = None) -> None:
         self.pattern = pattern
         words = set(words or ())
         usable = bool(words) and all(w and w.isascii() for w in words)
         self._finder = re.compile(literal_pattern(words)) if usable else None  # plain literals: a quick scan
         self._group = group if usable else None
         self._member = group.join(words) if group is not None and usable else -1
-        # Without start words, words every match holds somewhere (folded) still rule out a short text without them.
-        self._held = re.compile(literal_pattern(held)) if held and self._finder is None else None
 
     def finditer(self, text: str) -> Iterator[re.Match[str]]:
         """The matches of ``pattern.finditer(text)``, left to right."""
-        if self._held is not None and len(text) <= _LONG and self._held.search(fold(text)) is None:
-            return iter(())
         if self._group is not None and len(text) <= _LONG:
             return self.pattern.finditer(text) if self._group.may_hold(self._member, text) else iter(())
         folded = aligned_fold(text) if self._finder is not None else None
@@ -322,10 +312,6 @@ def _class_end(source: str, index: int) -> int:
 
 def compile_scanned(source: str, flags: int = 0, group: WordGroup | None = None) -> StartWords:
     """``re.compile(source, flags)`` behind the word scan, its words those its opening list of words
-    starts every match with (:func:`leading_words`); a pattern without such a list is searched only in a
-    text holding the words every match holds (:func:`pm_agent.textscan.required.required_words`), or simply runs."""
-    from pm_agent.textscan.required import required_words  # it builds on this module
-
+    starts every match with (:func:`leading_words`; a pattern without such a list simply runs)."""
     pattern = re.compile(source, flags)
-    opening = None if flags & re.VERBOSE else leading_words(source)
-    return StartWords(pattern, opening, group, held=None if opening else required_words(pattern))
+    return StartWords(pattern, None if flags & re.VERBOSE else leading_words(source), group)
