@@ -21,6 +21,7 @@ from pm_agent.analysis import vocabulary as vocab
 from pm_agent.analysis.quoting import NOTES, sentences_of, shorten
 from pm_agent.analysis.terms import content_stems, weight
 from pm_agent.models import Incident, TimelineEvent, UndatedEvent
+from pm_agent.textscan.required import WordFilteredPatterns
 
 SLOW_DETECTION = dt.timedelta(minutes=30)
 
@@ -99,7 +100,7 @@ def tags_of(text: str, source: str) -> frozenset[str]:
 
 def _words_tags(text: str) -> set[str]:
     """The tags whose words the text says, a word inside a joined name ("push-relay", "deploy-bot") not counting."""
-    first = {tag: match for tag, pattern in vocab.TAG_PATTERNS.items() if (match := pattern.search(text))}
+    first = _TAG_SCAN.first_matches(text)
     names = _name_spans(text)
     if not names:
         return set(first)
@@ -108,6 +109,11 @@ def _words_tags(text: str) -> set[str]:
         for tag, match in first.items()
         if not _in_a_name(match, names) or not _all_in_spans(vocab.TAG_PATTERNS[tag], text, names)
     }
+
+
+# Each tag's pattern runs only on a text holding one of the words its every match holds: one scan of the text
+# for all of them, instead of 38 searches that mostly fail.
+_TAG_SCAN = WordFilteredPatterns(vocab.TAG_PATTERNS)
 
 
 def _in_a_name(match: re.Match[str], names: list[tuple[int, int]]) -> bool:

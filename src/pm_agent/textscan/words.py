@@ -107,12 +107,16 @@ class WordIndex(Generic[K]):
         }
         # Plain literals first: the regex engine skips quickly to where one can start.
         self._finder = re.compile(literal_pattern(owners)) if owners else None
+        # The longest word at every position, by one call: a lookahead matches nothing, so findall tries each.
+        self._at_every_position = re.compile(f"(?=({literal_pattern(owners)}))") if owners else None
 
     def keys_in(self, text: str) -> frozenset[K]:
         """The keys one of whose words occurs in ``text``."""
+        if self._at_every_position is None:
+            return frozenset()
         found: set[K] = set()
-        for _position, keys in self.occurrences(text):
-            found |= keys
+        for word in set(self._at_every_position.findall(text)):
+            found |= self._keys_at[word]
         return frozenset(found)
 
     def occurrences(self, text: str, position: int = 0) -> Iterator[tuple[int, frozenset[K]]]:

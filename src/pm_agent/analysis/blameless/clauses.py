@@ -23,7 +23,8 @@ from pm_agent.analysis.blameless.grammar import (
     split_object,
 )
 from pm_agent.analysis.blameless.lexicon import AGENT, ROLE_NOUNS, ROLE_RE, SIGNAL_NOUNS, is_person
-from pm_agent.textscan.words import WordIndex
+from pm_agent.textscan.required import required_word_sets
+from pm_agent.textscan.words import WordIndex, fold, literal_pattern
 
 Category = Literal["person_as_cause", "counterfactual", "character_judgement", "human_error", "hindsight", "role_blame"]
 
@@ -106,7 +107,7 @@ class Guarded:
     @classmethod
     def any_may_match(cls, text: str) -> bool:
         """False when no guarded pattern anywhere can match ``text``."""
-        return bool(_triggered(text, len(cls._every)))
+        return any(cls._every[index]._may_match(text) for index in _triggered(text, len(cls._every)))
 
     @cached_property
     def pattern(self) -> re.Pattern[str]:
@@ -117,9 +118,19 @@ class Guarded:
     def groupindex(self) -> Mapping[str, int]:
         return self.pattern.groupindex
 
+    @cached_property
+    def _held(self) -> tuple[re.Pattern[str], ...]:
+        """Sets of words read off the pattern itself (:func:`required_word_sets`), each as one literal scan: every
+        match holds a word of each. A trigger word ("error") set off by a text the pattern cannot match ("checkout
+        api error on pod 7") then costs a scan, not every rule."""
+        return tuple(re.compile(literal_pattern(words)) for words in required_word_sets(self.pattern))
+
     def _may_match(self, text: str) -> bool:
-        """True when one of ``needs`` is in the text's spaced words."""
-        return self._index in _triggered(text, len(Guarded._every))
+        """True when one of ``needs`` is in the text's spaced words and the words the pattern holds are in it."""
+        if self._index not in _triggered(text, len(Guarded._every)):
+            return False
+        folded = fold(text)
+        return all(words.search(folded) is not None for words in self._held)
 
     def finditer(self, text: str) -> Iterable[re.Match[str]]:
         """Like ``re.finditer``, skipping matches whose agent is not a person (and trying again after)."""
