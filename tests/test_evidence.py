@@ -61,6 +61,11 @@ def incident(*events: tuple[str, str, str], **times) -> Incident:
         ("metric", "ledger row count 1.2M vs 1.9M expected", {"deviation"}),
         ("chat", "the nightly export has fewer rows than last week", {"deviation"}),
         ("chat", "orders-db has 1.2M rows, it had 3.4M yesterday", {"deviation"}),
+        # "merges" of an index and "meant to" of an intention are neither a change nor a cause
+        ("metric", "index segment merges falling behind on search-3", set()),
+        ("chat", "Merged PR 4411 into main", {"change"}),
+        ("note", "the .npmrc file was meant to stay on the build host", set()),
+        ("note", "the expired token meant that every renewal failed", {"cause_statement", "symptom", "finding"}),
     ],
 )
 def test_each_event_gets_the_tags_its_words_say(source, text, expected):

@@ -497,11 +497,11 @@ TAG_PATTERNS: dict[str, re.Pattern[str]] = {
     "cause_statement": _p(
         r"\b(?:caused by|caus(?:ed|ing|es)\b|due to|because|root cause (?:is|was|:)|result(?:ed|ing|s)? (?:in|from)|"
         r"as a result(?! of (?:an? |the )?(?:alerts?|alarms?|monitoring))|, so\b|which mean[st]?|meaning (?:that )?|"
-        r"led to|lead to|leads to|leading to|meant (?:that )?|(?:this|which|that) (?:is|was) why|triggered by|"
+        r"led to|lead to|leads to|leading to|meant (?!to\b)(?:that )?|(?:this|which|that) (?:is|was) why|triggered by|"
         r"responsible for|stemm\w* from|the reason)"
     ),
     "change": _p(
-        r"\b(?:deploy\w*|releas\w*|roll(?:ed|ing)?[- ]?out|rollouts?|appl(?:y|ied|ies|ying)|push(?:ed)?(?! notifications?)|merg(?:e|ed)|"
+        r"\b(?:deploy\w*|releas\w*|roll(?:ed|ing)?[- ]?out|rollouts?|appl(?:y|ied|ies|ying)|push(?:ed)?(?! notifications?)|merg(?:e|ed)(?!s)|"
         r"upgrad\w*|downgrad\w*|migrat\w*|pipeline\w*|terraform|config(?:uration)? change|chang(?:e|ed|es)|"
         rf"(?=updat){_UPDATE_TELLS}updat(?:e|ed|es)\b{_UPDATE_TELLS_AFTER}|"
         r"modif\w*|replac(?:e|ed|es)|enabl(?:e|ed)|disabl(?:e|ed)|install\w*|rotat(?:e|ed|ion)|"
