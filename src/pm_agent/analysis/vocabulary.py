@@ -449,8 +449,9 @@ TAG_PATTERNS: dict[str, re.Pattern[str]] = {
         r"automated warning|warning from|health ?check (?:fail\w*|alert\w*))"
     ),
     "report": _p(
-        r"\b(?:customers?|users?|end-users?|clients?|support|partners?|members?)\b[^.]{0,60}"
-        r"\b(?:report\w*|alert\w*|notic\w*|complain\w*|informed|seeing|seeing|saw|posts?|posted|says|said|writes|wrote|"
+        r"\b(?:customers?|users?|end-users?|clients?|support|partners?|members?|merchants?|shoppers?|tenants?|"
+        r"buyers?|sellers?|subscribers?|players?|guests?|passengers?)\b[^.]{0,60}"
+        r"\b(?:report\w*|alert\w*|notic\w*|complain\w*|informed|seeing|saw|posts?|posted|says|said|writes|wrote|"
         r"contacted|raised)\b|"
         r"\b(?:report\w*|notic\w*|informed|posts?)\b[^.]{0,40}\b(?:by|from) (?:a |an |the )?(?:customers?|users?|support)\b|"
         r"\b(?:first|second|third|another|additional) report\b|\binformed of\b|\breport(?:ed|s)? (?:of|by) (?:the )?issue\b|"
