@@ -7,7 +7,8 @@ import datetime as dt
 import pytest
 
 from pm_agent.analysis.blameless.rewrite import is_blameful, rewrite_blameless
-from pm_agent.analysis.evidence import read_incident, tags_of
+from pm_agent.analysis.evidence import read_incident
+from pm_agent.analysis.tagging import tags_of
 from pm_agent.models import BlamelessReport, Incident, TimelineEvent
 
 

@@ -6,9 +6,10 @@ import datetime as dt
 
 import pytest
 
-from pm_agent.analysis.evidence import read_incident, tags_of
+from pm_agent.analysis.evidence import read_incident
 from pm_agent.analysis.findings import cause_part, consequence_split
 from pm_agent.analysis.quoting import cite
+from pm_agent.analysis.tagging import tags_of
 from pm_agent.models import Incident, TimelineEvent, UndatedEvent
 
 UTC = dt.UTC
@@ -314,7 +315,7 @@ def test_a_stated_consequence_splits_into_cause_and_effect_even_inside_a_noun_ph
 
 
 def test_errors_that_stopped_are_a_recovery_not_a_finding_left_to_explain():
-    from pm_agent.analysis.evidence import tags_of
+    from pm_agent.analysis.tagging import tags_of
 
     assert {"recovery"} <= tags_of("Timeouts stopped; error rate under 0.1%", "chat")
     assert "observation" not in tags_of("Timeouts stopped; error rate under 0.1%", "chat")

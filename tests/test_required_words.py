@@ -12,7 +12,7 @@ from conftest import REPO, SHARED_DATA
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pm_agent.analysis import evidence
+from pm_agent.analysis import tagging
 from pm_agent.analysis import vocabulary as vocab
 from pm_agent.analysis.blameless import rewrite  # noqa: F401  (loads every blame rule)
 from pm_agent.analysis.blameless.clauses import Guarded
@@ -79,7 +79,7 @@ def test_a_tags_words_are_in_every_text_its_pattern_matches_among_the_eval_and_m
         for variant in _variants(text):
             assert _holds_every_set(pattern, variant), (tag, variant)
             if pattern.search(variant):
-                assert tag in evidence._TAG_SCAN.candidates(variant), (tag, variant)
+                assert tag in tagging._TAG_SCAN.candidates(variant), (tag, variant)
 
 
 @pytest.mark.parametrize("tag", sorted(vocab.TAG_PATTERNS))
@@ -88,7 +88,7 @@ def test_a_tags_words_are_in_every_text_its_pattern_matches_among_the_eval_and_m
 def test_a_tags_prefilter_never_skips_a_text_its_pattern_matches(tag, data):
     pattern = vocab.TAG_PATTERNS[tag]
     text = data.draw(st.from_regex(pattern), label="text")
-    assert tag in evidence._TAG_SCAN.candidates(text)
+    assert tag in tagging._TAG_SCAN.candidates(text)
     assert _holds_every_set(pattern, text)
 
 
@@ -106,7 +106,7 @@ def test_tagging_through_the_word_scan_finds_what_every_pattern_finds_on_the_eva
     assert plain.first_matches("anything") == {}
     for text in _event_texts():
         expected = {tag: m.span() for tag, p in vocab.TAG_PATTERNS.items() if (m := p.search(text))}
-        found = {tag: m.span() for tag, m in evidence._TAG_SCAN.first_matches(text).items()}
+        found = {tag: m.span() for tag, m in tagging._TAG_SCAN.first_matches(text).items()}
         assert found == expected, text
         assert list(found) == list(expected)  # in the vocabulary's order
 

@@ -18,7 +18,7 @@ event whole.
 
 Clauses are cut at ";", at a dash between words (" - "), at a sentence's end and at a line break; never inside a
 number, a version or a time ("v5.2.0", "12:06", "1.5%"), at a range ("12:06 - 12:30") or after an abbreviation
-("e.g."). Each clause is tagged with :func:`~pm_agent.analysis.evidence.tags_of` when an event is quoted this way:
+("e.g."). Each clause is tagged with :func:`~pm_agent.analysis.tagging.tags_of` when an event is quoted this way:
 only the few events a section quotes, never the whole timeline.
 """
 
@@ -29,8 +29,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from pm_agent.analysis import vocabulary as vocab
-from pm_agent.analysis.evidence import tags_of
 from pm_agent.analysis.quoting import EXCERPT_LIMIT, said
+from pm_agent.analysis.tagging import tags_of
 from pm_agent.analysis.terms import content_stems
 from pm_agent.models import TimelineEvent, UndatedEvent
 

@@ -14,8 +14,9 @@ from collections.abc import Callable
 
 from pm_agent.analysis import vocabulary as vocab
 from pm_agent.analysis.clauses import said_as
-from pm_agent.analysis.evidence import Reading, Tagged, is_slow, linked
+from pm_agent.analysis.evidence import Reading, is_slow
 from pm_agent.analysis.quoting import said, when
+from pm_agent.analysis.tagging import Tagged, linked
 from pm_agent.ingest.timeparse import format_minutes
 
 MAX_PER_KIND = 2

@@ -26,17 +26,11 @@ from pm_agent.analysis.clauses import (
     saying,
     stated,
 )
-from pm_agent.analysis.evidence import (
-    Reading,
-    Tagged,
-    linked,
-    named_day,
-    once_per_reading,
-    specific_stems,
-    what_happened,
-)
+from pm_agent.analysis.evidence import Reading, once_per_reading
 from pm_agent.analysis.limits import RaisedLimit, implicated_limit, raised_limit, shows_at_limit
+from pm_agent.analysis.moments import named_day
 from pm_agent.analysis.quoting import evidence, excerpt, said
+from pm_agent.analysis.tagging import Tagged, linked, specific_stems, what_happened
 from pm_agent.analysis.terms import content_stems, words
 from pm_agent.models import Evidence, Finding, UndatedEvent
 

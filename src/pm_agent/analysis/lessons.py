@@ -19,10 +19,11 @@ from __future__ import annotations
 
 from pm_agent.analysis import vocabulary as vocab
 from pm_agent.analysis.clauses import CAUSE, SYMPTOM, narrowed, said_as
-from pm_agent.analysis.evidence import Reading, Tagged, is_slow, linked, went_unanswered
+from pm_agent.analysis.evidence import Reading, is_slow
 from pm_agent.analysis.factors import unintended_changes
 from pm_agent.analysis.findings import date_links, stopping_step
 from pm_agent.analysis.quoting import said
+from pm_agent.analysis.tagging import Tagged, linked, went_unanswered
 from pm_agent.analysis.terms import content_stems
 from pm_agent.analysis.whys.chain import cause_of, first_symptom
 from pm_agent.ingest.timeparse import format_minutes

@@ -20,8 +20,9 @@ from functools import cached_property, lru_cache
 from itertools import islice
 
 from pm_agent.analysis import vocabulary as vocab
-from pm_agent.analysis.evidence import Reading, Tagged, once_per_reading
+from pm_agent.analysis.evidence import Reading, once_per_reading
 from pm_agent.analysis.quoting import said
+from pm_agent.analysis.tagging import Tagged
 from pm_agent.analysis.terms import content_stems, weight, words
 
 MAX_AT_LIMIT = 2

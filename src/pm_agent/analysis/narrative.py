@@ -13,16 +13,7 @@ import re
 
 from pm_agent.analysis import vocabulary as vocab
 from pm_agent.analysis.clauses import CAUSE, IMPACT, RECOVERY, STEP, narrowed, said_as
-from pm_agent.analysis.evidence import (
-    BEFORE_TIMELINE,
-    Reading,
-    Tagged,
-    dated_before_timeline,
-    paged_by_person,
-    tags_of,
-    went_unanswered,
-    what_happened,
-)
+from pm_agent.analysis.evidence import Reading
 from pm_agent.analysis.findings import (
     began_after,
     began_after_sentence,
@@ -33,7 +24,9 @@ from pm_agent.analysis.findings import (
     stopping_step,
 )
 from pm_agent.analysis.limits import raised_limit
+from pm_agent.analysis.moments import BEFORE_TIMELINE, dated_before_timeline
 from pm_agent.analysis.quoting import evidence, ref, said, when
+from pm_agent.analysis.tagging import Tagged, paged_by_person, tags_of, went_unanswered, what_happened
 from pm_agent.analysis.whys.chain import cause_of, first_symptom
 from pm_agent.ingest.timeparse import format_minutes
 from pm_agent.models import Evidence, Metric, TimelineEvent

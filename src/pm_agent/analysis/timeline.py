@@ -12,8 +12,9 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from pm_agent.analysis.evidence import Reading, Tagged, read_incident
+from pm_agent.analysis.evidence import Reading, read_incident
 from pm_agent.analysis.quoting import shorten
+from pm_agent.analysis.tagging import Tagged
 from pm_agent.ingest.timeparse import format_utc
 from pm_agent.models import Incident, Metric, TimelineEvent
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from pm_agent.analysis.evidence import tags_of
+from pm_agent.analysis.tagging import tags_of
 from pm_agent.models import TimelineEvent
 
 ENDED = frozenset({"recovery", "resolution"})  # "RESOLVED ...", "errors back to normal": the failure over

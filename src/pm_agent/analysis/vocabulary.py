@@ -1,6 +1,6 @@
 """The one event vocabulary: what the words of an incident event say it is. A table module: no logic.
 
-Each tag is a word pattern; :mod:`pm_agent.analysis.evidence` applies them all to every event
+Each tag is a word pattern; :mod:`pm_agent.analysis.tagging` applies them all to every event
 once, and the timeline phases, the key times, the causes, the Five Whys, the actions, the lessons
 and the summary all read the resulting tags. Nothing else re-scans event texts with a keyword list
 of its own, and a phrase another reader needs too (a silent failure, "no failover errors" as no
@@ -35,7 +35,7 @@ The tags:
   "queue draining" or "backlog cleared"), and step words in what the evidence says ("the provider reports its
   incident mitigated"), in what a change did ("change 812 removed the record"), in a step named as a moment
   ("flat after the rollback"), in a failover the system made by itself ("orders-db failed over at 03:14") or in an
-  alert are no step (:func:`pm_agent.analysis.evidence.tags_of`);
+  alert are no step (:func:`pm_agent.analysis.tagging.tags_of`);
 - ``recovery``: the impact stopped (back to normal, back under a threshold, recovered, restored, working again,
   the backlog or the alerts cleared); ``progress``: on its way there ("queue draining");
   ``resolution``: the incident was closed;
@@ -360,7 +360,7 @@ CREDENTIAL_REPLACED = (
 )
 # A word joined by hyphens or underscores to others is part of a name ("push-relay", "deploy-bot",
 # "notification-worker", "alert_router"), which says nothing of what the event is: no tag's word counts inside one
-# (:func:`pm_agent.analysis.evidence.tags_of`). A joined word is still a word when it is a prefixed one ("re-pushed",
+# (:func:`pm_agent.analysis.tagging.tags_of`). A joined word is still a word when it is a prefixed one ("re-pushed",
 # "auto-rollback", "pre-commit") or a compound verb form ("crash-looping", "OOM-killed", "CPU-saturated").
 JOINED_TOKEN = r"[A-Za-z0-9]+(?:[-_][A-Za-z0-9]+)+"
 # ... but only a joined token that names a component is a name: its last part says what kind of component

@@ -22,7 +22,7 @@ def incident_data(incident: Incident, timeline: list[TimelineEvent] | None = Non
     change, mitigation, failed, worked, recovery, ...), the same evidence every offline section rests on. Very long
     incidents keep every non-chat event and as many chat messages as fit, and say so.
     """
-    from pm_agent.analysis.evidence import tags_of
+    from pm_agent.analysis.tagging import tags_of
 
     events = timeline if timeline is not None else incident.events
     kept = _bounded(events)

@@ -24,10 +24,11 @@ from pm_agent.analysis.actions.plan import (
 )
 from pm_agent.analysis.actions.remedies import remedies, remedies_with_clauses
 from pm_agent.analysis.actions.resource_plans import EXHAUSTED_RE
-from pm_agent.analysis.evidence import Reading, Tagged, from_monitoring, specific_stems
+from pm_agent.analysis.evidence import Reading
 from pm_agent.analysis.factors import unintended_changes
 from pm_agent.analysis.findings import cause_part
 from pm_agent.analysis.quoting import cite, quote, sentences_of
+from pm_agent.analysis.tagging import Tagged, from_monitoring, specific_stems
 
 MAX_GAP_ACTIONS = 2
 # A change that is out as soon as it is made (a commit pushed to a repository), and one rolled out in steps.

@@ -19,10 +19,11 @@ from pm_agent.analysis.actions.plan import (
     first_words,
     lower_article,
 )
-from pm_agent.analysis.evidence import Reading, Tagged, from_monitoring, specific_stems
+from pm_agent.analysis.evidence import Reading
 from pm_agent.analysis.findings import cause_part
 from pm_agent.analysis.limits import raised_limit
 from pm_agent.analysis.quoting import NOTES, cite, quote
+from pm_agent.analysis.tagging import Tagged, from_monitoring, specific_stems
 from pm_agent.analysis.whys.chain import cause_of, first_symptom
 from pm_agent.models import UndatedEvent
 

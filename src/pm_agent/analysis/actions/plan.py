@@ -13,8 +13,8 @@ from dataclasses import dataclass
 
 from pm_agent.analysis import vocabulary as vocab
 from pm_agent.analysis.actions.smart import due_date, owner_for, priority
-from pm_agent.analysis.evidence import specific_stems
 from pm_agent.analysis.findings import cause_part, consequence_split
+from pm_agent.analysis.tagging import specific_stems
 from pm_agent.models import ActionItem
 
 QUOTE_WORDS = 12

@@ -10,9 +10,10 @@ import re
 
 from pm_agent.analysis import vocabulary as vocab
 from pm_agent.analysis.actions.plan import CLAUSE_RE, FINDING_QUOTE_WORDS, Plan, first_words, lower_article
-from pm_agent.analysis.evidence import Reading, specific_stems
+from pm_agent.analysis.evidence import Reading
 from pm_agent.analysis.limits import LOAD_ROSE_RE, raised_limit, shows_at_limit
 from pm_agent.analysis.quoting import cite, quote, sentences_of
+from pm_agent.analysis.tagging import specific_stems
 
 EXHAUSTED_RE = re.compile(
     r"\b(?:not enough|ran out of|run(?:s|ning)? out of|no (?:more )?free|exhausted (?:all|the|its)?)\s+"

@@ -11,9 +11,10 @@ import re
 
 from pm_agent.analysis.actions.plan import NOT_DONE_BY_ANYONE, Plan, first_words, names_something, what_failed
 from pm_agent.analysis.actions.signals import Signal, early_signal
-from pm_agent.analysis.evidence import Reading, Tagged, from_monitoring, is_slow, specific_stems, tags_of
+from pm_agent.analysis.evidence import Reading, is_slow
 from pm_agent.analysis.findings import cause_part
 from pm_agent.analysis.quoting import cite, quote
+from pm_agent.analysis.tagging import Tagged, from_monitoring, specific_stems, tags_of
 from pm_agent.ingest.timeparse import format_minutes
 
 # A check people run by hand or on a calendar, which found the failure before monitoring or users did.

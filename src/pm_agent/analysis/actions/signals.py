@@ -15,8 +15,9 @@ from dataclasses import dataclass
 
 from pm_agent.analysis import vocabulary as vocab
 from pm_agent.analysis.actions.plan import CLAUSE_RE, lower_article
-from pm_agent.analysis.evidence import Reading, Tagged, paged_by_person, passed_on_by_a_person, specific_stems
+from pm_agent.analysis.evidence import Reading
 from pm_agent.analysis.quoting import cite, quote, sentences_of
+from pm_agent.analysis.tagging import Tagged, paged_by_person, passed_on_by_a_person, specific_stems
 from pm_agent.models import TimelineEvent, UndatedEvent
 
 # The tags that say an event shows the failure coming, and those whose words say it moves one way over time.

@@ -12,8 +12,10 @@ import re
 from pm_agent.analysis import vocabulary as vocab
 from pm_agent.analysis.actions.plan import FINDING_QUOTE_WORDS, NOT_DONE_BY_ANYONE, Plan, first_words, to_action
 from pm_agent.analysis.casing import sentence_case
-from pm_agent.analysis.evidence import Attempt, Reading, Tagged, specific_stems, tags_of
+from pm_agent.analysis.evidence import Reading
+from pm_agent.analysis.moments import Attempt
 from pm_agent.analysis.quoting import cite, quote, sentences_of
+from pm_agent.analysis.tagging import Tagged, specific_stems, tags_of
 from pm_agent.analysis.whys.chain import first_symptom
 from pm_agent.models import ActionItem
 

@@ -19,16 +19,7 @@ import re
 from pm_agent.analysis import vocabulary as vocab
 from pm_agent.analysis.clauses import CAUSE, narrowed
 from pm_agent.analysis.clauses import stated as meaning_of
-from pm_agent.analysis.evidence import (
-    Reading,
-    Tagged,
-    dated_before_timeline,
-    from_monitoring,
-    is_slow,
-    linked,
-    read_incident,
-    specific_stems,
-)
+from pm_agent.analysis.evidence import Reading, is_slow, read_incident
 from pm_agent.analysis.findings import (
     about_impact,
     began_after,
@@ -39,7 +30,9 @@ from pm_agent.analysis.findings import (
     reverting_fix,
 )
 from pm_agent.analysis.limits import RaisedLimit, implicated_limit, raised_limit, shows_at_limit
+from pm_agent.analysis.moments import dated_before_timeline
 from pm_agent.analysis.quoting import EXCERPT_LIMIT, evidence, quote, ref, said, when
+from pm_agent.analysis.tagging import Tagged, from_monitoring, linked, specific_stems
 from pm_agent.analysis.terms import content_stems, weight
 from pm_agent.errors import InputError
 from pm_agent.ingest.timeparse import format_minutes
