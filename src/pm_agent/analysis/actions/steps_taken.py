@@ -14,7 +14,7 @@ from pm_agent.analysis.actions.plan import FINDING_QUOTE_WORDS, NOT_DONE_BY_ANYO
 from pm_agent.analysis.casing import sentence_case
 from pm_agent.analysis.evidence import Attempt, Reading, Tagged, specific_stems, tags_of
 from pm_agent.analysis.quoting import cite, quote, sentences_of
-from pm_agent.analysis.whys.chain import first_symptom
+from pm_agent.analysis.whys.cause import first_symptom
 from pm_agent.models import ActionItem
 
 MAX_DONE = 6  # the steps taken that a draft lists as done
