@@ -116,7 +116,7 @@ def test_the_cause_the_summary_states_is_not_a_step_taken_to_recover_though_it_m
 ):
     incident, _postmortem, _ = drafted(name)
     reading = read_incident(incident)
-    from pm_agent.analysis.whys.chain import cause_of, first_symptom
+    from pm_agent.analysis.whys.cause import cause_of, first_symptom
 
     cause = cause_of(first_symptom(reading), reading)
     a_step = cause is not None and cause.has("mitigation", "recovery", "resolution", "worked")

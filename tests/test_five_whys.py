@@ -9,8 +9,9 @@ from conftest import fulltext_case_params, fulltext_cases, load_real_incident
 
 from pm_agent.analysis.claims import EventIndex
 from pm_agent.analysis.quoting import quote
-from pm_agent.analysis.whys.chain import OPEN, run_five_whys
+from pm_agent.analysis.whys.chain import run_five_whys
 from pm_agent.analysis.whys.review import review_chain
+from pm_agent.analysis.whys.steps import OPEN
 from pm_agent.errors import InputError
 from pm_agent.models import Incident, TimelineEvent, WhyChain
 from pm_agent.render.analysis import because_clause, why_chain_text

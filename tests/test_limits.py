@@ -11,7 +11,8 @@ from pm_agent.analysis.evidence import read_incident
 from pm_agent.analysis.findings import read_findings
 from pm_agent.analysis.limits import raised_limit
 from pm_agent.analysis.narrative import summarise
-from pm_agent.analysis.whys.chain import OPEN, run_five_whys
+from pm_agent.analysis.whys.chain import run_five_whys
+from pm_agent.analysis.whys.steps import OPEN
 from pm_agent.models import Incident, TimelineEvent
 
 

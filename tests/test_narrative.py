@@ -11,7 +11,8 @@ from pm_agent.analysis.evidence import read_incident
 from pm_agent.analysis.findings import read_findings
 from pm_agent.analysis.lessons import lessons
 from pm_agent.analysis.narrative import impact_in_words, summarise, went_well
-from pm_agent.analysis.whys.chain import OPEN, run_five_whys
+from pm_agent.analysis.whys.chain import run_five_whys
+from pm_agent.analysis.whys.steps import OPEN
 from pm_agent.models import Incident, TimelineEvent
 from pm_agent.models.analysis import TITLE_CITATION
 

@@ -23,7 +23,8 @@ from pm_agent.analysis.lessons import lessons, went_wrong
 from pm_agent.analysis.narrative import impact_in_words, summarise, went_well
 from pm_agent.analysis.quoting import quote
 from pm_agent.analysis.timeline import classify_phases, compute_metrics
-from pm_agent.analysis.whys.chain import first_symptom, run_five_whys
+from pm_agent.analysis.whys.cause import first_symptom
+from pm_agent.analysis.whys.chain import run_five_whys
 from pm_agent.models import Incident, OpenQuestion, Postmortem, RelatedIncident
 
 ACTIONS_QUESTION = "Which one change would most reduce the chance of this happening again, and who will own it?"

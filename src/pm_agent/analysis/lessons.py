@@ -25,7 +25,7 @@ from pm_agent.analysis.findings import date_links, stopping_step
 from pm_agent.analysis.quoting import said
 from pm_agent.analysis.tagging import Tagged, linked, went_unanswered
 from pm_agent.analysis.terms import content_stems
-from pm_agent.analysis.whys.chain import cause_of, first_symptom
+from pm_agent.analysis.whys.cause import cause_of, first_symptom
 from pm_agent.ingest.timeparse import format_minutes
 from pm_agent.models import Metric
 

@@ -27,7 +27,7 @@ from pm_agent.analysis.limits import raised_limit
 from pm_agent.analysis.moments import BEFORE_TIMELINE, dated_before_timeline
 from pm_agent.analysis.quoting import evidence, ref, said, when
 from pm_agent.analysis.tagging import Tagged, paged_by_person, tags_of, went_unanswered, what_happened
-from pm_agent.analysis.whys.chain import cause_of, first_symptom
+from pm_agent.analysis.whys.cause import cause_of, first_symptom
 from pm_agent.ingest.timeparse import format_minutes
 from pm_agent.models import Evidence, Metric, TimelineEvent
 from pm_agent.models.analysis import TITLE_CITATION

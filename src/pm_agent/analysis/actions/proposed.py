@@ -36,7 +36,7 @@ from pm_agent.analysis.actions.response_plans import (
 )
 from pm_agent.analysis.actions.steps_taken import decided_steps, done_steps
 from pm_agent.analysis.evidence import Reading
-from pm_agent.analysis.whys.chain import cause_of, first_symptom
+from pm_agent.analysis.whys.cause import cause_of, first_symptom
 from pm_agent.models import ActionItem
 from pm_agent.models.analysis import HIERARCHY
 

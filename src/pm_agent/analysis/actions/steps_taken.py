@@ -16,7 +16,7 @@ from pm_agent.analysis.evidence import Reading
 from pm_agent.analysis.moments import Attempt
 from pm_agent.analysis.quoting import cite, quote, sentences_of
 from pm_agent.analysis.tagging import Tagged, specific_stems, tags_of
-from pm_agent.analysis.whys.chain import first_symptom
+from pm_agent.analysis.whys.cause import first_symptom
 from pm_agent.models import ActionItem
 
 MAX_DONE = 6  # the steps taken that a draft lists as done
