@@ -54,11 +54,7 @@ LEANS_BACK_RE = re.compile(
 # What a clause's tags say about how it is said, not what: alone they give it no meaning of its own.
 MODIFIERS = frozenset({"ongoing", "tentative", "automatic", "begun", "progress", "manual", "repeat", "observation"})
 # The people an impact reaches: a clause naming them states the impact, whatever else it says.
-PEOPLE_RE = re.compile(
-    r"\b(?:users?|customers?|clients?|shoppers?|members?|merchants?|tenants?|subscribers?|visitors?|players?|"
-    r"drivers?|riders?|buyers?|sellers?)\b",
-    re.IGNORECASE,
-)
+PEOPLE_RE = re.compile(rf"\b{vocab.OUTSIDE_PEOPLE}\b", re.IGNORECASE)
 
 
 @dataclass(frozen=True)

@@ -242,10 +242,16 @@ SILENT_FAILURE = (
 # After "no <safeguard>", what makes it a report of no failures rather than a missing safeguard ("no failover
 # errors were seen").
 NOT_A_SAFEGUARD = r"(?! (?:errors?|issues?|problems?|events?|failures?|warnings?|alerts?|was|were|happened|occurred)\b)"
+# The people outside the team whom a failure reaches and who may report it: one list for reports and for the impact a
+# clause states. (The audience of a message is narrower: a newsletter to every subscriber tells nobody of an incident.)
+OUTSIDE_PEOPLE = (
+    r"(?:customers?|users?|end-users?|clients?|partners?|members?|merchants?|shoppers?|tenants?|subscribers?|"
+    r"visitors?|buyers?|sellers?|players?|guests?|passengers?|riders?)"
+)
 # Someone affected wrote to the team: "a customer emailed support", "users called the helpdesk". The message is how
 # the failure reached the team (a report), not the team telling anyone (communication).
 REPORT_BY_MESSAGE = (
-    r"\b(?:customers?|users?|end-users?|clients?|partners?|merchants?|members?|tenants?)\b[^.;]{0,40}?"
+    rf"\b{OUTSIDE_PEOPLE}\b[^.;]{{0,40}}?"
     r"\b(?:e-?mailed|mailed|messaged|called|phoned|wrote to|reached out to|contacted|opened a ticket with|"
     r"filed a ticket with)\s+(?:the |our |a )?(?:support|us|helpdesk|help desk|service desk|on-?call|team)\b"
 )
@@ -449,8 +455,7 @@ TAG_PATTERNS: dict[str, re.Pattern[str]] = {
         r"automated warning|warning from|health ?check (?:fail\w*|alert\w*))"
     ),
     "report": _p(
-        r"\b(?:customers?|users?|end-users?|clients?|support|partners?|members?|merchants?|shoppers?|tenants?|"
-        r"buyers?|sellers?|subscribers?|players?|guests?|passengers?)\b[^.]{0,60}"
+        rf"\b(?:{OUTSIDE_PEOPLE}|support)\b[^.]{{0,60}}"
         r"\b(?:report\w*|alert\w*|notic\w*|complain\w*|informed|seeing|saw|posts?|posted|says|said|writes|wrote|"
         r"contacted|raised)\b|"
         r"\b(?:report\w*|notic\w*|informed|posts?)\b[^.]{0,40}\b(?:by|from) (?:a |an |the )?(?:customers?|users?|support)\b|"
