@@ -367,6 +367,39 @@ def test_a_cause_stated_for_something_before_the_change_landed_is_not_why_the_ch
     ]
 
 
+def test_a_symptom_first_seen_after_steps_against_the_failure_is_an_effect_and_its_own_due_to_is_not_why_1():
+    """ "X due to Y" says why X happened. When X shows only after the responders were already acting on the failure
+    the change caused, X is a later effect, and Y is why that effect happened, not why the failure did."""
+    change = "Release pipeline unexpectedly runs on a draft branch, overwrites the queue settings"
+    incident = Incident(
+        id="mq-2",
+        title="Queue settings accidentally overwritten",
+        started_at=at("14:00"),
+        events=[
+            event("14:00", "deploy", change),
+            event("14:10", "deploy", "Queue settings restored from the last backup"),
+            event("14:20", "note", "Some consumers failed to reconnect, due to a reconnect surge"),
+            event("14:30", "note", "Consumers restarted by hand"),
+            event("14:40", "note", "All queues verified healthy"),
+        ],
+    )
+
+    steps = branches(run_five_whys("Queue settings accidentally overwritten", incident))[0]["steps"]
+
+    assert steps[0:2] == [
+        asked(
+            'Why did "Queue settings accidentally overwritten" happen?',
+            f'What in "{change}" made "Queue settings accidentally overwritten" fail? The data gives the times, not the '
+            "mechanism.",
+        ),
+        cited(
+            'What set "Queue settings accidentally overwritten" off?',
+            f"It started with the change: {change} (deploy, 2024-05-14 14:00 UTC).",
+            ("14:00", "deploy", change),
+        ),
+    ]
+
+
 def test_a_later_finding_about_what_the_cause_names_is_the_next_cited_step():
     steps = branches(run_five_whys("Payments gateway handshakes failing", expired_certificate()))[0]["steps"]
 

@@ -509,6 +509,40 @@ def test_what_a_recovery_waited_on_is_told_as_about_the_recovery_not_as_a_findin
     ]
 
 
+def test_an_automatic_recovery_that_refused_with_its_stated_reason_is_a_finding_about_the_recovery():
+    refused = (
+        "automatic restart of the ingest workers refused: the supervisor stops restarting a process that crashed "
+        "three times in ten minutes"
+    )
+    incident = Incident(
+        id="ing-4",
+        title="Event ingest stopped",
+        services=["ingest"],
+        events=[
+            event("03:10", "alert", "FIRING IngestLagHigh: ingest lag above 15 minutes"),
+            event("03:14", "chat", refused),
+            event("03:30", "chat", "ingest workers restarted by hand, backlog draining"),
+            event("03:55", "metric", "ingest lag back under 1 minute"),
+        ],
+    )
+
+    statements = [(f.kind, f.statement) for f in read_findings(read_incident(incident))]
+
+    assert statements == [
+        (
+            "fix",
+            "The step that ended the impact shows what was broken: Ingest workers restarted by hand, backlog draining "
+            "(chat, 2024-05-14 03:30 UTC).",
+        ),
+        (
+            "recovery",
+            "About the recovery, not the incident's cause: the data says why the automatic recovery did not end the "
+            "failure: Automatic restart of the ingest workers refused: the supervisor stops restarting a process that "
+            "crashed three times in ten minutes (chat, 2024-05-14 03:14 UTC).",
+        ),
+    ]
+
+
 def snapshot_check_found_empty_snapshots() -> Incident:
     """A monthly check by hand finds the newest snapshots empty; the person running it pages the on-call."""
     return Incident(

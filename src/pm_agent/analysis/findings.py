@@ -66,6 +66,16 @@ def read_findings(reading: Reading) -> list[Finding]:
                 evidence=_evidence(waited, meant=_WAITED_ON),
             )
         )
+    stalled = automatic_recovery_that_failed(reading)
+    if stalled is not None and stalled not in stated:  # a stated one is quoted above, as a step held up
+        out.append(
+            Finding(
+                kind="recovery",
+                statement="About the recovery, not the incident's cause: the data says why the automatic recovery did "
+                f"not end the failure: {said(stalled.event)}.",
+                evidence=_evidence(stalled),
+            )
+        )
     if revert is not None:
         out.append(Finding(kind="revert", statement=implicated(*revert), evidence=_evidence(revert[0])))
     if raised is not None:
@@ -383,6 +393,21 @@ def stopping_step(reading: Reading) -> Tagged | None:
         [a.step for a in steps if a.step.has("mitigation") and not a.step.has("symptom", "ongoing", "alert")],
     )
     return next((pool[-1] for pool in choices if pool), None)
+
+
+def automatic_recovery_that_failed(reading: Reading) -> Tagged | None:
+    """The first recovery the system should have made by itself that failed, refused or did not run, with the reason
+    the data gives ("automatic restart refused: the supervisor stops restarting a process that crashed three times"):
+    why the failure lasted until people acted, which the data states even when it does not say why the failure
+    began."""
+    return next(
+        (
+            a.step
+            for a in reading.attempts
+            if a.outcome == "failed" and a.step.has("automatic") and cause_part(a.step.text)
+        ),
+        None,
+    )
 
 
 def recovery_waited_on(reading: Reading) -> Tagged | None:

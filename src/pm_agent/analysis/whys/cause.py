@@ -1,6 +1,7 @@
 """Finding, in an incident's reading, the event that first showed the failure (:func:`first_symptom`), the event
-the data gives as its cause (:func:`cause_of`), a finding that explains that cause further (:func:`deeper_cause`),
-and a failure whose own words date its start (:func:`dated_failure`, :func:`dated_in`)."""
+the data gives as its cause (:func:`cause_of`; of the incident's failure itself, :func:`cause_of_the_failure`), a
+finding that explains that cause further (:func:`deeper_cause`), and a failure whose own words date its start
+(:func:`dated_failure`, :func:`dated_in`)."""
 
 from __future__ import annotations
 
@@ -55,6 +56,27 @@ def cause_of(symptom: Tagged | None, reading: Reading) -> Tagged | None:
         if about:
             return _diagnosed_over_trigger(about[0], findings, anchors, title, reading)
     return None
+
+
+def cause_of_the_failure(symptom: Tagged | None, reading: Reading) -> Tagged | None:
+    """The cause that answers why the incident's failure happened (the Five Whys' Why 1): :func:`cause_of`, less a
+    symptom's own "due to" when that symptom was first seen after steps against the failure had begun. "X due to Y"
+    says Y caused X; an X recorded while the team was already undoing the failure ("some consumers failed to
+    reconnect, due to a reconnect surge" after "settings restored from backup") is an effect of that failure or of its
+    repair, so Y explains the effect, not the failure. What the data states of the effect stays a stated cause for
+    the findings, lessons and actions (:func:`cause_of`)."""
+    cause = cause_of(symptom, reading)
+    if cause is not None and cause is symptom and _seen_after_the_response(cause, reading):
+        return None
+    return cause
+
+
+def _seen_after_the_response(symptom: Tagged, reading: Reading) -> bool:
+    """Whether a step taken to stop the impact (a mitigation, a retry; not the change that set it off) came before
+    ``symptom``."""
+    return symptom.at is not None and any(
+        a.step is not reading.trigger and a.step.at is not None and a.step.at < symptom.at for a in reading.attempts
+    )
 
 
 def _before_the_change(tagged: Tagged, reading: Reading) -> bool:

@@ -23,7 +23,7 @@ from pm_agent.analysis.findings import (
 from pm_agent.analysis.limits import RaisedLimit, implicated_limit, raised_limit, shows_at_limit
 from pm_agent.analysis.quoting import EXCERPT_LIMIT, quote, ref, said
 from pm_agent.analysis.tagging import Tagged, from_monitoring, linked, specific_stems
-from pm_agent.analysis.whys.cause import cause_of, dated_failure, dated_in, deeper_cause, first_symptom
+from pm_agent.analysis.whys.cause import cause_of_the_failure, dated_failure, dated_in, deeper_cause, first_symptom
 from pm_agent.analysis.whys.safeguard import safeguard_step, systemic
 from pm_agent.analysis.whys.steps import ask, cited
 from pm_agent.models import WhyBranch, WhyStep
@@ -38,7 +38,7 @@ def trigger_branch(problem: str, reading: Reading) -> WhyBranch:
     that off where the data connects them (a change, a limit, an earlier finding), and so on."""
     symptom = first_symptom(reading)
     raised = raised_limit(reading)
-    cause = cause_of(symptom, reading)
+    cause = cause_of_the_failure(symptom, reading)
     trigger = reading.trigger
     subject = f'"{problem.rstrip(".?! ")}"'
     why = f"Why did {subject} happen?"
