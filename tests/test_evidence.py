@@ -62,6 +62,9 @@ def incident(*events: tuple[str, str, str], **times) -> Incident:
         ("metric", "ledger row count 1.2M vs 1.9M expected", {"deviation"}),
         ("chat", "the nightly export has fewer rows than last week", {"deviation"}),
         ("chat", "orders-db has 1.2M rows, it had 3.4M yesterday", {"deviation"}),
+        # a broker is not broke
+        ("deploy", "Rolled back the broker queue settings", {"change", "mitigation"}),
+        ("chat", "the nightly import broke after the upgrade", {"symptom", "change"}),
         # people outside the team report too
         ("chat", "A merchant reports that refunds never arrive", {"report"}),
         # "merges" of an index and "meant to" of an intention are neither a change nor a cause

@@ -147,7 +147,7 @@ _DOWN = (
 )  # fmt: skip
 FAILURE_WORDS = (
     rf"fail\w*|errors?|exceptions?|outage|{_DOWN}|downtime|unavailable|unreachable|unable|cannot|can't|crash\w*|"
-    r"broke|broken|break(?:s|ing)\b|"
+    r"broke\b|broken|break(?:s|ing)\b|"
     r"tim(?:e|ed|es|ing) ?out|timeouts?|stuck|pending|starv\w*|oom\w*|out of memory|unresponsive|not ?ready|"
     rf"degrad\w*|slow(?:ness|ed)?|latency|{HTTP_STATUS}|5xx|high (?:memory|cpu|load|latency|error)\w*|"
     r"(?:increase|spike|surge|jump) in|not (?:working|available|responding|reachable|scheduled|"
