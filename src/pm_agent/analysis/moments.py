@@ -236,6 +236,25 @@ def find_mitigation(
     return None, ""
 
 
+def after_the_last_failure(attempts: list[Attempt], events: tuple[Tagged, ...], until: dt.datetime) -> list[Attempt]:
+    """The attempts taken after the last report of the failure up to ``until``, when any was; else all of them.
+
+    A step the data reports the failure after did not end the impact, whatever it says of itself: a pipeline
+    "re-queued and finishes successfully", then "daemon sets not scheduled", then pods deleted by hand and the
+    all-clear: the pod deletion ended it. A finding (what someone found of the past) or a check that found nothing
+    wrong is no report of the failure going on.
+    """
+    failures = [t for t in events if t.at <= until and _reports_failure(t)]
+    later = [a for a in attempts if failures and a.step.order > failures[-1].order]
+    return later or attempts
+
+
+def _reports_failure(tagged: Tagged) -> bool:
+    return tagged.has("symptom", "limit_reached", "alert", "report") and not tagged.has(
+        "recovery", "worked", "resolution", "mitigation", "retry", "change", "finding", "negative"
+    )
+
+
 def _recovery_time_stated_later(recoveries: list[Tagged], recovered: Tagged) -> tuple[dt.datetime, Tagged] | None:
     """The time a later recovery message gives for the recovery itself ("Resolved. orders-api healthy since 20:06"),
     when it falls between the recovery chosen and that message: the team dates the end of the impact, and a
@@ -325,6 +344,7 @@ def find_resolution(incident: Incident, events: tuple[Tagged, ...]) -> tuple[dt.
 __all__ = [
     "BEFORE_TIMELINE",
     "Attempt",
+    "after_the_last_failure",
     "credit_attempts",
     "dated_before_timeline",
     "find_attempts",
