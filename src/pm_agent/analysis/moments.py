@@ -210,11 +210,14 @@ _STEP_REFERRED_TO_RE = re.compile(vocab.STEP_REFERRED_TO, re.IGNORECASE)
 def find_mitigation(
     incident: Incident, events: tuple[Tagged, ...], attempts: tuple[Attempt, ...], since: dt.datetime | None
 ) -> tuple[dt.datetime | None, str]:
-    """When the impact stopped, and on what basis: the input's time, the recovery that held, a release gate stopping the
-    change, or the first resolution."""
+    """When the impact stopped, and on what basis: the input's time, the recovery that held (a step whose own check
+    found the service working counts: "removed the rule, verified the balancer forwarded /api"), a release gate
+    stopping the change, or the first resolution."""
     if incident.mitigated_at is not None:
         return incident.mitigated_at, "mitigated_at (input)"
     recoveries = [t for t in events if (since is None or t.at >= since) and t.has("recovery") and not t.has("failed")]
+    verified = [a.step for a in attempts if a.outcome == "worked" and _verifies_it_works(a.step.text)]
+    recoveries = sorted({t.order: t for t in recoveries + verified}.values(), key=lambda t: t.order)
     stated = [t for t in recoveries if not _only_closes(t)]
     closing = recoveries  # a message closing the incident may still date the recovery ("resolved. healthy since 20:06")
     recoveries = stated or recoveries  # what the data says of the impact beats someone resolving the page
@@ -234,6 +237,27 @@ def find_mitigation(
     if declared is not None:
         return declared.at, f"first resolution ({declared.source}: {shorten(declared.text)})"
     return None, ""
+
+
+def _verifies_it_works(text: str) -> bool:
+    """Whether a step's text says a check after it found the service working ("removed the Ingress object, verified
+    that Traefik forwarded to services"): the recovery seen at that step. Never a check that found it still broken
+    ("verified it did not forward", "verified that it responds with 503", "verified it no longer serves")."""
+    return any(
+        not vocab.TAG_PATTERNS["failed"].search(match[0]) and not vocab.TAG_PATTERNS["symptom"].search(match[0])
+        for match in _VERIFIED_WORKING_RE.finditer(text)
+    )
+
+
+# "verified that Traefik forwarded to ...", "confirmed the site loads": a check naming something, then a verb of it
+# serving, up to the end of the clause (whose words must state no failure). No "not", "never", "still" or "no longer"
+# between the check and the verb.
+_VERIFIED_WORKING_RE = re.compile(
+    r"\b(?:verified|confirmed)(?:\s+that)?\s+(?:(?!(?:not|never|no|longer|still)\b)[\w./-]+\s+){1,4}?(?:now\s+)?"
+    r"(?:forward(?:s|ed)|serv(?:es|ed)|respond(?:s|ed)|answer(?:s|ed)|rout(?:es|ed)|loads|loaded|connect(?:s|ed)|"
+    r"reach(?:es|ed)|works|worked|accept(?:s|ed)|deliver(?:s|ed)|process(?:es|ed))\b[^.;]*",
+    re.IGNORECASE,
+)
 
 
 def after_the_last_failure(attempts: list[Attempt], events: tuple[Tagged, ...], until: dt.datetime) -> list[Attempt]:
