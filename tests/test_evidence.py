@@ -593,6 +593,7 @@ def test_a_step_that_verifies_the_service_works_again_is_when_the_impact_stopped
         "verified that the balancer did not forward /api",
         "verified that the balancer responds with 503 on /api",
         "verified the balancer no longer forwards /api",
+        "verified that the balancer forwarded no requests to the app servers",
     ],
 )
 def test_a_step_that_verifies_the_service_is_still_broken_is_not_when_the_impact_stopped(verification):

@@ -251,11 +251,12 @@ def _verifies_it_works(text: str) -> bool:
 
 # "verified that Traefik forwarded to ...", "confirmed the site loads": a check naming something, then a verb of it
 # serving, up to the end of the clause (whose words must state no failure). No "not", "never", "still" or "no longer"
-# between the check and the verb.
+# between the check and the verb, and nothing served ("processed no messages").
 _VERIFIED_WORKING_RE = re.compile(
     r"\b(?:verified|confirmed)(?:\s+that)?\s+(?:(?!(?:not|never|no|longer|still)\b)[\w./-]+\s+){1,4}?(?:now\s+)?"
     r"(?:forward(?:s|ed)|serv(?:es|ed)|respond(?:s|ed)|answer(?:s|ed)|rout(?:es|ed)|loads|loaded|connect(?:s|ed)|"
-    r"reach(?:es|ed)|works|worked|accept(?:s|ed)|deliver(?:s|ed)|process(?:es|ed))\b[^.;]*",
+    r"reach(?:es|ed)|works|worked|accept(?:s|ed)|deliver(?:s|ed)|process(?:es|ed))\b"
+    r"(?!\s+(?:no|none|nothing|zero)\b)[^.;]*",
     re.IGNORECASE,
 )
 
