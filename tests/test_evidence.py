@@ -565,3 +565,39 @@ def test_a_reading_asked_of_one_incident_is_worked_out_once_and_each_incident_ge
         "search slow",
     ]
     assert len(asked) == 2
+
+
+def api_behind_a_replaced_balancer_rule(verification: str) -> Incident:
+    """A balancer rule change breaks the API; a step removes the new rule and says what was verified after it."""
+    return incident(
+        ("09:00", "deploy", "Load balancer rule for /api replaced"),
+        ("09:30", "chat", "Customers report the API times out"),
+        ("10:12", "chat", f"Removed the new rule, {verification}. Asked customers to confirm."),
+        ("10:20", "chat", "A customer confirms the API works"),
+        detected_at=at("09:30"),
+    )
+
+
+def test_a_step_that_verifies_the_service_works_again_is_when_the_impact_stopped():
+    reading = read_incident(
+        api_behind_a_replaced_balancer_rule("verified that the balancer forwarded /api to the app servers")
+    )
+
+    assert (reading.mitigated, reading.mitigated_basis) == (
+        at("10:12"),
+        "first recovery (chat: Removed the new rule, verified that the balancer forwarded…)",
+    )
+
+
+@pytest.mark.parametrize(
+    "verification",
+    [
+        "verified that the balancer still refused connections on /api",
+        "verified that the balancer did not forward /api",
+        "verified that the balancer responds with 503 on /api",
+        "verified the balancer no longer forwards /api",
+        "verified that the balancer forwarded no requests to the app servers",
+    ],
+)
+def test_a_step_that_verifies_the_service_is_still_broken_is_not_when_the_impact_stopped(verification):
+    assert read_incident(api_behind_a_replaced_balancer_rule(verification)).mitigated == at("10:20")

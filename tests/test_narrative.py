@@ -733,3 +733,37 @@ def test_with_no_cause_stated_the_summary_says_why_the_automatic_recovery_did_no
         "failover did not run: the broker operator waits for a quorum, and q-1 was one of the three voters (chat, "
         "2024-05-14 14:06 UTC)."
     ) in summary
+
+
+def search_emptied_by_a_mapping_change() -> Incident:
+    """A revert that finished successfully, after which the data still reports the failure; a manual step, then the
+    all-clear."""
+    return Incident(
+        id="srch-1",
+        title="Search results empty for every shop",
+        services=["search"],
+        started_at=at("10:00"),
+        events=[
+            event("10:00", "deploy", "Search index mapping change applied by the pipeline"),
+            event("10:10", "alert", "Alert: search returns zero hits for 90% of queries"),
+            event("10:25", "deploy", "Mapping change reverted; reindex job finishes successfully"),
+            event("10:30", "note", "Two search shards left unassigned because the data nodes ran out of disk"),
+            event(
+                "10:38", "note", "Old snapshots manually deleted on the data nodes, enabling the shards to be allocated"
+            ),
+            event("10:45", "note", "All shops verified operational"),
+        ],
+    )
+
+
+def test_a_step_the_data_reports_the_failure_after_did_not_end_the_impact_the_step_after_that_report_did():
+    reading = read_incident(search_emptied_by_a_mapping_change())
+
+    assert (
+        "It was stopped by: Old snapshots manually deleted on the data nodes, enabling the shards to be allocated (note, "
+        "2024-05-14 10:38 UTC). The impact stopped: All shops verified operational (note, 2024-05-14 10:45 UTC)."
+    ) in summarise(reading, [])
+    assert [f.statement for f in read_findings(reading) if f.kind == "fix"] == [
+        "The step that ended the impact shows what was broken: Old snapshots manually deleted on the data nodes, "
+        "enabling the shards to be allocated (note, 2024-05-14 10:38 UTC)."
+    ]

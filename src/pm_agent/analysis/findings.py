@@ -28,7 +28,7 @@ from pm_agent.analysis.clauses import (
 )
 from pm_agent.analysis.evidence import Reading, once_per_reading
 from pm_agent.analysis.limits import RaisedLimit, implicated_limit, raised_limit, shows_at_limit
-from pm_agent.analysis.moments import named_day
+from pm_agent.analysis.moments import after_the_last_failure, named_day
 from pm_agent.analysis.quoting import evidence, excerpt, said
 from pm_agent.analysis.tagging import Tagged, linked, specific_stems, what_happened
 from pm_agent.analysis.terms import content_stems, words
@@ -378,7 +378,8 @@ _NOT_A_FIX = ("declaration", "communication")  # "Resolved. Status page updated"
 
 def stopping_step(reading: Reading) -> Tagged | None:
     """The step that stopped the impact, as the data records it: among the recovery attempts up to the moment the
-    impact stopped (none that failed), the last change the data says worked, else the last step it says worked
+    impact stopped (none that failed; only those after the last report of the failure, where any step is), the last
+    change the data says worked, else the last step it says worked
     (not a mere report of recovery), else the last change made, else the last mitigation step that is not itself
     a report of the failure."""
     steps = [
@@ -386,6 +387,7 @@ def stopping_step(reading: Reading) -> Tagged | None:
         for a in reading.attempts
         if a.outcome != "failed" and a.step.at <= reading.mitigated and not a.step.has(*_NOT_A_FIX)
     ]
+    steps = after_the_last_failure(steps, reading.events, reading.mitigated)
     choices = (
         [a.step for a in steps if a.outcome == "worked" and a.step.has("change")],
         [a.step for a in steps if a.outcome == "worked" and not a.step.has("recovery")],

@@ -210,11 +210,14 @@ _STEP_REFERRED_TO_RE = re.compile(vocab.STEP_REFERRED_TO, re.IGNORECASE)
 def find_mitigation(
     incident: Incident, events: tuple[Tagged, ...], attempts: tuple[Attempt, ...], since: dt.datetime | None
 ) -> tuple[dt.datetime | None, str]:
-    """When the impact stopped, and on what basis: the input's time, the recovery that held, a release gate stopping the
-    change, or the first resolution."""
+    """When the impact stopped, and on what basis: the input's time, the recovery that held (a step whose own check
+    found the service working counts: "removed the rule, verified the balancer forwarded /api"), a release gate
+    stopping the change, or the first resolution."""
     if incident.mitigated_at is not None:
         return incident.mitigated_at, "mitigated_at (input)"
     recoveries = [t for t in events if (since is None or t.at >= since) and t.has("recovery") and not t.has("failed")]
+    verified = [a.step for a in attempts if a.outcome == "worked" and _verifies_it_works(a.step.text)]
+    recoveries = sorted({t.order: t for t in recoveries + verified}.values(), key=lambda t: t.order)
     stated = [t for t in recoveries if not _only_closes(t)]
     closing = recoveries  # a message closing the incident may still date the recovery ("resolved. healthy since 20:06")
     recoveries = stated or recoveries  # what the data says of the impact beats someone resolving the page
@@ -234,6 +237,47 @@ def find_mitigation(
     if declared is not None:
         return declared.at, f"first resolution ({declared.source}: {shorten(declared.text)})"
     return None, ""
+
+
+def _verifies_it_works(text: str) -> bool:
+    """Whether a step's text says a check after it found the service working ("removed the Ingress object, verified
+    that Traefik forwarded to services"): the recovery seen at that step. Never a check that found it still broken
+    ("verified it did not forward", "verified that it responds with 503", "verified it no longer serves")."""
+    return any(
+        not vocab.TAG_PATTERNS["failed"].search(match[0]) and not vocab.TAG_PATTERNS["symptom"].search(match[0])
+        for match in _VERIFIED_WORKING_RE.finditer(text)
+    )
+
+
+# "verified that Traefik forwarded to ...", "confirmed the site loads": a check naming something, then a verb of it
+# serving, up to the end of the clause (whose words must state no failure). No "not", "never", "still" or "no longer"
+# between the check and the verb, and nothing served ("processed no messages").
+_VERIFIED_WORKING_RE = re.compile(
+    r"\b(?:verified|confirmed)(?:\s+that)?\s+(?:(?!(?:not|never|no|longer|still)\b)[\w./-]+\s+){1,4}?(?:now\s+)?"
+    r"(?:forward(?:s|ed)|serv(?:es|ed)|respond(?:s|ed)|answer(?:s|ed)|rout(?:es|ed)|loads|loaded|connect(?:s|ed)|"
+    r"reach(?:es|ed)|works|worked|accept(?:s|ed)|deliver(?:s|ed)|process(?:es|ed))\b"
+    r"(?!\s+(?:no|none|nothing|zero)\b)[^.;]*",
+    re.IGNORECASE,
+)
+
+
+def after_the_last_failure(attempts: list[Attempt], events: tuple[Tagged, ...], until: dt.datetime) -> list[Attempt]:
+    """The attempts taken after the last report of the failure up to ``until``, when any was; else all of them.
+
+    A step the data reports the failure after did not end the impact, whatever it says of itself: a pipeline
+    "re-queued and finishes successfully", then "daemon sets not scheduled", then pods deleted by hand and the
+    all-clear: the pod deletion ended it. A finding (what someone found of the past) or a check that found nothing
+    wrong is no report of the failure going on.
+    """
+    failures = [t for t in events if t.at <= until and _reports_failure(t)]
+    later = [a for a in attempts if failures and a.step.order > failures[-1].order]
+    return later or attempts
+
+
+def _reports_failure(tagged: Tagged) -> bool:
+    return tagged.has("symptom", "limit_reached", "alert", "report") and not tagged.has(
+        "recovery", "worked", "resolution", "mitigation", "retry", "change", "finding", "negative"
+    )
 
 
 def _recovery_time_stated_later(recoveries: list[Tagged], recovered: Tagged) -> tuple[dt.datetime, Tagged] | None:
@@ -325,6 +369,7 @@ def find_resolution(incident: Incident, events: tuple[Tagged, ...]) -> tuple[dt.
 __all__ = [
     "BEFORE_TIMELINE",
     "Attempt",
+    "after_the_last_failure",
     "credit_attempts",
     "dated_before_timeline",
     "find_attempts",
