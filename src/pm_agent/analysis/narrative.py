@@ -15,9 +15,9 @@ from pm_agent.analysis import vocabulary as vocab
 from pm_agent.analysis.clauses import CAUSE, IMPACT, RECOVERY, STEP, narrowed, said_as
 from pm_agent.analysis.evidence import Reading
 from pm_agent.analysis.findings import (
+    automatic_recovery_that_failed,
     began_after,
     began_after_sentence,
-    cause_part,
     date_links,
     reverting_fix,
     started_with,
@@ -126,7 +126,7 @@ def _why(reading: Reading) -> list[str]:
             f"The data does not state the cause, but it connects a change and a later finding by a date, {day}: "
             f"{said(change.event)}, then {said(later_event.event)}."
         )
-    elif (stalled := _automatic_recovery_that_did_not_run(reading)) is not None:  # why the impact lasted
+    elif (stalled := automatic_recovery_that_failed(reading)) is not None:  # why the impact lasted
         out.append(
             "The data does not state the cause, but it states why the automatic recovery did not end the failure: "
             f"{said(stalled.event)}."
@@ -161,20 +161,6 @@ def carried_defect(change: Tagged | None) -> str | None:
     words = match["words"]
     article = match["article"] or ("an " if words[:1].lower() in "aeiou" else "a ")
     return f"{article.lower()}{words}"
-
-
-def _automatic_recovery_that_did_not_run(reading: Reading) -> Tagged | None:
-    """A recovery the system should have made by itself that did not run, with the reason the data gives ("automatic
-    failover did not run: the controller refuses to promote while replica lag is unknown"): why the failure became an
-    outage, which the data states even when it does not say why the failure began."""
-    return next(
-        (
-            a.step
-            for a in reading.attempts
-            if a.outcome == "failed" and a.step.has("automatic") and cause_part(a.step.text)
-        ),
-        None,
-    )
 
 
 def _how_it_stopped(reading: Reading) -> list[str]:
