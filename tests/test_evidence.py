@@ -62,6 +62,10 @@ def incident(*events: tuple[str, str, str], **times) -> Incident:
         ("metric", "ledger row count 1.2M vs 1.9M expected", {"deviation"}),
         ("chat", "the nightly export has fewer rows than last week", {"deviation"}),
         ("chat", "orders-db has 1.2M rows, it had 3.4M yesterday", {"deviation"}),
+        # someone given the incident declares it; a shard placed on a node does not
+        ("page", "Assigned to Kenji Watanabe", {"alert", "declaration"}),
+        ("chat", "replicas assigned to node-3 after the resize", set()),
+        ("chat", "waiting for the shards to be assigned", {"blocked"}),
         # a broker is not broke
         ("deploy", "Rolled back the broker queue settings", {"change", "mitigation"}),
         ("chat", "the nightly import broke after the upgrade", {"symptom", "change"}),

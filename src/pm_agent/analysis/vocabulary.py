@@ -468,7 +468,11 @@ TAG_PATTERNS: dict[str, re.Pattern[str]] = {
     "declaration": _p(
         r"\b(?:incident (?:was )?(?:declared|opened|raised|created|started)|declared|sev ?\d\b|sev\d ticket|"
         r"ticket raised|status ?page|incident commander|war ?room|bridge (?:opened|started)|escalat\w*|"
-        r"paged (?:the )?(?:on-?call|team)|paging|manual flagging|bridge|assigned|"
+        r"paged (?:the )?(?:on-?call|team)|paging|manual flagging|bridge|"
+        # someone given the incident ("Assigned to Kenji", "assigned as incident commander"), not a shard or a pod
+        # placed on a node ("shards assigned to node-3", "letting the shards be assigned")
+        r"(?<!un)assigned (?:to|as)\b(?! (?:the |a )?(?:nodes?|hosts?|servers?|instances?|workers?|shards?|partitions?|"
+        r"pods?|clusters?|brokers?|zones?|ip-[\w.-]+)\b)|"
         # someone joined the response ("Priya joined the bridge"), not a table or a node ("never joined the cluster")
         r"(?<!never )(?<!not )(?<!n't )joined(?=\s*(?:$|[.,;!)])|\s+(?:the\s+|our\s+)?(?:bridge|call|channel|incident|"
         r"war ?room|zoom|meet|meeting|huddle|response|slack|#)))"
