@@ -376,6 +376,7 @@ def fix_event(reading: Reading) -> Tagged | None:
 _NOT_A_FIX = ("declaration", "communication")  # "Resolved. Status page updated": an announcement, not the fix
 
 
+@once_per_reading  # the summary, the root cause and the lessons each ask; each ask was a pass over every event
 def stopping_step(reading: Reading) -> Tagged | None:
     """The step that stopped the impact, as the data records it: among the recovery attempts up to the moment the
     impact stopped (none that failed; only those after the last report of the failure, where any step is), the last

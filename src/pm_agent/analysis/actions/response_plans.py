@@ -11,7 +11,7 @@ import re
 
 from pm_agent.analysis.actions.plan import NOT_DONE_BY_ANYONE, Plan, first_words, names_something, what_failed
 from pm_agent.analysis.actions.signals import Signal, early_signal
-from pm_agent.analysis.evidence import Reading, is_slow
+from pm_agent.analysis.evidence import Reading, is_slow, once_per_reading
 from pm_agent.analysis.findings import cause_part
 from pm_agent.analysis.quoting import cite, quote
 from pm_agent.analysis.tagging import Tagged, from_monitoring, specific_stems, tags_of
@@ -35,7 +35,7 @@ def detection_plans(reading: Reading, problem: str) -> list[Plan]:
     if premise is None:
         return []
     detection, alert = premise
-    signal = early_signal(reading, detection, alert)
+    signal = _signal_before_detection(reading)
     if signal is not None:
         return [_signal_plan(reading, signal, detection)]
     subject = first_words(problem)
@@ -73,12 +73,19 @@ def detection_questions(reading: Reading) -> list[str]:
     premise = _detection_gap(reading)
     if premise is None or reading.reported_by_people:
         return []
-    detection, alert = premise
-    if early_signal(reading, detection, alert) is not None:
+    detection, _ = premise
+    if _signal_before_detection(reading) is not None:
         return []
     return [
         f"Which signal would have shown this before the first alert {cite(detection.event)}, and who owns alerting on it?"
     ]
+
+
+@once_per_reading  # the action and the open question both ask it: one pass over the events, not two
+def _signal_before_detection(reading: Reading) -> Signal | None:
+    """The signal the data shows before detection, for the detection gap, when there is one."""
+    premise = _detection_gap(reading)
+    return None if premise is None else early_signal(reading, *premise)
 
 
 def _detection_gap(reading: Reading) -> tuple[Tagged, Tagged | None] | None:
