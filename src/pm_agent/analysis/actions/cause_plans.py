@@ -17,6 +17,7 @@ from pm_agent.analysis.actions.plan import (
     NOT_DONE_BY_ANYONE,
     PRONOUN_LED_RE,
     Plan,
+    clause_parts,
     first_words,
     lower_article,
     names_something,
@@ -187,7 +188,7 @@ def _failure_before(text: str, gap_clause: str, gap: re.Pattern[str]) -> str | N
     amounts with the wrong number of decimals. Billing tests only cover pounds and euros". A test or drill that
     repeats it shows the safeguard works; a clause that states no failure ("Identified the migration as the
     trigger") is not one."""
-    clauses = [c.strip(" .") for s in sentences_of(text) for c in CLAUSE_RE.split(s) if c.strip(" .")]
+    clauses = [c.strip(" .") for c in clause_parts(text) if c.strip(" .")]
     at = next((i for i, c in enumerate(clauses) if gap_clause.strip(" .") in c or c in gap_clause), None)
     for clause in reversed(clauses[:at] if at is not None else []):
         if not gap.search(clause) and len(specific_stems(clause)) >= 2 and _states_a_failure(clause):

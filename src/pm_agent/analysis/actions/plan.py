@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pm_agent.analysis import vocabulary as vocab
 from pm_agent.analysis.actions.smart import due_date, owner_for, priority
 from pm_agent.analysis.findings import cause_part, consequence_split
+from pm_agent.analysis.quoting import sentences_of
 from pm_agent.analysis.tagging import specific_stems
 from pm_agent.models import ActionItem
 
@@ -25,6 +26,13 @@ LEAD_VERB_RE = re.compile(
 )
 FINDING_QUOTE_WORDS = 20
 CLAUSE_RE = re.compile(r";\s*|:\s+")
+
+
+def clause_parts(text: str) -> list[str]:
+    """The clauses of each sentence of ``text``, cut at ';' and ': ' as the action builders read them, unstripped."""
+    return [clause for sentence in sentences_of(text) for clause in CLAUSE_RE.split(sentence)]
+
+
 PRONOUN_LED_RE = re.compile(r"^(?:it|this|that|they|these|those|which)\b", re.I)
 # What somebody saw, was told or found is not a step taken, whatever verb it quotes ("pods restarted 3 times").
 NOT_DONE_BY_ANYONE = ("alert", "report", "finding", "acknowledgement", "declaration")

@@ -9,10 +9,16 @@ from __future__ import annotations
 import re
 
 from pm_agent.analysis import vocabulary as vocab
-from pm_agent.analysis.actions.plan import CLAUSE_RE, FINDING_QUOTE_WORDS, Plan, first_words, lower_article
+from pm_agent.analysis.actions.plan import (
+    FINDING_QUOTE_WORDS,
+    Plan,
+    clause_parts,
+    first_words,
+    lower_article,
+)
 from pm_agent.analysis.evidence import Reading
 from pm_agent.analysis.limits import LOAD_ROSE_RE, raised_limit, shows_at_limit
-from pm_agent.analysis.quoting import cite, quote, sentences_of
+from pm_agent.analysis.quoting import cite, quote
 from pm_agent.analysis.tagging import specific_stems
 
 EXHAUSTED_RE = re.compile(
@@ -66,7 +72,7 @@ def limit_plans(reading: Reading) -> list[Plan]:
 def _clause(text: str, focus: re.Pattern[str]) -> str:
     """The clause of ``text`` that ``focus`` matches ("order volume is up and ..." of "the links land on checkout;
     order volume is up and ..."), else the whole text."""
-    clauses = (c for sentence in sentences_of(text) for c in CLAUSE_RE.split(sentence))
+    clauses = clause_parts(text)
     return next((c for c in clauses if focus.search(c)), text).strip(" .,;:")
 
 
@@ -76,7 +82,7 @@ def growth_plans(reading: Reading) -> list[Plan]:
     for tagged in reading.tagged("growth"):
         if not tagged.has("finding", "observation", "symptom"):
             continue
-        for clause in (c.strip() for s in sentences_of(tagged.text) for c in CLAUSE_RE.split(s)):
+        for clause in (c.strip() for c in clause_parts(tagged.text)):
             match = GROWTH_RE.match(SEEN_LEAD_RE.sub("", clause))
             if match is None or len(specific_stems(match["subject"])) < 2:
                 continue

@@ -14,9 +14,9 @@ import re
 from dataclasses import dataclass
 
 from pm_agent.analysis import vocabulary as vocab
-from pm_agent.analysis.actions.plan import CLAUSE_RE, lower_article
+from pm_agent.analysis.actions.plan import clause_parts, lower_article
 from pm_agent.analysis.evidence import Reading
-from pm_agent.analysis.quoting import cite, quote, sentences_of
+from pm_agent.analysis.quoting import cite, quote
 from pm_agent.analysis.tagging import Tagged, paged_by_person, passed_on_by_a_person, specific_stems
 from pm_agent.models import TimelineEvent, UndatedEvent
 
@@ -176,7 +176,7 @@ def _seen_in_report(report: Tagged) -> Signal | None:
 
 
 def _clauses(text: str) -> list[str]:
-    return [c.strip(" ,.;:") for s in sentences_of(text) for c in CLAUSE_RE.split(s) if c.strip(" ,.;:")]
+    return [c.strip(" ,.;:") for c in clause_parts(text) if c.strip(" ,.;:")]
 
 
 def _subject(head: str) -> str:
