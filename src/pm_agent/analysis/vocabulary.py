@@ -760,7 +760,6 @@ CONSEQUENCE = _p(
     r", so\b|\b(?:which mean[st]?|meaning(?: that)?|(?:which|and|this|that) (?:led|leads) to|"
     r"result(?:ed|s|ing) in|causing)\b"
 )
-END_MARK = _p(r"\((?:resolved|fixed|mitigated)\)")
 # What a cause statement's consequence says when it gives how users were affected, not why it failed: milder than
 # the worst ("late rather than not at all", "stale instead of errors") or only in part ("partially out of date").
 IMPACT_FORM = _p(
